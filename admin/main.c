@@ -1,0 +1,231 @@
+/* admin/main.c: plexichat-admin, the command-line tool for operators.
+ * Sub-commands are one table of {name, function, usage}; anything unknown
+ * prints the usage. */
+#include "config.h"
+#include "core/cfg.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/migrate.h"
+#include "core/password.h"
+#include "model/users.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct admin {
+	struct px_cfg *cfg;
+	struct px_db *db;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct admin *a, int argc, char **argv);
+	const char *usage;
+};
+
+static int cmd_migrate(struct admin *a, int argc, char **argv)
+{
+	struct px_buf err = PX_BUF_INIT;
+	int applied = 0, rc;
+
+	rc = px_migrate_apply(a->db, px_cfg_str(a->cfg, "sql_dir"), &applied, &err);
+	if (rc != 0)
+		fprintf(stderr, "plexichat-admin: migrate failed: %s\n", err.data);
+	else
+		printf("migrations applied: %d\n", applied);
+	px_buf_free(&err);
+	return rc == 0 ? 0 : 1;
+}
+
+/* Reads a password from stdin (first line) or generates one. */
+static int get_password(int generate, char *pw, size_t cap)
+{
+	if (generate)
+		return px_password_generate(pw, 20);
+	if (!fgets(pw, (int)cap, stdin))
+		return -1;
+	pw[strcspn(pw, "\r\n")] = '\0';
+	return 0;
+}
+
+static int create_user(struct admin *a, const char *username, const char *role,
+		       const char *email, int generate)
+{
+	struct px_buf hash = PX_BUF_INIT;
+	char pw[1100];
+	long long id = 0;
+	enum px_err e;
+	int rc = 1;
+
+	if (get_password(generate, pw, sizeof(pw)) != 0 ||
+	    px_password_hash(pw, strlen(pw), &hash) != 0) {
+		fprintf(stderr, "plexichat-admin: cannot hash the password\n");
+		goto out;
+	}
+	e = px_m_users_create(a->db, username, email, username, hash.data, role, &id);
+	if (e != PX_OK) {
+		fprintf(stderr, "plexichat-admin: cannot create %s: %s\n", username,
+			px_err_name(e));
+		goto out;
+	}
+	if (generate)
+		printf("created %s account '%s' (id %lld) with password: %s\n", role,
+		       username, id, pw);
+	else
+		printf("created %s account '%s' (id %lld)\n", role, username, id);
+	rc = 0;
+out:
+	memset(pw, 0, sizeof(pw));
+	px_buf_free(&hash);
+	return rc;
+}
+
+static const char *opt_value(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static int has_flag(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int cmd_create_user(struct admin *a, int argc, char **argv)
+{
+	const char *role = opt_value(argc, argv, "--role");
+
+	if (argc < 1)
+		return -1;
+	return create_user(a, argv[0], role ? role : "member",
+			   opt_value(argc, argv, "--email"),
+			   !has_flag(argc, argv, "--password-stdin"));
+}
+
+static int cmd_ensure_admin(struct admin *a, int argc, char **argv)
+{
+	const char *name = argc > 0 ? argv[0] : "admin";
+	int exists = px_m_users_exists(a->db, name);
+
+	if (exists < 0) {
+		fprintf(stderr, "plexichat-admin: database unavailable\n");
+		return 1;
+	}
+	if (exists) {
+		printf("admin account '%s' exists; set a new password with: "
+		       "plexichat-admin set-password %s\n", name, name);
+		return 0;
+	}
+	return create_user(a, name, "owner", NULL, 1);
+}
+
+static int cmd_set_password(struct admin *a, int argc, char **argv)
+{
+	struct px_buf hash = PX_BUF_INIT;
+	char pw[1100];
+	int generate = !has_flag(argc, argv, "--password-stdin"), rc = 1;
+	enum px_err e;
+
+	if (argc < 1)
+		return -1;
+	if (get_password(generate, pw, sizeof(pw)) != 0 ||
+	    px_password_hash(pw, strlen(pw), &hash) != 0)
+		goto out;
+	e = px_m_users_set_password(a->db, argv[0], hash.data);
+	if (e != PX_OK) {
+		fprintf(stderr, "plexichat-admin: %s: %s\n", argv[0], px_err_name(e));
+		goto out;
+	}
+	if (generate)
+		printf("new password for '%s': %s\n", argv[0], pw);
+	rc = 0;
+out:
+	memset(pw, 0, sizeof(pw));
+	px_buf_free(&hash);
+	return rc;
+}
+
+static int cmd_check_config(struct admin *a, int argc, char **argv)
+{
+	struct px_buf out = PX_BUF_INIT;
+
+	px_cfg_dump_json(a->cfg, &out);
+	printf("%s\n", out.data);
+	px_buf_free(&out);
+	return 0;
+}
+
+static const struct command commands[] = {
+	{ "migrate", cmd_migrate, "migrate                      apply pending sql/ migrations" },
+	{ "create-user", cmd_create_user, "create-user NAME [--role R] [--email E] [--password-stdin]" },
+	{ "ensure-admin", cmd_ensure_admin, "ensure-admin [NAME]          create the owner account once, printing its password" },
+	{ "set-password", cmd_set_password, "set-password NAME [--password-stdin]  reset a password (prints a generated one)" },
+	{ "check-config", cmd_check_config, "check-config                 validate the configuration and print it (secrets hidden)" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: plexichat-admin [-c CONFIG] COMMAND [ARGS]\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(stderr, "  %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cfg_path = getenv("PLEXICHAT_CONFIG");
+	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT;
+	struct admin a = { NULL, NULL };
+	const struct command *cmd = NULL;
+	size_t i;
+	int opt, rc = 2;
+
+	while ((opt = getopt(argc, argv, "+c:h")) != -1) {
+		if (opt != 'c') {
+			usage();
+			return 2;
+		}
+		cfg_path = optarg;
+	}
+	for (i = 0; optind < argc && i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, argv[optind]) == 0)
+			cmd = &commands[i];
+	if (!cmd) {
+		usage();
+		return 2;
+	}
+	if (px_cfg_load(cfg_path, &a.cfg, &err) != 0) {
+		fprintf(stderr, "plexichat-admin: configuration error: %s\n", err.data);
+		goto out;
+	}
+	px_log_open(NULL, PX_LOG_WARN);
+	px_db_conninfo(px_cfg_str(a.cfg, "db_conninfo"), px_cfg_str(a.cfg, "db_password"),
+		       &conninfo);
+	a.db = px_db_new(conninfo.data ? conninfo.data : "");
+	if (!a.db)
+		goto out;
+	rc = cmd->fn(&a, argc - optind - 1, argv + optind + 1);
+	if (rc < 0) {
+		usage();
+		rc = 2;
+	}
+out:
+	px_db_free(a.db);
+	px_cfg_free(a.cfg);
+	px_buf_free(&err);
+	px_buf_free(&conninfo);
+	return rc;
+}

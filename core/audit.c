@@ -1,0 +1,27 @@
+/* audit.c: writes audit events to the log and the audit_log table. */
+#include "audit.h"
+#include "log.h"
+
+enum px_err px_audit(struct px_db *db, const struct px_audit_event *ev)
+{
+	const char *p[6] = { ev->action, ev->actor_id, ev->target, ev->ip,
+			     ev->correlation_id,
+			     ev->fields_json ? ev->fields_json : "{}" };
+	enum px_err e;
+
+	px_log_fields(PX_LOG_INFO, "audit", ev->correlation_id, ev->fields_json,
+		      "%s actor=%s target=%s ip=%s", ev->action,
+		      ev->actor_id ? ev->actor_id : "-",
+		      ev->target ? ev->target : "-", ev->ip ? ev->ip : "-");
+	if (!db)
+		return PX_OK;
+	e = px_db_exec(db,
+		       "INSERT INTO audit_log(action, actor_id, target, ip,"
+		       " correlation_id, fields) VALUES ($1, $2::bigint, $3,"
+		       " $4::inet, $5, $6::jsonb)", 6, p, NULL);
+	if (e != PX_OK)
+		px_log_error("audit", ev->correlation_id,
+			     "audit row for %s not stored: %s", ev->action,
+			     px_err_name(e));
+	return e;
+}

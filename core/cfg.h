@@ -1,0 +1,40 @@
+/* cfg.h: configuration as an immutable snapshot.
+ *
+ * Keys are declared once in cfg_keys.def (name, type, default, flags,
+ * limits, doc). The file format is "key = value" lines; '#' starts a
+ * comment. Each key can be overridden by PLEXICHAT_<KEY> in the
+ * environment (upper case). Keys flagged secret may instead be given as
+ * <key>_file = /path, whose first line is the value; secrets are never
+ * logged. A loaded snapshot never changes; reload builds a new one. */
+#ifndef PX_CFG_H
+#define PX_CFG_H
+
+#include "buf.h"
+
+struct px_cfg;
+
+/* Loads defaults, then the file at path (NULL = none), then the
+ * environment. On error returns -1 and writes "path:line: key: reason"
+ * into err; *out is untouched. On success *out is a new snapshot. */
+int px_cfg_load(const char *path, struct px_cfg **out, struct px_buf *err)
+	__attribute__((warn_unused_result));
+void px_cfg_free(struct px_cfg *c);
+
+/* Typed getters; the key must be declared (asserted). */
+const char *px_cfg_str(const struct px_cfg *c, const char *key);
+long long px_cfg_int(const struct px_cfg *c, const char *key);
+int px_cfg_bool(const struct px_cfg *c, const char *key);
+/* Path of the file the snapshot was loaded from (or NULL), and a stamp of
+ * that file (mtime in ns plus size) to notice changes; 0 without a file. */
+const char *px_cfg_path(const struct px_cfg *c);
+long long px_cfg_stamp(const struct px_cfg *c);
+/* The same stamp for a file on disk now; -1 when it cannot be read. */
+long long px_cfg_file_stamp(const char *path);
+/* Writes every key and value as a JSON object, secrets as "***". */
+void px_cfg_dump_json(const struct px_cfg *c, struct px_buf *out);
+
+/* Iterates the key table (for docs tests): returns the name of key i,
+ * or NULL past the end. */
+const char *px_cfg_key_name(unsigned i);
+
+#endif

@@ -1,0 +1,54 @@
+/* ctx.h: what a handler is given for one request. Built by the pipeline in
+ * fcgi/; handlers read it and fill the response or return an error code.
+ * Handlers never write error bodies themselves. */
+#ifndef PX_CTX_H
+#define PX_CTX_H
+
+#include "buf.h"
+#include "err.h"
+#include "http.h"
+
+struct px_db;
+struct px_cfg;
+struct px_app;
+
+/* System roles, in increasing order of power. */
+enum px_role {
+	PX_ROLE_ANON = 0,
+	PX_ROLE_GUEST,
+	PX_ROLE_MEMBER,
+	PX_ROLE_MODERATOR,
+	PX_ROLE_ADMIN,
+	PX_ROLE_OWNER,
+};
+
+/* The authenticated principal; user_id 0 means anonymous. */
+struct px_principal {
+	long long user_id;
+	enum px_role role;
+	char username[64];
+	long long session_id;   /* 0 when authenticated by a token */
+	int via_cookie;         /* 1: browser session cookie (CSRF applies) */
+	unsigned scopes;        /* personal access token scopes; ~0u for sessions */
+};
+
+struct px_ctx {
+	struct px_request *req;
+	struct px_response *resp;
+	struct px_db *db;             /* this worker's connection */
+	const struct px_cfg *cfg;     /* snapshot for this request */
+	struct px_app *app;           /* long-lived shared objects */
+	struct px_principal who;
+	int loopback;                 /* request came from 127.0.0.0/8 or ::1 */
+	int stopping;                 /* the process is shutting down */
+	struct px_buf details;        /* JSON object text for error details */
+};
+
+typedef enum px_err (*px_handler_fn)(struct px_ctx *ctx);
+
+/* Sets a one-field details object, e.g. px_ctx_detail(ctx, "field", "email"). */
+void px_ctx_detail(struct px_ctx *ctx, const char *key, const char *value);
+/* Replies 200/201 with a JSON object built by json-c; takes ownership. */
+enum px_err px_ctx_json(struct px_ctx *ctx, int status, struct json_object *obj);
+
+#endif

@@ -1,0 +1,185 @@
+/* db.c: a lazily opened libpq connection owned by one thread, re-opened
+ * after the server goes away, with a per-connection set of prepared names. */
+#include "db.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PREPARED 128
+
+struct px_db {
+	char *conninfo;
+	PGconn *conn;
+	const char *prepared[MAX_PREPARED]; /* static statement names */
+	int nprepared;
+	char sqlstate[6];
+};
+
+struct px_db *px_db_new(const char *conninfo)
+{
+	struct px_db *db = calloc(1, sizeof(*db));
+
+	if (!db)
+		return NULL;
+	db->conninfo = strdup(conninfo);
+	if (!db->conninfo) {
+		free(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void disconnect(struct px_db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+}
+
+void px_db_free(struct px_db *db)
+{
+	if (!db)
+		return;
+	disconnect(db);
+	free(db->conninfo);
+	free(db);
+}
+
+PGconn *px_db_conn(struct px_db *db)
+{
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+		return db->conn;
+	disconnect(db);
+	db->conn = PQconnectdb(db->conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		px_log_warn("db", NULL, "connect failed: %s",
+			    PQerrorMessage(db->conn));
+		disconnect(db);
+		return NULL;
+	}
+	return db->conn;
+}
+
+const char *px_db_last_sqlstate(const struct px_db *db)
+{
+	return db->sqlstate;
+}
+
+/* Maps a finished result to an error code; frees it unless kept. */
+static enum px_err check_result(struct px_db *db, PGresult *r, PGresult **out)
+{
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	const char *state;
+
+	db->sqlstate[0] = '\0';
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+	    st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
+		if (out)
+			*out = r;
+		else
+			PQclear(r);
+		return PX_OK;
+	}
+	state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state)
+		snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		PQclear(r);
+		disconnect(db);
+		return PX_E_SYSTEM_DB_UNAVAILABLE;
+	}
+	if (state && strcmp(state, "23505") == 0) {
+		PQclear(r);
+		return PX_E_VALIDATION_CONFLICT;
+	}
+	px_log_error("db", NULL, "statement failed (%s): %s", state ? state : "-",
+		     r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+	PQclear(r);
+	/* 57P01 and friends: the server is going away under us */
+	if (state && strncmp(state, "57P", 3) == 0) {
+		disconnect(db);
+		return PX_E_SYSTEM_DB_UNAVAILABLE;
+	}
+	return PX_E_SYSTEM_INTERNAL;
+}
+
+enum px_err px_db_exec(struct px_db *db, const char *sql, int nparams,
+		       const char *const *params, PGresult **res)
+{
+	PGconn *c = px_db_conn(db);
+
+	if (!c)
+		return PX_E_SYSTEM_DB_UNAVAILABLE;
+	return check_result(db, PQexecParams(c, sql, nparams, NULL, params,
+					     NULL, NULL, 0), res);
+}
+
+static int is_prepared(const struct px_db *db, const char *name)
+{
+	int i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (strcmp(db->prepared[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+enum px_err px_db_exec_prepared(struct px_db *db, const char *name,
+				const char *sql, int nparams,
+				const char *const *params, PGresult **res)
+{
+	PGconn *c = px_db_conn(db);
+	enum px_err e;
+
+	if (!c)
+		return PX_E_SYSTEM_DB_UNAVAILABLE;
+	if (!is_prepared(db, name)) {
+		if (db->nprepared >= MAX_PREPARED)
+			return px_db_exec(db, sql, nparams, params, res);
+		e = check_result(db, PQprepare(c, name, sql, nparams, NULL), NULL);
+		if (e != PX_OK)
+			return e;
+		db->prepared[db->nprepared++] = name;
+	}
+	return check_result(db, PQexecPrepared(c, name, nparams, params, NULL,
+					       NULL, 0), res);
+}
+
+enum px_err px_db_tx(struct px_db *db, enum px_err (*fn)(struct px_db *, void *),
+		     void *arg)
+{
+	enum px_err e, r;
+
+	e = px_db_exec(db, "BEGIN", 0, NULL, NULL);
+	if (e != PX_OK)
+		return e;
+	e = fn(db, arg);
+	if (e == PX_OK) {
+		e = px_db_exec(db, "COMMIT", 0, NULL, NULL);
+		return e;
+	}
+	if (db->conn) {
+		r = px_db_exec(db, "ROLLBACK", 0, NULL, NULL);
+		(void)r;
+	}
+	return e;
+}
+
+void px_db_conninfo(const char *conninfo, const char *password,
+		    struct px_buf *out)
+{
+	const char *p;
+
+	px_buf_puts(out, conninfo);
+	if (!password || !*password)
+		return;
+	px_buf_puts(out, " password='");
+	for (p = password; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			px_buf_putc(out, '\\');
+		px_buf_putc(out, *p);
+	}
+	px_buf_putc(out, '\'');
+}

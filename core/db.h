@@ -1,0 +1,49 @@
+/* db.h: one PostgreSQL connection per worker thread, opened lazily.
+ *
+ * A px_db is owned by one thread. Every call first makes sure the
+ * connection is up, reconnecting after a server restart; when that fails
+ * the call returns PX_E_SYSTEM_DB_UNAVAILABLE and the next call tries
+ * again. Statements are always parameterised ($1, $2 ...). */
+#ifndef PX_DB_H
+#define PX_DB_H
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct px_db;
+
+/* Creates an unconnected handle; conninfo is copied. NULL on ENOMEM. */
+struct px_db *px_db_new(const char *conninfo);
+void px_db_free(struct px_db *db);
+/* The live connection, connecting if needed; NULL when unavailable. */
+PGconn *px_db_conn(struct px_db *db);
+
+/* Runs sql with text parameters (NULL entries are SQL NULL). On PX_OK,
+ * *res (when res is non-NULL) holds the result, which the caller frees
+ * with PQclear. Errors: SYSTEM_DB_UNAVAILABLE (connection lost),
+ * VALIDATION_CONFLICT (unique violation), SYSTEM_INTERNAL (others,
+ * logged with the server message). */
+enum px_err px_db_exec(struct px_db *db, const char *sql, int nparams,
+		       const char *const *params, PGresult **res)
+	__attribute__((warn_unused_result));
+/* Like px_db_exec but prepares sql once per connection under name. */
+enum px_err px_db_exec_prepared(struct px_db *db, const char *name,
+				const char *sql, int nparams,
+				const char *const *params, PGresult **res)
+	__attribute__((warn_unused_result));
+
+/* Runs fn inside BEGIN/COMMIT; rolls back when fn returns an error. */
+enum px_err px_db_tx(struct px_db *db, enum px_err (*fn)(struct px_db *, void *),
+		     void *arg) __attribute__((warn_unused_result));
+
+/* The SQLSTATE of the last failed statement ("" when none). */
+const char *px_db_last_sqlstate(const struct px_db *db);
+
+/* Appends conninfo plus a quoted password=... when password is non-empty,
+ * for PQconnectdb. */
+void px_db_conninfo(const char *conninfo, const char *password,
+		    struct px_buf *out);
+
+#endif

@@ -1,0 +1,125 @@
+/* http.h: the project's own request and response structs and their parsers.
+ *
+ * fcgi/ fills a px_request from libfcgi; handlers, unit tests and fuzzers
+ * use only these structs. Every string a request holds is owned by the
+ * request and freed by px_request_clear(). */
+#ifndef PX_HTTP_H
+#define PX_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct json_object;
+
+struct px_kv {
+	char *name;
+	char *value;
+	size_t value_len; /* values may hold any bytes except NUL after decoding */
+};
+
+struct px_kvlist {
+	struct px_kv *items;
+	size_t n, cap;
+};
+
+/* Limits applied while parsing, so that hostile input is bounded. */
+#define PX_MAX_PARAMS 1000
+#define PX_MAX_HEADERS 100
+#define PX_MAX_HEADER_BYTES (64 * 1024)
+#define PX_MAX_JSON_DEPTH 64
+
+struct px_request {
+	char *method;
+	char *path;        /* percent-decoded, validated UTF-8 */
+	char *raw_path;    /* as received */
+	char *raw_query;   /* as received, without '?' */
+	char *content_type;
+	char *remote_addr;
+	int https;
+	uint64_t content_length; /* declared; 0 when absent */
+	struct px_kvlist headers; /* names lower-case, '-' kept */
+	struct px_kvlist query;
+	struct px_kvlist cookies;
+	struct px_kvlist form;    /* urlencoded body fields */
+	struct px_kvlist params;  /* typed route parameters, e.g. "id" */
+	char *body;
+	size_t body_len;
+	struct json_object *json; /* parsed JSON body, or NULL */
+	char correlation_id[33];
+};
+
+/* Connection I/O, provided by the adapter (fcgi/): reading the body and
+ * streaming output. */
+struct px_stream_ops {
+	long (*read)(void *io, void *p, size_t n); /* bytes, 0 at end, -1 */
+	int (*write)(void *io, const void *p, size_t n); /* 0 or -1 */
+	int (*flush)(void *io);
+};
+
+struct px_response {
+	int status;
+	struct px_buf headers;   /* "Name: value\r\n" lines */
+	struct px_buf body;
+	int headers_sent;        /* set once streaming started */
+	const struct px_stream_ops *ops;
+	void *io;
+};
+
+void px_request_init(struct px_request *r);
+void px_request_clear(struct px_request *r);
+
+void px_kvlist_free(struct px_kvlist *l);
+/* Appends copies of name and value; returns 0 or -1 on memory/limit. */
+int px_kvlist_add(struct px_kvlist *l, const char *name, size_t nlen,
+		  const char *value, size_t vlen);
+/* First value for name (case-sensitive), or NULL. */
+const char *px_kvlist_get(const struct px_kvlist *l, const char *name);
+
+/* Lower-cased header lookup, e.g. px_request_header(r, "user-agent"). */
+const char *px_request_header(const struct px_request *r, const char *name);
+const char *px_request_query(const struct px_request *r, const char *name);
+const char *px_request_cookie(const struct px_request *r, const char *name);
+const char *px_request_param(const struct px_request *r, const char *name);
+
+/* Decodes %XX and (when plus_space) '+' in s[0..n) into out.
+ * Returns PX_OK, VALIDATION_INVALID_ENCODING for a bad escape, invalid
+ * UTF-8 or an encoded NUL. */
+enum px_err px_url_decode(const char *s, size_t n, int plus_space,
+			  struct px_buf *out);
+/* Parses an application/x-www-form-urlencoded string (query or body).
+ * Returns PX_OK, VALIDATION_MALFORMED_QUERY (too many or empty-named
+ * pairs) or VALIDATION_INVALID_ENCODING. */
+enum px_err px_parse_urlencoded(const char *s, size_t n, struct px_kvlist *out);
+/* Parses a Cookie header ("a=b; c=d"). Malformed pairs are skipped,
+ * as browsers do; returns PX_OK or VALIDATION_MALFORMED_QUERY when there
+ * are too many. */
+enum px_err px_parse_cookies(const char *s, struct px_kvlist *out);
+/* Parses r->body as JSON into r->json (depth-limited, UTF-8 checked).
+ * Returns PX_OK or VALIDATION_INVALID_JSON. */
+enum px_err px_parse_json_body(struct px_request *r);
+/* Fills form or json from the body by content type. A body whose content
+ * type is neither is left raw. VALIDATION_CONTENT_TYPE when the body does
+ * not match its declared type. */
+enum px_err px_parse_body(struct px_request *r);
+
+void px_response_init(struct px_response *w);
+void px_response_clear(struct px_response *w);
+/* Adds a header line; name and value must not hold CR or LF (refused). */
+int px_response_header(struct px_response *w, const char *name,
+		       const char *value);
+/* Sets status, Content-Type application/json and the body. */
+void px_response_json(struct px_response *w, int status, const char *json,
+		      size_t n);
+/* Writes the error payload {error_code, http_status, message, details,
+ * correlation_id}. details is a JSON text or NULL. */
+void px_response_error(struct px_response *w, enum px_err e,
+		       const char *details_json, const char *correlation_id);
+/* Starts a streamed response: writes status and headers (flushed with the
+ * first px_response_stream_write). 0 or -1. */
+int px_response_stream_begin(struct px_response *w);
+int px_response_stream_write(struct px_response *w, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,16 @@
+# core/: libplexi.a, linked by every program and test; knows nothing of libfcgi.
+noinst_LIBRARIES += libplexi.a
+libplexi_a_SOURCES = \
+	core/audit.c core/audit.h \
+	core/buf.c core/buf.h \
+	core/cfg.c core/cfg.h core/cfg_keys.def \
+	core/ctx.c core/ctx.h \
+	core/db.c core/db.h \
+	core/dirs.c core/dirs.h \
+	core/err.c core/err.h core/errors.def \
+	core/http.c core/http.h \
+	core/log.c core/log.h \
+	core/metrics.c core/metrics.h \
+	core/migrate.c core/migrate.h \
+	core/password.c core/password.h \
+	core/utf8.c core/utf8.h

@@ -1,0 +1,25 @@
+/* metrics.h: process-wide counters and latency histograms, rendered in the
+ * Prometheus text format. The registry is owned by this module and safe to
+ * use from any thread. Names follow Prometheus rules; labels are given as a
+ * ready-made label set such as route="/api/v1/x",status="200". */
+#ifndef PX_METRICS_H
+#define PX_METRICS_H
+
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Adds delta to a counter, creating it on first use. */
+void px_metrics_count(const char *name, const char *labels, uint64_t delta);
+/* Records one observation in microseconds into a histogram. */
+void px_metrics_observe_us(const char *name, const char *labels, uint64_t us);
+/* Sets a gauge. */
+void px_metrics_gauge(const char *name, const char *labels, double value);
+/* Monotonic clock in microseconds, for timers. */
+uint64_t px_metrics_now_us(void);
+/* Estimated quantile q (0..1) of a histogram in microseconds; -1 if empty. */
+double px_metrics_quantile(const char *name, const char *labels, double q);
+/* Appends the whole registry in Prometheus text format 0.0.4. */
+void px_metrics_render(struct px_buf *out);
+
+#endif

@@ -1,0 +1,21 @@
+/* migrate.h: schema migrations from sql/NNN_name.sql.
+ *
+ * Files are applied in numeric order, each in its own transaction, under a
+ * PostgreSQL advisory lock so that concurrent runs serialise; each applied
+ * file is recorded in schema_migrations(version, name, applied_at). */
+#ifndef PX_MIGRATE_H
+#define PX_MIGRATE_H
+
+#include "buf.h"
+#include "db.h"
+
+/* Applies pending migrations. *applied (may be NULL) gets their count.
+ * On failure returns -1 with the file name and server message in err. */
+int px_migrate_apply(struct px_db *db, const char *sql_dir, int *applied,
+		     struct px_buf *err) __attribute__((warn_unused_result));
+/* Counts migrations in sql_dir not yet applied (0 = schema current), or
+ * -1 with a reason in err (database unreachable, unreadable folder). */
+int px_migrate_pending(struct px_db *db, const char *sql_dir,
+		       struct px_buf *err) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,158 @@
+/* adapter.c: libfcgi <-> px_request/px_response. */
+#include "adapter.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *env_get(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* Adds HTTP_FOO_BAR=v as header "foo-bar". */
+static int add_header(struct px_request *req, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char name[128];
+	size_t i, n;
+
+	if (!eq)
+		return 0;
+	n = (size_t)(eq - kv) - 5;
+	if (n == 0 || n >= sizeof(name))
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = kv[5 + i];
+		name[i] = c == '_' ? '-' : (char)tolower((unsigned char)c);
+	}
+	return px_kvlist_add(&req->headers, name, n, eq + 1, strlen(eq + 1));
+}
+
+enum px_err px_adapter_build(char **envp, struct px_request *req)
+{
+	const char *uri = env_get(envp, "REQUEST_URI");
+	const char *qs = env_get(envp, "QUERY_STRING");
+	const char *cl = env_get(envp, "CONTENT_LENGTH");
+	const char *https = env_get(envp, "HTTPS");
+	size_t header_bytes = 0, pathlen;
+	enum px_err e = PX_OK;
+	char **p;
+
+	req->method = dup_or_empty(env_get(envp, "REQUEST_METHOD"));
+	if (!uri)
+		uri = env_get(envp, "SCRIPT_NAME");
+	uri = uri ? uri : "/";
+	pathlen = strcspn(uri, "?");
+	req->raw_path = strndup(uri, pathlen);
+	req->raw_query = dup_or_empty(qs ? qs : (uri[pathlen] ? uri + pathlen + 1 : ""));
+	req->content_type = dup_or_empty(env_get(envp, "CONTENT_TYPE"));
+	req->remote_addr = dup_or_empty(env_get(envp, "REMOTE_ADDR"));
+	req->https = https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
+	if (!req->method || !req->raw_path || !req->raw_query ||
+	    !req->content_type || !req->remote_addr)
+		return PX_E_SYSTEM_INTERNAL;
+	if (cl && *cl) {
+		char *end;
+
+		errno = 0;
+		req->content_length = strtoull(cl, &end, 10);
+		if (errno || *end || cl[0] == '-')
+			e = PX_E_VALIDATION_FAILED;
+	}
+	for (p = envp; *p; p++) {
+		if (strncmp(*p, "HTTP_", 5) != 0)
+			continue;
+		header_bytes += strlen(*p);
+		if (req->headers.n >= PX_MAX_HEADERS ||
+		    header_bytes > PX_MAX_HEADER_BYTES) {
+			e = PX_E_VALIDATION_HEADERS_TOO_LARGE;
+			break;
+		}
+		if (add_header(req, *p) != 0)
+			return PX_E_SYSTEM_INTERNAL;
+	}
+	return e;
+}
+
+static long fcgx_read(void *io, void *p, size_t n)
+{
+	FCGX_Request *r = io;
+	int got = FCGX_GetStr(p, (int)n, r->in);
+
+	return got < 0 ? -1 : got;
+}
+
+static int fcgx_write(void *io, const void *p, size_t n)
+{
+	FCGX_Request *r = io;
+
+	return FCGX_PutStr(p, (int)n, r->out) == (int)n ? 0 : -1;
+}
+
+static int fcgx_flush(void *io)
+{
+	FCGX_Request *r = io;
+
+	return FCGX_FFlush(r->out) == 0 ? 0 : -1;
+}
+
+const struct px_stream_ops px_adapter_fcgx_ops = { fcgx_read, fcgx_write, fcgx_flush };
+
+static long stdio_read(void *io, void *p, size_t n)
+{
+	ssize_t got;
+
+	do
+		got = read(STDIN_FILENO, p, n);
+	while (got < 0 && errno == EINTR);
+	return got;
+}
+
+static int stdio_write(void *io, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(STDOUT_FILENO, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int stdio_flush(void *io)
+{
+	return 0;
+}
+
+const struct px_stream_ops px_adapter_stdio_ops = { stdio_read, stdio_write, stdio_flush };
+
+int px_adapter_finish(struct px_response *resp, int head_only)
+{
+	if (resp->headers_sent)
+		return resp->ops->flush(resp->io);
+	if (px_response_stream_begin(resp) != 0)
+		return -1;
+	if (!head_only && resp->body.len &&
+	    resp->ops->write(resp->io, resp->body.data, resp->body.len) != 0)
+		return -1;
+	return resp->ops->flush(resp->io);
+}

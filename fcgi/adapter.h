@@ -1,0 +1,24 @@
+/* adapter.h: the only code that knows libfcgi. Turns an FCGX request (or a
+ * plain CGI environment) into a px_request and writes px_response back. */
+#ifndef PX_ADAPTER_H
+#define PX_ADAPTER_H
+
+#include <fcgiapp.h>
+
+#include "core/http.h"
+
+/* Fills req from a CGI-style environment (NULL-terminated "K=V" array).
+ * Returns PX_OK or VALIDATION_HEADERS_TOO_LARGE / VALIDATION_FAILED; the
+ * request is filled as far as it could be either way. */
+enum px_err px_adapter_build(char **envp, struct px_request *req);
+
+/* I/O over an FCGX request's streams, for px_response.ops. */
+extern const struct px_stream_ops px_adapter_fcgx_ops;
+/* I/O over stdin/stdout, for running as plain CGI. */
+extern const struct px_stream_ops px_adapter_stdio_ops;
+
+/* Writes status, headers and body unless the response was streamed.
+ * head_only omits the body (HEAD requests). Returns 0 or -1. */
+int px_adapter_finish(struct px_response *resp, int head_only);
+
+#endif

@@ -1,0 +1,241 @@
+/* main.c: plexichat.fcgi start-up, worker threads and shutdown.
+ *
+ * Runs when spawned by a web server (listening socket on fd 0), on its own
+ * socket (config key listen), or as plain CGI for one request. SIGTERM and
+ * SIGINT stop accepting, let in-flight requests finish and exit; SIGHUP
+ * reloads the configuration. */
+#include "adapter.h"
+#include "app.h"
+#include "pipeline.h"
+#include "config.h"
+#include "core/cfg.h"
+#include "core/db.h"
+#include "core/dirs.h"
+#include "core/log.h"
+#include "core/migrate.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct worker {
+	struct px_app *app;
+	pthread_t thread;
+	pthread_mutex_t *accept_lock;
+	char *conninfo;
+};
+
+static void serve(struct px_app *app, struct px_db *db, char **envp,
+		  const struct px_stream_ops *ops, void *io)
+{
+	struct px_request req;
+	struct px_response resp;
+	enum px_err pre;
+
+	px_request_init(&req);
+	px_response_init(&resp);
+	resp.ops = ops;
+	resp.io = io;
+	pre = px_adapter_build(envp, &req);
+	px_pipeline_run(app, db, &req, &resp, pre);
+	if (px_adapter_finish(&resp, strcmp(req.method, "HEAD") == 0) != 0)
+		px_log_debug("fcgi", req.correlation_id, "client went away");
+	px_request_clear(&req);
+	px_response_clear(&resp);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct px_db *db = px_db_new(w->conninfo);
+	FCGX_Request r;
+
+	if (!db || FCGX_InitRequest(&r, w->app->listen_fd, 0) != 0) {
+		px_log_error("fcgi", NULL, "worker start failed");
+		px_db_free(db);
+		return NULL;
+	}
+	while (!w->app->stopping) {
+		int rc;
+
+		pthread_mutex_lock(w->accept_lock);
+		rc = w->app->stopping ? -1 : FCGX_Accept_r(&r);
+		pthread_mutex_unlock(w->accept_lock);
+		if (rc < 0)
+			break;
+		serve(w->app, db, r.envp, &px_adapter_fcgx_ops, &r);
+		FCGX_Finish_r(&r);
+		px_app_maybe_reload(w->app);
+	}
+	FCGX_Free(&r, 1);
+	px_db_free(db);
+	return NULL;
+}
+
+static int check_schema(const char *conninfo, const char *sql_dir)
+{
+	struct px_db *db = px_db_new(conninfo);
+	struct px_buf err = PX_BUF_INIT;
+	int pending = db ? px_migrate_pending(db, sql_dir, &err) : -1;
+	int rc = 0;
+
+	if (pending < 0) {
+		fprintf(stderr, "plexichat.fcgi: cannot check the database schema: %s\n",
+			err.data ? err.data : "out of memory");
+		rc = -1;
+	} else if (pending > 0) {
+		fprintf(stderr, "plexichat.fcgi: the database schema is stale: %d "
+			"migration(s) in %s are not applied; run `plexichat-admin "
+			"migrate` first\n", pending, sql_dir);
+		rc = -1;
+	}
+	px_buf_free(&err);
+	px_db_free(db);
+	return rc;
+}
+
+static int open_listener(struct px_app *app, const char *listen)
+{
+	if (!*listen) {
+		app->listen_fd = 0; /* FCGI_LISTENSOCK_FILENO, set up by the web server */
+		return 0;
+	}
+	app->listen_fd = FCGX_OpenSocket(listen, 256);
+	if (app->listen_fd < 0) {
+		fprintf(stderr, "plexichat.fcgi: cannot listen on %s\n", listen);
+		return -1;
+	}
+	/* The web server runs as another user; the socket's folder guards it. */
+	if (listen[0] == '/' && chmod(listen, 0666) != 0)
+		fprintf(stderr, "plexichat.fcgi: chmod %s: %s\n", listen, strerror(errno));
+	return 0;
+}
+
+/* Waits for signals in the main thread until asked to stop. */
+static void signal_loop(struct px_app *app, const sigset_t *set)
+{
+	for (;;) {
+		int sig;
+
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			app->reload_requested = 1;
+			px_log_info("fcgi", NULL, "SIGHUP: configuration reload requested");
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT) {
+			px_log_info("fcgi", NULL, "stopping: finishing in-flight requests");
+			app->stopping = 1;
+			/* wakes the thread blocked in accept() */
+			shutdown(app->listen_fd, SHUT_RDWR);
+			return;
+		}
+	}
+}
+
+static int run_threads(struct px_app *app, const struct px_cfg *cfg,
+		       const char *conninfo)
+{
+	int n = (int)px_cfg_int(cfg, "workers"), i, started = 0;
+	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct worker *w = calloc((size_t)n, sizeof(*w));
+	sigset_t set;
+
+	if (!w)
+		return -1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	for (i = 0; i < n; i++) {
+		w[i].app = app;
+		w[i].accept_lock = &accept_lock;
+		w[i].conninfo = (char *)conninfo;
+		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0)
+			break;
+		started++;
+	}
+	px_log_info("fcgi", NULL, "plexichat.fcgi %s ready with %d workers",
+		    PACKAGE_VERSION, started);
+	if (started)
+		signal_loop(app, &set);
+	app->stopping = 1;
+	for (i = 0; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+	free(w);
+	return started ? 0 : -1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: plexichat.fcgi [-c CONFIG]\n"
+			"  CONFIG defaults to $PLEXICHAT_CONFIG; PLEXICHAT_* variables override keys.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cfg_path = getenv("PLEXICHAT_CONFIG");
+	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT;
+	struct px_app app;
+	const struct px_cfg *cfg;
+	struct cfg_ref *ref;
+	int opt, rc = 1;
+
+	while ((opt = getopt(argc, argv, "c:h")) != -1) {
+		if (opt == 'c') {
+			cfg_path = optarg;
+		} else {
+			usage();
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (px_app_init(&app, cfg_path, &err) != 0) {
+		fprintf(stderr, "plexichat.fcgi: configuration error: %s\n",
+			err.data ? err.data : "out of memory");
+		px_buf_free(&err);
+		return 2;
+	}
+	ref = px_app_cfg_acquire(&app);
+	cfg = px_app_cfg(ref);
+	if (px_log_open(px_cfg_str(cfg, "log_file"),
+			(enum px_log_level)px_log_level_parse(px_cfg_str(cfg, "log_level"))) != 0)
+		fprintf(stderr, "plexichat.fcgi: cannot open log file, using stderr\n");
+	if (px_dirs_init(px_cfg_str(cfg, "data_dir"), &err) != 0) {
+		fprintf(stderr, "plexichat.fcgi: data folder: %s\n", err.data);
+		goto out;
+	}
+	px_db_conninfo(px_cfg_str(cfg, "db_conninfo"), px_cfg_str(cfg, "db_password"),
+		       &conninfo);
+	if (conninfo.failed || check_schema(conninfo.data, px_cfg_str(cfg, "sql_dir")) != 0)
+		goto out;
+	if (FCGX_Init() != 0 || open_listener(&app, px_cfg_str(cfg, "listen")) != 0)
+		goto out;
+	if (FCGX_IsCGI() && !*px_cfg_str(cfg, "listen")) {
+		struct px_db *db = px_db_new(conninfo.data);
+
+		if (db)
+			serve(&app, db, environ, &px_adapter_stdio_ops, NULL);
+		px_db_free(db);
+		rc = db ? 0 : 1;
+		goto out;
+	}
+	rc = run_threads(&app, cfg, conninfo.data) == 0 ? 0 : 1;
+	px_log_info("fcgi", NULL, "stopped");
+out:
+	px_app_cfg_release(&app, ref);
+	px_app_free(&app);
+	px_buf_free(&err);
+	px_buf_free(&conninfo);
+	px_log_close();
+	return rc;
+}

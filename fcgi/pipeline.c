@@ -1,0 +1,236 @@
+/* pipeline.c: enforces each route's policy before its handler runs, and
+ * turns every failure into the central error format. */
+#include "pipeline.h"
+#include "router.h"
+#include "core/cfg.h"
+#include "core/ctx.h"
+#include "core/log.h"
+#include "core/metrics.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+static void new_correlation_id(struct px_request *req)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+	int i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		memset(raw, 0, sizeof(raw));
+	for (i = 0; i < 16; i++) {
+		req->correlation_id[2 * i] = hex[raw[i] >> 4];
+		req->correlation_id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	req->correlation_id[32] = '\0';
+}
+
+static int is_loopback(const char *addr)
+{
+	return addr && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+			strncmp(addr, "::ffff:127.", 11) == 0);
+}
+
+/* Reads the body, refusing it before reading when the declared length is
+ * over the limit, and while reading when more arrives than declared. */
+static enum px_err read_body(struct px_request *req, struct px_response *resp,
+			     size_t limit)
+{
+	struct px_buf b = PX_BUF_INIT;
+	char chunk[16384];
+	long n;
+
+	if (req->content_length > limit)
+		return PX_E_VALIDATION_PAYLOAD_TOO_LARGE;
+	if (!resp->ops || !resp->ops->read || req->content_length == 0)
+		return PX_OK;
+	b.max = limit;
+	while ((n = resp->ops->read(resp->io, chunk, sizeof(chunk))) > 0) {
+		px_buf_append(&b, chunk, (size_t)n);
+		if (b.failed) {
+			px_buf_free(&b);
+			return PX_E_VALIDATION_PAYLOAD_TOO_LARGE;
+		}
+	}
+	req->body_len = b.len;
+	req->body = px_buf_steal(&b);
+	return req->body ? PX_OK : PX_E_SYSTEM_INTERNAL;
+}
+
+/* Decodes path, query and cookies; the first failure is returned
+ * but parsing continues so the WAF sees as much as possible. */
+static enum px_err parse_request(struct px_request *req)
+{
+	struct px_buf path = PX_BUF_INIT;
+	enum px_err e = PX_OK, e2;
+
+	e2 = px_url_decode(req->raw_path, strlen(req->raw_path), 0, &path);
+	if (e2 == PX_OK)
+		req->path = px_buf_steal(&path);
+	else
+		e = e2;
+	px_buf_free(&path);
+	if (req->raw_query) {
+		e2 = px_parse_urlencoded(req->raw_query, strlen(req->raw_query),
+					 &req->query);
+		if (e == PX_OK && e2 != PX_OK)
+			e = e2 == PX_E_VALIDATION_INVALID_ENCODING
+				    ? PX_E_VALIDATION_MALFORMED_QUERY : e2;
+	}
+	e2 = px_parse_cookies(px_request_header(req, "cookie"), &req->cookies);
+	if (e == PX_OK && e2 != PX_OK)
+		e = e2;
+	return e;
+}
+
+/* Authentication: fills ctx->who from a session cookie or bearer token.
+ * Anonymous until the accounts module provides sessions. */
+static enum px_err authenticate(struct px_ctx *ctx)
+{
+	ctx->who.user_id = 0;
+	ctx->who.role = PX_ROLE_ANON;
+	return PX_OK;
+}
+
+static enum px_err authorise(struct px_ctx *ctx, const struct px_route *r)
+{
+	switch (r->auth) {
+	case PX_AUTH_NONE:
+		return PX_OK;
+	case PX_AUTH_ADMIN_OR_LOOPBACK:
+		if (ctx->loopback && px_cfg_bool(ctx->cfg, "metrics_loopback"))
+			return PX_OK;
+		if (ctx->who.user_id == 0)
+			return PX_E_AUTH_REQUIRED;
+		return ctx->who.role >= PX_ROLE_ADMIN ? PX_OK : PX_E_AUTH_FORBIDDEN;
+	case PX_AUTH_USER:
+		if (ctx->who.user_id == 0)
+			return PX_E_AUTH_REQUIRED;
+		return ctx->who.role >= r->min_role ? PX_OK : PX_E_AUTH_FORBIDDEN;
+	}
+	return PX_E_AUTH_FORBIDDEN;
+}
+
+static void access_log(const struct px_request *req, const struct px_route *r,
+		       int status, uint64_t us)
+{
+	struct px_buf f = PX_BUF_INIT;
+	const char *path = req->raw_path ? req->raw_path : "";
+
+	px_buf_puts(&f, "{\"method\":");
+	px_buf_json_str(&f, req->method, strlen(req->method));
+	px_buf_puts(&f, ",\"path\":");
+	px_buf_json_str(&f, path, strlen(path));
+	px_buf_printf(&f, ",\"status\":%d,\"duration_us\":%llu,\"route\":", status,
+		      (unsigned long long)us);
+	px_buf_json_str(&f, r ? r->pattern : "-", strlen(r ? r->pattern : "-"));
+	px_buf_puts(&f, ",\"remote\":");
+	px_buf_json_str(&f, req->remote_addr ? req->remote_addr : "",
+			strlen(req->remote_addr ? req->remote_addr : ""));
+	px_buf_putc(&f, '}');
+	px_log_fields(PX_LOG_INFO, "access", req->correlation_id, f.data, "request");
+	px_buf_free(&f);
+}
+
+static void record_metrics(const struct px_route *r, int status, uint64_t us)
+{
+	char labels[200];
+
+	snprintf(labels, sizeof(labels), "route=\"%s\",status=\"%d\"",
+		 r ? r->pattern : "unmatched", status);
+	px_metrics_count("plexichat_http_requests_total", labels, 1);
+	snprintf(labels, sizeof(labels), "route=\"%s\"", r ? r->pattern : "unmatched");
+	px_metrics_observe_us("plexichat_http_request_duration", labels, us);
+}
+
+/* Runs the policy steps and the handler; returns the outcome. */
+static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
+			    enum px_err pre_err, struct px_buf *allow)
+{
+	struct px_request *req = ctx->req;
+	const struct px_route *r = NULL;
+	enum px_match m = PX_MATCH_NONE;
+	enum px_err e, parse_err;
+	size_t limit;
+
+	if (pre_err != PX_OK)
+		return pre_err;
+	/* Route lookup has no effect of its own; it tells the WAF and the body
+	 * reader which profile and limit apply. */
+	parse_err = parse_request(req);
+	if (req->path)
+		m = px_router_match(req->method, req->path, &r, &req->params, allow);
+	*route = r;
+	limit = r && r->body_limit ? r->body_limit
+				   : (size_t)px_cfg_int(ctx->cfg, "body_limit");
+	e = read_body(req, ctx->resp, limit);
+	if (e != PX_OK)
+		goto out;
+	if (req->body_len) {
+		e = px_parse_body(req);
+		if (parse_err == PX_OK)
+			parse_err = e;
+	}
+	/* 1. WAF: a pass-through until the WAF module is wired in. */
+	/* 2. correlation id was set at entry; the access log runs at exit. */
+	if ((e = parse_err) != PX_OK)
+		goto out;
+	if (m == PX_MATCH_METHOD) {
+		e = PX_E_VALIDATION_METHOD_NOT_ALLOWED;
+		goto out;
+	}
+	if (m == PX_MATCH_NONE) {
+		e = PX_E_VALIDATION_NOT_FOUND;
+		goto out;
+	}
+	/* 3. authentication, 4. authorisation */
+	if ((e = authenticate(ctx)) != PX_OK || (e = authorise(ctx, r)) != PX_OK)
+		goto out;
+	/* 5. rate limit: per route class, added with the accounts module. */
+	/* 6. handler */
+	e = r->handler(ctx);
+out:
+	return e;
+}
+
+void px_pipeline_run(struct px_app *app, struct px_db *db,
+		     struct px_request *req, struct px_response *resp,
+		     enum px_err pre_err)
+{
+	struct cfg_ref *ref = px_app_cfg_acquire(app);
+	uint64_t t0 = px_metrics_now_us(), us;
+	const struct px_route *route = NULL;
+	struct px_buf allow = PX_BUF_INIT;
+	struct px_ctx ctx;
+	enum px_err e;
+
+	memset(&ctx, 0, sizeof(ctx));
+	new_correlation_id(req);
+	ctx.req = req;
+	ctx.resp = resp;
+	ctx.db = db;
+	ctx.cfg = px_app_cfg(ref);
+	ctx.app = app;
+	ctx.loopback = is_loopback(req->remote_addr);
+	ctx.stopping = app->stopping;
+	e = dispatch(&ctx, &route, pre_err, &allow);
+	/* 7. error normalisation: only here are error bodies written. */
+	if (e != PX_OK && !resp->headers_sent) {
+		if (px_err_status(e) >= 500 && e != PX_E_SYSTEM_DB_UNAVAILABLE)
+			px_log_error("pipeline", req->correlation_id,
+				     "%s %s failed: %s", req->method, req->raw_path,
+				     px_err_name(e));
+		px_response_error(resp, e, ctx.details.len ? ctx.details.data : NULL,
+				  req->correlation_id);
+		if (e == PX_E_VALIDATION_METHOD_NOT_ALLOWED && allow.len)
+			px_response_header(resp, "Allow", allow.data);
+	}
+	px_response_header(resp, "X-Request-Id", req->correlation_id);
+	us = px_metrics_now_us() - t0;
+	access_log(req, route, resp->status, us);
+	record_metrics(route, resp->status, us);
+	px_buf_free(&ctx.details);
+	px_buf_free(&allow);
+	px_app_cfg_release(app, ref);
+}

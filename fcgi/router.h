@@ -1,0 +1,43 @@
+/* router.h: THE route table and its matcher.
+ *
+ * A route is data: method, path pattern with typed parameters
+ * ("/api/v1/channels/{id:int}/messages"), handler and policy columns.
+ * The pipeline enforces the policy; handlers never re-check it. */
+#ifndef PX_ROUTER_H
+#define PX_ROUTER_H
+
+#include <stddef.h>
+
+#include "core/ctx.h"
+#include "core/http.h"
+
+enum px_route_auth {
+	PX_AUTH_NONE,            /* anyone */
+	PX_AUTH_USER,            /* any signed-in account, min_role applies */
+	PX_AUTH_ADMIN_OR_LOOPBACK, /* admins, or anyone from loopback */
+};
+
+struct px_route {
+	const char *method;
+	const char *pattern;
+	px_handler_fn handler;
+	enum px_route_auth auth;
+	enum px_role min_role;   /* with PX_AUTH_USER */
+	size_t body_limit;       /* 0: the configured default */
+	const char *rate_class;  /* token-bucket class, e.g. "read", "write", "login" */
+	const char *waf_profile; /* WAF profile name */
+};
+
+enum px_match { PX_MATCH_OK, PX_MATCH_NONE, PX_MATCH_METHOD };
+
+/* Finds the route for method and decoded path. On PX_MATCH_OK *out is the
+ * route and typed parameters are added to params. On PX_MATCH_METHOD the
+ * path exists for other methods, which are written to allow ("GET, POST"). */
+enum px_match px_router_match(const char *method, const char *path,
+			      const struct px_route **out,
+			      struct px_kvlist *params, struct px_buf *allow);
+
+/* The table itself, for tests and docs: returns route i or NULL. */
+const struct px_route *px_router_route(size_t i);
+
+#endif

@@ -1,0 +1,19 @@
+/* routes.c: THE route table. Every endpoint PlexiChat serves is one row;
+ * the pipeline enforces the policy columns before the handler runs. */
+#include "router.h"
+#include "handlers/system.h"
+
+#define KB 1024
+#define MB (1024 * 1024)
+
+static const struct px_route routes[] = {
+	/* method, pattern, handler, auth, min role, body limit, rate class, WAF profile */
+	{ "GET", "/api/v1/system/health", px_h_system_health, PX_AUTH_NONE, PX_ROLE_ANON, 0, "read", "default" },
+	{ "GET", "/api/v1/system/version", px_h_system_version, PX_AUTH_NONE, PX_ROLE_ANON, 0, "read", "default" },
+	{ "GET", "/api/v1/system/metrics", px_h_system_metrics, PX_AUTH_ADMIN_OR_LOOPBACK, PX_ROLE_ADMIN, 0, "read", "default" },
+};
+
+const struct px_route *px_router_route(size_t i)
+{
+	return i < sizeof(routes) / sizeof(routes[0]) ? &routes[i] : NULL;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# scripts/test.sh: installs what is needed, builds, and runs the whole test
+# suite: unit tests (plain and under ASan+UBSan), fuzz smoke runs, and the
+# integration tests over HTTP against lighttpd and Apache mod_fcgid, with
+# a private PostgreSQL cluster. Starts and stops everything itself.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] || die "run as root (it installs packages and starts servers)"
+T0=$(date +%s)
+install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS $PX_TEST_PKGS
+open_path "$PX_ROOT"
+
+BUILD="$PX_ROOT/build/test"
+ASAN="$PX_ROOT/build/asan"
+WORK="$PX_ROOT/build/test-run"
+ART="$PX_ROOT/test-artifacts"
+PGPORT=${PX_TEST_PG_PORT:-18432}
+LPORT=${PX_TEST_HTTP_PORT:-18080}
+APORT=${PX_TEST_APACHE_PORT:-18081}
+FAILED=()
+
+cleanup() {
+  trap - INT TERM EXIT
+  stop_all
+  [ -f "$WORK/apache.pid" ] && kill -TERM "$(cat "$WORK/apache.pid")" 2>/dev/null
+  pkill -f "$WORK/apache-httpd.conf" 2>/dev/null || true
+  pg_stop "$WORK/pg"
+}
+trap cleanup INT TERM EXIT
+
+step() { log "== $*"; }
+record() { # record NAME CMD...: runs a step, remembers failures, goes on
+  local name=$1; shift
+  if "$@"; then log "PASS $name"; else log "FAIL $name"; FAILED+=("$name"); fi
+}
+
+step "unit tests"
+build "$BUILD"
+record "unit" make -C "$BUILD" -s check
+step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+build "$ASAN" --enable-sanitizers
+record "unit-asan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -C "$ASAN" -s check
+
+step "fuzz smoke runs"
+for f in "$PX_ROOT"/tests/fuzz/run-*.sh; do
+  [ -f "$f" ] && record "fuzz:$(basename "$f")" bash "$f"
+done
+
+step "integration tests"
+rm -rf "$WORK"; mkdir -p "$WORK/var" "$WORK/run" "$ART"
+chown -R www-data:www-data "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
+pg_start "$WORK/pg" "$PGPORT"
+write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
+"$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" migrate >/dev/null
+"$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" ensure-admin admin > "$WORK/admin.txt"
+chmod 664 "$WORK/plexichat.conf"
+export PX_CONFIG="$WORK/plexichat.conf" PX_BUILD="$BUILD" PX_ROOT PX_WORK="$WORK" PX_ARTIFACTS="$ART"
+export PX_ADMIN_PASSWORD; PX_ADMIN_PASSWORD=$(sed -n 's/.*password: //p' "$WORK/admin.txt")
+PGCTL="runuser -u postgres -- $PX_PG_BIN/pg_ctl -D $WORK/pg -w"
+export PX_PG_STOP_CMD="$PGCTL -m fast stop" \
+       PX_PG_START_CMD="$PGCTL -l $WORK/pg.log -o '-k $WORK/pg.sock -p $PGPORT -c listen_addresses=127.0.0.1 -c max_connections=300' start"
+export PX_PG_CONNINFO="host=127.0.0.1 port=$PGPORT dbname=plexichat user=plexichat password=$(cat "$WORK/pg.password")"
+
+touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
+PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/plexichat.sock"
+lighttpd_start "$WORK/run" "$LPORT" "$WORK/run/plexichat.sock"
+wait_http "http://127.0.0.1:$LPORT/api/v1/system/health"
+
+sed -e "s|@PORT@|$APORT|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$WORK|g" \
+    -e "s|@RUN_DIR@|$WORK/run|g" -e "s|@CONFIG@|$WORK/plexichat.conf|g" -e "s|@FCGI_DIR@|$BUILD|g" \
+    "$PX_ROOT/apache/httpd-test.conf.in" > "$WORK/apache-httpd.conf"
+apache2 -f "$WORK/apache-httpd.conf" -t >/dev/null 2>&1 || { apache2 -f "$WORK/apache-httpd.conf" -t; die "Apache config invalid"; }
+apache2 -f "$WORK/apache-httpd.conf" -DFOREGROUND & PX_PIDS+=($!)
+wait_http "http://127.0.0.1:$APORT/api/v1/system/health"
+
+# Tests named test_*.py run against both servers; tests that stop shared
+# services or edit the shared config (listed here) run once, on lighttpd.
+ONCE="test_pg_restart.py test_config.py"
+for t in "$PX_ROOT"/tests/integration/test_*.py; do
+  n=$(basename "$t")
+  for kind in lighttpd apache; do
+    case " $ONCE " in *" $n "*) [ $kind = apache ] && continue ;; esac
+    port=$LPORT; [ $kind = apache ] && port=$APORT
+    record "$n[$kind]" env PX_BASE_URL="http://127.0.0.1:$port" PX_SERVER_KIND=$kind \
+      python3 "$t"
+  done
+done
+for t in "$PX_ROOT"/tests/integration/test_*.sh; do
+  [ -f "$t" ] && record "$(basename "$t")" env PX_BASE_URL="http://127.0.0.1:$LPORT" bash "$t"
+done
+
+cp "$WORK"/*.log "$ART"/ 2>/dev/null || true
+cp "$WORK"/run/*.log "$ART"/ 2>/dev/null || true
+log "finished in $(( $(date +%s) - T0 )) s"
+if [ ${#FAILED[@]} -gt 0 ]; then
+  log "FAILED: ${FAILED[*]}"
+  exit 1
+fi
+log "all tests passed"

@@ -1,0 +1,102 @@
+"""Foundation over HTTP: health, version, metrics, error format, bad input."""
+import pxtest
+from pxtest import request, raw, expect_error
+
+
+def test_health_ok():
+    r = request("GET", "/api/v1/system/health")
+    assert r.status == 200, r
+    j = r.json()
+    assert j["status"] == "ok" and j["checks"]["database"] == "ok"
+    assert j["checks"]["schema_version"] >= 1
+
+
+def test_version():
+    r = request("GET", "/api/v1/system/version")
+    assert r.status == 200, r
+    assert r.json()["name"] == "plexichat"
+    assert r.headers["content-type"].startswith("application/json")
+    assert len(r.headers["x-request-id"]) == 32
+
+
+def test_head_has_no_body():
+    r = request("HEAD", "/api/v1/system/version")
+    assert r.status == 200 and r.body == b"", r
+
+
+def test_unknown_route_404():
+    expect_error(request("GET", "/api/v1/no/such/thing"), 404, "VALIDATION_NOT_FOUND")
+
+
+def test_wrong_method_405():
+    r = request("DELETE", "/api/v1/system/version")
+    expect_error(r, 405, "VALIDATION_METHOD_NOT_ALLOWED")
+    assert "GET" in r.headers["allow"]
+
+
+def not_from_handler(r):
+    """Apache refuses some malformed requests itself; they must still never
+    reach a handler (no 2xx)."""
+    return pxtest.SERVER == "apache" and r.status in (400, 404) and not r.body.startswith(b"{")
+
+
+def test_bad_percent_escape():
+    for q in ("a=%zz", "a=%", "a=%C0%AE", "a=%00"):
+        r = request("GET", "/api/v1/system/version?" + q)
+        if not not_from_handler(r):
+            expect_error(r, 400, "VALIDATION_MALFORMED_QUERY")
+
+
+def test_invalid_utf8_path():
+    r = request("GET", "/api/v1/system/%ff%fe")
+    if not not_from_handler(r):
+        expect_error(r, 400, "VALIDATION_INVALID_ENCODING")
+
+
+def test_invalid_json_body():
+    r = request("POST", "/api/v1/system/version", body="{\"a\": ",
+                headers={"Content-Type": "application/json"})
+    expect_error(r, 400, "VALIDATION_INVALID_JSON")
+
+
+def test_deep_json_refused():
+    r = request("POST", "/api/v1/system/version", body="[" * 10000,
+                headers={"Content-Type": "application/json"})
+    expect_error(r, 400, "VALIDATION_INVALID_JSON")
+
+
+def test_oversized_body_413():
+    body = b"x" * (2 * 1024 * 1024)
+    r = request("POST", "/api/v1/system/version", body=body,
+                headers={"Content-Type": "application/octet-stream"})
+    expect_error(r, 413, "VALIDATION_PAYLOAD_TOO_LARGE")
+
+
+def test_too_many_headers_431():
+    hdrs = "".join("X-Extra-%d: v\r\n" % i for i in range(120))
+    r = raw(("GET /api/v1/system/version HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n"
+             % hdrs).encode())
+    if r.status == 431 and r.body.startswith(b"{"):
+        expect_error(r, 431, "VALIDATION_HEADERS_TOO_LARGE")
+    else:
+        # the web server may refuse it first; it must never reach a handler
+        assert r.status in (400, 413, 431), r
+
+
+def test_metrics_from_loopback():
+    request("GET", "/api/v1/system/version")
+    r = request("GET", "/api/v1/system/metrics")
+    assert r.status == 200, r
+    text = r.body.decode()
+    assert "# TYPE plexichat_http_requests_total counter" in text
+    assert 'plexichat_http_request_duration_bucket{route="/api/v1/system/version",le="+Inf"}' in text
+
+
+def test_form_body_not_matching_type():
+    r = request("POST", "/api/v1/system/version", body=b"a=%zz",
+                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 400, r
+
+
+if __name__ == "__main__":
+    pxtest.run(globals())

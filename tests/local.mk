@@ -1,0 +1,14 @@
+# tests/: Check unit tests (make check), one program per module.
+TESTS += $(check_PROGRAMS)
+TEST_LIBS = $(CORE_LIBS) $(CHECK_LIBS)
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -DPX_SRCDIR='"$(abs_top_srcdir)"'
+
+check_PROGRAMS += tests/unit/check_http
+tests_unit_check_http_SOURCES = tests/unit/check_http.c
+tests_unit_check_http_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_http_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_docs
+tests_unit_check_docs_SOURCES = tests/unit/check_docs.c
+tests_unit_check_docs_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_docs_LDADD = $(TEST_LIBS)
