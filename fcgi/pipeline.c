@@ -1,6 +1,7 @@
 /* pipeline.c: enforces each route's policy before its handler runs, and
  * turns every failure into the central error format. */
 #include "pipeline.h"
+#include "authmw.h"
 #include "router.h"
 #include "core/cfg.h"
 #include "core/ctx.h"
@@ -84,34 +85,6 @@ static enum px_err parse_request(struct px_request *req)
 	return e;
 }
 
-/* Authentication: fills ctx->who from a session cookie or bearer token.
- * Anonymous until the accounts module provides sessions. */
-static enum px_err authenticate(struct px_ctx *ctx)
-{
-	ctx->who.user_id = 0;
-	ctx->who.role = PX_ROLE_ANON;
-	return PX_OK;
-}
-
-static enum px_err authorise(struct px_ctx *ctx, const struct px_route *r)
-{
-	switch (r->auth) {
-	case PX_AUTH_NONE:
-		return PX_OK;
-	case PX_AUTH_ADMIN_OR_LOOPBACK:
-		if (ctx->loopback && px_cfg_bool(ctx->cfg, "metrics_loopback"))
-			return PX_OK;
-		if (ctx->who.user_id == 0)
-			return PX_E_AUTH_REQUIRED;
-		return ctx->who.role >= PX_ROLE_ADMIN ? PX_OK : PX_E_AUTH_FORBIDDEN;
-	case PX_AUTH_USER:
-		if (ctx->who.user_id == 0)
-			return PX_E_AUTH_REQUIRED;
-		return ctx->who.role >= r->min_role ? PX_OK : PX_E_AUTH_FORBIDDEN;
-	}
-	return PX_E_AUTH_FORBIDDEN;
-}
-
 static void access_log(const struct px_request *req, const struct px_route *r,
 		       int status, uint64_t us)
 {
@@ -184,10 +157,11 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 		e = PX_E_VALIDATION_NOT_FOUND;
 		goto out;
 	}
-	/* 3. authentication, 4. authorisation */
-	if ((e = authenticate(ctx)) != PX_OK || (e = authorise(ctx, r)) != PX_OK)
+	/* 3. authentication, 4. authorisation, 5. rate limit */
+	if ((e = px_authmw_authenticate(ctx, r)) != PX_OK ||
+	    (e = px_authmw_authorise(ctx, r)) != PX_OK ||
+	    (e = px_authmw_rate_limit(ctx, r)) != PX_OK)
 		goto out;
-	/* 5. rate limit: per route class, added with the accounts module. */
 	/* 6. handler */
 	e = r->handler(ctx);
 out:

@@ -1,0 +1,6 @@
+/* routes_decl.h: the handler headers every routes_*.inc fragment needs.
+ * Each area adds its header include here (one line per area). */
+#ifndef PX_ROUTES_DECL_H
+#define PX_ROUTES_DECL_H
+
+#endif

@@ -1,0 +1,1 @@
+# handlers/web.mk: the web area's core, model, handler and test sources (owned by that area's work).
