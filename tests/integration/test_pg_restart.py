@@ -39,7 +39,7 @@ def test_restart_under_load():
         subprocess.run(start_cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
         t_up = time.time()
         assert pxtest.wait_for(lambda: request("GET", "/api/v1/system/health").status == 200, 30)
-        time.sleep(1)
+        time.sleep(2)
     finally:
         stop.set()
         for t in threads:
@@ -47,7 +47,7 @@ def test_restart_under_load():
     # requests in flight when the database went away may fail; 0.3 s margins
     before = [r for r in results if r[0] < t_stop - 0.3]
     during = [r for r in results if t_down + 0.5 < r[0] < t_start]
-    after = [r for r in results if r[0] > t_up + 5]
+    after = [r for r in results if r[0] > t_up + 0.5]
     assert before and all(r[1] == 200 for r in before), [r for r in before if r[1] != 200][:5]
     assert during, "no requests during the outage"
     assert all(r[1] == 503 and r[2] == "SYSTEM_DB_UNAVAILABLE" for r in during), \
