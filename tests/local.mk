@@ -12,3 +12,13 @@ check_PROGRAMS += tests/unit/check_docs
 tests_unit_check_docs_SOURCES = tests/unit/check_docs.c
 tests_unit_check_docs_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_docs_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_cfg
+tests_unit_check_cfg_SOURCES = tests/unit/check_cfg.c
+tests_unit_check_cfg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_cfg_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_router
+tests_unit_check_router_SOURCES = tests/unit/check_router.c fcgi/router.c
+tests_unit_check_router_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_router_LDADD = $(TEST_LIBS)
