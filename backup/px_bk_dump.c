@@ -1,0 +1,338 @@
+/* px_bk_dump.c: the database dumper. One connection holds a REPEATABLE
+ * READ, READ ONLY transaction for the whole dump and exports its
+ * snapshot, which pg_dump joins for the DDL; every table is read with COPY
+ * on that same connection, so the backup is one consistent point in time.
+ * Only identifiers are spliced into SQL text, always through
+ * PQescapeIdentifier; catalog queries take parameters. */
+#include "px_bk_dump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char SQL_TABLES[] =
+	"SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid) "
+	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind = 'r' "
+	"AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' "
+	"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+	"AND d.objid = c.oid AND d.deptype = 'e') "
+	"ORDER BY n.nspname, c.relname";
+static const char SQL_COLUMNS[] =
+	"SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 "
+	"AND NOT attisdropped AND attgenerated = '' ORDER BY attnum";
+static const char SQL_PKEY[] =
+	"SELECT a.attname FROM pg_index i "
+	"CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+	"JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+	"WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord";
+static const char SQL_SEQUENCES[] =
+	"SELECT schemaname, sequencename, last_value FROM pg_sequences "
+	"WHERE schemaname <> 'information_schema' AND schemaname NOT LIKE 'pg\\_%' "
+	"ORDER BY 1, 2";
+
+static enum px_err sql_fail(PGconn *c, const char *what, struct px_buf *err)
+{
+	px_buf_printf(err, "%s: %s", what, PQerrorMessage(c));
+	while (err->len && err->data[err->len - 1] == '\n')
+		err->data[--err->len] = '\0';
+	return PQstatus(c) == CONNECTION_OK ? PX_E_SYSTEM_INTERNAL :
+					      PX_E_SYSTEM_DB_UNAVAILABLE;
+}
+
+static PGresult *query(PGconn *c, const char *sql, const char *param,
+		       ExecStatusType want)
+{
+	PGresult *res = PQexecParams(c, sql, param ? 1 : 0, NULL,
+				     param ? &param : NULL, NULL, NULL, 0);
+
+	if (PQresultStatus(res) != want) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* Runs pg_dump for one section and streams its stdout into w. */
+static enum px_err dump_section(const struct px_bk_dump_opts *o,
+				const char *snapshot, const char *section,
+				struct px_bk_writer *w, json_object *item,
+				struct px_buf *err)
+{
+	struct px_buf snap_arg = PX_BUF_INIT, sec_arg = PX_BUF_INIT;
+	const char *prog = o->pg_dump ? o->pg_dump : "pg_dump";
+	enum px_err rc = PX_E_SYSTEM_INTERNAL;
+	char buf[65536];
+	int fds[2] = { -1, -1 }, status = 0;
+	pid_t pid = -1;
+
+	px_buf_printf(&snap_arg, "--snapshot=%s", snapshot);
+	px_buf_printf(&sec_arg, "--section=%s", section);
+	if (snap_arg.failed || sec_arg.failed || pipe2(fds, O_CLOEXEC) != 0)
+		goto out;
+	pid = fork();
+	if (pid < 0)
+		goto out;
+	if (pid == 0) {
+		const char *argv[] = { prog, "--schema-only", sec_arg.data,
+				       snap_arg.data, "--no-password",
+				       "--quote-all-identifiers", "-d",
+				       o->conninfo, NULL };
+
+		dup2(fds[1], 1);
+		execvp(prog, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	px_bk_writer_begin(w);
+	for (;;) {
+		ssize_t n = read(fds[0], buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		rc = px_bk_writer_write(w, buf, (size_t)n);
+		if (rc != PX_OK)
+			goto out;
+		rc = PX_E_SYSTEM_INTERNAL;
+	}
+	close(fds[0]);
+	fds[0] = -1;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		px_buf_printf(err, "%s --section=%s failed (exit status %d)",
+			      prog, section,
+			      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		pid = -1;
+		goto out;
+	}
+	pid = -1;
+	rc = px_bk_writer_end(w, item);
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &status, 0);
+	}
+	px_buf_free(&snap_arg);
+	px_buf_free(&sec_arg);
+	return rc;
+}
+
+/* Appends the escaped identifiers of res's first column, comma-separated,
+ * to b and to the JSON array arr (when not NULL). */
+static int ident_list(PGconn *c, PGresult *res, struct px_buf *b,
+		      json_object *arr)
+{
+	int i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *name = PQgetvalue(res, i, 0);
+		char *q = PQescapeIdentifier(c, name, strlen(name));
+
+		if (!q)
+			return -1;
+		px_buf_printf(b, "%s%s", i ? ", " : "", q);
+		PQfreemem(q);
+		if (arr)
+			json_object_array_add(arr, json_object_new_string(name));
+	}
+	return b->failed ? -1 : 0;
+}
+
+static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_writer *w,
+			    json_object *item, struct px_buf *err)
+{
+	PGresult *res = PQexec(c, sql);
+	long long rows = 0;
+	enum px_err rc;
+	char *row;
+	int n;
+
+	if (PQresultStatus(res) != PGRES_COPY_OUT) {
+		PQclear(res);
+		return sql_fail(c, "COPY", err);
+	}
+	PQclear(res);
+	px_bk_writer_begin(w);
+	while ((n = PQgetCopyData(c, &row, 0)) > 0) {
+		rc = px_bk_writer_write(w, row, (size_t)n);
+		PQfreemem(row);
+		if (rc != PX_OK)
+			return rc;   /* the connection is abandoned by the caller */
+		rows++;
+	}
+	if (n == -2)
+		return sql_fail(c, "COPY", err);
+	res = PQgetResult(c);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? PX_OK : PX_E_SYSTEM_INTERNAL;
+	if (rc != PX_OK)
+		px_buf_printf(err, "COPY: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	while ((res = PQgetResult(c)) != NULL)
+		PQclear(res);
+	if (rc != PX_OK)
+		return rc;
+	json_object_object_add(item, "rows", json_object_new_int64(rows));
+	return px_bk_writer_end(w, item);
+}
+
+static enum px_err dump_table(PGconn *c, PGresult *tabs, int t,
+			      struct px_bk_writer *w, json_object *tables,
+			      struct px_buf *err)
+{
+	const char *oid = PQgetvalue(tabs, t, 0), *nsp = PQgetvalue(tabs, t, 1);
+	const char *rel = PQgetvalue(tabs, t, 2);
+	struct px_buf cols = PX_BUF_INIT, pk = PX_BUF_INIT, sql = PX_BUF_INIT;
+	json_object *item = json_object_new_object();
+	json_object *carr = json_object_new_array(), *parr = json_object_new_array();
+	PGresult *cres = NULL, *pres = NULL;
+	char *qn = NULL, *qr = NULL;
+	enum px_err rc = PX_E_SYSTEM_INTERNAL;
+
+	json_object_object_add(item, "schema", json_object_new_string(nsp));
+	json_object_object_add(item, "name", json_object_new_string(rel));
+	json_object_object_add(item, "columns", carr);
+	json_object_object_add(item, "ordered_by", parr);
+	cres = query(c, SQL_COLUMNS, oid, PGRES_TUPLES_OK);
+	pres = query(c, SQL_PKEY, oid, PGRES_TUPLES_OK);
+	if (!cres || !pres) {
+		rc = sql_fail(c, "catalog query", err);
+		goto out;
+	}
+	qn = PQescapeIdentifier(c, nsp, strlen(nsp));
+	qr = PQescapeIdentifier(c, rel, strlen(rel));
+	if (!qn || !qr || ident_list(c, cres, &cols, carr) != 0 ||
+	    ident_list(c, pres, &pk, parr) != 0)
+		goto out;
+	if (PQntuples(cres) == 0)
+		px_buf_printf(&sql, "COPY (SELECT FROM %s.%s) TO STDOUT", qn, qr);
+	else if (pk.len)
+		px_buf_printf(&sql, "COPY (SELECT %s FROM ONLY %s.%s ORDER BY %s) TO STDOUT",
+			      cols.data, qn, qr, pk.data);
+	else
+		px_buf_printf(&sql, "COPY %s.%s (%s) TO STDOUT", qn, qr, cols.data);
+	if (sql.failed)
+		goto out;
+	rc = copy_out(c, sql.data, w, item, err);
+	if (rc == PX_OK) {
+		json_object_array_add(tables, item);
+		item = NULL;
+	}
+out:
+	json_object_put(item);
+	PQclear(cres);
+	PQclear(pres);
+	PQfreemem(qn);
+	PQfreemem(qr);
+	px_buf_free(&cols);
+	px_buf_free(&pk);
+	px_buf_free(&sql);
+	return rc;
+}
+
+static enum px_err dump_sequences(PGconn *c, json_object *db, struct px_buf *err)
+{
+	PGresult *res = query(c, SQL_SEQUENCES, NULL, PGRES_TUPLES_OK);
+	json_object *arr = json_object_new_array();
+	int i;
+
+	if (!res) {
+		json_object_put(arr);
+		return sql_fail(c, "sequences", err);
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "schema",
+				       json_object_new_string(PQgetvalue(res, i, 0)));
+		json_object_object_add(s, "name",
+				       json_object_new_string(PQgetvalue(res, i, 1)));
+		/* NULL last_value: never used, nothing to restore */
+		if (!PQgetisnull(res, i, 2))
+			json_object_object_add(s, "value", json_object_new_string(
+						       PQgetvalue(res, i, 2)));
+		json_object_array_add(arr, s);
+	}
+	PQclear(res);
+	json_object_object_add(db, "sequences", arr);
+	return PX_OK;
+}
+
+enum px_err px_bk_dump_db(const struct px_bk_dump_opts *o, struct px_bk_writer *w,
+			  json_object *db, struct px_buf *err)
+{
+	PGconn *c = PQconnectdb(o->conninfo);
+	PGresult *res = NULL, *tabs = NULL;
+	json_object *tables = json_object_new_array();
+	json_object *pre = json_object_new_object(), *post = json_object_new_object();
+	enum px_err rc;
+	char snapshot[128];
+	uint64_t total = 0;
+	int i;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		rc = sql_fail(c, "connect", err);
+		goto out;
+	}
+	PQclear(PQexec(c, "SET application_name = 'plexichat-backup'"));
+	res = PQexec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = sql_fail(c, "BEGIN", err);
+		goto out;
+	}
+	PQclear(res);
+	res = query(c, "SELECT pg_export_snapshot(), current_database(), "
+		       "current_setting('server_version')", NULL, PGRES_TUPLES_OK);
+	if (!res) {
+		rc = sql_fail(c, "pg_export_snapshot", err);
+		goto out;
+	}
+	snprintf(snapshot, sizeof(snapshot), "%s", PQgetvalue(res, 0, 0));
+	json_object_object_add(db, "database",
+			       json_object_new_string(PQgetvalue(res, 0, 1)));
+	json_object_object_add(db, "server_version",
+			       json_object_new_string(PQgetvalue(res, 0, 2)));
+	tabs = query(c, SQL_TABLES, NULL, PGRES_TUPLES_OK);
+	if (!tabs) {
+		rc = sql_fail(c, "list tables", err);
+		goto out;
+	}
+	for (i = 0; i < PQntuples(tabs); i++)
+		total += strtoull(PQgetvalue(tabs, i, 3), NULL, 10);
+	if (o->on_total)
+		o->on_total(o->arg, total);
+	rc = dump_section(o, snapshot, "pre-data", w, pre, err);
+	for (i = 0; rc == PX_OK && i < PQntuples(tabs); i++)
+		rc = dump_table(c, tabs, i, w, tables, err);
+	if (rc == PX_OK)
+		rc = dump_sequences(c, db, err);
+	if (rc == PX_OK)
+		rc = dump_section(o, snapshot, "post-data", w, post, err);
+	if (rc != PX_OK)
+		goto out;
+	json_object_object_add(db, "pre", pre);
+	json_object_object_add(db, "tables", tables);
+	json_object_object_add(db, "post", post);
+	pre = tables = post = NULL;
+out:
+	PQclear(res);
+	PQclear(tabs);
+	json_object_put(pre);
+	json_object_put(post);
+	json_object_put(tables);
+	PQfinish(c);
+	return rc;
+}

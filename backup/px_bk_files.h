@@ -1,0 +1,46 @@
+/* px_bk_files.h: the uploads folder in a snapshot. Backup walks the
+ * folder in name order; a regular file whose path, size, mtime and inode
+ * match the local files cache, and whose shards are all known, is listed
+ * with its cached shards without being read again. Restore writes every
+ * file under a staging folder, checking each file's SHA-256. */
+#ifndef PX_BK_FILES_H
+#define PX_BK_FILES_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "px_bk_repo.h"
+#include "px_bk_writer.h"
+
+struct px_bk_files_stats {
+	uint64_t files, skipped, dirs;
+};
+
+/* Streams the files under root into w. old_cache: the previous run's
+ * cache object (may be NULL); new_cache gets this run's entries. Appends
+ * entries to list: {path, type: "dir"|"file"|"symlink", mode, mtime_ns,
+ * and for files size, sha256, shards; for links target}. Errors:
+ * STORAGE_FAILED (unreadable file; detail in err) and writer errors. */
+enum px_err px_bk_files_backup(struct px_bk_writer *w, struct px_bk_repo *r,
+			       const char *root, json_object *old_cache,
+			       json_object *new_cache, json_object *list,
+			       struct px_bk_files_stats *st, struct px_buf *err)
+	__attribute__((warn_unused_result));
+
+/* Recreates list's entries under dir (which must exist). Errors:
+ * STORAGE_SHARD_MISSING / STORAGE_SHARD_CORRUPT naming the shard in err,
+ * STORAGE_FAILED (cannot write). */
+enum px_err px_bk_files_restore(struct px_bk_repo *r, json_object *list,
+				const char *dir, uint64_t *bytes,
+				struct px_buf *err)
+	__attribute__((warn_unused_result));
+
+/* Loads / saves the files cache of a repository (JSON in its cache
+ * folder). load returns a new object ({} when absent). */
+json_object *px_bk_files_cache_load(const struct px_bk_repo *r);
+int px_bk_files_cache_save(const struct px_bk_repo *r, json_object *cache)
+	__attribute__((warn_unused_result));
+
+#endif

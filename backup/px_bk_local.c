@@ -1,0 +1,353 @@
+/* px_bk_local.c: objects as files under one root folder. Names never
+ * contain ".." or start with "/" (checked), so nothing escapes the root. */
+#include "px_bk_local.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_DIRTY 512
+
+struct local {
+	struct px_bk_store base;
+	char *root;
+	char *dirty[MAX_DIRTY];   /* folders with renames not yet fsynced */
+	size_t ndirty;
+	unsigned long seq;
+};
+
+static enum px_err errno_code(int e)
+{
+	if (e == ENOSPC || e == EDQUOT)
+		return PX_E_STORAGE_FULL;
+	if (e == EACCES || e == EPERM || e == EROFS)
+		return PX_E_STORAGE_CREDENTIALS;
+	if (e == ENOENT)
+		return PX_E_STORAGE_SHARD_MISSING;
+	return PX_E_STORAGE_FAILED;
+}
+
+static enum px_err fail(struct local *l, const char *what, const char *path,
+			int e)
+{
+	px_buf_reset(&l->base.errmsg);
+	px_buf_printf(&l->base.errmsg, "%s %s: %s", what, path, strerror(e));
+	return errno_code(e);
+}
+
+static int name_ok(const char *name)
+{
+	return *name && name[0] != '/' && !strstr(name, "..") &&
+	       !strstr(name, "//");
+}
+
+static int mkdirs(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static enum px_err sync_dirty(struct local *l)
+{
+	enum px_err rc = PX_OK;
+	size_t i;
+
+	for (i = 0; i < l->ndirty; i++) {
+		if (rc == PX_OK && fsync_dir(l->dirty[i]) != 0)
+			rc = fail(l, "fsync", l->dirty[i], errno);
+		free(l->dirty[i]);
+	}
+	l->ndirty = 0;
+	return rc;
+}
+
+static enum px_err mark_dirty(struct local *l, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = (size_t)(slash - path), i;
+	char *d;
+
+	for (i = 0; i < l->ndirty; i++)
+		if (strlen(l->dirty[i]) == n && !memcmp(l->dirty[i], path, n))
+			return PX_OK;
+	if (l->ndirty == MAX_DIRTY) {
+		enum px_err rc = sync_dirty(l);
+
+		if (rc != PX_OK)
+			return rc;
+	}
+	d = strndup(path, n);
+	if (!d)
+		return PX_E_STORAGE_FAILED;
+	l->dirty[l->ndirty++] = d;
+	return PX_OK;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static enum px_err local_put(struct px_bk_store *s, const char *name,
+			     const void *p, size_t n)
+{
+	struct local *l = (struct local *)s;
+	struct px_buf path = PX_BUF_INIT, tmp = PX_BUF_INIT;
+	enum px_err rc = PX_E_STORAGE_FAILED;
+	int fd = -1;
+
+	if (!name_ok(name))
+		return PX_E_STORAGE_FAILED;
+	px_buf_printf(&path, "%s/%s", l->root, name);
+	px_buf_printf(&tmp, "%s.tmp-%ld-%lu", path.data, (long)getpid(),
+		      ++l->seq);
+	if (path.failed || tmp.failed)
+		goto out;
+	if (mkdirs(path.data) != 0) {
+		rc = fail(l, "mkdir", path.data, errno);
+		goto out;
+	}
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		rc = fail(l, "create", tmp.data, errno);
+		goto out;
+	}
+	if (write_all(fd, p, n) != 0 || fsync(fd) != 0) {
+		rc = fail(l, "write", tmp.data, errno);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = fail(l, "close", tmp.data, errno);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path.data) != 0) {
+		rc = fail(l, "rename", path.data, errno);
+		goto out;
+	}
+	px_buf_reset(&tmp);
+	rc = mark_dirty(l, path.data);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp.len)
+		unlink(tmp.data);
+	px_buf_free(&path);
+	px_buf_free(&tmp);
+	return rc;
+}
+
+static enum px_err local_put_async(struct px_bk_store *s, const char *name,
+				   struct px_buf *data)
+{
+	enum px_err rc = local_put(s, name, data->data, data->len);
+
+	px_buf_free(data);
+	return rc;
+}
+
+static enum px_err local_flush(struct px_bk_store *s)
+{
+	return sync_dirty((struct local *)s);
+}
+
+static enum px_err local_get(struct px_bk_store *s, const char *name,
+			     struct px_buf *out)
+{
+	struct local *l = (struct local *)s;
+	struct px_buf path = PX_BUF_INIT;
+	enum px_err rc = PX_E_STORAGE_FAILED;
+	struct stat st;
+	int fd = -1;
+	size_t got = 0;
+
+	px_buf_reset(out);
+	if (!name_ok(name))
+		return PX_E_STORAGE_FAILED;
+	px_buf_printf(&path, "%s/%s", l->root, name);
+	if (path.failed)
+		goto out;
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = fail(l, "open", path.data, errno);
+		goto out;
+	}
+	if (px_buf_reserve(out, (size_t)st.st_size) != 0)
+		goto out;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, out->data + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = fail(l, "read", path.data, r < 0 ? errno : EIO);
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	out->len = got;
+	out->data[got] = '\0';
+	rc = PX_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	px_buf_free(&path);
+	return rc;
+}
+
+/* Walks dir (relative name rel) depth-first, reporting regular files
+ * whose relative name starts with prefix. Returns 1 when fn stopped it. */
+static int walk(struct local *l, const char *dir, const char *rel,
+		const char *prefix, px_bk_list_fn fn, void *arg, int *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int stop = 0;
+
+	if (!d) {
+		if (errno != ENOENT)
+			*err = errno;
+		return 0;
+	}
+	while (!stop && !*err && (e = readdir(d)) != NULL) {
+		struct px_buf full = PX_BUF_INIT, name = PX_BUF_INIT;
+		size_t plen = strlen(prefix), nlen;
+		struct stat st;
+
+		if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp-"))
+			continue;
+		px_buf_printf(&full, "%s/%s", dir, e->d_name);
+		px_buf_printf(&name, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		if (full.failed || name.failed) {
+			*err = ENOMEM;
+		} else if (lstat(full.data, &st) != 0) {
+			if (errno != ENOENT)
+				*err = errno;
+		} else {
+			nlen = name.len < plen ? name.len : plen;
+			/* descend only where the prefix can still match */
+			if (memcmp(name.data, prefix, nlen) != 0) {
+				/* no match */
+			} else if (S_ISDIR(st.st_mode)) {
+				stop = walk(l, full.data, name.data, prefix, fn,
+					    arg, err);
+			} else if (S_ISREG(st.st_mode) && name.len >= plen) {
+				stop = fn(arg, name.data, (size_t)st.st_size);
+			}
+		}
+		px_buf_free(&full);
+		px_buf_free(&name);
+	}
+	closedir(d);
+	return stop;
+}
+
+static enum px_err local_list(struct px_bk_store *s, const char *prefix,
+			      px_bk_list_fn fn, void *arg)
+{
+	struct local *l = (struct local *)s;
+	int err = 0;
+
+	walk(l, l->root, "", prefix, fn, arg, &err);
+	return err ? fail(l, "list", l->root, err) : PX_OK;
+}
+
+static enum px_err local_del(struct px_bk_store *s, const char *name)
+{
+	struct local *l = (struct local *)s;
+	struct px_buf path = PX_BUF_INIT;
+	enum px_err rc = PX_OK;
+
+	if (!name_ok(name))
+		return PX_E_STORAGE_FAILED;
+	px_buf_printf(&path, "%s/%s", l->root, name);
+	if (path.failed)
+		rc = PX_E_STORAGE_FAILED;
+	else if (unlink(path.data) != 0 && errno != ENOENT)
+		rc = fail(l, "unlink", path.data, errno);
+	px_buf_free(&path);
+	return rc;
+}
+
+static void local_free(struct px_bk_store *s)
+{
+	struct local *l = (struct local *)s;
+	size_t i;
+
+	for (i = 0; i < l->ndirty; i++)
+		free(l->dirty[i]);
+	free(l->root);
+	free(l);
+}
+
+static const struct px_bk_store_ops local_ops = {
+	"local", local_put, local_put_async, local_flush, local_get,
+	local_list, local_del, local_free,
+};
+
+struct px_bk_store *px_bk_local_open(const char *root, struct px_buf *err)
+{
+	struct local *l = calloc(1, sizeof(*l));
+	struct px_buf probe = PX_BUF_INIT;
+
+	if (!l)
+		goto fail;
+	l->base.ops = &local_ops;
+	l->root = strdup(root);
+	if (!l->root)
+		goto fail;
+	while (strlen(l->root) > 1 && l->root[strlen(l->root) - 1] == '/')
+		l->root[strlen(l->root) - 1] = '\0';
+	px_buf_printf(&probe, "%s/x", l->root);
+	if (probe.failed || mkdirs(probe.data) != 0) {
+		px_buf_printf(err, "cannot create %s: %s", l->root,
+			      strerror(errno));
+		goto fail;
+	}
+	px_buf_free(&probe);
+	return &l->base;
+fail:
+	px_buf_free(&probe);
+	if (l)
+		local_free(&l->base);
+	return NULL;
+}

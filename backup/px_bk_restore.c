@@ -1,0 +1,453 @@
+/* px_bk_restore.c: the restore side of px_bk_dump and px_bk_files. */
+#include "px_bk_restore.h"
+#include "px_bk_files.h"
+#include "px_bk_manifest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STAGING ".plexichat-restore"
+
+static const char SQL_NONEMPTY[] =
+	"SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') "
+	"AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'";
+static const char SQL_SETVAL[] =
+	"SELECT setval(format('%I.%I', $1::text, $2::text)::regclass, $3::bigint, true)";
+
+struct present {
+	struct px_bk_repo *r;
+	size_t missing;
+	struct px_buf *err;
+};
+
+static int check_one(void *arg, const char *hex, size_t size)
+{
+	struct present *p = arg;
+	unsigned char id[32];
+
+	if (px_bk_unhex(hex, id, 32) != 0 || !px_bk_known_has(p->r->known, id)) {
+		if (!p->missing++)
+			px_buf_printf(p->err, "shard %s is missing", hex);
+	}
+	return 0;
+}
+
+enum px_err px_bk_check_present(struct px_bk_repo *r, json_object *m,
+				size_t *missing, struct px_buf *err)
+{
+	struct present p = { r, 0, err };
+	enum px_err rc = px_bk_known_rebuild(r->known, r->store);
+
+	*missing = 0;
+	if (rc != PX_OK)
+		return rc;
+	px_bk_manifest_each_shard(m, check_one, &p);
+	*missing = p.missing;
+	return p.missing ? PX_E_STORAGE_SHARD_MISSING : PX_OK;
+}
+
+struct ctx {
+	struct px_bk_repo *r;
+	const struct px_bk_restore_opts *o;
+	struct px_bk_restore_stats *st;
+	struct px_buf *err;
+	struct px_buf raw, plain;
+	EVP_MD_CTX *md;
+};
+
+/* Reads a stream's shards in order, calling sink for each plaintext and
+ * checking the stream hash. */
+static enum px_err read_stream(struct ctx *c, json_object *item, const char *what,
+			       enum px_err (*sink)(struct ctx *, void *), void *arg)
+{
+	json_object *shards, *sha;
+	unsigned char id[32], h[32];
+	unsigned int hl = 32;
+	char hex[65];
+	size_t i, n;
+	enum px_err rc;
+
+	if (!json_object_object_get_ex(item, "shards", &shards) ||
+	    !json_object_object_get_ex(item, "sha256", &sha)) {
+		px_buf_printf(c->err, "manifest entry %s has no shards", what);
+		return PX_E_STORAGE_SHARD_CORRUPT;
+	}
+	EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
+	n = json_object_array_length(shards);
+	for (i = 0; i < n; i++) {
+		const char *sid = json_object_get_string(
+			json_object_array_get_idx(json_object_array_get_idx(shards, i), 0));
+
+		if (!sid || px_bk_unhex(sid, id, 32) != 0)
+			return PX_E_STORAGE_SHARD_CORRUPT;
+		rc = px_bk_repo_read_shard(c->r, id, &c->raw, &c->plain);
+		if (rc != PX_OK) {
+			px_buf_printf(c->err, "shard %s of %s", sid, what);
+			return rc;
+		}
+		EVP_DigestUpdate(c->md, c->plain.data, c->plain.len);
+		rc = sink(c, arg);
+		if (rc != PX_OK)
+			return rc;
+		c->st->bytes += c->plain.len;
+		if (c->o->on_progress)
+			c->o->on_progress(c->o->arg, c->st->bytes);
+	}
+	EVP_DigestFinal_ex(c->md, h, &hl);
+	px_bk_hex(h, 32, hex);
+	if (strcmp(hex, json_object_get_string(sha)) != 0) {
+		px_buf_printf(c->err, "%s: stream hash mismatch", what);
+		return PX_E_STORAGE_SHARD_CORRUPT;
+	}
+	return PX_OK;
+}
+
+static enum px_err collect_sink(struct ctx *c, void *arg)
+{
+	px_buf_append(arg, c->plain.data, c->plain.len);
+	return ((struct px_buf *)arg)->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+}
+
+static enum px_err sql_fail(PGconn *db, const char *what, struct px_buf *err)
+{
+	px_buf_printf(err, "%s: %s", what, PQerrorMessage(db));
+	while (err->len && err->data[err->len - 1] == '\n')
+		err->data[--err->len] = '\0';
+	return PQstatus(db) == CONNECTION_OK ? PX_E_SYSTEM_INTERNAL :
+					       PX_E_SYSTEM_DB_UNAVAILABLE;
+}
+
+/* Runs a pg_dump schema section; psql meta-commands (\connect,
+ * \restrict ...) are dropped: the target connection is already right. */
+static enum px_err run_section(struct ctx *c, PGconn *db, json_object *item,
+			       const char *what)
+{
+	struct px_buf text = PX_BUF_INIT, sql = PX_BUF_INIT;
+	enum px_err rc;
+	PGresult *res;
+	char *line, *save = NULL;
+
+	rc = read_stream(c, item, what, collect_sink, &text);
+	if (rc != PX_OK)
+		goto out;
+	px_buf_puts(&text, "");
+	for (line = strtok_r(text.data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '\\')
+			continue;
+		px_buf_puts(&sql, line);
+		px_buf_putc(&sql, '\n');
+	}
+	rc = PX_E_SYSTEM_INTERNAL;
+	if (sql.failed)
+		goto out;
+	if (!sql.len) {
+		rc = PX_OK;
+		goto out;
+	}
+	res = PQexec(db, sql.data);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	     PQresultStatus(res) == PGRES_TUPLES_OK ? PX_OK :
+	     sql_fail(db, what, c->err);
+	PQclear(res);
+out:
+	px_buf_free(&text);
+	px_buf_free(&sql);
+	return rc;
+}
+
+struct copy_arg {
+	PGconn *db;
+	long long rows;
+};
+
+static enum px_err copy_sink(struct ctx *c, void *arg)
+{
+	struct copy_arg *a = arg;
+	size_t i;
+
+	for (i = 0; i < c->plain.len; i++)
+		a->rows += c->plain.data[i] == '\n';
+	if (PQputCopyData(a->db, c->plain.data, (int)c->plain.len) != 1)
+		return sql_fail(a->db, "COPY", c->err);
+	return PX_OK;
+}
+
+static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t)
+{
+	json_object *v, *cols;
+	struct px_buf sql = PX_BUF_INIT, what = PX_BUF_INIT;
+	const char *nsp, *rel;
+	char *qn = NULL, *qr = NULL;
+	struct copy_arg a = { db, 0 };
+	enum px_err rc = PX_E_STORAGE_SHARD_CORRUPT;
+	PGresult *res = NULL;
+	size_t i;
+
+	if (!json_object_object_get_ex(t, "schema", &v) || !(nsp = json_object_get_string(v)) ||
+	    !json_object_object_get_ex(t, "name", &v) || !(rel = json_object_get_string(v)) ||
+	    !json_object_object_get_ex(t, "columns", &cols))
+		goto out;
+	rc = PX_E_SYSTEM_INTERNAL;
+	qn = PQescapeIdentifier(db, nsp, strlen(nsp));
+	qr = PQescapeIdentifier(db, rel, strlen(rel));
+	if (!qn || !qr)
+		goto out;
+	px_buf_printf(&what, "table %s.%s", nsp, rel);
+	px_buf_printf(&sql, "COPY %s.%s", qn, qr);
+	if (json_object_array_length(cols)) {
+		px_buf_puts(&sql, " (");
+		for (i = 0; i < json_object_array_length(cols); i++) {
+			const char *col = json_object_get_string(json_object_array_get_idx(cols, i));
+			char *q = PQescapeIdentifier(db, col, strlen(col));
+
+			if (!q)
+				goto out;
+			px_buf_printf(&sql, "%s%s", i ? ", " : "", q);
+			PQfreemem(q);
+		}
+		px_buf_putc(&sql, ')');
+	}
+	px_buf_puts(&sql, " FROM STDIN");
+	if (sql.failed || what.failed)
+		goto out;
+	res = PQexec(db, sql.data);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		rc = sql_fail(db, what.data, c->err);
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+	rc = read_stream(c, t, what.data, copy_sink, &a);
+	if (PQputCopyEnd(db, rc == PX_OK ? NULL : "restore aborted") != 1 && rc == PX_OK)
+		rc = sql_fail(db, what.data, c->err);
+	res = PQgetResult(db);
+	if (rc == PX_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = sql_fail(db, what.data, c->err);
+	PQclear(res);
+	while ((res = PQgetResult(db)) != NULL)
+		PQclear(res);
+	if (rc == PX_OK && json_object_object_get_ex(t, "rows", &v) &&
+	    json_object_get_int64(v) != a.rows) {
+		px_buf_printf(c->err, "%s: %lld rows restored, manifest says %lld",
+			      what.data, a.rows, (long long)json_object_get_int64(v));
+		rc = PX_E_STORAGE_SHARD_CORRUPT;
+	}
+	c->st->tables++;
+	c->st->rows += (uint64_t)a.rows;
+out:
+	PQclear(res);
+	PQfreemem(qn);
+	PQfreemem(qr);
+	px_buf_free(&sql);
+	px_buf_free(&what);
+	return rc;
+}
+
+static enum px_err set_sequences(struct ctx *c, PGconn *db, json_object *seqs)
+{
+	size_t i;
+
+	for (i = 0; seqs && i < json_object_array_length(seqs); i++) {
+		json_object *s = json_object_array_get_idx(seqs, i), *a, *b, *v;
+		const char *p[3];
+		PGresult *res;
+		int ok;
+
+		if (!json_object_object_get_ex(s, "value", &v))
+			continue;
+		if (!json_object_object_get_ex(s, "schema", &a) ||
+		    !json_object_object_get_ex(s, "name", &b))
+			return PX_E_STORAGE_SHARD_CORRUPT;
+		p[0] = json_object_get_string(a);
+		p[1] = json_object_get_string(b);
+		p[2] = json_object_get_string(v);
+		res = PQexecParams(db, SQL_SETVAL, 3, NULL, p, NULL, NULL, 0);
+		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+		PQclear(res);
+		if (!ok)
+			return sql_fail(db, "setval", c->err);
+	}
+	return PX_OK;
+}
+
+static enum px_err exec_simple(PGconn *db, const char *sql, struct px_buf *err)
+{
+	PGresult *res = PQexec(db, sql);
+	enum px_err rc = PQresultStatus(res) == PGRES_COMMAND_OK ? PX_OK :
+			 sql_fail(db, sql, err);
+
+	PQclear(res);
+	return rc;
+}
+
+static enum px_err restore_db(struct ctx *c, PGconn *db, json_object *dbm)
+{
+	json_object *pre, *post, *tables, *seqs = NULL;
+	PGresult *res;
+	enum px_err rc;
+	size_t i;
+
+	if (!json_object_object_get_ex(dbm, "pre", &pre) ||
+	    !json_object_object_get_ex(dbm, "post", &post) ||
+	    !json_object_object_get_ex(dbm, "tables", &tables))
+		return PX_E_STORAGE_SHARD_CORRUPT;
+	json_object_object_get_ex(dbm, "sequences", &seqs);
+	res = PQexec(db, SQL_NONEMPTY);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return sql_fail(db, "inspect target", c->err);
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+		px_buf_printf(c->err, "target database is not empty (%s relations)",
+			      PQgetvalue(res, 0, 0));
+		PQclear(res);
+		return PX_E_VALIDATION_CONFLICT;
+	}
+	PQclear(res);
+	rc = exec_simple(db, "BEGIN", c->err);
+	if (rc == PX_OK)
+		rc = run_section(c, db, pre, "schema (pre-data)");
+	for (i = 0; rc == PX_OK && i < json_object_array_length(tables); i++)
+		rc = load_table(c, db, json_object_array_get_idx(tables, i));
+	if (rc == PX_OK)
+		rc = set_sequences(c, db, seqs);
+	if (rc == PX_OK)
+		rc = run_section(c, db, post, "schema (post-data)");
+	if (rc == PX_OK)
+		rc = exec_simple(db, "COMMIT", c->err);
+	else
+		PQclear(PQexec(db, "ROLLBACK"));
+	return rc;
+}
+
+static int rm_one(const char *path, const struct stat *s, int flag, struct FTW *f)
+{
+	return remove(path) == 0 ? 0 : -1;
+}
+
+static int dir_empty_or_absent(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d)
+		return errno == ENOENT;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* Moves staging's top-level entries into dir, then removes staging. */
+static enum px_err publish(const char *staging, const char *dir, struct px_buf *err)
+{
+	DIR *d = opendir(staging);
+	struct dirent *e;
+	enum px_err rc = PX_OK;
+
+	if (!d)
+		return PX_E_STORAGE_FAILED;
+	while (rc == PX_OK && (e = readdir(d)) != NULL) {
+		struct px_buf from = PX_BUF_INIT, to = PX_BUF_INIT;
+
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			px_buf_printf(&from, "%s/%s", staging, e->d_name);
+			px_buf_printf(&to, "%s/%s", dir, e->d_name);
+			if (from.failed || to.failed || rename(from.data, to.data) != 0) {
+				px_buf_printf(err, "rename into %s: %s", dir, strerror(errno));
+				rc = PX_E_STORAGE_FAILED;
+			}
+		}
+		px_buf_free(&from);
+		px_buf_free(&to);
+	}
+	closedir(d);
+	if (rc == PX_OK)
+		rmdir(staging);
+	return rc;
+}
+
+enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
+			  const struct px_bk_restore_opts *o,
+			  struct px_bk_restore_stats *st, struct px_buf *err)
+{
+	struct ctx c = { r, o, st, err, PX_BUF_INIT, PX_BUF_INIT, EVP_MD_CTX_new() };
+	struct px_buf staging = PX_BUF_INIT;
+	json_object *dbm = NULL, *files = NULL;
+	PGconn *db = NULL;
+	size_t missing = 0;
+	enum px_err rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = PX_E_SYSTEM_INTERNAL;
+	if (!c.md)
+		goto out;
+	rc = px_bk_check_present(r, m, &missing, err);
+	if (rc != PX_OK) {
+		if (missing > 1)
+			px_buf_printf(err, " (and %zu more)", missing - 1);
+		goto out;
+	}
+	json_object_object_get_ex(m, "db", &dbm);
+	json_object_object_get_ex(m, "files", &files);
+	if (o->uploads && files) {
+		if (!dir_empty_or_absent(o->uploads)) {
+			px_buf_printf(err, "target folder %s is not empty", o->uploads);
+			rc = PX_E_VALIDATION_CONFLICT;
+			goto out;
+		}
+		px_buf_printf(&staging, "%s/" STAGING, o->uploads);
+		if (staging.failed || (mkdir(o->uploads, 0750) != 0 && errno != EEXIST) ||
+		    mkdir(staging.data, 0700) != 0) {
+			px_buf_printf(err, "cannot create %s: %s", staging.data ? staging.data : "",
+				      strerror(errno));
+			px_buf_reset(&staging);
+			rc = PX_E_STORAGE_FAILED;
+			goto out;
+		}
+	}
+	if (o->conninfo && dbm) {
+		db = PQconnectdb(o->conninfo);
+		if (PQstatus(db) != CONNECTION_OK) {
+			rc = sql_fail(db, "connect to target", err);
+			goto out;
+		}
+	}
+	if (staging.len) {
+		rc = px_bk_files_restore(r, files, staging.data, &st->bytes, err);
+		if (rc != PX_OK)
+			goto out;
+		st->files = json_object_array_length(files);
+	}
+	if (db) {
+		rc = restore_db(&c, db, dbm);
+		if (rc != PX_OK)
+			goto out;
+	}
+	if (staging.len) {
+		rc = publish(staging.data, o->uploads, err);
+		if (rc == PX_OK)
+			px_buf_reset(&staging);
+	}
+out:
+	if (staging.len && staging.data)
+		nftw(staging.data, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	PQfinish(db);
+	EVP_MD_CTX_free(c.md);
+	px_buf_free(&c.raw);
+	px_buf_free(&c.plain);
+	px_buf_free(&staging);
+	return rc;
+}

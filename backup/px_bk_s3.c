@@ -1,0 +1,618 @@
+/* px_bk_s3.c: S3 objects over one curl multi handle. Every operation is a
+ * struct xfer queued on `pending`; drive() starts transfers while slots
+ * are free, collects finished ones, and re-queues retryable failures with
+ * a not-before time. Synchronous calls drive until their xfer is done;
+ * put_async drives only until the queue has room. */
+#include "px_bk_s3.h"
+#include "px_bk_crypto.h"
+#include "px_bk_sigv4.h"
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EMPTY_SHA256 \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define MAX_GET (256u << 20)
+
+enum op { OP_PUT, OP_GET, OP_LIST, OP_DEL };
+
+struct xfer {
+	struct xfer *next;
+	CURL *h;
+	enum op op;
+	char *url;
+	struct px_buf body;       /* request body (PUT) */
+	size_t sent;
+	struct px_buf *resp;      /* response body sink (GET, LIST) */
+	struct px_buf own_resp;
+	char hash[65];
+	int attempts, done, async;
+	double not_before;
+	enum px_err result;
+	char name[256];
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdrs;
+};
+
+struct s3 {
+	struct px_bk_store base;
+	CURLM *multi;
+	char *scheme_host;        /* "http://127.0.0.1:18330" */
+	char *bucket, *prefix, *sigv4, *userpwd;
+	int path_style, max_parallel, running;
+	struct xfer *pending;     /* not started yet or waiting to retry */
+	struct xfer *active;      /* in the multi handle */
+	enum px_err async_err;
+	unsigned long retries;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+unsigned long px_bk_s3_retries(const struct px_bk_store *s)
+{
+	return ((const struct s3 *)s)->retries;
+}
+
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t want = size * n, left = x->body.len - x->sent;
+
+	if (want > left)
+		want = left;
+	memcpy(buf, x->body.data + x->sent, want);
+	x->sent += want;
+	return want;
+}
+
+static size_t on_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+
+	if (x->resp->len + size * n > MAX_GET)
+		return 0;
+	px_buf_append(x->resp, p, size * n);
+	return x->resp->failed ? 0 : size * n;
+}
+
+/* Object URL, or the bucket URL when name is NULL (then query follows). */
+static char *object_url(struct s3 *s, const char *name, const char *query)
+{
+	struct px_buf u = PX_BUF_INIT, key = PX_BUF_INIT;
+	const char *host = strstr(s->scheme_host, "://") + 3;
+	char *res;
+
+	if (s->path_style)
+		px_buf_printf(&u, "%s/%s", s->scheme_host, s->bucket);
+	else
+		px_buf_printf(&u, "%.*s%s.%s", (int)(host - s->scheme_host),
+			      s->scheme_host, s->bucket, host);
+	if (name) {
+		px_buf_printf(&key, "%s%s", s->prefix, name);
+		px_buf_putc(&u, '/');
+		px_bk_uri_encode(&u, key.data, key.len, 1);
+	} else if (!s->path_style) {
+		px_buf_putc(&u, '/');
+	}
+	if (query && *query)
+		px_buf_printf(&u, "?%s", query);
+	if (key.failed)
+		u.failed = 1;
+	px_buf_free(&key);
+	res = px_buf_steal(&u);
+	return res;
+}
+
+static void xfer_free(struct xfer *x)
+{
+	if (x->h)
+		curl_easy_cleanup(x->h);
+	curl_slist_free_all(x->hdrs);
+	free(x->url);
+	px_buf_free(&x->body);
+	px_buf_free(&x->own_resp);
+	free(x);
+}
+
+/* Prepares the easy handle for (another) attempt. */
+static int xfer_setup(struct s3 *s, struct xfer *x)
+{
+	char hdr[100];
+
+	if (!x->h && !(x->h = curl_easy_init()))
+		return -1;
+	curl_easy_reset(x->h);
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	snprintf(hdr, sizeof(hdr), "x-amz-content-sha256: %s", x->hash);
+	x->hdrs = curl_slist_append(x->hdrs, hdr);
+	if (!x->hdrs)
+		return -1;
+	x->sent = 0;
+	if (x->resp)
+		px_buf_reset(x->resp);
+	x->errbuf[0] = '\0';
+	curl_easy_setopt(x->h, CURLOPT_URL, x->url);
+	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->h, CURLOPT_AWS_SIGV4, s->sigv4);
+	curl_easy_setopt(x->h, CURLOPT_USERPWD, s->userpwd);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
+	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	switch (x->op) {
+	case OP_PUT:
+		curl_easy_setopt(x->h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(x->h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(x->h, CURLOPT_READDATA, x);
+		curl_easy_setopt(x->h, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)x->body.len);
+		break;
+	case OP_DEL:
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "DELETE");
+		break;
+	case OP_GET:
+	case OP_LIST:
+		break;
+	}
+	if (x->resp) {
+		curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_write);
+		curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	}
+	return 0;
+}
+
+static int retryable(CURLcode cc, long status)
+{
+	if (cc != CURLE_OK)
+		return cc != CURLE_WRITE_ERROR && cc != CURLE_URL_MALFORMAT &&
+		       cc != CURLE_UNSUPPORTED_PROTOCOL;
+	return status == 408 || status == 429 || status >= 500;
+}
+
+static enum px_err status_code(CURLcode cc, long status, enum op op)
+{
+	if (cc != CURLE_OK)
+		return PX_E_STORAGE_FAILED;
+	if (status >= 200 && status < 300)
+		return PX_OK;
+	if (status == 404)
+		return op == OP_DEL ? PX_OK : PX_E_STORAGE_SHARD_MISSING;
+	if (status == 401 || status == 403)
+		return PX_E_STORAGE_CREDENTIALS;
+	if (status == 507)
+		return PX_E_STORAGE_FULL;
+	return PX_E_STORAGE_FAILED;
+}
+
+static void push_pending(struct s3 *s, struct xfer *x)
+{
+	struct xfer **pp = &s->pending;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	x->next = NULL;
+	*pp = x;
+}
+
+static void unlink_from(struct xfer **list, struct xfer *x)
+{
+	for (; *list; list = &(*list)->next)
+		if (*list == x) {
+			*list = x->next;
+			return;
+		}
+}
+
+static void finish(struct s3 *s, struct xfer *x, CURLcode cc)
+{
+	long status = 0;
+
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(s->multi, x->h);
+	unlink_from(&s->active, x);
+	s->running--;
+	if (retryable(cc, status) && x->attempts < PX_BK_S3_ATTEMPTS) {
+		/* full jitter: uniform in [0, min(8 s, 0.1 s * 2^attempts)) */
+		double cap = 0.1 * (double)(1u << x->attempts);
+		unsigned r = 0;
+
+		if (cap > 8)
+			cap = 8;
+		if (px_bk_random(&r, sizeof(r)) != 0)
+			r = 0;
+		x->not_before = now_s() + cap * (r / 4294967296.0);
+		s->retries++;
+		push_pending(s, x);
+		return;
+	}
+	x->result = status_code(cc, status, x->op);
+	if (x->result != PX_OK) {
+		px_buf_reset(&s->base.errmsg);
+		px_buf_printf(&s->base.errmsg, "%s %s: %s (HTTP %ld, %d attempts)",
+			      x->op == OP_PUT ? "PUT" : x->op == OP_DEL ? "DELETE" : "GET",
+			      x->name, cc != CURLE_OK ? (x->errbuf[0] ? x->errbuf :
+			      curl_easy_strerror(cc)) : "rejected", status, x->attempts);
+	}
+	x->done = 1;
+	if (x->async) {
+		if (x->result != PX_OK && s->async_err == PX_OK)
+			s->async_err = x->result;
+		xfer_free(x);
+	}
+}
+
+/* Starts due transfers, runs curl once, collects finished ones. */
+static enum px_err step(struct s3 *s)
+{
+	double now = now_s(), next = now + 1;
+	struct xfer *x, *nx;
+	CURLMsg *m;
+	int left, timeout_ms;
+
+	for (x = s->pending; x && s->running < s->max_parallel; x = nx) {
+		nx = x->next;
+		if (x->not_before > now) {
+			if (x->not_before < next)
+				next = x->not_before;
+			continue;
+		}
+		unlink_from(&s->pending, x);
+		x->attempts++;
+		if (xfer_setup(s, x) != 0 ||
+		    curl_multi_add_handle(s->multi, x->h) != CURLM_OK)
+			return PX_E_STORAGE_FAILED;
+		x->next = s->active;
+		s->active = x;
+		s->running++;
+	}
+	if (curl_multi_perform(s->multi, &left) != CURLM_OK)
+		return PX_E_STORAGE_FAILED;
+	while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		finish(s, x, m->data.result);
+	}
+	timeout_ms = (int)((next - now_s()) * 1000);
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if (timeout_ms > 1000)
+		timeout_ms = 1000;
+	if (s->running || s->pending)
+		curl_multi_poll(s->multi, NULL, 0, timeout_ms, NULL);
+	return PX_OK;
+}
+
+static struct xfer *xfer_new(struct s3 *s, enum op op, const char *name,
+			     const char *query)
+{
+	struct xfer *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->op = op;
+	snprintf(x->name, sizeof(x->name), "%s", name ? name : "(list)");
+	x->url = object_url(s, name, query);
+	memcpy(x->hash, EMPTY_SHA256, 65);
+	if (!x->url) {
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* Runs x to completion; returns its result and frees it. */
+static enum px_err run_sync(struct s3 *s, struct xfer *x)
+{
+	enum px_err rc;
+
+	push_pending(s, x);
+	while (!x->done) {
+		rc = step(s);
+		if (rc != PX_OK)
+			return rc;
+	}
+	rc = x->result;
+	xfer_free(x);
+	return rc;
+}
+
+static void set_body(struct xfer *x)
+{
+	unsigned char h[32];
+
+	px_bk_sha256(x->body.data ? x->body.data : "", x->body.len, h);
+	px_bk_hex(h, 32, x->hash);
+}
+
+static enum px_err s3_put(struct px_bk_store *st, const char *name,
+			  const void *p, size_t n)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct xfer *x = xfer_new(s, OP_PUT, name, NULL);
+
+	if (!x)
+		return PX_E_STORAGE_FAILED;
+	px_buf_append(&x->body, p, n);
+	if (x->body.failed) {
+		xfer_free(x);
+		return PX_E_STORAGE_FAILED;
+	}
+	set_body(x);
+	return run_sync(s, x);
+}
+
+static enum px_err s3_put_async(struct px_bk_store *st, const char *name,
+				struct px_buf *data)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct xfer *x = xfer_new(s, OP_PUT, name, NULL), *p;
+	int queued;
+	enum px_err rc;
+
+	if (!x) {
+		px_buf_free(data);
+		return PX_E_STORAGE_FAILED;
+	}
+	x->body = *data;
+	px_buf_init(data);
+	x->async = 1;
+	set_body(x);
+	push_pending(s, x);
+	/* bound memory: at most 2 x concurrency bodies held */
+	for (;;) {
+		for (queued = s->running, p = s->pending; p; p = p->next)
+			queued++;
+		if (queued < 2 * s->max_parallel)
+			break;
+		rc = step(s);
+		if (rc != PX_OK)
+			return rc;
+	}
+	return s->async_err;
+}
+
+static enum px_err s3_flush(struct px_bk_store *st)
+{
+	struct s3 *s = (struct s3 *)st;
+	enum px_err rc;
+
+	while (s->running || s->pending) {
+		rc = step(s);
+		if (rc != PX_OK)
+			return rc;
+	}
+	rc = s->async_err;
+	s->async_err = PX_OK;
+	return rc;
+}
+
+static enum px_err s3_get(struct px_bk_store *st, const char *name,
+			  struct px_buf *out)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct xfer *x = xfer_new(s, OP_GET, name, NULL);
+
+	px_buf_reset(out);
+	if (!x)
+		return PX_E_STORAGE_FAILED;
+	x->resp = out;
+	return run_sync(s, x);
+}
+
+static enum px_err s3_del(struct px_bk_store *st, const char *name)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct xfer *x = xfer_new(s, OP_DEL, name, NULL);
+
+	return x ? run_sync(s, x) : PX_E_STORAGE_FAILED;
+}
+
+static const char *node_text(xmlNode *n)
+{
+	return n->children && n->children->content ?
+	       (const char *)n->children->content : "";
+}
+
+/* Parses one ListObjectsV2 page; sets *token to the continuation token
+ * (malloc'd) or NULL. Returns 1 when fn asked to stop, 0, or -1. */
+static int parse_list(struct s3 *s, const struct px_buf *xml, px_bk_list_fn fn,
+		      void *arg, char **token)
+{
+	xmlDoc *doc = xmlReadMemory(xml->data, (int)xml->len, "list.xml", NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+	xmlNode *root, *n, *c;
+	size_t plen = strlen(s->prefix);
+	int truncated = 0, rc = -1;
+
+	*token = NULL;
+	if (!doc)
+		return -1;
+	root = xmlDocGetRootElement(doc);
+	if (!root || strcmp((const char *)root->name, "ListBucketResult"))
+		goto out;
+	rc = 0;
+	for (n = root->children; n && rc == 0; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!strcmp((const char *)n->name, "IsTruncated")) {
+			truncated = !strcmp(node_text(n), "true");
+		} else if (!strcmp((const char *)n->name, "NextContinuationToken")) {
+			free(*token);
+			*token = strdup(node_text(n));
+		} else if (!strcmp((const char *)n->name, "Contents")) {
+			const char *key = NULL;
+			size_t size = 0;
+
+			for (c = n->children; c; c = c->next) {
+				if (c->type != XML_ELEMENT_NODE)
+					continue;
+				if (!strcmp((const char *)c->name, "Key"))
+					key = node_text(c);
+				else if (!strcmp((const char *)c->name, "Size"))
+					size = strtoull(node_text(c), NULL, 10);
+			}
+			if (key && strlen(key) > plen &&
+			    !strncmp(key, s->prefix, plen))
+				rc = fn(arg, key + plen, size) ? 1 : 0;
+		}
+	}
+	if (!truncated || rc != 0) {
+		free(*token);
+		*token = NULL;
+	}
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static enum px_err s3_list(struct px_bk_store *st, const char *prefix,
+			   px_bk_list_fn fn, void *arg)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct px_buf full = PX_BUF_INIT, q = PX_BUF_INIT, resp = PX_BUF_INIT;
+	char *token = NULL;
+	enum px_err rc = PX_E_STORAGE_FAILED;
+
+	px_buf_printf(&full, "%s%s", s->prefix, prefix);
+	if (full.failed)
+		goto out;
+	do {
+		struct px_bk_kv kv[3] = {
+			{ "list-type", "2" }, { "prefix", full.data },
+			{ "continuation-token", token },
+		};
+		struct xfer *x;
+		int r;
+
+		px_buf_reset(&q);
+		px_bk_canonical_query(&q, kv, token ? 3 : 2);
+		if (q.failed)
+			goto out;
+		x = xfer_new(s, OP_LIST, NULL, q.data);
+		if (!x)
+			goto out;
+		x->resp = &resp;
+		rc = run_sync(s, x);
+		if (rc != PX_OK)
+			goto out;
+		free(token);
+		r = parse_list(s, &resp, fn, arg, &token);
+		if (r < 0) {
+			rc = PX_E_STORAGE_FAILED;
+			px_buf_reset(&s->base.errmsg);
+			px_buf_puts(&s->base.errmsg, "unparsable ListObjectsV2 answer");
+			goto out;
+		}
+	} while (token);
+	rc = PX_OK;
+out:
+	free(token);
+	px_buf_free(&full);
+	px_buf_free(&q);
+	px_buf_free(&resp);
+	return rc;
+}
+
+static void s3_free(struct px_bk_store *st)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct xfer *x, *nx;
+
+	for (x = s->active; x; x = nx) {
+		nx = x->next;
+		curl_multi_remove_handle(s->multi, x->h);
+		xfer_free(x);
+	}
+	for (x = s->pending; x; x = nx) {
+		nx = x->next;
+		xfer_free(x);
+	}
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
+	free(s->scheme_host);
+	free(s->bucket);
+	free(s->prefix);
+	free(s->sigv4);
+	if (s->userpwd)
+		px_bk_wipe(s->userpwd, strlen(s->userpwd));
+	free(s->userpwd);
+	free(s);
+}
+
+static const struct px_bk_store_ops s3_ops = {
+	"s3", s3_put, s3_put_async, s3_flush, s3_get, s3_list, s3_del, s3_free,
+};
+
+struct px_bk_store *px_bk_s3_open(const struct px_bk_store_opts *o,
+				  struct px_buf *err)
+{
+	struct s3 *s = calloc(1, sizeof(*s));
+	struct px_buf b = PX_BUF_INIT;
+	const char *rest, *slash, *region = o->s3_region ? o->s3_region : "us-east-1";
+
+	if (!s)
+		return NULL;
+	s->base.ops = &s3_ops;
+	if (strncmp(o->url, "s3://", 5) != 0) {
+		px_buf_puts(err, "S3 store URL must be s3://bucket[/prefix]");
+		goto fail;
+	}
+	if (!o->s3_access_key || !*o->s3_access_key || !o->s3_secret_key) {
+		px_buf_puts(err, "S3 credentials are not set (backup_s3_access_key, backup_s3_secret_key)");
+		goto fail;
+	}
+	rest = o->url + 5;
+	slash = strchr(rest, '/');
+	s->bucket = slash ? strndup(rest, (size_t)(slash - rest)) : strdup(rest);
+	px_buf_printf(&b, "%s", slash && slash[1] ? slash + 1 : "");
+	if (b.len && b.data[b.len - 1] != '/')
+		px_buf_putc(&b, '/');
+	px_buf_puts(&b, "");
+	s->prefix = px_buf_steal(&b);
+	if (o->s3_endpoint && *o->s3_endpoint) {
+		s->scheme_host = strdup(o->s3_endpoint);
+	} else {
+		px_buf_printf(&b, "https://s3.%s.amazonaws.com", region);
+		s->scheme_host = px_buf_steal(&b);
+	}
+	px_buf_printf(&b, "aws:amz:%s:s3", region);
+	s->sigv4 = px_buf_steal(&b);
+	px_buf_printf(&b, "%s:%s", o->s3_access_key, o->s3_secret_key);
+	s->userpwd = px_buf_steal(&b);
+	if (!s->bucket || !*s->bucket || !s->prefix || !s->scheme_host ||
+	    !strstr(s->scheme_host, "://") || !s->sigv4 || !s->userpwd) {
+		px_buf_puts(err, "bad S3 URL or endpoint");
+		goto fail;
+	}
+	while (strlen(s->scheme_host) > 8 &&
+	       s->scheme_host[strlen(s->scheme_host) - 1] == '/')
+		s->scheme_host[strlen(s->scheme_host) - 1] = '\0';
+	s->path_style = o->s3_path_style;
+	s->max_parallel = o->concurrency > 0 ? o->concurrency : 8;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	s->multi = curl_multi_init();
+	if (!s->multi)
+		goto fail;
+	curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+			  (long)s->max_parallel);
+	return &s->base;
+fail:
+	px_buf_free(&b);
+	s3_free(&s->base);
+	return NULL;
+}

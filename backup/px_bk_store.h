@@ -1,0 +1,92 @@
+/* px_bk_store.h: the one interface every storage backend implements.
+ *
+ * Objects are named by slash-separated relative names ("shards/ab/ab12..",
+ * "snapshots/2026-..."). A put makes the object appear whole or not at all.
+ * Errors are canonical codes: STORAGE_SHARD_MISSING (no such object),
+ * STORAGE_FULL, STORAGE_CREDENTIALS, STORAGE_FAILED (anything else, after
+ * the backend's own retries). A store is used by one thread. */
+#ifndef PX_BK_STORE_H
+#define PX_BK_STORE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct px_bk_store;
+
+/* Called once per listed object with its name and size; a non-zero
+ * return stops the listing (which then returns PX_OK). */
+typedef int (*px_bk_list_fn)(void *arg, const char *name, size_t size);
+
+struct px_bk_store_ops {
+	const char *kind;
+	enum px_err (*put)(struct px_bk_store *s, const char *name,
+			   const void *p, size_t n);
+	/* Queues a put; the store takes data (freed by it). Completion is
+	 * only guaranteed after flush, which returns the first error. */
+	enum px_err (*put_async)(struct px_bk_store *s, const char *name,
+				 struct px_buf *data);
+	enum px_err (*flush)(struct px_bk_store *s);
+	/* Replaces out's contents with the object. */
+	enum px_err (*get)(struct px_bk_store *s, const char *name,
+			   struct px_buf *out);
+	enum px_err (*list)(struct px_bk_store *s, const char *prefix,
+			    px_bk_list_fn fn, void *arg);
+	/* Deleting a missing object is not an error. */
+	enum px_err (*del)(struct px_bk_store *s, const char *name);
+	void (*free)(struct px_bk_store *s);
+};
+
+struct px_bk_store {
+	const struct px_bk_store_ops *ops;
+	char *url;            /* for messages, without credentials */
+	struct px_buf errmsg; /* last backend-specific detail */
+};
+
+struct px_bk_store_opts {
+	const char *url;          /* "/path", "file:///path" or "s3://bucket/prefix" */
+	const char *s3_endpoint;  /* "https://host[:port]"; NULL = AWS for the region */
+	const char *s3_region;    /* NULL = "us-east-1" */
+	const char *s3_access_key;
+	const char *s3_secret_key;
+	int s3_path_style;        /* 1: endpoint/bucket/key; 0: bucket.host/key */
+	int concurrency;          /* parallel transfers; 0 = 8 */
+};
+
+/* Opens the store described by o. NULL with a reason in err on failure
+ * (unknown scheme, missing credentials, folder not creatable). */
+struct px_bk_store *px_bk_store_open(const struct px_bk_store_opts *o,
+				     struct px_buf *err);
+
+static inline enum px_err px_bk_put(struct px_bk_store *s, const char *name,
+				    const void *p, size_t n)
+{
+	return s->ops->put(s, name, p, n);
+}
+static inline enum px_err px_bk_put_async(struct px_bk_store *s,
+					  const char *name, struct px_buf *d)
+{
+	return s->ops->put_async(s, name, d);
+}
+static inline enum px_err px_bk_flush(struct px_bk_store *s)
+{
+	return s->ops->flush(s);
+}
+static inline enum px_err px_bk_get(struct px_bk_store *s, const char *name,
+				    struct px_buf *out)
+{
+	return s->ops->get(s, name, out);
+}
+static inline enum px_err px_bk_list(struct px_bk_store *s, const char *prefix,
+				     px_bk_list_fn fn, void *arg)
+{
+	return s->ops->list(s, prefix, fn, arg);
+}
+static inline enum px_err px_bk_del(struct px_bk_store *s, const char *name)
+{
+	return s->ops->del(s, name);
+}
+void px_bk_store_free(struct px_bk_store *s);
+
+#endif
