@@ -11,6 +11,7 @@
 struct px_db;
 struct px_cfg;
 struct px_app;
+struct px_tmpl_cache;
 
 /* System roles, in increasing order of power. */
 enum px_role {
@@ -38,6 +39,7 @@ struct px_ctx {
 	struct px_db *db;             /* this worker's connection */
 	const struct px_cfg *cfg;     /* snapshot for this request */
 	struct px_app *app;           /* long-lived shared objects */
+	struct px_tmpl_cache *tmpl;   /* shared page templates (core/tmpl.h) */
 	struct px_principal who;
 	int loopback;                 /* request came from 127.0.0.0/8 or ::1 */
 	int stopping;                 /* the process is shutting down */

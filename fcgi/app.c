@@ -1,6 +1,7 @@
 /* app.c: config snapshot ownership and live reload for one process. */
 #include "app.h"
 #include "core/log.h"
+#include "core/tmpl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,13 +48,16 @@ int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
 		return -1;
 	}
 	app->last_check = time(NULL);
-	return 0;
+	app->tmpl = px_tmpl_cache_new(px_cfg_str(cfg, "templates_dir"),
+				      px_cfg_bool(cfg, "dev_mode"));
+	return app->tmpl ? 0 : -1;
 }
 
 void px_app_free(struct px_app *app)
 {
 	if (app->cur)
 		ref_put(app->cur);
+	px_tmpl_cache_free(app->tmpl);
 	free(app->cfg_path);
 	pthread_mutex_destroy(&app->lock);
 }

@@ -11,6 +11,7 @@
 #include "core/cfg.h"
 
 struct cfg_ref;
+struct px_tmpl_cache;
 
 struct px_app {
 	pthread_mutex_t lock;
@@ -21,6 +22,7 @@ struct px_app {
 	volatile sig_atomic_t reload_requested;
 	volatile sig_atomic_t stopping;
 	int listen_fd;
+	struct px_tmpl_cache *tmpl;   /* page templates, shared by all workers */
 };
 
 /* Loads the first snapshot; -1 with "path:line: key: reason" in err. */

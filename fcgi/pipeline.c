@@ -7,6 +7,7 @@
 #include "core/ctx.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/webpage.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -186,6 +187,7 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	ctx.db = db;
 	ctx.cfg = px_app_cfg(ref);
 	ctx.app = app;
+	ctx.tmpl = app->tmpl;
 	ctx.loopback = is_loopback(req->remote_addr);
 	ctx.stopping = app->stopping;
 	e = dispatch(&ctx, &route, pre_err, &allow);
@@ -195,8 +197,9 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 			px_log_error("pipeline", req->correlation_id,
 				     "%s %s failed: %s", req->method, req->raw_path,
 				     px_err_name(e));
-		px_response_error(resp, e, ctx.details.len ? ctx.details.data : NULL,
-				  req->correlation_id);
+		if (!px_webpage_wants_html(req) || px_webpage_error(&ctx, e) != 0)
+			px_response_error(resp, e, ctx.details.len ? ctx.details.data : NULL,
+					  req->correlation_id);
 		if (e == PX_E_VALIDATION_METHOD_NOT_ALLOWED && allow.len)
 			px_response_header(resp, "Allow", allow.data);
 	}

@@ -3,4 +3,6 @@
 #ifndef PX_ROUTES_DECL_H
 #define PX_ROUTES_DECL_H
 
+#include "handlers/web.h"
+
 #endif

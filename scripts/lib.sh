@@ -6,7 +6,7 @@ PX_PG_BIN=/usr/lib/postgresql/15/bin
 PX_PIDS=()
 
 # Debian packages needed to build, run and test PlexiChat.
-PX_BUILD_PKGS="autoconf automake make gcc pkg-config libfcgi-dev libpq-dev libssl-dev
+PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-dev libssl-dev
   libjson-c-dev libxml2-dev libcurl4-openssl-dev check libargon2-dev libcmark-dev
   libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev"
 PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
