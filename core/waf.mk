@@ -1,1 +1,27 @@
 # core/waf.mk: the WAF modules, its tests, fuzzers and benchmarks (owned by the WAF work).
+libplexi_a_SOURCES += \
+	core/waf.c core/waf.h \
+	core/waf_norm.c core/waf_norm.h \
+	core/waf_rules.c core/waf_rules.h \
+	core/waf_input.c core/waf_input.h \
+	core/waf_detect.c core/waf_detect.h \
+	core/waf_ssrf.c core/waf_ssrf.h
+
+dist_pkgdata_DATA += etc/waf.rules
+
+# In-process corpus benchmark: `make waf-bench` builds and runs it.
+EXTRA_PROGRAMS = bench/waf_bench
+bench_waf_bench_SOURCES = bench/waf_bench.c bench/waf_corpus.c bench/waf_corpus.h
+bench_waf_bench_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/bench
+bench_waf_bench_LDADD = $(CORE_LIBS)
+CLEANFILES += bench/waf_bench$(EXEEXT)
+WAF_CORPUS = $(abs_top_srcdir)/../shared/waf-corpus/dev.jsonl
+
+.PHONY: waf-bench
+waf-bench: bench/waf_bench$(EXEEXT)
+	./bench/waf_bench $(WAF_BENCH_FLAGS) $(top_srcdir)/etc/waf.rules $(WAF_CORPUS)
+
+check_PROGRAMS += tests/unit/check_waf
+tests_unit_check_waf_SOURCES = tests/unit/check_waf.c
+tests_unit_check_waf_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_waf_LDADD = $(TEST_LIBS)

