@@ -4,9 +4,11 @@
 #include "config.h"
 #include "core/cfg.h"
 #include "core/db.h"
+#include "core/ident.h"
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "model/auth_limits.h"
 #include "model/users.h"
 
 #include <stdio.h>
@@ -53,18 +55,31 @@ static int get_password(int generate, char *pw, size_t cap)
 static int create_user(struct admin *a, const char *username, const char *role,
 		       const char *email, int generate)
 {
-	struct px_buf hash = PX_BUF_INIT;
+	struct px_buf hash = PX_BUF_INIT, skeleton = PX_BUF_INIT;
+	struct px_m_user_new n;
+	const char *reason = "";
 	char pw[1100];
 	long long id = 0;
 	enum px_err e;
 	int rc = 1;
 
+	if (px_ident_username(username, &skeleton, &reason) != PX_OK) {
+		fprintf(stderr, "plexichat-admin: invalid username (%s)\n", reason);
+		goto out;
+	}
 	if (get_password(generate, pw, sizeof(pw)) != 0 ||
 	    px_password_hash(pw, strlen(pw), &hash) != 0) {
 		fprintf(stderr, "plexichat-admin: cannot hash the password\n");
 		goto out;
 	}
-	e = px_m_users_create(a->db, username, email, username, hash.data, role, &id);
+	memset(&n, 0, sizeof(n));
+	n.username = username;
+	n.skeleton = skeleton.data;
+	n.email = email;
+	n.display_name = username;
+	n.password_hash = hash.data;
+	n.role = role;
+	e = px_m_users_create(a->db, &n, &id);
 	if (e != PX_OK) {
 		fprintf(stderr, "plexichat-admin: cannot create %s: %s\n", username,
 			px_err_name(e));
@@ -79,6 +94,7 @@ static int create_user(struct admin *a, const char *username, const char *role,
 out:
 	memset(pw, 0, sizeof(pw));
 	px_buf_free(&hash);
+	px_buf_free(&skeleton);
 	return rc;
 }
 
@@ -166,11 +182,24 @@ static int cmd_check_config(struct admin *a, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_unlock(struct admin *a, int argc, char **argv)
+{
+	enum px_err e = px_m_limits_reset(a->db);
+
+	if (e != PX_OK) {
+		fprintf(stderr, "plexichat-admin: unlock: %s\n", px_err_name(e));
+		return 1;
+	}
+	printf("rate limits and login back-off cleared\n");
+	return 0;
+}
+
 static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "migrate                      apply pending sql/ migrations" },
 	{ "create-user", cmd_create_user, "create-user NAME [--role R] [--email E] [--password-stdin]" },
 	{ "ensure-admin", cmd_ensure_admin, "ensure-admin [NAME]          create the owner account once, printing its password" },
 	{ "set-password", cmd_set_password, "set-password NAME [--password-stdin]  reset a password (prints a generated one)" },
+	{ "unlock", cmd_unlock, "unlock                       clear all rate-limit buckets and login back-off" },
 	{ "check-config", cmd_check_config, "check-config                 validate the configuration and print it (secrets hidden)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -41,6 +41,7 @@ struct opts {
 	const char *target_db, *target_uploads, *pg_dump;
 	int s3_path_style, concurrency, zstd_level, chunk_size, lock_ttl;
 	int quiet, progress, dry_run, remove_stale, no_db, no_uploads, no_status;
+	int copy_text;
 	long sample;
 	struct px_bk_policy policy;
 	struct px_cfg *cfg;
@@ -261,6 +262,13 @@ static void on_progress(void *arg, uint64_t done)
 	struct run *run = arg;
 
 	px_bk_progress_update(&run->prog, done);
+}
+
+/* In the writer's sealing thread, which owns the store meanwhile. */
+static void on_tick(void *arg)
+{
+	struct run *run = arg;
+
 	if (px_bk_lock_refresh(run->lock) != PX_OK)
 		px_log_warn(MOD, NULL, "could not refresh the store lock");
 }
@@ -349,7 +357,7 @@ static int cmd_backup(struct opts *o, int argc, char **argv)
 		goto out;
 	px_bk_progress_init(&run.prog, "backup",
 			    o->quiet ? 0 : o->progress);
-	w = px_bk_writer_new(r, on_progress, &run);
+	w = px_bk_writer_new(r, on_progress, on_tick, &run);
 	rc = PX_E_SYSTEM_INTERNAL;
 	if (!w || !m || !new_files || px_bk_snapshot_name(time(NULL), name, sizeof(name)))
 		goto out;
@@ -367,6 +375,7 @@ static int cmd_backup(struct opts *o, int argc, char **argv)
 
 		dopts.conninfo = conninfo;
 		dopts.pg_dump = o->pg_dump;
+		dopts.text = o->copy_text;
 		dopts.on_total = px_bk_progress_total;
 		dopts.arg = &run.prog;
 		json_object_object_add(m, "db", db);
@@ -385,6 +394,9 @@ static int cmd_backup(struct opts *o, int argc, char **argv)
 		if (rc != PX_OK)
 			goto out;
 	}
+	rc = px_bk_writer_drain(w);
+	if (rc != PX_OK)
+		goto out;
 	ws = px_bk_writer_stats(w);
 	{
 		json_object *t = json_object_new_object();
@@ -432,7 +444,11 @@ out:
 		struct px_buf d = PX_BUF_INIT;
 
 		px_buf_puts(&d, detail_of(r, &err));
-		(void)px_bk_flush(r->store);
+		/* drain only so the store can be flushed; the first error wins */
+		if (w && px_bk_writer_drain(w) != PX_OK)
+			px_log_debug(MOD, NULL, "sealing thread stopped with an error");
+		if (r)
+			(void)px_bk_flush(r->store);
 		code = fail(rc, "backup", &d);
 		status.error = rc;
 		status.error_message = d.data ? d.data : "";
@@ -813,6 +829,8 @@ static void usage(FILE *f)
 		"  --s3-endpoint URL --s3-region R --s3-access-key K --s3-secret-key S\n"
 		"  --s3-path-style on|off   --concurrency N\n"
 		"  --chunk-size BYTES (init)  --zstd-level N  --pg-dump PATH\n"
+		"  --copy-text              tables as text COPY (default binary; text\n"
+		"                           restores into other PostgreSQL major versions)\n"
 		"  --target-db CONNINFO --target-uploads DIR (restore)\n"
 		"  --sample N (verify)  --dry-run (prune)  --lock-ttl SECONDS\n"
 		"  --quiet                  warnings and errors only, no progress bar\n"
@@ -825,7 +843,7 @@ static void usage(FILE *f)
 enum {
 	OPT_STORE = 256, OPT_DB, OPT_UPLOADS, OPT_KEYFILE, OPT_PASSFILE, OPT_NEWKEY, OPT_NEWPASS,
 	OPT_CACHE, OPT_OUT, OPT_S3E, OPT_S3R, OPT_S3A, OPT_S3S, OPT_S3P, OPT_CONC, OPT_ZSTD, OPT_CHUNK,
-	OPT_TDB, OPT_TUP, OPT_SAMPLE, OPT_DRY, OPT_KL, OPT_KD, OPT_KW, OPT_KM, OPT_STALE, OPT_QUIET,
+	OPT_TDB, OPT_TUP, OPT_TEXT, OPT_SAMPLE, OPT_DRY, OPT_KL, OPT_KD, OPT_KW, OPT_KM, OPT_STALE, OPT_QUIET,
 	OPT_PROG, OPT_NOPROG, OPT_NODB, OPT_NOUP, OPT_NOSTATUS, OPT_TTL, OPT_PGDUMP, OPT_CONFIG,
 };
 
@@ -865,6 +883,7 @@ static const struct option long_opts[] = {
 	{ "no-status", no_argument, NULL, OPT_NOSTATUS },
 	{ "lock-ttl", required_argument, NULL, OPT_TTL },
 	{ "pg-dump", required_argument, NULL, OPT_PGDUMP },
+	{ "copy-text", no_argument, NULL, OPT_TEXT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -916,6 +935,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_NOUP: o->no_uploads = 1; continue;
 		case OPT_NOSTATUS: o->no_status = 1; continue;
 		case OPT_PGDUMP: o->pg_dump = optarg; continue;
+		case OPT_TEXT: o->copy_text = 1; continue;
 		default: break;
 		}
 		if (num(optarg, &v) != 0 || v > 1L << 30) {

@@ -45,6 +45,11 @@ void px_bk_codec_free(struct px_bk_codec *c)
 	free(c);
 }
 
+int px_bk_codec_level(const struct px_bk_codec *c)
+{
+	return c->level;
+}
+
 static int make_aad(struct px_bk_codec *c, const unsigned char *hdr,
 		    const void *bind, size_t bindlen)
 {

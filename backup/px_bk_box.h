@@ -30,6 +30,7 @@ struct px_bk_codec;
 /* zstd level 1..19 (0 = 3). NULL on ENOMEM. Owned by one thread. */
 struct px_bk_codec *px_bk_codec_new(int zstd_level);
 void px_bk_codec_free(struct px_bk_codec *c);
+int px_bk_codec_level(const struct px_bk_codec *c);
 
 /* Finds the 32-byte key for a key id, or NULL when unknown. */
 typedef const unsigned char *(*px_bk_key_lookup)(const void *arg,

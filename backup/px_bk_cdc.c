@@ -54,11 +54,28 @@ void px_bk_cdc_reset(struct px_bk_cdc_state *s)
 	s->pos = 0;
 }
 
+/* Scans p[i..end) with one mask; returns the index after the cut, or end. */
+static size_t scan(const uint64_t *gear, uint64_t mask, const unsigned char *p,
+		   size_t i, size_t end, uint64_t *h, int *cut)
+{
+	uint64_t x = *h;
+
+	for (; i < end; i++) {
+		x = (x << 1) + gear[p[i]];
+		if (!(x & mask)) {
+			*h = x;
+			*cut = 1;
+			return i + 1;
+		}
+	}
+	*h = x;
+	return end;
+}
+
 size_t px_bk_cdc_feed(const struct px_bk_cdc *c, struct px_bk_cdc_state *s,
 		      const unsigned char *p, size_t n, int *cut)
 {
-	size_t i = 0, pos = s->pos;
-	uint64_t h = s->hash;
+	size_t i = 0, pos = s->pos;   /* pos: chunk length before p[i] */
 
 	*cut = 0;
 	/* bytes before min - WINDOW cannot influence any allowed cut */
@@ -70,19 +87,33 @@ size_t px_bk_cdc_feed(const struct px_bk_cdc *c, struct px_bk_cdc_state *s,
 		i = skip;
 		pos += skip;
 	}
-	for (; i < n; i++, pos++) {
-		h = (h << 1) + c->gear[p[i]];
-		if (pos + 1 < c->min)
-			continue;
-		if ((pos + 1 < c->avg && !(h & c->mask_small)) ||
-		    (pos + 1 >= c->avg && !(h & c->mask_large)) ||
-		    pos + 1 >= c->max) {
-			*cut = 1;
-			px_bk_cdc_reset(s);
-			return i + 1;
-		}
+	/* warm the window up to min without testing */
+	while (i < n && pos < c->min) {
+		s->hash = (s->hash << 1) + c->gear[p[i++]];
+		pos++;
 	}
-	s->hash = h;
+	/* the cut after byte j is tested when the chunk length j+1 >= min,
+	 * with the small mask below avg and the large one up to max */
+	if (i < n && pos < c->avg) {
+		size_t end = i + (c->avg - pos < n - i ? c->avg - pos : n - i);
+		size_t stop = scan(c->gear, c->mask_small, p, i, end, &s->hash, cut);
+
+		pos += stop - i;
+		i = stop;
+	}
+	if (!*cut && i < n && pos >= c->avg) {
+		size_t end = i + (c->max - pos < n - i ? c->max - pos : n - i);
+		size_t stop = scan(c->gear, c->mask_large, p, i, end, &s->hash, cut);
+
+		pos += stop - i;
+		i = stop;
+	}
+	if (!*cut && pos >= c->max)
+		*cut = 1;
+	if (*cut) {
+		px_bk_cdc_reset(s);
+		return i;
+	}
 	s->pos = pos;
 	return n;
 }

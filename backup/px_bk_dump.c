@@ -7,6 +7,7 @@
 #include "px_bk_dump.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -59,13 +60,32 @@ static PGresult *query(PGconn *c, const char *sql, const char *param,
 }
 
 /* Runs pg_dump for one section and streams its stdout into w. */
-static enum px_err dump_section(const struct px_bk_dump_opts *o,
+/* Debian's /usr/bin/pg_dump is a Perl wrapper that picks a version at
+ * every start; call the matching versioned binary directly when present. */
+static const char *pg_dump_for(int major)
+{
+	static const char *const known[] = {
+		"/usr/lib/postgresql/%d/bin/pg_dump",
+		"/usr/pgsql-%d/bin/pg_dump",
+	};
+	static __thread char path[64];
+	size_t i;
+
+	for (i = 0; major > 0 && i < sizeof(known) / sizeof(known[0]); i++) {
+		snprintf(path, sizeof(path), known[i], major);
+		if (access(path, X_OK) == 0)
+			return path;
+	}
+	return "pg_dump";
+}
+
+static enum px_err dump_section(const struct px_bk_dump_opts *o, int server_major,
 				const char *snapshot, const char *section,
 				struct px_bk_writer *w, json_object *item,
 				struct px_buf *err)
 {
 	struct px_buf snap_arg = PX_BUF_INIT, sec_arg = PX_BUF_INIT;
-	const char *prog = o->pg_dump ? o->pg_dump : "pg_dump";
+	const char *prog = o->pg_dump ? o->pg_dump : pg_dump_for(server_major);
 	enum px_err rc = PX_E_SYSTEM_INTERNAL;
 	char buf[65536];
 	int fds[2] = { -1, -1 }, status = 0;
@@ -156,7 +176,6 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_writer *w,
 			    json_object *item, struct px_buf *err)
 {
 	PGresult *res = PQexec(c, sql);
-	long long rows = 0;
 	enum px_err rc;
 	char *row;
 	int n;
@@ -172,7 +191,6 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_writer *w,
 		PQfreemem(row);
 		if (rc != PX_OK)
 			return rc;   /* the connection is abandoned by the caller */
-		rows++;
 	}
 	if (n == -2)
 		return sql_fail(c, "COPY", err);
@@ -180,16 +198,18 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_writer *w,
 	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? PX_OK : PX_E_SYSTEM_INTERNAL;
 	if (rc != PX_OK)
 		px_buf_printf(err, "COPY: %s", PQresultErrorMessage(res));
+	else
+		json_object_object_add(item, "rows", json_object_new_int64(
+					       strtoll(PQcmdTuples(res), NULL, 10)));
 	PQclear(res);
 	while ((res = PQgetResult(c)) != NULL)
 		PQclear(res);
 	if (rc != PX_OK)
 		return rc;
-	json_object_object_add(item, "rows", json_object_new_int64(rows));
 	return px_bk_writer_end(w, item);
 }
 
-static enum px_err dump_table(PGconn *c, PGresult *tabs, int t,
+static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 			      struct px_bk_writer *w, json_object *tables,
 			      struct px_buf *err)
 {
@@ -224,6 +244,8 @@ static enum px_err dump_table(PGconn *c, PGresult *tabs, int t,
 			      cols.data, qn, qr, pk.data);
 	else
 		px_buf_printf(&sql, "COPY %s.%s (%s) TO STDOUT", qn, qr, cols.data);
+	if (binary)
+		px_buf_puts(&sql, " (FORMAT binary)");
 	if (sql.failed)
 		goto out;
 	rc = copy_out(c, sql.data, w, item, err);
@@ -281,7 +303,7 @@ enum px_err px_bk_dump_db(const struct px_bk_dump_opts *o, struct px_bk_writer *
 	enum px_err rc;
 	char snapshot[128];
 	uint64_t total = 0;
-	int i;
+	int i, major;
 
 	if (PQstatus(c) != CONNECTION_OK) {
 		rc = sql_fail(c, "connect", err);
@@ -305,6 +327,7 @@ enum px_err px_bk_dump_db(const struct px_bk_dump_opts *o, struct px_bk_writer *
 			       json_object_new_string(PQgetvalue(res, 0, 1)));
 	json_object_object_add(db, "server_version",
 			       json_object_new_string(PQgetvalue(res, 0, 2)));
+	major = PQserverVersion(c) / 10000;
 	tabs = query(c, SQL_TABLES, NULL, PGRES_TUPLES_OK);
 	if (!tabs) {
 		rc = sql_fail(c, "list tables", err);
@@ -314,13 +337,15 @@ enum px_err px_bk_dump_db(const struct px_bk_dump_opts *o, struct px_bk_writer *
 		total += strtoull(PQgetvalue(tabs, i, 3), NULL, 10);
 	if (o->on_total)
 		o->on_total(o->arg, total);
-	rc = dump_section(o, snapshot, "pre-data", w, pre, err);
+	rc = dump_section(o, major, snapshot, "pre-data", w, pre, err);
+	json_object_object_add(db, "copy_format",
+			       json_object_new_string(o->text ? "text" : "binary"));
 	for (i = 0; rc == PX_OK && i < PQntuples(tabs); i++)
-		rc = dump_table(c, tabs, i, w, tables, err);
+		rc = dump_table(c, tabs, i, !o->text, w, tables, err);
 	if (rc == PX_OK)
 		rc = dump_sequences(c, db, err);
 	if (rc == PX_OK)
-		rc = dump_section(o, snapshot, "post-data", w, post, err);
+		rc = dump_section(o, major, snapshot, "post-data", w, post, err);
 	if (rc != PX_OK)
 		goto out;
 	json_object_object_add(db, "pre", pre);

@@ -16,16 +16,18 @@
 
 struct px_bk_dump_opts {
 	const char *conninfo;
-	const char *pg_dump;     /* program; NULL = "pg_dump" on PATH */
+	const char *pg_dump;     /* program; NULL = the server's version, else PATH */
+	int text;                /* COPY in text format (default binary: cheaper
+				  * for the server, same major version to restore) */
 	/* told the estimated total bytes before streaming starts */
 	void (*on_total)(void *arg, uint64_t bytes);
 	void *arg;
 };
 
 /* Streams the database into w and fills db (an object) with "database",
- * "server_version", "pre", "post", "tables" [{schema, name, columns,
- * ordered_by, rows, bytes, sha256, shards}], "sequences" [{schema, name,
- * value, called}]. Errors: SYSTEM_DB_UNAVAILABLE (cannot connect),
+ * "server_version", "copy_format", "pre", "post", "tables" [{schema,
+ * name, columns, ordered_by, rows, bytes, shards}], "sequences" [{schema,
+ * name, value}]. Errors: SYSTEM_DB_UNAVAILABLE (cannot connect),
  * SYSTEM_INTERNAL (a query or pg_dump failed; details in err), and the
  * writer's STORAGE_* errors. */
 enum px_err px_bk_dump_db(const struct px_bk_dump_opts *o, struct px_bk_writer *w,

@@ -2,7 +2,7 @@
  * folder in name order; a regular file whose path, size, mtime and inode
  * match the local files cache, and whose shards are all known, is listed
  * with its cached shards without being read again. Restore writes every
- * file under a staging folder, checking each file's SHA-256. */
+ * file under a staging folder, checking each file's size. */
 #ifndef PX_BK_FILES_H
 #define PX_BK_FILES_H
 
@@ -21,7 +21,7 @@ struct px_bk_files_stats {
 /* Streams the files under root into w. old_cache: the previous run's
  * cache object (may be NULL); new_cache gets this run's entries. Appends
  * entries to list: {path, type: "dir"|"file"|"symlink", mode, mtime_ns,
- * and for files size, sha256, shards; for links target}. Errors:
+ * and for files bytes and shards; for links target}. Errors:
  * STORAGE_FAILED (unreadable file; detail in err) and writer errors. */
 enum px_err px_bk_files_backup(struct px_bk_writer *w, struct px_bk_repo *r,
 			       const char *root, json_object *old_cache,

@@ -1,5 +1,10 @@
 /* px_bk_local.c: objects as files under one root folder. Names never
- * contain ".." or start with "/" (checked), so nothing escapes the root. */
+ * contain ".." or start with "/" (checked), so nothing escapes the root.
+ * Synchronous puts write a temporary file, fsync it, rename it. Queued
+ * puts write the temporary file and only start its write-back
+ * (sync_file_range), then fsync and rename in batches: the disk works in
+ * the background while the backup goes on, and a final name still never
+ * exists before its data is durable. */
 #include "px_bk_local.h"
 
 #include <dirent.h>
@@ -12,12 +17,19 @@
 #include <unistd.h>
 
 #define MAX_DIRTY 512
+#define MAX_PENDING 64
+
+struct pending {
+	char *tmp, *final;
+};
 
 struct local {
 	struct px_bk_store base;
 	char *root;
 	char *dirty[MAX_DIRTY];   /* folders with renames not yet fsynced */
 	size_t ndirty;
+	struct pending pending[MAX_PENDING];   /* written, not yet renamed */
+	size_t npending;
 	unsigned long seq;
 };
 
@@ -126,68 +138,134 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static enum px_err local_put(struct px_bk_store *s, const char *name,
-			     const void *p, size_t n)
+/* Writes p into a new temporary file next to the object's path. With
+ * durable, fsyncs it; otherwise only starts its write-back. On success
+ * path and tmp hold the final and temporary names. */
+static enum px_err write_tmp(struct local *l, const char *name, const void *p,
+			     size_t n, int durable, struct px_buf *path,
+			     struct px_buf *tmp)
 {
-	struct local *l = (struct local *)s;
-	struct px_buf path = PX_BUF_INIT, tmp = PX_BUF_INIT;
 	enum px_err rc = PX_E_STORAGE_FAILED;
 	int fd = -1;
 
 	if (!name_ok(name))
 		return PX_E_STORAGE_FAILED;
-	px_buf_printf(&path, "%s/%s", l->root, name);
-	px_buf_printf(&tmp, "%s.tmp-%ld-%lu", path.data, (long)getpid(),
-		      ++l->seq);
-	if (path.failed || tmp.failed)
+	px_buf_printf(path, "%s/%s", l->root, name);
+	px_buf_printf(tmp, "%s.tmp-%ld-%lu", path->data, (long)getpid(), ++l->seq);
+	if (path->failed || tmp->failed)
 		goto out;
-	if (mkdirs(path.data) != 0) {
-		rc = fail(l, "mkdir", path.data, errno);
+	if (mkdirs(path->data) != 0) {
+		rc = fail(l, "mkdir", path->data, errno);
 		goto out;
 	}
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	fd = open(tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		rc = fail(l, "create", tmp.data, errno);
+		rc = fail(l, "create", tmp->data, errno);
 		goto out;
 	}
-	if (write_all(fd, p, n) != 0 || fsync(fd) != 0) {
-		rc = fail(l, "write", tmp.data, errno);
+	if (write_all(fd, p, n) != 0 ||
+	    (durable ? fsync(fd) : sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)) != 0) {
+		rc = fail(l, "write", tmp->data, errno);
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		rc = fail(l, "close", tmp.data, errno);
+		rc = fail(l, "close", tmp->data, errno);
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp.data, path.data) != 0) {
-		rc = fail(l, "rename", path.data, errno);
-		goto out;
-	}
-	px_buf_reset(&tmp);
-	rc = mark_dirty(l, path.data);
+	rc = PX_OK;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (tmp.len)
-		unlink(tmp.data);
+	if (rc != PX_OK && tmp->len)
+		unlink(tmp->data);
+	return rc;
+}
+
+static enum px_err publish(struct local *l, const char *tmp, const char *path)
+{
+	if (rename(tmp, path) != 0)
+		return fail(l, "rename", path, errno);
+	return mark_dirty(l, path);
+}
+
+static enum px_err local_put(struct px_bk_store *s, const char *name,
+			     const void *p, size_t n)
+{
+	struct local *l = (struct local *)s;
+	struct px_buf path = PX_BUF_INIT, tmp = PX_BUF_INIT;
+	enum px_err rc = write_tmp(l, name, p, n, 1, &path, &tmp);
+
+	if (rc == PX_OK) {
+		rc = publish(l, tmp.data, path.data);
+		if (rc != PX_OK)
+			unlink(tmp.data);
+	}
 	px_buf_free(&path);
 	px_buf_free(&tmp);
+	return rc;
+}
+
+/* fsyncs and renames every pending file; on failure the rest stay
+ * pending and are removed by free. */
+static enum px_err commit_pending(struct local *l)
+{
+	enum px_err rc = PX_OK;
+	size_t i;
+
+	for (i = 0; i < l->npending; i++) {
+		struct pending *pe = &l->pending[i];
+		int fd = open(pe->tmp, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || fsync(fd) != 0) {
+			rc = fail(l, "fsync", pe->tmp, errno);
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		close(fd);
+		rc = publish(l, pe->tmp, pe->final);
+		if (rc != PX_OK)
+			break;
+		free(pe->tmp);
+		free(pe->final);
+		pe->tmp = pe->final = NULL;
+	}
+	/* keep the failed and later ones */
+	memmove(l->pending, l->pending + i, (l->npending - i) * sizeof(l->pending[0]));
+	l->npending -= i;
 	return rc;
 }
 
 static enum px_err local_put_async(struct px_bk_store *s, const char *name,
 				   struct px_buf *data)
 {
-	enum px_err rc = local_put(s, name, data->data, data->len);
+	struct local *l = (struct local *)s;
+	struct px_buf path = PX_BUF_INIT, tmp = PX_BUF_INIT;
+	enum px_err rc = PX_OK;
 
+	if (l->npending == MAX_PENDING)
+		rc = commit_pending(l);
+	if (rc == PX_OK)
+		rc = write_tmp(l, name, data->data, data->len, 0, &path, &tmp);
+	if (rc == PX_OK) {
+		l->pending[l->npending].tmp = px_buf_steal(&tmp);
+		l->pending[l->npending].final = px_buf_steal(&path);
+		l->npending++;
+	}
 	px_buf_free(data);
+	px_buf_free(&path);
+	px_buf_free(&tmp);
 	return rc;
 }
 
 static enum px_err local_flush(struct px_bk_store *s)
 {
-	return sync_dirty((struct local *)s);
+	struct local *l = (struct local *)s;
+	enum px_err rc = commit_pending(l);
+
+	return rc == PX_OK ? sync_dirty(l) : rc;
 }
 
 static enum px_err local_get(struct px_bk_store *s, const char *name,
@@ -315,6 +393,12 @@ static void local_free(struct px_bk_store *s)
 
 	for (i = 0; i < l->ndirty; i++)
 		free(l->dirty[i]);
+	for (i = 0; i < l->npending; i++) {
+		if (l->pending[i].tmp)
+			unlink(l->pending[i].tmp);
+		free(l->pending[i].tmp);
+		free(l->pending[i].final);
+	}
 	free(l->root);
 	free(l);
 }

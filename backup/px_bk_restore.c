@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <ftw.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,27 +60,24 @@ struct ctx {
 	struct px_bk_restore_stats *st;
 	struct px_buf *err;
 	struct px_buf raw, plain;
-	EVP_MD_CTX *md;
 };
 
 /* Reads a stream's shards in order, calling sink for each plaintext and
- * checking the stream hash. */
+ * checking the stream's length. */
 static enum px_err read_stream(struct ctx *c, json_object *item, const char *what,
 			       enum px_err (*sink)(struct ctx *, void *), void *arg)
 {
-	json_object *shards, *sha;
-	unsigned char id[32], h[32];
-	unsigned int hl = 32;
-	char hex[65];
+	json_object *shards, *bytes;
+	unsigned char id[32];
+	uint64_t total = 0;
 	size_t i, n;
 	enum px_err rc;
 
 	if (!json_object_object_get_ex(item, "shards", &shards) ||
-	    !json_object_object_get_ex(item, "sha256", &sha)) {
+	    !json_object_object_get_ex(item, "bytes", &bytes)) {
 		px_buf_printf(c->err, "manifest entry %s has no shards", what);
 		return PX_E_STORAGE_SHARD_CORRUPT;
 	}
-	EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
 	n = json_object_array_length(shards);
 	for (i = 0; i < n; i++) {
 		const char *sid = json_object_get_string(
@@ -94,7 +90,7 @@ static enum px_err read_stream(struct ctx *c, json_object *item, const char *wha
 			px_buf_printf(c->err, "shard %s of %s", sid, what);
 			return rc;
 		}
-		EVP_DigestUpdate(c->md, c->plain.data, c->plain.len);
+		total += c->plain.len;
 		rc = sink(c, arg);
 		if (rc != PX_OK)
 			return rc;
@@ -102,10 +98,8 @@ static enum px_err read_stream(struct ctx *c, json_object *item, const char *wha
 		if (c->o->on_progress)
 			c->o->on_progress(c->o->arg, c->st->bytes);
 	}
-	EVP_DigestFinal_ex(c->md, h, &hl);
-	px_bk_hex(h, 32, hex);
-	if (strcmp(hex, json_object_get_string(sha)) != 0) {
-		px_buf_printf(c->err, "%s: stream hash mismatch", what);
+	if (total != (uint64_t)json_object_get_int64(bytes)) {
+		px_buf_printf(c->err, "%s: stream length mismatch", what);
 		return PX_E_STORAGE_SHARD_CORRUPT;
 	}
 	return PX_OK;
@@ -173,16 +167,14 @@ struct copy_arg {
 static enum px_err copy_sink(struct ctx *c, void *arg)
 {
 	struct copy_arg *a = arg;
-	size_t i;
 
-	for (i = 0; i < c->plain.len; i++)
-		a->rows += c->plain.data[i] == '\n';
 	if (PQputCopyData(a->db, c->plain.data, (int)c->plain.len) != 1)
 		return sql_fail(a->db, "COPY", c->err);
 	return PX_OK;
 }
 
-static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t)
+static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t,
+			      int binary)
 {
 	json_object *v, *cols;
 	struct px_buf sql = PX_BUF_INIT, what = PX_BUF_INIT;
@@ -217,7 +209,7 @@ static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t)
 		}
 		px_buf_putc(&sql, ')');
 	}
-	px_buf_puts(&sql, " FROM STDIN");
+	px_buf_puts(&sql, binary ? " FROM STDIN (FORMAT binary)" : " FROM STDIN");
 	if (sql.failed || what.failed)
 		goto out;
 	res = PQexec(db, sql.data);
@@ -233,6 +225,7 @@ static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t)
 	res = PQgetResult(db);
 	if (rc == PX_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = sql_fail(db, what.data, c->err);
+	a.rows = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	while ((res = PQgetResult(db)) != NULL)
 		PQclear(res);
@@ -292,10 +285,12 @@ static enum px_err exec_simple(PGconn *db, const char *sql, struct px_buf *err)
 
 static enum px_err restore_db(struct ctx *c, PGconn *db, json_object *dbm)
 {
-	json_object *pre, *post, *tables, *seqs = NULL;
+	json_object *pre, *post, *tables, *seqs = NULL, *fmt;
 	PGresult *res;
 	enum px_err rc;
 	size_t i;
+	int binary = json_object_object_get_ex(dbm, "copy_format", &fmt) &&
+		     !strcmp(json_object_get_string(fmt), "binary");
 
 	if (!json_object_object_get_ex(dbm, "pre", &pre) ||
 	    !json_object_object_get_ex(dbm, "post", &post) ||
@@ -318,7 +313,7 @@ static enum px_err restore_db(struct ctx *c, PGconn *db, json_object *dbm)
 	if (rc == PX_OK)
 		rc = run_section(c, db, pre, "schema (pre-data)");
 	for (i = 0; rc == PX_OK && i < json_object_array_length(tables); i++)
-		rc = load_table(c, db, json_object_array_get_idx(tables, i));
+		rc = load_table(c, db, json_object_array_get_idx(tables, i), binary);
 	if (rc == PX_OK)
 		rc = set_sequences(c, db, seqs);
 	if (rc == PX_OK)
@@ -383,7 +378,7 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 			  const struct px_bk_restore_opts *o,
 			  struct px_bk_restore_stats *st, struct px_buf *err)
 {
-	struct ctx c = { r, o, st, err, PX_BUF_INIT, PX_BUF_INIT, EVP_MD_CTX_new() };
+	struct ctx c = { r, o, st, err, PX_BUF_INIT, PX_BUF_INIT };
 	struct px_buf staging = PX_BUF_INIT;
 	json_object *dbm = NULL, *files = NULL;
 	PGconn *db = NULL;
@@ -391,9 +386,6 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 	enum px_err rc;
 
 	memset(st, 0, sizeof(*st));
-	rc = PX_E_SYSTEM_INTERNAL;
-	if (!c.md)
-		goto out;
 	rc = px_bk_check_present(r, m, &missing, err);
 	if (rc != PX_OK) {
 		if (missing > 1)
@@ -445,7 +437,6 @@ out:
 	if (staging.len && staging.data)
 		nftw(staging.data, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	PQfinish(db);
-	EVP_MD_CTX_free(c.md);
 	px_buf_free(&c.raw);
 	px_buf_free(&c.plain);
 	px_buf_free(&staging);

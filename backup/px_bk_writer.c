@@ -1,61 +1,166 @@
-/* px_bk_writer.c: the streaming chunk -> shard pipeline. */
+/* px_bk_writer.c: the streaming chunk -> shard pipeline, in two threads.
+ * The caller's thread cuts chunks and names them (CDC + HMAC) and decides
+ * whether each is new; new chunks go through a small bounded queue to one
+ * sealing thread that compresses, encrypts and hands them to the store,
+ * which is then used by that thread only until px_bk_writer_drain. So the
+ * database read, the chunking and the compression overlap, and memory
+ * stays at NBUF chunk buffers. */
 #include "px_bk_writer.h"
 
-#include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define NBUF 4   /* one being filled, the rest queued or being sealed */
+
+struct job {
+	struct px_buf data;
+	unsigned char id[32];
+};
 
 struct px_bk_writer {
 	struct px_bk_repo *repo;
 	struct px_bk_cdc_state cdc;
-	struct px_buf chunk;     /* bytes of the shard being cut */
-	struct px_buf sealed;
-	json_object *shards;     /* the current stream's list */
-	EVP_MD_CTX *sha;
+	struct job jobs[NBUF];
+	struct job *cur;           /* being filled by the caller */
+	json_object *shards;       /* the current stream's list */
 	uint64_t stream_bytes;
 	struct px_bk_writer_stats st;
 	void (*on_progress)(void *, uint64_t);
+	void (*tick)(void *);
 	void *arg;
+
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *free_list[NBUF], *queue[NBUF];
+	size_t nfree, qhead, qlen;
+	int busy, stop, started;
+	enum px_err err;           /* first sealing/storing error */
+	uint64_t sealed_bytes;
+	struct px_bk_codec *codec; /* the sealing thread's own */
 };
+
+static void *sealer(void *arg)
+{
+	struct px_bk_writer *w = arg;
+	struct px_bk_repo *r = w->repo;
+	const struct px_bk_datakey *k = px_bk_keys_current(&r->keys);
+	struct px_buf sealed = PX_BUF_INIT;
+	char name[80];
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct job *j;
+		enum px_err rc = PX_OK;
+
+		while (!w->qlen && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->qlen)
+			break;
+		j = w->queue[w->qhead];
+		w->qhead = (w->qhead + 1) % NBUF;
+		w->qlen--;
+		w->busy = 1;
+		pthread_mutex_unlock(&w->mu);
+		if (w->err == PX_OK) {
+			if (px_bk_box_seal(w->codec, "PXSH", k->enc, k->id, j->id, 32,
+					   j->data.data, j->data.len, 1, &sealed) != 0) {
+				rc = PX_E_SYSTEM_INTERNAL;
+			} else {
+				px_bk_shard_name(j->id, name);
+				w->sealed_bytes += sealed.len;
+				rc = px_bk_put_async(r->store, name, &sealed);
+			}
+			if (rc == PX_OK && w->tick)
+				w->tick(w->arg);
+		}
+		pthread_mutex_lock(&w->mu);
+		if (rc != PX_OK && w->err == PX_OK)
+			w->err = rc;
+		px_buf_reset(&j->data);
+		w->free_list[w->nfree++] = j;
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	px_buf_free(&sealed);
+	return NULL;
+}
 
 struct px_bk_writer *px_bk_writer_new(struct px_bk_repo *r,
 				      void (*on_progress)(void *, uint64_t),
-				      void *arg)
+				      void (*tick)(void *), void *arg)
 {
 	struct px_bk_writer *w = calloc(1, sizeof(*w));
+	size_t i;
 
 	if (!w)
 		return NULL;
 	w->repo = r;
 	w->on_progress = on_progress;
+	w->tick = tick;
 	w->arg = arg;
-	w->sha = EVP_MD_CTX_new();
-	if (!w->sha || px_buf_reserve(&w->chunk, r->cdc.max) != 0) {
-		px_bk_writer_free(w);
-		return NULL;
-	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->codec = px_bk_codec_new(px_bk_codec_level(r->codec));
+	for (i = 0; i < NBUF; i++)
+		if (px_buf_reserve(&w->jobs[i].data, r->cdc.max) != 0)
+			goto fail;
+	w->cur = &w->jobs[0];
+	for (i = 1; i < NBUF; i++)
+		w->free_list[w->nfree++] = &w->jobs[i];
+	if (!w->codec || pthread_create(&w->thread, NULL, sealer, w) != 0)
+		goto fail;
+	w->started = 1;
 	return w;
+fail:
+	px_bk_writer_free(w);
+	return NULL;
+}
+
+enum px_err px_bk_writer_drain(struct px_bk_writer *w)
+{
+	enum px_err rc;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->qlen || w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rc = w->err;
+	w->st.bytes_stored = w->sealed_bytes;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
 }
 
 void px_bk_writer_free(struct px_bk_writer *w)
 {
+	size_t i;
+
 	if (!w)
 		return;
-	px_buf_free(&w->chunk);
-	px_buf_free(&w->sealed);
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	for (i = 0; i < NBUF; i++)
+		px_buf_free(&w->jobs[i].data);
+	px_bk_codec_free(w->codec);
 	json_object_put(w->shards);
-	EVP_MD_CTX_free(w->sha);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
 	free(w);
 }
 
 void px_bk_writer_begin(struct px_bk_writer *w)
 {
 	px_bk_cdc_reset(&w->cdc);
-	px_buf_reset(&w->chunk);
+	px_buf_reset(&w->cur->data);
 	json_object_put(w->shards);
 	w->shards = json_object_new_array();
 	w->stream_bytes = 0;
-	EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL);
 }
 
 static void add_ref(json_object *list, const char *hex, size_t n)
@@ -67,39 +172,41 @@ static void add_ref(json_object *list, const char *hex, size_t n)
 	json_object_array_add(list, ref);
 }
 
-/* Stores the current chunk as a shard (unless known) and empties it. */
+/* Names the current chunk; queues it for sealing unless known. */
 static enum px_err emit(struct px_bk_writer *w)
 {
 	struct px_bk_repo *r = w->repo;
-	const struct px_bk_datakey *k = px_bk_keys_current(&r->keys);
-	unsigned char id[32];
-	char hex[65], name[80];
+	struct job *j = w->cur;
+	char hex[65];
 	enum px_err rc;
 
-	if (!w->chunk.len)
+	if (!j->data.len)
 		return PX_OK;
-	if (px_bk_repo_shard_id(r, w->chunk.data, w->chunk.len, id) != 0)
+	if (px_bk_repo_shard_id(r, j->data.data, j->data.len, j->id) != 0)
 		return PX_E_SYSTEM_INTERNAL;
-	px_bk_hex(id, 32, hex);
-	add_ref(w->shards, hex, w->chunk.len);
+	px_bk_hex(j->id, 32, hex);
+	add_ref(w->shards, hex, j->data.len);
 	w->st.shards++;
-	if (!px_bk_known_has(r->known, id)) {
-		if (px_bk_box_seal(r->codec, "PXSH", k->enc, k->id, id, 32,
-				   w->chunk.data, w->chunk.len, 1,
-				   &w->sealed) != 0)
+	if (px_bk_known_has(r->known, j->id)) {
+		px_buf_reset(&j->data);
+	} else {
+		if (px_bk_known_add(r->known, j->id) != 0)
 			return PX_E_SYSTEM_INTERNAL;
-		px_bk_shard_name(id, name);
-		w->st.bytes_stored += w->sealed.len;
-		w->st.bytes_new += w->chunk.len;
+		w->st.bytes_new += j->data.len;
 		w->st.shards_new++;
-		/* the store takes the buffer; keep ours for the next shard */
-		rc = px_bk_put_async(r->store, name, &w->sealed);
-		if (rc != PX_OK)
-			return rc;
-		if (px_bk_known_add(r->known, id) != 0)
-			return PX_E_SYSTEM_INTERNAL;
+		pthread_mutex_lock(&w->mu);
+		w->queue[(w->qhead + w->qlen) % NBUF] = j;
+		w->qlen++;
+		pthread_cond_broadcast(&w->cv);
+		while (!w->nfree && w->err == PX_OK)
+			pthread_cond_wait(&w->cv, &w->mu);
+		rc = w->err;
+		w->cur = w->nfree ? w->free_list[--w->nfree] : NULL;
+		w->st.bytes_stored = w->sealed_bytes;
+		pthread_mutex_unlock(&w->mu);
+		if (rc != PX_OK || !w->cur)
+			return rc != PX_OK ? rc : PX_E_SYSTEM_INTERNAL;
 	}
-	px_buf_reset(&w->chunk);
 	if (w->on_progress)
 		w->on_progress(w->arg, w->st.bytes_in);
 	return PX_OK;
@@ -110,15 +217,14 @@ enum px_err px_bk_writer_write(struct px_bk_writer *w, const void *p, size_t n)
 	const unsigned char *b = p;
 	enum px_err rc;
 
-	EVP_DigestUpdate(w->sha, p, n);
 	w->stream_bytes += n;
 	w->st.bytes_in += n;
 	while (n) {
 		int cut;
 		size_t take = px_bk_cdc_feed(&w->repo->cdc, &w->cdc, b, n, &cut);
 
-		px_buf_append(&w->chunk, b, take);
-		if (w->chunk.failed)
+		px_buf_append(&w->cur->data, b, take);
+		if (w->cur->data.failed)
 			return PX_E_SYSTEM_INTERNAL;
 		b += take;
 		n -= take;
@@ -130,18 +236,12 @@ enum px_err px_bk_writer_write(struct px_bk_writer *w, const void *p, size_t n)
 
 enum px_err px_bk_writer_end(struct px_bk_writer *w, json_object *item)
 {
-	unsigned char h[32];
-	unsigned int hl = 32;
-	char hex[65];
 	enum px_err rc = emit(w);
 
 	if (rc != PX_OK)
 		return rc;
-	EVP_DigestFinal_ex(w->sha, h, &hl);
-	px_bk_hex(h, 32, hex);
 	json_object_object_add(item, "bytes",
 			       json_object_new_int64((int64_t)w->stream_bytes));
-	json_object_object_add(item, "sha256", json_object_new_string(hex));
 	json_object_object_add(item, "shards", w->shards);
 	w->shards = NULL;
 	return PX_OK;

@@ -75,7 +75,7 @@ SELECT 1 + (s.g * 7919) % $CHANNELS,
          || CASE WHEN random() < 0.3 THEN ' https://files.example/' || md5(random()::text) ELSE '' END,
        '2025-01-01'::timestamptz + s.g * interval '7 seconds'
 FROM (SELECT g, 1 + floor(random() * 5000)::int AS cid
-      FROM generate_series(1, $MESSAGES) g) s
+      FROM generate_series(1::bigint, $MESSAGES) g) s
 JOIN corpus c ON c.id = s.cid
 ORDER BY s.g;
 

@@ -1,35 +1,254 @@
-/* authmw.c: authentication, authorisation and rate limiting for the
- * pipeline. Until sessions exist every request is anonymous. */
+/* authmw.c: authentication, authorisation (through the permission table,
+ * plus CSRF and Origin checks) and the shared rate limiter for the
+ * pipeline. Policy comes only from the route row. */
 #include "authmw.h"
 #include "core/cfg.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/perm.h"
+#include "handlers/auth_session.h"
+#include "handlers/auth_util.h"
+#include "model/auth_limits.h"
+#include "model/sessions.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The token from "Authorization: Bearer X" or the session cookie. */
+static const char *find_token(struct px_ctx *ctx, int *via_cookie)
+{
+	const char *h = px_request_header(ctx->req, "authorization");
+
+	*via_cookie = 0;
+	if (h && strncasecmp(h, "Bearer", 6) == 0 && (h[6] == ' ' || !h[6])) {
+		h += 6;
+		h += strspn(h, " ");
+		return h;
+	}
+	*via_cookie = 1;
+	return px_request_cookie(ctx->req, px_auth_cookie_name(ctx->req));
+}
+
+static enum px_err lookup(struct px_ctx *ctx, const char *token,
+			  struct px_m_auth *a, int *is_pat)
+{
+	char hash[65];
+
+	*is_pat = strncmp(token, "pxp_", 4) == 0;
+	if (!*is_pat && strncmp(token, "pxs_", 4) != 0)
+		return PX_E_VALIDATION_NOT_FOUND;
+	px_crypto_sha256_hex(token, strlen(token), hash);
+	if (*is_pat)
+		return px_m_tokens_lookup(ctx->db, hash, a);
+	return px_m_sessions_lookup(ctx->db, hash,
+				    px_cfg_int(ctx->cfg, "session_idle_timeout"), a);
+}
+
+/* Maps a failed lookup to its error and audits refusals that matter. */
+static enum px_err refuse(struct px_ctx *ctx, const struct px_m_auth *a,
+			  enum px_err found, int via_cookie, int is_pat)
+{
+	if (found == PX_E_VALIDATION_NOT_FOUND)
+		return via_cookie ? PX_E_AUTH_SESSION_EXPIRED : PX_E_AUTH_TOKEN_INVALID;
+	if (found != PX_OK)
+		return found;
+	if (a->deactivated) {
+		px_auth_audit_user(ctx, "auth.refused_deactivated", a->user_id,
+				   a->user_id, is_pat ? "{\"via\":\"token\"}"
+						      : "{\"via\":\"session\"}");
+		return PX_E_AUTH_ACCOUNT_DISABLED;
+	}
+	if (a->expired)
+		return is_pat || !via_cookie ? PX_E_AUTH_TOKEN_INVALID
+					     : PX_E_AUTH_SESSION_EXPIRED;
+	return PX_OK;
+}
+
+static void fill_principal(struct px_ctx *ctx, const struct px_m_auth *a,
+			   int via_cookie, int is_pat)
+{
+	int role = px_perm_role_parse(a->role);
+
+	ctx->who.user_id = a->user_id;
+	ctx->who.role = role < 0 ? PX_ROLE_GUEST : (enum px_role)role;
+	snprintf(ctx->who.username, sizeof(ctx->who.username), "%s", a->username);
+	ctx->who.session_id = is_pat ? 0 : a->session_id;
+	ctx->who.via_cookie = via_cookie;
+	ctx->who.scopes = is_pat ? a->scopes : PX_SCOPE_ALL;
+}
 
 enum px_err px_authmw_authenticate(struct px_ctx *ctx, const struct px_route *r)
 {
-	ctx->who.user_id = 0;
+	struct px_m_auth a;
+	const char *token;
+	int via_cookie, is_pat = 0;
+	enum px_err e;
+
+	memset(&ctx->who, 0, sizeof(ctx->who));
 	ctx->who.role = PX_ROLE_ANON;
+	token = find_token(ctx, &via_cookie);
+	if (!token || !*token)
+		return via_cookie ? PX_OK : PX_E_AUTH_TOKEN_INVALID;
+	e = refuse(ctx, &a, lookup(ctx, token, &a, &is_pat), via_cookie, is_pat);
+	if (e != PX_OK) {
+		/* a stale cookie must not block pages anyone may see */
+		if (via_cookie && r->auth == PX_AUTH_NONE &&
+		    e != PX_E_SYSTEM_DB_UNAVAILABLE)
+			return PX_OK;
+		return e;
+	}
+	fill_principal(ctx, &a, via_cookie, is_pat);
+	/* last use is written at most once a minute, keeping reads cheap */
+	if (a.stale && (is_pat ? px_m_tokens_touch(ctx->db, a.session_id)
+			       : px_m_sessions_touch(ctx->db, a.session_id,
+						     px_auth_ip(ctx))) != PX_OK)
+		px_log_warn("auth", ctx->req->correlation_id, "last use not recorded");
 	return PX_OK;
+}
+
+static int is_safe_method(const char *m)
+{
+	return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS");
+}
+
+/* Length of the scheme://host[:port] prefix of url. */
+static size_t origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	return p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
+}
+
+/* An Origin header, when sent, must be this site: public_url's origin or
+ * the scheme and Host the request came in on. */
+static int origin_ok(const struct px_ctx *ctx)
+{
+	const char *o = px_request_header(ctx->req, "origin");
+	const char *pub = px_cfg_str(ctx->cfg, "public_url");
+	const char *host = px_request_header(ctx->req, "host");
+	size_t n;
+	char self[300];
+
+	if (!o)
+		return 1;
+	n = origin_len(pub);
+	if (n && strlen(o) == n && strncmp(o, pub, n) == 0)
+		return 1;
+	if (!host)
+		return 0;
+	snprintf(self, sizeof(self), "%s://%s", ctx->req->https ? "https" : "http", host);
+	return strcmp(o, self) == 0;
+}
+
+static enum px_err check_csrf(struct px_ctx *ctx)
+{
+	if (!ctx->who.via_cookie || ctx->who.user_id == 0 ||
+	    is_safe_method(ctx->req->method))
+		return PX_OK;
+	if (!origin_ok(ctx)) {
+		px_ctx_detail(ctx, "reason", "origin");
+		return PX_E_AUTH_CSRF_FAILED;
+	}
+	if (!px_auth_csrf_valid(ctx)) {
+		px_ctx_detail(ctx, "reason", "token");
+		return PX_E_AUTH_CSRF_FAILED;
+	}
+	return PX_OK;
+}
+
+/* The route's role rule: its permission-table action, else min_role. */
+static int role_ok(const struct px_ctx *ctx, const struct px_route *r)
+{
+	if (r->action)
+		return px_perm_principal_allowed(&ctx->who, r->action);
+	return ctx->who.role >= r->min_role;
 }
 
 enum px_err px_authmw_authorise(struct px_ctx *ctx, const struct px_route *r)
 {
 	switch (r->auth) {
 	case PX_AUTH_NONE:
-		return PX_OK;
+		break;
 	case PX_AUTH_ADMIN_OR_LOOPBACK:
 		if (ctx->loopback && px_cfg_bool(ctx->cfg, "metrics_loopback"))
-			return PX_OK;
-		if (ctx->who.user_id == 0)
-			return PX_E_AUTH_REQUIRED;
-		return ctx->who.role >= PX_ROLE_ADMIN ? PX_OK : PX_E_AUTH_FORBIDDEN;
+			break;
+		/* fall through */
 	case PX_AUTH_USER:
 		if (ctx->who.user_id == 0)
 			return PX_E_AUTH_REQUIRED;
-		return ctx->who.role >= r->min_role ? PX_OK : PX_E_AUTH_FORBIDDEN;
+		if (!role_ok(ctx, r))
+			return PX_E_AUTH_FORBIDDEN;
+		break;
+	default:
+		return PX_E_AUTH_FORBIDDEN;
 	}
-	return PX_E_AUTH_FORBIDDEN;
+	return check_csrf(ctx);
+}
+
+/* Finds "class=burst:per_minute" for cls (or "default") in the config. */
+static int bucket_params(const char *spec, const char *cls, double *burst,
+			 double *per_sec)
+{
+	const char *p = spec;
+	size_t n = strlen(cls);
+	double b, m;
+
+	while (p && *p) {
+		p += strspn(p, ", ");
+		if (strncmp(p, cls, n) == 0 && p[n] == '=' &&
+		    sscanf(p + n + 1, "%lf:%lf", &b, &m) == 2 && b >= 1 && m > 0) {
+			*burst = b;
+			*per_sec = m / 60.0;
+			return 0;
+		}
+		p = strchr(p, ',');
+	}
+	return strcmp(cls, "default") == 0 ? -1
+					   : bucket_params(spec, "default", burst, per_sec);
 }
 
 enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 {
-	return PX_OK;
+	const char *cls = r->rate_class ? r->rate_class : "default";
+	double burst, per_sec, left = 0;
+	char client[96];
+	unsigned char dice;
+	int allowed = 1;
+	enum px_err e;
+
+	if (!px_cfg_bool(ctx->cfg, "rate_limit") ||
+	    bucket_params(px_cfg_str(ctx->cfg, "rate_limits"), cls, &burst, &per_sec) != 0)
+		return PX_OK;
+	if (ctx->who.user_id)
+		snprintf(client, sizeof(client), "user:%lld", ctx->who.user_id);
+	else
+		snprintf(client, sizeof(client), "ip:%s",
+			 px_auth_ip(ctx) ? px_auth_ip(ctx) : "-");
+	e = px_m_rate_take(ctx->db, cls, client, burst, per_sec, &allowed, &left);
+	if (e != PX_OK)
+		return e;
+	/* about one request in 256 sweeps out idle buckets */
+	if (px_crypto_random(&dice, 1) == 0 && dice == 0 &&
+	    px_m_rate_prune(ctx->db) != PX_OK)
+		px_log_warn("auth", ctx->req->correlation_id, "rate buckets not pruned");
+	if (allowed)
+		return PX_OK;
+	px_auth_retry_after(ctx, (long)ceil((1.0 - left) / per_sec));
+	return PX_E_SECURITY_RATE_LIMITED;
+}
+
+void px_authmw_error_headers(struct px_ctx *ctx, enum px_err e)
+{
+	char v[24];
+	long s;
+
+	if (e != PX_E_SECURITY_RATE_LIMITED && e != PX_E_AUTH_LOCKED_OUT)
+		return;
+	if ((s = px_auth_retry_after_get(ctx)) > 0) {
+		snprintf(v, sizeof(v), "%ld", s);
+		px_response_header(ctx->resp, "Retry-After", v);
+	}
 }

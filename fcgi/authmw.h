@@ -5,13 +5,25 @@
 
 #include "router.h"
 
-/* Fills ctx->who from a session cookie or bearer token; anonymous when
- * neither is present. Errors: AUTH_SESSION_EXPIRED, AUTH_TOKEN_INVALID,
- * AUTH_ACCOUNT_DISABLED, SYSTEM_DB_UNAVAILABLE. */
+/* Fills ctx->who from the session cookie or an Authorization: Bearer
+ * token (a session token "pxs_..." or a personal access token "pxp_...");
+ * anonymous when neither is present. A bad bearer token is always an
+ * error; a bad cookie only on routes that need a user (so a stale cookie
+ * never blocks the login page). Errors: AUTH_SESSION_EXPIRED,
+ * AUTH_TOKEN_INVALID, AUTH_ACCOUNT_DISABLED, SYSTEM_DB_UNAVAILABLE. */
 enum px_err px_authmw_authenticate(struct px_ctx *ctx, const struct px_route *r);
-/* Applies the route's auth policy: AUTH_REQUIRED or AUTH_FORBIDDEN. */
+/* Applies the route's policy through the permission table (core/perm.h):
+ * AUTH_REQUIRED or AUTH_FORBIDDEN; then, for state-changing requests
+ * authenticated by cookie, the CSRF token and Origin checks:
+ * AUTH_CSRF_FAILED. */
 enum px_err px_authmw_authorise(struct px_ctx *ctx, const struct px_route *r);
-/* Token bucket for the route's rate class: SECURITY_RATE_LIMITED. */
+/* Token bucket for the route's rate class and client (the user when
+ * signed in, else the address), shared through PostgreSQL. Off when the
+ * config key rate_limit is off. SECURITY_RATE_LIMITED with Retry-After. */
 enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r);
+/* Called by the pipeline after it wrote an error body: restores the
+ * headers that belong to the error (Retry-After for SECURITY_RATE_LIMITED
+ * and AUTH_LOCKED_OUT). */
+void px_authmw_error_headers(struct px_ctx *ctx, enum px_err e);
 
 #endif

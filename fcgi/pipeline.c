@@ -202,6 +202,7 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 					  req->correlation_id);
 		if (e == PX_E_VALIDATION_METHOD_NOT_ALLOWED && allow.len)
 			px_response_header(resp, "Allow", allow.data);
+		px_authmw_error_headers(&ctx, e);
 	}
 	px_response_header(resp, "X-Request-Id", req->correlation_id);
 	us = px_metrics_now_us() - t0;

@@ -26,6 +26,8 @@ struct px_route {
 	size_t body_limit;       /* 0: the configured default */
 	const char *rate_class;  /* token-bucket class, e.g. "read", "write", "login" */
 	const char *waf_profile; /* WAF profile name */
+	const char *action;      /* permission-table action (core/perm.h) checked
+				  * for PX_AUTH_USER routes; NULL: min_role only */
 };
 
 enum px_match { PX_MATCH_OK, PX_MATCH_NONE, PX_MATCH_METHOD };

@@ -3,6 +3,7 @@
 #ifndef PX_ROUTES_DECL_H
 #define PX_ROUTES_DECL_H
 
+#include "handlers/auth.h"
 #include "handlers/web.h"
 
 #endif

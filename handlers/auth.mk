@@ -1,1 +1,29 @@
 # handlers/auth.mk: the auth area's core, model, handler and test sources (owned by that area's work).
+libplexi_a_SOURCES += \
+	core/crypto.c core/crypto.h \
+	core/ident.c core/ident.h \
+	core/perm.c core/perm.h \
+	core/pwpolicy.c core/pwpolicy.h
+libmodel_a_SOURCES += \
+	model/auth_invites.c model/auth_invites.h \
+	model/auth_limits.c model/auth_limits.h \
+	model/sessions.c model/sessions.h
+libhandlers_a_SOURCES += \
+	handlers/auth.c handlers/auth.h \
+	handlers/auth_invite.c \
+	handlers/auth_login.c \
+	handlers/auth_mfa.c handlers/auth_mfa.h \
+	handlers/auth_register.c \
+	handlers/auth_session.c handlers/auth_session.h \
+	handlers/auth_util.c handlers/auth_util.h
+# ICU (a dependency of libxml2-dev) for NFKC and UTS #39 confusable checks.
+CORE_LIBS += -licui18n -licuuc -licudata
+
+# The common-password list is compiled in as a sorted C array.
+EXTRA_DIST += etc/common-passwords.txt
+CLEANFILES += core/common_passwords.inc
+core/pwpolicy.$(OBJEXT): core/common_passwords.inc
+core/common_passwords.inc: $(srcdir)/etc/common-passwords.txt
+	$(AM_V_GEN)$(MKDIR_P) core && grep -v '^#' $(srcdir)/etc/common-passwords.txt | \
+	  tr 'A-Z' 'a-z' | LC_ALL=C sort -u | \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&",/' > $@

@@ -9,11 +9,11 @@
 static enum px_err h(struct px_ctx *ctx) { return PX_OK; }
 
 static const struct px_route table[] = {
-	{ "GET", "/api/v1/channels", h, PX_AUTH_USER, PX_ROLE_MEMBER, 0, "read", "default" },
-	{ "POST", "/api/v1/channels", h, PX_AUTH_USER, PX_ROLE_MEMBER, 0, "write", "default" },
-	{ "GET", "/api/v1/channels/{id:int}/messages/{mid:int}", h, PX_AUTH_USER, PX_ROLE_MEMBER, 0, "read", "default" },
-	{ "PUT", "/api/v1/channels/{id:int}/messages/{mid:int}/reactions/{emoji}", h, PX_AUTH_USER, PX_ROLE_MEMBER, 0, "write", "default" },
-	{ "GET", "/c/{name:slug}", h, PX_AUTH_NONE, PX_ROLE_ANON, 0, "read", "default" },
+	{ "GET", "/api/v1/channels", h, PX_AUTH_USER, PX_ROLE_MEMBER, 0, "read", "default", NULL },
+	{ "POST", "/api/v1/channels", h, PX_AUTH_USER, PX_ROLE_MEMBER, 0, "write", "default", NULL },
+	{ "GET", "/api/v1/channels/{id:int}/messages/{mid:int}", h, PX_AUTH_USER, PX_ROLE_MEMBER, 0, "read", "default", NULL },
+	{ "PUT", "/api/v1/channels/{id:int}/messages/{mid:int}/reactions/{emoji}", h, PX_AUTH_USER, PX_ROLE_MEMBER, 0, "write", "default", NULL },
+	{ "GET", "/c/{name:slug}", h, PX_AUTH_NONE, PX_ROLE_ANON, 0, "read", "default", NULL },
 };
 
 const struct px_route *px_router_route(size_t i)

@@ -1,0 +1,20 @@
+/* auth_mfa.h: TOTP second factor: enrolment, confirmation, recovery codes,
+ * trusted devices, and the check the login handler asks for. */
+#ifndef PX_H_AUTH_MFA_H
+#define PX_H_AUTH_MFA_H
+
+#include "core/ctx.h"
+
+struct px_m_user;
+
+/* Second-factor step of a password login for u. Passes when u has no MFA,
+ * when the request carries a live trusted-device cookie for u, or when
+ * code is a fresh TOTP code or an unused recovery code (then used up).
+ * With trust set, a trusted-device record and cookie are created.
+ * Errors: AUTH_MFA_REQUIRED (no code), AUTH_MFA_INVALID (wrong or
+ * replayed code), SYSTEM_*. */
+enum px_err px_auth_mfa_login(struct px_ctx *ctx, const struct px_m_user *u,
+			      const char *code, int trust)
+	__attribute__((warn_unused_result));
+
+#endif

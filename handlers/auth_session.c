@@ -1,0 +1,97 @@
+/* auth_session.c: session issue, the session cookie and CSRF tokens. */
+#include "auth_session.h"
+#include "auth_util.h"
+#include "core/cfg.h"
+#include "model/sessions.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *px_auth_cookie_name(const struct px_request *req)
+{
+	return req->https ? "__Host-px_session" : "px_session";
+}
+
+static void set_cookie(struct px_ctx *ctx, const char *value, long long max_age)
+{
+	struct px_buf c = PX_BUF_INIT;
+
+	px_buf_printf(&c, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
+		      px_auth_cookie_name(ctx->req), value, max_age,
+		      ctx->req->https ? "; Secure" : "");
+	if (!c.failed)
+		px_response_header(ctx->resp, "Set-Cookie", c.data);
+	px_buf_free(&c);
+}
+
+enum px_err px_auth_session_start(struct px_ctx *ctx, long long user_id,
+				  char token[PX_TOKEN_MAX], long long *session_id)
+{
+	long long max_age = px_cfg_int(ctx->cfg, "session_max_age");
+	const char *ua = px_request_header(ctx->req, "user-agent");
+	char hash[65];
+	enum px_err e;
+
+	if (px_crypto_token("pxs_", token, PX_TOKEN_MAX) != 0)
+		return PX_E_SYSTEM_INTERNAL;
+	px_crypto_sha256_hex(token, strlen(token), hash);
+	e = px_m_sessions_create(ctx->db, user_id, hash, max_age, ua ? ua : "",
+				 px_auth_ip(ctx), session_id);
+	if (e != PX_OK)
+		return e;
+	set_cookie(ctx, token, max_age);
+	return PX_OK;
+}
+
+void px_auth_cookie_clear(struct px_ctx *ctx)
+{
+	set_cookie(ctx, "", 0);
+}
+
+int px_auth_csrf_token(const struct px_ctx *ctx, char out[PX_CSRF_LEN])
+{
+	unsigned char key[32], mac[PX_SHA256_LEN];
+	struct px_buf b = PX_BUF_INIT;
+	char sid[32];
+	int rc = -1;
+
+	if (ctx->who.session_id == 0 ||
+	    px_crypto_subkey(ctx->cfg, "csrf:v1", key) != PX_OK)
+		return -1;
+	snprintf(sid, sizeof(sid), "%lld", ctx->who.session_id);
+	px_crypto_hmac_sha256(key, sizeof(key), sid, strlen(sid), mac);
+	px_crypto_b64url(&b, mac, sizeof(mac));
+	if (!b.failed && b.len < PX_CSRF_LEN) {
+		memcpy(out, b.data, b.len + 1);
+		rc = 0;
+	}
+	px_crypto_wipe(key, sizeof(key));
+	px_buf_free(&b);
+	return rc;
+}
+
+/* The token the client sent: header, form field or JSON field. */
+static const char *sent_token(const struct px_ctx *ctx)
+{
+	const char *t = px_request_header(ctx->req, "x-csrf-token");
+	struct json_object *v;
+
+	if (t)
+		return t;
+	if ((t = px_kvlist_get(&ctx->req->form, "csrf_token")))
+		return t;
+	if (ctx->req->json && json_object_is_type(ctx->req->json, json_type_object) &&
+	    json_object_object_get_ex(ctx->req->json, "csrf_token", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+int px_auth_csrf_valid(const struct px_ctx *ctx)
+{
+	char want[PX_CSRF_LEN];
+	const char *got = sent_token(ctx);
+
+	return got && px_auth_csrf_token(ctx, want) == 0 && px_crypto_streq(got, want);
+}

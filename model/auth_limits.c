@@ -1,0 +1,113 @@
+/* model/auth_limits.c: statements on rate_buckets and login_failures. */
+#include "auth_limits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Tokens in the bucket now, before taking one (old row values). */
+#define REFILL "least($3::float8, b.tokens + extract(epoch from" \
+	       " clock_timestamp() - b.updated_at) * $4::float8)"
+
+enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
+			   const char *client, double capacity, double rate,
+			   int *allowed, double *tokens)
+{
+	char cap[32], rt[32];
+	const char *p[4] = { class_name, client, cap, rt };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	snprintf(cap, sizeof(cap), "%.6f", capacity);
+	snprintf(rt, sizeof(rt), "%.6f", rate);
+	e = px_db_exec_prepared(db, "rate_take",
+				"INSERT INTO rate_buckets AS b (class, client, tokens,"
+				" allowed, updated_at) VALUES ($1, $2, $3::float8 - 1,"
+				" true, clock_timestamp()) ON CONFLICT (class, client) DO"
+				" UPDATE SET tokens = CASE WHEN " REFILL " >= 1 THEN "
+				REFILL " - 1 ELSE " REFILL " END, allowed = " REFILL
+				" >= 1, updated_at = clock_timestamp() RETURNING"
+				" allowed, tokens", 4, p, &r);
+	if (e != PX_OK)
+		return e;
+	*allowed = PQgetvalue(r, 0, 0)[0] == 't';
+	*tokens = atof(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_rate_prune(struct px_db *db)
+{
+	return px_db_exec(db, "DELETE FROM rate_buckets WHERE updated_at <"
+			      " now() - interval '1 hour'", 0, NULL, NULL);
+}
+
+enum px_err px_m_limits_reset(struct px_db *db)
+{
+	enum px_err e = px_db_exec(db, "DELETE FROM rate_buckets", 0, NULL, NULL);
+
+	if (e != PX_OK)
+		return e;
+	return px_db_exec(db, "DELETE FROM login_failures", 0, NULL, NULL);
+}
+
+enum px_err px_m_login_wait(struct px_db *db, const char *key, long *wait)
+{
+	const char *p[1] = { key };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	*wait = 0;
+	e = px_db_exec_prepared(db, "login_wait",
+				"SELECT ceil(extract(epoch from locked_until -"
+				" clock_timestamp())) FROM login_failures WHERE key = $1"
+				" AND locked_until > clock_timestamp()", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) > 0)
+		*wait = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}
+
+/* The failure count after this one: old failures expire after an hour. */
+#define COUNT "(CASE WHEN f.last_failure < now() - interval '1 hour'" \
+	      " THEN 1 ELSE f.failures + 1 END)"
+
+enum px_err px_m_login_fail(struct px_db *db, const char *key, int free_tries,
+			    long base, long max, int *failures, long *lock)
+{
+	char ft[16], bs[24], mx[24];
+	const char *p[4] = { key, ft, bs, mx };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	snprintf(ft, sizeof(ft), "%d", free_tries);
+	snprintf(bs, sizeof(bs), "%ld", base);
+	snprintf(mx, sizeof(mx), "%ld", max);
+	e = px_db_exec_prepared(db, "login_fail",
+				"INSERT INTO login_failures AS f (key, failures,"
+				" last_failure, locked_until) VALUES ($1, 1, now(),"
+				" CASE WHEN $2::int <= 1 THEN now() + make_interval(secs"
+				" => $3::float8) END) ON CONFLICT (key) DO UPDATE SET"
+				" failures = " COUNT ", last_failure = now(), locked_until"
+				" = CASE WHEN " COUNT " >= $2::int THEN now() +"
+				" make_interval(secs => least($4::float8, $3::float8 *"
+				" power(2, " COUNT " - $2::int))) END RETURNING failures,"
+				" coalesce(ceil(extract(epoch from locked_until - now())),"
+				" 0)", 4, p, &r);
+	if (e != PX_OK)
+		return e;
+	*failures = atoi(PQgetvalue(r, 0, 0));
+	*lock = atol(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_login_clear(struct px_db *db, const char *key)
+{
+	const char *p[1] = { key };
+
+	return px_db_exec_prepared(db, "login_clear",
+				   "DELETE FROM login_failures WHERE key = $1", 1, p,
+				   NULL);
+}
