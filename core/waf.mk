@@ -5,7 +5,8 @@ libplexi_a_SOURCES += \
 	core/waf_rules.c core/waf_rules.h \
 	core/waf_input.c core/waf_input.h \
 	core/waf_detect.c core/waf_detect.h \
-	core/waf_ssrf.c core/waf_ssrf.h
+	core/waf_ssrf.c core/waf_ssrf.h \
+	core/waf_ip.c core/waf_ip.h
 
 dist_pkgdata_DATA += etc/waf.rules
 
@@ -25,3 +26,8 @@ check_PROGRAMS += tests/unit/check_waf
 tests_unit_check_waf_SOURCES = tests/unit/check_waf.c
 tests_unit_check_waf_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_waf_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_waf_ip
+tests_unit_check_waf_ip_SOURCES = tests/unit/check_waf_ip.c
+tests_unit_check_waf_ip_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_waf_ip_LDADD = $(TEST_LIBS)

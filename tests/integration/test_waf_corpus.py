@@ -1,0 +1,131 @@
+"""Replays the shared WAF corpus over HTTP against the running server.
+
+Python 3 standard library only, raw sockets. Each corpus line is sent
+exactly as ../shared/waf-corpus/README.md says (its headers in order, plus
+Content-Length and Connection: close). A request counts as blocked when the
+answer is 403 with a JSON error_code starting with SECURITY_; resets and
+timeouts are counted on their own. Start the server with
+PLEXICHAT_WAF_AUTO_BLOCK=off and PLEXICHAT_RATE_LIMIT=off. Fails unless at
+least 97% of attacks and at most 1% of harmless requests are blocked.
+"""
+import base64
+import json
+import os
+import socket
+import sys
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CORPUS = os.environ.get("PX_WAF_CORPUS",
+                        os.path.join(ROOT, "..", "shared", "waf-corpus", "dev.jsonl"))
+BASE = os.environ.get("PX_BASE_URL", "http://127.0.0.1:8080")
+MIN_DETECT, MAX_FP = 0.97, 0.01
+
+
+def wire(case):
+    body = case.get("body", "")
+    if case.get("body_encoding") == "base64":
+        body = base64.b64decode(body)
+    else:
+        body = body.encode("utf-8")
+    target = case["path"] + ("?" + case["query"] if case.get("query") else "")
+    lines = ["%s %s HTTP/1.1" % (case["method"], target)]
+    lines += ["%s: %s" % (k, v) for k, v in case["headers"].items()]
+    if body or case["method"] in ("POST", "PUT", "PATCH"):
+        lines.append("Content-Length: %d" % len(body))
+    lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def send(data, timeout=15):
+    """Returns (status, error_code) or (None, 'reset'/'timeout')."""
+    u = urllib.parse.urlsplit(BASE)
+    s = socket.create_connection((u.hostname, u.port or 80), timeout=timeout)
+    chunks = []
+    try:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer before reading a large body
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+    except socket.timeout:
+        return None, "timeout"
+    except ConnectionResetError:
+        if not chunks:
+            return None, "reset"
+    finally:
+        s.close()
+    resp = b"".join(chunks)
+    head, _, body = resp.partition(b"\r\n\r\n")
+    try:
+        status = int(head.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return None, "reset"
+    code = ""
+    if b"chunked" in head.lower():
+        body = dechunk(body)
+    try:
+        code = json.loads(body.decode("utf-8")).get("error_code", "")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        pass
+    return status, code
+
+
+def dechunk(b):
+    out = b""
+    while b:
+        size, _, rest = b.partition(b"\r\n")
+        try:
+            n = int(size.split(b";")[0], 16)
+        except ValueError:
+            return out
+        if n == 0:
+            break
+        out += rest[:n]
+        b = rest[n + 2:]
+    return out
+
+
+def main():
+    if not os.path.exists(CORPUS):
+        print("SKIP: WAF corpus not found at %s" % CORPUS)
+        return 0
+    cases = [json.loads(l) for l in open(CORPUS, encoding="utf-8") if l.strip()]
+    per = {}
+    other = {}
+    for c in cases:
+        status, code = send(wire(c))
+        blocked = status == 403 and code.startswith("SECURITY_")
+        if status is None:
+            other[code] = other.get(code, 0) + 1
+            print("  %s: %s" % (c["id"], code))
+        k = per.setdefault(c["class"], [c["expect"], 0, 0])
+        k[1] += 1
+        k[2] += 1 if blocked else 0
+        if blocked != (c["expect"] == "block"):
+            print("  miss %s (%s): status %s %s" % (c["id"], c["expect"], status, code))
+    att = sum(v[1] for v in per.values() if v[0] == "block")
+    att_b = sum(v[2] for v in per.values() if v[0] == "block")
+    ben = sum(v[1] for v in per.values() if v[0] == "pass")
+    ben_b = sum(v[2] for v in per.values() if v[0] == "pass")
+    for name, (exp, total, blocked) in sorted(per.items()):
+        print("%-18s %4d/%-4d %s" % (name, blocked, total,
+                                     "blocked" if exp == "block" else "false positives"))
+    det = att_b / att if att else 1.0
+    fp = ben_b / ben if ben else 0.0
+    print("detection %.1f%% (%d/%d), false positives %.1f%% (%d/%d), resets/timeouts %s"
+          % (100 * det, att_b, att, 100 * fp, ben_b, ben, other or "none"))
+    if det < MIN_DETECT or fp > MAX_FP:
+        print("FAIL: need detection >= %.0f%% and false positives <= %.0f%%"
+              % (100 * MIN_DETECT, 100 * MAX_FP))
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
