@@ -549,6 +549,24 @@ out:
 	return code;
 }
 
+/* ---- show ---- */
+
+static int cmd_show(struct opts *o, int argc, char **argv)
+{
+	struct px_bk_repo *r = NULL;
+	json_object *m = NULL;
+	char *name = NULL;
+	int code = load_snapshot(o, argc, argv, &r, &m, &name);
+
+	if (code == EXIT_OK)
+		printf("%s\n", json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_SPACED));
+	json_object_put(m);
+	free(name);
+	px_bk_repo_close(r);
+	return code;
+}
+
 /* ---- verify ---- */
 
 static int cmd_verify(struct opts *o, int argc, char **argv)
@@ -803,6 +821,7 @@ static const struct command commands[] = {
 	{ "init", cmd_init, "init                      create a new backup store" },
 	{ "backup", cmd_backup, "backup                    back up the database and the uploads folder" },
 	{ "list", cmd_list, "list                      list snapshots (JSON lines)" },
+	{ "show", cmd_show, "show [SNAP]               print a snapshot's manifest (JSON)" },
 	{ "verify", cmd_verify, "verify [SNAP] [--sample N] read and authenticate a snapshot's shards" },
 	{ "restore", cmd_restore, "restore [SNAP] --target-db CONNINFO --target-uploads DIR" },
 	{ "prune", cmd_prune, "prune [--keep-last N --keep-daily N --keep-weekly N --keep-monthly N] [--dry-run]" },

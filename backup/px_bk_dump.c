@@ -84,7 +84,8 @@ static enum px_err dump_section(const struct px_bk_dump_opts *o, int server_majo
 				struct px_bk_writer *w, json_object *item,
 				struct px_buf *err)
 {
-	struct px_buf snap_arg = PX_BUF_INIT, sec_arg = PX_BUF_INIT;
+	struct px_buf snap_arg = PX_BUF_INIT, sec_arg = PX_BUF_INIT, ddl = PX_BUF_INIT;
+	char *line, *next;
 	const char *prog = o->pg_dump ? o->pg_dump : pg_dump_for(server_major);
 	enum px_err rc = PX_E_SYSTEM_INTERNAL;
 	char buf[65536];
@@ -110,7 +111,9 @@ static enum px_err dump_section(const struct px_bk_dump_opts *o, int server_majo
 	}
 	close(fds[1]);
 	fds[1] = -1;
-	px_bk_writer_begin(w);
+	/* the DDL is small: collect it, then drop psql meta-commands, whose
+	 * \restrict key is random per run and would change the shard every
+	 * time (restore runs the SQL through libpq, not psql) */
 	for (;;) {
 		ssize_t n = read(fds[0], buf, sizeof(buf));
 
@@ -120,11 +123,21 @@ static enum px_err dump_section(const struct px_bk_dump_opts *o, int server_majo
 			goto out;
 		if (n == 0)
 			break;
-		rc = px_bk_writer_write(w, buf, (size_t)n);
+		px_buf_append(&ddl, buf, (size_t)n);
+	}
+	if (ddl.failed)
+		goto out;
+	px_bk_writer_begin(w);
+	for (line = ddl.data; line && line < ddl.data + ddl.len; line = next) {
+		next = memchr(line, '\n', (size_t)(ddl.data + ddl.len - line));
+		next = next ? next + 1 : ddl.data + ddl.len;
+		if (*line == '\\')
+			continue;
+		rc = px_bk_writer_write(w, line, (size_t)(next - line));
 		if (rc != PX_OK)
 			goto out;
-		rc = PX_E_SYSTEM_INTERNAL;
 	}
+	rc = PX_E_SYSTEM_INTERNAL;
 	close(fds[0]);
 	fds[0] = -1;
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
@@ -148,6 +161,7 @@ out:
 	}
 	px_buf_free(&snap_arg);
 	px_buf_free(&sec_arg);
+	px_buf_free(&ddl);
 	return rc;
 }
 

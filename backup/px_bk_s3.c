@@ -134,13 +134,13 @@ static int xfer_setup(struct s3 *s, struct xfer *x)
 	curl_easy_reset(x->h);
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
+	if (x->resp)
+		px_buf_reset(x->resp);
 	snprintf(hdr, sizeof(hdr), "x-amz-content-sha256: %s", x->hash);
 	x->hdrs = curl_slist_append(x->hdrs, hdr);
 	if (!x->hdrs)
 		return -1;
 	x->sent = 0;
-	if (x->resp)
-		px_buf_reset(x->resp);
 	x->errbuf[0] = '\0';
 	curl_easy_setopt(x->h, CURLOPT_URL, x->url);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
@@ -168,10 +168,11 @@ static int xfer_setup(struct s3 *s, struct xfer *x)
 	case OP_LIST:
 		break;
 	}
-	if (x->resp) {
-		curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_write);
-		curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
-	}
+	/* without a sink curl would print error bodies on stdout */
+	if (!x->resp)
+		x->resp = &x->own_resp;
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # gen-chat-data.sh: fills a PostgreSQL database with a chat-shaped dataset
 # (users, channels, messages, reactions) of about SIZE_MB megabytes of table
-# data, and optionally an uploads folder. Deterministic per SEED.
+# data, and optionally an uploads folder. Deterministic per SEED. The tables
+# live in their own schema (SCHEMA, default chatbench) so that they never
+# clash with PlexiChat's migrations in the same database.
 #
 #   DB="host=127.0.0.1 port=18410 user=postgres dbname=bench" SIZE_MB=100 \
 #   UPLOADS=/tmp/uploads UPLOADS_MB=20 bench/gen-chat-data.sh
@@ -19,7 +21,11 @@ MESSAGES=$((SIZE_MB * 1000000 / 490))
 USERS=$((MESSAGES / 2000 + 50))
 CHANNELS=$((MESSAGES / 20000 + 10))
 
+SCHEMA=${SCHEMA:-chatbench}
+
 psql -X -q -v ON_ERROR_STOP=1 "$DB" <<SQL
+CREATE SCHEMA IF NOT EXISTS $SCHEMA;
+SET search_path = $SCHEMA, public;
 SELECT setseed($SEED);
 CREATE TABLE IF NOT EXISTS users (
     id bigserial PRIMARY KEY, username text NOT NULL UNIQUE,
@@ -105,4 +111,4 @@ while total < mb * 1000000:
 print("uploads: %d files, %d bytes" % (i, total))
 PY
 fi
-psql -X -At "$DB" -c "SELECT 'messages', count(*), pg_size_pretty(pg_database_size(current_database())) FROM messages"
+psql -X -At "$DB" -c "SELECT 'messages', count(*), pg_size_pretty(pg_database_size(current_database())) FROM $SCHEMA.messages"
