@@ -5,5 +5,7 @@
 
 #include "handlers/auth.h"
 #include "handlers/web.h"
+#include "handlers/msg.h"
+#include "fcgi/events_hub.h"
 
 #endif

@@ -1,1 +1,18 @@
 # handlers/msg.mk: the msg area's core, model, handler and test sources (owned by that area's work).
+libplexi_a_SOURCES += core/markdown.c core/markdown.h
+libmodel_a_SOURCES += \
+	model/channels.c model/channels.h \
+	model/messages.c model/messages.h \
+	model/events.c model/events.h \
+	model/notifications.c model/notifications.h \
+	model/search.c model/search.h
+libhandlers_a_SOURCES += \
+	handlers/channels_util.c handlers/channels_util.h \
+	handlers/channels.c handlers/channels.h \
+	handlers/messages.c handlers/messages.h handlers/messages_react.c \
+	handlers/search.c handlers/search.h \
+	handlers/notifications.c handlers/notifications.h
+libhandlers_a_SOURCES += handlers/events.c handlers/events.h
+# The event hub is fcgi/ code (it knows libfcgi); it rides in libhandlers.a
+# because fcgi/local.mk lists plexichat.fcgi's own sources.
+libhandlers_a_SOURCES += fcgi/events_hub.c fcgi/events_hub.h fcgi/events_stream.c

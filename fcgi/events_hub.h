@@ -1,0 +1,64 @@
+/* events_hub.h: real-time delivery for one plexichat.fcgi process.
+ *
+ * One PostgreSQL connection per process LISTENs for event and typing
+ * notices; one hub thread reads each new event once, keeps the recent ones
+ * in a ring, and writes them to every waiting subscriber (SSE streams and
+ * long-polls). A waiting request does not hold a worker thread or a
+ * database connection: after its catch-up, GET /api/v1/events hands its
+ * FastCGI connection to the hub and the worker returns to accept. */
+#ifndef PX_EVENTS_HUB_H
+#define PX_EVENTS_HUB_H
+
+#include "core/ctx.h"
+
+/* The handler of GET /api/v1/events: SSE (Last-Event-ID or last_event_id
+ * resumes), or long-poll with after=ID (waits up to wait=25 seconds).
+ * Errors: VALIDATION_INVALID_CURSOR, VALIDATION_LIMIT_RANGE,
+ * VALIDATION_EVENTS_PRUNED (long-poll from before the kept log),
+ * SYSTEM_UNAVAILABLE (too many waiters), SYSTEM_SHUTTING_DOWN. */
+enum px_err px_events_hub_get(struct px_ctx *ctx);
+
+#endif
+
+/* ---- Internal to fcgi/: the hub and its detached connections. ---- */
+
+#include <stddef.h>
+
+#include "handlers/events.h"
+
+struct px_app;
+
+/* A FastCGI connection taken over from libfcgi after a request's headers
+ * went out: the hub writes FCGI_STDOUT records and ends it itself. */
+struct px_hub_conn {
+	int fd;
+	int request_id;
+};
+
+/* Takes the request's connection out of libfcgi's hands (its buffered
+ * output flushed); the worker then finishes without ending the request.
+ * -1 when the response is not a FastCGI one (plain CGI). */
+int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c);
+/* Writes n bytes as FCGI_STDOUT records; 0, or -1 when the peer is gone
+ * or stalled for more than a second. */
+int px_hub_conn_write(struct px_hub_conn *c, const void *p, size_t n);
+/* Ends the request (empty STDOUT, END_REQUEST) and closes the descriptor. */
+void px_hub_conn_end(struct px_hub_conn *c);
+
+/* What a request hands over when it starts waiting. */
+struct px_hub_wait {
+	struct px_hub_conn conn;
+	long long user;
+	long long cursor;        /* every event <= cursor has been dealt with */
+	struct px_chanset chans; /* owned by the hub from now on */
+	int sse;
+	int limit;               /* long-poll: most events per answer */
+	int seconds;             /* long-poll: wait; SSE: longest life */
+};
+
+/* Starts the hub once per process (later calls do nothing). 0 or -1. */
+int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
+		 int max_waiters);
+/* Hands w to the hub. SYSTEM_UNAVAILABLE when it holds max_waiters
+ * already, SYSTEM_SHUTTING_DOWN when stopping; on error w is untouched. */
+enum px_err px_hub_add(const struct px_hub_wait *w) __attribute__((warn_unused_result));

@@ -1,0 +1,276 @@
+/* events_stream.c: GET /api/v1/events, and the detached FastCGI
+ * connections the hub writes to.
+ *
+ * A request first catches up from the event log on its worker's own
+ * connection, then, if it must wait, hands its FastCGI connection to the
+ * hub: the descriptor is duplicated, libfcgi's streams are marked closed
+ * so that FCGX_Finish_r neither writes FCGI_END_REQUEST nor keeps the
+ * connection, the request is marked detached so that libfcgi closes its
+ * descriptor without shutting the socket down, and from then on the hub
+ * writes the protocol records. */
+#include "events_hub.h"
+#include "app.h"
+#include "core/cfg.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "handlers/channels_util.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define FCGI_VERSION 1
+#define FCGI_END_REQUEST 3
+#define FCGI_STDOUT 6
+#define FCGI_MAX_RECORD 65535
+#define SSE_CATCH_UP_BATCH 500
+
+int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c)
+{
+	struct timeval stall = { 1, 0 };
+	FCGX_Request *r;
+
+	/* fcgi/main.c serves FastCGI requests with io = the FCGX_Request and
+	 * plain CGI with io = NULL */
+	if (!resp->io || !resp->ops->flush)
+		return -1;
+	r = resp->io;
+	if (resp->ops->flush(resp->io) != 0 || r->ipcFd <= 0)
+		return -1;
+	c->fd = dup(r->ipcFd);
+	if (c->fd < 0)
+		return -1;
+	c->request_id = r->requestId;
+	/* a stalled web server must not stall every other subscriber */
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
+	r->out->isClosed = r->out->wasFCloseCalled = 1;
+	r->err->isClosed = r->err->wasFCloseCalled = 1;
+	r->keepConnection = 0;
+	/* what FCGX_Detach() does: libfcgi then closes its descriptor without
+	 * shutdown(), which would end the shared socket's sending side for us
+	 * too (set here so that this file needs libfcgi's header only) */
+	r->detached = 1;
+	return 0;
+}
+
+static void header(unsigned char h[8], int type, int id, size_t len)
+{
+	h[0] = FCGI_VERSION;
+	h[1] = (unsigned char)type;
+	h[2] = (unsigned char)(id >> 8);
+	h[3] = (unsigned char)id;
+	h[4] = (unsigned char)(len >> 8);
+	h[5] = (unsigned char)len;
+	h[6] = 0;
+	h[7] = 0;
+}
+
+/* Writes all of iov, resuming after partial writes. */
+static int write_all(int fd, struct iovec *iov, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t w = writev(fd, iov, cnt);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		while (cnt > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+int px_hub_conn_write(struct px_hub_conn *c, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n > 0) {
+		size_t len = n > FCGI_MAX_RECORD ? FCGI_MAX_RECORD : n;
+		unsigned char h[8];
+		struct iovec iov[2] = { { h, 8 }, { (void *)s, len } };
+
+		header(h, FCGI_STDOUT, c->request_id, len);
+		if (write_all(c->fd, iov, 2) != 0)
+			return -1;
+		s += len;
+		n -= len;
+	}
+	return 0;
+}
+
+void px_hub_conn_end(struct px_hub_conn *c)
+{
+	unsigned char rec[24] = { 0 };
+	struct iovec iov = { rec, sizeof(rec) };
+
+	if (c->fd < 0)
+		return;
+	header(rec, FCGI_STDOUT, c->request_id, 0);
+	header(rec + 8, FCGI_END_REQUEST, c->request_id, 8);
+	/* body: appStatus 0, protocolStatus FCGI_REQUEST_COMPLETE (0) */
+	if (write_all(c->fd, &iov, 1) != 0)
+		px_log_debug("events", NULL, "stream ended by the peer");
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* Starts the hub on first use with this process's database settings. */
+static enum px_err ensure_hub(struct px_ctx *ctx)
+{
+	struct px_buf ci = PX_BUF_INIT;
+	int rc;
+
+	px_db_conninfo(px_cfg_str(ctx->cfg, "db_conninfo"), px_cfg_str(ctx->cfg, "db_password"),
+		       &ci);
+	rc = ci.failed ? -1 : px_hub_start(ctx->app, ci.data,
+					   (int)px_cfg_int(ctx->cfg, "events_retention_hours"),
+					   (int)px_cfg_int(ctx->cfg, "events_max_waiters"));
+	px_buf_free(&ci);
+	return rc == 0 ? PX_OK : PX_E_SYSTEM_INTERNAL;
+}
+
+static enum px_err load_channels(struct px_ctx *ctx, struct px_chanset *set)
+{
+	long long *ids = NULL;
+	size_t n = 0, i;
+	enum px_err e = px_m_events_channels(ctx->db, ctx->who.user_id, &ids, &n);
+
+	for (i = 0; e == PX_OK && i < n; i++)
+		if (px_chanset_add(set, ids[i]) != 0)
+			e = PX_E_SYSTEM_INTERNAL;
+	free(ids);
+	return e;
+}
+
+/* Detaches and hands the request to the hub; the worker returns. */
+static enum px_err hand_over(struct px_ctx *ctx, struct px_hub_wait *w)
+{
+	enum px_err e;
+
+	if ((e = load_channels(ctx, &w->chans)) != PX_OK)
+		goto out;
+	if (px_hub_conn_detach(ctx->resp, &w->conn) != 0) {
+		/* plain CGI: nobody to wait for us; the client comes back */
+		px_log_debug("events", ctx->req->correlation_id, "cannot detach; not waiting");
+		e = PX_OK;
+		goto out;
+	}
+	e = px_hub_add(w);
+	if (e == PX_OK)
+		return PX_OK;
+	px_hub_conn_end(&w->conn);
+out:
+	if (e != PX_OK)
+		px_log_warn("events", ctx->req->correlation_id, "not waiting: %s", px_err_name(e));
+	px_chanset_free(&w->chans);
+	return e;
+}
+
+static void stream_headers(struct px_ctx *ctx, const char *type)
+{
+	ctx->resp->status = 200;
+	px_response_header(ctx->resp, "Content-Type", type);
+	px_response_header(ctx->resp, "Cache-Control", "no-store");
+	px_response_header(ctx->resp, "X-Accel-Buffering", "no");
+	px_response_header(ctx->resp, "X-Request-Id", ctx->req->correlation_id);
+}
+
+/* SSE: headers, catch-up in batches, then wait in the hub. */
+static enum px_err sse(struct px_ctx *ctx, long long cursor, long long head,
+		       long long pruned)
+{
+	struct px_hub_wait w = { .user = ctx->who.user_id, .sse = 1 };
+	struct px_buf out = PX_BUF_INIT;
+	enum px_err e = PX_OK;
+	int got = SSE_CATCH_UP_BATCH;
+
+	stream_headers(ctx, "text/event-stream; charset=utf-8");
+	px_buf_puts(&out, "retry: 2000\n\n");
+	if (cursor >= 0 && cursor < pruned) {
+		/* the client missed pruned events: it must reload its state */
+		px_buf_printf(&out, "event: reset\ndata: {\"last_event_id\":%lld}\n\n", head);
+		cursor = head;
+	}
+	if (cursor < 0)
+		cursor = head;
+	if (px_response_stream_begin(ctx->resp) != 0)
+		goto out;
+	while (got == SSE_CATCH_UP_BATCH && e == PX_OK) {
+		e = px_h_events_catch_up(ctx->db, w.user, 1, SSE_CATCH_UP_BATCH, &cursor, &out,
+					 &got);
+		if (e == PX_OK && out.len && px_response_stream_write(ctx->resp, out.data,
+								      out.len) != 0)
+			goto out;
+		px_buf_reset(&out);
+	}
+	if (e != PX_OK)
+		goto out;
+	w.cursor = cursor;
+	w.seconds = (int)px_cfg_int(ctx->cfg, "events_stream_seconds");
+	/* once streaming, failures can only end the stream */
+	(void)hand_over(ctx, &w);
+out:
+	px_buf_free(&out);
+	return PX_OK;
+}
+
+/* Long-poll: answer at once when something is there, else wait. */
+static enum px_err long_poll(struct px_ctx *ctx, const struct px_events_req *r,
+			     long long pruned)
+{
+	struct px_hub_wait w = { .user = ctx->who.user_id, .limit = r->limit,
+				 .seconds = r->wait };
+	struct px_buf items = PX_BUF_INIT, body = PX_BUF_INIT;
+	long long cursor = r->cursor;
+	enum px_err e;
+	int got = 0;
+
+	if (cursor < pruned) {
+		px_buf_reset(&ctx->details);
+		px_buf_printf(&ctx->details, "{\"pruned_upto\":%lld}", pruned);
+		return PX_E_VALIDATION_EVENTS_PRUNED;
+	}
+	e = px_h_events_catch_up(ctx->db, w.user, 0, r->limit, &cursor, &items, &got);
+	if (e == PX_OK && (got || r->wait == 0 || ctx->stopping)) {
+		px_h_events_poll_body(&body, &items, cursor);
+		e = px_hm_reply(ctx, 200, &body);
+	} else if (e == PX_OK) {
+		stream_headers(ctx, "application/json");
+		w.cursor = cursor;
+		if (px_response_stream_begin(ctx->resp) == 0 && hand_over(ctx, &w) != PX_OK)
+			px_log_warn("events", ctx->req->correlation_id, "long-poll not held");
+	}
+	px_buf_free(&items);
+	px_buf_free(&body);
+	return e;
+}
+
+enum px_err px_events_hub_get(struct px_ctx *ctx)
+{
+	long long head = 0, pruned = 0;
+	struct px_events_req r;
+	enum px_err e;
+
+	if ((e = px_h_events_params(ctx, &r)) != PX_OK)
+		return e;
+	if (ctx->stopping)
+		return PX_E_SYSTEM_SHUTTING_DOWN;
+	if ((e = ensure_hub(ctx)) != PX_OK ||
+	    (e = px_m_events_state(ctx->db, &head, &pruned)) != PX_OK)
+		return e;
+	px_hm_seen(ctx, 0);
+	return r.poll ? long_poll(ctx, &r, pruned) : sse(ctx, r.cursor, head, pruned);
+}

@@ -1,0 +1,286 @@
+/* messages.c: message handlers: Markdown is rendered here (bounded, safe)
+ * before the model stores source and rendering together. */
+#include "messages.h"
+#include "auth_util.h"
+#include "channels_util.h"
+#include "core/cfg.h"
+#include "core/markdown.h"
+#include "core/utf8.h"
+#include "model/messages.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_BODY_BYTES (4 * 1024 * 1024)
+#define MAX_IDEM_KEY 128
+
+/* A body that is only white space says nothing. */
+static int blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* Reads "body", checks its length against message_max_length and renders
+ * it; html and mentions receive the rendering and the mentioned names. */
+static enum px_err read_body(struct px_ctx *ctx, const char **body, struct px_buf *html,
+			     struct px_buf *mentions)
+{
+	long long max = px_cfg_int(ctx->cfg, "message_max_length");
+	enum px_err e;
+	char d[96];
+
+	if ((e = px_in_str(ctx, "body", 1, 1, MAX_BODY_BYTES, body)) != PX_OK)
+		return e;
+	if (px_utf8_count(*body, strlen(*body)) > (size_t)max) {
+		snprintf(d, sizeof(d), "{\"field\":\"body\",\"max\":%lld}", max);
+		px_buf_reset(&ctx->details);
+		px_buf_puts(&ctx->details, d);
+		return PX_E_VALIDATION_MESSAGE_TOO_LONG;
+	}
+	if (blank(*body)) {
+		px_ctx_detail(ctx, "field", "body");
+		return PX_E_VALIDATION_FIELD_LENGTH;
+	}
+	e = px_markdown_render(*body, strlen(*body), html, mentions);
+	if (e == PX_E_VALIDATION_MARKDOWN_TOO_COMPLEX)
+		px_ctx_detail(ctx, "field", "body");
+	return e;
+}
+
+/* The client's idempotency key from the header or the body; NULL if none. */
+static enum px_err idem_key(struct px_ctx *ctx, const char **key)
+{
+	const char *k = px_request_header(ctx->req, "idempotency-key");
+	enum px_err e;
+	size_t i;
+
+	if (!k && (e = px_in_str(ctx, "idempotency_key", 0, 1, MAX_IDEM_KEY, &k)) != PX_OK)
+		return e;
+	for (i = 0; k && k[i]; i++)
+		if (i >= MAX_IDEM_KEY || k[i] < 0x21 || k[i] > 0x7e) {
+			px_ctx_detail(ctx, "field", "idempotency_key");
+			return PX_E_VALIDATION_FIELD_FORMAT;
+		}
+	if (k && !*k) {
+		px_ctx_detail(ctx, "field", "idempotency_key");
+		return PX_E_VALIDATION_FIELD_FORMAT;
+	}
+	*key = k;
+	return PX_OK;
+}
+
+enum px_err px_h_messages_list(struct px_ctx *ctx)
+{
+	long long before, after, around, cursor;
+	struct px_buf out = PX_BUF_INIT;
+	struct px_chan_access a;
+	enum px_msg_dir dir = PX_MSG_LATEST;
+	int limit, given;
+	enum px_err e;
+
+	if ((e = px_hm_cursor(ctx, "before", &before)) != PX_OK ||
+	    (e = px_hm_cursor(ctx, "after", &after)) != PX_OK ||
+	    (e = px_hm_cursor(ctx, "around", &around)) != PX_OK ||
+	    (e = px_hm_limit(ctx, 50, 200, &limit)) != PX_OK)
+		return e;
+	given = (before > 0) + (after > 0) + (around > 0);
+	if (given > 1) {
+		px_ctx_detail(ctx, "field", "before/after/around");
+		return PX_E_VALIDATION_INVALID_CURSOR;
+	}
+	cursor = before ? before : after ? after : around;
+	if (given)
+		dir = before ? PX_MSG_BEFORE : after ? PX_MSG_AFTER : PX_MSG_AROUND;
+	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) != PX_OK)
+		return e;
+	e = px_m_messages_page(ctx->db, a.channel_id, dir, cursor, limit, &out);
+	if (e == PX_E_VALIDATION_NOT_FOUND)
+		px_ctx_detail(ctx, "field", "around");
+	if (e == PX_OK)
+		e = px_hm_reply(ctx, 200, &out);
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_h_messages_post(struct px_ctx *ctx)
+{
+	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT, out = PX_BUF_INIT;
+	struct px_m_post p = { 0 };
+	struct px_chan_access a;
+	int replayed = 0;
+	enum px_err e;
+
+	if ((e = px_in_int(ctx, "thread_root_id", 1, 9223372036854775807LL,
+			   &p.thread_root)) != PX_OK ||
+	    (e = idem_key(ctx, &p.idem_key)) != PX_OK ||
+	    (e = px_hm_gate(ctx, PX_CHAN_POST, &a)) != PX_OK ||
+	    (e = read_body(ctx, &p.body, &html, &mentions)) != PX_OK)
+		goto out;
+	p.channel = a.channel_id;
+	p.author = ctx->who.user_id;
+	p.html = html.data ? html.data : "";
+	p.lang = px_cfg_str(ctx->cfg, "search_language");
+	p.mentions = mentions.data ? mentions.data : "";
+	e = px_m_messages_post(ctx->db, &p, &replayed, &out);
+	if (e == PX_E_VALIDATION_NOT_FOUND)
+		px_ctx_detail(ctx, "field", "thread_root_id");
+	if (e != PX_OK)
+		goto out;
+	if (replayed)
+		px_response_header(ctx->resp, "Idempotent-Replayed", "true");
+	e = px_hm_reply(ctx, replayed ? 200 : 201, &out);
+out:
+	px_buf_free(&html);
+	px_buf_free(&mentions);
+	px_buf_free(&out);
+	return e;
+}
+
+/* The message id of the route, or 0. */
+static long long mid(struct px_ctx *ctx)
+{
+	return px_in_param_id(ctx, "mid");
+}
+
+enum px_err px_h_messages_get(struct px_ctx *ctx)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct px_chan_access a;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) == PX_OK &&
+	    (e = px_m_messages_get(ctx->db, a.channel_id, mid(ctx), &out)) == PX_OK)
+		e = px_hm_reply(ctx, 200, &out);
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_h_messages_patch(struct px_ctx *ctx)
+{
+	struct px_buf html = PX_BUF_INIT, out = PX_BUF_INIT;
+	struct px_chan_access a;
+	const char *body = NULL;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_EDIT_OWN, &a)) == PX_OK &&
+	    (e = read_body(ctx, &body, &html, NULL)) == PX_OK)
+		e = px_m_messages_edit(ctx->db, a.channel_id, mid(ctx), ctx->who.user_id, body,
+				       html.data ? html.data : "",
+				       px_cfg_str(ctx->cfg, "search_language"), &out);
+	if (e == PX_OK)
+		e = px_hm_reply(ctx, 200, &out);
+	px_buf_free(&html);
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_h_messages_delete(struct px_ctx *ctx)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct px_chan_access a;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_EDIT_OWN, &a)) == PX_OK)
+		e = px_m_messages_delete(ctx->db, a.channel_id, mid(ctx), ctx->who.user_id,
+					 px_chan_check(&a, PX_CHAN_DELETE_ANY) == PX_OK, &out);
+	if (e == PX_OK)
+		e = px_hm_reply(ctx, 200, &out);
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_h_messages_history(struct px_ctx *ctx)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct px_chan_access a;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) == PX_OK &&
+	    (e = px_m_messages_history(ctx->db, a.channel_id, mid(ctx), &out)) == PX_OK)
+		e = px_hm_reply(ctx, 200, &out);
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_h_messages_thread(struct px_ctx *ctx)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct px_chan_access a;
+	long long after;
+	int limit;
+	enum px_err e;
+
+	if ((e = px_hm_cursor(ctx, "after", &after)) != PX_OK ||
+	    (e = px_hm_limit(ctx, 50, 200, &limit)) != PX_OK)
+		return e;
+	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) == PX_OK &&
+	    (e = px_m_messages_thread(ctx->db, a.channel_id, mid(ctx), ctx->who.user_id,
+				      after, limit, &out)) == PX_OK)
+		e = px_hm_reply(ctx, 200, &out);
+	px_buf_free(&out);
+	return e;
+}
+
+static enum px_err follow(struct px_ctx *ctx, int on)
+{
+	struct px_chan_access a;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_POST, &a)) != PX_OK ||
+	    (e = px_m_messages_follow(ctx->db, a.channel_id, mid(ctx), ctx->who.user_id,
+				      on)) != PX_OK)
+		return e;
+	ctx->resp->status = 204;
+	return PX_OK;
+}
+
+enum px_err px_h_messages_follow(struct px_ctx *ctx)
+{
+	return follow(ctx, 1);
+}
+
+enum px_err px_h_messages_unfollow(struct px_ctx *ctx)
+{
+	return follow(ctx, 0);
+}
+
+static enum px_err pin(struct px_ctx *ctx, int on)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct px_chan_access a;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_PIN, &a)) == PX_OK &&
+	    (e = px_m_messages_pin(ctx->db, a.channel_id, mid(ctx), ctx->who.user_id, on,
+				   &out)) == PX_OK)
+		e = px_hm_reply(ctx, 200, &out);
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_h_messages_pin(struct px_ctx *ctx)
+{
+	return pin(ctx, 1);
+}
+
+enum px_err px_h_messages_unpin(struct px_ctx *ctx)
+{
+	return pin(ctx, 0);
+}
+
+enum px_err px_h_messages_pins(struct px_ctx *ctx)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct px_chan_access a;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) == PX_OK &&
+	    (e = px_m_messages_pins(ctx->db, a.channel_id, &out)) == PX_OK)
+		e = px_hm_reply(ctx, 200, &out);
+	px_buf_free(&out);
+	return e;
+}

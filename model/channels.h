@@ -1,0 +1,138 @@
+/* model/channels.h: SQL for channels, members, read markers and presence,
+ * and THE channel permission check every messaging handler goes through. */
+#ifndef PX_M_CHANNELS_H
+#define PX_M_CHANNELS_H
+
+#include "core/buf.h"
+#include "core/db.h"
+#include "core/perm.h"
+
+/* What a user may try on a channel. px_chan_check maps each to an action
+ * of the permission table (core/perm.h) plus the rules that depend on the
+ * channel itself: its kind, whether it is archived, and that channels a
+ * user may not see do not exist for them. */
+enum px_chan_action {
+	PX_CHAN_READ,        /* see the channel, its messages and members */
+	PX_CHAN_POST,        /* post, react, follow threads, mark read, type */
+	PX_CHAN_EDIT_OWN,    /* edit or delete one's own messages */
+	PX_CHAN_JOIN,        /* join by oneself */
+	PX_CHAN_LEAVE,
+	PX_CHAN_INVITE,      /* add someone else */
+	PX_CHAN_MANAGE,      /* rename, set the topic */
+	PX_CHAN_ARCHIVE,     /* archive and unarchive */
+	PX_CHAN_DELETE_ANY,  /* delete others' messages */
+	PX_CHAN_PIN,
+	PX_CHAN_REMOVE,      /* remove other members */
+	PX_CHAN_SET_ROLE,    /* change members' channel roles */
+};
+
+struct px_chan_access {
+	long long channel_id;
+	char kind[8];        /* public, private, dm, group */
+	int archived;
+	enum px_chan_role role; /* the user's channel role */
+	enum px_role sys;       /* the user's system role */
+};
+
+/* THE channel check: whether a user standing as in a may do act. Returns PX_OK,
+ * VALIDATION_NOT_FOUND (a channel the user may not know of), 
+ * AUTH_NOT_CHANNEL_MEMBER (a public channel they have not joined),
+ * AUTH_FORBIDDEN (their role is too low or the kind forbids it) or
+ * VALIDATION_CHANNEL_ARCHIVED, or VALIDATION_CONFLICT (joining twice).
+ * Pure: no database access. */
+enum px_err px_chan_check(const struct px_chan_access *a, enum px_chan_action act);
+
+/* Loads user's standing in channel and applies px_chan_check; *a is filled
+ * on success (may be NULL). */
+enum px_err px_m_channels_authorize(struct px_db *db, long long channel,
+				    long long user, enum px_role sys,
+				    enum px_chan_action act, struct px_chan_access *a)
+	__attribute__((warn_unused_result));
+
+/* Runs a prepared statement expected to yield one row whose first column
+ * is JSON text, appended to out. VALIDATION_NOT_FOUND when no row or a
+ * NULL column. The shared helper of every messaging model file. */
+enum px_err px_m_json_row(struct px_db *db, const char *name, const char *sql,
+			  int n, const char *const *params, struct px_buf *out)
+	__attribute__((warn_unused_result));
+
+/* Runs a prepared statement for its effect; *rows (may be NULL) gets the
+ * number of rows it touched. */
+enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,
+			   int n, const char *const *params, long *rows)
+	__attribute__((warn_unused_result));
+
+/* Formats v into buf (at least PX_M_LL bytes) for a text parameter. */
+#define PX_M_LL 24
+const char *px_m_ll(char *buf, long long v);
+
+struct px_m_channel_new {
+	const char *kind;    /* public, private, dm, group */
+	const char *name;    /* public/private only */
+	const char *topic;   /* may be NULL */
+	long long creator;
+	const long long *members; /* other initial members */
+	size_t nmembers;
+};
+
+/* Creates a channel with its creator as owner and members as members,
+ * emitting member.joined for each; a 1:1 DM that exists already is
+ * returned instead (*created = 0). out gets the channel JSON as the
+ * creator sees it. VALIDATION_CONFLICT: the name is taken;
+ * VALIDATION_NOT_FOUND: a member does not exist. */
+enum px_err px_m_channels_create(struct px_db *db, const struct px_m_channel_new *c,
+				 int *created, struct px_buf *out)
+	__attribute__((warn_unused_result));
+/* The channels user belongs to, with unread and mention counts: a JSON
+ * array. */
+enum px_err px_m_channels_mine(struct px_db *db, long long user, struct px_buf *out)
+	__attribute__((warn_unused_result));
+/* Public channels user has not joined: a JSON array. */
+enum px_err px_m_channels_browse(struct px_db *db, long long user, struct px_buf *out)
+	__attribute__((warn_unused_result));
+/* One channel as user sees it. */
+enum px_err px_m_channels_get(struct px_db *db, long long channel, long long user,
+			      struct px_buf *out) __attribute__((warn_unused_result));
+/* Changes name, topic and/or archived state (NULL / -1: unchanged), emits
+ * channel.updated and writes the channel as actor sees it. */
+enum px_err px_m_channels_update(struct px_db *db, long long channel, long long actor,
+				 const char *name, const char *topic, int archived,
+				 struct px_buf *out) __attribute__((warn_unused_result));
+
+/* Members as a JSON array, with role and presence. */
+enum px_err px_m_members_list(struct px_db *db, long long channel, struct px_buf *out)
+	__attribute__((warn_unused_result));
+/* Adds user (role member) and emits member.joined; VALIDATION_CONFLICT when
+ * already a member, VALIDATION_NOT_FOUND when no such active user. */
+enum px_err px_m_members_add(struct px_db *db, long long channel, long long user,
+			     long long actor, struct px_buf *out)
+	__attribute__((warn_unused_result));
+/* Removes user and emits member.left; VALIDATION_NOT_FOUND when not a member. */
+enum px_err px_m_members_remove(struct px_db *db, long long channel, long long user,
+				long long actor) __attribute__((warn_unused_result));
+/* Sets a member's role (owner, moderator, member), emits member.updated. */
+enum px_err px_m_members_set_role(struct px_db *db, long long channel, long long user,
+				  const char *role, struct px_buf *out)
+	__attribute__((warn_unused_result));
+/* The standing of user in channel (PX_CHAN_NONE when not a member). */
+enum px_err px_m_members_role(struct px_db *db, long long channel, long long user,
+			      enum px_chan_role *role) __attribute__((warn_unused_result));
+/* The id of an active user by name; VALIDATION_NOT_FOUND. */
+enum px_err px_m_user_id(struct px_db *db, const char *username, long long *id)
+	__attribute__((warn_unused_result));
+
+/* Moves user's read marker forward to message (never back); out gets
+ * {"channel_id","last_read_id","unread_count","mention_count"}. */
+enum px_err px_m_read_marker_set(struct px_db *db, long long channel, long long user,
+				 long long message, struct px_buf *out)
+	__attribute__((warn_unused_result));
+
+/* Presence: active = a deliberate action (post, typing, read); otherwise
+ * only last_seen moves. Best effort. */
+enum px_err px_m_presence_touch(struct px_db *db, long long user, int active)
+	__attribute__((warn_unused_result));
+/* Sends an ephemeral typing notice to the channel's subscribers. */
+enum px_err px_m_typing(struct px_db *db, long long channel, long long user)
+	__attribute__((warn_unused_result));
+
+#endif

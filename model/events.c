@@ -1,0 +1,141 @@
+/* model/events.c: reads of the ordered event log (writes happen through
+ * px_emit() inside each change's transaction). */
+#include "events.h"
+#include "channels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static long long ll_or0(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : atoll(PQgetvalue(r, row, col));
+}
+
+/* Feeds rows (id, channel_id, user_id, kind, json) to fn, skipping a
+ * NULL id (the empty side of an outer join). */
+static int feed(PGresult *r, px_m_event_fn fn, void *arg)
+{
+	int i, n = 0;
+
+	for (i = 0; i < PQntuples(r); i++) {
+		struct px_m_event ev;
+
+		if (PQgetisnull(r, i, 0))
+			continue;
+		ev.id = atoll(PQgetvalue(r, i, 0));
+		ev.channel_id = ll_or0(r, i, 1);
+		ev.user_id = ll_or0(r, i, 2);
+		ev.kind = PQgetvalue(r, i, 3);
+		ev.json = PQgetvalue(r, i, 4);
+		ev.json_len = (size_t)PQgetlength(r, i, 4);
+		n++;
+		if (fn(arg, &ev))
+			break;
+	}
+	return n;
+}
+
+enum px_err px_m_events_fetch(struct px_db *db, long long after, int limit,
+			      px_m_event_fn fn, void *arg, int *n)
+{
+	char a[PX_M_LL], l[PX_M_LL];
+	const char *p[2] = { px_m_ll(a, after), px_m_ll(l, limit) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "ev_fetch",
+		"SELECT e.id, e.channel_id, e.user_id, e.kind, px_event_json(e)::text"
+		" FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2", 2, p, &r);
+	if (e != PX_OK)
+		return e;
+	*n = feed(r, fn, arg);
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_events_for_user(struct px_db *db, long long user, long long after,
+				 int limit, px_m_event_fn fn, void *arg, int *n,
+				 long long *head)
+{
+	char u[PX_M_LL], a[PX_M_LL], l[PX_M_LL];
+	const char *p[3] = { px_m_ll(u, user), px_m_ll(a, after), px_m_ll(l, limit) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "ev_for_user",
+		"SELECT e.id, e.channel_id, e.user_id, e.kind, px_event_json(e)::text, h.head"
+		" FROM (SELECT coalesce(max(id), 0) AS head FROM events) h"
+		" LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.id > $2 AND (e.user_id = $1"
+		" OR e.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1))"
+		" ORDER BY e.id LIMIT $3) e ON true ORDER BY e.id", 3, p, &r);
+	if (e != PX_OK)
+		return e;
+	*head = PQntuples(r) ? ll_or0(r, 0, 5) : 0;
+	*n = feed(r, fn, arg);
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_events_state(struct px_db *db, long long *head, long long *pruned)
+{
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "ev_state",
+		"SELECT (SELECT coalesce(max(id), 0) FROM events), upto_id FROM events_pruned",
+		0, NULL, &r);
+	if (e != PX_OK)
+		return e;
+	*head = PQntuples(r) ? ll_or0(r, 0, 0) : 0;
+	*pruned = PQntuples(r) ? ll_or0(r, 0, 1) : 0;
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_events_prune(struct px_db *db, int hours, long *removed)
+{
+	char h[PX_M_LL];
+	const char *p[1] = { px_m_ll(h, hours) };
+
+	return px_m_exec_rows(db, "ev_prune",
+		"WITH d AS (DELETE FROM events WHERE at < now() - make_interval(hours => $1::int)"
+		" RETURNING id) UPDATE events_pruned SET upto_id = GREATEST(upto_id,"
+		" (SELECT max(id) FROM d)) WHERE EXISTS (SELECT 1 FROM d)", 1, p, removed);
+}
+
+enum px_err px_m_events_listen(struct px_db *db)
+{
+	enum px_err e = px_db_exec(db, "LISTEN " PX_M_EVENTS_CHANNEL, 0, NULL, NULL);
+
+	return e != PX_OK ? e : px_db_exec(db, "LISTEN " PX_M_TYPING_CHANNEL, 0, NULL, NULL);
+}
+
+enum px_err px_m_events_channels(struct px_db *db, long long user, long long **ids,
+				 size_t *n)
+{
+	char u[PX_M_LL];
+	const char *p[1] = { px_m_ll(u, user) };
+	PGresult *r = NULL;
+	enum px_err e;
+	int i;
+
+	*ids = NULL;
+	*n = 0;
+	e = px_db_exec_prepared(db, "ev_channels",
+		"SELECT channel_id FROM channel_members WHERE user_id = $1 ORDER BY channel_id",
+		1, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) > 0) {
+		*ids = malloc(sizeof(**ids) * (size_t)PQntuples(r));
+		if (!*ids) {
+			PQclear(r);
+			return PX_E_SYSTEM_INTERNAL;
+		}
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		(*ids)[i] = atoll(PQgetvalue(r, i, 0));
+	*n = (size_t)PQntuples(r);
+	PQclear(r);
+	return PX_OK;
+}

@@ -1,0 +1,49 @@
+/* model/events.h: SQL for the event log: reading it in order, for one
+ * user or for a whole process's fan-out, listening and pruning. */
+#ifndef PX_M_EVENTS_H
+#define PX_M_EVENTS_H
+
+#include <stddef.h>
+
+#include "core/db.h"
+
+/* One event row; strings point into the result and live for the callback. */
+struct px_m_event {
+	long long id, channel_id, user_id; /* 0 when NULL */
+	const char *kind;
+	const char *json;                  /* {"id","type","channel_id","at","data"} */
+	size_t json_len;
+};
+
+/* Called per row in id order; return non-zero to stop early. */
+typedef int (*px_m_event_fn)(void *arg, const struct px_m_event *ev);
+
+/* Every event with id > after (at most limit), for a process's hub.
+ * *n gets the number of rows seen. */
+enum px_err px_m_events_fetch(struct px_db *db, long long after, int limit,
+			      px_m_event_fn fn, void *arg, int *n)
+	__attribute__((warn_unused_result));
+/* Events with id > after that user may see (member channels and events
+ * addressed to them), at most limit. *head gets the highest event id
+ * committed when the rows were read: every event up to it has been seen,
+ * so a caller may move its cursor there when fewer than limit came back. */
+enum px_err px_m_events_for_user(struct px_db *db, long long user, long long after,
+				 int limit, px_m_event_fn fn, void *arg, int *n,
+				 long long *head) __attribute__((warn_unused_result));
+/* The newest event id and the highest id removed by pruning. */
+enum px_err px_m_events_state(struct px_db *db, long long *head, long long *pruned)
+	__attribute__((warn_unused_result));
+/* Removes events older than hours; *removed gets the count. */
+enum px_err px_m_events_prune(struct px_db *db, int hours, long *removed)
+	__attribute__((warn_unused_result));
+/* LISTEN on the event and typing channels of this connection. */
+enum px_err px_m_events_listen(struct px_db *db) __attribute__((warn_unused_result));
+/* Ids of the channels user belongs to, ascending; *ids is malloc'ed
+ * (caller frees, may be NULL when *n is 0). */
+enum px_err px_m_events_channels(struct px_db *db, long long user, long long **ids,
+				 size_t *n) __attribute__((warn_unused_result));
+
+#define PX_M_EVENTS_CHANNEL "px_events"
+#define PX_M_TYPING_CHANNEL "px_typing"
+
+#endif
