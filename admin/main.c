@@ -2,13 +2,18 @@
  * Sub-commands are one table of {name, function, usage}; anything unknown
  * prints the usage. */
 #include "config.h"
+#include "core/audit.h"
 #include "core/cfg.h"
+#include "core/crypto.h"
 #include "core/db.h"
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/password.h"
+#include "core/perm.h"
+#include "model/auth_invites.h"
 #include "model/auth_limits.h"
+#include "model/sessions.h"
 #include "model/users.h"
 
 #include <stdio.h>
@@ -194,11 +199,154 @@ static int cmd_unlock(struct admin *a, int argc, char **argv)
 	return 0;
 }
 
+/* Loads account NAME or prints why not. 0 or -1. */
+static int find_user(struct admin *a, const char *name, struct px_m_user *u)
+{
+	enum px_err e = px_m_users_find_login(a->db, name, u);
+
+	if (e != PX_OK)
+		fprintf(stderr, "plexichat-admin: %s: %s\n", name, px_err_name(e));
+	return e == PX_OK ? 0 : -1;
+}
+
+static void cli_audit(struct admin *a, const char *action, long long target,
+		      const char *fields)
+{
+	struct px_audit_event ev;
+	char t[32];
+
+	snprintf(t, sizeof(t), "user:%lld", target);
+	memset(&ev, 0, sizeof(ev));
+	ev.action = action;
+	ev.target = t;
+	ev.correlation_id = "plexichat-admin";
+	ev.fields_json = fields;
+	(void)px_audit(a->db, &ev);
+}
+
+static int set_active(struct admin *a, int argc, char **argv, int active)
+{
+	struct px_m_user u;
+	enum px_err e;
+
+	if (argc < 1)
+		return -1;
+	if (find_user(a, argv[0], &u) != 0)
+		return 1;
+	if ((e = px_m_users_set_active(a->db, u.id, active)) != PX_OK) {
+		fprintf(stderr, "plexichat-admin: %s\n", px_err_name(e));
+		return 1;
+	}
+	cli_audit(a, active ? "auth.account_reactivated" : "auth.account_deactivated",
+		  u.id, NULL);
+	printf("%s %s\n", u.username, active ? "reactivated" : "deactivated; sessions revoked");
+	return 0;
+}
+
+static int cmd_deactivate(struct admin *a, int argc, char **argv)
+{
+	return set_active(a, argc, argv, 0);
+}
+
+static int cmd_reactivate(struct admin *a, int argc, char **argv)
+{
+	return set_active(a, argc, argv, 1);
+}
+
+static int cmd_set_role(struct admin *a, int argc, char **argv)
+{
+	struct px_m_user u;
+	char f[96];
+	enum px_err e;
+
+	if (argc < 2)
+		return -1;
+	if (px_perm_role_parse(argv[1]) < 0) {
+		fprintf(stderr, "plexichat-admin: unknown role %s\n", argv[1]);
+		return 1;
+	}
+	if (find_user(a, argv[0], &u) != 0)
+		return 1;
+	if ((e = px_m_users_set_role(a->db, u.id, argv[1])) != PX_OK) {
+		fprintf(stderr, "plexichat-admin: %s\n", px_err_name(e));
+		return 1;
+	}
+	snprintf(f, sizeof(f), "{\"from\":\"%s\",\"to\":\"%s\"}", u.role, argv[1]);
+	cli_audit(a, "auth.role_changed", u.id, f);
+	printf("%s is now %s\n", u.username, argv[1]);
+	return 0;
+}
+
+static int cmd_reset_password(struct admin *a, int argc, char **argv)
+{
+	char tok[PX_TOKEN_MAX], hash[65];
+	struct px_m_user u;
+	long long ttl = px_cfg_int(a->cfg, "password_reset_ttl");
+
+	if (argc < 1)
+		return -1;
+	if (find_user(a, argv[0], &u) != 0 || px_crypto_token("pxr_", tok, sizeof(tok)) != 0)
+		return 1;
+	px_crypto_sha256_hex(tok, strlen(tok), hash);
+	if (px_m_resets_create(a->db, u.id, hash, ttl) != PX_OK)
+		return 1;
+	cli_audit(a, "auth.password_reset_issued", u.id, NULL);
+	printf("reset token for %s (valid %lld min): %s\n%s/reset-password?token=%s\n",
+	       u.username, ttl / 60, tok, px_cfg_str(a->cfg, "public_url"), tok);
+	return 0;
+}
+
+static int cmd_invite(struct admin *a, int argc, char **argv)
+{
+	const char *role = opt_value(argc, argv, "--role"), *email = opt_value(argc, argv, "--email");
+	long long ttl = px_cfg_int(a->cfg, "invite_ttl"), id = 0;
+	char code[PX_TOKEN_MAX], hash[65];
+
+	role = role ? role : "member";
+	if (px_perm_role_parse(role) < 0 || strcmp(role, "owner") == 0) {
+		fprintf(stderr, "plexichat-admin: invites may grant guest, member, moderator or admin\n");
+		return 1;
+	}
+	if (px_crypto_token("pxi_", code, sizeof(code)) != 0)
+		return 1;
+	px_crypto_sha256_hex(code, strlen(code), hash);
+	if (px_m_invites_create(a->db, hash, 0, email, role, ttl, &id) != PX_OK)
+		return 1;
+	printf("invite %lld (%s, valid %lld h): %s\n%s/invite/%s\n", id, role, ttl / 3600,
+	       code, px_cfg_str(a->cfg, "public_url"), code);
+	return 0;
+}
+
+static void print_session(const struct px_m_session *s, void *arg)
+{
+	printf("%lld\t%s\t%s\t%s\t%s\n", s->id, s->last_used_at, s->ip, s->expires_at,
+	       s->user_agent);
+}
+
+static int cmd_list_sessions(struct admin *a, int argc, char **argv)
+{
+	struct px_m_user u;
+
+	if (argc < 1)
+		return -1;
+	if (find_user(a, argv[0], &u) != 0)
+		return 1;
+	printf("id\tlast_used\tip\texpires\tuser_agent\n");
+	return px_m_sessions_list(a->db, u.id, px_cfg_int(a->cfg, "session_idle_timeout"),
+				  print_session, NULL) == PX_OK ? 0 : 1;
+}
+
 static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "migrate                      apply pending sql/ migrations" },
 	{ "create-user", cmd_create_user, "create-user NAME [--role R] [--email E] [--password-stdin]" },
 	{ "ensure-admin", cmd_ensure_admin, "ensure-admin [NAME]          create the owner account once, printing its password" },
 	{ "set-password", cmd_set_password, "set-password NAME [--password-stdin]  reset a password (prints a generated one)" },
+	{ "reset-password", cmd_reset_password, "reset-password NAME          issue a single-use password-reset token" },
+	{ "invite", cmd_invite, "invite [--role R] [--email E] issue a single-use invite code" },
+	{ "deactivate", cmd_deactivate, "deactivate NAME              deactivate an account and end its sessions" },
+	{ "reactivate", cmd_reactivate, "reactivate NAME              reactivate an account" },
+	{ "set-role", cmd_set_role, "set-role NAME ROLE           owner, admin, moderator, member or guest" },
+	{ "list-sessions", cmd_list_sessions, "list-sessions NAME           the account's live sessions" },
 	{ "unlock", cmd_unlock, "unlock                       clear all rate-limit buckets and login back-off" },
 	{ "check-config", cmd_check_config, "check-config                 validate the configuration and print it (secrets hidden)" },
 };

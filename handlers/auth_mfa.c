@@ -1,11 +1,129 @@
-/* auth_mfa.c: the TOTP second factor. */
+/* auth_mfa.c: verification of TOTP and recovery codes, and trusted
+ * devices, for logins and the MFA endpoints. */
 #include "auth_mfa.h"
+#include "auth_util.h"
+#include "core/crypto.h"
+#include "core/totp.h"
+#include "model/auth_mfa.h"
 #include "model/users.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define TRUST_DAYS 30
+
+static const char *trust_cookie(const struct px_request *req)
+{
+	return req->https ? "__Host-px_trusted" : "px_trusted";
+}
+
+/* Opens the sealed secret of uid into key; its length in *klen. */
+static enum px_err open_secret(struct px_ctx *ctx, long long uid,
+			       const struct px_m_totp *t, struct px_buf *key)
+{
+	char context[40];
+
+	snprintf(context, sizeof(context), "totp:%lld", uid);
+	return px_crypto_open(ctx->cfg, context, t->secret_enc, key);
+}
+
+/* Recovery codes are compared on their canonical form: lower case, no
+ * separators. */
+static void recovery_hash(const char *code, char hash[65])
+{
+	char canon[64];
+	size_t n = 0;
+
+	for (; *code && n + 1 < sizeof(canon); code++)
+		if (isalnum((unsigned char)*code))
+			canon[n++] = (char)tolower((unsigned char)*code);
+	canon[n] = '\0';
+	px_crypto_sha256_hex(canon, n, hash);
+}
+
+enum px_err px_auth_mfa_verify(struct px_ctx *ctx, long long uid, const char *code,
+			       int pending)
+{
+	struct px_buf key = PX_BUF_INIT;
+	struct px_m_totp t;
+	char hash[65];
+	long long step;
+	enum px_err e;
+
+	if ((e = px_m_mfa_get(ctx->db, uid, &t)) != PX_OK)
+		return e;
+	if (t.confirmed == pending)
+		return pending ? PX_E_VALIDATION_CONFLICT : PX_E_VALIDATION_NOT_FOUND;
+	if ((e = open_secret(ctx, uid, &t, &key)) != PX_OK)
+		goto out;
+	step = px_totp_verify((unsigned char *)key.data, key.len, code, time(NULL),
+			      t.last_step);
+	if (step >= 0) {
+		e = px_m_mfa_use_step(ctx->db, uid, step);
+	} else if (!pending && strlen(code) > 8) {
+		recovery_hash(code, hash);
+		if ((e = px_m_mfa_code_use(ctx->db, uid, hash)) == PX_OK)
+			px_auth_audit_user(ctx, "auth.mfa_recovery_used", uid, uid, NULL);
+	} else {
+		e = PX_E_AUTH_MFA_INVALID;
+	}
+out:
+	if (key.data)
+		px_crypto_wipe(key.data, key.len);
+	px_buf_free(&key);
+	return e;
+}
+
+static int device_trusted(struct px_ctx *ctx, long long uid)
+{
+	const char *tok = px_request_cookie(ctx->req, trust_cookie(ctx->req));
+	char hash[65];
+
+	if (!tok || strncmp(tok, "pxd_", 4) != 0)
+		return 0;
+	px_crypto_sha256_hex(tok, strlen(tok), hash);
+	return px_m_devices_check(ctx->db, uid, hash) == 1;
+}
+
+static enum px_err trust_device(struct px_ctx *ctx, long long uid)
+{
+	const char *ua = px_request_header(ctx->req, "user-agent");
+	struct px_buf c = PX_BUF_INIT;
+	char tok[PX_TOKEN_MAX], hash[65];
+	enum px_err e;
+
+	if (px_crypto_token("pxd_", tok, sizeof(tok)) != 0)
+		return PX_E_SYSTEM_INTERNAL;
+	px_crypto_sha256_hex(tok, strlen(tok), hash);
+	e = px_m_devices_create(ctx->db, uid, hash, ua ? ua : "", px_auth_ip(ctx),
+				TRUST_DAYS);
+	if (e == PX_OK) {
+		px_buf_printf(&c, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
+			      trust_cookie(ctx->req), tok, TRUST_DAYS * 86400,
+			      ctx->req->https ? "; Secure" : "");
+		if (!c.failed)
+			px_response_header(ctx->resp, "Set-Cookie", c.data);
+		px_auth_audit_user(ctx, "auth.device_trusted", uid, uid, NULL);
+	}
+	px_crypto_wipe(tok, sizeof(tok));
+	px_buf_free(&c);
+	return e;
+}
 
 enum px_err px_auth_mfa_login(struct px_ctx *ctx, const struct px_m_user *u,
 			      const char *code, int trust)
 {
-	if (!u->mfa_enabled)
+	enum px_err e;
+
+	if (!u->mfa_enabled || device_trusted(ctx, u->id))
 		return PX_OK;
-	return code ? PX_E_AUTH_MFA_INVALID : PX_E_AUTH_MFA_REQUIRED;
+	if (!code) {
+		px_ctx_detail(ctx, "mfa", "totp");
+		return PX_E_AUTH_MFA_REQUIRED;
+	}
+	if ((e = px_auth_mfa_verify(ctx, u->id, code, 0)) != PX_OK)
+		return e == PX_E_VALIDATION_NOT_FOUND ? PX_E_AUTH_MFA_INVALID : e;
+	return trust ? trust_device(ctx, u->id) : PX_OK;
 }

@@ -208,9 +208,12 @@ enum px_err px_m_users_set_active(struct px_db *db, long long id, int active)
 	const char *p[1] = { ids };
 
 	snprintf(ids, sizeof(ids), "%lld", id);
+	/* one statement, so no session outlives the deactivation */
 	return update(db, active ? "UPDATE users SET deactivated_at = NULL WHERE id = $1"
-				 : "UPDATE users SET deactivated_at = now() WHERE id = $1",
-		      1, p);
+				 : "WITH s AS (UPDATE sessions SET revoked_at = now() WHERE"
+				   " user_id = $1 AND revoked_at IS NULL) UPDATE users SET"
+				   " deactivated_at = coalesce(deactivated_at, now())"
+				   " WHERE id = $1", 1, p);
 }
 
 enum px_err px_m_users_set_role(struct px_db *db, long long id, const char *role)

@@ -71,7 +71,8 @@ enum px_err px_m_users_update_profile(struct px_db *db, long long id,
 enum px_err px_m_users_set_email(struct px_db *db, long long id,
 				 const char *email, int verified)
 	__attribute__((warn_unused_result));
-/* Sets deactivated_at to now() (on = 1) or clears it. */
+/* Deactivates (active 0: sets deactivated_at and revokes every session in
+ * the same statement) or reactivates an account. */
 enum px_err px_m_users_set_active(struct px_db *db, long long id, int active)
 	__attribute__((warn_unused_result));
 enum px_err px_m_users_set_role(struct px_db *db, long long id, const char *role)

@@ -87,3 +87,31 @@ def session_cookie(resp):
     first = c.split(";")[0]
     assert first.startswith("px_session="), c
     return first.split("=", 1)[1]
+
+
+def set_cookies(method, path, json_body=None, headers=None):
+    """Like request() but returns (status, body, [Set-Cookie values])."""
+    import http.client
+    import json
+    import urllib.parse
+    u = urllib.parse.urlsplit(pxtest.BASE)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=30)
+    h = dict(headers or {})
+    body = None
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        h["Content-Type"] = "application/json"
+    conn.request(method, path, body=body, headers=h)
+    r = conn.getresponse()
+    data = r.read()
+    cookies = [v for k, v in r.getheaders() if k.lower() == "set-cookie"]
+    conn.close()
+    return r.status, data, cookies
+
+
+def psql(sql):
+    """One value from the test database (psql, PX_PG_CONNINFO)."""
+    p = subprocess.run(["psql", os.environ["PX_PG_CONNINFO"], "-Atc", sql],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()

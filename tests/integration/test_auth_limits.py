@@ -1,0 +1,52 @@
+"""Abuse protection over HTTP: the shared token-bucket rate limiter (429
+SECURITY_RATE_LIMITED with Retry-After) and failed-login back-off per
+account, both audited; plexichat-admin unlock clears them."""
+import pxtest
+from pxtest import request, expect_error
+from authlib import PASSWORD, admin_token, login, make_user, psql, unlock
+
+unlock()
+ADMIN = admin_token()
+
+
+def test_account_backoff_after_failures():
+    name, _, uid = make_user(ADMIN, prefix="lock")
+    for _ in range(4):
+        expect_error(login(name, "wrong-password!"), 401, "AUTH_INVALID_CREDENTIALS")
+    r = login(name, "wrong-password!")  # the 5th failure starts the back-off
+    expect_error(r, 401, "AUTH_INVALID_CREDENTIALS")
+    r = login(name, PASSWORD)  # even the right password waits
+    j = expect_error(r, 429, "AUTH_LOCKED_OUT")
+    assert int(r.headers["retry-after"]) >= 1 and j["details"]["retry_after"] >= 1, r
+    n = psql("SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed' AND"
+             " target = 'user:%s'" % name)
+    assert int(n) == 5, n
+    assert psql("SELECT count(*) FROM audit_log WHERE action = 'auth.lockout' AND"
+                " target = 'user:%s'" % name) != "0"
+    unlock()
+    assert login(name, PASSWORD).status == 200
+
+
+def test_rate_limit_429_with_retry_after():
+    unlock()
+    limited = None
+    for i in range(200):
+        r = request("POST", "/api/v1/auth/login", json_body={})
+        if r.status == 429:
+            limited = r
+            break
+        expect_error(r, 400, "VALIDATION_MISSING_FIELD")
+    assert limited is not None, "no 429 within 200 login attempts"
+    assert i >= 60, "limited after %d requests; the login burst is 60" % i
+    j = expect_error(limited, 429, "SECURITY_RATE_LIMITED")
+    assert int(limited.headers["retry-after"]) >= 1, limited.headers
+    # other clients and classes are not affected
+    r = request("GET", "/api/v1/system/version")
+    assert r.status == 200, r
+    unlock()
+    expect_error(request("POST", "/api/v1/auth/login", json_body={}), 400,
+                 "VALIDATION_MISSING_FIELD")
+
+
+if __name__ == "__main__":
+    pxtest.run(globals())
