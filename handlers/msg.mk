@@ -16,3 +16,11 @@ libhandlers_a_SOURCES += handlers/events.c handlers/events.h
 # The event hub is fcgi/ code (it knows libfcgi); it rides in libhandlers.a
 # because fcgi/local.mk lists plexichat.fcgi's own sources.
 libhandlers_a_SOURCES += fcgi/events_hub.c fcgi/events_hub.h fcgi/events_stream.c
+
+check_PROGRAMS += tests/unit/check_markdown tests/unit/check_msg
+tests_unit_check_markdown_SOURCES = tests/unit/check_markdown.c
+tests_unit_check_markdown_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_markdown_LDADD = $(TEST_LIBS)
+tests_unit_check_msg_SOURCES = tests/unit/check_msg.c
+tests_unit_check_msg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_msg_LDADD = libhandlers.a libmodel.a $(TEST_LIBS)

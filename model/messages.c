@@ -263,7 +263,7 @@ enum px_err px_m_messages_follow(struct px_db *db, long long channel, long long 
 		e = px_m_exec_rows(db, "msg_follow",
 			"INSERT INTO thread_followers SELECT id, $3 FROM messages"
 			" WHERE channel_id = $1 AND id = $2 AND thread_root_id IS NULL"
-			" ON CONFLICT DO UPDATE SET user_id = EXCLUDED.user_id", 3, p, &rows);
+			" ON CONFLICT (message_id, user_id) DO UPDATE SET user_id = EXCLUDED.user_id", 3, p, &rows);
 	else
 		e = px_m_exec_rows(db, "msg_unfollow",
 			"WITH d AS (DELETE FROM thread_followers WHERE message_id = $2 AND user_id = $3)"

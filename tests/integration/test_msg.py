@@ -1,0 +1,310 @@
+"""test_msg: channels, DMs, messages, threads, reactions, pins, read
+markers, notifications and search over HTTP, plus bad input."""
+import pxtest
+from msglib import User, channel, post
+from pxtest import expect_error
+
+alice = User("alice")
+bob = User("bob")
+carol = User("carol")
+
+
+def test_channel_lifecycle():
+    c = channel(alice, name="life-" + alice.name[-6:].lower())
+    assert c["my_role"] == "owner" and c["member_count"] == 1
+    cid = c["id"]
+    r = alice.ok("PATCH", "/api/v1/channels/%d" % cid, {"topic": "new topic"})
+    assert r["topic"] == "new topic"
+    assert alice.ok("PUT", "/api/v1/channels/%d/topic" % cid, {"topic": "t2"})["topic"] == "t2"
+    bob.ok("POST", "/api/v1/channels/%d/members" % cid, {})
+    expect_error(bob.call("PATCH", "/api/v1/channels/%d" % cid, {"topic": "x"}), 403, "AUTH_FORBIDDEN")
+    alice.ok("PATCH", "/api/v1/channels/%d/members/%d" % (cid, bob.id), {"role": "moderator"})
+    members = alice.ok("GET", "/api/v1/channels/%d/members" % cid)
+    assert {m["username"]: m["role"] for m in members}[bob.name] == "moderator"
+    assert alice.ok("PATCH", "/api/v1/channels/%d" % cid, {"archived": True})["archived"] is True
+    expect_error(bob.call("POST", "/api/v1/channels/%d/messages" % cid, {"body": "x"}),
+                 409, "VALIDATION_CHANNEL_ARCHIVED")
+    assert alice.ok("PATCH", "/api/v1/channels/%d" % cid, {"archived": False})["archived"] is False
+    bob.ok("DELETE", "/api/v1/channels/%d/members/%s" % (cid, bob.name), status=204)
+    expect_error(bob.call("POST", "/api/v1/channels/%d/messages" % cid, {"body": "x"}),
+                 403, "AUTH_NOT_CHANNEL_MEMBER")
+    mine = [x["id"] for x in bob.ok("GET", "/api/v1/channels")]
+    assert cid not in mine
+
+
+def test_duplicate_and_bad_channel_names():
+    name = "dup-" + alice.name[-6:].lower()
+    channel(alice, name=name)
+    expect_error(bob.call("POST", "/api/v1/channels", {"kind": "public", "name": name}),
+                 409, "VALIDATION_CONFLICT")
+    expect_error(alice.call("POST", "/api/v1/channels", {"kind": "public", "name": "Bad Name"}),
+                 400, "VALIDATION_FIELD_FORMAT")
+    expect_error(alice.call("POST", "/api/v1/channels", {"kind": "weird", "name": "x"}),
+                 400, "VALIDATION_FIELD_FORMAT")
+    expect_error(alice.call("POST", "/api/v1/channels", {"kind": "dm", "members": [bob.id, carol.id]}),
+                 400, "VALIDATION_FIELD_LENGTH")
+
+
+def test_dm_get_or_create_and_group():
+    d1 = channel(alice, "dm", [bob])
+    r = alice.call("POST", "/api/v1/channels", {"kind": "dm", "members": [bob.name]})
+    assert r.status == 200 and r.json()["id"] == d1["id"], r
+    d2 = bob.call("POST", "/api/v1/channels", {"kind": "dm", "members": [alice.id]})
+    assert d2.json()["id"] == d1["id"]
+    assert sorted(m["id"] for m in d1["members"]) == sorted([alice.id, bob.id])
+    expect_error(carol.call("GET", "/api/v1/channels/%d" % d1["id"]), 404, "VALIDATION_NOT_FOUND")
+    expect_error(alice.call("POST", "/api/v1/channels/%d/members" % d1["id"], {"user": carol.id}),
+                 403, "AUTH_FORBIDDEN")
+    g = channel(alice, "group", [bob, carol])
+    assert g["member_count"] == 3
+    m = post(bob, g["id"], "hello group")
+    notes = carol.ok("GET", "/api/v1/notifications?unread=1")["notifications"]
+    assert any(n["kind"] == "dm" and n["message"]["id"] == m["id"] for n in notes)
+
+
+def test_post_edit_history_delete():
+    c = channel(alice)
+    m = post(alice, c["id"], "first *version* <script>alert(1)</script>")
+    assert "<em>version</em>" in m["html"] and "<script" not in m["html"]
+    assert m["body"].startswith("first *version*")
+    url = "/api/v1/channels/%d/messages/%d" % (c["id"], m["id"])
+    e = alice.ok("PATCH", url, {"body": "second version"})
+    assert e["body"] == "second version" and e["edited_at"]
+    h = alice.ok("GET", url + "/history")
+    assert [v["body"] for v in h["versions"]] == [m["body"]]
+    assert h["message"]["body"] == "second version"
+    bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    expect_error(bob.call("PATCH", url, {"body": "hijack"}), 403, "AUTH_NOT_AUTHOR")
+    expect_error(bob.call("DELETE", url), 403, "AUTH_NOT_AUTHOR")
+    d = alice.ok("DELETE", url)
+    assert d["deleted"] is True and d["body"] == "" and d["html"] == ""
+    assert alice.ok("GET", url + "/history")["versions"] == []
+    expect_error(alice.call("PATCH", url, {"body": "again"}), 410, "VALIDATION_MESSAGE_DELETED")
+    expect_error(alice.call("DELETE", url), 410, "VALIDATION_MESSAGE_DELETED")
+    page = alice.ok("GET", "/api/v1/channels/%d/messages" % c["id"])
+    assert [x["deleted"] for x in page["messages"]] == [True]
+
+
+def test_cursor_pagination_and_jump():
+    c = channel(alice)
+    ids = [post(alice, c["id"], "m%d" % i)["id"] for i in range(7)]
+    base = "/api/v1/channels/%d/messages" % c["id"]
+    p = alice.ok("GET", base + "?limit=3")
+    assert [x["id"] for x in p["messages"]] == ids[4:]
+    assert p["has_more_before"] and not p["has_more_after"]
+    p = alice.ok("GET", base + "?limit=3&before=%d" % ids[4])
+    assert [x["id"] for x in p["messages"]] == ids[1:4]
+    p = alice.ok("GET", base + "?limit=2&after=%d" % ids[1])
+    assert [x["id"] for x in p["messages"]] == ids[2:4] and p["has_more_after"]
+    p = alice.ok("GET", base + "?limit=4&around=%d" % ids[3])
+    assert [x["id"] for x in p["messages"]] == ids[1:5]
+    for q, code in (("limit=0", "VALIDATION_LIMIT_RANGE"), ("limit=201", "VALIDATION_LIMIT_RANGE"),
+                    ("limit=x", "VALIDATION_LIMIT_RANGE"), ("before=abc", "VALIDATION_INVALID_CURSOR"),
+                    ("after=-1", "VALIDATION_INVALID_CURSOR"), ("before=1&after=2", "VALIDATION_INVALID_CURSOR"),
+                    ("before=99999999999999999999", "VALIDATION_INVALID_CURSOR")):
+        expect_error(alice.call("GET", base + "?" + q), 400, code)
+    expect_error(alice.call("GET", base + "?around=%d" % (ids[0] - 1 if ids[0] > 1 else 999999999)),
+                 404, "VALIDATION_NOT_FOUND")
+
+
+def test_threads_follow_and_reply_notifications():
+    c = channel(alice)
+    bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    carol.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    root = post(alice, c["id"], "root")
+    r1 = post(bob, c["id"], "reply one", thread_root_id=root["id"])
+    turl = "/api/v1/channels/%d/messages/%d/thread" % (c["id"], root["id"])
+    carol.ok("PUT", turl + "/follow", status=204)
+    r2 = post(bob, c["id"], "reply two", thread_root_id=root["id"])
+    t = alice.ok("GET", turl)
+    assert t["root"]["reply_count"] == 2 and [x["id"] for x in t["replies"]] == [r1["id"], r2["id"]]
+    assert t["following"] is True
+    kinds = [(n["kind"], n["message"]["id"]) for n in alice.ok("GET", "/api/v1/notifications")["notifications"]]
+    assert ("reply", r1["id"]) in kinds and ("reply", r2["id"]) in kinds
+    cn = [(n["kind"], n["message"]["id"]) for n in carol.ok("GET", "/api/v1/notifications")["notifications"]]
+    assert ("reply", r2["id"]) in cn and ("reply", r1["id"]) not in cn
+    carol.ok("DELETE", turl + "/follow", status=204)
+    r3 = post(bob, c["id"], "reply three", thread_root_id=root["id"])
+    cn = [n["message"]["id"] for n in carol.ok("GET", "/api/v1/notifications")["notifications"]]
+    assert r3["id"] not in cn
+    # replies stay out of the channel's main history; a reply to a reply is refused
+    page = alice.ok("GET", "/api/v1/channels/%d/messages" % c["id"])
+    assert [x["id"] for x in page["messages"]] == [root["id"]]
+    expect_error(bob.call("POST", "/api/v1/channels/%d/messages" % c["id"],
+                          {"body": "x", "thread_root_id": r1["id"]}), 404, "VALIDATION_NOT_FOUND")
+
+
+def test_mentions_and_notifications_read():
+    c = channel(alice)
+    bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    m = post(alice, c["id"], "hey @%s look, and `@%s` in code" % (bob.name, carol.name))
+    notes = bob.ok("GET", "/api/v1/notifications?unread=1")
+    mine = [n for n in notes["notifications"] if n["message"]["id"] == m["id"]]
+    assert len(mine) == 1 and mine[0]["kind"] == "mention" and mine[0]["read"] is False
+    chans = {x["id"]: x for x in bob.ok("GET", "/api/v1/channels")}
+    assert chans[c["id"]]["mention_count"] == 1 and chans[c["id"]]["unread_count"] == 1
+    r = bob.ok("POST", "/api/v1/notifications/read", {"ids": [mine[0]["id"]]})
+    assert r["marked"] == 1
+    assert all(n["id"] != mine[0]["id"] for n in
+               bob.ok("GET", "/api/v1/notifications?unread=1")["notifications"])
+    bob.ok("POST", "/api/v1/notifications/read", {"all": True})
+    assert bob.ok("GET", "/api/v1/notifications?unread=1")["unread_count"] == 0
+    # @channel reaches every member; a non-member named is not told
+    m2 = post(alice, c["id"], "@channel release at noon")
+    assert any(n["message"]["id"] == m2["id"] for n in bob.ok("GET", "/api/v1/notifications")["notifications"])
+    assert not any(n["message"]["id"] == m["id"] for n in carol.ok("GET", "/api/v1/notifications")["notifications"])
+    expect_error(bob.call("POST", "/api/v1/notifications/read", {"ids": "x"}), 400, "VALIDATION_FIELD_LENGTH")
+
+
+def test_read_marker_counts():
+    c = channel(alice)
+    bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    ids = [post(alice, c["id"], "n%d" % i)["id"] for i in range(4)]
+    r = bob.ok("PUT", "/api/v1/channels/%d/read-marker" % c["id"], {"message_id": ids[1]})
+    assert r["last_read_id"] == ids[1] and r["unread_count"] == 2
+    r = bob.ok("PUT", "/api/v1/channels/%d/read-marker" % c["id"], {"message_id": ids[0]})
+    assert r["last_read_id"] == ids[1], "markers never move back"
+    expect_error(carol.call("PUT", "/api/v1/channels/%d/read-marker" % c["id"], {"message_id": ids[0]}),
+                 403, "AUTH_NOT_CHANNEL_MEMBER")
+
+
+def test_reactions():
+    c = channel(alice)
+    bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    m = post(alice, c["id"], "react to me")
+    base = "/api/v1/channels/%d/messages/%d/reactions" % (c["id"], m["id"])
+    r = bob.ok("POST", base, {"emoji": "👍"})
+    assert r["reacted"] and r["reactions"] == [{"emoji": "👍", "count": 1, "users": [bob.name]}]
+    alice.ok("PUT", base + "/%F0%9F%91%8D")
+    r = alice.ok("GET", base)
+    assert r[0]["count"] == 2 and set(r[0]["users"]) == {alice.name, bob.name}
+    r = bob.ok("POST", base, {"emoji": "👍"})
+    assert r["reacted"] is False and r["reactions"][0]["count"] == 1
+    alice.ok("DELETE", base + "/%F0%9F%91%8D")
+    assert alice.ok("GET", base) == []
+    for bad in ("x", ":+1:", "👍👍", "<b>", ""):
+        expect_error(bob.call("POST", base, {"emoji": bad}), 400, "VALIDATION_INVALID_EMOJI")
+    expect_error(bob.call("PUT", base + "/abc"), 400, "VALIDATION_INVALID_EMOJI")
+
+
+def test_pins():
+    c = channel(alice)
+    bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    m = post(bob, c["id"], "pin me")
+    url = "/api/v1/channels/%d/messages/%d/pin" % (c["id"], m["id"])
+    expect_error(bob.call("PUT", url), 403, "AUTH_FORBIDDEN")
+    assert alice.ok("PUT", url)["pinned"] is True
+    assert [x["id"] for x in bob.ok("GET", "/api/v1/channels/%d/pins" % c["id"])] == [m["id"]]
+    alice.ok("DELETE", url)
+    assert bob.ok("GET", "/api/v1/channels/%d/pins" % c["id"]) == []
+
+
+def test_search():
+    c = channel(alice)
+    tag = alice.name[-6:]
+    post(alice, c["id"], "the config lives in db.json for %s" % tag)
+    m2 = post(alice, c["id"], "Running the deployment of go services %s" % tag)
+    pin = post(alice, c["id"], "pinned note about databases %s" % tag)
+    alice.ok("PUT", "/api/v1/channels/%d/messages/%d/pin" % (c["id"], pin["id"]))
+    def q(user, query, path="/api/v1/search"):
+        import urllib.parse
+        return user.ok("GET", path + "?q=" + urllib.parse.quote(query))["results"]
+    r = q(alice, "db.json " + tag)
+    assert len(r) == 1 and "<mark>db.json</mark>" in r[0]["snippet"], r
+    assert any("db.json" in x["message"]["body"] for x in q(alice, "json " + tag))   # fragment
+    assert any(x["message"]["id"] == m2["id"] for x in q(alice, "go " + tag))       # 2 letters
+    assert any(x["message"]["id"] == m2["id"] for x in q(alice, "deploy " + tag))   # prefix/stem
+    assert [x["message"]["id"] for x in q(alice, "is:pinned " + tag)] == [pin["id"]]
+    assert q(alice, "%s from:%s" % (tag, bob.name)) == []
+    assert len(q(alice, "%s from:%s" % (tag, alice.name))) == 3
+    assert q(alice, "%s before:2000-01-01" % tag) == []
+    assert len(q(alice, tag, "/api/v1/channels/%d/messages/search" % c["id"])) == 3
+    assert "<script" not in str(q(alice, tag))
+    expect_error(alice.call("GET", "/api/v1/search?q=x+before:2026-13-01"), 400, "VALIDATION_FIELD_FORMAT")
+    expect_error(alice.call("GET", "/api/v1/search?q="), 400, "VALIDATION_MISSING_FIELD")
+
+
+def test_privacy_boundaries():
+    """An outsider is refused everywhere around a private channel."""
+    c = channel(alice, "private")
+    cid = c["id"]
+    m = post(alice, cid, "secret plans zyxw%s" % alice.name[-6:])
+    mid = m["id"]
+    paths = [("GET", "/api/v1/channels/%d" % cid), ("GET", "/api/v1/channels/%d/messages" % cid),
+             ("GET", "/api/v1/channels/%d/messages/%d" % (cid, mid)),
+             ("GET", "/api/v1/channels/%d/messages/%d/history" % (cid, mid)),
+             ("GET", "/api/v1/channels/%d/messages/%d/thread" % (cid, mid)),
+             ("GET", "/api/v1/channels/%d/messages/%d/reactions" % (cid, mid)),
+             ("GET", "/api/v1/channels/%d/members" % cid), ("GET", "/api/v1/channels/%d/pins" % cid),
+             ("GET", "/api/v1/channels/%d/messages/search?q=secret" % cid),
+             ("PATCH", "/api/v1/channels/%d" % cid), ("PUT", "/api/v1/channels/%d/topic" % cid),
+             ("POST", "/api/v1/channels/%d/messages" % cid),
+             ("PATCH", "/api/v1/channels/%d/messages/%d" % (cid, mid)),
+             ("DELETE", "/api/v1/channels/%d/messages/%d" % (cid, mid)),
+             ("POST", "/api/v1/channels/%d/messages/%d/reactions" % (cid, mid)),
+             ("PUT", "/api/v1/channels/%d/messages/%d/thread/follow" % (cid, mid)),
+             ("PUT", "/api/v1/channels/%d/messages/%d/pin" % (cid, mid)),
+             ("POST", "/api/v1/channels/%d/members" % cid),
+             ("PUT", "/api/v1/channels/%d/members/%d" % (cid, carol.id)),
+             ("DELETE", "/api/v1/channels/%d/members/%d" % (cid, alice.id)),
+             ("PUT", "/api/v1/channels/%d/read-marker" % cid), ("POST", "/api/v1/channels/%d/typing" % cid)]
+    body = {"body": "x", "topic": "x", "emoji": "👍", "message_id": mid}
+    for method, path in paths:
+        r = carol.call(method, path, None if method == "GET" else body)
+        expect_error(r, 404, "VALIDATION_NOT_FOUND")
+        assert b"secret" not in r.body
+    assert carol.ok("GET", "/api/v1/search?q=zyxw%s" % alice.name[-6:])["results"] == []
+    assert cid not in [x["id"] for x in carol.ok("GET", "/api/v1/channels")]
+    assert cid not in [x["id"] for x in carol.ok("GET", "/api/v1/channels?browse=1")]
+    # the same for a member who left
+    alice.ok("POST", "/api/v1/channels/%d/members" % cid, {"user": bob.id})
+    assert bob.ok("GET", "/api/v1/channels/%d/messages/%d" % (cid, mid))["id"] == mid
+    bob.ok("DELETE", "/api/v1/channels/%d/members/%d" % (cid, bob.id), status=204)
+    expect_error(bob.call("GET", "/api/v1/channels/%d/messages" % cid), 404, "VALIDATION_NOT_FOUND")
+    assert bob.ok("GET", "/api/v1/search?q=zyxw%s" % alice.name[-6:])["results"] == []
+    # anonymous callers get nothing at all
+    expect_error(pxtest.request("GET", "/api/v1/channels/%d/messages" % cid), 401, "AUTH_REQUIRED")
+
+
+def test_bad_message_input():
+    c = channel(alice)
+    base = "/api/v1/channels/%d/messages" % c["id"]
+    expect_error(alice.call("POST", base, {"body": "x" * 16001}), 400, "VALIDATION_MESSAGE_TOO_LONG")
+    assert alice.call("POST", base, {"body": "é" * 16000}).status == 201
+    import json
+    r = alice.call("POST", base, raw=json.dumps({"body": "a" + "\u0301" * 50000},
+                                                ensure_ascii=False).encode())
+    expect_error(r, 400, "VALIDATION_MESSAGE_TOO_LONG")
+    expect_error(alice.call("POST", base, {"body": "   \n "}), 400, "VALIDATION_FIELD_LENGTH")
+    expect_error(alice.call("POST", base, {"body": 5}), 400, "VALIDATION_FIELD_TYPE")
+    expect_error(alice.call("POST", base, {}), 400, "VALIDATION_MISSING_FIELD")
+    expect_error(alice.call("POST", base, raw=b"{not json"), 400, "VALIDATION_INVALID_JSON")
+    expect_error(alice.call("POST", base, {"body": ">" * 5000}), 400, "VALIDATION_MARKDOWN_TOO_COMPLEX")
+    nested = "".join("%s- item\n" % ("  " * i) for i in range(100))
+    expect_error(alice.call("POST", base, {"body": nested}), 400, "VALIDATION_MARKDOWN_TOO_COMPLEX")
+    refs = "".join("[r%d]: https://example.org/%d\n" % (i, i) for i in range(400)) + \
+        "".join("[r%d]" % i for i in range(400))
+    r = alice.call("POST", base, {"body": refs[:15999]})
+    assert r.status == 201, r
+    # nothing half-written: the refused posts left no message behind
+    bodies = [x["body"] for x in alice.ok("GET", base + "?limit=200")["messages"]]
+    assert len(bodies) == 2
+
+
+def test_idempotency_key():
+    c = channel(alice)
+    base = "/api/v1/channels/%d/messages" % c["id"]
+    key = {"Idempotency-Key": "k-" + alice.name}
+    r1 = alice.call("POST", base, {"body": "once"}, headers=key)
+    r2 = alice.call("POST", base, {"body": "once"}, headers=key)
+    assert r1.status == 201 and r2.status == 200, (r1, r2)
+    assert r1.json()["id"] == r2.json()["id"] and r2.headers.get("idempotent-replayed") == "true"
+    expect_error(alice.call("POST", base, {"body": "different"}, headers=key), 409,
+                 "VALIDATION_IDEMPOTENCY_MISMATCH")
+    assert len(alice.ok("GET", base)["messages"]) == 1
+    expect_error(alice.call("POST", base, {"body": "x", "idempotency_key": "has space"}), 400,
+                 "VALIDATION_FIELD_FORMAT")
+
+
+if __name__ == "__main__":
+    pxtest.run(globals())
