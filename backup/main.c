@@ -41,7 +41,7 @@ struct opts {
 	const char *target_db, *target_uploads, *pg_dump;
 	int s3_path_style, concurrency, zstd_level, chunk_size, lock_ttl;
 	int quiet, progress, dry_run, remove_stale, no_db, no_uploads, no_status;
-	int copy_text;
+	int copy_binary;
 	long sample;
 	struct px_bk_policy policy;
 	struct px_cfg *cfg;
@@ -329,6 +329,7 @@ static int cmd_backup(struct opts *o, int argc, char **argv)
 	struct px_buf err = PX_BUF_INIT;
 	struct px_bk_status status = { 0 };
 	struct px_bk_dump_opts dopts = { 0 };
+	struct px_bk_dump *dump = NULL;
 	struct px_bk_files_stats fst = { 0 };
 	json_object *m = json_object_new_object(), *old_files = NULL;
 	json_object *new_files = json_object_new_object();
@@ -340,6 +341,24 @@ static int cmd_backup(struct opts *o, int argc, char **argv)
 
 	clock_gettime(CLOCK_REALTIME, &status.started);
 	status.command = "backup";
+	px_bk_progress_init(&run.prog, "backup", o->quiet ? 0 : o->progress);
+	/* the snapshot and the schema dump start while the key is derived */
+	if (conninfo) {
+		dopts.conninfo = conninfo;
+		dopts.pg_dump = o->pg_dump;
+		dopts.binary = o->copy_binary;
+		dopts.on_total = px_bk_progress_total;
+		dopts.arg = &run.prog;
+		rc = px_bk_dump_begin(&dopts, &dump, &err);
+		if (rc != PX_OK) {
+			code = fail(rc, "backup", &err);
+			status.store = pick(o->store, o->cfg, "backup_store", NULL);
+			status.error = rc;
+			status.error_message = err.data;
+			record_status(o, conninfo, &status);
+			goto done;
+		}
+	}
 	code = open_repo(o, &r);
 	if (code != EXIT_OK) {
 		status.store = pick(o->store, o->cfg, "backup_store", NULL);
@@ -355,8 +374,6 @@ static int cmd_backup(struct opts *o, int argc, char **argv)
 	rc = px_bk_repo_known_load(r);
 	if (rc != PX_OK)
 		goto out;
-	px_bk_progress_init(&run.prog, "backup",
-			    o->quiet ? 0 : o->progress);
 	w = px_bk_writer_new(r, on_progress, on_tick, &run);
 	rc = PX_E_SYSTEM_INTERNAL;
 	if (!w || !m || !new_files || px_bk_snapshot_name(time(NULL), name, sizeof(name)))
@@ -370,18 +387,16 @@ static int cmd_backup(struct opts *o, int argc, char **argv)
 	json_object_object_add(m, "created", json_object_new_int64(time(NULL)));
 	json_object_object_add(m, "host", json_object_new_string(host));
 	json_object_object_add(m, "chunk_avg", json_object_new_int64((int64_t)r->chunk_avg));
-	if (conninfo) {
+	if (dump) {
 		json_object *db = json_object_new_object();
 
-		dopts.conninfo = conninfo;
-		dopts.pg_dump = o->pg_dump;
-		dopts.text = o->copy_text;
-		dopts.on_total = px_bk_progress_total;
-		dopts.arg = &run.prog;
 		json_object_object_add(m, "db", db);
-		rc = px_bk_dump_db(&dopts, w, db, &err);
+		rc = px_bk_dump_run(dump, w, db, &err);
 		if (rc != PX_OK)
 			goto out;
+		/* end the snapshot's transaction before writing the status row */
+		px_bk_dump_free(dump);
+		dump = NULL;
 	}
 	if (uploads) {
 		json_object *files = json_object_new_array();
@@ -463,6 +478,7 @@ out:
 	}
 	px_bk_lock_release(run.lock);
 done:
+	px_bk_dump_free(dump);
 	px_bk_writer_free(w);
 	json_object_put(m);
 	json_object_put(old_files);
@@ -848,8 +864,8 @@ static void usage(FILE *f)
 		"  --s3-endpoint URL --s3-region R --s3-access-key K --s3-secret-key S\n"
 		"  --s3-path-style on|off   --concurrency N\n"
 		"  --chunk-size BYTES (init)  --zstd-level N  --pg-dump PATH\n"
-		"  --copy-text              tables as text COPY (default binary; text\n"
-		"                           restores into other PostgreSQL major versions)\n"
+		"  --copy-binary            tables as binary COPY: less server CPU, larger\n"
+		"                           shards, restore only into the same major version\n"
 		"  --target-db CONNINFO --target-uploads DIR (restore)\n"
 		"  --sample N (verify)  --dry-run (prune)  --lock-ttl SECONDS\n"
 		"  --quiet                  warnings and errors only, no progress bar\n"
@@ -902,7 +918,7 @@ static const struct option long_opts[] = {
 	{ "no-status", no_argument, NULL, OPT_NOSTATUS },
 	{ "lock-ttl", required_argument, NULL, OPT_TTL },
 	{ "pg-dump", required_argument, NULL, OPT_PGDUMP },
-	{ "copy-text", no_argument, NULL, OPT_TEXT },
+	{ "copy-binary", no_argument, NULL, OPT_TEXT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -954,7 +970,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_NOUP: o->no_uploads = 1; continue;
 		case OPT_NOSTATUS: o->no_status = 1; continue;
 		case OPT_PGDUMP: o->pg_dump = optarg; continue;
-		case OPT_TEXT: o->copy_text = 1; continue;
+		case OPT_TEXT: o->copy_binary = 1; continue;
 		default: break;
 		}
 		if (num(optarg, &v) != 0 || v > 1L << 30) {

@@ -5,8 +5,10 @@
  * Only identifiers are spliced into SQL text, always through
  * PQescapeIdentifier; catalog queries take parameters. */
 #include "px_bk_dump.h"
+#include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -79,90 +81,95 @@ static const char *pg_dump_for(int major)
 	return "pg_dump";
 }
 
-static enum px_err dump_section(const struct px_bk_dump_opts *o, int server_major,
-				const char *snapshot, const char *section,
-				struct px_bk_writer *w, json_object *item,
-				struct px_buf *err)
+/* One pg_dump run for a schema section, in its own thread: the DDL is
+ * small, so it is collected in memory while the tables are copied. */
+struct section {
+	const char *prog, *conninfo, *name;
+	char snapshot[128];
+	struct px_buf ddl;
+	int status;          /* exit status; -1 when it could not run */
+	pthread_t thread;
+	int started;
+};
+
+static void *run_pg_dump(void *arg)
 {
-	struct px_buf snap_arg = PX_BUF_INIT, sec_arg = PX_BUF_INIT, ddl = PX_BUF_INIT;
-	char *line, *next;
-	const char *prog = o->pg_dump ? o->pg_dump : pg_dump_for(server_major);
-	enum px_err rc = PX_E_SYSTEM_INTERNAL;
+	struct section *sec = arg;
+	struct px_buf snap_arg = PX_BUF_INIT, sec_arg = PX_BUF_INIT;
 	char buf[65536];
-	int fds[2] = { -1, -1 }, status = 0;
+	int fds[2] = { -1, -1 }, st = 0;
 	pid_t pid = -1;
 
-	px_buf_printf(&snap_arg, "--snapshot=%s", snapshot);
-	px_buf_printf(&sec_arg, "--section=%s", section);
+	sec->status = -1;
+	px_buf_printf(&snap_arg, "--snapshot=%s", sec->snapshot);
+	px_buf_printf(&sec_arg, "--section=%s", sec->name);
 	if (snap_arg.failed || sec_arg.failed || pipe2(fds, O_CLOEXEC) != 0)
 		goto out;
 	pid = fork();
 	if (pid < 0)
 		goto out;
 	if (pid == 0) {
-		const char *argv[] = { prog, "--schema-only", sec_arg.data,
+		const char *argv[] = { sec->prog, "--schema-only", sec_arg.data,
 				       snap_arg.data, "--no-password",
 				       "--quote-all-identifiers", "-d",
-				       o->conninfo, NULL };
+				       sec->conninfo, NULL };
 
 		dup2(fds[1], 1);
-		execvp(prog, (char *const *)argv);
+		execvp(sec->prog, (char *const *)argv);
 		_exit(127);
 	}
 	close(fds[1]);
 	fds[1] = -1;
-	/* the DDL is small: collect it, then drop psql meta-commands, whose
-	 * \restrict key is random per run and would change the shard every
-	 * time (restore runs the SQL through libpq, not psql) */
 	for (;;) {
 		ssize_t n = read(fds[0], buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			goto out;
-		if (n == 0)
+		if (n <= 0)
 			break;
-		px_buf_append(&ddl, buf, (size_t)n);
+		px_buf_append(&sec->ddl, buf, (size_t)n);
 	}
-	if (ddl.failed)
-		goto out;
-	px_bk_writer_begin(w);
-	for (line = ddl.data; line && line < ddl.data + ddl.len; line = next) {
-		next = memchr(line, '\n', (size_t)(ddl.data + ddl.len - line));
-		next = next ? next + 1 : ddl.data + ddl.len;
-		if (*line == '\\')
-			continue;
-		rc = px_bk_writer_write(w, line, (size_t)(next - line));
-		if (rc != PX_OK)
-			goto out;
-	}
-	rc = PX_E_SYSTEM_INTERNAL;
-	close(fds[0]);
-	fds[0] = -1;
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		px_buf_printf(err, "%s --section=%s failed (exit status %d)",
-			      prog, section,
-			      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		pid = -1;
-		goto out;
-	}
-	pid = -1;
-	rc = px_bk_writer_end(w, item);
+	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !sec->ddl.failed)
+		sec->status = WEXITSTATUS(st);
 out:
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)
 		close(fds[1]);
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, &status, 0);
-	}
 	px_buf_free(&snap_arg);
 	px_buf_free(&sec_arg);
-	px_buf_free(&ddl);
-	return rc;
+	return NULL;
+}
+
+/* Waits for a section's pg_dump and writes its DDL as one stream,
+ * without psql meta-commands: their \restrict key is random per run and
+ * would change the shard every time (restore runs the SQL through libpq,
+ * not psql). */
+static enum px_err write_section(struct section *sec, struct px_bk_writer *w,
+				 json_object *item, struct px_buf *err)
+{
+	char *line, *next, *end;
+	enum px_err rc;
+
+	pthread_join(sec->thread, NULL);
+	sec->started = 0;
+	if (sec->status != 0) {
+		px_buf_printf(err, "%s --schema-only --section=%s failed (status %d)",
+			      sec->prog, sec->name, sec->status);
+		return PX_E_SYSTEM_INTERNAL;
+	}
+	px_bk_writer_begin(w);
+	end = sec->ddl.data + sec->ddl.len;
+	for (line = sec->ddl.data; line && line < end; line = next) {
+		next = memchr(line, '\n', (size_t)(end - line));
+		next = next ? next + 1 : end;
+		if (*line == '\\')
+			continue;
+		rc = px_bk_writer_write(w, line, (size_t)(next - line));
+		if (rc != PX_OK)
+			return rc;
+	}
+	return px_bk_writer_end(w, item);
 }
 
 /* Appends the escaped identifiers of res's first column, comma-separated,
@@ -262,6 +269,7 @@ static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 		px_buf_puts(&sql, " (FORMAT binary)");
 	if (sql.failed)
 		goto out;
+	px_log_debug("backup", NULL, "dump %s.%s", nsp, rel);
 	rc = copy_out(c, sql.data, w, item, err);
 	if (rc == PX_OK) {
 		json_object_array_add(tables, item);
@@ -307,71 +315,124 @@ static enum px_err dump_sequences(PGconn *c, json_object *db, struct px_buf *err
 	return PX_OK;
 }
 
-enum px_err px_bk_dump_db(const struct px_bk_dump_opts *o, struct px_bk_writer *w,
-			  json_object *db, struct px_buf *err)
-{
-	PGconn *c = PQconnectdb(o->conninfo);
-	PGresult *res = NULL, *tabs = NULL;
-	json_object *tables = json_object_new_array();
-	json_object *pre = json_object_new_object(), *post = json_object_new_object();
-	enum px_err rc;
-	char snapshot[128];
-	uint64_t total = 0;
-	int i, major;
+struct px_bk_dump {
+	struct px_bk_dump_opts o;
+	PGconn *c;
+	PGresult *tabs;
+	struct section pre, post;
+	char database[256], version[64];
+};
 
-	if (PQstatus(c) != CONNECTION_OK) {
-		rc = sql_fail(c, "connect", err);
-		goto out;
+void px_bk_dump_free(struct px_bk_dump *d)
+{
+	if (!d)
+		return;
+	/* a pg_dump still running exits when the snapshot's transaction ends */
+	PQfinish(d->c);
+	if (d->pre.started)
+		pthread_join(d->pre.thread, NULL);
+	if (d->post.started)
+		pthread_join(d->post.thread, NULL);
+	px_buf_free(&d->pre.ddl);
+	px_buf_free(&d->post.ddl);
+	PQclear(d->tabs);
+	free(d);
+}
+
+enum px_err px_bk_dump_begin(const struct px_bk_dump_opts *o,
+			     struct px_bk_dump **out, struct px_buf *err)
+{
+	struct px_bk_dump *d = calloc(1, sizeof(*d));
+	PGresult *res = NULL;
+	enum px_err rc = PX_E_SYSTEM_INTERNAL;
+	uint64_t total = 0;
+	int i;
+
+	*out = NULL;
+	if (!d)
+		return rc;
+	d->o = *o;
+	d->c = PQconnectdb(o->conninfo);
+	if (PQstatus(d->c) != CONNECTION_OK) {
+		rc = sql_fail(d->c, "connect", err);
+		goto fail;
 	}
-	PQclear(PQexec(c, "SET application_name = 'plexichat-backup'"));
-	res = PQexec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	PQclear(PQexec(d->c, "SET application_name = 'plexichat-backup'"));
+	res = PQexec(d->c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = sql_fail(c, "BEGIN", err);
-		goto out;
+		rc = sql_fail(d->c, "BEGIN", err);
+		goto fail;
 	}
 	PQclear(res);
-	res = query(c, "SELECT pg_export_snapshot(), current_database(), "
-		       "current_setting('server_version')", NULL, PGRES_TUPLES_OK);
+	res = query(d->c, "SELECT pg_export_snapshot(), current_database(), "
+			  "current_setting('server_version')", NULL, PGRES_TUPLES_OK);
 	if (!res) {
-		rc = sql_fail(c, "pg_export_snapshot", err);
-		goto out;
+		rc = sql_fail(d->c, "pg_export_snapshot", err);
+		goto fail;
 	}
-	snprintf(snapshot, sizeof(snapshot), "%s", PQgetvalue(res, 0, 0));
-	json_object_object_add(db, "database",
-			       json_object_new_string(PQgetvalue(res, 0, 1)));
-	json_object_object_add(db, "server_version",
-			       json_object_new_string(PQgetvalue(res, 0, 2)));
-	major = PQserverVersion(c) / 10000;
-	tabs = query(c, SQL_TABLES, NULL, PGRES_TUPLES_OK);
-	if (!tabs) {
-		rc = sql_fail(c, "list tables", err);
-		goto out;
+	snprintf(d->pre.snapshot, sizeof(d->pre.snapshot), "%s", PQgetvalue(res, 0, 0));
+	snprintf(d->database, sizeof(d->database), "%s", PQgetvalue(res, 0, 1));
+	snprintf(d->version, sizeof(d->version), "%s", PQgetvalue(res, 0, 2));
+	memcpy(d->post.snapshot, d->pre.snapshot, sizeof(d->pre.snapshot));
+	d->pre.prog = d->post.prog = o->pg_dump ? o->pg_dump :
+		pg_dump_for(PQserverVersion(d->c) / 10000);
+	d->pre.conninfo = d->post.conninfo = o->conninfo;
+	d->pre.name = "pre-data";
+	d->post.name = "post-data";
+	px_log_debug("backup", NULL, "dump: snapshot %s", d->pre.snapshot);
+	if (pthread_create(&d->pre.thread, NULL, run_pg_dump, &d->pre) != 0)
+		goto fail;
+	d->pre.started = 1;
+	if (pthread_create(&d->post.thread, NULL, run_pg_dump, &d->post) != 0)
+		goto fail;
+	d->post.started = 1;
+	d->tabs = query(d->c, SQL_TABLES, NULL, PGRES_TUPLES_OK);
+	if (!d->tabs) {
+		rc = sql_fail(d->c, "list tables", err);
+		goto fail;
 	}
-	for (i = 0; i < PQntuples(tabs); i++)
-		total += strtoull(PQgetvalue(tabs, i, 3), NULL, 10);
+	for (i = 0; i < PQntuples(d->tabs); i++)
+		total += strtoull(PQgetvalue(d->tabs, i, 3), NULL, 10);
 	if (o->on_total)
 		o->on_total(o->arg, total);
-	rc = dump_section(o, major, snapshot, "pre-data", w, pre, err);
-	json_object_object_add(db, "copy_format",
-			       json_object_new_string(o->text ? "text" : "binary"));
-	for (i = 0; rc == PX_OK && i < PQntuples(tabs); i++)
-		rc = dump_table(c, tabs, i, !o->text, w, tables, err);
-	if (rc == PX_OK)
-		rc = dump_sequences(c, db, err);
-	if (rc == PX_OK)
-		rc = dump_section(o, major, snapshot, "post-data", w, post, err);
-	if (rc != PX_OK)
-		goto out;
-	json_object_object_add(db, "pre", pre);
-	json_object_object_add(db, "tables", tables);
-	json_object_object_add(db, "post", post);
-	pre = tables = post = NULL;
-out:
 	PQclear(res);
-	PQclear(tabs);
+	*out = d;
+	return PX_OK;
+fail:
+	PQclear(res);
+	px_bk_dump_free(d);
+	return rc;
+}
+
+enum px_err px_bk_dump_run(struct px_bk_dump *d, struct px_bk_writer *w,
+			   json_object *db, struct px_buf *err)
+{
+	json_object *tables = json_object_new_array();
+	json_object *pre = json_object_new_object(), *post = json_object_new_object();
+	enum px_err rc = PX_OK;
+	int i;
+
+	json_object_object_add(db, "database", json_object_new_string(d->database));
+	json_object_object_add(db, "server_version", json_object_new_string(d->version));
+	json_object_object_add(db, "copy_format",
+			       json_object_new_string(d->o.binary ? "binary" : "text"));
+	for (i = 0; rc == PX_OK && i < PQntuples(d->tabs); i++)
+		rc = dump_table(d->c, d->tabs, i, d->o.binary, w, tables, err);
+	if (rc == PX_OK)
+		rc = dump_sequences(d->c, db, err);
+	if (rc == PX_OK)
+		rc = write_section(&d->pre, w, pre, err);
+	if (rc == PX_OK)
+		rc = write_section(&d->post, w, post, err);
+	px_log_debug("backup", NULL, "dump: done");
+	if (rc == PX_OK) {
+		json_object_object_add(db, "pre", pre);
+		json_object_object_add(db, "tables", tables);
+		json_object_object_add(db, "post", post);
+		pre = tables = post = NULL;
+	}
 	json_object_put(pre);
 	json_object_put(post);
 	json_object_put(tables);
-	PQfinish(c);
 	return rc;
 }
