@@ -5,6 +5,7 @@
 #include "handlers/channels.h"
 #include "handlers/messages.h"
 #include "handlers/notifications.h"
+#include "handlers/openapi.h"
 #include "handlers/search.h"
 
 #endif

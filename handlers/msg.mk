@@ -24,3 +24,14 @@ tests_unit_check_markdown_LDADD = $(TEST_LIBS)
 tests_unit_check_msg_SOURCES = tests/unit/check_msg.c
 tests_unit_check_msg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_msg_LDADD = libhandlers.a libmodel.a $(TEST_LIBS)
+
+# The OpenAPI description: docs/openapi/openapi.py is the source; the build
+# writes docs/_generated/openapi.json and compiles the document in.
+libhandlers_a_SOURCES += handlers/openapi.c handlers/openapi.h
+EXTRA_DIST += docs/openapi/openapi.py
+CLEANFILES += handlers/openapi_json.inc docs/_generated/openapi.json
+handlers/openapi.$(OBJEXT): handlers/openapi_json.inc docs/_generated/openapi.json
+handlers/openapi_json.inc: $(srcdir)/docs/openapi/openapi.py
+	$(AM_V_GEN)$(MKDIR_P) handlers && python3 $(srcdir)/docs/openapi/openapi.py --c $@
+docs/_generated/openapi.json: $(srcdir)/docs/openapi/openapi.py
+	$(AM_V_GEN)$(MKDIR_P) docs/_generated && python3 $(srcdir)/docs/openapi/openapi.py --json $@
