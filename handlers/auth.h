@@ -45,6 +45,10 @@ enum px_err px_h_auth_mfa_confirm(struct px_ctx *ctx);
 enum px_err px_h_auth_mfa_disable(struct px_ctx *ctx);
 enum px_err px_h_auth_devices(struct px_ctx *ctx);
 enum px_err px_h_auth_device_revoke(struct px_ctx *ctx);
+/* auth_oidc.c */
+enum px_err px_h_auth_oidc_providers(struct px_ctx *ctx);
+enum px_err px_h_auth_oidc_start(struct px_ctx *ctx);
+enum px_err px_h_auth_oidc_callback(struct px_ctx *ctx);
 
 /* Shared by the area's handlers. */
 /* Lists accounts (query q, limit, offset); admin adds deactivated ones

@@ -2,7 +2,9 @@
 libplexi_a_SOURCES += \
 	core/crypto.c core/crypto.h \
 	core/ident.c core/ident.h \
+	core/jwt.c core/jwt.h \
 	core/mail.c core/mail.h \
+	core/oidc.c core/oidc.h \
 	core/perm.c core/perm.h \
 	core/pwpolicy.c core/pwpolicy.h \
 	core/totp.c core/totp.h
@@ -10,6 +12,7 @@ libmodel_a_SOURCES += \
 	model/auth_invites.c model/auth_invites.h \
 	model/auth_limits.c model/auth_limits.h \
 	model/auth_mfa.c model/auth_mfa.h \
+	model/auth_oidc.c model/auth_oidc.h \
 	model/sessions.c model/sessions.h
 libhandlers_a_SOURCES += \
 	handlers/auth.c handlers/auth.h \
@@ -17,6 +20,7 @@ libhandlers_a_SOURCES += \
 	handlers/auth_login.c \
 	handlers/auth_mfa.c handlers/auth_mfa.h \
 	handlers/auth_mfa_api.c \
+	handlers/auth_oidc.c \
 	handlers/auth_password.c \
 	handlers/auth_sessions.c \
 	handlers/auth_register.c \
@@ -35,7 +39,7 @@ core/common_passwords.inc: $(srcdir)/etc/common-passwords.txt
 	  tr 'A-Z' 'a-z' | LC_ALL=C sort -u | \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&",/' > $@
 
-check_PROGRAMS += tests/unit/check_crypto tests/unit/check_totp tests/unit/check_perm
+check_PROGRAMS += tests/unit/check_crypto tests/unit/check_totp tests/unit/check_perm tests/unit/check_jwt
 tests_unit_check_crypto_SOURCES = tests/unit/check_crypto.c
 tests_unit_check_crypto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_crypto_LDADD = $(TEST_LIBS)
@@ -45,3 +49,6 @@ tests_unit_check_totp_LDADD = $(TEST_LIBS)
 tests_unit_check_perm_SOURCES = tests/unit/check_perm.c fcgi/routes.c fcgi/router.c
 tests_unit_check_perm_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_perm_LDADD = libhandlers.a libmodel.a $(TEST_LIBS)
+tests_unit_check_jwt_SOURCES = tests/unit/check_jwt.c
+tests_unit_check_jwt_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_jwt_LDADD = $(TEST_LIBS)

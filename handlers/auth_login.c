@@ -12,7 +12,6 @@
 #include "model/users.h"
 
 #include <ctype.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -136,41 +135,6 @@ static void maybe_rehash(struct px_ctx *ctx, struct login *l)
 	px_buf_free(&h);
 }
 
-/* A local path to go to after a form login ("/x", never "//host"). */
-static int safe_next(const char *next)
-{
-	return next && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
-	       !strpbrk(next, "\r\n");
-}
-
-static enum px_err reply(struct px_ctx *ctx, struct login *l)
-{
-	struct json_object *o;
-	char token[PX_TOKEN_MAX];
-	long long sid = 0;
-	enum px_err e;
-
-	if ((e = px_auth_session_start(ctx, l->u.id, token, &sid)) != PX_OK)
-		return e;
-	px_auth_audit_user(ctx, "auth.login", l->u.id, l->u.id, NULL);
-	if (!ctx->req->json && safe_next(l->next)) {
-		ctx->resp->status = 303;
-		px_response_header(ctx->resp, "Location", l->next);
-		px_crypto_wipe(token, sizeof(token));
-		return PX_OK;
-	}
-	if (!(o = json_object_new_object()))
-		return PX_E_SYSTEM_INTERNAL;
-	json_object_object_add(o, "token", json_object_new_string(token));
-	json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
-	json_object_object_add(o, "session_id", json_object_new_int64(sid));
-	json_object_object_add(o, "expires_in",
-			       json_object_new_int64(px_cfg_int(ctx->cfg, "session_max_age")));
-	json_object_object_add(o, "user", px_auth_user_json(&l->u, 1));
-	px_crypto_wipe(token, sizeof(token));
-	return px_ctx_json(ctx, 200, o);
-}
-
 enum px_err px_h_auth_login(struct px_ctx *ctx)
 {
 	struct login l;
@@ -191,5 +155,5 @@ enum px_err px_h_auth_login(struct px_ctx *ctx)
 	if (px_m_login_clear(ctx->db, l.user_key) != PX_OK)
 		px_log_warn("auth", ctx->req->correlation_id, "login failures not cleared");
 	maybe_rehash(ctx, &l);
-	return reply(ctx, &l);
+	return px_auth_session_reply(ctx, &l.u, l.next, "password");
 }

@@ -3,6 +3,7 @@
 #include "auth_util.h"
 #include "core/cfg.h"
 #include "model/sessions.h"
+#include "model/users.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -42,6 +43,45 @@ enum px_err px_auth_session_start(struct px_ctx *ctx, long long user_id,
 		return e;
 	set_cookie(ctx, token, max_age);
 	return PX_OK;
+}
+
+int px_auth_safe_next(const char *next)
+{
+	return next && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
+	       !strpbrk(next, "\r\n");
+}
+
+enum px_err px_auth_session_reply(struct px_ctx *ctx, const struct px_m_user *u,
+				  const char *next, const char *via)
+{
+	struct json_object *o;
+	char token[PX_TOKEN_MAX], f[96];
+	const char *accept;
+	long long sid = 0;
+	enum px_err e;
+
+	if ((e = px_auth_session_start(ctx, u->id, token, &sid)) != PX_OK)
+		return e;
+	snprintf(f, sizeof(f), "{\"via\":\"%.80s\"}", via);
+	px_auth_audit_user(ctx, "auth.login", u->id, u->id, f);
+	accept = px_request_header(ctx->req, "accept");
+	if (!ctx->req->json && px_auth_safe_next(next) &&
+	    !(accept && strstr(accept, "application/json"))) {
+		ctx->resp->status = 303;
+		px_response_header(ctx->resp, "Location", next);
+		px_crypto_wipe(token, sizeof(token));
+		return PX_OK;
+	}
+	if (!(o = json_object_new_object()))
+		return PX_E_SYSTEM_INTERNAL;
+	json_object_object_add(o, "token", json_object_new_string(token));
+	json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
+	json_object_object_add(o, "session_id", json_object_new_int64(sid));
+	json_object_object_add(o, "expires_in",
+			       json_object_new_int64(px_cfg_int(ctx->cfg, "session_max_age")));
+	json_object_object_add(o, "user", px_auth_user_json(u, 1));
+	px_crypto_wipe(token, sizeof(token));
+	return px_ctx_json(ctx, 200, o);
 }
 
 void px_auth_cookie_clear(struct px_ctx *ctx)

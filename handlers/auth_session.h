@@ -27,6 +27,16 @@ const char *px_auth_cookie_name(const struct px_request *req);
 enum px_err px_auth_session_start(struct px_ctx *ctx, long long user_id,
 				  char token[PX_TOKEN_MAX], long long *session_id)
 	__attribute__((warn_unused_result));
+struct px_m_user;
+/* Finishes a successful sign-in of u: starts the session (as above),
+ * audits "auth.login" with via ("password", "oidc:NAME"), and answers
+ * 303 to next for form posts with a local next path, else 200 JSON
+ * {token, token_type, session_id, expires_in, user}. */
+enum px_err px_auth_session_reply(struct px_ctx *ctx, const struct px_m_user *u,
+				  const char *next, const char *via)
+	__attribute__((warn_unused_result));
+/* 1 when next is a local path ("/x", never "//host" or "/\\host"). */
+int px_auth_safe_next(const char *next);
 /* Adds a Set-Cookie header that deletes the session cookie. */
 void px_auth_cookie_clear(struct px_ctx *ctx);
 

@@ -122,13 +122,30 @@ START_TEST(test_routes_follow_table)
 }
 END_TEST
 
+/* With PX_DUMP_ROUTES set, prints the route table (method, pattern, auth,
+ * min_role, action) as tab-separated lines for the role-matrix test. */
+static int dump_routes(void)
+{
+	const struct px_route *r;
+	size_t i;
+
+	for (i = 0; (r = px_router_route(i)); i++)
+		printf("%s\t%s\t%d\t%d\t%s\n", r->method, r->pattern, (int)r->auth,
+		       (int)r->min_role, r->action ? r->action : "-");
+	return 0;
+}
+
 int main(void)
 {
-	Suite *s = suite_create("perm");
-	TCase *tc = tcase_create("perm");
+	Suite *s;
+	TCase *tc;
 	SRunner *sr;
 	int failed;
 
+	if (getenv("PX_DUMP_ROUTES"))
+		return dump_routes();
+	s = suite_create("perm");
+	tc = tcase_create("perm");
 	tcase_add_test(tc, test_matrix);
 	tcase_add_test(tc, test_channel_roles);
 	tcase_add_test(tc, test_scopes);
