@@ -12,6 +12,7 @@ BACKUP_SRC = \
 	backup/px_bk_manifest.c backup/px_bk_manifest.h \
 	backup/px_bk_progress.c backup/px_bk_progress.h \
 	backup/px_bk_prune.c backup/px_bk_prune.h \
+	backup/px_bk_reader.c backup/px_bk_reader.h \
 	backup/px_bk_repo.c backup/px_bk_repo.h \
 	backup/px_bk_restore.c backup/px_bk_restore.h \
 	backup/px_bk_s3.c backup/px_bk_s3.h \

@@ -376,7 +376,7 @@ static int cmd_backup(struct opts *o, int argc, char **argv)
 		goto out;
 	w = px_bk_writer_new(r, on_progress, on_tick, &run);
 	rc = PX_E_SYSTEM_INTERNAL;
-	if (!w || !m || !new_files || px_bk_snapshot_name(time(NULL), name, sizeof(name)))
+	if (!w || !m || !new_files || px_bk_snapshot_name_now(name, sizeof(name)))
 		goto out;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");

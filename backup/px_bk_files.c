@@ -208,12 +208,12 @@ static int path_ok(const char *p)
 	return 1;
 }
 
-static enum px_err restore_file(struct px_bk_repo *r, json_object *e,
+static enum px_err restore_file(struct px_bk_reader *rd, json_object *e,
 				const char *full, uint64_t *bytes,
 				struct px_buf *err)
 {
 	json_object *shards = NULL;
-	struct px_buf raw = PX_BUF_INIT, plain = PX_BUF_INIT;
+	struct px_buf plain = PX_BUF_INIT;
 	unsigned char id[32];
 	enum px_err rc = PX_E_STORAGE_SHARD_CORRUPT;
 	int64_t written = 0;
@@ -238,7 +238,7 @@ static enum px_err restore_file(struct px_bk_repo *r, json_object *e,
 			rc = PX_E_STORAGE_SHARD_CORRUPT;
 			goto out;
 		}
-		rc = px_bk_repo_read_shard(r, id, &raw, &plain);
+		rc = px_bk_reader_next(rd, id, &plain);
 		if (rc != PX_OK) {
 			px_buf_printf(err, "shard %s of %s", sid,
 				      json_object_get_string(json_object_object_get(e, "path")));
@@ -273,7 +273,6 @@ static enum px_err restore_file(struct px_bk_repo *r, json_object *e,
 out:
 	if (fd >= 0)
 		close(fd);
-	px_buf_free(&raw);
 	px_buf_free(&plain);
 	return rc;
 }
@@ -290,7 +289,7 @@ static void set_times(const char *full, json_object *e, int link)
 	utimensat(AT_FDCWD, full, ts, link ? AT_SYMLINK_NOFOLLOW : 0);
 }
 
-enum px_err px_bk_files_restore(struct px_bk_repo *r, json_object *list,
+enum px_err px_bk_files_restore(struct px_bk_reader *rd, json_object *list,
 				const char *dir, uint64_t *bytes,
 				struct px_buf *err)
 {
@@ -324,7 +323,7 @@ enum px_err px_bk_files_restore(struct px_bk_repo *r, json_object *list,
 				rc = PX_E_STORAGE_FAILED;
 			}
 		} else {
-			rc = restore_file(r, e, full.data, bytes, err);
+			rc = restore_file(rd, e, full.data, bytes, err);
 			if (rc == PX_OK)
 				chmod(full.data, (mode_t)jint(e, "mode") & 07777);
 			set_times(full.data, e, 0);

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "px_bk_reader.h"
 #include "px_bk_repo.h"
 #include "px_bk_writer.h"
 
@@ -29,10 +30,11 @@ enum px_err px_bk_files_backup(struct px_bk_writer *w, struct px_bk_repo *r,
 			       struct px_bk_files_stats *st, struct px_buf *err)
 	__attribute__((warn_unused_result));
 
-/* Recreates list's entries under dir (which must exist). Errors:
- * STORAGE_SHARD_MISSING / STORAGE_SHARD_CORRUPT naming the shard in err,
- * STORAGE_FAILED (cannot write). */
-enum px_err px_bk_files_restore(struct px_bk_repo *r, json_object *list,
+/* Recreates list's entries under dir (which must exist), taking the
+ * files' shards from rd in list order. Errors: STORAGE_SHARD_MISSING /
+ * STORAGE_SHARD_CORRUPT naming the shard in err, STORAGE_FAILED (cannot
+ * write). */
+enum px_err px_bk_files_restore(struct px_bk_reader *rd, json_object *list,
 				const char *dir, uint64_t *bytes,
 				struct px_buf *err)
 	__attribute__((warn_unused_result));

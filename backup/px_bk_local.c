@@ -312,6 +312,24 @@ out:
 	return rc;
 }
 
+/* Local reads are fast and the page cache reads ahead: get_begin only
+ * remembers the name. */
+static enum px_err local_get_begin(struct px_bk_store *s, const char *name,
+				   void **h)
+{
+	*h = strdup(name);
+	return *h ? PX_OK : PX_E_STORAGE_FAILED;
+}
+
+static enum px_err local_get_end(struct px_bk_store *s, void *h,
+				 struct px_buf *out)
+{
+	enum px_err rc = local_get(s, h, out);
+
+	free(h);
+	return rc;
+}
+
 /* Walks dir (relative name rel) depth-first, reporting regular files
  * whose relative name starts with prefix. Returns 1 when fn stopped it. */
 static int walk(struct local *l, const char *dir, const char *rel,
@@ -405,7 +423,7 @@ static void local_free(struct px_bk_store *s)
 
 static const struct px_bk_store_ops local_ops = {
 	"local", local_put, local_put_async, local_flush, local_get,
-	local_list, local_del, local_free,
+	local_get_begin, local_get_end, local_list, local_del, local_free,
 };
 
 struct px_bk_store *px_bk_local_open(const char *root, struct px_buf *err)

@@ -5,18 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-int px_bk_snapshot_name(time_t t, char *out, size_t outlen)
+int px_bk_snapshot_name(time_t t, long usec, char *out, size_t outlen)
 {
 	unsigned char rnd[4];
 	char hex[9], ts[32];
 	struct tm tm;
 
-	if (px_bk_random(rnd, sizeof(rnd)) != 0 || !gmtime_r(&t, &tm))
+	if (px_bk_random(rnd, sizeof(rnd)) != 0 || !gmtime_r(&t, &tm) ||
+	    usec < 0 || usec > 999999)
 		return -1;
 	px_bk_hex(rnd, 4, hex);
-	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-	return snprintf(out, outlen, PX_BK_SNAP_PREFIX "%s-%s", ts, hex) <
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S", &tm);
+	return snprintf(out, outlen, PX_BK_SNAP_PREFIX "%s.%06ldZ-%s", ts, usec, hex) <
 	       (int)outlen ? 0 : -1;
+}
+
+int px_bk_snapshot_name_now(char *out, size_t outlen)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return px_bk_snapshot_name(now.tv_sec, now.tv_nsec / 1000, out, outlen);
 }
 
 time_t px_bk_snapshot_time(const char *name)
@@ -27,8 +36,17 @@ time_t px_bk_snapshot_time(const char *name)
 	if (strncmp(name, PX_BK_SNAP_PREFIX, strlen(PX_BK_SNAP_PREFIX)))
 		return -1;
 	memset(&tm, 0, sizeof(tm));
-	p = strptime(name + strlen(PX_BK_SNAP_PREFIX), "%Y%m%dT%H%M%SZ", &tm);
-	if (!p || *p != '-')
+	p = strptime(name + strlen(PX_BK_SNAP_PREFIX), "%Y%m%dT%H%M%S", &tm);
+	if (!p)
+		return -1;
+	if (*p == '.') {     /* microseconds, kept so names sort by time */
+		size_t digits = strspn(p + 1, "0123456789");
+
+		if (digits != 6)
+			return -1;
+		p += 7;
+	}
+	if (p[0] != 'Z' || p[1] != '-')
 		return -1;
 	return timegm(&tm);
 }

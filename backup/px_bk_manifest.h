@@ -1,5 +1,5 @@
 /* px_bk_manifest.h: snapshots. A snapshot is one object
- * "snapshots/<YYYYMMDDTHHMMSSZ>-<8 hex>" holding its manifest: JSON (see
+ * "snapshots/<YYYYMMDDTHHMMSS.ssssssZ>-<8 hex>" holding its manifest: JSON (see
  * docs/BACKUP_SYSTEM.md) compressed and sealed as a PXMF box bound to the
  * object's name. It is written last, after every shard it lists is stored
  * and flushed, with one atomic put: a snapshot without its manifest does
@@ -15,10 +15,14 @@
 
 #define PX_BK_SNAP_PREFIX "snapshots/"
 
-/* A new snapshot name for time t (out: at least 48 bytes); 0 or -1. */
-int px_bk_snapshot_name(time_t t, char *out, size_t outlen)
+/* A new snapshot name for time t + usec microseconds (out: at least 56
+ * bytes); names sort in time order. 0 or -1. */
+int px_bk_snapshot_name(time_t t, long usec, char *out, size_t outlen)
 	__attribute__((warn_unused_result));
-/* Time encoded in a snapshot name, or -1 when malformed. */
+int px_bk_snapshot_name_now(char *out, size_t outlen)
+	__attribute__((warn_unused_result));
+/* Time (whole seconds) encoded in a snapshot name, or -1 when malformed.
+ * The fraction is optional. */
 time_t px_bk_snapshot_time(const char *name);
 
 /* Seals and stores m under name. */

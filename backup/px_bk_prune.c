@@ -106,7 +106,7 @@ enum px_err px_bk_prune(struct px_bk_repo *r, const struct px_bk_policy *p,
 {
 	struct px_bk_snaplist l;
 	struct sweep s = { r, px_bk_known_new(), dry_run, st, PX_OK, NULL, NULL, 0, 0 };
-	char marker[64];
+	char marker[80];
 	int *keep = NULL;
 	enum px_err rc;
 	size_t i;
@@ -152,7 +152,7 @@ enum px_err px_bk_prune(struct px_bk_repo *r, const struct px_bk_policy *p,
 	}
 	/* the marker tells other hosts' shard caches they are stale */
 	snprintf(marker, sizeof(marker), "prunes/");
-	if (px_bk_snapshot_name(time(NULL), marker + 7, sizeof(marker) - 7) != 0) {
+	if (px_bk_snapshot_name_now(marker + 7, sizeof(marker) - 7) != 0) {
 		rc = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}

@@ -2,6 +2,7 @@
 #include "px_bk_restore.h"
 #include "px_bk_files.h"
 #include "px_bk_manifest.h"
+#include "px_bk_reader.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,13 +55,84 @@ enum px_err px_bk_check_present(struct px_bk_repo *r, json_object *m,
 	return p.missing ? PX_E_STORAGE_SHARD_MISSING : PX_OK;
 }
 
+#define READ_WINDOW 8
+
 struct ctx {
 	struct px_bk_repo *r;
 	const struct px_bk_restore_opts *o;
 	struct px_bk_restore_stats *st;
 	struct px_buf *err;
-	struct px_buf raw, plain;
+	struct px_bk_reader *rd;
+	struct px_buf plain;
 };
+
+/* The shards in the order restore consumes them: files, then the schema
+ * before the data, the tables, the schema after the data. */
+struct order {
+	unsigned char (*ids)[32];
+	size_t n, cap;
+	int bad;
+};
+
+static int add_id(void *arg, const char *hex, size_t size)
+{
+	struct order *o = arg;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+		void *p = realloc(o->ids, cap * 32);
+
+		if (!p) {
+			o->bad = 1;
+			return 1;
+		}
+		o->ids = p;
+		o->cap = cap;
+	}
+	if (px_bk_unhex(hex, o->ids[o->n], 32) != 0) {
+		o->bad = 1;
+		return 1;
+	}
+	o->n++;
+	return 0;
+}
+
+static int add_item(struct order *o, json_object *item)
+{
+	json_object *shards;
+	size_t i;
+
+	if (!item || !json_object_object_get_ex(item, "shards", &shards))
+		return 0;
+	for (i = 0; i < json_object_array_length(shards) && !o->bad; i++) {
+		json_object *ref = json_object_array_get_idx(shards, i);
+		const char *hex = json_object_get_string(json_object_array_get_idx(ref, 0));
+
+		add_id(o, hex ? hex : "", 0);
+	}
+	return o->bad ? -1 : 0;
+}
+
+static int build_order(json_object *files, json_object *dbm, struct order *o)
+{
+	json_object *x, *tables;
+	size_t i;
+
+	for (i = 0; files && i < json_object_array_length(files); i++)
+		if (add_item(o, json_object_array_get_idx(files, i)) != 0)
+			return -1;
+	if (!dbm)
+		return 0;
+	if (json_object_object_get_ex(dbm, "pre", &x) && add_item(o, x) != 0)
+		return -1;
+	if (json_object_object_get_ex(dbm, "tables", &tables))
+		for (i = 0; i < json_object_array_length(tables); i++)
+			if (add_item(o, json_object_array_get_idx(tables, i)) != 0)
+				return -1;
+	if (json_object_object_get_ex(dbm, "post", &x) && add_item(o, x) != 0)
+		return -1;
+	return 0;
+}
 
 /* Reads a stream's shards in order, calling sink for each plaintext and
  * checking the stream's length. */
@@ -85,7 +157,7 @@ static enum px_err read_stream(struct ctx *c, json_object *item, const char *wha
 
 		if (!sid || px_bk_unhex(sid, id, 32) != 0)
 			return PX_E_STORAGE_SHARD_CORRUPT;
-		rc = px_bk_repo_read_shard(c->r, id, &c->raw, &c->plain);
+		rc = px_bk_reader_next(c->rd, id, &c->plain);
 		if (rc != PX_OK) {
 			px_buf_printf(c->err, "shard %s of %s", sid, what);
 			return rc;
@@ -378,7 +450,8 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 			  const struct px_bk_restore_opts *o,
 			  struct px_bk_restore_stats *st, struct px_buf *err)
 {
-	struct ctx c = { r, o, st, err, PX_BUF_INIT, PX_BUF_INIT };
+	struct ctx c = { r, o, st, err, NULL, PX_BUF_INIT };
+	struct order order = { NULL, 0, 0, 0 };
 	struct px_buf staging = PX_BUF_INIT;
 	json_object *dbm = NULL, *files = NULL;
 	PGconn *db = NULL;
@@ -394,7 +467,21 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 	}
 	json_object_object_get_ex(m, "db", &dbm);
 	json_object_object_get_ex(m, "files", &files);
-	if (o->uploads && files) {
+	if (!o->conninfo)
+		dbm = NULL;
+	if (!o->uploads)
+		files = NULL;
+	rc = PX_E_STORAGE_SHARD_CORRUPT;
+	if (build_order(files, dbm, &order) != 0) {
+		px_buf_puts(err, "malformed shard list in the manifest");
+		goto out;
+	}
+	rc = PX_E_SYSTEM_INTERNAL;
+	c.rd = px_bk_reader_new(r, (const unsigned char (*)[32])order.ids, order.n,
+				READ_WINDOW);
+	if (!c.rd)
+		goto out;
+	if (files) {
 		if (!dir_empty_or_absent(o->uploads)) {
 			px_buf_printf(err, "target folder %s is not empty", o->uploads);
 			rc = PX_E_VALIDATION_CONFLICT;
@@ -410,7 +497,7 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 			goto out;
 		}
 	}
-	if (o->conninfo && dbm) {
+	if (dbm) {
 		db = PQconnectdb(o->conninfo);
 		if (PQstatus(db) != CONNECTION_OK) {
 			rc = sql_fail(db, "connect to target", err);
@@ -418,7 +505,7 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 		}
 	}
 	if (staging.len) {
-		rc = px_bk_files_restore(r, files, staging.data, &st->bytes, err);
+		rc = px_bk_files_restore(c.rd, files, staging.data, &st->bytes, err);
 		if (rc != PX_OK)
 			goto out;
 		st->files = json_object_array_length(files);
@@ -437,7 +524,8 @@ out:
 	if (staging.len && staging.data)
 		nftw(staging.data, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	PQfinish(db);
-	px_buf_free(&c.raw);
+	px_bk_reader_free(c.rd);
+	free(order.ids);
 	px_buf_free(&c.plain);
 	px_buf_free(&staging);
 	return rc;

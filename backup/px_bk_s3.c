@@ -415,6 +415,46 @@ static enum px_err s3_get(struct px_bk_store *st, const char *name,
 	return run_sync(s, x);
 }
 
+/* A started GET stays on the pending/active lists until get_end collects
+ * it; step() runs it along with everything else. */
+static enum px_err s3_get_begin(struct px_bk_store *st, const char *name,
+				void **h)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct xfer *x = xfer_new(s, OP_GET, name, NULL);
+
+	*h = x;
+	if (!x)
+		return PX_E_STORAGE_FAILED;
+	x->resp = &x->own_resp;
+	push_pending(s, x);
+	return PX_OK;
+}
+
+static enum px_err s3_get_end(struct px_bk_store *st, void *h, struct px_buf *out)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct xfer *x = h;
+	enum px_err rc = PX_OK;
+
+	while (!x->done && rc == PX_OK)
+		rc = step(s);
+	if (rc == PX_OK)
+		rc = x->result;
+	px_buf_free(out);
+	if (rc == PX_OK) {
+		/* hand over the body without copying it */
+		*out = x->own_resp;
+		px_buf_init(&x->own_resp);
+	}
+	if (x->done) {
+		xfer_free(x);
+	} else {
+		/* step failed: leave x to s3_free via the lists */
+	}
+	return rc;
+}
+
 static enum px_err s3_del(struct px_bk_store *st, const char *name)
 {
 	struct s3 *s = (struct s3 *)st;
@@ -556,7 +596,8 @@ static void s3_free(struct px_bk_store *st)
 }
 
 static const struct px_bk_store_ops s3_ops = {
-	"s3", s3_put, s3_put_async, s3_flush, s3_get, s3_list, s3_del, s3_free,
+	"s3", s3_put, s3_put_async, s3_flush, s3_get, s3_get_begin, s3_get_end,
+	s3_list, s3_del, s3_free,
 };
 
 struct px_bk_store *px_bk_s3_open(const struct px_bk_store_opts *o,

@@ -31,6 +31,13 @@ struct px_bk_store_ops {
 	/* Replaces out's contents with the object. */
 	enum px_err (*get)(struct px_bk_store *s, const char *name,
 			   struct px_buf *out);
+	/* Starts fetching name (backends may run several at once); *h is
+	 * then passed once to get_end, which waits and fills out exactly as
+	 * get would. */
+	enum px_err (*get_begin)(struct px_bk_store *s, const char *name,
+				 void **h);
+	enum px_err (*get_end)(struct px_bk_store *s, void *h,
+			       struct px_buf *out);
 	enum px_err (*list)(struct px_bk_store *s, const char *prefix,
 			    px_bk_list_fn fn, void *arg);
 	/* Deleting a missing object is not an error. */
@@ -86,6 +93,16 @@ static inline enum px_err px_bk_list(struct px_bk_store *s, const char *prefix,
 static inline enum px_err px_bk_del(struct px_bk_store *s, const char *name)
 {
 	return s->ops->del(s, name);
+}
+static inline enum px_err px_bk_get_begin(struct px_bk_store *s,
+					  const char *name, void **h)
+{
+	return s->ops->get_begin(s, name, h);
+}
+static inline enum px_err px_bk_get_end(struct px_bk_store *s, void *h,
+					struct px_buf *out)
+{
+	return s->ops->get_end(s, h, out);
 }
 void px_bk_store_free(struct px_bk_store *s);
 

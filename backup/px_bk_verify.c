@@ -1,6 +1,7 @@
 /* px_bk_verify.c: snapshot verification (see px_bk_verify.h). */
 #include "px_bk_verify.h"
 #include "px_bk_manifest.h"
+#include "px_bk_reader.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,8 @@ enum px_err px_bk_verify(struct px_bk_repo *r, json_object *m, size_t sample,
 			 struct px_buf *err)
 {
 	struct uniq u = { px_bk_known_new(), NULL, 0, 0, 0 };
-	struct px_buf raw = PX_BUF_INIT, plain = PX_BUF_INIT;
+	struct px_buf plain = PX_BUF_INIT;
+	struct px_bk_reader *rd = NULL;
 	enum px_err rc = PX_E_SYSTEM_INTERNAL;
 	char hex[65];
 	size_t i;
@@ -89,8 +91,11 @@ enum px_err px_bk_verify(struct px_bk_repo *r, json_object *m, size_t sample,
 		}
 		u.n = sample;
 	}
+	rd = px_bk_reader_new(r, (const unsigned char (*)[32])u.ids, u.n, 8);
+	if (!rd)
+		goto out;
 	for (i = 0; i < u.n; i++) {
-		enum px_err one = px_bk_repo_read_shard(r, u.ids[i], &raw, &plain);
+		enum px_err one = px_bk_reader_next(rd, u.ids[i], &plain);
 
 		px_bk_hex(u.ids[i], 32, hex);
 		res->read++;
@@ -117,9 +122,9 @@ enum px_err px_bk_verify(struct px_bk_repo *r, json_object *m, size_t sample,
 	rc = res->missing ? PX_E_STORAGE_SHARD_MISSING :
 	     res->corrupt ? PX_E_STORAGE_SHARD_CORRUPT : PX_OK;
 out:
+	px_bk_reader_free(rd);
 	px_bk_known_free(u.seen);
 	free(u.ids);
-	px_buf_free(&raw);
 	px_buf_free(&plain);
 	return rc;
 }

@@ -67,10 +67,17 @@ START_TEST(test_snapshot_names)
 	char name[64];
 	time_t t = 1795633334;   /* 2026-11-25T19:02:14Z */
 
-	ck_assert_int_eq(px_bk_snapshot_name(t, name, sizeof(name)), 0);
-	ck_assert(!strncmp(name, "snapshots/20261125T190214Z-", 27));
-	ck_assert_int_eq(strlen(name), 27 + 8);
+	char later[64];
+
+	ck_assert_int_eq(px_bk_snapshot_name(t, 5, name, sizeof(name)), 0);
+	ck_assert(!strncmp(name, "snapshots/20261125T190214.000005Z-", 34));
+	ck_assert_int_eq(strlen(name), 34 + 8);
 	ck_assert_int_eq(px_bk_snapshot_time(name), t);
+	/* within one second names still sort by time */
+	ck_assert_int_eq(px_bk_snapshot_name(t, 40, later, sizeof(later)), 0);
+	ck_assert_int_lt(strcmp(name, later), 0);
+	ck_assert_int_eq(px_bk_snapshot_time("snapshots/20261125T190214Z-0000abcd"), t);
+	ck_assert_int_eq(px_bk_snapshot_time("snapshots/20261125T190214.5Z-0000abcd"), -1);
 	ck_assert_int_eq(px_bk_snapshot_time("snapshots/garbage"), -1);
 	ck_assert_int_eq(px_bk_snapshot_time("shards/20261125T190214Z-aa"), -1);
 }
@@ -89,7 +96,7 @@ START_TEST(test_manifest_round_trip_and_tamper)
 	char name[64];
 	FILE *f;
 
-	ck_assert_int_eq(px_bk_snapshot_name(time(NULL), name, sizeof(name)), 0);
+	ck_assert_int_eq(px_bk_snapshot_name_now(name, sizeof(name)), 0);
 	ck_assert_int_eq(px_bk_manifest_save(r, name, m), PX_OK);
 	ck_assert_int_eq(px_bk_manifest_load(r, name, &back), PX_OK);
 	ck_assert_str_eq(json_object_to_json_string(back), json_object_to_json_string(m));
