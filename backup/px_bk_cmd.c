@@ -1,0 +1,600 @@
+/* px_bk_cmd.c: the commands: init, backup, list, show, verify, restore,
+ * prune, locks, key. Policy (what is locked, what is recorded) lives here;
+ * the work is done by the px_bk_* modules. */
+#include "px_bk_cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "err.h"
+#include "log.h"
+#include "px_bk_dump.h"
+#include "px_bk_files.h"
+#include "px_bk_lock.h"
+#include "px_bk_manifest.h"
+#include "px_bk_progress.h"
+#include "px_bk_prune.h"
+#include "px_bk_repo.h"
+#include "px_bk_restore.h"
+#include "px_bk_status.h"
+#include "px_bk_verify.h"
+
+/* ---- init ---- */
+
+int px_bk_cmd_init(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_secret s;
+	struct px_bk_store *st;
+	struct px_buf d = PX_BUF_INIT;
+	enum px_err rc;
+	size_t chunk = o->chunk_size > 0 ? (size_t)o->chunk_size :
+		       (size_t)px_cfg_int(o->cfg, "backup_chunk_size");
+
+	if (px_bk_read_secret(px_bk_opt(o->key_file, o->cfg, "backup_key_file", NULL),
+			px_bk_opt(o->pass_file, o->cfg, "backup_passphrase_file", NULL), &s))
+		return PX_BK_EXIT_USAGE;
+	st = px_bk_open_store(o);
+	if (!st) {
+		px_bk_secret_wipe(&s);
+		return PX_BK_EXIT_STORAGE;
+	}
+	rc = px_bk_repo_init(st, &s, NULL, chunk);
+	px_bk_secret_wipe(&s);
+	if (rc == PX_E_VALIDATION_CONFLICT)
+		px_buf_printf(&d, "%s is already a backup store", st->url);
+	else
+		px_buf_puts(&d, st->errmsg.data ? st->errmsg.data : "");
+	if (rc == PX_OK)
+		px_log_info(PX_BK_LOG_MODULE, NULL, "initialised backup store %s", st->url);
+	px_bk_store_free(st);
+	rc = rc == PX_OK ? PX_BK_EXIT_OK : (enum px_err)px_bk_fail(rc, "init", &d);
+	px_buf_free(&d);
+	return (int)rc;
+}
+
+/* ---- backup ---- */
+
+struct run {
+	struct px_bk_progress prog;
+	struct px_bk_lock *lock;
+};
+
+static void on_progress(void *arg, uint64_t done)
+{
+	struct run *run = arg;
+
+	px_bk_progress_update(&run->prog, done);
+}
+
+/* In the writer's sealing thread, which owns the store meanwhile. */
+static void on_tick(void *arg)
+{
+	struct run *run = arg;
+
+	if (px_bk_lock_refresh(run->lock) != PX_OK)
+		px_log_warn(PX_BK_LOG_MODULE, NULL, "could not refresh the store lock");
+}
+
+static const char *uploads_dir(struct px_bk_opts *o)
+{
+	struct px_buf b = PX_BUF_INIT;
+	const char *v;
+	struct stat st;
+
+	if (o->no_uploads)
+		return NULL;
+	v = px_bk_opt(o->uploads, o->cfg, "backup_uploads", NULL);
+	if (v)
+		return v;
+	if (!o->config)
+		return NULL;
+	px_buf_printf(&b, "%s/uploads", px_cfg_str(o->cfg, "data_dir"));
+	o->owned[1] = px_buf_steal(&b);
+	return o->owned[1] && stat(o->owned[1], &st) == 0 ? o->owned[1] : NULL;
+}
+
+static const char *db_conninfo(struct px_bk_opts *o)
+{
+	if (o->no_db)
+		return NULL;
+	return o->db ? o->db : px_cfg_str(o->cfg, "db_conninfo");
+}
+
+static double elapsed(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (double)(now.tv_sec - since->tv_sec) +
+	       (now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static void record_status(struct px_bk_opts *o, const char *conninfo,
+			  struct px_bk_status *s)
+{
+	struct px_buf err = PX_BUF_INIT;
+
+	if (!conninfo || o->no_status)
+		return;
+	clock_gettime(CLOCK_REALTIME, &s->finished);
+	if (px_bk_status_record(conninfo, s, &err) != PX_OK)
+		px_log_warn(PX_BK_LOG_MODULE, NULL, "could not record the run in backup_status: %s",
+			    err.data ? err.data : "");
+	px_buf_free(&err);
+}
+
+int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_repo *r = NULL;
+	struct px_bk_writer *w = NULL;
+	struct run run = { { 0 }, NULL };
+	struct px_buf err = PX_BUF_INIT;
+	struct px_bk_status status = { 0 };
+	struct px_bk_dump_opts dopts = { 0 };
+	struct px_bk_dump *dump = NULL;
+	struct px_bk_files_stats fst = { 0 };
+	json_object *m = json_object_new_object(), *old_files = NULL;
+	json_object *new_files = json_object_new_object();
+	const char *conninfo = db_conninfo(o), *uploads = uploads_dir(o);
+	const struct px_bk_writer_stats *ws;
+	char name[64] = "", host[128];
+	enum px_err rc;
+	int code;
+
+	clock_gettime(CLOCK_REALTIME, &status.started);
+	status.command = "backup";
+	px_bk_progress_init(&run.prog, "backup", o->quiet ? 0 : o->progress);
+	/* the snapshot and the schema dump start while the key is derived */
+	if (conninfo) {
+		dopts.conninfo = conninfo;
+		dopts.pg_dump = o->pg_dump;
+		dopts.binary = o->copy_binary;
+		dopts.on_total = px_bk_progress_total;
+		dopts.arg = &run.prog;
+		rc = px_bk_dump_begin(&dopts, &dump, &err);
+		if (rc != PX_OK) {
+			code = px_bk_fail(rc, "backup", &err);
+			status.store = px_bk_opt(o->store, o->cfg, "backup_store", NULL);
+			status.error = rc;
+			status.error_message = err.data;
+			record_status(o, conninfo, &status);
+			goto done;
+		}
+	}
+	code = px_bk_open_repo(o, &r);
+	if (code != PX_BK_EXIT_OK) {
+		status.store = px_bk_opt(o->store, o->cfg, "backup_store", NULL);
+		status.error = code == PX_BK_EXIT_KEY ? PX_E_STORAGE_KEY_INVALID : PX_E_STORAGE_FAILED;
+		status.error_message = "cannot open the backup store";
+		record_status(o, conninfo, &status);
+		goto done;
+	}
+	status.store = r->store->url;
+	rc = px_bk_lock_take(r, "backup", 1, px_bk_opt_lock_ttl(o), &run.lock, &err);
+	if (rc != PX_OK)
+		goto out;
+	rc = px_bk_repo_known_load(r);
+	if (rc != PX_OK)
+		goto out;
+	w = px_bk_writer_new(r, on_progress, on_tick, &run);
+	rc = PX_E_SYSTEM_INTERNAL;
+	if (!w || !m || !new_files || px_bk_snapshot_name_now(name, sizeof(name)))
+		goto out;
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	json_object_object_add(m, "format", json_object_new_string("plexichat-backup"));
+	json_object_object_add(m, "version", json_object_new_int(1));
+	json_object_object_add(m, "name", json_object_new_string(name));
+	json_object_object_add(m, "created", json_object_new_int64(time(NULL)));
+	json_object_object_add(m, "host", json_object_new_string(host));
+	json_object_object_add(m, "chunk_avg", json_object_new_int64((int64_t)r->chunk_avg));
+	if (dump) {
+		json_object *db = json_object_new_object();
+
+		json_object_object_add(m, "db", db);
+		rc = px_bk_dump_run(dump, w, db, &err);
+		if (rc != PX_OK)
+			goto out;
+		/* end the snapshot's transaction before writing the status row */
+		px_bk_dump_free(dump);
+		dump = NULL;
+	}
+	if (uploads) {
+		json_object *files = json_object_new_array();
+
+		json_object_object_add(m, "files", files);
+		json_object_object_add(m, "files_root", json_object_new_string(uploads));
+		old_files = px_bk_files_cache_load(r);
+		rc = px_bk_files_backup(w, r, uploads, old_files, new_files, files,
+					&fst, &err);
+		if (rc != PX_OK)
+			goto out;
+	}
+	rc = px_bk_writer_drain(w);
+	if (rc != PX_OK)
+		goto out;
+	ws = px_bk_writer_stats(w);
+	{
+		json_object *t = json_object_new_object();
+
+		json_object_object_add(t, "bytes", json_object_new_int64((int64_t)ws->bytes_in));
+		json_object_object_add(t, "shards", json_object_new_int64((int64_t)ws->shards));
+		json_object_object_add(t, "files", json_object_new_int64((int64_t)fst.files));
+		json_object_object_add(m, "totals", t);
+	}
+	/* every shard durable before the manifest that names them */
+	rc = px_bk_flush(r->store);
+	if (rc != PX_OK)
+		goto out;
+	rc = px_bk_manifest_save(r, name, m);
+	if (rc != PX_OK)
+		goto out;
+	if (px_bk_repo_known_save(r) != PX_OK ||
+	    (uploads && px_bk_files_cache_save(r, new_files) != 0))
+		px_log_warn(PX_BK_LOG_MODULE, NULL, "could not save the local cache in %s", r->cache_dir);
+	px_bk_progress_end(&run.prog);
+	rc = PX_OK;
+out:
+	if (w) {
+		char fields[512];
+
+		ws = px_bk_writer_stats(w);
+		status.bytes_total = ws->bytes_in;
+		status.bytes_uploaded = ws->bytes_stored;
+		status.shards_total = ws->shards;
+		status.shards_new = ws->shards_new;
+		snprintf(fields, sizeof(fields),
+			 "{\"snapshot\":\"%s\",\"bytes\":%llu,\"bytes_new\":%llu,"
+			 "\"bytes_uploaded\":%llu,\"shards\":%llu,\"shards_new\":%llu,"
+			 "\"files\":%llu,\"files_unchanged\":%llu,\"seconds\":%.3f}",
+			 rc == PX_OK ? name : "",
+			 (unsigned long long)ws->bytes_in, (unsigned long long)ws->bytes_new,
+			 (unsigned long long)ws->bytes_stored,
+			 (unsigned long long)ws->shards, (unsigned long long)ws->shards_new,
+			 (unsigned long long)fst.files, (unsigned long long)fst.skipped,
+			 elapsed(&status.started));
+		if (rc == PX_OK)
+			px_log_fields(PX_LOG_INFO, PX_BK_LOG_MODULE, NULL, fields, "backup %s done", name);
+	}
+	if (rc != PX_OK) {
+		struct px_buf d = PX_BUF_INIT;
+
+		px_buf_puts(&d, px_bk_detail_of(r, &err));
+		/* drain only so the store can be flushed; the first error wins */
+		if (w && px_bk_writer_drain(w) != PX_OK)
+			px_log_debug(PX_BK_LOG_MODULE, NULL, "sealing thread stopped with an error");
+		if (r)
+			(void)px_bk_flush(r->store);
+		code = px_bk_fail(rc, "backup", &d);
+		status.error = rc;
+		status.error_message = d.data ? d.data : "";
+		status.ok = 0;
+		record_status(o, conninfo, &status);
+		px_buf_free(&d);
+	} else {
+		status.ok = 1;
+		status.snapshot = name;
+		record_status(o, conninfo, &status);
+		code = PX_BK_EXIT_OK;
+	}
+	px_bk_lock_release(run.lock);
+done:
+	px_bk_dump_free(dump);
+	px_bk_writer_free(w);
+	json_object_put(m);
+	json_object_put(old_files);
+	json_object_put(new_files);
+	px_bk_repo_close(r);
+	px_buf_free(&err);
+	return code;
+}
+
+/* ---- list ---- */
+
+int px_bk_cmd_list(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_repo *r = NULL;
+	struct px_bk_snaplist l = { 0 };
+	enum px_err rc;
+	size_t i;
+	int code = px_bk_open_repo(o, &r);
+
+	if (code != PX_BK_EXIT_OK)
+		return code;
+	rc = px_bk_snapshots(r->store, &l);
+	for (i = 0; rc == PX_OK && i < l.n; i++) {
+		json_object *m = NULL, *t = NULL, *v;
+		long long bytes = -1, shards = -1, files = -1;
+
+		if (px_bk_manifest_load(r, l.names[i], &m) == PX_OK &&
+		    json_object_object_get_ex(m, "totals", &t)) {
+			if (json_object_object_get_ex(t, "bytes", &v))
+				bytes = json_object_get_int64(v);
+			if (json_object_object_get_ex(t, "shards", &v))
+				shards = json_object_get_int64(v);
+			if (json_object_object_get_ex(t, "files", &v))
+				files = json_object_get_int64(v);
+		}
+		printf("{\"snapshot\":\"%s\",\"time\":%lld,\"bytes\":%lld,"
+		       "\"shards\":%lld,\"files\":%lld,\"readable\":%s}\n",
+		       l.names[i] + strlen(PX_BK_SNAP_PREFIX),
+		       (long long)px_bk_snapshot_time(l.names[i]), bytes, shards,
+		       files, m ? "true" : "false");
+		json_object_put(m);
+	}
+	if (rc != PX_OK)
+		code = px_bk_fail(rc, "list", &r->store->errmsg);
+	px_bk_snaplist_free(&l);
+	px_bk_repo_close(r);
+	return code;
+}
+
+/* ---- show ---- */
+
+int px_bk_cmd_show(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_repo *r = NULL;
+	json_object *m = NULL;
+	char *name = NULL;
+	int code = px_bk_load_snapshot(o, argc, argv, &r, &m, &name);
+
+	if (code == PX_BK_EXIT_OK)
+		printf("%s\n", json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_SPACED));
+	json_object_put(m);
+	free(name);
+	px_bk_repo_close(r);
+	return code;
+}
+
+/* ---- verify ---- */
+
+int px_bk_cmd_verify(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_repo *r = NULL;
+	struct px_bk_lock *lock = NULL;
+	struct px_bk_verify_result res;
+	struct px_bk_progress prog;
+	struct px_buf err = PX_BUF_INIT;
+	json_object *m = NULL;
+	char *name = NULL, fields[512];
+	enum px_err rc;
+	int code = px_bk_load_snapshot(o, argc, argv, &r, &m, &name);
+
+	if (code != PX_BK_EXIT_OK)
+		goto out;
+	rc = px_bk_lock_take(r, "verify", 0, px_bk_opt_lock_ttl(o), &lock, &err);
+	if (rc == PX_OK) {
+		px_bk_progress_init(&prog, "verify", o->quiet ? 0 : o->progress);
+		rc = px_bk_verify(r, m, o->sample > 0 ? (size_t)o->sample : 0, &res,
+				  px_bk_progress_update, &prog, &err);
+		px_bk_progress_end(&prog);
+		snprintf(fields, sizeof(fields),
+			 "{\"snapshot\":\"%s\",\"shards\":%zu,\"read\":%zu,\"missing\":%zu,"
+			 "\"corrupt\":%zu,\"bytes\":%llu}", name, res.shards, res.read,
+			 res.missing, res.corrupt, (unsigned long long)res.bytes);
+		px_log_fields(rc == PX_OK ? PX_LOG_INFO : PX_LOG_ERROR, PX_BK_LOG_MODULE, NULL, fields,
+			      "verify %s: %s", name, rc == PX_OK ? "ok" : px_err_name(rc));
+		printf("%s\n", fields);
+		px_bk_lock_release(lock);
+	}
+	code = rc == PX_OK ? PX_BK_EXIT_OK : px_bk_fail(rc, "verify", &err);
+out:
+	json_object_put(m);
+	free(name);
+	px_bk_repo_close(r);
+	px_buf_free(&err);
+	return code;
+}
+
+/* ---- restore ---- */
+
+int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_repo *r = NULL;
+	struct px_bk_lock *lock = NULL;
+	struct px_bk_restore_opts ro = { 0 };
+	struct px_bk_restore_stats st = { 0 };
+	struct px_bk_progress prog;
+	struct px_buf err = PX_BUF_INIT;
+	json_object *m = NULL, *t;
+	char *name = NULL, fields[512];
+	enum px_err rc;
+	int code;
+
+	if (!o->target_db && !o->target_uploads) {
+		fprintf(stderr, "restore needs --target-db CONNINFO and/or --target-uploads DIR\n");
+		return PX_BK_EXIT_USAGE;
+	}
+	code = px_bk_load_snapshot(o, argc, argv, &r, &m, &name);
+	if (code != PX_BK_EXIT_OK)
+		goto out;
+	rc = px_bk_lock_take(r, "restore", 0, px_bk_opt_lock_ttl(o), &lock, &err);
+	if (rc == PX_OK) {
+		px_bk_progress_init(&prog, "restore", o->quiet ? 0 : o->progress);
+		if (json_object_object_get_ex(m, "totals", &t) &&
+		    json_object_object_get_ex(t, "bytes", &t))
+			px_bk_progress_total(&prog, (uint64_t)json_object_get_int64(t));
+		ro.conninfo = o->target_db;
+		ro.uploads = o->target_uploads;
+		ro.on_progress = px_bk_progress_update;
+		ro.arg = &prog;
+		rc = px_bk_restore(r, m, &ro, &st, &err);
+		px_bk_progress_end(&prog);
+		px_bk_lock_release(lock);
+	}
+	if (rc == PX_OK) {
+		snprintf(fields, sizeof(fields),
+			 "{\"snapshot\":\"%s\",\"bytes\":%llu,\"tables\":%llu,\"rows\":%llu,"
+			 "\"files\":%llu}", name, (unsigned long long)st.bytes,
+			 (unsigned long long)st.tables, (unsigned long long)st.rows,
+			 (unsigned long long)st.files);
+		px_log_fields(PX_LOG_INFO, PX_BK_LOG_MODULE, NULL, fields, "restore of %s done", name);
+		printf("%s\n", fields);
+	}
+	code = rc == PX_OK ? PX_BK_EXIT_OK : px_bk_fail(rc, "restore", &err);
+out:
+	json_object_put(m);
+	free(name);
+	px_bk_repo_close(r);
+	px_buf_free(&err);
+	return code;
+}
+
+/* ---- prune ---- */
+
+static int policy_val(int cli, struct px_bk_opts *o, const char *key)
+{
+	return cli >= 0 ? cli : (int)px_cfg_int(o->cfg, key);
+}
+
+int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_policy p = {
+		policy_val(o->policy.last, o, "backup_keep_last"),
+		policy_val(o->policy.daily, o, "backup_keep_daily"),
+		policy_val(o->policy.weekly, o, "backup_keep_weekly"),
+		policy_val(o->policy.monthly, o, "backup_keep_monthly"),
+	};
+	struct px_bk_repo *r = NULL;
+	struct px_bk_lock *lock = NULL;
+	struct px_bk_prune_stats st;
+	struct px_buf err = PX_BUF_INIT;
+	char fields[512];
+	enum px_err rc;
+	int code;
+
+	if (p.last <= 0 && p.daily <= 0 && p.weekly <= 0 && p.monthly <= 0) {
+		fprintf(stderr, "prune: the policy keeps nothing; refusing\n");
+		return PX_BK_EXIT_USAGE;
+	}
+	code = px_bk_open_repo(o, &r);
+	if (code != PX_BK_EXIT_OK)
+		return code;
+	rc = px_bk_lock_take(r, "prune", 1, px_bk_opt_lock_ttl(o), &lock, &err);
+	if (rc == PX_OK)
+		rc = px_bk_repo_known_load(r);
+	if (rc == PX_OK) {
+		rc = px_bk_prune(r, &p, o->dry_run, &st, &err);
+		if (rc == PX_OK && px_bk_repo_known_save(r) != PX_OK)
+			px_log_warn(PX_BK_LOG_MODULE, NULL, "could not save the shard cache");
+		if (rc == PX_OK) {
+			snprintf(fields, sizeof(fields),
+				 "{\"dry_run\":%s,\"kept\":%zu,\"removed\":%zu,"
+				 "\"shards_deleted\":%zu,\"shards_kept\":%zu,"
+				 "\"bytes_deleted\":%llu}", o->dry_run ? "true" : "false",
+				 st.kept, st.removed, st.shards_deleted, st.shards_kept,
+				 (unsigned long long)st.bytes_deleted);
+			px_log_fields(PX_LOG_INFO, PX_BK_LOG_MODULE, NULL, fields, "prune done");
+			printf("%s\n", fields);
+		}
+	}
+	px_bk_lock_release(lock);
+	code = rc == PX_OK ? PX_BK_EXIT_OK : px_bk_fail(rc, "prune", &err);
+	px_bk_repo_close(r);
+	px_buf_free(&err);
+	return code;
+}
+
+/* ---- locks ---- */
+
+int px_bk_cmd_locks(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_repo *r = NULL;
+	struct px_buf out = PX_BUF_INIT;
+	enum px_err rc;
+	int stale = 0, code = px_bk_open_repo(o, &r);
+
+	if (code != PX_BK_EXIT_OK)
+		return code;
+	rc = px_bk_lock_list(r, o->remove_stale, &out, &stale);
+	if (out.len)
+		fputs(out.data, stdout);
+	if (rc == PX_OK && o->remove_stale && stale)
+		px_log_info(PX_BK_LOG_MODULE, NULL, "removed %d stale lock(s)", stale);
+	code = rc == PX_OK ? PX_BK_EXIT_OK : px_bk_fail(rc, "locks", &r->store->errmsg);
+	px_buf_free(&out);
+	px_bk_repo_close(r);
+	return code;
+}
+
+/* ---- key ---- */
+
+int px_bk_cmd_key(struct px_bk_opts *o, int argc, char **argv)
+{
+	struct px_bk_repo *r = NULL;
+	struct px_buf out = PX_BUF_INIT;
+	struct px_bk_secret s;
+	const char *sub = argc > 0 ? argv[0] : "";
+	enum px_err rc = PX_OK;
+	char id[17];
+	int code;
+
+	if (strcmp(sub, "list") && strcmp(sub, "add") && strcmp(sub, "remove") &&
+	    strcmp(sub, "rotate") && strcmp(sub, "export")) {
+		fprintf(stderr, "usage: key list|add|remove ID|rotate|export [--out FILE]\n");
+		return PX_BK_EXIT_USAGE;
+	}
+	code = px_bk_open_repo(o, &r);
+	if (code != PX_BK_EXIT_OK)
+		return code;
+	if (!strcmp(sub, "list")) {
+		rc = px_bk_keys_list(r->store, &out);
+		if (out.len)
+			fputs(out.data, stdout);
+	} else if (!strcmp(sub, "add")) {
+		if (px_bk_read_secret(o->new_key_file, o->new_pass_file, &s) != 0) {
+			code = PX_BK_EXIT_USAGE;
+			goto out;
+		}
+		rc = px_bk_keys_add(r->store, &r->keys, &s, NULL, id);
+		px_bk_secret_wipe(&s);
+		if (rc == PX_OK)
+			printf("{\"added\":\"%s\"}\n", id);
+	} else if (!strcmp(sub, "remove")) {
+		if (argc < 2) {
+			fprintf(stderr, "usage: key remove ID\n");
+			code = PX_BK_EXIT_USAGE;
+			goto out;
+		}
+		rc = px_bk_keys_remove(r->store, argv[1]);
+	} else if (!strcmp(sub, "rotate")) {
+		rc = px_bk_keys_rotate(r->store, &r->keys);
+		if (rc == PX_OK)
+			printf("{\"keyset_version\":%u}\n", r->keys.keyset_version);
+	} else {
+		FILE *f = stdout;
+
+		px_bk_keys_export(&r->keys, &out);
+		if (o->out) {
+			int fd = open(o->out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+			f = fd >= 0 ? fdopen(fd, "w") : NULL;
+			if (!f) {
+				px_log_error(PX_BK_LOG_MODULE, NULL, "cannot create %s: %s", o->out, strerror(errno));
+				code = PX_BK_EXIT_USAGE;
+				goto out;
+			}
+		}
+		fputs(out.data, f);
+		if (f != stdout && fclose(f) != 0)
+			code = PX_BK_EXIT_INTERNAL;
+		px_bk_wipe(out.data, out.len);
+	}
+	if (rc != PX_OK)
+		code = px_bk_fail(rc, "key", &r->store->errmsg);
+out:
+	px_buf_free(&out);
+	px_bk_repo_close(r);
+	return code;
+}
