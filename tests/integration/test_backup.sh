@@ -219,6 +219,21 @@ for NAME in local s3; do
 	run backup; run verify; check "$NAME: backup with a rebuilt cache re-uploads the lost shard" [ $? = 0 ]
 done
 
+# ---- full disk (when this machine lets us mount a small tmpfs) ----
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=1m tmpfs "$T/full" 2>/dev/null; then
+	NAME=full
+	STORE="--store $T/full/store --db dbname=src --uploads $T/uploads --no-status"
+	run init
+	run backup; rc=$?
+	check "full disk -> exit 5" [ $rc = 5 ]
+	check "full disk -> STORAGE_FULL" grep -q STORAGE_FULL "$T/err"
+	run list; check "full disk left no snapshot" [ ! -s "$T/out" ]
+	umount "$T/full"
+else
+	echo "skip - full disk (cannot mount tmpfs)"
+fi
+
 # ---- S3 only: retries, kill -9, credentials, signatures ----
 NAME=s3r
 STORE="--store s3://plexi-backups/$NAME --s3-endpoint $EP --concurrency 4 --db dbname=src --uploads $T/uploads --no-status"
