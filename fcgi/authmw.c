@@ -219,7 +219,8 @@ enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 	int allowed = 1;
 	enum px_err e;
 
-	if (!px_cfg_bool(ctx->cfg, "rate_limit") ||
+	/* class "none": health checks and the like must answer under any load */
+	if (!px_cfg_bool(ctx->cfg, "rate_limit") || strcmp(cls, "none") == 0 ||
 	    bucket_params(px_cfg_str(ctx->cfg, "rate_limits"), cls, &burst, &per_sec) != 0)
 		return PX_OK;
 	if (ctx->who.user_id)

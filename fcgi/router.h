@@ -24,7 +24,8 @@ struct px_route {
 	enum px_route_auth auth;
 	enum px_role min_role;   /* with PX_AUTH_USER */
 	size_t body_limit;       /* 0: the configured default */
-	const char *rate_class;  /* token-bucket class, e.g. "read", "write", "login" */
+	const char *rate_class;  /* token-bucket class, e.g. "read", "write", "login";
+				  * "none": never limited (health checks) */
 	const char *waf_profile; /* WAF profile name */
 	const char *action;      /* permission-table action (core/perm.h) checked
 				  * for PX_AUTH_USER routes; NULL: min_role only */
