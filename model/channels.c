@@ -409,7 +409,7 @@ static enum px_err remove_tx(struct px_db *db, void *arg)
 		e = PX_E_VALIDATION_NOT_FOUND;
 	if (e == PX_OK)
 		e = px_m_exec_rows(db, "member_left_ev",
-			"SELECT px_emit('member.left', $1, $2, px_user_json($2)"
+			"SELECT px_emit('member.left', $1, $2, px_user_json($2)::jsonb"
 			" || jsonb_build_object('actor_id', $3::bigint))", 3, p, NULL);
 	return e;
 }

@@ -35,40 +35,39 @@ enum px_err px_m_messages_post(struct px_db *db, const struct px_m_post *m,
 	return e == PX_OK && out->failed ? PX_E_SYSTEM_INTERNAL : e;
 }
 
-/* Pages are fetched one row past the limit to tell whether more exist. */
+/* Pages are JSON text assembled by concatenation (see px_message_view),
+ * fetched one row past the limit to tell whether more exist. */
+#define PAGE(inner, order, more_this, more_other) \
+	"SELECT '{\"messages\":[' || coalesce(string_agg(x.t, ',' ORDER BY x.id)" \
+	" FILTER (WHERE x.rn <= $3), '') || '],\"" more_this "\":'" \
+	" || (count(*) > $3)::text || ',\"" more_other "\":' || (" inner ")::text || '}'" \
+	" FROM (SELECT v.id, v.t, row_number() OVER (ORDER BY v.id " order ") AS rn FROM" \
+	" (SELECT id, t FROM px_message_view WHERE channel_id = $1 AND thread_root_id IS NULL"
+
 static const char SQL_PAGE_DESC[] =
-	"SELECT jsonb_build_object('messages', coalesce(jsonb_agg(px_message_json(x.m)"
-	" ORDER BY (x.m).id) FILTER (WHERE x.rn <= $3), '[]'),"
-	" 'has_more_before', count(*) > $3,"
-	" 'has_more_after', $2::bigint < 9223372036854775807 AND EXISTS (SELECT 1 FROM messages"
-	" WHERE channel_id = $1 AND thread_root_id IS NULL AND id >= $2))"
-	" FROM (SELECT y.m, row_number() OVER (ORDER BY (y.m).id DESC) AS rn FROM"
-	" (SELECT msg AS m FROM messages msg WHERE channel_id = $1 AND thread_root_id IS NULL"
-	" AND id < $2 ORDER BY id DESC LIMIT $3::int + 1) y) x";
+	PAGE("$2::bigint < 9223372036854775807 AND EXISTS (SELECT 1 FROM messages"
+	     " WHERE channel_id = $1 AND thread_root_id IS NULL AND id >= $2)",
+	     "DESC", "has_more_before", "has_more_after")
+	" AND id < $2 ORDER BY id DESC LIMIT $3::int + 1) v) x";
 
 static const char SQL_PAGE_ASC[] =
-	"SELECT jsonb_build_object('messages', coalesce(jsonb_agg(px_message_json(x.m)"
-	" ORDER BY (x.m).id) FILTER (WHERE x.rn <= $3), '[]'),"
-	" 'has_more_after', count(*) > $3,"
-	" 'has_more_before', EXISTS (SELECT 1 FROM messages"
-	" WHERE channel_id = $1 AND thread_root_id IS NULL AND id <= $2))"
-	" FROM (SELECT y.m, row_number() OVER (ORDER BY (y.m).id) AS rn FROM"
-	" (SELECT msg AS m FROM messages msg WHERE channel_id = $1 AND thread_root_id IS NULL"
-	" AND id > $2 ORDER BY id LIMIT $3::int + 1) y) x";
+	PAGE("EXISTS (SELECT 1 FROM messages WHERE channel_id = $1"
+	     " AND thread_root_id IS NULL AND id <= $2)",
+	     "ASC", "has_more_after", "has_more_before")
+	" AND id > $2 ORDER BY id LIMIT $3::int + 1) v) x";
 
 /* Messages around an id: half the page before it, it, and the rest after. */
 static const char SQL_PAGE_AROUND[] =
-	"SELECT jsonb_build_object('messages', coalesce(jsonb_agg(px_message_json(y.m)"
-	" ORDER BY (y.m).id), '[]'),"
-	" 'has_more_before', EXISTS (SELECT 1 FROM messages WHERE channel_id = $1"
-	" AND thread_root_id IS NULL AND id < min((y.m).id)),"
-	" 'has_more_after', EXISTS (SELECT 1 FROM messages WHERE channel_id = $1"
-	" AND thread_root_id IS NULL AND id > max((y.m).id)))"
-	" FROM ((SELECT msg AS m FROM messages msg WHERE channel_id = $1 AND thread_root_id IS NULL"
+	"SELECT '{\"messages\":[' || string_agg(y.t, ',' ORDER BY y.id)"
+	" || '],\"has_more_before\":' || EXISTS (SELECT 1 FROM messages WHERE channel_id = $1"
+	" AND thread_root_id IS NULL AND id < min(y.id))::text"
+	" || ',\"has_more_after\":' || EXISTS (SELECT 1 FROM messages WHERE channel_id = $1"
+	" AND thread_root_id IS NULL AND id > max(y.id))::text || '}'"
+	" FROM ((SELECT id, t FROM px_message_view WHERE channel_id = $1 AND thread_root_id IS NULL"
 	" AND id < $2 ORDER BY id DESC LIMIT $3::int / 2)"
-	" UNION ALL (SELECT msg AS m FROM messages msg WHERE channel_id = $1"
+	" UNION ALL (SELECT id, t FROM px_message_view WHERE channel_id = $1"
 	" AND thread_root_id IS NULL AND id >= $2 ORDER BY id LIMIT $3::int - $3::int / 2)) y"
-	" HAVING bool_or((y.m).id = $2)";
+	" HAVING bool_or(y.id = $2)";
 
 enum px_err px_m_messages_page(struct px_db *db, long long channel,
 			       enum px_msg_dir dir, long long cursor, int limit,
@@ -98,7 +97,7 @@ enum px_err px_m_messages_get(struct px_db *db, long long channel, long long id,
 	const char *p[2] = { px_m_ll(c, channel), px_m_ll(i, id) };
 
 	return px_m_json_row(db, "msg_get",
-		"SELECT px_message_json(m) FROM messages m WHERE m.channel_id = $1 AND m.id = $2",
+		"SELECT t FROM px_message_view WHERE channel_id = $1 AND id = $2",
 		2, p, out);
 }
 
@@ -139,8 +138,8 @@ static enum px_err emit_message(struct px_db *db, long long id, const char *kind
 	const char *p[2] = { px_m_ll(i, id), kind };
 
 	return px_m_json_row(db, "msg_emit",
-		"SELECT j::text FROM messages m, LATERAL px_message_json(m) j,"
-		" LATERAL px_emit($2, m.channel_id, NULL, j) e WHERE m.id = $1", 2, p, out);
+		"SELECT mj::text FROM messages m, LATERAL px_message_json(m) mj,"
+		" LATERAL px_emit($2, m.channel_id, NULL, mj::jsonb) e WHERE m.id = $1", 2, p, out);
 }
 
 struct change {
@@ -239,10 +238,10 @@ enum px_err px_m_messages_thread(struct px_db *db, long long channel, long long 
 			     px_m_ll(a, after), px_m_ll(l, limit) };
 
 	return px_m_json_row(db, "msg_thread",
-		"SELECT jsonb_build_object('root', px_message_json(m),"
-		" 'replies', (SELECT coalesce(jsonb_agg(px_message_json(y.x) ORDER BY (y.x).id), '[]')"
-		" FROM (SELECT r AS x FROM messages r WHERE thread_root_id = m.id AND id > $4"
-		" ORDER BY id LIMIT $5) y),"
+		"SELECT json_build_object('root', px_message_json(m),"
+		" 'replies', (SELECT coalesce(json_agg(v.t::json ORDER BY v.id), '[]')"
+		" FROM (SELECT id, t FROM px_message_view WHERE thread_root_id = m.id AND id > $4"
+		" ORDER BY id LIMIT $5) v),"
 		" 'has_more', (SELECT count(*) FROM (SELECT 1 FROM messages WHERE thread_root_id = m.id"
 		" AND id > $4 LIMIT $5::int + 1) z) > $5,"
 		" 'following', EXISTS (SELECT 1 FROM thread_followers f"
@@ -301,9 +300,9 @@ static enum px_err react_tx(struct px_db *db, void *arg)
 		return px_m_json_row(db, "react_list_tx", "SELECT px_reactions_json($1)",
 				     1, p, c->out);
 	return px_m_json_row(db, "react_emit",
-		"SELECT j::text FROM messages m, LATERAL px_reactions_json(m.id) j,"
+		"SELECT rj::text FROM messages m, LATERAL px_reactions_json(m.id) rj,"
 		" LATERAL px_emit($4, m.channel_id, NULL, jsonb_build_object('message_id', m.id,"
-		" 'emoji', $3::text, 'user', px_user_json($2), 'reactions', j)) e WHERE m.id = $1",
+		" 'emoji', $3::text, 'user', px_user_json($2), 'reactions', rj)) e WHERE m.id = $1",
 		4, p, c->out);
 }
 
@@ -361,6 +360,7 @@ enum px_err px_m_messages_pins(struct px_db *db, long long channel, struct px_bu
 	const char *p[1] = { px_m_ll(c, channel) };
 
 	return px_m_json_row(db, "msg_pins",
-		"SELECT coalesce(jsonb_agg(px_message_json(m) ORDER BY m.pinned_at DESC), '[]')"
-		" FROM messages m WHERE m.channel_id = $1 AND m.pinned_at IS NOT NULL", 1, p, out);
+		"SELECT '[' || coalesce(string_agg(t, ',' ORDER BY pinned_at DESC), '') || ']'"
+		" FROM px_message_view"
+		" WHERE channel_id = $1 AND pinned_at IS NOT NULL", 1, p, out);
 }

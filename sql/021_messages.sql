@@ -18,7 +18,8 @@ CREATE TABLE messages (
     pinned_by      bigint REFERENCES users(id) ON DELETE SET NULL,
     reply_count    integer NOT NULL DEFAULT 0,
     last_reply_at  timestamptz,
-    idem_key       text
+    idem_key       text,
+    j              text NOT NULL DEFAULT ''  -- JSON of the row's own fields, kept by a trigger
 );
 CREATE INDEX messages_channel ON messages (channel_id, id);
 CREATE INDEX messages_thread ON messages (thread_root_id, id) WHERE thread_root_id IS NOT NULL;

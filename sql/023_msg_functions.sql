@@ -2,35 +2,66 @@
 -- write paths that must be one round trip (posting, emitting events).
 -- The shapes live here once so that API answers and event payloads agree.
 
-CREATE FUNCTION px_user_json(uid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object('id', u.id, 'username', u.username::text,
-                            'display_name', u.display_name)
-  FROM users u WHERE u.id = uid
+-- A message's JSON is assembled from three parts: the row's own fields,
+-- rendered to text once per write by a trigger (messages.j), the author
+-- and the reactions. Reading a page then concatenates text instead of
+-- building and formatting objects per row, and px_message_view joins the
+-- parts so that "WHERE channel_id = $1 ORDER BY id DESC LIMIT 50" walks the
+-- (channel_id, id) index and stops after 50 rows.
+CREATE FUNCTION px_message_row_json() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.j := json_build_object(
+    'id', NEW.id, 'channel_id', NEW.channel_id, 'thread_root_id', NEW.thread_root_id,
+    'body', NEW.body, 'html', NEW.html, 'created_at', NEW.created_at,
+    'edited_at', NEW.edited_at, 'deleted', NEW.deleted_at IS NOT NULL,
+    'pinned', NEW.pinned_at IS NOT NULL, 'reply_count', NEW.reply_count,
+    'last_reply_at', NEW.last_reply_at)::text;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER messages_row_json BEFORE INSERT OR UPDATE ON messages
+  FOR EACH ROW EXECUTE FUNCTION px_message_row_json();
+
+CREATE FUNCTION px_user_obj(id bigint, username citext, display_name text) RETURNS json
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN id IS NULL THEN NULL ELSE
+    json_build_object('id', id, 'username', username::text, 'display_name', display_name) END
 $$;
 
-CREATE FUNCTION px_reactions_json(mid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT coalesce(jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.n,
-                                               'users', r.users) ORDER BY r.first), '[]'::jsonb)
-  FROM (SELECT x.emoji, count(*) AS n, min(x.created_at) AS first,
-               jsonb_agg(u.username::text ORDER BY x.created_at) AS users
-        FROM reactions x JOIN users u ON u.id = x.user_id
-        WHERE x.message_id = mid GROUP BY x.emoji) r
+CREATE FUNCTION px_user_json(uid bigint) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT px_user_obj(u.id, u.username, u.display_name) FROM users u WHERE u.id = uid
 $$;
 
-CREATE FUNCTION px_message_json(m messages) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object(
-    'id', m.id, 'channel_id', m.channel_id, 'author', px_user_json(m.author_id),
-    'thread_root_id', m.thread_root_id, 'body', m.body, 'html', m.html,
-    'created_at', m.created_at, 'edited_at', m.edited_at,
-    'deleted', m.deleted_at IS NOT NULL, 'pinned', m.pinned_at IS NOT NULL,
-    'reply_count', m.reply_count, 'last_reply_at', m.last_reply_at,
-    'reactions', CASE WHEN m.deleted_at IS NULL THEN px_reactions_json(m.id)
-                      ELSE '[]'::jsonb END)
+-- The whole message as JSON text: its row JSON plus author and reactions.
+CREATE FUNCTION px_message_text(row_json text, author json, reactions json) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT left(row_json, -1) || ', "author" : ' || coalesce(author::text, 'null')
+         || ', "reactions" : ' || coalesce(reactions::text, '[]') || '}'
 $$;
 
-CREATE FUNCTION px_event_json(e events) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
-  SELECT jsonb_build_object('id', e.id, 'type', e.kind, 'channel_id', e.channel_id,
-                            'at', e.at, 'data', e.data)
+CREATE VIEW px_message_view AS
+  SELECT m.id, m.channel_id, m.thread_root_id, m.pinned_at,
+         px_message_text(m.j, px_user_obj(u.id, u.username, u.display_name), r.j) AS t
+  FROM messages m
+  LEFT JOIN users u ON u.id = m.author_id
+  LEFT JOIN LATERAL (
+    SELECT json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'users', g.users)
+                    ORDER BY g.first) AS j
+    FROM (SELECT x.emoji, count(*) AS n, min(x.created_at) AS first,
+                 json_agg(ru.username::text ORDER BY x.created_at) AS users
+          FROM reactions x JOIN users ru ON ru.id = x.user_id
+          WHERE x.message_id = m.id GROUP BY x.emoji) g) r ON m.deleted_at IS NULL;
+
+CREATE FUNCTION px_message_json(m messages) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT t::json FROM px_message_view WHERE id = m.id
+$$;
+
+CREATE FUNCTION px_reactions_json(mid bigint) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT t::json->'reactions' FROM px_message_view WHERE id = mid
+$$;
+
+CREATE FUNCTION px_event_json(e events) RETURNS json LANGUAGE sql IMMUTABLE AS $$
+  SELECT json_build_object('id', e.id, 'type', e.kind, 'channel_id', e.channel_id,
+                           'at', e.at, 'data', e.data)
 $$;
 
 -- Appends one event and wakes every listening process. The advisory lock
@@ -66,7 +97,7 @@ END $$;
 -- retry is the same post, mismatch when the key was used for another one,
 -- no row when the key is new.
 CREATE FUNCTION px_message_replay(p_channel bigint, p_author bigint, p_root bigint,
-    p_body text, p_idem text, OUT status text, OUT message jsonb)
+    p_body text, p_idem text, OUT status text, OUT message json)
 LANGUAGE sql STABLE AS $$
   SELECT CASE WHEN m.channel_id = p_channel AND m.body = p_body
                    AND m.thread_root_id IS NOT DISTINCT FROM p_root
@@ -81,7 +112,7 @@ $$;
 -- checked that the author may post to the channel.
 CREATE FUNCTION px_message_post(p_channel bigint, p_author bigint, p_root bigint,
     p_body text, p_html text, p_lang regconfig, p_idem text, p_names text[],
-    OUT status text, OUT message jsonb) LANGUAGE plpgsql AS $$
+    OUT status text, OUT message json) LANGUAGE plpgsql AS $$
 DECLARE
   m messages;
   ckind text;
@@ -143,7 +174,7 @@ BEGIN
     PERFORM px_notify_users(others, 'reply', p_channel, m.id, p_author);
   END IF;
   message := px_message_json(m);
-  PERFORM px_emit('message.created', p_channel, NULL, message);
+  PERFORM px_emit('message.created', p_channel, NULL, message::jsonb);
   status := 'created';
 END $$;
 
@@ -173,7 +204,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 CREATE FUNCTION px_member_json(ch bigint, uid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT px_user_json(uid) || jsonb_build_object('role', m.role, 'joined_at', m.joined_at,
+  SELECT px_user_json(uid)::jsonb || jsonb_build_object('role', m.role, 'joined_at', m.joined_at,
     'presence', CASE WHEN p.last_active_at > now() - interval '5 minutes' THEN 'online'
                      WHEN p.last_seen_at > now() - interval '5 minutes' THEN 'away'
                      ELSE 'offline' END,

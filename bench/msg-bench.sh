@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# bench/msg-bench.sh: messaging benchmarks through lighttpd, each compared
+# or measured in the same run on this machine:
+#   1. POST a message (wrk -c16) vs pgbench doing the same INSERT + NOTIFY (-c16)
+#   2. GET the latest 50 messages of a channel, p99 at 16 connections
+#   3. search p95 over all messages (4 connections, a mix of queries)
+#   4. fan-out: N SSE subscribers, delivery p99 after the POST returned,
+#      and the RSS of plexichat.fcgi
+# The data set (PX_BENCH_MESSAGES, default 1000000) is made once and kept in
+# build/msg-bench between runs (PX_BENCH_FRESH=1 remakes it).
+#   PX_BENCH_SECONDS (default 10), PX_BENCH_SUBS (default 1000),
+#   PX_BENCH_ONLY (post,get,search,fanout; default all)
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+[ "$(id -u)" = 0 ] || die "run as root"
+install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS wrk python3
+open_path "$PX_ROOT"
+BUILD="$PX_ROOT/build/msg"
+WORK="$PX_ROOT/build/msg-bench"
+SECS=${PX_BENCH_SECONDS:-10}; N=${PX_BENCH_MESSAGES:-1000000}; SUBS=${PX_BENCH_SUBS:-1000}
+ONLY=${PX_BENCH_ONLY:-post,get,search,fanout}
+PGPORT=${PX_BENCH_PG_PORT:-18732}; PORT=${PX_BENCH_HTTP_PORT:-18380}
+URL="http://127.0.0.1:$PORT"
+build "$BUILD"
+[ "${PX_BENCH_FRESH:-0}" = 1 ] && { pg_stop "$WORK/pg"; rm -rf "$WORK"; }
+mkdir -p "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
+chown -R www-data:www-data "$WORK/var" "$WORK/run"
+cleanup() { trap - INT TERM EXIT; stop_all; pg_stop "$WORK/pg"; }
+trap cleanup INT TERM EXIT
+pg_start "$WORK/pg" "$PGPORT"
+write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
+ADMIN="$BUILD/plexichat-admin -c $WORK/plexichat.conf"
+$ADMIN migrate >/dev/null
+PSQL="runuser -u postgres -- psql -X -q -h $WORK/pg.sock -p $PGPORT -d plexichat -v ON_ERROR_STOP=1"
+PW="Bench-$(cat "$WORK/pg.password" | head -c 8)"
+for i in $(seq 0 9); do
+  $ADMIN create-user "bench$i" --password-stdin <<<"$PW" >/dev/null 2>&1 || true
+done
+
+have=$($PSQL -At -c "SELECT count(*) FROM messages")
+if [ "$have" -lt "$N" ]; then
+  log "making $N messages in 10 channels (once; kept in $WORK)"
+  WORDS=$(tr '\n' ',' < "$(dirname "$0")/msg-words.txt" | sed 's/,$//; s/[^,]*/"&"/g')
+  $PSQL <<SQL
+INSERT INTO channels (kind, name, created_by)
+  SELECT 'public', 'bench-' || i, (SELECT id FROM users WHERE username = 'bench0')
+  FROM generate_series(0, 9) i ON CONFLICT DO NOTHING;
+INSERT INTO channel_members (channel_id, user_id, role)
+  SELECT c.id, u.id, 'member' FROM channels c, users u
+  WHERE c.name LIKE 'bench-%' AND u.username LIKE 'bench%' ON CONFLICT DO NOTHING;
+DROP INDEX messages_tsv; DROP INDEX messages_trgm;
+WITH w AS (SELECT '{$WORDS}'::text[] AS a),
+c AS (SELECT array_agg(id ORDER BY id) AS ids FROM channels WHERE name LIKE 'bench-%'),
+u AS (SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE username LIKE 'bench%')
+INSERT INTO messages (channel_id, author_id, body, html, created_at)
+SELECT c.ids[1 + g % 10], u.ids[1 + (g / 10) % 10], t, '<p>' || t || '</p>',
+       now() - make_interval(secs => ($N - g) * 2)
+FROM generate_series(1, $N - $have) g, w, c, u,
+LATERAL (SELECT w.a[1 + abs(hashint4(g)) % cardinality(w.a)] || ' ' ||
+                substr(md5(g::text), 1, 6) || ' ' ||
+                w.a[1 + abs(hashint4(g * 7)) % cardinality(w.a)] || ' ' ||
+                w.a[1 + abs(hashint4(g * 13)) % cardinality(w.a)] || ' the ' ||
+                substr(md5(g::text), 7, 4) || ' ' ||
+                w.a[1 + abs(hashint4(g * 31)) % cardinality(w.a)] AS t) x;
+CREATE INDEX messages_tsv ON messages USING gin (tsv);
+CREATE INDEX messages_trgm ON messages USING gin (body gin_trgm_ops);
+VACUUM ANALYZE messages;
+SQL
+fi
+CH=$($PSQL -At -c "SELECT id FROM channels WHERE name = 'bench-0'")
+
+touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
+PLEXICHAT_RATE_LIMIT=off PLEXICHAT_WORKERS=16 PLEXICHAT_LOG_LEVEL=warn \
+  PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/px.sock"
+lighttpd_start "$WORK/run" "$PORT" "$WORK/run/px.sock"
+wait_http "$URL/api/v1/system/health"
+FPID=$(pgrep -f "plexichat.fcgi -c $WORK/plexichat.conf" | head -1)
+token() {
+  curl -s -X POST "$URL/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$PW\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'
+}
+TOK=$(token bench0)
+: > "$WORK/tokens"; for i in $(seq 0 9); do token "bench$i" >> "$WORK/tokens"; done
+
+cat > "$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOK"
+wrk.body = '{"body":"benchmark message with **some** markdown"}'
+LUA
+cat > "$WORK/get.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $TOK"
+done = function(summary, latency, requests)
+  io.write(string.format("P50=%.2f P99=%.2f\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+LUA
+cat > "$WORK/search.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $TOK"
+local qs = { "deploy", "database+migration", "json", "db.json", "go", "release+from:bench3",
+             "coffee+in:bench-4", "meet", "review+is:pinned", "kubernetes+after:2020-01-01" }
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format(nil, "/api/v1/search?limit=20&q=" .. qs[(i % #qs) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("P50=%.2f P95=%.2f P99=%.2f\n", latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+LUA
+cat > "$WORK/pg-post.sql" <<SQL
+INSERT INTO messages (channel_id, author_id, body, html) VALUES ($CH, 1, 'benchmark message with **some** markdown', '<p>benchmark message with <strong>some</strong> markdown</p>');
+SELECT pg_notify('px_events', '1');
+SQL
+chown postgres "$WORK/pg-post.sql"
+
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+echo "== $(nproc) cores shared by load generator, lighttpd, plexichat.fcgi and PostgreSQL; $($PSQL -At -c 'SELECT count(*) FROM messages') messages"
+if want post; then
+  for round in 1 2; do
+    pg=$(runuser -u postgres -- "$PX_PG_BIN/pgbench" -n -h "$WORK/pg.sock" -p "$PGPORT" -c16 -j2 -T"$SECS" \
+         -f "$WORK/pg-post.sql" plexichat 2>/dev/null | awk '/^tps/ {print int($3)}')
+    px=$(wrk -t2 -c16 -d"${SECS}s" -s "$WORK/post.lua" "$URL/api/v1/channels/$CH/messages" 2>/dev/null \
+         | awk '/Requests\/sec/ {print int($2)}')
+    echo "round $round: POST through lighttpd $px/s, pgbench INSERT+NOTIFY $pg tps ($(( 100 * px / pg ))%)"
+  done
+fi
+if want get; then
+  wrk -t2 -c16 -d"${SECS}s" -s "$WORK/get.lua" "$URL/api/v1/channels/$CH/messages?limit=50" 2>/dev/null \
+    | awk '/Requests\/sec/ {r=$2} /^P50/ {p=$0} END {print "GET latest 50 (16 connections): " int(r) " req/s, " p " ms"}'
+fi
+if want search; then
+  wrk -t2 -c4 -d"${SECS}s" -s "$WORK/search.lua" "$URL" 2>/dev/null \
+    | awk '/Requests\/sec/ {r=$2} /^P50/ {p=$0} END {print "search (4 connections, 10 queries): " int(r) " req/s, " p " ms"}'
+fi
+if want fanout; then
+  python3 "$(dirname "$0")/msg-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$SUBS" \
+    --posts 20 --pids "$FPID"
+fi
