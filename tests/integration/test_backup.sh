@@ -5,13 +5,15 @@
 # injected on demand). Objects are read back with curl --aws-sigv4.
 #
 #   BUILD=/work/build/backup tests/integration/test_backup.sh
+#   (scripts/test.sh runs it with PX_BUILD set)
 #
-# Needs: PostgreSQL 15 server binaries, node/npm (installs s3rver@3.7.1 into
-# $NODE_DIR, default $BUILD/node, ignored by git), /usr/bin/python3 with
-# Debian's awscli (apt-get install awscli), curl.
+# Needs: PostgreSQL 15 server binaries, curl, node/npm (s3rver@3.7.1 is
+# installed into $NODE_DIR, default $BUILD/node, ignored by git), and
+# /usr/bin/python3 with Debian's awscli; npm and awscli are apt-installed
+# when missing.
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$SRC}
+BUILD=${BUILD:-${PX_BUILD:-$SRC}}
 B=$BUILD/plexichat-backup
 NODE_DIR=${NODE_DIR:-$BUILD/node}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -39,6 +41,19 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$B" ] || { echo "no $B: build first"; exit 2; }
+
+# What this test needs beyond the project's package list: npm (for s3rver)
+# and Debian's awscli (its botocore checks signatures). Installed when absent.
+need=()
+command -v npm >/dev/null || need+=(npm)
+/usr/bin/python3 -c "import awscli" 2>/dev/null || need+=(awscli)
+if [ ${#need[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || { echo "missing ${need[*]} (run as root to install)"; exit 2; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null ||
+		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null; } ||
+		{ echo "cannot install ${need[*]}"; exit 2; }
+fi
 
 # ---- PostgreSQL ----
 PGPORT=$(free_port 18400 18429) || { echo "no free port"; exit 2; }
