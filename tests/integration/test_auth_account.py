@@ -7,8 +7,8 @@ import time
 
 import pxtest
 from pxtest import request, expect_error
-from authlib import (PASSWORD, admin_cli, admin_token, api, login, make_user,
-                     token_for, uniq, unlock)
+from authlib import (PASSWORD, admin_cli, admin_token, api, login, make_user, psql,
+                     session_cookie, token_for, uniq, unlock)
 
 unlock()
 ADMIN = admin_token()
@@ -182,6 +182,18 @@ def test_sessions_list_and_revoke():
     expect_error(api("GET", "/api/v1/auth/me", third), 401, "AUTH_TOKEN_INVALID")
     rc, out = admin_cli("list-sessions", name)
     assert rc == 0, out
+
+
+def test_idle_and_absolute_expiry():
+    name, tok, uid = make_user(ADMIN)
+    psql("UPDATE sessions SET last_used_at = now() - interval '15 days' WHERE user_id = %d" % uid)
+    expect_error(api("GET", "/api/v1/auth/me", tok), 401, "AUTH_TOKEN_INVALID")  # idle
+    r = login(name, PASSWORD)
+    cookie = {"Cookie": "px_session=" + session_cookie(r)}
+    assert request("GET", "/api/v1/auth/me", headers=cookie).status == 200
+    psql("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = %d" % uid)
+    expect_error(request("GET", "/api/v1/auth/me", headers=cookie), 401, "AUTH_SESSION_EXPIRED")
+    expect_error(api("GET", "/api/v1/auth/me", r.json()["token"]), 401, "AUTH_TOKEN_INVALID")
 
 
 def test_personal_access_tokens_scopes():
