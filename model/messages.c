@@ -36,25 +36,30 @@ enum px_err px_m_messages_post(struct px_db *db, const struct px_m_post *m,
 }
 
 /* Pages are JSON text assembled by concatenation (see px_message_view),
- * fetched one row past the limit to tell whether more exist. */
-#define PAGE(inner, order, more_this, more_other) \
+ * fetched one row past the limit to tell whether more exist. The ids come
+ * first from the (channel_id, id) index on their own, so that the planner
+ * cannot walk the primary key backwards through other channels' rows; the
+ * inner LIMIT 201 (the largest page plus one) bounds the generic plan's
+ * estimate, so the prepared statement keeps its plan instead of being
+ * planned again on every call. */
+#define PAGE(more, order, more_this, more_other, cond) \
 	"SELECT '{\"messages\":[' || coalesce(string_agg(x.t, ',' ORDER BY x.id)" \
 	" FILTER (WHERE x.rn <= $3), '') || '],\"" more_this "\":'" \
-	" || (count(*) > $3)::text || ',\"" more_other "\":' || (" inner ")::text || '}'" \
-	" FROM (SELECT v.id, v.t, row_number() OVER (ORDER BY v.id " order ") AS rn FROM" \
-	" (SELECT id, t FROM px_message_view WHERE channel_id = $1 AND thread_root_id IS NULL"
+	" || (count(*) > $3)::text || ',\"" more_other "\":' || (" more ")::text || '}'" \
+	" FROM (SELECT v.id, v.t, row_number() OVER (ORDER BY v.id " order ") AS rn" \
+	" FROM px_message_view v WHERE v.id IN (SELECT id FROM (SELECT id FROM messages" \
+	" WHERE channel_id = $1 AND thread_root_id IS NULL AND " cond " ORDER BY id " order \
+	" LIMIT 201) s LIMIT $3::int + 1)) x"
 
 static const char SQL_PAGE_DESC[] =
 	PAGE("$2::bigint < 9223372036854775807 AND EXISTS (SELECT 1 FROM messages"
 	     " WHERE channel_id = $1 AND thread_root_id IS NULL AND id >= $2)",
-	     "DESC", "has_more_before", "has_more_after")
-	" AND id < $2 ORDER BY id DESC LIMIT $3::int + 1) v) x";
+	     "DESC", "has_more_before", "has_more_after", "id < $2");
 
 static const char SQL_PAGE_ASC[] =
 	PAGE("EXISTS (SELECT 1 FROM messages WHERE channel_id = $1"
 	     " AND thread_root_id IS NULL AND id <= $2)",
-	     "ASC", "has_more_after", "has_more_before")
-	" AND id > $2 ORDER BY id LIMIT $3::int + 1) v) x";
+	     "ASC", "has_more_after", "has_more_before", "id > $2");
 
 /* Messages around an id: half the page before it, it, and the rest after. */
 static const char SQL_PAGE_AROUND[] =
@@ -63,10 +68,10 @@ static const char SQL_PAGE_AROUND[] =
 	" AND thread_root_id IS NULL AND id < min(y.id))::text"
 	" || ',\"has_more_after\":' || EXISTS (SELECT 1 FROM messages WHERE channel_id = $1"
 	" AND thread_root_id IS NULL AND id > max(y.id))::text || '}'"
-	" FROM ((SELECT id, t FROM px_message_view WHERE channel_id = $1 AND thread_root_id IS NULL"
-	" AND id < $2 ORDER BY id DESC LIMIT $3::int / 2)"
-	" UNION ALL (SELECT id, t FROM px_message_view WHERE channel_id = $1"
-	" AND thread_root_id IS NULL AND id >= $2 ORDER BY id LIMIT $3::int - $3::int / 2)) y"
+	" FROM px_message_view y WHERE y.id IN ((SELECT id FROM messages WHERE channel_id = $1"
+	" AND thread_root_id IS NULL AND id < $2 ORDER BY id DESC LIMIT $3::int / 2)"
+	" UNION ALL (SELECT id FROM messages WHERE channel_id = $1"
+	" AND thread_root_id IS NULL AND id >= $2 ORDER BY id LIMIT $3::int - $3::int / 2))"
 	" HAVING bool_or(y.id = $2)";
 
 enum px_err px_m_messages_page(struct px_db *db, long long channel,

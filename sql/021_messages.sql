@@ -21,7 +21,8 @@ CREATE TABLE messages (
     idem_key       text,
     j              text NOT NULL DEFAULT ''  -- JSON of the row's own fields, kept by a trigger
 );
-CREATE INDEX messages_channel ON messages (channel_id, id);
+-- top-level messages of a channel in order: history pages, unread counts
+CREATE INDEX messages_channel ON messages (channel_id, id) WHERE thread_root_id IS NULL;
 CREATE INDEX messages_thread ON messages (thread_root_id, id) WHERE thread_root_id IS NOT NULL;
 CREATE INDEX messages_pinned ON messages (channel_id, pinned_at) WHERE pinned_at IS NOT NULL;
 CREATE UNIQUE INDEX messages_idem ON messages (author_id, idem_key) WHERE idem_key IS NOT NULL;

@@ -3,8 +3,8 @@
 -- The shapes live here once so that API answers and event payloads agree.
 
 -- A message's JSON is assembled from three parts: the row's own fields,
--- rendered to text once per write by a trigger (messages.j), the author
--- and the reactions. Reading a page then concatenates text instead of
+-- rendered to text once per write by a trigger (messages.j, an object left
+-- open: without its closing brace), the author and the reactions. Reading a page then concatenates text instead of
 -- building and formatting objects per row, and px_message_view joins the
 -- parts so that "WHERE channel_id = $1 ORDER BY id DESC LIMIT 50" walks the
 -- (channel_id, id) index and stops after 50 rows.
@@ -16,6 +16,7 @@ BEGIN
     'edited_at', NEW.edited_at, 'deleted', NEW.deleted_at IS NOT NULL,
     'pinned', NEW.pinned_at IS NOT NULL, 'reply_count', NEW.reply_count,
     'last_reply_at', NEW.last_reply_at)::text;
+  NEW.j := left(NEW.j, -1);
   RETURN NEW;
 END $$;
 CREATE TRIGGER messages_row_json BEFORE INSERT OR UPDATE ON messages
@@ -34,7 +35,7 @@ $$;
 -- The whole message as JSON text: its row JSON plus author and reactions.
 CREATE FUNCTION px_message_text(row_json text, author json, reactions json) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT left(row_json, -1) || ', "author" : ' || coalesce(author::text, 'null')
+  SELECT row_json || ', "author" : ' || coalesce(author::text, 'null')
          || ', "reactions" : ' || coalesce(reactions::text, '[]') || '}'
 $$;
 
@@ -179,7 +180,7 @@ BEGIN
 END $$;
 
 -- A channel as user uid sees it: their role, read marker and counts.
--- Unread counts stop at 10000 so that a long-absent member costs little.
+-- Unread counts stop at 1000 ("999+") so that a long-absent member costs little.
 CREATE FUNCTION px_channel_json(c channels, uid bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
@@ -195,7 +196,7 @@ LANGUAGE sql STABLE AS $$
     'unread_count', CASE WHEN m.role IS NULL THEN 0 ELSE
       (SELECT count(*) FROM (SELECT 1 FROM messages x
         WHERE x.channel_id = c.id AND x.id > m.last_read_id AND x.thread_root_id IS NULL
-          AND x.deleted_at IS NULL AND x.author_id IS DISTINCT FROM uid LIMIT 10000) s) END,
+          AND x.deleted_at IS NULL AND x.author_id IS DISTINCT FROM uid LIMIT 1000) s) END,
     'mention_count', CASE WHEN m.role IS NULL THEN 0 ELSE
       (SELECT count(*) FROM mentions x WHERE x.user_id = uid AND x.channel_id = c.id
          AND x.message_id > m.last_read_id) END)
