@@ -1,21 +1,22 @@
-/* model/search.c: one parameterised search statement. Words become a
- * prefix tsquery (quote_literal keeps tsquery syntax out of user text)
- * and ILIKE patterns with LIKE wildcards escaped. */
+/* model/search.c: one parameterised search statement. The words become
+ * a prefix tsquery and ILIKE patterns here, as parameter values (quoting
+ * for tsquery and escaping for LIKE done in C), so that with the values
+ * known the planner combines the text-search and trigram GIN indexes. */
 #include "search.h"
 #include "channels.h"
 
+#include <string.h>
+
 static const char SQL_SEARCH[] =
-	"WITH w AS (SELECT coalesce(array_agg(x), '{}') AS a FROM"
-	"  unnest(string_to_array(nullif($2, ''), E'\\n')) x),"
-	" q AS (SELECT CASE WHEN cardinality(w.a) = 0 THEN NULL ELSE"
-	"  to_tsquery($9::regconfig, (SELECT string_agg(quote_literal(x) || ':*', ' & ')"
-	"  FROM unnest(w.a) x)) END AS tq,"
-	"  (SELECT array_agg('%' || replace(replace(replace(x, '\\', '\\\\'), '%', '\\%'),"
-	"   '_', '\\_') || '%') FROM unnest(w.a) x) AS pats,"
-	"  (SELECT bool_and(length(x) >= 3) FROM unnest(w.a) x) AS trgm, w.a AS words FROM w),"
-	" hits AS (SELECT m AS msg, m.id, m.body, m.channel_id, CASE WHEN q.tq IS NULL THEN 0 ELSE ts_rank(m.tsv, q.tq) END"
-	"  + CASE WHEN q.trgm AND m.body ILIKE ALL (q.pats) THEN 0.05 ELSE 0 END AS rank"
-	"  FROM messages m, q"
+	"SELECT json_build_object('results', coalesce(json_agg(json_build_object("
+	" 'message', v.t::json, 'rank', round(h.rank::numeric, 4),"
+	" 'channel', json_build_object('id', c.id, 'name', c.name::text, 'kind', c.kind),"
+	" 'snippet', px_snippet(h.body, string_to_array($2, E'\\n')))"
+	" ORDER BY h.rank DESC, h.id DESC), '[]'))"
+	" FROM (SELECT m.id, m.body, m.channel_id,"
+	"  CASE WHEN $11::text IS NULL THEN 0"
+	"  ELSE ts_rank(m.tsv, to_tsquery($9::regconfig, $11)) END AS rank"
+	"  FROM messages m"
 	"  WHERE m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)"
 	"  AND m.deleted_at IS NULL"
 	"  AND ($3::bigint = 0 OR m.channel_id = $3::bigint)"
@@ -24,20 +25,86 @@ static const char SQL_SEARCH[] =
 	"  AND ($6::date IS NULL OR m.created_at < $6::date)"
 	"  AND ($7::date IS NULL OR m.created_at >= $7::date)"
 	"  AND ($8 = '0' OR m.pinned_at IS NOT NULL)"
-	"  AND (q.tq IS NULL OR m.tsv @@ q.tq OR (q.trgm AND m.body ILIKE ALL (q.pats)))"
-	"  ORDER BY rank DESC, m.id DESC LIMIT $10)"
-	" SELECT jsonb_build_object('results', coalesce(jsonb_agg(jsonb_build_object("
-	"  'message', px_message_json(h.msg), 'rank', round(h.rank::numeric, 4),"
-	"  'channel', jsonb_build_object('id', c.id, 'name', c.name::text, 'kind', c.kind),"
-	"  'snippet', px_snippet(h.body, (SELECT words FROM q))) ORDER BY h.rank DESC, h.id DESC),"
-	"  '[]')) FROM hits h JOIN channels c ON c.id = h.channel_id";
+	"  AND (($11::text IS NULL AND $13::text IS NULL)"
+	"   OR ($11::text IS NOT NULL AND m.tsv @@ to_tsquery($9::regconfig, $11))"
+	"   OR ($13::text IS NOT NULL AND m.body ILIKE $13"
+	"       AND m.body ILIKE ALL (string_to_array($12, E'\\n'))))"
+	"  ORDER BY rank DESC, m.id DESC LIMIT $10) h"
+	" JOIN px_message_view v ON v.id = h.id JOIN channels c ON c.id = h.channel_id";
+
+/* Appends word as a tsquery prefix term: 'word':* with quotes doubled. */
+static void tsq_term(struct px_buf *b, const char *w, size_t n)
+{
+	size_t i;
+
+	if (b->len)
+		px_buf_puts(b, " & ");
+	px_buf_putc(b, '\'');
+	for (i = 0; i < n; i++) {
+		if (w[i] == '\'' || w[i] == '\\')
+			px_buf_putc(b, w[i]);
+		px_buf_putc(b, w[i]);
+	}
+	px_buf_puts(b, "':*");
+}
+
+/* Appends %word% with LIKE's wildcards and escape character escaped. */
+static void like_pattern(struct px_buf *b, const char *w, size_t n)
+{
+	size_t i;
+
+	px_buf_putc(b, '%');
+	for (i = 0; i < n; i++) {
+		if (w[i] == '%' || w[i] == '_' || w[i] == '\\')
+			px_buf_putc(b, '\\');
+		px_buf_putc(b, w[i]);
+	}
+	px_buf_putc(b, '%');
+}
+
+/* From newline-separated words: the tsquery, the patterns (one per line)
+ * and the pattern of the longest word when it has 3 or more characters,
+ * which the trigram index can serve. */
+static void derive(const char *words, struct px_buf *tsq, struct px_buf *pats,
+		   struct px_buf *longest)
+{
+	const char *p = words, *best = NULL;
+	size_t best_n = 0;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+
+		tsq_term(tsq, p, n);
+		if (pats->len)
+			px_buf_putc(pats, '\n');
+		like_pattern(pats, p, n);
+		if (n > best_n) {
+			best = p;
+			best_n = n;
+		}
+		p += n + (p[n] == '\n');
+	}
+	if (best && best_n >= 3)
+		like_pattern(longest, best, best_n);
+}
 
 enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px_buf *out)
 {
+	struct px_buf tsq = PX_BUF_INIT, pats = PX_BUF_INIT, longest = PX_BUF_INIT;
 	char u[PX_M_LL], c[PX_M_LL], l[PX_M_LL];
-	const char *p[10] = { px_m_ll(u, q->user), q->terms, px_m_ll(c, q->channel),
-			      q->in_name, q->from, q->before, q->after,
-			      q->pinned ? "1" : "0", q->lang, px_m_ll(l, q->limit) };
+	enum px_err e = PX_E_SYSTEM_INTERNAL;
 
-	return px_m_json_row(db, "msg_search", SQL_SEARCH, 10, p, out);
+	derive(q->terms, &tsq, &pats, &longest);
+	if (!tsq.failed && !pats.failed && !longest.failed) {
+		const char *p[13] = { px_m_ll(u, q->user), q->terms, px_m_ll(c, q->channel),
+				      q->in_name, q->from, q->before, q->after,
+				      q->pinned ? "1" : "0", q->lang, px_m_ll(l, q->limit),
+				      tsq.data, pats.data ? pats.data : "", longest.data };
+
+		e = px_m_json_row(db, "msg_search", SQL_SEARCH, 13, p, out);
+	}
+	px_buf_free(&tsq);
+	px_buf_free(&pats);
+	px_buf_free(&longest);
+	return e;
 }
