@@ -42,6 +42,7 @@ struct px_ctx {
 	struct px_tmpl_cache *tmpl;   /* shared page templates (core/tmpl.h) */
 	struct px_principal who;
 	int loopback;                 /* request came from 127.0.0.0/8 or ::1 */
+	char client_ip[64];           /* client address, behind trusted proxies */
 	int stopping;                 /* the process is shutting down */
 	struct px_buf details;        /* JSON object text for error details */
 };

@@ -105,8 +105,8 @@ static enum px_err check_result(struct px_db *db, PGresult *r, PGresult **out)
 	return PX_E_SYSTEM_INTERNAL;
 }
 
-enum px_err px_db_exec(struct px_db *db, const char *sql, int nparams,
-		       const char *const *params, PGresult **res)
+static enum px_err exec_once(struct px_db *db, const char *sql, int nparams,
+			     const char *const *params, PGresult **res)
 {
 	PGconn *c = px_db_conn(db);
 
@@ -114,6 +114,25 @@ enum px_err px_db_exec(struct px_db *db, const char *sql, int nparams,
 		return PX_E_SYSTEM_DB_UNAVAILABLE;
 	return check_result(db, PQexecParams(c, sql, nparams, NULL, params,
 					     NULL, NULL, 0), res);
+}
+
+/* 1 when the connection is idle outside a transaction, so that a statement
+ * that fails because the server went away (a restart ends idle backends)
+ * was not committed and may be sent again on a new connection. */
+static int retry_safe(const struct px_db *db)
+{
+	return db->conn && PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+}
+
+enum px_err px_db_exec(struct px_db *db, const char *sql, int nparams,
+		       const char *const *params, PGresult **res)
+{
+	int safe = retry_safe(db);
+	enum px_err e = exec_once(db, sql, nparams, params, res);
+
+	if (e == PX_E_SYSTEM_DB_UNAVAILABLE && safe)
+		e = exec_once(db, sql, nparams, params, res);
+	return e;
 }
 
 static int is_prepared(const struct px_db *db, const char *name)
@@ -126,9 +145,9 @@ static int is_prepared(const struct px_db *db, const char *name)
 	return 0;
 }
 
-enum px_err px_db_exec_prepared(struct px_db *db, const char *name,
-				const char *sql, int nparams,
-				const char *const *params, PGresult **res)
+static enum px_err exec_prepared_once(struct px_db *db, const char *name,
+				      const char *sql, int nparams,
+				      const char *const *params, PGresult **res)
 {
 	PGconn *c = px_db_conn(db);
 	enum px_err e;
@@ -137,7 +156,7 @@ enum px_err px_db_exec_prepared(struct px_db *db, const char *name,
 		return PX_E_SYSTEM_DB_UNAVAILABLE;
 	if (!is_prepared(db, name)) {
 		if (db->nprepared >= MAX_PREPARED)
-			return px_db_exec(db, sql, nparams, params, res);
+			return exec_once(db, sql, nparams, params, res);
 		e = check_result(db, PQprepare(c, name, sql, nparams, NULL), NULL);
 		if (e != PX_OK)
 			return e;
@@ -145,6 +164,18 @@ enum px_err px_db_exec_prepared(struct px_db *db, const char *name,
 	}
 	return check_result(db, PQexecPrepared(c, name, nparams, params, NULL,
 					       NULL, 0), res);
+}
+
+enum px_err px_db_exec_prepared(struct px_db *db, const char *name,
+				const char *sql, int nparams,
+				const char *const *params, PGresult **res)
+{
+	int safe = retry_safe(db);
+	enum px_err e = exec_prepared_once(db, name, sql, nparams, params, res);
+
+	if (e == PX_E_SYSTEM_DB_UNAVAILABLE && safe)
+		e = exec_prepared_once(db, name, sql, nparams, params, res);
+	return e;
 }
 
 enum px_err px_db_tx(struct px_db *db, enum px_err (*fn)(struct px_db *, void *),

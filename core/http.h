@@ -27,8 +27,8 @@ struct px_kvlist {
 
 /* Limits applied while parsing, so that hostile input is bounded. */
 #define PX_MAX_PARAMS 1000
-#define PX_MAX_HEADERS 100
-#define PX_MAX_HEADER_BYTES (64 * 1024)
+#define PX_MAX_HEADERS 500 /* the WAF judges floods below this */
+#define PX_MAX_HEADER_BYTES (256 * 1024)
 #define PX_MAX_JSON_DEPTH 64
 
 struct px_request {

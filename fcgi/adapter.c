@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,9 +148,14 @@ const struct px_stream_ops px_adapter_stdio_ops = { stdio_read, stdio_write, std
 
 int px_adapter_finish(struct px_response *resp, int head_only)
 {
+	char len[24];
+
 	if (resp->headers_sent)
 		return resp->ops->flush(resp->io);
-	if (px_response_stream_begin(resp) != 0)
+	/* a known length spares the web server chunked encoding */
+	snprintf(len, sizeof(len), "%zu", resp->body.len);
+	if (px_response_header(resp, "Content-Length", len) != 0 ||
+	    px_response_stream_begin(resp) != 0)
 		return -1;
 	if (!head_only && resp->body.len &&
 	    resp->ops->write(resp->io, resp->body.data, resp->body.len) != 0)

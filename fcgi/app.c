@@ -1,34 +1,15 @@
 /* app.c: config snapshot ownership and live reload for one process. */
 #include "app.h"
+#include "wafmw.h"
 #include "core/log.h"
 #include "core/tmpl.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct cfg_ref {
-	struct px_cfg *cfg;
-	int refs; /* requests holding it, plus 1 while current */
-};
-
-static struct cfg_ref *ref_new(struct px_cfg *cfg)
+static void cfg_free(void *p)
 {
-	struct cfg_ref *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->cfg = cfg;
-	r->refs = 1;
-	return r;
-}
-
-/* Drops one reference; locked by the caller. */
-static void ref_put(struct cfg_ref *r)
-{
-	if (--r->refs == 0) {
-		px_cfg_free(r->cfg);
-		free(r);
-	}
+	px_cfg_free(p);
 }
 
 int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
@@ -42,51 +23,42 @@ int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
 		return -1;
 	if (px_cfg_load(cfg_path, &cfg, err) != 0)
 		return -1;
-	app->cur = ref_new(cfg);
-	if (!app->cur) {
+	app->cfg = px_snap_new(cfg, cfg_free);
+	if (!app->cfg) {
 		px_cfg_free(cfg);
 		return -1;
 	}
 	app->last_check = time(NULL);
 	app->tmpl = px_tmpl_cache_new(px_cfg_str(cfg, "templates_dir"),
 				      px_cfg_bool(cfg, "dev_mode"));
-	return app->tmpl ? 0 : -1;
+	if (!app->tmpl)
+		return -1;
+	app->waf = px_wafmw_new(cfg, err);
+	return app->waf ? 0 : -1;
 }
 
 void px_app_free(struct px_app *app)
 {
-	if (app->cur)
-		ref_put(app->cur);
+	px_wafmw_free(app->waf);
+	px_snap_free(app->cfg);
 	px_tmpl_cache_free(app->tmpl);
 	free(app->cfg_path);
 	pthread_mutex_destroy(&app->lock);
 }
 
-struct cfg_ref *px_app_cfg_acquire(struct px_app *app)
+const struct px_cfg *px_app_cfg_acquire(struct px_app *app, struct px_snap_ref **ref)
 {
-	struct cfg_ref *r;
-
-	pthread_mutex_lock(&app->lock);
-	r = app->cur;
-	r->refs++;
-	pthread_mutex_unlock(&app->lock);
-	return r;
+	return px_snap_acquire(app->cfg, ref);
 }
 
-const struct px_cfg *px_app_cfg(const struct cfg_ref *ref)
+void px_app_cfg_release(struct px_app *app, struct px_snap_ref *ref)
 {
-	return ref->cfg;
+	px_snap_release(app->cfg, ref);
 }
 
-void px_app_cfg_release(struct px_app *app, struct cfg_ref *ref)
-{
-	pthread_mutex_lock(&app->lock);
-	ref_put(ref);
-	pthread_mutex_unlock(&app->lock);
-}
-
-/* Decides under the lock whether a reload is due; returns 1 to reload. */
-static int reload_due(struct px_app *app)
+/* Decides under the lock whether a look is due (once a second); returns 2
+ * when a config reload is due, 1 when only the periodic checks are. */
+static int check_due(struct px_app *app, const struct px_cfg *cur)
 {
 	time_t now = time(NULL);
 	long long stamp;
@@ -95,26 +67,23 @@ static int reload_due(struct px_app *app)
 	pthread_mutex_lock(&app->lock);
 	if (app->reload_requested) {
 		app->reload_requested = 0;
-		due = 1;
-	} else if (app->cfg_path && now != app->last_check) {
+		due = 2;
+	} else if (now != app->last_check) {
 		app->last_check = now;
-		stamp = px_cfg_file_stamp(app->cfg_path);
-		if (stamp >= 0 && stamp != px_cfg_stamp(app->cur->cfg) &&
-		    stamp != app->bad_stamp)
-			due = 1;
+		due = 1;
+		stamp = app->cfg_path ? px_cfg_file_stamp(app->cfg_path) : -1;
+		if (stamp >= 0 && stamp != px_cfg_stamp(cur) && stamp != app->bad_stamp)
+			due = 2;
 	}
 	pthread_mutex_unlock(&app->lock);
 	return due;
 }
 
-void px_app_maybe_reload(struct px_app *app)
+static void reload_config(struct px_app *app)
 {
 	struct px_buf err = PX_BUF_INIT;
 	struct px_cfg *cfg = NULL;
-	struct cfg_ref *fresh, *old;
 
-	if (!reload_due(app))
-		return;
 	if (px_cfg_load(app->cfg_path, &cfg, &err) != 0) {
 		px_log_error("config", NULL, "reload refused, keeping the old configuration: %s",
 			     err.data ? err.data : "out of memory");
@@ -124,19 +93,27 @@ void px_app_maybe_reload(struct px_app *app)
 		pthread_mutex_unlock(&app->lock);
 		goto out;
 	}
-	fresh = ref_new(cfg);
-	if (!fresh) {
+	px_log_open(px_cfg_str(cfg, "log_file"),
+		    (enum px_log_level)px_log_level_parse(px_cfg_str(cfg, "log_level")));
+	px_wafmw_configure(app->waf, cfg);
+	if (px_snap_swap(app->cfg, cfg) != 0) {
 		px_cfg_free(cfg);
 		goto out;
 	}
-	pthread_mutex_lock(&app->lock);
-	old = app->cur;
-	app->cur = fresh;
-	ref_put(old);
-	pthread_mutex_unlock(&app->lock);
-	px_log_open(px_cfg_str(cfg, "log_file"),
-		    (enum px_log_level)px_log_level_parse(px_cfg_str(cfg, "log_level")));
 	px_log_info("config", NULL, "configuration reloaded");
 out:
 	px_buf_free(&err);
+}
+
+void px_app_maybe_reload(struct px_app *app)
+{
+	struct px_snap_ref *ref;
+	const struct px_cfg *cur = px_app_cfg_acquire(app, &ref);
+	int due = check_due(app, cur);
+
+	px_app_cfg_release(app, ref);
+	if (due == 2)
+		reload_config(app);
+	if (due >= 1)
+		px_wafmw_maybe_reload(app->waf);
 }

@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT;
 	struct px_app app;
 	const struct px_cfg *cfg;
-	struct cfg_ref *ref;
+	struct px_snap_ref *ref;
 	int opt, rc = 1;
 
 	while ((opt = getopt(argc, argv, "c:h")) != -1) {
@@ -205,8 +205,7 @@ int main(int argc, char **argv)
 		px_buf_free(&err);
 		return 2;
 	}
-	ref = px_app_cfg_acquire(&app);
-	cfg = px_app_cfg(ref);
+	cfg = px_app_cfg_acquire(&app, &ref);
 	if (px_log_open(px_cfg_str(cfg, "log_file"),
 			(enum px_log_level)px_log_level_parse(px_cfg_str(cfg, "log_level"))) != 0)
 		fprintf(stderr, "plexichat.fcgi: cannot open log file, using stderr\n");

@@ -3,6 +3,8 @@
 #include "pipeline.h"
 #include "authmw.h"
 #include "router.h"
+#include "wafmw.h"
+#include "core/waf.h"
 #include "core/cfg.h"
 #include "core/ctx.h"
 #include "core/log.h"
@@ -118,6 +120,15 @@ static void record_metrics(const struct px_route *r, int status, uint64_t us)
 	px_metrics_observe_us("plexichat_http_request_duration", labels, us);
 }
 
+/* The WAF profile: the route's own, or for unknown routes and rows that
+ * name only "default", the WAF's classifier of the path. */
+static const char *waf_profile(const struct px_route *r, const struct px_request *req)
+{
+	if (r && r->waf_profile && strcmp(r->waf_profile, "default") != 0)
+		return r->waf_profile;
+	return px_waf_profile_for_path(req->method, req->raw_path);
+}
+
 /* Runs the policy steps and the handler; returns the outcome. */
 static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 			    enum px_err pre_err, struct px_buf *allow)
@@ -126,6 +137,7 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 	const struct px_route *r = NULL;
 	enum px_match m = PX_MATCH_NONE;
 	enum px_err e, parse_err;
+	const char *profile;
 	size_t limit;
 
 	if (pre_err != PX_OK)
@@ -136,6 +148,11 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 	if (req->path)
 		m = px_router_match(req->method, req->path, &r, &req->params, allow);
 	*route = r;
+	/* 1. WAF: client reputation, body limit, then the whole request. */
+	profile = waf_profile(r, req);
+	if ((e = px_wafmw_client(ctx->app->waf, ctx)) != PX_OK ||
+	    (e = px_wafmw_body_limit(ctx->app->waf, ctx, profile)) != PX_OK)
+		goto out;
 	limit = r && r->body_limit ? r->body_limit
 				   : (size_t)px_cfg_int(ctx->cfg, "body_limit");
 	e = read_body(req, ctx->resp, limit);
@@ -146,7 +163,8 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 		if (parse_err == PX_OK)
 			parse_err = e;
 	}
-	/* 1. WAF: a pass-through until the WAF module is wired in. */
+	if ((e = px_wafmw_inspect(ctx->app->waf, ctx, profile)) != PX_OK)
+		goto out;
 	/* 2. correlation id was set at entry; the access log runs at exit. */
 	if ((e = parse_err) != PX_OK)
 		goto out;
@@ -169,11 +187,17 @@ out:
 	return e;
 }
 
+static int is_security(enum px_err e)
+{
+	return strncmp(px_err_name(e), "SECURITY_", 9) == 0;
+}
+
 void px_pipeline_run(struct px_app *app, struct px_db *db,
 		     struct px_request *req, struct px_response *resp,
 		     enum px_err pre_err)
 {
-	struct cfg_ref *ref = px_app_cfg_acquire(app);
+	struct px_snap_ref *ref;
+	const struct px_cfg *cfg = px_app_cfg_acquire(app, &ref);
 	uint64_t t0 = px_metrics_now_us(), us;
 	const struct px_route *route = NULL;
 	struct px_buf allow = PX_BUF_INIT;
@@ -185,7 +209,7 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	ctx.req = req;
 	ctx.resp = resp;
 	ctx.db = db;
-	ctx.cfg = px_app_cfg(ref);
+	ctx.cfg = cfg;
 	ctx.app = app;
 	ctx.tmpl = app->tmpl;
 	ctx.loopback = is_loopback(req->remote_addr);
@@ -197,7 +221,9 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 			px_log_error("pipeline", req->correlation_id,
 				     "%s %s failed: %s", req->method, req->raw_path,
 				     px_err_name(e));
-		if (!px_webpage_wants_html(req) || px_webpage_error(&ctx, e) != 0)
+		/* security blocks always answer in the central JSON format */
+		if (!px_webpage_wants_html(req) || is_security(e) ||
+		    px_webpage_error(&ctx, e) != 0)
 			px_response_error(resp, e, ctx.details.len ? ctx.details.data : NULL,
 					  req->correlation_id);
 		if (e == PX_E_VALIDATION_METHOD_NOT_ALLOWED && allow.len)

@@ -51,6 +51,10 @@ pg_start() {
       --auth-local=trust -U postgres >/dev/null || die "initdb failed"
   fi
   touch "$data.log"; chown postgres "$data.log"
+  # a cluster left running by an earlier, killed run is stopped first
+  if [ -f "$data/postmaster.pid" ]; then
+    runuser -u postgres -- "$PX_PG_BIN/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+  fi
   runuser -u postgres -- "$PX_PG_BIN/pg_ctl" -D "$data" -w -l "$data.log" \
     -o "-k $sock -p $port -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null \
     || die "PostgreSQL did not start (see $data.log)"
@@ -124,12 +128,12 @@ fcgi_start() {
   die "plexichat.fcgi did not start"
 }
 
-# wait_http URL: waits up to 20 s for a 200.
+# wait_http URL [SECONDS]: waits (default 20 s) for a 200; 1 on timeout.
 wait_http() {
-  local i; for i in $(seq 200); do
+  local i; for i in $(seq $(( ${2:-20} * 10 ))); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1
   done
-  die "no answer from $1"
+  log "no answer from $1"; return 1
 }
 
 stop_all() {

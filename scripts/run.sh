@@ -8,8 +8,8 @@ source "$(dirname "$0")/lib.sh"
 
 PORT=${PX_PORT:-8080}
 PGPORT=${PX_PG_PORT:-15432}
-DATA="$PX_ROOT/data"
-BUILD="$PX_ROOT/build"
+DATA=${PX_DATA:-$PX_ROOT/data}
+BUILD=${PX_BUILD_DIR:-$PX_ROOT/build}
 
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and starts servers)"
 install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS
@@ -27,7 +27,7 @@ write_config "$DATA/plexichat.conf" "$DATA" "$PGPORT"
 "$BUILD/plexichat-admin" -c "$DATA/plexichat.conf" ensure-admin admin
 fcgi_start "$BUILD" "$DATA/plexichat.conf" "$DATA/run/plexichat.sock"
 lighttpd_start "$DATA/run" "$PORT" "$DATA/run/plexichat.sock"
-wait_http "http://127.0.0.1:$PORT/api/v1/system/health"
+wait_http "http://127.0.0.1:$PORT/api/v1/system/health" || die "PlexiChat did not answer"
 log "PlexiChat is running on http://127.0.0.1:$PORT/ (Ctrl-C stops it)"
 wait -n "${PX_PIDS[@]}" || true
 log "a server process exited"

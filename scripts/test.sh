@@ -58,6 +58,9 @@ rm -rf "$WORK"; mkdir -p "$WORK/var" "$WORK/run" "$ART"
 chown -R www-data:www-data "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
 pg_start "$WORK/pg" "$PGPORT"
 write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
+# many tests send hostile input on purpose from one address; automatic
+# blocks are tested on their own (test_waf_autoblock.py turns them on)
+echo "waf_auto_block = off" >> "$WORK/plexichat.conf"
 "$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" migrate >/dev/null
 "$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" ensure-admin admin > "$WORK/admin.txt"
 chmod 664 "$WORK/plexichat.conf"
@@ -72,21 +75,24 @@ export PX_PG_CONNINFO="host=127.0.0.1 port=$PGPORT dbname=plexichat user=plexich
 touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
 PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/plexichat.sock"
 lighttpd_start "$WORK/run" "$LPORT" "$WORK/run/plexichat.sock"
-wait_http "http://127.0.0.1:$LPORT/api/v1/system/health"
+wait_http "http://127.0.0.1:$LPORT/api/v1/system/health" || die "lighttpd stack did not start"
 
 sed -e "s|@PORT@|$APORT|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$WORK|g" \
     -e "s|@RUN_DIR@|$WORK/run|g" -e "s|@CONFIG@|$WORK/plexichat.conf|g" -e "s|@FCGI_DIR@|$BUILD|g" \
     "$PX_ROOT/apache/httpd-test.conf.in" > "$WORK/apache-httpd.conf"
 apache2 -f "$WORK/apache-httpd.conf" -t >/dev/null 2>&1 || { apache2 -f "$WORK/apache-httpd.conf" -t; die "Apache config invalid"; }
 apache2 -f "$WORK/apache-httpd.conf" -DFOREGROUND & PX_PIDS+=($!)
-wait_http "http://127.0.0.1:$APORT/api/v1/system/health"
+wait_http "http://127.0.0.1:$APORT/api/v1/system/health" || die "Apache did not start"
 
 # Tests named test_*.py run against both servers; tests that stop shared
-# services or edit the shared config (listed here) run once, on lighttpd.
-ONCE="test_pg_restart.py test_config.py"
+# services or edit the shared config (listed here) run once, on lighttpd;
+# RUNCMD tests run against README's run command itself (below).
+ONCE="test_pg_restart.py test_config.py test_waf_autoblock.py"
+RUNCMD="test_waf_corpus.py test_run_command.py"
 for t in "$PX_ROOT"/tests/integration/$PATTERN.py; do
   [ -f "$t" ] || continue
   n=$(basename "$t")
+  case " $RUNCMD " in *" $n "*) continue ;; esac
   for kind in lighttpd apache; do
     case " $ONCE " in *" $n "*) [ $kind = apache ] && continue ;; esac
     port=$LPORT; [ $kind = apache ] && port=$APORT
@@ -98,7 +104,34 @@ for t in "$PX_ROOT"/tests/integration/$PATTERN.sh; do
   [ -f "$t" ] && record "$(basename "$t")" env PX_BASE_URL="http://127.0.0.1:$LPORT" bash "$t"
 done
 
-cp "$WORK"/*.log "$ART"/ 2>/dev/null || true
+stop_all
+[ -f "$WORK/apache.pid" ] && kill -TERM "$(cat "$WORK/apache.pid")" 2>/dev/null
+pg_stop "$WORK/pg"
+
+# README's run command, started as a user would, with the two switches the
+# WAF corpus replay needs; its own tests then stop it with SIGTERM.
+runcmd_tests=()
+for n in $RUNCMD; do
+  case $n in $PATTERN.py) runcmd_tests+=("$n") ;; esac
+done
+if [ ${#runcmd_tests[@]} -gt 0 ]; then
+  step "README run command"
+  RPORT=${PX_TEST_RUN_PORT:-8080}
+  PX_PORT=$RPORT PX_PG_PORT=${PX_TEST_RUN_PG_PORT:-15432} PX_DATA="$WORK/runcmd-data" \
+    PX_BUILD_DIR="$BUILD" PLEXICHAT_WAF_AUTO_BLOCK=off PLEXICHAT_RATE_LIMIT=off \
+    setsid bash "$PX_ROOT/scripts/run.sh" > "$WORK/runcmd.out" 2>&1 & RUNPID=$!
+  if wait_http "http://127.0.0.1:$RPORT/api/v1/system/health" 180; then
+    for n in "${runcmd_tests[@]}"; do
+      record "$n[run]" env PX_BASE_URL="http://127.0.0.1:$RPORT" PX_RUN_PID=$RUNPID \
+        PX_RUN_OUT="$WORK/runcmd.out" PX_RUN_DATA="$WORK/runcmd-data" python3 "$PX_ROOT/tests/integration/$n"
+    done
+  else
+    FAILED+=("run-command-start")
+  fi
+  kill -TERM $RUNPID 2>/dev/null; wait $RUNPID 2>/dev/null || true
+fi
+
+cp "$WORK"/*.log "$WORK"/*.out "$ART"/ 2>/dev/null || true
 cp "$WORK"/run/*.log "$ART"/ 2>/dev/null || true
 log "finished in $(( $(date +%s) - T0 )) s"
 if [ ${#FAILED[@]} -gt 0 ]; then

@@ -70,7 +70,21 @@ def raw(data, timeout=30):
     for line in lines[1:]:
         k, _, v = line.partition(b":")
         headers.append((k.decode().strip(), v.decode().strip()))
+    if any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers):
+        body = dechunk(body)
     return Response(status, headers, body)
+
+
+def dechunk(data):
+    out = b""
+    while data:
+        size, _, rest = data.partition(b"\r\n")
+        n = int(size.split(b";")[0] or b"0", 16)
+        if n == 0:
+            break
+        out += rest[:n]
+        data = rest[n + 2:]
+    return out
 
 
 def expect_error(resp, status, code):

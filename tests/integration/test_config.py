@@ -65,5 +65,34 @@ def test_live_reload():
     assert pxtest.wait_for(lambda: request("GET", "/api/v1/system/metrics").status == 200, 10)
 
 
+def test_parser_codes_with_waf_detect():
+    """With the WAF only logging, each kind of bad input gets its own code."""
+    orig = open(CONF).read()
+    try:
+        with open(CONF, "a") as f:
+            f.write("\nwaf = detect\n")
+        assert pxtest.wait_for(
+            lambda: request("GET", "/api/v1/system/version?a=%zz").status == 400, 10)
+        cases = [
+            (("GET", "/api/v1/system/version?a=%zz", None, None), 400, "VALIDATION_MALFORMED_QUERY"),
+            (("GET", "/api/v1/system/%ff", None, None), 400, "VALIDATION_INVALID_ENCODING"),
+            (("POST", "/api/v1/system/version", "{\"a\": ", "application/json"), 400, "VALIDATION_INVALID_JSON"),
+            (("POST", "/api/v1/system/version", "[" * 10000, "application/json"), 400, "VALIDATION_INVALID_JSON"),
+            (("POST", "/api/v1/system/version", "a=%zz", "application/x-www-form-urlencoded"), 400,
+             "VALIDATION_INVALID_ENCODING"),
+            (("POST", "/api/v1/system/version", "x" * (2 << 20), "text/plain"), 413,
+             "VALIDATION_PAYLOAD_TOO_LARGE"),
+            (("POST", "/api/v1/system/version", None, None), 405, "VALIDATION_METHOD_NOT_ALLOWED"),
+        ]
+        for (method, path, body, ctype), status, code in cases:
+            hdrs = {"Content-Type": ctype} if ctype else {}
+            pxtest.expect_error(request(method, path, body=body, headers=hdrs), status, code)
+    finally:
+        with open(CONF, "w") as f:
+            f.write(orig)
+    assert pxtest.wait_for(
+        lambda: request("GET", "/api/v1/system/version?a=%zz").status == 403, 10)
+
+
 if __name__ == "__main__":
     pxtest.run(globals())
