@@ -13,5 +13,6 @@ libplexi_a_SOURCES = \
 	core/metrics.c core/metrics.h \
 	core/migrate.c core/migrate.h \
 	core/password.c core/password.h \
+	core/ratelease.c core/ratelease.h \
 	core/snap.c core/snap.h \
 	core/utf8.c core/utf8.h

@@ -2,6 +2,7 @@
 #include "app.h"
 #include "wafmw.h"
 #include "core/log.h"
+#include "core/ratelease.h"
 #include "core/tmpl.h"
 
 #include <stdlib.h>
@@ -33,13 +34,15 @@ int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
 				      px_cfg_bool(cfg, "dev_mode"));
 	if (!app->tmpl)
 		return -1;
+	app->rl = px_ratelease_new(8192);
 	app->waf = px_wafmw_new(cfg, err);
-	return app->waf ? 0 : -1;
+	return app->waf && app->rl ? 0 : -1;
 }
 
 void px_app_free(struct px_app *app)
 {
 	px_wafmw_free(app->waf);
+	px_ratelease_free(app->rl);
 	px_snap_free(app->cfg);
 	px_tmpl_cache_free(app->tmpl);
 	free(app->cfg_path);

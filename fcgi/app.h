@@ -13,6 +13,7 @@
 
 struct px_tmpl_cache;
 struct px_wafmw;
+struct px_ratelease;
 
 struct px_app {
 	pthread_mutex_t lock;
@@ -25,6 +26,7 @@ struct px_app {
 	int listen_fd;
 	struct px_tmpl_cache *tmpl;   /* page templates, shared by all workers */
 	struct px_wafmw *waf;         /* WAF rules, IP lists, automatic blocks */
+	struct px_ratelease *rl;      /* rate-limit tokens leased to this process */
 };
 
 /* Loads the first snapshot and the shared engines; -1 with

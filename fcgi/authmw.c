@@ -2,6 +2,8 @@
  * plus CSRF and Origin checks) and the shared rate limiter for the
  * pipeline. Policy comes only from the route row. */
 #include "authmw.h"
+#include "app.h"
+#include "core/ratelease.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -210,13 +212,24 @@ static int bucket_params(const char *spec, const char *cls, double *burst,
 					   : bucket_params(spec, "default", burst, per_sec);
 }
 
+/* Tokens one process takes at a time: a tenth of the burst, so a client
+ * costs a database round trip about once every burst/10 requests while
+ * the shared bucket still holds the limit across processes and nodes. */
+static int lease_size(double burst)
+{
+	int n = (int)(burst / 10);
+
+	return n < 1 ? 1 : n > 100 ? 100 : n;
+}
+
 enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 {
 	const char *cls = r->rate_class ? r->rate_class : "default";
 	double burst, per_sec, left = 0;
-	char client[96];
+	char client[96], key[128];
 	unsigned char dice;
-	int allowed = 1;
+	int granted = 0;
+	time_t now = time(NULL);
 	enum px_err e;
 
 	/* class "none": health checks and the like must answer under any load */
@@ -228,14 +241,21 @@ enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 	else
 		snprintf(client, sizeof(client), "ip:%s",
 			 px_auth_ip(ctx) ? px_auth_ip(ctx) : "-");
-	e = px_m_rate_take(ctx->db, cls, client, burst, per_sec, &allowed, &left);
+	/* tokens leased earlier by this process are spent without a round trip */
+	snprintf(key, sizeof(key), "%s|%s", cls, client);
+	if (px_ratelease_take(ctx->app->rl, key, now))
+		return PX_OK;
+	e = px_m_rate_take(ctx->db, cls, client, burst, per_sec, lease_size(burst),
+			   &granted, &left);
 	if (e != PX_OK)
 		return e;
+	if (granted > 1)
+		px_ratelease_put(ctx->app->rl, key, granted - 1, now);
 	/* about one request in 256 sweeps out idle buckets */
 	if (px_crypto_random(&dice, 1) == 0 && dice == 0 &&
 	    px_m_rate_prune(ctx->db) != PX_OK)
 		px_log_warn("auth", ctx->req->correlation_id, "rate buckets not pruned");
-	if (allowed)
+	if (granted > 0)
 		return PX_OK;
 	px_auth_retry_after(ctx, (long)ceil((1.0 - left) / per_sec));
 	return PX_E_SECURITY_RATE_LIMITED;

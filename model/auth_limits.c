@@ -10,26 +10,29 @@
 
 enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
 			   const char *client, double capacity, double rate,
-			   int *allowed, double *tokens)
+			   int want, int *granted, double *tokens)
 {
-	char cap[32], rt[32];
-	const char *p[4] = { class_name, client, cap, rt };
+	char cap[32], rt[32], wn[16];
+	const char *p[5] = { class_name, client, cap, rt, wn };
 	PGresult *r = NULL;
 	enum px_err e;
 
 	snprintf(cap, sizeof(cap), "%.6f", capacity);
 	snprintf(rt, sizeof(rt), "%.6f", rate);
-	e = px_db_exec_prepared(db, "rate_take",
+	snprintf(wn, sizeof(wn), "%d", want < 1 ? 1 : want);
+	e = px_db_exec_prepared(db, "rate_take_lease",
 				"INSERT INTO rate_buckets AS b (class, client, tokens,"
-				" allowed, updated_at) VALUES ($1, $2, $3::float8 - 1,"
-				" true, clock_timestamp()) ON CONFLICT (class, client) DO"
-				" UPDATE SET tokens = CASE WHEN " REFILL " >= 1 THEN "
-				REFILL " - 1 ELSE " REFILL " END, allowed = " REFILL
-				" >= 1, updated_at = clock_timestamp() RETURNING"
-				" allowed, tokens", 4, p, &r);
+				" allowed, granted, updated_at) VALUES ($1, $2, $3::float8 -"
+				" least(floor($3::float8), $5::int), true,"
+				" least(floor($3::float8), $5::int), clock_timestamp())"
+				" ON CONFLICT (class, client) DO UPDATE SET tokens = " REFILL
+				" - least(floor(" REFILL "), $5::int), granted ="
+				" least(floor(" REFILL "), $5::int), allowed = " REFILL
+				" >= 1, updated_at = clock_timestamp() RETURNING granted, tokens",
+				5, p, &r);
 	if (e != PX_OK)
 		return e;
-	*allowed = PQgetvalue(r, 0, 0)[0] == 't';
+	*granted = atoi(PQgetvalue(r, 0, 0));
 	*tokens = atof(PQgetvalue(r, 0, 1));
 	PQclear(r);
 	return PX_OK;

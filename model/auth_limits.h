@@ -6,12 +6,12 @@
 
 #include "core/db.h"
 
-/* Takes one token from bucket (class, client) holding at most capacity
- * tokens and refilled at rate tokens per second. *allowed is 1 when a
- * token was taken; *tokens is what is left (below 1 when refused). */
+/* Takes up to want whole tokens from bucket (class, client) holding at
+ * most capacity tokens and refilled at rate tokens per second. *granted
+ * gets how many were taken (0 when refused); *tokens what is left. */
 enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
 			   const char *client, double capacity, double rate,
-			   int *allowed, double *tokens)
+			   int want, int *granted, double *tokens)
 	__attribute__((warn_unused_result));
 /* Deletes buckets untouched for an hour (they are full again anyway). */
 enum px_err px_m_rate_prune(struct px_db *db) __attribute__((warn_unused_result));

@@ -22,3 +22,8 @@ check_PROGRAMS += tests/unit/check_router
 tests_unit_check_router_SOURCES = tests/unit/check_router.c fcgi/router.c
 tests_unit_check_router_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_router_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_ratelease
+tests_unit_check_ratelease_SOURCES = tests/unit/check_ratelease.c
+tests_unit_check_ratelease_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_ratelease_LDADD = $(TEST_LIBS)

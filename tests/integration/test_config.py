@@ -65,6 +65,21 @@ def test_live_reload():
     assert pxtest.wait_for(lambda: request("GET", "/api/v1/system/metrics").status == 200, 10)
 
 
+def test_runs_as_plain_cgi():
+    """Started without a FastCGI socket, the program serves one CGI request."""
+    env = {"PATH": "/usr/bin:/bin", "REQUEST_METHOD": "GET", "REQUEST_URI": "/api/v1/system/version",
+           "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1", "GATEWAY_INTERFACE": "CGI/1.1"}
+    r = subprocess.run([os.path.join(BUILD, "plexichat.fcgi"), "-c", CONF], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    out = r.stdout.decode()
+    assert r.returncode == 0 and out.startswith("Status: 200\r\n"), (r.returncode, out, r.stderr[-500:])
+    assert '"name":"plexichat"' in out
+    env["REQUEST_URI"] = "/api/v1/nope"
+    r = subprocess.run([os.path.join(BUILD, "plexichat.fcgi"), "-c", CONF], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    assert r.stdout.decode().startswith("Status: 404\r\n") and b"VALIDATION_NOT_FOUND" in r.stdout
+
+
 def test_parser_codes_with_waf_detect():
     """With the WAF only logging, each kind of bad input gets its own code."""
     orig = open(CONF).read()

@@ -1,0 +1,28 @@
+/* ratelease.h: this process's share of the shared rate-limit buckets.
+ *
+ * The limiter takes tokens from a bucket in PostgreSQL (shared by every
+ * process and node) a few at a time, and spends them here without a
+ * database round trip. Tokens are removed from the shared bucket before
+ * they are spent, so the limit is never exceeded; unspent tokens lapse
+ * after a short lease, which only ever makes the limit a little stricter.
+ * The table is owned by one px_ratelease and guarded by its mutex. */
+#ifndef PX_RATELEASE_H
+#define PX_RATELEASE_H
+
+#include <time.h>
+
+#define PX_RATELEASE_SECONDS 2
+
+struct px_ratelease;
+
+/* A table of at most slots keys (rounded up to a power of two). */
+struct px_ratelease *px_ratelease_new(unsigned slots);
+void px_ratelease_free(struct px_ratelease *rl);
+/* Spends one leased token for key; 1 when there was one, else 0. */
+int px_ratelease_take(struct px_ratelease *rl, const char *key, time_t now);
+/* Records n fresh tokens for key, valid until now + PX_RATELEASE_SECONDS
+ * (replacing what was there; a full table evicts an expired or older
+ * entry). */
+void px_ratelease_put(struct px_ratelease *rl, const char *key, int n, time_t now);
+
+#endif
