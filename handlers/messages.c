@@ -121,6 +121,7 @@ enum px_err px_h_messages_post(struct px_ctx *ctx)
 	    (e = read_body(ctx, &p.body, &html, &mentions)) != PX_OK)
 		goto out;
 	p.channel = a.channel_id;
+	p.kind = a.kind;
 	p.author = ctx->who.user_id;
 	p.html = html.data ? html.data : "";
 	p.lang = px_cfg_str(ctx->cfg, "search_language");

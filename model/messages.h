@@ -9,6 +9,7 @@
 
 struct px_m_post {
 	long long channel, author, thread_root; /* thread_root 0: top level */
+	const char *kind;         /* the channel's kind, from the gate */
 	const char *body, *html;  /* Markdown source and its safe rendering */
 	const char *lang;         /* text-search configuration */
 	const char *idem_key;     /* NULL when the client sent none */

@@ -110,13 +110,12 @@ $$;
 -- Posts a message in one round trip: idempotency, thread counters and
 -- followers, mentions, notifications and the message.created event.
 -- status: created | replayed | mismatch | no_root. The caller has already
--- checked that the author may post to the channel.
-CREATE FUNCTION px_message_post(p_channel bigint, p_author bigint, p_root bigint,
-    p_body text, p_html text, p_lang regconfig, p_idem text, p_names text[],
-    OUT status text, OUT message json) LANGUAGE plpgsql AS $$
+-- checked that the author may post to the channel, whose kind it passes.
+CREATE FUNCTION px_message_post(p_channel bigint, p_kind text, p_author bigint,
+    p_root bigint, p_body text, p_html text, p_lang regconfig, p_idem text,
+    p_names text[], OUT status text, OUT message json) LANGUAGE plpgsql AS $$
 DECLARE
   m messages;
-  ckind text;
   mentioned bigint[] := '{}';
   others bigint[];
 BEGIN
@@ -148,7 +147,6 @@ BEGIN
       p_author, p_root, p_body, p_idem) r;
     RETURN;
   END IF;
-  SELECT kind INTO ckind FROM channels WHERE id = p_channel;
   IF array_length(p_names, 1) > 0 THEN
     WITH ins AS (
       INSERT INTO mentions (message_id, user_id, channel_id)
@@ -162,7 +160,7 @@ BEGIN
     SELECT coalesce(array_agg(user_id), '{}') INTO mentioned FROM ins;
     PERFORM px_notify_users(mentioned, 'mention', p_channel, m.id, p_author);
   END IF;
-  IF ckind IN ('dm', 'group') THEN
+  IF p_kind IN ('dm', 'group') THEN
     SELECT coalesce(array_agg(user_id), '{}') INTO others FROM channel_members
       WHERE channel_id = p_channel AND user_id <> p_author AND user_id <> ALL (mentioned);
     PERFORM px_notify_users(others, 'dm', p_channel, m.id, p_author);
@@ -174,7 +172,8 @@ BEGIN
       WHERE f.message_id = p_root AND f.user_id <> p_author AND f.user_id <> ALL (mentioned);
     PERFORM px_notify_users(others, 'reply', p_channel, m.id, p_author);
   END IF;
-  message := px_message_json(m);
+  -- a new message has no reactions yet
+  message := px_message_text(m.j, px_user_json(p_author), NULL)::json;
   PERFORM px_emit('message.created', p_channel, NULL, message::jsonb);
   status := 'created';
 END $$;
