@@ -128,27 +128,16 @@ static struct json_object *me(const struct px_ctx *ctx)
 	return m;
 }
 
-/* The form token of the signed-in session (empty when anonymous). */
-static void csrf_token(const struct px_ctx *ctx, struct px_buf *out)
-{
-	(void)ctx;
-	px_buf_puts(out, "");
-}
-
 /* Adds the keys every page template may use (see px_webpage_render). */
 static void add_common(struct px_ctx *ctx, struct json_object *d)
 {
-	struct px_buf csrf = PX_BUF_INIT;
 	const char *lang = px_webpage_lang(ctx);
 
 	add_str(d, "lang", lang);
 	json_object_object_add(d, "t", strings(lang));
 	json_object_object_add(d, "asset", assets(ctx));
 	json_object_object_add(d, "me", me(ctx));
-	csrf_token(ctx, &csrf);
-	add_str(d, "csrf", csrf.data);
 	add_str(d, "path", ctx->req->path ? ctx->req->path : "/");
-	px_buf_free(&csrf);
 }
 
 enum px_err px_webpage_render(struct px_ctx *ctx, int status, const char *name,
@@ -254,6 +243,19 @@ static int login_redirect(struct px_ctx *ctx, enum px_err e)
 	return rc;
 }
 
+/* "login_url": the sign-in page returning to back afterwards. */
+static void add_login_url(struct json_object *d, const char *back, enum px_err e)
+{
+	struct px_buf l = PX_BUF_INIT;
+
+	px_buf_puts(&l, "/login?next=");
+	url_component(&l, back);
+	if (e == PX_E_AUTH_SESSION_EXPIRED)
+		px_buf_puts(&l, "&expired=1");
+	add_str(d, "login_url", l.data);
+	px_buf_free(&l);
+}
+
 int px_webpage_error(struct px_ctx *ctx, enum px_err e)
 {
 	struct json_object *d;
@@ -272,8 +274,12 @@ int px_webpage_error(struct px_ctx *ctx, enum px_err e)
 	add_str(d, "code", px_err_name(e));
 	add_str(d, "reference", ctx->req->correlation_id);
 	add_str(d, "back", back.data ? back.data : "/");
+	/* a draft posted with an ended session is shown so it can be copied */
+	if (px_kvlist_get(&ctx->req->form, "body"))
+		add_str(d, "draft", px_kvlist_get(&ctx->req->form, "body"));
 	json_object_object_add(d, "not_found",
 			       json_object_new_boolean(e == PX_E_VALIDATION_NOT_FOUND));
+	add_login_url(d, back.data ? back.data : "/", e);
 	json_object_object_add(d, "sign_in",
 			       json_object_new_boolean(e == PX_E_AUTH_REQUIRED ||
 						       e == PX_E_AUTH_SESSION_EXPIRED));

@@ -1,55 +1,251 @@
-/* web.c: sign-in, registration and invite pages, and the service worker
- * script. The forms post to the page handlers in web_auth.c. */
+/* web.c: signing in (password, then the TOTP step), signing out,
+ * registration and invite links, and the service worker script. The forms
+ * reuse the auth API handlers, so throttling, auditing and sessions behave
+ * exactly as for API clients; failures re-show the form in plain words. */
 #include "web.h"
+#include "auth.h"
+#include "web_util.h"
 #include "core/cfg.h"
+#include "core/crypto.h"
 #include "core/webpage.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SW_MAX (64 * 1024)
+/* How long the TOTP step of a sign-in stays open. */
+#define MFA_STEP_SECONDS 300
+#define MFA_SEAL_CONTEXT "weblogin:v1"
 
-static void add(struct json_object *o, const char *key, const char *val)
+/* The "next" value of the request (query or form), when it is local. */
+static const char *next_path(struct px_ctx *ctx)
 {
-	json_object_object_add(o, key, json_object_new_string(val ? val : ""));
+	const char *n = px_web_form(ctx, "next");
+
+	if (!n)
+		n = px_request_query(ctx->req, "next");
+	return px_webpage_local_path(n) && strncmp(n, "/login", 6) != 0 ? n : "/";
+}
+
+/* Adds the OIDC providers (name, label, start URL) as "oidc". */
+static void add_oidc(struct px_ctx *ctx, struct json_object *d, const char *next)
+{
+	struct json_object *r = NULL, *list, *out = json_object_new_array();
+	size_t i, n;
+
+	if (px_web_call(ctx, px_h_auth_oidc_providers, &r) != PX_OK || !r ||
+	    !json_object_object_get_ex(r, "providers", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		list = NULL;
+	n = list ? json_object_array_length(list) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(list, i);
+		struct json_object *o = json_object_new_object();
+		struct px_buf url = PX_BUF_INIT;
+		const char *label = px_web_get(p, "label");
+
+		px_buf_printf(&url, "/api/v1/auth/oidc/%s/start?next=", px_web_get(p, "name"));
+		px_web_urlenc(&url, next);
+		px_web_str(o, "url", url.data);
+		px_web_str(o, "name", label && *label ? label : px_web_get(p, "name"));
+		json_object_array_add(out, o);
+		px_buf_free(&url);
+	}
+	json_object_object_add(d, "has_oidc", json_object_new_boolean(n > 0));
+	json_object_object_add(d, "oidc", out);
+	json_object_put(r);
+}
+
+/* The sign-in form, with an error (e != PX_OK) and the status to send. */
+static enum px_err login_form(struct px_ctx *ctx, int status, enum px_err e)
+{
+	struct json_object *d = json_object_new_object();
+	const char *user = px_web_form(ctx, "username");
+	const char *next = next_path(ctx);
+
+	if (!d)
+		return PX_E_SYSTEM_INTERNAL;
+	px_web_str(d, "next", next);
+	if (user)
+		px_web_str(d, "username", user);
+	if (e != PX_OK)
+		px_web_error(ctx, d, e);
+	else
+		px_web_notice(ctx, d);
+	json_object_object_add(d, "can_register", json_object_new_boolean(
+		strcmp(px_cfg_str(ctx->cfg, "registration"), "closed") != 0));
+	add_oidc(ctx, d, next);
+	return px_web_render(ctx, status, "page/login", "Sign in", d);
 }
 
 enum px_err px_h_web_login_page(struct px_ctx *ctx)
 {
+	if (ctx->who.user_id)
+		return px_webpage_redirect(ctx, next_path(ctx));
+	return login_form(ctx, 200, PX_OK);
+}
+
+/* Seals the typed username and password for the TOTP step, so the
+ * password never appears in the page: AES-GCM under the server key, with
+ * an expiry. */
+static enum px_err seal_step(struct px_ctx *ctx, const char *user, const char *pw,
+			     struct px_buf *out)
+{
+	struct json_object *o = json_object_new_object();
+	const char *s;
+	enum px_err e;
+
+	if (!o)
+		return PX_E_SYSTEM_INTERNAL;
+	px_web_str(o, "u", user);
+	px_web_str(o, "p", pw);
+	json_object_object_add(o, "x", json_object_new_int64((long long)time(NULL) +
+							     MFA_STEP_SECONDS));
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	e = px_crypto_seal(ctx->cfg, MFA_SEAL_CONTEXT, s, strlen(s), out);
+	px_crypto_wipe((void *)s, strlen(s));
+	json_object_put(o);
+	return e;
+}
+
+/* The TOTP step's form: the sealed step token, next, and an error. */
+static enum px_err mfa_form(struct px_ctx *ctx, int status, const char *step, enum px_err e)
+{
 	struct json_object *d = json_object_new_object();
-	const char *next = px_request_query(ctx->req, "next");
 
 	if (!d)
 		return PX_E_SYSTEM_INTERNAL;
-	add(d, "title", px_webpage_tr(ctx, "Sign in"));
-	add(d, "next", px_webpage_local_path(next) ? next : "/");
-	if (px_request_query(ctx->req, "expired"))
-		add(d, "notice", px_webpage_tr(ctx, "Your session expired. Please sign "
-						    "in again; your draft was not sent."));
-	else if (px_request_query(ctx->req, "signed_out"))
-		add(d, "notice", px_webpage_tr(ctx, "You are signed out."));
-	json_object_object_add(d, "can_register", json_object_new_boolean(
-		strcmp(px_cfg_str(ctx->cfg, "registration"), "closed") != 0));
-	return px_webpage_render(ctx, 200, "page/login", d);
+	json_object_object_add(d, "mfa", json_object_new_boolean(1));
+	px_web_str(d, "mfa_token", step);
+	px_web_str(d, "next", next_path(ctx));
+	if (e != PX_OK)
+		px_web_error(ctx, d, e);
+	return px_web_render(ctx, status, "page/login", "Sign in", d);
 }
 
-enum px_err px_h_web_register_page(struct px_ctx *ctx)
+/* Runs the API login with the request's fields; answers the page. */
+static enum px_err run_login(struct px_ctx *ctx, const char *step)
+{
+	const char *next = next_path(ctx);
+	struct px_buf sealed = PX_BUF_INIT;
+	enum px_err e;
+
+	if (px_web_set_form(ctx, "next", next) != 0)
+		return PX_E_SYSTEM_INTERNAL;
+	next = px_web_form(ctx, "next"); /* the old value was just freed */
+	e = px_web_call(ctx, px_h_auth_login, NULL);
+	if (e == PX_OK) {
+		e = px_webpage_redirect(ctx, next);
+	} else if (e == PX_E_AUTH_MFA_REQUIRED && !step) {
+		if ((e = seal_step(ctx, px_web_form(ctx, "username"),
+				   px_web_form(ctx, "password"), &sealed)) == PX_OK)
+			e = mfa_form(ctx, 200, sealed.data, PX_OK);
+	} else if (step && (e == PX_E_AUTH_MFA_INVALID || e == PX_E_AUTH_MFA_REQUIRED ||
+			    e == PX_E_VALIDATION_MISSING_FIELD || e == PX_E_AUTH_LOCKED_OUT ||
+			    e == PX_E_VALIDATION_FIELD_LENGTH)) {
+		e = mfa_form(ctx, px_err_status(e), step,
+			     e == PX_E_AUTH_LOCKED_OUT ? e : PX_E_AUTH_MFA_INVALID);
+	} else if (e != PX_E_SYSTEM_DB_UNAVAILABLE && e != PX_E_SYSTEM_INTERNAL) {
+		e = login_form(ctx, px_err_status(e), e);
+	}
+	px_buf_free(&sealed);
+	return e;
+}
+
+enum px_err px_h_web_login(struct px_ctx *ctx)
+{
+	if (!px_web_form_token_valid(ctx))
+		return login_form(ctx, 403, PX_E_AUTH_CSRF_FAILED);
+	return run_login(ctx, NULL);
+}
+
+enum px_err px_h_web_login_mfa(struct px_ctx *ctx)
+{
+	const char *step = px_web_form(ctx, "mfa_token");
+	struct px_buf plain = PX_BUF_INIT;
+	struct json_object *o = NULL;
+	enum px_err e;
+
+	if (!px_web_form_token_valid(ctx))
+		return login_form(ctx, 403, PX_E_AUTH_CSRF_FAILED);
+	if (!step || px_crypto_open(ctx->cfg, MFA_SEAL_CONTEXT, step, &plain) != PX_OK ||
+	    !(o = px_web_json(&plain)) || px_web_int(o, "x") < (long long)time(NULL)) {
+		/* an old or forged step starts the sign-in again */
+		e = login_form(ctx, 401, PX_E_AUTH_SESSION_EXPIRED);
+		goto out;
+	}
+	if (px_web_set_form(ctx, "username", px_web_get(o, "u")) != 0 ||
+	    px_web_set_form(ctx, "password", px_web_get(o, "p")) != 0) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	e = run_login(ctx, step);
+out:
+	if (plain.data)
+		px_crypto_wipe(plain.data, plain.len);
+	px_buf_free(&plain);
+	json_object_put(o);
+	return e;
+}
+
+enum px_err px_h_web_logout(struct px_ctx *ctx)
+{
+	enum px_err e;
+
+	if (ctx->who.user_id && !px_web_form_token_valid(ctx))
+		return PX_E_AUTH_CSRF_FAILED;
+	if (ctx->who.user_id && (e = px_web_call(ctx, px_h_auth_logout, NULL)) != PX_OK)
+		return e;
+	return px_web_done(ctx, "/login", "signed_out");
+}
+
+/* The registration form; code is an invite code from the path or form. */
+static enum px_err register_form(struct px_ctx *ctx, int status, enum px_err e)
 {
 	struct json_object *d = json_object_new_object();
 	const char *mode = px_cfg_str(ctx->cfg, "registration");
 	const char *code = px_request_param(ctx->req, "code");
+	static const char *const keep[] = { "username", "display_name", "email" };
+	size_t i;
 
 	if (!d)
 		return PX_E_SYSTEM_INTERNAL;
-	add(d, "title", px_webpage_tr(ctx, "Create account"));
-	if (code)
-		add(d, "invite", code);
+	if (!code)
+		code = px_web_form(ctx, "invite");
+	if (code && *code && !px_web_form(ctx, "invite_typed"))
+		px_web_str(d, "invite", code);
 	else if (strcmp(mode, "invite") == 0)
 		json_object_object_add(d, "ask_invite", json_object_new_boolean(1));
-	if (strcmp(mode, "closed") == 0 && !code)
-		add(d, "closed", px_webpage_tr(ctx, "Registration is not open."));
-	return px_webpage_render(ctx, 200, "page/register", d);
+	if (strcmp(mode, "closed") == 0 && !(code && *code))
+		px_web_str(d, "closed", px_webpage_tr(ctx, "Registration is not open."));
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (px_web_form(ctx, keep[i]))
+			px_web_str(d, keep[i], px_web_form(ctx, keep[i]));
+	if (e != PX_OK)
+		px_web_error(ctx, d, e);
+	return px_web_render(ctx, status, "page/register", "Create account", d);
+}
+
+enum px_err px_h_web_register_page(struct px_ctx *ctx)
+{
+	return register_form(ctx, 200, PX_OK);
+}
+
+enum px_err px_h_web_register(struct px_ctx *ctx)
+{
+	enum px_err e;
+
+	if (!px_web_form_token_valid(ctx))
+		return register_form(ctx, 403, PX_E_AUTH_CSRF_FAILED);
+	e = px_web_call(ctx, px_h_auth_register, NULL);
+	if (e == PX_OK)
+		return px_webpage_redirect(ctx, "/");
+	if (e == PX_E_SYSTEM_DB_UNAVAILABLE || e == PX_E_SYSTEM_INTERNAL)
+		return e;
+	return register_form(ctx, px_err_status(e), e);
 }
 
 enum px_err px_h_web_sw(struct px_ctx *ctx)

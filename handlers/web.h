@@ -1,16 +1,66 @@
-/* web.h: the page handlers of the browser UI that need no account yet:
- * sign-in, registration, invite links and the service worker script. */
+/* web.h: the page handlers of the browser UI, as named by the route rows
+ * in fcgi/routes_web.inc. Pages render templates/; forms post, redirect
+ * and get (POST, 303, GET). Policy (who may call what) is in the route
+ * rows; handlers reuse the API handlers and model functions. */
 #ifndef PX_H_WEB_H
 #define PX_H_WEB_H
 
 #include "core/ctx.h"
 
-/* GET /login: the sign-in form (?next= path to return to, ?expired=1). */
+/* web.c: signing in and out, registration, invites, the service worker. */
 enum px_err px_h_web_login_page(struct px_ctx *ctx);
-/* GET /register and GET /invite/{code}: the registration form. */
+enum px_err px_h_web_login(struct px_ctx *ctx);
+enum px_err px_h_web_login_mfa(struct px_ctx *ctx);
+enum px_err px_h_web_logout(struct px_ctx *ctx);
 enum px_err px_h_web_register_page(struct px_ctx *ctx);
+enum px_err px_h_web_register(struct px_ctx *ctx);
 /* GET /sw.js: the service worker, served from the site root so that its
  * scope is the whole site; revalidated on every load. */
 enum px_err px_h_web_sw(struct px_ctx *ctx);
+
+/* web_chat.c: the main view, channels, threads and the composer. */
+enum px_err px_h_web_home(struct px_ctx *ctx);
+enum px_err px_h_web_channel(struct px_ctx *ctx);
+enum px_err px_h_web_thread(struct px_ctx *ctx);
+enum px_err px_h_web_post(struct px_ctx *ctx);
+enum px_err px_h_web_join(struct px_ctx *ctx);
+enum px_err px_h_web_new_channel_page(struct px_ctx *ctx);
+enum px_err px_h_web_new_channel(struct px_ctx *ctx);
+enum px_err px_h_web_new_dm(struct px_ctx *ctx);
+
+/* web_msg.c: one message: its fragment, edit, delete, react, pin. */
+enum px_err px_h_web_message(struct px_ctx *ctx);
+enum px_err px_h_web_edit_page(struct px_ctx *ctx);
+enum px_err px_h_web_edit(struct px_ctx *ctx);
+enum px_err px_h_web_delete(struct px_ctx *ctx);
+enum px_err px_h_web_react(struct px_ctx *ctx);
+enum px_err px_h_web_pin(struct px_ctx *ctx);
+
+/* web_search.c: search and notifications. */
+enum px_err px_h_web_search(struct px_ctx *ctx);
+enum px_err px_h_web_notifications(struct px_ctx *ctx);
+enum px_err px_h_web_notifications_read(struct px_ctx *ctx);
+
+/* web_settings.c: the signed-in user's settings. */
+enum px_err px_h_web_settings(struct px_ctx *ctx);
+enum px_err px_h_web_profile(struct px_ctx *ctx);
+enum px_err px_h_web_password(struct px_ctx *ctx);
+enum px_err px_h_web_language(struct px_ctx *ctx);
+enum px_err px_h_web_security(struct px_ctx *ctx);
+enum px_err px_h_web_mfa_enrol(struct px_ctx *ctx);
+enum px_err px_h_web_mfa_confirm(struct px_ctx *ctx);
+enum px_err px_h_web_mfa_disable(struct px_ctx *ctx);
+enum px_err px_h_web_session_revoke(struct px_ctx *ctx);
+enum px_err px_h_web_device_revoke(struct px_ctx *ctx);
+
+/* web_admin.c: administration pages. */
+enum px_err px_h_web_admin(struct px_ctx *ctx);
+enum px_err px_h_web_admin_users(struct px_ctx *ctx);
+enum px_err px_h_web_admin_user(struct px_ctx *ctx);
+enum px_err px_h_web_admin_invites(struct px_ctx *ctx);
+enum px_err px_h_web_admin_invite(struct px_ctx *ctx);
+enum px_err px_h_web_admin_audit(struct px_ctx *ctx);
+enum px_err px_h_web_admin_waf(struct px_ctx *ctx);
+enum px_err px_h_web_admin_system(struct px_ctx *ctx);
 
 #endif

@@ -29,4 +29,8 @@ tests_unit_check_i18n_LDADD = $(TEST_LIBS)
 EXTRA_tests_unit_check_i18n_DEPENDENCIES = $(pxlocale_DATA)
 
 libhandlers_a_SOURCES += \
-	handlers/web.c handlers/web.h
+	handlers/web.c handlers/web.h \
+	handlers/web_util.c handlers/web_util.h \
+	handlers/web_view.c handlers/web_view.h \
+	handlers/web_chat.c handlers/web_chat.h \
+	handlers/web_msg.c

@@ -85,8 +85,7 @@ def check_page(r, want_status=200):
     for f in p.forms:
         if f["attrs"].get("method", "get").lower() == "post":
             names = [i.get("name") for i in f["inputs"]]
-            if f["attrs"].get("action") not in ("/login", "/register", "/login/mfa"):
-                assert "csrf_token" in names, "POST form %r lacks csrf_token" % f["attrs"]
+            assert "csrf_token" in names, "POST form %r lacks csrf_token" % f["attrs"]
     html_tag = [a for t, a in p.tags if t == "html"][0]
     assert html_tag.get("lang") in ("en", "de"), html_tag
     return p
@@ -114,3 +113,90 @@ def hidden_value(p, name):
 
 def words(p):
     return re.sub(r"\s+", " ", p.all_text())
+
+
+class Browser:
+    """A cookie-keeping client that posts forms like a browser without
+    JavaScript: it sends Accept: text/html, keeps every Set-Cookie and does
+    not follow redirects (tests look at each answer)."""
+
+    def __init__(self, lang="en"):
+        self.cookies = {}
+        self.lang = lang
+
+    def send(self, method, path, fields=None, headers=None):
+        import http.client
+        import urllib.parse
+        import pxtest
+        u = urllib.parse.urlsplit(pxtest.BASE)
+        conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=60)
+        h = dict(HTML)
+        h["Accept-Language"] = self.lang
+        if self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields).encode()
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+            h["Origin"] = pxtest.BASE
+        h.update(headers or {})
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        for k, v in r.getheaders():
+            if k.lower() == "set-cookie":
+                name, _, rest = v.partition("=")
+                value = rest.split(";")[0]
+                if "Max-Age=0" in v or not value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = value
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        conn.close()
+        from pxtest import Response
+        return Response(r.status, list(hdrs.items()), data)
+
+    def get(self, path):
+        return self.send("GET", path)
+
+    def page(self, path, status=200):
+        return check_page(self.get(path), status)
+
+    def post(self, path, fields, token=True):
+        """Posts fields; with token, the csrf_token from the last page of
+        this browser (or a fresh one from /login) is added."""
+        f = dict(fields)
+        if token and "csrf_token" not in f:
+            f["csrf_token"] = self.token()
+        return self.send("POST", path, f)
+
+    def token(self):
+        p = parse(self.get("/login" if not self.signed_in() else "/channels/new").body)
+        return hidden_value(p, "csrf_token")
+
+    def signed_in(self):
+        return any(k.endswith("px_session") for k in self.cookies)
+
+
+def location(r):
+    """The path of a redirect's Location."""
+    import urllib.parse
+    assert r.status in (302, 303), r
+    u = urllib.parse.urlsplit(r.headers["location"])
+    return u.path + ("?" + u.query if u.query else "") + ("#" + u.fragment if u.fragment else "")
+
+
+def totp(secret, at=None, step=30):
+    """RFC 6238 code (6 digits, SHA-1) for a base32 secret."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    import time
+    s = secret.upper().replace(" ", "")
+    key = base64.b32decode(s + "=" * (-len(s) % 8))
+    counter = int((at if at is not None else time.time()) // step)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    code = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000
+    return "%06d" % code

@@ -1,0 +1,533 @@
+/* web_chat.c: the main view, the channel view (history pages, thread
+ * panel, composer with preview), posting, joining and creating channels.
+ * Channels are addressed as /c/{channel}: a channel's name, or the id of
+ * a DM. Writes go through the messaging API handlers, so the channel gate,
+ * Markdown limits and events are the API's own. */
+#include "web.h"
+#include "channels.h"
+#include "messages.h"
+#include "web_chat.h"
+#include "web_util.h"
+#include "web_view.h"
+#include "core/cfg.h"
+#include "core/markdown.h"
+#include "core/utf8.h"
+#include "core/webpage.h"
+#include "model/channels.h"
+#include "model/events.h"
+#include "model/messages.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_SIZE 50
+#define THREAD_SIZE 200
+
+static int all_digits(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* The channel of array list whose id or (named channels) name is slug. */
+static struct json_object *find_in(struct json_object *list, const char *slug)
+{
+	long long id = all_digits(slug) ? strtoll(slug, NULL, 10) : 0;
+	size_t i, n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(list, i);
+		const char *name = px_web_get(c, "name");
+
+		if ((id && px_web_int(c, "id") == id) || (!id && name && strcmp(name, slug) == 0))
+			return c;
+	}
+	return NULL;
+}
+
+enum px_err px_web_chat_resolve(struct px_ctx *ctx, struct json_object *mine,
+				struct json_object **chan)
+{
+	const char *slug = px_request_param(ctx->req, "channel");
+	struct json_object *c, *browse = NULL;
+	struct px_buf b = PX_BUF_INIT;
+	long long id = 0;
+	char ids[32];
+	enum px_err e = PX_OK;
+
+	*chan = NULL;
+	if (!slug)
+		return PX_E_VALIDATION_NOT_FOUND;
+	if ((c = find_in(mine, slug))) {
+		id = px_web_int(c, "id");
+	} else if (all_digits(slug)) {
+		id = strtoll(slug, NULL, 10);
+	} else {
+		if ((e = px_m_channels_browse(ctx->db, ctx->who.user_id, &b)) != PX_OK)
+			goto out;
+		browse = px_web_json(&b);
+		id = (c = find_in(browse, slug)) ? px_web_int(c, "id") : 0;
+	}
+	if (id <= 0) {
+		e = PX_E_VALIDATION_NOT_FOUND;
+		goto out;
+	}
+	px_buf_reset(&b);
+	if ((e = px_m_channels_authorize(ctx->db, id, ctx->who.user_id, ctx->who.role,
+					 PX_CHAN_READ, NULL)) != PX_OK ||
+	    (e = px_m_channels_get(ctx->db, id, ctx->who.user_id, &b)) != PX_OK)
+		goto out;
+	if (!(*chan = px_web_json(&b))) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	snprintf(ids, sizeof(ids), "%lld", id);
+	if (px_web_set_param(ctx, "id", ids) != 0)
+		e = PX_E_SYSTEM_INTERNAL;
+out:
+	json_object_put(browse);
+	px_buf_free(&b);
+	return e;
+}
+
+/* "/c/<slug>" plus suffix, into out. */
+static void chan_url(struct json_object *chan, const char *suffix, struct px_buf *out)
+{
+	char slug[96];
+
+	px_web_channel_slug(chan, slug, sizeof(slug));
+	px_buf_printf(out, "/c/%s%s", slug, suffix ? suffix : "");
+}
+
+/* Which page of history the query asks for. */
+static enum px_err page_query(struct px_ctx *ctx, enum px_msg_dir *dir, long long *cursor)
+{
+	const char *b = px_request_query(ctx->req, "before");
+	const char *a = px_request_query(ctx->req, "after");
+
+	*dir = PX_MSG_LATEST;
+	*cursor = 0;
+	if (b && all_digits(b) && strlen(b) < 19) {
+		*dir = PX_MSG_BEFORE;
+		*cursor = strtoll(b, NULL, 10);
+	} else if (a && all_digits(a) && strlen(a) < 19) {
+		*dir = PX_MSG_AFTER;
+		*cursor = strtoll(a, NULL, 10);
+	} else if (a || b) {
+		px_ctx_detail(ctx, "field", b ? "before" : "after");
+		return PX_E_VALIDATION_INVALID_CURSOR;
+	}
+	return PX_OK;
+}
+
+/* Adds messages, older_url and newer_url for one history page, and moves
+ * the read marker when the newest messages are shown. */
+static enum px_err add_history(struct px_ctx *ctx, struct json_object *d,
+			       struct json_object *chan, int member)
+{
+	struct px_buf b = PX_BUF_INIT, u = PX_BUF_INIT, rb = PX_BUF_INIT;
+	struct json_object *page = NULL, *msgs = NULL;
+	enum px_msg_dir dir;
+	long long cursor, first = 0, last = 0, id = px_web_int(chan, "id");
+	size_t n;
+	enum px_err e;
+
+	if ((e = page_query(ctx, &dir, &cursor)) != PX_OK ||
+	    (e = px_m_messages_page(ctx->db, id, dir, cursor, PAGE_SIZE, &b)) != PX_OK)
+		goto out;
+	if (!(page = px_web_json(&b))) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	json_object_object_get_ex(page, "messages", &msgs);
+	n = json_object_is_type(msgs, json_type_array) ? json_object_array_length(msgs) : 0;
+	if (n) {
+		first = px_web_int(json_object_array_get_idx(msgs, 0), "id");
+		last = px_web_int(json_object_array_get_idx(msgs, n - 1), "id");
+	}
+	json_object_object_add(d, "messages", px_web_messages_view(ctx, msgs));
+	if (px_web_bool(page, "has_more_before") && first) {
+		px_buf_printf(&u, "?before=%lld", first);
+		px_buf_reset(&b);
+		chan_url(chan, u.data, &b);
+		px_web_str(d, "older_url", b.data);
+	}
+	if (px_web_bool(page, "has_more_after") && last) {
+		px_buf_reset(&u);
+		px_buf_printf(&u, "?after=%lld", last);
+		px_buf_reset(&b);
+		chan_url(chan, u.data, &b);
+		px_web_str(d, "newer_url", b.data);
+		px_buf_reset(&b);
+		chan_url(chan, NULL, &b);
+		px_web_str(d, "latest_url", b.data);
+	} else {
+		json_object_object_add(d, "at_latest", json_object_new_boolean(1));
+		if (member && last > px_web_int(chan, "last_read_id") &&
+		    px_m_read_marker_set(ctx->db, id, ctx->who.user_id, last, &rb) != PX_OK)
+			px_buf_reset(&rb); /* best effort: the badge stays */
+	}
+out:
+	json_object_put(page);
+	px_buf_free(&b);
+	px_buf_free(&u);
+	px_buf_free(&rb);
+	return e;
+}
+
+/* Adds "thread": {id, root, replies} for root message id. */
+static enum px_err add_thread(struct px_ctx *ctx, struct json_object *d,
+			      long long channel, long long root)
+{
+	struct px_buf b = PX_BUF_INIT;
+	struct json_object *t = NULL, *o, *r = NULL, *rs = NULL;
+	enum px_err e;
+
+	if ((e = px_m_messages_thread(ctx->db, channel, root, ctx->who.user_id, 0, THREAD_SIZE,
+				      &b)) != PX_OK)
+		goto out;
+	if (!(t = px_web_json(&b)) || !(o = json_object_new_object())) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	json_object_object_get_ex(t, "root", &r);
+	json_object_object_get_ex(t, "replies", &rs);
+	json_object_object_add(o, "id", json_object_new_int64(root));
+	json_object_object_add(o, "root", r ? px_web_message_view(ctx, r) : NULL);
+	json_object_object_add(o, "replies", px_web_messages_view(ctx, rs));
+	json_object_object_add(d, "thread", o);
+out:
+	json_object_put(t);
+	px_buf_free(&b);
+	return e;
+}
+
+/* The newest event id, so the page's script resumes the stream there. */
+static void add_last_event(struct px_ctx *ctx, struct json_object *d)
+{
+	long long head = 0, pruned = 0;
+
+	if (px_m_events_state(ctx->db, &head, &pruned) == PX_OK)
+		json_object_object_add(d, "last_event", json_object_new_int64(head));
+}
+
+/* Online members of the channel for the header (presence dots). */
+static void add_members(struct px_ctx *ctx, struct json_object *d, long long channel)
+{
+	struct px_buf b = PX_BUF_INIT;
+	struct json_object *all, *out;
+	size_t i, n, online = 0;
+
+	if (px_m_members_list(ctx->db, channel, &b) != PX_OK || !(all = px_web_json(&b))) {
+		px_buf_free(&b);
+		return;
+	}
+	out = json_object_new_array();
+	n = json_object_is_type(all, json_type_array) ? json_object_array_length(all) : 0;
+	for (i = 0; i < n && i < 50; i++) {
+		struct json_object *m = json_object_array_get_idx(all, i), *o = json_object_new_object();
+		const char *p = px_web_get(m, "presence"), *dn = px_web_get(m, "display_name");
+		int on = p && strcmp(p, "online") == 0;
+
+		json_object_object_add(o, "id", json_object_new_int64(px_web_int(m, "id")));
+		px_web_str(o, "name", dn && *dn ? dn : px_web_get(m, "username"));
+		json_object_object_add(o, "online", json_object_new_boolean(on));
+		online += on;
+		json_object_array_add(out, o);
+	}
+	json_object_object_add(d, "members", out);
+	json_object_object_add(d, "member_count", json_object_new_int64((long long)n));
+	json_object_object_add(d, "online_count", json_object_new_int64((long long)online));
+	json_object_put(all);
+	px_buf_free(&b);
+}
+
+enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
+			     struct json_object *d)
+{
+	struct json_object *mine = NULL, *chan = NULL, *cv;
+	struct px_chan_access a;
+	enum px_err e;
+	long long id;
+	int member;
+
+	if ((e = px_web_mine(ctx, &mine)) != PX_OK ||
+	    (e = px_web_chat_resolve(ctx, mine, &chan)) != PX_OK)
+		goto out;
+	id = px_web_int(chan, "id");
+	if ((e = px_m_channels_authorize(ctx->db, id, ctx->who.user_id, ctx->who.role,
+					 PX_CHAN_READ, &a)) != PX_OK)
+		goto out;
+	member = a.role != PX_CHAN_NONE;
+	if ((e = add_history(ctx, d, chan, member)) != PX_OK ||
+	    (thread && (e = add_thread(ctx, d, id, thread)) != PX_OK))
+		goto out;
+	if (member) {
+		/* the page shows the newest messages: this channel is read */
+		struct json_object *c = find_in(mine, px_request_param(ctx->req, "channel"));
+
+		if (c && json_object_object_get_ex(d, "at_latest", NULL))
+			json_object_object_add(c, "unread_count", json_object_new_int64(0));
+	}
+	px_web_sidebar_add(ctx, d, mine, id);
+	cv = px_web_channel_view(chan, ctx->who.user_id);
+	json_object_object_add(d, "channel", cv);
+	json_object_object_add(d, "member", json_object_new_boolean(member));
+	json_object_object_add(d, "can_post", json_object_new_boolean(
+		px_chan_check(&a, PX_CHAN_POST) == PX_OK));
+	json_object_object_add(d, "can_pin", json_object_new_boolean(
+		px_chan_check(&a, PX_CHAN_PIN) == PX_OK));
+	json_object_object_add(d, "can_join", json_object_new_boolean(
+		!member && px_chan_check(&a, PX_CHAN_JOIN) == PX_OK));
+	json_object_object_add(d, "live", json_object_new_boolean(1));
+	json_object_object_add(d, "message_max", json_object_new_int64(
+		px_cfg_int(ctx->cfg, "message_max_length")));
+	add_members(ctx, d, id);
+	add_last_event(ctx, d);
+	px_web_notice(ctx, d);
+	e = px_web_render(ctx, status, "page/channel", px_web_get(cv, "name"), d);
+	d = NULL;
+out:
+	json_object_put(d);
+	json_object_put(mine);
+	json_object_put(chan);
+	return e;
+}
+
+enum px_err px_h_web_channel(struct px_ctx *ctx)
+{
+	return px_web_chat_page(ctx, 200, 0, json_object_new_object());
+}
+
+enum px_err px_h_web_thread(struct px_ctx *ctx)
+{
+	long long root = strtoll(px_request_param(ctx->req, "mid"), NULL, 10);
+
+	return px_web_chat_page(ctx, 200, root, json_object_new_object());
+}
+
+enum px_err px_h_web_home(struct px_ctx *ctx)
+{
+	struct json_object *d = json_object_new_object();
+	enum px_err e;
+
+	if (!d)
+		return PX_E_SYSTEM_INTERNAL;
+	if (!ctx->who.user_id) {
+		json_object_put(d);
+		return px_webpage_redirect(ctx, "/login");
+	}
+	if ((e = px_web_sidebar(ctx, d, 0)) != PX_OK) {
+		json_object_put(d);
+		return e;
+	}
+	json_object_object_add(d, "live", json_object_new_boolean(1));
+	add_last_event(ctx, d);
+	px_web_notice(ctx, d);
+	return px_web_render(ctx, 200, "page/home", NULL, d);
+}
+
+/* Renders the Markdown preview of the posted body: the fragment alone for
+ * the script (fragment=1), else the channel page with draft and preview. */
+static enum px_err preview(struct px_ctx *ctx, long long thread)
+{
+	const char *body = px_web_form(ctx, "body");
+	struct px_buf html = PX_BUF_INIT;
+	struct json_object *d = json_object_new_object(), *pv = json_object_new_object();
+	enum px_err e = PX_OK;
+
+	if (!body)
+		body = "";
+	if (!px_utf8_valid(body, strlen(body)))
+		e = PX_E_VALIDATION_INVALID_ENCODING;
+	else
+		e = px_markdown_render(body, strlen(body), &html, NULL);
+	px_web_str(d, "draft", body);
+	if (e == PX_OK) {
+		px_web_str(pv, "body_html", html.data);
+		json_object_object_add(d, "preview", pv);
+		pv = NULL;
+	} else if (e == PX_E_SYSTEM_INTERNAL) {
+		goto out;
+	} else {
+		px_web_str(d, "compose_error", px_webpage_tr(ctx, px_err_message(e)));
+	}
+	if (px_web_form(ctx, "fragment")) {
+		json_object_object_add(d, "fragment", json_object_new_boolean(1));
+		e = px_web_render(ctx, 200, "part/preview", NULL, d);
+	} else {
+		e = px_web_chat_page(ctx, 200, thread, d);
+	}
+	d = NULL;
+out:
+	json_object_put(pv);
+	json_object_put(d);
+	px_buf_free(&html);
+	return e;
+}
+
+/* 1 for the errors a composer shows next to the draft. */
+static int form_error(enum px_err e)
+{
+	return strncmp(px_err_name(e), "VALIDATION_", 11) == 0 &&
+	       e != PX_E_VALIDATION_NOT_FOUND;
+}
+
+enum px_err px_h_web_post(struct px_ctx *ctx)
+{
+	struct json_object *mine = NULL, *chan = NULL, *msg = NULL, *d;
+	const char *act = px_web_form(ctx, "action"), *tr = px_web_form(ctx, "thread_root_id");
+	long long thread = tr && all_digits(tr) ? strtoll(tr, NULL, 10) : 0;
+	struct px_buf loc = PX_BUF_INIT, sfx = PX_BUF_INIT;
+	enum px_err e;
+
+	if ((e = px_web_mine(ctx, &mine)) != PX_OK ||
+	    (e = px_web_chat_resolve(ctx, mine, &chan)) != PX_OK)
+		goto out;
+	if (act && strcmp(act, "preview") == 0) {
+		e = preview(ctx, thread);
+		goto out;
+	}
+	e = px_web_call(ctx, px_h_messages_post, &msg);
+	if (e == PX_OK && px_web_form(ctx, "fragment")) {
+		e = px_web_message_fragment(ctx, chan, msg, 201);
+	} else if (e == PX_OK) {
+		if (thread)
+			px_buf_printf(&sfx, "/thread/%lld#m%lld", thread, px_web_int(msg, "id"));
+		else
+			px_buf_printf(&sfx, "#m%lld", px_web_int(msg, "id"));
+		chan_url(chan, sfx.data, &loc);
+		e = loc.failed ? PX_E_SYSTEM_INTERNAL : px_webpage_redirect(ctx, loc.data);
+	} else if (form_error(e)) {
+		d = json_object_new_object();
+		px_web_str(d, "draft", px_web_form(ctx, "body"));
+		px_web_str(d, "compose_error", px_webpage_tr(ctx, px_err_message(e)));
+		e = px_web_chat_page(ctx, px_err_status(e), thread, d);
+	}
+out:
+	json_object_put(mine);
+	json_object_put(chan);
+	json_object_put(msg);
+	px_buf_free(&loc);
+	px_buf_free(&sfx);
+	return e;
+}
+
+enum px_err px_h_web_join(struct px_ctx *ctx)
+{
+	struct json_object *mine = NULL, *chan = NULL;
+	struct px_buf loc = PX_BUF_INIT;
+	enum px_err e;
+
+	if ((e = px_web_mine(ctx, &mine)) == PX_OK &&
+	    (e = px_web_chat_resolve(ctx, mine, &chan)) == PX_OK) {
+		e = px_web_call(ctx, px_h_channels_member_add, NULL);
+		if (e == PX_E_VALIDATION_CONFLICT) /* joined already */
+			e = PX_OK;
+		chan_url(chan, NULL, &loc);
+		if (e == PX_OK)
+			e = px_webpage_redirect(ctx, loc.data);
+	}
+	json_object_put(mine);
+	json_object_put(chan);
+	px_buf_free(&loc);
+	return e;
+}
+
+/* The new-channel page, with the public channels one may join. */
+static enum px_err new_channel_form(struct px_ctx *ctx, int status, enum px_err err)
+{
+	struct json_object *d = json_object_new_object(), *browse = NULL, *list;
+	struct px_buf b = PX_BUF_INIT;
+	static const char *const keep[] = { "name", "topic", "user" };
+	enum px_err e;
+	size_t i, n;
+
+	if ((e = px_web_sidebar(ctx, d, 0)) != PX_OK ||
+	    (e = px_m_channels_browse(ctx->db, ctx->who.user_id, &b)) != PX_OK)
+		goto out;
+	browse = px_web_json(&b);
+	list = json_object_new_array();
+	n = json_object_is_type(browse, json_type_array) ? json_object_array_length(browse) : 0;
+	for (i = 0; i < n; i++)
+		json_object_array_add(list, px_web_channel_view(
+			json_object_array_get_idx(browse, i), ctx->who.user_id));
+	json_object_object_add(d, "has_browse", json_object_new_boolean(n > 0));
+	json_object_object_add(d, "browse", list);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (px_web_form(ctx, keep[i]))
+			px_web_str(d, keep[i], px_web_form(ctx, keep[i]));
+	if (px_web_form(ctx, "kind") && strcmp(px_web_form(ctx, "kind"), "private") == 0)
+		json_object_object_add(d, "private", json_object_new_boolean(1));
+	if (err != PX_OK)
+		px_web_error(ctx, d, err);
+	e = px_web_render(ctx, status, "page/new_channel", "New channel", d);
+	d = NULL;
+out:
+	json_object_put(d);
+	json_object_put(browse);
+	px_buf_free(&b);
+	return e;
+}
+
+enum px_err px_h_web_new_channel_page(struct px_ctx *ctx)
+{
+	return new_channel_form(ctx, 200, PX_OK);
+}
+
+/* Answers a created channel with a redirect to it, or the form again. */
+static enum px_err created(struct px_ctx *ctx, enum px_err e, struct json_object *c)
+{
+	struct px_buf loc = PX_BUF_INIT;
+
+	if (e == PX_OK && c) {
+		chan_url(c, NULL, &loc);
+		e = loc.failed ? PX_E_SYSTEM_INTERNAL : px_webpage_redirect(ctx, loc.data);
+	} else if (form_error(e) || e == PX_E_VALIDATION_NOT_FOUND) {
+		e = new_channel_form(ctx, px_err_status(e), e);
+	}
+	px_buf_free(&loc);
+	json_object_put(c);
+	return e;
+}
+
+enum px_err px_h_web_new_channel(struct px_ctx *ctx)
+{
+	const char *kind = px_web_form(ctx, "kind");
+	struct json_object *c = NULL;
+	enum px_err e;
+
+	if (!kind || (strcmp(kind, "public") != 0 && strcmp(kind, "private") != 0))
+		(void)px_web_set_form(ctx, "kind", "public");
+	e = px_web_call(ctx, px_h_channels_create, &c);
+	return created(ctx, e, c);
+}
+
+enum px_err px_h_web_new_dm(struct px_ctx *ctx)
+{
+	const char *user = px_web_form(ctx, "user");
+	struct json_object *body = json_object_new_object(), *members, *c = NULL;
+	enum px_err e;
+
+	if (!body)
+		return PX_E_SYSTEM_INTERNAL;
+	if (!user || !*user || strlen(user) > 64) {
+		json_object_put(body);
+		return created(ctx, PX_E_VALIDATION_MISSING_FIELD, NULL);
+	}
+	/* the API takes DM members as a JSON list; the form has one name */
+	members = json_object_new_array();
+	json_object_array_add(members, json_object_new_string(user));
+	px_web_str(body, "kind", "dm");
+	json_object_object_add(body, "members", members);
+	json_object_put(ctx->req->json);
+	ctx->req->json = body;
+	e = px_web_call(ctx, px_h_channels_create, &c);
+	return created(ctx, e, c);
+}

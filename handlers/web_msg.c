@@ -1,0 +1,178 @@
+/* web_msg.c: one message in the browser: the fragment the live script
+ * fetches, and the forms that edit, delete, react to and pin it. Every
+ * form is a POST that redirects back to the message; the messaging API
+ * handlers do the work (route parameters "id" and "mid"). */
+#include "web.h"
+#include "messages.h"
+#include "web_chat.h"
+#include "web_util.h"
+#include "web_view.h"
+#include "core/webpage.h"
+#include "model/channels.h"
+#include "model/messages.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum px_err px_web_message_fragment(struct px_ctx *ctx, struct json_object *chan,
+				    struct json_object *msg, int status)
+{
+	struct json_object *d = px_web_message_view(ctx, msg);
+	struct px_chan_access a;
+
+	if (!d)
+		return PX_E_SYSTEM_INTERNAL;
+	json_object_object_add(d, "channel", px_web_channel_view(chan, ctx->who.user_id));
+	if (px_m_channels_authorize(ctx->db, px_web_int(chan, "id"), ctx->who.user_id,
+				    ctx->who.role, PX_CHAN_READ, &a) == PX_OK) {
+		json_object_object_add(d, "can_pin", json_object_new_boolean(
+			px_chan_check(&a, PX_CHAN_PIN) == PX_OK));
+		json_object_object_add(d, "can_post", json_object_new_boolean(
+			px_chan_check(&a, PX_CHAN_POST) == PX_OK));
+	}
+	return px_web_render(ctx, status, "part/message", NULL, d);
+}
+
+/* Loads the channel of the path and the message "mid" of it. */
+static enum px_err load(struct px_ctx *ctx, struct json_object **chan, struct json_object **msg)
+{
+	struct json_object *mine = NULL;
+	struct px_buf b = PX_BUF_INIT;
+	enum px_err e;
+
+	*msg = NULL;
+	if ((e = px_web_mine(ctx, &mine)) == PX_OK &&
+	    (e = px_web_chat_resolve(ctx, mine, chan)) == PX_OK &&
+	    (e = px_m_messages_get(ctx->db, px_web_int(*chan, "id"),
+				   strtoll(px_request_param(ctx->req, "mid"), NULL, 10), &b)) == PX_OK &&
+	    !(*msg = px_web_json(&b)))
+		e = PX_E_SYSTEM_INTERNAL;
+	json_object_put(mine);
+	px_buf_free(&b);
+	return e;
+}
+
+enum px_err px_h_web_message(struct px_ctx *ctx)
+{
+	struct json_object *chan = NULL, *msg = NULL;
+	enum px_err e = load(ctx, &chan, &msg);
+
+	if (e == PX_OK)
+		e = px_web_message_fragment(ctx, chan, msg, 200);
+	json_object_put(chan);
+	json_object_put(msg);
+	return e;
+}
+
+/* Back to the message in its channel (or its thread when it is a reply). */
+static enum px_err back(struct px_ctx *ctx, struct json_object *chan, struct json_object *msg,
+			const char *done)
+{
+	struct px_buf loc = PX_BUF_INIT;
+	long long root = px_web_int(msg, "thread_root_id"), id = px_web_int(msg, "id");
+	char slug[96];
+	enum px_err e;
+
+	px_web_channel_slug(chan, slug, sizeof(slug));
+	px_buf_printf(&loc, "/c/%s", slug);
+	if (root)
+		px_buf_printf(&loc, "/thread/%lld", root);
+	if (done)
+		px_buf_printf(&loc, "?done=%s", done);
+	px_buf_printf(&loc, "#m%lld", id);
+	e = loc.failed ? PX_E_SYSTEM_INTERNAL : px_webpage_redirect(ctx, loc.data);
+	px_buf_free(&loc);
+	return e;
+}
+
+/* The edit form, with the text typed so far and an error. */
+static enum px_err edit_form(struct px_ctx *ctx, int status, struct json_object *chan,
+			     struct json_object *msg, enum px_err err)
+{
+	struct json_object *d = json_object_new_object();
+	const char *typed = px_web_form(ctx, "body");
+	enum px_err e;
+
+	if ((e = px_web_sidebar(ctx, d, px_web_int(chan, "id"))) != PX_OK) {
+		json_object_put(d);
+		return e;
+	}
+	json_object_object_add(d, "channel", px_web_channel_view(chan, ctx->who.user_id));
+	json_object_object_add(d, "message", px_web_message_view(ctx, msg));
+	px_web_str(d, "draft", typed ? typed : px_web_get(msg, "body"));
+	if (err != PX_OK)
+		px_web_error(ctx, d, err);
+	return px_web_render(ctx, status, "page/edit", "Edit", d);
+}
+
+enum px_err px_h_web_edit_page(struct px_ctx *ctx)
+{
+	struct json_object *chan = NULL, *msg = NULL;
+	enum px_err e = load(ctx, &chan, &msg);
+
+	if (e == PX_OK && px_web_bool(msg, "deleted"))
+		e = PX_E_VALIDATION_MESSAGE_DELETED;
+	if (e == PX_OK)
+		e = edit_form(ctx, 200, chan, msg, PX_OK);
+	json_object_put(chan);
+	json_object_put(msg);
+	return e;
+}
+
+enum px_err px_h_web_edit(struct px_ctx *ctx)
+{
+	struct json_object *chan = NULL, *msg = NULL;
+	enum px_err e = load(ctx, &chan, &msg);
+
+	if (e != PX_OK)
+		goto out;
+	e = px_web_call(ctx, px_h_messages_patch, NULL);
+	if (e == PX_OK)
+		e = back(ctx, chan, msg, NULL);
+	else if (strncmp(px_err_name(e), "VALIDATION_", 11) == 0 && e != PX_E_VALIDATION_NOT_FOUND)
+		e = edit_form(ctx, px_err_status(e), chan, msg, e);
+out:
+	json_object_put(chan);
+	json_object_put(msg);
+	return e;
+}
+
+enum px_err px_h_web_delete(struct px_ctx *ctx)
+{
+	struct json_object *chan = NULL, *msg = NULL;
+	enum px_err e = load(ctx, &chan, &msg);
+
+	if (e == PX_OK && (e = px_web_call(ctx, px_h_messages_delete, NULL)) == PX_OK)
+		e = back(ctx, chan, msg, "deleted");
+	json_object_put(chan);
+	json_object_put(msg);
+	return e;
+}
+
+enum px_err px_h_web_react(struct px_ctx *ctx)
+{
+	struct json_object *chan = NULL, *msg = NULL;
+	enum px_err e = load(ctx, &chan, &msg);
+
+	if (e == PX_OK && (e = px_web_call(ctx, px_h_reactions_toggle, NULL)) == PX_OK)
+		e = back(ctx, chan, msg, NULL);
+	json_object_put(chan);
+	json_object_put(msg);
+	return e;
+}
+
+enum px_err px_h_web_pin(struct px_ctx *ctx)
+{
+	struct json_object *chan = NULL, *msg = NULL;
+	enum px_err e = load(ctx, &chan, &msg);
+
+	if (e == PX_OK)
+		e = px_web_call(ctx, px_web_bool(msg, "pinned") ? px_h_messages_unpin
+							       : px_h_messages_pin, NULL);
+	if (e == PX_OK)
+		e = back(ctx, chan, msg, NULL);
+	json_object_put(chan);
+	json_object_put(msg);
+	return e;
+}

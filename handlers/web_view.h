@@ -1,0 +1,34 @@
+/* web_view.h: turns the model's JSON (messages, channels) into the data
+ * the templates show: names with initials, local times, reactions marked
+ * as one's own, and what the viewer may do with each message. No database
+ * access, so the render benchmark times exactly this plus the template. */
+#ifndef PX_H_WEB_VIEW_H
+#define PX_H_WEB_VIEW_H
+
+#include "core/ctx.h"
+
+struct json_object;
+
+/* The template data of message m (model JSON, borrowed): id, author
+ * {display_name, username, initial}, time/time_text, body_html, edited,
+ * pinned, deleted, reactions [{emoji, count, mine}], reply_count, can_edit
+ * (the viewer wrote it), is_reply. Returns a new object, NULL on no
+ * memory. */
+struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *m);
+
+/* Converts each message of the array msgs (borrowed) into a new array. */
+struct json_object *px_web_messages_view(struct px_ctx *ctx, struct json_object *msgs);
+
+/* The link name of channel c (model JSON): its name for named channels,
+ * else its id. Written into out (size >= 96). */
+void px_web_channel_slug(struct json_object *c, char *out, size_t cap);
+
+/* The template data of channel c (model JSON, borrowed) as user me sees
+ * it: id, slug, name (the other members' names for DMs), topic, kind,
+ * is_dm, peer_id (1:1 DMs), archived. */
+struct json_object *px_web_channel_view(struct json_object *c, long long me);
+
+/* The other member of a 1:1 DM, else 0. */
+long long px_web_dm_peer(struct json_object *c, long long me);
+
+#endif
