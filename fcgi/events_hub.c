@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -517,6 +518,19 @@ static void hub_atexit(void)
 	pthread_join(hub.thread, NULL);
 }
 
+/* Each waiting request holds a descriptor: allow as many as the hard
+ * limit does (the soft limit is often 1024). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			px_log_warn("events", NULL, "cannot raise the descriptor limit");
+	}
+}
+
 int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
 		 int max_waiters)
 {
@@ -525,6 +539,7 @@ int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
 	pthread_mutex_lock(&hub.lock);
 	if (hub.started)
 		goto out;
+	raise_fd_limit();
 	rc = -1;
 	if (pipe(hub.wake) != 0)
 		goto out;

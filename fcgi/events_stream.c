@@ -16,6 +16,7 @@
 #include "handlers/channels_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fcgiapp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #define FCGI_STDOUT 6
 #define FCGI_MAX_RECORD 65535
 #define SSE_CATCH_UP_BATCH 500
+#define HIGH_FD 1024
 
 int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c)
 {
@@ -42,7 +44,12 @@ int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c)
 	r = resp->io;
 	if (resp->ops->flush(resp->io) != 0 || r->ipcFd <= 0)
 		return -1;
-	c->fd = dup(r->ipcFd);
+	/* above 1023: libfcgi closes the worker's descriptors with select(),
+	 * which cannot watch a descriptor past FD_SETSIZE, so the thousands of
+	 * descriptors held here must leave the low numbers to the workers */
+	c->fd = fcntl(r->ipcFd, F_DUPFD_CLOEXEC, HIGH_FD);
+	if (c->fd < 0)
+		c->fd = fcntl(r->ipcFd, F_DUPFD_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -1;
 	c->request_id = r->requestId;

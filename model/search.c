@@ -11,11 +11,11 @@
 /* Ranking reads every candidate's tsvector, so a word found in one
  * message of thirty would cost a heap fetch and a rank per match, and
  * trigrams of common fragments have long posting lists. Search therefore
- * first matches whole words (by prefix) among the newest WINDOW messages
- * (the id range ANDs with the GIN bitmap); only when that gives fewer
- * results than asked for does it look at every message, and then inside
- * words; words that rare are cheap to rank. */
-#define WINDOW 30000
+ * matches whole words (by prefix) among the newest messages in growing
+ * windows (the id range ANDs with the GIN bitmap), and looks at every
+ * message, then inside words, only while it has fewer results than asked
+ * for; words that rare are cheap to rank. 0 ends the list: every message. */
+static const long long windows[] = { 30000, 300000, 0 };
 
 static const char SQL_SEARCH[] =
 	"SELECT json_build_object('results', coalesce(json_agg(json_build_object("
@@ -145,6 +145,7 @@ enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px
 	enum px_err e = PX_E_SYSTEM_INTERNAL;
 	long long head = 0;
 	long n = 0;
+	size_t i;
 
 	derive(q->terms, &tsq, &pats, &longest);
 	if (!tsq.failed && !pats.failed && !longest.failed) {
@@ -154,10 +155,12 @@ enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px
 				      tsq.data, pats.data ? pats.data : "", longest.data };
 
 		e = newest_id(db, &head);
-		if (e == PX_OK)
-			e = run(db, p, head > WINDOW ? head - WINDOW : 0, 0, out, &n);
-		if (e == PX_OK && n < q->limit && head > WINDOW)
-			e = run(db, p, 0, 0, out, &n);
+		for (i = 0; e == PX_OK && n < q->limit; i++) {
+			e = run(db, p, windows[i] && head > windows[i] ? head - windows[i] : 0, 0,
+				out, &n);
+			if (!windows[i] || head <= windows[i])
+				break;
+		}
 		if (e == PX_OK && n < q->limit && longest.data)
 			e = run(db, p, 0, 1, out, &n);
 	}
