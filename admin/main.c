@@ -11,10 +11,12 @@
 #include "core/migrate.h"
 #include "core/password.h"
 #include "core/perm.h"
+#include "core/waf_feed.h"
 #include "model/auth_invites.h"
 #include "model/auth_limits.h"
 #include "model/sessions.h"
 #include "model/users.h"
+#include "model/waf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +338,98 @@ static int cmd_list_sessions(struct admin *a, int argc, char **argv)
 				  print_session, NULL) == PX_OK ? 0 : 1;
 }
 
+/* Fetches, validates and stores one feed; a refused or unreachable feed
+ * keeps the ranges it had. 0 or 1. */
+static int waf_update_feed(struct admin *a, const struct px_waf_feed_src *src)
+{
+	struct px_buf body = PX_BUF_INIT, err = PX_BUF_INIT;
+	struct px_audit_event ev = { 0 };
+	struct px_waf_feed f = { 0 };
+	long long removed = 0, added = 0;
+	char tag[80], fields[160];
+	enum px_err e;
+	int rc = 1;
+
+	if (px_waf_feed_fetch(src->url, 60, 64u << 20, &body, &err) != 0 ||
+	    px_waf_feed_parse(body.data ? body.data : "", body.len, &f, &err) != 0) {
+		fprintf(stderr, "plexichat-admin: feed %s: %s; its ranges stay as they were\n",
+			src->name, err.data ? err.data : "out of memory");
+		goto out;
+	}
+	snprintf(tag, sizeof(tag), "feed:%.63s", src->name);
+	if ((e = px_m_waf_ip_replace_source(a->db, tag, f.cidrs, f.n, &removed, &added)) != PX_OK) {
+		fprintf(stderr, "plexichat-admin: feed %s not stored: %s\n", src->name, px_err_name(e));
+		goto out;
+	}
+	printf("feed %s: %lld ranges stored (%lld before); skipped %zu malformed and %zu reserved or too broad\n",
+	       src->name, added, removed, f.bad, f.reserved);
+	snprintf(fields, sizeof(fields), "{\"ranges\":%lld,\"before\":%lld,\"malformed\":%zu}",
+		 added, removed, f.bad);
+	ev.action = "admin.waf.feed_updated";
+	ev.target = tag;
+	ev.fields_json = fields;
+	(void)px_audit(a->db, &ev);
+	rc = 0;
+out:
+	px_waf_feed_free(&f);
+	px_buf_free(&body);
+	px_buf_free(&err);
+	return rc;
+}
+
+struct export {
+	struct px_buf line;
+	long long last_id;
+};
+
+static void print_event(const struct px_m_waf_event *ev, void *arg)
+{
+	struct export *x = arg;
+
+	px_buf_reset(&x->line);
+	px_m_waf_event_jsonl(ev, &x->line);
+	fwrite(x->line.data, 1, x->line.len, stdout);
+	x->last_id = ev->id;
+}
+
+/* waf update-feeds | waf export-events [--since T] [--after ID] */
+static int cmd_waf(struct admin *a, int argc, char **argv)
+{
+	struct px_waf_feed_src src[16];
+	struct px_buf err = PX_BUF_INIT;
+	struct export x = { PX_BUF_INIT, 0 };
+	struct px_m_waf_event_q q = { 0 };
+	const char *after = opt_value(argc, argv, "--after");
+	int n, i, rc = 0, more = 1;
+
+	if (argc >= 1 && strcmp(argv[0], "update-feeds") == 0) {
+		n = px_waf_feed_sources(px_cfg_str(a->cfg, "waf_feeds"), src, 16, &err);
+		if (n <= 0)
+			fprintf(stderr, "plexichat-admin: %s\n",
+				n < 0 ? err.data : "no feeds configured (waf_feeds)");
+		for (i = 0; i < n; i++)
+			rc |= waf_update_feed(a, &src[i]);
+		px_buf_free(&err);
+		return n < 0 ? 1 : rc;
+	}
+	if (argc < 1 || strcmp(argv[0], "export-events") != 0)
+		return -1;
+	q.since = opt_value(argc, argv, "--since");
+	q.limit = 1000;
+	x.last_id = q.after_id = after ? atoll(after) : 0;
+	/* pages of oldest-first events, each starting after the last id printed */
+	while (more) {
+		if (px_m_waf_events(a->db, &q, print_event, &x, &more) != PX_OK) {
+			fprintf(stderr, "plexichat-admin: export-events failed (is --since a timestamp?)\n");
+			rc = 1;
+			break;
+		}
+		q.after_id = x.last_id;
+	}
+	px_buf_free(&x.line);
+	return rc;
+}
+
 static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "migrate                      apply pending sql/ migrations" },
 	{ "create-user", cmd_create_user, "create-user NAME [--role R] [--email E] [--password-stdin]" },
@@ -349,6 +443,7 @@ static const struct command commands[] = {
 	{ "list-sessions", cmd_list_sessions, "list-sessions NAME           the account's live sessions" },
 	{ "unlock", cmd_unlock, "unlock                       clear all rate-limit buckets and login back-off" },
 	{ "check-config", cmd_check_config, "check-config                 validate the configuration and print it (secrets hidden)" },
+	{ "waf", cmd_waf, "waf update-feeds | waf export-events [--since T] [--after ID]  WAF feeds; security events as JSON lines" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -6,7 +6,9 @@ libplexi_a_SOURCES += \
 	core/waf_input.c core/waf_input.h \
 	core/waf_detect.c core/waf_detect.h \
 	core/waf_ssrf.c core/waf_ssrf.h \
-	core/waf_ip.c core/waf_ip.h
+	core/waf_ip.c core/waf_ip.h \
+	core/waf_magic.c core/waf_magic.h \
+	core/waf_feed.c core/waf_feed.h
 
 dist_pkgdata_DATA += etc/waf.rules
 
@@ -31,3 +33,8 @@ check_PROGRAMS += tests/unit/check_waf_ip
 tests_unit_check_waf_ip_SOURCES = tests/unit/check_waf_ip.c
 tests_unit_check_waf_ip_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_waf_ip_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_waf_feed
+tests_unit_check_waf_feed_SOURCES = tests/unit/check_waf_feed.c
+tests_unit_check_waf_feed_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_waf_feed_LDADD = $(TEST_LIBS)

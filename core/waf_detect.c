@@ -1,6 +1,7 @@
 /* waf_detect.c: built-in WAF detectors (structure checks that signatures
  * express badly) and the Markdown projection used for free-text fields. */
 #include "waf_detect.h"
+#include "waf_magic.h"
 #include "waf_norm.h"
 #include "waf_ssrf.h"
 #include "utf8.h"
@@ -123,8 +124,39 @@ static int allowed(const struct px_waf_settings *set, enum px_waf_ftype t)
 	return px_waf_list_has(set->upload_types, set->nupload_types, nm, strlen(nm));
 }
 
+/* Kind named by libmagic's MIME type. Markup that browsers run and
+ * server-side scripts are OTHER even though they are text. */
+static enum px_waf_ftype ftype_mime(const char *mime)
+{
+	static const char *const active[] = {
+		"text/html", "application/xhtml+xml", "image/svg+xml", "text/x-php",
+		"application/x-php", "application/x-httpd-php",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(active) / sizeof(active[0]); i++)
+		if (strcmp(mime, active[i]) == 0)
+			return PX_WAF_F_OTHER;
+	if (strncmp(mime, "text/", 5) == 0)
+		return PX_WAF_F_TEXT;
+	return ftype_ctype(mime, strlen(mime));
+}
+
+enum px_waf_ftype px_waf_ftype_content(const char *b, size_t n)
+{
+	enum px_waf_ftype own = px_waf_ftype_sniff(b, n), lm;
+	char mime[128];
+
+	/* an empty file has no content to name (libmagic: "application/x-empty") */
+	if (own == PX_WAF_F_OTHER || n == 0 || px_waf_magic_mime(b, n, mime, sizeof(mime)) != 0)
+		return own;
+	lm = ftype_mime(mime);
+	return lm == own ? own : PX_WAF_F_OTHER;
+}
+
 /* The bytes, the extension and the declared type must agree on one
- * allowed kind. */
+ * allowed kind. The cheap checks run first; libmagic only confirms bytes
+ * that could pass. */
 static int det_upload_type(const struct px_waf_item *it)
 {
 	const struct px_waf_value *v = it->v;
@@ -134,16 +166,15 @@ static int det_upload_type(const struct px_waf_item *it)
 		return 0;
 	if (v->len == 0 && v->filename_len == 0)
 		return 0; /* an empty file input, nothing chosen */
-	magic = px_waf_ftype_sniff(v->val, v->len);
 	ext = px_waf_ftype_ext(v->filename, v->filename_len);
 	ct = ftype_ctype(v->ctype, v->ctype_len);
-	if (magic == PX_WAF_F_OTHER || !allowed(it->set, magic))
+	if (ext == PX_WAF_F_OTHER || ct == PX_WAF_F_OTHER)
 		return 1;
-	if (ext != PX_WAF_F_NONE && ext != magic)
+	magic = px_waf_ftype_sniff(v->val, v->len);
+	if (magic == PX_WAF_F_OTHER || !allowed(it->set, magic) ||
+	    (ext != PX_WAF_F_NONE && ext != magic) || (ct != PX_WAF_F_NONE && ct != magic))
 		return 1;
-	if (ct != PX_WAF_F_NONE && ct != magic)
-		return 1;
-	return 0;
+	return px_waf_ftype_content(v->val, v->len) != magic;
 }
 
 /* Case-insensitive search for any needle starting at a '<'. */

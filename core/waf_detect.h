@@ -43,6 +43,10 @@ enum px_waf_ftype {
 /* Kind of the bytes by their magic (PX_WAF_F_TEXT for clean text,
  * PX_WAF_F_OTHER for anything else). */
 enum px_waf_ftype px_waf_ftype_sniff(const char *b, size_t n);
+/* Kind of the bytes by content: libmagic's MIME type (markup and
+ * server-side scripts count as OTHER), which must agree with
+ * px_waf_ftype_sniff(), else OTHER. Without libmagic, the sniffer alone. */
+enum px_waf_ftype px_waf_ftype_content(const char *b, size_t n);
 /* Kind named by a file name's last extension (NONE without one, OTHER
  * for an extension outside the allowed kinds). */
 enum px_waf_ftype px_waf_ftype_ext(const char *name, size_t n);

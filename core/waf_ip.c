@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,11 +59,13 @@ void px_waf_ip_list_free(struct px_waf_ip_list *l)
 	free(l);
 }
 
-int px_waf_ip_list_add(struct px_waf_ip_list *l, const char *cidr, size_t n)
+/* Parses "addr" or "addr/bits" into the range it covers; *v4 and *bits
+ * (in the address's own family) are set when non-NULL. 0 or -1. */
+static int parse_cidr(const char *cidr, size_t n, struct range *rg, int *v4_out,
+		      int *bits_out)
 {
 	const char *slash = memchr(cidr, '/', n);
 	struct px_waf_ip ip;
-	struct range rg;
 	long bits;
 	int i, v4;
 
@@ -70,7 +73,7 @@ int px_waf_ip_list_add(struct px_waf_ip_list *l, const char *cidr, size_t n)
 		return -1;
 	v4 = memcmp(ip.a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0 &&
 	     memchr(cidr, ':', slash ? (size_t)(slash - cidr) : n) == NULL;
-	bits = 128;
+	bits = v4 ? 32 : 128;
 	if (slash) {
 		char num[8];
 		size_t k = n - (size_t)(slash - cidr) - 1;
@@ -80,19 +83,34 @@ int px_waf_ip_list_add(struct px_waf_ip_list *l, const char *cidr, size_t n)
 			return -1;
 		memcpy(num, slash + 1, k);
 		num[k] = '\0';
+		if (num[0] < '0' || num[0] > '9')
+			return -1;
 		bits = strtol(num, &end, 10);
 		if (*end || bits < 0 || bits > (v4 ? 32 : 128))
 			return -1;
-		if (v4)
-			bits += 96;
 	}
+	if (v4_out)
+		*v4_out = v4;
+	if (bits_out)
+		*bits_out = (int)bits;
+	if (v4)
+		bits += 96;
 	for (i = 0; i < 16; i++) {
 		int keep = (int)bits - 8 * i;
 		unsigned char mask = keep >= 8 ? 0xFF : keep <= 0 ? 0 : (unsigned char)(0xFF << (8 - keep));
 
-		rg.lo[i] = ip.a[i] & mask;
-		rg.hi[i] = (unsigned char)(ip.a[i] | (unsigned char)~mask);
+		rg->lo[i] = ip.a[i] & mask;
+		rg->hi[i] = (unsigned char)(ip.a[i] | (unsigned char)~mask);
 	}
+	return 0;
+}
+
+int px_waf_ip_list_add(struct px_waf_ip_list *l, const char *cidr, size_t n)
+{
+	struct range rg;
+
+	if (parse_cidr(cidr, n, &rg, NULL, NULL) != 0)
+		return -1;
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 16;
 		struct range *p = realloc(l->r, nc * sizeof(*p));
@@ -104,6 +122,36 @@ int px_waf_ip_list_add(struct px_waf_ip_list *l, const char *cidr, size_t n)
 	}
 	l->r[l->n++] = rg;
 	return 0;
+}
+
+int px_waf_ip_cidr_norm(const char *cidr, size_t n, char *out, size_t outsz,
+			int *v4, int *bits)
+{
+	char addr[64];
+	struct range rg;
+	int is4, b, w;
+
+	if (parse_cidr(cidr, n, &rg, &is4, &b) != 0 ||
+	    !inet_ntop(is4 ? AF_INET : AF_INET6, is4 ? rg.lo + 12 : rg.lo, addr,
+		       sizeof(addr)))
+		return -1;
+	w = snprintf(out, outsz, "%s/%d", addr, b);
+	if (w < 0 || (size_t)w >= outsz)
+		return -1;
+	if (v4)
+		*v4 = is4;
+	if (bits)
+		*bits = b;
+	return 0;
+}
+
+int px_waf_ip_cidr_overlap(const char *a, size_t an, const char *b, size_t bn)
+{
+	struct range x, y;
+
+	if (parse_cidr(a, an, &x, NULL, NULL) != 0 || parse_cidr(b, bn, &y, NULL, NULL) != 0)
+		return -1;
+	return memcmp(x.lo, y.hi, 16) <= 0 && memcmp(y.lo, x.hi, 16) <= 0;
 }
 
 size_t px_waf_ip_list_add_text(struct px_waf_ip_list *l, const char *text, size_t n,
@@ -228,6 +276,94 @@ int px_waf_ip_client(const char *remote_addr, const char *xff,
 	if (strlen(cur) >= outsz)
 		return -1;
 	strcpy(out, cur);
+	return 0;
+}
+
+/* --- blocks loaded from the shared table ---------------------------------- */
+
+struct blocked {
+	struct px_waf_ip ip;
+	time_t until;
+};
+
+struct px_waf_ip_blocks {
+	struct blocked *e;
+	size_t n, cap;
+};
+
+struct px_waf_ip_blocks *px_waf_ip_blocks_new(void)
+{
+	return calloc(1, sizeof(struct px_waf_ip_blocks));
+}
+
+void px_waf_ip_blocks_free(struct px_waf_ip_blocks *b)
+{
+	if (!b)
+		return;
+	free(b->e);
+	free(b);
+}
+
+int px_waf_ip_blocks_add(struct px_waf_ip_blocks *b, const char *addr, time_t until)
+{
+	struct px_waf_ip ip;
+
+	if (!addr || px_waf_ip_parse(addr, strlen(addr), &ip) != 0)
+		return -1;
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 16;
+		struct blocked *p = realloc(b->e, nc * sizeof(*p));
+
+		if (!p)
+			return -1;
+		b->e = p;
+		b->cap = nc;
+	}
+	b->e[b->n].ip = ip;
+	b->e[b->n++].until = until;
+	return 0;
+}
+
+static int cmp_blocked(const void *a, const void *b)
+{
+	return memcmp(((const struct blocked *)a)->ip.a, ((const struct blocked *)b)->ip.a, 16);
+}
+
+void px_waf_ip_blocks_finish(struct px_waf_ip_blocks *b)
+{
+	if (b->n > 1)
+		qsort(b->e, b->n, sizeof(*b->e), cmp_blocked);
+}
+
+int px_waf_ip_blocks_find(const struct px_waf_ip_blocks *b, const char *addr, time_t now,
+			  time_t *until)
+{
+	struct blocked key;
+	const struct blocked *hit;
+
+	if (!b || !b->n || !addr || px_waf_ip_parse(addr, strlen(addr), &key.ip) != 0)
+		return 0;
+	hit = bsearch(&key, b->e, b->n, sizeof(*b->e), cmp_blocked);
+	if (!hit || hit->until <= now)
+		return 0;
+	if (until)
+		*until = hit->until;
+	return 1;
+}
+
+size_t px_waf_ip_blocks_count(const struct px_waf_ip_blocks *b)
+{
+	return b ? b->n : 0;
+}
+
+int px_waf_ip_blocks_get(const struct px_waf_ip_blocks *b, size_t i, char *addr,
+			 size_t addrsz, time_t *until)
+{
+	if (!b || i >= b->n)
+		return -1;
+	ip_text(&b->e[i].ip, addr, addrsz);
+	if (until)
+		*until = b->e[i].until;
 	return 0;
 }
 

@@ -43,6 +43,35 @@ int px_waf_ip_list_contains(const struct px_waf_ip_list *l, const char *addr);
 /* Number of merged ranges. */
 size_t px_waf_ip_list_count(const struct px_waf_ip_list *l);
 
+/* Canonical text of one entry: "a.b.c.d/nn" or "v6/nn" with the host bits
+ * cleared (a plain address gets /32 or /128), written into out (64 bytes
+ * are enough). *v4 (1 for IPv4) and *bits (prefix length in the entry's
+ * own family) are set when non-NULL. Returns 0, or -1 when malformed. */
+int px_waf_ip_cidr_norm(const char *cidr, size_t n, char *out, size_t outsz,
+			int *v4, int *bits);
+/* 1 when the ranges of entries a and b overlap, 0 when not, -1 when either
+ * is malformed. */
+int px_waf_ip_cidr_overlap(const char *a, size_t an, const char *b, size_t bn);
+
+/* An immutable set of blocked addresses, each with its expiry, as loaded
+ * from the shared block table. Built with add, then finished; a finished
+ * set may be shared by threads. */
+struct px_waf_ip_blocks;
+
+struct px_waf_ip_blocks *px_waf_ip_blocks_new(void);
+void px_waf_ip_blocks_free(struct px_waf_ip_blocks *b);
+/* Adds addr blocked until `until`; 0, or -1 (malformed, out of memory). */
+int px_waf_ip_blocks_add(struct px_waf_ip_blocks *b, const char *addr, time_t until);
+void px_waf_ip_blocks_finish(struct px_waf_ip_blocks *b);
+/* 1 when addr is blocked at now (*until receives the end when non-NULL). */
+int px_waf_ip_blocks_find(const struct px_waf_ip_blocks *b, const char *addr, time_t now,
+			  time_t *until);
+/* Number of entries, and entry i as text (64 bytes are enough) with its
+ * expiry; -1 past the end. */
+size_t px_waf_ip_blocks_count(const struct px_waf_ip_blocks *b);
+int px_waf_ip_blocks_get(const struct px_waf_ip_blocks *b, size_t i, char *addr,
+			 size_t addrsz, time_t *until);
+
 /* The client address: remote_addr, unless it is a trusted proxy, in which
  * case X-Forwarded-For is walked from the right, skipping trusted proxies,
  * and the first other valid address is taken (a malformed entry stops the

@@ -7,5 +7,6 @@
 #include "handlers/web.h"
 #include "handlers/msg.h"
 #include "fcgi/events_hub.h"
+#include "handlers/admin_waf.h"
 
 #endif

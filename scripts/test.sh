@@ -87,7 +87,7 @@ wait_http "http://127.0.0.1:$APORT/api/v1/system/health" || die "Apache did not 
 # Tests named test_*.py run against both servers; tests that stop shared
 # services or edit the shared config (listed here) run once, on lighttpd;
 # RUNCMD tests run against README's run command itself (below).
-ONCE="test_pg_restart.py test_config.py test_waf_autoblock.py"
+ONCE="test_pg_restart.py test_config.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py"
 RUNCMD="test_waf_corpus.py test_run_command.py"
 for t in "$PX_ROOT"/tests/integration/$PATTERN.py; do
   [ -f "$t" ] || continue
