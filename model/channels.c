@@ -166,8 +166,8 @@ enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,
 }
 
 static const char SQL_JOIN_EVENT[] =
-	"SELECT px_emit($4, $1, $2, px_member_json($1, $2)"
-	" || jsonb_build_object('actor_id', $3::bigint))";
+	"SELECT px_emit($4, $1, $2, (px_member_json($1, $2)"
+	" || jsonb_build_object('actor_id', $3::bigint))::json)";
 
 /* Adds one member with role and emits member.joined. */
 static enum px_err add_member(struct px_db *db, long long channel, long long user,
@@ -322,7 +322,7 @@ static enum px_err update_tx(struct px_db *db, void *arg)
 	if (e == PX_OK)
 		e = px_m_exec_rows(db, "chan_update_ev",
 			"SELECT px_emit('channel.updated', c.id, NULL,"
-			" px_channel_json(c, NULL) || jsonb_build_object('actor_id', $2::bigint))"
+			" (px_channel_json(c, NULL) || jsonb_build_object('actor_id', $2::bigint))::json)"
 			" FROM channels c WHERE c.id = $1", 2,
 			(const char *const[]){ a->p[0], a->p[4] }, NULL);
 	return e;
@@ -409,8 +409,8 @@ static enum px_err remove_tx(struct px_db *db, void *arg)
 		e = PX_E_VALIDATION_NOT_FOUND;
 	if (e == PX_OK)
 		e = px_m_exec_rows(db, "member_left_ev",
-			"SELECT px_emit('member.left', $1, $2, px_user_json($2)::jsonb"
-			" || jsonb_build_object('actor_id', $3::bigint))", 3, p, NULL);
+			"SELECT px_emit('member.left', $1, $2, (px_user_json($2)::jsonb"
+			" || jsonb_build_object('actor_id', $3::bigint))::json)", 3, p, NULL);
 	return e;
 }
 

@@ -98,8 +98,12 @@ enum px_err px_m_events_prune(struct px_db *db, int hours, long *removed)
 	const char *p[1] = { px_m_ll(h, hours) };
 
 	return px_m_exec_rows(db, "ev_prune",
-		"WITH d AS (DELETE FROM events WHERE at < now() - make_interval(hours => $1::int)"
-		" RETURNING id) UPDATE events_pruned SET upto_id = GREATEST(upto_id,"
+		/* ids rise with time: the first young event bounds the old ones,
+		 * found by walking the primary key from the oldest */
+		"WITH d AS (DELETE FROM events WHERE id < coalesce((SELECT id FROM events"
+		" WHERE at >= now() - make_interval(hours => $1::int) ORDER BY id LIMIT 1),"
+		" (SELECT max(id) + 1 FROM events)) RETURNING id)"
+		" UPDATE events_pruned SET upto_id = GREATEST(upto_id,"
 		" (SELECT max(id) FROM d)) WHERE EXISTS (SELECT 1 FROM d)", 1, p, removed);
 }
 

@@ -144,7 +144,7 @@ static enum px_err emit_message(struct px_db *db, long long id, const char *kind
 
 	return px_m_json_row(db, "msg_emit",
 		"SELECT mj::text FROM messages m, LATERAL px_message_json(m) mj,"
-		" LATERAL px_emit($2, m.channel_id, NULL, mj::jsonb) e WHERE m.id = $1", 2, p, out);
+		" LATERAL px_emit($2, m.channel_id, NULL, mj) e WHERE m.id = $1", 2, p, out);
 }
 
 struct change {
@@ -306,7 +306,7 @@ static enum px_err react_tx(struct px_db *db, void *arg)
 				     1, p, c->out);
 	return px_m_json_row(db, "react_emit",
 		"SELECT rj::text FROM messages m, LATERAL px_reactions_json(m.id) rj,"
-		" LATERAL px_emit($4, m.channel_id, NULL, jsonb_build_object('message_id', m.id,"
+		" LATERAL px_emit($4, m.channel_id, NULL, json_build_object('message_id', m.id,"
 		" 'emoji', $3::text, 'user', px_user_json($2), 'reactions', rj)) e WHERE m.id = $1",
 		4, p, c->out);
 }

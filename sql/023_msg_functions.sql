@@ -67,7 +67,7 @@ $$;
 
 -- Appends one event and wakes every listening process. The advisory lock
 -- is held to commit, so ids become visible in order; call it last.
-CREATE FUNCTION px_emit(k text, ch bigint, uid bigint, d jsonb) RETURNS bigint
+CREATE FUNCTION px_emit(k text, ch bigint, uid bigint, d json) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE eid bigint;
 BEGIN
@@ -88,9 +88,9 @@ BEGIN
            WHERE u IS DISTINCT FROM actor
            RETURNING id, user_id, kind, channel_id, message_id, created_at LOOP
     PERFORM px_emit('notification.created', NULL, r.user_id,
-      jsonb_build_object('id', r.id, 'kind', r.kind, 'channel_id', r.channel_id,
-                         'message_id', r.message_id, 'actor', px_user_json(actor),
-                         'created_at', r.created_at));
+      json_build_object('id', r.id, 'kind', r.kind, 'channel_id', r.channel_id,
+                        'message_id', r.message_id, 'actor', px_user_json(actor),
+                        'created_at', r.created_at));
   END LOOP;
 END $$;
 
@@ -174,7 +174,7 @@ BEGIN
   END IF;
   -- a new message has no reactions yet
   message := px_message_text(m.j, px_user_json(p_author), NULL)::json;
-  PERFORM px_emit('message.created', p_channel, NULL, message::jsonb);
+  PERFORM px_emit('message.created', p_channel, NULL, message);
   status := 'created';
 END $$;
 
