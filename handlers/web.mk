@@ -33,4 +33,5 @@ libhandlers_a_SOURCES += \
 	handlers/web_util.c handlers/web_util.h \
 	handlers/web_view.c handlers/web_view.h \
 	handlers/web_chat.c handlers/web_chat.h \
-	handlers/web_msg.c
+	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c
+libmodel_a_SOURCES += model/web_admin.c model/web_admin.h

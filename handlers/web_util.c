@@ -123,6 +123,23 @@ int px_web_set_param(struct px_ctx *ctx, const char *name, const char *value)
 	return kv_set(&ctx->req->params, name, value);
 }
 
+void px_web_drop_form(struct px_ctx *ctx, const char *name)
+{
+	struct px_kvlist *l = &ctx->req->form;
+	size_t i = 0;
+
+	while (i < l->n) {
+		if (strcmp(l->items[i].name, name) != 0) {
+			i++;
+			continue;
+		}
+		free(l->items[i].name);
+		free(l->items[i].value);
+		memmove(l->items + i, l->items + i + 1, (l->n - i - 1) * sizeof(*l->items));
+		l->n--;
+	}
+}
+
 int px_web_set_form(struct px_ctx *ctx, const char *name, const char *value)
 {
 	return kv_set(&ctx->req->form, name, value);
@@ -148,20 +165,29 @@ static void keep_cookies(struct px_response *w)
 	px_buf_free(&kept);
 }
 
-enum px_err px_web_call(struct px_ctx *ctx, px_handler_fn fn, struct json_object **out)
+enum px_err px_web_call_text(struct px_ctx *ctx, px_handler_fn fn, struct px_buf *text)
 {
 	struct px_response *w = ctx->resp;
 	enum px_err e;
 
-	if (out)
-		*out = NULL;
 	px_buf_reset(&ctx->details);
 	e = fn(ctx);
-	if (e == PX_OK && out && w->body.len && !w->body.failed)
-		*out = json_tokener_parse(w->body.data);
+	if (e == PX_OK && text && w->body.len && !w->body.failed)
+		px_buf_append(text, w->body.data, w->body.len);
 	px_buf_reset(&w->body);
 	keep_cookies(w);
 	w->status = 200;
+	return e;
+}
+
+enum px_err px_web_call(struct px_ctx *ctx, px_handler_fn fn, struct json_object **out)
+{
+	struct px_buf text = PX_BUF_INIT;
+	enum px_err e = px_web_call_text(ctx, fn, out ? &text : NULL);
+
+	if (out)
+		*out = e == PX_OK && text.len && !text.failed ? json_tokener_parse(text.data) : NULL;
+	px_buf_free(&text);
 	return e;
 }
 

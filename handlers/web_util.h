@@ -42,12 +42,18 @@ const char *px_web_form(const struct px_ctx *ctx, const char *name);
 enum px_err px_web_call(struct px_ctx *ctx, px_handler_fn fn, struct json_object **out)
 	__attribute__((warn_unused_result));
 
+/* Same, keeping the answer's body as text (e.g. Prometheus metrics). */
+enum px_err px_web_call_text(struct px_ctx *ctx, px_handler_fn fn, struct px_buf *text)
+	__attribute__((warn_unused_result));
+
 /* Replaces the value of the route parameter or form field name (adding it
  * when absent), so that an API handler called through px_web_call sees it.
  * The old value is freed: pointers to it must be read again. 0, or -1
  * when out of memory. */
 int px_web_set_param(struct px_ctx *ctx, const char *name, const char *value);
 int px_web_set_form(struct px_ctx *ctx, const char *name, const char *value);
+/* Removes every form field called name. */
+void px_web_drop_form(struct px_ctx *ctx, const char *name);
 
 /* Parses JSON text that a model function produced; NULL on bad input. */
 struct json_object *px_web_json(const struct px_buf *b);

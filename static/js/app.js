@@ -1,187 +1,236 @@
 /* app.js: progressive enhancement for PlexiChat's server-rendered pages.
    Every page works without this file. With it: live updates from
-   /api/v1/events (EventSource, falling back to long-poll), new, edited and
-   deleted messages and reactions updated in place, unread badges, typing
-   and presence, Markdown preview without a reload, Enter to send, and the
-   service worker. Message HTML always comes from the server (the
-   /c/{channel}/m/{id} fragment), so escaping stays in one place. */
+   /api/v1/events (EventSource with Last-Event-ID resume, falling back to
+   the long-poll form ?after=N&wait=25), new, edited and deleted messages
+   and reactions put in place, unread and mention badges, typing notices and
+   presence dots, sending and Markdown preview without a reload, Enter to
+   send, older messages on scroll, and the service worker. Message HTML
+   always comes from the server (the /c/{channel}/m/{id} fragment), so
+   escaping stays in one place.
+   Event contract (docs/API.md, handlers/events.c): each event is
+   {id, type, channel_id, at, data}; types message.created|updated|deleted
+   (data: the message), reaction.added|removed (data.message_id),
+   member.*, channel.updated, notification.created; "typing" frames carry
+   no id and {channel_id, user}; "reset" means the log was pruned. */
 'use strict';
 (function () {
   const body = document.body;
-  const main = document.querySelector('[data-channel-id]#main, main[data-channel-id]');
+  const me = body.dataset.me || '';
+  const main = document.querySelector('main[data-channel-id]');
   const channelId = main ? main.dataset.channelId : null;
-  const channelSlug = main ? main.dataset.channelSlug : null;
+  const slug = main ? main.dataset.channelSlug : null;
   const list = document.getElementById('messages');
+  const replies = document.getElementById('replies');
+  const thread = document.getElementById('thread');
+  const threadId = thread ? thread.dataset.threadId : null;
   const typingEl = document.getElementById('typing');
   const liveEl = document.getElementById('live');
   const typers = new Map();
+  let lastId = (main || document.querySelector('main[data-last-event]') || body).dataset.lastEvent || '';
 
   function csrf() {
     const f = document.querySelector('input[name=csrf_token]');
     return f ? f.value : '';
   }
 
-  function say(el, text) {
-    if (el) el.textContent = text;
+  function live(on) {
+    if (liveEl) liveEl.textContent = on ? liveEl.dataset.on : liveEl.dataset.off;
   }
 
-  /* Fetches the server-rendered fragment of one message and puts it in
-     place (replacing the old one, or appended when new). */
-  async function refreshMessage(id, isNew) {
-    if (!list || !channelSlug) return;
-    const res = await fetch('/c/' + encodeURIComponent(channelSlug) + '/m/' + id,
+  function atBottom() {
+    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 120;
+  }
+
+  /* Fetches the fragment of message id and puts it in place: replacing
+     the shown one, or (when add) appended to the list it belongs in. */
+  async function refresh(id, add, into) {
+    if (!slug) return;
+    const res = await fetch('/c/' + encodeURIComponent(slug) + '/m/' + id,
       { credentials: 'same-origin', headers: { Accept: 'text/html' } });
     if (!res.ok) return;
     const tpl = document.createElement('template');
     tpl.innerHTML = (await res.text()).trim();
     const node = tpl.content.firstElementChild;
     if (!node) return;
-    const old = document.getElementById('m' + id);
-    if (old) {
-      old.replaceWith(node);
-    } else if (isNew) {
-      const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
+    document.querySelectorAll('#m' + id).forEach((old) => old.replaceWith(node.cloneNode(true)));
+    if (add && into && !into.querySelector('#m' + id)) {
+      const follow = atBottom();
       node.classList.add('new');
-      list.appendChild(node);
+      into.appendChild(node);
       const empty = document.getElementById('no-messages');
       if (empty) empty.remove();
-      if (atBottom) node.scrollIntoView({ block: 'end' });
+      if (follow) node.scrollIntoView({ block: 'end' });
     }
   }
 
-  function badge(chan, delta) {
+  function badge(chan, attr, delta) {
     const link = document.querySelector('.sidebar a[data-channel-id="' + chan + '"]');
-    if (!link) return;
-    const b = link.querySelector('[data-badge]');
+    const b = link && link.querySelector('[' + attr + ']');
     if (!b) return;
-    const n = Math.max(0, (parseInt(b.firstChild ? b.firstChild.textContent : '0', 10) || 0) + delta);
-    if (b.firstChild && b.firstChild.nodeType === Node.TEXT_NODE) b.firstChild.textContent = String(n);
-    else b.insertBefore(document.createTextNode(String(n)), b.firstChild);
+    const t = b.firstChild && b.firstChild.nodeType === Node.TEXT_NODE ? b.firstChild : null;
+    const old = t ? parseInt(t.textContent.replace('@', ''), 10) || 0 : 0;
+    const n = delta === null ? 0 : Math.max(0, old + delta);
+    const text = (attr === 'data-mentions' ? '@' : '') + n;
+    if (t) t.textContent = text; else b.insertBefore(document.createTextNode(text), b.firstChild);
     b.hidden = n === 0;
-    link.parentElement.classList.toggle('unread', n > 0);
+    if (attr === 'data-badge') link.parentElement.classList.toggle('unread', n > 0);
+  }
+
+  let readTimer = null;
+  function markRead(mid) {
+    if (!channelId || document.hidden || !main.dataset.atLatest) return;
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => {
+      fetch('/api/v1/channels/' + channelId + '/read-marker', {
+        method: 'PUT', credentials: 'same-origin',
+        headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ message_id: Number(mid) }),
+      }).catch(() => {});
+    }, 800);
+  }
+
+  function online(uid) {
+    document.querySelectorAll('[data-presence="' + uid + '"]').forEach((el) => {
+      el.classList.add('on');
+      el.dataset.seen = String(Date.now());
+    });
   }
 
   function showTyping() {
     if (!typingEl) return;
-    const now = Date.now();
-    const names = [];
+    const now = Date.now(), names = [];
     for (const [name, until] of typers) {
-      if (until < now) typers.delete(name);
-      else names.push(name);
+      if (until < now) typers.delete(name); else names.push(name);
     }
     typingEl.textContent = names.length ? names.join(', ') + ' ' + (typingEl.dataset.label || '') : '';
   }
   setInterval(showTyping, 2000);
 
-  function field(d, ...names) {
-    for (const n of names) {
-      const parts = n.split('.');
-      let v = d;
-      for (const p of parts) v = v && typeof v === 'object' ? v[p] : undefined;
-      if (v !== undefined && v !== null) return v;
-    }
-    return undefined;
-  }
-
-  /* One event from the stream or the long-poll answer. */
-  function onEvent(type, d) {
-    const chan = String(field(d, 'channel_id', 'message.channel_id', 'channel.id') || '');
-    const mid = field(d, 'message_id', 'message.id', 'id');
-    const here = chan && chan === String(channelId);
+  /* One event, from the stream or a long-poll answer. */
+  function onEvent(type, ev) {
+    const d = ev.data || {};
+    const chan = String(ev.channel_id || d.channel_id || '');
+    const here = chan !== '' && chan === String(channelId);
+    const author = d.author ? String(d.author.id) : '';
     switch (type) {
       case 'message.created':
-      case 'message':
-        if (here) refreshMessage(mid, true);
-        else if (chan && String(field(d, 'author_id', 'message.author_id', 'user_id')) !== body.dataset.me) badge(chan, 1);
+        if (author) online(author);
+        if (here && d.thread_root_id) {
+          if (String(d.thread_root_id) === threadId) refresh(d.id, true, replies);
+          refresh(d.thread_root_id, false);
+        } else if (here) {
+          if (main.dataset.atLatest) { refresh(d.id, true, list); markRead(d.id); }
+        } else if (chan && author !== me && !d.thread_root_id) {
+          badge(chan, 'data-badge', 1);
+        }
         break;
       case 'message.updated':
-      case 'message.edited':
       case 'message.deleted':
-      case 'message.pinned':
-      case 'message.unpinned':
+        if (here) refresh(d.id, false);
+        break;
       case 'reaction.added':
       case 'reaction.removed':
-      case 'reaction':
-        if (here && mid) refreshMessage(mid, false);
+        if (here && d.message_id) refresh(d.message_id, false);
+        break;
+      case 'notification.created':
+        if (chan && !here) badge(chan, 'data-mentions', 1);
         break;
       case 'typing': {
-        const who = field(d, 'username', 'user.username');
-        if (here && who && who !== body.dataset.meName) {
-          typers.set(who, Date.now() + 6000);
+        const u = d.user || ev.user || {};
+        const c = String(ev.channel_id || '');
+        if (u.id) online(u.id);
+        if (c === String(channelId) && String(u.id) !== me) {
+          typers.set(u.display_name || u.username, Date.now() + 6000);
           showTyping();
         }
         break;
       }
-      case 'presence': {
-        const uid = field(d, 'user_id', 'user.id');
-        const online = field(d, 'online') === true || field(d, 'status') === 'online';
-        document.querySelectorAll('[data-presence="' + uid + '"]').forEach((el) => {
-          el.classList.toggle('on', online);
-        });
-        break;
-      }
-      case 'read':
-        if (chan) badge(chan, -1e9);
+      case 'reset':
+        window.location.reload();
         break;
       default:
         break;
     }
   }
 
-  let lastId = main ? main.dataset.lastEvent || '' : '';
-
-  function handleRaw(type, data, id) {
+  function frame(type, data, id) {
     if (id) lastId = id;
-    let d = {};
-    try { d = JSON.parse(data || '{}'); } catch (e) { return; }
-    onEvent(type || d.type, d.data || d);
+    let ev;
+    try { ev = JSON.parse(data || '{}'); } catch (e) { return; }
+    onEvent(type || ev.type, ev);
   }
 
-  const TYPES = ['message', 'message.created', 'message.updated', 'message.edited', 'message.deleted',
-    'message.pinned', 'message.unpinned', 'reaction', 'reaction.added', 'reaction.removed',
-    'typing', 'presence', 'read'];
+  const TYPES = ['message.created', 'message.updated', 'message.deleted', 'reaction.added',
+    'reaction.removed', 'notification.created', 'member.joined', 'member.left',
+    'member.updated', 'channel.updated', 'typing', 'reset'];
 
+  /* SSE: EventSource resends Last-Event-ID itself when it reconnects; the
+     first connection resumes from the event the page was rendered at. */
   function stream() {
-    const url = '/api/v1/events' + (lastId ? '?after=' + encodeURIComponent(lastId) : '');
+    const url = '/api/v1/events' + (lastId && lastId !== '0' ? '?last_event_id=' + encodeURIComponent(lastId) : '');
     const es = new EventSource(url, { withCredentials: true });
     let opened = false;
-    TYPES.forEach((t) => es.addEventListener(t, (ev) => handleRaw(t, ev.data, ev.lastEventId)));
-    es.onmessage = (ev) => handleRaw(null, ev.data, ev.lastEventId);
-    es.onopen = () => { opened = true; say(liveEl, liveEl && liveEl.dataset.on); };
+    TYPES.forEach((t) => es.addEventListener(t, (m) => frame(t, m.data, m.lastEventId)));
+    es.onopen = () => { opened = true; live(true); };
     es.onerror = () => {
-      if (es.readyState === EventSource.CLOSED || !opened) {
+      live(false);
+      if (!opened || es.readyState === EventSource.CLOSED) {
         es.close();
         longPoll(0);
       }
     };
   }
 
-  /* Long-poll fallback: asks for events after lastId, waiting up to 25 s,
-     backing off after failures. */
+  /* Long-poll: events after lastId, waiting up to 25 s; backs off after
+     failures; a 410 (log pruned) reloads the page. */
   async function longPoll(failures) {
     try {
-      const res = await fetch('/api/v1/events?poll=1&wait=25' + (lastId ? '&after=' + encodeURIComponent(lastId) : ''),
+      const res = await fetch('/api/v1/events?wait=25&after=' + encodeURIComponent(lastId || '0'),
         { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      if (res.status === 410) { window.location.reload(); return; }
       if (!res.ok) throw new Error(String(res.status));
       const j = await res.json();
-      (j.events || j.items || []).forEach((e) => handleRaw(e.type, JSON.stringify(e.data || e), e.id));
-      if (j.last_id) lastId = String(j.last_id);
-      say(liveEl, liveEl && liveEl.dataset.on);
-      setTimeout(() => longPoll(0), 100);
+      (j.events || []).forEach((e) => { lastId = String(e.id); onEvent(e.type, e); });
+      if (j.last_event_id !== undefined) lastId = String(j.last_event_id);
+      live(true);
+      setTimeout(() => longPoll(0), 50);
     } catch (e) {
-      say(liveEl, liveEl && liveEl.dataset.off);
+      live(false);
       setTimeout(() => longPoll(failures + 1), Math.min(30000, 1000 * 2 ** failures));
     }
   }
 
-  /* Composer: Enter sends, Shift+Enter adds a line; typing is announced at
-     most every 4 s; Preview renders through the server without a reload. */
-  function composer() {
-    const form = document.getElementById('composer');
-    if (!form) return;
+  /* Presence: dots turn on with activity seen live, and the channel's
+     member list is asked again every minute. */
+  async function presence() {
+    if (!channelId) return;
+    try {
+      const res = await fetch('/api/v1/channels/' + channelId + '/members', { credentials: 'same-origin' });
+      if (!res.ok) return;
+      const j = await res.json();
+      (j.members || j || []).forEach((m) => {
+        document.querySelectorAll('[data-presence="' + m.id + '"]').forEach((el) => {
+          el.classList.toggle('on', m.presence === 'online');
+        });
+      });
+    } catch (e) { /* next round */ }
+  }
+
+  function post(form, extra) {
+    const fd = new URLSearchParams(new FormData(form));
+    Object.keys(extra).forEach((k) => fd.set(k, extra[k]));
+    return fetch(form.action, { method: 'POST', credentials: 'same-origin', body: fd,
+      headers: { Accept: 'text/html' } });
+  }
+
+  /* Composers: Enter sends (Shift+Enter: new line); sending and preview
+     happen without a reload; typing is announced at most every 4 s. A
+     failed send falls back to the plain form post, which shows why. */
+  function composer(form) {
     const ta = form.querySelector('textarea');
-    const count = document.getElementById('count');
-    let lastTyping = 0;
+    const count = form.querySelector('.count');
+    const out = form.querySelector('.preview');
+    let lastTyping = 0, busy = false;
     ta.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
@@ -189,61 +238,107 @@
       }
     });
     ta.addEventListener('input', () => {
-      if (count) count.textContent = String(Math.max(0, (parseInt(ta.maxLength, 10) || 16000) - ta.value.length));
+      if (count) count.textContent = String(Math.max(0, (ta.maxLength > 0 ? ta.maxLength : 16000) - ta.value.length));
       const now = Date.now();
       if (channelId && now - lastTyping > 4000) {
         lastTyping = now;
         fetch('/api/v1/channels/' + channelId + '/typing', {
           method: 'POST', credentials: 'same-origin',
-          headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json' }, body: '{}'
+          headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json' }, body: '{}',
         }).catch(() => {});
       }
     });
-    const pv = form.querySelector('button[value=preview]');
-    const out = document.getElementById('preview');
-    if (pv && out) {
-      pv.addEventListener('click', async (ev) => {
-        ev.preventDefault();
-        const fd = new URLSearchParams(new FormData(form));
-        fd.set('action', 'preview');
-        fd.set('fragment', '1');
-        const res = await fetch(form.action, { method: 'POST', credentials: 'same-origin', body: fd });
-        if (res.ok) {
+    form.addEventListener('submit', async (ev) => {
+      const action = ev.submitter ? ev.submitter.value : 'send';
+      if (form.dataset.plain) return;
+      ev.preventDefault();
+      if (busy) return;
+      busy = true;
+      try {
+        const res = await post(form, { action: action, fragment: '1' });
+        if (action === 'preview' && res.ok) {
           out.innerHTML = await res.text();
           out.hidden = false;
+        } else if (res.status === 201) {
+          const tpl = document.createElement('template');
+          tpl.innerHTML = (await res.text()).trim();
+          const node = tpl.content.firstElementChild;
+          const into = form.closest('aside') ? replies : list;
+          if (node && into && !document.getElementById(node.id)) {
+            into.appendChild(node);
+            const empty = document.getElementById('no-messages');
+            if (empty) empty.remove();
+            node.scrollIntoView({ block: 'end' });
+          }
+          ta.value = '';
+          out.hidden = true;
+          if (count) count.textContent = '';
+        } else {
+          form.dataset.plain = '1';
+          form.requestSubmit(ev.submitter || undefined);
         }
-      });
-    }
+      } catch (e) {
+        form.dataset.plain = '1';
+        form.requestSubmit(ev.submitter || undefined);
+      } finally {
+        busy = false;
+      }
+    });
   }
 
-  /* Older pages load on scroll to the top: the "Older messages" link's
-     page is fetched and its messages put in front. */
+  /* Reaction, pin and delete buttons post in the background; the event
+     that follows updates the message for everyone, this page included. */
+  function quietForms() {
+    document.addEventListener('submit', async (ev) => {
+      const form = ev.target;
+      if (!form.closest('.acts') || form.dataset.plain) return;
+      ev.preventDefault();
+      const res = await fetch(form.action, { method: 'POST', credentials: 'same-origin',
+        body: new URLSearchParams(new FormData(form)), redirect: 'manual' }).catch(() => null);
+      if (!res || (res.type !== 'opaqueredirect' && !res.ok)) {
+        form.dataset.plain = '1';
+        form.submit();
+        return;
+      }
+      const li = form.closest('li.msg');
+      if (li) refresh(li.dataset.id, false);
+    });
+  }
+
+  /* Older pages load when the "Older messages" link scrolls into view. */
   function olderOnScroll() {
     const more = document.getElementById('older');
     if (!more || !list || !('IntersectionObserver' in window)) return;
     const io = new IntersectionObserver(async (entries) => {
       if (!entries[0].isIntersecting || more.dataset.busy) return;
       more.dataset.busy = '1';
-      const res = await fetch(more.href, { credentials: 'same-origin' });
+      const res = await fetch(more.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
       if (!res.ok) return;
       const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
-      const items = doc.querySelectorAll('#messages > li');
       const h = document.documentElement.scrollHeight;
       const first = list.firstElementChild;
-      items.forEach((li) => { if (!document.getElementById(li.id)) list.insertBefore(li, first); });
+      doc.querySelectorAll('#messages > li').forEach((li) => {
+        if (!document.getElementById(li.id)) list.insertBefore(document.adoptNode(li), first);
+      });
       window.scrollBy(0, document.documentElement.scrollHeight - h);
       const next = doc.getElementById('older');
-      if (next) { more.href = next.href; delete more.dataset.busy; } else { io.disconnect(); more.remove(); }
-    });
+      if (next) { more.href = next.getAttribute('href'); delete more.dataset.busy; } else { io.disconnect(); more.parentElement.remove(); }
+    }, { rootMargin: '200px' });
     io.observe(more);
   }
 
   if ('serviceWorker' in navigator && window.isSecureContext) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
   }
-  composer();
+  document.querySelectorAll('form[data-composer]').forEach(composer);
+  quietForms();
   olderOnScroll();
+  if (list && main.dataset.atLatest) {
+    const last = list.lastElementChild;
+    if (last && !window.location.hash) last.scrollIntoView({ block: 'end' });
+  }
   if (body.dataset.live === '1' && 'fetch' in window) {
     if ('EventSource' in window) stream(); else longPoll(0);
+    if (channelId) setInterval(presence, 60000);
   }
 })();

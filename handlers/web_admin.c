@@ -1,0 +1,296 @@
+/* web_admin.c: the administration pages: users and roles, invites, the
+ * audit log, the firewall's events, and system health with metrics and
+ * backup runs. Changes go through the admin API handlers; the route rows
+ * carry the same actions, so only admins reach these pages. */
+#include "web.h"
+#include "auth.h"
+#include "system.h"
+#include "web_util.h"
+#include "core/perm.h"
+#include "core/webpage.h"
+#include "model/web_admin.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AUDIT_PAGE 100
+#define METRIC_LINES 80
+
+/* Renders an admin page: the tab named tab is marked current. */
+static enum px_err admin_page(struct px_ctx *ctx, int status, const char *tab,
+			      const char *title, struct json_object *d)
+{
+	struct json_object *tabs = json_object_new_object();
+
+	json_object_object_add(tabs, tab, json_object_new_boolean(1));
+	json_object_object_add(d, "tab", tabs);
+	px_web_notice(ctx, d);
+	return px_web_render(ctx, status, "page/admin", title, d);
+}
+
+static const char *const roles[] = { "guest", "member", "moderator", "admin", "owner" };
+
+/* The role choices for an account holding role: selected marked. */
+static struct json_object *role_options(const char *role)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		struct json_object *o = json_object_new_object();
+
+		px_web_str(o, "name", roles[i]);
+		json_object_object_add(o, "selected", json_object_new_boolean(
+			role && strcmp(role, roles[i]) == 0));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static enum px_err users_page(struct px_ctx *ctx, int status, enum px_err err)
+{
+	struct json_object *d = json_object_new_object(), *r = NULL, *list = NULL, *rows;
+	enum px_err e;
+	size_t i, n;
+
+	if ((e = px_web_call(ctx, px_h_admin_users_list, &r)) != PX_OK) {
+		json_object_put(d);
+		return e;
+	}
+	json_object_object_get_ex(r, "users", &list);
+	n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+	rows = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *u = json_object_array_get_idx(list, i), *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_int64(px_web_int(u, "id")));
+		px_web_str(o, "username", px_web_get(u, "username"));
+		px_web_str(o, "display_name", px_web_get(u, "display_name"));
+		px_web_str(o, "email", px_web_get(u, "email"));
+		json_object_object_add(o, "active", json_object_new_boolean(px_web_bool(u, "active")));
+		json_object_object_add(o, "mfa", json_object_new_boolean(px_web_bool(u, "mfa_enabled")));
+		json_object_object_add(o, "roles", role_options(px_web_get(u, "role")));
+		json_object_object_add(o, "self", json_object_new_boolean(
+			px_web_int(u, "id") == ctx->who.user_id));
+		json_object_array_add(rows, o);
+	}
+	json_object_object_add(d, "users", rows);
+	px_web_str(d, "q", px_request_query(ctx->req, "q"));
+	if (err != PX_OK)
+		px_web_error(ctx, d, err);
+	json_object_put(r);
+	return admin_page(ctx, status, "users", "Users and roles", d);
+}
+
+enum px_err px_h_web_admin_users(struct px_ctx *ctx)
+{
+	return users_page(ctx, 200, PX_OK);
+}
+
+enum px_err px_h_web_admin_user(struct px_ctx *ctx)
+{
+	enum px_err e = px_web_call(ctx, px_h_admin_user_update, NULL);
+
+	if (e == PX_OK)
+		return px_web_done(ctx, "/admin/users", "saved");
+	if (e == PX_E_AUTH_FORBIDDEN || strncmp(px_err_name(e), "VALIDATION_", 11) == 0)
+		return users_page(ctx, px_err_status(e), e);
+	return e;
+}
+
+static enum px_err invites_page(struct px_ctx *ctx, int status, struct json_object *d)
+{
+	if (!d && !(d = json_object_new_object()))
+		return PX_E_SYSTEM_INTERNAL;
+	json_object_object_add(d, "roles", role_options("member"));
+	return admin_page(ctx, status, "invites", "Invites", d);
+}
+
+enum px_err px_h_web_admin_invites(struct px_ctx *ctx)
+{
+	return invites_page(ctx, 200, NULL);
+}
+
+enum px_err px_h_web_admin_invite(struct px_ctx *ctx)
+{
+	struct json_object *r = NULL, *d = json_object_new_object(), *o;
+	struct px_buf link = PX_BUF_INIT;
+	const char *base = px_request_header(ctx->req, "host");
+	enum px_err e;
+
+	if (px_web_form(ctx, "email") && !*px_web_form(ctx, "email"))
+		px_web_drop_form(ctx, "email");
+	if ((e = px_web_call(ctx, px_h_admin_invite_create, &r)) != PX_OK) {
+		if (strncmp(px_err_name(e), "VALIDATION_", 11) != 0 && e != PX_E_AUTH_FORBIDDEN) {
+			json_object_put(d);
+			return e;
+		}
+		px_web_error(ctx, d, e);
+		return invites_page(ctx, px_err_status(e), d);
+	}
+	o = json_object_new_object();
+	px_buf_printf(&link, "%s://%s/invite/%s", ctx->req->https ? "https" : "http",
+		      base ? base : "localhost", px_web_get(r, "code"));
+	px_web_str(o, "code", px_web_get(r, "code"));
+	px_web_str(o, "role", px_web_get(r, "role"));
+	px_web_str(o, "link", link.data);
+	json_object_object_add(d, "created", o);
+	json_object_put(r);
+	px_buf_free(&link);
+	return invites_page(ctx, 201, d);
+}
+
+/* Adds the audit rows (WAF events when waf) of the page's query. */
+static enum px_err audit_rows(struct px_ctx *ctx, struct json_object *d, int waf)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct json_object *r = NULL, *rows = NULL, *views;
+	const char *b = px_request_query(ctx->req, "before");
+	const char *act = px_request_query(ctx->req, "action");
+	enum px_err e;
+	size_t i, n;
+
+	if (act && strlen(act) > 64)
+		act = NULL;
+	if ((e = px_m_web_audit(ctx->db, waf, act, b ? strtoll(b, NULL, 10) : 0, AUDIT_PAGE,
+				&out)) != PX_OK)
+		goto out;
+	r = px_web_json(&out);
+	json_object_object_get_ex(r, "rows", &rows);
+	n = json_object_is_type(rows, json_type_array) ? json_object_array_length(rows) : 0;
+	views = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(rows, i), *o = json_object_new_object();
+		struct json_object *f = NULL;
+
+		json_object_object_add(o, "id", json_object_new_int64(px_web_int(a, "id")));
+		px_web_time(ctx, o, "at", px_web_get(a, "at"));
+		px_web_str(o, "action", px_web_get(a, "action"));
+		px_web_str(o, "actor", px_web_get(a, "actor"));
+		px_web_str(o, "target", px_web_get(a, "target"));
+		px_web_str(o, "ip", px_web_get(a, "ip"));
+		json_object_object_get_ex(a, "fields", &f);
+		px_web_str(o, "fields", f ? json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN) : "");
+		json_object_array_add(views, o);
+		if (i + 1 == n && px_web_bool(r, "has_more"))
+			json_object_object_add(d, "older_before", json_object_new_int64(px_web_int(a, "id")));
+	}
+	json_object_object_add(d, "rows", views);
+	px_web_str(d, "action", act);
+out:
+	json_object_put(r);
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_h_web_admin_audit(struct px_ctx *ctx)
+{
+	struct json_object *d = json_object_new_object();
+	enum px_err e = audit_rows(ctx, d, 0);
+
+	if (e != PX_OK) {
+		json_object_put(d);
+		return e;
+	}
+	return admin_page(ctx, 200, "audit", "Audit log", d);
+}
+
+enum px_err px_h_web_admin_waf(struct px_ctx *ctx)
+{
+	struct json_object *d = json_object_new_object();
+	enum px_err e = audit_rows(ctx, d, 1);
+
+	if (e != PX_OK) {
+		json_object_put(d);
+		return e;
+	}
+	json_object_object_add(d, "waf", json_object_new_boolean(1));
+	return admin_page(ctx, 200, "waf", "Firewall events", d);
+}
+
+/* The plexichat_* lines of the metrics text (comments dropped). */
+static void metric_lines(const struct px_buf *text, struct json_object *d)
+{
+	struct json_object *a = json_object_new_array();
+	const char *p = text->data ? text->data : "";
+	int n = 0;
+
+	while (*p && n < METRIC_LINES) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len && p[0] != '#') {
+			json_object_array_add(a, json_object_new_string_len(p, (int)len));
+			n++;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	json_object_object_add(d, "metrics", a);
+}
+
+static void add_backups(struct px_ctx *ctx, struct json_object *d)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct json_object *r, *runs = NULL, *views = json_object_new_array();
+	size_t i, n;
+
+	if (px_m_web_backups(ctx->db, 20, &out) != PX_OK || !(r = px_web_json(&out))) {
+		px_buf_free(&out);
+		json_object_put(views);
+		return;
+	}
+	json_object_object_get_ex(r, "runs", &runs);
+	n = json_object_is_type(runs, json_type_array) ? json_object_array_length(runs) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *b = json_object_array_get_idx(runs, i), *o = json_object_new_object();
+
+		px_web_time(ctx, o, "finished", px_web_get(b, "finished_at"));
+		json_object_object_add(o, "ok", json_object_new_boolean(px_web_bool(b, "ok")));
+		px_web_str(o, "command", px_web_get(b, "command"));
+		px_web_str(o, "snapshot", px_web_get(b, "snapshot"));
+		px_web_str(o, "store", px_web_get(b, "store"));
+		json_object_object_add(o, "mb", json_object_new_double(
+			(double)px_web_int(b, "bytes_total") / 1e6));
+		json_object_object_add(o, "seconds", json_object_new_double(
+			(double)px_web_int(b, "duration_ms") / 1e3));
+		px_web_str(o, "error", px_web_get(b, "error_message"));
+		json_object_array_add(views, o);
+	}
+	json_object_object_add(d, "backups", views);
+	json_object_object_add(d, "has_backups", json_object_new_boolean(n > 0));
+	json_object_put(r);
+	px_buf_free(&out);
+}
+
+enum px_err px_h_web_admin_system(struct px_ctx *ctx)
+{
+	struct json_object *d = json_object_new_object(), *h = NULL, *checks = NULL;
+	struct px_buf metrics = PX_BUF_INIT;
+
+	if (!d)
+		return PX_E_SYSTEM_INTERNAL;
+	/* an unhealthy answer is what this page is for: show it, not fail */
+	if (px_web_call(ctx, px_h_system_health, &h) != PX_OK)
+		h = NULL;
+	px_web_str(d, "health_status", h ? px_web_get(h, "status") : "unavailable");
+	if (h && json_object_object_get_ex(h, "checks", &checks)) {
+		json_object_object_add(d, "db_ok", json_object_new_boolean(
+			px_web_get(checks, "database") && strcmp(px_web_get(checks, "database"), "ok") == 0));
+		json_object_object_add(d, "db_latency_us",
+				       json_object_new_int64(px_web_int(checks, "database_latency_us")));
+		json_object_object_add(d, "schema_version",
+				       json_object_new_int64(px_web_int(checks, "schema_version")));
+	}
+	json_object_put(h);
+	if (px_web_call_text(ctx, px_h_system_metrics, &metrics) == PX_OK)
+		metric_lines(&metrics, d);
+	px_buf_free(&metrics);
+	add_backups(ctx, d);
+	return admin_page(ctx, 200, "system", "System health", d);
+}
+
+enum px_err px_h_web_admin(struct px_ctx *ctx)
+{
+	return px_webpage_redirect(ctx, "/admin/system");
+}
