@@ -7,6 +7,7 @@
  * usage: modsec_bench MODSEC_CONF PX_RULES CORPUS.jsonl */
 #include "http.h"
 #include "waf.h"
+#include "waf_magic.h"
 #include "waf_corpus.h"
 
 #include <modsecurity/intervention.h>
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "modsec_bench: %s\n", err.data ? err.data : "error");
 		return 1;
 	}
+	(void)px_waf_magic_preload(); /* as plexichat.fcgi does at start-up */
 	for (k = 0; k < 2; k++) {
 		sd[k].all = calloc(c.n, sizeof(double));
 		sd[k].small = calloc(c.n, sizeof(double));

@@ -7,6 +7,7 @@
 #include "http.h"
 #include "waf.h"
 #include "waf_corpus.h"
+#include "waf_magic.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "waf_bench: %s\n", err.data ? err.data : "error");
 		return 1;
 	}
+	/* as the server does at start-up: no request pays for loading libmagic */
+	if (px_waf_magic_preload() != 0)
+		fprintf(stderr, "waf_bench: libmagic unavailable; uploads judged by signatures only\n");
 	t = calloc(c.n, sizeof(*t));
 	small = calloc(c.n, sizeof(*small));
 	large = calloc(c.n, sizeof(*large));

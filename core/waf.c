@@ -520,6 +520,7 @@ static const struct route routes[] = {
 	{"W", "/api/v1/channels/*/snippets", "snippet"},
 	{"W", "/api/v1/channels/*/snippets/*", "snippet"},
 	{"W", "/c/*/post", "message"},
+	{"W", "/c/*/m/*/edit", "message"},
 	{"W", "/api/v1/ai/**", "message"},
 	{"W", "/api/v1/files", "upload"},
 	{"W", "/api/v1/users/me/avatar", "upload"},
@@ -527,6 +528,10 @@ static const struct route routes[] = {
 	{"*", "/api/v1/files/*/download/*", "download"},
 	{"*", "/api/v1/auth/**", "auth"},
 	{"*", "/login", "auth"},
+	{"*", "/login/**", "auth"},
+	{"W", "/settings/password", "auth"},
+	{"W", "/settings/mfa/**", "auth"},
+	{"W", "/api/v1/users/me/deactivate", "auth"},
 	{"*", "/logout", "auth"},
 	{"*", "/register", "auth"},
 	{"*", "/invite/*", "auth"},
@@ -546,6 +551,7 @@ static const struct route routes[] = {
 	{"W", "/api/v1/users/me", "profile"},
 	{"W", "/settings/profile", "profile"},
 	{"*", "/api/v1/admin/**", "admin"},
+	{"*", "/admin", "admin"},
 	{"*", "/admin/**", "admin"},
 };
 

@@ -1,4 +1,5 @@
-/* waf_magic.c: one libmagic handle per thread, behind px_waf_magic_mime(). */
+/* waf_magic.c: a mutex-guarded pool of loaded libmagic handles. A handle is
+ * used by one thread at a time: borrowed, used, given back. */
 #include "waf_magic.h"
 
 #include <magic.h>
@@ -7,78 +8,116 @@
 #include <string.h>
 
 #define EXAMINE_MAX (64 * 1024)
+#define POOL_MAX 8
 
-static pthread_key_t key;
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-static int key_ok;
-static const char load_failed; /* its address marks a thread whose load failed */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static magic_t pool[POOL_MAX]; /* idle handles, guarded by lock */
+static int idle;
+static int unavailable;        /* the database failed to load once: stop trying */
 
-static void close_handle(void *m)
+/* A loaded and warmed-up handle, or NULL. */
+static magic_t open_handle(void)
 {
-	if (m != (void *)&load_failed)
-		magic_close(m);
-}
-
-static void make_key(void)
-{
-	key_ok = pthread_key_create(&key, close_handle) == 0;
-}
-
-/* A loaded handle; a handle that failed to load is remembered as a
- * sentinel so the database is not re-read on every upload. */
-static magic_t handle(void)
-{
-	static const char warm[] = "#!/bin/sh\necho warm-up\n";
+	static const char *const warm[] = {
+		"#!/bin/sh\necho warm-up\n", "<?php echo 1; ?>\n",
+		"<html><body>warm-up</body></html>\n", "plain words for the warm-up\n",
+	};
+	size_t bytes = EXAMINE_MAX, i;
 	magic_t m;
-	size_t bytes = EXAMINE_MAX;
 
-	pthread_once(&key_once, make_key);
-	if (!key_ok)
-		return NULL;
-	m = pthread_getspecific(key);
-	if (m)
-		return m == (void *)&load_failed ? NULL : m;
 	m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_JSON |
 		       MAGIC_NO_CHECK_CSV | MAGIC_ERROR);
-	if (!m || magic_load(m, NULL) != 0) {
-		if (m)
-			magic_close(m);
-		(void)pthread_setspecific(key, (void *)&load_failed);
+	if (!m)
+		return NULL;
+	if (magic_load(m, NULL) != 0) {
+		magic_close(m);
 		return NULL;
 	}
 	magic_setparam(m, MAGIC_PARAM_BYTES_MAX, &bytes);
-	/* the first text lookup compiles libmagic's text patterns; pay that
-	 * when the handle opens, not inside a request */
-	(void)magic_buffer(m, warm, sizeof(warm) - 1);
-	if (pthread_setspecific(key, m) != 0) {
-		magic_close(m);
-		return NULL;
+	/* the first text lookups compile libmagic's text patterns; pay that
+	 * here rather than in the first uploads it judges */
+	for (i = 0; i < sizeof(warm) / sizeof(warm[0]); i++)
+		(void)magic_buffer(m, warm[i], strlen(warm[i]));
+	return m;
+}
+
+/* Borrows an idle handle or opens a new one; NULL when unavailable. */
+static magic_t borrow(void)
+{
+	magic_t m = NULL;
+	int dead;
+
+	pthread_mutex_lock(&lock);
+	if (idle > 0)
+		m = pool[--idle];
+	dead = unavailable;
+	pthread_mutex_unlock(&lock);
+	if (m || dead)
+		return m;
+	m = open_handle();
+	if (!m) {
+		pthread_mutex_lock(&lock);
+		unavailable = 1;
+		pthread_mutex_unlock(&lock);
 	}
 	return m;
 }
 
+static void give_back(magic_t m)
+{
+	pthread_mutex_lock(&lock);
+	if (idle < POOL_MAX) {
+		pool[idle++] = m;
+		m = NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	if (m)
+		magic_close(m);
+}
+
+int px_waf_magic_preload(void)
+{
+	magic_t m;
+	int have;
+
+	pthread_mutex_lock(&lock);
+	have = idle > 0;
+	pthread_mutex_unlock(&lock);
+	if (have)
+		return 0;
+	if (!(m = borrow()))
+		return -1;
+	give_back(m);
+	return 0;
+}
+
 int px_waf_magic_mime(const char *b, size_t n, char *mime, size_t mimesz)
 {
-	magic_t m = handle();
-	const char *r;
+	magic_t m = borrow();
+	const char *r = NULL;
 
 	if (mimesz)
 		mime[0] = '\0';
 	if (!m)
 		return -1;
 	r = magic_buffer(m, n ? b : "", n < EXAMINE_MAX ? n : EXAMINE_MAX);
-	if (!r)
-		return -1;
-	snprintf(mime, mimesz, "%s", r);
-	return 0;
+	if (r)
+		snprintf(mime, mimesz, "%s", r);
+	give_back(m); /* r points into the handle: copied above */
+	return r ? 0 : -1;
 }
 
-void px_waf_magic_thread_end(void)
+void px_waf_magic_cleanup(void)
 {
-	magic_t m;
+	magic_t m[POOL_MAX];
+	int n, i;
 
-	if (!key_ok || !(m = pthread_getspecific(key)))
-		return;
-	(void)pthread_setspecific(key, NULL);
-	close_handle(m);
+	pthread_mutex_lock(&lock);
+	n = idle;
+	memcpy(m, pool, sizeof(m));
+	idle = 0;
+	unavailable = 0;
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < n; i++)
+		magic_close(m[i]);
 }

@@ -10,6 +10,7 @@
 #include "core/snap.h"
 #include "core/waf.h"
 #include "core/waf_ip.h"
+#include "core/waf_magic.h"
 #include "model/waf.h"
 
 #include <pthread.h>
@@ -163,6 +164,9 @@ struct px_wafmw *px_wafmw_new(const struct px_cfg *cfg, struct px_buf *err)
 		goto fail;
 	}
 	px_waf_autoblock_set_enabled(w->autoblock, px_cfg_bool(cfg, "waf_auto_block"));
+	if (px_waf_magic_preload() != 0)
+		px_log_warn("waf", NULL, "libmagic or its database is unavailable; uploads are "
+			    "judged by the built-in signatures only");
 	return w;
 fail:
 	px_wafmw_free(w);
@@ -179,6 +183,7 @@ void px_wafmw_free(struct px_wafmw *w)
 	px_snap_free(w->dbblocks);
 	px_waf_autoblock_free(w->autoblock);
 	px_db_free(w->rf.db);
+	px_waf_magic_cleanup();
 	free(w->rules_path);
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->refresh_lock);

@@ -12,10 +12,10 @@ printf '\x01http://0x7f.1/\xef\xbc\x8e[x](javascript:1)\n```\n<b>\n```' > "$OUT/
 printf '\x00POST\n/api/v1/x\na=1&b=%%27\napplication/json\nsid=1\n{"a":[{"$ne":1}],"t":"\\u003c"}' > "$OUT/corpus-waf-inspect/a"
 printf '\x02POST\n/api/v1/files\n\nmultipart/form-data; boundary=b\nx\n--b\r\nContent-Disposition: form-data; name="f"; filename="a.png"\r\n\r\n\x89PNG\r\n\x1a\n<?php\r\n--b--' > "$OUT/corpus-waf-inspect/b"
 SRC="$ROOT/core/waf.c $ROOT/core/waf_norm.c $ROOT/core/waf_rules.c $ROOT/core/waf_input.c
-     $ROOT/core/waf_detect.c $ROOT/core/waf_ssrf.c $ROOT/core/http.c $ROOT/core/buf.c
+     $ROOT/core/waf_detect.c $ROOT/core/waf_magic.c $ROOT/core/waf_ssrf.c $ROOT/core/http.c $ROOT/core/buf.c
      $ROOT/core/utf8.c $ROOT/core/err.c"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$ROOT -I$ROOT/core"
-LIBS="$(pkg-config --libs json-c libpcre2-8 libcmark)"
+LIBS="$(pkg-config --libs json-c libpcre2-8 libcmark libmagic)"
 for t in waf_norm waf_inspect; do
 	# shellcheck disable=SC2086
 	clang $CFLAGS $(pkg-config --cflags json-c libpcre2-8 libcmark) \
