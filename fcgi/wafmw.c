@@ -337,12 +337,6 @@ void px_wafmw_invalidate(struct px_wafmw *w)
 	__atomic_store_n(&w->rf.last_try, 0, __ATOMIC_RELAXED);
 }
 
-void px_wafmw_lift(struct px_wafmw *w, const char *addr)
-{
-	px_waf_autoblock_clear(w->autoblock, addr);
-	px_wafmw_invalidate(w);
-}
-
 void px_wafmw_maybe_reload(struct px_wafmw *w)
 {
 	struct px_buf err = PX_BUF_INIT;

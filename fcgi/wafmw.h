@@ -25,12 +25,9 @@ void px_wafmw_configure(struct px_wafmw *w, const struct px_cfg *cfg);
  * and blocks when waf_db_refresh seconds have passed (a query for the
  * version counters; the rows only when they changed). */
 void px_wafmw_maybe_reload(struct px_wafmw *w);
-/* Makes the next request re-read the shared lists first (after an admin
- * change in this process). */
+/* Makes the next request re-read the shared lists first (after this
+ * process changed them, e.g. by starting a block). */
 void px_wafmw_invalidate(struct px_wafmw *w);
-/* Lifts this process's automatic block of addr (the shared row is the
- * caller's business) and invalidates as above. */
-void px_wafmw_lift(struct px_wafmw *w, const char *addr);
 
 /* The request's client address (behind trusted proxies) into
  * ctx->client_ip; SECURITY_IP_BLOCKED for clients on a deny list (config
