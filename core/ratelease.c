@@ -12,6 +12,7 @@
 struct slot {
 	char key[KEY_MAX];  /* "" when free */
 	int tokens;
+	int empty;          /* the shared bucket had nothing to give */
 	time_t expires;
 };
 
@@ -80,15 +81,20 @@ int px_ratelease_take(struct px_ratelease *rl, const char *key, time_t now)
 
 	pthread_mutex_lock(&rl->lock);
 	s = find(rl, key);
-	if (s && s->tokens > 0 && s->expires > now) {
-		s->tokens--;
-		ok = 1;
+	if (s && s->expires > now) {
+		if (s->tokens > 0) {
+			s->tokens--;
+			ok = 1;
+		} else if (s->empty) {
+			ok = -1;
+		}
 	}
 	pthread_mutex_unlock(&rl->lock);
 	return ok;
 }
 
-void px_ratelease_put(struct px_ratelease *rl, const char *key, int n, time_t now)
+void px_ratelease_put(struct px_ratelease *rl, const char *key, int n,
+		      time_t now, time_t until)
 {
 	uint32_t h = hash(key);
 	struct slot *s, *victim = NULL;
@@ -112,6 +118,7 @@ void px_ratelease_put(struct px_ratelease *rl, const char *key, int n, time_t no
 		s = victim;
 	memcpy(s->key, key, strlen(key) + 1);
 	s->tokens = n;
-	s->expires = now + PX_RATELEASE_SECONDS;
+	s->empty = n == 0;
+	s->expires = until;
 	pthread_mutex_unlock(&rl->lock);
 }

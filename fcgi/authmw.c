@@ -229,6 +229,7 @@ enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 	char client[96], key[128];
 	unsigned char dice;
 	int granted = 0;
+	long wait;
 	time_t now = time(NULL);
 	enum px_err e;
 
@@ -243,21 +244,29 @@ enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 			 px_auth_ip(ctx) ? px_auth_ip(ctx) : "-");
 	/* tokens leased earlier by this process are spent without a round trip */
 	snprintf(key, sizeof(key), "%s|%s", cls, client);
-	if (px_ratelease_take(ctx->app->rl, key, now))
+	switch (px_ratelease_take(ctx->app->rl, key, now)) {
+	case 1:
 		return PX_OK;
+	case -1: /* refused a moment ago: refusing again costs no round trip */
+		px_auth_retry_after(ctx, 1);
+		return PX_E_SECURITY_RATE_LIMITED;
+	}
 	e = px_m_rate_take(ctx->db, cls, client, burst, per_sec, lease_size(burst),
 			   &granted, &left);
 	if (e != PX_OK)
 		return e;
 	if (granted > 1)
-		px_ratelease_put(ctx->app->rl, key, granted - 1, now);
+		px_ratelease_put(ctx->app->rl, key, granted - 1, now,
+				 now + PX_RATELEASE_SECONDS);
 	/* about one request in 256 sweeps out idle buckets */
 	if (px_crypto_random(&dice, 1) == 0 && dice == 0 &&
 	    px_m_rate_prune(ctx->db) != PX_OK)
 		px_log_warn("auth", ctx->req->correlation_id, "rate buckets not pruned");
 	if (granted > 0)
 		return PX_OK;
-	px_auth_retry_after(ctx, (long)ceil((1.0 - left) / per_sec));
+	wait = (long)ceil((1.0 - left) / per_sec);
+	px_ratelease_put(ctx->app->rl, key, 0, now, now + (wait < 1 ? 1 : wait));
+	px_auth_retry_after(ctx, wait);
 	return PX_E_SECURITY_RATE_LIMITED;
 }
 

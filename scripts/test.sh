@@ -28,7 +28,6 @@ FAILED=()
 cleanup() {
   trap - INT TERM EXIT
   stop_all
-  [ -f "$WORK/apache.pid" ] && kill -TERM "$(cat "$WORK/apache.pid")" 2>/dev/null
   pkill -f "$WORK/apache-httpd.conf" 2>/dev/null || true
   pg_stop "$WORK/pg"
 }
@@ -105,7 +104,6 @@ for t in "$PX_ROOT"/tests/integration/$PATTERN.sh; do
 done
 
 stop_all
-[ -f "$WORK/apache.pid" ] && kill -TERM "$(cat "$WORK/apache.pid")" 2>/dev/null
 pg_stop "$WORK/pg"
 
 # README's run command, started as a user would, with the two switches the
@@ -128,7 +126,7 @@ if [ ${#runcmd_tests[@]} -gt 0 ]; then
   else
     FAILED+=("run-command-start")
   fi
-  kill -TERM $RUNPID 2>/dev/null; wait $RUNPID 2>/dev/null || true
+  kill -TERM $RUNPID 2>/dev/null || true; wait $RUNPID 2>/dev/null || true
 fi
 
 cp "$WORK"/*.log "$WORK"/*.out "$ART"/ 2>/dev/null || true

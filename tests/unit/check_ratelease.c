@@ -13,11 +13,15 @@ START_TEST(test_spend_and_lapse)
 
 	ck_assert_ptr_nonnull(rl);
 	ck_assert_int_eq(px_ratelease_take(rl, "read|ip:1.2.3.4", 100), 0);
-	px_ratelease_put(rl, "read|ip:1.2.3.4", 3, 100);
+	px_ratelease_put(rl, "read|ip:1.2.3.4", 3, 100, 100 + PX_RATELEASE_SECONDS);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(px_ratelease_take(rl, "read|ip:1.2.3.4", 100), 1);
+	/* spent: the bucket is not known to be empty, ask again */
 	ck_assert_int_eq(px_ratelease_take(rl, "read|ip:1.2.3.4", 100), 0);
-	px_ratelease_put(rl, "read|ip:1.2.3.4", 5, 100);
+	px_ratelease_put(rl, "read|ip:1.2.3.4", 0, 100, 105);
+	ck_assert_int_eq(px_ratelease_take(rl, "read|ip:1.2.3.4", 104), -1);
+	ck_assert_int_eq(px_ratelease_take(rl, "read|ip:1.2.3.4", 105), 0);
+	px_ratelease_put(rl, "read|ip:1.2.3.4", 5, 100, 100 + PX_RATELEASE_SECONDS);
 	ck_assert_int_eq(px_ratelease_take(rl, "write|ip:1.2.3.4", 100), 0);
 	ck_assert_int_eq(px_ratelease_take(rl, "read|ip:1.2.3.4",
 					   100 + PX_RATELEASE_SECONDS), 0);
@@ -33,7 +37,7 @@ START_TEST(test_full_table_recycles)
 
 	for (i = 0; i < 1000; i++) {
 		snprintf(key, sizeof(key), "read|user:%d", i);
-		px_ratelease_put(rl, key, 1, 100 + i / 100);
+		px_ratelease_put(rl, key, 1, 100 + i / 100, 100 + i / 100 + PX_RATELEASE_SECONDS);
 	}
 	/* the newest keys are there; nothing crashed or leaked */
 	for (i = 990; i < 1000; i++) {
@@ -43,7 +47,7 @@ START_TEST(test_full_table_recycles)
 	ck_assert_int_gt(found, 0);
 	/* over-long keys are never leased */
 	px_ratelease_put(rl, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-			     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 5, 200);
+			     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 5, 200, 202);
 	px_ratelease_free(rl);
 }
 END_TEST
