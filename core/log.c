@@ -13,6 +13,11 @@
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_fp;            /* NULL = stderr */
 static enum px_log_level log_min = PX_LOG_INFO;
+static int log_buffered;        /* info/debug lines wait for px_log_flush() */
+
+/* Lines kept before a write when buffering: enough for a burst, small
+ * enough that a crash loses at most a second of access-log lines. */
+#define BUFFER_FLUSH_BYTES (32 * 1024)
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -35,6 +40,8 @@ int px_log_open(const char *path, enum px_log_level min)
 		fp = fopen(path, "ae");
 		if (!fp)
 			rc = -1;
+		else
+			setvbuf(fp, NULL, _IOFBF, BUFFER_FLUSH_BYTES);
 	}
 	pthread_mutex_lock(&log_lock);
 	if (log_fp)
@@ -43,6 +50,22 @@ int px_log_open(const char *path, enum px_log_level min)
 	log_min = min;
 	pthread_mutex_unlock(&log_lock);
 	return rc;
+}
+
+void px_log_set_buffered(int on)
+{
+	pthread_mutex_lock(&log_lock);
+	log_buffered = on;
+	pthread_mutex_unlock(&log_lock);
+	if (!on)
+		px_log_flush();
+}
+
+void px_log_flush(void)
+{
+	pthread_mutex_lock(&log_lock);
+	fflush(log_fp ? log_fp : stderr);
+	pthread_mutex_unlock(&log_lock);
 }
 
 void px_log_close(void)
@@ -88,9 +111,14 @@ void px_log_write(enum px_log_level lvl, const char *module,
 		px_buf_printf(&out, ",\"fields\":%s", fields_json);
 	px_buf_printf(&out, ",\"src\":\"%s:%d\"}\n", file, line);
 	if (!out.failed) {
+		FILE *fp;
+
 		pthread_mutex_lock(&log_lock);
-		fwrite(out.data, 1, out.len, log_fp ? log_fp : stderr);
-		fflush(log_fp ? log_fp : stderr);
+		fp = log_fp ? log_fp : stderr;
+		fwrite(out.data, 1, out.len, fp);
+		/* warnings, errors and audit events are written at once */
+		if (!log_buffered || lvl >= PX_LOG_WARN || strcmp(module, "audit") == 0)
+			fflush(fp);
 		pthread_mutex_unlock(&log_lock);
 	}
 	px_buf_free(&msg);

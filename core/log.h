@@ -13,6 +13,11 @@ enum px_log_level { PX_LOG_DEBUG, PX_LOG_INFO, PX_LOG_WARN, PX_LOG_ERROR };
  * level. Returns 0, or -1 when the file cannot be opened (stderr stays). */
 int px_log_open(const char *path, enum px_log_level min);
 void px_log_close(void);
+/* With buffering on, debug and info lines are written when the buffer
+ * fills or at px_log_flush(); warnings, errors and audit lines always at
+ * once. The server flushes every second. Off by default. */
+void px_log_set_buffered(int on);
+void px_log_flush(void);
 /* Parses "debug", "info", "warn", "error"; -1 when unknown. */
 int px_log_level_parse(const char *s);
 

@@ -121,10 +121,15 @@ static int open_listener(struct px_app *app, const char *listen)
 /* Waits for signals in the main thread until asked to stop. */
 static void signal_loop(struct px_app *app, const sigset_t *set)
 {
-	for (;;) {
-		int sig;
+	struct timespec tick = { 1, 0 };
 
-		if (sigwait(set, &sig) != 0)
+	px_log_set_buffered(1);
+	for (;;) {
+		int sig = sigtimedwait(set, NULL, &tick);
+
+		/* once a second (or on a signal) buffered log lines go out */
+		px_log_flush();
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			app->reload_requested = 1;
@@ -171,6 +176,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	app->stopping = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].thread, NULL);
+	px_log_set_buffered(0);
 	free(w);
 	return started ? 0 : -1;
 }
