@@ -450,6 +450,11 @@ size_t px_waf_max_body(const struct px_waf *waf, const char *profile)
 	return px_waf_ruleset_profile(waf->rs, profile)->max_body;
 }
 
+int px_waf_has_profile(const struct px_waf *waf, const char *profile)
+{
+	return profile && strcmp(px_waf_ruleset_profile(waf->rs, profile)->name, profile) == 0;
+}
+
 static const struct px_waf_rule *find_rule(const struct px_waf *waf, unsigned id)
 {
 	size_t i;

@@ -64,6 +64,10 @@ const char *px_waf_profile_for_path(const char *method, const char *path);
  * reading the body (a larger Content-Length is a SECURITY block). */
 size_t px_waf_max_body(const struct px_waf *waf, const char *profile);
 
+/* 1 when the rules define a profile of that name (an unknown name is
+ * inspected as "default"; the route-table test catches such typos). */
+int px_waf_has_profile(const struct px_waf *waf, const char *profile);
+
 /* Writes the verdict as a JSON object for the security log:
  * {"action","score","threshold","profile","rules":[..],"detect":[..],
  *  "category"}. */

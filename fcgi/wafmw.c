@@ -305,8 +305,8 @@ static void refresh(struct px_wafmw *w, struct px_db *db, time_t now)
 }
 
 /* Refreshes when the last attempt is older than `age` seconds. With wait,
- * queues behind a refresh in progress (a request must not pass on lists
- * that old); without, leaves it to whoever is refreshing. */
+ * queues behind a refresh in progress; without, leaves it to whoever is
+ * refreshing and goes on with the lists it has. */
 static void refresh_if_older(struct px_wafmw *w, struct px_db *db, int age, int wait)
 {
 	time_t now = time(NULL);
@@ -434,10 +434,12 @@ enum px_err px_wafmw_client(struct px_wafmw *w, struct px_ctx *ctx)
 		snprintf(ctx->client_ip, sizeof(ctx->client_ip), "%s", addr);
 	if (l->mode == 0)
 		goto out;
-	/* an idle process has not refreshed between requests: do it now,
-	 * so no request is judged on lists older than a few seconds */
+	/* an idle process has not refreshed between requests: do it now, so
+	 * no request is judged on lists older than a few seconds; only a
+	 * process that never loaded them makes its requests wait */
 	if (ctx->db)
-		refresh_if_older(w, ctx->db, l->refresh_s + 2, 1);
+		refresh_if_older(w, ctx->db, l->refresh_s + 2,
+				 __atomic_load_n(&w->rf.last_try, __ATOMIC_RELAXED) == 0);
 	d = px_snap_acquire(w->dblists, &dref);
 	if (px_waf_ip_list_contains(l->allow, ctx->client_ip) ||
 	    (d && px_waf_ip_list_contains(d->allow, ctx->client_ip)))
