@@ -219,6 +219,7 @@ enum px_err px_h_web_mfa_confirm(struct px_ctx *ctx)
 
 		json_object_object_get_ex(r, "recovery_codes", &codes);
 		json_object_object_add(d, "codes", json_object_get(codes));
+		json_object_object_add(d, "has_codes", json_object_new_boolean(1));
 	}
 	json_object_put(r);
 	return security_page(ctx, 200, d);

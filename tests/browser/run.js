@@ -125,11 +125,12 @@ async function germanPages(browser) {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true, args: ARGS });
   try {
-    for (const vp of VIEWPORTS) {
+    // PX_BROWSER_FLOWS=1 runs only the flow-*.js files (while developing them)
+    for (const vp of process.env.PX_BROWSER_FLOWS === '1' ? [] : VIEWPORTS) {
       await publicPages(browser, vp, false);
       await publicPages(browser, vp, true);
     }
-    await germanPages(browser);
+    if (process.env.PX_BROWSER_FLOWS !== '1') await germanPages(browser);
     if (process.env.PX_BROWSER_AUTH === '1') await noJavaScript(browser);
     for (const f of fs.readdirSync(__dirname).filter((f) => /^flow-.*\.js$/.test(f)).sort())
       await require(path.join(__dirname, f))({ browser, BASE, ART, check, axe, shot });
