@@ -168,10 +168,16 @@ static void adopt(struct sub *s)
 	int got = 0;
 
 	if (s->w.cursor < hub.base) {
-		if (px_h_events_catch_up(hub.db, s->w.user, s->w.sse,
-					 s->w.sse ? GAP_LIMIT : s->w.limit, &s->w.cursor,
-					 s->w.sse ? &out : &s->items, &got) != PX_OK)
+		enum px_err e = px_h_events_catch_up(hub.db, s->w.user, s->w.sse,
+						     s->w.sse ? GAP_LIMIT : s->w.limit,
+						     &s->w.cursor, s->w.sse ? &out : &s->items,
+						     &got);
+
+		if (e != PX_OK) {
+			px_log_warn("events", NULL, "catch-up of a new subscriber failed: %s",
+				    px_err_name(e));
 			s->dead = 1;
+		}
 		s->nitems += s->w.sse ? 0 : got;
 		if (s->w.sse && out.len)
 			sub_write(s, out.data, out.len);
@@ -429,8 +435,10 @@ static void hangups(const struct pollfd *fds, nfds_t n)
 		got = recv(fds[i].fd, scratch, sizeof(scratch), MSG_DONTWAIT);
 		/* lighttpd sends an empty FCGI_STDIN record after the params;
 		 * only end of file or an error means the client left */
-		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+			px_log_debug("events", NULL, "subscriber hung up");
 			s->dead = 1;
+		}
 	}
 }
 

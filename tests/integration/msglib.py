@@ -85,7 +85,7 @@ class SSE:
         """The next event as (id, type, data); comments are skipped."""
         ev = {}
         while True:
-            line = self.resp.fp.readline()
+            line = self.resp.readline()
             if not line:
                 raise EOFError("stream ended")
             line = line.decode().rstrip("\n")
