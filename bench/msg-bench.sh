@@ -28,7 +28,7 @@ build "$BUILD"
 [ "${PX_BENCH_FRESH:-0}" = 1 ] && { pg_stop "$WORK/pg"; rm -rf "$WORK"; }
 mkdir -p "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
 chown -R www-data:www-data "$WORK/var" "$WORK/run"
-cleanup() { trap - INT TERM EXIT; stop_all; pg_stop "$WORK/pg"; }
+cleanup() { trap - INT TERM EXIT; set +e; stop_all; pg_stop "$WORK/pg"; }
 trap cleanup INT TERM EXIT
 pg_start "$WORK/pg" "$PGPORT"
 write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"

@@ -18,7 +18,7 @@ build "$BUILD"
 pg_stop "$WORK/pg"; rm -rf "$WORK"; mkdir -p "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
 chown -R www-data:www-data "$WORK/var" "$WORK/run"
 FPID=
-cleanup() { trap - INT TERM EXIT; [ -n "$FPID" ] && kill "$FPID" 2>/dev/null; stop_all; pg_stop "$WORK/pg"; }
+cleanup() { trap - INT TERM EXIT; set +e; [ -n "$FPID" ] && kill "$FPID" 2>/dev/null; stop_all; pg_stop "$WORK/pg"; }
 trap cleanup INT TERM EXIT
 pg_start "$WORK/pg" "$PGPORT"
 write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"

@@ -10,6 +10,7 @@
 #include "app.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "model/channels.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #define PING_MS 15000
 #define SAFETY_FETCH_MS 5000
 #define PRUNE_MS (3600 * 1000)
+#define PRESENCE_MS 60000
 #define GAP_LIMIT 100000
 
 struct ring_ev {
@@ -64,7 +66,7 @@ static struct {
 	size_t ring_start, ring_len;
 	struct sub *subs;
 	int retention;
-	uint64_t next_fetch, next_prune;
+	uint64_t next_fetch, next_prune, next_presence;
 } hub = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 } };
 
 static uint64_t now_ms(void)
@@ -381,6 +383,23 @@ static void notices(PGconn *c, int *need_fetch)
 	}
 }
 
+/* Users with an open stream count as seen (presence "away" at least). */
+static void presence(uint64_t now)
+{
+	struct px_buf ids = PX_BUF_INIT;
+	struct sub *s;
+
+	if (now < hub.next_presence)
+		return;
+	hub.next_presence = now + PRESENCE_MS;
+	for (s = hub.subs; s; s = s->next)
+		if (s->w.sse && !s->dead)
+			px_buf_printf(&ids, "%s%lld", ids.len ? "," : "", s->w.user);
+	if (ids.len && !ids.failed && px_m_presence_seen_many(hub.db, ids.data) != PX_OK)
+		px_log_warn("events", NULL, "presence not updated");
+	px_buf_free(&ids);
+}
+
 static void prune(uint64_t now)
 {
 	long removed = 0;
@@ -493,6 +512,7 @@ static void turn(struct pollfd **fds, size_t *cap)
 	}
 	adopt_pending();
 	timers(now);
+	presence(now);
 	if (hub.retention > 0)
 		prune(now);
 	reap(0);

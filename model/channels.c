@@ -520,6 +520,17 @@ enum px_err px_m_presence_touch(struct px_db *db, long long user, int active)
 		" ELSE user_presence.last_active_at END", 2, p, NULL);
 }
 
+enum px_err px_m_presence_seen_many(struct px_db *db, const char *ids_csv)
+{
+	const char *p[1] = { ids_csv };
+
+	return px_m_exec_rows(db, "presence_many",
+		"INSERT INTO user_presence (user_id, last_active_at)"
+		" SELECT DISTINCT u, '-infinity' FROM unnest(string_to_array($1, ',')::bigint[]) u"
+		" JOIN users ON users.id = u"
+		" ON CONFLICT (user_id) DO UPDATE SET last_seen_at = now()", 1, p, NULL);
+}
+
 enum px_err px_m_typing(struct px_db *db, long long channel, long long user)
 {
 	char c[PX_M_LL], u[PX_M_LL];

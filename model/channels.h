@@ -131,6 +131,9 @@ enum px_err px_m_read_marker_set(struct px_db *db, long long channel, long long 
  * only last_seen moves. Best effort. */
 enum px_err px_m_presence_touch(struct px_db *db, long long user, int active)
 	__attribute__((warn_unused_result));
+/* Marks the users in ids_csv ("1,2,3") seen now (open event streams). */
+enum px_err px_m_presence_seen_many(struct px_db *db, const char *ids_csv)
+	__attribute__((warn_unused_result));
 /* Sends an ephemeral typing notice to the channel's subscribers. */
 enum px_err px_m_typing(struct px_db *db, long long channel, long long user)
 	__attribute__((warn_unused_result));
