@@ -160,7 +160,8 @@ long px_auth_retry_after_get(const struct px_ctx *ctx)
 
 const char *px_auth_ip(const struct px_ctx *ctx)
 {
-	const char *a = ctx->req->remote_addr;
+	/* the WAF step has already resolved the client behind trusted proxies */
+	const char *a = ctx->client_ip[0] ? ctx->client_ip : ctx->req->remote_addr;
 
 	return a && *a ? a : NULL;
 }

@@ -5,7 +5,21 @@
 #include "model/system.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The newest backup run, as reported by plexichat-backup; a failed or
+ * missing backup is shown but does not make the service unhealthy. */
+static void add_backup(struct px_ctx *ctx, struct json_object *checks)
+{
+	char *text = NULL;
+
+	if (px_m_system_backup(ctx->db, &text) != PX_OK)
+		return;
+	json_object_object_add(checks, "backup",
+			       text ? json_tokener_parse(text) : NULL);
+	free(text);
+}
 
 enum px_err px_h_system_health(struct px_ctx *ctx)
 {
@@ -24,6 +38,8 @@ enum px_err px_h_system_health(struct px_ctx *ctx)
 	json_object_object_add(checks, "database_latency_us",
 			       json_object_new_int64((int64_t)(px_metrics_now_us() - t0)));
 	json_object_object_add(checks, "schema_version", json_object_new_int(schema));
+	if (e == PX_OK)
+		add_backup(ctx, checks);
 	json_object_object_add(o, "checks", checks);
 	json_object_object_add(o, "correlation_id",
 			       json_object_new_string(ctx->req->correlation_id));

@@ -2,6 +2,7 @@
 #include "system.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 enum px_err px_m_system_ping(struct px_db *db, int *schema)
 {
@@ -16,4 +17,26 @@ enum px_err px_m_system_ping(struct px_db *db, int *schema)
 	*schema = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return PX_OK;
+}
+
+enum px_err px_m_system_backup(struct px_db *db, char **json)
+{
+	PGresult *r = NULL;
+	enum px_err e;
+
+	*json = NULL;
+	e = px_db_exec_prepared(db, "system_backup",
+		"SELECT json_build_object('ok', b.ok, 'finished_at', b.finished_at,"
+		" 'last_success_at', (SELECT max(finished_at) FROM backup_status"
+		"  WHERE ok AND command = 'backup'),"
+		" 'bytes_total', b.bytes_total, 'bytes_uploaded', b.bytes_uploaded,"
+		" 'duration_ms', b.duration_ms, 'error_code', b.error_code)::text"
+		" FROM backup_status b WHERE b.command = 'backup'"
+		" ORDER BY b.finished_at DESC LIMIT 1", 0, NULL, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) == 1 && !(*json = strdup(PQgetvalue(r, 0, 0))))
+		e = PX_E_SYSTEM_INTERNAL;
+	PQclear(r);
+	return e;
 }

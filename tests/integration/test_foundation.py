@@ -11,6 +11,20 @@ def test_health_ok():
     assert j["checks"]["schema_version"] >= 1
 
 
+def test_health_shows_last_backup():
+    import os, subprocess
+    conninfo = os.environ.get("PX_PG_CONNINFO")
+    assert conninfo
+    subprocess.run(["psql", "-q", conninfo, "-c",
+                    "INSERT INTO backup_status (started_at, finished_at, ok, store, host,"
+                    " bytes_total, bytes_uploaded, duration_ms) VALUES"
+                    " (now() - interval '3 s', now(), true, 'local:/b', 'h', 1000, 10, 3000)"],
+                   check=True)
+    b = request("GET", "/api/v1/system/health").json()["checks"]["backup"]
+    assert b["ok"] is True and b["bytes_total"] == 1000 and b["duration_ms"] == 3000, b
+    assert b["last_success_at"], b
+
+
 def test_version():
     r = request("GET", "/api/v1/system/version")
     assert r.status == 200, r
