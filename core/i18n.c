@@ -32,6 +32,9 @@ struct px_i18n {
 
 static pthread_mutex_t sets_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct px_i18n *sets; /* guarded by sets_lock; entries immutable */
+/* The set of the default folder, found once: resolving it costs a
+ * readlink and an access per call, and pages ask for it per date shown. */
+static struct px_i18n *default_set; /* guarded by sets_lock */
 
 static uint32_t rd32(const struct mo *m, size_t off)
 {
@@ -147,6 +150,11 @@ const struct px_i18n *px_i18n_get(const char *dir, struct px_buf *err)
 	int i;
 
 	if (!dir || !*dir) {
+		pthread_mutex_lock(&sets_lock);
+		s = default_set;
+		pthread_mutex_unlock(&sets_lock);
+		if (s)
+			return s;
 		default_dir(&fallback);
 		if (fallback.failed)
 			return NULL;
@@ -167,6 +175,8 @@ const struct px_i18n *px_i18n_get(const char *dir, struct px_buf *err)
 	s->next = sets;
 	sets = s;
 out:
+	if (s && fallback.data && !default_set)
+		default_set = s;
 	pthread_mutex_unlock(&sets_lock);
 	px_buf_free(&fallback);
 	return s;
@@ -186,6 +196,7 @@ void px_i18n_free_all(void)
 		free(s);
 	}
 	sets = NULL;
+	default_set = NULL;
 	pthread_mutex_unlock(&sets_lock);
 }
 
