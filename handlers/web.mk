@@ -35,3 +35,8 @@ libhandlers_a_SOURCES += \
 	handlers/web_chat.c handlers/web_chat.h \
 	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c
 libmodel_a_SOURCES += model/web_admin.c model/web_admin.h
+
+check_PROGRAMS += tests/unit/check_web
+tests_unit_check_web_SOURCES = tests/unit/check_web.c
+tests_unit_check_web_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_web_LDADD = libhandlers.a libmodel.a $(TEST_LIBS)

@@ -46,61 +46,6 @@ static void query_text(struct px_ctx *ctx, struct px_buf *q, struct json_object 
 	}
 }
 
-/* Undoes the five escapes of the model's snippet in s[0..n). */
-static void unescape(const char *s, size_t n, struct px_buf *out)
-{
-	static const char *const ent[][2] = {
-		{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" }, { "&#39;", "'" },
-	};
-	size_t i = 0, k, l;
-
-	while (i < n) {
-		for (k = 0; s[i] == '&' && k < 5; k++) {
-			l = strlen(ent[k][0]);
-			if (i + l <= n && strncmp(s + i, ent[k][0], l) == 0)
-				break;
-		}
-		if (s[i] == '&' && k < 5) {
-			px_buf_puts(out, ent[k][1]);
-			i += strlen(ent[k][0]);
-		} else {
-			px_buf_putc(out, s[i++]);
-		}
-	}
-}
-
-/* The snippet (escaped text with <mark> around matches) as parts
- * [{text, mark}], so the template escapes every piece itself. */
-static struct json_object *snippet_parts(const char *snip)
-{
-	struct json_object *parts = json_object_new_array();
-	const char *p = snip ? snip : "";
-
-	while (*p) {
-		const char *m = strstr(p, "<mark>"), *end;
-		struct json_object *o;
-		struct px_buf t = PX_BUF_INIT;
-		int marked = m == p;
-
-		if (marked) {
-			p += 6;
-			end = strstr(p, "</mark>");
-			if (!end)
-				end = p + strlen(p);
-		} else {
-			end = m ? m : p + strlen(p);
-		}
-		unescape(p, (size_t)(end - p), &t);
-		o = json_object_new_object();
-		px_web_str(o, "text", t.data);
-		json_object_object_add(o, "mark", json_object_new_boolean(marked));
-		json_object_array_add(parts, o);
-		px_buf_free(&t);
-		p = marked && *end ? end + 7 : end;
-	}
-	return parts;
-}
-
 static struct json_object *result_view(struct px_ctx *ctx, struct json_object *r)
 {
 	struct json_object *m = NULL, *c = NULL, *o;
@@ -111,7 +56,7 @@ static struct json_object *result_view(struct px_ctx *ctx, struct json_object *r
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "channel", px_web_channel_view(c, ctx->who.user_id));
-	json_object_object_add(o, "parts", snippet_parts(px_web_get(r, "snippet")));
+	json_object_object_add(o, "parts", px_web_snippet_parts(px_web_get(r, "snippet")));
 	if (px_web_int(m, "thread_root_id") > 0)
 		json_object_object_add(o, "root_id",
 				       json_object_new_int64(px_web_int(m, "thread_root_id")));

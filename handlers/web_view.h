@@ -31,4 +31,9 @@ struct json_object *px_web_channel_view(struct json_object *c, long long me);
 /* The other member of a 1:1 DM, else 0. */
 long long px_web_dm_peer(struct json_object *c, long long me);
 
+/* A search snippet (HTML-escaped text with <mark> around the matches, as
+ * the model writes it) as parts [{text, mark}] of plain text, so that the
+ * template escapes every piece itself and no raw HTML reaches the page. */
+struct json_object *px_web_snippet_parts(const char *snippet);
+
 #endif

@@ -1,0 +1,221 @@
+/* check_web.c: the web UI's model-JSON-to-template conversions
+ * (handlers/web_view.c) and helpers (handlers/web_util.c) that need no
+ * server: initials, edit rights, one's own reactions, DM names and links,
+ * search snippets split into escaped parts, times, URL encoding. */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/ctx.h"
+#include "core/http.h"
+#include "handlers/web_util.h"
+#include "handlers/web_view.h"
+
+static struct px_request req;
+static struct px_response resp;
+static struct px_ctx ctx;
+
+static void setup(void)
+{
+	px_request_init(&req);
+	px_response_init(&resp);
+	req.method = strdup("GET");
+	req.path = strdup("/");
+	req.raw_path = strdup("/");
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.req = &req;
+	ctx.resp = &resp;
+	ctx.who.user_id = 7;
+	snprintf(ctx.who.username, sizeof(ctx.who.username), "alice");
+}
+
+static void teardown(void)
+{
+	px_request_clear(&req);
+	px_response_clear(&resp);
+}
+
+static const char *str(struct json_object *o, const char *path)
+{
+	char buf[128], *save = NULL, *k;
+	struct json_object *v = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(v, k, &v))
+			return NULL;
+	return v ? json_object_get_string(v) : NULL;
+}
+
+START_TEST(test_message_view)
+{
+	static const struct {
+		int line;
+		const char *json;
+		const char *key, *want;
+	} cases[] = {
+		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"bob\"},"
+			    "\"html\":\"<p>x</p>\",\"deleted\":false}", "author.initial", "B" },
+		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"\xc3\xa9lan\"}}",
+			    "author.initial", "\xc3\xa9" },
+		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"\"}}",
+			    "author.display_name", "alice" },
+		{ __LINE__, "{\"id\":5,\"author\":null}", "author.display_name", "?" },
+		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7},\"html\":\"<p>x</p>\"}", "can_edit", "true" },
+		{ __LINE__, "{\"id\":5,\"author\":{\"id\":8},\"html\":\"<p>x</p>\"}", "can_edit", "false" },
+		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7},\"deleted\":true,\"html\":\"<p>x</p>\"}",
+			    "can_edit", "false" },
+		{ __LINE__, "{\"id\":5,\"deleted\":true,\"html\":\"<p>secret</p>\"}", "body_html", NULL },
+		{ __LINE__, "{\"id\":5,\"edited_at\":\"2026-01-01T00:00:00+00:00\"}", "edited", "true" },
+		{ __LINE__, "{\"id\":5,\"edited_at\":null}", "edited", "false" },
+		{ __LINE__, "{\"id\":5,\"thread_root_id\":3}", "is_reply", "true" },
+		{ __LINE__, "{\"id\":5,\"created_at\":\"2026-11-25T10:00:00.123456+01:00\"}",
+			    "time", "2026-11-25T09:00:00Z" },
+		{ __LINE__, "{\"id\":5,\"created_at\":\"2026-11-25T10:00:00-02:30\"}",
+			    "time", "2026-11-25T12:30:00Z" },
+		{ __LINE__, "{\"id\":5,\"created_at\":\"garbage\"}", "time", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *m = json_tokener_parse(cases[i].json);
+		struct json_object *v = px_web_message_view(&ctx, m);
+		const char *got = str(v, cases[i].key);
+
+		ck_assert_msg(v != NULL, "line %d: no view", cases[i].line);
+		if (!cases[i].want)
+			ck_assert_msg(got == NULL, "line %d: %s: want absent, got %s", cases[i].line,
+				      cases[i].key, got);
+		else
+			ck_assert_msg(got && strcmp(got, cases[i].want) == 0,
+				      "line %d: %s: want %s, got %s", cases[i].line, cases[i].key,
+				      cases[i].want, got ? got : "(absent)");
+		json_object_put(v);
+		json_object_put(m);
+	}
+}
+END_TEST
+
+START_TEST(test_reactions_mine)
+{
+	struct json_object *m = json_tokener_parse(
+		"{\"id\":1,\"reactions\":[{\"emoji\":\"A\",\"count\":2,\"users\":[\"bob\",\"alice\"]},"
+		"{\"emoji\":\"B\",\"count\":1,\"users\":[\"alicex\"]}]}");
+	struct json_object *v = px_web_message_view(&ctx, m), *rs;
+
+	ck_assert(json_object_object_get_ex(v, "reactions", &rs));
+	ck_assert_int_eq(json_object_array_length(rs), 2);
+	ck_assert_str_eq(str(json_object_array_get_idx(rs, 0), "mine"), "true");
+	ck_assert_str_eq(str(json_object_array_get_idx(rs, 1), "mine"), "false");
+	ck_assert_str_eq(str(json_object_array_get_idx(rs, 0), "count"), "2");
+	json_object_put(v);
+	json_object_put(m);
+}
+END_TEST
+
+START_TEST(test_channel_view)
+{
+	static const struct {
+		int line;
+		const char *json, *slug, *name, *peer;
+	} cases[] = {
+		{ __LINE__, "{\"id\":3,\"kind\":\"public\",\"name\":\"general\"}", "general", "general", NULL },
+		{ __LINE__, "{\"id\":4,\"kind\":\"private\",\"name\":\"ops\"}", "ops", "ops", NULL },
+		{ __LINE__, "{\"id\":9,\"kind\":\"dm\",\"name\":null,\"members\":[{\"id\":7,\"username\":"
+			    "\"alice\"},{\"id\":8,\"username\":\"bob\",\"display_name\":\"Bob <b>\"}]}",
+			    "9", "Bob <b>", "8" },
+		{ __LINE__, "{\"id\":10,\"kind\":\"group\",\"members\":[{\"id\":7,\"username\":\"alice\"},"
+			    "{\"id\":8,\"username\":\"bob\"},{\"id\":9,\"username\":\"cy\"}]}",
+			    "10", "bob, cy", NULL },
+		{ __LINE__, "{\"id\":11,\"kind\":\"dm\",\"members\":[]}", "11", "?", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *c = json_tokener_parse(cases[i].json);
+		struct json_object *v = px_web_channel_view(c, 7);
+
+		ck_assert_msg(strcmp(str(v, "slug"), cases[i].slug) == 0, "line %d: slug want %s got %s",
+			      cases[i].line, cases[i].slug, str(v, "slug"));
+		ck_assert_msg(strcmp(str(v, "name"), cases[i].name) == 0, "line %d: name want %s got %s",
+			      cases[i].line, cases[i].name, str(v, "name"));
+		if (cases[i].peer)
+			ck_assert_msg(str(v, "peer_id") && strcmp(str(v, "peer_id"), cases[i].peer) == 0,
+				      "line %d: peer want %s got %s", cases[i].line, cases[i].peer,
+				      str(v, "peer_id"));
+		else
+			ck_assert_msg(!str(v, "peer_id"), "line %d: unexpected peer", cases[i].line);
+		json_object_put(v);
+		json_object_put(c);
+	}
+}
+END_TEST
+
+START_TEST(test_snippet_parts)
+{
+	static const struct {
+		int line;
+		const char *snippet, *want; /* want: parts as "text|" with marked ones in [] */
+	} cases[] = {
+		{ __LINE__, "plain", "plain|" },
+		{ __LINE__, "a <mark>zebra</mark> &lt;b&gt;x&lt;/b&gt; &amp;&quot;&#39;",
+			    "a |[zebra]| <b>x</b> &\"'|" },
+		{ __LINE__, "<mark>one</mark><mark>two</mark>", "[one]|[two]|" },
+		{ __LINE__, "open <mark>end", "open |[end]|" },
+		{ __LINE__, "&amp;lt; &unknown;", "&lt; &unknown;|" },
+		{ __LINE__, "", "" },
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *p = px_web_snippet_parts(cases[i].snippet);
+		struct px_buf got = PX_BUF_INIT;
+
+		for (j = 0; j < json_object_array_length(p); j++) {
+			struct json_object *x = json_object_array_get_idx(p, j);
+			int mark = strcmp(str(x, "mark"), "true") == 0;
+
+			px_buf_printf(&got, "%s%s%s|", mark ? "[" : "", str(x, "text"), mark ? "]" : "");
+		}
+		ck_assert_msg(strcmp(got.data ? got.data : "", cases[i].want) == 0,
+			      "line %d: want %s got %s", cases[i].line, cases[i].want,
+			      got.data ? got.data : "");
+		px_buf_free(&got);
+		json_object_put(p);
+	}
+}
+END_TEST
+
+START_TEST(test_urlenc)
+{
+	struct px_buf b = PX_BUF_INIT;
+
+	px_web_urlenc(&b, "/c/x?a=1&b=\xc3\xa9 #");
+	ck_assert_str_eq(b.data, "/c/x%3Fa%3D1%26b%3D%C3%A9%20%23");
+	px_buf_free(&b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("web");
+	TCase *tc = tcase_create("web");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_message_view);
+	tcase_add_test(tc, test_reactions_mine);
+	tcase_add_test(tc, test_channel_view);
+	tcase_add_test(tc, test_snippet_parts);
+	tcase_add_test(tc, test_urlenc);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
