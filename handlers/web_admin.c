@@ -3,6 +3,7 @@
  * backup runs. Changes go through the admin API handlers; the route rows
  * carry the same actions, so only admins reach these pages. */
 #include "web.h"
+#include "admin_waf.h"
 #include "auth.h"
 #include "system.h"
 #include "web_util.h"
@@ -28,6 +29,9 @@ static enum px_err admin_page(struct px_ctx *ctx, int status, const char *tab,
 	px_web_notice(ctx, d);
 	return px_web_render(ctx, status, "page/admin", title, d);
 }
+
+static void add_api_list(struct px_ctx *ctx, struct json_object *d, px_handler_fn fn,
+			 const char *key);
 
 static const char *const roles[] = { "guest", "member", "moderator", "admin", "owner" };
 
@@ -206,6 +210,7 @@ enum px_err px_h_web_admin_waf(struct px_ctx *ctx)
 		return e;
 	}
 	json_object_object_add(d, "waf", json_object_new_boolean(1));
+	add_api_list(ctx, d, px_h_admin_waf_top_rules, "rules");
 	return admin_page(ctx, 200, "waf", "Firewall events", d);
 }
 
@@ -293,4 +298,60 @@ enum px_err px_h_web_admin_system(struct px_ctx *ctx)
 enum px_err px_h_web_admin(struct px_ctx *ctx)
 {
 	return px_webpage_redirect(ctx, "/admin/system");
+}
+
+/* Adds key: the array under key of what API handler fn answers. */
+static void add_api_list(struct px_ctx *ctx, struct json_object *d, px_handler_fn fn,
+			 const char *key)
+{
+	struct json_object *r = NULL, *list = NULL;
+
+	if (px_web_call(ctx, fn, &r) == PX_OK && r && json_object_object_get_ex(r, key, &list))
+		json_object_object_add(d, key, json_object_get(list));
+	json_object_put(r);
+}
+
+static enum px_err ip_page(struct px_ctx *ctx, int status, enum px_err err)
+{
+	struct json_object *d = json_object_new_object();
+
+	if (!d)
+		return PX_E_SYSTEM_INTERNAL;
+	add_api_list(ctx, d, px_h_admin_waf_ip_list, "ranges");
+	add_api_list(ctx, d, px_h_admin_waf_blocks, "blocks");
+	if (err != PX_OK)
+		px_web_error(ctx, d, err);
+	return admin_page(ctx, status, "ip", "IP allow and block lists", d);
+}
+
+enum px_err px_h_web_admin_ip(struct px_ctx *ctx)
+{
+	return ip_page(ctx, 200, PX_OK);
+}
+
+/* Runs a list change; form errors re-show the page. */
+static enum px_err ip_change(struct px_ctx *ctx, px_handler_fn fn)
+{
+	enum px_err e = px_web_call(ctx, fn, NULL);
+
+	if (e == PX_OK)
+		return px_web_done(ctx, "/admin/ip", "saved");
+	if (strncmp(px_err_name(e), "VALIDATION_", 11) == 0)
+		return ip_page(ctx, px_err_status(e), e);
+	return e;
+}
+
+enum px_err px_h_web_admin_ip_add(struct px_ctx *ctx)
+{
+	return ip_change(ctx, px_h_admin_waf_ip_add);
+}
+
+enum px_err px_h_web_admin_ip_delete(struct px_ctx *ctx)
+{
+	return ip_change(ctx, px_h_admin_waf_ip_delete);
+}
+
+enum px_err px_h_web_admin_block_lift(struct px_ctx *ctx)
+{
+	return ip_change(ctx, px_h_admin_waf_block_delete);
 }

@@ -232,7 +232,7 @@ async function adminPages(browser, env) {
       await page.fill('#username', 'admin');
       await page.fill('#password', process.env.PX_ADMIN_PASSWORD || '');
       await submit(page, 'form[action="/login"] button[type=submit]');
-      for (const p of ['system', 'users', 'invites', 'audit', 'waf']) {
+      for (const p of ['system', 'users', 'invites', 'audit', 'waf', 'ip']) {
         await go(page, BASE + '/admin/' + p);
         await axe(page, 'admin-' + p + '[' + vp.name + ']');
         await noSideScroll(page, vp, 'admin/' + p);

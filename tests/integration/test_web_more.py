@@ -132,11 +132,24 @@ def test_admin_pages():
     b.get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E")
     p = b.page("/admin/waf")
     assert "waf." in words(p)
+    cidr = "198.51.100.%d/32" % (uid % 250)
+    r = b.post("/admin/ip", {"list": "deny", "cidr": cidr, "comment": "from <b>web</b>"})
+    assert location(r) == "/admin/ip?done=saved", r
+    p = b.page("/admin/ip")
+    assert cidr in words(p) and "from <b>web</b>" in words(p)
+    delete = [f["attrs"]["action"] for f in p.forms if f["attrs"].get("action", "").endswith("/delete")]
+    rows = [a for t, a in p.tags if t == "code"]
+    assert delete and rows
+    r = b.post("/admin/ip", {"list": "deny", "cidr": "not-an-address"})
+    check_page(r, 400)
+    for action in delete:
+        b.post(action, {})
+    assert cidr not in words(b.page("/admin/ip"))
     # members do not reach admin pages
     m = signed_in(name)
-    for path in ("/admin/system", "/admin/users", "/admin/audit", "/admin/waf"):
+    for path in ("/admin/system", "/admin/users", "/admin/audit", "/admin/waf", "/admin/ip"):
         r = m.get(path)
-        assert r.status == 403 if path != "/admin/users" else r.status == 403, (path, r)
+        assert r.status == 403, (path, r)
 
 
 def test_bad_input_renders_safely():
