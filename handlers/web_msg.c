@@ -108,11 +108,15 @@ static enum px_err edit_form(struct px_ctx *ctx, int status, struct json_object 
 
 enum px_err px_h_web_edit_page(struct px_ctx *ctx)
 {
-	struct json_object *chan = NULL, *msg = NULL;
+	struct json_object *chan = NULL, *msg = NULL, *a = NULL;
 	enum px_err e = load(ctx, &chan, &msg);
 
 	if (e == PX_OK && px_web_bool(msg, "deleted"))
 		e = PX_E_VALIDATION_MESSAGE_DELETED;
+	/* only the author may edit: say so before showing a form that fails */
+	if (e == PX_OK && (!json_object_object_get_ex(msg, "author", &a) ||
+			   px_web_int(a, "id") != ctx->who.user_id))
+		e = PX_E_AUTH_NOT_AUTHOR;
 	if (e == PX_OK)
 		e = edit_form(ctx, 200, chan, msg, PX_OK);
 	json_object_put(chan);

@@ -212,6 +212,11 @@ def test_direct_message_and_join():
     assert location(r) == "/c/" + ch
     p = bb.page("/c/" + ch)
     assert [f for f in p.forms if f["attrs"].get("action") == "/c/%s/post" % ch]
+    # someone else's message offers no edit form
+    loc = location(ba.post("/c/%s/post" % ch, {"body": "mine", "action": "send"}))
+    mid = loc.split("#m")[1]
+    check_page(bb.get("/c/%s/m/%s/edit" % (ch, mid)), 403)
+    check_page(bb.post("/c/%s/m/%s/edit" % (ch, mid), {"body": "theirs"}), 403)
 
 
 if __name__ == "__main__":
