@@ -589,7 +589,7 @@ int px_bk_cmd_key(struct px_bk_opts *o, int argc, char **argv)
 		fputs(out.data, f);
 		if (f != stdout && fclose(f) != 0)
 			code = PX_BK_EXIT_INTERNAL;
-		px_bk_wipe(out.data, out.len);
+		px_crypto_wipe(out.data, out.len);
 	}
 	if (rc != PX_OK)
 		code = px_bk_fail(rc, "key", &r->store->errmsg);

@@ -104,58 +104,9 @@ int px_bk_open(const unsigned char key[PX_BK_KEY_LEN],
 
 	memcpy(tag, ct + n, PX_BK_TAG_LEN);
 	if (gcm(0, key, nonce, aad, aadlen, ct, n, out, tag) != 0) {
-		px_bk_wipe(out, n);
+		px_crypto_wipe(out, n);
 		return -1;
 	}
 	return 0;
 }
 
-void px_bk_hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int px_bk_unhex(const char *s, unsigned char *out, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int hi = nibble(s[2 * i]), lo;
-
-		if (hi < 0)
-			return -1;
-		lo = nibble(s[2 * i + 1]);
-		if (lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return s[2 * n] == '\0' ? 0 : -1;
-}
-
-int px_bk_memeq(const void *a, const void *b, size_t n)
-{
-	return CRYPTO_memcmp(a, b, n) == 0;
-}
-
-void px_bk_wipe(void *p, size_t n)
-{
-	OPENSSL_cleanse(p, n);
-}

@@ -35,12 +35,7 @@ int px_bk_open(const unsigned char key[PX_BK_KEY_LEN],
 	       size_t aadlen, const unsigned char *ct, size_t n,
 	       unsigned char *out) __attribute__((warn_unused_result));
 
-/* Lower-case hex of n bytes into out (room for 2n + 1). */
-void px_bk_hex(const unsigned char *p, size_t n, char *out);
-/* Parses exactly 2n hex digits into out; 0 or -1. */
-int px_bk_unhex(const char *s, unsigned char *out, size_t n);
-/* 1 when equal, in time independent of where they differ. */
-int px_bk_memeq(const void *a, const void *b, size_t n);
-void px_bk_wipe(void *p, size_t n);
+/* Hex, constant-time comparison and wiping come from core/crypto.h. */
+#include "core/crypto.h"
 
 #endif

@@ -18,12 +18,12 @@ static const struct px_bk_kdf default_kdf = { 3, 32768, 1 };
 
 void px_bk_keyring_wipe(struct px_bk_keyring *r)
 {
-	px_bk_wipe(r, sizeof(*r));
+	px_crypto_wipe(r, sizeof(*r));
 }
 
 void px_bk_secret_wipe(struct px_bk_secret *s)
 {
-	px_bk_wipe(s, sizeof(*s));
+	px_crypto_wipe(s, sizeof(*s));
 }
 
 int px_bk_secret_read(const char *path, enum px_bk_secret_kind kind,
@@ -51,11 +51,11 @@ int px_bk_secret_read(const char *path, enum px_bk_secret_kind kind,
 
 		memcpy(hex, out->data + strlen(MASTER_PREFIX), 64);
 		hex[64] = '\0';
-		if (px_bk_unhex(hex, out->data, 32) != 0) {
+		if (px_crypto_hex_decode(hex, out->data, 32) != 0) {
 			px_buf_printf(err, "%s: malformed master key", path);
 			goto out;
 		}
-		px_bk_wipe(hex, sizeof(hex));
+		px_crypto_wipe(hex, sizeof(hex));
 		out->kind = PX_BK_MASTER;
 		out->len = 32;
 		rc = 0;
@@ -100,7 +100,7 @@ static int derive_kek(const struct px_bk_secret *s, const struct px_bk_kdf *k,
 	memcpy(ikm + SALT_LEN, s->data, s->len);
 	rc = px_bk_hkdf(ikm, SALT_LEN + s->len, "plexichat-backup keyfile",
 			kek, 32);
-	px_bk_wipe(ikm, sizeof(ikm));
+	px_crypto_wipe(ikm, sizeof(ikm));
 	return rc;
 }
 
@@ -163,9 +163,9 @@ static void json_hex(json_object *o, const char *k, const unsigned char *p,
 {
 	char hex[129];
 
-	px_bk_hex(p, n, hex);
+	px_crypto_hex_str(p, n, hex);
 	json_object_object_add(o, k, json_object_new_string(hex));
-	px_bk_wipe(hex, sizeof(hex));
+	px_crypto_wipe(hex, sizeof(hex));
 }
 
 static int get_hex(json_object *o, const char *k, unsigned char *p, size_t n)
@@ -176,7 +176,7 @@ static int get_hex(json_object *o, const char *k, unsigned char *p, size_t n)
 	    !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) != (int)(2 * n))
 		return -1;
-	return px_bk_unhex(json_object_get_string(v), p, n);
+	return px_crypto_hex_decode(json_object_get_string(v), p, n);
 }
 
 static long long get_int(json_object *o, const char *k)
@@ -217,7 +217,7 @@ static enum px_err write_keyset(struct px_bk_store *st,
 	if (px_bk_box_seal(c, "PXKS", r->master, zero_id, name, strlen(name),
 			   txt, strlen(txt), 0, &box) != 0)
 		goto out;
-	px_bk_wipe((char *)txt, strlen(txt));
+	px_crypto_wipe((char *)txt, strlen(txt));
 	rc = px_bk_put(st, name, box.data, box.len);
 out:
 	json_object_put(arr);
@@ -244,7 +244,7 @@ static enum px_err write_wrap(struct px_bk_store *st, const unsigned char master
 	    px_bk_random(nonce, sizeof(nonce)) != 0 ||
 	    px_bk_random(idb, sizeof(idb)) != 0)
 		goto out;
-	px_bk_hex(idb, 8, id);
+	px_crypto_hex_str(idb, 8, id);
 	if (derive_kek(s, kdf, salt, kek) != 0)
 		goto out;
 	px_buf_printf(&aad, WRAP_AAD "%s", id);
@@ -272,7 +272,7 @@ static enum px_err write_wrap(struct px_bk_store *st, const unsigned char master
 	if (rc == PX_OK && id_out)
 		memcpy(id_out, id, 17);
 out:
-	px_bk_wipe(kek, sizeof(kek));
+	px_crypto_wipe(kek, sizeof(kek));
 	json_object_put(o);
 	px_buf_free(&aad);
 	px_buf_free(&name);
@@ -387,7 +387,7 @@ static int try_wrap(struct px_bk_store *st, const char *name,
 		goto out;
 	rc = px_bk_open(kek, nonce, aad.data, aad.len, wrapped, 32, master);
 out:
-	px_bk_wipe(kek, sizeof(kek));
+	px_crypto_wipe(kek, sizeof(kek));
 	json_object_put(o);
 	px_buf_free(&txt);
 	px_buf_free(&aad);
@@ -436,7 +436,7 @@ static enum px_err read_keyset(struct px_bk_store *st, unsigned version,
 	rc = derive_ring(r) == 0 ? PX_OK : PX_E_STORAGE_FAILED;
 out:
 	if (plain.data)
-		px_bk_wipe(plain.data, plain.len);
+		px_crypto_wipe(plain.data, plain.len);
 	json_object_put(o);
 	px_bk_codec_free(c);
 	px_buf_free(&box);
@@ -533,9 +533,9 @@ void px_bk_keys_export(const struct px_bk_keyring *r, struct px_buf *out)
 {
 	char hex[65];
 
-	px_bk_hex(r->master, 32, hex);
+	px_crypto_hex_str(r->master, 32, hex);
 	px_buf_printf(out, MASTER_PREFIX "%s\n", hex);
-	px_bk_wipe(hex, sizeof(hex));
+	px_crypto_wipe(hex, sizeof(hex));
 }
 
 enum px_err px_bk_keys_list(struct px_bk_store *st, struct px_buf *out)

@@ -148,7 +148,7 @@ enum px_err px_bk_lock_take(struct px_bk_repo *r, const char *op, int exclusive,
 	for (i = 0; host[i]; i++)
 		if (host[i] == '/')
 			host[i] = '_';
-	px_bk_hex(rnd, 4, hex);
+	px_crypto_hex_str(rnd, 4, hex);
 	snprintf(l->name, sizeof(l->name), "locks/%s-%ld-%s", host,
 		 (long)getpid(), hex);
 	snprintf(l->op, sizeof(l->op), "%s", op);

@@ -14,7 +14,7 @@ int px_bk_snapshot_name(time_t t, long usec, char *out, size_t outlen)
 	if (px_bk_random(rnd, sizeof(rnd)) != 0 || !gmtime_r(&t, &tm) ||
 	    usec < 0 || usec > 999999)
 		return -1;
-	px_bk_hex(rnd, 4, hex);
+	px_crypto_hex_str(rnd, 4, hex);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S", &tm);
 	return snprintf(out, outlen, PX_BK_SNAP_PREFIX "%s.%06ldZ-%s", ts, usec, hex) <
 	       (int)outlen ? 0 : -1;

@@ -57,7 +57,7 @@ static int add_ref(void *arg, const char *hex, size_t size)
 	struct sweep *s = arg;
 	unsigned char id[32];
 
-	if (px_bk_unhex(hex, id, 32) == 0 && px_bk_known_add(s->refs, id) != 0) {
+	if (px_crypto_hex_decode(hex, id, 32) == 0 && px_bk_known_add(s->refs, id) != 0) {
 		s->rc = PX_E_SYSTEM_INTERNAL;
 		return 1;
 	}

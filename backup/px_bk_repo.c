@@ -36,7 +36,7 @@ enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s
 		return rc;
 	if (px_bk_random(idb, sizeof(idb)) != 0)
 		return PX_E_STORAGE_FAILED;
-	px_bk_hex(idb, 8, id);
+	px_crypto_hex_str(idb, 8, id);
 	px_buf_printf(&cfg, "{\"format\":\"plexichat-backup\",\"version\":%d,"
 		      "\"id\":\"%s\",\"chunk_avg\":%zu,\"created\":%lld}\n",
 		      FORMAT_VERSION, id, probe.avg, (long long)time(NULL));
@@ -288,7 +288,7 @@ enum px_err px_bk_repo_open_shard(struct px_bk_repo *r, const unsigned char id[3
 		return rc;
 	if (px_bk_repo_shard_id(r, out->data, out->len, check) != 0)
 		return PX_E_STORAGE_FAILED;
-	return px_bk_memeq(check, id, 32) ? PX_OK : PX_E_STORAGE_SHARD_CORRUPT;
+	return px_crypto_memeq(check, id, 32) ? PX_OK : PX_E_STORAGE_SHARD_CORRUPT;
 }
 
 enum px_err px_bk_repo_read_shard(struct px_bk_repo *r, const unsigned char id[32],

@@ -34,7 +34,7 @@ static int check_one(void *arg, const char *hex, size_t size)
 	struct present *p = arg;
 	unsigned char id[32];
 
-	if (px_bk_unhex(hex, id, 32) != 0 || !px_bk_known_has(p->r->known, id)) {
+	if (px_crypto_hex_decode(hex, id, 32) != 0 || !px_bk_known_has(p->r->known, id)) {
 		if (!p->missing++)
 			px_buf_printf(p->err, "shard %s is missing", hex);
 	}
@@ -89,7 +89,7 @@ static int add_id(void *arg, const char *hex, size_t size)
 		o->ids = p;
 		o->cap = cap;
 	}
-	if (px_bk_unhex(hex, o->ids[o->n], 32) != 0) {
+	if (px_crypto_hex_decode(hex, o->ids[o->n], 32) != 0) {
 		o->bad = 1;
 		return 1;
 	}
@@ -155,7 +155,7 @@ static enum px_err read_stream(struct ctx *c, json_object *item, const char *wha
 		const char *sid = json_object_get_string(
 			json_object_array_get_idx(json_object_array_get_idx(shards, i), 0));
 
-		if (!sid || px_bk_unhex(sid, id, 32) != 0)
+		if (!sid || px_crypto_hex_decode(sid, id, 32) != 0)
 			return PX_E_STORAGE_SHARD_CORRUPT;
 		rc = px_bk_reader_next(c->rd, id, &c->plain);
 		if (rc != PX_OK) {

@@ -337,7 +337,7 @@ static void set_body(struct xfer *x)
 	unsigned char h[32];
 
 	px_bk_sha256(x->body.data ? x->body.data : "", x->body.len, h);
-	px_bk_hex(h, 32, x->hash);
+	px_crypto_hex_str(h, 32, x->hash);
 }
 
 static enum px_err s3_put(struct px_bk_store *st, const char *name,
@@ -590,7 +590,7 @@ static void s3_free(struct px_bk_store *st)
 	free(s->prefix);
 	free(s->sigv4);
 	if (s->userpwd)
-		px_bk_wipe(s->userpwd, strlen(s->userpwd));
+		px_crypto_wipe(s->userpwd, strlen(s->userpwd));
 	free(s->userpwd);
 	free(s);
 }

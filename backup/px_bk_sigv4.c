@@ -114,7 +114,7 @@ int px_bk_sigv4_sign(const struct px_bk_sigv4_req *r, struct px_buf *canon,
 	if (c.failed || signed_h.failed)
 		goto out;
 	px_bk_sha256(c.data, c.len, h);
-	px_bk_hex(h, 32, hexh);
+	px_crypto_hex_str(h, 32, hexh);
 	px_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s",
 		      r->amz_date, date, r->region, r->service, hexh);
 	px_buf_printf(&k, "AWS4%s", r->secret_key);
@@ -125,7 +125,7 @@ int px_bk_sigv4_sign(const struct px_bk_sigv4_req *r, struct px_buf *canon,
 	hmac_raw(key, 32, r->service, key);
 	hmac_raw(key, 32, "aws4_request", key);
 	hmac_raw(key, 32, sts.data, h);
-	px_bk_hex(h, 32, sig);
+	px_crypto_hex_str(h, 32, sig);
 	if (signature)
 		memcpy(signature, sig, 65);
 	if (authorization) {
@@ -145,10 +145,10 @@ int px_bk_sigv4_sign(const struct px_bk_sigv4_req *r, struct px_buf *canon,
 	}
 	rc = 0;
 out:
-	px_bk_wipe(key, sizeof(key));
-	px_bk_wipe(date_key, sizeof(date_key));
+	px_crypto_wipe(key, sizeof(key));
+	px_crypto_wipe(date_key, sizeof(date_key));
 	if (k.data)
-		px_bk_wipe(k.data, k.len);
+		px_crypto_wipe(k.data, k.len);
 	px_buf_free(&c);
 	px_buf_free(&sts);
 	px_buf_free(&signed_h);

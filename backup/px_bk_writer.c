@@ -184,7 +184,7 @@ static enum px_err emit(struct px_bk_writer *w)
 		return PX_OK;
 	if (px_bk_repo_shard_id(r, j->data.data, j->data.len, j->id) != 0)
 		return PX_E_SYSTEM_INTERNAL;
-	px_bk_hex(j->id, 32, hex);
+	px_crypto_hex_str(j->id, 32, hex);
 	add_ref(w->shards, hex, j->data.len);
 	w->st.shards++;
 	if (px_bk_known_has(r->known, j->id)) {

@@ -160,18 +160,25 @@ int px_crypto_b64url_decode(const char *s, size_t n, struct px_buf *out)
 	return out->failed ? -1 : 0;
 }
 
-void px_crypto_hex(struct px_buf *out, const void *p, size_t n)
+void px_crypto_hex_str(const void *p, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = p;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		px_buf_putc(out, hex[s[i] >> 4]);
-		px_buf_putc(out, hex[s[i] & 15]);
+		out[2 * i] = hex[s[i] >> 4];
+		out[2 * i + 1] = hex[s[i] & 15];
 	}
-	if (!out->data)
-		px_buf_puts(out, "");
+	out[2 * n] = '\0';
+}
+
+void px_crypto_hex(struct px_buf *out, const void *p, size_t n)
+{
+	if (px_buf_reserve(out, 2 * n) != 0)
+		return;
+	px_crypto_hex_str(p, n, out->data + out->len);
+	out->len += 2 * n;
 }
 
 static int hexval(char c)

@@ -41,6 +41,8 @@ void px_crypto_b64url(struct px_buf *out, const void *p, size_t n);
 /* Decodes base64url (padding optional) into out; -1 on bad input. */
 int px_crypto_b64url_decode(const char *s, size_t n, struct px_buf *out);
 void px_crypto_hex(struct px_buf *out, const void *p, size_t n);
+/* Writes 2n lower-case hex digits and a NUL into out (2n + 1 bytes). */
+void px_crypto_hex_str(const void *p, size_t n, char *out);
 /* Decodes exactly n bytes of hex from s; -1 on bad input or length. */
 int px_crypto_hex_decode(const char *s, unsigned char *out, size_t n);
 

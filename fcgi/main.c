@@ -15,6 +15,7 @@
 #include "core/migrate.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,11 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(w->accept_lock);
 		if (rc < 0)
 			break;
+		/* before serving, so that a process that sat idle in accept (as
+		 * under mod_fcgid) never answers with a stale config or IP list */
+		px_app_maybe_reload(w->app);
 		serve(w->app, db, r.envp, &px_adapter_fcgx_ops, &r);
 		FCGX_Finish_r(&r);
-		px_app_maybe_reload(w->app);
 	}
 	FCGX_Free(&r, 1);
 	px_db_free(db);
@@ -107,7 +110,7 @@ static int open_listener(struct px_app *app, const char *listen)
 		app->listen_fd = 0; /* FCGI_LISTENSOCK_FILENO, set up by the web server */
 		return 0;
 	}
-	app->listen_fd = FCGX_OpenSocket(listen, 256);
+	app->listen_fd = FCGX_OpenSocket(listen, 4096); /* capped by somaxconn */
 	if (app->listen_fd < 0) {
 		fprintf(stderr, "plexichat.fcgi: cannot listen on %s\n", listen);
 		return -1;
@@ -205,6 +208,10 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Large blocks (Argon2's 19 MiB, big bodies) always come from mmap and
+	 * go back to the system when freed, instead of staying in each worker
+	 * thread's malloc arena after glibc raises its dynamic threshold. */
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 	if (px_app_init(&app, cfg_path, &err) != 0) {
 		fprintf(stderr, "plexichat.fcgi: configuration error: %s\n",
 			err.data ? err.data : "out of memory");

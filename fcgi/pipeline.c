@@ -6,28 +6,22 @@
 #include "wafmw.h"
 #include "core/waf.h"
 #include "core/cfg.h"
+#include "core/crypto.h"
 #include "core/ctx.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/webpage.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
 static void new_correlation_id(struct px_request *req)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16];
-	int i;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (px_crypto_random(raw, sizeof(raw)) != 0)
 		memset(raw, 0, sizeof(raw));
-	for (i = 0; i < 16; i++) {
-		req->correlation_id[2 * i] = hex[raw[i] >> 4];
-		req->correlation_id[2 * i + 1] = hex[raw[i] & 15];
-	}
-	req->correlation_id[32] = '\0';
+	px_crypto_hex_str(raw, sizeof(raw), req->correlation_id);
 }
 
 static int is_loopback(const char *addr)

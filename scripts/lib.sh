@@ -138,7 +138,7 @@ wait_http() {
 
 stop_all() {
   local p
-  for p in "${PX_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${PX_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  for p in "${PX_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PX_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   PX_PIDS=()
 }

@@ -48,7 +48,8 @@ if [ "$SKIP_UNIT" != 1 ]; then
   record "unit-asan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -C "$ASAN" -s check
   step "fuzz smoke runs"
   for f in "$PX_ROOT"/tests/fuzz/run-*.sh; do
-    [ -f "$f" ] && record "fuzz:$(basename "$f")" bash "$f"
+    [ -f "$f" ] || continue
+    record "fuzz:$(basename "$f")" bash "$f"
   done
 fi
 
@@ -100,7 +101,8 @@ for t in "$PX_ROOT"/tests/integration/$PATTERN.py; do
   done
 done
 for t in "$PX_ROOT"/tests/integration/$PATTERN.sh; do
-  [ -f "$t" ] && record "$(basename "$t")" env PX_BASE_URL="http://127.0.0.1:$LPORT" bash "$t"
+  [ -f "$t" ] || continue
+  record "$(basename "$t")" env PX_BASE_URL="http://127.0.0.1:$LPORT" bash "$t"
 done
 
 stop_all
