@@ -8,6 +8,8 @@
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/webpage.h"
+#include "model/users.h"
+#include "model/web_prefs.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -126,6 +128,23 @@ static enum px_err mfa_form(struct px_ctx *ctx, int status, const char *step, en
 	return px_web_render(ctx, status, "page/login", "Sign in", d);
 }
 
+/* After a sign-in: the account's chosen UI language as the px_lang
+ * cookie, so the choice follows it to this browser. Best effort. */
+static void chosen_language(struct px_ctx *ctx)
+{
+	const char *name = px_web_form(ctx, "username");
+	char lang[PX_M_LANG_MAX];
+	struct px_m_user u;
+
+	memset(&u, 0, sizeof(u));
+	if (!name)
+		name = px_web_form(ctx, "email");
+	if (name && px_m_users_find_login(ctx->db, name, &u) == PX_OK &&
+	    px_m_web_lang_get(ctx->db, u.id, lang) == PX_OK && lang[0])
+		px_web_lang_cookie(ctx, lang);
+	px_crypto_wipe(u.password_hash, sizeof(u.password_hash));
+}
+
 /* Runs the API login with the request's fields; answers the page. */
 static enum px_err run_login(struct px_ctx *ctx, const char *step)
 {
@@ -138,6 +157,7 @@ static enum px_err run_login(struct px_ctx *ctx, const char *step)
 	next = px_web_form(ctx, "next"); /* the old value was just freed */
 	e = px_web_call(ctx, px_h_auth_login, NULL);
 	if (e == PX_OK) {
+		chosen_language(ctx);
 		e = px_webpage_redirect(ctx, next);
 	} else if (e == PX_E_AUTH_MFA_REQUIRED && !step) {
 		if ((e = seal_step(ctx, px_web_form(ctx, "username"),

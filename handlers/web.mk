@@ -34,7 +34,7 @@ libhandlers_a_SOURCES += \
 	handlers/web_view.c handlers/web_view.h \
 	handlers/web_chat.c handlers/web_chat.h \
 	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c
-libmodel_a_SOURCES += model/web_admin.c model/web_admin.h
+libmodel_a_SOURCES += model/web_admin.c model/web_admin.h model/web_prefs.c model/web_prefs.h
 
 check_PROGRAMS += tests/unit/check_web
 tests_unit_check_web_SOURCES = tests/unit/check_web.c

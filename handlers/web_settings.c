@@ -9,6 +9,7 @@
 #include "core/i18n.h"
 #include "core/webpage.h"
 #include "model/users.h"
+#include "model/web_prefs.h"
 
 #include <json-c/json.h>
 #include <string.h>
@@ -21,13 +22,14 @@ static enum px_err settings_page(struct px_ctx *ctx, int status, const char *whi
 	struct json_object *d = json_object_new_object(), *langs = json_object_new_array();
 	static const char *const codes[] = PX_I18N_LANGS;
 	static const char *const names[] = { "English", "Deutsch" };
-	const char *cur = px_request_cookie(ctx->req, PX_WEBPAGE_LANG_COOKIE);
+	char cur[PX_M_LANG_MAX];
 	struct px_m_user u;
 	enum px_err e;
 	size_t i;
 
 	if ((e = px_web_sidebar(ctx, d, 0)) != PX_OK ||
-	    (e = px_m_users_get(ctx->db, ctx->who.user_id, &u)) != PX_OK)
+	    (e = px_m_users_get(ctx->db, ctx->who.user_id, &u)) != PX_OK ||
+	    (e = px_m_web_lang_get(ctx->db, ctx->who.user_id, cur)) != PX_OK)
 		goto out;
 	px_web_str(d, "display_name", px_web_form(ctx, "display_name") ? px_web_form(ctx, "display_name")
 								      : u.display_name);
@@ -40,12 +42,12 @@ static enum px_err settings_page(struct px_ctx *ctx, int status, const char *whi
 		px_web_str(o, "code", codes[i]);
 		px_web_str(o, "name", names[i]);
 		json_object_object_add(o, "selected", json_object_new_boolean(
-			cur && strcmp(cur, codes[i]) == 0));
+			strcmp(cur, codes[i]) == 0));
 		json_object_array_add(langs, o);
 	}
 	json_object_object_add(d, "languages", langs);
 	langs = NULL;
-	json_object_object_add(d, "lang_auto", json_object_new_boolean(!cur || !px_i18n_supported(cur)));
+	json_object_object_add(d, "lang_auto", json_object_new_boolean(!px_i18n_supported(cur)));
 	if (err != PX_OK) {
 		px_web_error(ctx, d, err);
 		json_object_object_add(d, which, json_object_new_boolean(1));
@@ -92,22 +94,14 @@ enum px_err px_h_web_password(struct px_ctx *ctx)
 enum px_err px_h_web_language(struct px_ctx *ctx)
 {
 	const char *lang = px_web_form(ctx, "lang");
-	struct px_buf c = PX_BUF_INIT;
 	enum px_err e;
 
-	if (lang && px_i18n_supported(lang))
-		px_buf_printf(&c, "%s=%s; Path=/; Max-Age=31536000; SameSite=Lax%s",
-			      PX_WEBPAGE_LANG_COOKIE, lang, ctx->req->https ? "; Secure" : "");
-	else
-		px_buf_printf(&c, "%s=; Path=/; Max-Age=0; SameSite=Lax", PX_WEBPAGE_LANG_COOKIE);
-	if (c.failed) {
-		px_buf_free(&c);
-		return PX_E_SYSTEM_INTERNAL;
-	}
-	px_response_header(ctx->resp, "Set-Cookie", c.data);
-	px_buf_free(&c);
-	e = px_web_done(ctx, "/settings", "saved");
-	return e;
+	if (!lang || !px_i18n_supported(lang))
+		lang = "";
+	if ((e = px_m_web_lang_set(ctx->db, ctx->who.user_id, lang)) != PX_OK)
+		return e;
+	px_web_lang_cookie(ctx, lang);
+	return px_web_done(ctx, "/settings", "saved");
 }
 
 /* Adds key: the list of what the API handler fn answers under key. */

@@ -388,3 +388,17 @@ void px_web_urlenc(struct px_buf *out, const char *s)
 		}
 	}
 }
+
+void px_web_lang_cookie(struct px_ctx *ctx, const char *lang)
+{
+	struct px_buf c = PX_BUF_INIT;
+
+	if (lang && px_i18n_supported(lang))
+		px_buf_printf(&c, "%s=%s; Path=/; Max-Age=31536000; SameSite=Lax%s",
+			      PX_WEBPAGE_LANG_COOKIE, lang, ctx->req->https ? "; Secure" : "");
+	else
+		px_buf_printf(&c, "%s=; Path=/; Max-Age=0; SameSite=Lax", PX_WEBPAGE_LANG_COOKIE);
+	if (!c.failed)
+		px_response_header(ctx->resp, "Set-Cookie", c.data);
+	px_buf_free(&c);
+}

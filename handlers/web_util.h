@@ -86,6 +86,10 @@ void px_web_notice(struct px_ctx *ctx, struct json_object *d);
  * the error details when there is one). */
 void px_web_error(struct px_ctx *ctx, struct json_object *d, enum px_err e);
 
+/* Sets the px_lang cookie to lang (a supported language), or removes it
+ * (NULL or anything else). */
+void px_web_lang_cookie(struct px_ctx *ctx, const char *lang);
+
 /* Appends s percent-encoded for a query value ('/' kept). */
 void px_web_urlenc(struct px_buf *out, const char *s);
 

@@ -82,6 +82,8 @@ def test_settings_profile_password_language():
     r = b.post("/settings/language", {"lang": "de"})
     assert b.cookies.get("px_lang") == "de"
     assert "Einstellungen" in words(b.page("/settings"))
+    # the choice is the account's: another browser gets it at sign-in
+    assert signed_in(name).cookies.get("px_lang") == "de"
     b.post("/settings/language", {"lang": ""})
     assert "px_lang" not in b.cookies
 

@@ -1,0 +1,36 @@
+/* model/web_prefs.c: the web UI's per-account preferences (web_prefs.h). */
+#include "web_prefs.h"
+#include "channels.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+
+enum px_err px_m_web_lang_get(struct px_db *db, long long user, char lang[PX_M_LANG_MAX])
+{
+	char u[PX_M_LL];
+	const char *p[1] = { px_m_ll(u, user) };
+	PGresult *r = NULL;
+	enum px_err e = px_db_exec_prepared(db, "web_lang_get",
+		"SELECT lang FROM web_prefs WHERE user_id = $1", 1, p, &r);
+
+	lang[0] = '\0';
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) == 1)
+		snprintf(lang, PX_M_LANG_MAX, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_web_lang_set(struct px_db *db, long long user, const char *lang)
+{
+	char u[PX_M_LL];
+	const char *p[2] = { px_m_ll(u, user), lang };
+
+	if (!lang[0])
+		return px_m_exec_rows(db, "web_lang_del", "DELETE FROM web_prefs WHERE user_id = $1",
+				      1, p, NULL);
+	return px_m_exec_rows(db, "web_lang_set",
+		"INSERT INTO web_prefs (user_id, lang) VALUES ($1, $2)"
+		" ON CONFLICT (user_id) DO UPDATE SET lang = EXCLUDED.lang", 2, p, NULL);
+}

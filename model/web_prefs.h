@@ -1,0 +1,17 @@
+/* model/web_prefs.h: SQL for the web UI's per-account preferences (the
+ * UI language). */
+#ifndef PX_M_WEB_PREFS_H
+#define PX_M_WEB_PREFS_H
+
+#include "core/db.h"
+
+#define PX_M_LANG_MAX 9 /* 8 letters and the NUL */
+
+/* The chosen language of user into lang ("" when none was chosen). */
+enum px_err px_m_web_lang_get(struct px_db *db, long long user, char lang[PX_M_LANG_MAX])
+	__attribute__((warn_unused_result));
+/* Stores lang for user; "" removes the choice. */
+enum px_err px_m_web_lang_set(struct px_db *db, long long user, const char *lang)
+	__attribute__((warn_unused_result));
+
+#endif
