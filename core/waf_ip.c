@@ -338,7 +338,7 @@ void px_waf_ip_blocks_finish(struct px_waf_ip_blocks *b)
 int px_waf_ip_blocks_find(const struct px_waf_ip_blocks *b, const char *addr, time_t now,
 			  time_t *until)
 {
-	struct blocked key;
+	struct blocked key = { 0 };
 	const struct blocked *hit;
 
 	if (!b || !b->n || !addr || px_waf_ip_parse(addr, strlen(addr), &key.ip) != 0)

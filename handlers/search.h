@@ -17,10 +17,10 @@ struct px_search_query {
 	int nwords;
 };
 
-/* Parses q into *out. VALIDATION_FIELD_FORMAT (details name the filter)
- * for a malformed date or unknown is: value; VALIDATION_FIELD_LENGTH for
- * more than 10 words or a word over 64 bytes. */
-enum px_err px_search_parse(const char *q, struct px_search_query *out,
-			    const char **bad_field);
+/* Parses the query text s into *q. VALIDATION_FIELD_FORMAT (*bad names
+ * the filter) for a malformed date or unknown is: value;
+ * VALIDATION_FIELD_LENGTH for more than 10 words or a word over 64 bytes. */
+enum px_err px_search_parse(const char *s, struct px_search_query *q,
+			    const char **bad);
 
 #endif
