@@ -46,6 +46,12 @@ if [ "$SKIP_UNIT" != 1 ]; then
   step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
   build "$ASAN" --enable-sanitizers
   record "unit-asan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -C "$ASAN" -s check
+  step "make install with DESTDIR"
+  rm -rf "$PX_ROOT/build/$ID-stage"
+  record "make-install" bash -c "make -C '$BUILD' -s install DESTDIR='$PX_ROOT/build/$ID-stage' >/dev/null &&
+    for f in bin/plexichat.fcgi bin/plexichat-admin bin/plexichat-backup share/plexichat/sql/001_init.sql \
+             share/plexichat/waf.rules share/plexichat/static/robots.txt; do
+      test -e '$PX_ROOT/build/$ID-stage/usr/local/'\$f || { echo missing \$f; exit 1; }; done"
   step "fuzz smoke runs"
   for f in "$PX_ROOT"/tests/fuzz/run-*.sh; do
     [ -f "$f" ] || continue
