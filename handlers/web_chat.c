@@ -52,7 +52,7 @@ static struct json_object *find_in(struct json_object *list, const char *slug)
 }
 
 enum px_err px_web_chat_resolve(struct px_ctx *ctx, struct json_object *mine,
-				struct json_object **chan)
+				struct json_object **chan, struct px_chan_access *a)
 {
 	const char *slug = px_request_param(ctx->req, "channel");
 	struct json_object *c, *browse = NULL;
@@ -80,7 +80,7 @@ enum px_err px_web_chat_resolve(struct px_ctx *ctx, struct json_object *mine,
 	}
 	px_buf_reset(&b);
 	if ((e = px_m_channels_authorize(ctx->db, id, ctx->who.user_id, ctx->who.role,
-					 PX_CHAN_READ, NULL)) != PX_OK ||
+					 PX_CHAN_READ, a)) != PX_OK ||
 	    (e = px_m_channels_get(ctx->db, id, ctx->who.user_id, &b)) != PX_OK)
 		goto out;
 	if (!(*chan = px_web_json(&b))) {
@@ -258,12 +258,9 @@ enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
 	int member;
 
 	if ((e = px_web_mine(ctx, &mine)) != PX_OK ||
-	    (e = px_web_chat_resolve(ctx, mine, &chan)) != PX_OK)
+	    (e = px_web_chat_resolve(ctx, mine, &chan, &a)) != PX_OK)
 		goto out;
 	id = px_web_int(chan, "id");
-	if ((e = px_m_channels_authorize(ctx->db, id, ctx->who.user_id, ctx->who.role,
-					 PX_CHAN_READ, &a)) != PX_OK)
-		goto out;
 	member = a.role != PX_CHAN_NONE;
 	if ((e = add_history(ctx, d, chan, member)) != PX_OK ||
 	    (thread && (e = add_thread(ctx, d, id, thread)) != PX_OK))
@@ -388,7 +385,7 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 	enum px_err e;
 
 	if ((e = px_web_mine(ctx, &mine)) != PX_OK ||
-	    (e = px_web_chat_resolve(ctx, mine, &chan)) != PX_OK)
+	    (e = px_web_chat_resolve(ctx, mine, &chan, NULL)) != PX_OK)
 		goto out;
 	if (act && strcmp(act, "preview") == 0) {
 		e = preview(ctx, thread);
@@ -426,7 +423,7 @@ enum px_err px_h_web_join(struct px_ctx *ctx)
 	enum px_err e;
 
 	if ((e = px_web_mine(ctx, &mine)) == PX_OK &&
-	    (e = px_web_chat_resolve(ctx, mine, &chan)) == PX_OK) {
+	    (e = px_web_chat_resolve(ctx, mine, &chan, NULL)) == PX_OK) {
 		e = px_web_call(ctx, px_h_channels_member_add, NULL);
 		if (e == PX_E_VALIDATION_CONFLICT) /* joined already */
 			e = PX_OK;

@@ -5,16 +5,18 @@
 #define PX_H_WEB_CHAT_H
 
 #include "core/ctx.h"
+#include "model/channels.h"
 
 struct json_object;
 
 /* Finds route parameter "channel" (a channel name, or an id) among mine
  * (the user's channels, borrowed) or the public channels, checks that the
- * user may read it, loads it into *chan (caller puts it) and sets route
- * parameter "id" for the API handlers. VALIDATION_NOT_FOUND when the user
- * may not know of it; other errors as px_m_channels_authorize. */
+ * user may read it (*a, when not NULL, gets the user's standing), loads it
+ * into *chan (caller puts it) and sets route parameter "id" for the API
+ * handlers. VALIDATION_NOT_FOUND when the user may not know of it; other
+ * errors as px_m_channels_authorize. */
 enum px_err px_web_chat_resolve(struct px_ctx *ctx, struct json_object *mine,
-				struct json_object **chan)
+				struct json_object **chan, struct px_chan_access *a)
 	__attribute__((warn_unused_result));
 
 /* Renders the channel page (thread: the root id of the open thread

@@ -43,7 +43,7 @@ static enum px_err load(struct px_ctx *ctx, struct json_object **chan, struct js
 
 	*msg = NULL;
 	if ((e = px_web_mine(ctx, &mine)) == PX_OK &&
-	    (e = px_web_chat_resolve(ctx, mine, chan)) == PX_OK &&
+	    (e = px_web_chat_resolve(ctx, mine, chan, NULL)) == PX_OK &&
 	    (e = px_m_messages_get(ctx->db, px_web_int(*chan, "id"),
 				   strtoll(px_request_param(ctx->req, "mid"), NULL, 10), &b)) == PX_OK &&
 	    !(*msg = px_web_json(&b)))
