@@ -164,9 +164,8 @@ struct px_wafmw *px_wafmw_new(const struct px_cfg *cfg, struct px_buf *err)
 		goto fail;
 	}
 	px_waf_autoblock_set_enabled(w->autoblock, px_cfg_bool(cfg, "waf_auto_block"));
-	if (px_waf_magic_preload() != 0)
-		px_log_warn("waf", NULL, "libmagic or its database is unavailable; uploads are "
-			    "judged by the built-in signatures only");
+	/* libmagic's database (about 6 MiB once touched) is loaded by the first
+	 * upload a process judges, not at start, so idle processes stay small */
 	return w;
 fail:
 	px_wafmw_free(w);
