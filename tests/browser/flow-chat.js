@@ -164,6 +164,11 @@ async function flow(ctxA, ctxB, vp, env) {
     await b.waitForSelector('#messages li em:text("hello")', { timeout: 15000 });
     await axe(b, L('channel-live'));
   });
+  await check(L('typing notice seen live'), async () => {
+    await a.type('#body', 'typing…', { delay: 20 });
+    await b.waitForSelector('#typing:has-text("Ada")', { timeout: 15000 });
+    await a.fill('#body', '');
+  });
   await check(L('Markdown preview'), async () => {
     await a.fill('#body', '# Preview heading');
     await a.click('#composer button[value=preview]');
