@@ -92,18 +92,23 @@ enum px_err px_h_web_login_page(struct px_ctx *ctx)
 
 /* Seals the typed username and password for the TOTP step, so the
  * password never appears in the page: AES-GCM under the server key, with
- * an expiry. */
+ * an expiry, bound to this browser's form token (a copied step token is
+ * useless elsewhere). */
 static enum px_err seal_step(struct px_ctx *ctx, const char *user, const char *pw,
 			     struct px_buf *out)
 {
 	struct json_object *o = json_object_new_object();
+	struct px_buf browser = PX_BUF_INIT;
 	const char *s;
 	enum px_err e;
 
 	if (!o)
 		return PX_E_SYSTEM_INTERNAL;
+	px_web_form_token(ctx, &browser);
 	px_web_str(o, "u", user);
 	px_web_str(o, "p", pw);
+	px_web_str(o, "b", browser.data);
+	px_buf_free(&browser);
 	json_object_object_add(o, "x", json_object_new_int64((long long)time(NULL) +
 							     MFA_STEP_SECONDS));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
@@ -192,7 +197,9 @@ enum px_err px_h_web_login_mfa(struct px_ctx *ctx)
 	if (!px_web_form_token_valid(ctx))
 		return login_form(ctx, 403, PX_E_AUTH_CSRF_FAILED);
 	if (!step || px_crypto_open(ctx->cfg, MFA_SEAL_CONTEXT, step, &plain) != PX_OK ||
-	    !(o = px_web_json(&plain)) || px_web_int(o, "x") < (long long)time(NULL)) {
+	    !(o = px_web_json(&plain)) || px_web_int(o, "x") < (long long)time(NULL) ||
+	    !px_web_get(o, "b") || !px_web_form(ctx, "csrf_token") ||
+	    !px_crypto_streq(px_web_get(o, "b"), px_web_form(ctx, "csrf_token"))) {
 		/* an old or forged step starts the sign-in again */
 		e = login_form(ctx, 401, PX_E_AUTH_SESSION_EXPIRED);
 		goto out;

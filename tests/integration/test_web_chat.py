@@ -86,6 +86,10 @@ def test_totp_step_and_trusted_device():
     p = check_page(r)
     step = hidden_value(p, "mfa_token")
     assert step and PASSWORD not in r.body.decode(), "password must not be in the page"
+    # the step token is bound to this browser
+    thief = Browser()
+    r = thief.post("/login/mfa", {"mfa_token": step, "code": totp(secret), "next": "/"})
+    assert check_page(r, 401) and not thief.signed_in()
     r = b.post("/login/mfa", {"mfa_token": step, "code": "000000", "next": "/settings"})
     p = check_page(r, 401)
     assert "verification code is incorrect" in words(p)
