@@ -77,19 +77,29 @@ void px_buf_putc(struct px_buf *b, char c)
 
 void px_buf_vprintf(struct px_buf *b, const char *fmt, va_list ap)
 {
+	size_t room;
 	va_list cp;
 	int n;
 
+	if (b->failed || px_buf_reserve(b, 64) != 0)
+		return;
+	/* one pass when the text fits in the room there is, two otherwise */
+	room = b->cap - b->len;
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(b->data + b->len, room, fmt, cp);
 	va_end(cp);
 	if (n < 0) {
+		b->data[b->len] = '\0';
 		b->failed = 1;
 		return;
 	}
-	if (px_buf_reserve(b, (size_t)n) != 0)
-		return;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		if (px_buf_reserve(b, (size_t)n) != 0) {
+			b->data[b->len] = '\0';
+			return;
+		}
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

@@ -291,7 +291,10 @@ int px_response_header(struct px_response *w, const char *name,
 {
 	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
 		return -1;
-	px_buf_printf(&w->headers, "%s: %s\r\n", name, value);
+	px_buf_puts(&w->headers, name);
+	px_buf_append(&w->headers, ": ", 2);
+	px_buf_puts(&w->headers, value);
+	px_buf_append(&w->headers, "\r\n", 2);
 	return w->headers.failed ? -1 : 0;
 }
 

@@ -15,13 +15,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Correlation ids: 8 random bytes drawn once per worker thread, then a
+ * counter, so ids are unique without asking the CSPRNG on every request
+ * (they identify requests in logs; they are not secrets). */
 static void new_correlation_id(struct px_request *req)
 {
-	unsigned char raw[16];
+	static __thread unsigned char id[16];
+	static __thread unsigned long long count;
+	int i;
 
-	if (px_crypto_random(raw, sizeof(raw)) != 0)
-		memset(raw, 0, sizeof(raw));
-	px_crypto_hex_str(raw, sizeof(raw), req->correlation_id);
+	if (count == 0 && px_crypto_random(id, 8) != 0)
+		memset(id, 0, 8);
+	count++;
+	for (i = 0; i < 8; i++)
+		id[8 + i] = (unsigned char)(count >> (56 - 8 * i));
+	px_crypto_hex_str(id, sizeof(id), req->correlation_id);
 }
 
 static int is_loopback(const char *addr)
