@@ -329,7 +329,9 @@ static int walk_json(struct walk *w, const char *s, size_t n)
 				goto invalid;
 			st[depth].key_off = off;
 			st[depth].key_len = w->s[1].len - off;
-			if (field(w, PX_WAF_L_NAME, NULL, 0, w->s[1].data + off,
+			/* an empty first key leaves the buffer unallocated */
+			if (field(w, PX_WAF_L_NAME, NULL, 0,
+				  w->s[1].data ? w->s[1].data + off : "",
 				  w->s[1].len - off, 0)) {
 				rc = 1;
 				goto out;
@@ -365,7 +367,7 @@ static int walk_json(struct walk *w, const char *s, size_t n)
 			if (!json_string(s, n, &i, &w->s[0]))
 				goto invalid;
 			if (field(w, PX_WAF_L_JSON,
-				  depth ? w->s[1].data + st[depth].key_off : NULL,
+				  depth && w->s[1].data ? w->s[1].data + st[depth].key_off : NULL,
 				  depth ? st[depth].key_len : 0,
 				  w->s[0].data ? w->s[0].data : "", w->s[0].len, 0)) {
 				rc = 1;

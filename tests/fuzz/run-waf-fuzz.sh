@@ -11,6 +11,8 @@ printf '\x00%%2527%%20or%%201=1--%%c0%%ae&#x3c;script&#62;\\u003c' > "$OUT/corpu
 printf '\x01http://0x7f.1/\xef\xbc\x8e[x](javascript:1)\n```\n<b>\n```' > "$OUT/corpus-waf-norm/b"
 printf '\x00POST\n/api/v1/x\na=1&b=%%27\napplication/json\nsid=1\n{"a":[{"$ne":1}],"t":"\\u003c"}' > "$OUT/corpus-waf-inspect/a"
 printf '\x02POST\n/api/v1/files\n\nmultipart/form-data; boundary=b\nx\n--b\r\nContent-Disposition: form-data; name="f"; filename="a.png"\r\n\r\n\x89PNG\r\n\x1a\n<?php\r\n--b--' > "$OUT/corpus-waf-inspect/b"
+# inputs that once found a defect stay in the corpus as regressions
+cp "$ROOT"/tests/fuzz/seeds-waf-inspect/* "$OUT/corpus-waf-inspect/" 2>/dev/null || true
 SRC="$ROOT/core/waf.c $ROOT/core/waf_norm.c $ROOT/core/waf_rules.c $ROOT/core/waf_input.c
      $ROOT/core/waf_detect.c $ROOT/core/waf_magic.c $ROOT/core/waf_ssrf.c $ROOT/core/http.c $ROOT/core/buf.c
      $ROOT/core/utf8.c $ROOT/core/err.c"
