@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || n < 1 || !t) {
 		fprintf(stderr, "usage: web_bench SRCDIR [iterations] [lang]\n");
+		free(t);
 		return 2;
 	}
 	snprintf(tdir, sizeof(tdir), "%s/templates", argv[1]);
