@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 	mine_json(&mine);
 	if (px_cfg_load(NULL, &cfg, &err) != 0) {
 		fprintf(stderr, "config: %s\n", err.data);
+		free(t);
 		return 1;
 	}
 	struct px_tmpl_cache *cache = px_tmpl_cache_new(tdir, 0);
