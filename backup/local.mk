@@ -35,13 +35,15 @@ BACKUP_TEST_LIBS = libpxbackup.a $(TEST_LIBS)
 
 check_PROGRAMS += tests/unit/check_backup_cdc tests/unit/check_backup_crypto \
 	tests/unit/check_backup_sigv4 tests/unit/check_backup_manifest
-tests_unit_check_backup_manifest_SOURCES = tests/unit/check_backup_manifest.c
+tests_unit_check_backup_manifest_SOURCES = tests/unit/check_backup_manifest.c \
+	tests/unit/bk_fixture.c tests/unit/bk_fixture.h
 tests_unit_check_backup_manifest_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_backup_manifest_LDADD = $(BACKUP_TEST_LIBS)
 tests_unit_check_backup_cdc_SOURCES = tests/unit/check_backup_cdc.c
 tests_unit_check_backup_cdc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_backup_cdc_LDADD = $(BACKUP_TEST_LIBS)
-tests_unit_check_backup_crypto_SOURCES = tests/unit/check_backup_crypto.c
+tests_unit_check_backup_crypto_SOURCES = tests/unit/check_backup_crypto.c \
+	tests/unit/bk_fixture.c tests/unit/bk_fixture.h
 tests_unit_check_backup_crypto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_backup_crypto_LDADD = $(BACKUP_TEST_LIBS)
 tests_unit_check_backup_sigv4_SOURCES = tests/unit/check_backup_sigv4.c

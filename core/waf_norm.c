@@ -297,7 +297,7 @@ static void put_folded(struct px_buf *out, long cp, unsigned *flags)
 	putb(out, (char)cp);
 }
 
-/* \uXXXX (with surrogate pairs), \u{X..} and \xHH below 0x80. */
+/* \uHHHH (with surrogate pairs), \u{X..} and \xHH below 0x80. */
 static size_t backslash_escape(const char *s, size_t n, long *cp)
 {
 	long v, lo;

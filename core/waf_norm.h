@@ -18,7 +18,7 @@ enum {
 	PX_WAF_N_OVERLONG = 1 << 2,     /* overlong UTF-8 (e.g. %c0%ae) */
 	PX_WAF_N_BAD_UTF8 = 1 << 3,     /* other invalid UTF-8 */
 	PX_WAF_N_MULTI_DECODE = 1 << 4, /* percent-decoding changed the value twice or more */
-	PX_WAF_N_PCT_U = 1 << 5,        /* IIS %uXXXX escape */
+	PX_WAF_N_PCT_U = 1 << 5,        /* IIS %uHHHH escape */
 	PX_WAF_N_CTRL = 1 << 6,         /* control characters other than tab, CR, LF */
 	PX_WAF_N_LOWBYTE_CRLF = 1 << 7, /* a code point whose low byte is CR or LF (U+560A) */
 	PX_WAF_N_ENTITY = 1 << 8,       /* HTML entities were decoded */
@@ -38,8 +38,8 @@ enum {
 #define PX_WAF_URL_ROUNDS 3
 
 /* Writes the text view of s[0..n) into out (reset first): percent-decoded
- * up to PX_WAF_URL_ROUNDS times (including %uXXXX), HTML entities and
- * \uXXXX escapes decoded, overlong UTF-8 decoded, compatibility forms
+ * up to PX_WAF_URL_ROUNDS times (including %uHHHH), HTML entities and
+ * \uHHHH escapes decoded, overlong UTF-8 decoded, compatibility forms
  * (full-width, small forms, enclosed letters) folded to ASCII, zero-width
  * characters and NULs dropped, ASCII lower-cased. Returns PX_WAF_N_* flags.
  * `tmp` is scratch space owned by the caller (reset here). */

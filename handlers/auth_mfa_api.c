@@ -72,8 +72,9 @@ out:
 	return e;
 }
 
-/* Makes 10 codes "xxxx-xxxx-xxxx" into arr and their hashes (of the
- * canonical form without dashes) into hashes. */
+/* Makes 10 codes of three dash-separated groups of four characters into
+ * arr and their hashes (of the canonical form without dashes) into
+ * hashes. */
 static int make_codes(struct json_object *arr, char hashes[][65])
 {
 	static const char alpha[] = "abcdefghjkmnpqrstuvwxyz23456789";

@@ -142,41 +142,38 @@ out:
 	return e;
 }
 
-enum px_err px_h_web_delete(struct px_ctx *ctx)
+/* The form actions that call one API handler on the loaded message and
+ * go back to the message; pick chooses the handler from the message
+ * (NULL: always api). */
+static enum px_err act(struct px_ctx *ctx, px_handler_fn api,
+		       px_handler_fn (*pick)(struct json_object *msg), const char *notice)
 {
 	struct json_object *chan = NULL, *msg = NULL;
 	enum px_err e = load(ctx, &chan, &msg);
 
-	if (e == PX_OK && (e = px_web_call(ctx, px_h_messages_delete, NULL)) == PX_OK)
-		e = back(ctx, chan, msg, "deleted");
+	if (e == PX_OK && (e = px_web_call(ctx, pick ? pick(msg) : api, NULL)) == PX_OK)
+		e = back(ctx, chan, msg, notice);
 	json_object_put(chan);
 	json_object_put(msg);
 	return e;
+}
+
+static px_handler_fn pin_or_unpin(struct json_object *msg)
+{
+	return px_web_bool(msg, "pinned") ? px_h_messages_unpin : px_h_messages_pin;
+}
+
+enum px_err px_h_web_delete(struct px_ctx *ctx)
+{
+	return act(ctx, px_h_messages_delete, NULL, "deleted");
 }
 
 enum px_err px_h_web_react(struct px_ctx *ctx)
 {
-	struct json_object *chan = NULL, *msg = NULL;
-	enum px_err e = load(ctx, &chan, &msg);
-
-	if (e == PX_OK && (e = px_web_call(ctx, px_h_reactions_toggle, NULL)) == PX_OK)
-		e = back(ctx, chan, msg, NULL);
-	json_object_put(chan);
-	json_object_put(msg);
-	return e;
+	return act(ctx, px_h_reactions_toggle, NULL, NULL);
 }
 
 enum px_err px_h_web_pin(struct px_ctx *ctx)
 {
-	struct json_object *chan = NULL, *msg = NULL;
-	enum px_err e = load(ctx, &chan, &msg);
-
-	if (e == PX_OK)
-		e = px_web_call(ctx, px_web_bool(msg, "pinned") ? px_h_messages_unpin
-							       : px_h_messages_pin, NULL);
-	if (e == PX_OK)
-		e = back(ctx, chan, msg, NULL);
-	json_object_put(chan);
-	json_object_put(msg);
-	return e;
+	return act(ctx, NULL, pin_or_unpin, NULL);
 }

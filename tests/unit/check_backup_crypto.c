@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bk_fixture.h"
 #include "backup/px_bk_box.h"
 #include "backup/px_bk_keys.h"
 #include "backup/px_bk_local.h"
@@ -122,30 +123,13 @@ START_TEST(test_box_wrong_key_name_truncation)
 }
 END_TEST
 
-static char root[64];
-
-static int rm_one(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-	return remove(p);
-}
-
-static void setup(void)
-{
-	snprintf(root, sizeof(root), "/tmp/check_backup_XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-}
-
-static void teardown(void)
-{
-	nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-}
 
 static struct px_bk_store *store(void)
 {
 	struct px_buf err = PX_BUF_INIT, path = PX_BUF_INIT;
 	struct px_bk_store *s;
 
-	px_buf_printf(&path, "%s/store", root);
+	px_buf_printf(&path, "%s/store", bk_root);
 	s = px_bk_local_open(path.data, &err);
 	ck_assert_msg(s != NULL, "%s", err.data);
 	px_buf_init(&s->errmsg);
@@ -242,7 +226,7 @@ START_TEST(test_keys_rotate_and_export)
 	/* the exported master key opens the store without any wrap entry */
 	px_bk_keys_export(&r2, &exp);
 	ck_assert(!strncmp(exp.data, "plexichat-backup-master-key:", 28));
-	snprintf(path, sizeof(path), "%s/master.key", root);
+	snprintf(path, sizeof(path), "%s/master.key", bk_root);
 	f = fopen(path, "w");
 	fputs(exp.data, f);
 	fclose(f);
@@ -270,7 +254,7 @@ START_TEST(test_secret_files)
 	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/pass", root);
+	snprintf(path, sizeof(path), "%s/pass", bk_root);
 	f = fopen(path, "w");
 	fputs("hunter2\r\nignored second line\n", f);
 	fclose(f);
@@ -298,7 +282,7 @@ int main(void)
 	tcase_add_test(box, test_box_round_trip);
 	tcase_add_loop_test(box, test_box_tamper, 0, sizeof(tampers) / sizeof(tampers[0]));
 	tcase_add_test(box, test_box_wrong_key_name_truncation);
-	tcase_add_checked_fixture(keys, setup, teardown);
+	tcase_add_checked_fixture(keys, bk_fixture_setup, bk_fixture_teardown);
 	tcase_set_timeout(keys, 30);
 	tcase_add_test(keys, test_keys_passphrase);
 	tcase_add_test(keys, test_keys_remove_last_refused);

@@ -8,35 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bk_fixture.h"
 #include "backup/px_bk_local.h"
 #include "backup/px_bk_manifest.h"
 #include "backup/px_bk_prune.h"
 #include "backup/px_bk_repo.h"
 
-static char root[64];
-
-static int rm_one(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-	return remove(p);
-}
-
-static void setup(void)
-{
-	snprintf(root, sizeof(root), "/tmp/check_backup_XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-}
-
-static void teardown(void)
-{
-	nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-}
 
 static struct px_bk_store *store(void)
 {
 	struct px_buf err = PX_BUF_INIT, path = PX_BUF_INIT;
 	struct px_bk_store *s;
 
-	px_buf_printf(&path, "%s/store", root);
+	px_buf_printf(&path, "%s/store", bk_root);
 	s = px_bk_local_open(path.data, &err);
 	ck_assert_ptr_nonnull(s);
 	px_buf_init(&s->errmsg);
@@ -56,7 +40,7 @@ static struct px_bk_repo *repo(void)
 
 	ck_assert_int_eq(px_bk_repo_init(st, &sec, &fast, 1u << 20), PX_OK);
 	ck_assert_int_eq(px_bk_repo_init(st, &sec, &fast, 1u << 20), PX_E_VALIDATION_CONFLICT);
-	px_buf_printf(&cache, "%s/cache", root);
+	px_buf_printf(&cache, "%s/cache", bk_root);
 	ck_assert_int_eq(px_bk_repo_open(st, &sec, cache.data, 1, &r), PX_OK);
 	px_buf_free(&cache);
 	return r;
@@ -114,7 +98,7 @@ START_TEST(test_manifest_round_trip_and_tamper)
 	ck_assert_int_eq(px_bk_manifest_load(r, "snapshots/20200101T000000Z-00000000",
 					     &back), PX_E_STORAGE_SHARD_CORRUPT);
 	/* one flipped byte: refused */
-	px_buf_printf(&path, "%s/store/%s", root, name);
+	px_buf_printf(&path, "%s/store/%s", bk_root, name);
 	raw.data[raw.len / 2] ^= 0x20;
 	f = fopen(path.data, "w");
 	fwrite(raw.data, 1, raw.len, f);
@@ -172,7 +156,7 @@ START_TEST(test_known_set)
 		px_bk_sha256(&i, sizeof(i), id);
 		ck_assert_int_eq(px_bk_known_has(k, id), i % 2);
 	}
-	snprintf(path, sizeof(path), "%s/known", root);
+	snprintf(path, sizeof(path), "%s/known", bk_root);
 	ck_assert_int_eq(px_bk_known_save(k, path), 0);
 	ck_assert_int_eq(px_bk_known_load(k2, path), 0);
 	ck_assert_uint_eq(px_bk_known_count(k2), 2500);
@@ -244,7 +228,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, bk_fixture_setup, bk_fixture_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_snapshot_names);
 	tcase_add_test(tc, test_manifest_round_trip_and_tamper);
