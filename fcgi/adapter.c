@@ -160,5 +160,9 @@ int px_adapter_finish(struct px_response *resp, int head_only)
 	if (!head_only && resp->body.len &&
 	    resp->ops->write(resp->io, resp->body.data, resp->body.len) != 0)
 		return -1;
-	return resp->ops->flush(resp->io);
+	/* no flush: FCGX_Finish_r sends what is buffered together with the
+	 * end-of-request records, one write for most answers; a separate
+	 * flush let the web server, which had the whole Content-Length,
+	 * close the connection before those records (EPIPE per request) */
+	return 0;
 }

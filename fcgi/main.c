@@ -232,6 +232,9 @@ int main(int argc, char **argv)
 		goto out;
 	if (FCGX_Init() != 0 || open_listener(&app, px_cfg_str(cfg, "listen")) != 0)
 		goto out;
+	/* libfcgi installs its own SIGPIPE handler; a write to a web server
+	 * that hung up should fail with EPIPE, not cost a signal */
+	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_IsCGI() && !*px_cfg_str(cfg, "listen")) {
 		struct px_db *db = px_db_new(conninfo.data);
 
