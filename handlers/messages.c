@@ -162,19 +162,23 @@ enum px_err px_h_messages_get(struct px_ctx *ctx)
 
 enum px_err px_h_messages_patch(struct px_ctx *ctx)
 {
-	struct px_buf html = PX_BUF_INIT, out = PX_BUF_INIT;
+	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT, out = PX_BUF_INIT;
+	struct px_m_edit m = { 0 };
 	struct px_chan_access a;
-	const char *body = NULL;
 	enum px_err e;
 
 	if ((e = px_hm_gate(ctx, PX_CHAN_EDIT_OWN, &a)) == PX_OK &&
-	    (e = read_body(ctx, &body, &html, NULL)) == PX_OK)
-		e = px_m_messages_edit(ctx->db, a.channel_id, mid(ctx), ctx->who.user_id, body,
-				       html.data ? html.data : "",
-				       px_cfg_str(ctx->cfg, "search_language"), &out);
+	    (e = read_body(ctx, &m.body, &html, &mentions)) == PX_OK) {
+		m.html = html.data ? html.data : "";
+		m.lang = px_cfg_str(ctx->cfg, "search_language");
+		m.names = mentions.data ? mentions.data : "";
+		e = px_m_messages_edit(ctx->db, a.channel_id, mid(ctx), ctx->who.user_id, &m,
+				       &out);
+	}
 	if (e == PX_OK)
 		e = px_hm_reply(ctx, 200, &out);
 	px_buf_free(&html);
+	px_buf_free(&mentions);
 	px_buf_free(&out);
 	return e;
 }

@@ -150,10 +150,26 @@ static enum px_err emit_message(struct px_db *db, long long id, const char *kind
 struct change {
 	long long channel, id, actor;
 	int moderator, on;
-	const char *body, *html, *lang, *emoji;
+	const char *body, *html, *lang, *emoji, *names;
 	int changed;
 	struct px_buf *out;
 };
+
+/* Tells the users the edited text names for the first time. */
+static enum px_err mention(struct px_db *db, const struct change *c)
+{
+	char i[PX_M_LL], ch[PX_M_LL], a[PX_M_LL];
+	const char *p[4] = { px_m_ll(i, c->id), px_m_ll(ch, c->channel),
+			     px_m_ll(a, c->actor), c->names };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "msg_mention",
+		"SELECT px_message_mention($1, $2, $3, string_to_array($4, E'\\n'))",
+		4, p, &r);
+	PQclear(r);
+	return e;
+}
 
 static enum px_err edit_tx(struct px_db *db, void *arg)
 {
@@ -177,14 +193,17 @@ static enum px_err edit_tx(struct px_db *db, void *arg)
 		e = px_m_exec_rows(db, "msg_edit",
 			"UPDATE messages SET body = $2, html = $3, lang = $4::regconfig,"
 			" edited_at = now() WHERE id = $1", 4, p, NULL);
+	if (e == PX_OK && c->names && *c->names)
+		e = mention(db, c);
 	return e != PX_OK ? e : emit_message(db, c->id, "message.updated", c->out);
 }
 
 enum px_err px_m_messages_edit(struct px_db *db, long long channel, long long id,
-			       long long editor, const char *body, const char *html,
-			       const char *lang, struct px_buf *out)
+			       long long editor, const struct px_m_edit *m,
+			       struct px_buf *out)
 {
-	struct change c = { channel, id, editor, 0, 0, body, html, lang, NULL, 0, out };
+	struct change c = { .channel = channel, .id = id, .actor = editor, .body = m->body,
+			    .html = m->html, .lang = m->lang, .names = m->names, .out = out };
 
 	return px_db_tx(db, edit_tx, &c);
 }
@@ -215,7 +234,8 @@ static enum px_err delete_tx(struct px_db *db, void *arg)
 enum px_err px_m_messages_delete(struct px_db *db, long long channel, long long id,
 				 long long actor, int moderator, struct px_buf *out)
 {
-	struct change c = { channel, id, actor, moderator, 0, NULL, NULL, NULL, NULL, 0, out };
+	struct change c = { .channel = channel, .id = id, .actor = actor,
+			    .moderator = moderator, .out = out };
 
 	return px_db_tx(db, delete_tx, &c);
 }
@@ -315,7 +335,8 @@ enum px_err px_m_messages_react(struct px_db *db, long long channel, long long i
 				long long user, const char *emoji, int on,
 				int *changed, struct px_buf *out)
 {
-	struct change c = { channel, id, user, 0, on, NULL, NULL, NULL, emoji, 0, out };
+	struct change c = { .channel = channel, .id = id, .actor = user, .on = on,
+			    .emoji = emoji, .out = out };
 	enum px_err e = px_db_tx(db, react_tx, &c);
 
 	*changed = c.changed;
@@ -354,7 +375,8 @@ static enum px_err pin_tx(struct px_db *db, void *arg)
 enum px_err px_m_messages_pin(struct px_db *db, long long channel, long long id,
 			      long long actor, int on, struct px_buf *out)
 {
-	struct change c = { channel, id, actor, 0, on, NULL, NULL, NULL, NULL, 0, out };
+	struct change c = { .channel = channel, .id = id, .actor = actor, .on = on,
+			    .out = out };
 
 	return px_db_tx(db, pin_tx, &c);
 }

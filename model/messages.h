@@ -36,11 +36,18 @@ enum px_err px_m_messages_page(struct px_db *db, long long channel,
 enum px_err px_m_messages_get(struct px_db *db, long long channel, long long id,
 			      struct px_buf *out) __attribute__((warn_unused_result));
 
-/* Replaces the text, keeping the old version in the history. Only the
- * author may: AUTH_NOT_AUTHOR; VALIDATION_MESSAGE_DELETED. */
+/* A new text: body, its rendering, its search language and the names it
+ * mentions (newline-separated, may be empty). */
+struct px_m_edit {
+	const char *body, *html, *lang, *names;
+};
+
+/* Replaces the text, keeping the old version in the history, and tells
+ * the users it names for the first time. Only the author may:
+ * AUTH_NOT_AUTHOR; VALIDATION_MESSAGE_DELETED. */
 enum px_err px_m_messages_edit(struct px_db *db, long long channel, long long id,
-			       long long editor, const char *body, const char *html,
-			       const char *lang, struct px_buf *out)
+			       long long editor, const struct px_m_edit *m,
+			       struct px_buf *out)
 	__attribute__((warn_unused_result));
 /* Leaves a tombstone: text, history, reactions and mentions are removed.
  * The author may, and so may a moderator (moderator = 1); else

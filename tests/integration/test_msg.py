@@ -165,6 +165,29 @@ def test_mentions_and_notifications_read():
     expect_error(bob.call("POST", "/api/v1/notifications/read", {"ids": "x"}), 400, "VALIDATION_FIELD_LENGTH")
 
 
+def test_edit_mentions_notify_once():
+    c = channel(alice)
+    for u in (bob, carol):
+        u.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    m = post(alice, c["id"], "draft for @%s" % bob.name)
+
+    def told(user):
+        return [n for n in user.ok("GET", "/api/v1/notifications")["notifications"]
+                if n["message"]["id"] == m["id"]]
+    assert len(told(bob)) == 1 and told(carol) == []
+    # the edit names carol as well: she is told, bob is not told twice
+    alice.ok("PATCH", "/api/v1/channels/%d/messages/%d" % (c["id"], m["id"]),
+             {"body": "draft for @%s and @%s" % (bob.name, carol.name)})
+    assert len(told(bob)) == 1
+    assert [n["kind"] for n in told(carol)] == ["mention"]
+    # an edit that keeps the same names tells nobody again
+    alice.ok("PATCH", "/api/v1/channels/%d/messages/%d" % (c["id"], m["id"]),
+             {"body": "final for @%s and @%s" % (bob.name, carol.name)})
+    assert len(told(bob)) == 1 and len(told(carol)) == 1
+    chans = {x["id"]: x for x in carol.ok("GET", "/api/v1/channels")}
+    assert chans[c["id"]]["mention_count"] == 1
+
+
 def test_read_marker_counts():
     c = channel(alice)
     bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
