@@ -10,7 +10,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root"
 install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS python3
 open_path "$PX_ROOT"
-BUILD="$PX_ROOT/build/msg"
+BUILD="${PX_BUILD_DIR:-$PX_ROOT/build/msg}"
 WORK="$PX_ROOT/build/msg-kill9"
 PGPORT=${PX_BENCH_PG_PORT:-18732}; PORT=${PX_BENCH_HTTP_PORT:-18380}
 URL="http://127.0.0.1:$PORT"

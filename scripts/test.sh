@@ -114,6 +114,15 @@ done
 stop_all
 pg_stop "$WORK/pg"
 
+# Posting while plexichat.fcgi is killed with SIGKILL twice: every answered
+# post stored once, and delivered once to a stream that resumes with
+# Last-Event-ID (its own cluster and lighttpd, on the next ports up).
+case test_msg_kill9 in $PATTERN)
+  step "SIGKILL during posting"
+  record "msg-kill9" env PX_BUILD_DIR="$BUILD" PX_BENCH_PG_PORT=$((PGPORT + 7)) \
+    PX_BENCH_HTTP_PORT=$((LPORT + 7)) bash "$PX_ROOT/bench/msg-kill9.sh" ;;
+esac
+
 # README's run command, started as a user would, with the two switches the
 # WAF corpus replay needs; its own tests then stop it with SIGTERM.
 runcmd_tests=()
