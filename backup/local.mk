@@ -1,5 +1,6 @@
 # backup/: plexichat-backup, the cron-driven encrypted sharded backup.
 BACKUP_SRC = \
+	backup/px_bk_bincopy.c backup/px_bk_bincopy.h \
 	backup/px_bk_box.c backup/px_bk_box.h \
 	backup/px_bk_cdc.c backup/px_bk_cdc.h \
 	backup/px_bk_cli.c backup/px_bk_cli.h \
@@ -34,11 +35,15 @@ plexichat_backup_LDADD = libpxbackup.a $(CORE_LIBS)
 BACKUP_TEST_LIBS = libpxbackup.a $(TEST_LIBS)
 
 check_PROGRAMS += tests/unit/check_backup_cdc tests/unit/check_backup_crypto \
-	tests/unit/check_backup_sigv4 tests/unit/check_backup_manifest
+	tests/unit/check_backup_sigv4 tests/unit/check_backup_manifest \
+	tests/unit/check_backup_bincopy
 tests_unit_check_backup_manifest_SOURCES = tests/unit/check_backup_manifest.c \
 	tests/unit/bk_fixture.c tests/unit/bk_fixture.h
 tests_unit_check_backup_manifest_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_backup_manifest_LDADD = $(BACKUP_TEST_LIBS)
+tests_unit_check_backup_bincopy_SOURCES = tests/unit/check_backup_bincopy.c
+tests_unit_check_backup_bincopy_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_backup_bincopy_LDADD = $(BACKUP_TEST_LIBS)
 tests_unit_check_backup_cdc_SOURCES = tests/unit/check_backup_cdc.c
 tests_unit_check_backup_cdc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_backup_cdc_LDADD = $(BACKUP_TEST_LIBS)

@@ -5,6 +5,7 @@
  * Only identifiers are spliced into SQL text, always through
  * PQescapeIdentifier; catalog queries take parameters. */
 #include "px_bk_dump.h"
+#include "px_bk_bincopy.h"
 #include "log.h"
 
 #include <errno.h>
@@ -27,7 +28,7 @@ static const char SQL_TABLES[] =
 	"AND d.objid = c.oid AND d.deptype = 'e') "
 	"ORDER BY n.nspname, c.relname";
 static const char SQL_COLUMNS[] =
-	"SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 "
+	"SELECT attname, atttypid FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 "
 	"AND NOT attisdropped AND attgenerated = '' ORDER BY attnum";
 static const char SQL_PKEY[] =
 	"SELECT a.attname FROM pg_index i "
@@ -193,11 +194,15 @@ static int ident_list(PGconn *c, PGresult *res, struct px_buf *b,
 	return b->failed ? -1 : 0;
 }
 
-static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_writer *w,
-			    json_object *item, struct px_buf *err)
+/* Streams a COPY's rows into w. With conv, the COPY is binary and each
+ * message is written as the text rows conv makes of it. */
+static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_bincopy *conv,
+			    struct px_bk_writer *w, json_object *item, struct px_buf *err)
 {
 	PGresult *res = PQexec(c, sql);
-	enum px_err rc;
+	struct px_buf text = PX_BUF_INIT;
+	enum px_err rc = PX_OK;
+	long long rows;
 	char *row;
 	int n;
 
@@ -207,21 +212,37 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_writer *w,
 	}
 	PQclear(res);
 	px_bk_writer_begin(w);
-	while ((n = PQgetCopyData(c, &row, 0)) > 0) {
-		rc = px_bk_writer_write(w, row, (size_t)n);
+	while (rc == PX_OK && (n = PQgetCopyData(c, &row, 0)) > 0) {
+		if (!conv) {
+			rc = px_bk_writer_write(w, row, (size_t)n);
+		} else {
+			px_buf_reset(&text);
+			if (px_bk_bincopy_feed(conv, row, (size_t)n, &text) != 0) {
+				px_buf_puts(err, "COPY: unexpected binary row");
+				rc = PX_E_SYSTEM_INTERNAL;
+			} else {
+				rc = px_bk_writer_write(w, text.data, text.len);
+			}
+		}
 		PQfreemem(row);
-		if (rc != PX_OK)
-			return rc;   /* the connection is abandoned by the caller */
 	}
+	px_buf_free(&text);
+	if (rc != PX_OK)
+		return rc;   /* the connection is abandoned by the caller */
 	if (n == -2)
 		return sql_fail(c, "COPY", err);
 	res = PQgetResult(c);
 	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? PX_OK : PX_E_SYSTEM_INTERNAL;
+	rows = rc == PX_OK ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
 	if (rc != PX_OK)
 		px_buf_printf(err, "COPY: %s", PQresultErrorMessage(res));
-	else
-		json_object_object_add(item, "rows", json_object_new_int64(
-					       strtoll(PQcmdTuples(res), NULL, 10)));
+	else if (conv && (!conv->trailer_seen || conv->rows != rows))
+		rc = PX_E_SYSTEM_INTERNAL;
+	if (rc == PX_OK)
+		json_object_object_add(item, "rows", json_object_new_int64(rows));
+	else if (!err->len)
+		px_buf_printf(err, "COPY: %lld rows announced, %lld converted", rows,
+			      conv ? conv->rows : 0);
 	PQclear(res);
 	while ((res = PQgetResult(c)) != NULL)
 		PQclear(res);
@@ -230,13 +251,40 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_writer *w,
 	return px_bk_writer_end(w, item);
 }
 
+/* The select list of a text dump read through binary COPY: columns of
+ * types the converter reads are named as they are; any other is formatted
+ * by its type's output function in the query (format's %s), as text COPY
+ * would, keeping NULL. cols receives each column's reading. */
+static int select_list(PGconn *c, PGresult *cres, struct px_buf *b, enum px_bk_col *cols)
+{
+	int i;
+
+	for (i = 0; i < PQntuples(cres); i++) {
+		const char *name = PQgetvalue(cres, i, 0);
+		char *q = PQescapeIdentifier(c, name, strlen(name));
+
+		if (!q)
+			return -1;
+		cols[i] = px_bk_col_for_oid((unsigned)strtoul(PQgetvalue(cres, i, 1), NULL, 10));
+		if (cols[i] == PX_BK_COL_OTHER)
+			px_buf_printf(b, "%sCASE WHEN %s IS NULL THEN NULL ELSE format('%%s', %s) END",
+				      i ? ", " : "", q, q);
+		else
+			px_buf_printf(b, "%s%s", i ? ", " : "", q);
+		PQfreemem(q);
+	}
+	return b->failed ? -1 : 0;
+}
+
 static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 			      struct px_bk_writer *w, json_object *tables,
 			      struct px_buf *err)
 {
 	const char *oid = PQgetvalue(tabs, t, 0), *nsp = PQgetvalue(tabs, t, 1);
 	const char *rel = PQgetvalue(tabs, t, 2);
-	struct px_buf cols = PX_BUF_INIT, pk = PX_BUF_INIT, sql = PX_BUF_INIT;
+	struct px_buf cols = PX_BUF_INIT, pk = PX_BUF_INIT, sql = PX_BUF_INIT, sel = PX_BUF_INIT;
+	enum px_bk_col *types = NULL;
+	struct px_bk_bincopy conv;
 	json_object *item = json_object_new_object();
 	json_object *carr = json_object_new_array(), *parr = json_object_new_array();
 	PGresult *cres = NULL, *pres = NULL;
@@ -258,19 +306,26 @@ static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 	if (!qn || !qr || ident_list(c, cres, &cols, carr) != 0 ||
 	    ident_list(c, pres, &pk, parr) != 0)
 		goto out;
+	/* text dumps of tables with columns go through binary COPY (see
+	 * px_bk_bincopy.h); --copy-binary keeps the server's binary rows */
+	if (!binary && PQntuples(cres) > 0) {
+		types = calloc((size_t)PQntuples(cres), sizeof(*types));
+		if (!types || select_list(c, cres, &sel, types) != 0)
+			goto out;
+		px_bk_bincopy_init(&conv, types, PQntuples(cres));
+	}
 	if (PQntuples(cres) == 0)
 		px_buf_printf(&sql, "COPY (SELECT FROM %s.%s) TO STDOUT", qn, qr);
-	else if (pk.len)
-		px_buf_printf(&sql, "COPY (SELECT %s FROM ONLY %s.%s ORDER BY %s) TO STDOUT",
-			      cols.data, qn, qr, pk.data);
 	else
-		px_buf_printf(&sql, "COPY %s.%s (%s) TO STDOUT", qn, qr, cols.data);
-	if (binary)
+		px_buf_printf(&sql, "COPY (SELECT %s FROM ONLY %s.%s%s%s) TO STDOUT",
+			      types ? sel.data : cols.data, qn, qr, pk.len ? " ORDER BY " : "",
+			      pk.len ? pk.data : "");
+	if (binary || types)
 		px_buf_puts(&sql, " (FORMAT binary)");
 	if (sql.failed)
 		goto out;
 	px_log_debug("backup", NULL, "dump %s.%s", nsp, rel);
-	rc = copy_out(c, sql.data, w, item, err);
+	rc = copy_out(c, sql.data, types ? &conv : NULL, w, item, err);
 	if (rc == PX_OK) {
 		json_object_array_add(tables, item);
 		item = NULL;
@@ -284,6 +339,8 @@ out:
 	px_buf_free(&cols);
 	px_buf_free(&pk);
 	px_buf_free(&sql);
+	px_buf_free(&sel);
+	free(types);
 	return rc;
 }
 

@@ -70,6 +70,35 @@ db src "SELECT 1 FROM backup_status LIMIT 0" >/dev/null 2>&1 || \
 	psql -X -q -d src -f "$SRC/sql/050_backup_status.sql"
 DB="dbname=src" SIZE_MB=${SIZE_MB:-15} UPLOADS="$T/uploads" UPLOADS_MB=3 \
 	"$SRC/bench/gen-chat-data.sh" >/dev/null || { echo "dataset generation failed"; exit 2; }
+# Every type the dumper reads in binary, and some it leaves to the server,
+# at the edges of their ranges: the restore checksums below must match.
+psql -X -q -d src -v ON_ERROR_STOP=1 <<'SQL' || { echo "type table failed"; exit 2; }
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE SCHEMA zoo;
+CREATE TYPE zoo.mood AS ENUM ('calm', 'busy');
+CREATE TABLE zoo.v (id int PRIMARY KEY, b bool, s int2, i int4, big int8, f float8, d date,
+  ts timestamp, tz timestamptz, j json, jb jsonb, t text, vc varchar(20), n numeric, u uuid,
+  ip inet, arr text[], iv interval, cfg regconfig, ci citext, m zoo.mood, by bytea);
+INSERT INTO zoo.v VALUES
+  (1, true, -32768, -2147483648, -9223372036854775808, 'NaN', '-infinity', '-infinity',
+   'infinity', '{"a": [1, "x\ty"]}', '{"b": "\n"}', E'tab\there\nnew\\back\rcr\001ctl',
+   'varchar', 1.50, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '10.0.0.1', '{a,"b c",NULL}',
+   '1 day 02:03:04', 'english', 'CiText', 'busy', '\x00ff'),
+  (2, false, 32767, 2147483647, 9223372036854775807, '-Infinity', 'infinity', 'infinity',
+   '-infinity', '[]', '[]', '', '', -0.0, NULL, '::1/128', '{}', '-1 mon', 'simple', '', 'calm', ''),
+  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+   NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (4, true, 0, 0, 0, 0.1, '0044-03-15 BC', '0044-03-15 12:34:56.789012 BC',
+   '0001-01-01 00:00:00+00 BC', 'null', '"\u00e9"', 'é ✓ 𝄞', 'x', 1e-20, NULL, '192.168.0.0/16',
+   '{"\\"}', '0', 'english', 'x', 'calm', NULL),
+  (5, false, 1, 1, 1, -0.0, '9999-12-31', '9999-12-31 23:59:59.999999',
+   '2024-02-29 13:14:15.5+05:30', '{}', '{}', 'line1
+line2', 'y', 123456789.123456789,
+   NULL, '2001:db8::1', '{x}', '00:00:00.000001', 'simple', 'y', 'busy', NULL),
+  (6, true, 2, 2, 2, 1e308, '2000-01-01', '1999-12-31 23:59:59.999999',
+   '1970-01-01 00:00:00+00', '1', '1.5', repeat('long ', 1000), 'z', 'NaN', NULL,
+   '0.0.0.0', NULL, NULL, NULL, NULL, NULL, NULL);
+SQL
 
 # Checksum of every user table except backup_status (written after the snapshot).
 sums() {

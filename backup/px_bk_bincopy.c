@@ -1,0 +1,291 @@
+/* px_bk_bincopy.c: binary COPY rows to text COPY rows (see the header).
+ * Binary COPY is big-endian; dates count days and timestamps microseconds
+ * from 2000-01-01, with the extremes of their range meaning -infinity and
+ * infinity. */
+#include "px_bk_bincopy.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char SIGNATURE[11] = "PGCOPY\n\377\r\n";   /* and its NUL */
+
+enum px_bk_col px_bk_col_for_oid(unsigned oid)
+{
+	switch (oid) {
+	case 16: return PX_BK_COL_BOOL;
+	case 21: return PX_BK_COL_INT2;
+	case 23: return PX_BK_COL_INT4;
+	case 20: return PX_BK_COL_INT8;
+	case 701: return PX_BK_COL_FLOAT8;
+	case 1082: return PX_BK_COL_DATE;
+	case 1114: return PX_BK_COL_TIMESTAMP;
+	case 1184: return PX_BK_COL_TIMESTAMPTZ;
+	case 3802: return PX_BK_COL_JSONB;
+	case 25:   /* text */
+	case 1043: /* varchar */
+	case 19:   /* name */
+	case 114:  /* json */
+		return PX_BK_COL_TEXT;
+	default:
+		return PX_BK_COL_OTHER;
+	}
+}
+
+void px_bk_bincopy_init(struct px_bk_bincopy *b, const enum px_bk_col *cols, int ncols)
+{
+	memset(b, 0, sizeof(*b));
+	b->cols = cols;
+	b->ncols = ncols;
+}
+
+static uint64_t be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Appends v in decimal. */
+static void put_int(struct px_buf *out, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	px_buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* The escape letter for bytes text COPY writes as backslash sequences. */
+static char escape_of(unsigned char c)
+{
+	switch (c) {
+	case '\\': return '\\';
+	case '\b': return 'b';
+	case '\f': return 'f';
+	case '\n': return 'n';
+	case '\r': return 'r';
+	case '\t': return 't';
+	case '\v': return 'v';
+	default: return 0;
+	}
+}
+
+static void put_text(struct px_buf *out, const unsigned char *p, size_t n)
+{
+	size_t run = 0, i;
+
+	for (i = 0; i < n; i++) {
+		char e = p[i] <= '\\' ? escape_of(p[i]) : 0;
+
+		if (!e)
+			continue;
+		px_buf_append(out, p + run, i - run);
+		px_buf_putc(out, '\\');
+		px_buf_putc(out, e);
+		run = i + 1;
+	}
+	px_buf_append(out, p + run, n - run);
+}
+
+/* Civil date of day d counted from 2000-01-01 (proleptic Gregorian,
+ * astronomical years: 0 is 1 BC). */
+static void civil(int64_t d, int64_t *y, int *m, int *day)
+{
+	int64_t z = d + 10957 + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+
+	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* "YYYY-MM-DD[ HH:MM:SS.ffffff][+00][ BC]" for us microseconds after
+ * 2000-01-01 00:00 (with_time) or day number us (date only). */
+static void put_datetime(struct px_buf *out, int64_t v, int with_time, int utc)
+{
+	char tmp[80];
+	int64_t day = v, y;
+	int64_t tod = 0;
+	int m, d, n;
+
+	if (with_time) {
+		const int64_t per_day = 86400000000LL;
+
+		day = v / per_day;
+		tod = v % per_day;
+		if (tod < 0) {
+			tod += per_day;
+			day--;
+		}
+	}
+	civil(day, &y, &m, &d);
+	n = snprintf(tmp, sizeof(tmp), "%04lld-%02d-%02d", (long long)(y > 0 ? y : 1 - y), m, d);
+	if (with_time)
+		n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, " %02d:%02d:%02d.%06d%s",
+			      (int)(tod / 3600000000LL), (int)(tod / 60000000 % 60),
+			      (int)(tod / 1000000 % 60), (int)(tod % 1000000), utc ? "+00" : "");
+	if (y <= 0)
+		n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, " BC");
+	px_buf_append(out, tmp, (size_t)n);
+}
+
+static void put_float8(struct px_buf *out, uint64_t bits)
+{
+	char tmp[40];
+	double v;
+	int n;
+
+	memcpy(&v, &bits, sizeof(v));
+	if (isnan(v))
+		n = snprintf(tmp, sizeof(tmp), "NaN");
+	else if (isinf(v))
+		n = snprintf(tmp, sizeof(tmp), "%sInfinity", v < 0 ? "-" : "");
+	else
+		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+	px_buf_append(out, tmp, (size_t)n);
+}
+
+/* Appends one field of type t, len bytes at p; -1 when len does not fit. */
+static int put_field(struct px_buf *out, enum px_bk_col t, const unsigned char *p,
+		     size_t len)
+{
+	static const size_t width[] = {
+		[PX_BK_COL_BOOL] = 1, [PX_BK_COL_INT2] = 2, [PX_BK_COL_INT4] = 4,
+		[PX_BK_COL_INT8] = 8, [PX_BK_COL_FLOAT8] = 8, [PX_BK_COL_DATE] = 4,
+		[PX_BK_COL_TIMESTAMP] = 8, [PX_BK_COL_TIMESTAMPTZ] = 8,
+	};
+
+	if (t != PX_BK_COL_TEXT && t != PX_BK_COL_JSONB && t != PX_BK_COL_OTHER &&
+	    len != width[t])
+		return -1;
+	switch (t) {
+	case PX_BK_COL_BOOL:
+		px_buf_putc(out, p[0] ? 't' : 'f');
+		return 0;
+	case PX_BK_COL_INT2:
+		put_int(out, (int16_t)be(p, 2));
+		return 0;
+	case PX_BK_COL_INT4:
+		put_int(out, (int32_t)be(p, 4));
+		return 0;
+	case PX_BK_COL_INT8:
+		put_int(out, (int64_t)be(p, 8));
+		return 0;
+	case PX_BK_COL_FLOAT8:
+		put_float8(out, be(p, 8));
+		return 0;
+	case PX_BK_COL_DATE: {
+		int32_t d = (int32_t)be(p, 4);
+
+		if (d == INT32_MIN || d == INT32_MAX)
+			px_buf_puts(out, d < 0 ? "-infinity" : "infinity");
+		else
+			put_datetime(out, d, 0, 0);
+		return 0;
+	}
+	case PX_BK_COL_TIMESTAMP:
+	case PX_BK_COL_TIMESTAMPTZ: {
+		int64_t v = (int64_t)be(p, 8);
+
+		if (v == INT64_MIN || v == INT64_MAX)
+			px_buf_puts(out, v < 0 ? "-infinity" : "infinity");
+		else
+			put_datetime(out, v, 1, t == PX_BK_COL_TIMESTAMPTZ);
+		return 0;
+	}
+	case PX_BK_COL_JSONB:
+		if (len < 1 || p[0] != 1)   /* jsonb's binary format version */
+			return -1;
+		put_text(out, p + 1, len - 1);
+		return 0;
+	case PX_BK_COL_TEXT:
+	case PX_BK_COL_OTHER:
+		put_text(out, p, len);
+		return 0;
+	}
+	return -1;
+}
+
+/* Converts the tuple at *p (end e) and advances *p; 1 at the trailer. */
+static int tuple(struct px_bk_bincopy *b, const unsigned char **p,
+		 const unsigned char *e, struct px_buf *out)
+{
+	const unsigned char *q = *p;
+	int16_t nf;
+	int i;
+
+	if (e - q < 2)
+		return -1;
+	nf = (int16_t)be(q, 2);
+	q += 2;
+	if (nf == -1) {
+		*p = q;
+		return 1;
+	}
+	if (nf != b->ncols)
+		return -1;
+	for (i = 0; i < nf; i++) {
+		int32_t len;
+
+		if (e - q < 4)
+			return -1;
+		len = (int32_t)be(q, 4);
+		q += 4;
+		if (i)
+			px_buf_putc(out, '\t');
+		if (len == -1) {
+			px_buf_puts(out, "\\N");
+			continue;
+		}
+		if (len < 0 || e - q < len || put_field(out, b->cols[i], q, (size_t)len) != 0)
+			return -1;
+		q += len;
+	}
+	px_buf_putc(out, '\n');
+	b->rows++;
+	*p = q;
+	return 0;
+}
+
+int px_bk_bincopy_feed(struct px_bk_bincopy *b, const char *msg, size_t n,
+		       struct px_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)msg, *e = p + n;
+
+	if (!b->header_done) {
+		uint32_t ext;
+
+		if (n < 19 || memcmp(p, SIGNATURE, sizeof(SIGNATURE)) != 0)
+			return -1;
+		ext = (uint32_t)be(p + 15, 4);
+		if (ext > n - 19)
+			return -1;
+		p += 19 + ext;
+		b->header_done = 1;
+	}
+	while (p < e) {
+		int rc;
+
+		if (b->trailer_seen)
+			return -1;
+		rc = tuple(b, &p, e, out);
+		if (rc < 0)
+			return -1;
+		b->trailer_seen = rc == 1;
+	}
+	return out->failed ? -1 : 0;
+}

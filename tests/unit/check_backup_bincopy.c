@@ -1,0 +1,219 @@
+/* check_backup_bincopy.c: binary COPY rows to text COPY rows: every type
+ * with a binary reading, NULLs, escapes, dates before year 1 and the
+ * infinities, and refusal of malformed input. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup/px_bk_bincopy.h"
+
+/* A binary COPY message under construction. */
+struct msg {
+	unsigned char b[512];
+	size_t n;
+};
+
+static void put_be(struct msg *m, uint64_t v, int bytes)
+{
+	int i;
+
+	for (i = bytes - 1; i >= 0; i--)
+		m->b[m->n++] = (unsigned char)(v >> (8 * i));
+}
+
+static void header(struct msg *m)
+{
+	memcpy(m->b, "PGCOPY\n\377\r\n\0", 11);
+	m->n = 11;
+	put_be(m, 0, 4);   /* flags */
+	put_be(m, 0, 4);   /* no extension */
+}
+
+static void field(struct msg *m, const void *p, int len)
+{
+	put_be(m, (uint32_t)len, 4);
+	if (len > 0) {
+		memcpy(m->b + m->n, p, (size_t)len);
+		m->n += (size_t)len;
+	}
+}
+
+static void field_int(struct msg *m, uint64_t v, int bytes)
+{
+	put_be(m, (uint32_t)bytes, 4);
+	put_be(m, v, bytes);
+}
+
+/* Converts m as one message of a one-column COPY of type t. */
+static char *one(enum px_bk_col t, const struct msg *m)
+{
+	static struct px_buf out;
+	struct px_bk_bincopy b;
+	enum px_bk_col cols[1] = { t };
+
+	px_buf_free(&out);
+	px_bk_bincopy_init(&b, cols, 1);
+	ck_assert_int_eq(px_bk_bincopy_feed(&b, (const char *)m->b, m->n, &out), 0);
+	ck_assert_int_eq(b.rows, 1);
+	return out.data;
+}
+
+/* One row holding value v (bytes wide) of type t, after the header. */
+static char *conv_int(enum px_bk_col t, uint64_t v, int bytes)
+{
+	struct msg m;
+
+	header(&m);
+	put_be(&m, 1, 2);
+	field_int(&m, v, bytes);
+	return one(t, &m);
+}
+
+START_TEST(test_integers_and_bool)
+{
+	ck_assert_str_eq(conv_int(PX_BK_COL_INT2, (uint16_t)-32768, 2), "-32768\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_INT4, 2147483647, 4), "2147483647\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_INT8, (uint64_t)INT64_MIN, 8),
+			 "-9223372036854775808\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_INT8, 0, 8), "0\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_BOOL, 1, 1), "t\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_BOOL, 0, 1), "f\n");
+}
+END_TEST
+
+START_TEST(test_dates_and_times)
+{
+	const int64_t us_day = 86400000000LL;
+
+	ck_assert_str_eq(conv_int(PX_BK_COL_TIMESTAMPTZ, 0, 8), "2000-01-01 00:00:00.000000+00\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_TIMESTAMPTZ, (uint64_t)-1, 8),
+			 "1999-12-31 23:59:59.999999+00\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_TIMESTAMP, (uint64_t)(8825 * us_day + 3723000004LL), 8),
+			 "2024-02-29 01:02:03.000004\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_DATE, (uint32_t)-730119, 4), "0001-01-01\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_DATE, (uint32_t)-730120, 4), "0001-12-31 BC\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_TIMESTAMPTZ, (uint64_t)(-730120 * us_day + 1), 8),
+			 "0001-12-31 00:00:00.000001+00 BC\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_DATE, (uint32_t)INT32_MAX, 4), "infinity\n");
+	ck_assert_str_eq(conv_int(PX_BK_COL_TIMESTAMP, (uint64_t)INT64_MIN, 8), "-infinity\n");
+}
+END_TEST
+
+START_TEST(test_float8)
+{
+	double v = 0.1, inf = 1.0 / 0.0;
+	uint64_t bits;
+
+	memcpy(&bits, &v, 8);
+	ck_assert_str_eq(conv_int(PX_BK_COL_FLOAT8, bits, 8), "0.10000000000000001\n");
+	v = -inf;
+	memcpy(&bits, &v, 8);
+	ck_assert_str_eq(conv_int(PX_BK_COL_FLOAT8, bits, 8), "-Infinity\n");
+	v = 0.0 / 0.0;
+	memcpy(&bits, &v, 8);
+	ck_assert_str_eq(conv_int(PX_BK_COL_FLOAT8, bits, 8), "NaN\n");
+}
+END_TEST
+
+START_TEST(test_text_nulls_and_escapes)
+{
+	static const char raw[] = "tab\there\nnew\\back\rcr\001ctl\v\b\f";
+	static const char jsonb[] = "\001{\"a\": \"\\n\"}";
+	struct px_buf out = PX_BUF_INIT;
+	enum px_bk_col cols[3] = { PX_BK_COL_TEXT, PX_BK_COL_INT4, PX_BK_COL_JSONB };
+	struct px_bk_bincopy b;
+	struct msg m;
+
+	header(&m);
+	put_be(&m, 3, 2);
+	field(&m, raw, (int)strlen(raw));
+	field(&m, NULL, -1);
+	field(&m, jsonb, (int)strlen(jsonb));
+	put_be(&m, 3, 2);   /* a second row in the same message */
+	field(&m, "", 0);
+	field_int(&m, 7, 4);
+	field(&m, NULL, -1);
+	put_be(&m, (uint16_t)-1, 2);   /* trailer */
+	px_bk_bincopy_init(&b, cols, 3);
+	ck_assert_int_eq(px_bk_bincopy_feed(&b, (const char *)m.b, m.n, &out), 0);
+	ck_assert_str_eq(out.data, "tab\\there\\nnew\\\\back\\rcr\001ctl\\v\\b\\f\t\\N\t"
+				   "{\"a\": \"\\\\n\"}\n\t7\t\\N\n");
+	ck_assert_int_eq(b.rows, 2);
+	ck_assert(b.trailer_seen);
+	px_buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_malformed)
+{
+	struct px_buf out = PX_BUF_INIT;
+	enum px_bk_col cols[1] = { PX_BK_COL_INT4 };
+	struct px_bk_bincopy b;
+	struct msg m;
+
+	header(&m);
+	m.b[0] = 'X';   /* bad signature */
+	px_bk_bincopy_init(&b, cols, 1);
+	ck_assert_int_eq(px_bk_bincopy_feed(&b, (const char *)m.b, m.n, &out), -1);
+
+	header(&m);
+	put_be(&m, 2, 2);   /* two fields where one is declared */
+	field_int(&m, 1, 4);
+	field_int(&m, 2, 4);
+	px_bk_bincopy_init(&b, cols, 1);
+	ck_assert_int_eq(px_bk_bincopy_feed(&b, (const char *)m.b, m.n, &out), -1);
+
+	header(&m);
+	put_be(&m, 1, 2);
+	field_int(&m, 1, 8);   /* an int4 eight bytes wide */
+	px_bk_bincopy_init(&b, cols, 1);
+	ck_assert_int_eq(px_bk_bincopy_feed(&b, (const char *)m.b, m.n, &out), -1);
+
+	header(&m);
+	put_be(&m, 1, 2);
+	put_be(&m, 100, 4);   /* length past the end */
+	px_bk_bincopy_init(&b, cols, 1);
+	ck_assert_int_eq(px_bk_bincopy_feed(&b, (const char *)m.b, m.n, &out), -1);
+
+	header(&m);
+	put_be(&m, (uint16_t)-1, 2);
+	put_be(&m, 1, 2);   /* a row after the trailer */
+	field_int(&m, 1, 4);
+	px_bk_bincopy_init(&b, cols, 1);
+	ck_assert_int_eq(px_bk_bincopy_feed(&b, (const char *)m.b, m.n, &out), -1);
+	px_buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_type_map)
+{
+	ck_assert_int_eq(px_bk_col_for_oid(20), PX_BK_COL_INT8);
+	ck_assert_int_eq(px_bk_col_for_oid(1184), PX_BK_COL_TIMESTAMPTZ);
+	ck_assert_int_eq(px_bk_col_for_oid(25), PX_BK_COL_TEXT);
+	ck_assert_int_eq(px_bk_col_for_oid(869), PX_BK_COL_OTHER);    /* inet */
+	ck_assert_int_eq(px_bk_col_for_oid(3734), PX_BK_COL_OTHER);   /* regconfig */
+	ck_assert_int_eq(px_bk_col_for_oid(16400), PX_BK_COL_OTHER);  /* an extension's */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("backup_bincopy");
+	TCase *tc = tcase_create("bincopy");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_integers_and_bool);
+	tcase_add_test(tc, test_dates_and_times);
+	tcase_add_test(tc, test_float8);
+	tcase_add_test(tc, test_text_nulls_and_escapes);
+	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_type_map);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
