@@ -80,19 +80,42 @@ static char escape_of(unsigned char c)
 	}
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Whether any of the 8 bytes in w is below 14 (the escaped control bytes
+ * are 8 to 13) or a backslash: text is scanned a word at a time and only
+ * words with such a byte are looked at byte by byte. */
+static int word_may_escape(uint64_t w)
+{
+	uint64_t bs = w ^ (ONES * '\\');
+
+	return (((w - ONES * 14) & ~w) | ((bs - ONES) & ~bs)) & HIGHS ? 1 : 0;
+}
+
 static void put_text(struct px_buf *out, const unsigned char *p, size_t n)
 {
-	size_t run = 0, i;
+	size_t run = 0, i = 0;
 
-	for (i = 0; i < n; i++) {
-		char e = p[i] <= '\\' ? escape_of(p[i]) : 0;
+	while (i < n) {
+		uint64_t w;
+		char e;
 
-		if (!e)
-			continue;
-		px_buf_append(out, p + run, i - run);
-		px_buf_putc(out, '\\');
-		px_buf_putc(out, e);
-		run = i + 1;
+		if (n - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if (!word_may_escape(w)) {
+				i += 8;
+				continue;
+			}
+		}
+		e = escape_of(p[i]);
+		if (e) {
+			px_buf_append(out, p + run, i - run);
+			px_buf_putc(out, '\\');
+			px_buf_putc(out, e);
+			run = i + 1;
+		}
+		i++;
 	}
 	px_buf_append(out, p + run, n - run);
 }
@@ -113,14 +136,25 @@ static void civil(int64_t d, int64_t *y, int *m, int *day)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-/* "YYYY-MM-DD[ HH:MM:SS.ffffff][+00][ BC]" for us microseconds after
- * 2000-01-01 00:00 (with_time) or day number us (date only). */
+/* Writes v as exactly w decimal digits ending before end; returns the
+ * start. */
+static char *digits(char *end, int64_t v, int w)
+{
+	while (w-- > 0) {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return end;
+}
+
+/* "YYYY-MM-DD[ HH:MM:SS.ffffff][+00][ BC]" for v microseconds after
+ * 2000-01-01 00:00 (with_time) or for day number v. Written by hand: a
+ * dump formats millions of these. */
 static void put_datetime(struct px_buf *out, int64_t v, int with_time, int utc)
 {
-	char tmp[80];
-	int64_t day = v, y;
-	int64_t tod = 0;
-	int m, d, n;
+	char tmp[64], *p = tmp + sizeof(tmp);
+	int64_t day = v, y, yy, tod = 0;
+	int m, d, yw = 4;
 
 	if (with_time) {
 		const int64_t per_day = 86400000000LL;
@@ -133,14 +167,31 @@ static void put_datetime(struct px_buf *out, int64_t v, int with_time, int utc)
 		}
 	}
 	civil(day, &y, &m, &d);
-	n = snprintf(tmp, sizeof(tmp), "%04lld-%02d-%02d", (long long)(y > 0 ? y : 1 - y), m, d);
-	if (with_time)
-		n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, " %02d:%02d:%02d.%06d%s",
-			      (int)(tod / 3600000000LL), (int)(tod / 60000000 % 60),
-			      (int)(tod / 1000000 % 60), (int)(tod % 1000000), utc ? "+00" : "");
 	if (y <= 0)
-		n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, " BC");
-	px_buf_append(out, tmp, (size_t)n);
+		p -= 3, memcpy(p, " BC", 3);
+	if (utc)
+		p -= 3, memcpy(p, "+00", 3);
+	if (with_time) {
+		p = digits(p, tod % 1000000, 6);
+		*--p = '.';
+		p = digits(p, tod / 1000000 % 60, 2);
+		*--p = ':';
+		p = digits(p, tod / 60000000 % 60, 2);
+		*--p = ':';
+		p = digits(p, tod / 3600000000LL, 2);
+		*--p = ' ';
+	}
+	p = digits(p, d, 2);
+	*--p = '-';
+	p = digits(p, m, 2);
+	*--p = '-';
+	yy = y > 0 ? y : 1 - y;
+	while (yw < 19 && yy >= 10000) {   /* years past 9999 take more digits */
+		yy /= 10;
+		yw++;
+	}
+	p = digits(p, y > 0 ? y : 1 - y, yw);
+	px_buf_append(out, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static void put_float8(struct px_buf *out, uint64_t bits)
