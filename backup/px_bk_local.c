@@ -421,9 +421,47 @@ static void local_free(struct px_bk_store *s)
 	free(l);
 }
 
+/* Removes the temporary files (see write_tmp) under dir; returns their
+ * count. */
+static long sweep_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		struct px_buf full = PX_BUF_INIT;
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		px_buf_printf(&full, "%s/%s", dir, e->d_name);
+		if (!full.failed && lstat(full.data, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				n += sweep_dir(full.data);
+			else if (S_ISREG(st.st_mode) && strstr(e->d_name, ".tmp-") &&
+				 unlink(full.data) == 0)
+				n++;
+		}
+		px_buf_free(&full);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Under the exclusive lock nobody writes here, so every temporary file
+ * was left by a run that was killed before it could rename it. */
+static long local_sweep(struct px_bk_store *s)
+{
+	return sweep_dir(((struct local *)s)->root);
+}
+
 static const struct px_bk_store_ops local_ops = {
 	"local", local_put, local_put_async, local_flush, local_get,
 	local_get_begin, local_get_end, local_list, local_del, local_free,
+	local_sweep,
 };
 
 struct px_bk_store *px_bk_local_open(const char *root, struct px_buf *err)

@@ -185,6 +185,13 @@ enum px_err px_bk_lock_take(struct px_bk_repo *r, const char *op, int exclusive,
 	names_free(&ns);
 	free(path);
 	*out = l;
+	if (exclusive && r->store->ops->sweep) {
+		long swept = r->store->ops->sweep(r->store);
+
+		if (swept > 0)
+			px_log_warn("backup", NULL, "removed %ld temporary files left by an "
+				    "interrupted run", swept);
+	}
 	return PX_OK;
 fail:
 	if (have_obj)

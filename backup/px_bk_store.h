@@ -43,6 +43,10 @@ struct px_bk_store_ops {
 	/* Deleting a missing object is not an error. */
 	enum px_err (*del)(struct px_bk_store *s, const char *name);
 	void (*free)(struct px_bk_store *s);
+	/* Removes what interrupted runs left half-written (NULL when a put
+	 * is atomic, as in S3); called only under an exclusive lock. Returns
+	 * how many were removed. */
+	long (*sweep)(struct px_bk_store *s);
 };
 
 struct px_bk_store {

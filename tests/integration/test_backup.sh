@@ -182,8 +182,17 @@ for NAME in local s3; do
 	first=$(shard_list | head -1)
 	get_obj "$first" | head -c 4 | grep -q PXSH; check "$NAME: shard read back is a sealed PXSH box" [ $? = 0 ]
 
+	# a run killed before its rename leaves a temporary file in a local
+	# store; the next run, under the exclusive lock, removes it
+	tmpf=$(dirname "$T/store-local/$first")/x.tmp-999999-1
+	[ $NAME = local ] && echo partial > "$tmpf"
 	# only backup_status, which every run appends to, may change
 	run backup; check "$NAME: unchanged backup uploads at most the backup_status shard ($(field shards_new))" [ "$(field shards_new)" -le 1 ]
+
+	if [ $NAME = local ]; then
+		check "local: temporary file of a killed run removed" [ ! -e "$tmpf" ]
+		check "local: its removal is logged" grep -q 'temporary files left by an interrupted run' "$T/err"
+	fi
 
 	# 1% of the most recent messages edited: few shards change
 	db src "UPDATE chatbench.messages SET body = body || ' (edited)', edited_at = now()
