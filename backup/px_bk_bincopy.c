@@ -90,7 +90,7 @@ static int word_may_escape(uint64_t w)
 {
 	uint64_t bs = w ^ (ONES * '\\');
 
-	return (((w - ONES * 14) & ~w) | ((bs - ONES) & ~bs)) & HIGHS ? 1 : 0;
+	return ((((w - ONES * 14) & ~w) | ((bs - ONES) & ~bs)) & HIGHS) != 0;
 }
 
 static void put_text(struct px_buf *out, const unsigned char *p, size_t n)
