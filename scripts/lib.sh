@@ -11,7 +11,7 @@ PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-d
   libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev libicu-dev"
 PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
 PX_TEST_PKGS="apache2 libapache2-mod-fcgid python3 curl clang libclang-rt-14-dev oathtool
-  python3-aiosmtpd wrk chromium fonts-dejavu-core nodejs glewlwyd"
+  python3-aiosmtpd wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd"
 
 log() { printf '\033[1m[plexichat]\033[0m %s\n' "$*" >&2; }
 die() { printf '[plexichat] error: %s\n' "$*" >&2; exit 1; }
