@@ -421,9 +421,9 @@ static void local_free(struct px_bk_store *s)
 	free(l);
 }
 
-/* Removes the temporary files (see write_tmp) under dir; returns their
- * count. */
-static long sweep_dir(const char *dir)
+/* Removes the temporary files (see write_tmp) under dir, except in the
+ * entry named skip; returns their count. */
+static long sweep_dir(const char *dir, const char *skip)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -435,12 +435,12 @@ static long sweep_dir(const char *dir)
 		struct px_buf full = PX_BUF_INIT;
 		struct stat st;
 
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.' || (skip && !strcmp(e->d_name, skip)))
 			continue;
 		px_buf_printf(&full, "%s/%s", dir, e->d_name);
 		if (!full.failed && lstat(full.data, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
-				n += sweep_dir(full.data);
+				n += sweep_dir(full.data, NULL);
 			else if (S_ISREG(st.st_mode) && strstr(e->d_name, ".tmp-") &&
 				 unlink(full.data) == 0)
 				n++;
@@ -451,11 +451,14 @@ static long sweep_dir(const char *dir)
 	return n;
 }
 
-/* Under the exclusive lock nobody writes here, so every temporary file
- * was left by a run that was killed before it could rename it. */
+/* Under the exclusive lock no other run writes shards or manifests, so
+ * every temporary file there was left by a run killed before its rename.
+ * locks/ is left alone: a run that is just starting writes its own lock
+ * object there before it sees ours. One walk of the store per run, small
+ * next to the backup itself. */
 static long local_sweep(struct px_bk_store *s)
 {
-	return sweep_dir(((struct local *)s)->root);
+	return sweep_dir(((struct local *)s)->root, "locks");
 }
 
 static const struct px_bk_store_ops local_ops = {
