@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backup/px_bk_bincopy.h"
+#include "tests/unit/run_suite.h"
 
 /* A binary COPY message under construction. */
 struct msg {
@@ -201,8 +202,6 @@ int main(void)
 {
 	Suite *s = suite_create("backup_bincopy");
 	TCase *tc = tcase_create("bincopy");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_integers_and_bool);
 	tcase_add_test(tc, test_dates_and_times);
@@ -211,9 +210,5 @@ int main(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_type_map);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

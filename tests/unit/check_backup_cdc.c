@@ -6,6 +6,7 @@
 
 #include "backup/px_bk_cdc.h"
 #include "backup/px_bk_crypto.h"
+#include "tests/unit/run_suite.h"
 
 #define AVG (64u << 10)
 
@@ -211,8 +212,6 @@ int main(void)
 {
 	Suite *s = suite_create("backup_cdc");
 	TCase *tc = tcase_create("cdc");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_bounds);
@@ -224,9 +223,5 @@ int main(void)
 	tcase_add_test(tc, test_seed_changes_boundaries);
 	tcase_add_test(tc, test_bad_avg);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -13,6 +13,7 @@
 #include "backup/px_bk_keys.h"
 #include "backup/px_bk_local.h"
 #include "backup/px_bk_repo.h"
+#include "tests/unit/run_suite.h"
 
 static const struct px_bk_kdf fast = { 1, 256, 1 };   /* tests only */
 static const unsigned char key_a[32] = "0123456789abcdef0123456789abcdef";
@@ -276,8 +277,6 @@ int main(void)
 {
 	Suite *s = suite_create("backup_crypto");
 	TCase *box = tcase_create("box"), *keys = tcase_create("keys");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(box, test_box_round_trip);
 	tcase_add_loop_test(box, test_box_tamper, 0, sizeof(tampers) / sizeof(tampers[0]));
@@ -290,9 +289,5 @@ int main(void)
 	tcase_add_test(keys, test_secret_files);
 	suite_add_tcase(s, box);
 	suite_add_tcase(s, keys);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -13,6 +13,7 @@
 #include "backup/px_bk_manifest.h"
 #include "backup/px_bk_prune.h"
 #include "backup/px_bk_repo.h"
+#include "tests/unit/run_suite.h"
 
 
 static struct px_bk_store *store(void)
@@ -225,8 +226,6 @@ int main(void)
 {
 	Suite *s = suite_create("backup_manifest");
 	TCase *tc = tcase_create("manifest");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, bk_fixture_setup, bk_fixture_teardown);
 	tcase_set_timeout(tc, 30);
@@ -236,9 +235,5 @@ int main(void)
 	tcase_add_test(tc, test_known_set);
 	tcase_add_loop_test(tc, test_prune_select, 0, sizeof(policies) / sizeof(policies[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backup/px_bk_sigv4.h"
+#include "tests/unit/run_suite.h"
 
 #define AK "AKIDEXAMPLE"
 #define SK "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -121,8 +122,6 @@ int main(void)
 {
 	Suite *s = suite_create("backup_sigv4");
 	TCase *tc = tcase_create("sigv4");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_uri_encode, 0,
 			    sizeof(enc_cases) / sizeof(enc_cases[0]));
@@ -131,9 +130,5 @@ int main(void)
 			    sizeof(sig_cases) / sizeof(sig_cases[0]));
 	tcase_add_test(tc, test_signature_depends_on_secret);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/cfg.h"
+#include "tests/unit/run_suite.h"
 
 static char tmpdir[] = "/tmp/px-cfg-XXXXXX";
 
@@ -114,8 +115,6 @@ int main(void)
 {
 	Suite *s = suite_create("cfg");
 	TCase *tc = tcase_create("cfg");
-	SRunner *sr;
-	int failed;
 
 	if (!mkdtemp(tmpdir))
 		return EXIT_FAILURE;
@@ -123,10 +122,5 @@ int main(void)
 	tcase_add_test(tc, test_values_and_env);
 	tcase_add_test(tc, test_secret_file_never_dumped);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_NOFORK);
 }

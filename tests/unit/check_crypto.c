@@ -9,6 +9,7 @@
 #include "core/crypto.h"
 #include "core/ident.h"
 #include "core/pwpolicy.h"
+#include "tests/unit/run_suite.h"
 
 static struct px_cfg *load_cfg(const char *secret)
 {
@@ -220,8 +221,6 @@ int main(void)
 {
 	Suite *s = suite_create("crypto");
 	TCase *tc = tcase_create("crypto");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_sha256_hmac);
 	tcase_add_test(tc, test_b64url_and_hex);
@@ -231,9 +230,5 @@ int main(void)
 	tcase_add_test(tc, test_skeletons);
 	tcase_add_test(tc, test_email_display_password);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

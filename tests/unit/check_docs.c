@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/cfg.h"
 #include "core/err.h"
+#include "tests/unit/run_suite.h"
 
 static char *slurp(const char *rel)
 {
@@ -86,16 +87,10 @@ int main(void)
 {
 	Suite *s = suite_create("docs");
 	TCase *tc = tcase_create("docs");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_error_codes_doc);
 	tcase_add_test(tc, test_config_doc);
 	tcase_add_test(tc, test_error_lookup);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/http.h"
+#include "tests/unit/run_suite.h"
 
 static const struct {
 	int line;
@@ -143,8 +144,6 @@ int main(void)
 {
 	Suite *s = suite_create("http");
 	TCase *tc = tcase_create("parsers");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_query, 0,
 			    sizeof(query_cases) / sizeof(query_cases[0]));
@@ -154,9 +153,5 @@ int main(void)
 	tcase_add_test(tc, test_error_payload);
 	tcase_add_test(tc, test_buf_escapes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -11,6 +11,7 @@
 #include "core/http.h"
 #include "core/i18n.h"
 #include "core/webpage.h"
+#include "tests/unit/run_suite.h"
 
 static const struct px_i18n *cat(void)
 {
@@ -284,8 +285,7 @@ int main(void)
 {
 	Suite *s = suite_create("i18n");
 	TCase *tc = tcase_create("i18n");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	tcase_add_test(tc, test_lookup);
 	tcase_add_test(tc, test_every_text_translated);
@@ -297,10 +297,7 @@ int main(void)
 	tcase_add_test(tc, test_security_headers);
 	tcase_add_test(tc, test_wants_html);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = px_check_run(s, CK_FORK_GETENV);
 	px_i18n_free_all();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

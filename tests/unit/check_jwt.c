@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/jwt.h"
+#include "tests/unit/run_suite.h"
 
 static EVP_PKEY *rsa_key, *ec_key;
 static struct json_object *jwks;
@@ -204,8 +205,6 @@ int main(void)
 {
 	Suite *s = suite_create("jwt");
 	TCase *tc = tcase_create("jwt");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -213,9 +212,5 @@ int main(void)
 	tcase_add_test(tc, test_tampering_and_algorithms_refused);
 	tcase_add_test(tc, test_claims_checked);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/markdown.h"
+#include "tests/unit/run_suite.h"
 
 static const struct {
 	int line;
@@ -161,8 +162,6 @@ int main(void)
 {
 	Suite *s = suite_create("markdown");
 	TCase *tc = tcase_create("markdown");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_render_safe);
@@ -170,9 +169,5 @@ int main(void)
 	tcase_add_test(tc, test_nested_lists_refused);
 	tcase_add_test(tc, test_mentions);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

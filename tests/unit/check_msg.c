@@ -9,6 +9,7 @@
 #include "handlers/messages.h"
 #include "handlers/search.h"
 #include "model/channels.h"
+#include "tests/unit/run_suite.h"
 
 #define N PX_CHAN_NONE
 #define MB PX_CHAN_MEMBER
@@ -193,17 +194,11 @@ int main(void)
 {
 	Suite *s = suite_create("msg");
 	TCase *tc = tcase_create("msg");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_gate);
 	tcase_add_test(tc, test_emoji);
 	tcase_add_test(tc, test_search_parse);
 	tcase_add_test(tc, test_visibility);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

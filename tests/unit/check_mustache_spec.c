@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/tmpl.h"
+#include "tests/unit/run_suite.h"
 
 #define SKIP_EXIT 77   /* automake's "skipped" status */
 
@@ -118,10 +119,8 @@ END_TEST
 int main(void)
 {
 	struct stat st;
-	SRunner *sr;
 	Suite *s;
 	TCase *tc;
-	int failed;
 
 	if (stat(spec_dir(), &st) != 0 || !S_ISDIR(st.st_mode)) {
 		printf("mustache spec: ../shared/specs/mustache not found, "
@@ -132,9 +131,5 @@ int main(void)
 	tc = tcase_create("spec");
 	tcase_add_test(tc, test_spec);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -7,6 +7,7 @@
 
 #include "core/perm.h"
 #include "fcgi/router.h"
+#include "tests/unit/run_suite.h"
 
 #define A PX_ROLE_ANON
 #define G PX_ROLE_GUEST
@@ -139,8 +140,6 @@ int main(void)
 {
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	if (getenv("PX_DUMP_ROUTES"))
 		return dump_routes();
@@ -152,9 +151,5 @@ int main(void)
 	tcase_add_test(tc, test_manage);
 	tcase_add_test(tc, test_routes_follow_table);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

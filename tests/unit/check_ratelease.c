@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/ratelease.h"
+#include "tests/unit/run_suite.h"
 
 START_TEST(test_spend_and_lapse)
 {
@@ -56,15 +57,9 @@ int main(void)
 {
 	Suite *s = suite_create("ratelease");
 	TCase *tc = tcase_create("ratelease");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_spend_and_lapse);
 	tcase_add_test(tc, test_full_table_recycles);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

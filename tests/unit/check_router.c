@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fcgi/router.h"
+#include "tests/unit/run_suite.h"
 
 static enum px_err h(struct px_ctx *ctx) { return PX_OK; }
 
@@ -72,14 +73,8 @@ int main(void)
 {
 	Suite *s = suite_create("router");
 	TCase *tc = tcase_create("router");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_match, 0, sizeof(cases) / sizeof(cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/tmpl.h"
+#include "tests/unit/run_suite.h"
 
 /* ---- rendering from strings ---- */
 
@@ -595,8 +596,6 @@ int main(void)
 	Suite *s = suite_create("tmpl");
 	TCase *tc = tcase_create("render");
 	TCase *files = tcase_create("files");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_render, 0, N(render_cases));
 	tcase_add_loop_test(tc, test_errors, 0, N(error_cases));
@@ -614,9 +613,5 @@ int main(void)
 	tcase_add_test(files, test_list_raw);
 	tcase_add_test(files, test_repo_raw_policy);
 	suite_add_tcase(s, files);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/totp.h"
+#include "tests/unit/run_suite.h"
 
 static const char k20[] = "12345678901234567890";
 static const char k32[] = "12345678901234567890123456789012";
@@ -156,8 +157,6 @@ int main(void)
 {
 	Suite *s = suite_create("totp");
 	TCase *tc = tcase_create("totp");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_embedded_vectors);
 	tcase_add_test(tc, test_spec_file_vectors);
@@ -165,9 +164,5 @@ int main(void)
 	tcase_add_test(tc, test_base32);
 	tcase_add_test(tc, test_uri_and_qr);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tests/unit/run_suite.h"
 
 static const struct {
 	int line;
@@ -262,8 +263,6 @@ int main(void)
 {
 	Suite *s = suite_create("waf_feed");
 	TCase *tc = tcase_create("waf_feed");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_cidr_norm);
 	tcase_add_test(tc, test_overlap);
@@ -275,9 +274,5 @@ int main(void)
 	tcase_add_test(tc, test_content_kind);
 	tcase_add_test(tc, test_magic_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

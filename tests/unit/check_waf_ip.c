@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tests/unit/run_suite.h"
 
 struct lcase {
 	int line;
@@ -141,17 +142,11 @@ int main(void)
 {
 	Suite *s = suite_create("waf_ip");
 	TCase *tc = tcase_create("ip");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_client);
 	tcase_add_test(tc, test_autoblock);
 	tcase_add_test(tc, test_env_switch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tests/unit/run_suite.h"
 
 static struct px_waf *load(void)
 {
@@ -64,15 +65,9 @@ int main(void)
 {
 	Suite *s = suite_create("waf_routes");
 	TCase *tc = tcase_create("waf_routes");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_profiles_exist);
 	tcase_add_test(tc, test_admin_waf_routes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -13,6 +13,7 @@
 #include "core/http.h"
 #include "handlers/web_util.h"
 #include "handlers/web_view.h"
+#include "tests/unit/run_suite.h"
 
 static struct px_request req;
 static struct px_response resp;
@@ -203,8 +204,6 @@ int main(void)
 {
 	Suite *s = suite_create("web");
 	TCase *tc = tcase_create("web");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_message_view);
@@ -213,9 +212,5 @@ int main(void)
 	tcase_add_test(tc, test_snippet_parts);
 	tcase_add_test(tc, test_urlenc);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return px_check_run(s, CK_FORK_GETENV);
 }
