@@ -1,15 +1,20 @@
 /* hello.c: the baseline for bench/foundation-bench.sh, a bare libfcgi
  * responder with the same threading as plexichat.fcgi (N threads sharing
- * one accept lock) answering 60 bytes of JSON to every request. */
+ * one accept lock) answering 60 bytes of JSON to every request.
+ * With a third argument "nolinger" it also closes each connection at once
+ * instead of libfcgi's shutdown-and-wait, as plexichat.fcgi does on unix
+ * sockets. */
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 static int listen_fd;
+static int nolinger;
 
 static void *worker(void *arg)
 {
@@ -28,6 +33,12 @@ static void *worker(void *arg)
 		if (rc < 0)
 			break;
 		FCGX_PutStr(reply, sizeof(reply) - 1, r.out);
+		if (nolinger) {
+			char c;
+
+			/* as plexichat.fcgi: only when the input is read to its end */
+			r.detached = FCGX_GetStr(&c, 1, r.in) == 0 && FCGX_HasSeenEOF(r.in);
+		}
 		FCGX_Finish_r(&r);
 	}
 	return NULL;
@@ -40,9 +51,10 @@ int main(int argc, char **argv)
 	sigset_t set;
 
 	if (argc < 2 || n < 1 || n > 64) {
-		fprintf(stderr, "usage: hello SOCKET [THREADS]\n");
+		fprintf(stderr, "usage: hello SOCKET [THREADS [nolinger]]\n");
 		return 2;
 	}
+	nolinger = argc > 3 && strcmp(argv[3], "nolinger") == 0;
 	FCGX_Init();
 	listen_fd = FCGX_OpenSocket(argv[1], 256);
 	if (listen_fd < 0)
