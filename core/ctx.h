@@ -12,6 +12,7 @@ struct px_db;
 struct px_cfg;
 struct px_app;
 struct px_tmpl_cache;
+struct px_vcache;
 
 /* System roles, in increasing order of power. */
 enum px_role {
@@ -21,6 +22,24 @@ enum px_role {
 	PX_ROLE_MODERATOR,
 	PX_ROLE_ADMIN,
 	PX_ROLE_OWNER,
+};
+
+/* Channel roles, in increasing order of power. */
+enum px_chan_role {
+	PX_CHAN_NONE = 0,     /* not a member */
+	PX_CHAN_MEMBER,
+	PX_CHAN_MODERATOR,
+	PX_CHAN_OWNER,
+};
+
+/* A user's standing in one channel (model/channels.h decides with it). */
+struct px_chan_access {
+	long long channel_id;
+	char kind[8];        /* public, private, dm, group */
+	int archived;
+	enum px_chan_role role; /* the user's channel role */
+	enum px_role sys;       /* the user's system role */
+	long long head;         /* id of the channel's newest event; 0: none yet */
 };
 
 /* The authenticated principal; user_id 0 means anonymous. */
@@ -40,7 +59,10 @@ struct px_ctx {
 	const struct px_cfg *cfg;     /* snapshot for this request */
 	struct px_app *app;           /* long-lived shared objects */
 	struct px_tmpl_cache *tmpl;   /* shared page templates (core/tmpl.h) */
+	struct px_vcache *pages;      /* shared latest pages of channels (core/vcache.h) */
 	struct px_principal who;
+	struct px_chan_access chan;   /* who's standing in the route's channel, read
+				       * with the session; channel_id 0: not read */
 	int loopback;                 /* request came from 127.0.0.0/8 or ::1 */
 	char client_ip[64];           /* client address, behind trusted proxies */
 	int stopping;                 /* the process is shutting down */

@@ -15,4 +15,5 @@ libplexi_a_SOURCES = \
 	core/password.c core/password.h \
 	core/ratelease.c core/ratelease.h \
 	core/snap.c core/snap.h \
-	core/utf8.c core/utf8.h
+	core/utf8.c core/utf8.h \
+	core/vcache.c core/vcache.h

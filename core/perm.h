@@ -13,14 +13,6 @@
 
 #include "ctx.h"
 
-/* Channel roles, in increasing order of power. */
-enum px_chan_role {
-	PX_CHAN_NONE = 0,     /* not a member */
-	PX_CHAN_MEMBER,
-	PX_CHAN_MODERATOR,
-	PX_CHAN_OWNER,
-};
-
 /* Personal-access-token scopes (struct px_principal.scopes). Sessions
  * carry PX_SCOPE_ALL. */
 #define PX_SCOPE_READ 1u

@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/ratelease.h"
 #include "core/tmpl.h"
+#include "core/vcache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +36,17 @@ int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
 	if (!app->tmpl)
 		return -1;
 	app->rl = px_ratelease_new(8192);
+	app->pages = px_vcache_new((unsigned)px_cfg_int(cfg, "message_page_cache"),
+				   PX_PAGE_CACHE_BYTES, PX_PAGE_CACHE_SECONDS);
 	app->waf = px_wafmw_new(cfg, err);
-	return app->waf && app->rl ? 0 : -1;
+	return app->waf && app->rl && app->pages ? 0 : -1;
 }
 
 void px_app_free(struct px_app *app)
 {
 	px_wafmw_free(app->waf);
 	px_ratelease_free(app->rl);
+	px_vcache_free(app->pages);
 	px_snap_free(app->cfg);
 	px_tmpl_cache_free(app->tmpl);
 	free(app->cfg_path);

@@ -12,6 +12,7 @@
 #include "core/snap.h"
 
 struct px_tmpl_cache;
+struct px_vcache;
 struct px_wafmw;
 struct px_ratelease;
 
@@ -26,6 +27,7 @@ struct px_app {
 	int listen_fd;
 	int listen_unix;           /* listen_fd is an AF_UNIX socket */
 	struct px_tmpl_cache *tmpl;   /* page templates, shared by all workers */
+	struct px_vcache *pages;      /* latest pages of channels (core/vcache.h) */
 	struct px_wafmw *waf;         /* WAF rules, IP lists, automatic blocks */
 	struct px_ratelease *rl;      /* rate-limit tokens leased to this process */
 };

@@ -15,6 +15,16 @@ enum px_err px_hm_gate(struct px_ctx *ctx, enum px_chan_action act,
 
 	if (channel <= 0)
 		return PX_E_VALIDATION_NOT_FOUND;
+	/* the standing read with the session serves the first check; a
+	 * handler that changed it (joined, left) asks the database again */
+	if (ctx->chan.channel_id == channel && ctx->who.user_id) {
+		struct px_chan_access pre = ctx->chan;
+
+		ctx->chan.channel_id = 0;
+		if (a)
+			*a = pre;
+		return px_chan_check(&pre, act);
+	}
 	return px_m_channels_authorize(ctx->db, channel, ctx->who.user_id,
 				       ctx->who.role, act, a);
 }

@@ -6,6 +6,7 @@
 #include "core/cfg.h"
 #include "core/markdown.h"
 #include "core/utf8.h"
+#include "core/vcache.h"
 #include "model/messages.h"
 
 #include <ctype.h>
@@ -97,11 +98,21 @@ enum px_err px_h_messages_list(struct px_ctx *ctx)
 		dir = before ? PX_MSG_BEFORE : after ? PX_MSG_AFTER : PX_MSG_AROUND;
 	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) != PX_OK)
 		return e;
+	/* the latest page is what every client opens a channel with; it is
+	 * reused while the channel's head event stays the same */
+	if (dir == PX_MSG_LATEST &&
+	    px_vcache_get(ctx->pages, a.channel_id, limit, a.head, &out) == 1) {
+		e = px_hm_reply(ctx, 200, &out);
+		goto out;
+	}
 	e = px_m_messages_page(ctx->db, a.channel_id, dir, cursor, limit, &out);
 	if (e == PX_E_VALIDATION_NOT_FOUND)
 		px_ctx_detail(ctx, "field", "around");
+	if (e == PX_OK && dir == PX_MSG_LATEST && !out.failed)
+		px_vcache_put(ctx->pages, a.channel_id, limit, a.head, out.data, out.len);
 	if (e == PX_OK)
 		e = px_hm_reply(ctx, 200, &out);
+out:
 	px_buf_free(&out);
 	return e;
 }

@@ -102,6 +102,20 @@ static enum px_chan_role parse_role(const char *s)
 	return PX_CHAN_MEMBER;
 }
 
+int px_chan_standing_read(const PGresult *r, int col, struct px_chan_access *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (PQntuples(r) == 0 || PQgetisnull(r, 0, col))
+		return 0;
+	a->channel_id = atoll(PQgetvalue(r, 0, col));
+	snprintf(a->kind, sizeof(a->kind), "%s", PQgetvalue(r, 0, col + 1));
+	a->archived = PQgetvalue(r, 0, col + 2)[0] == 't';
+	a->role = PQgetisnull(r, 0, col + 3) ? PX_CHAN_NONE
+					     : parse_role(PQgetvalue(r, 0, col + 3));
+	a->head = atoll(PQgetvalue(r, 0, col + 4));
+	return 1;
+}
+
 enum px_err px_m_channels_authorize(struct px_db *db, long long channel,
 				    long long user, enum px_role sys,
 				    enum px_chan_action act, struct px_chan_access *out)
@@ -113,22 +127,16 @@ enum px_err px_m_channels_authorize(struct px_db *db, long long channel,
 	enum px_err e;
 
 	e = px_db_exec_prepared(db, "chan_access",
-		"SELECT c.kind, c.archived_at IS NOT NULL, m.role FROM channels c"
-		" LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = $2"
-		" WHERE c.id = $1", 2, p, &r);
+		"SELECT " PX_CHAN_STANDING_COLS " FROM (SELECT) q"
+		PX_CHAN_STANDING_JOINS("$1", "$2"), 2, p, &r);
 	if (e != PX_OK)
 		return e;
-	if (PQntuples(r) == 0) {
+	if (!px_chan_standing_read(r, 0, &a)) {
 		PQclear(r);
 		return PX_E_VALIDATION_NOT_FOUND;
 	}
-	memset(&a, 0, sizeof(a));
-	a.channel_id = channel;
-	a.sys = sys;
-	snprintf(a.kind, sizeof(a.kind), "%s", PQgetvalue(r, 0, 0));
-	a.archived = PQgetvalue(r, 0, 1)[0] == 't';
-	a.role = PQgetisnull(r, 0, 2) ? PX_CHAN_NONE : parse_role(PQgetvalue(r, 0, 2));
 	PQclear(r);
+	a.sys = sys;
 	if (out)
 		*out = a;
 	return px_chan_check(&a, act);

@@ -26,13 +26,18 @@ enum px_chan_action {
 	PX_CHAN_SET_ROLE,    /* change members' channel roles */
 };
 
-struct px_chan_access {
-	long long channel_id;
-	char kind[8];        /* public, private, dm, group */
-	int archived;
-	enum px_chan_role role; /* the user's channel role */
-	enum px_role sys;       /* the user's system role */
-};
+/* A user's standing in a channel read beside something else in one query:
+ * select PX_CHAN_STANDING_COLS (five columns) from a FROM list extended by
+ * PX_CHAN_STANDING_JOINS(chan, user), SQL expressions of the channel id and
+ * the user id; px_chan_standing_read parses the columns from col on. */
+#define PX_CHAN_STANDING_COLS \
+	"c.id, c.kind, c.archived_at IS NOT NULL, m.role, coalesce(h.event_id, 0)"
+#define PX_CHAN_STANDING_JOINS(chan, user) \
+	" LEFT JOIN channels c ON c.id = " chan \
+	" LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = " user \
+	" LEFT JOIN channel_heads h ON h.channel_id = c.id"
+/* Fills a (but not a->sys) from row 0; 0 when there is no such channel. */
+int px_chan_standing_read(const PGresult *r, int col, struct px_chan_access *a);
 
 /* THE channel check: whether a user standing as in a may do act. Returns PX_OK,
  * VALIDATION_NOT_FOUND (a channel the user may not know of), 

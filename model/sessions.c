@@ -1,5 +1,6 @@
 /* model/sessions.c: parameterised statements on sessions and api_tokens. */
 #include "sessions.h"
+#include "channels.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static enum px_err update(struct px_db *db, const char *name, const char *sql,
 }
 
 /* Fills a from a lookup row: id, user id, role, username, deactivated,
- * expired, stale, scopes. */
+ * expired, stale, scopes, then the channel standing. */
 static enum px_err load_auth(struct px_db *db, const char *name, const char *sql,
 			     int n, const char *const *p, struct px_m_auth *a)
 {
@@ -69,6 +70,7 @@ static enum px_err load_auth(struct px_db *db, const char *name, const char *sql
 	a->expired = PQgetvalue(r, 0, 5)[0] == 't';
 	a->stale = PQgetvalue(r, 0, 6)[0] == 't';
 	a->scopes = (unsigned)strtoul(PQgetvalue(r, 0, 7), NULL, 10);
+	px_chan_standing_read(r, 8, &a->chan);
 	PQclear(r);
 	return PX_OK;
 }
@@ -91,19 +93,22 @@ enum px_err px_m_sessions_create(struct px_db *db, long long user_id,
 }
 
 enum px_err px_m_sessions_lookup(struct px_db *db, const char *token_hash,
-				 long long idle, struct px_m_auth *a)
+				 long long idle, long long channel, struct px_m_auth *a)
 {
-	char idl[24];
-	const char *p[2] = { token_hash, idl };
+	char idl[24], ch[24];
+	const char *p[3] = { token_hash, idl, ch };
 
 	snprintf(idl, sizeof(idl), "%lld", idle);
+	snprintf(ch, sizeof(ch), "%lld", channel);
 	return load_auth(db, "sessions_lookup",
 			 "SELECT s.id, u.id, u.role, u.username,"
 			 " u.deactivated_at IS NOT NULL, s.expires_at < now() OR"
 			 " s.last_used_at < now() - make_interval(secs => $2),"
-			 " s.last_used_at < now() - interval '60 seconds', 0"
+			 " s.last_used_at < now() - interval '60 seconds', 0, "
+			 PX_CHAN_STANDING_COLS
 			 " FROM sessions s JOIN users u ON u.id = s.user_id"
-			 " WHERE s.token_hash = $1 AND s.revoked_at IS NULL", 2, p, a);
+			 PX_CHAN_STANDING_JOINS("$3::bigint", "u.id")
+			 " WHERE s.token_hash = $1 AND s.revoked_at IS NULL", 3, p, a);
 }
 
 enum px_err px_m_sessions_touch(struct px_db *db, long long id, const char *ip)
@@ -199,17 +204,20 @@ enum px_err px_m_tokens_create(struct px_db *db, long long user_id,
 }
 
 enum px_err px_m_tokens_lookup(struct px_db *db, const char *token_hash,
-			       struct px_m_auth *a)
+			       long long channel, struct px_m_auth *a)
 {
-	const char *p[1] = { token_hash };
+	char ch[24];
+	const char *p[2] = { token_hash, ch };
 
+	snprintf(ch, sizeof(ch), "%lld", channel);
 	return load_auth(db, "tokens_lookup",
 			 "SELECT t.id, u.id, u.role, u.username,"
 			 " u.deactivated_at IS NOT NULL, coalesce(t.expires_at < now(),"
 			 " false), coalesce(t.last_used_at < now() - interval"
-			 " '60 seconds', true), t.scopes FROM api_tokens t JOIN users u"
-			 " ON u.id = t.user_id WHERE t.token_hash = $1 AND"
-			 " t.revoked_at IS NULL", 1, p, a);
+			 " '60 seconds', true), t.scopes, " PX_CHAN_STANDING_COLS
+			 " FROM api_tokens t JOIN users u ON u.id = t.user_id"
+			 PX_CHAN_STANDING_JOINS("$2::bigint", "u.id")
+			 " WHERE t.token_hash = $1 AND t.revoked_at IS NULL", 2, p, a);
 }
 
 enum px_err px_m_tokens_touch(struct px_db *db, long long id)

@@ -3,6 +3,7 @@
 #ifndef PX_M_SESSIONS_H
 #define PX_M_SESSIONS_H
 
+#include "core/ctx.h"
 #include "core/db.h"
 
 /* The principal behind a token, as the middleware needs it. */
@@ -15,6 +16,8 @@ struct px_m_auth {
 	int expired;            /* past absolute or idle expiry */
 	int stale;              /* last use recorded over a minute ago */
 	unsigned scopes;        /* tokens only */
+	struct px_chan_access chan; /* the user's standing in the channel asked
+				     * about (sys unset); channel_id 0: none */
 };
 
 struct px_m_session {
@@ -32,10 +35,11 @@ enum px_err px_m_sessions_create(struct px_db *db, long long user_id,
 				 const char *token_hash, long long max_age,
 				 const char *user_agent, const char *ip,
 				 long long *id) __attribute__((warn_unused_result));
-/* Looks up a live (not revoked) session by token hash. idle is the idle
+/* Looks up a live (not revoked) session by token hash, and the user's
+ * standing in channel (0: none) in the same query. idle is the idle
  * timeout in seconds. VALIDATION_NOT_FOUND when there is none. */
 enum px_err px_m_sessions_lookup(struct px_db *db, const char *token_hash,
-				 long long idle, struct px_m_auth *a)
+				 long long idle, long long channel, struct px_m_auth *a)
 	__attribute__((warn_unused_result));
 /* Records a use now from ip. */
 enum px_err px_m_sessions_touch(struct px_db *db, long long id, const char *ip)
@@ -59,7 +63,8 @@ enum px_err px_m_tokens_create(struct px_db *db, long long user_id,
 			       const char *name, const char *token_hash,
 			       unsigned scopes, int expires_days, long long *id)
 	__attribute__((warn_unused_result));
-enum px_err px_m_tokens_lookup(struct px_db *db, const char *token_hash,
+/* The same for a personal access token. */
+enum px_err px_m_tokens_lookup(struct px_db *db, const char *token_hash, long long channel,
 			       struct px_m_auth *a) __attribute__((warn_unused_result));
 enum px_err px_m_tokens_touch(struct px_db *db, long long id)
 	__attribute__((warn_unused_result));

@@ -27,3 +27,8 @@ check_PROGRAMS += tests/unit/check_ratelease
 tests_unit_check_ratelease_SOURCES = tests/unit/check_ratelease.c
 tests_unit_check_ratelease_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_ratelease_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_vcache
+tests_unit_check_vcache_SOURCES = tests/unit/check_vcache.c
+tests_unit_check_vcache_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_vcache_LDADD = $(TEST_LIBS)

@@ -94,6 +94,44 @@ def test_post_edit_history_delete():
     assert page["messages"] and all(x["deleted"] for x in page["messages"])
 
 
+def test_latest_page_follows_every_change():
+    # the latest page is reused while the channel's head event is unchanged
+    # (core/vcache); every change must show at once, from any process
+    c = channel(alice)
+    bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    latest = "/api/v1/channels/%d/messages" % c["id"]
+
+    def page(who=alice, limit=None):
+        url = latest + ("?limit=%d" % limit if limit else "")
+        return {x["id"]: x for x in who.ok("GET", url)["messages"]}
+
+    assert page() == {}
+    m = post(alice, c["id"], "cached one")
+    assert page()[m["id"]]["body"] == "cached one"
+    assert page(bob)[m["id"]]["body"] == "cached one"
+    n = post(bob, c["id"], "cached two")
+    assert set(page()) == {m["id"], n["id"]} and set(page(limit=1)) == {n["id"]}
+    url = latest + "/%d" % m["id"]
+    alice.ok("PATCH", url, {"body": "cached one, edited"})
+    assert page(bob)[m["id"]]["body"] == "cached one, edited"
+    bob.ok("POST", url + "/reactions", {"emoji": "🎉"})
+    assert page()[m["id"]]["reactions"][0]["users"] == [bob.name]
+    bob.ok("POST", url + "/reactions", {"emoji": "🎉"})
+    assert page()[m["id"]]["reactions"] == []
+    alice.ok("PUT", url + "/pin")
+    assert page(bob)[m["id"]]["pinned"] is True
+    post(bob, c["id"], "a reply", thread_root_id=m["id"])
+    assert page()[m["id"]]["reply_count"] == 1
+    alice.ok("DELETE", url)
+    assert page(bob)[m["id"]]["deleted"] is True
+    # someone who may not read the channel gets nothing from the cache
+    d = channel(alice, "dm", [bob])
+    post(alice, d["id"], "private")
+    assert len(alice.ok("GET", "/api/v1/channels/%d/messages" % d["id"])["messages"]) == 1
+    expect_error(carol.call("GET", "/api/v1/channels/%d/messages" % d["id"]),
+                 404, "VALIDATION_NOT_FOUND")
+
+
 def test_cursor_pagination_and_jump():
     c = channel(alice)
     ids = [post(alice, c["id"], "m%d" % i)["id"] for i in range(7)]

@@ -72,7 +72,8 @@ START_TEST(test_gate)
 	size_t i;
 
 	for (i = 0; i < sizeof(gate) / sizeof(gate[0]); i++) {
-		struct px_chan_access a = { 1, "", gate[i].archived, gate[i].role, gate[i].sys };
+		struct px_chan_access a = { .channel_id = 1, .archived = gate[i].archived,
+						  .role = gate[i].role, .sys = gate[i].sys };
 		enum px_err got;
 
 		snprintf(a.kind, sizeof(a.kind), "%s", gate[i].kind);
