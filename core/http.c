@@ -329,6 +329,14 @@ void px_response_error(struct px_response *w, enum px_err e,
 	px_buf_puts(&w->body, "}\n");
 }
 
+int px_response_head(const struct px_response *w, struct px_buf *out)
+{
+	px_buf_printf(out, "Status: %d\r\n", w->status);
+	px_buf_append(out, w->headers.data ? w->headers.data : "", w->headers.len);
+	px_buf_puts(out, "\r\n");
+	return out->failed ? -1 : 0;
+}
+
 int px_response_stream_begin(struct px_response *w)
 {
 	struct px_buf head = PX_BUF_INIT;
@@ -336,10 +344,8 @@ int px_response_stream_begin(struct px_response *w)
 
 	if (!w->ops || w->headers_sent)
 		goto out;
-	px_buf_printf(&head, "Status: %d\r\n", w->status);
-	px_buf_append(&head, w->headers.data ? w->headers.data : "", w->headers.len);
-	px_buf_puts(&head, "\r\n");
-	if (head.failed || w->ops->write(w->io, head.data, head.len) != 0)
+	if (px_response_head(w, &head) != 0 ||
+	    w->ops->write(w->io, head.data, head.len) != 0)
 		goto out;
 	w->headers_sent = 1;
 	rc = 0;

@@ -117,6 +117,8 @@ void px_response_json(struct px_response *w, int status, const char *json,
  * correlation_id}. details is a JSON text or NULL. */
 void px_response_error(struct px_response *w, enum px_err e,
 		       const char *details_json, const char *correlation_id);
+/* Appends the CGI response head (Status line, headers, blank line). 0 or -1. */
+int px_response_head(const struct px_response *w, struct px_buf *out);
 /* Starts a streamed response: writes status and headers (flushed with the
  * first px_response_stream_write). 0 or -1. */
 int px_response_stream_begin(struct px_response *w);

@@ -1,5 +1,6 @@
 /* adapter.c: libfcgi <-> px_request/px_response. */
 #include "adapter.h"
+#include "records.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define LIBFCGI_BUFFER 8192  /* the size of an FCGX stream's buffer */
 
 static const char *env_get(char **envp, const char *name)
 {
@@ -146,16 +149,53 @@ static int stdio_flush(void *io)
 
 const struct px_stream_ops px_adapter_stdio_ops = { stdio_read, stdio_write, stdio_flush };
 
+int px_adapter_input_consumed(FCGX_Request *r)
+{
+	char c;
+
+	return FCGX_HasSeenEOF(r->in) ||
+	       (FCGX_GetStr(&c, 1, r->in) == 0 && FCGX_HasSeenEOF(r->in));
+}
+
+/* libfcgi sends an answer in 8 KB records, one write (and one wake-up of
+ * the web server) each; a larger answer to a request whose input is all
+ * read goes out in one write instead, end records included, and the
+ * connection is then closed at once. 1 when sent, 0 when not eligible,
+ * -1 when the web server went away. */
+static int finish_whole(struct px_response *resp, size_t body_len)
+{
+	struct px_buf head = PX_BUF_INIT;
+	FCGX_Request *r = resp->io;
+	int rc = 0;
+
+	if (resp->ops != &px_adapter_fcgx_ops || r->keepConnection ||
+	    body_len < LIBFCGI_BUFFER || r->ipcFd < 0 || !px_adapter_input_consumed(r))
+		return 0;
+	if (px_response_head(resp, &head) == 0) {
+		rc = px_records_answer(r->ipcFd, r->requestId, head.data, head.len,
+				       resp->body.data, body_len) == 0 ? 1 : -1;
+		px_records_take_over(r);
+		resp->headers_sent = 1;
+	}
+	px_buf_free(&head);
+	return rc;
+}
+
 int px_adapter_finish(struct px_response *resp, int head_only)
 {
 	char len[24];
+	int whole;
 
 	if (resp->headers_sent)
 		return resp->ops->flush(resp->io);
 	/* a known length spares the web server chunked encoding */
 	snprintf(len, sizeof(len), "%zu", resp->body.len);
-	if (px_response_header(resp, "Content-Length", len) != 0 ||
-	    px_response_stream_begin(resp) != 0)
+	if (px_response_header(resp, "Content-Length", len) != 0)
+		return -1;
+	whole = finish_whole(resp, head_only ? 0 : resp->body.len);
+	if (whole != 0)
+		return whole > 0 ? 0 : -1;
+	if (px_response_stream_begin(resp) != 0)
 		return -1;
 	if (!head_only && resp->body.len &&
 	    resp->ops->write(resp->io, resp->body.data, resp->body.len) != 0)

@@ -14,6 +14,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "handlers/channels_util.h"
+#include "records.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +23,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
-#define FCGI_VERSION 1
-#define FCGI_END_REQUEST 3
-#define FCGI_STDOUT 6
-#define FCGI_MAX_RECORD 65535
 #define SSE_CATCH_UP_BATCH 500
 #define HIGH_FD 1024
 
@@ -55,80 +51,22 @@ int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c)
 	c->request_id = r->requestId;
 	/* a stalled web server must not stall every other subscriber */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
-	r->out->isClosed = r->out->wasFCloseCalled = 1;
-	r->err->isClosed = r->err->wasFCloseCalled = 1;
-	r->keepConnection = 0;
-	/* what FCGX_Detach() does: libfcgi then closes its descriptor without
-	 * shutdown(), which would end the shared socket's sending side for us
-	 * too (set here so that this file needs libfcgi's header only) */
-	r->detached = 1;
-	return 0;
-}
-
-static void header(unsigned char h[8], int type, int id, size_t len)
-{
-	h[0] = FCGI_VERSION;
-	h[1] = (unsigned char)type;
-	h[2] = (unsigned char)(id >> 8);
-	h[3] = (unsigned char)id;
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = 0;
-	h[7] = 0;
-}
-
-/* Writes all of iov, resuming after partial writes. */
-static int write_all(int fd, struct iovec *iov, int cnt)
-{
-	while (cnt > 0) {
-		ssize_t w = writev(fd, iov, cnt);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		while (cnt > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			cnt--;
-		}
-		if (cnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
+	/* detached: libfcgi's shutdown() would end the shared socket's
+	 * sending side for us too */
+	px_records_take_over(r);
 	return 0;
 }
 
 int px_hub_conn_write(struct px_hub_conn *c, const void *p, size_t n)
 {
-	const char *s = p;
-
-	while (n > 0) {
-		size_t len = n > FCGI_MAX_RECORD ? FCGI_MAX_RECORD : n;
-		unsigned char h[8];
-		struct iovec iov[2] = { { h, 8 }, { (void *)s, len } };
-
-		header(h, FCGI_STDOUT, c->request_id, len);
-		if (write_all(c->fd, iov, 2) != 0)
-			return -1;
-		s += len;
-		n -= len;
-	}
-	return 0;
+	return px_records_stdout(c->fd, c->request_id, p, n);
 }
 
 void px_hub_conn_end(struct px_hub_conn *c)
 {
-	unsigned char rec[24] = { 0 };
-	struct iovec iov = { rec, sizeof(rec) };
-
 	if (c->fd < 0)
 		return;
-	header(rec, FCGI_STDOUT, c->request_id, 0);
-	header(rec + 8, FCGI_END_REQUEST, c->request_id, 8);
-	/* body: appStatus 0, protocolStatus FCGI_REQUEST_COMPLETE (0) */
-	if (write_all(c->fd, &iov, 1) != 0)
+	if (px_records_end(c->fd, c->request_id) != 0)
 		px_log_debug("events", NULL, "stream ended by the peer");
 	close(c->fd);
 	c->fd = -1;

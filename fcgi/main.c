@@ -52,16 +52,6 @@ static void serve(struct px_app *app, struct px_db *db, char **envp,
 	px_response_clear(&resp);
 }
 
-/* Whether the request's input has been read to its end; reads at most
- * one more byte, enough to meet the end marker of a bodiless request. */
-static int input_consumed(FCGX_Request *r)
-{
-	char c;
-
-	return FCGX_HasSeenEOF(r->in) ||
-	       (FCGX_GetStr(&c, 1, r->in) == 0 && FCGX_HasSeenEOF(r->in));
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -92,7 +82,7 @@ static void *worker_main(void *arg)
 		 * already in the peer's queue and the wait only holds the worker
 		 * (a sixth of its time under load): close at once, which is what
 		 * a detached request gets. */
-		if (w->app->listen_unix && input_consumed(&r))
+		if (w->app->listen_unix && !r.detached && px_adapter_input_consumed(&r))
 			r.detached = 1;
 		FCGX_Finish_r(&r);
 	}

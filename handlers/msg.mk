@@ -15,7 +15,8 @@ libhandlers_a_SOURCES += \
 libhandlers_a_SOURCES += handlers/events.c handlers/events.h
 # The event hub is fcgi/ code (it knows libfcgi); it rides in libhandlers.a
 # because fcgi/local.mk lists plexichat.fcgi's own sources.
-libhandlers_a_SOURCES += fcgi/events_hub.c fcgi/events_hub.h fcgi/events_stream.c
+libhandlers_a_SOURCES += fcgi/events_hub.c fcgi/events_hub.h fcgi/events_stream.c \
+	fcgi/records.c fcgi/records.h
 
 check_PROGRAMS += tests/unit/check_markdown tests/unit/check_msg
 tests_unit_check_markdown_SOURCES = tests/unit/check_markdown.c
