@@ -16,7 +16,7 @@
 #include "buf.h"
 
 /* The latest-page cache of plexichat.fcgi: entry size and age bounds. */
-#define PX_PAGE_CACHE_BYTES (256 * 1024)
+#define PX_PAGE_CACHE_BYTES (64 * 1024)
 #define PX_PAGE_CACHE_SECONDS 10
 
 struct px_vcache;
