@@ -18,7 +18,7 @@ BUILD="$PX_ROOT/build/$ID"
 ASAN="$PX_ROOT/build/$ID-asan"
 WORK="$PX_ROOT/build/$ID-run"
 ART="$PX_ROOT/test-artifacts/$ID"
-PATTERN=${PX_TEST_PATTERN:-test_*}      # which integration tests
+PATTERN=${PX_TEST_PATTERN:-test_*}      # which integration tests: globs, space-separated
 SKIP_UNIT=${PX_TEST_SKIP_UNIT:-0}       # 1: integration tests only
 PGPORT=${PX_TEST_PG_PORT:-18432}
 LPORT=${PX_TEST_HTTP_PORT:-18080}
@@ -93,11 +93,21 @@ wait_http "http://127.0.0.1:$APORT/api/v1/system/health" || die "Apache did not 
 # Tests named test_*.py run against both servers; tests that stop shared
 # services or edit the shared config (listed here) run once, on lighttpd;
 # RUNCMD tests run against README's run command itself (below).
+# wanted NAME: whether NAME (without .py/.sh) matches one of the globs
+wanted() {
+  local p pats
+  read -ra pats <<< "$PATTERN"
+  for p in "${pats[@]}"; do
+    # shellcheck disable=SC2254
+    case $1 in $p) return 0 ;; esac
+  done
+  return 1
+}
 ONCE="test_pg_restart.py test_config.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py"
 RUNCMD="test_waf_corpus.py test_run_command.py"
-for t in "$PX_ROOT"/tests/integration/$PATTERN.py; do
-  [ -f "$t" ] || continue
+for t in "$PX_ROOT"/tests/integration/test_*.py; do
   n=$(basename "$t")
+  wanted "${n%.py}" || continue
   case " $RUNCMD " in *" $n "*) continue ;; esac
   for kind in lighttpd apache; do
     case " $ONCE " in *" $n "*) [ $kind = apache ] && continue ;; esac
@@ -106,8 +116,8 @@ for t in "$PX_ROOT"/tests/integration/$PATTERN.py; do
       python3 "$t"
   done
 done
-for t in "$PX_ROOT"/tests/integration/$PATTERN.sh; do
-  [ -f "$t" ] || continue
+for t in "$PX_ROOT"/tests/integration/test_*.sh; do
+  wanted "$(basename "$t" .sh)" || continue
   record "$(basename "$t")" env PX_BASE_URL="http://127.0.0.1:$LPORT" bash "$t"
 done
 
@@ -117,17 +127,17 @@ pg_stop "$WORK/pg"
 # Posting while plexichat.fcgi is killed with SIGKILL twice: every answered
 # post stored once, and delivered once to a stream that resumes with
 # Last-Event-ID (its own cluster and lighttpd, on the next ports up).
-case test_msg_kill9 in $PATTERN)
+if wanted test_msg_kill9; then
   step "SIGKILL during posting"
   record "msg-kill9" env PX_BUILD_DIR="$BUILD" PX_BENCH_PG_PORT=$((PGPORT + 7)) \
-    PX_BENCH_HTTP_PORT=$((LPORT + 7)) bash "$PX_ROOT/bench/msg-kill9.sh" ;;
-esac
+    PX_BENCH_HTTP_PORT=$((LPORT + 7)) bash "$PX_ROOT/bench/msg-kill9.sh"
+fi
 
 # README's run command, started as a user would, with the two switches the
 # WAF corpus replay needs; its own tests then stop it with SIGTERM.
 runcmd_tests=()
 for n in $RUNCMD; do
-  case $n in $PATTERN.py) runcmd_tests+=("$n") ;; esac
+  wanted "${n%.py}" && runcmd_tests+=("$n")
 done
 if [ ${#runcmd_tests[@]} -gt 0 ]; then
   step "README run command"
