@@ -59,7 +59,7 @@ printf 'bare libfcgi hello      %7d req/s\n' "$h"
 printf 'GET /system/version     %7d req/s  (%d%% of hello)\n' "$v" $(( 100 * v / h ))
 printf 'JSON 404                %7d req/s  (%d%% of hello)\n' "$n" $(( 100 * n / h ))
 printf 'GET /system/health (DB) %7d req/s  (%d%% of hello)\n' "$hh" $(( 100 * hh / h ))
-# plexichat.fcgi closes unix-socket connections without libfcgi's lingering
+# plexichat.fcgi closes connections whose input is read without libfcgi's lingering
 # wait; this hello does the same, so the ratios below are app cost alone
 printf 'hello, closing at once  %7d req/s  (version %d%%, 404 %d%% of it)\n' "$hn" \
   $(( 100 * v / hn )) $(( 100 * n / hn ))

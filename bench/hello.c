@@ -2,8 +2,8 @@
  * responder with the same threading as plexichat.fcgi (N threads sharing
  * one accept lock) answering 60 bytes of JSON to every request.
  * With a third argument "nolinger" it also closes each connection at once
- * instead of libfcgi's shutdown-and-wait, as plexichat.fcgi does on unix
- * sockets. */
+ * instead of libfcgi's shutdown-and-wait when its input is read, as
+ * plexichat.fcgi does. */
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>

@@ -21,8 +21,8 @@ extern const struct px_stream_ops px_adapter_stdio_ops;
  * head_only omits the body (HEAD requests). Returns 0 or -1. */
 int px_adapter_finish(struct px_response *resp, int head_only);
 
-/* Whether r's input has been read to its end; reads at most one more
- * byte, enough to meet the end marker of a bodiless request. */
-int px_adapter_input_consumed(FCGX_Request *r);
+/* Ends the request (FCGX_Finish_r), closing at once when its input has
+ * been read to its end. */
+void px_adapter_end(FCGX_Request *r);
 
 #endif

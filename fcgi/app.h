@@ -25,7 +25,6 @@ struct px_app {
 	volatile sig_atomic_t reload_requested;
 	volatile sig_atomic_t stopping;
 	int listen_fd;
-	int listen_unix;           /* listen_fd is an AF_UNIX socket */
 	struct px_tmpl_cache *tmpl;   /* page templates, shared by all workers */
 	struct px_vcache *pages;      /* latest pages of channels (core/vcache.h) */
 	struct px_wafmw *waf;         /* WAF rules, IP lists, automatic blocks */

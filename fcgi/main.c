@@ -75,16 +75,7 @@ static void *worker_main(void *arg)
 		 * under mod_fcgid) never answers with a stale config or IP list */
 		px_app_maybe_reload(w->app);
 		serve(w->app, db, r.envp, &px_adapter_fcgx_ops, &r);
-		/* libfcgi closes with shutdown() and then waits in poll() until
-		 * the web server hangs up, so that input still on its way (a
-		 * refused upload) is drained instead of failing the web server's
-		 * writes. When all input is read on a unix socket, the answer is
-		 * already in the peer's queue and the wait only holds the worker
-		 * (a sixth of its time under load): close at once, which is what
-		 * a detached request gets. */
-		if (w->app->listen_unix && !r.detached && px_adapter_input_consumed(&r))
-			r.detached = 1;
-		FCGX_Finish_r(&r);
+		px_adapter_end(&r);
 	}
 	FCGX_Free(&r, 1);
 	px_db_free(db);
@@ -113,15 +104,6 @@ static int check_schema(const char *conninfo, const char *sql_dir)
 	return rc;
 }
 
-static int is_unix_socket(int fd)
-{
-	struct sockaddr_storage sa;
-	socklen_t len = sizeof(sa);
-
-	return getsockname(fd, (struct sockaddr *)&sa, &len) == 0 &&
-	       sa.ss_family == AF_UNIX;
-}
-
 static int open_listener(struct px_app *app, const char *listen)
 {
 	if (!*listen) {
@@ -137,7 +119,6 @@ static int open_listener(struct px_app *app, const char *listen)
 			fprintf(stderr, "plexichat.fcgi: chmod %s: %s\n", listen,
 				strerror(errno));
 	}
-	app->listen_unix = is_unix_socket(app->listen_fd);
 	return 0;
 }
 
