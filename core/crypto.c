@@ -8,6 +8,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <string.h>
 
 #define GCM_NONCE 12
@@ -43,9 +44,22 @@ out:
 	return rc;
 }
 
+/* SHA-256 fetched once: OpenSSL 3 otherwise looks the algorithm up (under
+ * a lock shared by all threads) on every one-shot call, and every request
+ * hashes its token. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void px_crypto_sha256(const void *p, size_t n, unsigned char out[PX_SHA256_LEN])
 {
-	SHA256(p, n, out);
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!sha256_md || !EVP_Digest(p, n, out, NULL, sha256_md, NULL))
+		SHA256(p, n, out);
 }
 
 void px_crypto_sha256_hex(const void *p, size_t n, char out[65])
@@ -54,7 +68,7 @@ void px_crypto_sha256_hex(const void *p, size_t n, char out[65])
 	unsigned char d[PX_SHA256_LEN];
 	int i;
 
-	SHA256(p, n, d);
+	px_crypto_sha256(p, n, d);
 	for (i = 0; i < PX_SHA256_LEN; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];

@@ -108,6 +108,11 @@ const char *px_request_param(const struct px_request *r, const char *name)
 	return px_kvlist_get(&r->params, name);
 }
 
+int px_http_method_safe(const char *m)
+{
+	return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS");
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -305,6 +310,17 @@ void px_response_json(struct px_response *w, int status, const char *json,
 	px_response_header(w, "Content-Type", "application/json; charset=utf-8");
 	px_buf_reset(&w->body);
 	px_buf_append(&w->body, json, n);
+}
+
+void px_response_json_buf(struct px_response *w, int status, struct px_buf *json)
+{
+	struct px_buf old = w->body;
+
+	w->status = status;
+	px_response_header(w, "Content-Type", "application/json; charset=utf-8");
+	px_buf_reset(&old);
+	w->body = *json;
+	*json = old;
 }
 
 void px_response_error(struct px_response *w, enum px_err e,

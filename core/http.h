@@ -83,6 +83,8 @@ const char *px_request_header(const struct px_request *r, const char *name);
 const char *px_request_query(const struct px_request *r, const char *name);
 const char *px_request_cookie(const struct px_request *r, const char *name);
 const char *px_request_param(const struct px_request *r, const char *name);
+/* 1 for GET, HEAD and OPTIONS: methods that must not change anything. */
+int px_http_method_safe(const char *method);
 
 /* Decodes %XX and (when plus_space) '+' in s[0..n) into out.
  * Returns PX_OK, VALIDATION_INVALID_ENCODING for a bad escape, invalid
@@ -113,6 +115,9 @@ int px_response_header(struct px_response *w, const char *name,
 /* Sets status, Content-Type application/json and the body. */
 void px_response_json(struct px_response *w, int status, const char *json,
 		      size_t n);
+/* The same, taking json's bytes instead of copying them: json is left
+ * holding the old body, to be freed by its owner as before. */
+void px_response_json_buf(struct px_response *w, int status, struct px_buf *json);
 /* Writes the error payload {error_code, http_status, message, details,
  * correlation_id}. details is a JSON text or NULL. */
 void px_response_error(struct px_response *w, enum px_err e,

@@ -8,6 +8,7 @@ libplexi_a_SOURCES = \
 	core/db.c core/db.h \
 	core/dirs.c core/dirs.h \
 	core/err.c core/err.h core/errors.def \
+	core/gen.c core/gen.h \
 	core/http.c core/http.h \
 	core/log.c core/log.h \
 	core/metrics.c core/metrics.h \

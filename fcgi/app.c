@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Token lookups kept: about 300 bytes each, so at most ~1.2 MiB. */
+#define PX_AUTH_CACHE_SLOTS 4096
+#define PX_AUTH_CACHE_BYTES 512
+
 static void cfg_free(void *p)
 {
 	px_cfg_free(p);
@@ -38,6 +42,10 @@ int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
 	app->rl = px_ratelease_new(8192);
 	app->pages = px_vcache_new((unsigned)px_cfg_int(cfg, "message_page_cache"),
 				   PX_PAGE_CACHE_BYTES, PX_PAGE_CACHE_SECONDS);
+	if (px_cfg_int(cfg, "auth_cache_seconds") > 0 &&
+	    !(app->auth = px_vcache_new(PX_AUTH_CACHE_SLOTS, PX_AUTH_CACHE_BYTES,
+					(int)px_cfg_int(cfg, "auth_cache_seconds"))))
+		return -1;
 	app->waf = px_wafmw_new(cfg, err);
 	return app->waf && app->rl && app->pages ? 0 : -1;
 }
@@ -47,6 +55,7 @@ void px_app_free(struct px_app *app)
 	px_wafmw_free(app->waf);
 	px_ratelease_free(app->rl);
 	px_vcache_free(app->pages);
+	px_vcache_free(app->auth);
 	px_snap_free(app->cfg);
 	px_tmpl_cache_free(app->tmpl);
 	free(app->cfg_path);

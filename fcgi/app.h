@@ -27,6 +27,7 @@ struct px_app {
 	int listen_fd;
 	struct px_tmpl_cache *tmpl;   /* page templates, shared by all workers */
 	struct px_vcache *pages;      /* latest pages of channels (core/vcache.h) */
+	struct px_vcache *auth;       /* recent token lookups (fcgi/authmw.c); NULL: off */
 	struct px_wafmw *waf;         /* WAF rules, IP lists, automatic blocks */
 	struct px_ratelease *rl;      /* rate-limit tokens leased to this process */
 };

@@ -3,6 +3,10 @@
  * pipeline. Policy comes only from the route row. */
 #include "authmw.h"
 #include "app.h"
+#include "events_hub.h"
+#include "core/gen.h"
+#include "core/metrics.h"
+#include "core/vcache.h"
 #include "core/ratelease.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
@@ -39,11 +43,75 @@ static const char *find_token(struct px_ctx *ctx, int *via_cookie)
  * round trip (px_hm_gate uses it once). */
 #define CHANNEL_ROUTES "/api/v1/channels/{id:int}"
 
+/* A lookup kept for reuse: the token's hash and the channel asked about
+ * are checked on the way out, the cache key being only part of them. */
+struct kept_auth {
+	char hash[65];
+	long long channel;
+	int is_pat;
+	struct px_m_auth a;
+};
+
+/* Lookups are reused only for GETs on a channel's routes (the hot reads),
+ * only while the hub hears every change so that none can be missed, and
+ * only at the machine's current generation (core/gen.h): any write through
+ * this machine, or a notified one from elsewhere, ends them. Sets *gen to
+ * the generation to store under, or -1 when the cache is not to be used. */
+static int cached(struct px_ctx *ctx, long long channel, const char *hash,
+		  int is_pat, struct px_m_auth *a, long long *gen)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct kept_auth k;
+	int hit = 0;
+
+	*gen = -1;
+	if (!channel || !ctx->app->auth || strcmp(ctx->req->method, "GET") != 0)
+		return 0;
+	if (!px_hub_hearing()) {
+		/* the hub listens from its first start on */
+		if (px_hub_ensure(ctx) != PX_OK)
+			px_log_warn("auth", ctx->req->correlation_id, "event hub not started");
+		return 0;
+	}
+	*gen = px_gen_now();
+	if (*gen < 0)
+		return 0;
+	if (px_vcache_get(ctx->app->auth, (long long)strtoull(hash + 48, NULL, 16), (int)channel,
+			  *gen, &out) == 1 && out.len == sizeof(k)) {
+		memcpy(&k, out.data, sizeof(k));
+		hit = k.channel == channel && k.is_pat == is_pat && !strcmp(k.hash, hash);
+		if (hit)
+			*a = k.a;
+	}
+	px_buf_free(&out);
+	px_metrics_count(hit ? "px_auth_cache_hits_total" : "px_auth_cache_misses_total",
+			 NULL, 1);
+	return hit;
+}
+
+static void keep(struct px_ctx *ctx, long long channel, const char *hash,
+		 int is_pat, const struct px_m_auth *a, long long gen)
+{
+	struct kept_auth k;
+
+	if (gen < 0 || a->deactivated || a->expired)
+		return;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.hash, hash, sizeof(k.hash));
+	k.channel = channel;
+	k.is_pat = is_pat;
+	k.a = *a;
+	k.a.stale = 0; /* recorded by this request */
+	px_vcache_put(ctx->app->auth, (long long)strtoull(hash + 48, NULL, 16), (int)channel, gen,
+		      &k, sizeof(k));
+}
+
 static enum px_err lookup(struct px_ctx *ctx, const struct px_route *r,
 			  const char *token, struct px_m_auth *a, int *is_pat)
 {
-	long long channel = 0;
+	long long channel = 0, gen;
 	char hash[65];
+	enum px_err e;
 
 	if (strncmp(r->pattern, CHANNEL_ROUTES, strlen(CHANNEL_ROUTES)) == 0)
 		channel = px_in_param_id(ctx, "id");
@@ -52,10 +120,17 @@ static enum px_err lookup(struct px_ctx *ctx, const struct px_route *r,
 	if (!*is_pat && strncmp(token, "pxs_", 4) != 0)
 		return PX_E_VALIDATION_NOT_FOUND;
 	px_crypto_sha256_hex(token, strlen(token), hash);
+	if (cached(ctx, channel, hash, *is_pat, a, &gen))
+		return PX_OK;
 	if (*is_pat)
-		return px_m_tokens_lookup(ctx->db, hash, channel, a);
-	return px_m_sessions_lookup(ctx->db, hash,
-				    px_cfg_int(ctx->cfg, "session_idle_timeout"), channel, a);
+		e = px_m_tokens_lookup(ctx->db, hash, channel, a);
+	else
+		e = px_m_sessions_lookup(ctx->db, hash,
+					 px_cfg_int(ctx->cfg, "session_idle_timeout"),
+					 channel, a);
+	if (e == PX_OK)
+		keep(ctx, channel, hash, *is_pat, a, gen);
+	return e;
 }
 
 /* Maps a failed lookup to its error and audits refusals that matter. */
@@ -123,11 +198,6 @@ enum px_err px_authmw_authenticate(struct px_ctx *ctx, const struct px_route *r)
 	return PX_OK;
 }
 
-static int is_safe_method(const char *m)
-{
-	return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS");
-}
-
 /* Length of the scheme://host[:port] prefix of url. */
 static size_t origin_len(const char *url)
 {
@@ -160,7 +230,7 @@ static int origin_ok(const struct px_ctx *ctx)
 static enum px_err check_csrf(struct px_ctx *ctx)
 {
 	if (!ctx->who.via_cookie || ctx->who.user_id == 0 ||
-	    is_safe_method(ctx->req->method))
+	    px_http_method_safe(ctx->req->method))
 		return PX_OK;
 	if (!origin_ok(ctx)) {
 		px_ctx_detail(ctx, "reason", "origin");

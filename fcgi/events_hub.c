@@ -9,6 +9,7 @@
 #include "events_hub.h"
 #include "app.h"
 #include "core/db.h"
+#include "core/gen.h"
 #include "core/log.h"
 #include "model/channels.h"
 
@@ -60,6 +61,7 @@ static struct {
 	struct px_db *db;
 	PGconn *listening;
 	int listening_pid;
+	int hearing;             /* atomic: every change is being notified */
 	int known;               /* base/last are set */
 	long long base, last;
 	struct ring_ev ring[RING_CAP];
@@ -343,6 +345,13 @@ static void typing(const char *payload)
 	px_buf_free(&frame);
 }
 
+/* Notices may be missed from now on: caches that rely on them stop. */
+static void deaf(void)
+{
+	__atomic_store_n(&hub.hearing, 0, __ATOMIC_SEQ_CST);
+	hub.listening = NULL;
+}
+
 /* Makes sure the connection is up and listening; returns it or NULL.
  * After a reconnect everything missed meanwhile is fetched. */
 static PGconn *listener(int *need_fetch)
@@ -350,16 +359,20 @@ static PGconn *listener(int *need_fetch)
 	PGconn *c = px_db_conn(hub.db);
 
 	if (!c) {
-		hub.listening = NULL;
+		deaf();
 		return NULL;
 	}
 	if (c != hub.listening || PQbackendPID(c) != hub.listening_pid) {
 		if (px_m_events_listen(hub.db) != PX_OK) {
-			hub.listening = NULL;
+			deaf();
 			return NULL;
 		}
 		hub.listening = c;
 		hub.listening_pid = PQbackendPID(c);
+		/* what was cached before LISTEN took effect may have missed a
+		 * notice: the bump ends it, and only then may caches be used */
+		px_gen_bump();
+		__atomic_store_n(&hub.hearing, 1, __ATOMIC_SEQ_CST);
 		*need_fetch = 1;
 		px_log_info("events", NULL, "event hub listening (backend %d)",
 			    hub.listening_pid);
@@ -367,18 +380,25 @@ static PGconn *listener(int *need_fetch)
 	return c;
 }
 
-/* Consumes notices: event wake-ups set *need_fetch, typing is forwarded. */
+/* Consumes notices: event wake-ups set *need_fetch, typing is forwarded;
+ * events and auth changes end what this machine's caches hold. */
 static void notices(PGconn *c, int *need_fetch)
 {
 	PGnotify *n;
 
-	if (PQconsumeInput(c) != 1)
+	if (PQconsumeInput(c) != 1) {
+		deaf();
 		return;
+	}
 	while ((n = PQnotifies(c))) {
-		if (strcmp(n->relname, PX_M_EVENTS_CHANNEL) == 0)
+		if (strcmp(n->relname, PX_M_EVENTS_CHANNEL) == 0) {
+			px_gen_bump();
 			*need_fetch = 1;
-		else if (hub.known)
+		} else if (strcmp(n->relname, PX_M_AUTH_CHANNEL) == 0) {
+			px_gen_bump();
+		} else if (hub.known) {
 			typing(n->extra);
+		}
 		PQfreemem(n);
 	}
 }
@@ -526,6 +546,7 @@ static void *hub_main(void *arg)
 	(void)arg;
 	while (!should_stop())
 		turn(&fds, &cap);
+	deaf();
 	/* answer long-polls with what they have, end streams */
 	adopt_pending();
 	for (struct sub *s = hub.subs; s; s = s->next)
@@ -590,6 +611,11 @@ int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
 out:
 	pthread_mutex_unlock(&hub.lock);
 	return rc;
+}
+
+int px_hub_hearing(void)
+{
+	return __atomic_load_n(&hub.hearing, __ATOMIC_SEQ_CST);
 }
 
 enum px_err px_hub_add(const struct px_hub_wait *w)

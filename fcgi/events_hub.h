@@ -59,6 +59,13 @@ struct px_hub_wait {
 /* Starts the hub once per process (later calls do nothing). 0 or -1. */
 int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
 		 int max_waiters);
+/* Starts the hub with the request's config (px_hub_start). PX_OK or
+ * SYSTEM_INTERNAL. */
+enum px_err px_hub_ensure(struct px_ctx *ctx);
+/* 1 while the hub's connection listens, so that every change made anywhere
+ * reaches px_gen_bump (core/gen.h); 0 before it started, while it
+ * reconnects and after it stopped. */
+int px_hub_hearing(void);
 /* Hands w to the hub. SYSTEM_UNAVAILABLE when it holds max_waiters
  * already, SYSTEM_SHUTTING_DOWN when stopping; on error w is untouched. */
 enum px_err px_hub_add(const struct px_hub_wait *w) __attribute__((warn_unused_result));

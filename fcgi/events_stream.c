@@ -72,8 +72,7 @@ void px_hub_conn_end(struct px_hub_conn *c)
 	c->fd = -1;
 }
 
-/* Starts the hub on first use with this process's database settings. */
-static enum px_err ensure_hub(struct px_ctx *ctx)
+enum px_err px_hub_ensure(struct px_ctx *ctx)
 {
 	struct px_buf ci = PX_BUF_INIT;
 	int rc;
@@ -213,7 +212,7 @@ enum px_err px_events_hub_get(struct px_ctx *ctx)
 		return e;
 	if (ctx->stopping)
 		return PX_E_SYSTEM_SHUTTING_DOWN;
-	if ((e = ensure_hub(ctx)) != PX_OK ||
+	if ((e = px_hub_ensure(ctx)) != PX_OK ||
 	    (e = px_m_events_state(ctx->db, &head, &pruned)) != PX_OK)
 		return e;
 	px_hm_seen(ctx, 0);

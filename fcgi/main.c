@@ -11,6 +11,7 @@
 #include "core/cfg.h"
 #include "core/db.h"
 #include "core/dirs.h"
+#include "core/gen.h"
 #include "core/log.h"
 #include "core/migrate.h"
 
@@ -120,6 +121,19 @@ static int open_listener(struct px_app *app, const char *listen)
 				strerror(errno));
 	}
 	return 0;
+}
+
+/* The machine's change generation lives in the run folder, which every
+ * process of this installation shares; without it nothing is cached. */
+static void open_generation(void)
+{
+	struct px_buf path = PX_BUF_INIT;
+
+	px_buf_printf(&path, "%s/generation", px_dirs_path(PX_DIR_RUN));
+	if (path.failed || px_gen_open(path.data) != 0)
+		px_log_warn("fcgi", NULL, "%s: %s; token lookups are not cached",
+			    path.failed ? "generation" : path.data, strerror(errno));
+	px_buf_free(&path);
 }
 
 /* Waits for signals in the main thread until asked to stop. */
@@ -233,6 +247,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (FCGX_Init() != 0 || open_listener(&app, px_cfg_str(cfg, "listen")) != 0)
 		goto out;
+	open_generation();
 	/* libfcgi installs its own SIGPIPE handler; a write to a web server
 	 * that hung up should fail with EPIPE, not cost a signal */
 	signal(SIGPIPE, SIG_IGN);

@@ -8,6 +8,7 @@
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/ctx.h"
+#include "core/gen.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/webpage.h"
@@ -218,6 +219,11 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	ctx.loopback = is_loopback(req->remote_addr);
 	ctx.stopping = app->stopping;
 	e = dispatch(&ctx, &route, pre_err, &allow);
+	/* Whatever this request may have changed is committed by now and its
+	 * answer has not left: raising the generation here means no cached
+	 * lookup on this machine outlives it for the client (core/gen.h). */
+	if (!px_http_method_safe(req->method))
+		px_gen_bump();
 	/* 7. error normalisation: only here are error bodies written. */
 	if (e != PX_OK && !resp->headers_sent) {
 		if (px_err_status(e) >= 500 && e != PX_E_SYSTEM_DB_UNAVAILABLE)

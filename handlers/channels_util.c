@@ -88,11 +88,11 @@ enum px_err px_hm_user_ref(struct px_ctx *ctx, const char *ref, long long *id)
 	return px_m_user_id(ctx->db, ref, id);
 }
 
-enum px_err px_hm_reply(struct px_ctx *ctx, int status, const struct px_buf *json)
+enum px_err px_hm_reply(struct px_ctx *ctx, int status, struct px_buf *json)
 {
 	if (json->failed || !json->data)
 		return PX_E_SYSTEM_INTERNAL;
-	px_response_json(ctx->resp, status, json->data, json->len);
+	px_response_json_buf(ctx->resp, status, json);
 	px_response_header(ctx->resp, "Cache-Control", "no-store");
 	return ctx->resp->body.failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
 }

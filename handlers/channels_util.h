@@ -25,8 +25,9 @@ enum px_err px_hm_cursor(struct px_ctx *ctx, const char *name, long long *out)
  * VALIDATION_NOT_FOUND when there is no such active user. */
 enum px_err px_hm_user_ref(struct px_ctx *ctx, const char *ref, long long *id)
 	__attribute__((warn_unused_result));
-/* Replies status with json (JSON text) as the body, no-store. */
-enum px_err px_hm_reply(struct px_ctx *ctx, int status, const struct px_buf *json);
+/* Replies status with json (JSON text) as the body, no-store; the bytes
+ * move into the response and json keeps only memory to free. */
+enum px_err px_hm_reply(struct px_ctx *ctx, int status, struct px_buf *json);
 /* Marks the caller as seen (active = deliberate action); best effort. */
 void px_hm_seen(struct px_ctx *ctx, int active);
 

@@ -109,9 +109,16 @@ enum px_err px_m_events_prune(struct px_db *db, int hours, long *removed)
 
 enum px_err px_m_events_listen(struct px_db *db)
 {
-	enum px_err e = px_db_exec(db, "LISTEN " PX_M_EVENTS_CHANNEL, 0, NULL, NULL);
+	static const char *const listen[] = {
+		"LISTEN " PX_M_EVENTS_CHANNEL, "LISTEN " PX_M_TYPING_CHANNEL,
+		"LISTEN " PX_M_AUTH_CHANNEL,
+	};
+	enum px_err e = PX_OK;
+	size_t i;
 
-	return e != PX_OK ? e : px_db_exec(db, "LISTEN " PX_M_TYPING_CHANNEL, 0, NULL, NULL);
+	for (i = 0; e == PX_OK && i < sizeof(listen) / sizeof(listen[0]); i++)
+		e = px_db_exec(db, listen[i], 0, NULL, NULL);
+	return e;
 }
 
 enum px_err px_m_events_channels(struct px_db *db, long long user, long long **ids,

@@ -36,7 +36,7 @@ enum px_err px_m_events_state(struct px_db *db, long long *head, long long *prun
 /* Removes events older than hours; *removed gets the count. */
 enum px_err px_m_events_prune(struct px_db *db, int hours, long *removed)
 	__attribute__((warn_unused_result));
-/* LISTEN on the event and typing channels of this connection. */
+/* LISTEN on the event, typing and auth channels of this connection. */
 enum px_err px_m_events_listen(struct px_db *db) __attribute__((warn_unused_result));
 /* Ids of the channels user belongs to, ascending; *ids is malloc'ed
  * (caller frees, may be NULL when *n is 0). */
@@ -45,5 +45,7 @@ enum px_err px_m_events_channels(struct px_db *db, long long user, long long **i
 
 #define PX_M_EVENTS_CHANNEL "px_events"
 #define PX_M_TYPING_CHANNEL "px_typing"
+/* sessions, tokens, accounts, memberships or channels changed (sql/074) */
+#define PX_M_AUTH_CHANNEL "px_auth"
 
 #endif

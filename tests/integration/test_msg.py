@@ -1,7 +1,9 @@
 """test_msg: channels, DMs, messages, threads, reactions, pins, read
 markers, notifications and search over HTTP, plus bad input."""
+import time
+
 import pxtest
-from msglib import User, channel, post
+from msglib import User, admin_cli, channel, post
 from pxtest import expect_error
 
 alice = User("alice")
@@ -130,6 +132,59 @@ def test_latest_page_follows_every_change():
     assert len(alice.ok("GET", "/api/v1/channels/%d/messages" % d["id"])["messages"]) == 1
     expect_error(carol.call("GET", "/api/v1/channels/%d/messages" % d["id"]),
                  404, "VALIDATION_NOT_FOUND")
+
+
+def auth_cache_hits():
+    r = pxtest.request("GET", "/api/v1/system/metrics")
+    assert r.status == 200, r
+    for line in r.body.decode().splitlines():
+        if line.startswith("px_auth_cache_hits_total"):
+            return int(line.split()[-1])
+    return 0
+
+
+def test_auth_cache_follows_every_change():
+    # GETs on a channel reuse the token's lookup (fcgi/authmw.c) while the
+    # machine's generation stands; a change made through the server must
+    # refuse at once, one made beside it (plexichat-admin) once notified
+    dave, erin = User("dave"), User("erin")
+    c = channel(alice, "private", [dave, erin])
+    url = "/api/v1/channels/%d/messages" % c["id"]
+    post(alice, c["id"], "for members")
+    if pxtest.SERVER == "lighttpd":
+        # one process: its metrics show that the lookup really is reused
+        before = auth_cache_hits()
+        assert pxtest.wait_for(lambda: dave.ok("GET", url) and auth_cache_hits() > before + 1,
+                               timeout=5), "lookups are never reused"
+    for _ in range(3):
+        dave.ok("GET", url)
+        erin.ok("GET", url)
+    # removed from the channel: refused on the very next request
+    alice.ok("DELETE", "/api/v1/channels/%d/members/%d" % (c["id"], dave.id), status=204)
+    expect_error(dave.call("GET", url), 404, "VALIDATION_NOT_FOUND")
+    # signed out: the token is dead at once
+    erin.ok("GET", url)
+    erin.ok("POST", "/api/v1/auth/logout")
+    expect_error(erin.call("GET", url), 401, "AUTH_TOKEN_INVALID")
+    # a personal access token revoked through the API
+    frank = User("frank")
+    alice.ok("POST", "/api/v1/channels/%d/members" % c["id"], {"user": frank.id})
+    tok = frank.ok("POST", "/api/v1/auth/tokens", {"name": "cache", "scopes": "read"})
+    pat = {"Authorization": "Bearer " + tok["token"]}
+    for _ in range(3):
+        assert pxtest.request("GET", url, headers=pat).status == 200
+    frank.ok("DELETE", "/api/v1/auth/tokens/%d" % tok["id"])
+    expect_error(pxtest.request("GET", url, headers=pat), 401, "AUTH_TOKEN_INVALID")
+    # deactivated with the admin CLI, which does not pass through any
+    # plexichat.fcgi: refused as soon as PostgreSQL's notice is heard
+    # (well within the 5 s the lookups may otherwise live)
+    for _ in range(3):
+        frank.ok("GET", url)
+    rc, out = admin_cli("deactivate", frank.name)
+    assert rc == 0, out
+    t0 = time.time()
+    assert pxtest.wait_for(lambda: frank.call("GET", url).status == 401, timeout=10, step=0.05)
+    assert time.time() - t0 < 2, "the change took %.1f s to show" % (time.time() - t0)
 
 
 def test_cursor_pagination_and_jump():
