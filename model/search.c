@@ -16,6 +16,16 @@
  * message, then inside words, only while it has fewer results than asked
  * for; words that rare are cheap to rank. 0 ends the list: every message. */
 static const long long windows[] = { 30000, 300000, 0 };
+#define NWINDOWS (sizeof(windows) / sizeof(windows[0]))
+
+/* Every message must hold every word, so several words match few messages
+ * (cheap to rank everywhere), while the GIN lookup of each prefix, the
+ * larger cost then, would be paid again in each window: they start with
+ * the last window. */
+static size_t first_window(const char *terms)
+{
+	return terms && strchr(terms, '\n') ? NWINDOWS - 1 : 0;
+}
 
 static const char SQL_SEARCH[] =
 	"SELECT json_build_object('results', coalesce(json_agg(json_build_object("
@@ -155,7 +165,7 @@ enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px
 				      tsq.data, pats.data ? pats.data : "", longest.data };
 
 		e = newest_id(db, &head);
-		for (i = 0; e == PX_OK && n < q->limit; i++) {
+		for (i = first_window(q->terms); e == PX_OK && n < q->limit; i++) {
 			e = run(db, p, windows[i] && head > windows[i] ? head - windows[i] : 0, 0,
 				out, &n);
 			if (!windows[i] || head <= windows[i])
