@@ -34,8 +34,10 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 step() { log "== $*"; }
+RAN=0
 record() { # record NAME CMD...: runs a step, remembers failures, goes on
   local name=$1; shift
+  RAN=$((RAN + 1))
   if "$@"; then log "PASS $name"; else log "FAIL $name"; FAILED+=("$name"); fi
 }
 
@@ -163,4 +165,5 @@ if [ ${#FAILED[@]} -gt 0 ]; then
   log "FAILED: ${FAILED[*]}"
   exit 1
 fi
+[ "$RAN" -gt 0 ] || die "no test matched PX_TEST_PATTERN='$PATTERN'"
 log "all tests passed"
