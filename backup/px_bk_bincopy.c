@@ -1,4 +1,5 @@
-/* px_bk_bincopy.c: binary COPY rows to text COPY rows (see the header).
+/* px_bk_bincopy.c: binary COPY rows to text COPY rows, and their delta
+ * coding (see the header).
  * Binary COPY is big-endian; dates count days and timestamps microseconds
  * from 2000-01-01, with the extremes of their range meaning -infinity and
  * infinity. */
@@ -7,6 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char SIGNATURE[11] = "PGCOPY\n\377\r\n";   /* and its NUL */
@@ -31,6 +33,29 @@ enum px_bk_col px_bk_col_for_oid(unsigned oid)
 	default:
 		return PX_BK_COL_OTHER;
 	}
+}
+
+static const char *const col_names[] = {
+	[PX_BK_COL_TEXT] = "text", [PX_BK_COL_BOOL] = "bool", [PX_BK_COL_INT2] = "int2",
+	[PX_BK_COL_INT4] = "int4", [PX_BK_COL_INT8] = "int8", [PX_BK_COL_FLOAT8] = "float8",
+	[PX_BK_COL_DATE] = "date", [PX_BK_COL_TIMESTAMP] = "timestamp",
+	[PX_BK_COL_TIMESTAMPTZ] = "timestamptz", [PX_BK_COL_JSONB] = "jsonb",
+	[PX_BK_COL_OTHER] = "other",
+};
+
+const char *px_bk_col_name(enum px_bk_col c)
+{
+	return c >= 0 && c <= PX_BK_COL_OTHER ? col_names[c] : "other";
+}
+
+int px_bk_col_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i <= PX_BK_COL_OTHER; i++)
+		if (strcmp(name, col_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 void px_bk_bincopy_init(struct px_bk_bincopy *b, const enum px_bk_col *cols, int ncols)
@@ -339,4 +364,150 @@ int px_bk_bincopy_feed(struct px_bk_bincopy *b, const char *msg, size_t n,
 		b->trailer_seen = rc == 1;
 	}
 	return out->failed ? -1 : 0;
+}
+
+int px_bk_delta_init(struct px_bk_delta *d, const enum px_bk_col *cols, int ncols)
+{
+	memset(d, 0, sizeof(*d));
+	d->cols = cols;
+	d->ncols = ncols;
+	d->prev = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof(*d->prev));
+	return d->prev ? 0 : -1;
+}
+
+void px_bk_delta_free(struct px_bk_delta *d)
+{
+	free(d->prev);
+	d->prev = NULL;
+}
+
+/* Width of the columns delta coding applies to; 0 for the others. */
+static size_t delta_width(enum px_bk_col c)
+{
+	switch (c) {
+	case PX_BK_COL_INT2: return 2;
+	case PX_BK_COL_INT4:
+	case PX_BK_COL_DATE: return 4;
+	case PX_BK_COL_INT8:
+	case PX_BK_COL_TIMESTAMP:
+	case PX_BK_COL_TIMESTAMPTZ: return 8;
+	default: return 0;
+	}
+}
+
+static void put_be(unsigned char *p, uint64_t v, size_t n)
+{
+	while (n--) {
+		p[n] = (unsigned char)v;
+		v >>= 8;
+	}
+}
+
+/* Length of the tuple at p (end e): > 0, 0 when it is cut off, -1 when
+ * malformed. Sets *trailer at the trailer. */
+static long tuple_len(const struct px_bk_delta *d, const unsigned char *p,
+		      const unsigned char *e, int *trailer)
+{
+	const unsigned char *q = p;
+	int16_t nf;
+	int i;
+
+	*trailer = 0;
+	if (e - q < 2)
+		return 0;
+	nf = (int16_t)be(q, 2);
+	q += 2;
+	if (nf == -1) {
+		*trailer = 1;
+		return 2;
+	}
+	if (nf != d->ncols)
+		return -1;
+	for (i = 0; i < nf; i++) {
+		int32_t len;
+		size_t w = delta_width(d->cols[i]);
+
+		if (e - q < 4)
+			return 0;
+		len = (int32_t)be(q, 4);
+		q += 4;
+		if (len == -1)
+			continue;
+		if (len < 0 || (w && (size_t)len != w))
+			return -1;
+		if (e - q < len)
+			return 0;
+		q += len;
+	}
+	return (long)(q - p);
+}
+
+/* Codes or decodes the values of the whole tuple at p. */
+static void delta_tuple(struct px_bk_delta *d, unsigned char *p, int dir)
+{
+	int i;
+
+	p += 2;
+	for (i = 0; i < d->ncols; i++) {
+		int32_t len = (int32_t)be(p, 4);
+		size_t w = delta_width(d->cols[i]);
+
+		p += 4;
+		if (len == -1)
+			continue;
+		if (w) {
+			uint64_t mask = w == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * w)) - 1;
+			uint64_t v = be(p, (int)w);
+
+			if (dir > 0) {
+				put_be(p, (v - d->prev[i]) & mask, w);
+				d->prev[i] = v;
+			} else {
+				d->prev[i] = (v + d->prev[i]) & mask;
+				put_be(p, d->prev[i], w);
+			}
+		}
+		p += len;
+	}
+}
+
+long px_bk_delta_apply(struct px_bk_delta *d, unsigned char *p, size_t n, int dir)
+{
+	unsigned char *q = p, *e = p + n;
+
+	if (!d->header_done) {
+		uint32_t ext;
+
+		if (n < 19)
+			return 0;
+		if (memcmp(p, SIGNATURE, sizeof(SIGNATURE)) != 0)
+			return -1;
+		ext = (uint32_t)be(p + 15, 4);
+		if (ext > (1u << 20))
+			return -1;
+		if (ext > n - 19)
+			return 0;
+		q += 19 + ext;
+		d->header_done = 1;
+	}
+	while (q < e) {
+		int trailer;
+		long len;
+
+		if (d->trailer_seen)
+			return -1;
+		len = tuple_len(d, q, e, &trailer);
+		if (len < 0)
+			return -1;
+		if (len == 0)
+			break;
+		if (trailer) {
+			d->trailer_seen = 1;
+		} else {
+			delta_tuple(d, q, dir);
+			d->rows++;
+		}
+		q += len;
+	}
+	return (long)(q - p);
 }

@@ -194,13 +194,12 @@ static int ident_list(PGconn *c, PGresult *res, struct px_buf *b,
 	return b->failed ? -1 : 0;
 }
 
-/* Streams a COPY's rows into w. With conv, the COPY is binary and each
- * message is written as the text rows conv makes of it. */
-static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_bincopy *conv,
+/* Streams a COPY's rows into w. With delta, the COPY is binary and each
+ * message is stored delta-coded (see px_bk_bincopy.h). */
+static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delta,
 			    struct px_bk_writer *w, json_object *item, struct px_buf *err)
 {
 	PGresult *res = PQexec(c, sql);
-	struct px_buf text = PX_BUF_INIT;
 	enum px_err rc = PX_OK;
 	long long rows;
 	char *row;
@@ -213,20 +212,14 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_bincopy *co
 	PQclear(res);
 	px_bk_writer_begin(w);
 	while (rc == PX_OK && (n = PQgetCopyData(c, &row, 0)) > 0) {
-		if (!conv) {
-			rc = px_bk_writer_write(w, row, (size_t)n);
+		if (delta && px_bk_delta_apply(delta, (unsigned char *)row, (size_t)n, 1) != n) {
+			px_buf_puts(err, "COPY: unexpected binary row");
+			rc = PX_E_SYSTEM_INTERNAL;
 		} else {
-			px_buf_reset(&text);
-			if (px_bk_bincopy_feed(conv, row, (size_t)n, &text) != 0) {
-				px_buf_puts(err, "COPY: unexpected binary row");
-				rc = PX_E_SYSTEM_INTERNAL;
-			} else {
-				rc = px_bk_writer_write(w, text.data, text.len);
-			}
+			rc = px_bk_writer_write(w, row, (size_t)n);
 		}
 		PQfreemem(row);
 	}
-	px_buf_free(&text);
 	if (rc != PX_OK)
 		return rc;   /* the connection is abandoned by the caller */
 	if (n == -2)
@@ -236,13 +229,13 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_bincopy *co
 	rows = rc == PX_OK ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
 	if (rc != PX_OK)
 		px_buf_printf(err, "COPY: %s", PQresultErrorMessage(res));
-	else if (conv && (!conv->trailer_seen || conv->rows != rows))
+	else if (delta && (!delta->trailer_seen || delta->rows != rows))
 		rc = PX_E_SYSTEM_INTERNAL;
 	if (rc == PX_OK)
 		json_object_object_add(item, "rows", json_object_new_int64(rows));
 	else if (!err->len)
-		px_buf_printf(err, "COPY: %lld rows announced, %lld converted", rows,
-			      conv ? conv->rows : 0);
+		px_buf_printf(err, "COPY: %lld rows announced, %lld coded", rows,
+			      delta ? delta->rows : 0);
 	PQclear(res);
 	while ((res = PQgetResult(c)) != NULL)
 		PQclear(res);
@@ -251,11 +244,13 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_bincopy *co
 	return px_bk_writer_end(w, item);
 }
 
-/* The select list of a text dump read through binary COPY: columns of
- * types the converter reads are named as they are; any other is formatted
+/* The select list of a delta-coded dump: columns of types the restore's
+ * converter reads in binary are named as they are; any other is formatted
  * by its type's output function in the query (format's %s), as text COPY
- * would, keeping NULL. cols receives each column's reading. */
-static int select_list(PGconn *c, PGresult *cres, struct px_buf *b, enum px_bk_col *cols)
+ * would, keeping NULL, so that the stored rows stay portable across major
+ * versions. cols receives each column's reading, kinds their names. */
+static int select_list(PGconn *c, PGresult *cres, struct px_buf *b, enum px_bk_col *cols,
+		       json_object *kinds)
 {
 	int i;
 
@@ -266,6 +261,7 @@ static int select_list(PGconn *c, PGresult *cres, struct px_buf *b, enum px_bk_c
 		if (!q)
 			return -1;
 		cols[i] = px_bk_col_for_oid((unsigned)strtoul(PQgetvalue(cres, i, 1), NULL, 10));
+		json_object_array_add(kinds, json_object_new_string(px_bk_col_name(cols[i])));
 		if (cols[i] == PX_BK_COL_OTHER)
 			px_buf_printf(b, "%sCASE WHEN %s IS NULL THEN NULL ELSE format('%%s', %s) END",
 				      i ? ", " : "", q, q);
@@ -284,7 +280,7 @@ static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 	const char *rel = PQgetvalue(tabs, t, 2);
 	struct px_buf cols = PX_BUF_INIT, pk = PX_BUF_INIT, sql = PX_BUF_INIT, sel = PX_BUF_INIT;
 	enum px_bk_col *types = NULL;
-	struct px_bk_bincopy conv;
+	struct px_bk_delta delta = { 0 };
 	json_object *item = json_object_new_object();
 	json_object *carr = json_object_new_array(), *parr = json_object_new_array();
 	PGresult *cres = NULL, *pres = NULL;
@@ -306,13 +302,16 @@ static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 	if (!qn || !qr || ident_list(c, cres, &cols, carr) != 0 ||
 	    ident_list(c, pres, &pk, parr) != 0)
 		goto out;
-	/* text dumps of tables with columns go through binary COPY (see
-	 * px_bk_bincopy.h); --copy-binary keeps the server's binary rows */
+	/* tables with columns are stored delta-coded (px_bk_bincopy.h);
+	 * --copy-binary keeps the server's binary rows as they are */
 	if (!binary && PQntuples(cres) > 0) {
+		json_object *kinds = json_object_new_array();
+
+		json_object_object_add(item, "column_kinds", kinds);
 		types = calloc((size_t)PQntuples(cres), sizeof(*types));
-		if (!types || select_list(c, cres, &sel, types) != 0)
+		if (!types || select_list(c, cres, &sel, types, kinds) != 0 ||
+		    px_bk_delta_init(&delta, types, PQntuples(cres)) != 0)
 			goto out;
-		px_bk_bincopy_init(&conv, types, PQntuples(cres));
 	}
 	if (PQntuples(cres) == 0)
 		px_buf_printf(&sql, "COPY (SELECT FROM %s.%s) TO STDOUT", qn, qr);
@@ -325,7 +324,7 @@ static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 	if (sql.failed)
 		goto out;
 	px_log_debug("backup", NULL, "dump %s.%s", nsp, rel);
-	rc = copy_out(c, sql.data, types ? &conv : NULL, w, item, err);
+	rc = copy_out(c, sql.data, types ? &delta : NULL, w, item, err);
 	if (rc == PX_OK) {
 		json_object_array_add(tables, item);
 		item = NULL;
@@ -340,6 +339,7 @@ out:
 	px_buf_free(&pk);
 	px_buf_free(&sql);
 	px_buf_free(&sel);
+	px_bk_delta_free(&delta);
 	free(types);
 	return rc;
 }
@@ -472,7 +472,7 @@ enum px_err px_bk_dump_run(struct px_bk_dump *d, struct px_bk_writer *w,
 	json_object_object_add(db, "database", json_object_new_string(d->database));
 	json_object_object_add(db, "server_version", json_object_new_string(d->version));
 	json_object_object_add(db, "copy_format",
-			       json_object_new_string(d->o.binary ? "binary" : "text"));
+			       json_object_new_string(d->o.binary ? "binary" : "delta"));
 	for (i = 0; rc == PX_OK && i < PQntuples(d->tabs); i++)
 		rc = dump_table(d->c, d->tabs, i, d->o.binary, w, tables, err);
 	if (rc == PX_OK)

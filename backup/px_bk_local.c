@@ -154,11 +154,15 @@ static enum px_err write_tmp(struct local *l, const char *name, const void *p,
 	px_buf_printf(tmp, "%s.tmp-%ld-%lu", path->data, (long)getpid(), ++l->seq);
 	if (path->failed || tmp->failed)
 		goto out;
-	if (mkdirs(path->data) != 0) {
-		rc = fail(l, "mkdir", path->data, errno);
-		goto out;
-	}
 	fd = open(tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	/* the object's folder is made on its first use only */
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirs(path->data) != 0) {
+			rc = fail(l, "mkdir", path->data, errno);
+			goto out;
+		}
+		fd = open(tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	}
 	if (fd < 0) {
 		rc = fail(l, "create", tmp->data, errno);
 		goto out;

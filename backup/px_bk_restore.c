@@ -1,5 +1,6 @@
 /* px_bk_restore.c: the restore side of px_bk_dump and px_bk_files. */
 #include "px_bk_restore.h"
+#include "px_bk_bincopy.h"
 #include "px_bk_files.h"
 #include "px_bk_manifest.h"
 #include "px_bk_reader.h"
@@ -245,6 +246,57 @@ static enum px_err copy_sink(struct ctx *c, void *arg)
 	return PX_OK;
 }
 
+/* A delta-coded table (px_bk_bincopy.h): shards cut the stream anywhere,
+ * so bytes wait in pending until they make whole tuples, which are decoded
+ * in place and sent on as text COPY rows. */
+struct delta_arg {
+	struct copy_arg a;
+	enum px_bk_col *cols;
+	struct px_bk_delta d;
+	struct px_bk_bincopy conv;
+	struct px_buf pending, text;
+};
+
+static enum px_err delta_sink(struct ctx *c, void *arg)
+{
+	struct delta_arg *x = arg;
+	long k;
+
+	px_buf_append(&x->pending, c->plain.data, c->plain.len);
+	if (x->pending.failed)
+		return PX_E_SYSTEM_INTERNAL;
+	k = px_bk_delta_apply(&x->d, (unsigned char *)x->pending.data, x->pending.len, -1);
+	px_buf_reset(&x->text);
+	if (k < 0 || (k > 0 && px_bk_bincopy_feed(&x->conv, x->pending.data, (size_t)k,
+						   &x->text) != 0)) {
+		px_buf_puts(c->err, "table rows are not a delta-coded binary COPY");
+		return PX_E_STORAGE_SHARD_CORRUPT;
+	}
+	px_buf_drop(&x->pending, (size_t)k);
+	if (x->text.len && PQputCopyData(x->a.db, x->text.data, (int)x->text.len) != 1)
+		return sql_fail(x->a.db, "COPY", c->err);
+	return PX_OK;
+}
+
+/* Sets x up from the manifest's column kinds; -1 when they are unreadable. */
+static int delta_setup(struct delta_arg *x, json_object *kinds)
+{
+	size_t i, n = json_object_array_length(kinds);
+
+	x->cols = calloc(n ? n : 1, sizeof(*x->cols));
+	if (!x->cols)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int k = px_bk_col_parse(json_object_get_string(json_object_array_get_idx(kinds, i)));
+
+		if (k < 0)
+			return -1;
+		x->cols[i] = (enum px_bk_col)k;
+	}
+	px_bk_bincopy_init(&x->conv, x->cols, (int)n);
+	return px_bk_delta_init(&x->d, x->cols, (int)n);
+}
+
 static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t,
 			      int binary)
 {
@@ -252,7 +304,8 @@ static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t,
 	struct px_buf sql = PX_BUF_INIT, what = PX_BUF_INIT;
 	const char *nsp, *rel;
 	char *qn = NULL, *qr = NULL;
-	struct copy_arg a = { db, 0 };
+	struct delta_arg x = { .a = { db, 0 }, .pending = PX_BUF_INIT, .text = PX_BUF_INIT };
+	json_object *kinds = NULL;
 	enum px_err rc = PX_E_STORAGE_SHARD_CORRUPT;
 	PGresult *res = NULL;
 	size_t i;
@@ -260,6 +313,10 @@ static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t,
 	if (!json_object_object_get_ex(t, "schema", &v) || !(nsp = json_object_get_string(v)) ||
 	    !json_object_object_get_ex(t, "name", &v) || !(rel = json_object_get_string(v)) ||
 	    !json_object_object_get_ex(t, "columns", &cols))
+		goto out;
+	if (json_object_object_get_ex(t, "column_kinds", &kinds) &&
+	    (json_object_array_length(kinds) != json_object_array_length(cols) ||
+	     delta_setup(&x, kinds) != 0))
 		goto out;
 	rc = PX_E_SYSTEM_INTERNAL;
 	qn = PQescapeIdentifier(db, nsp, strlen(nsp));
@@ -291,25 +348,37 @@ static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t,
 	}
 	PQclear(res);
 	res = NULL;
-	rc = read_stream(c, t, what.data, copy_sink, &a);
+	if (kinds) {
+		rc = read_stream(c, t, what.data, delta_sink, &x);
+		if (rc == PX_OK && (x.pending.len || !x.d.trailer_seen)) {
+			px_buf_printf(c->err, "%s: the rows end in the middle", what.data);
+			rc = PX_E_STORAGE_SHARD_CORRUPT;
+		}
+	} else {
+		rc = read_stream(c, t, what.data, copy_sink, &x.a);
+	}
 	if (PQputCopyEnd(db, rc == PX_OK ? NULL : "restore aborted") != 1 && rc == PX_OK)
 		rc = sql_fail(db, what.data, c->err);
 	res = PQgetResult(db);
 	if (rc == PX_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = sql_fail(db, what.data, c->err);
-	a.rows = strtoll(PQcmdTuples(res), NULL, 10);
+	x.a.rows = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	while ((res = PQgetResult(db)) != NULL)
 		PQclear(res);
 	if (rc == PX_OK && json_object_object_get_ex(t, "rows", &v) &&
-	    json_object_get_int64(v) != a.rows) {
+	    json_object_get_int64(v) != x.a.rows) {
 		px_buf_printf(c->err, "%s: %lld rows restored, manifest says %lld",
-			      what.data, a.rows, (long long)json_object_get_int64(v));
+			      what.data, x.a.rows, (long long)json_object_get_int64(v));
 		rc = PX_E_STORAGE_SHARD_CORRUPT;
 	}
 	c->st->tables++;
-	c->st->rows += (uint64_t)a.rows;
+	c->st->rows += (uint64_t)x.a.rows;
 out:
+	px_bk_delta_free(&x.d);
+	free(x.cols);
+	px_buf_free(&x.pending);
+	px_buf_free(&x.text);
 	PQclear(res);
 	PQfreemem(qn);
 	PQfreemem(qr);

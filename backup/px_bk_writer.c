@@ -1,17 +1,19 @@
-/* px_bk_writer.c: the streaming chunk -> shard pipeline, in two threads.
- * The caller's thread cuts chunks and names them (CDC + HMAC) and decides
- * whether each is new; new chunks go through a small bounded queue to one
- * sealing thread that compresses, encrypts and hands them to the store,
- * which is then used by that thread only until px_bk_writer_drain. So the
- * database read, the chunking and the compression overlap, and memory
- * stays at NBUF chunk buffers. */
+/* px_bk_writer.c: the streaming chunk -> shard pipeline. The caller's
+ * thread cuts chunks and names them (CDC + HMAC) and decides whether each
+ * is new; new chunks go through a small bounded queue to NSEAL sealing
+ * threads that compress and encrypt them and hand them to the store, one
+ * at a time (store_mu), which only they use until px_bk_writer_drain. So
+ * the database read, the chunking and the compression overlap, and memory
+ * stays at NBUF chunk buffers. Two sealers: zstd is the largest single
+ * cost, and with one sealer the pipeline waited on it while a core idled. */
 #include "px_bk_writer.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NBUF 4   /* one being filled, the rest queued or being sealed */
+#define NSEAL 2
+#define NBUF 6   /* one being filled, the rest queued or being sealed */
 
 struct job {
 	struct px_buf data;
@@ -30,24 +32,54 @@ struct px_bk_writer {
 	void (*tick)(void *);
 	void *arg;
 
-	pthread_t thread;
-	pthread_mutex_t mu;
+	struct sealer {
+		struct px_bk_writer *w;
+		struct px_bk_codec *codec;   /* this thread's own */
+		pthread_t thread;
+	} sealers[NSEAL];
+	int started;               /* sealer threads running */
+	pthread_mutex_t mu;        /* the queue, busy, stop, err, sealed_bytes */
+	pthread_mutex_t store_mu;  /* the store and the tick callback */
 	pthread_cond_t cv;
 	struct job *free_list[NBUF], *queue[NBUF];
 	size_t nfree, qhead, qlen;
-	int busy, stop, started;
+	int busy, stop;            /* busy: sealers at work */
 	enum px_err err;           /* first sealing/storing error */
 	uint64_t sealed_bytes;
-	struct px_bk_codec *codec; /* the sealing thread's own */
 };
+
+/* Seals and stores one chunk. */
+static enum px_err seal_one(struct sealer *me, const struct px_bk_datakey *k,
+			    struct job *j, struct px_buf *sealed)
+{
+	struct px_bk_writer *w = me->w;
+	enum px_err rc;
+	char name[80];
+	size_t len;
+
+	if (px_bk_box_seal(me->codec, "PXSH", k->enc, k->id, j->id, 32,
+			   j->data.data, j->data.len, 1, sealed) != 0)
+		return PX_E_SYSTEM_INTERNAL;
+	px_bk_shard_name(j->id, name);
+	len = sealed->len;   /* the store may take the bytes */
+	pthread_mutex_lock(&w->store_mu);
+	rc = px_bk_put_async(w->repo->store, name, sealed);
+	if (rc == PX_OK && w->tick)
+		w->tick(w->arg);
+	pthread_mutex_unlock(&w->store_mu);
+	pthread_mutex_lock(&w->mu);
+	w->sealed_bytes += len;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
 
 static void *sealer(void *arg)
 {
-	struct px_bk_writer *w = arg;
+	struct sealer *me = arg;
+	struct px_bk_writer *w = me->w;
 	struct px_bk_repo *r = w->repo;
 	const struct px_bk_datakey *k = px_bk_keys_current(&r->keys);
 	struct px_buf sealed = PX_BUF_INIT;
-	char name[80];
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -61,26 +93,17 @@ static void *sealer(void *arg)
 		j = w->queue[w->qhead];
 		w->qhead = (w->qhead + 1) % NBUF;
 		w->qlen--;
-		w->busy = 1;
+		w->busy++;
+		rc = w->err;
 		pthread_mutex_unlock(&w->mu);
-		if (w->err == PX_OK) {
-			if (px_bk_box_seal(w->codec, "PXSH", k->enc, k->id, j->id, 32,
-					   j->data.data, j->data.len, 1, &sealed) != 0) {
-				rc = PX_E_SYSTEM_INTERNAL;
-			} else {
-				px_bk_shard_name(j->id, name);
-				w->sealed_bytes += sealed.len;
-				rc = px_bk_put_async(r->store, name, &sealed);
-			}
-			if (rc == PX_OK && w->tick)
-				w->tick(w->arg);
-		}
+		if (rc == PX_OK)
+			rc = seal_one(me, k, j, &sealed);
 		pthread_mutex_lock(&w->mu);
 		if (rc != PX_OK && w->err == PX_OK)
 			w->err = rc;
 		px_buf_reset(&j->data);
 		w->free_list[w->nfree++] = j;
-		w->busy = 0;
+		w->busy--;
 		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -102,17 +125,23 @@ struct px_bk_writer *px_bk_writer_new(struct px_bk_repo *r,
 	w->tick = tick;
 	w->arg = arg;
 	pthread_mutex_init(&w->mu, NULL);
+	pthread_mutex_init(&w->store_mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	w->codec = px_bk_codec_new(px_bk_codec_level(r->codec));
 	for (i = 0; i < NBUF; i++)
 		if (px_buf_reserve(&w->jobs[i].data, r->cdc.max) != 0)
 			goto fail;
 	w->cur = &w->jobs[0];
 	for (i = 1; i < NBUF; i++)
 		w->free_list[w->nfree++] = &w->jobs[i];
-	if (!w->codec || pthread_create(&w->thread, NULL, sealer, w) != 0)
-		goto fail;
-	w->started = 1;
+	for (i = 0; i < NSEAL; i++) {
+		struct sealer *sl = &w->sealers[i];
+
+		sl->w = w;
+		sl->codec = px_bk_codec_new(px_bk_codec_level(r->codec));
+		if (!sl->codec || pthread_create(&sl->thread, NULL, sealer, sl) != 0)
+			goto fail;
+		w->started++;
+	}
 	return w;
 fail:
 	px_bk_writer_free(w);
@@ -138,18 +167,19 @@ void px_bk_writer_free(struct px_bk_writer *w)
 
 	if (!w)
 		return;
-	if (w->started) {
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
-	}
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < (size_t)w->started; i++)
+		pthread_join(w->sealers[i].thread, NULL);
+	for (i = 0; i < NSEAL; i++)
+		px_bk_codec_free(w->sealers[i].codec);
 	for (i = 0; i < NBUF; i++)
 		px_buf_free(&w->jobs[i].data);
-	px_bk_codec_free(w->codec);
 	json_object_put(w->shards);
 	pthread_mutex_destroy(&w->mu);
+	pthread_mutex_destroy(&w->store_mu);
 	pthread_cond_destroy(&w->cv);
 	free(w);
 }

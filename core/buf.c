@@ -27,6 +27,16 @@ void px_buf_reset(struct px_buf *b)
 		b->data[0] = '\0';
 }
 
+void px_buf_drop(struct px_buf *b, size_t n)
+{
+	if (!b->data)
+		return;
+	n = n < b->len ? n : b->len;
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+	b->data[b->len] = '\0';
+}
+
 int px_buf_reserve(struct px_buf *b, size_t extra)
 {
 	size_t need, ncap;

@@ -177,6 +177,9 @@ for NAME in local s3; do
 	run backup; rc=$?
 	check "$NAME: first backup" [ $rc = 0 ]
 	first_new=$(field shards_new)
+	# what the run reports as uploaded is what the store holds
+	up=$(field bytes_uploaded); held=$(shard_list | while read -r o; do get_obj "$o" | wc -c; done | awk '{s += $1} END {print s + 0}')
+	check "$NAME: reported upload ($up bytes) is the shards' size ($held)" test "${up:-0}" -gt 0 -a "${up:-0}" = "$held"
 	check "$NAME: status row written" [ "$(db src "SELECT ok FROM backup_status ORDER BY id DESC LIMIT 1")" = t ]
 	get_obj config | grep -q '"format":"plexichat-backup"'; check "$NAME: config read back independently" [ $? = 0 ]
 	first=$(shard_list | head -1)
