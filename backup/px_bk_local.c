@@ -465,10 +465,29 @@ static long local_sweep(struct px_bk_store *s)
 	return sweep_dir(((struct local *)s)->root, "locks");
 }
 
+static enum px_err local_prepare(struct px_bk_store *s)
+{
+	struct local *l = (struct local *)s;
+	struct px_buf dir = PX_BUF_INIT;
+	enum px_err rc = PX_OK;
+	int i;
+
+	for (i = 0; i < 256 && rc == PX_OK; i++) {
+		px_buf_reset(&dir);
+		px_buf_printf(&dir, "%s/shards/%02x/", l->root, i);
+		if (dir.failed)
+			rc = PX_E_STORAGE_FAILED;
+		else if (mkdirs(dir.data) != 0)
+			rc = fail(l, "mkdir", dir.data, errno);
+	}
+	px_buf_free(&dir);
+	return rc;
+}
+
 static const struct px_bk_store_ops local_ops = {
 	"local", local_put, local_put_async, local_flush, local_get,
 	local_get_begin, local_get_end, local_list, local_del, local_free,
-	local_sweep,
+	local_sweep, local_prepare,
 };
 
 struct px_bk_store *px_bk_local_open(const char *root, struct px_buf *err)

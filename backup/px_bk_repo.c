@@ -32,6 +32,8 @@ enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s
 		return rc;
 	rc = px_bk_keys_init(st, s, kdf, &ring);
 	px_bk_keyring_wipe(&ring);
+	if (rc == PX_OK && st->ops->prepare)
+		rc = st->ops->prepare(st);
 	if (rc != PX_OK)
 		return rc;
 	if (px_bk_random(idb, sizeof(idb)) != 0)

@@ -597,7 +597,9 @@ static void s3_free(struct px_bk_store *st)
 
 static const struct px_bk_store_ops s3_ops = {
 	"s3", s3_put, s3_put_async, s3_flush, s3_get, s3_get_begin, s3_get_end,
-	s3_list, s3_del, s3_free, NULL,   /* puts are atomic: nothing to sweep */
+	s3_list, s3_del, s3_free,
+	NULL,   /* puts are atomic: nothing to sweep */
+	NULL,   /* objects need no folders */
 };
 
 struct px_bk_store *px_bk_s3_open(const struct px_bk_store_opts *o,

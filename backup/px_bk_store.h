@@ -47,6 +47,10 @@ struct px_bk_store_ops {
 	 * is atomic, as in S3); called only under an exclusive lock. Returns
 	 * how many were removed. */
 	long (*sweep)(struct px_bk_store *s);
+	/* Makes what a new store needs before its first backup (NULL:
+	 * nothing). The local store makes its 256 shard folders at init, as
+	 * restic does, instead of during the first backup. */
+	enum px_err (*prepare)(struct px_bk_store *s);
 };
 
 struct px_bk_store {
