@@ -403,111 +403,241 @@ static void put_be(unsigned char *p, uint64_t v, size_t n)
 	}
 }
 
-/* Length of the tuple at p (end e): > 0, 0 when it is cut off, -1 when
- * malformed. Sets *trailer at the trailer. */
-static long tuple_len(const struct px_bk_delta *d, const unsigned char *p,
-		      const unsigned char *e, int *trailer)
+/* A field's code: 0x00 for NULL; otherwise a first byte with bit 0 set,
+ * six bits of v and the continuation bit, then LEB128 groups of seven. */
+static void put_code(struct px_buf *out, uint64_t v)
 {
-	const unsigned char *q = p;
+	unsigned char b[10];
+	size_t n = 0;
+
+	b[n] = (unsigned char)(1 | (v & 0x3F) << 1);
+	v >>= 6;
+	while (v) {
+		b[n++] |= 0x80;
+		b[n] = (unsigned char)(v & 0x7F);
+		v >>= 7;
+	}
+	px_buf_append(out, b, n + 1);
+}
+
+/* Reads a code at *p (end e): 1 with *v, 0 for NULL, -2 when cut off,
+ * -1 when malformed. Advances *p past it unless cut off. */
+static int get_code(const unsigned char **p, const unsigned char *e, uint64_t *v)
+{
+	const unsigned char *q = *p;
+	unsigned shift = 6;
+	uint64_t x;
+
+	if (q >= e)
+		return -2;
+	if (!(*q & 1)) {
+		if (*q)
+			return -1;
+		*p = q + 1;
+		return 0;
+	}
+	x = (*q >> 1) & 0x3F;
+	while (*q++ & 0x80) {
+		if (q >= e)
+			return -2;
+		if (shift > 62 || (shift == 62 && (*q & 0x7C)))
+			return -1;
+		x |= (uint64_t)(*q & 0x7F) << shift;
+		shift += 7;
+	}
+	*v = x;
+	*p = q;
+	return 1;
+}
+
+static uint64_t width_mask(size_t w)
+{
+	return w == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * w)) - 1;
+}
+
+/* Codes the binary tuple at *p (end e) into out; 1 at the trailer, 0 for
+ * a tuple, -1 when malformed. */
+static int encode_tuple(struct px_bk_delta *d, const unsigned char **p,
+			const unsigned char *e, struct px_buf *out)
+{
+	const unsigned char *q = *p;
 	int16_t nf;
 	int i;
 
-	*trailer = 0;
 	if (e - q < 2)
-		return 0;
+		return -1;
 	nf = (int16_t)be(q, 2);
+	px_buf_append(out, q, 2);
 	q += 2;
 	if (nf == -1) {
-		*trailer = 1;
-		return 2;
+		*p = q;
+		return 1;
 	}
 	if (nf != d->ncols)
 		return -1;
 	for (i = 0; i < nf; i++) {
-		int32_t len;
 		size_t w = delta_width(d->cols[i]);
+		int32_t len;
 
 		if (e - q < 4)
-			return 0;
+			return -1;
 		len = (int32_t)be(q, 4);
 		q += 4;
-		if (len == -1)
+		if (len == -1) {
+			px_buf_putc(out, 0);
 			continue;
-		if (len < 0 || (w && (size_t)len != w))
+		}
+		if (len < 0 || e - q < len || (w && (size_t)len != w))
 			return -1;
-		if (e - q < len)
-			return 0;
+		if (w) {
+			uint64_t v = be(q, (int)w), m = width_mask(w);
+			uint64_t dl = (v - d->prev[i]) & m;
+			/* the step as a signed number of the column's width */
+			int64_t sd = w < 8 && (dl >> (8 * w - 1)) ? (int64_t)(dl | ~m) : (int64_t)dl;
+
+			put_code(out, ((uint64_t)sd << 1) ^ (uint64_t)(sd >> 63));
+			d->prev[i] = v;
+		} else {
+			put_code(out, (uint64_t)len);
+			px_buf_append(out, q, (size_t)len);
+		}
 		q += len;
 	}
-	return (long)(q - p);
+	d->rows++;
+	*p = q;
+	return 0;
 }
 
-/* Codes or decodes the values of the whole tuple at p. */
-static void delta_tuple(struct px_bk_delta *d, unsigned char *p, int dir)
+int px_bk_delta_encode(struct px_bk_delta *d, const void *msg, size_t n, struct px_buf *out)
 {
-	int i;
+	const unsigned char *p = msg, *e = p + n;
 
-	p += 2;
-	for (i = 0; i < d->ncols; i++) {
-		int32_t len = (int32_t)be(p, 4);
-		size_t w = delta_width(d->cols[i]);
+	if (!d->header_done) {
+		uint32_t ext;
 
-		p += 4;
-		if (len == -1)
-			continue;
-		if (w) {
-			uint64_t mask = w == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * w)) - 1;
-			uint64_t v = be(p, (int)w);
-
-			if (dir > 0) {
-				put_be(p, (v - d->prev[i]) & mask, w);
-				d->prev[i] = v;
-			} else {
-				d->prev[i] = (v + d->prev[i]) & mask;
-				put_be(p, d->prev[i], w);
-			}
-		}
-		p += len;
+		if (n < 19 || memcmp(p, SIGNATURE, sizeof(SIGNATURE)) != 0)
+			return -1;
+		ext = (uint32_t)be(p + 15, 4);
+		if (ext > n - 19)
+			return -1;
+		px_buf_append(out, p, 19 + ext);
+		p += 19 + ext;
+		d->header_done = 1;
 	}
+	while (p < e) {
+		int rc;
+
+		if (d->trailer_seen || (rc = encode_tuple(d, &p, e, out)) < 0)
+			return -1;
+		d->trailer_seen = rc == 1;
+	}
+	return out->failed ? -1 : 0;
 }
 
-long px_bk_delta_apply(struct px_bk_delta *d, unsigned char *p, size_t n, int dir)
+/* Decodes the coded tuple at *p (end e) into out: 1 at the trailer, 0 for
+ * a tuple, -2 when it is cut off (out and the state untouched), -1 when
+ * malformed. */
+static int decode_tuple(struct px_bk_delta *d, const unsigned char **p,
+			const unsigned char *e, struct px_buf *out)
 {
-	unsigned char *q = p, *e = p + n;
+	const unsigned char *q = *p;
+	size_t mark = out->len;
+	uint64_t v, vals[64], *val = d->ncols <= 64 ? vals : NULL;
+	int16_t nf;
+	int i, rc;
+
+	if (e - q < 2)
+		return -2;
+	nf = (int16_t)be(q, 2);
+	px_buf_append(out, q, 2);
+	q += 2;
+	if (nf == -1) {
+		*p = q;
+		return 1;
+	}
+	if (nf != d->ncols)
+		return -1;
+	/* values land in prev only once the whole tuple is here */
+	if (!val && !(val = malloc((size_t)nf * sizeof(*val))))
+		return -1;
+	for (i = 0; i < nf; i++) {
+		size_t w = delta_width(d->cols[i]);
+		unsigned char f[12];
+
+		rc = get_code(&q, e, &v);
+		if (rc < 0)
+			goto cut;
+		val[i] = d->prev[i];
+		if (rc == 0) {
+			px_buf_append(out, "\377\377\377\377", 4);
+			continue;
+		}
+		if (w) {
+			int64_t sd = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+
+			val[i] = (d->prev[i] + (uint64_t)sd) & width_mask(w);
+			put_be(f, w, 4);
+			put_be(f + 4, val[i], w);
+			px_buf_append(out, f, 4 + w);
+		} else {
+			if (v > INT32_MAX) {
+				rc = -1;
+				goto cut;
+			}
+			if ((uint64_t)(e - q) < v) {
+				rc = -2;
+				goto cut;
+			}
+			put_be(f, v, 4);
+			px_buf_append(out, f, 4);
+			px_buf_append(out, q, (size_t)v);
+			q += v;
+		}
+	}
+	memcpy(d->prev, val, (size_t)nf * sizeof(*val));
+	if (val != vals)
+		free(val);
+	d->rows++;
+	*p = q;
+	return 0;
+cut:
+	if (val != vals)
+		free(val);
+	px_buf_truncate(out, mark);
+	return rc;
+}
+
+long px_bk_delta_decode(struct px_bk_delta *d, const void *p, size_t n, struct px_buf *out)
+{
+	const unsigned char *q = p, *e = q + n;
 
 	if (!d->header_done) {
 		uint32_t ext;
 
 		if (n < 19)
 			return 0;
-		if (memcmp(p, SIGNATURE, sizeof(SIGNATURE)) != 0)
+		if (memcmp(q, SIGNATURE, sizeof(SIGNATURE)) != 0)
 			return -1;
-		ext = (uint32_t)be(p + 15, 4);
+		ext = (uint32_t)be(q + 15, 4);
 		if (ext > (1u << 20))
 			return -1;
 		if (ext > n - 19)
 			return 0;
+		px_buf_append(out, q, 19 + ext);
 		q += 19 + ext;
 		d->header_done = 1;
 	}
 	while (q < e) {
-		int trailer;
-		long len;
+		int rc;
 
 		if (d->trailer_seen)
 			return -1;
-		len = tuple_len(d, q, e, &trailer);
-		if (len < 0)
-			return -1;
-		if (len == 0)
+		rc = decode_tuple(d, &q, e, out);
+		if (rc == -2)
 			break;
-		if (trailer) {
-			d->trailer_seen = 1;
-		} else {
-			delta_tuple(d, q, dir);
-			d->rows++;
-		}
-		q += len;
+		if (rc < 0)
+			return -1;
+		d->trailer_seen = rc == 1;
 	}
-	return (long)(q - p);
+	return out->failed ? -1 : (long)(q - (const unsigned char *)p);
 }

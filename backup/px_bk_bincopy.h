@@ -2,7 +2,7 @@
  *
  * PostgreSQL spends most of a text dump formatting values (timestamps above
  * all); in binary it only copies them. The dumper therefore reads binary
- * COPY and stores it delta-coded (px_bk_delta_apply, below), and restore
+ * COPY and stores it delta-coded (px_bk_delta_encode, below), and restore
  * turns the decoded rows into text COPY (px_bk_bincopy_feed), which loads
  * into the same or a newer major version. Only the types below are read in
  * binary; the dump query hands every other column over already formatted
@@ -57,14 +57,16 @@ void px_bk_bincopy_init(struct px_bk_bincopy *b, const enum px_bk_col *cols, int
 int px_bk_bincopy_feed(struct px_bk_bincopy *b, const char *msg, size_t n,
 		       struct px_buf *out);
 
-/* Delta coding, the form in which the dumper stores a table's binary
- * COPY: every value of a fixed-width integer, date or timestamp column
- * becomes its difference from the column's previous non-NULL value
- * (modulo its width), so ascending keys and times, eight bytes of changing
- * digits apiece, turn into runs of zeros. That compresses better than the
- * same rows in text (2-3% on chat tables) and costs the dumper no
- * formatting: the text is made at restore (px_bk_bincopy_feed after
- * decoding). Exact and reversible; the state runs over one stream. */
+/* Delta coding, the form in which the dumper stores a table's binary COPY:
+ * the header and each tuple's field count stay as they are; every field
+ * becomes one code (0x00 for NULL, otherwise a varint: bit 0 set, then six
+ * and seven bits a byte), which for a fixed-width integer, date or
+ * timestamp column holds the zigzagged difference from the column's
+ * previous non-NULL value (modulo its width), and for any other column the
+ * length before its bytes. Ascending keys and times, twelve bytes apiece
+ * in binary COPY, shrink to one to four; the stream is about 15% shorter
+ * than the binary one and compresses 6% smaller, and the dumper formats
+ * nothing. Exact and reversible; the state runs over one stream. */
 struct px_bk_delta {
 	const enum px_bk_col *cols;
 	int ncols;
@@ -76,11 +78,14 @@ struct px_bk_delta {
 /* cols must outlive d. 0, or -1 out of memory. */
 int px_bk_delta_init(struct px_bk_delta *d, const enum px_bk_col *cols, int ncols);
 void px_bk_delta_free(struct px_bk_delta *d);
-/* Codes (dir > 0) or decodes (dir < 0), in place, the whole units at the
- * start of the n bytes at p (the file header first, then tuples, then the
- * trailer) and returns their length: a tuple cut off at the end is left
- * untouched for the next call, with more bytes. -1 when the bytes are not
- * a binary COPY of ncols columns of the declared widths. */
-long px_bk_delta_apply(struct px_bk_delta *d, unsigned char *p, size_t n, int dir);
+/* Codes one CopyData message of whole units (the first carries the file
+ * header) onto out. -1 when it is not a binary COPY of ncols columns of
+ * the declared widths. */
+int px_bk_delta_encode(struct px_bk_delta *d, const void *msg, size_t n, struct px_buf *out);
+/* Decodes the whole units at the start of the n coded bytes at p back into
+ * binary COPY on out, returning how many bytes they took: a tuple cut off
+ * at the end is left for the next call, with more bytes. -1 when the
+ * bytes are malformed. */
+long px_bk_delta_decode(struct px_bk_delta *d, const void *p, size_t n, struct px_buf *out);
 
 #endif

@@ -200,6 +200,7 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delt
 			    struct px_bk_writer *w, json_object *item, struct px_buf *err)
 {
 	PGresult *res = PQexec(c, sql);
+	struct px_buf coded = PX_BUF_INIT;
 	enum px_err rc = PX_OK;
 	long long rows;
 	char *row;
@@ -212,14 +213,20 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delt
 	PQclear(res);
 	px_bk_writer_begin(w);
 	while (rc == PX_OK && (n = PQgetCopyData(c, &row, 0)) > 0) {
-		if (delta && px_bk_delta_apply(delta, (unsigned char *)row, (size_t)n, 1) != n) {
-			px_buf_puts(err, "COPY: unexpected binary row");
-			rc = PX_E_SYSTEM_INTERNAL;
-		} else {
+		if (!delta) {
 			rc = px_bk_writer_write(w, row, (size_t)n);
+		} else {
+			px_buf_reset(&coded);
+			if (px_bk_delta_encode(delta, row, (size_t)n, &coded) != 0) {
+				px_buf_puts(err, "COPY: unexpected binary row");
+				rc = PX_E_SYSTEM_INTERNAL;
+			} else {
+				rc = px_bk_writer_write(w, coded.data, coded.len);
+			}
 		}
 		PQfreemem(row);
 	}
+	px_buf_free(&coded);
 	if (rc != PX_OK)
 		return rc;   /* the connection is abandoned by the caller */
 	if (n == -2)

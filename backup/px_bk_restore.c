@@ -248,13 +248,13 @@ static enum px_err copy_sink(struct ctx *c, void *arg)
 
 /* A delta-coded table (px_bk_bincopy.h): shards cut the stream anywhere,
  * so bytes wait in pending until they make whole tuples, which are decoded
- * in place and sent on as text COPY rows. */
+ * to binary COPY (bin) and sent on as text COPY rows. */
 struct delta_arg {
 	struct copy_arg a;
 	enum px_bk_col *cols;
 	struct px_bk_delta d;
 	struct px_bk_bincopy conv;
-	struct px_buf pending, text;
+	struct px_buf pending, bin, text;
 };
 
 static enum px_err delta_sink(struct ctx *c, void *arg)
@@ -265,10 +265,11 @@ static enum px_err delta_sink(struct ctx *c, void *arg)
 	px_buf_append(&x->pending, c->plain.data, c->plain.len);
 	if (x->pending.failed)
 		return PX_E_SYSTEM_INTERNAL;
-	k = px_bk_delta_apply(&x->d, (unsigned char *)x->pending.data, x->pending.len, -1);
+	px_buf_reset(&x->bin);
 	px_buf_reset(&x->text);
-	if (k < 0 || (k > 0 && px_bk_bincopy_feed(&x->conv, x->pending.data, (size_t)k,
-						   &x->text) != 0)) {
+	k = px_bk_delta_decode(&x->d, x->pending.data, x->pending.len, &x->bin);
+	if (k < 0 || (x->bin.len && px_bk_bincopy_feed(&x->conv, x->bin.data, x->bin.len,
+							&x->text) != 0)) {
 		px_buf_puts(c->err, "table rows are not a delta-coded binary COPY");
 		return PX_E_STORAGE_SHARD_CORRUPT;
 	}
@@ -304,7 +305,8 @@ static enum px_err load_table(struct ctx *c, PGconn *db, json_object *t,
 	struct px_buf sql = PX_BUF_INIT, what = PX_BUF_INIT;
 	const char *nsp, *rel;
 	char *qn = NULL, *qr = NULL;
-	struct delta_arg x = { .a = { db, 0 }, .pending = PX_BUF_INIT, .text = PX_BUF_INIT };
+	struct delta_arg x = { .a = { db, 0 }, .pending = PX_BUF_INIT, .bin = PX_BUF_INIT,
+				 .text = PX_BUF_INIT };
 	json_object *kinds = NULL;
 	enum px_err rc = PX_E_STORAGE_SHARD_CORRUPT;
 	PGresult *res = NULL;
@@ -378,6 +380,7 @@ out:
 	px_bk_delta_free(&x.d);
 	free(x.cols);
 	px_buf_free(&x.pending);
+	px_buf_free(&x.bin);
 	px_buf_free(&x.text);
 	PQclear(res);
 	PQfreemem(qn);

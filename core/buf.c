@@ -37,6 +37,14 @@ void px_buf_drop(struct px_buf *b, size_t n)
 	b->data[b->len] = '\0';
 }
 
+void px_buf_truncate(struct px_buf *b, size_t len)
+{
+	if (b->data && len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
+
 int px_buf_reserve(struct px_buf *b, size_t extra)
 {
 	size_t need, ncap;

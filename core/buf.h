@@ -31,6 +31,8 @@ void px_buf_free(struct px_buf *b);
 void px_buf_reset(struct px_buf *b);
 /* Removes the first n bytes (all, when n >= len), keeping the rest. */
 void px_buf_drop(struct px_buf *b, size_t n);
+/* Shortens the buffer to its first len bytes (nothing when it is shorter). */
+void px_buf_truncate(struct px_buf *b, size_t len);
 /* Makes room for `extra` more bytes; returns 0, or -1 and sets failed. */
 int px_buf_reserve(struct px_buf *b, size_t extra);
 void px_buf_append(struct px_buf *b, const void *p, size_t n);

@@ -232,34 +232,36 @@ static void delta_stream(struct msg *m)
 
 START_TEST(test_delta_round_trip)
 {
-	struct msg orig = { .n = 0 }, coded;
+	struct msg orig = { .n = 0 };
 	struct px_bk_delta enc, dec;
-	struct px_buf text = PX_BUF_INIT, want = PX_BUF_INIT;
+	struct px_buf coded = PX_BUF_INIT, text = PX_BUF_INIT, want = PX_BUF_INIT;
 	struct px_buf pending = PX_BUF_INIT, decoded = PX_BUF_INIT;
 	struct px_bk_bincopy b;
-	size_t fed = 0;
+	size_t fed = 0, trailer_at;
 
 	delta_stream(&orig);
-	coded = orig;
+	trailer_at = orig.n - 2;
+	/* coded as the dumper does: one message of rows, then the trailer */
 	ck_assert_int_eq(px_bk_delta_init(&enc, delta_cols, 7), 0);
-	ck_assert_int_eq(px_bk_delta_apply(&enc, coded.b, coded.n, 1), (long)coded.n);
+	ck_assert_int_eq(px_bk_delta_encode(&enc, orig.b, trailer_at, &coded), 0);
+	ck_assert_int_eq(px_bk_delta_encode(&enc, orig.b + trailer_at, 2, &coded), 0);
 	ck_assert_int_eq(enc.rows, 4);
 	ck_assert(enc.trailer_seen);
-	/* the second row's id is stored as the step from the first: 1 */
-	ck_assert_int_ne(memcmp(coded.b, orig.b, orig.n), 0);
-	ck_assert_ptr_nonnull(memmem(coded.b, coded.n, "\0\0\0\x08\0\0\0\0\0\0\0\x01", 12));
+	ck_assert_uint_lt(coded.len, orig.n);
+	/* the second row's id is stored as its step from the first: +1,
+	 * zigzagged to 2, in one byte (bit 0 set: not NULL) */
+	ck_assert_ptr_nonnull(memmem(coded.data, coded.len, "\0\7\5", 3));
 	/* decoded as the restore does, from slices of every size the shards
 	 * could cut: whole units pass on, the rest waits in pending */
 	ck_assert_int_eq(px_bk_delta_init(&dec, delta_cols, 7), 0);
-	while (fed < coded.n) {
-		size_t step = 1 + fed % 5 < coded.n - fed ? 1 + fed % 5 : coded.n - fed;
+	while (fed < coded.len) {
+		size_t step = 1 + fed % 5 < coded.len - fed ? 1 + fed % 5 : coded.len - fed;
 		long k;
 
-		px_buf_append(&pending, coded.b + fed, step);
+		px_buf_append(&pending, coded.data + fed, step);
 		fed += step;
-		k = px_bk_delta_apply(&dec, (unsigned char *)pending.data, pending.len, -1);
+		k = px_bk_delta_decode(&dec, pending.data, pending.len, &decoded);
 		ck_assert_int_ge(k, 0);
-		px_buf_append(&decoded, pending.data, (size_t)k);
 		px_buf_drop(&pending, (size_t)k);
 	}
 	ck_assert_uint_eq(pending.len, 0);
@@ -276,6 +278,7 @@ START_TEST(test_delta_round_trip)
 	ck_assert_ptr_nonnull(strstr(text.data, "999\tfourth\t-infinity"));
 	px_bk_delta_free(&enc);
 	px_bk_delta_free(&dec);
+	px_buf_free(&coded);
 	px_buf_free(&text);
 	px_buf_free(&want);
 	px_buf_free(&pending);
@@ -286,30 +289,39 @@ END_TEST
 START_TEST(test_delta_refuses)
 {
 	struct msg m = { .n = 0 };
+	struct px_buf out = PX_BUF_INIT;
 	struct px_bk_delta d;
 	enum px_bk_col one_int8[1] = { PX_BK_COL_INT8 };
+	static const unsigned char overlong[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0"
+		"\0\1\377\377\377\377\377\377\377\377\377\377\1";
 
 	header(&m);
 	put_be(&m, 1, 2);
 	field_int(&m, 7, 4);          /* an int8 column four bytes wide */
 	ck_assert_int_eq(px_bk_delta_init(&d, one_int8, 1), 0);
-	ck_assert_int_eq(px_bk_delta_apply(&d, m.b, m.n, 1), -1);
+	ck_assert_int_eq(px_bk_delta_encode(&d, m.b, m.n, &out), -1);
 	px_bk_delta_free(&d);
 	m.n = 0;
 	header(&m);
 	put_be(&m, 2, 2);             /* two fields for one column */
 	ck_assert_int_eq(px_bk_delta_init(&d, one_int8, 1), 0);
-	ck_assert_int_eq(px_bk_delta_apply(&d, m.b, m.n, 1), -1);
+	ck_assert_int_eq(px_bk_delta_encode(&d, m.b, m.n, &out), -1);
 	px_bk_delta_free(&d);
 	memcpy(m.b, "NOTCOPY\n\377\r\n", 11);
 	ck_assert_int_eq(px_bk_delta_init(&d, one_int8, 1), 0);
-	ck_assert_int_eq(px_bk_delta_apply(&d, m.b, m.n, 1), -1);
+	ck_assert_int_eq(px_bk_delta_encode(&d, m.b, m.n, &out), -1);
+	ck_assert_int_eq(px_bk_delta_decode(&d, m.b, m.n, &out), -1);
+	px_bk_delta_free(&d);
+	/* a code longer than 64 bits is refused, not wrapped */
+	ck_assert_int_eq(px_bk_delta_init(&d, one_int8, 1), 0);
+	ck_assert_int_eq(px_bk_delta_decode(&d, overlong, sizeof(overlong) - 1, &out), -1);
 	px_bk_delta_free(&d);
 	/* names of the readings, kept in manifests, read back */
 	ck_assert_str_eq(px_bk_col_name(PX_BK_COL_TIMESTAMPTZ), "timestamptz");
 	ck_assert_int_eq(px_bk_col_parse("int8"), PX_BK_COL_INT8);
 	ck_assert_int_eq(px_bk_col_parse("other"), PX_BK_COL_OTHER);
 	ck_assert_int_eq(px_bk_col_parse("int16"), -1);
+	px_buf_free(&out);
 }
 END_TEST
 
