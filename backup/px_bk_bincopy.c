@@ -296,25 +296,64 @@ static int put_field(struct px_buf *out, enum px_bk_col t, const unsigned char *
 	return -1;
 }
 
+/* Reads the file header at *p (end e) once (*done then set), copying it
+ * to out when out is given: 1 when read or already read, 0 when cut off,
+ * -1 when it is not a binary COPY header. */
+static int copy_header(int *done, const unsigned char **p, const unsigned char *e,
+		       struct px_buf *out)
+{
+	const unsigned char *q = *p;
+	uint32_t ext;
+
+	if (*done)
+		return 1;
+	if (e - q < 19)
+		return e - q >= 11 && memcmp(q, SIGNATURE, sizeof(SIGNATURE)) != 0 ? -1 : 0;
+	if (memcmp(q, SIGNATURE, sizeof(SIGNATURE)) != 0)
+		return -1;
+	ext = (uint32_t)be(q + 15, 4);
+	if (ext > (1u << 20))
+		return -1;
+	if ((size_t)(e - q) - 19 < ext)
+		return 0;
+	if (out)
+		px_buf_append(out, q, 19 + ext);
+	*p = q + 19 + ext;
+	*done = 1;
+	return 1;
+}
+
+/* Reads a tuple's field count at *p (end e), copying it to out when out is
+ * given: 1 at the trailer, 0 when ncols fields follow, -2 when cut off,
+ * -1 for another count. */
+static int tuple_head(const unsigned char **p, const unsigned char *e, int ncols,
+		      struct px_buf *out)
+{
+	int16_t nf;
+
+	if (e - *p < 2)
+		return -2;
+	nf = (int16_t)be(*p, 2);
+	if (nf != -1 && nf != ncols)
+		return -1;
+	if (out)
+		px_buf_append(out, *p, 2);
+	*p += 2;
+	return nf == -1;
+}
+
 /* Converts the tuple at *p (end e) and advances *p; 1 at the trailer. */
 static int tuple(struct px_bk_bincopy *b, const unsigned char **p,
 		 const unsigned char *e, struct px_buf *out)
 {
 	const unsigned char *q = *p;
-	int16_t nf;
-	int i;
+	int i, head = tuple_head(&q, e, b->ncols, NULL);
 
-	if (e - q < 2)
-		return -1;
-	nf = (int16_t)be(q, 2);
-	q += 2;
-	if (nf == -1) {
+	if (head != 0) {
 		*p = q;
-		return 1;
+		return head == 1 ? 1 : -1;
 	}
-	if (nf != b->ncols)
-		return -1;
-	for (i = 0; i < nf; i++) {
+	for (i = 0; i < b->ncols; i++) {
 		int32_t len;
 
 		if (e - q < 4)
@@ -342,17 +381,8 @@ int px_bk_bincopy_feed(struct px_bk_bincopy *b, const char *msg, size_t n,
 {
 	const unsigned char *p = (const unsigned char *)msg, *e = p + n;
 
-	if (!b->header_done) {
-		uint32_t ext;
-
-		if (n < 19 || memcmp(p, SIGNATURE, sizeof(SIGNATURE)) != 0)
-			return -1;
-		ext = (uint32_t)be(p + 15, 4);
-		if (ext > n - 19)
-			return -1;
-		p += 19 + ext;
-		b->header_done = 1;
-	}
+	if (copy_header(&b->header_done, &p, e, NULL) != 1)
+		return -1;
 	while (p < e) {
 		int rc;
 
@@ -461,21 +491,13 @@ static int encode_tuple(struct px_bk_delta *d, const unsigned char **p,
 			const unsigned char *e, struct px_buf *out)
 {
 	const unsigned char *q = *p;
-	int16_t nf;
-	int i;
+	int i, head = tuple_head(&q, e, d->ncols, out);
 
-	if (e - q < 2)
-		return -1;
-	nf = (int16_t)be(q, 2);
-	px_buf_append(out, q, 2);
-	q += 2;
-	if (nf == -1) {
+	if (head != 0) {
 		*p = q;
-		return 1;
+		return head == 1 ? 1 : -1;
 	}
-	if (nf != d->ncols)
-		return -1;
-	for (i = 0; i < nf; i++) {
+	for (i = 0; i < d->ncols; i++) {
 		size_t w = delta_width(d->cols[i]);
 		int32_t len;
 
@@ -495,7 +517,9 @@ static int encode_tuple(struct px_bk_delta *d, const unsigned char **p,
 			/* the step as a signed number of the column's width */
 			int64_t sd = w < 8 && (dl >> (8 * w - 1)) ? (int64_t)(dl | ~m) : (int64_t)dl;
 
-			put_code(out, ((uint64_t)sd << 1) ^ (uint64_t)(sd >> 63));
+			uint64_t u = (uint64_t)sd;
+
+			put_code(out, (u << 1) ^ (0 - (u >> 63)));
 			d->prev[i] = v;
 		} else {
 			put_code(out, (uint64_t)len);
@@ -512,18 +536,8 @@ int px_bk_delta_encode(struct px_bk_delta *d, const void *msg, size_t n, struct 
 {
 	const unsigned char *p = msg, *e = p + n;
 
-	if (!d->header_done) {
-		uint32_t ext;
-
-		if (n < 19 || memcmp(p, SIGNATURE, sizeof(SIGNATURE)) != 0)
-			return -1;
-		ext = (uint32_t)be(p + 15, 4);
-		if (ext > n - 19)
-			return -1;
-		px_buf_append(out, p, 19 + ext);
-		p += 19 + ext;
-		d->header_done = 1;
-	}
+	if (copy_header(&d->header_done, &p, e, out) != 1)
+		return -1;
 	while (p < e) {
 		int rc;
 
@@ -543,24 +557,17 @@ static int decode_tuple(struct px_bk_delta *d, const unsigned char **p,
 	const unsigned char *q = *p;
 	size_t mark = out->len;
 	uint64_t v, vals[64], *val = d->ncols <= 64 ? vals : NULL;
-	int16_t nf;
-	int i, rc;
+	int i, rc = tuple_head(&q, e, d->ncols, out);
 
-	if (e - q < 2)
-		return -2;
-	nf = (int16_t)be(q, 2);
-	px_buf_append(out, q, 2);
-	q += 2;
-	if (nf == -1) {
-		*p = q;
-		return 1;
+	if (rc != 0) {
+		if (rc == 1)
+			*p = q;
+		return rc;
 	}
-	if (nf != d->ncols)
-		return -1;
 	/* values land in prev only once the whole tuple is here */
-	if (!val && !(val = malloc((size_t)nf * sizeof(*val))))
+	if (!val && !(val = malloc((size_t)d->ncols * sizeof(*val))))
 		return -1;
-	for (i = 0; i < nf; i++) {
+	for (i = 0; i < d->ncols; i++) {
 		size_t w = delta_width(d->cols[i]);
 		unsigned char f[12];
 
@@ -594,7 +601,7 @@ static int decode_tuple(struct px_bk_delta *d, const unsigned char **p,
 			q += v;
 		}
 	}
-	memcpy(d->prev, val, (size_t)nf * sizeof(*val));
+	memcpy(d->prev, val, (size_t)d->ncols * sizeof(*val));
 	if (val != vals)
 		free(val);
 	d->rows++;
@@ -610,23 +617,10 @@ cut:
 long px_bk_delta_decode(struct px_bk_delta *d, const void *p, size_t n, struct px_buf *out)
 {
 	const unsigned char *q = p, *e = q + n;
+	int h = copy_header(&d->header_done, &q, e, out);
 
-	if (!d->header_done) {
-		uint32_t ext;
-
-		if (n < 19)
-			return 0;
-		if (memcmp(q, SIGNATURE, sizeof(SIGNATURE)) != 0)
-			return -1;
-		ext = (uint32_t)be(q + 15, 4);
-		if (ext > (1u << 20))
-			return -1;
-		if (ext > n - 19)
-			return 0;
-		px_buf_append(out, q, 19 + ext);
-		q += 19 + ext;
-		d->header_done = 1;
-	}
+	if (h <= 0)
+		return h;
 	while (q < e) {
 		int rc;
 
