@@ -303,11 +303,16 @@ int px_response_header(struct px_response *w, const char *name,
 	return w->headers.failed ? -1 : 0;
 }
 
-void px_response_json(struct px_response *w, int status, const char *json,
-		      size_t n)
+static void json_head(struct px_response *w, int status)
 {
 	w->status = status;
 	px_response_header(w, "Content-Type", "application/json; charset=utf-8");
+}
+
+void px_response_json(struct px_response *w, int status, const char *json,
+		      size_t n)
+{
+	json_head(w, status);
 	px_buf_reset(&w->body);
 	px_buf_append(&w->body, json, n);
 }
@@ -316,8 +321,7 @@ void px_response_json_buf(struct px_response *w, int status, struct px_buf *json
 {
 	struct px_buf old = w->body;
 
-	w->status = status;
-	px_response_header(w, "Content-Type", "application/json; charset=utf-8");
+	json_head(w, status);
 	px_buf_reset(&old);
 	w->body = *json;
 	*json = old;

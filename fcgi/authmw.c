@@ -52,6 +52,12 @@ struct kept_auth {
 	struct px_m_auth a;
 };
 
+/* The cache key of a token: the last 64 bits of its hash. */
+static long long kept_key(const char *hash)
+{
+	return (long long)strtoull(hash + 48, NULL, 16);
+}
+
 /* Lookups are reused only for GETs on a channel's routes (the hot reads),
  * only while the hub hears every change so that none can be missed, and
  * only at the machine's current generation (core/gen.h): any write through
@@ -76,8 +82,8 @@ static int cached(struct px_ctx *ctx, long long channel, const char *hash,
 	*gen = px_gen_now();
 	if (*gen < 0)
 		return 0;
-	if (px_vcache_get(ctx->app->auth, (long long)strtoull(hash + 48, NULL, 16), (int)channel,
-			  *gen, &out) == 1 && out.len == sizeof(k)) {
+	if (px_vcache_get(ctx->app->auth, kept_key(hash), (int)channel, *gen, &out) == 1 &&
+	    out.len == sizeof(k)) {
 		memcpy(&k, out.data, sizeof(k));
 		hit = k.channel == channel && k.is_pat == is_pat && !strcmp(k.hash, hash);
 		if (hit)
@@ -102,8 +108,7 @@ static void keep(struct px_ctx *ctx, long long channel, const char *hash,
 	k.is_pat = is_pat;
 	k.a = *a;
 	k.a.stale = 0; /* recorded by this request */
-	px_vcache_put(ctx->app->auth, (long long)strtoull(hash + 48, NULL, 16), (int)channel, gen,
-		      &k, sizeof(k));
+	px_vcache_put(ctx->app->auth, kept_key(hash), (int)channel, gen, &k, sizeof(k));
 }
 
 static enum px_err lookup(struct px_ctx *ctx, const struct px_route *r,

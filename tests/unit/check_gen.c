@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +28,7 @@ static int child(const char *path, int to_parent, int from_parent)
 
 START_TEST(test_shared_between_processes)
 {
-	char dir[] = "/tmp/px-gen-XXXXXX", path[64];
+	char dir[64], path[96];
 	int up[2], down[2], status;
 	pid_t pid;
 	char c;
@@ -39,7 +40,8 @@ START_TEST(test_shared_between_processes)
 	ck_assert_int_eq(px_gen_open("/nonexistent-px-dir/generation"), -1);
 	ck_assert_int_eq(px_gen_now(), -1);
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "/tmp/px-gen-%ld", (long)getpid());
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	snprintf(path, sizeof(path), "%s/generation", dir);
 	ck_assert_int_eq(pipe(up), 0);
 	ck_assert_int_eq(pipe(down), 0);
