@@ -6,6 +6,7 @@
  * the background while the backup goes on, and a final name still never
  * exists before its data is durable. */
 #include "px_bk_local.h"
+#include "dirs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -58,21 +59,22 @@ static int name_ok(const char *name)
 	       !strstr(name, "//");
 }
 
-static int mkdirs(char *path)
+/* Makes the folders above a file's path (which ends at its last '/'). */
+static int make_parent(const char *path)
 {
-	char *p;
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	size_t n = slash ? (size_t)(slash - path) : 0;
 
-	for (p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
+	if (n == 0)
+		return 0;
+	if (n >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	return 0;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return px_dirs_make(dir, 0750);
 }
 
 static int fsync_dir(const char *dir)
@@ -157,7 +159,7 @@ static enum px_err write_tmp(struct local *l, const char *name, const void *p,
 	fd = open(tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	/* the object's folder is made on its first use only */
 	if (fd < 0 && errno == ENOENT) {
-		if (mkdirs(path->data) != 0) {
+		if (make_parent(path->data) != 0) {
 			rc = fail(l, "mkdir", path->data, errno);
 			goto out;
 		}
@@ -477,7 +479,7 @@ static enum px_err local_prepare(struct px_bk_store *s)
 		px_buf_printf(&dir, "%s/shards/%02x/", l->root, i);
 		if (dir.failed)
 			rc = PX_E_STORAGE_FAILED;
-		else if (mkdirs(dir.data) != 0)
+		else if (make_parent(dir.data) != 0)
 			rc = fail(l, "mkdir", dir.data, errno);
 	}
 	px_buf_free(&dir);
@@ -504,7 +506,7 @@ struct px_bk_store *px_bk_local_open(const char *root, struct px_buf *err)
 	while (strlen(l->root) > 1 && l->root[strlen(l->root) - 1] == '/')
 		l->root[strlen(l->root) - 1] = '\0';
 	px_buf_printf(&probe, "%s/x", l->root);
-	if (probe.failed || mkdirs(probe.data) != 0) {
+	if (probe.failed || make_parent(probe.data) != 0) {
 		px_buf_printf(err, "cannot create %s: %s", l->root,
 			      strerror(errno));
 		goto fail;

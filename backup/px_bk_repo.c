@@ -1,5 +1,6 @@
 /* px_bk_repo.c: opening a repository and its local cache. */
 #include "px_bk_repo.h"
+#include "dirs.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -46,27 +47,6 @@ enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s
 	rc = cfg.failed ? PX_E_STORAGE_FAILED :
 	     px_bk_put(st, "config", cfg.data, cfg.len);
 	px_buf_free(&cfg);
-	return rc;
-}
-
-static int mkdir_p(const char *path)
-{
-	char *p = strdup(path), *q;
-	int rc = 0;
-
-	if (!p)
-		return -1;
-	for (q = p + 1; *q && rc == 0; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			rc = -1;
-		*q = '/';
-	}
-	if (rc == 0 && mkdir(p, 0700) != 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
 	return rc;
 }
 
@@ -131,7 +111,7 @@ enum px_err px_bk_repo_open(struct px_bk_store *st, const struct px_bk_secret *s
 	    px_bk_cdc_init(&r->cdc, r->chunk_avg, r->keys.cdc_seed) != 0)
 		goto fail;
 	px_buf_printf(&dir, "%s/%s", cache_base, r->id);
-	if (dir.failed || mkdir_p(dir.data) != 0) {
+	if (dir.failed || px_dirs_make(dir.data, 0700) != 0) {
 		px_buf_reset(&st->errmsg);
 		px_buf_printf(&st->errmsg, "cannot create cache folder %s: %s",
 			      dir.data ? dir.data : "", strerror(errno));

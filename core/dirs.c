@@ -14,29 +14,30 @@ static const char *const names[PX_DIR__COUNT] = {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *paths[PX_DIR__COUNT];
 
-static int make_dir(const char *p)
+static int make_dir(const char *p, mode_t mode)
 {
-	return mkdir(p, 0750) == 0 || errno == EEXIST ? 0 : -1;
+	return mkdir(p, mode) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* mkdir -p for an absolute or relative path. */
-static int make_tree(const char *path)
+int px_dirs_make(const char *path, mode_t mode)
 {
 	char tmp[4096];
 	size_t i, n = strlen(path);
 
-	if (n == 0 || n >= sizeof(tmp))
+	if (n == 0 || n >= sizeof(tmp)) {
+		errno = n ? ENAMETOOLONG : ENOENT;
 		return -1;
+	}
 	memcpy(tmp, path, n + 1);
 	for (i = 1; i < n; i++) {
 		if (tmp[i] != '/')
 			continue;
 		tmp[i] = '\0';
-		if (make_dir(tmp) != 0)
+		if (make_dir(tmp, mode) != 0)
 			return -1;
 		tmp[i] = '/';
 	}
-	return make_dir(tmp);
+	return make_dir(tmp, mode);
 }
 
 int px_dirs_init(const char *data_dir, struct px_buf *err)
@@ -44,7 +45,7 @@ int px_dirs_init(const char *data_dir, struct px_buf *err)
 	char *fresh[PX_DIR__COUNT] = { 0 };
 	int i, rc = -1;
 
-	if (make_tree(data_dir) != 0) {
+	if (px_dirs_make(data_dir, 0750) != 0) {
 		px_buf_printf(err, "%s: %s", data_dir, strerror(errno));
 		goto out;
 	}
@@ -53,7 +54,7 @@ int px_dirs_init(const char *data_dir, struct px_buf *err)
 
 		px_buf_printf(&p, "%s/%s", data_dir, names[i]);
 		fresh[i] = px_buf_steal(&p);
-		if (!fresh[i] || make_dir(fresh[i]) != 0) {
+		if (!fresh[i] || make_dir(fresh[i], 0750) != 0) {
 			px_buf_printf(err, "%s: %s", fresh[i] ? fresh[i] : data_dir,
 				      strerror(errno));
 			goto out;

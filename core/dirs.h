@@ -5,6 +5,8 @@
 
 #include "buf.h"
 
+#include <sys/types.h>
+
 enum px_dir { PX_DIR_LOGS, PX_DIR_UPLOADS, PX_DIR_BACKUP_STAGING, PX_DIR_RUN,
 	      PX_DIR__COUNT };
 
@@ -15,6 +17,9 @@ int px_dirs_init(const char *data_dir, struct px_buf *err)
 /* Absolute path of a standard folder, or NULL before px_dirs_init. The
  * string stays valid until the next px_dirs_init. */
 const char *px_dirs_path(enum px_dir d);
+/* mkdir -p: makes path and each missing folder above it with mode.
+ * 0, or -1 with errno. */
+int px_dirs_make(const char *path, mode_t mode) __attribute__((warn_unused_result));
 /* Folder name under data_dir, e.g. "uploads". */
 const char *px_dirs_name(enum px_dir d);
 
