@@ -131,7 +131,9 @@ int px_bk_open_repo(struct px_bk_opts *o, struct px_bk_repo **r)
 {
 	struct px_bk_secret s;
 	struct px_bk_store *st;
+	struct px_buf why = PX_BUF_INIT;
 	enum px_err rc;
+	int code = PX_BK_EXIT_OK;
 	char *url;
 
 	*r = NULL;
@@ -146,7 +148,7 @@ int px_bk_open_repo(struct px_bk_opts *o, struct px_bk_repo **r)
 	url = strdup(st->url);
 	rc = px_bk_repo_open(st, &s, px_bk_cache_base(o),
 			     o->zstd_level > 0 ? o->zstd_level :
-			     (int)px_cfg_int(o->cfg, "backup_zstd_level"), r);
+			     (int)px_cfg_int(o->cfg, "backup_zstd_level"), r, &why);
 	px_bk_secret_wipe(&s);
 	if (rc != PX_OK) {
 		struct px_buf d = PX_BUF_INIT;
@@ -154,14 +156,13 @@ int px_bk_open_repo(struct px_bk_opts *o, struct px_bk_repo **r)
 		px_buf_printf(&d, "%s: %s", url ? url : "store",
 			      rc == PX_E_STORAGE_KEY_INVALID ?
 			      "no key entry accepts this key file or passphrase" :
-			      px_err_message(rc));
-		free(url);
-		rc = px_bk_fail(rc, "open", &d);
+			      why.len ? why.data : px_err_message(rc));
+		code = px_bk_fail(rc, "open", &d);
 		px_buf_free(&d);
-		return (int)rc;
 	}
 	free(url);
-	return PX_BK_EXIT_OK;
+	px_buf_free(&why);
+	return code;
 }
 
 const char *px_bk_detail_of(struct px_bk_repo *r, struct px_buf *err)

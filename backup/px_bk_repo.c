@@ -86,7 +86,7 @@ out:
 
 enum px_err px_bk_repo_open(struct px_bk_store *st, const struct px_bk_secret *s,
 			    const char *cache_base, int zstd_level,
-			    struct px_bk_repo **out)
+			    struct px_bk_repo **out, struct px_buf *why)
 {
 	struct px_bk_repo *r = calloc(1, sizeof(*r));
 	struct px_buf dir = PX_BUF_INIT;
@@ -122,6 +122,8 @@ enum px_err px_bk_repo_open(struct px_bk_store *st, const struct px_bk_secret *s
 	*out = r;
 	return PX_OK;
 fail:
+	if (why && st->errmsg.len)
+		px_buf_puts(why, st->errmsg.data);
 	px_buf_free(&dir);
 	px_bk_repo_close(r);
 	return rc;

@@ -37,10 +37,13 @@ enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s
 /* Opens the repository (takes ownership of st, even on failure) and
  * unlocks it with the secret. cache_base: folder for local caches.
  * *out is freed with px_bk_repo_close. Errors: STORAGE_SHARD_MISSING (not
- * a repository), STORAGE_KEY_INVALID, STORAGE_*, SYSTEM_INTERNAL. */
+ * a repository), STORAGE_KEY_INVALID, STORAGE_*, SYSTEM_INTERNAL; on
+ * failure the store's own account of it (if any) is appended to why
+ * (may be NULL). */
 enum px_err px_bk_repo_open(struct px_bk_store *st, const struct px_bk_secret *s,
 			    const char *cache_base, int zstd_level,
-			    struct px_bk_repo **out) __attribute__((warn_unused_result));
+			    struct px_bk_repo **out, struct px_buf *why)
+	__attribute__((warn_unused_result));
 void px_bk_repo_close(struct px_bk_repo *r);
 
 /* Loads the known-shard cache (or rebuilds it, see above) and marks the

@@ -33,9 +33,19 @@ lighttpd_start "$WORK/run" "$PXPORT" "$WORK/run/px.sock"
 lighttpd_start "$WORK/run" "$HPORT" "$WORK/run/hello.sock"
 lighttpd_start "$WORK/run" "$NPORT" "$WORK/run/hello-nl.sock"
 wait_http "http://127.0.0.1:$PXPORT/api/v1/system/health" || die "PlexiChat did not answer"
-sleep 1
+# memory of plexichat.fcgi: RSS (what ps shows), PSS (shared pages divided
+# among the processes mapping them) and the pages it alone holds
 FPID=$(pgrep -f "plexichat.fcgi -c $WORK/plexichat.conf" | head -1)
-IDLE_RSS=$(awk '/VmRSS/ {print $2}' /proc/"$FPID"/status)
+mem() {
+  awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} /^Private_(Clean|Dirty):/ {u += $2}
+       END {printf "RSS %d KiB, PSS %d KiB, private %d KiB", r, p, u}' /proc/"$FPID"/smaps_rollup
+}
+# it gives back what it holds unused after idle_release_seconds (default 10)
+QUIET=12
+sleep 1
+MEM_STARTED=$(mem)
+sleep $((QUIET - 1))
+MEM_IDLE=$(mem)
 
 rps() { wrk -t2 -c32 -d"${SECS}s" "$1" 2>/dev/null | awk '/Requests\/sec/ {print int($2)}'; }
 declare -A sum
@@ -52,7 +62,9 @@ for r in $(seq "$ROUNDS"); do
     echo "round $r $name: $v req/s"
   done
 done
-LOADED_RSS=$(awk '/VmRSS/ {print $2}' /proc/"$FPID"/status)
+MEM_LOADED=$(mem)
+sleep $QUIET
+MEM_RESTED=$(mem)
 h=$(( sum[hello] / ROUNDS )); hn=$(( sum[hello_nl] / ROUNDS )); v=$(( sum[version] / ROUNDS )); n=$(( sum[notfound] / ROUNDS )); hh=$(( sum[health] / ROUNDS ))
 echo "== wrk -t2 -c32, ${SECS}s x $ROUNDS rounds, through lighttpd over unix sockets"
 printf 'bare libfcgi hello      %7d req/s\n' "$h"
@@ -63,4 +75,8 @@ printf 'GET /system/health (DB) %7d req/s  (%d%% of hello)\n' "$hh" $(( 100 * hh
 # wait; this hello does the same, so the ratios below are app cost alone
 printf 'hello, closing at once  %7d req/s  (version %d%%, 404 %d%% of it)\n' "$hn" \
   $(( 100 * v / hn )) $(( 100 * n / hn ))
-printf 'plexichat.fcgi RSS: idle %d KiB, after load %d KiB\n' "$IDLE_RSS" "$LOADED_RSS"
+echo "plexichat.fcgi memory (idle_release_seconds=10):"
+echo "  1 s after start-up:       $MEM_STARTED"
+echo "  idle ($QUIET s quiet):        $MEM_IDLE"
+echo "  right after the load:     $MEM_LOADED"
+echo "  idle again ($QUIET s quiet):  $MEM_RESTED"

@@ -11,6 +11,7 @@ libplexi_a_SOURCES = \
 	core/gen.c core/gen.h \
 	core/http.c core/http.h \
 	core/log.c core/log.h \
+	core/memtrim.c core/memtrim.h \
 	core/metrics.c core/metrics.h \
 	core/migrate.c core/migrate.h \
 	core/password.c core/password.h \

@@ -25,6 +25,7 @@ struct px_app {
 	volatile sig_atomic_t reload_requested;
 	volatile sig_atomic_t stopping;
 	int listen_fd;
+	unsigned long served;          /* requests answered (atomic) */
 	struct px_tmpl_cache *tmpl;   /* page templates, shared by all workers */
 	struct px_vcache *pages;      /* latest pages of channels (core/vcache.h) */
 	struct px_vcache *auth;       /* recent token lookups (fcgi/authmw.c); NULL: off */

@@ -13,6 +13,7 @@
 #include "core/dirs.h"
 #include "core/gen.h"
 #include "core/log.h"
+#include "core/memtrim.h"
 #include "core/migrate.h"
 
 #include <errno.h>
@@ -77,6 +78,7 @@ static void *worker_main(void *arg)
 		px_app_maybe_reload(w->app);
 		serve(w->app, db, r.envp, &px_adapter_fcgx_ops, &r);
 		px_adapter_end(&r);
+		__atomic_add_fetch(&w->app->served, 1, __ATOMIC_RELAXED);
 	}
 	FCGX_Free(&r, 1);
 	px_db_free(db);
@@ -136,10 +138,42 @@ static void open_generation(void)
 	px_buf_free(&path);
 }
 
+/* What the main thread knows of the workers' activity. */
+struct idle {
+	unsigned long served;   /* the count at the last look */
+	time_t since;           /* when it last changed */
+	int pending;            /* requests were served since the last release */
+};
+
+/* Once the process has been quiet for idle_release_seconds (and once just
+ * after start-up, when nothing came in yet), gives back what start-up and
+ * the last burst of requests left mapped but unused (core/memtrim.h). */
+static void release_when_idle(struct px_app *app, struct idle *idle)
+{
+	unsigned long served = __atomic_load_n(&app->served, __ATOMIC_RELAXED);
+	time_t now = time(NULL);
+	struct px_snap_ref *ref;
+	long long wait = px_cfg_int(px_app_cfg_acquire(app, &ref), "idle_release_seconds");
+
+	px_app_cfg_release(app, ref);
+	if (served != idle->served) {
+		idle->served = served;
+		idle->since = now;
+		idle->pending = 1;
+		return;
+	}
+	if (!idle->pending || wait == 0 || now - idle->since < wait)
+		return;
+	idle->pending = 0;
+	px_log_debug("fcgi", NULL, "idle: %zu KiB of clean file pages released",
+		     px_memtrim() / 1024);
+}
+
 /* Waits for signals in the main thread until asked to stop. */
 static void signal_loop(struct px_app *app, const sigset_t *set)
 {
 	struct timespec tick = { 1, 0 };
+	struct idle idle = { 0, 0, 1 };
 
 	px_log_set_buffered(1);
 	for (;;) {
@@ -147,6 +181,7 @@ static void signal_loop(struct px_app *app, const sigset_t *set)
 
 		/* once a second (or on a signal) buffered log lines go out */
 		px_log_flush();
+		release_when_idle(app, &idle);
 		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {

@@ -35,10 +35,19 @@ trap cleanup INT TERM EXIT
 
 step() { log "== $*"; }
 RAN=0
+# Each step's output is kept, so that the end of the run can repeat what
+# failed (a long log is often cut to its head and tail where it is read).
+OUTS="$PX_ROOT/build/$ID-steps"
+rm -rf "$OUTS"; mkdir -p "$OUTS"
+step_out() { echo "$OUTS/$(echo "$1" | tr -c 'A-Za-z0-9_.-' _).out"; }
 record() { # record NAME CMD...: runs a step, remembers failures, goes on
-  local name=$1; shift
+  local name=$1 out rc=0; shift
+  out=$(step_out "$name")
   RAN=$((RAN + 1))
-  if "$@"; then log "PASS $name"; else log "FAIL $name"; FAILED+=("$name"); fi
+  # to a file, not a pipe: a server a step leaves behind must not hold us
+  "$@" > "$out" 2>&1 || rc=$?
+  cat "$out"
+  if [ $rc = 0 ]; then log "PASS $name"; else log "FAIL $name"; FAILED+=("$name"); fi
 }
 
 build "$BUILD"
@@ -161,7 +170,14 @@ fi
 cp "$WORK"/*.log "$WORK"/*.out "$ART"/ 2>/dev/null || true
 cp "$WORK"/run/*.log "$ART"/ 2>/dev/null || true
 log "finished in $(( $(date +%s) - T0 )) s"
+cp -r "$OUTS" "$ART"/steps 2>/dev/null || true
 if [ ${#FAILED[@]} -gt 0 ]; then
+  for name in "${FAILED[@]}"; do
+    out=$(step_out "$name")
+    [ -f "$out" ] || continue
+    log "what failed in $name:"
+    grep -E -A3 '^(FAIL|not ok)|Error|error:|Traceback' "$out" | head -40 || true
+  done
   log "FAILED: ${FAILED[*]}"
   exit 1
 fi

@@ -28,6 +28,10 @@ tests_unit_check_ratelease_SOURCES = tests/unit/check_ratelease.c
 tests_unit_check_ratelease_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_ratelease_LDADD = $(TEST_LIBS)
 
+check_PROGRAMS += tests/unit/check_memtrim
+tests_unit_check_memtrim_SOURCES = tests/unit/check_memtrim.c
+tests_unit_check_memtrim_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_memtrim_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/unit/check_gen
 tests_unit_check_gen_SOURCES = tests/unit/check_gen.c
 tests_unit_check_gen_CFLAGS = $(TEST_CFLAGS)

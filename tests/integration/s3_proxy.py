@@ -10,9 +10,13 @@ HTTP 500/503 answers, dropped connections, and a delay per request.
 
 Control (never forwarded):
   GET  /__stats                      -> JSON counters
-  POST /__faults?fail=N&drop=M&delay_ms=D
+  POST /__faults?fail=N&drop=M&down=1&delay_ms=D
        every Nth request answers 503 or 500 (alternating), every Mth
-       request is dropped without an answer; 0 turns a fault off.
+       request is dropped without an answer; 0 turns a fault off. The
+       next request for an object a fault hit goes through, so a client
+       that retries always gets there (with counts shared by concurrent
+       requests, a fixed schedule could otherwise hit one object's every
+       attempt). down=1: every request answers 503, retries too.
 """
 import hashlib
 import http.client
@@ -34,7 +38,8 @@ LISTEN, UPSTREAM, AK, SK, REGION = (int(sys.argv[1]), int(sys.argv[2]),
 lock = threading.Lock()
 stats = {"requests": 0, "valid": 0, "invalid": 0, "bad_hash": 0,
          "injected_5xx": 0, "dropped": 0, "invalid_detail": []}
-faults = {"fail": 0, "drop": 0, "delay_ms": 0}
+faults = {"fail": 0, "drop": 0, "down": 0, "delay_ms": 0}
+faulted = set()   # (method, path) of requests a fault hit last time
 
 
 def check_signature(method, path, headers, body):
@@ -89,22 +94,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 for k in faults:
                     faults[k] = int(q.get(k, faults[k]))
             return self.reply(200, json.dumps(faults).encode())
+        key = (self.command, self.path)
         with lock:
             stats["requests"] += 1
             count = stats["requests"]
             f = dict(faults)
+            retry = key in faulted
+            faulted.discard(key)
+            drop = not retry and f["drop"] and count % f["drop"] == 0
+            fail = f["down"] or (not retry and f["fail"] and count % f["fail"] == 0)
+            if drop or fail:
+                faulted.add(key)
+                stats["dropped" if drop else "injected_5xx"] += 1
         if f["delay_ms"]:
             time.sleep(f["delay_ms"] / 1000.0)
-        if f["drop"] and count % f["drop"] == 0:
-            with lock:
-                stats["dropped"] += 1
+        if drop:
             self.close_connection = True
             self.connection.shutdown(2)
             return
-        if f["fail"] and count % f["fail"] == 0:
-            with lock:
-                stats["injected_5xx"] += 1
-            code = 503 if (count // f["fail"]) % 2 else 500
+        if fail:
+            code = 503 if f["down"] or (count // f["fail"]) % 2 else 500
             return self.reply(code, b"<Error><Code>SlowDown</Code></Error>", "application/xml")
         ok, why = check_signature(self.command, self.path, self.headers, body)
         with lock:

@@ -137,7 +137,10 @@ def test_tampered_code_refused():
     loc, cookie = start()
     back = GLEW.authorize(loc, "erin" + KIND, "Erin-Pass-1234", "plexichat")
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(back).query)
-    bad = "state=%s&code=%s" % (q["state"][0], "x" + q["code"][0][1:])
+    code = q["code"][0]
+    # change the first character to a different one: "x" + code[1:] is the
+    # same code whenever it already starts with "x"
+    bad = "state=%s&code=%s" % (q["state"][0], ("y" if code[0] == "x" else "x") + code[1:])
     r = request("GET", "/api/v1/auth/oidc/glew/callback?" + bad,
                 headers={"Cookie": cookie, "Accept": "application/json"})
     expect_error(r, 401, "AUTH_OIDC_FAILED")

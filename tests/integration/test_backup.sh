@@ -23,7 +23,10 @@ PASS=0 FAIL=0
 PIDS=()
 
 ok()   { PASS=$((PASS + 1)); echo "ok   - $*"; }
-bad()  { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+bad()  {   # with the end of the last run's log, which says why
+	FAIL=$((FAIL + 1)); echo "FAIL - $*"
+	[ -s "$T/err" ] && tail -n 3 "$T/err" | cut -c1-400 | sed 's/^/     /'
+}
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 free_port() {
 	local p
@@ -300,6 +303,13 @@ faults "fail=0&drop=0"
 check "s3: backup through 500/503 answers and dropped connections" [ $rc = 0 ]
 check "s3: faults were injected" [ "$(stat_of injected_5xx)" -gt 5 -a "$(stat_of dropped)" -gt 2 ]
 run verify; check "s3: verify after faulty backup" [ $? = 0 ]
+# a store that keeps failing: the retries are bounded, the run gives up
+faults "down=1"
+run backup; rc=$?
+faults "down=0"
+check "s3: a store that keeps answering 503 -> exit 5" [ $rc = 5 ]
+check "s3: ... after 6 attempts, said in the log" grep -q "HTTP 503, 6 attempts" "$T/err"
+run list; check "s3: the run that gave up added no snapshot" [ "$(grep -c snapshot "$T/out")" = 1 ]
 
 NAME=s3k
 STORE="--store s3://plexi-backups/$NAME --s3-endpoint $EP --concurrency 2 --db dbname=src --uploads $T/uploads --no-status"

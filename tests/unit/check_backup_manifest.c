@@ -42,7 +42,7 @@ static struct px_bk_repo *repo(void)
 	ck_assert_int_eq(px_bk_repo_init(st, &sec, &fast, 1u << 20), PX_OK);
 	ck_assert_int_eq(px_bk_repo_init(st, &sec, &fast, 1u << 20), PX_E_VALIDATION_CONFLICT);
 	px_buf_printf(&cache, "%s/cache", bk_root);
-	ck_assert_int_eq(px_bk_repo_open(st, &sec, cache.data, 1, &r), PX_OK);
+	ck_assert_int_eq(px_bk_repo_open(st, &sec, cache.data, 1, &r, NULL), PX_OK);
 	px_buf_free(&cache);
 	return r;
 }
