@@ -39,7 +39,7 @@ RAN=0
 # failed (a long log is often cut to its head and tail where it is read).
 OUTS="$PX_ROOT/build/$ID-steps"
 rm -rf "$OUTS"; mkdir -p "$OUTS"
-step_out() { echo "$OUTS/$(echo "$1" | tr -c 'A-Za-z0-9_.-' _).out"; }
+step_out() { echo "$OUTS/$(printf '%s' "$1" | tr -c 'A-Za-z0-9_.-' _).out"; }
 record() { # record NAME CMD...: runs a step, remembers failures, goes on
   local name=$1 out rc=0; shift
   out=$(step_out "$name")
