@@ -14,6 +14,7 @@
 #include "core/waf_feed.h"
 #include "model/auth_invites.h"
 #include "model/auth_limits.h"
+#include "model/channels.h"
 #include "model/sessions.h"
 #include "model/users.h"
 #include "model/waf.h"
@@ -377,6 +378,45 @@ out:
 	return rc;
 }
 
+static void print_orphan(long long id, const char *kind, const char *name, long members,
+			 void *arg)
+{
+	(void)arg;
+	printf("%lld\t%s\t%s\t%ld\n", id, kind, name, members);
+}
+
+/* channel-owner --orphaned | channel-owner CHANNEL_ID NAME: the audited
+ * break-glass path for a channel nobody can manage any more. */
+static int cmd_channel_owner(struct admin *a, int argc, char **argv)
+{
+	struct px_m_user u;
+	char f[64], *end;
+	long long ch;
+	enum px_err e;
+
+	if (argc == 1 && strcmp(argv[0], "--orphaned") == 0) {
+		printf("id\tkind\tname\tmembers\n");
+		return px_m_channels_orphaned(a->db, print_orphan, NULL) == PX_OK ? 0 : 1;
+	}
+	if (argc < 2)
+		return -1;
+	ch = strtoll(argv[0], &end, 10);
+	if (*end || ch <= 0) {
+		fprintf(stderr, "plexichat-admin: %s is not a channel id\n", argv[0]);
+		return 1;
+	}
+	if (find_user(a, argv[1], &u) != 0)
+		return 1;
+	if ((e = px_m_members_restore_owner(a->db, ch, u.id)) != PX_OK) {
+		fprintf(stderr, "plexichat-admin: channel %lld: %s\n", ch, px_err_name(e));
+		return 1;
+	}
+	snprintf(f, sizeof(f), "{\"channel_id\":%lld}", ch);
+	cli_audit(a, "channel.owner_restored", u.id, f);
+	printf("%s is now an owner of channel %lld\n", u.username, ch);
+	return 0;
+}
+
 struct export {
 	struct px_buf line;
 	long long last_id;
@@ -441,6 +481,7 @@ static const struct command commands[] = {
 	{ "reactivate", cmd_reactivate, "reactivate NAME              reactivate an account" },
 	{ "set-role", cmd_set_role, "set-role NAME ROLE           owner, admin, moderator, member or guest" },
 	{ "list-sessions", cmd_list_sessions, "list-sessions NAME           the account's live sessions" },
+	{ "channel-owner", cmd_channel_owner, "channel-owner --orphaned | channel-owner CHANNEL_ID NAME  list channels without an owner; make NAME owner (audited)" },
 	{ "unlock", cmd_unlock, "unlock                       clear all rate-limit buckets and login back-off" },
 	{ "check-config", cmd_check_config, "check-config                 validate the configuration and print it (secrets hidden)" },
 	{ "waf", cmd_waf, "waf update-feeds | waf export-events [--since T] [--after ID]  WAF feeds; security events as JSON lines" },

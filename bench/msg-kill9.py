@@ -6,9 +6,10 @@ lost is retried with the same key until answered. Afterwards it checks:
 every post answered 201 (or 200, replayed) is stored exactly once, nothing
 else is stored, a post only ever answered with an error left nothing, and
 the subscriber, reconnecting with Last-Event-ID, saw every stored message
-exactly once.
+exactly once. A run where too few posts were answered before the first
+kill, between kills or after the last one proves nothing, and fails.
 
-  msg-kill9.py URL CHANNEL TOKEN CONNINFO SECONDS
+  msg-kill9.py URL CHANNEL TOKEN CONNINFO SECONDS KILL_TIMES_FILE
 """
 import http.client
 import json
@@ -19,6 +20,8 @@ import time
 import urllib.parse
 
 URL, CH, TOK, CONNINFO, SECS = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
+KILLS = sys.argv[6]
+MIN_ACKED = 20  # answered posts wanted in each period around the kills
 U = urllib.parse.urlsplit(URL)
 H = {"Authorization": "Bearer " + TOK, "Content-Type": "application/json"}
 
@@ -50,7 +53,7 @@ def poster(n, stop, answered, failed_once, error_only):
             status, mid = post(body, key)
             statuses.append(status)
         if status in (200, 201):
-            answered[body] = mid
+            answered[body] = (mid, time.time())
         elif -1 not in statuses:
             error_only.add(body)  # only ever answered with an error
         i += 1
@@ -124,7 +127,7 @@ def main():
     lost = [b for b in answered if b not in stored]
     orphan = [b for b in stored if b not in answered]
     error_left = [b for b in error_only if b in stored]
-    ids = set(answered.values())
+    ids = set(mid for mid, _ in answered.values())
     from collections import Counter
     counts = Counter(x for x in seen if x in ids)
     missing_ev = [i for i in ids if counts[i] == 0]
@@ -138,7 +141,15 @@ def main():
     if missing_ev:
         print("missing message ids %d..%d; (re)connections (time, last event id, seen): %s"
               % (min(missing_ev), max(missing_ev), [(round(t % 100, 1), l, n) for t, l, n in log]))
-    ok = not dup and not lost and not orphan and not error_left and not missing_ev and not twice_ev
+    kills = [float(x) for x in open(KILLS).read().split()]
+    edges = [0.0] + kills + [float("inf")]
+    periods = [sum(1 for _, t in answered.values() if edges[i] <= t < edges[i + 1])
+               for i in range(len(edges) - 1)]
+    print("posts answered before, between and after the %d kills: %s (at least %d wanted in each)"
+          % (len(kills), periods, MIN_ACKED))
+    enough = len(kills) >= 1 and min(periods) >= MIN_ACKED
+    ok = (enough and not dup and not lost and not orphan and not error_left and not missing_ev
+          and not twice_ev)
     print("RESULT: %s" % ("ok" if ok else "FAILED"))
     sys.exit(0 if ok else 1)
 

@@ -43,10 +43,11 @@ TOK=$(curl -s -X POST "$URL/api/v1/auth/login" -H 'Content-Type: application/jso
 CH=$(curl -s -X POST "$URL/api/v1/channels" -H "Authorization: Bearer $TOK" \
   -H 'Content-Type: application/json' -d '{"name":"killnine"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
 CONNINFO="host=127.0.0.1 port=$PGPORT dbname=plexichat user=plexichat password=$(cat "$WORK/pg.password")"
-python3 "$(dirname "$0")/msg-kill9.py" "$URL" "$CH" "$TOK" "$CONNINFO" 8 & DRIVER=$!
+: > "$WORK/kills"
+python3 "$(dirname "$0")/msg-kill9.py" "$URL" "$CH" "$TOK" "$CONNINFO" 10 "$WORK/kills" & DRIVER=$!
 for at in 2 5; do
   sleep "$at"
-  kill -9 "$FPID"; wait "$FPID" 2>/dev/null || true
+  kill -9 "$FPID"; date +%s.%N >> "$WORK/kills"; wait "$FPID" 2>/dev/null || true
   log "killed plexichat.fcgi with SIGKILL; starting it again"
   sleep 0.5
   start_fcgi

@@ -11,7 +11,7 @@
 struct px_db {
 	char *conninfo;
 	PGconn *conn;
-	const char *prepared[MAX_PREPARED]; /* static statement names */
+	char *prepared[MAX_PREPARED]; /* copies: callers' names may not outlive us */
 	int nprepared;
 	char sqlstate[6];
 };
@@ -32,9 +32,13 @@ struct px_db *px_db_new(const char *conninfo)
 
 static void disconnect(struct px_db *db)
 {
+	int i;
+
 	if (db->conn)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	for (i = 0; i < db->nprepared; i++)
+		free(db->prepared[i]);
 	db->nprepared = 0;
 }
 
@@ -150,17 +154,21 @@ static enum px_err exec_prepared_once(struct px_db *db, const char *name,
 				      const char *const *params, PGresult **res)
 {
 	PGconn *c = px_db_conn(db);
+	char *copy;
 	enum px_err e;
 
 	if (!c)
 		return PX_E_SYSTEM_DB_UNAVAILABLE;
 	if (!is_prepared(db, name)) {
-		if (db->nprepared >= MAX_PREPARED)
+		/* full, or no memory to remember it: run it unprepared */
+		if (db->nprepared >= MAX_PREPARED || !(copy = strdup(name)))
 			return exec_once(db, sql, nparams, params, res);
 		e = check_result(db, PQprepare(c, name, sql, nparams, NULL), NULL);
-		if (e != PX_OK)
+		if (e != PX_OK) {
+			free(copy);
 			return e;
-		db->prepared[db->nprepared++] = name;
+		}
+		db->prepared[db->nprepared++] = copy;
 	}
 	return check_result(db, PQexecPrepared(c, name, nparams, params, NULL,
 					       NULL, 0), res);

@@ -4,6 +4,7 @@
 #include "buf.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_fp;            /* NULL = stderr */
-static enum px_log_level log_min = PX_LOG_INFO;
+/* read without the lock on every call, written under it on (re)open */
+static atomic_int log_min = PX_LOG_INFO;
 static int log_buffered;        /* info/debug lines wait for px_log_flush() */
 
 /* Lines kept before a write when buffering: enough for a burst, small
@@ -47,7 +49,7 @@ int px_log_open(const char *path, enum px_log_level min)
 	if (log_fp)
 		fclose(log_fp);
 	log_fp = fp;
-	log_min = min;
+	atomic_store(&log_min, (int)min);
 	pthread_mutex_unlock(&log_lock);
 	return rc;
 }
@@ -93,7 +95,7 @@ void px_log_write(enum px_log_level lvl, const char *module,
 	char ts[40];
 	va_list ap;
 
-	if (lvl < log_min)
+	if ((int)lvl < atomic_load_explicit(&log_min, memory_order_relaxed))
 		return;
 	va_start(ap, fmt);
 	px_buf_vprintf(&msg, fmt, ap);

@@ -59,6 +59,12 @@ enum px_err px_waf_inspect(const struct px_waf *waf, const struct px_request *re
 /* Fallback classifier for routes without a profile in the route table:
  * maps a method and (raw or decoded) path to a profile name. */
 const char *px_waf_profile_for_path(const char *method, const char *path);
+/* Row i of that classifier's table, for the test that keeps it to routes
+ * that exist: 0 and the row's methods ("*" any, "W" POST/PUT/PATCH, or
+ * one method), pattern ('*' one segment, trailing "**" any rest) and
+ * profile; -1 past the end. */
+int px_waf_path_row(size_t i, const char **methods, const char **pattern,
+		    const char **profile);
 
 /* Body limit of a profile in bytes, for the pipeline to enforce before
  * reading the body (a larger Content-Length is a SECURITY block). */

@@ -81,8 +81,7 @@ static int check_due(struct px_app *app, const struct px_cfg *cur)
 	int due = 0;
 
 	pthread_mutex_lock(&app->lock);
-	if (app->reload_requested) {
-		app->reload_requested = 0;
+	if (atomic_exchange(&app->reload_requested, 0)) {
 		due = 2;
 	} else if (now != app->last_check) {
 		app->last_check = now;

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "core/cfg.h"
@@ -22,8 +23,9 @@ struct px_app {
 	char *cfg_path;               /* NULL: defaults and environment only */
 	time_t last_check;            /* guarded by lock */
 	long long bad_stamp;          /* stamp of a file that failed to load */
-	volatile sig_atomic_t reload_requested;
-	volatile sig_atomic_t stopping;
+	/* set by the signal thread, read by every worker */
+	atomic_int reload_requested;
+	atomic_int stopping;
 	int listen_fd;
 	unsigned long served;          /* requests answered (atomic) */
 	struct px_tmpl_cache *tmpl;   /* page templates, shared by all workers */

@@ -40,11 +40,14 @@ static int is_loopback(const char *addr)
 }
 
 /* Reads the body, refusing it before reading when the declared length is
- * over the limit, and while reading when more arrives than declared. */
+ * over the limit, and while reading when more arrives than declared. A
+ * read error or a body shorter than declared (the client went away) is
+ * an incomplete body, never a shorter request. */
 static enum px_err read_body(struct px_request *req, struct px_response *resp,
 			     size_t limit)
 {
 	struct px_buf b = PX_BUF_INIT;
+	enum px_err e = PX_OK;
 	char chunk[16384];
 	long n;
 
@@ -55,14 +58,22 @@ static enum px_err read_body(struct px_request *req, struct px_response *resp,
 	b.max = limit;
 	while ((n = resp->ops->read(resp->io, chunk, sizeof(chunk))) > 0) {
 		px_buf_append(&b, chunk, (size_t)n);
-		if (b.failed) {
-			px_buf_free(&b);
-			return PX_E_VALIDATION_PAYLOAD_TOO_LARGE;
+		if (b.failed || b.len > req->content_length) {
+			e = PX_E_VALIDATION_PAYLOAD_TOO_LARGE;
+			goto out;
 		}
+	}
+	if (n < 0 || b.len != req->content_length) {
+		e = PX_E_VALIDATION_BODY_INCOMPLETE;
+		goto out;
 	}
 	req->body_len = b.len;
 	req->body = px_buf_steal(&b);
-	return req->body ? PX_OK : PX_E_SYSTEM_INTERNAL;
+	if (!req->body)
+		e = PX_E_SYSTEM_INTERNAL;
+out:
+	px_buf_free(&b);
+	return e;
 }
 
 /* Decodes path, query and cookies; the first failure is returned
@@ -134,7 +145,7 @@ static const char *waf_profile(const struct px_route *r, const struct px_request
 
 /* Runs the policy steps and the handler; returns the outcome. */
 static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
-			    enum px_err pre_err, struct px_buf *allow)
+			    enum px_err pre_err, struct px_buf *allow, int *ran)
 {
 	struct px_request *req = ctx->req;
 	const struct px_route *r = NULL;
@@ -185,6 +196,7 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 	    (e = px_authmw_rate_limit(ctx, r)) != PX_OK)
 		goto out;
 	/* 6. handler */
+	*ran = 1;
 	e = r->handler(ctx);
 out:
 	return e;
@@ -206,6 +218,7 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	struct px_buf allow = PX_BUF_INIT;
 	struct px_ctx ctx;
 	enum px_err e;
+	int ran = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	new_correlation_id(req);
@@ -218,11 +231,14 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	ctx.pages = app->pages;
 	ctx.loopback = is_loopback(req->remote_addr);
 	ctx.stopping = app->stopping;
-	e = dispatch(&ctx, &route, pre_err, &allow);
-	/* Whatever this request may have changed is committed by now and its
-	 * answer has not left: raising the generation here means no cached
-	 * lookup on this machine outlives it for the client (core/gen.h). */
-	if (!px_http_method_safe(req->method))
+	e = dispatch(&ctx, &route, pre_err, &allow, &ran);
+	/* Whatever this request changed is committed by now and its answer
+	 * has not left: raising the generation here means no cached lookup on
+	 * this machine outlives it for the client (core/gen.h). Only a
+	 * handler that ran and succeeded can have changed anything; blocked,
+	 * refused and unknown requests must not switch the cache off for
+	 * everyone. */
+	if (ran && e == PX_OK && !px_http_method_safe(req->method))
 		px_gen_bump();
 	/* 7. error normalisation: only here are error bodies written. */
 	if (e != PX_OK && !resp->headers_sent) {

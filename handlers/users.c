@@ -89,7 +89,8 @@ static enum px_err read_profile(struct px_ctx *ctx, const char **dn,
 		px_ctx_detail(ctx, "field", "display_name");
 		return e;
 	}
-	if (*email && *email && (e = px_ident_email(*email)) != PX_OK) {
+	/* "" clears the address */
+	if (*email && **email && (e = px_ident_email(*email)) != PX_OK) {
 		px_ctx_detail(ctx, "field", "email");
 		return e;
 	}

@@ -403,18 +403,57 @@ enum px_err px_m_members_add(struct px_db *db, long long channel, long long user
 	return e != PX_OK ? e : member_json(db, channel, user, out);
 }
 
+/* Locks the channel's row for the rest of the transaction (so that two
+ * owners stepping down at once cannot each see the other one stay) and
+ * tells whether p[1] is an owner of channel p[0] now. */
+static enum px_err lock_channel(struct px_db *db, const char *const *p, int *owner)
+{
+	PGresult *r = NULL;
+	enum px_err e = px_db_exec_prepared(db, "chan_lock",
+		"SELECT m.role = 'owner' FROM channels c LEFT JOIN channel_members m"
+		" ON m.channel_id = c.id AND m.user_id = $2 WHERE c.id = $1 FOR UPDATE OF c",
+		2, p, &r);
+
+	if (e != PX_OK)
+		return e;
+	*owner = PQntuples(r) && PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return PX_OK;
+}
+
+/* A named channel keeps at least one active owner once it had one:
+ * without one, nobody could manage it again (instance admins do not see
+ * private channels). DMs and group DMs have no roles to manage. */
+static enum px_err keep_an_owner(struct px_db *db, const char *channel)
+{
+	long rows = 0;
+	enum px_err e = px_m_exec_rows(db, "chan_orphaned",
+		"SELECT 1 FROM channels c WHERE c.id = $1 AND c.kind IN ('public', 'private')"
+		" AND NOT EXISTS (SELECT 1 FROM channel_members m JOIN users u ON u.id = m.user_id"
+		" WHERE m.channel_id = c.id AND m.role = 'owner' AND u.deactivated_at IS NULL)",
+		1, &channel, &rows);
+
+	return e == PX_OK && rows ? PX_E_VALIDATION_LAST_OWNER : e;
+}
+
 static enum px_err remove_tx(struct px_db *db, void *arg)
 {
 	struct member_args *a = arg;
 	char c[PX_M_LL], u[PX_M_LL], ac[PX_M_LL];
 	const char *p[3] = { px_m_ll(c, a->channel), px_m_ll(u, a->user), px_m_ll(ac, a->actor) };
 	long rows = 0;
+	int owner = 0;
 	enum px_err e;
 
-	e = px_m_exec_rows(db, "member_del",
-		"DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2", 2, p, &rows);
+	e = lock_channel(db, p, &owner);
+	if (e == PX_OK)
+		e = px_m_exec_rows(db, "member_del",
+			"DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2",
+			2, p, &rows);
 	if (e == PX_OK && rows == 0)
 		e = PX_E_VALIDATION_NOT_FOUND;
+	if (e == PX_OK && owner)
+		e = keep_an_owner(db, p[0]);
 	if (e == PX_OK)
 		e = px_m_exec_rows(db, "member_left_ev",
 			"SELECT px_emit('member.left', $1, $2, (px_user_json($2)::jsonb"
@@ -437,16 +476,75 @@ static enum px_err role_tx(struct px_db *db, void *arg)
 	const char *p[3] = { px_m_ll(c, a->channel), px_m_ll(u, a->user), a->role };
 	const char *ev[4] = { p[0], p[1], p[1], "member.updated" };
 	long rows = 0;
+	int owner = 0;
 	enum px_err e;
 
-	e = px_m_exec_rows(db, "member_role",
-		"UPDATE channel_members SET role = $3 WHERE channel_id = $1 AND user_id = $2",
-		3, p, &rows);
+	e = lock_channel(db, p, &owner);
+	if (e == PX_OK)
+		e = px_m_exec_rows(db, "member_role",
+			"UPDATE channel_members SET role = $3 WHERE channel_id = $1 AND user_id = $2",
+			3, p, &rows);
+	if (e == PX_OK && rows == 0)
+		e = PX_E_VALIDATION_NOT_FOUND;
+	if (e == PX_OK && owner)
+		e = keep_an_owner(db, p[0]);
+	if (e == PX_OK)
+		e = px_m_exec_rows(db, "member_join_ev", SQL_JOIN_EVENT, 4, ev, NULL);
+	return e;
+}
+
+static enum px_err restore_owner_tx(struct px_db *db, void *arg)
+{
+	struct member_args *a = arg;
+	char c[PX_M_LL], u[PX_M_LL];
+	const char *p[2] = { px_m_ll(c, a->channel), px_m_ll(u, a->user) };
+	const char *ev[4] = { p[0], p[1], p[1], "member.updated" };
+	long rows = 0;
+	int owner = 0;
+	enum px_err e;
+
+	e = lock_channel(db, p, &owner);
+	if (e == PX_OK)
+		e = px_m_exec_rows(db, "owner_restore",
+			"INSERT INTO channel_members (channel_id, user_id, role)"
+			" SELECT c.id, u.id, 'owner' FROM channels c, users u"
+			" WHERE c.id = $1 AND c.kind IN ('public', 'private')"
+			" AND u.id = $2 AND u.deactivated_at IS NULL"
+			" ON CONFLICT (channel_id, user_id) DO UPDATE SET role = 'owner'",
+			2, p, &rows);
 	if (e == PX_OK && rows == 0)
 		e = PX_E_VALIDATION_NOT_FOUND;
 	if (e == PX_OK)
 		e = px_m_exec_rows(db, "member_join_ev", SQL_JOIN_EVENT, 4, ev, NULL);
 	return e;
+}
+
+enum px_err px_m_channels_orphaned(struct px_db *db, px_m_orphan_fn fn, void *arg)
+{
+	PGresult *r = NULL;
+	enum px_err e;
+	int i;
+
+	e = px_db_exec(db,
+		"SELECT c.id, c.kind, c.name, (SELECT count(*) FROM channel_members m"
+		" WHERE m.channel_id = c.id) FROM channels c"
+		" WHERE c.kind IN ('public', 'private') AND NOT EXISTS (SELECT 1 FROM"
+		" channel_members m JOIN users u ON u.id = m.user_id WHERE m.channel_id = c.id"
+		" AND m.role = 'owner' AND u.deactivated_at IS NULL) ORDER BY c.id", 0, NULL, &r);
+	if (e != PX_OK)
+		return e;
+	for (i = 0; i < PQntuples(r); i++)
+		fn(atoll(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		   atol(PQgetvalue(r, i, 3)), arg);
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_members_restore_owner(struct px_db *db, long long channel, long long user)
+{
+	struct member_args a = { channel, user, user, NULL };
+
+	return px_db_tx(db, restore_owner_tx, &a);
 }
 
 enum px_err px_m_members_set_role(struct px_db *db, long long channel, long long user,
@@ -534,7 +632,7 @@ enum px_err px_m_presence_seen_many(struct px_db *db, const char *ids_csv)
 
 	return px_m_exec_rows(db, "presence_many",
 		"INSERT INTO user_presence (user_id, last_active_at)"
-		" SELECT DISTINCT u, '-infinity' FROM unnest(string_to_array($1, ',')::bigint[]) u"
+		" SELECT DISTINCT u, '-infinity'::timestamptz FROM unnest(string_to_array($1, ',')::bigint[]) u"
 		" JOIN users ON users.id = u"
 		" ON CONFLICT (user_id) DO UPDATE SET last_seen_at = now()", 1, p, NULL);
 }

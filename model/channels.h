@@ -116,6 +116,17 @@ enum px_err px_m_members_add(struct px_db *db, long long channel, long long user
 enum px_err px_m_members_remove(struct px_db *db, long long channel, long long user,
 				long long actor) __attribute__((warn_unused_result));
 /* Sets a member's role (owner, moderator, member), emits member.updated. */
+/* Break-glass for an orphaned channel (plexichat-admin channel-owner):
+ * makes the active account user an owner of the public or private
+ * channel, adding it as a member if needed, and emits member.updated.
+ * VALIDATION_NOT_FOUND when the channel (of those kinds) or the account
+ * does not exist. */
+enum px_err px_m_members_restore_owner(struct px_db *db, long long channel, long long user);
+typedef void (*px_m_orphan_fn)(long long id, const char *kind, const char *name,
+			       long members, void *arg);
+/* Calls fn for each public or private channel without an active owner
+ * (its owners were deactivated, or it predates the rule that keeps one). */
+enum px_err px_m_channels_orphaned(struct px_db *db, px_m_orphan_fn fn, void *arg);
 enum px_err px_m_members_set_role(struct px_db *db, long long channel, long long user,
 				  const char *role, struct px_buf *out)
 	__attribute__((warn_unused_result));

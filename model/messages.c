@@ -147,6 +147,20 @@ static enum px_err emit_message(struct px_db *db, long long id, const char *kind
 		" LATERAL px_emit($2, m.channel_id, NULL, mj) e WHERE m.id = $1", 2, p, out);
 }
 
+/* Rewrites every stored event about message id to its current state, so
+ * that text removed by an edit or a delete cannot be read back from the
+ * event log (GET /api/v1/events?after=0) while the log keeps it. */
+static enum px_err scrub_events(struct px_db *db, long long id)
+{
+	char i[PX_M_LL];
+	const char *p[1] = { px_m_ll(i, id) };
+
+	return px_m_exec_rows(db, "msg_scrub",
+		"UPDATE events e SET data = px_message_json(m) FROM messages m"
+		" WHERE m.id = $1::bigint AND e.kind LIKE 'message.%' AND e.data->>'id' = $1::text"
+		" AND e.channel_id = m.channel_id", 1, p, NULL);
+}
+
 struct change {
 	long long channel, id, actor;
 	int moderator, on;
@@ -195,6 +209,8 @@ static enum px_err edit_tx(struct px_db *db, void *arg)
 			" edited_at = now() WHERE id = $1", 4, p, NULL);
 	if (e == PX_OK && c->names && *c->names)
 		e = mention(db, c);
+	if (e == PX_OK)
+		e = scrub_events(db, c->id);
 	return e != PX_OK ? e : emit_message(db, c->id, "message.updated", c->out);
 }
 
@@ -228,6 +244,8 @@ static enum px_err delete_tx(struct px_db *db, void *arg)
 		" n AS (DELETE FROM mentions WHERE message_id = $1)"
 		" UPDATE messages SET body = '', html = '', deleted_at = now(),"
 		" pinned_at = NULL, pinned_by = NULL WHERE id = $1", 1, p, NULL);
+	if (e == PX_OK)
+		e = scrub_events(db, c->id);
 	return e != PX_OK ? e : emit_message(db, c->id, "message.deleted", c->out);
 }
 

@@ -40,6 +40,18 @@ build() {
   make -C "$dir" -j2 -s >/dev/null || make -C "$dir" -j1 || die "build failed"
 }
 
+# pg_ctl_start DATADIR PORT: starts an existing cluster; 1 when it did not.
+pg_ctl_start() {
+  runuser -u postgres -- "$PX_PG_BIN/pg_ctl" -D "$1" -w -t 30 -l "$1.log" \
+    -o "-k $1.sock -p $2 -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null 2>&1
+}
+
+# pg_alive DATADIR: 0 while the cluster's postmaster runs.
+pg_alive() {
+  local pid
+  pid=$(head -n 1 "$1/postmaster.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
 # pg_start DATADIR PORT: creates (once) and starts a private cluster with a
 # plexichat role and database; the role's password is in DATADIR.password.
 pg_start() {
@@ -55,9 +67,7 @@ pg_start() {
   if [ -f "$data/postmaster.pid" ]; then
     runuser -u postgres -- "$PX_PG_BIN/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
   fi
-  runuser -u postgres -- "$PX_PG_BIN/pg_ctl" -D "$data" -w -l "$data.log" \
-    -o "-k $sock -p $port -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null \
-    || die "PostgreSQL did not start (see $data.log)"
+  pg_ctl_start "$data" "$port" || die "PostgreSQL did not start (see $data.log)"
   if [ ! -s "$data.password" ]; then
     head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$data.password"
   fi
@@ -107,6 +117,12 @@ lighttpd_start() {
   lighttpd -D -f "$conf" & PX_PIDS+=($!)
 }
 
+# lighttpd_restart CONFDIR PORT: starts again the server lighttpd_start set
+# up, as PX_PIDS[1].
+lighttpd_restart() {
+  lighttpd -D -f "$1/lighttpd-$2.conf" & PX_PIDS[1]=$!
+}
+
 # open_path DIR: PostgreSQL and the web server run as their own users and
 # must reach the checkout; add o+x to each folder above it that lacks it.
 open_path() {
@@ -122,12 +138,22 @@ open_path() {
 # fcgi_start BUILD CONFIG SOCKET: plexichat.fcgi on its own socket, as
 # www-data (setpriv execs in place, so the recorded pid is the server's).
 fcgi_start() {
+  fcgi_spawn "$@"; PX_PIDS+=("$PX_SPAWNED")
+  fcgi_ready "$3" || die "plexichat.fcgi did not start"
+}
+
+# fcgi_spawn BUILD CONFIG SOCKET: starts plexichat.fcgi; its pid in PX_SPAWNED.
+fcgi_spawn() {
   local build=$1 conf=$2 sock=$3
   rm -f "$sock"
   PLEXICHAT_LISTEN="$sock" PLEXICHAT_LOG_FILE="${PX_FCGI_LOG:-}" setpriv --reuid=www-data --regid=www-data --init-groups \
-    "$build/plexichat.fcgi" -c "$conf" & PX_PIDS+=($!)
-  local i; for i in $(seq 100); do [ -S "$sock" ] && return 0; sleep 0.1; done
-  die "plexichat.fcgi did not start"
+    "$build/plexichat.fcgi" -c "$conf" & PX_SPAWNED=$!
+}
+
+# fcgi_ready SOCKET: waits up to 10 s for the socket; 1 if it never came.
+fcgi_ready() {
+  local i; for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done
+  return 1
 }
 
 # wait_http URL [SECONDS]: waits (default 20 s) for a 200; 1 on timeout.
@@ -136,6 +162,45 @@ wait_http() {
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1
   done
   log "no answer from $1"; return 1
+}
+
+# supervise DATADIR PGPORT START_FCGI START_WEB: the run command's watchdog,
+# in the foreground until a signal. PX_PIDS[0] is plexichat.fcgi and
+# PX_PIDS[1] lighttpd; START_FCGI and START_WEB are commands that start one
+# again and store its pid there (0 on success). Each of them and the
+# cluster's postmaster is started again when it dies, after a wait that
+# doubles from 1 s to 32 s while it keeps dying within a minute of a start.
+supervise() {
+  local data=$1 port=$2 start_fcgi=$3 start_web=$4 name ok
+  local -A wait_s=([pg]=1 [fcgi]=1 [web]=1) since=([pg]=0 [fcgi]=0 [web]=0) due=()
+  while :; do
+    sleep 1
+    for name in pg fcgi web; do
+      if [ -z "${due[$name]:-}" ]; then
+        case $name in
+          pg) pg_alive "$data" && continue ;;
+          fcgi) kill -0 "${PX_PIDS[0]}" 2>/dev/null && continue ;;
+          web) kill -0 "${PX_PIDS[1]}" 2>/dev/null && continue ;;
+        esac
+        [ $((SECONDS - since[$name])) -ge 60 ] && wait_s[$name]=1
+        log "$name died; starting it again in ${wait_s[$name]} s"
+        due[$name]=$((SECONDS + wait_s[$name]))
+        continue
+      fi
+      [ "$SECONDS" -ge "${due[$name]}" ] || continue
+      unset "due[$name]"
+      since[$name]=$SECONDS
+      wait_s[$name]=$(( wait_s[$name] < 32 ? wait_s[$name] * 2 : 32 ))
+      ok=0
+      case $name in
+        pg) pg_ctl_start "$data" "$port" || ok=$? ;;
+        fcgi) wait "${PX_PIDS[0]}" 2>/dev/null || true; $start_fcgi || ok=$? ;;
+        web) wait "${PX_PIDS[1]}" 2>/dev/null || true; $start_web || ok=$? ;;
+      esac
+      # a start that failed is noticed as a death at the next look
+      if [ $ok = 0 ]; then log "$name started again"; else log "$name did not start; will try again"; fi
+    done
+  done
 }
 
 stop_all() {

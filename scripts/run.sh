@@ -29,5 +29,11 @@ fcgi_start "$BUILD" "$DATA/plexichat.conf" "$DATA/run/plexichat.sock"
 lighttpd_start "$DATA/run" "$PORT" "$DATA/run/plexichat.sock"
 wait_http "http://127.0.0.1:$PORT/api/v1/system/health" || die "PlexiChat did not answer"
 log "PlexiChat is running on http://127.0.0.1:$PORT/ (Ctrl-C stops it)"
-wait -n "${PX_PIDS[@]}" || true
-log "a server process exited"
+restart_fcgi() {
+  fcgi_spawn "$BUILD" "$DATA/plexichat.conf" "$DATA/run/plexichat.sock"
+  PX_PIDS[0]=$PX_SPAWNED
+  fcgi_ready "$DATA/run/plexichat.sock"
+}
+restart_web() { lighttpd_restart "$DATA/run" "$PORT"; }
+# what dies is started again (with back-off) until Ctrl-C or SIGTERM
+supervise "$DATA/pg" "$PGPORT" restart_fcgi restart_web

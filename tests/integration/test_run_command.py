@@ -31,6 +31,42 @@ def test_admin_password_printed_and_works():
     assert r.status == 200, r
 
 
+def pids_of(pattern):
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def healthy():
+    r = request("GET", "/api/v1/system/health", timeout=3)
+    return r.status == 200 and r.json()["status"] == "ok"
+
+
+def test_killed_fastcgi_program_is_started_again():
+    conf = os.path.join(DATA, "plexichat.conf")
+    old = pids_of("plexichat.fcgi -c " + conf)
+    assert len(old) == 1, old
+    os.kill(old[0], signal.SIGKILL)
+    assert pxtest.wait_for(lambda: pids_of("plexichat.fcgi -c " + conf) not in ([], old), 15), \
+        "plexichat.fcgi was not started again"
+    assert pxtest.wait_for(healthy, 15), "no healthy answer after the restart"
+    assert "fcgi died; starting it again" in open(OUT).read()
+
+
+def test_killed_postmaster_is_started_again():
+    pidfile = os.path.join(DATA, "pg", "postmaster.pid")
+    old = int(open(pidfile).readline())
+    os.kill(old, signal.SIGKILL)
+    def restarted():
+        return int(open(pidfile).readline()) != old and healthy()
+    assert pxtest.wait_for(restarted, 60), "PostgreSQL was not started again"
+    assert "pg died; starting it again" in open(OUT).read()
+    # the program reconnects by itself: a signed-in request works again
+    text = open(OUT).read()
+    pw = re.search(r"with password: (\S+)", text).group(1)
+    assert pxtest.wait_for(lambda: request("POST", "/api/v1/auth/login", json_body={
+        "username": "admin", "password": pw}).status == 200, 20)
+
+
 def test_sigterm_stops_everything():
     assert PID > 0
     os.kill(PID, signal.SIGTERM)

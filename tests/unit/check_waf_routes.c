@@ -61,6 +61,95 @@ START_TEST(test_admin_waf_routes)
 }
 END_TEST
 
+/* A path the WAF pattern stands for, '*' becoming "1"; for a trailing
+ * "**" only the prefix before it is written and 1 is returned. */
+static int sample_path(const char *pat, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *pat && n + 2 < size; pat++) {
+		if (pat[0] == '*' && pat[1] == '*') {
+			out[n] = '\0';
+			return 1;
+		}
+		out[n++] = *pat == '*' ? '1' : *pat;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Static files are served by the web server from static/, not routed. */
+static int static_file(const char *path)
+{
+	static const char *const files[] = { "/favicon.ico", "/robots.txt",
+					     "/manifest.webmanifest", "/sw.js" };
+	size_t i;
+
+	if (strncmp(path, "/static/", 8) == 0)
+		return 1;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (strcmp(path, files[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a route with one of the row's methods serves path. */
+static int routed(const char *methods, const char *path)
+{
+	static const char *const any[] = { "GET", "POST", "PUT", "PATCH", "DELETE", NULL };
+	static const char *const write[] = { "POST", "PUT", "PATCH", NULL };
+	const char *one[2] = { methods, NULL };
+	const char *const *m = strcmp(methods, "*") == 0 ? any
+			     : strcmp(methods, "W") == 0 ? write : one;
+	const struct px_route *r;
+	int ok = 0;
+
+	for (; *m && !ok; m++) {
+		struct px_kvlist params = { 0 };
+		struct px_buf allow = PX_BUF_INIT;
+
+		ok = px_router_match(*m, path, &r, &params, &allow) == PX_MATCH_OK;
+		px_kvlist_free(&params);
+		px_buf_free(&allow);
+	}
+	return ok;
+}
+
+/* Whether some route's pattern starts with prefix. */
+static int routed_under(const char *prefix)
+{
+	const struct px_route *r;
+	size_t i;
+
+	for (i = 0; (r = px_router_route(i)); i++)
+		if (strncmp(r->pattern, prefix, strlen(prefix)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every row of the WAF's path classifier guards a route that exists (a
+ * row for a route nobody serves inflates the WAF's scores with 404s). */
+START_TEST(test_path_rows_name_routes)
+{
+	const char *methods, *pattern, *profile;
+	struct px_buf bad = PX_BUF_INIT;
+	char path[256];
+	size_t i;
+
+	for (i = 0; px_waf_path_row(i, &methods, &pattern, &profile) == 0; i++) {
+		int prefix = sample_path(pattern, path, sizeof(path));
+
+		if (static_file(path) || (prefix ? routed_under(path) : routed(methods, path)))
+			continue;
+		px_buf_printf(&bad, "\n  %s %s (%s): no route serves it", methods, pattern,
+			      profile);
+	}
+	ck_assert_uint_gt(i, 10);
+	ck_assert_msg(bad.len == 0, "WAF path rows without a route:%s", bad.data);
+	px_buf_free(&bad);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("waf_routes");
@@ -68,6 +157,7 @@ int main(void)
 
 	tcase_add_test(tc, test_profiles_exist);
 	tcase_add_test(tc, test_admin_waf_routes);
+	tcase_add_test(tc, test_path_rows_name_routes);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
 }
