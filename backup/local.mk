@@ -14,7 +14,9 @@ BACKUP_SRC = \
 	backup/px_bk_lock.c backup/px_bk_lock.h \
 	backup/px_bk_manifest.c backup/px_bk_manifest.h \
 	backup/px_bk_progress.c backup/px_bk_progress.h \
+	backup/px_bk_proc.c backup/px_bk_proc.h \
 	backup/px_bk_prune.c backup/px_bk_prune.h \
+	backup/px_bk_psql.c backup/px_bk_psql.h \
 	backup/px_bk_reader.c backup/px_bk_reader.h \
 	backup/px_bk_repo.c backup/px_bk_repo.h \
 	backup/px_bk_restore.c backup/px_bk_restore.h \
@@ -36,7 +38,9 @@ BACKUP_TEST_LIBS = libpxbackup.a $(TEST_LIBS)
 
 check_PROGRAMS += tests/unit/check_backup_cdc tests/unit/check_backup_crypto \
 	tests/unit/check_backup_sigv4 tests/unit/check_backup_manifest \
-	tests/unit/check_backup_bincopy
+	tests/unit/check_backup_bincopy tests/unit/check_backup_psql \
+	tests/unit/check_backup_proc tests/unit/check_backup_s3 \
+	tests/unit/check_backup_cli
 tests_unit_check_backup_manifest_SOURCES = tests/unit/check_backup_manifest.c \
 	tests/unit/bk_fixture.c tests/unit/bk_fixture.h
 tests_unit_check_backup_manifest_CFLAGS = $(TEST_CFLAGS)
@@ -54,3 +58,16 @@ tests_unit_check_backup_crypto_LDADD = $(BACKUP_TEST_LIBS)
 tests_unit_check_backup_sigv4_SOURCES = tests/unit/check_backup_sigv4.c
 tests_unit_check_backup_sigv4_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_backup_sigv4_LDADD = $(BACKUP_TEST_LIBS)
+tests_unit_check_backup_psql_SOURCES = tests/unit/check_backup_psql.c
+tests_unit_check_backup_psql_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_backup_psql_LDADD = $(BACKUP_TEST_LIBS)
+tests_unit_check_backup_proc_SOURCES = tests/unit/check_backup_proc.c
+tests_unit_check_backup_proc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_backup_proc_LDADD = $(BACKUP_TEST_LIBS)
+tests_unit_check_backup_s3_SOURCES = tests/unit/check_backup_s3.c
+tests_unit_check_backup_s3_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_backup_s3_LDADD = $(BACKUP_TEST_LIBS)
+tests_unit_check_backup_cli_SOURCES = tests/unit/check_backup_cli.c \
+	tests/unit/bk_fixture.c tests/unit/bk_fixture.h
+tests_unit_check_backup_cli_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_backup_cli_LDADD = $(BACKUP_TEST_LIBS)

@@ -2,9 +2,12 @@
  * failure reporting shared by the commands. */
 #include "px_bk_cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "px_bk_manifest.h"
@@ -123,6 +126,38 @@ int px_bk_read_secret(const char *kf, const char *pf, struct px_bk_secret *s)
 	if (rc != 0)
 		px_log_error(PX_BK_LOG_MODULE, NULL, "%s", err.data ? err.data : "cannot read key");
 	px_buf_free(&err);
+	return rc;
+}
+
+int px_bk_write_private(const char *path, const void *p, size_t n)
+{
+	const char *c = p;
+	int fd, rc = -2, e;
+	ssize_t w;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto out;
+		c += w;
+		n -= (size_t)w;
+	}
+	if (fsync(fd) == 0)
+		rc = 0;
+out:
+	e = errno;
+	if (close(fd) != 0 && rc == 0) {
+		rc = -2;
+		e = errno;
+	}
+	if (rc != 0)
+		unlink(path);
+	errno = e;
 	return rc;
 }
 

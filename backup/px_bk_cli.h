@@ -52,6 +52,13 @@ int px_bk_opt_lock_ttl(struct px_bk_opts *o);
 struct px_bk_store *px_bk_open_store(struct px_bk_opts *o);
 /* Reads the key file (preferred) or passphrase file; -1 after logging. */
 int px_bk_read_secret(const char *kf, const char *pf, struct px_bk_secret *s);
+/* Creates path, which must not exist yet, readable by its owner only,
+ * writes p[0..n) to it and syncs it. Returns 0; -1 when the file could not
+ * be created (then nothing was touched); -2 when writing failed, and the
+ * file was removed so that a cut-off key never passes for a whole one.
+ * errno says why. No descriptor stays open on any path. */
+int px_bk_write_private(const char *path, const void *p, size_t n)
+	__attribute__((warn_unused_result));
 /* Opens store and repository; returns an exit code (0 = *r is open). */
 int px_bk_open_repo(struct px_bk_opts *o, struct px_bk_repo **r);
 /* The error detail of err, else the store's last message. */

@@ -4,7 +4,6 @@
 #include "px_bk_cmd.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,7 +469,6 @@ int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
 	struct px_bk_lock *lock = NULL;
 	struct px_bk_prune_stats st;
 	struct px_buf err = PX_BUF_INIT;
-	char fields[512];
 	enum px_err rc;
 	int code;
 
@@ -489,6 +487,8 @@ int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
 		if (rc == PX_OK && px_bk_repo_known_save(r) != PX_OK)
 			px_log_warn(PX_BK_LOG_MODULE, NULL, "could not save the shard cache");
 		if (rc == PX_OK) {
+			char fields[512];
+
 			snprintf(fields, sizeof(fields),
 				 "{\"dry_run\":%s,\"kept\":%zu,\"removed\":%zu,"
 				 "\"shards_deleted\":%zu,\"shards_kept\":%zu,"
@@ -573,27 +573,27 @@ int px_bk_cmd_key(struct px_bk_opts *o, int argc, char **argv)
 		if (rc == PX_OK)
 			printf("{\"keyset_version\":%u}\n", r->keys.keyset_version);
 	} else {
-		FILE *f = stdout;
+		int w;
 
 		px_bk_keys_export(&r->keys, &out);
-		if (o->out) {
-			int fd = open(o->out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-			f = fd >= 0 ? fdopen(fd, "w") : NULL;
-			if (!f) {
-				px_log_error(PX_BK_LOG_MODULE, NULL, "cannot create %s: %s", o->out, strerror(errno));
-				code = PX_BK_EXIT_USAGE;
-				goto out;
-			}
-		}
-		fputs(out.data, f);
-		if (f != stdout && fclose(f) != 0)
+		if (out.failed) {
 			code = PX_BK_EXIT_INTERNAL;
-		px_crypto_wipe(out.data, out.len);
+			goto out;
+		}
+		if (!o->out) {
+			fputs(out.data, stdout);
+		} else if ((w = px_bk_write_private(o->out, out.data, out.len)) != 0) {
+			px_log_error(PX_BK_LOG_MODULE, NULL, "cannot %s %s: %s",
+				     w == -1 ? "create" : "write", o->out, strerror(errno));
+			code = w == -1 ? PX_BK_EXIT_USAGE : PX_BK_EXIT_INTERNAL;
+			goto out;
+		}
 	}
 	if (rc != PX_OK)
 		code = px_bk_fail(rc, "key", &r->store->errmsg);
 out:
+	if (out.data)   /* it may hold the exported master key */
+		px_crypto_wipe(out.data, out.len);
 	px_buf_free(&out);
 	px_bk_repo_close(r);
 	return code;

@@ -6,17 +6,15 @@
  * PQescapeIdentifier; catalog queries take parameters. */
 #include "px_bk_dump.h"
 #include "px_bk_bincopy.h"
+#include "px_bk_proc.h"
+#include "px_bk_psql.h"
 #include "log.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <libpq-fe.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char SQL_TABLES[] =
@@ -62,7 +60,6 @@ static PGresult *query(PGconn *c, const char *sql, const char *param,
 	return res;
 }
 
-/* Runs pg_dump for one section and streams its stdout into w. */
 /* Debian's /usr/bin/pg_dump is a Perl wrapper that picks a version at
  * every start; call the matching versioned binary directly when present. */
 static const char *pg_dump_for(int major)
@@ -88,6 +85,7 @@ struct section {
 	const char *prog, *conninfo, *name;
 	char snapshot[128];
 	struct px_buf ddl;
+	struct px_buf why;   /* why status is not 0 */
 	int status;          /* exit status; -1 when it could not run */
 	pthread_t thread;
 	int started;
@@ -97,46 +95,22 @@ static void *run_pg_dump(void *arg)
 {
 	struct section *sec = arg;
 	struct px_buf snap_arg = PX_BUF_INIT, sec_arg = PX_BUF_INIT;
-	char buf[65536];
-	int fds[2] = { -1, -1 }, st = 0;
-	pid_t pid = -1;
 
 	sec->status = -1;
 	px_buf_printf(&snap_arg, "--snapshot=%s", sec->snapshot);
 	px_buf_printf(&sec_arg, "--section=%s", sec->name);
-	if (snap_arg.failed || sec_arg.failed || pipe2(fds, O_CLOEXEC) != 0)
-		goto out;
-	pid = fork();
-	if (pid < 0)
-		goto out;
-	if (pid == 0) {
+	if (snap_arg.failed || sec_arg.failed) {
+		px_buf_puts(&sec->why, "out of memory");
+	} else {
 		const char *argv[] = { sec->prog, "--schema-only", sec_arg.data,
 				       snap_arg.data, "--no-password",
 				       "--quote-all-identifiers", "-d",
 				       sec->conninfo, NULL };
 
-		dup2(fds[1], 1);
-		execvp(sec->prog, (char *const *)argv);
-		_exit(127);
+		sec->status = px_bk_proc_capture(argv, &sec->ddl, &sec->why);
+		if (sec->status > 0)
+			px_buf_printf(&sec->why, "exit status %d", sec->status);
 	}
-	close(fds[1]);
-	fds[1] = -1;
-	for (;;) {
-		ssize_t n = read(fds[0], buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		px_buf_append(&sec->ddl, buf, (size_t)n);
-	}
-	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !sec->ddl.failed)
-		sec->status = WEXITSTATUS(st);
-out:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
 	px_buf_free(&snap_arg);
 	px_buf_free(&sec_arg);
 	return NULL;
@@ -149,28 +123,25 @@ out:
 static enum px_err write_section(struct section *sec, struct px_bk_writer *w,
 				 json_object *item, struct px_buf *err)
 {
-	char *line, *next, *end;
-	enum px_err rc;
+	struct px_buf sql = PX_BUF_INIT;
+	enum px_err rc = PX_E_SYSTEM_INTERNAL;
 
 	pthread_join(sec->thread, NULL);
 	sec->started = 0;
 	if (sec->status != 0) {
-		px_buf_printf(err, "%s --schema-only --section=%s failed (status %d)",
-			      sec->prog, sec->name, sec->status);
-		return PX_E_SYSTEM_INTERNAL;
+		px_buf_printf(err, "%s --schema-only --section=%s failed (%s)",
+			      sec->prog, sec->name, sec->why.len ? sec->why.data : "?");
+		goto out;
 	}
+	if (px_bk_psql_strip_meta(sec->ddl.data, sec->ddl.len, &sql) != 0)
+		goto out;
 	px_bk_writer_begin(w);
-	end = sec->ddl.data + sec->ddl.len;
-	for (line = sec->ddl.data; line && line < end; line = next) {
-		next = memchr(line, '\n', (size_t)(end - line));
-		next = next ? next + 1 : end;
-		if (*line == '\\')
-			continue;
-		rc = px_bk_writer_write(w, line, (size_t)(next - line));
-		if (rc != PX_OK)
-			return rc;
-	}
-	return px_bk_writer_end(w, item);
+	rc = sql.len ? px_bk_writer_write(w, sql.data, sql.len) : PX_OK;
+	if (rc == PX_OK)
+		rc = px_bk_writer_end(w, item);
+out:
+	px_buf_free(&sql);
+	return rc;
 }
 
 /* Appends the escaped identifiers of res's first column, comma-separated,
@@ -399,6 +370,8 @@ void px_bk_dump_free(struct px_bk_dump *d)
 		pthread_join(d->post.thread, NULL);
 	px_buf_free(&d->pre.ddl);
 	px_buf_free(&d->post.ddl);
+	px_buf_free(&d->pre.why);
+	px_buf_free(&d->post.why);
 	PQclear(d->tabs);
 	free(d);
 }

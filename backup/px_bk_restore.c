@@ -3,6 +3,7 @@
 #include "px_bk_bincopy.h"
 #include "px_bk_files.h"
 #include "px_bk_manifest.h"
+#include "px_bk_psql.h"
 #include "px_bk_reader.h"
 
 #include <dirent.h>
@@ -59,7 +60,6 @@ enum px_err px_bk_check_present(struct px_bk_repo *r, json_object *m,
 #define READ_WINDOW 8
 
 struct ctx {
-	struct px_bk_repo *r;
 	const struct px_bk_restore_opts *o;
 	struct px_bk_restore_stats *st;
 	struct px_buf *err;
@@ -144,7 +144,6 @@ static enum px_err read_stream(struct ctx *c, json_object *item, const char *wha
 	unsigned char id[32];
 	uint64_t total = 0;
 	size_t i, n;
-	enum px_err rc;
 
 	if (!json_object_object_get_ex(item, "shards", &shards) ||
 	    !json_object_object_get_ex(item, "bytes", &bytes)) {
@@ -155,6 +154,7 @@ static enum px_err read_stream(struct ctx *c, json_object *item, const char *wha
 	for (i = 0; i < n; i++) {
 		const char *sid = json_object_get_string(
 			json_object_array_get_idx(json_object_array_get_idx(shards, i), 0));
+		enum px_err rc;
 
 		if (!sid || px_crypto_hex_decode(sid, id, 32) != 0)
 			return PX_E_STORAGE_SHARD_CORRUPT;
@@ -194,33 +194,24 @@ static enum px_err sql_fail(PGconn *db, const char *what, struct px_buf *err)
 }
 
 /* Runs a pg_dump schema section; psql meta-commands (\connect,
- * \restrict ...) are dropped: the target connection is already right. */
+ * \restrict ...) are dropped: the target connection is already right.
+ * Backups written since the dumper strips them too have none left. */
 static enum px_err run_section(struct ctx *c, PGconn *db, json_object *item,
 			       const char *what)
 {
 	struct px_buf text = PX_BUF_INIT, sql = PX_BUF_INIT;
 	enum px_err rc;
 	PGresult *res;
-	char *line, *save = NULL;
 
 	rc = read_stream(c, item, what, collect_sink, &text);
 	if (rc != PX_OK)
 		goto out;
-	px_buf_puts(&text, "");
-	for (line = strtok_r(text.data, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '\\')
-			continue;
-		px_buf_puts(&sql, line);
-		px_buf_putc(&sql, '\n');
-	}
 	rc = PX_E_SYSTEM_INTERNAL;
-	if (sql.failed)
+	if (px_bk_psql_strip_meta(text.data, text.len, &sql) != 0)
 		goto out;
-	if (!sql.len) {
-		rc = PX_OK;
+	rc = PX_OK;
+	if (!sql.len)
 		goto out;
-	}
 	res = PQexec(db, sql.data);
 	rc = PQresultStatus(res) == PGRES_COMMAND_OK ||
 	     PQresultStatus(res) == PGRES_TUPLES_OK ? PX_OK :
@@ -522,7 +513,7 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 			  const struct px_bk_restore_opts *o,
 			  struct px_bk_restore_stats *st, struct px_buf *err)
 {
-	struct ctx c = { r, o, st, err, NULL, PX_BUF_INIT };
+	struct ctx c = { o, st, err, NULL, PX_BUF_INIT };
 	struct order order = { NULL, 0, 0, 0 };
 	struct px_buf staging = PX_BUF_INIT;
 	json_object *dbm = NULL, *files = NULL;

@@ -8,6 +8,7 @@
 #include "px_bk_sigv4.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
@@ -218,8 +219,28 @@ static void unlink_from(struct xfer **list, struct xfer *x)
 		}
 }
 
+static const char *op_name(enum op op)
+{
+	return op == OP_PUT ? "PUT" : op == OP_DEL ? "DELETE" : "GET";
+}
+
+/* x ended with result: its owner learns it through x->done; an async
+ * xfer has no owner waiting, so its result goes to async_err and it is
+ * freed here. x must be on no list. */
+static void complete(struct s3 *s, struct xfer *x, enum px_err result)
+{
+	x->result = result;
+	x->done = 1;
+	if (x->async) {
+		if (result != PX_OK && s->async_err == PX_OK)
+			s->async_err = result;
+		xfer_free(x);
+	}
+}
+
 static void finish(struct s3 *s, struct xfer *x, CURLcode cc)
 {
+	enum px_err result;
 	long status = 0;
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
@@ -240,20 +261,15 @@ static void finish(struct s3 *s, struct xfer *x, CURLcode cc)
 		push_pending(s, x);
 		return;
 	}
-	x->result = status_code(cc, status, x->op);
-	if (x->result != PX_OK) {
+	result = status_code(cc, status, x->op);
+	if (result != PX_OK) {
 		px_buf_reset(&s->base.errmsg);
 		px_buf_printf(&s->base.errmsg, "%s %s: %s (HTTP %ld, %d attempts)",
-			      x->op == OP_PUT ? "PUT" : x->op == OP_DEL ? "DELETE" : "GET",
-			      x->name, cc != CURLE_OK ? (x->errbuf[0] ? x->errbuf :
-			      curl_easy_strerror(cc)) : "rejected", status, x->attempts);
+			      op_name(x->op), x->name, cc != CURLE_OK ?
+			      (x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc)) :
+			      "rejected", status, x->attempts);
 	}
-	x->done = 1;
-	if (x->async) {
-		if (x->result != PX_OK && s->async_err == PX_OK)
-			s->async_err = x->result;
-		xfer_free(x);
-	}
+	complete(s, x, result);
 }
 
 /* Starts due transfers, runs curl once, collects finished ones. */
@@ -274,8 +290,14 @@ static enum px_err step(struct s3 *s)
 		unlink_from(&s->pending, x);
 		x->attempts++;
 		if (xfer_setup(s, x) != 0 ||
-		    curl_multi_add_handle(s->multi, x->h) != CURLM_OK)
-			return PX_E_STORAGE_FAILED;
+		    curl_multi_add_handle(s->multi, x->h) != CURLM_OK) {
+			/* on no list now: it ends here, or nothing would free it */
+			px_buf_reset(&s->base.errmsg);
+			px_buf_printf(&s->base.errmsg, "%s %s: cannot set up the transfer",
+				      op_name(x->op), x->name);
+			complete(s, x, PX_E_STORAGE_FAILED);
+			continue;
+		}
 		x->next = s->active;
 		s->active = x;
 		s->running++;
@@ -316,19 +338,36 @@ static struct xfer *xfer_new(struct s3 *s, enum op op, const char *name,
 	return x;
 }
 
+/* Takes x off whichever list holds it (none once done) and frees it. A
+ * transfer whose caller gives up must not run later: its response sink
+ * may be the caller's memory. */
+static void xfer_drop(struct s3 *s, struct xfer *x)
+{
+	struct xfer *p;
+
+	for (p = s->active; p && p != x; p = p->next)
+		;
+	if (p) {
+		curl_multi_remove_handle(s->multi, x->h);
+		unlink_from(&s->active, x);
+		s->running--;
+	} else {
+		unlink_from(&s->pending, x);
+	}
+	xfer_free(x);
+}
+
 /* Runs x to completion; returns its result and frees it. */
 static enum px_err run_sync(struct s3 *s, struct xfer *x)
 {
-	enum px_err rc;
+	enum px_err rc = PX_OK;
 
 	push_pending(s, x);
-	while (!x->done) {
+	while (!x->done && rc == PX_OK)
 		rc = step(s);
-		if (rc != PX_OK)
-			return rc;
-	}
-	rc = x->result;
-	xfer_free(x);
+	if (rc == PX_OK)
+		rc = x->result;
+	xfer_drop(s, x);
 	return rc;
 }
 
@@ -363,7 +402,6 @@ static enum px_err s3_put_async(struct px_bk_store *st, const char *name,
 	struct s3 *s = (struct s3 *)st;
 	struct xfer *x = xfer_new(s, OP_PUT, name, NULL), *p;
 	int queued;
-	enum px_err rc;
 
 	if (!x) {
 		px_buf_free(data);
@@ -376,6 +414,8 @@ static enum px_err s3_put_async(struct px_bk_store *st, const char *name,
 	push_pending(s, x);
 	/* bound memory: at most 2 x concurrency bodies held */
 	for (;;) {
+		enum px_err rc;
+
 		for (queued = s->running, p = s->pending; p; p = p->next)
 			queued++;
 		if (queued < 2 * s->max_parallel)
@@ -447,11 +487,7 @@ static enum px_err s3_get_end(struct px_bk_store *st, void *h, struct px_buf *ou
 		*out = x->own_resp;
 		px_buf_init(&x->own_resp);
 	}
-	if (x->done) {
-		xfer_free(x);
-	} else {
-		/* step failed: leave x to s3_free via the lists */
-	}
+	xfer_drop(s, x);
 	return rc;
 }
 
@@ -469,100 +505,163 @@ static const char *node_text(xmlNode *n)
 	       (const char *)n->children->content : "";
 }
 
-/* Parses one ListObjectsV2 page; sets *token to the continuation token
- * (malloc'd) or NULL. Returns 1 when fn asked to stop, 0, or -1. */
+static int is_element(xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+/* One <Contents> entry: calls fn with its name below the store's prefix
+ * and its size. Returns 1 when fn asked to stop, 0, or -1 when the entry
+ * has no Key or no numeric Size. */
+static int list_entry(struct s3 *s, xmlNode *n, px_bk_list_fn fn, void *arg)
+{
+	const char *key = NULL, *size = NULL;
+	size_t plen = strlen(s->prefix);
+	unsigned long long v;
+	char *end;
+	xmlNode *c;
+
+	for (c = n->children; c; c = c->next)
+		if (is_element(c, "Key"))
+			key = node_text(c);
+		else if (is_element(c, "Size"))
+			size = node_text(c);
+	if (!key || !size || *size < '0' || *size > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(size, &end, 10);
+	if (*end || errno)
+		return -1;
+	if (strlen(key) <= plen || strncmp(key, s->prefix, plen))
+		return 0;
+	return fn(arg, key + plen, (size_t)v) ? 1 : 0;
+}
+
+/* Where a ListObjectsV2 page says the listing goes on: *token is the
+ * continuation token (malloc'd) when it is truncated, else NULL. Returns
+ * NULL, or why the page cannot be trusted to be whole: a listing must
+ * never end early without saying so. */
+static const char *list_next(xmlNode *root, char **token)
+{
+	const char *truncated = NULL, *next = NULL;
+	xmlNode *n;
+
+	*token = NULL;
+	for (n = root->children; n; n = n->next)
+		if (is_element(n, "IsTruncated"))
+			truncated = node_text(n);
+		else if (is_element(n, "NextContinuationToken"))
+			next = node_text(n);
+	if (!truncated || (strcmp(truncated, "true") && strcmp(truncated, "false")))
+		return "ListObjectsV2 answer without IsTruncated";
+	if (!strcmp(truncated, "false"))
+		return NULL;
+	if (!next || !*next)
+		return "truncated ListObjectsV2 answer without a continuation token";
+	*token = strdup(next);
+	return *token ? NULL : "out of memory";
+}
+
+/* Parses one ListObjectsV2 page and calls fn for its objects; sets *token
+ * to the continuation token (malloc'd) or NULL. Returns 1 when fn asked
+ * to stop (*token is then NULL), 0, or -1 with the reason in the store's
+ * errmsg: the page is unparsable, incomplete, or truncated without a
+ * token. */
 static int parse_list(struct s3 *s, const struct px_buf *xml, px_bk_list_fn fn,
 		      void *arg, char **token)
 {
 	xmlDoc *doc = xmlReadMemory(xml->data, (int)xml->len, "list.xml", NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-	xmlNode *root, *n, *c;
-	size_t plen = strlen(s->prefix);
-	int truncated = 0, rc = -1;
+				    XML_PARSE_NONET | XML_PARSE_NOBLANKS |
+				    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	const char *why = "unparsable ListObjectsV2 answer";
+	xmlNode *root, *n;
+	int rc = 0;
 
 	*token = NULL;
-	if (!doc)
-		return -1;
-	root = xmlDocGetRootElement(doc);
-	if (!root || strcmp((const char *)root->name, "ListBucketResult"))
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (!root || strcmp((const char *)root->name, "ListBucketResult")) {
+		rc = -1;
 		goto out;
-	rc = 0;
-	for (n = root->children; n && rc == 0; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (!strcmp((const char *)n->name, "IsTruncated")) {
-			truncated = !strcmp(node_text(n), "true");
-		} else if (!strcmp((const char *)n->name, "NextContinuationToken")) {
-			free(*token);
-			*token = strdup(node_text(n));
-		} else if (!strcmp((const char *)n->name, "Contents")) {
-			const char *key = NULL;
-			size_t size = 0;
-
-			for (c = n->children; c; c = c->next) {
-				if (c->type != XML_ELEMENT_NODE)
-					continue;
-				if (!strcmp((const char *)c->name, "Key"))
-					key = node_text(c);
-				else if (!strcmp((const char *)c->name, "Size"))
-					size = strtoull(node_text(c), NULL, 10);
-			}
-			if (key && strlen(key) > plen &&
-			    !strncmp(key, s->prefix, plen))
-				rc = fn(arg, key + plen, size) ? 1 : 0;
-		}
 	}
-	if (!truncated || rc != 0) {
+	/* the whole page is checked before fn sees any of it */
+	why = list_next(root, token);
+	if (why) {
+		rc = -1;
+		goto out;
+	}
+	for (n = root->children; n && rc == 0; n = n->next)
+		if (is_element(n, "Contents"))
+			rc = list_entry(s, n, fn, arg);
+	if (rc < 0)
+		why = "ListObjectsV2 entry without a Key or a numeric Size";
+out:
+	if (rc != 0) {
 		free(*token);
 		*token = NULL;
 	}
-out:
+	if (rc < 0) {
+		px_buf_reset(&s->base.errmsg);
+		px_buf_puts(&s->base.errmsg, why);
+	}
 	xmlFreeDoc(doc);
 	return rc;
 }
 
+static enum px_err list_fail(struct s3 *s, const char *why)
+{
+	px_buf_reset(&s->base.errmsg);
+	px_buf_puts(&s->base.errmsg, why);
+	return PX_E_STORAGE_FAILED;
+}
+
+/* Lists page after page until a page says it is the last. Anything else
+ * (a failed request, a page that cannot be trusted, a token that repeats,
+ * no memory) fails the whole listing: callers delete by what it returns. */
 static enum px_err s3_list(struct px_bk_store *st, const char *prefix,
 			   px_bk_list_fn fn, void *arg)
 {
 	struct s3 *s = (struct s3 *)st;
 	struct px_buf full = PX_BUF_INIT, q = PX_BUF_INIT, resp = PX_BUF_INIT;
-	char *token = NULL;
-	enum px_err rc = PX_E_STORAGE_FAILED;
+	char *token = NULL, *next = NULL;
+	enum px_err rc = PX_OK;
 
 	px_buf_printf(&full, "%s%s", s->prefix, prefix);
 	if (full.failed)
-		goto out;
-	do {
+		rc = list_fail(s, "out of memory");
+	while (rc == PX_OK) {
 		struct px_bk_kv kv[3] = {
 			{ "list-type", "2" }, { "prefix", full.data },
 			{ "continuation-token", token },
 		};
 		struct xfer *x;
-		int r;
 
 		px_buf_reset(&q);
 		px_bk_canonical_query(&q, kv, token ? 3 : 2);
-		if (q.failed)
-			goto out;
-		x = xfer_new(s, OP_LIST, NULL, q.data);
-		if (!x)
-			goto out;
+		x = q.failed ? NULL : xfer_new(s, OP_LIST, NULL, q.data);
+		if (!x) {
+			rc = list_fail(s, "out of memory");
+			break;
+		}
 		x->resp = &resp;
 		rc = run_sync(s, x);
 		if (rc != PX_OK)
-			goto out;
-		free(token);
-		r = parse_list(s, &resp, fn, arg, &token);
-		if (r < 0) {
+			break;
+		if (parse_list(s, &resp, fn, arg, &next) < 0) {
 			rc = PX_E_STORAGE_FAILED;
-			px_buf_reset(&s->base.errmsg);
-			px_buf_puts(&s->base.errmsg, "unparsable ListObjectsV2 answer");
-			goto out;
+			break;
 		}
-	} while (token);
-	rc = PX_OK;
-out:
+		if (next && token && !strcmp(next, token)) {
+			rc = list_fail(s, "ListObjectsV2 continuation token repeats");
+			break;
+		}
+		free(token);
+		token = next;
+		next = NULL;
+		if (!token)
+			break;   /* the last page */
+	}
 	free(token);
+	free(next);
 	px_buf_free(&full);
 	px_buf_free(&q);
 	px_buf_free(&resp);

@@ -89,7 +89,12 @@ static enum px_err check_result(struct px_db *db, PGresult *r, PGresult **out)
 	state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	if (state)
 		snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state);
-	if (PQstatus(db->conn) != CONNECTION_OK) {
+	/* No SQLSTATE means libpq made the error itself: the connection broke
+	 * mid-statement ("server closed the connection unexpectedly"), often
+	 * while PQstatus still says OK. Class 08 is the server's word for it. */
+	if (PQstatus(db->conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0) {
+		px_log_warn("db", NULL, "connection lost (%s): %s", state ? state : "-",
+			    r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
 		PQclear(r);
 		disconnect(db);
 		return PX_E_SYSTEM_DB_UNAVAILABLE;

@@ -17,11 +17,15 @@ Control (never forwarded):
        that retries always gets there (with counts shared by concurrent
        requests, a fixed schedule could otherwise hit one object's every
        attempt). down=1: every request answers 503, retries too.
+  POST /__faults?truncate_list=1
+       every ListObjectsV2 answer says IsTruncated true but names no
+       NextContinuationToken: a listing the client cannot finish.
 """
 import hashlib
 import http.client
 import http.server
 import json
+import re
 import socketserver
 import sys
 import threading
@@ -37,8 +41,8 @@ LISTEN, UPSTREAM, AK, SK, REGION = (int(sys.argv[1]), int(sys.argv[2]),
                                     sys.argv[3], sys.argv[4], sys.argv[5])
 lock = threading.Lock()
 stats = {"requests": 0, "valid": 0, "invalid": 0, "bad_hash": 0,
-         "injected_5xx": 0, "dropped": 0, "invalid_detail": []}
-faults = {"fail": 0, "drop": 0, "down": 0, "delay_ms": 0}
+         "injected_5xx": 0, "dropped": 0, "truncated_lists": 0, "invalid_detail": []}
+faults = {"fail": 0, "drop": 0, "down": 0, "delay_ms": 0, "truncate_list": 0}
 faulted = set()   # (method, path) of requests a fault hit last time
 
 
@@ -126,6 +130,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      headers=fwd)
         r = conn.getresponse()
         data = r.read()
+        if f["truncate_list"] and self.command == "GET" and r.status == 200 and \
+                "list-type=2" in url.query:
+            data = data.replace(b"<IsTruncated>false</IsTruncated>", b"<IsTruncated>true</IsTruncated>")
+            data = re.sub(rb"<NextContinuationToken>[^<]*</NextContinuationToken>", b"", data)
+            with lock:
+                stats["truncated_lists"] += 1
         self.send_response(r.status)
         for k, v in r.getheaders():
             if k.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -101,7 +101,19 @@ line2', 'y', 123456789.123456789,
   (6, true, 2, 2, 2, 1e308, '2000-01-01', '1999-12-31 23:59:59.999999',
    '1970-01-01 00:00:00+00', '1', '1.5', repeat('long ', 1000), 'z', 'NaN', NULL,
    '0.0.0.0', NULL, NULL, NULL, NULL, NULL, NULL);
+-- a body with an empty line and a line that starts with a backslash:
+-- neither is a psql meta-command, both must come back as they were
+CREATE FUNCTION zoo.keep_body() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+
+  RETURN 'two lines:
+\still the same string';
+END
+$$;
 SQL
+
+# md5 of zoo.keep_body's source in database $1.
+body_of() { db "$1" "SELECT md5(prosrc) FROM pg_proc WHERE proname = 'keep_body'"; }
 
 # Checksum of every user table except backup_status (written after the snapshot).
 sums() {
@@ -221,6 +233,8 @@ for NAME in local s3; do
 	check "$NAME: restore" [ $rc = 0 ]
 	check "$NAME: restored tables match (row counts and checksums)" [ "$(sums "r_$NAME")" = "$after" ]
 	check "$NAME: restored files match" diff -r "$T/uploads" "$T/up-$NAME"
+	check "$NAME: function body with an empty line and a backslash line restored as it was" \
+		[ -n "$(body_of src)" -a "$(body_of "r_$NAME")" = "$(body_of src)" ]
 	run restore --target-db "dbname=r_$NAME"; rc=$?
 	check "$NAME: restore into a non-empty database refused" [ $rc = 1 ]
 	run list; snap1=$(head -1 "$T/out" | grep -o '"snapshot":"[^"]*"' | cut -d'"' -f4)
@@ -288,6 +302,12 @@ if mount -t tmpfs -o size=1m tmpfs "$T/full" 2>/dev/null; then
 	check "full disk -> exit 5" [ $rc = 5 ]
 	check "full disk -> STORAGE_FULL" grep -q STORAGE_FULL "$T/err"
 	run list; check "full disk left no snapshot" [ ! -s "$T/out" ]
+	# a key export that cannot be written fails and leaves no cut-off key
+	dd if=/dev/zero of="$T/full/fill" bs=64k 2>/dev/null
+	"$B" --store "$T/store-local" --passphrase-file "$T/pass" --cache-dir "$T/cache-local" \
+		key export --out "$T/full/key" >"$T/out" 2>"$T/err"; rc=$?
+	check "full disk: key export fails (exit $rc)" [ $rc = 7 ]
+	check "full disk: ... and leaves no partial key file" [ ! -e "$T/full/key" ]
 	umount "$T/full"
 else
 	echo "skip - full disk (cannot mount tmpfs)"
@@ -310,6 +330,13 @@ faults "down=0"
 check "s3: a store that keeps answering 503 -> exit 5" [ $rc = 5 ]
 check "s3: ... after 6 attempts, said in the log" grep -q "HTTP 503, 6 attempts" "$T/err"
 run list; check "s3: the run that gave up added no snapshot" [ "$(grep -c snapshot "$T/out")" = 1 ]
+# a listing that says it goes on but names no next page is an error, never a short list
+faults "truncate_list=1"
+run list; rc=$?
+faults "truncate_list=0"
+check "s3: listing truncated without a continuation token -> exit 5 (got $rc)" [ $rc = 5 ]
+check "s3: ... said in the log" grep -q "without a continuation token" "$T/err"
+check "s3: ... and the proxy truncated it" [ "$(stat_of truncated_lists)" -ge 1 ]
 
 NAME=s3k
 STORE="--store s3://plexi-backups/$NAME --s3-endpoint $EP --concurrency 2 --db dbname=src --uploads $T/uploads --no-status"

@@ -55,5 +55,48 @@ def test_restart_under_load():
     assert after and all(r[1] == 200 for r in after), [r for r in after if r[1] != 200][:5]
 
 
+def idle_backend():
+    """The pid of an idle PlexiChat backend, or None."""
+    out = subprocess.run(["psql", os.environ["PX_PG_CONNINFO"], "-Atc",
+                          "SELECT pid FROM pg_stat_activity WHERE usename = current_user"
+                          " AND state = 'idle' AND pid <> pg_backend_pid() LIMIT 1"],
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def test_connection_dropped_under_requests():
+    """A backend is killed with SIGKILL (the server then drops every
+    connection and recovers): the next statement of each worker meets a
+    dead connection. Every request answers 503 SYSTEM_DB_UNAVAILABLE or
+    succeeds on a new connection, never 500 (it did: libpq's "server
+    closed the connection unexpectedly" has no SQLSTATE and the
+    connection still reads as OK)."""
+    from msglib import User, channel
+    u = User("drop")
+    cid = channel(u)["id"]
+    path = "/api/v1/channels/%d/messages" % cid
+    answers = []
+    for rnd in range(4):
+        for i in range(8):  # every worker has a connection
+            u.ok("POST", path, {"body": "warm %d" % i})
+        pid = idle_backend()
+        assert pid, "no idle backend"
+        subprocess.run(["kill", "-9", str(pid)], check=True)
+        time.sleep(0.05)
+        got = []
+        ts = [threading.Thread(target=lambda i=i: got.append(u.call("POST", path, {"body": "x %d" % i})))
+              for i in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        answers += got
+        assert pxtest.wait_for(lambda: request("GET", "/api/v1/system/health").status == 200, 30)
+    bad = [r for r in answers if r.status != 201 and
+           not (r.status == 503 and r.json()["error_code"] == "SYSTEM_DB_UNAVAILABLE")]
+    assert not bad, bad[:5]
+    assert any(r.status == 503 for r in answers), "no request met the dropped connections"
+
+
 if __name__ == "__main__":
     pxtest.run(globals())
