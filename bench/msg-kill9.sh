@@ -44,7 +44,7 @@ CH=$(curl -s -X POST "$URL/api/v1/channels" -H "Authorization: Bearer $TOK" \
   -H 'Content-Type: application/json' -d '{"name":"killnine"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
 CONNINFO="host=127.0.0.1 port=$PGPORT dbname=plexichat user=plexichat password=$(cat "$WORK/pg.password")"
 : > "$WORK/kills"
-python3 "$(dirname "$0")/msg-kill9.py" "$URL" "$CH" "$TOK" "$CONNINFO" 10 "$WORK/kills" & DRIVER=$!
+python3 "$(dirname "$0")/msg-kill9.py" "$URL" "$CH" "$TOK" "$CONNINFO" 14 "$WORK/kills" & DRIVER=$!
 for at in 2 5; do
   sleep "$at"
   kill -9 "$FPID"; date +%s.%N >> "$WORK/kills"; wait "$FPID" 2>/dev/null || true

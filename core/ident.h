@@ -23,15 +23,30 @@
  * SYSTEM_INTERNAL (ICU). *reason gets a short machine word. */
 enum px_err px_ident_username(const char *s, struct px_buf *skeleton,
 			      const char **reason) __attribute__((warn_unused_result));
-/* 1 when the name's skeleton equals that of a reserved name ("admin",
- * "root", "system", ...), so look-alikes of them are reserved too. */
-int px_ident_reserved(const char *skeleton);
+/* Appends the look-alike key of a name to out: its skeleton as above
+ * without accents (combining diacritics) and with l read as i, so that
+ * "Zoë"/"zoe" and "adm1n"/"admin"/"Iadmin"... compare equal. Stored as
+ * users.username_fold, it catches look-alikes of existing accounts that
+ * the plain skeleton lets through. 0, or -1 on ICU or memory failure. */
+int px_ident_fold(const char *s, struct px_buf *out) __attribute__((warn_unused_result));
+/* 1 when a username (or its skeleton) looks like a reserved name
+ * ("admin", "root", "system", ...) or is made only of staff words ("the
+ * admin team"): compared by look-alike key loosened further, digits read
+ * as letters ("r00t", "5y5tem") and separators dropped ("ad-min"). So
+ * "ADMIN", "admín", "adm1n" and "r00t" are reserved. 1 when ICU fails. */
+int px_ident_reserved(const char *name);
+/* 1 when a display name is made only of staff and system words, compared
+ * the same loose way: "admin", "PlexiChat System", "Support Team",
+ * "The 4dmin"; not "Alice (admin)". 1 when ICU fails. */
+int px_ident_display_reserved(const char *s);
 /* Checks an e-mail address: ASCII local@domain, at most 254 characters.
  * VALIDATION_FIELD_LENGTH or VALIDATION_FIELD_FORMAT. */
 enum px_err px_ident_email(const char *s) __attribute__((warn_unused_result));
 /* Checks a display name: 1..64 code points, no control or format
- * characters (bidi overrides, zero-width), no leading/trailing space.
- * VALIDATION_FIELD_LENGTH or VALIDATION_FIELD_FORMAT. */
+ * characters (bidi overrides, zero-width), no leading/trailing space, not
+ * made only of staff words (px_ident_display_reserved).
+ * VALIDATION_FIELD_LENGTH, VALIDATION_FIELD_FORMAT or
+ * VALIDATION_DISPLAY_NAME_RESERVED. */
 enum px_err px_ident_display_name(const char *s) __attribute__((warn_unused_result));
 
 #endif

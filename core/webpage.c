@@ -168,10 +168,56 @@ out:
 	return e;
 }
 
+/* Longest redirect target we accept, in bytes. */
+#define LOCAL_PATH_MAX 2000
+
+/* Writes into out (at least strlen(s) + 1 bytes) the string a browser
+ * actually parses when given s as a URL (WHATWG URL standard, basic URL
+ * parser): leading and trailing C0 controls and spaces are stripped, ASCII
+ * tab, LF and CR are removed wherever they are, and in http(s) URLs a
+ * backslash is read as a slash. Returns the length written. */
+static size_t browser_view(const char *s, char *out)
+{
+	size_t b = 0, e = strlen(s), n = 0;
+
+	while (b < e && (unsigned char)s[b] <= 0x20)
+		b++;
+	while (e > b && (unsigned char)s[e - 1] <= 0x20)
+		e--;
+	for (; b < e; b++) {
+		if (s[b] == '\t' || s[b] == '\n' || s[b] == '\r')
+			continue;
+		out[n++] = s[b] == '\\' ? '/' : s[b];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* A control byte cannot go into a Location header, whatever a browser
+ * would make of it. */
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 int px_webpage_local_path(const char *s)
 {
-	return s && s[0] == '/' && s[1] != '/' && s[1] != '\\' &&
-	       !strpbrk(s, "\r\n\\") && strlen(s) < 2000;
+	char v[LOCAL_PATH_MAX];
+	size_t n;
+
+	if (!s || strlen(s) >= sizeof(v))
+		return 0;
+	n = browser_view(s, v);
+	/* Judge what the browser will follow, and send only targets it will
+	 * follow unchanged, so no later reading can differ from this one:
+	 * "/\t/x", " //x" and "/\\x" all become "//x", another host. */
+	if (n != strlen(s) || memcmp(v, s, n) != 0 || has_control(s))
+		return 0;
+	/* one slash and no scheme: a path on this origin */
+	return v[0] == '/' && v[1] != '/';
 }
 
 enum px_err px_webpage_redirect(struct px_ctx *ctx, const char *location)

@@ -50,11 +50,15 @@ enum px_err px_webpage_render(struct px_ctx *ctx, int status, const char *name,
 	__attribute__((warn_unused_result));
 
 /* Replies 303 See Other to location, which must be a local path; any
- * other value (absolute URL, "//host", CR/LF, backslash) redirects to "/"
+ * other value (absolute URL, "//host", control bytes, backslash) redirects to "/"
  * instead, so user-supplied "next" values cannot leave the site. */
 enum px_err px_webpage_redirect(struct px_ctx *ctx, const char *location);
 
-/* 1 when s is a safe local redirect target as defined above. */
+/* 1 when s is a safe local redirect target: read as a browser reads a
+ * URL (WHATWG: leading/trailing C0 controls and spaces stripped, tab and
+ * newlines removed, backslash as slash) it is a path on this origin, one
+ * '/' not followed by another, and that reading is s itself (no control
+ * bytes, no backslash, no surrounding space). At most 1999 bytes. */
 int px_webpage_local_path(const char *s);
 
 /* Writes the HTML answer for error e (called by the pipeline's error

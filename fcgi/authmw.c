@@ -168,7 +168,11 @@ static void fill_principal(struct px_ctx *ctx, const struct px_m_auth *a,
 	snprintf(ctx->who.username, sizeof(ctx->who.username), "%s", a->username);
 	ctx->who.session_id = is_pat ? 0 : a->session_id;
 	ctx->who.via_cookie = via_cookie;
-	ctx->who.scopes = is_pat ? a->scopes : PX_SCOPE_ALL;
+	/* re-checked on every use: a token keeps only the scopes its owner's
+	 * role allows now (an admin-scope token of a demoted admin, or one
+	 * minted before minting checked, cannot reach admin routes) */
+	ctx->who.scopes = is_pat ? a->scopes & px_auth_role_scopes(ctx->who.role)
+				 : PX_SCOPE_ALL;
 	ctx->chan = a->chan;
 	ctx->chan.sys = ctx->who.role;
 }

@@ -3,20 +3,27 @@
  *
  * Invariants: only the hub thread touches subscribers after adoption, the
  * ring and the database handle; other threads only append to `pending`
- * under the lock. The ring holds every event with id in (base, last];
- * a subscriber is adopted before the ring moves on, and one whose cursor
- * is below base is first brought up to date from the database. */
+ * and count places under the lock. The ring holds every event with id in
+ * (base, last]; a subscriber is adopted before the ring moves on, and one
+ * whose cursor is below base is first brought up to date from the
+ * database. No event reaches a stream whose session, token or account
+ * changed before the event committed: such changes notify px_auth, the
+ * notice comes in with the answer that fetched the event, and the streams'
+ * credentials are checked again before the event is offered. */
 #include "events_hub.h"
 #include "app.h"
 #include "core/db.h"
 #include "core/gen.h"
 #include "core/log.h"
+#include "core/perm.h"
 #include "model/channels.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +37,9 @@
 #define PING_MS 15000
 #define SAFETY_FETCH_MS 5000
 #define PRUNE_MS (3600 * 1000)
-#define PRESENCE_MS 60000
 #define GAP_LIMIT 100000
+#define MEMBERS_MS 1000         /* memberships are read again at most this often */
+#define LEASE_MS 30000          /* stream rows are renewed, everything re-checked */
 
 struct ring_ev {
 	struct px_m_event ev;   /* kind and json point into owned copies */
@@ -46,6 +54,7 @@ struct sub {
 	struct px_buf items;    /* long-poll: events gathered so far */
 	int nitems;
 	int dead;
+	size_t kept;            /* membership check: channels still the user's */
 };
 
 static struct {
@@ -68,7 +77,11 @@ static struct {
 	size_t ring_start, ring_len;
 	struct sub *subs;
 	int retention;
-	uint64_t next_fetch, next_prune, next_presence;
+	uint64_t next_fetch, next_prune, next_presence, next_members, next_lease;
+	size_t fresh;            /* taken into the ring by this fetch, not yet offered */
+	int stalled;             /* out of memory: the fetch stops, the event is retried */
+	int creds_due;           /* an auth notice came: check credentials again */
+	int members_due;         /* ... and memberships */
 } hub = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 } };
 
 static uint64_t now_ms(void)
@@ -111,6 +124,17 @@ static void poll_finish(struct sub *s)
 	sub_write(s, body.data, body.len);
 	px_buf_free(&body);
 	s->dead = 1;
+}
+
+/* Ends a subscriber early: a long-poll answers with what it gathered. */
+static void end_sub(struct sub *s)
+{
+	if (s->dead)
+		return;
+	if (s->w.sse)
+		s->dead = 1;
+	else
+		poll_finish(s);
 }
 
 /* Offers one event to a subscriber, in id order. */
@@ -163,6 +187,20 @@ static void reload_channels(struct sub *s)
 	free(ids);
 }
 
+/* Tells the client that the hub holds its request (whitespace before a
+ * long-poll's JSON, a comment on a stream): web servers may keep a head
+ * back until body bytes come, and clients may want to know that every
+ * event from now on reaches them. */
+static void say_held(struct sub *s)
+{
+	static const char poll_ws[] = "\n", sse_note[] = ": waiting\n\n";
+
+	if (s->w.sse)
+		sub_write(s, sse_note, sizeof(sse_note) - 1);
+	else
+		sub_write(s, poll_ws, sizeof(poll_ws) - 1);
+}
+
 /* Brings a subscriber whose cursor fell out of the ring up to date from
  * the log, then from the ring. */
 static void adopt(struct sub *s)
@@ -171,6 +209,9 @@ static void adopt(struct sub *s)
 	size_t i;
 	int got = 0;
 
+	if (s->dead)
+		goto link;
+	say_held(s);
 	if (s->w.cursor < hub.base) {
 		enum px_err e = px_h_events_catch_up(hub.db, s->w.user, s->w.sse,
 						     s->w.sse ? GAP_LIMIT : s->w.limit,
@@ -192,22 +233,36 @@ static void adopt(struct sub *s)
 		offer(s, ring_at(i));
 	if (s->w.cursor < hub.last)
 		s->w.cursor = hub.last;
+link:
 	s->next = hub.subs;
 	hub.subs = s;
 }
 
+static struct sub *take_pending(void)
+{
+	struct sub *list;
+
+	pthread_mutex_lock(&hub.lock);
+	list = hub.pending;
+	hub.pending = NULL;
+	pthread_mutex_unlock(&hub.lock);
+	return list;
+}
+
+static int check_credentials(struct sub *list);
+
 /* Moves pending subscribers in; they wait while the hub does not yet know
- * where the log stands. */
+ * where the log stands. Their credentials are checked first: a change
+ * noticed before they arrived was checked without them. */
 static void adopt_pending(void)
 {
 	struct sub *list, *next;
 
 	if (!hub.known)
 		return;
-	pthread_mutex_lock(&hub.lock);
-	list = hub.pending;
-	hub.pending = NULL;
-	pthread_mutex_unlock(&hub.lock);
+	list = take_pending();
+	if (list && check_credentials(list) != 0)
+		hub.creds_due = 1;
 	for (; list; list = next) {
 		next = list->next;
 		adopt(list);
@@ -215,27 +270,39 @@ static void adopt_pending(void)
 	flush_polls();
 }
 
-/* Removes finished subscribers, ending their requests. */
+/* Removes finished subscribers, ending their requests and their rows in
+ * event_streams. */
 static void reap(int all)
 {
 	struct sub **pp = &hub.subs, *s;
-	size_t n = 0;
+	long long *ids;
+	size_t n = 0, k = 0;
 
+	for (s = hub.subs; s; s = s->next)
+		if (all || s->dead)
+			n++;
+	if (!n)
+		return;
+	/* NULL: the rows lapse with their lease instead */
+	ids = malloc(n * sizeof(*ids));
 	while ((s = *pp)) {
 		if (!s->dead && !all) {
 			pp = &s->next;
 			continue;
 		}
 		*pp = s->next;
+		if (ids && s->w.stream)
+			ids[k++] = s->w.stream;
 		px_hub_conn_end(&s->w.conn);
 		sub_free(s);
-		n++;
 	}
-	if (n) {
-		pthread_mutex_lock(&hub.lock);
-		hub.count -= n;
-		pthread_mutex_unlock(&hub.lock);
-	}
+	if (k && px_m_streams_close(hub.db, ids, k) != PX_OK)
+		px_log_warn("events", NULL, "stream rows not removed; they lapse in %d s",
+			    PX_HUB_LEASE_SECONDS);
+	free(ids);
+	pthread_mutex_lock(&hub.lock);
+	hub.count -= n;
+	pthread_mutex_unlock(&hub.lock);
 }
 
 /* Deadlines and keep-alives. */
@@ -259,6 +326,164 @@ static void timers(uint64_t now)
 	}
 }
 
+/* ---- credentials, memberships and stream rows ---- */
+
+/* The live subscribers of a list that have a row in event_streams, sorted
+ * by row id, and the ids: what one query checks. */
+struct check {
+	struct sub **v;
+	long long *ids;
+	size_t n;
+};
+
+static int by_stream(const void *a, const void *b)
+{
+	long long x = (*(struct sub *const *)a)->w.stream;
+	long long y = (*(struct sub *const *)b)->w.stream;
+
+	return (x > y) - (x < y);
+}
+
+static void check_end(struct check *c)
+{
+	free(c->v);
+	free(c->ids);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Fills c from list (n may be 0); -1 when memory is short. */
+static int check_begin(struct check *c, struct sub *list)
+{
+	struct sub *s;
+	size_t n = 0, i = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (s = list; s; s = s->next)
+		if (!s->dead && s->w.stream)
+			n++;
+	if (!n)
+		return 0;
+	c->v = malloc(n * sizeof(*c->v));
+	c->ids = malloc(n * sizeof(*c->ids));
+	if (!c->v || !c->ids) {
+		check_end(c);
+		return -1;
+	}
+	for (s = list; s; s = s->next)
+		if (!s->dead && s->w.stream)
+			c->v[i++] = s;
+	qsort(c->v, n, sizeof(*c->v), by_stream);
+	for (i = 0; i < n; i++)
+		c->ids[i] = c->v[i]->w.stream;
+	c->n = n;
+	return 0;
+}
+
+static struct sub *check_find(const struct check *c, long long id)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->ids[mid] == id)
+			return c->v[mid];
+		if (c->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void revoked(void *arg, long long id)
+{
+	struct sub *s = check_find(arg, id);
+
+	if (s && !s->dead) {
+		px_log_info("events", NULL, "stream of user %lld ended: its session, token "
+			    "or account changed", s->w.user);
+		end_sub(s);
+	}
+}
+
+/* Ends the streams of list whose session or token was revoked or expired
+ * or whose account was deactivated. 0, or -1 when that could not be read
+ * (the caller tries again later). */
+static int check_credentials(struct sub *list)
+{
+	struct check c;
+	int rc = -1;
+
+	if (check_begin(&c, list) != 0)
+		return -1;
+	if (px_m_streams_revoked(hub.db, c.ids, c.n, PX_SCOPE_READ, revoked, &c) == PX_OK)
+		rc = 0;
+	check_end(&c);
+	return rc;
+}
+
+/* Before offering events: every auth change noticed so far is applied. */
+static void credentials_due(void)
+{
+	if (hub.creds_due && check_credentials(hub.subs) == 0)
+		hub.creds_due = 0;
+}
+
+static void member_of(void *arg, long long id, long long channel)
+{
+	struct sub *s = check_find(arg, id);
+
+	if (s && px_chanset_has(&s->w.chans, channel))
+		s->kept++;
+}
+
+/* Ends the streams whose user no longer belongs to a channel they deliver.
+ * Removals emit member.left, which updates the set as it passes; this
+ * catches the rest (a channel removed with its members), after the
+ * events fetched so far were offered, at most once per MEMBERS_MS. */
+static void check_members(uint64_t now)
+{
+	struct check c;
+	size_t i;
+
+	if (!hub.members_due || now < hub.next_members)
+		return;
+	hub.next_members = now + MEMBERS_MS;
+	if (check_begin(&c, hub.subs) != 0)
+		return;
+	for (i = 0; i < c.n; i++)
+		c.v[i]->kept = 0;
+	if (px_m_streams_channels(hub.db, c.ids, c.n, member_of, &c) == PX_OK) {
+		hub.members_due = 0;
+		for (i = 0; i < c.n; i++) {
+			if (c.v[i]->kept == c.v[i]->w.chans.n)
+				continue;
+			px_log_info("events", NULL, "stream of user %lld ended: a membership "
+				    "changed", c.v[i]->w.user);
+			end_sub(c.v[i]);
+		}
+	}
+	check_end(&c);
+}
+
+/* Keeps the rows of live streams from lapsing. Sessions also expire by the
+ * clock and notices may have been missed, so everything is checked again. */
+static void renew(uint64_t now)
+{
+	struct check c;
+
+	if (now < hub.next_lease)
+		return;
+	hub.next_lease = now + LEASE_MS;
+	hub.creds_due = hub.members_due = 1;
+	if (check_begin(&c, hub.subs) != 0)
+		return;
+	if (px_m_streams_renew(hub.db, c.ids, c.n, PX_HUB_LEASE_SECONDS) != PX_OK)
+		px_log_warn("events", NULL, "stream leases not renewed");
+	check_end(&c);
+}
+
 /* ---- the log ---- */
 
 static void ring_drop_oldest(void)
@@ -273,12 +498,12 @@ static void ring_drop_oldest(void)
 	hub.ring_len--;
 }
 
-/* Keeps one fetched event in the ring and offers it to every subscriber. */
+/* Keeps one fetched event in the ring, to be offered once the batch is
+ * read (take is called with the whole answer in hand). */
 static int take(void *arg, const struct px_m_event *ev)
 {
 	struct px_buf frame = PX_BUF_INIT;
 	struct ring_ev *r;
-	struct sub *s;
 
 	(void)arg;
 	if (hub.ring_len == RING_CAP)
@@ -291,26 +516,41 @@ static int take(void *arg, const struct px_m_event *ev)
 	r->frame_len = frame.len;
 	r->frame = px_buf_steal(&frame);
 	if (!r->ev.kind || !r->ev.json || !r->frame) {
-		/* out of memory: forget the ring so subscribers re-read the log */
+		/* out of memory: last stays before this event, so the next fetch
+		 * reads it again; nobody skips it */
 		free((char *)r->ev.kind);
 		free((char *)r->ev.json);
 		free(r->frame);
-		while (hub.ring_len)
-			ring_drop_oldest();
-		hub.base = hub.last = ev->id;
+		hub.stalled = 1;
 		return 1;
 	}
 	hub.ring_len++;
+	hub.fresh++;
 	hub.last = ev->id;
-	for (s = hub.subs; s; s = s->next)
-		offer(s, r);
 	return 0;
 }
 
-/* Reads every new event; on failure the connection is retried later. */
-static void fetch(void)
+/* Offers the events of the last batch to every subscriber, in id order. */
+static void offer_fresh(void)
 {
-	int n = 0;
+	size_t i;
+	struct sub *s;
+
+	for (i = hub.ring_len - hub.fresh; i < hub.ring_len; i++)
+		for (s = hub.subs; s; s = s->next)
+			offer(s, ring_at(i));
+	hub.fresh = 0;
+}
+
+static void notices(PGconn *c, int *need_fetch);
+
+/* Reads every new event; on failure the connection is retried later.
+ * Auth changes that committed before an event notified px_auth before it,
+ * and their notices came in with the answer: they are applied before the
+ * event is offered. */
+static void fetch(PGconn *c)
+{
+	int n = 0, more = 1;
 
 	if (!hub.known) {
 		long long head = 0, pruned = 0;
@@ -320,10 +560,25 @@ static void fetch(void)
 		hub.base = hub.last = head;
 		hub.known = 1;
 	}
-	do {
+	hub.stalled = 0;
+	while (more && !hub.stalled) {
+		more = 0;
+		hub.fresh = 0;
 		if (px_m_events_fetch(hub.db, hub.last, FETCH_BATCH, take, NULL, &n) != PX_OK)
-			return;
-	} while (n == FETCH_BATCH);
+			break;
+		if (c)
+			notices(c, &more);
+		credentials_due();
+		offer_fresh();
+		more = more || n == FETCH_BATCH;
+	}
+	if (hub.stalled) {
+		/* everyone adopted has seen the whole ring: give its memory back;
+		 * newcomers read the log instead */
+		px_log_warn("events", NULL, "out of memory; events are read again later");
+		while (hub.ring_len)
+			ring_drop_oldest();
+	}
 	flush_polls();
 }
 
@@ -369,6 +624,8 @@ static PGconn *listener(int *need_fetch)
 		}
 		hub.listening = c;
 		hub.listening_pid = PQbackendPID(c);
+		/* changes made while nobody listened were not noticed */
+		hub.creds_due = hub.members_due = 1;
 		/* what was cached before LISTEN took effect may have missed a
 		 * notice: the bump ends it, and only then may caches be used */
 		px_gen_bump();
@@ -380,8 +637,9 @@ static PGconn *listener(int *need_fetch)
 	return c;
 }
 
-/* Consumes notices: event wake-ups set *need_fetch, typing is forwarded;
- * events and auth changes end what this machine's caches hold. */
+/* Consumes notices: event wake-ups set *need_fetch, typing is forwarded,
+ * auth changes make the streams' credentials and memberships due for a
+ * check; events and auth changes end what this machine's caches hold. */
 static void notices(PGconn *c, int *need_fetch)
 {
 	PGnotify *n;
@@ -396,11 +654,21 @@ static void notices(PGconn *c, int *need_fetch)
 			*need_fetch = 1;
 		} else if (strcmp(n->relname, PX_M_AUTH_CHANNEL) == 0) {
 			px_gen_bump();
+			hub.creds_due = hub.members_due = 1;
 		} else if (hub.known) {
 			typing(n->extra);
 		}
 		PQfreemem(n);
 	}
+}
+
+/* presence_refresh_seconds of the latest request that reached the hub
+ * (px_hub_set_presence), read by the hub's thread. */
+static atomic_int presence_seconds = 60;
+
+void px_hub_set_presence(int seconds)
+{
+	atomic_store(&presence_seconds, seconds > 0 ? seconds : 60);
 }
 
 /* Users with an open stream count as seen (presence "away" at least). */
@@ -411,7 +679,7 @@ static void presence(uint64_t now)
 
 	if (now < hub.next_presence)
 		return;
-	hub.next_presence = now + PRESENCE_MS;
+	hub.next_presence = now + 1000 * (uint64_t)atomic_load(&presence_seconds);
 	for (s = hub.subs; s; s = s->next)
 		if (s->w.sse && !s->dead)
 			px_buf_printf(&ids, "%s%lld", ids.len ? "," : "", s->w.user);
@@ -433,8 +701,10 @@ static void prune(uint64_t now)
 
 /* ---- the thread ---- */
 
-/* Fills fds with the listener, the wake-up pipe and every subscriber (to
- * notice hang-ups); returns the count. */
+/* Fills fds with the wake-up pipe, the listener and every subscriber (to
+ * notice hang-ups), growing it as needed; returns the count, or 0 when not
+ * even the first two fit (out of memory). Subscribers past a growth that
+ * failed are not watched this turn. */
 static nfds_t poll_set(struct pollfd **fds, size_t *cap, PGconn *c)
 {
 	size_t need = 2;
@@ -451,6 +721,8 @@ static nfds_t poll_set(struct pollfd **fds, size_t *cap, PGconn *c)
 			*cap = need * 2;
 		}
 	}
+	if (*cap < 2)
+		return 0;
 	(*fds)[n++] = (struct pollfd){ hub.wake[0], POLLIN, 0 };
 	(*fds)[n++] = (struct pollfd){ c ? PQsocket(c) : -1, POLLIN, 0 };
 	for (s = hub.subs; s && n < *cap; s = s->next)
@@ -506,31 +778,42 @@ static int should_stop(void)
 	return stop;
 }
 
-/* One turn: wait, then notices, new subscribers, new events, timers. */
+/* One turn: wait, then notices, credentials, new events, new
+ * subscribers, memberships, timers. */
 static void turn(struct pollfd **fds, size_t *cap)
 {
 	int need_fetch = 0;
 	PGconn *c = listener(&need_fetch);
 	uint64_t now = now_ms();
 	nfds_t n = poll_set(fds, cap, c);
-	char drain[64];
 
+	if (n == 0) {
+		/* out of memory: wait a little and try again */
+		poll(NULL, 0, 100);
+		return;
+	}
 	if (poll(*fds, n, need_fetch ? 0 : next_timeout(now)) < 0 && errno != EINTR)
 		return;
-	if ((*fds)[0].revents & POLLIN)
+	if ((*fds)[0].revents & POLLIN) {
+		char drain[64];
+
 		while (read(hub.wake[0], drain, sizeof(drain)) > 0)
 			;
+	}
 	if (c && ((*fds)[1].revents & POLLIN))
 		notices(c, &need_fetch);
 	hangups(*fds, n);
 	now = now_ms();
 	if (now >= hub.next_fetch && hub.subs)
 		need_fetch = 1;
+	credentials_due();
 	if (need_fetch || !hub.known) {
-		fetch();
+		fetch(c);
 		hub.next_fetch = now + SAFETY_FETCH_MS;
 	}
 	adopt_pending();
+	check_members(now);
+	renew(now);
 	timers(now);
 	presence(now);
 	if (hub.retention > 0)
@@ -542,16 +825,22 @@ static void *hub_main(void *arg)
 {
 	struct pollfd *fds = NULL;
 	size_t cap = 0;
+	struct sub *list, *next;
 
 	(void)arg;
 	while (!should_stop())
 		turn(&fds, &cap);
 	deaf();
-	/* answer long-polls with what they have, end streams */
-	adopt_pending();
+	/* requests still pending (also while the hub never learnt where the
+	 * log stands) have seen everything up to their cursor: answer them as
+	 * they are; answer long-polls with what they have, end streams */
+	for (list = take_pending(); list; list = next) {
+		next = list->next;
+		list->next = hub.subs;
+		hub.subs = list;
+	}
 	for (struct sub *s = hub.subs; s; s = s->next)
-		if (!s->dead && !s->w.sse)
-			poll_finish(s);
+		end_sub(s);
 	reap(1);
 	free(fds);
 	return NULL;
@@ -618,10 +907,8 @@ int px_hub_hearing(void)
 	return __atomic_load_n(&hub.hearing, __ATOMIC_SEQ_CST);
 }
 
-enum px_err px_hub_add(const struct px_hub_wait *w)
+enum px_err px_hub_reserve(void)
 {
-	struct sub *s;
-	uint64_t now = now_ms();
 	enum px_err e = PX_OK;
 
 	pthread_mutex_lock(&hub.lock);
@@ -629,6 +916,29 @@ enum px_err px_hub_add(const struct px_hub_wait *w)
 		e = PX_E_SYSTEM_SHUTTING_DOWN;
 	else if (hub.count >= (size_t)hub.max_waiters)
 		e = PX_E_SYSTEM_UNAVAILABLE;
+	else
+		hub.count++;
+	pthread_mutex_unlock(&hub.lock);
+	return e;
+}
+
+void px_hub_unreserve(void)
+{
+	pthread_mutex_lock(&hub.lock);
+	assert(hub.count > 0);
+	hub.count--;
+	pthread_mutex_unlock(&hub.lock);
+}
+
+enum px_err px_hub_add(const struct px_hub_wait *w)
+{
+	uint64_t now = now_ms();
+	enum px_err e = PX_OK;
+	struct sub *s;
+
+	pthread_mutex_lock(&hub.lock);
+	if (hub.stopping)
+		e = PX_E_SYSTEM_SHUTTING_DOWN;
 	else if (!(s = calloc(1, sizeof(*s))))
 		e = PX_E_SYSTEM_INTERNAL;
 	if (e == PX_OK) {
@@ -637,7 +947,6 @@ enum px_err px_hub_add(const struct px_hub_wait *w)
 		s->next_ping = now + PING_MS;
 		s->next = hub.pending;
 		hub.pending = s;
-		hub.count++;
 	}
 	pthread_mutex_unlock(&hub.lock);
 	if (e == PX_OK)

@@ -5,7 +5,9 @@
  * in a ring, and writes them to every waiting subscriber (SSE streams and
  * long-polls). A waiting request does not hold a worker thread or a
  * database connection: after its catch-up, GET /api/v1/events hands its
- * FastCGI connection to the hub and the worker returns to accept. */
+ * FastCGI connection to the hub and the worker returns to accept. Once the
+ * hub holds a request it says so: a newline ahead of a long-poll's JSON,
+ * ": waiting" on a stream. */
 #ifndef PX_EVENTS_HUB_H
 #define PX_EVENTS_HUB_H
 
@@ -15,7 +17,9 @@
  * resumes), or long-poll with after=ID (waits up to wait=25 seconds).
  * Errors: VALIDATION_INVALID_CURSOR, VALIDATION_LIMIT_RANGE,
  * VALIDATION_EVENTS_PRUNED (long-poll from before the kept log),
- * SYSTEM_UNAVAILABLE (too many waiters), SYSTEM_SHUTTING_DOWN. */
+ * SECURITY_TOO_MANY_STREAMS (the user or the client address holds its
+ * events_max_streams_per_* already), SYSTEM_UNAVAILABLE (the process holds
+ * events_max_waiters), SYSTEM_SHUTTING_DOWN. */
 enum px_err px_events_hub_get(struct px_ctx *ctx);
 
 #endif
@@ -45,10 +49,15 @@ int px_hub_conn_write(struct px_hub_conn *c, const void *p, size_t n);
 /* Ends the request (empty STDOUT, END_REQUEST) and closes the descriptor. */
 void px_hub_conn_end(struct px_hub_conn *c);
 
+/* Seconds a stream's row in event_streams lives unless the hub renews it;
+ * the rows of a process that died lapse after this. */
+#define PX_HUB_LEASE_SECONDS 90
+
 /* What a request hands over when it starts waiting. */
 struct px_hub_wait {
 	struct px_hub_conn conn;
 	long long user;
+	long long stream;        /* its row in event_streams; the hub removes it */
 	long long cursor;        /* every event <= cursor has been dealt with */
 	struct px_chanset chans; /* owned by the hub from now on */
 	int sse;
@@ -59,6 +68,8 @@ struct px_hub_wait {
 /* Starts the hub once per process (later calls do nothing). 0 or -1. */
 int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
 		 int max_waiters);
+/* How often the hub marks the users of its open streams as seen. */
+void px_hub_set_presence(int seconds);
 /* Starts the hub with the request's config (px_hub_start). PX_OK or
  * SYSTEM_INTERNAL. */
 enum px_err px_hub_ensure(struct px_ctx *ctx);
@@ -66,6 +77,14 @@ enum px_err px_hub_ensure(struct px_ctx *ctx);
  * reaches px_gen_bump (core/gen.h); 0 before it started, while it
  * reconnects and after it stopped. */
 int px_hub_hearing(void);
-/* Hands w to the hub. SYSTEM_UNAVAILABLE when it holds max_waiters
- * already, SYSTEM_SHUTTING_DOWN when stopping; on error w is untouched. */
+/* Takes one of the process's max_waiters places for a request that is
+ * about to wait, before it answers anything. SYSTEM_UNAVAILABLE when all
+ * are taken, SYSTEM_SHUTTING_DOWN when stopping. A place taken is given
+ * back with px_hub_unreserve, or passed on by a successful px_hub_add. */
+enum px_err px_hub_reserve(void) __attribute__((warn_unused_result));
+void px_hub_unreserve(void);
+/* Hands w, and the place reserved for it, to the hub; from then on the hub
+ * ends the request and removes w->stream. SYSTEM_SHUTTING_DOWN when
+ * stopping, SYSTEM_INTERNAL when out of memory; on error w and the place
+ * are still the caller's. */
 enum px_err px_hub_add(const struct px_hub_wait *w) __attribute__((warn_unused_result));

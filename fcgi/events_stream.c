@@ -7,12 +7,21 @@
  * so that FCGX_Finish_r neither writes FCGI_END_REQUEST nor keeps the
  * connection, the request is marked detached so that libfcgi closes its
  * descriptor without shutting the socket down, and from then on the hub
- * writes the protocol records. */
+ * writes the protocol records.
+ *
+ * Before it answers anything, a request that will wait takes a place: one
+ * of the process's events_max_waiters, and a row in event_streams that
+ * counts against its user's and its address's caps on every process and
+ * machine (sql/080). Whoever holds the place gives it back: the request
+ * until px_hub_add succeeds, the hub after. */
 #include "events_hub.h"
 #include "app.h"
 #include "core/cfg.h"
+#include "core/crypto.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/metrics.h"
+#include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
 #include "records.h"
 
@@ -21,6 +30,7 @@
 #include <fcgiapp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -77,6 +87,7 @@ enum px_err px_hub_ensure(struct px_ctx *ctx)
 	struct px_buf ci = PX_BUF_INIT;
 	int rc;
 
+	px_hub_set_presence((int)px_cfg_int(ctx->cfg, "presence_refresh_seconds"));
 	px_db_conninfo(px_cfg_str(ctx->cfg, "db_conninfo"), px_cfg_str(ctx->cfg, "db_password"),
 		       &ci);
 	rc = ci.failed ? -1 : px_hub_start(ctx->app, ci.data,
@@ -99,7 +110,70 @@ static enum px_err load_channels(struct px_ctx *ctx, struct px_chanset *set)
 	return e;
 }
 
-/* Detaches and hands the request to the hub; the worker returns. */
+/* What the stream was opened with, for the hub's checks: the session, or
+ * a personal access token's hash (the principal carries no token id; the
+ * token is the "Authorization: Bearer" one, as fcgi/authmw.c reads it). */
+static void credential(const struct px_ctx *ctx, struct px_m_stream *st, char hash[65])
+{
+	const char *h = px_request_header(ctx->req, "authorization");
+
+	st->session_id = ctx->who.session_id;
+	hash[0] = '\0';
+	if (!st->session_id && h && strncasecmp(h, "Bearer", 6) == 0 && h[6] == ' ') {
+		h += 6 + strspn(h + 6, " ");
+		px_crypto_sha256_hex(h, strlen(h), hash);
+	}
+	st->token_hash = hash;
+}
+
+/* Takes a place for a request that is about to wait (see the top). Sets
+ * details {"limit":"user"|"address","max":N} with
+ * SECURITY_TOO_MANY_STREAMS; also SYSTEM_UNAVAILABLE, SYSTEM_SHUTTING_DOWN
+ * and database errors. On error nothing is held. */
+static enum px_err take_place(struct px_ctx *ctx, struct px_hub_wait *w)
+{
+	struct px_m_stream st = { .user = ctx->who.user_id };
+	int per_user = (int)px_cfg_int(ctx->cfg, "events_max_streams_per_user");
+	int per_addr = (int)px_cfg_int(ctx->cfg, "events_max_streams_per_addr");
+	int refused = 0;
+	char hash[65];
+	enum px_err e;
+
+	if ((e = px_hub_reserve()) != PX_OK)
+		return e;
+	st.addr = px_auth_ip(ctx) ? px_auth_ip(ctx) : "";
+	credential(ctx, &st, hash);
+	e = px_m_streams_open(ctx->db, &st, per_user, per_addr, PX_HUB_LEASE_SECONDS,
+			      &w->stream, &refused);
+	if (e == PX_OK && refused) {
+		const char *which = refused == 1 ? "user" : "address";
+
+		px_buf_reset(&ctx->details);
+		px_buf_printf(&ctx->details, "{\"limit\":\"%s\",\"max\":%d}", which,
+			      refused == 1 ? per_user : per_addr);
+		px_metrics_count("px_events_streams_refused_total",
+				 refused == 1 ? "limit=\"user\"" : "limit=\"address\"", 1);
+		px_log_info("events", ctx->req->correlation_id,
+			    "stream of user %lld refused: the %s holds its streams", st.user, which);
+		e = PX_E_SECURITY_TOO_MANY_STREAMS;
+	}
+	if (e != PX_OK)
+		px_hub_unreserve();
+	return e;
+}
+
+/* Gives back a place the request holds. */
+static void give_back(struct px_ctx *ctx, struct px_hub_wait *w)
+{
+	if (w->stream && px_m_streams_close(ctx->db, &w->stream, 1) != PX_OK)
+		px_log_warn("events", ctx->req->correlation_id,
+			    "stream row not removed; it lapses in %d s", PX_HUB_LEASE_SECONDS);
+	w->stream = 0;
+	px_hub_unreserve();
+}
+
+/* Detaches and hands the request, with its place, to the hub; the worker
+ * returns. On failure the place is given back. */
 static enum px_err hand_over(struct px_ctx *ctx, struct px_hub_wait *w)
 {
 	enum px_err e;
@@ -120,6 +194,7 @@ out:
 	if (e != PX_OK)
 		px_log_warn("events", ctx->req->correlation_id, "not waiting: %s", px_err_name(e));
 	px_chanset_free(&w->chans);
+	give_back(ctx, w);
 	return e;
 }
 
@@ -138,9 +213,13 @@ static enum px_err sse(struct px_ctx *ctx, long long cursor, long long head,
 {
 	struct px_hub_wait w = { .user = ctx->who.user_id, .sse = 1 };
 	struct px_buf out = PX_BUF_INIT;
-	enum px_err e = PX_OK;
-	int got = SSE_CATCH_UP_BATCH;
+	enum px_err e;
+	int got = SSE_CATCH_UP_BATCH, placed = 0;
 
+	/* refused streams get an error answer: nothing is sent before this */
+	if ((e = take_place(ctx, &w)) != PX_OK)
+		return e;
+	placed = 1;
 	stream_headers(ctx, "text/event-stream; charset=utf-8");
 	px_buf_puts(&out, "retry: 2000\n\n");
 	if (cursor >= 0 && cursor < pruned) {
@@ -165,8 +244,11 @@ static enum px_err sse(struct px_ctx *ctx, long long cursor, long long head,
 	w.cursor = cursor;
 	w.seconds = (int)px_cfg_int(ctx->cfg, "events_stream_seconds");
 	/* once streaming, failures can only end the stream */
+	placed = 0;
 	(void)hand_over(ctx, &w);
 out:
+	if (placed)
+		give_back(ctx, &w);
 	px_buf_free(&out);
 	return PX_OK;
 }
@@ -191,10 +273,14 @@ static enum px_err long_poll(struct px_ctx *ctx, const struct px_events_req *r,
 	if (e == PX_OK && (got || r->wait == 0 || ctx->stopping)) {
 		px_h_events_poll_body(&body, &items, cursor);
 		e = px_hm_reply(ctx, 200, &body);
-	} else if (e == PX_OK) {
+	} else if (e == PX_OK && (e = take_place(ctx, &w)) == PX_OK) {
+		/* the answer's head goes out once nothing is there to send: from
+		 * then on, every event is the hub's to deliver */
 		stream_headers(ctx, "application/json");
 		w.cursor = cursor;
-		if (px_response_stream_begin(ctx->resp) == 0 && hand_over(ctx, &w) != PX_OK)
+		if (px_response_stream_begin(ctx->resp) != 0)
+			give_back(ctx, &w);
+		else if (hand_over(ctx, &w) != PX_OK)
 			px_log_warn("events", ctx->req->correlation_id, "long-poll not held");
 	}
 	px_buf_free(&items);

@@ -1,7 +1,10 @@
 /* auth_login.c: POST /api/v1/auth/login: password, throttling with
  * exponential back-off per account and per address (shared through
- * PostgreSQL), the second factor, re-hashing, and the new session. */
+ * PostgreSQL), the second factor, re-hashing, and the new session.
+ * Directory (LDAP) accounts are checked by auth_ldap.c, under the same
+ * back-off and second factor. */
 #include "auth.h"
+#include "auth_ldap.h"
 #include "auth_mfa.h"
 #include "auth_session.h"
 #include "auth_util.h"
@@ -100,11 +103,19 @@ static enum px_err read_fields(struct px_ctx *ctx, struct login *l)
 /* Password (and account) check; errors are already audited. */
 static enum px_err check_password(struct px_ctx *ctx, struct login *l)
 {
-	enum px_err e = px_m_users_find_login(ctx->db, l->name, &l->u);
+	enum px_err e = px_m_users_find_login(ctx->db, l->name, &l->u), d;
 	size_t n = strlen(l->password);
+	const char *why = NULL;
+	int dir = 0;
 
 	if (e != PX_OK && e != PX_E_VALIDATION_NOT_FOUND)
 		return e;
+	/* LDAP-sourced accounts and, with LDAP on, unknown names */
+	d = px_auth_ldap_login(ctx, l->name, l->password, e == PX_OK, &l->u, &dir, &why);
+	if (why)
+		record_failure(ctx, l, why);
+	if (dir || d != PX_OK)
+		return d;
 	if (e != PX_OK || !l->u.password_hash[0]) {
 		(void)px_password_verify(dummy_phc, l->password, n);
 		l->u.id = 0;
@@ -128,7 +139,7 @@ static void maybe_rehash(struct px_ctx *ctx, struct login *l)
 {
 	struct px_buf h = PX_BUF_INIT;
 
-	if (px_password_needs_rehash(l->u.password_hash) &&
+	if (l->u.password_hash[0] && px_password_needs_rehash(l->u.password_hash) &&
 	    px_password_hash(l->password, strlen(l->password), &h) == 0 &&
 	    px_m_users_set_password_id(ctx->db, l->u.id, h.data) == PX_OK)
 		px_auth_audit_user(ctx, "auth.password_rehashed", l->u.id, l->u.id, NULL);
@@ -141,6 +152,15 @@ enum px_err px_h_auth_login(struct px_ctx *ctx)
 	enum px_err e;
 
 	memset(&l, 0, sizeof(l));
+	/* Login CSRF: a page elsewhere must not sign the browser in to an
+	 * account of its choosing. No CSRF token exists before sign-in, so the
+	 * browser's own Origin and Sec-Fetch-Site headers decide; clients
+	 * that send neither (JSON API clients) are unaffected. */
+	if (px_auth_cross_site(ctx)) {
+		px_auth_audit(ctx, "auth.login_cross_site", 0, NULL, NULL);
+		px_ctx_detail(ctx, "reason", "cross_site");
+		return PX_E_SECURITY_CROSS_SITE;
+	}
 	if ((e = read_fields(ctx, &l)) != PX_OK)
 		return e;
 	throttle_keys(ctx, &l);

@@ -142,7 +142,7 @@ static enum px_err pick_username(struct px_ctx *ctx, struct json_object *claims,
 	cand[strcspn(cand, "@")] = '\0';
 	for (i = 0; i < 20; i++) {
 		px_buf_reset(skel);
-		if (px_ident_username(cand, skel, &reason) == PX_OK && !px_ident_reserved(skel->data)) {
+		if (px_ident_username(cand, skel, &reason) == PX_OK && !px_ident_reserved(cand)) {
 			if ((e = px_m_users_clash(ctx->db, cand, skel->data, NULL, 0, &which)))
 				return e;
 			if (!which) {

@@ -43,7 +43,7 @@ static enum px_err read_fields(struct px_ctx *ctx, struct reg *g)
 			      reason);
 		return e;
 	}
-	if (px_ident_reserved(g->skeleton.data)) {
+	if (px_ident_reserved(g->username)) {
 		px_ctx_detail(ctx, "field", "username");
 		return PX_E_VALIDATION_USERNAME_RESERVED;
 	}

@@ -2,6 +2,7 @@
 #include "auth_session.h"
 #include "auth_util.h"
 #include "core/cfg.h"
+#include "core/webpage.h"
 #include "model/sessions.h"
 #include "model/users.h"
 
@@ -47,8 +48,8 @@ enum px_err px_auth_session_start(struct px_ctx *ctx, long long user_id,
 
 int px_auth_safe_next(const char *next)
 {
-	return next && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
-	       !strpbrk(next, "\r\n");
+	/* one rule for every redirect target, read as a browser reads it */
+	return px_webpage_local_path(next);
 }
 
 enum px_err px_auth_session_reply(struct px_ctx *ctx, const struct px_m_user *u,

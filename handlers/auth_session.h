@@ -35,7 +35,8 @@ struct px_m_user;
 enum px_err px_auth_session_reply(struct px_ctx *ctx, const struct px_m_user *u,
 				  const char *next, const char *via)
 	__attribute__((warn_unused_result));
-/* 1 when next is a local path ("/x", never "//host" or "/\\host"). */
+/* 1 when next is a local path that a browser also reads as one
+ * (px_webpage_local_path: never "//host", "/\\host" or "/<TAB>/host"). */
 int px_auth_safe_next(const char *next);
 /* Adds a Set-Cookie header that deletes the session cookie. */
 void px_auth_cookie_clear(struct px_ctx *ctx);

@@ -2,6 +2,8 @@
  * handlers. */
 #include "auth_util.h"
 #include "core/audit.h"
+#include "core/cfg.h"
+#include "core/perm.h"
 #include "core/utf8.h"
 #include "model/users.h"
 
@@ -164,6 +166,51 @@ const char *px_auth_ip(const struct px_ctx *ctx)
 	const char *a = ctx->client_ip[0] ? ctx->client_ip : ctx->req->remote_addr;
 
 	return a && *a ? a : NULL;
+}
+
+unsigned px_auth_role_scopes(enum px_role role)
+{
+	if (role < PX_ROLE_GUEST)
+		return 0;
+	return PX_SCOPE_READ | PX_SCOPE_WRITE |
+	       (role >= PX_ROLE_ADMIN ? PX_SCOPE_ADMIN : 0u);
+}
+
+/* Length of the scheme://host[:port] prefix of url, 0 when it has none. */
+static size_t origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	return p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
+}
+
+/* 1 when origin is this site: public_url's origin, or the scheme and Host
+ * the request came in on (the rule fcgi/authmw.c applies to cookie
+ * requests). */
+static int own_origin(const struct px_ctx *ctx, const char *origin)
+{
+	const char *pub = px_cfg_str(ctx->cfg, "public_url");
+	const char *host = px_request_header(ctx->req, "host");
+	size_t n = pub ? origin_len(pub) : 0;
+	char self[300];
+
+	if (n && strlen(origin) == n && strncmp(origin, pub, n) == 0)
+		return 1;
+	if (!host)
+		return 0;
+	snprintf(self, sizeof(self), "%s://%s", ctx->req->https ? "https" : "http", host);
+	return strcmp(origin, self) == 0;
+}
+
+int px_auth_cross_site(const struct px_ctx *ctx)
+{
+	const char *o = px_request_header(ctx->req, "origin");
+	const char *site = px_request_header(ctx->req, "sec-fetch-site");
+
+	/* a sibling subdomain ("same-site") can plant a session too */
+	if (site && (strcmp(site, "cross-site") == 0 || strcmp(site, "same-site") == 0))
+		return 1;
+	return o && !own_origin(ctx, o);
 }
 
 void px_auth_audit(struct px_ctx *ctx, const char *action, long long actor,

@@ -40,6 +40,17 @@ long px_auth_retry_after_get(const struct px_ctx *ctx);
 
 /* The client address for inet columns: NULL when unknown. */
 const char *px_auth_ip(const struct px_ctx *ctx);
+/* The token scopes (PX_SCOPE_*) an account of system role `role` may hold:
+ * read and write for any account, admin only for admins and owners. A
+ * token is minted within them and, on each use, holds only the part its
+ * owner's current role still allows. */
+unsigned px_auth_role_scopes(enum px_role role);
+/* 1 when a browser sent the request from another site: Sec-Fetch-Site
+ * says "cross-site" or "same-site", or an Origin header names another
+ * origin than this site's (public_url's, or the scheme and Host the
+ * request came in on; "null" included). Requests without either header
+ * (API clients, curl) are not cross-site. */
+int px_auth_cross_site(const struct px_ctx *ctx);
 /* Writes an audit event; actor 0 means none, target may be NULL and
  * fields_json is a JSON object text or NULL. Failures are logged only. */
 void px_auth_audit(struct px_ctx *ctx, const char *action, long long actor,

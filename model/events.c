@@ -150,3 +150,139 @@ enum px_err px_m_events_channels(struct px_db *db, long long user, long long **i
 	PQclear(r);
 	return PX_OK;
 }
+
+/* ---- open streams (sql/080) ---- */
+
+/* ids as a PostgreSQL array literal, "{1,2,3}", for a bigint[] parameter. */
+static void id_array(struct px_buf *out, const long long *ids, size_t n)
+{
+	size_t i;
+
+	px_buf_putc(out, '{');
+	for (i = 0; i < n; i++)
+		px_buf_printf(out, "%s%lld", i ? "," : "", ids[i]);
+	px_buf_putc(out, '}');
+}
+
+enum px_err px_m_streams_open(struct px_db *db, const struct px_m_stream *s, int per_user,
+			      int per_addr, int lease, long long *id, int *refused)
+{
+	char u[PX_M_LL], sid[PX_M_LL], pu[PX_M_LL], pa[PX_M_LL], l[PX_M_LL];
+	const char *p[7] = { px_m_ll(u, s->user), s->addr, px_m_ll(sid, s->session_id),
+			     s->token_hash, px_m_ll(pu, per_user), px_m_ll(pa, per_addr),
+			     px_m_ll(l, lease) };
+	PGresult *r = NULL;
+	enum px_err e;
+	long long got;
+
+	*id = 0;
+	*refused = 0;
+	e = px_db_exec_prepared(db, "ev_st_open",
+		"SELECT px_stream_open($1, $2, $3, $4, $5, $6, $7)", 7, p, &r);
+	if (e != PX_OK)
+		return e;
+	got = PQntuples(r) == 1 ? ll_or0(r, 0, 0) : 0;
+	PQclear(r);
+	if (got == -1 || got == -2)
+		*refused = (int)-got;
+	else if (got > 0)
+		*id = got;
+	else
+		return PX_E_SYSTEM_INTERNAL;
+	return PX_OK;
+}
+
+/* Runs a statement whose first parameter is the id array of ids. */
+static enum px_err with_ids(struct px_db *db, const char *name, const char *sql,
+			    const long long *ids, size_t n, const char *second,
+			    PGresult **r)
+{
+	struct px_buf a = PX_BUF_INIT;
+	const char *p[2];
+	enum px_err e = PX_E_SYSTEM_INTERNAL;
+
+	id_array(&a, ids, n);
+	if (a.failed)
+		goto out;
+	p[0] = a.data;
+	p[1] = second;
+	e = px_db_exec_prepared(db, name, sql, second ? 2 : 1, p, r);
+out:
+	px_buf_free(&a);
+	return e;
+}
+
+enum px_err px_m_streams_renew(struct px_db *db, const long long *ids, size_t n, int lease)
+{
+	char l[PX_M_LL];
+
+	if (!n)
+		return PX_OK;
+	return with_ids(db, "ev_st_renew",
+		"UPDATE event_streams SET lease_until = now() + make_interval(secs => $2::int)"
+		" WHERE id = ANY($1::bigint[])", ids, n, px_m_ll(l, lease), NULL);
+}
+
+enum px_err px_m_streams_close(struct px_db *db, const long long *ids, size_t n)
+{
+	if (!n)
+		return PX_OK;
+	return with_ids(db, "ev_st_close",
+		"DELETE FROM event_streams WHERE id = ANY($1::bigint[])", ids, n, NULL, NULL);
+}
+
+enum px_err px_m_streams_revoked(struct px_db *db, const long long *ids, size_t n,
+				 unsigned scope, void (*fn)(void *arg, long long id),
+				 void *arg)
+{
+	char sc[PX_M_LL];
+	PGresult *r = NULL;
+	enum px_err e;
+	int i;
+
+	if (!n)
+		return PX_OK;
+	/* mirrors the checks of px_m_sessions_lookup and px_m_tokens_lookup;
+	 * a stream opened with neither counts as revoked */
+	e = with_ids(db, "ev_st_revoked",
+		"SELECT x.id FROM unnest($1::bigint[]) AS x(id)"
+		" LEFT JOIN event_streams s ON s.id = x.id"
+		" LEFT JOIN users u ON u.id = s.user_id"
+		" WHERE s.id IS NULL OR u.id IS NULL OR u.deactivated_at IS NOT NULL"
+		" OR (s.session_id IS NULL AND s.token_id IS NULL)"
+		" OR (s.session_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions q"
+		" WHERE q.id = s.session_id AND q.user_id = s.user_id"
+		" AND q.revoked_at IS NULL AND q.expires_at >= now()))"
+		" OR (s.token_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM api_tokens t"
+		" WHERE t.id = s.token_id AND t.user_id = s.user_id AND t.revoked_at IS NULL"
+		" AND coalesce(t.expires_at >= now(), true)"
+		" AND t.scopes & $2::int = $2::int))", ids, n, px_m_ll(sc, scope), &r);
+	if (e != PX_OK)
+		return e;
+	for (i = 0; i < PQntuples(r); i++)
+		fn(arg, atoll(PQgetvalue(r, i, 0)));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_streams_channels(struct px_db *db, const long long *ids, size_t n,
+				  void (*fn)(void *arg, long long id, long long channel),
+				  void *arg)
+{
+	PGresult *r = NULL;
+	enum px_err e;
+	int i;
+
+	if (!n)
+		return PX_OK;
+	e = with_ids(db, "ev_st_channels",
+		"SELECT s.id, m.channel_id FROM event_streams s"
+		" JOIN channel_members m ON m.user_id = s.user_id"
+		" WHERE s.id = ANY($1::bigint[])", ids, n, NULL, &r);
+	if (e != PX_OK)
+		return e;
+	for (i = 0; i < PQntuples(r); i++)
+		fn(arg, atoll(PQgetvalue(r, i, 0)), atoll(PQgetvalue(r, i, 1)));
+	PQclear(r);
+	return PX_OK;
+}

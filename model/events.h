@@ -1,5 +1,6 @@
 /* model/events.h: SQL for the event log: reading it in order, for one
- * user or for a whole process's fan-out, listening and pruning. */
+ * user or for a whole process's fan-out, listening and pruning; and the
+ * table of open streams behind the caps per user and per address. */
 #ifndef PX_M_EVENTS_H
 #define PX_M_EVENTS_H
 
@@ -42,6 +43,41 @@ enum px_err px_m_events_listen(struct px_db *db) __attribute__((warn_unused_resu
  * (caller frees, may be NULL when *n is 0). */
 enum px_err px_m_events_channels(struct px_db *db, long long user, long long **ids,
 				 size_t *n) __attribute__((warn_unused_result));
+
+/* ---- Open streams (sql/080): the caps per user and per address, and
+ * what each stream was opened with. ---- */
+
+struct px_m_stream {
+	long long user;
+	long long session_id;     /* 0 for a personal access token */
+	const char *token_hash;   /* the token's hash; "" for a session */
+	const char *addr;         /* client address */
+};
+
+/* Records an open stream unless its user holds per_user live streams or
+ * its address per_addr already; the row lives for lease seconds unless
+ * renewed. *id gets the row's id, or 0 with *refused set to 1 (the user's
+ * cap) or 2 (the address's). */
+enum px_err px_m_streams_open(struct px_db *db, const struct px_m_stream *s, int per_user,
+			      int per_addr, int lease, long long *id, int *refused)
+	__attribute__((warn_unused_result));
+/* Renews the leases of the n rows ids for lease seconds. */
+enum px_err px_m_streams_renew(struct px_db *db, const long long *ids, size_t n, int lease)
+	__attribute__((warn_unused_result));
+/* Removes the n rows ids. */
+enum px_err px_m_streams_close(struct px_db *db, const long long *ids, size_t n)
+	__attribute__((warn_unused_result));
+/* Calls fn(arg, id) for each of the n rows ids whose stream must end: the
+ * row lapsed, its session or token was revoked, expired or (a token) lost
+ * the scopes in scope, or its account was deactivated or removed. */
+enum px_err px_m_streams_revoked(struct px_db *db, const long long *ids, size_t n,
+				 unsigned scope, void (*fn)(void *arg, long long id),
+				 void *arg) __attribute__((warn_unused_result));
+/* Calls fn(arg, id, channel) for every channel the user of each of the n
+ * rows ids belongs to now. */
+enum px_err px_m_streams_channels(struct px_db *db, const long long *ids, size_t n,
+				  void (*fn)(void *arg, long long id, long long channel),
+				  void *arg) __attribute__((warn_unused_result));
 
 #define PX_M_EVENTS_CHANNEL "px_events"
 #define PX_M_TYPING_CHANNEL "px_typing"

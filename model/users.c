@@ -1,5 +1,6 @@
 /* model/users.c: parameterised statements on the users table. */
 #include "users.h"
+#include "core/ident.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,22 +72,29 @@ static enum px_err update(struct px_db *db, const char *sql, int n,
 enum px_err px_m_users_create(struct px_db *db, const struct px_m_user_new *n,
 			      long long *id)
 {
-	const char *p[7] = { n->username, n->skeleton, n->email, n->display_name,
+	struct px_buf fold = PX_BUF_INIT;
+	const char *p[8] = { n->username, n->skeleton, n->email, n->display_name,
 			     n->password_hash, n->role,
-			     n->email_verified ? "t" : "f" };
+			     n->email_verified ? "t" : "f", NULL };
 	PGresult *r = NULL;
-	enum px_err e;
+	enum px_err e = PX_E_SYSTEM_INTERNAL;
 
+	/* every path that makes an account (API, OIDC, admin CLI) stores it */
+	if (px_ident_fold(n->username, &fold) != 0)
+		goto out;
+	p[7] = fold.data;
 	e = px_db_exec(db,
 		       "INSERT INTO users(username, username_skeleton, email,"
 		       " display_name, password_hash, role, email_verified,"
-		       " password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-		       " now()) RETURNING id", 7, p, &r);
+		       " password_changed_at, username_fold) VALUES ($1, $2, $3,"
+		       " $4, $5, $6, $7, now(), $8) RETURNING id", 8, p, &r);
 	if (e != PX_OK)
-		return e;
+		goto out;
 	*id = atoll(PQgetvalue(r, 0, 0));
 	PQclear(r);
-	return PX_OK;
+out:
+	px_buf_free(&fold);
+	return e;
 }
 
 enum px_err px_m_users_set_password(struct px_db *db, const char *username,
@@ -126,28 +134,38 @@ enum px_err px_m_users_clash(struct px_db *db, const char *username,
 			     const char *skeleton, const char *email,
 			     long long except_id, const char **which)
 {
+	struct px_buf fold = PX_BUF_INIT;
 	char ex[24];
-	const char *p[4] = { username, skeleton, email, ex };
+	const char *p[5] = { username, skeleton, email, ex, NULL };
 	PGresult *r = NULL;
-	enum px_err e;
+	enum px_err e = PX_E_SYSTEM_INTERNAL;
 	const char *v;
 
 	*which = NULL;
 	snprintf(ex, sizeof(ex), "%lld", except_id);
+	/* NULL (no name asked about) matches no row */
+	if (username && *username) {
+		if (px_ident_fold(username, &fold) != 0)
+			goto out;
+		p[4] = fold.data;
+	}
 	e = px_db_exec_prepared(db, "users_clash",
 				"SELECT CASE WHEN username = $1::citext THEN 'username'"
-				" WHEN username_skeleton = $2 THEN 'skeleton' ELSE"
-				" 'email' END FROM users WHERE id <> $4::bigint AND"
-				" (username = $1::citext OR username_skeleton = $2 OR"
-				" email = $3::citext) ORDER BY 1 DESC LIMIT 1", 4, p, &r);
+				" WHEN username_skeleton = $2 OR username_fold = $5"
+				" THEN 'skeleton' ELSE 'email' END FROM users WHERE"
+				" id <> $4::bigint AND (username = $1::citext OR"
+				" username_skeleton = $2 OR username_fold = $5 OR"
+				" email = $3::citext) ORDER BY 1 DESC LIMIT 1", 5, p, &r);
 	if (e != PX_OK)
-		return e;
+		goto out;
 	if (PQntuples(r) > 0) {
 		v = PQgetvalue(r, 0, 0);
 		*which = v[0] == 'u' ? "username" : v[0] == 's' ? "skeleton" : "email";
 	}
 	PQclear(r);
-	return PX_OK;
+out:
+	px_buf_free(&fold);
+	return e;
 }
 
 enum px_err px_m_users_get(struct px_db *db, long long id, struct px_m_user *u)

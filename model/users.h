@@ -31,8 +31,10 @@ struct px_m_user_new {
 	int email_verified;
 };
 
-/* Inserts an account; *id gets its id. VALIDATION_CONFLICT when the
- * username, its skeleton or the e-mail is taken. */
+/* Inserts an account, with the look-alike key of its username
+ * (px_ident_fold); *id gets its id. VALIDATION_CONFLICT when the
+ * username, its skeleton or the e-mail is taken; SYSTEM_INTERNAL when the
+ * key cannot be computed. */
 enum px_err px_m_users_create(struct px_db *db, const struct px_m_user_new *n,
 			      long long *id) __attribute__((warn_unused_result));
 /* Replaces the password hash; VALIDATION_NOT_FOUND when no such user. */
@@ -46,8 +48,10 @@ enum px_err px_m_users_set_password_id(struct px_db *db, long long id,
 int px_m_users_exists(struct px_db *db, const char *username);
 
 /* Sets *which to "username", "skeleton" or "email" when an account
- * (other than except_id) already holds that value, else NULL. email may
- * be NULL. */
+ * (other than except_id) already holds that value, else NULL; "skeleton"
+ * also when the username's look-alike key (px_ident_fold: "zoe" for
+ * "Zoë", "admin" for "adm1n") is an existing account's. username, skeleton
+ * and email may be NULL or "" to skip them. */
 enum px_err px_m_users_clash(struct px_db *db, const char *username,
 			     const char *skeleton, const char *email,
 			     long long except_id, const char **which)

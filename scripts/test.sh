@@ -85,6 +85,9 @@ write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
 # many tests send hostile input on purpose from one address; automatic
 # blocks are tested on their own (test_waf_autoblock.py turns them on)
 echo "waf_auto_block = off" >> "$WORK/plexichat.conf"
+# presence of stream holders is refreshed every 2 s, not every minute, so
+# that its test does not wait (test_review_fixes.py)
+echo "presence_refresh_seconds = 2" >> "$WORK/plexichat.conf"
 "$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" migrate >/dev/null
 "$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" ensure-admin admin > "$WORK/admin.txt"
 chmod 664 "$WORK/plexichat.conf"
@@ -121,8 +124,8 @@ wanted() {
   done
   return 1
 }
-ONCE="test_pg_restart.py test_config.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py"
-RUNCMD="test_waf_corpus.py test_run_command.py"
+ONCE="test_pg_restart.py test_config.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
+RUNCMD="test_waf_corpus.py test_scan.py test_run_command.py"
 for t in "$PX_ROOT"/tests/integration/test_*.py; do
   n=$(basename "$t")
   wanted "${n%.py}" || continue
@@ -151,12 +154,27 @@ if wanted test_msg_kill9; then
     PX_BENCH_HTTP_PORT=$((LPORT + 7)) bash "$PX_ROOT/bench/msg-kill9.sh"
 fi
 
+# ThreadSanitizer: the unit tests, then plexichat.fcgi with 8 workers under
+# about 10 s of concurrent traffic (its own build, cluster and lighttpd, on
+# the ports after the kill9 ones); any TSan report fails.
+if wanted test_tsan; then
+  step "ThreadSanitizer: unit tests and a threaded load run"
+  TSAN="$PX_ROOT/build/$ID-tsan"
+  build "$TSAN" --enable-tsan
+  record "unit-tsan" env TSAN_OPTIONS="suppressions=$PX_ROOT/tests/tsan/suppressions.txt second_deadlock_stack=1" \
+    make -C "$TSAN" -s check
+  record "tsan-load" env PX_TSAN_BUILD="$TSAN" PX_TSAN_WORK="$PX_ROOT/build/$ID-tsan-run" \
+    PX_TSAN_PG_PORT=$((PGPORT + 8)) PX_TSAN_HTTP_PORT=$((LPORT + 8)) bash "$PX_ROOT/tests/tsan/run.sh"
+fi
+
 # README's run command, started as a user would, with the two switches the
 # WAF corpus replay needs; its own tests then stop it with SIGTERM.
 runcmd_tests=()
 for n in $RUNCMD; do
   wanted "${n%.py}" && runcmd_tests+=("$n")
 done
+# wapiti, sqlmap and mod_openssl only when test_scan.py runs
+case " ${runcmd_tests[*]} " in *" test_scan.py "*) install_pkgs $PX_SCAN_PKGS ;; esac
 if [ ${#runcmd_tests[@]} -gt 0 ]; then
   step "README run command"
   RPORT=${PX_TEST_RUN_PORT:-8080}

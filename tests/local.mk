@@ -41,3 +41,8 @@ check_PROGRAMS += tests/unit/check_vcache
 tests_unit_check_vcache_SOURCES = tests/unit/check_vcache.c
 tests_unit_check_vcache_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_vcache_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_ident
+tests_unit_check_ident_SOURCES = tests/unit/check_ident.c
+tests_unit_check_ident_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_ident_LDADD = $(TEST_LIBS)

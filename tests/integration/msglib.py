@@ -87,6 +87,16 @@ class SSE:
         assert self.resp.status == 200, self.resp.status
         assert self.resp.getheader("Content-Type").startswith("text/event-stream")
 
+    def ready(self):
+        """Waits for the hub's ": waiting" comment: from then on the stream
+        is held and receives even ephemeral notices (typing)."""
+        while True:
+            line = self.resp.readline()
+            if not line:
+                raise EOFError("stream ended")
+            if line.startswith(b": waiting"):
+                return
+
     def next(self):
         """The next event as (id, type, data); comments are skipped."""
         ev = {}

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/ctx.h"
 #include "core/http.h"
+#include "core/webpage.h"
 #include "handlers/web_util.h"
 #include "handlers/web_view.h"
 #include "tests/unit/run_suite.h"
@@ -200,6 +201,61 @@ START_TEST(test_urlenc)
 }
 END_TEST
 
+/* Redirect targets as a browser reads them (WHATWG URL parsing): tab and
+ * newlines vanish, surrounding controls and spaces are stripped and a
+ * backslash is a slash, so each of the refused ones names another host. */
+START_TEST(test_local_path_browser)
+{
+	static const struct {
+		int line;
+		const char *s;
+		int want;
+	} cases[] = {
+		{ __LINE__, "/", 1 },
+		{ __LINE__, "/c/general?x=1#m5", 1 },
+		{ __LINE__, "/%09/evil.example", 1 }, /* stays encoded: a path */
+		{ __LINE__, "/%2F%2Fevil.example", 1 },
+		{ __LINE__, "/c/\xc3\xa9t\xc3\xa9", 1 },
+		{ __LINE__, "/\t/evil.example", 0 },
+		{ __LINE__, "/\n/evil", 0 },
+		{ __LINE__, "/\r/evil", 0 },
+		{ __LINE__, "\t//evil", 0 },
+		{ __LINE__, "/\t\t/evil", 0 },
+		{ __LINE__, " //evil", 0 },
+		{ __LINE__, " /ok", 0 },    /* not what the browser follows */
+		{ __LINE__, "/ok ", 0 },
+		{ __LINE__, "\x01/ok", 0 },
+		{ __LINE__, "/ok\x7f", 0 },
+		{ __LINE__, "/\\evil", 0 },
+		{ __LINE__, "\\/evil", 0 },
+		{ __LINE__, "\\\\evil", 0 },
+		{ __LINE__, "/a\\b", 0 },
+		{ __LINE__, "//evil", 0 },
+		{ __LINE__, "///evil", 0 },
+		{ __LINE__, "http:/evil", 0 },
+		{ __LINE__, "https://evil.example/", 0 },
+		{ __LINE__, "java\tscript:alert(1)", 0 },
+		{ __LINE__, "evil.example", 0 },
+		{ __LINE__, "", 0 },
+		{ __LINE__, NULL, 0 },
+	};
+	char longest[2001];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(px_webpage_local_path(cases[i].s) == cases[i].want,
+			      "line %d: want %d got %d", cases[i].line, cases[i].want,
+			      px_webpage_local_path(cases[i].s));
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[0] = '/';
+	longest[1999] = '\0';
+	ck_assert_int_eq(px_webpage_local_path(longest), 1);
+	longest[1999] = 'a';
+	longest[2000] = '\0';
+	ck_assert_int_eq(px_webpage_local_path(longest), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("web");
@@ -211,6 +267,7 @@ int main(void)
 	tcase_add_test(tc, test_channel_view);
 	tcase_add_test(tc, test_snippet_parts);
 	tcase_add_test(tc, test_urlenc);
+	tcase_add_test(tc, test_local_path_browser);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
 }
