@@ -1,9 +1,11 @@
-/* waf_bench.c: runs the whole WAF corpus through px_waf_inspect in-process
- * and prints detection and false-positive rates (per class and overall)
- * and the time per request (median, p99, max; by request size) and the
- * requests per second one core sustains.
+/* waf_bench.c: runs WAF corpora through px_waf_inspect in-process and
+ * prints, for each, detection and false-positive rates (per class and
+ * overall), the time per request (median, p99, max; by request size) and
+ * the requests per second one core sustains.
  *
- * usage: waf_bench [-v] [-r reps] RULES CORPUS.jsonl */
+ * usage: waf_bench [-v] [-r reps] RULES [LABEL=]CORPUS.jsonl...
+ * A corpus that cannot be read is reported and skipped; the exit status
+ * is then 1. WAF_BENCH_ONLY=<id> inspects that one request only. */
 #include "http.h"
 #include "waf.h"
 #include "waf_corpus.h"
@@ -60,16 +62,136 @@ static struct cls *class_of(struct cls *cs, size_t *n, const char *name, int eb)
 	return &cs[(*n)++];
 }
 
+/* Per-corpus tallies and timings; the arrays hold one entry per request. */
+struct run {
+	struct cls cs[64];
+	size_t ncls, nsmall, nlarge;
+	unsigned att, att_b, ben, ben_b;
+	double *t, *small, *large, total;
+};
+
+static int class_known(const struct run *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncls; i++)
+		if (strcmp(r->cs[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Inspects entry e reps times; records the verdict and the mean time. */
+static void inspect_one(const struct px_waf *waf, struct px_corpus_entry *e, int reps,
+			int verbose, struct run *r, size_t i)
+{
+	const char *prof = px_waf_profile_for_path(e->req.method, e->req.raw_path);
+	struct px_waf_verdict v;
+	enum px_err res = PX_OK;
+	struct cls *k;
+	double t0;
+	int blocked, n;
+
+	if (r->ncls == sizeof(r->cs) / sizeof(r->cs[0]) && !class_known(r, e->cls))
+		return; /* more classes than the table holds: not counted */
+	k = class_of(r->cs, &r->ncls, e->cls, e->expect_block);
+	t0 = now_us();
+	for (n = 0; n < reps; n++)
+		res = px_waf_inspect(waf, &e->req, prof, &v);
+	r->t[i] = (now_us() - t0) / reps;
+	r->total += r->t[i];
+	if (e->wire_bytes < 1024)
+		r->small[r->nsmall++] = r->t[i];
+	if (e->req.body_len > 10240)
+		r->large[r->nlarge++] = r->t[i];
+	blocked = res != PX_OK;
+	k->total++;
+	k->blocked += (unsigned)blocked;
+	if (e->expect_block)
+		r->att++, r->att_b += (unsigned)blocked;
+	else
+		r->ben++, r->ben_b += (unsigned)blocked;
+	if (verbose && blocked != e->expect_block) {
+		struct px_buf js = PX_BUF_INIT;
+
+		px_waf_verdict_json(&v, &js);
+		printf("MISS %-22s %-8s %s\n", e->id, e->expect_block ? "attack" : "benign", js.data);
+		px_buf_free(&js);
+	}
+	if (verbose > 1)
+		printf("time %-22s %8.1f us %6zu bytes\n", e->id, r->t[i], e->wire_bytes);
+}
+
+static void report(const char *label, const struct px_corpus *c, struct run *r, int reps)
+{
+	size_t i, n = r->att + r->ben;
+
+	printf("== %s: %zu requests (%u attacks, %u harmless), profile from px_waf_profile_for_path\n",
+	       label, c->n, r->att, r->ben);
+	printf("%-18s %8s %8s %8s\n", "class", "total", "blocked", "rate");
+	for (i = 0; i < r->ncls; i++)
+		printf("%-18s %8u %8u %7.1f%% %s\n", r->cs[i].name, r->cs[i].total, r->cs[i].blocked,
+		       100.0 * r->cs[i].blocked / r->cs[i].total,
+		       r->cs[i].expect_block ? "detected" : "false positives");
+	if (r->att)
+		printf("detection rate:       %6.2f%% (%u/%u)\n", 100.0 * r->att_b / r->att, r->att_b, r->att);
+	else
+		printf("detection rate:       n/a (no attacks in this corpus)\n");
+	if (r->ben)
+		printf("false-positive rate:  %6.2f%% (%u/%u)\n", 100.0 * r->ben_b / r->ben, r->ben_b, r->ben);
+	else
+		printf("false-positive rate:  n/a (no harmless requests in this corpus)\n");
+	printf("time per request (us, mean of %d runs each): median %.1f  p99 %.1f  max %.1f\n",
+	       reps, pct(r->t, n, 0.5), pct(r->t, n, 0.99), pct(r->t, n, 1.0));
+	printf("  requests < 1 KB (%zu): median %.1f us\n", r->nsmall, pct(r->small, r->nsmall, 0.5));
+	printf("  bodies > 10 KB (%zu):  median %.1f us  max %.1f us\n", r->nlarge,
+	       pct(r->large, r->nlarge, 0.5), pct(r->large, r->nlarge, 1.0));
+	printf("requests per second per core: %.0f\n", r->total > 0 ? n * 1e6 / r->total : 0);
+}
+
+/* Loads and measures one corpus given as [LABEL=]PATH; 0, or -1 when it
+ * cannot be loaded (reported on stderr). */
+static int bench_corpus(const struct px_waf *waf, const char *arg, int reps, int verbose)
+{
+	const char *eq = strchr(arg, '='), *path = eq ? eq + 1 : arg;
+	const char *only = getenv("WAF_BENCH_ONLY");
+	char label[64];
+	struct px_buf err = PX_BUF_INIT;
+	struct px_corpus c;
+	struct run r;
+	size_t i, n = 0;
+	int rc = -1;
+
+	snprintf(label, sizeof(label), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+	memset(&r, 0, sizeof(r));
+	if (px_corpus_load(path, &c, &err) != 0) {
+		fprintf(stderr, "waf_bench: %s\n", err.data ? err.data : "error");
+		px_buf_free(&err);
+		return -1;
+	}
+	r.t = calloc(c.n + 1, sizeof(*r.t));
+	r.small = calloc(c.n + 1, sizeof(*r.small));
+	r.large = calloc(c.n + 1, sizeof(*r.large));
+	if (!r.t || !r.small || !r.large)
+		goto out;
+	for (i = 0; i < c.n; i++)
+		if (!only || strcmp(only, c.e[i].id) == 0)
+			inspect_one(waf, &c.e[i], reps, verbose, &r, n++);
+	report(label, &c, &r, reps);
+	rc = 0;
+out:
+	free(r.t);
+	free(r.small);
+	free(r.large);
+	px_corpus_free(&c);
+	px_buf_free(&err);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct px_buf err = PX_BUF_INIT;
-	struct px_corpus c;
 	struct px_waf *waf = NULL;
-	struct cls cs[64];
-	size_t ncls = 0, i, nsmall = 0, nlarge = 0;
-	unsigned att = 0, att_b = 0, ben = 0, ben_b = 0;
-	double *t, *small, *large, total = 0;
-	int verbose = 0, reps = 20, opt, r;
+	int verbose = 0, reps = 20, opt, rc = 0;
 
 	while ((opt = getopt(argc, argv, "vr:")) != -1) {
 		if (opt == 'v')
@@ -79,84 +201,25 @@ int main(int argc, char **argv)
 		else
 			goto usage;
 	}
-	if (argc - optind != 2)
+	if (argc - optind < 2)
 		goto usage;
-	if (px_waf_load(argv[optind], &waf, &err) != 0 ||
-	    px_corpus_load(argv[optind + 1], &c, &err) != 0) {
+	if (px_waf_load(argv[optind], &waf, &err) != 0) {
 		fprintf(stderr, "waf_bench: %s\n", err.data ? err.data : "error");
+		px_buf_free(&err);
 		return 1;
 	}
 	/* as the server does at start-up: no request pays for loading libmagic */
 	if (px_waf_magic_preload() != 0)
 		fprintf(stderr, "waf_bench: libmagic unavailable; uploads judged by signatures only\n");
-	t = calloc(c.n, sizeof(*t));
-	small = calloc(c.n, sizeof(*small));
-	large = calloc(c.n, sizeof(*large));
-	if (!t || !small || !large)
-		return 1;
-	for (i = 0; i < c.n; i++) {
-		struct px_corpus_entry *e = &c.e[i];
-		const char *only = getenv("WAF_BENCH_ONLY");
-		const char *prof = px_waf_profile_for_path(e->req.method, e->req.raw_path);
-		struct px_waf_verdict v;
-		enum px_err res = PX_OK;
-		struct cls *k = class_of(cs, &ncls, e->cls, e->expect_block);
-		double t0;
-		int blocked;
-
-		if (only && strcmp(only, e->id) != 0)
-			continue;
-		t0 = now_us();
-
-		for (r = 0; r < reps; r++)
-			res = px_waf_inspect(waf, &e->req, prof, &v);
-		t[i] = (now_us() - t0) / reps;
-		total += t[i];
-		if (e->wire_bytes < 1024)
-			small[nsmall++] = t[i];
-		if (e->req.body_len > 10240)
-			large[nlarge++] = t[i];
-		blocked = res != PX_OK;
-		k->total++;
-		k->blocked += (unsigned)blocked;
-		if (e->expect_block)
-			att++, att_b += (unsigned)blocked;
-		else
-			ben++, ben_b += (unsigned)blocked;
-		if (verbose && blocked != e->expect_block) {
-			struct px_buf js = PX_BUF_INIT;
-
-			px_waf_verdict_json(&v, &js);
-			printf("MISS %-22s %-8s %s\n", e->id, e->expect_block ? "attack" : "benign",
-			       js.data);
-			px_buf_free(&js);
-		}
-		if (verbose > 1)
-			printf("time %-22s %8.1f us %6zu bytes\n", e->id, t[i], e->wire_bytes);
+	for (optind++; optind < argc; optind++) {
+		if (bench_corpus(waf, argv[optind], reps, verbose) != 0)
+			rc = 1;
+		if (optind + 1 < argc)
+			printf("\n");
 	}
-	printf("WAF corpus: %zu requests (%u attacks, %u harmless), profile from px_waf_profile_for_path\n",
-	       c.n, att, ben);
-	printf("%-18s %8s %8s %8s\n", "class", "total", "blocked", "rate");
-	for (i = 0; i < ncls; i++)
-		printf("%-18s %8u %8u %7.1f%% %s\n", cs[i].name, cs[i].total, cs[i].blocked,
-		       100.0 * cs[i].blocked / cs[i].total,
-		       cs[i].expect_block ? "detected" : "false positives");
-	printf("detection rate:       %6.2f%% (%u/%u)\n", att ? 100.0 * att_b / att : 0, att_b, att);
-	printf("false-positive rate:  %6.2f%% (%u/%u)\n", ben ? 100.0 * ben_b / ben : 0, ben_b, ben);
-	printf("time per request (us, mean of %d runs each): median %.1f  p99 %.1f  max %.1f\n",
-	       reps, pct(t, c.n, 0.5), pct(t, c.n, 0.99), pct(t, c.n, 1.0));
-	printf("  requests < 1 KB (%zu): median %.1f us\n", nsmall, pct(small, nsmall, 0.5));
-	printf("  bodies > 10 KB (%zu):  median %.1f us  max %.1f us\n", nlarge,
-	       pct(large, nlarge, 0.5), pct(large, nlarge, 1.0));
-	printf("requests per second per core: %.0f\n", total > 0 ? c.n * 1e6 / total : 0);
-	free(t);
-	free(small);
-	free(large);
-	px_corpus_free(&c);
 	px_waf_free(waf);
-	px_buf_free(&err);
-	return 0;
+	return rc;
 usage:
-	fprintf(stderr, "usage: waf_bench [-v] [-r reps] RULES CORPUS.jsonl\n");
+	fprintf(stderr, "usage: waf_bench [-v] [-r reps] RULES [LABEL=]CORPUS.jsonl...\n");
 	return 2;
 }

@@ -102,7 +102,7 @@ struct scan {
 	const struct px_waf_profile *prof;
 	struct px_waf_verdict *v;
 	pcre2_match_data *md;
-	struct px_buf text, tmp, sql, proj, ptext, ptmp;
+	struct px_buf text, tmp, sql, shell, proj, ptext, ptmp;
 	int stop;
 	int scoring_ssrf_only;
 };
@@ -174,13 +174,64 @@ static int intersects(const unsigned char *a, const unsigned char *b)
 	return any != 0;
 }
 
+/* Views of one item beyond the text view, built when a rule first needs them. */
+struct views {
+	int sql_ready;
+	int shell;   /* -1 not built yet, 0 same as the text view, 1 differs */
+};
+
+/* Runs signature r on the view it names; 1 on a hit. */
+static int signature_hit(struct scan *s, const struct px_waf_rule *r,
+			 const struct px_waf_item *it, struct views *vw)
+{
+	switch (r->view) {
+	case PX_WAF_VIEW_RAW:
+		return prefilter(r, it->v->val, it->v->len) &&
+		       regex_hit(s, r, it->v->val, it->v->len);
+	case PX_WAF_VIEW_SQL:
+		if (!prefilter(r, it->text, it->text_len))
+			return 0;
+		if (!vw->sql_ready) {
+			px_waf_norm_sql(it->text, it->text_len, &s->sql);
+			vw->sql_ready = 1;
+		}
+		return prefilter(r, s->sql.data, s->sql.len) &&
+		       regex_hit(s, r, s->sql.data, s->sql.len);
+	case PX_WAF_VIEW_SHELL:
+		if (prefilter(r, it->text, it->text_len) &&
+		    regex_hit(s, r, it->text, it->text_len))
+			return 1;
+		/* Quoting only ever removes bytes or adds spaces, so the byte-set
+		 * checks made on the text view hold for the shell view too. */
+		if (vw->shell < 0)
+			vw->shell = px_waf_norm_shell(it->text, it->text_len, &s->shell);
+		return vw->shell && prefilter(r, s->shell.data, s->shell.len) &&
+		       regex_hit(s, r, s->shell.data, s->shell.len);
+	default:
+		return prefilter(r, it->text, it->text_len) &&
+		       regex_hit(s, r, it->text, it->text_len);
+	}
+}
+
+/* Whether the bytes of the text view rule out a match of r before any
+ * regex runs (pres: the byte set of the view, plus space). */
+static int excluded(const struct px_waf_rule *r, const unsigned char *pres)
+{
+	if (r->view == PX_WAF_VIEW_RAW)
+		return 0;
+	return (r->npre && !intersects(r->pre_first, pres)) ||
+	       (r->has_first && !intersects(r->first, pres)) ||
+	       (r->req_byte >= 0 && !(pres[r->req_byte >> 3] & (1u << (r->req_byte & 7))));
+}
+
 /* Runs the rules for it->kind; records hits when rec, else only counts. */
 static int run_rules(struct scan *s, const struct px_waf_item *it, int rec)
 {
 	const struct px_waf_ruleset *rs = s->rs;
 	const struct px_waf_value *v = it->v;
+	struct views vw = {0, -1};
 	unsigned char pres[32];
-	int sql_ready = 0, hits = 0;
+	int hits = 0;
 	size_t i;
 
 	/* Which bytes the view holds (plus space, which the SQL view adds). */
@@ -195,8 +246,6 @@ static int run_rules(struct scan *s, const struct px_waf_item *it, int rec)
 	for (i = 0; i < rs->nrules && !s->stop; i++) {
 		const struct px_waf_rule *r = &rs->rules[i];
 		enum px_waf_mode mode;
-		const char *subj;
-		size_t n;
 		int hit;
 
 		if (!(r->where & it->kind) || r->flag > 0xFFFF)
@@ -207,33 +256,12 @@ static int run_rules(struct scan *s, const struct px_waf_item *it, int rec)
 		if (r->nnames && !(v->name && px_waf_list_has(r->names, r->nnames,
 							       v->name, v->name_len)))
 			continue;
-		if (r->flag) {
+		if (r->flag)
 			hit = (it->nflags & r->flag) != 0;
-		} else if (r->detector >= 0) {
+		else if (r->detector >= 0)
 			hit = px_waf_detector_run(r->detector, it);
-		} else {
-			if (r->view != PX_WAF_VIEW_RAW &&
-			    ((r->npre && !intersects(r->pre_first, pres)) ||
-			     (r->has_first && !intersects(r->first, pres)) ||
-			     (r->req_byte >= 0 && !(pres[r->req_byte >> 3] & (1u << (r->req_byte & 7))))))
-				continue;
-			if (r->view == PX_WAF_VIEW_RAW) {
-				subj = v->val, n = v->len;
-			} else if (r->view == PX_WAF_VIEW_SQL) {
-				if (!prefilter(r, it->text, it->text_len))
-					continue;
-				if (!sql_ready) {
-					px_waf_norm_sql(it->text, it->text_len, &s->sql);
-					sql_ready = 1;
-				}
-				subj = s->sql.data, n = s->sql.len;
-			} else {
-				subj = it->text, n = it->text_len;
-			}
-			if (!prefilter(r, subj, n))
-				continue;
-			hit = regex_hit(s, r, subj, n);
-		}
+		else
+			hit = !excluded(r, pres) && signature_hit(s, r, it, &vw);
 		if (!hit)
 			continue;
 		hits++;
@@ -443,6 +471,7 @@ enum px_err px_waf_inspect(const struct px_waf *waf, const struct px_request *re
 	px_buf_free(&s.text);
 	px_buf_free(&s.tmp);
 	px_buf_free(&s.sql);
+	px_buf_free(&s.shell);
 	px_buf_free(&s.proj);
 	px_buf_free(&s.ptext);
 	px_buf_free(&s.ptmp);

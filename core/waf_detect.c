@@ -356,6 +356,170 @@ static int det_url_value(const struct px_waf_item *it)
 	return px_waf_ssrf_check_url(s, n) == PX_WAF_SSRF_ADDRESS;
 }
 
+/* --- shell evasions ------------------------------------------------------- */
+
+/* Words a command injection runs or reads: commands, and the file names
+ * it goes for. Only ever compared with a word that quoting had split. */
+static const char *const shell_words[] = {
+	"cat", "tac", "nl", "head", "tail", "more", "less", "id", "whoami", "uname",
+	"hostname", "ls", "dir", "pwd", "env", "printenv", "echo", "printf", "sleep",
+	"ping", "nslookup", "dig", "host", "curl", "wget", "nc", "ncat", "netcat",
+	"socat", "telnet", "ssh", "scp", "tftp", "ftp", "sh", "bash", "dash", "zsh",
+	"ksh", "csh", "tcsh", "busybox", "python", "python2", "python3", "perl",
+	"ruby", "php", "node", "lua", "awk", "gawk", "sed", "xargs", "find", "dd",
+	"rm", "cp", "mv", "chmod", "chown", "touch", "mkfifo", "mknod", "base64",
+	"xxd", "od", "openssl", "sudo", "su", "kill", "pkill", "crontab", "useradd",
+	"passwd", "shadow", "reboot", "shutdown", "ifconfig", "ipconfig", "netstat",
+	"ps", "systeminfo", "tasklist", "powershell", "pwsh", "cmd", "certutil",
+	"bitsadmin", "mshta", "rundll32", "regsvr32", "wscript", "cscript", "nohup",
+	"exec", "eval", "timeout", "getent", "uptime", "groups", "last",
+};
+
+static int shell_word_known(const char *w, size_t n)
+{
+	const char *base = w;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (w[i] == '/')
+			base = w + i + 1;
+	n -= (size_t)(base - w);
+	if (n > 4 && strncmp(base + n - 4, ".exe", 4) == 0)
+		n -= 4;
+	for (i = 0; i < sizeof(shell_words) / sizeof(shell_words[0]); i++)
+		if (strlen(shell_words[i]) == n && memcmp(shell_words[i], base, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int shell_delim(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';' || c == '|' ||
+	       c == '&' || c == '<' || c == '>' || c == '(' || c == ')' || c == '`' ||
+	       c == ',';
+}
+
+/* One word s[0..n) of a text view: 1 when shell quoting split it inside
+ * (a balanced pair of quotes, a backslash or an empty expansion between
+ * two of its characters, or ANSI-C $'...' quoting) and what the shell
+ * reads is a command or a file a command injection goes for. */
+static int split_word_hits(const char *s, size_t n, struct px_buf *tmp)
+{
+	size_t i, sq = 0, dq = 0, inner = 0;
+	int other = 0, ansi;
+
+	if (n < 3 || n > 128)
+		return 0;
+	ansi = s[0] == '$' && (s[1] == '\'' || s[1] == '"');
+	for (i = 0; i < n; i++) {
+		sq += s[i] == '\'';
+		dq += s[i] == '"';
+		other |= s[i] == '\\' || s[i] == '$';
+	}
+	/* "I'd", "don't": a lone apostrophe is English, not shell quoting. */
+	if (!ansi && !other && (sq + dq < 2 || sq % 2 || dq % 2))
+		return 0;
+	if (!px_waf_norm_shell(s, n, tmp) || tmp->len == 0)
+		return 0;
+	/* The split must fall inside the word: the first and last bytes the
+	 * shell reads are letters of the word, not the quotes around it. */
+	for (i = 0; i < n && (s[i] == '\'' || s[i] == '"' || s[i] == '$'); i++)
+		;
+	if (i < n && s[i] == tmp->data[0]) {
+		size_t j = n;
+
+		while (j > i && (s[j - 1] == '\'' || s[j - 1] == '"'))
+			j--;
+		inner = j > i && (j - i) != tmp->len;
+	}
+	if (!inner && !ansi)
+		return 0;
+	return shell_word_known(tmp->data, tmp->len) ||
+	       memmem(tmp->data, tmp->len, "etc/passwd", 10) ||
+	       memmem(tmp->data, tmp->len, "etc/shadow", 10) ||
+	       memmem(tmp->data, tmp->len, "dev/tcp/", 8);
+}
+
+/* A command word or target that shell quoting hides: c'a't, w\ho\am\i,
+ * w$@hoami, /e"t"c/pa''sswd, $'\x69\x64'. */
+static int det_shell_split(const struct px_waf_item *it)
+{
+	const char *s = it->text;
+	size_t n = it->text_len, i = 0;
+	struct px_buf tmp = PX_BUF_INIT;
+	int hit = 0;
+
+	if (!memchr(s, '\'', n) && !memchr(s, '"', n) && !memchr(s, '\\', n) &&
+	    !memchr(s, '$', n))
+		return 0;
+	while (i < n && !hit) {
+		size_t start;
+
+		while (i < n && shell_delim(s[i]))
+			i++;
+		start = i;
+		while (i < n && !shell_delim(s[i]))
+			i++;
+		hit = split_word_hits(s + start, i - start, &tmp);
+	}
+	px_buf_free(&tmp);
+	return hit;
+}
+
+/* Whether a path segment s[0..n) is a shell glob that stands for a name:
+ * it has '?' or a bracket class, or '*' next to letters ("u*r"). */
+static int glob_segment(const char *s, size_t n)
+{
+	size_t i;
+	int star = 0, alpha = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '?' || s[i] == '[')
+			return 1;
+		star |= s[i] == '*';
+		alpha |= (s[i] >= 'a' && s[i] <= 'z');
+	}
+	return star && alpha;
+}
+
+/* An absolute path spelled with shell wildcards so that no file name
+ * appears: /???/c?t, /e??/p?ss*, /u*r/b*n/wh?ami. Needs two segments or
+ * more, and a glob in the first one or in two of them: a path a person
+ * writes names its top directory. */
+static int det_shell_glob(const struct px_waf_item *it)
+{
+	const char *s = it->text;
+	size_t n = it->text_len, i;
+
+	if (!memchr(s, '?', n) && !memchr(s, '*', n) && !memchr(s, '[', n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		size_t segs = 0, globs = 0, j = i;
+		int first = 0;
+
+		if (s[i] != '/' || (i > 0 && !shell_delim(s[i - 1]) && !strchr("$={\"'", s[i - 1])))
+			continue;
+		while (j < n && s[j] == '/') {
+			size_t k = ++j;
+
+			while (j < n && (isalnum((unsigned char)s[j]) || strchr("?*[]._-", s[j])))
+				j++;
+			if (j == k)
+				break;
+			if (glob_segment(s + k, j - k)) {
+				globs++;
+				first |= segs == 0;
+			}
+			segs++;
+		}
+		if (segs >= 2 && (first || globs >= 2))
+			return 1;
+		if (j > i)
+			i = j - 1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct px_waf_item *it);
@@ -367,6 +531,8 @@ static const struct {
 	{"upload_ext", det_upload_ext},
 	{"pdf_active", det_pdf_active},
 	{"lowbyte_crlf", det_lowbyte_crlf},
+	{"shell_split", det_shell_split},
+	{"shell_glob", det_shell_glob},
 };
 
 int px_waf_detector_index(const char *name)

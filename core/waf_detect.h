@@ -1,7 +1,8 @@
 /* waf_detect.h: the WAF's built-in detectors — checks that are structure
  * rather than signature: server-side-fetch URLs, upload type, extension
  * and content agreement, code hidden in image or PDF bytes, Unicode
- * characters that truncate to CR/LF — and the Markdown projection that
+ * characters that truncate to CR/LF, command words hidden by shell
+ * quoting or wildcards — and the Markdown projection that
  * separates active HTML from code in free text. Rules bind detectors by
  * name; all are pure functions of their input. */
 #ifndef PX_WAF_DETECT_H

@@ -19,6 +19,7 @@ static const char *const flag_names[] = {
 	"multipart_unterminated", "multipart_parts", "multipart_bad_part",
 	"multipart_dup_filename", "range", "bad_escape", "bad_utf8", "host",
 	"xml_encoding", "query_chars", "content_length_mismatch",
+	"multipart_epilogue",
 };
 
 static const struct {
@@ -136,7 +137,7 @@ static int looks_xml(const char *s, size_t n)
 		s += 3, n -= 3;
 	return n >= 5 && (strncasecmp(s, "<?xml", 5) == 0 ||
 			  (n >= 9 && strncasecmp(s, "<!doctype", 9) == 0) ||
-			  (n >= 5 && strncasecmp(s, "<saml", 5) == 0));
+			  strncasecmp(s, "<saml", 5) == 0);
 }
 
 /* A long all-base64 value that decodes to XML is inspected as XML too. */
@@ -184,16 +185,17 @@ static int walk_urlencoded(struct walk *w, enum px_waf_loc loc, const char *s,
 
 	while (i < n) {
 		size_t end = i, eq;
-		unsigned f = 0;
 
 		while (end < n && s[end] != '&')
 			end++;
 		for (eq = i; eq < end && s[eq] != '='; eq++)
 			;
 		if (end > i) {
+			unsigned f;
+
 			px_buf_reset(&w->s[0]);
 			px_buf_reset(&w->s[1]);
-			f |= px_waf_url_decode(s + i, eq - i, 1, &w->s[1]);
+			f = px_waf_url_decode(s + i, eq - i, 1, &w->s[1]);
 			if (eq < end)
 				f |= px_waf_url_decode(s + eq + 1, end - eq - 1, 1, &w->s[0]);
 			if (f & PX_WAF_N_BAD_ESCAPE)
@@ -472,7 +474,7 @@ static int disp_param(const char *h, size_t n, const char *key, const char **val
 		v = i + 1;
 		while (v < n && (h[v] == ' ' || h[v] == '\t'))
 			v++;
-		if (n - v <= kl || strncasecmp(h + v, key, kl) != 0)
+		if (v + kl >= n || strncasecmp(h + v, key, kl) != 0)
 			continue;
 		v += kl;
 		while (v < n && (h[v] == ' ' || h[v] == '\t'))
@@ -604,6 +606,15 @@ static int handle_part(struct walk *w, const char *h, size_t hn,
 	return field(w, PX_WAF_L_MULTIPART, p.name, p.name ? p.name_len : 0, body, blen, 0);
 }
 
+/* Whether [p, end) holds only whitespace (line ends after the last part). */
+static int blank(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p != '\r' && *p != '\n' && *p != ' ' && *p != '\t')
+			return 0;
+	return 1;
+}
+
 static int walk_multipart(struct walk *w, const char *ct, const char *s, size_t n)
 {
 	char delim[80];
@@ -631,8 +642,17 @@ static int walk_multipart(struct walk *w, const char *ct, const char *s, size_t 
 		size_t hl;
 
 		p += dl;
-		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-			return 0; /* closing delimiter */
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
+			/* The closing delimiter. Parsers differ on what follows it
+			 * (RFC 2046 says ignore it, some read on), so anything but
+			 * line ends is flagged, and parts after it inspected too. */
+			if (!blank(p + 2, end))
+				*w->flags |= PX_WAF_R(PX_WAF_R_MP_EPILOGUE_I);
+			p = memmem_b(p + 2, (size_t)(end - p - 2), delim, dl);
+			if (!p)
+				return 0;
+			continue;
+		}
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 		if (p < end && *p == '\r')
@@ -823,6 +843,15 @@ static void check_range(struct walk *w, const char *range)
 		*w->flags |= PX_WAF_R(PX_WAF_R_RANGE_I);
 }
 
+static size_t header_count(const struct px_request *r, const char *name)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->headers.n; i++)
+		n += strcasecmp(r->headers.items[i].name, name) == 0;
+	return n;
+}
+
 static void check_request(struct walk *w)
 {
 	const struct px_request *r = w->req;
@@ -851,7 +880,11 @@ static void check_request(struct walk *w)
 		*f |= PX_WAF_R(PX_WAF_R_CONTENT_ENCODING_I);
 	if (te) {
 		*f |= PX_WAF_R(PX_WAF_R_TE_I);
-		if (r->content_length > 0 || strcasecmp(te, "chunked") != 0)
+		/* Smuggling needs two framings or two readings of one: a length
+		 * too, a coding other than exactly "chunked" (" chunked",
+		 * "xchunked", "chunked, identity"), or the header twice. */
+		if (r->content_length > 0 || strcasecmp(te, "chunked") != 0 ||
+		    header_count(r, "transfer-encoding") > 1)
 			*f |= PX_WAF_R(PX_WAF_R_TE_CL_I);
 	}
 	if (r->content_length && r->body_len && r->content_length != r->body_len)
@@ -898,6 +931,33 @@ static int walk_cookies(struct walk *w, const char *s)
 	return 0;
 }
 
+/* Whether a request body of this type is a file in itself (a PUT or
+ * POST of an image, say) rather than fields: then it is inspected as an
+ * upload, not as text. */
+static int file_type(const char *ct)
+{
+	return ct && (strncasecmp(ct, "image/", 6) == 0 || strncasecmp(ct, "audio/", 6) == 0 ||
+		      strncasecmp(ct, "video/", 6) == 0 || ctype_is(ct, "application/pdf") ||
+		      ctype_is(ct, "application/octet-stream"));
+}
+
+/* A raw file body: an upload like a multipart file part, with the name
+ * from Content-Disposition (when given) and the request's type. */
+static int walk_raw_file(struct walk *w, const char *ct, const char *b, size_t n)
+{
+	const char *cd = px_waf_header(w->req, "content-disposition");
+	struct part p;
+
+	memset(&p, 0, sizeof(p));
+	p.ctype = ct;
+	p.ctype_len = strlen(ct);
+	if (!cd || header_param(cd, "filename", &p.filename, &p.filename_len) == 0) {
+		p.filename = "";
+		p.filename_len = 0;
+	}
+	return emit_file(w, &p, p.filename, p.filename_len, b, n);
+}
+
 static int walk_body(struct walk *w)
 {
 	const struct px_request *r = w->req;
@@ -920,6 +980,8 @@ static int walk_body(struct walk *w)
 			*w->flags |= PX_WAF_R(PX_WAF_R_BAD_UTF8_I);
 		return walk_json(w, b, n);
 	}
+	if (file_type(ct))
+		return walk_raw_file(w, ct, b, n);
 	if ((ct && strstr(ct, "xml")) || looks_xml(b, n) ||
 	    (n >= 2 && ((unsigned char)b[0] == 0xFF || (unsigned char)b[0] == 0xFE)))
 		return walk_xml(w, b, n);

@@ -265,10 +265,9 @@ static long fold_compat(long cp)
 
 static void put_folded(struct px_buf *out, long cp, unsigned *flags)
 {
-	long m;
-
 	if (cp >= 0x80) {
-		m = fold_compat(cp);
+		long m = fold_compat(cp);
+
 		if (m == -2) {
 			*flags |= PX_WAF_N_FOLDED;
 			return;
@@ -362,7 +361,7 @@ unsigned px_waf_norm_text(const char *s, size_t n, unsigned opts,
 			  struct px_buf *out, struct px_buf *tmp)
 {
 	struct px_buf *src = NULL, *dst = tmp, *other = out;
-	unsigned flags = 0, f;
+	unsigned flags = 0;
 	int round;
 
 	px_buf_reset(out);
@@ -394,6 +393,7 @@ unsigned px_waf_norm_text(const char *s, size_t n, unsigned opts,
 		const char *cur = src ? src->data : s;
 		size_t len = src ? src->len : n;
 		struct px_buf *fd = (src == out) ? tmp : out;
+		unsigned f;
 
 		px_buf_reset(fd);
 		f = fold_pass(cur ? cur : "", len, fd);
@@ -467,4 +467,65 @@ void px_waf_norm_sql(const char *s, size_t n, struct px_buf *out)
 	}
 	if (!out->data)
 		px_buf_append(out, "", 0);
+}
+
+/* Length of an expansion at s (on the '$') that a fresh, non-interactive
+ * shell expands to nothing: $@ $* $0-$9 ${@} ${*} ${0}-${9}; else 0. */
+static size_t empty_expansion(const char *s, size_t n)
+{
+	if (n >= 2 && (s[1] == '@' || s[1] == '*' || (s[1] >= '0' && s[1] <= '9')))
+		return 2;
+	if (n >= 4 && s[1] == '{' && s[3] == '}' &&
+	    (s[2] == '@' || s[2] == '*' || (s[2] >= '0' && s[2] <= '9')))
+		return 4;
+	return 0;
+}
+
+/* Length of $IFS or ${IFS...} at s (lower-case in the text view); else 0. */
+static size_t ifs_expansion(const char *s, size_t n)
+{
+	const char *end;
+
+	if (n >= 4 && memcmp(s, "$ifs", 4) == 0 &&
+	    (n == 4 || !((s[4] >= 'a' && s[4] <= 'z') || (s[4] >= '0' && s[4] <= '9') || s[4] == '_')))
+		return 4;
+	if (n >= 6 && memcmp(s, "${ifs", 5) == 0 &&
+	    (end = memchr(s + 5, '}', n - 5 < 16 ? n - 5 : 16)) != NULL)
+		return (size_t)(end - s) + 1;
+	return 0;
+}
+
+int px_waf_norm_shell(const char *s, size_t n, struct px_buf *out)
+{
+	size_t i = 0, k;
+	int changed = 0;
+
+	px_buf_reset(out);
+	px_buf_reserve(out, n + 16);
+	while (i < n) {
+		char c = s[i];
+
+		if (c == '\'' || c == '"') {
+			i++;
+		} else if (c == '\\') {
+			if (i + 1 < n && s[i + 1] != '\n')
+				putb(out, s[i + 1]);
+			i += 2;
+		} else if (c == '$' && i + 1 < n && (s[i + 1] == '\'' || s[i + 1] == '"')) {
+			i++;
+		} else if (c == '$' && (k = empty_expansion(s + i, n - i)) > 0) {
+			i += k;
+		} else if (c == '$' && (k = ifs_expansion(s + i, n - i)) > 0) {
+			putb(out, ' ');
+			i += k;
+		} else {
+			putb(out, c);
+			i++;
+			continue;
+		}
+		changed = 1;
+	}
+	if (!out->data)
+		px_buf_append(out, "", 0);
+	return changed;
 }

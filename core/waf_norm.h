@@ -51,6 +51,16 @@ unsigned px_waf_norm_text(const char *s, size_t n, unsigned opts,
  * space. */
 void px_waf_norm_sql(const char *s, size_t n, struct px_buf *out);
 
+/* Writes the shell view of a text view into out (reset first): what a
+ * POSIX shell would read once quoting is resolved, so that a command word
+ * split by quoting ("c'a't", "w\\ho\\am\\i", "w$@hoami") reads as the word.
+ * Quote characters are dropped, a backslash yields the byte after it (a
+ * backslash-newline pair nothing), the '$' of $'...' and $"..." is
+ * dropped, expansions that are empty in a fresh shell ($@ $* ${@} ${*}
+ * and positional parameters $0..$9) are dropped, and $IFS / ${IFS...}
+ * become a space. Returns 1 when the view differs from the input, else 0. */
+int px_waf_norm_shell(const char *s, size_t n, struct px_buf *out);
+
 /* Percent-decodes once into out (appending), keeping malformed escapes
  * literally; '+' becomes ' ' when plus_space. Returns PX_WAF_N_* flags
  * (BAD_ESCAPE, NUL). NULs are kept in the output. */

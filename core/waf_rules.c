@@ -367,8 +367,10 @@ static int rule_key(struct parser *p, const char *k, const char *v)
 			r->view = PX_WAF_VIEW_SQL;
 		else if (strcmp(v, "raw") == 0)
 			r->view = PX_WAF_VIEW_RAW;
+		else if (strcmp(v, "shell") == 0)
+			r->view = PX_WAF_VIEW_SHELL;
 		else
-			return fail(p, "view must be text, sql or raw: %s", v);
+			return fail(p, "view must be text, sql, shell or raw: %s", v);
 		return 0;
 	}
 	if (strcmp(k, "names") == 0)
@@ -641,12 +643,13 @@ enum px_waf_mode px_waf_rule_mode(const struct px_waf_rule *r,
 unsigned px_waf_profile_kind(const struct px_waf_profile *p, const char *name,
 			     size_t len)
 {
-	size_t i;
+	if (name) {
+		size_t i;
 
-	if (name)
 		for (i = 0; i < p->nfields; i++)
 			if (strlen(p->fields[i].name) == len &&
 			    strncasecmp(p->fields[i].name, name, len) == 0)
 				return p->fields[i].kind;
+	}
 	return p->default_kind;
 }

@@ -34,7 +34,9 @@ enum {
 			 PX_WAF_K_COOKIE | PX_WAF_K_FILENAME | PX_WAF_K_URL)
 
 enum px_waf_mode { PX_WAF_OFF = 0, PX_WAF_DETECT = 1, PX_WAF_BLOCK = 2 };
-enum px_waf_view { PX_WAF_VIEW_TEXT, PX_WAF_VIEW_SQL, PX_WAF_VIEW_RAW };
+/* shell: the text view, and when shell quoting changes it, the shell view
+ * too (px_waf_norm_shell); a hit on either counts. */
+enum px_waf_view { PX_WAF_VIEW_TEXT, PX_WAF_VIEW_SQL, PX_WAF_VIEW_RAW, PX_WAF_VIEW_SHELL };
 
 struct px_waf_rule {
 	unsigned id;

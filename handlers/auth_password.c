@@ -1,6 +1,7 @@
 /* auth_password.c: password change (needs the current one), reset by a
  * single-use expiring token sent by e-mail, and admin-issued resets. */
 #include "auth.h"
+#include "auth_ldap.h"
 #include "auth_util.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
@@ -24,6 +25,8 @@ static enum px_err set_password(struct px_ctx *ctx, const struct px_m_user *u,
 	const char *reason = "";
 	enum px_err e;
 
+	if ((e = px_auth_ldap_local_password(ctx, u->id)) != PX_OK)
+		return e; /* the directory's password is changed there */
 	if ((e = px_pwpolicy_check(pw, u->username, &reason)) != PX_OK) {
 		px_ctx_detail(ctx, "reason", reason);
 		return e;
@@ -44,7 +47,8 @@ enum px_err px_h_auth_password_change(struct px_ctx *ctx)
 
 	if ((e = px_in_str(ctx, "current_password", 1, 1, 4096, &cur)) != PX_OK ||
 	    (e = px_in_str(ctx, "new_password", 1, 0, 4096, &pw)) != PX_OK ||
-	    (e = px_m_users_get(ctx->db, ctx->who.user_id, &u)) != PX_OK)
+	    (e = px_m_users_get(ctx->db, ctx->who.user_id, &u)) != PX_OK ||
+	    (e = px_auth_ldap_local_password(ctx, u.id)) != PX_OK)
 		return e;
 	if (!px_password_verify(u.password_hash, cur, strlen(cur))) {
 		px_auth_audit_user(ctx, "auth.password_change_failed", u.id, u.id, NULL);

@@ -1,9 +1,9 @@
 /* users.c: /api/v1/users: the directory (list, search, get) and the
  * signed-in user's own profile and deactivation. */
 #include "auth.h"
+#include "auth_ldap.h"
 #include "auth_util.h"
 #include "core/ident.h"
-#include "core/password.h"
 #include "core/perm.h"
 #include "model/sessions.h"
 #include "model/users.h"
@@ -142,7 +142,7 @@ enum px_err px_h_users_deactivate_me(struct px_ctx *ctx)
 	if ((e = px_in_str(ctx, "password", 1, 1, 4096, &pw)) != PX_OK ||
 	    (e = px_m_users_get(ctx->db, ctx->who.user_id, &u)) != PX_OK)
 		return e;
-	if (!px_password_verify(u.password_hash, pw, strlen(pw)))
+	if (!px_auth_ldap_password_ok(ctx, &u, pw))
 		return PX_E_AUTH_INVALID_CREDENTIALS;
 	if ((e = px_auth_set_active(ctx, u.id, 0)) != PX_OK)
 		return e;

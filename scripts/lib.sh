@@ -8,10 +8,13 @@ PX_PIDS=()
 # Debian packages needed to build, run and test PlexiChat.
 PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-dev libssl-dev
   libjson-c-dev libxml2-dev libcurl4-openssl-dev check libargon2-dev libcmark-dev
-  libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev libicu-dev"
+  libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev libicu-dev libldap-dev libcbor-dev"
 PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
 PX_TEST_PKGS="apache2 libapache2-mod-fcgid python3 curl clang libclang-rt-14-dev oathtool
-  python3-aiosmtpd wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd"
+  python3-aiosmtpd wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd
+  slapd ldap-utils"
+# The web scanners of tests/integration/test_scan.py, installed only for it.
+PX_SCAN_PKGS="wapiti sqlmap lighttpd-mod-openssl openssl"
 
 log() { printf '\033[1m[plexichat]\033[0m %s\n' "$*" >&2; }
 die() { printf '[plexichat] error: %s\n' "$*" >&2; exit 1; }
@@ -24,6 +27,9 @@ install_pkgs() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]}"
+  # slapd is started by its test with a config of its own: no system instance
+  case " ${missing[*]} " in *" slapd "*)
+    echo "slapd slapd/no_configuration boolean true" | debconf-set-selections ;; esac
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null || die "apt-get update failed"
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install failed"

@@ -1,5 +1,5 @@
-/* fuzz_waf_norm.c: libFuzzer target for the WAF normaliser, the SQL view,
- * the SSRF URL checks and the Markdown projection. */
+/* fuzz_waf_norm.c: libFuzzer target for the WAF normaliser, the SQL and
+ * shell views, the SSRF URL checks and the Markdown projection. */
 #include "waf_detect.h"
 #include "waf_norm.h"
 #include "waf_ssrf.h"
@@ -21,6 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out.len && memchr(out.data, '\0', out.len))
 		__builtin_trap();
 	px_waf_norm_sql(out.data, out.len, &sql);
+	/* Resolving shell quoting only ever shortens the view. */
+	if (px_waf_norm_shell(out.data, out.len, &sql) == 0 ? sql.len != out.len : sql.len > out.len)
+		__builtin_trap();
 	(void)px_waf_ssrf_check_url(s, size);
 	px_waf_md_project(s, size, &tmp);
 	px_buf_free(&out);

