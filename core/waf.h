@@ -27,7 +27,8 @@ struct px_waf_verdict {
 	enum px_waf_action action;
 	int score;                        /* sum of block-mode rule scores */
 	int threshold;                    /* the profile's threshold */
-	const char *profile;              /* profile applied (static string) */
+	const char *profile;              /* profile applied: points into the
+					   * px_waf, valid while it is */
 	unsigned rules[PX_WAF_MAX_HITS];  /* matched rule ids, first first */
 	unsigned char detect_only[PX_WAF_MAX_HITS]; /* 1: logged, not scored */
 	size_t nrules;

@@ -14,6 +14,7 @@
 #include "core/perm.h"
 #include "handlers/auth_session.h"
 #include "handlers/auth_util.h"
+#include "handlers/auth_webauthn.h"
 #include "model/auth_limits.h"
 #include "model/sessions.h"
 
@@ -262,6 +263,8 @@ static int role_ok(const struct px_ctx *ctx, const struct px_route *r)
 
 enum px_err px_authmw_authorise(struct px_ctx *ctx, const struct px_route *r)
 {
+	enum px_err e;
+
 	switch (r->auth) {
 	case PX_AUTH_NONE:
 		break;
@@ -274,6 +277,10 @@ enum px_err px_authmw_authorise(struct px_ctx *ctx, const struct px_route *r)
 			return PX_E_AUTH_REQUIRED;
 		if (!role_ok(ctx, r))
 			return PX_E_AUTH_FORBIDDEN;
+		/* mfa_required: an account without a second factor may only
+		 * reach its own security settings until it enrols one */
+		if ((e = px_auth_mfa_gate(ctx, r->action)) != PX_OK)
+			return e;
 		break;
 	default:
 		return PX_E_AUTH_FORBIDDEN;

@@ -4,6 +4,7 @@
 #define PX_ROUTES_DECL_H
 
 #include "handlers/auth.h"
+#include "handlers/auth_webauthn.h"
 #include "handlers/web.h"
 #include "handlers/msg.h"
 #include "fcgi/events_hub.h"

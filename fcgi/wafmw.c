@@ -521,18 +521,21 @@ enum px_err px_wafmw_inspect(struct px_wafmw *w, struct px_ctx *ctx,
 
 	if (mode == 0)
 		return PX_OK;
+	/* the verdict points into the rules (its profile's name): they are
+	 * held until it has been logged, or a reload could free them first */
 	waf = px_snap_acquire(w->rules, &ref);
 	memset(&v, 0, sizeof(v));
 	e = px_waf_inspect(waf, ctx->req, profile, &v);
+	if (v.action != PX_WAF_ALLOW)
+		security_event(ctx, e != PX_OK && mode == 2 ? "waf.block" : "waf.detect", &v, e,
+			       NULL);
 	px_snap_release(w->rules, ref);
 	if (v.action == PX_WAF_ALLOW)
 		return PX_OK;
 	if (e != PX_OK) {
-		security_event(ctx, mode == 2 ? "waf.block" : "waf.detect", &v, e, NULL);
 		if (px_waf_autoblock_record(w->autoblock, ctx->client_ip, v.score, time(NULL)))
 			start_block(w, ctx);
 		return mode == 2 ? e : PX_OK;
 	}
-	security_event(ctx, "waf.detect", &v, e, NULL);
 	return PX_OK;
 }

@@ -2,12 +2,14 @@
  * devices, for logins and the MFA endpoints. */
 #include "auth_mfa.h"
 #include "auth_util.h"
+#include "auth_webauthn.h"
 #include "core/crypto.h"
 #include "core/totp.h"
 #include "model/auth_mfa.h"
 #include "model/users.h"
 
 #include <ctype.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,16 +45,30 @@ static void recovery_hash(const char *code, char hash[65])
 	px_crypto_sha256_hex(canon, n, hash);
 }
 
+/* Uses up recovery code `code` of uid: AUTH_MFA_INVALID when unknown. */
+static enum px_err use_recovery(struct px_ctx *ctx, long long uid, const char *code)
+{
+	char hash[65];
+	enum px_err e;
+
+	recovery_hash(code, hash);
+	if ((e = px_m_mfa_code_use(ctx->db, uid, hash)) == PX_OK)
+		px_auth_audit_user(ctx, "auth.mfa_recovery_used", uid, uid, NULL);
+	return e;
+}
+
 enum px_err px_auth_mfa_verify(struct px_ctx *ctx, long long uid, const char *code,
 			       int pending)
 {
 	struct px_buf key = PX_BUF_INIT;
 	struct px_m_totp t;
-	char hash[65];
 	long long step;
 	enum px_err e;
 
-	if ((e = px_m_mfa_get(ctx->db, uid, &t)) != PX_OK)
+	e = px_m_mfa_get(ctx->db, uid, &t);
+	if (e == PX_E_VALIDATION_NOT_FOUND && !pending && strlen(code) > 8)
+		return use_recovery(ctx, uid, code); /* an account with passkeys only */
+	if (e != PX_OK)
 		return e;
 	if (t.confirmed == pending)
 		return pending ? PX_E_VALIDATION_CONFLICT : PX_E_VALIDATION_NOT_FOUND;
@@ -63,9 +79,7 @@ enum px_err px_auth_mfa_verify(struct px_ctx *ctx, long long uid, const char *co
 	if (step >= 0) {
 		e = px_m_mfa_use_step(ctx->db, uid, step);
 	} else if (!pending && strlen(code) > 8) {
-		recovery_hash(code, hash);
-		if ((e = px_m_mfa_code_use(ctx->db, uid, hash)) == PX_OK)
-			px_auth_audit_user(ctx, "auth.mfa_recovery_used", uid, uid, NULL);
+		e = use_recovery(ctx, uid, code);
 	} else {
 		e = PX_E_AUTH_MFA_INVALID;
 	}
@@ -115,15 +129,27 @@ static enum px_err trust_device(struct px_ctx *ctx, long long uid)
 enum px_err px_auth_mfa_login(struct px_ctx *ctx, const struct px_m_user *u,
 			      const char *code, int trust)
 {
+	struct json_object *cred = NULL;
+	const char *why = NULL;
 	enum px_err e;
+	int keys = 0;
 
-	if (!u->mfa_enabled || device_trusted(ctx, u->id))
+	if ((e = px_auth_wa_count(ctx, u->id, &keys)) != PX_OK)
+		return e;
+	if ((!u->mfa_enabled && !keys) || device_trusted(ctx, u->id))
 		return PX_OK;
-	if (!code) {
-		px_ctx_detail(ctx, "mfa", "totp");
+	if (keys && (cred = px_auth_wa_input(ctx, "webauthn"))) {
+		e = px_auth_wa_second_factor(ctx, u->id, cred, &why);
+		json_object_put(cred);
+	} else if (!code) {
+		px_auth_wa_mfa_details(ctx, u, keys, NULL);
 		return PX_E_AUTH_MFA_REQUIRED;
+	} else if ((e = px_auth_mfa_verify(ctx, u->id, code, 0)) == PX_E_VALIDATION_NOT_FOUND) {
+		e = PX_E_AUTH_MFA_INVALID;
 	}
-	if ((e = px_auth_mfa_verify(ctx, u->id, code, 0)) != PX_OK)
-		return e == PX_E_VALIDATION_NOT_FOUND ? PX_E_AUTH_MFA_INVALID : e;
+	if (e == PX_E_AUTH_MFA_INVALID)
+		px_auth_wa_mfa_details(ctx, u, keys, why);
+	if (e != PX_OK)
+		return e;
 	return trust ? trust_device(ctx, u->id) : PX_OK;
 }

@@ -1,11 +1,11 @@
 /* auth_mfa_api.c: /api/v1/auth/mfa (status, enrol, confirm, disable) and
  * /api/v1/auth/devices (trusted devices). */
 #include "auth.h"
+#include "auth_ldap.h"
 #include "auth_mfa.h"
 #include "auth_util.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/password.h"
 #include "core/totp.h"
 #include "model/auth_mfa.h"
 #include "model/users.h"
@@ -98,9 +98,24 @@ static int make_codes(struct json_object *arr, char hashes[][65])
 	return 0;
 }
 
-enum px_err px_h_auth_mfa_confirm(struct px_ctx *ctx)
+enum px_err px_auth_mfa_codes_new(struct px_ctx *ctx, long long uid, struct json_object **out)
 {
 	char hashes[RECOVERY_CODES][65];
+	struct json_object *arr = json_object_new_array();
+	enum px_err e = PX_E_SYSTEM_INTERNAL;
+
+	if (arr && make_codes(arr, hashes) == 0)
+		e = px_m_mfa_codes_replace(ctx->db, uid, hashes, RECOVERY_CODES);
+	if (e != PX_OK) {
+		json_object_put(arr);
+		arr = NULL;
+	}
+	*out = arr;
+	return e;
+}
+
+enum px_err px_h_auth_mfa_confirm(struct px_ctx *ctx)
+{
 	struct json_object *o, *arr;
 	const char *code = NULL;
 	enum px_err e;
@@ -109,13 +124,8 @@ enum px_err px_h_auth_mfa_confirm(struct px_ctx *ctx)
 		return e;
 	if ((e = px_auth_mfa_verify(ctx, ctx->who.user_id, code, 1)) != PX_OK)
 		return e == PX_E_VALIDATION_NOT_FOUND ? PX_E_AUTH_MFA_INVALID : e;
-	arr = json_object_new_array();
-	if (make_codes(arr, hashes) != 0 ||
-	    (e = px_m_mfa_codes_replace(ctx->db, ctx->who.user_id, hashes,
-					RECOVERY_CODES)) != PX_OK) {
-		json_object_put(arr);
-		return e != PX_OK ? e : PX_E_SYSTEM_INTERNAL;
-	}
+	if ((e = px_auth_mfa_codes_new(ctx, ctx->who.user_id, &arr)) != PX_OK)
+		return e;
 	px_auth_audit_user(ctx, "auth.mfa_enabled", ctx->who.user_id, ctx->who.user_id, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "enabled", json_object_new_boolean(1));
@@ -133,7 +143,8 @@ enum px_err px_h_auth_mfa_disable(struct px_ctx *ctx)
 	    (e = px_in_str(ctx, "code", 1, 1, 32, &code)) != PX_OK ||
 	    (e = px_m_users_get(ctx->db, ctx->who.user_id, &u)) != PX_OK)
 		return e;
-	if (!px_password_verify(u.password_hash, pw, strlen(pw))) {
+	/* a directory account's password is the directory's */
+	if (!px_auth_ldap_password_ok(ctx, &u, pw)) {
 		px_auth_audit_user(ctx, "auth.mfa_disable_refused", u.id, u.id, NULL);
 		return PX_E_AUTH_INVALID_CREDENTIALS;
 	}

@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "auth_session.h"
 #include "auth_util.h"
+#include "auth_webauthn.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/ident.h"
@@ -232,6 +233,7 @@ enum px_err px_h_auth_oidc_callback(struct px_ctx *ctx)
 	struct px_m_user u;
 	char via[80];
 	enum px_err e;
+	int step = 0;
 
 	state_cookie(ctx, "", 0);
 	if ((e = take_state(ctx, name, &s)) != PX_OK || (e = load_provider(ctx, &p, &m)) != PX_OK)
@@ -253,6 +255,9 @@ enum px_err px_h_auth_oidc_callback(struct px_ctx *ctx)
 		goto out;
 	}
 	snprintf(via, sizeof(via), "oidc:%s", p.name);
+	/* mfa_required: the provider's sign-in is the first factor only */
+	if ((e = px_auth_mfa_step_start(ctx, &u, s.next, via, &step)) != PX_OK || step)
+		goto out;
 	e = px_auth_session_reply(ctx, &u, s.next, via);
 out:
 	json_object_put(claims);

@@ -1,12 +1,14 @@
-/* system.c: health, version and metrics handlers. */
+/* system.c: health, version and metrics handlers, and security.txt. */
 #include "system.h"
 #include "config.h"
+#include "core/cfg.h"
 #include "core/metrics.h"
 #include "model/system.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The newest backup run, as reported by plexichat-backup; a failed or
  * missing backup is shown but does not make the service unhealthy. */
@@ -72,4 +74,82 @@ enum px_err px_h_system_metrics(struct px_ctx *ctx)
 	px_response_header(ctx->resp, "Content-Type", "text/plain; version=0.0.4");
 	px_response_header(ctx->resp, "Cache-Control", "no-store");
 	return ctx->resp->body.failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+}
+
+/* 1 when s[0..n) has no control character (a value from the environment
+ * could hold a line break and so forge a field). */
+static int printable(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Appends "Contact: URI" for each comma-separated entry of list; an entry
+ * without a scheme that holds '@' is an e-mail address. Returns how many. */
+static int put_contacts(struct px_buf *out, const char *list)
+{
+	const char *p = list;
+	int n = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		const char *next = p + len + (p[len] == ',');
+
+		while (len && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len && printable(p, len)) {
+			int bare = !memchr(p, ':', len) && memchr(p, '@', len);
+
+			px_buf_printf(out, "Contact: %s%.*s\n", bare ? "mailto:" : "",
+				      (int)len, p);
+			n++;
+		}
+		p = next;
+	}
+	return n;
+}
+
+enum px_err px_h_system_security_txt(struct px_ctx *ctx)
+{
+	const char *base = px_cfg_str(ctx->cfg, "public_url");
+	const char *langs = px_cfg_str(ctx->cfg, "security_languages");
+	const char *policy = px_cfg_str(ctx->cfg, "security_policy");
+	long long days = px_cfg_int(ctx->cfg, "security_txt_days");
+	struct px_buf *out = &ctx->resp->body;
+	size_t baselen = strlen(base);
+	time_t expires = time(NULL);
+	struct tm tm;
+	char when[32];
+
+	px_buf_reset(out);
+	if (put_contacts(out, px_cfg_str(ctx->cfg, "security_contact")) == 0)
+		return PX_E_VALIDATION_NOT_FOUND;
+	/* from today's midnight, so that the file changes once a day and
+	 * Expires stays under a year even at the largest setting */
+	expires -= expires % 86400;
+	expires += (time_t)days * 86400;
+	if (!gmtime_r(&expires, &tm) ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return PX_E_SYSTEM_INTERNAL;
+	px_buf_printf(out, "Expires: %s\n", when);
+	if (*langs && printable(langs, strlen(langs)))
+		px_buf_printf(out, "Preferred-Languages: %s\n", langs);
+	if (*policy && printable(policy, strlen(policy)))
+		px_buf_printf(out, "Policy: %s\n", policy);
+	while (baselen && base[baselen - 1] == '/')
+		baselen--;
+	if (printable(base, baselen))
+		px_buf_printf(out, "Canonical: %.*s/.well-known/security.txt\n",
+			      (int)baselen, base);
+	ctx->resp->status = 200;
+	px_response_header(ctx->resp, "Content-Type", "text/plain; charset=utf-8");
+	px_response_header(ctx->resp, "Cache-Control", "public, max-age=3600");
+	px_response_header(ctx->resp, "X-Content-Type-Options", "nosniff");
+	return out->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
 }

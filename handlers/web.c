@@ -128,6 +128,7 @@ static enum px_err mfa_form(struct px_ctx *ctx, int status, const char *step, en
 	json_object_object_add(d, "mfa", json_object_new_boolean(1));
 	px_web_str(d, "mfa_token", step);
 	px_web_str(d, "next", next_path(ctx));
+	px_web_passkey_step(ctx, d);
 	if (e != PX_OK)
 		px_web_error(ctx, d, e);
 	return px_web_render(ctx, status, "page/login", "Sign in", d);

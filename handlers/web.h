@@ -53,6 +53,20 @@ enum px_err px_h_web_mfa_disable(struct px_ctx *ctx);
 enum px_err px_h_web_session_revoke(struct px_ctx *ctx);
 enum px_err px_h_web_device_revoke(struct px_ctx *ctx);
 
+/* web_passkey.c: passkeys on the security page, the passkey choice of the
+ * second-factor page, and /login/verify (the step after an identity
+ * provider when mfa_required covers the account). */
+enum px_err px_h_web_passkey_rename(struct px_ctx *ctx);
+enum px_err px_h_web_passkey_delete(struct px_ctx *ctx);
+enum px_err px_h_web_login_verify_page(struct px_ctx *ctx);
+enum px_err px_h_web_login_verify(struct px_ctx *ctx);
+struct json_object;
+/* Adds "passkeys" (id, name, algorithm, created, used) to page data d. */
+void px_web_passkeys(struct px_ctx *ctx, struct json_object *d);
+/* Adds "passkey_options" (JSON text of request options) to d when the
+ * last API call's error details carried them. */
+void px_web_passkey_step(struct px_ctx *ctx, struct json_object *d);
+
 /* web_admin.c: administration pages. */
 enum px_err px_h_web_admin(struct px_ctx *ctx);
 enum px_err px_h_web_admin_users(struct px_ctx *ctx);

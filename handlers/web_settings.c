@@ -149,6 +149,7 @@ static enum px_err security_page(struct px_ctx *ctx, int status, struct json_obj
 	json_object_put(mfa);
 	add_list(ctx, d, px_h_auth_sessions, "sessions");
 	add_list(ctx, d, px_h_auth_devices, "devices");
+	px_web_passkeys(ctx, d);
 	px_web_notice(ctx, d);
 	return px_web_render(ctx, status, "page/security", "Security", d);
 }

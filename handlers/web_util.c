@@ -290,6 +290,8 @@ static const char *const notices[][2] = {
 	{ "expired", "Your session expired. Please sign in again; your draft was not sent." },
 	{ "revoked", "The session was signed out." },
 	{ "mfa_off", "Two-factor authentication is off." },
+	{ "passkey_removed", "The passkey was removed." },
+	{ "passkey_added", "The passkey was added." },
 	{ "deleted", "The message was deleted." },
 };
 

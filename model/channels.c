@@ -429,8 +429,7 @@ static enum px_err keep_an_owner(struct px_db *db, const char *channel)
 	long rows = 0;
 	enum px_err e = px_m_exec_rows(db, "chan_orphaned",
 		"SELECT 1 FROM channels c WHERE c.id = $1 AND c.kind IN ('public', 'private')"
-		" AND NOT EXISTS (SELECT 1 FROM channel_members m JOIN users u ON u.id = m.user_id"
-		" WHERE m.channel_id = c.id AND m.role = 'owner' AND u.deactivated_at IS NULL)",
+		" AND px_channel_orphaned(c.id)",
 		1, &channel, &rows);
 
 	return e == PX_OK && rows ? PX_E_VALIDATION_LAST_OWNER : e;
@@ -528,9 +527,8 @@ enum px_err px_m_channels_orphaned(struct px_db *db, px_m_orphan_fn fn, void *ar
 	e = px_db_exec(db,
 		"SELECT c.id, c.kind, c.name, (SELECT count(*) FROM channel_members m"
 		" WHERE m.channel_id = c.id) FROM channels c"
-		" WHERE c.kind IN ('public', 'private') AND NOT EXISTS (SELECT 1 FROM"
-		" channel_members m JOIN users u ON u.id = m.user_id WHERE m.channel_id = c.id"
-		" AND m.role = 'owner' AND u.deactivated_at IS NULL) ORDER BY c.id", 0, NULL, &r);
+		" WHERE c.kind IN ('public', 'private') AND px_channel_orphaned(c.id)"
+		" ORDER BY c.id", 0, NULL, &r);
 	if (e != PX_OK)
 		return e;
 	for (i = 0; i < PQntuples(r); i++)

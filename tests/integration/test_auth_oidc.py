@@ -15,7 +15,9 @@ from oidc_provider import Glewlwyd
 unlock()
 ADMIN = admin_token()
 KIND = pxtest.SERVER[:3]
-PORT = 18296 + (1 if pxtest.SERVER == "apache" else 0)
+# next to this run's web server (18080 -> 18296), so that runs with their
+# own ports (PX_TEST_ID) do not share one provider
+PORT = urllib.parse.urlsplit(pxtest.BASE).port + 216
 SECRET = "client-secret-" + KIND
 GLEW = Glewlwyd(os.path.join(os.environ.get("PX_WORK", "/tmp"), "glewlwyd-" + KIND), PORT)
 CONF = os.environ["PX_CONFIG"]
@@ -159,6 +161,54 @@ def test_deactivated_account_refused():
     uid = oidc_login("gina" + KIND, "Gina-Pass-1234").json()["user"]["id"]
     assert api("PATCH", "/api/v1/admin/users/%d" % uid, ADMIN, {"active": False}).status == 200
     expect_error(oidc_login("gina" + KIND, "Gina-Pass-1234"), 403, "AUTH_ACCOUNT_DISABLED")
+
+
+def test_mfa_required_asks_provider_users_for_their_passkey():
+    """mfa_required = all: a provider sign-in of an account that has a
+    passkey stops at /login/verify; only a valid assertion finishes it."""
+    import html
+    import re
+    import walib
+    import webcheck
+
+    GLEW.add_user("hana" + KIND, "Hana-Pass-1234", "hana-%s@example.org" % KIND, "Hana")
+    tok = oidc_login("hana" + KIND, "Hana-Pass-1234").json()["token"]
+    key = walib.Authenticator()
+    assert walib.register(tok, key).status == 201
+    origin = walib.site()[0]
+    cur = open(CONF).read()
+
+    def options(page):
+        m = re.search(r'data-options="([^"]*)"', page)
+        assert m, page[:1500]
+        return json.loads(html.unescape(m.group(1)))
+
+    try:
+        with open(CONF, "a") as f:
+            f.write("\nmfa_required = all\n")
+        # the admin has no second factor: the gate shows the policy is live
+        assert pxtest.wait_for(lambda: api("GET", "/api/v1/channels", ADMIN).status == 403, 10)
+        time.sleep(1.5)
+        loc, cookie = start()
+        back = GLEW.authorize(loc, "hana" + KIND, "Hana-Pass-1234", "plexichat")
+        b = webcheck.Browser()
+        b.cookies["px_oidc"] = cookie.split("=", 1)[1]
+        r = b.get("/api/v1/auth/oidc/glew/callback?" + urllib.parse.urlsplit(back).query)
+        assert r.status == 303 and r.headers["location"] == "/login/verify", r
+        assert not b.signed_in() and "px_mfa_step" in b.cookies, b.cookies
+        page = b.get("/login/verify").body.decode()
+        csrf = re.search(r'name="csrf_token" value="([^"]*)"', page).group(1)
+        bad = key.get(options(page), origin, bad_sig=True)
+        r = b.post("/login/verify", {"csrf_token": csrf, "webauthn": json.dumps(bad)})
+        assert r.status == 401 and not b.signed_in(), r
+        good = key.get(options(r.body.decode()), origin)
+        r = b.post("/login/verify", {"csrf_token": csrf, "webauthn": json.dumps(good)})
+        assert r.status == 303 and r.headers["location"] == "/app" and b.signed_in(), r
+        assert "px_mfa_step" not in b.cookies
+    finally:
+        with open(CONF, "w") as f:
+            f.write(cur)
+    assert pxtest.wait_for(lambda: api("GET", "/api/v1/channels", ADMIN).status == 200, 10)
 
 
 if __name__ == "__main__":
