@@ -1,5 +1,22 @@
 # admin/: plexichat-admin, the operator CLI.
 bin_PROGRAMS += plexichat-admin
-plexichat_admin_SOURCES = admin/main.c
+plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
+	admin/completion.c admin/completion.h \
+	admin/config_cmd.c admin/config_cmd.h \
+	admin/doctor.c admin/doctor.h \
+	admin/linediff.c admin/linediff.h \
+	admin/probe.c admin/probe.h \
+	admin/stats.c admin/stats.h \
+	admin/users_io.c admin/users_io.h
 plexichat_admin_LDADD = libmodel.a $(CORE_LIBS)
+# the SQL these commands need (model/ is the only place SQL text appears)
+libmodel_a_SOURCES += model/config_versions.c model/config_versions.h \
+	model/ops.c model/ops.h
 
+# make man: the man page, generated from the command table into the build
+# folder (not the source tree): $(builddir)/plexichat-admin.8.
+man: plexichat-admin.8
+plexichat-admin.8: plexichat-admin$(EXEEXT)
+	$(AM_V_GEN)./plexichat-admin$(EXEEXT) man > $@.tmp && mv $@.tmp $@
+CLEANFILES += plexichat-admin.8
+.PHONY: man

@@ -2,16 +2,22 @@
  * Sub-commands are one table of {name, function, usage}; anything unknown
  * prints the usage. */
 #include "config.h"
+#include "admin/admin.h"
+#include "admin/completion.h"
+#include "admin/config_cmd.h"
+#include "admin/doctor.h"
+#include "admin/stats.h"
+#include "admin/users_io.h"
 #include "core/audit.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/db.h"
-#include "core/ident.h"
+#include "auth/ident.h"
 #include "core/log.h"
 #include "core/migrate.h"
-#include "core/password.h"
-#include "core/perm.h"
-#include "core/waf_feed.h"
+#include "auth/password.h"
+#include "auth/perm.h"
+#include "waf/waf_feed.h"
 #include "model/auth_invites.h"
 #include "model/auth_limits.h"
 #include "model/channels.h"
@@ -23,17 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct admin {
-	struct px_cfg *cfg;
-	struct px_db *db;
-};
-
-struct command {
-	const char *name;
-	int (*fn)(struct admin *a, int argc, char **argv);
-	const char *usage;
-};
 
 static int cmd_migrate(struct admin *a, int argc, char **argv)
 {
@@ -106,35 +101,15 @@ out:
 	return rc;
 }
 
-static const char *opt_value(int argc, char **argv, const char *name)
-{
-	int i;
-
-	for (i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
-}
-
-static int has_flag(int argc, char **argv, const char *name)
-{
-	int i;
-
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 static int cmd_create_user(struct admin *a, int argc, char **argv)
 {
-	const char *role = opt_value(argc, argv, "--role");
+	const char *role = admin_opt_value(argc, argv, "--role");
 
 	if (argc < 1)
 		return -1;
 	return create_user(a, argv[0], role ? role : "member",
-			   opt_value(argc, argv, "--email"),
-			   !has_flag(argc, argv, "--password-stdin"));
+			   admin_opt_value(argc, argv, "--email"),
+			   !admin_has_flag(argc, argv, "--password-stdin"));
 }
 
 static int cmd_ensure_admin(struct admin *a, int argc, char **argv)
@@ -158,7 +133,7 @@ static int cmd_set_password(struct admin *a, int argc, char **argv)
 {
 	struct px_buf hash = PX_BUF_INIT;
 	char pw[1100];
-	int generate = !has_flag(argc, argv, "--password-stdin"), rc = 1;
+	int generate = !admin_has_flag(argc, argv, "--password-stdin"), rc = 1;
 	enum px_err e;
 
 	if (argc < 1)
@@ -301,7 +276,7 @@ static int cmd_reset_password(struct admin *a, int argc, char **argv)
 
 static int cmd_invite(struct admin *a, int argc, char **argv)
 {
-	const char *role = opt_value(argc, argv, "--role"), *email = opt_value(argc, argv, "--email");
+	const char *role = admin_opt_value(argc, argv, "--role"), *email = admin_opt_value(argc, argv, "--email");
 	long long ttl = px_cfg_int(a->cfg, "invite_ttl"), id = 0;
 	char code[PX_TOKEN_MAX], hash[65];
 
@@ -320,23 +295,43 @@ static int cmd_invite(struct admin *a, int argc, char **argv)
 	return 0;
 }
 
+/* arg: a px_buf for JSON lines, or NULL for tab-separated text */
 static void print_session(const struct px_m_session *s, void *arg)
 {
-	printf("%lld\t%s\t%s\t%s\t%s\n", s->id, s->last_used_at, s->ip, s->expires_at,
-	       s->user_agent);
+	struct px_buf *j = arg;
+
+	if (!j) {
+		printf("%lld\t%s\t%s\t%s\t%s\n", s->id, s->last_used_at, s->ip, s->expires_at,
+		       s->user_agent);
+		return;
+	}
+	px_buf_reset(j);
+	px_buf_putc(j, '{');
+	admin_json_kv_int(j, "id", s->id);
+	admin_json_kv(j, "last_used_at", s->last_used_at);
+	admin_json_kv(j, "ip", s->ip);
+	admin_json_kv(j, "expires_at", s->expires_at);
+	admin_json_kv(j, "user_agent", s->user_agent);
+	px_buf_putc(j, '}');
+	(void)admin_put_line(j);
 }
 
 static int cmd_list_sessions(struct admin *a, int argc, char **argv)
 {
+	struct px_buf j = PX_BUF_INIT;
 	struct px_m_user u;
+	int json = admin_has_flag(argc, argv, "--json"), rc;
 
 	if (argc < 1)
 		return -1;
 	if (find_user(a, argv[0], &u) != 0)
 		return 1;
-	printf("id\tlast_used\tip\texpires\tuser_agent\n");
-	return px_m_sessions_list(a->db, u.id, px_cfg_int(a->cfg, "session_idle_timeout"),
-				  print_session, NULL) == PX_OK ? 0 : 1;
+	if (!json)
+		printf("id\tlast_used\tip\texpires\tuser_agent\n");
+	rc = px_m_sessions_list(a->db, u.id, px_cfg_int(a->cfg, "session_idle_timeout"),
+				print_session, json ? &j : NULL) == PX_OK ? 0 : 1;
+	px_buf_free(&j);
+	return rc;
 }
 
 /* Fetches, validates and stores one feed; a refused or unreachable feed
@@ -378,11 +373,24 @@ out:
 	return rc;
 }
 
+/* arg: a px_buf for JSON lines, or NULL for tab-separated text */
 static void print_orphan(long long id, const char *kind, const char *name, long members,
 			 void *arg)
 {
-	(void)arg;
-	printf("%lld\t%s\t%s\t%ld\n", id, kind, name, members);
+	struct px_buf *j = arg;
+
+	if (!j) {
+		printf("%lld\t%s\t%s\t%ld\n", id, kind, name, members);
+		return;
+	}
+	px_buf_reset(j);
+	px_buf_putc(j, '{');
+	admin_json_kv_int(j, "id", id);
+	admin_json_kv(j, "kind", kind);
+	admin_json_kv(j, "name", name);
+	admin_json_kv_int(j, "members", members);
+	px_buf_putc(j, '}');
+	(void)admin_put_line(j);
 }
 
 /* channel-owner --orphaned | channel-owner CHANNEL_ID NAME: the audited
@@ -394,9 +402,15 @@ static int cmd_channel_owner(struct admin *a, int argc, char **argv)
 	long long ch;
 	enum px_err e;
 
-	if (argc == 1 && strcmp(argv[0], "--orphaned") == 0) {
-		printf("id\tkind\tname\tmembers\n");
-		return px_m_channels_orphaned(a->db, print_orphan, NULL) == PX_OK ? 0 : 1;
+	if (argc >= 1 && strcmp(argv[0], "--orphaned") == 0) {
+		struct px_buf j = PX_BUF_INIT;
+		int json = admin_has_flag(argc, argv, "--json"), rc;
+
+		if (!json)
+			printf("id\tkind\tname\tmembers\n");
+		rc = px_m_channels_orphaned(a->db, print_orphan, json ? &j : NULL) == PX_OK ? 0 : 1;
+		px_buf_free(&j);
+		return rc;
 	}
 	if (argc < 2)
 		return -1;
@@ -439,7 +453,7 @@ static int cmd_waf(struct admin *a, int argc, char **argv)
 	struct px_buf err = PX_BUF_INIT;
 	struct export x = { PX_BUF_INIT, 0 };
 	struct px_m_waf_event_q q = { 0 };
-	const char *after = opt_value(argc, argv, "--after");
+	const char *after = admin_opt_value(argc, argv, "--after");
 	int n, i, rc = 0, more = 1;
 
 	if (argc >= 1 && strcmp(argv[0], "update-feeds") == 0) {
@@ -454,7 +468,7 @@ static int cmd_waf(struct admin *a, int argc, char **argv)
 	}
 	if (argc < 1 || strcmp(argv[0], "export-events") != 0)
 		return -1;
-	q.since = opt_value(argc, argv, "--since");
+	q.since = admin_opt_value(argc, argv, "--since");
 	q.limit = 1000;
 	x.last_id = q.after_id = after ? atoll(after) : 0;
 	/* pages of oldest-first events, each starting after the last id printed */
@@ -470,38 +484,45 @@ static int cmd_waf(struct admin *a, int argc, char **argv)
 	return rc;
 }
 
-static const struct command commands[] = {
-	{ "migrate", cmd_migrate, "migrate                      apply pending sql/ migrations" },
-	{ "create-user", cmd_create_user, "create-user NAME [--role R] [--email E] [--password-stdin]" },
-	{ "ensure-admin", cmd_ensure_admin, "ensure-admin [NAME]          create the owner account once, printing its password" },
-	{ "set-password", cmd_set_password, "set-password NAME [--password-stdin]  reset a password (prints a generated one)" },
-	{ "reset-password", cmd_reset_password, "reset-password NAME          issue a single-use password-reset token" },
-	{ "invite", cmd_invite, "invite [--role R] [--email E] issue a single-use invite code" },
-	{ "deactivate", cmd_deactivate, "deactivate NAME              deactivate an account and end its sessions" },
-	{ "reactivate", cmd_reactivate, "reactivate NAME              reactivate an account" },
-	{ "set-role", cmd_set_role, "set-role NAME ROLE           owner, admin, moderator, member or guest" },
-	{ "list-sessions", cmd_list_sessions, "list-sessions NAME           the account's live sessions" },
-	{ "channel-owner", cmd_channel_owner, "channel-owner --orphaned | channel-owner CHANNEL_ID NAME  list channels without an owner; make NAME owner (audited)" },
-	{ "unlock", cmd_unlock, "unlock                       clear all rate-limit buckets and login back-off" },
-	{ "check-config", cmd_check_config, "check-config                 validate the configuration and print it (secrets hidden)" },
-	{ "waf", cmd_waf, "waf update-feeds | waf export-events [--since T] [--after ID]  WAF feeds; security events as JSON lines" },
+const struct command admin_commands[] = {
+	{ "migrate", cmd_migrate, "migrate  apply pending sql/ migrations", 0 },
+	{ "create-user", cmd_create_user, "create-user NAME [--role R] [--email E] [--password-stdin]  create an account (prints a generated password)", 0 },
+	{ "ensure-admin", cmd_ensure_admin, "ensure-admin [NAME]  create the owner account once, printing its password", 0 },
+	{ "set-password", cmd_set_password, "set-password NAME [--password-stdin]  reset a password (prints a generated one)", 0 },
+	{ "reset-password", cmd_reset_password, "reset-password NAME  issue a single-use password-reset token", 0 },
+	{ "invite", cmd_invite, "invite [--role R] [--email E]  issue a single-use invite code", 0 },
+	{ "deactivate", cmd_deactivate, "deactivate NAME  deactivate an account and end its sessions", 0 },
+	{ "reactivate", cmd_reactivate, "reactivate NAME  reactivate an account", 0 },
+	{ "set-role", cmd_set_role, "set-role NAME ROLE  owner, admin, moderator, member or guest", 0 },
+	{ "list-sessions", cmd_list_sessions, "list-sessions NAME [--json]  the account's live sessions", 0 },
+	{ "channel-owner", cmd_channel_owner, "channel-owner --orphaned [--json] | channel-owner CHANNEL_ID NAME  list channels without an owner; make NAME owner (audited)", 0 },
+	{ "unlock", cmd_unlock, "unlock  clear all rate-limit buckets and login back-off", 0 },
+	{ "check-config", cmd_check_config, "check-config  validate the configuration and print it (secrets hidden)", 0 },
+	{ "config", admin_cmd_config, "config show [--json] | config check [--who W] | config diff [N] | config history [--json] | config rollback N [--who W]  the configuration and its versions kept in PostgreSQL", 0 },
+	{ "users", admin_cmd_users, "users import FILE [--dry-run] | users export [--json]  accounts in bulk from CSV or JSON lines (idempotent, with a report)", 0 },
+	{ "stats", admin_cmd_stats, "stats [--json] [--timeout S]  users, channels, messages, storage and requests per route", 0 },
+	{ "doctor", admin_cmd_doctor, "doctor [--json] [--timeout S] [--service-user U]  check configuration, database, schema, web server, certificate, permissions, clock, disk and backups", ADMIN_CONFIG_OPTIONAL },
+	{ "waf", cmd_waf, "waf update-feeds | waf export-events [--since T] [--after ID]  WAF feeds; security events as JSON lines", 0 },
+	{ "completion", admin_cmd_completion, "completion bash  print the bash completion script", ADMIN_NO_CONFIG },
+	{ "man", admin_cmd_man, "man  print the plexichat-admin(8) man page (roff)", ADMIN_NO_CONFIG },
 };
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+const size_t admin_ncommands = sizeof(admin_commands) / sizeof(admin_commands[0]);
+
 
 static void usage(void)
 {
 	size_t i;
 
 	fprintf(stderr, "usage: plexichat-admin [-c CONFIG] COMMAND [ARGS]\ncommands:\n");
-	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(stderr, "  %s\n", commands[i].usage);
+	for (i = 0; i < admin_ncommands; i++)
+		fprintf(stderr, "  %s\n", admin_commands[i].usage);
 }
 
 int main(int argc, char **argv)
 {
 	const char *cfg_path = getenv("PLEXICHAT_CONFIG");
 	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT;
-	struct admin a = { NULL, NULL };
+	struct admin a = { 0 };
 	const struct command *cmd = NULL;
 	size_t i;
 	int opt, rc = 2;
@@ -513,24 +534,33 @@ int main(int argc, char **argv)
 		}
 		cfg_path = optarg;
 	}
-	for (i = 0; optind < argc && i < NCOMMANDS; i++)
-		if (strcmp(commands[i].name, argv[optind]) == 0)
-			cmd = &commands[i];
+	for (i = 0; optind < argc && i < admin_ncommands; i++)
+		if (strcmp(admin_commands[i].name, argv[optind]) == 0)
+			cmd = &admin_commands[i];
 	if (!cmd) {
 		usage();
 		return 2;
 	}
+	a.cfg_path = cfg_path;
+	if (cmd->flags == ADMIN_NO_CONFIG) {
+		rc = cmd->fn(&a, argc - optind - 1, argv + optind + 1);
+		goto done;
+	}
 	if (px_cfg_load(cfg_path, &a.cfg, &err) != 0) {
-		fprintf(stderr, "plexichat-admin: configuration error: %s\n", err.data);
-		goto out;
+		if (cmd->flags != ADMIN_CONFIG_OPTIONAL) {
+			fprintf(stderr, "plexichat-admin: configuration error: %s\n", err.data);
+			goto out;
+		}
+		a.cfg_error = err.data;
 	}
 	px_log_open(NULL, PX_LOG_WARN);
-	px_db_conninfo(px_cfg_str(a.cfg, "db_conninfo"), px_cfg_str(a.cfg, "db_password"),
-		       &conninfo);
-	a.db = px_db_new(conninfo.data ? conninfo.data : "");
-	if (!a.db)
+	if (a.cfg)
+		px_db_conninfo(px_cfg_str(a.cfg, "db_conninfo"), px_cfg_str(a.cfg, "db_password"),
+			       &conninfo);
+	if (a.cfg && !(a.db = px_db_new(conninfo.data ? conninfo.data : "")))
 		goto out;
 	rc = cmd->fn(&a, argc - optind - 1, argv + optind + 1);
+done:
 	if (rc < 0) {
 		usage();
 		rc = 2;

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "cfg.h"
-#include "log.h"
-#include "px_bk_cmd.h"
+#include "core/buf.h"
+#include "core/cfg.h"
+#include "core/log.h"
+#include "backup/px_bk_cmd.h"
 
 /* ---- dispatch ---- */
 

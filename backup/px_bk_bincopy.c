@@ -3,7 +3,7 @@
  * Binary COPY is big-endian; dates count days and timestamps microseconds
  * from 2000-01-01, with the extremes of their range meaning -infinity and
  * infinity. */
-#include "px_bk_bincopy.h"
+#include "backup/px_bk_bincopy.h"
 
 #include <math.h>
 #include <stdint.h>

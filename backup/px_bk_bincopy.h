@@ -15,7 +15,7 @@
 #ifndef PX_BK_BINCOPY_H
 #define PX_BK_BINCOPY_H
 
-#include "buf.h"
+#include "core/buf.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* px_bk_box.c: compress-then-encrypt sealing of objects. Scratch buffers
  * live in the codec and are reused between objects, so a backup's memory
  * stays at a few shard sizes whatever the data size. */
-#include "px_bk_box.h"
-#include "px_bk_crypto.h"
+#include "backup/px_bk_box.h"
+#include "backup/px_bk_crypto.h"
 
 #include <stdlib.h>
 #include <string.h>

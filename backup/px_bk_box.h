@@ -17,8 +17,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
+#include "core/buf.h"
+#include "core/err.h"
 
 #define PX_BK_BOX_HEADER 28
 #define PX_BK_BOX_OVERHEAD (PX_BK_BOX_HEADER + 16)

@@ -1,8 +1,8 @@
 /* px_bk_cdc.c: FastCDC (Xia et al., 2016) with normalisation level 2.
  * The gear hash shifts left one bit per byte, so its top bits depend on
  * the last 64 bytes only; the masks therefore test the top bits. */
-#include "px_bk_cdc.h"
-#include "px_bk_crypto.h"
+#include "backup/px_bk_cdc.h"
+#include "backup/px_bk_crypto.h"
 
 #include <string.h>
 

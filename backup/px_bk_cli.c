@@ -1,6 +1,6 @@
 /* px_bk_cli.c: option resolution, store and repository opening, and
  * failure reporting shared by the commands. */
-#include "px_bk_cli.h"
+#include "backup/px_bk_cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "px_bk_manifest.h"
+#include "core/log.h"
+#include "backup/px_bk_manifest.h"
 
 int px_bk_exit_for(enum px_err e)
 {

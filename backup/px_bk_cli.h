@@ -6,12 +6,12 @@
 
 #include <json-c/json.h>
 
-#include "buf.h"
-#include "cfg.h"
-#include "err.h"
-#include "px_bk_keys.h"
-#include "px_bk_prune.h"
-#include "px_bk_repo.h"
+#include "core/buf.h"
+#include "core/cfg.h"
+#include "core/err.h"
+#include "backup/px_bk_keys.h"
+#include "backup/px_bk_prune.h"
+#include "backup/px_bk_repo.h"
 
 #define PX_BK_LOG_MODULE "backup"
 

@@ -1,7 +1,7 @@
 /* px_bk_cmd.c: the commands: init, backup, list, show, verify, restore,
  * prune, locks, key. Policy (what is locked, what is recorded) lives here;
  * the work is done by the px_bk_* modules. */
-#include "px_bk_cmd.h"
+#include "backup/px_bk_cmd.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -12,20 +12,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cfg.h"
-#include "err.h"
-#include "log.h"
-#include "px_bk_dump.h"
-#include "px_bk_files.h"
-#include "px_bk_lock.h"
-#include "px_bk_manifest.h"
-#include "px_bk_progress.h"
-#include "px_bk_prune.h"
-#include "px_bk_repo.h"
-#include "px_bk_restore.h"
-#include "px_bk_status.h"
-#include "px_bk_verify.h"
+#include "core/buf.h"
+#include "core/cfg.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "backup/px_bk_dump.h"
+#include "backup/px_bk_files.h"
+#include "backup/px_bk_lock.h"
+#include "backup/px_bk_manifest.h"
+#include "backup/px_bk_progress.h"
+#include "backup/px_bk_prune.h"
+#include "backup/px_bk_repo.h"
+#include "backup/px_bk_restore.h"
+#include "backup/px_bk_status.h"
+#include "backup/px_bk_verify.h"
 
 /* ---- init ---- */
 

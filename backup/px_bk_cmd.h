@@ -3,7 +3,7 @@
 #ifndef PX_BK_CMD_H
 #define PX_BK_CMD_H
 
-#include "px_bk_cli.h"
+#include "backup/px_bk_cli.h"
 
 int px_bk_cmd_init(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv);

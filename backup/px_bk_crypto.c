@@ -1,5 +1,5 @@
 /* px_bk_crypto.c: thin, checked wrappers over OpenSSL 3 for the backup. */
-#include "px_bk_crypto.h"
+#include "backup/px_bk_crypto.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -4,11 +4,11 @@
  * on that same connection, so the backup is one consistent point in time.
  * Only identifiers are spliced into SQL text, always through
  * PQescapeIdentifier; catalog queries take parameters. */
-#include "px_bk_dump.h"
-#include "px_bk_bincopy.h"
-#include "px_bk_proc.h"
-#include "px_bk_psql.h"
-#include "log.h"
+#include "backup/px_bk_dump.h"
+#include "backup/px_bk_bincopy.h"
+#include "backup/px_bk_proc.h"
+#include "backup/px_bk_psql.h"
+#include "core/log.h"
 
 #include <pthread.h>
 #include <stdio.h>

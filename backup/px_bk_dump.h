@@ -10,9 +10,9 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "err.h"
-#include "px_bk_writer.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_writer.h"
 
 struct px_bk_dump_opts {
 	const char *conninfo;

@@ -1,7 +1,7 @@
 /* px_bk_files.c: backup and restore of the uploads folder. Paths in the
  * manifest are relative and checked on restore, so a manifest cannot
  * write outside the target folder. */
-#include "px_bk_files.h"
+#include "backup/px_bk_files.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -9,11 +9,11 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "err.h"
-#include "px_bk_reader.h"
-#include "px_bk_repo.h"
-#include "px_bk_writer.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_reader.h"
+#include "backup/px_bk_repo.h"
+#include "backup/px_bk_writer.h"
 
 struct px_bk_files_stats {
 	uint64_t files, skipped, dirs;

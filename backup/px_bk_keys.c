@@ -1,6 +1,6 @@
 /* px_bk_keys.c: key sets and wrap entries (see px_bk_keys.h). Secrets and
  * derived keys are wiped as soon as they are no longer needed. */
-#include "px_bk_keys.h"
+#include "backup/px_bk_keys.h"
 
 #include <argon2.h>
 #include <errno.h>

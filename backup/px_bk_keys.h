@@ -15,11 +15,11 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
-#include "px_bk_box.h"
-#include "px_bk_crypto.h"
-#include "px_bk_store.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_box.h"
+#include "backup/px_bk_crypto.h"
+#include "backup/px_bk_store.h"
 
 #define PX_BK_MAX_KEYS 64
 

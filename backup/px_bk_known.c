@@ -2,8 +2,8 @@
  * hashes, so their first 8 bytes are already uniformly distributed and
  * serve directly as the table hash. An all-zero slot means empty (a zero
  * id has probability 2^-256); deletion uses backward-shift. */
-#include "px_bk_known.h"
-#include "px_bk_crypto.h"
+#include "backup/px_bk_known.h"
+#include "backup/px_bk_crypto.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "px_bk_store.h"
+#include "core/err.h"
+#include "backup/px_bk_store.h"
 
 struct px_bk_known;
 

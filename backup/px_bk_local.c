@@ -5,8 +5,8 @@
  * (sync_file_range), then fsync and rename in batches: the disk works in
  * the background while the backup goes on, and a final name still never
  * exists before its data is durable. */
-#include "px_bk_local.h"
-#include "dirs.h"
+#include "backup/px_bk_local.h"
+#include "core/dirs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
 #ifndef PX_BK_LOCAL_H
 #define PX_BK_LOCAL_H
 
-#include "px_bk_store.h"
+#include "backup/px_bk_store.h"
 
 /* Opens (creating if needed) the folder root. NULL with reason in err. */
 struct px_bk_store *px_bk_local_open(const char *root, struct px_buf *err);

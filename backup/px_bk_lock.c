@@ -1,7 +1,7 @@
 /* px_bk_lock.c: local flock plus store lock objects. Acquisition writes
  * our object first and then lists: two racing runs both see each other
  * and both back off, which is safe (the next cron run tries again). */
-#include "px_bk_lock.h"
+#include "backup/px_bk_lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 
 struct px_bk_lock {
 	struct px_bk_repo *r;

@@ -11,9 +11,9 @@
 
 #include <time.h>
 
-#include "buf.h"
-#include "err.h"
-#include "px_bk_repo.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_repo.h"
 
 struct px_bk_lock;
 

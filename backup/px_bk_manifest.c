@@ -1,5 +1,5 @@
 /* px_bk_manifest.c: naming, sealing and walking snapshot manifests. */
-#include "px_bk_manifest.h"
+#include "backup/px_bk_manifest.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 #include <time.h>
 
-#include "err.h"
-#include "px_bk_repo.h"
+#include "core/err.h"
+#include "backup/px_bk_repo.h"
 
 #define PX_BK_SNAP_PREFIX "snapshots/"
 

@@ -1,7 +1,7 @@
 /* px_bk_proc.c: helper programs started with posix_spawnp, stdout through
  * a pipe. Every call of the spawn API is checked: each returns its error
  * number instead of setting errno. */
-#include "px_bk_proc.h"
+#include "backup/px_bk_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>

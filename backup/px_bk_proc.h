@@ -6,7 +6,7 @@
 #ifndef PX_BK_PROC_H
 #define PX_BK_PROC_H
 
-#include "buf.h"
+#include "core/buf.h"
 
 /* Runs argv[0], looked up on PATH, with the arguments argv (NULL-ended),
  * this process's environment, stdin and stderr, and its stdout appended

@@ -1,7 +1,7 @@
 /* px_bk_progress.c: terminal progress line. The total is an estimate
  * (table heap sizes, file sizes), so the bar is capped at 99% until the
  * end. */
-#include "px_bk_progress.h"
+#include "backup/px_bk_progress.h"
 
 #include <stdio.h>
 #include <time.h>

@@ -1,12 +1,12 @@
 /* px_bk_prune.c: retention selection and garbage collection. */
-#include "px_bk_prune.h"
+#include "backup/px_bk_prune.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "core/log.h"
 
 /* Keeps the newest snapshot of each of the newest n buckets. */
 static void keep_buckets(const struct px_bk_snaplist *l, int n, const char *fmt,

@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "err.h"
-#include "px_bk_manifest.h"
-#include "px_bk_repo.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_manifest.h"
+#include "backup/px_bk_repo.h"
 
 struct px_bk_policy {
 	int last, daily, weekly, monthly;

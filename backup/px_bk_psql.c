@@ -2,7 +2,7 @@
  * A small lexer follows the quoting of the SQL across lines, so that a
  * line is judged by where it starts: only at the top level can it be a
  * meta-command. */
-#include "px_bk_psql.h"
+#include "backup/px_bk_psql.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "core/buf.h"
 
 /* Appends text[0..len) to out without its meta-command lines, keeping
  * every other byte (empty lines included) as it was. The text is read as

@@ -1,5 +1,5 @@
 /* px_bk_reader.c: a ring of started fetches ahead of the consumer. */
-#include "px_bk_reader.h"
+#include "backup/px_bk_reader.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* px_bk_repo.c: opening a repository and its local cache. */
-#include "px_bk_repo.h"
-#include "dirs.h"
+#include "backup/px_bk_repo.h"
+#include "core/dirs.h"
 
 #include <errno.h>
 #include <json-c/json.h>

@@ -9,13 +9,13 @@
 #ifndef PX_BK_REPO_H
 #define PX_BK_REPO_H
 
-#include "buf.h"
-#include "err.h"
-#include "px_bk_box.h"
-#include "px_bk_cdc.h"
-#include "px_bk_keys.h"
-#include "px_bk_known.h"
-#include "px_bk_store.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_box.h"
+#include "backup/px_bk_cdc.h"
+#include "backup/px_bk_keys.h"
+#include "backup/px_bk_known.h"
+#include "backup/px_bk_store.h"
 
 struct px_bk_repo {
 	struct px_bk_store *store;

@@ -1,10 +1,10 @@
 /* px_bk_restore.c: the restore side of px_bk_dump and px_bk_files. */
-#include "px_bk_restore.h"
-#include "px_bk_bincopy.h"
-#include "px_bk_files.h"
-#include "px_bk_manifest.h"
-#include "px_bk_psql.h"
-#include "px_bk_reader.h"
+#include "backup/px_bk_restore.h"
+#include "backup/px_bk_bincopy.h"
+#include "backup/px_bk_files.h"
+#include "backup/px_bk_manifest.h"
+#include "backup/px_bk_psql.h"
+#include "backup/px_bk_reader.h"
 
 #include <dirent.h>
 #include <errno.h>

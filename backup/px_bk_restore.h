@@ -11,9 +11,9 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "err.h"
-#include "px_bk_repo.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_repo.h"
 
 struct px_bk_restore_opts {
 	const char *conninfo;     /* target database (must be empty); NULL = skip */

@@ -3,9 +3,9 @@
  * are free, collects finished ones, and re-queues retryable failures with
  * a not-before time. Synchronous calls drive until their xfer is done;
  * put_async drives only until the queue has room. */
-#include "px_bk_s3.h"
-#include "px_bk_crypto.h"
-#include "px_bk_sigv4.h"
+#include "backup/px_bk_s3.h"
+#include "backup/px_bk_crypto.h"
+#include "backup/px_bk_sigv4.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
 #ifndef PX_BK_S3_H
 #define PX_BK_S3_H
 
-#include "px_bk_store.h"
+#include "backup/px_bk_store.h"
 
 #define PX_BK_S3_ATTEMPTS 6
 

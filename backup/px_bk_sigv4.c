@@ -1,8 +1,8 @@
 /* px_bk_sigv4.c: canonical URI/query encoding and the SigV4 computation
  * (canonical request -> string to sign -> HMAC chain of date, region,
  * service, "aws4_request"). */
-#include "px_bk_sigv4.h"
-#include "px_bk_crypto.h"
+#include "backup/px_bk_sigv4.h"
+#include "backup/px_bk_crypto.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

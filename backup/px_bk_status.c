@@ -1,5 +1,5 @@
 /* px_bk_status.c: writes backup_status rows with one parameterised INSERT. */
-#include "px_bk_status.h"
+#include "backup/px_bk_status.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>

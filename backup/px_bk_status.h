@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "buf.h"
-#include "err.h"
+#include "core/buf.h"
+#include "core/err.h"
 
 struct px_bk_status {
 	const char *command, *snapshot, *store;

@@ -1,8 +1,8 @@
 /* px_bk_store.c: picks the backend for a store URL and owns the parts
  * every backend shares (URL for messages, last error detail). */
-#include "px_bk_store.h"
-#include "px_bk_local.h"
-#include "px_bk_s3.h"
+#include "backup/px_bk_store.h"
+#include "backup/px_bk_local.h"
+#include "backup/px_bk_s3.h"
 
 #include <stdlib.h>
 #include <string.h>

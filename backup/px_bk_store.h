@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
+#include "core/buf.h"
+#include "core/err.h"
 
 struct px_bk_store;
 

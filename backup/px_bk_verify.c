@@ -1,12 +1,12 @@
 /* px_bk_verify.c: snapshot verification (see px_bk_verify.h). */
-#include "px_bk_verify.h"
-#include "px_bk_manifest.h"
-#include "px_bk_reader.h"
+#include "backup/px_bk_verify.h"
+#include "backup/px_bk_manifest.h"
+#include "backup/px_bk_reader.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "core/log.h"
 
 struct uniq {
 	struct px_bk_known *seen;

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "err.h"
-#include "px_bk_repo.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_repo.h"
 
 struct px_bk_verify_result {
 	size_t shards, read, missing, corrupt;

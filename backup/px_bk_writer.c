@@ -6,7 +6,7 @@
  * the database read, the chunking and the compression overlap, and memory
  * stays at NBUF chunk buffers. Two sealers: zstd is the largest single
  * cost, and with one sealer the pipeline waited on it while a core idled. */
-#include "px_bk_writer.h"
+#include "backup/px_bk_writer.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -12,8 +12,8 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "px_bk_repo.h"
+#include "core/err.h"
+#include "backup/px_bk_repo.h"
 
 struct px_bk_writer_stats {
 	uint64_t bytes_in;        /* plaintext bytes of all streams */

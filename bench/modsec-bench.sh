@@ -20,7 +20,7 @@ if [ ! -f "$corpus" ]; then
 	echo "modsec-bench: no corpus at $corpus (../shared is absent); nothing to measure"
 	exit 0
 fi
-for f in "$build/libplexi.a" /usr/include/modsecurity/modsecurity.h "$crs_setup"; do
+for f in "$build/libwaf.a" "$build/libplexi.a" /usr/include/modsecurity/modsecurity.h "$crs_setup"; do
 	if [ ! -e "$f" ]; then
 		echo "modsec-bench: missing $f" >&2
 		exit 1
@@ -50,10 +50,10 @@ conf=$out/modsec-crs-pl1.conf
 	done
 } > "$conf"
 
-cc -O2 -D_GNU_SOURCE -I"$src" -I"$src/core" -I"$src/bench" -I"$build" \
+cc -O2 -D_GNU_SOURCE -I"$src" -I"$build" \
 	$(pkg-config --cflags json-c libpcre2-8) \
 	-o "$out/modsec_bench" "$src/bench/modsec_bench.c" "$src/bench/waf_corpus.c" \
-	"$build/libplexi.a" -lmodsecurity \
+	"$build/libwaf.a" "$build/libplexi.a" -lmodsecurity \
 	$(pkg-config --libs json-c libpcre2-8 libcmark openssl libpq libxml-2.0 libcurl libargon2 libzstd libqrencode) \
 	-lmagic -lm -pthread
 

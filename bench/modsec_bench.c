@@ -5,10 +5,10 @@
  * it against an existing build directory's libplexi.a.
  *
  * usage: modsec_bench MODSEC_CONF PX_RULES CORPUS.jsonl */
-#include "http.h"
-#include "waf.h"
-#include "waf_magic.h"
-#include "waf_corpus.h"
+#include "core/http.h"
+#include "waf/waf.h"
+#include "waf/waf_magic.h"
+#include "bench/waf_corpus.h"
 
 #include <modsecurity/intervention.h>
 #include <modsecurity/modsecurity.h>

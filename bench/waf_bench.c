@@ -6,10 +6,10 @@
  * usage: waf_bench [-v] [-r reps] RULES [LABEL=]CORPUS.jsonl...
  * A corpus that cannot be read is reported and skipped; the exit status
  * is then 1. WAF_BENCH_ONLY=<id> inspects that one request only. */
-#include "http.h"
-#include "waf.h"
-#include "waf_corpus.h"
-#include "waf_magic.h"
+#include "core/http.h"
+#include "waf/waf.h"
+#include "bench/waf_corpus.h"
+#include "waf/waf_magic.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* waf_corpus.c: the corpus loader shared by the WAF benchmarks and tests. */
-#include "waf_corpus.h"
+#include "bench/waf_corpus.h"
 
 #include <ctype.h>
 #include <json-c/json.h>

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "http.h"
+#include "core/http.h"
 
 struct px_corpus_entry {
 	char id[64];

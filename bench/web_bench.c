@@ -10,8 +10,8 @@
 #include "core/cfg.h"
 #include "core/ctx.h"
 #include "core/http.h"
-#include "core/tmpl.h"
-#include "core/webpage.h"
+#include "web/tmpl.h"
+#include "web/webpage.h"
 #include "handlers/web_util.h"
 #include "handlers/web_view.h"
 
@@ -23,7 +23,7 @@
 
 static const char *const bodies[] = {
 	"<p>Deploy is done, <strong>all green</strong>. See <a href=\\\"https://ci.example/123\\\">build 123</a>.</p>",
-	"<p>Can someone review <code>core/tmpl.c</code>? It is about the partial cache.</p>",
+	"<p>Can someone review <code>web/tmpl.c</code>? It is about the partial cache.</p>",
 	"<ul>\\n<li>first point</li>\\n<li>second point with <em>emphasis</em></li>\\n</ul>",
 	"<blockquote>\\n<p>quoted text from earlier</p>\\n</blockquote>\\n<p>Agreed.</p>",
 	"<pre><code>make -j2 &amp;&amp; make check\\n</code></pre>",

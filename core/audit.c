@@ -1,6 +1,6 @@
 /* audit.c: writes audit events to the log and the audit_log table. */
-#include "audit.h"
-#include "log.h"
+#include "core/audit.h"
+#include "core/log.h"
 
 enum px_err px_audit(struct px_db *db, const struct px_audit_event *ev)
 {

@@ -3,8 +3,8 @@
 #ifndef PX_AUDIT_H
 #define PX_AUDIT_H
 
-#include "db.h"
-#include "err.h"
+#include "core/db.h"
+#include "core/err.h"
 
 struct px_audit_event {
 	const char *action;         /* e.g. "auth.login_failed" */

@@ -1,6 +1,6 @@
 /* buf.c: growable byte buffers with a sticky failure flag. */
-#include "buf.h"
-#include "utf8.h"
+#include "core/buf.h"
+#include "core/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* cfg.c: loads and validates configuration snapshots from the key table in
  * cfg_keys.def. A snapshot is immutable once returned. */
-#include "cfg.h"
+#include "core/cfg.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -27,7 +27,7 @@ struct key_def {
 static const struct key_def keys[] = {
 #define K(name, type, def, flags, min, max, doc) \
 	{ #name, T_##type, def, flags, min, max, doc },
-#include "cfg_keys.def"
+#include "core/cfg_keys.def"
 #undef K
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -9,7 +9,7 @@
 #ifndef PX_CFG_H
 #define PX_CFG_H
 
-#include "buf.h"
+#include "core/buf.h"
 
 struct px_cfg;
 

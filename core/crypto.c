@@ -1,7 +1,7 @@
 /* crypto.c: tokens, digests, codecs and AES-256-GCM field encryption on
  * OpenSSL 3. Keys derived here live on the stack and are wiped. */
-#include "crypto.h"
-#include "cfg.h"
+#include "core/crypto.h"
+#include "core/cfg.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

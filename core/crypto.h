@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "err.h"
+#include "core/buf.h"
+#include "core/err.h"
 
 struct px_cfg;
 

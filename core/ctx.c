@@ -1,5 +1,5 @@
 /* ctx.c: small helpers shared by all handlers. */
-#include "ctx.h"
+#include "core/ctx.h"
 
 #include <json-c/json.h>
 #include <string.h>

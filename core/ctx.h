@@ -4,9 +4,9 @@
 #ifndef PX_CTX_H
 #define PX_CTX_H
 
-#include "buf.h"
-#include "err.h"
-#include "http.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/http.h"
 
 struct px_db;
 struct px_cfg;
@@ -58,7 +58,7 @@ struct px_ctx {
 	struct px_db *db;             /* this worker's connection */
 	const struct px_cfg *cfg;     /* snapshot for this request */
 	struct px_app *app;           /* long-lived shared objects */
-	struct px_tmpl_cache *tmpl;   /* shared page templates (core/tmpl.h) */
+	struct px_tmpl_cache *tmpl;   /* shared page templates (web/tmpl.h) */
 	struct px_vcache *pages;      /* shared latest pages of channels (core/vcache.h) */
 	struct px_principal who;
 	struct px_chan_access chan;   /* who's standing in the route's channel, read

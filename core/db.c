@@ -1,7 +1,7 @@
 /* db.c: a lazily opened libpq connection owned by one thread, re-opened
  * after the server goes away, with a per-connection set of prepared names. */
-#include "db.h"
-#include "log.h"
+#include "core/db.h"
+#include "core/log.h"
 
 #include <stdlib.h>
 #include <string.h>

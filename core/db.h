@@ -9,8 +9,8 @@
 
 #include <libpq-fe.h>
 
-#include "buf.h"
-#include "err.h"
+#include "core/buf.h"
+#include "core/err.h"
 
 struct px_db;
 

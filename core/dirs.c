@@ -1,5 +1,5 @@
 /* dirs.c: owns the table of standard folders under data_dir. */
-#include "dirs.h"
+#include "core/dirs.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -3,7 +3,7 @@
 #ifndef PX_DIRS_H
 #define PX_DIRS_H
 
-#include "buf.h"
+#include "core/buf.h"
 
 #include <sys/types.h>
 

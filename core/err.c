@@ -1,5 +1,5 @@
 /* err.c: lookups over the errors.def table. */
-#include "err.h"
+#include "core/err.h"
 
 #include <string.h>
 
@@ -12,7 +12,7 @@ struct err_row {
 static const struct err_row rows[] = {
 	{ "OK", 200, "OK" },
 #define X(code, status, msg) { #code, status, msg },
-#include "errors.def"
+#include "core/errors.def"
 #undef X
 };
 

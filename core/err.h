@@ -6,7 +6,7 @@
 enum px_err {
 	PX_OK = 0,
 #define X(code, status, msg) PX_E_##code,
-#include "errors.def"
+#include "core/errors.def"
 #undef X
 	PX_E__COUNT
 };

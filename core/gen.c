@@ -1,6 +1,6 @@
 /* gen.c: the generation is one 64-bit counter at the start of a mapped
  * page, read and raised with atomic operations, so processes need no lock. */
-#include "gen.h"
+#include "core/gen.h"
 
 #include <errno.h>
 #include <fcntl.h>

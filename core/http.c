@@ -1,7 +1,7 @@
 /* http.c: request parsing (query, cookies, bodies) and the response writer.
  * Parsers never trust their input: every count and length is bounded. */
-#include "http.h"
-#include "utf8.h"
+#include "core/http.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <json-c/json.h>

@@ -1,7 +1,7 @@
 /* log.c: the unified JSON-lines log sink. Owns the output stream and its
  * lock; everything else logs through px_log_write(). */
-#include "log.h"
-#include "buf.h"
+#include "core/log.h"
+#include "core/buf.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

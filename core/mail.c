@@ -1,8 +1,8 @@
 /* mail.c: builds an RFC 5322 message and hands it to libcurl's SMTP. */
-#include "mail.h"
-#include "buf.h"
-#include "cfg.h"
-#include "crypto.h"
+#include "core/mail.h"
+#include "core/buf.h"
+#include "core/cfg.h"
+#include "core/crypto.h"
 
 #include <curl/curl.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #ifndef PX_MAIL_H
 #define PX_MAIL_H
 
-#include "err.h"
+#include "core/err.h"
 
 struct px_cfg;
 

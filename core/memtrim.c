@@ -1,5 +1,5 @@
 /* memtrim.c: releases clean file pages and free heap (see memtrim.h). */
-#include "memtrim.h"
+#include "core/memtrim.h"
 
 #include <fcntl.h>
 #include <inttypes.h>

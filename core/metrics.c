@@ -1,7 +1,7 @@
 /* metrics.c: a small fixed-size metrics registry under one mutex.
  * Histograms use fixed exponential microsecond buckets; quantiles are
  * interpolated inside the bucket that holds them. */
-#include "metrics.h"
+#include "core/metrics.h"
 
 #include <pthread.h>
 #include <stdio.h>

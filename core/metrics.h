@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "buf.h"
+#include "core/buf.h"
 
 /* Adds delta to a counter, creating it on first use. */
 void px_metrics_count(const char *name, const char *labels, uint64_t delta);

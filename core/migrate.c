@@ -1,6 +1,6 @@
 /* migrate.c: applies sql/NNN_name.sql files in order, once each. */
-#include "migrate.h"
-#include "log.h"
+#include "core/migrate.h"
+#include "core/log.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,8 +6,8 @@
 #ifndef PX_MIGRATE_H
 #define PX_MIGRATE_H
 
-#include "buf.h"
-#include "db.h"
+#include "core/buf.h"
+#include "core/db.h"
 
 /* Applies pending migrations. *applied (may be NULL) gets their count.
  * On failure returns -1 with the file name and server message in err. */

@@ -1,5 +1,5 @@
 /* ratelease.c: a small open-addressed table of leased tokens per key. */
-#include "ratelease.h"
+#include "core/ratelease.h"
 
 #include <pthread.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* snap.c: reference-counted snapshots behind one mutex. */
-#include "snap.h"
+#include "core/snap.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* utf8.c: strict UTF-8 decoding per RFC 3629. */
-#include "utf8.h"
+#include "core/utf8.h"
 
 size_t px_utf8_seq_len(const char *str, size_t n)
 {

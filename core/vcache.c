@@ -1,5 +1,5 @@
 /* vcache.c: one mutex, one array of slots, each owning its bytes. */
-#include "vcache.h"
+#include "core/vcache.h"
 
 #include <pthread.h>
 #include <stdint.h>

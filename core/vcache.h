@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "core/buf.h"
 
 /* The latest-page cache of plexichat.fcgi: entry size and age bounds. */
 #define PX_PAGE_CACHE_BYTES (64 * 1024)

@@ -1,6 +1,6 @@
 /* adapter.c: libfcgi <-> px_request/px_response. */
-#include "adapter.h"
-#include "records.h"
+#include "fcgi/adapter.h"
+#include "fcgi/records.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,9 +1,9 @@
 /* app.c: config snapshot ownership and live reload for one process. */
-#include "app.h"
-#include "wafmw.h"
+#include "fcgi/app.h"
+#include "fcgi/wafmw.h"
 #include "core/log.h"
 #include "core/ratelease.h"
-#include "core/tmpl.h"
+#include "web/tmpl.h"
 #include "core/vcache.h"
 
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /* authmw.c: authentication, authorisation (through the permission table,
  * plus CSRF and Origin checks) and the shared rate limiter for the
  * pipeline. Policy comes only from the route row. */
-#include "authmw.h"
-#include "app.h"
-#include "events_hub.h"
+#include "fcgi/authmw.h"
+#include "fcgi/app.h"
+#include "fcgi/events_hub.h"
 #include "core/gen.h"
 #include "core/metrics.h"
 #include "core/vcache.h"
@@ -11,7 +11,7 @@
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/log.h"
-#include "core/perm.h"
+#include "auth/perm.h"
 #include "handlers/auth_session.h"
 #include "handlers/auth_util.h"
 #include "handlers/auth_webauthn.h"

@@ -3,7 +3,7 @@
 #ifndef PX_AUTHMW_H
 #define PX_AUTHMW_H
 
-#include "router.h"
+#include "fcgi/router.h"
 
 /* Fills ctx->who from the session cookie or an Authorization: Bearer
  * token (a session token "pxs_..." or a personal access token "pxp_...");
@@ -12,7 +12,7 @@
  * never blocks the login page). Errors: AUTH_SESSION_EXPIRED,
  * AUTH_TOKEN_INVALID, AUTH_ACCOUNT_DISABLED, SYSTEM_DB_UNAVAILABLE. */
 enum px_err px_authmw_authenticate(struct px_ctx *ctx, const struct px_route *r);
-/* Applies the route's policy through the permission table (core/perm.h):
+/* Applies the route's policy through the permission table (auth/perm.h):
  * AUTH_REQUIRED or AUTH_FORBIDDEN; then, for state-changing requests
  * authenticated by cookie, the CSRF token and Origin checks:
  * AUTH_CSRF_FAILED. */

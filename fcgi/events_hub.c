@@ -10,16 +10,19 @@
  * changed before the event committed: such changes notify px_auth, the
  * notice comes in with the answer that fetched the event, and the streams'
  * credentials are checked again before the event is offered. */
-#include "events_hub.h"
-#include "app.h"
+#include "fcgi/events_hub.h"
+#include "fcgi/app.h"
+#include "fcgi/records.h"
+#include "core/cfg.h"
 #include "core/db.h"
 #include "core/gen.h"
 #include "core/log.h"
-#include "core/perm.h"
+#include "auth/perm.h"
 #include "model/channels.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <fcgiapp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -952,4 +955,67 @@ enum px_err px_hub_add(const struct px_hub_wait *w)
 	if (e == PX_OK)
 		wake();
 	return e;
+}
+
+/* --- Detached connections and start-up from a request ------------------- */
+
+#define HIGH_FD 1024
+
+int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c)
+{
+	struct timeval stall = { 1, 0 };
+	FCGX_Request *r;
+
+	/* fcgi/main.c serves FastCGI requests with io = the FCGX_Request and
+	 * plain CGI with io = NULL */
+	if (!resp->io || !resp->ops->flush)
+		return -1;
+	r = resp->io;
+	if (resp->ops->flush(resp->io) != 0 || r->ipcFd <= 0)
+		return -1;
+	/* above 1023: libfcgi closes the worker's descriptors with select(),
+	 * which cannot watch a descriptor past FD_SETSIZE, so the thousands of
+	 * descriptors held here must leave the low numbers to the workers */
+	c->fd = fcntl(r->ipcFd, F_DUPFD_CLOEXEC, HIGH_FD);
+	if (c->fd < 0)
+		c->fd = fcntl(r->ipcFd, F_DUPFD_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -1;
+	c->request_id = r->requestId;
+	/* a stalled web server must not stall every other subscriber */
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
+	/* detached: libfcgi's shutdown() would end the shared socket's
+	 * sending side for us too */
+	px_records_take_over(r);
+	return 0;
+}
+
+int px_hub_conn_write(struct px_hub_conn *c, const void *p, size_t n)
+{
+	return px_records_stdout(c->fd, c->request_id, p, n);
+}
+
+void px_hub_conn_end(struct px_hub_conn *c)
+{
+	if (c->fd < 0)
+		return;
+	if (px_records_end(c->fd, c->request_id) != 0)
+		px_log_debug("events", NULL, "stream ended by the peer");
+	close(c->fd);
+	c->fd = -1;
+}
+
+enum px_err px_hub_ensure(struct px_ctx *ctx)
+{
+	struct px_buf ci = PX_BUF_INIT;
+	int rc;
+
+	px_hub_set_presence((int)px_cfg_int(ctx->cfg, "presence_refresh_seconds"));
+	px_db_conninfo(px_cfg_str(ctx->cfg, "db_conninfo"), px_cfg_str(ctx->cfg, "db_password"),
+		       &ci);
+	rc = ci.failed ? -1 : px_hub_start(ctx->app, ci.data,
+					   (int)px_cfg_int(ctx->cfg, "events_retention_hours"),
+					   (int)px_cfg_int(ctx->cfg, "events_max_waiters"));
+	px_buf_free(&ci);
+	return rc == 0 ? PX_OK : PX_E_SYSTEM_INTERNAL;
 }

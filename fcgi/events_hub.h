@@ -11,23 +11,11 @@
 #ifndef PX_EVENTS_HUB_H
 #define PX_EVENTS_HUB_H
 
-#include "core/ctx.h"
-
-/* The handler of GET /api/v1/events: SSE (Last-Event-ID or last_event_id
- * resumes), or long-poll with after=ID (waits up to wait=25 seconds).
- * Errors: VALIDATION_INVALID_CURSOR, VALIDATION_LIMIT_RANGE,
- * VALIDATION_EVENTS_PRUNED (long-poll from before the kept log),
- * SECURITY_TOO_MANY_STREAMS (the user or the client address holds its
- * events_max_streams_per_* already), SYSTEM_UNAVAILABLE (the process holds
- * events_max_waiters), SYSTEM_SHUTTING_DOWN. */
-enum px_err px_events_hub_get(struct px_ctx *ctx);
-
-#endif
-
-/* ---- Internal to fcgi/: the hub and its detached connections. ---- */
+/* Internal to fcgi/: the hub and its detached connections. */
 
 #include <stddef.h>
 
+#include "core/ctx.h"
 #include "handlers/events.h"
 
 struct px_app;
@@ -88,3 +76,5 @@ void px_hub_unreserve(void);
  * stopping, SYSTEM_INTERNAL when out of memory; on error w and the place
  * are still the caller's. */
 enum px_err px_hub_add(const struct px_hub_wait *w) __attribute__((warn_unused_result));
+
+#endif

@@ -1,5 +1,5 @@
-/* events_stream.c: GET /api/v1/events, and the detached FastCGI
- * connections the hub writes to.
+/* events_stream.c: GET /api/v1/events (fcgi/events_stream.h); the hub
+ * (fcgi/events_hub.c) owns the detached FastCGI connections it hands over.
  *
  * A request first catches up from the event log on its worker's own
  * connection, then, if it must wait, hands its FastCGI connection to the
@@ -14,8 +14,9 @@
  * counts against its user's and its address's caps on every process and
  * machine (sql/080). Whoever holds the place gives it back: the request
  * until px_hub_add succeeds, the hub after. */
-#include "events_hub.h"
-#include "app.h"
+#include "fcgi/events_stream.h"
+#include "fcgi/events_hub.h"
+#include "fcgi/app.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/db.h"
@@ -23,7 +24,7 @@
 #include "core/metrics.h"
 #include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
-#include "records.h"
+#include "fcgi/records.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,67 +37,6 @@
 #include <unistd.h>
 
 #define SSE_CATCH_UP_BATCH 500
-#define HIGH_FD 1024
-
-int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c)
-{
-	struct timeval stall = { 1, 0 };
-	FCGX_Request *r;
-
-	/* fcgi/main.c serves FastCGI requests with io = the FCGX_Request and
-	 * plain CGI with io = NULL */
-	if (!resp->io || !resp->ops->flush)
-		return -1;
-	r = resp->io;
-	if (resp->ops->flush(resp->io) != 0 || r->ipcFd <= 0)
-		return -1;
-	/* above 1023: libfcgi closes the worker's descriptors with select(),
-	 * which cannot watch a descriptor past FD_SETSIZE, so the thousands of
-	 * descriptors held here must leave the low numbers to the workers */
-	c->fd = fcntl(r->ipcFd, F_DUPFD_CLOEXEC, HIGH_FD);
-	if (c->fd < 0)
-		c->fd = fcntl(r->ipcFd, F_DUPFD_CLOEXEC, 0);
-	if (c->fd < 0)
-		return -1;
-	c->request_id = r->requestId;
-	/* a stalled web server must not stall every other subscriber */
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
-	/* detached: libfcgi's shutdown() would end the shared socket's
-	 * sending side for us too */
-	px_records_take_over(r);
-	return 0;
-}
-
-int px_hub_conn_write(struct px_hub_conn *c, const void *p, size_t n)
-{
-	return px_records_stdout(c->fd, c->request_id, p, n);
-}
-
-void px_hub_conn_end(struct px_hub_conn *c)
-{
-	if (c->fd < 0)
-		return;
-	if (px_records_end(c->fd, c->request_id) != 0)
-		px_log_debug("events", NULL, "stream ended by the peer");
-	close(c->fd);
-	c->fd = -1;
-}
-
-enum px_err px_hub_ensure(struct px_ctx *ctx)
-{
-	struct px_buf ci = PX_BUF_INIT;
-	int rc;
-
-	px_hub_set_presence((int)px_cfg_int(ctx->cfg, "presence_refresh_seconds"));
-	px_db_conninfo(px_cfg_str(ctx->cfg, "db_conninfo"), px_cfg_str(ctx->cfg, "db_password"),
-		       &ci);
-	rc = ci.failed ? -1 : px_hub_start(ctx->app, ci.data,
-					   (int)px_cfg_int(ctx->cfg, "events_retention_hours"),
-					   (int)px_cfg_int(ctx->cfg, "events_max_waiters"));
-	px_buf_free(&ci);
-	return rc == 0 ? PX_OK : PX_E_SYSTEM_INTERNAL;
-}
-
 static enum px_err load_channels(struct px_ctx *ctx, struct px_chanset *set)
 {
 	long long *ids = NULL;

@@ -1,4 +1,4 @@
-# fcgi/: plexichat.fcgi, the only code that knows libfcgi.
+# fcgi/: plexichat.fcgi, the only code that knows libfcgi: main, workers, the adapter, router, route table, the middleware pipeline and event streaming.
 bin_PROGRAMS += plexichat.fcgi
 plexichat_fcgi_SOURCES = \
 	fcgi/main.c \
@@ -11,3 +11,8 @@ plexichat_fcgi_SOURCES = \
 	fcgi/routes.c fcgi/routes_decl.h \
 	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc
 plexichat_fcgi_LDADD = libhandlers.a libmodel.a $(CORE_LIBS) $(FCGI_LIBS)
+
+# The event hub and stream are fcgi/ code; they ride in libhandlers.a so
+# that check_msg can drive the hub without plexichat.fcgi's main().
+libhandlers_a_SOURCES += fcgi/events_hub.c fcgi/events_hub.h fcgi/events_stream.c fcgi/events_stream.h \
+	fcgi/records.c fcgi/records.h

@@ -4,9 +4,9 @@
  * socket (config key listen), or as plain CGI for one request. SIGTERM and
  * SIGINT stop accepting, let in-flight requests finish and exit; SIGHUP
  * reloads the configuration. */
-#include "adapter.h"
-#include "app.h"
-#include "pipeline.h"
+#include "fcgi/adapter.h"
+#include "fcgi/app.h"
+#include "fcgi/pipeline.h"
 #include "config.h"
 #include "core/cfg.h"
 #include "core/db.h"

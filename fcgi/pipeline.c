@@ -1,17 +1,17 @@
 /* pipeline.c: enforces each route's policy before its handler runs, and
  * turns every failure into the central error format. */
-#include "pipeline.h"
-#include "authmw.h"
-#include "router.h"
-#include "wafmw.h"
-#include "core/waf.h"
+#include "fcgi/pipeline.h"
+#include "fcgi/authmw.h"
+#include "fcgi/router.h"
+#include "fcgi/wafmw.h"
+#include "waf/waf.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/ctx.h"
 #include "core/gen.h"
 #include "core/log.h"
 #include "core/metrics.h"
-#include "core/webpage.h"
+#include "web/webpage.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #ifndef PX_PIPELINE_H
 #define PX_PIPELINE_H
 
-#include "app.h"
+#include "fcgi/app.h"
 #include "core/db.h"
 #include "core/http.h"
 

@@ -1,6 +1,6 @@
 /* records.c: FastCGI record framing (FastCGI 1.0, section 3.3) over a
  * descriptor, every write resumed until complete. */
-#include "records.h"
+#include "fcgi/records.h"
 
 #include <errno.h>
 #include <sys/uio.h>

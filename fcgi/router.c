@@ -1,7 +1,7 @@
 /* router.c: matches request paths against the route table's patterns.
  * Pattern segments are literal or {name[:type]}, type int (positive
  * 64-bit decimal), str (any non-empty segment) or slug ([a-z0-9_-]). */
-#include "router.h"
+#include "fcgi/router.h"
 
 #include <ctype.h>
 #include <string.h>

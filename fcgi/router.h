@@ -27,7 +27,7 @@ struct px_route {
 	const char *rate_class;  /* token-bucket class, e.g. "read", "write", "login";
 				  * "none": never limited (health checks) */
 	const char *waf_profile; /* WAF profile name */
-	const char *action;      /* permission-table action (core/perm.h) checked
+	const char *action;      /* permission-table action (auth/perm.h) checked
 				  * for PX_AUTH_USER routes; NULL: min_role only */
 };
 

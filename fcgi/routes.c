@@ -2,9 +2,9 @@
  * the pipeline enforces the policy columns before the handler runs.
  * Rows are grouped by API area; each area keeps its rows in a routes_*.inc
  * fragment included here, so the table stays one array in one place. */
-#include "router.h"
+#include "fcgi/router.h"
 #include "handlers/system.h"
-#include "routes_decl.h"
+#include "fcgi/routes_decl.h"
 
 #define KB 1024
 #define MB (1024 * 1024)
@@ -14,10 +14,10 @@ static const struct px_route routes[] = {
 	{ "GET", "/api/v1/system/health", px_h_system_health, PX_AUTH_NONE, PX_ROLE_ANON, 0, "none", "default", NULL },
 	{ "GET", "/api/v1/system/version", px_h_system_version, PX_AUTH_NONE, PX_ROLE_ANON, 0, "read", "default", NULL },
 	{ "GET", "/api/v1/system/metrics", px_h_system_metrics, PX_AUTH_ADMIN_OR_LOOPBACK, PX_ROLE_ADMIN, 0, "read", "admin", "system.metrics" },
-#include "routes_auth.inc"
-#include "routes_msg.inc"
-#include "routes_web.inc"
-#include "routes_admin.inc"
+#include "fcgi/routes_auth.inc"
+#include "fcgi/routes_msg.inc"
+#include "fcgi/routes_web.inc"
+#include "fcgi/routes_admin.inc"
 };
 
 const struct px_route *px_router_route(size_t i)

@@ -2,15 +2,15 @@
  * IP reputation merges the config lists with the shared ones in the
  * database (admin ranges, feeds, automatic blocks of every node), which
  * each process re-reads between requests every waf_db_refresh seconds. */
-#include "wafmw.h"
+#include "fcgi/wafmw.h"
 #include "core/audit.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/snap.h"
-#include "core/waf.h"
-#include "core/waf_ip.h"
-#include "core/waf_magic.h"
+#include "waf/waf.h"
+#include "waf/waf_ip.h"
+#include "waf/waf_magic.h"
 #include "model/waf.h"
 
 #include <pthread.h>

@@ -1,10 +1,10 @@
 /* admin_waf.c: the WAF's admin API: shared IP ranges and blocks, security
  * events, top rules and the JSON-lines export. Input is validated here;
  * the model holds the SQL; running processes pick changes up by polling. */
-#include "admin_waf.h"
-#include "auth_util.h"
+#include "handlers/admin_waf.h"
+#include "handlers/auth_util.h"
 #include "core/audit.h"
-#include "core/waf_ip.h"
+#include "waf/waf_ip.h"
 #include "model/waf.h"
 
 #include <json-c/json.h>

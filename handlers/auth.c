@@ -1,8 +1,8 @@
 /* auth.c: the session endpoints: logout, who am I, CSRF token. */
-#include "auth.h"
-#include "auth_session.h"
-#include "auth_util.h"
-#include "core/perm.h"
+#include "handlers/auth.h"
+#include "handlers/auth_session.h"
+#include "handlers/auth_util.h"
+#include "auth/perm.h"
 #include "model/sessions.h"
 #include "model/users.h"
 

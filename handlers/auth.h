@@ -1,6 +1,6 @@
 /* auth.h: the handlers of the accounts area (/api/v1/auth, /api/v1/users,
  * /api/v1/admin/users), as named by the route rows in fcgi/routes_auth.inc.
- * Policy (who may call what) is in those rows and core/perm.h. */
+ * Policy (who may call what) is in those rows and auth/perm.h. */
 #ifndef PX_H_AUTH_H
 #define PX_H_AUTH_H
 

@@ -1,11 +1,11 @@
 /* auth_invite.c: POST /api/v1/admin/invites: admins issue single-use
  * invites (optionally bound to an e-mail address and a role). */
-#include "auth.h"
-#include "auth_util.h"
+#include "handlers/auth.h"
+#include "handlers/auth_util.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/ident.h"
-#include "core/perm.h"
+#include "auth/ident.h"
+#include "auth/perm.h"
 #include "model/auth_invites.h"
 
 #include <json-c/json.h>

@@ -4,12 +4,12 @@
  * password re-checks for them.
  * Invariant: an account without an ldap_accounts row is never checked
  * against (or taken over through) the directory. */
-#include "auth_ldap.h"
-#include "auth_util.h"
-#include "core/ident.h"
-#include "core/ldapauth.h"
+#include "handlers/auth_ldap.h"
+#include "handlers/auth_util.h"
+#include "auth/ident.h"
+#include "auth/ldapauth.h"
 #include "core/log.h"
-#include "core/password.h"
+#include "auth/password.h"
 #include "model/auth_ldap.h"
 #include "model/users.h"
 

@@ -1,5 +1,5 @@
 /* auth_ldap.h: password login for accounts whose password lives in an
- * LDAP directory (core/ldapauth.h does the talking, model/auth_ldap.h
+ * LDAP directory (auth/ldapauth.h does the talking, model/auth_ldap.h
  * records which accounts are LDAP-sourced). */
 #ifndef PX_H_AUTH_LDAP_H
 #define PX_H_AUTH_LDAP_H

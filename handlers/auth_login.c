@@ -3,14 +3,14 @@
  * PostgreSQL), the second factor, re-hashing, and the new session.
  * Directory (LDAP) accounts are checked by auth_ldap.c, under the same
  * back-off and second factor. */
-#include "auth.h"
-#include "auth_ldap.h"
-#include "auth_mfa.h"
-#include "auth_session.h"
-#include "auth_util.h"
+#include "handlers/auth.h"
+#include "handlers/auth_ldap.h"
+#include "handlers/auth_mfa.h"
+#include "handlers/auth_session.h"
+#include "handlers/auth_util.h"
 #include "core/cfg.h"
 #include "core/log.h"
-#include "core/password.h"
+#include "auth/password.h"
 #include "model/auth_limits.h"
 #include "model/users.h"
 

@@ -1,10 +1,10 @@
 /* auth_mfa.c: verification of TOTP and recovery codes, and trusted
  * devices, for logins and the MFA endpoints. */
-#include "auth_mfa.h"
-#include "auth_util.h"
-#include "auth_webauthn.h"
+#include "handlers/auth_mfa.h"
+#include "handlers/auth_util.h"
+#include "handlers/auth_webauthn.h"
 #include "core/crypto.h"
-#include "core/totp.h"
+#include "auth/totp.h"
 #include "model/auth_mfa.h"
 #include "model/users.h"
 

@@ -1,12 +1,12 @@
 /* auth_mfa_api.c: /api/v1/auth/mfa (status, enrol, confirm, disable) and
  * /api/v1/auth/devices (trusted devices). */
-#include "auth.h"
-#include "auth_ldap.h"
-#include "auth_mfa.h"
-#include "auth_util.h"
+#include "handlers/auth.h"
+#include "handlers/auth_ldap.h"
+#include "handlers/auth_mfa.h"
+#include "handlers/auth_util.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/totp.h"
+#include "auth/totp.h"
 #include "model/auth_mfa.h"
 #include "model/users.h"
 

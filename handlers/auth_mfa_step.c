@@ -3,14 +3,14 @@
  * enrol, and the second-factor step after a sign-in through an identity
  * provider (a sealed, browser-bound cookie between the provider's callback
  * and /login/verify). */
-#include "auth_mfa.h"
-#include "auth_session.h"
-#include "auth_util.h"
-#include "auth_webauthn.h"
+#include "handlers/auth_mfa.h"
+#include "handlers/auth_session.h"
+#include "handlers/auth_util.h"
+#include "handlers/auth_webauthn.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/log.h"
-#include "core/perm.h"
+#include "auth/perm.h"
 #include "model/auth_limits.h"
 #include "model/users.h"
 #include "model/webauthn.h"

@@ -2,15 +2,15 @@
  * (state, nonce, PKCE, browser-bound state cookie) and .../callback (state
  * check, code exchange, ID-token verification, account linking by subject
  * or verified e-mail, optional registration, session). */
-#include "auth.h"
-#include "auth_session.h"
-#include "auth_util.h"
-#include "auth_webauthn.h"
+#include "handlers/auth.h"
+#include "handlers/auth_session.h"
+#include "handlers/auth_util.h"
+#include "handlers/auth_webauthn.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/ident.h"
-#include "core/jwt.h"
-#include "core/oidc.h"
+#include "auth/ident.h"
+#include "auth/jwt.h"
+#include "auth/oidc.h"
 #include "model/auth_oidc.h"
 #include "model/users.h"
 

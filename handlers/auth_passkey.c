@@ -2,13 +2,13 @@
  * second factor of a password or OIDC sign-in and the API: challenges
  * (random, stored as hashes, single use, short-lived), request options,
  * reading a credential from the request, and the assertion check that
- * ends in a counter update. Verification itself is core/webauthn. */
-#include "auth_webauthn.h"
-#include "auth_util.h"
+ * ends in a counter update. Verification itself is auth/webauthn. */
+#include "handlers/auth_webauthn.h"
+#include "handlers/auth_util.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/log.h"
-#include "core/webauthn.h"
+#include "auth/webauthn.h"
 #include "model/users.h"
 #include "model/webauthn.h"
 

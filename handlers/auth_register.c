@@ -1,13 +1,13 @@
 /* auth_register.c: POST /api/v1/auth/register: open, invite-only or closed
  * by configuration; the account and the invite's use commit together. */
-#include "auth.h"
-#include "auth_session.h"
-#include "auth_util.h"
+#include "handlers/auth.h"
+#include "handlers/auth_session.h"
+#include "handlers/auth_util.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/ident.h"
-#include "core/password.h"
-#include "core/pwpolicy.h"
+#include "auth/ident.h"
+#include "auth/password.h"
+#include "auth/pwpolicy.h"
 #include "model/auth_invites.h"
 #include "model/users.h"
 

@@ -1,8 +1,8 @@
 /* auth_session.c: session issue, the session cookie and CSRF tokens. */
-#include "auth_session.h"
-#include "auth_util.h"
+#include "handlers/auth_session.h"
+#include "handlers/auth_util.h"
 #include "core/cfg.h"
-#include "core/webpage.h"
+#include "web/webpage.h"
 #include "model/sessions.h"
 #include "model/users.h"
 

@@ -1,10 +1,10 @@
 /* auth_sessions.c: listing and revoking sessions (own; admins anyone's
  * below them) and personal access tokens with scopes. */
-#include "auth.h"
-#include "auth_util.h"
+#include "handlers/auth.h"
+#include "handlers/auth_util.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/perm.h"
+#include "auth/perm.h"
 #include "model/sessions.h"
 #include "model/users.h"
 

@@ -1,9 +1,9 @@
 /* auth_util.c: typed input, details, audit and account JSON for the auth
  * handlers. */
-#include "auth_util.h"
+#include "handlers/auth_util.h"
 #include "core/audit.h"
 #include "core/cfg.h"
-#include "core/perm.h"
+#include "auth/perm.h"
 #include "core/utf8.h"
 #include "model/users.h"
 

@@ -1,16 +1,16 @@
 /* auth_webauthn.c: /api/v1/auth/webauthn (registration, passwordless
  * sign-in, listing, renaming and removing an account's passkeys) and the
  * admin's second-factor reset. Policy is in the route rows
- * (fcgi/routes_auth.inc); verification in core/webauthn via
+ * (fcgi/routes_auth.inc); verification in auth/webauthn via
  * auth_passkey.c. */
-#include "auth.h"
-#include "auth_mfa.h"
-#include "auth_session.h"
-#include "auth_util.h"
-#include "auth_webauthn.h"
+#include "handlers/auth.h"
+#include "handlers/auth_mfa.h"
+#include "handlers/auth_session.h"
+#include "handlers/auth_util.h"
+#include "handlers/auth_webauthn.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/webauthn.h"
+#include "auth/webauthn.h"
 #include "model/auth_mfa.h"
 #include "model/users.h"
 #include "model/webauthn.h"

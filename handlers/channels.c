@@ -1,8 +1,8 @@
 /* channels.c: channel and membership handlers: validated input, the
  * channel gate, then one model call. */
-#include "channels.h"
-#include "auth_util.h"
-#include "channels_util.h"
+#include "handlers/channels.h"
+#include "handlers/auth_util.h"
+#include "handlers/channels_util.h"
 
 #include <json-c/json.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* channels_util.c: the messaging handlers' shared gate and parameters. */
-#include "channels_util.h"
-#include "auth_util.h"
+#include "handlers/channels_util.h"
+#include "handlers/auth_util.h"
 #include "core/log.h"
 
 #include <errno.h>

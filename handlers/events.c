@@ -1,8 +1,8 @@
 /* events.c: parameters, visibility and wire formats of the event stream.
  * An event's audience is the members of its channel plus the one user it
  * names (notifications, and members who joined or left). */
-#include "events.h"
-#include "channels_util.h"
+#include "handlers/events.h"
+#include "handlers/channels_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,63 @@
-# handlers/: thin HTTP glue per API area and per page.
+# handlers/: libhandlers.a, thin HTTP glue per API area and per page (validated input, then model/, then JSON or a template), with the OpenAPI document and the unit tests that need the route table.
 noinst_LIBRARIES += libhandlers.a
 libhandlers_a_SOURCES = \
-	handlers/system.c handlers/system.h
+	handlers/system.c handlers/system.h \
+	handlers/admin_waf.c handlers/admin_waf.h \
+	handlers/auth.c handlers/auth.h \
+	handlers/auth_invite.c \
+	handlers/auth_ldap.c handlers/auth_ldap.h \
+	handlers/auth_login.c \
+	handlers/auth_mfa.c handlers/auth_mfa.h \
+	handlers/auth_mfa_api.c \
+	handlers/auth_mfa_step.c \
+	handlers/auth_oidc.c \
+	handlers/auth_passkey.c \
+	handlers/auth_password.c \
+	handlers/auth_register.c \
+	handlers/auth_session.c handlers/auth_session.h \
+	handlers/auth_sessions.c \
+	handlers/auth_util.c handlers/auth_util.h \
+	handlers/auth_webauthn.c handlers/auth_webauthn.h \
+	handlers/users.c handlers/users_admin.c \
+	handlers/channels_util.c handlers/channels_util.h \
+	handlers/channels.c handlers/channels.h \
+	handlers/events.c handlers/events.h \
+	handlers/messages.c handlers/messages.h handlers/messages_react.c \
+	handlers/msg.h \
+	handlers/notifications.c handlers/notifications.h \
+	handlers/search.c handlers/search.h \
+	handlers/web.c handlers/web.h \
+	handlers/web_util.c handlers/web_util.h \
+	handlers/web_view.c handlers/web_view.h \
+	handlers/web_chat.c handlers/web_chat.h \
+	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c \
+	handlers/web_passkey.c
+
+# The OpenAPI description: docs/openapi/openapi.py is the source; the build
+# writes docs/_generated/openapi.json and compiles the document in.
+libhandlers_a_SOURCES += handlers/openapi.c handlers/openapi.h
+EXTRA_DIST += docs/openapi/openapi.py
+CLEANFILES += handlers/openapi_json.inc docs/_generated/openapi.json
+handlers/openapi.$(OBJEXT): handlers/openapi_json.inc docs/_generated/openapi.json
+handlers/openapi_json.inc: $(srcdir)/docs/openapi/openapi.py
+	$(AM_V_GEN)$(MKDIR_P) handlers && python3 $(srcdir)/docs/openapi/openapi.py --c $@
+docs/_generated/openapi.json: $(srcdir)/docs/openapi/openapi.py
+	$(AM_V_GEN)$(MKDIR_P) docs/_generated && python3 $(srcdir)/docs/openapi/openapi.py --json $@
+
+# Tests that drive handlers directly; check_perm and check_waf_routes also
+# compile the route table, to check every route's policy columns.
+HANDLER_TEST_LIBS = libhandlers.a libmodel.a $(TEST_LIBS)
+check_PROGRAMS += tests/unit/check_msg tests/unit/check_web \
+	tests/unit/check_perm tests/unit/check_waf_routes
+tests_unit_check_msg_SOURCES = tests/unit/check_msg.c
+tests_unit_check_msg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_msg_LDADD = $(HANDLER_TEST_LIBS)
+tests_unit_check_web_SOURCES = tests/unit/check_web.c
+tests_unit_check_web_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_web_LDADD = $(HANDLER_TEST_LIBS)
+tests_unit_check_perm_SOURCES = tests/unit/check_perm.c fcgi/routes.c fcgi/router.c
+tests_unit_check_perm_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_perm_LDADD = $(HANDLER_TEST_LIBS)
+tests_unit_check_waf_routes_SOURCES = tests/unit/check_waf_routes.c fcgi/routes.c fcgi/router.c
+tests_unit_check_waf_routes_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_waf_routes_LDADD = $(HANDLER_TEST_LIBS)

@@ -1,10 +1,10 @@
 /* messages.c: message handlers: Markdown is rendered here (bounded, safe)
  * before the model stores source and rendering together. */
-#include "messages.h"
-#include "auth_util.h"
-#include "channels_util.h"
+#include "handlers/messages.h"
+#include "handlers/auth_util.h"
+#include "handlers/channels_util.h"
 #include "core/cfg.h"
-#include "core/markdown.h"
+#include "web/markdown.h"
 #include "core/utf8.h"
 #include "core/vcache.h"
 #include "model/messages.h"

@@ -1,8 +1,8 @@
 /* messages_react.c: reactions (toggle, add, remove, list) and the emoji
  * validator that keeps reactions to real emoji. */
-#include "messages.h"
-#include "auth_util.h"
-#include "channels_util.h"
+#include "handlers/messages.h"
+#include "handlers/auth_util.h"
+#include "handlers/channels_util.h"
 #include "core/utf8.h"
 #include "model/messages.h"
 

@@ -1,7 +1,7 @@
 /* notifications.c: the caller's notifications and their read state. */
-#include "notifications.h"
-#include "auth_util.h"
-#include "channels_util.h"
+#include "handlers/notifications.h"
+#include "handlers/auth_util.h"
+#include "handlers/channels_util.h"
 #include "model/notifications.h"
 
 #include <json-c/json.h>

@@ -1,6 +1,6 @@
 /* openapi.c: serves the OpenAPI 3.1 document compiled in at build time
  * from docs/openapi/openapi.py. */
-#include "openapi.h"
+#include "handlers/openapi.h"
 #include "handlers/openapi_json.inc"
 
 enum px_err px_h_openapi(struct px_ctx *ctx)

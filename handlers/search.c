@@ -1,7 +1,7 @@
 /* search.c: search handlers: the query language is parsed here, the model
  * runs one statement limited to the caller's channels. */
-#include "search.h"
-#include "channels_util.h"
+#include "handlers/search.h"
+#include "handlers/channels_util.h"
 #include "core/cfg.h"
 #include "model/search.h"
 

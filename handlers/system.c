@@ -1,5 +1,5 @@
 /* system.c: health, version and metrics handlers, and security.txt. */
-#include "system.h"
+#include "handlers/system.h"
 #include "config.h"
 #include "core/cfg.h"
 #include "core/metrics.h"

@@ -1,10 +1,10 @@
 /* users.c: /api/v1/users: the directory (list, search, get) and the
  * signed-in user's own profile and deactivation. */
-#include "auth.h"
-#include "auth_ldap.h"
-#include "auth_util.h"
-#include "core/ident.h"
-#include "core/perm.h"
+#include "handlers/auth.h"
+#include "handlers/auth_ldap.h"
+#include "handlers/auth_util.h"
+#include "auth/ident.h"
+#include "auth/perm.h"
 #include "model/sessions.h"
 #include "model/users.h"
 

@@ -1,8 +1,8 @@
 /* users_admin.c: /api/v1/admin/users: the full account list, role changes,
  * deactivation and reactivation, and admin-issued password resets. */
-#include "auth.h"
-#include "auth_util.h"
-#include "core/perm.h"
+#include "handlers/auth.h"
+#include "handlers/auth_util.h"
+#include "auth/perm.h"
 #include "model/users.h"
 
 #include <json-c/json.h>

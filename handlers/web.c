@@ -2,12 +2,12 @@
  * registration and invite links, and the service worker script. The forms
  * reuse the auth API handlers, so throttling, auditing and sessions behave
  * exactly as for API clients; failures re-show the form in plain words. */
-#include "web.h"
-#include "auth.h"
-#include "web_util.h"
+#include "handlers/web.h"
+#include "handlers/auth.h"
+#include "handlers/web_util.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/webpage.h"
+#include "web/webpage.h"
 #include "model/users.h"
 #include "model/web_prefs.h"
 

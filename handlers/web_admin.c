@@ -2,13 +2,13 @@
  * audit log, the firewall's events, and system health with metrics and
  * backup runs. Changes go through the admin API handlers; the route rows
  * carry the same actions, so only admins reach these pages. */
-#include "web.h"
-#include "admin_waf.h"
-#include "auth.h"
-#include "system.h"
-#include "web_util.h"
-#include "core/perm.h"
-#include "core/webpage.h"
+#include "handlers/web.h"
+#include "handlers/admin_waf.h"
+#include "handlers/auth.h"
+#include "handlers/system.h"
+#include "handlers/web_util.h"
+#include "auth/perm.h"
+#include "web/webpage.h"
 #include "model/web_admin.h"
 
 #include <json-c/json.h>

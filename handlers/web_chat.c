@@ -3,16 +3,16 @@
  * Channels are addressed as /c/{channel}: a channel's name, or the id of
  * a DM. Writes go through the messaging API handlers, so the channel gate,
  * Markdown limits and events are the API's own. */
-#include "web.h"
-#include "channels.h"
-#include "messages.h"
-#include "web_chat.h"
-#include "web_util.h"
-#include "web_view.h"
+#include "handlers/web.h"
+#include "handlers/channels.h"
+#include "handlers/messages.h"
+#include "handlers/web_chat.h"
+#include "handlers/web_util.h"
+#include "handlers/web_view.h"
 #include "core/cfg.h"
-#include "core/markdown.h"
+#include "web/markdown.h"
 #include "core/utf8.h"
-#include "core/webpage.h"
+#include "web/webpage.h"
 #include "model/channels.h"
 #include "model/events.h"
 #include "model/messages.h"
@@ -246,6 +246,25 @@ static void add_members(struct px_ctx *ctx, struct json_object *d, long long cha
 	json_object_object_add(d, "online_count", json_object_new_int64((long long)online));
 	json_object_put(all);
 	px_buf_free(&b);
+}
+
+enum px_err px_web_message_fragment(struct px_ctx *ctx, struct json_object *chan,
+				    struct json_object *msg, int status)
+{
+	struct json_object *d = px_web_message_view(ctx, msg);
+	struct px_chan_access a;
+
+	if (!d)
+		return PX_E_SYSTEM_INTERNAL;
+	json_object_object_add(d, "channel", px_web_channel_view(chan, ctx->who.user_id));
+	if (px_m_channels_authorize(ctx->db, px_web_int(chan, "id"), ctx->who.user_id,
+				    ctx->who.role, PX_CHAN_READ, &a) == PX_OK) {
+		json_object_object_add(d, "can_pin", json_object_new_boolean(
+			px_chan_check(&a, PX_CHAN_PIN) == PX_OK));
+		json_object_object_add(d, "can_post", json_object_new_boolean(
+			px_chan_check(&a, PX_CHAN_POST) == PX_OK));
+	}
+	return px_web_render(ctx, status, "part/message", NULL, d);
 }
 
 enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,

@@ -2,37 +2,18 @@
  * fetches, and the forms that edit, delete, react to and pin it. Every
  * form is a POST that redirects back to the message; the messaging API
  * handlers do the work (route parameters "id" and "mid"). */
-#include "web.h"
-#include "messages.h"
-#include "web_chat.h"
-#include "web_util.h"
-#include "web_view.h"
-#include "core/webpage.h"
+#include "handlers/web.h"
+#include "handlers/messages.h"
+#include "handlers/web_chat.h"
+#include "handlers/web_util.h"
+#include "handlers/web_view.h"
+#include "web/webpage.h"
 #include "model/channels.h"
 #include "model/messages.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum px_err px_web_message_fragment(struct px_ctx *ctx, struct json_object *chan,
-				    struct json_object *msg, int status)
-{
-	struct json_object *d = px_web_message_view(ctx, msg);
-	struct px_chan_access a;
-
-	if (!d)
-		return PX_E_SYSTEM_INTERNAL;
-	json_object_object_add(d, "channel", px_web_channel_view(chan, ctx->who.user_id));
-	if (px_m_channels_authorize(ctx->db, px_web_int(chan, "id"), ctx->who.user_id,
-				    ctx->who.role, PX_CHAN_READ, &a) == PX_OK) {
-		json_object_object_add(d, "can_pin", json_object_new_boolean(
-			px_chan_check(&a, PX_CHAN_PIN) == PX_OK));
-		json_object_object_add(d, "can_post", json_object_new_boolean(
-			px_chan_check(&a, PX_CHAN_POST) == PX_OK));
-	}
-	return px_web_render(ctx, status, "part/message", NULL, d);
-}
 
 /* Loads the channel of the path and the message "mid" of it. */
 static enum px_err load(struct px_ctx *ctx, struct json_object **chan, struct json_object **msg)

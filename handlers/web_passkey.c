@@ -4,10 +4,10 @@
  * of a sign-in, and /login/verify, the second-factor step that follows a
  * sign-in through an identity provider when mfa_required covers the
  * account. The forms reuse the API handlers. */
-#include "web.h"
-#include "auth_webauthn.h"
-#include "web_util.h"
-#include "core/webpage.h"
+#include "handlers/web.h"
+#include "handlers/auth_webauthn.h"
+#include "handlers/web_util.h"
+#include "web/webpage.h"
 #include "model/users.h"
 
 #include <json-c/json.h>

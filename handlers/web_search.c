@@ -2,12 +2,12 @@
  * pinned filters, results with the matched words highlighted) and the
  * notifications page. The query language and the search itself are the
  * messaging area's (px_search_parse, px_m_search). */
-#include "web.h"
-#include "search.h"
-#include "web_util.h"
-#include "web_view.h"
+#include "handlers/web.h"
+#include "handlers/search.h"
+#include "handlers/web_util.h"
+#include "handlers/web_view.h"
 #include "core/cfg.h"
-#include "core/webpage.h"
+#include "web/webpage.h"
 #include "model/notifications.h"
 #include "model/search.h"
 

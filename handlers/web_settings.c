@@ -3,11 +3,12 @@
  * the QR code, recovery codes, sessions and trusted devices with revoke.
  * Each form calls the accounts API handler that does the same for API
  * clients, so checks and audit records are the same. */
-#include "web.h"
-#include "auth.h"
-#include "web_util.h"
-#include "core/i18n.h"
-#include "core/webpage.h"
+#include "handlers/web.h"
+#include "handlers/auth.h"
+#include "handlers/web_util.h"
+#include "handlers/web_view.h"
+#include "web/i18n.h"
+#include "web/webpage.h"
 #include "model/users.h"
 #include "model/web_prefs.h"
 

@@ -1,10 +1,9 @@
 /* web_util.c: helpers shared by the page handlers (see web_util.h). */
-#include "web_util.h"
-#include "auth_session.h"
-#include "web_view.h"
+#include "handlers/web_util.h"
+#include "handlers/auth_session.h"
 #include "core/crypto.h"
-#include "core/i18n.h"
-#include "core/webpage.h"
+#include "web/i18n.h"
+#include "web/webpage.h"
 #include "model/channels.h"
 
 #include <json-c/json.h>
@@ -221,23 +220,6 @@ int px_web_bool(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
-/* One sidebar entry from a channel object of px_m_channels_mine(). */
-static struct json_object *side_item(struct json_object *c, long long me, long long current)
-{
-	struct json_object *it = px_web_channel_view(c, me);
-	long long unread = px_web_int(c, "unread_count"), men = px_web_int(c, "mention_count");
-
-	if (!it)
-		return NULL;
-	if (unread > 0)
-		json_object_object_add(it, "unread", json_object_new_int64(unread));
-	if (men > 0)
-		json_object_object_add(it, "mentions", json_object_new_int64(men));
-	json_object_object_add(it, "current",
-			       json_object_new_boolean(px_web_int(c, "id") == current));
-	return it;
-}
-
 enum px_err px_web_mine(struct px_ctx *ctx, struct json_object **mine)
 {
 	struct px_buf b = PX_BUF_INIT;
@@ -247,39 +229,6 @@ enum px_err px_web_mine(struct px_ctx *ctx, struct json_object **mine)
 	if (e == PX_OK && !(*mine = px_web_json(&b)))
 		e = PX_E_SYSTEM_INTERNAL;
 	px_buf_free(&b);
-	return e;
-}
-
-void px_web_sidebar_add(struct px_ctx *ctx, struct json_object *d,
-			struct json_object *mine, long long current)
-{
-	struct json_object *side = json_object_new_object();
-	struct json_object *chans = json_object_new_array(), *dms = json_object_new_array();
-	size_t i, n;
-
-	n = json_object_is_type(mine, json_type_array) ? json_object_array_length(mine) : 0;
-	for (i = 0; i < n; i++) {
-		struct json_object *c = json_object_array_get_idx(mine, i);
-		const char *kind = px_web_get(c, "kind");
-		int dm = kind && (strcmp(kind, "dm") == 0 || strcmp(kind, "group") == 0);
-
-		json_object_array_add(dm ? dms : chans, side_item(c, ctx->who.user_id, current));
-	}
-	json_object_object_add(side, "channels", chans);
-	json_object_object_add(side, "has_dms",
-			       json_object_new_boolean(json_object_array_length(dms) > 0));
-	json_object_object_add(side, "dms", dms);
-	json_object_object_add(d, "sidebar", side);
-}
-
-enum px_err px_web_sidebar(struct px_ctx *ctx, struct json_object *d, long long current)
-{
-	struct json_object *mine;
-	enum px_err e = px_web_mine(ctx, &mine);
-
-	if (e == PX_OK)
-		px_web_sidebar_add(ctx, d, mine, current);
-	json_object_put(mine);
 	return e;
 }
 

@@ -1,7 +1,7 @@
 /* web_util.h: what every page handler shares: rendering with the form
  * token, the anonymous forms' token, calling an API handler from a page,
- * JSON from the model, the sidebar, times, and notices carried across a
- * redirect. */
+ * JSON from the model, the user's channels, times, and notices carried
+ * across a redirect. */
 #ifndef PX_H_WEB_UTIL_H
 #define PX_H_WEB_UTIL_H
 
@@ -66,16 +66,6 @@ int px_web_bool(struct json_object *o, const char *key);
 /* The signed-in user's channels (model JSON array, with unread and
  * mention counts) into *mine; the caller puts it. */
 enum px_err px_web_mine(struct px_ctx *ctx, struct json_object **mine)
-	__attribute__((warn_unused_result));
-
-/* Adds "sidebar": {channels, dms, has_dms} built from mine (borrowed),
- * each entry with id, slug, name, unread, mentions and current (the
- * channel whose id is current). */
-void px_web_sidebar_add(struct px_ctx *ctx, struct json_object *d,
-			struct json_object *mine, long long current);
-
-/* px_web_mine + px_web_sidebar_add. */
-enum px_err px_web_sidebar(struct px_ctx *ctx, struct json_object *d, long long current)
 	__attribute__((warn_unused_result));
 
 /* Adds "notice" with the translated text for the ?done= key of a

@@ -1,6 +1,6 @@
 /* web_view.c: model JSON to template data (see web_view.h). */
-#include "web_view.h"
-#include "web_util.h"
+#include "handlers/web_view.h"
+#include "handlers/web_util.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -257,4 +257,56 @@ struct json_object *px_web_snippet_parts(const char *snip)
 		p = marked && *end ? end + 7 : end;
 	}
 	return parts;
+}
+
+/* --- The sidebar ------------------------------------------------------- */
+
+/* One sidebar entry from a channel object of px_m_channels_mine(). */
+static struct json_object *side_item(struct json_object *c, long long me, long long current)
+{
+	struct json_object *it = px_web_channel_view(c, me);
+	long long unread = px_web_int(c, "unread_count"), men = px_web_int(c, "mention_count");
+
+	if (!it)
+		return NULL;
+	if (unread > 0)
+		json_object_object_add(it, "unread", json_object_new_int64(unread));
+	if (men > 0)
+		json_object_object_add(it, "mentions", json_object_new_int64(men));
+	json_object_object_add(it, "current",
+			       json_object_new_boolean(px_web_int(c, "id") == current));
+	return it;
+}
+
+void px_web_sidebar_add(struct px_ctx *ctx, struct json_object *d,
+			struct json_object *mine, long long current)
+{
+	struct json_object *side = json_object_new_object();
+	struct json_object *chans = json_object_new_array(), *dms = json_object_new_array();
+	size_t i, n;
+
+	n = json_object_is_type(mine, json_type_array) ? json_object_array_length(mine) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(mine, i);
+		const char *kind = px_web_get(c, "kind");
+		int dm = kind && (strcmp(kind, "dm") == 0 || strcmp(kind, "group") == 0);
+
+		json_object_array_add(dm ? dms : chans, side_item(c, ctx->who.user_id, current));
+	}
+	json_object_object_add(side, "channels", chans);
+	json_object_object_add(side, "has_dms",
+			       json_object_new_boolean(json_object_array_length(dms) > 0));
+	json_object_object_add(side, "dms", dms);
+	json_object_object_add(d, "sidebar", side);
+}
+
+enum px_err px_web_sidebar(struct px_ctx *ctx, struct json_object *d, long long current)
+{
+	struct json_object *mine;
+	enum px_err e = px_web_mine(ctx, &mine);
+
+	if (e == PX_OK)
+		px_web_sidebar_add(ctx, d, mine, current);
+	json_object_put(mine);
+	return e;
 }

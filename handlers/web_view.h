@@ -1,7 +1,9 @@
 /* web_view.h: turns the model's JSON (messages, channels) into the data
  * the templates show: names with initials, local times, reactions marked
- * as one's own, and what the viewer may do with each message. No database
- * access, so the render benchmark times exactly this plus the template. */
+ * as one's own, what the viewer may do with each message, and the sidebar.
+ * No database access (px_web_sidebar reads through px_web_mine in
+ * web_util.h), so the render benchmark times exactly this plus the
+ * template. */
 #ifndef PX_H_WEB_VIEW_H
 #define PX_H_WEB_VIEW_H
 
@@ -35,5 +37,15 @@ long long px_web_dm_peer(struct json_object *c, long long me);
  * the model writes it) as parts [{text, mark}] of plain text, so that the
  * template escapes every piece itself and no raw HTML reaches the page. */
 struct json_object *px_web_snippet_parts(const char *snippet);
+
+/* Adds "sidebar": {channels, dms, has_dms} built from mine (borrowed),
+ * each entry with id, slug, name, unread, mentions and current (the
+ * channel whose id is current). */
+void px_web_sidebar_add(struct px_ctx *ctx, struct json_object *d,
+			struct json_object *mine, long long current);
+
+/* px_web_mine + px_web_sidebar_add. */
+enum px_err px_web_sidebar(struct px_ctx *ctx, struct json_object *d, long long current)
+	__attribute__((warn_unused_result));
 
 #endif

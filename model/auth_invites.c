@@ -1,5 +1,5 @@
 /* model/auth_invites.c: statements on invites and password_resets. */
-#include "auth_invites.h"
+#include "model/auth_invites.h"
 
 #include <stdio.h>
 #include <stdlib.h>

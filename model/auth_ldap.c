@@ -1,5 +1,5 @@
 /* model/auth_ldap.c: parameterised statements on ldap_accounts. */
-#include "auth_ldap.h"
+#include "model/auth_ldap.h"
 
 #include <assert.h>
 #include <stdio.h>

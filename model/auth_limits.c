@@ -1,5 +1,5 @@
 /* model/auth_limits.c: statements on rate_buckets and login_failures. */
-#include "auth_limits.h"
+#include "model/auth_limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* model/auth_mfa.c: statements on mfa_totp, mfa_recovery_codes and
  * trusted_devices. */
-#include "auth_mfa.h"
+#include "model/auth_mfa.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* model/auth_oidc.c: statements on oidc_states and oidc_links. */
-#include "auth_oidc.h"
+#include "model/auth_oidc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

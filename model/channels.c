@@ -1,17 +1,12 @@
 /* model/channels.c: channels, members, read markers, presence and typing,
  * plus the one channel permission check. Events are emitted last in each
  * transaction (px_emit holds the event-order lock until commit). */
-#include "channels.h"
+#include "model/channels.h"
+#include "model/rows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *px_m_ll(char *buf, long long v)
-{
-	snprintf(buf, PX_M_LL, "%lld", v);
-	return buf;
-}
 
 static int is_dm_kind(const char *kind)
 {
@@ -140,37 +135,6 @@ enum px_err px_m_channels_authorize(struct px_db *db, long long channel,
 	if (out)
 		*out = a;
 	return px_chan_check(&a, act);
-}
-
-enum px_err px_m_json_row(struct px_db *db, const char *name, const char *sql,
-			  int n, const char *const *params, struct px_buf *out)
-{
-	PGresult *r = NULL;
-	enum px_err e = px_db_exec_prepared(db, name, sql, n, params, &r);
-
-	if (e != PX_OK)
-		return e;
-	if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
-		PQclear(r);
-		return PX_E_VALIDATION_NOT_FOUND;
-	}
-	px_buf_append(out, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
-	PQclear(r);
-	return out->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
-}
-
-enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,
-			 int n, const char *const *params, long *rows)
-{
-	PGresult *r = NULL;
-	enum px_err e = px_db_exec_prepared(db, name, sql, n, params, &r);
-
-	if (e != PX_OK)
-		return e;
-	if (rows)
-		*rows = atol(PQcmdTuples(r));
-	PQclear(r);
-	return PX_OK;
 }
 
 static const char SQL_JOIN_EVENT[] =

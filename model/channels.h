@@ -5,10 +5,10 @@
 
 #include "core/buf.h"
 #include "core/db.h"
-#include "core/perm.h"
+#include "auth/perm.h"
 
 /* What a user may try on a channel. px_chan_check maps each to an action
- * of the permission table (core/perm.h) plus the rules that depend on the
+ * of the permission table (auth/perm.h) plus the rules that depend on the
  * channel itself: its kind, whether it is archived, and that channels a
  * user may not see do not exist for them. */
 enum px_chan_action {
@@ -53,23 +53,6 @@ enum px_err px_m_channels_authorize(struct px_db *db, long long channel,
 				    long long user, enum px_role sys,
 				    enum px_chan_action act, struct px_chan_access *a)
 	__attribute__((warn_unused_result));
-
-/* Runs a prepared statement expected to yield one row whose first column
- * is JSON text, appended to out. VALIDATION_NOT_FOUND when no row or a
- * NULL column. The shared helper of every messaging model file. */
-enum px_err px_m_json_row(struct px_db *db, const char *name, const char *sql,
-			  int n, const char *const *params, struct px_buf *out)
-	__attribute__((warn_unused_result));
-
-/* Runs a prepared statement for its effect; *rows (may be NULL) gets the
- * number of rows it touched. */
-enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,
-			   int n, const char *const *params, long *rows)
-	__attribute__((warn_unused_result));
-
-/* Formats v into buf (at least PX_M_LL bytes) for a text parameter. */
-#define PX_M_LL 24
-const char *px_m_ll(char *buf, long long v);
 
 struct px_m_channel_new {
 	const char *kind;    /* public, private, dm, group */

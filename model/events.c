@@ -1,7 +1,7 @@
 /* model/events.c: reads of the ordered event log (writes happen through
  * px_emit() inside each change's transaction). */
-#include "events.h"
-#include "channels.h"
+#include "model/events.h"
+#include "model/rows.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* model/messages.c: messages, history, threads, reactions and pins. A
  * change locks its message row, checks it, writes, and emits its event as
  * the last statement of the transaction. */
-#include "messages.h"
-#include "channels.h"
+#include "model/messages.h"
+#include "model/rows.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* model/notifications.c: listing and marking notifications. Rows of
  * channels the user has left are never shown, so nothing leaks from them. */
-#include "notifications.h"
-#include "channels.h"
+#include "model/notifications.h"
+#include "model/rows.h"
 
 enum px_err px_m_notifications_list(struct px_db *db, long long user, int unread_only,
 				    long long before, int limit, struct px_buf *out)

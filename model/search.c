@@ -2,8 +2,8 @@
  * a prefix tsquery and ILIKE patterns here, as parameter values (quoting
  * for tsquery and escaping for LIKE done in C), so that with the values
  * known the planner combines the text-search and trigram GIN indexes. */
-#include "search.h"
-#include "channels.h"
+#include "model/search.h"
+#include "model/rows.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* model/sessions.c: parameterised statements on sessions and api_tokens. */
-#include "sessions.h"
-#include "channels.h"
+#include "model/sessions.h"
+#include "model/channels.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* model/system.c: SQL for the system endpoints. */
-#include "system.h"
+#include "model/system.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* model/users.c: parameterised statements on the users table. */
-#include "users.h"
-#include "core/ident.h"
+#include "model/users.h"
+#include "auth/ident.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -23,7 +23,7 @@ struct px_m_user {
 /* What a new account is made of; email and skeleton may be NULL. */
 struct px_m_user_new {
 	const char *username;
-	const char *skeleton;     /* UTS #39 skeleton (core/ident.h) */
+	const char *skeleton;     /* UTS #39 skeleton (auth/ident.h) */
 	const char *email;
 	const char *display_name;
 	const char *password_hash; /* NULL: no password (OIDC-only) */

@@ -1,6 +1,6 @@
 /* model/waf.c: parameterised statements on waf_ip_list, waf_blocks,
  * waf_version and the WAF rows of audit_log. */
-#include "waf.h"
+#include "model/waf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

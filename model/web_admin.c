@@ -2,8 +2,8 @@
  * pages (see web_admin.h). The WAF statement repeats the literal
  * "action LIKE 'waf.%'" so the planner uses the partial indexes of
  * sql/041_waf_events.sql. */
-#include "web_admin.h"
-#include "channels.h"
+#include "model/web_admin.h"
+#include "model/rows.h"
 
 #include <stdio.h>
 

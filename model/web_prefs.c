@@ -1,6 +1,6 @@
 /* model/web_prefs.c: the web UI's per-account preferences (web_prefs.h). */
-#include "web_prefs.h"
-#include "channels.h"
+#include "model/web_prefs.h"
+#include "model/rows.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* model/webauthn.c: statements on webauthn_users, webauthn_credentials and
  * webauthn_challenges. Every statement is parameterised; ids and counters
  * go in as decimal text. */
-#include "webauthn.h"
+#include "model/webauthn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -61,6 +61,8 @@ build "$BUILD"
 if [ "$SKIP_UNIT" != 1 ]; then
   step "unit tests"
   record "unit" make -C "$BUILD" -s check
+  # no include cycles, and no include against the layer order (docs/ARCHITECTURE.md)
+  record "include-check" python3 "$PX_ROOT/scripts/check_includes.py" "$PX_ROOT"
   step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
   build "$ASAN" --enable-sanitizers
   record "unit-asan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -C "$ASAN" -s check
@@ -124,7 +126,7 @@ wanted() {
   done
   return 1
 }
-ONCE="test_pg_restart.py test_config.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
+ONCE="test_pg_restart.py test_config.py test_admin_cli.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
 RUNCMD="test_waf_corpus.py test_scan.py test_run_command.py"
 for t in "$PX_ROOT"/tests/integration/test_*.py; do
   n=$(basename "$t")

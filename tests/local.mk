@@ -1,4 +1,5 @@
-# tests/: Check unit tests (make check), one program per module.
+# tests/: Check unit tests (make check), one program per module; the shared
+# test variables and core/'s tests are here, each other folder's tests in its local.mk.
 TESTS += $(check_PROGRAMS)
 TEST_LIBS = $(CORE_LIBS) $(CHECK_LIBS)
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -DPX_SRCDIR='"$(abs_top_srcdir)"'
@@ -42,7 +43,7 @@ tests_unit_check_vcache_SOURCES = tests/unit/check_vcache.c
 tests_unit_check_vcache_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_vcache_LDADD = $(TEST_LIBS)
 
-check_PROGRAMS += tests/unit/check_ident
-tests_unit_check_ident_SOURCES = tests/unit/check_ident.c
-tests_unit_check_ident_CFLAGS = $(TEST_CFLAGS)
-tests_unit_check_ident_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/unit/check_crypto
+tests_unit_check_crypto_SOURCES = tests/unit/check_crypto.c
+tests_unit_check_crypto_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_crypto_LDADD = $(TEST_LIBS)

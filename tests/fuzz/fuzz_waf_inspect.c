@@ -1,8 +1,8 @@
 /* fuzz_waf_inspect.c: libFuzzer target for the whole WAF: the input is
  * split on '\n' into method, path, query, content type, one header and
  * the body, and inspected under a profile picked by the first byte. */
-#include "http.h"
-#include "waf.h"
+#include "core/http.h"
+#include "waf/waf.h"
 
 #include <stddef.h>
 #include <stdint.h>

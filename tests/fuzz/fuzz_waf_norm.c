@@ -1,8 +1,8 @@
 /* fuzz_waf_norm.c: libFuzzer target for the WAF normaliser, the SQL and
  * shell views, the SSRF URL checks and the Markdown projection. */
-#include "waf_detect.h"
-#include "waf_norm.h"
-#include "waf_ssrf.h"
+#include "waf/waf_detect.h"
+#include "waf/waf_norm.h"
+#include "waf/waf_ssrf.h"
 
 #include <stddef.h>
 #include <stdint.h>

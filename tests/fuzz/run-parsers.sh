@@ -8,7 +8,7 @@ mkdir -p "$OUT/corpus-parsers"
 printf '\x00a=1&b=%%41' > "$OUT/corpus-parsers/q"
 printf '\x01sid=abc; theme="dark"' > "$OUT/corpus-parsers/c"
 printf '\x07{"a":[1,{"b":"\\u00e9"}]}' > "$OUT/corpus-parsers/j"
-clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$ROOT" -I"$ROOT/core" \
+clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$ROOT" \
   $(pkg-config --cflags json-c) "$ROOT/tests/fuzz/fuzz_parsers.c" \
   "$ROOT/core/http.c" "$ROOT/core/buf.c" "$ROOT/core/utf8.c" "$ROOT/core/err.c" \
   $(pkg-config --libs json-c) -o "$OUT/fuzz_parsers"

@@ -13,10 +13,10 @@ printf '\x00POST\n/api/v1/x\na=1&b=%%27\napplication/json\nsid=1\n{"a":[{"$ne":1
 printf '\x02POST\n/api/v1/files\n\nmultipart/form-data; boundary=b\nx\n--b\r\nContent-Disposition: form-data; name="f"; filename="a.png"\r\n\r\n\x89PNG\r\n\x1a\n<?php\r\n--b--' > "$OUT/corpus-waf-inspect/b"
 # inputs that once found a defect stay in the corpus as regressions
 cp "$ROOT"/tests/fuzz/seeds-waf-inspect/* "$OUT/corpus-waf-inspect/" 2>/dev/null || true
-SRC="$ROOT/core/waf.c $ROOT/core/waf_norm.c $ROOT/core/waf_rules.c $ROOT/core/waf_input.c
-     $ROOT/core/waf_detect.c $ROOT/core/waf_magic.c $ROOT/core/waf_ssrf.c $ROOT/core/http.c $ROOT/core/buf.c
+SRC="$ROOT/waf/waf.c $ROOT/waf/waf_norm.c $ROOT/waf/waf_rules.c $ROOT/waf/waf_input.c
+     $ROOT/waf/waf_detect.c $ROOT/waf/waf_magic.c $ROOT/waf/waf_ssrf.c $ROOT/core/http.c $ROOT/core/buf.c
      $ROOT/core/utf8.c $ROOT/core/err.c"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$ROOT -I$ROOT/core"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$ROOT"
 LIBS="$(pkg-config --libs json-c libpcre2-8 libcmark libmagic)"
 for t in waf_norm waf_inspect; do
 	# shellcheck disable=SC2086

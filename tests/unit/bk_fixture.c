@@ -1,5 +1,5 @@
 /* bk_fixture.c: scratch folders for the backup unit tests. */
-#include "bk_fixture.h"
+#include "tests/unit/bk_fixture.h"
 
 #include <check.h>
 #include <ftw.h>

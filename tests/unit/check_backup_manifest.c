@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bk_fixture.h"
+#include "tests/unit/bk_fixture.h"
 #include "backup/px_bk_local.h"
 #include "backup/px_bk_manifest.h"
 #include "backup/px_bk_prune.h"

@@ -7,8 +7,8 @@
 
 #include "core/cfg.h"
 #include "core/crypto.h"
-#include "core/ident.h"
-#include "core/pwpolicy.h"
+#include "auth/ident.h"
+#include "auth/pwpolicy.h"
 #include "tests/unit/run_suite.h"
 
 static struct px_cfg *load_cfg(const char *secret)

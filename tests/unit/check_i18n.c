@@ -1,5 +1,5 @@
 /* check_i18n.c: message catalogs, language negotiation, locale formats,
- * and the page helpers of core/webpage.c that need no server. */
+ * and the page helpers of web/webpage.c that need no server. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/http.h"
-#include "core/i18n.h"
-#include "core/webpage.h"
+#include "web/i18n.h"
+#include "web/webpage.h"
 #include "tests/unit/run_suite.h"
 
 static const struct px_i18n *cat(void)
@@ -65,7 +65,7 @@ START_TEST(test_every_text_translated)
 {
 	static const char *const ui[] = {
 #define S(key, msgid) msgid,
-#include "core/ui_strings.def"
+#include "web/ui_strings.def"
 #undef S
 	};
 	const struct px_i18n *t = cat();

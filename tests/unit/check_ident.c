@@ -1,4 +1,4 @@
-/* check_ident.c: look-alike keys and reserved names (core/ident.c): accents,
+/* check_ident.c: look-alike keys and reserved names (auth/ident.c): accents,
  * digits read as letters, staff words in display names. Each case carries
  * its line and prints what it wanted and what it got. */
 #include <check.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/ident.h"
+#include "auth/ident.h"
 #include "tests/unit/run_suite.h"
 
 /* Usernames that must be refused as reserved, and ordinary ones that must

@@ -12,7 +12,7 @@
 
 #include "core/buf.h"
 #include "core/crypto.h"
-#include "core/jwt.h"
+#include "auth/jwt.h"
 #include "tests/unit/run_suite.h"
 
 static EVP_PKEY *rsa_key, *ec_key;

@@ -1,4 +1,4 @@
-/* check_ldapauth.c: the pure parts of core/ldapauth.c: RFC 4515 escaping
+/* check_ldapauth.c: the pure parts of auth/ldapauth.c: RFC 4515 escaping
  * of values put into LDAP filters, filter templates, DN comparison and the
  * ldap_group_roles parser. Each case carries its line and prints what it
  * wanted and what it got. */
@@ -8,7 +8,7 @@
 
 #include "core/buf.h"
 #include "core/ctx.h"
-#include "core/ldapauth.h"
+#include "auth/ldapauth.h"
 #include "tests/unit/run_suite.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

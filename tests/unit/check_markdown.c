@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/markdown.h"
+#include "web/markdown.h"
 #include "tests/unit/run_suite.h"
 
 static const struct {

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/buf.h"
-#include "core/tmpl.h"
+#include "web/tmpl.h"
 #include "tests/unit/run_suite.h"
 
 #define SKIP_EXIT 77   /* automake's "skipped" status */

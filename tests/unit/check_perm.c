@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/perm.h"
+#include "auth/perm.h"
 #include "fcgi/router.h"
 #include "tests/unit/run_suite.h"
 

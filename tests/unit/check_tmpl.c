@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "core/tmpl.h"
+#include "web/tmpl.h"
 #include "tests/unit/run_suite.h"
 
 /* ---- rendering from strings ---- */

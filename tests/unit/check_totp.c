@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/totp.h"
+#include "auth/totp.h"
 #include "tests/unit/run_suite.h"
 
 static const char k20[] = "12345678901234567890";

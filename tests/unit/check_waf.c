@@ -1,10 +1,10 @@
 /* check_waf.c: the WAF engine against held-out attacks (notations the
  * corpus does not use) and hard harmless developer chat, plus the
  * normaliser, the SSRF address checks and hostile-input bounds. */
-#include "http.h"
-#include "waf.h"
-#include "waf_norm.h"
-#include "waf_ssrf.h"
+#include "core/http.h"
+#include "waf/waf.h"
+#include "waf/waf_norm.h"
+#include "waf/waf_ssrf.h"
 
 #include <check.h>
 #include <stdio.h>

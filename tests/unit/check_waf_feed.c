@@ -2,10 +2,10 @@
  * set, the waf_feeds value, feed validation (malformed lines skipped,
  * reserved ranges skipped, broken feeds refused) and upload kinds by
  * content (libmagic backed by the built-in sniffer). */
-#include "waf_detect.h"
-#include "waf_feed.h"
-#include "waf_ip.h"
-#include "waf_magic.h"
+#include "waf/waf_detect.h"
+#include "waf/waf_feed.h"
+#include "waf/waf_ip.h"
+#include "waf/waf_magic.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* check_waf_ip.c: CIDR lists, feed parsing, client address behind
  * proxies, automatic blocks and the PLEXICHAT_WAF_AUTO_BLOCK switch. */
-#include "cfg.h"
-#include "waf_ip.h"
+#include "core/cfg.h"
+#include "waf/waf_ip.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * be inspected as "default"), and the WAF's admin routes are admins only
  * under the admin profile. */
 #include "fcgi/router.h"
-#include "perm.h"
-#include "waf.h"
+#include "auth/perm.h"
+#include "waf/waf.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include "core/buf.h"
 #include "core/ctx.h"
 #include "core/http.h"
-#include "core/webpage.h"
+#include "web/webpage.h"
 #include "handlers/web_util.h"
 #include "handlers/web_view.h"
 #include "tests/unit/run_suite.h"

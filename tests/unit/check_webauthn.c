@@ -1,4 +1,4 @@
-/* check_webauthn.c: core/webauthn against responses this test builds
+/* check_webauthn.c: auth/webauthn against responses this test builds
  * itself: keys made with OpenSSL (P-256, Ed25519, RSA-2048), authenticator
  * data, attestation objects (libcbor) and clientDataJSON assembled by
  * hand, signed, then verified; and every tampered variant refused for its
@@ -16,7 +16,7 @@
 
 #include "core/buf.h"
 #include "core/crypto.h"
-#include "core/webauthn.h"
+#include "auth/webauthn.h"
 #include "tests/unit/run_suite.h"
 
 #define RP "chat.example.org"
