@@ -70,11 +70,17 @@ static enum px_err check_free(struct px_ctx *ctx, struct reg *g)
 
 	e = px_m_users_clash(ctx->db, g->username, g->skeleton.data, g->email, 0,
 			     &which);
-	if (e != PX_OK || !which)
+	if (e != PX_OK)
 		return e;
-	px_ctx_detail(ctx, "field", which[0] == 'e' ? "email" : "username");
-	return which[0] == 's' ? PX_E_VALIDATION_USERNAME_CONFUSABLE
-			       : PX_E_VALIDATION_CONFLICT;
+	if (which) {
+		px_ctx_detail(ctx, "field", which[0] == 'e' ? "email" : "username");
+		return which[0] == 's' ? PX_E_VALIDATION_USERNAME_CONFUSABLE
+				       : PX_E_VALIDATION_CONFLICT;
+	}
+	/* a display name of one's own username was checked with it */
+	if (strcmp(g->display_name, g->username) == 0)
+		return PX_OK;
+	return px_auth_display_name_free(ctx, g->display_name, 0);
 }
 
 static enum px_err create_tx(struct px_db *db, void *arg)

@@ -260,3 +260,14 @@ struct json_object *px_auth_user_json(const struct px_m_user *u, int self)
 	json_object_object_add(o, "active", json_object_new_boolean(!u->deactivated));
 	return o;
 }
+
+enum px_err px_auth_display_name_free(struct px_ctx *ctx, const char *name, long long self)
+{
+	const char *which = NULL;
+	enum px_err e = px_m_users_clash(ctx->db, name, NULL, NULL, self, &which);
+
+	if (e != PX_OK || !which)
+		return e;
+	px_ctx_detail(ctx, "field", "display_name");
+	return PX_E_VALIDATION_DISPLAY_NAME_CONFUSABLE;
+}

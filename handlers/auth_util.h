@@ -40,6 +40,12 @@ long px_auth_retry_after_get(const struct px_ctx *ctx);
 
 /* The client address for inet columns: NULL when unknown. */
 const char *px_auth_ip(const struct px_ctx *ctx);
+/* A display name must not pass for another account's username: compared
+ * by look-alike key (users.username_fold), so "B0b" is refused while
+ * "bob" exists. self: the account it is for (0 while registering).
+ * PX_OK, VALIDATION_DISPLAY_NAME_CONFUSABLE with details.field, or a
+ * database error. */
+enum px_err px_auth_display_name_free(struct px_ctx *ctx, const char *name, long long self);
 /* The token scopes (PX_SCOPE_*) an account of system role `role` may hold:
  * read and write for any account, admin only for admins and owners. A
  * token is minted within them and, on each use, holds only the part its

@@ -89,6 +89,8 @@ static enum px_err read_profile(struct px_ctx *ctx, const char **dn,
 		px_ctx_detail(ctx, "field", "display_name");
 		return e;
 	}
+	if (*dn && (e = px_auth_display_name_free(ctx, *dn, ctx->who.user_id)) != PX_OK)
+		return e;
 	/* "" clears the address */
 	if (*email && **email && (e = px_ident_email(*email)) != PX_OK) {
 		px_ctx_detail(ctx, "field", "email");

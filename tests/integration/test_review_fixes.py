@@ -24,6 +24,15 @@ def invite(owner, cid, user):
     owner.ok("POST", "/api/v1/channels/%d/members" % cid, {"user": user.id})
 
 
+def test_display_name_cannot_pass_for_another_username():
+    expect_error(bob.call("PATCH", "/api/v1/users/me", {"display_name": alice.name.upper()}),
+                 409, "VALIDATION_DISPLAY_NAME_CONFUSABLE")
+    r = bob.call("PATCH", "/api/v1/users/me", {"display_name": bob.name})
+    assert r.status == 200 and r.json()["display_name"] == bob.name, r
+    r = bob.call("PATCH", "/api/v1/users/me", {"display_name": "Bob from Ops"})
+    assert r.status == 200, r
+
+
 def test_empty_email_clears_the_address():
     r = alice.call("PATCH", "/api/v1/users/me", {"email": "rf-%d@example.org" % alice.id})
     assert r.status == 200 and r.json().get("email"), r
