@@ -13,10 +13,17 @@ plexichat_admin_LDADD = libmodel.a $(CORE_LIBS)
 libmodel_a_SOURCES += model/config_versions.c model/config_versions.h \
 	model/ops.c model/ops.h
 
-# make man: the man page, generated from the command table into the build
-# folder (not the source tree): $(builddir)/plexichat-admin.8.
+# The man page and the bash completion are generated from the command table
+# into the build folder (not the source tree) and installed with the
+# program: man8/plexichat-admin.8 and bash-completion/completions/.
+man8_MANS = plexichat-admin.8
+bashcompdir = $(datadir)/bash-completion/completions
+bashcomp_DATA = completions/plexichat-admin
 man: plexichat-admin.8
 plexichat-admin.8: plexichat-admin$(EXEEXT)
 	$(AM_V_GEN)./plexichat-admin$(EXEEXT) man > $@.tmp && mv $@.tmp $@
-CLEANFILES += plexichat-admin.8
+completions/plexichat-admin: plexichat-admin$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) completions && \
+	./plexichat-admin$(EXEEXT) completion bash > $@.tmp && mv $@.tmp $@
+CLEANFILES += plexichat-admin.8 completions/plexichat-admin
 .PHONY: man

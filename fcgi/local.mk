@@ -9,6 +9,7 @@ plexichat_fcgi_SOURCES = \
 	fcgi/router.c fcgi/router.h \
 	fcgi/wafmw.c fcgi/wafmw.h \
 	fcgi/routes.c fcgi/routes_decl.h \
+	fcgi/openapi.c fcgi/openapi.h \
 	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc
 plexichat_fcgi_LDADD = libhandlers.a libmodel.a $(CORE_LIBS) $(FCGI_LIBS)
 
@@ -16,3 +17,11 @@ plexichat_fcgi_LDADD = libhandlers.a libmodel.a $(CORE_LIBS) $(FCGI_LIBS)
 # that check_msg can drive the hub without plexichat.fcgi's main().
 libhandlers_a_SOURCES += fcgi/events_hub.c fcgi/events_hub.h fcgi/events_stream.c fcgi/events_stream.h \
 	fcgi/records.c fcgi/records.h
+
+# The OpenAPI description is generated from the route table; the build
+# writes it to docs/_generated/openapi.json for the documentation site.
+fcgi/openapi.$(OBJEXT): handlers/api_schema.inc
+all-local: docs/_generated/openapi.json
+docs/_generated/openapi.json: plexichat.fcgi
+	$(AM_V_GEN)$(MKDIR_P) docs/_generated && ./plexichat.fcgi --openapi > $@.tmp && mv $@.tmp $@
+CLEANFILES += docs/_generated/openapi.json

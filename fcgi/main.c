@@ -6,6 +6,7 @@
  * reloads the configuration. */
 #include "fcgi/adapter.h"
 #include "fcgi/app.h"
+#include "fcgi/openapi.h"
 #include "fcgi/pipeline.h"
 #include "config.h"
 #include "core/cfg.h"
@@ -237,7 +238,26 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 static void usage(void)
 {
 	fprintf(stderr, "usage: plexichat.fcgi [-c CONFIG]\n"
-			"  CONFIG defaults to $PLEXICHAT_CONFIG; PLEXICHAT_* variables override keys.\n");
+			"       plexichat.fcgi --openapi\n"
+			"  CONFIG defaults to $PLEXICHAT_CONFIG; PLEXICHAT_* variables override keys.\n"
+			"  --openapi prints the OpenAPI description and exits.\n");
+}
+
+/* --openapi: the description on stdout, or the routes it cannot
+ * describe on stderr (the build and the tests rely on the exit code). */
+static int print_openapi(void)
+{
+	struct px_buf doc = PX_BUF_INIT, problems = PX_BUF_INIT;
+	int rc = 1;
+
+	if (px_openapi_build(&doc, &problems) == 0)
+		rc = fwrite(doc.data, 1, doc.len, stdout) == doc.len && fflush(stdout) == 0 ? 0 : 1;
+	else
+		fprintf(stderr, "plexichat.fcgi: cannot describe the API:\n%s",
+			problems.data ? problems.data : "out of memory\n");
+	px_buf_free(&doc);
+	px_buf_free(&problems);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -249,6 +269,8 @@ int main(int argc, char **argv)
 	struct px_snap_ref *ref;
 	int opt, rc = 1;
 
+	if (argc == 2 && strcmp(argv[1], "--openapi") == 0)
+		return print_openapi();
 	while ((opt = getopt(argc, argv, "c:h")) != -1) {
 		if (opt == 'c') {
 			cfg_path = optarg;

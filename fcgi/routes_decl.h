@@ -9,5 +9,6 @@
 #include "handlers/msg.h"
 #include "fcgi/events_stream.h"
 #include "handlers/admin_waf.h"
+#include "fcgi/openapi.h"
 
 #endif

@@ -127,6 +127,12 @@ enum px_err px_h_admin_session_revoke(struct px_ctx *ctx)
 	return revoked(ctx, u.id, sid);
 }
 
+/* A time the row may lack ("" from the model) is null, not "". */
+static struct json_object *time_or_null(const char *iso)
+{
+	return *iso ? json_object_new_string(iso) : NULL;
+}
+
 static void add_token(const struct px_m_token *t, void *arg)
 {
 	struct json_object *o = json_object_new_object();
@@ -137,8 +143,8 @@ static void add_token(const struct px_m_token *t, void *arg)
 	json_object_object_add(o, "name", json_object_new_string(t->name));
 	json_object_object_add(o, "scopes", json_object_new_string(sc.data ? sc.data : ""));
 	json_object_object_add(o, "created_at", json_object_new_string(t->created_at));
-	json_object_object_add(o, "last_used_at", json_object_new_string(t->last_used_at));
-	json_object_object_add(o, "expires_at", json_object_new_string(t->expires_at));
+	json_object_object_add(o, "last_used_at", time_or_null(t->last_used_at));
+	json_object_object_add(o, "expires_at", time_or_null(t->expires_at));
 	json_object_array_add(arg, o);
 	px_buf_free(&sc);
 }

@@ -242,7 +242,7 @@ static enum px_err store(struct px_ctx *ctx, const struct px_wa_credential *v,
 		snprintf(row->attestation, sizeof(row->attestation), "%s", v->attestation);
 		row->uv_at_create = !!(v->flags & PX_WA_FLAG_UV);
 		row->backup_state = !!(v->flags & PX_WA_FLAG_BS);
-		e = px_m_wa_cred_add(ctx->db, row, &row->id);
+		e = px_m_wa_cred_add(ctx->db, row);
 	}
 	px_buf_free(&id);
 	px_buf_free(&key);

@@ -33,31 +33,10 @@ libhandlers_a_SOURCES = \
 	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c \
 	handlers/web_passkey.c
 
-# The OpenAPI description: docs/openapi/openapi.py is the source; the build
-# writes docs/_generated/openapi.json and compiles the document in.
-libhandlers_a_SOURCES += handlers/openapi.c handlers/openapi.h
-EXTRA_DIST += docs/openapi/openapi.py
-CLEANFILES += handlers/openapi_json.inc docs/_generated/openapi.json
-handlers/openapi.$(OBJEXT): handlers/openapi_json.inc docs/_generated/openapi.json
-handlers/openapi_json.inc: $(srcdir)/docs/openapi/openapi.py
-	$(AM_V_GEN)$(MKDIR_P) handlers && python3 $(srcdir)/docs/openapi/openapi.py --c $@
-docs/_generated/openapi.json: $(srcdir)/docs/openapi/openapi.py
-	$(AM_V_GEN)$(MKDIR_P) docs/_generated && python3 $(srcdir)/docs/openapi/openapi.py --json $@
-
-# Tests that drive handlers directly; check_perm and check_waf_routes also
-# compile the route table, to check every route's policy columns.
-HANDLER_TEST_LIBS = libhandlers.a libmodel.a $(TEST_LIBS)
-check_PROGRAMS += tests/unit/check_msg tests/unit/check_web \
-	tests/unit/check_perm tests/unit/check_waf_routes
-tests_unit_check_msg_SOURCES = tests/unit/check_msg.c
-tests_unit_check_msg_CFLAGS = $(TEST_CFLAGS)
-tests_unit_check_msg_LDADD = $(HANDLER_TEST_LIBS)
-tests_unit_check_web_SOURCES = tests/unit/check_web.c
-tests_unit_check_web_CFLAGS = $(TEST_CFLAGS)
-tests_unit_check_web_LDADD = $(HANDLER_TEST_LIBS)
-tests_unit_check_perm_SOURCES = tests/unit/check_perm.c fcgi/routes.c fcgi/router.c
-tests_unit_check_perm_CFLAGS = $(TEST_CFLAGS)
-tests_unit_check_perm_LDADD = $(HANDLER_TEST_LIBS)
-tests_unit_check_waf_routes_SOURCES = tests/unit/check_waf_routes.c fcgi/routes.c fcgi/router.c
-tests_unit_check_waf_routes_CFLAGS = $(TEST_CFLAGS)
-tests_unit_check_waf_routes_LDADD = $(HANDLER_TEST_LIBS)
+# The schema module of the OpenAPI description (handlers/api_schema.py),
+# compiled into plexichat.fcgi as JSON; fcgi/openapi.c joins it with the
+# route table.
+EXTRA_DIST += handlers/api_schema.py
+CLEANFILES += handlers/api_schema.inc
+handlers/api_schema.inc: $(srcdir)/handlers/api_schema.py
+	$(AM_V_GEN)$(MKDIR_P) handlers && python3 $(srcdir)/handlers/api_schema.py --c $@

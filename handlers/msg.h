@@ -5,7 +5,6 @@
 #include "handlers/channels.h"
 #include "handlers/messages.h"
 #include "handlers/notifications.h"
-#include "handlers/openapi.h"
 #include "handlers/search.h"
 
 #endif

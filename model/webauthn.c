@@ -107,7 +107,7 @@ enum px_err px_m_wa_challenge_take(struct px_db *db, const char *hash, const cha
 	return rows ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
 }
 
-enum px_err px_m_wa_cred_add(struct px_db *db, const struct px_m_wa_cred *c, long long *id)
+enum px_err px_m_wa_cred_add(struct px_db *db, struct px_m_wa_cred *c)
 {
 	char u[24], alg[16], cnt[24];
 	const char *p[11] = { u, c->credential_id, c->public_key, alg, cnt, c->name,
@@ -122,11 +122,12 @@ enum px_err px_m_wa_cred_add(struct px_db *db, const struct px_m_wa_cred *c, lon
 	e = run(db, "wa_cred_add",
 		"INSERT INTO webauthn_credentials(user_id, credential_id, public_key, alg,"
 		" sign_count, name, aaguid, fmt, attestation, uv_at_create, backup_state)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-		11, p, NULL, &r);
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, "
+		ISO("created_at"), 11, p, NULL, &r);
 	if (e != PX_OK)
 		return e;
-	*id = atoll(PQgetvalue(r, 0, 0));
+	c->id = atoll(PQgetvalue(r, 0, 0));
+	copy(c->created_at, sizeof(c->created_at), PQgetvalue(r, 0, 1));
 	PQclear(r);
 	return PX_OK;
 }

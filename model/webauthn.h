@@ -45,9 +45,10 @@ enum px_err px_m_wa_challenge_put(struct px_db *db, const char *hash, const char
 enum px_err px_m_wa_challenge_take(struct px_db *db, const char *hash, const char *purpose,
 				   long long *uid) __attribute__((warn_unused_result));
 
-/* Stores a new credential of c->user_id; *id gets its row id.
- * VALIDATION_CONFLICT when the credential id is registered already. */
-enum px_err px_m_wa_cred_add(struct px_db *db, const struct px_m_wa_cred *c, long long *id)
+/* Stores a new credential of c->user_id and fills in c->id and
+ * c->created_at. VALIDATION_CONFLICT when the credential id is registered
+ * already. */
+enum px_err px_m_wa_cred_add(struct px_db *db, struct px_m_wa_cred *c)
 	__attribute__((warn_unused_result));
 /* The credential with this (base64url) credential id. */
 enum px_err px_m_wa_cred_get(struct px_db *db, const char *credential_id,

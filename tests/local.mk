@@ -24,6 +24,12 @@ tests_unit_check_router_SOURCES = tests/unit/check_router.c fcgi/router.c
 tests_unit_check_router_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_router_LDADD = $(TEST_LIBS)
 
+check_PROGRAMS += tests/unit/check_openapi
+tests_unit_check_openapi_SOURCES = tests/unit/check_openapi.c fcgi/openapi.c
+tests_unit_check_openapi_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_openapi_LDADD = $(TEST_LIBS)
+fcgi/tests_unit_check_openapi-openapi.$(OBJEXT): handlers/api_schema.inc
+
 check_PROGRAMS += tests/unit/check_ratelease
 tests_unit_check_ratelease_SOURCES = tests/unit/check_ratelease.c
 tests_unit_check_ratelease_CFLAGS = $(TEST_CFLAGS)

@@ -66,6 +66,29 @@ def test_completion_and_man():
     assert u.returncode == 2 and "doctor [--json]" in u.stderr
 
 
+def test_install_puts_man_page_and_completion_in_place():
+    """`make install` installs what the two generators write, where man and
+    bash-completion look for them."""
+    dest = tempfile.mkdtemp(prefix="px-install-")
+    try:
+        p = subprocess.run(["make", "-C", BUILD, "-s", "install", "DESTDIR=" + dest],
+                           capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+        found = {os.path.relpath(os.path.join(d, f), dest)
+                 for d, _, fs in os.walk(dest) for f in fs}
+        man = [f for f in found if f.endswith("man8/plexichat-admin.8")]
+        comp = [f for f in found if f.endswith("bash-completion/completions/plexichat-admin")]
+        assert man and comp, sorted(found)[:50]
+        with open(os.path.join(dest, man[0])) as f:
+            assert ".TH PLEXICHAT-ADMIN 8" in f.read()
+        probe = ('source %s; COMP_WORDS=(plexichat-admin doc); COMP_CWORD=1; _plexichat_admin; '
+                 'echo "${COMPREPLY[*]}"' % os.path.join(dest, comp[0]))
+        out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True).stdout
+        assert out.split() == ["doctor"], out
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
 def test_doctor():
     r = admin("doctor", "--json")
     doc = json.loads(r.stdout)

@@ -1,0 +1,754 @@
+#!/usr/bin/env python3
+"""api_schema.py: the one schema module of PlexiChat's HTTP API.
+
+It declares the JSON schemas (SCHEMAS) and, for each route of the route
+table (fcgi/routes.c), what the route table cannot say: summary, query and
+header parameters, request body and success responses (OPS, keyed
+"METHOD pattern" exactly as the route table writes the pattern).
+
+`python3 api_schema.py --c OUT` writes this module as JSON inside a C
+string; plexichat.fcgi joins it with the route table (fcgi/openapi.c), which
+adds path parameters, security, the policy columns and the error responses
+each policy implies, and refuses routes without an entry here or entries
+without a route. `plexichat.fcgi --openapi` prints the resulting OpenAPI 3.1
+document; the build writes it to docs/_generated/openapi.json."""
+import json
+import sys
+
+NULL = "null"
+
+
+def ref(name):
+    return {"$ref": "#/components/schemas/" + name}
+
+
+def obj(required, **props):
+    return {"type": "object", "required": list(required), "properties": props}
+
+
+def arr(items):
+    return {"type": "array", "items": items}
+
+
+def t(kind, nullable=False, **kw):
+    s = {"type": [kind, NULL] if nullable else kind}
+    s.update(kw)
+    return s
+
+
+INT = t("integer")
+ID = t("integer", minimum=1)
+STR = t("string")
+BOOL = t("boolean")
+TIME = t("string", format="date-time")
+TIME_N = t("string", True, format="date-time")
+
+SCHEMAS = {
+    "Error": obj(["error_code", "http_status", "message", "details", "correlation_id"],
+                 error_code=STR, http_status=INT, message=STR, details=t("object"),
+                 correlation_id=t("string", minLength=32, maxLength=32)),
+    "UserRef": obj(["id", "username", "display_name"], id=ID, username=STR, display_name=STR),
+    "Channel": obj(["id", "kind", "name", "topic", "archived", "created_at", "member_count",
+                    "my_role", "last_read_id", "last_message_id", "unread_count", "mention_count"],
+                   id=ID, kind=t("string", enum=["public", "private", "dm", "group"]),
+                   name=t("string", True), topic=STR, archived=BOOL, created_at=TIME,
+                   created_by=t("integer", True), member_count=INT,
+                   members={"type": ["array", NULL], "items": ref("UserRef")},
+                   my_role=t("string", True, enum=["owner", "moderator", "member", None]),
+                   last_read_id=INT, last_message_id=INT, unread_count=INT, mention_count=INT),
+    "Member": obj(["id", "username", "display_name", "role", "joined_at", "presence"],
+                  id=ID, username=STR, display_name=STR,
+                  role=t("string", enum=["owner", "moderator", "member"]), joined_at=TIME,
+                  presence=t("string", enum=["online", "away", "offline"]), last_seen_at=TIME_N),
+    "Reaction": obj(["emoji", "count", "users"], emoji=STR, count=t("integer", minimum=1),
+                    users=arr(STR)),
+    "Message": obj(["id", "channel_id", "author", "thread_root_id", "body", "html", "created_at",
+                    "edited_at", "deleted", "pinned", "reply_count", "last_reply_at", "reactions"],
+                   id=ID, channel_id=ID, author={"oneOf": [ref("UserRef"), {"type": "null"}]},
+                   thread_root_id=t("integer", True), body=STR,
+                   html=t("string", description="Safe HTML rendered from body by libcmark."),
+                   created_at=TIME, edited_at=TIME_N, deleted=BOOL, pinned=BOOL,
+                   reply_count=INT, last_reply_at=TIME_N, reactions=arr(ref("Reaction"))),
+    "MessagePage": obj(["messages", "has_more_before", "has_more_after"],
+                       messages=arr(ref("Message")), has_more_before=BOOL, has_more_after=BOOL),
+    "Thread": obj(["root", "replies", "has_more", "following"], root=ref("Message"),
+                  replies=arr(ref("Message")), has_more=BOOL, following=BOOL),
+    "History": obj(["message", "versions"], message=ref("Message"),
+                   versions=arr(obj(["body", "html", "edited_at"], body=STR, html=STR,
+                                    edited_at=TIME,
+                                    editor={"oneOf": [ref("UserRef"), {"type": "null"}]}))),
+    "ReactionResult": obj(["emoji", "reacted", "changed", "reactions"], emoji=STR, reacted=BOOL,
+                          changed=BOOL, reactions=arr(ref("Reaction"))),
+    "ReadMarker": obj(["channel_id", "last_read_id", "unread_count", "mention_count"],
+                      channel_id=ID, last_read_id=INT, unread_count=INT, mention_count=INT),
+    "SearchResults": obj(["results"], results=arr(obj(
+        ["message", "channel", "snippet", "rank"], message=ref("Message"),
+        channel=obj(["id", "kind"], id=ID, name=t("string", True), kind=STR),
+        snippet=t("string", description="HTML-escaped excerpt; matches wrapped in <mark>."),
+        rank=t("number")))),
+    "Notification": obj(["id", "kind", "channel_id", "message", "created_at", "read"],
+                        id=ID, kind=t("string", enum=["mention", "dm", "reply"]), channel_id=ID,
+                        message=ref("Message"),
+                        actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
+                        created_at=TIME, read=BOOL),
+    "NotificationList": obj(["notifications", "unread_count", "has_more"],
+                            notifications=arr(ref("Notification")), unread_count=INT,
+                            has_more=BOOL),
+    "NotificationsMarked": obj(["marked", "unread_count"], marked=INT, unread_count=INT),
+    "Event": obj(["id", "type", "channel_id", "at", "data"], id=ID,
+                 type=t("string", enum=["message.created", "message.updated", "message.deleted",
+                                        "reaction.added", "reaction.removed", "member.joined",
+                                        "member.left", "member.updated", "channel.updated",
+                                        "notification.created"]),
+                 channel_id=t("integer", True), at=TIME, data=t("object")),
+    "EventPoll": obj(["events", "last_event_id"], events=arr(ref("Event")), last_event_id=INT),
+
+    # --- System, auth, users, admin (handlers/system.c, auth*.c, users*.c,
+    # admin_waf.c; columns from model/*.c) ---------------------------------
+    "Done": {"type": "object", "maxProperties": 0, "description": "An empty object."},
+    "Health": obj(["status", "checks", "correlation_id"],
+                  status=t("string", enum=["ok"]),
+                  checks=obj(["database", "database_latency_us", "schema_version"],
+                             database=t("string", enum=["ok"]),
+                             database_latency_us=t("integer", minimum=0),
+                             schema_version=t("integer", minimum=0),
+                             backup={"oneOf": [ref("BackupStatus"), {"type": "null"}],
+                                     "description": "The newest backup run; null when "
+                                     "none ran yet."}),
+                  correlation_id=t("string", minLength=32, maxLength=32)),
+    "BackupStatus": obj(["ok", "finished_at", "last_success_at", "bytes_total",
+                         "bytes_uploaded", "duration_ms", "error_code"],
+                        ok=BOOL, finished_at=TIME, last_success_at=TIME_N,
+                        bytes_total=t("integer", minimum=0),
+                        bytes_uploaded=t("integer", minimum=0),
+                        duration_ms=t("integer", minimum=0), error_code=t("string", True)),
+    "Version": obj(["name", "version", "api"], name=STR, version=STR,
+                   api=t("string", enum=["v1"])),
+    "User": obj(["id", "username", "display_name", "bio", "role", "created_at"],
+                id=ID, username=STR, display_name=STR, bio=STR, role=ref("Role"),
+                created_at=TIME,
+                email=t("string", True, description="Only for oneself and admins."),
+                email_verified=t("boolean", description="Only for oneself and admins."),
+                mfa_enabled=t("boolean", description="TOTP on. Only for oneself and admins."),
+                active=t("boolean", description="Only for oneself and admins.")),
+    "Account": obj(["id", "username", "display_name", "bio", "role", "created_at", "email",
+                    "email_verified", "mfa_enabled", "active"],
+                   id=ID, username=STR, display_name=STR, bio=STR, role=ref("Role"),
+                   created_at=TIME, email=t("string", True), email_verified=BOOL,
+                   mfa_enabled=t("boolean", description="An authenticator app (TOTP) is on."),
+                   active=BOOL),
+    "Role": t("string", enum=["owner", "admin", "moderator", "member", "guest"]),
+    "UserList": obj(["users"], users=arr(ref("User"))),
+    "AccountList": obj(["users"], users=arr(ref("Account"))),
+    "Registered": obj(["user", "token", "token_type", "session_id"], user=ref("Account"),
+                      token=t("string", pattern="^pxs_[A-Za-z0-9_-]{43}$"),
+                      token_type=t("string", enum=["Bearer"]), session_id=ID),
+    "SignedIn": obj(["token", "token_type", "session_id", "expires_in", "user"],
+                    token=t("string", pattern="^pxs_[A-Za-z0-9_-]{43}$",
+                            description="Session token; the session cookie carries it too."),
+                    token_type=t("string", enum=["Bearer"]), session_id=ID,
+                    expires_in=t("integer", minimum=1, description="Seconds."),
+                    user=ref("Account")),
+    "Me": obj(["user", "session_id", "via"], user=ref("Account"),
+              session_id=t("integer", True, minimum=1,
+                           description="null when signed in with a personal access token."),
+              via=t("string", enum=["cookie", "bearer", "token"]),
+              csrf_token=t("string", pattern="^[A-Za-z0-9_-]{43}$",
+                           description="For cookie requests that change state; not for "
+                           "personal access tokens.")),
+    "Csrf": obj(["csrf_token"], csrf_token=t("string", pattern="^[A-Za-z0-9_-]{43}$")),
+    "Session": obj(["id", "created_at", "last_used_at", "expires_at", "user_agent", "ip",
+                    "current"],
+                   id=ID, created_at=TIME, last_used_at=TIME,
+                   expires_at=t("string", format="date-time",
+                                description="The earlier of the absolute and the idle expiry."),
+                   user_agent=STR, ip=t("string", description="Empty when unknown."),
+                   current=t("boolean", description="The session of this request.")),
+    "SessionList": obj(["sessions"], sessions=arr(ref("Session"))),
+    "Revoked": obj(["revoked"], revoked=ID),
+    "RevokedCount": obj(["revoked_count"], revoked_count=t("integer", minimum=0)),
+    "Token": obj(["id", "name", "scopes", "created_at", "last_used_at", "expires_at"],
+                 id=ID, name=STR,
+                 scopes=t("string", pattern="^(read|write|admin)(,(read|write|admin))*$"),
+                 created_at=TIME, last_used_at=TIME_N, expires_at=TIME_N),
+    "TokenList": obj(["tokens"], tokens=arr(ref("Token"))),
+    "TokenCreated": obj(["id", "token", "name"], id=ID,
+                        token=t("string", pattern="^pxp_[A-Za-z0-9_-]{43}$",
+                                description="Shown once."), name=STR),
+    "MfaStatus": obj(["enabled", "recovery_codes_left"],
+                     enabled=t("boolean", description="An authenticator app (TOTP) is on."),
+                     recovery_codes_left=t("integer", minimum=0, maximum=10)),
+    "MfaEnrolment": obj(["secret", "otpauth_uri", "qr_svg"],
+                        secret=t("string", pattern="^[A-Z2-7]+$", description="Base32."),
+                        otpauth_uri=t("string", pattern="^otpauth://totp/"),
+                        qr_svg=t("string", pattern="^<svg ", description="The URI as a QR "
+                                 "code (SVG).")),
+    "RecoveryCodes": {"type": "array", "minItems": 10, "maxItems": 10, "items": t(
+        "string", pattern="^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$"),
+        "description": "Single-use codes, shown once."},
+    "MfaEnabled": obj(["enabled", "recovery_codes"], enabled=t("boolean", enum=[True]),
+                      recovery_codes=ref("RecoveryCodes")),
+    "Device": obj(["id", "created_at", "expires_at", "user_agent", "ip"], id=ID,
+                  created_at=TIME, expires_at=TIME, user_agent=STR,
+                  ip=t("string", description="Empty when unknown.")),
+    "DeviceList": obj(["devices"], devices=arr(ref("Device"))),
+    "Passkey": obj(["id", "name", "credential_id", "algorithm", "attestation",
+                    "user_verified", "backed_up", "created_at", "last_used_at"],
+                   id=ID, name=t("string", minLength=1, maxLength=64),
+                   credential_id=t("string", pattern="^[A-Za-z0-9_-]+$",
+                                   description="base64url."),
+                   algorithm=t("string", enum=["ES256", "EdDSA", "RS256"]),
+                   attestation=t("string", enum=["none", "self", "basic"]),
+                   user_verified=t("boolean", description="UV at registration."),
+                   backed_up=BOOL, created_at=TIME, last_used_at=TIME_N),
+    "PasskeyList": obj(["credentials"], credentials=arr(ref("Passkey"))),
+    "PasskeyRegistered": obj(["credential"], credential=ref("Passkey"),
+                             recovery_codes=ref("RecoveryCodes")),
+    "CredentialDescriptor": obj(["type", "id"], type=t("string", enum=["public-key"]),
+                                id=t("string", pattern="^[A-Za-z0-9_-]+$")),
+    "PasskeyCreation": obj(["publicKey"], publicKey=obj(
+        ["challenge", "timeout", "userVerification", "rp", "user", "pubKeyCredParams",
+         "attestation", "authenticatorSelection", "excludeCredentials"],
+        challenge=t("string", pattern="^[A-Za-z0-9_-]+$"),
+        timeout=t("integer", minimum=1, description="Milliseconds."),
+        userVerification=t("string", enum=["required", "preferred"]),
+        rp=obj(["id", "name"], id=STR, name=STR),
+        user=obj(["id", "name", "displayName"],
+                 id=t("string", pattern="^[A-Za-z0-9_-]+$",
+                      description="The account's random user handle (base64url)."),
+                 name=STR, displayName=STR),
+        pubKeyCredParams=arr(obj(["type", "alg"], type=t("string", enum=["public-key"]),
+                                 alg=t("integer", enum=[-7, -8, -257]))),
+        attestation=t("string", enum=["none"]),
+        authenticatorSelection=obj(["residentKey", "requireResidentKey", "userVerification"],
+                                   residentKey=t("string", enum=["preferred"]),
+                                   requireResidentKey=BOOL,
+                                   userVerification=t("string",
+                                                      enum=["required", "preferred"])),
+        excludeCredentials=arr(ref("CredentialDescriptor")))),
+    "PasskeyRequest": obj(["publicKey"], publicKey=obj(
+        ["challenge", "rpId", "timeout", "userVerification", "allowCredentials"],
+        challenge=t("string", pattern="^[A-Za-z0-9_-]+$"), rpId=STR,
+        timeout=t("integer", minimum=1, description="Milliseconds."),
+        userVerification=t("string", enum=["required"]),
+        allowCredentials=arr(ref("CredentialDescriptor")))),
+    "PublicKeyCredential": {
+        "type": "object", "required": ["rawId", "response"],
+        "description": "The browser's PublicKeyCredential, binary members as base64url "
+                       "without padding (a JSON text of it in a form field also works).",
+        "properties": {"id": STR, "rawId": STR, "type": t("string", enum=["public-key"]),
+                       "response": obj(["clientDataJSON"], clientDataJSON=STR,
+                                       attestationObject=STR, authenticatorData=STR,
+                                       signature=STR, userHandle=t("string", True))}},
+    "OidcProviders": obj(["providers"], providers=arr(obj(["name", "label"],
+                                                          name=STR, label=STR))),
+    "PasswordResetIssued": obj(["reset_token", "mailed"],
+                               reset_token=t("string", pattern="^pxr_[A-Za-z0-9_-]{43}$"),
+                               mailed=t("boolean", description="Mailed to the account.")),
+    "MfaReset": obj(["passkeys_removed"], passkeys_removed=t("integer", minimum=0)),
+    "Invite": obj(["id", "code", "role", "expires_in"], id=ID,
+                  code=t("string", pattern="^pxi_[A-Za-z0-9_-]{43}$",
+                         description="Shown once."),
+                  role=t("string", enum=["admin", "moderator", "member", "guest"]),
+                  expires_in=t("integer", minimum=1, description="Seconds.")),
+    "WafRange": obj(["id", "list", "cidr", "source", "comment", "created_by", "created_at"],
+                    id=ID, list=t("string", enum=["allow", "deny"]),
+                    cidr=t("string", description="Canonical CIDR."),
+                    source=t("string", pattern="^(admin|feed:.+)$"), comment=STR,
+                    created_by=t("integer", True, minimum=1), created_at=TIME),
+    "WafRangeList": obj(["ranges", "next_after"], ranges=arr(ref("WafRange")),
+                        next_after=t("integer", True, minimum=1,
+                                     description="after= of the next page; null at the "
+                                     "end.")),
+    "WafBlockList": obj(["blocks"], blocks=arr(obj(["ip", "until", "reason"], ip=STR,
+                                                   until=TIME, reason=STR))),
+    "WafEvent": obj(["id", "at", "action", "target", "ip", "correlation_id", "fields"],
+                    id=ID, at=TIME, action=t("string", pattern="^waf[.]"),
+                    target=STR, ip=t("string", description="Empty when unknown."),
+                    correlation_id=STR, fields=t("object")),
+    "WafEventList": obj(["events", "next_before"], events=arr(ref("WafEvent")),
+                        next_before=t("integer", True, minimum=1,
+                                      description="before= of the next page; null at the "
+                                      "end.")),
+    "WafTopRules": obj(["hours", "rules"], hours=t("integer", minimum=1, maximum=720),
+                       rules=arr(obj(["rule", "count", "last_at"], rule=INT,
+                                     count=t("integer", minimum=1), last_at=TIME))),
+}
+
+
+TAGS = [
+    {"name": "System", "description": "Health, version, metrics and this description."},
+    {"name": "Auth", "description": "Accounts, sessions, tokens, second factors, single sign-on."},
+    {"name": "Users", "description": "Profiles and the user directory."},
+    {"name": "Channels", "description": "Channels, DMs, members and read markers."},
+    {"name": "Messages", "description": "Messages, threads, reactions, pins and search."},
+    {"name": "Events", "description": "Live events and notifications."},
+    {"name": "Admin", "description": "User administration, invites and the WAF."},
+]
+
+# Error statuses an operation may answer besides those its policy implies
+# (fcgi/openapi.c adds 401, 403, 413 and 429 from the route's columns).
+ERRORS = {"400": "Invalid input (see error_code).", "401": "Not signed in.",
+          "403": "Not allowed (AUTH_FORBIDDEN, AUTH_NOT_CHANNEL_MEMBER, AUTH_NOT_AUTHOR, "
+                 "SECURITY_CSRF, SECURITY_CROSS_SITE).",
+          "404": "No such resource, or one the caller may not see.",
+          "409": "Conflict (VALIDATION_CONFLICT, VALIDATION_CHANNEL_ARCHIVED, "
+                 "VALIDATION_IDEMPOTENCY_MISMATCH).", "410": "Gone (deleted message, pruned events).",
+          "413": "Body too large.", "415": "Unsupported content type.",
+          "422": "Understood but refused (see error_code).",
+          "429": "Rate limited.", "500": "Internal error.",
+          "502": "An upstream service (identity provider, directory) failed.",
+          "503": "Unavailable.",
+          "504": "An upstream service (identity provider) did not answer in time."}
+
+OPS = {}
+
+
+def p_in(name, where, schema, desc, required=False):
+    return {"name": name, "in": where, "required": required or where == "path",
+            "schema": schema, "description": desc}
+
+
+def q(name, schema, desc, required=False):
+    return p_in(name, "query", schema, desc, required)
+
+
+def api(method, pattern, op_id, summary, ok, ok_schema=None, params=(), body=None,
+        errors=(), tag="Messages", path=None, content_type="application/json", extra=None):
+    """Declares the operation for one route. ok is the success status,
+    ok_schema its JSON body (None: no body). path maps path parameter names
+    to descriptions. extra adds more success responses {status: schema}."""
+    key = method + " " + pattern
+    assert key not in OPS, key
+    o = {"operationId": op_id, "summary": summary, "tags": [tag], "parameters": list(params),
+         "responses": {}, "errors": list(errors), "path": path or {}}
+
+    def success(code, schema):
+        if schema is None:
+            return {"description": "Done."}
+        return {"description": "Success.", "content": {content_type: {"schema": schema}}}
+    o["responses"][ok] = success(ok, ok_schema)
+    for code, schema in (extra or {}).items():
+        o["responses"][code] = success(code, schema)
+    if body is not None:
+        o["requestBody"] = {"required": True,
+                            "content": {"application/json": {"schema": body}}}
+    OPS[key] = o
+
+
+def body(required, **props):
+    return obj(required, **props)
+
+
+LIMIT = q("limit", t("integer", minimum=1, maximum=200), "Page size (default 50).")
+CH = "/api/v1/channels/{id:int}"
+MSG = CH + "/messages/{mid:int}"
+W = ("400", "404", "409")
+CP = {"id": "Channel id."}
+MP = {"id": "Channel id.", "mid": "Message id."}
+USERP = dict(CP, user="User id or name.")
+EMOJIP = dict(MP, emoji="One emoji.")
+
+# --- Channels -------------------------------------------------------------
+api("GET", "/api/v1/channels", "listChannels",
+    "My channels with unread and mention counts (browse=1: public channels not joined).",
+    "200", arr(ref("Channel")), [q("browse", t("string", enum=["1"]), "List joinable channels.")],
+    errors=("400",), tag="Channels")
+api("POST", "/api/v1/channels", "createChannel",
+    "Create a channel, DM (returned when it exists) or group DM.", "201", ref("Channel"),
+    body=body([], kind=t("string", enum=["public", "private", "dm", "group"]),
+              name=t("string", pattern="^[a-z0-9_-]{1,80}$"), topic=t("string", maxLength=250),
+              members=arr({"oneOf": [ID, STR]})),
+    errors=W, tag="Channels", extra={"200": ref("Channel")})
+api("GET", CH, "getChannel", "One channel.", "200", ref("Channel"), errors=("404",),
+    tag="Channels", path=CP)
+api("PATCH", CH, "updateChannel", "Rename, set the topic, archive or unarchive.", "200",
+    ref("Channel"), body=body([], name=STR, topic=STR, archived=BOOL), errors=W, tag="Channels",
+    path=CP)
+api("PUT", CH + "/topic", "setTopic", "Set the topic.", "200", ref("Channel"),
+    body=body(["topic"], topic=t("string", maxLength=250)), errors=W, tag="Channels", path=CP)
+api("GET", CH + "/members", "listMembers", "Members with role and presence.", "200",
+    arr(ref("Member")), errors=("404",), tag="Channels", path=CP)
+api("POST", CH + "/members", "addMember", "Join (no user) or invite a user.", "201",
+    ref("Member"), body=body([], user={"oneOf": [ID, STR]}), errors=W, tag="Channels", path=CP,
+    extra={"200": ref("Member")})
+api("PUT", CH + "/members/{user}", "putMember", "Add a member.", "201", ref("Member"),
+    errors=W, tag="Channels", path=USERP, extra={"200": ref("Member")})
+api("PATCH", CH + "/members/{user}", "setMemberRole", "Change a member's channel role.",
+    "200", ref("Member"), body=body(["role"], role=t("string", enum=["owner", "moderator",
+                                                                      "member"])),
+    errors=W, tag="Channels", path=USERP)
+api("DELETE", CH + "/members/{user}", "removeMember", "Leave (oneself) or remove a member.",
+    "204", errors=W, tag="Channels", path=USERP)
+api("PUT", CH + "/read-marker", "setReadMarker", "Move the read marker forward.", "200",
+    ref("ReadMarker"), body=body([], message_id=INT), errors=W, tag="Channels", path=CP)
+api("POST", CH + "/typing", "typing", "Tell members you are typing (not stored).", "204",
+    errors=W, tag="Channels", path=CP)
+
+# --- Messages -------------------------------------------------------------
+api("GET", CH + "/pins", "listPins", "Pinned messages.", "200", arr(ref("Message")),
+    errors=("404",), path=CP)
+api("GET", CH + "/messages", "listMessages", "Top-level messages, oldest first, by cursor.",
+    "200", ref("MessagePage"),
+    [LIMIT, q("before", ID, "Messages before this id."), q("after", ID, "Messages after this id."),
+     q("around", ID, "Messages around this id.")], errors=("400", "404"), path=CP)
+api("POST", CH + "/messages", "postMessage",
+    "Post (Markdown); Idempotency-Key makes retries safe.", "201", ref("Message"),
+    [p_in("Idempotency-Key", "header", t("string", maxLength=128), "Client retry key.")],
+    body(["body"], body=t("string", description="Markdown, at most message_max_length "
+                          "characters."),
+         thread_root_id=ID, idempotency_key=t("string", maxLength=128)),
+    errors=W, path=CP, extra={"200": ref("Message")})
+api("GET", CH + "/messages/search", "searchChannel", "Search one channel.", "200",
+    ref("SearchResults"), [q("q", STR, "Query.", True)], errors=("400", "404"), path=CP)
+api("GET", MSG, "getMessage", "One message.", "200", ref("Message"), errors=("404",), path=MP)
+api("PATCH", MSG, "editMessage", "Edit one's own message (history kept).", "200",
+    ref("Message"), body=body(["body"], body=STR), errors=W + ("410",), path=MP)
+api("DELETE", MSG, "deleteMessage", "Delete (a tombstone stays).", "200", ref("Message"),
+    errors=W + ("410",), path=MP)
+api("GET", MSG + "/history", "messageHistory", "Earlier versions.", "200", ref("History"),
+    errors=("404",), path=MP)
+api("GET", MSG + "/thread", "thread", "A thread: root and replies.", "200", ref("Thread"),
+    [LIMIT, q("after", ID, "Replies after.")], errors=("400", "404"), path=MP)
+api("PUT", MSG + "/thread/follow", "followThread", "Follow a thread.", "204", errors=W, path=MP)
+api("DELETE", MSG + "/thread/follow", "unfollowThread", "Unfollow a thread.", "204",
+    errors=W, path=MP)
+api("PUT", MSG + "/pin", "pin", "Pin.", "200", ref("Message"), errors=W, path=MP)
+api("DELETE", MSG + "/pin", "unpin", "Unpin.", "200", ref("Message"), errors=W, path=MP)
+api("GET", MSG + "/reactions", "listReactions", "Reactions with who reacted.", "200",
+    arr(ref("Reaction")), errors=("404",), path=MP)
+api("POST", MSG + "/reactions", "toggleReaction", "Toggle one's reaction.", "200",
+    ref("ReactionResult"), body=body(["emoji"], emoji=STR), errors=W + ("410",), path=MP)
+api("PUT", MSG + "/reactions/{emoji}", "addReaction", "Add a reaction.", "200",
+    ref("ReactionResult"), errors=W + ("410",), path=EMOJIP)
+api("DELETE", MSG + "/reactions/{emoji}", "removeReaction", "Remove a reaction.", "200",
+    ref("ReactionResult"), errors=W + ("410",), path=EMOJIP)
+api("GET", "/api/v1/search", "search",
+    "Search every channel one belongs to. Filters: in:channel from:user before:YYYY-MM-DD "
+    "after:YYYY-MM-DD is:pinned.", "200", ref("SearchResults"),
+    [q("q", STR, "Query.", True),
+     q("limit", t("integer", minimum=1, maximum=100), "Results (default 20).")], errors=("400",))
+
+# --- Events and notifications --------------------------------------------
+api("GET", "/api/v1/events", "events",
+    "Server-sent events over all of one's channels; with after=ID a long-poll.", "200",
+    ref("EventPoll"),
+    [p_in("Last-Event-ID", "header", STR, "Resume after this event."),
+     q("last_event_id", ID, "Resume after this event (SSE)."),
+     q("after", t("integer", minimum=0), "Long-poll cursor."),
+     q("wait", t("integer", minimum=0, maximum=25), "Seconds."),
+     q("limit", t("integer", minimum=1, maximum=500), "Events.")],
+    errors=("400", "410", "503"), tag="Events")
+OPS["GET /api/v1/events"]["responses"]["200"]["content"]["text/event-stream"] = {"schema": STR}
+api("GET", "/api/v1/notifications", "listNotifications", "Notifications, newest first.", "200",
+    ref("NotificationList"), [LIMIT, q("unread", t("string", enum=["1"]), "Unread only."),
+                              q("before", ID, "Older than this id.")],
+    errors=("400",), tag="Events")
+api("POST", "/api/v1/notifications/read", "markNotificationsRead",
+    "Mark listed ids (or all) read.", "200", ref("NotificationsMarked"),
+    body=body([], ids=arr(ID), all=BOOL), errors=("400",), tag="Events")
+api("PUT", "/api/v1/notifications/{nid:int}/read", "markNotificationRead", "Mark one read.",
+    "200", ref("NotificationsMarked"), errors=("404",), tag="Events",
+    path={"nid": "Notification id."})
+
+# --- System ---------------------------------------------------------------
+api("GET", "/api/v1/openapi.json", "openapi", "This description.", "200", t("object"),
+    tag="System")
+api("GET", "/api/v1/system/health", "health",
+    "Liveness and the database check (503 in the error format, checks as details, when the "
+    "database is down).", "200", ref("Health"), tag="System")
+api("GET", "/api/v1/system/version", "version", "Name and version.", "200", ref("Version"),
+    tag="System")
+api("GET", "/api/v1/system/metrics", "metrics",
+    "Prometheus metrics (text format 0.0.4); admins, or any caller on loopback.", "200",
+    t("string"), tag="System", content_type="text/plain")
+
+
+def header(key, status, name, schema, desc):
+    """Documents response header name of status of operation key."""
+    OPS[key]["responses"][status].setdefault("headers", {})[name] = {
+        "schema": schema, "description": desc}
+
+
+def redirect(key, status, desc):
+    """A redirect answer of operation key: no body, Location desc."""
+    OPS[key]["responses"][status]["description"] = "Redirect to " + desc
+    header(key, status, "Location", STR, desc)
+
+
+AUTH = "/api/v1/auth"
+TOKEN_P = {"id": "Token id."}
+SESSION_P = {"id": "Session id."}
+CRED_P = {"id": "Passkey id (not the credential id)."}
+NEXT = t("string", minLength=1, maxLength=512,
+         description="A local path to go to; form posts get 303 to it.")
+PASSWORD = t("string", minLength=1, maxLength=4096)
+NEW_PASSWORD = t("string", maxLength=4096, description="Checked by the password policy "
+                 "(VALIDATION_WEAK_PASSWORD with details.reason).")
+
+# --- Auth: accounts and sessions ------------------------------------------
+api("POST", AUTH + "/register", "register",
+    "Create an account (open, by invite or closed by configuration) and sign in.", "201",
+    ref("Registered"),
+    body=body(["username", "password"],
+              username=t("string", minLength=1, maxLength=256, description="3-32 "
+                         "characters after NFKC; see docs/API.md, Validation."),
+              password=NEW_PASSWORD, email=t("string", maxLength=512),
+              display_name=t("string", maxLength=256, description="1-64 characters; "
+                             "default the username."),
+              invite=t("string", maxLength=128, description="Required when registration "
+                       "is by invite.")),
+    errors=("400", "403", "409"), tag="Auth")
+api("POST", AUTH + "/login", "login",
+    "Sign in with a password (and second factor); also LDAP accounts.", "200",
+    ref("SignedIn"),
+    body=body(["password"],
+              username=t("string", minLength=1, maxLength=256,
+                         description="Or email; one of them is required."),
+              email=t("string", minLength=1, maxLength=256),
+              password=PASSWORD,
+              code=t("string", minLength=1, maxLength=64,
+                     description="TOTP or recovery code when MFA is on."),
+              webauthn=obj(["credential"], credential=ref("PublicKeyCredential")),
+              trust_device=t("boolean", description="Skip the code on this browser for 30 "
+                             "days."),
+              next=NEXT),
+    errors=("400", "401", "403", "409"), tag="Auth", extra={"303": None})
+redirect("POST " + AUTH + "/login", "303", "next (form posts).")
+api("POST", AUTH + "/password/forgot", "forgotPassword",
+    "Mail a single-use reset link; the same answer whether or not the account exists.",
+    "202", ref("Done"),
+    body=body(["email"], email=t("string", minLength=1, maxLength=256,
+                                 description="E-mail address or username.")),
+    errors=("400",), tag="Auth")
+api("POST", AUTH + "/password/reset", "resetPassword",
+    "Set a new password with a reset token; every session ends.", "200", ref("Done"),
+    body=body(["token", "new_password"], token=t("string", minLength=1, maxLength=128),
+              new_password=NEW_PASSWORD),
+    errors=("400", "401", "403"), tag="Auth")
+api("GET", AUTH + "/oidc/providers", "oidcProviders", "Configured OpenID Connect providers.",
+    "200", ref("OidcProviders"), tag="Auth")
+api("GET", AUTH + "/oidc/{name:slug}/start", "oidcStart",
+    "Start an OpenID Connect sign-in: 302 to the provider, with the state cookie.", "302",
+    None, [q("next", STR, "A local path to go to afterwards.")],
+    errors=("404", "502", "504"), tag="Auth", path={"name": "Provider name."})
+redirect("GET " + AUTH + "/oidc/{name:slug}/start", "302",
+         "the provider's authorization endpoint.")
+api("GET", AUTH + "/oidc/{name:slug}/callback", "oidcCallback",
+    "The provider's redirect: 303 to next with the session cookie (or to /login/verify "
+    "when a second factor is due); 200 JSON like login with Accept: application/json.",
+    "303", None,
+    [q("state", STR, "State from start (must match the state cookie)."),
+     q("code", STR, "Authorization code."), q("error", STR, "Set by the provider on failure.")],
+    errors=("401", "403", "404", "409", "502", "504"), tag="Auth",
+    path={"name": "Provider name."}, extra={"200": ref("SignedIn")})
+redirect("GET " + AUTH + "/oidc/{name:slug}/callback", "303",
+         "next, or to /login/verify when a second factor is due.")
+api("POST", AUTH + "/logout", "logout", "End this session and clear the cookie.", "200",
+    ref("Done"), tag="Auth")
+api("GET", AUTH + "/me", "me", "Who am I: the account, the session and its CSRF token.",
+    "200", ref("Me"), tag="Auth")
+api("GET", AUTH + "/csrf", "csrf", "The CSRF token of this session (sessions only).", "200",
+    ref("Csrf"), tag="Auth")
+api("POST", AUTH + "/password", "changePassword",
+    "Change one's password (needs the current one); other sessions end.", "200", ref("Done"),
+    body=body(["current_password", "new_password"], current_password=PASSWORD,
+              new_password=NEW_PASSWORD),
+    errors=("400",), tag="Auth")
+api("GET", AUTH + "/sessions", "listSessions", "One's active sessions.", "200",
+    ref("SessionList"), tag="Auth")
+api("DELETE", AUTH + "/sessions/{id:int}", "revokeSession", "End one of one's sessions.",
+    "200", ref("Revoked"), errors=("404",), tag="Auth", path=SESSION_P)
+api("POST", AUTH + "/sessions/revoke-others", "revokeOtherSessions",
+    "End every session but this one.", "200", ref("RevokedCount"), tag="Auth")
+api("GET", AUTH + "/tokens", "listTokens", "One's personal access tokens.", "200",
+    ref("TokenList"), tag="Auth")
+api("POST", AUTH + "/tokens", "createToken",
+    "Create a personal access token (shown once), with scopes within one's role.", "201",
+    ref("TokenCreated"),
+    body=body(["name", "scopes"], name=t("string", minLength=1, maxLength=100),
+              scopes=t("string", minLength=1, maxLength=100,
+                       description="Comma-separated: read, write, admin (admins only)."),
+              expires_days=t("integer", minimum=0, maximum=3650,
+                             description="0 or absent: no expiry.")),
+    tag="Auth")
+api("DELETE", AUTH + "/tokens/{id:int}", "revokeToken", "Revoke a personal access token.",
+    "200", ref("Revoked"), errors=("404",), tag="Auth", path=TOKEN_P)
+
+# --- Auth: second factors ---------------------------------------------------
+api("GET", AUTH + "/mfa", "mfaStatus", "Whether TOTP is on, and recovery codes left.", "200",
+    ref("MfaStatus"), tag="Auth")
+api("POST", AUTH + "/mfa/enroll", "mfaEnroll",
+    "Start TOTP enrolment: a new secret, confirmed by /mfa/confirm.", "201",
+    ref("MfaEnrolment"), errors=("409",), tag="Auth")
+api("POST", AUTH + "/mfa/confirm", "mfaConfirm",
+    "Confirm enrolment with a code; answers ten recovery codes.", "200", ref("MfaEnabled"),
+    body=body(["code"], code=t("string", minLength=1, maxLength=16)),
+    errors=("409",), tag="Auth")
+api("POST", AUTH + "/mfa/disable", "mfaDisable",
+    "Turn TOTP off (password and a code or recovery code).", "200", ref("Done"),
+    body=body(["password", "code"], password=PASSWORD,
+              code=t("string", minLength=1, maxLength=32)),
+    tag="Auth")
+api("GET", AUTH + "/devices", "listDevices", "Trusted devices (that skip the code).",
+    "200", ref("DeviceList"), tag="Auth")
+api("DELETE", AUTH + "/devices/{id:int}", "revokeDevice", "Forget a trusted device.", "200",
+    ref("Done"), errors=("404",), tag="Auth", path={"id": "Device id."})
+
+# --- Auth: passkeys (WebAuthn) ----------------------------------------------
+api("POST", AUTH + "/webauthn/register/options", "passkeyRegisterOptions",
+    "Creation options for a new passkey (409 at 20 passkeys).", "200",
+    ref("PasskeyCreation"), errors=("409",), tag="Auth")
+api("POST", AUTH + "/webauthn/register/verify", "passkeyRegisterVerify",
+    "Register the new passkey; recovery codes when the account had none left.", "201",
+    ref("PasskeyRegistered"),
+    body=body(["credential"], credential=ref("PublicKeyCredential"),
+              name=t("string", minLength=1, maxLength=64, description="Default "
+                     "\"Passkey\".")),
+    errors=("409",), tag="Auth")
+api("POST", AUTH + "/webauthn/login/options", "passkeyLoginOptions",
+    "Request options for a passwordless sign-in (discoverable keys).", "200",
+    ref("PasskeyRequest"), tag="Auth")
+api("POST", AUTH + "/webauthn/login/verify", "passkeyLoginVerify",
+    "Sign in with a passkey alone; answers as login.", "200", ref("SignedIn"),
+    body=body(["credential"], credential=ref("PublicKeyCredential"), next=NEXT),
+    errors=("401",), tag="Auth", extra={"303": None})
+redirect("POST " + AUTH + "/webauthn/login/verify", "303", "next (form posts).")
+api("GET", AUTH + "/webauthn/credentials", "listPasskeys", "One's passkeys.", "200",
+    ref("PasskeyList"), tag="Auth")
+api("PATCH", AUTH + "/webauthn/credentials/{id:int}", "renamePasskey", "Rename a passkey.",
+    "200", ref("Done"), body=body(["name"], name=t("string", minLength=1, maxLength=64)),
+    errors=("404",), tag="Auth", path=CRED_P)
+api("DELETE", AUTH + "/webauthn/credentials/{id:int}", "deletePasskey", "Remove a passkey.",
+    "200", ref("Done"), errors=("404",), tag="Auth", path=CRED_P)
+
+# --- Users -------------------------------------------------------------------
+USERS_Q = [q("q", t("string", maxLength=100), "Part of the username or display name."),
+           q("limit", t("integer", minimum=1, maximum=200), "Page size (default 50)."),
+           q("offset", t("integer", minimum=0, maximum=1000000), "Skip this many.")]
+api("GET", "/api/v1/users", "listUsers", "The directory of active accounts, by username.",
+    "200", ref("UserList"), USERS_Q, errors=("400",), tag="Users")
+api("GET", "/api/v1/users/{id:int}", "getUser",
+    "One account; e-mail and status only for oneself and admins.", "200", ref("User"),
+    errors=("404",), tag="Users", path={"id": "User id."})
+api("PATCH", "/api/v1/users/me", "updateMe", "Change one's display name, bio or e-mail.",
+    "200", ref("Account"),
+    body=body([], display_name=t("string", maxLength=256, description="1-64 characters."),
+              bio=t("string", maxLength=500),
+              email=t("string", maxLength=512, description="\"\" removes it.")),
+    errors=("409",), tag="Users")
+api("POST", "/api/v1/users/me/deactivate", "deactivateMe",
+    "Deactivate one's account (needs the password); every session ends.", "200",
+    ref("Done"), body=body(["password"], password=PASSWORD), tag="Users")
+
+# --- Admin: users, sessions, invites ---------------------------------------
+ADMIN_U = "/api/v1/admin/users/{id:int}"
+UID_P = {"id": "User id."}
+api("GET", "/api/v1/admin/users", "adminListUsers",
+    "Every account, deactivated ones too, with private fields.", "200", ref("AccountList"),
+    USERS_Q, errors=("400",), tag="Admin")
+api("PATCH", ADMIN_U, "adminUpdateUser",
+    "Change an account's role or deactivate/reactivate it (only roles below one's own).",
+    "200", ref("Account"),
+    body=body([], role=ref("Role"), active=BOOL), errors=("404",), tag="Admin", path=UID_P)
+api("POST", ADMIN_U + "/password-reset", "adminPasswordReset",
+    "Issue a password reset token (mailed when possible).", "201",
+    ref("PasswordResetIssued"), errors=("404",), tag="Admin", path=UID_P)
+api("POST", ADMIN_U + "/mfa/reset", "adminMfaReset",
+    "Remove an account's passkeys, TOTP, recovery codes and trusted devices.", "200",
+    ref("MfaReset"), errors=("404",), tag="Admin", path=UID_P)
+api("GET", ADMIN_U + "/sessions", "adminListSessions", "An account's active sessions.",
+    "200", ref("SessionList"), errors=("404",), tag="Admin", path=UID_P)
+api("DELETE", ADMIN_U + "/sessions/{sid:int}", "adminRevokeSession",
+    "End one of an account's sessions.", "200", ref("Revoked"), errors=("404",),
+    tag="Admin", path=dict(UID_P, sid="Session id."))
+api("POST", "/api/v1/admin/invites", "createInvite",
+    "A single-use invite, optionally bound to an e-mail address.", "201", ref("Invite"),
+    body=body([], role=t("string", enum=["admin", "moderator", "member", "guest"],
+                         description="Default member; only roles below one's own."),
+              email=t("string", maxLength=254)),
+    tag="Admin")
+
+# --- Admin: WAF (fcgi/routes_admin.inc) ------------------------------------
+WAF = "/api/v1/admin/waf/"
+WAF_EV_Q = [q("action", t("string", pattern="^waf[.]", maxLength=40), "Only this action."),
+            q("ip", STR, "Only this client address.")]
+api("GET", WAF + "ip-lists", "wafListRanges", "Allow and deny ranges, by id.", "200",
+    ref("WafRangeList"),
+    [q("list", t("string", enum=["allow", "deny"]), "Only this list."),
+     q("source", STR, "Only this source (admin, feed:NAME)."),
+     q("after", t("integer", minimum=0), "Ranges after this id."),
+     q("limit", t("integer", minimum=1, maximum=1000), "Page size (default 100).")],
+    errors=("400",), tag="Admin")
+api("POST", WAF + "ip-lists", "wafAddRange", "Add an allow or deny range.", "201",
+    obj(["id", "list", "cidr", "source", "comment"], id=ID,
+        list=t("string", enum=["allow", "deny"]), cidr=t("string", description="Canonical."),
+        source=t("string", enum=["admin"]), comment=STR),
+    body=body(["list", "cidr"], list=t("string", enum=["allow", "deny"]),
+              cidr=t("string", minLength=1, maxLength=64,
+                     description="IPv4/IPv6 address or CIDR range."),
+              comment=t("string", maxLength=200)),
+    errors=("409",), tag="Admin")
+api("DELETE", WAF + "ip-lists/{id:int}", "wafDeleteRange", "Delete a range.", "200",
+    obj(["deleted"], deleted=ID), errors=("404",), tag="Admin", path={"id": "Range id."})
+api("GET", WAF + "blocks", "wafListBlocks", "Automatic blocks in force.", "200",
+    ref("WafBlockList"), tag="Admin")
+api("DELETE", WAF + "blocks/{ip}", "wafLiftBlock", "Lift an automatic block.", "200",
+    obj(["lifted"], lifted=STR), errors=("400", "404"), tag="Admin",
+    path={"ip": "The blocked address."})
+api("GET", WAF + "events", "wafEvents", "Security events, newest first.", "200",
+    ref("WafEventList"),
+    WAF_EV_Q + [q("limit", t("integer", minimum=1, maximum=500), "Page size (default 50)."),
+                q("before", t("integer", minimum=0), "Events before this id.")],
+    errors=("400",), tag="Admin")
+api("GET", WAF + "events.jsonl", "wafEventsExport",
+    "Security events as JSON lines, oldest first, for a SIEM.", "200",
+    t("string", description="One JSON object a line: {source: \"plexichat.waf\", id, at, "
+      "action, target, ip, correlation_id, fields}."),
+    WAF_EV_Q + [q("after", t("integer", minimum=0), "Events after this id."),
+                q("since", t("string", maxLength=64), "Events at or after this timestamp."),
+                q("limit", t("integer", minimum=1, maximum=10000), "Lines (default 1000).")],
+    errors=("400",), tag="Admin", content_type="application/x-ndjson")
+header("GET " + WAF + "events.jsonl", "200", "X-Next-After", t("integer", minimum=0),
+       "after= of the next call.")
+header("GET " + WAF + "events.jsonl", "200", "X-More", t("string", enum=["0", "1"]),
+       "1 when more events follow.")
+api("GET", WAF + "top-rules", "wafTopRules", "The rules that fired most in a window.", "200",
+    ref("WafTopRules"),
+    [q("hours", t("integer", minimum=1, maximum=720), "Window (default 24)."),
+     q("limit", t("integer", minimum=1, maximum=100), "Rules (default 20).")],
+    errors=("400",), tag="Admin")
+
+
+def module():
+    responses = {"E" + c: {"description": d, "content": {"application/json": {
+        "schema": ref("Error")}}} for c, d in ERRORS.items()}
+    return {"tags": TAGS, "operations": OPS,
+            "components": {"schemas": SCHEMAS, "responses": responses}}
+
+
+def c_string(text):
+    out = ["/* Generated by handlers/api_schema.py; do not edit. */\n"
+           "static const char px_api_schema_json[] =\n"]
+    for i in range(0, len(text), 60):
+        chunk = text[i:i + 60].replace("\\", "\\\\").replace('"', '\\"')
+        out.append('\t"%s"\n' % chunk)
+    out.append(";\n")
+    return "".join(out)
+
+
+def main(argv):
+    text = json.dumps(module(), separators=(",", ":"), ensure_ascii=True)
+    if len(argv) == 3 and argv[1] == "--c":
+        with open(argv[2], "w") as f:
+            f.write(c_string(text))
+    elif len(argv) == 1:
+        print(text)
+    else:
+        sys.stderr.write("usage: api_schema.py [--c OUT]\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
