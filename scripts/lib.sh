@@ -13,6 +13,9 @@ PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-li
 PX_TEST_PKGS="apache2 libapache2-mod-fcgid python3 curl clang libclang-rt-14-dev oathtool
   python3-aiosmtpd wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd
   slapd ldap-utils"
+# The documentation site (scripts/build_docs.sh); its npm tools are pinned in
+# tools/docs/package-lock.json and installed by the script itself.
+PX_DOCS_PKGS="mkdocs mkdocs-material"
 # The web scanners of tests/integration/test_scan.py, installed only for it.
 PX_SCAN_PKGS="wapiti sqlmap lighttpd-mod-openssl openssl"
 
