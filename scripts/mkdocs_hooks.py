@@ -6,7 +6,7 @@
   other file under --strict. Without it a warning is logged, which fails a
   strict build.
 - Leaves out of the site what lives under docs/ but is not documentation:
-  docs/openapi/ (the generator's source) and docs/_generated/.
+  docs/_generated/.
 """
 import logging
 import os
@@ -14,7 +14,7 @@ import os
 from mkdocs.structure.files import File, Files
 
 log = logging.getLogger("mkdocs.plugins.plexichat")
-NOT_SITE = ("openapi/", "_generated/")
+NOT_SITE = ("_generated/",)
 
 
 def on_files(files, config):

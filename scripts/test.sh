@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and starts servers)"
 T0=$(date +%s)
-install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS $PX_TEST_PKGS
+install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS $PX_TEST_PKGS $PX_DOCS_PKGS
 open_path "$PX_ROOT"
 
 # PX_TEST_ID names this run's folders, so that several runs (one per
@@ -63,6 +63,9 @@ if [ "$SKIP_UNIT" != 1 ]; then
   record "unit" make -C "$BUILD" -s check
   # no include cycles, and no include against the layer order (docs/ARCHITECTURE.md)
   record "include-check" python3 "$PX_ROOT/scripts/check_includes.py" "$PX_ROOT"
+  # documentation: markdownlint, mkdocs build --strict, link and anchor
+  # check, and the API reference rendered from the generated description
+  record "docs" bash "$PX_ROOT/scripts/build_docs.sh" check "$BUILD/docs/_generated/openapi.json"
   step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
   build "$ASAN" --enable-sanitizers
   record "unit-asan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -C "$ASAN" -s check
