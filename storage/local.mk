@@ -8,4 +8,5 @@ libstorage_a_SOURCES = \
 	storage/px_st_open.c storage/px_st_open.h \
 	storage/px_st_local.c storage/px_st_local.h \
 	storage/px_st_s3.c storage/px_st_s3.h \
-	storage/px_st_sigv4.c storage/px_st_sigv4.h
+	storage/px_st_sigv4.c storage/px_st_sigv4.h \
+	storage/px_st_files.c storage/px_st_files.h

@@ -77,24 +77,13 @@ static int make_parent(const char *path)
 	return px_dirs_make(dir, 0750);
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 static enum px_err sync_dirty(struct local *l)
 {
 	enum px_err rc = PX_OK;
 	size_t i;
 
 	for (i = 0; i < l->ndirty; i++) {
-		if (rc == PX_OK && fsync_dir(l->dirty[i]) != 0)
+		if (rc == PX_OK && px_dirs_fsync(l->dirty[i]) != 0)
 			rc = fail(l, "fsync", l->dirty[i], errno);
 		free(l->dirty[i]);
 	}
