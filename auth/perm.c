@@ -55,6 +55,9 @@ static const struct perm table[] = {
 	{ "channel.manage", ADMINS, CH_OWNER, PX_SCOPE_WRITE },
 	{ "channel.roles.manage", ADMINS, CH_OWNER, PX_SCOPE_WRITE },
 	{ "upload.create", MEMBERS, 0, PX_SCOPE_WRITE },
+	/* files: the handler then applies the file's own gate (channel, draft) */
+	{ "file.read", SIGNED_IN, 0, PX_SCOPE_READ },
+	{ "file.delete", SIGNED_IN, 0, PX_SCOPE_WRITE },
 	/* web pages for signed-in users */
 	{ "web.page", SIGNED_IN, 0, PX_SCOPE_READ },
 };

@@ -10,7 +10,6 @@ BACKUP_SRC = \
 	backup/px_bk_files.c backup/px_bk_files.h \
 	backup/px_bk_keys.c backup/px_bk_keys.h \
 	backup/px_bk_known.c backup/px_bk_known.h \
-	backup/px_bk_local.c backup/px_bk_local.h \
 	backup/px_bk_lock.c backup/px_bk_lock.h \
 	backup/px_bk_manifest.c backup/px_bk_manifest.h \
 	backup/px_bk_progress.c backup/px_bk_progress.h \
@@ -20,10 +19,7 @@ BACKUP_SRC = \
 	backup/px_bk_reader.c backup/px_bk_reader.h \
 	backup/px_bk_repo.c backup/px_bk_repo.h \
 	backup/px_bk_restore.c backup/px_bk_restore.h \
-	backup/px_bk_s3.c backup/px_bk_s3.h \
-	backup/px_bk_sigv4.c backup/px_bk_sigv4.h \
 	backup/px_bk_status.c backup/px_bk_status.h \
-	backup/px_bk_store.c backup/px_bk_store.h \
 	backup/px_bk_verify.c backup/px_bk_verify.h \
 	backup/px_bk_writer.c backup/px_bk_writer.h
 
@@ -32,9 +28,9 @@ libpxbackup_a_SOURCES = $(BACKUP_SRC)
 
 bin_PROGRAMS += plexichat-backup
 plexichat_backup_SOURCES = backup/main.c
-plexichat_backup_LDADD = libpxbackup.a $(CORE_LIBS)
+plexichat_backup_LDADD = libpxbackup.a libstorage.a $(CORE_LIBS)
 
-BACKUP_TEST_LIBS = libpxbackup.a $(TEST_LIBS)
+BACKUP_TEST_LIBS = libpxbackup.a libstorage.a $(TEST_LIBS)
 
 check_PROGRAMS += tests/unit/check_backup_cdc tests/unit/check_backup_crypto \
 	tests/unit/check_backup_sigv4 tests/unit/check_backup_manifest \

@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "backup/px_bk_manifest.h"
+#include "storage/px_st_open.h"
 
 int px_bk_exit_for(enum px_err e)
 {
@@ -86,11 +87,11 @@ const char *px_bk_cache_base(struct px_bk_opts *o)
 	return o->owned[0];
 }
 
-struct px_bk_store *px_bk_open_store(struct px_bk_opts *o)
+struct px_st_store *px_bk_open_store(struct px_bk_opts *o)
 {
-	struct px_bk_store_opts so = { 0 };
+	struct px_st_store_opts so = { 0 };
 	struct px_buf err = PX_BUF_INIT;
-	struct px_bk_store *st;
+	struct px_st_store *st;
 
 	so.url = px_bk_opt(o->store, o->cfg, "backup_store", NULL);
 	so.s3_endpoint = px_bk_opt(o->s3_endpoint, o->cfg, "backup_s3_endpoint", NULL);
@@ -103,7 +104,7 @@ struct px_bk_store *px_bk_open_store(struct px_bk_opts *o)
 			   px_cfg_bool(o->cfg, "backup_s3_path_style");
 	so.concurrency = o->concurrency > 0 ? o->concurrency :
 			 (int)px_cfg_int(o->cfg, "backup_concurrency");
-	st = px_bk_store_open(&so, &err);
+	st = px_st_store_open(&so, &err);
 	if (!st)
 		px_bk_fail(so.url && !strncmp(so.url, "s3://", 5) && strstr(err.data ? err.data : "", "credentials") ?
 		     PX_E_STORAGE_CREDENTIALS : PX_E_STORAGE_FAILED, "open store", &err);
@@ -165,7 +166,7 @@ out:
 int px_bk_open_repo(struct px_bk_opts *o, struct px_bk_repo **r)
 {
 	struct px_bk_secret s;
-	struct px_bk_store *st;
+	struct px_st_store *st;
 	struct px_buf why = PX_BUF_INIT;
 	enum px_err rc;
 	int code = PX_BK_EXIT_OK;

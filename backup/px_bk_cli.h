@@ -49,7 +49,7 @@ const char *px_bk_opt(const char *cli, const struct px_cfg *c, const char *key,
 const char *px_bk_cache_base(struct px_bk_opts *o);
 int px_bk_opt_lock_ttl(struct px_bk_opts *o);
 /* Opens the store; NULL after logging the reason. */
-struct px_bk_store *px_bk_open_store(struct px_bk_opts *o);
+struct px_st_store *px_bk_open_store(struct px_bk_opts *o);
 /* Reads the key file (preferred) or passphrase file; -1 after logging. */
 int px_bk_read_secret(const char *kf, const char *pf, struct px_bk_secret *s);
 /* Creates path, which must not exist yet, readable by its owner only,

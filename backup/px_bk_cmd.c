@@ -32,7 +32,7 @@
 int px_bk_cmd_init(struct px_bk_opts *o, int argc, char **argv)
 {
 	struct px_bk_secret s;
-	struct px_bk_store *st;
+	struct px_st_store *st;
 	struct px_buf d = PX_BUF_INIT;
 	enum px_err rc;
 	size_t chunk = o->chunk_size > 0 ? (size_t)o->chunk_size :
@@ -54,7 +54,7 @@ int px_bk_cmd_init(struct px_bk_opts *o, int argc, char **argv)
 		px_buf_puts(&d, st->errmsg.data ? st->errmsg.data : "");
 	if (rc == PX_OK)
 		px_log_info(PX_BK_LOG_MODULE, NULL, "initialised backup store %s", st->url);
-	px_bk_store_free(st);
+	px_st_store_free(st);
 	rc = rc == PX_OK ? PX_BK_EXIT_OK : (enum px_err)px_bk_fail(rc, "init", &d);
 	px_buf_free(&d);
 	return (int)rc;
@@ -232,7 +232,7 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 		json_object_object_add(m, "totals", t);
 	}
 	/* every shard durable before the manifest that names them */
-	rc = px_bk_flush(r->store);
+	rc = px_st_flush(r->store);
 	if (rc != PX_OK)
 		goto out;
 	rc = px_bk_manifest_save(r, name, m);
@@ -273,7 +273,7 @@ out:
 		if (w && px_bk_writer_drain(w) != PX_OK)
 			px_log_debug(PX_BK_LOG_MODULE, NULL, "sealing thread stopped with an error");
 		if (r)
-			(void)px_bk_flush(r->store);
+			(void)px_st_flush(r->store);
 		code = px_bk_fail(rc, "backup", &d);
 		status.error = rc;
 		status.error_message = d.data ? d.data : "";

@@ -186,7 +186,7 @@ static long long get_int(json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
 }
 
-static enum px_err write_keyset(struct px_bk_store *st,
+static enum px_err write_keyset(struct px_st_store *st,
 				const struct px_bk_keyring *r)
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array();
@@ -218,7 +218,7 @@ static enum px_err write_keyset(struct px_bk_store *st,
 			   txt, strlen(txt), 0, &box) != 0)
 		goto out;
 	px_crypto_wipe((char *)txt, strlen(txt));
-	rc = px_bk_put(st, name, box.data, box.len);
+	rc = px_st_put(st, name, box.data, box.len);
 out:
 	json_object_put(arr);
 	json_object_put(o);
@@ -227,7 +227,7 @@ out:
 	return rc;
 }
 
-static enum px_err write_wrap(struct px_bk_store *st, const unsigned char master[32],
+static enum px_err write_wrap(struct px_st_store *st, const unsigned char master[32],
 			      const struct px_bk_secret *s,
 			      const struct px_bk_kdf *kdf, char id_out[17])
 {
@@ -268,7 +268,7 @@ static enum px_err write_wrap(struct px_bk_store *st, const unsigned char master
 	px_buf_printf(&name, "keys/wrap-%s", id);
 	if (name.failed)
 		goto out;
-	rc = px_bk_put(st, name.data, txt, strlen(txt));
+	rc = px_st_put(st, name.data, txt, strlen(txt));
 	if (rc == PX_OK && id_out)
 		memcpy(id_out, id, 17);
 out:
@@ -316,14 +316,14 @@ static void names_free(struct key_names *k)
 	free(k->wraps);
 }
 
-enum px_err px_bk_keys_init(struct px_bk_store *st, const struct px_bk_secret *s,
+enum px_err px_bk_keys_init(struct px_st_store *st, const struct px_bk_secret *s,
 			    const struct px_bk_kdf *kdf, struct px_bk_keyring *out)
 {
 	struct key_names names = { 0 };
 	enum px_err rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = px_bk_list(st, "keys/", collect, &names);
+	rc = px_st_list(st, "keys/", collect, &names);
 	if (rc != PX_OK)
 		goto out;
 	if (names.any) {
@@ -355,7 +355,7 @@ out:
 }
 
 /* Tries one wrap entry; 0 and master filled when the secret opens it. */
-static int try_wrap(struct px_bk_store *st, const char *name,
+static int try_wrap(struct px_st_store *st, const char *name,
 		    const struct px_bk_secret *s, unsigned char master[32])
 {
 	struct px_buf txt = PX_BUF_INIT, aad = PX_BUF_INIT;
@@ -364,7 +364,7 @@ static int try_wrap(struct px_bk_store *st, const char *name,
 	json_object *o = NULL, *v;
 	int rc = -1;
 
-	if (px_bk_get(st, name, &txt) != PX_OK)
+	if (px_st_get(st, name, &txt) != PX_OK)
 		goto out;
 	o = json_tokener_parse(txt.data);
 	if (!o || !json_object_object_get_ex(o, "kind", &v) ||
@@ -394,7 +394,7 @@ out:
 	return rc;
 }
 
-static enum px_err read_keyset(struct px_bk_store *st, unsigned version,
+static enum px_err read_keyset(struct px_st_store *st, unsigned version,
 			       struct px_bk_keyring *r)
 {
 	struct px_bk_codec *c = px_bk_codec_new(3);
@@ -405,7 +405,7 @@ static enum px_err read_keyset(struct px_bk_store *st, unsigned version,
 	size_t i;
 
 	keyset_name(version, name);
-	rc = c ? px_bk_get(st, name, &box) : PX_E_STORAGE_FAILED;
+	rc = c ? px_st_get(st, name, &box) : PX_E_STORAGE_FAILED;
 	if (rc != PX_OK)
 		goto out;
 	rc = px_bk_box_open(c, "PXKS", master_lookup, r->master, name,
@@ -444,7 +444,7 @@ out:
 	return rc;
 }
 
-enum px_err px_bk_keys_open(struct px_bk_store *st, const struct px_bk_secret *s,
+enum px_err px_bk_keys_open(struct px_st_store *st, const struct px_bk_secret *s,
 			    struct px_bk_keyring *out)
 {
 	struct key_names names = { 0 };
@@ -453,7 +453,7 @@ enum px_err px_bk_keys_open(struct px_bk_store *st, const struct px_bk_secret *s
 	int found = 0;
 
 	memset(out, 0, sizeof(*out));
-	rc = px_bk_list(st, "keys/", collect, &names);
+	rc = px_st_list(st, "keys/", collect, &names);
 	if (rc != PX_OK)
 		goto out;
 	if (!names.keyset_max) {
@@ -477,7 +477,7 @@ out:
 	return rc;
 }
 
-enum px_err px_bk_keys_add(struct px_bk_store *st, const struct px_bk_keyring *r,
+enum px_err px_bk_keys_add(struct px_st_store *st, const struct px_bk_keyring *r,
 			   const struct px_bk_secret *s, const struct px_bk_kdf *kdf,
 			   char id[17])
 {
@@ -486,7 +486,7 @@ enum px_err px_bk_keys_add(struct px_bk_store *st, const struct px_bk_keyring *r
 	return write_wrap(st, r->master, s, kdf, id);
 }
 
-enum px_err px_bk_keys_remove(struct px_bk_store *st, const char *id)
+enum px_err px_bk_keys_remove(struct px_st_store *st, const char *id)
 {
 	struct key_names names = { 0 };
 	struct px_buf name = PX_BUF_INIT;
@@ -495,7 +495,7 @@ enum px_err px_bk_keys_remove(struct px_bk_store *st, const char *id)
 	int have = 0;
 
 	px_buf_printf(&name, "keys/wrap-%s", id);
-	rc = px_bk_list(st, "keys/", collect, &names);
+	rc = px_st_list(st, "keys/", collect, &names);
 	if (rc != PX_OK || name.failed)
 		goto out;
 	for (i = 0; i < names.nwraps; i++)
@@ -505,14 +505,14 @@ enum px_err px_bk_keys_remove(struct px_bk_store *st, const char *id)
 	else if (names.nwraps < 2)
 		rc = PX_E_VALIDATION_CONFLICT;
 	else
-		rc = px_bk_del(st, name.data);
+		rc = px_st_del(st, name.data);
 out:
 	names_free(&names);
 	px_buf_free(&name);
 	return rc;
 }
 
-enum px_err px_bk_keys_rotate(struct px_bk_store *st, struct px_bk_keyring *r)
+enum px_err px_bk_keys_rotate(struct px_st_store *st, struct px_bk_keyring *r)
 {
 	struct px_bk_datakey *k;
 
@@ -538,18 +538,18 @@ void px_bk_keys_export(const struct px_bk_keyring *r, struct px_buf *out)
 	px_crypto_wipe(hex, sizeof(hex));
 }
 
-enum px_err px_bk_keys_list(struct px_bk_store *st, struct px_buf *out)
+enum px_err px_bk_keys_list(struct px_st_store *st, struct px_buf *out)
 {
 	struct key_names names = { 0 };
 	struct px_buf txt = PX_BUF_INIT;
 	enum px_err rc;
 	size_t i;
 
-	rc = px_bk_list(st, "keys/", collect, &names);
+	rc = px_st_list(st, "keys/", collect, &names);
 	for (i = 0; rc == PX_OK && i < names.nwraps; i++) {
 		json_object *o, *id, *kind, *cr;
 
-		rc = px_bk_get(st, names.wraps[i], &txt);
+		rc = px_st_get(st, names.wraps[i], &txt);
 		if (rc != PX_OK)
 			break;
 		o = json_tokener_parse(txt.data);

@@ -19,7 +19,7 @@
 #include "core/err.h"
 #include "backup/px_bk_box.h"
 #include "backup/px_bk_crypto.h"
-#include "backup/px_bk_store.h"
+#include "storage/px_st_store.h"
 
 #define PX_BK_MAX_KEYS 64
 
@@ -64,29 +64,29 @@ int px_bk_secret_read(const char *path, enum px_bk_secret_kind kind,
 
 /* Creates the keys of a new store. Errors: VALIDATION_CONFLICT when the
  * store already has keys, STORAGE_* from the store. */
-enum px_err px_bk_keys_init(struct px_bk_store *st, const struct px_bk_secret *s,
+enum px_err px_bk_keys_init(struct px_st_store *st, const struct px_bk_secret *s,
 			    const struct px_bk_kdf *kdf, struct px_bk_keyring *out)
 	__attribute__((warn_unused_result));
 /* Opens the newest key set with the secret. STORAGE_KEY_INVALID when no
  * wrap entry accepts it (wrong passphrase or key file). */
-enum px_err px_bk_keys_open(struct px_bk_store *st, const struct px_bk_secret *s,
+enum px_err px_bk_keys_open(struct px_st_store *st, const struct px_bk_secret *s,
 			    struct px_bk_keyring *out)
 	__attribute__((warn_unused_result));
 /* Adds a wrap entry for another secret; its id (16 hex + NUL) to id. */
-enum px_err px_bk_keys_add(struct px_bk_store *st, const struct px_bk_keyring *r,
+enum px_err px_bk_keys_add(struct px_st_store *st, const struct px_bk_keyring *r,
 			   const struct px_bk_secret *s, const struct px_bk_kdf *kdf,
 			   char id[17]) __attribute__((warn_unused_result));
 /* Removes wrap entry id; refuses (VALIDATION_CONFLICT) to remove the last
  * one, and VALIDATION_NOT_FOUND when there is no such entry. */
-enum px_err px_bk_keys_remove(struct px_bk_store *st, const char *id)
+enum px_err px_bk_keys_remove(struct px_st_store *st, const char *id)
 	__attribute__((warn_unused_result));
 /* Adds a new data key, makes it current, writes the next key set. */
-enum px_err px_bk_keys_rotate(struct px_bk_store *st, struct px_bk_keyring *r)
+enum px_err px_bk_keys_rotate(struct px_st_store *st, struct px_bk_keyring *r)
 	__attribute__((warn_unused_result));
 /* Appends the exported master key line to out. Treat it as the store. */
 void px_bk_keys_export(const struct px_bk_keyring *r, struct px_buf *out);
 /* Lists wrap entry ids and kinds as JSON lines into out. */
-enum px_err px_bk_keys_list(struct px_bk_store *st, struct px_buf *out)
+enum px_err px_bk_keys_list(struct px_st_store *st, struct px_buf *out)
 	__attribute__((warn_unused_result));
 
 /* Key lookup for px_bk_box_open (arg is the keyring). */

@@ -229,13 +229,13 @@ static int add_listed(void *arg, const char *name, size_t size)
 	return 0;
 }
 
-enum px_err px_bk_known_rebuild(struct px_bk_known *k, struct px_bk_store *st)
+enum px_err px_bk_known_rebuild(struct px_bk_known *k, struct px_st_store *st)
 {
 	struct rebuild r = { k, 0 };
 	enum px_err rc;
 
 	clear(k);
-	rc = px_bk_list(st, "shards/", add_listed, &r);
+	rc = px_st_list(st, "shards/", add_listed, &r);
 	if (rc == PX_OK && r.failed)
 		rc = PX_E_STORAGE_FAILED;
 	return rc;

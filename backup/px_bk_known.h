@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
-#include "backup/px_bk_store.h"
+#include "storage/px_st_store.h"
 
 struct px_bk_known;
 
@@ -33,7 +33,7 @@ int px_bk_known_load(struct px_bk_known *k, const char *path);
 int px_bk_known_save(const struct px_bk_known *k, const char *path)
 	__attribute__((warn_unused_result));
 /* Replaces the contents with the ids listed under "shards/" in st. */
-enum px_err px_bk_known_rebuild(struct px_bk_known *k, struct px_bk_store *st)
+enum px_err px_bk_known_rebuild(struct px_bk_known *k, struct px_st_store *st)
 	__attribute__((warn_unused_result));
 
 /* Store name of a shard: "shards/<2 hex>/<64 hex>" (out: 80 bytes). */

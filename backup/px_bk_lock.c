@@ -46,7 +46,7 @@ static enum px_err write_obj(struct px_bk_lock *l)
 		      l->op, l->exclusive ? "true" : "false", (long long)now,
 		      (long long)(now + l->ttl));
 	rc = b.failed ? PX_E_SYSTEM_INTERNAL :
-	     px_bk_put(l->r->store, l->name, b.data, b.len);
+	     px_st_put(l->r->store, l->name, b.data, b.len);
 	if (rc == PX_OK)
 		l->refreshed = now;
 	px_buf_free(&b);
@@ -89,7 +89,7 @@ static int inspect(struct px_bk_repo *r, const char *name, json_object **out)
 	int stale = -1;
 
 	*out = NULL;
-	if (px_bk_get(r->store, name, &b) != PX_OK)
+	if (px_st_get(r->store, name, &b) != PX_OK)
 		goto out;
 	o = json_tokener_parse(b.data);
 	if (!o)
@@ -158,7 +158,7 @@ enum px_err px_bk_lock_take(struct px_bk_repo *r, const char *op, int exclusive,
 	if (rc != PX_OK)
 		goto fail;
 	have_obj = 1;
-	rc = px_bk_list(r->store, "locks/", add_name, &ns);
+	rc = px_st_list(r->store, "locks/", add_name, &ns);
 	if (rc != PX_OK)
 		goto fail;
 	for (i = 0; i < ns.n; i++) {
@@ -170,7 +170,7 @@ enum px_err px_bk_lock_take(struct px_bk_repo *r, const char *op, int exclusive,
 		stale = inspect(r, ns.v[i], &o);
 		if (stale == 1) {
 			px_log_warn("backup", NULL, "removing stale lock %s", ns.v[i]);
-			if (px_bk_del(r->store, ns.v[i]) != PX_OK)
+			if (px_st_del(r->store, ns.v[i]) != PX_OK)
 				stale = 0;
 		}
 		if (stale != 1 && (exclusive || is_exclusive(o))) {
@@ -195,7 +195,7 @@ enum px_err px_bk_lock_take(struct px_bk_repo *r, const char *op, int exclusive,
 	return PX_OK;
 fail:
 	if (have_obj)
-		(void)px_bk_del(r->store, l->name);
+		(void)px_st_del(r->store, l->name);
 	if (l && l->fd > 0)
 		close(l->fd);
 	names_free(&ns);
@@ -215,7 +215,7 @@ void px_bk_lock_release(struct px_bk_lock *l)
 {
 	if (!l)
 		return;
-	if (px_bk_del(l->r->store, l->name) != PX_OK)
+	if (px_st_del(l->r->store, l->name) != PX_OK)
 		px_log_warn("backup", NULL, "could not remove lock %s", l->name);
 	close(l->fd);
 	free(l);
@@ -229,7 +229,7 @@ enum px_err px_bk_lock_list(struct px_bk_repo *r, int remove_stale,
 	size_t i;
 
 	*stale = 0;
-	rc = px_bk_list(r->store, "locks/", add_name, &ns);
+	rc = px_st_list(r->store, "locks/", add_name, &ns);
 	for (i = 0; rc == PX_OK && i < ns.n; i++) {
 		json_object *o;
 		int s = inspect(r, ns.v[i], &o);
@@ -244,7 +244,7 @@ enum px_err px_bk_lock_list(struct px_bk_repo *r, int remove_stale,
 		if (s == 1) {
 			(*stale)++;
 			if (remove_stale)
-				rc = px_bk_del(r->store, ns.v[i]);
+				rc = px_st_del(r->store, ns.v[i]);
 		}
 	}
 	names_free(&ns);

@@ -63,7 +63,7 @@ enum px_err px_bk_manifest_save(struct px_bk_repo *r, const char *name,
 				   strlen(name), txt, strlen(txt), 1, &box) != 0)
 		rc = PX_E_SYSTEM_INTERNAL;
 	else
-		rc = px_bk_put(r->store, name, box.data, box.len);
+		rc = px_st_put(r->store, name, box.data, box.len);
 	px_buf_free(&box);
 	return rc;
 }
@@ -75,7 +75,7 @@ enum px_err px_bk_manifest_load(struct px_bk_repo *r, const char *name,
 	enum px_err rc;
 
 	*out = NULL;
-	rc = px_bk_get(r->store, name, &box);
+	rc = px_st_get(r->store, name, &box);
 	if (rc != PX_OK)
 		goto out;
 	rc = px_bk_box_open(r->codec, "PXMF", px_bk_keys_lookup, &r->keys,
@@ -115,12 +115,12 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-enum px_err px_bk_snapshots(struct px_bk_store *st, struct px_bk_snaplist *out)
+enum px_err px_bk_snapshots(struct px_st_store *st, struct px_bk_snaplist *out)
 {
 	enum px_err rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = px_bk_list(st, PX_BK_SNAP_PREFIX, add_snap, out);
+	rc = px_st_list(st, PX_BK_SNAP_PREFIX, add_snap, out);
 	if (rc == PX_OK && out->n)
 		qsort(out->names, out->n, sizeof(char *), name_cmp);
 	return rc;

@@ -37,7 +37,7 @@ struct px_bk_snaplist {
 	char **names;     /* sorted oldest first */
 	size_t n;
 };
-enum px_err px_bk_snapshots(struct px_bk_store *st, struct px_bk_snaplist *out)
+enum px_err px_bk_snapshots(struct px_st_store *st, struct px_bk_snaplist *out)
 	__attribute__((warn_unused_result));
 void px_bk_snaplist_free(struct px_bk_snaplist *l);
 /* Resolves "latest", a full name, or a unique prefix of the part after

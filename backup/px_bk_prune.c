@@ -141,7 +141,7 @@ enum px_err px_bk_prune(struct px_bk_repo *r, const struct px_bk_policy *p,
 			goto out;
 		}
 	}
-	rc = px_bk_list(r->store, "shards/", consider, &s);
+	rc = px_st_list(r->store, "shards/", consider, &s);
 	if (rc == PX_OK)
 		rc = s.rc;
 	if (rc != PX_OK || dry_run) {
@@ -158,16 +158,16 @@ enum px_err px_bk_prune(struct px_bk_repo *r, const struct px_bk_policy *p,
 	}
 	memmove(marker + 7, marker + 7 + strlen(PX_BK_SNAP_PREFIX),
 		strlen(marker + 7 + strlen(PX_BK_SNAP_PREFIX)) + 1);
-	rc = px_bk_put(r->store, marker, "", 0);
+	rc = px_st_put(r->store, marker, "", 0);
 	for (i = 0; rc == PX_OK && i < l.n; i++)
 		if (!keep[i]) {
 			px_log_info("backup", NULL, "prune: removing %s", l.names[i]);
-			rc = px_bk_del(r->store, l.names[i]);
+			rc = px_st_del(r->store, l.names[i]);
 		}
 	for (i = 0; rc == PX_OK && i < s.n; i++) {
 		unsigned char id[32];
 
-		rc = px_bk_del(r->store, s.doomed[i]);
+		rc = px_st_del(r->store, s.doomed[i]);
 		if (rc == PX_OK) {
 			st->shards_deleted++;
 			st->bytes_deleted += s.sizes[i];

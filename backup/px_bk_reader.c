@@ -42,7 +42,7 @@ static enum px_err fill(struct px_bk_reader *rd)
 		enum px_err rc;
 
 		px_bk_shard_name(rd->ids[rd->started], name);
-		rc = px_bk_get_begin(rd->r->store, name,
+		rc = px_st_get_begin(rd->r->store, name,
 				     &rd->handles[rd->started % rd->window]);
 		if (rc != PX_OK)
 			return rc;
@@ -62,7 +62,7 @@ enum px_err px_bk_reader_next(struct px_bk_reader *rd, const unsigned char *want
 	rc = fill(rd);
 	if (rc != PX_OK)
 		return rc;
-	rc = px_bk_get_end(rd->r->store, rd->handles[i % rd->window], &rd->raw);
+	rc = px_st_get_end(rd->r->store, rd->handles[i % rd->window], &rd->raw);
 	rd->handles[i % rd->window] = NULL;
 	rd->next++;
 	if (rc == PX_OK)
@@ -82,7 +82,7 @@ void px_bk_reader_free(struct px_bk_reader *rd)
 	for (; rd->handles && rd->next < rd->started; rd->next++) {
 		void *h = rd->handles[rd->next % rd->window];
 
-		if (h && px_bk_get_end(rd->r->store, h, &scratch) != PX_OK)
+		if (h && px_st_get_end(rd->r->store, h, &scratch) != PX_OK)
 			px_buf_reset(&scratch);
 	}
 	px_buf_free(&scratch);

@@ -13,7 +13,7 @@
 
 #define FORMAT_VERSION 1
 
-enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s,
+enum px_err px_bk_repo_init(struct px_st_store *st, const struct px_bk_secret *s,
 			    const struct px_bk_kdf *kdf, size_t chunk_avg)
 {
 	struct px_bk_keyring ring;
@@ -25,7 +25,7 @@ enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s
 
 	if (px_bk_cdc_init(&probe, chunk_avg, (const unsigned char *)"0123456789abcdef0123456789abcdef") != 0)
 		return PX_E_VALIDATION_FAILED;
-	rc = px_bk_get(st, "config", &old);
+	rc = px_st_get(st, "config", &old);
 	px_buf_free(&old);
 	if (rc == PX_OK)
 		return PX_E_VALIDATION_CONFLICT;
@@ -45,7 +45,7 @@ enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s
 		      FORMAT_VERSION, id, probe.avg, (long long)time(NULL));
 	/* config last: a store without it is not a repository yet */
 	rc = cfg.failed ? PX_E_STORAGE_FAILED :
-	     px_bk_put(st, "config", cfg.data, cfg.len);
+	     px_st_put(st, "config", cfg.data, cfg.len);
 	px_buf_free(&cfg);
 	return rc;
 }
@@ -56,7 +56,7 @@ static enum px_err read_config(struct px_bk_repo *r)
 	json_object *o = NULL, *v;
 	enum px_err rc;
 
-	rc = px_bk_get(r->store, "config", &txt);
+	rc = px_st_get(r->store, "config", &txt);
 	if (rc == PX_E_STORAGE_SHARD_MISSING) {
 		px_buf_reset(&r->store->errmsg);
 		px_buf_printf(&r->store->errmsg,
@@ -84,7 +84,7 @@ out:
 	return rc;
 }
 
-enum px_err px_bk_repo_open(struct px_bk_store *st, const struct px_bk_secret *s,
+enum px_err px_bk_repo_open(struct px_st_store *st, const struct px_bk_secret *s,
 			    const char *cache_base, int zstd_level,
 			    struct px_bk_repo **out, struct px_buf *why)
 {
@@ -94,7 +94,7 @@ enum px_err px_bk_repo_open(struct px_bk_store *st, const struct px_bk_secret *s
 
 	*out = NULL;
 	if (!r) {
-		px_bk_store_free(st);
+		px_st_store_free(st);
 		return rc;
 	}
 	r->store = st;
@@ -136,7 +136,7 @@ void px_bk_repo_close(struct px_bk_repo *r)
 	px_bk_keyring_wipe(&r->keys);
 	px_bk_codec_free(r->codec);
 	px_bk_known_free(r->known);
-	px_bk_store_free(r->store);
+	px_st_store_free(r->store);
 	free(r->cache_dir);
 	free(r);
 }
@@ -163,7 +163,7 @@ static int newest_prune(void *arg, const char *name, size_t size)
 /* The newest "prunes/..." marker name into out ("" when none). */
 static enum px_err last_prune(struct px_bk_repo *r, struct px_buf *out)
 {
-	enum px_err rc = px_bk_list(r->store, "prunes/", newest_prune, out);
+	enum px_err rc = px_st_list(r->store, "prunes/", newest_prune, out);
 
 	if (!out->data)
 		px_buf_puts(out, "");
@@ -282,7 +282,7 @@ enum px_err px_bk_repo_read_shard(struct px_bk_repo *r, const unsigned char id[3
 	enum px_err rc;
 
 	px_bk_shard_name(id, name);
-	rc = px_bk_get(r->store, name, raw);
+	rc = px_st_get(r->store, name, raw);
 	if (rc != PX_OK)
 		return rc;
 	return px_bk_repo_open_shard(r, id, raw, out);

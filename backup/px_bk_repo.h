@@ -15,10 +15,10 @@
 #include "backup/px_bk_cdc.h"
 #include "backup/px_bk_keys.h"
 #include "backup/px_bk_known.h"
-#include "backup/px_bk_store.h"
+#include "storage/px_st_store.h"
 
 struct px_bk_repo {
-	struct px_bk_store *store;
+	struct px_st_store *store;
 	struct px_bk_keyring keys;
 	struct px_bk_cdc cdc;
 	struct px_bk_codec *codec;
@@ -31,7 +31,7 @@ struct px_bk_repo {
 
 /* Creates a new repository in an empty store. chunk_avg: target shard
  * size. Errors: VALIDATION_CONFLICT (store already initialised), STORAGE_*. */
-enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s,
+enum px_err px_bk_repo_init(struct px_st_store *st, const struct px_bk_secret *s,
 			    const struct px_bk_kdf *kdf, size_t chunk_avg)
 	__attribute__((warn_unused_result));
 /* Opens the repository (takes ownership of st, even on failure) and
@@ -40,7 +40,7 @@ enum px_err px_bk_repo_init(struct px_bk_store *st, const struct px_bk_secret *s
  * a repository), STORAGE_KEY_INVALID, STORAGE_*, SYSTEM_INTERNAL; on
  * failure the store's own account of it (if any) is appended to why
  * (may be NULL). */
-enum px_err px_bk_repo_open(struct px_bk_store *st, const struct px_bk_secret *s,
+enum px_err px_bk_repo_open(struct px_st_store *st, const struct px_bk_secret *s,
 			    const char *cache_base, int zstd_level,
 			    struct px_bk_repo **out, struct px_buf *why)
 	__attribute__((warn_unused_result));

@@ -63,7 +63,7 @@ static enum px_err seal_one(struct sealer *me, const struct px_bk_datakey *k,
 	px_bk_shard_name(j->id, name);
 	len = sealed->len;   /* the store may take the bytes */
 	pthread_mutex_lock(&w->store_mu);
-	rc = px_bk_put_async(w->repo->store, name, sealed);
+	rc = px_st_put_async(w->repo->store, name, sealed);
 	if (rc == PX_OK && w->tick)
 		w->tick(w->arg);
 	pthread_mutex_unlock(&w->store_mu);

@@ -2,11 +2,13 @@
 #include "core/dirs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const names[PX_DIR__COUNT] = {
 	"logs", "uploads", "backup-staging", "run",
@@ -83,4 +85,15 @@ const char *px_dirs_path(enum px_dir d)
 const char *px_dirs_name(enum px_dir d)
 {
 	return d < PX_DIR__COUNT ? names[d] : NULL;
+}
+
+int px_dirs_fsync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
 }

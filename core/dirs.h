@@ -20,6 +20,9 @@ const char *px_dirs_path(enum px_dir d);
 /* mkdir -p: makes path and each missing folder above it with mode.
  * 0, or -1 with errno. */
 int px_dirs_make(const char *path, mode_t mode) __attribute__((warn_unused_result));
+/* fsyncs the folder dir itself, so that names made or renamed in it
+ * survive a crash. 0, or -1 with errno. */
+int px_dirs_fsync(const char *dir) __attribute__((warn_unused_result));
 /* Folder name under data_dir, e.g. "uploads". */
 const char *px_dirs_name(enum px_dir d);
 

@@ -30,6 +30,7 @@ struct px_kvlist {
 #define PX_MAX_HEADERS 500 /* the WAF judges floods below this */
 #define PX_MAX_HEADER_BYTES (256 * 1024)
 #define PX_MAX_JSON_DEPTH 64
+#define PX_STREAM_PREFIX (64 * 1024) /* bytes of a streamed body read ahead */
 
 struct px_request {
 	char *method;
@@ -48,6 +49,10 @@ struct px_request {
 	char *body;
 	size_t body_len;
 	struct json_object *json; /* parsed JSON body, or NULL */
+	/* Streamed routes (fcgi/router.h PX_ROUTE_STREAM): body holds only the
+	 * leading bytes (at most PX_STREAM_PREFIX) that the WAF inspects; the
+	 * rest is read by the handler through the response's stream ops. */
+	int body_partial;
 	char correlation_id[33];
 };
 
@@ -64,6 +69,8 @@ struct px_response {
 	struct px_buf headers;   /* "Name: value\r\n" lines */
 	struct px_buf body;
 	int headers_sent;        /* set once streaming started */
+	int no_length;           /* the web server supplies the body (X-Sendfile):
+				  * no Content-Length is added */
 	const struct px_stream_ops *ops;
 	void *io;
 };

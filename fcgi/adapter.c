@@ -192,7 +192,7 @@ int px_adapter_finish(struct px_response *resp, int head_only)
 		return resp->ops->flush(resp->io);
 	/* a known length spares the web server chunked encoding */
 	snprintf(len, sizeof(len), "%zu", resp->body.len);
-	if (px_response_header(resp, "Content-Length", len) != 0)
+	if (!resp->no_length && px_response_header(resp, "Content-Length", len) != 0)
 		return -1;
 	whole = finish_whole(resp, head_only ? 0 : resp->body.len);
 	if (whole != 0)

@@ -170,7 +170,12 @@ static json_object *policy(const struct px_route *r)
 			       r->action ? json_object_new_string(r->action) : NULL);
 	json_object_object_add(p, "rate_class", json_object_new_string(r->rate_class));
 	json_object_object_add(p, "waf_profile", json_object_new_string(r->waf_profile));
-	json_object_object_add(p, "body_limit", json_object_new_int64((int64_t)r->body_limit));
+	/* a streamed body has no limit of its own: files_max_size bounds it */
+	if (r->body_limit == PX_BODY_STREAM)
+		json_object_object_add(p, "body", json_object_new_string("streamed"));
+	else
+		json_object_object_add(p, "body_limit",
+				       json_object_new_int64((int64_t)r->body_limit));
 	return p;
 }
 

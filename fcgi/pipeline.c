@@ -76,6 +76,39 @@ out:
 	return e;
 }
 
+/* A streamed route's body: only its first PX_STREAM_PREFIX bytes, for the
+ * WAF; the handler reads the rest. Ending before those bytes (or before
+ * the declared length when shorter) is an incomplete body. */
+static enum px_err read_prefix(struct px_request *req, struct px_response *resp)
+{
+	uint64_t want = req->content_length < PX_STREAM_PREFIX ? req->content_length
+							       : PX_STREAM_PREFIX;
+	struct px_buf b = PX_BUF_INIT;
+	enum px_err e = PX_OK;
+	char chunk[16384];
+	long n = 1;
+
+	if (!resp->ops || !resp->ops->read || want == 0)
+		return PX_OK;
+	while (b.len < want &&
+	       (n = resp->ops->read(resp->io, chunk,
+				    want - b.len < sizeof(chunk) ? want - b.len : sizeof(chunk))) > 0)
+		px_buf_append(&b, chunk, (size_t)n);
+	if (b.failed)
+		e = PX_E_SYSTEM_INTERNAL;
+	else if (b.len < want)
+		e = PX_E_VALIDATION_BODY_INCOMPLETE;
+	else {
+		req->body_len = b.len;
+		req->body_partial = b.len < req->content_length;
+		req->body = px_buf_steal(&b);
+		if (!req->body)
+			e = PX_E_SYSTEM_INTERNAL;
+	}
+	px_buf_free(&b);
+	return e;
+}
+
 /* Decodes path, query and cookies; the first failure is returned
  * but parsing continues so the WAF sees as much as possible. */
 static enum px_err parse_request(struct px_request *req)
@@ -169,10 +202,13 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 		goto out;
 	limit = r && r->body_limit ? r->body_limit
 				   : (size_t)px_cfg_int(ctx->cfg, "body_limit");
-	e = read_body(req, ctx->resp, limit);
+	if (r && r->body_limit == PX_BODY_STREAM)
+		e = read_prefix(req, ctx->resp);
+	else
+		e = read_body(req, ctx->resp, limit);
 	if (e != PX_OK)
 		goto out;
-	if (req->body_len) {
+	if (req->body_len && !req->body_partial && !(r && r->body_limit == PX_BODY_STREAM)) {
 		e = px_parse_body(req);
 		if (parse_err == PX_OK)
 			parse_err = e;

@@ -7,6 +7,7 @@
 #define PX_ROUTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/ctx.h"
 #include "core/http.h"
@@ -23,13 +24,19 @@ struct px_route {
 	px_handler_fn handler;
 	enum px_route_auth auth;
 	enum px_role min_role;   /* with PX_AUTH_USER */
-	size_t body_limit;       /* 0: the configured default */
+	size_t body_limit;       /* 0: the configured default; PX_BODY_STREAM */
 	const char *rate_class;  /* token-bucket class, e.g. "read", "write", "login";
 				  * "none": never limited (health checks) */
 	const char *waf_profile; /* WAF profile name */
 	const char *action;      /* permission-table action (auth/perm.h) checked
 				  * for PX_AUTH_USER routes; NULL: min_role only */
 };
+
+/* body_limit of a streamed route: the body is not read whole before the
+ * handler; the pipeline reads its first PX_STREAM_PREFIX bytes for the WAF
+ * (request body_partial when more follow) and the handler reads the rest
+ * in chunks, enforcing its own limit (files_max_size). */
+#define PX_BODY_STREAM SIZE_MAX
 
 enum px_match { PX_MATCH_OK, PX_MATCH_NONE, PX_MATCH_METHOD };
 

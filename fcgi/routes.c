@@ -16,6 +16,7 @@ static const struct px_route routes[] = {
 	{ "GET", "/api/v1/system/metrics", px_h_system_metrics, PX_AUTH_ADMIN_OR_LOOPBACK, PX_ROLE_ADMIN, 0, "read", "admin", "system.metrics" },
 #include "fcgi/routes_auth.inc"
 #include "fcgi/routes_msg.inc"
+#include "fcgi/routes_files.inc"
 #include "fcgi/routes_web.inc"
 #include "fcgi/routes_admin.inc"
 };

@@ -7,6 +7,7 @@
 #include "handlers/auth_webauthn.h"
 #include "handlers/web.h"
 #include "handlers/msg.h"
+#include "handlers/files.h"
 #include "fcgi/events_stream.h"
 #include "handlers/admin_waf.h"
 #include "fcgi/openapi.h"

@@ -68,7 +68,26 @@ SCHEMAS = {
                    thread_root_id=t("integer", True), body=STR,
                    html=t("string", description="Safe HTML rendered from body by libcmark."),
                    created_at=TIME, edited_at=TIME_N, deleted=BOOL, pinned=BOOL,
-                   reply_count=INT, last_reply_at=TIME_N, reactions=arr(ref("Reaction"))),
+                   reply_count=INT, last_reply_at=TIME_N, reactions=arr(ref("Reaction")),
+                   files=arr(ref("File"))),
+    "File": obj(["id", "name", "type", "declared_type", "size", "sha256", "channel_id", "owner_id",
+                 "state", "width", "height", "created_at", "url"],
+                id=ID, name=t("string", minLength=1, maxLength=255,
+                              description="Normalised: no path, no control or bidi characters, "
+                                          "NFC."),
+                type=t("string", description="The type libmagic found in the content."),
+                declared_type=STR, size=t("integer", minimum=1),
+                sha256=t("string", pattern="^[0-9a-f]{64}$"),
+                channel_id=t("integer", True, description="null: a draft of its owner."),
+                owner_id=ID, state=t("string", enum=["ready"]),
+                width=t("integer", True), height=t("integer", True), created_at=TIME,
+                url=t("string", description="Where the bytes are: GET, sent by the web server.")),
+    "FileList": obj(["files", "has_more", "next_before"], files=arr(ref("File")), has_more=BOOL,
+                    next_before=t("integer", True, description="Pass as before= for the next "
+                                                               "page.")),
+    "Upload": obj(["id", "offset", "size", "name"], id=ID,
+                  offset=t("integer", minimum=0, description="Bytes the server has."),
+                  size=t("integer", minimum=1), name=STR),
     "MessagePage": obj(["messages", "has_more_before", "has_more_after"],
                        messages=arr(ref("Message")), has_more_before=BOOL, has_more_after=BOOL),
     "Thread": obj(["root", "replies", "has_more", "following"], root=ref("Message"),
@@ -283,6 +302,8 @@ TAGS = [
     {"name": "Channels", "description": "Channels, DMs, members and read markers."},
     {"name": "Messages", "description": "Messages, threads, reactions, pins and search."},
     {"name": "Events", "description": "Live events and notifications."},
+    {"name": "Files", "description": "Uploads (whole, or resumable by Content-Range), "
+                                     "attachments and downloads."},
     {"name": "Admin", "description": "User administration, invites and the WAF."},
 ]
 
@@ -298,6 +319,7 @@ ERRORS = {"400": "Invalid input (see error_code).", "401": "Not signed in.",
           "422": "Understood but refused (see error_code).",
           "429": "Rate limited.", "500": "Internal error.",
           "502": "An upstream service (identity provider, directory) failed.",
+          "507": "No space left (FILES_QUOTA_TOTAL, STORAGE_FULL).",
           "503": "Unavailable.",
           "504": "An upstream service (identity provider) did not answer in time."}
 
@@ -338,6 +360,18 @@ def api(method, pattern, op_id, summary, ok, ok_schema=None, params=(), body=Non
 
 def body(required, **props):
     return obj(required, **props)
+
+
+def header(key, status, name, schema, desc):
+    """Documents response header name of status of operation key."""
+    OPS[key]["responses"][status].setdefault("headers", {})[name] = {
+        "schema": schema, "description": desc}
+
+
+def redirect(key, status, desc):
+    """A redirect answer of operation key: no body, Location desc."""
+    OPS[key]["responses"][status]["description"] = "Redirect to " + desc
+    header(key, status, "Location", STR, desc)
 
 
 LIMIT = q("limit", t("integer", minimum=1, maximum=200), "Page size (default 50).")
@@ -397,7 +431,9 @@ api("POST", CH + "/messages", "postMessage",
     [p_in("Idempotency-Key", "header", t("string", maxLength=128), "Client retry key.")],
     body(["body"], body=t("string", description="Markdown, at most message_max_length "
                           "characters."),
-         thread_root_id=ID, idempotency_key=t("string", maxLength=128)),
+         thread_root_id=ID, idempotency_key=t("string", maxLength=128),
+         file_ids=t("array", items=ID, maxItems=10,
+                    description="Draft files of the author to attach (POST /api/v1/files).")),
     errors=W, path=CP, extra={"200": ref("Message")})
 api("GET", CH + "/messages/search", "searchChannel", "Search one channel.", "200",
     ref("SearchResults"), [q("q", STR, "Query.", True)], errors=("400", "404"), path=CP)
@@ -451,6 +487,67 @@ api("PUT", "/api/v1/notifications/{nid:int}/read", "markNotificationRead", "Mark
     "200", ref("NotificationsMarked"), errors=("404",), tag="Events",
     path={"nid": "Notification id."})
 
+# --- Files ----------------------------------------------------------------
+FILES = "/api/v1/files"
+FILE_P = {"fid": "File id."}
+UPLOAD_P = {"id": "Upload id (from POST /api/v1/files/uploads)."}
+UPLOAD_ERR = ("400", "404", "409", "413", "415", "422", "507")
+CHANNEL_Q = q("channel_id", ID, "Channel the file is for; without it, a draft of yours.")
+api("POST", FILES, "uploadFile",
+    "Upload one file as multipart/form-data (part \"file\", optional field channel_id). "
+    "The body streams to disk; type from content (libmagic) must agree with the name and the "
+    "declared type.", "201", ref("File"), errors=UPLOAD_ERR, tag="Files")
+OPS["POST " + FILES]["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+    "schema": obj(["file"], file=t("string", contentMediaType="application/octet-stream"),
+                  channel_id=ID)}}}
+api("PUT", FILES, "uploadFileRaw", "Upload one file as the raw request body (scripts, bots).",
+    "201", ref("File"), [q("name", t("string", minLength=1, maxLength=255), "File name.", True),
+                         CHANNEL_Q], errors=UPLOAD_ERR, tag="Files")
+OPS["PUT " + FILES]["requestBody"] = {"required": True, "content": {"application/octet-stream": {
+    "schema": t("string", contentMediaType="application/octet-stream")}}}
+api("POST", FILES + "/uploads", "createUpload",
+    "Start a resumable upload; send the bytes with PATCH and Content-Range.", "201",
+    ref("Upload"), body=body(["name", "size"], name=t("string", minLength=1, maxLength=255),
+                             size=t("integer", minimum=1), type=STR, channel_id=ID),
+    errors=("400", "404", "413", "422", "507"), tag="Files")
+header("POST " + FILES + "/uploads", "201", "Location", STR, "The upload's URL.")
+api("GET", FILES + "/uploads/{id:int}", "uploadStatus",
+    "How many bytes the server has (also in Upload-Offset); resume from there.", "200",
+    ref("Upload"), errors=("404",), tag="Files", path=UPLOAD_P)
+UPLOAD_BODY = {"required": True, "content": {"application/offset+octet-stream": {
+    "schema": t("string", contentMediaType="application/octet-stream")}}}
+for m, op_id in (("PATCH", "appendUpload"), ("PUT", "appendUploadPut")):
+    api(m, FILES + "/uploads/{id:int}", op_id,
+        "Append bytes at the server's offset (Content-Range: bytes first-last/size; first must "
+        "be the offset, else 409 FILES_OFFSET_MISMATCH with details.offset). Bytes of a cut "
+        "connection are kept. The last piece answers 201 with the file.", "200", ref("Upload"),
+        [p_in("Content-Range", "header", STR, "bytes first-last/size", True)],
+        errors=UPLOAD_ERR, tag="Files", path=UPLOAD_P, extra={"201": ref("File")})
+    OPS[m + " " + FILES + "/uploads/{id:int}"]["requestBody"] = UPLOAD_BODY
+api("DELETE", FILES + "/uploads/{id:int}", "cancelUpload", "Cancel a resumable upload.", "200",
+    t("object"), errors=("404",), tag="Files", path=UPLOAD_P)
+api("GET", FILES + "/{fid:int}", "getFile", "A file's metadata.", "200", ref("File"),
+    errors=("404",), tag="Files", path=FILE_P)
+api("GET", FILES + "/{fid:int}/content", "downloadFile",
+    "The bytes, sent by the web server (X-Sendfile) after PlexiChat checks access: Range, "
+    "ETag (the SHA-256), If-None-Match (304), Content-Disposition with a safe name; active "
+    "types (HTML, SVG, XML, PDF) always as attachments.", "200",
+    t("string", contentMediaType="application/octet-stream"), errors=("404",), tag="Files",
+    path=FILE_P, content_type="application/octet-stream", extra={"206": None, "304": None})
+OPS["GET " + FILES + "/{fid:int}/content"]["responses"]["200"]["content"] = {
+    "*/*": {"schema": t("string")}}
+OPS["GET " + FILES + "/{fid:int}/content"]["responses"]["206"] = {
+    "description": "The requested range (Content-Range).", "content": {"*/*": {"schema": STR}}}
+OPS["GET " + FILES + "/{fid:int}/content"]["responses"]["304"]["description"] = \
+    "Not modified (If-None-Match matched the ETag)."
+api("DELETE", FILES + "/{fid:int}", "deleteFile",
+    "Delete a file: its owner, a channel owner or moderator, or an admin.", "200",
+    t("object"), errors=("404",), tag="Files", path=FILE_P)
+api("GET", "/api/v1/channels/{id:int}/files", "listChannelFiles",
+    "Files of a channel, newest first, by cursor.", "200", ref("FileList"),
+    [LIMIT, q("before", ID, "Files older than this id.")], errors=("400", "404"), tag="Files",
+    path=CP)
+
 # --- System ---------------------------------------------------------------
 api("GET", "/api/v1/openapi.json", "openapi", "This description.", "200", t("object"),
     tag="System")
@@ -462,18 +559,6 @@ api("GET", "/api/v1/system/version", "version", "Name and version.", "200", ref(
 api("GET", "/api/v1/system/metrics", "metrics",
     "Prometheus metrics (text format 0.0.4); admins, or any caller on loopback.", "200",
     t("string"), tag="System", content_type="text/plain")
-
-
-def header(key, status, name, schema, desc):
-    """Documents response header name of status of operation key."""
-    OPS[key]["responses"][status].setdefault("headers", {})[name] = {
-        "schema": schema, "description": desc}
-
-
-def redirect(key, status, desc):
-    """A redirect answer of operation key: no body, Location desc."""
-    OPS[key]["responses"][status]["description"] = "Redirect to " + desc
-    header(key, status, "Location", STR, desc)
 
 
 AUTH = "/api/v1/auth"

@@ -23,6 +23,8 @@ libhandlers_a_SOURCES = \
 	handlers/channels.c handlers/channels.h \
 	handlers/events.c handlers/events.h \
 	handlers/messages.c handlers/messages.h handlers/messages_react.c \
+	handlers/files.c handlers/files.h handlers/files_upload.c handlers/files_resume.c \
+	handlers/files_store.c handlers/files_store.h handlers/files_util.c handlers/files_util.h \
 	handlers/msg.h \
 	handlers/notifications.c handlers/notifications.h \
 	handlers/search.c handlers/search.h \
@@ -32,6 +34,28 @@ libhandlers_a_SOURCES = \
 	handlers/web_chat.c handlers/web_chat.h \
 	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c \
 	handlers/web_passkey.c
+
+# Tests that drive handlers directly; check_perm and check_waf_routes also
+# compile the route table, to check every route's policy columns.
+HANDLER_TEST_LIBS = libhandlers.a libmodel.a libstorage.a $(TEST_LIBS)
+check_PROGRAMS += tests/unit/check_files_util
+tests_unit_check_files_util_SOURCES = tests/unit/check_files_util.c
+tests_unit_check_files_util_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_files_util_LDADD = $(HANDLER_TEST_LIBS)
+check_PROGRAMS += tests/unit/check_msg tests/unit/check_web \
+	tests/unit/check_perm tests/unit/check_waf_routes
+tests_unit_check_msg_SOURCES = tests/unit/check_msg.c
+tests_unit_check_msg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_msg_LDADD = $(HANDLER_TEST_LIBS)
+tests_unit_check_web_SOURCES = tests/unit/check_web.c
+tests_unit_check_web_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_web_LDADD = $(HANDLER_TEST_LIBS)
+tests_unit_check_perm_SOURCES = tests/unit/check_perm.c fcgi/routes.c fcgi/router.c
+tests_unit_check_perm_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_perm_LDADD = $(HANDLER_TEST_LIBS)
+tests_unit_check_waf_routes_SOURCES = tests/unit/check_waf_routes.c fcgi/routes.c fcgi/router.c
+tests_unit_check_waf_routes_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_waf_routes_LDADD = $(HANDLER_TEST_LIBS)
 
 # The schema module of the OpenAPI description (handlers/api_schema.py),
 # compiled into plexichat.fcgi as JSON; fcgi/openapi.c joins it with the

@@ -3,11 +3,15 @@
 #include "handlers/messages.h"
 #include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
+#include "handlers/files.h"
 #include "core/cfg.h"
 #include "web/markdown.h"
 #include "core/utf8.h"
 #include "core/vcache.h"
+#include "model/files.h"
 #include "model/messages.h"
+
+#include <json-c/json.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -117,16 +121,51 @@ out:
 	return e;
 }
 
+/* A post carrying files: the message, its files moved out of the
+ * author's drafts, and its JSON read back with them, in one transaction,
+ * so no reader (nor the latest-page cache) sees the message without them. */
+struct post_files {
+	const struct px_m_post *p;
+	const char *ids;
+	int count;
+	int *replayed;
+	struct px_buf *out;
+};
+
+static enum px_err post_with_files(struct px_db *db, void *arg)
+{
+	struct post_files *pf = arg;
+	struct json_object *j = NULL, *id = NULL;
+	long long mid_ = 0;
+	enum px_err e = px_m_messages_post(db, pf->p, pf->replayed, pf->out);
+
+	if (e != PX_OK || *pf->replayed)
+		return e;
+	j = json_tokener_parse(pf->out->data ? pf->out->data : "");
+	if (j && json_object_object_get_ex(j, "id", &id))
+		mid_ = json_object_get_int64(id);
+	json_object_put(j);
+	if (mid_ <= 0)
+		return PX_E_SYSTEM_INTERNAL;
+	if ((e = px_m_files_attach(db, mid_, pf->p->channel, pf->p->author, pf->ids,
+				   pf->count)) != PX_OK)
+		return e;
+	px_buf_reset(pf->out);
+	return px_m_messages_get(db, pf->p->channel, mid_, pf->out);
+}
+
 enum px_err px_h_messages_post(struct px_ctx *ctx)
 {
-	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT, out = PX_BUF_INIT;
+	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT, out = PX_BUF_INIT,
+		      ids = PX_BUF_INIT;
 	struct px_m_post p = { 0 };
 	struct px_chan_access a;
-	int replayed = 0;
+	int replayed = 0, nfiles = 0;
 	enum px_err e;
 
 	if ((e = px_in_int(ctx, "thread_root_id", 1, 9223372036854775807LL,
 			   &p.thread_root)) != PX_OK ||
+	    (e = px_hf_file_ids(ctx, &ids, &nfiles)) != PX_OK ||
 	    (e = idem_key(ctx, &p.idem_key)) != PX_OK ||
 	    (e = px_hm_gate(ctx, PX_CHAN_POST, &a)) != PX_OK ||
 	    (e = read_body(ctx, &p.body, &html, &mentions)) != PX_OK)
@@ -137,8 +176,15 @@ enum px_err px_h_messages_post(struct px_ctx *ctx)
 	p.html = html.data ? html.data : "";
 	p.lang = px_cfg_str(ctx->cfg, "search_language");
 	p.mentions = mentions.data ? mentions.data : "";
-	e = px_m_messages_post(ctx->db, &p, &replayed, &out);
-	if (e == PX_E_VALIDATION_NOT_FOUND)
+	if (nfiles) {
+		struct post_files pf = { &p, ids.data, nfiles, &replayed, &out };
+
+		e = px_db_tx(ctx->db, post_with_files, &pf);
+	} else
+		e = px_m_messages_post(ctx->db, &p, &replayed, &out);
+	if (e == PX_E_FILES_NOT_DRAFT)
+		px_ctx_detail(ctx, "field", "file_ids");
+	else if (e == PX_E_VALIDATION_NOT_FOUND)
 		px_ctx_detail(ctx, "field", "thread_root_id");
 	if (e != PX_OK)
 		goto out;
@@ -149,6 +195,7 @@ out:
 	px_buf_free(&html);
 	px_buf_free(&mentions);
 	px_buf_free(&out);
+	px_buf_free(&ids);
 	return e;
 }
 

@@ -10,7 +10,7 @@ PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-d
   libjson-c-dev libxml2-dev libcurl4-openssl-dev check libargon2-dev libcmark-dev
   libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev libicu-dev libldap-dev libcbor-dev"
 PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
-PX_TEST_PKGS="apache2 libapache2-mod-fcgid python3 curl clang libclang-rt-14-dev oathtool
+PX_TEST_PKGS="apache2 libapache2-mod-fcgid libapache2-mod-xsendfile python3 curl clang libclang-rt-14-dev oathtool
   python3-aiosmtpd wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd
   slapd ldap-utils"
 # The documentation site (scripts/build_docs.sh); its npm tools are pinned in
@@ -117,11 +117,13 @@ CONF
   chgrp www-data "$data/secret.key" "$file" 2>/dev/null; chmod 640 "$data/secret.key" "$file"
 }
 
-# lighttpd_start CONFDIR PORT SOCKET
+# lighttpd_start CONFDIR PORT SOCKET: CONFDIR is DATADIR/run of write_config,
+# whose file store (data_dir/files) lighttpd may then send (X-Sendfile).
 lighttpd_start() {
   local dir=$1 port=$2 sock=$3 conf="$1/lighttpd-$2.conf"
   sed -e "s|@PORT@|$port|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$dir|g" \
-      -e "s|@RUN_DIR@|$dir|g" -e "s|@SOCKET@|$sock|g" "$PX_ROOT/apache/lighttpd.conf.in" > "$conf"
+      -e "s|@RUN_DIR@|$dir|g" -e "s|@SOCKET@|$sock|g" \
+      -e "s|@FILES_DIR@|$(dirname "$dir")/var/files|g" "$PX_ROOT/apache/lighttpd.conf.in" > "$conf"
   lighttpd -tt -f "$conf" >/dev/null || die "lighttpd config invalid: $conf"
   lighttpd -D -f "$conf" & PX_PIDS+=($!)
 }

@@ -111,6 +111,7 @@ wait_http "http://127.0.0.1:$LPORT/api/v1/system/health" || die "lighttpd stack 
 
 sed -e "s|@PORT@|$APORT|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$WORK|g" \
     -e "s|@RUN_DIR@|$WORK/run|g" -e "s|@CONFIG@|$WORK/plexichat.conf|g" -e "s|@FCGI_DIR@|$BUILD|g" \
+    -e "s|@FILES_DIR@|$WORK/var/files|g" \
     "$PX_ROOT/apache/httpd-test.conf.in" > "$WORK/apache-httpd.conf"
 apache2 -f "$WORK/apache-httpd.conf" -t >/dev/null 2>&1 || { apache2 -f "$WORK/apache-httpd.conf" -t; die "Apache config invalid"; }
 apache2 -f "$WORK/apache-httpd.conf" -DFOREGROUND & PX_PIDS+=($!)

@@ -683,7 +683,10 @@ static int walk_multipart(struct walk *w, const char *ct, const char *s, size_t 
 		bs = he + hl;
 		next = memmem_b(bs, (size_t)(end - bs), delim, dl);
 		if (!next) {
-			*w->flags |= PX_WAF_R(PX_WAF_R_MP_UNTERMINATED_I);
+			/* a streamed upload shows the WAF only its first bytes:
+			 * the closing delimiter lies beyond them */
+			if (!w->req->body_partial)
+				*w->flags |= PX_WAF_R(PX_WAF_R_MP_UNTERMINATED_I);
 			handle_part(w, hs, he > hs ? (size_t)(he - hs) : 0, bs,
 				    (size_t)(end - bs));
 			return 0;
@@ -701,7 +704,8 @@ static int walk_multipart(struct walk *w, const char *ct, const char *s, size_t 
 		}
 		p = next;
 	}
-	*w->flags |= PX_WAF_R(PX_WAF_R_MP_UNTERMINATED_I);
+	if (!w->req->body_partial)
+		*w->flags |= PX_WAF_R(PX_WAF_R_MP_UNTERMINATED_I);
 	return 0;
 }
 
@@ -974,6 +978,11 @@ static int walk_body(struct walk *w)
 	}
 	if (ctype_is(ct, "multipart/form-data"))
 		return walk_multipart(w, ct, b, n);
+	/* the middle of a resumable upload (PATCH /api/v1/files/uploads/{id}):
+	 * bytes without a type of their own; the assembled file is judged by
+	 * content, extension and declared type when it completes */
+	if (ctype_is(ct, "application/offset+octet-stream"))
+		return 0;
 	if (ct && (ctype_is(ct, "application/json") ||
 		   (strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "+json")))) {
 		if (!px_utf8_valid(b, n))

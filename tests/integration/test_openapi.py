@@ -187,6 +187,63 @@ def test_system():
     assert b"# TYPE " in text, text[:200]
 
 
+def test_files():
+    a, b = User("ofa"), User("ofb")
+    ch = channel(a, "private")
+    cid = ch["id"]
+    F = "/api/v1/files"
+    data = b"openapi file check " + secrets.token_hex(8).encode()
+    boundary = "px" + secrets.token_hex(6)
+    form = ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\n" % boundary).encode() + data + \
+        ("\r\n--%s--\r\n" % boundary).encode()
+    f = chk(a.call("POST", F, headers={"Content-Type": "multipart/form-data; boundary=" + boundary},
+                   raw=form), "POST", F, 201)
+    chk(a.call("PUT", F + "?name=b.txt&channel_id=%d" % cid,
+               headers={"Content-Type": "text/plain"}, raw=data + b"!"), "PUT", F, 201)
+    # resumable: start, half, status, rest, then one to cancel
+    up = chk(a.call("POST", F + "/uploads", {"name": "c.txt", "size": len(data)}),
+             "POST", F + "/uploads", 201)
+    U = F + "/uploads/{id:int}"
+    up_path = F + "/uploads/%d" % up["id"]
+    half = len(data) // 2
+
+    def piece(method, first, last):
+        return a.call(method, up_path, raw=data[first:last + 1], headers={
+            "Content-Type": "application/offset+octet-stream",
+            "Content-Range": "bytes %d-%d/%d" % (first, last, len(data))})
+    assert chk(piece("PATCH", 0, half - 1), "PATCH", U, 200)["offset"] == half
+    chk(piece("PATCH", 0, half - 1), "PATCH", U, 409)  # not at the offset
+    chk(a.call("GET", up_path), "GET", U, 200)
+    chk(piece("PUT", half, len(data) - 1), "PUT", U, 201)
+    other = chk(a.call("POST", F + "/uploads", {"name": "d.txt", "size": 10}),
+                "POST", F + "/uploads", 201)
+    chk(a.call("DELETE", F + "/uploads/%d" % other["id"]), "DELETE", U, 200)
+    # attach the draft, then read it through the channel
+    m = chk(a.call("POST", "/api/v1/channels/%d/messages" % cid,
+                   {"body": "with a file", "file_ids": [f["id"]]}),
+            "POST", "/api/v1/channels/{id:int}/messages", 201)
+    assert [x["id"] for x in m["files"]] == [f["id"]]
+    FP = F + "/{fid:int}"
+    chk(a.call("GET", F + "/%d" % f["id"]), "GET", FP, 200)
+    r = a.call("GET", F + "/%d/content" % f["id"])
+    chk(r, "GET", FP + "/content", 200)
+    assert r.body == data
+    chk(a.call("GET", F + "/%d/content" % f["id"], headers={"Range": "bytes=0-3"}),
+        "GET", FP + "/content", 206)
+    chk(a.call("GET", F + "/%d/content" % f["id"], headers={"If-None-Match": r.headers["etag"]}),
+        "GET", FP + "/content", 304)
+    lst = chk(a.call("GET", "/api/v1/channels/%d/files" % cid),
+              "GET", "/api/v1/channels/{id:int}/files", 200)
+    assert f["id"] in [x["id"] for x in lst["files"]]
+    # a non-member sees neither the file nor the list
+    chk(b.call("GET", F + "/%d" % f["id"]), "GET", FP, 404)
+    chk(b.call("GET", "/api/v1/channels/%d/files" % cid), "GET", "/api/v1/channels/{id:int}/files", 404)
+    chk(b.call("DELETE", F + "/%d" % f["id"]), "DELETE", FP, 404)
+    chk(a.call("DELETE", F + "/%d" % f["id"]), "DELETE", FP, 200)
+    chk(a.call("GET", F + "/%d" % f["id"]), "GET", FP, 404)
+
+
 AUTH = "/api/v1/auth"
 
 

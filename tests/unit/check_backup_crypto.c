@@ -11,7 +11,7 @@
 #include "tests/unit/bk_fixture.h"
 #include "backup/px_bk_box.h"
 #include "backup/px_bk_keys.h"
-#include "backup/px_bk_local.h"
+#include "storage/px_st_local.h"
 #include "backup/px_bk_repo.h"
 #include "tests/unit/run_suite.h"
 
@@ -125,13 +125,13 @@ START_TEST(test_box_wrong_key_name_truncation)
 END_TEST
 
 
-static struct px_bk_store *store(void)
+static struct px_st_store *store(void)
 {
 	struct px_buf err = PX_BUF_INIT, path = PX_BUF_INIT;
-	struct px_bk_store *s;
+	struct px_st_store *s;
 
 	px_buf_printf(&path, "%s/store", bk_root);
-	s = px_bk_local_open(path.data, &err);
+	s = px_st_local_open(path.data, &err);
 	ck_assert_msg(s != NULL, "%s", err.data);
 	px_buf_init(&s->errmsg);
 	px_buf_free(&err);
@@ -149,7 +149,7 @@ static void secret(struct px_bk_secret *s, enum px_bk_secret_kind k, const char 
 
 START_TEST(test_keys_passphrase)
 {
-	struct px_bk_store *st = store();
+	struct px_st_store *st = store();
 	struct px_bk_secret good, bad, kf;
 	struct px_bk_keyring r1, r2;
 	char id[17];
@@ -170,13 +170,13 @@ START_TEST(test_keys_passphrase)
 	ck_assert(!memcmp(r1.master, r2.master, 32));
 	ck_assert_int_eq(px_bk_keys_remove(st, id), PX_OK);
 	ck_assert_int_eq(px_bk_keys_open(st, &kf, &r2), PX_E_STORAGE_KEY_INVALID);
-	px_bk_store_free(st);
+	px_st_store_free(st);
 }
 END_TEST
 
 START_TEST(test_keys_remove_last_refused)
 {
-	struct px_bk_store *st = store();
+	struct px_st_store *st = store();
 	struct px_bk_secret good;
 	struct px_bk_keyring r;
 	struct px_buf list = PX_BUF_INIT;
@@ -193,13 +193,13 @@ START_TEST(test_keys_remove_last_refused)
 	ck_assert_int_eq(px_bk_keys_remove(st, id), PX_E_VALIDATION_CONFLICT);
 	ck_assert_int_eq(px_bk_keys_remove(st, "0000000000000000"), PX_E_VALIDATION_NOT_FOUND);
 	px_buf_free(&list);
-	px_bk_store_free(st);
+	px_st_store_free(st);
 }
 END_TEST
 
 START_TEST(test_keys_rotate_and_export)
 {
-	struct px_bk_store *st = store();
+	struct px_st_store *st = store();
 	struct px_bk_codec *c = px_bk_codec_new(1);
 	struct px_bk_secret good, master;
 	struct px_bk_keyring r, r2;
@@ -244,7 +244,7 @@ START_TEST(test_keys_rotate_and_export)
 	px_buf_free(&box);
 	px_buf_free(&out);
 	px_buf_free(&exp);
-	px_bk_store_free(st);
+	px_st_store_free(st);
 }
 END_TEST
 

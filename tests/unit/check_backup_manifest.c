@@ -9,20 +9,20 @@
 #include <unistd.h>
 
 #include "tests/unit/bk_fixture.h"
-#include "backup/px_bk_local.h"
+#include "storage/px_st_local.h"
 #include "backup/px_bk_manifest.h"
 #include "backup/px_bk_prune.h"
 #include "backup/px_bk_repo.h"
 #include "tests/unit/run_suite.h"
 
 
-static struct px_bk_store *store(void)
+static struct px_st_store *store(void)
 {
 	struct px_buf err = PX_BUF_INIT, path = PX_BUF_INIT;
-	struct px_bk_store *s;
+	struct px_st_store *s;
 
 	px_buf_printf(&path, "%s/store", bk_root);
-	s = px_bk_local_open(path.data, &err);
+	s = px_st_local_open(path.data, &err);
 	ck_assert_ptr_nonnull(s);
 	px_buf_init(&s->errmsg);
 	s->url = strdup(path.data);
@@ -37,7 +37,7 @@ static struct px_bk_repo *repo(void)
 	struct px_bk_secret sec = { PX_BK_KEYFILE, "sixteen-or-more-bytes-of-key", 28 };
 	struct px_bk_repo *r;
 	struct px_buf cache = PX_BUF_INIT;
-	struct px_bk_store *st = store();
+	struct px_st_store *st = store();
 
 	ck_assert_int_eq(px_bk_repo_init(st, &sec, &fast, 1u << 20), PX_OK);
 	ck_assert_int_eq(px_bk_repo_init(st, &sec, &fast, 1u << 20), PX_E_VALIDATION_CONFLICT);
@@ -93,8 +93,8 @@ START_TEST(test_manifest_round_trip_and_tamper)
 	ck_assert_ptr_null(px_bk_snapshot_find(&l, "1999"));
 	px_bk_snaplist_free(&l);
 	/* stored under another name: refused */
-	ck_assert_int_eq(px_bk_get(r->store, name, &raw), PX_OK);
-	ck_assert_int_eq(px_bk_put(r->store, "snapshots/20200101T000000Z-00000000",
+	ck_assert_int_eq(px_st_get(r->store, name, &raw), PX_OK);
+	ck_assert_int_eq(px_st_put(r->store, "snapshots/20200101T000000Z-00000000",
 				   raw.data, raw.len), PX_OK);
 	ck_assert_int_eq(px_bk_manifest_load(r, "snapshots/20200101T000000Z-00000000",
 					     &back), PX_E_STORAGE_SHARD_CORRUPT);

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "backup/px_bk_store.h"
+#include "storage/px_st_open.h"
 #include "tests/unit/run_suite.h"
 
 /* ---- curl wrappers: the backend links to these, they call libcurl ---- */
@@ -159,18 +159,18 @@ static void fake_stop(struct fake *f)
 	close(f->fd);
 }
 
-static struct px_bk_store *open_store(int port)
+static struct px_st_store *open_store(int port)
 {
 	char ep[64];
-	struct px_bk_store_opts o = {
+	struct px_st_store_opts o = {
 		.url = "s3://bkt/pre", .s3_endpoint = ep, .s3_access_key = "AK",
 		.s3_secret_key = "SK", .s3_path_style = 1, .concurrency = 2,
 	};
 	struct px_buf err = PX_BUF_INIT;
-	struct px_bk_store *st;
+	struct px_st_store *st;
 
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
-	st = px_bk_store_open(&o, &err);
+	st = px_st_store_open(&o, &err);
 	ck_assert_msg(st != NULL, "open: %s", err.data ? err.data : "?");
 	px_buf_free(&err);
 	return st;
@@ -275,13 +275,13 @@ static int collect(void *arg, const char *name, size_t size)
 START_TEST(test_list)
 {
 	struct seen seen = { PX_BUF_INIT, 0, list_cases[_i].stop_after };
-	struct px_bk_store *st;
+	struct px_st_store *st;
 	struct fake f;
 	enum px_err rc;
 
 	fake_start(&f, list_cases[_i].pages);
 	st = open_store(f.port);
-	rc = px_bk_list(st, "shards/", collect, &seen);
+	rc = px_st_list(st, "shards/", collect, &seen);
 	px_buf_puts(&seen.names, "");
 	px_buf_puts(&st->errmsg, "");
 	ck_assert_msg(rc == list_cases[_i].want, "line %d: want %s got %s (%s; listed %s)",
@@ -295,7 +295,7 @@ START_TEST(test_list)
 		ck_assert_msg(strstr(st->errmsg.data, list_cases[_i].why),
 			      "line %d: want \"%s\" in \"%s\"", list_cases[_i].line,
 			      list_cases[_i].why, st->errmsg.data);
-	px_bk_store_free(st);
+	px_st_store_free(st);
 	fake_stop(&f);
 	px_buf_free(&seen.names);
 }
@@ -307,7 +307,7 @@ START_TEST(test_setup_failure)
 {
 	static const struct page none[] = { { NULL, 0, NULL } };
 	struct px_buf data = PX_BUF_INIT;
-	struct px_bk_store *st;
+	struct px_st_store *st;
 	struct fake f;
 	int base;
 
@@ -315,7 +315,7 @@ START_TEST(test_setup_failure)
 	st = open_store(f.port);
 	base = easy_live;   /* libcurl's multi handle makes one of its own */
 	fail_add = 1;
-	ck_assert_int_eq(px_bk_put(st, "x", "data", 4), PX_E_STORAGE_FAILED);
+	ck_assert_int_eq(px_st_put(st, "x", "data", 4), PX_E_STORAGE_FAILED);
 	ck_assert_int_eq(easy_live, base);
 	px_buf_puts(&st->errmsg, "");
 	ck_assert_msg(strstr(st->errmsg.data, "PUT x: cannot set up the transfer"),
@@ -323,12 +323,12 @@ START_TEST(test_setup_failure)
 	/* the same for a queued upload: flush reports it */
 	fail_add = 1;
 	px_buf_puts(&data, "data");
-	ck_assert_int_eq(px_bk_put_async(st, "y", &data), PX_OK);
-	ck_assert_int_eq(px_bk_flush(st), PX_E_STORAGE_FAILED);
+	ck_assert_int_eq(px_st_put_async(st, "y", &data), PX_OK);
+	ck_assert_int_eq(px_st_flush(st), PX_E_STORAGE_FAILED);
 	ck_assert_int_eq(easy_live, base);
 	ck_assert_int_eq(fail_add, 0);
 	ck_assert_int_eq(f.requests, 0);
-	px_bk_store_free(st);
+	px_st_store_free(st);
 	fake_stop(&f);
 	px_buf_free(&data);
 }

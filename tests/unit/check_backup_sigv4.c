@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backup/px_bk_sigv4.h"
+#include "storage/px_st_sigv4.h"
 #include "tests/unit/run_suite.h"
 
 #define AK "AKIDEXAMPLE"
@@ -34,7 +34,7 @@ START_TEST(test_uri_encode)
 	struct px_buf b = PX_BUF_INIT;
 
 	px_buf_puts(&b, "");
-	px_bk_uri_encode(&b, enc_cases[_i].in, strlen(enc_cases[_i].in),
+	px_st_uri_encode(&b, enc_cases[_i].in, strlen(enc_cases[_i].in),
 			 enc_cases[_i].keep_slash);
 	ck_assert_msg(!strcmp(b.data, enc_cases[_i].want),
 		      "line %d: want %s got %s", enc_cases[_i].line,
@@ -45,19 +45,19 @@ END_TEST
 
 START_TEST(test_canonical_query)
 {
-	static const struct px_bk_kv q[] = {
+	static const struct px_st_kv q[] = {
 		{ "prefix", "shards/ab" },
 		{ "list-type", "2" },
 		{ "continuation-token", "a+b=" },
 	};
-	static const struct px_bk_kv flag[] = { { "uploads", NULL } };
+	static const struct px_st_kv flag[] = { { "uploads", NULL } };
 	struct px_buf b = PX_BUF_INIT;
 
-	px_bk_canonical_query(&b, q, 3);
+	px_st_canonical_query(&b, q, 3);
 	ck_assert_str_eq(b.data,
 			 "continuation-token=a%2Bb%3D&list-type=2&prefix=shards%2Fab");
 	px_buf_reset(&b);
-	px_bk_canonical_query(&b, flag, 1);
+	px_st_canonical_query(&b, flag, 1);
 	ck_assert_str_eq(b.data, "uploads=");
 	px_buf_free(&b);
 }
@@ -81,12 +81,12 @@ static const struct {
 
 START_TEST(test_signature)
 {
-	struct px_bk_kv h[3] = {
+	struct px_st_kv h[3] = {
 		{ "host", sig_cases[_i].host },
 		{ "x-amz-content-sha256", sig_cases[_i].hash },
 		{ "x-amz-date", "20261125T184900Z" },
 	};
-	struct px_bk_sigv4_req r = {
+	struct px_st_sigv4_req r = {
 		sig_cases[_i].method, sig_cases[_i].path, sig_cases[_i].query, h, 3,
 		sig_cases[_i].hash, "20261125T184900Z", sig_cases[_i].region, "s3",
 		SK, AK,
@@ -94,7 +94,7 @@ START_TEST(test_signature)
 	struct px_buf auth = PX_BUF_INIT, canon = PX_BUF_INIT;
 	char sig[65];
 
-	ck_assert_int_eq(px_bk_sigv4_sign(&r, &canon, NULL, sig, &auth), 0);
+	ck_assert_int_eq(px_st_sigv4_sign(&r, &canon, NULL, sig, &auth), 0);
 	ck_assert_msg(!strcmp(sig, sig_cases[_i].sig), "line %d: want %s got %s\n%s",
 		      sig_cases[_i].line, sig_cases[_i].sig, sig, canon.data);
 	ck_assert(strstr(auth.data, "SignedHeaders=host;x-amz-content-sha256;x-amz-date"));
@@ -106,14 +106,14 @@ END_TEST
 
 START_TEST(test_signature_depends_on_secret)
 {
-	struct px_bk_kv h[1] = { { "host", "h" } };
-	struct px_bk_sigv4_req r = { "GET", "/", "", h, 1, EMPTY, "20261125T184900Z",
+	struct px_st_kv h[1] = { { "host", "h" } };
+	struct px_st_sigv4_req r = { "GET", "/", "", h, 1, EMPTY, "20261125T184900Z",
 				     "us-east-1", "s3", SK, AK };
 	char a[65], b[65];
 
-	ck_assert_int_eq(px_bk_sigv4_sign(&r, NULL, NULL, a, NULL), 0);
+	ck_assert_int_eq(px_st_sigv4_sign(&r, NULL, NULL, a, NULL), 0);
 	r.secret_key = "other";
-	ck_assert_int_eq(px_bk_sigv4_sign(&r, NULL, NULL, b, NULL), 0);
+	ck_assert_int_eq(px_st_sigv4_sign(&r, NULL, NULL, b, NULL), 0);
 	ck_assert_str_ne(a, b);
 }
 END_TEST

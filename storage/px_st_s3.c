@@ -1,11 +1,11 @@
-/* px_bk_s3.c: S3 objects over one curl multi handle. Every operation is a
+/* px_st_s3.c: S3 objects over one curl multi handle. Every operation is a
  * struct xfer queued on `pending`; drive() starts transfers while slots
  * are free, collects finished ones, and re-queues retryable failures with
  * a not-before time. Synchronous calls drive until their xfer is done;
  * put_async drives only until the queue has room. */
-#include "backup/px_bk_s3.h"
-#include "backup/px_bk_crypto.h"
-#include "backup/px_bk_sigv4.h"
+#include "storage/px_st_s3.h"
+#include "core/crypto.h"
+#include "storage/px_st_sigv4.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -40,7 +40,7 @@ struct xfer {
 };
 
 struct s3 {
-	struct px_bk_store base;
+	struct px_st_store base;
 	CURLM *multi;
 	char *scheme_host;        /* "http://127.0.0.1:18330" */
 	char *bucket, *prefix, *sigv4, *userpwd;
@@ -59,7 +59,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-unsigned long px_bk_s3_retries(const struct px_bk_store *s)
+unsigned long px_st_s3_retries(const struct px_st_store *s)
 {
 	return ((const struct s3 *)s)->retries;
 }
@@ -101,7 +101,7 @@ static char *object_url(struct s3 *s, const char *name, const char *query)
 	if (name) {
 		px_buf_printf(&key, "%s%s", s->prefix, name);
 		px_buf_putc(&u, '/');
-		px_bk_uri_encode(&u, key.data, key.len, 1);
+		px_st_uri_encode(&u, key.data, key.len, 1);
 	} else if (!s->path_style) {
 		px_buf_putc(&u, '/');
 	}
@@ -247,14 +247,14 @@ static void finish(struct s3 *s, struct xfer *x, CURLcode cc)
 	curl_multi_remove_handle(s->multi, x->h);
 	unlink_from(&s->active, x);
 	s->running--;
-	if (retryable(cc, status) && x->attempts < PX_BK_S3_ATTEMPTS) {
+	if (retryable(cc, status) && x->attempts < PX_ST_S3_ATTEMPTS) {
 		/* full jitter: uniform in [0, min(8 s, 0.1 s * 2^attempts)) */
 		double cap = 0.1 * (double)(1u << x->attempts);
 		unsigned r = 0;
 
 		if (cap > 8)
 			cap = 8;
-		if (px_bk_random(&r, sizeof(r)) != 0)
+		if (px_crypto_random(&r, sizeof(r)) != 0)
 			r = 0;
 		x->not_before = now_s() + cap * (r / 4294967296.0);
 		s->retries++;
@@ -375,11 +375,11 @@ static void set_body(struct xfer *x)
 {
 	unsigned char h[32];
 
-	px_bk_sha256(x->body.data ? x->body.data : "", x->body.len, h);
+	px_crypto_sha256(x->body.data ? x->body.data : "", x->body.len, h);
 	px_crypto_hex_str(h, 32, x->hash);
 }
 
-static enum px_err s3_put(struct px_bk_store *st, const char *name,
+static enum px_err s3_put(struct px_st_store *st, const char *name,
 			  const void *p, size_t n)
 {
 	struct s3 *s = (struct s3 *)st;
@@ -396,7 +396,7 @@ static enum px_err s3_put(struct px_bk_store *st, const char *name,
 	return run_sync(s, x);
 }
 
-static enum px_err s3_put_async(struct px_bk_store *st, const char *name,
+static enum px_err s3_put_async(struct px_st_store *st, const char *name,
 				struct px_buf *data)
 {
 	struct s3 *s = (struct s3 *)st;
@@ -427,7 +427,7 @@ static enum px_err s3_put_async(struct px_bk_store *st, const char *name,
 	return s->async_err;
 }
 
-static enum px_err s3_flush(struct px_bk_store *st)
+static enum px_err s3_flush(struct px_st_store *st)
 {
 	struct s3 *s = (struct s3 *)st;
 	enum px_err rc;
@@ -442,7 +442,7 @@ static enum px_err s3_flush(struct px_bk_store *st)
 	return rc;
 }
 
-static enum px_err s3_get(struct px_bk_store *st, const char *name,
+static enum px_err s3_get(struct px_st_store *st, const char *name,
 			  struct px_buf *out)
 {
 	struct s3 *s = (struct s3 *)st;
@@ -457,7 +457,7 @@ static enum px_err s3_get(struct px_bk_store *st, const char *name,
 
 /* A started GET stays on the pending/active lists until get_end collects
  * it; step() runs it along with everything else. */
-static enum px_err s3_get_begin(struct px_bk_store *st, const char *name,
+static enum px_err s3_get_begin(struct px_st_store *st, const char *name,
 				void **h)
 {
 	struct s3 *s = (struct s3 *)st;
@@ -471,7 +471,7 @@ static enum px_err s3_get_begin(struct px_bk_store *st, const char *name,
 	return PX_OK;
 }
 
-static enum px_err s3_get_end(struct px_bk_store *st, void *h, struct px_buf *out)
+static enum px_err s3_get_end(struct px_st_store *st, void *h, struct px_buf *out)
 {
 	struct s3 *s = (struct s3 *)st;
 	struct xfer *x = h;
@@ -491,7 +491,7 @@ static enum px_err s3_get_end(struct px_bk_store *st, void *h, struct px_buf *ou
 	return rc;
 }
 
-static enum px_err s3_del(struct px_bk_store *st, const char *name)
+static enum px_err s3_del(struct px_st_store *st, const char *name)
 {
 	struct s3 *s = (struct s3 *)st;
 	struct xfer *x = xfer_new(s, OP_DEL, name, NULL);
@@ -513,7 +513,7 @@ static int is_element(xmlNode *n, const char *name)
 /* One <Contents> entry: calls fn with its name below the store's prefix
  * and its size. Returns 1 when fn asked to stop, 0, or -1 when the entry
  * has no Key or no numeric Size. */
-static int list_entry(struct s3 *s, xmlNode *n, px_bk_list_fn fn, void *arg)
+static int list_entry(struct s3 *s, xmlNode *n, px_st_list_fn fn, void *arg)
 {
 	const char *key = NULL, *size = NULL;
 	size_t plen = strlen(s->prefix);
@@ -567,7 +567,7 @@ static const char *list_next(xmlNode *root, char **token)
  * to stop (*token is then NULL), 0, or -1 with the reason in the store's
  * errmsg: the page is unparsable, incomplete, or truncated without a
  * token. */
-static int parse_list(struct s3 *s, const struct px_buf *xml, px_bk_list_fn fn,
+static int parse_list(struct s3 *s, const struct px_buf *xml, px_st_list_fn fn,
 		      void *arg, char **token)
 {
 	xmlDoc *doc = xmlReadMemory(xml->data, (int)xml->len, "list.xml", NULL,
@@ -617,8 +617,8 @@ static enum px_err list_fail(struct s3 *s, const char *why)
 /* Lists page after page until a page says it is the last. Anything else
  * (a failed request, a page that cannot be trusted, a token that repeats,
  * no memory) fails the whole listing: callers delete by what it returns. */
-static enum px_err s3_list(struct px_bk_store *st, const char *prefix,
-			   px_bk_list_fn fn, void *arg)
+static enum px_err s3_list(struct px_st_store *st, const char *prefix,
+			   px_st_list_fn fn, void *arg)
 {
 	struct s3 *s = (struct s3 *)st;
 	struct px_buf full = PX_BUF_INIT, q = PX_BUF_INIT, resp = PX_BUF_INIT;
@@ -629,14 +629,14 @@ static enum px_err s3_list(struct px_bk_store *st, const char *prefix,
 	if (full.failed)
 		rc = list_fail(s, "out of memory");
 	while (rc == PX_OK) {
-		struct px_bk_kv kv[3] = {
+		struct px_st_kv kv[3] = {
 			{ "list-type", "2" }, { "prefix", full.data },
 			{ "continuation-token", token },
 		};
 		struct xfer *x;
 
 		px_buf_reset(&q);
-		px_bk_canonical_query(&q, kv, token ? 3 : 2);
+		px_st_canonical_query(&q, kv, token ? 3 : 2);
 		x = q.failed ? NULL : xfer_new(s, OP_LIST, NULL, q.data);
 		if (!x) {
 			rc = list_fail(s, "out of memory");
@@ -668,7 +668,7 @@ static enum px_err s3_list(struct px_bk_store *st, const char *prefix,
 	return rc;
 }
 
-static void s3_free(struct px_bk_store *st)
+static void s3_free(struct px_st_store *st)
 {
 	struct s3 *s = (struct s3 *)st;
 	struct xfer *x, *nx;
@@ -694,14 +694,14 @@ static void s3_free(struct px_bk_store *st)
 	free(s);
 }
 
-static const struct px_bk_store_ops s3_ops = {
+static const struct px_st_store_ops s3_ops = {
 	"s3", s3_put, s3_put_async, s3_flush, s3_get, s3_get_begin, s3_get_end,
 	s3_list, s3_del, s3_free,
 	NULL,   /* puts are atomic: nothing to sweep */
 	NULL,   /* objects need no folders */
 };
 
-struct px_bk_store *px_bk_s3_open(const struct px_bk_store_opts *o,
+struct px_st_store *px_st_s3_open(const struct px_st_store_opts *o,
 				  struct px_buf *err)
 {
 	struct s3 *s = calloc(1, sizeof(*s));

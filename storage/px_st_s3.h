@@ -1,22 +1,22 @@
-/* px_bk_s3.h: the S3-compatible storage backend (AWS S3, GCS through its
+/* px_st_s3.h: the S3-compatible storage backend (AWS S3, GCS through its
  * XML interoperability API, MinIO, s3rver ...) over libcurl's multi
  * interface: up to `concurrency` transfers run at once; transient failures
  * (connection errors, 408, 429, 5xx) are retried with exponential back-off
- * and full jitter, at most PX_BK_S3_ATTEMPTS times. Requests are signed
+ * and full jitter, at most PX_ST_S3_ATTEMPTS times. Requests are signed
  * with CURLOPT_AWS_SIGV4; this module supplies x-amz-content-sha256 and
- * canonical paths and queries (px_bk_sigv4.h). */
-#ifndef PX_BK_S3_H
-#define PX_BK_S3_H
+ * canonical paths and queries (px_st_sigv4.h). */
+#ifndef PX_ST_S3_H
+#define PX_ST_S3_H
 
-#include "backup/px_bk_store.h"
+#include "storage/px_st_store.h"
 
-#define PX_BK_S3_ATTEMPTS 6
+#define PX_ST_S3_ATTEMPTS 6
 
 /* url is "s3://bucket[/prefix]". NULL with a reason in err. */
-struct px_bk_store *px_bk_s3_open(const struct px_bk_store_opts *o,
+struct px_st_store *px_st_s3_open(const struct px_st_store_opts *o,
 				  struct px_buf *err);
 
 /* Retry accounting for tests and logs: transfers retried so far. */
-unsigned long px_bk_s3_retries(const struct px_bk_store *s);
+unsigned long px_st_s3_retries(const struct px_st_store *s);
 
 #endif

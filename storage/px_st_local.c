@@ -1,11 +1,11 @@
-/* px_bk_local.c: objects as files under one root folder. Names never
+/* px_st_local.c: objects as files under one root folder. Names never
  * contain ".." or start with "/" (checked), so nothing escapes the root.
  * Synchronous puts write a temporary file, fsync it, rename it. Queued
  * puts write the temporary file and only start its write-back
  * (sync_file_range), then fsync and rename in batches: the disk works in
  * the background while the backup goes on, and a final name still never
  * exists before its data is durable. */
-#include "backup/px_bk_local.h"
+#include "storage/px_st_local.h"
 #include "core/dirs.h"
 
 #include <dirent.h>
@@ -25,7 +25,7 @@ struct pending {
 };
 
 struct local {
-	struct px_bk_store base;
+	struct px_st_store base;
 	char *root;
 	char *dirty[MAX_DIRTY];   /* folders with renames not yet fsynced */
 	size_t ndirty;
@@ -77,24 +77,13 @@ static int make_parent(const char *path)
 	return px_dirs_make(dir, 0750);
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 static enum px_err sync_dirty(struct local *l)
 {
 	enum px_err rc = PX_OK;
 	size_t i;
 
 	for (i = 0; i < l->ndirty; i++) {
-		if (rc == PX_OK && fsync_dir(l->dirty[i]) != 0)
+		if (rc == PX_OK && px_dirs_fsync(l->dirty[i]) != 0)
 			rc = fail(l, "fsync", l->dirty[i], errno);
 		free(l->dirty[i]);
 	}
@@ -196,7 +185,7 @@ static enum px_err publish(struct local *l, const char *tmp, const char *path)
 	return mark_dirty(l, path);
 }
 
-static enum px_err local_put(struct px_bk_store *s, const char *name,
+static enum px_err local_put(struct px_st_store *s, const char *name,
 			     const void *p, size_t n)
 {
 	struct local *l = (struct local *)s;
@@ -244,7 +233,7 @@ static enum px_err commit_pending(struct local *l)
 	return rc;
 }
 
-static enum px_err local_put_async(struct px_bk_store *s, const char *name,
+static enum px_err local_put_async(struct px_st_store *s, const char *name,
 				   struct px_buf *data)
 {
 	struct local *l = (struct local *)s;
@@ -266,7 +255,7 @@ static enum px_err local_put_async(struct px_bk_store *s, const char *name,
 	return rc;
 }
 
-static enum px_err local_flush(struct px_bk_store *s)
+static enum px_err local_flush(struct px_st_store *s)
 {
 	struct local *l = (struct local *)s;
 	enum px_err rc = commit_pending(l);
@@ -274,7 +263,7 @@ static enum px_err local_flush(struct px_bk_store *s)
 	return rc == PX_OK ? sync_dirty(l) : rc;
 }
 
-static enum px_err local_get(struct px_bk_store *s, const char *name,
+static enum px_err local_get(struct px_st_store *s, const char *name,
 			     struct px_buf *out)
 {
 	struct local *l = (struct local *)s;
@@ -320,14 +309,14 @@ out:
 
 /* Local reads are fast and the page cache reads ahead: get_begin only
  * remembers the name. */
-static enum px_err local_get_begin(struct px_bk_store *s, const char *name,
+static enum px_err local_get_begin(struct px_st_store *s, const char *name,
 				   void **h)
 {
 	*h = strdup(name);
 	return *h ? PX_OK : PX_E_STORAGE_FAILED;
 }
 
-static enum px_err local_get_end(struct px_bk_store *s, void *h,
+static enum px_err local_get_end(struct px_st_store *s, void *h,
 				 struct px_buf *out)
 {
 	enum px_err rc = local_get(s, h, out);
@@ -339,7 +328,7 @@ static enum px_err local_get_end(struct px_bk_store *s, void *h,
 /* Walks dir (relative name rel) depth-first, reporting regular files
  * whose relative name starts with prefix. Returns 1 when fn stopped it. */
 static int walk(struct local *l, const char *dir, const char *rel,
-		const char *prefix, px_bk_list_fn fn, void *arg, int *err)
+		const char *prefix, px_st_list_fn fn, void *arg, int *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -383,8 +372,8 @@ static int walk(struct local *l, const char *dir, const char *rel,
 	return stop;
 }
 
-static enum px_err local_list(struct px_bk_store *s, const char *prefix,
-			      px_bk_list_fn fn, void *arg)
+static enum px_err local_list(struct px_st_store *s, const char *prefix,
+			      px_st_list_fn fn, void *arg)
 {
 	struct local *l = (struct local *)s;
 	int err = 0;
@@ -393,7 +382,7 @@ static enum px_err local_list(struct px_bk_store *s, const char *prefix,
 	return err ? fail(l, "list", l->root, err) : PX_OK;
 }
 
-static enum px_err local_del(struct px_bk_store *s, const char *name)
+static enum px_err local_del(struct px_st_store *s, const char *name)
 {
 	struct local *l = (struct local *)s;
 	struct px_buf path = PX_BUF_INIT;
@@ -410,7 +399,7 @@ static enum px_err local_del(struct px_bk_store *s, const char *name)
 	return rc;
 }
 
-static void local_free(struct px_bk_store *s)
+static void local_free(struct px_st_store *s)
 {
 	struct local *l = (struct local *)s;
 	size_t i;
@@ -462,12 +451,12 @@ static long sweep_dir(const char *dir, const char *skip)
  * locks/ is left alone: a run that is just starting writes its own lock
  * object there before it sees ours. One walk of the store per run, small
  * next to the backup itself. */
-static long local_sweep(struct px_bk_store *s)
+static long local_sweep(struct px_st_store *s)
 {
 	return sweep_dir(((struct local *)s)->root, "locks");
 }
 
-static enum px_err local_prepare(struct px_bk_store *s)
+static enum px_err local_prepare(struct px_st_store *s)
 {
 	struct local *l = (struct local *)s;
 	struct px_buf dir = PX_BUF_INIT;
@@ -486,13 +475,13 @@ static enum px_err local_prepare(struct px_bk_store *s)
 	return rc;
 }
 
-static const struct px_bk_store_ops local_ops = {
+static const struct px_st_store_ops local_ops = {
 	"local", local_put, local_put_async, local_flush, local_get,
 	local_get_begin, local_get_end, local_list, local_del, local_free,
 	local_sweep, local_prepare,
 };
 
-struct px_bk_store *px_bk_local_open(const char *root, struct px_buf *err)
+struct px_st_store *px_st_local_open(const char *root, struct px_buf *err)
 {
 	struct local *l = calloc(1, sizeof(*l));
 	struct px_buf probe = PX_BUF_INIT;

@@ -1,15 +1,15 @@
-/* px_bk_sigv4.c: canonical URI/query encoding and the SigV4 computation
+/* px_st_sigv4.c: canonical URI/query encoding and the SigV4 computation
  * (canonical request -> string to sign -> HMAC chain of date, region,
  * service, "aws4_request"). */
-#include "backup/px_bk_sigv4.h"
-#include "backup/px_bk_crypto.h"
+#include "storage/px_st_sigv4.h"
+#include "core/crypto.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 
-void px_bk_uri_encode(struct px_buf *out, const char *s, size_t n,
+void px_st_uri_encode(struct px_buf *out, const char *s, size_t n,
 		      int keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -47,11 +47,11 @@ static char *encoded(const char *s)
 	struct px_buf b = PX_BUF_INIT;
 
 	px_buf_puts(&b, "");
-	px_bk_uri_encode(&b, s, strlen(s), 0);
+	px_st_uri_encode(&b, s, strlen(s), 0);
 	return px_buf_steal(&b);
 }
 
-void px_bk_canonical_query(struct px_buf *out, const struct px_bk_kv *q,
+void px_st_canonical_query(struct px_buf *out, const struct px_st_kv *q,
 			   size_t n)
 {
 	struct enc_pair *p = calloc(n ? n : 1, sizeof(*p));
@@ -89,7 +89,7 @@ static void hmac_raw(const unsigned char *key, size_t klen, const char *msg,
 	     strlen(msg), out, &len);
 }
 
-int px_bk_sigv4_sign(const struct px_bk_sigv4_req *r, struct px_buf *canon,
+int px_st_sigv4_sign(const struct px_st_sigv4_req *r, struct px_buf *canon,
 		     struct px_buf *to_sign, char signature[65],
 		     struct px_buf *authorization)
 {
@@ -113,7 +113,7 @@ int px_bk_sigv4_sign(const struct px_bk_sigv4_req *r, struct px_buf *canon,
 		      r->payload_hash);
 	if (c.failed || signed_h.failed)
 		goto out;
-	px_bk_sha256(c.data, c.len, h);
+	px_crypto_sha256(c.data, c.len, h);
 	px_crypto_hex_str(h, 32, hexh);
 	px_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s",
 		      r->amz_date, date, r->region, r->service, hexh);

@@ -1,0 +1,186 @@
+/* files.c: reading and removing files. Every read checks, on every
+ * request, that the caller may see the file: a draft only its owner, a
+ * channel's file only who may read the channel, a deleted message's file
+ * nobody. Downloads are answered with X-Sendfile: the web server sends
+ * the bytes (and handles Range), PlexiChat only decides and names them. */
+#include "handlers/files.h"
+#include "handlers/files_store.h"
+#include "handlers/files_util.h"
+#include "handlers/auth_util.h"
+#include "handlers/channels_util.h"
+#include "model/channels.h"
+#include "model/files.h"
+#include "core/cfg.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Loads route file {fid} if the caller may read it; *a (may be NULL)
+ * gets the caller's standing in its channel. Everything the caller may
+ * not see is VALIDATION_NOT_FOUND or the channel gate's error. */
+static enum px_err readable(struct px_ctx *ctx, struct px_m_file *f, struct px_buf *json,
+			    struct px_chan_access *a)
+{
+	long long id = px_in_param_id(ctx, "fid");
+	enum px_err e;
+
+	if (a)
+		memset(a, 0, sizeof(*a));
+	if (id <= 0)
+		return PX_E_VALIDATION_NOT_FOUND;
+	if ((e = px_m_files_get(ctx->db, id, f, json)) != PX_OK)
+		return e;
+	if (f->unreachable)
+		return PX_E_VALIDATION_NOT_FOUND;
+	if (f->channel == 0)
+		return f->owner == ctx->who.user_id ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
+	return px_m_channels_authorize(ctx->db, f->channel, ctx->who.user_id, ctx->who.role,
+				       PX_CHAN_READ, a);
+}
+
+enum px_err px_h_files_get(struct px_ctx *ctx)
+{
+	struct px_buf json = PX_BUF_INIT;
+	struct px_m_file f;
+	enum px_err e = readable(ctx, &f, &json, NULL);
+
+	if (e == PX_OK)
+		e = px_hm_reply(ctx, 200, &json);
+	px_buf_free(&json);
+	return e;
+}
+
+static void http_date(long long t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* Whether If-None-Match names etag (or is "*"). */
+static int not_modified(const struct px_request *req, const char *etag)
+{
+	const char *inm = px_request_header(req, "if-none-match");
+
+	return inm && (strstr(inm, etag) || strcmp(inm, "*") == 0);
+}
+
+enum px_err px_h_files_content(struct px_ctx *ctx)
+{
+	struct px_buf cd = PX_BUF_INIT;
+	const struct px_hf_family *fam;
+	char path[PX_ST_FILES_PATH], etag[70], date[64];
+	const char *dl = px_request_query(ctx->req, "download");
+	struct px_st_files st;
+	struct px_m_file f;
+	struct px_response *w = ctx->resp;
+	enum px_err e;
+	int attach;
+
+	if ((e = readable(ctx, &f, NULL, NULL)) != PX_OK || (e = px_hf_store(ctx, &st)) != PX_OK)
+		goto out;
+	if (px_st_files_path(&st, f.sha256, path) != 0) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	fam = px_hf_family_of_type(f.detected);
+	/* active content never renders from the chat origin */
+	attach = !fam || fam->active || (dl && strcmp(dl, "0") != 0);
+	snprintf(etag, sizeof(etag), "\"%s\"", f.sha256);
+	http_date(f.mtime, date, sizeof(date));
+	px_response_header(w, "ETag", etag);
+	px_response_header(w, "Last-Modified", date);
+	px_response_header(w, "Cache-Control", "private, no-cache");
+	px_response_header(w, "X-Content-Type-Options", "nosniff");
+	px_response_header(w, "Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'");
+	px_response_header(w, "Cross-Origin-Resource-Policy", "same-origin");
+	if (not_modified(ctx->req, etag)) {
+		w->status = 304;
+		goto out;
+	}
+	px_hf_disposition(&cd, attach, f.name);
+	if (cd.failed) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	px_response_header(w, "Content-Type", fam ? fam->served : "application/octet-stream");
+	px_response_header(w, "Content-Disposition", cd.data);
+	px_response_header(w, "X-Sendfile", path);
+	w->status = 200;
+	w->no_length = 1;
+out:
+	px_buf_free(&cd);
+	return e;
+}
+
+enum px_err px_h_files_delete(struct px_ctx *ctx)
+{
+	struct px_chan_access a;
+	struct px_m_file f;
+	enum px_err e = readable(ctx, &f, NULL, &a);
+
+	if (e != PX_OK)
+		return e;
+	/* the owner, a moderator or owner of the channel, an administrator */
+	if (f.owner != ctx->who.user_id && ctx->who.role < PX_ROLE_ADMIN &&
+	    (f.channel == 0 || px_chan_check(&a, PX_CHAN_DELETE_ANY) != PX_OK))
+		return PX_E_AUTH_FORBIDDEN;
+	if ((e = px_m_files_delete(ctx->db, f.id)) != PX_OK)
+		return e;
+	return px_ctx_json(ctx, 200, json_object_new_object());
+}
+
+enum px_err px_h_files_channel_list(struct px_ctx *ctx)
+{
+	struct px_buf out = PX_BUF_INIT;
+	struct px_chan_access a;
+	long long before = 0;
+	int limit = 50;
+	enum px_err e;
+
+	if ((e = px_hm_cursor(ctx, "before", &before)) != PX_OK ||
+	    (e = px_hm_limit(ctx, 50, 200, &limit)) != PX_OK ||
+	    (e = px_hm_gate(ctx, PX_CHAN_READ, &a)) != PX_OK ||
+	    (e = px_m_files_list(ctx->db, a.channel_id, before, limit, &out)) != PX_OK)
+		goto out;
+	e = px_hm_reply(ctx, 200, &out);
+out:
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_hf_file_ids(struct px_ctx *ctx, struct px_buf *csv, int *count)
+{
+	struct json_object *arr = NULL;
+	long long seen[10];
+	size_t i, n;
+
+	*count = 0;
+	if (!ctx->req->json || !json_object_object_get_ex(ctx->req->json, "file_ids", &arr) ||
+	    !arr)
+		return PX_OK;
+	if (!json_object_is_type(arr, json_type_array) || (n = json_object_array_length(arr)) > 10)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+		long long id;
+		size_t j;
+
+		if (!json_object_is_type(v, json_type_int) || (id = json_object_get_int64(v)) <= 0)
+			goto bad;
+		for (j = 0; j < i; j++)
+			if (seen[j] == id)
+				goto bad;
+		seen[i] = id;
+		px_buf_printf(csv, "%s%lld", i ? "," : "", id);
+	}
+	*count = (int)n;
+	return csv->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+bad:
+	px_ctx_detail(ctx, "field", "file_ids");
+	return PX_E_VALIDATION_FIELD_TYPE;
+}

@@ -1,0 +1,27 @@
+/* files.h: the files area's handlers (fcgi/routes_files.inc): uploads
+ * (multipart, raw and resumable, all streamed to the file store), metadata,
+ * channel listings, downloads handed to the web server, deletion. */
+#ifndef PX_H_FILES_H
+#define PX_H_FILES_H
+
+#include "core/ctx.h"
+
+enum px_err px_h_files_upload_multipart(struct px_ctx *ctx);
+enum px_err px_h_files_upload_raw(struct px_ctx *ctx);
+enum px_err px_h_files_get(struct px_ctx *ctx);
+enum px_err px_h_files_content(struct px_ctx *ctx);
+enum px_err px_h_files_delete(struct px_ctx *ctx);
+enum px_err px_h_files_channel_list(struct px_ctx *ctx);
+enum px_err px_h_uploads_create(struct px_ctx *ctx);
+enum px_err px_h_uploads_status(struct px_ctx *ctx);
+enum px_err px_h_uploads_append(struct px_ctx *ctx);
+enum px_err px_h_uploads_cancel(struct px_ctx *ctx);
+
+/* The comma-separated ids of the JSON body's "file_ids" array (at most
+ * 10 positive integers, no repeats) into csv; *count gets how many (0
+ * when absent). VALIDATION_FIELD_TYPE with details.field otherwise. Used
+ * by the message post handler. */
+enum px_err px_hf_file_ids(struct px_ctx *ctx, struct px_buf *csv, int *count)
+	__attribute__((warn_unused_result));
+
+#endif

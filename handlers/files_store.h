@@ -1,0 +1,65 @@
+/* files_store.h: what the files handlers share: the configured store, the
+ * sink that streams bytes into a temporary file while hashing them, and
+ * the last step every upload ends with (type agreement, quota, commit to
+ * the store, the files row). */
+#ifndef PX_H_FILES_STORE_H
+#define PX_H_FILES_STORE_H
+
+#include <stdint.h>
+
+#include "core/ctx.h"
+#include "storage/px_st_files.h"
+
+/* The configured file store (files_store, files_dir). SYSTEM_UNAVAILABLE
+ * when files_store is not local (S3 is not built yet), STORAGE_FAILED when
+ * its folders cannot be made (logged). */
+enum px_err px_hf_store(struct px_ctx *ctx, struct px_st_files *st)
+	__attribute__((warn_unused_result));
+
+/* Bytes on their way into a temporary file of the store. */
+struct px_hf_sink {
+	int fd;                 /* -1 once closed */
+	char path[PX_ST_FILES_PATH];
+	void *md;               /* EVP_MD_CTX, SHA-256 of what was written */
+	uint64_t n;             /* bytes written */
+	uint64_t max;           /* more than this: FILES_TOO_LARGE */
+	struct px_buf head;     /* the first PX_STREAM_PREFIX bytes, for libmagic */
+};
+
+/* Opens a new temporary file in st. STORAGE_FAILED. */
+enum px_err px_hf_sink_open(struct px_hf_sink *s, const struct px_st_files *st,
+			    uint64_t max) __attribute__((warn_unused_result));
+/* Appends p[0..n): FILES_TOO_LARGE past max, STORAGE_FULL, STORAGE_FAILED. */
+enum px_err px_hf_sink_write(struct px_hf_sink *s, const void *p, size_t n)
+	__attribute__((warn_unused_result));
+/* Closes and removes the temporary file (after a failure); safe to call
+ * twice and after px_hf_finish. */
+void px_hf_sink_drop(struct px_hf_sink *s);
+
+struct px_hf_meta {
+	const char *name;       /* normalised */
+	const char *declared;   /* client's type or "" */
+	long long channel;      /* 0: draft */
+};
+
+/* Completes an upload whose bytes are all in s: refuses an empty file
+ * (FILES_EMPTY), checks types (FILES_TYPE_*), the quotas again with the
+ * real size (FILES_QUOTA_*), fsyncs and commits the bytes to the store
+ * and inserts the files row, whose JSON goes to out. The temporary file
+ * is gone afterwards in every case. */
+enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
+			 struct px_hf_sink *s, const struct px_hf_meta *m,
+			 struct px_buf *out) __attribute__((warn_unused_result));
+
+/* Refuses size bytes more for the caller: FILES_TOO_LARGE over
+ * files_max_size, FILES_QUOTA_USER / FILES_QUOTA_TOTAL over the quotas. */
+enum px_err px_hf_quota(struct px_ctx *ctx, uint64_t size)
+	__attribute__((warn_unused_result));
+
+/* The channel an upload goes to: query or form value channel_id (decimal,
+ * may be NULL for a draft), where the caller must be allowed to post.
+ * *channel 0 for a draft. */
+enum px_err px_hf_channel(struct px_ctx *ctx, const char *value, long long *channel)
+	__attribute__((warn_unused_result));
+
+#endif

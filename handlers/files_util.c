@@ -1,0 +1,314 @@
+/* files_util.c: file names, type families, Content-Range and
+ * Content-Disposition for the files area. No I/O, no state. */
+#include "handlers/files_util.h"
+#include "core/utf8.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+
+/* ---- names ------------------------------------------------------------ */
+
+static uint32_t decode(const unsigned char *s, size_t len)
+{
+	if (len == 1)
+		return s[0];
+	if (len == 2)
+		return ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+	if (len == 3)
+		return ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
+		       (s[2] & 0x3f);
+	return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+	       ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+}
+
+/* Characters a name never keeps: controls, bidi controls, invisible marks. */
+static int dropped(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c ||
+	       (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+}
+
+static int nfc(const char *s, size_t n, struct px_buf *out)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	const UNormalizer2 *norm = unorm2_getNFCInstance(&st);
+	UChar *u = NULL, *v = NULL;
+	int32_t ul = 0, vl;
+	int rc = -1;
+
+	if (U_FAILURE(st) || n > 4 * 1024)
+		return -1;
+	u = malloc((n + 1) * sizeof(UChar));
+	v = malloc((3 * n + 4) * sizeof(UChar));
+	if (!u || !v)
+		goto out;
+	u_strFromUTF8(u, (int32_t)n + 1, &ul, s, (int32_t)n, &st);
+	vl = unorm2_normalize(norm, u, ul, v, (int32_t)(3 * n + 4), &st);
+	if (U_FAILURE(st))
+		goto out;
+	{
+		char *o = malloc((size_t)vl * 3 + 1);
+		int32_t ol = 0;
+
+		if (!o)
+			goto out;
+		u_strToUTF8(o, vl * 3 + 1, &ol, v, vl, &st);
+		if (U_SUCCESS(st)) {
+			px_buf_reset(out);
+			px_buf_append(out, o, (size_t)ol);
+			rc = out->failed ? -1 : 0;
+		}
+		free(o);
+	}
+out:
+	free(u);
+	free(v);
+	return rc;
+}
+
+static int device_name(const char *s, size_t n)
+{
+	static const char *const dev[] = { "con", "prn", "aux", "nul" };
+	size_t base = 0, i;
+
+	while (base < n && s[base] != '.')
+		base++;
+	while (base > 0 && s[base - 1] == ' ')
+		base--;
+	for (i = 0; i < sizeof(dev) / sizeof(dev[0]); i++)
+		if (base == 3 && strncasecmp(s, dev[i], 3) == 0)
+			return 1;
+	return base == 4 && (strncasecmp(s, "com", 3) == 0 || strncasecmp(s, "lpt", 3) == 0) &&
+	       s[3] >= '1' && s[3] <= '9';
+}
+
+/* Cuts s to at most max bytes at a character boundary, keeping an
+ * extension of up to 16 bytes at the end. */
+static void cap_len(struct px_buf *b, size_t max)
+{
+	const char *dot = NULL;
+	size_t ext = 0, keep, i;
+	char tail[17];
+
+	if (b->len <= max)
+		return;
+	dot = memrchr(b->data, '.', b->len);
+	if (dot && (size_t)(b->data + b->len - dot) <= 16)
+		ext = (size_t)(b->data + b->len - dot);
+	memcpy(tail, b->data + b->len - ext, ext);
+	keep = max - ext;
+	/* step back to the start of a character */
+	while (keep > 0 && ((unsigned char)b->data[keep] & 0xc0) == 0x80)
+		keep--;
+	b->len = keep;
+	for (i = 0; i < ext; i++)
+		b->data[b->len++] = tail[i];
+	b->data[b->len] = '\0';
+}
+
+enum px_err px_hf_name_normalise(const char *in, size_t n, struct px_buf *out)
+{
+	struct px_buf k = PX_BUF_INIT, t = PX_BUF_INIT;
+	enum px_err e = PX_E_FILES_NAME_INVALID;
+	const char *s = in;
+	size_t i, start = 0, end;
+
+	if (!in || n == 0 || memchr(in, '\0', n) || !px_utf8_valid(in, n))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (in[i] == '/' || in[i] == '\\')
+			start = i + 1;
+	for (i = start; i < n;) {
+		size_t l = px_utf8_seq_len(s + i, n - i);
+
+		if (l == 0)
+			goto out;
+		if (!dropped(decode((const unsigned char *)s + i, l)))
+			px_buf_append(&k, s + i, l);
+		i += l;
+	}
+	if (k.len == 0 || nfc(k.data, k.len, &t) != 0)
+		goto out;
+	for (start = 0; start < t.len && (t.data[start] == ' ' || t.data[start] == '.'); start++)
+		;
+	for (end = t.len; end > start && (t.data[end - 1] == ' ' || t.data[end - 1] == '.'); end--)
+		;
+	if (end == start)
+		goto out;
+	px_buf_reset(out);
+	if (device_name(t.data + start, end - start))
+		px_buf_putc(out, '_');
+	px_buf_append(out, t.data + start, end - start);
+	if (out->failed) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	cap_len(out, PX_HF_NAME_MAX);
+	e = PX_OK;
+out:
+	px_buf_free(&k);
+	px_buf_free(&t);
+	return e;
+}
+
+/* ---- type families ---------------------------------------------------- */
+
+#define L(...) (const char *const[]){ __VA_ARGS__, NULL }
+/* Detected, extension and declared type must name the same row. Rows
+ * marked active are types a browser would run or render with script:
+ * they are always downloads under a neutral type. What the WAF's upload
+ * profile admits (etc/waf.rules upload_types) is a subset of this table. */
+static const struct px_hf_family families[] = {
+	{ "png", "image/png", 0, L("image/png"), L("png") },
+	{ "jpeg", "image/jpeg", 0, L("image/jpeg", "image/pjpeg"), L("jpg", "jpeg", "jpe", "jfif") },
+	{ "gif", "image/gif", 0, L("image/gif"), L("gif") },
+	{ "webp", "image/webp", 0, L("image/webp"), L("webp") },
+	{ "text", "text/plain; charset=utf-8", 0,
+	  L("text/plain", "text/markdown", "text/csv", "text/x-log"),
+	  L("txt", "text", "md", "markdown", "csv", "log") },
+	{ "pdf", "application/octet-stream", 1, L("application/pdf"), L("pdf") },
+	{ "svg", "application/octet-stream", 1, L("image/svg+xml", "image/svg"), L("svg", "svgz") },
+	{ "html", "application/octet-stream", 1, L("text/html", "application/xhtml+xml"),
+	  L("html", "htm", "xhtml", "shtml") },
+	{ "xml", "application/octet-stream", 1, L("text/xml", "application/xml"), L("xml", "xsl") },
+	{ "js", "application/octet-stream", 1,
+	  L("text/javascript", "application/javascript", "application/x-javascript"),
+	  L("js", "mjs") },
+};
+#undef L
+
+static int in_list(const char *const *l, const char *s, size_t n)
+{
+	for (; *l; l++)
+		if (strlen(*l) == n && strncasecmp(*l, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+const struct px_hf_family *px_hf_family_of_type(const char *mime)
+{
+	size_t n, i;
+
+	if (!mime)
+		return NULL;
+	while (*mime == ' ')
+		mime++;
+	for (n = 0; mime[n] && mime[n] != ';' && mime[n] != ' '; n++)
+		;
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (in_list(families[i].mimes, mime, n))
+			return &families[i];
+	return NULL;
+}
+
+const struct px_hf_family *px_hf_family_of_name(const char *name, int *has_ext)
+{
+	const char *dot = name ? strrchr(name, '.') : NULL;
+	size_t i;
+
+	*has_ext = dot && dot != name && dot[1];
+	if (!*has_ext)
+		return NULL;
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (in_list(families[i].exts, dot + 1, strlen(dot + 1)))
+			return &families[i];
+	return NULL;
+}
+
+enum px_err px_hf_type_check(const char *detected, const char *name,
+			     const char *declared, const struct px_hf_family **fam)
+{
+	const struct px_hf_family *d = px_hf_family_of_type(detected), *x;
+	int has_ext;
+
+	*fam = NULL;
+	if (!d)
+		return PX_E_FILES_TYPE_NOT_ALLOWED;
+	x = px_hf_family_of_name(name, &has_ext);
+	if (has_ext && x != d)
+		return PX_E_FILES_TYPE_MISMATCH;
+	if (declared && *declared && strncasecmp(declared, "application/octet-stream", 24) != 0 &&
+	    px_hf_family_of_type(declared) != d)
+		return PX_E_FILES_TYPE_MISMATCH;
+	*fam = d;
+	return PX_OK;
+}
+
+/* ---- Content-Range ---------------------------------------------------- */
+
+static int number(const char **p, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *s = *p;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (UINT64_MAX - 9) / 10 || s - *p >= 19)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*p = s;
+	*out = v;
+	return 0;
+}
+
+int px_hf_content_range(const char *h, uint64_t *first, uint64_t *last, uint64_t *total)
+{
+	const char *p = h;
+
+	if (!p || strncasecmp(p, "bytes ", 6) != 0)
+		return -1;
+	p += 6;
+	while (*p == ' ')
+		p++;
+	if (number(&p, first) != 0 || *p++ != '-' || number(&p, last) != 0 || *p++ != '/' ||
+	    number(&p, total) != 0)
+		return -1;
+	while (*p == ' ')
+		p++;
+	return *p || *last < *first || *last >= *total ? -1 : 0;
+}
+
+/* ---- Content-Disposition ---------------------------------------------- */
+
+void px_hf_disposition(struct px_buf *out, int attachment, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)name;
+	int ascii = 1;
+	size_t i;
+
+	px_buf_puts(out, attachment ? "attachment" : "inline");
+	px_buf_puts(out, "; filename=\"");
+	for (i = 0; s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c >= 0x80)
+			ascii = 0;
+		if (c >= 0x80 && (c & 0xc0) == 0x80)
+			continue; /* one '_' per non-ASCII character */
+		px_buf_putc(out, c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '%' ? '_'
+									 : (char)c);
+	}
+	px_buf_putc(out, '"');
+	if (ascii)
+		return;
+	px_buf_puts(out, "; filename*=UTF-8''");
+	for (i = 0; s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (isalnum(c) || strchr("!#$&+-.^_`|~", c))
+			px_buf_putc(out, (char)c);
+		else {
+			px_buf_putc(out, '%');
+			px_buf_putc(out, hex[c >> 4]);
+			px_buf_putc(out, hex[c & 15]);
+		}
+	}
+}

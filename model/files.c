@@ -1,0 +1,210 @@
+/* model/files.c: statements on files, uploads and message_files. Only
+ * rows in state 'ready' are ever returned to callers. */
+#include "model/files.h"
+#include "model/rows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum px_err px_m_files_insert(struct px_db *db, const struct px_m_file_new *f,
+			      struct px_buf *out)
+{
+	char o[PX_M_LL], c[PX_M_LL], s[PX_M_LL];
+	const char *p[7] = { px_m_ll(o, f->owner), f->channel ? px_m_ll(c, f->channel) : NULL,
+			     f->name, f->declared, f->detected, px_m_ll(s, f->size), f->sha256 };
+
+	return px_m_json_row(db, "files_insert",
+		"INSERT INTO files (owner_id, channel_id, name, declared_type, detected_type,"
+		" size, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+		" RETURNING px_file_json(files)::text", 7, p, out);
+}
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+enum px_err px_m_files_get(struct px_db *db, long long id, struct px_m_file *f,
+			   struct px_buf *json)
+{
+	char i[PX_M_LL];
+	const char *p[1] = { px_m_ll(i, id) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_get",
+		"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"
+		" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"
+		" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id"
+		"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL),"
+		" px_file_json(f)::text FROM files f WHERE f.id = $1 AND f.state = 'ready'",
+		1, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return PX_E_VALIDATION_NOT_FOUND;
+	}
+	f->id = atoll(PQgetvalue(r, 0, 0));
+	f->owner = atoll(PQgetvalue(r, 0, 1));
+	f->channel = atoll(PQgetvalue(r, 0, 2));
+	copy(f->name, sizeof(f->name), PQgetvalue(r, 0, 3));
+	copy(f->detected, sizeof(f->detected), PQgetvalue(r, 0, 4));
+	copy(f->sha256, sizeof(f->sha256), PQgetvalue(r, 0, 5));
+	f->size = atoll(PQgetvalue(r, 0, 6));
+	f->mtime = atoll(PQgetvalue(r, 0, 7));
+	f->unreachable = PQgetvalue(r, 0, 8)[0] == 't';
+	if (json)
+		px_buf_append(json, PQgetvalue(r, 0, 9), (size_t)PQgetlength(r, 0, 9));
+	PQclear(r);
+	return json && json->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+}
+
+enum px_err px_m_files_list(struct px_db *db, long long channel, long long before,
+			    int limit, struct px_buf *out)
+{
+	char c[PX_M_LL], b[PX_M_LL], l[PX_M_LL];
+	const char *p[3] = { px_m_ll(c, channel), before ? px_m_ll(b, before) : NULL,
+			     px_m_ll(l, limit) };
+
+	/* files carried by deleted messages are unreachable, so not listed */
+	return px_m_json_row(db, "files_list",
+		"SELECT json_build_object('files', coalesce(json_agg(px_file_json(x.r) ORDER BY x.id DESC)"
+		"  FILTER (WHERE x.rn <= $3::int), '[]'),"
+		" 'has_more', count(*) > $3::int,"
+		" 'next_before', CASE WHEN count(*) > $3::int THEN min(x.id) FILTER (WHERE x.rn <= $3::int) END)::text"
+		" FROM (SELECT f AS r, f.id, row_number() OVER (ORDER BY f.id DESC) AS rn FROM files f"
+		"  WHERE f.channel_id = $1 AND f.state = 'ready' AND ($2::bigint IS NULL OR f.id < $2)"
+		"  AND NOT EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id"
+		"   WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL)"
+		"  ORDER BY f.id DESC LIMIT $3::int + 1) x",
+		3, p, out);
+}
+
+enum px_err px_m_files_delete(struct px_db *db, long long id)
+{
+	char i[PX_M_LL];
+	const char *p[1] = { px_m_ll(i, id) };
+	long rows = 0;
+	enum px_err e = px_m_exec_rows(db, "files_delete",
+		"UPDATE files SET state = 'deleted', deleted_at = now()"
+		" WHERE id = $1 AND state = 'ready'", 1, p, &rows);
+
+	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
+}
+
+enum px_err px_m_files_usage(struct px_db *db, long long owner, long long *user,
+			     long long *total)
+{
+	char o[PX_M_LL];
+	const char *p[1] = { px_m_ll(o, owner) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_usage",
+		"SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE owner_id = $1 AND state <> 'deleted')"
+		" + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_id = $1),"
+		" (SELECT coalesce(sum(size), 0) FROM files WHERE state <> 'deleted')"
+		" + (SELECT coalesce(sum(size), 0) FROM uploads)", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	*user = atoll(PQgetvalue(r, 0, 0));
+	*total = atoll(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_files_attach(struct px_db *db, long long message, long long channel,
+			      long long author, const char *ids, int count)
+{
+	char m[PX_M_LL], c[PX_M_LL], a[PX_M_LL], n[PX_M_LL];
+	const char *p[5] = { px_m_ll(m, message), px_m_ll(c, channel), px_m_ll(a, author), ids,
+			     px_m_ll(n, count) };
+	long rows = 0;
+	enum px_err e;
+
+	e = px_m_exec_rows(db, "files_attach",
+		"WITH want AS (SELECT x.id, x.pos FROM unnest(string_to_array($4, ',')::bigint[])"
+		"  WITH ORDINALITY AS x(id, pos)),"
+		" moved AS (UPDATE files f SET channel_id = $2 FROM want w"
+		"  WHERE f.id = w.id AND f.owner_id = $3 AND f.channel_id IS NULL AND f.state = 'ready'"
+		"  RETURNING f.id, w.pos)"
+		" INSERT INTO message_files (message_id, file_id, position)"
+		" SELECT $1, id, pos FROM moved WHERE (SELECT count(*) FROM moved) = $5::int",
+		5, p, &rows);
+	if (e == PX_OK && rows != count)
+		return PX_E_FILES_NOT_DRAFT; /* the caller's transaction rolls back */
+	return e;
+}
+
+enum px_err px_m_uploads_create(struct px_db *db, const struct px_m_upload *u, long ttl,
+				long long *id)
+{
+	char o[PX_M_LL], c[PX_M_LL], s[PX_M_LL], t[PX_M_LL];
+	const char *p[8] = { u->token, px_m_ll(o, u->owner),
+			     u->channel ? px_m_ll(c, u->channel) : NULL, u->name, u->declared,
+			     px_m_ll(s, u->size), u->temp_path, px_m_ll(t, ttl) };
+	struct px_buf out = PX_BUF_INIT;
+	enum px_err e;
+
+	e = px_m_json_row(db, "uploads_create",
+		"INSERT INTO uploads (token, owner_id, channel_id, name, declared_type, size,"
+		" temp_path, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+		" now() + make_interval(secs => $8::int)) RETURNING id::text", 8, p, &out);
+	if (e == PX_OK)
+		*id = atoll(out.data);
+	px_buf_free(&out);
+	return e;
+}
+
+enum px_err px_m_uploads_get(struct px_db *db, long long id, long long owner,
+			     struct px_m_upload *u)
+{
+	char i[PX_M_LL], o[PX_M_LL];
+	const char *p[2] = { px_m_ll(i, id), px_m_ll(o, owner) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "uploads_get",
+		"SELECT id, owner_id, coalesce(channel_id, 0), token, name, declared_type, size,"
+		" received, temp_path FROM uploads WHERE id = $1 AND owner_id = $2"
+		" AND expires_at > now()", 2, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return PX_E_VALIDATION_NOT_FOUND;
+	}
+	u->id = atoll(PQgetvalue(r, 0, 0));
+	u->owner = atoll(PQgetvalue(r, 0, 1));
+	u->channel = atoll(PQgetvalue(r, 0, 2));
+	copy(u->token, sizeof(u->token), PQgetvalue(r, 0, 3));
+	copy(u->name, sizeof(u->name), PQgetvalue(r, 0, 4));
+	copy(u->declared, sizeof(u->declared), PQgetvalue(r, 0, 5));
+	u->size = atoll(PQgetvalue(r, 0, 6));
+	u->received = atoll(PQgetvalue(r, 0, 7));
+	copy(u->temp_path, sizeof(u->temp_path), PQgetvalue(r, 0, 8));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_uploads_advance(struct px_db *db, long long id, long long from, long long to)
+{
+	char i[PX_M_LL], f[PX_M_LL], t[PX_M_LL];
+	const char *p[3] = { px_m_ll(i, id), px_m_ll(f, from), px_m_ll(t, to) };
+	long rows = 0;
+	enum px_err e = px_m_exec_rows(db, "uploads_advance",
+		"UPDATE uploads SET received = $3 WHERE id = $1 AND received = $2", 3, p, &rows);
+
+	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_CONFLICT : e;
+}
+
+enum px_err px_m_uploads_delete(struct px_db *db, long long id)
+{
+	char i[PX_M_LL];
+	const char *p[1] = { px_m_ll(i, id) };
+
+	return px_m_exec_rows(db, "uploads_delete", "DELETE FROM uploads WHERE id = $1", 1, p,
+			      NULL);
+}
