@@ -2,6 +2,7 @@
  * keys, and ID-token claim checks. */
 #include "auth/jwt.h"
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 
 #include <json-c/json.h>
@@ -21,7 +22,7 @@ static BIGNUM *jwk_bn(struct json_object *jwk, const char *name)
 
 	if (json_object_object_get_ex(jwk, name, &v) &&
 	    json_object_is_type(v, json_type_string) && (s = json_object_get_string(v)) &&
-	    px_crypto_b64url_decode(s, strlen(s), &b) == 0 && b.len > 0)
+	    px_codec_b64_decode(s, strlen(s), PX_CODEC_B64_URL, &b) == 0 && b.len > 0)
 		bn = BN_bin2bn((unsigned char *)b.data, (int)b.len, NULL);
 	px_buf_free(&b);
 	return bn;
@@ -143,7 +144,7 @@ static struct json_object *parse_part(const char *p, size_t n)
 	struct px_buf b = PX_BUF_INIT;
 	struct json_object *o = NULL;
 
-	if (px_crypto_b64url_decode(p, n, &b) == 0 && b.len)
+	if (px_codec_b64_decode(p, n, PX_CODEC_B64_URL, &b) == 0 && b.len)
 		o = json_tokener_parse(b.data);
 	px_buf_free(&b);
 	if (o && !json_object_is_type(o, json_type_object)) {
@@ -168,7 +169,7 @@ enum px_err px_jwt_verify(const char *token, struct json_object *jwks,
 	if (!d1 || !d2 || strchr(d2 + 1, '.') ||
 	    !(hdr = parse_part(token, (size_t)(d1 - token))) ||
 	    !(body = parse_part(d1 + 1, (size_t)(d2 - d1 - 1))) ||
-	    px_crypto_b64url_decode(d2 + 1, strlen(d2 + 1), &sig) != 0 ||
+	    px_codec_b64_decode(d2 + 1, strlen(d2 + 1), PX_CODEC_B64_URL, &sig) != 0 ||
 	    !(alg = str_member(hdr, "alg")))
 		goto out;
 	if (strcmp(alg, "RS256") != 0 && strcmp(alg, "ES256") != 0)

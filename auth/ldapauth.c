@@ -5,6 +5,7 @@
  * this file except on the bind. */
 #include "auth/ldapauth.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "core/ctx.h"
 #include "auth/perm.h"
 
@@ -39,16 +40,13 @@ int px_ldapauth_enabled(const struct px_cfg *cfg)
 
 void px_ldapauth_escape(const char *s, struct px_buf *out)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	assert(s && out);
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 
 		if (ch == '*' || ch == '(' || ch == ')' || ch == '\\' || ch < 0x20 || ch == 0x7f) {
-			char e[3] = { '\\', hex[ch >> 4], hex[ch & 15] };
-
-			px_buf_append(out, e, sizeof(e));
+			px_buf_putc(out, '\\');
+			px_codec_hex_encode(out, &ch, 1);
 		} else {
 			px_buf_putc(out, (char)ch);
 		}

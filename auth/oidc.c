@@ -3,6 +3,7 @@
  * ID-token checks. */
 #include "auth/oidc.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 #include "auth/jwt.h"
 
@@ -274,7 +275,7 @@ void px_oidc_challenge(const char *verifier, struct px_buf *out)
 	unsigned char d[PX_SHA256_LEN];
 
 	px_crypto_sha256(verifier, strlen(verifier), d);
-	px_crypto_b64url(out, d, sizeof(d));
+	px_codec_b64_encode(out, d, sizeof(d), PX_CODEC_B64_URL);
 }
 
 void px_oidc_auth_url(const struct px_oidc_provider *p, const struct px_oidc_meta *m,

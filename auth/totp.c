@@ -1,5 +1,6 @@
 /* totp.c: HOTP/TOTP codes, base32, otpauth URIs and QR SVGs. */
 #include "auth/totp.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 
 #include <ctype.h>
@@ -103,27 +104,15 @@ int px_base32_decode(const char *s, struct px_buf *out)
 	return out->failed ? -1 : 0;
 }
 
-static void pct(struct px_buf *out, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (isalnum(c) || strchr("-._~", c))
-			px_buf_putc(out, (char)c);
-		else
-			px_buf_printf(out, "%%%02X", c);
-	}
-}
-
 void px_totp_uri(struct px_buf *out, const char *issuer, const char *account,
 		 const char *secret_b32)
 {
 	px_buf_puts(out, "otpauth://totp/");
-	pct(out, issuer);
+	px_codec_pct_encode(out, issuer, strlen(issuer), 0);
 	px_buf_putc(out, ':');
-	pct(out, account);
+	px_codec_pct_encode(out, account, strlen(account), 0);
 	px_buf_printf(out, "?secret=%s&issuer=", secret_b32);
-	pct(out, issuer);
+	px_codec_pct_encode(out, issuer, strlen(issuer), 0);
 	px_buf_printf(out, "&algorithm=SHA1&digits=%d&period=%d", PX_TOTP_DIGITS,
 		      PX_TOTP_STEP);
 }

@@ -5,6 +5,7 @@
 #include "auth/webauthn.h"
 #include "auth/webauthn_key.h"
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 
 #include <ctype.h>
@@ -130,6 +131,21 @@ int px_wa_client_challenge(const unsigned char *cdj, size_t len, char *out, size
 	return rc;
 }
 
+int px_wa_member_bytes(struct json_object *o, const char *k, size_t max,
+		       struct px_buf *out)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+		return -1;
+	s = json_object_get_string(v);
+	if (px_codec_b64_decode(s, strlen(s), PX_CODEC_B64_URL, out) != 0 || out->len == 0 ||
+	    out->len > max)
+		return -1;
+	return 0;
+}
+
 /* §7.1 steps 5-9 / §7.2 steps 7-12: type, challenge, origin, crossOrigin. */
 static enum px_wa_status check_client_data(const struct px_wa_expect *x, const char *type,
 					   const unsigned char *cdj, size_t len)
@@ -150,8 +166,8 @@ static enum px_wa_status check_client_data(const struct px_wa_expect *x, const c
 	if (strcmp(t, type) != 0)
 		goto out;
 	st = PX_WA_CHALLENGE;
-	if (px_crypto_b64url_decode(c, strlen(c), &ch) != 0 || ch.len != x->challenge_len ||
-	    !px_crypto_memeq(ch.data, x->challenge, ch.len))
+	if (px_codec_b64_decode(c, strlen(c), PX_CODEC_B64_URL, &ch) != 0 ||
+	    ch.len != x->challenge_len || !px_crypto_memeq(ch.data, x->challenge, ch.len))
 		goto out;
 	st = PX_WA_ORIGIN;
 	if (strcmp(origin, x->origin) != 0 ||

@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json_object;
+struct px_buf;
+
 #define PX_WA_ALG_ES256 (-7)
 #define PX_WA_ALG_EDDSA (-8)
 #define PX_WA_ALG_RS256 (-257)
@@ -98,6 +101,13 @@ const char *px_wa_reason(enum px_wa_status st);
  * browser sent it) into out (cap bytes, NUL-terminated), so the caller can
  * find the challenge it issued. -1 when absent, not a string or too long. */
 int px_wa_client_challenge(const unsigned char *cdj, size_t len, char *out, size_t cap);
+
+/* Appends the bytes of member k of o, a base64url string as WebAuthn's
+ * JSON carries binary values (rawId, clientDataJSON, signature...), to
+ * out. -1 when o is NULL, k is absent or not a string, the text is not
+ * strict base64url, or it decodes to nothing or to more than max bytes. */
+int px_wa_member_bytes(struct json_object *o, const char *k, size_t max,
+		       struct px_buf *out) __attribute__((warn_unused_result));
 
 /* Verifies a registration (§7.1): clientDataJSON (type webauthn.create,
  * challenge, origin, crossOrigin not true), then the attestationObject:

@@ -2,6 +2,7 @@
  * manifest are relative and checked on restore, so a manifest cannot
  * write outside the target folder. */
 #include "backup/px_bk_files.h"
+#include "core/codec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -46,7 +47,7 @@ static int all_known(struct px_bk_repo *r, json_object *shards)
 		json_object *ref = json_object_array_get_idx(shards, i);
 		const char *hex = json_object_get_string(json_object_array_get_idx(ref, 0));
 
-		if (!hex || px_crypto_hex_decode(hex, id, 32) != 0 ||
+		if (!hex || px_codec_hex_decode_fixed(hex, id, 32) != 0 ||
 		    !px_bk_known_has(r->known, id))
 			return 0;
 	}
@@ -234,7 +235,7 @@ static enum px_err restore_file(struct px_bk_reader *rd, json_object *e,
 			json_object_array_get_idx(json_object_array_get_idx(shards, i), 0));
 		size_t off = 0;
 
-		if (!sid || px_crypto_hex_decode(sid, id, 32) != 0) {
+		if (!sid || px_codec_hex_decode_fixed(sid, id, 32) != 0) {
 			rc = PX_E_STORAGE_SHARD_CORRUPT;
 			goto out;
 		}

@@ -1,6 +1,7 @@
 /* px_bk_keys.c: key sets and wrap entries (see px_bk_keys.h). Secrets and
  * derived keys are wiped as soon as they are no longer needed. */
 #include "backup/px_bk_keys.h"
+#include "core/codec.h"
 
 #include <argon2.h>
 #include <errno.h>
@@ -51,7 +52,7 @@ int px_bk_secret_read(const char *path, enum px_bk_secret_kind kind,
 
 		memcpy(hex, out->data + strlen(MASTER_PREFIX), 64);
 		hex[64] = '\0';
-		if (px_crypto_hex_decode(hex, out->data, 32) != 0) {
+		if (px_codec_hex_decode_fixed(hex, out->data, 32) != 0) {
 			px_buf_printf(err, "%s: malformed master key", path);
 			goto out;
 		}
@@ -163,7 +164,7 @@ static void json_hex(json_object *o, const char *k, const unsigned char *p,
 {
 	char hex[129];
 
-	px_crypto_hex_str(p, n, hex);
+	px_codec_hex_str(hex, p, n);
 	json_object_object_add(o, k, json_object_new_string(hex));
 	px_crypto_wipe(hex, sizeof(hex));
 }
@@ -176,7 +177,7 @@ static int get_hex(json_object *o, const char *k, unsigned char *p, size_t n)
 	    !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) != (int)(2 * n))
 		return -1;
-	return px_crypto_hex_decode(json_object_get_string(v), p, n);
+	return px_codec_hex_decode_fixed(json_object_get_string(v), p, n);
 }
 
 static long long get_int(json_object *o, const char *k)
@@ -244,7 +245,7 @@ static enum px_err write_wrap(struct px_st_store *st, const unsigned char master
 	    px_bk_random(nonce, sizeof(nonce)) != 0 ||
 	    px_bk_random(idb, sizeof(idb)) != 0)
 		goto out;
-	px_crypto_hex_str(idb, 8, id);
+	px_codec_hex_str(id, idb, 8);
 	if (derive_kek(s, kdf, salt, kek) != 0)
 		goto out;
 	px_buf_printf(&aad, WRAP_AAD "%s", id);
@@ -533,7 +534,7 @@ void px_bk_keys_export(const struct px_bk_keyring *r, struct px_buf *out)
 {
 	char hex[65];
 
-	px_crypto_hex_str(r->master, 32, hex);
+	px_codec_hex_str(hex, r->master, 32);
 	px_buf_printf(out, MASTER_PREFIX "%s\n", hex);
 	px_crypto_wipe(hex, sizeof(hex));
 }

@@ -4,6 +4,7 @@
  * id has probability 2^-256); deletion uses backward-shift. */
 #include "backup/px_bk_known.h"
 #include "backup/px_bk_crypto.h"
+#include "core/codec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -199,7 +200,7 @@ void px_bk_shard_name(const unsigned char id[32], char out[80])
 {
 	char hex[65];
 
-	px_crypto_hex_str(id, 32, hex);
+	px_codec_hex_str(hex, id, 32);
 	snprintf(out, 80, "shards/%.2s/%s", hex, hex);
 }
 
@@ -208,7 +209,7 @@ int px_bk_shard_parse(const char *name, unsigned char id[32])
 	if (strncmp(name, "shards/", 7) || strlen(name) != 7 + 3 + 64 ||
 	    name[9] != '/' || memcmp(name + 7, name + 10, 2))
 		return -1;
-	return px_crypto_hex_decode(name + 10, id, 32);
+	return px_codec_hex_decode_fixed(name + 10, id, 32);
 }
 
 struct rebuild {

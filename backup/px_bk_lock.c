@@ -2,6 +2,7 @@
  * our object first and then lists: two racing runs both see each other
  * and both back off, which is safe (the next cron run tries again). */
 #include "backup/px_bk_lock.h"
+#include "core/codec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -148,7 +149,7 @@ enum px_err px_bk_lock_take(struct px_bk_repo *r, const char *op, int exclusive,
 	for (i = 0; host[i]; i++)
 		if (host[i] == '/')
 			host[i] = '_';
-	px_crypto_hex_str(rnd, 4, hex);
+	px_codec_hex_str(hex, rnd, 4);
 	snprintf(l->name, sizeof(l->name), "locks/%s-%ld-%s", host,
 		 (long)getpid(), hex);
 	snprintf(l->op, sizeof(l->op), "%s", op);

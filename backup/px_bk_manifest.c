@@ -1,5 +1,6 @@
 /* px_bk_manifest.c: naming, sealing and walking snapshot manifests. */
 #include "backup/px_bk_manifest.h"
+#include "core/codec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@ int px_bk_snapshot_name(time_t t, long usec, char *out, size_t outlen)
 	if (px_bk_random(rnd, sizeof(rnd)) != 0 || !gmtime_r(&t, &tm) ||
 	    usec < 0 || usec > 999999)
 		return -1;
-	px_crypto_hex_str(rnd, 4, hex);
+	px_codec_hex_str(hex, rnd, 4);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S", &tm);
 	return snprintf(out, outlen, PX_BK_SNAP_PREFIX "%s.%06ldZ-%s", ts, usec, hex) <
 	       (int)outlen ? 0 : -1;

@@ -1,5 +1,6 @@
 /* px_bk_prune.c: retention selection and garbage collection. */
 #include "backup/px_bk_prune.h"
+#include "core/codec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static int add_ref(void *arg, const char *hex, size_t size)
 	struct sweep *s = arg;
 	unsigned char id[32];
 
-	if (px_crypto_hex_decode(hex, id, 32) == 0 && px_bk_known_add(s->refs, id) != 0) {
+	if (px_codec_hex_decode_fixed(hex, id, 32) == 0 && px_bk_known_add(s->refs, id) != 0) {
 		s->rc = PX_E_SYSTEM_INTERNAL;
 		return 1;
 	}

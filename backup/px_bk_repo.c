@@ -1,6 +1,7 @@
 /* px_bk_repo.c: opening a repository and its local cache. */
 #include "backup/px_bk_repo.h"
 #include "core/dirs.h"
+#include "core/codec.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -39,7 +40,7 @@ enum px_err px_bk_repo_init(struct px_st_store *st, const struct px_bk_secret *s
 		return rc;
 	if (px_bk_random(idb, sizeof(idb)) != 0)
 		return PX_E_STORAGE_FAILED;
-	px_crypto_hex_str(idb, 8, id);
+	px_codec_hex_str(id, idb, 8);
 	px_buf_printf(&cfg, "{\"format\":\"plexichat-backup\",\"version\":%d,"
 		      "\"id\":\"%s\",\"chunk_avg\":%zu,\"created\":%lld}\n",
 		      FORMAT_VERSION, id, probe.avg, (long long)time(NULL));

@@ -5,6 +5,7 @@
 #include "backup/px_bk_manifest.h"
 #include "backup/px_bk_psql.h"
 #include "backup/px_bk_reader.h"
+#include "core/codec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,7 +37,7 @@ static int check_one(void *arg, const char *hex, size_t size)
 	struct present *p = arg;
 	unsigned char id[32];
 
-	if (px_crypto_hex_decode(hex, id, 32) != 0 || !px_bk_known_has(p->r->known, id)) {
+	if (px_codec_hex_decode_fixed(hex, id, 32) != 0 || !px_bk_known_has(p->r->known, id)) {
 		if (!p->missing++)
 			px_buf_printf(p->err, "shard %s is missing", hex);
 	}
@@ -90,7 +91,7 @@ static int add_id(void *arg, const char *hex, size_t size)
 		o->ids = p;
 		o->cap = cap;
 	}
-	if (px_crypto_hex_decode(hex, o->ids[o->n], 32) != 0) {
+	if (px_codec_hex_decode_fixed(hex, o->ids[o->n], 32) != 0) {
 		o->bad = 1;
 		return 1;
 	}
@@ -156,7 +157,7 @@ static enum px_err read_stream(struct ctx *c, json_object *item, const char *wha
 			json_object_array_get_idx(json_object_array_get_idx(shards, i), 0));
 		enum px_err rc;
 
-		if (!sid || px_crypto_hex_decode(sid, id, 32) != 0)
+		if (!sid || px_codec_hex_decode_fixed(sid, id, 32) != 0)
 			return PX_E_STORAGE_SHARD_CORRUPT;
 		rc = px_bk_reader_next(c->rd, id, &c->plain);
 		if (rc != PX_OK) {

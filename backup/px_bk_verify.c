@@ -2,6 +2,7 @@
 #include "backup/px_bk_verify.h"
 #include "backup/px_bk_manifest.h"
 #include "backup/px_bk_reader.h"
+#include "core/codec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ static int add_uniq(void *arg, const char *hex, size_t size)
 	struct uniq *u = arg;
 	unsigned char id[32];
 
-	if (px_crypto_hex_decode(hex, id, 32) != 0 || px_bk_known_has(u->seen, id))
+	if (px_codec_hex_decode_fixed(hex, id, 32) != 0 || px_bk_known_has(u->seen, id))
 		return 0;
 	if (u->n == u->cap) {
 		size_t cap = u->cap ? u->cap * 2 : 256;
@@ -69,7 +70,7 @@ enum px_err px_bk_verify(struct px_bk_repo *r, json_object *m, size_t sample,
 			i++;
 			continue;
 		}
-		px_crypto_hex_str(u.ids[i], 32, hex);
+		px_codec_hex_str(hex, u.ids[i], 32);
 		px_log_error("backup", NULL, "STORAGE_SHARD_MISSING: shard %s", hex);
 		if (!res->missing++)
 			px_buf_printf(err, "shard %s is missing", hex);
@@ -97,7 +98,7 @@ enum px_err px_bk_verify(struct px_bk_repo *r, json_object *m, size_t sample,
 	for (i = 0; i < u.n; i++) {
 		enum px_err one = px_bk_reader_next(rd, u.ids[i], &plain);
 
-		px_crypto_hex_str(u.ids[i], 32, hex);
+		px_codec_hex_str(hex, u.ids[i], 32);
 		res->read++;
 		if (one == PX_E_STORAGE_SHARD_CORRUPT) {
 			px_log_error("backup", NULL, "STORAGE_SHARD_CORRUPT: shard %s", hex);

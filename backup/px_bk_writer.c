@@ -7,6 +7,7 @@
  * stays at NBUF chunk buffers. Two sealers: zstd is the largest single
  * cost, and with one sealer the pipeline waited on it while a core idled. */
 #include "backup/px_bk_writer.h"
+#include "core/codec.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -214,7 +215,7 @@ static enum px_err emit(struct px_bk_writer *w)
 		return PX_OK;
 	if (px_bk_repo_shard_id(r, j->data.data, j->data.len, j->id) != 0)
 		return PX_E_SYSTEM_INTERNAL;
-	px_crypto_hex_str(j->id, 32, hex);
+	px_codec_hex_str(hex, j->id, 32);
 	add_ref(w->shards, hex, j->data.len);
 	w->st.shards++;
 	if (px_bk_known_has(r->known, j->id)) {

@@ -1,6 +1,7 @@
 /* crypto.h: the one place PlexiChat does cryptography: random tokens,
- * SHA-256, HMAC, constant-time comparison, base64url/hex codecs and the
- * AES-256-GCM field-encryption helper keyed from the config secret_key.
+ * SHA-256, HMAC, constant-time comparison and the AES-256-GCM
+ * field-encryption helper keyed from the config secret_key (the text
+ * codecs they use are in core/codec.h).
  * Every function is thread-safe and allocates only into caller buffers. */
 #ifndef PX_CRYPTO_H
 #define PX_CRYPTO_H
@@ -35,16 +36,6 @@ int px_crypto_memeq(const void *a, const void *b, size_t n);
 int px_crypto_streq(const char *a, const char *b);
 /* Zeroes p in a way the compiler may not drop. */
 void px_crypto_wipe(void *p, size_t n);
-
-/* base64url without padding. */
-void px_crypto_b64url(struct px_buf *out, const void *p, size_t n);
-/* Decodes base64url (padding optional) into out; -1 on bad input. */
-int px_crypto_b64url_decode(const char *s, size_t n, struct px_buf *out);
-void px_crypto_hex(struct px_buf *out, const void *p, size_t n);
-/* Writes 2n lower-case hex digits and a NUL into out (2n + 1 bytes). */
-void px_crypto_hex_str(const void *p, size_t n, char *out);
-/* Decodes exactly n bytes of hex from s; -1 on bad input or length. */
-int px_crypto_hex_decode(const char *s, unsigned char *out, size_t n);
 
 /* Derives a 32-byte purpose key from the config's secret_key:
  * HMAC-SHA256(secret, purpose). SYSTEM_INTERNAL when secret_key is not

@@ -1,14 +1,14 @@
 /* http.c: request parsing (query, cookies, bodies) and the response writer.
  * Parsers never trust their input: every count and length is bounded. */
 #include "core/http.h"
+#include "core/codec.h"
+#include "core/mediatype.h"
 #include "core/utf8.h"
 
-#include <ctype.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void px_request_init(struct px_request *r)
 {
@@ -113,46 +113,15 @@ int px_http_method_safe(const char *m)
 	return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS");
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 enum px_err px_url_decode(const char *s, size_t n, int plus_space,
 			  struct px_buf *out)
 {
-	size_t i, start = out->len;
+	size_t start = out->len;
 
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= n)
-				return PX_E_VALIDATION_INVALID_ENCODING;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				return PX_E_VALIDATION_INVALID_ENCODING;
-			px_buf_putc(out, (char)(hi * 16 + lo));
-			i += 2;
-		} else if (c == '+' && plus_space) {
-			px_buf_putc(out, ' ');
-		} else if (c == '\0') {
-			return PX_E_VALIDATION_INVALID_ENCODING;
-		} else {
-			px_buf_putc(out, c);
-		}
-	}
-	if (out->failed)
-		return PX_E_SYSTEM_INTERNAL;
-	if (!px_utf8_valid(out->data ? out->data + start : "", out->len - start))
+	if (px_codec_pct_decode(s, n, plus_space ? PX_CODEC_PCT_PLUS : 0, out) != 0)
+		return out->failed ? PX_E_SYSTEM_INTERNAL : PX_E_VALIDATION_INVALID_ENCODING;
+	/* px_utf8_valid refuses NUL too, raw or encoded */
+	if (!px_utf8_valid(out->data + start, out->len - start))
 		return PX_E_VALIDATION_INVALID_ENCODING;
 	return PX_OK;
 }
@@ -253,23 +222,17 @@ enum px_err px_parse_json_body(struct px_request *r)
 	return e;
 }
 
-static int ctype_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	return ct && strncasecmp(ct, want, n) == 0 &&
-	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
 enum px_err px_parse_body(struct px_request *r)
 {
-	const char *ct = r->content_type;
+	struct px_mediatype mt;
 
 	if (r->body_len == 0)
 		return PX_OK;
-	if (ctype_is(ct, "application/json"))
+	(void)px_mediatype_parse(r->content_type ? r->content_type : "",
+				 r->content_type ? strlen(r->content_type) : 0, &mt);
+	if (px_mediatype_is(&mt, "application/json"))
 		return px_parse_json_body(r);
-	if (ctype_is(ct, "application/x-www-form-urlencoded")) {
+	if (px_mediatype_is(&mt, "application/x-www-form-urlencoded")) {
 		if (memchr(r->body, '\0', r->body_len))
 			return PX_E_VALIDATION_CONTENT_TYPE;
 		return px_parse_urlencoded(r->body, r->body_len, &r->form);

@@ -93,9 +93,11 @@ const char *px_request_param(const struct px_request *r, const char *name);
 /* 1 for GET, HEAD and OPTIONS: methods that must not change anything. */
 int px_http_method_safe(const char *method);
 
-/* Decodes %XX and (when plus_space) '+' in s[0..n) into out.
- * Returns PX_OK, VALIDATION_INVALID_ENCODING for a bad escape, invalid
- * UTF-8 or an encoded NUL. */
+/* Decodes %XX and (when plus_space) '+' in s[0..n) into out
+ * (px_codec_pct_decode), then holds the result to the HTTP layer's rule:
+ * UTF-8 without NUL. Returns PX_OK, VALIDATION_INVALID_ENCODING for a bad
+ * escape, invalid UTF-8 or a NUL (raw or encoded), SYSTEM_INTERNAL when
+ * out ran out of memory. */
 enum px_err px_url_decode(const char *s, size_t n, int plus_space,
 			  struct px_buf *out);
 /* Parses an application/x-www-form-urlencoded string (query or body).
@@ -109,9 +111,11 @@ enum px_err px_parse_cookies(const char *s, struct px_kvlist *out);
 /* Parses r->body as JSON into r->json (depth-limited, UTF-8 checked).
  * Returns PX_OK or VALIDATION_INVALID_JSON. */
 enum px_err px_parse_json_body(struct px_request *r);
-/* Fills form or json from the body by content type. A body whose content
- * type is neither is left raw. VALIDATION_CONTENT_TYPE when the body does
- * not match its declared type. */
+/* Fills form or json from the body by content type, read with
+ * px_mediatype_parse (as the WAF reads it): application/json or
+ * application/x-www-form-urlencoded, any parameters. A body of another
+ * or a malformed type is left raw. VALIDATION_CONTENT_TYPE when the body
+ * does not match its declared type. */
 enum px_err px_parse_body(struct px_request *r);
 
 void px_response_init(struct px_response *w);

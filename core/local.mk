@@ -1,9 +1,10 @@
-# core/: libplexi.a, the runtime every program and test links (buffers, errors, config, logging, database, HTTP parsing, metrics, crypto primitives); it includes nothing outside core/ and knows nothing of libfcgi.
+# core/: libplexi.a, the runtime every program and test links (buffers, errors, config, logging, database, HTTP parsing, media types, text codecs, metrics, crypto primitives); it includes nothing outside core/ and knows nothing of libfcgi.
 noinst_LIBRARIES += libplexi.a
 libplexi_a_SOURCES = \
 	core/audit.c core/audit.h \
 	core/buf.c core/buf.h \
 	core/cfg.c core/cfg.h core/cfg_keys.def \
+	core/codec.c core/codec.h \
 	core/crypto.c core/crypto.h \
 	core/ctx.c core/ctx.h \
 	core/db.c core/db.h \
@@ -13,6 +14,7 @@ libplexi_a_SOURCES = \
 	core/http.c core/http.h \
 	core/log.c core/log.h \
 	core/mail.c core/mail.h \
+	core/mediatype.c core/mediatype.h \
 	core/memtrim.c core/memtrim.h \
 	core/metrics.c core/metrics.h \
 	core/migrate.c core/migrate.h \

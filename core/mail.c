@@ -2,6 +2,7 @@
 #include "core/mail.h"
 #include "core/buf.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 
 #include <curl/curl.h>
@@ -50,7 +51,7 @@ static void build(const struct px_cfg *cfg, const char *to, const char *subject,
 		      date, px_cfg_str(cfg, "smtp_from"), to, subject);
 	if (px_crypto_random(rnd, sizeof(rnd)) == 0) {
 		px_buf_puts(m, "Message-ID: <");
-		px_crypto_hex(m, rnd, sizeof(rnd));
+		px_codec_hex_encode(m, rnd, sizeof(rnd));
 		px_buf_puts(m, "@plexichat>\r\n");
 	}
 	px_buf_puts(m, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"

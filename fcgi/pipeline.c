@@ -6,6 +6,7 @@
 #include "fcgi/wafmw.h"
 #include "waf/waf.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 #include "core/ctx.h"
 #include "core/gen.h"
@@ -30,7 +31,7 @@ static void new_correlation_id(struct px_request *req)
 	count++;
 	for (i = 0; i < 8; i++)
 		id[8 + i] = (unsigned char)(count >> (56 - 8 * i));
-	px_crypto_hex_str(id, sizeof(id), req->correlation_id);
+	px_codec_hex_str(req->correlation_id, id, sizeof(id));
 }
 
 static int is_loopback(const char *addr)

@@ -6,6 +6,7 @@
 #include "handlers/auth_webauthn.h"
 #include "handlers/auth_util.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "auth/webauthn.h"
@@ -84,7 +85,7 @@ struct json_object *px_auth_wa_options(struct px_ctx *ctx, const char *purpose,
 	*e = PX_E_SYSTEM_INTERNAL;
 	if (px_crypto_random(raw, sizeof(raw)) != 0)
 		goto out;
-	px_crypto_b64url(&b, raw, sizeof(raw));
+	px_codec_b64_encode(&b, raw, sizeof(raw), PX_CODEC_B64_URL);
 	if (b.failed)
 		goto out;
 	px_crypto_sha256_hex(b.data, b.len, hash);
@@ -103,20 +104,6 @@ out:
 	return o;
 }
 
-/* Decodes base64url member k of o into out: 1..max bytes. -1 otherwise. */
-static int b64_member(struct json_object *o, const char *k, size_t max, struct px_buf *out)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return -1;
-	s = json_object_get_string(v);
-	if (px_crypto_b64url_decode(s, strlen(s), out) != 0 || out->len == 0 || out->len > max)
-		return -1;
-	return 0;
-}
-
 /* Reads {id|rawId, type, response: {clientDataJSON, authenticatorData,
  * signature, userHandle}}; userHandle may be absent or null. */
 static int read_assertion(struct json_object *cred, struct assertion_in *in)
@@ -130,19 +117,19 @@ static int read_assertion(struct json_object *cred, struct assertion_in *in)
 	    (json_object_object_get_ex(cred, "type", &t) &&
 	     strcmp(json_object_get_string(t), "public-key") != 0))
 		return -1;
-	if (b64_member(cred, "rawId", PX_WA_CRED_ID_MAX, &id) != 0) {
+	if (px_wa_member_bytes(cred, "rawId", PX_WA_CRED_ID_MAX, &id) != 0) {
 		px_buf_reset(&id); /* "id" holds the same bytes */
-		if (b64_member(cred, "id", PX_WA_CRED_ID_MAX, &id) != 0)
+		if (px_wa_member_bytes(cred, "id", PX_WA_CRED_ID_MAX, &id) != 0)
 			goto out;
 	}
-	if (b64_member(r, "clientDataJSON", INPUT_MAX, &in->cdj) != 0 ||
-	    b64_member(r, "authenticatorData", INPUT_MAX, &in->ad) != 0 ||
-	    b64_member(r, "signature", 1024, &in->sig) != 0)
+	if (px_wa_member_bytes(r, "clientDataJSON", INPUT_MAX, &in->cdj) != 0 ||
+	    px_wa_member_bytes(r, "authenticatorData", INPUT_MAX, &in->ad) != 0 ||
+	    px_wa_member_bytes(r, "signature", 1024, &in->sig) != 0)
 		goto out;
 	if (json_object_object_get_ex(r, "userHandle", &h) && h &&
-	    b64_member(r, "userHandle", 64, &in->handle) != 0)
+	    px_wa_member_bytes(r, "userHandle", 64, &in->handle) != 0)
 		goto out;
-	px_crypto_b64url(&canon, id.data, id.len);
+	px_codec_b64_encode(&canon, id.data, id.len, PX_CODEC_B64_URL);
 	if (canon.failed || canon.len >= sizeof(in->id))
 		goto out;
 	memcpy(in->id, canon.data, canon.len + 1);
@@ -164,10 +151,10 @@ static enum px_err take_challenge(struct px_ctx *ctx, const struct px_buf *cdj,
 	enum px_err e = PX_E_VALIDATION_NOT_FOUND;
 
 	if (px_wa_client_challenge((unsigned char *)cdj->data, cdj->len, text, sizeof(text)) != 0 ||
-	    px_crypto_b64url_decode(text, strlen(text), &dec) != 0 ||
+	    px_codec_b64_decode(text, strlen(text), PX_CODEC_B64_URL, &dec) != 0 ||
 	    dec.len != PX_WA_CHALLENGE_LEN)
 		goto out;
-	px_crypto_b64url(&canon, dec.data, dec.len);
+	px_codec_b64_encode(&canon, dec.data, dec.len, PX_CODEC_B64_URL);
 	if (canon.failed)
 		goto out;
 	px_crypto_sha256_hex(canon.data, canon.len, hash);
@@ -186,7 +173,7 @@ static int handle_matches(struct px_ctx *ctx, const struct assertion_in *in, lon
 	long long owner = 0;
 	int ok;
 
-	px_crypto_b64url(&h, in->handle.data, in->handle.len);
+	px_codec_b64_encode(&h, in->handle.data, in->handle.len, PX_CODEC_B64_URL);
 	ok = in->handle.len && !h.failed &&
 	     px_m_wa_handle_user(ctx->db, h.data, &owner) == PX_OK && owner == uid;
 	px_buf_free(&h);
@@ -235,7 +222,8 @@ static enum px_err verify(struct px_ctx *ctx, const struct assertion_in *in,
 		return e;
 	x.origin = origin;
 	x.rp_id = rp_id;
-	if (px_crypto_b64url_decode(c->public_key, strlen(c->public_key), &spki) != 0) {
+	if (px_codec_b64_decode(c->public_key, strlen(c->public_key), PX_CODEC_B64_URL,
+				&spki) != 0) {
 		px_buf_free(&spki);
 		return PX_E_SYSTEM_INTERNAL;
 	}

@@ -5,6 +5,7 @@
 #include "web/webpage.h"
 #include "model/sessions.h"
 #include "model/users.h"
+#include "core/codec.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -102,7 +103,7 @@ int px_auth_csrf_token(const struct px_ctx *ctx, char out[PX_CSRF_LEN])
 		return -1;
 	snprintf(sid, sizeof(sid), "%lld", ctx->who.session_id);
 	px_crypto_hmac_sha256(key, sizeof(key), sid, strlen(sid), mac);
-	px_crypto_b64url(&b, mac, sizeof(mac));
+	px_codec_b64_encode(&b, mac, sizeof(mac), PX_CODEC_B64_URL);
 	if (!b.failed && b.len < PX_CSRF_LEN) {
 		memcpy(out, b.data, b.len + 1);
 		rc = 0;

@@ -9,6 +9,7 @@
 #include "handlers/auth_util.h"
 #include "handlers/auth_webauthn.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 #include "auth/webauthn.h"
 #include "model/auth_mfa.h"
@@ -66,7 +67,7 @@ static enum px_err user_handle(struct px_ctx *ctx, char out[PX_M_WA_HANDLE_MAX])
 	enum px_err e = PX_E_SYSTEM_INTERNAL;
 
 	if (px_crypto_random(r, sizeof(r)) == 0) {
-		px_crypto_b64url(&b, r, sizeof(r));
+		px_codec_b64_encode(&b, r, sizeof(r), PX_CODEC_B64_URL);
 		if (!b.failed)
 			e = px_m_wa_handle_ensure(ctx->db, ctx->who.user_id, b.data, out);
 	}
@@ -137,25 +138,13 @@ enum px_err px_h_auth_wa_register_options(struct px_ctx *ctx)
 	return px_ctx_json(ctx, 200, r);
 }
 
-/* Decodes member k of o (base64url) into out: -1 when absent or bad. */
-static int member_bytes(struct json_object *o, const char *k, struct px_buf *out)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return -1;
-	s = json_object_get_string(v);
-	return px_crypto_b64url_decode(s, strlen(s), out) == 0 && out->len ? 0 : -1;
-}
-
 /* The stored form of a challenge: SHA-256 hex of its canonical base64url. */
 static int challenge_hash(const struct px_buf *raw, char hash[65])
 {
 	struct px_buf canon = PX_BUF_INIT;
 	int rc = -1;
 
-	px_crypto_b64url(&canon, raw->data, raw->len);
+	px_codec_b64_encode(&canon, raw->data, raw->len, PX_CODEC_B64_URL);
 	if (!canon.failed && canon.data) {
 		px_crypto_sha256_hex(canon.data, canon.len, hash);
 		rc = 0;
@@ -179,11 +168,12 @@ static enum px_err verify_registration(struct px_ctx *ctx, struct json_object *c
 
 	*why = "malformed";
 	if (!json_object_object_get_ex(cred, "response", &resp) ||
-	    member_bytes(cred, "rawId", &raw_id) != 0 ||
-	    member_bytes(resp, "clientDataJSON", &cdj) != 0 ||
-	    member_bytes(resp, "attestationObject", &att) != 0 ||
+	    px_wa_member_bytes(cred, "rawId", SIZE_MAX, &raw_id) != 0 ||
+	    px_wa_member_bytes(resp, "clientDataJSON", SIZE_MAX, &cdj) != 0 ||
+	    px_wa_member_bytes(resp, "attestationObject", SIZE_MAX, &att) != 0 ||
 	    px_wa_client_challenge((unsigned char *)cdj.data, cdj.len, text, sizeof(text)) != 0 ||
-	    px_crypto_b64url_decode(text, strlen(text), &ch) != 0 || ch.len != PX_WA_CHALLENGE_LEN)
+	    px_codec_b64_decode(text, strlen(text), PX_CODEC_B64_URL, &ch) != 0 ||
+	    ch.len != PX_WA_CHALLENGE_LEN)
 		goto out;
 	*why = "challenge";
 	if (challenge_hash(&ch, hash) != 0) {
@@ -227,8 +217,8 @@ static enum px_err store(struct px_ctx *ctx, const struct px_wa_credential *v,
 	enum px_err e = PX_E_SYSTEM_INTERNAL;
 
 	memset(row, 0, sizeof(*row));
-	px_crypto_b64url(&id, v->id, v->id_len);
-	px_crypto_b64url(&key, v->spki, v->spki_len);
+	px_codec_b64_encode(&id, v->id, v->id_len, PX_CODEC_B64_URL);
+	px_codec_b64_encode(&key, v->spki, v->spki_len, PX_CODEC_B64_URL);
 	if (!id.failed && !key.failed && id.len < sizeof(row->credential_id) &&
 	    key.len < sizeof(row->public_key)) {
 		row->user_id = ctx->who.user_id;
@@ -237,7 +227,7 @@ static enum px_err store(struct px_ctx *ctx, const struct px_wa_credential *v,
 		row->alg = v->alg;
 		row->sign_count = v->sign_count;
 		snprintf(row->name, sizeof(row->name), "%s", name);
-		px_crypto_hex_str(v->aaguid, sizeof(v->aaguid), row->aaguid);
+		px_codec_hex_str(row->aaguid, v->aaguid, sizeof(v->aaguid));
 		snprintf(row->fmt, sizeof(row->fmt), "%s", v->fmt);
 		snprintf(row->attestation, sizeof(row->attestation), "%s", v->attestation);
 		row->uv_at_create = !!(v->flags & PX_WA_FLAG_UV);

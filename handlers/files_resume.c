@@ -12,6 +12,7 @@
 #include "handlers/channels_util.h"
 #include "model/files.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 
 #include <errno.h>
@@ -86,7 +87,7 @@ enum px_err px_h_uploads_create(struct px_ctx *ctx)
 		e = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}
-	px_crypto_hex_str(tok, sizeof(tok), u.token);
+	px_codec_hex_str(u.token, tok, sizeof(tok));
 	u.owner = ctx->who.user_id;
 	u.channel = chan;
 	snprintf(u.name, sizeof(u.name), "%s", name.data);

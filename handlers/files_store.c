@@ -7,6 +7,7 @@
 #include "model/files.h"
 #include "waf/waf_magic.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 #include "core/log.h"
 
@@ -161,7 +162,7 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		e = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}
-	px_crypto_hex_str(h, 32, hex);
+	px_codec_hex_str(hex, h, 32);
 	if (fsync(s->fd) != 0 || close(s->fd) != 0) {
 		s->fd = -1;
 		e = PX_E_STORAGE_FAILED;

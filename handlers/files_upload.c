@@ -4,6 +4,7 @@
  * temporary file of the store while it is hashed; memory stays bounded by
  * the window below whatever the file's size. */
 #include "handlers/files.h"
+#include "core/mediatype.h"
 #include "handlers/files_store.h"
 #include "handlers/files_util.h"
 #include "handlers/auth_util.h"
@@ -177,8 +178,8 @@ static long find(struct win *w, const char *needle, size_t nl)
 	}
 }
 
-/* Value of parameter name in a header value (name="v" or name=v) into
- * out, "" when absent. The parameter name must follow ';' or a space so
+/* Value of parameter name in a part's Content-Disposition (name="v" or
+ * name=v) into out, "" when absent. The parameter name must follow ';' or a space so
  * that "name" does not match inside "filename". */
 static void hparam(const char *h, size_t n, const char *name, struct px_buf *out)
 {
@@ -283,16 +284,19 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
 	struct px_hf_sink s = { .fd = -1 };
 	struct px_hf_meta m = { 0 };
 	struct px_st_files st;
+	struct px_mediatype mt;
 	int have_file = 0;
 	enum px_err e;
 	long at;
 
-	hparam(ct, strlen(ct), "boundary", &boundary);
-	if (strncasecmp(ct, "multipart/form-data", 19) != 0 || boundary.len == 0 ||
-	    boundary.len > 70) {
+	/* the Content-Type is read by the parser the WAF used */
+	if (px_mediatype_parse(ct, strlen(ct), &mt) != 0 ||
+	    !px_mediatype_is(&mt, "multipart/form-data") || mt.boundary_len == 0 ||
+	    mt.boundary_len > 70) {
 		e = PX_E_VALIDATION_CONTENT_TYPE;
 		goto out;
 	}
+	px_buf_append(&boundary, mt.boundary, mt.boundary_len);
 	/* the multipart envelope may add up to 16 KiB around the file */
 	if ((e = px_hf_quota(ctx, ctx->req->content_length > 16384
 					  ? ctx->req->content_length - 16384 : 0)) != PX_OK ||

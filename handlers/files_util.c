@@ -1,6 +1,7 @@
 /* files_util.c: file names, type families, Content-Range and
  * Content-Disposition for the files area. No I/O, no state. */
 #include "handlers/files_util.h"
+#include "core/mediatype.h"
 #include "core/utf8.h"
 
 #include <ctype.h>
@@ -192,16 +193,14 @@ static int in_list(const char *const *l, const char *s, size_t n)
 
 const struct px_hf_family *px_hf_family_of_type(const char *mime)
 {
-	size_t n, i;
+	struct px_mediatype mt;
+	size_t i;
 
 	if (!mime)
 		return NULL;
-	while (*mime == ' ')
-		mime++;
-	for (n = 0; mime[n] && mime[n] != ';' && mime[n] != ' '; n++)
-		;
-	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (in_list(families[i].mimes, mime, n))
+	px_mediatype_parse(mime, strlen(mime), &mt);
+	for (i = 0; mt.essence.len && i < sizeof(families) / sizeof(families[0]); i++)
+		if (in_list(families[i].mimes, mt.essence.ptr, mt.essence.len))
 			return &families[i];
 	return NULL;
 }
@@ -220,6 +219,15 @@ const struct px_hf_family *px_hf_family_of_name(const char *name, int *has_ext)
 	return NULL;
 }
 
+/* A declared type that says nothing about the content. */
+static int declared_generic(const char *declared)
+{
+	struct px_mediatype mt;
+
+	px_mediatype_parse(declared, strlen(declared), &mt);
+	return px_mediatype_is(&mt, "application/octet-stream");
+}
+
 enum px_err px_hf_type_check(const char *detected, const char *name,
 			     const char *declared, const struct px_hf_family **fam)
 {
@@ -232,7 +240,7 @@ enum px_err px_hf_type_check(const char *detected, const char *name,
 	x = px_hf_family_of_name(name, &has_ext);
 	if (has_ext && x != d)
 		return PX_E_FILES_TYPE_MISMATCH;
-	if (declared && *declared && strncasecmp(declared, "application/octet-stream", 24) != 0 &&
+	if (declared && *declared && !declared_generic(declared) &&
 	    px_hf_family_of_type(declared) != d)
 		return PX_E_FILES_TYPE_MISMATCH;
 	*fam = d;

@@ -1,6 +1,7 @@
 /* web_util.c: helpers shared by the page handlers (see web_util.h). */
 #include "handlers/web_util.h"
 #include "handlers/auth_session.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 #include "web/i18n.h"
 #include "web/webpage.h"
@@ -29,7 +30,7 @@ static int pre_token(const struct px_ctx *ctx, const char *seed, struct px_buf *
 		return -1;
 	px_crypto_hmac_sha256(key, sizeof(key), seed, strlen(seed), mac);
 	px_crypto_wipe(key, sizeof(key));
-	px_crypto_b64url(out, mac, sizeof(mac));
+	px_codec_b64_encode(out, mac, sizeof(mac), PX_CODEC_B64_URL);
 	return out->failed ? -1 : 0;
 }
 
@@ -324,20 +325,7 @@ enum px_err px_web_done(struct px_ctx *ctx, const char *path, const char *done)
 
 void px_web_urlenc(struct px_buf *out, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~/", c)) {
-			px_buf_putc(out, (char)c);
-		} else {
-			px_buf_putc(out, '%');
-			px_buf_putc(out, hex[c >> 4]);
-			px_buf_putc(out, hex[c & 15]);
-		}
-	}
+	px_codec_pct_encode(out, s ? s : "", s ? strlen(s) : 0, PX_CODEC_PCT_SLASH);
 }
 
 void px_web_lang_cookie(struct px_ctx *ctx, const char *lang)

@@ -80,7 +80,8 @@ void px_web_error(struct px_ctx *ctx, struct json_object *d, enum px_err e);
  * (NULL or anything else). */
 void px_web_lang_cookie(struct px_ctx *ctx, const char *lang);
 
-/* Appends s percent-encoded for a query value ('/' kept). */
+/* Appends s (NULL: nothing) percent-encoded for a query value, '/' kept:
+ * px_codec_pct_encode with PX_CODEC_PCT_SLASH. */
 void px_web_urlenc(struct px_buf *out, const char *s);
 
 /* Adds a string member (NULL becomes ""). */

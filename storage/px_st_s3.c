@@ -6,6 +6,7 @@
 #include "storage/px_st_s3.h"
 #include "core/crypto.h"
 #include "storage/px_st_sigv4.h"
+#include "core/codec.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -101,7 +102,7 @@ static char *object_url(struct s3 *s, const char *name, const char *query)
 	if (name) {
 		px_buf_printf(&key, "%s%s", s->prefix, name);
 		px_buf_putc(&u, '/');
-		px_st_uri_encode(&u, key.data, key.len, 1);
+		px_codec_pct_encode(&u, key.data, key.len, PX_CODEC_PCT_SLASH);
 	} else if (!s->path_style) {
 		px_buf_putc(&u, '/');
 	}
@@ -376,7 +377,7 @@ static void set_body(struct xfer *x)
 	unsigned char h[32];
 
 	px_crypto_sha256(x->body.data ? x->body.data : "", x->body.len, h);
-	px_crypto_hex_str(h, 32, x->hash);
+	px_codec_hex_str(x->hash, h, 32);
 }
 
 static enum px_err s3_put(struct px_st_store *st, const char *name,

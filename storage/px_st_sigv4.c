@@ -3,32 +3,12 @@
  * service, "aws4_request"). */
 #include "storage/px_st_sigv4.h"
 #include "core/crypto.h"
+#include "core/codec.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
-
-void px_st_uri_encode(struct px_buf *out, const char *s, size_t n,
-		      int keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == '~' || (c == '/' && keep_slash)) {
-			px_buf_putc(out, (char)c);
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-			px_buf_append(out, e, 3);
-		}
-	}
-}
 
 struct enc_pair {
 	char *name, *value;
@@ -47,7 +27,7 @@ static char *encoded(const char *s)
 	struct px_buf b = PX_BUF_INIT;
 
 	px_buf_puts(&b, "");
-	px_st_uri_encode(&b, s, strlen(s), 0);
+	px_codec_pct_encode(&b, s, strlen(s), 0);
 	return px_buf_steal(&b);
 }
 
@@ -114,7 +94,7 @@ int px_st_sigv4_sign(const struct px_st_sigv4_req *r, struct px_buf *canon,
 	if (c.failed || signed_h.failed)
 		goto out;
 	px_crypto_sha256(c.data, c.len, h);
-	px_crypto_hex_str(h, 32, hexh);
+	px_codec_hex_str(hexh, h, 32);
 	px_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s",
 		      r->amz_date, date, r->region, r->service, hexh);
 	px_buf_printf(&k, "AWS4%s", r->secret_key);
@@ -125,7 +105,7 @@ int px_st_sigv4_sign(const struct px_st_sigv4_req *r, struct px_buf *canon,
 	hmac_raw(key, 32, r->service, key);
 	hmac_raw(key, 32, "aws4_request", key);
 	hmac_raw(key, 32, sts.data, h);
-	px_crypto_hex_str(h, 32, sig);
+	px_codec_hex_str(sig, h, 32);
 	if (signature)
 		memcpy(signature, sig, 65);
 	if (authorization) {

@@ -17,9 +17,6 @@ struct px_st_kv {
 	const char *value;
 };
 
-/* Appends the RFC 3986 encoding of s[0..n); '/' is kept when keep_slash. */
-void px_st_uri_encode(struct px_buf *out, const char *s, size_t n,
-		      int keep_slash);
 /* Appends the canonical query of the n pairs (sorted by encoded name,
  * then value; the array is not modified). */
 void px_st_canonical_query(struct px_buf *out, const struct px_st_kv *q,

@@ -53,3 +53,8 @@ check_PROGRAMS += tests/unit/check_crypto
 tests_unit_check_crypto_SOURCES = tests/unit/check_crypto.c
 tests_unit_check_crypto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_crypto_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_codec
+tests_unit_check_codec_SOURCES = tests/unit/check_codec.c
+tests_unit_check_codec_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_codec_LDADD = $(TEST_LIBS)

@@ -4,6 +4,7 @@
 #include "waf/waf_magic.h"
 #include "waf/waf_norm.h"
 #include "waf/waf_ssrf.h"
+#include "core/mediatype.h"
 #include "core/utf8.h"
 
 #include <cmark.h>
@@ -87,7 +88,9 @@ enum px_waf_ftype px_waf_ftype_ext(const char *name, size_t n)
 	return PX_WAF_F_OTHER;
 }
 
-/* Declared part type: NONE when it says nothing (empty, octet-stream). */
+/* Declared part type: NONE when it says nothing (empty, octet-stream),
+ * OTHER when it is none of ours or malformed (px_mediatype_parse reads it,
+ * as it reads the request's). */
 static enum px_waf_ftype ftype_ctype(const char *ct, size_t n)
 {
 	static const struct {
@@ -97,23 +100,22 @@ static enum px_waf_ftype ftype_ctype(const char *ct, size_t n)
 		{"image/png", PX_WAF_F_PNG}, {"image/jpeg", PX_WAF_F_JPEG},
 		{"image/jpg", PX_WAF_F_JPEG}, {"image/pjpeg", PX_WAF_F_JPEG},
 		{"image/gif", PX_WAF_F_GIF}, {"image/webp", PX_WAF_F_WEBP},
-		{"application/pdf", PX_WAF_F_PDF}, {"text/", PX_WAF_F_TEXT},
+		{"application/pdf", PX_WAF_F_PDF}, {"text/*", PX_WAF_F_TEXT},
 		{"application/json", PX_WAF_F_TEXT},
 		{"application/octet-stream", PX_WAF_F_NONE},
 	};
-	size_t i, len;
+	struct px_mediatype mt;
+	size_t i;
 
-	for (len = 0; len < n && ct[len] != ';' && ct[len] != ' '; len++)
-		;
-	if (len == 0)
-		return PX_WAF_F_NONE;
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		size_t ml = strlen(map[i].ct);
-
-		if (map[i].ct[ml - 1] == '/' ? (len > ml && strncasecmp(ct, map[i].ct, ml) == 0)
-					     : (len == ml && strncasecmp(ct, map[i].ct, ml) == 0))
-			return map[i].t;
+	(void)px_mediatype_parse(ct, n, &mt);
+	if (mt.essence.len == 0) {
+		while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+			n--;
+		return n == 0 ? PX_WAF_F_NONE : PX_WAF_F_OTHER;
 	}
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (px_mediatype_is(&mt, map[i].ct))
+			return map[i].t;
 	return PX_WAF_F_OTHER;
 }
 

@@ -3,6 +3,8 @@
  * (bad escapes, invalid JSON, broken multipart) is still inspected. */
 #include "waf/waf_input.h"
 #include "waf/waf_norm.h"
+#include "core/codec.h"
+#include "core/mediatype.h"
 #include "core/utf8.h"
 
 #include <ctype.h>
@@ -79,6 +81,8 @@ struct walk {
 	uint64_t *flags;
 	struct px_buf *s; /* three scratch buffers */
 	size_t nvalues;
+	const char *ct;          /* the request's Content-Type, or NULL */
+	struct px_mediatype mt;  /* ct parsed, as the HTTP layer parses it */
 };
 
 static int emit(struct walk *w, enum px_waf_loc loc, const char *name,
@@ -96,37 +100,7 @@ static int emit(struct walk *w, enum px_waf_loc loc, const char *name,
 	return w->emit(w->ctx, &v);
 }
 
-/* --- base64-wrapped XML (SAML responses and the like) ---------------- */
-
-static int b64v(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
-	return -1;
-}
-
-static void b64_decode(const char *s, size_t n, struct px_buf *out)
-{
-	unsigned acc = 0;
-	int bits = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int v = b64v((unsigned char)s[i]);
-
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			px_buf_putc(out, (char)((acc >> bits) & 0xFF));
-		}
-	}
-}
+/* --- XML, also base64-wrapped (SAML responses and the like) ---------- */
 
 static int looks_xml(const char *s, size_t n)
 {
@@ -140,21 +114,27 @@ static int looks_xml(const char *s, size_t n)
 			  strncasecmp(s, "<saml", 5) == 0);
 }
 
+/* Whether a body or part of this type may hold XML: any subtype naming
+ * it in any case (xml, soap+xml, XML-DTD...), so XML is inspected as XML. */
+static int xml_type(const struct px_mediatype *mt)
+{
+	size_t i;
+
+	for (i = 0; i + 3 <= mt->subtype.len; i++)
+		if (strncasecmp(mt->subtype.ptr + i, "xml", 3) == 0)
+			return 1;
+	return 0;
+}
+
 /* A long all-base64 value that decodes to XML is inspected as XML too. */
 static int maybe_b64_xml(struct walk *w, const char *name, size_t nlen,
 			 const char *val, size_t len)
 {
-	size_t i;
-
 	if (len < 32 || len > 4 * 1024 * 1024)
 		return 0;
-	for (i = 0; i < len; i++)
-		if (b64v((unsigned char)val[i]) < 0 && val[i] != '=' &&
-		    val[i] != '\n' && val[i] != '\r')
-			return 0;
 	px_buf_reset(&w->s[2]);
-	b64_decode(val, len, &w->s[2]);
-	if (w->s[2].failed || !looks_xml(w->s[2].data ? w->s[2].data : "", w->s[2].len))
+	if (px_codec_b64_decode(val, len, PX_CODEC_B64_LENIENT, &w->s[2]) != 0 ||
+	    !looks_xml(w->s[2].data, w->s[2].len))
 		return 0;
 	return emit(w, PX_WAF_L_XML, name, nlen, w->s[2].data, w->s[2].len, 0);
 }
@@ -224,23 +204,6 @@ struct jframe {
 
 #define JSON_STACK 256
 
-static int hex4(const char *s, long *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < 4; i++) {
-		int c = (unsigned char)s[i], h;
-
-		if (c >= '0' && c <= '9') h = c - '0';
-		else if (c >= 'a' && c <= 'f') h = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F') h = c - 'A' + 10;
-		else return 0;
-		*v = *v * 16 + h;
-	}
-	return 1;
-}
-
 /* Parses the string at s[*i] (on the quote) into out; 0 on error. */
 static int json_string(const char *s, size_t n, size_t *i, struct px_buf *out)
 {
@@ -276,19 +239,20 @@ static int json_string(const char *s, size_t n, size_t *i, struct px_buf *out)
 		case 'r': px_buf_putc(out, '\r'); break;
 		case 't': px_buf_putc(out, '\t'); break;
 		case 'u': {
-			long v, lo;
+			unsigned long v, lo;
 
-			if (p + 6 > n || !hex4(s + p + 2, &v))
+			if (px_codec_hex_num(s + p + 2, n - p - 2, 4, &v) != 0)
 				return 0;
 			if (v >= 0xD800 && v <= 0xDBFF && p + 12 <= n && s[p + 6] == '\\' &&
-			    s[p + 7] == 'u' && hex4(s + p + 8, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+			    s[p + 7] == 'u' && px_codec_hex_num(s + p + 8, n - p - 8, 4, &lo) == 0 &&
+			    lo >= 0xDC00 && lo <= 0xDFFF) {
 				v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
 				p += 6;
 			}
 			if (v == 0)
 				px_buf_putc(out, '\0');
 			else
-				px_waf_utf8_put(out, v);
+				px_waf_utf8_put(out, (long)v);
 			p += 4;
 			break;
 		}
@@ -417,49 +381,11 @@ out:
 
 /* --- multipart ----------------------------------------------------------- */
 
-/* Finds parameter `key` (e.g. "boundary") in a header value; returns the
- * number of occurrences and the first value (quotes removed). */
-static int header_param(const char *h, const char *key, const char **val,
-			size_t *len)
-{
-	size_t kl = strlen(key);
-	const char *p = h;
-	int count = 0;
-
-	while ((p = strchr(p, ';')) != NULL) {
-		const char *k = ++p, *v, *e;
-
-		while (*k == ' ' || *k == '\t')
-			k++;
-		if (strncasecmp(k, key, kl) != 0)
-			continue;
-		v = k + kl;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (*v != '=')
-			continue;
-		v++;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (*v == '"') {
-			v++;
-			e = strchr(v, '"');
-			if (!e)
-				e = v + strlen(v);
-		} else {
-			e = v;
-			while (*e && *e != ';' && *e != ' ' && *e != '\t' && *e != ',')
-				e++;
-		}
-		if (count++ == 0) {
-			*val = v;
-			*len = (size_t)(e - v);
-		}
-	}
-	return count;
-}
-
-/* Like header_param() but over a length-bounded part header line. */
+/* Finds parameter `key` (e.g. "filename") in a Content-Disposition value
+ * h[0..n); returns the number of occurrences and the first value (quotes
+ * removed, escapes kept). Deliberately naive: it looks for "; key=" even
+ * inside quoted strings, as the sloppiest multipart parser would, so a
+ * filename hidden in another parameter's value is still seen. */
 static int disp_param(const char *h, size_t n, const char *key, const char **val,
 		      size_t *len)
 {
@@ -537,7 +463,8 @@ static void part_headers(struct walk *w, const char *h, size_t n, struct part *p
 			p->ctype = h + v;
 			p->ctype_len = e - v;
 			while (p->ctype_len && (p->ctype[p->ctype_len - 1] == '\r' ||
-						p->ctype[p->ctype_len - 1] == ' '))
+						p->ctype[p->ctype_len - 1] == ' ' ||
+						p->ctype[p->ctype_len - 1] == '\t'))
 				p->ctype_len--;
 		}
 		i = e + 1;
@@ -553,6 +480,7 @@ static void part_headers(struct walk *w, const char *h, size_t n, struct part *p
 static int emit_file(struct walk *w, const struct part *p, const char *fname,
 		     size_t flen, const char *body, size_t blen)
 {
+	struct px_mediatype mt;
 	struct px_waf_value v;
 
 	if (emit(w, PX_WAF_L_FILENAME, p->name, p->name_len, fname, flen, 0))
@@ -569,8 +497,8 @@ static int emit_file(struct walk *w, const struct part *p, const char *fname,
 	v.ctype_len = p->ctype_len;
 	if (w->emit(w->ctx, &v))
 		return 1;
-	if (looks_xml(body, blen) ||
-	    (p->ctype_len >= 3 && memmem_b(p->ctype, p->ctype_len, "xml", 3)))
+	(void)px_mediatype_parse(p->ctype ? p->ctype : "", p->ctype_len, &mt);
+	if (looks_xml(body, blen) || xml_type(&mt))
 		return emit(w, PX_WAF_L_XML, p->name, p->name_len, body, blen, 0);
 	return 0;
 }
@@ -615,22 +543,22 @@ static int blank(const char *p, const char *end)
 	return 1;
 }
 
-static int walk_multipart(struct walk *w, const char *ct, const char *s, size_t n)
+static int walk_multipart(struct walk *w, const struct px_mediatype *mt,
+			  const char *s, size_t n)
 {
 	char delim[80];
-	const char *b = NULL, *p, *end = s + n;
-	size_t blen = 0, dl, parts = 0;
-	int count = header_param(ct, "boundary", &b, &blen);
+	const char *p, *end = s + n;
+	size_t blen = mt->boundary_len, dl, parts = 0;
 
-	if (count == 0 || blen == 0 || blen > 70) {
+	if (blen == 0 || blen > 70) { /* RFC 2046: 1 to 70 characters */
 		*w->flags |= PX_WAF_R(PX_WAF_R_MP_NO_BOUNDARY_I);
 		return emit(w, PX_WAF_L_BODY, NULL, 0, s, n, 0);
 	}
-	if (count > 1)
+	if (mt->nboundary > 1)
 		*w->flags |= PX_WAF_R(PX_WAF_R_MP_DUP_BOUNDARY_I);
 	delim[0] = '-';
 	delim[1] = '-';
-	memcpy(delim + 2, b, blen);
+	memcpy(delim + 2, mt->boundary, blen);
 	dl = blen + 2;
 	p = memmem_b(s, n, delim, dl);
 	if (!p) {
@@ -774,34 +702,23 @@ static int walk_xml(struct walk *w, const char *s, size_t n)
 
 /* --- request-level checks ------------------------------------------------------ */
 
-static int ctype_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	return ct && strncasecmp(ct, want, n) == 0 &&
-	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
-}
-
-static void check_content_type(struct walk *w, const char *ct)
+/* The type is judged as the body walk and the HTTP layer read it: a
+ * malformed one (mt->essence empty) is in no list. */
+static void check_content_type(struct walk *w, const char *ct,
+			       const struct px_mediatype *mt)
 {
 	const struct px_waf_settings *set = &w->rs->set;
-	const char *cs;
-	size_t len, cl;
 
 	if (!ct || !*ct) {
 		*w->flags |= PX_WAF_R(PX_WAF_R_CT_MISSING_I);
 		return;
 	}
-	for (len = 0; ct[len] && ct[len] != ';' && ct[len] != ' '; len++)
-		;
-	if (!px_waf_list_has(set->body_types, set->nbody_types, ct, len))
+	if (!px_waf_list_has(set->body_types, set->nbody_types, mt->essence.ptr,
+			     mt->essence.len))
 		*w->flags |= PX_WAF_R(PX_WAF_R_CT_FORBIDDEN_I);
-	if (header_param(ct, "charset", &cs, &cl) > 0) {
-		while (cl && cs[cl - 1] == ' ')
-			cl--;
-		if (!px_waf_list_has(set->charsets, set->ncharsets, cs, cl))
-			*w->flags |= PX_WAF_R(PX_WAF_R_CHARSET_I);
-	}
+	if (mt->ncharset > 0 &&
+	    !px_waf_list_has(set->charsets, set->ncharsets, mt->charset, strlen(mt->charset)))
+		*w->flags |= PX_WAF_R(PX_WAF_R_CHARSET_I);
 }
 
 static void check_headers(struct walk *w)
@@ -903,8 +820,7 @@ static void check_request(struct walk *w)
 	check_headers(w);
 	check_range(w, px_waf_header(r, "range"));
 	if (r->body_len > 0)
-		check_content_type(w, r->content_type ? r->content_type
-						      : px_waf_header(r, "content-type"));
+		check_content_type(w, w->ct, &w->mt);
 }
 
 /* --- the walk ---------------------------------------------------------------- */
@@ -938,11 +854,11 @@ static int walk_cookies(struct walk *w, const char *s)
 /* Whether a request body of this type is a file in itself (a PUT or
  * POST of an image, say) rather than fields: then it is inspected as an
  * upload, not as text. */
-static int file_type(const char *ct)
+static int file_type(const struct px_mediatype *mt)
 {
-	return ct && (strncasecmp(ct, "image/", 6) == 0 || strncasecmp(ct, "audio/", 6) == 0 ||
-		      strncasecmp(ct, "video/", 6) == 0 || ctype_is(ct, "application/pdf") ||
-		      ctype_is(ct, "application/octet-stream"));
+	return px_mediatype_is(mt, "image/*") || px_mediatype_is(mt, "audio/*") ||
+	       px_mediatype_is(mt, "video/*") || px_mediatype_is(mt, "application/pdf") ||
+	       px_mediatype_is(mt, "application/octet-stream");
 }
 
 /* A raw file body: an upload like a multipart file part, with the name
@@ -955,43 +871,46 @@ static int walk_raw_file(struct walk *w, const char *ct, const char *b, size_t n
 	memset(&p, 0, sizeof(p));
 	p.ctype = ct;
 	p.ctype_len = strlen(ct);
-	if (!cd || header_param(cd, "filename", &p.filename, &p.filename_len) == 0) {
+	if (!cd || disp_param(cd, strlen(cd), "filename", &p.filename, &p.filename_len) == 0) {
 		p.filename = "";
 		p.filename_len = 0;
 	}
 	return emit_file(w, &p, p.filename, p.filename_len, b, n);
 }
 
+/* The body by its declared type, read with px_mediatype_parse as the
+ * HTTP layer reads it; then by its content, since a body of any type
+ * may be read by something. */
 static int walk_body(struct walk *w)
 {
 	const struct px_request *r = w->req;
-	const char *ct = r->content_type ? r->content_type : px_waf_header(r, "content-type");
+	const struct px_mediatype *mt = &w->mt;
 	const char *b = r->body ? r->body : "";
 	size_t n = r->body_len;
 
 	if (n == 0)
 		return 0;
-	if (ctype_is(ct, "application/x-www-form-urlencoded")) {
+	if (px_mediatype_is(mt, "application/x-www-form-urlencoded")) {
 		if (memchr(b, '\0', n))
 			*w->flags |= PX_WAF_R(PX_WAF_R_FORM_INVALID_I);
 		return walk_urlencoded(w, PX_WAF_L_FORM, b, n);
 	}
-	if (ctype_is(ct, "multipart/form-data"))
-		return walk_multipart(w, ct, b, n);
+	if (px_mediatype_is(mt, "multipart/form-data"))
+		return walk_multipart(w, mt, b, n);
 	/* the middle of a resumable upload (PATCH /api/v1/files/uploads/{id}):
 	 * bytes without a type of their own; the assembled file is judged by
 	 * content, extension and declared type when it completes */
-	if (ctype_is(ct, "application/offset+octet-stream"))
+	if (px_mediatype_is(mt, "application/offset+octet-stream"))
 		return 0;
-	if (ct && (ctype_is(ct, "application/json") ||
-		   (strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "+json")))) {
+	if (px_mediatype_is(mt, "application/json") ||
+	    (px_mediatype_is(mt, "application/*") && px_mediatype_suffix(mt, "+json"))) {
 		if (!px_utf8_valid(b, n))
 			*w->flags |= PX_WAF_R(PX_WAF_R_BAD_UTF8_I);
 		return walk_json(w, b, n);
 	}
-	if (file_type(ct))
-		return walk_raw_file(w, ct, b, n);
-	if ((ct && strstr(ct, "xml")) || looks_xml(b, n) ||
+	if (file_type(mt))
+		return walk_raw_file(w, w->ct, b, n);
+	if (xml_type(mt) || looks_xml(b, n) ||
 	    (n >= 2 && ((unsigned char)b[0] == 0xFF || (unsigned char)b[0] == 0xFE)))
 		return walk_xml(w, b, n);
 	if (n > 0 && (b[0] == '{' || b[0] == '[')) {
@@ -1024,6 +943,8 @@ int px_waf_input_walk(const struct px_waf_ruleset *rs,
 	w.ctx = ctx;
 	w.flags = flags;
 	w.s = scratch;
+	w.ct = req->content_type ? req->content_type : px_waf_header(req, "content-type");
+	(void)px_mediatype_parse(w.ct ? w.ct : "", w.ct ? strlen(w.ct) : 0, &w.mt);
 	check_request(&w);
 	if (req->raw_path && emit(&w, PX_WAF_L_PATH, NULL, 0, req->raw_path,
 				  strlen(req->raw_path), 0))

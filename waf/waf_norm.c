@@ -1,6 +1,7 @@
 /* waf_norm.c: decoding and folding of request values into the canonical,
  * lower-case, NUL-free views the WAF rules match against. Linear time. */
 #include "waf/waf_norm.h"
+#include "core/codec.h"
 
 #include <string.h>
 #include <strings.h>
@@ -15,34 +16,6 @@ static inline void putb(struct px_buf *b, char c)
 	} else {
 		px_buf_putc(b, c);
 	}
-}
-
-static int hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int hex_run(const char *s, size_t n, size_t want, long *v)
-{
-	size_t i;
-	long acc = 0;
-
-	if (n < want)
-		return 0;
-	for (i = 0; i < want; i++) {
-		int h = hexv((unsigned char)s[i]);
-		if (h < 0)
-			return 0;
-		acc = acc * 16 + h;
-	}
-	*v = acc;
-	return 1;
 }
 
 void px_waf_utf8_put(struct px_buf *b, long cp)
@@ -121,20 +94,20 @@ static size_t url_pass(const char *s, size_t n, int plus_space,
 
 	px_buf_reserve(out, n + 16);
 	for (i = 0; i < n; i++) {
-		long v;
+		unsigned long v;
 
-		if (s[i] == '%' && hex_run(s + i + 1, n - i - 1, 2, &v)) {
+		if (s[i] == '%' && px_codec_hex_num(s + i + 1, n - i - 1, 2, &v) == 0) {
 			if (v == 0)
 				*flags |= PX_WAF_N_NUL;
 			putb(out, (char)v);
 			i += 2;
 			decoded++;
 		} else if (s[i] == '%' && i + 1 < n && (s[i + 1] == 'u' || s[i + 1] == 'U') &&
-			   hex_run(s + i + 2, n - i - 2, 4, &v)) {
+			   px_codec_hex_num(s + i + 2, n - i - 2, 4, &v) == 0) {
 			*flags |= PX_WAF_N_PCT_U;
 			if (v == 0)
 				*flags |= PX_WAF_N_NUL;
-			px_waf_utf8_put(out, v);
+			px_waf_utf8_put(out, (long)v);
 			i += 5;
 			decoded++;
 		} else if (s[i] == '%') {
@@ -192,7 +165,7 @@ static size_t entity(const char *s, size_t n, long *cp)
 		i = hex ? 3 : 2;
 		start = i;
 		while (i < n && i - start < 10) {
-			int h = hex ? hexv((unsigned char)s[i])
+			int h = hex ? px_codec_hex_val((unsigned char)s[i])
 				    : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
 			if (h < 0)
 				break;
@@ -201,7 +174,7 @@ static size_t entity(const char *s, size_t n, long *cp)
 		}
 		if (i == start)
 			return 0;
-		while (i < n && i - start < 16 && hexv((unsigned char)s[i]) >= 0)
+		while (i < n && i - start < 16 && px_codec_hex_val((unsigned char)s[i]) >= 0)
 			i++, v = 0x110000; /* absurdly long: out of range */
 		if (i < n && s[i] == ';')
 			i++;
@@ -299,20 +272,20 @@ static void put_folded(struct px_buf *out, long cp, unsigned *flags)
 /* \uHHHH (with surrogate pairs), \u{X..} and \xHH below 0x80. */
 static size_t backslash_escape(const char *s, size_t n, long *cp)
 {
-	long v, lo;
+	unsigned long v, lo;
 
-	if (n >= 6 && s[1] == 'u' && hex_run(s + 2, n - 2, 4, &v)) {
+	if (n >= 6 && s[1] == 'u' && px_codec_hex_num(s + 2, n - 2, 4, &v) == 0) {
 		if (v >= 0xD800 && v <= 0xDBFF && n >= 12 && s[6] == '\\' &&
-		    s[7] == 'u' && hex_run(s + 8, n - 8, 4, &lo) &&
+		    s[7] == 'u' && px_codec_hex_num(s + 8, n - 8, 4, &lo) == 0 &&
 		    lo >= 0xDC00 && lo <= 0xDFFF) {
-			*cp = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+			*cp = (long)(0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00));
 			return 12;
 		}
-		*cp = v;
+		*cp = (long)v;
 		return 6;
 	}
-	if (n >= 4 && s[1] == 'x' && hex_run(s + 2, n - 2, 2, &v) && v < 0x80) {
-		*cp = v;
+	if (n >= 4 && s[1] == 'x' && px_codec_hex_num(s + 2, n - 2, 2, &v) == 0 && v < 0x80) {
+		*cp = (long)v;
 		return 4;
 	}
 	return 0;

@@ -3,6 +3,7 @@
 #include "web/webpage.h"
 #include "web/assets.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "web/i18n.h"
 #include "core/log.h"
 #include "web/tmpl.h"
@@ -254,24 +255,6 @@ static void return_path(const struct px_ctx *ctx, struct px_buf *out)
 	}
 }
 
-static void url_component(struct px_buf *out, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~/", c)) {
-			px_buf_putc(out, (char)c);
-		} else {
-			px_buf_putc(out, '%');
-			px_buf_putc(out, hex[c >> 4]);
-			px_buf_putc(out, hex[c & 15]);
-		}
-	}
-}
-
 static int login_redirect(struct px_ctx *ctx, enum px_err e)
 {
 	struct px_buf next = PX_BUF_INIT, loc = PX_BUF_INIT;
@@ -279,7 +262,8 @@ static int login_redirect(struct px_ctx *ctx, enum px_err e)
 
 	return_path(ctx, &next);
 	px_buf_puts(&loc, "/login?next=");
-	url_component(&loc, next.data ? next.data : "/");
+	px_codec_pct_encode(&loc, next.data ? next.data : "/", next.data ? next.len : 1,
+			    PX_CODEC_PCT_SLASH);
 	if (e == PX_E_AUTH_SESSION_EXPIRED)
 		px_buf_puts(&loc, "&expired=1");
 	rc = loc.failed ? -1 : 0;
@@ -296,7 +280,7 @@ static void add_login_url(struct json_object *d, const char *back, enum px_err e
 	struct px_buf l = PX_BUF_INIT;
 
 	px_buf_puts(&l, "/login?next=");
-	url_component(&l, back);
+	px_codec_pct_encode(&l, back, strlen(back), PX_CODEC_PCT_SLASH);
 	if (e == PX_E_AUTH_SESSION_EXPIRED)
 		px_buf_puts(&l, "&expired=1");
 	add_str(d, "login_url", l.data);

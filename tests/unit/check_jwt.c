@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/crypto.h"
+#include "core/codec.h"
 #include "auth/jwt.h"
 #include "tests/unit/run_suite.h"
 
@@ -23,7 +23,7 @@ static void b64_bn(struct px_buf *out, const BIGNUM *bn, int pad)
 	unsigned char buf[512];
 	int n = pad ? BN_bn2binpad(bn, buf, pad) : BN_bn2bin(bn, buf);
 
-	px_crypto_b64url(out, buf, (size_t)n);
+	px_codec_b64_encode(out, buf, (size_t)n, PX_CODEC_B64_URL);
 }
 
 static void add_jwk(const char *kid, EVP_PKEY *k, int ec)
@@ -78,9 +78,9 @@ static char *sign(const char *header, const char *payload, EVP_PKEY *k, int ec)
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	ECDSA_SIG *es;
 
-	px_crypto_b64url(&t, header, strlen(header));
+	px_codec_b64_encode(&t, header, strlen(header), PX_CODEC_B64_URL);
 	px_buf_putc(&t, '.');
-	px_crypto_b64url(&t, payload, strlen(payload));
+	px_codec_b64_encode(&t, payload, strlen(payload), PX_CODEC_B64_URL);
 	ck_assert(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1);
 	ck_assert(EVP_DigestSign(md, sig, &n, (unsigned char *)t.data, t.len) == 1);
 	EVP_MD_CTX_free(md);
@@ -90,9 +90,9 @@ static char *sign(const char *header, const char *payload, EVP_PKEY *k, int ec)
 		BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32);
 		BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32);
 		ECDSA_SIG_free(es);
-		px_crypto_b64url(&t, raw, 64);
+		px_codec_b64_encode(&t, raw, 64, PX_CODEC_B64_URL);
 	} else {
-		px_crypto_b64url(&t, sig, n);
+		px_codec_b64_encode(&t, sig, n, PX_CODEC_B64_URL);
 	}
 	return px_buf_steal(&t);
 }
@@ -148,9 +148,9 @@ START_TEST(test_tampering_and_algorithms_refused)
 	ck_assert_int_eq(verify(wrongkey, &p), PX_E_AUTH_TOKEN_INVALID);
 	ck_assert_int_eq(verify(swapped, &p), PX_E_VALIDATION_NOT_FOUND); /* no EC key r1 */
 	ck_assert_int_eq(verify(unknown, &p), PX_E_VALIDATION_NOT_FOUND);
-	px_crypto_b64url(&none, "{\"alg\":\"none\"}", 14);
+	px_codec_b64_encode(&none, "{\"alg\":\"none\"}", 14, PX_CODEC_B64_URL);
 	px_buf_putc(&none, '.');
-	px_crypto_b64url(&none, c, strlen(c));
+	px_codec_b64_encode(&none, c, strlen(c), PX_CODEC_B64_URL);
 	px_buf_putc(&none, '.');
 	ck_assert_int_eq(verify(none.data, &p), PX_E_AUTH_TOKEN_INVALID);
 	ck_assert_int_eq(verify("a.b", &p), PX_E_AUTH_TOKEN_INVALID);

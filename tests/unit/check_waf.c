@@ -3,7 +3,10 @@
  * normaliser, the SSRF address checks and hostile-input bounds. */
 #include "core/http.h"
 #include "waf/waf.h"
+#include "waf/waf_detect.h"
+#include "waf/waf_input.h"
 #include "waf/waf_norm.h"
+#include "waf/waf_rules.h"
 #include "waf/waf_ssrf.h"
 
 #include <check.h>
@@ -626,6 +629,87 @@ START_TEST(test_profiles_and_reload_errors)
 }
 END_TEST
 
+/* The WAF walks a body as what the HTTP layer parses it into: one
+ * media-type parser, so the same whitespace and casing on both sides. */
+static const struct {
+	int line;
+	const char *ctype;
+	int form, json; /* what px_parse_body makes of it */
+} agree_cases[] = {
+	{ __LINE__, "application/x-www-form-urlencoded", 1, 0 },
+	{ __LINE__, "application/x-www-form-urlencoded\t; charset=utf-8", 1, 0 },
+	{ __LINE__, "APPLICATION/X-WWW-FORM-URLENCODED ;charset=\"UTF-8\"", 1, 0 },
+	{ __LINE__, " application/x-www-form-urlencoded", 1, 0 },
+	{ __LINE__, "application/x-www-form-urlencoded garbage", 0, 0 },
+	{ __LINE__, "application/x-www-form-urlencoded,text/plain", 0, 0 },
+	{ __LINE__, "application/x-www-form-urlencodedx", 0, 0 },
+	{ __LINE__, "application/x-www-form-urlencoded\v", 0, 0 },
+	{ __LINE__, "application/json\t;charset=utf-8", 0, 1 },
+	{ __LINE__, "Application/Json", 0, 1 },
+	{ __LINE__, "application/json;", 0, 1 },
+	{ __LINE__, "application/json x", 0, 0 },
+};
+
+struct seen {
+	int form, json;
+};
+
+static int note_loc(void *ctx, const struct px_waf_value *v)
+{
+	struct seen *s = ctx;
+
+	s->form |= v->loc == PX_WAF_L_FORM;
+	s->json |= v->loc == PX_WAF_L_JSON;
+	return 0;
+}
+
+START_TEST(test_body_type_agrees_with_http)
+{
+	static const struct px_waf_vocab vocab = { px_waf_detector_index, px_waf_flag_bit };
+	struct px_buf text = PX_BUF_INIT, err = PX_BUF_INIT, scratch[3];
+	struct px_waf_ruleset *rs = NULL;
+	const char *ct = agree_cases[_i].ctype;
+	const char *body = agree_cases[_i].json ? "{\"a\":\"b\"}" : "a=b";
+	struct seen seen = { 0, 0 };
+	struct px_request r;
+	uint64_t flags = 0;
+	char chunk[4096];
+	size_t n, i;
+	FILE *f = fopen(PX_SRCDIR "/etc/waf.rules", "r");
+
+	ck_assert_ptr_nonnull(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		px_buf_append(&text, chunk, n);
+	fclose(f);
+	ck_assert_int_eq(px_waf_ruleset_parse(text.data, text.len, "waf.rules", &vocab, &rs,
+					      &err), 0);
+	for (i = 0; i < 3; i++)
+		px_buf_init(&scratch[i]);
+	build(&r, "POST", "/api/v1/x", NULL, NULL, ct, body, strlen(body));
+	(void)px_waf_input_walk(rs, px_waf_ruleset_profile(rs, "default"), &r, note_loc,
+				&seen, &flags, scratch);
+	ck_assert_int_eq(px_parse_body(&r), PX_OK);
+	ck_assert_msg((r.form.n > 0) == agree_cases[_i].form &&
+		      (r.json != NULL) == agree_cases[_i].json,
+		      "line %d: HTTP read %s as form %d json %d", agree_cases[_i].line, ct,
+		      r.form.n > 0, r.json != NULL);
+	ck_assert_msg(seen.form == agree_cases[_i].form,
+		      "line %d: WAF walked %s as form: %d", agree_cases[_i].line, ct, seen.form);
+	/* JSON under any type is inspected as JSON too; only form is by type */
+	ck_assert_msg(!agree_cases[_i].json || seen.json, "line %d: WAF missed JSON",
+		      agree_cases[_i].line);
+	ck_assert_msg(!(flags & PX_WAF_R(PX_WAF_R_CT_FORBIDDEN_I)) ==
+		      (agree_cases[_i].form || agree_cases[_i].json),
+		      "line %d: content_type_forbidden for %s", agree_cases[_i].line, ct);
+	for (i = 0; i < 3; i++)
+		px_buf_free(&scratch[i]);
+	px_request_clear(&r);
+	px_waf_ruleset_free(rs);
+	px_buf_free(&text);
+	px_buf_free(&err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("waf");
@@ -647,6 +731,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_generalised, 0, (int)(sizeof(gcases) / sizeof(gcases[0])));
 	tcase_add_test(tc, test_raw_upload);
 	tcase_add_loop_test(tc, test_shell_view, 0, (int)(sizeof(shcases) / sizeof(shcases[0])));
+	tcase_add_loop_test(tc, test_body_type_agrees_with_http, 0,
+			    (int)(sizeof(agree_cases) / sizeof(agree_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/crypto.h"
 #include "auth/webauthn.h"
 #include "tests/unit/run_suite.h"
@@ -135,7 +136,7 @@ static void client_data(struct px_buf *out, const char *type, const unsigned cha
 {
 	struct px_buf c = PX_BUF_INIT;
 
-	px_crypto_b64url(&c, ch, PX_WA_CHALLENGE_LEN);
+	px_codec_b64_encode(&c, ch, PX_WA_CHALLENGE_LEN, PX_CODEC_B64_URL);
 	px_buf_printf(out, "{\"type\":\"%s\",\"challenge\":\"%s\",\"origin\":\"%s\"%s}", type,
 		      c.data, origin, extra ? extra : "");
 	px_buf_free(&c);
