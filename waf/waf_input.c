@@ -808,7 +808,9 @@ static void check_request(struct walk *w)
 		    header_count(r, "transfer-encoding") > 1)
 			*f |= PX_WAF_R(PX_WAF_R_TE_CL_I);
 	}
-	if (r->content_length && r->body_len && r->content_length != r->body_len)
+	/* a streamed body (uploads) shows the WAF only its first bytes */
+	if (r->content_length && r->body_len && r->content_length != r->body_len &&
+	    !r->body_partial)
 		*f |= PX_WAF_R(PX_WAF_R_CL_MISMATCH_I);
 	if (host) {
 		for (i = 0; host[i]; i++)
@@ -908,7 +910,7 @@ static int walk_body(struct walk *w)
 			*w->flags |= PX_WAF_R(PX_WAF_R_BAD_UTF8_I);
 		return walk_json(w, b, n);
 	}
-	if (file_type(mt))
+	if (file_type(mt) || w->prof->body_is_file)
 		return walk_raw_file(w, w->ct, b, n);
 	if (xml_type(mt) || looks_xml(b, n) ||
 	    (n >= 2 && ((unsigned char)b[0] == 0xFF || (unsigned char)b[0] == 0xFE)))

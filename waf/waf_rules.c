@@ -281,6 +281,12 @@ static int profile_key(struct parser *p, const char *k, const char *v)
 	}
 	if (strcmp(k, "max_body") == 0)
 		return parse_size(p, v, &pr->max_body);
+	if (strcmp(k, "body") == 0) {
+		if (strcmp(v, "file") != 0 && strcmp(v, "fields") != 0)
+			return fail(p, "body must be file or fields: %s", v);
+		pr->body_is_file = strcmp(v, "file") == 0;
+		return 0;
+	}
 	if (strcmp(k, "default") == 0)
 		return kind_of(v, strlen(v), &pr->default_kind) == 0 ? 0
 			: fail(p, "unknown kind: %s", v);

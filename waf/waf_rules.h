@@ -72,6 +72,8 @@ struct px_waf_profile {
 	enum px_waf_mode mode;
 	int threshold;
 	size_t max_body;
+	int body_is_file;       /* "body = file": a body that is no form,
+				 * multipart or JSON is an uploaded file */
 	unsigned default_kind;
 	struct px_waf_field *fields;
 	size_t nfields;

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench/files-bench.sh: file transfer through PlexiChat beside lighttpd
+# alone, measured in the same run on the same machine (issue 15 targets):
+#   - a 100 MB download through PlexiChat (authorised by plexichat.fcgi,
+#     bytes sent by lighttpd's X-Sendfile) vs the same file as a static file;
+#   - 50 KB image downloads per second (wrk) vs the static file;
+#   - a 1 GB upload (raw PUT /api/v1/files) vs `curl -T` into lighttpd's own
+#     mod_webdav on the same disk (the honest floor: the same bytes over the
+#     same kind of socket into the same file system), and how much the
+#     plexichat.fcgi process's RSS grows meanwhile.
+#   PX_BENCH_ROUNDS (default 5) per download figure, PX_BENCH_SECONDS (8) for wrk,
+#   PX_BENCH_BIG_MB (1024) for the upload.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+[ "$(id -u)" = 0 ] || die "run as root"
+install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS wrk lighttpd-mod-webdav
+open_path "$PX_ROOT"
+BUILD="$PX_ROOT/build/bench"
+WORK="$PX_ROOT/build/files-bench-run"
+ROUNDS=${PX_BENCH_ROUNDS:-5}; SECS=${PX_BENCH_SECONDS:-8}; BIG_MB=${PX_BENCH_BIG_MB:-1024}
+PGPORT=19532; PXPORT=19580; SPORT=19581
+build "$BUILD"
+rm -rf "$WORK"; mkdir -p "$WORK/var" "$WORK/run" "$WORK/static/dav"; chmod 755 "$WORK"
+chown -R www-data:www-data "$WORK/var" "$WORK/run" "$WORK/static"
+cleanup() { trap - INT TERM EXIT; stop_all; pg_stop "$WORK/pg"; rm -rf "$WORK/static" "$WORK/var/files"; }
+trap cleanup INT TERM EXIT
+pg_start "$WORK/pg" "$PGPORT"
+write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
+cat >> "$WORK/plexichat.conf" <<CONF
+files_max_size = $(( (BIG_MB + 64) * 1024 * 1024 ))
+files_quota_user = 0
+CONF
+"$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" migrate >/dev/null
+PASS=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
+echo "$PASS" | "$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" create-user bencher --password-stdin >/dev/null
+# the benchmark measures transfer, not the limiter
+PLEXICHAT_RATE_LIMIT=off fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/px.sock"
+lighttpd_start "$WORK/run" "$PXPORT" "$WORK/run/px.sock"
+sed -e "s|@PORT@|$SPORT|g" -e "s|@DOC_ROOT@|$WORK/static|g" -e "s|@RUN_DIR@|$WORK/run|g" \
+  "$PX_ROOT/bench/lighttpd-anchor.conf.in" > "$WORK/run/anchor.conf"
+echo ok > "$WORK/static/ping.txt"
+lighttpd -D -f "$WORK/run/anchor.conf" & PX_PIDS+=($!)
+PX="http://127.0.0.1:$PXPORT"; ST="http://127.0.0.1:$SPORT"
+wait_http "$PX/api/v1/system/health" || die "PlexiChat did not answer"
+wait_http "$ST/ping.txt" || die "the anchor lighttpd did not answer"
+TOKEN=$(curl -sf "$PX/api/v1/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"bencher\",\"password\":\"$PASS\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+AUTH="Authorization: Bearer $TOKEN"
+FPID=$(pgrep -f "plexichat.fcgi -c $WORK/plexichat.conf" | head -1)
+
+# upload NAME FILE: raw PUT, prints the new file's id
+upload() {
+  curl -sf -X PUT -H "$AUTH" -H 'Content-Type: application/octet-stream' -T "$2" \
+    "$PX/api/v1/files?name=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+# mbps URL [HEADER]: median MB/s of ROUNDS downloads to /dev/null
+mbps() {
+  for _ in $(seq "$ROUNDS"); do
+    curl -sf -o /dev/null -w '%{speed_download}\n' ${2:+-H "$2"} "$1"
+  done | sort -n | awk '{v[NR] = $1} END {printf "%.0f", v[int((NR + 1) / 2)] / 1048576}'
+}
+rps() { wrk -t2 -c16 -d"${SECS}s" ${2:+-H "$2"} "$1" 2>/dev/null | awk '/Requests\/sec/ {print int($2)}'; }
+
+echo "== download, 100 MB, median of $ROUNDS"
+# text (base64 of random bytes): a type the upload policy admits, which
+# compresses no better than the random bytes it encodes
+text_file() { base64 -w 76 /dev/urandom | head -c "$2" > "$1" || true; }
+text_file "$WORK/static/big.txt" $((100 * 1024 * 1024))
+BIG_ID=$(upload big.txt "$WORK/static/big.txt")
+px=$(mbps "$PX/api/v1/files/$BIG_ID/content" "$AUTH"); st=$(mbps "$ST/big.txt")
+printf 'PlexiChat (X-Sendfile)   %6d MB/s\nlighttpd static file     %6d MB/s\nratio %d%% (target >= 90%%)\n' \
+  "$px" "$st" $(( 100 * px / (st > 0 ? st : 1) ))
+
+echo "== download, 50 KB image, wrk -t2 -c16 ${SECS}s"
+python3 - "$WORK/static/img.png" <<'PY'
+import random, struct, sys, zlib
+w, h = 160, 110
+random.seed(15)
+raw = b"".join(b"\0" + bytes(random.getrandbits(8) for _ in range(w * 3)) for _ in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(raw, 0)) + chunk(b"IEND", b""))
+PY
+IMG_ID=$(upload img.png "$WORK/static/img.png")
+printf 'image size               %6d bytes\n' "$(stat -c %s "$WORK/static/img.png")"
+px=$(rps "$PX/api/v1/files/$IMG_ID/content" "$AUTH"); st=$(rps "$ST/img.png")
+printf 'PlexiChat (X-Sendfile)   %6d req/s\nlighttpd static file     %6d req/s\nratio %d%% (target >= 80%%)\n' \
+  "$px" "$st" $(( 100 * px / (st > 0 ? st : 1) ))
+
+echo "== upload, $BIG_MB MB"
+rm -f "$WORK/static/big.txt"
+text_file "$WORK/upload.txt" $((BIG_MB * 1024 * 1024))
+rss() { awk '/^VmRSS:/ {print $2}' /proc/"$FPID"/status; }
+RSS0=$(rss)
+( peak=$RSS0; while kill -0 "$FPID" 2>/dev/null && [ ! -e "$WORK/run/stop-sampling" ]; do
+    r=$(rss); [ "$r" -gt "$peak" ] && peak=$r; echo "$peak" > "$WORK/run/peak"; sleep 0.05; done ) &
+SAMPLER=$!
+t0=$(date +%s.%N)
+curl -sS -f -o /dev/null -X PUT -H "$AUTH" -H 'Content-Type: text/plain' \
+  -T "$WORK/upload.txt" "$PX/api/v1/files?name=upload.txt" || { tail -5 "$WORK/run/lighttpd-error.log" "$WORK/var/"*.log 2>/dev/null; die "upload through PlexiChat failed"; }
+t1=$(date +%s.%N)
+touch "$WORK/run/stop-sampling"; wait "$SAMPLER" || true
+PEAK=$(cat "$WORK/run/peak")
+curl -sf -o /dev/null -T "$WORK/upload.txt" "$ST/dav/upload.txt" || die "mod_webdav PUT failed"
+t2=$(date +%s.%N)
+python3 - "$t0" "$t1" "$t2" "$BIG_MB" <<'PY'
+import sys
+t0, t1, t2, mb = map(float, sys.argv[1:])
+px, dav = mb / (t1 - t0), mb / (t2 - t1)
+print("PlexiChat raw PUT        %6.0f MB/s (%.1f s)" % (px, t1 - t0))
+print("lighttpd mod_webdav PUT  %6.0f MB/s (%.1f s)" % (dav, t2 - t1))
+print("ratio %d%% (target >= 50%%)" % (100 * px / dav))
+PY
+printf 'plexichat.fcgi RSS       %d KiB before, %d KiB peak: +%d KiB (target < 4096)\n' \
+  "$RSS0" "$PEAK" $(( PEAK - RSS0 ))
+rm -f "$WORK/upload.txt"
