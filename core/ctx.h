@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/http.h"
+#include "core/path.h"
 
 struct px_db;
 struct px_cfg;
@@ -60,6 +61,8 @@ struct px_ctx {
 	struct px_app *app;           /* long-lived shared objects */
 	struct px_tmpl_cache *tmpl;   /* shared page templates (web/tmpl.h) */
 	struct px_vcache *pages;      /* shared latest pages of channels (core/vcache.h) */
+	struct px_path path;          /* the route's typed parameters, set by the
+				       * router; freed by the pipeline (core/path.h) */
 	struct px_principal who;
 	struct px_chan_access chan;   /* who's standing in the route's channel, read
 				       * with the session; channel_id 0: not read */

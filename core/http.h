@@ -44,7 +44,6 @@ struct px_request {
 	struct px_kvlist query;
 	struct px_kvlist cookies;
 	struct px_kvlist form;    /* urlencoded body fields */
-	struct px_kvlist params;  /* typed route parameters, e.g. "id" */
 	char *body;
 	size_t body_len;
 	struct json_object *json; /* parsed JSON body, or NULL */
@@ -82,7 +81,19 @@ const char *px_kvlist_get(const struct px_kvlist *l, const char *name);
 const char *px_request_header(const struct px_request *r, const char *name);
 const char *px_request_query(const struct px_request *r, const char *name);
 const char *px_request_cookie(const struct px_request *r, const char *name);
-const char *px_request_param(const struct px_request *r, const char *name);
+/* Query parameter name as a decimal integer in [min, max]
+ * (px_http_parse_int): 1 with *out set; 0 when absent, *out untouched; -1
+ * when it is not one. */
+int px_request_query_int(const struct px_request *r, const char *name,
+			 long long min, long long max, long long *out)
+	__attribute__((nonnull, warn_unused_result));
+/* The one parser of decimal numbers in text a client sent (query values,
+ * references in bodies): s is an optional '-' and digits, nothing else,
+ * within [min, max] (leading zeros allowed). 0 with *out set, or -1 with
+ * *out untouched. Path parameters have their own stricter rule
+ * (core/path.h px_path_dec). */
+int px_http_parse_int(const char *s, long long min, long long max, long long *out)
+	__attribute__((nonnull, warn_unused_result));
 /* 1 for GET, HEAD and OPTIONS: methods that must not change anything. */
 int px_http_method_safe(const char *method);
 
