@@ -75,8 +75,11 @@ struct px_ctx {
 typedef enum px_err (*px_handler_fn)(struct px_ctx *ctx);
 
 /* Sets a one-field details object, e.g. px_ctx_detail(ctx, "field", "email"). */
-void px_ctx_detail(struct px_ctx *ctx, const char *key, const char *value);
-/* Replies 200/201 with a JSON object built by json-c; takes ownership. */
-enum px_err px_ctx_json(struct px_ctx *ctx, int status, struct json_object *obj);
+void px_ctx_detail(struct px_ctx *ctx, const char *key, const char *value)
+	__attribute__((nonnull));
+/* Replies 200/201 with a JSON object built by json-c; takes ownership (puts
+ * obj). obj NULL (a failed json-c allocation) gives SYSTEM_INTERNAL. */
+enum px_err px_ctx_json(struct px_ctx *ctx, int status, struct json_object *obj)
+	__attribute__((nonnull(1)));
 
 #endif

@@ -11,13 +11,13 @@
 /* Returns 1 when seg (length n) satisfies type (length tn). */
 static int type_ok(const char *type, size_t tn, const char *seg, size_t n)
 {
-	size_t i;
-
 	if (n == 0)
 		return 0;
 	if (tn == 3 && strncmp(type, "int", 3) == 0)
 		return px_path_dec(seg, n) != 0;
 	if (tn == 4 && strncmp(type, "slug", 4) == 0) {
+		size_t i;
+
 		for (i = 0; i < n; i++)
 			if (!islower((unsigned char)seg[i]) &&
 			    !isdigit((unsigned char)seg[i]) && seg[i] != '-' &&
