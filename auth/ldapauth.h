@@ -31,12 +31,12 @@ struct px_ldapauth_user {
 };
 
 /* 1 when LDAP login is configured (ldap_url is not empty). */
-int px_ldapauth_enabled(const struct px_cfg *cfg);
+int px_ldapauth_enabled(const struct px_cfg *cfg) __attribute__((nonnull));
 
 /* Checks name and password against the directory and fills *u. Never
  * sends an empty password (a simple bind with one is anonymous).
- * *why gets a short word for the audit log, *diag libldap's text (for
- * the log: never holds a password). Errors:
+ * *why gets a short word for the audit log (a static string), *diag
+ * libldap's text (for the log: never holds a password). Errors:
  *   AUTH_INVALID_CREDENTIALS  no entry ("unknown_user"), more than one
  *                             ("ambiguous"), wrong or empty password
  *                             ("bad_password");

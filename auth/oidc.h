@@ -39,7 +39,8 @@ struct px_oidc_meta {
 /* Loads provider `name` from the file. VALIDATION_NOT_FOUND when OIDC is
  * off or there is no such provider; SYSTEM_INTERNAL when the file is bad. */
 enum px_err px_oidc_provider(const struct px_cfg *cfg, const char *name,
-			     struct px_oidc_provider *p) __attribute__((warn_unused_result));
+			     struct px_oidc_provider *p)
+	__attribute__((nonnull, warn_unused_result));
 /* Appends [{"name":..,"label":..}, ...] for every provider; [] when off. */
 void px_oidc_list_json(const struct px_cfg *cfg, struct px_buf *out);
 
@@ -47,22 +48,24 @@ void px_oidc_list_json(const struct px_cfg *cfg, struct px_buf *out);
  * hour). NETWORK_* when it cannot be fetched; NETWORK_BAD_RESPONSE when
  * the document is invalid or names another issuer. */
 enum px_err px_oidc_discover(const struct px_oidc_provider *p, struct px_oidc_meta *m)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull, warn_unused_result));
 
 /* Appends the authorization URL (code flow, PKCE S256) to out. */
 void px_oidc_auth_url(const struct px_oidc_provider *p, const struct px_oidc_meta *m,
 		      const char *state, const char *nonce, const char *challenge,
-		      struct px_buf *out);
+		      struct px_buf *out) __attribute__((nonnull));
 /* The S256 code challenge of verifier (base64url of SHA-256). */
-void px_oidc_challenge(const char *verifier, struct px_buf *out);
+void px_oidc_challenge(const char *verifier, struct px_buf *out) __attribute__((nonnull));
 
 /* Exchanges code (with the PKCE verifier) for tokens and verifies the ID
  * token: signature against the provider JWKS (refetched once when the kid
- * is unknown), iss, aud, exp, iat and nonce. On PX_OK *claims is the ID
- * token's payload (caller puts it). Errors: AUTH_OIDC_FAILED (refused by
+ * is unknown), iss, aud, exp, iat and nonce (NULL: not checked). On PX_OK
+ * *claims is the ID token's payload (the caller puts it with
+ * json_object_put). Errors: AUTH_OIDC_FAILED (refused by
  * the provider), AUTH_TOKEN_INVALID (bad ID token), NETWORK_*. */
 enum px_err px_oidc_finish(const struct px_oidc_provider *p, const struct px_oidc_meta *m,
 			   const char *code, const char *verifier, const char *nonce,
-			   struct json_object **claims) __attribute__((warn_unused_result));
+			   struct json_object **claims)
+	__attribute__((nonnull(1, 2, 3, 4, 6), warn_unused_result));
 
 #endif

@@ -7,7 +7,8 @@
  * px_perm_can_manage(). No handler compares roles itself.
  *
  * Actions are dotted names ("users.read", "message.delete_any"). An action
- * that is not in the table is refused for everyone (fail closed). */
+ * that is not in the table, or NULL, is refused for everyone (fail
+ * closed), so the action arguments below carry no nonnull attribute. */
 #ifndef PX_PERM_H
 #define PX_PERM_H
 
@@ -33,7 +34,8 @@ int px_perm_channel_allowed(enum px_role role, enum px_chan_role chan,
 /* 1 when `who` (role and token scopes) may perform `action`: the role
  * must be allowed and the token must carry the scope the action needs.
  * This is what the pipeline calls for a route's action. */
-int px_perm_principal_allowed(const struct px_principal *who, const char *action);
+int px_perm_principal_allowed(const struct px_principal *who, const char *action)
+	__attribute__((nonnull(1)));
 
 /* The lowest system role allowed `action` (PX_ROLE_OWNER + 1 when none);
  * used by tests to keep route rows' min_role in step with the table. */
@@ -44,16 +46,17 @@ int px_perm_min_role(const char *action);
  * deactivation): owners may do anything; admins only below admin. */
 int px_perm_can_manage(enum px_role actor, enum px_role target, enum px_role to);
 
-/* Role names as stored in users.role ("owner" ... "guest"); "anonymous"
- * for PX_ROLE_ANON. px_perm_role_parse returns -1 for unknown names. */
+/* Role names as stored in users.role ("owner" ... "guest"; static
+ * strings); "anonymous" for PX_ROLE_ANON. px_perm_role_parse returns -1
+ * for unknown names and NULL. */
 const char *px_perm_role_name(enum px_role role);
 int px_perm_role_parse(const char *name);
 
 /* Scope names "read", "write", "admin" as a bit set; -1 on unknown names.
- * s is a comma- or space-separated list. */
+ * s is a comma- or space-separated list (NULL: none). */
 long px_perm_scopes_parse(const char *s);
 /* Writes the scope names of bits into out as a JSON-free "read,write". */
-void px_perm_scopes_format(unsigned bits, struct px_buf *out);
+void px_perm_scopes_format(unsigned bits, struct px_buf *out) __attribute__((nonnull));
 
 /* Iterates the table for docs and tests: action name i, or NULL past end. */
 const char *px_perm_action(unsigned i);

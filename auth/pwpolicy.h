@@ -10,10 +10,12 @@
 #define PX_PASSWORD_MAX 1024
 
 /* PX_OK, or VALIDATION_WEAK_PASSWORD with *reason one of "too_short",
- * "too_long", "common", "username", "encoding". username may be NULL. */
+ * "too_long", "common", "username", "encoding" (static strings). username
+ * may be NULL. */
 enum px_err px_pwpolicy_check(const char *pw, const char *username,
-			      const char **reason) __attribute__((warn_unused_result));
+			      const char **reason)
+	__attribute__((nonnull(1, 3), warn_unused_result));
 /* 1 when pw (case-insensitively) is on the common-password list. */
-int px_pwpolicy_is_common(const char *pw);
+int px_pwpolicy_is_common(const char *pw) __attribute__((nonnull));
 
 #endif

@@ -94,7 +94,7 @@ struct px_wa_assertion {
  * scheme or host, carries user info, or a part does not fit its buffer. */
 int px_wa_site(const char *public_url, char *origin, size_t ocap, char *rp_id, size_t rcap);
 
-/* A short stable name of st ("origin", "sign_count", ...). */
+/* A short stable name of st ("origin", "sign_count", ...); static. */
 const char *px_wa_reason(enum px_wa_status st);
 
 /* Copies the challenge member of clientDataJSON (base64url text, as the
@@ -137,7 +137,7 @@ enum px_wa_status px_wa_verify_assertion(const struct px_wa_expect *x,
 					 uint32_t stored_count, uint32_t *count,
 					 unsigned *flags) __attribute__((warn_unused_result));
 
-/* Frees out->spki and clears it. */
+/* Frees c->spki and clears it; c itself stays the caller's. */
 void px_wa_credential_free(struct px_wa_credential *c);
 
 #endif

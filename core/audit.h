@@ -17,7 +17,9 @@ struct px_audit_event {
 
 /* Logs the event and inserts it; the row is written even when the caller's
  * transaction later rolls back only if db is not inside one. Returns the
- * database outcome; the log line is written regardless. */
-enum px_err px_audit(struct px_db *db, const struct px_audit_event *ev);
+ * database outcome; the log line is written regardless (db NULL: the log
+ * line only, PX_OK). */
+enum px_err px_audit(struct px_db *db, const struct px_audit_event *ev)
+	__attribute__((nonnull(2)));
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/http.h"
+#include "core/path.h"
 
 struct px_db;
 struct px_cfg;
@@ -60,6 +61,8 @@ struct px_ctx {
 	struct px_app *app;           /* long-lived shared objects */
 	struct px_tmpl_cache *tmpl;   /* shared page templates (web/tmpl.h) */
 	struct px_vcache *pages;      /* shared latest pages of channels (core/vcache.h) */
+	struct px_path path;          /* the route's typed parameters, set by the
+				       * router; freed by the pipeline (core/path.h) */
 	struct px_principal who;
 	struct px_chan_access chan;   /* who's standing in the route's channel, read
 				       * with the session; channel_id 0: not read */
@@ -72,8 +75,11 @@ struct px_ctx {
 typedef enum px_err (*px_handler_fn)(struct px_ctx *ctx);
 
 /* Sets a one-field details object, e.g. px_ctx_detail(ctx, "field", "email"). */
-void px_ctx_detail(struct px_ctx *ctx, const char *key, const char *value);
-/* Replies 200/201 with a JSON object built by json-c; takes ownership. */
-enum px_err px_ctx_json(struct px_ctx *ctx, int status, struct json_object *obj);
+void px_ctx_detail(struct px_ctx *ctx, const char *key, const char *value)
+	__attribute__((nonnull));
+/* Replies 200/201 with a JSON object built by json-c; takes ownership (puts
+ * obj). obj NULL (a failed json-c allocation) gives SYSTEM_INTERNAL. */
+enum px_err px_ctx_json(struct px_ctx *ctx, int status, struct json_object *obj)
+	__attribute__((nonnull(1)));
 
 #endif

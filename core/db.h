@@ -14,11 +14,15 @@
 
 struct px_db;
 
-/* Creates an unconnected handle; conninfo is copied. NULL on ENOMEM. */
-struct px_db *px_db_new(const char *conninfo);
+/* Creates an unconnected handle; conninfo is copied. NULL on ENOMEM. The
+ * caller frees it with px_db_free. */
+struct px_db *px_db_new(const char *conninfo)
+	__attribute__((nonnull, warn_unused_result));
+/* Closes the connection and frees the handle; NULL is allowed. */
 void px_db_free(struct px_db *db);
-/* The live connection, connecting if needed; NULL when unavailable. */
-PGconn *px_db_conn(struct px_db *db);
+/* The live connection, connecting if needed; NULL when unavailable. The
+ * connection stays owned by db: never PQfinish it. */
+PGconn *px_db_conn(struct px_db *db) __attribute__((nonnull));
 
 /* Runs sql with text parameters (NULL entries are SQL NULL). On PX_OK,
  * *res (when res is non-NULL) holds the result, which the caller frees
@@ -27,23 +31,24 @@ PGconn *px_db_conn(struct px_db *db);
  * logged with the server message). */
 enum px_err px_db_exec(struct px_db *db, const char *sql, int nparams,
 		       const char *const *params, PGresult **res)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1, 2), warn_unused_result));
 /* Like px_db_exec but prepares sql once per connection under name. */
 enum px_err px_db_exec_prepared(struct px_db *db, const char *name,
 				const char *sql, int nparams,
 				const char *const *params, PGresult **res)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1, 2, 3), warn_unused_result));
 
 /* Runs fn inside BEGIN/COMMIT; rolls back when fn returns an error. */
 enum px_err px_db_tx(struct px_db *db, enum px_err (*fn)(struct px_db *, void *),
-		     void *arg) __attribute__((warn_unused_result));
+		     void *arg) __attribute__((nonnull(1, 2), warn_unused_result));
 
-/* The SQLSTATE of the last failed statement ("" when none). */
-const char *px_db_last_sqlstate(const struct px_db *db);
+/* The SQLSTATE of the last failed statement ("" when none); owned by db,
+ * valid until its next statement. */
+const char *px_db_last_sqlstate(const struct px_db *db) __attribute__((nonnull));
 
-/* Appends conninfo plus a quoted password=... when password is non-empty,
- * for PQconnectdb. */
+/* Appends conninfo plus a quoted password=... when password is non-empty
+ * (NULL: none), for PQconnectdb. */
 void px_db_conninfo(const char *conninfo, const char *password,
-		    struct px_buf *out);
+		    struct px_buf *out) __attribute__((nonnull(1, 3)));
 
 #endif

@@ -11,13 +11,13 @@ enum px_err {
 	PX_E__COUNT
 };
 
-/* Name such as "AUTH_REQUIRED"; "OK" for PX_OK. Never NULL. */
+/* Name such as "AUTH_REQUIRED"; "OK" for PX_OK. Never NULL; static. */
 const char *px_err_name(enum px_err e);
 /* HTTP status for the code (200 for PX_OK). */
 int px_err_status(enum px_err e);
-/* Safe message for clients. Never NULL. */
+/* Safe message for clients. Never NULL; static. */
 const char *px_err_message(enum px_err e);
 /* Code for a name, or -1 when the name is unknown. */
-int px_err_from_name(const char *name);
+int px_err_from_name(const char *name) __attribute__((nonnull));
 
 #endif

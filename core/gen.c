@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -12,13 +13,20 @@
 
 #define GEN_FILE_SIZE 4096
 
+/* Lock-free atomics are address-free (C11 7.17.5), so the counter may be
+ * shared by every process that maps the file. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && sizeof(long long) == sizeof(uint64_t),
+	       "the generation counter needs lock-free 64-bit atomics");
+
 static struct {
 	pthread_mutex_t lock;
-	uint64_t *counter;       /* NULL until mapped; never unmapped */
+	/* NULL until mapped, then never unmapped: set once under lock, read
+	 * by every thread without it */
+	_Atomic(_Atomic uint64_t *) counter;
 } gen = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Maps an open descriptor of the file, growing it to one page. */
-static uint64_t *map_counter(int fd)
+static _Atomic uint64_t *map_counter(int fd)
 {
 	struct stat st;
 	void *p;
@@ -34,11 +42,11 @@ static uint64_t *map_counter(int fd)
 
 int px_gen_open(const char *path)
 {
-	uint64_t *c;
+	_Atomic uint64_t *c;
 	int fd, saved, rc = 0;
 
 	pthread_mutex_lock(&gen.lock);
-	if (__atomic_load_n(&gen.counter, __ATOMIC_ACQUIRE))
+	if (atomic_load_explicit(&gen.counter, memory_order_acquire))
 		goto out;
 	rc = -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -49,7 +57,7 @@ int px_gen_open(const char *path)
 	close(fd);
 	errno = saved;
 	if (c) {
-		__atomic_store_n(&gen.counter, c, __ATOMIC_RELEASE);
+		atomic_store_explicit(&gen.counter, c, memory_order_release);
 		rc = 0;
 	}
 out:
@@ -59,16 +67,16 @@ out:
 
 long long px_gen_now(void)
 {
-	uint64_t *c = __atomic_load_n(&gen.counter, __ATOMIC_ACQUIRE);
+	_Atomic uint64_t *c = atomic_load_explicit(&gen.counter, memory_order_acquire);
 
 	/* the top bit is never reached in practice; -1 stays "no file" */
-	return c ? (long long)(__atomic_load_n(c, __ATOMIC_SEQ_CST) & INT64_MAX) : -1;
+	return c ? (long long)(atomic_load(c) & INT64_MAX) : -1;
 }
 
 void px_gen_bump(void)
 {
-	uint64_t *c = __atomic_load_n(&gen.counter, __ATOMIC_ACQUIRE);
+	_Atomic uint64_t *c = atomic_load_explicit(&gen.counter, memory_order_acquire);
 
 	if (c)
-		__atomic_add_fetch(c, 1, __ATOMIC_SEQ_CST);
+		atomic_fetch_add(c, 1);
 }

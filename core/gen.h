@@ -13,7 +13,7 @@
 
 /* Maps the file at path, creating it (mode 0600) when missing; later
  * calls do nothing. 0, or -1 with errno: caches that need it stay off. */
-int px_gen_open(const char *path) __attribute__((warn_unused_result));
+int px_gen_open(const char *path) __attribute__((nonnull, warn_unused_result));
 /* The current generation, or -1 when no file is mapped. */
 long long px_gen_now(void);
 /* Raises the generation (nothing when no file is mapped). */

@@ -5,6 +5,8 @@
 #include "core/mediatype.h"
 #include "core/utf8.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +42,6 @@ void px_request_clear(struct px_request *r)
 	px_kvlist_free(&r->query);
 	px_kvlist_free(&r->cookies);
 	px_kvlist_free(&r->form);
-	px_kvlist_free(&r->params);
 	if (r->json)
 		json_object_put(r->json);
 	px_request_init(r);
@@ -103,9 +104,30 @@ const char *px_request_cookie(const struct px_request *r, const char *name)
 	return px_kvlist_get(&r->cookies, name);
 }
 
-const char *px_request_param(const struct px_request *r, const char *name)
+int px_http_parse_int(const char *s, long long min, long long max, long long *out)
 {
-	return px_kvlist_get(&r->params, name);
+	char *end = NULL;
+	long long v;
+
+	/* strtoll alone would also take blanks, a '+' and trailing text */
+	if (!isdigit((unsigned char)s[s[0] == '-']))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int px_request_query_int(const struct px_request *r, const char *name,
+			 long long min, long long max, long long *out)
+{
+	const char *s = px_kvlist_get(&r->query, name);
+
+	if (!s)
+		return 0;
+	return px_http_parse_int(s, min, max, out) == 0 ? 1 : -1;
 }
 
 int px_http_method_safe(const char *m)

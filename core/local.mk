@@ -18,6 +18,7 @@ libplexi_a_SOURCES = \
 	core/memtrim.c core/memtrim.h \
 	core/metrics.c core/metrics.h \
 	core/migrate.c core/migrate.h \
+	core/path.c core/path.h \
 	core/ratelease.c core/ratelease.h \
 	core/snap.c core/snap.h \
 	core/utf8.c core/utf8.h \

@@ -15,7 +15,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_fp;            /* NULL = stderr */
 /* read without the lock on every call, written under it on (re)open */
 static atomic_int log_min = PX_LOG_INFO;
-static int log_buffered;        /* info/debug lines wait for px_log_flush() */
+static int log_buffered;        /* info/debug lines wait for px_log_flush();
+				 * guarded by log_lock */
 
 /* Lines kept before a write when buffering: enough for a burst, small
  * enough that a crash loses at most a second of access-log lines. */

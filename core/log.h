@@ -19,13 +19,14 @@ void px_log_close(void);
 void px_log_set_buffered(int on);
 void px_log_flush(void);
 /* Parses "debug", "info", "warn", "error"; -1 when unknown. */
-int px_log_level_parse(const char *s);
+int px_log_level_parse(const char *s) __attribute__((nonnull));
 
-/* fields_json: NULL or a JSON object text merged under "fields". */
+/* fields_json: NULL or a JSON object text merged under "fields"; module
+ * and correlation_id may be NULL too. */
 void px_log_write(enum px_log_level lvl, const char *module,
 		  const char *correlation_id, const char *fields_json,
 		  const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+	__attribute__((nonnull(5, 7), format(printf, 7, 8)));
 
 #define px_log_debug(mod, cid, ...) \
 	px_log_write(PX_LOG_DEBUG, mod, cid, NULL, __FILE__, __LINE__, __VA_ARGS__)

@@ -9,17 +9,21 @@
 
 #include "core/buf.h"
 
-/* Adds delta to a counter, creating it on first use. */
-void px_metrics_count(const char *name, const char *labels, uint64_t delta);
+/* Adds delta to a counter, creating it on first use (labels NULL: none). */
+void px_metrics_count(const char *name, const char *labels, uint64_t delta)
+	__attribute__((nonnull(1)));
 /* Records one observation in microseconds into a histogram. */
-void px_metrics_observe_us(const char *name, const char *labels, uint64_t us);
+void px_metrics_observe_us(const char *name, const char *labels, uint64_t us)
+	__attribute__((nonnull(1)));
 /* Sets a gauge. */
-void px_metrics_gauge(const char *name, const char *labels, double value);
+void px_metrics_gauge(const char *name, const char *labels, double value)
+	__attribute__((nonnull(1)));
 /* Monotonic clock in microseconds, for timers. */
 uint64_t px_metrics_now_us(void);
 /* Estimated quantile q (0..1) of a histogram in microseconds; -1 if empty. */
-double px_metrics_quantile(const char *name, const char *labels, double q);
+double px_metrics_quantile(const char *name, const char *labels, double q)
+	__attribute__((nonnull(1)));
 /* Appends the whole registry in Prometheus text format 0.0.4. */
-void px_metrics_render(struct px_buf *out);
+void px_metrics_render(struct px_buf *out) __attribute__((nonnull));
 
 #endif

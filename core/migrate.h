@@ -12,10 +12,11 @@
 /* Applies pending migrations. *applied (may be NULL) gets their count.
  * On failure returns -1 with the file name and server message in err. */
 int px_migrate_apply(struct px_db *db, const char *sql_dir, int *applied,
-		     struct px_buf *err) __attribute__((warn_unused_result));
+		     struct px_buf *err)
+	__attribute__((nonnull(1, 2, 4), warn_unused_result));
 /* Counts migrations in sql_dir not yet applied (0 = schema current), or
  * -1 with a reason in err (database unreachable, unreadable folder). */
 int px_migrate_pending(struct px_db *db, const char *sql_dir,
-		       struct px_buf *err) __attribute__((warn_unused_result));
+		       struct px_buf *err) __attribute__((nonnull, warn_unused_result));
 
 #endif

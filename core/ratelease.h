@@ -15,17 +15,20 @@
 
 struct px_ratelease;
 
-/* A table of at most slots keys (rounded up to a power of two). */
-struct px_ratelease *px_ratelease_new(unsigned slots);
+/* A table of at most slots keys (rounded up to a power of two); NULL when
+ * out of memory. The caller frees it with px_ratelease_free. */
+struct px_ratelease *px_ratelease_new(unsigned slots) __attribute__((warn_unused_result));
+/* NULL is allowed. */
 void px_ratelease_free(struct px_ratelease *rl);
 /* Spends one leased token for key: 1 when there was one, -1 when the
  * shared bucket is known to be empty until later (refuse without asking
  * the database), 0 when nothing is known (ask it). */
-int px_ratelease_take(struct px_ratelease *rl, const char *key, time_t now);
+int px_ratelease_take(struct px_ratelease *rl, const char *key, time_t now)
+	__attribute__((nonnull));
 /* Records n fresh tokens for key, or with n == 0 that its bucket is empty,
  * valid until until (replacing what was there; a full table evicts an
  * expired or the oldest entry). */
 void px_ratelease_put(struct px_ratelease *rl, const char *key, int n,
-		      time_t now, time_t until);
+		      time_t now, time_t until) __attribute__((nonnull));
 
 #endif

@@ -21,15 +21,20 @@
 
 struct px_vcache;
 
-/* slots entries (0: a cache that never hits) of at most max_bytes each. */
-struct px_vcache *px_vcache_new(unsigned slots, size_t max_bytes, int max_age);
+/* slots entries (0: a cache that never hits) of at most max_bytes each.
+ * NULL when out of memory; the caller frees it with px_vcache_free. */
+struct px_vcache *px_vcache_new(unsigned slots, size_t max_bytes, int max_age)
+	__attribute__((warn_unused_result));
+/* Frees the cache and its entries; NULL is allowed. */
 void px_vcache_free(struct px_vcache *c);
 /* Appends the bytes stored for (id, variant) at version to out: 1 when
- * found, 0 when not (out untouched), -1 when out could not grow. */
+ * found, 0 when not (out untouched), -1 when out could not grow. A NULL
+ * cache (switched off) never has anything. */
 int px_vcache_get(struct px_vcache *c, long long id, int variant,
-		  long long version, struct px_buf *out);
+		  long long version, struct px_buf *out) __attribute__((nonnull(5)));
 /* Stores a copy of n bytes for (id, variant) at version; too large an
- * entry or a failed allocation is simply not kept. */
+ * entry or a failed allocation is simply not kept, nor is anything in a
+ * NULL cache. */
 void px_vcache_put(struct px_vcache *c, long long id, int variant,
 		   long long version, const void *p, size_t n);
 

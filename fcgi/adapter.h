@@ -10,7 +10,7 @@
 /* Fills req from a CGI-style environment (NULL-terminated "K=V" array).
  * Returns PX_OK or VALIDATION_HEADERS_TOO_LARGE / VALIDATION_FAILED; the
  * request is filled as far as it could be either way. */
-enum px_err px_adapter_build(char **envp, struct px_request *req);
+enum px_err px_adapter_build(char **envp, struct px_request *req) __attribute__((nonnull));
 
 /* I/O over an FCGX request's streams, for px_response.ops. */
 extern const struct px_stream_ops px_adapter_fcgx_ops;
@@ -19,10 +19,10 @@ extern const struct px_stream_ops px_adapter_stdio_ops;
 
 /* Writes status, headers and body unless the response was streamed.
  * head_only omits the body (HEAD requests). Returns 0 or -1. */
-int px_adapter_finish(struct px_response *resp, int head_only);
+int px_adapter_finish(struct px_response *resp, int head_only) __attribute__((nonnull));
 
 /* Ends the request (FCGX_Finish_r), closing at once when its input has
  * been read to its end. */
-void px_adapter_end(FCGX_Request *r);
+void px_adapter_end(FCGX_Request *r) __attribute__((nonnull));
 
 #endif

@@ -23,11 +23,14 @@ struct px_app {
 	char *cfg_path;               /* NULL: defaults and environment only */
 	time_t last_check;            /* guarded by lock */
 	long long bad_stamp;          /* stamp of a file that failed to load */
-	/* set by the signal thread, read by every worker */
+	/* set by the signal thread, read by every worker: C11 atomics, not
+	 * volatile sig_atomic_t, because signals are taken by sigtimedwait()
+	 * in a thread, never by a handler */
 	atomic_int reload_requested;
 	atomic_int stopping;
 	int listen_fd;
-	unsigned long served;          /* requests answered (atomic) */
+	atomic_ulong served;          /* requests answered: raised by every
+				       * worker, read by the main thread */
 	struct px_tmpl_cache *tmpl;   /* page templates, shared by all workers */
 	struct px_vcache *pages;      /* latest pages of channels (core/vcache.h) */
 	struct px_vcache *auth;       /* recent token lookups (fcgi/authmw.c); NULL: off */
@@ -35,19 +38,24 @@ struct px_app {
 	struct px_ratelease *rl;      /* rate-limit tokens leased to this process */
 };
 
-/* Loads the first snapshot and the shared engines; -1 with
- * "path:line: key: reason" in err. */
+/* Loads the first snapshot and the shared engines into app (cfg_path NULL:
+ * defaults and environment); -1 with "path:line: key: reason" in err.
+ * Either way px_app_free releases what app holds. */
 int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
-	__attribute__((warn_unused_result));
-void px_app_free(struct px_app *app);
+	__attribute__((nonnull(1, 3), warn_unused_result));
+/* Frees what app holds (app itself is the caller's); no worker may run. */
+void px_app_free(struct px_app *app) __attribute__((nonnull));
 
-/* The current config, held until released; never NULL after init. */
-const struct px_cfg *px_app_cfg_acquire(struct px_app *app, struct px_snap_ref **ref);
-void px_app_cfg_release(struct px_app *app, struct px_snap_ref *ref);
+/* The current config, held until px_app_cfg_release(app, *ref); never
+ * NULL after init. The snapshot is shared: never free it. */
+const struct px_cfg *px_app_cfg_acquire(struct px_app *app, struct px_snap_ref **ref)
+	__attribute__((nonnull));
+void px_app_cfg_release(struct px_app *app, struct px_snap_ref *ref)
+	__attribute__((nonnull));
 
 /* Between requests: reloads when SIGHUP asked for it or the file changed
  * (checked at most once a second), and lets the WAF reload its rules. A
  * broken file is logged with its key and line and the old snapshot stays. */
-void px_app_maybe_reload(struct px_app *app);
+void px_app_maybe_reload(struct px_app *app) __attribute__((nonnull));
 
 #endif

@@ -120,7 +120,7 @@ static enum px_err lookup(struct px_ctx *ctx, const struct px_route *r,
 	enum px_err e;
 
 	if (strncmp(r->pattern, CHANNEL_ROUTES, strlen(CHANNEL_ROUTES)) == 0)
-		channel = px_in_param_id(ctx, "id");
+		channel = px_path_int(&ctx->path, "id");
 
 	*is_pat = strncmp(token, "pxp_", 4) == 0;
 	if (!*is_pat && strncmp(token, "pxs_", 4) != 0)

@@ -73,7 +73,8 @@ static struct {
 	struct px_db *db;
 	PGconn *listening;
 	int listening_pid;
-	int hearing;             /* atomic: every change is being notified */
+	atomic_int hearing;      /* every change is being notified: written by
+				  * the hub thread, read by every worker */
 	int known;               /* base/last are set */
 	long long base, last;
 	struct ring_ev ring[RING_CAP];
@@ -606,7 +607,7 @@ static void typing(const char *payload)
 /* Notices may be missed from now on: caches that rely on them stop. */
 static void deaf(void)
 {
-	__atomic_store_n(&hub.hearing, 0, __ATOMIC_SEQ_CST);
+	atomic_store(&hub.hearing, 0);
 	hub.listening = NULL;
 }
 
@@ -632,7 +633,7 @@ static PGconn *listener(int *need_fetch)
 		/* what was cached before LISTEN took effect may have missed a
 		 * notice: the bump ends it, and only then may caches be used */
 		px_gen_bump();
-		__atomic_store_n(&hub.hearing, 1, __ATOMIC_SEQ_CST);
+		atomic_store(&hub.hearing, 1);
 		*need_fetch = 1;
 		px_log_info("events", NULL, "event hub listening (backend %d)",
 			    hub.listening_pid);
@@ -907,7 +908,7 @@ out:
 
 int px_hub_hearing(void)
 {
-	return __atomic_load_n(&hub.hearing, __ATOMIC_SEQ_CST);
+	return atomic_load(&hub.hearing);
 }
 
 enum px_err px_hub_reserve(void)

@@ -30,12 +30,14 @@ struct px_hub_conn {
 /* Takes the request's connection out of libfcgi's hands (its buffered
  * output flushed); the worker then finishes without ending the request.
  * -1 when the response is not a FastCGI one (plain CGI). */
-int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c);
+int px_hub_conn_detach(struct px_response *resp, struct px_hub_conn *c)
+	__attribute__((nonnull));
 /* Writes n bytes as FCGI_STDOUT records; 0, or -1 when the peer is gone
  * or stalled for more than a second. */
-int px_hub_conn_write(struct px_hub_conn *c, const void *p, size_t n);
+int px_hub_conn_write(struct px_hub_conn *c, const void *p, size_t n)
+	__attribute__((nonnull(1)));
 /* Ends the request (empty STDOUT, END_REQUEST) and closes the descriptor. */
-void px_hub_conn_end(struct px_hub_conn *c);
+void px_hub_conn_end(struct px_hub_conn *c) __attribute__((nonnull));
 
 /* Seconds a stream's row in event_streams lives unless the hub renews it;
  * the rows of a process that died lapse after this. */
@@ -55,12 +57,12 @@ struct px_hub_wait {
 
 /* Starts the hub once per process (later calls do nothing). 0 or -1. */
 int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
-		 int max_waiters);
+		 int max_waiters) __attribute__((nonnull));
 /* How often the hub marks the users of its open streams as seen. */
 void px_hub_set_presence(int seconds);
 /* Starts the hub with the request's config (px_hub_start). PX_OK or
  * SYSTEM_INTERNAL. */
-enum px_err px_hub_ensure(struct px_ctx *ctx);
+enum px_err px_hub_ensure(struct px_ctx *ctx) __attribute__((nonnull));
 /* 1 while the hub's connection listens, so that every change made anywhere
  * reaches px_gen_bump (core/gen.h); 0 before it started, while it
  * reconnects and after it stopped. */
@@ -75,6 +77,7 @@ void px_hub_unreserve(void);
  * ends the request and removes w->stream. SYSTEM_SHUTTING_DOWN when
  * stopping, SYSTEM_INTERNAL when out of memory; on error w and the place
  * are still the caller's. */
-enum px_err px_hub_add(const struct px_hub_wait *w) __attribute__((warn_unused_result));
+enum px_err px_hub_add(const struct px_hub_wait *w)
+	__attribute__((nonnull, warn_unused_result));
 
 #endif

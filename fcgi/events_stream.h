@@ -13,6 +13,6 @@
  * SECURITY_TOO_MANY_STREAMS (the user or the client address holds its
  * events_max_streams_per_* already), SYSTEM_UNAVAILABLE (the process holds
  * events_max_waiters), SYSTEM_SHUTTING_DOWN. */
-enum px_err px_events_hub_get(struct px_ctx *ctx);
+enum px_err px_events_hub_get(struct px_ctx *ctx) __attribute__((nonnull));
 
 #endif

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,8 @@ static void *worker_main(void *arg)
 		px_app_maybe_reload(w->app);
 		serve(w->app, db, r.envp, &px_adapter_fcgx_ops, &r);
 		px_adapter_end(&r);
-		__atomic_add_fetch(&w->app->served, 1, __ATOMIC_RELAXED);
+		/* a count only: nothing else is published with it */
+		atomic_fetch_add_explicit(&w->app->served, 1, memory_order_relaxed);
 	}
 	FCGX_Free(&r, 1);
 	px_db_free(db);
@@ -151,7 +153,7 @@ struct idle {
  * the last burst of requests left mapped but unused (core/memtrim.h). */
 static void release_when_idle(struct px_app *app, struct idle *idle)
 {
-	unsigned long served = __atomic_load_n(&app->served, __ATOMIC_RELAXED);
+	unsigned long served = atomic_load_explicit(&app->served, memory_order_relaxed);
 	time_t now = time(NULL);
 	struct px_snap_ref *ref;
 	long long wait = px_cfg_int(px_app_cfg_acquire(app, &ref), "idle_release_seconds");

@@ -194,7 +194,7 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 	 * reader which profile and limit apply. */
 	parse_err = parse_request(req);
 	if (req->path)
-		m = px_router_match(req->method, req->path, &r, &req->params, allow);
+		m = px_router_match(req->method, req->path, &r, &ctx->path, allow);
 	*route = r;
 	/* 1. WAF: client reputation, body limit, then the whole request. */
 	profile = waf_profile(r, req);
@@ -297,6 +297,7 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	access_log(req, route, resp->status, us);
 	record_metrics(route, resp->status, us);
 	px_buf_free(&ctx.details);
+	px_path_clear(&ctx.path);
 	px_buf_free(&allow);
 	px_app_cfg_release(app, ref);
 }

@@ -14,6 +14,6 @@
  * complete on return unless it was streamed. */
 void px_pipeline_run(struct px_app *app, struct px_db *db,
 		     struct px_request *req, struct px_response *resp,
-		     enum px_err pre_err);
+		     enum px_err pre_err) __attribute__((nonnull));
 
 #endif

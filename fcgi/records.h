@@ -19,6 +19,6 @@ int px_records_answer(int fd, int id, const void *head, size_t hn,
  * went out: its streams are marked closed, so FCGX_Finish_r neither writes
  * FCGI_END_REQUEST nor keeps the connection, and the request detached, so
  * libfcgi closes its descriptor without shutdown() or waiting. */
-void px_records_take_over(FCGX_Request *r);
+void px_records_take_over(FCGX_Request *r) __attribute__((nonnull));
 
 #endif

@@ -1,6 +1,8 @@
 /* router.c: matches request paths against the route table's patterns.
- * Pattern segments are literal or {name[:type]}, type int (positive
- * 64-bit decimal), str (any non-empty segment) or slug ([a-z0-9_-]). */
+ * Pattern segments are literal or {name[:type]}, type int (1 to 18 decimal
+ * digits, no leading zero: core/path.h px_path_dec), str (any non-empty
+ * segment) or slug (1 to 80 of [a-z0-9_-]). The matched parameters go to
+ * a struct px_path already checked against their types. */
 #include "fcgi/router.h"
 
 #include <ctype.h>
@@ -9,19 +11,13 @@
 /* Returns 1 when seg (length n) satisfies type (length tn). */
 static int type_ok(const char *type, size_t tn, const char *seg, size_t n)
 {
-	size_t i;
-
 	if (n == 0)
 		return 0;
-	if (tn == 3 && strncmp(type, "int", 3) == 0) {
-		if (n > 18 || seg[0] == '0')
-			return 0;
-		for (i = 0; i < n; i++)
-			if (!isdigit((unsigned char)seg[i]))
-				return 0;
-		return 1;
-	}
+	if (tn == 3 && strncmp(type, "int", 3) == 0)
+		return px_path_dec(seg, n) != 0;
 	if (tn == 4 && strncmp(type, "slug", 4) == 0) {
+		size_t i;
+
 		for (i = 0; i < n; i++)
 			if (!islower((unsigned char)seg[i]) &&
 			    !isdigit((unsigned char)seg[i]) && seg[i] != '-' &&
@@ -32,9 +28,10 @@ static int type_ok(const char *type, size_t tn, const char *seg, size_t n)
 	return memchr(seg, '/', n) == NULL;
 }
 
-/* Matches path against pattern, adding parameters when params != NULL. */
+/* Matches path against pattern, adding parameters when params != NULL;
+ * a parameter that cannot be kept (too many, out of memory) is no match. */
 static int match_pattern(const char *pat, const char *path,
-			 struct px_kvlist *params)
+			 struct px_path *params)
 {
 	while (*pat && *path) {
 		const char *pe = strchr(pat + 1, '/'), *se = strchr(path + 1, '/');
@@ -57,7 +54,7 @@ static int match_pattern(const char *pat, const char *path,
 
 			if (!type_ok(type, tl, path, sl))
 				return 0;
-			if (params && px_kvlist_add(params, name, nl, path, sl) != 0)
+			if (params && px_path_add(params, name, nl, path, sl) != 0)
 				return 0;
 		} else if (pl != sl || memcmp(pat, path, pl) != 0) {
 			return 0;
@@ -70,7 +67,7 @@ static int match_pattern(const char *pat, const char *path,
 
 enum px_match px_router_match(const char *method, const char *path,
 			      const struct px_route **out,
-			      struct px_kvlist *params, struct px_buf *allow)
+			      struct px_path *params, struct px_buf *allow)
 {
 	const struct px_route *r;
 	enum px_match m = PX_MATCH_NONE;
@@ -81,7 +78,7 @@ enum px_match px_router_match(const char *method, const char *path,
 			continue;
 		if (strcmp(r->method, method) == 0 ||
 		    (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
-			px_kvlist_free(params);
+			px_path_clear(params);
 			if (!match_pattern(r->pattern, path, params))
 				return PX_MATCH_NONE;
 			*out = r;

@@ -11,6 +11,7 @@
 
 #include "core/ctx.h"
 #include "core/http.h"
+#include "core/path.h"
 
 enum px_route_auth {
 	PX_AUTH_NONE,            /* anyone */
@@ -41,11 +42,14 @@ struct px_route {
 enum px_match { PX_MATCH_OK, PX_MATCH_NONE, PX_MATCH_METHOD };
 
 /* Finds the route for method and decoded path. On PX_MATCH_OK *out is the
- * route and typed parameters are added to params. On PX_MATCH_METHOD the
- * path exists for other methods, which are written to allow ("GET, POST"). */
+ * route and params (emptied first) holds its typed parameters, each
+ * checked against its type; the caller frees them with px_path_clear. On
+ * PX_MATCH_METHOD the path exists for other methods, which are written to
+ * allow ("GET, POST"; allow may be NULL). */
 enum px_match px_router_match(const char *method, const char *path,
 			      const struct px_route **out,
-			      struct px_kvlist *params, struct px_buf *allow);
+			      struct px_path *params, struct px_buf *allow)
+	__attribute__((nonnull(1, 2, 3, 4)));
 
 /* The table itself, for tests and docs: returns route i or NULL. */
 const struct px_route *px_router_route(size_t i);

@@ -14,6 +14,7 @@
 #include "model/waf.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,7 +40,7 @@ struct dblists {
 struct refresh {
 	struct px_db *db;        /* own connection for refreshes between requests */
 	long long list_v, block_v; /* versions loaded; -1: none yet */
-	time_t last_try;         /* also read without the lock (atomic) */
+	_Atomic time_t last_try; /* also read without the lock, by every worker */
 	int failing;             /* the last refresh failed (logged once) */
 };
 
@@ -289,7 +290,7 @@ static void refresh(struct px_wafmw *w, struct px_db *db, time_t now)
 	long long lv = 0, bv = 0;
 	enum px_err e;
 
-	__atomic_store_n(&w->rf.last_try, now, __ATOMIC_RELAXED);
+	atomic_store_explicit(&w->rf.last_try, now, memory_order_relaxed);
 	e = px_m_waf_versions(db, &lv, &bv);
 	if (e == PX_OK && lv != w->rf.list_v && (e = load_lists(w, db)) == PX_OK)
 		w->rf.list_v = lv;
@@ -310,13 +311,14 @@ static void refresh_if_older(struct px_wafmw *w, struct px_db *db, int age, int 
 {
 	time_t now = time(NULL);
 
-	if (now - __atomic_load_n(&w->rf.last_try, __ATOMIC_RELAXED) < age)
+	/* relaxed: a stale value costs one extra look, the lock orders the rest */
+	if (now - atomic_load_explicit(&w->rf.last_try, memory_order_relaxed) < age)
 		return;
 	if (wait)
 		pthread_mutex_lock(&w->refresh_lock);
 	else if (pthread_mutex_trylock(&w->refresh_lock) != 0)
 		return;
-	if (now - __atomic_load_n(&w->rf.last_try, __ATOMIC_RELAXED) >= age)
+	if (now - atomic_load_explicit(&w->rf.last_try, memory_order_relaxed) >= age)
 		refresh(w, db, now);
 	pthread_mutex_unlock(&w->refresh_lock);
 }
@@ -333,7 +335,7 @@ static int refresh_every(struct px_wafmw *w)
 
 void px_wafmw_invalidate(struct px_wafmw *w)
 {
-	__atomic_store_n(&w->rf.last_try, 0, __ATOMIC_RELAXED);
+	atomic_store_explicit(&w->rf.last_try, 0, memory_order_relaxed);
 }
 
 void px_wafmw_maybe_reload(struct px_wafmw *w)
@@ -436,9 +438,11 @@ enum px_err px_wafmw_client(struct px_wafmw *w, struct px_ctx *ctx)
 	/* an idle process has not refreshed between requests: do it now, so
 	 * no request is judged on lists older than a few seconds; only a
 	 * process that never loaded them makes its requests wait */
-	if (ctx->db)
-		refresh_if_older(w, ctx->db, l->refresh_s + 2,
-				 __atomic_load_n(&w->rf.last_try, __ATOMIC_RELAXED) == 0);
+	if (ctx->db) {
+		time_t last = atomic_load_explicit(&w->rf.last_try, memory_order_relaxed);
+
+		refresh_if_older(w, ctx->db, l->refresh_s + 2, last == 0);
+	}
 	d = px_snap_acquire(w->dblists, &dref);
 	if (px_waf_ip_list_contains(l->allow, ctx->client_ip) ||
 	    (d && px_waf_ip_list_contains(d->allow, ctx->client_ip)))

@@ -14,24 +14,12 @@
 #include <string.h>
 
 /* Query parameter name as an integer in [min, max]; def when absent.
- * VALIDATION_FIELD_FORMAT (details name the parameter) otherwise. */
+ * VALIDATION_FIELD_FORMAT (details name the parameter and range) otherwise. */
 static enum px_err q_int(struct px_ctx *ctx, const char *name, long long min,
 			 long long max, long long def, long long *out)
 {
-	const char *s = px_request_query(ctx->req, name);
-	char *end;
-	long long v;
-
 	*out = def;
-	if (!s)
-		return PX_OK;
-	v = strtoll(s, &end, 10);
-	if (!*s || *end || v < min || v > max) {
-		px_auth_detail_limits(ctx, name, (size_t)min, (size_t)max);
-		return PX_E_VALIDATION_FIELD_FORMAT;
-	}
-	*out = v;
-	return PX_OK;
+	return px_in_query_int(ctx, name, min, max, PX_E_VALIDATION_FIELD_FORMAT, out);
 }
 
 /* A new JSON integer holding the "id" of the last of n array items (the
@@ -139,7 +127,7 @@ enum px_err px_h_admin_waf_ip_add(struct px_ctx *ctx)
 
 enum px_err px_h_admin_waf_ip_delete(struct px_ctx *ctx)
 {
-	long long id = px_in_param_id(ctx, "id");
+	long long id = px_path_int(&ctx->path, "id");
 	char fields[64];
 	struct json_object *o;
 	enum px_err e;
@@ -185,7 +173,7 @@ enum px_err px_h_admin_waf_blocks(struct px_ctx *ctx)
 
 enum px_err px_h_admin_waf_block_delete(struct px_ctx *ctx)
 {
-	const char *ip = px_request_param(ctx->req, "ip");
+	const char *ip = px_path_str(&ctx->path, "ip");
 	struct px_waf_ip parsed;
 	struct json_object *o;
 	char norm[64];

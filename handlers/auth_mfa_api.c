@@ -186,7 +186,7 @@ enum px_err px_h_auth_devices(struct px_ctx *ctx)
 
 enum px_err px_h_auth_device_revoke(struct px_ctx *ctx)
 {
-	long long id = px_in_param_id(ctx, "id");
+	long long id = px_path_int(&ctx->path, "id");
 	enum px_err e = px_m_devices_revoke(ctx->db, id, ctx->who.user_id);
 
 	if (e != PX_OK)

@@ -39,7 +39,7 @@ enum px_err px_h_auth_oidc_providers(struct px_ctx *ctx)
 static enum px_err load_provider(struct px_ctx *ctx, struct px_oidc_provider *p,
 				 struct px_oidc_meta *m)
 {
-	enum px_err e = px_oidc_provider(ctx->cfg, px_request_param(ctx->req, "name"), p);
+	enum px_err e = px_oidc_provider(ctx->cfg, px_path_str(&ctx->path, "name"), p);
 
 	if (e == PX_OK)
 		e = px_oidc_discover(p, m);
@@ -223,7 +223,7 @@ static enum px_err link_account(struct px_ctx *ctx, const struct px_oidc_provide
 
 enum px_err px_h_auth_oidc_callback(struct px_ctx *ctx)
 {
-	const char *name = px_request_param(ctx->req, "name");
+	const char *name = px_path_str(&ctx->path, "name");
 	const char *code = px_request_query(ctx->req, "code");
 	struct json_object *claims = NULL;
 	struct px_buf verifier = PX_BUF_INIT;

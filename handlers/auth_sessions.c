@@ -67,7 +67,7 @@ enum px_err px_h_auth_sessions(struct px_ctx *ctx)
 
 enum px_err px_h_auth_session_revoke(struct px_ctx *ctx)
 {
-	long long sid = px_in_param_id(ctx, "id");
+	long long sid = px_path_int(&ctx->path, "id");
 	enum px_err e = px_m_sessions_revoke(ctx->db, sid, ctx->who.user_id);
 
 	return e != PX_OK ? e : revoked(ctx, ctx->who.user_id, sid);
@@ -95,7 +95,7 @@ enum px_err px_h_auth_sessions_revoke_others(struct px_ctx *ctx)
  * manage it (px_perm_can_manage). */
 enum px_err px_auth_admin_target(struct px_ctx *ctx, struct px_m_user *u)
 {
-	enum px_err e = px_m_users_get(ctx->db, px_in_param_id(ctx, "id"), u);
+	enum px_err e = px_m_users_get(ctx->db, px_path_int(&ctx->path, "id"), u);
 	int role;
 
 	if (e != PX_OK)
@@ -110,14 +110,14 @@ enum px_err px_auth_admin_target(struct px_ctx *ctx, struct px_m_user *u)
 enum px_err px_h_admin_user_sessions(struct px_ctx *ctx)
 {
 	struct px_m_user u;
-	enum px_err e = px_m_users_get(ctx->db, px_in_param_id(ctx, "id"), &u);
+	enum px_err e = px_m_users_get(ctx->db, px_path_int(&ctx->path, "id"), &u);
 
 	return e != PX_OK ? e : list_sessions(ctx, u.id);
 }
 
 enum px_err px_h_admin_session_revoke(struct px_ctx *ctx)
 {
-	long long sid = px_in_param_id(ctx, "sid");
+	long long sid = px_path_int(&ctx->path, "sid");
 	struct px_m_user u;
 	enum px_err e;
 
@@ -224,7 +224,7 @@ enum px_err px_h_auth_token_create(struct px_ctx *ctx)
 
 enum px_err px_h_auth_token_revoke(struct px_ctx *ctx)
 {
-	long long id = px_in_param_id(ctx, "id");
+	long long id = px_path_int(&ctx->path, "id");
 	enum px_err e = px_m_tokens_revoke(ctx->db, id, ctx->who.user_id);
 	struct json_object *o;
 	char f[48];

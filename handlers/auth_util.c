@@ -7,7 +7,7 @@
 #include "core/utf8.h"
 #include "model/users.h"
 
-#include <errno.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,24 +113,20 @@ enum px_err px_in_int(struct px_ctx *ctx, const char *name, long long min,
 {
 	struct json_object *j;
 	const char *s;
-	char *end = NULL;
-	long long v;
+	long long v = 0;
 	enum px_err e;
 
 	if ((e = lookup(ctx, name, &j, &s)) != PX_OK)
 		return e;
 	if (!j && !s)
 		return PX_OK;
-	if (j && !json_object_is_type(j, json_type_int)) {
+	if (j ? !json_object_is_type(j, json_type_int)
+	      : px_http_parse_int(s, LLONG_MIN, LLONG_MAX, &v) != 0) {
 		px_ctx_detail(ctx, "field", name);
 		return PX_E_VALIDATION_FIELD_TYPE;
 	}
-	errno = 0;
-	v = j ? json_object_get_int64(j) : strtoll(s, &end, 10);
-	if (!j && (errno || end == s || *end)) {
-		px_ctx_detail(ctx, "field", name);
-		return PX_E_VALIDATION_FIELD_TYPE;
-	}
+	if (j)
+		v = json_object_get_int64(j);
 	if (v < min || v > max) {
 		px_auth_detail_limits(ctx, name, (size_t)min, (size_t)max);
 		return PX_E_VALIDATION_FIELD_LENGTH;
@@ -139,11 +135,16 @@ enum px_err px_in_int(struct px_ctx *ctx, const char *name, long long min,
 	return PX_OK;
 }
 
-long long px_in_param_id(struct px_ctx *ctx, const char *name)
+enum px_err px_in_query_int(struct px_ctx *ctx, const char *name, long long min,
+			    long long max, enum px_err bad, long long *out)
 {
-	const char *s = px_request_param(ctx->req, name);
-
-	return s ? atoll(s) : 0;
+	if (px_request_query_int(ctx->req, name, min, max, out) >= 0)
+		return PX_OK;
+	px_buf_reset(&ctx->details);
+	px_buf_puts(&ctx->details, "{\"field\":");
+	px_buf_json_str(&ctx->details, name, strlen(name));
+	px_buf_printf(&ctx->details, ",\"min\":%lld,\"max\":%lld}", min, max);
+	return bad;
 }
 
 void px_auth_retry_after(struct px_ctx *ctx, long seconds)

@@ -27,8 +27,14 @@ enum px_err px_in_bool(struct px_ctx *ctx, const char *name, int *out)
  * leaves *out unchanged. VALIDATION_FIELD_TYPE / VALIDATION_FIELD_LENGTH. */
 enum px_err px_in_int(struct px_ctx *ctx, const char *name, long long min,
 		      long long max, long long *out) __attribute__((warn_unused_result));
-/* The typed route parameter `name` as a positive integer (0 if absent). */
-long long px_in_param_id(struct px_ctx *ctx, const char *name);
+/* Reads query parameter name as a decimal integer within [min, max]
+ * (core/http.h px_request_query_int); absent leaves *out unchanged.
+ * Anything else answers bad, the VALIDATION_* code the API documents for
+ * that parameter (LIMIT_RANGE for limit, INVALID_CURSOR for cursors,
+ * FIELD_FORMAT otherwise), with details {"field", "min", "max"}. */
+enum px_err px_in_query_int(struct px_ctx *ctx, const char *name, long long min,
+			    long long max, enum px_err bad, long long *out)
+	__attribute__((warn_unused_result));
 
 /* Error details {"field": name, "min": min, "max": max}. */
 void px_auth_detail_limits(struct px_ctx *ctx, const char *field, size_t min,

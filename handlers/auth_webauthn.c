@@ -352,7 +352,7 @@ enum px_err px_h_auth_wa_credentials(struct px_ctx *ctx)
 
 enum px_err px_h_auth_wa_credential_rename(struct px_ctx *ctx)
 {
-	long long id = px_in_param_id(ctx, "id");
+	long long id = px_path_int(&ctx->path, "id");
 	const char *name = NULL;
 	enum px_err e;
 
@@ -364,7 +364,7 @@ enum px_err px_h_auth_wa_credential_rename(struct px_ctx *ctx)
 
 enum px_err px_h_auth_wa_credential_delete(struct px_ctx *ctx)
 {
-	long long id = px_in_param_id(ctx, "id");
+	long long id = px_path_int(&ctx->path, "id");
 	enum px_err e = px_m_wa_cred_delete(ctx->db, id, ctx->who.user_id);
 	char f[48];
 

@@ -268,7 +268,7 @@ enum px_err px_h_channels_member_add(struct px_ctx *ctx)
 enum px_err px_h_channels_member_put(struct px_ctx *ctx)
 {
 	long long user;
-	enum px_err e = px_hm_user_ref(ctx, px_request_param(ctx->req, "user"), &user);
+	enum px_err e = px_hm_user_param(ctx, &user);
 
 	return e != PX_OK ? e : add(ctx, user);
 }
@@ -288,7 +288,7 @@ enum px_err px_h_channels_member_patch(struct px_ctx *ctx)
 		return PX_E_VALIDATION_FIELD_FORMAT;
 	}
 	if ((e = px_hm_gate(ctx, PX_CHAN_SET_ROLE, &a)) != PX_OK ||
-	    (e = px_hm_user_ref(ctx, px_request_param(ctx->req, "user"), &user)) != PX_OK)
+	    (e = px_hm_user_param(ctx, &user)) != PX_OK)
 		return e;
 	e = px_m_members_set_role(ctx->db, a.channel_id, user, role, &out);
 	if (e == PX_OK)
@@ -303,7 +303,7 @@ enum px_err px_h_channels_member_delete(struct px_ctx *ctx)
 	long long user;
 	enum px_err e;
 
-	if ((e = px_hm_user_ref(ctx, px_request_param(ctx->req, "user"), &user)) != PX_OK)
+	if ((e = px_hm_user_param(ctx, &user)) != PX_OK)
 		return e;
 	if (user == ctx->who.user_id) {
 		e = px_hm_gate(ctx, PX_CHAN_LEAVE, &a);

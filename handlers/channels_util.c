@@ -3,15 +3,13 @@
 #include "handlers/auth_util.h"
 #include "core/log.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 enum px_err px_hm_gate(struct px_ctx *ctx, enum px_chan_action act,
 		       struct px_chan_access *a)
 {
-	long long channel = px_in_param_id(ctx, "id");
+	long long channel = px_path_int(&ctx->path, "id");
 
 	if (channel <= 0)
 		return PX_E_VALIDATION_NOT_FOUND;
@@ -29,63 +27,45 @@ enum px_err px_hm_gate(struct px_ctx *ctx, enum px_chan_action act,
 				       ctx->who.role, act, a);
 }
 
-/* Parses a decimal in [min, max]; -1 when it is not one. */
-static int parse_range(const char *s, long long min, long long max, long long *out)
-{
-	char *end = NULL;
-	long long v;
-
-	if (!s || !*s || *s == '+' || *s == '-' || *s == ' ')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 enum px_err px_hm_limit(struct px_ctx *ctx, int def, int max, int *out)
 {
-	const char *s = px_request_query(ctx->req, "limit");
 	long long v = def;
-	char d[96];
+	enum px_err e = px_in_query_int(ctx, "limit", 1, max, PX_E_VALIDATION_LIMIT_RANGE, &v);
 
-	if (s && parse_range(s, 1, max, &v) != 0) {
-		snprintf(d, sizeof(d), "{\"field\":\"limit\",\"min\":1,\"max\":%d}", max);
-		px_buf_reset(&ctx->details);
-		px_buf_puts(&ctx->details, d);
-		return PX_E_VALIDATION_LIMIT_RANGE;
-	}
 	*out = (int)v;
-	return PX_OK;
+	return e;
 }
 
 enum px_err px_hm_cursor(struct px_ctx *ctx, const char *name, long long *out)
 {
-	const char *s = px_request_query(ctx->req, name);
-
 	*out = 0;
-	if (!s)
-		return PX_OK;
-	if (parse_range(s, 1, 9223372036854775807LL, out) != 0) {
-		px_ctx_detail(ctx, "field", name);
-		return PX_E_VALIDATION_INVALID_CURSOR;
-	}
-	return PX_OK;
+	return px_in_query_int(ctx, name, 1, LLONG_MAX, PX_E_VALIDATION_INVALID_CURSOR, out);
+}
+
+/* The active user called name; VALIDATION_NOT_FOUND when there is none. */
+static enum px_err user_named(struct px_ctx *ctx, const char *name, long long *id)
+{
+	if (!name || !*name || strlen(name) > 64)
+		return PX_E_VALIDATION_NOT_FOUND;
+	return px_m_user_id(ctx->db, name, id);
 }
 
 enum px_err px_hm_user_ref(struct px_ctx *ctx, const char *ref, long long *id)
 {
-	long long v;
+	if (ref && px_http_parse_int(ref, 1, LLONG_MAX, id) == 0)
+		return PX_OK;
+	return user_named(ctx, ref, id);
+}
 
-	if (parse_range(ref, 1, 9223372036854775807LL, &v) == 0) {
+enum px_err px_hm_user_param(struct px_ctx *ctx, long long *id)
+{
+	long long v = px_path_int(&ctx->path, "user");
+
+	if (v) {
 		*id = v;
 		return PX_OK;
 	}
-	if (!ref || !*ref || strlen(ref) > 64)
-		return PX_E_VALIDATION_NOT_FOUND;
-	return px_m_user_id(ctx->db, ref, id);
+	return user_named(ctx, px_path_str(&ctx->path, "user"), id);
 }
 
 enum px_err px_hm_reply(struct px_ctx *ctx, int status, struct px_buf *json)

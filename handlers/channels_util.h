@@ -21,9 +21,14 @@ enum px_err px_hm_limit(struct px_ctx *ctx, int def, int max, int *out)
  * absent. VALIDATION_INVALID_CURSOR otherwise. */
 enum px_err px_hm_cursor(struct px_ctx *ctx, const char *name, long long *out)
 	__attribute__((warn_unused_result));
-/* A user given as a decimal id or a username: its id.
- * VALIDATION_NOT_FOUND when there is no such active user. */
+/* A user given in a body as a decimal id (px_http_parse_int) or a
+ * username: its id. VALIDATION_NOT_FOUND when there is no such active
+ * user. */
 enum px_err px_hm_user_ref(struct px_ctx *ctx, const char *ref, long long *id)
+	__attribute__((warn_unused_result));
+/* The same for the route's {user} parameter: its number when it is one
+ * (core/path.h), else a username. */
+enum px_err px_hm_user_param(struct px_ctx *ctx, long long *id)
 	__attribute__((warn_unused_result));
 /* Replies status with json (JSON text) as the body, no-store; the bytes
  * move into the response and json keeps only memory to free. */

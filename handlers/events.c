@@ -2,8 +2,10 @@
  * An event's audience is the members of its channel plus the one user it
  * names (notifications, and members who joined or left). */
 #include "handlers/events.h"
+#include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +16,6 @@ enum px_err px_h_events_params(struct px_ctx *ctx, struct px_events_req *r)
 {
 	const char *leid = px_request_header(ctx->req, "last-event-id");
 	long long after = 0, wait = PX_EVENTS_MAX_WAIT;
-	const char *ws;
-	char *end = NULL;
 	enum px_err e;
 
 	memset(r, 0, sizeof(*r));
@@ -24,24 +24,16 @@ enum px_err px_h_events_params(struct px_ctx *ctx, struct px_events_req *r)
 		after = 0;
 	else if ((e = px_hm_cursor(ctx, r->poll ? "after" : "last_event_id", &after)) != PX_OK)
 		return e;
-	if (!r->poll && leid && *leid) {
-		after = strtoll(leid, &end, 10);
-		if (*end || after < 0) {
-			px_ctx_detail(ctx, "field", "Last-Event-ID");
-			return PX_E_VALIDATION_INVALID_CURSOR;
-		}
+	if (!r->poll && leid && *leid &&
+	    px_http_parse_int(leid, 0, LLONG_MAX, &after) != 0) {
+		px_ctx_detail(ctx, "field", "Last-Event-ID");
+		return PX_E_VALIDATION_INVALID_CURSOR;
 	}
 	r->cursor = r->poll || after > 0 || (leid && *leid) ? after : -1;
-	if ((e = px_hm_limit(ctx, 100, 500, &r->limit)) != PX_OK)
+	if ((e = px_hm_limit(ctx, 100, 500, &r->limit)) != PX_OK ||
+	    (e = px_in_query_int(ctx, "wait", 0, PX_EVENTS_MAX_WAIT,
+				 PX_E_VALIDATION_FIELD_FORMAT, &wait)) != PX_OK)
 		return e;
-	ws = px_request_query(ctx->req, "wait");
-	if (ws) {
-		wait = strtoll(ws, &end, 10);
-		if (!*ws || *end || wait < 0 || wait > PX_EVENTS_MAX_WAIT) {
-			px_ctx_detail(ctx, "field", "wait");
-			return PX_E_VALIDATION_FIELD_FORMAT;
-		}
-	}
 	r->wait = (int)wait;
 	return PX_OK;
 }

@@ -23,7 +23,7 @@
 static enum px_err readable(struct px_ctx *ctx, struct px_m_file *f, struct px_buf *json,
 			    struct px_chan_access *a)
 {
-	long long id = px_in_param_id(ctx, "fid");
+	long long id = px_path_int(&ctx->path, "fid");
 	enum px_err e;
 
 	if (a)

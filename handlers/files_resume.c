@@ -110,7 +110,7 @@ out:
 
 static enum px_err load(struct px_ctx *ctx, struct px_m_upload *u)
 {
-	long long id = px_in_param_id(ctx, "id");
+	long long id = px_path_int(&ctx->path, "id");
 
 	if (id <= 0)
 		return PX_E_VALIDATION_NOT_FOUND;

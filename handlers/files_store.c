@@ -12,6 +12,7 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,14 +118,12 @@ enum px_err px_hf_quota(struct px_ctx *ctx, uint64_t size)
 
 enum px_err px_hf_channel(struct px_ctx *ctx, const char *value, long long *channel)
 {
-	char *end = NULL;
 	long long id;
 
 	*channel = 0;
 	if (!value || !*value)
 		return PX_OK;
-	id = strtoll(value, &end, 10);
-	if (id <= 0 || *end) {
+	if (px_http_parse_int(value, 1, LLONG_MAX, &id) != 0) {
 		px_ctx_detail(ctx, "field", "channel_id");
 		return PX_E_VALIDATION_FIELD_TYPE;
 	}

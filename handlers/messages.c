@@ -202,7 +202,7 @@ out:
 /* The message id of the route, or 0. */
 static long long mid(struct px_ctx *ctx)
 {
-	return px_in_param_id(ctx, "mid");
+	return px_path_int(&ctx->path, "mid");
 }
 
 enum px_err px_h_messages_get(struct px_ctx *ctx)

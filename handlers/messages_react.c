@@ -111,7 +111,7 @@ enum px_err px_h_reactions_list(struct px_ctx *ctx)
 	enum px_err e;
 
 	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) == PX_OK &&
-	    (e = px_m_messages_reactions(ctx->db, a.channel_id, px_in_param_id(ctx, "mid"),
+	    (e = px_m_messages_reactions(ctx->db, a.channel_id, px_path_int(&ctx->path, "mid"),
 					 &out)) == PX_OK)
 		e = px_hm_reply(ctx, 200, &out);
 	px_buf_free(&out);
@@ -122,7 +122,7 @@ enum px_err px_h_reactions_list(struct px_ctx *ctx)
 static enum px_err react(struct px_ctx *ctx, const char *emoji, int on)
 {
 	struct px_buf out = PX_BUF_INIT, body = PX_BUF_INIT;
-	long long id = px_in_param_id(ctx, "mid");
+	long long id = px_path_int(&ctx->path, "mid");
 	struct px_chan_access a;
 	int changed = 0;
 	enum px_err e;
@@ -167,10 +167,10 @@ enum px_err px_h_reactions_toggle(struct px_ctx *ctx)
 
 enum px_err px_h_reactions_put(struct px_ctx *ctx)
 {
-	return react(ctx, px_request_param(ctx->req, "emoji"), 1);
+	return react(ctx, px_path_str(&ctx->path, "emoji"), 1);
 }
 
 enum px_err px_h_reactions_delete(struct px_ctx *ctx)
 {
-	return react(ctx, px_request_param(ctx->req, "emoji"), 0);
+	return react(ctx, px_path_str(&ctx->path, "emoji"), 0);
 }

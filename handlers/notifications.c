@@ -85,7 +85,7 @@ enum px_err px_h_notifications_read(struct px_ctx *ctx)
 
 enum px_err px_h_notifications_read_one(struct px_ctx *ctx)
 {
-	const char *id = px_request_param(ctx->req, "nid");
+	const char *id = px_path_str(&ctx->path, "nid");
 
 	return mark(ctx, id);
 }

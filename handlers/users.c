@@ -30,18 +30,19 @@ enum px_err px_auth_list_users(struct px_ctx *ctx, int admin)
 	struct list_arg l = { json_object_new_array(), admin };
 	const char *q = px_request_query(ctx->req, "q");
 	long long limit = 50, offset = 0;
-	const char *s;
 	struct json_object *o;
 	enum px_err e;
 
-	if ((s = px_request_query(ctx->req, "limit")))
-		limit = atoll(s);
-	if ((s = px_request_query(ctx->req, "offset")))
-		offset = atoll(s);
-	if (limit < 1 || limit > 200 || offset < 0 || offset > 1000000 ||
-	    (q && strlen(q) > 100)) {
+	if ((e = px_in_query_int(ctx, "limit", 1, 200, PX_E_VALIDATION_FIELD_LENGTH,
+				 &limit)) != PX_OK ||
+	    (e = px_in_query_int(ctx, "offset", 0, 1000000, PX_E_VALIDATION_FIELD_LENGTH,
+				 &offset)) != PX_OK) {
 		json_object_put(l.arr);
-		px_ctx_detail(ctx, "field", q && strlen(q) > 100 ? "q" : "limit");
+		return e;
+	}
+	if (q && strlen(q) > 100) {
+		json_object_put(l.arr);
+		px_ctx_detail(ctx, "field", "q");
 		return PX_E_VALIDATION_FIELD_LENGTH;
 	}
 	e = px_m_users_list(ctx->db, q && *q ? q : NULL, admin, (int)limit,
@@ -63,7 +64,7 @@ enum px_err px_h_users_list(struct px_ctx *ctx)
 enum px_err px_h_users_get(struct px_ctx *ctx)
 {
 	struct px_m_user u;
-	enum px_err e = px_m_users_get(ctx->db, px_in_param_id(ctx, "id"), &u);
+	enum px_err e = px_m_users_get(ctx->db, px_path_int(&ctx->path, "id"), &u);
 	int full;
 
 	if (e != PX_OK)

@@ -235,7 +235,7 @@ static enum px_err register_form(struct px_ctx *ctx, int status, enum px_err e)
 {
 	struct json_object *d = json_object_new_object();
 	const char *mode = px_cfg_str(ctx->cfg, "registration");
-	const char *code = px_request_param(ctx->req, "code");
+	const char *code = px_path_str(&ctx->path, "code");
 	static const char *const keep[] = { "username", "display_name", "email" };
 	size_t i;
 

@@ -12,6 +12,7 @@
 #include "model/web_admin.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,15 +151,17 @@ static enum px_err audit_rows(struct px_ctx *ctx, struct json_object *d, int waf
 {
 	struct px_buf out = PX_BUF_INIT;
 	struct json_object *r = NULL, *rows = NULL, *views;
-	const char *b = px_request_query(ctx->req, "before");
 	const char *act = px_request_query(ctx->req, "action");
+	long long before = 0;
 	enum px_err e;
 	size_t i, n;
 
+	/* a page link with a broken cursor shows the first page, as before */
+	if (px_request_query_int(ctx->req, "before", 0, LLONG_MAX, &before) < 0)
+		before = 0;
 	if (act && strlen(act) > 64)
 		act = NULL;
-	if ((e = px_m_web_audit(ctx->db, waf, act, b ? strtoll(b, NULL, 10) : 0, AUDIT_PAGE,
-				&out)) != PX_OK)
+	if ((e = px_m_web_audit(ctx->db, waf, act, before, AUDIT_PAGE, &out)) != PX_OK)
 		goto out;
 	r = px_web_json(&out);
 	json_object_object_get_ex(r, "rows", &rows);

@@ -18,6 +18,7 @@
 #include "model/messages.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,27 +26,20 @@
 #define PAGE_SIZE 50
 #define THREAD_SIZE 200
 
-static int all_digits(const char *s)
+/* The channel of array list that the route's {channel} names: by id when
+ * it is a number (a DM's), else by name. */
+static struct json_object *find_in(struct json_object *list, const struct px_path *path)
 {
-	if (!s || !*s)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* The channel of array list whose id or (named channels) name is slug. */
-static struct json_object *find_in(struct json_object *list, const char *slug)
-{
-	long long id = all_digits(slug) ? strtoll(slug, NULL, 10) : 0;
+	long long id = px_path_int(path, "channel");
+	const char *slug = px_path_str(path, "channel");
 	size_t i, n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
 
 	for (i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(list, i);
 		const char *name = px_web_get(c, "name");
 
-		if ((id && px_web_int(c, "id") == id) || (!id && name && strcmp(name, slug) == 0))
+		if ((id && px_web_int(c, "id") == id) ||
+		    (!id && slug && name && strcmp(name, slug) == 0))
 			return c;
 	}
 	return NULL;
@@ -54,25 +48,22 @@ static struct json_object *find_in(struct json_object *list, const char *slug)
 enum px_err px_web_chat_resolve(struct px_ctx *ctx, struct json_object *mine,
 				struct json_object **chan, struct px_chan_access *a)
 {
-	const char *slug = px_request_param(ctx->req, "channel");
 	struct json_object *c, *browse = NULL;
 	struct px_buf b = PX_BUF_INIT;
-	long long id = 0;
-	char ids[32];
+	long long id = px_path_int(&ctx->path, "channel");
 	enum px_err e = PX_OK;
 
 	*chan = NULL;
-	if (!slug)
+	if (!px_path_str(&ctx->path, "channel"))
 		return PX_E_VALIDATION_NOT_FOUND;
-	if ((c = find_in(mine, slug))) {
+	if ((c = find_in(mine, &ctx->path))) {
 		id = px_web_int(c, "id");
-	} else if (all_digits(slug)) {
-		id = strtoll(slug, NULL, 10);
-	} else {
+	} else if (!id) {
+		/* a named channel the user has not joined */
 		if ((e = px_m_channels_browse(ctx->db, ctx->who.user_id, &b)) != PX_OK)
 			goto out;
 		browse = px_web_json(&b);
-		id = (c = find_in(browse, slug)) ? px_web_int(c, "id") : 0;
+		id = (c = find_in(browse, &ctx->path)) ? px_web_int(c, "id") : 0;
 	}
 	if (id <= 0) {
 		e = PX_E_VALIDATION_NOT_FOUND;
@@ -87,8 +78,8 @@ enum px_err px_web_chat_resolve(struct px_ctx *ctx, struct json_object *mine,
 		e = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}
-	snprintf(ids, sizeof(ids), "%lld", id);
-	if (px_web_set_param(ctx, "id", ids) != 0)
+	/* the API handlers this page calls find the channel as {id} */
+	if (px_path_set_int(&ctx->path, "id", id) != 0)
 		e = PX_E_SYSTEM_INTERNAL;
 out:
 	json_object_put(browse);
@@ -105,23 +96,20 @@ static void chan_url(struct json_object *chan, const char *suffix, struct px_buf
 	px_buf_printf(out, "/c/%s%s", slug, suffix ? suffix : "");
 }
 
-/* Which page of history the query asks for. */
+/* Which page of history the query asks for: before wins over after; a
+ * broken one of the two is an error only when the other is not usable. */
 static enum px_err page_query(struct px_ctx *ctx, enum px_msg_dir *dir, long long *cursor)
 {
-	const char *b = px_request_query(ctx->req, "before");
-	const char *a = px_request_query(ctx->req, "after");
+	int b = px_request_query_int(ctx->req, "before", 0, PX_PATH_INT_MAX, cursor);
+	int a = b > 0 ? 0 : px_request_query_int(ctx->req, "after", 0, PX_PATH_INT_MAX, cursor);
 
-	*dir = PX_MSG_LATEST;
-	*cursor = 0;
-	if (b && all_digits(b) && strlen(b) < 19) {
-		*dir = PX_MSG_BEFORE;
-		*cursor = strtoll(b, NULL, 10);
-	} else if (a && all_digits(a) && strlen(a) < 19) {
-		*dir = PX_MSG_AFTER;
-		*cursor = strtoll(a, NULL, 10);
-	} else if (a || b) {
-		px_ctx_detail(ctx, "field", b ? "before" : "after");
-		return PX_E_VALIDATION_INVALID_CURSOR;
+	*dir = b > 0 ? PX_MSG_BEFORE : a > 0 ? PX_MSG_AFTER : PX_MSG_LATEST;
+	if (*dir == PX_MSG_LATEST) {
+		*cursor = 0;
+		if (a < 0 || b < 0) {
+			px_ctx_detail(ctx, "field", b < 0 ? "before" : "after");
+			return PX_E_VALIDATION_INVALID_CURSOR;
+		}
 	}
 	return PX_OK;
 }
@@ -286,7 +274,7 @@ enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
 		goto out;
 	if (member) {
 		/* the page shows the newest messages: this channel is read */
-		struct json_object *c = find_in(mine, px_request_param(ctx->req, "channel"));
+		struct json_object *c = find_in(mine, &ctx->path);
 
 		if (c && json_object_object_get_ex(d, "at_latest", NULL))
 			json_object_object_add(c, "unread_count", json_object_new_int64(0));
@@ -323,7 +311,7 @@ enum px_err px_h_web_channel(struct px_ctx *ctx)
 
 enum px_err px_h_web_thread(struct px_ctx *ctx)
 {
-	long long root = strtoll(px_request_param(ctx->req, "mid"), NULL, 10);
+	long long root = px_path_int(&ctx->path, "mid");
 
 	return px_web_chat_page(ctx, 200, root, json_object_new_object());
 }
@@ -399,10 +387,13 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 {
 	struct json_object *mine = NULL, *chan = NULL, *msg = NULL, *d;
 	const char *act = px_web_form(ctx, "action"), *tr = px_web_form(ctx, "thread_root_id");
-	long long thread = tr && all_digits(tr) ? strtoll(tr, NULL, 10) : 0;
+	long long thread = 0;
 	struct px_buf loc = PX_BUF_INIT, sfx = PX_BUF_INIT;
 	enum px_err e;
 
+	/* the API checks the root itself; here it only picks the page to show */
+	if (tr && px_http_parse_int(tr, 0, LLONG_MAX, &thread) != 0)
+		thread = 0;
 	if ((e = px_web_mine(ctx, &mine)) != PX_OK ||
 	    (e = px_web_chat_resolve(ctx, mine, &chan, NULL)) != PX_OK)
 		goto out;

@@ -26,7 +26,7 @@ static enum px_err load(struct px_ctx *ctx, struct json_object **chan, struct js
 	if ((e = px_web_mine(ctx, &mine)) == PX_OK &&
 	    (e = px_web_chat_resolve(ctx, mine, chan, NULL)) == PX_OK &&
 	    (e = px_m_messages_get(ctx->db, px_web_int(*chan, "id"),
-				   strtoll(px_request_param(ctx->req, "mid"), NULL, 10), &b)) == PX_OK &&
+				   px_path_int(&ctx->path, "mid"), &b)) == PX_OK &&
 	    !(*msg = px_web_json(&b)))
 		e = PX_E_SYSTEM_INTERNAL;
 	json_object_put(mine);

@@ -12,6 +12,7 @@
 #include "model/search.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,14 +145,16 @@ enum px_err px_h_web_notifications(struct px_ctx *ctx)
 {
 	struct json_object *d = json_object_new_object(), *r = NULL, *list = NULL, *views;
 	struct px_buf out = PX_BUF_INIT;
-	const char *b = px_request_query(ctx->req, "before");
-	long long before = b ? strtoll(b, NULL, 10) : 0;
+	long long before = 0;
 	enum px_err e;
 	size_t i, n;
 
+	/* a page link with a broken cursor shows the first page */
+	if (px_request_query_int(ctx->req, "before", 1, LLONG_MAX, &before) < 0)
+		before = 0;
 	if ((e = px_web_sidebar(ctx, d, 0)) != PX_OK ||
-	    (e = px_m_notifications_list(ctx->db, ctx->who.user_id, 0,
-					 before > 0 ? before : 0, 50, &out)) != PX_OK)
+	    (e = px_m_notifications_list(ctx->db, ctx->who.user_id, 0, before, 50,
+					 &out)) != PX_OK)
 		goto out;
 	r = px_web_json(&out);
 	json_object_object_get_ex(r, "notifications", &list);

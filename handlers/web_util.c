@@ -118,11 +118,6 @@ static int kv_set(struct px_kvlist *l, const char *name, const char *value)
 	return px_kvlist_add(l, name, strlen(name), value, n);
 }
 
-int px_web_set_param(struct px_ctx *ctx, const char *name, const char *value)
-{
-	return kv_set(&ctx->req->params, name, value);
-}
-
 void px_web_drop_form(struct px_ctx *ctx, const char *name)
 {
 	struct px_kvlist *l = &ctx->req->form;

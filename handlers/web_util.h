@@ -46,11 +46,10 @@ enum px_err px_web_call(struct px_ctx *ctx, px_handler_fn fn, struct json_object
 enum px_err px_web_call_text(struct px_ctx *ctx, px_handler_fn fn, struct px_buf *text)
 	__attribute__((warn_unused_result));
 
-/* Replaces the value of the route parameter or form field name (adding it
- * when absent), so that an API handler called through px_web_call sees it.
- * The old value is freed: pointers to it must be read again. 0, or -1
- * when out of memory. */
-int px_web_set_param(struct px_ctx *ctx, const char *name, const char *value);
+/* Replaces the value of form field name (adding it when absent), so that
+ * an API handler called through px_web_call sees it (route parameters:
+ * core/path.h px_path_set_int). The old value is freed: pointers to it
+ * must be read again. 0, or -1 when out of memory. */
 int px_web_set_form(struct px_ctx *ctx, const char *name, const char *value);
 /* Removes every form field called name. */
 void px_web_drop_form(struct px_ctx *ctx, const char *name);

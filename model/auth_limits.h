@@ -12,24 +12,26 @@
 enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
 			   const char *client, double capacity, double rate,
 			   int want, int *granted, double *tokens)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Deletes buckets untouched for an hour (they are full again anyway). */
-enum px_err px_m_rate_prune(struct px_db *db) __attribute__((warn_unused_result));
+enum px_err px_m_rate_prune(struct px_db *db)
+	__attribute__((nonnull(1), warn_unused_result));
 /* Deletes every bucket and every login back-off record (admin "unlock"). */
-enum px_err px_m_limits_reset(struct px_db *db) __attribute__((warn_unused_result));
+enum px_err px_m_limits_reset(struct px_db *db)
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Failed-login back-off per key ("user:NAME" or "ip:ADDR"). */
 /* *wait gets the seconds until key may try again (0: now). */
 enum px_err px_m_login_wait(struct px_db *db, const char *key, long *wait)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Records a failure: once failures reach free_tries, each further one
  * doubles the lock (base seconds, capped at max seconds). *failures gets
  * the new count and *lock the seconds now locked (0: none). */
 enum px_err px_m_login_fail(struct px_db *db, const char *key, int free_tries,
 			    long base, long max, int *failures, long *lock)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Clears the record after a successful login. */
 enum px_err px_m_login_clear(struct px_db *db, const char *key)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

@@ -13,36 +13,40 @@ struct px_m_totp {
 
 /* VALIDATION_NOT_FOUND when the user has no TOTP record. */
 enum px_err px_m_mfa_get(struct px_db *db, long long uid, struct px_m_totp *t)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Stores an unconfirmed secret, replacing an earlier unconfirmed one;
  * VALIDATION_CONFLICT when MFA is already confirmed. */
 enum px_err px_m_mfa_put_pending(struct px_db *db, long long uid,
-				 const char *secret_enc) __attribute__((warn_unused_result));
+				 const char *secret_enc)
+	__attribute__((nonnull(1), warn_unused_result));
 /* Records step as used when it is later than the last used one, and
  * marks the secret confirmed. AUTH_MFA_INVALID when the step was already
  * used (replay), also across processes. */
 enum px_err px_m_mfa_use_step(struct px_db *db, long long uid, long long step)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Removes the secret, the recovery codes and the trusted devices. */
 enum px_err px_m_mfa_delete(struct px_db *db, long long uid)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Replaces the recovery codes with n new hashes. */
 enum px_err px_m_mfa_codes_replace(struct px_db *db, long long uid,
-				   char hashes[][65], int n) __attribute__((warn_unused_result));
+				   char hashes[][65], int n)
+	__attribute__((nonnull(1), warn_unused_result));
 /* Uses an unused recovery code; AUTH_MFA_INVALID when there is none. */
 enum px_err px_m_mfa_code_use(struct px_db *db, long long uid, const char *hash)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Number of unused recovery codes, or -1 on error. */
-int px_m_mfa_codes_left(struct px_db *db, long long uid);
+int px_m_mfa_codes_left(struct px_db *db, long long uid)
+	__attribute__((nonnull(1)));
 
 enum px_err px_m_devices_create(struct px_db *db, long long uid, const char *hash,
 				const char *user_agent, const char *ip, int days)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* 1 when hash is a live trusted device of uid, 0 when not, -1 on error. */
-int px_m_devices_check(struct px_db *db, long long uid, const char *hash);
+int px_m_devices_check(struct px_db *db, long long uid, const char *hash)
+	__attribute__((nonnull(1)));
 enum px_err px_m_devices_revoke(struct px_db *db, long long id, long long uid)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 struct px_m_device {
 	long long id;
@@ -53,6 +57,6 @@ struct px_m_device {
 };
 enum px_err px_m_devices_list(struct px_db *db, long long uid,
 			      void (*fn)(const struct px_m_device *d, void *arg),
-			      void *arg) __attribute__((warn_unused_result));
+			      void *arg) __attribute__((nonnull(1), warn_unused_result));
 
 #endif

@@ -15,17 +15,18 @@ struct px_m_oidc_state {
 enum px_err px_m_oidc_state_put(struct px_db *db, const char *state_hash,
 				const char *provider, const char *nonce,
 				const char *verifier_enc, const char *next)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Takes (deletes and returns) a live pending login; VALIDATION_NOT_FOUND
  * when unknown, already used or expired. */
 enum px_err px_m_oidc_state_take(struct px_db *db, const char *state_hash,
-				 struct px_m_oidc_state *s) __attribute__((warn_unused_result));
+				 struct px_m_oidc_state *s)
+	__attribute__((nonnull(1), warn_unused_result));
 /* The account linked to (provider, subject): *user_id, 0 when none. */
 enum px_err px_m_oidc_link_find(struct px_db *db, const char *provider,
 				const char *subject, long long *user_id)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 enum px_err px_m_oidc_link_add(struct px_db *db, const char *provider,
 			       const char *subject, long long user_id, const char *email)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

@@ -52,7 +52,7 @@ enum px_err px_chan_check(const struct px_chan_access *a, enum px_chan_action ac
 enum px_err px_m_channels_authorize(struct px_db *db, long long channel,
 				    long long user, enum px_role sys,
 				    enum px_chan_action act, struct px_chan_access *a)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 struct px_m_channel_new {
 	const char *kind;    /* public, private, dm, group */
@@ -70,71 +70,77 @@ struct px_m_channel_new {
  * VALIDATION_NOT_FOUND: a member does not exist. */
 enum px_err px_m_channels_create(struct px_db *db, const struct px_m_channel_new *c,
 				 int *created, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* The channels user belongs to, with unread and mention counts: a JSON
  * array. */
 enum px_err px_m_channels_mine(struct px_db *db, long long user, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Public channels user has not joined: a JSON array. */
 enum px_err px_m_channels_browse(struct px_db *db, long long user, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* One channel as user sees it. */
 enum px_err px_m_channels_get(struct px_db *db, long long channel, long long user,
-			      struct px_buf *out) __attribute__((warn_unused_result));
+			      struct px_buf *out)
+	__attribute__((nonnull(1), warn_unused_result));
 /* Changes name, topic and/or archived state (NULL / -1: unchanged), emits
  * channel.updated and writes the channel as actor sees it. */
 enum px_err px_m_channels_update(struct px_db *db, long long channel, long long actor,
 				 const char *name, const char *topic, int archived,
-				 struct px_buf *out) __attribute__((warn_unused_result));
+				 struct px_buf *out)
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Members as a JSON array, with role and presence. */
 enum px_err px_m_members_list(struct px_db *db, long long channel, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Adds user (role member) and emits member.joined; VALIDATION_CONFLICT when
  * already a member, VALIDATION_NOT_FOUND when no such active user. */
 enum px_err px_m_members_add(struct px_db *db, long long channel, long long user,
 			     long long actor, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Removes user and emits member.left; VALIDATION_NOT_FOUND when not a member. */
 enum px_err px_m_members_remove(struct px_db *db, long long channel, long long user,
-				long long actor) __attribute__((warn_unused_result));
+				long long actor)
+	__attribute__((nonnull(1), warn_unused_result));
 /* Sets a member's role (owner, moderator, member), emits member.updated. */
 /* Break-glass for an orphaned channel (plexichat-admin channel-owner):
  * makes the active account user an owner of the public or private
  * channel, adding it as a member if needed, and emits member.updated.
  * VALIDATION_NOT_FOUND when the channel (of those kinds) or the account
  * does not exist. */
-enum px_err px_m_members_restore_owner(struct px_db *db, long long channel, long long user);
+enum px_err px_m_members_restore_owner(struct px_db *db, long long channel, long long user)
+	__attribute__((nonnull(1)));
 typedef void (*px_m_orphan_fn)(long long id, const char *kind, const char *name,
 			       long members, void *arg);
 /* Calls fn for each public or private channel without an active owner
  * (its owners were deactivated, or it predates the rule that keeps one). */
-enum px_err px_m_channels_orphaned(struct px_db *db, px_m_orphan_fn fn, void *arg);
+enum px_err px_m_channels_orphaned(struct px_db *db, px_m_orphan_fn fn, void *arg)
+	__attribute__((nonnull(1)));
 enum px_err px_m_members_set_role(struct px_db *db, long long channel, long long user,
 				  const char *role, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* The standing of user in channel (PX_CHAN_NONE when not a member). */
 enum px_err px_m_members_role(struct px_db *db, long long channel, long long user,
-			      enum px_chan_role *role) __attribute__((warn_unused_result));
+			      enum px_chan_role *role)
+	__attribute__((nonnull(1), warn_unused_result));
 /* The id of an active user by name; VALIDATION_NOT_FOUND. */
 enum px_err px_m_user_id(struct px_db *db, const char *username, long long *id)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Moves user's read marker forward to message (never back); out gets
  * {"channel_id","last_read_id","unread_count","mention_count"}. */
 enum px_err px_m_read_marker_set(struct px_db *db, long long channel, long long user,
 				 long long message, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Presence: active = a deliberate action (post, typing, read); otherwise
  * only last_seen moves. Best effort. */
 enum px_err px_m_presence_touch(struct px_db *db, long long user, int active)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Marks the users in ids_csv ("1,2,3") seen now (open event streams). */
 enum px_err px_m_presence_seen_many(struct px_db *db, const char *ids_csv)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Sends an ephemeral typing notice to the channel's subscribers. */
 enum px_err px_m_typing(struct px_db *db, long long channel, long long user)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

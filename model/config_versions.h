@@ -26,16 +26,17 @@ enum px_err px_m_config_versions_add(struct px_db *db, const char *who,
 				     const char *action, const char *path,
 				     const char *content, const char *sha256,
 				     int force, long long *id)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Loads version id (0: the newest) with its content into *v.
  * VALIDATION_NOT_FOUND when there is none. */
 enum px_err px_m_config_versions_get(struct px_db *db, long long id,
 				     struct px_m_config_version *v)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Calls fn for every version, oldest first, content NULL. */
 enum px_err px_m_config_versions_list(struct px_db *db,
 				      void (*fn)(const struct px_m_config_version *v, void *arg),
-				      void *arg) __attribute__((warn_unused_result));
+				      void *arg)
+	__attribute__((nonnull(1), warn_unused_result));
 void px_m_config_version_clear(struct px_m_config_version *v);
 
 #endif

@@ -23,26 +23,28 @@ typedef int (*px_m_event_fn)(void *arg, const struct px_m_event *ev);
  * *n gets the number of rows seen. */
 enum px_err px_m_events_fetch(struct px_db *db, long long after, int limit,
 			      px_m_event_fn fn, void *arg, int *n)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Events with id > after that user may see (member channels and events
  * addressed to them), at most limit. *head gets the highest event id
  * committed when the rows were read: every event up to it has been seen,
  * so a caller may move its cursor there when fewer than limit came back. */
 enum px_err px_m_events_for_user(struct px_db *db, long long user, long long after,
 				 int limit, px_m_event_fn fn, void *arg, int *n,
-				 long long *head) __attribute__((warn_unused_result));
+				 long long *head)
+	__attribute__((nonnull(1), warn_unused_result));
 /* The newest event id and the highest id removed by pruning. */
 enum px_err px_m_events_state(struct px_db *db, long long *head, long long *pruned)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Removes events older than hours; *removed gets the count. */
 enum px_err px_m_events_prune(struct px_db *db, int hours, long *removed)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* LISTEN on the event, typing and auth channels of this connection. */
-enum px_err px_m_events_listen(struct px_db *db) __attribute__((warn_unused_result));
+enum px_err px_m_events_listen(struct px_db *db)
+	__attribute__((nonnull(1), warn_unused_result));
 /* Ids of the channels user belongs to, ascending; *ids is malloc'ed
- * (caller frees, may be NULL when *n is 0). */
+ * (the caller frees it with free(); may be NULL when *n is 0). */
 enum px_err px_m_events_channels(struct px_db *db, long long user, long long **ids,
-				 size_t *n) __attribute__((warn_unused_result));
+				 size_t *n) __attribute__((nonnull(1), warn_unused_result));
 
 /* ---- Open streams (sql/080): the caps per user and per address, and
  * what each stream was opened with. ---- */
@@ -60,24 +62,25 @@ struct px_m_stream {
  * cap) or 2 (the address's). */
 enum px_err px_m_streams_open(struct px_db *db, const struct px_m_stream *s, int per_user,
 			      int per_addr, int lease, long long *id, int *refused)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Renews the leases of the n rows ids for lease seconds. */
 enum px_err px_m_streams_renew(struct px_db *db, const long long *ids, size_t n, int lease)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Removes the n rows ids. */
 enum px_err px_m_streams_close(struct px_db *db, const long long *ids, size_t n)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Calls fn(arg, id) for each of the n rows ids whose stream must end: the
  * row lapsed, its session or token was revoked, expired or (a token) lost
  * the scopes in scope, or its account was deactivated or removed. */
 enum px_err px_m_streams_revoked(struct px_db *db, const long long *ids, size_t n,
 				 unsigned scope, void (*fn)(void *arg, long long id),
-				 void *arg) __attribute__((warn_unused_result));
+				 void *arg) __attribute__((nonnull(1), warn_unused_result));
 /* Calls fn(arg, id, channel) for every channel the user of each of the n
  * rows ids belongs to now. */
 enum px_err px_m_streams_channels(struct px_db *db, const long long *ids, size_t n,
 				  void (*fn)(void *arg, long long id, long long channel),
-				  void *arg) __attribute__((warn_unused_result));
+				  void *arg)
+	__attribute__((nonnull(1), warn_unused_result));
 
 #define PX_M_EVENTS_CHANNEL "px_events"
 #define PX_M_TYPING_CHANNEL "px_typing"

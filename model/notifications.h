@@ -10,11 +10,11 @@
  * notifications of channels user still belongs to. before = 0: newest. */
 enum px_err px_m_notifications_list(struct px_db *db, long long user, int unread_only,
 				    long long before, int limit, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Marks the listed ids (ids_csv "1,2,3") or, when ids_csv is NULL, all of
  * user's notifications read; out gets {"marked":n,"unread_count":m}. */
 enum px_err px_m_notifications_read(struct px_db *db, long long user,
 				    const char *ids_csv, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

@@ -14,10 +14,10 @@ struct px_m_ops_stats {
 
 /* Fills *s in one statement. Errors: SYSTEM_DB_UNAVAILABLE, SYSTEM_INTERNAL. */
 enum px_err px_m_ops_stats(struct px_db *db, struct px_m_ops_stats *s)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* The database's clock_timestamp() as seconds since the epoch. */
 enum px_err px_m_ops_clock(struct px_db *db, double *epoch)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Backup runs as the doctor judges them. Ages are in seconds, -1 when
  * there is no such run. last_error is the newest run's error_code ("" when
@@ -28,6 +28,6 @@ struct px_m_ops_backup {
 	char last_error[64];
 };
 enum px_err px_m_ops_backup(struct px_db *db, struct px_m_ops_backup *b)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

@@ -13,17 +13,17 @@
  * NULL column. The shared helper of every messaging model file. */
 enum px_err px_m_json_row(struct px_db *db, const char *name, const char *sql,
 			  int n, const char *const *params, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1, 2, 3, 6), warn_unused_result));
 
 /* Runs a prepared statement for its effect; *rows (may be NULL) gets the
  * number of rows it touched. */
 enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,
 			   int n, const char *const *params, long *rows)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1, 2, 3), warn_unused_result));
 
 /* Formats v into buf (at least PX_M_LL bytes) for a text parameter and
  * returns buf. */
 #define PX_M_LL 24
-const char *px_m_ll(char *buf, long long v);
+const char *px_m_ll(char *buf, long long v) __attribute__((nonnull));
 
 #endif

@@ -24,6 +24,6 @@ struct px_m_search {
  * lexemes, or (3 or more characters) anywhere inside a word through the
  * trigram index, so "db.json", "js" and fragments are found. */
 enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

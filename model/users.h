@@ -36,16 +36,18 @@ struct px_m_user_new {
  * username, its skeleton or the e-mail is taken; SYSTEM_INTERNAL when the
  * key cannot be computed. */
 enum px_err px_m_users_create(struct px_db *db, const struct px_m_user_new *n,
-			      long long *id) __attribute__((warn_unused_result));
+			      long long *id)
+	__attribute__((nonnull(1), warn_unused_result));
 /* Replaces the password hash; VALIDATION_NOT_FOUND when no such user. */
 enum px_err px_m_users_set_password(struct px_db *db, const char *username,
 				    const char *password_hash)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 enum px_err px_m_users_set_password_id(struct px_db *db, long long id,
 				       const char *password_hash)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* 1 when the username exists, 0 when not; -1 on database error. */
-int px_m_users_exists(struct px_db *db, const char *username);
+int px_m_users_exists(struct px_db *db, const char *username)
+	__attribute__((nonnull(1)));
 
 /* Sets *which to "username", "skeleton" or "email" when an account
  * (other than except_id) already holds that value, else NULL; "skeleton"
@@ -55,32 +57,32 @@ int px_m_users_exists(struct px_db *db, const char *username);
 enum px_err px_m_users_clash(struct px_db *db, const char *username,
 			     const char *skeleton, const char *email,
 			     long long except_id, const char **which)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Loads by id, or by username or e-mail (case-insensitive).
  * VALIDATION_NOT_FOUND when there is none. */
 enum px_err px_m_users_get(struct px_db *db, long long id, struct px_m_user *u)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 enum px_err px_m_users_find_login(struct px_db *db, const char *name_or_email,
 				  struct px_m_user *u)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 enum px_err px_m_users_find_email(struct px_db *db, const char *email,
 				  struct px_m_user *u)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Updates display name and bio (NULL keeps the old value). */
 enum px_err px_m_users_update_profile(struct px_db *db, long long id,
 				      const char *display_name, const char *bio)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 enum px_err px_m_users_set_email(struct px_db *db, long long id,
 				 const char *email, int verified)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Deactivates (active 0: sets deactivated_at and revokes every session in
  * the same statement) or reactivates an account. */
 enum px_err px_m_users_set_active(struct px_db *db, long long id, int active)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 enum px_err px_m_users_set_role(struct px_db *db, long long id, const char *role)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* Lists active accounts whose username or display name contains q (NULL:
  * all), ordered by username, at most limit from offset. Each row is
@@ -88,6 +90,6 @@ enum px_err px_m_users_set_role(struct px_db *db, long long id, const char *role
 enum px_err px_m_users_list(struct px_db *db, const char *q, int admin,
 			    int limit, int offset,
 			    void (*fn)(const struct px_m_user *u, void *arg),
-			    void *arg) __attribute__((warn_unused_result));
+			    void *arg) __attribute__((nonnull(1), warn_unused_result));
 
 #endif

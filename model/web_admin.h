@@ -13,12 +13,12 @@
  * when not NULL or "", keeps rows whose action starts with it. */
 enum px_err px_m_web_audit(struct px_db *db, int waf, const char *action,
 			   long long before, int limit, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 /* The newest backup runs: {"runs":[{"id","started_at","finished_at","ok",
  * "command","snapshot","store","host","bytes_total","bytes_uploaded",
  * "duration_ms","error_code","error_message"}...],"last_ok":{...}|null}. */
 enum px_err px_m_web_backups(struct px_db *db, int limit, struct px_buf *out)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

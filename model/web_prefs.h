@@ -9,9 +9,9 @@
 
 /* The chosen language of user into lang ("" when none was chosen). */
 enum px_err px_m_web_lang_get(struct px_db *db, long long user, char lang[PX_M_LANG_MAX])
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 /* Stores lang for user; "" removes the choice. */
 enum px_err px_m_web_lang_set(struct px_db *db, long long user, const char *lang)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

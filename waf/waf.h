@@ -39,15 +39,16 @@ struct px_waf_verdict {
  * with "path:line: reason" in err; on success *out is a new WAF, freed
  * with px_waf_free(). */
 int px_waf_load(const char *rules_path, struct px_waf **out, struct px_buf *err)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull, warn_unused_result));
 /* Same from text held in memory (tests, fuzzers); name is for messages. */
 int px_waf_load_text(const char *text, size_t n, const char *name,
 		     struct px_waf **out, struct px_buf *err)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull, warn_unused_result));
+/* NULL is allowed. */
 void px_waf_free(struct px_waf *waf);
 /* Modification time of the loaded rules file (0 for text), so the
  * pipeline can reload when the file changes. */
-time_t px_waf_mtime(const struct px_waf *waf);
+time_t px_waf_mtime(const struct px_waf *waf) __attribute__((nonnull));
 
 /* Inspects req under the named profile (NULL or unknown: "default").
  * Fills v and returns PX_OK to let the request through (also when the
@@ -55,7 +56,8 @@ time_t px_waf_mtime(const struct px_waf *waf);
  * PX_E_SECURITY_REQUEST_BLOCKED / PX_E_SECURITY_SSRF_BLOCKED to block.
  * Never fails for hostile input; runs in time bounded by the settings. */
 enum px_err px_waf_inspect(const struct px_waf *waf, const struct px_request *req,
-			   const char *profile, struct px_waf_verdict *v);
+			   const char *profile, struct px_waf_verdict *v)
+	__attribute__((nonnull(1, 2, 4)));
 
 /* Fallback classifier for routes without a profile in the route table:
  * maps a method and (raw or decoded) path to a profile name. */
@@ -65,23 +67,27 @@ const char *px_waf_profile_for_path(const char *method, const char *path);
  * one method), pattern ('*' one segment, trailing "**" any rest) and
  * profile; -1 past the end. */
 int px_waf_path_row(size_t i, const char **methods, const char **pattern,
-		    const char **profile);
+		    const char **profile) __attribute__((nonnull));
 
 /* Body limit of a profile in bytes, for the pipeline to enforce before
  * reading the body (a larger Content-Length is a SECURITY block). */
-size_t px_waf_max_body(const struct px_waf *waf, const char *profile);
+size_t px_waf_max_body(const struct px_waf *waf, const char *profile)
+	__attribute__((nonnull(1)));
 
 /* 1 when the rules define a profile of that name (an unknown name is
  * inspected as "default"; the route-table test catches such typos). */
-int px_waf_has_profile(const struct px_waf *waf, const char *profile);
+int px_waf_has_profile(const struct px_waf *waf, const char *profile)
+	__attribute__((nonnull(1)));
 
 /* Writes the verdict as a JSON object for the security log:
  * {"action","score","threshold","profile","rules":[..],"detect":[..],
  *  "category"}. */
-void px_waf_verdict_json(const struct px_waf_verdict *v, struct px_buf *out);
+void px_waf_verdict_json(const struct px_waf_verdict *v, struct px_buf *out)
+	__attribute__((nonnull));
 
-/* Message and category of rule id, or NULL when unknown. */
-const char *px_waf_rule_msg(const struct px_waf *waf, unsigned id);
-const char *px_waf_rule_category(const struct px_waf *waf, unsigned id);
+/* Message and category of rule id, or NULL when unknown; owned by waf. */
+const char *px_waf_rule_msg(const struct px_waf *waf, unsigned id) __attribute__((nonnull));
+const char *px_waf_rule_category(const struct px_waf *waf, unsigned id)
+	__attribute__((nonnull));
 
 #endif

@@ -20,7 +20,7 @@ struct px_waf_feed_src {
  * at most max sources. Returns the number found, or -1 with the reason in
  * err for an entry that is not "name=http(s)://..." or "http(s)://...". */
 int px_waf_feed_sources(const char *spec, struct px_waf_feed_src *out, size_t max,
-			struct px_buf *err);
+			struct px_buf *err) __attribute__((nonnull(2, 4)));
 
 /* A validated feed: canonical CIDR entries (px_waf_ip_cidr_norm) and what
  * was skipped. Free with px_waf_feed_free(). */
@@ -42,13 +42,14 @@ struct px_waf_feed {
  * quarter of its entry lines malformed (then nothing of it should be
  * stored). out is filled in both cases. */
 int px_waf_feed_parse(const char *text, size_t n, struct px_waf_feed *out,
-		      struct px_buf *err);
+		      struct px_buf *err) __attribute__((nonnull));
+/* Frees the entries f holds (f itself stays the caller's); NULL is allowed. */
 void px_waf_feed_free(struct px_waf_feed *f);
 
 /* Fetches url (http or https, at most 3 redirects, within timeout_s
  * seconds and max_bytes) into body. Returns 0 on a 200 answer, or -1 with
  * the reason in err. Blocks; for the admin CLI, not the request path. */
 int px_waf_feed_fetch(const char *url, long timeout_s, size_t max_bytes,
-		      struct px_buf *body, struct px_buf *err);
+		      struct px_buf *body, struct px_buf *err) __attribute__((nonnull));
 
 #endif

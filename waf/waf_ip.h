@@ -20,24 +20,28 @@ struct px_waf_ip {
 
 /* Parses a textual IPv4 or IPv6 address (brackets and a zone allowed).
  * Returns 0, or -1 when s is not an address. */
-int px_waf_ip_parse(const char *s, size_t n, struct px_waf_ip *out);
+int px_waf_ip_parse(const char *s, size_t n, struct px_waf_ip *out)
+	__attribute__((nonnull));
 
 struct px_waf_ip_list;
 
-struct px_waf_ip_list *px_waf_ip_list_new(void);
+/* An empty list, or NULL when out of memory; the caller frees it with
+ * px_waf_ip_list_free (NULL is allowed there). */
+struct px_waf_ip_list *px_waf_ip_list_new(void) __attribute__((warn_unused_result));
 void px_waf_ip_list_free(struct px_waf_ip_list *l);
 /* Adds "a.b.c.d", "a.b.c.d/nn", "v6" or "v6/nn" (host bits ignored).
  * Returns 0, or -1 for a malformed entry or out of memory. */
-int px_waf_ip_list_add(struct px_waf_ip_list *l, const char *cidr, size_t n);
+int px_waf_ip_list_add(struct px_waf_ip_list *l, const char *cidr, size_t n)
+	__attribute__((nonnull));
 /* Adds every range of a feed: one entry per line, blank lines and lines
  * starting with '#' or ';' skipped, anything after the first space, tab
  * or ';' ignored (Spamhaus DROP and FireHOL formats). Returns the number
  * added; *bad counts malformed lines. */
 size_t px_waf_ip_list_add_text(struct px_waf_ip_list *l, const char *text, size_t n,
-			       size_t *bad);
+			       size_t *bad) __attribute__((nonnull));
 /* Sorts and merges the ranges; the list must be finished before lookups
  * and is read-only afterwards. */
-void px_waf_ip_list_finish(struct px_waf_ip_list *l);
+void px_waf_ip_list_finish(struct px_waf_ip_list *l) __attribute__((nonnull));
 /* 1 when the textual address addr lies in a range of the finished list. */
 int px_waf_ip_list_contains(const struct px_waf_ip_list *l, const char *addr);
 /* Number of merged ranges. */
@@ -48,21 +52,25 @@ size_t px_waf_ip_list_count(const struct px_waf_ip_list *l);
  * are enough). *v4 (1 for IPv4) and *bits (prefix length in the entry's
  * own family) are set when non-NULL. Returns 0, or -1 when malformed. */
 int px_waf_ip_cidr_norm(const char *cidr, size_t n, char *out, size_t outsz,
-			int *v4, int *bits);
+			int *v4, int *bits) __attribute__((nonnull(1, 3)));
 /* 1 when the ranges of entries a and b overlap, 0 when not, -1 when either
  * is malformed. */
-int px_waf_ip_cidr_overlap(const char *a, size_t an, const char *b, size_t bn);
+int px_waf_ip_cidr_overlap(const char *a, size_t an, const char *b, size_t bn)
+	__attribute__((nonnull(1, 3)));
 
 /* An immutable set of blocked addresses, each with its expiry, as loaded
  * from the shared block table. Built with add, then finished; a finished
  * set may be shared by threads. */
 struct px_waf_ip_blocks;
 
-struct px_waf_ip_blocks *px_waf_ip_blocks_new(void);
+/* An empty set, or NULL when out of memory; the caller frees it with
+ * px_waf_ip_blocks_free (NULL is allowed there). */
+struct px_waf_ip_blocks *px_waf_ip_blocks_new(void) __attribute__((warn_unused_result));
 void px_waf_ip_blocks_free(struct px_waf_ip_blocks *b);
 /* Adds addr blocked until `until`; 0, or -1 (malformed, out of memory). */
-int px_waf_ip_blocks_add(struct px_waf_ip_blocks *b, const char *addr, time_t until);
-void px_waf_ip_blocks_finish(struct px_waf_ip_blocks *b);
+int px_waf_ip_blocks_add(struct px_waf_ip_blocks *b, const char *addr, time_t until)
+	__attribute__((nonnull(1)));
+void px_waf_ip_blocks_finish(struct px_waf_ip_blocks *b) __attribute__((nonnull));
 /* 1 when addr is blocked at now (*until receives the end when non-NULL). */
 int px_waf_ip_blocks_find(const struct px_waf_ip_blocks *b, const char *addr, time_t now,
 			  time_t *until);
@@ -78,7 +86,8 @@ int px_waf_ip_blocks_get(const struct px_waf_ip_blocks *b, size_t i, char *addr,
  * walk at the last good hop). Writes it into out (INET6_ADDRSTRLEN is
  * enough); returns 0, or -1 when remote_addr is not an address. */
 int px_waf_ip_client(const char *remote_addr, const char *xff,
-		     const struct px_waf_ip_list *trusted, char *out, size_t outsz);
+		     const struct px_waf_ip_list *trusted, char *out, size_t outsz)
+	__attribute__((nonnull(4)));
 
 struct px_waf_autoblock_cfg {
 	int enabled;        /* 0 disables automatic blocks (waf_auto_block = off) */
@@ -90,21 +99,26 @@ struct px_waf_autoblock_cfg {
 
 struct px_waf_autoblock;
 
-/* Returns a new table, or NULL when out of memory. */
-struct px_waf_autoblock *px_waf_autoblock_new(const struct px_waf_autoblock_cfg *cfg);
+/* Returns a new table, or NULL when out of memory; the caller frees it
+ * with px_waf_autoblock_free (NULL is allowed there). */
+struct px_waf_autoblock *px_waf_autoblock_new(const struct px_waf_autoblock_cfg *cfg)
+	__attribute__((nonnull, warn_unused_result));
 void px_waf_autoblock_free(struct px_waf_autoblock *ab);
 /* Switches automatic blocking on or off (config reload). Off also lifts
  * current blocks from the answer of px_waf_autoblock_blocked(). */
-void px_waf_autoblock_set_enabled(struct px_waf_autoblock *ab, int on);
-/* Adds points (a blocked request's WAF score, say) for addr at now.
- * Returns 1 when this pushes the client over the threshold (a block
- * starts), else 0. Thread-safe. */
+void px_waf_autoblock_set_enabled(struct px_waf_autoblock *ab, int on)
+	__attribute__((nonnull));
+/* Adds points (a blocked request's WAF score, say) for addr (NULL or not
+ * an address: nothing) at now. Returns 1 when this pushes the client over
+ * the threshold (a block starts), else 0. Thread-safe. */
 int px_waf_autoblock_record(struct px_waf_autoblock *ab, const char *addr, int points,
-			    time_t now);
-/* 1 when addr is blocked at now (*until receives the end). Thread-safe. */
+			    time_t now) __attribute__((nonnull(1)));
+/* 1 when addr is blocked at now (*until receives the end when not NULL).
+ * Thread-safe. */
 int px_waf_autoblock_blocked(struct px_waf_autoblock *ab, const char *addr, time_t now,
-			     time_t *until);
+			     time_t *until) __attribute__((nonnull(1)));
 /* Lifts a block and forgets the client's points (admin action). */
-void px_waf_autoblock_clear(struct px_waf_autoblock *ab, const char *addr);
+void px_waf_autoblock_clear(struct px_waf_autoblock *ab, const char *addr)
+	__attribute__((nonnull(1)));
 
 #endif

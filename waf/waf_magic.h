@@ -19,7 +19,8 @@ int px_waf_magic_preload(void);
  * 64 KB are examined) into mime, e.g. "image/png", "text/x-php",
  * "application/x-executable". Returns 0, or -1 when libmagic is
  * unavailable (mime is then ""). Thread-safe. */
-int px_waf_magic_mime(const char *b, size_t n, char *mime, size_t mimesz);
+int px_waf_magic_mime(const char *b, size_t n, char *mime, size_t mimesz)
+	__attribute__((nonnull(3)));
 
 /* Closes the pooled handles (tests, shutdown); later calls open new ones. */
 void px_waf_magic_cleanup(void);

@@ -27,11 +27,13 @@ enum px_waf_ssrf px_waf_ssrf_check_url(const char *url, size_t n);
 
 /* 1 when the address (4 bytes for AF_INET, 16 for AF_INET6; family is
  * 4 or 6) is one a server-side fetch must not reach. */
-int px_waf_ssrf_addr_blocked(int family, const unsigned char *addr);
+int px_waf_ssrf_addr_blocked(int family, const unsigned char *addr)
+	__attribute__((nonnull));
 
 /* Parses host[0..n) as an IP address in any notation a resolver or URL
  * parser accepts (inet_aton forms, bracketed IPv6 with zone). Returns 4
  * or 6 and fills out (4 or 16 bytes), or 0 when host is not an address. */
-int px_waf_ssrf_parse_ip(const char *host, size_t n, unsigned char out[16]);
+int px_waf_ssrf_parse_ip(const char *host, size_t n, unsigned char out[16])
+	__attribute__((nonnull));
 
 #endif

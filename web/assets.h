@@ -14,7 +14,8 @@
  * file's mtime, size or inode changes (one stat() per call). When the file
  * cannot be read, appends "/static/<rel>" without a version. rel must not
  * contain ".." (asserted). Thread-safe. */
-void px_assets_url(const char *static_dir, const char *rel, struct px_buf *out);
+void px_assets_url(const char *static_dir, const char *rel, struct px_buf *out)
+	__attribute__((nonnull(1, 3)));
 
 /* Frees the hash cache (process exit only). */
 void px_assets_free_all(void);

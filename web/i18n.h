@@ -28,7 +28,8 @@ struct px_i18n;
  * untranslated (its msgids are shown), and the reason is appended to err
  * when err is not NULL. dir NULL or "" means the default folder: po/ next
  * to the running program (a build tree), else PX_DATADIR/locale. Returns
- * NULL only when out of memory. Thread-safe. */
+ * NULL only when out of memory. The set is owned by this module (never
+ * freed by the caller; px_i18n_free_all at exit). Thread-safe. */
 const struct px_i18n *px_i18n_get(const char *dir, struct px_buf *err);
 
 /* 1 when lang is one of PX_I18N_LANGS. */
@@ -40,24 +41,25 @@ int px_i18n_supported(const char *lang);
 const char *px_i18n_negotiate(const char *accept_language);
 
 /* The translation of msgid in lang, or msgid itself when there is none.
- * ctx is a msgctxt or NULL. The result lives as long as the catalog set
- * (or msgid). */
+ * ctx is a msgctxt or NULL; t NULL or an unsupported lang translate
+ * nothing. The result lives as long as the catalog set (or msgid). */
 const char *px_i18n_pgettext(const struct px_i18n *t, const char *lang,
-			     const char *ctx, const char *msgid);
+			     const char *ctx, const char *msgid)
+	__attribute__((nonnull(4)));
 #define px_i18n_gettext(t, lang, msgid) px_i18n_pgettext(t, lang, NULL, msgid)
 /* Plural lookup for languages whose rule is n != 1 (en, de). */
 const char *px_i18n_ngettext(const struct px_i18n *t, const char *lang,
 			     const char *msgid, const char *plural,
-			     long long n);
+			     long long n) __attribute__((nonnull(3, 4)));
 
 /* Appends the time t (UTC) in lang's date-and-time pattern; the pattern is
  * the "format" entry "%Y-%m-%d %H:%M" translated, where %b is replaced by
  * the translated month abbreviation. */
 void px_i18n_datetime(const struct px_i18n *t, const char *lang, time_t when,
-		      struct px_buf *out);
+		      struct px_buf *out) __attribute__((nonnull(4)));
 /* Appends n with lang's thousands separator ("12,345" / "12.345"). */
 void px_i18n_int(const struct px_i18n *t, const char *lang, long long n,
-		 struct px_buf *out);
+		 struct px_buf *out) __attribute__((nonnull(4)));
 
 /* Frees every loaded catalog set; only at process exit, when no thread
  * uses them any more. */

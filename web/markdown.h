@@ -26,9 +26,10 @@
  * bounds, or SYSTEM_INTERNAL when memory runs out. */
 enum px_err px_markdown_render(const char *src, size_t n, struct px_buf *html,
 			       struct px_buf *mentions)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1, 3), warn_unused_result));
 
 /* Collects mentions from plain text (no Markdown), as above. */
-void px_markdown_scan_mentions(const char *text, size_t n, struct px_buf *mentions);
+void px_markdown_scan_mentions(const char *text, size_t n, struct px_buf *mentions)
+	__attribute__((nonnull));
 
 #endif

@@ -28,9 +28,10 @@ struct px_tmpl_cache;
  * rule. A template is read and compiled on first use and kept until
  * px_tmpl_cache_free(). With dev_mode set, every use stat()s the file and
  * recompiles it when its mtime, size or inode changed. The cache may be
- * shared by any number of threads. Returns NULL when out of memory. */
+ * shared by any number of threads. Returns NULL when out of memory; the
+ * caller frees it with px_tmpl_cache_free. */
 struct px_tmpl_cache *px_tmpl_cache_new(const char *dir, int dev_mode)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull, warn_unused_result));
 /* Frees the cache. No render may be running on it. NULL is allowed. */
 void px_tmpl_cache_free(struct px_tmpl_cache *c);
 
@@ -60,11 +61,11 @@ int px_tmpl_render_string(const char *src, struct json_object *ctx,
  * allow-list of fields that are already sanitised HTML. Returns 0, or -1
  * with a reason in err (unreadable folder, syntax error, out failed). */
 int px_tmpl_list_raw(const char *dir, struct px_buf *out, struct px_buf *err)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1, 2), warn_unused_result));
 
 /* 1 when name is a valid template name: 1..PX_TMPL_MAX_NAME bytes of
  * [A-Za-z0-9_.-/], '/'-separated segments that are non-empty and do not
  * start with '.', so no absolute paths, "..", or hidden files. */
-int px_tmpl_name_valid(const char *name);
+int px_tmpl_name_valid(const char *name) __attribute__((nonnull));
 
 #endif

@@ -25,19 +25,22 @@ struct json_object;
 /* Sets the headers every page carries: CSP, X-Content-Type-Options,
  * Referrer-Policy, Permissions-Policy, X-Frame-Options,
  * Cross-Origin-Opener-Policy, Cache-Control no-store, and HSTS when https. */
-void px_webpage_security_headers(struct px_response *resp, int https);
+void px_webpage_security_headers(struct px_response *resp, int https)
+	__attribute__((nonnull));
 
 /* 1 when a failure on this request should be shown as an HTML page
  * rather than JSON: the client accepts text/html (browsers do) and the
  * path is outside /api/ and /static/. */
-int px_webpage_wants_html(const struct px_request *req);
+int px_webpage_wants_html(const struct px_request *req) __attribute__((nonnull));
 
 /* The UI language for this request: the px_lang cookie when it names a
- * supported language, else Accept-Language. A static string. */
-const char *px_webpage_lang(const struct px_ctx *ctx);
+ * supported language, else Accept-Language. Either the cookie's value
+ * (owned by the request) or a static string: valid for the request. */
+const char *px_webpage_lang(const struct px_ctx *ctx) __attribute__((nonnull));
 
 /* Translates msgid into the request's language (see px_i18n_gettext). */
-const char *px_webpage_tr(const struct px_ctx *ctx, const char *msgid);
+const char *px_webpage_tr(const struct px_ctx *ctx, const char *msgid)
+	__attribute__((nonnull));
 
 /* Renders template `name` (e.g. "page/login") with data, which it takes
  * ownership of (NULL = an empty object), after adding the common keys:
@@ -47,12 +50,14 @@ const char *px_webpage_tr(const struct px_ctx *ctx, const char *msgid);
  * template fails (logged with its reason) or memory runs out. */
 enum px_err px_webpage_render(struct px_ctx *ctx, int status, const char *name,
 			      struct json_object *data)
-	__attribute__((warn_unused_result));
+	__attribute__((nonnull(1, 3), warn_unused_result));
 
 /* Replies 303 See Other to location, which must be a local path; any
- * other value (absolute URL, "//host", control bytes, backslash) redirects to "/"
- * instead, so user-supplied "next" values cannot leave the site. */
-enum px_err px_webpage_redirect(struct px_ctx *ctx, const char *location);
+ * other value (absolute URL, "//host", control bytes, backslash, NULL)
+ * redirects to "/" instead, so user-supplied "next" values cannot leave
+ * the site. */
+enum px_err px_webpage_redirect(struct px_ctx *ctx, const char *location)
+	__attribute__((nonnull(1)));
 
 /* 1 when s is a safe local redirect target: read as a browser reads a
  * URL (WHATWG: leading/trailing C0 controls and spaces stripped, tab and
@@ -66,6 +71,6 @@ int px_webpage_local_path(const char *s);
  * otherwise a page naming what happened in plain words, with the
  * correlation id. Returns -1 when the page could not be rendered (the
  * caller then writes the JSON error). */
-int px_webpage_error(struct px_ctx *ctx, enum px_err e);
+int px_webpage_error(struct px_ctx *ctx, enum px_err e) __attribute__((nonnull));
 
 #endif

@@ -1,6 +1,8 @@
-/* check_http.c: query, cookie and body parsers, and the error writer. */
+/* check_http.c: query, cookie and body parsers, numbers in client text,
+ * and the error writer. */
 #include <check.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +142,65 @@ START_TEST(test_buf_escapes)
 }
 END_TEST
 
+static const struct {
+	int line;
+	const char *s;
+	long long min, max;
+	int ok;
+	long long want;
+} int_cases[] = {
+	{ __LINE__, "50", 1, 200, 1, 50 },
+	{ __LINE__, "1", 1, 200, 1, 1 },
+	{ __LINE__, "200", 1, 200, 1, 200 },
+	{ __LINE__, "007", 1, 200, 1, 7 },
+	{ __LINE__, "-3", -5, 5, 1, -3 },
+	{ __LINE__, "9223372036854775807", 1, LLONG_MAX, 1, LLONG_MAX },
+	{ __LINE__, "0", 1, 200, 0, 0 },
+	{ __LINE__, "201", 1, 200, 0, 0 },
+	{ __LINE__, "-1", 0, 10, 0, 0 },
+	{ __LINE__, "9223372036854775808", 1, LLONG_MAX, 0, 0 },
+	{ __LINE__, "", 0, 10, 0, 0 },
+	{ __LINE__, "-", 0, 10, 0, 0 },
+	{ __LINE__, "+5", 0, 10, 0, 0 },
+	{ __LINE__, " 5", 0, 10, 0, 0 },
+	{ __LINE__, "5 ", 0, 10, 0, 0 },
+	{ __LINE__, "5x", 0, 10, 0, 0 },
+	{ __LINE__, "x", 0, 10, 0, 0 },
+	{ __LINE__, "0x5", 0, 10, 0, 0 },
+	{ __LINE__, "--5", -10, 10, 0, 0 },
+};
+
+START_TEST(test_parse_int)
+{
+	long long got = -42;
+	int rc = px_http_parse_int(int_cases[_i].s, int_cases[_i].min, int_cases[_i].max, &got);
+
+	ck_assert_msg((rc == 0) == int_cases[_i].ok, "line %d: \"%s\": want %s",
+		      int_cases[_i].line, int_cases[_i].s, int_cases[_i].ok ? "ok" : "refused");
+	ck_assert_msg(got == (int_cases[_i].ok ? int_cases[_i].want : -42),
+		      "line %d: \"%s\": got %lld", int_cases[_i].line, int_cases[_i].s, got);
+}
+END_TEST
+
+/* Absent, present and broken query numbers. */
+START_TEST(test_query_int)
+{
+	struct px_request r;
+	long long v = 9;
+
+	px_request_init(&r);
+	ck_assert_int_eq(px_parse_urlencoded("limit=20&before=x", 17, &r.query), PX_OK);
+	ck_assert_int_eq(px_request_query_int(&r, "after", 0, 100, &v), 0);
+	ck_assert_int_eq(v, 9);
+	ck_assert_int_eq(px_request_query_int(&r, "limit", 1, 100, &v), 1);
+	ck_assert_int_eq(v, 20);
+	ck_assert_int_eq(px_request_query_int(&r, "limit", 1, 10, &v), -1);
+	ck_assert_int_eq(px_request_query_int(&r, "before", 0, 100, &v), -1);
+	ck_assert_int_eq(v, 20);
+	px_request_clear(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http");
@@ -152,6 +213,8 @@ int main(void)
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_error_payload);
 	tcase_add_test(tc, test_buf_escapes);
+	tcase_add_loop_test(tc, test_parse_int, 0, sizeof(int_cases) / sizeof(int_cases[0]));
+	tcase_add_test(tc, test_query_int);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
 }

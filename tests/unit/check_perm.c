@@ -1,5 +1,6 @@
 /* check_perm.c: the permission table, token scopes, role management rules,
- * and the real route table's policy columns kept in step with the table. */
+ * and the real route table's policy columns kept in step with the table
+ * and its typed parameters within what a px_path holds. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,44 @@ START_TEST(test_routes_follow_table)
 }
 END_TEST
 
+/* Every row is reachable and its typed parameters fit a px_path: a path
+ * made from the pattern with "1" for each parameter finds that very row,
+ * with each parameter's text and number. */
+START_TEST(test_routes_params_fit)
+{
+	const struct px_route *r, *got;
+	size_t i;
+
+	for (i = 0; (r = px_router_route(i)); i++) {
+		struct px_buf path = PX_BUF_INIT;
+		struct px_path params = { 0 };
+		const char *p = r->pattern, *open, *close;
+		size_t k, n = 0;
+
+		while ((open = strchr(p, '{')) && (close = strchr(open, '}'))) {
+			px_buf_append(&path, p, (size_t)(open - p));
+			px_buf_putc(&path, '1');
+			p = close + 1;
+			n++;
+		}
+		px_buf_puts(&path, p);
+		got = NULL;
+		ck_assert_msg(px_router_match(r->method, path.data, &got, &params, NULL) ==
+				      PX_MATCH_OK && got == r,
+			      "%s %s: %s finds %s", r->method, r->pattern, path.data,
+			      got ? got->pattern : "nothing");
+		ck_assert_msg(params.n == n, "%s %s: %zu parameters kept of %zu", r->method,
+			      r->pattern, params.n, n);
+		for (k = 0; k < params.n; k++) {
+			ck_assert_str_eq(px_path_str(&params, params.p[k].name), "1");
+			ck_assert_int_eq(px_path_int(&params, params.p[k].name), 1);
+		}
+		px_path_clear(&params);
+		px_buf_free(&path);
+	}
+}
+END_TEST
+
 /* With PX_DUMP_ROUTES set, prints the route table (method, pattern, auth,
  * min_role, action) as tab-separated lines for the role-matrix test. */
 static int dump_routes(void)
@@ -150,6 +189,7 @@ int main(void)
 	tcase_add_test(tc, test_scopes);
 	tcase_add_test(tc, test_manage);
 	tcase_add_test(tc, test_routes_follow_table);
+	tcase_add_test(tc, test_routes_params_fit);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -105,11 +105,11 @@ static int routed(const char *methods, const char *path)
 	int ok = 0;
 
 	for (; *m && !ok; m++) {
-		struct px_kvlist params = { 0 };
+		struct px_path params = { 0 };
 		struct px_buf allow = PX_BUF_INIT;
 
 		ok = px_router_match(*m, path, &r, &params, &allow) == PX_MATCH_OK;
-		px_kvlist_free(&params);
+		px_path_clear(&params);
 		px_buf_free(&allow);
 	}
 	return ok;
