@@ -60,10 +60,11 @@ static enum px_err read_ids(struct px_ctx *ctx, struct px_buf *csv, int *all)
 	return PX_OK;
 }
 
-static enum px_err mark(struct px_ctx *ctx, const char *csv)
+static enum px_err mark(struct px_ctx *ctx, const char *csv, long long one)
 {
 	struct px_buf out = PX_BUF_INIT;
-	enum px_err e = px_m_notifications_read(ctx->db, ctx->who.user_id, csv, &out);
+	enum px_err e = one ? px_m_notifications_read_one(ctx->db, ctx->who.user_id, one, &out)
+			    : px_m_notifications_read(ctx->db, ctx->who.user_id, csv, &out);
 
 	if (e == PX_OK)
 		e = px_hm_reply(ctx, 200, &out);
@@ -78,14 +79,12 @@ enum px_err px_h_notifications_read(struct px_ctx *ctx)
 	enum px_err e = read_ids(ctx, &csv, &all);
 
 	if (e == PX_OK)
-		e = mark(ctx, all ? NULL : csv.data);
+		e = mark(ctx, all ? NULL : csv.data, 0);
 	px_buf_free(&csv);
 	return e;
 }
 
 enum px_err px_h_notifications_read_one(struct px_ctx *ctx)
 {
-	const char *id = px_path_str(&ctx->path, "nid");
-
-	return mark(ctx, id);
+	return mark(ctx, NULL, px_path_int(&ctx->path, "nid"));
 }

@@ -27,19 +27,33 @@ enum px_err px_m_notifications_list(struct px_db *db, long long user, int unread
 		" ORDER BY n.id DESC LIMIT $4::int + 1) s", 4, p, out);
 }
 
+/* The marking statement; with $3 true it yields no row (so NOT_FOUND)
+ * unless user has notification $2, read or not. */
+#define MARK_SQL(where) \
+	"WITH up AS (UPDATE notifications SET read_at = now() WHERE user_id = $1" \
+	" AND read_at IS NULL AND ($2::text IS NULL" \
+	" OR id = ANY (string_to_array($2, ',')::bigint[])) RETURNING 1)" \
+	" SELECT jsonb_build_object('marked', (SELECT count(*) FROM up), 'unread_count'," \
+	" (SELECT count(*) FROM notifications x JOIN channel_members cm" \
+	" ON cm.channel_id = x.channel_id AND cm.user_id = x.user_id" \
+	" WHERE x.user_id = $1 AND x.read_at IS NULL) - (SELECT count(*) FROM up))" where
+
 enum px_err px_m_notifications_read(struct px_db *db, long long user,
 				    const char *ids_csv, struct px_buf *out)
 {
 	char u[PX_M_LL];
 	const char *p[2] = { px_m_ll(u, user), ids_csv };
 
-	return px_m_json_row(db, "notif_read",
-		"WITH up AS (UPDATE notifications SET read_at = now() WHERE user_id = $1"
-		" AND read_at IS NULL AND ($2::text IS NULL"
-		" OR id = ANY (string_to_array($2, ',')::bigint[])) RETURNING 1)"
-		" SELECT jsonb_build_object('marked', (SELECT count(*) FROM up), 'unread_count',"
-		" (SELECT count(*) FROM notifications x JOIN channel_members cm"
-		" ON cm.channel_id = x.channel_id AND cm.user_id = x.user_id"
-		" WHERE x.user_id = $1 AND x.read_at IS NULL) - (SELECT count(*) FROM up))",
-		2, p, out);
+	return px_m_json_row(db, "notif_read", MARK_SQL(""), 2, p, out);
+}
+
+enum px_err px_m_notifications_read_one(struct px_db *db, long long user, long long id,
+					struct px_buf *out)
+{
+	char u[PX_M_LL], n[PX_M_LL];
+	const char *p[2] = { px_m_ll(u, user), px_m_ll(n, id) };
+
+	return px_m_json_row(db, "notif_read_one",
+			     MARK_SQL(" WHERE EXISTS (SELECT 1 FROM notifications"
+				      " WHERE user_id = $1 AND id = $2::bigint)"), 2, p, out);
 }

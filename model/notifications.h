@@ -16,5 +16,10 @@ enum px_err px_m_notifications_list(struct px_db *db, long long user, int unread
 enum px_err px_m_notifications_read(struct px_db *db, long long user,
 				    const char *ids_csv, struct px_buf *out)
 	__attribute__((nonnull(1), warn_unused_result));
+/* The same for one notification of user; VALIDATION_NOT_FOUND when user
+ * has no notification id. */
+enum px_err px_m_notifications_read_one(struct px_db *db, long long user, long long id,
+					struct px_buf *out)
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

@@ -160,8 +160,13 @@ def test_messaging():
     call(b, "PUT", "/api/v1/notifications/{nid:int}/read",
          "/api/v1/notifications/%d/read" % nid, 200)
     r = call(b, "PUT", "/api/v1/notifications/{nid:int}/read",
-             "/api/v1/notifications/999999999/read", 200)     # unknown ids: nothing marked
+             "/api/v1/notifications/%d/read" % nid, 200)      # read already: nothing marked
     assert r["marked"] == 0, r
+    # an id that is not one's own does not exist, as for every other resource
+    call(a, "PUT", "/api/v1/notifications/{nid:int}/read",
+         "/api/v1/notifications/%d/read" % nid, 404)
+    call(b, "PUT", "/api/v1/notifications/{nid:int}/read",
+         "/api/v1/notifications/999999999/read", 404)
     call(b, "POST", "/api/v1/notifications/read", "/api/v1/notifications/read", 200,
          {"all": True})
     call(b, "GET", "/api/v1/events", "/api/v1/events?after=0&wait=0&limit=5", 200)
