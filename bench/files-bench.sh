@@ -87,6 +87,10 @@ printf 'image size               %6d bytes\n' "$(stat -c %s "$WORK/static/img.pn
 px=$(rps "$PX/api/v1/files/$IMG_ID/content" "$AUTH"); st=$(rps "$ST/img.png")
 printf 'PlexiChat (X-Sendfile)   %6d req/s\nlighttpd static file     %6d req/s\nratio %d%% (target >= 80%%)\n' \
   "$px" "$st" $(( 100 * px / (st > 0 ? st : 1) ))
+# where the time goes: a FastCGI round trip with no work, and with the
+# bearer token checked (no file lookup)
+fl=$(rps "$PX/api/v1/system/version"); me=$(rps "$PX/api/v1/auth/me" "$AUTH")
+printf 'for scale: GET /system/version %d req/s, GET /auth/me (token) %d req/s\n' "$fl" "$me"
 
 echo "== upload, $BIG_MB MB"
 rm -f "$WORK/static/big.txt"

@@ -24,20 +24,27 @@ static enum px_err readable(struct px_ctx *ctx, struct px_m_file *f, struct px_b
 			    struct px_chan_access *a)
 {
 	long long id = px_path_int(&ctx->path, "fid");
+	struct px_chan_access standing;
 	enum px_err e;
 
 	if (a)
 		memset(a, 0, sizeof(*a));
 	if (id <= 0)
 		return PX_E_VALIDATION_NOT_FOUND;
-	if ((e = px_m_files_get(ctx->db, id, f, json)) != PX_OK)
+	e = px_m_files_get_as(ctx->db, id, ctx->who.user_id, f, json, &standing);
+	if (e != PX_OK)
 		return e;
 	if (f->unreachable)
 		return PX_E_VALIDATION_NOT_FOUND;
 	if (f->channel == 0)
 		return f->owner == ctx->who.user_id ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
-	return px_m_channels_authorize(ctx->db, f->channel, ctx->who.user_id, ctx->who.role,
-				       PX_CHAN_READ, a);
+	/* a channel the caller may not know of is as missing as the file */
+	if (standing.channel_id == 0)
+		return PX_E_VALIDATION_NOT_FOUND;
+	standing.sys = ctx->who.role;
+	if (a)
+		*a = standing;
+	return px_chan_check(&standing, PX_CHAN_READ);
 }
 
 enum px_err px_h_files_get(struct px_ctx *ctx)

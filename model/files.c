@@ -1,6 +1,7 @@
 /* model/files.c: statements on files, uploads and message_files. Only
  * rows in state 'ready' are ever returned to callers. */
 #include "model/files.h"
+#include "model/channels.h"
 #include "model/rows.h"
 
 #include <stdio.h>
@@ -25,21 +26,24 @@ static void copy(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src ? src : "");
 }
 
-enum px_err px_m_files_get(struct px_db *db, long long id, struct px_m_file *f,
-			   struct px_buf *json)
+enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
+			      struct px_m_file *f, struct px_buf *json,
+			      struct px_chan_access *a)
 {
-	char i[PX_M_LL];
-	const char *p[1] = { px_m_ll(i, id) };
+	char i[PX_M_LL], u[PX_M_LL];
+	const char *p[2] = { px_m_ll(i, id), px_m_ll(u, user) };
 	PGresult *r = NULL;
 	enum px_err e;
 
-	e = px_db_exec_prepared(db, "files_get",
+	/* one round trip: the file, and the reader's standing in its channel */
+	e = px_db_exec_prepared(db, "files_get_as",
 		"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"
 		" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"
 		" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id"
 		"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL),"
-		" px_file_json(f)::text FROM files f WHERE f.id = $1 AND f.state = 'ready'",
-		1, p, &r);
+		" px_file_json(f)::text, " PX_CHAN_STANDING_COLS " FROM files f"
+		PX_CHAN_STANDING_JOINS("f.channel_id", "$2::bigint")
+		" WHERE f.id = $1 AND f.state = 'ready'", 2, p, &r);
 	if (e != PX_OK)
 		return e;
 	if (PQntuples(r) != 1) {
@@ -57,8 +61,16 @@ enum px_err px_m_files_get(struct px_db *db, long long id, struct px_m_file *f,
 	f->unreachable = PQgetvalue(r, 0, 8)[0] == 't';
 	if (json)
 		px_buf_append(json, PQgetvalue(r, 0, 9), (size_t)PQgetlength(r, 0, 9));
+	if (a)
+		px_chan_standing_read(r, 10, a); /* zero when there is no channel */
 	PQclear(r);
 	return json && json->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+}
+
+enum px_err px_m_files_get(struct px_db *db, long long id, struct px_m_file *f,
+			   struct px_buf *json)
+{
+	return px_m_files_get_as(db, id, 0, f, json, NULL);
 }
 
 enum px_err px_m_files_list(struct px_db *db, long long channel, long long before,

@@ -5,6 +5,7 @@
 #define PX_M_FILES_H
 
 #include "core/buf.h"
+#include "core/ctx.h"
 #include "core/db.h"
 #include "core/err.h"
 
@@ -37,6 +38,12 @@ struct px_m_file {
  * VALIDATION_NOT_FOUND when missing or not ready. */
 enum px_err px_m_files_get(struct px_db *db, long long id, struct px_m_file *f,
 			   struct px_buf *json) __attribute__((warn_unused_result));
+/* The same, and user's standing in the file's channel into *a (not
+ * a->sys; all zero for a draft, or when user is no member of a channel
+ * they may not know of): what px_chan_check needs, in one round trip. */
+enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
+			      struct px_m_file *f, struct px_buf *json,
+			      struct px_chan_access *a) __attribute__((warn_unused_result));
 
 /* A page of channel's ready files, newest first, ids below before (0: the
  * newest): {"files":[...],"has_more":bool,"next_before":id|null}. */
