@@ -14,6 +14,7 @@ struct slot {
 	int tokens;
 	int empty;          /* the shared bucket had nothing to give */
 	time_t expires;
+	time_t asked;       /* when this process last asked the bucket */
 };
 
 struct px_ratelease {
@@ -93,8 +94,8 @@ int px_ratelease_take(struct px_ratelease *rl, const char *key, time_t now)
 	return ok;
 }
 
-void px_ratelease_put(struct px_ratelease *rl, const char *key, int n,
-		      time_t now, time_t until)
+static void store(struct px_ratelease *rl, const char *key, int n, int empty,
+		  time_t now, time_t until)
 {
 	uint32_t h = hash(key);
 	struct slot *s, *victim = NULL;
@@ -118,7 +119,31 @@ void px_ratelease_put(struct px_ratelease *rl, const char *key, int n,
 		s = victim;
 	memcpy(s->key, key, strlen(key) + 1);
 	s->tokens = n;
-	s->empty = n == 0;
+	s->empty = empty;
 	s->expires = until;
+	s->asked = now;
 	pthread_mutex_unlock(&rl->lock);
+}
+
+void px_ratelease_put(struct px_ratelease *rl, const char *key, int n,
+		      time_t now, time_t until)
+{
+	store(rl, key, n, n == 0, now, until);
+}
+
+void px_ratelease_note(struct px_ratelease *rl, const char *key, time_t now)
+{
+	store(rl, key, 0, 0, now, now + PX_RATELEASE_SECONDS);
+}
+
+int px_ratelease_warm(struct px_ratelease *rl, const char *key, time_t now)
+{
+	struct slot *s;
+	int warm;
+
+	pthread_mutex_lock(&rl->lock);
+	s = find(rl, key);
+	warm = s && s->asked >= now - PX_RATELEASE_SECONDS;
+	pthread_mutex_unlock(&rl->lock);
+	return warm;
 }

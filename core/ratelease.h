@@ -30,5 +30,17 @@ int px_ratelease_take(struct px_ratelease *rl, const char *key, time_t now)
  * expired or the oldest entry). */
 void px_ratelease_put(struct px_ratelease *rl, const char *key, int n,
 		      time_t now, time_t until) __attribute__((nonnull));
+/* Records that this process took a single token for key now (nothing to
+ * spend later, nothing refused). */
+void px_ratelease_note(struct px_ratelease *rl, const char *key, time_t now)
+	__attribute__((nonnull));
+/* 1 when this process asked the shared bucket for key within the last
+ * PX_RATELEASE_SECONDS. Only such a key is worth a lease of several
+ * tokens: with many processes (Apache mod_fcgid runs one per request in
+ * flight) a client's requests spread over them, and tokens leased to a
+ * process the client does not come back to lapse unspent, draining the
+ * client's bucket though it is well within its limit. */
+int px_ratelease_warm(struct px_ratelease *rl, const char *key, time_t now)
+	__attribute__((nonnull));
 
 #endif

@@ -349,13 +349,17 @@ enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 		px_auth_retry_after(ctx, 1);
 		return PX_E_SECURITY_RATE_LIMITED;
 	}
-	e = px_m_rate_take(ctx->db, cls, client, burst, per_sec, lease_size(burst),
+	/* a lease only for a client this process served a moment ago */
+	e = px_m_rate_take(ctx->db, cls, client, burst, per_sec,
+			   px_ratelease_warm(ctx->app->rl, key, now) ? lease_size(burst) : 1,
 			   &granted, &left);
 	if (e != PX_OK)
 		return e;
 	if (granted > 1)
 		px_ratelease_put(ctx->app->rl, key, granted - 1, now,
 				 now + PX_RATELEASE_SECONDS);
+	else if (granted == 1)
+		px_ratelease_note(ctx->app->rl, key, now);
 	/* about one request in 256 sweeps out idle buckets */
 	if (px_crypto_random(&dice, 1) == 0 && dice == 0 &&
 	    px_m_rate_prune(ctx->db) != PX_OK)

@@ -30,6 +30,28 @@ START_TEST(test_spend_and_lapse)
 }
 END_TEST
 
+/* A lease only for a key asked for a moment ago: the first request of a
+ * client in this process takes one token, a second one soon after may
+ * take several. */
+START_TEST(test_warm_only_after_recent_use)
+{
+	struct px_ratelease *rl = px_ratelease_new(64);
+
+	ck_assert_ptr_nonnull(rl);
+	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:7", 100), 0);
+	px_ratelease_note(rl, "write|user:7", 100);
+	/* a single token leaves nothing to spend and refuses nothing */
+	ck_assert_int_eq(px_ratelease_take(rl, "write|user:7", 100), 0);
+	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:7", 101), 1);
+	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:8", 101), 0);
+	/* cold again once the window has passed */
+	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:7", 100 + PX_RATELEASE_SECONDS + 1), 0);
+	px_ratelease_put(rl, "write|user:7", 4, 110, 110 + PX_RATELEASE_SECONDS);
+	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:7", 111), 1);
+	px_ratelease_free(rl);
+}
+END_TEST
+
 START_TEST(test_full_table_recycles)
 {
 	struct px_ratelease *rl = px_ratelease_new(16);
@@ -59,6 +81,7 @@ int main(void)
 	TCase *tc = tcase_create("ratelease");
 
 	tcase_add_test(tc, test_spend_and_lapse);
+	tcase_add_test(tc, test_warm_only_after_recent_use);
 	tcase_add_test(tc, test_full_table_recycles);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
