@@ -2,9 +2,11 @@
  * files row exists before its bytes are committed (fsynced and renamed)
  * in the store, so nothing half-written is ever visible. */
 #include "handlers/files_store.h"
+#include "handlers/files_image.h"
 #include "handlers/files_util.h"
 #include "model/channels.h"
 #include "model/files.h"
+#include "model/images.h"
 #include "waf/waf_magic.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
@@ -95,6 +97,51 @@ void px_hf_sink_drop(struct px_hf_sink *s)
 	px_buf_free(&s->head);
 }
 
+enum px_err px_hf_commit_temp(const struct px_st_files *st, int fd, const char *path,
+			      char *hex, long long *size)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char h[EVP_MAX_MD_SIZE], *buf = malloc(65536);
+	unsigned hl = 0;
+	long long n = 0;
+	ssize_t k = 0;
+	int existed = 0;
+	enum px_err e = PX_E_STORAGE_FAILED;
+
+	if (!md || !buf || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto fail;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		goto fail;
+	while ((k = read(fd, buf, 65536)) > 0 || (k < 0 && errno == EINTR))
+		if (k > 0) {
+			EVP_DigestUpdate(md, buf, (size_t)k);
+			n += k;
+		}
+	if (k < 0 || EVP_DigestFinal_ex(md, h, &hl) != 1 || hl != 32 || fsync(fd) != 0)
+		goto fail;
+	px_crypto_hex_str(h, 32, hex);
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (size)
+		*size = n;
+	e = px_st_files_commit(st, path, hex, &existed);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return e;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return e;
+}
+
 enum px_err px_hf_quota(struct px_ctx *ctx, uint64_t size)
 {
 	long long user = 0, total = 0, qu = px_cfg_int(ctx->cfg, "files_quota_user"),
@@ -140,13 +187,21 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	char hex[65], mime[128] = "";
 	unsigned hl = 0;
 	int existed = 0;
+	struct px_hf_img_info info;
+	struct px_m_image img;
 	struct px_m_file_new f;
+	enum px_hf_img fmt;
 	enum px_err e;
 
+	memset(&img, 0, sizeof(img));
 	if (s->n == 0) {
 		e = PX_E_FILES_EMPTY;
 		goto out;
 	}
+	if (px_hf_zip_sniff(s->head.data, s->head.len) &&
+	    (e = px_hf_zip_check(s->fd, s->n, (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_ratio"),
+				 (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_unpacked"))) != PX_OK)
+		goto out;
 	if (px_waf_magic_mime(s->head.data, s->head.len, mime, sizeof(mime)) != 0) {
 		e = PX_E_SYSTEM_UNAVAILABLE; /* no libmagic: nothing is stored unjudged */
 		goto out;
@@ -155,6 +210,10 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		px_ctx_detail(ctx, "detected_type", mime);
 		goto out;
 	}
+	/* an image is judged from its structure before anything decodes it */
+	fmt = px_hf_image_format(fam);
+	if (fmt != PX_HF_IMG_NONE && (e = px_hf_image_check(ctx, s->fd, s->n, fmt, &info)) != PX_OK)
+		goto out;
 	if ((e = px_hf_quota(ctx, s->n)) != PX_OK)
 		goto out;
 	if (EVP_DigestFinal_ex(s->md, h, &hl) != 1 || hl != 32) {
@@ -168,6 +227,14 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		goto out;
 	}
 	s->fd = -1;
+	/* derivatives before the original is committed: an image libvips
+	 * cannot decode leaves nothing behind; the same content uploaded
+	 * again reuses them */
+	if (fmt != PX_HF_IMG_NONE && (e = px_m_images_get(ctx->db, hex, &img)) != PX_OK) {
+		if (e != PX_E_VALIDATION_NOT_FOUND ||
+		    (e = px_hf_image_derive(ctx, st, s->path, hex, fmt, &img)) != PX_OK)
+			goto out;
+	}
 	e = px_st_files_commit(st, s->path, hex, &existed);
 	s->path[0] = '\0'; /* commit removed or renamed it */
 	if (e != PX_OK)
@@ -179,6 +246,8 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	f.detected = mime;
 	f.size = (long long)s->n;
 	f.sha256 = hex;
+	f.width = img.width;
+	f.height = img.height;
 	e = px_m_files_insert(ctx->db, &f, out);
 out:
 	px_hf_sink_drop(s);
