@@ -4,7 +4,6 @@
  * reads every image with shrink-on-load in one sequential pass, so the
  * memory an image costs is bounded by its output, not its input. */
 #include "handlers/files_image.h"
-#include "handlers/files_store.h"
 #include "core/cfg.h"
 #include "core/log.h"
 
@@ -124,13 +123,31 @@ static enum px_err store_bytes(const struct px_st_files *st, const void *p, size
 		c += n;
 		len -= (size_t)n;
 	}
-	return px_hf_commit_temp(st, fd, path, hex, NULL);
+	return px_st_files_commit_fd(st, fd, path, hex, NULL);
+}
+
+/* A copy of im without any metadata: libvips 8.14's WebP writer ignores
+ * its strip option and would carry EXIF (with GPS) into thumbnails. NULL
+ * on failure. */
+static VipsImage *bare(VipsImage *im)
+{
+	VipsImage *c = NULL;
+	gchar **names;
+	int i;
+
+	if (vips_copy(im, &c, NULL) != 0)
+		return NULL;
+	names = vips_image_get_fields(c);
+	for (i = 0; names && names[i]; i++)
+		vips_image_remove(c, names[i]); /* built-in fields stay */
+	g_strfreev(names);
+	return c;
 }
 
 enum px_err px_hf_image_webp(const char *path, int box, int crop, int rotate,
 			     const struct px_st_files *st, char *hex, int *w, int *h)
 {
-	VipsImage *im = NULL;
+	VipsImage *im = NULL, *out = NULL;
 	void *buf = NULL;
 	size_t len = 0;
 	enum px_err e;
@@ -141,7 +158,8 @@ enum px_err px_hf_image_webp(const char *path, int box, int crop, int rotate,
 			   "size", crop ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN,
 			   "crop", crop ? VIPS_INTERESTING_CENTRE : VIPS_INTERESTING_NONE,
 			   "no_rotate", !rotate, "fail_on", VIPS_FAIL_ON_ERROR, NULL) != 0 ||
-	    vips_webpsave_buffer(im, &buf, &len, "Q", 80, "strip", TRUE, NULL) != 0) {
+	    !(out = bare(im)) ||
+	    vips_webpsave_buffer(out, &buf, &len, "Q", 80, "strip", TRUE, NULL) != 0) {
 		e = vips_failed("thumbnail", NULL);
 		goto out;
 	}
@@ -152,6 +170,8 @@ enum px_err px_hf_image_webp(const char *path, int box, int crop, int rotate,
 	e = store_bytes(st, buf, len, hex);
 out:
 	g_free(buf);
+	if (out)
+		g_object_unref(out);
 	if (im)
 		g_object_unref(im);
 	vips_thread_shutdown(); /* this thread's vips buffers go now */
@@ -222,7 +242,7 @@ enum px_err px_hf_image_derive(struct px_ctx *ctx, const struct px_st_files *st,
 		unlink(tmp);
 		goto out;
 	}
-	e = px_hf_commit_temp(st, out, tmp, m->clean, &m->clean_size);
+	e = px_st_files_commit_fd(st, out, tmp, m->clean, &m->clean_size);
 	if (e != PX_OK ||
 	    (e = px_hf_image_webp(path, PX_HF_THUMB_BOX, 0, jpeg, st, m->thumb, &m->thumb_width,
 				  &m->thumb_height)) != PX_OK ||

@@ -614,21 +614,6 @@ static enum px_err webp(struct rd *r, struct wr *w, struct px_hf_img_info *in)
 
 /* ---- the entry points ------------------------------------------------- */
 
-enum px_hf_img px_hf_img_sniff(const void *b, size_t n)
-{
-	const unsigned char *s = b;
-
-	if (n >= 8 && memcmp(s, "\x89PNG\r\n\x1a\n", 8) == 0)
-		return PX_HF_IMG_PNG;
-	if (n >= 3 && memcmp(s, "\xFF\xD8\xFF", 3) == 0)
-		return PX_HF_IMG_JPEG;
-	if (n >= 6 && (memcmp(s, "GIF87a", 6) == 0 || memcmp(s, "GIF89a", 6) == 0))
-		return PX_HF_IMG_GIF;
-	if (n >= 12 && memcmp(s, "RIFF", 4) == 0 && memcmp(s + 8, "WEBP", 4) == 0)
-		return PX_HF_IMG_WEBP;
-	return PX_HF_IMG_NONE;
-}
-
 static enum px_err walk(int fd, uint64_t size, enum px_hf_img fmt, struct wr *w, int orient,
 			struct px_hf_img_info *in)
 {
@@ -686,11 +671,6 @@ enum px_err px_hf_img_strip(int fd, uint64_t size, enum px_hf_img fmt, int orien
 
 #define ZIP_MAX_ENTRIES 100000
 
-int px_hf_zip_sniff(const void *b, size_t n)
-{
-	return n >= 4 && (memcmp(b, "PK\x03\x04", 4) == 0 || memcmp(b, "PK\x05\x06", 4) == 0);
-}
-
 struct span {
 	uint64_t from, to;
 };
@@ -727,11 +707,12 @@ static void zip64_extra(const unsigned char *x, size_t n, uint64_t *usz, uint64_
 	while (i + 4 <= n) {
 		uint32_t id = le16(x + i), len = le16(x + i + 2);
 		const unsigned char *v = x + i + 4;
-		size_t at = 0;
 
 		if (i + 4 + len > n)
 			return;
 		if (id == 0x0001) {
+			size_t at = 0;
+
 			if (*usz == 0xffffffffu && at + 8 <= len)
 				*usz = le64(v + at), at += 8;
 			if (*csz == 0xffffffffu && at + 8 <= len)
@@ -744,7 +725,8 @@ static void zip64_extra(const unsigned char *x, size_t n, uint64_t *usz, uint64_
 	}
 }
 
-enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t max_unpacked)
+enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t max_unpacked,
+			    int *is_zip)
 {
 	unsigned char *t = NULL, *x = NULL, c[56];
 	struct span *sp = NULL;
@@ -754,6 +736,7 @@ enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t 
 	size_t i;
 	int found = 0;
 
+	*is_zip = 0;
 	if (size < 22)
 		return PX_OK;
 	tn = size < 22 + 65535 ? size : 22 + 65535;
@@ -778,23 +761,27 @@ enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t 
 	eocd = size - tn + i;
 	entries = le16(t + i + 10);
 	cdsize = le32(t + i + 12);
-	cdoff = le32(t + i + 16);
-	if ((entries == 0xffff || cdsize == 0xffffffffu || cdoff == 0xffffffffu) && eocd >= 20 &&
-	    pread_all(fd, c, 20, eocd - 20) == 0 && memcmp(c, "PK\x06\x07", 4) == 0) {
-		uint64_t z = le64(c + 8);
-
-		if (z > size - 56 || pread_all(fd, c, 56, z) != 0 || memcmp(c, "PK\x06\x06", 4) != 0)
+	if ((entries == 0xffff || cdsize == 0xffffffffu || le32(t + i + 16) == 0xffffffffu) &&
+	    eocd >= 20 && pread_all(fd, c, 20, eocd - 20) == 0 &&
+	    memcmp(c, "PK\x06\x07", 4) == 0) {
+		/* readers find the ZIP64 end record before the locator */
+		if (eocd < 20 + 56 || pread_all(fd, c, 56, eocd - 20 - 56) != 0 ||
+		    memcmp(c, "PK\x06\x06", 4) != 0)
 			goto out;
 		entries = le64(c + 32);
 		cdsize = le64(c + 40);
-		cdoff = le64(c + 48);
+		eocd -= 20 + 56;
 	}
 	if (entries > ZIP_MAX_ENTRIES) {
 		e = PX_E_FILES_ARCHIVE_BOMB;
 		goto out;
 	}
-	if (entries == 0 || cdoff > size || cdsize > size - cdoff)
+	/* the directory ends where the end records begin, as readers that
+	 * allow data before the archive (self-extractors, polyglots) see it;
+	 * its stated offset is ignored */
+	if (entries == 0 || cdsize > eocd)
 		goto out; /* nothing declared, or not a usable archive */
+	cdoff = eocd - cdsize;
 	sp = calloc((size_t)entries, sizeof(*sp));
 	r = rd_new(fd, cdoff + cdsize);
 	if (!sp || !r) {
@@ -821,6 +808,7 @@ enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t 
 		sp[k].from = lho;
 		sp[k].to = sat_add(sat_add(lho, 30 + (uint64_t)nl), csz);
 	}
+	*is_zip = 1;
 	if (total > max_unpacked || total / size > max_ratio) {
 		e = PX_E_FILES_ARCHIVE_BOMB;
 		goto out;

@@ -27,9 +27,6 @@ struct px_hf_img_info {
 	uint32_t frames;        /* images in the file (GIF, APNG, animated WebP) */
 };
 
-/* The image format of a file's first n bytes by its signature, or NONE. */
-enum px_hf_img px_hf_img_sniff(const void *b, size_t n);
-
 /* Walks image fd (size bytes, read with pread from offset 0) of format
  * fmt to its end marker and fills *info. PX_OK; FILES_POLYGLOT for bytes
  * after the end marker (other than zero padding) or a structure that is
@@ -58,19 +55,16 @@ enum px_err px_hf_img_limit(const struct px_hf_img_info *info, uint64_t max_pixe
 enum px_err px_hf_img_strip(int fd, uint64_t size, enum px_hf_img fmt, int orientation,
 			    int out) __attribute__((warn_unused_result));
 
-/* Whether the first n bytes open a ZIP archive (a local file header or
- * an empty archive's end record). */
-int px_hf_zip_sniff(const void *b, size_t n);
-
-/* Reads the central directory of ZIP file fd (size bytes; ZIP64 too)
- * without unpacking anything and refuses a decompression bomb: more than
- * max_unpacked bytes declared in all, more than max_ratio declared bytes
- * per stored byte, more than 100,000 entries, or entries whose data
- * overlap (one compressed stream counted many times):
- * FILES_ARCHIVE_BOMB. A file without a well-formed end record is not
- * judged here (PX_OK: the type check refuses it). STORAGE_FAILED when
- * reading fails. */
-enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t max_unpacked)
-	__attribute__((warn_unused_result));
+/* Reads the central directory of the ZIP archive that file fd (size
+ * bytes) ends with, if any (ZIP64 too; data before the archive allowed,
+ * as ZIP readers allow it), without unpacking anything, and refuses a
+ * decompression bomb: more than max_unpacked bytes declared in all, more
+ * than max_ratio declared bytes per byte of the file, more than 100,000
+ * entries, or entries whose data overlap (one compressed stream counted
+ * many times): FILES_ARCHIVE_BOMB. *is_zip is 1 when the file ends with a
+ * well-formed archive of at least one entry (whatever comes before it),
+ * 0 otherwise (nothing judged). STORAGE_FAILED when reading fails. */
+enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t max_unpacked,
+			    int *is_zip) __attribute__((warn_unused_result));
 
 #endif

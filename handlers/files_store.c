@@ -97,51 +97,6 @@ void px_hf_sink_drop(struct px_hf_sink *s)
 	px_buf_free(&s->head);
 }
 
-enum px_err px_hf_commit_temp(const struct px_st_files *st, int fd, const char *path,
-			      char *hex, long long *size)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char h[EVP_MAX_MD_SIZE], *buf = malloc(65536);
-	unsigned hl = 0;
-	long long n = 0;
-	ssize_t k = 0;
-	int existed = 0;
-	enum px_err e = PX_E_STORAGE_FAILED;
-
-	if (!md || !buf || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		e = PX_E_SYSTEM_INTERNAL;
-		goto fail;
-	}
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		goto fail;
-	while ((k = read(fd, buf, 65536)) > 0 || (k < 0 && errno == EINTR))
-		if (k > 0) {
-			EVP_DigestUpdate(md, buf, (size_t)k);
-			n += k;
-		}
-	if (k < 0 || EVP_DigestFinal_ex(md, h, &hl) != 1 || hl != 32 || fsync(fd) != 0)
-		goto fail;
-	px_crypto_hex_str(h, 32, hex);
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (size)
-		*size = n;
-	e = px_st_files_commit(st, path, hex, &existed);
-	EVP_MD_CTX_free(md);
-	free(buf);
-	return e;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(path);
-	EVP_MD_CTX_free(md);
-	free(buf);
-	return e;
-}
-
 enum px_err px_hf_quota(struct px_ctx *ctx, uint64_t size)
 {
 	long long user = 0, total = 0, qu = px_cfg_int(ctx->cfg, "files_quota_user"),
@@ -186,7 +141,7 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	unsigned char h[EVP_MAX_MD_SIZE];
 	char hex[65], mime[128] = "";
 	unsigned hl = 0;
-	int existed = 0;
+	int existed = 0, zip = 0;
 	struct px_hf_img_info info;
 	struct px_m_image img;
 	struct px_m_file_new f;
@@ -198,9 +153,11 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		e = PX_E_FILES_EMPTY;
 		goto out;
 	}
-	if (px_hf_zip_sniff(s->head.data, s->head.len) &&
-	    (e = px_hf_zip_check(s->fd, s->n, (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_ratio"),
-				 (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_unpacked"))) != PX_OK)
+	/* ZIP readers start from the end: a file that ends with an archive is
+	 * judged as one (FILES_ARCHIVE_BOMB) before its type is */
+	if ((e = px_hf_zip_check(s->fd, s->n, (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_ratio"),
+				 (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_unpacked"),
+				 &zip)) != PX_OK)
 		goto out;
 	if (px_waf_magic_mime(s->head.data, s->head.len, mime, sizeof(mime)) != 0) {
 		e = PX_E_SYSTEM_UNAVAILABLE; /* no libmagic: nothing is stored unjudged */
@@ -208,6 +165,12 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	}
 	if ((e = px_hf_type_check(mime, m->name, m->declared, &fam)) != PX_OK) {
 		px_ctx_detail(ctx, "detected_type", mime);
+		goto out;
+	}
+	/* no family admitted is an archive: one behind another format (a
+	 * PDF, an image) is a polyglot */
+	if (zip) {
+		e = PX_E_FILES_POLYGLOT;
 		goto out;
 	}
 	/* an image is judged from its structure before anything decodes it */

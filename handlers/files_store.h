@@ -65,14 +65,6 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 enum px_err px_hf_receive(struct px_ctx *ctx, struct px_hf_sink *s, struct px_buf *name,
 			  struct px_buf *declared) __attribute__((warn_unused_result));
 
-/* Makes the complete temporary file path of st (open as fd) an object:
- * hashes it from the start, fsyncs and closes fd, and commits it
- * (px_st_files_commit); hex (65 bytes) gets its name and *size (may be
- * NULL) its length. fd is closed and path renamed or removed in every
- * case. STORAGE_FAILED, STORAGE_FULL. */
-enum px_err px_hf_commit_temp(const struct px_st_files *st, int fd, const char *path,
-			      char *hex, long long *size) __attribute__((warn_unused_result));
-
 /* Refuses size bytes more for the caller: FILES_TOO_LARGE over
  * files_max_size, FILES_QUOTA_USER / FILES_QUOTA_TOTAL over the quotas. */
 enum px_err px_hf_quota(struct px_ctx *ctx, uint64_t size)

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void copy(char *dst, size_t cap, const char *src)
+/* Column c of the one row of r into an object name. */
+static void name_of(char *dst, const PGresult *r, int c)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
+	snprintf(dst, 65, "%s", PQgetvalue(r, 0, c));
 }
 
 enum px_err px_m_images_get(struct px_db *db, const char *sha256, struct px_m_image *m)
@@ -18,26 +19,22 @@ enum px_err px_m_images_get(struct px_db *db, const char *sha256, struct px_m_im
 	PGresult *r = NULL;
 	enum px_err e;
 
-	e = px_db_exec_prepared(db, "images_get",
+	e = px_m_one_row(db, "images_get",
 		"SELECT width, height, clean, clean_size, thumb, thumb_width, thumb_height,"
 		" preview, preview_width, preview_height FROM file_images WHERE sha256 = $1",
 		1, p, &r);
 	if (e != PX_OK)
 		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return PX_E_VALIDATION_NOT_FOUND;
-	}
 	memset(m, 0, sizeof(*m));
-	copy(m->sha256, sizeof(m->sha256), sha256);
+	snprintf(m->sha256, sizeof(m->sha256), "%s", sha256);
 	m->width = atoi(PQgetvalue(r, 0, 0));
 	m->height = atoi(PQgetvalue(r, 0, 1));
-	copy(m->clean, sizeof(m->clean), PQgetvalue(r, 0, 2));
+	name_of(m->clean, r, 2);
 	m->clean_size = atoll(PQgetvalue(r, 0, 3));
-	copy(m->thumb, sizeof(m->thumb), PQgetvalue(r, 0, 4));
+	name_of(m->thumb, r, 4);
 	m->thumb_width = atoi(PQgetvalue(r, 0, 5));
 	m->thumb_height = atoi(PQgetvalue(r, 0, 6));
-	copy(m->preview, sizeof(m->preview), PQgetvalue(r, 0, 7));
+	name_of(m->preview, r, 7);
 	m->preview_width = atoi(PQgetvalue(r, 0, 8));
 	m->preview_height = atoi(PQgetvalue(r, 0, 9));
 	PQclear(r);
@@ -74,18 +71,14 @@ enum px_err px_m_avatars_get(struct px_db *db, long long user, struct px_m_avata
 	PGresult *r = NULL;
 	enum px_err e;
 
-	e = px_db_exec_prepared(db, "avatars_get",
+	e = px_m_one_row(db, "avatars_get",
 		"SELECT a.large, a.small, extract(epoch FROM a.updated_at)::bigint"
 		" FROM user_avatars a JOIN users u ON u.id = a.user_id"
 		" WHERE a.user_id = $1 AND u.deactivated_at IS NULL", 1, p, &r);
 	if (e != PX_OK)
 		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return PX_E_VALIDATION_NOT_FOUND;
-	}
-	copy(a->large, sizeof(a->large), PQgetvalue(r, 0, 0));
-	copy(a->small, sizeof(a->small), PQgetvalue(r, 0, 1));
+	name_of(a->large, r, 0);
+	name_of(a->small, r, 1);
 	a->mtime = atoll(PQgetvalue(r, 0, 2));
 	PQclear(r);
 	return PX_OK;

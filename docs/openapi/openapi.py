@@ -39,6 +39,10 @@ SCHEMAS = {
                  error_code=STR, http_status=INT, message=STR, details=t("object"),
                  correlation_id=t("string", minLength=32, maxLength=32)),
     "UserRef": obj(["id", "username", "display_name"], id=ID, username=STR, display_name=STR),
+    "User": obj(["id", "username", "display_name", "avatar_url"], id=ID, username=STR,
+                display_name=STR, bio=STR, role=STR, created_at=STR,
+                avatar_url=t("string", True, description="/api/v1/users/{id}/avatar?v=..., "
+                             "null without an avatar.")),
     "Channel": obj(["id", "kind", "name", "topic", "archived", "created_at", "member_count",
                     "my_role", "last_read_id", "last_message_id", "unread_count", "mention_count"],
                    id=ID, kind=t("string", enum=["public", "private", "dm", "group"]),
@@ -50,7 +54,8 @@ SCHEMAS = {
     "Member": obj(["id", "username", "display_name", "role", "joined_at", "presence"],
                   id=ID, username=STR, display_name=STR,
                   role=t("string", enum=["owner", "moderator", "member"]), joined_at=TIME,
-                  presence=t("string", enum=["online", "away", "offline"]), last_seen_at=TIME_N),
+                  presence=t("string", enum=["online", "away", "offline"]), last_seen_at=TIME_N,
+                  avatar_url=t("string", True)),
     "Reaction": obj(["emoji", "count", "users"], emoji=STR, count=t("integer", minimum=1),
                     users=arr(STR)),
     "Message": obj(["id", "channel_id", "author", "thread_root_id", "body", "html", "created_at",
@@ -100,7 +105,10 @@ ERRORS = {"400": "Invalid input (see error_code).", "401": "Not signed in.",
           "404": "No such resource, or one the caller may not see.",
           "409": "Conflict (VALIDATION_CONFLICT, VALIDATION_CHANNEL_ARCHIVED, "
                  "VALIDATION_IDEMPOTENCY_MISMATCH).", "410": "Gone (deleted message, pruned events).",
-          "413": "Body too large.", "429": "Rate limited.", "503": "Unavailable."}
+          "413": "Body too large.",
+          "415": "Type refused (FILES_TYPE_NOT_ALLOWED, FILES_TYPE_MISMATCH, FILES_POLYGLOT).",
+          "422": "Content refused (FILES_IMAGE_INVALID, FILES_ARCHIVE_BOMB, FILES_EMPTY).",
+          "429": "Rate limited.", "503": "Unavailable."}
 
 
 def p_in(name, where, schema, desc, required=False):
@@ -127,6 +135,13 @@ def op(op_id, summary, ok, ok_schema, params=(), body=None, errors=("400", "401"
     if body:
         o["requestBody"] = {"required": True,
                             "content": {"application/json": {"schema": body}}}
+    return o
+
+
+def binary(op_id, summary, tag, params):
+    o = op(op_id, summary, "200", None, params, errors=("400", "401", "404"), tag=tag)
+    o["responses"]["200"] = {"description": "The bytes (X-Sendfile); ETag, 304 on If-None-Match.",
+                             "content": {"image/webp": {"schema": t("string", format="binary")}}}
     return o
 
 
@@ -245,6 +260,26 @@ PATHS = {
     "/api/v1/notifications/{nid}/read": {"put": op(
         "markNotificationRead", "Mark one read.", "200", ref("NotificationsMarked"),
         [p_in("nid", "path", ID, "Notification id.")])},
+    # images and avatars (issue 15); binary answers are sent by the web server
+    "/api/v1/files/{fid}/thumbnail": {"get": binary(
+        "fileThumbnail", "An image's thumbnail (WebP in 400x400) or, with size=preview, its "
+        "preview (WebP in 1280x1280); authorised as the file's content.", "Files",
+        [p_in("fid", "path", ID, "File id."),
+         p_in("size", "query", t("string", enum=["thumb", "preview"]), "Which one.")])},
+    "/api/v1/users/me/avatar": {
+        "put": dict(op("setAvatar", "Upload one's avatar (raw image body or multipart part "
+                       "\"file\"): cut to a square, kept as 256 and 64 px WebP.", "200",
+                       ref("User"), errors=("400", "401", "413", "415", "422"), tag="Users"),
+                    requestBody={"required": True, "content": {
+                        "image/*": {"schema": t("string", format="binary")},
+                        "multipart/form-data": {"schema": obj(
+                            ["file"], file=t("string", format="binary"))}}}),
+        "delete": op("deleteAvatar", "Remove one's avatar.", "200", ref("User"), tag="Users")},
+    "/api/v1/users/{id}/avatar": {"get": binary(
+        "getAvatar", "A user's avatar (WebP); 404 when none.", "Users",
+        [p_in("id", "path", ID, "User id."),
+         p_in("size", "query", t("string", enum=["64", "256"]), "Pixels (default 256)."),
+         p_in("v", "query", STR, "Version from avatar_url: the answer may then be cached.")])},
     "/api/v1/openapi.json": {"get": {
         "operationId": "openapi", "tags": ["Meta"], "summary": "This description.",
         "security": [],
@@ -266,6 +301,8 @@ def document():
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"cookie": []}],
         "tags": [{"name": "Messaging", "description": "Channels, messages, events."},
+                 {"name": "Files", "description": "Files and images."},
+                 {"name": "Users", "description": "Accounts and avatars."},
                  {"name": "Meta", "description": "About the API."}],
         "paths": PATHS,
         "components": {
