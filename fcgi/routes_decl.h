@@ -8,6 +8,7 @@
 #include "handlers/web.h"
 #include "handlers/msg.h"
 #include "handlers/files.h"
+#include "handlers/avatars.h"
 #include "fcgi/events_stream.h"
 #include "handlers/admin_waf.h"
 #include "fcgi/openapi.h"

@@ -59,7 +59,8 @@ SCHEMAS = {
     "Member": obj(["id", "username", "display_name", "role", "joined_at", "presence"],
                   id=ID, username=STR, display_name=STR,
                   role=t("string", enum=["owner", "moderator", "member"]), joined_at=TIME,
-                  presence=t("string", enum=["online", "away", "offline"]), last_seen_at=TIME_N),
+                  presence=t("string", enum=["online", "away", "offline"]), last_seen_at=TIME_N,
+                  avatar_url=t("string", True)),
     "Reaction": obj(["emoji", "count", "users"], emoji=STR, count=t("integer", minimum=1),
                     users=arr(STR)),
     "Message": obj(["id", "channel_id", "author", "thread_root_id", "body", "html", "created_at",
@@ -81,7 +82,10 @@ SCHEMAS = {
                 channel_id=t("integer", True, description="null: a draft of its owner."),
                 owner_id=ID, state=t("string", enum=["ready"]),
                 width=t("integer", True), height=t("integer", True), created_at=TIME,
-                url=t("string", description="Where the bytes are: GET, sent by the web server.")),
+                url=t("string", description="Where the bytes are: GET, sent by the web server."),
+                thumbnail_url=t("string", True, description="A WebP thumbnail (400x400 box); "
+                                                            "null for other than images."),
+                preview_url=t("string", True, description="A WebP preview (1280x1280 box).")),
     "FileList": obj(["files", "has_more", "next_before"], files=arr(ref("File")), has_more=BOOL,
                     next_before=t("integer", True, description="Pass as before= for the next "
                                                                "page.")),
@@ -143,9 +147,9 @@ SCHEMAS = {
                         duration_ms=t("integer", minimum=0), error_code=t("string", True)),
     "Version": obj(["name", "version", "api"], name=STR, version=STR,
                    api=t("string", enum=["v1"])),
-    "User": obj(["id", "username", "display_name", "bio", "role", "created_at"],
+    "User": obj(["id", "username", "display_name", "bio", "role", "created_at", "avatar_url"],
                 id=ID, username=STR, display_name=STR, bio=STR, role=ref("Role"),
-                created_at=TIME,
+                created_at=TIME, avatar_url=t("string", True, description="/api/v1/users/{id}/avatar?v=...; null without an avatar."),
                 email=t("string", True, description="Only for oneself and admins."),
                 email_verified=t("boolean", description="Only for oneself and admins."),
                 mfa_enabled=t("boolean", description="TOTP on. Only for oneself and admins."),
@@ -154,6 +158,7 @@ SCHEMAS = {
                     "email_verified", "mfa_enabled", "active"],
                    id=ID, username=STR, display_name=STR, bio=STR, role=ref("Role"),
                    created_at=TIME, email=t("string", True), email_verified=BOOL,
+                   avatar_url=t("string", True, description="/api/v1/users/{id}/avatar?v=...; null without an avatar."),
                    mfa_enabled=t("boolean", description="An authenticator app (TOTP) is on."),
                    active=BOOL),
     "Role": t("string", enum=["owner", "admin", "moderator", "member", "guest"]),
@@ -543,6 +548,30 @@ OPS["GET " + FILES + "/{fid:int}/content"]["responses"]["304"]["description"] = 
 api("DELETE", FILES + "/{fid:int}", "deleteFile",
     "Delete a file: its owner, a channel owner or moderator, or an admin.", "200",
     t("object"), errors=("404",), tag="Files", path=FILE_P)
+WEBP = {"image/webp": {"schema": t("string", contentMediaType="image/webp")}}
+api("GET", FILES + "/{fid:int}/thumbnail", "fileThumbnail",
+    "An image's thumbnail (WebP in 400x400) or, with size=preview, its preview (WebP in "
+    "1280x1280), without the original's metadata; authorised as the content. 404 for files "
+    "that are not images.", "200", None,
+    [q("size", t("string", enum=["thumb", "preview"]), "Which one (default thumb).")],
+    errors=("400", "404"), tag="Files", path=FILE_P, extra={"304": None})
+OPS["GET " + FILES + "/{fid:int}/thumbnail"]["responses"]["200"]["content"] = WEBP
+api("PUT", "/api/v1/users/me/avatar", "setAvatar",
+    "Upload one's avatar (raw image body or multipart part \"file\"): cut to a centred "
+    "square, kept as 256 and 64 px WebP.", "200", ref("User"),
+    errors=("400", "413", "415", "422"), tag="Users")
+OPS["PUT /api/v1/users/me/avatar"]["requestBody"] = {"required": True, "content": {
+    "image/*": {"schema": t("string", contentMediaType="application/octet-stream")},
+    "multipart/form-data": {"schema": obj(["file"], file=t(
+        "string", contentMediaType="application/octet-stream"))}}}
+api("DELETE", "/api/v1/users/me/avatar", "deleteAvatar", "Remove one's avatar.", "200",
+    ref("User"), tag="Users")
+api("GET", "/api/v1/users/{id:int}/avatar", "getAvatar",
+    "A user's avatar (WebP); 404 when they have none.", "200", None,
+    [q("size", t("string", enum=["64", "256"]), "Pixels (default 256)."),
+     q("v", STR, "The version in avatar_url: the answer may then be cached for good.")],
+    errors=("400", "404"), tag="Users", path={"id": "User id."}, extra={"304": None})
+OPS["GET /api/v1/users/{id:int}/avatar"]["responses"]["200"]["content"] = WEBP
 api("GET", "/api/v1/channels/{id:int}/files", "listChannelFiles",
     "Files of a channel, newest first, by cursor.", "200", ref("FileList"),
     [LIMIT, q("before", ID, "Files older than this id.")], errors=("400", "404"), tag="Files",

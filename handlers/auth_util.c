@@ -252,6 +252,14 @@ struct json_object *px_auth_user_json(const struct px_m_user *u, int self)
 	json_object_object_add(o, "bio", json_object_new_string(u->bio));
 	json_object_object_add(o, "role", json_object_new_string(u->role));
 	json_object_object_add(o, "created_at", json_object_new_string(u->created_at));
+	if (u->avatar[0]) {
+		char url[96];
+
+		snprintf(url, sizeof(url), "/api/v1/users/%lld/avatar?v=%s", u->id, u->avatar);
+		json_object_object_add(o, "avatar_url", json_object_new_string(url));
+	} else {
+		json_object_object_add(o, "avatar_url", NULL);
+	}
 	if (!self)
 		return o;
 	json_object_object_add(o, "email", u->email[0] ? json_object_new_string(u->email)

@@ -4,18 +4,21 @@
  * nobody. Downloads are answered with X-Sendfile: the web server sends
  * the bytes (and handles Range), PlexiChat only decides and names them. */
 #include "handlers/files.h"
+#include "handlers/files_image.h"
 #include "handlers/files_store.h"
 #include "handlers/files_util.h"
 #include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
 #include "model/channels.h"
 #include "model/files.h"
+#include "model/images.h"
 #include "core/cfg.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Loads route file {fid} if the caller may read it; *a (may be NULL)
  * gets the caller's standing in its channel. Everything the caller may
@@ -76,52 +79,119 @@ static int not_modified(const struct px_request *req, const char *etag)
 	return inm && (strstr(inm, etag) || strcmp(inm, "*") == 0);
 }
 
-enum px_err px_h_files_content(struct px_ctx *ctx)
+enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const char *hex,
+		       const char *type, const char *disposition, long long mtime,
+		       const char *cache)
 {
-	struct px_buf cd = PX_BUF_INIT;
-	const struct px_hf_family *fam;
 	char path[PX_ST_FILES_PATH], etag[70], date[64];
-	const char *dl = px_request_query(ctx->req, "download");
-	struct px_st_files st;
-	struct px_m_file f;
 	struct px_response *w = ctx->resp;
-	enum px_err e;
-	int attach;
 
-	if ((e = readable(ctx, &f, NULL, NULL)) != PX_OK || (e = px_hf_store(ctx, &st)) != PX_OK)
-		goto out;
-	if (px_st_files_path(&st, f.sha256, path) != 0) {
-		e = PX_E_SYSTEM_INTERNAL;
-		goto out;
-	}
-	fam = px_hf_family_of_type(f.detected);
-	/* active content never renders from the chat origin */
-	attach = !fam || fam->active || (dl && strcmp(dl, "0") != 0);
-	snprintf(etag, sizeof(etag), "\"%s\"", f.sha256);
-	http_date(f.mtime, date, sizeof(date));
+	if (px_st_files_path(st, hex, path) != 0)
+		return PX_E_SYSTEM_INTERNAL;
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	http_date(mtime, date, sizeof(date));
 	px_response_header(w, "ETag", etag);
 	px_response_header(w, "Last-Modified", date);
-	px_response_header(w, "Cache-Control", "private, no-cache");
+	px_response_header(w, "Cache-Control", cache ? cache : "private, no-cache");
 	px_response_header(w, "X-Content-Type-Options", "nosniff");
 	px_response_header(w, "Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'");
 	px_response_header(w, "Cross-Origin-Resource-Policy", "same-origin");
 	if (not_modified(ctx->req, etag)) {
 		w->status = 304;
+		return PX_OK;
+	}
+	px_response_header(w, "Content-Type", type);
+	if (disposition)
+		px_response_header(w, "Content-Disposition", disposition);
+	px_response_header(w, "X-Sendfile", path);
+	w->status = 200;
+	w->no_length = 1;
+	return PX_OK;
+}
+
+/* The derivatives of image file f, made now when missing (a file stored
+ * before they existed, or objects lost). */
+static enum px_err image_of(struct px_ctx *ctx, const struct px_st_files *st,
+			    const struct px_m_file *f, enum px_hf_img fmt, struct px_m_image *m)
+{
+	char orig[PX_ST_FILES_PATH], p1[PX_ST_FILES_PATH], p2[PX_ST_FILES_PATH],
+		p3[PX_ST_FILES_PATH];
+	enum px_err e = px_m_images_get(ctx->db, f->sha256, m);
+
+	if (e == PX_OK && px_st_files_path(st, m->clean, p1) == 0 &&
+	    px_st_files_path(st, m->thumb, p2) == 0 && px_st_files_path(st, m->preview, p3) == 0 &&
+	    access(p1, F_OK) == 0 && access(p2, F_OK) == 0 && access(p3, F_OK) == 0)
+		return PX_OK;
+	if (e != PX_OK && e != PX_E_VALIDATION_NOT_FOUND)
+		return e;
+	if (px_st_files_path(st, f->sha256, orig) != 0)
+		return PX_E_SYSTEM_INTERNAL;
+	return px_hf_image_derive(ctx, st, orig, f->sha256, fmt, m);
+}
+
+enum px_err px_h_files_content(struct px_ctx *ctx)
+{
+	struct px_buf cd = PX_BUF_INIT;
+	const struct px_hf_family *fam;
+	const char *dl = px_request_query(ctx->req, "download");
+	const char *hex;
+	struct px_st_files st;
+	struct px_m_image img;
+	struct px_m_file f;
+	enum px_hf_img fmt;
+	enum px_err e;
+	int attach;
+
+	if ((e = readable(ctx, &f, NULL, NULL)) != PX_OK || (e = px_hf_store(ctx, &st)) != PX_OK)
 		goto out;
+	fam = px_hf_family_of_type(f.detected);
+	/* active content never renders from the chat origin */
+	attach = !fam || fam->active || (dl && strcmp(dl, "0") != 0);
+	/* an image is served as its copy without metadata (EXIF, GPS); its
+	 * ETag names those bytes, the file's sha256 stays the upload's */
+	hex = f.sha256;
+	fmt = px_hf_image_format(fam);
+	if (fmt != PX_HF_IMG_NONE) {
+		if ((e = image_of(ctx, &st, &f, fmt, &img)) != PX_OK)
+			goto out;
+		hex = img.clean;
 	}
 	px_hf_disposition(&cd, attach, f.name);
 	if (cd.failed) {
 		e = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}
-	px_response_header(w, "Content-Type", fam ? fam->served : "application/octet-stream");
-	px_response_header(w, "Content-Disposition", cd.data);
-	px_response_header(w, "X-Sendfile", path);
-	w->status = 200;
-	w->no_length = 1;
+	e = px_hf_send(ctx, &st, hex, fam ? fam->served : "application/octet-stream", cd.data,
+		       f.mtime, NULL);
 out:
 	px_buf_free(&cd);
 	return e;
+}
+
+enum px_err px_h_files_thumbnail(struct px_ctx *ctx)
+{
+	const char *size = px_request_query(ctx->req, "size");
+	struct px_st_files st;
+	struct px_m_image img;
+	struct px_m_file f;
+	enum px_hf_img fmt;
+	enum px_err e;
+	int preview;
+
+	if (size && strcmp(size, "thumb") != 0 && strcmp(size, "preview") != 0) {
+		px_ctx_detail(ctx, "field", "size");
+		return PX_E_VALIDATION_FIELD_FORMAT;
+	}
+	preview = size && strcmp(size, "preview") == 0;
+	if ((e = readable(ctx, &f, NULL, NULL)) != PX_OK || (e = px_hf_store(ctx, &st)) != PX_OK)
+		return e;
+	fmt = px_hf_image_format(px_hf_family_of_type(f.detected));
+	if (fmt == PX_HF_IMG_NONE)
+		return PX_E_VALIDATION_NOT_FOUND; /* only images have one */
+	if ((e = image_of(ctx, &st, &f, fmt, &img)) != PX_OK)
+		return e;
+	return px_hf_send(ctx, &st, preview ? img.preview : img.thumb, "image/webp", "inline",
+			  f.mtime, NULL);
 }
 
 enum px_err px_h_files_delete(struct px_ctx *ctx)

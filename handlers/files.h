@@ -5,17 +5,29 @@
 #define PX_H_FILES_H
 
 #include "core/ctx.h"
+#include "storage/px_st_files.h"
 
 enum px_err px_h_files_upload_multipart(struct px_ctx *ctx);
 enum px_err px_h_files_upload_raw(struct px_ctx *ctx);
 enum px_err px_h_files_get(struct px_ctx *ctx);
 enum px_err px_h_files_content(struct px_ctx *ctx);
+enum px_err px_h_files_thumbnail(struct px_ctx *ctx);
 enum px_err px_h_files_delete(struct px_ctx *ctx);
 enum px_err px_h_files_channel_list(struct px_ctx *ctx);
 enum px_err px_h_uploads_create(struct px_ctx *ctx);
 enum px_err px_h_uploads_status(struct px_ctx *ctx);
 enum px_err px_h_uploads_append(struct px_ctx *ctx);
 enum px_err px_h_uploads_cancel(struct px_ctx *ctx);
+
+/* Answers with object hex of st, sent by the web server (X-Sendfile):
+ * ETag (the object's name), Last-Modified (mtime), Cache-Control (cache,
+ * NULL: "private, no-cache"), nosniff, a sandbox CSP, same-origin CORP,
+ * Content-Type type and, when not NULL, Content-Disposition disposition;
+ * 304 when If-None-Match names the ETag. The caller has authorised the
+ * request. SYSTEM_INTERNAL for a malformed name. */
+enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const char *hex,
+		       const char *type, const char *disposition, long long mtime,
+		       const char *cache) __attribute__((warn_unused_result));
 
 /* The comma-separated ids of the JSON body's "file_ids" array (at most
  * 10 positive integers, no repeats) into csv; *count gets how many (0

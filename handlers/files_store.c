@@ -2,9 +2,11 @@
  * files row exists before its bytes are committed (fsynced and renamed)
  * in the store, so nothing half-written is ever visible. */
 #include "handlers/files_store.h"
+#include "handlers/files_image.h"
 #include "handlers/files_util.h"
 #include "model/channels.h"
 #include "model/files.h"
+#include "model/images.h"
 #include "waf/waf_magic.h"
 #include "core/cfg.h"
 #include "core/codec.h"
@@ -139,14 +141,24 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	unsigned char h[EVP_MAX_MD_SIZE];
 	char hex[65], mime[128] = "";
 	unsigned hl = 0;
-	int existed = 0;
+	int existed = 0, zip = 0;
+	struct px_hf_img_info info;
+	struct px_m_image img;
 	struct px_m_file_new f;
+	enum px_hf_img fmt;
 	enum px_err e;
 
+	memset(&img, 0, sizeof(img));
 	if (s->n == 0) {
 		e = PX_E_FILES_EMPTY;
 		goto out;
 	}
+	/* ZIP readers start from the end: a file that ends with an archive is
+	 * judged as one (FILES_ARCHIVE_BOMB) before its type is */
+	if ((e = px_hf_zip_check(s->fd, s->n, (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_ratio"),
+				 (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_unpacked"),
+				 &zip)) != PX_OK)
+		goto out;
 	if (px_waf_magic_mime(s->head.data, s->head.len, mime, sizeof(mime)) != 0) {
 		e = PX_E_SYSTEM_UNAVAILABLE; /* no libmagic: nothing is stored unjudged */
 		goto out;
@@ -155,6 +167,16 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		px_ctx_detail(ctx, "detected_type", mime);
 		goto out;
 	}
+	/* no family admitted is an archive: one behind another format (a
+	 * PDF, an image) is a polyglot */
+	if (zip) {
+		e = PX_E_FILES_POLYGLOT;
+		goto out;
+	}
+	/* an image is judged from its structure before anything decodes it */
+	fmt = px_hf_image_format(fam);
+	if (fmt != PX_HF_IMG_NONE && (e = px_hf_image_check(ctx, s->fd, s->n, fmt, &info)) != PX_OK)
+		goto out;
 	if ((e = px_hf_quota(ctx, s->n)) != PX_OK)
 		goto out;
 	if (EVP_DigestFinal_ex(s->md, h, &hl) != 1 || hl != 32) {
@@ -168,6 +190,14 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		goto out;
 	}
 	s->fd = -1;
+	/* derivatives before the original is committed: an image libvips
+	 * cannot decode leaves nothing behind; the same content uploaded
+	 * again reuses them */
+	if (fmt != PX_HF_IMG_NONE && (e = px_m_images_get(ctx->db, hex, &img)) != PX_OK) {
+		if (e != PX_E_VALIDATION_NOT_FOUND ||
+		    (e = px_hf_image_derive(ctx, st, s->path, hex, fmt, &img)) != PX_OK)
+			goto out;
+	}
 	e = px_st_files_commit(st, s->path, hex, &existed);
 	s->path[0] = '\0'; /* commit removed or renamed it */
 	if (e != PX_OK)
@@ -179,6 +209,8 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	f.detected = mime;
 	f.size = (long long)s->n;
 	f.sha256 = hex;
+	f.width = img.width;
+	f.height = img.height;
 	e = px_m_files_insert(ctx->db, &f, out);
 out:
 	px_hf_sink_drop(s);

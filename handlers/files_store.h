@@ -43,13 +43,27 @@ struct px_hf_meta {
 };
 
 /* Completes an upload whose bytes are all in s: refuses an empty file
- * (FILES_EMPTY), checks types (FILES_TYPE_*), the quotas again with the
- * real size (FILES_QUOTA_*), fsyncs and commits the bytes to the store
+ * (FILES_EMPTY), a ZIP-structured file that declares a decompression bomb
+ * (FILES_ARCHIVE_BOMB, checked before the type so that it is named as
+ * such), checks types (FILES_TYPE_*), an image's structure and pixel count
+ * before anything decodes it (FILES_POLYGLOT, FILES_IMAGE_INVALID,
+ * FILES_IMAGE_TOO_LARGE), the quotas again with the real size
+ * (FILES_QUOTA_*), makes an image's derivatives unless that content has
+ * them already (files_image.h), fsyncs and commits the bytes to the store
  * and inserts the files row, whose JSON goes to out. The temporary file
  * is gone afterwards in every case. */
 enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 			 struct px_hf_sink *s, const struct px_hf_meta *m,
 			 struct px_buf *out) __attribute__((warn_unused_result));
+
+/* Receives the request's one file into s: a multipart/form-data body's
+ * "file" part (name gets its normalised file name, declared its part
+ * type) or else the raw body (name from the query's optional "name",
+ * declared the Content-Type). Defined in files_upload.c. FILES_EMPTY,
+ * FILES_MULTIPART_INVALID, FILES_NAME_INVALID, VALIDATION_CONTENT_TYPE,
+ * VALIDATION_BODY_INCOMPLETE and the sink's errors. */
+enum px_err px_hf_receive(struct px_ctx *ctx, struct px_hf_sink *s, struct px_buf *name,
+			  struct px_buf *declared) __attribute__((warn_unused_result));
 
 /* Refuses size bytes more for the caller: FILES_TOO_LARGE over
  * files_max_size, FILES_QUOTA_USER / FILES_QUOTA_TOTAL over the quotas. */

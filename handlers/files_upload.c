@@ -273,17 +273,19 @@ static enum px_err part_body(struct win *w, const char *delim, size_t dl,
 	}
 }
 
-enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
+/* Streams a multipart/form-data body into s: the bytes of its one "file"
+ * part, whose normalised file name goes to name and declared type to
+ * declared, and the "channel_id" field into chan (untouched when absent).
+ * VALIDATION_CONTENT_TYPE, FILES_MULTIPART_INVALID, FILES_NAME_INVALID,
+ * VALIDATION_BODY_INCOMPLETE and the sink's errors. */
+static enum px_err multipart_in(struct px_ctx *ctx, struct px_hf_sink *s, struct px_buf *name,
+				struct px_buf *declared, struct px_buf *chan)
 {
 	struct px_buf boundary = PX_BUF_INIT, delim = PX_BUF_INIT, fname = PX_BUF_INIT,
-		      name = PX_BUF_INIT, pname = PX_BUF_INIT, chan = PX_BUF_INIT,
-		      ptype = PX_BUF_INIT, out = PX_BUF_INIT;
+		      pname = PX_BUF_INIT, ptype = PX_BUF_INIT;
 	const char *ct = ctx->req->content_type ? ctx->req->content_type : "";
 	struct src in = { ctx, 0, 0 };
 	struct win w = { NULL, 0, &in, 0 };
-	struct px_hf_sink s = { .fd = -1 };
-	struct px_hf_meta m = { 0 };
-	struct px_st_files st;
 	struct px_mediatype mt;
 	int have_file = 0;
 	enum px_err e;
@@ -297,12 +299,6 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
 		goto out;
 	}
 	px_buf_append(&boundary, mt.boundary, mt.boundary_len);
-	/* the multipart envelope may add up to 16 KiB around the file */
-	if ((e = px_hf_quota(ctx, ctx->req->content_length > 16384
-					  ? ctx->req->content_length - 16384 : 0)) != PX_OK ||
-	    (e = px_hf_store(ctx, &st)) != PX_OK ||
-	    (e = px_hf_sink_open(&s, &st, (uint64_t)px_cfg_int(ctx->cfg, "files_max_size"))) != PX_OK)
-		goto out;
 	w.b = malloc(WIN);
 	if (!w.b) {
 		e = PX_E_SYSTEM_INTERNAL;
@@ -335,26 +331,23 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
 		if (pname.data && strcmp(pname.data, "file") == 0) {
 			if (have_file++)
 				goto out; /* one file per request */
-			e = px_hf_name_normalise(fname.data, fname.len, &name);
+			e = px_hf_name_normalise(fname.data, fname.len, name);
 			if (e == PX_OK)
-				e = part_body(&w, delim.data, delim.len, &s, NULL);
+				e = part_body(&w, delim.data, delim.len, s, NULL);
 			if (e != PX_OK) {
 				if (e == PX_E_FILES_NAME_INVALID)
 					px_ctx_detail(ctx, "field", "filename");
 				goto out;
 			}
-			m.declared = ptype.data ? ptype.data : "";
-			/* keep the type: ptype is reused by later parts */
-			px_buf_reset(&boundary);
-			px_buf_puts(&boundary, m.declared);
-			m.declared = boundary.data ? boundary.data : "";
+			px_buf_reset(declared);
+			px_buf_append(declared, ptype.data ? ptype.data : "", ptype.len);
 		} else {
 			struct px_buf v = PX_BUF_INIT;
 
 			e = part_body(&w, delim.data, delim.len, NULL, &v);
 			if (e == PX_OK && pname.data && strcmp(pname.data, "channel_id") == 0) {
-				px_buf_reset(&chan);
-				px_buf_append(&chan, v.data ? v.data : "", v.len);
+				px_buf_reset(chan);
+				px_buf_append(chan, v.data ? v.data : "", v.len);
 			}
 			px_buf_free(&v);
 			if (e != PX_OK)
@@ -362,23 +355,78 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
 		}
 		e = PX_E_FILES_MULTIPART_INVALID;
 	}
-	if (!have_file)
-		goto out;
-	if ((e = px_hf_channel(ctx, chan.data, &m.channel)) != PX_OK)
-		goto out;
-	m.name = name.data;
-	if ((e = px_hf_finish(ctx, &st, &s, &m, &out)) == PX_OK)
-		e = reply_file(ctx, &out);
+	e = have_file ? PX_OK : PX_E_FILES_MULTIPART_INVALID;
 out:
-	px_hf_sink_drop(&s);
 	free(w.b);
 	px_buf_free(&boundary);
 	px_buf_free(&delim);
 	px_buf_free(&fname);
-	px_buf_free(&name);
 	px_buf_free(&pname);
-	px_buf_free(&chan);
 	px_buf_free(&ptype);
+	return e;
+}
+
+static int is_multipart(const struct px_request *req)
+{
+	return req->content_type && strncasecmp(req->content_type, "multipart/form-data", 19) == 0;
+}
+
+enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
+{
+	struct px_buf name = PX_BUF_INIT, declared = PX_BUF_INIT, chan = PX_BUF_INIT,
+		      out = PX_BUF_INIT;
+	struct px_hf_sink s = { .fd = -1 };
+	struct px_hf_meta m = { 0 };
+	struct px_st_files st;
+	enum px_err e;
+
+	if (!is_multipart(ctx->req)) {
+		e = PX_E_VALIDATION_CONTENT_TYPE;
+		goto out;
+	}
+	/* the multipart envelope may add up to 16 KiB around the file */
+	if ((e = px_hf_quota(ctx, ctx->req->content_length > 16384
+					  ? ctx->req->content_length - 16384 : 0)) != PX_OK ||
+	    (e = px_hf_store(ctx, &st)) != PX_OK ||
+	    (e = px_hf_sink_open(&s, &st, (uint64_t)px_cfg_int(ctx->cfg, "files_max_size"))) != PX_OK ||
+	    (e = multipart_in(ctx, &s, &name, &declared, &chan)) != PX_OK ||
+	    (e = px_hf_channel(ctx, chan.data, &m.channel)) != PX_OK)
+		goto out;
+	m.name = name.data;
+	m.declared = declared.data ? declared.data : "";
+	if ((e = px_hf_finish(ctx, &st, &s, &m, &out)) == PX_OK)
+		e = reply_file(ctx, &out);
+out:
+	px_hf_sink_drop(&s);
+	px_buf_free(&name);
+	px_buf_free(&declared);
+	px_buf_free(&chan);
 	px_buf_free(&out);
 	return e;
+}
+
+enum px_err px_hf_receive(struct px_ctx *ctx, struct px_hf_sink *s, struct px_buf *name,
+			  struct px_buf *declared)
+{
+	struct px_buf chan = PX_BUF_INIT;
+	struct src in = { ctx, 0, 0 };
+	const char *raw;
+	enum px_err e;
+
+	px_buf_reset(name);
+	px_buf_reset(declared);
+	if (ctx->req->content_length == 0)
+		return PX_E_FILES_EMPTY;
+	if (is_multipart(ctx->req)) {
+		e = multipart_in(ctx, s, name, declared, &chan);
+		px_buf_free(&chan);
+		return e;
+	}
+	if ((raw = px_request_query(ctx->req, "name")) && *raw &&
+	    (e = px_hf_name_normalise(raw, strlen(raw), name)) != PX_OK) {
+		px_ctx_detail(ctx, "field", "name");
+		return e;
+	}
+	px_buf_puts(declared, ctx->req->content_type ? ctx->req->content_type : "");
+	return pump(&in, s);
 }

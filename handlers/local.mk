@@ -25,6 +25,8 @@ libhandlers_a_SOURCES = \
 	handlers/messages.c handlers/messages.h handlers/messages_react.c \
 	handlers/files.c handlers/files.h handlers/files_upload.c handlers/files_resume.c \
 	handlers/files_store.c handlers/files_store.h handlers/files_util.c handlers/files_util.h \
+	handlers/files_scan.c handlers/files_scan.h handlers/files_image.c handlers/files_image.h \
+	handlers/avatars.c handlers/avatars.h \
 	handlers/msg.h \
 	handlers/notifications.c handlers/notifications.h \
 	handlers/search.c handlers/search.h \
@@ -37,11 +39,18 @@ libhandlers_a_SOURCES = \
 
 # Tests that drive handlers directly; check_perm and check_waf_routes also
 # compile the route table, to check every route's policy columns.
-HANDLER_TEST_LIBS = libhandlers.a libmodel.a libstorage.a $(TEST_LIBS)
+# files_image.c works through libvips: its flags are the build's, its
+# libraries go on every link line that takes libhandlers.a.
+AM_CFLAGS += $(VIPS_CFLAGS)
+HANDLER_TEST_LIBS = libhandlers.a libmodel.a libstorage.a $(TEST_LIBS) $(VIPS_LIBS)
 check_PROGRAMS += tests/unit/check_files_util
 tests_unit_check_files_util_SOURCES = tests/unit/check_files_util.c
 tests_unit_check_files_util_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_files_util_LDADD = $(HANDLER_TEST_LIBS)
+check_PROGRAMS += tests/unit/check_files_scan
+tests_unit_check_files_scan_SOURCES = tests/unit/check_files_scan.c
+tests_unit_check_files_scan_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_files_scan_LDADD = $(HANDLER_TEST_LIBS)
 check_PROGRAMS += tests/unit/check_msg tests/unit/check_web \
 	tests/unit/check_perm tests/unit/check_waf_routes
 tests_unit_check_msg_SOURCES = tests/unit/check_msg.c

@@ -11,14 +11,16 @@
 enum px_err px_m_files_insert(struct px_db *db, const struct px_m_file_new *f,
 			      struct px_buf *out)
 {
-	char o[PX_M_LL], c[PX_M_LL], s[PX_M_LL];
-	const char *p[7] = { px_m_ll(o, f->owner), f->channel ? px_m_ll(c, f->channel) : NULL,
-			     f->name, f->declared, f->detected, px_m_ll(s, f->size), f->sha256 };
+	char o[PX_M_LL], c[PX_M_LL], s[PX_M_LL], w[PX_M_LL], h[PX_M_LL];
+	const char *p[9] = { px_m_ll(o, f->owner), f->channel ? px_m_ll(c, f->channel) : NULL,
+			     f->name, f->declared, f->detected, px_m_ll(s, f->size), f->sha256,
+			     f->width > 0 ? px_m_ll(w, f->width) : NULL,
+			     f->height > 0 ? px_m_ll(h, f->height) : NULL };
 
 	return px_m_json_row(db, "files_insert",
 		"INSERT INTO files (owner_id, channel_id, name, declared_type, detected_type,"
-		" size, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-		" RETURNING px_file_json(files)::text", 7, p, out);
+		" size, sha256, width, height) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+		" RETURNING px_file_json(files)::text", 9, p, out);
 }
 
 static void copy(char *dst, size_t cap, const char *src)

@@ -17,6 +17,7 @@ struct px_m_file_new {
 	const char *detected;    /* libmagic's type */
 	long long size;
 	const char *sha256;      /* 64 hex */
+	int width, height;       /* an image's size as displayed; 0: not an image */
 };
 
 /* Inserts a ready file; out gets its JSON (px_file_json). */

@@ -11,6 +11,7 @@ libmodel_a_SOURCES = \
 	model/events.c model/events.h \
 	model/messages.c model/messages.h \
 	model/files.c model/files.h \
+	model/images.c model/images.h \
 	model/notifications.c model/notifications.h \
 	model/search.c model/search.h \
 	model/sessions.c model/sessions.h \

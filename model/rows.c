@@ -28,6 +28,23 @@ enum px_err px_m_json_row(struct px_db *db, const char *name, const char *sql,
 	return out->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
 }
 
+enum px_err px_m_one_row(struct px_db *db, const char *name, const char *sql, int n,
+			 const char *const *params, PGresult **out)
+{
+	PGresult *r = NULL;
+	enum px_err e = px_db_exec_prepared(db, name, sql, n, params, &r);
+
+	*out = NULL;
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return PX_E_VALIDATION_NOT_FOUND;
+	}
+	*out = r;
+	return PX_OK;
+}
+
 enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,
 			 int n, const char *const *params, long *rows)
 {

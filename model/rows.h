@@ -15,6 +15,13 @@ enum px_err px_m_json_row(struct px_db *db, const char *name, const char *sql,
 			  int n, const char *const *params, struct px_buf *out)
 	__attribute__((nonnull(1, 2, 3, 6), warn_unused_result));
 
+/* Runs a prepared statement expected to yield exactly one row: *r gets
+ * the result, which the caller PQclears. VALIDATION_NOT_FOUND (nothing
+ * to clear) for none or several. */
+enum px_err px_m_one_row(struct px_db *db, const char *name, const char *sql, int n,
+			 const char *const *params, PGresult **r)
+	__attribute__((warn_unused_result));
+
 /* Runs a prepared statement for its effect; *rows (may be NULL) gets the
  * number of rows it touched. */
 enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,

@@ -12,7 +12,9 @@
 	" coalesce(u.password_hash, ''), to_char(u.created_at AT TIME ZONE 'UTC'," \
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), u.deactivated_at IS NOT NULL,"     \
 	" u.email_verified, EXISTS (SELECT 1 FROM mfa_totp m WHERE"              \
-	" m.user_id = u.id AND m.confirmed_at IS NOT NULL)"
+	" m.user_id = u.id AND m.confirmed_at IS NOT NULL),"                     \
+	" coalesce((SELECT left(a.large, 16) FROM user_avatars a"                \
+	" WHERE a.user_id = u.id), '')"
 
 static void copy(char *dst, size_t cap, const char *src)
 {
@@ -33,6 +35,7 @@ static void load_row(PGresult *r, int i, struct px_m_user *u)
 	u->deactivated = PQgetvalue(r, i, 8)[0] == 't';
 	u->email_verified = PQgetvalue(r, i, 9)[0] == 't';
 	u->mfa_enabled = PQgetvalue(r, i, 10)[0] == 't';
+	copy(u->avatar, sizeof(u->avatar), PQgetvalue(r, i, 11));
 }
 
 /* Runs a one-row loader; VALIDATION_NOT_FOUND when it finds nothing. */

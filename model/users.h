@@ -18,6 +18,7 @@ struct px_m_user {
 	int deactivated;
 	int email_verified;
 	int mfa_enabled;
+	char avatar[17];   /* version of the avatar (sql/106), "" when none */
 };
 
 /* What a new account is made of; email and skeleton may be NULL. */

@@ -2,10 +2,13 @@
  * file under objects/ is complete and its name is the SHA-256 of its
  * bytes; partial bytes only ever exist under tmp/. */
 #include "storage/px_st_files.h"
+#include "core/codec.h"
+#include "core/crypto.h"
 #include "core/dirs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,5 +127,50 @@ enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
 	return PX_OK;
 out:
 	unlink(tmp);
+	return e;
+}
+
+enum px_err px_st_files_commit_fd(const struct px_st_files *f, int fd, const char *path,
+				  char *hex, long long *size)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char h[EVP_MAX_MD_SIZE], *buf = malloc(65536);
+	unsigned hl = 0;
+	long long n = 0;
+	ssize_t k = 0;
+	int existed = 0;
+	enum px_err e = PX_E_STORAGE_FAILED;
+
+	if (!md || !buf || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto fail;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		goto fail;
+	while ((k = read(fd, buf, 65536)) > 0 || (k < 0 && errno == EINTR))
+		if (k > 0) {
+			EVP_DigestUpdate(md, buf, (size_t)k);
+			n += k;
+		}
+	if (k < 0 || EVP_DigestFinal_ex(md, h, &hl) != 1 || hl != 32 || fsync(fd) != 0)
+		goto fail;
+	px_codec_hex_str(hex, h, 32);
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (size)
+		*size = n;
+	e = px_st_files_commit(f, path, hex, &existed);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return e;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	EVP_MD_CTX_free(md);
+	free(buf);
 	return e;
 }

@@ -47,4 +47,12 @@ enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
 			       const char *hex, int *existed)
 	__attribute__((warn_unused_result));
 
+/* Makes the complete temporary file path of f (open as fd, read-write)
+ * an object: hashes it from its start, fsyncs and closes fd and commits
+ * it (px_st_files_commit); hex (65 bytes) gets its name and *size (may
+ * be NULL) its length. fd is closed and path renamed or removed in every
+ * case. STORAGE_FAILED, STORAGE_FULL, SYSTEM_INTERNAL (no memory). */
+enum px_err px_st_files_commit_fd(const struct px_st_files *f, int fd, const char *path,
+				  char *hex, long long *size) __attribute__((warn_unused_result));
+
 #endif

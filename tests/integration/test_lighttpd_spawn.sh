@@ -48,7 +48,8 @@ chown www-data:www-data "$T/run" "$T/log"; chmod 750 "$T/run" "$T/log"
 # 2. the config file, filled in
 sed -e "s|@BIND@|127.0.0.1|g" -e "s|@PORT@|$PORT|g" -e "s|@STATIC_DIR@|$ROOT/static|g" \
 	-e "s|@LOG_DIR@|$T/log|g" -e "s|@RUN_DIR@|$T/run|g" -e "s|@FCGI_DIR@|$BUILD|g" \
-	-e "s|@CONFIG@|$CONFIG|g" "$ROOT/apache/lighttpd-spawn.conf.in" > "$T/lighttpd.conf"
+	-e "s|@CONFIG@|$CONFIG|g" -e "s|@FILES_DIR@|$(sed -n 's/^data_dir *= *//p' "$CONFIG")/files|g" \
+	"$ROOT/apache/lighttpd-spawn.conf.in" > "$T/lighttpd.conf"
 check "no @PLACEHOLDER@ left in the filled-in config" bash -c "! grep -q '@[A-Z_]*@' '$T/lighttpd.conf'"
 # 3. lighttpd checks it, loading its modules
 check "lighttpd -tt accepts it" lighttpd -tt -f "$T/lighttpd.conf"

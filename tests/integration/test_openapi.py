@@ -16,6 +16,7 @@ import urllib.parse
 
 import pxtest
 import openapilib as oa
+from imagelib import png
 from authlib import PASSWORD, admin_token, api, invite, make_user, psql, uniq, unlock
 from msglib import User, channel, post
 from walib import Authenticator, site
@@ -247,6 +248,27 @@ def test_files():
     chk(b.call("DELETE", F + "/%d" % f["id"]), "DELETE", FP, 404)
     chk(a.call("DELETE", F + "/%d" % f["id"]), "DELETE", FP, 200)
     chk(a.call("GET", F + "/%d" % f["id"]), "GET", FP, 404)
+    # images: a thumbnail; not for other files
+    img = chk(a.call("PUT", F + "?name=p.png&channel_id=%d" % cid,
+                     headers={"Content-Type": "image/png"}, raw=png(40, 30, seed=b"oa")),
+              "PUT", F, 201)
+    assert img["width"] == 40 and img["height"] == 30 and img["thumbnail_url"], img
+    th = a.call("GET", F + "/%d/thumbnail" % img["id"])
+    chk(th, "GET", FP + "/thumbnail", 200)
+    chk(a.call("GET", F + "/%d/thumbnail" % img["id"], headers={"If-None-Match": th.headers["etag"]}),
+        "GET", FP + "/thumbnail", 304)
+    txt = chk(a.call("PUT", F + "?name=t.txt", headers={"Content-Type": "text/plain"}, raw=data),
+              "PUT", F, 201)
+    chk(a.call("GET", F + "/%d/thumbnail" % txt["id"]), "GET", FP + "/thumbnail", 404)
+    # avatars
+    AV = "/api/v1/users/{id:int}/avatar"
+    chk(a.call("GET", "/api/v1/users/%d/avatar" % a.id), "GET", AV, 404)
+    me = chk(a.call("PUT", "/api/v1/users/me/avatar", headers={"Content-Type": "image/png"},
+                    raw=png(64, 48, seed=b"av")), "PUT", "/api/v1/users/me/avatar", 200)
+    assert me["avatar_url"], me
+    chk(b.call("GET", me["avatar_url"].replace("?", "?size=64&")), "GET", AV, 200)
+    me = chk(a.call("DELETE", "/api/v1/users/me/avatar"), "DELETE", "/api/v1/users/me/avatar", 200)
+    assert me["avatar_url"] is None, me
 
 
 AUTH = "/api/v1/auth"
