@@ -1,8 +1,13 @@
 /* files.c: reading and removing files. Every read checks, on every
  * request, that the caller may see the file: a draft only its owner, a
  * channel's file only who may read the channel, a deleted message's file
- * nobody. Downloads are answered with X-Sendfile: the web server sends
- * the bytes (and handles Range), PlexiChat only decides and names them. */
+ * nobody, a quarantined file nobody (FILES_QUARANTINED to who could see
+ * it otherwise). Downloads from a local store are answered with
+ * X-Sendfile: the web server sends the bytes (and handles Range),
+ * PlexiChat only decides and names them; from S3 with a redirect to a
+ * presigned URL valid files_s3_url_ttl seconds, which carries the safe
+ * Content-Type and Content-Disposition for S3 to answer with. Also the
+ * channel's retention setting (PATCH /api/v1/channels/{id}). */
 #include "handlers/files.h"
 #include "handlers/files_store.h"
 #include "handlers/files_util.h"
@@ -10,7 +15,10 @@
 #include "handlers/channels_util.h"
 #include "model/channels.h"
 #include "model/files.h"
+#include "model/files_gc.h"
+#include "storage/px_st_s3.h"
 #include "core/cfg.h"
+#include "core/log.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -28,16 +36,26 @@ static enum px_err readable(struct px_ctx *ctx, struct px_m_file *f, struct px_b
 
 	if (a)
 		memset(a, 0, sizeof(*a));
+	char state[16] = "ready";
+
 	if (id <= 0)
 		return PX_E_VALIDATION_NOT_FOUND;
-	if ((e = px_m_files_get(ctx->db, id, f, json)) != PX_OK)
+	e = px_m_files_get(ctx->db, id, f, json);
+	/* a quarantined file: its own error, to those who could see it */
+	if (e == PX_E_VALIDATION_NOT_FOUND &&
+	    (e = px_m_files_get_any(ctx->db, id, f, state)) == PX_OK &&
+	    strcmp(state, "quarantined") != 0)
+		e = PX_E_VALIDATION_NOT_FOUND;
+	if (e != PX_OK)
 		return e;
 	if (f->unreachable)
 		return PX_E_VALIDATION_NOT_FOUND;
 	if (f->channel == 0)
-		return f->owner == ctx->who.user_id ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
-	return px_m_channels_authorize(ctx->db, f->channel, ctx->who.user_id, ctx->who.role,
-				       PX_CHAN_READ, a);
+		e = f->owner == ctx->who.user_id ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
+	else
+		e = px_m_channels_authorize(ctx->db, f->channel, ctx->who.user_id, ctx->who.role,
+					    PX_CHAN_READ, a);
+	return e == PX_OK && strcmp(state, "ready") != 0 ? PX_E_FILES_QUARANTINED : e;
 }
 
 enum px_err px_h_files_get(struct px_ctx *ctx)
@@ -69,13 +87,41 @@ static int not_modified(const struct px_request *req, const char *etag)
 	return inm && (strstr(inm, etag) || strcmp(inm, "*") == 0);
 }
 
+/* Answers 302 to a presigned GET of object hex in st's bucket, with the
+ * response headers S3 is to send. The URL is never cached. */
+static enum px_err redirect_presigned(struct px_ctx *ctx, const struct px_st_files *st,
+				      const char *hex, const char *type, const char *cd)
+{
+	struct px_st_s3_presign p = { 0 };
+	struct px_buf url = PX_BUF_INIT;
+	char key[80];
+	enum px_err e = PX_OK;
+
+	p.endpoint = px_cfg_str(ctx->cfg, "files_s3_public_endpoint");
+	p.expires = (long)px_cfg_int(ctx->cfg, "files_s3_url_ttl");
+	p.content_type = type;
+	p.content_disposition = cd;
+	p.cache_control = "private, max-age=60";
+	if (px_st_files_key(hex, key) != 0 || px_st_s3_presign_get(st->remote, key, &p, &url) != 0) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	px_response_header(ctx->resp, "Location", url.data);
+	px_response_header(ctx->resp, "Cache-Control", "private, no-store");
+	px_response_header(ctx->resp, "Referrer-Policy", "no-referrer");
+	ctx->resp->status = 302;
+out:
+	px_buf_free(&url);
+	return e;
+}
+
 enum px_err px_h_files_content(struct px_ctx *ctx)
 {
 	struct px_buf cd = PX_BUF_INIT;
 	const struct px_hf_family *fam;
 	char path[PX_ST_FILES_PATH], etag[70], date[64];
 	const char *dl = px_request_query(ctx->req, "download");
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	struct px_m_file f;
 	struct px_response *w = ctx->resp;
 	enum px_err e;
@@ -83,7 +129,7 @@ enum px_err px_h_files_content(struct px_ctx *ctx)
 
 	if ((e = readable(ctx, &f, NULL, NULL)) != PX_OK || (e = px_hf_store(ctx, &st)) != PX_OK)
 		goto out;
-	if (px_st_files_path(&st, f.sha256, path) != 0) {
+	if (!st.remote && px_st_files_path(&st, f.sha256, path) != 0) {
 		e = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}
@@ -107,14 +153,34 @@ enum px_err px_h_files_content(struct px_ctx *ctx)
 		e = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}
+	if (st.remote) {
+		e = redirect_presigned(ctx, &st, f.sha256,
+				       fam ? fam->served : "application/octet-stream", cd.data);
+		goto out;
+	}
 	px_response_header(w, "Content-Type", fam ? fam->served : "application/octet-stream");
 	px_response_header(w, "Content-Disposition", cd.data);
 	px_response_header(w, "X-Sendfile", path);
 	w->status = 200;
 	w->no_length = 1;
 out:
+	px_st_files_close(&st);
 	px_buf_free(&cd);
 	return e;
+}
+
+/* Removes the object once no row names it. Best effort: the file is
+ * already gone for clients, and `files cleanup` removes what is left. */
+static void release_object(struct px_ctx *ctx, const char *hex)
+{
+	struct px_st_files st = { .remote = NULL };
+	int removed = 0;
+
+	if (px_hf_store(ctx, &st) != PX_OK ||
+	    px_m_files_release(ctx->db, &st, hex, &removed) != PX_OK)
+		px_log_warn("files", ctx->req->correlation_id,
+			    "object %s not removed now (files cleanup will)", hex);
+	px_st_files_close(&st);
 }
 
 enum px_err px_h_files_delete(struct px_ctx *ctx)
@@ -131,6 +197,7 @@ enum px_err px_h_files_delete(struct px_ctx *ctx)
 		return PX_E_AUTH_FORBIDDEN;
 	if ((e = px_m_files_delete(ctx->db, f.id)) != PX_OK)
 		return e;
+	release_object(ctx, f.sha256);
 	return px_ctx_json(ctx, 200, json_object_new_object());
 }
 
@@ -183,4 +250,36 @@ enum px_err px_hf_file_ids(struct px_ctx *ctx, struct px_buf *csv, int *count)
 bad:
 	px_ctx_detail(ctx, "field", "file_ids");
 	return PX_E_VALIDATION_FIELD_TYPE;
+}
+
+enum px_err px_hf_retention_value(struct px_ctx *ctx, int *present, int *days)
+{
+	struct json_object *v = NULL;
+	long long n;
+
+	*present = 0;
+	*days = 0;
+	if (!ctx->req->json ||
+	    !json_object_object_get_ex(ctx->req->json, "files_retention_days", &v))
+		return PX_OK;
+	*present = 1;
+	if (!v || json_object_is_type(v, json_type_null))
+		return PX_OK;
+	if (!json_object_is_type(v, json_type_int) || (n = json_object_get_int64(v)) < 1 ||
+	    n > 36500) {
+		px_ctx_detail(ctx, "field", "files_retention_days");
+		return PX_E_VALIDATION_FIELD_TYPE;
+	}
+	*days = (int)n;
+	return PX_OK;
+}
+
+enum px_err px_hf_retention_set(struct px_ctx *ctx, int days)
+{
+	struct px_chan_access a;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_MANAGE, &a)) != PX_OK)
+		return e;
+	return px_m_files_retention_set(ctx->db, a.channel_id, days);
 }

@@ -98,7 +98,7 @@ enum px_err px_h_files_upload_raw(struct px_ctx *ctx)
 	struct src in = { ctx, 0, 0 };
 	struct px_hf_sink s = { .fd = -1 };
 	struct px_hf_meta m = { 0 };
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	enum px_err e;
 
 	if (!raw) {
@@ -127,6 +127,7 @@ enum px_err px_h_files_upload_raw(struct px_ctx *ctx)
 		e = reply_file(ctx, &out);
 out:
 	px_hf_sink_drop(&s);
+	px_st_files_close(&st);
 	px_buf_free(&name);
 	px_buf_free(&out);
 	return e;
@@ -282,7 +283,7 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
 	struct win w = { NULL, 0, &in, 0 };
 	struct px_hf_sink s = { .fd = -1 };
 	struct px_hf_meta m = { 0 };
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	int have_file = 0;
 	enum px_err e;
 	long at;
@@ -367,6 +368,7 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
 		e = reply_file(ctx, &out);
 out:
 	px_hf_sink_drop(&s);
+	px_st_files_close(&st);
 	free(w.b);
 	px_buf_free(&boundary);
 	px_buf_free(&delim);

@@ -25,6 +25,7 @@ libhandlers_a_SOURCES = \
 	handlers/messages.c handlers/messages.h handlers/messages_react.c \
 	handlers/files.c handlers/files.h handlers/files_upload.c handlers/files_resume.c \
 	handlers/files_store.c handlers/files_store.h handlers/files_util.c handlers/files_util.h \
+	handlers/files_scan.c handlers/files_scan.h \
 	handlers/msg.h \
 	handlers/notifications.c handlers/notifications.h \
 	handlers/search.c handlers/search.h \

@@ -208,3 +208,137 @@ enum px_err px_m_uploads_delete(struct px_db *db, long long id)
 	return px_m_exec_rows(db, "uploads_delete", "DELETE FROM uploads WHERE id = $1", 1, p,
 			      NULL);
 }
+
+/* ---- the file store's upkeep ---------------------------------------- */
+
+enum px_err px_m_files_usage_quota(struct px_db *db, long long owner, long long *user,
+				   long long *total, long long *quota)
+{
+	char o[PX_M_LL];
+	const char *p[1] = { px_m_ll(o, owner) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_usage_quota",
+		"SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE owner_id = $1 AND state <> 'deleted')"
+		" + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_id = $1),"
+		" (SELECT coalesce(sum(size), 0) FROM files WHERE state <> 'deleted')"
+		" + (SELECT coalesce(sum(size), 0) FROM uploads),"
+		" coalesce((SELECT bytes FROM file_quotas WHERE user_id = $1), -1)", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	*user = atoll(PQgetvalue(r, 0, 0));
+	*total = atoll(PQgetvalue(r, 0, 1));
+	*quota = atoll(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_files_quota_set(struct px_db *db, long long user, long long bytes)
+{
+	char u[PX_M_LL], b[PX_M_LL];
+	const char *p[2] = { px_m_ll(u, user), px_m_ll(b, bytes) };
+	long rows = 0;
+	enum px_err e;
+
+	if (bytes < 0)
+		return px_m_exec_rows(db, "files_quota_clear",
+				      "DELETE FROM file_quotas WHERE user_id = $1", 1, p, NULL);
+	e = px_m_exec_rows(db, "files_quota_set",
+		"INSERT INTO file_quotas (user_id, bytes) SELECT id, $2 FROM users WHERE id = $1"
+		" ON CONFLICT (user_id) DO UPDATE SET bytes = EXCLUDED.bytes, updated_at = now()",
+		2, p, &rows);
+	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
+}
+
+enum px_err px_m_files_get_any(struct px_db *db, long long id, struct px_m_file *f,
+			       char state[16])
+{
+	char i[PX_M_LL];
+	const char *p[1] = { px_m_ll(i, id) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_get_any",
+		"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"
+		" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"
+		" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id"
+		"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL), f.state"
+		" FROM files f WHERE f.id = $1 AND f.state <> 'deleted'", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return PX_E_VALIDATION_NOT_FOUND;
+	}
+	f->id = atoll(PQgetvalue(r, 0, 0));
+	f->owner = atoll(PQgetvalue(r, 0, 1));
+	f->channel = atoll(PQgetvalue(r, 0, 2));
+	copy(f->name, sizeof(f->name), PQgetvalue(r, 0, 3));
+	copy(f->detected, sizeof(f->detected), PQgetvalue(r, 0, 4));
+	copy(f->sha256, sizeof(f->sha256), PQgetvalue(r, 0, 5));
+	f->size = atoll(PQgetvalue(r, 0, 6));
+	f->mtime = atoll(PQgetvalue(r, 0, 7));
+	f->unreachable = PQgetvalue(r, 0, 8)[0] == 't';
+	copy(state, 16, PQgetvalue(r, 0, 9));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_files_quarantine(struct px_db *db, long long id, const char *note)
+{
+	char i[PX_M_LL];
+	const char *p[2] = { px_m_ll(i, id), note ? note : "" };
+
+	return px_m_exec_rows(db, "files_quarantine",
+		"UPDATE files SET state = 'quarantined', scan_note = $2 WHERE id = $1", 2, p, NULL);
+}
+
+enum px_err px_m_files_retention_set(struct px_db *db, long long channel, int days)
+{
+	char c[PX_M_LL], d[PX_M_LL];
+	const char *p[2] = { px_m_ll(c, channel), days > 0 ? px_m_ll(d, days) : NULL };
+	long rows = 0;
+	enum px_err e = px_m_exec_rows(db, "files_retention_set",
+		"UPDATE channels SET files_retention_days = $2::int WHERE id = $1", 2, p, &rows);
+
+	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
+}
+
+/* The lock's two keys: 'pxfs' and the object name's first 32 bits. */
+#define OBJECT_LOCK_KEYS "1886939763, ('x' || substr($1, 1, 8))::bit(32)::int"
+
+enum px_err px_m_files_object_lock(struct px_db *db, const char *hex, int try_only, int *got)
+{
+	const char *p[1] = { hex };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	if (try_only)
+		e = px_db_exec_prepared(db, "files_obj_trylock",
+			"SELECT pg_try_advisory_xact_lock(" OBJECT_LOCK_KEYS ")", 1, p, &r);
+	else
+		e = px_db_exec_prepared(db, "files_obj_lock",
+			"SELECT pg_advisory_xact_lock(" OBJECT_LOCK_KEYS ")", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (got)
+		*got = try_only ? PQgetvalue(r, 0, 0)[0] == 't' : 1;
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_files_object_refs(struct px_db *db, const char *hex, long long *n)
+{
+	const char *p[1] = { hex };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_obj_refs",
+		"SELECT count(*) FROM files WHERE sha256 = $1 AND state <> 'deleted'", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	*n = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}

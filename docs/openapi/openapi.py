@@ -46,7 +46,8 @@ SCHEMAS = {
                    created_by=t("integer", True), member_count=INT,
                    members={"type": ["array", NULL], "items": ref("UserRef")},
                    my_role=t("string", True, enum=["owner", "moderator", "member", None]),
-                   last_read_id=INT, last_message_id=INT, unread_count=INT, mention_count=INT),
+                   last_read_id=INT, last_message_id=INT, unread_count=INT, mention_count=INT,
+                   files_retention_days=t("integer", True, minimum=1, maximum=36500)),
     "Member": obj(["id", "username", "display_name", "role", "joined_at", "presence"],
                   id=ID, username=STR, display_name=STR,
                   role=t("string", enum=["owner", "moderator", "member"]), joined_at=TIME,
@@ -150,8 +151,12 @@ PATHS = {
                        topic=t("string", maxLength=250),
                        members=arr({"oneOf": [ID, STR]})), errors=W)},
     CH: {"get": op("getChannel", "One channel.", "200", ref("Channel"), [CID]),
-         "patch": op("updateChannel", "Rename, set the topic, archive or unarchive.", "200",
-                     ref("Channel"), [CID], body([], name=STR, topic=STR, archived=BOOL), W)},
+         "patch": op("updateChannel", "Rename, set the topic, archive or unarchive; set how "
+                     "many days the channel's files are kept (files_retention_days, null: keep; "
+                     "channel owners and admins).", "200",
+                     ref("Channel"), [CID], body([], name=STR, topic=STR, archived=BOOL,
+                                                 files_retention_days=t("integer", True, minimum=1,
+                                                                        maximum=36500)), W)},
     CH + "/topic": {"put": op("setTopic", "Set the topic.", "200", ref("Channel"), [CID],
                               body(["topic"], topic=t("string", maxLength=250)), W)},
     CH + "/members": {
