@@ -200,7 +200,7 @@ static enum px_err commit_tx(struct px_db *db, void *arg)
 		json_object_put(j);
 		e = a->id > 0 ? px_m_files_quarantine(db, a->id, a->v->note) : PX_E_SYSTEM_INTERNAL;
 	}
-	if (e != PX_OK && !existed && px_st_files_remove(a->st, a->f->sha256) != PX_OK)
+	if (e != PX_OK && !existed && px_st_files_remove(a->st, a->f->sha256, NULL) != PX_OK)
 		px_log_warn("files", a->ctx->req->correlation_id,
 			    "object %s left without a row (files cleanup removes it)", a->f->sha256);
 	return e;

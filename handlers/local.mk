@@ -68,3 +68,7 @@ tests_unit_check_perm_LDADD = $(HANDLER_TEST_LIBS)
 tests_unit_check_waf_routes_SOURCES = tests/unit/check_waf_routes.c fcgi/routes.c fcgi/router.c
 tests_unit_check_waf_routes_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_waf_routes_LDADD = $(HANDLER_TEST_LIBS)
+check_PROGRAMS += tests/unit/check_files_scan
+tests_unit_check_files_scan_SOURCES = tests/unit/check_files_scan.c
+tests_unit_check_files_scan_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_files_scan_LDADD = $(HANDLER_TEST_LIBS)

@@ -34,9 +34,7 @@ static enum px_err release_tx(struct px_db *db, void *arg)
 	}
 	if ((e = px_m_files_object_refs(db, a->hex, &refs)) != PX_OK || refs > 0)
 		return e;
-	if ((e = px_st_files_remove(a->st, a->hex)) == PX_OK)
-		a->removed = 1;
-	return e;
+	return px_st_files_remove(a->st, a->hex, &a->removed);
 }
 
 /* As px_m_files_release; *busy gets 1 when the lock was taken elsewhere. */

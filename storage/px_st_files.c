@@ -228,17 +228,26 @@ out:
 	return e;
 }
 
-enum px_err px_st_files_remove(const struct px_st_files *f, const char *hex)
+enum px_err px_st_files_remove(const struct px_st_files *f, const char *hex, int *gone)
 {
 	char path[PX_ST_FILES_PATH], key[80];
+	int dummy;
 
+	gone = gone ? gone : &dummy;
+	*gone = 0;
 	if (px_st_files_key(hex, key) != 0)
 		return PX_E_STORAGE_FAILED;
-	if (f->remote)
+	if (f->remote) {
+		*gone = 1;
 		return px_st_del(f->remote, key);
+	}
 	if (px_st_files_path(f, hex, path) != 0)
 		return PX_E_STORAGE_FAILED;
-	return unlink(path) == 0 || errno == ENOENT ? PX_OK : PX_E_STORAGE_FAILED;
+	if (unlink(path) == 0) {
+		*gone = 1;
+		return PX_OK;
+	}
+	return errno == ENOENT ? PX_OK : PX_E_STORAGE_FAILED;
 }
 
 static int is_hex2(const char *s)

@@ -83,8 +83,10 @@ enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
 			       const char *hex, int *existed)
 	__attribute__((warn_unused_result));
 
-/* Removes object hex; a missing one is not an error. STORAGE_FAILED. */
-enum px_err px_st_files_remove(const struct px_st_files *f, const char *hex)
+/* Removes object hex; a missing one is not an error. *gone (may be NULL)
+ * gets 0 when a local object was not there (S3 does not tell: 1).
+ * STORAGE_FAILED. */
+enum px_err px_st_files_remove(const struct px_st_files *f, const char *hex, int *gone)
 	__attribute__((warn_unused_result));
 
 /* Called once per object with its name (64 hex), size and, for a local

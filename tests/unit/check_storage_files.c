@@ -160,7 +160,7 @@ START_TEST(test_local_store)
 	struct px_buf err = PX_BUF_INIT;
 	struct px_st_files f;
 	struct seen s = { 0 };
-	int existed = -1, tmps = 0;
+	int existed = -1, tmps = 0, gone = -1;
 
 	ck_assert(mkdtemp(root) != NULL);
 	ck_assert_int_eq(px_st_files_init(&f, root, &err), 0);
@@ -179,8 +179,10 @@ START_TEST(test_local_store)
 	ck_assert_int_eq(px_st_files_list(&f, on_obj, &s), PX_OK);
 	ck_assert_int_eq(s.n, 2);
 	ck_assert(!strcmp(s.hex[0], hex) || !strcmp(s.hex[1], hex));
-	ck_assert_int_eq(px_st_files_remove(&f, hex), PX_OK);
-	ck_assert_int_eq(px_st_files_remove(&f, hex), PX_OK); /* already gone */
+	ck_assert_int_eq(px_st_files_remove(&f, hex, &gone), PX_OK);
+	ck_assert_int_eq(gone, 1);
+	ck_assert_int_eq(px_st_files_remove(&f, hex, &gone), PX_OK); /* already gone */
+	ck_assert_int_eq(gone, 0);
 	s.n = 0;
 	ck_assert_int_eq(px_st_files_list(&f, on_obj, &s), PX_OK);
 	ck_assert_int_eq(s.n, 1);
