@@ -155,6 +155,9 @@ static int cmd_cleanup(struct admin *a, int argc, char **argv)
 	struct px_m_files_gc_stats s;
 	struct px_buf err = PX_BUF_INIT;
 	struct px_st_files st = { .remote = NULL };
+	struct px_m_files_objects ob = { &st, px_st_files_remove_cb, px_st_files_list_cb,
+					 px_st_files_list_tmp_cb, px_st_files_is_tmp_cb,
+					 px_st_files_detail_cb };
 	enum px_err e = PX_E_STORAGE_FAILED;
 	int rc = 1;
 
@@ -165,7 +168,7 @@ static int cmd_cleanup(struct admin *a, int argc, char **argv)
 		fprintf(stderr, "plexichat-admin: files cleanup: %s\n", err.data ? err.data : "");
 		goto out;
 	}
-	e = px_m_files_cleanup(a->db, &st, &o, &s, &err);
+	e = px_m_files_cleanup(a->db, &ob, &o, &s, &err);
 	if (admin_has_flag(argc, argv, "--json")) {
 		printf("{\"dry_run\":%s,\"uploads_expired\":%lld,\"uploads_bytes\":%lld,"
 		       "\"tmp_removed\":%lld,\"tmp_bytes\":%lld,\"retention_files\":%lld,"

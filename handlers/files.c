@@ -174,10 +174,13 @@ out:
 static void release_object(struct px_ctx *ctx, const char *hex)
 {
 	struct px_st_files st = { .remote = NULL };
+	struct px_m_files_objects ob = { &st, px_st_files_remove_cb, px_st_files_list_cb,
+					 px_st_files_list_tmp_cb, px_st_files_is_tmp_cb,
+					 px_st_files_detail_cb };
 	int removed = 0;
 
 	if (px_hf_store(ctx, &st) != PX_OK ||
-	    px_m_files_release(ctx->db, &st, hex, &removed) != PX_OK)
+	    px_m_files_release(ctx->db, &ob, hex, &removed) != PX_OK)
 		px_log_warn("files", ctx->req->correlation_id,
 			    "object %s not removed now (files cleanup will)", hex);
 	px_st_files_close(&st);

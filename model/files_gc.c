@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 struct release_args {
-	const struct px_st_files *st;
+	const struct px_m_files_objects *ob;
 	const char *hex;
 	int removed, busy;
 };
@@ -34,14 +34,14 @@ static enum px_err release_tx(struct px_db *db, void *arg)
 	}
 	if ((e = px_m_files_object_refs(db, a->hex, &refs)) != PX_OK || refs > 0)
 		return e;
-	return px_st_files_remove(a->st, a->hex, &a->removed);
+	return a->ob->remove(a->ob->store, a->hex, &a->removed);
 }
 
 /* As px_m_files_release; *busy gets 1 when the lock was taken elsewhere. */
-static enum px_err release(struct px_db *db, const struct px_st_files *st, const char *hex,
-			   int *removed, int *busy)
+static enum px_err release(struct px_db *db, const struct px_m_files_objects *ob,
+			   const char *hex, int *removed, int *busy)
 {
-	struct release_args a = { st, hex, 0, 0 };
+	struct release_args a = { ob, hex, 0, 0 };
 	enum px_err e = px_db_tx(db, release_tx, &a);
 
 	if (removed)
@@ -51,10 +51,10 @@ static enum px_err release(struct px_db *db, const struct px_st_files *st, const
 	return e;
 }
 
-enum px_err px_m_files_release(struct px_db *db, const struct px_st_files *st,
+enum px_err px_m_files_release(struct px_db *db, const struct px_m_files_objects *ob,
 			       const char *hex, int *removed)
 {
-	return release(db, st, hex, removed, NULL);
+	return release(db, ob, hex, removed, NULL);
 }
 
 /* ---- sets of names, sorted for bsearch ---- */
@@ -105,7 +105,7 @@ static void names_free(struct names *s)
 
 /* Runs sql (no parameters) and adds each row's columns 0 and 1 to *n and
  * *bytes; col_path (>= 0) names a temporary file to remove. */
-static enum px_err rows_step(struct px_db *db, const struct px_st_files *st, const char *name,
+static enum px_err rows_step(struct px_db *db, const struct px_m_files_objects *ob, const char *name,
 			     const char *sql, int col_path, long long *n, long long *bytes)
 {
 	PGresult *r = NULL;
@@ -117,21 +117,21 @@ static enum px_err rows_step(struct px_db *db, const struct px_st_files *st, con
 	for (i = 0; i < PQntuples(r); i++) {
 		*n += atoll(PQgetvalue(r, i, 0));
 		*bytes += atoll(PQgetvalue(r, i, 1));
-		if (col_path >= 0 && px_st_files_is_tmp(st, PQgetvalue(r, i, col_path)))
+		if (col_path >= 0 && ob->is_tmp(ob->store, PQgetvalue(r, i, col_path)))
 			unlink(PQgetvalue(r, i, col_path));
 	}
 	PQclear(r);
 	return PX_OK;
 }
 
-static enum px_err expired_uploads(struct px_db *db, const struct px_st_files *st, int dry,
+static enum px_err expired_uploads(struct px_db *db, const struct px_m_files_objects *ob, int dry,
 				   struct px_m_files_gc_stats *s)
 {
 	if (dry)
-		return rows_step(db, st, "files_gc_uploads_count",
+		return rows_step(db, ob, "files_gc_uploads_count",
 			"SELECT count(*), coalesce(sum(received), 0) FROM uploads WHERE expires_at < now()",
 			-1, &s->uploads_expired, &s->uploads_bytes);
-	return rows_step(db, st, "files_gc_uploads",
+	return rows_step(db, ob, "files_gc_uploads",
 		"DELETE FROM uploads WHERE expires_at < now() RETURNING 1, received, temp_path",
 		2, &s->uploads_expired, &s->uploads_bytes);
 }
@@ -157,21 +157,21 @@ static int on_tmp(void *arg, const char *path, uint64_t size, time_t mtime)
 	return 0;
 }
 
-static enum px_err stale_tmp(struct px_db *db, const struct px_st_files *st,
+static enum px_err stale_tmp(struct px_db *db, const struct px_m_files_objects *ob,
 			     const struct px_m_files_gc_opts *o, struct px_m_files_gc_stats *s)
 {
 	struct names live = { 0 };
 	struct tmp_walk w = { &live, time(NULL) - o->tmp_age, o->dry_run, s };
 	enum px_err e = names_load(db, "files_gc_live_tmp", "SELECT temp_path FROM uploads", &live);
 
-	if (e == PX_OK && px_st_files_list_tmp(st, on_tmp, &w) != 0)
+	if (e == PX_OK && ob->list_tmp(ob->store, on_tmp, &w) != 0)
 		e = PX_OK; /* no tmp/ yet: nothing is stale */
 	names_free(&live);
 	return e;
 }
 
 /* Releases each distinct object named in column 0 of r. */
-static void release_all(struct px_db *db, const struct px_st_files *st, PGresult *r,
+static void release_all(struct px_db *db, const struct px_m_files_objects *ob, PGresult *r,
 			struct px_m_files_gc_stats *s)
 {
 	int i, removed, busy;
@@ -179,7 +179,7 @@ static void release_all(struct px_db *db, const struct px_st_files *st, PGresult
 	for (i = 0; i < PQntuples(r); i++) {
 		if (i > 0 && strcmp(PQgetvalue(r, i, 0), PQgetvalue(r, i - 1, 0)) == 0)
 			continue;
-		if (release(db, st, PQgetvalue(r, i, 0), &removed, &busy) == PX_OK && removed) {
+		if (release(db, ob, PQgetvalue(r, i, 0), &removed, &busy) == PX_OK && removed) {
 			s->objects_removed++;
 			s->objects_bytes += atoll(PQgetvalue(r, i, 1));
 		}
@@ -187,14 +187,14 @@ static void release_all(struct px_db *db, const struct px_st_files *st, PGresult
 	}
 }
 
-static enum px_err retention(struct px_db *db, const struct px_st_files *st, int dry,
+static enum px_err retention(struct px_db *db, const struct px_m_files_objects *ob, int dry,
 			     struct px_m_files_gc_stats *s)
 {
 	PGresult *r = NULL;
 	enum px_err e;
 
 	if (dry)
-		return rows_step(db, st, "files_gc_retention_count",
+		return rows_step(db, ob, "files_gc_retention_count",
 			"SELECT count(*), coalesce(sum(f.size), 0) FROM files f JOIN channels c"
 			" ON c.id = f.channel_id WHERE c.files_retention_days IS NOT NULL"
 			" AND f.state <> 'deleted'"
@@ -213,12 +213,12 @@ static enum px_err retention(struct px_db *db, const struct px_st_files *st, int
 		s->retention_files += atoll(PQgetvalue(r, i, 2));
 		s->retention_bytes += atoll(PQgetvalue(r, i, 3));
 	}
-	release_all(db, st, r, s);
+	release_all(db, ob, r, s);
 	PQclear(r);
 	return PX_OK;
 }
 
-static enum px_err deleted_rows(struct px_db *db, const struct px_st_files *st, int dry,
+static enum px_err deleted_rows(struct px_db *db, const struct px_m_files_objects *ob, int dry,
 				struct px_m_files_gc_stats *s)
 {
 	PGresult *r = NULL;
@@ -226,7 +226,7 @@ static enum px_err deleted_rows(struct px_db *db, const struct px_st_files *st, 
 	enum px_err e;
 
 	if (dry)
-		return rows_step(db, st, "files_gc_deleted_count",
+		return rows_step(db, ob, "files_gc_deleted_count",
 			"SELECT count(*), 0 FROM files WHERE state = 'deleted'", -1,
 			&s->deleted_rows, &unused);
 	e = px_db_exec_prepared(db, "files_gc_deleted",
@@ -237,14 +237,14 @@ static enum px_err deleted_rows(struct px_db *db, const struct px_st_files *st, 
 		return e;
 	for (int i = 0; i < PQntuples(r); i++)
 		s->deleted_rows += atoll(PQgetvalue(r, i, 2));
-	release_all(db, st, r, s);
+	release_all(db, ob, r, s);
 	PQclear(r);
 	return PX_OK;
 }
 
 struct orphan_walk {
 	struct px_db *db;
-	const struct px_st_files *st;
+	const struct px_m_files_objects *ob;
 	const struct names *refs;
 	int dry;
 	struct px_m_files_gc_stats *s;
@@ -261,7 +261,7 @@ static int on_object(void *arg, const char *hex, uint64_t size, time_t mtime)
 		return 0;
 	if (w->dry) {
 		removed = 1;
-	} else if (release(w->db, w->st, hex, &removed, &busy) != PX_OK) {
+	} else if (release(w->db, w->ob, hex, &removed, &busy) != PX_OK) {
 		removed = 0;
 	}
 	w->s->objects_busy += busy;
@@ -272,35 +272,34 @@ static int on_object(void *arg, const char *hex, uint64_t size, time_t mtime)
 	return 0;
 }
 
-static enum px_err orphans(struct px_db *db, const struct px_st_files *st, int dry,
+static enum px_err orphans(struct px_db *db, const struct px_m_files_objects *ob, int dry,
 			   struct px_m_files_gc_stats *s, struct px_buf *err)
 {
 	struct names refs = { 0 };
-	struct orphan_walk w = { db, st, &refs, dry, s };
+	struct orphan_walk w = { db, ob, &refs, dry, s };
 	enum px_err e = names_load(db, "files_gc_refs",
 				   "SELECT DISTINCT sha256 FROM files WHERE state <> 'deleted'", &refs);
 
-	if (e == PX_OK && (e = px_st_files_list(st, on_object, &w)) != PX_OK)
+	if (e == PX_OK && (e = ob->list(ob->store, on_object, &w)) != PX_OK)
 		px_buf_printf(err, "cannot list the file store: %s",
-			      st->remote && st->remote->errmsg.data ? st->remote->errmsg.data
-								    : "unreadable objects folder");
+			      *ob->detail(ob->store) ? ob->detail(ob->store) : "unreadable objects folder");
 	names_free(&refs);
 	return e;
 }
 
-enum px_err px_m_files_cleanup(struct px_db *db, const struct px_st_files *st,
+enum px_err px_m_files_cleanup(struct px_db *db, const struct px_m_files_objects *ob,
 			       const struct px_m_files_gc_opts *o,
 			       struct px_m_files_gc_stats *s, struct px_buf *err)
 {
 	enum px_err e;
 
 	memset(s, 0, sizeof(*s));
-	if ((e = expired_uploads(db, st, o->dry_run, s)) != PX_OK ||
-	    (e = stale_tmp(db, st, o, s)) != PX_OK ||
-	    (e = retention(db, st, o->dry_run, s)) != PX_OK ||
-	    (e = deleted_rows(db, st, o->dry_run, s)) != PX_OK)
+	if ((e = expired_uploads(db, ob, o->dry_run, s)) != PX_OK ||
+	    (e = stale_tmp(db, ob, o, s)) != PX_OK ||
+	    (e = retention(db, ob, o->dry_run, s)) != PX_OK ||
+	    (e = deleted_rows(db, ob, o->dry_run, s)) != PX_OK)
 		return e;
-	return orphans(db, st, o->dry_run, s, err);
+	return orphans(db, ob, o->dry_run, s, err);
 }
 
 /* ---- usage ---- */

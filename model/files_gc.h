@@ -10,17 +10,35 @@
 #define PX_M_FILES_GC_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/db.h"
 #include "core/err.h"
-#include "storage/px_st_files.h"
 
-/* Removes object hex from st when no file row (in any state but deleted)
- * names it. *removed (may be NULL) gets 1 when it was removed. Never
- * waits: when another request holds the object's lock (it is storing or
- * removing the same bytes) nothing is done. Runs its own transaction. */
-enum px_err px_m_files_release(struct px_db *db, const struct px_st_files *st,
+/* Called per object (name: 64 hex) or temporary file (name: its path);
+ * non-zero stops. */
+typedef int (*px_m_files_each_fn)(void *arg, const char *name, uint64_t size, time_t mtime);
+
+/* The file store as the upkeep sees it. model/ does not include storage/
+ * (ARCHITECTURE.md), so the caller fills this from its struct
+ * px_st_files with the px_st_files_*_cb functions of
+ * storage/px_st_files.h, store being the struct's address. */
+struct px_m_files_objects {
+	void *store;
+	enum px_err (*remove)(void *store, const char *hex, int *gone);
+	enum px_err (*list)(void *store, px_m_files_each_fn fn, void *arg);
+	int (*list_tmp)(void *store, px_m_files_each_fn fn, void *arg);
+	int (*is_tmp)(void *store, const char *path);
+	const char *(*detail)(void *store);
+};
+
+/* Removes object hex from the store when no file row (in any state but
+ * deleted) names it. *removed (may be NULL) gets 1 when it was removed.
+ * Never waits: when another request holds the object's lock (it is
+ * storing or removing the same bytes) nothing is done. Runs its own
+ * transaction. */
+enum px_err px_m_files_release(struct px_db *db, const struct px_m_files_objects *ob,
 			       const char *hex, int *removed)
 	__attribute__((warn_unused_result));
 
@@ -44,7 +62,7 @@ struct px_m_files_gc_stats {
  * every object of the store no row names. Errors: the database's, or
  * STORAGE_FAILED (reason in err) when the store cannot be listed; what
  * was done before stays done, and stats says how far it got. */
-enum px_err px_m_files_cleanup(struct px_db *db, const struct px_st_files *st,
+enum px_err px_m_files_cleanup(struct px_db *db, const struct px_m_files_objects *ob,
 			       const struct px_m_files_gc_opts *o,
 			       struct px_m_files_gc_stats *stats, struct px_buf *err)
 	__attribute__((warn_unused_result));

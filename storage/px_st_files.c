@@ -359,3 +359,30 @@ int px_st_files_is_tmp(const struct px_st_files *f, const char *path)
 	name = path + n + 5;
 	return *name && *name != '.' && !strchr(name, '/');
 }
+
+enum px_err px_st_files_remove_cb(void *f, const char *hex, int *gone)
+{
+	return px_st_files_remove(f, hex, gone);
+}
+
+enum px_err px_st_files_list_cb(void *f, px_st_files_list_fn fn, void *arg)
+{
+	return px_st_files_list(f, fn, arg);
+}
+
+int px_st_files_list_tmp_cb(void *f, px_st_files_tmp_fn fn, void *arg)
+{
+	return px_st_files_list_tmp(f, fn, arg);
+}
+
+int px_st_files_is_tmp_cb(void *f, const char *path)
+{
+	return px_st_files_is_tmp(f, path);
+}
+
+const char *px_st_files_detail_cb(void *f)
+{
+	const struct px_st_files *s = f;
+
+	return s->remote && s->remote->errmsg.data ? s->remote->errmsg.data : "";
+}

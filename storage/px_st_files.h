@@ -108,4 +108,14 @@ int px_st_files_list_tmp(const struct px_st_files *f, px_st_files_tmp_fn fn, voi
  * file's recorded path must be before it is removed). */
 int px_st_files_is_tmp(const struct px_st_files *f, const char *path);
 
+/* The functions above with the store (a struct px_st_files *) as a plain
+ * pointer, for code that may not include this header (model/files_gc.h's
+ * struct px_m_files_objects); detail_cb is the remote store's last error
+ * detail or "". */
+enum px_err px_st_files_remove_cb(void *f, const char *hex, int *gone);
+enum px_err px_st_files_list_cb(void *f, px_st_files_list_fn fn, void *arg);
+int px_st_files_list_tmp_cb(void *f, px_st_files_tmp_fn fn, void *arg);
+int px_st_files_is_tmp_cb(void *f, const char *path);
+const char *px_st_files_detail_cb(void *f);
+
 #endif

@@ -208,5 +208,30 @@ def test_man_and_completion():
     assert rc == 0 and " files " in out and "cleanup" in out
 
 
+def test_cleanup_timer_units_verify():
+    """dist/systemd's clean-up service and timer, with ExecStart= pointed at
+    this build, pass systemd-analyze verify without a word."""
+    import shutil
+    import tempfile
+    if not shutil.which("systemd-analyze"):
+        print("    no systemd-analyze here: units not verified")
+        return
+    d = tempfile.mkdtemp()
+    try:
+        src = os.path.join(os.environ["PX_ROOT"], "dist", "systemd")
+        with open(os.path.join(src, "plexichat-files-cleanup.service")) as f:
+            unit = f.read().replace("/usr/bin/plexichat-admin",
+                                    os.path.join(os.environ["PX_BUILD"], "plexichat-admin"))
+        assert "ExecStart=%s files cleanup" % os.path.join(os.environ["PX_BUILD"], "plexichat-admin") in unit
+        with open(os.path.join(d, "plexichat-files-cleanup.service"), "w") as f:
+            f.write(unit)
+        shutil.copy(os.path.join(src, "plexichat-files-cleanup.timer"), d)
+        p = subprocess.run(["systemd-analyze", "verify", os.path.join(d, "plexichat-files-cleanup.service"),
+                            os.path.join(d, "plexichat-files-cleanup.timer")], capture_output=True, text=True)
+        assert p.returncode == 0 and not (p.stdout + p.stderr).strip(), p.stdout + p.stderr
+    finally:
+        shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     pxtest.run(globals())
