@@ -17,17 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void human(char *out, size_t cap, long long n)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	int u = 0;
-
-	while (v >= 1024 && u < 4)
-		v /= 1024, u++;
-	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
 int admin_parse_bytes(const char *s, long long *out)
 {
 	long long v = 0, mul = 1;
@@ -117,13 +106,13 @@ static int cmd_usage(struct admin *a, int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	human(h1, sizeof(h1), jint(j, "bytes"));
-	human(h2, sizeof(h2), jint(j, "stored_bytes"));
+	admin_human_bytes(h1, sizeof(h1), jint(j, "bytes"));
+	admin_human_bytes(h2, sizeof(h2), jint(j, "stored_bytes"));
 	printf("store        %s %s\n", kind.data, where.data);
 	printf("files        %lld (%s), %lld quarantined\n", jint(j, "files"), h1,
 	       jint(j, "quarantined"));
 	printf("objects      %lld (%s stored, the same bytes count once)\n", jint(j, "objects"), h2);
-	human(h1, sizeof(h1), jint(j, "upload_bytes"));
+	admin_human_bytes(h1, sizeof(h1), jint(j, "upload_bytes"));
 	printf("uploads      %lld in progress (%s received)\n", jint(j, "uploads"), h1);
 	if ((b == PX_M_FILES_BY_USER && json_object_object_get_ex(j, "users", &list)) ||
 	    (b == PX_M_FILES_BY_CHANNEL && json_object_object_get_ex(j, "channels", &list))) {
@@ -236,17 +225,17 @@ static int cmd_quota(struct admin *a, int argc, char **argv)
 		fprintf(stderr, "plexichat-admin: files quota: %s\n", px_err_name(e));
 		return 1;
 	}
-	human(h1, sizeof(h1), used);
+	admin_human_bytes(h1, sizeof(h1), used);
 	if (own < 0) {
 		long long def = px_cfg_int(a->cfg, "files_quota_user");
 
 		if (def)
-			human(h2, sizeof(h2), def);
+			admin_human_bytes(h2, sizeof(h2), def);
 		printf("%s uses %s (%lld bytes); quota %s (default, files_quota_user)\n", u.username,
 		       h1, used, def ? h2 : "unlimited");
 	} else {
 		if (own)
-			human(h2, sizeof(h2), own);
+			admin_human_bytes(h2, sizeof(h2), own);
 		printf("%s uses %s (%lld bytes); quota %s (%lld bytes, own)\n", u.username, h1, used,
 		       own ? h2 : "unlimited", own);
 	}

@@ -120,7 +120,6 @@ static enum px_err add_file(struct walk *k, const char *full, const char *rel,
 			    const struct stat *s, json_object *e)
 {
 	json_object *c = reusable(k, rel, s), *shards, *ce;
-	enum px_err rc;
 
 	k->st->bytes += (uint64_t)s->st_size;
 	if (c && json_object_object_get_ex(c, "shards", &shards)) {
@@ -129,7 +128,8 @@ static enum px_err add_file(struct walk *k, const char *full, const char *rel,
 		px_bk_writer_reuse(k->w, shards, (uint64_t)s->st_size);
 		k->st->skipped++;
 	} else {
-		rc = read_file(k, full, e);
+		enum px_err rc = read_file(k, full, e);
+
 		if (rc != PX_OK)
 			return rc;
 	}

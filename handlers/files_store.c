@@ -185,12 +185,13 @@ static enum px_err commit_tx(struct px_db *db, void *arg)
 
 	if ((e = px_m_files_object_lock(db, a->f->sha256, 0, NULL)) != PX_OK)
 		return e;
+	errno = 0;
 	e = px_st_files_commit(a->st, a->s->path, a->f->sha256, &existed);
 	a->s->path[0] = '\0'; /* commit removed or renamed it */
 	if (e != PX_OK) {
-		if (a->st->remote && a->st->remote->errmsg.data)
-			px_log_error("files", a->ctx->req->correlation_id, "object store: %s",
-				     a->st->remote->errmsg.data);
+		px_log_error("files", a->ctx->req->correlation_id, "cannot store object %s: %s",
+			     a->f->sha256, a->st->remote && a->st->remote->errmsg.data
+						   ? a->st->remote->errmsg.data : strerror(errno));
 		return e;
 	}
 	e = px_m_files_insert(db, a->f, a->out);

@@ -25,27 +25,9 @@ static void copy(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src ? src : "");
 }
 
-enum px_err px_m_files_get(struct px_db *db, long long id, struct px_m_file *f,
-			   struct px_buf *json)
+/* The columns FILE_COLS lists, of r's first row, into *f. */
+static void read_file(const PGresult *r, struct px_m_file *f)
 {
-	char i[PX_M_LL];
-	const char *p[1] = { px_m_ll(i, id) };
-	PGresult *r = NULL;
-	enum px_err e;
-
-	e = px_db_exec_prepared(db, "files_get",
-		"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"
-		" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"
-		" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id"
-		"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL),"
-		" px_file_json(f)::text FROM files f WHERE f.id = $1 AND f.state = 'ready'",
-		1, p, &r);
-	if (e != PX_OK)
-		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return PX_E_VALIDATION_NOT_FOUND;
-	}
 	f->id = atoll(PQgetvalue(r, 0, 0));
 	f->owner = atoll(PQgetvalue(r, 0, 1));
 	f->channel = atoll(PQgetvalue(r, 0, 2));
@@ -55,6 +37,33 @@ enum px_err px_m_files_get(struct px_db *db, long long id, struct px_m_file *f,
 	f->size = atoll(PQgetvalue(r, 0, 6));
 	f->mtime = atoll(PQgetvalue(r, 0, 7));
 	f->unreachable = PQgetvalue(r, 0, 8)[0] == 't';
+}
+
+/* What read_file reads; each statement adds its own columns after it. */
+#define FILE_COLS                                                                        \
+	"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"        \
+	" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"   \
+	" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id" \
+	"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL),"
+
+enum px_err px_m_files_get(struct px_db *db, long long id, struct px_m_file *f,
+			   struct px_buf *json)
+{
+	char i[PX_M_LL];
+	const char *p[1] = { px_m_ll(i, id) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_get",
+		FILE_COLS " px_file_json(f)::text FROM files f WHERE f.id = $1 AND f.state = 'ready'",
+		1, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return PX_E_VALIDATION_NOT_FOUND;
+	}
+	read_file(r, f);
 	if (json)
 		px_buf_append(json, PQgetvalue(r, 0, 9), (size_t)PQgetlength(r, 0, 9));
 	PQclear(r);
@@ -97,22 +106,9 @@ enum px_err px_m_files_delete(struct px_db *db, long long id)
 enum px_err px_m_files_usage(struct px_db *db, long long owner, long long *user,
 			     long long *total)
 {
-	char o[PX_M_LL];
-	const char *p[1] = { px_m_ll(o, owner) };
-	PGresult *r = NULL;
-	enum px_err e;
+	long long quota;
 
-	e = px_db_exec_prepared(db, "files_usage",
-		"SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE owner_id = $1 AND state <> 'deleted')"
-		" + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_id = $1),"
-		" (SELECT coalesce(sum(size), 0) FROM files WHERE state <> 'deleted')"
-		" + (SELECT coalesce(sum(size), 0) FROM uploads)", 1, p, &r);
-	if (e != PX_OK)
-		return e;
-	*user = atoll(PQgetvalue(r, 0, 0));
-	*total = atoll(PQgetvalue(r, 0, 1));
-	PQclear(r);
-	return PX_OK;
+	return px_m_files_usage_quota(db, owner, user, total, &quota);
 }
 
 enum px_err px_m_files_attach(struct px_db *db, long long message, long long channel,
@@ -260,10 +256,7 @@ enum px_err px_m_files_get_any(struct px_db *db, long long id, struct px_m_file 
 	enum px_err e;
 
 	e = px_db_exec_prepared(db, "files_get_any",
-		"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"
-		" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"
-		" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id"
-		"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL), f.state"
+		FILE_COLS " f.state"
 		" FROM files f WHERE f.id = $1 AND f.state <> 'deleted'", 1, p, &r);
 	if (e != PX_OK)
 		return e;
@@ -271,15 +264,7 @@ enum px_err px_m_files_get_any(struct px_db *db, long long id, struct px_m_file 
 		PQclear(r);
 		return PX_E_VALIDATION_NOT_FOUND;
 	}
-	f->id = atoll(PQgetvalue(r, 0, 0));
-	f->owner = atoll(PQgetvalue(r, 0, 1));
-	f->channel = atoll(PQgetvalue(r, 0, 2));
-	copy(f->name, sizeof(f->name), PQgetvalue(r, 0, 3));
-	copy(f->detected, sizeof(f->detected), PQgetvalue(r, 0, 4));
-	copy(f->sha256, sizeof(f->sha256), PQgetvalue(r, 0, 5));
-	f->size = atoll(PQgetvalue(r, 0, 6));
-	f->mtime = atoll(PQgetvalue(r, 0, 7));
-	f->unreachable = PQgetvalue(r, 0, 8)[0] == 't';
+	read_file(r, f);
 	copy(state, 16, PQgetvalue(r, 0, 9));
 	PQclear(r);
 	return PX_OK;

@@ -231,7 +231,7 @@ out:
 enum px_err px_st_files_remove(const struct px_st_files *f, const char *hex, int *gone)
 {
 	char path[PX_ST_FILES_PATH], key[80];
-	int dummy;
+	int dummy = 0;
 
 	gone = gone ? gone : &dummy;
 	*gone = 0;

@@ -71,9 +71,11 @@ static size_t on_read_fd(char *buf, size_t size, size_t n, void *arg)
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = size * n, v;
+	size_t len = size * n;
 
 	if (len > 5 && strncasecmp(p, "etag:", 5) == 0) {
+		size_t v;
+
 		for (v = 5; v < len && (p[v] == ' ' || p[v] == '\t'); v++)
 			;
 		while (len > v && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' '))

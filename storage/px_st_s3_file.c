@@ -71,16 +71,28 @@ static void fail_msg(struct s3 *s, const char *name, const char *why)
 	px_buf_printf(&s->base.errmsg, "multipart upload of %s: %s", name, why);
 }
 
+/* A transfer of object name with the n query parameters q (made
+ * canonical); NULL when out of memory. */
+static struct xfer *with_query(struct s3 *s, enum px_st_s3_op op, const char *name,
+			       const struct px_st_kv *q, size_t n)
+{
+	struct px_buf query = PX_BUF_INIT;
+	struct xfer *x;
+
+	px_st_canonical_query(&query, q, n);
+	x = query.failed ? NULL : px_st_s3i_xfer_new(s, op, name, query.data);
+	px_buf_free(&query);
+	return x;
+}
+
 /* POST ?uploads=: the new upload's id into id. */
 static enum px_err mp_start(struct s3 *s, const char *name, char *id, size_t cap)
 {
 	static const struct px_st_kv q[] = { { "uploads", NULL } };
-	struct px_buf query = PX_BUF_INIT, resp = PX_BUF_INIT;
-	struct xfer *x;
+	struct px_buf resp = PX_BUF_INIT;
+	struct xfer *x = with_query(s, OP_POST, name, q, 1);
 	enum px_err rc = PX_E_STORAGE_FAILED;
 
-	px_st_canonical_query(&query, q, 1);
-	x = query.failed ? NULL : px_st_s3i_xfer_new(s, OP_POST, name, query.data);
 	if (x) {
 		x->resp = &resp;
 		rc = px_st_s3i_run(s, x);
@@ -90,21 +102,19 @@ static enum px_err mp_start(struct s3 *s, const char *name, char *id, size_t cap
 			rc = PX_E_STORAGE_FAILED;
 		}
 	}
-	px_buf_free(&query);
 	px_buf_free(&resp);
 	return rc;
 }
 
-static char *part_query(long part, const char *id)
+/* PUT ?partNumber=N&uploadId=: part N's transfer. */
+static struct xfer *part_xfer(struct s3 *s, const char *name, long part, const char *id)
 {
 	struct px_st_kv q[2] = { { "partNumber", NULL }, { "uploadId", id } };
-	struct px_buf b = PX_BUF_INIT;
 	char num[24];
 
 	snprintf(num, sizeof(num), "%ld", part);
 	q[0].value = num;
-	px_st_canonical_query(&b, q, 2);
-	return px_buf_steal(&b);
+	return with_query(s, OP_PUT, name, q, 2);
 }
 
 /* Sends every part, at most 2 x concurrency queued at once; etags gets
@@ -126,13 +136,9 @@ static enum px_err mp_parts(struct s3 *s, const char *name, const char *id, int 
 	}
 	while (rc == PX_OK && (next <= nparts || busy)) {
 		for (k = 0; k < slots && next <= nparts; k++) {
-			char *q;
-
 			if (win[k])
 				continue;
-			q = part_query(next, id);
-			win[k] = q ? px_st_s3i_xfer_new(s, OP_PUT, name, q) : NULL;
-			free(q);
+			win[k] = part_xfer(s, name, next, id);
 			if (!win[k]) {
 				rc = PX_E_STORAGE_FAILED;
 				break;
@@ -183,12 +189,10 @@ static enum px_err mp_complete(struct s3 *s, const char *name, const char *id,
 			       const struct px_buf *parts)
 {
 	const struct px_st_kv q[] = { { "uploadId", id } };
-	struct px_buf query = PX_BUF_INIT, resp = PX_BUF_INIT;
-	struct xfer *x;
+	struct px_buf resp = PX_BUF_INIT;
+	struct xfer *x = with_query(s, OP_POST, name, q, 1);
 	enum px_err rc = PX_E_STORAGE_FAILED;
 
-	px_st_canonical_query(&query, q, 1);
-	x = query.failed ? NULL : px_st_s3i_xfer_new(s, OP_POST, name, query.data);
 	if (x) {
 		px_buf_printf(&x->body, "<CompleteMultipartUpload>%s</CompleteMultipartUpload>",
 			      parts->data ? parts->data : "");
@@ -206,7 +210,6 @@ static enum px_err mp_complete(struct s3 *s, const char *name, const char *id,
 		}
 	}
 out:
-	px_buf_free(&query);
 	px_buf_free(&resp);
 	return rc;
 }
@@ -215,19 +218,16 @@ out:
 static void mp_abort(struct s3 *s, const char *name, const char *id)
 {
 	const struct px_st_kv q[] = { { "uploadId", id } };
-	struct px_buf query = PX_BUF_INIT, keep = PX_BUF_INIT;
-	struct xfer *x;
+	struct px_buf keep = PX_BUF_INIT;
+	struct xfer *x = with_query(s, OP_DEL, name, q, 1);
 
 	px_buf_append(&keep, s->base.errmsg.data ? s->base.errmsg.data : "", s->base.errmsg.len);
-	px_st_canonical_query(&query, q, 1);
-	x = query.failed ? NULL : px_st_s3i_xfer_new(s, OP_DEL, name, query.data);
-	if (x && px_st_s3i_run(s, x) != PX_OK) {
-		/* nothing more to do: the bucket's lifecycle rule for
-		 * incomplete uploads is the last resort (docs/CONFIGURATION.md) */
-	}
+	/* a failed abort leaves parts only the bucket's lifecycle rule for
+	 * incomplete multipart uploads removes (docs/API.md, Files) */
+	if (!x || px_st_s3i_run(s, x) != PX_OK)
+		px_buf_puts(&keep, "; aborting the upload failed too");
 	px_buf_reset(&s->base.errmsg);
 	px_buf_append(&s->base.errmsg, keep.data ? keep.data : "", keep.len);
-	px_buf_free(&query);
 	px_buf_free(&keep);
 }
 

@@ -49,6 +49,17 @@ def wait_url(url, timeout=20.0):
     return False
 
 
+def stop_all(procs):
+    """Stops what procs started, newest first, by pid."""
+    for p in reversed(procs):
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def www_data(path):
     """Gives path (recursively) to www-data, which the servers run as."""
     subprocess.run(["chown", "-R", "www-data:www-data", path], check=True)
@@ -121,13 +132,7 @@ class Stack:
             return ""
 
     def stop(self):
-        for p in reversed(self.procs):
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(self.procs)
         self.procs = []
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -184,11 +189,6 @@ class S3:
             return r.status
 
     def stop(self):
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(self.procs)
+        self.procs = []
         shutil.rmtree(self.dir, ignore_errors=True)

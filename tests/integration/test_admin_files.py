@@ -153,9 +153,12 @@ def test_cleanup():
     os.utime(stale, (time.time() - 3 * 86400, time.time() - 3 * 86400))
     orphan = b"orphan " + secrets.token_bytes(20)
     osha = hashlib.sha256(orphan).hexdigest()
+    made = not os.path.isdir(os.path.dirname(obj_path(osha)))
     os.makedirs(os.path.dirname(obj_path(osha)), exist_ok=True)
     with open(obj_path(osha), "wb") as f:
         f.write(orphan)
+    if made:   # the server (www-data) must still be able to store objects there
+        subprocess.run(["chown", "www-data:www-data", os.path.dirname(obj_path(osha))], check=True)
     # the same file deleted over the API: its object goes at once
     gone = put_raw(alice, "deleted.txt", text(1900), keep_ch).json()
     alice.ok("DELETE", "/api/v1/files/%d" % gone["id"])

@@ -191,9 +191,10 @@ def test_large_file_goes_up_in_parts_without_filling_memory():
     hwm0 = hwm_kib(stack.fcgi_pid())
     r = put_raw(alice, "big.txt", data)
     assert r.status == 201, (r, stack.log_tail())
-    grew = hwm_kib(stack.fcgi_pid()) - hwm0
-    print("    40 MiB upload: plexichat.fcgi peak RSS grew by %d KiB; %d requests to S3"
-          % (grew, s3.stats()["requests"] - before_posts))
+    hwm1 = hwm_kib(stack.fcgi_pid())
+    grew = hwm1 - hwm0
+    print("    40 MiB upload: plexichat.fcgi peak RSS %d KiB before, %d KiB after (+%d KiB); "
+          "%d requests to S3" % (hwm0, hwm1, grew, s3.stats()["requests"] - before_posts))
     assert grew < 8 * 1024, "the upload was held in memory (%d KiB)" % grew
     # 8 parts of 5 MiB + initiate + complete (+ HEAD)
     assert s3.stats()["requests"] - before_posts >= 10
