@@ -14,6 +14,7 @@
 #include "core/cfg.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,9 +271,14 @@ static void add_backups(struct px_ctx *ctx, struct json_object *d)
 	px_buf_free(&out);
 }
 
+/* bytes as megabytes with one decimal, as text (a double would render
+ * with all its binary digits) */
 static void add_mb(struct json_object *d, const char *key, long long bytes)
 {
-	json_object_object_add(d, key, json_object_new_double((double)(bytes / 10000) / 100.0));
+	char mb[32];
+
+	snprintf(mb, sizeof(mb), "%.1f", (double)bytes / 1e6);
+	px_web_str(d, key, mb);
 }
 
 /* The file store: where, files, distinct objects, quarantined, uploads. */
