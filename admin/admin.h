@@ -63,6 +63,8 @@ int admin_read_file(const char *path, struct px_buf *b)
 /* The value of "key = value" in configuration text (the last one wins, as
  * in the loader), copied into out; 1 when found, else 0 (out is ""). */
 int admin_conf_value(const char *text, const char *key, char *out, size_t cap);
+/* Writes n bytes for people into out: "512 B", "1.5 KiB" ... "2.0 TiB". */
+void admin_human_bytes(char *out, size_t cap, long long n);
 /* Writes b and a newline to stdout; returns -1 when b failed. */
 int admin_put_line(const struct px_buf *b);
 

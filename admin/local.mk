@@ -4,11 +4,12 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/completion.c admin/completion.h \
 	admin/config_cmd.c admin/config_cmd.h \
 	admin/doctor.c admin/doctor.h \
+	admin/files_cmd.c admin/files_cmd.h \
 	admin/linediff.c admin/linediff.h \
 	admin/probe.c admin/probe.h \
 	admin/stats.c admin/stats.h \
 	admin/users_io.c admin/users_io.h
-plexichat_admin_LDADD = libmodel.a $(CORE_LIBS)
+plexichat_admin_LDADD = libmodel.a libstorage.a $(CORE_LIBS)
 # the SQL these commands need (model/ is the only place SQL text appears)
 libmodel_a_SOURCES += model/config_versions.c model/config_versions.h \
 	model/ops.c model/ops.h

@@ -122,17 +122,6 @@ static long long dir_bytes(const char *dir)
 	return sum;
 }
 
-static void human(char *out, size_t cap, long long b)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)b;
-	int u = 0;
-
-	while (v >= 1024 && u < 4)
-		v /= 1024, u++;
-	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
 int admin_cmd_stats(struct admin *a, int argc, char **argv)
 {
 	struct px_buf body = PX_BUF_INIT, err = PX_BUF_INIT, j = PX_BUF_INIT;
@@ -202,13 +191,13 @@ int admin_cmd_stats(struct admin *a, int argc, char **argv)
 			printf("channels    %lld public, %lld private, %lld direct, %lld group (%lld archived)\n",
 			       s.ch_public, s.ch_private, s.ch_dm, s.ch_group, s.ch_archived);
 			printf("messages    %lld, %lld in the last 24 h\n", s.messages_total, s.messages_24h);
-			human(h1, sizeof(h1), s.db_bytes);
+			admin_human_bytes(h1, sizeof(h1), s.db_bytes);
 		} else {
 			printf("users, channels, messages: database unavailable\n");
 			snprintf(h1, sizeof(h1), "unavailable");
 		}
 		if (ddb >= 0)
-			human(h2, sizeof(h2), ddb);
+			admin_human_bytes(h2, sizeof(h2), ddb);
 		else
 			snprintf(h2, sizeof(h2), "unreadable");
 		printf("storage     database %s, data_dir %s (%s)\n", h1, h2, dd);

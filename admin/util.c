@@ -155,3 +155,14 @@ int admin_conf_value(const char *text, const char *key, char *out, size_t cap)
 	}
 	return found;
 }
+
+void admin_human_bytes(char *out, size_t cap, long long n)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 4)
+		v /= 1024, u++;
+	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}

@@ -23,11 +23,11 @@ struct command {
 
 static const struct command commands[] = {
 	{ "init", px_bk_cmd_init, "init                      create a new backup store" },
-	{ "backup", px_bk_cmd_backup, "backup                    back up the database and the uploads folder" },
+	{ "backup", px_bk_cmd_backup, "backup                    back up the database and the file store's objects" },
 	{ "list", px_bk_cmd_list, "list                      list snapshots (JSON lines)" },
 	{ "show", px_bk_cmd_show, "show [SNAP]               print a snapshot's manifest (JSON)" },
 	{ "verify", px_bk_cmd_verify, "verify [SNAP] [--sample N] read and authenticate a snapshot's shards" },
-	{ "restore", px_bk_cmd_restore, "restore [SNAP] --target-db CONNINFO --target-uploads DIR" },
+	{ "restore", px_bk_cmd_restore, "restore [SNAP] --target-db CONNINFO --target-files DIR" },
 	{ "prune", px_bk_cmd_prune, "prune [--keep-last N --keep-daily N --keep-weekly N --keep-monthly N] [--dry-run]" },
 	{ "locks", px_bk_cmd_locks, "locks [--remove-stale]    list store locks" },
 	{ "key", px_bk_cmd_key, "key list|add|remove ID|rotate|export [--out FILE]" },
@@ -44,7 +44,8 @@ static void usage(FILE *f)
 		"  --config FILE            PlexiChat config file (backup_* keys)\n"
 		"  --store URL              folder, file:///folder or s3://bucket/prefix\n"
 		"  --db CONNINFO            database to back up (default db_conninfo)\n"
-		"  --uploads DIR            uploads folder (default data_dir/uploads)\n"
+		"  --files DIR              file store folder (default files_dir, else data_dir/files;\n"
+		"                           its objects/ only); --uploads DIR is the same\n"
 		"  --no-db, --no-uploads    skip a part\n"
 		"  --key-file F | --passphrase-file F   what unlocks the store\n"
 		"  --new-key-file F | --new-passphrase-file F   for key add\n"
@@ -54,7 +55,7 @@ static void usage(FILE *f)
 		"  --chunk-size BYTES (init)  --zstd-level N  --pg-dump PATH\n"
 		"  --copy-binary            tables as the server's binary COPY, uncoded: a\n"
 		"                           larger store, restore only into the same major version\n"
-		"  --target-db CONNINFO --target-uploads DIR (restore)\n"
+		"  --target-db CONNINFO --target-files DIR (restore; --target-uploads is the same)\n"
 		"  --sample N (verify)  --dry-run (prune)  --lock-ttl SECONDS\n"
 		"  --quiet                  warnings and errors only, no progress bar\n"
 		"  --progress | --no-progress  force the progress bar on or off\n"
@@ -75,6 +76,7 @@ static const struct option long_opts[] = {
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "uploads", required_argument, NULL, OPT_UPLOADS },
+	{ "files", required_argument, NULL, OPT_UPLOADS },
 	{ "key-file", required_argument, NULL, OPT_KEYFILE },
 	{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
 	{ "new-key-file", required_argument, NULL, OPT_NEWKEY },
@@ -91,6 +93,7 @@ static const struct option long_opts[] = {
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "target-db", required_argument, NULL, OPT_TDB },
 	{ "target-uploads", required_argument, NULL, OPT_TUP },
+	{ "target-files", required_argument, NULL, OPT_TUP },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "dry-run", no_argument, NULL, OPT_DRY },
 	{ "keep-last", required_argument, NULL, OPT_KL },
@@ -103,6 +106,7 @@ static const struct option long_opts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NOPROG },
 	{ "no-db", no_argument, NULL, OPT_NODB },
 	{ "no-uploads", no_argument, NULL, OPT_NOUP },
+	{ "no-files", no_argument, NULL, OPT_NOUP },
 	{ "no-status", no_argument, NULL, OPT_NOSTATUS },
 	{ "lock-ttl", required_argument, NULL, OPT_TTL },
 	{ "pg-dump", required_argument, NULL, OPT_PGDUMP },

@@ -83,22 +83,67 @@ static void on_tick(void *arg)
 		px_log_warn(PX_BK_LOG_MODULE, NULL, "could not refresh the store lock");
 }
 
-static const char *uploads_dir(struct px_bk_opts *o)
+static int is_dir(const char *dir, const char *sub)
+{
+	struct px_buf b = PX_BUF_INIT;
+	struct stat st;
+	int yes;
+
+	px_buf_printf(&b, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
+	yes = b.data && stat(b.data, &st) == 0 && S_ISDIR(st.st_mode);
+	px_buf_free(&b);
+	return yes;
+}
+
+/* The folder of uploaded files to back up: --files/--uploads or
+ * backup_uploads, else (with a configuration) the local file store,
+ * files_dir or data_dir/files, else the older data_dir/uploads. A folder
+ * that holds objects/ is a file store: only objects/ is backed up
+ * (*only), never its tmp/. NULL: no files to back up. */
+static const char *uploads_dir(struct px_bk_opts *o, const char **only)
 {
 	struct px_buf b = PX_BUF_INIT;
 	const char *v;
-	struct stat st;
 
+	*only = NULL;
 	if (o->no_uploads)
 		return NULL;
 	v = px_bk_opt(o->uploads, o->cfg, "backup_uploads", NULL);
-	if (v)
-		return v;
-	if (!o->config)
-		return NULL;
-	px_buf_printf(&b, "%s/uploads", px_cfg_str(o->cfg, "data_dir"));
-	o->owned[1] = px_buf_steal(&b);
-	return o->owned[1] && stat(o->owned[1], &st) == 0 ? o->owned[1] : NULL;
+	if (!v && o->config) {
+		v = px_bk_opt(NULL, o->cfg, "files_dir", NULL);
+		if (!v) {
+			px_buf_printf(&b, "%s/files", px_cfg_str(o->cfg, "data_dir"));
+			if (!is_dir(b.data ? b.data : "", NULL)) {
+				px_buf_reset(&b);
+				px_buf_printf(&b, "%s/uploads", px_cfg_str(o->cfg, "data_dir"));
+			}
+			o->owned[1] = px_buf_steal(&b);
+			v = o->owned[1] && is_dir(o->owned[1], NULL) ? o->owned[1] : NULL;
+		}
+	}
+	if (v && is_dir(v, "objects"))
+		*only = "objects";
+	if (o->config && !strcmp(px_cfg_str(o->cfg, "files_store"), "s3"))
+		px_log_warn(PX_BK_LOG_MODULE, NULL, "files_store is s3: the files in %s are not in "
+			    "this backup (keep them with the bucket's versioning or replication)",
+			    px_cfg_str(o->cfg, "files_s3_url"));
+	return v;
+}
+
+/* The latest snapshot's files by path, for content-addressed reuse; NULL
+ * when there is none or it cannot be read (then objects are judged by the
+ * local cache alone). */
+static json_object *previous_files(struct px_bk_repo *r)
+{
+	struct px_bk_snaplist l = { 0 };
+	json_object *m = NULL, *by = NULL;
+
+	if (px_bk_snapshots(r->store, &l) == PX_OK && l.n &&
+	    px_bk_manifest_load(r, l.names[l.n - 1], &m) == PX_OK)
+		by = px_bk_files_by_path(m);
+	json_object_put(m);
+	px_bk_snaplist_free(&l);
+	return by;
 }
 
 static const char *db_conninfo(struct px_bk_opts *o)
@@ -141,10 +186,12 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 	struct px_bk_dump_opts dopts = { 0 };
 	struct px_bk_dump *dump = NULL;
 	struct px_bk_files_stats fst = { 0 };
+	struct px_bk_files_opts fo = { NULL, NULL };
 	json_object *m = json_object_new_object(), *old_files = NULL;
 	json_object *new_files = json_object_new_object();
-	const char *conninfo = db_conninfo(o), *uploads = uploads_dir(o);
+	const char *conninfo = db_conninfo(o), *uploads = uploads_dir(o, &fo.only);
 	const struct px_bk_writer_stats *ws;
+	uint64_t db_stored = 0, db_new = 0;
 	char name[64] = "", host[128];
 	enum px_err rc;
 	int code;
@@ -211,10 +258,20 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 	if (uploads) {
 		json_object *files = json_object_new_array();
 
+		/* what the database cost, apart from the files */
+		rc = px_bk_writer_drain(w);
+		if (rc != PX_OK)
+			goto out;
+		db_stored = px_bk_writer_stats(w)->bytes_stored;
+		db_new = px_bk_writer_stats(w)->bytes_new;
 		json_object_object_add(m, "files", files);
 		json_object_object_add(m, "files_root", json_object_new_string(uploads));
+		if (fo.only)
+			json_object_object_add(m, "files_only", json_object_new_string(fo.only));
 		old_files = px_bk_files_cache_load(r);
-		rc = px_bk_files_backup(w, r, uploads, old_files, new_files, files,
+		if (fo.only)
+			fo.prev = previous_files(r);
+		rc = px_bk_files_backup(w, r, uploads, &fo, old_files, new_files, files,
 					&fst, &err);
 		if (rc != PX_OK)
 			goto out;
@@ -245,7 +302,7 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 	rc = PX_OK;
 out:
 	if (w) {
-		char fields[512];
+		char fields[768];
 
 		ws = px_bk_writer_stats(w);
 		status.bytes_total = ws->bytes_in;
@@ -255,12 +312,18 @@ out:
 		snprintf(fields, sizeof(fields),
 			 "{\"snapshot\":\"%s\",\"bytes\":%llu,\"bytes_new\":%llu,"
 			 "\"bytes_uploaded\":%llu,\"shards\":%llu,\"shards_new\":%llu,"
-			 "\"files\":%llu,\"files_unchanged\":%llu,\"seconds\":%.3f}",
+			 "\"files\":%llu,\"files_unchanged\":%llu,\"files_bytes\":%llu,"
+			 "\"files_bytes_read\":%llu,\"files_bytes_new\":%llu,"
+			 "\"files_bytes_uploaded\":%llu,\"seconds\":%.3f}",
 			 rc == PX_OK ? name : "",
 			 (unsigned long long)ws->bytes_in, (unsigned long long)ws->bytes_new,
 			 (unsigned long long)ws->bytes_stored,
 			 (unsigned long long)ws->shards, (unsigned long long)ws->shards_new,
 			 (unsigned long long)fst.files, (unsigned long long)fst.skipped,
+			 (unsigned long long)fst.bytes, (unsigned long long)fst.bytes_read,
+			 (unsigned long long)(uploads && ws->bytes_new >= db_new ? ws->bytes_new - db_new : 0),
+			 (unsigned long long)(uploads && ws->bytes_stored >= db_stored
+						      ? ws->bytes_stored - db_stored : 0),
 			 elapsed(&status.started));
 		if (rc == PX_OK)
 			px_log_fields(PX_LOG_INFO, PX_BK_LOG_MODULE, NULL, fields, "backup %s done", name);
@@ -293,6 +356,7 @@ done:
 	json_object_put(m);
 	json_object_put(old_files);
 	json_object_put(new_files);
+	json_object_put(fo.prev);
 	px_bk_repo_close(r);
 	px_buf_free(&err);
 	return code;

@@ -19,6 +19,7 @@
 struct walk {
 	struct px_bk_writer *w;
 	struct px_bk_repo *r;
+	const struct px_bk_files_opts *o;
 	json_object *old_cache, *new_cache, *list;
 	struct px_bk_files_stats *st;
 	struct px_buf *err;
@@ -73,6 +74,7 @@ static enum px_err read_file(struct walk *k, const char *full, json_object *e)
 			rc = PX_E_STORAGE_FAILED;
 			break;
 		}
+		k->st->bytes_read += (uint64_t)n;
 		rc = px_bk_writer_write(k->w, k->block, (size_t)n);
 		if (rc != PX_OK)
 			break;
@@ -81,25 +83,54 @@ static enum px_err read_file(struct walk *k, const char *full, json_object *e)
 	return rc == PX_OK ? px_bk_writer_end(k->w, e) : rc;
 }
 
+/* Whether rel names a content-addressed object: objects/ab/<62 hex>. */
+static int is_object(const char *rel)
+{
+	size_t i;
+
+	if (strlen(rel) != 8 + 2 + 1 + 62 || strncmp(rel, "objects/", 8) != 0 || rel[10] != '/')
+		return 0;
+	for (i = 8; rel[i]; i++)
+		if (i != 10 && !((rel[i] >= '0' && rel[i] <= '9') || (rel[i] >= 'a' && rel[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* The cache entry that lets rel go unread: the local cache's when path,
+ * size, mtime and inode agree, else for an object the previous snapshot's
+ * when path and size do (its name is its content). NULL: read it. */
+static json_object *reusable(struct walk *k, const char *rel, const struct stat *s)
+{
+	json_object *c = NULL, *shards;
+
+	if (k->old_cache && json_object_object_get_ex(k->old_cache, rel, &c) &&
+	    jint(c, "size") == (int64_t)s->st_size && jint(c, "mtime_ns") == mtime_ns(s) &&
+	    jint(c, "ino") == (int64_t)s->st_ino &&
+	    json_object_object_get_ex(c, "shards", &shards) && all_known(k->r, shards))
+		return c;
+	c = NULL;
+	if (k->o && k->o->prev && is_object(rel) &&
+	    json_object_object_get_ex(k->o->prev, rel, &c) &&
+	    jint(c, "bytes") == (int64_t)s->st_size &&
+	    json_object_object_get_ex(c, "shards", &shards) && all_known(k->r, shards))
+		return c;
+	return NULL;
+}
+
 static enum px_err add_file(struct walk *k, const char *full, const char *rel,
 			    const struct stat *s, json_object *e)
 {
-	json_object *c = NULL, *shards, *ce;
-	enum px_err rc;
+	json_object *c = reusable(k, rel, s), *shards, *ce;
 
-	if (k->old_cache)
-		json_object_object_get_ex(k->old_cache, rel, &c);
-	if (c && jint(c, "size") == (int64_t)s->st_size &&
-	    jint(c, "mtime_ns") == mtime_ns(s) &&
-	    jint(c, "ino") == (int64_t)s->st_ino &&
-	    json_object_object_get_ex(c, "shards", &shards) &&
-	    all_known(k->r, shards)) {
+	k->st->bytes += (uint64_t)s->st_size;
+	if (c && json_object_object_get_ex(c, "shards", &shards)) {
 		json_object_object_add(e, "bytes", json_object_new_int64(s->st_size));
 		json_object_object_add(e, "shards", json_object_get(shards));
 		px_bk_writer_reuse(k->w, shards, (uint64_t)s->st_size);
 		k->st->skipped++;
 	} else {
-		rc = read_file(k, full, e);
+		enum px_err rc = read_file(k, full, e);
+
 		if (rc != PX_OK)
 			return rc;
 	}
@@ -134,6 +165,9 @@ static enum px_err walk_dir(struct walk *k, const char *dir, const char *rel)
 		struct px_buf full = PX_BUF_INIT, r = PX_BUF_INIT;
 		json_object *e;
 		struct stat s;
+
+		if (!*rel && k->o && k->o->only && strcmp(ents[i]->d_name, k->o->only) != 0)
+			continue;
 
 		px_buf_printf(&full, "%s/%s", dir, ents[i]->d_name);
 		px_buf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", ents[i]->d_name);
@@ -175,12 +209,32 @@ static enum px_err walk_dir(struct walk *k, const char *dir, const char *rel)
 	return rc;
 }
 
+json_object *px_bk_files_by_path(json_object *m)
+{
+	json_object *files = NULL, *by, *p;
+	size_t i, n;
+
+	if (!m || !json_object_object_get_ex(m, "files", &files) ||
+	    !json_object_is_type(files, json_type_array))
+		return NULL;
+	by = json_object_new_object();
+	n = json_object_array_length(files);
+	for (i = 0; by && i < n; i++) {
+		json_object *e = json_object_array_get_idx(files, i);
+
+		if (json_object_object_get_ex(e, "path", &p) && json_object_is_type(p, json_type_string))
+			json_object_object_add(by, json_object_get_string(p), json_object_get(e));
+	}
+	return by;
+}
+
 enum px_err px_bk_files_backup(struct px_bk_writer *w, struct px_bk_repo *r,
-			       const char *root, json_object *old_cache,
+			       const char *root, const struct px_bk_files_opts *o,
+			       json_object *old_cache,
 			       json_object *new_cache, json_object *list,
 			       struct px_bk_files_stats *st, struct px_buf *err)
 {
-	struct walk k = { w, r, old_cache, new_cache, list, st, err, NULL };
+	struct walk k = { w, r, o, old_cache, new_cache, list, st, err, NULL };
 	enum px_err rc;
 
 	memset(st, 0, sizeof(*st));

@@ -1,8 +1,12 @@
-/* px_bk_files.h: the uploads folder in a snapshot. Backup walks the
- * folder in name order; a regular file whose path, size, mtime and inode
- * match the local files cache, and whose shards are all known, is listed
- * with its cached shards without being read again. Restore writes every
- * file under a staging folder, checking each file's size. */
+/* px_bk_files.h: the uploaded files in a snapshot: the file store's
+ * objects/ folder (content-addressed: an object's name is the SHA-256 of
+ * its bytes) or, for older set-ups, a plain uploads folder. Backup walks
+ * the folder in name order; a regular file whose path, size, mtime and
+ * inode match the local files cache, or (content-addressed objects) whose
+ * path and size match an entry of the previous snapshot, and whose shards
+ * are all known, is listed with those shards without being read again:
+ * only new objects are read and uploaded. Restore writes every file under
+ * a staging folder, checking each file's size. */
 #ifndef PX_BK_FILES_H
 #define PX_BK_FILES_H
 
@@ -17,15 +21,33 @@
 
 struct px_bk_files_stats {
 	uint64_t files, skipped, dirs;
+	uint64_t bytes;        /* of every file listed */
+	uint64_t bytes_read;   /* of the files read this run */
 };
 
-/* Streams the files under root into w. old_cache: the previous run's
- * cache object (may be NULL); new_cache gets this run's entries. Appends
- * entries to list: {path, type: "dir"|"file"|"symlink", mode, mtime_ns,
- * and for files bytes and shards; for links target}. Errors:
- * STORAGE_FAILED (unreadable file; detail in err) and writer errors. */
+struct px_bk_files_opts {
+	/* only this top-level entry of root is backed up ("objects" for a
+	 * file store, leaving its tmp/ out); NULL: everything */
+	const char *only;
+	/* the previous snapshot's entries keyed by path (may be NULL): an
+	 * object (objects/ab/<62 hex>) listed there with the same size is
+	 * the same bytes, whatever the local cache says */
+	json_object *prev;
+};
+
+/* The "files" list of manifest m as an object keyed by path (a new
+ * reference; NULL when m has none). */
+json_object *px_bk_files_by_path(json_object *m);
+
+/* Streams the files under root into w, as o says (may be NULL).
+ * old_cache: the previous run's cache object (may be NULL); new_cache
+ * gets this run's entries. Appends entries to list: {path, type:
+ * "dir"|"file"|"symlink", mode, mtime_ns, and for files bytes and shards;
+ * for links target}. Errors: STORAGE_FAILED (unreadable file; detail in
+ * err) and writer errors. */
 enum px_err px_bk_files_backup(struct px_bk_writer *w, struct px_bk_repo *r,
-			       const char *root, json_object *old_cache,
+			       const char *root, const struct px_bk_files_opts *o,
+			       json_object *old_cache,
 			       json_object *new_cache, json_object *list,
 			       struct px_bk_files_stats *st, struct px_buf *err)
 	__attribute__((warn_unused_result));

@@ -55,7 +55,9 @@ SCHEMAS = {
                    created_by=t("integer", True), member_count=INT,
                    members={"type": ["array", NULL], "items": ref("UserRef")},
                    my_role=t("string", True, enum=["owner", "moderator", "member", None]),
-                   last_read_id=INT, last_message_id=INT, unread_count=INT, mention_count=INT),
+                   last_read_id=INT, last_message_id=INT, unread_count=INT, mention_count=INT,
+                   files_retention_days=t("integer", True, minimum=1, maximum=36500,
+                                          description="Days its files are kept; null: keep.")),
     "Member": obj(["id", "username", "display_name", "role", "joined_at", "presence"],
                   id=ID, username=STR, display_name=STR,
                   role=t("string", enum=["owner", "moderator", "member"]), joined_at=TIME,
@@ -401,9 +403,12 @@ api("POST", "/api/v1/channels", "createChannel",
     errors=W, tag="Channels", extra={"200": ref("Channel")})
 api("GET", CH, "getChannel", "One channel.", "200", ref("Channel"), errors=("404",),
     tag="Channels", path=CP)
-api("PATCH", CH, "updateChannel", "Rename, set the topic, archive or unarchive.", "200",
-    ref("Channel"), body=body([], name=STR, topic=STR, archived=BOOL), errors=W, tag="Channels",
-    path=CP)
+api("PATCH", CH, "updateChannel",
+    "Rename, set the topic, archive or unarchive; owners and admins set how many days the "
+    "channel's files are kept (files_retention_days, null: keep).", "200",
+    ref("Channel"), body=body([], name=STR, topic=STR, archived=BOOL,
+                              files_retention_days=t("integer", True, minimum=1, maximum=36500)),
+    errors=W, tag="Channels", path=CP)
 api("PUT", CH + "/topic", "setTopic", "Set the topic.", "200", ref("Channel"),
     body=body(["topic"], topic=t("string", maxLength=250)), errors=W, tag="Channels", path=CP)
 api("GET", CH + "/members", "listMembers", "Members with role and presence.", "200",

@@ -27,7 +27,7 @@ enum px_err px_h_avatar_put(struct px_ctx *ctx)
 	const struct px_hf_family *fam = NULL;
 	char mime[128] = "", large[65], small[65];
 	struct px_hf_img_info info;
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	struct px_m_user u;
 	enum px_hf_img fmt;
 	enum px_err e;
@@ -62,6 +62,7 @@ enum px_err px_h_avatar_put(struct px_ctx *ctx)
 	e = px_ctx_json(ctx, 200, px_auth_user_json(&u, 1));
 out:
 	px_hf_sink_drop(&s);
+	px_st_files_close(&st);
 	px_buf_free(&name);
 	px_buf_free(&declared);
 	return e;
@@ -82,7 +83,7 @@ enum px_err px_h_avatar_get(struct px_ctx *ctx)
 {
 	const char *size = px_request_query(ctx->req, "size");
 	const char *v = px_request_query(ctx->req, "v");
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	struct px_m_avatar a;
 	enum px_err e;
 	int small;
@@ -92,12 +93,13 @@ enum px_err px_h_avatar_get(struct px_ctx *ctx)
 		return PX_E_VALIDATION_FIELD_FORMAT;
 	}
 	small = size && strcmp(size, "64") == 0;
-	if ((e = px_m_avatars_get(ctx->db, px_path_int(&ctx->path, "id"), &a)) != PX_OK ||
-	    (e = px_hf_store(ctx, &st)) != PX_OK)
-		return e;
-	/* the URL with the current version never changes its bytes */
-	return px_hf_send(ctx, &st, small ? a.small : a.large, "image/webp", "inline", a.mtime,
-			  v && strncmp(v, a.large, strlen(v)) == 0 && strlen(v) == 16
-				  ? "private, max-age=31536000, immutable"
-				  : "private, no-cache");
+	if ((e = px_m_avatars_get(ctx->db, px_path_int(&ctx->path, "id"), &a)) == PX_OK &&
+	    (e = px_hf_store(ctx, &st)) == PX_OK)
+		/* the URL with the current version never changes its bytes */
+		e = px_hf_send(ctx, &st, small ? a.small : a.large, "image/webp", "inline",
+			       a.mtime, v && strncmp(v, a.large, strlen(v)) == 0 && strlen(v) == 16
+					? "private, max-age=31536000, immutable"
+					: "private, no-cache");
+	px_st_files_close(&st);
+	return e;
 }

@@ -3,6 +3,7 @@
 #include "handlers/channels.h"
 #include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
+#include "handlers/files.h"
 
 #include <json-c/json.h>
 #include <string.h>
@@ -187,12 +188,13 @@ enum px_err px_h_channels_patch(struct px_ctx *ctx)
 {
 	const char *name = NULL, *topic = NULL;
 	struct json_object *j = NULL;
-	int archived = -1;
+	int archived = -1, has_retention = 0, retention = 0;
 	enum px_err e;
 
 	if ((e = px_in_str(ctx, "name", 0, 1, 80, &name)) != PX_OK ||
 	    (e = px_in_str(ctx, "topic", 0, 0, MAX_TOPIC, &topic)) != PX_OK ||
-	    (e = check_name(ctx, name)) != PX_OK)
+	    (e = check_name(ctx, name)) != PX_OK ||
+	    (e = px_hf_retention_value(ctx, &has_retention, &retention)) != PX_OK)
 		return e;
 	if (ctx->req->json && json_object_object_get_ex(ctx->req->json, "archived", &j)) {
 		if (!json_object_is_type(j, json_type_boolean)) {
@@ -201,8 +203,20 @@ enum px_err px_h_channels_patch(struct px_ctx *ctx)
 		}
 		archived = json_object_get_boolean(j);
 	}
-	if (!name && !topic && archived < 0)
+	if (!name && !topic && archived < 0 && !has_retention)
 		return PX_E_VALIDATION_MISSING_FIELD;
+	/* files_retention_days: the files area's setting (handlers/files.c) */
+	if (has_retention && (e = px_hf_retention_set(ctx, retention)) != PX_OK)
+		return e;
+	if (!name && !topic && archived < 0) {
+		struct px_buf out = PX_BUF_INIT;
+
+		if ((e = px_m_channels_get(ctx->db, px_path_int(&ctx->path, "id"), ctx->who.user_id,
+					   &out)) == PX_OK)
+			e = px_hm_reply(ctx, 200, &out);
+		px_buf_free(&out);
+		return e;
+	}
 	return update(ctx, name, topic, archived);
 }
 

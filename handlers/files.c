@@ -1,8 +1,13 @@
 /* files.c: reading and removing files. Every read checks, on every
  * request, that the caller may see the file: a draft only its owner, a
  * channel's file only who may read the channel, a deleted message's file
- * nobody. Downloads are answered with X-Sendfile: the web server sends
- * the bytes (and handles Range), PlexiChat only decides and names them. */
+ * nobody, a quarantined file nobody (FILES_QUARANTINED to who could see
+ * it otherwise). Downloads from a local store are answered with
+ * X-Sendfile: the web server sends the bytes (and handles Range),
+ * PlexiChat only decides and names them; from S3 with a redirect to a
+ * presigned URL valid files_s3_url_ttl seconds, which carries the safe
+ * Content-Type and Content-Disposition for S3 to answer with. Also the
+ * channel's retention setting (PATCH /api/v1/channels/{id}). */
 #include "handlers/files.h"
 #include "handlers/files_image.h"
 #include "handlers/files_store.h"
@@ -11,8 +16,11 @@
 #include "handlers/channels_util.h"
 #include "model/channels.h"
 #include "model/files.h"
+#include "model/files_gc.h"
 #include "model/images.h"
+#include "storage/px_st_s3.h"
 #include "core/cfg.h"
+#include "core/log.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -28,6 +36,8 @@ static enum px_err readable(struct px_ctx *ctx, struct px_m_file *f, struct px_b
 {
 	long long id = px_path_int(&ctx->path, "fid");
 	struct px_chan_access standing;
+	char state[16] = "ready";
+	int quarantined = 0;
 	enum px_err e;
 
 	if (a)
@@ -35,19 +45,32 @@ static enum px_err readable(struct px_ctx *ctx, struct px_m_file *f, struct px_b
 	if (id <= 0)
 		return PX_E_VALIDATION_NOT_FOUND;
 	e = px_m_files_get_as(ctx->db, id, ctx->who.user_id, f, json, &standing);
+	/* a quarantined file: its own error, to those who could see it */
+	if (e == PX_E_VALIDATION_NOT_FOUND &&
+	    (e = px_m_files_get_any(ctx->db, id, f, state)) == PX_OK) {
+		if (strcmp(state, "quarantined") != 0)
+			return PX_E_VALIDATION_NOT_FOUND;
+		quarantined = 1;
+	}
 	if (e != PX_OK)
 		return e;
 	if (f->unreachable)
 		return PX_E_VALIDATION_NOT_FOUND;
-	if (f->channel == 0)
-		return f->owner == ctx->who.user_id ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
-	/* a channel the caller may not know of is as missing as the file */
-	if (standing.channel_id == 0)
-		return PX_E_VALIDATION_NOT_FOUND;
-	standing.sys = ctx->who.role;
-	if (a)
-		*a = standing;
-	return px_chan_check(&standing, PX_CHAN_READ);
+	if (f->channel == 0) {
+		e = f->owner == ctx->who.user_id ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
+	} else if (quarantined) {
+		e = px_m_channels_authorize(ctx->db, f->channel, ctx->who.user_id, ctx->who.role,
+					    PX_CHAN_READ, a);
+	} else if (standing.channel_id == 0) {
+		/* a channel the caller may not know of is as missing as the file */
+		e = PX_E_VALIDATION_NOT_FOUND;
+	} else {
+		standing.sys = ctx->who.role;
+		if (a)
+			*a = standing;
+		e = px_chan_check(&standing, PX_CHAN_READ);
+	}
+	return e == PX_OK && quarantined ? PX_E_FILES_QUARANTINED : e;
 }
 
 enum px_err px_h_files_get(struct px_ctx *ctx)
@@ -79,6 +102,34 @@ static int not_modified(const struct px_request *req, const char *etag)
 	return inm && (strstr(inm, etag) || strcmp(inm, "*") == 0);
 }
 
+/* Answers 302 to a presigned GET of object hex in st's bucket, with the
+ * response headers S3 is to send. The URL is never cached. */
+static enum px_err redirect_presigned(struct px_ctx *ctx, const struct px_st_files *st,
+				      const char *hex, const char *type, const char *cd)
+{
+	struct px_st_s3_presign p = { 0 };
+	struct px_buf url = PX_BUF_INIT;
+	char key[80];
+	enum px_err e = PX_OK;
+
+	p.endpoint = px_cfg_str(ctx->cfg, "files_s3_public_endpoint");
+	p.expires = (long)px_cfg_int(ctx->cfg, "files_s3_url_ttl");
+	p.content_type = type;
+	p.content_disposition = cd;
+	p.cache_control = "private, max-age=60";
+	if (px_st_files_key(hex, key) != 0 || px_st_s3_presign_get(st->remote, key, &p, &url) != 0) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	px_response_header(ctx->resp, "Location", url.data);
+	px_response_header(ctx->resp, "Cache-Control", "private, no-store");
+	px_response_header(ctx->resp, "Referrer-Policy", "no-referrer");
+	ctx->resp->status = 302;
+out:
+	px_buf_free(&url);
+	return e;
+}
+
 enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const char *hex,
 		       const char *type, const char *disposition, long long mtime,
 		       const char *cache)
@@ -86,7 +137,7 @@ enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const c
 	char path[PX_ST_FILES_PATH], etag[70], date[64];
 	struct px_response *w = ctx->resp;
 
-	if (px_st_files_path(st, hex, path) != 0)
+	if (!st->remote && px_st_files_path(st, hex, path) != 0)
 		return PX_E_SYSTEM_INTERNAL;
 	snprintf(etag, sizeof(etag), "\"%s\"", hex);
 	http_date(mtime, date, sizeof(date));
@@ -100,6 +151,8 @@ enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const c
 		w->status = 304;
 		return PX_OK;
 	}
+	if (st->remote)
+		return redirect_presigned(ctx, st, hex, type, disposition);
 	px_response_header(w, "Content-Type", type);
 	if (disposition)
 		px_response_header(w, "Content-Disposition", disposition);
@@ -135,7 +188,7 @@ enum px_err px_h_files_content(struct px_ctx *ctx)
 	const struct px_hf_family *fam;
 	const char *dl = px_request_query(ctx->req, "download");
 	const char *hex;
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	struct px_m_image img;
 	struct px_m_file f;
 	enum px_hf_img fmt;
@@ -164,6 +217,7 @@ enum px_err px_h_files_content(struct px_ctx *ctx)
 	e = px_hf_send(ctx, &st, hex, fam ? fam->served : "application/octet-stream", cd.data,
 		       f.mtime, NULL);
 out:
+	px_st_files_close(&st);
 	px_buf_free(&cd);
 	return e;
 }
@@ -171,7 +225,7 @@ out:
 enum px_err px_h_files_thumbnail(struct px_ctx *ctx)
 {
 	const char *size = px_request_query(ctx->req, "size");
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	struct px_m_image img;
 	struct px_m_file f;
 	enum px_hf_img fmt;
@@ -184,14 +238,35 @@ enum px_err px_h_files_thumbnail(struct px_ctx *ctx)
 	}
 	preview = size && strcmp(size, "preview") == 0;
 	if ((e = readable(ctx, &f, NULL, NULL)) != PX_OK || (e = px_hf_store(ctx, &st)) != PX_OK)
-		return e;
+		goto out;
 	fmt = px_hf_image_format(px_hf_family_of_type(f.detected));
-	if (fmt == PX_HF_IMG_NONE)
-		return PX_E_VALIDATION_NOT_FOUND; /* only images have one */
-	if ((e = image_of(ctx, &st, &f, fmt, &img)) != PX_OK)
-		return e;
-	return px_hf_send(ctx, &st, preview ? img.preview : img.thumb, "image/webp", "inline",
-			  f.mtime, NULL);
+	if (fmt == PX_HF_IMG_NONE) {
+		e = PX_E_VALIDATION_NOT_FOUND; /* only images have one */
+		goto out;
+	}
+	if ((e = image_of(ctx, &st, &f, fmt, &img)) == PX_OK)
+		e = px_hf_send(ctx, &st, preview ? img.preview : img.thumb, "image/webp", "inline",
+			       f.mtime, NULL);
+out:
+	px_st_files_close(&st);
+	return e;
+}
+
+/* Removes the object once no row names it. Best effort: the file is
+ * already gone for clients, and `files cleanup` removes what is left. */
+static void release_object(struct px_ctx *ctx, const char *hex)
+{
+	struct px_st_files st = { .remote = NULL };
+	struct px_m_files_objects ob = { &st, px_st_files_remove_cb, px_st_files_list_cb,
+					 px_st_files_list_tmp_cb, px_st_files_is_tmp_cb,
+					 px_st_files_detail_cb };
+	int removed = 0;
+
+	if (px_hf_store(ctx, &st) != PX_OK ||
+	    px_m_files_release(ctx->db, &ob, hex, &removed) != PX_OK)
+		px_log_warn("files", ctx->req->correlation_id,
+			    "object %s not removed now (files cleanup will)", hex);
+	px_st_files_close(&st);
 }
 
 enum px_err px_h_files_delete(struct px_ctx *ctx)
@@ -208,6 +283,7 @@ enum px_err px_h_files_delete(struct px_ctx *ctx)
 		return PX_E_AUTH_FORBIDDEN;
 	if ((e = px_m_files_delete(ctx->db, f.id)) != PX_OK)
 		return e;
+	release_object(ctx, f.sha256);
 	return px_ctx_json(ctx, 200, json_object_new_object());
 }
 
@@ -260,4 +336,36 @@ enum px_err px_hf_file_ids(struct px_ctx *ctx, struct px_buf *csv, int *count)
 bad:
 	px_ctx_detail(ctx, "field", "file_ids");
 	return PX_E_VALIDATION_FIELD_TYPE;
+}
+
+enum px_err px_hf_retention_value(struct px_ctx *ctx, int *present, int *days)
+{
+	struct json_object *v = NULL;
+	long long n;
+
+	*present = 0;
+	*days = 0;
+	if (!ctx->req->json ||
+	    !json_object_object_get_ex(ctx->req->json, "files_retention_days", &v))
+		return PX_OK;
+	*present = 1;
+	if (!v || json_object_is_type(v, json_type_null))
+		return PX_OK;
+	if (!json_object_is_type(v, json_type_int) || (n = json_object_get_int64(v)) < 1 ||
+	    n > 36500) {
+		px_ctx_detail(ctx, "field", "files_retention_days");
+		return PX_E_VALIDATION_FIELD_TYPE;
+	}
+	*days = (int)n;
+	return PX_OK;
+}
+
+enum px_err px_hf_retention_set(struct px_ctx *ctx, int days)
+{
+	struct px_chan_access a;
+	enum px_err e;
+
+	if ((e = px_hm_gate(ctx, PX_CHAN_MANAGE, &a)) != PX_OK)
+		return e;
+	return px_m_files_retention_set(ctx->db, a.channel_id, days);
 }

@@ -36,4 +36,16 @@ enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const c
 enum px_err px_hf_file_ids(struct px_ctx *ctx, struct px_buf *csv, int *count)
 	__attribute__((warn_unused_result));
 
+/* The request body's "files_retention_days" (PATCH /api/v1/channels/{id}):
+ * *present 1 when the member is there, *days its value (0 for null: keep
+ * files forever). VALIDATION_FIELD_TYPE unless null or an integer in
+ * 1..36500. */
+enum px_err px_hf_retention_value(struct px_ctx *ctx, int *present, int *days)
+	__attribute__((warn_unused_result));
+/* Sets route channel {id}'s retention to days (0: keep), for channel
+ * owners and administrators (PX_CHAN_MANAGE); files older than that are
+ * removed by `plexichat-admin files cleanup`. */
+enum px_err px_hf_retention_set(struct px_ctx *ctx, int days)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -50,7 +50,7 @@ enum px_err px_h_uploads_create(struct px_ctx *ctx)
 	const char *raw = NULL, *type = NULL;
 	long long size = 0, chan = 0, id = 0;
 	struct px_m_upload u;
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	char tok[16];
 	int fd;
 	enum px_err e;
@@ -103,6 +103,7 @@ enum px_err px_h_uploads_create(struct px_ctx *ctx)
 	px_response_header(ctx->resp, "Location", err.data);
 	e = status_reply(ctx, 201, &u);
 out:
+	px_st_files_close(&st);
 	px_buf_free(&name);
 	px_buf_free(&err);
 	return e;
@@ -190,7 +191,7 @@ enum px_err px_h_uploads_append(struct px_ctx *ctx)
 	struct px_buf out = PX_BUF_INIT;
 	uint64_t first, last, total, want, got = 0;
 	struct px_m_upload u;
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	char *buf = NULL;
 	int fd = -1, broken = 0;
 	enum px_err e;
@@ -275,6 +276,7 @@ enum px_err px_h_uploads_append(struct px_ctx *ctx)
 out:
 	if (fd >= 0)
 		close(fd);
+	px_st_files_close(&st);
 	free(buf);
 	px_buf_free(&out);
 	return e;

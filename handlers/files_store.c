@@ -1,19 +1,25 @@
 /* files_store.c: the upload path every upload route shares. Invariant: no
- * files row exists before its bytes are committed (fsynced and renamed)
- * in the store, so nothing half-written is ever visible. */
+ * files row exists before its bytes are committed (fsynced and renamed,
+ * or put to S3) in the store, so nothing half-written is ever visible;
+ * the commit and the row happen under the object's lock
+ * (px_m_files_object_lock), so a deletion of the same bytes meanwhile
+ * cannot remove the object from under the new row. */
 #include "handlers/files_store.h"
+#include "handlers/files_clamd.h"
 #include "handlers/files_image.h"
 #include "handlers/files_util.h"
 #include "model/channels.h"
 #include "model/files.h"
 #include "model/images.h"
 #include "waf/waf_magic.h"
+#include "core/audit.h"
 #include "core/cfg.h"
 #include "core/codec.h"
 #include "core/crypto.h"
 #include "core/log.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -23,22 +29,14 @@
 
 enum px_err px_hf_store(struct px_ctx *ctx, struct px_st_files *st)
 {
-	const char *dir = px_cfg_str(ctx->cfg, "files_dir");
-	struct px_buf err = PX_BUF_INIT, def = PX_BUF_INIT;
+	struct px_buf err = PX_BUF_INIT;
 	enum px_err e = PX_OK;
 
-	if (strcmp(px_cfg_str(ctx->cfg, "files_store"), "local") != 0)
-		return PX_E_SYSTEM_UNAVAILABLE;
-	if (!*dir) {
-		px_buf_printf(&def, "%s/files", px_cfg_str(ctx->cfg, "data_dir"));
-		dir = def.data;
-	}
-	if (px_st_files_init(st, dir, &err) != 0) {
+	if (px_st_files_open_config(ctx->cfg, st, &err) != 0) {
 		px_log_error("files", ctx->req->correlation_id, "%s", err.data ? err.data : "");
 		e = PX_E_STORAGE_FAILED;
 	}
 	px_buf_free(&err);
-	px_buf_free(&def);
 	return e;
 }
 
@@ -101,16 +99,16 @@ void px_hf_sink_drop(struct px_hf_sink *s)
 
 enum px_err px_hf_quota(struct px_ctx *ctx, uint64_t size)
 {
-	long long user = 0, total = 0, qu = px_cfg_int(ctx->cfg, "files_quota_user"),
+	long long user = 0, total = 0, own = -1, qu = px_cfg_int(ctx->cfg, "files_quota_user"),
 		  qt = px_cfg_int(ctx->cfg, "files_quota_total");
 	enum px_err e;
 
 	if (size > (uint64_t)px_cfg_int(ctx->cfg, "files_max_size"))
 		return PX_E_FILES_TOO_LARGE;
-	if (qu == 0 && qt == 0)
-		return PX_OK;
-	if ((e = px_m_files_usage(ctx->db, ctx->who.user_id, &user, &total)) != PX_OK)
+	if ((e = px_m_files_usage_quota(ctx->db, ctx->who.user_id, &user, &total, &own)) != PX_OK)
 		return e;
+	if (own >= 0)
+		qu = own; /* the account's own quota (plexichat-admin files quota) */
 	if (qu && (uint64_t)user + size > (uint64_t)qu)
 		return PX_E_FILES_QUOTA_USER;
 	if (qt && (uint64_t)total + size > (uint64_t)qt)
@@ -134,6 +132,116 @@ enum px_err px_hf_channel(struct px_ctx *ctx, const char *value, long long *chan
 				       PX_CHAN_POST, NULL);
 }
 
+/* What the scanner said; quarantine: 1 when it flagged the file. */
+struct verdict {
+	int quarantine;
+	char note[256];
+};
+
+/* Scans the complete temporary file when files_clamd_socket is set.
+ * FILES_SCAN_UNAVAILABLE when clamd fails and files_clamd_required is
+ * on; with it off the file is let through unscanned, with a warning. */
+static enum px_err scan(struct px_ctx *ctx, const struct px_hf_sink *s, struct verdict *v)
+{
+	const char *sock = px_cfg_str(ctx->cfg, "files_clamd_socket");
+	enum px_hf_scan r;
+
+	memset(v, 0, sizeof(*v));
+	if (!*sock)
+		return PX_OK;
+	r = px_hf_clamd_scan(sock, s->fd, (int)px_cfg_int(ctx->cfg, "files_clamd_timeout") * 1000,
+			     v->note, sizeof(v->note));
+	if (r == PX_HF_SCAN_FOUND) {
+		v->quarantine = 1;
+		return PX_OK;
+	}
+	if (r == PX_HF_SCAN_CLEAN)
+		return PX_OK;
+	if (px_cfg_bool(ctx->cfg, "files_clamd_required")) {
+		px_log_error("files", ctx->req->correlation_id, "upload refused: virus scan failed: %s",
+			     v->note);
+		return PX_E_FILES_SCAN_UNAVAILABLE;
+	}
+	px_log_warn("files", ctx->req->correlation_id, "upload stored UNSCANNED: %s", v->note);
+	return PX_OK;
+}
+
+struct commit_args {
+	struct px_ctx *ctx;
+	const struct px_st_files *st;
+	struct px_hf_sink *s;
+	const struct px_m_file_new *f;
+	const struct verdict *v;
+	struct px_buf *out;
+	long long id;
+};
+
+/* Under the object's lock: the bytes into the store, then the row. A new
+ * object whose row cannot be written goes again. */
+static enum px_err commit_tx(struct px_db *db, void *arg)
+{
+	struct commit_args *a = arg;
+	struct json_object *j = NULL, *id = NULL;
+	int existed = 0;
+	enum px_err e;
+
+	if ((e = px_m_files_object_lock(db, a->f->sha256, 0, NULL)) != PX_OK)
+		return e;
+	errno = 0;
+	e = px_st_files_commit(a->st, a->s->path, a->f->sha256, &existed);
+	a->s->path[0] = '\0'; /* commit removed or renamed it */
+	if (e != PX_OK) {
+		px_log_error("files", a->ctx->req->correlation_id, "cannot store object %s: %s",
+			     a->f->sha256, a->st->remote && a->st->remote->errmsg.data
+						   ? a->st->remote->errmsg.data : strerror(errno));
+		return e;
+	}
+	e = px_m_files_insert(db, a->f, a->out);
+	if (e == PX_OK && a->v->quarantine) {
+		j = json_tokener_parse(a->out->data ? a->out->data : "");
+		a->id = j && json_object_object_get_ex(j, "id", &id) ? json_object_get_int64(id) : 0;
+		json_object_put(j);
+		e = a->id > 0 ? px_m_files_quarantine(db, a->id, a->v->note) : PX_E_SYSTEM_INTERNAL;
+	}
+	if (e != PX_OK && !existed && px_st_files_remove(a->st, a->f->sha256, NULL) != PX_OK)
+		px_log_warn("files", a->ctx->req->correlation_id,
+			    "object %s left without a row (files cleanup removes it)", a->f->sha256);
+	return e;
+}
+
+/* Logs, audits and answers a file the scanner flagged. */
+static enum px_err quarantined(struct px_ctx *ctx, const struct commit_args *a)
+{
+	struct px_audit_event ev = { 0 };
+	struct px_buf fields = PX_BUF_INIT;
+	char actor[24], target[40];
+
+	snprintf(actor, sizeof(actor), "%lld", ctx->who.user_id);
+	snprintf(target, sizeof(target), "file:%lld", a->id);
+	px_buf_puts(&fields, "{\"sha256\":");
+	px_buf_json_str(&fields, a->f->sha256, strlen(a->f->sha256));
+	px_buf_puts(&fields, ",\"signature\":");
+	px_buf_json_str(&fields, a->v->note, strlen(a->v->note));
+	px_buf_puts(&fields, ",\"name\":");
+	px_buf_json_str(&fields, a->f->name, strlen(a->f->name));
+	px_buf_putc(&fields, '}');
+	px_log_warn("files", ctx->req->correlation_id, "file %lld quarantined: %s", a->id,
+		    a->v->note);
+	ev.action = "files.quarantined";
+	ev.actor_id = actor;
+	ev.target = target;
+	ev.ip = ctx->req->remote_addr;
+	ev.correlation_id = ctx->req->correlation_id;
+	ev.fields_json = fields.failed ? NULL : fields.data;
+	(void)px_audit(ctx->db, &ev);
+	px_buf_reset(&ctx->details);
+	px_buf_printf(&ctx->details, "{\"id\":%lld,\"signature\":", a->id);
+	px_buf_json_str(&ctx->details, a->v->note, strlen(a->v->note));
+	px_buf_putc(&ctx->details, '}');
+	px_buf_free(&fields);
+	return PX_E_FILES_QUARANTINED;
+}
+
 enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 			 struct px_hf_sink *s, const struct px_hf_meta *m, struct px_buf *out)
 {
@@ -141,10 +249,12 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	unsigned char h[EVP_MAX_MD_SIZE];
 	char hex[65], mime[128] = "";
 	unsigned hl = 0;
-	int existed = 0, zip = 0;
+	int zip = 0;
 	struct px_hf_img_info info;
 	struct px_m_image img;
 	struct px_m_file_new f;
+	struct verdict v;
+	struct commit_args a;
 	enum px_hf_img fmt;
 	enum px_err e;
 
@@ -184,7 +294,14 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		goto out;
 	}
 	px_codec_hex_str(hex, h, 32);
-	if (fsync(s->fd) != 0 || close(s->fd) != 0) {
+	if (fsync(s->fd) != 0) {
+		e = PX_E_STORAGE_FAILED;
+		goto out;
+	}
+	/* the whole file, before it can become visible */
+	if ((e = scan(ctx, s, &v)) != PX_OK)
+		goto out;
+	if (close(s->fd) != 0) {
 		s->fd = -1;
 		e = PX_E_STORAGE_FAILED;
 		goto out;
@@ -198,10 +315,6 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		    (e = px_hf_image_derive(ctx, st, s->path, hex, fmt, &img)) != PX_OK)
 			goto out;
 	}
-	e = px_st_files_commit(st, s->path, hex, &existed);
-	s->path[0] = '\0'; /* commit removed or renamed it */
-	if (e != PX_OK)
-		goto out;
 	f.owner = ctx->who.user_id;
 	f.channel = m->channel;
 	f.name = m->name;
@@ -211,7 +324,16 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	f.sha256 = hex;
 	f.width = img.width;
 	f.height = img.height;
-	e = px_m_files_insert(ctx->db, &f, out);
+	memset(&a, 0, sizeof(a));
+	a.ctx = ctx;
+	a.st = st;
+	a.s = s;
+	a.f = &f;
+	a.v = &v;
+	a.out = out;
+	e = px_db_tx(ctx->db, commit_tx, &a);
+	if (e == PX_OK && v.quarantine)
+		e = quarantined(ctx, &a);
 out:
 	px_hf_sink_drop(s);
 	return e;

@@ -10,9 +10,9 @@
 #include "core/ctx.h"
 #include "storage/px_st_files.h"
 
-/* The configured file store (files_store, files_dir). SYSTEM_UNAVAILABLE
- * when files_store is not local (S3 is not built yet), STORAGE_FAILED when
- * its folders cannot be made (logged). */
+/* The configured file store for this request (px_st_files_open_config);
+ * STORAGE_FAILED when it cannot be opened (logged). The caller closes it
+ * with px_st_files_close, also after a failure. */
 enum px_err px_hf_store(struct px_ctx *ctx, struct px_st_files *st)
 	__attribute__((warn_unused_result));
 
@@ -48,10 +48,14 @@ struct px_hf_meta {
  * such), checks types (FILES_TYPE_*), an image's structure and pixel count
  * before anything decodes it (FILES_POLYGLOT, FILES_IMAGE_INVALID,
  * FILES_IMAGE_TOO_LARGE), the quotas again with the real size
- * (FILES_QUOTA_*), makes an image's derivatives unless that content has
- * them already (files_image.h), fsyncs and commits the bytes to the store
- * and inserts the files row, whose JSON goes to out. The temporary file
- * is gone afterwards in every case. */
+ * (FILES_QUOTA_*), fsyncs, has clamd scan it when files_clamd_socket is
+ * set (FILES_SCAN_UNAVAILABLE when that fails and files_clamd_required is
+ * on), makes an image's derivatives unless that content has them already
+ * (files_image.h), commits the bytes to the store and inserts the files
+ * row, whose JSON goes to out. A file clamd flags is stored in state
+ * quarantined, logged and audited (files.quarantined), and answered
+ * FILES_QUARANTINED with details {id, signature}. The temporary file is
+ * gone afterwards in every case. */
 enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 			 struct px_hf_sink *s, const struct px_hf_meta *m,
 			 struct px_buf *out) __attribute__((warn_unused_result));

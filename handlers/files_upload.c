@@ -99,7 +99,7 @@ enum px_err px_h_files_upload_raw(struct px_ctx *ctx)
 	struct src in = { ctx, 0, 0 };
 	struct px_hf_sink s = { .fd = -1 };
 	struct px_hf_meta m = { 0 };
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	enum px_err e;
 
 	if (!raw) {
@@ -128,6 +128,7 @@ enum px_err px_h_files_upload_raw(struct px_ctx *ctx)
 		e = reply_file(ctx, &out);
 out:
 	px_hf_sink_drop(&s);
+	px_st_files_close(&st);
 	px_buf_free(&name);
 	px_buf_free(&out);
 	return e;
@@ -377,7 +378,7 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
 		      out = PX_BUF_INIT;
 	struct px_hf_sink s = { .fd = -1 };
 	struct px_hf_meta m = { 0 };
-	struct px_st_files st;
+	struct px_st_files st = { .remote = NULL };
 	enum px_err e;
 
 	if (!is_multipart(ctx->req)) {
@@ -398,6 +399,7 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx)
 		e = reply_file(ctx, &out);
 out:
 	px_hf_sink_drop(&s);
+	px_st_files_close(&st);
 	px_buf_free(&name);
 	px_buf_free(&declared);
 	px_buf_free(&chan);

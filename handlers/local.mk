@@ -25,7 +25,8 @@ libhandlers_a_SOURCES = \
 	handlers/messages.c handlers/messages.h handlers/messages_react.c \
 	handlers/files.c handlers/files.h handlers/files_upload.c handlers/files_resume.c \
 	handlers/files_store.c handlers/files_store.h handlers/files_util.c handlers/files_util.h \
-	handlers/files_scan.c handlers/files_scan.h handlers/files_image.c handlers/files_image.h \
+	handlers/files_scan.c handlers/files_scan.h handlers/files_clamd.c handlers/files_clamd.h \
+	handlers/files_image.c handlers/files_image.h \
 	handlers/avatars.c handlers/avatars.h \
 	handlers/msg.h \
 	handlers/notifications.c handlers/notifications.h \
@@ -65,6 +66,10 @@ tests_unit_check_perm_LDADD = $(HANDLER_TEST_LIBS)
 tests_unit_check_waf_routes_SOURCES = tests/unit/check_waf_routes.c fcgi/routes.c fcgi/router.c
 tests_unit_check_waf_routes_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_waf_routes_LDADD = $(HANDLER_TEST_LIBS)
+check_PROGRAMS += tests/unit/check_files_clamd
+tests_unit_check_files_clamd_SOURCES = tests/unit/check_files_clamd.c
+tests_unit_check_files_clamd_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_files_clamd_LDADD = $(HANDLER_TEST_LIBS)
 
 # The schema module of the OpenAPI description (handlers/api_schema.py),
 # compiled into plexichat.fcgi as JSON; fcgi/openapi.c joins it with the

@@ -1,6 +1,6 @@
 /* web_admin.c: the administration pages: users and roles, invites, the
- * audit log, the firewall's events, and system health with metrics and
- * backup runs. Changes go through the admin API handlers; the route rows
+ * audit log, the firewall's events, and system health with metrics,
+ * backup runs and the file store's figures. Changes go through the admin API handlers; the route rows
  * carry the same actions, so only admins reach these pages. */
 #include "handlers/web.h"
 #include "handlers/admin_waf.h"
@@ -9,10 +9,13 @@
 #include "handlers/web_util.h"
 #include "auth/perm.h"
 #include "web/webpage.h"
+#include "model/files_gc.h"
 #include "model/web_admin.h"
+#include "core/cfg.h"
 
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +274,47 @@ static void add_backups(struct px_ctx *ctx, struct json_object *d)
 	px_buf_free(&out);
 }
 
+/* bytes as megabytes with one decimal, as text (a double would render
+ * with all its binary digits) */
+static void add_mb(struct json_object *d, const char *key, long long bytes)
+{
+	char mb[32];
+
+	snprintf(mb, sizeof(mb), "%.1f", (double)bytes / 1e6);
+	px_web_str(d, key, mb);
+}
+
+/* The file store: where, files, distinct objects, quarantined, uploads. */
+static void add_storage(struct px_ctx *ctx, struct json_object *d)
+{
+	struct px_buf out = PX_BUF_INIT, where = PX_BUF_INIT;
+	const char *kind = px_cfg_str(ctx->cfg, "files_store");
+	struct json_object *u;
+
+	if (!strcmp(kind, "s3"))
+		px_buf_puts(&where, px_cfg_str(ctx->cfg, "files_s3_url"));
+	else if (*px_cfg_str(ctx->cfg, "files_dir"))
+		px_buf_puts(&where, px_cfg_str(ctx->cfg, "files_dir"));
+	else
+		px_buf_printf(&where, "%s/files", px_cfg_str(ctx->cfg, "data_dir"));
+	px_web_str(d, "files_store", kind);
+	px_web_str(d, "files_location", where.data ? where.data : "");
+	if (px_m_files_usage_json(ctx->db, PX_M_FILES_BY_NONE, 1, &out) == PX_OK &&
+	    (u = px_web_json(&out))) {
+		json_object_object_add(d, "files_count", json_object_new_int64(px_web_int(u, "files")));
+		add_mb(d, "files_mb", px_web_int(u, "bytes"));
+		json_object_object_add(d, "files_objects", json_object_new_int64(px_web_int(u, "objects")));
+		add_mb(d, "files_stored_mb", px_web_int(u, "stored_bytes"));
+		json_object_object_add(d, "files_quarantined",
+				       json_object_new_int64(px_web_int(u, "quarantined")));
+		json_object_object_add(d, "files_uploads", json_object_new_int64(px_web_int(u, "uploads")));
+		add_mb(d, "files_upload_mb", px_web_int(u, "upload_bytes"));
+		json_object_put(u);
+	}
+	px_buf_free(&out);
+	px_buf_free(&where);
+}
+
 enum px_err px_h_web_admin_system(struct px_ctx *ctx)
 {
 	struct json_object *d = json_object_new_object(), *h = NULL, *checks = NULL;
@@ -295,6 +339,7 @@ enum px_err px_h_web_admin_system(struct px_ctx *ctx)
 		metric_lines(&metrics, d);
 	px_buf_free(&metrics);
 	add_backups(ctx, d);
+	add_storage(ctx, d);
 	return admin_page(ctx, 200, "system", "System health", d);
 }
 

@@ -28,6 +28,27 @@ static void copy(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src ? src : "");
 }
 
+/* The columns FILE_COLS lists, of r's first row, into *f. */
+static void read_file(const PGresult *r, struct px_m_file *f)
+{
+	f->id = atoll(PQgetvalue(r, 0, 0));
+	f->owner = atoll(PQgetvalue(r, 0, 1));
+	f->channel = atoll(PQgetvalue(r, 0, 2));
+	copy(f->name, sizeof(f->name), PQgetvalue(r, 0, 3));
+	copy(f->detected, sizeof(f->detected), PQgetvalue(r, 0, 4));
+	copy(f->sha256, sizeof(f->sha256), PQgetvalue(r, 0, 5));
+	f->size = atoll(PQgetvalue(r, 0, 6));
+	f->mtime = atoll(PQgetvalue(r, 0, 7));
+	f->unreachable = PQgetvalue(r, 0, 8)[0] == 't';
+}
+
+/* What read_file reads; each statement adds its own columns after it. */
+#define FILE_COLS                                                                        \
+	"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"        \
+	" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"   \
+	" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id" \
+	"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL),"
+
 enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 			      struct px_m_file *f, struct px_buf *json,
 			      struct px_chan_access *a)
@@ -39,11 +60,7 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 
 	/* one round trip: the file, and the reader's standing in its channel */
 	e = px_db_exec_prepared(db, "files_get_as",
-		"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"
-		" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"
-		" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id"
-		"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL),"
-		" px_file_json(f)::text, " PX_CHAN_STANDING_COLS " FROM files f"
+		FILE_COLS " px_file_json(f)::text, " PX_CHAN_STANDING_COLS " FROM files f"
 		PX_CHAN_STANDING_JOINS("f.channel_id", "$2::bigint")
 		" WHERE f.id = $1 AND f.state = 'ready'", 2, p, &r);
 	if (e != PX_OK)
@@ -52,15 +69,7 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 		PQclear(r);
 		return PX_E_VALIDATION_NOT_FOUND;
 	}
-	f->id = atoll(PQgetvalue(r, 0, 0));
-	f->owner = atoll(PQgetvalue(r, 0, 1));
-	f->channel = atoll(PQgetvalue(r, 0, 2));
-	copy(f->name, sizeof(f->name), PQgetvalue(r, 0, 3));
-	copy(f->detected, sizeof(f->detected), PQgetvalue(r, 0, 4));
-	copy(f->sha256, sizeof(f->sha256), PQgetvalue(r, 0, 5));
-	f->size = atoll(PQgetvalue(r, 0, 6));
-	f->mtime = atoll(PQgetvalue(r, 0, 7));
-	f->unreachable = PQgetvalue(r, 0, 8)[0] == 't';
+	read_file(r, f);
 	if (json)
 		px_buf_append(json, PQgetvalue(r, 0, 9), (size_t)PQgetlength(r, 0, 9));
 	if (a)
@@ -111,22 +120,9 @@ enum px_err px_m_files_delete(struct px_db *db, long long id)
 enum px_err px_m_files_usage(struct px_db *db, long long owner, long long *user,
 			     long long *total)
 {
-	char o[PX_M_LL];
-	const char *p[1] = { px_m_ll(o, owner) };
-	PGresult *r = NULL;
-	enum px_err e;
+	long long quota;
 
-	e = px_db_exec_prepared(db, "files_usage",
-		"SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE owner_id = $1 AND state <> 'deleted')"
-		" + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_id = $1),"
-		" (SELECT coalesce(sum(size), 0) FROM files WHERE state <> 'deleted')"
-		" + (SELECT coalesce(sum(size), 0) FROM uploads)", 1, p, &r);
-	if (e != PX_OK)
-		return e;
-	*user = atoll(PQgetvalue(r, 0, 0));
-	*total = atoll(PQgetvalue(r, 0, 1));
-	PQclear(r);
-	return PX_OK;
+	return px_m_files_usage_quota(db, owner, user, total, &quota);
 }
 
 enum px_err px_m_files_attach(struct px_db *db, long long message, long long channel,
@@ -221,4 +217,127 @@ enum px_err px_m_uploads_delete(struct px_db *db, long long id)
 
 	return px_m_exec_rows(db, "uploads_delete", "DELETE FROM uploads WHERE id = $1", 1, p,
 			      NULL);
+}
+
+/* ---- the file store's upkeep ---------------------------------------- */
+
+enum px_err px_m_files_usage_quota(struct px_db *db, long long owner, long long *user,
+				   long long *total, long long *quota)
+{
+	char o[PX_M_LL];
+	const char *p[1] = { px_m_ll(o, owner) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_usage_quota",
+		"SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE owner_id = $1 AND state <> 'deleted')"
+		" + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_id = $1),"
+		" (SELECT coalesce(sum(size), 0) FROM files WHERE state <> 'deleted')"
+		" + (SELECT coalesce(sum(size), 0) FROM uploads),"
+		" coalesce((SELECT bytes FROM file_quotas WHERE user_id = $1), -1)", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	*user = atoll(PQgetvalue(r, 0, 0));
+	*total = atoll(PQgetvalue(r, 0, 1));
+	*quota = atoll(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_files_quota_set(struct px_db *db, long long user, long long bytes)
+{
+	char u[PX_M_LL], b[PX_M_LL];
+	const char *p[2] = { px_m_ll(u, user), px_m_ll(b, bytes) };
+	long rows = 0;
+	enum px_err e;
+
+	if (bytes < 0)
+		return px_m_exec_rows(db, "files_quota_clear",
+				      "DELETE FROM file_quotas WHERE user_id = $1", 1, p, NULL);
+	e = px_m_exec_rows(db, "files_quota_set",
+		"INSERT INTO file_quotas (user_id, bytes) SELECT id, $2 FROM users WHERE id = $1"
+		" ON CONFLICT (user_id) DO UPDATE SET bytes = EXCLUDED.bytes, updated_at = now()",
+		2, p, &rows);
+	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
+}
+
+enum px_err px_m_files_get_any(struct px_db *db, long long id, struct px_m_file *f,
+			       char state[16])
+{
+	char i[PX_M_LL];
+	const char *p[1] = { px_m_ll(i, id) };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_get_any",
+		FILE_COLS " f.state"
+		" FROM files f WHERE f.id = $1 AND f.state <> 'deleted'", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return PX_E_VALIDATION_NOT_FOUND;
+	}
+	read_file(r, f);
+	copy(state, 16, PQgetvalue(r, 0, 9));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_files_quarantine(struct px_db *db, long long id, const char *note)
+{
+	char i[PX_M_LL];
+	const char *p[2] = { px_m_ll(i, id), note ? note : "" };
+
+	return px_m_exec_rows(db, "files_quarantine",
+		"UPDATE files SET state = 'quarantined', scan_note = $2 WHERE id = $1", 2, p, NULL);
+}
+
+enum px_err px_m_files_retention_set(struct px_db *db, long long channel, int days)
+{
+	char c[PX_M_LL], d[PX_M_LL];
+	const char *p[2] = { px_m_ll(c, channel), days > 0 ? px_m_ll(d, days) : NULL };
+	long rows = 0;
+	enum px_err e = px_m_exec_rows(db, "files_retention_set",
+		"UPDATE channels SET files_retention_days = $2::int WHERE id = $1", 2, p, &rows);
+
+	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
+}
+
+/* The lock's two keys: 'pxfs' and the object name's first 32 bits. */
+#define OBJECT_LOCK_KEYS "1886939763, ('x' || substr($1, 1, 8))::bit(32)::int"
+
+enum px_err px_m_files_object_lock(struct px_db *db, const char *hex, int try_only, int *got)
+{
+	const char *p[1] = { hex };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	if (try_only)
+		e = px_db_exec_prepared(db, "files_obj_trylock",
+			"SELECT pg_try_advisory_xact_lock(" OBJECT_LOCK_KEYS ")", 1, p, &r);
+	else
+		e = px_db_exec_prepared(db, "files_obj_lock",
+			"SELECT pg_advisory_xact_lock(" OBJECT_LOCK_KEYS ")", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (got)
+		*got = try_only ? PQgetvalue(r, 0, 0)[0] == 't' : 1;
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_files_object_refs(struct px_db *db, const char *hex, long long *n)
+{
+	const char *p[1] = { hex };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "files_obj_refs",
+		"SELECT count(*) FROM files WHERE sha256 = $1 AND state <> 'deleted'", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	*n = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
 }

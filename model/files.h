@@ -92,4 +92,44 @@ enum px_err px_m_uploads_advance(struct px_db *db, long long id, long long from,
 enum px_err px_m_uploads_delete(struct px_db *db, long long id)
 	__attribute__((warn_unused_result));
 
+/* ---- the file store's upkeep (sql/107_files_store.sql) ---- */
+
+/* Like px_m_files_usage, and *quota gets owner's own quota in bytes from
+ * file_quotas (0: no limit), or -1 when the account has none (then
+ * files_quota_user applies). */
+enum px_err px_m_files_usage_quota(struct px_db *db, long long owner, long long *user,
+				   long long *total, long long *quota)
+	__attribute__((warn_unused_result));
+
+/* Sets user's own quota to bytes (>= 0; 0: no limit), or removes it when
+ * bytes < 0. VALIDATION_NOT_FOUND when there is no such account. */
+enum px_err px_m_files_quota_set(struct px_db *db, long long user, long long bytes)
+	__attribute__((warn_unused_result));
+
+/* Reads file id in any state but deleted into *f; state gets its state
+ * ("ready", "quarantined", ...; 16 bytes). VALIDATION_NOT_FOUND. */
+enum px_err px_m_files_get_any(struct px_db *db, long long id, struct px_m_file *f,
+			       char state[16]) __attribute__((warn_unused_result));
+
+/* Marks file id quarantined (never listed or served) with the scanner's
+ * note (its signature name). */
+enum px_err px_m_files_quarantine(struct px_db *db, long long id, const char *note)
+	__attribute__((warn_unused_result));
+
+/* Sets channel's files_retention_days (days 0: NULL, keep forever). */
+enum px_err px_m_files_retention_set(struct px_db *db, long long channel, int days)
+	__attribute__((warn_unused_result));
+
+/* Inside a transaction: waits for the lock that serialises storing and
+ * removing the object named hex (a transaction-scoped advisory lock).
+ * Whoever commits an object and inserts its row, or checks that no row
+ * names it and removes it, holds this lock meanwhile; *got (may be NULL)
+ * tells whether it was had (try: 1 only when free, never waits). */
+enum px_err px_m_files_object_lock(struct px_db *db, const char *hex, int try_only, int *got)
+	__attribute__((warn_unused_result));
+
+/* *n gets how many file rows not deleted name object hex. */
+enum px_err px_m_files_object_refs(struct px_db *db, const char *hex, long long *n)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -1,11 +1,17 @@
-/* px_st_files.c: the local content-addressed file store. Invariant: a
- * file under objects/ is complete and its name is the SHA-256 of its
- * bytes; partial bytes only ever exist under tmp/. */
+/* px_st_files.c: the content-addressed file store, local or in S3.
+ * Invariant: an object (a file under objects/, or an S3 key objects/...)
+ * is complete and its name is the SHA-256 of its bytes; partial bytes
+ * only ever exist under tmp/ (S3 makes a put or a completed multipart
+ * upload visible whole). */
 #include "storage/px_st_files.h"
 #include "core/codec.h"
 #include "core/crypto.h"
+#include "core/cfg.h"
 #include "core/dirs.h"
+#include "storage/px_st_open.h"
+#include "storage/px_st_s3.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -20,6 +26,8 @@ int px_st_files_init(struct px_st_files *f, const char *root, struct px_buf *err
 	char sub[PX_ST_FILES_PATH + 16], cwd[PX_ST_FILES_PATH];
 	size_t n;
 
+	f->remote = NULL;
+	f->part_size = 0;
 	if (!root || !*root) {
 		px_buf_puts(err, "no file store folder given (files_dir)");
 		return -1;
@@ -98,6 +106,97 @@ static enum px_err io_err(void)
 	return errno == ENOSPC || errno == EDQUOT ? PX_E_STORAGE_FULL : PX_E_STORAGE_FAILED;
 }
 
+int px_st_files_open_remote(struct px_st_files *f, const char *root,
+			    const struct px_st_store_opts *o, uint64_t part_size,
+			    struct px_buf *err)
+{
+	if (px_st_files_init(f, root, err) != 0)
+		return -1;
+	if (!o->url || strncmp(o->url, "s3://", 5) != 0) {
+		px_buf_puts(err, "the remote file store must be s3://bucket[/prefix] (files_s3_url)");
+		return -1;
+	}
+	f->remote = px_st_store_open(o, err);
+	if (!f->remote)
+		return -1;
+	f->part_size = part_size;
+	return 0;
+}
+
+int px_st_files_open_config(const struct px_cfg *c, struct px_st_files *st, struct px_buf *err)
+{
+	const char *dir = px_cfg_str(c, "files_dir");
+	struct px_buf def = PX_BUF_INIT;
+	struct px_st_store_opts o;
+	int rc;
+
+	st->remote = NULL;
+	if (!*dir) {
+		px_buf_printf(&def, "%s/files", px_cfg_str(c, "data_dir"));
+		dir = def.data ? def.data : "";
+	}
+	if (strcmp(px_cfg_str(c, "files_store"), "s3") != 0) {
+		rc = px_st_files_init(st, dir, err);
+		px_buf_free(&def);
+		return rc;
+	}
+	memset(&o, 0, sizeof(o));
+	o.url = px_cfg_str(c, "files_s3_url");
+	o.s3_endpoint = px_cfg_str(c, "files_s3_endpoint");
+	o.s3_region = px_cfg_str(c, "files_s3_region");
+	o.s3_access_key = px_cfg_str(c, "files_s3_access_key");
+	o.s3_secret_key = px_cfg_str(c, "files_s3_secret_key");
+	o.s3_path_style = px_cfg_bool(c, "files_s3_path_style");
+	o.concurrency = (int)px_cfg_int(c, "files_s3_concurrency");
+	rc = px_st_files_open_remote(st, dir, &o, (uint64_t)px_cfg_int(c, "files_s3_part_size"),
+				     err);
+	px_buf_free(&def);
+	return rc;
+}
+
+void px_st_files_close(struct px_st_files *f)
+{
+	px_st_store_free(f->remote);
+	f->remote = NULL;
+}
+
+int px_st_files_key(const char *hex, char out[80])
+{
+	if (!px_st_files_valid_name(hex))
+		return -1;
+	snprintf(out, 80, "objects/%.2s/%s", hex, hex + 2);
+	return 0;
+}
+
+/* Remote commit: streams tmp to S3 unless an object of its size is there. */
+static enum px_err commit_remote(const struct px_st_files *f, const char *tmp,
+				 const char *hex, int *existed)
+{
+	char key[80];
+	struct stat st;
+	uint64_t have = 0;
+	enum px_err e;
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) != 0 || px_st_files_key(hex, key) != 0) {
+		e = PX_E_STORAGE_FAILED;
+		goto out;
+	}
+	e = px_st_s3_head(f->remote, key, &have);
+	if (e == PX_OK && have == (uint64_t)st.st_size) {
+		*existed = 1;
+		goto out;
+	}
+	if (e != PX_OK && e != PX_E_STORAGE_SHARD_MISSING)
+		goto out;
+	e = px_st_s3_put_file(f->remote, key, fd, (uint64_t)st.st_size, hex, f->part_size);
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return e == PX_E_STORAGE_SHARD_MISSING ? PX_E_STORAGE_FAILED : e;
+}
+
 enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
 			       const char *hex, int *existed)
 {
@@ -106,6 +205,8 @@ enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
 	enum px_err e = PX_OK;
 
 	*existed = 0;
+	if (f->remote && px_st_files_valid_name(hex))
+		return commit_remote(f, tmp, hex, existed);
 	if (px_st_files_path(f, hex, dst) != 0) {
 		e = PX_E_STORAGE_FAILED;
 		goto out;
@@ -173,4 +274,163 @@ fail:
 	EVP_MD_CTX_free(md);
 	free(buf);
 	return e;
+}
+
+enum px_err px_st_files_remove(const struct px_st_files *f, const char *hex, int *gone)
+{
+	char path[PX_ST_FILES_PATH], key[80];
+	int dummy = 0;
+
+	gone = gone ? gone : &dummy;
+	*gone = 0;
+	if (px_st_files_key(hex, key) != 0)
+		return PX_E_STORAGE_FAILED;
+	if (f->remote) {
+		*gone = 1;
+		return px_st_del(f->remote, key);
+	}
+	if (px_st_files_path(f, hex, path) != 0)
+		return PX_E_STORAGE_FAILED;
+	if (unlink(path) == 0) {
+		*gone = 1;
+		return PX_OK;
+	}
+	return errno == ENOENT ? PX_OK : PX_E_STORAGE_FAILED;
+}
+
+static int is_hex2(const char *s)
+{
+	return strlen(s) == 2 && strspn(s, "0123456789abcdef") == 2;
+}
+
+struct remote_list {
+	px_st_files_list_fn fn;
+	void *arg;
+};
+
+static int remote_entry(void *arg, const char *name, size_t size)
+{
+	struct remote_list *l = arg;
+	char hex[65];
+
+	/* "objects/ab/<62 hex>" */
+	if (strlen(name) != 8 + 2 + 1 + 62 || strncmp(name, "objects/", 8) != 0 ||
+	    name[10] != '/')
+		return 0;
+	snprintf(hex, sizeof(hex), "%.2s%s", name + 8, name + 11);
+	return px_st_files_valid_name(hex) ? l->fn(l->arg, hex, size, 0) : 0;
+}
+
+/* One objects/ab/ folder of a local store; 1 when fn stopped. */
+static int list_dir(const char *dir, const char *ab, px_st_files_list_fn fn, void *arg)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int stop = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while (!stop && (e = readdir(d)) != NULL) {
+		char hex[65], path[PX_ST_FILES_PATH + 300];
+		struct stat st;
+
+		if (strlen(e->d_name) != 62)
+			continue;
+		snprintf(hex, sizeof(hex), "%s%s", ab, e->d_name);
+		if (snprintf(path, sizeof(path), "%s/%.62s", dir, e->d_name) >= (int)sizeof(path) ||
+		    !px_st_files_valid_name(hex) || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		stop = fn(arg, hex, (uint64_t)st.st_size, st.st_mtime) != 0;
+	}
+	closedir(d);
+	return stop;
+}
+
+enum px_err px_st_files_list(const struct px_st_files *f, px_st_files_list_fn fn, void *arg)
+{
+	char objects[PX_ST_FILES_PATH + 16], dir[PX_ST_FILES_PATH + 300];
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (f->remote) {
+		struct remote_list l = { fn, arg };
+
+		return px_st_list(f->remote, "objects/", remote_entry, &l);
+	}
+	snprintf(objects, sizeof(objects), "%s/objects", f->root);
+	d = opendir(objects);
+	if (!d)
+		return errno == ENOENT ? PX_OK : PX_E_STORAGE_FAILED;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if (!is_hex2(e->d_name))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", objects, e->d_name);
+		rc = list_dir(dir, e->d_name, fn, arg);
+	}
+	closedir(d);
+	return rc < 0 ? PX_E_STORAGE_FAILED : PX_OK;
+}
+
+int px_st_files_list_tmp(const struct px_st_files *f, px_st_files_tmp_fn fn, void *arg)
+{
+	char dir[PX_ST_FILES_PATH + 16];
+	struct dirent *e;
+	DIR *d;
+	int stop = 0;
+
+	snprintf(dir, sizeof(dir), "%s/tmp", f->root);
+	if (!(d = opendir(dir)))
+		return -1;
+	while (!stop && (e = readdir(d)) != NULL) {
+		char path[PX_ST_FILES_PATH + 300];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		stop = fn(arg, path, (uint64_t)st.st_size, st.st_mtime) != 0;
+	}
+	closedir(d);
+	return 0;
+}
+
+int px_st_files_is_tmp(const struct px_st_files *f, const char *path)
+{
+	size_t n = strlen(f->root);
+	const char *name;
+
+	if (!path || strncmp(path, f->root, n) != 0 || strncmp(path + n, "/tmp/", 5) != 0)
+		return 0;
+	name = path + n + 5;
+	return *name && *name != '.' && !strchr(name, '/');
+}
+
+enum px_err px_st_files_remove_cb(void *f, const char *hex, int *gone)
+{
+	return px_st_files_remove(f, hex, gone);
+}
+
+enum px_err px_st_files_list_cb(void *f, px_st_files_list_fn fn, void *arg)
+{
+	return px_st_files_list(f, fn, arg);
+}
+
+int px_st_files_list_tmp_cb(void *f, px_st_files_tmp_fn fn, void *arg)
+{
+	return px_st_files_list_tmp(f, fn, arg);
+}
+
+int px_st_files_is_tmp_cb(void *f, const char *path)
+{
+	return px_st_files_is_tmp(f, path);
+}
+
+const char *px_st_files_detail_cb(void *f)
+{
+	const struct px_st_files *s = f;
+
+	return s->remote && s->remote->errmsg.data ? s->remote->errmsg.data : "";
 }

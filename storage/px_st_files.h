@@ -1,23 +1,31 @@
-/* px_st_files.h: the content-addressed store of uploaded files on local
- * disk. An object is named by the SHA-256 of its bytes and lives at
- * root/objects/ab/cdef... (the first two hex digits make the folder), so
- * the same content stored twice costs once. Bytes arrive in a temporary
- * file under root/tmp/ (same file system), which commit fsyncs and renames
- * into place, then fsyncs the folder: once commit returns, the object
- * survives a crash. Objects are never modified; nothing here allocates
- * beyond the caller's struct. Thread-safe (no shared state). */
+/* px_st_files.h: the content-addressed store of uploaded files. An object
+ * is named by the SHA-256 of its bytes, objects/ab/cdef... (the first two
+ * hex digits make the folder), so the same content stored twice costs
+ * once. Objects live on local disk under root/objects/, or (remote) in an
+ * S3 bucket under the same names below its prefix. Bytes always arrive
+ * in a temporary file under root/tmp/ (same file system as local
+ * objects), which commit fsyncs and renames into place, then fsyncs the
+ * folder, or puts to S3 and removes: once commit returns, the object
+ * survives a crash. Objects are never modified. A local store allocates
+ * nothing beyond the caller's struct and is thread-safe; a remote one
+ * holds an S3 store, is used by one thread, and must be closed. */
 #ifndef PX_ST_FILES_H
 #define PX_ST_FILES_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "storage/px_st_store.h"
 
 #define PX_ST_FILES_PATH 4096
 
 struct px_st_files {
 	char root[PX_ST_FILES_PATH]; /* absolute, without a trailing '/' */
+	struct px_st_store *remote;  /* NULL: objects under root/objects */
+	uint64_t part_size;          /* remote: multipart above this size */
 };
 
 /* Sets f up on root (made absolute against the working folder) and makes
@@ -25,6 +33,31 @@ struct px_st_files {
  * err. */
 int px_st_files_init(struct px_st_files *f, const char *root, struct px_buf *err)
 	__attribute__((warn_unused_result));
+
+/* Sets f up as a remote store: temporary files under root (as for
+ * px_st_files_init), objects in the S3 store described by o (o->url is
+ * s3://bucket/prefix), put in parts of part_size bytes above that size.
+ * 0, or -1 with a reason in err. Close with px_st_files_close. */
+int px_st_files_open_remote(struct px_st_files *f, const char *root,
+			    const struct px_st_store_opts *o, uint64_t part_size,
+			    struct px_buf *err) __attribute__((warn_unused_result));
+
+struct px_cfg;
+
+/* Opens the file store the configuration c describes (files_store,
+ * files_dir or else data_dir/files, files_s3_*): local, or remote with
+ * its temporary files in that folder. 0, or -1 with the reason in err.
+ * Close with px_st_files_close. */
+int px_st_files_open_config(const struct px_cfg *c, struct px_st_files *f, struct px_buf *err)
+	__attribute__((warn_unused_result));
+
+/* Releases what a remote store holds (nothing for a local one); f may be
+ * set up again afterwards. Safe on a zeroed struct and twice. */
+void px_st_files_close(struct px_st_files *f);
+
+/* The object's name relative to the store, "objects/ab/cdef..." (S3 key
+ * below the prefix, path below root), into out (80 bytes). 0 or -1. */
+int px_st_files_key(const char *hex, char out[80]);
 
 /* Creates a new empty temporary file under root/tmp/ (mode 0640) and
  * writes its path into path (PX_ST_FILES_PATH bytes). Returns the open
@@ -41,8 +74,11 @@ int px_st_files_path(const struct px_st_files *f, const char *hex, char *out);
 /* Makes the temporary file tmp (already fsynced and closed by the caller,
  * holding bytes whose SHA-256 is hex) the object hex: when the object
  * exists already tmp is removed and *existed set to 1, otherwise tmp is
- * renamed into place and the folder fsynced. On any failure tmp is
- * removed. STORAGE_FULL (ENOSPC, EDQUOT) or STORAGE_FAILED. */
+ * renamed into place and the folder fsynced (local), or streamed to S3
+ * (remote; an object of the same size already there counts as existing)
+ * and removed. On any failure tmp is removed. STORAGE_FULL (ENOSPC,
+ * EDQUOT), STORAGE_CREDENTIALS (S3 refused the keys) or STORAGE_FAILED;
+ * a remote store's reason is in f->remote->errmsg. */
 enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
 			       const char *hex, int *existed)
 	__attribute__((warn_unused_result));
@@ -54,5 +90,40 @@ enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
  * case. STORAGE_FAILED, STORAGE_FULL, SYSTEM_INTERNAL (no memory). */
 enum px_err px_st_files_commit_fd(const struct px_st_files *f, int fd, const char *path,
 				  char *hex, long long *size) __attribute__((warn_unused_result));
+
+/* Removes object hex; a missing one is not an error. *gone (may be NULL)
+ * gets 0 when a local object was not there (S3 does not tell: 1).
+ * STORAGE_FAILED. */
+enum px_err px_st_files_remove(const struct px_st_files *f, const char *hex, int *gone)
+	__attribute__((warn_unused_result));
+
+/* Called once per object with its name (64 hex), size and, for a local
+ * store, its modification time (0 when unknown); non-zero stops. */
+typedef int (*px_st_files_list_fn)(void *arg, const char *hex, uint64_t size, time_t mtime);
+
+/* Lists every object (well-formed names only; anything else under
+ * objects/ is left alone). STORAGE_FAILED when the listing cannot be
+ * had whole. */
+enum px_err px_st_files_list(const struct px_st_files *f, px_st_files_list_fn fn, void *arg)
+	__attribute__((warn_unused_result));
+
+/* Called once per temporary file under root/tmp/ with its path, size and
+ * modification time; non-zero stops. */
+typedef int (*px_st_files_tmp_fn)(void *arg, const char *path, uint64_t size, time_t mtime);
+/* Lists root/tmp/. -1 (errno set) when it cannot be read. */
+int px_st_files_list_tmp(const struct px_st_files *f, px_st_files_tmp_fn fn, void *arg);
+/* Whether path is a file directly under root/tmp/ (what a temporary
+ * file's recorded path must be before it is removed). */
+int px_st_files_is_tmp(const struct px_st_files *f, const char *path);
+
+/* The functions above with the store (a struct px_st_files *) as a plain
+ * pointer, for code that may not include this header (model/files_gc.h's
+ * struct px_m_files_objects); detail_cb is the remote store's last error
+ * detail or "". */
+enum px_err px_st_files_remove_cb(void *f, const char *hex, int *gone);
+enum px_err px_st_files_list_cb(void *f, px_st_files_list_fn fn, void *arg);
+int px_st_files_list_tmp_cb(void *f, px_st_files_tmp_fn fn, void *arg);
+int px_st_files_is_tmp_cb(void *f, const char *path);
+const char *px_st_files_detail_cb(void *f);
 
 #endif

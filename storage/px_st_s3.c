@@ -2,55 +2,25 @@
  * struct xfer queued on `pending`; drive() starts transfers while slots
  * are free, collects finished ones, and re-queues retryable failures with
  * a not-before time. Synchronous calls drive until their xfer is done;
- * put_async drives only until the queue has room. */
+ * put_async drives only until the queue has room. The internals are
+ * shared with px_st_s3_file.c (streamed and multipart puts from a file,
+ * HEAD, presigned URLs) through px_st_s3_int.h. */
 #include "storage/px_st_s3.h"
+#include "storage/px_st_s3_int.h"
 #include "core/crypto.h"
 #include "storage/px_st_sigv4.h"
 #include "core/codec.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
-#define EMPTY_SHA256 \
-	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define MAX_GET (256u << 20)
-
-enum op { OP_PUT, OP_GET, OP_LIST, OP_DEL };
-
-struct xfer {
-	struct xfer *next;
-	CURL *h;
-	enum op op;
-	char *url;
-	struct px_buf body;       /* request body (PUT) */
-	size_t sent;
-	struct px_buf *resp;      /* response body sink (GET, LIST) */
-	struct px_buf own_resp;
-	char hash[65];
-	int attempts, done, async;
-	double not_before;
-	enum px_err result;
-	char name[256];
-	char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs;
-};
-
-struct s3 {
-	struct px_st_store base;
-	CURLM *multi;
-	char *scheme_host;        /* "http://127.0.0.1:18330" */
-	char *bucket, *prefix, *sigv4, *userpwd;
-	int path_style, max_parallel, running;
-	struct xfer *pending;     /* not started yet or waiting to retry */
-	struct xfer *active;      /* in the multi handle */
-	enum px_err async_err;
-	unsigned long retries;
-};
 
 static double now_s(void)
 {
@@ -77,6 +47,45 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 	return want;
 }
 
+/* The body from the file: bytes [off + sent, off + len) of fd. */
+static size_t on_read_fd(char *buf, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t want = size * n;
+	uint64_t left = x->len - x->sent;
+	ssize_t r;
+
+	if (want > left)
+		want = (size_t)left;
+	if (want == 0)
+		return 0;
+	do
+		r = pread(x->fd, buf, want, (off_t)(x->off + x->sent));
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return CURL_READFUNC_ABORT; /* a short file: retried, then failed */
+	x->sent += (size_t)r;
+	return (size_t)r;
+}
+
+/* Keeps the answer's ETag (multipart parts are completed by their ETags). */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n;
+
+	if (len > 5 && strncasecmp(p, "etag:", 5) == 0) {
+		size_t v;
+
+		for (v = 5; v < len && (p[v] == ' ' || p[v] == '\t'); v++)
+			;
+		while (len > v && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' '))
+			len--;
+		snprintf(x->etag, sizeof(x->etag), "%.*s", (int)(len - v), p + v);
+	}
+	return size * n;
+}
+
 static size_t on_write(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
@@ -87,18 +96,18 @@ static size_t on_write(char *p, size_t size, size_t n, void *arg)
 	return x->resp->failed ? 0 : size * n;
 }
 
-/* Object URL, or the bucket URL when name is NULL (then query follows). */
-static char *object_url(struct s3 *s, const char *name, const char *query)
+char *px_st_s3i_url(const struct s3 *s, const char *scheme_host, const char *name,
+		    const char *query)
 {
 	struct px_buf u = PX_BUF_INIT, key = PX_BUF_INIT;
-	const char *host = strstr(s->scheme_host, "://") + 3;
+	const char *host = strstr(scheme_host, "://") + 3;
 	char *res;
 
 	if (s->path_style)
-		px_buf_printf(&u, "%s/%s", s->scheme_host, s->bucket);
+		px_buf_printf(&u, "%s/%s", scheme_host, s->bucket);
 	else
-		px_buf_printf(&u, "%.*s%s.%s", (int)(host - s->scheme_host),
-			      s->scheme_host, s->bucket, host);
+		px_buf_printf(&u, "%.*s%s.%s", (int)(host - scheme_host),
+			      scheme_host, s->bucket, host);
 	if (name) {
 		px_buf_printf(&key, "%s%s", s->prefix, name);
 		px_buf_putc(&u, '/');
@@ -115,7 +124,7 @@ static char *object_url(struct s3 *s, const char *name, const char *query)
 	return res;
 }
 
-static void xfer_free(struct xfer *x)
+void px_st_s3i_xfer_free(struct xfer *x)
 {
 	if (x->h)
 		curl_easy_cleanup(x->h);
@@ -143,6 +152,8 @@ static int xfer_setup(struct s3 *s, struct xfer *x)
 	if (!x->hdrs)
 		return -1;
 	x->sent = 0;
+	x->etag[0] = '\0';
+	x->length = -1;
 	x->errbuf[0] = '\0';
 	curl_easy_setopt(x->h, CURLOPT_URL, x->url);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
@@ -155,16 +166,27 @@ static int xfer_setup(struct s3 *s, struct xfer *x)
 	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(x->h, CURLOPT_HEADERDATA, x);
 	switch (x->op) {
 	case OP_PUT:
 		curl_easy_setopt(x->h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(x->h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(x->h, CURLOPT_READFUNCTION, x->fd >= 0 ? on_read_fd : on_read);
 		curl_easy_setopt(x->h, CURLOPT_READDATA, x);
 		curl_easy_setopt(x->h, CURLOPT_INFILESIZE_LARGE,
-				 (curl_off_t)x->body.len);
+				 (curl_off_t)(x->fd >= 0 ? x->len : x->body.len));
+		break;
+	case OP_POST:
+		curl_easy_setopt(x->h, CURLOPT_POST, 1L);
+		curl_easy_setopt(x->h, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(x->h, CURLOPT_READDATA, x);
+		curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body.len);
 		break;
 	case OP_DEL:
 		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "DELETE");
+		break;
+	case OP_HEAD:
+		curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
 		break;
 	case OP_GET:
 	case OP_LIST:
@@ -186,7 +208,7 @@ static int retryable(CURLcode cc, long status)
 	return status == 408 || status == 429 || status >= 500;
 }
 
-static enum px_err status_code(CURLcode cc, long status, enum op op)
+static enum px_err status_code(CURLcode cc, long status, enum px_st_s3_op op)
 {
 	if (cc != CURLE_OK)
 		return PX_E_STORAGE_FAILED;
@@ -201,7 +223,7 @@ static enum px_err status_code(CURLcode cc, long status, enum op op)
 	return PX_E_STORAGE_FAILED;
 }
 
-static void push_pending(struct s3 *s, struct xfer *x)
+void px_st_s3i_push(struct s3 *s, struct xfer *x)
 {
 	struct xfer **pp = &s->pending;
 
@@ -220,9 +242,11 @@ static void unlink_from(struct xfer **list, struct xfer *x)
 		}
 }
 
-static const char *op_name(enum op op)
+static const char *op_name(enum px_st_s3_op op)
 {
-	return op == OP_PUT ? "PUT" : op == OP_DEL ? "DELETE" : "GET";
+	static const char *const names[] = { "PUT", "GET", "GET", "DELETE", "HEAD", "POST" };
+
+	return names[op];
 }
 
 /* x ended with result: its owner learns it through x->done; an async
@@ -235,7 +259,7 @@ static void complete(struct s3 *s, struct xfer *x, enum px_err result)
 	if (x->async) {
 		if (result != PX_OK && s->async_err == PX_OK)
 			s->async_err = result;
-		xfer_free(x);
+		px_st_s3i_xfer_free(x);
 	}
 }
 
@@ -245,6 +269,12 @@ static void finish(struct s3 *s, struct xfer *x, CURLcode cc)
 	long status = 0;
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	if (x->op == OP_HEAD) {
+		curl_off_t cl = -1;
+
+		curl_easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		x->length = (long long)cl;
+	}
 	curl_multi_remove_handle(s->multi, x->h);
 	unlink_from(&s->active, x);
 	s->running--;
@@ -259,7 +289,7 @@ static void finish(struct s3 *s, struct xfer *x, CURLcode cc)
 			r = 0;
 		x->not_before = now_s() + cap * (r / 4294967296.0);
 		s->retries++;
-		push_pending(s, x);
+		px_st_s3i_push(s, x);
 		return;
 	}
 	result = status_code(cc, status, x->op);
@@ -274,7 +304,7 @@ static void finish(struct s3 *s, struct xfer *x, CURLcode cc)
 }
 
 /* Starts due transfers, runs curl once, collects finished ones. */
-static enum px_err step(struct s3 *s)
+enum px_err px_st_s3i_step(struct s3 *s)
 {
 	double now = now_s(), next = now + 1;
 	struct xfer *x, *nx;
@@ -321,7 +351,7 @@ static enum px_err step(struct s3 *s)
 	return PX_OK;
 }
 
-static struct xfer *xfer_new(struct s3 *s, enum op op, const char *name,
+struct xfer *px_st_s3i_xfer_new(struct s3 *s, enum px_st_s3_op op, const char *name,
 			     const char *query)
 {
 	struct xfer *x = calloc(1, sizeof(*x));
@@ -330,8 +360,10 @@ static struct xfer *xfer_new(struct s3 *s, enum op op, const char *name,
 		return NULL;
 	x->op = op;
 	snprintf(x->name, sizeof(x->name), "%s", name ? name : "(list)");
-	x->url = object_url(s, name, query);
-	memcpy(x->hash, EMPTY_SHA256, 65);
+	x->url = px_st_s3i_url(s, s->scheme_host, name, query);
+	memcpy(x->hash, PX_ST_S3_EMPTY_SHA256, 65);
+	x->fd = -1;
+	x->length = -1;
 	if (!x->url) {
 		free(x);
 		return NULL;
@@ -342,7 +374,7 @@ static struct xfer *xfer_new(struct s3 *s, enum op op, const char *name,
 /* Takes x off whichever list holds it (none once done) and frees it. A
  * transfer whose caller gives up must not run later: its response sink
  * may be the caller's memory. */
-static void xfer_drop(struct s3 *s, struct xfer *x)
+void px_st_s3i_drop(struct s3 *s, struct xfer *x)
 {
 	struct xfer *p;
 
@@ -355,24 +387,24 @@ static void xfer_drop(struct s3 *s, struct xfer *x)
 	} else {
 		unlink_from(&s->pending, x);
 	}
-	xfer_free(x);
+	px_st_s3i_xfer_free(x);
 }
 
 /* Runs x to completion; returns its result and frees it. */
-static enum px_err run_sync(struct s3 *s, struct xfer *x)
+enum px_err px_st_s3i_run(struct s3 *s, struct xfer *x)
 {
 	enum px_err rc = PX_OK;
 
-	push_pending(s, x);
+	px_st_s3i_push(s, x);
 	while (!x->done && rc == PX_OK)
-		rc = step(s);
+		rc = px_st_s3i_step(s);
 	if (rc == PX_OK)
 		rc = x->result;
-	xfer_drop(s, x);
+	px_st_s3i_drop(s, x);
 	return rc;
 }
 
-static void set_body(struct xfer *x)
+void px_st_s3i_hash_body(struct xfer *x)
 {
 	unsigned char h[32];
 
@@ -384,24 +416,24 @@ static enum px_err s3_put(struct px_st_store *st, const char *name,
 			  const void *p, size_t n)
 {
 	struct s3 *s = (struct s3 *)st;
-	struct xfer *x = xfer_new(s, OP_PUT, name, NULL);
+	struct xfer *x = px_st_s3i_xfer_new(s, OP_PUT, name, NULL);
 
 	if (!x)
 		return PX_E_STORAGE_FAILED;
 	px_buf_append(&x->body, p, n);
 	if (x->body.failed) {
-		xfer_free(x);
+		px_st_s3i_xfer_free(x);
 		return PX_E_STORAGE_FAILED;
 	}
-	set_body(x);
-	return run_sync(s, x);
+	px_st_s3i_hash_body(x);
+	return px_st_s3i_run(s, x);
 }
 
 static enum px_err s3_put_async(struct px_st_store *st, const char *name,
 				struct px_buf *data)
 {
 	struct s3 *s = (struct s3 *)st;
-	struct xfer *x = xfer_new(s, OP_PUT, name, NULL), *p;
+	struct xfer *x = px_st_s3i_xfer_new(s, OP_PUT, name, NULL), *p;
 	int queued;
 
 	if (!x) {
@@ -411,8 +443,8 @@ static enum px_err s3_put_async(struct px_st_store *st, const char *name,
 	x->body = *data;
 	px_buf_init(data);
 	x->async = 1;
-	set_body(x);
-	push_pending(s, x);
+	px_st_s3i_hash_body(x);
+	px_st_s3i_push(s, x);
 	/* bound memory: at most 2 x concurrency bodies held */
 	for (;;) {
 		enum px_err rc;
@@ -421,7 +453,7 @@ static enum px_err s3_put_async(struct px_st_store *st, const char *name,
 			queued++;
 		if (queued < 2 * s->max_parallel)
 			break;
-		rc = step(s);
+		rc = px_st_s3i_step(s);
 		if (rc != PX_OK)
 			return rc;
 	}
@@ -434,7 +466,7 @@ static enum px_err s3_flush(struct px_st_store *st)
 	enum px_err rc;
 
 	while (s->running || s->pending) {
-		rc = step(s);
+		rc = px_st_s3i_step(s);
 		if (rc != PX_OK)
 			return rc;
 	}
@@ -447,28 +479,28 @@ static enum px_err s3_get(struct px_st_store *st, const char *name,
 			  struct px_buf *out)
 {
 	struct s3 *s = (struct s3 *)st;
-	struct xfer *x = xfer_new(s, OP_GET, name, NULL);
+	struct xfer *x = px_st_s3i_xfer_new(s, OP_GET, name, NULL);
 
 	px_buf_reset(out);
 	if (!x)
 		return PX_E_STORAGE_FAILED;
 	x->resp = out;
-	return run_sync(s, x);
+	return px_st_s3i_run(s, x);
 }
 
 /* A started GET stays on the pending/active lists until get_end collects
- * it; step() runs it along with everything else. */
+ * it; px_st_s3i_step() runs it along with everything else. */
 static enum px_err s3_get_begin(struct px_st_store *st, const char *name,
 				void **h)
 {
 	struct s3 *s = (struct s3 *)st;
-	struct xfer *x = xfer_new(s, OP_GET, name, NULL);
+	struct xfer *x = px_st_s3i_xfer_new(s, OP_GET, name, NULL);
 
 	*h = x;
 	if (!x)
 		return PX_E_STORAGE_FAILED;
 	x->resp = &x->own_resp;
-	push_pending(s, x);
+	px_st_s3i_push(s, x);
 	return PX_OK;
 }
 
@@ -479,7 +511,7 @@ static enum px_err s3_get_end(struct px_st_store *st, void *h, struct px_buf *ou
 	enum px_err rc = PX_OK;
 
 	while (!x->done && rc == PX_OK)
-		rc = step(s);
+		rc = px_st_s3i_step(s);
 	if (rc == PX_OK)
 		rc = x->result;
 	px_buf_free(out);
@@ -488,16 +520,16 @@ static enum px_err s3_get_end(struct px_st_store *st, void *h, struct px_buf *ou
 		*out = x->own_resp;
 		px_buf_init(&x->own_resp);
 	}
-	xfer_drop(s, x);
+	px_st_s3i_drop(s, x);
 	return rc;
 }
 
 static enum px_err s3_del(struct px_st_store *st, const char *name)
 {
 	struct s3 *s = (struct s3 *)st;
-	struct xfer *x = xfer_new(s, OP_DEL, name, NULL);
+	struct xfer *x = px_st_s3i_xfer_new(s, OP_DEL, name, NULL);
 
-	return x ? run_sync(s, x) : PX_E_STORAGE_FAILED;
+	return x ? px_st_s3i_run(s, x) : PX_E_STORAGE_FAILED;
 }
 
 static const char *node_text(xmlNode *n)
@@ -638,13 +670,13 @@ static enum px_err s3_list(struct px_st_store *st, const char *prefix,
 
 		px_buf_reset(&q);
 		px_st_canonical_query(&q, kv, token ? 3 : 2);
-		x = q.failed ? NULL : xfer_new(s, OP_LIST, NULL, q.data);
+		x = q.failed ? NULL : px_st_s3i_xfer_new(s, OP_LIST, NULL, q.data);
 		if (!x) {
 			rc = list_fail(s, "out of memory");
 			break;
 		}
 		x->resp = &resp;
-		rc = run_sync(s, x);
+		rc = px_st_s3i_run(s, x);
 		if (rc != PX_OK)
 			break;
 		if (parse_list(s, &resp, fn, arg, &next) < 0) {
@@ -677,11 +709,11 @@ static void s3_free(struct px_st_store *st)
 	for (x = s->active; x; x = nx) {
 		nx = x->next;
 		curl_multi_remove_handle(s->multi, x->h);
-		xfer_free(x);
+		px_st_s3i_xfer_free(x);
 	}
 	for (x = s->pending; x; x = nx) {
 		nx = x->next;
-		xfer_free(x);
+		px_st_s3i_xfer_free(x);
 	}
 	if (s->multi)
 		curl_multi_cleanup(s->multi);
@@ -689,6 +721,11 @@ static void s3_free(struct px_st_store *st)
 	free(s->bucket);
 	free(s->prefix);
 	free(s->sigv4);
+	free(s->access_key);
+	free(s->region);
+	if (s->secret_key)
+		px_crypto_wipe(s->secret_key, strlen(s->secret_key));
+	free(s->secret_key);
 	if (s->userpwd)
 		px_crypto_wipe(s->userpwd, strlen(s->userpwd));
 	free(s->userpwd);
@@ -701,6 +738,11 @@ static const struct px_st_store_ops s3_ops = {
 	NULL,   /* puts are atomic: nothing to sweep */
 	NULL,   /* objects need no folders */
 };
+
+int px_st_s3_is(const struct px_st_store *s)
+{
+	return s && s->ops == &s3_ops;
+}
 
 struct px_st_store *px_st_s3_open(const struct px_st_store_opts *o,
 				  struct px_buf *err)
@@ -717,7 +759,7 @@ struct px_st_store *px_st_s3_open(const struct px_st_store_opts *o,
 		goto fail;
 	}
 	if (!o->s3_access_key || !*o->s3_access_key || !o->s3_secret_key) {
-		px_buf_puts(err, "S3 credentials are not set (backup_s3_access_key, backup_s3_secret_key)");
+		px_buf_puts(err, "S3 credentials are not set (access key and secret key)");
 		goto fail;
 	}
 	rest = o->url + 5;
@@ -738,8 +780,12 @@ struct px_st_store *px_st_s3_open(const struct px_st_store_opts *o,
 	s->sigv4 = px_buf_steal(&b);
 	px_buf_printf(&b, "%s:%s", o->s3_access_key, o->s3_secret_key);
 	s->userpwd = px_buf_steal(&b);
+	s->access_key = strdup(o->s3_access_key);
+	s->secret_key = strdup(o->s3_secret_key);
+	s->region = strdup(region);
 	if (!s->bucket || !*s->bucket || !s->prefix || !s->scheme_host ||
-	    !strstr(s->scheme_host, "://") || !s->sigv4 || !s->userpwd) {
+	    !strstr(s->scheme_host, "://") || !s->sigv4 || !s->userpwd ||
+	    !s->access_key || !s->secret_key || !s->region) {
 		px_buf_puts(err, "bad S3 URL or endpoint");
 		goto fail;
 	}

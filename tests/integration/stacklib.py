@@ -1,0 +1,194 @@
+"""stacklib: a second PlexiChat stack for tests that need a configuration
+of their own (an S3 file store, a restored database and file store): this
+build's plexichat.fcgi on its own socket, run as www-data as
+scripts/lib.sh does, behind its own lighttpd (apache/lighttpd.conf.in)
+on a free port, plus s3rver and the SigV4-checking tests/integration/
+s3_proxy.py when asked. Everything started is stopped by stop(), by pid.
+Standard library only; needs PX_BUILD, PX_ROOT, PX_CONFIG and
+PX_LIGHTTPD_URL from scripts/test.sh, and root (it starts servers as
+www-data)."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.environ.get("PX_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILD = os.environ.get("PX_BUILD", "")
+CONF = os.environ.get("PX_CONFIG", "")
+# the ports of this run's servers come after the harness's lighttpd port
+BASE_PORT = urllib.parse.urlsplit(os.environ.get("PX_LIGHTTPD_URL", "http://127.0.0.1:18080")).port
+
+
+def free_port(start, count=40):
+    """The first port from start on that nobody listens on."""
+    for p in range(start, start + count):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", p)) != 0:
+                return p
+    raise RuntimeError("no free port from %d" % start)
+
+
+def wait_url(url, timeout=20.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status < 500:
+                    return True
+        except urllib.error.HTTPError as e:
+            if e.code < 500:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def stop_all(procs):
+    """Stops what procs started, newest first, by pid."""
+    for p in reversed(procs):
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def www_data(path):
+    """Gives path (recursively) to www-data, which the servers run as."""
+    subprocess.run(["chown", "-R", "www-data:www-data", path], check=True)
+
+
+class Stack:
+    """plexichat.fcgi + lighttpd with the harness's configuration plus
+    `extra` (key -> value), serving files from files_dir."""
+
+    def __init__(self, name, extra, files_dir):
+        self.dir = tempfile.mkdtemp(prefix="px-%s-" % name)
+        os.chmod(self.dir, 0o755)
+        self.files_dir = files_dir
+        self.port = free_port(BASE_PORT + 3)
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.conf = os.path.join(self.dir, "plexichat.conf")
+        self.sock = os.path.join(self.dir, "plexichat.sock")
+        self.procs = []
+        with open(CONF) as f:
+            text = f.read()
+        text += "\n# %s stack (tests/integration/stacklib.py)\n" % name
+        text += "waf_auto_block = off\n"
+        for k, v in extra.items():
+            text += "%s = %s\n" % (k, v)
+        with open(self.conf, "w") as f:
+            f.write(text)
+        os.chmod(self.conf, 0o640)
+        subprocess.run(["chgrp", "www-data", self.conf], check=True)
+
+    def admin(self, *args, timeout=120):
+        return subprocess.run([os.path.join(BUILD, "plexichat-admin"), "-c", self.conf] + list(args),
+                              capture_output=True, text=True, timeout=timeout)
+
+    def start(self):
+        env = dict(os.environ, PLEXICHAT_LISTEN=self.sock,
+                   PLEXICHAT_LOG_FILE=os.path.join(self.dir, "plexichat.log"))
+        open(os.path.join(self.dir, "plexichat.log"), "a").close()
+        www_data(self.dir)
+        self.procs.append(subprocess.Popen(
+            ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups",
+             os.path.join(BUILD, "plexichat.fcgi"), "-c", self.conf],
+            env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "fcgi.err"), "w")))
+        for _ in range(100):
+            if os.path.exists(self.sock):
+                break
+            time.sleep(0.1)
+        with open(os.path.join(ROOT, "apache", "lighttpd.conf.in")) as f:
+            lc = f.read()
+        for k, v in (("@PORT@", str(self.port)), ("@STATIC_DIR@", os.path.join(ROOT, "static")),
+                     ("@LOG_DIR@", self.dir), ("@RUN_DIR@", self.dir), ("@SOCKET@", self.sock),
+                     ("@FILES_DIR@", self.files_dir)):
+            lc = lc.replace(k, v)
+        lconf = os.path.join(self.dir, "lighttpd.conf")
+        with open(lconf, "w") as f:
+            f.write(lc)
+        self.procs.append(subprocess.Popen(["lighttpd", "-D", "-f", lconf],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        if not wait_url(self.url + "/api/v1/system/health"):
+            raise RuntimeError("stack %s did not start; see %s" % (self.url, self.dir))
+        return self
+
+    def fcgi_pid(self):
+        return self.procs[0].pid
+
+    def log_tail(self, n=20):
+        try:
+            with open(os.path.join(self.dir, "plexichat.log")) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        stop_all(self.procs)
+        self.procs = []
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class S3:
+    """s3rver (npm s3rver@3.7.1, installed into PX_BUILD/node as
+    test_backup.sh does) with bucket `bucket`, behind s3_proxy.py, which
+    recomputes every signed request's SigV4 signature with botocore. url:
+    the proxy (for the server); direct: s3rver itself (for presigned URLs
+    a browser follows, which the proxy would count as unsigned)."""
+
+    def __init__(self, bucket):
+        self.bucket = bucket
+        self.dir = tempfile.mkdtemp(prefix="px-s3-")
+        node = os.environ.get("NODE_DIR", os.path.join(BUILD, "node"))
+        exe = os.path.join(node, "node_modules", ".bin", "s3rver")
+        if not os.path.exists(exe):
+            os.makedirs(node, exist_ok=True)
+            subprocess.run(["npm", "install", "--silent", "s3rver@3.7.1"], cwd=node,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        self.port = free_port(BASE_PORT + 10)
+        self.proxy_port = free_port(self.port + 1)
+        self.direct = "http://127.0.0.1:%d" % self.port
+        self.url = "http://127.0.0.1:%d" % self.proxy_port
+        self.procs = [subprocess.Popen(
+            [exe, "-d", self.dir, "-a", "127.0.0.1", "-p", str(self.port), "--configure-bucket", bucket],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        self.procs.append(subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(ROOT, "tests", "integration", "s3_proxy.py"),
+             str(self.proxy_port), str(self.port), "S3RVER", "S3RVER", "us-east-1"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "proxy.err"), "w")))
+        if not (wait_url(self.direct + "/") and wait_url(self.url + "/__stats")):
+            self.stop()
+            raise RuntimeError("s3rver or the proxy did not start")
+
+    def stats(self):
+        with urllib.request.urlopen(self.url + "/__stats", timeout=5) as r:
+            return json.loads(r.read())
+
+    def get(self, key, headers=None):
+        """(status, body) of key read from s3rver directly (it takes
+        unsigned requests)."""
+        req = urllib.request.Request("%s/%s/%s" % (self.direct, self.bucket, key), headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def put(self, key, data):
+        req = urllib.request.Request("%s/%s/%s" % (self.direct, self.bucket, key), data=data,
+                                     method="PUT")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+
+    def stop(self):
+        stop_all(self.procs)
+        self.procs = []
+        shutil.rmtree(self.dir, ignore_errors=True)
