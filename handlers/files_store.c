@@ -263,6 +263,11 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 		e = PX_E_FILES_EMPTY;
 		goto out;
 	}
+	/* the bytes took a while: the uploader may have left the channel (or
+	 * been removed) since the upload began */
+	if (m->channel && (e = px_m_channels_authorize(ctx->db, m->channel, ctx->who.user_id,
+						       ctx->who.role, PX_CHAN_POST, NULL)) != PX_OK)
+		goto out;
 	/* ZIP readers start from the end: a file that ends with an archive is
 	 * judged as one (FILES_ARCHIVE_BOMB) before its type is */
 	if ((e = px_hf_zip_check(s->fd, s->n, (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_ratio"),

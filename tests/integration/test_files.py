@@ -230,6 +230,30 @@ def test_resumable_cancel_and_limits():
     alice.ok("DELETE", path)
 
 
+def test_left_the_channel_mid_upload():
+    """A member who leaves a private channel while a resumable upload into
+    it is half done cannot finish it: a clear error, and no file appears
+    in the channel or as a draft."""
+    c = channel(alice, "private")
+    alice.ok("POST", "/api/v1/channels/%d/members" % c["id"], {"user": bob.id})
+    data = text(3000, "left")
+    u = bob.ok("POST", "/api/v1/files/uploads", {"name": "half.txt", "size": len(data),
+                                                  "channel_id": c["id"]})
+    path = "/api/v1/files/uploads/%d" % u["id"]
+    hdr = {"Content-Type": "application/offset+octet-stream"}
+    r = bob.call("PATCH", path, headers=dict(hdr, **{"Content-Range": "bytes 0-999/%d" % len(data)}),
+                 raw=data[:1000])
+    assert r.status == 200 and r.json()["offset"] == 1000, r
+    bob.ok("DELETE", "/api/v1/channels/%d/members/%d" % (c["id"], bob.id))
+    r = bob.call("PATCH", path, headers=dict(hdr, **{"Content-Range": "bytes 1000-%d/%d"
+                                                     % (len(data) - 1, len(data))}), raw=data[1000:])
+    # a private channel one no longer belongs to does not exist for one
+    expect_error(r, 404, "VALIDATION_NOT_FOUND")
+    files = alice.ok("GET", "/api/v1/channels/%d/files" % c["id"])["files"]
+    assert not [f for f in files if f["name"] == "half.txt"], files
+    expect_error(bob.call("GET", path), 404, "VALIDATION_NOT_FOUND")
+
+
 def test_bad_names():
     # path parts: stripped by the server, or refused by the WAF first
     r = put_raw(alice, "../../etc/passwd", text(100, "pw"), "text/plain")
