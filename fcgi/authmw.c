@@ -59,7 +59,9 @@ static long long kept_key(const char *hash)
 	return (long long)strtoull(hash + 48, NULL, 16);
 }
 
-/* Lookups are reused only for GETs on a channel's routes (the hot reads),
+/* Lookups are reused only for GETs (the hot reads: a channel's messages,
+ * downloads of its files, avatars), channel routes with the caller's
+ * standing in that channel, other routes with the token alone (channel 0);
  * only while the hub hears every change so that none can be missed, and
  * only at the machine's current generation (core/gen.h): any write through
  * this machine, or a notified one from elsewhere, ends them. Sets *gen to
@@ -72,7 +74,7 @@ static int cached(struct px_ctx *ctx, long long channel, const char *hash,
 	int hit = 0;
 
 	*gen = -1;
-	if (!channel || !ctx->app->auth || strcmp(ctx->req->method, "GET") != 0)
+	if (!ctx->app->auth || strcmp(ctx->req->method, "GET") != 0)
 		return 0;
 	if (!px_hub_hearing()) {
 		/* the hub listens from its first start on */

@@ -24,6 +24,7 @@
 int px_st_files_init(struct px_st_files *f, const char *root, struct px_buf *err)
 {
 	char sub[PX_ST_FILES_PATH + 16], cwd[PX_ST_FILES_PATH];
+	struct stat st;
 	size_t n;
 
 	f->remote = NULL;
@@ -44,6 +45,11 @@ int px_st_files_init(struct px_st_files *f, const char *root, struct px_buf *err
 	}
 	while (n > 1 && f->root[n - 1] == '/')
 		f->root[--n] = '\0';
+	/* every request opens the store: one stat when it is made already
+	 * (tmp/ is made last), instead of a mkdir per folder level */
+	snprintf(sub, sizeof(sub), "%s/tmp", f->root);
+	if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	if (px_dirs_make(f->root, 0750) != 0)
 		goto fail;
 	snprintf(sub, sizeof(sub), "%s/objects", f->root);
