@@ -439,8 +439,8 @@ api("GET", CH + "/messages", "listMessages", "Top-level messages, oldest first, 
 api("POST", CH + "/messages", "postMessage",
     "Post (Markdown); Idempotency-Key makes retries safe.", "201", ref("Message"),
     [p_in("Idempotency-Key", "header", t("string", maxLength=128), "Client retry key.")],
-    body(["body"], body=t("string", description="Markdown, at most message_max_length "
-                          "characters."),
+    body([], body=t("string", description="Markdown, at most message_max_length "
+                    "characters; required unless file_ids names at least one file."),
          thread_root_id=ID, idempotency_key=t("string", maxLength=128),
          file_ids=t("array", items=ID, maxItems=10,
                     description="Draft files of the author to attach (POST /api/v1/files).")),

@@ -30,16 +30,23 @@ static int blank(const char *s)
 }
 
 /* Reads "body", checks its length against message_max_length and renders
- * it; html and mentions receive the rendering and the mentioned names. */
-static enum px_err read_body(struct px_ctx *ctx, const char **body, struct px_buf *html,
-			     struct px_buf *mentions)
+ * it; html and mentions receive the rendering and the mentioned names.
+ * With files attached (files_only) the text may be absent or blank. */
+static enum px_err read_body(struct px_ctx *ctx, int files_only, const char **body,
+			     struct px_buf *html, struct px_buf *mentions)
 {
 	long long max = px_cfg_int(ctx->cfg, "message_max_length");
 	enum px_err e;
 	char d[96];
 
-	if ((e = px_in_str(ctx, "body", 1, 1, MAX_BODY_BYTES, body)) != PX_OK)
+	if ((e = px_in_str(ctx, "body", !files_only, files_only ? 0 : 1, MAX_BODY_BYTES,
+			   body)) != PX_OK)
 		return e;
+	if (files_only && (!*body || blank(*body))) {
+		*body = "";
+		px_buf_puts(html, "");
+		return html->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+	}
 	if (px_utf8_count(*body, strlen(*body)) > (size_t)max) {
 		snprintf(d, sizeof(d), "{\"field\":\"body\",\"max\":%lld}", max);
 		px_buf_reset(&ctx->details);
@@ -168,7 +175,7 @@ enum px_err px_h_messages_post(struct px_ctx *ctx)
 	    (e = px_hf_file_ids(ctx, &ids, &nfiles)) != PX_OK ||
 	    (e = idem_key(ctx, &p.idem_key)) != PX_OK ||
 	    (e = px_hm_gate(ctx, PX_CHAN_POST, &a)) != PX_OK ||
-	    (e = read_body(ctx, &p.body, &html, &mentions)) != PX_OK)
+	    (e = read_body(ctx, nfiles > 0, &p.body, &html, &mentions)) != PX_OK)
 		goto out;
 	p.channel = a.channel_id;
 	p.kind = a.kind;
@@ -226,7 +233,7 @@ enum px_err px_h_messages_patch(struct px_ctx *ctx)
 	enum px_err e;
 
 	if ((e = px_hm_gate(ctx, PX_CHAN_EDIT_OWN, &a)) == PX_OK &&
-	    (e = read_body(ctx, &m.body, &html, &mentions)) == PX_OK) {
+	    (e = read_body(ctx, 0, &m.body, &html, &mentions)) == PX_OK) {
 		m.html = html.data ? html.data : "";
 		m.lang = px_cfg_str(ctx->cfg, "search_language");
 		m.names = mentions.data ? mentions.data : "";

@@ -230,6 +230,21 @@ def test_resumable_cancel_and_limits():
     alice.ok("DELETE", path)
 
 
+def test_message_with_files_only():
+    """A screenshot needs no caption: with file_ids the text may be left
+    out; without files an empty message is still refused."""
+    c = channel(alice)
+    f = put_raw(alice, "shot.png", png(8, 6, seed=b"only"), "image/png").json()
+    r = alice.call("POST", "/api/v1/channels/%d/messages" % c["id"], {"file_ids": [f["id"]]})
+    assert r.status == 201, r
+    m = r.json()
+    assert m["body"] == "" and [x["id"] for x in m["files"]] == [f["id"]], m
+    g = alice.call("POST", "/api/v1/channels/%d/messages" % c["id"], {"body": "  ", "file_ids": []})
+    expect_error(g, 400, "VALIDATION_FIELD_LENGTH")
+    expect_error(alice.call("POST", "/api/v1/channels/%d/messages" % c["id"], {}),
+                 400, "VALIDATION_MISSING_FIELD")
+
+
 def test_left_the_channel_mid_upload():
     """A member who leaves a private channel while a resumable upload into
     it is half done cannot finish it: a clear error, and no file appears
