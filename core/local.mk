@@ -15,6 +15,7 @@ libplexi_a_SOURCES = \
 	core/mail.c core/mail.h \
 	core/memtrim.c core/memtrim.h \
 	core/metrics.c core/metrics.h \
+	core/multipart.c core/multipart.h \
 	core/migrate.c core/migrate.h \
 	core/ratelease.c core/ratelease.h \
 	core/snap.c core/snap.h \

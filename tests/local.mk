@@ -47,3 +47,8 @@ check_PROGRAMS += tests/unit/check_crypto
 tests_unit_check_crypto_SOURCES = tests/unit/check_crypto.c
 tests_unit_check_crypto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_crypto_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_multipart
+tests_unit_check_multipart_SOURCES = tests/unit/check_multipart.c
+tests_unit_check_multipart_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_multipart_LDADD = $(TEST_LIBS)
