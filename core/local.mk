@@ -17,6 +17,7 @@ libplexi_a_SOURCES = \
 	core/mediatype.c core/mediatype.h \
 	core/memtrim.c core/memtrim.h \
 	core/metrics.c core/metrics.h \
+	core/multipart.c core/multipart.h \
 	core/migrate.c core/migrate.h \
 	core/path.c core/path.h \
 	core/ratelease.c core/ratelease.h \

@@ -12,10 +12,12 @@
 #include "core/gen.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/multipart.h"
 #include "web/webpage.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Correlation ids: 8 random bytes drawn once per worker thread, then a
  * counter, so ids are unique without asking the CSPRNG on every request
@@ -108,6 +110,23 @@ static enum px_err read_prefix(struct px_request *req, struct px_response *resp)
 	}
 	px_buf_free(&b);
 	return e;
+}
+
+/* The form fields of a streamed route's body, from the prefix the WAF
+ * saw: an urlencoded body only when it arrived whole (a longer one is
+ * VALIDATION_PAYLOAD_TOO_LARGE: the WAF never judged the rest), the text
+ * parts of a multipart/form-data body that end within the prefix. Other
+ * bodies are the handler's. So a form that carries files posts its CSRF
+ * token as a field, like every other form. */
+static enum px_err parse_stream_form(struct px_request *req)
+{
+	const char *ct = req->content_type ? req->content_type : "";
+
+	if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
+		return req->body_partial ? PX_E_VALIDATION_PAYLOAD_TOO_LARGE : px_parse_body(req);
+	if (strncasecmp(ct, "multipart/form-data", 19) == 0)
+		return px_multipart_prefix_form(req);
+	return PX_OK;
 }
 
 /* Decodes path, query and cookies; the first failure is returned
@@ -209,11 +228,12 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 		e = read_body(req, ctx->resp, limit);
 	if (e != PX_OK)
 		goto out;
-	if (req->body_len && !req->body_partial && !(r && r->body_limit == PX_BODY_STREAM)) {
+	if (r && r->body_limit == PX_BODY_STREAM)
+		e = parse_stream_form(req);
+	else if (req->body_len && !req->body_partial)
 		e = px_parse_body(req);
-		if (parse_err == PX_OK)
-			parse_err = e;
-	}
+	if (parse_err == PX_OK)
+		parse_err = e;
 	if ((e = px_wafmw_inspect(ctx->app->waf, ctx, profile)) != PX_OK)
 		goto out;
 	/* 2. correlation id was set at entry; the access log runs at exit. */

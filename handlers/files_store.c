@@ -82,6 +82,41 @@ enum px_err px_hf_sink_write(struct px_hf_sink *s, const void *p, size_t n)
 	return PX_OK;
 }
 
+long px_hf_src_read(void *arg, void *p, size_t n)
+{
+	struct px_hf_src *s = arg;
+	struct px_request *req = s->ctx->req;
+	struct px_response *w = s->ctx->resp;
+	uint64_t left = req->content_length - s->got;
+	long r;
+
+	if (left == 0)
+		return 0;
+	if (n > left)
+		n = (size_t)left;
+	if (s->pre < req->body_len) {
+		size_t k = req->body_len - s->pre;
+
+		if (k > n)
+			k = n;
+		memcpy(p, req->body + s->pre, k);
+		s->pre += k;
+		s->got += k;
+		return (long)k;
+	}
+	if (!w->ops || !w->ops->read)
+		return -1;
+	r = w->ops->read(w->io, p, n);
+	if (r > 0)
+		s->got += (uint64_t)r;
+	return r > 0 ? r : -1; /* 0 here: the body ended before its length */
+}
+
+enum px_err px_hf_sink_take(void *arg, const void *p, size_t n)
+{
+	return px_hf_sink_write(arg, p, n);
+}
+
 void px_hf_sink_drop(struct px_hf_sink *s)
 {
 	if (s->fd >= 0) {

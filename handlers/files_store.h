@@ -32,9 +32,26 @@ enum px_err px_hf_sink_open(struct px_hf_sink *s, const struct px_st_files *st,
 /* Appends p[0..n): FILES_TOO_LARGE past max, STORAGE_FULL, STORAGE_FAILED. */
 enum px_err px_hf_sink_write(struct px_hf_sink *s, const void *p, size_t n)
 	__attribute__((warn_unused_result));
+/* px_hf_sink_write as a px_multipart_sink_fn (core/multipart.h): arg is
+ * the sink. */
+enum px_err px_hf_sink_take(void *arg, const void *p, size_t n)
+	__attribute__((warn_unused_result));
 /* Closes and removes the temporary file (after a failure); safe to call
  * twice and after px_hf_finish. */
 void px_hf_sink_drop(struct px_hf_sink *s);
+
+/* A streamed route's body as a source of bytes: first req->body (the
+ * prefix the pipeline read for the WAF), then the connection, up to
+ * Content-Length. Start with { ctx, 0, 0 }. */
+struct px_hf_src {
+	struct px_ctx *ctx;
+	size_t pre;       /* bytes of req->body handed out */
+	uint64_t got;     /* bytes handed out in all */
+};
+
+/* Up to n bytes of the body into p (a px_multipart_read_fn): the count, 0
+ * at Content-Length, -1 when the connection ended before it. */
+long px_hf_src_read(void *src, void *p, size_t n);
 
 struct px_hf_meta {
 	const char *name;       /* normalised */

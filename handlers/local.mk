@@ -35,6 +35,7 @@ libhandlers_a_SOURCES = \
 	handlers/web_util.c handlers/web_util.h \
 	handlers/web_view.c handlers/web_view.h \
 	handlers/web_chat.c handlers/web_chat.h \
+	handlers/web_attach.c handlers/web_attach.h handlers/web_files.c \
 	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c \
 	handlers/web_passkey.c
 

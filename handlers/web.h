@@ -28,6 +28,9 @@ enum px_err px_h_web_new_channel_page(struct px_ctx *ctx);
 enum px_err px_h_web_new_channel(struct px_ctx *ctx);
 enum px_err px_h_web_new_dm(struct px_ctx *ctx);
 
+/* web_files.c: a channel's files page (/c/{channel}/files). */
+enum px_err px_h_web_channel_files(struct px_ctx *ctx);
+
 /* web_msg.c: one message: its fragment, edit, delete, react, pin. */
 enum px_err px_h_web_message(struct px_ctx *ctx);
 enum px_err px_h_web_edit_page(struct px_ctx *ctx);

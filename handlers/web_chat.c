@@ -7,6 +7,7 @@
 #include "handlers/channels.h"
 #include "handlers/messages.h"
 #include "handlers/web_chat.h"
+#include "handlers/web_attach.h"
 #include "handlers/web_util.h"
 #include "handlers/web_view.h"
 #include "core/cfg.h"
@@ -219,12 +220,13 @@ static void add_members(struct px_ctx *ctx, struct json_object *d, long long cha
 	out = json_object_new_array();
 	n = json_object_is_type(all, json_type_array) ? json_object_array_length(all) : 0;
 	for (i = 0; i < n && i < 50; i++) {
-		struct json_object *m = json_object_array_get_idx(all, i), *o = json_object_new_object();
-		const char *p = px_web_get(m, "presence"), *dn = px_web_get(m, "display_name");
+		struct json_object *m = json_object_array_get_idx(all, i), *o = px_web_user_view(m);
+		const char *p = px_web_get(m, "presence");
 		int on = p && strcmp(p, "online") == 0;
 
-		json_object_object_add(o, "id", json_object_new_int64(px_web_int(m, "id")));
-		px_web_str(o, "name", dn && *dn ? dn : px_web_get(m, "username"));
+		if (!o)
+			continue;
+		px_web_str(o, "name", px_web_get(o, "display_name"));
 		json_object_object_add(o, "online", json_object_new_boolean(on));
 		online += on;
 		json_object_array_add(out, o);
@@ -287,6 +289,8 @@ enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
 		px_chan_check(&a, PX_CHAN_POST) == PX_OK));
 	json_object_object_add(d, "can_pin", json_object_new_boolean(
 		px_chan_check(&a, PX_CHAN_PIN) == PX_OK));
+	json_object_object_add(d, "can_upload", json_object_new_boolean(
+		px_chan_check(&a, PX_CHAN_POST) == PX_OK && px_web_attach_allowed(ctx)));
 	json_object_object_add(d, "can_join", json_object_new_boolean(
 		!member && px_chan_check(&a, PX_CHAN_JOIN) == PX_OK));
 	json_object_object_add(d, "live", json_object_new_boolean(1));
@@ -338,8 +342,9 @@ enum px_err px_h_web_home(struct px_ctx *ctx)
 }
 
 /* Renders the Markdown preview of the posted body: the fragment alone for
- * the script (fragment=1), else the channel page with draft and preview. */
-static enum px_err preview(struct px_ctx *ctx, long long thread)
+ * the script (fragment=1), else the channel page with draft, preview and
+ * the files attached so far (f). */
+static enum px_err preview(struct px_ctx *ctx, long long thread, const struct px_web_attach *f)
 {
 	const char *body = px_web_form(ctx, "body");
 	struct px_buf html = PX_BUF_INIT;
@@ -366,6 +371,7 @@ static enum px_err preview(struct px_ctx *ctx, long long thread)
 		json_object_object_add(d, "fragment", json_object_new_boolean(1));
 		e = px_web_render(ctx, 200, "part/preview", NULL, d);
 	} else {
+		px_web_attach_list(ctx, d, f);
 		e = px_web_chat_page(ctx, 200, thread, d);
 	}
 	d = NULL;
@@ -379,8 +385,49 @@ out:
 /* 1 for the errors a composer shows next to the draft. */
 static int form_error(enum px_err e)
 {
-	return strncmp(px_err_name(e), "VALIDATION_", 11) == 0 &&
-	       e != PX_E_VALIDATION_NOT_FOUND;
+	const char *n = px_err_name(e);
+
+	return (strncmp(n, "VALIDATION_", 11) == 0 && e != PX_E_VALIDATION_NOT_FOUND) ||
+	       strncmp(n, "FILES_", 6) == 0;
+}
+
+/* Whether e is the error of more files than a message may carry. */
+static int too_many(const struct px_ctx *ctx, enum px_err e)
+{
+	return e == PX_E_VALIDATION_FIELD_LENGTH && ctx->details.data &&
+	       strstr(ctx->details.data, "\"file_ids\"");
+}
+
+/* Posts the message with the files of f (maybe none): the form as it
+ * came, or with files, the messages API's JSON form of it (file_ids is a
+ * JSON list; the text may then be empty). */
+static enum px_err post_message(struct px_ctx *ctx, const struct px_web_attach *f,
+				struct json_object **msg)
+{
+	const char *body = px_web_form(ctx, "body"), *tr = px_web_form(ctx, "thread_root_id");
+	struct json_object *j, *list;
+	long long root;
+	int i;
+
+	if (f->n == 0)
+		return px_web_call(ctx, px_h_messages_post, msg);
+	if (!(j = json_object_new_object()) || !(list = json_object_new_array())) {
+		json_object_put(j);
+		return PX_E_SYSTEM_INTERNAL;
+	}
+	for (i = 0; i < f->n; i++)
+		json_object_array_add(list, json_object_new_int64(f->id[i]));
+	json_object_object_add(j, "file_ids", list);
+	px_web_str(j, "body", body ? body : "");
+	/* the API judges the root; a value that is no number goes as text */
+	if (tr && *tr)
+		json_object_object_add(j, "thread_root_id",
+				       px_http_parse_int(tr, 1, LLONG_MAX, &root) == 0
+					       ? json_object_new_int64(root)
+					       : json_object_new_string(tr));
+	json_object_put(ctx->req->json);
+	ctx->req->json = j;
+	return px_web_call(ctx, px_h_messages_post, msg);
 }
 
 enum px_err px_h_web_post(struct px_ctx *ctx)
@@ -388,7 +435,8 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 	struct json_object *mine = NULL, *chan = NULL, *msg = NULL, *d;
 	const char *act = px_web_form(ctx, "action"), *tr = px_web_form(ctx, "thread_root_id");
 	long long thread = 0;
-	struct px_buf loc = PX_BUF_INIT, sfx = PX_BUF_INIT;
+	struct px_buf loc = PX_BUF_INIT, sfx = PX_BUF_INIT, bad = PX_BUF_INIT;
+	struct px_web_attach files = { { 0 }, 0 };
 	enum px_err e;
 
 	/* the API checks the root itself; here it only picks the page to show */
@@ -397,11 +445,13 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 	if ((e = px_web_mine(ctx, &mine)) != PX_OK ||
 	    (e = px_web_chat_resolve(ctx, mine, &chan, NULL)) != PX_OK)
 		goto out;
-	if (act && strcmp(act, "preview") == 0) {
-		e = preview(ctx, thread);
+	e = px_web_attach_receive(ctx, px_web_int(chan, "id"), &files, &bad);
+	if (e == PX_OK && act && strcmp(act, "preview") == 0) {
+		e = preview(ctx, thread, &files);
 		goto out;
 	}
-	e = px_web_call(ctx, px_h_messages_post, &msg);
+	if (e == PX_OK)
+		e = post_message(ctx, &files, &msg);
 	if (e == PX_OK && px_web_form(ctx, "fragment")) {
 		e = px_web_message_fragment(ctx, chan, msg, 201);
 	} else if (e == PX_OK) {
@@ -414,7 +464,12 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 	} else if (form_error(e)) {
 		d = json_object_new_object();
 		px_web_str(d, "draft", px_web_form(ctx, "body"));
-		px_web_str(d, "compose_error", px_webpage_tr(ctx, px_err_message(e)));
+		if (bad.len)
+			px_buf_puts(&bad, ": ");
+		px_buf_puts(&bad, px_webpage_tr(ctx, too_many(ctx, e) ? "At most 10 files per message."
+								       : px_err_message(e)));
+		px_web_str(d, "compose_error", bad.data);
+		px_web_attach_list(ctx, d, &files);
 		e = px_web_chat_page(ctx, px_err_status(e), thread, d);
 	}
 out:
@@ -423,6 +478,7 @@ out:
 	json_object_put(msg);
 	px_buf_free(&loc);
 	px_buf_free(&sfx);
+	px_buf_free(&bad);
 	return e;
 }
 

@@ -1,10 +1,15 @@
 /* web_view.c: model JSON to template data (see web_view.h). */
 #include "handlers/web_view.h"
 #include "handlers/web_util.h"
+#include "web/i18n.h"
+#include "web/webpage.h"
 
+#include <ctype.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+
+#define THUMB_BOX 400 /* the thumbnail route's box (px), h-img's size */
 
 /* The first character of name (one code point, upper-cased when ASCII). */
 static void initial(const char *name, char out[8])
@@ -30,22 +35,160 @@ static void initial(const char *name, char out[8])
 		out[0] = (char)(c - 32);
 }
 
-static struct json_object *author(struct json_object *m)
+struct json_object *px_web_user_view(struct json_object *u)
 {
-	struct json_object *a = NULL, *o = json_object_new_object();
-	const char *dn, *un;
+	struct json_object *o = json_object_new_object();
+	const char *dn, *un, *av;
 	char ini[8];
 
-	json_object_object_get_ex(m, "author", &a);
-	un = px_web_get(a, "username");
-	dn = px_web_get(a, "display_name");
+	if (!o)
+		return NULL;
+	un = px_web_get(u, "username");
+	dn = px_web_get(u, "display_name");
+	av = px_web_get(u, "avatar_url");
 	if (!dn || !*dn)
 		dn = un && *un ? un : "?";
 	initial(dn, ini);
+	json_object_object_add(o, "id", json_object_new_int64(px_web_int(u, "id")));
 	px_web_str(o, "display_name", dn);
 	px_web_str(o, "username", un);
 	px_web_str(o, "initial", ini);
+	/* only our own paths: the page's CSP allows images from 'self' */
+	if (av && av[0] == '/' && av[1] != '/')
+		px_web_str(o, "avatar_url", av);
 	return o;
+}
+
+static struct json_object *author(struct json_object *m)
+{
+	struct json_object *a = NULL;
+
+	json_object_object_get_ex(m, "author", &a);
+	return px_web_user_view(a);
+}
+
+/* --- Files ------------------------------------------------------------- */
+
+/* The kind of a detected type, for the card's icon. */
+static const char *file_kind(const char *type)
+{
+	if (!type)
+		return "file";
+	if (!strcmp(type, "image/png") || !strcmp(type, "image/jpeg") ||
+	    !strcmp(type, "image/gif") || !strcmp(type, "image/webp"))
+		return "image";
+	if (!strcmp(type, "application/pdf"))
+		return "pdf";
+	if (!strncmp(type, "text/", 5))
+		return "text";
+	return "file";
+}
+
+/* The label on a card's icon: the name's extension in capitals (1 to 4
+ * letters or digits), else the kind's. */
+static void file_label(const char *name, const char *kind, char out[8])
+{
+	const char *dot = name ? strrchr(name, '.') : NULL;
+	size_t n = dot && dot != name ? strlen(dot + 1) : 0, i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)dot[1 + i]))
+			n = 0;
+	if (n == 0 || n > 4) {
+		snprintf(out, 8, "%s", !strcmp(kind, "text") ? "TXT" : !strcmp(kind, "pdf") ? "PDF"
+							       : "FILE");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = (char)toupper((unsigned char)dot[1 + i]);
+	out[n] = '\0';
+}
+
+void px_web_fit(long long w, long long h, long long box, long long *ow, long long *oh)
+{
+	if (w <= 0 || h <= 0) {
+		*ow = box;
+		*oh = box * 3 / 4;
+		return;
+	}
+	if (w <= box && h <= box) {
+		*ow = w;
+		*oh = h;
+	} else if (w >= h) {
+		*ow = box;
+		*oh = (h * box + w / 2) / w;
+	} else {
+		*oh = box;
+		*ow = (w * box + h / 2) / h;
+	}
+	if (*ow < 1)
+		*ow = 1;
+	if (*oh < 1)
+		*oh = 1;
+}
+
+struct json_object *px_web_file_view(struct px_ctx *ctx, struct json_object *f)
+{
+	struct json_object *o = json_object_new_object();
+	struct px_buf b = PX_BUF_INIT;
+	long long id = px_web_int(f, "id"), w = px_web_int(f, "width"), h = px_web_int(f, "height");
+	long long sw, sh;
+	const char *name = px_web_get(f, "name"), *kind = file_kind(px_web_get(f, "type"));
+	char label[8];
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	px_web_str(o, "name", name);
+	px_i18n_size(px_i18n_get(NULL, NULL), px_webpage_lang(ctx), px_web_int(f, "size"), &b);
+	px_web_str(o, "size_text", b.data);
+	px_web_str(o, "kind", kind);
+	file_label(name, kind, label);
+	px_web_str(o, "label", label);
+	px_buf_reset(&b);
+	px_buf_printf(&b, "/api/v1/files/%lld/content", id);
+	px_web_str(o, "url", b.data);
+	px_buf_puts(&b, "?download=1");
+	px_web_str(o, "download_url", b.data);
+	if (!strcmp(kind, "image")) {
+		json_object_object_add(o, "image", json_object_new_boolean(1));
+		px_web_fit(w, h, THUMB_BOX, &sw, &sh);
+		json_object_object_add(o, "w", json_object_new_int64(sw));
+		json_object_object_add(o, "h", json_object_new_int64(sh));
+		if (w > 0 && h > 0) {
+			/* the thumbnail; the script falls back to the content
+			 * when it is not there (yet) */
+			px_buf_reset(&b);
+			px_buf_printf(&b, "/api/v1/files/%lld/thumbnail", id);
+			px_web_str(o, "src", b.data);
+			px_web_str(o, "fallback", px_web_get(o, "url"));
+		} else {
+			px_web_str(o, "src", px_web_get(o, "url"));
+			json_object_object_add(o, "nodim", json_object_new_boolean(1));
+		}
+	}
+	px_buf_free(&b);
+	return o;
+}
+
+/* A new array of view(ctx, item) for each item of the array in. */
+static struct json_object *map(struct px_ctx *ctx, struct json_object *in,
+			       struct json_object *(*view)(struct px_ctx *, struct json_object *))
+{
+	struct json_object *out = json_object_new_array();
+	size_t i, n;
+
+	if (!out || !json_object_is_type(in, json_type_array))
+		return out;
+	n = json_object_array_length(in);
+	for (i = 0; i < n; i++)
+		json_object_array_add(out, view(ctx, json_object_array_get_idx(in, i)));
+	return out;
+}
+
+struct json_object *px_web_files_view(struct px_ctx *ctx, struct json_object *files)
+{
+	return map(ctx, files, px_web_file_view);
 }
 
 /* Reactions with "mine" set when the viewer's name is among their users. */
@@ -79,7 +222,7 @@ static struct json_object *reactions(struct px_ctx *ctx, struct json_object *m)
 
 struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *m)
 {
-	struct json_object *o = json_object_new_object(), *a = NULL;
+	struct json_object *o = json_object_new_object(), *a = NULL, *fs = NULL;
 	long long replies = px_web_int(m, "reply_count");
 	int deleted = px_web_bool(m, "deleted");
 
@@ -95,6 +238,11 @@ struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *
 			       json_object_new_boolean(px_web_get(m, "edited_at") != NULL));
 	json_object_object_add(o, "pinned", json_object_new_boolean(px_web_bool(m, "pinned")));
 	json_object_object_add(o, "reactions", reactions(ctx, m));
+	if (!deleted && json_object_object_get_ex(m, "files", &fs) &&
+	    json_object_is_type(fs, json_type_array) && json_object_array_length(fs) > 0) {
+		json_object_object_add(o, "has_files", json_object_new_boolean(1));
+		json_object_object_add(o, "files", px_web_files_view(ctx, fs));
+	}
 	if (replies > 0)
 		json_object_object_add(o, "reply_count", json_object_new_int64(replies));
 	json_object_object_add(o, "is_reply",
@@ -107,16 +255,7 @@ struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *
 
 struct json_object *px_web_messages_view(struct px_ctx *ctx, struct json_object *msgs)
 {
-	struct json_object *out = json_object_new_array();
-	size_t i, n;
-
-	if (!out || !json_object_is_type(msgs, json_type_array))
-		return out;
-	n = json_object_array_length(msgs);
-	for (i = 0; i < n; i++)
-		json_object_array_add(out, px_web_message_view(ctx,
-						json_object_array_get_idx(msgs, i)));
-	return out;
+	return map(ctx, msgs, px_web_message_view);
 }
 
 static int is_dm(struct json_object *c)

@@ -12,11 +12,31 @@
 struct json_object;
 
 /* The template data of message m (model JSON, borrowed): id, author
- * {display_name, username, initial}, time/time_text, body_html, edited,
- * pinned, deleted, reactions [{emoji, count, mine}], reply_count, can_edit
- * (the viewer wrote it), is_reply. Returns a new object, NULL on no
- * memory. */
+ * (px_web_user_view), time/time_text, body_html, edited, pinned, deleted,
+ * reactions [{emoji, count, mine}], files and has_files (px_web_file_view,
+ * none for deleted messages), reply_count, can_edit (the viewer wrote it),
+ * is_reply. Returns a new object, NULL on no memory. */
 struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *m);
+
+/* The template data of user u (model user JSON, borrowed; NULL gives
+ * "?"): id, display_name (the username when empty), username, initial (of
+ * the display name) and avatar_url when the user JSON has a local one
+ * (a path on this site; the page shows the initial otherwise). */
+struct json_object *px_web_user_view(struct json_object *u);
+
+/* The template data of file f (model file JSON, borrowed): id, name,
+ * size_text (px_i18n_size), kind (image, pdf, text or file: the icon),
+ * label (the extension in capitals, else TXT/PDF/FILE), url (the content),
+ * download_url (?download=1); images add image, w and h (the size shown:
+ * width and height fitted into the thumbnail's 400-pixel box), src (the
+ * thumbnail when the metadata has width and height, with fallback the
+ * content URL; else the content itself and nodim, shown in a 400x300 box). */
+struct json_object *px_web_file_view(struct px_ctx *ctx, struct json_object *f);
+/* px_web_file_view of each file of the array files (borrowed). */
+struct json_object *px_web_files_view(struct px_ctx *ctx, struct json_object *files);
+/* w x h fitted into a box x box square, keeping the ratio and never
+ * enlarging; unknown sizes (<= 0) give box x 3/4 box. */
+void px_web_fit(long long w, long long h, long long box, long long *ow, long long *oh);
 
 /* Converts each message of the array msgs (borrowed) into a new array. */
 struct json_object *px_web_messages_view(struct px_ctx *ctx, struct json_object *msgs);

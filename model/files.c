@@ -105,6 +105,33 @@ enum px_err px_m_files_list(struct px_db *db, long long channel, long long befor
 		3, p, out);
 }
 
+enum px_err px_m_files_page(struct px_db *db, long long channel, long long before,
+			    int limit, struct px_buf *out)
+{
+	char c[PX_M_LL], b[PX_M_LL], l[PX_M_LL];
+	const char *p[3] = { px_m_ll(c, channel), before ? px_m_ll(b, before) : NULL,
+			     px_m_ll(l, limit) };
+
+	/* as px_m_files_list: files of deleted messages are not listed */
+	return px_m_json_row(db, "files_page",
+		"SELECT json_build_object('files', coalesce(json_agg(x.j ORDER BY x.id DESC)"
+		"  FILTER (WHERE x.rn <= $3::int), '[]'),"
+		" 'has_more', count(*) > $3::int,"
+		" 'next_before', CASE WHEN count(*) > $3::int THEN min(x.id) FILTER (WHERE x.rn <= $3::int) END)::text"
+		" FROM (SELECT f.id, row_number() OVER (ORDER BY f.id DESC) AS rn,"
+		"  (px_file_json(f)::jsonb || jsonb_build_object("
+		"   'uploader', CASE WHEN u.id IS NULL THEN NULL ELSE jsonb_build_object('id', u.id,"
+		"    'username', u.username, 'display_name', u.display_name) END,"
+		"   'message_id', m.id, 'thread_root_id', m.thread_root_id))::json AS j"
+		"  FROM files f LEFT JOIN users u ON u.id = f.owner_id"
+		"  LEFT JOIN message_files mf ON mf.file_id = f.id"
+		"  LEFT JOIN messages m ON m.id = mf.message_id"
+		"  WHERE f.channel_id = $1 AND f.state = 'ready' AND ($2::bigint IS NULL OR f.id < $2)"
+		"  AND m.deleted_at IS NULL"
+		"  ORDER BY f.id DESC LIMIT $3::int + 1) x",
+		3, p, out);
+}
+
 enum px_err px_m_files_delete(struct px_db *db, long long id)
 {
 	char i[PX_M_LL];

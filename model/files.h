@@ -51,6 +51,12 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 enum px_err px_m_files_list(struct px_db *db, long long channel, long long before,
 			    int limit, struct px_buf *out) __attribute__((warn_unused_result));
 
+/* The same page for the channel's files page: each file's JSON gains
+ * "uploader" ({id, username, display_name} or null), "message_id" and
+ * "thread_root_id" (null when no message carries it). */
+enum px_err px_m_files_page(struct px_db *db, long long channel, long long before,
+			    int limit, struct px_buf *out) __attribute__((warn_unused_result));
+
 /* Marks file id deleted (it is never served again). */
 enum px_err px_m_files_delete(struct px_db *db, long long id)
 	__attribute__((warn_unused_result));

@@ -58,3 +58,8 @@ check_PROGRAMS += tests/unit/check_codec
 tests_unit_check_codec_SOURCES = tests/unit/check_codec.c
 tests_unit_check_codec_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_codec_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_multipart
+tests_unit_check_multipart_SOURCES = tests/unit/check_multipart.c
+tests_unit_check_multipart_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_multipart_LDADD = $(TEST_LIBS)

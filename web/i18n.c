@@ -390,3 +390,27 @@ void px_i18n_int(const struct px_i18n *t, const char *lang, long long n,
 			px_buf_puts(out, sep);
 	}
 }
+
+void px_i18n_size(const struct px_i18n *t, const char *lang, long long bytes,
+		  struct px_buf *out)
+{
+	static const char *const unit[] = { "KB", "MB", "GB", "TB" };
+	const char *dot = px_i18n_pgettext(t, lang, "format", ".");
+	double v = (double)bytes;
+	long long tenths;
+	int u = -1;
+
+	if (bytes < 1024) {
+		px_buf_printf(out, "%lld B", bytes < 0 ? 0 : bytes);
+		return;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	tenths = (long long)(v * 10 + 0.5);
+	if (tenths < 100 && tenths % 10)
+		px_buf_printf(out, "%lld%s%lld %s", tenths / 10, dot, tenths % 10, unit[u]);
+	else
+		px_buf_printf(out, "%lld %s", (tenths + 5) / 10, unit[u]);
+}

@@ -61,6 +61,12 @@ void px_i18n_datetime(const struct px_i18n *t, const char *lang, time_t when,
 void px_i18n_int(const struct px_i18n *t, const char *lang, long long n,
 		 struct px_buf *out) __attribute__((nonnull(4)));
 
+/* Appends a byte count for people: "512 B", "1.5 KB", "23 MB" (units of
+ * 1024, one decimal below 10 with lang's decimal mark, the "format" entry
+ * "." translated). */
+void px_i18n_size(const struct px_i18n *t, const char *lang, long long bytes,
+		  struct px_buf *out);
+
 /* Frees every loaded catalog set; only at process exit, when no thread
  * uses them any more. */
 void px_i18n_free_all(void);

@@ -4,7 +4,9 @@
    the long-poll form ?after=N&wait=25), new, edited and deleted messages
    and reactions put in place, unread and mention badges, typing notices and
    presence dots, sending and Markdown preview without a reload, Enter to
-   send, older messages on scroll, and the service worker. Message HTML
+   send, attachments (button, drag and drop, paste) uploaded with a
+   progress bar each, an image viewer, older messages on scroll, and the
+   service worker. Message HTML
    always comes from the server (the /c/{channel}/m/{id} fragment), so
    escaping stays in one place.
    Event contract (docs/API.md, handlers/events.c): each event is
@@ -216,11 +218,176 @@
     } catch (e) { /* next round */ }
   }
 
+  /* A form's own URL: form.action would be its buttons named "action". */
+  function target(form) {
+    return form.getAttribute('action');
+  }
+
+  /* The composer posts multipart/form-data, like the plain form: text
+     fields only (files went up already), so all of them fall within the
+     first bytes the server's firewall reads. */
   function post(form, extra) {
-    const fd = new URLSearchParams(new FormData(form));
+    const fd = new FormData(form);
+    fd.delete('files');
     Object.keys(extra).forEach((k) => fd.set(k, extra[k]));
-    return fetch(form.action, { method: 'POST', credentials: 'same-origin', body: fd,
+    return fetch(target(form), { method: 'POST', credentials: 'same-origin', body: fd,
       headers: { Accept: 'text/html' } });
+  }
+
+  function human(n) {
+    const units = ['B', 'KB', 'MB', 'GB'];
+    let i = 0;
+    while (n >= 1024 && i < 3) { n /= 1024; i++; }
+    const f = new Intl.NumberFormat(document.documentElement.lang || undefined,
+      { maximumFractionDigits: i && n < 10 ? 1 : 0 });
+    return f.format(n) + ' ' + units[i];
+  }
+
+  /* A composer's attachments: files chosen with the button, dropped on
+     the channel or pasted go up at once to POST /api/v1/files as drafts
+     (XMLHttpRequest, for its upload progress), each with a progress bar
+     and a remove button; the form then carries their ids as file_ids.
+     Errors are announced in the form's status region with the message of
+     the API's error answer. */
+  function attachments(form) {
+    const input = form.querySelector('input[type=file][name=files]');
+    const listEl = form.querySelector('[data-attached]');
+    const status = form.querySelector('[data-upload-status]');
+    const hint = form.querySelector('[data-dnd-hint]');
+    const t = form.dataset;
+    const pending = new Set();
+    if (!input || !listEl || !status || !('FormData' in window)) return null;
+    if (hint) hint.hidden = false;
+
+    function say(text) { status.textContent = text; }
+    function count() {
+      return Array.from(listEl.children).filter((li) => {
+        const box = li.querySelector('input[type=checkbox]');
+        return !box || box.checked;
+      }).length;
+    }
+    function tidy() { listEl.hidden = listEl.children.length === 0; }
+
+    function add(file) {
+      if (count() >= 10) { say(file.name + ': ' + t.tTooMany); return; }
+      const li = document.createElement('li');
+      li.className = 'att';
+      const name = document.createElement('bdi');
+      name.className = 'fname';
+      name.textContent = file.name;
+      const size = document.createElement('span');
+      size.className = 'fsize';
+      size.textContent = human(file.size);
+      const bar = document.createElement('progress');
+      bar.max = 100;
+      bar.value = 0;
+      bar.setAttribute('aria-label', t.tUploading + ' ' + file.name);
+      const rm = document.createElement('button');
+      rm.type = 'button';
+      rm.className = 'secondary';
+      rm.textContent = t.tRemove;
+      const vh = document.createElement('span');
+      vh.className = 'vh';
+      vh.textContent = ' ' + file.name;
+      rm.appendChild(vh);
+      li.append(name, size, bar, rm);
+      listEl.appendChild(li);
+      tidy();
+      const xhr = new XMLHttpRequest();
+      let id = null, finished = false;
+      const done = new Promise((resolve) => {
+        xhr.upload.onprogress = (e) => {
+          if (e.lengthComputable) bar.value = Math.round((e.loaded * 100) / e.total);
+        };
+        xhr.onload = () => {
+          let j = null;
+          try { j = JSON.parse(xhr.responseText); } catch (e) { j = null; }
+          if (xhr.status === 201 && j && j.id) {
+            id = String(j.id);
+            bar.value = 100;
+            bar.setAttribute('aria-label', t.tUploaded + ' ' + file.name);
+            const keep = document.createElement('input');
+            keep.type = 'hidden';
+            keep.name = 'file_ids';
+            keep.value = id;
+            li.appendChild(keep);
+            li.dataset.fileId = id;
+          } else {
+            li.remove();
+            tidy();
+            say(file.name + ': ' + ((j && j.message) || t.tFailed));
+          }
+          resolve();
+        };
+        xhr.onerror = () => { li.remove(); tidy(); say(file.name + ': ' + t.tFailed); resolve(); };
+        xhr.onabort = () => resolve();
+      });
+      done.then(() => { finished = true; pending.delete(done); });
+      pending.add(done);
+      rm.addEventListener('click', () => {
+        if (!finished) xhr.abort();
+        else if (id) {
+          fetch('/api/v1/files/' + id, { method: 'DELETE', credentials: 'same-origin',
+            headers: { 'X-CSRF-Token': csrf(), Accept: 'application/json' } }).catch(() => {});
+        }
+        li.remove();
+        tidy();
+        form.querySelector('textarea').focus();
+      });
+      const fd = new FormData();
+      fd.append('file', file, file.name);
+      xhr.open('POST', '/api/v1/files');
+      xhr.setRequestHeader('X-CSRF-Token', csrf());
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.send(fd);
+    }
+
+    function addAll(files) {
+      say('');
+      Array.from(files || []).forEach(add);
+    }
+    input.addEventListener('change', () => { addAll(input.files); input.value = ''; });
+    form.addEventListener('paste', (ev) => {
+      const files = ev.clipboardData ? Array.from(ev.clipboardData.files) : [];
+      if (!files.length) return;
+      ev.preventDefault();
+      addAll(files);
+    });
+    return {
+      addAll: addAll,
+      has: () => count() > 0,
+      wait: () => Promise.all(Array.from(pending)),
+      clear: () => { listEl.textContent = ''; tidy(); say(''); },
+    };
+  }
+
+  /* Files dropped on the channel (or its thread panel) go to the composer
+     there. */
+  function dropTarget(area, att) {
+    let depth = 0;
+    const hasFiles = (ev) => ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes('Files');
+    area.addEventListener('dragenter', (ev) => {
+      if (!hasFiles(ev)) return;
+      depth++;
+      area.classList.add('dropping');
+    });
+    area.addEventListener('dragleave', () => {
+      depth = Math.max(0, depth - 1);
+      if (!depth) area.classList.remove('dropping');
+    });
+    area.addEventListener('dragover', (ev) => {
+      if (!hasFiles(ev)) return;
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = 'copy';
+    });
+    area.addEventListener('drop', (ev) => {
+      depth = 0;
+      area.classList.remove('dropping');
+      if (!ev.dataTransfer || !ev.dataTransfer.files || !ev.dataTransfer.files.length) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      att.addAll(ev.dataTransfer.files);
+    });
   }
 
   /* Composers: Enter sends (Shift+Enter: new line); sending and preview
@@ -230,11 +397,13 @@
     const ta = form.querySelector('textarea');
     const count = form.querySelector('.count');
     const out = form.querySelector('.preview');
+    const att = attachments(form);
     let lastTyping = 0, busy = false;
+    if (att) dropTarget(form.closest('aside') || main || form, att);
     ta.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
-        if (ta.value.trim()) form.requestSubmit(form.querySelector('button[value=send]'));
+        if (ta.value.trim() || (att && att.has())) form.requestSubmit(form.querySelector('button[value=send]'));
       }
     });
     ta.addEventListener('input', () => {
@@ -255,6 +424,7 @@
       if (busy) return;
       busy = true;
       try {
+        if (att && action === 'send') await att.wait();
         const res = await post(form, { action: action, fragment: '1' });
         if (action === 'preview' && res.ok) {
           out.innerHTML = await res.text();
@@ -273,6 +443,8 @@
           ta.value = '';
           out.hidden = true;
           if (count) count.textContent = '';
+          if (att) att.clear();
+          lastTyping = 0; /* the next words are news again */
         } else {
           form.dataset.plain = '1';
           form.requestSubmit(ev.submitter || undefined);
@@ -286,6 +458,48 @@
     });
   }
 
+  /* Images: a thumbnail that is not there falls back to the file itself;
+     a click opens the full image in a dialog (Escape or Close shut it,
+     focus goes back to the link). Without the script the link opens the
+     image. */
+  function images() {
+    const fallback = (img) => {
+      const f = img.dataset.fallback;
+      if (f && img.getAttribute('src') !== f) img.src = f;
+    };
+    document.addEventListener('error', (ev) => {
+      const el = ev.target;
+      if (el && el.tagName === 'IMG' && el.dataset.fallback) fallback(el);
+    }, true);
+    document.querySelectorAll('img[data-fallback]').forEach((img) => {
+      if (img.complete && img.naturalWidth === 0) fallback(img);
+    });
+    const dlg = document.getElementById('viewer');
+    if (!dlg || typeof dlg.showModal !== 'function') return;
+    const frame = dlg.querySelector('.frame');
+    const orig = dlg.querySelector('.orig');
+    let opener = null;
+    dlg.addEventListener('close', () => {
+      frame.textContent = '';
+      if (opener) opener.focus();
+      opener = null;
+    });
+    dlg.addEventListener('click', (ev) => { if (ev.target === dlg) dlg.close(); });
+    document.addEventListener('click', (ev) => {
+      const a = ev.target.closest ? ev.target.closest('a.thumb[data-full]') : null;
+      if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+      ev.preventDefault();
+      const img = document.createElement('img');
+      img.src = a.dataset.full;
+      img.alt = a.dataset.name || '';
+      frame.textContent = '';
+      frame.appendChild(img);
+      orig.href = a.dataset.full;
+      opener = a;
+      dlg.showModal();
+    });
+  }
+
   /* Reaction, pin and delete buttons post in the background; the event
      that follows updates the message for everyone, this page included. */
   function quietForms() {
@@ -293,7 +507,7 @@
       const form = ev.target;
       if (!form.closest('.acts') || form.dataset.plain) return;
       ev.preventDefault();
-      const res = await fetch(form.action, { method: 'POST', credentials: 'same-origin',
+      const res = await fetch(target(form), { method: 'POST', credentials: 'same-origin',
         body: new URLSearchParams(new FormData(form)), redirect: 'manual' }).catch(() => null);
       if (!res || (res.type !== 'opaqueredirect' && !res.ok)) {
         form.dataset.plain = '1';
@@ -331,6 +545,13 @@
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
   }
   document.querySelectorAll('form[data-composer]').forEach(composer);
+  if (document.querySelector('[data-attached]')) {
+    /* a file dropped beside the drop area must not replace the page */
+    ['dragover', 'drop'].forEach((type) => window.addEventListener(type, (ev) => {
+      if (ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes('Files')) ev.preventDefault();
+    }));
+  }
+  images();
   quietForms();
   olderOnScroll();
   if (list && main.dataset.atLatest) {

@@ -5,16 +5,7 @@
 // scrolls sideways, no element from the input becomes markup, axe passes.
 'use strict';
 const crypto = require('crypto');
-
-async function api(BASE, method, path, token, body) {
-  const h = { Accept: 'application/json' };
-  if (token) h.Authorization = 'Bearer ' + token;
-  if (body) h['Content-Type'] = 'application/json';
-  const r = await fetch(BASE + path, { method, headers: h, body: body ? JSON.stringify(body) : undefined });
-  const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(method + ' ' + path + ': ' + r.status + ' ' + JSON.stringify(j));
-  return j;
-}
+const { api } = require('./util');
 
 module.exports = async function ({ browser, BASE, check, axe, shot }) {
   const tag = crypto.randomBytes(3).toString('hex');

@@ -6,6 +6,7 @@
 // flows visit (admin pages included); screenshots go to ART.
 'use strict';
 const crypto = require('crypto');
+const { api, watch } = require('./util');
 
 const VIEWPORTS = [
   { name: 'desktop', viewport: { width: 1280, height: 800 } },
@@ -32,27 +33,10 @@ function totp(secret, offset = 0) {
   return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
-async function api(BASE, method, path, token, body) {
-  const h = { Accept: 'application/json' };
-  if (token) h.Authorization = 'Bearer ' + token;
-  if (body) h['Content-Type'] = 'application/json';
-  const r = await fetch(BASE + path, { method, headers: h, body: body ? JSON.stringify(body) : undefined });
-  const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(method + ' ' + path + ': ' + r.status + ' ' + JSON.stringify(j));
-  return j;
-}
-
 async function adminToken(BASE) {
   const pw = process.env.PX_ADMIN_PASSWORD;
   if (!pw) throw new Error('PX_ADMIN_PASSWORD is not set');
   return (await api(BASE, 'POST', '/api/v1/auth/login', null, { username: 'admin', password: pw })).token;
-}
-
-function watch(page, errors) {
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource|service ?worker/i.test(m.text())) errors.push(m.text());
-  });
 }
 
 async function go(page, url) {
@@ -150,9 +134,12 @@ async function flow(ctxA, ctxB, vp, env) {
     await a.fill('#name', chan);
     await a.fill('#topic', 'Flows on ' + vp.name);
     await submit(a, 'form[action="/channels/new"] button');
+    await a.evaluate(() => { window.pxStayed = 1; });
     await a.fill('#body', 'Hello **bold** and `code`');
     await a.press('#body', 'Enter');
     await a.waitForSelector('#messages li strong:text("bold")');
+    // sent by the script: the page was not reloaded
+    if (!(await a.evaluate(() => window.pxStayed === 1))) throw new Error('the composer reloaded the page');
     await noSideScroll(a, vp, 'channel');
   });
   await check(L('message arrives live for another user'), async () => {

@@ -3,23 +3,7 @@
 // the link itself works with JavaScript off.
 'use strict';
 const crypto = require('crypto');
-
-async function api(BASE, method, path, token, body) {
-  const h = { Accept: 'application/json' };
-  if (token) h.Authorization = 'Bearer ' + token;
-  if (body) h['Content-Type'] = 'application/json';
-  const r = await fetch(BASE + path, { method, headers: h, body: body ? JSON.stringify(body) : undefined });
-  const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(method + ' ' + path + ': ' + r.status + ' ' + JSON.stringify(j));
-  return j;
-}
-
-async function signIn(page, BASE, name, pw) {
-  await page.goto(BASE + '/login');
-  await page.fill('#username', name);
-  await page.fill('#password', pw);
-  await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type=submit]')]);
-}
+const { api, signIn } = require('./util');
 
 module.exports = async function ({ browser, BASE, check }) {
   const tag = crypto.randomBytes(3).toString('hex');

@@ -9,17 +9,8 @@
 // on the security page.
 'use strict';
 const crypto = require('crypto');
+const { api } = require('./util');
 const fs = require('fs');
-
-async function api(BASE, method, path, token, body) {
-  const h = { Accept: 'application/json' };
-  if (token) h.Authorization = 'Bearer ' + token;
-  if (body) h['Content-Type'] = 'application/json';
-  const r = await fetch(BASE + path, { method, headers: h, body: body ? JSON.stringify(body) : undefined });
-  const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(method + ' ' + path + ': ' + r.status + ' ' + JSON.stringify(j));
-  return j;
-}
 
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 

@@ -1,7 +1,8 @@
 /* fuzz_parsers.c: libFuzzer target for the request parsers: query strings,
- * cookies, urlencoded and JSON bodies, percent-decoding, media types and
- * the base64 and hex decoders. The first input byte picks the parser (and
- * its flags); the rest is its input. */
+ * cookies, urlencoded and JSON bodies, the text fields of a multipart
+ * body's first bytes, percent-decoding, media types and the base64 and hex
+ * decoders. The first input byte picks the parser (and its flags); the
+ * rest is its input. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "core/codec.h"
 #include "core/http.h"
 #include "core/mediatype.h"
+#include "core/multipart.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,9 +56,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		px_request_init(&r);
 		r.body = s;
 		r.body_len = size - 1;
-		r.content_type = strdup(data[0] & 4 ? "application/json"
-						    : "application/x-www-form-urlencoded");
-		(void)px_parse_body(&r);
+		if (data[0] & 8) {
+			r.content_type = strdup("multipart/form-data; boundary=b");
+			r.body_partial = (data[0] & 4) != 0;
+			(void)px_multipart_prefix_form(&r);
+		} else {
+			r.content_type = strdup(data[0] & 4 ? "application/json"
+							    : "application/x-www-form-urlencoded");
+			(void)px_parse_body(&r);
+		}
 		px_request_clear(&r); /* frees s */
 		s = NULL;
 		break;

@@ -10,9 +10,10 @@ printf '\x01sid=abc; theme="dark"' > "$OUT/corpus-parsers/c"
 printf '\x07{"a":[1,{"b":"\\u00e9"}]}' > "$OUT/corpus-parsers/j"
 printf '\x04multipart/form-data; boundary="a\\"b"; charset=utf-8' > "$OUT/corpus-parsers/m"
 printf '\x0dZm9vYmE=' > "$OUT/corpus-parsers/b"
+printf '\x0b--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--' > "$OUT/corpus-parsers/p"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$ROOT" \
   $(pkg-config --cflags json-c) "$ROOT/tests/fuzz/fuzz_parsers.c" \
-  "$ROOT/core/http.c" "$ROOT/core/buf.c" "$ROOT/core/utf8.c" "$ROOT/core/err.c" \
+  "$ROOT/core/http.c" "$ROOT/core/multipart.c" "$ROOT/core/buf.c" "$ROOT/core/utf8.c" "$ROOT/core/err.c" \
   "$ROOT/core/codec.c" "$ROOT/core/mediatype.c" \
   $(pkg-config --libs json-c) -o "$OUT/fuzz_parsers"
 "$OUT/fuzz_parsers" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \

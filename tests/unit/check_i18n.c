@@ -170,6 +170,39 @@ START_TEST(test_formats)
 }
 END_TEST
 
+START_TEST(test_sizes)
+{
+	static const struct {
+		int line;
+		const char *lang;
+		long long n;
+		const char *want;
+	} cases[] = {
+		{ __LINE__, "en", 0, "0 B" },
+		{ __LINE__, "en", 1023, "1023 B" },
+		{ __LINE__, "en", 1024, "1 KB" },
+		{ __LINE__, "en", 1536, "1.5 KB" },
+		{ __LINE__, "de", 1536, "1,5 KB" },
+		{ __LINE__, "en", 10 * 1024 - 1, "10 KB" },
+		{ __LINE__, "en", 123 * 1024 + 900, "124 KB" },
+		{ __LINE__, "en", 23LL * 1024 * 1024, "23 MB" },
+		{ __LINE__, "de", 5LL * 1024 * 1024 * 1024 / 2, "2,5 GB" },
+		{ __LINE__, "en", 3LL << 50, "3072 TB" },
+	};
+	const struct px_i18n *t = cat();
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct px_buf b = PX_BUF_INIT;
+
+		px_i18n_size(t, cases[i].lang, cases[i].n, &b);
+		ck_assert_msg(b.data && strcmp(b.data, cases[i].want) == 0,
+			      "line %d: want '%s' got '%s'", cases[i].line, cases[i].want, b.data);
+		px_buf_free(&b);
+	}
+}
+END_TEST
+
 /* A folder with a truncated and a garbage catalog: lookups fall back to
  * the msgid and the reasons are reported. */
 START_TEST(test_bad_catalogs)
@@ -292,6 +325,7 @@ int main(void)
 	tcase_add_test(tc, test_plural);
 	tcase_add_test(tc, test_negotiate);
 	tcase_add_test(tc, test_formats);
+	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_bad_catalogs);
 	tcase_add_test(tc, test_local_path);
 	tcase_add_test(tc, test_security_headers);

@@ -1,7 +1,8 @@
 /* check_web.c: the web UI's model-JSON-to-template conversions
  * (handlers/web_view.c) and helpers (handlers/web_util.c) that need no
  * server: initials, edit rights, one's own reactions, DM names and links,
- * search snippets split into escaped parts, times, URL encoding. */
+ * search snippets split into escaped parts, times, URL encoding, files
+ * (thumbnail or content, the size shown, card labels) and avatars. */
 #include <check.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -52,51 +53,163 @@ static const char *str(struct json_object *o, const char *path)
 	return v ? json_object_get_string(v) : NULL;
 }
 
-START_TEST(test_message_view)
+/* What a view of model JSON holds: key (a dotted path) with the value
+ * want (NULL: absent). */
+#define M px_web_message_view
+#define F px_web_file_view
+static const struct {
+	int line;
+	struct json_object *(*view)(struct px_ctx *, struct json_object *);
+	const char *json;
+	const char *key, *want;
+} view_cases[] = {
+	/* messages */
+	{ __LINE__, M, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"bob\"},"
+		    "\"html\":\"<p>x</p>\",\"deleted\":false}", "author.initial", "B" },
+	{ __LINE__, M, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"\xc3\xa9lan\"}}",
+		    "author.initial", "\xc3\xa9" },
+	{ __LINE__, M, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"\"}}",
+		    "author.display_name", "alice" },
+	{ __LINE__, M, "{\"id\":5,\"author\":null}", "author.display_name", "?" },
+	{ __LINE__, M, "{\"id\":5,\"author\":{\"id\":7},\"html\":\"<p>x</p>\"}", "can_edit", "true" },
+	{ __LINE__, M, "{\"id\":5,\"author\":{\"id\":8},\"html\":\"<p>x</p>\"}", "can_edit", "false" },
+	{ __LINE__, M, "{\"id\":5,\"author\":{\"id\":7},\"deleted\":true,\"html\":\"<p>x</p>\"}",
+		    "can_edit", "false" },
+	{ __LINE__, M, "{\"id\":5,\"deleted\":true,\"html\":\"<p>secret</p>\"}", "body_html", NULL },
+	{ __LINE__, M, "{\"id\":5,\"edited_at\":\"2026-01-01T00:00:00+00:00\"}", "edited", "true" },
+	{ __LINE__, M, "{\"id\":5,\"edited_at\":null}", "edited", "false" },
+	{ __LINE__, M, "{\"id\":5,\"thread_root_id\":3}", "is_reply", "true" },
+	{ __LINE__, M, "{\"id\":5,\"created_at\":\"2026-11-25T10:00:00.123456+01:00\"}",
+		    "time", "2026-11-25T09:00:00Z" },
+	{ __LINE__, M, "{\"id\":5,\"created_at\":\"2026-11-25T10:00:00-02:30\"}",
+		    "time", "2026-11-25T12:30:00Z" },
+	{ __LINE__, M, "{\"id\":5,\"created_at\":\"garbage\"}", "time", NULL },
+	/* files: an image with its size is shown from the thumbnail, fitted,
+	 * the file as fallback */
+	{ __LINE__, F, "{\"id\":3,\"name\":\"a.png\",\"type\":\"image/png\",\"size\":1536,"
+		    "\"width\":800,\"height\":600}", "src", "/api/v1/files/3/thumbnail" },
+	{ __LINE__, F, "{\"id\":3,\"name\":\"a.png\",\"type\":\"image/png\",\"size\":1536,"
+		    "\"width\":800,\"height\":600}", "fallback", "/api/v1/files/3/content" },
+	{ __LINE__, F, "{\"id\":3,\"name\":\"a.png\",\"type\":\"image/png\",\"size\":1536,"
+		    "\"width\":800,\"height\":600}", "h", "300" },
+	{ __LINE__, F, "{\"id\":3,\"name\":\"a.png\",\"type\":\"image/png\",\"size\":1536}",
+		    "size_text", "1.5 KB" },
+	{ __LINE__, F, "{\"id\":3,\"name\":\"tall.jpg\",\"type\":\"image/jpeg\",\"width\":300,"
+		    "\"height\":1200}", "w", "100" },
+	{ __LINE__, F, "{\"id\":3,\"name\":\"dot.gif\",\"type\":\"image/gif\",\"width\":40,"
+		    "\"height\":30}", "w", "40" },
+	/* no size known (yet): the file itself in a fixed box */
+	{ __LINE__, F, "{\"id\":4,\"name\":\"b.webp\",\"type\":\"image/webp\",\"width\":null,"
+		    "\"height\":null}", "src", "/api/v1/files/4/content" },
+	{ __LINE__, F, "{\"id\":4,\"name\":\"b.webp\",\"type\":\"image/webp\"}", "nodim", "true" },
+	{ __LINE__, F, "{\"id\":4,\"name\":\"b.webp\",\"type\":\"image/webp\"}", "fallback", NULL },
+	/* other files: cards */
+	{ __LINE__, F, "{\"id\":5,\"name\":\"notes.Md\",\"type\":\"text/plain\",\"size\":12}",
+		    "label", "MD" },
+	{ __LINE__, F, "{\"id\":5,\"name\":\"notes.Md\",\"type\":\"text/plain\",\"size\":12}",
+		    "image", NULL },
+	{ __LINE__, F, "{\"id\":5,\"name\":\"notes\",\"type\":\"text/plain\"}", "label", "TXT" },
+	{ __LINE__, F, "{\"id\":6,\"name\":\"report.final\",\"type\":\"application/pdf\"}",
+		    "label", "PDF" },
+	{ __LINE__, F, "{\"id\":6,\"name\":\"r.p-f\",\"type\":\"application/pdf\"}", "kind", "pdf" },
+	{ __LINE__, F, "{\"id\":6,\"name\":\"r.p-f\",\"type\":\"application/pdf\"}", "label", "PDF" },
+	{ __LINE__, F, "{\"id\":7,\"name\":\"x.bin\",\"type\":\"application/zip\"}", "kind", "file" },
+	{ __LINE__, F, "{\"id\":7,\"name\":\"x.bin\",\"type\":\"application/zip\"}",
+		    "download_url", "/api/v1/files/7/content?download=1" },
+};
+#undef M
+#undef F
+
+START_TEST(test_views)
+{
+	struct json_object *in = json_tokener_parse(view_cases[_i].json);
+	struct json_object *v = view_cases[_i].view(&ctx, in);
+	const char *got = str(v, view_cases[_i].key), *want = view_cases[_i].want;
+	int line = view_cases[_i].line;
+
+	ck_assert_msg(v != NULL, "line %d: no view", line);
+	if (!want)
+		ck_assert_msg(got == NULL, "line %d: %s: want absent, got %s", line,
+			      view_cases[_i].key, got);
+	else
+		ck_assert_msg(got && strcmp(got, want) == 0, "line %d: %s: want %s, got %s", line,
+			      view_cases[_i].key, want, got ? got : "(absent)");
+	json_object_put(v);
+	json_object_put(in);
+}
+END_TEST
+
+/* Messages carry their files; deleted ones show none. Avatars are only
+ * shown from this site's own paths. */
+START_TEST(test_files_and_avatars)
+{
+	static const char *const users[][2] = {
+		{ "{\"id\":7,\"username\":\"a\",\"avatar_url\":\"/api/v1/users/7/avatar?size=64\"}",
+		  "/api/v1/users/7/avatar?size=64" },
+		{ "{\"id\":7,\"username\":\"a\",\"avatar_url\":null}", NULL },
+		{ "{\"id\":7,\"username\":\"a\",\"avatar_url\":\"https://elsewhere/a.png\"}", NULL },
+		{ "{\"id\":7,\"username\":\"a\",\"avatar_url\":\"//elsewhere/a.png\"}", NULL },
+		{ "{\"id\":7,\"username\":\"a\"}", NULL },
+	};
+	struct json_object *m, *v, *fs;
+	size_t i;
+
+	m = json_tokener_parse("{\"id\":5,\"html\":\"<p>x</p>\",\"files\":[{\"id\":1,\"name\":\"a.png\","
+			       "\"type\":\"image/png\"},{\"id\":2,\"name\":\"b.txt\",\"type\":\"text/plain\"}]}");
+	v = px_web_message_view(&ctx, m);
+	ck_assert_str_eq(str(v, "has_files"), "true");
+	ck_assert(json_object_object_get_ex(v, "files", &fs));
+	ck_assert_int_eq((int)json_object_array_length(fs), 2);
+	ck_assert_str_eq(str(json_object_array_get_idx(fs, 1), "label"), "TXT");
+	json_object_put(v);
+	json_object_put(m);
+	m = json_tokener_parse("{\"id\":5,\"deleted\":true,\"files\":[{\"id\":1,\"name\":\"a.png\"}]}");
+	v = px_web_message_view(&ctx, m);
+	ck_assert_ptr_null(str(v, "has_files"));
+	ck_assert_ptr_null(str(v, "files"));
+	json_object_put(v);
+	json_object_put(m);
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		const char *got;
+
+		m = json_tokener_parse(users[i][0]);
+		v = px_web_user_view(m);
+		got = str(v, "avatar_url");
+		if (users[i][1])
+			ck_assert_msg(got && !strcmp(got, users[i][1]), "user %zu: got %s", i, got);
+		else
+			ck_assert_msg(!got, "user %zu: want no avatar, got %s", i, got);
+		ck_assert_str_eq(str(v, "initial"), "A");
+		json_object_put(v);
+		json_object_put(m);
+	}
+}
+END_TEST
+
+START_TEST(test_fit)
 {
 	static const struct {
 		int line;
-		const char *json;
-		const char *key, *want;
+		long long w, h, want_w, want_h;
 	} cases[] = {
-		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"bob\"},"
-			    "\"html\":\"<p>x</p>\",\"deleted\":false}", "author.initial", "B" },
-		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"\xc3\xa9lan\"}}",
-			    "author.initial", "\xc3\xa9" },
-		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7,\"username\":\"alice\",\"display_name\":\"\"}}",
-			    "author.display_name", "alice" },
-		{ __LINE__, "{\"id\":5,\"author\":null}", "author.display_name", "?" },
-		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7},\"html\":\"<p>x</p>\"}", "can_edit", "true" },
-		{ __LINE__, "{\"id\":5,\"author\":{\"id\":8},\"html\":\"<p>x</p>\"}", "can_edit", "false" },
-		{ __LINE__, "{\"id\":5,\"author\":{\"id\":7},\"deleted\":true,\"html\":\"<p>x</p>\"}",
-			    "can_edit", "false" },
-		{ __LINE__, "{\"id\":5,\"deleted\":true,\"html\":\"<p>secret</p>\"}", "body_html", NULL },
-		{ __LINE__, "{\"id\":5,\"edited_at\":\"2026-01-01T00:00:00+00:00\"}", "edited", "true" },
-		{ __LINE__, "{\"id\":5,\"edited_at\":null}", "edited", "false" },
-		{ __LINE__, "{\"id\":5,\"thread_root_id\":3}", "is_reply", "true" },
-		{ __LINE__, "{\"id\":5,\"created_at\":\"2026-11-25T10:00:00.123456+01:00\"}",
-			    "time", "2026-11-25T09:00:00Z" },
-		{ __LINE__, "{\"id\":5,\"created_at\":\"2026-11-25T10:00:00-02:30\"}",
-			    "time", "2026-11-25T12:30:00Z" },
-		{ __LINE__, "{\"id\":5,\"created_at\":\"garbage\"}", "time", NULL },
+		{ __LINE__, 800, 600, 400, 300 },
+		{ __LINE__, 600, 800, 300, 400 },
+		{ __LINE__, 400, 400, 400, 400 },
+		{ __LINE__, 12, 9, 12, 9 },
+		{ __LINE__, 60000, 1, 400, 1 },
+		{ __LINE__, 1, 60000, 1, 400 },
+		{ __LINE__, 0, 100, 400, 300 },
+		{ __LINE__, -5, -5, 400, 300 },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct json_object *m = json_tokener_parse(cases[i].json);
-		struct json_object *v = px_web_message_view(&ctx, m);
-		const char *got = str(v, cases[i].key);
+		long long w, h;
 
-		ck_assert_msg(v != NULL, "line %d: no view", cases[i].line);
-		if (!cases[i].want)
-			ck_assert_msg(got == NULL, "line %d: %s: want absent, got %s", cases[i].line,
-				      cases[i].key, got);
-		else
-			ck_assert_msg(got && strcmp(got, cases[i].want) == 0,
-				      "line %d: %s: want %s, got %s", cases[i].line, cases[i].key,
-				      cases[i].want, got ? got : "(absent)");
-		json_object_put(v);
-		json_object_put(m);
+		px_web_fit(cases[i].w, cases[i].h, 400, &w, &h);
+		ck_assert_msg(w == cases[i].want_w && h == cases[i].want_h,
+			      "line %d: want %lldx%lld got %lldx%lld", cases[i].line, cases[i].want_w,
+			      cases[i].want_h, w, h);
 	}
 }
 END_TEST
@@ -262,8 +375,10 @@ int main(void)
 	TCase *tc = tcase_create("web");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_message_view);
+	tcase_add_loop_test(tc, test_views, 0, sizeof(view_cases) / sizeof(view_cases[0]));
 	tcase_add_test(tc, test_reactions_mine);
+	tcase_add_test(tc, test_files_and_avatars);
+	tcase_add_test(tc, test_fit);
 	tcase_add_test(tc, test_channel_view);
 	tcase_add_test(tc, test_snippet_parts);
 	tcase_add_test(tc, test_urlenc);

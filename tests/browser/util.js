@@ -1,0 +1,34 @@
+// util.js: what the flow-*.js files share (run.js loads only flow-*.js):
+// the JSON API with a bearer token, script errors of a page, signing in.
+'use strict';
+
+// Calls the API; throws with the status and answer unless it is 2xx.
+async function api(BASE, method, path, token, body) {
+  const h = { Accept: 'application/json' };
+  if (token) h.Authorization = 'Bearer ' + token;
+  if (body) h['Content-Type'] = 'application/json';
+  const r = await fetch(BASE + path, { method, headers: h, body: body ? JSON.stringify(body) : undefined });
+  const j = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(method + ' ' + path + ': ' + r.status + ' ' + JSON.stringify(j));
+  return j;
+}
+
+// Collects the page's script errors (failed loads and the service worker
+// aside) into errors.
+function watch(page, errors) {
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource|service ?worker/i.test(m.text())) errors.push(m.text());
+  });
+}
+
+// Signs in with the form and checks that the main view came.
+async function signIn(page, BASE, name, pw) {
+  await page.goto(BASE + '/login');
+  await page.fill('#username', name);
+  await page.fill('#password', pw);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type=submit]')]);
+  if (!(await page.$('.sidebar'))) throw new Error('sign-in failed: ' + page.url());
+}
+
+module.exports = { api, watch, signIn };
