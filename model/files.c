@@ -172,7 +172,14 @@ enum px_err px_m_files_attach(struct px_db *db, long long message, long long cha
 		5, p, &rows);
 	if (e == PX_OK && rows != count)
 		return PX_E_FILES_NOT_DRAFT; /* the caller's transaction rolls back */
-	return e;
+	if (e != PX_OK)
+		return e;
+	/* the message.created event was stored before its files were attached;
+	 * only its id is notified (at commit), so readers get this version */
+	return px_m_exec_rows(db, "files_attach_event",
+		"UPDATE events e SET data = px_message_json(m) FROM messages m"
+		" WHERE m.id = $1::bigint AND e.kind = 'message.created'"
+		" AND e.data->>'id' = $1::text AND e.channel_id = m.channel_id", 1, p, NULL);
 }
 
 enum px_err px_m_uploads_create(struct px_db *db, const struct px_m_upload *u, long ttl,

@@ -74,8 +74,15 @@ def test_multipart_upload_attach_list_download():
     # a draft: only its owner sees it
     assert alice.ok("GET", "/api/v1/files/%d" % f["id"])["id"] == f["id"]
     expect_error(bob.call("GET", "/api/v1/files/%d" % f["id"]), 404, "VALIDATION_NOT_FOUND")
+    cursor = alice.ok("GET", "/api/v1/events?after=0&wait=0&limit=500")
+    while cursor["events"]:
+        cursor = alice.ok("GET", "/api/v1/events?after=%d&wait=0&limit=500" % cursor["last_event_id"])
     m = post(alice, cid, "look", file_ids=[f["id"]])
     assert [x["id"] for x in m["files"]] == [f["id"]], m
+    # the live event carries the files too (API clients render from it)
+    ev = alice.ok("GET", "/api/v1/events?after=%d&wait=0&limit=500" % cursor["last_event_id"])
+    made = [e for e in ev["events"] if e["type"] == "message.created" and e["data"]["id"] == m["id"]]
+    assert made and [x["id"] for x in made[0]["data"]["files"]] == [f["id"]], ev
     assert m["files"][0]["channel_id"] == cid
     got = alice.ok("GET", "/api/v1/channels/%d/messages/%d" % (cid, m["id"]))
     assert got["files"][0]["name"] == "cat.png"
