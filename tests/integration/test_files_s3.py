@@ -24,6 +24,7 @@ import urllib.request
 
 import pxtest
 import stacklib
+from imagelib import png
 from msglib import User, channel
 from pxtest import expect_error
 
@@ -159,6 +160,23 @@ def test_upload_lands_in_the_bucket_and_downloads_by_redirect():
     time.sleep(TTL + 1.5)
     st, _, body = fetch(loc)
     assert st == 403 and b"expired" in body, (st, body[:200])
+
+
+def test_images_in_s3_have_their_thumbnail_and_clean_copy():
+    img = png(64, 48, text=b"GPS 48.85N 2.35E", seed=b"s3")
+    r = put_raw(alice, "pic.png", img, ctype="image/png")
+    assert r.status == 201, (r, stack.log_tail())
+    f = r.json()
+    assert f["width"] == 64 and f["height"] == 48 and f["thumbnail_url"], f
+    # the picture: the copy without its text chunk, from the bucket
+    r, loc = location(alice, f["id"])
+    st, hdr, body = fetch(loc)
+    assert st == 200 and body.startswith(b"\x89PNG") and b"GPS" not in body, (st, body[:64])
+    assert hdr["content-type"].startswith("image/png")
+    r = alice.call("GET", f["thumbnail_url"])
+    assert r.status == 302, r
+    st, hdr, body = fetch(r.headers["location"])
+    assert st == 200 and body.startswith(b"RIFF") and body[8:12] == b"WEBP", (st, body[:16])
 
 
 def test_same_bytes_twice_and_delete_keeps_shared_objects():
