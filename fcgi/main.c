@@ -16,7 +16,6 @@
 #include "core/log.h"
 #include "core/memtrim.h"
 #include "core/migrate.h"
-#include "handlers/files_image.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -305,11 +304,9 @@ int main(int argc, char **argv)
 		       &conninfo);
 	if (conninfo.failed || check_schema(conninfo.data, px_cfg_str(cfg, "sql_dir")) != 0)
 		goto out;
-	/* libvips once, before any worker thread (image uploads, avatars) */
-	if (px_hf_image_init(argv[0]) != 0) {
-		fprintf(stderr, "plexichat.fcgi: libvips could not start\n");
-		goto out;
-	}
+	/* libvips starts with the first image (handlers/files_image.c, once
+	 * under pthread_once, which its VIPS_INIT allows from any thread): a
+	 * process that never sees one does not carry its ~4 MiB */
 	if (FCGX_Init() != 0 || open_listener(&app, px_cfg_str(cfg, "listen")) != 0)
 		goto out;
 	open_generation();

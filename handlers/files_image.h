@@ -20,7 +20,8 @@
 #define PX_HF_THUMB_BOX 400
 #define PX_HF_PREVIEW_BOX 1280
 
-/* Starts libvips once per process, before any worker thread: VIPS_INIT,
+/* Starts libvips once per process (pthread_once; the first image operation
+ * calls it, from whichever thread): VIPS_INIT,
  * no operation cache (every image is seen once), one vips worker thread
  * per operation, untrusted loaders blocked and every loader but PNG, JPEG,
  * GIF and WebP blocked. 0, or -1 with the reason logged. Safe to call
