@@ -145,7 +145,11 @@ enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const c
 	px_response_header(w, "Last-Modified", date);
 	px_response_header(w, "Cache-Control", cache ? cache : "private, no-cache");
 	px_response_header(w, "X-Content-Type-Options", "nosniff");
-	px_response_header(w, "Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'");
+	/* media-src: a browser plays audio and video opened directly in a
+	 * media document that loads the URL again under this policy */
+	px_response_header(w, "Content-Security-Policy",
+			   "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; "
+			   "style-src 'unsafe-inline'");
 	px_response_header(w, "Cross-Origin-Resource-Policy", "same-origin");
 	if (not_modified(ctx->req, etag)) {
 		w->status = 304;
@@ -201,9 +205,11 @@ enum px_err px_h_files_content(struct px_ctx *ctx)
 
 	if ((e = readable(ctx, &f, NULL, NULL)) != PX_OK || (e = px_hf_store(ctx, &st)) != PX_OK)
 		goto out;
-	fam = px_hf_family_of_type(f.detected);
-	/* active content never renders from the chat origin */
-	attach = !fam || fam->active || (dl && strcmp(dl, "0") != 0);
+	fam = px_hf_family_of_file(f.detected, f.name);
+	/* active content never renders from the chat origin; archives and
+	 * office documents are downloads */
+	attach = !fam || (fam->flags & (PX_HF_ACTIVE | PX_HF_DOWNLOAD)) ||
+		 (dl && strcmp(dl, "0") != 0);
 	/* an image is served as its copy without metadata (EXIF, GPS); its
 	 * ETag names those bytes, the file's sha256 stays the upload's */
 	hex = f.sha256;

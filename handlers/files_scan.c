@@ -725,18 +725,56 @@ static void zip64_extra(const unsigned char *x, size_t n, uint64_t *usz, uint64_
 	}
 }
 
+/* What an entry's name tells about the archive (PX_HF_ZIP_* bits). */
+static unsigned name_marks(const unsigned char *s, size_t n)
+{
+	static const struct {
+		const char *name;
+		int prefix;
+		unsigned bit;
+	} marks[] = {
+		{ "[Content_Types].xml", 0, PX_HF_ZIP_OPC }, { "word/", 1, PX_HF_ZIP_WORD },
+		{ "xl/", 1, PX_HF_ZIP_XL }, { "ppt/", 1, PX_HF_ZIP_PPT },
+	};
+	unsigned bits = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		size_t k = strlen(marks[i].name);
+
+		if ((marks[i].prefix ? n > k : n == k) && memcmp(s, marks[i].name, k) == 0)
+			bits |= marks[i].bit;
+	}
+	return bits;
+}
+
+const char *px_hf_zip_ooxml(const struct px_hf_zip *z)
+{
+	unsigned parts = z->names & (PX_HF_ZIP_WORD | PX_HF_ZIP_XL | PX_HF_ZIP_PPT);
+
+	if (!z->found || !(z->names & PX_HF_ZIP_OPC))
+		return NULL;
+	if (parts == PX_HF_ZIP_WORD)
+		return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+	if (parts == PX_HF_ZIP_XL)
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+	if (parts == PX_HF_ZIP_PPT)
+		return "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+	return NULL;
+}
+
 enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t max_unpacked,
-			    int *is_zip)
+			    struct px_hf_zip *z)
 {
 	unsigned char *t = NULL, *x = NULL, c[56];
 	struct span *sp = NULL;
 	struct rd *r = NULL;
-	uint64_t tn, eocd, entries, cdsize, cdoff, total = 0, k;
+	uint64_t tn, eocd, entries, cdsize, cdoff, stated, total = 0, first = UINT64_MAX, k;
 	enum px_err e = PX_OK;
 	size_t i;
 	int found = 0;
 
-	*is_zip = 0;
+	memset(z, 0, sizeof(*z));
 	if (size < 22)
 		return PX_OK;
 	tn = size < 22 + 65535 ? size : 22 + 65535;
@@ -761,7 +799,8 @@ enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t 
 	eocd = size - tn + i;
 	entries = le16(t + i + 10);
 	cdsize = le32(t + i + 12);
-	if ((entries == 0xffff || cdsize == 0xffffffffu || le32(t + i + 16) == 0xffffffffu) &&
+	stated = le32(t + i + 16);
+	if ((entries == 0xffff || cdsize == 0xffffffffu || stated == 0xffffffffu) &&
 	    eocd >= 20 && pread_all(fd, c, 20, eocd - 20) == 0 &&
 	    memcmp(c, "PK\x06\x07", 4) == 0) {
 		/* readers find the ZIP64 end record before the locator */
@@ -770,6 +809,7 @@ enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t 
 			goto out;
 		entries = le64(c + 32);
 		cdsize = le64(c + 40);
+		stated = le64(c + 48);
 		eocd -= 20 + 56;
 	}
 	if (entries > ZIP_MAX_ENTRIES) {
@@ -801,14 +841,21 @@ enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t 
 		xl = le16(c + 30);
 		cl = le16(c + 32);
 		lho = le32(c + 42);
-		if (skip(r, nl) != 0 || take(r, x, xl) != 0 || skip(r, cl) != 0)
+		if (take(r, x, nl) != 0)
+			goto out;
+		z->names |= name_marks(x, nl);
+		if (take(r, x, xl) != 0 || skip(r, cl) != 0)
 			goto out;
 		zip64_extra(x, xl, &usz, &csz, &lho);
 		total = sat_add(total, usz);
+		first = lho < first ? lho : first;
 		sp[k].from = lho;
 		sp[k].to = sat_add(sat_add(lho, 30 + (uint64_t)nl), csz);
 	}
-	*is_zip = 1;
+	z->found = 1;
+	/* offsets count from the archive's start: where the directory sits
+	 * minus where it says it sits is what comes before the archive */
+	z->start = stated > cdoff ? UINT64_MAX : sat_add(cdoff - stated, first);
 	if (total > max_unpacked || total / size > max_ratio) {
 		e = PX_E_FILES_ARCHIVE_BOMB;
 		goto out;

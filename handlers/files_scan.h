@@ -55,16 +55,37 @@ enum px_err px_hf_img_limit(const struct px_hf_img_info *info, uint64_t max_pixe
 enum px_err px_hf_img_strip(int fd, uint64_t size, enum px_hf_img fmt, int orientation,
 			    int out) __attribute__((warn_unused_result));
 
+/* What px_hf_zip_check read of an archive. */
+struct px_hf_zip {
+	int found;         /* the file ends with a well-formed archive of at
+			    * least one entry (whatever comes before it) */
+	uint64_t start;    /* where its first entry is: 0 when nothing comes
+			    * before the archive, UINT64_MAX when its offsets
+			    * point past its directory */
+	unsigned names;    /* PX_HF_ZIP_* for what its entry names show */
+};
+#define PX_HF_ZIP_OPC 1u  /* "[Content_Types].xml": an OOXML (OPC) package */
+#define PX_HF_ZIP_WORD 2u /* entries under "word/" */
+#define PX_HF_ZIP_XL 4u   /* entries under "xl/" */
+#define PX_HF_ZIP_PPT 8u  /* entries under "ppt/" */
+
 /* Reads the central directory of the ZIP archive that file fd (size
  * bytes) ends with, if any (ZIP64 too; data before the archive allowed,
  * as ZIP readers allow it), without unpacking anything, and refuses a
  * decompression bomb: more than max_unpacked bytes declared in all, more
  * than max_ratio declared bytes per byte of the file, more than 100,000
  * entries, or entries whose data overlap (one compressed stream counted
- * many times): FILES_ARCHIVE_BOMB. *is_zip is 1 when the file ends with a
- * well-formed archive of at least one entry (whatever comes before it),
- * 0 otherwise (nothing judged). STORAGE_FAILED when reading fails. */
+ * many times): FILES_ARCHIVE_BOMB. *z tells whether an archive was found
+ * (nothing judged otherwise), where it starts and what its entry names
+ * show. STORAGE_FAILED when reading fails. */
 enum px_err px_hf_zip_check(int fd, uint64_t size, uint64_t max_ratio, uint64_t max_unpacked,
-			    int *is_zip) __attribute__((warn_unused_result));
+			    struct px_hf_zip *z) __attribute__((warn_unused_result));
+
+/* The OOXML type (docx, xlsx or pptx) whose layout the names of a found
+ * archive show: "[Content_Types].xml" and parts under exactly one of
+ * word/, xl/ and ppt/; NULL otherwise. libmagic names OOXML only when
+ * those entries come first, which Microsoft Office's files do and other
+ * writers' (LibreOffice, openpyxl) often do not. Static storage. */
+const char *px_hf_zip_ooxml(const struct px_hf_zip *z);
 
 #endif

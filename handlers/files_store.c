@@ -7,10 +7,12 @@
 #include "handlers/files_store.h"
 #include "handlers/files_clamd.h"
 #include "handlers/files_image.h"
+#include "handlers/files_scan.h"
 #include "handlers/files_util.h"
 #include "model/channels.h"
 #include "model/files.h"
 #include "model/images.h"
+#include "waf/waf_ftype.h"
 #include "waf/waf_magic.h"
 #include "core/audit.h"
 #include "core/cfg.h"
@@ -277,6 +279,44 @@ static enum px_err quarantined(struct px_ctx *ctx, const struct commit_args *a)
 	return PX_E_FILES_QUARANTINED;
 }
 
+/* libmagic's type of s's content into mime: of its first bytes, or of
+ * those after a leading ID3 tag (an MP3's cover art can fill the first
+ * 64 KiB, and libmagic names the audio by its first frame); a ZIP that
+ * libmagic calls plain is named by its directory when that shows an
+ * OOXML package. SYSTEM_UNAVAILABLE without libmagic, STORAGE_FAILED. */
+static enum px_err detect(const struct px_hf_sink *s, const struct px_hf_zip *z, char *mime,
+			  size_t cap)
+{
+	size_t tag = px_waf_ftype_id3_len(s->head.data, s->head.len);
+	const char *ooxml = px_hf_zip_ooxml(z);
+	int rc;
+
+	if (tag) {
+		char *buf = malloc(PX_STREAM_PREFIX);
+		ssize_t k = 0;
+
+		if (!buf)
+			return PX_E_SYSTEM_INTERNAL;
+		if (tag < s->n)
+			do
+				k = pread(s->fd, buf, PX_STREAM_PREFIX, (off_t)tag);
+			while (k < 0 && errno == EINTR);
+		if (k < 0) {
+			free(buf);
+			return PX_E_STORAGE_FAILED;
+		}
+		rc = px_waf_magic_mime(buf, (size_t)k, mime, cap);
+		free(buf);
+	} else {
+		rc = px_waf_magic_mime(s->head.data, s->head.len, mime, cap);
+	}
+	if (rc != 0)
+		return PX_E_SYSTEM_UNAVAILABLE; /* no libmagic: nothing is stored unjudged */
+	if (ooxml && strcmp(mime, "application/zip") == 0)
+		snprintf(mime, cap, "%s", ooxml);
+	return PX_OK;
+}
+
 enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 			 struct px_hf_sink *s, const struct px_hf_meta *m, struct px_buf *out)
 {
@@ -284,7 +324,7 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 	unsigned char h[EVP_MAX_MD_SIZE];
 	char hex[65], mime[128] = "";
 	unsigned hl = 0;
-	int zip = 0;
+	struct px_hf_zip zip;
 	struct px_hf_img_info info;
 	struct px_m_image img;
 	struct px_m_file_new f;
@@ -309,18 +349,21 @@ enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 				 (uint64_t)px_cfg_int(ctx->cfg, "files_zip_max_unpacked"),
 				 &zip)) != PX_OK)
 		goto out;
-	if (px_waf_magic_mime(s->head.data, s->head.len, mime, sizeof(mime)) != 0) {
-		e = PX_E_SYSTEM_UNAVAILABLE; /* no libmagic: nothing is stored unjudged */
+	if ((e = detect(s, &zip, mime, sizeof(mime))) != PX_OK)
 		goto out;
-	}
 	if ((e = px_hf_type_check(mime, m->name, m->declared, &fam)) != PX_OK) {
 		px_ctx_detail(ctx, "detected_type", mime);
 		goto out;
 	}
-	/* no family admitted is an archive: one behind another format (a
-	 * PDF, an image) is a polyglot */
-	if (zip) {
+	/* an archive is one of the ZIP families from its first byte; one
+	 * behind another format (a PDF, an image) is a polyglot, and a ZIP
+	 * family without a readable directory is damaged */
+	if (zip.found && (!(fam->flags & PX_HF_ZIP) || zip.start != 0)) {
 		e = PX_E_FILES_POLYGLOT;
+		goto out;
+	}
+	if (!zip.found && (fam->flags & PX_HF_ZIP)) {
+		e = PX_E_FILES_ARCHIVE_INVALID;
 		goto out;
 	}
 	/* an image is judged from its structure before anything decodes it */

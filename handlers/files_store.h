@@ -62,17 +62,21 @@ struct px_hf_meta {
 /* Completes an upload whose bytes are all in s: refuses an empty file
  * (FILES_EMPTY), a ZIP-structured file that declares a decompression bomb
  * (FILES_ARCHIVE_BOMB, checked before the type so that it is named as
- * such), checks types (FILES_TYPE_*), an image's structure and pixel count
- * before anything decodes it (FILES_POLYGLOT, FILES_IMAGE_INVALID,
- * FILES_IMAGE_TOO_LARGE), the quotas again with the real size
- * (FILES_QUOTA_*), fsyncs, has clamd scan it when files_clamd_socket is
- * set (FILES_SCAN_UNAVAILABLE when that fails and files_clamd_required is
- * on), makes an image's derivatives unless that content has them already
- * (files_image.h), commits the bytes to the store and inserts the files
- * row, whose JSON goes to out. A file clamd flags is stored in state
- * quarantined, logged and audited (files.quarantined), and answered
- * FILES_QUARANTINED with details {id, signature}. The temporary file is
- * gone afterwards in every case. */
+ * such), checks types (FILES_TYPE_*: libmagic's type of the content, or
+ * of what follows an ID3 tag; a ZIP is named by its directory when that
+ * shows an OOXML package), refuses an archive behind another format or
+ * not at the file's start (FILES_POLYGLOT) and a ZIP family without a
+ * readable directory (FILES_ARCHIVE_INVALID), checks an image's structure
+ * and pixel count before anything decodes it (FILES_POLYGLOT,
+ * FILES_IMAGE_INVALID, FILES_IMAGE_TOO_LARGE), the quotas again with the
+ * real size (FILES_QUOTA_*), fsyncs, has clamd scan it when
+ * files_clamd_socket is set (FILES_SCAN_UNAVAILABLE when that fails and
+ * files_clamd_required is on), makes an image's derivatives unless that
+ * content has them already (files_image.h), commits the bytes to the
+ * store and inserts the files row, whose JSON goes to out. A file clamd
+ * flags is stored in state quarantined, logged and audited
+ * (files.quarantined), and answered FILES_QUARANTINED with details {id,
+ * signature}. The temporary file is gone afterwards in every case. */
 enum px_err px_hf_finish(struct px_ctx *ctx, const struct px_st_files *st,
 			 struct px_hf_sink *s, const struct px_hf_meta *m,
 			 struct px_buf *out) __attribute__((warn_unused_result));

@@ -160,28 +160,82 @@ out:
 /* ---- type families ---------------------------------------------------- */
 
 #define L(...) (const char *const[]){ __VA_ARGS__, NULL }
-/* Detected, extension and declared type must name the same row. Rows
- * marked active are types a browser would run or render with script:
- * they are always downloads under a neutral type. What the WAF's upload
- * profile admits (etc/waf.rules upload_types) is a subset of this table. */
+#define DOCX "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#define XLSX "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#define PPTX "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+#define ODT "application/vnd.oasis.opendocument.text"
+#define ODS "application/vnd.oasis.opendocument.spreadsheet"
+#define ODP "application/vnd.oasis.opendocument.presentation"
+#define NEUTRAL "application/octet-stream"
+/* Detected, extension and declared type must name the same row (or rows
+ * of one kin). Rows marked active are types a browser would run or
+ * render with script: they are always downloads under a neutral type;
+ * archives and office documents are downloads under their own type;
+ * the rest (images, text, audio, video) may show inline. What the WAF's
+ * upload profile admits (etc/waf.rules upload_types) is a subset of this
+ * table. Text takes the program-text types libmagic gives prose with code
+ * in it (a Markdown file with a C block is "text/x-c"), not PHP. */
 static const struct px_hf_family families[] = {
-	{ "png", "image/png", 0, L("image/png"), L("png") },
-	{ "jpeg", "image/jpeg", 0, L("image/jpeg", "image/pjpeg"), L("jpg", "jpeg", "jpe", "jfif") },
-	{ "gif", "image/gif", 0, L("image/gif"), L("gif") },
-	{ "webp", "image/webp", 0, L("image/webp"), L("webp") },
-	{ "text", "text/plain; charset=utf-8", 0,
-	  L("text/plain", "text/markdown", "text/csv", "text/x-log"),
-	  L("txt", "text", "md", "markdown", "csv", "log") },
-	{ "pdf", "application/octet-stream", 1, L("application/pdf"), L("pdf") },
-	{ "svg", "application/octet-stream", 1, L("image/svg+xml", "image/svg"), L("svg", "svgz") },
-	{ "html", "application/octet-stream", 1, L("text/html", "application/xhtml+xml"),
+	{ "png", "image/png", 0, NULL, L("image/png"), L("png") },
+	{ "jpeg", "image/jpeg", 0, NULL, L("image/jpeg", "image/pjpeg"),
+	  L("jpg", "jpeg", "jpe", "jfif") },
+	{ "gif", "image/gif", 0, NULL, L("image/gif"), L("gif") },
+	{ "webp", "image/webp", 0, NULL, L("image/webp"), L("webp") },
+	{ "text", "text/plain; charset=utf-8", 0, NULL,
+	  L("text/plain", "text/markdown", "text/x-markdown", "text/csv",
+	    "text/tab-separated-values", "text/x-log", "application/json", "application/x-ndjson",
+	    "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/x-diff",
+	    "text/x-patch", "text/x-c", "text/x-c++", "text/x-java", "text/x-script.python",
+	    "text/x-shellscript", "text/x-makefile", "text/x-tex", "text/x-ruby", "text/x-perl",
+	    "text/x-awk", "text/x-asm", "text/x-objective-c", "text/troff", "text/x-m4",
+	    "text/x-tcl", "text/x-lisp", "text/x-msdos-batch"),
+	  L("txt", "text", "md", "markdown", "csv", "tsv", "log", "json", "yaml", "yml", "diff",
+	    "patch") },
+	{ "pdf", NEUTRAL, PX_HF_ACTIVE, NULL, L("application/pdf"), L("pdf") },
+	{ "svg", NEUTRAL, PX_HF_ACTIVE, NULL, L("image/svg+xml", "image/svg"), L("svg", "svgz") },
+	{ "html", NEUTRAL, PX_HF_ACTIVE, NULL, L("text/html", "application/xhtml+xml"),
 	  L("html", "htm", "xhtml", "shtml") },
-	{ "xml", "application/octet-stream", 1, L("text/xml", "application/xml"), L("xml", "xsl") },
-	{ "js", "application/octet-stream", 1,
+	{ "xml", NEUTRAL, PX_HF_ACTIVE, NULL, L("text/xml", "application/xml"), L("xml", "xsl") },
+	{ "js", NEUTRAL, PX_HF_ACTIVE, NULL,
 	  L("text/javascript", "application/javascript", "application/x-javascript"),
 	  L("js", "mjs") },
+	{ "zip", "application/zip", PX_HF_DOWNLOAD | PX_HF_ZIP, NULL,
+	  L("application/zip", "application/x-zip-compressed", "application/x-zip"), L("zip") },
+	{ "docx", DOCX, PX_HF_DOWNLOAD | PX_HF_ZIP, NULL, L(DOCX), L("docx") },
+	{ "xlsx", XLSX, PX_HF_DOWNLOAD | PX_HF_ZIP, NULL, L(XLSX), L("xlsx") },
+	{ "pptx", PPTX, PX_HF_DOWNLOAD | PX_HF_ZIP, NULL, L(PPTX), L("pptx") },
+	{ "odt", ODT, PX_HF_DOWNLOAD | PX_HF_ZIP, NULL, L(ODT), L("odt") },
+	{ "ods", ODS, PX_HF_DOWNLOAD | PX_HF_ZIP, NULL, L(ODS), L("ods") },
+	{ "odp", ODP, PX_HF_DOWNLOAD | PX_HF_ZIP, NULL, L(ODP), L("odp") },
+	{ "gzip", "application/gzip", PX_HF_DOWNLOAD, NULL,
+	  L("application/gzip", "application/x-gzip", "application/x-compressed-tar",
+	    "application/x-tgz"),
+	  L("gz", "tgz") },
+	{ "7z", "application/x-7z-compressed", PX_HF_DOWNLOAD, NULL,
+	  L("application/x-7z-compressed"), L("7z") },
+	{ "mp3", "audio/mpeg", 0, NULL, L("audio/mpeg", "audio/mp3"), L("mp3") },
+	{ "ogg", "audio/ogg", 0, NULL,
+	  L("audio/ogg", "audio/opus", "application/ogg", "audio/vorbis", "audio/x-vorbis+ogg",
+	    "audio/x-opus+ogg"),
+	  L("ogg", "oga", "opus") },
+	{ "wav", "audio/wav", 0, NULL, L("audio/x-wav", "audio/wav", "audio/wave", "audio/vnd.wave"),
+	  L("wav") },
+	{ "flac", "audio/flac", 0, NULL, L("audio/flac", "audio/x-flac"), L("flac") },
+	{ "aac", "audio/aac", 0, NULL,
+	  L("audio/x-hx-aac-adts", "audio/aac", "audio/x-aac", "audio/aacp"), L("aac") },
+	{ "m4a", "audio/mp4", 0, "mp4", L("audio/x-m4a", "audio/mp4", "audio/m4a"), L("m4a") },
+	{ "mp4", "video/mp4", 0, "mp4", L("video/mp4", "video/x-m4v"), L("mp4", "m4v") },
+	{ "mov", "video/quicktime", 0, "mp4", L("video/quicktime"), L("mov") },
+	{ "webm", "video/webm", 0, NULL, L("video/webm", "audio/webm"), L("webm") },
 };
 #undef L
+#undef DOCX
+#undef XLSX
+#undef PPTX
+#undef ODT
+#undef ODS
+#undef ODP
+#undef NEUTRAL
 
 static int in_list(const char *const *l, const char *s, size_t n)
 {
@@ -228,23 +282,36 @@ static int declared_generic(const char *declared)
 	return px_mediatype_is(&mt, "application/octet-stream");
 }
 
+static int kin(const struct px_hf_family *a, const struct px_hf_family *b)
+{
+	return a && b && a->kin && b->kin && strcmp(a->kin, b->kin) == 0;
+}
+
 enum px_err px_hf_type_check(const char *detected, const char *name,
 			     const char *declared, const struct px_hf_family **fam)
 {
-	const struct px_hf_family *d = px_hf_family_of_type(detected), *x;
-	int has_ext;
+	const struct px_hf_family *d = px_hf_family_of_type(detected), *x, *y = NULL;
+	int has_ext, said = declared && *declared && !declared_generic(declared);
 
 	*fam = NULL;
 	if (!d)
 		return PX_E_FILES_TYPE_NOT_ALLOWED;
 	x = px_hf_family_of_name(name, &has_ext);
-	if (has_ext && x != d)
+	if (said)
+		y = px_hf_family_of_type(declared);
+	if ((has_ext && x != d && !kin(x, d)) || (said && y != d && !kin(y, d)))
 		return PX_E_FILES_TYPE_MISMATCH;
-	if (declared && *declared && !declared_generic(declared) &&
-	    px_hf_family_of_type(declared) != d)
-		return PX_E_FILES_TYPE_MISMATCH;
-	*fam = d;
+	*fam = has_ext ? x : d; /* within a kin the name says which */
 	return PX_OK;
+}
+
+const struct px_hf_family *px_hf_family_of_file(const char *detected, const char *name)
+{
+	const struct px_hf_family *f;
+
+	if (px_hf_type_check(detected, name, NULL, &f) != PX_OK)
+		return px_hf_family_of_type(detected);
+	return f;
 }
 
 /* ---- Content-Range ---------------------------------------------------- */

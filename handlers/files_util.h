@@ -24,11 +24,22 @@
 enum px_err px_hf_name_normalise(const char *in, size_t n, struct px_buf *out)
 	__attribute__((warn_unused_result));
 
+/* Family flags. */
+#define PX_HF_ACTIVE 1u   /* a browser could run it or render it with script:
+			   * always an attachment, under a neutral type */
+#define PX_HF_DOWNLOAD 2u /* no browser shows it (archives, office documents):
+			   * always an attachment, under its own type */
+#define PX_HF_ZIP 4u      /* a ZIP archive: its directory must be readable, pass
+			   * the bomb check and begin at the file's first byte */
+
 /* One type family: what may be stored, under which served type. */
 struct px_hf_family {
 	const char *name;        /* "png" */
 	const char *served;      /* Content-Type of downloads */
-	int active;              /* the browser could run it: always an attachment */
+	unsigned flags;          /* PX_HF_* */
+	const char *kin;         /* families of one container whose label the
+				  * file may not carry (MP4 brands): the name
+				  * chooses among them; NULL for none */
 	const char *const *mimes;/* libmagic and declared types, NULL-ended */
 	const char *const *exts; /* lower-case extensions without '.', NULL-ended */
 };
@@ -44,10 +55,15 @@ const struct px_hf_family *px_hf_family_of_name(const char *name, int *has_ext);
  * "" or application/octet-stream: none). The detected family must exist
  * (else FILES_TYPE_NOT_ALLOWED); an extension, when present, and a
  * declared type, when given, must be of the same family (else
- * FILES_TYPE_MISMATCH). *fam gets the family on PX_OK. */
+ * FILES_TYPE_MISMATCH), or of a kin family: then the extension's family
+ * is the file's. *fam gets the family on PX_OK. */
 enum px_err px_hf_type_check(const char *detected, const char *name,
 			     const char *declared, const struct px_hf_family **fam)
 	__attribute__((warn_unused_result));
+
+/* The family a stored file was accepted as (px_hf_type_check on its
+ * detected type and name; the declared type never chooses), or NULL. */
+const struct px_hf_family *px_hf_family_of_file(const char *detected, const char *name);
 
 /* Parses "bytes FIRST-LAST/TOTAL" (RFC 9110 14.4, no '*' forms) into
  * *first, *last, *total. 0, or -1 when malformed or last < first or

@@ -6,6 +6,7 @@ libwaf_a_SOURCES = \
 	waf/waf_rules.c waf/waf_rules.h \
 	waf/waf_input.c waf/waf_input.h \
 	waf/waf_detect.c waf/waf_detect.h \
+	waf/waf_ftype.c waf/waf_ftype.h \
 	waf/waf_ssrf.c waf/waf_ssrf.h \
 	waf/waf_ip.c waf/waf_ip.h \
 	waf/waf_magic.c waf/waf_magic.h \
@@ -36,9 +37,16 @@ waf-bench: bench/waf_bench$(EXEEXT)
 	  held-out=$(WAF_HELDOUT) generated-benign=$(WAF_BENIGN)
 
 check_PROGRAMS += tests/unit/check_waf
-tests_unit_check_waf_SOURCES = tests/unit/check_waf.c
+tests_unit_check_waf_SOURCES = tests/unit/check_waf.c \
+	tests/unit/waf_fixture.c tests/unit/waf_fixture.h
 tests_unit_check_waf_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_waf_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_waf_upload
+tests_unit_check_waf_upload_SOURCES = tests/unit/check_waf_upload.c \
+	tests/unit/waf_fixture.c tests/unit/waf_fixture.h
+tests_unit_check_waf_upload_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_waf_upload_LDADD = $(TEST_LIBS)
 
 check_PROGRAMS += tests/unit/check_waf_ip
 tests_unit_check_waf_ip_SOURCES = tests/unit/check_waf_ip.c

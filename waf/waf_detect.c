@@ -1,11 +1,9 @@
 /* waf_detect.c: built-in WAF detectors (structure checks that signatures
  * express badly) and the Markdown projection used for free-text fields. */
 #include "waf/waf_detect.h"
-#include "waf/waf_magic.h"
+#include "waf/waf_ftype.h"
 #include "waf/waf_norm.h"
 #include "waf/waf_ssrf.h"
-#include "core/mediatype.h"
-#include "core/utf8.h"
 
 #include <cmark.h>
 #include <ctype.h>
@@ -13,111 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* --- file kinds ---------------------------------------------------------- */
-
-static const char *const ftype_names[] = {
-	"none", "png", "jpeg", "gif", "webp", "pdf", "text", "other"
-};
-
-const char *px_waf_ftype_name(enum px_waf_ftype t)
-{
-	return ftype_names[t];
-}
-
-static int text_bytes(const char *b, size_t n)
-{
-	size_t i, ctrl = 0;
-
-	if (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
-		b += 3, n -= 3;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)b[i];
-
-		if (c == 0)
-			return 0;
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
-			ctrl++;
-	}
-	return ctrl == 0 && px_utf8_valid(b, n);
-}
-
-enum px_waf_ftype px_waf_ftype_sniff(const char *b, size_t n)
-{
-	if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
-		return PX_WAF_F_PNG;
-	if (n >= 3 && memcmp(b, "\xFF\xD8\xFF", 3) == 0)
-		return PX_WAF_F_JPEG;
-	if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0))
-		return PX_WAF_F_GIF;
-	if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
-		return PX_WAF_F_WEBP;
-	if (n >= 5 && memcmp(b, "%PDF-", 5) == 0)
-		return PX_WAF_F_PDF;
-	return text_bytes(b, n) ? PX_WAF_F_TEXT : PX_WAF_F_OTHER;
-}
-
-static const struct {
-	const char *ext;
-	enum px_waf_ftype t;
-} ext_map[] = {
-	{"png", PX_WAF_F_PNG}, {"jpg", PX_WAF_F_JPEG}, {"jpeg", PX_WAF_F_JPEG},
-	{"jpe", PX_WAF_F_JPEG}, {"jfif", PX_WAF_F_JPEG}, {"gif", PX_WAF_F_GIF},
-	{"webp", PX_WAF_F_WEBP}, {"pdf", PX_WAF_F_PDF}, {"txt", PX_WAF_F_TEXT},
-	{"text", PX_WAF_F_TEXT}, {"log", PX_WAF_F_TEXT}, {"md", PX_WAF_F_TEXT},
-	{"markdown", PX_WAF_F_TEXT}, {"csv", PX_WAF_F_TEXT}, {"tsv", PX_WAF_F_TEXT},
-	{"json", PX_WAF_F_TEXT}, {"yaml", PX_WAF_F_TEXT}, {"yml", PX_WAF_F_TEXT},
-	{"diff", PX_WAF_F_TEXT}, {"patch", PX_WAF_F_TEXT},
-};
-
-enum px_waf_ftype px_waf_ftype_ext(const char *name, size_t n)
-{
-	const char *dot = NULL;
-	size_t i, el;
-
-	for (i = 0; i < n; i++)
-		if (name[i] == '.')
-			dot = name + i;
-		else if (name[i] == '/' || name[i] == '\\')
-			dot = NULL;
-	if (!dot)
-		return PX_WAF_F_NONE;
-	el = (size_t)(name + n - dot - 1);
-	for (i = 0; i < sizeof(ext_map) / sizeof(ext_map[0]); i++)
-		if (strlen(ext_map[i].ext) == el && strncasecmp(dot + 1, ext_map[i].ext, el) == 0)
-			return ext_map[i].t;
-	return PX_WAF_F_OTHER;
-}
-
-/* Declared part type: NONE when it says nothing (empty, octet-stream),
- * OTHER when it is none of ours or malformed (px_mediatype_parse reads it,
- * as it reads the request's). */
-static enum px_waf_ftype ftype_ctype(const char *ct, size_t n)
-{
-	static const struct {
-		const char *ct;
-		enum px_waf_ftype t;
-	} map[] = {
-		{"image/png", PX_WAF_F_PNG}, {"image/jpeg", PX_WAF_F_JPEG},
-		{"image/jpg", PX_WAF_F_JPEG}, {"image/pjpeg", PX_WAF_F_JPEG},
-		{"image/gif", PX_WAF_F_GIF}, {"image/webp", PX_WAF_F_WEBP},
-		{"application/pdf", PX_WAF_F_PDF}, {"text/*", PX_WAF_F_TEXT},
-		{"application/json", PX_WAF_F_TEXT},
-		{"application/octet-stream", PX_WAF_F_NONE},
-	};
-	struct px_mediatype mt;
-	size_t i;
-
-	(void)px_mediatype_parse(ct, n, &mt);
-	if (mt.essence.len == 0) {
-		while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-			n--;
-		return n == 0 ? PX_WAF_F_NONE : PX_WAF_F_OTHER;
-	}
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (px_mediatype_is(&mt, map[i].ct))
-			return map[i].t;
-	return PX_WAF_F_OTHER;
-}
+/* --- uploads ------------------------------------------------------------- */
 
 static int allowed(const struct px_waf_settings *set, enum px_waf_ftype t)
 {
@@ -126,100 +20,109 @@ static int allowed(const struct px_waf_settings *set, enum px_waf_ftype t)
 	return px_waf_list_has(set->upload_types, set->nupload_types, nm, strlen(nm));
 }
 
-/* Kind named by libmagic's MIME type. Markup that browsers run and
- * server-side scripts are OTHER even though they are text. */
-static enum px_waf_ftype ftype_mime(const char *mime)
-{
-	static const char *const active[] = {
-		"text/html", "application/xhtml+xml", "image/svg+xml", "text/x-php",
-		"application/x-php", "application/x-httpd-php",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(active) / sizeof(active[0]); i++)
-		if (strcmp(mime, active[i]) == 0)
-			return PX_WAF_F_OTHER;
-	if (strncmp(mime, "text/", 5) == 0)
-		return PX_WAF_F_TEXT;
-	return ftype_ctype(mime, strlen(mime));
-}
-
-enum px_waf_ftype px_waf_ftype_content(const char *b, size_t n)
-{
-	enum px_waf_ftype own = px_waf_ftype_sniff(b, n), lm;
-	char mime[128];
-
-	/* an empty file has no content to name (libmagic: "application/x-empty") */
-	if (own == PX_WAF_F_OTHER || n == 0 || px_waf_magic_mime(b, n, mime, sizeof(mime)) != 0)
-		return own;
-	lm = ftype_mime(mime);
-	return lm == own ? own : PX_WAF_F_OTHER;
-}
-
 /* The bytes, the extension and the declared type must agree on one
  * allowed kind. The cheap checks run first; libmagic only confirms bytes
  * that could pass. */
 static int det_upload_type(const struct px_waf_item *it)
 {
 	const struct px_waf_value *v = it->v;
-	enum px_waf_ftype magic, ext, ct;
+	enum px_waf_ftype magic, ext, ct, named;
 
 	if (!v || v->loc != PX_WAF_L_FILE)
 		return 0;
 	if (v->len == 0 && v->filename_len == 0)
 		return 0; /* an empty file input, nothing chosen */
 	ext = px_waf_ftype_ext(v->filename, v->filename_len);
-	ct = ftype_ctype(v->ctype, v->ctype_len);
-	if (ext == PX_WAF_F_OTHER || ct == PX_WAF_F_OTHER)
+	ct = px_waf_ftype_ctype(v->ctype, v->ctype_len);
+	if (ext == PX_WAF_F_OTHER || ct == PX_WAF_F_OTHER ||
+	    (ext != PX_WAF_F_NONE && ct != PX_WAF_F_NONE && ext != ct))
 		return 1;
+	named = ext != PX_WAF_F_NONE ? ext : ct;
 	magic = px_waf_ftype_sniff(v->val, v->len);
-	if (magic == PX_WAF_F_OTHER || !allowed(it->set, magic) ||
-	    (ext != PX_WAF_F_NONE && ext != magic) || (ct != PX_WAF_F_NONE && ct != magic))
+	if (magic == PX_WAF_F_OTHER ||
+	    (named != PX_WAF_F_NONE && !px_waf_ftype_agree(named, magic, v->val, v->len)) ||
+	    !allowed(it->set, named != PX_WAF_F_NONE ? named : magic))
 		return 1;
 	return px_waf_ftype_content(v->val, v->len) != magic;
 }
 
-/* Case-insensitive search for any needle starting at a '<'. */
-static int has_tag_code(const char *b, size_t n)
+/* A byte of written text, UTF-8 included: anything but control bytes. */
+static int text_byte(unsigned char c)
 {
-	static const char *const needles[] = {
-		"<?php", "<?=", "<%@", "<%=", "<script", "<jsp:", "<html",
-		"<svg", "<iframe", "<!entity", "<?xml-stylesheet",
+	return (c >= 0x20 && c != 0x7f) || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A tag that starts code or markup, at p (case-insensitive). The long
+ * ones count wherever they are. Compressed bytes hold the short ones by
+ * chance (one of "<?=", "<%@", "<%=" in about one random 64 KiB in 80),
+ * so those count only as code is written: text without control bytes
+ * from the tag to its closer, or to the end of what is in view (random
+ * bytes do that about once in 100,000 files of 64 KiB). */
+static int tag_code_at(const char *p, const char *end)
+{
+	static const struct {
+		const char *open, *close;
+	} tags[] = {
+		{"<?php", NULL}, {"<script", NULL}, {"<jsp:", NULL}, {"<html", NULL},
+		{"<iframe", NULL}, {"<!entity", NULL}, {"<?xml-stylesheet", NULL},
+		{"<?=", "?>"}, {"<%@", "%>"}, {"<%=", "%>"}, {"<svg", ">"},
 	};
-	const char *p = b, *end = b + n;
+	size_t i;
 
-	while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
-		size_t i;
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		size_t k = strlen(tags[i].open), cl;
+		const char *q;
 
-		for (i = 0; i < sizeof(needles) / sizeof(needles[0]); i++) {
-			size_t k = strlen(needles[i]);
-
-			if ((size_t)(end - p) >= k && strncasecmp(p, needles[i], k) == 0)
+		if ((size_t)(end - p) < k || strncasecmp(p, tags[i].open, k) != 0)
+			continue;
+		if (!tags[i].close)
+			return 1;
+		cl = strlen(tags[i].close);
+		for (q = p + k; q < end && q - p < 1024 && text_byte((unsigned char)*q); q++)
+			if ((size_t)(end - q) >= cl && memcmp(q, tags[i].close, cl) == 0)
 				return 1;
-		}
-		p++;
+		if (q == end)
+			return 1;
 	}
 	return 0;
 }
 
-/* Code or a second file format hidden inside an image or a PDF. */
+/* A second format's header after the first byte: a ZIP local header
+ * (version and method as archivers write them) or an ELF identification
+ * (class, byte order, version); one cut off by the end of the view counts. */
+static int embedded_format(const unsigned char *b, size_t n)
+{
+	const unsigned char *p, *end = b + n;
+
+	for (p = b + 1; p < end && (p = memmem(p, (size_t)(end - p), "PK\x03\x04", 4)); p++)
+		if (end - p < 10 || (p[4] <= 63 && p[5] == 0 && p[9] == 0 &&
+				     (p[8] == 0 || p[8] == 8 || p[8] == 12 || p[8] == 14)))
+			return 1;
+	for (p = b + 1; p < end && (p = memmem(p, (size_t)(end - p), "\x7f" "ELF", 4)); p++)
+		if (end - p < 7 ||
+		    ((p[4] == 1 || p[4] == 2) && (p[5] == 1 || p[5] == 2) && p[6] == 1))
+			return 1;
+	return 0;
+}
+
+/* Code or a second file format hidden inside an image, a PDF, audio or
+ * video. Text is judged by its type (libmagic names markup and scripts);
+ * an archive holds files of its own, compressed, that are never served
+ * from it, so it is not searched. */
 static int det_upload_code(const struct px_waf_item *it)
 {
 	const struct px_waf_value *v = it->v;
-	enum px_waf_ftype magic;
+	const char *p, *end;
 
-	if (!v || v->loc != PX_WAF_L_FILE)
+	if (!v || v->loc != PX_WAF_L_FILE ||
+	    px_waf_ftype_class(px_waf_ftype_sniff(v->val, v->len)) != PX_WAF_FC_BINARY)
 		return 0;
-	magic = px_waf_ftype_sniff(v->val, v->len);
-	if (magic == PX_WAF_F_TEXT || magic == PX_WAF_F_OTHER)
-		return 0;
-	if (has_tag_code(v->val, v->len))
-		return 1;
-	if (memmem(v->val, v->len, "__HALT_COMPILER", 15) ||
-	    memmem(v->val + 1, v->len ? v->len - 1 : 0, "PK\x03\x04", 4) ||
-	    memmem(v->val + 1, v->len ? v->len - 1 : 0, "\x7F" "ELF", 4))
-		return 1;
-	return 0;
+	end = v->val + v->len;
+	for (p = v->val; (p = memchr(p, '<', (size_t)(end - p))) != NULL; p++)
+		if (tag_code_at(p, end))
+			return 1;
+	return memmem(v->val, v->len, "__HALT_COMPILER", 15) != NULL ||
+	       embedded_format((const unsigned char *)v->val, v->len);
 }
 
 /* PDF names that run code or carry files: /JavaScript, /JS, /Launch... */

@@ -115,13 +115,17 @@ static int looks_xml(const char *s, size_t n)
 }
 
 /* Whether a body or part of this type may hold XML: any subtype naming
- * it in any case (xml, soap+xml, XML-DTD...), so XML is inspected as XML. */
+ * it as a word in any case (xml, soap+xml, XML-DTD...), so XML is
+ * inspected as XML; "openxmlformats" (a ZIP: docx, xlsx, pptx) is not. */
 static int xml_type(const struct px_mediatype *mt)
 {
-	size_t i;
+	const char *s = mt->subtype.ptr;
+	size_t i, n = mt->subtype.len;
 
-	for (i = 0; i + 3 <= mt->subtype.len; i++)
-		if (strncasecmp(mt->subtype.ptr + i, "xml", 3) == 0)
+	for (i = 0; i + 3 <= n; i++)
+		if (strncasecmp(s + i, "xml", 3) == 0 &&
+		    (i == 0 || !isalpha((unsigned char)s[i - 1])) &&
+		    (i + 3 == n || !isalpha((unsigned char)s[i + 3])))
 			return 1;
 	return 0;
 }

@@ -96,7 +96,7 @@ struct px_waf_settings {
 	size_t nbody_types;
 	char **charsets;          /* allowed charset= values */
 	size_t ncharsets;
-	char **upload_types;      /* allowed upload kinds: png jpeg gif webp pdf text */
+	char **upload_types;      /* allowed upload kinds (px_waf_ftype_name) */
 	size_t nupload_types;
 	char **forbidden_headers; /* hop-by-hop, proxy and rewrite headers */
 	size_t nforbidden_headers;

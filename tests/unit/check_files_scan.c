@@ -365,37 +365,45 @@ END_TEST
 
 struct entry {
 	uint32_t csz, usz;
+	const char *name; /* NULL: "a.txt" */
 };
 
 /* Local headers with csz bytes of data each, then the central directory
- * and the end record; zip64: sizes through ZIP64 extra fields. */
-static void zip(struct px_buf *b, const struct entry *e, size_t n, int overlap, uint64_t big)
+ * and the end record; zip64: sizes through ZIP64 extra fields; rel:
+ * offsets counted from the archive's start (an archive made on its own
+ * and appended), else from the file's (as self-extractors write them). */
+static void zip(struct px_buf *b, const struct entry *e, size_t n, int overlap, uint64_t big,
+		int rel)
 {
 	struct px_buf cd = PX_BUF_INIT;
-	uint32_t offs[8];
+	uint32_t offs[8], base = rel ? (uint32_t)b->len : 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		offs[i] = overlap ? 0 : (uint32_t)b->len;
+		const char *nm = e[i].name ? e[i].name : "a.txt";
+
+		offs[i] = overlap ? 0 : (uint32_t)b->len - base;
 		if (overlap && i)
 			continue;
 		LIT(b, "PK\x03\x04\x14\0\0\0\x08\0\0\0\0\0\0\0\0\0");
 		le32(b, e[i].csz);
 		le32(b, e[i].usz);
-		le16(b, 5);
+		le16(b, (uint32_t)strlen(nm));
 		le16(b, 0);
-		LIT(b, "a.txt");
+		raw(b, nm, strlen(nm));
 		px_buf_append(b, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", e[i].csz);
 	}
 	for (i = 0; i < n; i++) {
+		const char *nm = e[i].name ? e[i].name : "a.txt";
+
 		LIT(&cd, "PK\x01\x02\x14\0\x14\0\0\0\x08\0\0\0\0\0\0\0\0\0");
 		le32(&cd, e[i].csz);
 		le32(&cd, big ? 0xffffffffu : e[i].usz);
-		le16(&cd, 5);
+		le16(&cd, (uint32_t)strlen(nm));
 		le16(&cd, big ? 12 : 0);
 		LIT(&cd, "\0\0\0\0\0\0\0\0\0\0"); /* comment, disk, attributes */
 		le32(&cd, offs[i]);
-		LIT(&cd, "a.txt");
+		raw(&cd, nm, strlen(nm));
 		if (big) {
 			le16(&cd, 1);
 			le16(&cd, 8);
@@ -404,7 +412,7 @@ static void zip(struct px_buf *b, const struct entry *e, size_t n, int overlap, 
 		}
 	}
 	{
-		uint32_t at = (uint32_t)b->len;
+		uint32_t at = (uint32_t)b->len - base;
 
 		raw(b, cd.data, cd.len);
 		LIT(b, "PK\x05\x06\0\0\0\0");
@@ -419,9 +427,19 @@ static void zip(struct px_buf *b, const struct entry *e, size_t n, int overlap, 
 
 START_TEST(test_zip)
 {
-	static const struct entry small[2] = { { 20, 60 }, { 30, 90 } };
-	static const struct entry bomb[1] = { { 40, 4000000000u } };
-	static const struct entry many[3] = { { 40, 1000 }, { 40, 1000 }, { 40, 1000 } };
+	static const struct entry small[2] = { { 20, 60, NULL }, { 30, 90, NULL } };
+	static const struct entry bomb[1] = { { 40, 4000000000u, NULL } };
+	static const struct entry many[3] = { { 40, 1000, NULL }, { 40, 1000, NULL },
+					      { 40, 1000, NULL } };
+	static const struct entry docx[3] = { { 20, 60, "_rels/.rels" },
+					      { 30, 90, "word/document.xml" },
+					      { 10, 30, "[Content_Types].xml" } };
+	static const struct entry xlsx[2] = { { 30, 90, "[Content_Types].xml" },
+					      { 20, 60, "xl/workbook.xml" } };
+	static const struct entry mixed[3] = { { 20, 60, "[Content_Types].xml" },
+					       { 20, 60, "word/document.xml" },
+					       { 20, 60, "xl/workbook.xml" } };
+	static const struct entry noopc[1] = { { 20, 60, "word/document.xml" } };
 	static const struct {
 		int line;
 		const struct entry *e;
@@ -429,45 +447,69 @@ START_TEST(test_zip)
 		int overlap;
 		uint64_t big;
 		const char *before;  /* data before the archive */
+		int rel;             /* offsets from the archive's start */
 		enum px_err want;
+		uint64_t start;      /* want (PX_OK) */
+		const char *ooxml;   /* want (PX_OK) */
 	} cases[] = {
-		{ __LINE__, small, 2, 0, 0, NULL, PX_OK },
-		{ __LINE__, small, 2, 0, 0, "%PDF-1.4 a document first\n%%EOF\n", PX_OK },
-		{ __LINE__, bomb, 1, 0, 0, NULL, PX_E_FILES_ARCHIVE_BOMB },
-		{ __LINE__, bomb, 1, 0, 0, "GIF89a and then a bomb", PX_E_FILES_ARCHIVE_BOMB },
-		{ __LINE__, many, 3, 1, 0, NULL, PX_E_FILES_ARCHIVE_BOMB },          /* overlapping */
-		{ __LINE__, small, 1, 0, 1ull << 40, NULL, PX_E_FILES_ARCHIVE_BOMB }, /* ZIP64 */
+		{ __LINE__, small, 2, 0, 0, NULL, 0, PX_OK, 0, NULL },
+		{ __LINE__, small, 2, 0, 0, "%PDF-1.4 a document first\n%%EOF\n", 0, PX_OK, 32, NULL },
+		{ __LINE__, small, 2, 0, 0, "%PDF-1.4 a document first\n%%EOF\n", 1, PX_OK, 32, NULL },
+		{ __LINE__, docx, 3, 0, 0, NULL, 0, PX_OK, 0,
+		  "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+		{ __LINE__, xlsx, 2, 0, 0, NULL, 0, PX_OK, 0,
+		  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+		{ __LINE__, xlsx, 2, 0, 0, "GIF89a", 1, PX_OK, 6,
+		  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+		{ __LINE__, mixed, 3, 0, 0, NULL, 0, PX_OK, 0, NULL },
+		{ __LINE__, noopc, 1, 0, 0, NULL, 0, PX_OK, 0, NULL },
+		{ __LINE__, bomb, 1, 0, 0, NULL, 0, PX_E_FILES_ARCHIVE_BOMB, 0, NULL },
+		{ __LINE__, bomb, 1, 0, 0, "GIF89a and then a bomb", 0, PX_E_FILES_ARCHIVE_BOMB, 0,
+		  NULL },
+		{ __LINE__, many, 3, 1, 0, NULL, 0, PX_E_FILES_ARCHIVE_BOMB, 0, NULL }, /* overlapping */
+		{ __LINE__, small, 1, 0, 1ull << 40, NULL, 0, PX_E_FILES_ARCHIVE_BOMB, 0,
+		  NULL }, /* ZIP64 */
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct px_buf b = PX_BUF_INIT;
+		struct px_hf_zip z;
 		FILE *f;
 		enum px_err e;
-		int is_zip = -1;
 
 		if (cases[i].before)
 			raw(&b, cases[i].before, strlen(cases[i].before));
-		zip(&b, cases[i].e, cases[i].n, cases[i].overlap, cases[i].big);
+		zip(&b, cases[i].e, cases[i].n, cases[i].overlap, cases[i].big, cases[i].rel);
 		f = file_of(&b);
-		e = px_hf_zip_check(fileno(f), b.len, 100, 4294967296ull, &is_zip);
+		e = px_hf_zip_check(fileno(f), b.len, 100, 4294967296ull, &z);
 		ck_assert_msg(e == cases[i].want, "line %d: want %s got %s", cases[i].line,
 			      px_err_name(cases[i].want), px_err_name(e));
-		ck_assert_msg(e != PX_OK || is_zip == 1, "line %d: not seen as a ZIP",
+		ck_assert_msg(e != PX_OK || z.found == 1, "line %d: not seen as a ZIP",
 			      cases[i].line);
+		if (e == PX_OK) {
+			const char *t = px_hf_zip_ooxml(&z);
+
+			ck_assert_msg(z.start == cases[i].start, "line %d: start %llu, want %llu",
+				      cases[i].line, (unsigned long long)z.start,
+				      (unsigned long long)cases[i].start);
+			ck_assert_msg(cases[i].ooxml ? t && strcmp(t, cases[i].ooxml) == 0 : !t,
+				      "line %d: OOXML type %s", cases[i].line, t ? t : "none");
+		}
 		fclose(f);
 		px_buf_free(&b);
 	}
 	/* not an archive at all: not judged here */
 	{
 		struct px_buf b = PX_BUF_INIT;
+		struct px_hf_zip z;
 		FILE *f;
-		int is_zip = -1;
 
 		LIT(&b, "just some text, nothing like an end record, long enough to look at");
 		f = file_of(&b);
-		ck_assert_int_eq(px_hf_zip_check(fileno(f), b.len, 100, 1000, &is_zip), PX_OK);
-		ck_assert_int_eq(is_zip, 0);
+		ck_assert_int_eq(px_hf_zip_check(fileno(f), b.len, 100, 1000, &z), PX_OK);
+		ck_assert_int_eq(z.found, 0);
+		ck_assert_ptr_null(px_hf_zip_ooxml(&z));
 		fclose(f);
 		px_buf_free(&b);
 	}

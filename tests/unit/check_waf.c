@@ -15,69 +15,7 @@
 #include <string.h>
 #include "tests/unit/run_suite.h"
 
-static struct px_waf *waf;
-
-static void load(void)
-{
-	struct px_buf err = PX_BUF_INIT;
-
-	if (px_waf_load(PX_SRCDIR "/etc/waf.rules", &waf, &err) != 0)
-		ck_abort_msg("rules: %s", err.data);
-	px_buf_free(&err);
-}
-
-static void unload(void)
-{
-	px_waf_free(waf);
-	waf = NULL;
-}
-
-static void header(struct px_request *r, const char *name, const char *value)
-{
-	ck_assert_int_eq(px_kvlist_add(&r->headers, name, strlen(name), value,
-				       strlen(value)), 0);
-}
-
-/* Builds a request; headers is "name: value\n..." with lower-case names. */
-static void build(struct px_request *r, const char *method, const char *path,
-		  const char *query, const char *headers, const char *ctype,
-		  const char *body, size_t blen)
-{
-	const char *p = headers;
-
-	px_request_init(r);
-	r->method = strdup(method);
-	r->raw_path = strdup(path);
-	r->raw_query = strdup(query ? query : "");
-	header(r, "host", "chat.example.com");
-	header(r, "user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0");
-	header(r, "accept", "application/json");
-	while (p && *p) {
-		const char *nl = strchr(p, '\n'), *colon = strchr(p, ':');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char name[64], value[4096];
-
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
-		snprintf(value, sizeof(value), "%.*s", (int)(len - (size_t)(colon - p) - 2), colon + 2);
-		header(r, name, value);
-		p = nl ? nl + 1 : p + len;
-	}
-	if (ctype) {
-		r->content_type = strdup(ctype);
-		header(r, "content-type", ctype);
-	}
-	if (body) {
-		char cl[32];
-
-		r->body = malloc(blen + 1);
-		memcpy(r->body, body, blen);
-		r->body[blen] = '\0';
-		r->body_len = blen;
-		r->content_length = blen;
-		snprintf(cl, sizeof(cl), "%zu", blen);
-		header(r, "content-length", cl);
-	}
-}
+#include "tests/unit/waf_fixture.h"
 
 struct wcase {
 	int line;
@@ -250,9 +188,9 @@ START_TEST(test_generalised)
 	struct px_buf js = PX_BUF_INIT;
 	enum px_err e;
 
-	build(&r, c->method, c->path, c->query, c->headers, c->ctype, c->body,
-	      c->body ? strlen(c->body) : 0);
-	e = px_waf_inspect(waf, &r, px_waf_profile_for_path(c->method, c->path), &v);
+	wf_build(&r, c->method, c->path, c->query, c->headers, c->ctype, c->body,
+		 c->body ? strlen(c->body) : 0);
+	e = px_waf_inspect(wf_waf, &r, px_waf_profile_for_path(c->method, c->path), &v);
 	px_waf_verdict_json(&v, &js);
 	ck_assert_msg((e != PX_OK) == c->block, "line %d: expected %s, got %s %s", c->line,
 		      c->block ? "block" : "pass", e != PX_OK ? "block" : "pass", js.data);
@@ -271,12 +209,12 @@ START_TEST(test_cases)
 	enum px_err e;
 
 	/* The serialized-Java body holds a NUL: its length is given. */
-	build(&r, c->method, c->path, c->query, c->headers, c->ctype, c->body,
-	      !c->body ? 0 : (c->ctype && strncmp(c->ctype, "application/x-java", 18) == 0)
-	      ? 4 : strlen(c->body));
+	wf_build(&r, c->method, c->path, c->query, c->headers, c->ctype, c->body,
+		 !c->body ? 0 : (c->ctype && strncmp(c->ctype, "application/x-java", 18) == 0)
+		 ? 4 : strlen(c->body));
 	/* snippets have no route yet: their profile is tested on its own */
 	prof = strstr(c->path, "/snippets") ? "snippet" : px_waf_profile_for_path(c->method, c->path);
-	e = px_waf_inspect(waf, &r, prof, &v);
+	e = px_waf_inspect(wf_waf, &r, prof, &v);
 	px_waf_verdict_json(&v, &js);
 	ck_assert_msg((e != PX_OK) == c->block, "line %d: expected %s, got %s %s", c->line,
 		      c->block ? "block" : "pass", e != PX_OK ? "block" : "pass", js.data);
@@ -293,8 +231,8 @@ static enum px_err inspect_body(const char *method, const char *path, const char
 	struct px_waf_verdict v;
 	enum px_err e;
 
-	build(&r, method, path, NULL, NULL, ctype, body, n);
-	e = px_waf_inspect(waf, &r, px_waf_profile_for_path(method, path), &v);
+	wf_build(&r, method, path, NULL, NULL, ctype, body, n);
+	e = px_waf_inspect(wf_waf, &r, px_waf_profile_for_path(method, path), &v);
 	px_request_clear(&r);
 	return e;
 }
@@ -323,8 +261,8 @@ START_TEST(test_many_params)
 
 	for (i = 0; i < 50000; i++)
 		px_buf_printf(&q, "%sp%d=%d", i ? "&" : "", i, i);
-	build(&r, "GET", "/api/v1/users", q.data, NULL, NULL, NULL, 0);
-	ck_assert_int_eq(px_waf_inspect(waf, &r, "search", &v), PX_E_SECURITY_REQUEST_BLOCKED);
+	wf_build(&r, "GET", "/api/v1/users", q.data, NULL, NULL, NULL, 0);
+	ck_assert_int_eq(px_waf_inspect(wf_waf, &r, "search", &v), PX_E_SECURITY_REQUEST_BLOCKED);
 	px_request_clear(&r);
 	px_buf_free(&q);
 }
@@ -338,9 +276,9 @@ START_TEST(test_huge_header)
 
 	memset(big, 'a', 1024 * 1024);
 	big[1024 * 1024] = '\0';
-	build(&r, "GET", "/", NULL, NULL, NULL, NULL, 0);
-	header(&r, "x-big", big);
-	ck_assert_int_eq(px_waf_inspect(waf, &r, NULL, &v), PX_E_SECURITY_REQUEST_BLOCKED);
+	wf_build(&r, "GET", "/", NULL, NULL, NULL, NULL, 0);
+	wf_header(&r, "x-big", big);
+	ck_assert_int_eq(px_waf_inspect(wf_waf, &r, NULL, &v), PX_E_SECURITY_REQUEST_BLOCKED);
 	px_request_clear(&r);
 	free(big);
 }
@@ -362,161 +300,6 @@ START_TEST(test_bad_bodies)
 			 PX_E_SECURITY_REQUEST_BLOCKED);
 	ck_assert_int_eq(inspect_body("POST", MSG, JSON, "{\"text\": tru", 12),
 			 PX_E_SECURITY_REQUEST_BLOCKED);
-}
-END_TEST
-
-/* The upload profile on its own (its route comes with the files feature):
- * content, extension and declared type are judged together. */
-static enum px_err upload(const char *name, const char *ctype, const void *data, size_t n,
-			  struct px_waf_verdict *v)
-{
-	struct px_buf b = PX_BUF_INIT;
-	struct px_request r;
-	enum px_err e;
-
-	px_buf_printf(&b, "--B0undary\r\nContent-Disposition: form-data; name=\"file\"; "
-		      "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n", name, ctype);
-	px_buf_append(&b, data, n);
-	px_buf_puts(&b, "\r\n--B0undary--\r\n");
-	ck_assert(!b.failed);
-	build(&r, "POST", "/upload", NULL, NULL, "multipart/form-data; boundary=B0undary",
-	      b.data, b.len);
-	e = px_waf_inspect(waf, &r, "upload", v);
-	px_request_clear(&r);
-	px_buf_free(&b);
-	return e;
-}
-
-static const unsigned char png1[] = {
-	0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-	0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
-	0, 0, 0, 13, 'I', 'D', 'A', 'T', 0x78, 0xda, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
-	0x1f, 0, 5, 0, 1, 0xff, 0x9d, 0xa5, 0x37, 0x4e,
-	0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
-
-struct ucase {
-	const char *name, *ctype, *data;
-	size_t n;          /* 0: strlen(data) */
-	int block;
-	int by_content;    /* refused by libmagic's type (rule 210101) */
-};
-
-static const char elf[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0\x01\0\0\0";
-static const char pe[] = "MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0";
-static const char gz[] = "\x1f\x8b\x08\0\0\0\0\0\0\x03\xcbH\xcd\xc9\xc9W\0\0";
-static const char zip[] = "PK\x03\x04\x14\0\0\0\x08\0\0\0!\0\0\0\0\0\0\0\0\0\0\0\0\0\x06\0\0\0run.sh";
-
-static const struct ucase ucases[] = {
-	{ "manual.pdf", "application/pdf", "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\n"
-	  "endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n", 0, 0, 0 },
-	{ "notes.txt", "text/plain", "standup: SELECT * FROM users WHERE id = 1; rm -rf build/\n", 0, 0, 0 },
-	{ "deploy-notes.txt", "text/plain", "#!/bin/sh\nset -e\nmake && ./deploy.sh --prod\n", 0, 0, 0 },
-	{ "server.log", "text/plain", "2024-06-01 12:00:01 ERROR GET /etc/passwd 404 from 10.0.0.7\n", 0, 0, 0 },
-	{ "notes.txt", "text/plain", "<?php system($_GET['cmd']); ?>\n", 0, 1, 1 },
-	{ "readme.txt", "text/plain", "<!DOCTYPE html>\n<html><body><script>fetch('/api')</script>"
-	  "</body></html>\n", 0, 1, 1 },
-	{ "logo.txt", "text/plain", "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\">"
-	  "<script>alert(1)</script></svg>\n", 0, 1, 1 },
-	{ "report.pdf", "application/pdf", pe, sizeof(pe) - 1, 1, 0 },
-	{ "photo.png", "image/png", elf, sizeof(elf) - 1, 1, 0 },
-	{ "notes.txt", "text/plain", gz, sizeof(gz) - 1, 1, 0 },
-	{ "holiday.jpg", "image/jpeg", zip, sizeof(zip) - 1, 1, 0 },
-};
-
-START_TEST(test_upload_profile)
-{
-	const struct ucase *c = &ucases[_i];
-	struct px_waf_verdict v;
-	struct px_buf js = PX_BUF_INIT;
-	enum px_err e = upload(c->name, c->ctype, c->data, c->n ? c->n : strlen(c->data), &v);
-
-	px_waf_verdict_json(&v, &js);
-	ck_assert_msg((e != PX_OK) == c->block, "%s: expected %s, got %s", c->name,
-		      c->block ? "block" : "pass", js.data);
-	if (c->by_content)
-		ck_assert_msg(strstr(js.data, "210101") != NULL, "%s: not refused by content: %s",
-			      c->name, js.data);
-	px_buf_free(&js);
-}
-END_TEST
-
-START_TEST(test_upload_png)
-{
-	static const char php[] = "<?php eval($_POST[1]); ?>";
-	unsigned char poly[8 + sizeof(php)];
-	struct px_waf_verdict v;
-
-	ck_assert_int_eq(upload("pixel.png", "image/png", png1, sizeof(png1), &v), PX_OK);
-	memcpy(poly, png1, 8);
-	memcpy(poly + 8, php, sizeof(php) - 1);
-	ck_assert_int_ne(upload("scan.png", "image/png", poly, 8 + sizeof(php) - 1, &v), PX_OK);
-}
-END_TEST
-
-/* A file sent as the raw body of a PUT or POST is judged as an upload
- * too: its bytes, its declared type and its Content-Disposition name. */
-static enum px_err raw_upload(const char *method, const char *ctype, const char *cd,
-			      const void *data, size_t n, struct px_waf_verdict *v)
-{
-	struct px_request r;
-	enum px_err e;
-
-	build(&r, method, "/api/v1/users/me/avatar", NULL, cd, ctype, data, n);
-	e = px_waf_inspect(waf, &r, px_waf_profile_for_path(method, "/api/v1/users/me/avatar"), v);
-	px_request_clear(&r);
-	return e;
-}
-
-START_TEST(test_raw_upload)
-{
-	static const char php[] = "<?php system($_GET['c']); ?>";
-	static const char gif[] = "GIF89a;<?php passthru($_REQUEST['x']);";
-	static const char jsp[] = "<% Runtime.getRuntime().exec(request.getParameter(\"c\")); %>";
-	static const char pdf[] = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-				  "trailer\n<< /Root 1 0 R >>\n%%EOF\n";
-	unsigned char poly[sizeof(png1) + sizeof(php)];
-	struct px_waf_verdict v;
-
-	ck_assert_int_ne(raw_upload("PUT", "image/png", NULL, php, sizeof(php) - 1, &v), PX_OK);
-	ck_assert_int_ne(raw_upload("POST", "image/gif", NULL, gif, sizeof(gif) - 1, &v), PX_OK);
-	ck_assert_int_ne(raw_upload("PUT", "image/jpeg", NULL, jsp, sizeof(jsp) - 1, &v), PX_OK);
-	memcpy(poly, png1, sizeof(png1));
-	memcpy(poly + sizeof(png1), php, sizeof(php) - 1);
-	ck_assert_int_ne(raw_upload("PUT", "image/png", NULL, poly, sizeof(png1) + sizeof(php) - 1, &v),
-			 PX_OK);
-	ck_assert_int_ne(raw_upload("PUT", "image/png", "content-disposition: attachment; filename=\"a.php\"",
-				    png1, sizeof(png1), &v), PX_OK);
-	/* real images and documents go through, NUL bytes and all */
-	ck_assert_int_eq(raw_upload("PUT", "image/png", NULL, png1, sizeof(png1), &v), PX_OK);
-	ck_assert_int_eq(raw_upload("PUT", "image/png", "content-disposition: attachment; filename=\"me.png\"",
-				    png1, sizeof(png1), &v), PX_OK);
-	ck_assert_int_eq(raw_upload("POST", "application/pdf", NULL, pdf, sizeof(pdf) - 1, &v), PX_OK);
-}
-END_TEST
-
-/* A text file streamed to PUT /api/v1/files: the WAF sees its first
- * bytes only (body_partial), and the upload profile reads any raw body as
- * the file itself, so log lines are neither "fields" with CR/LF nor a
- * body shorter than its Content-Length. */
-START_TEST(test_streamed_text_upload)
-{
-	static const char head[] = "2026-12-06 05:29:33 INFO started\r\n"
-				   "2026-12-06 05:29:34 WARN disk 91% full\r\n";
-	struct px_waf_verdict v;
-	struct px_request r;
-
-	build(&r, "PUT", "/api/v1/files", "name=server.log", NULL, "text/plain", head,
-	      sizeof(head) - 1);
-	r.content_length = 1024 * 1024 * 1024;
-	r.body_partial = 1;
-	ck_assert_msg(px_waf_inspect(waf, &r, "upload", &v) == PX_OK, "rule %u",
-		      v.nrules ? v.rules[0] : 0);
-	/* the same mismatch on a body that arrived whole is still noted */
-	r.body_partial = 0;
-	px_waf_inspect(waf, &r, "upload", &v);
-	ck_assert_uint_ge(v.nrules, 1);
-	ck_assert_uint_eq(v.rules[0], 100125);
-	px_request_clear(&r);
 }
 END_TEST
 
@@ -649,8 +432,8 @@ START_TEST(test_profiles_and_reload_errors)
 	ck_assert_int_eq(px_waf_load_text(bad, sizeof(bad) - 1, "bad.rules", &w, &err), -1);
 	ck_assert_msg(strstr(err.data, "bad.rules:6:") != NULL, "got %s", err.data);
 	ck_assert_ptr_null(w);
-	ck_assert_uint_ge(px_waf_max_body(waf, "upload"), 1024 * 1024);
-	ck_assert_ptr_nonnull(px_waf_rule_msg(waf, 130103));
+	ck_assert_uint_ge(px_waf_max_body(wf_waf, "upload"), 1024 * 1024);
+	ck_assert_ptr_nonnull(px_waf_rule_msg(wf_waf, 130103));
 	px_buf_free(&err);
 }
 END_TEST
@@ -711,7 +494,7 @@ START_TEST(test_body_type_agrees_with_http)
 					      &err), 0);
 	for (i = 0; i < 3; i++)
 		px_buf_init(&scratch[i]);
-	build(&r, "POST", "/api/v1/x", NULL, NULL, ct, body, strlen(body));
+	wf_build(&r, "POST", "/api/v1/x", NULL, NULL, ct, body, strlen(body));
 	(void)px_waf_input_walk(rs, px_waf_ruleset_profile(rs, "default"), &r, note_loc,
 				&seen, &flags, scratch);
 	ck_assert_int_eq(px_parse_body(&r), PX_OK);
@@ -741,7 +524,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("waf");
 	TCase *tc = tcase_create("engine");
 
-	tcase_add_unchecked_fixture(tc, load, unload);
+	tcase_add_unchecked_fixture(tc, wf_load, wf_unload);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_deep_json);
@@ -752,11 +535,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sql_view);
 	tcase_add_loop_test(tc, test_ssrf, 0, (int)(sizeof(scases) / sizeof(scases[0])));
 	tcase_add_test(tc, test_profiles_and_reload_errors);
-	tcase_add_loop_test(tc, test_upload_profile, 0, (int)(sizeof(ucases) / sizeof(ucases[0])));
-	tcase_add_test(tc, test_upload_png);
 	tcase_add_loop_test(tc, test_generalised, 0, (int)(sizeof(gcases) / sizeof(gcases[0])));
-	tcase_add_test(tc, test_raw_upload);
-	tcase_add_test(tc, test_streamed_text_upload);
 	tcase_add_loop_test(tc, test_shell_view, 0, (int)(sizeof(shcases) / sizeof(shcases[0])));
 	tcase_add_loop_test(tc, test_body_type_agrees_with_http, 0,
 			    (int)(sizeof(agree_cases) / sizeof(agree_cases[0])));

@@ -2,8 +2,8 @@
  * set, the waf_feeds value, feed validation (malformed lines skipped,
  * reserved ranges skipped, broken feeds refused) and upload kinds by
  * content (libmagic backed by the built-in sniffer). */
-#include "waf/waf_detect.h"
 #include "waf/waf_feed.h"
+#include "waf/waf_ftype.h"
 #include "waf/waf_ip.h"
 #include "waf/waf_magic.h"
 
@@ -224,6 +224,23 @@ static const struct {
 	 PX_WAF_F_OTHER},
 	{__LINE__, B("MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0"), PX_WAF_F_OTHER},
 	{__LINE__, B("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"), PX_WAF_F_OTHER},
+	/* media: the sniffer's kind is libmagic's */
+	{__LINE__, B("\xff\xfb\x90\0\0\0\0\0\0\0\0\0\0\0\0\0"), PX_WAF_F_MP3},
+	{__LINE__, B("\xff\xf1\x50\x80\x02\x1f\xfc\xff\xf1\x50\x80\x02\x1f\xfc"), PX_WAF_F_AAC},
+	{__LINE__, B("OggS\0\x02\0\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0\0\0\0\0\x01\x13"
+		     "OpusHead\x01\x01\x38\x01\x80\xbb\0\0\0\0\0"), PX_WAF_F_OGG},
+	{__LINE__, B("\0\0\0\x18" "ftypM4A \0\0\0\0M4A isom"), PX_WAF_F_MP4},
+	{__LINE__, B("\0\0\0\x14" "ftypqt  \0\0\x02\0qt  "), PX_WAF_F_MP4},
+	{__LINE__, B("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic"), PX_WAF_F_OTHER},
+	/* an ID3 tag: what follows it, or MP3 while the tag fills the view */
+	{__LINE__, B("ID3\x03\0\0\0\x06\x1a\x20TIT2\0\0\0\x02\0\0\0x"), PX_WAF_F_MP3},
+	{__LINE__, B("ID3\x04\0\0\0\0\0\x0c" "TIT2\0\0\0\x02\0\0\0x<?php system($_GET[1]); ?>\n"),
+	 PX_WAF_F_OTHER},
+	{__LINE__, B("ID3\x04\0\0\0\0\0\x0c" "TIT2\0\0\0\x02\0\0\0xfLaC\x80\0\0\x22\x10\0\x10\0"
+		     "\0\0\0\0\0\0\x0a\xc4\x40\xf0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+	 PX_WAF_F_FLAC},
+	{__LINE__, B("7z\xbc\xaf\x27\x1c\0\x04\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+	 PX_WAF_F_7Z},
 };
 
 START_TEST(test_content_kind)
