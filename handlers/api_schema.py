@@ -88,7 +88,13 @@ SCHEMAS = {
                 thumbnail_url=t("string", True, description="A WebP thumbnail (400x400 box); "
                                                             "null for other than images."),
                 preview_url=t("string", True, description="A WebP preview (1280x1280 box).")),
-    "FileList": obj(["files", "has_more", "next_before"], files=arr(ref("File")), has_more=BOOL,
+    "ChannelFile": {"allOf": [ref("File"), obj(
+        ["uploader", "message_id", "thread_root_id"],
+        uploader={"oneOf": [ref("UserRef"), {"type": "null"}]},
+        message_id=t("integer", True, description="The message carrying it; null for a file "
+                                                  "uploaded into the channel on its own."),
+        thread_root_id=t("integer", True))]},
+    "FileList": obj(["files", "has_more", "next_before"], files=arr(ref("ChannelFile")), has_more=BOOL,
                     next_before=t("integer", True, description="Pass as before= for the next "
                                                                "page.")),
     "Upload": obj(["id", "offset", "size", "name"], id=ID,

@@ -219,8 +219,7 @@ enum px_err px_h_files_content(struct px_ctx *ctx)
 		if (e == PX_OK)
 			hex = img.clean;
 		else if (!(st.remote && e == PX_E_VALIDATION_NOT_FOUND))
-			goto out;
-		e = PX_OK;
+			goto out; /* in S3 without derivatives: the upload as stored */
 	}
 	px_hf_disposition(&cd, attach, f.name);
 	if (cd.failed) {

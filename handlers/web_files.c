@@ -54,7 +54,7 @@ enum px_err px_h_web_channel_files(struct px_ctx *ctx)
 	before = b ? strtoll(b, NULL, 10) : 0;
 	if ((e = px_web_mine(ctx, &mine)) != PX_OK ||
 	    (e = px_web_chat_resolve(ctx, mine, &chan, NULL)) != PX_OK ||
-	    (e = px_m_files_page(ctx->db, px_web_int(chan, "id"), before, PAGE_SIZE, &out)) != PX_OK)
+	    (e = px_m_files_list(ctx->db, px_web_int(chan, "id"), before, PAGE_SIZE, &out)) != PX_OK)
 		goto out;
 	if (!(page = px_web_json(&out)) || !(d = json_object_new_object())) {
 		e = PX_E_SYSTEM_INTERNAL;

@@ -93,27 +93,6 @@ enum px_err px_m_files_list(struct px_db *db, long long channel, long long befor
 
 	/* files carried by deleted messages are unreachable, so not listed */
 	return px_m_json_row(db, "files_list",
-		"SELECT json_build_object('files', coalesce(json_agg(px_file_json(x.r) ORDER BY x.id DESC)"
-		"  FILTER (WHERE x.rn <= $3::int), '[]'),"
-		" 'has_more', count(*) > $3::int,"
-		" 'next_before', CASE WHEN count(*) > $3::int THEN min(x.id) FILTER (WHERE x.rn <= $3::int) END)::text"
-		" FROM (SELECT f AS r, f.id, row_number() OVER (ORDER BY f.id DESC) AS rn FROM files f"
-		"  WHERE f.channel_id = $1 AND f.state = 'ready' AND ($2::bigint IS NULL OR f.id < $2)"
-		"  AND NOT EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id"
-		"   WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL)"
-		"  ORDER BY f.id DESC LIMIT $3::int + 1) x",
-		3, p, out);
-}
-
-enum px_err px_m_files_page(struct px_db *db, long long channel, long long before,
-			    int limit, struct px_buf *out)
-{
-	char c[PX_M_LL], b[PX_M_LL], l[PX_M_LL];
-	const char *p[3] = { px_m_ll(c, channel), before ? px_m_ll(b, before) : NULL,
-			     px_m_ll(l, limit) };
-
-	/* as px_m_files_list: files of deleted messages are not listed */
-	return px_m_json_row(db, "files_page",
 		"SELECT json_build_object('files', coalesce(json_agg(x.j ORDER BY x.id DESC)"
 		"  FILTER (WHERE x.rn <= $3::int), '[]'),"
 		" 'has_more', count(*) > $3::int,"

@@ -47,14 +47,11 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 			      struct px_chan_access *a) __attribute__((warn_unused_result));
 
 /* A page of channel's ready files, newest first, ids below before (0: the
- * newest): {"files":[...],"has_more":bool,"next_before":id|null}. */
+ * newest): {"files":[...],"has_more":bool,"next_before":id|null}; each
+ * file's JSON also has "uploader" ({id, username, display_name} or null),
+ * "message_id" and "thread_root_id" (null when no message carries it).
+ * The API's list and the web UI's files page both show it. */
 enum px_err px_m_files_list(struct px_db *db, long long channel, long long before,
-			    int limit, struct px_buf *out) __attribute__((warn_unused_result));
-
-/* The same page for the channel's files page: each file's JSON gains
- * "uploader" ({id, username, display_name} or null), "message_id" and
- * "thread_root_id" (null when no message carries it). */
-enum px_err px_m_files_page(struct px_db *db, long long channel, long long before,
 			    int limit, struct px_buf *out) __attribute__((warn_unused_result));
 
 /* Marks file id deleted (it is never served again). */

@@ -3,7 +3,7 @@
 conforms(resp, method, pattern) asserts that the description documents the
 response's status for the operation and that its JSON body matches the
 schema (a small JSON Schema checker: $ref, type, properties, required,
-items, enum, oneOf, minimum, maximum, pattern, minLength, maxLength).
+items, enum, allOf, oneOf, minimum, maximum, pattern, minLength, maxLength).
 Patterns are written as the route table writes them ("/api/v1/channels/
 {id:int}"). covered() lists the operations checked so far, so a test can
 require that every operation of the description was checked at least once.
@@ -70,6 +70,8 @@ def _scalar(v, s, where):
 def check(v, s, where="$"):
     """Returns a list of problems with value v against schema s."""
     s = resolve(s)
+    if "allOf" in s:
+        return [p for alt in s["allOf"] for p in check(v, alt, where)]
     if "oneOf" in s:
         fits = [alt for alt in s["oneOf"] if not check(v, alt, where)]
         return [] if len(fits) == 1 else ["%s: matches %d of oneOf" % (where, len(fits))]

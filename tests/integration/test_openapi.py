@@ -34,6 +34,8 @@ def bad_times(v, s, where="$"):
     """Strings of v that schema s declares date-time but are not RFC 3339
     (openapilib checks no formats)."""
     s = oa.resolve(s)
+    if "allOf" in s:
+        return [p for alt in s["allOf"] for p in bad_times(v, alt, where)]
     if "oneOf" in s:
         fits = [alt for alt in s["oneOf"] if not oa.check(v, alt)]
         return bad_times(v, fits[0], where) if len(fits) == 1 else []
