@@ -4,12 +4,16 @@
 # (bench/thumb_bench.c: handlers/files_image.c and files_scan.c), each
 # measurement in a child process whose ru_maxrss is its peak. The issue's
 # target: p50 <= 150 ms and <= 64 MiB peak for the thumbnail.
-# Usage: bash bench/thumb-bench.sh [BUILD_DIR] [N]   (default build/h, 30)
+# Usage: bash bench/thumb-bench.sh [BUILD_DIR] [N]   (default build/bench, 30)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:-$ROOT/build/h}
+BUILD=${1:-$ROOT/build/bench}
 N=${2:-30}
-[ -f "$BUILD/Makefile" ] || { echo "configure a build first: $BUILD/Makefile missing" >&2; exit 1; }
+if [ ! -f "$BUILD/Makefile" ]; then
+  # shellcheck source=../scripts/lib.sh
+  source "$ROOT/scripts/lib.sh"
+  build "$BUILD"
+fi
 command -v vips >/dev/null || { echo "the vips tool is missing (Debian libvips-tools)" >&2; exit 1; }
 make -C "$BUILD" -s bench/thumb_bench
 OUT=$(mktemp -d)

@@ -14,7 +14,7 @@ printf '\x02POST\n/api/v1/files\n\nmultipart/form-data; boundary=b\nx\n--b\r\nCo
 # inputs that once found a defect stay in the corpus as regressions
 cp "$ROOT"/tests/fuzz/seeds-waf-inspect/* "$OUT/corpus-waf-inspect/" 2>/dev/null || true
 SRC="$ROOT/waf/waf.c $ROOT/waf/waf_norm.c $ROOT/waf/waf_rules.c $ROOT/waf/waf_input.c
-     $ROOT/waf/waf_detect.c $ROOT/waf/waf_magic.c $ROOT/waf/waf_ssrf.c $ROOT/core/http.c $ROOT/core/buf.c
+     $ROOT/waf/waf_detect.c $ROOT/waf/waf_magic.c $ROOT/waf/waf_ftype.c $ROOT/waf/waf_ssrf.c $ROOT/core/http.c $ROOT/core/buf.c
      $ROOT/core/utf8.c $ROOT/core/err.c $ROOT/core/codec.c $ROOT/core/mediatype.c"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$ROOT"
 LIBS="$(pkg-config --libs json-c libpcre2-8 libcmark libmagic)"
