@@ -173,7 +173,17 @@ static enum px_err image_of(struct px_ctx *ctx, const struct px_st_files *st,
 {
 	char orig[PX_ST_FILES_PATH], p1[PX_ST_FILES_PATH], p2[PX_ST_FILES_PATH],
 		p3[PX_ST_FILES_PATH];
-	enum px_err e = px_m_images_get(ctx->db, f->sha256, m);
+	enum px_err e = PX_OK;
+
+	/* the file's read brought the derivatives' names along */
+	if (f->clean[0]) {
+		memset(m, 0, sizeof(*m));
+		snprintf(m->clean, sizeof(m->clean), "%s", f->clean);
+		snprintf(m->thumb, sizeof(m->thumb), "%s", f->thumb);
+		snprintf(m->preview, sizeof(m->preview), "%s", f->preview);
+	} else {
+		e = px_m_images_get(ctx->db, f->sha256, m);
+	}
 
 	/* in S3 the derivatives were made at upload and are not checked on
 	 * every read; none made (an older file) is answered as missing */

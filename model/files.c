@@ -40,6 +40,7 @@ static void read_file(const PGresult *r, struct px_m_file *f)
 	f->size = atoll(PQgetvalue(r, 0, 6));
 	f->mtime = atoll(PQgetvalue(r, 0, 7));
 	f->unreachable = PQgetvalue(r, 0, 8)[0] == 't';
+	f->clean[0] = f->thumb[0] = f->preview[0] = '\0';
 }
 
 /* What read_file reads; each statement adds its own columns after it. */
@@ -60,8 +61,10 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 
 	/* one round trip: the file, and the reader's standing in its channel */
 	e = px_db_exec_prepared(db, "files_get_as",
-		FILE_COLS " px_file_json(f)::text, " PX_CHAN_STANDING_COLS " FROM files f"
-		PX_CHAN_STANDING_JOINS("f.channel_id", "$2::bigint")
+		FILE_COLS " px_file_json(f)::text, " PX_CHAN_STANDING_COLS ","
+		" coalesce(fi.clean, ''), coalesce(fi.thumb, ''), coalesce(fi.preview, '')"
+		" FROM files f" PX_CHAN_STANDING_JOINS("f.channel_id", "$2::bigint")
+		" LEFT JOIN file_images fi ON fi.sha256 = f.sha256"
 		" WHERE f.id = $1 AND f.state = 'ready'", 2, p, &r);
 	if (e != PX_OK)
 		return e;
@@ -74,6 +77,9 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 		px_buf_append(json, PQgetvalue(r, 0, 9), (size_t)PQgetlength(r, 0, 9));
 	if (a)
 		px_chan_standing_read(r, 10, a); /* zero when there is no channel */
+	copy(f->clean, sizeof(f->clean), PQgetvalue(r, 0, 15));
+	copy(f->thumb, sizeof(f->thumb), PQgetvalue(r, 0, 16));
+	copy(f->preview, sizeof(f->preview), PQgetvalue(r, 0, 17));
 	PQclear(r);
 	return json && json->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
 }

@@ -33,6 +33,9 @@ struct px_m_file {
 	long long size;
 	long long mtime;          /* created_at, Unix seconds */
 	int unreachable;          /* carried by a deleted message */
+	/* an image's derivatives (model/images.h), "" when none were made;
+	 * read by px_m_files_get_as only */
+	char clean[65], thumb[65], preview[65];
 };
 
 /* Reads ready file id into *f and its JSON into json (may be NULL).
