@@ -782,7 +782,7 @@ api("POST", ADMIN_U + "/password-reset", "adminPasswordReset",
 api("POST", ADMIN_U + "/mfa/reset", "adminMfaReset",
     "Remove an account's passkeys, TOTP, recovery codes and trusted devices.", "200",
     ref("MfaReset"), errors=("404",), tag="Admin", path=UID_P)
-api("GET", ADMIN_U + "/sessions", "adminListSessions", "An account's active sessions.",
+api("GET", ADMIN_U + "/sessions", "adminListSessions", "The active sessions of an account one may manage (an admin: accounts below admin).",
     "200", ref("SessionList"), errors=("404",), tag="Admin", path=UID_P)
 api("DELETE", ADMIN_U + "/sessions/{sid:int}", "adminRevokeSession",
     "End one of an account's sessions.", "200", ref("Revoked"), errors=("404",),

@@ -110,7 +110,8 @@ enum px_err px_auth_admin_target(struct px_ctx *ctx, struct px_m_user *u)
 enum px_err px_h_admin_user_sessions(struct px_ctx *ctx)
 {
 	struct px_m_user u;
-	enum px_err e = px_m_users_get(ctx->db, px_path_int(&ctx->path, "id"), &u);
+	/* where someone signs in from is theirs: only for whom one may manage */
+	enum px_err e = px_auth_admin_target(ctx, &u);
 
 	return e != PX_OK ? e : list_sessions(ctx, u.id);
 }

@@ -182,6 +182,12 @@ def test_sessions_list_and_revoke():
     expect_error(api("GET", "/api/v1/auth/me", third), 401, "AUTH_TOKEN_INVALID")
     rc, out = admin_cli("list-sessions", name)
     assert rc == 0, out
+    # but not the sessions (addresses, devices) of an admin beside them
+    _, adm_tok, _ = make_user(ADMIN, "adm", role="admin")
+    _, _, peer = make_user(ADMIN, "peer", role="admin")
+    expect_error(api("GET", "/api/v1/admin/users/%d/sessions" % peer, adm_tok), 403,
+                 "AUTH_FORBIDDEN")
+    assert api("GET", "/api/v1/admin/users/%d/sessions" % uid, adm_tok).status == 200
 
 
 def test_idle_and_absolute_expiry():
