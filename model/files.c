@@ -60,7 +60,7 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 	enum px_err e;
 
 	/* one round trip: the file, and the reader's standing in its channel */
-	e = px_db_exec_prepared(db, "files_get_as",
+	e = px_m_one_row(db, "files_get_as",
 		FILE_COLS " px_file_json(f)::text, " PX_CHAN_STANDING_COLS ","
 		" coalesce(fi.clean, ''), coalesce(fi.thumb, ''), coalesce(fi.preview, '')"
 		" FROM files f" PX_CHAN_STANDING_JOINS("f.channel_id", "$2::bigint")
@@ -68,10 +68,6 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 		" WHERE f.id = $1 AND f.state = 'ready'", 2, p, &r);
 	if (e != PX_OK)
 		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return PX_E_VALIDATION_NOT_FOUND;
-	}
 	read_file(r, f);
 	if (json)
 		px_buf_append(json, PQgetvalue(r, 0, 9), (size_t)PQgetlength(r, 0, 9));
@@ -195,16 +191,12 @@ enum px_err px_m_uploads_get(struct px_db *db, long long id, long long owner,
 	PGresult *r = NULL;
 	enum px_err e;
 
-	e = px_db_exec_prepared(db, "uploads_get",
+	e = px_m_one_row(db, "uploads_get",
 		"SELECT id, owner_id, coalesce(channel_id, 0), token, name, declared_type, size,"
 		" received, temp_path FROM uploads WHERE id = $1 AND owner_id = $2"
 		" AND expires_at > now()", 2, p, &r);
 	if (e != PX_OK)
 		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return PX_E_VALIDATION_NOT_FOUND;
-	}
 	u->id = atoll(PQgetvalue(r, 0, 0));
 	u->owner = atoll(PQgetvalue(r, 0, 1));
 	u->channel = atoll(PQgetvalue(r, 0, 2));
@@ -248,7 +240,7 @@ enum px_err px_m_files_usage_quota(struct px_db *db, long long owner, long long 
 	PGresult *r = NULL;
 	enum px_err e;
 
-	e = px_db_exec_prepared(db, "files_usage_quota",
+	e = px_m_one_row(db, "files_usage_quota",
 		"SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE owner_id = $1 AND state <> 'deleted')"
 		" + (SELECT coalesce(sum(size), 0) FROM uploads WHERE owner_id = $1),"
 		" (SELECT coalesce(sum(size), 0) FROM files WHERE state <> 'deleted')"
@@ -288,15 +280,11 @@ enum px_err px_m_files_get_any(struct px_db *db, long long id, struct px_m_file 
 	PGresult *r = NULL;
 	enum px_err e;
 
-	e = px_db_exec_prepared(db, "files_get_any",
+	e = px_m_one_row(db, "files_get_any",
 		FILE_COLS " f.state"
 		" FROM files f WHERE f.id = $1 AND f.state <> 'deleted'", 1, p, &r);
 	if (e != PX_OK)
 		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return PX_E_VALIDATION_NOT_FOUND;
-	}
 	read_file(r, f);
 	copy(state, 16, PQgetvalue(r, 0, 9));
 	PQclear(r);
