@@ -1,4 +1,5 @@
-/* admin/files_cmd.c: plexichat-admin files usage | cleanup | quota. The
+/* admin/files_cmd.c: plexichat-admin files usage | cleanup | quota |
+ * rethumb. The
  * figures and the clean-up are model/files_gc's; this file parses
  * arguments, opens the configured store and prints. */
 #include "admin/files_cmd.h"
@@ -190,6 +191,75 @@ out:
 	return rc;
 }
 
+static int is_sha256(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return i == 64;
+}
+
+/* files rethumb (--all | SHA256...) [--dry-run] [--json] */
+static int cmd_rethumb(struct admin *a, int argc, char **argv)
+{
+	struct px_m_files_gc_stats s;
+	struct px_buf err = PX_BUF_INIT;
+	struct px_st_files st = { .remote = NULL };
+	struct px_m_files_objects ob = { &st, px_st_files_remove_cb, px_st_files_list_cb,
+					 px_st_files_list_tmp_cb, px_st_files_is_tmp_cb,
+					 px_st_files_detail_cb };
+	int all = admin_has_flag(argc, argv, "--all"), dry = admin_has_flag(argc, argv, "--dry-run");
+	int i, n = 0, rc = 1;
+	enum px_err e = PX_OK;
+
+	for (i = 0; i < argc; i++) {
+		if (argv[i][0] == '-' && strcmp(argv[i], "--all") && strcmp(argv[i], "--dry-run") &&
+		    strcmp(argv[i], "--json"))
+			return -1;
+		if (argv[i][0] != '-' && !is_sha256(argv[i])) {
+			fprintf(stderr, "plexichat-admin: files rethumb: %s is not the SHA-256 of a file"
+				" (64 lower-case hex digits)\n", argv[i]);
+			return -1;
+		}
+		n += argv[i][0] != '-';
+	}
+	if (all == (n > 0))
+		return -1;
+	memset(&s, 0, sizeof(s));
+	if (px_st_files_open_config(a->cfg, &st, &err) != 0) {
+		fprintf(stderr, "plexichat-admin: files rethumb: %s\n", err.data ? err.data : "");
+		goto out;
+	}
+	/* a local store makes missing derivatives at the next view; S3 only at upload */
+	if (st.remote) {
+		fprintf(stderr, "plexichat-admin: files rethumb: the file store is in S3, where"
+			" derivatives are made at upload only; nothing was dropped\n");
+		goto out;
+	}
+	if (all)
+		e = px_m_files_rethumb(a->db, &ob, NULL, dry, &s);
+	for (i = 0; i < argc && e == PX_OK; i++)
+		if (argv[i][0] != '-')
+			e = px_m_files_rethumb(a->db, &ob, argv[i], dry, &s);
+	if (admin_has_flag(argc, argv, "--json"))
+		printf("{\"dry_run\":%s,\"dropped\":%lld,\"objects_removed\":%lld,"
+		       "\"objects_busy\":%lld,\"ok\":%s}\n", dry ? "true" : "false", s.image_rows,
+		       s.objects_removed, s.objects_busy, e == PX_OK ? "true" : "false");
+	else
+		printf("%s %lld image%s' derivatives (%lld objects removed); made again at the next"
+		       " view\n", dry ? "would drop" : "dropped", s.image_rows,
+		       s.image_rows == 1 ? "" : "s", s.objects_removed);
+	if (e != PX_OK)
+		fprintf(stderr, "plexichat-admin: files rethumb: %s\n", px_err_name(e));
+	rc = e == PX_OK ? 0 : 1;
+out:
+	px_st_files_close(&st);
+	px_buf_free(&err);
+	return rc;
+}
+
 static int cmd_quota(struct admin *a, int argc, char **argv)
 {
 	struct px_audit_event ev = { 0 };
@@ -252,5 +322,7 @@ int admin_cmd_files(struct admin *a, int argc, char **argv)
 		return cmd_cleanup(a, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "quota"))
 		return cmd_quota(a, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "rethumb"))
+		return cmd_rethumb(a, argc - 1, argv + 1);
 	return -1;
 }

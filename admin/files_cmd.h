@@ -13,6 +13,10 @@
  * files quota USER [BYTES|default]: shows the account's usage and quota,
  * or sets its own quota (K, M, G, T suffixes are binary; 0: no limit;
  * default: back to files_quota_user), audited.
+ * files rethumb (--all | SHA256...) [--dry-run] [--json]: drops the
+ * derivatives (served copy, thumbnail, preview) of the images whose
+ * original has that SHA-256, or of all, so that the next view makes them
+ * again (local store only).
  * Returns 0, 1 on failure, -1 for usage. */
 int admin_cmd_files(struct admin *a, int argc, char **argv);
 

@@ -501,7 +501,7 @@ const struct command admin_commands[] = {
 	{ "check-config", cmd_check_config, "check-config  validate the configuration and print it (secrets hidden)", 0 },
 	{ "config", admin_cmd_config, "config show [--json] | config check [--who W] | config diff [N] | config history [--json] | config rollback N [--who W]  the configuration and its versions kept in PostgreSQL", 0 },
 	{ "users", admin_cmd_users, "users import FILE [--dry-run] | users export [--json]  accounts in bulk from CSV or JSON lines (idempotent, with a report)", 0 },
-	{ "files", admin_cmd_files, "files usage [--by user|channel] [--limit N] [--json] | files cleanup [--dry-run] [--json] | files quota USER [BYTES|default]  the file store: usage per user or channel, clean-up of expired uploads, stale temporary files, retention and orphan objects (run it from cron), per-user quotas", 0 },
+	{ "files", admin_cmd_files, "files usage [--by user|channel] [--limit N] [--json] | files cleanup [--dry-run] [--json] | files quota USER [BYTES|default] | files rethumb (--all | SHA256...) [--dry-run] [--json]  the file store: usage per user or channel, clean-up of expired uploads, stale temporary files, retention and orphan objects (run it from cron), per-user quotas, image derivatives made again", 0 },
 	{ "stats", admin_cmd_stats, "stats [--json] [--timeout S]  users, channels, messages, storage and requests per route", 0 },
 	{ "doctor", admin_cmd_doctor, "doctor [--json] [--timeout S] [--service-user U]  check configuration, database, schema, web server, certificate, permissions, clock, disk and backups", ADMIN_CONFIG_OPTIONAL },
 	{ "waf", cmd_waf, "waf update-feeds | waf export-events [--since T] [--after ID]  WAF feeds; security events as JSON lines", 0 },

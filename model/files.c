@@ -340,8 +340,11 @@ enum px_err px_m_files_object_refs(struct px_db *db, const char *hex, long long 
 	PGresult *r = NULL;
 	enum px_err e;
 
+	/* derivatives of images and avatars are objects no files row names */
 	e = px_db_exec_prepared(db, "files_obj_refs",
-		"SELECT count(*) FROM files WHERE sha256 = $1 AND state <> 'deleted'", 1, p, &r);
+		"SELECT (SELECT count(*) FROM files WHERE sha256 = $1 AND state <> 'deleted')"
+		" + (SELECT count(*) FROM file_images WHERE clean = $1 OR thumb = $1 OR preview = $1)"
+		" + (SELECT count(*) FROM user_avatars WHERE large = $1 OR small = $1)", 1, p, &r);
 	if (e != PX_OK)
 		return e;
 	*n = atoll(PQgetvalue(r, 0, 0));

@@ -242,6 +242,32 @@ static enum px_err deleted_rows(struct px_db *db, const struct px_m_files_object
 	return PX_OK;
 }
 
+/* Every object a row names: originals, the derivatives of images and
+ * avatars (sql/106_images.sql). */
+#define OBJECT_REFS                                                          \
+	"SELECT sha256 FROM files WHERE state <> 'deleted'"                  \
+	" UNION SELECT clean FROM file_images UNION SELECT thumb FROM file_images" \
+	" UNION SELECT preview FROM file_images"                             \
+	" UNION SELECT large FROM user_avatars UNION SELECT small FROM user_avatars"
+
+/* The derivatives of originals no live file names any more: their rows
+ * go here, their objects in the orphan walk that follows. */
+static enum px_err gone_images(struct px_db *db, int dry, struct px_m_files_gc_stats *s)
+{
+	long long unused = 0;
+
+	if (dry)
+		return rows_step(db, NULL, "files_gc_images_count",
+			"SELECT count(*), 0 FROM file_images i WHERE NOT EXISTS"
+			" (SELECT 1 FROM files f WHERE f.sha256 = i.sha256 AND f.state <> 'deleted')",
+			-1, &s->image_rows, &unused);
+	return rows_step(db, NULL, "files_gc_images",
+		"WITH gone AS (DELETE FROM file_images i WHERE NOT EXISTS"
+		" (SELECT 1 FROM files f WHERE f.sha256 = i.sha256 AND f.state <> 'deleted')"
+		" RETURNING 1) SELECT count(*), 0 FROM gone",
+		-1, &s->image_rows, &unused);
+}
+
 struct orphan_walk {
 	struct px_db *db;
 	const struct px_m_files_objects *ob;
@@ -277,8 +303,7 @@ static enum px_err orphans(struct px_db *db, const struct px_m_files_objects *ob
 {
 	struct names refs = { 0 };
 	struct orphan_walk w = { db, ob, &refs, dry, s };
-	enum px_err e = names_load(db, "files_gc_refs",
-				   "SELECT DISTINCT sha256 FROM files WHERE state <> 'deleted'", &refs);
+	enum px_err e = names_load(db, "files_gc_refs", OBJECT_REFS, &refs);
 
 	if (e == PX_OK && (e = ob->list(ob->store, on_object, &w)) != PX_OK)
 		px_buf_printf(err, "cannot list the file store: %s",
@@ -297,9 +322,46 @@ enum px_err px_m_files_cleanup(struct px_db *db, const struct px_m_files_objects
 	if ((e = expired_uploads(db, ob, o->dry_run, s)) != PX_OK ||
 	    (e = stale_tmp(db, ob, o, s)) != PX_OK ||
 	    (e = retention(db, ob, o->dry_run, s)) != PX_OK ||
-	    (e = deleted_rows(db, ob, o->dry_run, s)) != PX_OK)
+	    (e = deleted_rows(db, ob, o->dry_run, s)) != PX_OK ||
+	    (e = gone_images(db, o->dry_run, s)) != PX_OK)
 		return e;
 	return orphans(db, ob, o->dry_run, s, err);
+}
+
+/* ---- re-thumbnail ---- */
+
+enum px_err px_m_files_rethumb(struct px_db *db, const struct px_m_files_objects *ob,
+			       const char *sha256, int dry, struct px_m_files_gc_stats *s)
+{
+	const char *p[1] = { sha256 };
+	PGresult *r = NULL;
+	enum px_err e;
+	int removed, busy;
+
+	if (dry) {
+		e = px_db_exec_prepared(db, "files_rethumb_count",
+			"SELECT count(*) FROM file_images WHERE $1::text IS NULL OR sha256 = $1", 1, p, &r);
+		if (e == PX_OK)
+			s->image_rows += atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		return e;
+	}
+	/* rows first: a view meanwhile finds none and derives again */
+	e = px_db_exec_prepared(db, "files_rethumb",
+		"DELETE FROM file_images WHERE $1::text IS NULL OR sha256 = $1"
+		" RETURNING clean, thumb, preview", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	s->image_rows += PQntuples(r);
+	for (int i = 0; i < PQntuples(r); i++)
+		for (int c = 0; c < 3; c++) {
+			removed = busy = 0;
+			if (release(db, ob, PQgetvalue(r, i, c), &removed, &busy) == PX_OK && removed)
+				s->objects_removed++;
+			s->objects_busy += busy;
+		}
+	PQclear(r);
+	return PX_OK;
 }
 
 /* ---- usage ---- */

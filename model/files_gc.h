@@ -52,20 +52,32 @@ struct px_m_files_gc_stats {
 	long long tmp_removed, tmp_bytes;
 	long long retention_files, retention_bytes;
 	long long deleted_rows;
+	long long image_rows;  /* derivative rows of originals gone */
 	long long objects_checked, objects_removed, objects_bytes, objects_busy;
 };
 
 /* One clean-up pass (see the header comment), in this order: expired
  * upload sessions (rows and their temporary files), temporary files under
  * tmp/ older than tmp_age that no session names, files of channels past
- * their files_retention_days (rows deleted), rows in state deleted, then
- * every object of the store no row names. Errors: the database's, or
+ * their files_retention_days (rows deleted), rows in state deleted, the
+ * derivative rows (file_images) of originals no live file names, then
+ * every object of the store no row names (originals, derivatives and
+ * avatars are all kept while a row names them). Errors: the database's, or
  * STORAGE_FAILED (reason in err) when the store cannot be listed; what
  * was done before stays done, and stats says how far it got. */
 enum px_err px_m_files_cleanup(struct px_db *db, const struct px_m_files_objects *ob,
 			       const struct px_m_files_gc_opts *o,
 			       struct px_m_files_gc_stats *stats, struct px_buf *err)
 	__attribute__((warn_unused_result));
+
+/* Drops the derivatives of original sha256 (NULL: of every image) so
+ * that the next view makes them again from the original (after a change
+ * of sizes, or of libvips): the file_images rows, then each object no
+ * other row names. stats->image_rows gets the rows, objects_removed and
+ * objects_busy the objects. dry: count only. */
+enum px_err px_m_files_rethumb(struct px_db *db, const struct px_m_files_objects *ob,
+			       const char *sha256, int dry, struct px_m_files_gc_stats *stats)
+	__attribute__((warn_unused_result, nonnull(1, 2, 5)));
 
 enum px_m_files_by { PX_M_FILES_BY_NONE, PX_M_FILES_BY_USER, PX_M_FILES_BY_CHANNEL };
 

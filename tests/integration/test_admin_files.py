@@ -16,6 +16,7 @@ import time
 import urllib.parse
 
 import pxtest
+from imagelib import png
 from authlib import ADMIN_PASSWORD
 from msglib import User, admin_cli, channel
 from pxtest import expect_error
@@ -191,6 +192,81 @@ def test_cleanup():
     rc, out = files("cleanup")
     assert rc == 0 and "orphan objects" in out, out
     os.unlink(fresh)
+
+
+def image_objects(sha):
+    """The derivative objects of original sha (file_images), as a list."""
+    row = sql("SELECT clean || ' ' || thumb || ' ' || preview FROM file_images WHERE sha256 = '%s'" % sha)
+    return row.split() if row else []
+
+
+def test_cleanup_keeps_derivatives_and_avatars():
+    """Thumbnails, previews, the served copies of images and avatars are
+    objects no files row names: the orphan walk must keep them while their
+    rows exist, and remove the derivatives once the original is gone."""
+    pic = png(64, 48, seed=secrets.token_bytes(8), noise=True)
+    f = alice.call("PUT", "/api/v1/files?name=keep.png", headers={"Content-Type": "image/png"}, raw=pic)
+    assert f.status == 201, f
+    f = f.json()
+    t = alice.call("GET", f["thumbnail_url"])
+    assert t.status == 200, t
+    derived = image_objects(f["sha256"])
+    assert len(derived) == 3 and all(os.path.exists(obj_path(h)) for h in derived), derived
+    r = bob.call("PUT", "/api/v1/users/me/avatar", headers={"Content-Type": "image/png"},
+                 raw=png(80, 80, seed=secrets.token_bytes(8), noise=True))
+    assert r.status in (200, 201), r
+    av = sql("SELECT large || ' ' || small FROM user_avatars WHERE user_id = %d" % bob.id).split()
+    assert len(av) == 2 and all(os.path.exists(obj_path(h)) for h in av), av
+
+    rc, out = files("cleanup", "--json")
+    assert rc == 0 and json.loads(out)["ok"], out
+    for h in derived + av:
+        assert os.path.exists(obj_path(h)), "cleanup removed a derivative or avatar object " + h
+    assert alice.call("GET", f["thumbnail_url"]).body == t.body
+    assert bob.call("GET", "/api/v1/users/%d/avatar" % bob.id).status == 200
+
+    # once the original is deleted its derivatives go too
+    alice.ok("DELETE", "/api/v1/files/%d" % f["id"])
+    rc, out = files("cleanup", "--json")
+    assert rc == 0 and json.loads(out)["ok"], out
+    assert image_objects(f["sha256"]) == [], "derivative rows outlived their original"
+    for h in derived:
+        assert not os.path.exists(obj_path(h)), "derivative object outlived its original " + h
+    for h in av:
+        assert os.path.exists(obj_path(h)), "avatar object removed"
+
+
+def test_rethumb():
+    """files rethumb drops the derivatives (rows, then unshared objects);
+    the next view makes them again from the original, identical bytes."""
+    pic = png(300, 200, seed=secrets.token_bytes(8), noise=True)
+    f = alice.call("PUT", "/api/v1/files?name=again.png", headers={"Content-Type": "image/png"}, raw=pic)
+    assert f.status == 201, f
+    f = f.json()
+    first = alice.call("GET", f["thumbnail_url"])
+    assert first.status == 200, first
+    derived = image_objects(f["sha256"])
+    assert len(derived) == 3, derived
+
+    rc, out = files("rethumb", "--dry-run", f["sha256"])
+    assert rc == 0 and "would drop 1" in out, out
+    assert image_objects(f["sha256"]) == derived, "a dry run dropped rows"
+    rc, out = files("rethumb", f["sha256"])
+    assert rc == 0 and "dropped 1" in out, out
+    assert image_objects(f["sha256"]) == []
+    assert not os.path.exists(obj_path(derived[1])), "the old thumbnail object stayed"
+    again = alice.call("GET", f["thumbnail_url"])
+    assert again.status == 200 and again.body == first.body, again
+    assert image_objects(f["sha256"]) == derived, "not made again from the original"
+    rc, out = files("rethumb", "--all", "--json")
+    j = json.loads(out)
+    assert rc == 0 and j["dropped"] >= 1 and j["dry_run"] is False, out
+    assert alice.call("GET", f["thumbnail_url"]).body == first.body
+    # bad arguments are refused with the usage
+    rc, out = files("rethumb", "not-a-hash")
+    assert rc != 0, out
+    rc, out = files("rethumb")
+    assert rc != 0, out
 
 
 def test_admin_page_shows_storage():
