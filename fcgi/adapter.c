@@ -45,6 +45,18 @@ static int add_header(struct px_request *req, const char *kv)
 	return px_kvlist_add(&req->headers, name, n, eq + 1, strlen(eq + 1));
 }
 
+/* A body refused by the web server itself before it was read (Apache's
+ * ErrorDocument 413, lighttpd's server.error-handler) reaches PlexiChat
+ * as an internal redirect with REDIRECT_STATUS 413: it is answered with
+ * that error in the central format, never routed as the original. Other
+ * statuses are routed as usual (lighttpd's error handler for static
+ * misses passes them on for the WAF to judge), and a client cannot set
+ * the variable (its headers arrive as HTTP_*). */
+static enum px_err redirected_error(const char *status)
+{
+	return status && strcmp(status, "413") == 0 ? PX_E_VALIDATION_PAYLOAD_TOO_LARGE : PX_OK;
+}
+
 enum px_err px_adapter_build(char **envp, struct px_request *req)
 {
 	const char *uri = env_get(envp, "REQUEST_URI");
@@ -88,7 +100,7 @@ enum px_err px_adapter_build(char **envp, struct px_request *req)
 		if (add_header(req, *p) != 0)
 			return PX_E_SYSTEM_INTERNAL;
 	}
-	return e;
+	return e != PX_OK ? e : redirected_error(env_get(envp, "REDIRECT_STATUS"));
 }
 
 static long fcgx_read(void *io, void *p, size_t n)

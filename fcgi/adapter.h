@@ -8,8 +8,9 @@
 #include "core/http.h"
 
 /* Fills req from a CGI-style environment (NULL-terminated "K=V" array).
- * Returns PX_OK or VALIDATION_HEADERS_TOO_LARGE / VALIDATION_FAILED; the
- * request is filled as far as it could be either way. */
+ * Returns PX_OK or VALIDATION_HEADERS_TOO_LARGE / VALIDATION_FAILED, or
+ * VALIDATION_PAYLOAD_TOO_LARGE for a web server's error redirect with
+ * REDIRECT_STATUS 413; the request is filled as far as it could be either way. */
 enum px_err px_adapter_build(char **envp, struct px_request *req) __attribute__((nonnull));
 
 /* I/O over an FCGX request's streams, for px_response.ops. */

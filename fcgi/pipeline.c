@@ -222,7 +222,13 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 		goto out;
 	limit = r && r->body_limit ? r->body_limit
 				   : (size_t)px_cfg_int(ctx->cfg, "body_limit");
-	if (r && r->body_limit == PX_BODY_STREAM)
+	/* streamed bodies are uploads: one declared larger than any file can
+	 * be (multipart's part headers aside) is refused before a byte is
+	 * read, so a client cannot hold the worker waiting for it */
+	if (r && r->body_limit == PX_BODY_STREAM &&
+	    req->content_length > (uint64_t)px_cfg_int(ctx->cfg, "files_max_size") + PX_STREAM_PREFIX)
+		e = PX_E_FILES_TOO_LARGE;
+	else if (r && r->body_limit == PX_BODY_STREAM)
 		e = read_prefix(req, ctx->resp);
 	else
 		e = read_body(req, ctx->resp, limit);
