@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vips/vips.h>
@@ -97,33 +98,53 @@ static enum px_err vips_failed(const char *what, const char *cid)
 	return PX_E_FILES_IMAGE_INVALID;
 }
 
-/* Writes len bytes into a new temporary file of st and commits it. */
-static enum px_err store_bytes(const struct px_st_files *st, const void *p, size_t len,
-			       char *hex)
+/* Writes len bytes of p to fd: 0, or -1 with errno set. */
+static int write_all(int fd, const void *p, size_t len)
 {
-	char path[PX_ST_FILES_PATH];
 	const char *c = p;
-	int fd = px_st_files_temp(st, path);
 
-	if (fd < 0)
-		return PX_E_STORAGE_FAILED;
 	while (len) {
 		ssize_t n = write(fd, c, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			enum px_err e = errno == ENOSPC || errno == EDQUOT ? PX_E_STORAGE_FULL
-									 : PX_E_STORAGE_FAILED;
-
-			close(fd);
-			unlink(path);
-			return e;
+			if (n == 0)
+				errno = EIO;
+			return -1;
 		}
 		c += n;
 		len -= (size_t)n;
 	}
-	return px_st_files_commit_fd(st, fd, path, hex, NULL);
+	return 0;
+}
+
+/* Commits the WebP in p (len bytes) as an object of st named hex, without
+ * its metadata chunks: bare() clears the image's fields, but libvips'
+ * WebP writer still adds an EXIF chunk of its own (resolution), so the
+ * bytes go through the same stripping as uploads (files_scan.h). */
+static enum px_err store_webp(const struct px_st_files *st, const void *p, size_t len,
+			      char *hex)
+{
+	char path[PX_ST_FILES_PATH];
+	int in = memfd_create("px-webp", MFD_CLOEXEC), out = -1;
+	enum px_err e = PX_E_STORAGE_FAILED;
+
+	if (in < 0 || write_all(in, p, len) != 0)
+		goto done;
+	if ((out = px_st_files_temp(st, path)) < 0)
+		goto done;
+	e = px_hf_img_strip(in, len, PX_HF_IMG_WEBP, 0, out);
+	if (e != PX_OK) {
+		close(out);
+		unlink(path);
+		goto done;
+	}
+	e = px_st_files_commit_fd(st, out, path, hex, NULL);
+done:
+	if (in >= 0)
+		close(in);
+	return e;
 }
 
 /* A copy of im without any metadata: libvips 8.14's WebP writer ignores
@@ -167,7 +188,7 @@ enum px_err px_hf_image_webp(const char *path, int box, int crop, int rotate,
 		*w = vips_image_get_width(im);
 	if (h)
 		*h = vips_image_get_height(im);
-	e = store_bytes(st, buf, len, hex);
+	e = store_webp(st, buf, len, hex);
 out:
 	g_free(buf);
 	if (out)

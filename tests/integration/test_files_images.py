@@ -124,6 +124,17 @@ def multipart_body(filename, data, ctype):
 
 # ---- tests -----------------------------------------------------------------
 
+def webp_chunks(b):
+    """The chunk names of a WebP file, in order."""
+    assert b[:4] == b"RIFF" and b[8:12] == b"WEBP", b[:16]
+    names, at = [], 12
+    while at + 8 <= len(b):
+        n = struct.unpack("<I", b[at + 4:at + 8])[0]
+        names.append(b[at:at + 4].decode("latin-1"))
+        at += 8 + n + (n & 1)
+    return names
+
+
 def test_exif_gps_is_not_served():
     data = vips_jpeg(320, 240, orientation=1)
     assert b"PlexiTestCam" in data and b"Exif" in data
@@ -192,6 +203,12 @@ def test_thumbnail_and_preview():
     assert r.status == 304, r
     p = alice.call("GET", f["preview_url"])
     assert p.status == 200 and webp_size(p.body) == (1280, 960), webp_size(p.body)
+    # no metadata chunk at all in derivatives (libvips writes an EXIF of its own)
+    for d in (t.body, p.body):
+        chunks = webp_chunks(d)
+        assert not {"EXIF", "XMP "} & set(chunks) and b"Exif" not in d, chunks
+        if "VP8X" in chunks:
+            assert d[20] & 0x0C == 0, "VP8X still flags EXIF/XMP"
     expect_error(alice.call("GET", f["thumbnail_url"] + "?size=huge"), 400,
                  "VALIDATION_FIELD_FORMAT")
     # listed with its dimensions
