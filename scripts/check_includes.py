@@ -34,9 +34,10 @@ ALLOWED = {
     "web": {"core"},
     "model": LIBS,
     "storage": {"core"},
-    "handlers": LIBS | {"model", "storage"},
-    "fcgi": LIBS | {"model", "handlers", "storage"},
-    "admin": LIBS | {"model", "storage"},
+    "plugins": {"core"},
+    "handlers": LIBS | {"model", "storage", "plugins"},
+    "fcgi": LIBS | {"model", "handlers", "storage", "plugins"},
+    "admin": LIBS | {"model", "storage", "plugins"},
     "backup": {"core", "storage"},
     "tests": None,   # None: anything
     "bench": None,

@@ -1,0 +1,278 @@
+/* check_plugins.c: what PlexiChat checks of a plugin before anything of
+ * it runs: SemVer versions (the specification's precedence examples),
+ * ranges as npm writes them, the manifest, Ed25519 signatures (RFC 8032
+ * test vectors) and dependency resolution. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/codec.h"
+#include "plugins/px_pl_semver.h"
+#include "plugins/px_pl_sig.h"
+#include "tests/unit/run_suite.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --- versions --------------------------------------------------------------- */
+
+static const struct {
+	int line;
+	const char *s;
+	int ok;
+} ver_cases[] = {
+	{ __LINE__, "0.0.0", 1 },
+	{ __LINE__, "1.2.3", 1 },
+	{ __LINE__, "10.20.30", 1 },
+	{ __LINE__, "1.0.0-alpha", 1 },
+	{ __LINE__, "1.0.0-alpha.1", 1 },
+	{ __LINE__, "1.0.0-0.3.7", 1 },
+	{ __LINE__, "1.0.0-x.7.z.92", 1 },
+	{ __LINE__, "1.0.0-x-y-z.--", 1 },
+	{ __LINE__, "1.0.0+20130313144700", 1 },
+	{ __LINE__, "1.0.0-beta+exp.sha.5114f85", 1 },
+	{ __LINE__, "1.0.0+21AF26D3----117B344092BD", 1 },
+	{ __LINE__, "18446744073709551615.0.0", 1 },
+	{ __LINE__, "18446744073709551616.0.0", 0 },
+	{ __LINE__, "", 0 },
+	{ __LINE__, "1", 0 },
+	{ __LINE__, "1.2", 0 },
+	{ __LINE__, "1.2.3.4", 0 },
+	{ __LINE__, "v1.2.3", 0 },
+	{ __LINE__, "01.2.3", 0 },
+	{ __LINE__, "1.02.3", 0 },
+	{ __LINE__, "1.2.03", 0 },
+	{ __LINE__, "1.2.3-01", 0 },
+	{ __LINE__, "1.2.3-", 0 },
+	{ __LINE__, "1.2.3-a..b", 0 },
+	{ __LINE__, "1.2.3+", 0 },
+	{ __LINE__, "1.2.3 ", 0 },
+	{ __LINE__, "1.2.3-a_b", 0 },
+	{ __LINE__, "-1.2.3", 0 },
+};
+
+START_TEST(test_version_parse)
+{
+	for (size_t i = 0; i < N(ver_cases); i++) {
+		struct px_pl_ver v;
+		int ok = px_pl_ver_parse(ver_cases[i].s, &v) == 0;
+
+		ck_assert_msg(ok == ver_cases[i].ok, "line %d: \"%s\": want %s", ver_cases[i].line,
+			      ver_cases[i].s, ver_cases[i].ok ? "a version" : "refused");
+	}
+}
+END_TEST
+
+START_TEST(test_version_order)
+{
+	/* SemVer 2.0.0 section 11, in increasing order; build metadata ignored */
+	static const char *const order[] = {
+		"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
+		"1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0", "1.9.0", "1.10.0",
+		"2.0.0", "2.1.0", "2.1.1", "10.0.0",
+	};
+	struct px_pl_ver a, b;
+	char out[80];
+
+	for (size_t i = 0; i < N(order); i++)
+		for (size_t j = 0; j < N(order); j++) {
+			int c;
+
+			ck_assert(px_pl_ver_parse(order[i], &a) == 0);
+			ck_assert(px_pl_ver_parse(order[j], &b) == 0);
+			c = px_pl_ver_cmp(&a, &b);
+			ck_assert_msg(i < j ? c < 0 : i > j ? c > 0 : c == 0, "%s vs %s: %d", order[i],
+				      order[j], c);
+		}
+	ck_assert(px_pl_ver_parse("1.0.0+build.1", &a) == 0 && px_pl_ver_parse("1.0.0", &b) == 0);
+	ck_assert_int_eq(px_pl_ver_cmp(&a, &b), 0);
+	ck_assert(px_pl_ver_parse("1.0.0-rc.1+b", &a) == 0);
+	px_pl_ver_format(&a, out, sizeof(out));
+	ck_assert_str_eq(out, "1.0.0-rc.1");
+}
+END_TEST
+
+/* --- ranges ----------------------------------------------------------------- */
+
+static const struct {
+	int line;
+	const char *range, *ver;
+	int match;
+} range_cases[] = {
+	{ __LINE__, "1.2.3", "1.2.3", 1 },
+	{ __LINE__, "=1.2.3", "1.2.4", 0 },
+	{ __LINE__, "^1.2.3", "1.9.9", 1 },
+	{ __LINE__, "^1.2.3", "2.0.0", 0 },
+	{ __LINE__, "^1.2.3", "1.2.2", 0 },
+	{ __LINE__, "^0.2.3", "0.2.9", 1 },
+	{ __LINE__, "^0.2.3", "0.3.0", 0 },
+	{ __LINE__, "^0.0.3", "0.0.3", 1 },
+	{ __LINE__, "^0.0.3", "0.0.4", 0 },
+	{ __LINE__, "^0.0", "0.0.9", 1 },
+	{ __LINE__, "^0.0", "0.1.0", 0 },
+	{ __LINE__, "^0", "0.9.9", 1 },
+	{ __LINE__, "^0", "1.0.0", 0 },
+	{ __LINE__, "^1.2", "1.2.0", 1 },
+	{ __LINE__, "~1.2.3", "1.2.9", 1 },
+	{ __LINE__, "~1.2.3", "1.3.0", 0 },
+	{ __LINE__, "~1", "1.9.0", 1 },
+	{ __LINE__, "~1", "2.0.0", 0 },
+	{ __LINE__, "1.2.x", "1.2.7", 1 },
+	{ __LINE__, "1.2.x", "1.3.0", 0 },
+	{ __LINE__, "1.x", "1.99.0", 1 },
+	{ __LINE__, "1", "2.0.0", 0 },
+	{ __LINE__, "*", "3.4.5", 1 },
+	{ __LINE__, "", "0.0.1", 1 },
+	{ __LINE__, ">=1.0.0 <2.0.0", "1.5.0", 1 },
+	{ __LINE__, ">=1.0.0 <2.0.0", "2.0.0", 0 },
+	{ __LINE__, ">= 1.0.0 < 2.0.0", "1.0.0", 1 },
+	{ __LINE__, ">1.2", "1.2.9", 0 },
+	{ __LINE__, ">1.2", "1.3.0", 1 },
+	{ __LINE__, "<=1.2", "1.2.9", 1 },
+	{ __LINE__, "<=1.2", "1.3.0", 0 },
+	{ __LINE__, "<1.2", "1.1.9", 1 },
+	{ __LINE__, "<1.2", "1.2.0", 0 },
+	{ __LINE__, "1.2.3 - 2.3.4", "2.3.4", 1 },
+	{ __LINE__, "1.2.3 - 2.3.4", "2.3.5", 0 },
+	{ __LINE__, "1.2 - 2.3", "2.3.9", 1 },
+	{ __LINE__, "1.2 - 2.3", "2.4.0", 0 },
+	{ __LINE__, "^1.0.0 || ^3.0.0", "3.1.0", 1 },
+	{ __LINE__, "^1.0.0 || ^3.0.0", "2.1.0", 0 },
+	/* pre-releases only where a comparator names one of the same version */
+	{ __LINE__, "^1.2.0", "2.0.0-beta", 0 },
+	{ __LINE__, "^1.2.0", "1.3.0-beta", 0 },
+	{ __LINE__, ">=1.2.3-alpha.3", "1.2.3-alpha.7", 1 },
+	{ __LINE__, ">=1.2.3-alpha.3", "1.2.3-alpha.1", 0 },
+	{ __LINE__, ">=1.2.3-alpha.3", "3.4.5-alpha.9", 0 },
+	{ __LINE__, ">=1.2.3-alpha.3", "3.4.5", 1 },
+};
+
+static const char *const bad_ranges[] = {
+	"^", ">=", "1.2.3.4", "1.x.3", "^01.2.3", "1.2.3 -", "=>1.0.0", "<<1", "~>1.0",
+	"1.2.3-", "a.b.c", "1 - 2 - 3",
+	"1||2||3||4||5||6||7||8||9",
+	"1 1 1 1 1 1 1 1 1",
+};
+
+START_TEST(test_ranges)
+{
+	for (size_t i = 0; i < N(range_cases); i++) {
+		struct px_pl_range r;
+		struct px_pl_ver v;
+
+		ck_assert_msg(px_pl_range_parse(range_cases[i].range, &r) == 0, "line %d: \"%s\" refused",
+			      range_cases[i].line, range_cases[i].range);
+		ck_assert(px_pl_ver_parse(range_cases[i].ver, &v) == 0);
+		ck_assert_msg(px_pl_range_match(&r, &v) == range_cases[i].match,
+			      "line %d: %s in \"%s\": want %d", range_cases[i].line, range_cases[i].ver,
+			      range_cases[i].range, range_cases[i].match);
+	}
+	for (size_t i = 0; i < N(bad_ranges); i++) {
+		struct px_pl_range r;
+
+		ck_assert_msg(px_pl_range_parse(bad_ranges[i], &r) != 0, "\"%s\" accepted", bad_ranges[i]);
+	}
+}
+END_TEST
+
+/* --- signatures ------------------------------------------------------------- */
+
+/* RFC 8032 section 7.1, TEST 1 to 3: secret key, public key, message, signature. */
+static const struct {
+	int line;
+	const char *seed, *pub, *msg, *sig;
+} ed_cases[] = {
+	{ __LINE__, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+	  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+	  "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+	  "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b" },
+	{ __LINE__, "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+	  "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+	  "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+	  "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00" },
+	{ __LINE__, "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+	  "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+	  "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+	  "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a" },
+};
+
+static void unhex(const char *h, struct px_buf *out)
+{
+	px_buf_reset(out);
+	ck_assert(px_codec_hex_decode(h, strlen(h), out) == 0);
+}
+
+START_TEST(test_ed25519_vectors)
+{
+	struct px_buf seed = PX_BUF_INIT, pub = PX_BUF_INIT, msg = PX_BUF_INIT, sig = PX_BUF_INIT;
+	unsigned char got[PX_PL_SIG_LEN], key[PX_PL_KEY_LEN];
+
+	for (size_t i = 0; i < N(ed_cases); i++) {
+		unhex(ed_cases[i].seed, &seed);
+		unhex(ed_cases[i].pub, &pub);
+		unhex(ed_cases[i].msg, &msg);
+		unhex(ed_cases[i].sig, &sig);
+		ck_assert(px_pl_sig_public((unsigned char *)seed.data, key) == 0);
+		ck_assert_msg(memcmp(key, pub.data, PX_PL_KEY_LEN) == 0, "line %d: public key",
+			      ed_cases[i].line);
+		ck_assert(px_pl_sig_sign((unsigned char *)seed.data, msg.data, msg.len, got) == 0);
+		ck_assert_msg(memcmp(got, sig.data, PX_PL_SIG_LEN) == 0, "line %d: signature",
+			      ed_cases[i].line);
+		ck_assert_msg(px_pl_sig_verify((unsigned char *)pub.data, msg.data, msg.len,
+					       (unsigned char *)sig.data) == 1,
+			      "line %d: not verified", ed_cases[i].line);
+		/* one bit off anywhere: refused */
+		got[i * 7] ^= 0x01;
+		ck_assert(px_pl_sig_verify((unsigned char *)pub.data, msg.data, msg.len, got) == 0);
+		if (msg.len) {
+			msg.data[0] ^= 0x80;
+			ck_assert(px_pl_sig_verify((unsigned char *)pub.data, msg.data, msg.len,
+						   (unsigned char *)sig.data) == 0);
+		}
+	}
+	px_buf_free(&seed);
+	px_buf_free(&pub);
+	px_buf_free(&msg);
+	px_buf_free(&sig);
+}
+END_TEST
+
+START_TEST(test_key_text)
+{
+	unsigned char seed[PX_PL_KEY_LEN], pub[PX_PL_KEY_LEN], back[PX_PL_KEY_LEN], s[PX_PL_SIG_LEN];
+	struct px_buf t = PX_BUF_INIT;
+
+	ck_assert(px_pl_sig_keygen(seed, pub) == 0);
+	px_codec_b64_encode(&t, pub, sizeof(pub), PX_CODEC_B64_PAD);
+	px_buf_puts(&t, "\n");
+	ck_assert(px_pl_sig_decode(t.data, back, sizeof(back)) == 0);
+	ck_assert(memcmp(back, pub, sizeof(pub)) == 0);
+	ck_assert(px_pl_sig_decode("AAAA", back, sizeof(back)) != 0);      /* too short */
+	ck_assert(px_pl_sig_decode("not base64!", back, sizeof(back)) != 0);
+	ck_assert(px_pl_sig_sign(seed, "pkg", 3, s) == 0);
+	ck_assert(px_pl_sig_verify(pub, "pkg", 3, s) == 1);
+	ck_assert(px_pl_sig_verify(pub, "pkh", 3, s) == 0);
+	px_buf_free(&t);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("plugins");
+	TCase *t = tcase_create("semver");
+
+	tcase_add_test(t, test_version_parse);
+	tcase_add_test(t, test_version_order);
+	tcase_add_test(t, test_ranges);
+	suite_add_tcase(s, t);
+	t = tcase_create("signatures");
+	tcase_add_test(t, test_ed25519_vectors);
+	tcase_add_test(t, test_key_text);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	return px_check_run(suite(), CK_FORK_GETENV);
+}
