@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/codec.h"
+#include "plugins/px_pl_manifest.h"
 #include "plugins/px_pl_semver.h"
 #include "plugins/px_pl_sig.h"
 #include "tests/unit/run_suite.h"
@@ -256,6 +257,105 @@ START_TEST(test_key_text)
 }
 END_TEST
 
+/* --- manifests -------------------------------------------------------------- */
+
+#define GOOD_PROC "\"name\":\"poll\",\"version\":\"1.4.0\",\"kind\":\"process\",\"protocol\":1," \
+		  "\"entry\":\"bin/poll\""
+
+static const struct {
+	int line;
+	const char *json;
+	const char *err; /* NULL: accepted; else the start of the reason */
+} man_cases[] = {
+	{ __LINE__, "{" GOOD_PROC "}", NULL },
+	{ __LINE__, "{\"name\":\"word-filter\",\"version\":\"2.0.0-rc.1\",\"kind\":\"inproc\",\"abi\":1,"
+		    "\"entry\":\"word_filter.so\",\"hooks\":[\"message.before_store\"],"
+		    "\"permissions\":[\"messages.read\",\"messages.modify\"],\"failure\":\"closed\","
+		    "\"settings\":[{\"key\":\"words\",\"type\":\"string\",\"label\":\"Words\"},"
+		    "{\"key\":\"mode\",\"type\":\"enum\",\"label\":\"Mode\",\"options\":\"mask|reject\"}]}", NULL },
+	{ __LINE__, "{" GOOD_PROC ",\"hooks\":[\"command:/poll\",\"event.message\",\"schedule\",\"route\"],"
+		    "\"permissions\":[\"messages.read\",\"messages.post\"],\"schedule_seconds\":60,"
+		    "\"dependencies\":{\"base\":\"^1.2.0 || ^2\"},\"memory_mb\":32,\"call_timeout_ms\":100}", NULL },
+	{ __LINE__, "{" GOOD_PROC ",\"extra\":1}", "extra: unknown field" },
+	{ __LINE__, "{\"version\":\"1.0.0\",\"kind\":\"process\",\"protocol\":1,\"entry\":\"x\"}",
+	  "manifest: name, version" },
+	{ __LINE__, "{" GOOD_PROC ",\"name\":\"Poll\"}", "name:" },
+	{ __LINE__, "{" GOOD_PROC ",\"name\":\"poll-\"}", "name:" },
+	{ __LINE__, "{" GOOD_PROC ",\"version\":\"1.4\"}", "version: not SemVer" },
+	{ __LINE__, "{" GOOD_PROC ",\"entry\":\"../../bin/sh\"}", "entry:" },
+	{ __LINE__, "{" GOOD_PROC ",\"entry\":\"/bin/sh\"}", "entry:" },
+	{ __LINE__, "{" GOOD_PROC ",\"entry\":\"bin/./poll\"}", "entry:" },
+	{ __LINE__, "{" GOOD_PROC ",\"protocol\":2}", "protocol: built for 2" },
+	{ __LINE__, "{\"name\":\"x\",\"version\":\"1.0.0\",\"kind\":\"inproc\",\"abi\":7,\"entry\":\"x.so\"}",
+	  "abi: built for 7" },
+	{ __LINE__, "{\"name\":\"x\",\"version\":\"1.0.0\",\"kind\":\"inproc\",\"protocol\":1,"
+		    "\"entry\":\"x.so\"}", "abi:" },
+	{ __LINE__, "{" GOOD_PROC ",\"kind\":\"shell\"}", "kind:" },
+	{ __LINE__, "{" GOOD_PROC ",\"hooks\":[\"message.before_store\"]}", "hooks: message.before_store needs" },
+	{ __LINE__, "{" GOOD_PROC ",\"hooks\":[\"event.member\"]}", "hooks: an event hook needs" },
+	{ __LINE__, "{" GOOD_PROC ",\"hooks\":[\"event.typing\"]}", "hooks: unknown event" },
+	{ __LINE__, "{" GOOD_PROC ",\"hooks\":[\"exec\"]}", "hooks: unknown hook" },
+	{ __LINE__, "{" GOOD_PROC ",\"hooks\":[\"route\",\"route\"]}", "hooks: listed twice" },
+	{ __LINE__, "{" GOOD_PROC ",\"hooks\":[\"schedule\"]}", "schedule_seconds:" },
+	{ __LINE__, "{" GOOD_PROC ",\"permissions\":[\"root\"]}", "permissions: unknown" },
+	{ __LINE__, "{" GOOD_PROC ",\"permissions\":\"network\"}", "permissions: must be" },
+	{ __LINE__, "{" GOOD_PROC ",\"dependencies\":{\"poll\":\"*\"}}", "dependencies: a plugin cannot" },
+	{ __LINE__, "{" GOOD_PROC ",\"dependencies\":{\"base\":\"^^1\"}}", "dependencies: not a version" },
+	{ __LINE__, "{" GOOD_PROC ",\"memory_mb\":100000}", "memory_mb: must be between" },
+	{ __LINE__, "{" GOOD_PROC ",\"memory_mb\":\"64\"}", "memory_mb: must be an integer" },
+	{ __LINE__, "{" GOOD_PROC ",\"settings\":[{\"key\":\"m\",\"type\":\"enum\",\"label\":\"M\"}]}",
+	  "settings.options:" },
+	{ __LINE__, "{" GOOD_PROC "} {}", "manifest: not one JSON object" },
+	{ __LINE__, "[1]", "manifest: not one JSON object" },
+	{ __LINE__, "{\"name\":\"a\\u0000b\",\"version\":\"1.0.0\"}", "name:" },
+};
+
+START_TEST(test_manifest)
+{
+	for (size_t i = 0; i < N(man_cases); i++) {
+		struct px_buf err = PX_BUF_INIT;
+		struct px_pl_manifest m;
+		int rc = px_pl_manifest_parse(man_cases[i].json, strlen(man_cases[i].json), &m, &err);
+
+		if (!man_cases[i].err)
+			ck_assert_msg(rc == 0, "line %d: refused: %s", man_cases[i].line,
+				      err.data ? err.data : "");
+		else
+			ck_assert_msg(rc != 0 && err.data &&
+					      !strncmp(err.data, man_cases[i].err, strlen(man_cases[i].err)),
+				      "line %d: want \"%s...\", got %s", man_cases[i].line, man_cases[i].err,
+				      rc ? (err.data ? err.data : "(no reason)") : "accepted");
+		px_buf_free(&err);
+	}
+}
+END_TEST
+
+START_TEST(test_manifest_fields)
+{
+	const char *j = man_cases[2].json;
+	struct px_buf err = PX_BUF_INIT;
+	struct px_pl_manifest m;
+	struct px_pl_ver v;
+
+	ck_assert(px_pl_manifest_parse(j, strlen(j), &m, &err) == 0);
+	ck_assert_str_eq(m.name, "poll");
+	ck_assert(m.kind == PX_PL_PROCESS && m.abi == PX_PL_PROTOCOL);
+	ck_assert_int_eq(m.nhooks, 4);
+	ck_assert(m.hooks[0].hook == PX_PL_HOOK_COMMAND && !strcmp(m.hooks[0].arg, "poll"));
+	ck_assert(m.hooks[1].hook == PX_PL_HOOK_EVENT && !strcmp(m.hooks[1].arg, "message"));
+	ck_assert(m.perms == (PX_PL_PERM_MESSAGES_READ | PX_PL_PERM_MESSAGES_POST));
+	ck_assert(!(m.perms & PX_PL_PERM_NETWORK));
+	ck_assert_int_eq(m.ndeps, 1);
+	ck_assert(px_pl_ver_parse("2.9.0", &v) == 0 && px_pl_range_match(&m.deps[0].range, &v));
+	ck_assert(px_pl_ver_parse("1.1.0", &v) == 0 && !px_pl_range_match(&m.deps[0].range, &v));
+	ck_assert_int_eq(m.memory_mb, 32);
+	ck_assert_int_eq(m.open_files, 32);  /* the default */
+	ck_assert_int_eq(m.call_timeout_ms, 100);
+	ck_assert_int_eq(m.fail_closed, 0);
+	px_buf_free(&err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("plugins");
@@ -264,6 +364,10 @@ static Suite *suite(void)
 	tcase_add_test(t, test_version_parse);
 	tcase_add_test(t, test_version_order);
 	tcase_add_test(t, test_ranges);
+	suite_add_tcase(s, t);
+	t = tcase_create("manifest");
+	tcase_add_test(t, test_manifest);
+	tcase_add_test(t, test_manifest_fields);
 	suite_add_tcase(s, t);
 	t = tcase_create("signatures");
 	tcase_add_test(t, test_ed25519_vectors);
