@@ -5,7 +5,8 @@ noinst_LIBRARIES += libplugins.a
 libplugins_a_SOURCES = \
 	plugins/px_pl_semver.c plugins/px_pl_semver.h \
 	plugins/px_pl_sig.c plugins/px_pl_sig.h \
-	plugins/px_pl_manifest.c plugins/px_pl_manifest.h
+	plugins/px_pl_manifest.c plugins/px_pl_manifest.h \
+	plugins/px_pl_resolve.c plugins/px_pl_resolve.h
 
 check_PROGRAMS += tests/unit/check_plugins
 tests_unit_check_plugins_SOURCES = tests/unit/check_plugins.c

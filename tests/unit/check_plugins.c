@@ -3,12 +3,15 @@
  * ranges as npm writes them, the manifest, Ed25519 signatures (RFC 8032
  * test vectors) and dependency resolution. */
 #include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/codec.h"
 #include "plugins/px_pl_manifest.h"
+#include "plugins/px_pl_resolve.h"
 #include "plugins/px_pl_semver.h"
 #include "plugins/px_pl_sig.h"
 #include "tests/unit/run_suite.h"
@@ -356,6 +359,117 @@ START_TEST(test_manifest_fields)
 }
 END_TEST
 
+/* --- dependency resolution ------------------------------------------------- */
+
+/* A manifest of name at version with deps "dep:range" (NULL-ended). */
+static struct px_pl_manifest *mk(const char *name, const char *ver, ...)
+{
+	struct px_pl_manifest *m = calloc(1, sizeof(*m));
+	const char *d;
+	va_list ap;
+
+	ck_assert(m != NULL);
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	ck_assert(px_pl_ver_parse(ver, &m->version) == 0);
+	va_start(ap, ver);
+	while ((d = va_arg(ap, const char *))) {
+		struct px_pl_dep *dep = &m->deps[m->ndeps++];
+		const char *colon = strchr(d, ':');
+
+		snprintf(dep->name, sizeof(dep->name), "%.*s", (int)(colon - d), d);
+		snprintf(dep->text, sizeof(dep->text), "%s", colon + 1);
+		ck_assert(px_pl_range_parse(dep->text, &dep->range) == 0);
+	}
+	va_end(ap);
+	return m;
+}
+
+static const char *plan_text(const struct px_pl_plan *p, char *out, size_t n)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < p->n && at < n; i++) {
+		char v[64];
+
+		px_pl_ver_format(&p->pick[i].m->version, v, sizeof(v));
+		at += (size_t)snprintf(out + at, n - at, "%s%s@%s%s", i ? " " : "", p->pick[i].m->name, v,
+				       p->pick[i].installed ? "(kept)" : "");
+	}
+	return out;
+}
+
+/* Resolves want@range and checks the plan (sorted words) or the reason. */
+static void expect_resolve(int line, struct px_pl_manifest **inst, int ni, struct px_pl_manifest **av,
+			   int na, const char *want, const char *range, const char *plan,
+			   const char *why)
+{
+	struct px_buf w = PX_BUF_INIT;
+	struct px_pl_plan p;
+	char got[512];
+	int rc;
+
+	rc = px_pl_resolve((const struct px_pl_manifest *const *)inst, ni,
+			   (const struct px_pl_manifest *const *)av, na, want, range, &p, &w);
+	if (plan)
+		ck_assert_msg(rc == 0 && !strcmp(plan_text(&p, got, sizeof(got)), plan),
+			      "line %d: want %s, got %s", line, plan,
+			      rc ? (w.data ? w.data : "(no reason)") : got);
+	else
+		ck_assert_msg(rc != 0 && w.data && strstr(w.data, why), "line %d: want \"%s\", got %s", line,
+			      why, rc ? (w.data ? w.data : "(no reason)") : plan_text(&p, got, sizeof(got)));
+	px_buf_free(&w);
+}
+
+START_TEST(test_resolve)
+{
+	struct px_pl_manifest *base11 = mk("base", "1.1.0", NULL), *base13 = mk("base", "1.3.0", NULL),
+			      *base20 = mk("base", "2.0.0", NULL),
+			      *poll = mk("poll", "1.4.0", "base:^1.2", NULL),
+			      *poll15 = mk("poll", "1.5.0-beta.1", "base:^1.2", NULL),
+			      *charts = mk("charts", "1.0.0", "base:~1.3", "poll:*", NULL),
+			      *lonely = mk("lonely", "1.0.0", "ghost:*", NULL),
+			      *a = mk("a", "1.0.0", "b:*", NULL), *b = mk("b", "1.0.0", "a:*", NULL),
+			      *app11 = mk("app", "1.1.0", "lib:^2", NULL),
+			      *app10 = mk("app", "1.0.0", "lib:^1", NULL), *lib1 = mk("lib", "1.9.0", NULL);
+	struct px_pl_manifest *av[] = { base11, base13, base20, poll, poll15, charts, lonely, a, b,
+					app11, app10, lib1 };
+	struct px_pl_manifest *inst_old[] = { base11 }, *inst_poll[] = { base13, poll },
+			      *inst_all[] = { base13, poll, charts };
+	struct px_buf w = PX_BUF_INIT;
+
+	/* a missing dependency comes from the available versions, newest in range */
+	expect_resolve(__LINE__, NULL, 0, av, 12, "poll", "*", "poll@1.4.0 base@1.3.0", NULL);
+	/* a pre-release only when asked for by name */
+	expect_resolve(__LINE__, NULL, 0, av, 12, "poll", ">=1.5.0-beta.1", "poll@1.5.0-beta.1 base@1.3.0",
+		       NULL);
+	/* an installed dependency stays as it is: explained, nothing picked */
+	expect_resolve(__LINE__, inst_old, 1, av, 12, "poll", "^1", NULL,
+		       "base 1.1.0 is installed, but poll 1.4.0 needs base ^1.2");
+	/* an upgrade that breaks an installed plugin is refused */
+	expect_resolve(__LINE__, inst_poll, 2, av, 12, "base", "2.0.0", NULL,
+		       "poll 1.4.0 needs base ^1.2, but base 2.0.0 is chosen because base 2.0.0 was asked for");
+	/* an upgrade within every range goes through; the others are kept */
+	expect_resolve(__LINE__, inst_all, 3, av, 12, "poll", "1.4.0",
+		       "poll@1.4.0(kept) base@1.3.0(kept) charts@1.0.0(kept)", NULL);
+	expect_resolve(__LINE__, NULL, 0, av, 12, "lonely", "*", NULL,
+		       "lonely 1.0.0 needs ghost *, and ghost is neither installed nor available");
+	expect_resolve(__LINE__, NULL, 0, av, 12, "poll", "^3", NULL,
+		       "no available version of poll is in that range");
+	expect_resolve(__LINE__, NULL, 0, av, 12, "a", "*", NULL, "a -> b -> a: a dependency cycle");
+	expect_resolve(__LINE__, NULL, 0, av, 12, "a", "^^", NULL, "^^: not a version range");
+	/* the newest app needs a lib that does not exist: the older one is taken */
+	expect_resolve(__LINE__, NULL, 0, av, 12, "app", "^1", "app@1.0.0 lib@1.9.0", NULL);
+
+	ck_assert(px_pl_resolve_remove((const struct px_pl_manifest *const *)inst_all, 3, "charts", &w) == 0);
+	ck_assert(px_pl_resolve_remove((const struct px_pl_manifest *const *)inst_all, 3, "base", &w) != 0);
+	ck_assert_msg(w.data && strstr(w.data, "poll 1.4.0 needs base ^1.2"), "%s", w.data ? w.data : "");
+	px_buf_free(&w);
+	for (size_t i = 0; i < N(av); i++)
+		free(av[i]);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("plugins");
@@ -368,6 +482,9 @@ static Suite *suite(void)
 	t = tcase_create("manifest");
 	tcase_add_test(t, test_manifest);
 	tcase_add_test(t, test_manifest_fields);
+	suite_add_tcase(s, t);
+	t = tcase_create("resolve");
+	tcase_add_test(t, test_resolve);
 	suite_add_tcase(s, t);
 	t = tcase_create("signatures");
 	tcase_add_test(t, test_ed25519_vectors);
