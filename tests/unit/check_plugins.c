@@ -2,7 +2,11 @@
  * it runs: SemVer versions (the specification's precedence examples),
  * ranges as npm writes them, the manifest, Ed25519 signatures (RFC 8032
  * test vectors) and dependency resolution. */
+#include <archive.h>
+#include <archive_entry.h>
 #include <check.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +15,7 @@
 #include "core/buf.h"
 #include "core/codec.h"
 #include "plugins/px_pl_manifest.h"
+#include "plugins/px_pl_pkg.h"
 #include "plugins/px_pl_resolve.h"
 #include "plugins/px_pl_semver.h"
 #include "plugins/px_pl_sig.h"
@@ -470,6 +475,125 @@ START_TEST(test_resolve)
 }
 END_TEST
 
+/* --- packages --------------------------------------------------------------- */
+
+#define POLL_MANIFEST "{\"name\":\"poll\",\"version\":\"1.0.0\",\"kind\":\"process\",\"protocol\":1," \
+		      "\"entry\":\"bin/poll\"}"
+
+struct ent {
+	const char *name;
+	mode_t type;       /* AE_IFREG, AE_IFDIR, AE_IFLNK; 0 ends the list */
+	int mode;
+	const char *data;  /* file contents, or a link's target */
+	int hardlink;
+};
+
+/* A gzip'ed ustar archive of ents, in *out (malloc'ed), *n bytes. */
+static void tarball(const struct ent *ents, void **out, size_t *n)
+{
+	struct archive *a = archive_write_new();
+	size_t cap = 1 << 20, used = 0;
+	void *buf = malloc(cap);
+
+	ck_assert(a && buf);
+	ck_assert(archive_write_set_format_pax_restricted(a) == ARCHIVE_OK);
+	ck_assert(archive_write_add_filter_gzip(a) == ARCHIVE_OK);
+	ck_assert(archive_write_open_memory(a, buf, cap, &used) == ARCHIVE_OK);
+	for (; ents->type; ents++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = ents->data && ents->type == AE_IFREG && !ents->hardlink ? strlen(ents->data) : 0;
+
+		archive_entry_set_pathname(e, ents->name);
+		archive_entry_set_filetype(e, ents->type);
+		archive_entry_set_perm(e, ents->mode);
+		archive_entry_set_size(e, (la_int64_t)len);
+		if (ents->type == AE_IFLNK)
+			archive_entry_set_symlink(e, ents->data);
+		if (ents->hardlink)
+			archive_entry_set_hardlink(e, ents->data);
+		ck_assert(archive_write_header(a, e) == ARCHIVE_OK);
+		if (len)
+			ck_assert(archive_write_data(a, ents->data, len) == (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	ck_assert(archive_write_close(a) == ARCHIVE_OK);
+	archive_write_free(a);
+	*out = buf;
+	*n = used;
+}
+
+static const struct ent good_pkg[] = {
+	{ "plugin.json", AE_IFREG, 0644, POLL_MANIFEST, 0 },
+	{ "bin", AE_IFDIR, 0755, NULL, 0 },
+	{ "bin/poll", AE_IFREG, 0755, "#!/bin/sh\necho poll\n", 0 },
+	{ "./migrations/001_votes.up.sql", AE_IFREG, 0644, "CREATE TABLE votes (id int);", 0 },
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+static const struct {
+	int line;
+	struct ent e[4];
+	const char *err;
+} bad_pkgs[] = {
+	{ __LINE__, { { "plugin.json", AE_IFREG, 0644, POLL_MANIFEST, 0 },
+		      { "../evil", AE_IFREG, 0644, "x", 0 } }, "not a plain relative name" },
+	{ __LINE__, { { "plugin.json", AE_IFREG, 0644, POLL_MANIFEST, 0 },
+		      { "/etc/cron.d/x", AE_IFREG, 0644, "x", 0 } }, "not a plain relative name" },
+	{ __LINE__, { { "plugin.json", AE_IFREG, 0644, POLL_MANIFEST, 0 },
+		      { "bin/../../x", AE_IFREG, 0644, "x", 0 } }, "not a plain relative name" },
+	{ __LINE__, { { "plugin.json", AE_IFREG, 0644, POLL_MANIFEST, 0 },
+		      { "bin/poll", AE_IFLNK, 0777, "/bin/sh", 0 } }, "only files and folders" },
+	{ __LINE__, { { "plugin.json", AE_IFREG, 0644, POLL_MANIFEST, 0 },
+		      { "bin/poll", AE_IFREG, 0644, "plugin.json", 1 } }, "only files and folders" },
+	{ __LINE__, { { "plugin.json", AE_IFREG, 0644, POLL_MANIFEST, 0 } }, "the entry point bin/poll" },
+	{ __LINE__, { { "bin/poll", AE_IFREG, 0755, "x", 0 } }, "no plugin.json" },
+	{ __LINE__, { { "plugin.json", AE_IFREG, 0644, "{\"name\":1}", 0 } }, "name: must be a string" },
+};
+
+START_TEST(test_packages)
+{
+	char dir[] = "/tmp/px-plugin-XXXXXX", sub[64], path[128];
+	struct px_pl_manifest m;
+	struct px_buf err = PX_BUF_INIT;
+	struct stat st;
+	size_t n;
+	void *p;
+
+	tarball(good_pkg, &p, &n);
+	ck_assert_msg(px_pl_pkg_inspect(p, n, &m, &err) == 0, "%s", err.data ? err.data : "");
+	ck_assert_str_eq(m.name, "poll");
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(sub, sizeof(sub), "%s/poll-1.0.0", dir);
+	ck_assert_msg(px_pl_pkg_unpack(p, n, sub, &err) == 0, "%s", err.data ? err.data : "");
+	snprintf(path, sizeof(path), "%s/bin/poll", sub);
+	ck_assert(stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0755);
+	snprintf(path, sizeof(path), "%s/migrations/001_votes.up.sql", sub);
+	ck_assert(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644 && st.st_size == 28);
+	/* the target must be new */
+	ck_assert(px_pl_pkg_unpack(p, n, sub, &err) != 0);
+	/* a cut package is damaged, not half unpacked */
+	px_buf_reset(&err);
+	snprintf(sub, sizeof(sub), "%s/cut", dir);
+	ck_assert(px_pl_pkg_unpack(p, n / 2, sub, &err) != 0);
+	ck_assert(access(sub, F_OK) != 0);
+	free(p);
+	for (size_t i = 0; i < N(bad_pkgs); i++) {
+		px_buf_reset(&err);
+		tarball(bad_pkgs[i].e, &p, &n);
+		snprintf(sub, sizeof(sub), "%s/bad%zu", dir, i);
+		ck_assert_msg(px_pl_pkg_unpack(p, n, sub, &err) != 0 && err.data &&
+				      strstr(err.data, bad_pkgs[i].err),
+			      "line %d: want %s, got %s", bad_pkgs[i].line, bad_pkgs[i].err,
+			      err.data ? err.data : "accepted");
+		ck_assert_msg(access(sub, F_OK) != 0, "line %d: left %s", bad_pkgs[i].line, sub);
+		free(p);
+	}
+	ck_assert(px_pl_pkg_rmtree(dir) == 0);
+	ck_assert(access(dir, F_OK) != 0);
+	px_buf_free(&err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("plugins");
@@ -485,6 +609,9 @@ static Suite *suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("resolve");
 	tcase_add_test(t, test_resolve);
+	suite_add_tcase(s, t);
+	t = tcase_create("packages");
+	tcase_add_test(t, test_packages);
 	suite_add_tcase(s, t);
 	t = tcase_create("signatures");
 	tcase_add_test(t, test_ed25519_vectors);
