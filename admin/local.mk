@@ -6,13 +6,15 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/doctor.c admin/doctor.h \
 	admin/files_cmd.c admin/files_cmd.h \
 	admin/linediff.c admin/linediff.h \
+	admin/plugin_cmd.c admin/plugin_cmd.h \
 	admin/probe.c admin/probe.h \
 	admin/stats.c admin/stats.h \
 	admin/users_io.c admin/users_io.h
-plexichat_admin_LDADD = libmodel.a libstorage.a $(CORE_LIBS)
+plexichat_admin_LDADD = libmodel.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS)
 # the SQL these commands need (model/ is the only place SQL text appears)
 libmodel_a_SOURCES += model/config_versions.c model/config_versions.h \
-	model/ops.c model/ops.h
+	model/ops.c model/ops.h \
+	model/plugins.c model/plugins.h
 
 # The man page and the bash completion are generated from the command table
 # into the build folder (not the source tree) and installed with the

@@ -187,7 +187,8 @@ static int on_inspect(void *arg, struct archive *a, const char *name, int is_dir
 	return 0;
 }
 
-int px_pl_pkg_inspect(const void *p, size_t n, struct px_pl_manifest *m, struct px_buf *err)
+int px_pl_pkg_inspect(const void *p, size_t n, struct px_pl_manifest *m, struct px_buf *text,
+		      struct px_buf *err)
 {
 	struct inspect in = { PX_BUF_INIT, PX_BUF_INIT, 0 };
 	struct px_buf want = PX_BUF_INIT;
@@ -206,7 +207,9 @@ int px_pl_pkg_inspect(const void *p, size_t n, struct px_pl_manifest *m, struct 
 		px_buf_printf(err, "package: the entry point %s is not in it", m->entry);
 		goto out;
 	}
-	rc = 0;
+	if (text)
+		px_buf_append(text, in.manifest.data, in.manifest.len);
+	rc = text && text->failed ? -1 : 0;
 out:
 	px_buf_free(&in.manifest);
 	px_buf_free(&in.files);
@@ -281,7 +284,7 @@ int px_pl_pkg_unpack(const void *p, size_t n, const char *dir, struct px_buf *er
 	struct px_pl_manifest m;
 	int root = -1, rc = -1, made = 0;
 
-	if (px_pl_pkg_inspect(p, n, &m, err))
+	if (px_pl_pkg_inspect(p, n, &m, NULL, err))
 		return -1;
 	if (mkdir(dir, 0755) != 0) {
 		px_buf_printf(err, "%s: %s", dir, strerror(errno));

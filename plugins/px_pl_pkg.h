@@ -24,9 +24,10 @@ int px_pl_pkg_load(const char *path, struct px_buf *out, struct px_buf *err)
 /* Checks every entry of the package in p[0..n) (regular files and
  * folders only, relative names without "." or ".." segments, the limits
  * above, the manifest's entry present as a regular file) and parses its
- * plugin.json into *m. 0, or -1 with the reason in err. */
-int px_pl_pkg_inspect(const void *p, size_t n, struct px_pl_manifest *m, struct px_buf *err)
-	__attribute__((nonnull, warn_unused_result));
+ * plugin.json into *m; text (may be NULL) gets plugin.json as it is.
+ * 0, or -1 with the reason in err. */
+int px_pl_pkg_inspect(const void *p, size_t n, struct px_pl_manifest *m, struct px_buf *text,
+		      struct px_buf *err) __attribute__((nonnull(1, 3, 5), warn_unused_result));
 
 /* Unpacks the package (inspected first, as above) into the new folder
  * dir, which must not exist; its parent must. Files are created 0644, or

@@ -560,7 +560,7 @@ START_TEST(test_packages)
 	void *p;
 
 	tarball(good_pkg, &p, &n);
-	ck_assert_msg(px_pl_pkg_inspect(p, n, &m, &err) == 0, "%s", err.data ? err.data : "");
+	ck_assert_msg(px_pl_pkg_inspect(p, n, &m, NULL, &err) == 0, "%s", err.data ? err.data : "");
 	ck_assert_str_eq(m.name, "poll");
 	ck_assert(mkdtemp(dir) != NULL);
 	snprintf(sub, sizeof(sub), "%s/poll-1.0.0", dir);

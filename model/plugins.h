@@ -1,0 +1,81 @@
+/* model/plugins.h: the SQL of installed plugins (sql/160_plugins.sql):
+ * trusted signing keys, every installed version with its manifest and
+ * folder, which version is current, whether it is enabled, with which
+ * granted permissions and in which channels. */
+#ifndef PX_M_PLUGINS_H
+#define PX_M_PLUGINS_H
+
+#include "core/buf.h"
+#include "core/db.h"
+#include "core/err.h"
+
+/* Adds a trusted key (base64 of 32 bytes). VALIDATION_CONFLICT when the
+ * name or the key is there already. */
+enum px_err px_m_plugin_key_add(struct px_db *db, const char *name, const char *pub)
+	__attribute__((nonnull, warn_unused_result));
+/* Removes a key; VALIDATION_NOT_FOUND when there was none. Plugins it
+ * signed stay installed (their rows keep the name). */
+enum px_err px_m_plugin_key_remove(struct px_db *db, const char *name)
+	__attribute__((nonnull, warn_unused_result));
+/* Calls fn for each trusted key, by name; fn's non-zero stops. */
+enum px_err px_m_plugin_keys_each(struct px_db *db,
+				  int (*fn)(void *arg, const char *name, const char *pub),
+				  void *arg) __attribute__((nonnull(1, 2), warn_unused_result));
+
+/* One installed plugin at its current version. */
+struct px_m_plugin {
+	const char *name, *version, *manifest, *dir, *sha256, *signed_by;
+	const char *status, *status_detail;
+	int enabled, all_channels;
+	const char *granted;    /* PostgreSQL array text, e.g. {network} */
+};
+
+/* Calls fn for each installed plugin (current versions, by name); the
+ * strings live until fn returns. fn's non-zero stops. */
+enum px_err px_m_plugins_each(struct px_db *db, int (*fn)(void *arg, const struct px_m_plugin *p),
+			      void *arg) __attribute__((nonnull(1, 2), warn_unused_result));
+
+/* The folder and manifest of a version installed before (for a
+ * downgrade or a reinstall), appended to dir and manifest.
+ * VALIDATION_NOT_FOUND when that version was never installed. */
+enum px_err px_m_plugin_version_get(struct px_db *db, const char *name, const char *version,
+				    struct px_buf *dir, struct px_buf *manifest, struct px_buf *sha256)
+	__attribute__((nonnull, warn_unused_result));
+
+/* Records version of name (its manifest JSON, folder, package hash and
+ * signer) and makes it the current one, in one transaction. A plugin
+ * that was enabled stays so, with the granted permissions the new
+ * manifest still asks for. VALIDATION_CONFLICT when that version was
+ * installed before from a different package. */
+enum px_err px_m_plugin_install(struct px_db *db, const char *name, const char *version,
+				const char *manifest, const char *dir, const char *sha256,
+				const char *signed_by) __attribute__((nonnull, warn_unused_result));
+
+/* Enables (with granted: a PostgreSQL text array of permissions, and
+ * all_channels or the channel ids in channels, a PostgreSQL bigint array
+ * text) or disables name. VALIDATION_NOT_FOUND when not installed. */
+enum px_err px_m_plugin_enable(struct px_db *db, const char *name, int on, const char *granted,
+			       int all_channels, const char *channels)
+	__attribute__((nonnull(1, 2), warn_unused_result));
+
+/* Sets a plugin's status ("ok", "disabled: crashed", ...) as the runtime
+ * saw it. */
+enum px_err px_m_plugin_status(struct px_db *db, const char *name, const char *status,
+			       const char *detail) __attribute__((nonnull, warn_unused_result));
+
+/* Removes name and every version of it; each version's folder is
+ * appended to dirs, one per line, for the caller to delete.
+ * VALIDATION_NOT_FOUND when not installed. */
+enum px_err px_m_plugin_remove(struct px_db *db, const char *name, struct px_buf *dirs)
+	__attribute__((nonnull, warn_unused_result));
+
+/* Whether name may see channel's messages (enabled there or in all). */
+enum px_err px_m_plugin_sees(struct px_db *db, const char *name, long long channel, int *yes)
+	__attribute__((nonnull, warn_unused_result));
+
+/* {"plugins":[{name, version, enabled, granted, all_channels, channels,
+ * status, status_detail, versions:[...], manifest}]} appended to out. */
+enum px_err px_m_plugins_json(struct px_db *db, struct px_buf *out)
+	__attribute__((nonnull, warn_unused_result));
+
+#endif
