@@ -11,6 +11,7 @@
 #include "core/crypto.h"
 #include "core/dirs.h"
 #include "model/plugins.h"
+#include "plugins/px_pl_inproc.h"
 #include "plugins/px_pl_manifest.h"
 #include "plugins/px_pl_pkg.h"
 #include "plugins/px_pl_resolve.h"
@@ -280,7 +281,7 @@ static int cmd_install(struct admin *a, int argc, char **argv)
 	struct px_buf b = PX_BUF_INIT, err = PX_BUF_INIT, sigtext = PX_BUF_INIT, dir = PX_BUF_INIT,
 		      base = PX_BUF_INIT, mjson = PX_BUF_INIT, fields = PX_BUF_INIT;
 	unsigned char sig[PX_PL_SIG_LEN];
-	char sha[65], ver[80];
+	char sha[65], esha[65], ver[80];
 	struct px_pl_manifest m;
 	struct installed in = { 0 };
 	struct signer s = { &b, sig, "" };
@@ -340,7 +341,13 @@ static int cmd_install(struct admin *a, int argc, char **argv)
 		}
 		made = 1;
 	}
-	e = px_m_plugin_install(a->db, m.name, ver, mjson.data, dir.data, sha, s.name);
+	px_buf_reset(&err);
+	px_buf_printf(&err, "%s/%s", dir.data, m.entry);
+	if (err.failed || px_pl_file_sha256(err.data, esha) != 0) {
+		rc = fail("install", "the unpacked entry point cannot be read");
+		goto out;
+	}
+	e = px_m_plugin_install(a->db, m.name, ver, mjson.data, dir.data, sha, esha, s.name);
 	if (e != PX_OK) {
 		rc = fail("install", e == PX_E_VALIDATION_CONFLICT
 					     ? "this version was installed before from a different package"
@@ -399,7 +406,8 @@ static int cmd_list(struct admin *a, int argc, char **argv)
  * before, its dependencies checked as for an install. */
 static int cmd_use(struct admin *a, int argc, char **argv)
 {
-	struct px_buf dir = PX_BUF_INIT, mjson = PX_BUF_INIT, sha = PX_BUF_INIT, err = PX_BUF_INIT;
+	struct px_buf dir = PX_BUF_INIT, mjson = PX_BUF_INIT, sha = PX_BUF_INIT, esha = PX_BUF_INIT,
+		      err = PX_BUF_INIT;
 	struct installed in = { 0 };
 	struct px_pl_manifest m;
 	enum px_err e;
@@ -407,7 +415,8 @@ static int cmd_use(struct admin *a, int argc, char **argv)
 
 	if (argc != 2)
 		return -1;
-	if ((e = px_m_plugin_version_get(a->db, argv[0], argv[1], &dir, &mjson, &sha)) != PX_OK) {
+	if ((e = px_m_plugin_version_get(a->db, argv[0], argv[1], &dir, &mjson, &sha, &esha)) !=
+	    PX_OK) {
 		rc = fail("use", e == PX_E_VALIDATION_NOT_FOUND
 					 ? "that version was never installed here: install its package"
 					 : px_err_name(e));
@@ -423,7 +432,8 @@ static int cmd_use(struct admin *a, int argc, char **argv)
 	}
 	if (resolve_with(&in, &m, "use"))
 		goto out;
-	e = px_m_plugin_install(a->db, argv[0], argv[1], mjson.data, dir.data, sha.data, "");
+	e = px_m_plugin_install(a->db, argv[0], argv[1], mjson.data, dir.data, sha.data, esha.data,
+				"");
 	if (e != PX_OK) {
 		rc = fail_err("use", e);
 		goto out;
@@ -436,6 +446,7 @@ out:
 	px_buf_free(&dir);
 	px_buf_free(&mjson);
 	px_buf_free(&sha);
+	px_buf_free(&esha);
 	px_buf_free(&err);
 	return rc;
 }
@@ -533,6 +544,57 @@ out:
 	return rc;
 }
 
+/* Whether value suits setting s of the manifest. */
+static int setting_ok(const struct px_pl_setting *s, const char *value)
+{
+	char *end;
+	size_t n = strlen(value);
+
+	switch (s->type) {
+	case PX_PL_S_BOOL:
+		return !strcmp(value, "true") || !strcmp(value, "false");
+	case PX_PL_S_INT:
+		(void)strtoll(value, &end, 10);
+		return n && *end == '\0';
+	case PX_PL_S_ENUM:
+		for (const char *o = s->options; *o; o += strcspn(o, "|") + (o[strcspn(o, "|")] != 0))
+			if (strcspn(o, "|") == n && !strncmp(o, value, n))
+				return 1;
+		return 0;
+	case PX_PL_S_STRING:
+		return n < PX_PL_TEXT_MAX * 8;
+	}
+	return 0;
+}
+
+/* plugin set NAME KEY VALUE | plugin set NAME KEY --clear */
+static int cmd_set(struct admin *a, int argc, char **argv)
+{
+	struct find f;
+	enum px_err e;
+	int clear = argc == 3 && !strcmp(argv[2], "--clear");
+
+	if (argc != 3)
+		return -1;
+	memset(&f, 0, sizeof(f));
+	f.name = argv[0];
+	if ((e = px_m_plugins_each(a->db, find_one, &f)) != PX_OK || f.found <= 0)
+		return fail("set", e != PX_OK ? px_err_name(e) : "not installed");
+	for (int i = 0; i < f.m.nsettings; i++) {
+		if (strcmp(f.m.settings[i].key, argv[1]))
+			continue;
+		if (!clear && !setting_ok(&f.m.settings[i], argv[2]))
+			return fail("set", "the value does not fit the setting's type (plugin.json)");
+		if ((e = px_m_plugin_setting_set(a->db, argv[0], argv[1], clear ? NULL : argv[2])) !=
+		    PX_OK)
+			return fail_err("set", e);
+		audit(a, "admin.plugin.setting_set", argv[0], NULL);
+		printf("%s: %s %s\n", argv[0], argv[1], clear ? "cleared" : "set");
+		return 0;
+	}
+	return fail("set", "the plugin declares no such setting");
+}
+
 static int cmd_disable(struct admin *a, int argc, char **argv)
 {
 	enum px_err e;
@@ -609,6 +671,8 @@ int admin_cmd_plugin(struct admin *a, int argc, char **argv)
 		return cmd_enable(a, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "disable"))
 		return cmd_disable(a, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "set"))
+		return cmd_set(a, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "remove"))
 		return cmd_remove(a, argc - 1, argv + 1);
 	return -1;

@@ -14,6 +14,7 @@ struct px_cfg;
 struct px_app;
 struct px_tmpl_cache;
 struct px_vcache;
+struct px_plugin_host;
 
 /* System roles, in increasing order of power. */
 enum px_role {
@@ -61,6 +62,7 @@ struct px_ctx {
 	struct px_app *app;           /* long-lived shared objects */
 	struct px_tmpl_cache *tmpl;   /* shared page templates (web/tmpl.h) */
 	struct px_vcache *pages;      /* shared latest pages of channels (core/vcache.h) */
+	struct px_plugin_host *plugins; /* enabled plugins (handlers/plugin_host.h); NULL: none */
 	struct px_path path;          /* the route's typed parameters, set by the
 				       * router; freed by the pipeline (core/path.h) */
 	struct px_principal who;

@@ -1,6 +1,7 @@
 /* app.c: config snapshot ownership and live reload for one process. */
 #include "fcgi/app.h"
 #include "fcgi/wafmw.h"
+#include "handlers/plugin_host.h"
 #include "core/log.h"
 #include "core/ratelease.h"
 #include "web/tmpl.h"
@@ -47,7 +48,8 @@ int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
 					(int)px_cfg_int(cfg, "auth_cache_seconds"))))
 		return -1;
 	app->waf = px_wafmw_new(cfg, err);
-	return app->waf && app->rl && app->pages ? 0 : -1;
+	app->plugins = px_plugin_host_new(px_cfg_str(cfg, "plugins_user"));
+	return app->waf && app->rl && app->pages && app->plugins ? 0 : -1;
 }
 
 void px_app_free(struct px_app *app)
@@ -56,6 +58,7 @@ void px_app_free(struct px_app *app)
 	px_ratelease_free(app->rl);
 	px_vcache_free(app->pages);
 	px_vcache_free(app->auth);
+	px_plugin_host_free(app->plugins);
 	px_snap_free(app->cfg);
 	px_tmpl_cache_free(app->tmpl);
 	free(app->cfg_path);

@@ -36,6 +36,7 @@ struct px_app {
 	struct px_vcache *auth;       /* recent token lookups (fcgi/authmw.c); NULL: off */
 	struct px_wafmw *waf;         /* WAF rules, IP lists, automatic blocks */
 	struct px_ratelease *rl;      /* rate-limit tokens leased to this process */
+	struct px_plugin_host *plugins; /* enabled plugins (handlers/plugin_host.h) */
 };
 
 /* Loads the first snapshot and the shared engines into app (cfg_path NULL:

@@ -292,6 +292,7 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	ctx.app = app;
 	ctx.tmpl = app->tmpl;
 	ctx.pages = app->pages;
+	ctx.plugins = app->plugins;
 	ctx.loopback = is_loopback(req->remote_addr);
 	ctx.stopping = app->stopping;
 	e = dispatch(&ctx, &route, pre_err, &allow, &ran);

@@ -28,6 +28,7 @@ libhandlers_a_SOURCES = \
 	handlers/files_scan.c handlers/files_scan.h handlers/files_clamd.c handlers/files_clamd.h \
 	handlers/files_image.c handlers/files_image.h \
 	handlers/avatars.c handlers/avatars.h \
+	handlers/plugin_host.c handlers/plugin_host.h \
 	handlers/msg.h \
 	handlers/notifications.c handlers/notifications.h \
 	handlers/search.c handlers/search.h \
@@ -44,7 +45,7 @@ libhandlers_a_SOURCES = \
 # files_image.c works through libvips: its flags are the build's, its
 # libraries go on every link line that takes libhandlers.a.
 AM_CFLAGS += $(VIPS_CFLAGS)
-HANDLER_TEST_LIBS = libhandlers.a libmodel.a libstorage.a $(TEST_LIBS) $(VIPS_LIBS)
+HANDLER_TEST_LIBS = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(TEST_LIBS) $(VIPS_LIBS)
 check_PROGRAMS += tests/unit/check_files_util
 tests_unit_check_files_util_SOURCES = tests/unit/check_files_util.c
 tests_unit_check_files_util_CFLAGS = $(TEST_CFLAGS)

@@ -1,6 +1,7 @@
 /* messages.c: message handlers: Markdown is rendered here (bounded, safe)
  * before the model stores source and rendering together. */
 #include "handlers/messages.h"
+#include "handlers/plugin_host.h"
 #include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
 #include "handlers/files.h"
@@ -32,8 +33,29 @@ static int blank(const char *s)
 /* Reads "body", checks its length against message_max_length and renders
  * it; html and mentions receive the rendering and the mentioned names.
  * With files attached (files_only) the text may be absent or blank. */
-static enum px_err read_body(struct px_ctx *ctx, int files_only, const char **body,
-			     struct px_buf *html, struct px_buf *mentions)
+/* The plugins' "message.before_store" hooks: *body becomes their version
+ * (kept in changed), or the post is refused with their reason. */
+static enum px_err plugins_before_store(struct px_ctx *ctx, long long channel, const char **body,
+					struct px_buf *changed)
+{
+	struct px_buf reason = PX_BUF_INIT;
+	enum px_err e;
+
+	if (!ctx->plugins)
+		return PX_OK;
+	e = px_plugin_host_before_store(ctx->plugins, ctx->db, channel, ctx->who.user_id, *body,
+					changed, &reason);
+	if (e == PX_E_PLUGIN_REJECTED && reason.len)
+		px_ctx_detail(ctx, "reason", reason.data);
+	if (e == PX_OK && changed->len)
+		*body = changed->data;
+	px_buf_free(&reason);
+	return e;
+}
+
+static enum px_err read_body(struct px_ctx *ctx, long long channel, int files_only,
+			     const char **body, struct px_buf *changed, struct px_buf *html,
+			     struct px_buf *mentions)
 {
 	long long max = px_cfg_int(ctx->cfg, "message_max_length");
 	enum px_err e;
@@ -41,6 +63,10 @@ static enum px_err read_body(struct px_ctx *ctx, int files_only, const char **bo
 
 	if ((e = px_in_str(ctx, "body", !files_only, files_only ? 0 : 1, MAX_BODY_BYTES,
 			   body)) != PX_OK)
+		return e;
+	/* what a plugin makes of the text passes the checks below like any */
+	if (*body && !blank(*body) &&
+	    (e = plugins_before_store(ctx, channel, body, changed)) != PX_OK)
 		return e;
 	if (files_only && (!*body || blank(*body))) {
 		*body = "";
@@ -164,7 +190,7 @@ static enum px_err post_with_files(struct px_db *db, void *arg)
 enum px_err px_h_messages_post(struct px_ctx *ctx)
 {
 	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT, out = PX_BUF_INIT,
-		      ids = PX_BUF_INIT;
+		      ids = PX_BUF_INIT, changed = PX_BUF_INIT;
 	struct px_m_post p = { 0 };
 	struct px_chan_access a;
 	int replayed = 0, nfiles = 0;
@@ -175,7 +201,8 @@ enum px_err px_h_messages_post(struct px_ctx *ctx)
 	    (e = px_hf_file_ids(ctx, &ids, &nfiles)) != PX_OK ||
 	    (e = idem_key(ctx, &p.idem_key)) != PX_OK ||
 	    (e = px_hm_gate(ctx, PX_CHAN_POST, &a)) != PX_OK ||
-	    (e = read_body(ctx, nfiles > 0, &p.body, &html, &mentions)) != PX_OK)
+	    (e = read_body(ctx, a.channel_id, nfiles > 0, &p.body, &changed, &html, &mentions)) !=
+		    PX_OK)
 		goto out;
 	p.channel = a.channel_id;
 	p.kind = a.kind;
@@ -203,6 +230,7 @@ out:
 	px_buf_free(&mentions);
 	px_buf_free(&out);
 	px_buf_free(&ids);
+	px_buf_free(&changed);
 	return e;
 }
 
@@ -227,13 +255,15 @@ enum px_err px_h_messages_get(struct px_ctx *ctx)
 
 enum px_err px_h_messages_patch(struct px_ctx *ctx)
 {
-	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT, out = PX_BUF_INIT;
+	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT, out = PX_BUF_INIT,
+		      changed = PX_BUF_INIT;
 	struct px_m_edit m = { 0 };
 	struct px_chan_access a;
 	enum px_err e;
 
+	/* an edit is stored too: the same hooks see it */
 	if ((e = px_hm_gate(ctx, PX_CHAN_EDIT_OWN, &a)) == PX_OK &&
-	    (e = read_body(ctx, 0, &m.body, &html, &mentions)) == PX_OK) {
+	    (e = read_body(ctx, a.channel_id, 0, &m.body, &changed, &html, &mentions)) == PX_OK) {
 		m.html = html.data ? html.data : "";
 		m.lang = px_cfg_str(ctx->cfg, "search_language");
 		m.names = mentions.data ? mentions.data : "";
@@ -245,6 +275,7 @@ enum px_err px_h_messages_patch(struct px_ctx *ctx)
 	px_buf_free(&html);
 	px_buf_free(&mentions);
 	px_buf_free(&out);
+	px_buf_free(&changed);
 	return e;
 }
 

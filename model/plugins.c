@@ -43,7 +43,8 @@ enum px_err px_m_plugins_each(struct px_db *db, int (*fn)(void *arg, const struc
 {
 	PGresult *r = NULL;
 	enum px_err e = px_db_exec_prepared(db, "plugins_each",
-		"SELECT p.name, p.version, v.manifest::text, v.dir, v.sha256, v.signed_by, p.status,"
+		"SELECT p.name, p.version, v.manifest::text, v.dir, v.sha256, v.entry_sha256,"
+		" v.signed_by, p.status,"
 		" p.status_detail, p.enabled, p.all_channels, p.granted::text"
 		" FROM plugins p JOIN plugin_versions v USING (name, version) ORDER BY p.name",
 		0, NULL, &r);
@@ -52,9 +53,9 @@ enum px_err px_m_plugins_each(struct px_db *db, int (*fn)(void *arg, const struc
 		struct px_m_plugin p = {
 			PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 			PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
-			PQgetvalue(r, i, 6), PQgetvalue(r, i, 7),
-			PQgetvalue(r, i, 8)[0] == 't', PQgetvalue(r, i, 9)[0] == 't',
-			PQgetvalue(r, i, 10),
+			PQgetvalue(r, i, 6), PQgetvalue(r, i, 7), PQgetvalue(r, i, 8),
+			PQgetvalue(r, i, 9)[0] == 't', PQgetvalue(r, i, 10)[0] == 't',
+			PQgetvalue(r, i, 11),
 		};
 
 		if (fn(arg, &p))
@@ -65,12 +66,14 @@ enum px_err px_m_plugins_each(struct px_db *db, int (*fn)(void *arg, const struc
 }
 
 enum px_err px_m_plugin_version_get(struct px_db *db, const char *name, const char *version,
-				    struct px_buf *dir, struct px_buf *manifest, struct px_buf *sha256)
+				    struct px_buf *dir, struct px_buf *manifest, struct px_buf *sha256,
+				    struct px_buf *entry_sha256)
 {
 	const char *p[2] = { name, version };
 	PGresult *r = NULL;
 	enum px_err e = px_m_one_row(db, "plugin_version_get",
-		"SELECT dir, manifest::text, sha256 FROM plugin_versions WHERE name = $1 AND version = $2",
+		"SELECT dir, manifest::text, sha256, entry_sha256 FROM plugin_versions"
+		" WHERE name = $1 AND version = $2",
 		2, p, &r);
 
 	if (e != PX_OK)
@@ -78,12 +81,13 @@ enum px_err px_m_plugin_version_get(struct px_db *db, const char *name, const ch
 	px_buf_puts(dir, PQgetvalue(r, 0, 0));
 	px_buf_puts(manifest, PQgetvalue(r, 0, 1));
 	px_buf_puts(sha256, PQgetvalue(r, 0, 2));
+	px_buf_puts(entry_sha256, PQgetvalue(r, 0, 3));
 	PQclear(r);
 	return PX_OK;
 }
 
 struct install {
-	const char *p[6];
+	const char *p[7];
 };
 
 static enum px_err install_tx(struct px_db *db, void *arg)
@@ -94,11 +98,11 @@ static enum px_err install_tx(struct px_db *db, void *arg)
 
 	/* the same version again must be the same package */
 	e = px_db_exec_prepared(db, "plugin_install_version",
-		"INSERT INTO plugin_versions (name, version, manifest, dir, sha256, signed_by)"
-		" VALUES ($1, $2, $3::jsonb, $4, $5, $6)"
+		"INSERT INTO plugin_versions (name, version, manifest, dir, sha256, entry_sha256,"
+		" signed_by) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)"
 		" ON CONFLICT (name, version) DO UPDATE SET installed_at = now()"
 		"  WHERE plugin_versions.sha256 = EXCLUDED.sha256"
-		" RETURNING 1", 6, in->p, &r);
+		" RETURNING 1", 7, in->p, &r);
 	if (e != PX_OK)
 		return e;
 	if (PQntuples(r) != 1) {
@@ -118,9 +122,9 @@ static enum px_err install_tx(struct px_db *db, void *arg)
 
 enum px_err px_m_plugin_install(struct px_db *db, const char *name, const char *version,
 				const char *manifest, const char *dir, const char *sha256,
-				const char *signed_by)
+				const char *entry_sha256, const char *signed_by)
 {
-	struct install in = { { name, version, manifest, dir, sha256, signed_by } };
+	struct install in = { { name, version, manifest, dir, sha256, entry_sha256, signed_by } };
 
 	return px_db_tx(db, install_tx, &in);
 }
@@ -205,18 +209,60 @@ enum px_err px_m_plugin_remove(struct px_db *db, const char *name, struct px_buf
 	return e;
 }
 
-enum px_err px_m_plugin_sees(struct px_db *db, const char *name, long long channel, int *yes)
+enum px_err px_m_plugins_stamp(struct px_db *db, struct px_buf *out)
 {
-	char c[PX_M_LL];
-	const char *p[2] = { name, px_m_ll(c, channel) };
 	PGresult *r = NULL;
-	enum px_err e = px_db_exec_prepared(db, "plugin_sees",
-		"SELECT 1 FROM plugins p WHERE p.name = $1 AND p.enabled AND (p.all_channels OR"
-		" EXISTS (SELECT 1 FROM plugin_channels c WHERE c.name = p.name"
-		"  AND c.channel_id = $2::bigint))", 2, p, &r);
+	enum px_err e = px_m_one_row(db, "plugins_stamp",
+		"SELECT coalesce(md5(string_agg(name || ' ' || version || ' ' || enabled || ' '"
+		" || granted::text || ' ' || all_channels, ',' ORDER BY name)), '') || ':'"
+		" || (SELECT count(*) || ':' || coalesce(sum(channel_id), 0) FROM plugin_channels)"
+		" || ':' || (SELECT coalesce(md5(string_agg(name || key || value, ','"
+		"  ORDER BY name, key)), '') FROM plugin_settings)"
+		" FROM plugins", 0, NULL, &r);
 
-	if (e == PX_OK)
-		*yes = PQntuples(r) > 0;
+	if (e != PX_OK)
+		return e;
+	px_buf_puts(out, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_plugin_setting_set(struct px_db *db, const char *name, const char *key,
+				    const char *value)
+{
+	const char *p[3] = { name, key, value };
+	long rows = 0;
+	enum px_err e;
+
+	if (!value)
+		return px_m_exec_rows(db, "plugin_setting_clear",
+				      "DELETE FROM plugin_settings WHERE name = $1 AND key = $2", 2, p,
+				      NULL);
+	e = px_m_exec_rows(db, "plugin_setting_set",
+		"INSERT INTO plugin_settings (name, key, value)"
+		" SELECT name, $2, $3 FROM plugins WHERE name = $1"
+		" ON CONFLICT (name, key) DO UPDATE SET value = EXCLUDED.value", 3, p, &rows);
+	return e != PX_OK ? e : rows ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
+}
+
+enum px_err px_m_plugin_settings_json(struct px_db *db, const char *name, struct px_buf *out)
+{
+	const char *p[1] = { name };
+
+	return px_m_json_row(db, "plugin_settings_json",
+		"SELECT coalesce(jsonb_object_agg(key, value), '{}')::text FROM plugin_settings"
+		" WHERE name = $1", 1, p, out);
+}
+
+enum px_err px_m_plugin_channels(struct px_db *db, const char *name, struct px_buf *out)
+{
+	const char *p[1] = { name };
+	PGresult *r = NULL;
+	enum px_err e = px_db_exec_prepared(db, "plugin_channels",
+		"SELECT channel_id FROM plugin_channels WHERE name = $1 ORDER BY channel_id", 1, p, &r);
+
+	for (int i = 0; e == PX_OK && i < PQntuples(r); i++)
+		px_buf_printf(out, "%s\n", PQgetvalue(r, i, 0));
 	PQclear(r);
 	return e;
 }

@@ -24,7 +24,7 @@ enum px_err px_m_plugin_keys_each(struct px_db *db,
 
 /* One installed plugin at its current version. */
 struct px_m_plugin {
-	const char *name, *version, *manifest, *dir, *sha256, *signed_by;
+	const char *name, *version, *manifest, *dir, *sha256, *entry_sha256, *signed_by;
 	const char *status, *status_detail;
 	int enabled, all_channels;
 	const char *granted;    /* PostgreSQL array text, e.g. {network} */
@@ -39,17 +39,19 @@ enum px_err px_m_plugins_each(struct px_db *db, int (*fn)(void *arg, const struc
  * downgrade or a reinstall), appended to dir and manifest.
  * VALIDATION_NOT_FOUND when that version was never installed. */
 enum px_err px_m_plugin_version_get(struct px_db *db, const char *name, const char *version,
-				    struct px_buf *dir, struct px_buf *manifest, struct px_buf *sha256)
+				    struct px_buf *dir, struct px_buf *manifest, struct px_buf *sha256,
+				    struct px_buf *entry_sha256)
 	__attribute__((nonnull, warn_unused_result));
 
-/* Records version of name (its manifest JSON, folder, package hash and
- * signer) and makes it the current one, in one transaction. A plugin
+/* Records version of name (its manifest JSON, folder, package hash, the
+ * unpacked entry point's hash and signer) and makes it the current one, in one transaction. A plugin
  * that was enabled stays so, with the granted permissions the new
  * manifest still asks for. VALIDATION_CONFLICT when that version was
  * installed before from a different package. */
 enum px_err px_m_plugin_install(struct px_db *db, const char *name, const char *version,
 				const char *manifest, const char *dir, const char *sha256,
-				const char *signed_by) __attribute__((nonnull, warn_unused_result));
+				const char *entry_sha256, const char *signed_by)
+	__attribute__((nonnull, warn_unused_result));
 
 /* Enables (with granted: a PostgreSQL text array of permissions, and
  * all_channels or the channel ids in channels, a PostgreSQL bigint array
@@ -69,8 +71,24 @@ enum px_err px_m_plugin_status(struct px_db *db, const char *name, const char *s
 enum px_err px_m_plugin_remove(struct px_db *db, const char *name, struct px_buf *dirs)
 	__attribute__((nonnull, warn_unused_result));
 
-/* Whether name may see channel's messages (enabled there or in all). */
-enum px_err px_m_plugin_sees(struct px_db *db, const char *name, long long channel, int *yes)
+/* Sets (value non-NULL) or clears a setting of name. VALIDATION_NOT_FOUND
+ * when the plugin is not installed. */
+enum px_err px_m_plugin_setting_set(struct px_db *db, const char *name, const char *key,
+				    const char *value) __attribute__((nonnull(1, 2, 3), warn_unused_result));
+
+/* name's settings as one JSON object of strings appended to out. */
+enum px_err px_m_plugin_settings_json(struct px_db *db, const char *name, struct px_buf *out)
+	__attribute__((nonnull, warn_unused_result));
+
+/* What the runtime compares to know the enabled set changed: a digest
+ * of names, versions, enabled flags, grants, channels and settings,
+ * into out. */
+enum px_err px_m_plugins_stamp(struct px_db *db, struct px_buf *out)
+	__attribute__((nonnull, warn_unused_result));
+
+/* The channels name is enabled in, as ids appended to out (one per
+ * line). */
+enum px_err px_m_plugin_channels(struct px_db *db, const char *name, struct px_buf *out)
 	__attribute__((nonnull, warn_unused_result));
 
 /* {"plugins":[{name, version, enabled, granted, all_channels, channels,

@@ -14,7 +14,10 @@ CREATE TABLE plugin_versions (
 	version      text NOT NULL,
 	manifest     jsonb NOT NULL,
 	dir          text NOT NULL,           -- the unpacked package
-	sha256       text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+	sha256       text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),   -- of the package
+	-- of the unpacked entry point: an in-process module whose file no
+	-- longer has it is not loaded
+	entry_sha256 text NOT NULL CHECK (entry_sha256 ~ '^[0-9a-f]{64}$'),
 	signed_by    text NOT NULL,           -- plugin_keys.name at install time
 	installed_at timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (name, version)
