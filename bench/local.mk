@@ -6,3 +6,7 @@ bench_hello_LDADD = $(FCGI_LIBS)
 noinst_PROGRAMS += bench/thumb_bench
 bench_thumb_bench_SOURCES = bench/thumb_bench.c
 bench_thumb_bench_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS) $(VIPS_LIBS)
+# plugins_bench: hook costs of in-process and process plugins (bench/plugins-bench.sh).
+noinst_PROGRAMS += bench/plugins_bench
+bench_plugins_bench_SOURCES = bench/plugins_bench.c
+bench_plugins_bench_LDADD = $(PLUGIN_LIBS) $(CORE_LIBS)
