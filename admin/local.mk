@@ -7,6 +7,7 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/files_cmd.c admin/files_cmd.h \
 	admin/linediff.c admin/linediff.h \
 	admin/plugin_cmd.c admin/plugin_cmd.h \
+	admin/plugin_catalog.c admin/plugin_catalog.h \
 	admin/probe.c admin/probe.h \
 	admin/stats.c admin/stats.h \
 	admin/users_io.c admin/users_io.h

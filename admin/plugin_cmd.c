@@ -4,6 +4,7 @@
  * and the developer's keygen and sign. Checks come from plugins/, rows
  * from model/plugins.h; nothing of a plugin runs here. */
 #include "admin/plugin_cmd.h"
+#include "admin/plugin_catalog.h"
 
 #include "core/audit.h"
 #include "core/cfg.h"
@@ -243,25 +244,6 @@ static int resolve_with(struct installed *in, struct px_pl_manifest *m, const ch
 
 /* ---- install ---- */
 
-struct signer {
-	const struct px_buf *pkg;
-	const unsigned char *sig;
-	char name[80];
-};
-
-static int try_key(void *arg, const char *name, const char *pub)
-{
-	struct signer *s = arg;
-	unsigned char k[PX_PL_KEY_LEN];
-
-	if (px_pl_sig_decode(pub, k, sizeof(k)) == 0 &&
-	    px_pl_sig_verify(k, s->pkg->data, s->pkg->len, s->sig)) {
-		snprintf(s->name, sizeof(s->name), "%s", name);
-		return 1;
-	}
-	return 0;
-}
-
 static const char *plugins_dir(struct admin *a, struct px_buf *b)
 {
 	const char *d = px_cfg_str(a->cfg, "plugins_dir");
@@ -273,50 +255,22 @@ static const char *plugins_dir(struct admin *a, struct px_buf *b)
 	return b->failed ? NULL : b->data;
 }
 
-static int cmd_install(struct admin *a, int argc, char **argv)
+/* Installs the package in b, whose signature signer (a trusted key's
+ * name) made: every entry and the manifest checked, the dependencies of
+ * every installed plugin, then unpacked into a folder of its own and
+ * recorded. 0, or 1 with the reason printed. */
+static int install_bytes(struct admin *a, const struct px_buf *b, const char *signer)
 {
-	const char *with[] = { "--sig", NULL };
-	const char *pkg = admin_positional(argc, argv, 0, with);
-	const char *sigpath = admin_opt_value(argc, argv, "--sig");
-	struct px_buf b = PX_BUF_INIT, err = PX_BUF_INIT, sigtext = PX_BUF_INIT, dir = PX_BUF_INIT,
-		      base = PX_BUF_INIT, mjson = PX_BUF_INIT, fields = PX_BUF_INIT;
-	unsigned char sig[PX_PL_SIG_LEN];
+	struct px_buf err = PX_BUF_INIT, dir = PX_BUF_INIT, base = PX_BUF_INIT, mjson = PX_BUF_INIT,
+		      fields = PX_BUF_INIT;
 	char sha[65], esha[65], ver[80];
 	struct px_pl_manifest m;
 	struct installed in = { 0 };
-	struct signer s = { &b, sig, "" };
 	struct stat st;
 	int rc = 1, made = 0;
 	enum px_err e;
 
-	if (!pkg)
-		return -1;
-	if (px_pl_pkg_load(pkg, &b, &err) != 0) {
-		rc = fail("install", err.data ? err.data : "unreadable");
-		goto out;
-	}
-	/* 1. signed by a key this instance trusts */
-	if (!sigpath)
-		px_buf_printf(&sigtext, "%s.sig", pkg);
-	if (admin_read_file(sigpath ? sigpath : sigtext.data, &err) != 0 || !err.data ||
-	    px_pl_sig_decode(err.data, sig, sizeof(sig)) != 0) {
-		rc = fail("install", "no signature (PACKAGE.sig, or --sig FILE): unsigned plugins are"
-				     " refused");
-		goto out;
-	}
-	px_buf_reset(&err);
-	if ((e = px_m_plugin_keys_each(a->db, try_key, &s)) != PX_OK) {
-		rc = fail_err("install", e);
-		goto out;
-	}
-	if (!s.name[0]) {
-		rc = fail("install", "the signature does not verify with any trusted key"
-				     " (plexichat-admin plugin key list); the package may have been"
-				     " altered");
-		goto out;
-	}
-	/* 2. the manifest and every entry, 3. the dependencies */
-	if (px_pl_pkg_inspect(b.data, b.len, &m, &mjson, &err) != 0) {
+	if (px_pl_pkg_inspect(b->data, b->len, &m, &mjson, &err) != 0) {
 		rc = fail("install", err.data ? err.data : "damaged package");
 		goto out;
 	}
@@ -326,8 +280,7 @@ static int cmd_install(struct admin *a, int argc, char **argv)
 	}
 	if (resolve_with(&in, &m, "install"))
 		goto out;
-	/* 4. unpacked into a folder of its own, 5. recorded */
-	px_crypto_sha256_hex(b.data, b.len, sha);
+	px_crypto_sha256_hex(b->data, b->len, sha);
 	px_pl_ver_format(&m.version, ver, sizeof(ver));
 	if (!plugins_dir(a, &base) || (px_dirs_make(base.data, 0755) != 0 && errno != EEXIST)) {
 		rc = fail("install", "cannot make the plugins folder (plugins_dir)");
@@ -335,7 +288,7 @@ static int cmd_install(struct admin *a, int argc, char **argv)
 	}
 	px_buf_printf(&dir, "%s/%s-%s-%.12s", base.data, m.name, ver, sha);
 	if (stat(dir.data, &st) != 0) {
-		if (px_pl_pkg_unpack(b.data, b.len, dir.data, &err) != 0) {
+		if (px_pl_pkg_unpack(b->data, b->len, dir.data, &err) != 0) {
 			rc = fail("install", err.data ? err.data : "cannot unpack");
 			goto out;
 		}
@@ -347,7 +300,7 @@ static int cmd_install(struct admin *a, int argc, char **argv)
 		rc = fail("install", "the unpacked entry point cannot be read");
 		goto out;
 	}
-	e = px_m_plugin_install(a->db, m.name, ver, mjson.data, dir.data, sha, esha, s.name);
+	e = px_m_plugin_install(a->db, m.name, ver, mjson.data, dir.data, sha, esha, signer);
 	if (e != PX_OK) {
 		rc = fail("install", e == PX_E_VALIDATION_CONFLICT
 					     ? "this version was installed before from a different package"
@@ -356,23 +309,171 @@ static int cmd_install(struct admin *a, int argc, char **argv)
 	}
 	made = 0;
 	px_buf_printf(&fields, "{\"version\":\"%s\",\"sha256\":\"%s\",\"signed_by\":", ver, sha);
-	px_buf_json_str(&fields, s.name, strlen(s.name));
+	px_buf_json_str(&fields, signer, strlen(signer));
 	px_buf_putc(&fields, '}');
 	audit(a, "admin.plugin.installed", m.name, fields.failed ? NULL : fields.data);
-	printf("installed %s %s (signed by %s)\n", m.name, ver, s.name);
+	printf("installed %s %s (signed by %s)\n", m.name, ver, signer);
 	rc = 0;
 out:
 	if (made)
 		px_pl_pkg_rmtree(dir.data);
 	installed_free(&in);
-	px_buf_free(&b);
 	px_buf_free(&err);
-	px_buf_free(&sigtext);
 	px_buf_free(&dir);
 	px_buf_free(&base);
 	px_buf_free(&mjson);
 	px_buf_free(&fields);
 	return rc;
+}
+
+/* A package file, its signature beside it (PACKAGE.sig) or in sigpath. */
+static int install_file(struct admin *a, const char *pkg, const char *sigpath)
+{
+	struct px_buf b = PX_BUF_INIT, err = PX_BUF_INIT, path = PX_BUF_INIT;
+	unsigned char sig[PX_PL_SIG_LEN];
+	char signer[80];
+	int rc = 1;
+
+	if (px_pl_pkg_load(pkg, &b, &err) != 0) {
+		rc = fail("install", err.data ? err.data : "unreadable");
+		goto out;
+	}
+	if (!sigpath)
+		px_buf_printf(&path, "%s.sig", pkg);
+	px_buf_reset(&err);
+	if (admin_read_file(sigpath ? sigpath : path.data, &err) != 0 || !err.data ||
+	    px_pl_sig_decode(err.data, sig, sizeof(sig)) != 0) {
+		rc = fail("install", "no signature (PACKAGE.sig, or --sig FILE): unsigned plugins are"
+				     " refused");
+		goto out;
+	}
+	if (admin_plugin_verify(a, b.data, b.len, sig, signer, sizeof(signer)) != 0) {
+		rc = fail("install", "the signature does not verify with any trusted key"
+				     " (plexichat-admin plugin key list); the package may have been"
+				     " altered");
+		goto out;
+	}
+	rc = install_bytes(a, &b, signer);
+out:
+	px_buf_free(&b);
+	px_buf_free(&err);
+	px_buf_free(&path);
+	return rc;
+}
+
+/* The catalogue entry whose manifest m is (the plan points into them). */
+static const struct px_pl_entry *entry_of(const struct px_pl_catalog *c,
+					  const struct px_pl_manifest *m)
+{
+	for (int i = 0; i < c->n; i++)
+		if (&c->v[i].m == m)
+			return &c->v[i];
+	return NULL;
+}
+
+/* One version from a catalogue: downloaded, checked against the index's
+ * hash and its own signature, installed. */
+static int install_entry(struct admin *a, const struct px_pl_entry *e)
+{
+	struct px_buf b = PX_BUF_INIT, err = PX_BUF_INIT;
+	char sha[65], signer[80];
+	int rc = 1;
+
+	if (admin_plugin_fetch(a, e->url, PX_PL_PKG_MAX, &b, &err) != 0) {
+		rc = fail("install", err.data ? err.data : e->url);
+		goto out;
+	}
+	px_crypto_sha256_hex(b.data ? b.data : "", b.len, sha);
+	if (!px_crypto_streq(sha, e->sha256)) {
+		rc = fail("install", "the downloaded package does not have the catalogue's SHA-256");
+		goto out;
+	}
+	if (admin_plugin_verify(a, b.data, b.len, e->sig, signer, sizeof(signer)) != 0) {
+		rc = fail("install", "the package's signature does not verify with any trusted key");
+		goto out;
+	}
+	rc = install_bytes(a, &b, signer);
+out:
+	px_buf_free(&b);
+	px_buf_free(&err);
+	return rc;
+}
+
+/* NAME[@RANGE] from the configured catalogues, with every missing
+ * dependency, dependencies first. */
+static int install_catalog(struct admin *a, const char *spec)
+{
+	const struct px_pl_manifest *avail[MAX_INSTALLED + PX_PL_CATALOG_MAX];
+	struct px_pl_catalog c = { 0, NULL };
+	struct px_buf why = PX_BUF_INIT;
+	struct installed in = { 0 };
+	struct px_pl_plan plan;
+	char name[PX_PL_NAME_MAX];
+	const char *at = strchr(spec, '@');
+	int done[PX_PL_PLAN_MAX] = { 0 }, left, rc = 1, na = 0;
+	enum px_err e;
+
+	snprintf(name, sizeof(name), "%.*s", at ? (int)(at - spec) : (int)strlen(spec), spec);
+	if (!px_pl_name_valid(name))
+		return fail("install", "neither a package file nor NAME[@RANGE]");
+	if (admin_plugin_catalogs(a, &c) == 0) {
+		rc = fail("install", "no catalogue could be read (plugins_catalogs)");
+		goto out;
+	}
+	if ((e = installed_load(a, &in)) != PX_OK) {
+		rc = fail_err("install", e);
+		goto out;
+	}
+	for (int i = 0; i < in.n; i++)
+		avail[na++] = in.m[i];
+	for (int i = 0; i < c.n; i++)
+		avail[na++] = &c.v[i].m;
+	if (px_pl_resolve((const struct px_pl_manifest *const *)in.m, in.n, avail, na, name,
+			  at ? at + 1 : "*", &plan, &why) != 0) {
+		rc = fail("install", why.data ? why.data : "the dependencies cannot be met");
+		goto out;
+	}
+	/* dependencies first: a version goes once all it needs is there */
+	do {
+		left = 0;
+		for (int i = 0; i < plan.n; i++) {
+			const struct px_pl_manifest *m = plan.pick[i].m;
+			int ready = 1;
+
+			if (plan.pick[i].installed || done[i])
+				continue;
+			for (int d = 0; d < m->ndeps && ready; d++)
+				for (int j = 0; j < plan.n; j++)
+					if (!strcmp(plan.pick[j].m->name, m->deps[d].name))
+						ready = plan.pick[j].installed || done[j];
+			if (!ready) {
+				left++;
+				continue;
+			}
+			if (!entry_of(&c, m) || install_entry(a, entry_of(&c, m)) != 0)
+				goto out;
+			done[i] = 1;
+		}
+	} while (left);
+	rc = 0;
+out:
+	installed_free(&in);
+	px_pl_catalog_free(&c);
+	px_buf_free(&why);
+	return rc;
+}
+
+static int cmd_install(struct admin *a, int argc, char **argv)
+{
+	const char *with[] = { "--sig", NULL };
+	const char *what = admin_positional(argc, argv, 0, with);
+	struct stat st;
+
+	if (!what)
+		return -1;
+	if (stat(what, &st) == 0)
+		return install_file(a, what, admin_opt_value(argc, argv, "--sig"));
+	return install_catalog(a, what);
 }
 
 /* ---- list, switch, enable, disable, remove ---- */
@@ -665,6 +766,8 @@ int admin_cmd_plugin(struct admin *a, int argc, char **argv)
 		return cmd_install(a, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "list"))
 		return cmd_list(a, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "catalog"))
+		return admin_plugin_catalog_list(a, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "use"))
 		return cmd_use(a, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "enable"))

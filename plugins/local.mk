@@ -9,7 +9,8 @@ libplugins_a_SOURCES = \
 	plugins/px_pl_resolve.c plugins/px_pl_resolve.h \
 	plugins/px_pl_pkg.c plugins/px_pl_pkg.h \
 	plugins/px_pl_inproc.c plugins/px_pl_inproc.h plugins/plexichat_plugin.h \
-	plugins/px_pl_proc.c plugins/px_pl_proc.h
+	plugins/px_pl_proc.c plugins/px_pl_proc.h \
+	plugins/px_pl_catalog.c plugins/px_pl_catalog.h
 # plugin packages are tar archives, read with libarchive; process plugins
 # are confined with seccomp (libseccomp); modules are loaded with dlopen
 AM_CFLAGS += $(ARCHIVE_CFLAGS) $(SECCOMP_CFLAGS)

@@ -6,11 +6,17 @@ switch back), enable with granted permissions (network only when asked
 for and granted), disable, remove (folders gone). Packages are built here
 with tarfile and signed with the CLI's own keygen and sign. Needs
 PX_BUILD, PX_CONFIG, PX_WORK."""
+import base64
+import hashlib
+import http.server
 import io
 import json
 import os
 import secrets
+import ssl
+import subprocess
 import tarfile
+import threading
 
 import pxtest
 from msglib import admin_cli
@@ -188,6 +194,103 @@ def test_enable_grants():
     assert rc == 0 and not installed()[name("fetcher")]["enabled"], out
     rc, out = cli("enable", "nosuch-" + TAG)
     assert rc == 1 and "not installed" in out, out
+
+
+class Catalog:
+    """A folder served over HTTPS (a throw-away CA-less self-signed
+    certificate for 127.0.0.1) with signed index files, and the
+    environment that points plexichat-admin at it."""
+
+    def __init__(self):
+        self.dir = os.path.join(PKGS, "catalog")
+        os.makedirs(self.dir, exist_ok=True)
+        self.cert = os.path.join(PKGS, "cert.pem")
+        self.keyf = os.path.join(PKGS, "cert.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1", "-keyout", self.keyf, "-out", self.cert],
+                       check=True, capture_output=True)
+        handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=self.dir, **k)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.cert, self.keyf)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd.RequestHandlerClass.log_message = lambda *a: None
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = "https://127.0.0.1:%d/" % self.httpd.server_address[1]
+
+    def add(self, pkg):
+        with open(pkg, "rb") as f:
+            data = f.read()
+        with open(pkg + ".sig") as f:
+            sig = f.read().strip()
+        name = os.path.basename(pkg)
+        with open(os.path.join(self.dir, name), "wb") as f:
+            f.write(data)
+        with tarfile.open(pkg) as t:
+            manifest = json.load(t.extractfile("plugin.json"))
+        return {"manifest": manifest, "url": name, "sha256": hashlib.sha256(data).hexdigest(),
+                "signature": sig}
+
+    def index(self, fname, entries, key):
+        path = os.path.join(self.dir, fname)
+        with open(path, "w") as f:
+            json.dump({"plugins": entries}, f)
+        sign(path, key)
+        return self.url + fname
+
+    def use(self, *urls):
+        os.environ["PLEXICHAT_PLUGINS_CATALOGS"] = " ".join(urls)
+        os.environ["PLEXICHAT_PLUGINS_CA_FILE"] = self.cert
+
+    def close(self):
+        os.environ.pop("PLEXICHAT_PLUGINS_CATALOGS", None)
+        os.environ.pop("PLEXICHAT_PLUGINS_CA_FILE", None)
+        self.httpd.shutdown()
+
+
+def test_catalog():
+    cat = Catalog()
+    try:
+        base10 = sign(package("cbase", "1.0.0"), KEY)[:-4]
+        base12 = sign(package("cbase", "1.2.0"), KEY)[:-4]
+        app = sign(package("capp", "1.0.0", deps={"cbase": "^1.1"}), KEY)[:-4]
+        entries = [cat.add(base10), cat.add(base12), cat.add(app)]
+        good = cat.index("index.json", entries, KEY)
+        # an index whose package hash is wrong, one signed by nobody trusted
+        bad_entry = dict(cat.add(sign(package("cother", "1.0.0"), KEY)[:-4]), sha256="0" * 64)
+        tampered = cat.index("tampered.json", [bad_entry], KEY)
+        stranger, _ = keygen()
+        untrusted = cat.index("untrusted.json", [cat.add(sign(package("cthird", "1.0.0"), KEY)[:-4])],
+                              stranger)
+        cat.use(good, tampered, untrusted)
+        rc, out = cli("catalog", "--json")
+        assert rc == 0, out
+        listed = [line for line in out.splitlines() if line.startswith("{")][0]
+        got = {(p["name"], p["version"]) for p in json.loads(listed)["plugins"]}
+        assert {(name("cbase"), "1.0.0"), (name("cbase"), "1.2.0"), (name("capp"), "1.0.0"),
+                (name("cother"), "1.0.0")} <= got, got
+        assert (name("cthird"), "1.0.0") not in got, "an index signed by an untrusted key was read"
+        assert "untrusted.json: the index's signature does not verify" in out, out
+        # the app and, first, the newest dependency in range
+        rc, out = cli("install", name("capp"))
+        assert rc == 0, out
+        assert out.index("installed %s 1.2.0" % name("cbase")) < out.index("installed %s 1.0.0" % name("capp")), out
+        p = installed()
+        assert p[name("cbase")]["version"] == "1.2.0" and p[name("capp")]["version"] == "1.0.0"
+        rc, out = cli("install", name("cother"))
+        assert rc == 1 and "does not have the catalogue's SHA-256" in out, out
+        rc, out = cli("install", name("cbase") + "@^2")
+        assert rc == 1 and "no available version" in out, out
+        # plain HTTP is not a catalogue transport
+        cat.use(good.replace("https://", "http://"))
+        rc, out = cli("install", name("cbase"))
+        assert rc == 1 and "no catalogue could be read" in out, out
+    finally:
+        cat.close()
+    for n in ("capp", "cbase"):
+        rc, out = cli("remove", name(n))
+        assert rc == 0, out
 
 
 def plugin_dirs():

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/codec.h"
+#include "plugins/px_pl_catalog.h"
 #include "plugins/px_pl_manifest.h"
 #include "plugins/px_pl_pkg.h"
 #include "plugins/px_pl_resolve.h"
@@ -594,6 +595,61 @@ START_TEST(test_packages)
 }
 END_TEST
 
+/* --- catalogues -------------------------------------------------------------- */
+
+#define CAT_MANIFEST "{\"name\":\"poll\",\"version\":\"1.0.0\",\"kind\":\"process\",\"protocol\":1," \
+		     "\"entry\":\"bin/poll\"}"
+#define CAT_SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define CAT_SIG "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+#define CAT_ENTRY(url) "{\"manifest\":" CAT_MANIFEST ",\"url\":\"" url "\",\"sha256\":\"" CAT_SHA \
+		       "\",\"signature\":\"" CAT_SIG "\"}"
+
+static const struct {
+	int line;
+	const char *json, *want; /* want: the package URL, or the start of the reason */
+	int ok;
+} cat_cases[] = {
+	{ __LINE__, "{\"plugins\":[" CAT_ENTRY("poll-1.0.0.tar.gz") "]}",
+	  "https://plugins.example.org/stable/poll-1.0.0.tar.gz", 1 },
+	{ __LINE__, "{\"plugins\":[" CAT_ENTRY("https://cdn.example.org/p.tar.gz") "]}",
+	  "https://cdn.example.org/p.tar.gz", 1 },
+	{ __LINE__, "{\"plugins\":[" CAT_ENTRY("http://cdn.example.org/p.tar.gz") "]}", "plugins[0].url:", 0 },
+	{ __LINE__, "{\"plugins\":[" CAT_ENTRY("../p.tar.gz") "]}", "plugins[0].url:", 0 },
+	{ __LINE__, "{\"plugins\":[" CAT_ENTRY("/etc/p.tar.gz") "]}", "plugins[0].url:", 0 },
+	{ __LINE__, "{\"plugins\":[{\"manifest\":" CAT_MANIFEST ",\"url\":\"p.tgz\",\"sha256\":\"xyz\","
+		    "\"signature\":\"" CAT_SIG "\"}]}", "plugins[0].sha256:", 0 },
+	{ __LINE__, "{\"plugins\":[{\"manifest\":" CAT_MANIFEST ",\"url\":\"p.tgz\",\"sha256\":\"" CAT_SHA
+		    "\",\"signature\":\"AAAA\"}]}", "plugins[0].signature:", 0 },
+	{ __LINE__, "{\"plugins\":[{\"manifest\":{\"name\":\"x\"},\"url\":\"p.tgz\",\"sha256\":\"" CAT_SHA
+		    "\",\"signature\":\"" CAT_SIG "\"}]}", "plugins[0].manifest:", 0 },
+	{ __LINE__, "{\"plugins\":[{\"url\":\"p.tgz\"}]}", "plugins[0].: manifest, url", 0 },
+	{ __LINE__, "{\"plugins\":[" CAT_ENTRY("p.tgz") ",{\"extra\":1}]}", "plugins[1].extra:", 0 },
+	{ __LINE__, "[]", "index:", 0 },
+};
+
+START_TEST(test_catalog)
+{
+	for (size_t i = 0; i < N(cat_cases); i++) {
+		struct px_pl_catalog c = { 0, NULL };
+		struct px_buf err = PX_BUF_INIT;
+		int rc = px_pl_catalog_parse(cat_cases[i].json, strlen(cat_cases[i].json),
+					     "https://plugins.example.org/stable/index.json", &c, &err);
+
+		if (cat_cases[i].ok)
+			ck_assert_msg(rc == 0 && c.n == 1 && !strcmp(c.v[0].url, cat_cases[i].want),
+				      "line %d: %s", cat_cases[i].line,
+				      rc ? (err.data ? err.data : "refused") : c.v[0].url);
+		else
+			ck_assert_msg(rc != 0 && c.n == 0 && err.data &&
+					      !strncmp(err.data, cat_cases[i].want, strlen(cat_cases[i].want)),
+				      "line %d: want %s, got %s", cat_cases[i].line, cat_cases[i].want,
+				      rc ? (err.data ? err.data : "(no reason)") : "accepted");
+		px_pl_catalog_free(&c);
+		px_buf_free(&err);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("plugins");
@@ -612,6 +668,9 @@ static Suite *suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("packages");
 	tcase_add_test(t, test_packages);
+	suite_add_tcase(s, t);
+	t = tcase_create("catalogues");
+	tcase_add_test(t, test_catalog);
 	suite_add_tcase(s, t);
 	t = tcase_create("signatures");
 	tcase_add_test(t, test_ed25519_vectors);
