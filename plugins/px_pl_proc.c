@@ -155,14 +155,21 @@ struct px_pl_proc *px_pl_proc_new(const struct px_pl_proc_opts *o)
 	return p;
 }
 
-/* Kills and reaps the child; detail gets how it ended when it had already. */
-static void stop(struct px_pl_proc *p, struct px_buf *detail)
+/* Kills and reaps the child; detail gets how it ended when it had already
+ * (or does within grace_ms: one that closed its socket is on its way). */
+static void stop(struct px_pl_proc *p, struct px_buf *detail, int grace_ms)
 {
 	int status = 0;
 
 	if (p->pid > 0) {
 		pid_t r = waitpid(p->pid, &status, WNOHANG);
 
+		for (int waited = 0; r == 0 && waited < grace_ms; waited += 5) {
+			struct timespec five = { 0, 5000000 };
+
+			nanosleep(&five, NULL);
+			r = waitpid(p->pid, &status, WNOHANG);
+		}
 		if (r == 0) {
 			kill(p->pid, SIGKILL);
 			while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
@@ -187,7 +194,7 @@ void px_pl_proc_free(struct px_pl_proc *p)
 {
 	if (!p)
 		return;
-	stop(p, NULL);
+	stop(p, NULL, 0);
 	pthread_mutex_destroy(&p->mu);
 	free(p->name);
 	free(p->dir);
@@ -333,12 +340,13 @@ static long read_line(struct px_pl_proc *p, long long deadline)
 	}
 }
 
-static enum px_pl_call failed(struct px_pl_proc *p, struct px_buf *detail, const char *why)
+static enum px_pl_call failed(struct px_pl_proc *p, struct px_buf *detail, const char *why,
+			       int grace_ms)
 {
 	struct px_buf how = PX_BUF_INIT;
 	int wait;
 
-	stop(p, &how);
+	stop(p, &how, grace_ms);
 	p->failures++;
 	wait = p->failures >= 7 ? BACKOFF_MAX : 1 << (p->failures - 1);
 	p->retry_at = now_s() + (wait < BACKOFF_MAX ? wait : BACKOFF_MAX);
@@ -378,7 +386,7 @@ static enum px_pl_call call_locked(struct px_pl_proc *p, const char *request,
 		if (p->failures && now_s() < p->retry_at)
 			return PX_PL_BACKOFF;
 		if (start(p, detail) != 0)
-			return failed(p, detail, "could not start");
+			return failed(p, detail, "could not start", 0);
 	}
 	id = ++p->next_id;
 	if (request[0] != '{')
@@ -388,16 +396,16 @@ static enum px_pl_call call_locked(struct px_pl_proc *p, const char *request,
 	rc = line.failed ? -1 : send_all(p, line.data, line.len, deadline);
 	px_buf_free(&line);
 	if (rc != 0)
-		return failed(p, detail, "could not be written to");
+		return failed(p, detail, "could not be written to", 200);
 	n = read_line(p, deadline);
 	if (n == -2)
-		return failed(p, detail, "gave no answer in time");
+		return failed(p, detail, "gave no answer in time", 0);
 	if (n == -3)
-		return failed(p, detail, "answered more than 1 MiB");
+		return failed(p, detail, "answered more than 1 MiB", 0);
 	if (n < 0)
-		return failed(p, detail, "ended its connection");
+		return failed(p, detail, "ended its connection", 200);
 	if (!reply_ok(p->in.data, (size_t)n, id))
-		return failed(p, detail, "broke the protocol (not a JSON object with this call's id)");
+		return failed(p, detail, "broke the protocol (not a JSON object with this call's id)", 0);
 	px_buf_append(reply, p->in.data, (size_t)n);
 	px_buf_drop(&p->in, (size_t)n + 1);
 	p->failures = 0;

@@ -179,6 +179,7 @@ def test_process_plugin():
         srv.close()
     failure(name, "!ptrace", "a forbidden system call")
     failure(name, "!big", "answered more than 1 MiB")
+    failure(name, "!alloc", "exited with 1")
     failure(name, "!garbage", "broke the protocol")
     t0 = time.time()
     failure(name, "!hang", "gave no answer in time")

@@ -3,7 +3,7 @@
 is chosen by the message. "!upper" -> modify to upper case; "!reject" ->
 reject; "!net HOST PORT" -> modify to net:open or net:blocked, after trying
 a TCP connection; "!ptrace" -> a forbidden system call; "!crash" -> exit;
-"!hang" -> no answer; "!big" -> a 2 MiB answer; "!garbage" -> not JSON;
+"!hang" -> no answer; "!alloc" -> 1 GiB at once; "!big" -> a 2 MiB answer; "!garbage" -> not JSON;
 "!settings" -> modify to the settings it was started with; anything else
 -> pass."""
 import ctypes
@@ -44,6 +44,9 @@ def main():
             sys.exit(3)
         elif body.startswith("!hang"):
             time.sleep(30)
+        elif body.startswith("!alloc"):
+            hoard = bytearray(1 << 30)  # past its memory limit: MemoryError, and it ends
+            answer({"id": rid, "action": "pass", "size": len(hoard)})
         elif body.startswith("!big"):
             answer({"id": rid, "action": "modify", "body": "x" * (2 << 20)})
         elif body.startswith("!garbage"):
