@@ -6,6 +6,7 @@
 
 #include "core/audit.h"
 #include "core/cfg.h"
+#include "core/codec.h"
 #include "model/files.h"
 #include "model/files_gc.h"
 #include "model/users.h"
@@ -145,9 +146,7 @@ static int cmd_cleanup(struct admin *a, int argc, char **argv)
 	struct px_m_files_gc_stats s;
 	struct px_buf err = PX_BUF_INIT;
 	struct px_st_files st = { .remote = NULL };
-	struct px_m_files_objects ob = { &st, px_st_files_remove_cb, px_st_files_list_cb,
-					 px_st_files_list_tmp_cb, px_st_files_is_tmp_cb,
-					 px_st_files_detail_cb };
+	struct px_m_files_objects ob = PX_ST_FILES_OBJECTS(&st);
 	enum px_err e = PX_E_STORAGE_FAILED;
 	int rc = 1;
 
@@ -191,25 +190,13 @@ out:
 	return rc;
 }
 
-static int is_sha256(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return 0;
-	return i == 64;
-}
-
 /* files rethumb (--all | SHA256...) [--dry-run] [--json] */
 static int cmd_rethumb(struct admin *a, int argc, char **argv)
 {
 	struct px_m_files_gc_stats s;
 	struct px_buf err = PX_BUF_INIT;
 	struct px_st_files st = { .remote = NULL };
-	struct px_m_files_objects ob = { &st, px_st_files_remove_cb, px_st_files_list_cb,
-					 px_st_files_list_tmp_cb, px_st_files_is_tmp_cb,
-					 px_st_files_detail_cb };
+	struct px_m_files_objects ob = PX_ST_FILES_OBJECTS(&st);
 	int all = admin_has_flag(argc, argv, "--all"), dry = admin_has_flag(argc, argv, "--dry-run");
 	int i, n = 0, rc = 1;
 	enum px_err e = PX_OK;
@@ -218,7 +205,7 @@ static int cmd_rethumb(struct admin *a, int argc, char **argv)
 		if (argv[i][0] == '-' && strcmp(argv[i], "--all") && strcmp(argv[i], "--dry-run") &&
 		    strcmp(argv[i], "--json"))
 			return -1;
-		if (argv[i][0] != '-' && !is_sha256(argv[i])) {
+		if (argv[i][0] != '-' && !px_codec_hex_lower_is(argv[i], 64)) {
 			fprintf(stderr, "plexichat-admin: files rethumb: %s is not the SHA-256 of a file"
 				" (64 lower-case hex digits)\n", argv[i]);
 			return -1;

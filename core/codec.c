@@ -65,6 +65,16 @@ void px_codec_hex_str(char *out, const void *p, size_t n)
 	out[2 * n] = '\0';
 }
 
+int px_codec_hex_lower_is(const char *s, size_t digits)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!strchr(hex_lower, s[i]))
+			return 0;
+	return i == digits;
+}
+
 void px_codec_hex_encode(struct px_buf *out, const void *p, size_t n)
 {
 	if (px_buf_reserve(out, 2 * n) != 0)

@@ -30,6 +30,9 @@ void px_codec_hex_encode(struct px_buf *out, const void *p, size_t n);
 /* Writes the 2n lower-case hex digits of p[0..n) and a NUL into out,
  * which holds 2n + 1 bytes: for fixed-size ids and digests. */
 void px_codec_hex_str(char *out, const void *p, size_t n);
+/* Whether s is exactly `digits` lower-case hex digits and nothing else
+ * (a SHA-256 as PlexiChat writes it: 64). */
+int px_codec_hex_lower_is(const char *s, size_t digits) __attribute__((nonnull));
 /* Appends the bytes of the hex text s[0..n) (either case) to out.
  * -1 for an odd length or a character that is not a hex digit. */
 int px_codec_hex_decode(const char *s, size_t n, struct px_buf *out)

@@ -279,9 +279,7 @@ out:
 static void release_object(struct px_ctx *ctx, const char *hex)
 {
 	struct px_st_files st = { .remote = NULL };
-	struct px_m_files_objects ob = { &st, px_st_files_remove_cb, px_st_files_list_cb,
-					 px_st_files_list_tmp_cb, px_st_files_is_tmp_cb,
-					 px_st_files_detail_cb };
+	struct px_m_files_objects ob = PX_ST_FILES_OBJECTS(&st);
 	int removed = 0;
 
 	if (px_hf_store(ctx, &st) != PX_OK ||

@@ -4,6 +4,8 @@
  * whole index, since an admin installs from what it says. */
 #include "plugins/px_pl_catalog.h"
 
+#include "core/codec.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +19,6 @@ static int fail(struct px_buf *err, int i, const char *field, const char *why)
 	else
 		px_buf_printf(err, "%s: %s", field, why);
 	return -1;
-}
-
-static int hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return 0;
-	return i == 64;
 }
 
 /* The package URL: absolute https:// or file://, or relative to the
@@ -78,7 +70,7 @@ static int entry(struct json_object *o, int i, const char *index_url, struct px_
 				return fail(err, i, k, "https://, file:// or a path relative to the index");
 			have |= 2;
 		} else if (!strcmp(k, "sha256")) {
-			if (!s || !hex64(s))
+			if (!s || !px_codec_hex_lower_is(s, 64))
 				return fail(err, i, k, "64 lower-case hex digits");
 			strcpy(e->sha256, s);
 			have |= 4;

@@ -126,4 +126,10 @@ int px_st_files_list_tmp_cb(void *f, px_st_files_tmp_fn fn, void *arg);
 int px_st_files_is_tmp_cb(void *f, const char *path);
 const char *px_st_files_detail_cb(void *f);
 
+/* An initializer of model/files_gc.h's struct px_m_files_objects for the
+ * store st (a struct px_st_files *), in that struct's member order. */
+#define PX_ST_FILES_OBJECTS(st)                                                   \
+	{ (st), px_st_files_remove_cb, px_st_files_list_cb, px_st_files_list_tmp_cb, \
+	  px_st_files_is_tmp_cb, px_st_files_detail_cb }
+
 #endif
