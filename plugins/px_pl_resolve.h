@@ -24,7 +24,8 @@ struct px_pl_plan {
 };
 
 /* Resolves installing (or upgrading, downgrading to) a version of name
- * within range (text, px_pl_range_parse), given the installed manifests and the available ones
+ * within range (text, px_pl_range_parse), given the installed manifests
+ * (NULL when ninstalled is 0) and the available ones
  * (installed versions may be listed in both). On success 0 and *plan
  * holds every plugin that will be installed afterwards. On failure -1 and
  * why gets the first conflict found, naming who needs what ("poll 1.4.0
@@ -34,7 +35,7 @@ struct px_pl_plan {
 int px_pl_resolve(const struct px_pl_manifest *const *installed, int ninstalled,
 		  const struct px_pl_manifest *const *avail, int navail, const char *name,
 		  const char *range, struct px_pl_plan *plan, struct px_buf *why)
-	__attribute__((nonnull, warn_unused_result));
+	__attribute__((nonnull(3, 5, 6, 7, 8), warn_unused_result));
 
 /* Whether removing name leaves every other installed plugin's
  * dependencies satisfied: 0, or -1 with why naming who needs it. */
