@@ -471,6 +471,7 @@ static int cmd_waf(struct admin *a, int argc, char **argv)
 		return -1;
 	q.since = admin_opt_value(argc, argv, "--since");
 	q.limit = 1000;
+	q.oldest_first = 1;
 	x.last_id = q.after_id = after ? atoll(after) : 0;
 	/* pages of oldest-first events, each starting after the last id printed */
 	while (more) {

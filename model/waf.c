@@ -249,7 +249,7 @@ enum px_err px_m_waf_events(struct px_db *db, const struct px_m_waf_event_q *q,
 {
 	char before[24], after[24], lim[16];
 	const char *p[6] = { q->action, q->ip, q->since, NULL, NULL, lim };
-	int ascending = q->after_id > 0 || q->since, i;
+	int i;
 	PGresult *r = NULL;
 	enum px_err e;
 
@@ -259,7 +259,7 @@ enum px_err px_m_waf_events(struct px_db *db, const struct px_m_waf_event_q *q,
 	p[3] = before;
 	p[4] = after;
 	e = px_db_exec(db,
-		       ascending ? EVENT_COLS " AND ($4::bigint = 0 OR id < $4::bigint)"
+		       q->oldest_first ? EVENT_COLS " AND ($4::bigint = 0 OR id < $4::bigint)"
 				   " AND id > $5::bigint ORDER BY id LIMIT $6::int"
 				 : EVENT_COLS " AND ($4::bigint = 0 OR id < $4::bigint)"
 				   " AND id > $5::bigint ORDER BY id DESC LIMIT $6::int",
