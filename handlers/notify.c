@@ -202,7 +202,7 @@ static enum px_err unsub_page(struct px_ctx *ctx, int status, const char *state,
 	json_object_object_add(d, state, json_object_new_boolean(1));
 	if (user > 0 && tok) {
 		json_object_object_add(d, "u", json_object_new_int64(user));
-		px_web_str(d, "t", tok);
+		px_web_str(d, "unsub_token", tok);
 	}
 	return px_web_render(ctx, status, "page/unsubscribe", "E-mail notifications", d);
 }

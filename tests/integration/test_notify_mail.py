@@ -10,8 +10,9 @@ import urllib.parse
 import pxtest
 from authlib import psql, uniq
 from maillib import MailServer, text_part
-from msglib import User, admin_cli, channel, post
+from msglib import PASSWORD, User, admin_cli, channel, post
 from pxtest import expect_error, request
+from webcheck import Browser, check_page, form_fields, location, parse, words
 
 EXTRA = "notify_interval_seconds = 1\nnotify_mail_max_per_hour = 2\npublic_url = %s\n" % pxtest.BASE
 
@@ -93,6 +94,16 @@ def test_digest_parts_headers_read_muted_and_bound():
     r = request("GET", path, headers={"Accept": "text/html"})
     assert r.status == 200 and b"Unsubscribe" in r.body, r
     assert bob.ok("GET", "/api/v1/notifications/settings")["mail_minutes"] == 5
+    # a person's click: the page's button posts the same signed values
+    b = Browser()
+    page = check_page(b.get(path))
+    f = form_fields(page, "/unsubscribe")
+    assert f["u"] == str(bob.id) and f["t"] == urllib.parse.parse_qs(
+        urllib.parse.urlsplit(path).query)["t"][0], f
+    r = b.post("/unsubscribe", f)
+    assert "no more notification e-mails" in words(check_page(r)), r
+    assert bob.ok("GET", "/api/v1/notifications/settings")["mail_minutes"] == 0
+    bob.ok("PATCH", "/api/v1/notifications/settings", {"mail_minutes": 5})
     r = request("POST", path, body="List-Unsubscribe=One-Click",
                 headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status == 200, r
@@ -103,6 +114,27 @@ def test_digest_parts_headers_read_muted_and_bound():
                 headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status == 400, r
     assert carol.ok("GET", "/api/v1/notifications/settings")["mail_minutes"] == 5
+
+
+def test_settings_page_form():
+    u = User("nw")
+    b = Browser()
+    r = b.post("/login", {"username": u.name, "password": PASSWORD, "next": "/"})
+    assert location(r) == "/", r
+    p = check_page(b.get("/settings"))
+    f = form_fields(p, "/settings/notifications")
+    assert f["push"] == "1" and "mail_minutes" in f, f
+    sel = [a for t, a in p.tags if t == "option" and "selected" in a and a.get("value") == "0"]
+    assert sel, "digests are off by default"
+    assert "Add an e-mail address" in words(p)
+    r = b.post("/settings/notifications", {"csrf_token": f["csrf_token"], "mail_minutes": "15",
+                                           "push_present": "1"})
+    assert location(r) == "/settings?done=saved", r
+    j = u.ok("GET", "/api/v1/notifications/settings")
+    assert j["mail_minutes"] == 15 and j["push"] is False, j
+    b.lang = "de"
+    p = check_page(b.get("/settings"))
+    assert "Nach 15 Minuten" in words(p) and "E-Mail-Zusammenfassung" in words(p), words(p)
 
 
 def test_settings_validation_and_cli():
