@@ -192,5 +192,34 @@ def test_events_newest_first_cursor_while_events_arrive():
     assert seen == waf_ids(start, top)[::-1], (seen, waf_ids(start, top))  # no gaps
 
 
+def test_export_cursor_never_passes_an_event_still_being_written():
+    """An event whose id was drawn before a newer one's but that commits
+    later (a slow writer) is still exported: the export waits for it
+    instead of moving its cursor past it."""
+    import os
+    import subprocess
+    start = (waf_ids(0) or [0])[-1]
+    slow = subprocess.Popen(
+        ["psql", "-q", "-At", os.environ["PX_PG_CONNINFO"]], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # what core/audit.c does, with the commit held back for two seconds
+    slow.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock_shared(7243041);\n"
+                     "INSERT INTO audit_log(action, fields) VALUES ('waf.detect',"
+                     " '{\"slow\":true}') RETURNING id;\nSELECT pg_sleep(2);\nCOMMIT;\n")
+    slow.stdin.close()
+    time.sleep(0.5)
+    fast = attack()  # committed at once, with a higher id
+    t0 = time.time()
+    r, recs = jsonl("after=%d" % start)
+    waited = time.time() - t0
+    out, err = slow.stdout.read(), slow.stderr.read()
+    assert slow.wait(timeout=30) == 0, err
+    slow_id = int(out.split()[0])
+    ids = [x["id"] for x in recs]
+    assert slow_id in ids and fast in [x["correlation_id"] for x in recs], (slow_id, recs)
+    assert ids == waf_ids(start), (ids, waf_ids(start))
+    assert waited > 0.8, waited
+
+
 if __name__ == "__main__":
     pxtest.run(globals())
