@@ -55,9 +55,10 @@ enum px_err px_m_notify_mail_due(struct px_db *db, int per_hour, int limit, stru
 
 	return px_m_json_row(db, "notify_mail_due",
 		"SELECT coalesce(json_agg(json_build_object('id', d.id, 'email', d.email,"
-		" 'username', d.username, 'minutes', d.mail_minutes) ORDER BY d.id), '[]')"
-		" FROM (SELECT u.id, u.email::text, u.username::text, p.mail_minutes"
-		" FROM notify_prefs p JOIN users u ON u.id = p.user_id"
+		" 'username', d.username, 'minutes', d.mail_minutes, 'lang', d.lang) ORDER BY d.id),"
+		" '[]') FROM (SELECT u.id, u.email::text, u.username::text, p.mail_minutes,"
+		" coalesce(w.lang, '') AS lang FROM notify_prefs p JOIN users u ON u.id = p.user_id"
+		" LEFT JOIN web_prefs w ON w.user_id = u.id"
 		" WHERE p.mail_minutes > 0 AND u.email IS NOT NULL AND u.email <> ''"
 		" AND u.deactivated_at IS NULL"
 		" AND EXISTS (SELECT 1 FROM notifications n JOIN channel_members cm"
@@ -173,7 +174,8 @@ enum px_err px_m_push_take(struct px_db *db, int limit, struct px_buf *out)
 		" ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED),"
 		" t AS (UPDATE notifications n SET pushed_at = now() FROM d WHERE n.id = d.id"
 		" RETURNING n.*)"
-		" SELECT coalesce(json_agg(json_build_object('n', " ITEM_JSON ", 'subs',"
+		" SELECT coalesce(json_agg(json_build_object('n', " ITEM_JSON ", 'lang',"
+		" (SELECT w.lang FROM web_prefs w WHERE w.user_id = n.user_id), 'subs',"
 		" (SELECT json_agg(json_build_object('id', s.id, 'endpoint', s.endpoint,"
 		" 'p256dh', s.p256dh, 'auth', s.auth)) FROM push_subscriptions s"
 		" WHERE s.user_id = n.user_id)) ORDER BY n.id), '[]')"

@@ -19,7 +19,7 @@ enum px_err px_m_notify_prefs_get(struct px_db *db, long long user, struct px_bu
 enum px_err px_m_notify_prefs_set(struct px_db *db, long long user, int mail_minutes, int push)
 	__attribute__((nonnull, warn_unused_result));
 
-/* [{"id","email","username","minutes"}]: up to limit accounts with a
+/* [{"id","email","username","minutes","lang"}]: up to limit accounts with a
  * digest due: a mention or DM unread, unmailed, not muted and older than
  * the account's delay; no digest within the delay; fewer than per_hour in
  * the last hour; an e-mail address and an active account. */
@@ -50,8 +50,8 @@ enum px_err px_m_push_sub_delete(struct px_db *db, long long user, long long id,
 enum px_err px_m_push_sub_result(struct px_db *db, long long id, const char *outcome)
 	__attribute__((nonnull, warn_unused_result));
 /* Marks up to limit unpushed mentions and DMs pushed and appends the ones
- * to send: [{"id","kind","channel_id","channel","channel_kind","message_id",
- * "root_id","author","text","subs":[{"id","endpoint","p256dh","auth"}]}].
+ * to send: [{"n": {an item as px_m_notify_mail_take's}, "lang": the UI
+ * language or null, "subs": [{"id","endpoint","p256dh","auth"}]}].
  * Sent only when the user has subscriptions and push on, no open event
  * stream (no tab), the channel is not muted, the message not read, and it
  * is under an hour old; the rest are marked without sending. */

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/mail.h"
 #include "core/webpush.h"
+#include "web/i18n.h"
 #include "web/tmpl.h"
 
 #include <json-c/json.h>
@@ -71,6 +72,14 @@ int px_m_notify_unsub_valid(const struct px_cfg *cfg, long long user, const char
 	return px_crypto_streq(want, token);
 }
 
+/* msgid in lang (the account's UI language, "" or NULL: English). */
+static const char *tr(const char *lang, const char *msgid)
+{
+	if (!lang || !*lang)
+		return msgid;
+	return px_i18n_gettext(px_i18n_get(NULL, NULL), lang, msgid);
+}
+
 /* The link to item it in the web UI: its channel, its thread, the message. */
 static void item_link(const struct px_cfg *cfg, struct json_object *it, struct px_buf *out)
 {
@@ -80,49 +89,50 @@ static void item_link(const struct px_cfg *cfg, struct json_object *it, struct p
 	px_buf_printf(out, "#m%lld", jint(it, "message_id"));
 }
 
-/* "in #name" or "in a direct message" for item it. */
-static void item_where(struct json_object *it, struct px_buf *out)
+/* "in #name" or "in a direct message" for item it, in lang. */
+static void item_where(struct json_object *it, const char *lang, struct px_buf *out)
 {
 	if (*jstr(it, "channel"))
-		px_buf_printf(out, "in #%s", jstr(it, "channel"));
+		px_buf_printf(out, tr(lang, "in #%s"), jstr(it, "channel"));
 	else
-		px_buf_puts(out, "in a direct message");
+		px_buf_puts(out, tr(lang, "in a direct message"));
 }
 
 /* The HTML part: Mustache escapes every value ({{x}} only). */
 static const char DIGEST_HTML[] =
 	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{{subject}}</title></head>\n"
-	"<body>\n<p>Hello {{username}},</p>\n<p>{{intro}}</p>\n<ul>\n"
+	"<body>\n<p>{{hello}}</p>\n<p>{{intro}}</p>\n<ul>\n"
 	"{{#items}}<li><p><strong>{{author}}</strong> {{where}}, {{at}}:</p>\n"
-	"<blockquote>{{text}}</blockquote>\n<p><a href=\"{{link}}\">Open the message</a></p></li>\n"
-	"{{/items}}</ul>\n<p><a href=\"{{home}}/notifications\">All notifications</a></p>\n"
-	"<p>You get this because e-mail notifications are on in your settings.\n"
-	"<a href=\"{{unsubscribe}}\">Turn them off</a>.</p>\n</body></html>\n";
+	"<blockquote>{{text}}</blockquote>\n<p><a href=\"{{link}}\">{{open}}</a></p></li>\n"
+	"{{/items}}</ul>\n<p><a href=\"{{home}}/notifications\">{{all}}</a></p>\n"
+	"<p>{{why}}\n<a href=\"{{unsubscribe}}\">{{off}}</a></p>\n</body></html>\n";
 
-/* Builds the digest of items for user u into text, html and headers. */
+/* Builds the digest of items for user u into subject, text, html and
+ * headers, in u's UI language. */
 static enum px_err digest(const struct px_cfg *cfg, struct json_object *u,
 			  struct json_object *items, struct px_buf *subject, struct px_buf *text,
 			  struct px_buf *html, struct px_buf *headers)
 {
 	struct json_object *ctx = json_object_new_object(), *list = json_object_new_array();
+	const char *lang = jstr(u, "lang"), *home = px_cfg_str(cfg, "public_url");
 	char tok[PX_M_UNSUB_TOKEN_MAX];
-	struct px_buf unsub = PX_BUF_INIT, err = PX_BUF_INIT;
+	struct px_buf unsub = PX_BUF_INIT, hello = PX_BUF_INIT, err = PX_BUF_INIT;
 	size_t i, n = json_object_array_length(items);
 	enum px_err e = PX_E_SYSTEM_INTERNAL;
 
 	if (!ctx || !list || px_m_notify_unsub_token(cfg, jint(u, "id"), tok) != PX_OK)
 		goto out;
-	px_buf_printf(&unsub, "%s/unsubscribe?u=%lld&t=%s", px_cfg_str(cfg, "public_url"),
-		      jint(u, "id"), tok);
-	px_buf_printf(subject, "[PlexiChat] %zu unread message%s for you", n, n == 1 ? "" : "s");
-	px_buf_printf(text, "Hello %s,\n\nthese mentions and direct messages are waiting for you:\n\n",
-		      jstr(u, "username"));
+	px_buf_printf(&unsub, "%s/unsubscribe?u=%lld&t=%s", home, jint(u, "id"), tok);
+	px_buf_printf(subject, "[PlexiChat] %s: %zu", tr(lang, "Unread messages"), n);
+	px_buf_printf(&hello, "%s %s,", tr(lang, "Hello"), jstr(u, "username"));
+	px_buf_printf(text, "%s\n\n%s\n\n", hello.data,
+		      tr(lang, "These mentions and direct messages are waiting for you:"));
 	for (i = 0; i < n; i++) {
 		struct json_object *it = json_object_array_get_idx(items, i);
 		struct json_object *o = json_object_new_object();
 		struct px_buf where = PX_BUF_INIT, link = PX_BUF_INIT;
 
-		item_where(it, &where);
+		item_where(it, lang, &where);
 		item_link(cfg, it, &link);
 		px_buf_printf(text, "* %s %s, %s:\n  %s\n  %s\n\n", jstr(it, "author"),
 			      where.data ? where.data : "", jstr(it, "created_at"),
@@ -136,28 +146,34 @@ static enum px_err digest(const struct px_cfg *cfg, struct json_object *u,
 		px_buf_free(&where);
 		px_buf_free(&link);
 	}
-	px_buf_printf(text, "All notifications: %s/notifications\n\n"
-			    "You get this because e-mail notifications are on in your settings.\n"
-			    "Turn them off: %s\n", px_cfg_str(cfg, "public_url"), unsub.data);
+	px_buf_printf(text, "%s: %s/notifications\n\n%s\n%s: %s\n", tr(lang, "All notifications"),
+		      home, tr(lang, "You get this because e-mail notifications are on in your settings."),
+		      tr(lang, "Turn them off"), unsub.data);
 	json_object_object_add(ctx, "subject", json_object_new_string(subject->data));
-	json_object_object_add(ctx, "username", json_object_new_string(jstr(u, "username")));
+	json_object_object_add(ctx, "hello", json_object_new_string(hello.data ? hello.data : ""));
 	json_object_object_add(ctx, "intro", json_object_new_string(
-		"These mentions and direct messages are waiting for you:"));
+		tr(lang, "These mentions and direct messages are waiting for you:")));
 	json_object_object_add(ctx, "items", list);
 	list = NULL;
-	json_object_object_add(ctx, "home", json_object_new_string(px_cfg_str(cfg, "public_url")));
+	json_object_object_add(ctx, "open", json_object_new_string(tr(lang, "Open the message")));
+	json_object_object_add(ctx, "all", json_object_new_string(tr(lang, "All notifications")));
+	json_object_object_add(ctx, "why", json_object_new_string(
+		tr(lang, "You get this because e-mail notifications are on in your settings.")));
+	json_object_object_add(ctx, "off", json_object_new_string(tr(lang, "Turn them off")));
+	json_object_object_add(ctx, "home", json_object_new_string(home));
 	json_object_object_add(ctx, "unsubscribe", json_object_new_string(unsub.data));
 	if (px_tmpl_render_string(DIGEST_HTML, ctx, NULL, html, &err) != 0)
 		goto out;
 	px_buf_printf(headers, "List-Unsubscribe: <%s>\r\n"
 			       "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 			       "Auto-Submitted: auto-generated\r\n", unsub.data);
-	e = subject->failed || text->failed || html->failed || headers->failed || unsub.failed
-		    ? PX_E_SYSTEM_INTERNAL : PX_OK;
+	e = subject->failed || text->failed || html->failed || headers->failed || unsub.failed ||
+		    hello.failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
 out:
 	json_object_put(list);
 	json_object_put(ctx);
 	px_buf_free(&unsub);
+	px_buf_free(&hello);
 	px_buf_free(&err);
 	return e;
 }
@@ -298,14 +314,14 @@ enum px_err px_m_notify_vapid_public(struct px_db *db, const struct px_cfg *cfg,
 
 /* The notification's payload for the service worker: title, body, url
  * (path of the message), tag, kind. JSON text in out. */
-static void push_payload(struct json_object *it, struct px_buf *out)
+static void push_payload(struct json_object *it, const char *lang, struct px_buf *out)
 {
 	struct px_buf title = PX_BUF_INIT, url = PX_BUF_INIT;
 	const char *text = jstr(it, "text");
 	size_t n = strlen(text);
 
 	px_buf_printf(&title, "%s ", jstr(it, "author"));
-	item_where(it, &title);
+	item_where(it, lang, &title);
 	px_buf_printf(&url, "/c/%lld", jint(it, "channel_id"));
 	if (jint(it, "root_id"))
 		px_buf_printf(&url, "/thread/%lld", jint(it, "root_id"));
@@ -408,7 +424,7 @@ static enum px_err push_pass(struct px_db *db, const struct px_cfg *cfg,
 		    !json_object_object_get_ex(x, "subs", &subs) ||
 		    !json_object_is_type(subs, json_type_array))
 			continue;
-		push_payload(it, &payload);
+		push_payload(it, jstr(x, "lang"), &payload);
 		for (j = 0; !payload.failed && j < json_object_array_length(subs); j++) {
 			struct json_object *sub = json_object_array_get_idx(subs, j);
 			const char *outcome = push_one(cfg, &k, sub, &payload);

@@ -76,11 +76,17 @@ def test_digest_parts_headers_read_muted_and_bound():
         unsub = mail["List-Unsubscribe"]
         assert unsub.startswith("<%s/unsubscribe?u=%d&t=" % (pxtest.BASE, bob.id)), unsub
         assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", dict(mail)
-        # a new unread mention for carol is mailed alone
+        # a new unread mention for carol is mailed alone, in her language
+        psql("INSERT INTO web_prefs (user_id, lang) VALUES (%d, 'de')" % carol.id)
         post(alice, ch["id"], "@%s now for real" % carol.name)
         age(carol)
-        cm = text_part(mails_for(sink, carol, 1)[0], "plain")
+        cmail = mails_for(sink, carol, 1)[0]
+        cm = text_part(cmail, "plain")
         assert "now for real" in cm and "read me" not in cm and "muted one" not in cm, cm
+        assert cmail["Subject"] == "[PlexiChat] Ungelesene Nachrichten: 1", cmail["Subject"]
+        assert cm.startswith("Hallo %s," % carol.name) and "Abbestellen: " in cm, cm
+        assert "Nachricht öffnen" in text_part(cmail, "html")
+        assert mail["Subject"] == "[PlexiChat] Unread messages: 2", mail["Subject"]
         # at most two digests an hour: a second one comes, a third does not
         post(alice, dm["id"], "second round")
         age(bob, 6)
