@@ -43,16 +43,25 @@ enum px_err px_m_notify_prefs_set(struct px_db *db, long long user, int mail_min
 		" push = coalesce($3::int = 1, notify_prefs.push), updated_at = now()", 3, p, NULL);
 }
 
-/* A notification of user u still worth telling about. */
+/* A notification still worth telling about: unread, not muted, and its
+ * message not deleted meanwhile. */
 #define PENDING(n, cm) \
 	" " n ".read_at IS NULL AND " n ".kind IN ('mention', 'dm')" \
-	" AND " n ".message_id > " cm ".last_read_id AND NOT " cm ".muted"
+	" AND " n ".message_id > " cm ".last_read_id AND NOT " cm ".muted" \
+	" AND (SELECT dm.deleted_at FROM messages dm WHERE dm.id = " n ".message_id) IS NULL"
 
 enum px_err px_m_notify_mail_due(struct px_db *db, int per_hour, int limit, struct px_buf *out)
 {
 	char h[PX_M_LL], l[PX_M_LL];
 	const char *p[2] = { px_m_ll(h, per_hour), px_m_ll(l, limit) };
+	enum px_err e;
 
+	/* the log only serves the last hour and the longest delay */
+	e = px_m_exec_rows(db, "notify_mail_prune",
+			   "DELETE FROM notify_mail_log WHERE sent_at < now() - interval '2 days'",
+			   0, NULL, NULL);
+	if (e != PX_OK)
+		return e;
 	return px_m_json_row(db, "notify_mail_due",
 		"SELECT coalesce(json_agg(json_build_object('id', d.id, 'email', d.email,"
 		" 'username', d.username, 'minutes', d.mail_minutes, 'lang', d.lang) ORDER BY d.id),"

@@ -56,6 +56,8 @@ def test_digest_parts_headers_read_muted_and_bound():
         psql("UPDATE channel_members SET muted = true WHERE channel_id = %d AND user_id = %d"
              % (muted["id"], carol.id))
         post(alice, muted["id"], "@%s in the muted one" % carol.name)
+        gone = post(alice, ch["id"], "@%s oops, wrong person" % carol.name)
+        alice.ok("DELETE", "/api/v1/channels/%d/messages/%d" % (ch["id"], gone["id"]))
         time.sleep(2)
         assert sink.to(bob.email) == [], "mailed before the delay"
         age(bob)
@@ -63,7 +65,7 @@ def test_digest_parts_headers_read_muted_and_bound():
         mail = mails_for(sink, bob, 1)[0]
         time.sleep(3)  # three more passes: still one digest
         assert len(sink.to(bob.email)) == 1, sink.to(bob.email)
-        assert sink.to(carol.email) == [], "read or muted messages were mailed"
+        assert sink.to(carol.email) == [], "read, muted or deleted messages were mailed"
         # the digest: two parts, escaped HTML, links, one-click headers
         assert mail.get_content_type() == "multipart/alternative", mail.get_content_type()
         text, html = text_part(mail, "plain"), text_part(mail, "html")
@@ -83,6 +85,7 @@ def test_digest_parts_headers_read_muted_and_bound():
         cmail = mails_for(sink, carol, 1)[0]
         cm = text_part(cmail, "plain")
         assert "now for real" in cm and "read me" not in cm and "muted one" not in cm, cm
+        assert "wrong person" not in cm, cm
         assert cmail["Subject"] == "[PlexiChat] Ungelesene Nachrichten: 1", cmail["Subject"]
         assert cm.startswith("Hallo %s," % carol.name) and "Abbestellen: " in cm, cm
         assert "Nachricht öffnen" in text_part(cmail, "html")
