@@ -1,7 +1,8 @@
 /* notifier.c: the notification sender's thread (see notifier.h). It reads
  * the interval from the live config once a second, so a reload takes
- * effect at once, and keeps its own database connection, dropped after a
- * connection error and made again at the next pass. */
+ * effect at once. Each pass opens its own database connection and closes
+ * it after: under mod_fcgid dozens of processes each have this thread, and
+ * an idle connection apiece would eat into max_connections. */
 #include "fcgi/notifier.h"
 #include "fcgi/app.h"
 #include "core/cfg.h"
@@ -11,33 +12,29 @@
 
 #include <unistd.h>
 
-/* Runs one pass when due; returns the connection to keep (NULL: none). */
-static struct px_db *pass(struct px_notifier *n, const struct px_cfg *cfg, struct px_db *db)
+/* Runs one pass on a connection of its own. */
+static void pass(struct px_notifier *n, const struct px_cfg *cfg)
 {
+	struct px_db *db = px_db_new(n->conninfo);
 	struct px_m_notify_stats st;
 	enum px_err e;
 
-	if (!db && !(db = px_db_new(n->conninfo)))
-		return NULL;
+	if (!db)
+		return;
 	e = px_m_notify_run(db, cfg, &st);
 	if (e != PX_OK) {
 		px_log_warn("notify", NULL, "sender pass failed: %s", px_err_name(e));
-		if (e == PX_E_SYSTEM_DB_UNAVAILABLE) {
-			px_db_free(db);
-			db = NULL;
-		}
 	} else if (st.digests || st.mail_failed || st.pushed || st.push_failed) {
 		px_log_info("notify", NULL, "digests %d (%d notifications, %d failed), pushes %d"
 			    " (%d failed)", st.digests, st.mailed, st.mail_failed, st.pushed,
 			    st.push_failed);
 	}
-	return db;
+	px_db_free(db);
 }
 
 static void *notifier_main(void *arg)
 {
 	struct px_notifier *n = arg;
-	struct px_db *db = NULL;
 	long long waited = 0;
 
 	while (!n->app->stopping) {
@@ -49,14 +46,13 @@ static void *notifier_main(void *arg)
 		cfg = px_app_cfg_acquire(n->app, &ref);
 		every = px_cfg_int(cfg, "notify_interval_seconds");
 		if (every > 0 && waited >= every) {
-			db = pass(n, cfg, db);
+			pass(n, cfg);
 			waited = 0;
 		}
 		px_app_cfg_release(n->app, ref);
 		sleep(1);
 		waited++;
 	}
-	px_db_free(db);
 	return NULL;
 }
 
