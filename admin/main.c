@@ -23,6 +23,7 @@
 #include "model/auth_invites.h"
 #include "model/auth_limits.h"
 #include "model/channels.h"
+#include "model/notify_run.h"
 #include "model/sessions.h"
 #include "model/users.h"
 #include "model/waf.h"
@@ -177,6 +178,27 @@ static int cmd_unlock(struct admin *a, int argc, char **argv)
 	}
 	printf("rate limits and login back-off cleared\n");
 	return 0;
+}
+
+/* One pass of the notification sender (digests, Web Push): for cron when
+ * notify_interval_seconds is 0, e.g. every minute on shared hosting. */
+static int cmd_notify(struct admin *a, int argc, char **argv)
+{
+	struct px_m_notify_stats st;
+	enum px_err e;
+
+	(void)argc;
+	(void)argv;
+	if ((e = px_m_notify_run(a->db, a->cfg, &st)) != PX_OK) {
+		fprintf(stderr, "plexichat-admin: notify: %s\n", px_err_name(e));
+		return 1;
+	}
+	if (!st.ran)
+		printf("another process is sending; nothing done\n");
+	else
+		printf("digests %d (notifications %d, failed %d), pushes %d (failed %d)\n",
+		       st.digests, st.mailed, st.mail_failed, st.pushed, st.push_failed);
+	return st.mail_failed ? 2 : 0;
 }
 
 /* Loads account NAME or prints why not. 0 or -1. */
@@ -472,6 +494,7 @@ static int cmd_waf(struct admin *a, int argc, char **argv)
 		return -1;
 	q.since = admin_opt_value(argc, argv, "--since");
 	q.limit = 1000;
+	q.oldest_first = 1;
 	x.last_id = q.after_id = after ? atoll(after) : 0;
 	/* pages of oldest-first events, each starting after the last id printed */
 	while (more) {
@@ -498,6 +521,7 @@ const struct command admin_commands[] = {
 	{ "set-role", cmd_set_role, "set-role NAME ROLE  owner, admin, moderator, member or guest", 0 },
 	{ "list-sessions", cmd_list_sessions, "list-sessions NAME [--json]  the account's live sessions", 0 },
 	{ "channel-owner", cmd_channel_owner, "channel-owner --orphaned [--json] | channel-owner CHANNEL_ID NAME  list channels without an owner; make NAME owner (audited)", 0 },
+	{ "notify", cmd_notify, "notify  send due e-mail digests and Web Push notifications once (cron)", 0 },
 	{ "unlock", cmd_unlock, "unlock  clear all rate-limit buckets and login back-off", 0 },
 	{ "check-config", cmd_check_config, "check-config  validate the configuration and print it (secrets hidden)", 0 },
 	{ "config", admin_cmd_config, "config show [--json] | config check [--who W] | config diff [N] | config history [--json] | config rollback N [--who W]  the configuration and its versions kept in PostgreSQL", 0 },

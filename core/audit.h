@@ -15,6 +15,12 @@ struct px_audit_event {
 	const char *fields_json;    /* JSON object text, or NULL */
 };
 
+/* The advisory lock key every audit_log insert holds shared from before
+ * its id is drawn until its transaction ends. A reader that takes it
+ * exclusively once has waited for every id drawn before: model/waf.c's
+ * export uses that so that its cursor never passes a row still to come. */
+#define PX_AUDIT_INSERT_LOCK 7243041
+
 /* Logs the event and inserts it; the row is written even when the caller's
  * transaction later rolls back only if db is not inside one. Returns the
  * database outcome; the log line is written regardless (db NULL: the log

@@ -23,4 +23,5 @@ libplexi_a_SOURCES = \
 	core/ratelease.c core/ratelease.h \
 	core/snap.c core/snap.h \
 	core/utf8.c core/utf8.h \
-	core/vcache.c core/vcache.h
+	core/vcache.c core/vcache.h \
+	core/webpush.c core/webpush.h

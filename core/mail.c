@@ -6,6 +6,7 @@
 #include "core/crypto.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,33 +36,72 @@ static int header_safe(const char *s)
 	return s && !strpbrk(s, "\r\n");
 }
 
-/* The message: headers, blank line, body with bare LF turned into CRLF. */
-static void build(const struct px_cfg *cfg, const char *to, const char *subject,
-		  const char *body, struct px_buf *m)
+/* Appends text with bare LF turned into CRLF. */
+static void crlf(struct px_buf *m, const char *text)
+{
+	const char *p;
+
+	for (p = text; *p; p++) {
+		if (*p == '\n' && (p == text || p[-1] != '\r'))
+			px_buf_putc(m, '\r');
+		px_buf_putc(m, *p);
+	}
+}
+
+/* Appends s as base64 in lines of 76 characters (RFC 2045). */
+static void b64_lines(struct px_buf *m, const char *s)
+{
+	struct px_buf b = PX_BUF_INIT;
+	size_t i;
+
+	px_codec_b64_encode(&b, s, strlen(s), PX_CODEC_B64_PAD);
+	for (i = 0; i < b.len; i += 76) {
+		px_buf_append(m, b.data + i, b.len - i < 76 ? b.len - i : 76);
+		px_buf_puts(m, "\r\n");
+	}
+	if (b.failed)
+		m->failed = 1;
+	px_buf_free(&b);
+}
+
+/* The message: headers, blank line, then the text body (bare LF turned
+ * into CRLF) or, with HTML, a multipart/alternative of both parts. */
+void px_mail_build(const struct px_cfg *cfg, const struct px_mail_msg *msg, struct px_buf *m)
 {
 	unsigned char rnd[12];
-	char date[64];
+	char date[64], boundary[48];
 	time_t now = time(NULL);
 	struct tm tm;
-	const char *p;
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	px_buf_printf(m, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n",
-		      date, px_cfg_str(cfg, "smtp_from"), to, subject);
-	if (px_crypto_random(rnd, sizeof(rnd)) == 0) {
-		px_buf_puts(m, "Message-ID: <");
-		px_codec_hex_encode(m, rnd, sizeof(rnd));
-		px_buf_puts(m, "@plexichat>\r\n");
+		      date, px_cfg_str(cfg, "smtp_from"), msg->to, msg->subject);
+	if (px_crypto_random(rnd, sizeof(rnd)) != 0)
+		memset(rnd, 0, sizeof(rnd));
+	px_buf_puts(m, "Message-ID: <");
+	px_codec_hex_encode(m, rnd, sizeof(rnd));
+	px_buf_puts(m, "@plexichat>\r\n");
+	if (msg->headers)
+		px_buf_puts(m, msg->headers);
+	if (!msg->html) {
+		px_buf_puts(m, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			       "Content-Transfer-Encoding: 8bit\r\n\r\n");
+		crlf(m, msg->text);
+		px_buf_puts(m, "\r\n");
+		return;
 	}
-	px_buf_puts(m, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		       "Content-Transfer-Encoding: 8bit\r\n\r\n");
-	for (p = body; *p; p++) {
-		if (*p == '\n' && (p == body || p[-1] != '\r'))
-			px_buf_putc(m, '\r');
-		px_buf_putc(m, *p);
-	}
-	px_buf_puts(m, "\r\n");
+	snprintf(boundary, sizeof(boundary), "=_px_%02x%02x%02x%02x%02x%02x%02x%02x",
+		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	px_buf_printf(m, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;"
+			 " boundary=\"%s\"\r\n\r\n", boundary);
+	px_buf_printf(m, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			 "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+	b64_lines(m, msg->text);
+	px_buf_printf(m, "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+			 "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+	b64_lines(m, msg->html);
+	px_buf_printf(m, "--%s--\r\n", boundary);
 }
 
 static enum px_err map_curl(CURLcode rc)
@@ -79,8 +119,26 @@ static enum px_err map_curl(CURLcode rc)
 	}
 }
 
+/* 1 when every CR in h starts a CRLF, every LF ends one, and h ends in one. */
+static int headers_safe(const char *h)
+{
+	size_t n = strlen(h), i;
+
+	for (i = 0; i < n; i++)
+		if ((h[i] == '\r' && h[i + 1] != '\n') || (h[i] == '\n' && (!i || h[i - 1] != '\r')))
+			return 0;
+	return n == 0 || (n >= 2 && h[n - 2] == '\r' && h[n - 1] == '\n');
+}
+
 enum px_err px_mail_send(const struct px_cfg *cfg, const char *to,
 			 const char *subject, const char *body)
+{
+	struct px_mail_msg m = { to, subject, body, NULL, NULL };
+
+	return px_mail_send_msg(cfg, &m);
+}
+
+enum px_err px_mail_send_msg(const struct px_cfg *cfg, const struct px_mail_msg *msg)
 {
 	struct px_buf m = PX_BUF_INIT, from = PX_BUF_INIT, rcpt = PX_BUF_INIT;
 	struct curl_slist *list = NULL;
@@ -90,11 +148,12 @@ enum px_err px_mail_send(const struct px_cfg *cfg, const char *to,
 
 	if (!px_mail_enabled(cfg))
 		return e;
-	if (!header_safe(to) || !header_safe(subject))
+	if (!header_safe(msg->to) || !header_safe(msg->subject) ||
+	    (msg->headers && !headers_safe(msg->headers)))
 		return PX_E_VALIDATION_FIELD_FORMAT;
-	build(cfg, to, subject, body, &m);
+	px_mail_build(cfg, msg, &m);
 	px_buf_printf(&from, "<%s>", px_cfg_str(cfg, "smtp_from"));
-	px_buf_printf(&rcpt, "<%s>", to);
+	px_buf_printf(&rcpt, "<%s>", msg->to);
 	e = PX_E_SYSTEM_INTERNAL;
 	if (m.failed || from.failed || rcpt.failed || !(c = curl_easy_init()) ||
 	    !(list = curl_slist_append(NULL, rcpt.data)))

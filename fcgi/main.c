@@ -6,6 +6,7 @@
  * reloads the configuration. */
 #include "fcgi/adapter.h"
 #include "fcgi/app.h"
+#include "fcgi/notifier.h"
 #include "fcgi/openapi.h"
 #include "fcgi/pipeline.h"
 #include "config.h"
@@ -208,6 +209,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	int n = (int)px_cfg_int(cfg, "workers"), i, started = 0;
 	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct worker *w = calloc((size_t)n, sizeof(*w));
+	struct px_notifier notifier = { 0 };
 	sigset_t set;
 
 	if (!w)
@@ -227,11 +229,15 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	}
 	px_log_info("fcgi", NULL, "plexichat.fcgi %s ready with %d workers",
 		    PACKAGE_VERSION, started);
+	/* without it the site still serves; mail and push wait for cron */
+	if (started && px_notifier_start(&notifier, app, (char *)conninfo) != 0)
+		px_log_warn("fcgi", NULL, "run `plexichat-admin notify` from cron instead");
 	if (started)
 		signal_loop(app, &set);
 	app->stopping = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].thread, NULL);
+	px_notifier_join(&notifier);
 	px_log_set_buffered(0);
 	free(w);
 	return started ? 0 : -1;

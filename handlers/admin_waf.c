@@ -323,6 +323,7 @@ enum px_err px_h_admin_waf_events_jsonl(struct px_ctx *ctx)
 	}
 	q.limit = (int)limit;
 	q.after_id = after;
+	q.oldest_first = 1;
 	x.last_id = after;
 	px_buf_reset(&resp->body);
 	if ((e = px_m_waf_events(ctx->db, &q, event_line, &x, &more)) != PX_OK) {

@@ -503,6 +503,32 @@ api("PUT", "/api/v1/notifications/{nid:int}/read", "markNotificationRead", "Mark
     "200", ref("NotificationsMarked"), errors=("404",), tag="Events",
     path={"nid": "Notification id."})
 
+# --- Notifications away from the app (e-mail digests, Web Push) ----------
+NOTIFY_SETTINGS = obj(["mail_minutes", "push", "mail_delays", "mail_available", "has_email"],
+                      mail_minutes=t("integer", enum=[0, 5, 15, 60, 240, 1440]), push=BOOL,
+                      mail_delays=arr(INT), mail_available=BOOL, has_email=BOOL)
+api("GET", "/api/v1/notifications/settings", "getNotifySettings",
+    "E-mail digest delay (0: off) and Web Push on or off.", "200", NOTIFY_SETTINGS, tag="Events")
+api("PATCH", "/api/v1/notifications/settings", "setNotifySettings",
+    "Change the e-mail digest delay or Web Push.", "200", NOTIFY_SETTINGS,
+    body=body([], mail_minutes=t("integer", enum=[0, 5, 15, 60, 240, 1440]), push=BOOL),
+    errors=("400",), tag="Events")
+api("GET", "/api/v1/push/key", "pushKey", "The server's VAPID public key (base64url).", "200",
+    obj(["public_key"], public_key=STR), tag="Events")
+api("GET", "/api/v1/push/subscriptions", "listPushSubscriptions", "One's push devices.", "200",
+    obj(["subscriptions"], subscriptions=arr(obj(
+        ["id", "endpoint", "user_agent", "created_at", "last_ok_at"], id=ID, endpoint=STR,
+        user_agent=STR, created_at=STR, last_ok_at=t("string", nullable=True)))),
+    tag="Events")
+api("POST", "/api/v1/push/subscriptions", "addPushSubscription",
+    "Save a browser PushSubscription (its toJSON()).", "201", obj(["id"], id=ID),
+    body=body(["endpoint", "keys"], endpoint=STR, expirationTime=t("integer", nullable=True),
+              keys=obj(["p256dh", "auth"], p256dh=STR, auth=STR)),
+    errors=("400",), tag="Events")
+api("DELETE", "/api/v1/push/subscriptions/{id:int}", "deletePushSubscription",
+    "Forget a push device.", "200", obj(["deleted"], deleted=BOOL), errors=("404",),
+    tag="Events", path={"id": "Subscription id."})
+
 # --- Files ----------------------------------------------------------------
 FILES = "/api/v1/files"
 FILE_P = {"fid": "File id."}

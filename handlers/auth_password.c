@@ -119,8 +119,8 @@ enum px_err px_h_auth_password_forgot(struct px_ctx *ctx)
 
 enum px_err px_h_auth_password_reset(struct px_ctx *ctx)
 {
-	const char *tok = NULL, *pw = NULL, *reason = "";
-	long long uid = 0;
+	const char *tok = NULL, *pw = NULL, *reason = "", *why = "";
+	long long uid = 0, used_by = 0;
 	struct px_m_user u;
 	char hash[65];
 	enum px_err e;
@@ -128,21 +128,33 @@ enum px_err px_h_auth_password_reset(struct px_ctx *ctx)
 	if ((e = px_in_str(ctx, "token", 1, 1, 128, &tok)) != PX_OK ||
 	    (e = px_in_str(ctx, "new_password", 1, 0, 4096, &pw)) != PX_OK)
 		return e;
-	if ((e = px_pwpolicy_check(pw, NULL, &reason)) != PX_OK) {
-		px_ctx_detail(ctx, "reason", reason);
-		return e; /* refused before the token is used up */
-	}
 	px_crypto_sha256_hex(tok, strlen(tok), hash);
-	if ((e = px_m_resets_consume(ctx->db, hash, &uid)) != PX_OK) {
-		if (e == PX_E_AUTH_TOKEN_INVALID)
-			px_auth_audit(ctx, "auth.password_reset_refused", 0, NULL, NULL);
+	/* the token names the account first, so the whole policy (with the
+	 * username) is checked before the single-use token is spent */
+	if ((e = px_m_resets_peek(ctx->db, hash, &uid, &why)) != PX_OK)
+		goto refused;
+	if ((e = px_m_users_get(ctx->db, uid, &u)) != PX_OK ||
+	    (e = px_auth_ldap_local_password(ctx, u.id)) != PX_OK)
+		return e;
+	if ((e = px_pwpolicy_check(pw, u.username, &reason)) != PX_OK) {
+		px_ctx_detail(ctx, "reason", reason);
 		return e;
 	}
-	if ((e = px_m_users_get(ctx->db, uid, &u)) != PX_OK ||
-	    (e = set_password(ctx, &u, pw, 0)) != PX_OK)
+	why = "used"; /* lost a race with another use of the same token */
+	if ((e = px_m_resets_consume(ctx->db, hash, &used_by)) != PX_OK)
+		goto refused;
+	if (used_by != uid)
+		return PX_E_SYSTEM_INTERNAL;
+	if ((e = set_password(ctx, &u, pw, 0)) != PX_OK)
 		return e;
 	px_auth_audit_user(ctx, "auth.password_reset", uid, uid, NULL);
 	return px_ctx_json(ctx, 200, json_object_new_object());
+refused:
+	if (e == PX_E_AUTH_TOKEN_INVALID) {
+		px_ctx_detail(ctx, "reason", why);
+		px_auth_audit(ctx, "auth.password_reset_refused", 0, NULL, NULL);
+	}
+	return e;
 }
 
 enum px_err px_h_admin_user_password_reset(struct px_ctx *ctx)

@@ -13,6 +13,8 @@ libhandlers_a_SOURCES = \
 	handlers/auth_oidc.c \
 	handlers/auth_passkey.c \
 	handlers/auth_password.c \
+	handlers/web_reset.c \
+	handlers/notify.c handlers/notify.h \
 	handlers/auth_register.c \
 	handlers/auth_session.c handlers/auth_session.h \
 	handlers/auth_sessions.c \

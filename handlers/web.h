@@ -14,6 +14,16 @@ enum px_err px_h_web_login_mfa(struct px_ctx *ctx);
 enum px_err px_h_web_logout(struct px_ctx *ctx);
 enum px_err px_h_web_register_page(struct px_ctx *ctx);
 enum px_err px_h_web_register(struct px_ctx *ctx);
+/* GET /reset-password?token=: the new-password form, or why the token is
+ * refused (expired, used, unknown: 410). POST: sets the password through
+ * px_h_auth_password_reset, then /login?done=password_reset. */
+enum px_err px_h_web_reset_page(struct px_ctx *ctx);
+enum px_err px_h_web_reset(struct px_ctx *ctx);
+/* GET /forgot-password: asks for a username or e-mail address; POST runs
+ * px_h_auth_password_forgot and answers the same whether or not the
+ * account exists. */
+enum px_err px_h_web_forgot_page(struct px_ctx *ctx);
+enum px_err px_h_web_forgot(struct px_ctx *ctx);
 /* GET /sw.js: the service worker, served from the site root so that its
  * scope is the whole site; revalidated on every load. */
 enum px_err px_h_web_sw(struct px_ctx *ctx);

@@ -4,6 +4,7 @@
  * Each form calls the accounts API handler that does the same for API
  * clients, so checks and audit records are the same. */
 #include "handlers/web.h"
+#include "handlers/notify.h"
 #include "handlers/auth.h"
 #include "handlers/web_util.h"
 #include "handlers/web_view.h"
@@ -14,6 +15,44 @@
 
 #include <json-c/json.h>
 #include <string.h>
+
+/* The notification settings: the digest delays as options (translated
+ * labels, the chosen one selected), push, has_email. */
+static void add_notify(struct px_ctx *ctx, struct json_object *d)
+{
+	struct json_object *r = NULL, *delays = NULL, *out = json_object_new_array();
+	long long cur;
+	size_t i, n;
+
+	if (px_web_call(ctx, px_h_notify_settings_get, &r) != PX_OK || !r)
+		r = NULL;
+	cur = px_web_int(r, "mail_minutes");
+	if (r)
+		json_object_object_get_ex(r, "mail_delays", &delays);
+	n = json_object_is_type(delays, json_type_array) ? json_object_array_length(delays) : 0;
+	for (i = 0; i < n; i++) {
+		long long m = json_object_get_int64(json_object_array_get_idx(delays, i));
+		struct json_object *o = json_object_new_object();
+		char label[96];
+
+		if (m == 0)
+			snprintf(label, sizeof(label), "%s", px_webpage_tr(ctx, "Off"));
+		else if (m == 60)
+			snprintf(label, sizeof(label), "%s", px_webpage_tr(ctx, "After 1 hour"));
+		else if (m % 60 == 0)
+			snprintf(label, sizeof(label), px_webpage_tr(ctx, "After %d hours"), (int)(m / 60));
+		else
+			snprintf(label, sizeof(label), px_webpage_tr(ctx, "After %d minutes"), (int)m);
+		json_object_object_add(o, "minutes", json_object_new_int64(m));
+		px_web_str(o, "label", label);
+		json_object_object_add(o, "selected", json_object_new_boolean(m == cur));
+		json_object_array_add(out, o);
+	}
+	json_object_object_add(d, "mail_delays", out);
+	json_object_object_add(d, "push", json_object_new_boolean(!r || px_web_bool(r, "push")));
+	json_object_object_add(d, "has_email", json_object_new_boolean(px_web_bool(r, "has_email")));
+	json_object_put(r);
+}
 
 /* The settings page with its forms; err names a failed form's error and
  * which the form it belongs to ("profile", "password"). */
@@ -53,6 +92,7 @@ static enum px_err settings_page(struct px_ctx *ctx, int status, const char *whi
 		px_web_error(ctx, d, err);
 		json_object_object_add(d, which, json_object_new_boolean(1));
 	}
+	add_notify(ctx, d);
 	px_web_notice(ctx, d);
 	e = px_web_render(ctx, status, "page/settings", "Settings", d);
 	d = NULL;

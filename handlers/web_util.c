@@ -232,6 +232,7 @@ enum px_err px_web_mine(struct px_ctx *ctx, struct json_object **mine)
 static const char *const notices[][2] = {
 	{ "saved", "Your changes were saved." },
 	{ "signed_out", "You are signed out." },
+	{ "password_reset", "Your password was changed. Sign in with the new one." },
 	{ "expired", "Your session expired. Please sign in again; your draft was not sent." },
 	{ "revoked", "The session was signed out." },
 	{ "mfa_off", "Two-factor authentication is off." },

@@ -69,6 +69,34 @@ enum px_err px_m_resets_create(struct px_db *db, long long user_id,
 			      "secs => $3))", 3, p, NULL);
 }
 
+enum px_err px_m_resets_peek(struct px_db *db, const char *token_hash,
+			     long long *user_id, const char **why)
+{
+	const char *p[1] = { token_hash };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	*why = "unknown";
+	e = px_db_exec(db, "SELECT user_id, used_at IS NOT NULL, expires_at <= now()"
+			   " FROM password_resets WHERE token_hash = $1", 1, p, &r);
+	if (e != PX_OK)
+		return e;
+	e = PX_E_AUTH_TOKEN_INVALID;
+	if (PQntuples(r) == 1) {
+		if (PQgetvalue(r, 0, 1)[0] == 't')
+			*why = "used";
+		else if (PQgetvalue(r, 0, 2)[0] == 't')
+			*why = "expired";
+		else {
+			*why = "";
+			*user_id = atoll(PQgetvalue(r, 0, 0));
+			e = PX_OK;
+		}
+	}
+	PQclear(r);
+	return e;
+}
+
 enum px_err px_m_resets_consume(struct px_db *db, const char *token_hash,
 				long long *user_id)
 {

@@ -24,6 +24,12 @@ enum px_err px_m_invites_mark_used(struct px_db *db, const char *code_hash,
 enum px_err px_m_resets_create(struct px_db *db, long long user_id,
 			       const char *token_hash, long long ttl)
 	__attribute__((nonnull(1), warn_unused_result));
+/* Looks at a reset token without using it: PX_OK and *user_id for a live
+ * one; AUTH_TOKEN_INVALID with *why "used", "expired" or "unknown" (no
+ * such token) otherwise. *why is a static string ("" when live). */
+enum px_err px_m_resets_peek(struct px_db *db, const char *token_hash,
+			     long long *user_id, const char **why)
+	__attribute__((nonnull, warn_unused_result));
 /* Uses a live reset token: *user_id gets its account. AUTH_TOKEN_INVALID
  * when it is unknown, used or expired. Every other token of the account
  * is used up as well. */

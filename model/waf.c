@@ -1,6 +1,7 @@
 /* model/waf.c: parameterised statements on waf_ip_list, waf_blocks,
  * waf_version and the WAF rows of audit_log. */
 #include "model/waf.h"
+#include "core/audit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,13 +244,34 @@ enum px_err px_m_waf_block_delete(struct px_db *db, const char *ip)
 	" AND ($2::inet IS NULL OR ip = $2::inet)" \
 	" AND ($3::timestamptz IS NULL OR at >= $3::timestamptz)"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The highest audit_log id every row up to which is committed or rolled
+ * back: the sequence's position, then a wait for the inserts that drew an
+ * id before it (they hold PX_AUDIT_INSERT_LOCK shared until they end). */
+static enum px_err settled_id(struct px_db *db, char out[24])
+{
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec(db, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
+			   " FROM audit_log_id_seq", 0, NULL, &r);
+	if (e != PX_OK)
+		return e;
+	snprintf(out, 24, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "0");
+	PQclear(r);
+	return px_db_exec(db, "SELECT pg_advisory_lock(" STR(PX_AUDIT_INSERT_LOCK) "),"
+			      " pg_advisory_unlock(" STR(PX_AUDIT_INSERT_LOCK) ")", 0, NULL, NULL);
+}
+
 enum px_err px_m_waf_events(struct px_db *db, const struct px_m_waf_event_q *q,
 			    void (*fn)(const struct px_m_waf_event *ev, void *arg), void *arg,
 			    int *more)
 {
-	char before[24], after[24], lim[16];
-	const char *p[6] = { q->action, q->ip, q->since, NULL, NULL, lim };
-	int ascending = q->after_id > 0 || q->since, i;
+	char before[24], after[24], lim[16], upto[24] = "9223372036854775807";
+	const char *p[7] = { q->action, q->ip, q->since, NULL, NULL, lim, upto };
+	int i;
 	PGresult *r = NULL;
 	enum px_err e;
 
@@ -258,12 +280,17 @@ enum px_err px_m_waf_events(struct px_db *db, const struct px_m_waf_event_q *q,
 	snprintf(lim, sizeof(lim), "%d", q->limit + 1);
 	p[3] = before;
 	p[4] = after;
+	/* oldest first, a cursor may only pass ids whose rows can no longer
+	 * appear: ids are drawn before commit, so a later commit can hold a
+	 * lower id than one already visible */
+	if (q->oldest_first && (e = settled_id(db, upto)) != PX_OK)
+		return e;
 	e = px_db_exec(db,
-		       ascending ? EVENT_COLS " AND ($4::bigint = 0 OR id < $4::bigint)"
-				   " AND id > $5::bigint ORDER BY id LIMIT $6::int"
+		       q->oldest_first ? EVENT_COLS " AND ($4::bigint = 0 OR id < $4::bigint)"
+				   " AND id > $5::bigint AND id <= $7::bigint ORDER BY id LIMIT $6::int"
 				 : EVENT_COLS " AND ($4::bigint = 0 OR id < $4::bigint)"
-				   " AND id > $5::bigint ORDER BY id DESC LIMIT $6::int",
-		       6, p, &r);
+				   " AND id > $5::bigint AND id <= $7::bigint ORDER BY id DESC LIMIT $6::int",
+		       7, p, &r);
 	if (e != PX_OK) {
 		/* 22007/22008: a since value that is not a timestamp */
 		return strncmp(px_db_last_sqlstate(db), "2200", 4) == 0

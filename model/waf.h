@@ -88,13 +88,16 @@ struct px_m_waf_event_q {
 	const char *action;   /* exact action, e.g. "waf.block" */
 	const char *ip;       /* client address */
 	const char *since;    /* timestamp text PostgreSQL accepts */
-	long long before_id;  /* newest first: ids below this */
-	long long after_id;   /* oldest first: ids above this */
+	long long before_id;  /* ids below this (0: no bound) */
+	long long after_id;   /* ids above this (0: from the first) */
+	int oldest_first;     /* exports: ascending ids, so after_id is a cursor */
 	int limit;
 };
 
-/* Calls fn for matching WAF events (action 'waf.*'): newest first, or
- * oldest first when q->after_id or q->since is set (exports). *more is 1
+/* Calls fn for matching WAF events (action 'waf.*'), newest first, or
+ * oldest first when q->oldest_first (exports: the caller passes the last
+ * id it got as the next after_id; the direction never depends on the
+ * cursor's value, so after_id 0 starts at the oldest event). *more is 1
  * when more rows match beyond limit. VALIDATION_FIELD_FORMAT when since
  * is not a timestamp. */
 enum px_err px_m_waf_events(struct px_db *db, const struct px_m_waf_event_q *q,

@@ -51,3 +51,28 @@ self.addEventListener('fetch', (ev) => {
     ev.respondWith(fetch(req).catch(() => caches.match('/static/offline.html', { ignoreSearch: true })));
   }
 });
+
+/* Web Push: the server sends {title, body, url, tag} (model/notify_run.c)
+   for a mention or DM that arrived while no tab was open. A click opens the
+   message in a PlexiChat tab (an open one when there is one); only paths of
+   this site are followed. */
+self.addEventListener('push', (ev) => {
+  let d = {};
+  try { d = ev.data ? ev.data.json() : {}; } catch (e) { d = {}; }
+  ev.waitUntil(self.registration.showNotification(String(d.title || 'PlexiChat'), {
+    body: String(d.body || ''), tag: d.tag ? String(d.tag) : undefined,
+    icon: '/static/icons/icon-192.png', data: { url: String(d.url || '/') } }));
+});
+
+self.addEventListener('notificationclick', (ev) => {
+  ev.notification.close();
+  const url = new URL((ev.notification.data && ev.notification.data.url) || '/', self.location.origin);
+  if (url.origin !== self.location.origin) return;
+  ev.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((list) => {
+    for (const c of list) {
+      if (new URL(c.url).origin === url.origin && 'focus' in c)
+        return c.navigate(url.href).then((w) => (w || c).focus());
+    }
+    return self.clients.openWindow(url.href);
+  }));
+});

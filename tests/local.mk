@@ -54,6 +54,11 @@ tests_unit_check_crypto_SOURCES = tests/unit/check_crypto.c
 tests_unit_check_crypto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_crypto_LDADD = $(TEST_LIBS)
 
+check_PROGRAMS += tests/unit/check_webpush
+tests_unit_check_webpush_SOURCES = tests/unit/check_webpush.c
+tests_unit_check_webpush_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_webpush_LDADD = $(TEST_LIBS)
+
 check_PROGRAMS += tests/unit/check_codec
 tests_unit_check_codec_SOURCES = tests/unit/check_codec.c
 tests_unit_check_codec_CFLAGS = $(TEST_CFLAGS)

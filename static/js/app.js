@@ -541,9 +541,37 @@
     io.observe(more);
   }
 
+  /* The settings page's "push on this device" button: asks for permission,
+     subscribes with the server's VAPID key and saves the subscription. */
+  function pushButton() {
+    const btn = document.getElementById('push-subscribe');
+    const state = document.getElementById('push-state');
+    if (!btn || !state || !('serviceWorker' in navigator) || !('PushManager' in window) ||
+        !('Notification' in window) || !window.isSecureContext) return;
+    const key = (s) => {
+      const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - s.length % 4) % 4));
+      return Uint8Array.from(b, (c) => c.charCodeAt(0));
+    };
+    btn.hidden = false;
+    btn.addEventListener('click', async () => {
+      try {
+        if (await Notification.requestPermission() !== 'granted') { state.textContent = btn.dataset.failed; return; }
+        const reg = await navigator.serviceWorker.ready;
+        const k = await (await fetch('/api/v1/push/key', { credentials: 'same-origin' })).json();
+        const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(k.public_key) });
+        const res = await fetch('/api/v1/push/subscriptions', { method: 'POST', credentials: 'same-origin',
+          headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json' }, body: JSON.stringify(sub.toJSON()) });
+        state.textContent = res.ok ? btn.dataset.on : btn.dataset.failed;
+      } catch (e) {
+        state.textContent = btn.dataset.failed;
+      }
+    });
+  }
+
   if ('serviceWorker' in navigator && window.isSecureContext) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
   }
+  pushButton();
   document.querySelectorAll('form[data-composer]').forEach(composer);
   if (document.querySelector('[data-attached]')) {
     /* a file dropped beside the drop area must not replace the page */

@@ -619,6 +619,28 @@ def test_admin_waf():
     chk(api("GET", WAF + "top-rules?hours=0", ADMIN), "GET", WAF + "top-rules", 400)
 
 
+def test_notify_settings_and_push():
+    u = User("on")
+
+    def call(method, pattern, path, status, body=None):
+        return chk(u.call(method, path, body), method, pattern, status)
+    st = "/api/v1/notifications/settings"
+    call("GET", st, st, 200)
+    call("PATCH", st, st, 200, {"mail_minutes": 15, "push": True})
+    call("PATCH", st, st, 400, {"mail_minutes": 16})
+    call("GET", "/api/v1/push/key", "/api/v1/push/key", 200)
+    subs = "/api/v1/push/subscriptions"
+    keys = {"p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+            "auth": "BTBZMqHH6r4Tts7J_aSIgg"}
+    sid = call("POST", subs, subs, 201, {"endpoint": "https://fcm.googleapis.com/fcm/send/oa-"
+                                         + secrets.token_hex(8), "expirationTime": None,
+                                         "keys": keys})["id"]
+    call("POST", subs, subs, 400, {"endpoint": "https://example.org/push", "keys": keys})
+    call("GET", subs, subs, 200)
+    call("DELETE", subs + "/{id:int}", "%s/%d" % (subs, sid), 200)
+    call("DELETE", subs + "/{id:int}", "%s/%d" % (subs, sid), 404)
+
+
 def test_zy_timestamps_are_date_time():
     """Every value the description declares date-time was one: a missing
     timestamp is null (where the schema allows it), never \"\"."""
