@@ -522,8 +522,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *cfg_path = getenv("PLEXICHAT_CONFIG");
-	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT;
+	const char *cfg_path = NULL;
+	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT, found = PX_BUF_INIT;
 	struct admin a = { 0 };
 	const struct command *cmd = NULL;
 	size_t i;
@@ -543,6 +543,8 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* -c, PLEXICHAT_CONFIG, or plexichat.conf beside this program */
+	cfg_path = px_cfg_locate(cfg_path, &found);
 	a.cfg_path = cfg_path;
 	if (cmd->flags == ADMIN_NO_CONFIG) {
 		rc = cmd->fn(&a, argc - optind - 1, argv + optind + 1);
@@ -572,5 +574,6 @@ out:
 	px_cfg_free(a.cfg);
 	px_buf_free(&err);
 	px_buf_free(&conninfo);
+	px_buf_free(&found);
 	return rc;
 }

@@ -241,7 +241,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: plexichat.fcgi [-c CONFIG]\n"
 			"       plexichat.fcgi --openapi\n"
-			"  CONFIG defaults to $PLEXICHAT_CONFIG; PLEXICHAT_* variables override keys.\n"
+			"  CONFIG defaults to $PLEXICHAT_CONFIG, else plexichat.conf beside the program;\n"
+			"  PLEXICHAT_* variables override keys.\n"
 			"  --openapi prints the OpenAPI description and exits.\n");
 }
 
@@ -264,8 +265,8 @@ static int print_openapi(void)
 
 int main(int argc, char **argv)
 {
-	const char *cfg_path = getenv("PLEXICHAT_CONFIG");
-	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT;
+	const char *cfg_path = NULL;
+	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT, found = PX_BUF_INIT;
 	struct px_app app;
 	const struct px_cfg *cfg;
 	struct px_snap_ref *ref;
@@ -286,10 +287,14 @@ int main(int argc, char **argv)
 	 * go back to the system when freed, instead of staying in each worker
 	 * thread's malloc arena after glibc raises its dynamic threshold. */
 	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+	/* -c, PLEXICHAT_CONFIG, or plexichat.conf beside the program: under
+	 * .htaccess mod_fcgid starts us with no environment of our choosing */
+	cfg_path = px_cfg_locate(cfg_path, &found);
 	if (px_app_init(&app, cfg_path, &err) != 0) {
 		fprintf(stderr, "plexichat.fcgi: configuration error: %s\n",
 			err.data ? err.data : "out of memory");
 		px_buf_free(&err);
+		px_buf_free(&found);
 		return 2;
 	}
 	cfg = px_app_cfg_acquire(&app, &ref);
@@ -329,6 +334,7 @@ out:
 	px_app_free(&app);
 	px_buf_free(&err);
 	px_buf_free(&conninfo);
+	px_buf_free(&found);
 	px_log_close();
 	return rc;
 }
