@@ -4,6 +4,7 @@
 #include "config.h"
 #include "admin/admin.h"
 #include "admin/completion.h"
+#include "admin/cluster_cmd.h"
 #include "admin/config_cmd.h"
 #include "admin/doctor.h"
 #include "admin/files_cmd.h"
@@ -504,6 +505,7 @@ const struct command admin_commands[] = {
 	{ "files", admin_cmd_files, "files usage [--by user|channel] [--limit N] [--json] | files cleanup [--dry-run] [--json] | files quota USER [BYTES|default] | files rethumb (--all | SHA256...) [--dry-run] [--json]  the file store: usage per user or channel, clean-up of expired uploads, stale temporary files, retention and orphan objects (run it from cron), per-user quotas, image derivatives made again", 0 },
 	{ "stats", admin_cmd_stats, "stats [--json] [--timeout S]  users, channels, messages, storage and requests per route", 0 },
 	{ "doctor", admin_cmd_doctor, "doctor [--json] [--timeout S] [--service-user U]  check configuration, database, schema, web server, certificate, permissions, clock, disk and backups", ADMIN_CONFIG_OPTIONAL },
+	{ "cluster", admin_cmd_cluster, "cluster status [--json] | cluster drain NODE | cluster undrain NODE  the node registry; drain takes a node (id or address) out of service: readiness answers 503, event streams end so clients reconnect elsewhere", 0 },
 	{ "waf", cmd_waf, "waf update-feeds | waf export-events [--since T] [--after ID]  WAF feeds; security events as JSON lines", 0 },
 	{ "completion", admin_cmd_completion, "completion bash  print the bash completion script", ADMIN_NO_CONFIG },
 	{ "man", admin_cmd_man, "man  print the plexichat-admin(8) man page (roff)", ADMIN_NO_CONFIG },

@@ -6,6 +6,7 @@
  * reloads the configuration. */
 #include "fcgi/adapter.h"
 #include "fcgi/app.h"
+#include "fcgi/heartbeat.h"
 #include "fcgi/openapi.h"
 #include "fcgi/pipeline.h"
 #include "config.h"
@@ -16,6 +17,7 @@
 #include "core/log.h"
 #include "core/memtrim.h"
 #include "core/migrate.h"
+#include "core/node.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -208,6 +210,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	int n = (int)px_cfg_int(cfg, "workers"), i, started = 0;
 	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct worker *w = calloc((size_t)n, sizeof(*w));
+	struct px_heartbeat *hb;
 	sigset_t set;
 
 	if (!w)
@@ -217,6 +220,8 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* the node registry: this process's row, heartbeats and drain flag */
+	hb = px_heartbeat_start(app, conninfo);
 	for (i = 0; i < n; i++) {
 		w[i].app = app;
 		w[i].accept_lock = &accept_lock;
@@ -232,6 +237,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	app->stopping = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].thread, NULL);
+	px_heartbeat_stop(hb);
 	px_log_set_buffered(0);
 	free(w);
 	return started ? 0 : -1;
@@ -315,6 +321,7 @@ int main(int argc, char **argv)
 	if (FCGX_Init() != 0 || open_listener(&app, px_cfg_str(cfg, "listen")) != 0)
 		goto out;
 	open_generation();
+	px_node_init(px_cfg_str(cfg, "node_address"));
 	/* libfcgi installs its own SIGPIPE handler; a write to a web server
 	 * that hung up should fail with EPIPE, not cost a signal */
 	signal(SIGPIPE, SIG_IGN);

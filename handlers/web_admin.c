@@ -5,6 +5,7 @@
 #include "handlers/web.h"
 #include "handlers/admin_waf.h"
 #include "handlers/auth.h"
+#include "handlers/cluster.h"
 #include "handlers/system.h"
 #include "handlers/web_util.h"
 #include "auth/perm.h"
@@ -340,6 +341,14 @@ enum px_err px_h_web_admin_system(struct px_ctx *ctx)
 	px_buf_free(&metrics);
 	add_backups(ctx, d);
 	add_storage(ctx, d);
+	add_api_list(ctx, d, px_h_admin_cluster_nodes, "nodes");
+	{
+		struct json_object *nodes;
+
+		json_object_object_add(d, "has_nodes", json_object_new_boolean(
+			json_object_object_get_ex(d, "nodes", &nodes) &&
+			json_object_array_length(nodes) > 0));
+	}
 	return admin_page(ctx, 200, "system", "System health", d);
 }
 
