@@ -12,6 +12,7 @@
 # the 1/2/3-node figures show the hop's and the spreading's cost, not
 # scaling (docs/SCALING.md).
 #   PX_BENCH_SECONDS (default 8), PX_BENCH_ROUNDS (2), PX_BENCH_SUBS (200),
+#   PX_BENCH_NBTHREAD (HAProxy's threads, default 1),
 #   PX_BENCH_PG_PORT (18752), PX_BENCH_HTTP_PORT (18400: nodes on +1..+3,
 #   HAProxy on +10), PX_BUILD_DIR (default build/cluster-bench)
 set -euo pipefail
@@ -57,6 +58,10 @@ done
 haproxy_for() {
   local n=$1 i cfg="$WORK/haproxy-$1.cfg"
   { printf 'global\n    maxconn 4000\n'
+    # one thread: HAProxy shares this machine's cores with the nodes, the
+    # database and wrk; a thread per core (its default, right on a machine
+    # of its own) made its threads contend with them (docs/SCALING.md)
+    printf '    nbthread %s\n' "${PX_BENCH_NBTHREAD:-1}"
     sed -n '/^defaults/,$p' "$PX_ROOT/dist/haproxy/plexichat.cfg" \
       | sed -e "s|^    bind :80$|    bind 127.0.0.1:$HPORT|" -e '/^    server /d'
     echo "    source 127.0.0.2"
