@@ -51,6 +51,8 @@ static void serve(struct px_app *app, struct px_db *db, char **envp,
 	resp.ops = ops;
 	resp.io = io;
 	pre = px_adapter_build(envp, &req);
+	if (pre == PX_OK && px_app_cfg_exposed(app, FCGX_GetParam("DOCUMENT_ROOT", envp)))
+		pre = PX_E_SYSTEM_INTERNAL;
 	px_pipeline_run(app, db, &req, &resp, pre);
 	if (px_adapter_finish(&resp, strcmp(req.method, "HEAD") == 0) != 0)
 		px_log_debug("fcgi", req.correlation_id, "client went away");

@@ -178,6 +178,21 @@ for t in ${PX_SHARED_TESTS:-test_foundation test_msg test_auth test_auth_account
     PX_ADMIN_PASSWORD="$ADMIN_PW" PX_WORK="$T/work" python3 "$ROOT/tests/integration/$t.py" || fail "$t"
 done
 
+# The mistake the layout avoids: the program copied into the web folder
+# with its configuration beside it. PlexiChat refuses to serve at all, and
+# says why, rather than run with a file the web server could hand out.
+P="$CUST/public_html"
+cp "$CUST/plexichat/plexichat.fcgi" "$P/plexichat.fcgi.new" && mv -f "$P/plexichat.fcgi.new" "$P/plexichat.fcgi"
+sed -E "s#^(data_dir|sql_dir|static_dir|templates_dir|waf_rules) = #\1 = $CUST/plexichat/#" \
+  "$CUST/plexichat/plexichat.conf" > "$P/plexichat.conf"
+chown www-data:www-data "$P/plexichat.fcgi" "$P/plexichat.conf"; chmod 600 "$P/plexichat.conf"
+body=$(curl -s -w ' %{http_code}' "$SITE/api/v1/system/health")
+case $body in *SYSTEM_INTERNAL*' 500') ;; *) fail "config-in-docroot-served ($body)" ;; esac
+if curl -s "$SITE/plexichat.conf" | grep -q db_conninfo; then fail "config-in-docroot-sent"; fi
+grep -q 'inside the document root' "$T/apache-error.log" || fail "config-in-docroot-not-logged"
+rm -f "$P/plexichat.conf"; ln -sfn ../plexichat/plexichat.fcgi "$P/plexichat.fcgi"
+curl -fsS -o /dev/null "$SITE/api/v1/system/health" || fail "not-back-after-the-fix"
+
 if [ ${#FAILED[@]} -gt 0 ]; then
   tail -30 "$T/apache-error.log"
   echo "FAILED: ${FAILED[*]}"
