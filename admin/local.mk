@@ -1,6 +1,7 @@
 # admin/: plexichat-admin, the operator CLI.
 bin_PROGRAMS += plexichat-admin
 plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
+	admin/cluster_cmd.c admin/cluster_cmd.h \
 	admin/completion.c admin/completion.h \
 	admin/config_cmd.c admin/config_cmd.h \
 	admin/doctor.c admin/doctor.h \

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "admin/admin.h"
 #include "admin/completion.h"
+#include "admin/cluster_cmd.h"
 #include "admin/config_cmd.h"
 #include "admin/doctor.h"
 #include "admin/files_cmd.h"
@@ -530,6 +531,7 @@ const struct command admin_commands[] = {
 	{ "plugin", admin_cmd_plugin, "plugin keygen | plugin sign PACKAGE --key FILE | plugin key add NAME PUBKEY | plugin key remove NAME | plugin key list | plugin install (PACKAGE [--sig FILE] | NAME[@RANGE]) | plugin list [--json] | plugin catalog [--json] | plugin use NAME VERSION | plugin enable NAME [--grant PERM,...] [--all-channels | --channels ID,...] | plugin set NAME KEY (VALUE|--clear) | plugin disable NAME | plugin remove NAME  plugins: trusted signing keys, signed install with dependency checks, version switch, enable with granted permissions, settings, removal", ADMIN_CONFIG_OPTIONAL },
 	{ "stats", admin_cmd_stats, "stats [--json] [--timeout S]  users, channels, messages, storage and requests per route", 0 },
 	{ "doctor", admin_cmd_doctor, "doctor [--json] [--timeout S] [--service-user U]  check configuration, database, schema, web server, certificate, permissions, clock, disk and backups", ADMIN_CONFIG_OPTIONAL },
+	{ "cluster", admin_cmd_cluster, "cluster status [--json] | cluster drain NODE | cluster undrain NODE  the node registry; drain takes a node (id or address) out of service: readiness answers 503, event streams end so clients reconnect elsewhere", 0 },
 	{ "waf", cmd_waf, "waf update-feeds | waf export-events [--since T] [--after ID]  WAF feeds; security events as JSON lines", 0 },
 	{ "completion", admin_cmd_completion, "completion bash  print the bash completion script", ADMIN_NO_CONFIG },
 	{ "man", admin_cmd_man, "man  print the plexichat-admin(8) man page (roff)", ADMIN_NO_CONFIG },
@@ -548,8 +550,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *cfg_path = getenv("PLEXICHAT_CONFIG");
-	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT;
+	const char *cfg_path = NULL;
+	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT, found = PX_BUF_INIT;
 	struct admin a = { 0 };
 	const struct command *cmd = NULL;
 	size_t i;
@@ -569,6 +571,8 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* -c, PLEXICHAT_CONFIG, or plexichat.conf beside this program */
+	cfg_path = px_cfg_locate(cfg_path, &found);
 	a.cfg_path = cfg_path;
 	if (cmd->flags == ADMIN_NO_CONFIG) {
 		rc = cmd->fn(&a, argc - optind - 1, argv + optind + 1);
@@ -598,5 +602,6 @@ out:
 	px_cfg_free(a.cfg);
 	px_buf_free(&err);
 	px_buf_free(&conninfo);
+	px_buf_free(&found);
 	return rc;
 }

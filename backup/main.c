@@ -187,7 +187,7 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 int main(int argc, char **argv)
 {
 	struct px_bk_opts o;
-	struct px_buf err = PX_BUF_INIT;
+	struct px_buf err = PX_BUF_INIT, found = PX_BUF_INIT;
 	const char *lf;
 	size_t i;
 	int rc, lvl;
@@ -203,11 +203,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return PX_BK_EXIT_USAGE;
 	}
-	if (!o.config && getenv("PLEXICHAT_CONFIG"))
-		o.config = getenv("PLEXICHAT_CONFIG");
+	/* --config, PLEXICHAT_CONFIG, or plexichat.conf beside this program */
+	o.config = px_cfg_locate(o.config, &found);
 	if (px_cfg_load(o.config, &o.cfg, &err) != 0) {
 		fprintf(stderr, "plexichat-backup: %s\n", err.data ? err.data : "bad configuration");
 		px_buf_free(&err);
+		px_buf_free(&found);
 		return PX_BK_EXIT_USAGE;
 	}
 	lvl = px_log_level_parse(px_cfg_str(o.cfg, "log_level"));
@@ -235,5 +236,6 @@ int main(int argc, char **argv)
 	px_cfg_free(o.cfg);
 	px_log_close();
 	px_buf_free(&err);
+	px_buf_free(&found);
 	return rc;
 }

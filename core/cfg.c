@@ -10,10 +10,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum key_type { T_STR, T_INT, T_BOOL, T_ENUM };
 #define SECRET 1
 #define RESTART 2
+#define PATH 4
 
 struct key_def {
 	const char *name;
@@ -152,29 +154,50 @@ static char *read_secret_file(const char *path)
 	return r;
 }
 
-/* Applies name=value from a source; name may be <secret>_file. */
-static const char *apply(struct px_cfg *c, const char *name, size_t nlen,
-			 const char *value)
+/* value, or base/value when base is given and value is a relative path:
+ * a file's paths are relative to the file's folder, so that a whole
+ * installation can move (shared hosting). *tmp holds a joined path. */
+static const char *resolve(const char *base, const char *value, struct px_buf *tmp)
 {
+	if (!base || !*value || value[0] == '/')
+		return value;
+	px_buf_reset(tmp);
+	px_buf_printf(tmp, "%s/%s", base, value);
+	return tmp->failed ? NULL : tmp->data;
+}
+
+/* Applies name=value from a source; name may be <secret>_file. base: the
+ * folder of the config file the line came from, NULL for the environment. */
+static const char *apply(struct px_cfg *c, const char *name, size_t nlen,
+			 const char *value, const char *base)
+{
+	struct px_buf tmp = PX_BUF_INIT;
 	int i = key_index(name, nlen);
-	const char *why;
+	const char *why = "unknown key", *v;
 	char *secret;
 
-	if (i >= 0)
-		return set_value(c, (unsigned)i, value);
+	if (i >= 0) {
+		v = keys[i].flags & PATH ? resolve(base, value, &tmp) : value;
+		why = v ? set_value(c, (unsigned)i, v) : "out of memory";
+		goto out;
+	}
 	if (nlen > 5 && memcmp(name + nlen - 5, "_file", 5) == 0) {
 		i = key_index(name, nlen - 5);
 		if (i >= 0 && (keys[i].flags & SECRET)) {
-			secret = read_secret_file(value);
-			if (!secret)
-				return "cannot read the secret file";
+			v = resolve(base, value, &tmp);
+			secret = v ? read_secret_file(v) : NULL;
+			if (!secret) {
+				why = "cannot read the secret file";
+				goto out;
+			}
 			why = set_value(c, (unsigned)i, secret);
 			memset(secret, 0, strlen(secret));
 			free(secret);
-			return why;
 		}
 	}
-	return "unknown key";
+out:
+	px_buf_free(&tmp);
+	return why;
 }
 
 static char *trim(char *s)
@@ -202,9 +225,24 @@ long long px_cfg_file_stamp(const char *path)
 	return stat(path, &st) == 0 ? stamp_of(&st) : -1;
 }
 
+/* The folder of path, absolute (relative paths in the file are taken from
+ * it); NULL when it cannot be found or on no memory. Caller frees. */
+static char *folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *abs;
+
+	if (!slash)
+		return realpath(".", NULL);
+	dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	abs = dir ? realpath(dir, NULL) : NULL;
+	free(dir);
+	return abs;
+}
+
 static int load_file(struct px_cfg *c, const char *path, struct px_buf *err)
 {
-	char line[8192];
+	char line[8192], *base = NULL;
 	FILE *fp;
 	struct stat st;
 	int lineno = 0, rc = -1;
@@ -214,8 +252,23 @@ static int load_file(struct px_cfg *c, const char *path, struct px_buf *err)
 		px_buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(fp), &st) == 0)
-		c->stamp = stamp_of(&st);
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		px_buf_printf(err, "%s: not a regular file", path);
+		goto out;
+	}
+	/* anyone on the machine could rewrite it (point sql_dir or the
+	 * database elsewhere): such a file is never trusted */
+	if (st.st_mode & S_IWOTH) {
+		px_buf_printf(err, "%s: refused: the file is writable by every user "
+			      "(chmod o-w %s)", path, path);
+		goto out;
+	}
+	c->stamp = stamp_of(&st);
+	base = folder_of(path);
+	if (!base) {
+		px_buf_printf(err, "%s: cannot resolve its folder: %s", path, strerror(errno));
+		goto out;
+	}
 	while (fgets(line, sizeof(line), fp)) {
 		char *s, *eq, *name, *value;
 		const char *why;
@@ -242,7 +295,7 @@ static int load_file(struct px_cfg *c, const char *path, struct px_buf *err)
 			value[vl - 1] = '\0';
 			value++;
 		}
-		why = apply(c, name, strlen(name), value);
+		why = apply(c, name, strlen(name), value, base);
 		if (why) {
 			px_buf_printf(err, "%s:%d: %s: %s", path, lineno, name, why);
 			goto out;
@@ -250,6 +303,7 @@ static int load_file(struct px_cfg *c, const char *path, struct px_buf *err)
 	}
 	rc = 0;
 out:
+	free(base);
 	fclose(fp);
 	return rc;
 }
@@ -275,7 +329,7 @@ static int load_env(struct px_cfg *c, struct px_buf *err)
 			if (!v)
 				continue;
 			snprintf(name, sizeof(name), "%s%s", keys[i].name, pass ? "_file" : "");
-			why = apply(c, name, strlen(name), v);
+			why = apply(c, name, strlen(name), v, NULL);
 			if (why) {
 				px_buf_printf(err, "environment: %s: %s", var, why);
 				return -1;
@@ -309,6 +363,29 @@ int px_cfg_load(const char *path, struct px_cfg **out, struct px_buf *err)
 fail:
 	px_cfg_free(c);
 	return -1;
+}
+
+const char *px_cfg_locate(const char *given, struct px_buf *found)
+{
+	char exe[4096], *slash;
+	const char *env = getenv("PLEXICHAT_CONFIG");
+	ssize_t len;
+
+	if (given && *given)
+		return given;
+	if (env && *env)
+		return env;
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return NULL;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	px_buf_reset(found);
+	px_buf_printf(found, "%s/plexichat.conf", exe);
+	return !found->failed && access(found->data, F_OK) == 0 ? found->data : NULL;
 }
 
 void px_cfg_free(struct px_cfg *c)

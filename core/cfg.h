@@ -5,7 +5,8 @@
  * comment. Each key can be overridden by PLEXICHAT_<KEY> in the
  * environment (upper case). Keys flagged secret may instead be given as
  * <key>_file = /path, whose first line is the value; secrets are never
- * logged. A loaded snapshot never changes; reload builds a new one. */
+ * logged. In a file, a relative path (keys flagged PATH, and <key>_file) is
+ * taken from the file's folder; a file every user may write is refused. A loaded snapshot never changes; reload builds a new one. */
 #ifndef PX_CFG_H
 #define PX_CFG_H
 
@@ -19,6 +20,15 @@ struct px_cfg;
  * with px_cfg_free (or handed to a px_snap that frees it). */
 int px_cfg_load(const char *path, struct px_cfg **out, struct px_buf *err)
 	__attribute__((nonnull(2, 3), warn_unused_result));
+/* Which configuration file a program uses: given (its -c) when set, else
+ * $PLEXICHAT_CONFIG when set, else plexichat.conf in the folder of the
+ * running program itself (/proc/self/exe, so symbolic links to the program
+ * are followed) when that file exists; NULL: none (defaults and the
+ * environment only). This lets a web server that passes no environment
+ * (mod_fcgid under .htaccess) start PlexiChat with its configuration. The
+ * result is given, the environment's string, or found's data. */
+const char *px_cfg_locate(const char *given, struct px_buf *found)
+	__attribute__((nonnull(2)));
 /* Frees a snapshot; NULL is allowed. */
 void px_cfg_free(struct px_cfg *c);
 

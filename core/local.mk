@@ -16,6 +16,7 @@ libplexi_a_SOURCES = \
 	core/mail.c core/mail.h \
 	core/mediatype.c core/mediatype.h \
 	core/memtrim.c core/memtrim.h \
+	core/node.c core/node.h \
 	core/metrics.c core/metrics.h \
 	core/multipart.c core/multipart.h \
 	core/migrate.c core/migrate.h \

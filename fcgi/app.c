@@ -123,6 +123,33 @@ out:
 	px_buf_free(&err);
 }
 
+int px_app_cfg_exposed(struct px_app *app, const char *docroot)
+{
+	int known = atomic_load(&app->cfg_exposed), exposed;
+	char *cfg, *root;
+	size_t n;
+
+	if (known)
+		return known == 2;
+	if (!app->cfg_path || !docroot || !*docroot)
+		return 0;
+	cfg = realpath(app->cfg_path, NULL);
+	root = realpath(docroot, NULL);
+	n = root ? strlen(root) : 0;
+	exposed = cfg && root && strncmp(cfg, root, n) == 0 &&
+		  (cfg[n] == '/' || (n > 0 && root[n - 1] == '/'));
+	if (exposed)
+		px_log_error("config", NULL, "%s is inside the document root %s, where the web "
+			     "server could send it to anyone: every request is refused until "
+			     "it is moved out (docs/APACHE.md)", cfg, root);
+	/* a root that cannot be resolved now is looked at again next time */
+	if (root)
+		atomic_store(&app->cfg_exposed, exposed ? 2 : 1);
+	free(cfg);
+	free(root);
+	return exposed;
+}
+
 void px_app_maybe_reload(struct px_app *app)
 {
 	struct px_snap_ref *ref;

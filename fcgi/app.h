@@ -37,6 +37,8 @@ struct px_app {
 	struct px_wafmw *waf;         /* WAF rules, IP lists, automatic blocks */
 	struct px_ratelease *rl;      /* rate-limit tokens leased to this process */
 	struct px_plugin_host *plugins; /* enabled plugins (handlers/plugin_host.h) */
+	atomic_int cfg_exposed;       /* 0 not checked yet, 1 safe, 2 inside
+				       * the document root (px_app_cfg_exposed) */
 };
 
 /* Loads the first snapshot and the shared engines into app (cfg_path NULL:
@@ -53,6 +55,13 @@ const struct px_cfg *px_app_cfg_acquire(struct px_app *app, struct px_snap_ref *
 	__attribute__((nonnull));
 void px_app_cfg_release(struct px_app *app, struct px_snap_ref *ref)
 	__attribute__((nonnull));
+
+/* 1 when the configuration file lies inside docroot (the web server's
+ * DOCUMENT_ROOT), where a web server could send it to anyone: the process
+ * then refuses every request (logged once), so that the mistake is seen
+ * before the file is. Decided at the first request with a document root
+ * (symbolic links resolved) and remembered; 0 without a file or root. */
+int px_app_cfg_exposed(struct px_app *app, const char *docroot) __attribute__((nonnull(1)));
 
 /* Between requests: reloads when SIGHUP asked for it or the file changed
  * (checked at most once a second), and lets the WAF reload its rules. A

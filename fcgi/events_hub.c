@@ -17,6 +17,7 @@
 #include "core/db.h"
 #include "core/gen.h"
 #include "core/log.h"
+#include "core/node.h"
 #include "auth/perm.h"
 #include "model/channels.h"
 
@@ -819,6 +820,11 @@ static void turn(struct pollfd **fds, size_t *cap)
 	check_members(now);
 	renew(now);
 	timers(now);
+	/* a draining node ends its streams: clients reconnect with
+	 * Last-Event-ID, and the load balancer sends them elsewhere */
+	if (px_node_draining())
+		for (struct sub *s = hub.subs; s; s = s->next)
+			end_sub(s);
 	presence(now);
 	if (hub.retention > 0)
 		prune(now);
@@ -918,6 +924,8 @@ enum px_err px_hub_reserve(void)
 	pthread_mutex_lock(&hub.lock);
 	if (hub.stopping)
 		e = PX_E_SYSTEM_SHUTTING_DOWN;
+	else if (px_node_draining())
+		e = PX_E_SYSTEM_DRAINING;
 	else if (hub.count >= (size_t)hub.max_waiters)
 		e = PX_E_SYSTEM_UNAVAILABLE;
 	else

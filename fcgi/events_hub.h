@@ -69,7 +69,8 @@ enum px_err px_hub_ensure(struct px_ctx *ctx) __attribute__((nonnull));
 int px_hub_hearing(void);
 /* Takes one of the process's max_waiters places for a request that is
  * about to wait, before it answers anything. SYSTEM_UNAVAILABLE when all
- * are taken, SYSTEM_SHUTTING_DOWN when stopping. A place taken is given
+ * are taken, SYSTEM_SHUTTING_DOWN when stopping, SYSTEM_DRAINING while the
+ * node drains (core/node.h). A place taken is given
  * back with px_hub_unreserve, or passed on by a successful px_hub_add. */
 enum px_err px_hub_reserve(void) __attribute__((warn_unused_result));
 void px_hub_unreserve(void);

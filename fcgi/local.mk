@@ -5,6 +5,7 @@ plexichat_fcgi_SOURCES = \
 	fcgi/adapter.c fcgi/adapter.h \
 	fcgi/app.c fcgi/app.h \
 	fcgi/notifier.c fcgi/notifier.h \
+	fcgi/heartbeat.c fcgi/heartbeat.h \
 	fcgi/authmw.c fcgi/authmw.h \
 	fcgi/pipeline.c fcgi/pipeline.h \
 	fcgi/router.c fcgi/router.h \

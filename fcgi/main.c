@@ -7,6 +7,7 @@
 #include "fcgi/adapter.h"
 #include "fcgi/app.h"
 #include "fcgi/notifier.h"
+#include "fcgi/heartbeat.h"
 #include "fcgi/openapi.h"
 #include "fcgi/pipeline.h"
 #include "config.h"
@@ -17,6 +18,7 @@
 #include "core/log.h"
 #include "core/memtrim.h"
 #include "core/migrate.h"
+#include "core/node.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -50,6 +52,8 @@ static void serve(struct px_app *app, struct px_db *db, char **envp,
 	resp.ops = ops;
 	resp.io = io;
 	pre = px_adapter_build(envp, &req);
+	if (pre == PX_OK && px_app_cfg_exposed(app, FCGX_GetParam("DOCUMENT_ROOT", envp)))
+		pre = PX_E_SYSTEM_INTERNAL;
 	px_pipeline_run(app, db, &req, &resp, pre);
 	if (px_adapter_finish(&resp, strcmp(req.method, "HEAD") == 0) != 0)
 		px_log_debug("fcgi", req.correlation_id, "client went away");
@@ -210,6 +214,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct worker *w = calloc((size_t)n, sizeof(*w));
 	struct px_notifier notifier = { 0 };
+	struct px_heartbeat *hb;
 	sigset_t set;
 
 	if (!w)
@@ -219,6 +224,8 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* the node registry: this process's row, heartbeats and drain flag */
+	hb = px_heartbeat_start(app, conninfo);
 	for (i = 0; i < n; i++) {
 		w[i].app = app;
 		w[i].accept_lock = &accept_lock;
@@ -238,6 +245,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].thread, NULL);
 	px_notifier_join(&notifier);
+	px_heartbeat_stop(hb);
 	px_log_set_buffered(0);
 	free(w);
 	return started ? 0 : -1;
@@ -247,7 +255,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: plexichat.fcgi [-c CONFIG]\n"
 			"       plexichat.fcgi --openapi\n"
-			"  CONFIG defaults to $PLEXICHAT_CONFIG; PLEXICHAT_* variables override keys.\n"
+			"  CONFIG defaults to $PLEXICHAT_CONFIG, else plexichat.conf beside the program;\n"
+			"  PLEXICHAT_* variables override keys.\n"
 			"  --openapi prints the OpenAPI description and exits.\n");
 }
 
@@ -270,8 +279,8 @@ static int print_openapi(void)
 
 int main(int argc, char **argv)
 {
-	const char *cfg_path = getenv("PLEXICHAT_CONFIG");
-	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT;
+	const char *cfg_path = NULL;
+	struct px_buf err = PX_BUF_INIT, conninfo = PX_BUF_INIT, found = PX_BUF_INIT;
 	struct px_app app;
 	const struct px_cfg *cfg;
 	struct px_snap_ref *ref;
@@ -292,10 +301,14 @@ int main(int argc, char **argv)
 	 * go back to the system when freed, instead of staying in each worker
 	 * thread's malloc arena after glibc raises its dynamic threshold. */
 	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+	/* -c, PLEXICHAT_CONFIG, or plexichat.conf beside the program: under
+	 * .htaccess mod_fcgid starts us with no environment of our choosing */
+	cfg_path = px_cfg_locate(cfg_path, &found);
 	if (px_app_init(&app, cfg_path, &err) != 0) {
 		fprintf(stderr, "plexichat.fcgi: configuration error: %s\n",
 			err.data ? err.data : "out of memory");
 		px_buf_free(&err);
+		px_buf_free(&found);
 		return 2;
 	}
 	cfg = px_app_cfg_acquire(&app, &ref);
@@ -316,6 +329,7 @@ int main(int argc, char **argv)
 	if (FCGX_Init() != 0 || open_listener(&app, px_cfg_str(cfg, "listen")) != 0)
 		goto out;
 	open_generation();
+	px_node_init(px_cfg_str(cfg, "node_address"));
 	/* libfcgi installs its own SIGPIPE handler; a write to a web server
 	 * that hung up should fail with EPIPE, not cost a signal */
 	signal(SIGPIPE, SIG_IGN);
@@ -335,6 +349,7 @@ out:
 	px_app_free(&app);
 	px_buf_free(&err);
 	px_buf_free(&conninfo);
+	px_buf_free(&found);
 	px_log_close();
 	return rc;
 }

@@ -155,8 +155,10 @@ static enum px_err parse_request(struct px_request *req)
 	return e;
 }
 
+/* One access line; remote is the peer (a proxy, perhaps), client the
+ * address resolved behind trusted_proxies ("" when not resolved yet). */
 static void access_log(const struct px_request *req, const struct px_route *r,
-		       int status, uint64_t us)
+		       const char *client, int status, uint64_t us)
 {
 	struct px_buf f = PX_BUF_INIT;
 	const char *path = req->raw_path ? req->raw_path : "";
@@ -171,6 +173,8 @@ static void access_log(const struct px_request *req, const struct px_route *r,
 	px_buf_puts(&f, ",\"remote\":");
 	px_buf_json_str(&f, req->remote_addr ? req->remote_addr : "",
 			strlen(req->remote_addr ? req->remote_addr : ""));
+	px_buf_puts(&f, ",\"client\":");
+	px_buf_json_str(&f, client, strlen(client));
 	px_buf_putc(&f, '}');
 	px_log_fields(PX_LOG_INFO, "access", req->correlation_id, f.data, "request");
 	px_buf_free(&f);
@@ -217,8 +221,11 @@ static enum px_err dispatch(struct px_ctx *ctx, const struct px_route **route,
 	*route = r;
 	/* 1. WAF: client reputation, body limit, then the whole request. */
 	profile = waf_profile(r, req);
-	if ((e = px_wafmw_client(ctx->app->waf, ctx)) != PX_OK ||
-	    (e = px_wafmw_body_limit(ctx->app->waf, ctx, profile)) != PX_OK)
+	e = px_wafmw_client(ctx->app->waf, ctx);
+	/* behind a trusted proxy on this machine (HAProxy, docs/CLUSTERING.md)
+	 * every peer is loopback: the client behind it decides */
+	ctx->loopback = is_loopback(ctx->client_ip);
+	if (e != PX_OK || (e = px_wafmw_body_limit(ctx->app->waf, ctx, profile)) != PX_OK)
 		goto out;
 	limit = r && r->body_limit ? r->body_limit
 				   : (size_t)px_cfg_int(ctx->cfg, "body_limit");
@@ -321,7 +328,7 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	}
 	px_response_header(resp, "X-Request-Id", req->correlation_id);
 	us = px_metrics_now_us() - t0;
-	access_log(req, route, resp->status, us);
+	access_log(req, route, ctx.client_ip, resp->status, us);
 	record_metrics(route, resp->status, us);
 	px_buf_free(&ctx.details);
 	px_path_clear(&ctx.path);

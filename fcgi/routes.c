@@ -12,6 +12,7 @@
 static const struct px_route routes[] = {
 	/* method, pattern, handler, auth, min role, body limit, rate class, WAF profile, action */
 	{ "GET", "/api/v1/system/health", px_h_system_health, PX_AUTH_NONE, PX_ROLE_ANON, 0, "none", "default", NULL },
+	{ "GET", "/api/v1/system/ready", px_h_system_ready, PX_AUTH_NONE, PX_ROLE_ANON, 0, "none", "default", NULL },
 	{ "GET", "/api/v1/system/version", px_h_system_version, PX_AUTH_NONE, PX_ROLE_ANON, 0, "read", "default", NULL },
 	{ "GET", "/api/v1/system/metrics", px_h_system_metrics, PX_AUTH_ADMIN_OR_LOOPBACK, PX_ROLE_ADMIN, 0, "read", "admin", "system.metrics" },
 #include "fcgi/routes_auth.inc"

@@ -12,6 +12,7 @@
 #include "fcgi/events_stream.h"
 #include "handlers/admin_waf.h"
 #include "handlers/notify.h"
+#include "handlers/cluster.h"
 #include "fcgi/openapi.h"
 
 #endif

@@ -143,6 +143,8 @@ SCHEMAS = {
                              database=t("string", enum=["ok"]),
                              database_latency_us=t("integer", minimum=0),
                              schema_version=t("integer", minimum=0),
+                             node=t("string", description="This process's node id (address/pid)."),
+                             draining=t("boolean", description="The node is being drained."),
                              backup={"oneOf": [ref("BackupStatus"), {"type": "null"}],
                                      "description": "The newest backup run; null when "
                                      "none ran yet."}),
@@ -153,6 +155,20 @@ SCHEMAS = {
                         bytes_total=t("integer", minimum=0),
                         bytes_uploaded=t("integer", minimum=0),
                         duration_ms=t("integer", minimum=0), error_code=t("string", True)),
+    "Ready": obj(["status", "node", "address", "version", "schema_version"],
+                 status=t("string", enum=["ready"]),
+                 node=t("string", description="This process's node id (address/pid)."),
+                 address=t("string", description="The node's address (node_address)."),
+                 version=STR, schema_version=t("integer", minimum=0)),
+    "ClusterNode": obj(["id", "address", "version", "schema_version", "capabilities",
+                        "started_at", "heartbeat_at", "age_seconds", "draining", "self"],
+                       id=t("string", description="address/pid"), address=STR, version=STR,
+                       schema_version=t("integer", minimum=0), capabilities=arr(STR),
+                       started_at=TIME, heartbeat_at=TIME,
+                       age_seconds=t("number", minimum=0,
+                                     description="Seconds since its last heartbeat."),
+                       draining=BOOL,
+                       self=t("boolean", description="The process that answered.")),
     "Version": obj(["name", "version", "api"], name=STR, version=STR,
                    api=t("string", enum=["v1"])),
     "User": obj(["id", "username", "display_name", "bio", "role", "created_at", "avatar_url"],
@@ -620,6 +636,10 @@ api("GET", "/api/v1/openapi.json", "openapi", "This description.", "200", t("obj
 api("GET", "/api/v1/system/health", "health",
     "Liveness and the database check (503 in the error format, checks as details, when the "
     "database is down).", "200", ref("Health"), tag="System")
+api("GET", "/api/v1/system/ready", "ready",
+    "Readiness for load balancers: 200 while this node takes requests; 503 SYSTEM_DRAINING while "
+    "it is drained, SYSTEM_SHUTTING_DOWN while it stops, SYSTEM_DB_UNAVAILABLE without the "
+    "database.", "200", ref("Ready"), errors=("503",), tag="System")
 api("GET", "/api/v1/system/version", "version", "Name and version.", "200", ref("Version"),
     tag="System")
 api("GET", "/api/v1/system/metrics", "metrics",
@@ -869,6 +889,10 @@ api("GET", WAF + "top-rules", "wafTopRules", "The rules that fired most in a win
     [q("hours", t("integer", minimum=1, maximum=720), "Window (default 24)."),
      q("limit", t("integer", minimum=1, maximum=100), "Rules (default 20).")],
     errors=("400",), tag="Admin")
+
+api("GET", "/api/v1/admin/cluster/nodes", "clusterNodes",
+    "The node registry: every plexichat.fcgi process with a fresh heartbeat (docs/CLUSTERING.md).",
+    "200", obj(["nodes"], nodes=arr(ref("ClusterNode"))), tag="Admin")
 
 
 def module():

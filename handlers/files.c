@@ -4,7 +4,9 @@
  * nobody, a quarantined file nobody (FILES_QUARANTINED to who could see
  * it otherwise). Downloads from a local store are answered with
  * X-Sendfile: the web server sends the bytes (and handles Range),
- * PlexiChat only decides and names them; from S3 with a redirect to a
+ * PlexiChat only decides and names them; or, with files_send = direct
+ * (a web server without X-Sendfile), PlexiChat sends them itself with one
+ * byte range at most; from S3 with a redirect to a
  * presigned URL valid files_s3_url_ttl seconds, which carries the safe
  * Content-Type and Content-Disposition for S3 to answer with. Also the
  * channel's retention setting (PATCH /api/v1/channels/{id}). */
@@ -22,9 +24,14 @@
 #include "core/cfg.h"
 #include "core/log.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +137,105 @@ out:
 	return e;
 }
 
+/* One range of RFC 9110 "bytes=a-b", "bytes=a-" or "bytes=-n" against a
+ * file of size bytes: 1 with *from and *to (inclusive) set, 0 when the
+ * header is absent or not one plain range (the whole file is sent, as the
+ * RFC allows), -1 when no byte of it exists (416). */
+static int parse_range(const char *h, long long size, long long *from, long long *to)
+{
+	long long a, b;
+	char *end;
+
+	if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+		return 0;
+	h += 6;
+	if (*h == '-') {
+		if (!isdigit((unsigned char)h[1]))
+			return 0;
+		b = strtoll(h + 1, &end, 10);
+		if (*end)
+			return 0;
+		if (b == 0 || size == 0)
+			return -1;
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return 1;
+	}
+	if (!isdigit((unsigned char)*h))
+		return 0;
+	a = strtoll(h, &end, 10);
+	if (*end != '-')
+		return 0;
+	h = end + 1;
+	b = size - 1;
+	if (*h) {
+		if (!isdigit((unsigned char)*h))
+			return 0;
+		b = strtoll(h, &end, 10);
+		if (*end || b < a)
+			return 0;
+		if (b >= size)
+			b = size - 1;
+	}
+	if (a >= size)
+		return -1;
+	*from = a;
+	*to = b;
+	return 1;
+}
+
+/* files_send = direct: the bytes of path (or of the one range asked for,
+ * unless If-Range names another version) streamed by PlexiChat itself;
+ * headers only for HEAD. A client gone mid-way ends the answer quietly. */
+static enum px_err send_direct(struct px_ctx *ctx, const char *path, const char *etag)
+{
+	struct px_response *w = ctx->resp;
+	const char *if_range = px_request_header(ctx->req, "if-range");
+	long long from = 0, to, left;
+	char num[96], chunk[65536];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	enum px_err e = PX_OK;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		px_log_error("files", ctx->req->correlation_id, "%s: %s", path, strerror(errno));
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	to = (long long)st.st_size - 1;
+	r = if_range && strcmp(if_range, etag) != 0
+		    ? 0 : parse_range(px_request_header(ctx->req, "range"), st.st_size, &from, &to);
+	px_response_header(w, "Accept-Ranges", "bytes");
+	if (r < 0) {
+		snprintf(num, sizeof(num), "bytes */%lld", (long long)st.st_size);
+		px_response_header(w, "Content-Range", num);
+		w->status = 416;
+		goto out;
+	}
+	if (r > 0) {
+		snprintf(num, sizeof(num), "bytes %lld-%lld/%lld", from, to, (long long)st.st_size);
+		px_response_header(w, "Content-Range", num);
+	}
+	w->status = r > 0 ? 206 : 200;
+	snprintf(num, sizeof(num), "%lld", to - from + 1);
+	px_response_header(w, "Content-Length", num);
+	if (px_response_stream_begin(w) != 0 || strcmp(ctx->req->method, "HEAD") == 0)
+		goto out;
+	for (left = to - from + 1; left > 0;) {
+		ssize_t n = pread(fd, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk),
+				  (off_t)from);
+
+		if (n <= 0 || px_response_stream_write(w, chunk, (size_t)n) != 0)
+			break;
+		from += n;
+		left -= n;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
 enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const char *hex,
 		       const char *type, const char *disposition, long long mtime,
 		       const char *cache)
@@ -160,6 +266,8 @@ enum px_err px_hf_send(struct px_ctx *ctx, const struct px_st_files *st, const c
 	px_response_header(w, "Content-Type", type);
 	if (disposition)
 		px_response_header(w, "Content-Disposition", disposition);
+	if (strcmp(px_cfg_str(ctx->cfg, "files_send"), "direct") == 0)
+		return send_direct(ctx, path, etag);
 	px_response_header(w, "X-Sendfile", path);
 	w->status = 200;
 	w->no_length = 1;

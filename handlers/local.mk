@@ -2,6 +2,7 @@
 noinst_LIBRARIES += libhandlers.a
 libhandlers_a_SOURCES = \
 	handlers/system.c handlers/system.h \
+	handlers/cluster.c handlers/cluster.h \
 	handlers/admin_waf.c handlers/admin_waf.h \
 	handlers/auth.c handlers/auth.h \
 	handlers/auth_invite.c \

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "core/cfg.h"
 #include "core/metrics.h"
+#include "core/node.h"
 #include "model/system.h"
 
 #include <json-c/json.h>
@@ -40,6 +41,8 @@ enum px_err px_h_system_health(struct px_ctx *ctx)
 	json_object_object_add(checks, "database_latency_us",
 			       json_object_new_int64((int64_t)(px_metrics_now_us() - t0)));
 	json_object_object_add(checks, "schema_version", json_object_new_int(schema));
+	json_object_object_add(checks, "node", json_object_new_string(px_node_id()));
+	json_object_object_add(checks, "draining", json_object_new_boolean(px_node_draining()));
 	if (e == PX_OK)
 		add_backup(ctx, checks);
 	json_object_object_add(o, "checks", checks);
@@ -53,6 +56,33 @@ enum px_err px_h_system_health(struct px_ctx *ctx)
 		json_object_put(o);
 		return e;
 	}
+	return px_ctx_json(ctx, 200, o);
+}
+
+enum px_err px_h_system_ready(struct px_ctx *ctx)
+{
+	struct json_object *o;
+	int schema = 0;
+	enum px_err e;
+
+	px_response_header(ctx->resp, "Cache-Control", "no-store");
+	if (ctx->stopping)
+		return PX_E_SYSTEM_SHUTTING_DOWN;
+	if (px_node_draining()) {
+		px_ctx_detail(ctx, "node", px_node_id());
+		return PX_E_SYSTEM_DRAINING;
+	}
+	e = px_m_system_ping(ctx->db, &schema);
+	if (e != PX_OK)
+		return e;
+	o = json_object_new_object();
+	if (!o)
+		return PX_E_SYSTEM_INTERNAL;
+	json_object_object_add(o, "status", json_object_new_string("ready"));
+	json_object_object_add(o, "node", json_object_new_string(px_node_id()));
+	json_object_object_add(o, "address", json_object_new_string(px_node_address()));
+	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(o, "schema_version", json_object_new_int(schema));
 	return px_ctx_json(ctx, 200, o);
 }
 

@@ -6,6 +6,12 @@
 #include "core/ctx.h"
 
 enum px_err px_h_system_health(struct px_ctx *ctx);
+/* GET /api/v1/system/ready, for load balancers: 200 {"status":"ready",
+ * "node","address","version","schema_version"} while this process can
+ * serve; 503 SYSTEM_DRAINING while the node drains (core/node.h),
+ * SYSTEM_SHUTTING_DOWN while it stops, SYSTEM_DB_UNAVAILABLE without the
+ * database. */
+enum px_err px_h_system_ready(struct px_ctx *ctx);
 enum px_err px_h_system_version(struct px_ctx *ctx);
 enum px_err px_h_system_metrics(struct px_ctx *ctx);
 /* GET /.well-known/security.txt (RFC 9116) as text/plain, from the

@@ -5,6 +5,7 @@
 #include "handlers/web.h"
 #include "handlers/admin_waf.h"
 #include "handlers/auth.h"
+#include "handlers/cluster.h"
 #include "handlers/system.h"
 #include "handlers/web_util.h"
 #include "auth/perm.h"
@@ -315,6 +316,16 @@ static void add_storage(struct px_ctx *ctx, struct json_object *d)
 	px_buf_free(&where);
 }
 
+/* nodes: the node registry (handlers/cluster.c), has_nodes when any. */
+static void add_nodes(struct px_ctx *ctx, struct json_object *d)
+{
+	struct json_object *nodes;
+
+	add_api_list(ctx, d, px_h_admin_cluster_nodes, "nodes");
+	json_object_object_add(d, "has_nodes", json_object_new_boolean(
+		json_object_object_get_ex(d, "nodes", &nodes) && json_object_array_length(nodes) > 0));
+}
+
 enum px_err px_h_web_admin_system(struct px_ctx *ctx)
 {
 	struct json_object *d = json_object_new_object(), *h = NULL, *checks = NULL;
@@ -340,6 +351,7 @@ enum px_err px_h_web_admin_system(struct px_ctx *ctx)
 	px_buf_free(&metrics);
 	add_backups(ctx, d);
 	add_storage(ctx, d);
+	add_nodes(ctx, d);
 	return admin_page(ctx, 200, "system", "System health", d);
 }
 

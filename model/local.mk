@@ -13,6 +13,7 @@ libmodel_a_SOURCES = \
 	model/messages.c model/messages.h \
 	model/files.c model/files.h model/files_gc.c model/files_gc.h \
 	model/images.c model/images.h \
+	model/nodes.c model/nodes.h \
 	model/notifications.c model/notifications.h \
 	model/search.c model/search.h \
 	model/sessions.c model/sessions.h \

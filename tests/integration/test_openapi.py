@@ -190,6 +190,8 @@ def test_system():
     h = chk(anon("GET", "/api/v1/system/health"), "GET", "/api/v1/system/health", 200)
     assert h["status"] == "ok", h
     chk(anon("GET", "/api/v1/system/version"), "GET", "/api/v1/system/version", 200)
+    ready = chk(anon("GET", "/api/v1/system/ready"), "GET", "/api/v1/system/ready", 200)
+    assert ready["status"] == "ready" and ready["node"] == h["checks"]["node"], (ready, h)
     r = api("GET", "/api/v1/system/metrics", ADMIN)
     text = chk(r, "GET", "/api/v1/system/metrics", 200)
     assert b"# TYPE " in text, text[:200]
@@ -617,6 +619,9 @@ def test_admin_waf():
               200)
     assert top["hours"] == 1 and top["rules"], top
     chk(api("GET", WAF + "top-rules?hours=0", ADMIN), "GET", WAF + "top-rules", 400)
+    nodes = chk(api("GET", "/api/v1/admin/cluster/nodes", ADMIN), "GET", "/api/v1/admin/cluster/nodes",
+                200)
+    assert any(n["self"] for n in nodes["nodes"]), nodes
 
 
 def test_notify_settings_and_push():

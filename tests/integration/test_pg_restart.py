@@ -1,6 +1,6 @@
-"""PostgreSQL stops under load: requests get 503 SYSTEM_DB_UNAVAILABLE, then
-service resumes by itself once the database is back, with no restart of
-PlexiChat. Needs PX_PG_STOP_CMD and PX_PG_START_CMD from scripts/test.sh."""
+"""PostgreSQL stops under load: requests get 503 SYSTEM_DB_UNAVAILABLE (the
+health check and the load balancers' readiness check alike), then service
+resumes by itself once the database is back, with no restart of PlexiChat. Needs PX_PG_STOP_CMD and PX_PG_START_CMD from scripts/test.sh."""
 import os
 import subprocess
 import threading
@@ -10,11 +10,11 @@ import pxtest
 from pxtest import request
 
 
-def load(results, stop):
+def load(results, stop, path):
     while not stop.is_set():
         t = time.time()  # when the request was sent
         try:
-            r = request("GET", "/api/v1/system/health", timeout=10)
+            r = request("GET", path, timeout=10)
             code = r.json().get("error_code", "") if r.status != 200 else ""
             results.append((t, r.status, code))
         except Exception as e:  # connection-level failures are a defect too
@@ -26,7 +26,8 @@ def test_restart_under_load():
     stop_cmd, start_cmd = os.environ.get("PX_PG_STOP_CMD"), os.environ.get("PX_PG_START_CMD")
     assert stop_cmd and start_cmd, "PX_PG_STOP_CMD/PX_PG_START_CMD not set"
     results, stop = [], threading.Event()
-    threads = [threading.Thread(target=load, args=(results, stop)) for _ in range(4)]
+    threads = [threading.Thread(target=load, args=(results, stop, p))
+               for p in ("/api/v1/system/health", "/api/v1/system/ready") * 2]
     for t in threads:
         t.start()
     try:

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/cfg.h"
@@ -111,6 +112,83 @@ START_TEST(test_secret_file_never_dumped)
 }
 END_TEST
 
+/* A file's relative paths are taken from the file's folder, so that a
+ * whole installation can move (shared hosting); the environment's are not. */
+START_TEST(test_relative_paths_from_the_file)
+{
+	struct px_buf err = PX_BUF_INIT, want = PX_BUF_INIT;
+	struct px_cfg *c = NULL;
+	char real[4096];
+
+	ck_assert_ptr_nonnull(realpath(tmpdir, real));
+	write_file("pw", "from-a-relative-file\n");
+	ck_assert_int_eq(px_cfg_load(write_file("r.conf", "data_dir = data\nsql_dir = /abs/sql\n"
+							 "waf_rules = rules/waf.rules\n"
+							 "db_password_file = pw\npublic_url = x/y\n"),
+				     &c, &err), 0);
+	px_buf_printf(&want, "%s/data", real);
+	ck_assert_str_eq(px_cfg_str(c, "data_dir"), want.data);
+	px_buf_reset(&want);
+	px_buf_printf(&want, "%s/rules/waf.rules", real);
+	ck_assert_str_eq(px_cfg_str(c, "waf_rules"), want.data);
+	ck_assert_str_eq(px_cfg_str(c, "sql_dir"), "/abs/sql");
+	ck_assert_str_eq(px_cfg_str(c, "db_password"), "from-a-relative-file");
+	/* not a path key: as written */
+	ck_assert_str_eq(px_cfg_str(c, "public_url"), "x/y");
+	px_cfg_free(c);
+	setenv("PLEXICHAT_DATA_DIR", "rel", 1);
+	ck_assert_int_eq(px_cfg_load(NULL, &c, &err), 0);
+	ck_assert_str_eq(px_cfg_str(c, "data_dir"), "rel");
+	unsetenv("PLEXICHAT_DATA_DIR");
+	px_cfg_free(c);
+	px_buf_free(&err);
+	px_buf_free(&want);
+}
+END_TEST
+
+START_TEST(test_world_writable_refused)
+{
+	struct px_buf err = PX_BUF_INIT;
+	struct px_cfg *c = NULL;
+	const char *p = write_file("ww.conf", "workers = 2\n");
+
+	ck_assert_int_eq(chmod(p, 0666), 0);
+	ck_assert_int_eq(px_cfg_load(p, &c, &err), -1);
+	ck_assert_msg(err.data && strstr(err.data, "writable by every user"), "got %s", err.data);
+	ck_assert_int_eq(chmod(p, 0664), 0);
+	px_buf_reset(&err);
+	ck_assert_int_eq(px_cfg_load(p, &c, &err), 0);
+	px_cfg_free(c);
+	px_buf_free(&err);
+}
+END_TEST
+
+/* Without -c or PLEXICHAT_CONFIG: plexichat.conf beside the program, and
+ * only when it exists. */
+START_TEST(test_locate)
+{
+	struct px_buf found = PX_BUF_INIT;
+	char exe[4096], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *r;
+
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	*slash = '\0';
+	ck_assert_str_eq(px_cfg_locate("/given.conf", &found), "/given.conf");
+	setenv("PLEXICHAT_CONFIG", "/env.conf", 1);
+	ck_assert_str_eq(px_cfg_locate(NULL, &found), "/env.conf");
+	unsetenv("PLEXICHAT_CONFIG");
+	r = px_cfg_locate(NULL, &found);
+	if (access(strcat(exe, "/plexichat.conf"), F_OK) == 0)
+		ck_assert_str_eq(r, exe);
+	else
+		ck_assert_ptr_null(r);
+	px_buf_free(&found);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cfg");
@@ -121,6 +199,9 @@ int main(void)
 	tcase_add_loop_test(tc, test_file_cases, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_values_and_env);
 	tcase_add_test(tc, test_secret_file_never_dumped);
+	tcase_add_test(tc, test_relative_paths_from_the_file);
+	tcase_add_test(tc, test_world_writable_refused);
+	tcase_add_test(tc, test_locate);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_NOFORK);
 }
