@@ -16,6 +16,7 @@ struct px_tmpl_cache;
 struct px_vcache;
 struct px_wafmw;
 struct px_ratelease;
+struct px_ws_hook;
 
 struct px_app {
 	pthread_mutex_t lock;
@@ -36,6 +37,9 @@ struct px_app {
 	struct px_vcache *auth;       /* recent token lookups (fcgi/authmw.c); NULL: off */
 	struct px_wafmw *waf;         /* WAF rules, IP lists, automatic blocks */
 	struct px_ratelease *rl;      /* rate-limit tokens leased to this process */
+	/* plexichat-ws only: takes over an accepted WebSocket upgrade
+	 * (fcgi/events_ws.h); NULL in plexichat.fcgi */
+	const struct px_ws_hook *ws;
 };
 
 /* Loads the first snapshot and the shared engines into app (cfg_path NULL:

@@ -220,7 +220,7 @@ static size_t origin_len(const char *url)
 
 /* An Origin header, when sent, must be this site: public_url's origin or
  * the scheme and Host the request came in on. */
-static int origin_ok(const struct px_ctx *ctx)
+int px_authmw_origin_ok(const struct px_ctx *ctx)
 {
 	const char *o = px_request_header(ctx->req, "origin");
 	const char *pub = px_cfg_str(ctx->cfg, "public_url");
@@ -244,7 +244,7 @@ static enum px_err check_csrf(struct px_ctx *ctx)
 	if (!ctx->who.via_cookie || ctx->who.user_id == 0 ||
 	    px_http_method_safe(ctx->req->method))
 		return PX_OK;
-	if (!origin_ok(ctx)) {
+	if (!px_authmw_origin_ok(ctx)) {
 		px_ctx_detail(ctx, "reason", "origin");
 		return PX_E_AUTH_CSRF_FAILED;
 	}

@@ -492,6 +492,14 @@ api("GET", "/api/v1/events", "events",
      q("limit", t("integer", minimum=1, maximum=500), "Events.")],
     errors=("400", "410", "503"), tag="Events")
 OPS["GET /api/v1/events"]["responses"]["200"]["content"]["text/event-stream"] = {"schema": STR}
+api("GET", "/api/v1/events/ws", "eventsWebSocket",
+    "The same events over a WebSocket (RFC 6455), served by plexichat-ws; the client sends typing "
+    "and read markers as frames. See docs/API.md.", "101", None,
+    [q("last_event_id", ID, "Resume after this event."),
+     p_in("Last-Event-ID", "header", STR, "Resume after this event."),
+     p_in("Sec-WebSocket-Key", "header", STR, "The handshake's key.", True),
+     p_in("Origin", "header", STR, "This site's origin (needed with a session cookie).")],
+    errors=("400", "403", "429", "501", "503"), tag="Events")
 api("GET", "/api/v1/notifications", "listNotifications", "Notifications, newest first.", "200",
     ref("NotificationList"), [LIMIT, q("unread", t("string", enum=["1"]), "Unread only."),
                               q("before", ID, "Older than this id.")],

@@ -36,6 +36,8 @@ ALLOWED = {
     "storage": {"core"},
     "handlers": LIBS | {"model", "storage"},
     "fcgi": LIBS | {"model", "handlers", "storage"},
+    # plexichat-ws runs the fcgi/ pipeline for its upgrades and frames
+    "ws": LIBS | {"model", "handlers", "storage", "fcgi"},
     "admin": LIBS | {"model", "storage"},
     "backup": {"core", "storage"},
     "tests": None,   # None: anything
