@@ -36,21 +36,23 @@ static int has_token(const char *v, const char *token)
 }
 
 /* RFC 6455 section 4.2.1; the accept value into accept. */
-static enum px_err handshake(struct px_ctx *ctx, char accept[29])
+static enum px_err handshake(struct px_ctx *ctx, const struct px_ws_hook *hook,
+			     char accept[29])
 {
 	const struct px_request *r = ctx->req;
-	const char *up = px_request_header(r, "upgrade");
 	const char *ver = px_request_header(r, "sec-websocket-version");
 	const char *key = px_request_header(r, "sec-websocket-key");
 
-	if (!up || strcasecmp(up, "websocket") != 0 ||
+	if (!hook->upgrading(hook->arg) ||
 	    !has_token(px_request_header(r, "connection"), "upgrade")) {
 		px_ctx_detail(ctx, "reason", "upgrade");
 		return PX_E_VALIDATION_WS_HANDSHAKE;
 	}
 	if (!ver || strcmp(ver, "13") != 0) {
-		px_response_header(ctx->resp, "Sec-WebSocket-Version", "13");
-		px_ctx_detail(ctx, "reason", "version");
+		/* the RFC's Sec-WebSocket-Version answer header would be dropped
+		 * with the error's own headers: the details say it */
+		px_buf_reset(&ctx->details);
+		px_buf_puts(&ctx->details, "{\"reason\":\"version\",\"supported\":\"13\"}");
 		return PX_E_VALIDATION_WS_HANDSHAKE;
 	}
 	if (!key || px_ws_accept_key(key, accept) != 0) {
@@ -128,7 +130,7 @@ enum px_err px_events_ws_get(struct px_ctx *ctx)
 
 	if (!hook)
 		return PX_E_SYSTEM_WS_UNAVAILABLE;
-	if ((e = handshake(ctx, accept)) != PX_OK || (e = origin(ctx)) != PX_OK ||
+	if ((e = handshake(ctx, hook, accept)) != PX_OK || (e = origin(ctx)) != PX_OK ||
 	    (e = px_h_events_params(ctx, &r)) != PX_OK)
 		return e;
 	if (ctx->stopping)

@@ -25,6 +25,11 @@ struct px_ws_grant {
 };
 
 struct px_ws_hook {
+	/* 1 when the request asked for "Upgrade: websocket": plexichat-ws
+	 * consumes that hop-by-hop header itself, as a web server does, so
+	 * the WAF (which forbids Upgrade headers on every route) judges the
+	 * rest of the request; any other Upgrade value stays for the WAF */
+	int (*upgrading)(void *arg);
 	/* 0: the socket is the hook's from the 101 answer on; -1: refused
 	 * (no room), the handler gives the stream row back */
 	int (*accept)(void *arg, const struct px_ws_grant *g);

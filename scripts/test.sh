@@ -107,11 +107,13 @@ export PX_PG_CONNINFO="host=127.0.0.1 port=$PGPORT dbname=plexichat user=plexich
 touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
 PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/plexichat.sock"
 lighttpd_start "$WORK/run" "$LPORT" "$WORK/run/plexichat.sock"
+touch "$WORK/plexichat-ws.log"; chown www-data "$WORK/plexichat-ws.log"
+PX_WS_LOG="$WORK/plexichat-ws.log" ws_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/ws.sock"
 wait_http "http://127.0.0.1:$LPORT/api/v1/system/health" || die "lighttpd stack did not start"
 
 sed -e "s|@PORT@|$APORT|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$WORK|g" \
     -e "s|@RUN_DIR@|$WORK/run|g" -e "s|@CONFIG@|$WORK/plexichat.conf|g" -e "s|@FCGI_DIR@|$BUILD|g" \
-    -e "s|@FILES_DIR@|$WORK/var/files|g" \
+    -e "s|@FILES_DIR@|$WORK/var/files|g" -e "s|@WS_SOCKET@|$WORK/run/ws.sock|g" \
     "$PX_ROOT/apache/httpd-test.conf.in" > "$WORK/apache-httpd.conf"
 apache2 -f "$WORK/apache-httpd.conf" -t >/dev/null 2>&1 || { apache2 -f "$WORK/apache-httpd.conf" -t; die "Apache config invalid"; }
 apache2 -f "$WORK/apache-httpd.conf" -DFOREGROUND & PX_PIDS+=($!)

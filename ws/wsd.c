@@ -69,6 +69,7 @@ struct conn {
 	struct conn *next, *prev;  /* in `conns` */
 	enum conn_state state;
 	int fd, want_out, dead;
+	int upgrade_asked;         /* its head said "Upgrade: websocket" */
 	struct px_buf in, out;     /* unread input; output from out_off */
 	size_t out_off;
 	struct px_ws_parser parser;
@@ -291,6 +292,13 @@ static void accept_all(struct px_wsd *d)
 	}
 }
 
+static int on_upgrading(void *arg)
+{
+	struct px_wsd *d = arg;
+
+	return d->accepting && d->accepting->upgrade_asked;
+}
+
 /* The hook fcgi/events_ws.c calls once the upgrade was accepted. */
 static int on_accept(void *arg, const struct px_ws_grant *g)
 {
@@ -386,6 +394,28 @@ static enum px_err parse_head(char *h, size_t n, struct px_request *r)
 	return r->remote_addr ? PX_OK : PX_E_SYSTEM_INTERNAL;
 }
 
+/* Takes "Upgrade: websocket" out of the request: it is this server's own
+ * hop-by-hop header (fcgi/events_ws.h px_ws_hook.upgrading). */
+static int take_upgrade(struct px_request *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->headers.n; i++) {
+		struct px_kv *kv = &r->headers.items[i];
+
+		if (strcmp(kv->name, "upgrade") != 0)
+			continue;
+		if (strcasecmp(kv->value, "websocket") != 0)
+			return 0;
+		free(kv->name);
+		free(kv->value);
+		memmove(kv, kv + 1, (r->headers.n - i - 1) * sizeof(*kv));
+		r->headers.n--;
+		return 1;
+	}
+	return 0;
+}
+
 /* The HTTP/1.1 answer to an upgrade request, from the pipeline's. */
 static void http_answer(struct conn *c, const struct px_response *w)
 {
@@ -431,6 +461,7 @@ static void upgrade(struct px_wsd *d, struct conn *c, size_t head_len)
 		c->dead = 1;
 		goto out;
 	}
+	c->upgrade_asked = pre == PX_OK && take_upgrade(&req);
 	d->accepting = c;
 	px_app_maybe_reload(d->app);
 	px_pipeline_run(d->app, d->db, &req, &resp, pre);
@@ -1214,6 +1245,7 @@ struct px_wsd *px_wsd_new(struct px_app *app, const char *path, const char *conn
 	d->ep = d->lfd = d->sfd = -1;
 	d->app = app;
 	d->hook.accept = on_accept;
+	d->hook.upgrading = on_upgrading;
 	d->hook.arg = d;
 	app->ws = &d->hook;
 	read_config(d);
