@@ -119,6 +119,31 @@ static void fill_grant(struct px_ctx *ctx, struct px_ws_grant *g)
 	snprintf(g->addr, sizeof(g->addr), "%s", ip ? ip : "");
 }
 
+/* Whether the request is a handshake at all: plexichat-ws took its
+ * "Upgrade: websocket", or it carries a key or an Upgrade header. */
+static int upgrade_asked(struct px_ctx *ctx, const struct px_ws_hook *hook)
+{
+	return (hook && hook->upgrading(hook->arg)) ||
+	       px_request_header(ctx->req, "upgrade") ||
+	       px_request_header(ctx->req, "sec-websocket-key");
+}
+
+/* A plain GET: whether this server offers WebSocket here. Pages ask this
+ * before they open a socket, so that where nothing serves it (shared
+ * hosting: plexichat.fcgi alone) they use SSE without a failed handshake
+ * in the browser's console. */
+static enum px_err probe(struct px_ctx *ctx, int offered)
+{
+	struct px_buf b = PX_BUF_INIT;
+	enum px_err e;
+
+	px_buf_printf(&b, "{\"websocket\":%s}", offered ? "true" : "false");
+	px_response_header(ctx->resp, "Cache-Control", "no-store");
+	e = px_hm_reply(ctx, 200, &b);
+	px_buf_free(&b);
+	return e;
+}
+
 enum px_err px_events_ws_get(struct px_ctx *ctx)
 {
 	const struct px_ws_hook *hook = ctx->app->ws;
@@ -128,6 +153,8 @@ enum px_err px_events_ws_get(struct px_ctx *ctx)
 	char accept[29];
 	enum px_err e;
 
+	if (!upgrade_asked(ctx, hook))
+		return probe(ctx, hook != NULL);
 	if (!hook)
 		return PX_E_SYSTEM_WS_UNAVAILABLE;
 	if ((e = handshake(ctx, hook, accept)) != PX_OK || (e = origin(ctx)) != PX_OK ||

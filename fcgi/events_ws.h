@@ -4,7 +4,9 @@
  * set app->ws; the handler checks the handshake and the Origin, takes the
  * stream's place under the per-user and per-address caps, and hands the
  * grant to that hook. In plexichat.fcgi (no hook: FastCGI cannot carry an
- * upgraded connection) it answers SYSTEM_WS_UNAVAILABLE. */
+ * upgraded connection) it answers SYSTEM_WS_UNAVAILABLE. A plain GET (no
+ * handshake) answers 200 {"websocket":true|false}: whether the server
+ * that answered offers it. */
 #ifndef PX_EVENTS_WS_H
 #define PX_EVENTS_WS_H
 

@@ -126,7 +126,13 @@ def test_origin_checked():
 
 
 def test_handshake_checked():
+    # a plain GET asks whether WebSocket is offered (pages ask before they
+    # open one); behind both web servers of the tests it is
     r = request("GET", "/api/v1/events/ws", headers={"Authorization": "Bearer " + bob.token})
+    assert r.status == 200 and r.json() == {"websocket": True}, r
+    # a key without Upgrade is a broken handshake
+    r = request("GET", "/api/v1/events/ws", headers={"Authorization": "Bearer " + bob.token,
+                                                     "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
     expect_error(r, 400, "VALIDATION_WS_HANDSHAKE")
     ws = WS(token=bob.token, headers={"Sec-WebSocket-Version": "8"})
     assert ws.status == 400, ws.body
