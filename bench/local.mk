@@ -6,3 +6,7 @@ bench_hello_LDADD = $(FCGI_LIBS)
 noinst_PROGRAMS += bench/thumb_bench
 bench_thumb_bench_SOURCES = bench/thumb_bench.c
 bench_thumb_bench_LDADD = libhandlers.a libmodel.a libstorage.a $(CORE_LIBS) $(VIPS_LIBS)
+# ws_fanout: WebSocket delivery latency to many sockets (bench/ws-bench.sh).
+noinst_PROGRAMS += bench/ws_fanout
+bench_ws_fanout_SOURCES = bench/ws_fanout.c
+bench_ws_fanout_LDADD = -lpthread

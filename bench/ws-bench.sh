@@ -3,8 +3,12 @@
 # mod_proxy), beside the SSE fan-out of plexichat.fcgi measured in the same
 # run on the same stack:
 #   1. SSE: 1,000 subscribers, 20 messages, delivery p50/p99 after each POST
-#      returned (bench/msg-fanout.py, as bench/msg-bench.sh runs it)
-#   2. WebSocket: the same with 1,000 sockets (bench/ws-fanout.py)
+#      returned (bench/msg-fanout.py, as bench/msg-bench.sh runs it, and the
+#      C client of 2. in its SSE mode)
+#   2. WebSocket: the same with 1,000 sockets, with the same Python client
+#      (bench/ws-fanout.py) and with a client in C (bench/ws_fanout.c), whose
+#      figure is the server's rather than the time Python takes to read a
+#      thousand sockets on the same two cores
 #   3. WebSocket: 10,000 idle sockets, the RSS of the processes that hold
 #      them before and while connected: on plexichat-ws's own socket (the
 #      daemon alone), then through lighttpd as many as its descriptors allow
@@ -15,8 +19,8 @@
 # (client and backend) and one in plexichat-ws; the script raises its soft
 # limit to the hard one (ulimit -n, inherited by everything it starts) and
 # lighttpd's server.max-fds to that. Where the hard limit is 20,000 (as on
-# the machine of docs/BENCHMARKS.md) lighttpd can hold at most ~9,900
-# sockets, hence the two idle measurements.
+# the machine of docs/BENCHMARKS.md) lighttpd can hold 8,000 sockets, not
+# 10,000, hence the two idle measurements.
 #   PX_BENCH_SUBS (1000), PX_BENCH_IDLE (10000), PX_BENCH_POSTS (20),
 #   PX_BENCH_PG_PORT (20150), PX_BENCH_HTTP_PORT (20151), PX_BUILD_DIR
 set -euo pipefail
@@ -57,7 +61,7 @@ conf="$WORK/run/lighttpd-$PORT.conf"
 sed -e "s|@PORT@|$PORT|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$WORK/run|g" \
     -e "s|@RUN_DIR@|$WORK/run|g" -e "s|@SOCKET@|$WORK/run/px.sock|g" -e "s|@WS_SOCKET@|$WORK/run/ws.sock|g" \
     -e "s|@FILES_DIR@|$WORK/var/files|g" \
-    -e "s|^server.max-connections = .*|server.max-connections = 16384|" \
+    -e "s|^server.max-connections = .*|server.max-connections = $(( FDS / 2 ))|" \
     -e "s|^server.max-fds = .*|server.max-fds = $FDS|" "$PX_ROOT/apache/lighttpd.conf.in" > "$conf"
 lighttpd -tt -f "$conf" >/dev/null || die "lighttpd config invalid"
 lighttpd -D -f "$conf" & PX_PIDS+=($!)
@@ -84,22 +88,26 @@ if want sse; then
   echo "-- anchor: SSE fan-out (plexichat.fcgi's hub), same stack, same run"
   python3 "$(dirname "$0")/msg-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$SUBS" \
     --posts "$POSTS" --pids "$FPID"
+  echo "-- anchor: SSE fan-out, client in C (bench/ws_fanout.c)"
+  "$BUILD/bench/ws_fanout" 127.0.0.1 "$PORT" "$CH" "$TOK" "$WORK/tokens" "$SUBS" "$POSTS" sse
 fi
 if want ws; then
-  echo "-- WebSocket fan-out (plexichat-ws) through lighttpd"
+  echo "-- WebSocket fan-out (plexichat-ws) through lighttpd, the same Python client as the anchor"
   python3 "$(dirname "$0")/ws-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$SUBS" --posts "$POSTS"
+  echo "-- WebSocket fan-out through lighttpd, client in C (bench/ws_fanout.c)"
+  "$BUILD/bench/ws_fanout" 127.0.0.1 "$PORT" "$CH" "$TOK" "$WORK/tokens" "$SUBS" "$POSTS"
 fi
 if want wsdirect; then
-  echo "-- WebSocket fan-out on plexichat-ws's own socket (no web server)"
-  python3 "$(dirname "$0")/ws-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$SUBS" --posts "$POSTS" \
-    --unix "$WORK/run/ws.sock"
+  echo "-- WebSocket fan-out on plexichat-ws's own socket (no web server), client in C"
+  "$BUILD/bench/ws_fanout" 127.0.0.1 "$PORT" "$CH" "$TOK" "$WORK/tokens" "$SUBS" "$POSTS" "$WORK/run/ws.sock"
 fi
 want idle || exit 0
 echo "-- WebSocket: $IDLE idle sockets on plexichat-ws's socket; RSS of plexichat-ws (pid $WPID)"
 python3 "$(dirname "$0")/ws-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$IDLE" \
   --idle-seconds 10 --pids "$WPID" --unix "$WORK/run/ws.sock"
 sleep 3
-VIA=$(( IDLE < (FDS - 200) / 2 ? IDLE : (FDS - 200) / 2 ))
+# lighttpd stops accepting well before all its descriptors are used
+VIA=$(( IDLE < FDS * 4 / 10 ? IDLE : FDS * 4 / 10 ))
 echo "-- WebSocket: $VIA idle sockets through lighttpd; RSS of plexichat-ws (pid $WPID) and lighttpd (pid $LPID)"
 python3 "$(dirname "$0")/ws-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$VIA" \
   --idle-seconds 10 --pids "$WPID,$LPID"
