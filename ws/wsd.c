@@ -20,6 +20,7 @@
 #include "core/gen.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "core/memtrim.h"
 #include "core/wsproto.h"
 #include "auth/perm.h"
 #include "handlers/events.h"
@@ -102,6 +103,11 @@ struct px_wsd {
 	size_t max_conns, queue_max, max_message;
 	uint64_t ping_ms, idle_ms, presence_ms;
 	int retention;
+	uint64_t idle_release_ms;
+	/* memory release when quiet: upgrades and frames seen, at the last look */
+	unsigned long work, work_seen;
+	uint64_t quiet_since;
+	int release_due;
 	struct px_m_event batch[FETCH_BATCH];
 };
 
@@ -125,6 +131,7 @@ static void read_config(struct px_wsd *d)
 	d->idle_ms = (uint64_t)px_cfg_int(cfg, "ws_idle_seconds") * 1000;
 	d->presence_ms = (uint64_t)px_cfg_int(cfg, "presence_refresh_seconds") * 1000;
 	d->retention = (int)px_cfg_int(cfg, "events_retention_hours");
+	d->idle_release_ms = (uint64_t)px_cfg_int(cfg, "idle_release_seconds") * 1000;
 	px_app_cfg_release(d->app, ref);
 }
 
@@ -463,6 +470,7 @@ static void upgrade(struct px_wsd *d, struct conn *c, size_t head_len)
 	}
 	c->upgrade_asked = pre == PX_OK && take_upgrade(&req);
 	d->accepting = c;
+	d->work++;
 	px_app_maybe_reload(d->app);
 	px_pipeline_run(d->app, d->db, &req, &resp, pre);
 	d->accepting = NULL;
@@ -901,6 +909,7 @@ static void run_request(struct px_wsd *d, struct conn *c, const char *method,
 		resp->status = 500;
 		goto out;
 	}
+	d->work++;
 	px_app_maybe_reload(d->app);
 	px_pipeline_run(d->app, d->db, &req, resp, pre);
 out:
@@ -1105,6 +1114,25 @@ static void presence(struct px_wsd *d, uint64_t now)
 	px_buf_free(&ids);
 }
 
+/* Once no upgrade or frame came for idle_release_seconds (and once after
+ * start-up), gives back the pages start-up and the last burst left mapped
+ * but unused (core/memtrim.h), as plexichat.fcgi does: the idle daemon's
+ * resident set is then mostly its sockets. */
+static void release_when_idle(struct px_wsd *d, uint64_t now)
+{
+	if (d->work != d->work_seen) {
+		d->work_seen = d->work;
+		d->quiet_since = now;
+		d->release_due = 1;
+		return;
+	}
+	if (!d->release_due || !d->idle_release_ms || now - d->quiet_since < d->idle_release_ms)
+		return;
+	d->release_due = 0;
+	px_log_debug("ws", NULL, "idle: %zu KiB of clean file pages released",
+		     px_memtrim() / 1024);
+}
+
 static void prune(struct px_wsd *d, uint64_t now)
 {
 	long removed = 0;
@@ -1220,6 +1248,7 @@ int px_wsd_run(struct px_wsd *d)
 			timers(d, now);
 			presence(d, now);
 			prune(d, now);
+			release_when_idle(d, now);
 			for (c = d->conns; c; c = next) {
 				next = c->next;
 				reap(d, &c, 1, now);
@@ -1246,6 +1275,7 @@ struct px_wsd *px_wsd_new(struct px_app *app, const char *path, const char *conn
 	d->app = app;
 	d->hook.accept = on_accept;
 	d->hook.upgrading = on_upgrading;
+	d->release_due = 1;
 	d->hook.arg = d;
 	app->ws = &d->hook;
 	read_config(d);
