@@ -19,9 +19,6 @@ enum px_err px_authmw_authenticate(struct px_ctx *ctx, const struct px_route *r)
  * AUTH_CSRF_FAILED. */
 enum px_err px_authmw_authorise(struct px_ctx *ctx, const struct px_route *r)
 	__attribute__((nonnull));
-/* 1 when the request has no Origin header or one of this site: public_url's
- * origin, or the scheme and Host the request came in on. */
-int px_authmw_origin_ok(const struct px_ctx *ctx) __attribute__((nonnull));
 /* Token bucket for the route's rate class and client (the user when
  * signed in, else the address), shared through PostgreSQL. Off when the
  * config key rate_limit is off. SECURITY_RATE_LIMITED with Retry-After. */

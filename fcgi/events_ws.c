@@ -1,7 +1,6 @@
 /* events_ws.c: GET /api/v1/events/ws (fcgi/events_ws.h). */
 #include "fcgi/events_ws.h"
 #include "fcgi/app.h"
-#include "fcgi/authmw.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -69,7 +68,7 @@ static enum px_err origin(struct px_ctx *ctx)
 {
 	const char *o = px_request_header(ctx->req, "origin");
 
-	if ((o && !px_authmw_origin_ok(ctx)) || (!o && ctx->who.via_cookie)) {
+	if ((o && !px_auth_origin_ok(ctx)) || (!o && ctx->who.via_cookie)) {
 		px_log_info("events", ctx->req->correlation_id, "WebSocket refused: origin %s",
 			    o ? o : "(none)");
 		return PX_E_AUTH_ORIGIN_FORBIDDEN;
