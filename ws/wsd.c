@@ -47,6 +47,8 @@
 #define MAX_HEAD 65536          /* an upgrade request's head */
 #define HEAD_MS 10000           /* time to send it */
 #define CLOSE_MS 3000           /* time for a closing socket to drain */
+#define SLOW_CLOSE_MS 60000     /* ... a slow reader's: its close frame waits
+				 * behind what the kernels already hold */
 #define FETCH_BATCH 500
 #define CATCH_UP_BATCH 200
 #define LEASE_MS 30000
@@ -190,7 +192,7 @@ static void close_with(struct px_wsd *d, struct conn *c, int code, const char *w
 	if (c->state == ST_OPEN)
 		px_ws_close_frame(&c->out, code, why);
 	c->state = ST_CLOSING;
-	c->deadline = now_ms() + CLOSE_MS;
+	c->deadline = now_ms() + (code == PX_WS_CLOSE_SLOW ? SLOW_CLOSE_MS : CLOSE_MS);
 	px_log_debug("ws", NULL, "closing socket of user %lld: %d %s", c->g.user, code, why);
 	flush(d, c);
 }
