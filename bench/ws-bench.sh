@@ -104,10 +104,10 @@ fi
 want idle || exit 0
 echo "-- WebSocket: $IDLE idle sockets on plexichat-ws's socket; RSS of plexichat-ws (pid $WPID)"
 python3 "$(dirname "$0")/ws-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$IDLE" \
-  --idle-seconds 10 --pids "$WPID" --unix "$WORK/run/ws.sock"
+  --idle-seconds 15 --pids "$WPID" --unix "$WORK/run/ws.sock"
 sleep 3
 # lighttpd stops accepting well before all its descriptors are used
 VIA=$(( IDLE < FDS * 4 / 10 ? IDLE : FDS * 4 / 10 ))
 echo "-- WebSocket: $VIA idle sockets through lighttpd; RSS of plexichat-ws (pid $WPID) and lighttpd (pid $LPID)"
 python3 "$(dirname "$0")/ws-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$VIA" \
-  --idle-seconds 10 --pids "$WPID,$LPID"
+  --idle-seconds 15 --pids "$WPID,$LPID"

@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #define MAX_HEAD 65536          /* an upgrade request's head */
-#define HEAD_MS 10000           /* time to send it */
+#define HEAD_MS 30000           /* time to send it */
 #define CLOSE_MS 3000           /* time for a closing socket to drain */
 #define SLOW_CLOSE_MS 60000     /* ... a slow reader's: its close frame waits
 				 * behind what the kernels already hold */
@@ -1159,6 +1159,9 @@ static void reap(struct px_wsd *d, struct conn **all, size_t n, uint64_t now)
 			continue;
 		if (c->state == ST_OPEN && c->behind && !c->dead && queued(c) < d->queue_max / 2)
 			catch_up(d, c);
+		/* a head that came while the loop was busy is served, not timed out */
+		if (c->state == ST_HEAD && !c->dead && now >= c->deadline)
+			readable(d, c);
 		if (c->dead || (c->state != ST_OPEN && now >= c->deadline))
 			conn_end(d, c);
 	}
