@@ -328,7 +328,7 @@ static int on_accept(void *arg, const struct px_ws_grant *g)
 static void peer_address(struct px_request *r)
 {
 	const char *xff = px_request_header(r, "x-forwarded-for");
-	const char *last;
+	const char *comma, *last;
 	size_t i;
 
 	free(r->remote_addr);
@@ -337,17 +337,17 @@ static void peer_address(struct px_request *r)
 		r->remote_addr = strdup("");
 		return;
 	}
-	last = strrchr(xff, ',');
-	last = last ? last + 1 : xff;
+	comma = strrchr(xff, ',');
+	last = comma ? comma + 1 : xff;
 	last += strspn(last, " ");
 	r->remote_addr = strndup(last, strcspn(last, " "));
+	/* the front's own addition is not part of what it received */
 	for (i = 0; i < r->headers.n; i++) {
 		struct px_kv *kv = &r->headers.items[i];
 
-		if (strcmp(kv->name, "x-forwarded-for") != 0)
+		if (kv->value != xff)
 			continue;
-		/* the front's own addition is not part of what it received */
-		kv->value_len = last == xff ? 0 : (size_t)(strrchr(kv->value, ',') - kv->value);
+		kv->value_len = comma ? (size_t)(comma - xff) : 0;
 		kv->value[kv->value_len] = '\0';
 	}
 }
@@ -952,7 +952,9 @@ static long long field_id(struct json_object *o, const char *name)
  * socket (1008). */
 static void on_text(struct px_wsd *d, struct conn *c, const char *p, size_t n)
 {
-	struct json_object *o = json_tokener_parse(p), *ref = NULL, *t;
+	/* the payload is not NUL-terminated: parse a copy of exactly its bytes */
+	char *text = strndup(p, n);
+	struct json_object *o = text ? json_tokener_parse(text) : NULL, *ref = NULL, *t;
 	const char *type = NULL, *method = "POST";
 	struct px_response resp;
 	char path[96] = "/api/v1/events/ws";
@@ -987,6 +989,7 @@ static void on_text(struct px_wsd *d, struct conn *c, const char *p, size_t n)
 		close_with(d, c, PX_WS_CLOSE_REVOKED, "credentials revoked");
 	px_response_clear(&resp);
 	json_object_put(o);
+	free(text);
 }
 
 static void on_message(struct px_wsd *d, struct conn *c, const struct px_ws_msg *m)
