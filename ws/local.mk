@@ -3,6 +3,9 @@ bin_PROGRAMS += plexichat-ws
 plexichat_ws_SOURCES = \
 	ws/main.c \
 	ws/wsd.c ws/wsd.h \
+	ws/wsd_conn.c ws/wsd_conn.h \
+	ws/wsd_events.c ws/wsd_events.h \
+	ws/wsd_frames.c ws/wsd_frames.h \
 	fcgi/app.c fcgi/app.h \
 	fcgi/authmw.c fcgi/authmw.h \
 	fcgi/pipeline.c fcgi/pipeline.h \
