@@ -10,7 +10,7 @@ import time
 import pxtest
 from pxtest import expect_error, request
 from authlib import psql
-from msglib import PASSWORD, User, channel, post
+from msglib import PASSWORD, User, admin_cli, channel, post
 from wslib import PING, PONG, TEXT, WS, Closed, open_ws
 
 alice = User("wsa")
@@ -154,6 +154,37 @@ def test_revoked_session_closes_the_socket():
     except Closed as e:
         assert e.code == 4003, e
     ws.sock.close()
+
+
+def closes_without(ws, text):
+    """Reads until the close: 4003, and the message posted after the
+    revocation never came."""
+    try:
+        while True:
+            m = ws.next_json()
+            assert not (m.get("type") == "message.created" and m["data"]["body"] == text), \
+                "delivered after the revocation"
+    except Closed as e:
+        assert e.code == 4003, e
+    ws.sock.close()
+
+
+def test_revoked_token_and_deactivated_account_close_the_socket():
+    v, b = User("wsr"), User("wsrb")
+    dm = channel(b, "dm", [v])
+    r = v.call("POST", "/api/v1/auth/tokens", {"name": "ws", "scopes": "read"})
+    assert r.status == 201, r
+    ws = open_ws(r.json()["token"])
+    ws.ready()
+    assert v.call("DELETE", "/api/v1/auth/tokens/%d" % r.json()["id"]).status == 200
+    post(b, dm["id"], "after token revoked")
+    closes_without(ws, "after token revoked")
+    ws = open_ws(v.token)
+    ws.ready()
+    rc, out = admin_cli("deactivate", v.name)
+    assert rc == 0, out
+    post(b, dm["id"], "after deactivation")
+    closes_without(ws, "after deactivation")
 
 
 def test_waf_blocks_a_hostile_frame():
