@@ -132,7 +132,7 @@ wanted() {
   done
   return 1
 }
-ONCE="test_pg_restart.py test_config.py test_admin_cli.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
+ONCE="test_pg_restart.py test_ws_pg_restart.py test_config.py test_admin_cli.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
 # tests that run a stack of their own (tests/integration/stacklib.py)
 ONCE="$ONCE test_files_s3.py test_files_clamd.py test_backup_files.py"
 RUNCMD="test_waf_corpus.py test_scan.py test_run_command.py"

@@ -5,6 +5,7 @@
 #include "auth/perm.h"
 #include "model/channels.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -383,10 +384,12 @@ void px_wsd_listen(struct px_wsd *d, int *need_fetch)
 	}
 	d->listening = pg;
 	d->listening_pid = PQbackendPID(pg);
-	if (d->db_watched)
-		epoll_ctl(d->ep, EPOLL_CTL_DEL, d->db_watched, NULL);
+	/* the old connection's descriptor was closed with it, which took it
+	 * out of the epoll set; its number may belong to a client by now, so
+	 * it is not touched */
 	d->db_watched = PQsocket(pg);
-	if (epoll_ctl(d->ep, EPOLL_CTL_ADD, d->db_watched, &ev) != 0)
+	if (epoll_ctl(d->ep, EPOLL_CTL_ADD, d->db_watched, &ev) != 0 &&
+	    (errno != EEXIST || epoll_ctl(d->ep, EPOLL_CTL_MOD, d->db_watched, &ev) != 0))
 		px_log_warn("ws", NULL, "cannot watch the database socket");
 	d->creds_due = d->members_due = 1;
 	*need_fetch = 1;
