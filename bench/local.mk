@@ -10,3 +10,7 @@ bench_thumb_bench_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $
 noinst_PROGRAMS += bench/plugins_bench
 bench_plugins_bench_SOURCES = bench/plugins_bench.c
 bench_plugins_bench_LDADD = $(PLUGIN_LIBS) $(CORE_LIBS)
+# ws_fanout: WebSocket delivery latency to many sockets (bench/ws-bench.sh).
+noinst_PROGRAMS += bench/ws_fanout
+bench_ws_fanout_SOURCES = bench/ws_fanout.c
+bench_ws_fanout_LDADD = -lpthread

@@ -1,4 +1,4 @@
-# core/: libplexi.a, the runtime every program and test links (buffers, errors, config, logging, database, HTTP parsing, media types, text codecs, metrics, crypto primitives); it includes nothing outside core/ and knows nothing of libfcgi.
+# core/: libplexi.a, the runtime every program and test links (buffers, errors, config, logging, database, HTTP parsing, media types, text codecs, metrics, crypto primitives, the WebSocket wire format); it includes nothing outside core/ and knows nothing of libfcgi.
 noinst_LIBRARIES += libplexi.a
 libplexi_a_SOURCES = \
 	core/audit.c core/audit.h \
@@ -25,4 +25,5 @@ libplexi_a_SOURCES = \
 	core/snap.c core/snap.h \
 	core/utf8.c core/utf8.h \
 	core/vcache.c core/vcache.h \
-	core/webpush.c core/webpush.h
+	core/webpush.c core/webpush.h \
+	core/wsproto.c core/wsproto.h

@@ -16,6 +16,7 @@ struct px_tmpl_cache;
 struct px_vcache;
 struct px_wafmw;
 struct px_ratelease;
+struct px_ws_hook;
 
 struct px_app {
 	pthread_mutex_t lock;
@@ -39,6 +40,9 @@ struct px_app {
 	struct px_plugin_host *plugins; /* enabled plugins (handlers/plugin_host.h) */
 	atomic_int cfg_exposed;       /* 0 not checked yet, 1 safe, 2 inside
 				       * the document root (px_app_cfg_exposed) */
+	/* plexichat-ws only: takes over an accepted WebSocket upgrade
+	 * (fcgi/events_ws.h); NULL in plexichat.fcgi */
+	const struct px_ws_hook *ws;
 };
 
 /* Loads the first snapshot and the shared engines into app (cfg_path NULL:

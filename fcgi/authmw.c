@@ -210,41 +210,12 @@ enum px_err px_authmw_authenticate(struct px_ctx *ctx, const struct px_route *r)
 	return PX_OK;
 }
 
-/* Length of the scheme://host[:port] prefix of url. */
-static size_t origin_len(const char *url)
-{
-	const char *p = strstr(url, "://");
-
-	return p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
-}
-
-/* An Origin header, when sent, must be this site: public_url's origin or
- * the scheme and Host the request came in on. */
-static int origin_ok(const struct px_ctx *ctx)
-{
-	const char *o = px_request_header(ctx->req, "origin");
-	const char *pub = px_cfg_str(ctx->cfg, "public_url");
-	const char *host = px_request_header(ctx->req, "host");
-	size_t n;
-	char self[300];
-
-	if (!o)
-		return 1;
-	n = origin_len(pub);
-	if (n && strlen(o) == n && strncmp(o, pub, n) == 0)
-		return 1;
-	if (!host)
-		return 0;
-	snprintf(self, sizeof(self), "%s://%s", ctx->req->https ? "https" : "http", host);
-	return strcmp(o, self) == 0;
-}
-
 static enum px_err check_csrf(struct px_ctx *ctx)
 {
 	if (!ctx->who.via_cookie || ctx->who.user_id == 0 ||
 	    px_http_method_safe(ctx->req->method))
 		return PX_OK;
-	if (!origin_ok(ctx)) {
+	if (!px_auth_origin_ok(ctx)) {
 		px_ctx_detail(ctx, "reason", "origin");
 		return PX_E_AUTH_CSRF_FAILED;
 	}

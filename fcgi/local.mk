@@ -20,6 +20,7 @@ plexichat_fcgi_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(CO
 # that compile the route table can link, without plexichat.fcgi's main().
 libhandlers_a_SOURCES += fcgi/openapi.c fcgi/openapi.h \
 	fcgi/events_hub.c fcgi/events_hub.h fcgi/events_stream.c fcgi/events_stream.h \
+	fcgi/events_ws.c fcgi/events_ws.h \
 	fcgi/records.c fcgi/records.h
 
 # The OpenAPI description is generated from the route table; the build

@@ -10,6 +10,7 @@
 #include "handlers/files.h"
 #include "handlers/avatars.h"
 #include "fcgi/events_stream.h"
+#include "fcgi/events_ws.h"
 #include "handlers/admin_waf.h"
 #include "handlers/notify.h"
 #include "handlers/cluster.h"

@@ -347,6 +347,7 @@ ERRORS = {"400": "Invalid input (see error_code).", "401": "Not signed in.",
           "413": "Body too large.", "415": "Unsupported content type.",
           "422": "Understood but refused (see error_code).",
           "429": "Rate limited.", "500": "Internal error.",
+          "501": "Not offered by this server (SYSTEM_WS_UNAVAILABLE: no plexichat-ws).",
           "502": "An upstream service (identity provider, directory) failed.",
           "507": "No space left (FILES_QUOTA_TOTAL, STORAGE_FULL).",
           "503": "Unavailable.",
@@ -508,6 +509,16 @@ api("GET", "/api/v1/events", "events",
      q("limit", t("integer", minimum=1, maximum=500), "Events.")],
     errors=("400", "410", "503"), tag="Events")
 OPS["GET /api/v1/events"]["responses"]["200"]["content"]["text/event-stream"] = {"schema": STR}
+api("GET", "/api/v1/events/ws", "eventsWebSocket",
+    "The same events over a WebSocket (RFC 6455), served by plexichat-ws; the client sends typing "
+    "and read markers as frames. A plain GET (no handshake) answers 200 {websocket: true|false}: "
+    "whether this server offers it. See docs/API.md.", "101", None,
+    [q("last_event_id", ID, "Resume after this event."),
+     p_in("Last-Event-ID", "header", STR, "Resume after this event."),
+     p_in("Sec-WebSocket-Key", "header", STR, "The handshake's key.", True),
+     p_in("Origin", "header", STR, "This site's origin (needed with a session cookie).")],
+    errors=("400", "403", "429", "501", "503"), tag="Events",
+    extra={"200": obj(["websocket"], websocket=BOOL)})
 api("GET", "/api/v1/notifications", "listNotifications", "Notifications, newest first.", "200",
     ref("NotificationList"), [LIMIT, q("unread", t("string", enum=["1"]), "Unread only."),
                               q("before", ID, "Older than this id.")],

@@ -137,3 +137,32 @@ int px_auth_csrf_valid(const struct px_ctx *ctx)
 
 	return got && px_auth_csrf_token(ctx, want) == 0 && px_crypto_streq(got, want);
 }
+
+/* Length of the scheme://host[:port] prefix of url. */
+static size_t origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	return p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
+}
+
+/* An Origin header, when sent, must be this site: public_url's origin or
+ * the scheme and Host the request came in on. */
+int px_auth_origin_ok(const struct px_ctx *ctx)
+{
+	const char *o = px_request_header(ctx->req, "origin");
+	const char *pub = px_cfg_str(ctx->cfg, "public_url");
+	const char *host = px_request_header(ctx->req, "host");
+	size_t n;
+	char self[300];
+
+	if (!o)
+		return 1;
+	n = origin_len(pub);
+	if (n && strlen(o) == n && strncmp(o, pub, n) == 0)
+		return 1;
+	if (!host)
+		return 0;
+	snprintf(self, sizeof(self), "%s://%s", ctx->req->https ? "https" : "http", host);
+	return strcmp(o, self) == 0;
+}

@@ -48,5 +48,9 @@ int px_auth_csrf_token(const struct px_ctx *ctx, char out[PX_CSRF_LEN]);
 /* 1 when the request's form field csrf_token, JSON field csrf_token or
  * X-CSRF-Token header equals the session's token (constant time). */
 int px_auth_csrf_valid(const struct px_ctx *ctx);
+/* 1 when the request has no Origin header or one of this site: public_url's
+ * origin, or the scheme and Host the request came in on (the CSRF check's,
+ * and the WebSocket upgrade's). */
+int px_auth_origin_ok(const struct px_ctx *ctx) __attribute__((nonnull));
 
 #endif

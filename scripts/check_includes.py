@@ -37,6 +37,8 @@ ALLOWED = {
     "plugins": {"core"},
     "handlers": LIBS | {"model", "storage", "plugins"},
     "fcgi": LIBS | {"model", "handlers", "storage", "plugins"},
+    # plexichat-ws runs the fcgi/ pipeline for its upgrades and frames
+    "ws": LIBS | {"model", "handlers", "storage", "fcgi", "plugins"},
     "admin": LIBS | {"model", "storage", "plugins"},
     "backup": {"core", "storage"},
     "tests": None,   # None: anything

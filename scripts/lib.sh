@@ -123,7 +123,7 @@ CONF
 lighttpd_start() {
   local dir=$1 port=$2 sock=$3 conf="$1/lighttpd-$2.conf"
   sed -e "s|@PORT@|$port|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$dir|g" \
-      -e "s|@RUN_DIR@|$dir|g" -e "s|@SOCKET@|$sock|g" \
+      -e "s|@RUN_DIR@|$dir|g" -e "s|@SOCKET@|$sock|g" -e "s|@WS_SOCKET@|$dir/ws.sock|g" \
       -e "s|@FILES_DIR@|$(dirname "$dir")/var/files|g" "$PX_ROOT/apache/lighttpd.conf.in" > "$conf"
   lighttpd -tt -f "$conf" >/dev/null || die "lighttpd config invalid: $conf"
   lighttpd -D -f "$conf" & PX_PIDS+=($!)
@@ -168,6 +168,22 @@ fcgi_ready() {
   return 1
 }
 
+# ws_start BUILD CONFIG SOCKET: plexichat-ws (WebSocket) on SOCKET, as
+# www-data; its pid is appended to PX_PIDS. The web servers' configs pass
+# /api/v1/events/ws to CONFDIR/ws.sock (lighttpd_start, httpd-test.conf.in).
+ws_start() {
+  ws_spawn "$@"; PX_PIDS+=("$PX_SPAWNED")
+  fcgi_ready "$3" || die "plexichat-ws did not start"
+}
+
+# ws_spawn BUILD CONFIG SOCKET: starts plexichat-ws; its pid in PX_SPAWNED.
+ws_spawn() {
+  local build=$1 conf=$2 sock=$3
+  rm -f "$sock"
+  PLEXICHAT_WS_LISTEN="$sock" PLEXICHAT_LOG_FILE="${PX_WS_LOG:-}" setpriv --reuid=www-data --regid=www-data \
+    --init-groups "$build/plexichat-ws" -c "$conf" & PX_SPAWNED=$!
+}
+
 # wait_http URL [SECONDS]: waits (default 20 s) for a 200; 1 on timeout.
 wait_http() {
   local i; for i in $(seq $(( ${2:-20} * 10 ))); do
@@ -176,23 +192,25 @@ wait_http() {
   log "no answer from $1"; return 1
 }
 
-# supervise DATADIR PGPORT START_FCGI START_WEB: the run command's watchdog,
-# in the foreground until a signal. PX_PIDS[0] is plexichat.fcgi and
-# PX_PIDS[1] lighttpd; START_FCGI and START_WEB are commands that start one
-# again and store its pid there (0 on success). Each of them and the
+# supervise DATADIR PGPORT START_FCGI START_WEB START_WS: the run command's
+# watchdog, in the foreground until a signal. PX_PIDS[0] is plexichat.fcgi,
+# PX_PIDS[1] lighttpd and PX_PIDS[2] plexichat-ws; START_FCGI, START_WEB and
+# START_WS are commands that start one again and store its pid there (0 on
+# success). Each of them and the
 # cluster's postmaster is started again when it dies, after a wait that
 # doubles from 1 s to 32 s while it keeps dying within a minute of a start.
 supervise() {
-  local data=$1 port=$2 start_fcgi=$3 start_web=$4 name ok
-  local -A wait_s=([pg]=1 [fcgi]=1 [web]=1) since=([pg]=0 [fcgi]=0 [web]=0) due=()
+  local data=$1 port=$2 start_fcgi=$3 start_web=$4 start_ws=$5 name ok
+  local -A wait_s=([pg]=1 [fcgi]=1 [web]=1 [ws]=1) since=([pg]=0 [fcgi]=0 [web]=0 [ws]=0) due=()
   while :; do
     sleep 1
-    for name in pg fcgi web; do
+    for name in pg fcgi web ws; do
       if [ -z "${due[$name]:-}" ]; then
         case $name in
           pg) pg_alive "$data" && continue ;;
           fcgi) kill -0 "${PX_PIDS[0]}" 2>/dev/null && continue ;;
           web) kill -0 "${PX_PIDS[1]}" 2>/dev/null && continue ;;
+          ws) kill -0 "${PX_PIDS[2]}" 2>/dev/null && continue ;;
         esac
         [ $((SECONDS - since[$name])) -ge 60 ] && wait_s[$name]=1
         log "$name died; starting it again in ${wait_s[$name]} s"
@@ -208,6 +226,7 @@ supervise() {
         pg) pg_ctl_start "$data" "$port" || ok=$? ;;
         fcgi) wait "${PX_PIDS[0]}" 2>/dev/null || true; $start_fcgi || ok=$? ;;
         web) wait "${PX_PIDS[1]}" 2>/dev/null || true; $start_web || ok=$? ;;
+        ws) wait "${PX_PIDS[2]}" 2>/dev/null || true; $start_ws || ok=$? ;;
       esac
       # a start that failed is noticed as a death at the next look
       if [ $ok = 0 ]; then log "$name started again"; else log "$name did not start; will try again"; fi

@@ -27,6 +27,7 @@ write_config "$DATA/plexichat.conf" "$DATA" "$PGPORT"
 "$BUILD/plexichat-admin" -c "$DATA/plexichat.conf" ensure-admin admin
 fcgi_start "$BUILD" "$DATA/plexichat.conf" "$DATA/run/plexichat.sock"
 lighttpd_start "$DATA/run" "$PORT" "$DATA/run/plexichat.sock"
+ws_start "$BUILD" "$DATA/plexichat.conf" "$DATA/run/ws.sock"
 wait_http "http://127.0.0.1:$PORT/api/v1/system/health" || die "PlexiChat did not answer"
 log "PlexiChat is running on http://127.0.0.1:$PORT/ (Ctrl-C stops it)"
 restart_fcgi() {
@@ -35,5 +36,10 @@ restart_fcgi() {
   fcgi_ready "$DATA/run/plexichat.sock"
 }
 restart_web() { lighttpd_restart "$DATA/run" "$PORT"; }
+restart_ws() {
+  ws_spawn "$BUILD" "$DATA/plexichat.conf" "$DATA/run/ws.sock"
+  PX_PIDS[2]=$PX_SPAWNED
+  fcgi_ready "$DATA/run/ws.sock"
+}
 # what dies is started again (with back-off) until Ctrl-C or SIGTERM
-supervise "$DATA/pg" "$PGPORT" restart_fcgi restart_web
+supervise "$DATA/pg" "$PGPORT" restart_fcgi restart_web restart_ws

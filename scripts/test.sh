@@ -107,11 +107,13 @@ export PX_PG_CONNINFO="host=127.0.0.1 port=$PGPORT dbname=plexichat user=plexich
 touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
 PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/plexichat.sock"
 lighttpd_start "$WORK/run" "$LPORT" "$WORK/run/plexichat.sock"
+touch "$WORK/plexichat-ws.log"; chown www-data "$WORK/plexichat-ws.log"
+PX_WS_LOG="$WORK/plexichat-ws.log" ws_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/ws.sock"
 wait_http "http://127.0.0.1:$LPORT/api/v1/system/health" || die "lighttpd stack did not start"
 
 sed -e "s|@PORT@|$APORT|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$WORK|g" \
     -e "s|@RUN_DIR@|$WORK/run|g" -e "s|@CONFIG@|$WORK/plexichat.conf|g" -e "s|@FCGI_DIR@|$BUILD|g" \
-    -e "s|@FILES_DIR@|$WORK/var/files|g" \
+    -e "s|@FILES_DIR@|$WORK/var/files|g" -e "s|@WS_SOCKET@|$WORK/run/ws.sock|g" \
     "$PX_ROOT/apache/httpd-test.conf.in" > "$WORK/apache-httpd.conf"
 apache2 -f "$WORK/apache-httpd.conf" -t >/dev/null 2>&1 || { apache2 -f "$WORK/apache-httpd.conf" -t; die "Apache config invalid"; }
 apache2 -f "$WORK/apache-httpd.conf" -DFOREGROUND & PX_PIDS+=($!)
@@ -130,7 +132,7 @@ wanted() {
   done
   return 1
 }
-ONCE="test_pg_restart.py test_config.py test_admin_cli.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
+ONCE="test_pg_restart.py test_ws_pg_restart.py test_config.py test_admin_cli.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
 # tests that run a stack of their own (tests/integration/stacklib.py)
 ONCE="$ONCE test_files_s3.py test_files_clamd.py test_backup_files.py test_cluster_haproxy.py"
 # tests of the admin CLI alone (no web server involved)

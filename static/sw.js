@@ -4,7 +4,7 @@
    always go to the network, never into a cache. */
 'use strict';
 const CACHE = 'plexichat-static-v1';
-const SHELL = ['/static/css/app.css', '/static/js/app.js', '/static/icons/icon.svg',
+const SHELL = ['/static/css/app.css', '/static/js/app.js', '/static/js/ws.js', '/static/icons/icon.svg',
   '/static/icons/icon-192.png', '/static/manifest.webmanifest', '/static/offline.html'];
 
 self.addEventListener('install', (ev) => {

@@ -68,3 +68,8 @@ check_PROGRAMS += tests/unit/check_multipart
 tests_unit_check_multipart_SOURCES = tests/unit/check_multipart.c
 tests_unit_check_multipart_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_multipart_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_wsproto
+tests_unit_check_wsproto_SOURCES = tests/unit/check_wsproto.c
+tests_unit_check_wsproto_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_wsproto_LDADD = $(TEST_LIBS)

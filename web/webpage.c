@@ -107,6 +107,7 @@ static struct json_object *assets(const struct px_ctx *ctx)
 		return NULL;
 	add_asset(a, dir, "css", "css/app.css");
 	add_asset(a, dir, "js", "js/app.js");
+	add_asset(a, dir, "ws_js", "js/ws.js");
 	add_asset(a, dir, "passkey_js", "js/passkey.js");
 	add_asset(a, dir, "icon", "icons/icon.svg");
 	add_asset(a, dir, "icon_png", "icons/icon-192.png");

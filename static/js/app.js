@@ -1,7 +1,7 @@
 /* app.js: progressive enhancement for PlexiChat's server-rendered pages.
    Every page works without this file. With it: live updates from
-   /api/v1/events (EventSource with Last-Event-ID resume, falling back to
-   the long-poll form ?after=N&wait=25), new, edited and deleted messages
+   a WebSocket (static/js/ws.js) or /api/v1/events (EventSource with
+   Last-Event-ID resume, falling back to the long-poll form ?after=N&wait=25), new, edited and deleted messages
    and reactions put in place, unread and mention badges, typing notices and
    presence dots, sending and Markdown preview without a reload, Enter to
    send, attachments (button, drag and drop, paste) uploaded with a
@@ -83,6 +83,8 @@
     if (!channelId || document.hidden || !main.dataset.atLatest) return;
     clearTimeout(readTimer);
     readTimer = setTimeout(() => {
+      /* over the WebSocket when one is open (static/js/ws.js) */
+      if (window.pxWs && window.pxWs.send({ type: 'read', channel_id: Number(channelId), message_id: Number(mid) })) return;
       fetch('/api/v1/channels/' + channelId + '/read-marker', {
         method: 'PUT', credentials: 'same-origin',
         headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json' },
@@ -411,6 +413,7 @@
       const now = Date.now();
       if (channelId && now - lastTyping > 4000) {
         lastTyping = now;
+        if (window.pxWs && window.pxWs.send({ type: 'typing', channel_id: Number(channelId) })) return;
         fetch('/api/v1/channels/' + channelId + '/typing', {
           method: 'POST', credentials: 'same-origin',
           headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json' }, body: '{}',
@@ -587,7 +590,13 @@
     if (last && !window.location.hash) last.scrollIntoView({ block: 'end' });
   }
   if (body.dataset.live === '1' && 'fetch' in window) {
-    if ('EventSource' in window) stream(); else longPoll(0);
+    const fallback = () => { if ('EventSource' in window) stream(); else longPoll(0); };
+    /* WebSocket first (static/js/ws.js); it falls back to SSE by itself */
+    if (window.pxWs) {
+      window.pxWs.start({ lastId: () => lastId, setLastId: (id) => { lastId = id; }, onEvent, live, fallback });
+    } else {
+      fallback();
+    }
     if (channelId) setInterval(presence, 60000);
   }
 })();

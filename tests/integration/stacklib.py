@@ -110,7 +110,9 @@ class Stack:
             lc = f.read()
         for k, v in (("@PORT@", str(self.port)), ("@STATIC_DIR@", os.path.join(ROOT, "static")),
                      ("@LOG_DIR@", self.dir), ("@RUN_DIR@", self.dir), ("@SOCKET@", self.sock),
-                     ("@FILES_DIR@", self.files_dir)):
+                     ("@FILES_DIR@", self.files_dir),
+                     # no plexichat-ws in these stacks: pages use SSE
+                     ("@WS_SOCKET@", os.path.join(self.dir, "ws.sock"))):
             lc = lc.replace(k, v)
         lconf = os.path.join(self.dir, "lighttpd.conf")
         with open(lconf, "w") as f:

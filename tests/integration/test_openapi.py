@@ -173,6 +173,7 @@ def test_messaging():
     call(b, "POST", "/api/v1/notifications/read", "/api/v1/notifications/read", 200,
          {"all": True})
     call(b, "GET", "/api/v1/events", "/api/v1/events?after=0&wait=0&limit=5", 200)
+    call(b, "GET", "/api/v1/events/ws", "/api/v1/events/ws", 200)
     # errors are documented too, in the one error shape
     call(c, "GET", CH, "/api/v1/channels/%d" % channel(a, "private")["id"], 404)
     call(b, "PATCH", MSG, mp, 403, {"body": "not mine"})

@@ -1,6 +1,6 @@
 """README's run command, as a user runs it: it serves health 200 and static
-files on its port, printed a working admin password, and SIGTERM stops
-everything it started. Started by scripts/test.sh (PX_RUN_PID is the
+files on its port and WebSocket, printed a working admin password, starts
+again what dies, and SIGTERM stops everything it started. Started by scripts/test.sh (PX_RUN_PID is the
 process group leader, PX_RUN_OUT its output, PX_RUN_DATA its data folder)."""
 import os
 import re
@@ -50,6 +50,37 @@ def test_killed_fastcgi_program_is_started_again():
         "plexichat.fcgi was not started again"
     assert pxtest.wait_for(healthy, 15), "no healthy answer after the restart"
     assert "fcgi died; starting it again" in open(OUT).read()
+
+
+def admin_token():
+    pw = re.search(r"with password: (\S+)", open(OUT).read()).group(1)
+    r = request("POST", "/api/v1/auth/login", json_body={"username": "admin", "password": pw})
+    assert r.status == 200, r
+    return r.json()["token"]
+
+
+def test_websocket_served_and_started_again():
+    from wslib import open_ws
+    tok = admin_token()
+    ws = open_ws(tok)
+    ws.ready()
+    ws.close()
+    conf = os.path.join(DATA, "plexichat.conf")
+    old = pids_of("plexichat-ws -c " + conf)
+    assert len(old) == 1, old
+    os.kill(old[0], signal.SIGKILL)
+    assert pxtest.wait_for(lambda: pids_of("plexichat-ws -c " + conf) not in ([], old), 15), \
+        "plexichat-ws was not started again"
+    assert "ws died; starting it again" in open(OUT).read()
+
+    def upgraded():
+        try:
+            ws = open_ws(tok, timeout=3)
+        except (AssertionError, OSError):
+            return False
+        ws.close()
+        return True
+    assert pxtest.wait_for(upgraded, 15), "no WebSocket after the restart"
 
 
 def test_killed_postmaster_is_started_again():

@@ -197,6 +197,7 @@ WEBURL=http://127.0.0.1:$WPORT
 mkdir -p "$T/web"; chown www-data:www-data "$T/web"
 sed -e "s|@PORT@|$WPORT|g" -e "s|@STATIC_DIR@|$ROOT/static|g" -e "s|@LOG_DIR@|$T/web|g" \
 	-e "s|@RUN_DIR@|$T/web|g" -e "s|@SOCKET@|$SOCK|g" -e "s|@FILES_DIR@|$DATA/files|g" \
+	-e "s|@WS_SOCKET@|$T/web/ws.sock|g" \
 	"$ROOT/apache/lighttpd.conf.in" > "$T/web/lighttpd.conf"
 lighttpd -tt -f "$T/web/lighttpd.conf" || { echo "lighttpd config invalid"; exit 1; }
 

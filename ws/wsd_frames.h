@@ -1,0 +1,15 @@
+/* wsd_frames.h: a socket's incoming frames (ws/wsd.h): control frames
+ * answered, text frames run as the HTTP request they stand for through
+ * the pipeline (typing, read markers) and answered with a reply frame.
+ * Internal to ws/. */
+#ifndef PX_WSD_FRAMES_H
+#define PX_WSD_FRAMES_H
+
+#include "ws/wsd_conn.h"
+
+/* Handles the whole frames in p[0..n) (bytes read from c, which p may
+ * point into); what is left of an incomplete one stays in c->in. */
+void px_wsd_frames(struct px_wsd *d, struct conn *c, char *p, size_t n)
+	__attribute__((nonnull));
+
+#endif
