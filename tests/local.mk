@@ -63,3 +63,8 @@ check_PROGRAMS += tests/unit/check_multipart
 tests_unit_check_multipart_SOURCES = tests/unit/check_multipart.c
 tests_unit_check_multipart_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_multipart_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/check_safefetch
+tests_unit_check_safefetch_SOURCES = tests/unit/check_safefetch.c
+tests_unit_check_safefetch_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_safefetch_LDADD = $(TEST_LIBS) -lpthread
