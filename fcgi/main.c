@@ -6,6 +6,7 @@
  * reloads the configuration. */
 #include "fcgi/adapter.h"
 #include "fcgi/app.h"
+#include "fcgi/hooks_worker.h"
 #include "fcgi/openapi.h"
 #include "fcgi/pipeline.h"
 #include "config.h"
@@ -207,6 +208,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 {
 	int n = (int)px_cfg_int(cfg, "workers"), i, started = 0;
 	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct px_hooks_workers *senders = NULL;
 	struct worker *w = calloc((size_t)n, sizeof(*w));
 	sigset_t set;
 
@@ -227,11 +229,15 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	}
 	px_log_info("fcgi", NULL, "plexichat.fcgi %s ready with %d workers",
 		    PACKAGE_VERSION, started);
-	if (started)
+	if (started) {
+		senders = px_hooks_workers_start(app, conninfo,
+						 (int)px_cfg_int(cfg, "hooks_senders"));
 		signal_loop(app, &set);
+	}
 	app->stopping = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].thread, NULL);
+	px_hooks_workers_join(senders);
 	px_log_set_buffered(0);
 	free(w);
 	return started ? 0 : -1;

@@ -12,5 +12,6 @@
 #include "fcgi/events_stream.h"
 #include "handlers/admin_waf.h"
 #include "fcgi/openapi.h"
+#include "handlers/hooks.h"
 
 #endif

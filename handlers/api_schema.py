@@ -72,7 +72,11 @@ SCHEMAS = {
                    html=t("string", description="Safe HTML rendered from body by libcmark."),
                    created_at=TIME, edited_at=TIME_N, deleted=BOOL, pinned=BOOL,
                    reply_count=INT, last_reply_at=TIME_N, reactions=arr(ref("Reaction")),
-                   files=arr(ref("File"))),
+                   files=arr(ref("File")),
+                   bot={"oneOf": [ref("BotProps"), {"type": "null"}],
+                        "description": "Set when a bot posted it (webhook, slash command): "
+                                       "what the post says of itself, shown beside the bot "
+                                       "account's own name."}),
     "File": obj(["id", "name", "type", "declared_type", "size", "sha256", "channel_id", "owner_id",
                  "state", "width", "height", "created_at", "url"],
                 id=ID, name=t("string", minLength=1, maxLength=255,
@@ -305,6 +309,36 @@ SCHEMAS = {
     "WafTopRules": obj(["hours", "rules"], hours=t("integer", minimum=1, maximum=720),
                        rules=arr(obj(["rule", "count", "last_at"], rule=INT,
                                      count=t("integer", minimum=1), last_at=TIME))),
+    "BotProps": obj(["via"], name=t("string", maxLength=256,
+                                     description="Sanitised username override."),
+                    icon_url=STR, icon_emoji=STR,
+                    via=t("string", description="What posted it, e.g. \"incoming webhook "
+                                                "NAME\".")),
+    "IncomingHook": obj(["id", "channel_id", "name", "created_at", "last_used_at", "bot"],
+                        id=ID, channel_id=ID, name=STR, created_at=TIME, last_used_at=TIME_N,
+                        bot=ref("UserRef")),
+    "IncomingHookCreated": {"allOf": [ref("IncomingHook"), obj(
+        ["token", "url"], token=t("string", description="The secret; shown only now."),
+        url=t("string", description="POST Slack payloads here; shown only now."))]},
+    "IncomingHookList": obj(["hooks"], hooks=arr(ref("IncomingHook"))),
+    "OutgoingHook": obj(["id", "channel_id", "name", "url", "trigger_words", "events",
+                         "created_at", "bot"],
+                        id=ID, channel_id=ID, name=STR, url=STR, trigger_words=arr(STR),
+                        events=arr(STR), created_at=TIME, bot=ref("UserRef")),
+    "OutgoingHookCreated": {"allOf": [ref("OutgoingHook"), obj(
+        ["secret"], secret=t("string", description="HMAC-SHA256 signing key; shown only "
+                                                   "now."))]},
+    "OutgoingHookList": obj(["hooks"], hooks=arr(ref("OutgoingHook"))),
+    "Delivery": obj(["id", "delivery_id", "hook_id", "channel_id", "event", "event_id", "state",
+                     "attempts", "created_at", "next_at", "done_at", "last_status",
+                     "last_error"],
+                    id=ID, delivery_id=t("string", format="uuid"), hook_id=ID, channel_id=ID,
+                    event=STR, event_id=t("integer", True),
+                    state=t("string", enum=["pending", "delivered", "failed"]),
+                    attempts=t("integer", minimum=0), created_at=TIME, next_at=TIME_N,
+                    done_at=TIME_N, last_status=t("integer", True),
+                    last_error=t("string", True)),
+    "DeliveryList": obj(["deliveries"], deliveries=arr(ref("Delivery"))),
 }
 
 
@@ -318,6 +352,7 @@ TAGS = [
     {"name": "Files", "description": "Uploads (whole, or resumable by Content-Range), "
                                      "attachments and downloads."},
     {"name": "Admin", "description": "User administration, invites and the WAF."},
+    {"name": "Integrations", "description": "Incoming and outgoing webhooks (docs/INTEGRATIONS.md)."},
 ]
 
 # Error statuses an operation may answer besides those its policy implies
@@ -842,6 +877,51 @@ api("GET", WAF + "top-rules", "wafTopRules", "The rules that fired most in a win
     ref("WafTopRules"),
     [q("hours", t("integer", minimum=1, maximum=720), "Window (default 24)."),
      q("limit", t("integer", minimum=1, maximum=100), "Rules (default 20).")],
+    errors=("400",), tag="Admin")
+
+# --- Integrations (fcgi/routes_hooks.inc) -----------------------------------
+HK = CH + "/hooks"
+HKP = dict(CP, hid="Hook id.")
+api("POST", "/api/v1/hooks/{token}", "incomingWebhook",
+    "Post a Slack-compatible payload (text, username, icon_url, attachments, blocks) as the "
+    "hook's bot; JSON or a form with payload=. Answers \"ok\" as Slack does.", "200",
+    t("string", enum=["ok"]), tag="Integrations", content_type="text/plain",
+    path={"token": "The hook's secret, from its URL."})
+OPS["POST /api/v1/hooks/{token}"]["requestBody"] = {"required": True, "content": {
+    "application/json": {"schema": obj([], text=STR, username=STR, icon_url=STR,
+                                       icon_emoji=STR, attachments=arr(t("object")),
+                                       blocks=arr(t("object")))},
+    "application/x-www-form-urlencoded": {"schema": obj(["payload"], payload=STR)}}}
+api("POST", HK + "/incoming", "createIncomingHook",
+    "Make an incoming webhook (channel managers); its URL is shown only in this answer.", "201",
+    ref("IncomingHookCreated"), body=body(["name"], name=t("string", minLength=1, maxLength=80)),
+    errors=W, tag="Integrations", path=CP)
+api("GET", HK + "/incoming", "listIncomingHooks", "The channel's incoming webhooks.", "200",
+    ref("IncomingHookList"), errors=("404",), tag="Integrations", path=CP)
+api("DELETE", HK + "/incoming/{hid:int}", "revokeIncomingHook", "Revoke an incoming webhook.",
+    "204", errors=W, tag="Integrations", path=HKP)
+api("POST", HK + "/outgoing", "createOutgoingHook",
+    "Make an outgoing webhook: signed POSTs on trigger words and/or event kinds; the signing "
+    "secret is shown only in this answer.", "201", ref("OutgoingHookCreated"),
+    body=body(["name", "url"], name=t("string", minLength=1, maxLength=80),
+              url=t("string", maxLength=2048, description="http(s), public unless allowed by "
+                    "outbound_allow_private."),
+              trigger_words=t("array", items=STR, maxItems=10),
+              events=t("array", maxItems=10, items=t("string", enum=[
+                  "message.created", "message.updated", "message.deleted", "reaction.added",
+                  "reaction.removed", "member.joined", "member.left", "member.updated",
+                  "channel.updated"]))),
+    errors=W, tag="Integrations", path=CP)
+api("GET", HK + "/outgoing", "listOutgoingHooks", "The channel's outgoing webhooks.", "200",
+    ref("OutgoingHookList"), errors=("404",), tag="Integrations", path=CP)
+api("DELETE", HK + "/outgoing/{hid:int}", "revokeOutgoingHook",
+    "Revoke an outgoing webhook; its pending deliveries are given up.", "204", errors=W,
+    tag="Integrations", path=HKP)
+api("GET", HK + "/outgoing/{hid:int}/deliveries", "listHookDeliveries",
+    "The hook's delivery log, newest first.", "200", ref("DeliveryList"), [LIMIT],
+    errors=("400", "404"), tag="Integrations", path=HKP)
+api("GET", "/api/v1/admin/hooks/deliveries", "adminHookDeliveries",
+    "Every outgoing webhook's deliveries, newest first.", "200", ref("DeliveryList"), [LIMIT],
     errors=("400",), tag="Admin")
 
 

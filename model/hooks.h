@@ -1,0 +1,90 @@
+/* model/hooks.h: SQL for incoming and outgoing webhooks, their bot
+ * accounts, bot posts and the durable delivery queue (sql/125_hooks.sql).
+ * The caller has checked the channel permission first. */
+#ifndef PX_M_HOOKS_H
+#define PX_M_HOOKS_H
+
+#include "core/buf.h"
+#include "core/db.h"
+
+/* --- incoming ------------------------------------------------------------ */
+
+/* Makes the hook's bot account (display name = name) and the hook, whose
+ * secret is known only by token_hash. out gets the hook's JSON
+ * {"id","channel_id","name","created_at","last_used_at","bot":{user}}. */
+enum px_err px_m_hooks_in_create(struct px_db *db, long long channel, long long creator,
+				 const char *name, const char *token_hash,
+				 struct px_buf *out)
+	__attribute__((nonnull(1, 4, 5, 6), warn_unused_result));
+/* {"hooks":[...]} of the channel's live incoming hooks, oldest first. */
+enum px_err px_m_hooks_in_list(struct px_db *db, long long channel, struct px_buf *out)
+	__attribute__((nonnull(1, 3), warn_unused_result));
+/* Revokes hook id of the channel: VALIDATION_NOT_FOUND when there is no
+ * such live hook. */
+enum px_err px_m_hooks_in_revoke(struct px_db *db, long long channel, long long id)
+	__attribute__((nonnull(1), warn_unused_result));
+
+struct px_m_hook_in {
+	long long id, channel, bot;
+	char kind[8];       /* the channel's kind */
+	int archived;
+	char name[128];
+};
+/* The live hook whose secret hashes to token_hash (and notes its use);
+ * VALIDATION_NOT_FOUND when none. */
+enum px_err px_m_hooks_in_find(struct px_db *db, const char *token_hash,
+			       struct px_m_hook_in *h)
+	__attribute__((nonnull, warn_unused_result));
+
+/* A bot's post: props is the JSON object shown beside the bot's name
+ * ({"name","icon_url","via"}), or NULL. out gets the message JSON. */
+struct px_m_bot_post {
+	long long channel, bot;
+	const char *kind, *body, *html, *lang, *mentions, *props;
+};
+enum px_err px_m_hooks_post(struct px_db *db, const struct px_m_bot_post *p,
+			    struct px_buf *out)
+	__attribute__((nonnull, warn_unused_result));
+
+/* --- outgoing ------------------------------------------------------------ */
+
+struct px_m_hook_out_new {
+	long long channel, creator;
+	const char *name, *url, *sealed_secret;
+	const char *triggers;  /* lower-case words, one per line, or "" */
+	const char *events;    /* event kinds, one per line, or "" */
+};
+/* Makes the hook's bot account and the hook; out gets its JSON
+ * {"id","channel_id","name","url","trigger_words","events","created_at",
+ * "bot"} (never the secret). */
+enum px_err px_m_hooks_out_create(struct px_db *db, const struct px_m_hook_out_new *h,
+				  struct px_buf *out)
+	__attribute__((nonnull, warn_unused_result));
+enum px_err px_m_hooks_out_list(struct px_db *db, long long channel, struct px_buf *out)
+	__attribute__((nonnull(1, 3), warn_unused_result));
+/* Revokes hook id; its pending deliveries are given up. NOT_FOUND: none. */
+enum px_err px_m_hooks_out_revoke(struct px_db *db, long long channel, long long id)
+	__attribute__((nonnull(1), warn_unused_result));
+/* {"deliveries":[...]} newest first, at most limit: of one hook of the
+ * channel (hook > 0; VALIDATION_NOT_FOUND when it is not the channel's),
+ * or of every hook (channel = hook = 0, for administrators). */
+enum px_err px_m_hooks_deliveries(struct px_db *db, long long channel, long long hook,
+				  int limit, struct px_buf *out)
+	__attribute__((nonnull(1, 5), warn_unused_result));
+
+/* Claims up to max due deliveries for lease_s seconds (FOR UPDATE SKIP
+ * LOCKED; attempts counted). *r gets rows of: id, delivery_id, hook_id,
+ * channel_id, bot_id, url, secret_sealed, kind, body, attempts and the
+ * channel's kind; the
+ * caller PQclears it. */
+enum px_err px_m_hooks_claim(struct px_db *db, int max, int lease_s, PGresult **r)
+	__attribute__((nonnull, warn_unused_result));
+
+enum px_m_outcome { PX_M_DELIVERED, PX_M_RETRY, PX_M_GIVE_UP };
+/* Records an attempt's outcome: status is the HTTP status (0: none),
+ * error a short reason or NULL; RETRY is due again after delay_ms. */
+enum px_err px_m_hooks_finish(struct px_db *db, long long id, enum px_m_outcome o,
+			      long status, const char *error, long delay_ms)
+	__attribute__((nonnull(1), warn_unused_result));
+
+#endif
