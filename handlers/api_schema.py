@@ -885,8 +885,8 @@ HKP = dict(CP, hid="Hook id.")
 api("POST", "/api/v1/hooks/{token}", "incomingWebhook",
     "Post a Slack-compatible payload (text, username, icon_url, attachments, blocks) as the "
     "hook's bot; JSON or a form with payload=. Answers \"ok\" as Slack does.", "200",
-    t("string", enum=["ok"]), tag="Integrations", content_type="text/plain",
-    path={"token": "The hook's secret, from its URL."})
+    t("string", enum=["ok"]), errors=("400", "404", "409", "413"), tag="Integrations",
+    content_type="text/plain", path={"token": "The hook's secret, from its URL."})
 OPS["POST /api/v1/hooks/{token}"]["requestBody"] = {"required": True, "content": {
     "application/json": {"schema": obj([], text=STR, username=STR, icon_url=STR,
                                        icon_emoji=STR, attachments=arr(t("object")),

@@ -619,6 +619,47 @@ def test_admin_waf():
     chk(api("GET", WAF + "top-rules?hours=0", ADMIN), "GET", WAF + "top-rules", 400)
 
 
+def test_integrations():
+    a, b = User("oia"), User("oib")
+    cid = channel(a, members=[b])["id"]
+    hk = CH + "/hooks"
+    base = "/api/v1/channels/%d/hooks" % cid
+
+    def call(user, method, pattern, path, status, body=None):
+        return chk(user.call(method, path, body), method, pattern, status)
+    made = call(a, "POST", hk + "/incoming", base + "/incoming", 201, {"name": "spec"})
+    call(b, "POST", hk + "/incoming", base + "/incoming", 403, {"name": "spec"})
+    call(a, "POST", hk + "/incoming", base + "/incoming", 400, {})
+    call(a, "GET", hk + "/incoming", base + "/incoming", 200)
+    path = urllib.parse.urlsplit(made["url"]).path
+    ok = pxtest.request("POST", path, json_body={"text": "from the spec"})
+    assert chk(ok, "POST", "/api/v1/hooks/{token}", 200) == b"ok"
+    chk(pxtest.request("POST", path, json_body={"attachments": []}), "POST",
+        "/api/v1/hooks/{token}", 400)
+    chk(pxtest.request("POST", "/api/v1/hooks/pxh_none", json_body={"text": "x"}), "POST",
+        "/api/v1/hooks/{token}", 404)
+    call(a, "DELETE", hk + "/incoming/{hid:int}", base + "/incoming/%d" % made["id"], 204)
+    call(a, "DELETE", hk + "/incoming/{hid:int}", base + "/incoming/%d" % made["id"], 404)
+    out = call(a, "POST", hk + "/outgoing", base + "/outgoing", 201,
+               {"name": "spec", "url": "http://127.0.0.2:23199/spec",
+                "trigger_words": ["never-said-word"], "events": ["member.left"]})
+    call(a, "POST", hk + "/outgoing", base + "/outgoing", 400,
+         {"name": "spec", "url": "http://no-such-host.invalid/", "trigger_words": ["x"]})
+    call(a, "GET", hk + "/outgoing", base + "/outgoing", 200)
+    call(a, "GET", hk + "/outgoing/{hid:int}/deliveries",
+         base + "/outgoing/%d/deliveries" % out["id"], 200)
+    call(a, "GET", hk + "/outgoing/{hid:int}/deliveries",
+         base + "/outgoing/%d/deliveries?limit=0" % out["id"], 400)
+    call(b, "GET", hk + "/outgoing/{hid:int}/deliveries",
+         base + "/outgoing/%d/deliveries" % out["id"], 403)
+    call(a, "DELETE", hk + "/outgoing/{hid:int}", base + "/outgoing/%d" % out["id"], 204)
+    call(a, "DELETE", hk + "/outgoing/{hid:int}", base + "/outgoing/%d" % out["id"], 404)
+    chk(api("GET", "/api/v1/admin/hooks/deliveries?limit=3", ADMIN), "GET",
+        "/api/v1/admin/hooks/deliveries", 200)
+    chk(a.call("GET", "/api/v1/admin/hooks/deliveries"), "GET",
+        "/api/v1/admin/hooks/deliveries", 403)
+
+
 def test_zy_timestamps_are_date_time():
     """Every value the description declares date-time was one: a missing
     timestamp is null (where the schema allows it), never \"\"."""
