@@ -6,6 +6,7 @@
 #include "handlers/admin_waf.h"
 #include "handlers/auth.h"
 #include "handlers/system.h"
+#include "handlers/hooks.h"
 #include "handlers/web_util.h"
 #include "auth/perm.h"
 #include "web/webpage.h"
@@ -340,6 +341,9 @@ enum px_err px_h_web_admin_system(struct px_ctx *ctx)
 	px_buf_free(&metrics);
 	add_backups(ctx, d);
 	add_storage(ctx, d);
+	add_api_list(ctx, d, px_h_hooks_admin_deliveries, "deliveries");
+	json_object_object_add(d, "has_deliveries", json_object_new_boolean(
+		json_object_object_get_ex(d, "deliveries", &h) && json_object_array_length(h) > 0));
 	return admin_page(ctx, 200, "system", "System health", d);
 }
 
