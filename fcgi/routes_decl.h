@@ -13,5 +13,6 @@
 #include "handlers/admin_waf.h"
 #include "fcgi/openapi.h"
 #include "handlers/hooks.h"
+#include "handlers/commands.h"
 
 #endif

@@ -339,6 +339,24 @@ SCHEMAS = {
                     done_at=TIME_N, last_status=t("integer", True),
                     last_error=t("string", True)),
     "DeliveryList": obj(["deliveries"], deliveries=arr(ref("Delivery"))),
+    "Bot": obj(["id", "username", "display_name"], id=ID, username=STR, display_name=STR,
+               owner_id=ID, created_at=TIME, deactivated=BOOL),
+    "BotList": obj(["bots"], bots=arr(ref("Bot"))),
+    "BotToken": obj(["id", "bot_id", "token", "name"], id=ID, bot_id=ID,
+                    token=t("string", description="Shown only now."), name=STR),
+    "Command": obj(["id", "command", "url", "description", "created_at", "bot"], id=ID,
+                   command=t("string", pattern="^[a-z0-9_-]{1,32}$"), url=STR, description=STR,
+                   created_at=TIME, bot=ref("UserRef")),
+    "CommandCreated": {"allOf": [ref("Command"), obj(
+        ["token"], token=t("string", description="Slack's verification token, sent with "
+                                                 "every call; shown only now."))]},
+    "CommandList": obj(["commands"], commands=arr(ref("Command"))),
+    "CommandResult": obj(["response_type"],
+                         response_type=t("string", enum=["ephemeral", "in_channel"]),
+                         message={"description": "What was posted or changed (in_channel, "
+                                                 "/invite).", "type": "object"},
+                         text=t("string", description="An ephemeral answer, Markdown."),
+                         html=t("string", description="The same rendered.")),
 }
 
 
@@ -920,6 +938,44 @@ api("DELETE", HK + "/outgoing/{hid:int}", "revokeOutgoingHook",
 api("GET", HK + "/outgoing/{hid:int}/deliveries", "listHookDeliveries",
     "The hook's delivery log, newest first.", "200", ref("DeliveryList"), [LIMIT],
     errors=("400", "404"), tag="Integrations", path=HKP)
+api("POST", "/api/v1/bots", "createBot",
+    "Make a bot account one owns (its name ends in \"bot\"); it signs in only with tokens.",
+    "201", ref("Bot"), body=body(["username"], username=t("string", minLength=3, maxLength=32),
+                                 display_name=t("string", maxLength=64)),
+    errors=("400", "409"), tag="Integrations")
+api("GET", "/api/v1/bots", "listBots", "One's bots.", "200", ref("BotList"), tag="Integrations")
+api("DELETE", "/api/v1/bots/{bid:int}", "deactivateBot",
+    "Deactivate one's bot and revoke its tokens.", "204", errors=("404",), tag="Integrations",
+    path={"bid": "Bot id."})
+api("POST", "/api/v1/bots/{bid:int}/tokens", "createBotToken",
+    "A personal access token of one's bot (scopes within one's own, never admin).", "201",
+    ref("BotToken"), body=body(["name", "scopes"], name=t("string", maxLength=100),
+                               scopes=t("string", description="read, write (comma-separated)"),
+                               expires_days=t("integer", minimum=0, maximum=3650)),
+    errors=("400", "404"), tag="Integrations", path={"bid": "Bot id."})
+api("POST", "/api/v1/admin/commands", "createCommand",
+    "Register a slash command answered by a service (Slack's form fields).", "201",
+    ref("CommandCreated"), body=body(["command", "url"], command=t("string", maxLength=33),
+                                     url=t("string", maxLength=2048),
+                                     description=t("string", maxLength=200)),
+    errors=("400", "409"), tag="Admin")
+api("GET", "/api/v1/admin/commands", "listCommands", "Registered slash commands.", "200",
+    ref("CommandList"), tag="Admin")
+api("DELETE", "/api/v1/admin/commands/{cid:int}", "deleteCommand", "Remove a slash command.",
+    "204", errors=("404",), tag="Admin", path={"cid": "Command id."})
+api("POST", CH + "/commands", "runCommand",
+    "Run /name args: built-ins /me, /shrug, /topic, /invite @user, /leave, or a registered "
+    "command.", "200", ref("CommandResult"),
+    body=body(["text"], text=t("string", minLength=2, maxLength=4000)),
+    errors=("400", "404", "409", "502"), tag="Integrations", path=CP)
+api("POST", "/api/v1/commands/responses/{token}", "commandResponse",
+    "A command service's delayed in_channel answer (its response_url; 5 uses, 30 minutes).",
+    "200", t("string", enum=["ok"]), errors=("400", "404"), tag="Integrations",
+    content_type="text/plain", path={"token": "From response_url."})
+OPS["POST /api/v1/commands/responses/{token}"]["requestBody"] = {"required": True, "content": {
+    "application/json": {"schema": obj(["response_type"], response_type=t(
+        "string", enum=["in_channel"]), text=STR, attachments=arr(t("object")),
+        blocks=arr(t("object")))}}}
 api("GET", "/api/v1/admin/hooks/deliveries", "adminHookDeliveries",
     "Every outgoing webhook's deliveries, newest first.", "200", ref("DeliveryList"), [LIMIT],
     errors=("400",), tag="Admin")

@@ -40,7 +40,8 @@ libhandlers_a_SOURCES = \
 	handlers/web_passkey.c \
 	handlers/hooks.c handlers/hooks.h handlers/hooks_out.c \
 	handlers/hooks_send.c handlers/hooks_send.h \
-	handlers/hooks_slack.c handlers/hooks_slack.h
+	handlers/hooks_slack.c handlers/hooks_slack.h \
+	handlers/commands.c handlers/commands.h
 
 # Tests that drive handlers directly; check_perm and check_waf_routes also
 # compile the route table, to check every route's policy columns.
