@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/safefetch.h"
 #include "model/commands.h"
+#include "model/hooks.h"
 #include "model/sessions.h"
 #include "model/users.h"
 #include "web/markdown.h"
@@ -156,7 +157,7 @@ out:
 
 /* --- registered commands (administrators) ------------------------------------ */
 
-static const char *const builtins[] = { "me", "shrug", "topic", "invite", "leave" };
+static const char *const builtins[] = { "me", "shrug", "topic", "invite", "leave", "remind" };
 
 static int is_builtin(const char *name)
 {
@@ -286,6 +287,52 @@ static struct json_object *one(const char *key, const char *value)
 	return o;
 }
 
+/* "[me] in N unit[s] [to] text": *secs and *text (into args). 0, or -1
+ * when it does not read so. Units: s, m, h, d and their words. */
+static int parse_remind(const char *args, long long *secs, const char **text)
+{
+	static const struct { const char *u; long long s; } units[] = {
+		{ "seconds", 1 }, { "second", 1 }, { "secs", 1 }, { "sec", 1 }, { "s", 1 },
+		{ "minutes", 60 }, { "minute", 60 }, { "mins", 60 }, { "min", 60 }, { "m", 60 },
+		{ "hours", 3600 }, { "hour", 3600 }, { "h", 3600 },
+		{ "days", 86400 }, { "day", 86400 }, { "d", 86400 },
+	};
+	const char *p = args;
+	long long n = 0;
+	size_t i;
+
+	if (strncmp(p, "me ", 3) == 0)
+		p += 3;
+	if (strncmp(p, "in ", 3) != 0)
+		return -1;
+	for (p += 3; *p == ' '; p++)
+		;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p) && n < 100000000; p++)
+		n = n * 10 + (*p - '0');
+	while (*p == ' ')
+		p++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t k = strlen(units[i].u);
+
+		if (strncmp(p, units[i].u, k) == 0 && (p[k] == ' ' || p[k] == '\0')) {
+			n *= units[i].s;
+			p += k;
+			break;
+		}
+	}
+	if (i == sizeof(units) / sizeof(units[0]) || n < 1 || n > 366LL * 86400)
+		return -1;
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, "to ", 3) == 0)
+		p += 3;
+	*secs = n;
+	*text = p;
+	return *p ? 0 : -1;
+}
+
 /* The built-ins, as the caller would do them through the API. */
 static enum px_err builtin(struct px_ctx *ctx, const char *name, const char *args)
 {
@@ -302,6 +349,23 @@ static enum px_err builtin(struct px_ctx *ctx, const char *name, const char *arg
 	if (!*args) {
 		px_ctx_detail(ctx, "field", "text");
 		return PX_E_VALIDATION_MISSING_FIELD;
+	}
+	if (strcmp(name, "remind") == 0) {
+		long long secs;
+		const char *what;
+		struct px_buf r = PX_BUF_INIT;
+
+		if (parse_remind(args, &secs, &what) != 0) {
+			px_ctx_detail(ctx, "field", "text");
+			return PX_E_VALIDATION_FIELD_FORMAT;
+		}
+		e = px_m_hooks_remind(ctx->db, ctx->who.user_id, px_path_int(&ctx->path, "id"), what,
+				      secs, &r);
+		if (e == PX_OK)
+			e = reply(ctx, "ephemeral", json_tokener_parse(r.data),
+				  "I will remind you.", "<p>I will remind you.</p>\n");
+		px_buf_free(&r);
+		return e;
 	}
 	if (strcmp(name, "topic") == 0) {
 		e = call_with(ctx, px_h_channels_topic, one("topic", args), &out);

@@ -77,6 +77,40 @@ static void post_reply(struct px_db *db, const struct px_cfg *cfg, long long cha
 	json_object_put(j);
 }
 
+/* A due reminder: posted into its channel by the reminder bot, mentioning
+ * whoever set it (so they are notified). A reminder whose channel or
+ * author is gone is given up. */
+static void remind(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int i)
+{
+	long long id = atoll(PQgetvalue(r, i, 0)), channel = atoll(PQgetvalue(r, i, 3));
+	long long bot = atoll(PQgetvalue(r, i, 4));
+	const char *kind = PQgetvalue(r, i, 10), *delivery = PQgetvalue(r, i, 1);
+	struct json_object *b = json_tokener_parse(PQgetvalue(r, i, 8)), *u, *t;
+	struct json_object *payload = NULL;
+	struct px_buf text = PX_BUF_INIT;
+	enum px_m_outcome o = PX_M_GIVE_UP;
+	const char *why = "channel or author gone";
+	enum px_err e;
+
+	if (b && *kind && json_object_object_get_ex(b, "username", &u) &&
+	    json_object_object_get_ex(b, "text", &t)) {
+		px_buf_printf(&text, "@%s ⏰ Reminder: %s", json_object_get_string(u),
+			      json_object_get_string(t));
+		payload = json_object_new_object();
+		json_object_object_add(payload, "text", json_object_new_string(
+			text.data ? text.data : ""));
+		e = px_hooks_post_payload(db, cfg, channel, kind, bot, payload, "reminder", NULL);
+		o = e == PX_OK ? PX_M_DELIVERED : e == PX_E_SYSTEM_DB_UNAVAILABLE ? PX_M_RETRY
+										  : PX_M_GIVE_UP;
+		why = e == PX_OK ? NULL : px_err_name(e);
+	}
+	if (px_m_hooks_finish(db, id, o, 0, why, 1000) != PX_OK)
+		px_log_warn("hooks", delivery, "reminder outcome not recorded; it is posted again later");
+	json_object_put(payload);
+	json_object_put(b);
+	px_buf_free(&text);
+}
+
 /* Sends one claimed row (columns as px_m_hooks_claim gives them). */
 static void send_one(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int i)
 {
@@ -159,8 +193,12 @@ int px_hooks_send_batch(struct px_db *db, const struct px_cfg *cfg, int max)
 	if (px_m_hooks_claim(db, max, LEASE_SECONDS, &r) != PX_OK)
 		return -1;
 	n = PQntuples(r);
-	for (i = 0; i < n; i++)
-		send_one(db, cfg, r, i);
+	for (i = 0; i < n; i++) {
+		if (strcmp(PQgetvalue(r, i, 7), "reminder") == 0)
+			remind(db, cfg, r, i);
+		else
+			send_one(db, cfg, r, i);
+	}
 	PQclear(r);
 	return n;
 }

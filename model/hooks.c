@@ -181,15 +181,37 @@ enum px_err px_m_hooks_claim(struct px_db *db, int max, int lease_s, PGresult **
 	char m[PX_M_LL], l[PX_M_LL];
 	const char *p[2] = { px_m_ll(m, max), px_m_ll(l, lease_s) };
 
+	/* a reminder has no hook: its channel is in its body, its poster is
+	 * the reminder bot */
 	return px_db_exec_prepared(db, "hook_claim",
-		"UPDATE hook_deliveries d SET attempts = d.attempts + 1,"
-		" next_at = now() + make_interval(secs => $2::int)"
-		" FROM outgoing_hooks o JOIN channels c ON c.id = o.channel_id"
-		" WHERE o.id = d.hook_id AND d.id IN (SELECT id"
-		" FROM hook_deliveries WHERE state = 'pending' AND next_at <= now()"
-		" ORDER BY next_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-		" RETURNING d.id, d.delivery_id, d.hook_id, o.channel_id, o.bot_id, o.url,"
-		" o.secret_sealed, d.kind, d.body, d.attempts, c.kind", 2, p, r);
+		"WITH c AS (SELECT id FROM hook_deliveries WHERE state = 'pending'"
+		" AND next_at <= now() ORDER BY next_at LIMIT $1 FOR UPDATE SKIP LOCKED),"
+		" u AS (UPDATE hook_deliveries d SET attempts = d.attempts + 1,"
+		" next_at = now() + make_interval(secs => $2::int) FROM c WHERE d.id = c.id"
+		" RETURNING d.*)"
+		" SELECT u.id, u.delivery_id, u.hook_id,"
+		" coalesce(o.channel_id, (u.body::json->>'channel_id')::bigint),"
+		" coalesce(o.bot_id, (SELECT bot_id FROM reminder_bot)), o.url,"
+		" o.secret_sealed, u.kind, u.body, u.attempts, ch.kind FROM u"
+		" LEFT JOIN outgoing_hooks o ON o.id = u.hook_id"
+		" LEFT JOIN channels ch ON ch.id = coalesce(o.channel_id,"
+		" (u.body::json->>'channel_id')::bigint)", 2, p, r);
+}
+
+enum px_err px_m_hooks_remind(struct px_db *db, long long user, long long channel,
+			      const char *text, long long seconds, struct px_buf *out)
+{
+	char u[PX_M_LL], c[PX_M_LL], s[PX_M_LL];
+	const char *p[4] = { px_m_ll(u, user), px_m_ll(c, channel), text, px_m_ll(s, seconds) };
+
+	return px_m_json_row(db, "hook_remind",
+		"WITH d AS (INSERT INTO hook_deliveries (kind, body, next_at)"
+		" SELECT 'reminder', json_build_object('user_id', $1::bigint, 'username',"
+		" u.username::text, 'channel_id', $2::bigint, 'text', $3::text)::text,"
+		" now() + make_interval(secs => $4::bigint) FROM users u WHERE u.id = $1"
+		" RETURNING id, next_at)"
+		" SELECT json_build_object('reminder_id', d.id, 'due_at', d.next_at) FROM d",
+		4, p, out);
 }
 
 enum px_err px_m_hooks_finish(struct px_db *db, long long id, enum px_m_outcome o,

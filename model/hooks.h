@@ -72,13 +72,21 @@ enum px_err px_m_hooks_deliveries(struct px_db *db, long long channel, long long
 				  int limit, struct px_buf *out)
 	__attribute__((nonnull(1, 5), warn_unused_result));
 
-/* Claims up to max due deliveries for lease_s seconds (FOR UPDATE SKIP
+/* Claims up to max due deliveries (reminders too: hook_id NULL, channel
+ * and reminder bot filled in) for lease_s seconds (FOR UPDATE SKIP
  * LOCKED; attempts counted). *r gets rows of: id, delivery_id, hook_id,
  * channel_id, bot_id, url, secret_sealed, kind, body, attempts and the
  * channel's kind; the
  * caller PQclears it. */
 enum px_err px_m_hooks_claim(struct px_db *db, int max, int lease_s, PGresult **r)
 	__attribute__((nonnull, warn_unused_result));
+
+/* Queues a reminder: posted into channel after seconds, mentioning user,
+ * by the reminder bot (sql/127_reminders.sql). out gets {reminder_id,
+ * due_at}. */
+enum px_err px_m_hooks_remind(struct px_db *db, long long user, long long channel,
+			      const char *text, long long seconds, struct px_buf *out)
+	__attribute__((nonnull(1, 4, 6), warn_unused_result));
 
 enum px_m_outcome { PX_M_DELIVERED, PX_M_RETRY, PX_M_GIVE_UP };
 /* Records an attempt's outcome: status is the HTTP status (0: none),

@@ -96,6 +96,26 @@ def test_builtins():
     expect_error(run(MEMBER, "/nosuchcommand x"), 404, "COMMAND_NOT_FOUND")
 
 
+def test_remind():
+    r = run(MEMBER, "/remind me in 1 second to stretch")
+    assert r.status == 200 and r.json()["response_type"] == "ephemeral", r
+    assert r.json()["message"]["reminder_id"] >= 1, r.json()
+    for bad in ("/remind tomorrow stretch", "/remind in 0 s x", "/remind in 2 fortnights x",
+                "/remind in 5 m"):
+        expect_error(run(MEMBER, bad), 400, "VALIDATION_FIELD_FORMAT")
+
+    def reminded():
+        msgs = OWNER.ok("GET", "/api/v1/channels/%d/messages?limit=5" % CID)["messages"]
+        return [m for m in msgs if "Reminder: stretch" in m["body"]]
+    assert pxtest.wait_for(reminded, 20)
+    m = reminded()[-1]
+    assert m["author"]["display_name"] == "Reminders" and m["bot"]["via"] == "reminder", m
+    assert m["body"].startswith("@%s " % MEMBER.name), m
+    notes = MEMBER.ok("GET", "/api/v1/notifications")["notifications"]
+    assert [n for n in notes if n.get("message_id") == m["id"] or
+            (n.get("message") or {}).get("id") == m["id"]], notes[:3]
+
+
 def register(name, url):
     r = api("POST", "/api/v1/admin/commands", ADMIN, {"command": "/" + name, "url": url,
                                                       "description": "test"})
