@@ -13,7 +13,8 @@ import pxtest
 from pxtest import expect_error, request
 from authlib import admin_token, api
 from hooklib import Receiver
-from msglib import User, channel
+from msglib import PASSWORD, User, channel
+from webcheck import Browser, check_page, location
 
 OWNER = User("cm")
 MEMBER = User("cmm")
@@ -114,6 +115,32 @@ def test_remind():
     notes = MEMBER.ok("GET", "/api/v1/notifications")["notifications"]
     assert [n for n in notes if n.get("message_id") == m["id"] or
             (n.get("message") or {}).get("id") == m["id"]], notes[:3]
+
+
+def test_composer():
+    b = Browser()
+    assert location(b.post("/login", {"username": MEMBER.name, "password": PASSWORD,
+                                      "next": "/"})) == "/"
+    slug = CH["name"]
+    b.page("/c/" + slug)
+    r = b.post("/c/%s/post" % slug, {"body": "/shrug from the composer", "action": "send"})
+    assert location(r).startswith("/c/%s#m" % slug), r
+    assert latest()["html"] == "<p>from the composer ¯\\_(ツ)_/¯</p>\n", latest()
+    # the script's quick path leaves commands to the page's way: nothing runs
+    before = latest()["id"]
+    r = b.post("/c/%s/post" % slug, {"body": "/shrug twice?", "action": "send", "fragment": "1"})
+    assert r.status == 200 and latest()["id"] == before, r
+    # an ephemeral answer is a notice on the page, posted nowhere
+    r = b.post("/c/%s/post" % slug, {"body": "/remind me in 1 hour to test", "action": "send"})
+    page = check_page(r)
+    assert "I will remind you." in r.body.decode() and latest()["id"] == before, page
+    # text that only looks like a command is a message
+    r = b.post("/c/%s/post" % slug, {"body": "/usr/bin is a folder", "action": "send"})
+    assert location(r).startswith("/c/%s#m" % slug), r
+    assert latest()["body"] == "/usr/bin is a folder", latest()
+    # a bad command shows its error at the composer, keeping the draft
+    r = b.post("/c/%s/post" % slug, {"body": "/remind whenever", "action": "send"})
+    assert r.status == 400 and "/remind whenever" in r.body.decode(), r
 
 
 def register(name, url):

@@ -13,7 +13,7 @@ import uuid
 
 import pxtest
 from pxtest import expect_error, wait_for
-from authlib import ADMIN_PASSWORD, admin_token, api
+from authlib import ADMIN_PASSWORD, admin_token, api, psql
 from webcheck import Browser, location
 from hooklib import Receiver, verify
 from msglib import User, channel, post
@@ -185,6 +185,23 @@ def test_receiver_down_then_back():
     assert ids == {d["delivery_id"] for d in deliveries(h)}, ids
     revoke(h)
     rec.stop()
+
+
+def test_claimed_by_a_dead_sender():
+    """A delivery claimed by a sender that died before finishing it (its
+    row as the claim leaves it: attempt counted, next_at moved to the end
+    of the lease) is sent once the lease ends."""
+    h = make(RECV.url + "/lease", words=("lease",), name="lease")
+    body = json.dumps({"hook_id": h["id"], "event": "trigger", "text": "lease test"})
+    psql("INSERT INTO hook_deliveries (hook_id, kind, body, attempts, next_at) VALUES "
+         "(%d, 'trigger', '%s', 1, now() + interval '2 seconds')" % (h["id"], body))
+    before = len(RECV.got)
+    time.sleep(1)
+    assert len(RECV.got) == before   # still leased to the dead sender
+    assert wait_for(lambda: deliveries(h)[0]["state"] == "delivered", 20), deliveries(h)
+    assert deliveries(h)[0]["attempts"] == 2, deliveries(h)
+    assert [b for _, _, b in RECV.got[before:] if b"lease test" in b]
+    revoke(h)
 
 
 def test_delivery_logs_access():
