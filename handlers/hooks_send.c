@@ -19,7 +19,22 @@
 #include <string.h>
 #include <time.h>
 
-#define LEASE_SECONDS 300   /* longer than any one request may take */
+enum outcome { DELIVERED, RETRY, GIVE_UP };
+
+/* Adds one attempt's outcome to the batch's list (px_m_hooks_finish). */
+static void note(struct json_object *list, long long id, enum outcome o, long status,
+		 const char *why, long delay_ms)
+{
+	static const char *const state[] = { "delivered", "pending", "failed" };
+	struct json_object *x = json_object_new_object();
+
+	json_object_object_add(x, "id", json_object_new_int64(id));
+	json_object_object_add(x, "state", json_object_new_string(state[o]));
+	json_object_object_add(x, "status", status ? json_object_new_int64(status) : NULL);
+	json_object_object_add(x, "error", why ? json_object_new_string(why) : NULL);
+	json_object_object_add(x, "delay_ms", json_object_new_int64(delay_ms));
+	json_object_array_add(list, x);
+}
 
 void px_hooks_sign(const char *secret, const char *ts, const char *body, size_t n,
 		   char out[PX_HOOKS_SIG_LEN])
@@ -80,7 +95,8 @@ static void post_reply(struct px_db *db, const struct px_cfg *cfg, long long cha
 /* A due reminder: posted into its channel by the reminder bot, mentioning
  * whoever set it (so they are notified). A reminder whose channel or
  * author is gone is given up. */
-static void remind(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int i)
+static void remind(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int i,
+		   struct json_object *done)
 {
 	long long id = atoll(PQgetvalue(r, i, 0)), channel = atoll(PQgetvalue(r, i, 3));
 	long long bot = atoll(PQgetvalue(r, i, 4));
@@ -88,7 +104,7 @@ static void remind(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int 
 	struct json_object *b = json_tokener_parse(PQgetvalue(r, i, 8)), *u, *t;
 	struct json_object *payload = NULL;
 	struct px_buf text = PX_BUF_INIT;
-	enum px_m_outcome o = PX_M_GIVE_UP;
+	enum outcome o = GIVE_UP;
 	const char *why = "channel or author gone";
 	enum px_err e;
 
@@ -100,19 +116,20 @@ static void remind(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int 
 		json_object_object_add(payload, "text", json_object_new_string(
 			text.data ? text.data : ""));
 		e = px_hooks_post_payload(db, cfg, channel, kind, bot, payload, "reminder", NULL);
-		o = e == PX_OK ? PX_M_DELIVERED : e == PX_E_SYSTEM_DB_UNAVAILABLE ? PX_M_RETRY
-										  : PX_M_GIVE_UP;
+		o = e == PX_OK ? DELIVERED : e == PX_E_SYSTEM_DB_UNAVAILABLE ? RETRY : GIVE_UP;
 		why = e == PX_OK ? NULL : px_err_name(e);
 	}
-	if (px_m_hooks_finish(db, id, o, 0, why, 1000) != PX_OK)
-		px_log_warn("hooks", delivery, "reminder outcome not recorded; it is posted again later");
+	note(done, id, o, 0, why, 1000);
+	if (o == GIVE_UP)
+		px_log_warn("hooks", delivery, "reminder %lld given up: %s", id, why ? why : "");
 	json_object_put(payload);
 	json_object_put(b);
 	px_buf_free(&text);
 }
 
 /* Sends one claimed row (columns as px_m_hooks_claim gives them). */
-static void send_one(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int i)
+static void send_one(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int i,
+		     struct json_object *done)
 {
 	long long id = atoll(PQgetvalue(r, i, 0)), channel = atoll(PQgetvalue(r, i, 3));
 	long long bot = atoll(PQgetvalue(r, i, 4));
@@ -127,14 +144,14 @@ static void send_one(struct px_db *db, const struct px_cfg *cfg, PGresult *r, in
 	struct px_sf_req req = { 0 };
 	struct px_sf_resp resp = { 0 };
 	enum px_sf_result res;
-	enum px_m_outcome o = PX_M_RETRY;
+	enum outcome o = RETRY;
 	const char *why = NULL;
 	unsigned rnd = 0;
 
 	snprintf(ctx, sizeof(ctx), "hook:%lld", channel);
 	if (px_crypto_open(cfg, ctx, sealed, &secret) != PX_OK || !secret.data) {
 		why = "secret cannot be opened (secret_key changed?)";
-		o = PX_M_GIVE_UP;
+		o = GIVE_UP;
 		goto record;
 	}
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
@@ -154,29 +171,27 @@ static void send_one(struct px_db *db, const struct px_cfg *cfg, PGresult *r, in
 	req.max_redirects = (int)px_cfg_int(cfg, "hooks_max_redirects");
 	res = px_sf_fetch(&req, &resp);
 	if (res == PX_SF_DONE && resp.status >= 200 && resp.status < 300) {
-		o = PX_M_DELIVERED;
+		o = DELIVERED;
 		post_reply(db, cfg, channel, chan_kind, bot, &resp, delivery);
 	} else if (res == PX_SF_REFUSED || res == PX_SF_BAD_URL) {
 		/* policy, not an outage: trying again cannot help */
-		o = PX_M_GIVE_UP;
+		o = GIVE_UP;
 		why = resp.detail;
 	} else if (res == PX_SF_DONE) {
 		why = "answer not 2xx";
 		/* a refusal that will not change (410 Gone, 400) ends it */
 		if (resp.status >= 400 && resp.status < 500 && resp.status != 408 &&
 		    resp.status != 425 && resp.status != 429)
-			o = PX_M_GIVE_UP;
+			o = GIVE_UP;
 	} else
 		why = resp.detail[0] ? resp.detail : px_sf_result_name(res);
-	if (o == PX_M_RETRY && attempts >= px_cfg_int(cfg, "hooks_max_attempts"))
-		o = PX_M_GIVE_UP;
+	if (o == RETRY && attempts >= px_cfg_int(cfg, "hooks_max_attempts"))
+		o = GIVE_UP;
 record:
 	if (px_crypto_random(&rnd, sizeof(rnd)) != 0)
 		rnd = (unsigned)id;
-	if (px_m_hooks_finish(db, id, o, resp.status, why,
-			      px_hooks_backoff_ms(attempts, rnd)) != PX_OK)
-		px_log_warn("hooks", delivery, "outcome not recorded; it is sent again later");
-	if (o == PX_M_GIVE_UP)
+	note(done, id, o, resp.status, why, px_hooks_backoff_ms(attempts, rnd));
+	if (o == GIVE_UP)
 		px_log_warn("hooks", delivery, "delivery %lld given up after %d attempt(s): %s",
 			    id, attempts, why ? why : "");
 	if (secret.data)
@@ -187,18 +202,29 @@ record:
 
 int px_hooks_send_batch(struct px_db *db, const struct px_cfg *cfg, int max)
 {
+	struct json_object *done = json_object_new_array();
+	/* the lease outlasts a whole batch of requests that all time out, so
+	 * no other sender takes a row this one is still working through */
+	int lease = 60 + max * (int)(px_cfg_int(cfg, "hooks_timeout_ms") / 1000 + 1);
 	PGresult *r = NULL;
 	int n, i;
 
-	if (px_m_hooks_claim(db, max, LEASE_SECONDS, &r) != PX_OK)
+	if (!done || px_m_hooks_claim(db, max, lease, &r) != PX_OK) {
+		json_object_put(done);
 		return -1;
+	}
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {
 		if (strcmp(PQgetvalue(r, i, 7), "reminder") == 0)
-			remind(db, cfg, r, i);
+			remind(db, cfg, r, i, done);
 		else
-			send_one(db, cfg, r, i);
+			send_one(db, cfg, r, i, done);
 	}
 	PQclear(r);
+	if (n && px_m_hooks_finish(db, json_object_to_json_string_ext(done, JSON_C_TO_STRING_PLAIN))
+		     != PX_OK)
+		px_log_warn("hooks", NULL, "outcomes of %d deliveries not recorded; they are sent "
+			    "again when their lease ends", n);
+	json_object_put(done);
 	return n;
 }

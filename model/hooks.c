@@ -214,18 +214,17 @@ enum px_err px_m_hooks_remind(struct px_db *db, long long user, long long channe
 		4, p, out);
 }
 
-enum px_err px_m_hooks_finish(struct px_db *db, long long id, enum px_m_outcome o,
-			      long status, const char *error, long delay_ms)
+enum px_err px_m_hooks_finish(struct px_db *db, const char *outcomes)
 {
-	static const char *const state[] = { "delivered", "pending", "failed" };
-	char i[PX_M_LL], s[PX_M_LL], d[PX_M_LL];
-	const char *p[5] = { px_m_ll(i, id), state[o], status ? px_m_ll(s, status) : NULL,
-			     error, px_m_ll(d, delay_ms) };
+	const char *p[1] = { outcomes };
 
+	/* one statement (one commit) for a whole batch */
 	return px_m_exec_rows(db, "hook_finish",
-		"UPDATE hook_deliveries SET state = $2, last_status = $3::int, last_error = $4,"
-		" done_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END,"
-		" next_at = CASE WHEN $2 = 'pending'"
-		" THEN now() + make_interval(secs => $5::bigint / 1000.0) ELSE next_at END"
-		" WHERE id = $1", 5, p, NULL);
+		"UPDATE hook_deliveries d SET state = x.state, last_status = x.status,"
+		" last_error = x.error,"
+		" done_at = CASE WHEN x.state = 'pending' THEN NULL ELSE now() END,"
+		" next_at = CASE WHEN x.state = 'pending'"
+		" THEN now() + make_interval(secs => x.delay_ms / 1000.0) ELSE d.next_at END"
+		" FROM json_to_recordset($1::json) AS x(id bigint, state text, status int,"
+		" error text, delay_ms bigint) WHERE d.id = x.id", 1, p, NULL);
 }

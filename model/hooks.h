@@ -88,11 +88,11 @@ enum px_err px_m_hooks_remind(struct px_db *db, long long user, long long channe
 			      const char *text, long long seconds, struct px_buf *out)
 	__attribute__((nonnull(1, 4, 6), warn_unused_result));
 
-enum px_m_outcome { PX_M_DELIVERED, PX_M_RETRY, PX_M_GIVE_UP };
-/* Records an attempt's outcome: status is the HTTP status (0: none),
- * error a short reason or NULL; RETRY is due again after delay_ms. */
-enum px_err px_m_hooks_finish(struct px_db *db, long long id, enum px_m_outcome o,
-			      long status, const char *error, long delay_ms)
-	__attribute__((nonnull(1), warn_unused_result));
+/* Records the outcomes of attempts: outcomes is a JSON array of
+ * {"id", "state" (delivered, pending = retry, failed), "status" (HTTP
+ * status or null), "error" (short reason or null), "delay_ms" (when a
+ * retry is due)}. */
+enum px_err px_m_hooks_finish(struct px_db *db, const char *outcomes)
+	__attribute__((nonnull, warn_unused_result));
 
 #endif
