@@ -160,7 +160,7 @@ static enum px_err hook_rate(struct px_ctx *ctx, long long id)
 	e = px_m_rate_take(ctx->db, "hook", client, per_min, per_min / 60.0, 1, &granted, &left);
 	if (e != PX_OK)
 		return e;
-	if (granted)
+	if (granted > 0)
 		return PX_OK;
 	px_auth_retry_after(ctx, (long)((1.0 - left) / (per_min / 60.0)) + 1);
 	return PX_E_SECURITY_RATE_LIMITED;

@@ -199,6 +199,26 @@ def test_bad_input():
                  "HOOK_NOT_FOUND")
 
 
+def test_rate_limited_per_hook():
+    """A hook that spent its hooks_incoming_per_minute is refused with 429
+    and Retry-After (its bucket emptied here as a burst would leave it);
+    other hooks are not affected."""
+    import authlib
+    h = make_hook("busy")
+    path = urllib.parse.urlsplit(h["url"]).path
+    client = "hook:%d" % h["id"]
+    authlib.psql("INSERT INTO rate_buckets (class, client, tokens, allowed, updated_at) VALUES "
+                 "('hook', '%s', 0, false, clock_timestamp() + interval '3 seconds') "
+                 "ON CONFLICT (class, client) DO UPDATE SET tokens = 0, "
+                 "updated_at = excluded.updated_at" % client)
+    r = send(b'{"text":"too many"}', path=path)
+    expect_error(r, 429, "SECURITY_RATE_LIMITED")
+    assert int(r.headers["retry-after"]) >= 1, r.headers
+    assert send(b'{"text":"another hook"}').status == 200
+    authlib.psql("DELETE FROM rate_buckets WHERE class = 'hook' AND client = '%s'" % client)
+    assert send(b'{"text":"allowed again"}', path=path).status == 200
+
+
 def test_revoke():
     h = make_hook("temporary")
     path = urllib.parse.urlsplit(h["url"]).path
