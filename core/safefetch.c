@@ -181,8 +181,8 @@ static int prefix_eq(const unsigned char *a, const unsigned char *b, int bits)
 	return ((a[full] ^ b[full]) & (0xff << (8 - rest)) & 0xff) == 0;
 }
 
-/* Calls fn for each entry; returns -1 at the first bad one, else 1 when
- * some entry contains addr (addr may be NULL: only validate), else 0. */
+/* Reads every entry of allow: -1 at the first bad one, else 1 when some
+ * entry contains addr (addr may be NULL: only validate), else 0. */
 static int walk_allow(const char *allow, const unsigned char *addr)
 {
 	const char *p = allow, *comma;
@@ -261,10 +261,11 @@ struct target {
 	int literal;       /* the host is an address itself */
 };
 
-static void say(char *d, size_t n, const char *fmt, const char *a, const char *b)
+/* Writes why a URL was refused into d (may be NULL): what, then arg. */
+static void say(char *d, size_t n, const char *what, const char *arg)
 {
 	if (d && n)
-		snprintf(d, n, fmt, a, b ? b : "");
+		snprintf(d, n, "%s%s", what, arg ? arg : "");
 }
 
 /* Parses url, resolves its host (unless literal) and checks every
@@ -288,15 +289,15 @@ static enum px_sf_result resolve_target(const char *url, const char *allow,
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-		say(d, dn, "not a URL%s%s", "", NULL);
+		say(d, dn, "not a URL", NULL);
 		goto out;
 	}
 	if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
-		say(d, dn, "scheme %s is not http or https%s", scheme, NULL);
+		say(d, dn, "scheme is not http or https: ", scheme);
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-		say(d, dn, "credentials in the URL%s%s", "", NULL);
+		say(d, dn, "credentials in the URL", NULL);
 		goto out;
 	}
 	hl = strlen(host);
@@ -324,7 +325,7 @@ static enum px_sf_result resolve_target(const char *url, const char *allow,
 		t->naddrs = (resolve ? resolve : default_resolve)(arg, t->host, t->addrs,
 								    MAX_ADDRS);
 		if (t->naddrs <= 0) {
-			say(d, dn, "%s does not resolve%s", t->host, NULL);
+			say(d, dn, "the name does not resolve: ", t->host);
 			r = PX_SF_DNS;
 			goto out;
 		}
@@ -335,7 +336,8 @@ static enum px_sf_result resolve_target(const char *url, const char *allow,
 		const char *why;
 
 		if (!px_sf_allowed((struct sockaddr *)&t->addrs[i], allow, &why)) {
-			say(d, dn, "%s resolves to a %s address", t->host, why);
+			if (d && dn)
+				snprintf(d, dn, "%s resolves to a %s address", t->host, why);
 			r = PX_SF_REFUSED;
 			goto out;
 		}

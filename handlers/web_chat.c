@@ -432,6 +432,23 @@ static enum px_err post_message(struct px_ctx *ctx, const struct px_web_attach *
 	return px_web_call(ctx, px_h_messages_post, msg);
 }
 
+/* The channel page again with the draft, its files and error e beside
+ * the composer (bad: what the file checks said, may be empty). */
+static enum px_err compose_error(struct px_ctx *ctx, enum px_err e, struct px_buf *bad,
+				 const struct px_web_attach *files, long long thread)
+{
+	struct json_object *d = json_object_new_object();
+
+	px_web_str(d, "draft", px_web_form(ctx, "body"));
+	if (bad->len)
+		px_buf_puts(bad, ": ");
+	px_buf_puts(bad, px_webpage_tr(ctx, too_many(ctx, e) ? "At most 10 files per message."
+							     : px_err_message(e)));
+	px_web_str(d, "compose_error", bad->data);
+	px_web_attach_list(ctx, d, files);
+	return px_web_chat_page(ctx, px_err_status(e), thread, d);
+}
+
 /* Whether the composer's text reads as a slash command ("/name ..."). */
 static int command_text(const char *body)
 {
@@ -488,7 +505,7 @@ static enum px_err command_page(struct px_ctx *ctx, struct json_object *chan,
 
 enum px_err px_h_web_post(struct px_ctx *ctx)
 {
-	struct json_object *mine = NULL, *chan = NULL, *msg = NULL, *d;
+	struct json_object *mine = NULL, *chan = NULL, *msg = NULL;
 	const char *act = px_web_form(ctx, "action"), *tr = px_web_form(ctx, "thread_root_id");
 	long long thread = 0;
 	struct px_buf loc = PX_BUF_INIT, sfx = PX_BUF_INIT, bad = PX_BUF_INIT;
@@ -521,7 +538,7 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 		json_object_put(res);
 		if (e != PX_E_COMMAND_NOT_FOUND) {
 			if (e != PX_OK && form_error(e))
-				goto show_error;
+				e = compose_error(ctx, e, &bad, &files, thread);
 			goto out;
 		}
 		e = PX_OK;   /* not a command: the text is a message */
@@ -538,16 +555,7 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 		chan_url(chan, sfx.data, &loc);
 		e = loc.failed ? PX_E_SYSTEM_INTERNAL : px_webpage_redirect(ctx, loc.data);
 	} else if (form_error(e)) {
-show_error:
-		d = json_object_new_object();
-		px_web_str(d, "draft", px_web_form(ctx, "body"));
-		if (bad.len)
-			px_buf_puts(&bad, ": ");
-		px_buf_puts(&bad, px_webpage_tr(ctx, too_many(ctx, e) ? "At most 10 files per message."
-								       : px_err_message(e)));
-		px_web_str(d, "compose_error", bad.data);
-		px_web_attach_list(ctx, d, &files);
-		e = px_web_chat_page(ctx, px_err_status(e), thread, d);
+		e = compose_error(ctx, e, &bad, &files, thread);
 	}
 out:
 	json_object_put(mine);
