@@ -51,8 +51,44 @@ static struct json_object *bot_props(struct json_object *payload, const char *vi
 		    strspn(s + 1, "abcdefghijklmnopqrstuvwxyz0123456789_+-") == n - 2)
 			json_object_object_add(o, "icon_emoji", json_object_new_string(s));
 	}
-	json_object_object_add(o, "via", json_object_new_string(via));
+	if (via)
+		json_object_object_add(o, "via", json_object_new_string(via));
 	return o;
+}
+
+/* A payload made ready to post: its Markdown, rendering, mentions and
+ * the override to show (with via when given). */
+struct prepared {
+	struct px_buf md, html, mentions;
+	struct json_object *props;
+};
+
+static void prepared_free(struct prepared *p)
+{
+	px_buf_free(&p->md);
+	px_buf_free(&p->html);
+	px_buf_free(&p->mentions);
+	json_object_put(p->props);
+}
+
+static enum px_err prepare(const struct px_cfg *cfg, struct json_object *payload,
+			   const char *via, struct prepared *p)
+{
+	enum px_err e;
+
+	memset(p, 0, sizeof(*p));
+	if ((e = px_slack_render(payload, &p->md)) != PX_OK)
+		return e;
+	if (px_utf8_count(p->md.data, p->md.len) > (size_t)px_cfg_int(cfg, "message_max_length"))
+		return PX_E_VALIDATION_MESSAGE_TOO_LONG;
+	if ((e = px_markdown_render(p->md.data, p->md.len, &p->html, &p->mentions)) != PX_OK)
+		return e;
+	return (p->props = bot_props(payload, via)) ? PX_OK : PX_E_SYSTEM_INTERNAL;
+}
+
+static const char *props_text(const struct prepared *p)
+{
+	return json_object_to_json_string_ext(p->props, JSON_C_TO_STRING_PLAIN);
 }
 
 enum px_err px_hooks_post_payload(struct px_db *db, const struct px_cfg *cfg,
@@ -60,38 +96,23 @@ enum px_err px_hooks_post_payload(struct px_db *db, const struct px_cfg *cfg,
 				  struct json_object *payload, const char *via,
 				  struct px_buf *msg)
 {
-	struct px_buf md = PX_BUF_INIT, html = PX_BUF_INIT, mentions = PX_BUF_INIT,
-		      out = PX_BUF_INIT;
-	struct json_object *props = NULL;
-	struct px_m_bot_post p = { 0 };
-	enum px_err e;
+	struct px_buf out = PX_BUF_INIT;
+	struct px_m_bot_post m = { 0 };
+	struct prepared p;
+	enum px_err e = prepare(cfg, payload, via, &p);
 
-	if ((e = px_slack_render(payload, &md)) != PX_OK)
-		goto out;
-	if (px_utf8_count(md.data, md.len) > (size_t)px_cfg_int(cfg, "message_max_length")) {
-		e = PX_E_VALIDATION_MESSAGE_TOO_LONG;
-		goto out;
+	if (e == PX_OK) {
+		m.channel = channel;
+		m.bot = bot;
+		m.kind = kind;
+		m.body = p.md.data;
+		m.html = p.html.data ? p.html.data : "";
+		m.lang = px_cfg_str(cfg, "search_language");
+		m.mentions = p.mentions.data ? p.mentions.data : "";
+		m.props = props_text(&p);
+		e = px_m_hooks_post(db, &m, msg ? msg : &out);
 	}
-	if ((e = px_markdown_render(md.data, md.len, &html, &mentions)) != PX_OK)
-		goto out;
-	if (!(props = bot_props(payload, via))) {
-		e = PX_E_SYSTEM_INTERNAL;
-		goto out;
-	}
-	p.channel = channel;
-	p.bot = bot;
-	p.kind = kind;
-	p.body = md.data;
-	p.html = html.data ? html.data : "";
-	p.lang = px_cfg_str(cfg, "search_language");
-	p.mentions = mentions.data ? mentions.data : "";
-	p.props = json_object_to_json_string_ext(props, JSON_C_TO_STRING_PLAIN);
-	e = px_m_hooks_post(db, &p, msg ? msg : &out);
-out:
-	json_object_put(props);
-	px_buf_free(&md);
-	px_buf_free(&html);
-	px_buf_free(&mentions);
+	prepared_free(&p);
 	px_buf_free(&out);
 	return e;
 }
@@ -146,8 +167,9 @@ static enum px_err read_payload(struct px_ctx *ctx, struct json_object **out, in
 	return PX_OK;
 }
 
-/* One hook may post hooks_incoming_per_minute times a minute. */
-static enum px_err hook_rate(struct px_ctx *ctx, long long id)
+/* One hook may post hooks_incoming_per_minute times a minute; its bucket
+ * is named by its secret's hash, so no lookup comes first. */
+static enum px_err hook_rate(struct px_ctx *ctx, const char *hash)
 {
 	double per_min = (double)px_cfg_int(ctx->cfg, "hooks_incoming_per_minute"), left = 0;
 	char client[40];
@@ -156,7 +178,7 @@ static enum px_err hook_rate(struct px_ctx *ctx, long long id)
 
 	if (!px_cfg_bool(ctx->cfg, "rate_limit"))
 		return PX_OK;
-	snprintf(client, sizeof(client), "hook:%lld", id);
+	snprintf(client, sizeof(client), "hook:%.16s", hash);
 	e = px_m_rate_take(ctx->db, "hook", client, per_min, per_min / 60.0, 1, &granted, &left);
 	if (e != PX_OK)
 		return e;
@@ -170,30 +192,28 @@ enum px_err px_h_hooks_incoming(struct px_ctx *ctx)
 {
 	const char *token = px_path_str(&ctx->path, "token");
 	struct json_object *payload = NULL;
-	struct px_m_hook_in h;
-	char hash[65], via[200];
+	struct prepared p;
+	char hash[65];
 	int owned = 0;
 	enum px_err e;
 
+	memset(&p, 0, sizeof(p));
 	if (!token || strlen(token) > 128)
 		return PX_E_HOOK_NOT_FOUND;
 	px_crypto_sha256_hex(token, strlen(token), hash);
-	e = px_m_hooks_in_find(ctx->db, hash, &h);
-	if (e == PX_E_VALIDATION_NOT_FOUND)
-		return PX_E_HOOK_NOT_FOUND;
-	if (e != PX_OK || (e = hook_rate(ctx, h.id)) != PX_OK ||
+	if ((e = hook_rate(ctx, hash)) != PX_OK ||
 	    (e = read_payload(ctx, &payload, &owned)) != PX_OK)
 		goto out;
-	if (h.archived) {
-		e = PX_E_VALIDATION_CHANNEL_ARCHIVED;
-		goto out;
-	}
-	snprintf(via, sizeof(via), "incoming webhook %s", h.name);
-	e = px_hooks_post_payload(ctx->db, ctx->cfg, h.channel, h.kind, h.bot, payload, via,
-				  NULL);
+	/* made ready first, so that finding the hook and posting are one
+	 * round trip (sql/128) */
+	e = prepare(ctx->cfg, payload, NULL, &p);
 	if (e == PX_E_HOOK_EMPTY)
 		px_ctx_detail(ctx, "field", "text");
-	if (e != PX_OK)
+	if (e != PX_OK ||
+	    (e = px_m_hooks_in_post(ctx->db, hash, p.md.data, p.html.data ? p.html.data : "",
+				    px_cfg_str(ctx->cfg, "search_language"),
+				    p.mentions.data ? p.mentions.data : "", props_text(&p),
+				    NULL)) != PX_OK)
 		goto out;
 	ctx->resp->status = 200;
 	px_buf_reset(&ctx->resp->body);
@@ -202,6 +222,7 @@ enum px_err px_h_hooks_incoming(struct px_ctx *ctx)
 	px_response_header(ctx->resp, "Cache-Control", "no-store");
 	e = ctx->resp->body.failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
 out:
+	prepared_free(&p);
 	if (owned)
 		json_object_put(payload);
 	return e;

@@ -60,35 +60,6 @@ enum px_err px_m_hooks_in_revoke(struct px_db *db, long long channel, long long 
 	return e == PX_OK && n == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
 }
 
-enum px_err px_m_hooks_in_find(struct px_db *db, const char *token_hash,
-			       struct px_m_hook_in *h)
-{
-	const char *p[1] = { token_hash };
-	PGresult *r = NULL;
-	enum px_err e;
-
-	/* last_used_at moves at most once a minute: a busy hook does not
-	 * rewrite its row on every post */
-	e = px_m_one_row(db, "hook_in_find",
-		"WITH h AS (SELECT h.id, h.channel_id, h.bot_id, h.name, c.kind,"
-		" c.archived_at IS NOT NULL AS archived, h.last_used_at FROM incoming_hooks h"
-		" JOIN channels c ON c.id = h.channel_id"
-		" WHERE h.token_hash = $1 AND h.revoked_at IS NULL),"
-		" t AS (UPDATE incoming_hooks x SET last_used_at = now() FROM h WHERE x.id = h.id"
-		" AND (h.last_used_at IS NULL OR h.last_used_at < now() - interval '1 minute'))"
-		" SELECT id, channel_id, bot_id, name, kind, archived FROM h", 1, p, &r);
-	if (e != PX_OK)
-		return e;
-	h->id = atoll(PQgetvalue(r, 0, 0));
-	h->channel = atoll(PQgetvalue(r, 0, 1));
-	h->bot = atoll(PQgetvalue(r, 0, 2));
-	snprintf(h->name, sizeof(h->name), "%s", PQgetvalue(r, 0, 3));
-	snprintf(h->kind, sizeof(h->kind), "%s", PQgetvalue(r, 0, 4));
-	h->archived = PQgetvalue(r, 0, 5)[0] == 't';
-	PQclear(r);
-	return PX_OK;
-}
-
 enum px_err px_m_hooks_post(struct px_db *db, const struct px_m_bot_post *m,
 			    struct px_buf *out)
 {
@@ -100,6 +71,33 @@ enum px_err px_m_hooks_post(struct px_db *db, const struct px_m_bot_post *m,
 		"SELECT message::text FROM px_hook_post($1, $2, $3, $4, $5, $6::regconfig,"
 		" string_to_array(nullif($7, ''), E'\\n'), $8::jsonb) WHERE status = 'created'",
 		8, p, out);
+}
+
+enum px_err px_m_hooks_in_post(struct px_db *db, const char *token_hash, const char *body,
+			       const char *html, const char *lang, const char *mentions,
+			       const char *props, struct px_buf *out)
+{
+	const char *p[6] = { token_hash, body, html, lang, mentions, props };
+	PGresult *r = NULL;
+	const char *status;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "hook_in_post",
+		"SELECT status, message::text FROM px_hook_incoming_post($1, $2, $3, $4::regconfig,"
+		" string_to_array(nullif($5, ''), E'\\n'), $6::jsonb)", 6, p, &r);
+	if (e != PX_OK)
+		return e;
+	status = PQgetvalue(r, 0, 0);
+	if (strcmp(status, "no_hook") == 0)
+		e = PX_E_HOOK_NOT_FOUND;
+	else if (strcmp(status, "archived") == 0)
+		e = PX_E_VALIDATION_CHANNEL_ARCHIVED;
+	else if (strcmp(status, "created") != 0)
+		e = PX_E_SYSTEM_INTERNAL;
+	else if (out)
+		px_buf_append(out, PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1));
+	PQclear(r);
+	return e == PX_OK && out && out->failed ? PX_E_SYSTEM_INTERNAL : e;
 }
 
 /* --- outgoing ------------------------------------------------------------- */

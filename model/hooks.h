@@ -24,18 +24,6 @@ enum px_err px_m_hooks_in_list(struct px_db *db, long long channel, struct px_bu
 enum px_err px_m_hooks_in_revoke(struct px_db *db, long long channel, long long id)
 	__attribute__((nonnull(1), warn_unused_result));
 
-struct px_m_hook_in {
-	long long id, channel, bot;
-	char kind[8];       /* the channel's kind */
-	int archived;
-	char name[128];
-};
-/* The live hook whose secret hashes to token_hash (and notes its use);
- * VALIDATION_NOT_FOUND when none. */
-enum px_err px_m_hooks_in_find(struct px_db *db, const char *token_hash,
-			       struct px_m_hook_in *h)
-	__attribute__((nonnull, warn_unused_result));
-
 /* A bot's post: props is the JSON object shown beside the bot's name
  * ({"name","icon_url","via"}), or NULL. out gets the message JSON. */
 struct px_m_bot_post {
@@ -45,6 +33,14 @@ struct px_m_bot_post {
 enum px_err px_m_hooks_post(struct px_db *db, const struct px_m_bot_post *p,
 			    struct px_buf *out)
 	__attribute__((nonnull, warn_unused_result));
+
+/* An incoming webhook's post in one round trip (sql/128): the live hook of
+ * token_hash posts body/html as its bot with props plus "via". out (may
+ * be NULL) gets the message. HOOK_NOT_FOUND, VALIDATION_CHANNEL_ARCHIVED. */
+enum px_err px_m_hooks_in_post(struct px_db *db, const char *token_hash, const char *body,
+			       const char *html, const char *lang, const char *mentions,
+			       const char *props, struct px_buf *out)
+	__attribute__((nonnull(1, 2, 3, 4, 5, 6, 7), warn_unused_result));
 
 /* --- outgoing ------------------------------------------------------------ */
 

@@ -206,7 +206,8 @@ def test_rate_limited_per_hook():
     import authlib
     h = make_hook("busy")
     path = urllib.parse.urlsplit(h["url"]).path
-    client = "hook:%d" % h["id"]
+    import hashlib
+    client = "hook:" + hashlib.sha256(h["token"].encode()).hexdigest()[:16]
     authlib.psql("INSERT INTO rate_buckets (class, client, tokens, allowed, updated_at) VALUES "
                  "('hook', '%s', 0, false, clock_timestamp() + interval '3 seconds') "
                  "ON CONFLICT (class, client) DO UPDATE SET tokens = 0, "
@@ -217,6 +218,15 @@ def test_rate_limited_per_hook():
     assert send(b'{"text":"another hook"}').status == 200
     authlib.psql("DELETE FROM rate_buckets WHERE class = 'hook' AND client = '%s'" % client)
     assert send(b'{"text":"allowed again"}', path=path).status == 200
+
+
+def test_archived_channel():
+    ch = channel(OWNER)
+    r = OWNER.call("POST", "/api/v1/channels/%d/hooks/incoming" % ch["id"], {"name": "old"})
+    path = urllib.parse.urlsplit(r.json()["url"]).path
+    assert send(b'{"text":"before"}', path=path).status == 200
+    OWNER.ok("PATCH", "/api/v1/channels/%d" % ch["id"], {"archived": True})
+    expect_error(send(b'{"text":"after"}', path=path), 409, "VALIDATION_CHANNEL_ARCHIVED")
 
 
 def test_revoke():
