@@ -22,6 +22,7 @@ libplexi_a_SOURCES = \
 	core/migrate.c core/migrate.h \
 	core/path.c core/path.h \
 	core/ratelease.c core/ratelease.h \
+	core/safefetch.c core/safefetch.h \
 	core/snap.c core/snap.h \
 	core/utf8.c core/utf8.h \
 	core/vcache.c core/vcache.h \

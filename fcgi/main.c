@@ -6,8 +6,9 @@
  * reloads the configuration. */
 #include "fcgi/adapter.h"
 #include "fcgi/app.h"
-#include "fcgi/notifier.h"
 #include "fcgi/heartbeat.h"
+#include "fcgi/hooks_worker.h"
+#include "fcgi/notifier.h"
 #include "fcgi/openapi.h"
 #include "fcgi/pipeline.h"
 #include "config.h"
@@ -212,6 +213,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 {
 	int n = (int)px_cfg_int(cfg, "workers"), i, started = 0;
 	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct px_hooks_workers *senders = NULL;
 	struct worker *w = calloc((size_t)n, sizeof(*w));
 	struct px_notifier notifier = { 0 };
 	struct px_heartbeat *hb;
@@ -239,11 +241,15 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	/* without it the site still serves; mail and push wait for cron */
 	if (started && px_notifier_start(&notifier, app, (char *)conninfo) != 0)
 		px_log_warn("fcgi", NULL, "run `plexichat-admin notify` from cron instead");
-	if (started)
+	if (started) {
+		senders = px_hooks_workers_start(app, conninfo,
+						 (int)px_cfg_int(cfg, "hooks_senders"));
 		signal_loop(app, &set);
+	}
 	app->stopping = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].thread, NULL);
+	px_hooks_workers_join(senders);
 	px_notifier_join(&notifier);
 	px_heartbeat_stop(hb);
 	px_log_set_buffered(0);

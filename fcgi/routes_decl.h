@@ -15,5 +15,7 @@
 #include "handlers/notify.h"
 #include "handlers/cluster.h"
 #include "fcgi/openapi.h"
+#include "handlers/hooks.h"
+#include "handlers/commands.h"
 
 #endif

@@ -4,19 +4,23 @@
  * each process re-reads between requests every waf_db_refresh seconds. */
 #include "fcgi/wafmw.h"
 #include "core/audit.h"
+#include "core/cfg.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/safefetch.h"
 #include "core/snap.h"
 #include "waf/waf.h"
 #include "waf/waf_ip.h"
 #include "waf/waf_magic.h"
 #include "model/waf.h"
 
+#include <json-c/json.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -514,6 +518,35 @@ static void start_block(struct px_wafmw *w, struct px_ctx *ctx)
 	px_wafmw_invalidate(w);
 }
 
+/* 1 when the request's URLs are all inside the administrator's
+ * outbound_allow_private: a URL the WAF's SSRF detector refuses by its
+ * text alone (a private literal) is one the fetcher (core/safefetch) was
+ * told it may reach, so an SSRF-only verdict does not stand. Each URL must
+ * pass the fetcher's own check now; it is checked again at every fetch. */
+static int urls_admin_allowed(const struct px_ctx *ctx)
+{
+	const char *allow = px_cfg_str(ctx->cfg, "outbound_allow_private");
+	struct json_object_iterator it, end;
+	int seen = 0;
+
+	if (!*allow || !ctx->req->json || !json_object_is_type(ctx->req->json, json_type_object))
+		return 0;
+	it = json_object_iter_begin(ctx->req->json);
+	end = json_object_iter_end(ctx->req->json);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		struct json_object *v = json_object_iter_peek_value(&it);
+		const char *s = json_object_get_string(v);
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    (strncasecmp(s, "http://", 7) != 0 && strncasecmp(s, "https://", 8) != 0))
+			continue;
+		if (px_sf_check_url(s, allow, NULL, NULL, NULL, 0) != PX_SF_DONE)
+			return 0;
+		seen = 1;
+	}
+	return seen;
+}
+
 enum px_err px_wafmw_inspect(struct px_wafmw *w, struct px_ctx *ctx,
 			     const char *profile)
 {
@@ -530,6 +563,8 @@ enum px_err px_wafmw_inspect(struct px_wafmw *w, struct px_ctx *ctx,
 	waf = px_snap_acquire(w->rules, &ref);
 	memset(&v, 0, sizeof(v));
 	e = px_waf_inspect(waf, ctx->req, profile, &v);
+	if (e == PX_E_SECURITY_SSRF_BLOCKED && urls_admin_allowed(ctx))
+		e = PX_OK;    /* logged as a detection, not scored for blocking */
 	if (v.action != PX_WAF_ALLOW)
 		security_event(ctx, e != PX_OK && mode == 2 ? "waf.block" : "waf.detect", &v, e,
 			       NULL);

@@ -72,7 +72,11 @@ SCHEMAS = {
                    html=t("string", description="Safe HTML rendered from body by libcmark."),
                    created_at=TIME, edited_at=TIME_N, deleted=BOOL, pinned=BOOL,
                    reply_count=INT, last_reply_at=TIME_N, reactions=arr(ref("Reaction")),
-                   files=arr(ref("File"))),
+                   files=arr(ref("File")),
+                   bot={"oneOf": [ref("BotProps"), {"type": "null"}],
+                        "description": "Set when a bot posted it (webhook, slash command): "
+                                       "what the post says of itself, shown beside the bot "
+                                       "account's own name."}),
     "File": obj(["id", "name", "type", "declared_type", "size", "sha256", "channel_id", "owner_id",
                  "state", "width", "height", "created_at", "url"],
                 id=ID, name=t("string", minLength=1, maxLength=255,
@@ -321,6 +325,54 @@ SCHEMAS = {
     "WafTopRules": obj(["hours", "rules"], hours=t("integer", minimum=1, maximum=720),
                        rules=arr(obj(["rule", "count", "last_at"], rule=INT,
                                      count=t("integer", minimum=1), last_at=TIME))),
+    "BotProps": obj(["via"], name=t("string", maxLength=256,
+                                     description="Sanitised username override."),
+                    icon_url=STR, icon_emoji=STR,
+                    via=t("string", description="What posted it, e.g. \"incoming webhook "
+                                                "NAME\".")),
+    "IncomingHook": obj(["id", "channel_id", "name", "created_at", "last_used_at", "bot"],
+                        id=ID, channel_id=ID, name=STR, created_at=TIME, last_used_at=TIME_N,
+                        bot=ref("UserRef")),
+    "IncomingHookCreated": {"allOf": [ref("IncomingHook"), obj(
+        ["token", "url"], token=t("string", description="The secret; shown only now."),
+        url=t("string", description="POST Slack payloads here; shown only now."))]},
+    "IncomingHookList": obj(["hooks"], hooks=arr(ref("IncomingHook"))),
+    "OutgoingHook": obj(["id", "channel_id", "name", "url", "trigger_words", "events",
+                         "created_at", "bot"],
+                        id=ID, channel_id=ID, name=STR, url=STR, trigger_words=arr(STR),
+                        events=arr(STR), created_at=TIME, bot=ref("UserRef")),
+    "OutgoingHookCreated": {"allOf": [ref("OutgoingHook"), obj(
+        ["secret"], secret=t("string", description="HMAC-SHA256 signing key; shown only "
+                                                   "now."))]},
+    "OutgoingHookList": obj(["hooks"], hooks=arr(ref("OutgoingHook"))),
+    "Delivery": obj(["id", "delivery_id", "hook_id", "channel_id", "event", "event_id", "state",
+                     "attempts", "created_at", "next_at", "done_at", "last_status",
+                     "last_error"],
+                    id=ID, delivery_id=t("string", format="uuid"), hook_id=ID, channel_id=ID,
+                    event=STR, event_id=t("integer", True),
+                    state=t("string", enum=["pending", "delivered", "failed"]),
+                    attempts=t("integer", minimum=0), created_at=TIME, next_at=TIME_N,
+                    done_at=TIME_N, last_status=t("integer", True),
+                    last_error=t("string", True)),
+    "DeliveryList": obj(["deliveries"], deliveries=arr(ref("Delivery"))),
+    "Bot": obj(["id", "username", "display_name"], id=ID, username=STR, display_name=STR,
+               owner_id=ID, created_at=TIME, deactivated=BOOL),
+    "BotList": obj(["bots"], bots=arr(ref("Bot"))),
+    "BotToken": obj(["id", "bot_id", "token", "name"], id=ID, bot_id=ID,
+                    token=t("string", description="Shown only now."), name=STR),
+    "Command": obj(["id", "command", "url", "description", "created_at", "bot"], id=ID,
+                   command=t("string", pattern="^[a-z0-9_-]{1,32}$"), url=STR, description=STR,
+                   created_at=TIME, bot=ref("UserRef")),
+    "CommandCreated": {"allOf": [ref("Command"), obj(
+        ["token"], token=t("string", description="Slack's verification token, sent with "
+                                                 "every call; shown only now."))]},
+    "CommandList": obj(["commands"], commands=arr(ref("Command"))),
+    "CommandResult": obj(["response_type"],
+                         response_type=t("string", enum=["ephemeral", "in_channel"]),
+                         message={"description": "What was posted or changed (in_channel, "
+                                                 "/invite).", "type": "object"},
+                         text=t("string", description="An ephemeral answer, Markdown."),
+                         html=t("string", description="The same rendered.")),
 }
 
 
@@ -334,6 +386,7 @@ TAGS = [
     {"name": "Files", "description": "Uploads (whole, or resumable by Content-Range), "
                                      "attachments and downloads."},
     {"name": "Admin", "description": "User administration, invites and the WAF."},
+    {"name": "Integrations", "description": "Incoming and outgoing webhooks (docs/INTEGRATIONS.md)."},
 ]
 
 # Error statuses an operation may answer besides those its policy implies
@@ -904,6 +957,88 @@ api("GET", WAF + "top-rules", "wafTopRules", "The rules that fired most in a win
 api("GET", "/api/v1/admin/cluster/nodes", "clusterNodes",
     "The node registry: every plexichat.fcgi process with a fresh heartbeat (docs/CLUSTERING.md).",
     "200", obj(["nodes"], nodes=arr(ref("ClusterNode"))), tag="Admin")
+# --- Integrations (fcgi/routes_hooks.inc) -----------------------------------
+HK = CH + "/hooks"
+HKP = dict(CP, hid="Hook id.")
+api("POST", "/api/v1/hooks/{token}", "incomingWebhook",
+    "Post a Slack-compatible payload (text, username, icon_url, attachments, blocks) as the "
+    "hook's bot; JSON or a form with payload=. Answers \"ok\" as Slack does.", "200",
+    t("string", enum=["ok"]), errors=("400", "404", "409", "413"), tag="Integrations",
+    content_type="text/plain", path={"token": "The hook's secret, from its URL."})
+OPS["POST /api/v1/hooks/{token}"]["requestBody"] = {"required": True, "content": {
+    "application/json": {"schema": obj([], text=STR, username=STR, icon_url=STR,
+                                       icon_emoji=STR, attachments=arr(t("object")),
+                                       blocks=arr(t("object")))},
+    "application/x-www-form-urlencoded": {"schema": obj(["payload"], payload=STR)}}}
+api("POST", HK + "/incoming", "createIncomingHook",
+    "Make an incoming webhook (channel managers); its URL is shown only in this answer.", "201",
+    ref("IncomingHookCreated"), body=body(["name"], name=t("string", minLength=1, maxLength=80)),
+    errors=W, tag="Integrations", path=CP)
+api("GET", HK + "/incoming", "listIncomingHooks", "The channel's incoming webhooks.", "200",
+    ref("IncomingHookList"), errors=("404",), tag="Integrations", path=CP)
+api("DELETE", HK + "/incoming/{hid:int}", "revokeIncomingHook", "Revoke an incoming webhook.",
+    "204", errors=W, tag="Integrations", path=HKP)
+api("POST", HK + "/outgoing", "createOutgoingHook",
+    "Make an outgoing webhook: signed POSTs on trigger words and/or event kinds; the signing "
+    "secret is shown only in this answer.", "201", ref("OutgoingHookCreated"),
+    body=body(["name", "url"], name=t("string", minLength=1, maxLength=80),
+              url=t("string", maxLength=2048, description="http(s), public unless allowed by "
+                    "outbound_allow_private."),
+              trigger_words=t("array", items=STR, maxItems=10),
+              events=t("array", maxItems=10, items=t("string", enum=[
+                  "message.created", "message.updated", "message.deleted", "reaction.added",
+                  "reaction.removed", "member.joined", "member.left", "member.updated",
+                  "channel.updated"]))),
+    errors=W, tag="Integrations", path=CP)
+api("GET", HK + "/outgoing", "listOutgoingHooks", "The channel's outgoing webhooks.", "200",
+    ref("OutgoingHookList"), errors=("404",), tag="Integrations", path=CP)
+api("DELETE", HK + "/outgoing/{hid:int}", "revokeOutgoingHook",
+    "Revoke an outgoing webhook; its pending deliveries are given up.", "204", errors=W,
+    tag="Integrations", path=HKP)
+api("GET", HK + "/outgoing/{hid:int}/deliveries", "listHookDeliveries",
+    "The hook's delivery log, newest first.", "200", ref("DeliveryList"), [LIMIT],
+    errors=("400", "404"), tag="Integrations", path=HKP)
+api("POST", "/api/v1/bots", "createBot",
+    "Make a bot account one owns (its name ends in \"bot\"); it signs in only with tokens.",
+    "201", ref("Bot"), body=body(["username"], username=t("string", minLength=3, maxLength=32),
+                                 display_name=t("string", maxLength=64)),
+    errors=("400", "409"), tag="Integrations")
+api("GET", "/api/v1/bots", "listBots", "One's bots.", "200", ref("BotList"), tag="Integrations")
+api("DELETE", "/api/v1/bots/{bid:int}", "deactivateBot",
+    "Deactivate one's bot and revoke its tokens.", "204", errors=("404",), tag="Integrations",
+    path={"bid": "Bot id."})
+api("POST", "/api/v1/bots/{bid:int}/tokens", "createBotToken",
+    "A personal access token of one's bot (scopes within one's own, never admin).", "201",
+    ref("BotToken"), body=body(["name", "scopes"], name=t("string", maxLength=100),
+                               scopes=t("string", description="read, write (comma-separated)"),
+                               expires_days=t("integer", minimum=0, maximum=3650)),
+    errors=("400", "404"), tag="Integrations", path={"bid": "Bot id."})
+api("POST", "/api/v1/admin/commands", "createCommand",
+    "Register a slash command answered by a service (Slack's form fields).", "201",
+    ref("CommandCreated"), body=body(["command", "url"], command=t("string", maxLength=33),
+                                     url=t("string", maxLength=2048),
+                                     description=t("string", maxLength=200)),
+    errors=("400", "409"), tag="Admin")
+api("GET", "/api/v1/admin/commands", "listCommands", "Registered slash commands.", "200",
+    ref("CommandList"), tag="Admin")
+api("DELETE", "/api/v1/admin/commands/{cid:int}", "deleteCommand", "Remove a slash command.",
+    "204", errors=("404",), tag="Admin", path={"cid": "Command id."})
+api("POST", CH + "/commands", "runCommand",
+    "Run /name args: built-ins /me, /shrug, /topic, /invite @user, /leave, /remind me in N "
+    "minutes to ..., or a registered command.", "200", ref("CommandResult"),
+    body=body(["text"], text=t("string", minLength=2, maxLength=4000)),
+    errors=("400", "404", "409", "502"), tag="Integrations", path=CP)
+api("POST", "/api/v1/commands/responses/{token}", "commandResponse",
+    "A command service's delayed in_channel answer (its response_url; 5 uses, 30 minutes).",
+    "200", t("string", enum=["ok"]), errors=("400", "404"), tag="Integrations",
+    content_type="text/plain", path={"token": "From response_url."})
+OPS["POST /api/v1/commands/responses/{token}"]["requestBody"] = {"required": True, "content": {
+    "application/json": {"schema": obj(["response_type"], response_type=t(
+        "string", enum=["in_channel"]), text=STR, attachments=arr(t("object")),
+        blocks=arr(t("object")))}}}
+api("GET", "/api/v1/admin/hooks/deliveries", "adminHookDeliveries",
+    "Every outgoing webhook's deliveries, newest first.", "200", ref("DeliveryList"), [LIMIT],
+    errors=("400",), tag="Admin")
 
 
 def module():

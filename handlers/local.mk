@@ -41,7 +41,11 @@ libhandlers_a_SOURCES = \
 	handlers/web_chat.c handlers/web_chat.h \
 	handlers/web_attach.c handlers/web_attach.h handlers/web_files.c \
 	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c \
-	handlers/web_passkey.c
+	handlers/web_passkey.c \
+	handlers/hooks.c handlers/hooks.h handlers/hooks_out.c \
+	handlers/hooks_send.c handlers/hooks_send.h \
+	handlers/hooks_slack.c handlers/hooks_slack.h \
+	handlers/commands.c handlers/commands.h
 
 # Tests that drive handlers directly; check_perm and check_waf_routes also
 # compile the route table, to check every route's policy columns.
@@ -71,6 +75,10 @@ tests_unit_check_perm_LDADD = $(HANDLER_TEST_LIBS)
 tests_unit_check_waf_routes_SOURCES = tests/unit/check_waf_routes.c fcgi/routes.c fcgi/router.c
 tests_unit_check_waf_routes_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_waf_routes_LDADD = $(HANDLER_TEST_LIBS)
+check_PROGRAMS += tests/unit/check_hooks
+tests_unit_check_hooks_SOURCES = tests/unit/check_hooks.c
+tests_unit_check_hooks_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_hooks_LDADD = $(HANDLER_TEST_LIBS)
 check_PROGRAMS += tests/unit/check_files_clamd
 tests_unit_check_files_clamd_SOURCES = tests/unit/check_files_clamd.c
 tests_unit_check_files_clamd_CFLAGS = $(TEST_CFLAGS)

@@ -7,6 +7,7 @@
 #include "handlers/auth.h"
 #include "handlers/cluster.h"
 #include "handlers/system.h"
+#include "handlers/hooks.h"
 #include "handlers/web_util.h"
 #include "auth/perm.h"
 #include "web/webpage.h"
@@ -352,6 +353,9 @@ enum px_err px_h_web_admin_system(struct px_ctx *ctx)
 	add_backups(ctx, d);
 	add_storage(ctx, d);
 	add_nodes(ctx, d);
+	add_api_list(ctx, d, px_h_hooks_admin_deliveries, "deliveries");
+	json_object_object_add(d, "has_deliveries", json_object_new_boolean(
+		json_object_object_get_ex(d, "deliveries", &h) && json_object_array_length(h) > 0));
 	return admin_page(ctx, 200, "system", "System health", d);
 }
 

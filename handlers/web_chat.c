@@ -7,6 +7,7 @@
 #include "handlers/channels.h"
 #include "handlers/messages.h"
 #include "handlers/web_chat.h"
+#include "handlers/commands.h"
 #include "handlers/web_attach.h"
 #include "handlers/web_util.h"
 #include "handlers/web_view.h"
@@ -19,6 +20,7 @@
 #include "model/messages.h"
 
 #include <json-c/json.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,7 +390,7 @@ static int form_error(enum px_err e)
 	const char *n = px_err_name(e);
 
 	return (strncmp(n, "VALIDATION_", 11) == 0 && e != PX_E_VALIDATION_NOT_FOUND) ||
-	       strncmp(n, "FILES_", 6) == 0;
+	       strncmp(n, "FILES_", 6) == 0 || e == PX_E_COMMAND_FAILED;
 }
 
 /* Whether e is the error of more files than a message may carry. */
@@ -430,9 +432,80 @@ static enum px_err post_message(struct px_ctx *ctx, const struct px_web_attach *
 	return px_web_call(ctx, px_h_messages_post, msg);
 }
 
+/* The channel page again with the draft, its files and error e beside
+ * the composer (bad: what the file checks said, may be empty). */
+static enum px_err compose_error(struct px_ctx *ctx, enum px_err e, struct px_buf *bad,
+				 const struct px_web_attach *files, long long thread)
+{
+	struct json_object *d = json_object_new_object();
+
+	px_web_str(d, "draft", px_web_form(ctx, "body"));
+	if (bad->len)
+		px_buf_puts(bad, ": ");
+	px_buf_puts(bad, px_webpage_tr(ctx, too_many(ctx, e) ? "At most 10 files per message."
+							     : px_err_message(e)));
+	px_web_str(d, "compose_error", bad->data);
+	px_web_attach_list(ctx, d, files);
+	return px_web_chat_page(ctx, px_err_status(e), thread, d);
+}
+
+/* Whether the composer's text reads as a slash command ("/name ..."). */
+static int command_text(const char *body)
+{
+	return body && body[0] == '/' &&
+	       (islower((unsigned char)body[1]) || isdigit((unsigned char)body[1]));
+}
+
+/* Runs the composer's text as a command (handlers/commands.c) in chan.
+ * *res gets its answer; COMMAND_NOT_FOUND lets the text go as a message. */
+static enum px_err run_command(struct px_ctx *ctx, struct json_object *chan, const char *body,
+			       struct json_object **res)
+{
+	struct json_object *j = json_object_new_object(), *saved = ctx->req->json;
+	enum px_err e;
+
+	if (!j || px_path_set_int(&ctx->path, "id", px_web_int(chan, "id")) != 0) {
+		json_object_put(j);
+		return PX_E_SYSTEM_INTERNAL;
+	}
+	px_web_str(j, "text", body);
+	/* the form stays as it came, for the message it may turn out to be */
+	ctx->req->json = j;
+	e = px_web_call(ctx, px_h_commands_run, res);
+	ctx->req->json = saved;
+	json_object_put(j);
+	return e;
+}
+
+/* A command's answer in the page: what it posted is shown where it is;
+ * an ephemeral answer as a notice to the caller alone. */
+static enum px_err command_page(struct px_ctx *ctx, struct json_object *chan,
+				struct json_object *res, long long thread)
+{
+	struct json_object *msg = NULL, *d;
+	struct px_buf loc = PX_BUF_INIT, sfx = PX_BUF_INIT;
+	const char *type = px_web_get(res, "response_type"), *text = px_web_get(res, "text");
+	enum px_err e;
+
+	if (type && strcmp(type, "ephemeral") == 0) {
+		d = json_object_new_object();
+		px_web_str(d, "notice", text && *text ? text : px_webpage_tr(ctx, "Done."));
+		return px_web_chat_page(ctx, 200, thread, d);
+	}
+	if (res)
+		json_object_object_get_ex(res, "message", &msg);
+	if (msg && px_web_get(msg, "html") && px_web_int(msg, "id"))
+		px_buf_printf(&sfx, "#m%lld", px_web_int(msg, "id"));
+	chan_url(chan, sfx.len ? sfx.data : "", &loc);
+	e = loc.failed ? PX_E_SYSTEM_INTERNAL : px_webpage_redirect(ctx, loc.data);
+	px_buf_free(&loc);
+	px_buf_free(&sfx);
+	return e;
+}
+
 enum px_err px_h_web_post(struct px_ctx *ctx)
 {
-	struct json_object *mine = NULL, *chan = NULL, *msg = NULL, *d;
+	struct json_object *mine = NULL, *chan = NULL, *msg = NULL;
 	const char *act = px_web_form(ctx, "action"), *tr = px_web_form(ctx, "thread_root_id");
 	long long thread = 0;
 	struct px_buf loc = PX_BUF_INIT, sfx = PX_BUF_INIT, bad = PX_BUF_INIT;
@@ -450,6 +523,26 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 		e = preview(ctx, thread, &files);
 		goto out;
 	}
+	if (e == PX_OK && files.n == 0 && command_text(px_web_form(ctx, "body"))) {
+		struct json_object *res = NULL;
+
+		/* the script's quick path shows a posted message; a command
+		 * goes the page's way (it asks again without "fragment") */
+		if (px_web_form(ctx, "fragment")) {
+			ctx->resp->status = 200;
+			goto out;
+		}
+		e = run_command(ctx, chan, px_web_form(ctx, "body"), &res);
+		if (e == PX_OK)
+			e = command_page(ctx, chan, res, thread);
+		json_object_put(res);
+		if (e != PX_E_COMMAND_NOT_FOUND) {
+			if (e != PX_OK && form_error(e))
+				e = compose_error(ctx, e, &bad, &files, thread);
+			goto out;
+		}
+		e = PX_OK;   /* not a command: the text is a message */
+	}
 	if (e == PX_OK)
 		e = post_message(ctx, &files, &msg);
 	if (e == PX_OK && px_web_form(ctx, "fragment")) {
@@ -462,15 +555,7 @@ enum px_err px_h_web_post(struct px_ctx *ctx)
 		chan_url(chan, sfx.data, &loc);
 		e = loc.failed ? PX_E_SYSTEM_INTERNAL : px_webpage_redirect(ctx, loc.data);
 	} else if (form_error(e)) {
-		d = json_object_new_object();
-		px_web_str(d, "draft", px_web_form(ctx, "body"));
-		if (bad.len)
-			px_buf_puts(&bad, ": ");
-		px_buf_puts(&bad, px_webpage_tr(ctx, too_many(ctx, e) ? "At most 10 files per message."
-								       : px_err_message(e)));
-		px_web_str(d, "compose_error", bad.data);
-		px_web_attach_list(ctx, d, &files);
-		e = px_web_chat_page(ctx, px_err_status(e), thread, d);
+		e = compose_error(ctx, e, &bad, &files, thread);
 	}
 out:
 	json_object_put(mine);

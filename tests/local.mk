@@ -73,3 +73,7 @@ check_PROGRAMS += tests/unit/check_wsproto
 tests_unit_check_wsproto_SOURCES = tests/unit/check_wsproto.c
 tests_unit_check_wsproto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_wsproto_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/unit/check_safefetch
+tests_unit_check_safefetch_SOURCES = tests/unit/check_safefetch.c
+tests_unit_check_safefetch_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_safefetch_LDADD = $(TEST_LIBS) -lpthread

@@ -647,6 +647,100 @@ def test_notify_settings_and_push():
     call("DELETE", subs + "/{id:int}", "%s/%d" % (subs, sid), 404)
 
 
+def test_integrations():
+    a, b = User("oia"), User("oib")
+    cid = channel(a, members=[b])["id"]
+    hk = CH + "/hooks"
+    base = "/api/v1/channels/%d/hooks" % cid
+
+    def call(user, method, pattern, path, status, body=None):
+        return chk(user.call(method, path, body), method, pattern, status)
+    made = call(a, "POST", hk + "/incoming", base + "/incoming", 201, {"name": "spec"})
+    call(b, "POST", hk + "/incoming", base + "/incoming", 403, {"name": "spec"})
+    call(a, "POST", hk + "/incoming", base + "/incoming", 400, {})
+    call(a, "GET", hk + "/incoming", base + "/incoming", 200)
+    path = urllib.parse.urlsplit(made["url"]).path
+    ok = pxtest.request("POST", path, json_body={"text": "from the spec"})
+    assert chk(ok, "POST", "/api/v1/hooks/{token}", 200) == b"ok"
+    chk(pxtest.request("POST", path, json_body={"attachments": []}), "POST",
+        "/api/v1/hooks/{token}", 400)
+    chk(pxtest.request("POST", "/api/v1/hooks/pxh_none", json_body={"text": "x"}), "POST",
+        "/api/v1/hooks/{token}", 404)
+    call(a, "DELETE", hk + "/incoming/{hid:int}", base + "/incoming/%d" % made["id"], 204)
+    call(a, "DELETE", hk + "/incoming/{hid:int}", base + "/incoming/%d" % made["id"], 404)
+    out = call(a, "POST", hk + "/outgoing", base + "/outgoing", 201,
+               {"name": "spec", "url": "http://127.0.0.2:23199/spec",
+                "trigger_words": ["never-said-word"], "events": ["member.left"]})
+    call(a, "POST", hk + "/outgoing", base + "/outgoing", 400,
+         {"name": "spec", "url": "http://no-such-host.invalid/", "trigger_words": ["x"]})
+    call(a, "GET", hk + "/outgoing", base + "/outgoing", 200)
+    call(a, "GET", hk + "/outgoing/{hid:int}/deliveries",
+         base + "/outgoing/%d/deliveries" % out["id"], 200)
+    call(a, "GET", hk + "/outgoing/{hid:int}/deliveries",
+         base + "/outgoing/%d/deliveries?limit=0" % out["id"], 400)
+    call(b, "GET", hk + "/outgoing/{hid:int}/deliveries",
+         base + "/outgoing/%d/deliveries" % out["id"], 403)
+    call(a, "DELETE", hk + "/outgoing/{hid:int}", base + "/outgoing/%d" % out["id"], 204)
+    call(a, "DELETE", hk + "/outgoing/{hid:int}", base + "/outgoing/%d" % out["id"], 404)
+    chk(api("GET", "/api/v1/admin/hooks/deliveries?limit=3", ADMIN), "GET",
+        "/api/v1/admin/hooks/deliveries", 200)
+    chk(a.call("GET", "/api/v1/admin/hooks/deliveries"), "GET",
+        "/api/v1/admin/hooks/deliveries", 403)
+
+
+def test_bots_and_commands():
+    a, b = User("oca"), User("ocb")
+    cid = channel(a, members=[b])["id"]
+
+    def call(user, method, pattern, path, status, body=None):
+        return chk(user.call(method, path, body), method, pattern, status)
+    bot = call(a, "POST", "/api/v1/bots", "/api/v1/bots", 201,
+               {"username": "spec%sbot" % secrets.token_hex(2)})
+    call(a, "POST", "/api/v1/bots", "/api/v1/bots", 400, {"username": "nobotsuffix"})
+    call(a, "POST", "/api/v1/bots", "/api/v1/bots", 409, {"username": bot["username"]})
+    call(a, "GET", "/api/v1/bots", "/api/v1/bots", 200)
+    tp = "/api/v1/bots/%d/tokens" % bot["id"]
+    call(a, "POST", "/api/v1/bots/{bid:int}/tokens", tp, 201, {"name": "t", "scopes": "read"})
+    call(a, "POST", "/api/v1/bots/{bid:int}/tokens", tp, 400, {"name": "t", "scopes": "admin"})
+    call(b, "POST", "/api/v1/bots/{bid:int}/tokens", tp, 404, {"name": "t", "scopes": "read"})
+    call(a, "DELETE", "/api/v1/bots/{bid:int}", "/api/v1/bots/%d" % bot["id"], 204)
+    call(a, "DELETE", "/api/v1/bots/{bid:int}", "/api/v1/bots/%d" % bot["id"], 404)
+    name = "spec" + secrets.token_hex(3)
+    cmd = chk(api("POST", "/api/v1/admin/commands", ADMIN,
+                  {"command": name, "url": "http://127.0.0.2:23198/none"}),
+              "POST", "/api/v1/admin/commands", 201)
+    chk(api("POST", "/api/v1/admin/commands", ADMIN, {"command": "shrug", "url": "http://x.y/"}),
+        "POST", "/api/v1/admin/commands", 409)
+    chk(api("POST", "/api/v1/admin/commands", ADMIN, {"command": "Bad Name", "url": "http://x.y/"}),
+        "POST", "/api/v1/admin/commands", 400)
+    chk(api("GET", "/api/v1/admin/commands", ADMIN), "GET", "/api/v1/admin/commands", 200)
+    run = CH + "/commands"
+    rp = "/api/v1/channels/%d/commands" % cid
+    call(b, "POST", run, rp, 200, {"text": "/shrug ok"})
+    call(b, "POST", run, rp, 400, {"text": "no slash"})
+    call(b, "POST", run, rp, 404, {"text": "/nope"})
+    call(b, "POST", run, rp, 502, {"text": "/" + name})
+    chk(pxtest.request("POST", "/api/v1/commands/responses/pxr_none",
+                       json_body={"response_type": "in_channel", "text": "x"}),
+        "POST", "/api/v1/commands/responses/{token}", 404)
+    chk(pxtest.request("POST", "/api/v1/commands/responses/pxr_none",
+                       json_body={"response_type": "ephemeral", "text": "x"}),
+        "POST", "/api/v1/commands/responses/{token}", 400)
+    # a real response URL: the one the service was given is not seen here,
+    # so one is made as the server makes them
+    tok = "pxr_" + secrets.token_urlsafe(32)
+    import hashlib
+    psql("INSERT INTO command_responses (token_hash, command_id, channel_id, user_id) VALUES "
+         "('%s', %d, %d, %d)" % (hashlib.sha256(tok.encode()).hexdigest(), cmd["id"], cid, b.id))
+    ok = pxtest.request("POST", "/api/v1/commands/responses/" + tok,
+                        json_body={"response_type": "in_channel", "text": "later"})
+    assert chk(ok, "POST", "/api/v1/commands/responses/{token}", 200) == b"ok"
+    chk(api("DELETE", "/api/v1/admin/commands/%d" % cmd["id"], ADMIN),
+        "DELETE", "/api/v1/admin/commands/{cid:int}", 204)
+    chk(api("DELETE", "/api/v1/admin/commands/%d" % cmd["id"], ADMIN),
+        "DELETE", "/api/v1/admin/commands/{cid:int}", 404)
+
+
 def test_zy_timestamps_are_date_time():
     """Every value the description declares date-time was one: a missing
     timestamp is null (where the schema allows it), never \"\"."""
