@@ -5,4 +5,4 @@ bench_hello_LDADD = $(FCGI_LIBS)
 # thumb_bench: image work through handlers/files_image.c (bench/thumb-bench.sh).
 noinst_PROGRAMS += bench/thumb_bench
 bench_thumb_bench_SOURCES = bench/thumb_bench.c
-bench_thumb_bench_LDADD = libhandlers.a libmodel.a libstorage.a $(CORE_LIBS) $(VIPS_LIBS)
+bench_thumb_bench_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(CORE_LIBS) $(VIPS_LIBS)

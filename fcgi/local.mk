@@ -10,7 +10,7 @@ plexichat_fcgi_SOURCES = \
 	fcgi/wafmw.c fcgi/wafmw.h \
 	fcgi/routes.c fcgi/routes_decl.h \
 	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc
-plexichat_fcgi_LDADD = libhandlers.a libmodel.a libstorage.a $(CORE_LIBS) $(FCGI_LIBS) $(VIPS_LIBS)
+plexichat_fcgi_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(CORE_LIBS) $(FCGI_LIBS) $(VIPS_LIBS)
 
 # The event hub and stream and the OpenAPI generator are fcgi/ code; they
 # ride in libhandlers.a so that check_msg can drive the hub, and the tests

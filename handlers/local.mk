@@ -44,7 +44,7 @@ libhandlers_a_SOURCES = \
 # files_image.c works through libvips: its flags are the build's, its
 # libraries go on every link line that takes libhandlers.a.
 AM_CFLAGS += $(VIPS_CFLAGS)
-HANDLER_TEST_LIBS = libhandlers.a libmodel.a libstorage.a $(TEST_LIBS) $(VIPS_LIBS)
+HANDLER_TEST_LIBS = libhandlers.a libmodel.a libai.a libstorage.a $(TEST_LIBS) $(VIPS_LIBS)
 check_PROGRAMS += tests/unit/check_files_util
 tests_unit_check_files_util_SOURCES = tests/unit/check_files_util.c
 tests_unit_check_files_util_CFLAGS = $(TEST_CFLAGS)

@@ -34,8 +34,9 @@ ALLOWED = {
     "web": {"core"},
     "model": LIBS,
     "storage": {"core"},
-    "handlers": LIBS | {"model", "storage"},
-    "fcgi": LIBS | {"model", "handlers", "storage"},
+    "ai": {"core"},
+    "handlers": LIBS | {"model", "storage", "ai"},
+    "fcgi": LIBS | {"model", "handlers", "storage", "ai"},
     "admin": LIBS | {"model", "storage"},
     "backup": {"core", "storage"},
     "tests": None,   # None: anything
