@@ -8,7 +8,8 @@
 #ifndef PX_AI_BUILTIN_H
 #define PX_AI_BUILTIN_H
 
-#include "ai/ai_provider.h"
+#include "ai/ai_types.h"
+#include "core/err.h"
 
 #define PX_AI_BUILTIN_DIM 256
 

@@ -7,7 +7,8 @@
 #ifndef PX_AI_WIRE_H
 #define PX_AI_WIRE_H
 
-#include "ai/ai_provider.h"
+#include "ai/ai_types.h"
+#include "core/err.h"
 
 /* The system and user text of a task for a chat model. The items are
  * data between markers; the system text says so and forbids following

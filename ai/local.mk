@@ -9,7 +9,7 @@ libai_a_SOURCES = \
 	ai/ai_http.c ai/ai_http.h \
 	ai/ai_sse.c ai/ai_sse.h \
 	ai/ai_wire.c ai/ai_wire.h \
-	ai/ai_provider.c ai/ai_provider.h \
+	ai/ai_provider.c ai/ai_provider.h ai/ai_types.h \
 	ai/ai_builtin.c ai/ai_builtin.h \
 	ai/ai_redact.c ai/ai_redact.h
 
