@@ -132,6 +132,18 @@ void px_ai_builtin_embed(const char *text, size_t n, float *out, int dim)
 	}
 }
 
+void px_ai_quantise(const float *f, signed char *q, int dim)
+{
+	int i;
+
+	for (i = 0; i < dim; i++) {
+		float x = f[i] * 127.0f;
+
+		x = x > 127.0f ? 127.0f : x < -127.0f ? -127.0f : x;
+		q[i] = (signed char)(x < 0 ? x - 0.5f : x + 0.5f);
+	}
+}
+
 /* --- summaries -------------------------------------------------------- */
 
 struct sent {

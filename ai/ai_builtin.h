@@ -26,6 +26,10 @@ void px_ai_builtin_answer(const struct px_ai_item *items, size_t n, const char *
 void px_ai_builtin_embed(const char *text, size_t n, float *out, int dim)
 	__attribute__((nonnull(1, 3)));
 
+/* Quantises a unit vector to int8 components (x127, rounded), the form
+ * embeddings are stored in. */
+void px_ai_quantise(const float *f, signed char *q, int dim) __attribute__((nonnull));
+
 /* Moderation rules: an immutable list, shared by threads once built. */
 struct px_ai_lexicon;
 

@@ -2,6 +2,7 @@
 bin_PROGRAMS += plexichat.fcgi
 plexichat_fcgi_SOURCES = \
 	fcgi/main.c \
+	fcgi/ai_worker.c fcgi/ai_worker.h \
 	fcgi/adapter.c fcgi/adapter.h \
 	fcgi/app.c fcgi/app.h \
 	fcgi/authmw.c fcgi/authmw.h \
@@ -9,7 +10,7 @@ plexichat_fcgi_SOURCES = \
 	fcgi/router.c fcgi/router.h \
 	fcgi/wafmw.c fcgi/wafmw.h \
 	fcgi/routes.c fcgi/routes_decl.h \
-	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc
+	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc fcgi/routes_ai.inc
 plexichat_fcgi_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(CORE_LIBS) $(FCGI_LIBS) $(VIPS_LIBS)
 
 # The event hub and stream and the OpenAPI generator are fcgi/ code; they

@@ -4,6 +4,7 @@
  * socket (config key listen), or as plain CGI for one request. SIGTERM and
  * SIGINT stop accepting, let in-flight requests finish and exit; SIGHUP
  * reloads the configuration. */
+#include "fcgi/ai_worker.h"
 #include "fcgi/adapter.h"
 #include "fcgi/app.h"
 #include "fcgi/openapi.h"
@@ -208,6 +209,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	int n = (int)px_cfg_int(cfg, "workers"), i, started = 0;
 	pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct worker *w = calloc((size_t)n, sizeof(*w));
+	struct px_ai_worker *embedder = NULL;
 	sigset_t set;
 
 	if (!w)
@@ -225,6 +227,8 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 			break;
 		started++;
 	}
+	if (started && px_cfg_bool(cfg, "ai_embed_worker"))
+		embedder = px_ai_worker_start(app, conninfo);
 	px_log_info("fcgi", NULL, "plexichat.fcgi %s ready with %d workers",
 		    PACKAGE_VERSION, started);
 	if (started)
@@ -232,6 +236,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	app->stopping = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].thread, NULL);
+	px_ai_worker_stop(embedder);
 	px_log_set_buffered(0);
 	free(w);
 	return started ? 0 : -1;
