@@ -56,3 +56,8 @@ def audit_rows(hdr, after=0):
     assert r.status == 200, r
     import json
     return [json.loads(line) for line in r.body.decode().splitlines() if line.strip()]
+
+
+def last_audit_id(hdr):
+    rows = audit_rows(hdr)
+    return rows[-1]["id"] if rows else 0
