@@ -6,3 +6,8 @@ bench_hello_LDADD = $(FCGI_LIBS)
 noinst_PROGRAMS += bench/thumb_bench
 bench_thumb_bench_SOURCES = bench/thumb_bench.c
 bench_thumb_bench_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(CORE_LIBS) $(VIPS_LIBS)
+# ai_bench: recall of the stored vectors and the provider client's overhead
+# (bench/ai-bench.sh).
+noinst_PROGRAMS += bench/ai_bench
+bench_ai_bench_SOURCES = bench/ai_bench.c
+bench_ai_bench_LDADD = libai.a $(CORE_LIBS)

@@ -133,6 +133,8 @@ wanted() {
 ONCE="test_pg_restart.py test_config.py test_admin_cli.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
 # tests that run a stack of their own (tests/integration/stacklib.py)
 ONCE="$ONCE test_files_s3.py test_files_clamd.py test_backup_files.py"
+# tests that start their own provider mocks and edit the shared config
+ONCE="$ONCE test_ai_prism.py"
 RUNCMD="test_waf_corpus.py test_scan.py test_run_command.py"
 for t in "$PX_ROOT"/tests/integration/test_*.py; do
   n=$(basename "$t")
