@@ -6,8 +6,9 @@
 #      thread of plexichat.fcgi draining ai_embed_queue) beside the rate of
 #      the INSERT that filled it
 #   3. ask p50/p95 over PX_BENCH_MESSAGES messages (default 200000; the
-#      semantic part is an exact scan) beside full-text search, and
-#      recall@10 of the stored int8 vectors against exact float search
+#      semantic part scans the newest ai_semantic_window vectors exactly)
+#      beside full-text search; recall@10 of its sources against ask over
+#      every vector, and of the stored int8 vectors against float search
 #   4. the provider client's p50 overhead against a local OpenAI-compatible
 #      server (tests/integration/ai_fake.py) beside plain libcurl
 # Data is kept in build/ai-bench between runs (PX_BENCH_FRESH=1 remakes it).
@@ -96,8 +97,12 @@ $PSQL -c "INSERT INTO ai_channel_settings (channel_id, moderation) VALUES ($CH_O
 echo "$($PSQL -At -c 'SELECT count(*) FROM ai_embeddings') messages with vectors"
 python3 "$(dirname "$0")/ai_bench.py" post "$URL" "$TOK" "$CH_OFF" "$CH_ON" 50 >/dev/null
 python3 "$(dirname "$0")/ai_bench.py" post "$URL" "$TOK" "$CH_OFF" "$CH_ON" "$POSTS"
+# exact first: every vector (the server re-reads its config within a second)
+echo "ai_semantic_window = 0" >> "$WORK/plexichat.conf"; sleep 2
+python3 "$(dirname "$0")/ai_bench.py" ask-exact "$URL" "$TOK" "$WORK/exact.json"
+sed -i '/^ai_semantic_window/d' "$WORK/plexichat.conf"; sleep 2
 python3 "$(dirname "$0")/ai_bench.py" ask "$URL" "$TOK" 5 >/dev/null
-python3 "$(dirname "$0")/ai_bench.py" ask "$URL" "$TOK" "$ASKS"
+python3 "$(dirname "$0")/ai_bench.py" ask "$URL" "$TOK" "$ASKS" "$WORK/exact.json"
 "$BUILD/bench/ai_bench" recall 100000 50
 python3 "$PX_ROOT/tests/integration/ai_fake.py" "$FAKEPORT" >/dev/null & PX_PIDS+=($!)
 sleep 1

@@ -313,11 +313,11 @@ enum px_err px_m_ai_readable(struct px_db *db, long long user, const long long *
 }
 
 enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, const char *lang,
-			int limit, long long *ids, size_t *n)
+			long window, int limit, long long *ids, size_t *n)
 {
 	struct px_buf q = PX_BUF_INIT;
-	char u[PX_M_LL], l[PX_M_LL];
-	const char *params[4], *p = words;
+	char u[PX_M_LL], l[PX_M_LL], w[PX_M_LL];
+	const char *params[5], *p = words;
 	PGresult *r = NULL;
 	enum px_err e;
 	int i;
@@ -340,12 +340,15 @@ enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, con
 	params[1] = q.data;
 	params[2] = lang;
 	params[3] = px_m_ll(l, limit);
+	params[4] = px_m_ll(w, window);
+	/* the id window bounds the ranking work when common words match much */
 	e = px_db_exec_prepared(db, "ai_fts",
 				"SELECT m.id FROM messages m WHERE m.deleted_at IS NULL"
+				" AND ($5::bigint = 0 OR m.id > (SELECT coalesce(max(id), 0) FROM messages) - $5::bigint)"
 				" AND m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)"
 				" AND m.tsv @@ to_tsquery($3::regconfig, $2)"
 				" ORDER BY ts_rank(m.tsv, to_tsquery($3::regconfig, $2)) DESC, m.id DESC LIMIT $4",
-				4, params, &r);
+				5, params, &r);
 	px_buf_free(&q);
 	if (e != PX_OK)
 		return e;
@@ -419,21 +422,23 @@ out:
 	return e;
 }
 
-enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, long limit,
+enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, long window,
 			    px_m_ai_vec_fn fn, void *arg)
 {
 	char u[PX_M_LL], l[PX_M_LL];
-	const char *params[3] = { px_m_ll(u, user), model, px_m_ll(l, limit > 0 ? limit : 0) };
+	const char *params[3] = { px_m_ll(u, user), model, px_m_ll(l, window > 0 ? window : 0) };
 	int lens[3] = { 0, 0, 0 }, fmts[3] = { 0, 0, 0 };
 	PGresult *r;
 	int i;
 
-	/* binary results: the vectors come as raw bytes, no hex to decode */
+	/* binary results: the vectors come as raw bytes, no hex to decode; the
+	 * window is a range of the primary key, so its cost does not grow
+	 * with the table */
 	r = PQexecParams(px_db_conn(db),
 			 "SELECT e.message_id, e.vec FROM ai_embeddings e"
 			 " WHERE e.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1::bigint)"
-			 " AND e.model = $2 ORDER BY e.message_id DESC"
-			 " LIMIT CASE WHEN $3::bigint > 0 THEN $3::bigint END",
+			 " AND e.model = $2 AND ($3::bigint = 0"
+			 "  OR e.message_id > (SELECT coalesce(max(id), 0) FROM messages) - $3::bigint)",
 			 3, NULL, params, lens, fmts, 1);
 	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);

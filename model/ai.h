@@ -90,9 +90,10 @@ enum px_err px_m_ai_message(struct px_db *db, long long channel, long long id,
 enum px_err px_m_ai_readable(struct px_db *db, long long user, const long long *ids, size_t n,
 			     struct px_m_ai_rows *r) __attribute__((nonnull, warn_unused_result));
 /* Full-text candidates: ids of messages user may read matching any of the
- * words (newline-separated), best first. */
+ * words (newline-separated), best first, among the newest window messages
+ * (0: all). */
 enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, const char *lang,
-			int limit, long long *ids, size_t *n)
+			long window, int limit, long long *ids, size_t *n)
 	__attribute__((nonnull, warn_unused_result));
 
 /* --- embeddings ---------------------------------------------------------- */
@@ -106,10 +107,10 @@ enum px_err px_m_ai_queue_take(struct px_db *db, int limit, struct px_m_ai_rows 
 enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long long *ids,
 				const long long *channels, const signed char *vecs, int dim,
 				size_t n) __attribute__((nonnull, warn_unused_result));
-/* Calls fn for each stored vector of model in the channels user may read
- * (newest first, at most limit; 0: all). */
+/* Calls fn for each stored vector of model in the channels user may read,
+ * among the newest window message ids (0: all). */
 typedef void (*px_m_ai_vec_fn)(void *arg, long long id, const signed char *v, int dim);
-enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, long limit,
+enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, long window,
 			    px_m_ai_vec_fn fn, void *arg) __attribute__((nonnull(1, 3, 5), warn_unused_result));
 /* Messages waiting in the queue. */
 enum px_err px_m_ai_queue_len(struct px_db *db, long long *n) __attribute__((nonnull, warn_unused_result));
