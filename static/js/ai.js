@@ -32,7 +32,7 @@
   /* The answer box: points with links to their sources, and the marker. */
   function render(box, label, j, field) {
     box.replaceChildren();
-    box.appendChild(el('h3', {}, label));
+    box.appendChild(el('h2', {}, label));
     const ul = el('ul', { class: 'ai-points' });
     (j.points || []).forEach((p) => {
       const li = el('li', {}, p.text.replace(/\s*\[#\d+\]/g, '') + ' ');
