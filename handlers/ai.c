@@ -231,7 +231,7 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	struct topk tk;
 	struct px_hai_task t;
 	size_t nfts = 0, nids = 0, i, j, keep = 0;
-	long window;
+	long long floor = 0;
 	int remote;
 	enum px_err e;
 
@@ -245,14 +245,15 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	 * the stored vectors of the channels the caller is in (exact scan) */
 	px_ai_builtin_embed(question, strlen(question), qv, PX_AI_BUILTIN_DIM);
 	px_ai_quantise(qv, tk.q, PX_AI_BUILTIN_DIM);
-	window = (long)px_cfg_int(ctx->cfg, "ai_semantic_window");
-	if ((e = px_m_ai_vectors(ctx->db, ctx->who.user_id, "builtin-hash-256", window, topk_fn,
+	if ((e = px_m_ai_floor(ctx->db, (long)px_cfg_int(ctx->cfg, "ai_semantic_window"),
+			       &floor)) != PX_OK ||
+	    (e = px_m_ai_vectors(ctx->db, ctx->who.user_id, "builtin-hash-256", floor, topk_fn,
 				 &tk)) != PX_OK)
 		goto out;
 	/* full-text candidates: any of the question's words */
 	words_of(question, &words);
 	if (words.len && (e = px_m_ai_fts(ctx->db, ctx->who.user_id, words.data,
-					  px_cfg_str(ctx->cfg, "search_language"), window, ASK_CANDIDATES,
+					  px_cfg_str(ctx->cfg, "search_language"), floor, ASK_CANDIDATES,
 					  fts, &nfts)) != PX_OK)
 		goto out;
 	for (i = 0; i < (size_t)tk.n; i++)

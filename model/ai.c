@@ -313,7 +313,7 @@ enum px_err px_m_ai_readable(struct px_db *db, long long user, const long long *
 }
 
 enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, const char *lang,
-			long window, int limit, long long *ids, size_t *n)
+			long long floor, int limit, long long *ids, size_t *n)
 {
 	struct px_buf q = PX_BUF_INIT;
 	char u[PX_M_LL], l[PX_M_LL], w[PX_M_LL];
@@ -340,11 +340,13 @@ enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, con
 	params[1] = q.data;
 	params[2] = lang;
 	params[3] = px_m_ll(l, limit);
-	params[4] = px_m_ll(w, window);
-	/* the id window bounds the ranking work when common words match much */
-	e = px_db_exec_prepared(db, "ai_fts",
+	params[4] = px_m_ll(w, floor);
+	/* the id floor bounds the ranking work when common words match much;
+	 * unprepared on purpose, as in model/search.c: the plan depends on the
+	 * floor and the words, which a cached generic plan would know neither */
+	e = px_db_exec(db,
 				"SELECT m.id FROM messages m WHERE m.deleted_at IS NULL"
-				" AND ($5::bigint = 0 OR m.id > (SELECT coalesce(max(id), 0) FROM messages) - $5::bigint)"
+				" AND m.id > $5::bigint"
 				" AND m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)"
 				" AND m.tsv @@ to_tsquery($3::regconfig, $2)"
 				" ORDER BY ts_rank(m.tsv, to_tsquery($3::regconfig, $2)) DESC, m.id DESC LIMIT $4",
@@ -422,23 +424,22 @@ out:
 	return e;
 }
 
-enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, long window,
-			    px_m_ai_vec_fn fn, void *arg)
+enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model,
+			    long long floor, px_m_ai_vec_fn fn, void *arg)
 {
 	char u[PX_M_LL], l[PX_M_LL];
-	const char *params[3] = { px_m_ll(u, user), model, px_m_ll(l, window > 0 ? window : 0) };
+	const char *params[3] = { px_m_ll(u, user), model, px_m_ll(l, floor) };
 	int lens[3] = { 0, 0, 0 }, fmts[3] = { 0, 0, 0 };
 	PGresult *r;
 	int i;
 
 	/* binary results: the vectors come as raw bytes, no hex to decode; the
-	 * window is a range of the primary key, so its cost does not grow
-	 * with the table */
+	 * floor, known when planning, makes this a range of the primary key,
+	 * so its cost does not grow with the table */
 	r = PQexecParams(px_db_conn(db),
 			 "SELECT e.message_id, e.vec FROM ai_embeddings e"
 			 " WHERE e.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1::bigint)"
-			 " AND e.model = $2 AND ($3::bigint = 0"
-			 "  OR e.message_id > (SELECT coalesce(max(id), 0) FROM messages) - $3::bigint)",
+			 " AND e.model = $2 AND e.message_id > $3::bigint",
 			 3, NULL, params, lens, fmts, 1);
 	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);
@@ -455,6 +456,25 @@ enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model,
 	}
 	PQclear(r);
 	return PX_OK;
+}
+
+enum px_err px_m_ai_floor(struct px_db *db, long window, long long *floor)
+{
+	PGresult *r = NULL;
+	enum px_err e;
+
+	*floor = 0;
+	if (window <= 0)
+		return PX_OK;
+	e = px_db_exec_prepared(db, "msg_newest", "SELECT coalesce(max(id), 0) FROM messages", 0,
+				NULL, &r);
+	if (e == PX_OK) {
+		*floor = atoll(PQgetvalue(r, 0, 0)) - window;
+		if (*floor < 0)
+			*floor = 0;
+		PQclear(r);
+	}
+	return e;
 }
 
 enum px_err px_m_ai_queue_len(struct px_db *db, long long *n)

@@ -89,11 +89,10 @@ enum px_err px_m_ai_message(struct px_db *db, long long channel, long long id,
  * in any order. */
 enum px_err px_m_ai_readable(struct px_db *db, long long user, const long long *ids, size_t n,
 			     struct px_m_ai_rows *r) __attribute__((nonnull, warn_unused_result));
-/* Full-text candidates: ids of messages user may read matching any of the
- * words (newline-separated), best first, among the newest window messages
- * (0: all). */
+/* Full-text candidates: ids (> floor) of messages user may read matching
+ * any of the words (newline-separated), best first. */
 enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, const char *lang,
-			long window, int limit, long long *ids, size_t *n)
+			long long floor, int limit, long long *ids, size_t *n)
 	__attribute__((nonnull, warn_unused_result));
 
 /* --- embeddings ---------------------------------------------------------- */
@@ -107,10 +106,14 @@ enum px_err px_m_ai_queue_take(struct px_db *db, int limit, struct px_m_ai_rows 
 enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long long *ids,
 				const long long *channels, const signed char *vecs, int dim,
 				size_t n) __attribute__((nonnull, warn_unused_result));
-/* Calls fn for each stored vector of model in the channels user may read,
- * among the newest window message ids (0: all). */
+/* The id below the newest window message ids (0 when window <= 0 or
+ * there are fewer): the floor of ask's searches. */
+enum px_err px_m_ai_floor(struct px_db *db, long window, long long *floor)
+	__attribute__((nonnull, warn_unused_result));
+/* Calls fn for each stored vector of model in the channels user may read
+ * whose message id is above floor. */
 typedef void (*px_m_ai_vec_fn)(void *arg, long long id, const signed char *v, int dim);
-enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, long window,
+enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, long long floor,
 			    px_m_ai_vec_fn fn, void *arg) __attribute__((nonnull(1, 3, 5), warn_unused_result));
 /* Messages waiting in the queue. */
 enum px_err px_m_ai_queue_len(struct px_db *db, long long *n) __attribute__((nonnull, warn_unused_result));
