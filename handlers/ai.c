@@ -551,6 +551,14 @@ enum px_err px_h_admin_ai_review_decide(struct px_ctx *ctx)
 	if (approve && strcmp(en.action, "hold") == 0 && en.author &&
 	    (e = post_held(ctx, rid, &en, &msg)) != PX_OK)
 		goto out;
+	/* rejecting a flagged post takes it down, as a moderator would */
+	if (!approve && en.message) {
+		e = px_m_messages_delete(ctx->db, en.channel, en.message, ctx->who.user_id, 1, &msg);
+		px_buf_reset(&msg);
+		if (e != PX_OK && e != PX_E_VALIDATION_MESSAGE_DELETED)
+			goto out;
+		e = PX_OK;
+	}
 	px_buf_printf(&out, "{\"id\":%lld,\"status\":\"%s\",\"action\":\"%s\",\"message\":%s}", rid,
 		      approve ? "approved" : "rejected", en.action, msg.len ? msg.data : "null");
 	e = px_hm_reply(ctx, 200, &out);

@@ -952,7 +952,8 @@ api("GET", ADM_AI + "review", "aiReviewList", "Pending moderation entries, oldes
     "200", ref("AiReviewList"), [q("limit", t("integer", minimum=1, maximum=500),
                                    "How many (default 50).")], errors=("400",), tag="AI")
 api("POST", ADM_AI + "review/{rid:int}", "aiReviewDecide",
-    "Approve (a held post is then posted as its author) or reject an entry.", "200",
+    "Approve (a held post is then posted as its author) or reject an entry (a flagged post is "
+    "then deleted).", "200",
     ref("AiReviewResult"), body=body(["decision"], decision=t("string",
                                                                enum=["approve", "reject"])),
     errors=("400", "404"), tag="AI", path={"rid": "Review entry id."})

@@ -539,7 +539,8 @@ enum px_err px_m_ai_mod_decide(struct px_db *db, long long id, int approve, long
 				     "UPDATE ai_moderation SET status = $2, reviewed_by = $3,"
 				     " reviewed_at = now() WHERE id = $1 AND status = 'pending'"
 				     " RETURNING channel_id, coalesce(author_id, 0),"
-				     " coalesce(thread_root_id, 0), action, body", 3, params, &r);
+				     " coalesce(thread_root_id, 0), action, body, coalesce(message_id, 0)",
+				     3, params, &r);
 
 	if (e != PX_OK)
 		return e;
@@ -548,6 +549,7 @@ enum px_err px_m_ai_mod_decide(struct px_db *db, long long id, int approve, long
 	en->thread_root = atoll(PQgetvalue(r, 0, 2));
 	snprintf(en->action, sizeof(en->action), "%s", PQgetvalue(r, 0, 3));
 	en->body = strdup(PQgetvalue(r, 0, 4));
+	en->message = atoll(PQgetvalue(r, 0, 5));
 	PQclear(r);
 	return en->body ? PX_OK : PX_E_SYSTEM_INTERNAL;
 }

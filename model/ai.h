@@ -132,6 +132,7 @@ enum px_err px_m_ai_mod_list(struct px_db *db, int limit, struct px_buf *out)
 /* A decided entry: what approving a held post needs. */
 struct px_m_ai_mod_entry {
 	long long channel, author, thread_root;
+	long long message;      /* the flagged message; 0 for a held post */
 	char action[8];
 	char *body;             /* malloc'd; the caller frees */
 };

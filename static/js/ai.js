@@ -130,10 +130,88 @@
     try { await load(); } catch (err) { list.appendChild(el('li', { role: 'alert' }, err.message)); }
   }
 
+  function table(head, rows) {
+    const wrap = el('div', { class: 'tablewrap', tabindex: '0' });
+    const t = el('table', { class: 'data' });
+    const tr = el('tr');
+    head.forEach((h) => tr.appendChild(el('th', { scope: 'col' }, h)));
+    t.appendChild(el('thead')).appendChild(tr);
+    const tb = el('tbody');
+    rows.forEach((r) => {
+      const row = el('tr');
+      r.forEach((c) => row.appendChild(el('td', {}, String(c))));
+      tb.appendChild(row);
+    });
+    t.appendChild(tb);
+    wrap.appendChild(t);
+    return wrap;
+  }
+
+  function budgetText(u, b) {
+    const lim = (v) => (v ? String(v) : 'no limit');
+    return 'Today: ' + u.user_tokens + ' tokens by you, ' + u.instance_tokens +
+      ' by the instance (cost ' + Number(u.instance_cost).toFixed(4) + '). Daily budgets: ' +
+      lim(b.user_tokens) + ' tokens per user, ' + lim(b.channel_tokens) + ' per channel, ' +
+      lim(b.instance_tokens) + ' per instance.';
+  }
+
+  async function adminStatus(root) {
+    const box = root.querySelector('#ai-status'), ins = root.querySelector('#ai-insights');
+    try {
+      const s = await api('GET', '/api/v1/admin/ai/status');
+      box.appendChild(el('p', {}, 'AI ' + (s.enabled ? 'on' : 'off') + '; default provider ' +
+        s.default_provider + (s.local_only ? '; local providers only' : '') + '; ' +
+        s.embed_queue + ' messages wait for embedding.'));
+      box.appendChild(table(['Provider', 'Kind', 'Model', 'Where', 'Key', 'Breaker'],
+        s.providers.map((p) => [p.name, p.kind, p.chat_model, p.remote ? 'remote' : 'local',
+          p.has_key ? 'set' : '–', p.breaker])));
+      box.appendChild(el('p', {}, budgetText(s.usage_today, s.budgets)));
+      const i = await api('GET', '/api/v1/admin/ai/insights?days=30');
+      ins.appendChild(table(['Busiest channel', 'Messages'],
+        i.busiest_channels.map((c) => [c.name || ('#' + c.id), c.messages])));
+      ins.appendChild(el('p', {}, 'First reply by someone else: median ' +
+        i.response_times.median_seconds + ' s, 90th percentile ' + i.response_times.p90_seconds +
+        ' s over ' + i.response_times.threads + ' threads. Recurring words: ' +
+        i.topics.map((t) => t.word).join(', ') + '.'));
+    } catch (err) {
+      box.appendChild(el('p', { role: 'alert' }, err.message));
+    }
+  }
+
+  async function userSettings(sec) {
+    try {
+      const s = await api('GET', '/api/v1/ai/settings');
+      sec.appendChild(el('h2', { id: 'ai-settings-h' }, 'AI'));
+      const id = 'ai-remote-ok';
+      const box = el('input', { type: 'checkbox', id });
+      box.checked = !!s.remote_ok;
+      const row = el('div');
+      row.append(box, el('label', { for: id }, ' My messages in DMs and private channels may go to ' +
+        'a remote AI provider where their channel allows it'));
+      sec.appendChild(row);
+      const note = el('p', { class: 'help', 'aria-live': 'polite' }, budgetText(s.usage_today, s.budgets) +
+        ' Default provider: ' + s.default_provider + '.');
+      sec.appendChild(note);
+      box.addEventListener('change', async () => {
+        try {
+          await api('PUT', '/api/v1/ai/settings', { remote_ok: box.checked });
+          note.textContent = 'Saved.';
+        } catch (err) {
+          note.textContent = err.message;
+        }
+      });
+      sec.hidden = false;
+    } catch (err) {
+      /* AI off: the section stays hidden */
+    }
+  }
+
   function init() {
+    const aiSettings = document.getElementById('ai-settings');
+    if (aiSettings) { userSettings(aiSettings); return; }
     const main = document.getElementById('main');
     if (!main) return;
-    if (main.dataset.aiReview !== undefined) { review(main); return; }
+    if (main.dataset.aiReview !== undefined) { review(main); adminStatus(main); return; }
     const cid = main.dataset.channelId;
     if (!cid) return;
     const h1 = main.querySelector('h1');

@@ -47,6 +47,15 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     const t = await page.textContent('#ai-thread-summary');
     if (!/migration/.test(t) || /Lunch/.test(t)) throw new Error('thread summary: ' + t);
   });
+  await check('AI: consent in settings', async () => {
+    await page.goto(BASE + '/settings');
+    await page.waitForSelector('#ai-settings:not([hidden]) #ai-remote-ok');
+    await page.check('#ai-remote-ok');
+    await page.waitForSelector('#ai-settings p:has-text("Saved.")');
+    const s = await api(BASE, 'GET', '/api/v1/ai/settings', tok);
+    if (s.remote_ok !== true) throw new Error('consent not saved');
+    await axe(page, 'settings with AI consent');
+  });
   await check('AI: ask a question', async () => {
     await page.goto(BASE + '/c/' + ch);
     await page.fill('#ai-question', 'why does the migration fail');
@@ -76,6 +85,8 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     await ap.goto(BASE + '/admin/ai');
     const item = '.ai-review-item[data-review-id="' + rid + '"]';
     await ap.waitForSelector(item);
+    await ap.waitForSelector('#ai-status table');
+    await ap.waitForSelector('#ai-insights table');
     await axe(ap, 'admin AI review');
     await ap.click(item + ' button[data-decision=approve]');
     await ap.waitForSelector(item, { state: 'detached' });

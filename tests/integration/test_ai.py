@@ -122,6 +122,11 @@ def test_moderation_flag_hold_block_and_review():
     q = ailib.adm("GET", "/api/v1/admin/ai/review?limit=500", hdr=hdr).json()["items"]
     flagged = [i for i in q if i["message_id"] == m["id"]]
     assert flagged and flagged[0]["action"] == "flag" and flagged[0]["category"] == "insult"
+    r = ailib.adm("POST", "/api/v1/admin/ai/review/%d" % flagged[0]["id"], {"decision": "reject"},
+                  hdr)
+    assert r.status == 200, r
+    r = a.call("GET", "/api/v1/channels/%d/messages/%d" % (cid, m["id"]))
+    assert r.status == 410 or r.json().get("deleted") is True, r
     ok = post(b, cid, "good morning")  # clean posts are not queued
     q = ailib.adm("GET", "/api/v1/admin/ai/review?limit=500", hdr=hdr).json()["items"]
     assert not [i for i in q if i["message_id"] == ok["id"]]
