@@ -82,6 +82,11 @@ static int is_stop(const char *w)
 	return 0;
 }
 
+int px_ai_builtin_stopword(const char *w)
+{
+	return is_stop(w);
+}
+
 static unsigned long fnv(const char *s, size_t n, unsigned long h)
 {
 	size_t i;

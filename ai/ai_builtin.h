@@ -26,6 +26,10 @@ void px_ai_builtin_answer(const struct px_ai_item *items, size_t n, const char *
 void px_ai_builtin_embed(const char *text, size_t n, float *out, int dim)
 	__attribute__((nonnull(1, 3)));
 
+/* 1 when the lower-case word w is an English or German stop word (no
+ * topic; the text-search configurations drop them too). */
+int px_ai_builtin_stopword(const char *w) __attribute__((nonnull));
+
 /* Quantises a unit vector to int8 components (x127, rounded), the form
  * embeddings are stored in. */
 void px_ai_quantise(const float *f, signed char *q, int dim) __attribute__((nonnull));

@@ -174,7 +174,8 @@ static void topk_fn(void *arg, long long id, const signed char *v, int dim)
 	t->id[pos] = id;
 }
 
-/* Lower-case words of 3+ letters or digits, one a line (at most 10). */
+/* Lower-case words of 3+ letters or digits that are not stop words, one a
+ * line (at most 10). */
 static void words_of(const char *s, struct px_buf *w)
 {
 	int n = 0;
@@ -187,13 +188,19 @@ static void words_of(const char *s, struct px_buf *w)
 		while (isalnum((unsigned char)s[k]) && k < 40)
 			k++;
 		if (k >= 3) {
+			char lw[41];
 			size_t i;
 
-			if (w->len)
-				px_buf_putc(w, '\n');
 			for (i = 0; i < k; i++)
-				px_buf_putc(w, (char)tolower((unsigned char)s[i]));
-			n++;
+				lw[i] = (char)tolower((unsigned char)s[i]);
+			lw[k] = '\0';
+			/* stop words would only make PostgreSQL say it dropped them */
+			if (!px_ai_builtin_stopword(lw)) {
+				if (w->len)
+					px_buf_putc(w, '\n');
+				px_buf_puts(w, lw);
+				n++;
+			}
 		}
 		while (isalnum((unsigned char)s[k]))
 			k++;
