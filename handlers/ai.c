@@ -98,8 +98,81 @@ static void answer_json(struct px_buf *b, const char *key, const struct px_hai_o
 	px_buf_putc(b, '}');
 }
 
+/* Streaming an answer as SSE: "delta" events as the provider's pieces
+ * arrive (placeholders already restored), then "done" with the whole
+ * answer, or "error". The stream starts with the first piece, so a refusal
+ * before it is an ordinary error answer. */
+struct sse_out {
+	struct px_ctx *ctx;
+	int started;
+	int failed;
+};
+
+static int sse_begin(struct sse_out *so)
+{
+	struct px_ctx *ctx = so->ctx;
+
+	if (so->started)
+		return so->failed ? -1 : 0;
+	so->started = 1;
+	ctx->resp->status = 200;
+	px_response_header(ctx->resp, "Content-Type", "text/event-stream; charset=utf-8");
+	px_response_header(ctx->resp, "Cache-Control", "no-store");
+	px_response_header(ctx->resp, "X-Accel-Buffering", "no");
+	if (px_response_stream_begin(ctx->resp) != 0)
+		so->failed = 1;
+	return so->failed ? -1 : 0;
+}
+
+static void sse_event(struct sse_out *so, const char *event, const char *json, size_t n)
+{
+	struct px_buf b = PX_BUF_INIT;
+
+	if (sse_begin(so) != 0)
+		return;
+	px_buf_printf(&b, "event: %s\ndata: ", event);
+	px_buf_append(&b, json, n);
+	px_buf_puts(&b, "\n\n");
+	if (b.failed || px_response_stream_write(so->ctx->resp, b.data, b.len) != 0)
+		so->failed = 1;
+	px_buf_free(&b);
+}
+
+static void sse_delta(void *arg, const char *p, size_t n)
+{
+	struct px_buf b = PX_BUF_INIT;
+
+	px_buf_puts(&b, "{\"text\":");
+	px_buf_json_str(&b, p, n);
+	px_buf_putc(&b, '}');
+	if (!b.failed)
+		sse_event(arg, "delta", b.data, b.len);
+	px_buf_free(&b);
+}
+
+/* Ends a streamed answer: the whole answer, or the error once streaming. */
+static enum px_err sse_end(struct sse_out *so, enum px_err e, struct px_buf *answer)
+{
+	if (e != PX_OK) {
+		struct px_buf b = PX_BUF_INIT;
+
+		if (!so->started)
+			return e;
+		px_buf_printf(&b, "{\"error_code\":\"%s\",\"message\":", px_err_name(e));
+		px_buf_json_str(&b, px_err_message(e), strlen(px_err_message(e)));
+		px_buf_putc(&b, '}');
+		sse_event(so, "error", b.data ? b.data : "{}", b.len);
+		px_buf_free(&b);
+		return PX_OK;
+	}
+	sse_event(so, "done", answer->data ? answer->data : "{}", answer->len);
+	return PX_OK;
+}
+
 enum px_err px_h_ai_summary(struct px_ctx *ctx)
 {
+	struct sse_out so = { ctx, 0, 0 };
+	int stream = 0;
 	struct px_buf out = PX_BUF_INIT;
 	struct px_m_ai_rows rows = { 0 };
 	struct px_hai_out o;
@@ -116,6 +189,7 @@ enum px_err px_h_ai_summary(struct px_ctx *ctx)
 	    (e = px_in_int(ctx, "thread_id", 1, LLONG_MAX, &thread)) != PX_OK ||
 	    (e = px_in_bool(ctx, "unread_only", &unread)) != PX_OK ||
 	    (e = px_in_str(ctx, "provider", 0, 1, 64, &provider)) != PX_OK ||
+	    (e = px_in_bool(ctx, "stream", &stream)) != PX_OK ||
 	    (e = px_hai_enabled(ctx, a.channel_id)) != PX_OK)
 		goto out;
 	e = thread ? px_m_ai_thread_msgs(ctx->db, a.channel_id, thread, MAX_ITEMS, &rows)
@@ -128,14 +202,18 @@ enum px_err px_h_ai_summary(struct px_ctx *ctx)
 		goto out;
 	}
 	t = (struct px_hai_task){ "summary", a.channel_id, provider,
-				  { PX_AI_TASK_SUMMARY, items, rows.n, NULL, NULL, 600, NULL, NULL } };
-	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK)
+				  { PX_AI_TASK_SUMMARY, items, rows.n, NULL, NULL, 600,
+				    stream ? sse_delta : NULL, &so } };
+	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK) {
+		if (stream)
+			e = sse_end(&so, e, &out);
 		goto out;
+	}
 	px_buf_printf(&out, "{\"channel_id\":%lld,\"thread_id\":%lld,\"unread_only\":%s,"
 			    "\"messages_considered\":%zu",
 		      a.channel_id, thread, unread ? "true" : "false", rows.n);
 	answer_json(&out, "summary", &o, items, rows.n, &rows);
-	e = px_hm_reply(ctx, 200, &out);
+	e = stream ? sse_end(&so, PX_OK, &out) : px_hm_reply(ctx, 200, &out);
 out:
 	free(items);
 	px_m_ai_rows_free(&rows);

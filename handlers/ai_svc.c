@@ -255,8 +255,53 @@ static enum px_err redact_items(struct px_ai_redactor *r, const struct px_ai_req
 	return question->failed || r->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
 }
 
+/* Passes a streamed answer on with placeholders restored; a placeholder
+ * split between two pieces waits for the piece that completes it. */
+struct relay {
+	const struct px_ai_redactor *red;
+	px_ai_delta_fn fn;
+	void *arg;
+	struct px_buf raw;
+	size_t sent;
+};
+
+static void relay_upto(struct relay *r, size_t end)
+{
+	struct px_buf out = PX_BUF_INIT;
+
+	if (end <= r->sent)
+		return;
+	px_ai_restore(r->red, r->raw.data + r->sent, end - r->sent, &out);
+	if (!out.failed && out.len)
+		r->fn(r->arg, out.data, out.len);
+	px_buf_free(&out);
+	r->sent = end;
+}
+
+static void relay_delta(void *arg, const char *p, size_t n)
+{
+	struct relay *r = arg;
+	size_t end, i;
+
+	px_buf_append(&r->raw, p, n);
+	if (r->raw.failed)
+		return;
+	end = r->raw.len;
+	/* hold back an unclosed "[" near the end: it may start a placeholder */
+	for (i = end; i > r->sent && end - i < 24; i--) {
+		if (r->raw.data[i - 1] == ']')
+			break;
+		if (r->raw.data[i - 1] == '[') {
+			end = i - 1;
+			break;
+		}
+	}
+	relay_upto(r, end);
+}
+
 enum px_err px_hai_run(struct px_ctx *ctx, struct px_hai_task *t, struct px_hai_out *o)
 {
+	struct relay rl = { NULL, NULL, NULL, PX_BUF_INIT, 0 };
 	struct px_ai_redactor red;
 	struct px_ai_answer a;
 	struct px_ai_item *items = NULL;
@@ -301,8 +346,15 @@ enum px_err px_hai_run(struct px_ctx *ctx, struct px_hai_task *t, struct px_hai_
 			q.question = question.data ? question.data : "";
 		redactions = (int)red.n;
 	}
+	if (t->req.on_delta) {
+		rl = (struct relay){ &red, t->req.on_delta, t->req.arg, PX_BUF_INIT, 0 };
+		q.on_delta = relay_delta;
+		q.arg = &rl;
+	}
 	t0 = px_ai_now_ms();
 	e = px_ai_run(p, &q, &a);
+	if (e == PX_OK && t->req.on_delta && !rl.raw.failed)
+		relay_upto(&rl, rl.raw.len);
 	audit(ctx, t, p, &a, e, (long)(px_ai_now_ms() - t0), redactions);
 	if (e != PX_OK) {
 		px_log_warn("ai", ctx->req->correlation_id, "%s via %s failed: %s (HTTP %d, %d attempts)", t->feature,
@@ -324,6 +376,7 @@ out:
 	free(texts);
 	free(items);
 	px_buf_free(&question);
+	px_buf_free(&rl.raw);
 	px_ai_answer_free(&a);
 	px_ai_redactor_free(&red);
 	if (h)

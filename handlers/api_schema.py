@@ -909,8 +909,13 @@ AI_ERR = ("400", "404", "422", "429", "502", "503", "504")
 api("POST", AI + "/channels/{id:int}/summary", "aiSummary",
     "Catch-up: summarise a thread or a channel (since my read marker with unread_only); each "
     "point links to its source messages.", "200", ref("AiSummary"),
-    body=body([], thread_id=ID, unread_only=BOOL, provider=AIP), errors=AI_ERR, tag="AI",
-    path=CP)
+    body=body([], thread_id=ID, unread_only=BOOL, provider=AIP,
+              stream=t("boolean", description="Answer as text/event-stream: delta events as "
+                                              "the provider's pieces arrive, then done (the "
+                                              "JSON answer) or error.")),
+    errors=AI_ERR, tag="AI", path=CP)
+OPS["POST " + AI + "/channels/{id:int}/summary"]["responses"]["200"]["content"][
+    "text/event-stream"] = {"schema": STR}
 api("POST", AI + "/channels/{id:int}/messages/{mid:int}/translate", "aiTranslate",
     "Translate one message into lang (not offered by the built-in provider).", "200",
     ref("AiTranslation"), body=body(["lang"], lang=t("string", minLength=2, maxLength=16),

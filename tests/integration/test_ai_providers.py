@@ -192,6 +192,48 @@ def test_anthropic_gemini_and_streams():
     assert "/gemini/ok/v1beta/models/gemini-fixture:streamGenerateContent?alt=sse" in paths
 
 
+def sse_events(body):
+    out = []
+    for block in body.decode().split("\n\n"):
+        ev = [x[7:] for x in block.split("\n") if x.startswith("event: ")]
+        data = [x[6:] for x in block.split("\n") if x.startswith("data: ")]
+        if ev:
+            out.append((ev[0], json.loads("\n".join(data))))
+    return out
+
+
+def test_summary_streams_to_the_client():
+    fake_reset()
+    a = User("aist")
+    c = remote_channel(a)
+    card = "5500 0055 5555 5559"
+    post(a, c["id"], "Card %s for the conference booking." % card)
+    r = summary(a, c["id"], provider="fake-anthropic-stream", stream=True)
+    assert r.status == 200 and r.headers["content-type"].startswith("text/event-stream"), r
+    evs = sse_events(r.body)
+    deltas = [d["text"] for e, d in evs if e == "delta"]
+    assert len(deltas) >= 2, evs
+    text = "".join(deltas)
+    assert "FAKE-ANTHROPIC-STREAM" in text and card in text and "[CARD_1]" not in text, text
+    assert evs[-1][0] == "done" and evs[-1][1]["ai"]["provider"] == "fake-anthropic-stream"
+    assert card not in fake_log()[0]["body"]
+    # a stream cut mid-way ends with an error event once pieces were sent
+    r = summary(a, c["id"], provider="f-cut", stream=True)
+    evs = sse_events(r.body) if r.status == 200 else []
+    if r.status == 200:
+        assert evs[-1][0] == "error" and evs[-1][1]["error_code"] == "AI_BAD_RESPONSE", evs
+    else:
+        expect_error(r, 502, "AI_BAD_RESPONSE")
+    # refused before any piece: an ordinary error answer
+    closed = channel(a)
+    post(a, closed["id"], "Not for remote providers.")
+    expect_error(summary(a, closed["id"], provider="fake-openai-stream", stream=True), 403,
+                 "AI_REMOTE_NOT_ALLOWED")
+    r = summary(a, c["id"], provider="builtin", stream=True)
+    evs = sse_events(r.body)
+    assert [e for e, _ in evs] == ["delta", "done"], evs
+
+
 def test_private_channel_and_dm_need_every_member():
     fake_reset()
     a, b = User("aip"), User("aip")
