@@ -38,7 +38,7 @@ libhandlers_a_SOURCES = \
 	handlers/web_attach.c handlers/web_attach.h handlers/web_files.c \
 	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c \
 	handlers/web_passkey.c \
-	handlers/ai.c handlers/ai.h handlers/ai_svc.c handlers/ai_svc.h \
+	handlers/ai.c handlers/ai.h handlers/ai_admin.c handlers/ai_svc.c handlers/ai_svc.h \
 	handlers/ai_embed.c handlers/ai_embed.h handlers/web_ai.c
 
 # Tests that drive handlers directly; check_perm and check_waf_routes also
