@@ -347,6 +347,13 @@ enum px_err px_ai_run(struct px_ai_provider *p, const struct px_ai_req *q, struc
 	struct stream_ctx s;
 	enum px_err e;
 
+	if (q->timeout_ms > 0) {
+		/* a caller with a deadline (moderation at posting) gets one try */
+		o.timeout_ms = q->timeout_ms;
+		o.connect_timeout_ms = q->timeout_ms < o.connect_timeout_ms ? q->timeout_ms
+									   : o.connect_timeout_ms;
+		o.retries = 0;
+	}
 	snprintf(a->model, sizeof(a->model), "%s", p->chat_model);
 	if (p->kind == PX_AI_BUILTIN)
 		return run_builtin(q, a);

@@ -15,6 +15,7 @@ enum px_ai_task {
 	PX_AI_TASK_SUMMARY,    /* summarise the items, citing their ids */
 	PX_AI_TASK_ANSWER,     /* answer question from the items, citing ids */
 	PX_AI_TASK_TRANSLATE,  /* translate the one item into lang */
+	PX_AI_TASK_MODERATE,   /* classify the one item: "OK" or "FLAG category" */
 };
 
 struct px_ai_provider {
@@ -54,6 +55,7 @@ struct px_ai_req {
 	int max_tokens;
 	px_ai_delta_fn on_delta;  /* NULL: not streamed to anyone */
 	void *arg;
+	long timeout_ms;          /* > 0: overrides the provider's, without retries */
 };
 
 struct px_ai_answer {

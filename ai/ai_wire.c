@@ -34,6 +34,11 @@ void px_ai_wire_prompt(const struct px_ai_req *q, struct px_buf *sys, struct px_
 				   "the tag %s. Answer with the translation only.",
 			      q->lang && q->lang[0] ? q->lang : "en");
 		break;
+	case PX_AI_TASK_MODERATE:
+		px_buf_puts(sys, " Task: moderation. Answer with exactly one line: OK when the "
+				 "message is acceptable in a workplace chat, otherwise FLAG and one "
+				 "word naming why (insult, threat, spam, harassment, other).");
+		break;
 	}
 	if (q->task == PX_AI_TASK_ANSWER && q->question)
 		px_buf_printf(user, "Question: %s\n", q->question);

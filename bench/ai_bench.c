@@ -143,7 +143,7 @@ static int client(const char *url, int n)
 		{ 1, "ann", "The release build fails on the database migration step." },
 		{ 2, "bob", "The migration fails because the release build skips the lock." },
 	};
-	struct px_ai_req q = { PX_AI_TASK_SUMMARY, items, 2, NULL, NULL, 200, NULL, NULL };
+	struct px_ai_req q = { PX_AI_TASK_SUMMARY, items, 2, NULL, NULL, 200, NULL, NULL, 0 };
 	struct px_buf sys = PX_BUF_INIT, user = PX_BUF_INIT, u = PX_BUF_INIT, body = PX_BUF_INIT,
 		      auth = PX_BUF_INIT;
 	double *raw = calloc((size_t)n, sizeof(double)), *ours = calloc((size_t)n, sizeof(double));

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,7 +202,7 @@ enum px_err px_h_ai_summary(struct px_ctx *ctx)
 	}
 	t = (struct px_hai_task){ "summary", a.channel_id, provider,
 				  { PX_AI_TASK_SUMMARY, items, rows.n, NULL, NULL, 600,
-				    stream ? sse_delta : NULL, &so } };
+				    stream ? sse_delta : NULL, &so, 0 } };
 	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK) {
 		if (stream)
 			e = sse_end(&so, e, &out);
@@ -371,7 +372,7 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 		goto out;
 	}
 	t = (struct px_hai_task){ "ask", 0, provider,
-				  { PX_AI_TASK_ANSWER, items, keep, question, NULL, 600, NULL, NULL } };
+				  { PX_AI_TASK_ANSWER, items, keep, question, NULL, 600, NULL, NULL, 0 } };
 	if (remote && keep == 0)
 		t.provider = "builtin";   /* nothing may leave: answer locally */
 	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK)
@@ -438,7 +439,7 @@ enum px_err px_h_ai_translate(struct px_ctx *ctx)
 		goto out;
 	item = (struct px_ai_item){ rows.v[0].id, rows.v[0].author, rows.v[0].body };
 	t = (struct px_hai_task){ "translate", a.channel_id, provider,
-				  { PX_AI_TASK_TRANSLATE, &item, 1, NULL, lang, 1000, NULL, NULL } };
+				  { PX_AI_TASK_TRANSLATE, &item, 1, NULL, lang, 1000, NULL, NULL, 0 } };
 	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK)
 		goto out;
 	px_buf_printf(&out, "{\"message_id\":%lld,\"lang\":", item.id);
@@ -550,6 +551,46 @@ enum px_err px_h_ai_recommendations(struct px_ctx *ctx)
 
 /* --- moderation at ingest --------------------------------------------------------- */
 
+/* Asks ai_moderation_provider about a post the rules let through, within
+ * ai_moderation_budget_ms; only where the channel's rules allow that
+ * provider. No answer in time, or a failure, marks it "unchecked". */
+static void moderate_remote(struct px_ctx *ctx, long long channel, const char *body,
+			    struct px_ai_verdict *v)
+{
+	const char *prov = px_cfg_str(ctx->cfg, "ai_moderation_provider");
+	struct px_ai_item item = { 0, "author", body };
+	struct px_hai_task t = { "moderation", channel, prov,
+				 { PX_AI_TASK_MODERATE, &item, 1, NULL, NULL, 20, NULL, NULL,
+				   (long)px_cfg_int(ctx->cfg, "ai_moderation_budget_ms") } };
+	struct px_hai_out o;
+	const char *w;
+	enum px_err e;
+
+	if (!prov[0] || strcmp(prov, "builtin") == 0 || !px_hai_remote_allowed(ctx, channel, prov))
+		return;
+	memset(&o, 0, sizeof(o));
+	e = px_hai_run(ctx, &t, &o);
+	if (e != PX_OK) {
+		px_log_warn("ai", ctx->req->correlation_id, "moderation by %s: %s; post unchecked",
+			    prov, px_err_name(e));
+		v->hit = 1;
+		snprintf(v->category, sizeof(v->category), "unchecked");
+		snprintf(v->match, sizeof(v->match), "%s", px_err_name(e));
+	} else if (o.text.data && (w = strstr(o.text.data, "FLAG")) != NULL) {
+		size_t k = 0;
+
+		w += 4;
+		while (*w == ' ' || *w == ':')
+			w++;
+		while (isalpha((unsigned char)w[k]) && k < sizeof(v->category) - 1)
+			k++;
+		v->hit = 1;
+		snprintf(v->category, sizeof(v->category), "%.*s", (int)k, k ? w : "other");
+		snprintf(v->match, sizeof(v->match), "%s", prov);
+	}
+	px_buf_free(&o.text);
+}
+
 enum px_err px_h_ai_moderate_post(struct px_ctx *ctx, long long channel, const char *body,
 				  struct px_ai_verdict *v, char mode[8])
 {
@@ -564,7 +605,10 @@ enum px_err px_h_ai_moderate_post(struct px_ctx *ctx, long long channel, const c
 		return e;
 	if ((e = px_hai_moderate(ctx, body, v)) != PX_OK)
 		return e;
-	if (v->hit && strcmp(mode, "block") == 0) {
+	if (!v->hit)
+		moderate_remote(ctx, channel, body, v);
+	/* an unchecked post is never refused: it is held or queued instead */
+	if (v->hit && strcmp(mode, "block") == 0 && strcmp(v->category, "unchecked") != 0) {
 		px_ctx_detail(ctx, "category", v->category);
 		return PX_E_AI_MODERATION_BLOCKED;
 	}

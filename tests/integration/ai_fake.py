@@ -15,6 +15,7 @@ anthropic or gemini and mode is one of
   cut        a stream that stops before its end marker
   huge       a 200 of 64 MiB
   badutf8    a 200 whose text holds invalid UTF-8
+  modflag    a chat answer "FLAG insult" (a moderation verdict)
 The answer text replaces {ECHO} with the placeholders ([CARD_1] ...) and
 the first message ids ([#12]) found in the request, so tests can check
 that PlexiChat restores placeholders and links sources.
@@ -126,6 +127,9 @@ class Handler(BaseHTTPRequestHandler):
         if stream:
             return self.stream(kind, fx, e, cut=(mode == "cut"))
         body = json.dumps(fx["response"]).replace("{ECHO}", e).encode()
+        if mode == "modflag":   # a moderation verdict
+            body = json.dumps(fx["response"]).replace("FAKE-OPENAI-ANSWER {ECHO}",
+                                                      "FLAG insult").encode()
         if mode == "truncated":
             body = body[:len(body) // 2]
         if mode == "badutf8":

@@ -72,7 +72,8 @@ def setup():
              provider("f-cut", "openai", "cut", stream=1),
              provider("f-huge", "openai", "huge", max_response_bytes=1048576),
              provider("f-badutf8", "openai", "badutf8"),
-             provider("local-llm", "openai", local=1)]
+             provider("local-llm", "openai", local=1),
+             provider("f-modflag", "openai", "modflag")]
     with open(os.path.join(DIR, "providers.json"), "w") as f:
         json.dump({"providers": provs}, f)
     for n in ("key", "providers.json"):
@@ -90,7 +91,7 @@ def setup():
     ok = 0
     for _ in range(100):  # every worker process must have reloaded
         r = request("GET", "/api/v1/admin/ai/status", headers=hdr)
-        ok = ok + 1 if r.status == 200 and len(r.json()["providers"]) == 16 and \
+        ok = ok + 1 if r.status == 200 and len(r.json()["providers"]) == 17 and \
             r.json()["budgets"]["user_tokens"] == BUDGET else 0
         if ok >= 8:
             return
@@ -353,6 +354,57 @@ def test_faults_give_clear_errors():
     for resp in (r,):
         assert KEY.encode() not in resp.body
     assert request("GET", "/api/v1/system/health").status == 200
+
+
+def set_conf(extra):
+    """The test config plus extra lines; waits until every process has it."""
+    base = open(CONF).read().split("# moderation test\n")[0]
+    with open(CONF, "w") as f:
+        f.write(base + ("# moderation test\n" + extra if extra else ""))
+    time.sleep(1.3)
+    for _ in range(20):
+        request("GET", "/api/v1/system/health")
+
+
+def queued(hdr, mid):
+    items = request("GET", "/api/v1/admin/ai/review?limit=500", headers=hdr).json()["items"]
+    return [i for i in items if i["message_id"] == mid]
+
+
+def test_moderation_by_a_provider_within_the_budget():
+    hdr = ailib.admin()
+    a, b = User("aimp"), User("aimp")
+    c = remote_channel(a, members=[b])
+    settings(a, c["id"], remote=True, moderation="flag")
+    closed = channel(a, kind="private", members=[b])
+    settings(a, closed["id"], remote=False, moderation="flag")
+    try:
+        set_conf("ai_moderation_provider = f-modflag\nai_moderation_budget_ms = 400\n")
+        fake_reset()
+        m = post(b, c["id"], "A polite message the rules let through.")
+        q = queued(hdr, m["id"])
+        assert q and q[0]["category"] == "insult" and q[0]["match"] == "f-modflag", q
+        assert "polite message" in fake_log()[0]["body"]
+        # a channel that keeps its text local is not sent
+        n = len(fake_log())
+        m2 = post(b, closed["id"], "Private words stay here.")
+        assert len(fake_log()) == n and not queued(hdr, m2["id"])
+        # a provider that hangs: the post waits the budget, then is queued unchecked
+        set_conf("ai_moderation_provider = f-hang\nai_moderation_budget_ms = 400\n")
+        t0 = time.time()
+        m3 = post(b, c["id"], "Another polite message.")
+        assert time.time() - t0 < 1.5
+        q = queued(hdr, m3["id"])
+        assert q and q[0]["category"] == "unchecked", q
+        # in hold mode an unchecked post is held
+        settings(a, c["id"], remote=True, moderation="hold")
+        r = b.call("POST", "/api/v1/channels/%d/messages" % c["id"], {"body": "Held while unchecked."})
+        assert r.status == 202 and r.json()["category"] == "unchecked", r
+        # block mode never refuses an unchecked post
+        settings(a, c["id"], remote=True, moderation="block")
+        assert post(b, c["id"], "Not refused while unchecked.")["id"]
+    finally:
+        set_conf("")
 
 
 def test_local_only_switch():
