@@ -305,6 +305,8 @@ static int by_score(const void *a, const void *b)
 
 enum px_err px_h_ai_ask(struct px_ctx *ctx)
 {
+	struct sse_out so = { ctx, 0, 0 };
+	int stream = 0;
 	struct px_buf out = PX_BUF_INIT, words = PX_BUF_INIT;
 	struct px_m_ai_rows rows = { 0 };
 	struct px_hai_out o;
@@ -323,6 +325,7 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	memset(&o, 0, sizeof(o));
 	if ((e = px_in_str(ctx, "question", 1, 1, 500, &question)) != PX_OK ||
 	    (e = px_in_str(ctx, "provider", 0, 1, 64, &provider)) != PX_OK ||
+	    (e = px_in_bool(ctx, "stream", &stream)) != PX_OK ||
 	    (e = px_hai_enabled(ctx, 0)) != PX_OK)
 		goto out;
 	/* semantic candidates: the built-in embedding of the question against
@@ -372,11 +375,15 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 		goto out;
 	}
 	t = (struct px_hai_task){ "ask", 0, provider,
-				  { PX_AI_TASK_ANSWER, items, keep, question, NULL, 600, NULL, NULL, 0 } };
+				  { PX_AI_TASK_ANSWER, items, keep, question, NULL, 600,
+				    stream ? sse_delta : NULL, &so, 0 } };
 	if (remote && keep == 0)
 		t.provider = "builtin";   /* nothing may leave: answer locally */
-	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK)
+	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK) {
+		if (stream)
+			e = sse_end(&so, e, &out);
 		goto out;
+	}
 	px_buf_puts(&out, "{\"question\":");
 	px_buf_json_str(&out, question, strlen(question));
 	px_buf_printf(&out, ",\"search\":{\"semantic\":%d,\"fulltext\":%zu,\"used\":%zu},\"sources\":[",
@@ -390,7 +397,7 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	}
 	px_buf_putc(&out, ']');
 	answer_json(&out, "answer", &o, items, keep, &rows);
-	e = px_hm_reply(ctx, 200, &out);
+	e = stream ? sse_end(&so, PX_OK, &out) : px_hm_reply(ctx, 200, &out);
 out:
 	free(items);
 	px_m_ai_rows_free(&rows);
@@ -416,6 +423,8 @@ static int lang_ok(const char *s)
 
 enum px_err px_h_ai_translate(struct px_ctx *ctx)
 {
+	struct sse_out so = { ctx, 0, 0 };
+	int stream = 0;
 	struct px_buf out = PX_BUF_INIT;
 	struct px_m_ai_rows rows = { 0 };
 	struct px_hai_out o;
@@ -428,7 +437,8 @@ enum px_err px_h_ai_translate(struct px_ctx *ctx)
 	memset(&o, 0, sizeof(o));
 	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) != PX_OK ||
 	    (e = px_in_str(ctx, "lang", 1, 2, 16, &lang)) != PX_OK ||
-	    (e = px_in_str(ctx, "provider", 0, 1, 64, &provider)) != PX_OK)
+	    (e = px_in_str(ctx, "provider", 0, 1, 64, &provider)) != PX_OK ||
+	    (e = px_in_bool(ctx, "stream", &stream)) != PX_OK)
 		goto out;
 	if (!lang_ok(lang)) {
 		px_ctx_detail(ctx, "field", "lang");
@@ -439,16 +449,20 @@ enum px_err px_h_ai_translate(struct px_ctx *ctx)
 		goto out;
 	item = (struct px_ai_item){ rows.v[0].id, rows.v[0].author, rows.v[0].body };
 	t = (struct px_hai_task){ "translate", a.channel_id, provider,
-				  { PX_AI_TASK_TRANSLATE, &item, 1, NULL, lang, 1000, NULL, NULL, 0 } };
-	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK)
+				  { PX_AI_TASK_TRANSLATE, &item, 1, NULL, lang, 1000,
+				    stream ? sse_delta : NULL, &so, 0 } };
+	if ((e = px_hai_run(ctx, &t, &o)) != PX_OK) {
+		if (stream)
+			e = sse_end(&so, e, &out);
 		goto out;
+	}
 	px_buf_printf(&out, "{\"message_id\":%lld,\"lang\":", item.id);
 	px_buf_json_str(&out, lang, strlen(lang));
 	px_buf_puts(&out, ",\"translation\":");
 	px_buf_json_str(&out, o.text.data ? o.text.data : "", o.text.len);
 	px_hai_marker(&out, &o);
 	px_buf_putc(&out, '}');
-	e = px_hm_reply(ctx, 200, &out);
+	e = stream ? sse_end(&so, PX_OK, &out) : px_hm_reply(ctx, 200, &out);
 out:
 	px_m_ai_rows_free(&rows);
 	px_buf_free(&o.text);

@@ -919,12 +919,16 @@ OPS["POST " + AI + "/channels/{id:int}/summary"]["responses"]["200"]["content"][
 api("POST", AI + "/channels/{id:int}/messages/{mid:int}/translate", "aiTranslate",
     "Translate one message into lang (not offered by the built-in provider).", "200",
     ref("AiTranslation"), body=body(["lang"], lang=t("string", minLength=2, maxLength=16),
-                                    provider=AIP), errors=AI_ERR, tag="AI", path=MP)
+                                    provider=AIP, stream=t("boolean", description="Answer as text/event-stream (see aiSummary).")), errors=AI_ERR, tag="AI", path=MP)
+OPS["POST " + AI + "/channels/{id:int}/messages/{mid:int}/translate"]["responses"]["200"][
+    "content"]["text/event-stream"] = {"schema": STR}
 api("POST", AI + "/ask", "aiAsk",
     "Ask across the channels I can read: semantic and full-text candidates, answered with "
     "sources.", "200", ref("AiAnswer"),
-    body=body(["question"], question=t("string", minLength=1, maxLength=500), provider=AIP),
+    body=body(["question"], question=t("string", minLength=1, maxLength=500), provider=AIP,
+              stream=t("boolean", description="Answer as text/event-stream (see aiSummary).")),
     errors=AI_ERR, tag="AI")
+OPS["POST " + AI + "/ask"]["responses"]["200"]["content"]["text/event-stream"] = {"schema": STR}
 api("GET", AI + "/channels/{id:int}/settings", "aiChannelSettings",
     "A channel's AI settings.", "200", ref("AiChannelSettings"), errors=("404",), tag="AI",
     path=CP)

@@ -233,6 +233,20 @@ def test_summary_streams_to_the_client():
     r = summary(a, c["id"], provider="builtin", stream=True)
     evs = sse_events(r.body)
     assert [e for e, _ in evs] == ["delta", "done"], evs
+    # ask and translate stream the same way
+    r = ask(a, "conference booking card", provider="fake-openai-stream", stream=True)
+    evs = sse_events(r.body)
+    assert evs[-1][0] == "done" and "FAKE-OPENAI-STREAM" in "".join(
+        d["text"] for e, d in evs if e == "delta"), evs
+    m = post(a, c["id"], "Guten Morgen")["id"]
+    r = a.call("POST", "/api/v1/ai/channels/%d/messages/%d/translate" % (c["id"], m),
+               {"lang": "en", "provider": "fake-gemini-stream", "stream": True})
+    evs = sse_events(r.body)
+    assert evs[-1][0] == "done" and evs[-1][1]["translation"].startswith("FAKE-GEMINI"), evs
+    r = a.call("POST", "/api/v1/ai/channels/%d/messages/%d/translate" % (c["id"], m),
+               {"lang": "en", "provider": "fake-openai"})
+    assert r.status == 200 and r.json()["translation"].startswith("FAKE-OPENAI-ANSWER"), r
+    assert r.json()["ai"]["generated"] is True and r.json()["lang"] == "en"
 
 
 def test_private_channel_and_dm_need_every_member():
