@@ -42,6 +42,8 @@ static const struct perm table[] = {
 	{ "admin.waf.manage", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.hooks.read", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.commands.manage", ADMINS, 0, PX_SCOPE_ADMIN },
+	{ "admin.ai.read", ADMINS, 0, PX_SCOPE_ADMIN },
+	{ "admin.ai.manage", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "system.metrics", ADMINS, 0, PX_SCOPE_ADMIN },
 	/* chat routes: the route admits any signed-in user, the handler then
 	 * asks for the channel-level action below */

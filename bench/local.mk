@@ -5,7 +5,8 @@ bench_hello_LDADD = $(FCGI_LIBS)
 # thumb_bench: image work through handlers/files_image.c (bench/thumb-bench.sh).
 noinst_PROGRAMS += bench/thumb_bench
 bench_thumb_bench_SOURCES = bench/thumb_bench.c
-bench_thumb_bench_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS) $(VIPS_LIBS)
+bench_thumb_bench_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS) \
+	$(VIPS_LIBS)
 # plugins_bench: hook costs of in-process and process plugins (bench/plugins-bench.sh).
 noinst_PROGRAMS += bench/plugins_bench
 bench_plugins_bench_SOURCES = bench/plugins_bench.c
@@ -14,3 +15,8 @@ bench_plugins_bench_LDADD = $(PLUGIN_LIBS) $(CORE_LIBS)
 noinst_PROGRAMS += bench/ws_fanout
 bench_ws_fanout_SOURCES = bench/ws_fanout.c
 bench_ws_fanout_LDADD = -lpthread
+# ai_bench: recall of the stored vectors and the provider client's overhead
+# (bench/ai-bench.sh).
+noinst_PROGRAMS += bench/ai_bench
+bench_ai_bench_SOURCES = bench/ai_bench.c
+bench_ai_bench_LDADD = libai.a $(CORE_LIBS)

@@ -2,6 +2,7 @@
 bin_PROGRAMS += plexichat.fcgi
 plexichat_fcgi_SOURCES = \
 	fcgi/main.c \
+	fcgi/ai_worker.c fcgi/ai_worker.h \
 	fcgi/adapter.c fcgi/adapter.h \
 	fcgi/app.c fcgi/app.h \
 	fcgi/notifier.c fcgi/notifier.h \
@@ -12,9 +13,9 @@ plexichat_fcgi_SOURCES = \
 	fcgi/wafmw.c fcgi/wafmw.h \
 	fcgi/routes.c fcgi/routes_decl.h \
 	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc \
-	fcgi/routes_hooks.inc fcgi/hooks_worker.c fcgi/hooks_worker.h
-plexichat_fcgi_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS) $(FCGI_LIBS) \
-	$(VIPS_LIBS)
+	fcgi/routes_hooks.inc fcgi/hooks_worker.c fcgi/hooks_worker.h fcgi/routes_ai.inc
+plexichat_fcgi_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS) \
+	$(FCGI_LIBS) $(VIPS_LIBS)
 
 # The event hub and stream and the OpenAPI generator are fcgi/ code; they
 # ride in libhandlers.a so that check_msg can drive the hub, and the tests

@@ -4,6 +4,7 @@
  * socket (config key listen), or as plain CGI for one request. SIGTERM and
  * SIGINT stop accepting, let in-flight requests finish and exit; SIGHUP
  * reloads the configuration. */
+#include "fcgi/ai_worker.h"
 #include "fcgi/adapter.h"
 #include "fcgi/app.h"
 #include "fcgi/heartbeat.h"
@@ -217,6 +218,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	struct worker *w = calloc((size_t)n, sizeof(*w));
 	struct px_notifier notifier = { 0 };
 	struct px_heartbeat *hb;
+	struct px_ai_worker *embedder = NULL;
 	sigset_t set;
 
 	if (!w)
@@ -236,6 +238,8 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 			break;
 		started++;
 	}
+	if (started && px_cfg_bool(cfg, "ai_embed_worker"))
+		embedder = px_ai_worker_start(app, conninfo);
 	px_log_info("fcgi", NULL, "plexichat.fcgi %s ready with %d workers",
 		    PACKAGE_VERSION, started);
 	/* without it the site still serves; mail and push wait for cron */
@@ -252,6 +256,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	px_hooks_workers_join(senders);
 	px_notifier_join(&notifier);
 	px_heartbeat_stop(hb);
+	px_ai_worker_stop(embedder);
 	px_log_set_buffered(0);
 	free(w);
 	return started ? 0 : -1;

@@ -14,6 +14,7 @@
 #include "handlers/admin_waf.h"
 #include "handlers/notify.h"
 #include "handlers/cluster.h"
+#include "handlers/ai.h"
 #include "fcgi/openapi.h"
 #include "handlers/hooks.h"
 #include "handlers/commands.h"

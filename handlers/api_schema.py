@@ -387,6 +387,9 @@ TAGS = [
                                      "attachments and downloads."},
     {"name": "Admin", "description": "User administration, invites and the WAF."},
     {"name": "Integrations", "description": "Incoming and outgoing webhooks (docs/INTEGRATIONS.md)."},
+    {"name": "AI", "description": "Catch-up summaries, ask, translate, AI settings and the "
+                                  "AI administration (audit, review queue, insights); "
+                                  "docs/AI.md."},
 ]
 
 # Error statuses an operation may answer besides those its policy implies
@@ -520,7 +523,7 @@ api("POST", CH + "/messages", "postMessage",
          thread_root_id=ID, idempotency_key=t("string", maxLength=128),
          file_ids=t("array", items=ID, maxItems=10,
                     description="Draft files of the author to attach (POST /api/v1/files).")),
-    errors=W, path=CP, extra={"200": ref("Message")})
+    errors=W + ("422",), path=CP, extra={"200": ref("Message"), "202": ref("AiHeldPost")})
 api("GET", CH + "/messages/search", "searchChannel", "Search one channel.", "200",
     ref("SearchResults"), [q("q", STR, "Query.", True)], errors=("400", "404"), path=CP)
 api("GET", MSG, "getMessage", "One message.", "200", ref("Message"), errors=("404",), path=MP)
@@ -1039,6 +1042,132 @@ OPS["POST /api/v1/commands/responses/{token}"]["requestBody"] = {"required": Tru
 api("GET", "/api/v1/admin/hooks/deliveries", "adminHookDeliveries",
     "Every outgoing webhook's deliveries, newest first.", "200", ref("DeliveryList"), [LIMIT],
     errors=("400",), tag="Admin")
+# --- AI (docs/AI.md) --------------------------------------------------------
+AI_MARK = obj(["generated", "provider", "kind", "model", "remote", "notice"],
+              generated=t("boolean", const=True), provider=STR,
+              kind=t("string", enum=["builtin", "openai", "anthropic", "gemini"]), model=STR,
+              remote=BOOL, tokens_in=INT, tokens_out=INT,
+              notice=t("string", description="Shown beside the answer: made by AI, by whom."))
+AI_SOURCE = obj(["message_id", "channel_id", "url"], message_id=ID, channel_id=ID, url=STR)
+AI_POINTS = arr(obj(["text", "sources"], text=STR, sources=arr(AI_SOURCE)))
+SCHEMAS.update({
+    "AiMarker": AI_MARK,
+    "AiHeldPost": obj(["held", "review_id", "category", "message"], held=t("boolean", const=True),
+                      review_id=ID, category=STR, message=STR),
+    "AiSummary": obj(["channel_id", "thread_id", "unread_only", "messages_considered", "summary",
+                      "points", "ai"], channel_id=ID, thread_id=INT, unread_only=BOOL,
+                     messages_considered=INT, summary=STR, points=AI_POINTS, ai=ref("AiMarker")),
+    "AiAnswer": obj(["question", "search", "sources", "answer", "points", "ai"], question=STR,
+                    search=obj(["semantic", "fulltext", "used"], semantic=INT, fulltext=INT,
+                               used=INT),
+                    sources=arr(obj(["message_id", "channel_id", "author", "score", "url"],
+                                    message_id=ID, channel_id=ID, author=STR, score=t("number"),
+                                    url=STR)),
+                    answer=STR, points=AI_POINTS, ai=ref("AiMarker")),
+    "AiTranslation": obj(["message_id", "lang", "translation", "ai"], message_id=ID, lang=STR,
+                         translation=STR, ai=ref("AiMarker")),
+    "AiChannelSettings": obj(["channel_id", "enabled", "remote", "moderation"], channel_id=ID,
+                             enabled=BOOL, remote=BOOL,
+                             moderation=t("string", enum=["off", "flag", "hold", "block"])),
+    "AiSettings": obj(["remote_ok", "providers", "default_provider", "enabled", "local_only",
+                       "usage_today", "budgets"], remote_ok=BOOL,
+                      providers=arr(obj(["name", "kind", "local", "remote", "breaker"], name=STR,
+                                        kind=STR, base_url=STR, chat_model=STR, embed_model=STR,
+                                        local=BOOL, remote=BOOL, has_key=BOOL,
+                                        breaker=t("string", enum=["closed", "open", "half_open"]),
+                                        price_in_per_1k=t("number"),
+                                        price_out_per_1k=t("number"))),
+                      default_provider=STR, enabled=BOOL, local_only=BOOL,
+                      usage_today=t("object"), budgets=t("object")),
+    "AiRecommendations": obj(["channels", "ai"], channels=arr(obj(
+        ["id", "name", "topic", "score", "active_peers"], id=ID, name=STR, topic=STR, score=INT,
+        active_peers=INT)), ai=ref("AiMarker")),
+    "AiReviewList": obj(["items"], items=arr(obj(
+        ["id", "created_at", "channel_id", "body", "action", "category", "match"], id=ID,
+        created_at=TIME, channel_id=ID, channel=t("string", True), author=t("string", True),
+        message_id=t("integer", True), body=STR, action=t("string", enum=["flag", "hold"]),
+        category=STR, match=STR))),
+    "AiReviewResult": obj(["id", "status", "action", "message"], id=ID,
+                          status=t("string", enum=["approved", "rejected"]),
+                          action=t("string", enum=["flag", "hold"]),
+                          message={"oneOf": [ref("Message"), {"type": "null"}]}),
+    "AiInsights": obj(["days", "activity", "busiest_channels", "response_times", "topics", "ai"],
+                      days=INT, activity=arr(t("object")), busiest_channels=arr(t("object")),
+                      response_times=t("object"), topics=arr(t("object")), ai=ref("AiMarker")),
+    "AiStatus": obj(["embed_queue", "providers", "usage_today", "budgets"], embed_queue=INT,
+                    providers=arr(t("object")), default_provider=STR, enabled=BOOL,
+                    local_only=BOOL, usage_today=t("object"), budgets=t("object")),
+})
+AI = "/api/v1/ai"
+AIP = t("string", maxLength=64, description="Provider name; default ai_provider.")
+AI_ERR = ("400", "404", "422", "429", "502", "503", "504")
+api("POST", AI + "/channels/{id:int}/summary", "aiSummary",
+    "Catch-up: summarise a thread or a channel (since my read marker with unread_only); each "
+    "point links to its source messages.", "200", ref("AiSummary"),
+    body=body([], thread_id=ID, unread_only=BOOL, provider=AIP,
+              stream=t("boolean", description="Answer as text/event-stream: delta events as "
+                                              "the provider's pieces arrive, then done (the "
+                                              "JSON answer) or error.")),
+    errors=AI_ERR, tag="AI", path=CP)
+OPS["POST " + AI + "/channels/{id:int}/summary"]["responses"]["200"]["content"][
+    "text/event-stream"] = {"schema": STR}
+api("POST", AI + "/channels/{id:int}/messages/{mid:int}/translate", "aiTranslate",
+    "Translate one message into lang (not offered by the built-in provider).", "200",
+    ref("AiTranslation"), body=body(["lang"], lang=t("string", minLength=2, maxLength=16),
+                                    provider=AIP, stream=t("boolean", description="Answer as text/event-stream (see aiSummary).")), errors=AI_ERR, tag="AI", path=MP)
+OPS["POST " + AI + "/channels/{id:int}/messages/{mid:int}/translate"]["responses"]["200"][
+    "content"]["text/event-stream"] = {"schema": STR}
+api("POST", AI + "/ask", "aiAsk",
+    "Ask across the channels I can read: semantic and full-text candidates, answered with "
+    "sources.", "200", ref("AiAnswer"),
+    body=body(["question"], question=t("string", minLength=1, maxLength=500), provider=AIP,
+              stream=t("boolean", description="Answer as text/event-stream (see aiSummary).")),
+    errors=AI_ERR, tag="AI")
+OPS["POST " + AI + "/ask"]["responses"]["200"]["content"]["text/event-stream"] = {"schema": STR}
+api("GET", AI + "/channels/{id:int}/settings", "aiChannelSettings",
+    "A channel's AI settings.", "200", ref("AiChannelSettings"), errors=("404",), tag="AI",
+    path=CP)
+api("PUT", AI + "/channels/{id:int}/settings", "aiSetChannelSettings",
+    "Set a channel's AI settings (channel owners and admins): features on, remote providers "
+    "allowed, moderation mode.", "200", ref("AiChannelSettings"),
+    body=body(["moderation"], enabled=BOOL, remote=BOOL,
+              moderation=t("string", enum=["off", "flag", "hold", "block"])),
+    errors=("400", "404"), tag="AI", path=CP)
+api("GET", AI + "/settings", "aiSettings",
+    "My AI consent, the providers, today's usage and the budgets.", "200", ref("AiSettings"),
+    tag="AI")
+api("PUT", AI + "/settings", "aiSetSettings",
+    "Consent (remote_ok) to my DMs and private channels going to remote providers where their "
+    "channel allows it.", "200", ref("AiSettings"), body=body([], remote_ok=BOOL),
+    errors=("400",), tag="AI")
+api("GET", AI + "/recommendations", "aiRecommendations",
+    "Public channels I may like.", "200", ref("AiRecommendations"),
+    [q("limit", t("integer", minimum=1, maximum=50), "How many (default 5).")],
+    errors=("400",), tag="AI")
+ADM_AI = "/api/v1/admin/ai/"
+api("GET", ADM_AI + "audit.jsonl", "aiAuditExport",
+    "The AI audit as JSON lines, oldest first: who, feature, channel, provider, model, tokens, "
+    "cost, duration, status, SHA-256 of what was sent.", "200",
+    t("string", description="One JSON object a line."),
+    [q("after", t("integer", minimum=0), "Rows after this id."),
+     q("limit", t("integer", minimum=1, maximum=10000), "Lines (default 1000).")],
+    errors=("400",), tag="AI", content_type="application/x-ndjson")
+api("GET", ADM_AI + "review", "aiReviewList", "Pending moderation entries, oldest first.",
+    "200", ref("AiReviewList"), [q("limit", t("integer", minimum=1, maximum=500),
+                                   "How many (default 50).")], errors=("400",), tag="AI")
+api("POST", ADM_AI + "review/{rid:int}", "aiReviewDecide",
+    "Approve (a held post is then posted as its author) or reject an entry (a flagged post is "
+    "then deleted).", "200",
+    ref("AiReviewResult"), body=body(["decision"], decision=t("string",
+                                                               enum=["approve", "reject"])),
+    errors=("400", "404"), tag="AI", path={"rid": "Review entry id."})
+api("GET", ADM_AI + "insights", "aiInsights",
+    "Activity over time, busiest channels, response times and recurring topics.", "200",
+    ref("AiInsights"), [q("days", t("integer", minimum=1, maximum=366), "Window (default 30).")],
+    errors=("400",), tag="AI")
+api("GET", ADM_AI + "status", "aiStatus",
+    "Providers (never their keys) with breaker states, usage, budgets and the embedding queue.",
+    "200", ref("AiStatus"), tag="AI")
 
 
 def module():

@@ -45,14 +45,16 @@ libhandlers_a_SOURCES = \
 	handlers/hooks.c handlers/hooks.h handlers/hooks_out.c \
 	handlers/hooks_send.c handlers/hooks_send.h \
 	handlers/hooks_slack.c handlers/hooks_slack.h \
-	handlers/commands.c handlers/commands.h
+	handlers/commands.c handlers/commands.h \
+	handlers/ai.c handlers/ai.h handlers/ai_admin.c handlers/ai_svc.c handlers/ai_svc.h \
+	handlers/ai_embed.c handlers/ai_embed.h handlers/web_ai.c
 
 # Tests that drive handlers directly; check_perm and check_waf_routes also
 # compile the route table, to check every route's policy columns.
 # files_image.c works through libvips: its flags are the build's, its
 # libraries go on every link line that takes libhandlers.a.
 AM_CFLAGS += $(VIPS_CFLAGS)
-HANDLER_TEST_LIBS = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(TEST_LIBS) $(VIPS_LIBS)
+HANDLER_TEST_LIBS = libhandlers.a libmodel.a libai.a libstorage.a $(PLUGIN_LIBS) $(TEST_LIBS) $(VIPS_LIBS)
 check_PROGRAMS += tests/unit/check_files_util
 tests_unit_check_files_util_SOURCES = tests/unit/check_files_util.c
 tests_unit_check_files_util_CFLAGS = $(TEST_CFLAGS)

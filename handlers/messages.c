@@ -2,6 +2,8 @@
  * before the model stores source and rendering together. */
 #include "handlers/messages.h"
 #include "handlers/plugin_host.h"
+#include "handlers/ai.h"
+#include "ai/ai_builtin.h"
 #include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
 #include "handlers/files.h"
@@ -193,6 +195,8 @@ enum px_err px_h_messages_post(struct px_ctx *ctx)
 		      ids = PX_BUF_INIT, changed = PX_BUF_INIT;
 	struct px_m_post p = { 0 };
 	struct px_chan_access a;
+	struct px_ai_verdict mv = { 0 };
+	char mmode[8] = "off";
 	int replayed = 0, nfiles = 0;
 	enum px_err e;
 
@@ -210,6 +214,15 @@ enum px_err px_h_messages_post(struct px_ctx *ctx)
 	p.html = html.data ? html.data : "";
 	p.lang = px_cfg_str(ctx->cfg, "search_language");
 	p.mentions = mentions.data ? mentions.data : "";
+	/* moderation: built-in rules in-process, never a remote provider; a
+	 * post with files is never held (the drafts would be orphaned): it is
+	 * posted and flagged instead */
+	if ((e = px_h_ai_moderate_post(ctx, a.channel_id, p.body, &mv, mmode)) != PX_OK)
+		goto out;
+	if (mv.hit && strcmp(mmode, "hold") == 0 && !nfiles) {
+		e = px_h_ai_hold_post(ctx, a.channel_id, p.thread_root, p.body, &mv);
+		goto out;
+	}
 	if (nfiles) {
 		struct post_files pf = { &p, ids.data, nfiles, &replayed, &out };
 
@@ -224,6 +237,8 @@ enum px_err px_h_messages_post(struct px_ctx *ctx)
 		goto out;
 	if (replayed)
 		px_response_header(ctx->resp, "Idempotent-Replayed", "true");
+	else if (mv.hit && strcmp(mmode, "off") != 0)
+		px_h_ai_flag_post(ctx, a.channel_id, p.body, &out, &mv);
 	e = px_hm_reply(ctx, replayed ? 200 : 201, &out);
 out:
 	px_buf_free(&html);

@@ -24,4 +24,5 @@ libmodel_a_SOURCES = \
 	model/waf.c model/waf.h \
 	model/web_admin.c model/web_admin.h \
 	model/web_prefs.c model/web_prefs.h \
-	model/webauthn.c model/webauthn.h
+	model/webauthn.c model/webauthn.h \
+	model/ai.c model/ai.h

@@ -35,10 +35,11 @@ ALLOWED = {
     "model": LIBS,
     "storage": {"core"},
     "plugins": {"core"},
-    "handlers": LIBS | {"model", "storage", "plugins"},
-    "fcgi": LIBS | {"model", "handlers", "storage", "plugins"},
+    "ai": {"core"},
+    "handlers": LIBS | {"model", "storage", "plugins", "ai"},
+    "fcgi": LIBS | {"model", "handlers", "storage", "plugins", "ai"},
     # plexichat-ws runs the fcgi/ pipeline for its upgrades and frames
-    "ws": LIBS | {"model", "handlers", "storage", "fcgi", "plugins"},
+    "ws": LIBS | {"model", "handlers", "storage", "fcgi", "plugins", "ai"},
     "admin": LIBS | {"model", "storage", "plugins"},
     "backup": {"core", "storage"},
     "tests": None,   # None: anything

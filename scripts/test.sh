@@ -141,6 +141,8 @@ ONCE="test_pg_restart.py test_ws_pg_restart.py test_config.py test_admin_cli.py 
 ONCE="$ONCE test_files_s3.py test_files_clamd.py test_backup_files.py test_cluster_haproxy.py"
 # tests of the admin CLI alone (no web server involved)
 ONCE="$ONCE test_plugins.py"
+# tests that start their own provider mocks and edit the shared config
+ONCE="$ONCE test_ai_prism.py"
 RUNCMD="test_waf_corpus.py test_scan.py test_run_command.py"
 for t in "$PX_ROOT"/tests/integration/test_*.py; do
   n=$(basename "$t")

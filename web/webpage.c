@@ -109,6 +109,7 @@ static struct json_object *assets(const struct px_ctx *ctx)
 	add_asset(a, dir, "js", "js/app.js");
 	add_asset(a, dir, "ws_js", "js/ws.js");
 	add_asset(a, dir, "passkey_js", "js/passkey.js");
+	add_asset(a, dir, "ai_js", "js/ai.js");
 	add_asset(a, dir, "icon", "icons/icon.svg");
 	add_asset(a, dir, "icon_png", "icons/icon-192.png");
 	add_asset(a, dir, "manifest", "manifest.webmanifest");

@@ -12,4 +12,4 @@ plexichat_ws_SOURCES = \
 	fcgi/router.c fcgi/router.h \
 	fcgi/wafmw.c fcgi/wafmw.h \
 	fcgi/routes.c fcgi/routes_decl.h
-plexichat_ws_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS) $(FCGI_LIBS) $(VIPS_LIBS)
+plexichat_ws_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS) $(FCGI_LIBS) $(VIPS_LIBS)

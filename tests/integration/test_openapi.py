@@ -741,6 +741,62 @@ def test_bots_and_commands():
         "DELETE", "/api/v1/admin/commands/{cid:int}", 404)
 
 
+def test_ai():
+    AI = "/api/v1/ai"
+    ADM = "/api/v1/admin/ai/"
+    a, b = User("oai"), User("oai")
+    c = channel(a, members=[b])
+    cid = c["id"]
+    m = post(a, cid, "Ship the release on Monday. The release notes are ready.")
+    SUM, TR = AI + "/channels/{id:int}/summary", AI + "/channels/{id:int}/messages/{mid:int}/translate"
+    SET = AI + "/channels/{id:int}/settings"
+    j = chk(a.call("POST", AI + "/channels/%d/summary" % cid, {}), "POST", SUM, 200)
+    assert j["ai"]["generated"] is True
+    chk(a.call("POST", AI + "/channels/%d/summary" % cid, {"thread_id": m["id"] + 10 ** 6}),
+        "POST", SUM, 404)
+    chk(a.call("POST", AI + "/channels/%d/messages/%d/translate" % (cid, m["id"]), {"lang": "de"}),
+        "POST", TR, 422)
+    chk(a.call("POST", AI + "/channels/%d/messages/%d/translate" % (cid, m["id"]), {}),
+        "POST", TR, 400)
+    chk(a.call("POST", AI + "/ask", {"question": "when do we ship the release"}),
+        "POST", AI + "/ask", 200)
+    chk(a.call("POST", AI + "/ask", {}), "POST", AI + "/ask", 400)
+    chk(a.call("GET", AI + "/channels/%d/settings" % cid), "GET", SET, 200)
+    chk(b.call("PUT", AI + "/channels/%d/settings" % cid, {"moderation": "hold"}), "PUT", SET, 403)
+    chk(a.call("PUT", AI + "/channels/%d/settings" % cid, {"moderation": "x"}), "PUT", SET, 400)
+    chk(a.call("PUT", AI + "/channels/%d/settings" % cid, {"enabled": True, "moderation": "hold"}),
+        "PUT", SET, 200)
+    held = chk(b.call("POST", "/api/v1/channels/%d/messages" % cid, {"body": "you idiot"}),
+               "POST", CH + "/messages", 202)
+    chk(a.call("PUT", AI + "/channels/%d/settings" % cid, {"enabled": True, "moderation": "block"}),
+        "PUT", SET, 200)
+    chk(b.call("POST", "/api/v1/channels/%d/messages" % cid, {"body": "you idiot"}),
+        "POST", CH + "/messages", 422)
+    chk(a.call("GET", AI + "/settings"), "GET", AI + "/settings", 200)
+    chk(a.call("PUT", AI + "/settings", {"remote_ok": True}), "PUT", AI + "/settings", 200)
+    chk(a.call("PUT", AI + "/settings", {"remote_ok": "yes"}), "PUT", AI + "/settings", 400)
+    chk(a.call("GET", AI + "/recommendations?limit=2"), "GET", AI + "/recommendations", 200)
+    chk(a.call("GET", AI + "/recommendations?limit=0"), "GET", AI + "/recommendations", 400)
+    text = chk(api("GET", ADM + "audit.jsonl?limit=5", ADMIN), "GET", ADM + "audit.jsonl", 200)
+    assert text is not None
+    chk(api("GET", ADM + "audit.jsonl?limit=0", ADMIN), "GET", ADM + "audit.jsonl", 400)
+    chk(a.call("GET", ADM + "audit.jsonl"), "GET", ADM + "audit.jsonl", 403)
+    q = chk(api("GET", ADM + "review", ADMIN), "GET", ADM + "review", 200)
+    assert held["review_id"] in [x["id"] for x in q["items"]]
+    chk(api("GET", ADM + "review?limit=0", ADMIN), "GET", ADM + "review", 400)
+    R = ADM + "review/{rid:int}"
+    chk(api("POST", ADM + "review/%d" % held["review_id"], ADMIN, {"decision": "maybe"}),
+        "POST", R, 400)
+    chk(api("POST", ADM + "review/%d" % held["review_id"], ADMIN, {"decision": "approve"}),
+        "POST", R, 200)
+    chk(api("POST", ADM + "review/%d" % held["review_id"], ADMIN, {"decision": "approve"}),
+        "POST", R, 404)
+    chk(api("GET", ADM + "insights?days=7", ADMIN), "GET", ADM + "insights", 200)
+    chk(api("GET", ADM + "insights?days=0", ADMIN), "GET", ADM + "insights", 400)
+    chk(api("GET", ADM + "status", ADMIN), "GET", ADM + "status", 200)
+    chk(a.call("GET", ADM + "status"), "GET", ADM + "status", 403)
+
+
 def test_zy_timestamps_are_date_time():
     """Every value the description declares date-time was one: a missing
     timestamp is null (where the schema allows it), never \"\"."""

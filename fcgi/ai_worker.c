@@ -1,0 +1,72 @@
+/* ai_worker.c: the embedding thread (ai_worker.h). It drains the queue in
+ * batches while there is work and otherwise polls every 200 ms; a
+ * database failure backs off for a second. */
+#include "fcgi/ai_worker.h"
+#include "handlers/ai_embed.h"
+#include "core/db.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define BATCH 500
+
+struct px_ai_worker {
+	pthread_t thread;
+	struct px_app *app;
+	struct px_db *db;
+};
+
+static void nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void *run(void *arg)
+{
+	struct px_ai_worker *w = arg;
+
+	while (!atomic_load(&w->app->stopping)) {
+		int done = 0;
+		enum px_err e = px_hai_embed_batch(w->db, BATCH, &done);
+
+		if (e != PX_OK) {
+			px_log_warn("ai", NULL, "embedding batch failed: %s", px_err_name(e));
+			nap(1000);
+		} else if (done < BATCH) {
+			nap(200);
+		}
+	}
+	return NULL;
+}
+
+struct px_ai_worker *px_ai_worker_start(struct px_app *app, const char *conninfo)
+{
+	struct px_ai_worker *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->db = px_db_new(conninfo)))
+		goto fail;
+	w->app = app;
+	if (pthread_create(&w->thread, NULL, run, w) != 0)
+		goto fail;
+	return w;
+fail:
+	px_log_error("ai", NULL, "the embedding worker could not start");
+	if (w && w->db)
+		px_db_free(w->db);
+	free(w);
+	return NULL;
+}
+
+void px_ai_worker_stop(struct px_ai_worker *w)
+{
+	if (!w)
+		return;
+	pthread_join(w->thread, NULL);
+	px_db_free(w->db);
+	free(w);
+}

@@ -1,0 +1,229 @@
+/* ai.js: the AI parts of the web UI, progressive enhancement over the API
+ * (/api/v1/ai, docs/AI.md): a Summarise button on the channel and on an
+ * open thread, an Ask box on the channel page, and the moderation review
+ * queue on /admin/ai. Every answer is shown as made by AI, with the
+ * provider and model the server names. Text is set with textContent only. */
+(function () {
+  'use strict';
+
+  function csrf() {
+    const f = document.querySelector('input[name=csrf_token]');
+    return f ? f.value : '';
+  }
+
+  async function api(method, path, body) {
+    const res = await fetch(path, {
+      method, credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    let j = null;
+    try { j = await res.json(); } catch (e) { j = null; }
+    if (!res.ok) throw new Error((j && j.message) || ('HTTP ' + res.status));
+    return j;
+  }
+
+  function el(tag, attrs, text) {
+    const e = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  /* The answer box: points with links to their sources, and the marker. */
+  function render(box, label, j, field) {
+    box.replaceChildren();
+    box.appendChild(el('h2', {}, label));
+    const ul = el('ul', { class: 'ai-points' });
+    (j.points || []).forEach((p) => {
+      const li = el('li', {}, p.text.replace(/\s*\[#\d+\]/g, '') + ' ');
+      p.sources.forEach((s) => {
+        const a = el('a', { href: '#m' + s.message_id, class: 'ai-source',
+                            'data-message-id': String(s.message_id) }, '#' + s.message_id);
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(' '));
+      });
+      ul.appendChild(li);
+    });
+    if (!ul.children.length) ul.appendChild(el('li', {}, j[field] || ''));
+    box.appendChild(ul);
+    const m = j.ai || {};
+    box.appendChild(el('p', { class: 'ai-marker', 'data-provider': m.provider || '',
+                              'data-model': m.model || '' },
+      'AI-generated · ' + (m.provider || '?') + ' · ' + (m.model || '?') + '. ' + (m.notice || '')));
+  }
+
+  function answerBox(after, id) {
+    let box = document.getElementById(id);
+    if (!box) {
+      box = el('section', { id, class: 'ai-answer', 'aria-live': 'polite', tabindex: '-1' });
+      after.insertAdjacentElement('afterend', box);
+    }
+    return box;
+  }
+
+  function summariseButton(where, label, cid, threadId, boxId) {
+    const b = el('button', { type: 'button', class: 'secondary ai-summarise' }, label);
+    where.insertAdjacentElement('afterend', b);
+    b.addEventListener('click', async () => {
+      const box = answerBox(b, boxId);
+      box.textContent = 'Summarising…';
+      try {
+        const body = threadId ? { thread_id: Number(threadId) } : { unread_only: false };
+        render(box, 'Summary', await api('POST', '/api/v1/ai/channels/' + cid + '/summary', body),
+               'summary');
+      } catch (err) {
+        box.textContent = err.message;
+      }
+      box.focus();
+    });
+  }
+
+  function askBox(main, cid) {
+    const form = el('form', { class: 'ai-ask inline', role: 'search', 'aria-label': 'Ask AI' });
+    const input = el('input', { type: 'search', id: 'ai-question', maxlength: '500',
+                                placeholder: 'Ask about your channels…' });
+    const label = el('label', { for: 'ai-question', class: 'vh' }, 'Ask AI');
+    form.append(label, input, el('button', { type: 'submit', class: 'secondary' }, 'Ask'));
+    const h1 = main.querySelector('h1');
+    (h1 || main.firstChild).insertAdjacentElement('afterend', form);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (!input.value.trim()) return;
+      const box = answerBox(form, 'ai-ask-answer');
+      box.textContent = 'Searching…';
+      try {
+        render(box, 'Answer', await api('POST', '/api/v1/ai/ask', { question: input.value }), 'answer');
+      } catch (err) {
+        box.textContent = err.message;
+      }
+    });
+    void cid;
+  }
+
+  async function review(root) {
+    const list = root.querySelector('#ai-review');
+    async function load() {
+      list.replaceChildren();
+      const j = await api('GET', '/api/v1/admin/ai/review?limit=200');
+      if (!j.items.length) list.appendChild(el('li', {}, 'Nothing waits for review.'));
+      j.items.forEach((it) => {
+        const li = el('li', { class: 'ai-review-item', 'data-review-id': String(it.id) });
+        li.appendChild(el('p', {}, (it.action === 'hold' ? 'Held' : 'Flagged') + ' (' + it.category +
+          ', "' + it.match + '") in #' + (it.channel || it.channel_id) + ' by @' + (it.author || '?')));
+        li.appendChild(el('blockquote', {}, it.body));
+        ['approve', 'reject'].forEach((d) => {
+          const b = el('button', { type: 'button', class: d === 'approve' ? '' : 'secondary',
+                                   'data-decision': d }, d === 'approve' ? 'Approve' : 'Reject');
+          b.addEventListener('click', async () => {
+            try {
+              await api('POST', '/api/v1/admin/ai/review/' + it.id, { decision: d });
+              li.remove();
+            } catch (err) {
+              li.appendChild(el('p', { role: 'alert' }, err.message));
+            }
+          });
+          li.appendChild(b);
+        });
+        list.appendChild(li);
+      });
+    }
+    try { await load(); } catch (err) { list.appendChild(el('li', { role: 'alert' }, err.message)); }
+  }
+
+  function table(head, rows) {
+    const wrap = el('div', { class: 'tablewrap', tabindex: '0' });
+    const t = el('table', { class: 'data' });
+    const tr = el('tr');
+    head.forEach((h) => tr.appendChild(el('th', { scope: 'col' }, h)));
+    t.appendChild(el('thead')).appendChild(tr);
+    const tb = el('tbody');
+    rows.forEach((r) => {
+      const row = el('tr');
+      r.forEach((c) => row.appendChild(el('td', {}, String(c))));
+      tb.appendChild(row);
+    });
+    t.appendChild(tb);
+    wrap.appendChild(t);
+    return wrap;
+  }
+
+  function budgetText(u, b) {
+    const lim = (v) => (v ? String(v) : 'no limit');
+    return 'Today: ' + u.user_tokens + ' tokens by you, ' + u.instance_tokens +
+      ' by the instance (cost ' + Number(u.instance_cost).toFixed(4) + '). Daily budgets: ' +
+      lim(b.user_tokens) + ' tokens per user, ' + lim(b.channel_tokens) + ' per channel, ' +
+      lim(b.instance_tokens) + ' per instance.';
+  }
+
+  async function adminStatus(root) {
+    const box = root.querySelector('#ai-status'), ins = root.querySelector('#ai-insights');
+    try {
+      const s = await api('GET', '/api/v1/admin/ai/status');
+      box.appendChild(el('p', {}, 'AI ' + (s.enabled ? 'on' : 'off') + '; default provider ' +
+        s.default_provider + (s.local_only ? '; local providers only' : '') + '; ' +
+        s.embed_queue + ' messages wait for embedding.'));
+      box.appendChild(table(['Provider', 'Kind', 'Model', 'Where', 'Key', 'Breaker'],
+        s.providers.map((p) => [p.name, p.kind, p.chat_model, p.remote ? 'remote' : 'local',
+          p.has_key ? 'set' : '–', p.breaker])));
+      box.appendChild(el('p', {}, budgetText(s.usage_today, s.budgets)));
+      const i = await api('GET', '/api/v1/admin/ai/insights?days=30');
+      ins.appendChild(table(['Busiest channel', 'Messages'],
+        i.busiest_channels.map((c) => [c.name || ('#' + c.id), c.messages])));
+      ins.appendChild(el('p', {}, 'First reply by someone else: median ' +
+        i.response_times.median_seconds + ' s, 90th percentile ' + i.response_times.p90_seconds +
+        ' s over ' + i.response_times.threads + ' threads. Recurring words: ' +
+        i.topics.map((t) => t.word).join(', ') + '.'));
+    } catch (err) {
+      box.appendChild(el('p', { role: 'alert' }, err.message));
+    }
+  }
+
+  async function userSettings(sec) {
+    try {
+      const s = await api('GET', '/api/v1/ai/settings');
+      sec.appendChild(el('h2', { id: 'ai-settings-h' }, 'AI'));
+      const id = 'ai-remote-ok';
+      const box = el('input', { type: 'checkbox', id });
+      box.checked = !!s.remote_ok;
+      const row = el('div');
+      row.append(box, el('label', { for: id }, ' My messages in DMs and private channels may go to ' +
+        'a remote AI provider where their channel allows it'));
+      sec.appendChild(row);
+      const note = el('p', { class: 'help', 'aria-live': 'polite' }, budgetText(s.usage_today, s.budgets) +
+        ' Default provider: ' + s.default_provider + '.');
+      sec.appendChild(note);
+      box.addEventListener('change', async () => {
+        try {
+          await api('PUT', '/api/v1/ai/settings', { remote_ok: box.checked });
+          note.textContent = 'Saved.';
+        } catch (err) {
+          note.textContent = err.message;
+        }
+      });
+      sec.hidden = false;
+    } catch (err) {
+      /* AI off: the section stays hidden */
+    }
+  }
+
+  function init() {
+    const aiSettings = document.getElementById('ai-settings');
+    if (aiSettings) { userSettings(aiSettings); return; }
+    const main = document.getElementById('main');
+    if (!main) return;
+    if (main.dataset.aiReview !== undefined) { review(main); adminStatus(main); return; }
+    const cid = main.dataset.channelId;
+    if (!cid) return;
+    const h1 = main.querySelector('h1');
+    if (h1) summariseButton(h1, 'Summarise channel', cid, null, 'ai-channel-summary');
+    askBox(main, cid);
+    const thread = document.getElementById('thread');
+    if (thread && thread.dataset.threadId) {
+      const h2 = thread.querySelector('h2');
+      if (h2) summariseButton(h2, 'Summarise thread', cid, thread.dataset.threadId, 'ai-thread-summary');
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+}());
