@@ -4,7 +4,7 @@ BACKUP_SRC = \
 	backup/px_bk_box.c backup/px_bk_box.h \
 	backup/px_bk_cdc.c backup/px_bk_cdc.h \
 	backup/px_bk_cli.c backup/px_bk_cli.h \
-	backup/px_bk_cmd.c backup/px_bk_cmd.h \
+	backup/px_bk_cmd.c backup/px_bk_cmd.h backup/px_bk_cmd_wal.c \
 	backup/px_bk_crypto.c backup/px_bk_crypto.h \
 	backup/px_bk_dump.c backup/px_bk_dump.h \
 	backup/px_bk_files.c backup/px_bk_files.h \
@@ -21,6 +21,7 @@ BACKUP_SRC = \
 	backup/px_bk_restore.c backup/px_bk_restore.h \
 	backup/px_bk_status.c backup/px_bk_status.h \
 	backup/px_bk_verify.c backup/px_bk_verify.h \
+	backup/px_bk_wal.c backup/px_bk_wal.h \
 	backup/px_bk_writer.c backup/px_bk_writer.h
 
 noinst_LIBRARIES += libpxbackup.a

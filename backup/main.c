@@ -31,6 +31,9 @@ static const struct command commands[] = {
 	{ "prune", px_bk_cmd_prune, "prune [--keep-last N --keep-daily N --keep-weekly N --keep-monthly N] [--dry-run]" },
 	{ "locks", px_bk_cmd_locks, "locks [--remove-stale]    list store locks" },
 	{ "key", px_bk_cmd_key, "key list|add|remove ID|rotate|export [--out FILE]" },
+	{ "archive-push", px_bk_cmd_archive_push, "archive-push PATH [NAME]  archive one WAL file (archive_command: archive-push %p)" },
+	{ "archive-get", px_bk_cmd_archive_get, "archive-get NAME PATH     fetch one WAL file (restore_command: archive-get %f %p)" },
+	{ "pg-settings", px_bk_cmd_pg_settings, "pg-settings [TIMEOUT]     print the postgresql.conf lines WAL archiving needs" },
 };
 
 static void usage(FILE *f)
@@ -61,7 +64,8 @@ static void usage(FILE *f)
 		"  --progress | --no-progress  force the progress bar on or off\n"
 		"  --no-status              do not record the run in backup_status\n"
 		"\nexit codes: 0 ok, 1 usage/config, 2 locked, 3 wrong key, 4 shard missing or\n"
-		"corrupt, 5 storage failed/full/credentials, 6 database, 7 internal\n");
+		"corrupt, 5 storage failed/full/credentials, 6 database, 7 internal,\n"
+		"8 WAL file already archived with other content, 9 recovery failed\n");
 }
 
 enum {
@@ -69,6 +73,7 @@ enum {
 	OPT_CACHE, OPT_OUT, OPT_S3E, OPT_S3R, OPT_S3A, OPT_S3S, OPT_S3P, OPT_CONC, OPT_ZSTD, OPT_CHUNK,
 	OPT_TDB, OPT_TUP, OPT_TEXT, OPT_SAMPLE, OPT_DRY, OPT_KL, OPT_KD, OPT_KW, OPT_KM, OPT_STALE, OPT_QUIET,
 	OPT_PROG, OPT_NOPROG, OPT_NODB, OPT_NOUP, OPT_NOSTATUS, OPT_TTL, OPT_PGDUMP, OPT_CONFIG,
+	OPT_REPORT,
 };
 
 static const struct option long_opts[] = {
@@ -111,6 +116,7 @@ static const struct option long_opts[] = {
 	{ "lock-ttl", required_argument, NULL, OPT_TTL },
 	{ "pg-dump", required_argument, NULL, OPT_PGDUMP },
 	{ "copy-binary", no_argument, NULL, OPT_TEXT },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -162,6 +168,7 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_NOUP: o->no_uploads = 1; continue;
 		case OPT_NOSTATUS: o->no_status = 1; continue;
 		case OPT_PGDUMP: o->pg_dump = optarg; continue;
+		case OPT_REPORT: o->report = optarg; continue;
 		case OPT_TEXT: o->copy_binary = 1; continue;
 		default: break;
 		}

@@ -19,6 +19,7 @@
 enum px_bk_exit {
 	PX_BK_EXIT_OK = 0, PX_BK_EXIT_USAGE = 1, PX_BK_EXIT_LOCKED = 2, PX_BK_EXIT_KEY = 3,
 	PX_BK_EXIT_DAMAGED = 4, PX_BK_EXIT_STORAGE = 5, PX_BK_EXIT_DATABASE = 6, PX_BK_EXIT_INTERNAL = 7,
+	PX_BK_EXIT_CONFLICT = 8, PX_BK_EXIT_RECOVERY = 9,
 };
 
 /* Command-line values (NULL / -1 when not given) and the configuration
@@ -27,7 +28,7 @@ struct px_bk_opts {
 	const char *config, *store, *db, *uploads, *key_file, *pass_file;
 	const char *new_key_file, *new_pass_file, *cache_dir, *out;
 	const char *s3_endpoint, *s3_region, *s3_access, *s3_secret;
-	const char *target_db, *target_uploads, *pg_dump;
+	const char *target_db, *target_uploads, *pg_dump, *report;
 	int s3_path_style, concurrency, zstd_level, chunk_size, lock_ttl;
 	int quiet, progress, dry_run, remove_stale, no_db, no_uploads, no_status;
 	int copy_binary;

@@ -3,6 +3,7 @@
 #ifndef PX_BK_CMD_H
 #define PX_BK_CMD_H
 
+#include "core/buf.h"
 #include "backup/px_bk_cli.h"
 
 int px_bk_cmd_init(struct px_bk_opts *o, int argc, char **argv);
@@ -14,5 +15,12 @@ int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_locks(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_key(struct px_bk_opts *o, int argc, char **argv);
+int px_bk_cmd_archive_push(struct px_bk_opts *o, int argc, char **argv);
+int px_bk_cmd_archive_get(struct px_bk_opts *o, int argc, char **argv);
+int px_bk_cmd_pg_settings(struct px_bk_opts *o, int argc, char **argv);
+
+/* Appends to b the shell command line that runs this program with the
+ * store options given on this command line (not secrets), then sub. */
+void px_bk_self_command(struct px_bk_opts *o, const char *sub, struct px_buf *b);
 
 #endif

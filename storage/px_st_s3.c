@@ -737,6 +737,7 @@ static const struct px_st_store_ops s3_ops = {
 	s3_list, s3_del, s3_free,
 	NULL,   /* puts are atomic: nothing to sweep */
 	NULL,   /* objects need no folders */
+	NULL,   /* a PUT replaces; no create-only put on S3-compatible stores */
 };
 
 int px_st_s3_is(const struct px_st_store *s)

@@ -51,6 +51,12 @@ struct px_st_store_ops {
 	 * nothing). The local store makes its 256 shard folders at init, as
 	 * restic does, instead of during the first backup. */
 	enum px_err (*prepare)(struct px_st_store *s);
+	/* Stores the object only if no object has that name, atomically
+	 * and durably: PX_OK, or VALIDATION_CONFLICT when one exists (it is
+	 * left as it was). NULL when the backend cannot promise that (S3's
+	 * PUT replaces): callers then put and read back. */
+	enum px_err (*put_new)(struct px_st_store *s, const char *name,
+			       const void *p, size_t n);
 };
 
 struct px_st_store {

@@ -1,0 +1,236 @@
+#!/bin/bash
+# test_backup_wal.sh: continuous WAL archiving, physical base backups and
+# point-in-time recovery with plexichat-backup, against real PostgreSQL 15
+# clusters (its own, on free ports in 26100-26139) and both store kinds: a
+# local folder and s3rver behind tests/integration/s3_proxy.py (SigV4
+# checked with botocore, faults injected on demand).
+#
+#   BUILD=/work/build/x tests/integration/test_backup_wal.sh
+#   (scripts/test.sh runs it with PX_BUILD set)
+#
+# The clusters run as the postgres system user, so archive_command runs
+# plexichat-backup as postgres: the store, key and cache are theirs.
+set -u
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-${PX_BUILD:-$SRC}}
+B=$BUILD/plexichat-backup
+NODE_DIR=${NODE_DIR:-$BUILD/node}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+T=$(mktemp -d /tmp/test_backup_wal.XXXXXX)
+chmod 755 "$T"
+PASS=0 FAIL=0
+PIDS=()
+CLUSTERS=()
+
+ok()   { PASS=$((PASS + 1)); echo "ok   - $*"; }
+bad()  {
+	FAIL=$((FAIL + 1)); echo "FAIL - $*"
+	[ -s "$T/err" ] && tail -n 3 "$T/err" | cut -c1-400 | sed 's/^/     /'
+}
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+free_port() {
+	local p
+	for p in $(seq "$1" "$2"); do
+		(echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+	done
+	return 1
+}
+asp() { runuser -u postgres -- "$@"; }
+pgctl() { asp "$PGBIN/pg_ctl" "$@"; }
+cleanup() {
+	local p c
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for c in "${CLUSTERS[@]}"; do
+		[ -f "$c/postmaster.pid" ] && pgctl -D "$c" stop -m immediate >/dev/null 2>&1
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+[ -x "$B" ] || { echo "no $B: build first"; exit 2; }
+need=()
+command -v npm >/dev/null || need+=(npm)
+/usr/bin/python3 -c "import awscli" 2>/dev/null || need+=(awscli)
+if [ ${#need[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || { echo "missing ${need[*]} (run as root to install)"; exit 2; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null ||
+		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null; } ||
+		{ echo "cannot install ${need[*]}"; exit 2; }
+fi
+
+head -c 32 /dev/urandom > "$T/key"
+head -c 32 /dev/urandom > "$T/wrongkey"
+mkdir -p "$T/cache" "$T/work"
+chown -R postgres "$T"
+chmod 600 "$T/key" "$T/wrongkey"
+STORE=$T/store
+# plexichat-backup as the cluster's user; output in $T/out, log in $T/err
+bk() { asp "$B" --store "$STORE" --key-file "$T/key" --cache-dir "$T/cache" "$@" >"$T/out" 2>"$T/err"; }
+
+bk init; check "init a local store" [ $? = 0 ]
+
+# ---- PostgreSQL with archive_command from pg-settings ----
+PGPORT=$(free_port 26100 26119) || { echo "no free port"; exit 2; }
+PGD=$T/pg
+mkdir -p "$PGD" "$T/sock" && chown postgres "$PGD" "$T/sock"
+asp "$PGBIN/initdb" -D "$PGD" -A trust -U postgres >/dev/null || exit 2
+CLUSTERS+=("$PGD")
+bk pg-settings 2; rc=$?
+check "pg-settings prints the archiving settings" [ $rc = 0 ]
+check "... wal_level, archive_mode, archive_timeout, archive_command" \
+	grep -q "^archive_command = '.*archive-push %p'" "$T/out"
+grep -q "^wal_level = replica" "$T/out" && grep -q "^archive_mode = on" "$T/out" &&
+	grep -q "^archive_timeout = 2" "$T/out" || bad "pg-settings lines"
+cat "$T/out" >> "$PGD/postgresql.conf"
+pgctl -D "$PGD" -l "$T/pg.log" -w -o "-k $T/sock -p $PGPORT -c listen_addresses=127.0.0.1" \
+	start >/dev/null || { cat "$T/pg.log"; exit 2; }
+export PGHOST=127.0.0.1 PGPORT PGUSER=postgres
+db() { psql -X -q -At -d "${2:-postgres}" -c "$1"; }
+# Waits (up to 30 s) until segment $1 or a later one is archived.
+wait_archived() {
+	local i
+	for i in $(seq 150); do
+		[ "$(db "SELECT coalesce(last_archived_wal, '') >= '$1' FROM pg_stat_archiver")" = t ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# Switches to a new segment; prints the name of the one just closed.
+switch_wal() { db "SELECT pg_walfile_name(pg_switch_wal())"; }
+
+db "CREATE TABLE notes (id serial PRIMARY KEY, body text, at timestamptz DEFAULT clock_timestamp())"
+db "INSERT INTO notes (body) VALUES ('plaintext-marker-one')"
+SEG=$(switch_wal)
+check "PostgreSQL archives through archive-push ($SEG)" wait_archived "$SEG"
+check "... into wal/$SEG in the store" [ -f "$STORE/wal/$SEG" ]
+check "... sealed: no plaintext in the stored object" \
+	[ "$(grep -c plaintext-marker-one "$STORE/wal/$SEG")" = 0 ]
+bk archive-get "$SEG" "$T/work/got"; rc=$?
+check "archive-get of an archived segment" [ $rc = 0 ]
+check "... gives back the segment with the row in it" grep -q plaintext-marker-one "$T/work/got"
+
+# ---- push and get on their own ----
+FAKE=0000000100000000000000F0
+cp "$PGD/pg_wal/$(db "SELECT pg_walfile_name(pg_current_wal_lsn())")" "$T/work/seg"
+head -c 1000 /dev/urandom >> "$T/work/seg"    # content no cluster wrote
+chown postgres "$T/work/seg"
+bk archive-push "$T/work/seg" "$FAKE"; check "archive-push PATH NAME" [ $? = 0 ]
+bk archive-get "$FAKE" "$T/work/back"
+check "archive-get returns it byte for byte" cmp -s "$T/work/seg" "$T/work/back"
+bk archive-push "$T/work/seg" "$FAKE"; rc=$?
+check "a re-sent segment with the same content -> 0" [ $rc = 0 ]
+check "... said in the log" grep -q "already in the store" "$T/err"
+cp "$T/work/seg" "$T/work/seg2"; printf 'X' | dd of="$T/work/seg2" bs=1 seek=100 conv=notrunc 2>/dev/null
+chown postgres "$T/work/seg2"
+bk archive-push "$T/work/seg2" "$FAKE"; rc=$?
+check "the same name with other content -> exit 8 (got $rc)" [ $rc = 8 ]
+check "... named in the log" grep -q "already archived with different content" "$T/err"
+bk archive-get "$FAKE" "$T/work/back"
+check "... and the stored segment is unchanged" cmp -s "$T/work/seg" "$T/work/back"
+bk archive-push /etc/hostname; check "a file that is not WAL -> exit 1" [ $? = 1 ]
+bk archive-get 000000010000000000000FFF "$T/work/none"; rc=$?
+check "archive-get of a segment never archived -> exit 1 (got $rc)" [ $rc = 1 -a ! -e "$T/work/none" ]
+asp "$B" --store "$STORE" --key-file "$T/wrongkey" --cache-dir "$T/cache" archive-get "$FAKE" \
+	"$T/work/wk" >/dev/null 2>"$T/err"; rc=$?
+check "a wrong key -> exit 3 (got $rc)" [ $rc = 3 -a ! -e "$T/work/wk" ]
+
+# two archivers racing: same content -> both 0; different content ->
+# exactly one stores, the other gets 8, and the store holds the winner's
+same=0 split=0 wrong=0
+for i in 1 2 3 4 5 6 7 8; do
+	n=00000001000000000000A00$i
+	asp "$B" --store "$STORE" --key-file "$T/key" --cache-dir "$T/cache" archive-push "$T/work/seg" "$n" 2>/dev/null & p1=$!
+	asp "$B" --store "$STORE" --key-file "$T/key" --cache-dir "$T/cache" archive-push "$T/work/seg" "$n" 2>/dev/null & p2=$!
+	wait $p1; r1=$?; wait $p2; r2=$?
+	[ $r1 = 0 -a $r2 = 0 ] && same=$((same + 1))
+	n=00000001000000000000B00$i
+	asp "$B" --store "$STORE" --key-file "$T/key" --cache-dir "$T/cache" archive-push "$T/work/seg" "$n" 2>/dev/null & p1=$!
+	asp "$B" --store "$STORE" --key-file "$T/key" --cache-dir "$T/cache" archive-push "$T/work/seg2" "$n" 2>/dev/null & p2=$!
+	wait $p1; r1=$?; wait $p2; r2=$?
+	bk archive-get "$n" "$T/work/race"
+	if [ $r1 = 0 -a $r2 = 8 ] && cmp -s "$T/work/race" "$T/work/seg"; then split=$((split + 1))
+	elif [ $r1 = 8 -a $r2 = 0 ] && cmp -s "$T/work/race" "$T/work/seg2"; then split=$((split + 1))
+	else wrong=$((wrong + 1)); echo "     race $i: exit $r1 and $r2"; fi
+done
+check "racing archivers, same content: both succeed (8/8: $same)" [ $same = 8 ]
+check "racing archivers, different content: one wins, one gets 8, the winner is stored ($split/8)" \
+	[ $split = 8 -a $wrong = 0 ]
+
+# corruption: one flipped byte in the stored object
+cp "$STORE/wal/$FAKE" "$T/work/saved"
+printf 'Z' | dd of="$STORE/wal/$FAKE" bs=1 seek=200 conv=notrunc 2>/dev/null
+bk --report "$T/work/report" archive-get "$FAKE" "$T/work/bad"; rc=$?
+check "a corrupted segment in the store -> exit 4 (got $rc)" [ $rc = 4 -a ! -e "$T/work/bad" ]
+check "... named in the log" grep -q "WAL file $FAKE in the store is corrupt" "$T/err"
+check "... and in the restore report" grep -q "^$FAKE" "$T/work/report"
+cp "$T/work/saved" "$STORE/wal/$FAKE"
+
+# the store unreachable: archive-push fails, PostgreSQL keeps the segment
+# and retries, and the archive catches up once the store is back
+chmod 000 "$STORE/wal"
+db "INSERT INTO notes (body) VALUES ('while the store is down')"
+SEG2=$(switch_wal)
+sleep 3
+fails=$(db "SELECT failed_count FROM pg_stat_archiver")
+check "store unreachable: archive-push fails, nothing acknowledged ($fails failures)" \
+	[ "$fails" -gt 0 -a "$(db "SELECT last_archived_wal < '$SEG2' FROM pg_stat_archiver")" = t ]
+check "... PostgreSQL keeps the segment" [ -f "$PGD/pg_wal/$SEG2" ]
+chmod 700 "$STORE/wal"
+# after three failures the archiver waits for its next wake-up: a new
+# segment is one (else it retries within a minute)
+db "INSERT INTO notes (body) VALUES ('after the store is back')"; switch_wal >/dev/null
+check "... and the archive catches up when it is back" wait_archived "$SEG2"
+
+# ---- S3: s3rver behind the checking, faulting proxy ----
+if [ ! -x "$NODE_DIR/node_modules/.bin/s3rver" ]; then
+	mkdir -p "$NODE_DIR" && (cd "$NODE_DIR" && npm install --silent s3rver@3.7.1 >/dev/null 2>&1)
+fi
+S3PORT=$(free_port 26120 26129) && PXPORT=$(free_port $((S3PORT + 1)) 26139) || exit 2
+mkdir -p "$T/s3"
+"$NODE_DIR/node_modules/.bin/s3rver" -d "$T/s3" -a 127.0.0.1 -p "$S3PORT" \
+	--configure-bucket plexi-backups >"$T/s3rver.log" 2>&1 &
+PIDS+=($!)
+/usr/bin/python3 "$SRC/tests/integration/s3_proxy.py" "$PXPORT" "$S3PORT" S3RVER S3RVER us-east-1 \
+	>"$T/proxy.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 50); do curl -s "127.0.0.1:$PXPORT/__stats" >/dev/null && \
+	curl -s "127.0.0.1:$S3PORT/" >/dev/null && break; sleep 0.2; done
+EP=http://127.0.0.1:$PXPORT
+faults() { curl -s -XPOST "$EP/__faults?$1" >/dev/null; }
+stat_of() { curl -s "$EP/__stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+s3bk() { AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER asp "$B" --store s3://plexi-backups/wal \
+	--s3-endpoint "$EP" --key-file "$T/key" --cache-dir "$T/cache" "$@" >"$T/out" 2>"$T/err"; }
+s3has() { [ -f "$T/s3/plexi-backups/wal/wal/$1._S3rver_object" ]; }
+
+s3bk init; check "s3: init" [ $? = 0 ]
+s3bk archive-push "$T/work/seg" "$FAKE"; check "s3: archive-push" [ $? = 0 ]
+s3bk archive-get "$FAKE" "$T/work/s3back"
+check "s3: archive-get returns it byte for byte" cmp -s "$T/work/seg" "$T/work/s3back"
+s3bk archive-push "$T/work/seg2" "$FAKE"; rc=$?
+check "s3: the same name with other content -> exit 8 (got $rc)" [ $rc = 8 ]
+faults "down=1"
+s3bk archive-push "$T/work/seg" 00000001000000000000C001; rc=$?
+faults "down=0"
+check "s3: store answering 503 -> exit 5 (got $rc), PostgreSQL would retry" [ $rc = 5 ]
+s3bk archive-get 00000001000000000000C001 "$T/work/x"
+check "s3: ... nothing stored" [ $? = 1 ]
+# killed while the upload is in flight: no object, and the retry succeeds
+faults "delay_ms=4000"
+AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "$B" --store s3://plexi-backups/wal \
+	--s3-endpoint "$EP" --key-file "$T/key" --cache-dir "$T/cache" \
+	archive-push "$T/work/seg" 00000001000000000000C002 >/dev/null 2>&1 & kp=$!
+sleep 2.5
+kill -9 $kp; wait $kp 2>/dev/null; rc=$?
+faults "delay_ms=0"
+sleep 2
+s3bk archive-get 00000001000000000000C002 "$T/work/x"; rc2=$?
+check "s3: archive-push killed mid-upload: no ack (exit $rc), nothing stored (get: $rc2)" [ $rc = 137 -a $rc2 = 1 ]
+s3bk archive-push "$T/work/seg" 00000001000000000000C002; check "s3: ... the retry succeeds" [ $? = 0 ]
+s3bk archive-get 00000001000000000000C002 "$T/work/x"
+check "s3: ... and the segment is whole" cmp -s "$T/work/seg" "$T/work/x"
+check "s3: every request carried a valid SigV4 signature ($(stat_of valid) valid)" \
+	[ "$(stat_of invalid)" = 0 -a "$(stat_of valid)" -gt 10 ]
+
+echo "# $PASS passed, $FAIL failed"
+[ $FAIL = 0 ]
