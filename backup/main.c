@@ -12,6 +12,7 @@
 #include "core/cfg.h"
 #include "core/log.h"
 #include "backup/px_bk_cmd.h"
+#include "backup/px_bk_pitr.h"
 
 /* ---- dispatch ---- */
 
@@ -27,12 +28,15 @@ static const struct command commands[] = {
 	{ "list", px_bk_cmd_list, "list                      list snapshots (JSON lines)" },
 	{ "show", px_bk_cmd_show, "show [SNAP]               print a snapshot's manifest (JSON)" },
 	{ "verify", px_bk_cmd_verify, "verify [SNAP] [--sample N] read and authenticate a snapshot's shards" },
-	{ "restore", px_bk_cmd_restore, "restore [SNAP] --target-db CONNINFO --target-files DIR" },
+	{ "restore", px_bk_cmd_restore, "restore [SNAP] --target-db CONNINFO --target-files DIR\n"
+	  "  restore --to-time T|--to-xid X|--to-lsn L|--to-latest --target-dir DIR [--start --port N]" },
 	{ "prune", px_bk_cmd_prune, "prune [--keep-last N --keep-daily N --keep-weekly N --keep-monthly N] [--dry-run]" },
 	{ "locks", px_bk_cmd_locks, "locks [--remove-stale]    list store locks" },
 	{ "key", px_bk_cmd_key, "key list|add|remove ID|rotate|export [--out FILE]" },
 	{ "archive-push", px_bk_cmd_archive_push, "archive-push PATH [NAME]  archive one WAL file (archive_command: archive-push %p)" },
 	{ "archive-get", px_bk_cmd_archive_get, "archive-get NAME PATH     fetch one WAL file (restore_command: archive-get %f %p)" },
+	{ "base-backup", px_bk_cmd_base_backup, "base-backup [--full|--diff] physical backup; only changed 8 KiB blocks travel" },
+	{ "drill", px_bk_cmd_drill, "drill --port N [--to-...] [--check T,..] restore into a scratch cluster, report, remove" },
 	{ "pg-settings", px_bk_cmd_pg_settings, "pg-settings [TIMEOUT]     print the postgresql.conf lines WAL archiving needs" },
 };
 
@@ -60,6 +64,14 @@ static void usage(FILE *f)
 		"                           larger store, restore only into the same major version\n"
 		"  --target-db CONNINFO --target-files DIR (restore; --target-uploads is the same)\n"
 		"  --sample N (verify)  --dry-run (prune)  --lock-ttl SECONDS\n"
+		"  --full | --diff          base-backup: full, or against the last full (default:\n"
+		"                           incremental against the last base backup)\n"
+		"  --to-time 'YYYY-MM-DD HH:MM:SS[.frac]Z' | --to-xid XID | --to-lsn X/Y | --to-latest\n"
+		"  --target-dir DIR         restore/drill: the data directory to create\n"
+		"  --start --port N         restore: start the cluster and wait for it (drill always)\n"
+		"  --check T1,T2            restore/drill: row count and md5 of these tables\n"
+		"  --pg-bin DIR --timeout S --keep (drill: keep the scratch cluster)\n"
+		"  --report FILE            archive-get: append damaged WAL files to FILE\n"
 		"  --quiet                  warnings and errors only, no progress bar\n"
 		"  --progress | --no-progress  force the progress bar on or off\n"
 		"  --no-status              do not record the run in backup_status\n"
@@ -73,7 +85,8 @@ enum {
 	OPT_CACHE, OPT_OUT, OPT_S3E, OPT_S3R, OPT_S3A, OPT_S3S, OPT_S3P, OPT_CONC, OPT_ZSTD, OPT_CHUNK,
 	OPT_TDB, OPT_TUP, OPT_TEXT, OPT_SAMPLE, OPT_DRY, OPT_KL, OPT_KD, OPT_KW, OPT_KM, OPT_STALE, OPT_QUIET,
 	OPT_PROG, OPT_NOPROG, OPT_NODB, OPT_NOUP, OPT_NOSTATUS, OPT_TTL, OPT_PGDUMP, OPT_CONFIG,
-	OPT_REPORT,
+	OPT_REPORT, OPT_TOTIME, OPT_TOXID, OPT_TOLSN, OPT_TOLATEST, OPT_TDIR, OPT_PGBIN, OPT_CHECK,
+	OPT_START, OPT_KEEP, OPT_FULL, OPT_DIFF, OPT_PORT, OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +130,19 @@ static const struct option long_opts[] = {
 	{ "pg-dump", required_argument, NULL, OPT_PGDUMP },
 	{ "copy-binary", no_argument, NULL, OPT_TEXT },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "to-time", required_argument, NULL, OPT_TOTIME },
+	{ "to-xid", required_argument, NULL, OPT_TOXID },
+	{ "to-lsn", required_argument, NULL, OPT_TOLSN },
+	{ "to-latest", no_argument, NULL, OPT_TOLATEST },
+	{ "target-dir", required_argument, NULL, OPT_TDIR },
+	{ "pg-bin", required_argument, NULL, OPT_PGBIN },
+	{ "check", required_argument, NULL, OPT_CHECK },
+	{ "start", no_argument, NULL, OPT_START },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "full", no_argument, NULL, OPT_FULL },
+	{ "diff", no_argument, NULL, OPT_DIFF },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -169,6 +195,17 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_NOSTATUS: o->no_status = 1; continue;
 		case OPT_PGDUMP: o->pg_dump = optarg; continue;
 		case OPT_REPORT: o->report = optarg; continue;
+		case OPT_TOTIME: o->to_kind = PX_BK_TO_TIME; o->to_value = optarg; continue;
+		case OPT_TOXID: o->to_kind = PX_BK_TO_XID; o->to_value = optarg; continue;
+		case OPT_TOLSN: o->to_kind = PX_BK_TO_LSN; o->to_value = optarg; continue;
+		case OPT_TOLATEST: o->to_kind = PX_BK_TO_LATEST; continue;
+		case OPT_TDIR: o->target_dir = optarg; continue;
+		case OPT_PGBIN: o->pg_bin = optarg; continue;
+		case OPT_CHECK: o->check = optarg; continue;
+		case OPT_START: o->start = 1; continue;
+		case OPT_KEEP: o->keep = 1; continue;
+		case OPT_FULL: o->base_mode = 'F'; continue;
+		case OPT_DIFF: o->base_mode = 'D'; continue;
 		case OPT_TEXT: o->copy_binary = 1; continue;
 		default: break;
 		}
@@ -186,6 +223,8 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_KW: o->policy.weekly = (int)v; break;
 		case OPT_KM: o->policy.monthly = (int)v; break;
 		case OPT_TTL: o->lock_ttl = (int)v; break;
+		case OPT_PORT: o->port = (int)v; break;
+		case OPT_TIMEOUT: o->timeout = (int)v; break;
 		}
 	}
 	return 1;
@@ -202,6 +241,8 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.s3_path_style = -1;
 	o.progress = -1;
+	o.to_kind = -1;
+	o.base_mode = 'I';
 	o.policy.last = o.policy.daily = o.policy.weekly = o.policy.monthly = -1;
 	rc = parse(argc, argv, &o);
 	if (rc <= 0)

@@ -32,6 +32,11 @@ struct px_bk_opts {
 	int s3_path_style, concurrency, zstd_level, chunk_size, lock_ttl;
 	int quiet, progress, dry_run, remove_stale, no_db, no_uploads, no_status;
 	int copy_binary;
+	/* point-in-time recovery and base backups */
+	int to_kind;              /* enum px_bk_target_kind, -1 when no --to-* */
+	const char *to_value, *target_dir, *pg_bin, *check;
+	int port, start, keep, timeout;
+	char base_mode;           /* 'F' full, 'D' differential, 'I' incremental */
 	long sample;
 	struct px_bk_policy policy;
 	struct px_cfg *cfg;

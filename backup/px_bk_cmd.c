@@ -475,6 +475,8 @@ int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv)
 	enum px_err rc;
 	int code;
 
+	if (o->to_kind >= 0)
+		return px_bk_cmd_pitr_restore(o);
 	if (!o->target_db && !o->target_uploads) {
 		fprintf(stderr, "restore needs --target-db CONNINFO and/or --target-uploads DIR\n");
 		return PX_BK_EXIT_USAGE;

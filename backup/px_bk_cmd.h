@@ -18,6 +18,13 @@ int px_bk_cmd_key(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_archive_push(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_archive_get(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_pg_settings(struct px_bk_opts *o, int argc, char **argv);
+int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv);
+int px_bk_cmd_drill(struct px_bk_opts *o, int argc, char **argv);
+/* restore with a --to-* target: point-in-time recovery into --target-dir. */
+int px_bk_cmd_pitr_restore(struct px_bk_opts *o);
+
+/* Appends s single-quoted for a POSIX shell. */
+void px_bk_sh_quote(struct px_buf *b, const char *s);
 
 /* Appends to b the shell command line that runs this program with the
  * store options given on this command line (not secrets), then sub. */

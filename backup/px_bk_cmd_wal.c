@@ -93,8 +93,7 @@ int px_bk_cmd_archive_get(struct px_bk_opts *o, int argc, char **argv)
 	return code;
 }
 
-/* Appends s single-quoted for a POSIX shell. */
-static void sh_quote(struct px_buf *b, const char *s)
+void px_bk_sh_quote(struct px_buf *b, const char *s)
 {
 	px_buf_putc(b, '\'');
 	for (; *s; s++) {
@@ -111,7 +110,7 @@ static void add_opt(struct px_buf *b, const char *name, const char *v)
 	if (!v)
 		return;
 	px_buf_printf(b, " %s ", name);
-	sh_quote(b, v);
+	px_bk_sh_quote(b, v);
 }
 
 /* The command line, as the shell PostgreSQL starts will read it, that
@@ -122,7 +121,7 @@ void px_bk_self_command(struct px_bk_opts *o, const char *sub, struct px_buf *b)
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	exe[n > 0 ? n : 0] = '\0';
-	sh_quote(b, n > 0 ? exe : "plexichat-backup");
+	px_bk_sh_quote(b, n > 0 ? exe : "plexichat-backup");
 	add_opt(b, "--config", o->config);
 	add_opt(b, "--store", o->store);
 	add_opt(b, "--key-file", o->key_file);

@@ -121,8 +121,11 @@ enum px_err px_bk_prune(struct px_bk_repo *r, const struct px_bk_policy *p,
 	if (!keep || !s.refs)
 		goto out;
 	px_bk_prune_select(&l, p, keep);
-	for (i = 0; i < l.n; i++) {
-		json_object *m;
+	/* newest first, so that a kept increment keeps its parent (older)
+	 * before the parent's turn comes */
+	for (i = l.n; i-- > 0;) {
+		json_object *m, *parent;
+		size_t j;
 
 		if (!keep[i]) {
 			st->removed++;
@@ -135,6 +138,10 @@ enum px_err px_bk_prune(struct px_bk_repo *r, const struct px_bk_policy *p,
 				      l.names[i]);
 			goto out;
 		}
+		if (json_object_object_get_ex(m, "parent", &parent))
+			for (j = 0; j < i; j++)
+				if (!strcmp(l.names[j], json_object_get_string(parent)))
+					keep[j] = 1;
 		px_bk_manifest_each_shard(m, add_ref, &s);
 		json_object_put(m);
 		if (s.rc != PX_OK) {

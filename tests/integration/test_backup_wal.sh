@@ -182,6 +182,106 @@ chmod 700 "$STORE/wal"
 db "INSERT INTO notes (body) VALUES ('after the store is back')"; switch_wal >/dev/null
 check "... and the archive catches up when it is back" wait_archived "$SEG2"
 
+# the segments pushed by hand above are not this cluster's WAL: out of
+# the store before it serves recoveries
+rm -f "$STORE"/wal/00000001000000000000[AB]* "$STORE/wal/$FAKE"
+
+# ---- base backups: full, then only the changed blocks ----
+PORT2=$(free_port $((PGPORT + 1)) 26119) || { echo "no free port"; exit 2; }
+CI="host=127.0.0.1 port=$PGPORT user=postgres dbname=postgres"
+db "CREATE TABLE big (id int PRIMARY KEY, pad text)"
+db "INSERT INTO big SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, 40000) g"
+db "CREATE TABLE doomed (x int)"; db "INSERT INTO doomed VALUES (1)"
+# settled pages, as in a database that has been running: hint bits set
+# by the first scan would otherwise change every page of the new table
+db "VACUUM (FREEZE, ANALYZE)"
+bk base-backup --db "$CI"; rc=$?
+check "base-backup (full) through the replication protocol" [ $rc = 0 ]
+check "... reports a full backup" grep -q '"kind":"full"' "$T/out"
+full_up=$(grep -o '"bytes_uploaded":[0-9]*' "$T/out" | cut -d: -f2)
+full_blocks=$(grep -o '"blocks":[0-9]*' "$T/out" | cut -d: -f2)
+# change a few rows, drop a table, make another
+db "UPDATE big SET pad = 'changed' WHERE id % 1000 = 0"
+db "DROP TABLE doomed"; db "CREATE TABLE fresh AS SELECT 1 AS y"
+bk base-backup --db "$CI"; rc=$?
+check "base-backup (incremental)" [ $rc = 0 ]
+check "... against the full one" grep -q '"kind":"incr"' "$T/out"
+inc_up=$(grep -o '"bytes_uploaded":[0-9]*' "$T/out" | cut -d: -f2)
+inc_changed=$(grep -o '"blocks_changed":[0-9]*' "$T/out" | cut -d: -f2)
+check "... uploads only changed blocks ($inc_changed of $full_blocks blocks, $inc_up of $full_up bytes)" \
+	[ "$inc_changed" -lt $((full_blocks / 5)) -a "$inc_up" -lt $((full_up / 5)) ]
+
+# ---- point-in-time recovery: post A, note the time, post B ----
+db "INSERT INTO notes (body) VALUES ('post A')"
+LSNA=$(db "SELECT pg_current_wal_lsn()")
+switch_wal >/dev/null
+sleep 1.1
+TA=$(db "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+sleep 1.1
+db "INSERT INTO notes (body) VALUES ('post B')"
+SEGB=$(switch_wal)
+check "the segment with post B is archived" wait_archived "$SEGB"
+NOTES_ALL=$(db "SELECT count(*) FROM notes")
+R1=$T/restored1
+bk restore --to-time "$TA" --target-dir "$R1" --start --port "$PORT2" --check notes,big; rc=$?
+CLUSTERS+=("$R1")
+check "restore --to-time $TA --start (exit $rc)" [ $rc = 0 ]
+r1() { psql -X -q -At -h 127.0.0.1 -p "$PORT2" -U postgres -d postgres -c "$1"; }
+check "... the restored server has post A" [ "$(r1 "SELECT count(*) FROM notes WHERE body = 'post A'")" = 1 ]
+check "... and not post B" [ "$(r1 "SELECT count(*) FROM notes WHERE body = 'post B'")" = 0 ]
+check "... it was promoted and takes writes" [ "$(r1 "INSERT INTO notes (body) VALUES ('after') RETURNING 1")" = 1 ]
+check "... the increment's changes are there (dropped table gone, new one present)" \
+	[ "$(r1 "SELECT to_regclass('doomed') IS NULL AND to_regclass('fresh') IS NOT NULL")" = t ]
+check "... big is whole" [ "$(r1 "SELECT count(*), sum(length(pad)) FROM big")" = \
+	"$(db "SELECT count(*), sum(length(pad)) FROM big")" ]
+check "... the checks are reported" grep -q '"table":"big","rows":40000' "$T/out"
+check "... the recovery point is reported" grep -q '"recovery_point":"20' "$T/out"
+pgctl -D "$R1" stop -m fast >/dev/null
+
+bk drill --to-latest --port "$PORT2" --check notes; rc=$?
+check "drill --to-latest (exit $rc)" [ $rc = 0 ]
+check "... recovers everything archived ($NOTES_ALL notes)" grep -q "\"table\":\"notes\",\"rows\":$NOTES_ALL," "$T/out"
+check "... prints its recovery point and time" grep -q '"recovery_point":"20.*"recovery_seconds"\|"recovery_seconds".*"recovery_point":"20' "$T/out"
+dir=$(grep -o '"dir":"[^"]*"' "$T/out" | cut -d'"' -f4)
+check "... and removes its scratch cluster" [ -n "$dir" -a ! -e "$dir" ]
+
+XID=$(db "SELECT txid_current()")
+db "INSERT INTO notes (body) VALUES ('post C')"; LSN=$(db "SELECT pg_current_wal_lsn()")
+db "INSERT INTO notes (body) VALUES ('post D')"
+check "segment with post D archived" wait_archived "$(switch_wal)"
+bk drill --to-lsn "$LSN" --port "$PORT2" --check notes; rc=$?
+check "drill --to-lsn $LSN (exit $rc): post C in, post D out" \
+	grep -q "\"table\":\"notes\",\"rows\":$((NOTES_ALL + 1))," "$T/out"
+bk drill --to-xid "$XID" --port "$PORT2" --check notes; rc=$?
+check "drill --to-xid $XID (exit $rc): stops at that transaction" \
+	grep -q "\"table\":\"notes\",\"rows\":$NOTES_ALL," "$T/out"
+
+# a WAL segment missing in the middle of the archive: named, never skipped
+MID=$SEGB
+mv "$STORE/wal/$MID" "$T/work/mid"
+bk drill --to-latest --port "$PORT2"; rc=$?
+check "a missing WAL segment -> exit 9 (got $rc)" [ $rc = 9 ]
+check "... the log names where recovery stopped" grep -q "the WAL file after .* is missing or damaged" "$T/err"
+cp "$T/work/mid" "$STORE/wal/$MID"; chown postgres "$STORE/wal/$MID"
+printf 'Z' | dd of="$STORE/wal/$MID" bs=1 seek=300 conv=notrunc 2>/dev/null
+bk drill --to-latest --port "$PORT2"; rc=$?
+check "a corrupted WAL segment -> exit 9 (got $rc)" [ $rc = 9 ]
+check "... named as corrupt" grep -q "WAL file $MID in the store is corrupt" "$T/err"
+bk drill --to-lsn "$LSNA" --port "$PORT2" --check notes; rc=$?
+check "... a target before the damage is still reached (exit $rc)" [ $rc = 0 ]
+check "... with post A" grep -q "\"table\":\"notes\",\"rows\":$((NOTES_ALL - 1))," "$T/out"
+mv "$T/work/mid" "$STORE/wal/$MID"
+asp "$B" --store "$STORE" --key-file "$T/wrongkey" --cache-dir "$T/cache" drill --to-latest \
+	--port "$PORT2" >/dev/null 2>"$T/err"; rc=$?
+check "drill with a wrong key -> exit 3 (got $rc)" [ $rc = 3 ]
+bk restore --to-time "2000-01-01T00:00:00Z" --target-dir "$T/r-old"; rc=$?
+check "a target before every base backup -> exit 1 and said (got $rc)" \
+	[ $rc = 1 ] && grep -q "no base backup ends before the target" "$T/err"
+
+# retention keeps an increment's parent
+bk prune --keep-last 1 --dry-run; rc=$?
+check "prune --keep-last 1 keeps the increment and its full parent" grep -q '"kept":2' "$T/out"
+
 # ---- S3: s3rver behind the checking, faulting proxy ----
 if [ ! -x "$NODE_DIR/node_modules/.bin/s3rver" ]; then
 	mkdir -p "$NODE_DIR" && (cd "$NODE_DIR" && npm install --silent s3rver@3.7.1 >/dev/null 2>&1)
