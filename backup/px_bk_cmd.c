@@ -137,11 +137,23 @@ static json_object *previous_files(struct px_bk_repo *r)
 {
 	struct px_bk_snaplist l = { 0 };
 	json_object *m = NULL, *by = NULL;
+	size_t i;
 
-	if (px_bk_snapshots(r->store, &l) == PX_OK && l.n &&
-	    px_bk_manifest_load(r, l.names[l.n - 1], &m) == PX_OK)
-		by = px_bk_files_by_path(m);
-	json_object_put(m);
+	if (px_bk_snapshots(r->store, &l) != PX_OK)
+		return NULL;
+	/* the newest logical snapshot: base backups hold no file store */
+	for (i = l.n; i-- > 0;) {
+		int base;
+
+		if (px_bk_manifest_load(r, l.names[i], &m) != PX_OK)
+			break;
+		base = json_object_object_get_ex(m, "pgdata", NULL);
+		if (!base)
+			by = px_bk_files_by_path(m);
+		json_object_put(m);
+		if (!base)
+			break;
+	}
 	px_bk_snaplist_free(&l);
 	return by;
 }
@@ -484,6 +496,12 @@ int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv)
 	code = px_bk_load_snapshot(o, argc, argv, &r, &m, &name);
 	if (code != PX_BK_EXIT_OK)
 		goto out;
+	if (json_object_object_get_ex(m, "pgdata", NULL)) {
+		px_buf_printf(&err, "%s is a base backup: restore it with --to-latest (or another "
+			      "--to-...) --target-dir DIR", name);
+		code = px_bk_fail(PX_E_VALIDATION_FAILED, "restore", &err);
+		goto out;
+	}
 	rc = px_bk_lock_take(r, "restore", 0, px_bk_opt_lock_ttl(o), &lock, &err);
 	if (rc == PX_OK) {
 		px_bk_progress_init(&prog, "restore", o->quiet ? 0 : o->progress);

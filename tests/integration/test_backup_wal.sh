@@ -278,6 +278,10 @@ bk restore --to-time "2000-01-01T00:00:00Z" --target-dir "$T/r-old"; rc=$?
 check "a target before every base backup -> exit 1 and said (got $rc)" \
 	[ $rc = 1 ] && grep -q "no base backup ends before the target" "$T/err"
 
+bk restore latest --target-db "dbname=nowhere"; rc=$?
+check "a logical restore of a base backup is refused, with the way to do it (exit $rc)" \
+	[ $rc = 1 ] && grep -q "is a base backup: restore it with --to-latest" "$T/err"
+
 # retention keeps an increment's parent
 bk prune --keep-last 1 --dry-run; rc=$?
 check "prune --keep-last 1 keeps the increment and its full parent" grep -q '"kept":2' "$T/out"
