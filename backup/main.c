@@ -30,13 +30,14 @@ static const struct command commands[] = {
 	{ "verify", px_bk_cmd_verify, "verify [SNAP] [--sample N] read and authenticate a snapshot's shards" },
 	{ "restore", px_bk_cmd_restore, "restore [SNAP] --target-db CONNINFO --target-files DIR\n"
 	  "  restore --to-time T|--to-xid X|--to-lsn L|--to-latest --target-dir DIR [--start --port N]" },
-	{ "prune", px_bk_cmd_prune, "prune [--keep-last N --keep-daily N --keep-weekly N --keep-monthly N] [--dry-run]" },
+	{ "prune", px_bk_cmd_prune, "prune [--keep-last|hourly|daily|weekly|monthly|yearly N] [--dry-run]" },
 	{ "locks", px_bk_cmd_locks, "locks [--remove-stale]    list store locks" },
 	{ "key", px_bk_cmd_key, "key list|add|remove ID|rotate|export [--out FILE]" },
 	{ "archive-push", px_bk_cmd_archive_push, "archive-push PATH [NAME]  archive one WAL file (archive_command: archive-push %p)" },
 	{ "archive-get", px_bk_cmd_archive_get, "archive-get NAME PATH     fetch one WAL file (restore_command: archive-get %f %p)" },
 	{ "base-backup", px_bk_cmd_base_backup, "base-backup [--full|--diff] physical backup; only changed 8 KiB blocks travel" },
 	{ "drill", px_bk_cmd_drill, "drill --port N [--to-...] [--check T,..] restore into a scratch cluster, report, remove" },
+	{ "schedule", px_bk_cmd_schedule, "schedule FILE [YYYY-MM-DD]  run what FILE plans for today (one cron line)" },
 	{ "pg-settings", px_bk_cmd_pg_settings, "pg-settings [TIMEOUT]     print the postgresql.conf lines WAL archiving needs" },
 };
 
@@ -86,7 +87,7 @@ enum {
 	OPT_TDB, OPT_TUP, OPT_TEXT, OPT_SAMPLE, OPT_DRY, OPT_KL, OPT_KD, OPT_KW, OPT_KM, OPT_STALE, OPT_QUIET,
 	OPT_PROG, OPT_NOPROG, OPT_NODB, OPT_NOUP, OPT_NOSTATUS, OPT_TTL, OPT_PGDUMP, OPT_CONFIG,
 	OPT_REPORT, OPT_TOTIME, OPT_TOXID, OPT_TOLSN, OPT_TOLATEST, OPT_TDIR, OPT_PGBIN, OPT_CHECK,
-	OPT_START, OPT_KEEP, OPT_FULL, OPT_DIFF, OPT_PORT, OPT_TIMEOUT,
+	OPT_START, OPT_KEEP, OPT_FULL, OPT_DIFF, OPT_PORT, OPT_TIMEOUT, OPT_KH, OPT_KY,
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +119,8 @@ static const struct option long_opts[] = {
 	{ "keep-daily", required_argument, NULL, OPT_KD },
 	{ "keep-weekly", required_argument, NULL, OPT_KW },
 	{ "keep-monthly", required_argument, NULL, OPT_KM },
+	{ "keep-hourly", required_argument, NULL, OPT_KH },
+	{ "keep-yearly", required_argument, NULL, OPT_KY },
 	{ "remove-stale", no_argument, NULL, OPT_STALE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "progress", no_argument, NULL, OPT_PROG },
@@ -222,6 +225,8 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_KD: o->policy.daily = (int)v; break;
 		case OPT_KW: o->policy.weekly = (int)v; break;
 		case OPT_KM: o->policy.monthly = (int)v; break;
+		case OPT_KH: o->policy.hourly = (int)v; break;
+		case OPT_KY: o->policy.yearly = (int)v; break;
 		case OPT_TTL: o->lock_ttl = (int)v; break;
 		case OPT_PORT: o->port = (int)v; break;
 		case OPT_TIMEOUT: o->timeout = (int)v; break;
@@ -244,6 +249,7 @@ int main(int argc, char **argv)
 	o.to_kind = -1;
 	o.base_mode = 'I';
 	o.policy.last = o.policy.daily = o.policy.weekly = o.policy.monthly = -1;
+	o.policy.hourly = o.policy.yearly = -1;
 	rc = parse(argc, argv, &o);
 	if (rc <= 0)
 		return rc == 0 ? PX_BK_EXIT_OK : PX_BK_EXIT_USAGE;

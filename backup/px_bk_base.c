@@ -42,7 +42,8 @@ struct tarp {
 	unsigned char blk[PX_BK_BLOCK];
 	size_t blen;
 	uint64_t bidx, run_start, run_len;
-	int ended;
+	int ended, is_label;
+	struct px_buf label;       /* backup_label's text: it names the start WAL file */
 };
 
 static uint64_t octal(const unsigned char *p, size_t n)
@@ -95,6 +96,8 @@ static enum px_err do_block(struct tarp *t)
 	int same;
 	enum px_err rc;
 
+	if (t->is_label && t->label.len < 65536)
+		px_buf_append(&t->label, t->blk, t->blen);
 	px_bk_sha256(t->blk, t->blen, h);
 	px_buf_append(&t->map, h, hb);
 	same = (t->bidx + 1) * hb <= t->prevmap.len &&
@@ -209,6 +212,7 @@ static enum px_err do_header(struct tarp *t)
 	json_object_object_add(e, "type", json_object_new_string("file"));
 	json_object_object_add(e, "size", json_object_new_int64((int64_t)t->left));
 	t->cur = e;
+	t->is_label = !strcmp(name, "backup_label");
 	t->runs = json_object_new_array();
 	t->bidx = t->run_len = 0;
 	t->blen = 0;
@@ -374,6 +378,7 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 	t.files = json_object_new_array();
 	px_buf_init(&t.map);
 	px_buf_init(&t.prevmap);
+	px_buf_init(&t.label);
 	if (PQstatus(c) != CONNECTION_OK) {
 		rc = db_fail(c, "replication connection", err);
 		goto out;
@@ -429,6 +434,18 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 	if (rc != PX_OK)
 		goto out;
 	json_object_object_add(m, "end_time", json_object_new_int64(time(NULL)));
+	{
+		/* "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)":
+		 * the oldest WAL file a restore of this backup needs */
+		const char *f = t.label.data ? strstr(t.label.data, "(file ") : NULL;
+
+		if (!f || strspn(f + 6, "0123456789ABCDEF") != 24) {
+			px_buf_puts(err, "backup_label does not name the start WAL file");
+			rc = PX_E_VALIDATION_FAILED;
+			goto out;
+		}
+		json_object_object_add(m, "start_wal", json_object_new_string_len(f + 6, 24));
+	}
 	rc = next_xid(conninfo, m, err);
 	if (rc != PX_OK)
 		goto out;
@@ -447,6 +464,7 @@ out:
 	json_object_put(t.prev_by_path);
 	px_buf_free(&t.map);
 	px_buf_free(&t.prevmap);
+	px_buf_free(&t.label);
 	PQclear(res);
 	PQfinish(c);
 	return rc;

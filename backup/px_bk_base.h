@@ -17,7 +17,8 @@
  * map: base64 of the 16-byte block hashes, target (symlinks)}] in archive
  * order, "blocks" {shards, bytes}: the changed blocks of every file in that
  * order, "parent" (the base backup it is an increment of), "timeline",
- * "start_lsn", "end_lsn", "start_time", "end_time", "next_xid" (no
+ * "start_lsn", "end_lsn", "start_wal" (the oldest WAL file a restore
+ * needs, from backup_label), "start_time", "end_time", "next_xid" (no
  * transaction at or above it committed before the backup ended) and
  * "system_id". */
 #ifndef PX_BK_BASE_H

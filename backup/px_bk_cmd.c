@@ -548,6 +548,8 @@ int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
 		policy_val(o->policy.daily, o, "backup_keep_daily"),
 		policy_val(o->policy.weekly, o, "backup_keep_weekly"),
 		policy_val(o->policy.monthly, o, "backup_keep_monthly"),
+		policy_val(o->policy.hourly, o, "backup_keep_hourly"),
+		policy_val(o->policy.yearly, o, "backup_keep_yearly"),
 	};
 	struct px_bk_repo *r = NULL;
 	struct px_bk_lock *lock = NULL;
@@ -556,7 +558,8 @@ int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
 	enum px_err rc;
 	int code;
 
-	if (p.last <= 0 && p.daily <= 0 && p.weekly <= 0 && p.monthly <= 0) {
+	if (p.last <= 0 && p.daily <= 0 && p.weekly <= 0 && p.monthly <= 0 && p.hourly <= 0 &&
+	    p.yearly <= 0) {
 		fprintf(stderr, "prune: the policy keeps nothing; refusing\n");
 		return PX_BK_EXIT_USAGE;
 	}
@@ -575,9 +578,9 @@ int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
 
 			snprintf(fields, sizeof(fields),
 				 "{\"dry_run\":%s,\"kept\":%zu,\"removed\":%zu,"
-				 "\"shards_deleted\":%zu,\"shards_kept\":%zu,"
+				 "\"shards_deleted\":%zu,\"shards_kept\":%zu,\"wal_deleted\":%zu,"
 				 "\"bytes_deleted\":%llu}", o->dry_run ? "true" : "false",
-				 st.kept, st.removed, st.shards_deleted, st.shards_kept,
+				 st.kept, st.removed, st.shards_deleted, st.shards_kept, st.wal_deleted,
 				 (unsigned long long)st.bytes_deleted);
 			px_log_fields(PX_LOG_INFO, PX_BK_LOG_MODULE, NULL, fields, "prune done");
 			printf("%s\n", fields);

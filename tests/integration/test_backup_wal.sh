@@ -285,6 +285,43 @@ check "a logical restore of a base backup is refused, with the way to do it (exi
 # retention keeps an increment's parent
 bk prune --keep-last 1 --dry-run; rc=$?
 check "prune --keep-last 1 keeps the increment and its full parent" grep -q '"kept":2' "$T/out"
+# a new full base backup; then WAL before its start is no longer needed
+bk base-backup --full --db "$CI"; check "base-backup --full" [ $? = 0 ]
+START_WAL=$(bk show latest && grep -o '"start_wal": *"[0-9A-F]*"' "$T/out" | grep -o '[0-9A-F]\{24\}')
+before=$(ls "$STORE/wal" | wc -l)
+bk prune --keep-last 1; rc=$?
+check "prune --keep-last 1 (exit $rc) keeps only the newest base backup" grep -q '"kept":1' "$T/out"
+wal_deleted=$(grep -o '"wal_deleted":[0-9]*' "$T/out" | cut -d: -f2)
+oldest=$(ls "$STORE/wal" | grep -v history | sort | head -1)
+check "... and deletes the WAL before its start $START_WAL ($wal_deleted of $before files; oldest kept $oldest)" \
+	[ "${wal_deleted:-0}" -gt 0 -a "$(ls "$STORE/wal" | wc -l)" = $((before - wal_deleted)) ] && [[ ! "$oldest" < "$START_WAL" ]]
+db "INSERT INTO notes (body) VALUES ('post E')"; check "segment with post E archived" wait_archived "$(switch_wal)"
+NOTES_NOW=$(db "SELECT count(*) FROM notes")
+bk drill --to-latest --port "$PORT2" --check notes; rc=$?
+check "drill after prune still recovers everything (exit $rc, $NOTES_NOW notes)" \
+	grep -q "\"table\":\"notes\",\"rows\":$NOTES_NOW," "$T/out"
+
+# ---- one cron line: the schedule file says what each day does ----
+cat > "$T/work/schedule" <<'SCHED'
+# DAYS     ACTION [ARGS]
+sun        base-backup --full
+mon-sat    base-backup        # incremental
+*          prune --keep-last 2
+1,15       verify
+SCHED
+chown postgres "$T/work/schedule"
+bk --dry-run schedule "$T/work/schedule" 2026-12-06
+check "schedule on a Sunday: full base backup and prune" \
+	[ "$(grep -c would_run "$T/out")" = 2 ] && grep -q '"base-backup --full' "$T/out"
+bk --dry-run schedule "$T/work/schedule" 2026-12-01
+check "schedule on Tuesday the 1st: incremental, prune, verify" \
+	[ "$(grep -c would_run "$T/out")" = 3 ] && grep -q '"verify' "$T/out"
+printf 'someday backup\n' > "$T/work/badsched"; chown postgres "$T/work/badsched"
+bk schedule "$T/work/badsched"; rc=$?
+check "a malformed schedule runs nothing -> exit 1 (got $rc)" [ $rc = 1 ] && grep -q "badsched:1" "$T/err"
+bk --db "$CI" schedule "$T/work/schedule" 2026-12-07; rc=$?
+check "schedule on a Monday runs an incremental base backup, then prune (exit $rc)" \
+	grep -q '"kind":"incr"' "$T/out" && grep -q '"kept":2' "$T/out"
 
 # ---- S3: s3rver behind the checking, faulting proxy ----
 if [ ! -x "$NODE_DIR/node_modules/.bin/s3rver" ]; then
