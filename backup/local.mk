@@ -6,7 +6,7 @@ BACKUP_SRC = \
 	backup/px_bk_cdc.c backup/px_bk_cdc.h \
 	backup/px_bk_cli.c backup/px_bk_cli.h \
 	backup/px_bk_cmd.c backup/px_bk_cmd.h backup/px_bk_cmd_wal.c \
-	backup/px_bk_cmd_base.c backup/px_bk_cmd_pitr.c backup/px_bk_cmd_sched.c \
+	backup/px_bk_cmd_base.c backup/px_bk_cmd_pitr.c backup/px_bk_cmd_sched.c backup/px_bk_cmd_copy.c \
 	backup/px_bk_crypto.c backup/px_bk_crypto.h \
 	backup/px_bk_dump.c backup/px_bk_dump.h \
 	backup/px_bk_files.c backup/px_bk_files.h \

@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{ "base-backup", px_bk_cmd_base_backup, "base-backup [--full|--diff] physical backup; only changed 8 KiB blocks travel" },
 	{ "drill", px_bk_cmd_drill, "drill --port N [--to-...] [--check T,..] restore into a scratch cluster, report, remove" },
 	{ "schedule", px_bk_cmd_schedule, "schedule FILE [YYYY-MM-DD]  run what FILE plans for today (one cron line)" },
+	{ "copy", px_bk_cmd_copy, "copy --to URL             copy the whole store to another store (any kind)" },
 	{ "pg-settings", px_bk_cmd_pg_settings, "pg-settings [TIMEOUT]     print the postgresql.conf lines WAL archiving needs" },
 };
 
@@ -50,7 +51,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\noptions:\n"
 		"  --config FILE            PlexiChat config file (backup_* keys)\n"
-		"  --store URL              folder, file:///folder or s3://bucket/prefix\n"
+		"  --store URL              folder, file:///folder, s3://, gs:// or azure://container/prefix\n"
 		"  --db CONNINFO            database to back up (default db_conninfo)\n"
 		"  --files DIR              file store folder (default files_dir, else data_dir/files;\n"
 		"                           its objects/ only); --uploads DIR is the same\n"
@@ -60,6 +61,10 @@ static void usage(FILE *f)
 		"  --cache-dir DIR          local cache folder\n"
 		"  --s3-endpoint URL --s3-region R --s3-access-key K --s3-secret-key S\n"
 		"  --s3-path-style on|off   --concurrency N\n"
+		"  --azure-account A --azure-key BASE64 | --azure-sas TOKEN --azure-endpoint URL\n"
+		"                           (azure://container/prefix; gs://bucket/prefix uses the\n"
+		"                           --s3-* keys: GCS HMAC keys)\n"
+		"  --to URL                 copy: the destination store\n"
 		"  --chunk-size BYTES (init)  --zstd-level N  --pg-dump PATH\n"
 		"  --copy-binary            tables as the server's binary COPY, uncoded: a\n"
 		"                           larger store, restore only into the same major version\n"
@@ -88,6 +93,7 @@ enum {
 	OPT_PROG, OPT_NOPROG, OPT_NODB, OPT_NOUP, OPT_NOSTATUS, OPT_TTL, OPT_PGDUMP, OPT_CONFIG,
 	OPT_REPORT, OPT_TOTIME, OPT_TOXID, OPT_TOLSN, OPT_TOLATEST, OPT_TDIR, OPT_PGBIN, OPT_CHECK,
 	OPT_START, OPT_KEEP, OPT_FULL, OPT_DIFF, OPT_PORT, OPT_TIMEOUT, OPT_KH, OPT_KY,
+	OPT_AZA, OPT_AZK, OPT_AZS, OPT_AZE, OPT_TO,
 };
 
 static const struct option long_opts[] = {
@@ -133,6 +139,11 @@ static const struct option long_opts[] = {
 	{ "pg-dump", required_argument, NULL, OPT_PGDUMP },
 	{ "copy-binary", no_argument, NULL, OPT_TEXT },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "azure-account", required_argument, NULL, OPT_AZA },
+	{ "azure-key", required_argument, NULL, OPT_AZK },
+	{ "azure-sas", required_argument, NULL, OPT_AZS },
+	{ "azure-endpoint", required_argument, NULL, OPT_AZE },
+	{ "to", required_argument, NULL, OPT_TO },
 	{ "to-time", required_argument, NULL, OPT_TOTIME },
 	{ "to-xid", required_argument, NULL, OPT_TOXID },
 	{ "to-lsn", required_argument, NULL, OPT_TOLSN },
@@ -198,6 +209,11 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_NOSTATUS: o->no_status = 1; continue;
 		case OPT_PGDUMP: o->pg_dump = optarg; continue;
 		case OPT_REPORT: o->report = optarg; continue;
+		case OPT_AZA: o->az_account = optarg; continue;
+		case OPT_AZK: o->az_key = optarg; continue;
+		case OPT_AZS: o->az_sas = optarg; continue;
+		case OPT_AZE: o->az_endpoint = optarg; continue;
+		case OPT_TO: o->copy_to = optarg; continue;
 		case OPT_TOTIME: o->to_kind = PX_BK_TO_TIME; o->to_value = optarg; continue;
 		case OPT_TOXID: o->to_kind = PX_BK_TO_XID; o->to_value = optarg; continue;
 		case OPT_TOLSN: o->to_kind = PX_BK_TO_LSN; o->to_value = optarg; continue;

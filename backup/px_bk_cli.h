@@ -28,6 +28,8 @@ struct px_bk_opts {
 	const char *config, *store, *db, *uploads, *key_file, *pass_file;
 	const char *new_key_file, *new_pass_file, *cache_dir, *out;
 	const char *s3_endpoint, *s3_region, *s3_access, *s3_secret;
+	const char *az_account, *az_key, *az_sas, *az_endpoint;
+	const char *copy_to;
 	const char *target_db, *target_uploads, *pg_dump, *report;
 	int s3_path_style, concurrency, zstd_level, chunk_size, lock_ttl;
 	int quiet, progress, dry_run, remove_stale, no_db, no_uploads, no_status;
@@ -56,6 +58,8 @@ const char *px_bk_cache_base(struct px_bk_opts *o);
 int px_bk_opt_lock_ttl(struct px_bk_opts *o);
 /* Opens the store; NULL after logging the reason. */
 struct px_st_store *px_bk_open_store(struct px_bk_opts *o);
+/* The same for another URL (copy --to), with the same credentials options. */
+struct px_st_store *px_bk_open_store_at(struct px_bk_opts *o, const char *url);
 /* Reads the key file (preferred) or passphrase file; -1 after logging. */
 int px_bk_read_secret(const char *kf, const char *pf, struct px_bk_secret *s);
 /* Creates path, which must not exist yet, readable by its owner only,

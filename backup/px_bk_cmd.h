@@ -21,6 +21,7 @@ int px_bk_cmd_pg_settings(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_drill(struct px_bk_opts *o, int argc, char **argv);
 int px_bk_cmd_schedule(struct px_bk_opts *o, int argc, char **argv);
+int px_bk_cmd_copy(struct px_bk_opts *o, int argc, char **argv);
 /* restore with a --to-* target: point-in-time recovery into --target-dir. */
 int px_bk_cmd_pitr_restore(struct px_bk_opts *o);
 
