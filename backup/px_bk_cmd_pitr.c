@@ -65,8 +65,14 @@ static void read_log(const char *dir, struct outcome *oc)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (strstr(line, "restored log file \""))
-			quoted_after(line, "restored log file", oc->last_wal, sizeof(oc->last_wal));
+		if (strstr(line, "restored log file \"")) {
+			char name[64] = "";
+
+			/* segments only: history files are fetched at the end too */
+			quoted_after(line, "restored log file", name, sizeof(name));
+			if (strlen(name) == 24)
+				snprintf(oc->last_wal, sizeof(oc->last_wal), "%s", name);
+		}
 		if ((p = strstr(line, "last completed transaction was at log time ")))
 			snprintf(oc->point, sizeof(oc->point), "%s", p + 43);
 		if (strstr(line, "FATAL:") || strstr(line, "PANIC:"))
@@ -101,7 +107,9 @@ static int run_pg_ctl(struct px_bk_opts *o, const char *dir, const char *action)
 	int rc, i = 0;
 
 	snprintf(pgctl, sizeof(pgctl), "%s/pg_ctl", o->pg_bin ? o->pg_bin : DEFAULT_PG_BIN);
-	snprintf(opts, sizeof(opts), "-p %d -k %s -c listen_addresses=127.0.0.1", o->port, dir);
+	/* TCP on loopback only: a socket lock file in the data directory
+	 * would travel into the next base backup of this cluster */
+	snprintf(opts, sizeof(opts), "-p %d -k '' -c listen_addresses=127.0.0.1", o->port);
 	snprintf(log, sizeof(log), "%s/plexichat-restore.log", dir);
 	snprintf(tmo, sizeof(tmo), "%d", o->timeout > 0 ? o->timeout : 600);
 	argv[i++] = pgctl;
@@ -131,10 +139,11 @@ static int run_pg_ctl(struct px_bk_opts *o, const char *dir, const char *action)
 
 static void conninfo_of(struct px_bk_opts *o, const char *dir, struct px_buf *b)
 {
+	(void)dir;
 	if (o->target_db)
 		px_buf_puts(b, o->target_db);
 	else
-		px_buf_printf(b, "host=%s port=%d dbname=postgres connect_timeout=5", dir, o->port);
+		px_buf_printf(b, "host=127.0.0.1 port=%d dbname=postgres connect_timeout=5", o->port);
 }
 
 /* Waits until the server has left recovery: 0; -1 when it stopped or

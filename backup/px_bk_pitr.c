@@ -451,6 +451,38 @@ static void conf_str(struct px_buf *b, const char *key, const char *v)
 	px_buf_puts(b, "'\n");
 }
 
+/* Whether a postgresql.auto.conf line sets what a restore sets: such
+ * lines from an earlier restore of the backed-up cluster (a cluster that
+ * was itself restored) must not steer this one. */
+static int ours(const char *line)
+{
+	static const char *const keys[] = { "restore_command", "recovery_target", "archive_mode" };
+	size_t i;
+
+	line += strspn(line, " \t");
+	if (!strncmp(line, "# written by plexichat-backup", 29))
+		return 1;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strncmp(line, keys[i], strlen(keys[i])))
+			return 1;
+	return 0;
+}
+
+/* Rewrites path without the lines ours() matches; the rest is kept. */
+static int drop_old_settings(const char *path, struct px_buf *keep)
+{
+	char line[4096];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f))
+		if (!ours(line))
+			px_buf_puts(keep, line);
+	fclose(f);
+	return keep->failed ? -1 : 0;
+}
+
 enum px_err px_bk_pitr_configure(const char *dir, const char *restore_command,
 				 const struct px_bk_target *t, struct px_buf *err)
 {
@@ -458,6 +490,20 @@ enum px_err px_bk_pitr_configure(const char *dir, const char *restore_command,
 	enum px_err rc = PX_E_STORAGE_FAILED;
 	FILE *f = NULL;
 
+	/* what an earlier restore left in the backed-up cluster */
+	px_buf_printf(&path, "%s/plexichat-restore.log", dir);
+	if (path.data)
+		unlink(path.data);
+	px_buf_reset(&path);
+	px_buf_printf(&path, "%s/plexichat-restore.report", dir);
+	if (path.data)
+		unlink(path.data);
+	px_buf_reset(&path);
+	px_buf_printf(&path, "%s/postgresql.auto.conf", dir);
+	if (path.failed || drop_old_settings(path.data, &conf) != 0) {
+		io_fail("read", path.data ? path.data : dir, err);
+		goto out;
+	}
 	px_buf_puts(&conf, "\n# written by plexichat-backup restore\n");
 	conf_str(&conf, "restore_command", restore_command);
 	if (t->kind == PX_BK_TO_TIME)
@@ -470,10 +516,9 @@ enum px_err px_bk_pitr_configure(const char *dir, const char *restore_command,
 		conf_str(&conf, "recovery_target_action", "promote");
 	conf_str(&conf, "recovery_target_timeline", "latest");
 	conf_str(&conf, "archive_mode", "off");
-	px_buf_printf(&path, "%s/postgresql.auto.conf", dir);
-	if (conf.failed || path.failed)
+	if (conf.failed)
 		goto out;
-	f = fopen(path.data, "ae");
+	f = fopen(path.data, "we");
 	if (!f || fputs(conf.data, f) < 0) {
 		io_fail("write", path.data, err);
 		goto out;

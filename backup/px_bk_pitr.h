@@ -47,7 +47,10 @@ enum px_err px_bk_pitr_materialize(struct px_bk_repo *r, json_object **chain,
 				   struct px_buf *err)
 	__attribute__((warn_unused_result));
 
-/* Appends the recovery settings to dir/postgresql.auto.conf and creates
+/* Writes the recovery settings into dir/postgresql.auto.conf (replacing
+ * any restore_command, recovery_target* and archive_mode lines an earlier
+ * restore of that cluster left there), removes that restore's log and
+ * report, and creates
  * dir/recovery.signal: restore_command (the given command line, which
  * ends in "archive-get"), the target, recovery_target_action = promote,
  * and archive_mode = off (a restored copy must not archive into the

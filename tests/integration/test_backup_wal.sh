@@ -43,7 +43,7 @@ cleanup() {
 	for c in "${CLUSTERS[@]}"; do
 		[ -f "$c/postmaster.pid" ] && pgctl -D "$c" stop -m immediate >/dev/null 2>&1
 	done
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -213,11 +213,14 @@ check "... uploads only changed blocks ($inc_changed of $full_blocks blocks, $in
 
 # ---- point-in-time recovery: post A, note the time, post B ----
 db "INSERT INTO notes (body) VALUES ('post A')"
-LSNA=$(db "SELECT pg_current_wal_lsn()")
 switch_wal >/dev/null
 sleep 1.1
 TA=$(db "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
 sleep 1.1
+# a commit after TA in the same segment as post A: recovery to TA stops
+# there without needing the next segment
+db "INSERT INTO notes (body) VALUES ('post A2')"
+switch_wal >/dev/null
 db "INSERT INTO notes (body) VALUES ('post B')"
 SEGB=$(switch_wal)
 check "the segment with post B is archived" wait_archived "$SEGB"
@@ -267,9 +270,9 @@ printf 'Z' | dd of="$STORE/wal/$MID" bs=1 seek=300 conv=notrunc 2>/dev/null
 bk drill --to-latest --port "$PORT2"; rc=$?
 check "a corrupted WAL segment -> exit 9 (got $rc)" [ $rc = 9 ]
 check "... named as corrupt" grep -q "WAL file $MID in the store is corrupt" "$T/err"
-bk drill --to-lsn "$LSNA" --port "$PORT2" --check notes; rc=$?
+bk drill --to-time "$TA" --port "$PORT2" --check notes; rc=$?
 check "... a target before the damage is still reached (exit $rc)" [ $rc = 0 ]
-check "... with post A" grep -q "\"table\":\"notes\",\"rows\":$((NOTES_ALL - 1))," "$T/out"
+check "... with post A, without A2 and B" grep -q "\"table\":\"notes\",\"rows\":$((NOTES_ALL - 2))," "$T/out"
 mv "$T/work/mid" "$STORE/wal/$MID"
 asp "$B" --store "$STORE" --key-file "$T/wrongkey" --cache-dir "$T/cache" drill --to-latest \
 	--port "$PORT2" >/dev/null 2>"$T/err"; rc=$?
@@ -322,6 +325,49 @@ check "a malformed schedule runs nothing -> exit 1 (got $rc)" [ $rc = 1 ] && gre
 bk --db "$CI" schedule "$T/work/schedule" 2026-12-07; rc=$?
 check "schedule on a Monday runs an incremental base backup, then prune (exit $rc)" \
 	grep -q '"kind":"incr"' "$T/out" && grep -q '"kept":2' "$T/out"
+
+# ---- a base backup interrupted: no snapshot, the next run completes ----
+snaps_before=$(bk list && grep -c snapshot "$T/out")
+runuser -u postgres -- "$B" --store "$STORE" --key-file "$T/key" --cache-dir "$T/cache" base-backup \
+	--full --db "$CI" >/dev/null 2>&1 & bbpid=$!
+sleep 0.4
+child=$(pgrep -P $bbpid)   # runuser's child: plexichat-backup itself
+kill -9 ${child:-$bbpid} 2>/dev/null; wait $bbpid 2>/dev/null; rc=$?
+check "... it was still running when killed" [ -n "$child" ]
+bk list; check "base-backup killed with -9 (exit $rc) leaves no snapshot" [ "$(grep -c snapshot "$T/out")" = "$snaps_before" ]
+bk base-backup --db "$CI"; check "... and the next base-backup completes" [ $? = 0 ]
+
+# ---- failover: the restored copy becomes the primary on timeline 2 ----
+printf "archive_mode = 'on'\n" >> "$R1/postgresql.auto.conf"
+pgctl -D "$R1" -l "$T/r1.log" -w -o "-p $PORT2 -k $T/sock -c listen_addresses=127.0.0.1" start >/dev/null
+# it was promoted with archiving off: its history file goes by hand
+bk archive-push "$R1/pg_wal/00000002.history"
+r1 "INSERT INTO notes (body) VALUES ('post on timeline 2')"
+seg=$(r1 "SELECT pg_walfile_name(pg_switch_wal())")
+for i in $(seq 100); do
+	[ "$(r1 "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver")" = t ] && break; sleep 0.2
+done
+check "the new primary archives timeline 2 into the same store (history file too)" \
+	[ -f "$STORE/wal/00000002.history" -a -f "$STORE/wal/$seg" ]
+pgctl -D "$PGD" stop -m fast >/dev/null   # the old primary is gone
+bk base-backup --db "host=127.0.0.1 port=$PORT2 user=postgres dbname=postgres"; rc=$?
+check "base-backup of the new primary (exit $rc)" [ $rc = 0 ]
+r1 "INSERT INTO notes (body) VALUES ('post after failover backup')"
+seg=$(r1 "SELECT pg_walfile_name(pg_switch_wal())")
+for i in $(seq 100); do
+	[ "$(r1 "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver")" = t ] && break; sleep 0.2
+done
+check "the new primary archived $seg" [ -f "$STORE/wal/$seg" ] || { r1 "SELECT * FROM pg_stat_archiver"; ls "$STORE/wal" | tail -5; }
+pgctl -D "$R1" stop -m fast >/dev/null
+R3=$T/restored3
+bk restore --to-latest --target-dir "$R3" --start --port "$PORT2"; rc=$?
+CLUSTERS+=("$R3")
+check "restore --to-latest after the failover (exit $rc)" [ $rc = 0 ]
+got=$(r1 "SELECT string_agg(body, ',' ORDER BY id) FROM notes WHERE body IN ('post A', 'post B', 'post on timeline 2', 'post after failover backup')")
+check "... follows timeline 2: post A and both new posts, not post B ($got)" \
+	[ "$got" = "post A,post on timeline 2,post after failover backup" ]
+check "... and opens on a later timeline" [ "$(r1 "SELECT timeline_id > 2 FROM pg_control_checkpoint()")" = t ]
+pgctl -D "$R3" stop -m fast >/dev/null
 
 # ---- S3: s3rver behind the checking, faulting proxy ----
 if [ ! -x "$NODE_DIR/node_modules/.bin/s3rver" ]; then
