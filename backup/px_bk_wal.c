@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "backup/px_bk_crypto.h"
 
 #define MAX_WAL_FILE (1u << 30)   /* wal_segment_size is at most 1 GiB */
@@ -91,23 +93,74 @@ static enum px_err open_box(struct px_bk_repo *r, const char *obj,
 	return rc == PX_E_STORAGE_KEY_INVALID ? PX_E_STORAGE_SHARD_CORRUPT : rc;
 }
 
-/* Compares the object already stored under obj with data: PX_OK when
- * the same, VALIDATION_CONFLICT when different, STORAGE_SHARD_MISSING
- * when absent. A stored object that does not open is a conflict too: it
- * is never overwritten, since it may be the only copy an operator can
- * still investigate. */
+/* SHA-256 of the file at path, read in 1 MiB pieces (the whole segment
+ * is never held for this), and its size. */
+static enum px_err hash_file(const char *path, unsigned char sha[32], size_t *size,
+			     struct px_buf *err)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *buf = malloc(1 << 20);
+	struct stat st;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	enum px_err rc = PX_E_VALIDATION_FAILED;
+
+	*size = 0;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		px_buf_printf(err, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_WAL_FILE) {
+		px_buf_printf(err, "%s is not a WAL file", path);
+		goto out;
+	}
+	rc = PX_E_SYSTEM_INTERNAL;
+	if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	while ((got = read(fd, buf, 1 << 20)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			px_buf_printf(err, "cannot read %s: %s", path, strerror(errno));
+			rc = PX_E_VALIDATION_FAILED;
+			goto out;
+		}
+		if (EVP_DigestUpdate(ctx, buf, (size_t)got) != 1)
+			goto out;
+		*size += (size_t)got;
+	}
+	rc = EVP_DigestFinal_ex(ctx, sha, NULL) == 1 ? PX_OK : PX_E_SYSTEM_INTERNAL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* Compares the object already stored under obj with the file's hash and
+ * size: PX_OK when the same, VALIDATION_CONFLICT when different,
+ * STORAGE_SHARD_MISSING when absent. A stored object that does not open
+ * is a conflict too: it is never overwritten, since it may be the only
+ * copy an operator can still investigate. Holds the stored object and
+ * its plaintext only while comparing. */
 static enum px_err compare_stored(struct px_bk_repo *r, const char *obj,
-				  const struct px_buf *data, struct px_buf *err)
+				  const unsigned char sha[32], size_t size,
+				  struct px_buf *err)
 {
 	struct px_buf box = PX_BUF_INIT, plain = PX_BUF_INIT;
+	unsigned char got[32];
 	enum px_err rc = px_st_get(r->store, obj, &box);
 
 	if (rc != PX_OK)
 		goto out;
 	rc = open_box(r, obj, &box, &plain);
-	if (rc == PX_OK && plain.len == data->len &&
-	    (data->len == 0 || !memcmp(plain.data, data->data, data->len)))
-		goto out;
+	px_buf_free(&box);
+	if (rc == PX_OK) {
+		px_bk_sha256(plain.data ? plain.data : "", plain.len, got);
+		if (plain.len == size && !memcmp(got, sha, 32))
+			goto out;
+	}
 	if (rc == PX_OK || rc == PX_E_STORAGE_SHARD_CORRUPT) {
 		px_buf_printf(err, "%s is already archived with different content%s: "
 			      "refusing to overwrite it", obj,
@@ -125,6 +178,8 @@ enum px_err px_bk_wal_push(struct px_bk_repo *r, const char *path,
 {
 	const struct px_bk_datakey *k = px_bk_keys_current(&r->keys);
 	struct px_buf data = PX_BUF_INIT, box = PX_BUF_INIT, obj = PX_BUF_INIT;
+	unsigned char sha[32], again[32];
+	size_t size = 0;
 	enum px_err rc = PX_E_VALIDATION_FAILED;
 
 	*existed = 0;
@@ -133,28 +188,40 @@ enum px_err px_bk_wal_push(struct px_bk_repo *r, const char *path,
 		return rc;
 	}
 	px_buf_printf(&obj, "%s%s", PX_BK_WAL_PREFIX, name);
-	rc = obj.failed ? PX_E_SYSTEM_INTERNAL : read_file(path, &data, err);
+	rc = obj.failed ? PX_E_SYSTEM_INTERNAL : hash_file(path, sha, &size, err);
 	if (rc != PX_OK)
 		goto out;
 	/* PostgreSQL re-sends a segment whose earlier push was not
 	 * acknowledged (a crash, a timeout): the same bytes are success */
-	rc = compare_stored(r, obj.data, &data, err);
+	rc = compare_stored(r, obj.data, sha, size, err);
 	if (rc == PX_OK)
 		*existed = 1;
 	if (rc != PX_E_STORAGE_SHARD_MISSING)
 		goto out;
+	rc = read_file(path, &data, err);
+	if (rc != PX_OK)
+		goto out;
+	px_bk_sha256(data.data ? data.data : "", data.len, again);
+	if (data.len != size || memcmp(again, sha, 32)) {
+		px_buf_printf(err, "%s changed while it was being archived", path);
+		rc = PX_E_VALIDATION_FAILED;
+		goto out;
+	}
 	rc = PX_E_SYSTEM_INTERNAL;
 	if (px_bk_box_seal(r->codec, "PXWL", k->enc, k->id, obj.data, obj.len,
 			   data.data, data.len, 1, &box) != 0)
 		goto out;
+	px_buf_free(&data);   /* only the sealed copy from here on */
 	if (r->store->ops->put_new) {
 		/* create-only: of two archivers racing, exactly one stores */
 		rc = r->store->ops->put_new(r->store, obj.data, box.data, box.len);
+		px_buf_free(&box);
 		if (rc == PX_E_VALIDATION_CONFLICT)
-			rc = compare_stored(r, obj.data, &data, err);
+			rc = compare_stored(r, obj.data, sha, size, err);
 		goto out;
 	}
 	rc = px_st_put(r->store, obj.data, box.data, box.len);
+	px_buf_free(&box);
 	if (rc == PX_OK)
 		rc = px_st_flush(r->store);
 	if (rc != PX_OK)
@@ -162,7 +229,7 @@ enum px_err px_bk_wal_push(struct px_bk_repo *r, const char *path,
 	/* A store that can only replace (S3): two archivers racing on one
 	 * name with different bytes both put, the later wins, and whichever
 	 * reads back content not its own fails. */
-	rc = compare_stored(r, obj.data, &data, err);
+	rc = compare_stored(r, obj.data, sha, size, err);
 	if (rc == PX_E_STORAGE_SHARD_MISSING) {
 		px_buf_printf(err, "%s vanished right after it was stored", obj.data);
 		rc = PX_E_STORAGE_FAILED;

@@ -12,7 +12,11 @@
 # PARTS="logical physical" (default both): logical is the snapshot
 # comparison above; physical is WAL archiving (archive lag and INSERT
 # latency under load), base backups against pg_basebackup, and block-level
-# increments after 1% random and 1% recent edits.
+# increments after 1% random and 1% recent edits. PARTS="... pitr" adds
+# point-in-time recovery side by side with pgBackRest (apt-get install
+# pgbackrest): both archive the same WAL (one archive_command runs both),
+# both take a full backup, a posting load runs, and both restore to a time
+# inside it, timed until the restored server is promoted.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$SRC}
@@ -219,6 +223,72 @@ row "  INSERT p99 latency archiving on / off (ms), round 1" "$P99_ON / $P99_OFF"
 row "  INSERT p99 latency archiving on / off (ms), round 2" "$P99_ON2 / $P99_OFF2"
 row "  archive lag: most segments waiting (sampled every 0.5 s)" "${MAXSEG:-?}"
 row "  WAL archive stored (all runs)" "${WALMB} MB"
+;; esac
+
+case " $PARTS " in *" pitr "*)
+# ---- PITR side by side with pgBackRest ----
+command -v pgbackrest >/dev/null || { echo "PARTS=pitr needs pgbackrest" >&2; exit 2; }
+case " $PARTS " in *" physical "*) ;; *) echo "PARTS=pitr needs physical too" >&2; exit 2 ;; esac
+mkdir -p "$T/pgbr" "$T/pgbr-log" "$T/pgbr-lock" "$T/pgbr-spool"
+cat > "$T/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$T/pgbr
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=bench-pgbackrest-pass
+compress-type=zst
+compress-level=1
+start-fast=y
+log-level-console=warn
+log-path=$T/pgbr-log
+lock-path=$T/pgbr-lock
+spool-path=$T/pgbr-spool
+[bench]
+pg1-path=$T/pg
+pg1-port=$PGPORT
+pg1-socket-path=$T/sock
+CONF
+chown -R postgres "$T/pgbr" "$T/pgbr-log" "$T/pgbr-lock" "$T/pgbr-spool" "$T/pgbackrest.conf"
+BR="runuser -u postgres -- pgbackrest --config=$T/pgbackrest.conf --stanza=bench"
+BOTH_SQL=$(printf '%s' "$ARCH_CMD && pgbackrest --config=$T/pgbackrest.conf --stanza=bench archive-push %p" | sed "s/'/''/g")
+psql -X -q -d chat -c "ALTER SYSTEM SET archive_command = '$BOTH_SQL'" -c "SELECT pg_reload_conf()" >/dev/null
+$BR stanza-create >/dev/null
+$PB --store "$T/walstore" base-backup --full --db "$CI" > /dev/null 2>&1
+timed $BR backup --type=full; T_BRBACKUP=$SECS
+# a posting load, a point in its middle, more load
+(cd "$T" && pgbench -n -c 4 -j 2 -T 15 -f "$T/post.sql" chat > /dev/null 2>&1)
+sleep 1
+TP=$(psql -X -At -d chat -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+ROWS_TP=$(psql -X -At -d chat -c "SELECT count(*) FROM chatbench.messages")
+sleep 1
+(cd "$T" && pgbench -n -c 4 -j 2 -T 5 -f "$T/post.sql" chat > /dev/null 2>&1)
+psql -X -q -d chat -c "SELECT pg_switch_wal()" >/dev/null
+for i in $(seq 150); do
+	[ "$(psql -X -At -d chat -c "SELECT last_archived_wal >= pg_walfile_name(pg_current_wal_lsn() - 1) FROM pg_stat_archiver")" = t ] && break
+	sleep 0.2
+done
+PORT_R=$((PGPORT + 1))
+mkdir -p "$T/r-ours" "$T/r-br"; chown postgres "$T/r-ours" "$T/r-br"; chmod 700 "$T/r-br"
+timed $PB --store "$T/walstore" restore --to-time "$TP" --target-dir "$T/r-ours" --start --port "$PORT_R" \
+	--target-db "host=127.0.0.1 port=$PORT_R user=postgres dbname=chat"
+T_OURS_PITR=$SECS
+ROWS_OURS=$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT count(*) FROM chatbench.messages")
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-ours" stop -m fast >/dev/null
+pitr_br() {
+	$BR restore --pg1-path="$T/r-br" --type=time --target="$TP" --target-action=promote \
+		--archive-mode=off >/dev/null &&
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" -l "$T/r-br.log" -w -t 600 \
+		-o "-p $PORT_R -k '' -c listen_addresses=127.0.0.1" start >/dev/null &&
+	until [ "$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do
+		sleep 0.2; done
+}
+timed sh -c "$(declare -f pitr_br); BR='$BR' T='$T' TP='$TP' PGBIN='$PGBIN' PORT_R=$PORT_R pitr_br"
+T_BR_PITR=$SECS
+ROWS_BR=$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT count(*) FROM chatbench.messages")
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" stop -m fast >/dev/null
+row "PITR to a time inside a posting load: rows at the target" "$ROWS_TP"
+row "  plexichat-backup restore --to-time --start (until promoted)" "${T_OURS_PITR} s, $ROWS_OURS rows"
+row "  pgbackrest restore --type=time + pg_ctl start (until promoted)" "${T_BR_PITR} s, $ROWS_BR rows"
+row "  pgbackrest backup --type=full (same cluster)" "${T_BRBACKUP} s"
 ;; esac
 
 echo
