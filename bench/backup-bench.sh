@@ -257,7 +257,8 @@ timed $BR backup --type=full; T_BRBACKUP=$SECS
 # a posting load, a point in its middle, more load
 (cd "$T" && pgbench -n -c 4 -j 2 -T 15 -f "$T/post.sql" chat > /dev/null 2>&1)
 sleep 1
-TP=$(psql -X -At -d chat -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+TP=$(psql -X -At -d chat -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+TP_BR=$(printf '%s' "$TP" | sed -e 's/T/ /' -e 's/Z$/+00/')   # pgBackRest's form of the same time
 ROWS_TP=$(psql -X -At -d chat -c "SELECT count(*) FROM chatbench.messages")
 sleep 1
 (cd "$T" && pgbench -n -c 4 -j 2 -T 5 -f "$T/post.sql" chat > /dev/null 2>&1)
@@ -274,14 +275,14 @@ T_OURS_PITR=$SECS
 ROWS_OURS=$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT count(*) FROM chatbench.messages")
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-ours" stop -m fast >/dev/null
 pitr_br() {
-	$BR restore --pg1-path="$T/r-br" --type=time --target="$TP" --target-action=promote \
+	$BR restore --pg1-path="$T/r-br" --type=time --target="$TP_BR" --target-action=promote \
 		--archive-mode=off >/dev/null &&
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" -l "$T/r-br.log" -w -t 600 \
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" -l "$T/pgbr-log/r-br.log" -w -t 600 \
 		-o "-p $PORT_R -k '' -c listen_addresses=127.0.0.1" start >/dev/null &&
 	until [ "$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do
 		sleep 0.2; done
 }
-timed sh -c "$(declare -f pitr_br); BR='$BR' T='$T' TP='$TP' PGBIN='$PGBIN' PORT_R=$PORT_R pitr_br"
+timed sh -c "$(declare -f pitr_br); BR='$BR' T='$T' TP_BR='$TP_BR' PGBIN='$PGBIN' PORT_R=$PORT_R pitr_br"
 T_BR_PITR=$SECS
 ROWS_BR=$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT count(*) FROM chatbench.messages")
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" stop -m fast >/dev/null
