@@ -56,7 +56,7 @@ static void quoted_after(const char *line, const char *key, char *out, size_t n)
 /* Reads the server log for the recovery's outcome. */
 static void read_log(const char *dir, struct outcome *oc)
 {
-	char path[PATH_MAX], line[2048], *p;
+	char path[PATH_MAX + 64], line[2048], *p;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/plexichat-restore.log", dir);
@@ -85,7 +85,7 @@ static void read_log(const char *dir, struct outcome *oc)
 /* The report archive-get wrote about WAL files it could not deliver. */
 static void read_report(const char *dir, struct px_buf *out)
 {
-	char path[PATH_MAX], line[1024];
+	char path[PATH_MAX + 64], line[1024];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/plexichat-restore.report", dir);
@@ -101,7 +101,7 @@ static void read_report(const char *dir, struct px_buf *out)
 
 static int run_pg_ctl(struct px_bk_opts *o, const char *dir, const char *action)
 {
-	char pgctl[PATH_MAX], opts[PATH_MAX + 128], log[PATH_MAX], tmo[32];
+	char pgctl[PATH_MAX + 16], opts[128], log[PATH_MAX + 64], tmo[32];
 	const char *argv[12];
 	struct px_buf out = PX_BUF_INIT, why = PX_BUF_INIT;
 	int rc, i = 0;
