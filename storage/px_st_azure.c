@@ -71,7 +71,8 @@ void px_st_azure_string_to_sign(struct px_buf *out, const char *method,
 		return;
 	}
 	/* "name=value" pairs, decoded: as "\nname:value", sorted by name */
-	memcpy(q, query, nquery * sizeof(*q));
+	if (nquery)
+		memcpy(q, query, nquery * sizeof(*q));
 	qsort(q, nquery, sizeof(*q), cmp_str);
 	for (i = 0; i < nquery; i++) {
 		const char *eq = strchr(q[i], '=');
