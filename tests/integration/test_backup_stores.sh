@@ -36,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 [ -x "$B" ] || { echo "no $B: build first"; exit 2; }
-command -v npm >/dev/null || { echo "npm missing (scripts/lib.sh PX_TEST_PKGS)"; exit 2; }
+command -v npm >/dev/null || { echo "npm missing (it comes with nodejs, PX_TEST_PKGS)"; exit 2; }
 /usr/bin/python3 -c "import awscli" 2>/dev/null || { echo "awscli missing"; exit 2; }
 mkdir -p "$NODE_DIR"
 for pkg in s3rver@3.7.1 azurite@3.37.0; do
