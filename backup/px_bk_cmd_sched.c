@@ -96,7 +96,7 @@ static int run_line(struct px_bk_opts *o, const char *action, const char *args)
 	 * as trusted as the crontab line that names it */
 	px_buf_printf(&sub, "%s %s", action, args);
 	px_bk_self_command(o, sub.data ? sub.data : action, &cmd);
-	if (o->db && !strcmp(action, "base-backup")) {
+	if (o->db && (!strcmp(action, "base-backup") || !strcmp(action, "backup"))) {
 		px_buf_puts(&cmd, " --db ");
 		px_bk_sh_quote(&cmd, o->db);
 	}
