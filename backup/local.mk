@@ -1,10 +1,12 @@
 # backup/: plexichat-backup, the cron-driven encrypted sharded backup.
 BACKUP_SRC = \
 	backup/px_bk_bincopy.c backup/px_bk_bincopy.h \
+	backup/px_bk_base.c backup/px_bk_base.h \
 	backup/px_bk_box.c backup/px_bk_box.h \
 	backup/px_bk_cdc.c backup/px_bk_cdc.h \
 	backup/px_bk_cli.c backup/px_bk_cli.h \
-	backup/px_bk_cmd.c backup/px_bk_cmd.h \
+	backup/px_bk_cmd.c backup/px_bk_cmd.h backup/px_bk_cmd_wal.c \
+	backup/px_bk_cmd_base.c backup/px_bk_cmd_pitr.c backup/px_bk_cmd_sched.c backup/px_bk_cmd_copy.c \
 	backup/px_bk_crypto.c backup/px_bk_crypto.h \
 	backup/px_bk_dump.c backup/px_bk_dump.h \
 	backup/px_bk_files.c backup/px_bk_files.h \
@@ -12,6 +14,7 @@ BACKUP_SRC = \
 	backup/px_bk_known.c backup/px_bk_known.h \
 	backup/px_bk_lock.c backup/px_bk_lock.h \
 	backup/px_bk_manifest.c backup/px_bk_manifest.h \
+	backup/px_bk_pitr.c backup/px_bk_pitr.h \
 	backup/px_bk_progress.c backup/px_bk_progress.h \
 	backup/px_bk_proc.c backup/px_bk_proc.h \
 	backup/px_bk_prune.c backup/px_bk_prune.h \
@@ -21,6 +24,7 @@ BACKUP_SRC = \
 	backup/px_bk_restore.c backup/px_bk_restore.h \
 	backup/px_bk_status.c backup/px_bk_status.h \
 	backup/px_bk_verify.c backup/px_bk_verify.h \
+	backup/px_bk_wal.c backup/px_bk_wal.h \
 	backup/px_bk_writer.c backup/px_bk_writer.h
 
 noinst_LIBRARIES += libpxbackup.a

@@ -12,6 +12,7 @@
 #include "core/cfg.h"
 #include "core/log.h"
 #include "backup/px_bk_cmd.h"
+#include "backup/px_bk_pitr.h"
 
 /* ---- dispatch ---- */
 
@@ -27,10 +28,18 @@ static const struct command commands[] = {
 	{ "list", px_bk_cmd_list, "list                      list snapshots (JSON lines)" },
 	{ "show", px_bk_cmd_show, "show [SNAP]               print a snapshot's manifest (JSON)" },
 	{ "verify", px_bk_cmd_verify, "verify [SNAP] [--sample N] read and authenticate a snapshot's shards" },
-	{ "restore", px_bk_cmd_restore, "restore [SNAP] --target-db CONNINFO --target-files DIR" },
-	{ "prune", px_bk_cmd_prune, "prune [--keep-last N --keep-daily N --keep-weekly N --keep-monthly N] [--dry-run]" },
+	{ "restore", px_bk_cmd_restore, "restore [SNAP] --target-db CONNINFO --target-files DIR\n"
+	  "  restore --to-time T|--to-xid X|--to-lsn L|--to-latest --target-dir DIR [--start --port N]" },
+	{ "prune", px_bk_cmd_prune, "prune [--keep-last|hourly|daily|weekly|monthly|yearly N] [--dry-run]" },
 	{ "locks", px_bk_cmd_locks, "locks [--remove-stale]    list store locks" },
 	{ "key", px_bk_cmd_key, "key list|add|remove ID|rotate|export [--out FILE]" },
+	{ "archive-push", px_bk_cmd_archive_push, "archive-push PATH [NAME]  archive one WAL file (archive_command: archive-push %p)" },
+	{ "archive-get", px_bk_cmd_archive_get, "archive-get NAME PATH     fetch one WAL file (restore_command: archive-get %f %p)" },
+	{ "base-backup", px_bk_cmd_base_backup, "base-backup [--full|--diff] physical backup; only changed 8 KiB blocks travel" },
+	{ "drill", px_bk_cmd_drill, "drill --port N [--to-...] [--check T,..] restore into a scratch cluster, report, remove" },
+	{ "schedule", px_bk_cmd_schedule, "schedule FILE [YYYY-MM-DD]  run what FILE plans for today (one cron line)" },
+	{ "copy", px_bk_cmd_copy, "copy --to URL             copy the whole store to another store (any kind)" },
+	{ "pg-settings", px_bk_cmd_pg_settings, "pg-settings [TIMEOUT]     print the postgresql.conf lines WAL archiving needs" },
 };
 
 static void usage(FILE *f)
@@ -42,7 +51,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\noptions:\n"
 		"  --config FILE            PlexiChat config file (backup_* keys)\n"
-		"  --store URL              folder, file:///folder or s3://bucket/prefix\n"
+		"  --store URL              folder, file:///folder, s3://, gs:// or azure://container/prefix\n"
 		"  --db CONNINFO            database to back up (default db_conninfo)\n"
 		"  --files DIR              file store folder (default files_dir, else data_dir/files;\n"
 		"                           its objects/ only); --uploads DIR is the same\n"
@@ -52,16 +61,29 @@ static void usage(FILE *f)
 		"  --cache-dir DIR          local cache folder\n"
 		"  --s3-endpoint URL --s3-region R --s3-access-key K --s3-secret-key S\n"
 		"  --s3-path-style on|off   --concurrency N\n"
+		"  --azure-account A --azure-key BASE64 | --azure-sas TOKEN --azure-endpoint URL\n"
+		"                           (azure://container/prefix; gs://bucket/prefix uses the\n"
+		"                           --s3-* keys: GCS HMAC keys)\n"
+		"  --to URL                 copy: the destination store\n"
 		"  --chunk-size BYTES (init)  --zstd-level N  --pg-dump PATH\n"
 		"  --copy-binary            tables as the server's binary COPY, uncoded: a\n"
 		"                           larger store, restore only into the same major version\n"
 		"  --target-db CONNINFO --target-files DIR (restore; --target-uploads is the same)\n"
 		"  --sample N (verify)  --dry-run (prune)  --lock-ttl SECONDS\n"
+		"  --full | --diff          base-backup: full, or against the last full (default:\n"
+		"                           incremental against the last base backup)\n"
+		"  --to-time 'YYYY-MM-DD HH:MM:SS[.frac]Z' | --to-xid XID | --to-lsn X/Y | --to-latest\n"
+		"  --target-dir DIR         restore/drill: the data directory to create\n"
+		"  --start --port N         restore: start the cluster and wait for it (drill always)\n"
+		"  --check T1,T2            restore/drill: row count and md5 of these tables\n"
+		"  --pg-bin DIR --timeout S --keep (drill: keep the scratch cluster)\n"
+		"  --report FILE            archive-get: append damaged WAL files to FILE\n"
 		"  --quiet                  warnings and errors only, no progress bar\n"
 		"  --progress | --no-progress  force the progress bar on or off\n"
 		"  --no-status              do not record the run in backup_status\n"
 		"\nexit codes: 0 ok, 1 usage/config, 2 locked, 3 wrong key, 4 shard missing or\n"
-		"corrupt, 5 storage failed/full/credentials, 6 database, 7 internal\n");
+		"corrupt, 5 storage failed/full/credentials, 6 database, 7 internal,\n"
+		"8 WAL file already archived with other content, 9 recovery failed\n");
 }
 
 enum {
@@ -69,6 +91,9 @@ enum {
 	OPT_CACHE, OPT_OUT, OPT_S3E, OPT_S3R, OPT_S3A, OPT_S3S, OPT_S3P, OPT_CONC, OPT_ZSTD, OPT_CHUNK,
 	OPT_TDB, OPT_TUP, OPT_TEXT, OPT_SAMPLE, OPT_DRY, OPT_KL, OPT_KD, OPT_KW, OPT_KM, OPT_STALE, OPT_QUIET,
 	OPT_PROG, OPT_NOPROG, OPT_NODB, OPT_NOUP, OPT_NOSTATUS, OPT_TTL, OPT_PGDUMP, OPT_CONFIG,
+	OPT_REPORT, OPT_TOTIME, OPT_TOXID, OPT_TOLSN, OPT_TOLATEST, OPT_TDIR, OPT_PGBIN, OPT_CHECK,
+	OPT_START, OPT_KEEP, OPT_FULL, OPT_DIFF, OPT_PORT, OPT_TIMEOUT, OPT_KH, OPT_KY,
+	OPT_AZA, OPT_AZK, OPT_AZS, OPT_AZE, OPT_TO,
 };
 
 static const struct option long_opts[] = {
@@ -100,6 +125,8 @@ static const struct option long_opts[] = {
 	{ "keep-daily", required_argument, NULL, OPT_KD },
 	{ "keep-weekly", required_argument, NULL, OPT_KW },
 	{ "keep-monthly", required_argument, NULL, OPT_KM },
+	{ "keep-hourly", required_argument, NULL, OPT_KH },
+	{ "keep-yearly", required_argument, NULL, OPT_KY },
 	{ "remove-stale", no_argument, NULL, OPT_STALE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "progress", no_argument, NULL, OPT_PROG },
@@ -111,6 +138,25 @@ static const struct option long_opts[] = {
 	{ "lock-ttl", required_argument, NULL, OPT_TTL },
 	{ "pg-dump", required_argument, NULL, OPT_PGDUMP },
 	{ "copy-binary", no_argument, NULL, OPT_TEXT },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "azure-account", required_argument, NULL, OPT_AZA },
+	{ "azure-key", required_argument, NULL, OPT_AZK },
+	{ "azure-sas", required_argument, NULL, OPT_AZS },
+	{ "azure-endpoint", required_argument, NULL, OPT_AZE },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "to-time", required_argument, NULL, OPT_TOTIME },
+	{ "to-xid", required_argument, NULL, OPT_TOXID },
+	{ "to-lsn", required_argument, NULL, OPT_TOLSN },
+	{ "to-latest", no_argument, NULL, OPT_TOLATEST },
+	{ "target-dir", required_argument, NULL, OPT_TDIR },
+	{ "pg-bin", required_argument, NULL, OPT_PGBIN },
+	{ "check", required_argument, NULL, OPT_CHECK },
+	{ "start", no_argument, NULL, OPT_START },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "full", no_argument, NULL, OPT_FULL },
+	{ "diff", no_argument, NULL, OPT_DIFF },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -162,6 +208,23 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_NOUP: o->no_uploads = 1; continue;
 		case OPT_NOSTATUS: o->no_status = 1; continue;
 		case OPT_PGDUMP: o->pg_dump = optarg; continue;
+		case OPT_REPORT: o->report = optarg; continue;
+		case OPT_AZA: o->az_account = optarg; continue;
+		case OPT_AZK: o->az_key = optarg; continue;
+		case OPT_AZS: o->az_sas = optarg; continue;
+		case OPT_AZE: o->az_endpoint = optarg; continue;
+		case OPT_TO: o->copy_to = optarg; continue;
+		case OPT_TOTIME: o->to_kind = PX_BK_TO_TIME; o->to_value = optarg; continue;
+		case OPT_TOXID: o->to_kind = PX_BK_TO_XID; o->to_value = optarg; continue;
+		case OPT_TOLSN: o->to_kind = PX_BK_TO_LSN; o->to_value = optarg; continue;
+		case OPT_TOLATEST: o->to_kind = PX_BK_TO_LATEST; continue;
+		case OPT_TDIR: o->target_dir = optarg; continue;
+		case OPT_PGBIN: o->pg_bin = optarg; continue;
+		case OPT_CHECK: o->check = optarg; continue;
+		case OPT_START: o->start = 1; continue;
+		case OPT_KEEP: o->keep = 1; continue;
+		case OPT_FULL: o->base_mode = 'F'; continue;
+		case OPT_DIFF: o->base_mode = 'D'; continue;
 		case OPT_TEXT: o->copy_binary = 1; continue;
 		default: break;
 		}
@@ -178,7 +241,11 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_KD: o->policy.daily = (int)v; break;
 		case OPT_KW: o->policy.weekly = (int)v; break;
 		case OPT_KM: o->policy.monthly = (int)v; break;
+		case OPT_KH: o->policy.hourly = (int)v; break;
+		case OPT_KY: o->policy.yearly = (int)v; break;
 		case OPT_TTL: o->lock_ttl = (int)v; break;
+		case OPT_PORT: o->port = (int)v; break;
+		case OPT_TIMEOUT: o->timeout = (int)v; break;
 		}
 	}
 	return 1;
@@ -195,7 +262,10 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.s3_path_style = -1;
 	o.progress = -1;
+	o.to_kind = -1;
+	o.base_mode = 'I';
 	o.policy.last = o.policy.daily = o.policy.weekly = o.policy.monthly = -1;
+	o.policy.hourly = o.policy.yearly = -1;
 	rc = parse(argc, argv, &o);
 	if (rc <= 0)
 		return rc == 0 ? PX_BK_EXIT_OK : PX_BK_EXIT_USAGE;

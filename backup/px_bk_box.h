@@ -1,7 +1,7 @@
 /* px_bk_box.h: the sealed-object format shared by shards, manifests and
  * key sets, and the zstd/AES-GCM codec that makes it.
  *
- *   offset 0  magic (4 bytes: "PXSH" shard, "PXMF" manifest, "PXKS" key set)
+ *   offset 0  magic (4 bytes: "PXSH" shard, "PXMF" manifest, "PXKS" key set, "PXWL" WAL file)
  *          4  version (1) = 1
  *          5  flags (1): bit 0 = payload is zstd-compressed
  *          6  reserved (2) = 0

@@ -89,6 +89,11 @@ const char *px_bk_cache_base(struct px_bk_opts *o)
 
 struct px_st_store *px_bk_open_store(struct px_bk_opts *o)
 {
+	return px_bk_open_store_at(o, NULL);
+}
+
+struct px_st_store *px_bk_open_store_at(struct px_bk_opts *o, const char *url)
+{
 	struct px_st_store_opts so = { 0 };
 	struct px_buf err = PX_BUF_INIT;
 	struct px_st_store *st;
@@ -104,9 +109,16 @@ struct px_st_store *px_bk_open_store(struct px_bk_opts *o)
 			   px_cfg_bool(o->cfg, "backup_s3_path_style");
 	so.concurrency = o->concurrency > 0 ? o->concurrency :
 			 (int)px_cfg_int(o->cfg, "backup_concurrency");
+	so.azure_account = px_bk_opt(o->az_account, o->cfg, "backup_azure_account",
+				     "AZURE_STORAGE_ACCOUNT");
+	so.azure_key = px_bk_opt(o->az_key, o->cfg, "backup_azure_key", "AZURE_STORAGE_KEY");
+	so.azure_sas = px_bk_opt(o->az_sas, o->cfg, "backup_azure_sas", "AZURE_STORAGE_SAS_TOKEN");
+	so.azure_endpoint = px_bk_opt(o->az_endpoint, o->cfg, "backup_azure_endpoint", NULL);
+	if (url)
+		so.url = url;
 	st = px_st_store_open(&so, &err);
 	if (!st)
-		px_bk_fail(so.url && !strncmp(so.url, "s3://", 5) && strstr(err.data ? err.data : "", "credentials") ?
+		px_bk_fail(so.url && strstr(so.url, "://") && strstr(err.data ? err.data : "", "credentials") ?
 		     PX_E_STORAGE_CREDENTIALS : PX_E_STORAGE_FAILED, "open store", &err);
 	px_buf_free(&err);
 	return st;

@@ -19,6 +19,7 @@
 enum px_bk_exit {
 	PX_BK_EXIT_OK = 0, PX_BK_EXIT_USAGE = 1, PX_BK_EXIT_LOCKED = 2, PX_BK_EXIT_KEY = 3,
 	PX_BK_EXIT_DAMAGED = 4, PX_BK_EXIT_STORAGE = 5, PX_BK_EXIT_DATABASE = 6, PX_BK_EXIT_INTERNAL = 7,
+	PX_BK_EXIT_CONFLICT = 8, PX_BK_EXIT_RECOVERY = 9,
 };
 
 /* Command-line values (NULL / -1 when not given) and the configuration
@@ -27,10 +28,17 @@ struct px_bk_opts {
 	const char *config, *store, *db, *uploads, *key_file, *pass_file;
 	const char *new_key_file, *new_pass_file, *cache_dir, *out;
 	const char *s3_endpoint, *s3_region, *s3_access, *s3_secret;
-	const char *target_db, *target_uploads, *pg_dump;
+	const char *az_account, *az_key, *az_sas, *az_endpoint;
+	const char *copy_to;
+	const char *target_db, *target_uploads, *pg_dump, *report;
 	int s3_path_style, concurrency, zstd_level, chunk_size, lock_ttl;
 	int quiet, progress, dry_run, remove_stale, no_db, no_uploads, no_status;
 	int copy_binary;
+	/* point-in-time recovery and base backups */
+	int to_kind;              /* enum px_bk_target_kind, -1 when no --to-* */
+	const char *to_value, *target_dir, *pg_bin, *check;
+	int port, start, keep, timeout;
+	char base_mode;           /* 'F' full, 'D' differential, 'I' incremental */
 	long sample;
 	struct px_bk_policy policy;
 	struct px_cfg *cfg;
@@ -50,6 +58,8 @@ const char *px_bk_cache_base(struct px_bk_opts *o);
 int px_bk_opt_lock_ttl(struct px_bk_opts *o);
 /* Opens the store; NULL after logging the reason. */
 struct px_st_store *px_bk_open_store(struct px_bk_opts *o);
+/* The same for another URL (copy --to), with the same credentials options. */
+struct px_st_store *px_bk_open_store_at(struct px_bk_opts *o, const char *url);
 /* Reads the key file (preferred) or passphrase file; -1 after logging. */
 int px_bk_read_secret(const char *kf, const char *pf, struct px_bk_secret *s);
 /* Creates path, which must not exist yet, readable by its owner only,

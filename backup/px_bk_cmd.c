@@ -137,11 +137,23 @@ static json_object *previous_files(struct px_bk_repo *r)
 {
 	struct px_bk_snaplist l = { 0 };
 	json_object *m = NULL, *by = NULL;
+	size_t i;
 
-	if (px_bk_snapshots(r->store, &l) == PX_OK && l.n &&
-	    px_bk_manifest_load(r, l.names[l.n - 1], &m) == PX_OK)
-		by = px_bk_files_by_path(m);
-	json_object_put(m);
+	if (px_bk_snapshots(r->store, &l) != PX_OK)
+		return NULL;
+	/* the newest logical snapshot: base backups hold no file store */
+	for (i = l.n; i-- > 0;) {
+		int base;
+
+		if (px_bk_manifest_load(r, l.names[i], &m) != PX_OK)
+			break;
+		base = json_object_object_get_ex(m, "pgdata", NULL);
+		if (!base)
+			by = px_bk_files_by_path(m);
+		json_object_put(m);
+		if (!base)
+			break;
+	}
 	px_bk_snaplist_free(&l);
 	return by;
 }
@@ -475,6 +487,8 @@ int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv)
 	enum px_err rc;
 	int code;
 
+	if (o->to_kind >= 0)
+		return px_bk_cmd_pitr_restore(o);
 	if (!o->target_db && !o->target_uploads) {
 		fprintf(stderr, "restore needs --target-db CONNINFO and/or --target-uploads DIR\n");
 		return PX_BK_EXIT_USAGE;
@@ -482,6 +496,12 @@ int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv)
 	code = px_bk_load_snapshot(o, argc, argv, &r, &m, &name);
 	if (code != PX_BK_EXIT_OK)
 		goto out;
+	if (json_object_object_get_ex(m, "pgdata", NULL)) {
+		px_buf_printf(&err, "%s is a base backup: restore it with --to-latest (or another "
+			      "--to-...) --target-dir DIR", name);
+		code = px_bk_fail(PX_E_VALIDATION_FAILED, "restore", &err);
+		goto out;
+	}
 	rc = px_bk_lock_take(r, "restore", 0, px_bk_opt_lock_ttl(o), &lock, &err);
 	if (rc == PX_OK) {
 		px_bk_progress_init(&prog, "restore", o->quiet ? 0 : o->progress);
@@ -528,6 +548,8 @@ int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
 		policy_val(o->policy.daily, o, "backup_keep_daily"),
 		policy_val(o->policy.weekly, o, "backup_keep_weekly"),
 		policy_val(o->policy.monthly, o, "backup_keep_monthly"),
+		policy_val(o->policy.hourly, o, "backup_keep_hourly"),
+		policy_val(o->policy.yearly, o, "backup_keep_yearly"),
 	};
 	struct px_bk_repo *r = NULL;
 	struct px_bk_lock *lock = NULL;
@@ -536,7 +558,8 @@ int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
 	enum px_err rc;
 	int code;
 
-	if (p.last <= 0 && p.daily <= 0 && p.weekly <= 0 && p.monthly <= 0) {
+	if (p.last <= 0 && p.daily <= 0 && p.weekly <= 0 && p.monthly <= 0 && p.hourly <= 0 &&
+	    p.yearly <= 0) {
 		fprintf(stderr, "prune: the policy keeps nothing; refusing\n");
 		return PX_BK_EXIT_USAGE;
 	}
@@ -555,9 +578,9 @@ int px_bk_cmd_prune(struct px_bk_opts *o, int argc, char **argv)
 
 			snprintf(fields, sizeof(fields),
 				 "{\"dry_run\":%s,\"kept\":%zu,\"removed\":%zu,"
-				 "\"shards_deleted\":%zu,\"shards_kept\":%zu,"
+				 "\"shards_deleted\":%zu,\"shards_kept\":%zu,\"wal_deleted\":%zu,"
 				 "\"bytes_deleted\":%llu}", o->dry_run ? "true" : "false",
-				 st.kept, st.removed, st.shards_deleted, st.shards_kept,
+				 st.kept, st.removed, st.shards_deleted, st.shards_kept, st.wal_deleted,
 				 (unsigned long long)st.bytes_deleted);
 			px_log_fields(PX_LOG_INFO, PX_BK_LOG_MODULE, NULL, fields, "prune done");
 			printf("%s\n", fields);

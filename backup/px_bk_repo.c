@@ -32,10 +32,12 @@ enum px_err px_bk_repo_init(struct px_st_store *st, const struct px_bk_secret *s
 		return PX_E_VALIDATION_CONFLICT;
 	if (rc != PX_E_STORAGE_SHARD_MISSING)
 		return rc;
+	/* first what the store needs (folders, an Azure container), so that
+	 * the key set can be written */
+	if (st->ops->prepare && (rc = st->ops->prepare(st)) != PX_OK)
+		return rc;
 	rc = px_bk_keys_init(st, s, kdf, &ring);
 	px_bk_keyring_wipe(&ring);
-	if (rc == PX_OK && st->ops->prepare)
-		rc = st->ops->prepare(st);
 	if (rc != PX_OK)
 		return rc;
 	if (px_bk_random(idb, sizeof(idb)) != 0)

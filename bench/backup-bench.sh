@@ -8,6 +8,15 @@
 # is about 1000). Starts its own PostgreSQL 15 cluster on a free port
 # 18400-18450 in a temporary folder (set KEEP=1 to keep it). Needs restic
 # (apt-get install restic) and /usr/bin/time.
+#
+# PARTS="logical physical" (default both): logical is the snapshot
+# comparison above; physical is WAL archiving (archive lag and INSERT
+# latency under load), base backups against pg_basebackup, and block-level
+# increments after 1% random and 1% recent edits. PARTS="... pitr" adds
+# point-in-time recovery side by side with pgBackRest (apt-get install
+# pgbackrest): both archive the same WAL (one archive_command runs both),
+# both take a full backup, a posting load runs, and both restore to a time
+# inside it, timed until the restored server is promoted.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$SRC}
@@ -50,13 +59,16 @@ field() { grep -o "\"$1\":[0-9]*" "$T/ours.log" | tail -1 | cut -d: -f2; }
 rows=()
 row() { rows+=("$(printf '| %-58s | %12s |' "$1" "$2")"); }
 
+PARTS=${PARTS:-logical physical}
+REPEAT=${REPEAT:-3}
+case " $PARTS " in *" logical "*) ;; *) SKIP_LOGICAL=1 ;; esac
+if [ -z "${SKIP_LOGICAL:-}" ]; then
 # warm the cache once so the first measured tool is not penalised
 pg_dump chat > /dev/null
 sync
 
 # The machine is shared: every full run is repeated REPEAT times, interleaved,
 # and the fastest of each is kept. Stores start empty each round.
-REPEAT=${REPEAT:-3}
 T_PGDUMP=999 T_OURS=999 T_RESTIC=999 RSS_OURS=0
 for i in $(seq "$REPEAT"); do
 	rm -rf "$T/store" "$T/cache" "$T/restic"
@@ -130,8 +142,157 @@ SHA=$(openssl speed -evp sha256 -bytes 1048576 -seconds 1 2>/dev/null | awk '/^s
 CEIL=$(python3 -c "a=$AES*1e3; s=$SHA*1e3; print(1/(1/a+1/s))")
 row "openssl AES-256-GCM / SHA-256, one core" "$(python3 -c "print('%d / %d MB/s' % ($AES/1e3, $SHA/1e3))")"
 row "  backup throughput as share of AES-GCM+SHA-256 ceiling" "$(python3 -c "print('%.1f%%' % (100 * $FULL_IN / $T_OURS / $CEIL))")"
+fi
+
+case " $PARTS " in *" physical "*)
+# ---- physical: WAL archiving, base backups, block-level increments ----
+# The WAL archive and the base backups go to two local stores (the base
+# backup store starts empty each round, as the logical one does).
+PB="runuser -u postgres -- $B --key-file $T/key --cache-dir $T/pcache --no-progress"
+mkdir -p "$T/pcache" "$T/walstore"; chown -R postgres "$T/pcache" "$T/walstore" "$T/key"; chmod 600 "$T/key"
+$PB --store "$T/walstore" init 2>/dev/null
+$PB --store "$T/walstore" pg-settings 60 >> "$T/pg/postgresql.conf"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/pg" -w restart -m fast >/dev/null
+psql -X -q -d chat -c "VACUUM (ANALYZE) chatbench.messages"   # pages settled, as autovacuum leaves them
+CI="host=127.0.0.1 port=$PGPORT user=postgres dbname=chat"
+T_PGBB=999 T_BB=999 RSS_BB=0
+for i in $(seq "$REPEAT"); do
+	rm -rf "$T/bstore"; mkdir "$T/bstore"; chown postgres "$T/bstore"
+	$PB --store "$T/bstore" init 2>/dev/null
+	timed sh -c "pg_basebackup -h 127.0.0.1 -p $PGPORT -U postgres -D - -Ft -X none -c fast 2>/dev/null | cat > /dev/null"
+	T_PGBB=$(python3 -c "print(min($T_PGBB, $SECS))")
+	timed sh -c "$PB --store $T/bstore base-backup --full --db '$CI' > $T/bb.out 2> $T/bb.log"
+	T_BB=$(python3 -c "print(min($T_BB, $SECS))")
+	[ "$RSS_KB" -gt "$RSS_BB" ] && RSS_BB=$RSS_KB
+done
+bfield() { grep -o "\"$1\":[0-9]*" "$T/bb.out" | tail -1 | cut -d: -f2; }
+BB_UP=$(bfield bytes_uploaded); BB_BYTES=$(bfield bytes)
+row "cluster size (data directory sent by BASE_BACKUP)" "$((BB_BYTES / 1000000)) MB"
+row "pg_basebackup -D - -Ft -X none | cat > /dev/null (fastest of $REPEAT)" "${T_PGBB} s"
+row "plexichat-backup base-backup --full to a local store" "${T_BB} s"
+row "  share of pg_basebackup speed" "$(python3 -c "print('%d%%' % (100 * $T_PGBB / $T_BB))")"
+row "  stored (sealed, compressed)" "$((BB_UP / 1000000)) MB"
+row "  peak RSS (highest of the rounds)" "$((RSS_BB / 1024)) MiB"
+psql -X -q -d chat -c "SELECT setseed(0.3); UPDATE chatbench.messages SET body = body || ' (edited)', edited_at = now()
+	WHERE random() < 0.01"
+timed sh -c "$PB --store $T/bstore base-backup --db '$CI' > $T/bb.out 2> $T/bb.log"
+INC=$(bfield bytes_uploaded)
+row "after editing 1% random messages: base-backup (incremental) uploads" "$((INC / 1000)) kB"
+row "  share of the full base backup" "$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))")"
+row "  changed blocks / all blocks" "$(bfield blocks_changed) / $(bfield blocks)"
+row "  time, peak RSS" "${SECS} s, $((RSS_KB / 1024)) MiB"
+psql -X -q -d chat -c "UPDATE chatbench.messages SET body = body || ' (edited)', edited_at = now()
+	WHERE id > (SELECT max(id) - count(*) / 100 FROM chatbench.messages)"
+timed sh -c "$PB --store $T/bstore base-backup --db '$CI' > $T/bb.out 2> $T/bb.log"
+INC=$(bfield bytes_uploaded)
+row "after editing 1% recent messages: base-backup (incremental) uploads" "$((INC / 1000)) kB"
+row "  share of the full base backup" "$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))")"
+
+# Posting load: pgbench inserting messages (8 clients, 20 s), once with
+# archive_command archiving into the store and once with it a no-op
+# ('true'), interleaved; p99 from pgbench's per-transaction log. During
+# the archiving run the archiver's lag is sampled every 0.5 s.
+cat > "$T/post.sql" <<'PGB'
+\set c random(1, 10)
+\set u random(1, 50)
+INSERT INTO chatbench.messages (channel_id, user_id, body, created_at) VALUES (:c, :u, repeat('posting benchmark message ', 8), now());
+PGB
+p99() { cat "$T"/pgb/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.99)] / 1000}'; }
+post_run() {   # post_run ARCHIVE_COMMAND: prints "p99_ms tps"
+	psql -X -q -d chat -c "ALTER SYSTEM SET archive_command = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
+	rm -rf "$T/pgb"; mkdir -p "$T/pgb"
+	(cd "$T/pgb" && pgbench -n -c 8 -j 2 -T 20 -l -f "$T/post.sql" chat > "$T/pgb.out" 2>&1)
+	echo "$(p99) $(grep -o 'tps = [0-9.]*' "$T/pgb.out" | head -1 | cut -d' ' -f3)"
+}
+ARCH_CMD=$(grep '^archive_command' "$T/pg/postgresql.conf" | tail -1 | sed -e "s/^archive_command = '//" -e "s/'\$//" -e "s/''/'/g")
+ARCH_SQL=$(printf '%s' "$ARCH_CMD" | sed "s/'/''/g")
+( while sleep 0.5; do psql -X -At -d chat -c "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 9, 16))::bit(64)::bigint
+	- coalesce(('x' || substr(last_archived_wal, 9, 16))::bit(64)::bigint, 0) - 1,
+	extract(epoch FROM now() - last_archived_time) FROM pg_stat_archiver" 2>/dev/null; done > "$T/lag" ) &
+LAGPID=$!
+read -r P99_ON TPS_ON <<< "$(post_run "$ARCH_SQL")"
+kill $LAGPID 2>/dev/null; wait $LAGPID 2>/dev/null || true
+read -r P99_OFF TPS_OFF <<< "$(post_run true)"
+read -r P99_ON2 TPS_ON2 <<< "$(post_run "$ARCH_SQL")"
+read -r P99_OFF2 TPS_OFF2 <<< "$(post_run true)"
+psql -X -q -d chat -c "ALTER SYSTEM SET archive_command = '$ARCH_SQL'" -c "SELECT pg_reload_conf()" >/dev/null
+MAXSEG=$(awk -F'|' '{print $1}' "$T/lag" | sort -n | tail -1)
+WALMB=$(python3 -c "print(int($(du -sb "$T/walstore/wal" | cut -f1) / 1e6))")
+row "posting load (pgbench, 8 clients, 20 s): INSERTs/s archiving on / off" "$TPS_ON / $TPS_OFF"
+row "  INSERT p99 latency archiving on / off (ms), round 1" "$P99_ON / $P99_OFF"
+row "  INSERT p99 latency archiving on / off (ms), round 2" "$P99_ON2 / $P99_OFF2"
+row "  archive lag: most segments waiting (sampled every 0.5 s)" "${MAXSEG:-?}"
+row "  WAL archive stored (all runs)" "${WALMB} MB"
+;; esac
+
+case " $PARTS " in *" pitr "*)
+# ---- PITR side by side with pgBackRest ----
+command -v pgbackrest >/dev/null || { echo "PARTS=pitr needs pgbackrest" >&2; exit 2; }
+case " $PARTS " in *" physical "*) ;; *) echo "PARTS=pitr needs physical too" >&2; exit 2 ;; esac
+mkdir -p "$T/pgbr" "$T/pgbr-log" "$T/pgbr-lock" "$T/pgbr-spool"
+cat > "$T/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$T/pgbr
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=bench-pgbackrest-pass
+compress-type=zst
+compress-level=1
+start-fast=y
+log-level-console=warn
+log-path=$T/pgbr-log
+lock-path=$T/pgbr-lock
+spool-path=$T/pgbr-spool
+[bench]
+pg1-path=$T/pg
+pg1-port=$PGPORT
+pg1-socket-path=$T/sock
+CONF
+chown -R postgres "$T/pgbr" "$T/pgbr-log" "$T/pgbr-lock" "$T/pgbr-spool" "$T/pgbackrest.conf"
+BR="runuser -u postgres -- pgbackrest --config=$T/pgbackrest.conf --stanza=bench"
+BOTH_SQL=$(printf '%s' "$ARCH_CMD && pgbackrest --config=$T/pgbackrest.conf --stanza=bench archive-push %p" | sed "s/'/''/g")
+psql -X -q -d chat -c "ALTER SYSTEM SET archive_command = '$BOTH_SQL'" -c "SELECT pg_reload_conf()" >/dev/null
+$BR stanza-create >/dev/null
+$PB --store "$T/walstore" base-backup --full --db "$CI" > /dev/null 2>&1
+timed $BR backup --type=full; T_BRBACKUP=$SECS
+# a posting load, a point in its middle, more load
+(cd "$T" && pgbench -n -c 4 -j 2 -T 15 -f "$T/post.sql" chat > /dev/null 2>&1)
+sleep 1
+TP=$(psql -X -At -d chat -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+TP_BR=$(printf '%s' "$TP" | sed -e 's/T/ /' -e 's/Z$/+00/')   # pgBackRest's form of the same time
+ROWS_TP=$(psql -X -At -d chat -c "SELECT count(*) FROM chatbench.messages")
+sleep 1
+(cd "$T" && pgbench -n -c 4 -j 2 -T 5 -f "$T/post.sql" chat > /dev/null 2>&1)
+psql -X -q -d chat -c "SELECT pg_switch_wal()" >/dev/null
+for i in $(seq 150); do
+	[ "$(psql -X -At -d chat -c "SELECT last_archived_wal >= pg_walfile_name(pg_current_wal_lsn() - 1) FROM pg_stat_archiver")" = t ] && break
+	sleep 0.2
+done
+PORT_R=$((PGPORT + 1))
+mkdir -p "$T/r-ours" "$T/r-br"; chown postgres "$T/r-ours" "$T/r-br"; chmod 700 "$T/r-br"
+timed $PB --store "$T/walstore" restore --to-time "$TP" --target-dir "$T/r-ours" --start --port "$PORT_R" \
+	--target-db "host=127.0.0.1 port=$PORT_R user=postgres dbname=chat"
+T_OURS_PITR=$SECS
+ROWS_OURS=$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT count(*) FROM chatbench.messages")
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-ours" stop -m fast >/dev/null
+pitr_br() {
+	$BR restore --pg1-path="$T/r-br" --type=time --target="$TP_BR" --target-action=promote \
+		--archive-mode=off >/dev/null &&
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" -l "$T/pgbr-log/r-br.log" -w -t 600 \
+		-o "-p $PORT_R -k '' -c listen_addresses=127.0.0.1" start >/dev/null &&
+	until [ "$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do
+		sleep 0.2; done
+}
+timed sh -c "$(declare -f pitr_br); BR='$BR' T='$T' TP_BR='$TP_BR' PGBIN='$PGBIN' PORT_R=$PORT_R pitr_br"
+T_BR_PITR=$SECS
+ROWS_BR=$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT count(*) FROM chatbench.messages")
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" stop -m fast >/dev/null
+row "PITR to a time inside a posting load: rows at the target" "$ROWS_TP"
+row "  plexichat-backup restore --to-time --start (until promoted)" "${T_OURS_PITR} s, $ROWS_OURS rows"
+row "  pgbackrest restore --type=time + pg_ctl start (until promoted)" "${T_BR_PITR} s, $ROWS_BR rows"
+row "  pgbackrest backup --type=full (same cluster)" "${T_BRBACKUP} s"
+;; esac
 
 echo
-echo "plexichat-backup benchmark: SIZE_MB=$SIZE_MB, $(nproc) cores, $(restic version | cut -d' ' -f1-2), $(pg_dump --version)"
+echo "plexichat-backup benchmark: SIZE_MB=$SIZE_MB, PARTS=$PARTS, $(nproc) cores, $(restic version 2>/dev/null | cut -d' ' -f1-2), $(pg_dump --version)"
 printf '| %-58s | %12s |\n|%s|%s|\n' "measure" "value" "$(printf -- '-%.0s' $(seq 60))" "$(printf -- '-%.0s' $(seq 14))"
 printf '%s\n' "${rows[@]}"

@@ -151,7 +151,8 @@ SCHEMAS = {
                              draining=t("boolean", description="The node is being drained."),
                              backup={"oneOf": [ref("BackupStatus"), {"type": "null"}],
                                      "description": "The newest backup run; null when "
-                                     "none ran yet."}),
+                                     "none ran yet."},
+                             wal_archive=ref("WalArchive")),
                   correlation_id=t("string", minLength=32, maxLength=32)),
     "BackupStatus": obj(["ok", "finished_at", "last_success_at", "bytes_total",
                          "bytes_uploaded", "duration_ms", "error_code"],
@@ -173,6 +174,17 @@ SCHEMAS = {
                                      description="Seconds since its last heartbeat."),
                        draining=BOOL,
                        self=t("boolean", description="The process that answered.")),
+    "WalArchive": obj(["archive_mode", "last_archived_wal", "last_archived_at",
+                       "newest_archived_age_s", "failed_count", "last_failed_wal",
+                       "last_failed_at"],
+                      archive_mode=t("string", enum=["on", "off", "always"]),
+                      last_archived_wal=t("string", True), last_archived_at=TIME_N,
+                      newest_archived_age_s=t("integer", True, minimum=0,
+                                              description="Seconds since the newest WAL file "
+                                              "was archived: the recovery point objective "
+                                              "achieved (docs/BACKUP_SYSTEM.md)."),
+                      failed_count=t("integer", minimum=0), last_failed_wal=t("string", True),
+                      last_failed_at=TIME_N),
     "Version": obj(["name", "version", "api"], name=STR, version=STR,
                    api=t("string", enum=["v1"])),
     "User": obj(["id", "username", "display_name", "bio", "role", "created_at", "avatar_url"],

@@ -22,6 +22,12 @@ static void add_backup(struct px_ctx *ctx, struct json_object *checks)
 	json_object_object_add(checks, "backup",
 			       text ? json_tokener_parse(text) : NULL);
 	free(text);
+	text = NULL;
+	/* continuous archiving: the age of the newest archived WAL file is
+	 * the data a lost server would take with it */
+	if (px_m_system_wal(ctx->db, &text) == PX_OK && text)
+		json_object_object_add(checks, "wal_archive", json_tokener_parse(text));
+	free(text);
 }
 
 enum px_err px_h_system_health(struct px_ctx *ctx)

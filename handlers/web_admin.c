@@ -272,6 +272,16 @@ static void add_backups(struct px_ctx *ctx, struct json_object *d)
 	}
 	json_object_object_add(d, "backups", views);
 	json_object_object_add(d, "has_backups", json_object_new_boolean(n > 0));
+	{
+		/* WAL archiving's achieved recovery point: the age of the newest
+		 * archived WAL file */
+		if (px_web_bool(r, "wal_on")) {
+			json_object_object_add(d, "wal_on", json_object_new_boolean(1));
+			px_web_str(d, "wal_last", px_web_get(r, "wal_last"));
+			json_object_object_add(d, "wal_age", json_object_new_int64(px_web_int(r, "wal_age_s")));
+			json_object_object_add(d, "wal_failed", json_object_new_int64(px_web_int(r, "wal_failed")));
+		}
+	}
 	json_object_put(r);
 	px_buf_free(&out);
 }

@@ -16,4 +16,11 @@ enum px_err px_m_system_ping(struct px_db *db, int *schema)
 enum px_err px_m_system_backup(struct px_db *db, char **json)
 	__attribute__((nonnull(1), warn_unused_result));
 
+/* WAL archiving as pg_stat_archiver reports it, as a JSON object text
+ * (*json, caller frees): archive_mode, last_archived_wal and _at,
+ * newest_archived_age_s (the achieved recovery point objective),
+ * failed_count, last_failed_wal and _at. */
+enum px_err px_m_system_wal(struct px_db *db, char **json)
+	__attribute__((warn_unused_result));
+
 #endif

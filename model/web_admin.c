@@ -51,5 +51,10 @@ enum px_err px_m_web_backups(struct px_db *db, int limit, struct px_buf *out)
 		"   bytes_total, bytes_uploaded, duration_ms, error_code, error_message"
 		"   FROM backup_status ORDER BY finished_at DESC LIMIT $1::int) r),"
 		" 'last_ok', (SELECT to_jsonb(r) FROM (SELECT finished_at, snapshot, store, bytes_total"
-		"  FROM backup_status WHERE ok ORDER BY finished_at DESC LIMIT 1) r))", 1, p, out);
+		"  FROM backup_status WHERE ok ORDER BY finished_at DESC LIMIT 1) r),"
+		" 'wal_on', current_setting('archive_mode') <> 'off',"
+		" 'wal_last', (SELECT last_archived_wal FROM pg_stat_archiver),"
+		" 'wal_age_s', (SELECT round(extract(epoch FROM now() - last_archived_time))"
+		"  FROM pg_stat_archiver),"
+		" 'wal_failed', (SELECT failed_count FROM pg_stat_archiver))", 1, p, out);
 }

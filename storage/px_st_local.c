@@ -202,6 +202,31 @@ static enum px_err local_put(struct px_st_store *s, const char *name,
 	return rc;
 }
 
+/* link(2) instead of rename(2): it fails with EEXIST rather than replace
+ * an object another process stored first. */
+static enum px_err local_put_new(struct px_st_store *s, const char *name,
+				 const void *p, size_t n)
+{
+	struct local *l = (struct local *)s;
+	struct px_buf path = PX_BUF_INIT, tmp = PX_BUF_INIT;
+	enum px_err rc = write_tmp(l, name, p, n, 1, &path, &tmp);
+
+	if (rc == PX_OK) {
+		if (link(tmp.data, path.data) != 0)
+			rc = errno == EEXIST ? PX_E_VALIDATION_CONFLICT :
+			     fail(l, "link", path.data, errno);
+		unlink(tmp.data);
+		if (rc == PX_OK) {
+			rc = mark_dirty(l, path.data);
+			if (rc == PX_OK)
+				rc = sync_dirty(l);
+		}
+	}
+	px_buf_free(&path);
+	px_buf_free(&tmp);
+	return rc;
+}
+
 /* fsyncs and renames every pending file; on failure the rest stay
  * pending and are removed by free. */
 static enum px_err commit_pending(struct local *l)
@@ -478,7 +503,7 @@ static enum px_err local_prepare(struct px_st_store *s)
 static const struct px_st_store_ops local_ops = {
 	"local", local_put, local_put_async, local_flush, local_get,
 	local_get_begin, local_get_end, local_list, local_del, local_free,
-	local_sweep, local_prepare,
+	local_sweep, local_prepare, local_put_new,
 };
 
 struct px_st_store *px_st_local_open(const char *root, struct px_buf *err)

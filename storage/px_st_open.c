@@ -2,6 +2,7 @@
  * interface (px_st_store.h), which the backends include, so that no
  * backend and the interface include each other. */
 #include "storage/px_st_open.h"
+#include "storage/px_st_azure.h"
 #include "storage/px_st_local.h"
 #include "storage/px_st_s3.h"
 
@@ -17,8 +18,10 @@ struct px_st_store *px_st_store_open(const struct px_st_store_opts *o,
 		px_buf_puts(err, "no store given (--store or backup_store)");
 		return NULL;
 	}
-	if (!strncmp(o->url, "s3://", 5))
+	if (!strncmp(o->url, "s3://", 5) || !strncmp(o->url, "gs://", 5))
 		s = px_st_s3_open(o, err);
+	else if (!strncmp(o->url, "azure://", 8))
+		s = px_st_azure_open(o, err);
 	else if (!strncmp(o->url, "file://", 7))
 		s = px_st_local_open(o->url + 7, err);
 	else if (strstr(o->url, "://")) {

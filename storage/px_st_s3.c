@@ -737,6 +737,7 @@ static const struct px_st_store_ops s3_ops = {
 	s3_list, s3_del, s3_free,
 	NULL,   /* puts are atomic: nothing to sweep */
 	NULL,   /* objects need no folders */
+	NULL,   /* a PUT replaces; no create-only put on S3-compatible stores */
 };
 
 int px_st_s3_is(const struct px_st_store *s)
@@ -749,13 +750,17 @@ struct px_st_store *px_st_s3_open(const struct px_st_store_opts *o,
 {
 	struct s3 *s = calloc(1, sizeof(*s));
 	struct px_buf b = PX_BUF_INIT;
-	const char *rest, *slash, *region = o->s3_region ? o->s3_region : "us-east-1";
+	/* gs://: Google Cloud Storage through its S3-interoperable XML API
+	 * with HMAC keys, signed as S3 is (region "auto") */
+	int gcs = !strncmp(o->url, "gs://", 5);
+	const char *rest, *slash, *region = o->s3_region && *o->s3_region &&
+		!(gcs && !strcmp(o->s3_region, "us-east-1")) ? o->s3_region : gcs ? "auto" : "us-east-1";
 
 	if (!s)
 		return NULL;
 	s->base.ops = &s3_ops;
-	if (strncmp(o->url, "s3://", 5) != 0) {
-		px_buf_puts(err, "S3 store URL must be s3://bucket[/prefix]");
+	if (strncmp(o->url, "s3://", 5) != 0 && !gcs) {
+		px_buf_puts(err, "S3 store URL must be s3://bucket[/prefix] (or gs://bucket[/prefix])");
 		goto fail;
 	}
 	if (!o->s3_access_key || !*o->s3_access_key || !o->s3_secret_key) {
@@ -772,6 +777,8 @@ struct px_st_store *px_st_s3_open(const struct px_st_store_opts *o,
 	s->prefix = px_buf_steal(&b);
 	if (o->s3_endpoint && *o->s3_endpoint) {
 		s->scheme_host = strdup(o->s3_endpoint);
+	} else if (gcs) {
+		s->scheme_host = strdup("https://storage.googleapis.com");
 	} else {
 		px_buf_printf(&b, "https://s3.%s.amazonaws.com", region);
 		s->scheme_host = px_buf_steal(&b);
@@ -792,7 +799,7 @@ struct px_st_store *px_st_s3_open(const struct px_st_store_opts *o,
 	while (strlen(s->scheme_host) > 8 &&
 	       s->scheme_host[strlen(s->scheme_host) - 1] == '/')
 		s->scheme_host[strlen(s->scheme_host) - 1] = '\0';
-	s->path_style = o->s3_path_style;
+	s->path_style = gcs ? 1 : o->s3_path_style;
 	s->max_parallel = o->concurrency > 0 ? o->concurrency : 8;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	s->multi = curl_multi_init();

@@ -51,6 +51,12 @@ struct px_st_store_ops {
 	 * nothing). The local store makes its 256 shard folders at init, as
 	 * restic does, instead of during the first backup. */
 	enum px_err (*prepare)(struct px_st_store *s);
+	/* Stores the object only if no object has that name, atomically
+	 * and durably: PX_OK, or VALIDATION_CONFLICT when one exists (it is
+	 * left as it was). NULL when the backend cannot promise that (S3's
+	 * PUT replaces): callers then put and read back. */
+	enum px_err (*put_new)(struct px_st_store *s, const char *name,
+			       const void *p, size_t n);
 };
 
 struct px_st_store {
@@ -60,13 +66,17 @@ struct px_st_store {
 };
 
 struct px_st_store_opts {
-	const char *url;          /* "/path", "file:///path" or "s3://bucket/prefix" */
+	const char *url;          /* "/path", "file:///path", "s3://bucket/prefix",
+				   * "gs://bucket/prefix" or "azure://container/prefix" */
 	const char *s3_endpoint;  /* "https://host[:port]"; NULL = AWS for the region */
 	const char *s3_region;    /* NULL = "us-east-1" */
 	const char *s3_access_key;
 	const char *s3_secret_key;
 	int s3_path_style;        /* 1: endpoint/bucket/key; 0: bucket.host/key */
 	int concurrency;          /* parallel transfers; 0 = 8 */
+	/* Azure ("azure://container/prefix"): account, and the account key
+	 * (base64) or a SAS token; endpoint NULL = https://<account>.blob.core.windows.net */
+	const char *azure_account, *azure_key, *azure_sas, *azure_endpoint;
 };
 
 static inline enum px_err px_st_put(struct px_st_store *s, const char *name,

@@ -196,14 +196,16 @@ static const struct {
 	struct px_bk_policy p;
 	const char *want;   /* keep flags, oldest first */
 } policies[] = {
-	{ __LINE__, { 1, 0, 0, 0 }, "0000001" },
-	{ __LINE__, { 3, 0, 0, 0 }, "0000111" },
-	{ __LINE__, { 0, 3, 0, 0 }, "0001101" },   /* newest of each of 3 days */
-	{ __LINE__, { 0, 0, 2, 0 }, "0100001" },   /* ISO weeks 7 and 5 */
-	{ __LINE__, { 0, 0, 0, 5 }, "1000001" },   /* only two months exist */
-	{ __LINE__, { 1, 1, 1, 1 }, "0000001" },
-	{ __LINE__, { 0, 0, 0, 0 }, "0000000" },
-	{ __LINE__, { 100, 0, 0, 0 }, "1111111" },
+	{ __LINE__, { 1, 0, 0, 0, 0, 0 }, "0000001" },
+	{ __LINE__, { 3, 0, 0, 0, 0, 0 }, "0000111" },
+	{ __LINE__, { 0, 3, 0, 0, 0, 0 }, "0001101" },   /* newest of each of 3 days */
+	{ __LINE__, { 0, 0, 2, 0, 0, 0 }, "0100001" },   /* ISO weeks 7 and 5 */
+	{ __LINE__, { 0, 0, 0, 5, 0, 0 }, "1000001" },   /* only two months exist */
+	{ __LINE__, { 1, 1, 1, 1, 0, 0 }, "0000001" },
+	{ __LINE__, { 0, 0, 0, 0, 0, 0 }, "0000000" },
+	{ __LINE__, { 100, 0, 0, 0, 0, 0 }, "1111111" },
+	{ __LINE__, { 0, 0, 0, 0, 2, 0 }, "0000011" },   /* newest of each of 2 hours */
+	{ __LINE__, { 0, 0, 0, 0, 0, 3 }, "0000001" },   /* only one year exists */
 };
 
 START_TEST(test_prune_select)
@@ -222,6 +224,30 @@ START_TEST(test_prune_select)
 }
 END_TEST
 
+static const struct {
+	int line;
+	const char *name, *start;
+	int want;
+} walp[] = {
+	{ __LINE__, "000000010000000000000003", "000000010000000000000004", 1 },
+	{ __LINE__, "000000010000000000000004", "000000010000000000000004", 0 },
+	{ __LINE__, "000000010000000000000005", "000000010000000000000004", 0 },
+	{ __LINE__, "000000010000000000000003.00000028.backup", "000000010000000000000004", 1 },
+	{ __LINE__, "000000010000000000000004.partial", "000000010000000000000004", 0 },
+	{ __LINE__, "00000002.history", "000000030000000100000000", 0 },
+	{ __LINE__, "0000000100000000000000FF", "000000020000000100000000", 1 },   /* older timeline */
+	{ __LINE__, "000000020000000100000001", "000000010000000100000000", 0 },
+	{ __LINE__, "000000010000000000000001", "", 0 },                         /* no base kept */
+};
+
+START_TEST(test_wal_prunable)
+{
+	ck_assert_msg(px_bk_wal_prunable(walp[_i].name, walp[_i].start) == walp[_i].want,
+		      "line %d: %s against %s: want %d", walp[_i].line, walp[_i].name,
+		      walp[_i].start, walp[_i].want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("backup_manifest");
@@ -234,6 +260,7 @@ int main(void)
 	tcase_add_test(tc, test_each_shard_order);
 	tcase_add_test(tc, test_known_set);
 	tcase_add_loop_test(tc, test_prune_select, 0, sizeof(policies) / sizeof(policies[0]));
+	tcase_add_loop_test(tc, test_wal_prunable, 0, sizeof(walp) / sizeof(walp[0]));
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
 }

@@ -1,0 +1,471 @@
+/* px_bk_base.c: BASE_BACKUP over a libpq replication connection, the tar
+ * stream parsed as it arrives, and the block maps that make increments
+ * (see px_bk_base.h). Memory: one 8 KiB block, one tar header, the new
+ * block map of the file being read, and the parent's manifest. */
+#include "backup/px_bk_base.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/codec.h"
+#include "backup/px_bk_crypto.h"
+
+int px_bk_lsn_parse(const char *s, uint64_t *out)
+{
+	unsigned int hi, lo;
+	int used = 0;
+
+	if (!s || sscanf(s, "%X/%X%n", &hi, &lo, &used) != 2 || s[used])
+		return -1;
+	*out = (uint64_t)hi << 32 | lo;
+	return 0;
+}
+
+/* ---- tar stream ---- */
+
+struct tarp {
+	struct px_bk_writer *w;
+	json_object *files;        /* "pgdata" array being filled */
+	json_object *prev_by_path; /* parent's entries by path, or NULL */
+	struct px_bk_base_stats *st;
+	struct px_buf *err;
+	unsigned char hdr[512];
+	size_t hlen;
+	uint64_t left, pad;        /* file bytes, then padding, still to come */
+	/* the regular file being read */
+	json_object *cur, *runs;
+	struct px_buf map, prevmap;
+	unsigned char blk[PX_BK_BLOCK];
+	size_t blen;
+	uint64_t bidx, run_start, run_len;
+	int ended, is_label;
+	struct px_buf label;       /* backup_label's text: it names the start WAL file */
+};
+
+static uint64_t octal(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n && p[i] == ' '; i++)
+		;
+	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
+		v = v * 8 + (uint64_t)(p[i] - '0');
+	return v;
+}
+
+int px_bk_base_path_ok(const char *p)
+{
+	const char *s = p;
+
+	if (!*p || *p == '/')
+		return 0;
+	while (*s) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s += n;
+		if (*s == '/')
+			s++;
+	}
+	return 1;
+}
+
+static void end_run(struct tarp *t)
+{
+	json_object *pair;
+
+	if (!t->run_len)
+		return;
+	pair = json_object_new_array();
+	json_object_array_add(pair, json_object_new_int64((int64_t)t->run_start));
+	json_object_array_add(pair, json_object_new_int64((int64_t)t->run_len));
+	json_object_array_add(t->runs, pair);
+	t->run_len = 0;
+}
+
+static enum px_err do_block(struct tarp *t)
+{
+	unsigned char h[PX_BK_HASH_LEN];
+	const size_t hb = PX_BK_BLOCK_HASH;
+	int same;
+	enum px_err rc;
+
+	if (t->is_label && t->label.len < 65536)
+		px_buf_append(&t->label, t->blk, t->blen);
+	px_bk_sha256(t->blk, t->blen, h);
+	px_buf_append(&t->map, h, hb);
+	same = (t->bidx + 1) * hb <= t->prevmap.len &&
+	       !memcmp(t->prevmap.data + t->bidx * hb, h, hb);
+	t->st->blocks++;
+	if (!same) {
+		rc = px_bk_writer_write(t->w, t->blk, t->blen);
+		if (rc != PX_OK)
+			return rc;
+		if (t->run_len && t->run_start + t->run_len == t->bidx) {
+			t->run_len++;
+		} else {
+			end_run(t);
+			t->run_start = t->bidx;
+			t->run_len = 1;
+		}
+		t->st->blocks_changed++;
+		t->st->bytes_changed += t->blen;
+	}
+	t->bidx++;
+	t->blen = 0;
+	return PX_OK;
+}
+
+static void end_file(struct tarp *t)
+{
+	struct px_buf b64 = PX_BUF_INIT;
+
+	end_run(t);
+	px_codec_b64_encode(&b64, t->map.data ? t->map.data : "", t->map.len, PX_CODEC_B64);
+	json_object_object_add(t->cur, "changed", t->runs);
+	json_object_object_add(t->cur, "map", json_object_new_string(b64.data ? b64.data : ""));
+	px_buf_free(&b64);
+	t->cur = NULL;
+	t->runs = NULL;
+}
+
+/* The parent's block map of path into t->prevmap (empty when none). */
+static void load_prev_map(struct tarp *t, const char *path)
+{
+	json_object *e, *v;
+
+	px_buf_reset(&t->prevmap);
+	if (!t->prev_by_path || !json_object_object_get_ex(t->prev_by_path, path, &e) ||
+	    !json_object_object_get_ex(e, "map", &v))
+		return;
+	if (px_codec_b64_decode(json_object_get_string(v),
+				(size_t)json_object_get_string_len(v), PX_CODEC_B64,
+				&t->prevmap) != 0)
+		px_buf_reset(&t->prevmap);
+}
+
+static enum px_err do_header(struct tarp *t)
+{
+	char name[256], link[101];
+	const unsigned char *h = t->hdr;
+	json_object *e;
+	size_t i, n;
+	char type = (char)h[156];
+
+	for (i = 0; i < 512 && !h[i]; i++)
+		;
+	if (i == 512) {   /* the end-of-archive blocks */
+		t->ended = 1;
+		return PX_OK;
+	}
+	if (t->ended || memcmp(h + 257, "ustar", 5) != 0) {
+		px_buf_puts(t->err, "BASE_BACKUP sent something that is not a ustar archive");
+		return PX_E_VALIDATION_FAILED;
+	}
+	name[0] = '\0';
+	if (h[345])
+		snprintf(name, sizeof(name), "%.155s/", (const char *)h + 345);
+	n = strlen(name);
+	snprintf(name + n, sizeof(name) - n, "%.100s", (const char *)h);
+	n = strlen(name);
+	while (n > 0 && name[n - 1] == '/')
+		name[--n] = '\0';
+	/* PostgreSQL names entries "./base/1/..." */
+	while (!strncmp(name, "./", 2))
+		memmove(name, name + 2, strlen(name + 2) + 1);
+	if (!strcmp(name, ".") || (!name[0] && type == '5'))
+		return PX_OK;   /* the data directory itself */
+	if (!px_bk_base_path_ok(name)) {
+		px_buf_printf(t->err, "unsafe path \"%s\" in the base backup archive", name);
+		return PX_E_VALIDATION_FAILED;
+	}
+	e = json_object_new_object();
+	json_object_object_add(e, "path", json_object_new_string(name));
+	json_object_object_add(e, "mode", json_object_new_int((int)(octal(h + 100, 8) & 07777)));
+	json_object_array_add(t->files, e);
+	if (type == '5') {
+		json_object_object_add(e, "type", json_object_new_string("dir"));
+		return PX_OK;
+	}
+	if (type == '2') {
+		snprintf(link, sizeof(link), "%.100s", (const char *)h + 157);
+		json_object_object_add(e, "type", json_object_new_string("symlink"));
+		json_object_object_add(e, "target", json_object_new_string(link));
+		return PX_OK;
+	}
+	if (type != '0' && type != '\0') {
+		px_buf_printf(t->err, "unexpected tar entry type '%c' for %s", type, name);
+		return PX_E_VALIDATION_FAILED;
+	}
+	if (h[124] & 0x80) {
+		px_buf_printf(t->err, "%s: file too large for this reader", name);
+		return PX_E_VALIDATION_FAILED;
+	}
+	t->left = octal(h + 124, 12);
+	t->pad = (512 - t->left % 512) % 512;
+	json_object_object_add(e, "type", json_object_new_string("file"));
+	json_object_object_add(e, "size", json_object_new_int64((int64_t)t->left));
+	t->cur = e;
+	t->is_label = !strcmp(name, "backup_label");
+	t->runs = json_object_new_array();
+	t->bidx = t->run_len = 0;
+	t->blen = 0;
+	px_buf_reset(&t->map);
+	load_prev_map(t, name);
+	t->st->files++;
+	t->st->bytes += t->left;
+	if (t->left == 0)
+		end_file(t);
+	return PX_OK;
+}
+
+static enum px_err tar_feed(struct tarp *t, const unsigned char *p, size_t n)
+{
+	enum px_err rc;
+	size_t k;
+
+	while (n > 0) {
+		if (t->left > 0) {
+			k = PX_BK_BLOCK - t->blen;
+			if (k > n)
+				k = n;
+			if (k > t->left)
+				k = (size_t)t->left;
+			memcpy(t->blk + t->blen, p, k);
+			t->blen += k;
+			t->left -= k;
+			if (t->blen == PX_BK_BLOCK || t->left == 0) {
+				rc = do_block(t);
+				if (rc != PX_OK)
+					return rc;
+			}
+			if (t->left == 0)
+				end_file(t);
+		} else if (t->pad > 0) {
+			k = n < t->pad ? n : (size_t)t->pad;
+			t->pad -= k;
+		} else {
+			k = 512 - t->hlen;
+			if (k > n)
+				k = n;
+			memcpy(t->hdr + t->hlen, p, k);
+			t->hlen += k;
+			if (t->hlen == 512) {
+				t->hlen = 0;
+				rc = do_header(t);
+				if (rc != PX_OK)
+					return rc;
+			}
+		}
+		p += k;
+		n -= k;
+	}
+	return PX_OK;
+}
+
+/* ---- the replication connection ---- */
+
+static enum px_err db_fail(PGconn *c, const char *what, struct px_buf *err)
+{
+	px_buf_printf(err, "%s: %s", what, c ? PQerrorMessage(c) : "out of memory");
+	while (err->len && (err->data[err->len - 1] == '\n'))
+		px_buf_truncate(err, err->len - 1);
+	return PX_E_SYSTEM_DB_UNAVAILABLE;
+}
+
+static json_object *by_path(json_object *prev)
+{
+	json_object *arr, *idx, *e, *p;
+	size_t i;
+
+	if (!prev || !json_object_object_get_ex(prev, "pgdata", &arr))
+		return NULL;
+	idx = json_object_new_object();
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (json_object_object_get_ex(e, "path", &p))
+			json_object_object_add(idx, json_object_get_string(p), json_object_get(e));
+	}
+	return idx;
+}
+
+/* Reads the COPY stream of BASE_BACKUP into the tar parser. */
+static enum px_err read_copy(PGconn *c, struct tarp *t, struct px_buf *err)
+{
+	char *buf = NULL;
+	int n, in_base = 0;
+	enum px_err rc = PX_OK;
+
+	while ((n = PQgetCopyData(c, &buf, 0)) > 0) {
+		if (rc != PX_OK) {   /* drain after a failure */
+			PQfreemem(buf);
+			continue;
+		}
+		switch (buf[0]) {
+		case 'n':    /* a new archive: name, tablespace location */
+			in_base = !strcmp(buf + 1, "base.tar");
+			if (!in_base) {
+				px_buf_printf(err, "the cluster has a tablespace outside its data directory "
+					      "(%s): not supported by base-backup", buf + 1);
+				rc = PX_E_VALIDATION_FAILED;
+			}
+			break;
+		case 'd':
+			if (in_base)
+				rc = tar_feed(t, (const unsigned char *)buf + 1, (size_t)n - 1);
+			break;
+		default:     /* 'p' progress, 'm' manifest: not asked for */
+			break;
+		}
+		PQfreemem(buf);
+	}
+	if (n == -2 && rc == PX_OK)
+		rc = db_fail(c, "BASE_BACKUP stream", err);
+	if (rc == PX_OK && (t->left || t->pad || t->hlen || t->cur)) {
+		px_buf_puts(err, "BASE_BACKUP archive ended in the middle of a file");
+		rc = PX_E_VALIDATION_FAILED;
+	}
+	return rc;
+}
+
+static enum px_err next_xid(const char *conninfo, json_object *m, struct px_buf *err)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *res = NULL;
+	enum px_err rc = PX_OK;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		rc = db_fail(c, "connect", err);
+		goto out;
+	}
+	res = PQexec(c, "SELECT txid_snapshot_xmax(txid_current_snapshot())::text");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		rc = db_fail(c, "read the next transaction id", err);
+		goto out;
+	}
+	json_object_object_add(m, "next_xid", json_object_new_int64(strtoll(PQgetvalue(res, 0, 0), NULL, 10)));
+out:
+	PQclear(res);
+	PQfinish(c);
+	return rc;
+}
+
+enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
+			   struct px_bk_writer *w, json_object *m,
+			   struct px_bk_base_stats *st, struct px_buf *err)
+{
+	const char *keys[] = { "dbname", "replication", NULL };
+	const char *vals[] = { conninfo, "true", NULL };
+	struct tarp t;
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	PGresult *res = NULL;
+	json_object *v, *blocks = json_object_new_object();
+	enum px_err rc = PX_E_SYSTEM_DB_UNAVAILABLE;
+	uint64_t lsn;
+	int step = 0;
+
+	memset(&t, 0, sizeof(t));
+	memset(st, 0, sizeof(*st));
+	t.w = w;
+	t.st = st;
+	t.err = err;
+	t.files = json_object_new_array();
+	px_buf_init(&t.map);
+	px_buf_init(&t.prevmap);
+	px_buf_init(&t.label);
+	if (PQstatus(c) != CONNECTION_OK) {
+		rc = db_fail(c, "replication connection", err);
+		goto out;
+	}
+	res = PQexec(c, "IDENTIFY_SYSTEM");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		rc = db_fail(c, "IDENTIFY_SYSTEM", err);
+		goto out;
+	}
+	json_object_object_add(m, "system_id", json_object_new_string(PQgetvalue(res, 0, 0)));
+	/* an increment only against a backup of this very cluster */
+	if (prev && json_object_object_get_ex(prev, "system_id", &v) &&
+	    !strcmp(json_object_get_string(v), PQgetvalue(res, 0, 0)))
+		t.prev_by_path = by_path(prev);
+	PQclear(res);
+	res = NULL;
+	json_object_object_add(m, "start_time", json_object_new_int64(time(NULL)));
+	if (!PQsendQuery(c, "BASE_BACKUP (LABEL 'plexichat-backup', CHECKPOINT 'fast', "
+			 "WAIT true, MANIFEST 'no')")) {
+		rc = db_fail(c, "BASE_BACKUP", err);
+		goto out;
+	}
+	px_bk_writer_begin(w);
+	rc = PX_OK;
+	while ((res = PQgetResult(c)) != NULL) {
+		ExecStatusType s = PQresultStatus(res);
+
+		if (s == PGRES_COPY_OUT) {
+			rc = read_copy(c, &t, err);
+		} else if (s == PGRES_TUPLES_OK && (step == 0 || step == 2) && PQntuples(res) == 1) {
+			/* the start position before the archive, the end after it */
+			if (px_bk_lsn_parse(PQgetvalue(res, 0, 0), &lsn) != 0 && rc == PX_OK) {
+				px_buf_printf(err, "bad LSN \"%s\"", PQgetvalue(res, 0, 0));
+				rc = PX_E_VALIDATION_FAILED;
+			}
+			json_object_object_add(m, step == 0 ? "start_lsn" : "end_lsn",
+					       json_object_new_string(PQgetvalue(res, 0, 0)));
+			json_object_object_add(m, "timeline",
+					       json_object_new_int(atoi(PQgetvalue(res, 0, 1))));
+			step++;
+		} else if (s == PGRES_TUPLES_OK && step == 1) {
+			step++;   /* the tablespaces: the data directory's own is checked in the stream */
+		} else if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && rc == PX_OK) {
+			rc = db_fail(c, "BASE_BACKUP", err);
+		}
+		PQclear(res);
+	}
+	res = NULL;
+	if (rc == PX_OK && step != 3) {
+		px_buf_puts(err, "BASE_BACKUP ended without its end position");
+		rc = PX_E_VALIDATION_FAILED;
+	}
+	if (rc != PX_OK)
+		goto out;
+	json_object_object_add(m, "end_time", json_object_new_int64(time(NULL)));
+	{
+		/* "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)":
+		 * the oldest WAL file a restore of this backup needs */
+		const char *f = t.label.data ? strstr(t.label.data, "(file ") : NULL;
+
+		if (!f || strspn(f + 6, "0123456789ABCDEF") != 24) {
+			px_buf_puts(err, "backup_label does not name the start WAL file");
+			rc = PX_E_VALIDATION_FAILED;
+			goto out;
+		}
+		json_object_object_add(m, "start_wal", json_object_new_string_len(f + 6, 24));
+	}
+	rc = next_xid(conninfo, m, err);
+	if (rc != PX_OK)
+		goto out;
+	rc = px_bk_writer_end(w, blocks);
+	if (rc != PX_OK)
+		goto out;
+	json_object_object_add(m, "blocks", blocks);
+	blocks = NULL;
+	json_object_object_add(m, "pgdata", t.files);
+	t.files = NULL;
+out:
+	if (t.cur && !json_object_object_get_ex(t.cur, "changed", &v))
+		json_object_put(t.runs);
+	json_object_put(blocks);
+	json_object_put(t.files);
+	json_object_put(t.prev_by_path);
+	px_buf_free(&t.map);
+	px_buf_free(&t.prevmap);
+	px_buf_free(&t.label);
+	PQclear(res);
+	PQfinish(c);
+	return rc;
+}

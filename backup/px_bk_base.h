@@ -1,0 +1,60 @@
+/* px_bk_base.h: physical base backups through the replication protocol,
+ * with block-level increments.
+ *
+ * The cluster is read as pg_basebackup reads it: a replication connection
+ * runs BASE_BACKUP, whose COPY stream carries the data directory as a tar
+ * archive. The archive is parsed as it arrives; every regular file is cut
+ * into 8 KiB blocks (PostgreSQL's page size) and each block is hashed
+ * (SHA-256, first 16 bytes). A block goes into the backup's one "blocks"
+ * stream (content-defined shards, as every other stream) only when its
+ * hash differs from the same block's hash in the parent backup's block
+ * map, or there is no parent: so an incremental backup uploads only the
+ * pages that changed, whatever changed them (WAL-logged or not, hint
+ * bits, a file rewritten with old page LSNs).
+ *
+ * The manifest (a snapshot, "kind": "base") lists "pgdata": [{path,
+ * type file/dir/symlink, mode, size, changed: [[first block, count],...],
+ * map: base64 of the 16-byte block hashes, target (symlinks)}] in archive
+ * order, "blocks" {shards, bytes}: the changed blocks of every file in that
+ * order, "parent" (the base backup it is an increment of), "timeline",
+ * "start_lsn", "end_lsn", "start_wal" (the oldest WAL file a restore
+ * needs, from backup_label), "start_time", "end_time", "next_xid" (no
+ * transaction at or above it committed before the backup ended) and
+ * "system_id". */
+#ifndef PX_BK_BASE_H
+#define PX_BK_BASE_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "backup/px_bk_writer.h"
+
+#define PX_BK_BLOCK 8192
+#define PX_BK_BLOCK_HASH 16
+
+struct px_bk_base_stats {
+	uint64_t files, bytes, blocks, blocks_changed, bytes_changed;
+};
+
+/* Takes a base backup of the cluster at conninfo (a replication
+ * connection is opened to it). prev: the parent's manifest, or NULL for a
+ * full backup; a parent of another cluster (system id) is ignored. The
+ * blocks go to w in one stream; m gets the fields above (except
+ * "parent", which the caller sets). Errors: SYSTEM_DB_UNAVAILABLE
+ * (connection or BASE_BACKUP failed), VALIDATION_FAILED (the archive is
+ * malformed, or the cluster has tablespaces outside the data directory),
+ * the writer's errors; err says why. */
+enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
+			   struct px_bk_writer *w, json_object *m,
+			   struct px_bk_base_stats *st, struct px_buf *err)
+	__attribute__((warn_unused_result));
+
+/* 1 when p is a relative path without empty, "." or ".." parts. */
+int px_bk_base_path_ok(const char *p);
+
+/* Parses "X/Y" into an LSN; 0 or -1. */
+int px_bk_lsn_parse(const char *s, uint64_t *out);
+
+#endif
