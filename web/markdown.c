@@ -1,8 +1,10 @@
 /* markdown.c: libcmark-gfm with the GFM extensions behind depth and size
  * bounds; the pass that turns "@name" and "#channel" into links and keeps
  * only safe URL schemes; the plain-text projection; the viewer's mention
- * marking. Every parse goes through parse() and is freed by its caller. */
+ * marking. ":shortcode:" becomes its emoji in the same pass as the links.
+ * Every parse goes through parse() and is freed by its caller. */
 #include "web/markdown.h"
+#include "web/emoji.h"
 
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
@@ -202,9 +204,21 @@ static int insert_ref(cmark_node *anchor, const char *text, size_t n)
 static int link_refs(cmark_node *node, int *budget, struct px_buf *mentions)
 {
 	const char *t = cmark_node_get_literal(node);
-	size_t n = t ? strlen(t) : 0, i, done = 0, len;
+	size_t n, i, done = 0, len;
 	int split = 0;
 	const char *parent = cmark_node_get_type_string(cmark_node_parent(node));
+	struct px_buf emoji = PX_BUF_INIT;
+
+	/* ":shortcode:" becomes its emoji first (never inside code) */
+	if (t && strchr(t, ':') && px_emoji_shortcodes(t, strlen(t), &emoji) > 0) {
+		if (emoji.failed || !cmark_node_set_literal(node, emoji.data)) {
+			px_buf_free(&emoji);
+			return 0;
+		}
+		t = cmark_node_get_literal(node);
+	}
+	px_buf_free(&emoji);
+	n = t ? strlen(t) : 0;
 
 	/* the table extension's cells accept only its own list of inline
 	 * types, not the custom inline of a reference: there they stay text */

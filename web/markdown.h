@@ -7,7 +7,8 @@
  * replaced by a comment) and a link or image keeps its URL only when it is
  * relative or its scheme is http, https or mailto. "@name" becomes a
  * mention link to /u/name and "#channel" a link to /c/channel, both made
- * here from characters that need no escaping. Work is bounded: parsing is
+ * here from characters that need no escaping; ":shortcode:" becomes its
+ * emoji (web/emoji.h), outside code and links. Work is bounded: parsing is
  * linear, the tree depth is capped before rendering and the rendered size
  * is capped, so a "Markdown bomb" either renders small or is refused. */
 #ifndef PX_MARKDOWN_H

@@ -43,6 +43,9 @@ static const struct {
 	{ __LINE__, "https://e.org/#frag", "href=\"https://e.org/#frag\"", "/c/frag" },
 	{ __LINE__, "mail x@example.org", "mailto:x@example.org", "/u/example" },
 	{ __LINE__, "**@bob**", "<strong><a class=\"mention\" href=\"/u/bob\">@bob</a></strong>", NULL },
+	/* shortcodes, not inside code */
+	{ __LINE__, "yes :thumbs_up: `:fire:`", "yes \xf0\x9f\x91\x8d <code>:fire:</code>", NULL },
+	{ __LINE__, "@bob:fire: #ops", "/u/bob\">@bob</a>\xf0\x9f\x94\xa5 <a class=\"channel-ref\"", NULL },
 	/* XSS attempts through the new paths */
 	{ __LINE__, "[x](JaVaScRiPt:alert(1))", NULL, "alert" },
 	{ __LINE__, "[x](java\tscript:alert(1))", NULL, "href=\"java" },
