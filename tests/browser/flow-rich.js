@@ -1,0 +1,179 @@
+// flow-rich.js: rich text, the emoji picker, finding people and channels,
+// and notification settings, in a real browser on a desktop and a 360 px
+// phone, in English and German, with JavaScript on (no full reload, no
+// console error, focus where it belongs) and off; axe finds nothing in
+// every state (WCAG 2.1 A/AA, best practice and the 2.2 target-size rule).
+'use strict';
+const crypto = require('crypto');
+const { api, watch, signIn } = require('./util');
+
+const SETUPS = [
+  { name: 'desktop-en', viewport: { width: 1280, height: 800 }, lang: 'en' },
+  { name: 'phone-de', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, lang: 'de' },
+  { name: 'phone-en', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, lang: 'en' },
+  { name: 'desktop-de', viewport: { width: 1280, height: 800 }, lang: 'de' },
+];
+
+async function context(browser, s, js) {
+  const hdr = s.lang === 'de' ? 'de-DE,de;q=0.9' : 'en-GB,en;q=0.9';
+  return browser.newContext({ viewport: s.viewport, isMobile: !!s.isMobile, hasTouch: !!s.hasTouch,
+    locale: s.lang === 'de' ? 'de-DE' : 'en-GB', extraHTTPHeaders: { 'Accept-Language': hdr },
+    javaScriptEnabled: js });
+}
+
+// The page must not have been reloaded since mark() (a full load drops the
+// window property) and must have logged no error.
+async function mark(page) { await page.evaluate(() => { window.__pxStay = 1; }); }
+async function stayed(page, errors, label) {
+  if (!(await page.evaluate(() => window.__pxStay === 1))) throw new Error(label + ': the page reloaded');
+  if (errors.length) throw new Error(label + ': console errors: ' + errors.join('\n'));
+}
+
+async function axe2(page, axe, label) {
+  await axe(page, label);
+  // WCAG 2.2 2.5.8: targets at least 24x24 px (axe's target-size rule)
+  const AXE = require('fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(AXE);
+  const r = await page.evaluate(() => axe.run(document, { runOnly: ['target-size'], resultTypes: ['violations'] }));
+  if (r.violations.length) {
+    throw new Error(label + ': target-size: ' + r.violations.map((v) =>
+      v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', ')).join('; '));
+  }
+}
+
+// axe needs script in the page, which a context without JavaScript cannot
+// run: the same page is audited in a context that refuses every script
+// file instead (what a browser without JavaScript shows).
+async function axeNoJs(browser, s, cookies, url, axe, label) {
+  const ctx = await context(browser, s, true);
+  await ctx.addCookies(cookies);
+  await ctx.route(/\.js(\?|$)/, (r) => r.abort());
+  const page = await ctx.newPage();
+  await page.goto(url);
+  if (await page.evaluate(() => !!window.pxEmoji)) throw new Error(label + ': a script ran');
+  await axe2(page, axe, label);
+  await ctx.close();
+}
+
+async function noSideScroll(page, s, label) {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (w > s.viewport.width + 1) throw new Error(label + ': page is ' + w + ' px wide');
+}
+
+module.exports = async function ({ browser, BASE, check, axe, shot }) {
+  const tag = crypto.randomBytes(3).toString('hex');
+  const pw = 'Rich-' + tag + '-pass';
+  const admin = (await api(BASE, 'POST', '/api/v1/auth/login', null,
+    { username: 'admin', password: process.env.PX_ADMIN_PASSWORD || '' })).token;
+  const users = {};
+  for (const who of ['ana', 'ben']) {
+    const code = (await api(BASE, 'POST', '/api/v1/admin/invites', admin, { role: 'member' })).code;
+    const r = await api(BASE, 'POST', '/api/v1/auth/register', null,
+      { username: who + tag, password: pw, invite: code });
+    users[who] = { name: who + tag, token: r.token, id: r.user.id };
+  }
+  const ch = 'rich-' + tag;
+  const cid = (await api(BASE, 'POST', '/api/v1/channels', users.ana.token, { kind: 'public', name: ch })).id;
+  await api(BASE, 'PUT', '/api/v1/channels/' + cid + '/members/' + users.ben.id, users.ana.token, {});
+  await api(BASE, 'POST', '/api/v1/channels/' + cid + '/messages', users.ana.token,
+    { body: 'Hi @' + users.ben.name + ', ~~old~~ see https://example.org and #' + ch +
+      '\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n- [x] done\n- [ ] todo :rocket:' });
+
+  for (const s of SETUPS) {
+    const ctx = await context(browser, s, true);
+    const page = await ctx.newPage();
+    const errors = [];
+    watch(page, errors);
+    const label = s.name;
+    await signIn(page, BASE, users.ben.name, pw);
+    await page.goto(BASE + '/c/' + ch);
+
+    await check('rich text rendered[' + label + ']', async () => {
+      await page.waitForSelector('.body a.mention.mention-self');
+      await page.waitForSelector('.body del');
+      await page.waitForSelector('.body table td');
+      await page.waitForSelector('.body a.channel-ref');
+      await page.waitForSelector('.body a[href="https://example.org"]');
+      const t = await page.textContent('#messages');
+      if (!t.includes('🚀')) throw new Error(':rocket: was not converted');
+      await noSideScroll(page, s, label);
+      await axe2(page, axe, 'rich text[' + label + ']');
+    });
+
+    await check('emoji picker in the composer, keyboard only[' + label + ']', async () => {
+      await mark(page);
+      await page.fill('#body', 'Great ');
+      await page.focus('#body');
+      await page.click('form[data-composer] .ep-compose');
+      await page.waitForSelector('#emoji-picker:not([hidden]) [role=option]');
+      if ((await page.evaluate(() => document.activeElement.id)) !== 'ep-q') throw new Error('search field not focused');
+      await axe2(page, axe, 'picker open[' + label + ']');
+      await shot(page, 'emoji-picker-' + label + '.png');
+      await page.keyboard.type(s.lang === 'de' ? 'daumen hoch' : 'thumbs up');
+      await page.waitForSelector('#emoji-picker [role=option][data-e="👍"]');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#emoji-picker', { state: 'hidden' });
+      const v = await page.inputValue('#body');
+      if (v !== 'Great 👍') throw new Error('composer holds ' + JSON.stringify(v));
+      if ((await page.evaluate(() => document.activeElement.id)) !== 'body') throw new Error('focus did not return to the composer');
+      await stayed(page, errors, label);
+    });
+
+    await check('emoji picker: arrows, skin tone, recent first, Escape[' + label + ']', async () => {
+      await page.click('form[data-composer] .ep-compose');
+      await page.waitForSelector('#emoji-picker:not([hidden]) [role=option]');
+      // recently used first
+      const first = await page.getAttribute('#emoji-picker [role=option]', 'data-e');
+      if (first !== '👍') throw new Error('recent emoji not first: ' + first);
+      await page.click('#emoji-picker .ep-tones button[data-tone="3"]');
+      await page.focus('#ep-q');
+      await page.keyboard.type('thumbs');
+      await page.waitForSelector('#emoji-picker [role=option][data-e="👍🏽"]');
+      const before = await page.getAttribute('#ep-q', 'aria-activedescendant');
+      await page.keyboard.press('ArrowRight');
+      const after = await page.getAttribute('#ep-q', 'aria-activedescendant');
+      if (before === after) throw new Error('ArrowRight did not move');
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('Enter');
+      const v = await page.inputValue('#body');
+      if (!v.endsWith('👍🏽')) throw new Error('tone not applied: ' + JSON.stringify(v));
+      await page.click('form[data-composer] .ep-compose');
+      await page.waitForSelector('#emoji-picker:not([hidden])');
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('#emoji-picker', { state: 'hidden' });
+      if (!(await page.evaluate(() => document.activeElement.classList.contains('ep-compose')))) throw new Error('Escape: focus not back on the button');
+      await page.evaluate(() => localStorage.removeItem('px.emoji.tone'));
+      await page.fill('#body', '');
+      await stayed(page, errors, label);
+    });
+
+    await check('emoji picker for a reaction[' + label + ']', async () => {
+      const msg = '#messages > li.msg:first-of-type';
+      await page.click(msg + ' .ep-react');
+      await page.waitForSelector('#emoji-picker:not([hidden]) [role=option]');
+      await page.keyboard.type('fire');
+      await page.waitForSelector('#emoji-picker [role=option][data-e="🔥"]');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((sel) => {
+        const b = [...document.querySelectorAll(sel + ' .reactions button')];
+        return b.some((x) => x.textContent.includes('🔥') && x.getAttribute('aria-pressed') === 'true');
+      }, msg, { timeout: 15000 });
+      await stayed(page, errors, label);
+    });
+    await ctx.close();
+  }
+
+  // without JavaScript: shortcodes typed in the composer become emoji
+  const nojs = await context(browser, SETUPS[0], false);
+  const p2 = await nojs.newPage();
+  await check('shortcodes without JavaScript', async () => {
+    await signIn(p2, BASE, users.ben.name, pw);
+    await p2.goto(BASE + '/c/' + ch);
+    await p2.fill('#body', 'ship it :rocket: :thumbs_up:');
+    await Promise.all([p2.waitForNavigation(), p2.click('form[data-composer] button[value=send]')]);
+    await p2.waitForSelector('#messages li.msg:has-text("ship it 🚀 👍")');
+    if (await p2.$('.ep-open')) throw new Error('picker buttons without JavaScript');
+    await axeNoJs(browser, SETUPS[0], await nojs.cookies(), BASE + '/c/' + ch, axe, 'shortcodes[nojs]');
+  });
+  await nojs.close();
+};
