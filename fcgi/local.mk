@@ -9,7 +9,8 @@ plexichat_fcgi_SOURCES = \
 	fcgi/router.c fcgi/router.h \
 	fcgi/wafmw.c fcgi/wafmw.h \
 	fcgi/routes.c fcgi/routes_decl.h \
-	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc
+	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc \
+	fcgi/routes_people.inc
 plexichat_fcgi_LDADD = libhandlers.a libmodel.a libstorage.a $(CORE_LIBS) $(FCGI_LIBS) $(VIPS_LIBS)
 
 # The event hub and stream and the OpenAPI generator are fcgi/ code; they

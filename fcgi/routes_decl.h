@@ -11,6 +11,7 @@
 #include "handlers/avatars.h"
 #include "fcgi/events_stream.h"
 #include "handlers/admin_waf.h"
+#include "handlers/people.h"
 #include "fcgi/openapi.h"
 
 #endif

@@ -243,6 +243,11 @@ static void topic_plain(struct json_object *o, const char *topic)
 	px_buf_free(&b);
 }
 
+void px_web_initial(const char *name, char out[8])
+{
+	initial(name, out);
+}
+
 /* --- end h-uirich ---------------------------------------------------------- */
 
 struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *m)
