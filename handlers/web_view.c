@@ -243,6 +243,19 @@ static void topic_plain(struct json_object *o, const char *topic)
 	px_buf_free(&b);
 }
 
+/* The viewer's notification level for the channel: "notify" and one of
+ * the booleans notify_all, notify_mentions, notify_none. */
+static void notify_level(struct json_object *o, const char *level)
+{
+	char key[32];
+
+	if (!level || (strcmp(level, "mentions") != 0 && strcmp(level, "none") != 0))
+		level = "all";
+	px_web_str(o, "notify", level);
+	snprintf(key, sizeof(key), "notify_%s", level);
+	json_object_object_add(o, key, json_object_new_boolean(1));
+}
+
 void px_web_initial(const char *name, char out[8])
 {
 	initial(name, out);
@@ -364,6 +377,7 @@ struct json_object *px_web_channel_view(struct json_object *c, long long me)
 	px_web_str(o, "name", name && *name ? name : "?");
 	if (px_web_get(c, "topic") && *px_web_get(c, "topic"))
 		topic_plain(o, px_web_get(c, "topic")); /* h-uirich: no raw Markdown */
+	notify_level(o, px_web_get(c, "notify")); /* h-uirich */
 	px_web_str(o, "kind", px_web_get(c, "kind"));
 	json_object_object_add(o, "is_dm", json_object_new_boolean(is_dm(c)));
 	if (px_web_dm_peer(c, me))
