@@ -75,12 +75,30 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
   const ch = 'rich-' + tag;
   const cid = (await api(BASE, 'POST', '/api/v1/channels', users.ana.token, { kind: 'public', name: ch })).id;
   await api(BASE, 'PUT', '/api/v1/channels/' + cid + '/members/' + users.ben.id, users.ana.token, {});
+  const ch2 = 'rich2-' + tag;
+  const cid2 = (await api(BASE, 'POST', '/api/v1/channels', users.ana.token, { kind: 'public', name: ch2 })).id;
+  await api(BASE, 'PUT', '/api/v1/channels/' + cid2 + '/members/' + users.ben.id, users.ana.token, {});
+  await api(BASE, 'PUT', '/api/v1/channels/' + cid + '/topic', users.ana.token, { topic: 'Rich **text** lab' });
   await api(BASE, 'POST', '/api/v1/channels/' + cid + '/messages', users.ana.token,
     { body: 'Hi @' + users.ben.name + ', ~~old~~ see https://example.org and #' + ch +
       '\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n- [x] done\n- [ ] todo :rocket:' });
 
   for (const s of SETUPS) {
     const ctx = await context(browser, s, true);
+    const spy = s.name === 'desktop-en';
+    if (spy) {
+      // a desktop notification is recorded instead of shown (headless)
+      await ctx.addInitScript(() => {
+        window.__notes = [];
+        class Spy {
+          constructor(title, opts) { this.title = title; this.opts = opts; window.__notes.push(this); }
+          close() {}
+          static get permission() { return 'granted'; }
+          static requestPermission() { return Promise.resolve('granted'); }
+        }
+        window.Notification = Spy;
+      });
+    }
     const page = await ctx.newPage();
     const errors = [];
     watch(page, errors);
@@ -160,6 +178,96 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       }, msg, { timeout: 15000 });
       await stayed(page, errors, label);
     });
+    await check('@ autocomplete in the composer[' + label + ']', async () => {
+      await page.goto(BASE + '/c/' + ch);
+      await mark(page);
+      await page.fill('#body', '');
+      await page.focus('#body');
+      await page.keyboard.type('Hi @' + users.ana.name.slice(0, 5));
+      const opt = '.mention-list:not([hidden]) [role=option][data-username="' + users.ana.name + '"]';
+      await page.waitForSelector(opt);
+      await axe2(page, axe, 'autocomplete[' + label + ']');
+      const act = await page.getAttribute('#body', 'aria-activedescendant');
+      if (!act) throw new Error('no active option');
+      while ((await page.getAttribute('#body', 'aria-activedescendant')) !==
+             (await page.getAttribute(opt, 'id'))) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      const v = await page.inputValue('#body');
+      if (v !== 'Hi @' + users.ana.name + ' ') throw new Error('composer holds ' + JSON.stringify(v));
+      if ((await page.evaluate(() => document.activeElement.id)) !== 'body') throw new Error('focus left the composer');
+      await page.keyboard.press('Escape');
+      await page.fill('#body', '');
+      await stayed(page, errors, label);
+    });
+
+    await check('unread count in the tab title[' + label + ']', async () => {
+      const count = () => page.evaluate(() => { const m = /^\((\d+)\) /.exec(document.title); return m ? Number(m[1]) : 0; });
+      const before = await count();
+      await api(BASE, 'POST', '/api/v1/channels/' + cid2 + '/messages', users.ana.token, { body: 'elsewhere ' + label });
+      await page.waitForFunction((n) => { const m = /^\((\d+)\) /.exec(document.title); return m && Number(m[1]) > n; },
+        before, { timeout: 15000 });
+      await stayed(page, errors, label);
+    });
+
+    if (spy) {
+      await check('desktop notification names the channel and opens the message[' + label + ']', async () => {
+        const m = await api(BASE, 'POST', '/api/v1/channels/' + cid2 + '/messages', users.ana.token,
+          { body: 'look here @' + users.ben.name });
+        await page.waitForFunction(() => window.__notes.length > 0, null, { timeout: 15000 });
+        const n = await page.evaluate(() => ({ title: window.__notes[0].title, body: window.__notes[0].opts.body }));
+        if (!n.title.includes(users.ana.name) || !n.title.includes('#' + ch2)) throw new Error('title ' + n.title);
+        if (!n.body.includes('look here')) throw new Error('body ' + n.body);
+        await stayed(page, errors, label);
+        await Promise.all([page.waitForNavigation(), page.evaluate(() => window.__notes[0].onclick())]);
+        if (!page.url().endsWith('/c/' + ch2 + '#m' + m.id)) throw new Error('opened ' + page.url());
+      });
+    } else {
+      await check('notification banner asks only on a button[' + label + ']', async () => {
+        await page.goto(BASE + '/c/' + ch);
+        const perm = await page.evaluate(() => ('Notification' in window) ? Notification.permission : 'none');
+        if (perm !== 'default') throw new Error('permission is ' + perm + ' before anyone asked');
+        await page.waitForSelector('.notify-banner .notify-on');
+        const text = await page.textContent('.notify-banner p');
+        if (s.lang === 'de' && !text.includes('Desktop-Benachrichtigungen')) throw new Error('banner in English: ' + text);
+        await axe2(page, axe, 'banner[' + label + ']');
+        await page.click('.notify-banner .notify-later');
+        await page.waitForSelector('.notify-banner', { state: 'detached' });
+        await page.reload();
+        await page.waitForSelector('#body');
+        if (await page.$('.notify-banner')) throw new Error('banner back after "not now"');
+      });
+    }
+
+    await check('profile opened by clicking a name[' + label + ']', async () => {
+      await page.goto(BASE + '/c/' + ch);
+      await Promise.all([page.waitForNavigation(), page.click('#messages .msg .meta a.name')]);
+      if (!page.url().endsWith('/u/' + users.ana.name)) throw new Error('went to ' + page.url());
+      await page.waitForSelector('.profile h1');
+      await noSideScroll(page, s, label);
+      await axe2(page, axe, 'profile[' + label + ']');
+      await shot(page, 'profile-' + label + '.png');
+    });
+
+    await check('channel browser, people, own profile[' + label + ']', async () => {
+      await page.goto(BASE + '/channels');
+      const row = await page.textContent('.chanlist');
+      if (!row.includes('Rich text lab') || row.includes('**')) throw new Error('topic not plain: ' + row);
+      await noSideScroll(page, s, label);
+      await axe2(page, axe, 'channels[' + label + ']');
+      await shot(page, 'channels-' + label + '.png');
+      await page.goto(BASE + '/people?q=' + users.ana.name);
+      await page.waitForSelector('.person a[href="/u/' + users.ana.name + '"]');
+      await noSideScroll(page, s, label);
+      await axe2(page, axe, 'people[' + label + ']');
+      await page.goto(BASE + '/u/' + users.ben.name);
+      await page.waitForSelector('form[action="/settings/status"]');
+      await noSideScroll(page, s, label);
+      await axe2(page, axe, 'own profile[' + label + ']');
+      await page.goto(BASE + '/c/' + ch);
+      await page.waitForSelector('.notifyform select');
+      await axe2(page, axe, 'channel with level chooser[' + label + ']');
+      if (errors.length) throw new Error(errors.join('\n'));
+    });
     await ctx.close();
   }
 
@@ -174,6 +282,29 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     await p2.waitForSelector('#messages li.msg:has-text("ship it 🚀 👍")');
     if (await p2.$('.ep-open')) throw new Error('picker buttons without JavaScript');
     await axeNoJs(browser, SETUPS[0], await nojs.cookies(), BASE + '/c/' + ch, axe, 'shortcodes[nojs]');
+  });
+  await check('channels, levels, people and profiles without JavaScript', async () => {
+    await p2.goto(BASE + '/channels');
+    await p2.selectOption('form[action="/c/' + ch + '/notify"] select', 'none');
+    await Promise.all([p2.waitForNavigation(), p2.click('form[action="/c/' + ch + '/notify"] button')]);
+    if (!p2.url().endsWith('/channels?done=saved')) throw new Error('after saving: ' + p2.url());
+    const lvl = (await api(BASE, 'GET', '/api/v1/channels/' + cid, users.ben.token)).notify;
+    if (lvl !== 'none') throw new Error('level ' + lvl);
+    await Promise.all([p2.waitForNavigation(), p2.click('form[action="/c/' + ch2 + '/leave"] button')]);
+    await Promise.all([p2.waitForNavigation(), p2.click('form[action="/c/' + ch2 + '/join"] button')]);
+    if (!p2.url().endsWith('/c/' + ch2)) throw new Error('after joining: ' + p2.url());
+    await axeNoJs(browser, SETUPS[0], await nojs.cookies(), BASE + '/channels', axe, 'channels[nojs]');
+    await p2.goto(BASE + '/u/' + users.ben.name);
+    await p2.fill('#status_text', 'Testing things');
+    await p2.selectOption('#time_zone', 'Europe/Berlin');
+    await Promise.all([p2.waitForNavigation(), p2.click('form[action="/settings/status"] button[type=submit]')]);
+    const t = await p2.textContent('main');
+    if (!t.includes('Testing things') || !t.includes('Europe/Berlin')) throw new Error('profile: ' + t.slice(0, 300));
+    await axeNoJs(browser, SETUPS[1], await nojs.cookies(), BASE + '/u/' + users.ben.name, axe, 'profile[nojs,de]');
+    await p2.goto(BASE + '/people?q=' + users.ana.name);
+    await Promise.all([p2.waitForNavigation(), p2.click('.person form[action="/channels/dm"] button')]);
+    if (!/\/c\/\d+$/.test(p2.url())) throw new Error('DM not opened: ' + p2.url());
+    await axeNoJs(browser, SETUPS[2], await nojs.cookies(), BASE + '/people', axe, 'people[nojs,phone]');
   });
   await nojs.close();
 };
