@@ -122,6 +122,7 @@ SCHEMAS = {
         rank=t("number")))),
     "Notification": obj(["id", "kind", "channel_id", "message", "created_at", "read"],
                         id=ID, kind=t("string", enum=["mention", "dm", "reply"]), channel_id=ID,
+                        channel_name=t("string", True, description="The channel's name; null for DMs."),
                         message=ref("Message"),
                         actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
                         created_at=TIME, read=BOOL),

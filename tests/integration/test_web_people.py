@@ -92,6 +92,11 @@ def test_notify_levels_respected():
     j = channel_json(btok, cid)
     assert j["unread_count"] == 0 and j["mention_count"] == 1, j
     assert len(notes()) == 1
+    assert notes()[0]["channel_name"] == ch
+    # the notifications page names the channel and links to it
+    p = signed_in(bname).page("/notifications")
+    assert [x for t, x in p.tags if t == "a" and x.get("href") == "/c/" + ch], words(p)
+    assert "#" + ch in words(p).replace("# ", "#")
     assert api("PUT", "/api/v1/channels/%d/notify" % cid, btok, {"level": "none"}).status == 200
     assert api("POST", msgs, atok, {"body": "again @%s" % bname}).status == 201
     j = channel_json(btok, cid)
