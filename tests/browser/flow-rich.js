@@ -75,6 +75,8 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
   const ch = 'rich-' + tag;
   const cid = (await api(BASE, 'POST', '/api/v1/channels', users.ana.token, { kind: 'public', name: ch })).id;
   await api(BASE, 'PUT', '/api/v1/channels/' + cid + '/members/' + users.ben.id, users.ana.token, {});
+  await api(BASE, 'PUT', '/api/v1/users/me/status', users.ana.token,
+    { status_text: 'Planning the release 🚀', time_zone: 'Europe/Berlin' });
   const ch2 = 'rich2-' + tag;
   const cid2 = (await api(BASE, 'POST', '/api/v1/channels', users.ana.token, { kind: 'public', name: ch2 })).id;
   await api(BASE, 'PUT', '/api/v1/channels/' + cid2 + '/members/' + users.ben.id, users.ana.token, {});
@@ -243,6 +245,8 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       await Promise.all([page.waitForNavigation(), page.click('#messages .msg .meta a.name')]);
       if (!page.url().endsWith('/u/' + users.ana.name)) throw new Error('went to ' + page.url());
       await page.waitForSelector('.profile h1');
+      const t = await page.textContent('main');
+      if (!t.includes('Planning the release') || !t.includes('Europe/Berlin') || !/\d\d:\d\d/.test(t)) throw new Error('profile: ' + t);
       await noSideScroll(page, s, label);
       await axe2(page, axe, 'profile[' + label + ']');
       await shot(page, 'profile-' + label + '.png');
