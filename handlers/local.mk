@@ -38,7 +38,7 @@ libhandlers_a_SOURCES = \
 	handlers/web_attach.c handlers/web_attach.h handlers/web_files.c \
 	handlers/web_msg.c handlers/web_search.c handlers/web_settings.c handlers/web_admin.c \
 	handlers/web_passkey.c \
-	handlers/people.c handlers/people.h handlers/web_people.c
+	handlers/people.c handlers/people.h handlers/web_people.c handlers/web_emoji.c
 
 # Tests that drive handlers directly; check_perm and check_waf_routes also
 # compile the route table, to check every route's policy columns.

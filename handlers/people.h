@@ -34,5 +34,7 @@ enum px_err px_h_web_profile_page(struct px_ctx *ctx);     /* GET /u/{user} */
 enum px_err px_h_web_status(struct px_ctx *ctx);           /* POST /settings/status */
 enum px_err px_h_web_admin_settings(struct px_ctx *ctx);   /* GET /admin/settings */
 enum px_err px_h_web_admin_settings_save(struct px_ctx *ctx); /* POST /admin/settings */
+/* The reaction picker without JavaScript (handlers/web_emoji.c). */
+enum px_err px_h_web_react_page(struct px_ctx *ctx);      /* GET /c/{channel}/m/{mid}/react */
 
 #endif

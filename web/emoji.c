@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct row {
 	const char *code;
@@ -82,4 +83,43 @@ size_t px_emoji_shortcodes(const char *text, size_t n, struct px_buf *out)
 	}
 	px_buf_append(out, text + done, n - done);
 	return count;
+}
+
+/* 1 when code holds every word of query (words end at ' ' or '_'). */
+static int holds_words(const char *code, const char *query)
+{
+	const char *w = query;
+
+	while (*w) {
+		size_t n = strcspn(w, " _");
+		const char *p = code;
+		int found = 0;
+
+		for (; n && *p && !found; p++)
+			found = strncasecmp(p, w, n) == 0;
+		if (n && !found)
+			return 0;
+		w += n;
+		w += strspn(w, " _");
+	}
+	return 1;
+}
+
+size_t px_emoji_search(const char *query, size_t max,
+		       void (*fn)(const char *code, const char *emoji, void *arg), void *arg)
+{
+	int tones = strcasestr(query, "tone") != NULL;
+	size_t i, found = 0;
+
+	if (!*query)
+		return 0;
+	for (i = 0; i < NROWS && found < max; i++) {
+		if (!tones && strstr(rows[i].code, "_skin_tone"))
+			continue;
+		if (holds_words(rows[i].code, query)) {
+			fn(rows[i].code, rows[i].emoji, arg);
+			found++;
+		}
+	}
+	return found;
 }

@@ -21,6 +21,14 @@ const char *px_emoji_lookup(const char *name, size_t n) __attribute__((nonnull))
  * many were replaced (0: out holds text unchanged). */
 size_t px_emoji_shortcodes(const char *text, size_t n, struct px_buf *out) __attribute__((nonnull));
 
+/* Calls fn(code, emoji, arg) for each shortcode holding every "_"- or
+ * space-separated word of query (ASCII case ignored), in shortcode order,
+ * at most max times; skin-tone variants only when the query names a tone.
+ * Returns how many were found. */
+size_t px_emoji_search(const char *query, size_t max,
+		       void (*fn)(const char *code, const char *emoji, void *arg), void *arg)
+	__attribute__((nonnull(1, 3)));
+
 /* How many shortcodes the table holds. */
 size_t px_emoji_count(void);
 

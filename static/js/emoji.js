@@ -257,7 +257,11 @@
         form.requestSubmit();
         input.value = before;
       }));
-      form.after(b);
+      // the page's "more reactions" link (the picker without script) gives
+      // way to the button that opens this picker
+      const more = form.nextElementSibling;
+      if (more && more.classList.contains('react-more')) more.replaceWith(b);
+      else form.after(b);
     });
   }
 

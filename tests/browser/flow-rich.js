@@ -287,6 +287,16 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     if (await p2.$('.ep-open')) throw new Error('picker buttons without JavaScript');
     await axeNoJs(browser, SETUPS[0], await nojs.cookies(), BASE + '/c/' + ch, axe, 'shortcodes[nojs]');
   });
+  await check('reaction picker page without JavaScript', async () => {
+    await p2.goto(BASE + '/c/' + ch);
+    await Promise.all([p2.waitForNavigation(), p2.click('#messages .msg .react-more')]);
+    await p2.fill('#emoji-q', 'party popper');
+    await Promise.all([p2.waitForNavigation(), p2.click('form[role=search] button[type=submit]')]);
+    await p2.waitForSelector('.emoji-results button');
+    await axeNoJs(browser, SETUPS[1], await nojs.cookies(), p2.url(), axe, 'reaction picker[nojs,de]');
+    await Promise.all([p2.waitForNavigation(), p2.click('.emoji-results button')]);
+    await p2.waitForSelector('#messages .reactions button:has-text("🎉")');
+  });
   await check('channels, levels, people and profiles without JavaScript', async () => {
     await p2.goto(BASE + '/channels');
     await p2.selectOption('form[action="/c/' + ch + '/notify"] select', 'none');

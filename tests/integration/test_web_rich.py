@@ -111,5 +111,30 @@ def test_topic_shown_without_markdown():
     assert '<p class="topic"><bdi>Release notes: plan x</bdi></p>' in body, body
 
 
+def test_reaction_picker_without_javascript():
+    name, tok, _ = new_user()
+    b = signed_in(name)
+    ch, cid = channel(b)
+    m = post(tok, cid, "react to me")
+    p = b.page("/c/" + ch)
+    more = "/c/%s/m/%d/react" % (ch, m["id"])
+    assert [a for t, a in p.tags if t == "a" and a.get("href") == more], "link to the picker"
+    p = b.page(more)
+    assert not [a for t, a in p.tags if t == "form" and a.get("action") == more
+                and a.get("method") == "post"], "no choices before a search"
+    p = b.page(more + "?q=red+heart")
+    forms = [f for f in p.forms if f["attrs"].get("action") == more
+             and f["attrs"].get("method") == "post"]
+    emojis = [i.get("value") for f in forms for i in f["inputs"] if i.get("name") == "emoji"]
+    assert "\u2764\ufe0f" in emojis, emojis
+    r = b.post(more, {"emoji": "\u2764\ufe0f"})
+    assert location(r).startswith("/c/" + ch), r
+    r = api("GET", "/api/v1/channels/%s/messages/%d/reactions" % (cid, m["id"]), tok)
+    assert [x["emoji"] for x in r.json()] == ["\u2764\ufe0f"], r.json()
+    p = b.page(more + "?q=zzqqxx")
+    assert "No emoji found" in words(p)
+    assert b.get("/c/%s/m/%d/react?q=%s" % (ch, m["id"], "x" * 81)).status == 200
+
+
 if __name__ == "__main__":
     run(globals())

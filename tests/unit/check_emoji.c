@@ -52,6 +52,33 @@ START_TEST(test_replace)
 }
 END_TEST
 
+static void collect(const char *code, const char *emoji, void *arg)
+{
+	struct px_buf *b = arg;
+
+	px_buf_puts(b, code);
+	px_buf_putc(b, '=');
+	px_buf_puts(b, emoji);
+	px_buf_putc(b, '\n');
+}
+
+START_TEST(test_search)
+{
+	struct px_buf b = PX_BUF_INIT;
+
+	ck_assert_uint_eq(px_emoji_search("thumbs up", 10, collect, &b), 1);
+	ck_assert_str_eq(b.data, "thumbs_up=\xf0\x9f\x91\x8d\n");
+	px_buf_reset(&b);
+	ck_assert_uint_eq(px_emoji_search("THUMBS_UP dark tone", 10, collect, &b), 2);
+	ck_assert_ptr_nonnull(strstr(b.data, "thumbs_up_dark_skin_tone="));
+	px_buf_reset(&b);
+	ck_assert_uint_eq(px_emoji_search("heart", 5, collect, &b), 5);
+	ck_assert_uint_eq(px_emoji_search("", 5, collect, &b), 0);
+	ck_assert_uint_eq(px_emoji_search("zzqqxx", 5, collect, &b), 0);
+	px_buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("emoji");
@@ -59,6 +86,7 @@ int main(void)
 
 	tcase_add_test(tc, test_lookup);
 	tcase_add_test(tc, test_replace);
+	tcase_add_test(tc, test_search);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
 }
