@@ -291,7 +291,7 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     await p2.goto(BASE + '/c/' + ch);
     await Promise.all([p2.waitForNavigation(), p2.click('#messages .msg .react-more')]);
     await p2.fill('#emoji-q', 'party popper');
-    await Promise.all([p2.waitForNavigation(), p2.click('form[role=search] button[type=submit]')]);
+    await Promise.all([p2.waitForNavigation(), p2.click('main form[role=search] button[type=submit]')]);
     await p2.waitForSelector('.emoji-results button');
     await axeNoJs(browser, SETUPS[1], await nojs.cookies(), p2.url(), axe, 'reaction picker[nojs,de]');
     await Promise.all([p2.waitForNavigation(), p2.click('.emoji-results button')]);
