@@ -54,7 +54,7 @@ cc -O2 -D_GNU_SOURCE -I"$src" -I"$build" \
 	$(pkg-config --cflags json-c libpcre2-8) \
 	-o "$out/modsec_bench" "$src/bench/modsec_bench.c" "$src/bench/waf_corpus.c" \
 	"$build/libwaf.a" "$build/libplexi.a" -lmodsecurity \
-	$(pkg-config --libs json-c libpcre2-8 libcmark openssl libpq libxml-2.0 libcurl libargon2 libzstd libqrencode) \
+	$(pkg-config --libs json-c libpcre2-8 libcmark-gfm openssl libpq libxml-2.0 libcurl libargon2 libzstd libqrencode) \
 	-lmagic -lm -pthread
 
 "$out/modsec_bench" "$conf" "$src/etc/waf.rules" "$corpus"

@@ -14,7 +14,7 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 cc -O2 -D_GNU_SOURCE -pthread -I"$ROOT" -I"$BUILD" "$ROOT/bench/web_bench.c" \
   "$BUILD/libhandlers.a" "$BUILD/libmodel.a" \
-  "$BUILD/libweb.a" "$BUILD/libauth.a" "$BUILD/libwaf.a" "$BUILD/libplexi.a" $(pkg-config --cflags --libs json-c libpq openssl libcmark libpcre2-8 libzstd libqrencode libxml-2.0 libcurl) \
+  "$BUILD/libweb.a" "$BUILD/libauth.a" "$BUILD/libwaf.a" "$BUILD/libplexi.a" $(pkg-config --cflags --libs json-c libpq openssl libcmark-gfm libpcre2-8 libzstd libqrencode libxml-2.0 libcurl) \
   -largon2 -lmagic -lm -o "$BUILD/web_bench"   # beside po/, where the catalogs are found
 WEB_BENCH_HTML="$OUT/page.html" "$BUILD/web_bench" "$ROOT" 2000 en
 "$BUILD/web_bench" "$ROOT" 2000 de

@@ -13,7 +13,8 @@ plexichat_fcgi_SOURCES = \
 	fcgi/wafmw.c fcgi/wafmw.h \
 	fcgi/routes.c fcgi/routes_decl.h \
 	fcgi/routes_auth.inc fcgi/routes_msg.inc fcgi/routes_web.inc fcgi/routes_admin.inc \
-	fcgi/routes_hooks.inc fcgi/hooks_worker.c fcgi/hooks_worker.h fcgi/routes_ai.inc
+	fcgi/routes_hooks.inc fcgi/hooks_worker.c fcgi/hooks_worker.h fcgi/routes_ai.inc \
+	fcgi/routes_people.inc
 plexichat_fcgi_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS) \
 	$(FCGI_LIBS) $(VIPS_LIBS)
 

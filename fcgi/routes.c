@@ -22,6 +22,7 @@ static const struct px_route routes[] = {
 #include "fcgi/routes_admin.inc"
 #include "fcgi/routes_hooks.inc"
 #include "fcgi/routes_ai.inc"
+#include "fcgi/routes_people.inc"
 };
 
 const struct px_route *px_router_route(size_t i)

@@ -15,6 +15,7 @@
 #include "handlers/notify.h"
 #include "handlers/cluster.h"
 #include "handlers/ai.h"
+#include "handlers/people.h"
 #include "fcgi/openapi.h"
 #include "handlers/hooks.h"
 #include "handlers/commands.h"

@@ -56,6 +56,9 @@ SCHEMAS = {
                    members={"type": ["array", NULL], "items": ref("UserRef")},
                    my_role=t("string", True, enum=["owner", "moderator", "member", None]),
                    last_read_id=INT, last_message_id=INT, unread_count=INT, mention_count=INT,
+                   notify=t("string", enum=["all", "mentions", "none"],
+                            description="What the channel tells the viewer: 'mentions' and 'none' "
+                                        "report unread_count 0, 'none' mention_count 0 too."),
                    files_retention_days=t("integer", True, minimum=1, maximum=36500,
                                           description="Days its files are kept; null: keep.")),
     "Member": obj(["id", "username", "display_name", "role", "joined_at", "presence"],
@@ -123,6 +126,7 @@ SCHEMAS = {
         rank=t("number")))),
     "Notification": obj(["id", "kind", "channel_id", "message", "created_at", "read"],
                         id=ID, kind=t("string", enum=["mention", "dm", "reply"]), channel_id=ID,
+                        channel_name=t("string", True, description="The channel's name; null for DMs."),
                         message=ref("Message"),
                         actor={"oneOf": [ref("UserRef"), {"type": "null"}]},
                         created_at=TIME, read=BOOL),
@@ -890,6 +894,26 @@ api("PATCH", "/api/v1/users/me", "updateMe", "Change one's display name, bio or 
 api("POST", "/api/v1/users/me/deactivate", "deactivateMe",
     "Deactivate one's account (needs the password); every session ends.", "200",
     ref("Done"), body=body(["password"], password=PASSWORD), tag="Users")
+
+# --- People: status, channel notification level, site settings (people.c) --
+api("PUT", "/api/v1/users/me/status", "setMyStatus",
+    "Set one's status line and time zone (an IANA name; \"\" clears either).", "200",
+    obj(["status_text", "time_zone"], status_text=STR, time_zone=STR),
+    body=body([], status_text=t("string", maxLength=100), time_zone=t("string", maxLength=64)),
+    errors=("400",), tag="Users")
+api("PUT", "/api/v1/channels/{id:int}/notify", "setChannelNotify",
+    "What a channel tells the caller: all, mentions (no unread count) or none (muted).", "200",
+    obj(["channel_id", "notify"], channel_id=ID, notify=t("string", enum=["all", "mentions", "none"])),
+    body=body(["level"], level=t("string", enum=["all", "mentions", "none"])),
+    errors=("400", "404"), tag="Channels", path={"id": "Channel id."})
+SETTINGS = obj(["default_channel"], default_channel=t(
+    "string", description="The public channel new accounts join; \"\" for none."))
+api("GET", "/api/v1/admin/settings", "getSiteSettings", "The site settings.", "200", SETTINGS,
+    errors=(), tag="Admin")
+api("PUT", "/api/v1/admin/settings", "setSiteSettings",
+    "Set the site settings (the channel new accounts join).", "200", SETTINGS,
+    body=body(["default_channel"], default_channel=t("string", maxLength=80)),
+    errors=("400", "404"), tag="Admin")
 
 # --- Admin: users, sessions, invites ---------------------------------------
 ADMIN_U = "/api/v1/admin/users/{id:int}"

@@ -3,6 +3,7 @@
 #include "handlers/auth.h"
 #include "handlers/auth_session.h"
 #include "handlers/auth_util.h"
+#include "handlers/people.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "auth/ident.h"
@@ -169,6 +170,7 @@ enum px_err px_h_auth_register(struct px_ctx *ctx)
 	}
 	px_auth_audit_user(ctx, "auth.register", g.id, g.id,
 			   g.invite_hash[0] ? "{\"via\":\"invite\"}" : "{\"via\":\"open\"}");
+	px_people_join_default(ctx, g.id); /* h-uirich: the default channel */
 	e = reply(ctx, &g);
 out:
 	px_buf_free(&g.skeleton);

@@ -172,6 +172,8 @@ enum px_err px_h_web_notifications(struct px_ctx *ctx)
 			px_web_get(x, "kind") ? px_web_get(x, "kind") : ""));
 		json_object_object_add(o, "unread", json_object_new_boolean(!px_web_bool(x, "read")));
 		json_object_object_add(o, "channel_id", json_object_new_int64(px_web_int(x, "channel_id")));
+		if (px_web_get(x, "channel_name")) /* h-uirich: notices name their channel */
+			px_web_str(o, "channel_name", px_web_get(x, "channel_name"));
 		if (px_web_int(m, "thread_root_id") > 0)
 			json_object_object_add(o, "root_id",
 					       json_object_new_int64(px_web_int(m, "thread_root_id")));

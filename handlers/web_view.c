@@ -2,6 +2,7 @@
 #include "handlers/web_view.h"
 #include "handlers/web_util.h"
 #include "web/i18n.h"
+#include "web/markdown.h"
 #include "web/webpage.h"
 
 #include <ctype.h>
@@ -220,6 +221,48 @@ static struct json_object *reactions(struct px_ctx *ctx, struct json_object *m)
 	return out;
 }
 
+/* --- h-uirich: rich text for the viewer ---------------------------------- */
+
+/* The stored rendering with the viewer's own mentions marked. */
+static void body_html(struct px_ctx *ctx, struct json_object *o, const char *html)
+{
+	struct px_buf b = PX_BUF_INIT;
+
+	px_markdown_mark_self(html ? html : "", ctx->who.username, &b);
+	px_web_str(o, "body_html", b.failed ? "" : b.data);
+	px_buf_free(&b);
+}
+
+/* A topic is shown as plain words: its Markdown stripped, never raw. */
+static void topic_plain(struct json_object *o, const char *topic)
+{
+	struct px_buf b = PX_BUF_INIT;
+
+	if (px_markdown_plain(topic, strlen(topic), &b) == PX_OK && *b.data)
+		px_web_str(o, "topic", b.data);
+	px_buf_free(&b);
+}
+
+/* The viewer's notification level for the channel: "notify" and one of
+ * the booleans notify_all, notify_mentions, notify_none. */
+static void notify_level(struct json_object *o, const char *level)
+{
+	char key[32];
+
+	if (!level || (strcmp(level, "mentions") != 0 && strcmp(level, "none") != 0))
+		level = "all";
+	px_web_str(o, "notify", level);
+	snprintf(key, sizeof(key), "notify_%s", level);
+	json_object_object_add(o, key, json_object_new_boolean(1));
+}
+
+void px_web_initial(const char *name, char out[8])
+{
+	initial(name, out);
+}
+
+/* --- end h-uirich ---------------------------------------------------------- */
+
 struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *m)
 {
 	struct json_object *o = json_object_new_object(), *a = NULL, *fs = NULL;
@@ -233,7 +276,7 @@ struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *
 	px_web_time(ctx, o, "time", px_web_get(m, "created_at"));
 	json_object_object_add(o, "deleted", json_object_new_boolean(deleted));
 	if (!deleted)
-		px_web_str(o, "body_html", px_web_get(m, "html"));
+		body_html(ctx, o, px_web_get(m, "html")); /* h-uirich: own mentions */
 	json_object_object_add(o, "edited",
 			       json_object_new_boolean(px_web_get(m, "edited_at") != NULL));
 	json_object_object_add(o, "pinned", json_object_new_boolean(px_web_bool(m, "pinned")));
@@ -333,7 +376,8 @@ struct json_object *px_web_channel_view(struct json_object *c, long long me)
 	}
 	px_web_str(o, "name", name && *name ? name : "?");
 	if (px_web_get(c, "topic") && *px_web_get(c, "topic"))
-		px_web_str(o, "topic", px_web_get(c, "topic"));
+		topic_plain(o, px_web_get(c, "topic")); /* h-uirich: no raw Markdown */
+	notify_level(o, px_web_get(c, "notify")); /* h-uirich */
 	px_web_str(o, "kind", px_web_get(c, "kind"));
 	json_object_object_add(o, "is_dm", json_object_new_boolean(is_dm(c)));
 	if (px_web_dm_peer(c, me))

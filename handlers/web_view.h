@@ -68,4 +68,8 @@ void px_web_sidebar_add(struct px_ctx *ctx, struct json_object *d,
 enum px_err px_web_sidebar(struct px_ctx *ctx, struct json_object *d, long long current)
 	__attribute__((warn_unused_result));
 
+/* h-uirich: the first character of name (one code point, ASCII upper-cased;
+ * "?" when empty) into out, as the message avatars show it. */
+void px_web_initial(const char *name, char out[8]);
+
 #endif

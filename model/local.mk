@@ -21,6 +21,7 @@ libmodel_a_SOURCES = \
 	model/sessions.c model/sessions.h \
 	model/system.c model/system.h \
 	model/users.c model/users.h \
+	model/people.c model/people.h \
 	model/waf.c model/waf.h \
 	model/web_admin.c model/web_admin.h \
 	model/web_prefs.c model/web_prefs.h \

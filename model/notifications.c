@@ -19,6 +19,8 @@ enum px_err px_m_notifications_list(struct px_db *db, long long user, int unread
 		" WHERE x.user_id = $1 AND x.read_at IS NULL))"
 		" FROM (SELECT n.id, row_number() OVER (ORDER BY n.id DESC) AS rn,"
 		" jsonb_build_object('id', n.id, 'kind', n.kind, 'channel_id', n.channel_id,"
+		" 'channel_name', (SELECT c.name::text FROM channels c WHERE c.id = n.channel_id"
+		"  AND c.kind IN ('public', 'private')),"
 		" 'message', px_message_json(m), 'actor', px_user_json(n.actor_id),"
 		" 'created_at', n.created_at, 'read', n.read_at IS NOT NULL) AS j"
 		" FROM notifications n JOIN channel_members cm ON cm.channel_id = n.channel_id"

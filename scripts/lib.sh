@@ -7,9 +7,9 @@ PX_PIDS=()
 
 # Debian packages needed to build, run and test PlexiChat.
 PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-dev libssl-dev
-  libjson-c-dev libxml2-dev libcurl4-openssl-dev check libargon2-dev libcmark-dev
-  libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev libicu-dev libldap-dev libcbor-dev
-  libvips-dev libarchive-dev libseccomp-dev"
+  libjson-c-dev libxml2-dev libcurl4-openssl-dev check libargon2-dev libcmark-gfm-dev
+  libcmark-gfm-extensions-dev libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev libicu-dev libldap-dev
+  libcbor-dev libvips-dev libarchive-dev libseccomp-dev unicode-data unicode-cldr-core"
 PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
 PX_TEST_PKGS="apache2 libapache2-mod-fcgid libapache2-mod-xsendfile haproxy python3 python3-cryptography curl clang libclang-rt-14-dev oathtool
   python3-aiosmtpd wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd

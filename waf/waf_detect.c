@@ -5,7 +5,7 @@
 #include "waf/waf_norm.h"
 #include "waf/waf_ssrf.h"
 
-#include <cmark.h>
+#include <cmark-gfm.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

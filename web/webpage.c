@@ -113,6 +113,13 @@ static struct json_object *assets(const struct px_ctx *ctx)
 	add_asset(a, dir, "icon", "icons/icon.svg");
 	add_asset(a, dir, "icon_png", "icons/icon-192.png");
 	add_asset(a, dir, "manifest", "manifest.webmanifest");
+	/* h-uirich: rich text, emoji, people and notifications */
+	add_asset(a, dir, "rich_css", "css/rich.css");
+	add_asset(a, dir, "emoji_js", "js/emoji.js");
+	add_asset(a, dir, "people_js", "js/people.js");
+	add_asset(a, dir, "notify_js", "js/notify.js");
+	add_asset(a, dir, "emoji_en", "emoji/en.json");
+	add_asset(a, dir, "emoji_de", "emoji/de.json");
 	return a;
 }
 

@@ -112,6 +112,7 @@
 
   /* One event, from the stream or a long-poll answer. */
   function onEvent(type, ev) {
+    document.dispatchEvent(new CustomEvent('px:event', { detail: { type, ev } })); /* h-uirich: notify.js */
     const d = ev.data || {};
     const chan = String(ev.channel_id || d.channel_id || '');
     const here = chan !== '' && chan === String(channelId);

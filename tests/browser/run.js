@@ -132,7 +132,10 @@ async function germanPages(browser) {
     }
     if (process.env.PX_BROWSER_FLOWS !== '1') await germanPages(browser);
     if (process.env.PX_BROWSER_AUTH === '1') await noJavaScript(browser);
-    for (const f of fs.readdirSync(__dirname).filter((f) => /^flow-.*\.js$/.test(f)).sort())
+    // PX_BROWSER_ONLY=rich runs only flow-rich.js (with PX_BROWSER_FLOWS=1)
+    const only = process.env.PX_BROWSER_ONLY;
+    for (const f of fs.readdirSync(__dirname).filter((f) => /^flow-.*\.js$/.test(f) &&
+      (!only || f === 'flow-' + only + '.js')).sort())
       await require(path.join(__dirname, f))({ browser, BASE, ART, check, axe, shot });
   } finally {
     await browser.close();

@@ -17,10 +17,10 @@ SRC="$ROOT/waf/waf.c $ROOT/waf/waf_norm.c $ROOT/waf/waf_rules.c $ROOT/waf/waf_in
      $ROOT/waf/waf_detect.c $ROOT/waf/waf_magic.c $ROOT/waf/waf_ftype.c $ROOT/waf/waf_ssrf.c $ROOT/core/http.c $ROOT/core/buf.c
      $ROOT/core/utf8.c $ROOT/core/err.c $ROOT/core/codec.c $ROOT/core/mediatype.c"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$ROOT"
-LIBS="$(pkg-config --libs json-c libpcre2-8 libcmark libmagic)"
+LIBS="$(pkg-config --libs json-c libpcre2-8 libcmark-gfm libmagic)"
 for t in waf_norm waf_inspect; do
 	# shellcheck disable=SC2086
-	clang $CFLAGS $(pkg-config --cflags json-c libpcre2-8 libcmark) \
+	clang $CFLAGS $(pkg-config --cflags json-c libpcre2-8 libcmark-gfm) \
 		-DWAF_RULES="\"$ROOT/etc/waf.rules\"" "$ROOT/tests/fuzz/fuzz_$t.c" $SRC $LIBS \
 		-o "$OUT/fuzz_$t"
 	"$OUT/fuzz_$t" -max_total_time="$SECS" -max_len=65536 -timeout=5 -rss_limit_mb=1024 \

@@ -797,6 +797,33 @@ def test_ai():
     chk(a.call("GET", ADM + "status"), "GET", ADM + "status", 403)
 
 
+def test_people():
+    unlock()
+    a, b = User("oap"), User("oaq")
+    r = chk(a.call("PUT", "/api/v1/users/me/status", {"status_text": "away", "time_zone": "Europe/Berlin"}),
+            "PUT", "/api/v1/users/me/status", 200)
+    assert r == {"status_text": "away", "time_zone": "Europe/Berlin"}, r
+    chk(a.call("PUT", "/api/v1/users/me/status", {"time_zone": "Mars/Olympus"}),
+        "PUT", "/api/v1/users/me/status", 400)
+    ch = channel(a)
+    path = "/api/v1/channels/%d/notify" % ch["id"]
+    r = chk(a.call("PUT", path, {"level": "mentions"}), "PUT", "/api/v1/channels/{id:int}/notify", 200)
+    assert r == {"channel_id": ch["id"], "notify": "mentions"}, r
+    chk(a.call("PUT", path, {"level": "loud"}), "PUT", "/api/v1/channels/{id:int}/notify", 400)
+    chk(b.call("PUT", path, {"level": "none"}), "PUT", "/api/v1/channels/{id:int}/notify", 404)
+    r = chk(api("GET", "/api/v1/admin/settings", ADMIN), "GET", "/api/v1/admin/settings", 200)
+    before = r["default_channel"]
+    chk(b.call("GET", "/api/v1/admin/settings"), "GET", "/api/v1/admin/settings", 403)
+    r = chk(api("PUT", "/api/v1/admin/settings", ADMIN, {"default_channel": ch["name"]}),
+            "PUT", "/api/v1/admin/settings", 200)
+    assert r == {"default_channel": ch["name"]}, r
+    chk(api("PUT", "/api/v1/admin/settings", ADMIN, {"default_channel": "no-such-" + a.name[-6:].lower()}),
+        "PUT", "/api/v1/admin/settings", 404)
+    chk(api("PUT", "/api/v1/admin/settings", ADMIN, {}), "PUT", "/api/v1/admin/settings", 400)
+    chk(api("PUT", "/api/v1/admin/settings", ADMIN, {"default_channel": before}),
+        "PUT", "/api/v1/admin/settings", 200)
+
+
 def test_zy_timestamps_are_date_time():
     """Every value the description declares date-time was one: a missing
     timestamp is null (where the schema allows it), never \"\"."""
