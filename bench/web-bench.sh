@@ -15,7 +15,7 @@ trap 'rm -rf "$OUT"' EXIT
 cc -O2 -D_GNU_SOURCE -pthread -I"$ROOT" -I"$BUILD" "$ROOT/bench/web_bench.c" \
   "$BUILD/libhandlers.a" "$BUILD/libmodel.a" \
   "$BUILD/libweb.a" "$BUILD/libauth.a" "$BUILD/libwaf.a" "$BUILD/libplexi.a" $(pkg-config --cflags --libs json-c libpq openssl libcmark libpcre2-8 libzstd libqrencode libxml-2.0 libcurl) \
-  -largon2 -lmagic -lm -o "$BUILD/web_bench"   # beside po/, where the catalogs are found
+  -licui18n -licuuc -licudata -lcbor -lldap -llber -largon2 -lmagic -lm -o "$BUILD/web_bench"   # beside po/, where the catalogs are found
 WEB_BENCH_HTML="$OUT/page.html" "$BUILD/web_bench" "$ROOT" 2000 en
 "$BUILD/web_bench" "$ROOT" 2000 de
 size() { gzip -6 -c "$1" | wc -c; }
@@ -53,7 +53,8 @@ browser_load() { # browser_load LABEL TREE BUILD: starts a stack of TREE, prints
   "$build/plexichat-admin" -c "$work/plexichat.conf" migrate >/dev/null
   "$build/plexichat-admin" -c "$work/plexichat.conf" ensure-admin admin > "$work/admin.txt"
   chmod 664 "$work/plexichat.conf"
-  fcgi_start "$build" "$work/plexichat.conf" "$work/run/plexichat.sock"
+  touch "$work/fcgi.log"; chown www-data "$work/fcgi.log"
+  PX_FCGI_LOG="$work/fcgi.log" fcgi_start "$build" "$work/plexichat.conf" "$work/run/plexichat.sock"
   PX_ROOT=$tree lighttpd_start "$work/run" "$HTP" "$work/run/plexichat.sock"
   wait_http "http://127.0.0.1:$HTP/api/v1/system/health" || die "$label stack did not start"
   local fig
