@@ -639,7 +639,8 @@
   /* Edit in place: the no-JS edit page's form, fetched and put in the
      message; Enter saves, Esc (or Cancel) closes it, Shift+Enter is a new
      line. Saved: the message is fetched again. Falls back to the page. */
-  async function editInPlace(li) {
+  async function editInPlace(shownLi) {
+    let li = shownLi;
     const a = li.querySelector('a.edit');
     if (!a) return;
     const open = li.querySelector('form.inline-edit');
@@ -655,6 +656,9 @@
     const form = doc.querySelector('form.composer');
     if (!form) { window.location.href = a.href; return; }
     const id = li.dataset.id;
+    /* a live update may have replaced the message while the form came */
+    if (!li.isConnected) li = document.getElementById('m' + id);
+    if (!li || li.querySelector('form.inline-edit')) return;
     form.className = 'inline-edit';
     const ta = form.querySelector('textarea');
     const label = form.querySelector('label');
