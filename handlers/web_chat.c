@@ -367,8 +367,18 @@ enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
 		goto out;
 	if (member) {
 		/* the page shows the newest messages: this channel is read */
+		struct json_object *shown = NULL;
+
 		if (c && json_object_object_get_ex(d, "at_latest", NULL))
 			json_object_object_add(c, "unread_count", json_object_new_int64(0));
+		/* the first unread page was read: the rest stays unread */
+		else if (c && json_object_object_get_ex(d, "unread_jump", NULL) &&
+			 json_object_object_get_ex(d, "messages", &shown))
+			json_object_object_add(c, "unread_count", json_object_new_int64(
+				px_web_int(c, "unread_count") > (long long)json_object_array_length(shown)
+					? px_web_int(c, "unread_count") -
+						  (long long)json_object_array_length(shown)
+					: 0));
 	}
 	px_web_sidebar_add(ctx, d, mine, id);
 	sidebar_presence(ctx, d);
