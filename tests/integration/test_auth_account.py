@@ -152,8 +152,10 @@ def test_role_changes_follow_hierarchy():
                  403, "AUTH_FORBIDDEN")
     expect_error(api("PATCH", "/api/v1/admin/users/%d" % adm_id, adm, {"role": "owner"}),
                  403, "AUTH_FORBIDDEN")
-    expect_error(api("PATCH", "/api/v1/admin/users/1", adm, {"active": False}), 403,
-                 "AUTH_FORBIDDEN")  # the owner
+    owner = api("GET", "/api/v1/auth/me", ADMIN).json()["user"]
+    assert owner["role"] == "owner", owner
+    expect_error(api("PATCH", "/api/v1/admin/users/%d" % owner["id"], adm, {"active": False}), 403,
+                 "AUTH_FORBIDDEN")
     expect_error(api("PATCH", "/api/v1/admin/users/%d" % mem_id, adm, {"role": "king"}),
                  400, "VALIDATION_FIELD_FORMAT")
     r = api("GET", "/api/v1/admin/users?q=" + "", adm)
