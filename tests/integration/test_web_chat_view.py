@@ -61,7 +61,7 @@ def test_page_opens_at_first_unread_when_more_than_a_page():
     assert re.search(r'id="m%d"[^>]*>\s*(<h2 class="day">.*?</h2>\s*)?<p class="unread-line"' % posted[0], page, re.S)
     assert 'id="newer"' in page and "data-at-latest" not in page
     # the sidebar counts what is left unread
-    assert re.search(r'data-channel-id="%d">.*?data-badge>5<' % ch["id"], page, re.S), "badge"
+    assert re.search(r'data-channel-id="%d"[^>]*>.*?data-badge>5<' % ch["id"], page, re.S), "badge"
     # the marker moved to the last shown: the next opening starts after it
     page2 = br.get("/c/" + ch["name"]).body.decode()
     assert ids_of(page2)[-1] == posted[-1]
