@@ -155,11 +155,19 @@ static int client(const char *url, int n)
 
 	snprintf(json, sizeof(json), "{\"providers\":[{\"name\":\"local\",\"kind\":\"openai\","
 				     "\"base_url\":\"%s\",\"chat_model\":\"m\",\"retries\":0}]}", url);
-	if (!raw || !ours || px_ai_set_parse(json, &set, &why) != PX_OK)
+	if (!raw || !ours || px_ai_set_parse(json, &set, &why) != PX_OK) {
+		free(raw);
+		free(ours);
+		curl_slist_free_all(h);
 		return 1;
+	}
 	px_ai_wire_prompt(&q, &sys, &user);
-	if (px_ai_wire_chat(&set.v[1], sys.data, user.data, 200, 0, &u, &body, &auth) != PX_OK)
+	if (px_ai_wire_chat(&set.v[1], sys.data, user.data, 200, 0, &u, &body, &auth) != PX_OK) {
+		free(raw);
+		free(ours);
+		curl_slist_free_all(h);
 		return 1;
+	}
 	for (i = 0; i < n; i++) {
 		struct px_ai_answer a;
 		CURL *c = curl_easy_init();

@@ -361,8 +361,11 @@ int main(int argc, char **argv)
 	r.s = calloc((size_t)r.subs, sizeof(*r.s));
 	r.arrive = calloc((size_t)r.subs * (size_t)r.posts, sizeof(double));
 	ep = epoll_create1(0);
-	if (!r.s || !r.arrive || ep < 0 || !ntok)
+	if (!r.s || !r.arrive || ep < 0 || !ntok) {
+		free(r.s);
+		free(r.arrive);
 		return 1;
+	}
 	t0 = now_ms();
 	for (k = 0; k < r.subs; k++) {
 		struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)k };
