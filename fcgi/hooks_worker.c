@@ -1,9 +1,10 @@
-/* hooks_worker.c: sender threads for outgoing webhooks. A thread sends
+/* hooks_worker.c: sender threads for outgoing webhooks and plugins' events. A thread sends
  * batches while there are due deliveries, then sleeps on its connection's
  * socket until the enqueue trigger's NOTIFY or a second passes. */
 #include "fcgi/hooks_worker.h"
 #include "fcgi/app.h"
 #include "handlers/hooks_send.h"
+#include "handlers/plugin_events.h"
 #include "core/db.h"
 #include "core/log.h"
 
@@ -59,12 +60,15 @@ static void *sender_main(void *arg)
 	while (!w->app->stopping) {
 		struct px_snap_ref *ref;
 		const struct px_cfg *cfg = px_app_cfg_acquire(w->app, &ref);
-		int n = px_hooks_send_batch(db, cfg, BATCH);
+		int n = px_hooks_send_batch(db, cfg, BATCH), k = 0;
 
+		/* plugins' events share the queue's wake-up (sql/161) */
+		if (w->app->plugins)
+			k = px_plugin_events_batch(w->app->plugins, db, cfg, BATCH);
 		px_app_cfg_release(w->app, ref);
-		if (n > 0)
+		if (n > 0 || k > 0)
 			continue;
-		if (n < 0)
+		if (n < 0 || k < 0)
 			listening = 0;   /* the connection may be new: LISTEN again */
 		if (!listening)
 			listening = px_db_exec(db, "LISTEN px_hooks", 0, NULL, NULL) == PX_OK;

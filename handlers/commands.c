@@ -10,6 +10,7 @@
 #include "handlers/hooks.h"
 #include "handlers/hooks_slack.h"
 #include "handlers/messages.h"
+#include "handlers/plugin_events.h"
 #include "handlers/web_util.h"
 #include "auth/ident.h"
 #include "auth/perm.h"
@@ -571,7 +572,10 @@ enum px_err px_h_commands_run(struct px_ctx *ctx)
 		return PX_E_COMMAND_NOT_FOUND;
 	if (is_builtin(name))
 		return builtin(ctx, name, args);
-	return registered(ctx, name, args, a.kind);
+	/* a plugin's command before a registered one of the same name: only
+	 * an admin installs plugins */
+	e = px_plugin_command(ctx, a.kind, name, args);
+	return e == PX_E_COMMAND_NOT_FOUND ? registered(ctx, name, args, a.kind) : e;
 }
 
 /* POST /api/v1/commands/responses/{token}: a delayed in_channel answer. */

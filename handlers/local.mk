@@ -32,6 +32,7 @@ libhandlers_a_SOURCES = \
 	handlers/files_image.c handlers/files_image.h \
 	handlers/avatars.c handlers/avatars.h \
 	handlers/plugin_host.c handlers/plugin_host.h \
+	handlers/plugin_events.c handlers/plugin_events.h \
 	handlers/msg.h \
 	handlers/notifications.c handlers/notifications.h \
 	handlers/search.c handlers/search.h \

@@ -413,3 +413,56 @@ enum px_err px_plugin_host_before_store(struct px_plugin_host *h, struct px_db *
 	px_buf_free(&detail);
 	return e;
 }
+
+/* Whether x is the plugin t asks for. */
+static int targeted(const struct hosted *x, const struct px_plugin_target *t)
+{
+	if (t->name && strcmp(t->name, x->m.name) != 0)
+		return 0;
+	for (int i = 0; i < x->m.nhooks; i++) {
+		const struct px_pl_hookdecl *d = &x->m.hooks[i];
+		unsigned need = px_pl_hook_needs(d);
+
+		if ((int)d->hook == t->hook && !strcmp(d->arg, t->arg ? t->arg : "") &&
+		    (x->granted & need) == need)
+			return sees(x, t->channel);
+	}
+	return 0;
+}
+
+enum px_plugin_call px_plugin_host_call(struct px_plugin_host *h, struct px_db *db,
+					const struct px_plugin_target *t, const char *request,
+					struct px_buf *reply, struct px_plugin_callee *who)
+{
+	struct px_buf detail = PX_BUF_INIT;
+	enum px_plugin_call res = PX_PLUGIN_NONE;
+	struct hosted *x = NULL;
+
+	refresh(h, db);
+	pthread_rwlock_rdlock(&h->lock);
+	for (int i = 0; i < h->n && !x; i++)
+		if (h->v[i].proc && targeted(&h->v[i], t))
+			x = &h->v[i];
+	if (!x)
+		goto out;
+	snprintf(who->name, sizeof(who->name), "%s", x->m.name);
+	who->granted = x->granted;
+	switch (px_pl_proc_call(x->proc, request, reply, &detail)) {
+	case PX_PL_OK:
+		res = PX_PLUGIN_ANSWERED;
+		if (atomic_exchange(&x->failures, 0) > 0)
+			set_status(db, x->m.name, "ok", "");
+		break;
+	case PX_PL_BACKOFF:
+		res = PX_PLUGIN_FAILED;
+		break;
+	case PX_PL_FAILED:
+		res = PX_PLUGIN_FAILED;
+		failed(x, db, detail.data ? detail.data : "");
+		break;
+	}
+out:
+	pthread_rwlock_unlock(&h->lock);
+	px_buf_free(&detail);
+	return res;
+}

@@ -31,4 +31,35 @@ enum px_err px_plugin_host_before_store(struct px_plugin_host *h, struct px_db *
 					struct px_buf *out, struct px_buf *reason)
 	__attribute__((nonnull, warn_unused_result));
 
+/* Which plugin a call is for: the one named (an event delivery), or the
+ * first by name that declared hook with arg ("command:/poll": hook
+ * PX_PL_HOOK_COMMAND, arg "poll"); either way one enabled in channel and
+ * granted the permissions the hook needs. */
+struct px_plugin_target {
+	const char *name;          /* NULL: look it up by hook and arg */
+	int hook;                  /* enum px_pl_hook */
+	const char *arg;
+	long long channel;
+};
+
+/* What a call found: the plugin's name and granted permission bits. */
+struct px_plugin_callee {
+	char name[48];
+	unsigned granted;
+};
+
+enum px_plugin_call {
+	PX_PLUGIN_ANSWERED,        /* reply holds its answer (one JSON object) */
+	PX_PLUGIN_NONE,            /* no such plugin enabled here: nothing to do */
+	PX_PLUGIN_FAILED,          /* it failed (counted, logged) or waits out a backoff */
+};
+
+/* Sends request (a JSON object) to the process plugin t names and puts
+ * its answer in reply. In-process modules (ABI 1) have only the
+ * before-store hook. */
+enum px_plugin_call px_plugin_host_call(struct px_plugin_host *h, struct px_db *db,
+					const struct px_plugin_target *t, const char *request,
+					struct px_buf *reply, struct px_plugin_callee *who)
+	__attribute__((nonnull, warn_unused_result));
+
 #endif

@@ -281,3 +281,44 @@ enum px_err px_m_plugins_json(struct px_db *db, struct px_buf *out)
 		" 'manifest', v.manifest) ORDER BY p.name), '[]'))::text"
 		" FROM plugins p JOIN plugin_versions v USING (name, version)", 0, NULL, out);
 }
+
+enum px_err px_m_plugin_events_claim(struct px_db *db, int max, int lease_s, PGresult **r)
+{
+	char m[PX_M_LL], l[PX_M_LL];
+	const char *p[2] = { px_m_ll(m, max), px_m_ll(l, lease_s) };
+
+	return px_db_exec_prepared(db, "plugin_ev_claim",
+		"WITH c AS (SELECT id FROM plugin_deliveries WHERE next_at <= now()"
+		" ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+		" UPDATE plugin_deliveries d SET attempts = d.attempts + 1,"
+		" next_at = now() + make_interval(secs => $2::int) FROM c WHERE d.id = c.id"
+		" RETURNING d.id, d.plugin, d.body, d.attempts,"
+		" (d.body::json->>'channel_id')::bigint, coalesce((SELECT ch.kind FROM channels ch"
+		" WHERE ch.id = (d.body::json->>'channel_id')::bigint), '')", 2, p, r);
+}
+
+enum px_err px_m_plugin_events_done(struct px_db *db, long long id, long retry_ms)
+{
+	char i[PX_M_LL], ms[PX_M_LL];
+	const char *p[2] = { px_m_ll(i, id), px_m_ll(ms, retry_ms) };
+
+	if (retry_ms < 0)
+		return px_m_exec_rows(db, "plugin_ev_done",
+			"DELETE FROM plugin_deliveries WHERE id = $1", 1, p, NULL);
+	return px_m_exec_rows(db, "plugin_ev_retry",
+		"UPDATE plugin_deliveries SET next_at = now() + make_interval(secs => $2::int / 1000.0)"
+		" WHERE id = $1", 2, p, NULL);
+}
+
+enum px_err px_m_plugin_bot(struct px_db *db, const char *name, long long *bot)
+{
+	const char *p[1] = { name };
+	PGresult *r = NULL;
+	enum px_err e = px_db_exec_prepared(db, "plugin_bot", "SELECT px_plugin_bot($1)", 1, p, &r);
+
+	if (e != PX_OK)
+		return e;
+	*bot = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? atoll(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return *bot ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
+}

@@ -96,4 +96,17 @@ enum px_err px_m_plugin_channels(struct px_db *db, const char *name, struct px_b
 enum px_err px_m_plugins_json(struct px_db *db, struct px_buf *out)
 	__attribute__((nonnull, warn_unused_result));
 
+/* Claims up to max due event deliveries (sql/161_plugin_events.sql) for
+ * lease_s seconds: rows of id, plugin, body, attempts, channel id, the
+ * channel's kind. */
+enum px_err px_m_plugin_events_claim(struct px_db *db, int max, int lease_s, PGresult **r)
+	__attribute__((nonnull, warn_unused_result));
+/* Deletes delivery id (retry_ms < 0) or makes it due again in retry_ms. */
+enum px_err px_m_plugin_events_done(struct px_db *db, long long id, long retry_ms)
+	__attribute__((nonnull, warn_unused_result));
+/* The account plugin name posts as, made on first use; VALIDATION_NOT_FOUND
+ * when no such plugin is installed. */
+enum px_err px_m_plugin_bot(struct px_db *db, const char *name, long long *bot)
+	__attribute__((nonnull, warn_unused_result));
+
 #endif

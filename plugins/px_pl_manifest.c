@@ -163,18 +163,23 @@ static int hook(struct px_pl_manifest *m, const char *s, struct px_buf *err)
 	return 0;
 }
 
+unsigned px_pl_hook_needs(const struct px_pl_hookdecl *h)
+{
+	if (h->hook == PX_PL_HOOK_BEFORE_STORE)
+		return PX_PL_PERM_MESSAGES_READ;
+	for (size_t j = 0; h->hook == PX_PL_HOOK_EVENT && j < N(events); j++)
+		if (!strcmp(events[j].type, h->arg))
+			return events[j].perm;
+	return 0;
+}
+
 /* Hooks that show a plugin data need the permission to read it. */
 static int hooks_permitted(const struct px_pl_manifest *m, struct px_buf *err)
 {
 	for (int i = 0; i < m->nhooks; i++) {
 		const struct px_pl_hookdecl *h = &m->hooks[i];
-		unsigned need = 0;
+		unsigned need = px_pl_hook_needs(h);
 
-		if (h->hook == PX_PL_HOOK_BEFORE_STORE)
-			need = PX_PL_PERM_MESSAGES_READ;
-		for (size_t j = 0; h->hook == PX_PL_HOOK_EVENT && j < N(events); j++)
-			if (!strcmp(events[j].type, h->arg))
-				need = events[j].perm;
 		if (need && !(m->perms & need)) {
 			px_buf_printf(err, "hooks: %s needs the permission \"%s\"",
 				      h->hook == PX_PL_HOOK_EVENT ? "an event hook" : "message.before_store",

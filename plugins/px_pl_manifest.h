@@ -97,6 +97,8 @@ struct px_pl_manifest {
 int px_pl_manifest_parse(const char *text, size_t len, struct px_pl_manifest *m,
 			 struct px_buf *err) __attribute__((nonnull, warn_unused_result));
 
+/* The permission a declared hook needs to be called (0: none). */
+unsigned px_pl_hook_needs(const struct px_pl_hookdecl *h) __attribute__((nonnull));
 /* The permission bit of a name ("network"), or 0. */
 unsigned px_pl_perm_bit(const char *name) __attribute__((nonnull));
 /* The name of one permission bit, or NULL. */

@@ -1,0 +1,131 @@
+"""Plugins that answer commands and hear events, over HTTP: the shipped poll
+plugin (examples/plugins/poll, a process plugin) posts a poll as its own bot
+with one numbered reaction per option, and keeps the tally in the poll as
+people vote with those reactions; only in the channels it is enabled in,
+only with the grants it has (a copy without messages.modify cannot edit
+its poll), and a registered command of the same name is not shadowed
+elsewhere. Needs PX_BUILD, PX_CONFIG, PX_ROOT."""
+import json
+import os
+import secrets
+import urllib.parse
+
+import pxtest
+from authlib import psql
+from msglib import User, channel
+from pxtest import expect_error
+from test_plugins_runtime import admin_cli, cli, install, until
+
+TAG = secrets.token_hex(3)
+POLL = os.path.join(os.environ.get("PX_ROOT", "."), "examples", "plugins", "poll")
+ana = User("plev")
+ben = User("plev")
+KEY = None
+
+
+def key():
+    global KEY
+    if KEY is None:
+        rc, out = admin_cli("plugin", "keygen")
+        assert rc == 0, out
+        KEY = os.path.join(os.environ.get("PX_WORK", "/tmp"), "plev-key-" + TAG)
+        with open(KEY, "w") as f:
+            f.write(out)
+        cli("key", "add", "plev-" + TAG, out.split("public ")[1].split()[0])
+    return KEY
+
+
+def install_poll(name, **changes):
+    with open(os.path.join(POLL, "plugin.json")) as f:
+        m = json.load(f)
+    m.update(changes, name=name)
+    with open(os.path.join(POLL, "poll.py"), "rb") as f:
+        install(m, {"poll.py": f.read()}, key())
+
+
+def command(user, cid, text):
+    return user.call("POST", "/api/v1/channels/%d/commands" % cid, {"text": text})
+
+
+def messages(cid):
+    return ana.ok("GET", "/api/v1/channels/%d/messages?limit=20" % cid)["messages"]
+
+
+def the_poll(cid):
+    for m in messages(cid):
+        if m["body"].startswith("\U0001f4ca Poll: Lunch?"):
+            return m
+    return None
+
+
+def keycap(n):
+    return urllib.parse.quote("%d\ufe0f\u20e3" % n)
+
+
+def vote(user, cid, mid, n):
+    user.ok("PUT", "/api/v1/channels/%d/messages/%d/reactions/%s" % (cid, mid, keycap(n)))
+
+
+def tally(m):
+    """{option: votes} as the poll's text shows them."""
+    out = {}
+    for line in m["body"].split("\n")[1:]:
+        line = line.rstrip("\\ ")
+        if " \u2014 " in line:
+            opt, votes = line[3:].rsplit(" \u2014 ", 1)
+            out[opt.strip()] = int(votes.split()[0])
+    return out
+
+
+def test_poll_counts_votes_by_reaction():
+    name = "poll-" + TAG
+    install_poll(name)
+    ch = channel(ana, members=[ben])["id"]
+    other = channel(ana, members=[ben])["id"]
+    cli("enable", name, "--channels", str(ch))
+    r = until(lambda: (lambda r: r if r.status == 200 else None)(
+        command(ana, ch, "/poll Lunch? | Pizza | Sushi | Salad")), what="the poll plugin")
+    assert r.json()["response_type"] == "ephemeral" and r.json()["text"] == "Poll posted.", r
+    m = until(lambda: the_poll(ch), what="the poll message")
+    assert m["author"]["username"].startswith(name[:20]), m["author"]
+    assert m["author"]["username"] != ana.name
+    assert [x["emoji"] for x in m["reactions"]] == ["%d\ufe0f\u20e3" % i for i in (1, 2, 3)], m
+    assert tally(m) == {"Pizza": 0, "Sushi": 0, "Salad": 0}, m["body"]
+    vote(ana, ch, m["id"], 2)
+    vote(ben, ch, m["id"], 2)
+    vote(ben, ch, m["id"], 1)
+    until(lambda: tally(the_poll(ch)) == {"Pizza": 1, "Sushi": 2, "Salad": 0},
+          what="the tally after three votes")
+    # taking a vote back is a reaction event too
+    ben.ok("DELETE", "/api/v1/channels/%d/messages/%d/reactions/%s" % (ch, m["id"], keycap(2)))
+    until(lambda: tally(the_poll(ch)) == {"Pizza": 1, "Sushi": 1, "Salad": 0},
+          what="the tally after a vote was taken back")
+    # bad input gets the plugin's own answer, nothing is posted
+    before = len(messages(ch))
+    r = command(ana, ch, "/poll only a question")
+    assert r.status == 200 and r.json()["text"].startswith("Usage: /poll"), r
+    assert len(messages(ch)) == before
+    # not enabled there: no such command
+    expect_error(command(ana, other, "/poll Lunch? | A | B"), 404, "COMMAND_NOT_FOUND")
+
+
+def test_grants_bound_what_a_plugin_does():
+    name = "pollro-" + TAG
+    install_poll(name, permissions=["messages.read", "messages.post"])
+    ch = channel(ana, members=[ben])["id"]
+    cli("enable", name, "--channels", str(ch))
+    until(lambda: command(ana, ch, "/poll Lunch? | Tea | Coffee").status == 200,
+          what="the plugin")
+    m = until(lambda: the_poll(ch), what="the poll message")
+    vote(ben, ch, m["id"], 1)
+    # the event was handed over (its queue row is gone) ...
+    until(lambda: psql("SELECT count(*) FROM plugin_deliveries WHERE plugin = '%s'"
+                             % name) == "0", what="the event delivered")
+    # ... but without messages.modify the edit it asked for was refused
+    assert tally(the_poll(ch)) == {"Tea": 0, "Coffee": 0}
+    p = [x for x in json.loads(cli("list", "--json"))["plugins"] if x["name"] == name][0]
+    assert p["status"] == "ok", p
+
+
+if __name__ == "__main__":
+    pxtest.run(globals())
