@@ -646,28 +646,6 @@ out:
 }
 
 /* Whether value suits setting s of the manifest. */
-static int setting_ok(const struct px_pl_setting *s, const char *value)
-{
-	char *end;
-	size_t n = strlen(value);
-
-	switch (s->type) {
-	case PX_PL_S_BOOL:
-		return !strcmp(value, "true") || !strcmp(value, "false");
-	case PX_PL_S_INT:
-		(void)strtoll(value, &end, 10);
-		return n && *end == '\0';
-	case PX_PL_S_ENUM:
-		for (const char *o = s->options; *o; o += strcspn(o, "|") + (o[strcspn(o, "|")] != 0))
-			if (strcspn(o, "|") == n && !strncmp(o, value, n))
-				return 1;
-		return 0;
-	case PX_PL_S_STRING:
-		return n < PX_PL_TEXT_MAX * 8;
-	}
-	return 0;
-}
-
 /* plugin set NAME KEY VALUE | plugin set NAME KEY --clear */
 static int cmd_set(struct admin *a, int argc, char **argv)
 {
@@ -684,7 +662,7 @@ static int cmd_set(struct admin *a, int argc, char **argv)
 	for (int i = 0; i < f.m.nsettings; i++) {
 		if (strcmp(f.m.settings[i].key, argv[1]))
 			continue;
-		if (!clear && !setting_ok(&f.m.settings[i], argv[2]))
+		if (!clear && !px_pl_setting_ok(&f.m.settings[i], argv[2]))
 			return fail("set", "the value does not fit the setting's type (plugin.json)");
 		if ((e = px_m_plugin_setting_set(a->db, argv[0], argv[1], clear ? NULL : argv[2])) !=
 		    PX_OK)

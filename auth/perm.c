@@ -40,6 +40,8 @@ static const struct perm table[] = {
 	{ "admin.audit.read", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.waf.read", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.waf.manage", ADMINS, 0, PX_SCOPE_ADMIN },
+	{ "admin.plugins.read", ADMINS, 0, PX_SCOPE_ADMIN },
+	{ "admin.plugins.manage", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.hooks.read", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.commands.manage", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.ai.read", ADMINS, 0, PX_SCOPE_ADMIN },

@@ -11,6 +11,7 @@
 #include "handlers/avatars.h"
 #include "fcgi/events_stream.h"
 #include "fcgi/events_ws.h"
+#include "handlers/admin_plugins.h"
 #include "handlers/admin_waf.h"
 #include "handlers/notify.h"
 #include "handlers/cluster.h"

@@ -996,6 +996,26 @@ api("GET", WAF + "top-rules", "wafTopRules", "The rules that fired most in a win
 api("GET", "/api/v1/admin/cluster/nodes", "clusterNodes",
     "The node registry: every plexichat.fcgi process with a fresh heartbeat (docs/CLUSTERING.md).",
     "200", obj(["nodes"], nodes=arr(ref("ClusterNode"))), tag="Admin")
+PLUGIN = obj(["name", "version", "enabled", "granted", "all_channels", "channels", "status",
+              "status_detail", "signed_by", "versions", "settings", "manifest"],
+             name=STR, version=STR, enabled=BOOL, granted=arr(STR), all_channels=BOOL,
+             channels=arr(INT), status=STR, status_detail=STR, signed_by=STR, versions=arr(STR),
+             settings={"type": "object", "additionalProperties": STR},
+             manifest={"type": "object"})
+PLUGINS = obj(["plugins"], plugins=arr(PLUGIN))
+PLP = {"name": "The plugin's name."}
+api("GET", "/api/v1/admin/plugins", "adminPlugins",
+    "The installed plugins: version, grants, channels, runtime status, settings and manifest "
+    "(docs/PLUGIN_DEVELOPMENT.md).", "200", PLUGINS, tag="Admin")
+api("PATCH", "/api/v1/admin/plugins/{name}/settings", "adminPluginSettings",
+    "Sets (a string) or clears (null) settings the plugin's manifest declares; each value must "
+    "fit the declared type, or nothing changes.", "200", PLUGINS,
+    body={"type": "object", "additionalProperties": t("string", True)},
+    errors=("400", "404"), tag="Admin", path=PLP)
+api("PUT", "/api/v1/admin/plugins/{name}/enabled", "adminPluginEnabled",
+    "Turns a plugin off, or on again with the grants and channels it had; granting and "
+    "choosing channels is `plexichat-admin plugin enable`.", "200", PLUGINS,
+    body=obj(["enabled"], enabled=BOOL), errors=("400", "404"), tag="Admin", path=PLP)
 # --- Integrations (fcgi/routes_hooks.inc) -----------------------------------
 HK = CH + "/hooks"
 HKP = dict(CP, hid="Hook id.")

@@ -241,14 +241,17 @@ out:
 	return 0;
 }
 
-/* Reloads the set when the database says it changed. */
-static void refresh(struct px_plugin_host *h, struct px_db *db)
+/* Reloads the set when the database says it changed: asked at most every
+ * CHECK_EVERY_MS, or now with force (then waiting for a check under way). */
+static void refresh_now(struct px_plugin_host *h, struct px_db *db, int force)
 {
 	struct px_buf stamp = PX_BUF_INIT;
 	struct loading l = { h, db, NULL, 0, 0 };
 	long long t = now_ms();
 
-	if (t - h->checked_ms < CHECK_EVERY_MS || pthread_mutex_trylock(&h->check) != 0)
+	if (force)
+		pthread_mutex_lock(&h->check);
+	else if (t - h->checked_ms < CHECK_EVERY_MS || pthread_mutex_trylock(&h->check) != 0)
 		return;
 	h->checked_ms = t;
 	if (px_m_plugins_stamp(db, &stamp) != PX_OK || stamp.failed ||
@@ -269,6 +272,11 @@ static void refresh(struct px_plugin_host *h, struct px_db *db)
 out:
 	px_buf_free(&stamp);
 	pthread_mutex_unlock(&h->check);
+}
+
+static void refresh(struct px_plugin_host *h, struct px_db *db)
+{
+	refresh_now(h, db, 0);
 }
 
 static int sees(const struct hosted *x, long long channel)
@@ -430,6 +438,14 @@ static int targeted(const struct hosted *x, const struct px_plugin_target *t)
 	return 0;
 }
 
+static struct hosted *find_target(struct px_plugin_host *h, const struct px_plugin_target *t)
+{
+	for (int i = 0; i < h->n; i++)
+		if (h->v[i].proc && targeted(&h->v[i], t))
+			return &h->v[i];
+	return NULL;
+}
+
 enum px_plugin_call px_plugin_host_call(struct px_plugin_host *h, struct px_db *db,
 					const struct px_plugin_target *t, const char *request,
 					struct px_buf *reply, struct px_plugin_callee *who)
@@ -440,9 +456,15 @@ enum px_plugin_call px_plugin_host_call(struct px_plugin_host *h, struct px_db *
 
 	refresh(h, db);
 	pthread_rwlock_rdlock(&h->lock);
-	for (int i = 0; i < h->n && !x; i++)
-		if (h->v[i].proc && targeted(&h->v[i], t))
-			x = &h->v[i];
+	x = find_target(h, t);
+	if (!x && t->name) {
+		/* the database queued it for this plugin: this process may not
+		 * have seen it enabled yet */
+		pthread_rwlock_unlock(&h->lock);
+		refresh_now(h, db, 1);
+		pthread_rwlock_rdlock(&h->lock);
+		x = find_target(h, t);
+	}
 	if (!x)
 		goto out;
 	snprintf(who->name, sizeof(who->name), "%s", x->m.name);

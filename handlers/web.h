@@ -90,6 +90,11 @@ enum px_err px_h_web_admin_audit(struct px_ctx *ctx);
 enum px_err px_h_web_admin_waf(struct px_ctx *ctx);
 enum px_err px_h_web_admin_system(struct px_ctx *ctx);
 enum px_err px_h_web_admin_ip(struct px_ctx *ctx);
+/* /admin/plugins: each installed plugin's status, an off/on switch, and a
+ * settings form built from the settings its manifest declares. */
+enum px_err px_h_web_admin_plugins(struct px_ctx *ctx);
+enum px_err px_h_web_admin_plugin_settings(struct px_ctx *ctx);
+enum px_err px_h_web_admin_plugin_enabled(struct px_ctx *ctx);
 /* web_ai.c: /admin/ai, the moderation review queue (static/js/ai.js). */
 enum px_err px_h_web_admin_ai(struct px_ctx *ctx);
 enum px_err px_h_web_admin_ip_add(struct px_ctx *ctx);

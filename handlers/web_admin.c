@@ -1,8 +1,9 @@
 /* web_admin.c: the administration pages: users and roles, invites, the
- * audit log, the firewall's events, and system health with metrics,
+ * audit log, the firewall's events, plugins and their settings, and system health with metrics,
  * backup runs and the file store's figures. Changes go through the admin API handlers; the route rows
  * carry the same actions, so only admins reach these pages. */
 #include "handlers/web.h"
+#include "handlers/admin_plugins.h"
 #include "handlers/admin_waf.h"
 #include "handlers/auth.h"
 #include "handlers/cluster.h"
@@ -428,4 +429,138 @@ enum px_err px_h_web_admin_ip_delete(struct px_ctx *ctx)
 enum px_err px_h_web_admin_block_lift(struct px_ctx *ctx)
 {
 	return ip_change(ctx, px_h_admin_waf_block_delete);
+}
+
+/* --- plugins ------------------------------------------------------------------ */
+
+/* One declared setting as a form field: its type picks the control; a
+ * bool is a choice of true and false. */
+static struct json_object *setting_field(const char *plugin, struct json_object *decl,
+					 struct json_object *values)
+{
+	struct json_object *o = json_object_new_object(), *opts = json_object_new_array();
+	const char *key = px_web_get(decl, "key"), *type = px_web_get(decl, "type");
+	const char *val = px_web_get(values, key ? key : "");
+	const char *options = type && !strcmp(type, "bool") ? "true|false" : px_web_get(decl, "options");
+	char id[120];
+
+	if (!val)
+		val = px_web_get(decl, "default");
+	snprintf(id, sizeof(id), "pl-%s-%s", plugin, key ? key : "");
+	px_web_str(o, "id", id);
+	px_web_str(o, "key", key);
+	px_web_str(o, "label", px_web_get(decl, "label") ? px_web_get(decl, "label") : key);
+	px_web_str(o, "value", val ? val : "");
+	json_object_object_add(o, "is_int", json_object_new_boolean(type && !strcmp(type, "int")));
+	json_object_object_add(o, "is_string", json_object_new_boolean(!type || !strcmp(type, "string")));
+	for (const char *s = options; s && *s; s += strcspn(s, "|") + (s[strcspn(s, "|")] != 0)) {
+		struct json_object *x = json_object_new_object();
+		size_t n = strcspn(s, "|");
+
+		json_object_object_add(x, "v", json_object_new_string_len(s, (int)n));
+		json_object_object_add(x, "selected", json_object_new_boolean(
+			val && strlen(val) == n && !strncmp(val, s, n)));
+		json_object_array_add(opts, x);
+	}
+	json_object_object_add(o, "is_choice", json_object_new_boolean(options != NULL));
+	json_object_object_add(o, "options", opts);
+	return o;
+}
+
+static struct json_object *plugin_row(struct json_object *p)
+{
+	struct json_object *o = json_object_new_object(), *m = NULL, *decls = NULL, *values = NULL;
+	struct json_object *fields = json_object_new_array();
+	const char *name = px_web_get(p, "name");
+	size_t n;
+
+	json_object_object_get_ex(p, "manifest", &m);
+	json_object_object_get_ex(p, "settings", &values);
+	if (m)
+		json_object_object_get_ex(m, "settings", &decls);
+	n = json_object_is_type(decls, json_type_array) ? json_object_array_length(decls) : 0;
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(fields, setting_field(name ? name : "",
+							    json_object_array_get_idx(decls, i), values));
+	px_web_str(o, "name", name);
+	px_web_str(o, "version", px_web_get(p, "version"));
+	px_web_str(o, "description", px_web_get(m, "description"));
+	px_web_str(o, "status", px_web_get(p, "status"));
+	px_web_str(o, "status_detail", px_web_get(p, "status_detail"));
+	json_object_object_add(o, "enabled", json_object_new_boolean(px_web_bool(p, "enabled")));
+	json_object_object_add(o, "has_settings", json_object_new_boolean(n > 0));
+	json_object_object_add(o, "settings", fields);
+	return o;
+}
+
+static enum px_err plugins_page(struct px_ctx *ctx, int status, enum px_err err)
+{
+	struct json_object *d = json_object_new_object(), *r = NULL, *list = NULL;
+	struct json_object *rows = json_object_new_array();
+	enum px_err e = px_web_call(ctx, px_h_admin_plugins_list, &r);
+	size_t n;
+
+	if (e != PX_OK) {
+		json_object_put(d);
+		json_object_put(rows);
+		return e;
+	}
+	json_object_object_get_ex(r, "plugins", &list);
+	n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(rows, plugin_row(json_object_array_get_idx(list, i)));
+	json_object_object_add(d, "plugins", rows);
+	if (err != PX_OK)
+		px_web_error(ctx, d, err);
+	json_object_put(r);
+	return admin_page(ctx, status, "plugins", "Plugins", d);
+}
+
+enum px_err px_h_web_admin_plugins(struct px_ctx *ctx)
+{
+	return plugins_page(ctx, 200, PX_OK);
+}
+
+/* Runs fn with body (taken) as the request's JSON; form errors re-show
+ * the page. */
+static enum px_err plugin_change(struct px_ctx *ctx, px_handler_fn fn, struct json_object *body)
+{
+	struct json_object *saved = ctx->req->json;
+	enum px_err e;
+
+	ctx->req->json = body;
+	e = px_web_call(ctx, fn, NULL);
+	ctx->req->json = saved;
+	json_object_put(body);
+	if (e == PX_OK)
+		return px_web_done(ctx, "/admin/plugins", "saved");
+	if (strncmp(px_err_name(e), "VALIDATION_", 11) == 0)
+		return plugins_page(ctx, px_err_status(e), e);
+	return e;
+}
+
+/* The form's "s.KEY" fields; an empty one clears the setting (its
+ * default applies again). */
+enum px_err px_h_web_admin_plugin_settings(struct px_ctx *ctx)
+{
+	struct json_object *body = json_object_new_object();
+	const struct px_kvlist *f = &ctx->req->form;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const char *k = f->items[i].name, *v = f->items[i].value;
+
+		if (strncmp(k, "s.", 2) != 0 || !k[2])
+			continue;
+		json_object_object_add(body, k + 2, *v ? json_object_new_string(v) : NULL);
+	}
+	return plugin_change(ctx, px_h_admin_plugin_settings, body);
+}
+
+enum px_err px_h_web_admin_plugin_enabled(struct px_ctx *ctx)
+{
+	struct json_object *body = json_object_new_object();
+	const char *on = px_web_form(ctx, "enabled");
+
+	json_object_object_add(body, "enabled", json_object_new_boolean(on && !strcmp(on, "true")));
+	return plugin_change(ctx, px_h_admin_plugin_enabled, body);
 }

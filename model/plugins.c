@@ -278,6 +278,8 @@ enum px_err px_m_plugins_json(struct px_db *db, struct px_buf *out)
 		" 'status', p.status, 'status_detail', p.status_detail, 'signed_by', v.signed_by,"
 		" 'versions', (SELECT jsonb_agg(x.version ORDER BY x.installed_at)"
 		"  FROM plugin_versions x WHERE x.name = p.name),"
+		" 'settings', (SELECT coalesce(jsonb_object_agg(s.key, s.value), '{}')"
+		"  FROM plugin_settings s WHERE s.name = p.name),"
 		" 'manifest', v.manifest) ORDER BY p.name), '[]'))::text"
 		" FROM plugins p JOIN plugin_versions v USING (name, version)", 0, NULL, out);
 }
@@ -288,7 +290,8 @@ enum px_err px_m_plugin_events_claim(struct px_db *db, int max, int lease_s, PGr
 	const char *p[2] = { px_m_ll(m, max), px_m_ll(l, lease_s) };
 
 	return px_db_exec_prepared(db, "plugin_ev_claim",
-		"WITH c AS (SELECT id FROM plugin_deliveries WHERE next_at <= now()"
+		"WITH c AS (SELECT id FROM plugin_deliveries d WHERE next_at <= now()"
+		" AND id = (SELECT min(x.id) FROM plugin_deliveries x WHERE x.plugin = d.plugin)"
 		" ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
 		" UPDATE plugin_deliveries d SET attempts = d.attempts + 1,"
 		" next_at = now() + make_interval(secs => $2::int) FROM c WHERE d.id = c.id"
@@ -321,4 +324,26 @@ enum px_err px_m_plugin_bot(struct px_db *db, const char *name, long long *bot)
 	*bot = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? atoll(PQgetvalue(r, 0, 0)) : 0;
 	PQclear(r);
 	return *bot ? PX_OK : PX_E_VALIDATION_NOT_FOUND;
+}
+
+enum px_err px_m_plugin_manifest(struct px_db *db, const char *name, struct px_buf *out)
+{
+	const char *p[1] = { name };
+
+	return px_m_json_row(db, "plugin_manifest",
+		"SELECT v.manifest::text FROM plugins p JOIN plugin_versions v USING (name, version)"
+		" WHERE p.name = $1", 1, p, out);
+}
+
+enum px_err px_m_plugin_set_enabled(struct px_db *db, const char *name, int on)
+{
+	const char *p[2] = { name, on ? "t" : "f" };
+	long rows = 0;
+	enum px_err e = px_m_exec_rows(db, "plugin_set_enabled",
+		"UPDATE plugins SET enabled = $2::boolean, updated_at = now(),"
+		" status = CASE WHEN $2::boolean THEN 'ok' ELSE status END,"
+		" status_detail = CASE WHEN $2::boolean THEN '' ELSE status_detail END"
+		" WHERE name = $1 AND (NOT $2::boolean OR granted <> '{}')", 2, p, &rows);
+
+	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
 }

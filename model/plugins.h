@@ -97,7 +97,9 @@ enum px_err px_m_plugins_json(struct px_db *db, struct px_buf *out)
 	__attribute__((nonnull, warn_unused_result));
 
 /* Claims up to max due event deliveries (sql/161_plugin_events.sql) for
- * lease_s seconds: rows of id, plugin, body, attempts, channel id, the
+ * lease_s seconds, only the oldest of each plugin: a plugin's events are
+ * handed over one at a time, in order, over every process and node (a
+ * claimed or retried one holds back those after it). Rows: rows of id, plugin, body, attempts, channel id, the
  * channel's kind. */
 enum px_err px_m_plugin_events_claim(struct px_db *db, int max, int lease_s, PGresult **r)
 	__attribute__((nonnull, warn_unused_result));
@@ -107,6 +109,16 @@ enum px_err px_m_plugin_events_done(struct px_db *db, long long id, long retry_m
 /* The account plugin name posts as, made on first use; VALIDATION_NOT_FOUND
  * when no such plugin is installed. */
 enum px_err px_m_plugin_bot(struct px_db *db, const char *name, long long *bot)
+	__attribute__((nonnull, warn_unused_result));
+
+/* The manifest JSON of name's current version; VALIDATION_NOT_FOUND when
+ * not installed. */
+enum px_err px_m_plugin_manifest(struct px_db *db, const char *name, struct px_buf *out)
+	__attribute__((nonnull, warn_unused_result));
+/* Turns name on or off keeping its grants and channels (turning it on
+ * clears a runtime "disabled" status); VALIDATION_NOT_FOUND when not
+ * installed or, to turn on, never enabled with grants before. */
+enum px_err px_m_plugin_set_enabled(struct px_db *db, const char *name, int on)
 	__attribute__((nonnull, warn_unused_result));
 
 #endif

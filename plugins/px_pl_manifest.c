@@ -423,3 +423,33 @@ out:
 		json_tokener_free(tok);
 	return rc;
 }
+
+int px_pl_setting_ok(const struct px_pl_setting *s, const char *value)
+{
+	char *end;
+	size_t n = strlen(value);
+
+	switch (s->type) {
+	case PX_PL_S_BOOL:
+		return !strcmp(value, "true") || !strcmp(value, "false");
+	case PX_PL_S_INT:
+		(void)strtoll(value, &end, 10);
+		return n && *end == '\0';
+	case PX_PL_S_ENUM:
+		for (const char *o = s->options; *o; o += strcspn(o, "|") + (o[strcspn(o, "|")] != 0))
+			if (strcspn(o, "|") == n && !strncmp(o, value, n))
+				return 1;
+		return 0;
+	case PX_PL_S_STRING:
+		return n < PX_PL_TEXT_MAX * 8;
+	}
+	return 0;
+}
+
+const struct px_pl_setting *px_pl_setting_find(const struct px_pl_manifest *m, const char *key)
+{
+	for (int i = 0; i < m->nsettings; i++)
+		if (!strcmp(m->settings[i].key, key))
+			return &m->settings[i];
+	return NULL;
+}

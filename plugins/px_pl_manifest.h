@@ -97,6 +97,12 @@ struct px_pl_manifest {
 int px_pl_manifest_parse(const char *text, size_t len, struct px_pl_manifest *m,
 			 struct px_buf *err) __attribute__((nonnull, warn_unused_result));
 
+/* 1 when value fits setting s's type (bool "true"/"false", a decimal
+ * int, one of an enum's options, a string of a sane length). */
+int px_pl_setting_ok(const struct px_pl_setting *s, const char *value) __attribute__((nonnull));
+/* m's setting key, or NULL. */
+const struct px_pl_setting *px_pl_setting_find(const struct px_pl_manifest *m, const char *key)
+	__attribute__((nonnull));
 /* The permission a declared hook needs to be called (0: none). */
 unsigned px_pl_hook_needs(const struct px_pl_hookdecl *h) __attribute__((nonnull));
 /* The permission bit of a name ("network"), or 0. */

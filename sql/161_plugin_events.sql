@@ -18,6 +18,7 @@ CREATE TABLE plugin_deliveries (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX plugin_deliveries_due ON plugin_deliveries (next_at, id);
+CREATE INDEX plugin_deliveries_plugin ON plugin_deliveries (plugin, id);
 
 -- "message.created" is for "event.message", "reaction.added" for
 -- "event.reaction", and so on; channel events have no plugin hook.

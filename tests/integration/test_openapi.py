@@ -623,6 +623,14 @@ def test_admin_waf():
     nodes = chk(api("GET", "/api/v1/admin/cluster/nodes", ADMIN), "GET", "/api/v1/admin/cluster/nodes",
                 200)
     assert any(n["self"] for n in nodes["nodes"]), nodes
+    pl = "/api/v1/admin/plugins"
+    chk(api("GET", pl, ADMIN), "GET", pl, 200)
+    chk(api("PATCH", pl + "/nosuch/settings", ADMIN, {"a": "b"}), "PATCH", pl + "/{name}/settings",
+        404)
+    chk(api("PUT", pl + "/nosuch/enabled", ADMIN, {"enabled": False}), "PUT", pl + "/{name}/enabled",
+        404)
+    chk(api("PUT", pl + "/nosuch/enabled", ADMIN, {"enabled": "no"}), "PUT", pl + "/{name}/enabled",
+        400)
 
 
 def test_notify_settings_and_push():

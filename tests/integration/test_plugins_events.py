@@ -11,7 +11,9 @@ import secrets
 import urllib.parse
 
 import pxtest
-from authlib import psql
+from authlib import ADMIN_PASSWORD, admin_token, psql
+from pxtest import request
+from webcheck import Browser, form_fields, location, words
 from msglib import User, channel
 from pxtest import expect_error
 from test_plugins_runtime import admin_cli, cli, install, until
@@ -21,6 +23,13 @@ POLL = os.path.join(os.environ.get("PX_ROOT", "."), "examples", "plugins", "poll
 ana = User("plev")
 ben = User("plev")
 KEY = None
+ADMIN = admin_token()
+
+
+def admin_api(method, path):
+    r = request(method, path, headers={"Authorization": "Bearer " + ADMIN})
+    assert r.status == 200, r
+    return r.json()
 
 
 def key():
@@ -125,6 +134,69 @@ def test_grants_bound_what_a_plugin_does():
     assert tally(the_poll(ch)) == {"Tea": 0, "Coffee": 0}
     p = [x for x in json.loads(cli("list", "--json"))["plugins"] if x["name"] == name][0]
     assert p["status"] == "ok", p
+
+
+def admin_browser():
+    b = Browser()
+    r = b.post("/login", {"username": "admin", "password": ADMIN_PASSWORD})
+    assert r.status in (302, 303), r
+    return b
+
+
+def test_admin_page_settings_from_the_manifest():
+    """/admin/plugins builds each plugin's settings form from what its
+    manifest declares; a value that does not fit is refused with nothing
+    changed; turning a plugin off and on again works from the page and the
+    API alike."""
+    name = "pollset-" + TAG
+    install_poll(name, settings=[
+        {"key": "most", "type": "int", "label": "Most options", "default": "9"},
+        {"key": "anonymous", "type": "bool", "label": "Hide voters"},
+        {"key": "style", "type": "enum", "label": "Style", "options": "plain|bold"},
+        {"key": "footer", "type": "string", "label": "Footer <b>text</b>"}])
+    ch = channel(ana)["id"]
+    cli("enable", name, "--channels", str(ch))
+    b = admin_browser()
+    p = b.page("/admin/plugins")
+    tags = dict((a.get("id"), (t, a)) for t, a in p.tags if a.get("id"))
+    pre = "pl-%s-" % name
+    assert tags[pre + "most"] == ("input", tags[pre + "most"][1]) and \
+        tags[pre + "most"][1]["type"] == "number" and tags[pre + "most"][1]["value"] == "9"
+    assert tags[pre + "anonymous"][0] == "select" and tags[pre + "style"][0] == "select"
+    assert tags[pre + "footer"][0] == "input"
+    assert "Footer <b>text</b>" in words(p), "the label is shown as text, escaped"
+    action = "/admin/plugins/%s/settings" % name
+    f = form_fields(p, action)
+    r = b.post(action, {"csrf_token": f["csrf_token"], "s.most": "5", "s.anonymous": "true",
+                        "s.style": "bold", "s.footer": "Vote!"})
+    assert location(r) == "/admin/plugins?done=saved", r
+    got = [x for x in admin_api("GET", "/api/v1/admin/plugins")["plugins"] if x["name"] == name][0]
+    assert got["settings"] == {"most": "5", "anonymous": "true", "style": "bold",
+                               "footer": "Vote!"}, got["settings"]
+    # a value outside the declared type changes nothing
+    r = b.post(action, {"s.most": "five", "s.style": "plain"})
+    assert r.status == 400 and "most" in r.body.decode(), r
+    r = request("PATCH", "/api/v1/admin/plugins/%s/settings" % name,
+                json_body={"style": "loud"}, headers={"Authorization": "Bearer " + ADMIN})
+    j = expect_error(r, 400, "VALIDATION_FIELD_FORMAT")
+    assert j["details"]["field"] == "style", j
+    got = [x for x in admin_api("GET", "/api/v1/admin/plugins")["plugins"] if x["name"] == name][0]
+    assert got["settings"]["style"] == "bold" and got["settings"]["most"] == "5", got
+    # an empty field clears the setting back to its default
+    r = b.post(action, {"s.footer": ""})
+    assert location(r) == "/admin/plugins?done=saved", r
+    got = [x for x in admin_api("GET", "/api/v1/admin/plugins")["plugins"] if x["name"] == name][0]
+    assert "footer" not in got["settings"], got
+    # off from the page: the command is gone; on again: it is back
+    r = b.post("/admin/plugins/%s/enabled" % name, {"enabled": "false"})
+    assert location(r) == "/admin/plugins?done=saved", r
+    until(lambda: command(ana, ch, "/poll Lunch? | A | B").status == 404, what="turned off")
+    r = request("PUT", "/api/v1/admin/plugins/%s/enabled" % name, json_body={"enabled": True},
+                headers={"Authorization": "Bearer " + ADMIN})
+    assert r.status == 200 and [x for x in r.json()["plugins"] if x["name"] == name][0]["enabled"]
+    until(lambda: command(ana, ch, "/poll Lunch? | A | B").status == 200, what="turned on")
+    # members may not
+    expect_error(ana.call("GET", "/api/v1/admin/plugins"), 403, "AUTH_FORBIDDEN")
 
 
 if __name__ == "__main__":
