@@ -3,7 +3,8 @@ plugin (examples/plugins/poll, a process plugin) posts a poll as its own bot
 with one numbered reaction per option, and keeps the tally in the poll as
 people vote with those reactions; only in the channels it is enabled in,
 only with the grants it has (a copy without messages.modify cannot edit
-its poll), and a registered command of the same name is not shadowed
+its poll); the gif example reaches its search service only with the
+network grant; /admin/plugins builds settings forms from manifests; and a registered command of the same name is not shadowed
 elsewhere. Needs PX_BUILD, PX_CONFIG, PX_ROOT."""
 import json
 import os
@@ -50,6 +51,7 @@ def install_poll(name, **changes):
     m.update(changes, name=name)
     with open(os.path.join(POLL, "poll.py"), "rb") as f:
         install(m, {"poll.py": f.read()}, key())
+
 
 
 def command(user, cid, text):
@@ -134,6 +136,73 @@ def test_grants_bound_what_a_plugin_does():
     assert tally(the_poll(ch)) == {"Tea": 0, "Coffee": 0}
     p = [x for x in json.loads(cli("list", "--json"))["plugins"] if x["name"] == name][0]
     assert p["status"] == "ok", p
+
+
+class SearchService:
+    """A GIF search service on loopback: answers every GET with one result
+    and remembers the queries it got."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        seen = self.seen = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query))
+                body = json.dumps({"data": [{"title": "Happy cat", "images": {
+                    "original": {"url": "https://media.example.org/cat.gif"}}}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d/v1/gifs/search" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+
+
+def install_example(name, folder, entry):
+    d = os.path.join(os.environ.get("PX_ROOT", "."), "examples", "plugins", folder)
+    with open(os.path.join(d, "plugin.json")) as f:
+        m = json.load(f)
+    m["name"] = name
+    with open(os.path.join(d, entry), "rb") as f:
+        install(m, {entry: f.read()}, key())
+
+
+def test_gif_needs_the_network_grant():
+    """The gif example asks a search service on the network: without the
+    network grant the sandbox refuses and the caller is told; with it, the
+    settings reach the service and the picture is posted by the bot."""
+    svc = SearchService()
+    name = "gif-" + TAG
+    try:
+        install_example(name, "gif", "gif.py")
+        cli("set", name, "search_url", svc.url)
+        cli("set", name, "api_key", "k-" + TAG)
+        ch = channel(ana)["id"]
+        cli("enable", name, "--channels", str(ch))
+        r = until(lambda: (lambda r: r if r.status == 200 else None)(
+            command(ana, ch, "/gif happy cat")), what="the gif plugin")
+        assert "may not use the network" in r.json()["text"], r.json()
+        assert not svc.seen
+        cli("enable", name, "--channels", str(ch), "--grant", "network")
+        until(lambda: "Posted." == command(ana, ch, "/gif happy cat").json().get("text"),
+              what="the grant to take effect")
+        assert svc.seen[-1]["q"] == ["happy cat"] and svc.seen[-1]["api_key"] == ["k-" + TAG] \
+            and svc.seen[-1]["rating"] == ["g"], svc.seen
+        m = [x for x in messages(ch) if "media.example.org/cat.gif" in x["body"]]
+        assert m and m[0]["author"]["username"] != ana.name, m
+        assert 'href="https://media.example.org/cat.gif"' in m[0]["html"], m[0]["html"]
+    finally:
+        svc.close()
 
 
 def admin_browser():
