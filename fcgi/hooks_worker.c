@@ -62,9 +62,13 @@ static void *sender_main(void *arg)
 		const struct px_cfg *cfg = px_app_cfg_acquire(w->app, &ref);
 		int n = px_hooks_send_batch(db, cfg, BATCH), k = 0;
 
-		/* plugins' events share the queue's wake-up (sql/161) */
-		if (w->app->plugins)
+		/* plugins' events share the queue's wake-up (sql/161); their
+		 * schedules are looked at on every round, at least each second */
+		if (w->app->plugins) {
 			k = px_plugin_events_batch(w->app->plugins, db, cfg, BATCH);
+			if (px_plugin_schedules_run(w->app->plugins, db, cfg) < 0)
+				k = -1;
+		}
 		px_app_cfg_release(w->app, ref);
 		if (n > 0 || k > 0)
 			continue;

@@ -23,7 +23,8 @@
 #define GIVE_UP_AFTER 5      /* attempts */
 #define MAX_REACTIONS 10
 
-/* The actions' channel and the plugin that asked for them. */
+/* The actions' channel (0: none; each action names one) and the plugin
+ * that asked for them. */
 struct acting {
 	struct px_db *db;
 	const struct px_cfg *cfg;
@@ -31,6 +32,30 @@ struct acting {
 	long long channel, bot;
 	const char *kind;           /* the channel's kind */
 };
+
+/* An action's "channel_id", when it names another channel than the
+ * call's: one the plugin is enabled in (public or private). *one gets
+ * the acting for it. */
+static enum px_err channel_of(const struct acting *a, struct json_object *act,
+			      struct acting *one, char kind[16])
+{
+	struct json_object *v;
+	long long id;
+	enum px_err e;
+
+	*one = *a;
+	if (!json_object_object_get_ex(act, "channel_id", &v))
+		return a->channel ? PX_OK : PX_E_VALIDATION_MISSING_FIELD;
+	if (!json_object_is_type(v, json_type_int) || (id = json_object_get_int64(v)) <= 0)
+		return PX_E_VALIDATION_FIELD_TYPE;
+	if (id == a->channel)
+		return PX_OK;
+	if ((e = px_m_plugin_channel_kind(a->db, a->who->name, id, kind)) != PX_OK)
+		return e == PX_E_VALIDATION_NOT_FOUND ? PX_E_AUTH_FORBIDDEN : e;
+	one->channel = id;
+	one->kind = kind;
+	return PX_OK;
+}
 
 static const char *str_field(struct json_object *o, const char *k)
 {
@@ -143,12 +168,13 @@ static void act(struct acting *a, struct json_object *answer)
 		struct json_object *one = json_object_array_get_idx(list, i);
 		const char *type;
 		enum px_err e = PX_E_VALIDATION_FIELD_FORMAT;
+		struct acting here;
+		char kind[16];
 
 		type = json_object_is_type(one, json_type_object) ? str_field(one, "type") : NULL;
-		if (type && !strcmp(type, "post"))
-			e = act_post(a, one);
-		else if (type && !strcmp(type, "edit"))
-			e = act_edit(a, one);
+		if (type && (!strcmp(type, "post") || !strcmp(type, "edit")) &&
+		    (e = channel_of(a, one, &here, kind)) == PX_OK)
+			e = type[0] == 'p' ? act_post(&here, one) : act_edit(&here, one);
 		if (e != PX_OK)
 			px_log_warn("plugins", NULL, "plugin %s: action %zu (%s) refused: %s",
 				    a->who->name, i, type ? type : "?", px_err_name(e));
@@ -217,6 +243,44 @@ int px_plugin_events_batch(struct px_plugin_host *h, struct px_db *db,
 				    PQgetvalue(r, i, 0));
 	}
 	PQclear(r);
+	return n;
+}
+
+int px_plugin_schedules_run(struct px_plugin_host *h, struct px_db *db, const struct px_cfg *cfg)
+{
+	struct px_buf req = PX_BUF_INIT, reply = PX_BUF_INIT;
+	PGresult *r = NULL;
+	int n;
+
+	if (!px_plugin_host_wants(h, db, PX_PL_HOOK_SCHEDULE))
+		return 0;
+	if (px_m_plugin_schedules_claim(db, &r) != PX_OK)
+		return -1;
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		const char *name = PQgetvalue(r, i, 0);
+		struct px_plugin_target t = { name, PX_PL_HOOK_SCHEDULE, "", 0 };
+		struct px_plugin_callee who = { "", 0 };
+		struct json_object *answer;
+
+		px_buf_reset(&req);
+		px_buf_reset(&reply);
+		px_buf_printf(&req, "{\"type\":\"schedule\",\"all_channels\":%s,\"channel_ids\":%s}",
+			      *PQgetvalue(r, i, 1) == 't' ? "true" : "false", PQgetvalue(r, i, 2));
+		/* a missed period is not made up for: the next one comes */
+		if (req.failed || px_plugin_host_call(h, db, &t, req.data, &reply, &who) !=
+				  PX_PLUGIN_ANSWERED)
+			continue;
+		if ((answer = json_tokener_parse(reply.data ? reply.data : ""))) {
+			struct acting a = { db, cfg, &who, 0, 0, "" };
+
+			act(&a, answer);
+			json_object_put(answer);
+		}
+	}
+	PQclear(r);
+	px_buf_free(&req);
+	px_buf_free(&reply);
 	return n;
 }
 

@@ -20,6 +20,13 @@
 int px_plugin_events_batch(struct px_plugin_host *h, struct px_db *db,
 			   const struct px_cfg *cfg, int max) __attribute__((nonnull));
 
+/* Calls the "schedule" hook of each plugin whose period is up (once over
+ * every process and node): {"type":"schedule","all_channels":bool,
+ * "channel_ids":[...]}; its actions must name a channel_id it is enabled
+ * in. Returns how many were due, or -1 when the database failed. */
+int px_plugin_schedules_run(struct px_plugin_host *h, struct px_db *db, const struct px_cfg *cfg)
+	__attribute__((nonnull));
+
 /* Runs "/name args" in ctx's channel (path "id") through the plugin that
  * declared the command there: the caller gets {"response_type":
  * "ephemeral", "text", "html"} with the plugin's answer, after its actions

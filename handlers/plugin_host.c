@@ -27,6 +27,8 @@ struct hosted {
 	int nchans;
 	struct px_pl_proc *proc;    /* process plugins */
 	struct px_pl_inproc *mod;   /* in-process plugins */
+	char *same;                 /* what makes a loaded plugin the same one:
+				     * version, package, grants, settings */
 	atomic_int failures;        /* in a row, for in-process and process alike */
 };
 
@@ -71,6 +73,7 @@ static void drop_all(struct hosted *v, int n)
 		px_pl_proc_free(v[i].proc);
 		px_pl_inproc_free(v[i].mod);
 		free(v[i].chans);
+		free(v[i].same);
 	}
 	free(v);
 }
@@ -228,6 +231,9 @@ static int load_one(void *arg, const struct px_m_plugin *p)
 			goto refused;
 		}
 	}
+	px_buf_reset(&path);
+	px_buf_printf(&path, "%s|%s|%s|%s", p->version, p->sha256, p->granted, settings.data);
+	x->same = path.failed ? NULL : strdup(path.data);
 	l->n++;
 	goto out;
 refused:
@@ -239,6 +245,29 @@ out:
 	px_buf_free(&path);
 	px_buf_free(&settings);
 	return 0;
+}
+
+/* A plugin that is the same in the new set as in the old keeps its
+ * running process or loaded module (its state, and no restart): the two
+ * entries swap them, and the old set is then dropped. Under the write
+ * lock: nobody calls the old set meanwhile. */
+static void keep_running(struct hosted *old, int nold, struct hosted *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < nold && v[i].same; j++) {
+			struct px_pl_proc *p = v[i].proc;
+			struct px_pl_inproc *m = v[i].mod;
+
+			if (!old[j].same || strcmp(old[j].same, v[i].same) != 0 ||
+			    strcmp(old[j].m.name, v[i].m.name) != 0)
+				continue;
+			v[i].proc = old[j].proc;
+			v[i].mod = old[j].mod;
+			old[j].proc = p;
+			old[j].mod = m;
+			atomic_store(&v[i].failures, atomic_load(&old[j].failures));
+			break;
+		}
 }
 
 /* Reloads the set when the database says it changed: asked at most every
@@ -262,6 +291,7 @@ static void refresh_now(struct px_plugin_host *h, struct px_db *db, int force)
 		goto out;
 	}
 	pthread_rwlock_wrlock(&h->lock);
+	keep_running(h->v, h->n, l.v, l.n);
 	drop_all(h->v, h->n);
 	h->v = l.v;
 	h->n = l.n;
@@ -433,7 +463,7 @@ static int targeted(const struct hosted *x, const struct px_plugin_target *t)
 
 		if ((int)d->hook == t->hook && !strcmp(d->arg, t->arg ? t->arg : "") &&
 		    (x->granted & need) == need)
-			return sees(x, t->channel);
+			return !t->channel || sees(x, t->channel);
 	}
 	return 0;
 }
@@ -487,4 +517,16 @@ out:
 	pthread_rwlock_unlock(&h->lock);
 	px_buf_free(&detail);
 	return res;
+}
+
+int px_plugin_host_wants(struct px_plugin_host *h, struct px_db *db, int hook)
+{
+	int yes = 0;
+
+	refresh(h, db);
+	pthread_rwlock_rdlock(&h->lock);
+	for (int i = 0; i < h->n && !yes; i++)
+		yes = has_hook(&h->v[i].m, (enum px_pl_hook)hook);
+	pthread_rwlock_unlock(&h->lock);
+	return yes;
 }

@@ -31,6 +31,11 @@ enum px_err px_plugin_host_before_store(struct px_plugin_host *h, struct px_db *
 					struct px_buf *out, struct px_buf *reason)
 	__attribute__((nonnull, warn_unused_result));
 
+/* 1 when an enabled plugin declared hook (enum px_pl_hook): callers skip
+ * the work of hooks nobody has. */
+int px_plugin_host_wants(struct px_plugin_host *h, struct px_db *db, int hook)
+	__attribute__((nonnull));
+
 /* Which plugin a call is for: the one named (an event delivery), or the
  * first by name that declared hook with arg ("command:/poll": hook
  * PX_PL_HOOK_COMMAND, arg "poll"); either way one enabled in channel and
@@ -39,7 +44,7 @@ struct px_plugin_target {
 	const char *name;          /* NULL: look it up by hook and arg */
 	int hook;                  /* enum px_pl_hook */
 	const char *arg;
-	long long channel;
+	long long channel;         /* 0: a call of no channel (schedule) */
 };
 
 /* What a call found: the plugin's name and granted permission bits. */

@@ -2,6 +2,7 @@
 #include "model/plugins.h"
 #include "model/rows.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,4 +347,44 @@ enum px_err px_m_plugin_set_enabled(struct px_db *db, const char *name, int on)
 		" WHERE name = $1 AND (NOT $2::boolean OR granted <> '{}')", 2, p, &rows);
 
 	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
+}
+
+enum px_err px_m_plugin_schedules_claim(struct px_db *db, PGresult **r)
+{
+	enum px_err e = px_db_exec(db,
+		"INSERT INTO plugin_schedules (plugin, next_at) SELECT p.name, now()"
+		" FROM plugins p JOIN plugin_versions v USING (name, version)"
+		" WHERE p.enabled AND v.manifest -> 'hooks' ? 'schedule'"
+		" ON CONFLICT (plugin) DO NOTHING", 0, NULL, NULL);
+
+	if (e != PX_OK)
+		return e;
+	return px_db_exec_prepared(db, "plugin_sched_claim",
+		"UPDATE plugin_schedules s SET next_at = now() + make_interval(secs =>"
+		" (v.manifest->>'schedule_seconds')::int)"
+		" FROM plugins p JOIN plugin_versions v USING (name, version)"
+		" WHERE s.plugin = p.name AND p.enabled AND s.next_at <= now() RETURNING s.plugin,"
+		" p.all_channels, (SELECT coalesce(json_agg(c.channel_id ORDER BY c.channel_id), '[]')"
+		" FROM plugin_channels c WHERE c.name = s.plugin)",
+		0, NULL, r);
+}
+
+enum px_err px_m_plugin_channel_kind(struct px_db *db, const char *name, long long channel,
+				     char kind[16])
+{
+	char c[PX_M_LL];
+	const char *p[2] = { name, px_m_ll(c, channel) };
+	PGresult *r = NULL;
+	enum px_err e = px_m_one_row(db, "plugin_chan_kind",
+		"SELECT ch.kind FROM channels ch JOIN plugins p ON p.name = $1"
+		" WHERE ch.id = $2::bigint AND p.enabled AND ch.archived_at IS NULL"
+		" AND ch.kind IN ('public', 'private') AND (p.all_channels OR EXISTS (SELECT 1"
+		" FROM plugin_channels pc WHERE pc.name = p.name AND pc.channel_id = ch.id))",
+		2, p, &r);
+
+	if (e != PX_OK)
+		return e;
+	snprintf(kind, 16, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
 }

@@ -121,4 +121,16 @@ enum px_err px_m_plugin_manifest(struct px_db *db, const char *name, struct px_b
 enum px_err px_m_plugin_set_enabled(struct px_db *db, const char *name, int on)
 	__attribute__((nonnull, warn_unused_result));
 
+/* The enabled plugins with a "schedule" hook whose period is up, as rows
+ * of name, all_channels ("t"/"f") and the JSON array of its channel ids; their next time is set in the same statement, so each
+ * is claimed by one caller only. A plugin enabled since the last call is
+ * due at the next one. */
+enum px_err px_m_plugin_schedules_claim(struct px_db *db, PGresult **r)
+	__attribute__((nonnull, warn_unused_result));
+
+/* The kind of channel when plugin name is enabled in it and it is a
+ * public or private channel, not archived; else VALIDATION_NOT_FOUND. */
+enum px_err px_m_plugin_channel_kind(struct px_db *db, const char *name, long long channel,
+				     char kind[16]) __attribute__((nonnull, warn_unused_result));
+
 #endif

@@ -9,6 +9,7 @@ elsewhere. Needs PX_BUILD, PX_CONFIG, PX_ROOT."""
 import json
 import os
 import secrets
+import time
 import urllib.parse
 
 import pxtest
@@ -203,6 +204,48 @@ def test_gif_needs_the_network_grant():
         assert 'href="https://media.example.org/cat.gif"' in m[0]["html"], m[0]["html"]
     finally:
         svc.close()
+
+
+TICKER = b"""#!/usr/bin/env python3
+import json, sys
+n = 0
+for line in sys.stdin:
+    req = json.loads(line)
+    out = {"id": req["id"]}
+    if req.get("type") == "schedule":
+        n += 1
+        ch = req["channel_ids"][0]
+        out["actions"] = [{"type": "post", "channel_id": ch, "text": "tick %d" % n},
+                          {"type": "post", "channel_id": OTHER, "text": "stray tick"}]
+    sys.stdout.write(json.dumps(out) + "\\n")
+    sys.stdout.flush()
+"""
+
+
+def test_schedule_hook_posts_once_per_period():
+    """A plugin with the schedule hook is called once per schedule_seconds
+    over all processes, with the channels it is enabled in; it may post
+    only into those."""
+    ch = channel(ana)["id"]
+    other = channel(ana)["id"]
+    name = "ticker-" + TAG
+    install({"name": name, "version": "1.0.0", "kind": "process", "protocol": 1,
+             "entry": "ticker.py", "hooks": ["schedule"], "schedule_seconds": 10,
+             "permissions": ["messages.post"]},
+            {"ticker.py": TICKER.replace(b"OTHER", str(other).encode())}, key())
+    cli("enable", name, "--channels", str(ch))
+    t0 = time.time()
+    ticks = lambda: [m for m in messages(ch) if m["body"].startswith("tick ")]
+    until(lambda: len(ticks()) >= 1, timeout=20, what="the first tick")
+    until(lambda: len(ticks()) >= 2, timeout=25, what="the second tick")
+    took = time.time() - t0
+    got = ticks()
+    # once per period: two ticks take at least one period, and no process
+    # ticked on its own (each would count from 1)
+    assert took >= 9, "two ticks in %.1f s" % took
+    assert sorted(m["body"] for m in got) == ["tick 1", "tick 2"], [m["body"] for m in got]
+    assert not [m for m in messages(other) if "stray" in m["body"]], "posted where not enabled"
+    cli("disable", name)
 
 
 def admin_browser():
