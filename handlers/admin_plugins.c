@@ -41,16 +41,16 @@ struct change {
 static enum px_err apply_tx(struct px_db *db, void *arg)
 {
 	struct change *c = arg;
-	enum px_err e = PX_OK;
 
 	json_object_object_foreach(c->body, k, v) {
+		enum px_err e = px_m_plugin_setting_set(db, c->name, k,
+							json_object_is_type(v, json_type_null)
+								? NULL : json_object_get_string(v));
+
 		if (e != PX_OK)
-			break;
-		e = px_m_plugin_setting_set(db, c->name, k,
-					    json_object_is_type(v, json_type_null)
-						    ? NULL : json_object_get_string(v));
+			return e;
 	}
-	return e;
+	return PX_OK;
 }
 
 enum px_err px_h_admin_plugin_settings(struct px_ctx *ctx)
