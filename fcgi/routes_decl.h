@@ -19,5 +19,6 @@
 #include "fcgi/openapi.h"
 #include "handlers/hooks.h"
 #include "handlers/commands.h"
+#include "handlers/unfurl.h"
 
 #endif

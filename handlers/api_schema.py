@@ -79,7 +79,19 @@ SCHEMAS = {
                    bot={"oneOf": [ref("BotProps"), {"type": "null"}],
                         "description": "Set when a bot posted it (webhook, slash command): "
                                        "what the post says of itself, shown beside the bot "
-                                       "account's own name."}),
+                                       "account's own name."},
+                   preview={"oneOf": [ref("LinkPreview"), {"type": "null"}],
+                            "description": "The preview of the message's first web link, "
+                                           "added later by a background job (a "
+                                           "message.updated event tells); absent or null: "
+                                           "none."}),
+    "LinkPreview": obj(["url"], url=t("string", maxLength=2048),
+                       title=t("string", True, maxLength=300),
+                       description=t("string", True, maxLength=1000),
+                       image=t("string", True, description="https, or the instance's own "
+                               "origin; plain http images of other sites are dropped."),
+                       site_name=t("string", True, maxLength=100)),
+    "LinkPreviewSetting": obj(["channel_id", "enabled"], channel_id=ID, enabled=BOOL),
     "File": obj(["id", "name", "type", "declared_type", "size", "sha256", "channel_id", "owner_id",
                  "state", "width", "height", "created_at", "url"],
                 id=ID, name=t("string", minLength=1, maxLength=255,
@@ -1075,6 +1087,16 @@ OPS["POST /api/v1/commands/responses/{token}"]["requestBody"] = {"required": Tru
     "application/json": {"schema": obj(["response_type"], response_type=t(
         "string", enum=["in_channel"]), text=STR, attachments=arr(t("object")),
         blocks=arr(t("object")))}}}
+api("DELETE", MSG + "/preview", "removeLinkPreview",
+    "The author removes the message's link preview for good (an edit does not bring it "
+    "back); emits message.updated.", "200", ref("Message"), errors=W + ("410",),
+    tag="Integrations", path=MP)
+api("GET", CH + "/link-previews", "getLinkPreviews", "Whether the channel shows link previews.",
+    "200", ref("LinkPreviewSetting"), errors=("404",), tag="Integrations", path=CP)
+api("PUT", CH + "/link-previews", "setLinkPreviews",
+    "Turn the channel's link previews on or off (channel managers); off stops new ones, "
+    "existing previews stay.", "200", ref("LinkPreviewSetting"),
+    body=body(["enabled"], enabled=BOOL), errors=W, tag="Integrations", path=CP)
 api("GET", "/api/v1/admin/hooks/deliveries", "adminHookDeliveries",
     "Every outgoing webhook's deliveries, newest first.", "200", ref("DeliveryList"), [LIMIT],
     errors=("400",), tag="Admin")
