@@ -154,7 +154,7 @@ enum px_err px_m_previews_channel(struct px_db *db, long long channel, int set,
 
 	return px_m_json_row(db, "preview_channel",
 		"WITH u AS (UPDATE channels SET link_previews = $2::boolean WHERE id = $1"
-		" AND $2 IS NOT NULL RETURNING link_previews)"
+		" AND $2::boolean IS NOT NULL RETURNING link_previews)"
 		" SELECT json_build_object('channel_id', c.id, 'enabled',"
 		" coalesce((SELECT link_previews FROM u), c.link_previews))"
 		" FROM channels c WHERE c.id = $1", 2, p, out);
