@@ -1075,8 +1075,8 @@ api("GET", "/api/v1/admin/commands", "listCommands", "Registered slash commands.
 api("DELETE", "/api/v1/admin/commands/{cid:int}", "deleteCommand", "Remove a slash command.",
     "204", errors=("404",), tag="Admin", path={"cid": "Command id."})
 api("POST", CH + "/commands", "runCommand",
-    "Run /name args: built-ins /me, /shrug, /topic, /invite @user, /leave, /remind me in N "
-    "minutes to ..., or a registered command.", "200", ref("CommandResult"),
+    "Run /name args: built-ins /me, /shrug, /topic, /invite @user, /leave, /mute (off), "
+    "/remind me in N minutes to ..., or a registered command.", "200", ref("CommandResult"),
     body=body(["text"], text=t("string", minLength=2, maxLength=4000)),
     errors=("400", "404", "409", "502"), tag="Integrations", path=CP)
 api("POST", "/api/v1/commands/responses/{token}", "commandResponse",
