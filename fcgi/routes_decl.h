@@ -20,5 +20,6 @@
 #include "handlers/hooks.h"
 #include "handlers/commands.h"
 #include "handlers/unfurl.h"
+#include "handlers/user_export.h"
 
 #endif

@@ -92,6 +92,23 @@ SCHEMAS = {
                                "origin; plain http images of other sites are dropped."),
                        site_name=t("string", True, maxLength=100)),
     "LinkPreviewSetting": obj(["channel_id", "enabled"], channel_id=ID, enabled=BOOL),
+    "UserExport": obj(["format", "exported_at", "profile", "channels", "messages", "reactions",
+                       "files"],
+                      format=t("string", enum=["plexichat-user-export/1"]), exported_at=TIME,
+                      profile=obj(["id", "username", "display_name", "email", "role",
+                                   "created_at"], id=ID, username=STR, display_name=STR,
+                                  email=t("string", True), role=STR, created_at=TIME,
+                                  time_zone=STR, status_text=STR, is_bot=BOOL),
+                      channels=arr(obj(["id", "kind", "role", "joined_at"], id=ID, kind=STR,
+                                       name=t("string", True), role=STR, joined_at=TIME,
+                                       notify=STR)),
+                      messages=arr(obj(["id", "channel_id", "body", "created_at"], id=ID,
+                                       channel_id=ID, thread_root_id=t("integer", True),
+                                       body=STR, created_at=TIME, edited_at=TIME_N,
+                                       file_ids=arr(ID))),
+                      reactions=arr(obj(["message_id", "emoji", "created_at"], message_id=ID,
+                                        emoji=STR, created_at=TIME)),
+                      files=arr(ref("File"))),
     "File": obj(["id", "name", "type", "declared_type", "size", "sha256", "channel_id", "owner_id",
                  "state", "width", "height", "created_at", "url"],
                 id=ID, name=t("string", minLength=1, maxLength=255,
@@ -1097,6 +1114,13 @@ api("PUT", CH + "/link-previews", "setLinkPreviews",
     "Turn the channel's link previews on or off (channel managers); off stops new ones, "
     "existing previews stay.", "200", ref("LinkPreviewSetting"),
     body=body(["enabled"], enabled=BOOL), errors=W, tag="Integrations", path=CP)
+api("GET", "/api/v1/users/me/export", "exportMyData",
+    "One's own data as one JSON document (an attachment): profile, channel memberships, "
+    "messages (oldest first), reactions and files' metadata; no secrets. Signed-in sessions "
+    "only, not tokens; rate class export; audited (user.export).", "200", ref("UserExport"),
+    tag="Users")
+header("GET /api/v1/users/me/export", "200", "Content-Disposition", STR,
+       "attachment; filename=\"plexichat-export-user-ID.json\"")
 api("GET", "/api/v1/admin/hooks/deliveries", "adminHookDeliveries",
     "Every outgoing webhook's deliveries, newest first.", "200", ref("DeliveryList"), [LIMIT],
     errors=("400",), tag="Admin")

@@ -336,7 +336,8 @@ static int parse_remind(const char *args, long long *secs, const char **text)
 }
 
 /* /mute: the caller's notification level of this channel (sql/122) set to
- * 'none', as PUT .../notify would; "/mute off" sets it back to 'all'. */
+ * 'none', as PUT .../notify would, and its muted flag (sql/135) set; "/mute
+ * off" sets them back to 'all' and unmuted. */
 static enum px_err mute(struct px_ctx *ctx, const char *args)
 {
 	struct json_object *out = NULL;
@@ -349,6 +350,11 @@ static enum px_err mute(struct px_ctx *ctx, const char *args)
 	}
 	e = call_with(ctx, px_h_people_notify, one("level", off ? "all" : "none"), &out);
 	json_object_put(out);
+	/* and the mail and push senders' own flag (sql/135), so that notices
+	 * from before the mute are not mailed either */
+	if (e == PX_OK)
+		e = px_m_commands_mute(ctx->db, px_path_int(&ctx->path, "id"), ctx->who.user_id,
+				       !off);
 	if (e != PX_OK)
 		return e;
 	return off ? reply(ctx, "ephemeral", NULL, "This channel is no longer muted.",

@@ -11,7 +11,7 @@ import urllib.parse
 
 import pxtest
 from pxtest import expect_error, request
-from authlib import admin_token, api
+from authlib import admin_token, api, psql
 from hooklib import Receiver
 from msglib import PASSWORD, User, channel
 from webcheck import Browser, check_page, location
@@ -115,6 +115,8 @@ def test_mute():
     assert r.status == 200 and r.json()["response_type"] == "ephemeral", r
     assert "muted" in r.json()["text"] and "message" not in r.json(), r.json()
     assert level(MEMBER) == "none" and level(OWNER) == "all"
+    muted = "SELECT muted FROM channel_members WHERE channel_id = %d AND user_id = %d"
+    assert psql(muted % (CID, MEMBER.id)) == "t" and psql(muted % (CID, OWNER.id)) == "f"
     m = OWNER.ok("POST", "/api/v1/channels/%d/messages" % CID,
                  {"body": "@%s are you there?" % MEMBER.name})
     ch = MEMBER.ok("GET", "/api/v1/channels/%d" % CID)
@@ -122,7 +124,7 @@ def test_mute():
     assert not notified(MEMBER, m["id"])
     r = run(MEMBER, "/mute off")
     assert r.status == 200 and r.json()["response_type"] == "ephemeral", r
-    assert level(MEMBER) == "all"
+    assert level(MEMBER) == "all" and psql(muted % (CID, MEMBER.id)) == "f"
     m = OWNER.ok("POST", "/api/v1/channels/%d/messages" % CID,
                  {"body": "@%s now?" % MEMBER.name})
     assert pxtest.wait_for(lambda: notified(MEMBER, m["id"]), 10)

@@ -708,6 +708,12 @@ def test_link_previews():
          404)
 
 
+def test_user_export():
+    a = User("oex")
+    chk(a.call("GET", "/api/v1/users/me/export"), "GET", "/api/v1/users/me/export", 200)
+    chk(anon("GET", "/api/v1/users/me/export"), "GET", "/api/v1/users/me/export", 401)
+
+
 def test_bots_and_commands():
     a, b = User("oca"), User("ocb")
     cid = channel(a, members=[b])["id"]
