@@ -27,7 +27,7 @@ def export(user=ALICE):
 
 def test_everything_of_mine_nothing_of_others():
     data = b"exported bytes " + secrets.token_hex(8).encode()
-    f = ALICE.call("PUT", "/api/v1/files?name=notes.txt&channel_id=%d" % CID,
+    f = ALICE.call("PUT", "/api/v1/files?name=notes.txt",
                    headers={"Content-Type": "text/plain"}, raw=data)
     assert f.status == 201, f
     fid = f.json()["id"]
