@@ -140,6 +140,7 @@ enum px_unfurl_outcome px_unfurl_run(struct px_db *db, const struct px_cfg *cfg,
 {
 	struct px_buf html = PX_BUF_INIT, preview = PX_BUF_INIT;
 	enum px_unfurl_outcome o = PX_UNFURL_DONE;
+	long long ttl = px_cfg_int(cfg, "link_preview_cache_seconds");
 	char *url = NULL;
 	int wanted = 0, has = 0, hit = 0;
 	enum px_err e;
@@ -159,18 +160,17 @@ enum px_unfurl_outcome px_unfurl_run(struct px_db *db, const struct px_cfg *cfg,
 	url = html.len ? px_htmlmeta_first_link(html.data, html.len) : NULL;
 	if (!url) {
 		/* an edit took the link away: so goes its preview */
-		if (has && px_m_previews_store(db, id, NULL, NULL, NULL) != PX_OK)
+		if (has && px_m_previews_store(db, id, NULL, NULL, ttl, NULL) != PX_OK)
 			goto fail;
 		goto out;
 	}
-	if (px_m_previews_cached(db, url, px_cfg_int(cfg, "link_preview_cache_seconds"), &hit,
-				 &preview) != PX_OK)
+	if (px_m_previews_cached(db, url, ttl, &hit, &preview) != PX_OK)
 		goto fail;
 	if (hit)
 		snprintf(why, wlen, "cached");
 	else
 		fetch(cfg, url, &preview, why, wlen);
-	if (px_m_previews_store(db, id, hit ? NULL : url, preview.len ? preview.data : NULL,
+	if (px_m_previews_store(db, id, hit ? NULL : url, preview.len ? preview.data : NULL, ttl,
 				NULL) != PX_OK)
 		goto fail;
 	goto out;

@@ -67,7 +67,7 @@ static enum px_err emit(struct px_db *db, long long id, struct px_buf *out)
 }
 
 struct store {
-	long long id;
+	long long id, ttl;
 	const char *url, *preview;
 	int changed;
 };
@@ -75,17 +75,21 @@ struct store {
 static enum px_err store_tx(struct px_db *db, void *arg)
 {
 	struct store *s = arg;
-	char i[PX_M_LL];
+	char i[PX_M_LL], t[PX_M_LL];
 	const char *p[2] = { px_m_ll(i, s->id), s->preview };
-	const char *c[2] = { s->url, s->preview };
+	const char *c[3] = { s->url, s->preview, px_m_ll(t, s->ttl) };
 	long rows = 0;
 	enum px_err e = PX_OK;
 
+	/* each fetch drops up to ten stale entries, oldest first (by index) */
 	if (s->url)
 		e = px_m_exec_rows(db, "preview_cache_put",
-			"INSERT INTO link_preview_cache (url, preview) VALUES ($1, $2::jsonb)"
+			"WITH old AS (DELETE FROM link_preview_cache WHERE url IN (SELECT url"
+			" FROM link_preview_cache WHERE fetched_at < now() - make_interval(secs =>"
+			" $3::bigint) AND url <> $1 ORDER BY fetched_at LIMIT 10))"
+			" INSERT INTO link_preview_cache (url, preview) VALUES ($1, $2::jsonb)"
 			" ON CONFLICT (url) DO UPDATE SET preview = EXCLUDED.preview, fetched_at = now()",
-			2, c, NULL);
+			3, c, NULL);
 	if (e == PX_OK)
 		e = px_m_exec_rows(db, "preview_put",
 			"UPDATE messages SET preview = $2::jsonb WHERE id = $1 AND deleted_at IS NULL"
@@ -95,9 +99,9 @@ static enum px_err store_tx(struct px_db *db, void *arg)
 }
 
 enum px_err px_m_previews_store(struct px_db *db, long long id, const char *url,
-				const char *preview, int *changed)
+				const char *preview, long long ttl_s, int *changed)
 {
-	struct store s = { id, url, preview, 0 };
+	struct store s = { id, ttl_s, url, preview, 0 };
 	enum px_err e = px_db_tx(db, store_tx, &s);
 
 	if (changed)

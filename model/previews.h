@@ -23,12 +23,14 @@ enum px_err px_m_previews_cached(struct px_db *db, const char *url, long long tt
 	__attribute__((nonnull, warn_unused_result));
 
 /* Puts preview (JSON text, or NULL for none) on message id and, when
- * url is not NULL, into the cache under url, in one transaction. When the
- * message's preview changed, message.updated is emitted with it; *changed
- * (may be NULL) says whether. A deleted message or one whose preview was
- * removed is left alone. */
+ * url is not NULL, into the cache under url, in one transaction; then a
+ * few cache entries older than ttl_s are dropped, so the cache stays the
+ * size of what was fetched within ttl_s. When the message's preview
+ * changed, message.updated is emitted with it; *changed (may be NULL) says
+ * whether. A deleted message or one whose preview was removed is left
+ * alone. */
 enum px_err px_m_previews_store(struct px_db *db, long long id, const char *url,
-				const char *preview, int *changed)
+				const char *preview, long long ttl_s, int *changed)
 	__attribute__((nonnull(1), warn_unused_result));
 
 /* The author takes the preview of message id (in channel) away for good:

@@ -6,7 +6,8 @@ without it ever being asked. Cases: Open Graph tags (the preview appears
 in the API, in a live message.updated event and, escaped, on the channel
 page), a bare <title>, no tags, a page over link_preview_max_bytes, a page
 slower than link_preview_timeout_ms, a non-HTML answer, http images
-dropped, the author removing a preview, and the channel switch."""
+dropped, the author removing a preview, edits, and the channel and
+instance switches."""
 import http.server
 import json
 import os
@@ -310,6 +311,43 @@ def test_channel_switch():
     finally:
         OWNER.ok("PUT", url, {"enabled": True})
     m = with_link("/og/on-%s" % RUN)
+    assert wait_for(lambda: msg(m["id"]).get("preview"), 20)
+
+
+def test_stale_cache_entries_dropped():
+    stale = "http://stale.example/%s" % RUN
+    psql("INSERT INTO link_preview_cache (url, preview, fetched_at) VALUES"
+         " ('%s', NULL, now() - interval '40 days')" % stale)
+    m = with_link("/title/prune-%s" % RUN)
+    assert wait_for(lambda: msg(m["id"]).get("preview"), 20)
+    assert psql("SELECT count(*) FROM link_preview_cache WHERE url = '%s'" % stale) == "0"
+    assert psql("SELECT count(*) FROM link_preview_cache WHERE url = '%s'"
+                % PAGES.url("/title/prune-" + RUN)) == "1"
+
+
+def test_instance_switch():
+    """link_previews = off (read live, as MailServer's changes are) stops
+    every channel's previews; the job says why and fetches nothing."""
+    conf = os.environ["PX_CONFIG"]
+    orig = open(conf).read()
+    try:
+        with open(conf, "a") as f:
+            f.write("link_previews = off\n")
+        time.sleep(2.5)        # each process looks at the file once a second
+        for _ in range(4):
+            OWNER.ok("GET", "/api/v1/channels/%d" % CID)
+        m = with_link("/og/instance-off-%s" % RUN)
+        state, err = job(m["id"])
+        assert err == "previews off", err
+        assert msg(m["id"]).get("preview") is None
+        assert "/og/instance-off-" + RUN not in PAGES.hits
+    finally:
+        with open(conf, "w") as f:
+            f.write(orig)
+        time.sleep(2.5)
+        for _ in range(4):
+            OWNER.ok("GET", "/api/v1/channels/%d" % CID)
+    m = with_link("/og/instance-on-%s" % RUN)
     assert wait_for(lambda: msg(m["id"]).get("preview"), 20)
 
 
