@@ -177,19 +177,30 @@ def test_open_graph_preview_event_and_page():
                                       "next": "/"})) == "/"
     b.page("/c/" + CH["name"])  # a valid page (webcheck)
     html = b.get("/c/" + CH["name"]).body.decode()
-    card = re.search(r'<a class="link-preview" href="([^"]*)"[^>]*>(.*?)</a>', html, re.S)
+    card = re.search(r'<div class="link-preview"><a href="([^"]*)"[^>]*>(.*?)</a>', html, re.S)
     assert card, html[-3000:]
     assert card.group(1) == PAGES.url(path), card.group(0)
     assert "Fish &amp; &lt;b&gt;Chips&lt;/b&gt;" in card.group(2), card.group(0)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in card.group(2), card.group(0)
     assert "<script>" not in card.group(2) and "<img" not in card.group(2), card.group(0)
     assert ">Chippy<" in card.group(2), card.group(0)
+    # the author may remove it from the page: a form posting to the web route
+    action = "/c/%s/m/%d/preview/delete" % (CH["name"], m["id"])
+    assert 'action="%s"' % action in html, html[card.start():card.start() + 1500]
+    other = Browser()
+    assert location(other.post("/login", {"username": OWNER.name, "password": PASSWORD,
+                                          "next": "/"})) == "/"
+    assert 'action="%s"' % action not in other.get("/c/" + CH["name"]).body.decode()
     # a second message with the same link is served from the cache
     hits = PAGES.hits.count(path)
     again = with_link(path, "again: %s")
     assert wait_for(lambda: msg(again["id"]).get("preview") == p, 20)
     assert job(again["id"]) == ("delivered", "cached")
     assert PAGES.hits.count(path) == hits
+    # the author's button removes the first preview; back to the message
+    r = b.post(action, {})     # with a csrf_token, as the form sends it
+    assert location(r).startswith("/c/%s" % CH["name"]), r
+    assert msg(m["id"]).get("preview") is None and msg(again["id"])["preview"] == p
 
 
 def test_same_origin_image_shown_http_image_dropped():
