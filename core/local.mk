@@ -11,6 +11,7 @@ libplexi_a_SOURCES = \
 	core/dirs.c core/dirs.h \
 	core/err.c core/err.h core/errors.def \
 	core/gen.c core/gen.h \
+	core/htmlmeta.c core/htmlmeta.h \
 	core/http.c core/http.h \
 	core/log.c core/log.h \
 	core/mail.c core/mail.h \

@@ -6,6 +6,7 @@
 #include "handlers/hooks_send.h"
 #include "handlers/plugin_events.h"
 #include "core/db.h"
+#include "core/htmlmeta.h"
 #include "core/log.h"
 
 #include <curl/curl.h>
@@ -91,6 +92,7 @@ struct px_hooks_workers *px_hooks_workers_start(struct px_app *app, const char *
 	if (n <= 0 || !(w = calloc(1, sizeof(*w) + (size_t)n * sizeof(pthread_t))))
 		return NULL;
 	curl_global_init(CURL_GLOBAL_ALL);
+	px_htmlmeta_init();      /* link previews parse pages in these threads */
 	w->app = app;
 	w->conninfo = conninfo;
 	for (i = 0; i < n; i++) {

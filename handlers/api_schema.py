@@ -79,7 +79,36 @@ SCHEMAS = {
                    bot={"oneOf": [ref("BotProps"), {"type": "null"}],
                         "description": "Set when a bot posted it (webhook, slash command): "
                                        "what the post says of itself, shown beside the bot "
-                                       "account's own name."}),
+                                       "account's own name."},
+                   preview={"oneOf": [ref("LinkPreview"), {"type": "null"}],
+                            "description": "The preview of the message's first web link, "
+                                           "added later by a background job (a "
+                                           "message.updated event tells); absent or null: "
+                                           "none."}),
+    "LinkPreview": obj(["url"], url=t("string", maxLength=2048),
+                       title=t("string", True, maxLength=300),
+                       description=t("string", True, maxLength=1000),
+                       image=t("string", True, description="https, or the instance's own "
+                               "origin; plain http images of other sites are dropped."),
+                       site_name=t("string", True, maxLength=100)),
+    "LinkPreviewSetting": obj(["channel_id", "enabled"], channel_id=ID, enabled=BOOL),
+    "UserExport": obj(["format", "exported_at", "profile", "channels", "messages", "reactions",
+                       "files"],
+                      format=t("string", enum=["plexichat-user-export/1"]), exported_at=TIME,
+                      profile=obj(["id", "username", "display_name", "email", "role",
+                                   "created_at"], id=ID, username=STR, display_name=STR,
+                                  email=t("string", True), role=STR, created_at=TIME,
+                                  time_zone=STR, status_text=STR, is_bot=BOOL),
+                      channels=arr(obj(["id", "kind", "role", "joined_at"], id=ID, kind=STR,
+                                       name=t("string", True), role=STR, joined_at=TIME,
+                                       notify=STR)),
+                      messages=arr(obj(["id", "channel_id", "body", "created_at"], id=ID,
+                                       channel_id=ID, thread_root_id=t("integer", True),
+                                       body=STR, created_at=TIME, edited_at=TIME_N,
+                                       file_ids=arr(ID))),
+                      reactions=arr(obj(["message_id", "emoji", "created_at"], message_id=ID,
+                                        emoji=STR, created_at=TIME)),
+                      files=arr(ref("File"))),
     "File": obj(["id", "name", "type", "declared_type", "size", "sha256", "channel_id", "owner_id",
                  "state", "width", "height", "created_at", "url"],
                 id=ID, name=t("string", minLength=1, maxLength=255,
@@ -1083,8 +1112,8 @@ api("GET", "/api/v1/admin/commands", "listCommands", "Registered slash commands.
 api("DELETE", "/api/v1/admin/commands/{cid:int}", "deleteCommand", "Remove a slash command.",
     "204", errors=("404",), tag="Admin", path={"cid": "Command id."})
 api("POST", CH + "/commands", "runCommand",
-    "Run /name args: built-ins /me, /shrug, /topic, /invite @user, /leave, /remind me in N "
-    "minutes to ..., or a registered command.", "200", ref("CommandResult"),
+    "Run /name args: built-ins /me, /shrug, /topic, /invite @user, /leave, /mute (off), "
+    "/remind me in N minutes to ..., or a registered command.", "200", ref("CommandResult"),
     body=body(["text"], text=t("string", minLength=2, maxLength=4000)),
     errors=("400", "404", "409", "502"), tag="Integrations", path=CP)
 api("POST", "/api/v1/commands/responses/{token}", "commandResponse",
@@ -1095,6 +1124,23 @@ OPS["POST /api/v1/commands/responses/{token}"]["requestBody"] = {"required": Tru
     "application/json": {"schema": obj(["response_type"], response_type=t(
         "string", enum=["in_channel"]), text=STR, attachments=arr(t("object")),
         blocks=arr(t("object")))}}}
+api("DELETE", MSG + "/preview", "removeLinkPreview",
+    "The author removes the message's link preview for good (an edit does not bring it "
+    "back); emits message.updated.", "200", ref("Message"), errors=W + ("410",),
+    tag="Integrations", path=MP)
+api("GET", CH + "/link-previews", "getLinkPreviews", "Whether the channel shows link previews.",
+    "200", ref("LinkPreviewSetting"), errors=("404",), tag="Integrations", path=CP)
+api("PUT", CH + "/link-previews", "setLinkPreviews",
+    "Turn the channel's link previews on or off (channel managers); off stops new ones, "
+    "existing previews stay.", "200", ref("LinkPreviewSetting"),
+    body=body(["enabled"], enabled=BOOL), errors=W, tag="Integrations", path=CP)
+api("GET", "/api/v1/users/me/export", "exportMyData",
+    "One's own data as one JSON document (an attachment): profile, channel memberships, "
+    "messages (oldest first), reactions and files' metadata; no secrets. Signed-in sessions "
+    "only, not tokens; rate class export; audited (user.export).", "200", ref("UserExport"),
+    tag="Users")
+header("GET /api/v1/users/me/export", "200", "Content-Disposition", STR,
+       "attachment; filename=\"plexichat-export-user-ID.json\"")
 api("GET", "/api/v1/admin/hooks/deliveries", "adminHookDeliveries",
     "Every outgoing webhook's deliveries, newest first.", "200", ref("DeliveryList"), [LIMIT],
     errors=("400",), tag="Admin")

@@ -1,5 +1,5 @@
 /* commands.c: bots owned by people, and slash commands: the built-ins
- * (/me, /shrug, /topic, /invite, /leave) run the channel API's own handlers
+ * (/me, /shrug, /topic, /invite, /leave, /mute, /remind) run the channel API's own handlers
  * with the caller's rights; registered commands are POSTed to their
  * service with Slack's form fields through core/safefetch, and the answer
  * (ephemeral or in_channel) comes back or is posted by the command's bot. */
@@ -10,6 +10,7 @@
 #include "handlers/hooks.h"
 #include "handlers/hooks_slack.h"
 #include "handlers/messages.h"
+#include "handlers/people.h"
 #include "handlers/plugin_events.h"
 #include "handlers/web_util.h"
 #include "auth/ident.h"
@@ -158,7 +159,8 @@ out:
 
 /* --- registered commands (administrators) ------------------------------------ */
 
-static const char *const builtins[] = { "me", "shrug", "topic", "invite", "leave", "remind" };
+static const char *const builtins[] = { "me", "shrug", "topic", "invite", "leave", "remind",
+					 "mute" };
 
 static int is_builtin(const char *name)
 {
@@ -334,6 +336,36 @@ static int parse_remind(const char *args, long long *secs, const char **text)
 	return *p ? 0 : -1;
 }
 
+/* /mute: the caller's notification level of this channel (sql/122) set to
+ * 'none', as PUT .../notify would, and its muted flag (sql/135) set; "/mute
+ * off" sets them back to 'all' and unmuted. */
+static enum px_err mute(struct px_ctx *ctx, const char *args)
+{
+	struct json_object *out = NULL;
+	int off = strcmp(args, "off") == 0;
+	enum px_err e;
+
+	if (*args && !off) {
+		px_ctx_detail(ctx, "field", "text");
+		return PX_E_VALIDATION_FIELD_FORMAT;
+	}
+	e = call_with(ctx, px_h_people_notify, one("level", off ? "all" : "none"), &out);
+	json_object_put(out);
+	/* and the mail and push senders' own flag (sql/135), so that notices
+	 * from before the mute are not mailed either */
+	if (e == PX_OK)
+		e = px_m_commands_mute(ctx->db, px_path_int(&ctx->path, "id"), ctx->who.user_id,
+				       !off);
+	if (e != PX_OK)
+		return e;
+	return off ? reply(ctx, "ephemeral", NULL, "This channel is no longer muted.",
+			   "<p>This channel is no longer muted.</p>\n")
+		   : reply(ctx, "ephemeral", NULL, "You muted this channel: no unread counts "
+			   "and no notifications from it. /mute off undoes it.",
+			   "<p>You muted this channel: no unread counts and no notifications "
+			   "from it. <code>/mute off</code> undoes it.</p>\n");
+}
+
 /* The built-ins, as the caller would do them through the API. */
 static enum px_err builtin(struct px_ctx *ctx, const char *name, const char *args)
 {
@@ -347,6 +379,8 @@ static enum px_err builtin(struct px_ctx *ctx, const char *name, const char *arg
 		e = px_web_call(ctx, px_h_channels_member_delete, NULL);
 		return e == PX_OK ? reply(ctx, "ephemeral", NULL, "You left the channel.", NULL) : e;
 	}
+	if (strcmp(name, "mute") == 0)
+		return mute(ctx, args);
 	if (!*args) {
 		px_ctx_detail(ctx, "field", "text");
 		return PX_E_VALIDATION_MISSING_FIELD;

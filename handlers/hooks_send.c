@@ -5,6 +5,7 @@
  * when their lease ends, so every delivery is sent at least once. */
 #include "handlers/hooks_send.h"
 #include "handlers/hooks.h"
+#include "handlers/unfurl.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/codec.h"
@@ -127,6 +128,29 @@ static void remind(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int 
 	px_buf_free(&text);
 }
 
+/* An unfurl job (handlers/unfurl.c): the message's link preview. Only a
+ * database failure is tried again; a page that gives nothing is done. */
+static void unfurl(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int i,
+		   struct json_object *done)
+{
+	long long id = atoll(PQgetvalue(r, i, 0));
+	int attempts = atoi(PQgetvalue(r, i, 9));
+	struct json_object *b = json_tokener_parse(PQgetvalue(r, i, 8)), *m;
+	enum outcome o = GIVE_UP;
+	char why[300] = "no message_id";
+	unsigned rnd = 0;
+
+	if (b && json_object_object_get_ex(b, "message_id", &m))
+		o = px_unfurl_run(db, cfg, json_object_get_int64(m), why, sizeof(why)) ==
+				    PX_UNFURL_DONE ? DELIVERED : RETRY;
+	if (o == RETRY && attempts >= px_cfg_int(cfg, "hooks_max_attempts"))
+		o = GIVE_UP;
+	if (px_crypto_random(&rnd, sizeof(rnd)) != 0)
+		rnd = (unsigned)id;
+	note(done, id, o, 0, why, px_hooks_backoff_ms(attempts, rnd));
+	json_object_put(b);
+}
+
 /* Sends one claimed row (columns as px_m_hooks_claim gives them). */
 static void send_one(struct px_db *db, const struct px_cfg *cfg, PGresult *r, int i,
 		     struct json_object *done)
@@ -217,6 +241,8 @@ int px_hooks_send_batch(struct px_db *db, const struct px_cfg *cfg, int max)
 	for (i = 0; i < n; i++) {
 		if (strcmp(PQgetvalue(r, i, 7), "reminder") == 0)
 			remind(db, cfg, r, i, done);
+		else if (strcmp(PQgetvalue(r, i, 7), "unfurl") == 0)
+			unfurl(db, cfg, r, i, done);
 		else
 			send_one(db, cfg, r, i, done);
 	}

@@ -46,6 +46,8 @@ libhandlers_a_SOURCES = \
 	handlers/web_passkey.c \
 	handlers/hooks.c handlers/hooks.h handlers/hooks_out.c \
 	handlers/hooks_send.c handlers/hooks_send.h \
+	handlers/unfurl.c handlers/unfurl.h \
+	handlers/user_export.c handlers/user_export.h \
 	handlers/hooks_slack.c handlers/hooks_slack.h \
 	handlers/commands.c handlers/commands.h \
 	handlers/ai.c handlers/ai.h handlers/ai_admin.c handlers/ai_svc.c handlers/ai_svc.h \

@@ -48,6 +48,8 @@ enum px_err px_h_web_edit(struct px_ctx *ctx);
 enum px_err px_h_web_delete(struct px_ctx *ctx);
 enum px_err px_h_web_react(struct px_ctx *ctx);
 enum px_err px_h_web_pin(struct px_ctx *ctx);
+/* The author's "Remove preview" button (handlers/unfurl.c's API). */
+enum px_err px_h_web_preview_remove(struct px_ctx *ctx);
 
 /* web_search.c: search and notifications. */
 enum px_err px_h_web_search(struct px_ctx *ctx);

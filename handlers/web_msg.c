@@ -4,6 +4,7 @@
  * handlers do the work (route parameters "id" and "mid"). */
 #include "handlers/web.h"
 #include "handlers/messages.h"
+#include "handlers/unfurl.h"
 #include "handlers/web_chat.h"
 #include "handlers/web_util.h"
 #include "handlers/web_view.h"
@@ -157,4 +158,9 @@ enum px_err px_h_web_react(struct px_ctx *ctx)
 enum px_err px_h_web_pin(struct px_ctx *ctx)
 {
 	return act(ctx, NULL, pin_or_unpin, NULL);
+}
+
+enum px_err px_h_web_preview_remove(struct px_ctx *ctx)
+{
+	return act(ctx, px_h_unfurl_remove, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* web_view.c: model JSON to template data (see web_view.h). */
 #include "handlers/web_view.h"
 #include "handlers/web_util.h"
+#include "handlers/unfurl.h"
 #include "web/i18n.h"
 #include "web/markdown.h"
 #include "web/webpage.h"
@@ -263,6 +264,31 @@ void px_web_initial(const char *name, char out[8])
 
 /* --- end h-uirich ---------------------------------------------------------- */
 
+/* The message's link preview for part/link_preview: text fields as they
+ * are (the template escapes them); the image only from the instance's
+ * own origin, the one source the pages' CSP (img-src 'self') allows. */
+static struct json_object *link_preview(struct px_ctx *ctx, struct json_object *m)
+{
+	static const char *const keys[] = { "url", "title", "description", "site_name" };
+	struct json_object *p = NULL, *o;
+	const char *img;
+	size_t i;
+
+	if (!json_object_object_get_ex(m, "preview", &p) ||
+	    !json_object_is_type(p, json_type_object) || !px_web_get(p, "url") ||
+	    !(o = json_object_new_object()))
+		return NULL;
+	/* every key is set, null when absent, so that a section never finds
+	 * the same name in an outer frame (the page's own "title") */
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_object_add(o, keys[i], px_web_get(p, keys[i]) ?
+				       json_object_new_string(px_web_get(p, keys[i])) : NULL);
+	img = px_web_get(p, "image");
+	json_object_object_add(o, "image", img && px_unfurl_same_origin(ctx->cfg, img) ?
+			       json_object_new_string(img) : NULL);
+	return o;
+}
+
 struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *m)
 {
 	struct json_object *o = json_object_new_object(), *a = NULL, *fs = NULL;
@@ -286,6 +312,8 @@ struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *
 		json_object_object_add(o, "has_files", json_object_new_boolean(1));
 		json_object_object_add(o, "files", px_web_files_view(ctx, fs));
 	}
+	if (!deleted)
+		json_object_object_add(o, "link_preview", link_preview(ctx, m));
 	if (replies > 0)
 		json_object_object_add(o, "reply_count", json_object_new_int64(replies));
 	json_object_object_add(o, "is_reply",

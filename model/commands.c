@@ -153,3 +153,16 @@ enum px_err px_m_commands_response_use(struct px_db *db, const char *token_hash,
 	PQclear(r);
 	return PX_OK;
 }
+
+enum px_err px_m_commands_mute(struct px_db *db, long long channel, long long user, int on)
+{
+	char c[PX_M_LL], u[PX_M_LL];
+	const char *p[3] = { px_m_ll(c, channel), px_m_ll(u, user), on ? "true" : "false" };
+	long rows = 0;
+	enum px_err e;
+
+	e = px_m_exec_rows(db, "cmd_mute",
+		"UPDATE channel_members SET muted = $3::boolean WHERE channel_id = $1"
+		" AND user_id = $2", 3, p, &rows);
+	return e == PX_OK && rows == 0 ? PX_E_VALIDATION_NOT_FOUND : e;
+}

@@ -53,4 +53,10 @@ enum px_err px_m_commands_response_use(struct px_db *db, const char *token_hash,
 				       char *command_name)
 	__attribute__((nonnull, warn_unused_result));
 
+/* /mute: sets the member's muted flag (sql/135: no mail or push for the
+ * channel, also for notices from before). VALIDATION_NOT_FOUND when user
+ * is not a member. */
+enum px_err px_m_commands_mute(struct px_db *db, long long channel, long long user, int on)
+	__attribute__((nonnull, warn_unused_result));
+
 #endif

@@ -12,6 +12,8 @@ libmodel_a_SOURCES = \
 	model/events.c model/events.h \
 	model/messages.c model/messages.h \
 	model/hooks.c model/hooks.h \
+	model/previews.c model/previews.h \
+	model/user_export.c model/user_export.h \
 	model/commands.c model/commands.h \
 	model/files.c model/files.h model/files_gc.c model/files_gc.h \
 	model/images.c model/images.h \

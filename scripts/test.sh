@@ -96,7 +96,8 @@ echo "presence_refresh_seconds = 2" >> "$WORK/plexichat.conf"
 # webhook receivers of the tests listen on 127.0.0.2 (hooklib.py), which is
 # allowed explicitly; 127.0.0.1, where PlexiChat itself runs, stays refused;
 # a receiver that never answers is given up after 2 s, not 10
-{ echo "outbound_allow_private = 127.0.0.2/32"; echo "hooks_timeout_ms = 2000"; } >> "$WORK/plexichat.conf"
+{ echo "outbound_allow_private = 127.0.0.2/32"; echo "hooks_timeout_ms = 2000"
+  echo "link_preview_timeout_ms = 2000"; } >> "$WORK/plexichat.conf"
 "$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" migrate >/dev/null
 "$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" ensure-admin admin > "$WORK/admin.txt"
 chmod 664 "$WORK/plexichat.conf"

@@ -77,3 +77,8 @@ check_PROGRAMS += tests/unit/check_safefetch
 tests_unit_check_safefetch_SOURCES = tests/unit/check_safefetch.c
 tests_unit_check_safefetch_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_safefetch_LDADD = $(TEST_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/check_htmlmeta
+tests_unit_check_htmlmeta_SOURCES = tests/unit/check_htmlmeta.c
+tests_unit_check_htmlmeta_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_htmlmeta_LDADD = $(TEST_LIBS)

@@ -1,6 +1,6 @@
 """test_commands: bots owned by people (own tokens, scopes within the
 owner's, never admin; deactivating revokes them) and slash commands: the
-built-ins /me, /shrug, /topic, /invite, /leave run with the caller's own
+built-ins /me, /shrug, /topic, /invite, /leave, /mute run with the caller's own
 rights; a registered command gets Slack's form fields at its URL (a real
 receiver on 127.0.0.2) and answers ephemeral (only the caller sees it) or
 in_channel (posted by the command's bot); its response_url takes delayed
@@ -11,7 +11,7 @@ import urllib.parse
 
 import pxtest
 from pxtest import expect_error, request
-from authlib import admin_token, api
+from authlib import admin_token, api, psql
 from hooklib import Receiver
 from msglib import PASSWORD, User, channel
 from webcheck import Browser, check_page, location
@@ -95,6 +95,45 @@ def test_builtins():
     expect_error(run(MEMBER, "/me"), 400, "VALIDATION_MISSING_FIELD")
     expect_error(run(MEMBER, "me without slash"), 400, "VALIDATION_FIELD_FORMAT")
     expect_error(run(MEMBER, "/nosuchcommand x"), 404, "COMMAND_NOT_FOUND")
+
+
+def test_mute():
+    """/mute sets the caller's notification level of the channel to none
+    (sql/122): mentions there no longer notify, the unread count stays 0;
+    /mute off brings them back. Other members are not affected."""
+    def level(user):
+        return user.ok("GET", "/api/v1/channels/%d" % CID)["notify"]
+
+    def notified(user, mid):
+        notes = user.ok("GET", "/api/v1/notifications")["notifications"]
+        return [n for n in notes if n.get("message_id") == mid or
+                (n.get("message") or {}).get("id") == mid]
+
+    expect_error(run(MEMBER, "/mute forever"), 400, "VALIDATION_FIELD_FORMAT")
+    assert level(MEMBER) == "all"
+    r = run(MEMBER, "/mute")
+    assert r.status == 200 and r.json()["response_type"] == "ephemeral", r
+    assert "muted" in r.json()["text"] and "message" not in r.json(), r.json()
+    assert level(MEMBER) == "none" and level(OWNER) == "all"
+    muted = "SELECT muted FROM channel_members WHERE channel_id = %d AND user_id = %d"
+    assert psql(muted % (CID, MEMBER.id)) == "t" and psql(muted % (CID, OWNER.id)) == "f"
+    m = OWNER.ok("POST", "/api/v1/channels/%d/messages" % CID,
+                 {"body": "@%s are you there?" % MEMBER.name})
+    ch = MEMBER.ok("GET", "/api/v1/channels/%d" % CID)
+    assert ch["unread_count"] == 0 and ch["mention_count"] == 0, ch
+    assert not notified(MEMBER, m["id"])
+    r = run(MEMBER, "/mute off")
+    assert r.status == 200 and r.json()["response_type"] == "ephemeral", r
+    assert level(MEMBER) == "all" and psql(muted % (CID, MEMBER.id)) == "f"
+    m = OWNER.ok("POST", "/api/v1/channels/%d/messages" % CID,
+                 {"body": "@%s now?" % MEMBER.name})
+    assert pxtest.wait_for(lambda: notified(MEMBER, m["id"]), 10)
+    # only members have a level to set
+    r = run(OUTSIDER, "/mute")
+    assert r.status in (403, 404), r
+    # a registered command cannot take the name
+    expect_error(api("POST", "/api/v1/admin/commands", ADMIN,
+                     {"command": "mute", "url": RECV.url + "/mute"}), 409, "VALIDATION_CONFLICT")
 
 
 def test_remind():

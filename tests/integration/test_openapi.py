@@ -696,6 +696,32 @@ def test_integrations():
         "/api/v1/admin/hooks/deliveries", 403)
 
 
+def test_link_previews():
+    a, b = User("olp"), User("olq")
+    cid = channel(a, members=[b])["id"]
+    lp, lpp = CH + "/link-previews", "/api/v1/channels/%d/link-previews" % cid
+
+    def call(user, method, pattern, path, status, body=None):
+        return chk(user.call(method, path, body), method, pattern, status)
+    call(b, "GET", lp, lpp, 200)
+    call(a, "PUT", lp, lpp, 200, {"enabled": False})
+    call(a, "PUT", lp, lpp, 400, {"enabled": 1})
+    call(b, "PUT", lp, lpp, 403, {"enabled": True})
+    call(a, "PUT", lp, lpp, 200, {"enabled": True})
+    mid = b.ok("POST", "/api/v1/channels/%d/messages" % cid, {"body": "see http://x.invalid/"})["id"]
+    pv = "/api/v1/channels/%d/messages/%d/preview" % (cid, mid)
+    call(a, "DELETE", MSG + "/preview", pv, 403)
+    call(b, "DELETE", MSG + "/preview", pv, 200)
+    call(b, "DELETE", MSG + "/preview", "/api/v1/channels/%d/messages/999999999/preview" % cid,
+         404)
+
+
+def test_user_export():
+    a = User("oex")
+    chk(a.call("GET", "/api/v1/users/me/export"), "GET", "/api/v1/users/me/export", 200)
+    chk(anon("GET", "/api/v1/users/me/export"), "GET", "/api/v1/users/me/export", 401)
+
+
 def test_bots_and_commands():
     a, b = User("oca"), User("ocb")
     cid = channel(a, members=[b])["id"]
