@@ -4,6 +4,7 @@
  * file once at open, so a damaged file is never half-trusted. */
 #include "backup/px_bk_delta.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -19,44 +20,95 @@
 
 /* ---- slices ---- */
 
+/* The slice sums are SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed
+ * pseudo-random function with 64-bit output made for short inputs, so
+ * without the key nobody can make two slices that share a sum. It needs
+ * no set-up per call and no allocation, and its speed does not hang on
+ * the CPU's SHA instructions (with them, SHA-256 per slice measured the
+ * same: 0.1 s of CPU per 112 MB). */
 struct px_bk_slicer {
-	EVP_MD_CTX *keyed;   /* SHA-256 that has absorbed the 64-byte key block */
-	EVP_MD_CTX *work;
+	uint64_t k0, k1;
 	unsigned char empty[PX_BK_SLICE_SUM];
 };
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL(v[2], 32);
+}
+
+static uint64_t le64(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+uint64_t px_bk_siphash(uint64_t k0, uint64_t k1, const unsigned char *p, size_t n)
+{
+	uint64_t v[4] = { k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+			  k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL };
+	uint64_t m, last = (uint64_t)n << 56;
+	size_t i, whole = n - n % 8;
+
+	for (i = 0; i < whole; i += 8) {
+		memcpy(&m, p + i, 8);
+		m = le64toh(m);
+		v[3] ^= m;
+		sip_round(v);
+		sip_round(v);
+		v[0] ^= m;
+	}
+	last |= le64(p + whole, n - whole);
+	v[3] ^= last;
+	sip_round(v);
+	sip_round(v);
+	v[0] ^= last;
+	v[2] ^= 0xff;
+	for (i = 0; i < 4; i++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
 
 struct px_bk_slicer *px_bk_slicer_new(const unsigned char key[32])
 {
 	struct px_bk_slicer *s = calloc(1, sizeof(*s));
-	unsigned char block[64];
-	unsigned char h[EVP_MAX_MD_SIZE];
-	unsigned int hl = 0;
 
 	if (!s)
 		return NULL;
-	s->keyed = EVP_MD_CTX_new();
-	s->work = EVP_MD_CTX_new();
-	/* the key fills one whole SHA-256 input block, so its compression is
-	 * done once here and every slice starts from that state */
-	memcpy(block, key, 32);
-	memcpy(block + 32, "plexichat-backup slice sums v1..", 32);
-	if (!s->keyed || !s->work || EVP_DigestInit_ex(s->keyed, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(s->keyed, block, sizeof(block)) != 1 ||
-	    EVP_MD_CTX_copy_ex(s->work, s->keyed) != 1 ||
-	    EVP_DigestFinal_ex(s->work, h, &hl) != 1) {
-		px_bk_slicer_free(s);
-		return NULL;
-	}
-	memcpy(s->empty, h, PX_BK_SLICE_SUM);
+	/* SipHash takes a 128-bit key: the first half of the derived one */
+	s->k0 = le64(key, 8);
+	s->k1 = le64(key + 8, 8);
+	put_le64(s->empty, px_bk_siphash(s->k0, s->k1, key, 0));
 	return s;
 }
 
 void px_bk_slicer_free(struct px_bk_slicer *s)
 {
-	if (!s)
-		return;
-	EVP_MD_CTX_free(s->keyed);
-	EVP_MD_CTX_free(s->work);
 	free(s);
 }
 
@@ -72,8 +124,6 @@ size_t px_bk_slice_len(size_t len, unsigned i)
 int px_bk_slicer_sums(struct px_bk_slicer *s, const unsigned char *blk, size_t len,
 		      unsigned char sums[PX_BK_SUMS_PER_BLOCK])
 {
-	unsigned char h[EVP_MAX_MD_SIZE];
-	unsigned int hl;
 	unsigned i;
 	size_t n;
 
@@ -81,15 +131,11 @@ int px_bk_slicer_sums(struct px_bk_slicer *s, const unsigned char *blk, size_t l
 		return -1;
 	for (i = 0; i < PX_BK_SLICES; i++) {
 		n = px_bk_slice_len(len, i);
-		if (n == 0) {
+		if (n == 0)
 			memcpy(sums + i * PX_BK_SLICE_SUM, s->empty, PX_BK_SLICE_SUM);
-			continue;
-		}
-		if (EVP_MD_CTX_copy_ex(s->work, s->keyed) != 1 ||
-		    EVP_DigestUpdate(s->work, blk + (size_t)i * PX_BK_SLICE, n) != 1 ||
-		    EVP_DigestFinal_ex(s->work, h, &hl) != 1)
-			return -1;
-		memcpy(sums + i * PX_BK_SLICE_SUM, h, PX_BK_SLICE_SUM);
+		else
+			put_le64(sums + i * PX_BK_SLICE_SUM,
+				 px_bk_siphash(s->k0, s->k1, blk + (size_t)i * PX_BK_SLICE, n));
 	}
 	return 0;
 }
@@ -174,15 +220,6 @@ static void le(unsigned char *p, uint64_t v, size_t n)
 
 	for (i = 0; i < n; i++)
 		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t from_le(const unsigned char *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | p[n];
-	return v;
 }
 
 static void out_str(struct px_bk_sums_out *o, const char *s)
@@ -331,7 +368,7 @@ static int in_str(FILE *f, EVP_MD_CTX *md, struct px_buf *s, uint64_t *pos)
 	px_buf_reset(s);
 	if (in_get(f, md, n, 2, pos) != 0)
 		return -1;
-	len = (size_t)from_le(n, 2);
+	len = (size_t)le64(n, 2);
 	if (px_buf_reserve(s, len + 1) != 0 || in_get(f, md, (unsigned char *)s->data, len, pos) != 0)
 		return -1;
 	s->len = len;
@@ -355,7 +392,7 @@ static enum px_err in_scan(struct px_bk_sums_in *in, uint64_t size, EVP_MD_CTX *
 		json_object_object_add(in->index, s.data, json_object_new_int64((int64_t)pos));
 		if (in_get(in->f, md, n, 8, &pos) != 0)
 			goto out;
-		nb = from_le(n, 8);
+		nb = le64(n, 8);
 		if (nb > (size - pos) / PX_BK_SUMS_PER_BLOCK ||
 		    in_get(in->f, md, NULL, (size_t)(nb * PX_BK_SUMS_PER_BLOCK), &pos) != 0)
 			goto out;
@@ -426,7 +463,7 @@ int64_t px_bk_sums_seek(struct px_bk_sums_in *in, const char *relpath)
 	    fseek(in->f, (long)json_object_get_int64(v), SEEK_SET) != 0 ||
 	    fread(n, 1, 8, in->f) != 8)
 		return -1;
-	in->left = from_le(n, 8);
+	in->left = le64(n, 8);
 	return (int64_t)in->left;
 }
 

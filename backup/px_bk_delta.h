@@ -6,7 +6,8 @@
  * the page header, not the whole page. To know which slices differ
  * without the parent's page image, every base backup leaves a "sums
  * file" in the local cache folder: for every block of every file, one
- * keyed 8-byte hash per slice (SHA-256 over a keyed prefix, truncated).
+ * keyed 8-byte sum per slice (SipHash-2-4 under a key derived from the
+ * repository's id key).
  * The next backup reads the parent's sums file in step with the archive.
  *
  * The sums file is an optimisation only. It is trusted when it names the
@@ -48,6 +49,10 @@ void px_bk_slicer_free(struct px_bk_slicer *s);
 int px_bk_slicer_sums(struct px_bk_slicer *s, const unsigned char *blk, size_t len,
 		      unsigned char sums[PX_BK_SUMS_PER_BLOCK])
 	__attribute__((warn_unused_result));
+
+/* SipHash-2-4 of p[0..n) under the 128-bit key (k0, k1), as its paper
+ * defines it (key and message bytes read little-endian). */
+uint64_t px_bk_siphash(uint64_t k0, uint64_t k1, const unsigned char *p, size_t n);
 
 /* Bit i set for every slice i that holds bytes of a block of len bytes. */
 uint32_t px_bk_slice_all(size_t len);

@@ -45,6 +45,20 @@ START_TEST(test_geometry)
 }
 END_TEST
 
+/* The test vector of the SipHash paper (appendix A): key 00..0f,
+ * message 00..0e. */
+START_TEST(test_siphash_vector)
+{
+	unsigned char m[15];
+	unsigned i;
+
+	for (i = 0; i < 15; i++)
+		m[i] = (unsigned char)i;
+	ck_assert_uint_eq(px_bk_siphash(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 15),
+			  0xa129ca6149be45e5ULL);
+}
+END_TEST
+
 START_TEST(test_diff_marks_changed_slices)
 {
 	struct px_bk_slicer *s = px_bk_slicer_new(key);
@@ -261,6 +275,7 @@ int main(void)
 	TCase *tc = tcase_create("delta");
 
 	tcase_add_test(tc, test_geometry);
+	tcase_add_test(tc, test_siphash_vector);
 	tcase_add_test(tc, test_diff_marks_changed_slices);
 	tcase_add_test(tc, test_key_matters);
 	tcase_add_test(tc, test_grown_block);
