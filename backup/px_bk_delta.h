@@ -50,9 +50,11 @@ int px_bk_slicer_sums(struct px_bk_slicer *s, const unsigned char *blk, size_t l
 		      unsigned char sums[PX_BK_SUMS_PER_BLOCK])
 	__attribute__((warn_unused_result));
 
-/* SipHash-2-4 of p[0..n) under the 128-bit key (k0, k1), as its paper
- * defines it (key and message bytes read little-endian). */
-uint64_t px_bk_siphash(uint64_t k0, uint64_t k1, const unsigned char *p, size_t n);
+/* SipHash-c-d of p[0..n) under the 128-bit key (k0, k1), as its paper
+ * defines it (key and message bytes read little-endian): c rounds per
+ * 8-byte word, d to finish. The slice sums use SipHash-1-3. */
+uint64_t px_bk_siphash(unsigned c, unsigned d, uint64_t k0, uint64_t k1,
+		       const unsigned char *p, size_t n);
 
 /* Bit i set for every slice i that holds bytes of a block of len bytes. */
 uint32_t px_bk_slice_all(size_t len);

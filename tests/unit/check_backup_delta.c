@@ -54,8 +54,13 @@ START_TEST(test_siphash_vector)
 
 	for (i = 0; i < 15; i++)
 		m[i] = (unsigned char)i;
-	ck_assert_uint_eq(px_bk_siphash(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 15),
+	ck_assert_uint_eq(px_bk_siphash(2, 4, 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 15),
 			  0xa129ca6149be45e5ULL);
+	/* the slice sums' variant differs from it, and from a message one byte shorter */
+	ck_assert_uint_ne(px_bk_siphash(1, 3, 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 15),
+			  0xa129ca6149be45e5ULL);
+	ck_assert_uint_ne(px_bk_siphash(1, 3, 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 15),
+			  px_bk_siphash(1, 3, 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 14));
 }
 END_TEST
 
