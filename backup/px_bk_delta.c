@@ -350,12 +350,14 @@ void px_bk_sums_close(struct px_bk_sums_in *in)
 /* Reads n bytes into p (or skips them when p is NULL) through the hash. */
 static int in_get(FILE *f, EVP_MD_CTX *md, unsigned char *p, size_t n, uint64_t *pos)
 {
-	unsigned char buf[4096];
+	unsigned char buf[4096] = { 0 };   /* only to skip into; zeroed for cppcheck */
+	unsigned char *dst;
 	size_t k;
 
 	while (n > 0) {
 		k = n < sizeof(buf) ? n : sizeof(buf);
-		if (fread(p ? p : buf, 1, k, f) != k || EVP_DigestUpdate(md, p ? p : buf, k) != 1)
+		dst = p ? p : buf;
+		if (fread(dst, 1, k, f) != k || EVP_DigestUpdate(md, dst, k) != 1)
 			return -1;
 		if (p)
 			p += k;
