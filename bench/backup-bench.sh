@@ -167,6 +167,9 @@ for i in $(seq "$REPEAT"); do
 done
 bfield() { grep -o "\"$1\":[0-9]*" "$T/bb.out" | tail -1 | cut -d: -f2; }
 BB_UP=$(bfield bytes_uploaded); BB_BYTES=$(bfield bytes)
+# the sealed manifest (it carries every file's block map) is not in bytes_uploaded
+man_size() { stat -c %s "$T/bstore/snapshots/$(grep -o '"snapshot":"[^"]*"' "$T/bb.out" | cut -d'"' -f4)"; }
+BB_MAN=$(man_size)
 row "cluster size (data directory sent by BASE_BACKUP)" "$((BB_BYTES / 1000000)) MB"
 row "pg_basebackup -D - -Ft -X none | cat > /dev/null (fastest of $REPEAT)" "${T_PGBB} s"
 row "plexichat-backup base-backup --full to a local store" "${T_BB} s"
@@ -187,6 +190,9 @@ INC=$(bfield bytes_uploaded)
 row "after editing 1% random messages: base-backup (incremental) uploads" "$((INC / 1000)) kB"
 row "  share of the full base backup" "$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))")"
 row "  changed blocks / all blocks" "$(bfield blocks_changed) / $(bfield blocks)"
+INC_MAN=$(man_size)
+row "  with the manifests (block maps): increment / full" \
+	"$(((INC + INC_MAN) / 1000)) / $(((BB_UP + BB_MAN) / 1000)) kB, $(python3 -c "print('%.1f%%' % (100 * ($INC + $INC_MAN) / ($BB_UP + $BB_MAN)))")"
 row "  changed blocks stored as slices; plain bytes written / changed" \
 	"$(bfield blocks_sliced); $(($(bfield bytes_written) / 1000)) / $(($(bfield bytes_changed) / 1000)) kB"
 row "  time, peak RSS" "${SECS} s, $((RSS_KB / 1024)) MiB"
