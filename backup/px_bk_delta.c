@@ -18,6 +18,15 @@
 #define MAGIC_LEN 8
 #define TRAILER 32
 
+/* Writes the n low bytes of v at p, least significant first. */
+static void le(unsigned char *p, uint64_t v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
 /* ---- slices ---- */
 
 /* The slice sums are SipHash (Aumasson and Bernstein, 2012): a keyed
@@ -92,14 +101,6 @@ uint64_t px_bk_siphash(unsigned c, unsigned d, uint64_t k0, uint64_t k1,
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	unsigned i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
 struct px_bk_slicer *px_bk_slicer_new(const unsigned char key[32])
 {
 	struct px_bk_slicer *s = calloc(1, sizeof(*s));
@@ -109,7 +110,7 @@ struct px_bk_slicer *px_bk_slicer_new(const unsigned char key[32])
 	/* SipHash takes a 128-bit key: the first half of the derived one */
 	s->k0 = le64(key, 8);
 	s->k1 = le64(key + 8, 8);
-	put_le64(s->empty, px_bk_siphash(SIP_C, SIP_D, s->k0, s->k1, key, 0));
+	le(s->empty, px_bk_siphash(SIP_C, SIP_D, s->k0, s->k1, key, 0), 8);
 	return s;
 }
 
@@ -140,8 +141,8 @@ int px_bk_slicer_sums(struct px_bk_slicer *s, const unsigned char *blk, size_t l
 		if (n == 0)
 			memcpy(sums + i * PX_BK_SLICE_SUM, s->empty, PX_BK_SLICE_SUM);
 		else
-			put_le64(sums + i * PX_BK_SLICE_SUM,
-				 px_bk_siphash(SIP_C, SIP_D, s->k0, s->k1, blk + (size_t)i * PX_BK_SLICE, n));
+			le(sums + i * PX_BK_SLICE_SUM,
+			   px_bk_siphash(SIP_C, SIP_D, s->k0, s->k1, blk + (size_t)i * PX_BK_SLICE, n), 8);
 	}
 	return 0;
 }
@@ -218,14 +219,6 @@ static void out_put(struct px_bk_sums_out *o, const void *p, size_t n)
 		return;
 	if (fwrite(p, 1, n, o->f) != n || EVP_DigestUpdate(o->md, p, n) != 1)
 		o->failed = 1;
-}
-
-static void le(unsigned char *p, uint64_t v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
 }
 
 static void out_str(struct px_bk_sums_out *o, const char *s)

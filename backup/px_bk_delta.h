@@ -95,7 +95,8 @@ int64_t px_bk_sums_seek(struct px_bk_sums_in *in, const char *relpath);
  * last block or on a read error. */
 int px_bk_sums_next(struct px_bk_sums_in *in, unsigned char sums[PX_BK_SUMS_PER_BLOCK]);
 
-/* Creates path (replacing it) for backup's sums; NULL with err set. */
+/* Starts backup's sums file: written to a temporary file beside path,
+ * which px_bk_sums_finish renames to path. NULL with err set. */
 struct px_bk_sums_out *px_bk_sums_create(const char *path, const char *backup,
 					 struct px_buf *err);
 /* Starts a file's record; then exactly nblocks px_bk_sums_add calls. */
