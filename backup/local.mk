@@ -8,6 +8,7 @@ BACKUP_SRC = \
 	backup/px_bk_cmd.c backup/px_bk_cmd.h backup/px_bk_cmd_wal.c \
 	backup/px_bk_cmd_base.c backup/px_bk_cmd_pitr.c backup/px_bk_cmd_sched.c backup/px_bk_cmd_copy.c \
 	backup/px_bk_crypto.c backup/px_bk_crypto.h \
+	backup/px_bk_delta.c backup/px_bk_delta.h \
 	backup/px_bk_dump.c backup/px_bk_dump.h \
 	backup/px_bk_files.c backup/px_bk_files.h \
 	backup/px_bk_keys.c backup/px_bk_keys.h \
@@ -40,7 +41,7 @@ check_PROGRAMS += tests/unit/check_backup_cdc tests/unit/check_backup_crypto \
 	tests/unit/check_backup_sigv4 tests/unit/check_backup_manifest \
 	tests/unit/check_backup_bincopy tests/unit/check_backup_psql \
 	tests/unit/check_backup_proc tests/unit/check_backup_s3 \
-	tests/unit/check_backup_cli
+	tests/unit/check_backup_cli tests/unit/check_backup_delta
 tests_unit_check_backup_manifest_SOURCES = tests/unit/check_backup_manifest.c \
 	tests/unit/bk_fixture.c tests/unit/bk_fixture.h
 tests_unit_check_backup_manifest_CFLAGS = $(TEST_CFLAGS)
@@ -71,3 +72,6 @@ tests_unit_check_backup_cli_SOURCES = tests/unit/check_backup_cli.c \
 	tests/unit/bk_fixture.c tests/unit/bk_fixture.h
 tests_unit_check_backup_cli_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_backup_cli_LDADD = $(BACKUP_TEST_LIBS)
+tests_unit_check_backup_delta_SOURCES = tests/unit/check_backup_delta.c
+tests_unit_check_backup_delta_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_backup_delta_LDADD = $(BACKUP_TEST_LIBS)

@@ -35,7 +35,7 @@ static const struct command commands[] = {
 	{ "key", px_bk_cmd_key, "key list|add|remove ID|rotate|export [--out FILE]" },
 	{ "archive-push", px_bk_cmd_archive_push, "archive-push PATH [NAME]  archive one WAL file (archive_command: archive-push %p)" },
 	{ "archive-get", px_bk_cmd_archive_get, "archive-get NAME PATH     fetch one WAL file (restore_command: archive-get %f %p)" },
-	{ "base-backup", px_bk_cmd_base_backup, "base-backup [--full|--diff] physical backup; only changed 8 KiB blocks travel" },
+	{ "base-backup", px_bk_cmd_base_backup, "base-backup [--full|--diff] physical backup; only changed 256-byte slices of 8 KiB blocks travel" },
 	{ "drill", px_bk_cmd_drill, "drill --port N [--to-...] [--check T,..] restore into a scratch cluster, report, remove" },
 	{ "schedule", px_bk_cmd_schedule, "schedule FILE [YYYY-MM-DD]  run what FILE plans for today (one cron line)" },
 	{ "copy", px_bk_cmd_copy, "copy --to URL             copy the whole store to another store (any kind)" },

@@ -1,7 +1,8 @@
 /* px_bk_base.c: BASE_BACKUP over a libpq replication connection, the tar
  * stream parsed as it arrives, and the block maps that make increments
  * (see px_bk_base.h). Memory: one 8 KiB block, one tar header, the new
- * block map of the file being read, and the parent's manifest. */
+ * block map of the file being read, and the parent's manifest; the slice
+ * sums stream through (px_bk_delta.h). */
 #include "backup/px_bk_base.h"
 
 #include <inttypes.h>
@@ -29,6 +30,7 @@ int px_bk_lsn_parse(const char *s, uint64_t *out)
 
 struct tarp {
 	struct px_bk_writer *w;
+	const struct px_bk_base_delta *d;
 	json_object *files;        /* "pgdata" array being filled */
 	json_object *prev_by_path; /* parent's entries by path, or NULL */
 	struct px_bk_base_stats *st;
@@ -37,11 +39,13 @@ struct tarp {
 	size_t hlen;
 	uint64_t left, pad;        /* file bytes, then padding, still to come */
 	/* the regular file being read */
-	json_object *cur, *runs;
-	struct px_buf map, prevmap;
+	json_object *cur, *runs, *slices;
+	struct px_buf map, prevmap, pack;
 	unsigned char blk[PX_BK_BLOCK];
+	unsigned char sums[PX_BK_SUMS_PER_BLOCK], psums[PX_BK_SUMS_PER_BLOCK];
 	size_t blen;
 	uint64_t bidx, run_start, run_len;
+	int prev_sums;             /* the parent's sums of this file are being read */
 	int ended, is_label;
 	struct px_buf label;       /* backup_label's text: it names the start WAL file */
 };
@@ -89,11 +93,44 @@ static void end_run(struct tarp *t)
 	t->run_len = 0;
 }
 
+/* Stores a changed block: only the slices that differ from the parent's
+ * when its sums are known, else the whole block. */
+static enum px_err store_block(struct tarp *t, int have_prev)
+{
+	uint32_t all = px_bk_slice_all(t->blen), mask = all, m;
+	json_object *pair;
+	enum px_err rc;
+
+	if (have_prev) {
+		m = px_bk_slice_diff(t->psums, t->sums, t->blen);
+		if (m)   /* 0: the sums disagree with the block map: trust the map */
+			mask = m;
+	}
+	if (mask == all) {
+		t->st->bytes_written += t->blen;
+		return px_bk_writer_write(t->w, t->blk, t->blen);
+	}
+	px_buf_reset(&t->pack);
+	px_bk_slice_pack(t->blk, t->blen, mask, &t->pack);
+	if (t->pack.failed)
+		return PX_E_SYSTEM_INTERNAL;
+	rc = px_bk_writer_write(t->w, t->pack.data, t->pack.len);
+	if (rc != PX_OK)
+		return rc;
+	pair = json_object_new_array();
+	json_object_array_add(pair, json_object_new_int64((int64_t)t->bidx));
+	json_object_array_add(pair, json_object_new_int64(mask));
+	json_object_array_add(t->slices, pair);
+	t->st->blocks_sliced++;
+	t->st->bytes_written += t->pack.len;
+	return PX_OK;
+}
+
 static enum px_err do_block(struct tarp *t)
 {
 	unsigned char h[PX_BK_HASH_LEN];
 	const size_t hb = PX_BK_BLOCK_HASH;
-	int same;
+	int same, have_prev = 0;
 	enum px_err rc;
 
 	if (t->is_label && t->label.len < 65536)
@@ -103,8 +140,20 @@ static enum px_err do_block(struct tarp *t)
 	same = (t->bidx + 1) * hb <= t->prevmap.len &&
 	       !memcmp(t->prevmap.data + t->bidx * hb, h, hb);
 	t->st->blocks++;
+	if (t->d && t->d->slicer) {
+		if (px_bk_slicer_sums(t->d->slicer, t->blk, t->blen, t->sums) != 0) {
+			px_buf_puts(t->err, "cannot hash a block's slices");
+			return PX_E_SYSTEM_INTERNAL;
+		}
+		if (t->d->out)
+			px_bk_sums_add(t->d->out, t->sums);
+		/* read in step with the blocks, changed or not */
+		if (t->prev_sums)
+			have_prev = px_bk_sums_next(t->d->prev, t->psums) == 0;
+		t->prev_sums = have_prev;
+	}
 	if (!same) {
-		rc = px_bk_writer_write(t->w, t->blk, t->blen);
+		rc = store_block(t, have_prev && t->bidx * hb < t->prevmap.len);
 		if (rc != PX_OK)
 			return rc;
 		if (t->run_len && t->run_start + t->run_len == t->bidx) {
@@ -128,7 +177,14 @@ static void end_file(struct tarp *t)
 
 	end_run(t);
 	px_codec_b64_encode(&b64, t->map.data ? t->map.data : "", t->map.len, PX_CODEC_B64);
-	json_object_object_add(t->cur, "changed", t->runs);
+	if (json_object_array_length(t->slices) > 0) {
+		json_object_object_add(t->cur, "stored", t->runs);
+		json_object_object_add(t->cur, "slices", t->slices);
+	} else {
+		json_object_object_add(t->cur, "changed", t->runs);
+		json_object_put(t->slices);
+	}
+	t->slices = NULL;
 	json_object_object_add(t->cur, "map", json_object_new_string(b64.data ? b64.data : ""));
 	px_buf_free(&b64);
 	t->cur = NULL;
@@ -214,10 +270,16 @@ static enum px_err do_header(struct tarp *t)
 	t->cur = e;
 	t->is_label = !strcmp(name, "backup_label");
 	t->runs = json_object_new_array();
+	t->slices = json_object_new_array();
 	t->bidx = t->run_len = 0;
 	t->blen = 0;
 	px_buf_reset(&t->map);
 	load_prev_map(t, name);
+	if (t->d && t->d->out)
+		px_bk_sums_file(t->d->out, name, (t->left + PX_BK_BLOCK - 1) / PX_BK_BLOCK);
+	/* the parent's sums only along with the parent's block map */
+	t->prev_sums = t->d && t->d->prev && t->prevmap.len > 0 &&
+		       px_bk_sums_seek(t->d->prev, name) >= 0;
 	t->st->files++;
 	t->st->bytes += t->left;
 	if (t->left == 0)
@@ -357,7 +419,7 @@ out:
 }
 
 enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
-			   struct px_bk_writer *w, json_object *m,
+			   const struct px_bk_base_delta *d, struct px_bk_writer *w, json_object *m,
 			   struct px_bk_base_stats *st, struct px_buf *err)
 {
 	const char *keys[] = { "dbname", "replication", NULL };
@@ -373,11 +435,13 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 	memset(&t, 0, sizeof(t));
 	memset(st, 0, sizeof(*st));
 	t.w = w;
+	t.d = d;
 	t.st = st;
 	t.err = err;
 	t.files = json_object_new_array();
 	px_buf_init(&t.map);
 	px_buf_init(&t.prevmap);
+	px_buf_init(&t.pack);
 	px_buf_init(&t.label);
 	if (PQstatus(c) != CONNECTION_OK) {
 		rc = db_fail(c, "replication connection", err);
@@ -457,13 +521,16 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 	json_object_object_add(m, "pgdata", t.files);
 	t.files = NULL;
 out:
-	if (t.cur && !json_object_object_get_ex(t.cur, "changed", &v))
+	if (t.cur && !json_object_object_get_ex(t.cur, "map", &v)) {
 		json_object_put(t.runs);
+		json_object_put(t.slices);
+	}
 	json_object_put(blocks);
 	json_object_put(t.files);
 	json_object_put(t.prev_by_path);
 	px_buf_free(&t.map);
 	px_buf_free(&t.prevmap);
+	px_buf_free(&t.pack);
 	px_buf_free(&t.label);
 	PQclear(res);
 	PQfinish(c);

@@ -16,7 +16,12 @@
  * type file/dir/symlink, mode, size, changed: [[first block, count],...],
  * map: base64 of the 16-byte block hashes, target (symlinks)}] in archive
  * order, "blocks" {shards, bytes}: the changed blocks of every file in that
- * order, "parent" (the base backup it is an increment of), "timeline",
+ * order. A file some of whose changed blocks are stored as slices lists
+ * its runs under "stored" instead of "changed" (so a reader that does not
+ * know slices refuses the entry instead of misreading the stream) and
+ * "slices": [[block, mask], ...] in block order: such a block holds only
+ * the 256-byte slices whose bits are set, in order. Also "parent" (the
+ * base backup it is an increment of), "timeline",
  * "start_lsn", "end_lsn", "start_wal" (the oldest WAL file a restore
  * needs, from backup_label), "start_time", "end_time", "next_xid" (no
  * transaction at or above it committed before the backup ended) and
@@ -29,6 +34,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "backup/px_bk_delta.h"
 #include "backup/px_bk_writer.h"
 
 #define PX_BK_BLOCK 8192
@@ -36,18 +42,31 @@
 
 struct px_bk_base_stats {
 	uint64_t files, bytes, blocks, blocks_changed, bytes_changed;
+	uint64_t blocks_sliced;   /* changed blocks stored as some of their slices */
+	uint64_t bytes_written;   /* plain bytes put in the blocks stream */
+};
+
+/* Sub-page deltas (px_bk_delta.h); every field may be NULL. slicer
+ * computes the slice sums; prev is the parent backup's sums file, used
+ * only when the parent is used; out receives this backup's sums. */
+struct px_bk_base_delta {
+	struct px_bk_slicer *slicer;
+	struct px_bk_sums_in *prev;
+	struct px_bk_sums_out *out;
 };
 
 /* Takes a base backup of the cluster at conninfo (a replication
  * connection is opened to it). prev: the parent's manifest, or NULL for a
- * full backup; a parent of another cluster (system id) is ignored. The
- * blocks go to w in one stream; m gets the fields above (except
+ * full backup; a parent of another cluster (system id) is ignored. d
+ * (may be NULL): slice sums, so that a changed block whose parent's sums
+ * are known stores only its changed slices. The blocks go to w in one
+ * stream; m gets the fields above (except
  * "parent", which the caller sets). Errors: SYSTEM_DB_UNAVAILABLE
  * (connection or BASE_BACKUP failed), VALIDATION_FAILED (the archive is
  * malformed, or the cluster has tablespaces outside the data directory),
  * the writer's errors; err says why. */
 enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
-			   struct px_bk_writer *w, json_object *m,
+			   const struct px_bk_base_delta *d, struct px_bk_writer *w, json_object *m,
 			   struct px_bk_base_stats *st, struct px_buf *err)
 	__attribute__((warn_unused_result));
 

@@ -15,6 +15,8 @@
 #include "core/codec.h"
 #include "core/dirs.h"
 #include "backup/px_bk_base.h"
+#include "backup/px_bk_crypto.h"
+#include "backup/px_bk_delta.h"
 #include "backup/px_bk_manifest.h"
 #include "backup/px_bk_reader.h"
 
@@ -270,24 +272,71 @@ static enum px_err io_fail(const char *what, const char *path, struct px_buf *er
 	return PX_E_STORAGE_FAILED;
 }
 
-/* Writes the changed blocks of one file entry. */
+/* Writes the slices of mask of block b (len bytes) from the stream, in
+ * place: the rest of the block is the parent's, already there. */
+static enum px_err apply_slices(int fd, const char *path, int64_t b, size_t len,
+				uint32_t mask, struct stream *s, uint64_t *bytes,
+				struct px_buf *err)
+{
+	unsigned char p[PX_BK_SLICE];
+	size_t n;
+	unsigned i;
+	enum px_err rc;
+
+	if (!mask || (mask & ~px_bk_slice_all(len))) {
+		px_buf_printf(err, "block %lld of %s has a bad slice mask", (long long)b, path);
+		return PX_E_VALIDATION_FAILED;
+	}
+	for (i = 0; i < PX_BK_SLICES; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		n = px_bk_slice_len(len, i);
+		rc = stream_read(s, p, n, err);
+		if (rc != PX_OK)
+			return rc;
+		if (pwrite(fd, p, n, (off_t)(b * PX_BK_BLOCK + i * PX_BK_SLICE)) != (ssize_t)n)
+			return io_fail("write", path, err);
+		*bytes += n;
+	}
+	return PX_OK;
+}
+
+/* The next [block, mask] of a "slices" list, or block -1 past its end. */
+static void next_slice(json_object *sl, size_t *j, int64_t *blk, uint32_t *mask)
+{
+	json_object *pair = sl && *j < json_object_array_length(sl) ?
+			    json_object_array_get_idx(sl, *j) : NULL;
+
+	*blk = pair ? json_object_get_int64(json_object_array_get_idx(pair, 0)) : -1;
+	*mask = pair ? (uint32_t)json_object_get_int64(json_object_array_get_idx(pair, 1)) : 0;
+	(*j)++;
+}
+
+/* Writes the changed blocks of one file entry: "changed" runs of whole
+ * blocks, or "stored" runs some of whose blocks "slices" lists. */
 static enum px_err apply_file(json_object *e, const char *path, struct stream *s,
 			      uint64_t *bytes, struct px_buf *err)
 {
 	unsigned char blk[PX_BK_BLOCK];
-	json_object *runs, *run;
-	int64_t size = int_of(e, "size"), first, count, b;
-	size_t i, len;
+	json_object *runs = NULL, *run, *sl = NULL;
+	int64_t size = int_of(e, "size"), first, count, b, sb;
+	uint32_t mask;
+	size_t i, j = 0, len;
 	enum px_err rc = PX_OK;
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return io_fail("create", path, err);
-	if (size < 0 || !json_object_object_get_ex(e, "changed", &runs)) {
+	if (!json_object_object_get_ex(e, "changed", &runs) &&
+	    (!json_object_object_get_ex(e, "stored", &runs) ||
+	     !json_object_object_get_ex(e, "slices", &sl)))
+		runs = NULL;
+	if (size < 0 || !runs) {
 		px_buf_printf(err, "malformed entry for %s", path);
 		rc = PX_E_VALIDATION_FAILED;
 		goto out;
 	}
+	next_slice(sl, &j, &sb, &mask);
 	for (i = 0; rc == PX_OK && i < json_object_array_length(runs); i++) {
 		run = json_object_array_get_idx(runs, i);
 		first = json_object_get_int64(json_object_array_get_idx(run, 0));
@@ -300,11 +349,20 @@ static enum px_err apply_file(json_object *e, const char *path, struct stream *s
 			}
 			len = size - b * PX_BK_BLOCK < PX_BK_BLOCK ? (size_t)(size - b * PX_BK_BLOCK) :
 			      PX_BK_BLOCK;
+			if (b == sb) {
+				rc = apply_slices(fd, path, b, len, mask, s, bytes, err);
+				next_slice(sl, &j, &sb, &mask);
+				continue;
+			}
 			rc = stream_read(s, blk, len, err);
 			if (rc == PX_OK && pwrite(fd, blk, len, (off_t)b * PX_BK_BLOCK) != (ssize_t)len)
 				rc = io_fail("write", path, err);
 			*bytes += len;
 		}
+	}
+	if (rc == PX_OK && sb != -1) {   /* a slice entry outside the runs, or out of order */
+		px_buf_printf(err, "malformed slices for %s", path);
+		rc = PX_E_VALIDATION_FAILED;
 	}
 	if (rc == PX_OK && ftruncate(fd, (off_t)size) != 0)
 		rc = io_fail("truncate", path, err);
@@ -375,6 +433,83 @@ out:
 	px_buf_free(&path);
 }
 
+/* Checks one restored file against the block map of its entry. */
+static enum px_err check_file(json_object *e, const char *dir, struct px_buf *map,
+			      struct px_buf *err)
+{
+	unsigned char blk[PX_BK_BLOCK], h[PX_BK_HASH_LEN];
+	const char *rel = str_of(e, "path"), *m = str_of(e, "map");
+	struct px_buf path = PX_BUF_INIT;
+	int64_t size = int_of(e, "size"), b = 0, got = 0;
+	enum px_err rc = PX_E_STORAGE_SHARD_CORRUPT;
+	ssize_t n;
+	int fd = -1;
+
+	px_buf_reset(map);
+	px_buf_printf(&path, "%s/%s", dir, rel);
+	if (!m || path.failed ||
+	    px_codec_b64_decode(m, strlen(m), PX_CODEC_B64, map) != 0) {
+		px_buf_printf(err, "malformed block map for %s", rel);
+		rc = PX_E_VALIDATION_FAILED;
+		goto out;
+	}
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = io_fail("open", path.data, err);
+		goto out;
+	}
+	while ((n = read(fd, blk, sizeof(blk))) > 0) {
+		px_bk_sha256(blk, (size_t)n, h);
+		if ((size_t)(b + 1) * PX_BK_BLOCK_HASH > map->len ||
+		    memcmp(map->data + b * PX_BK_BLOCK_HASH, h, PX_BK_BLOCK_HASH)) {
+			px_buf_printf(err, "restored %s differs from the backup at block %lld", rel,
+				      (long long)b);
+			goto out;
+		}
+		got += n;
+		b++;
+		if (n < (ssize_t)sizeof(blk))
+			break;
+	}
+	if (n < 0) {
+		rc = io_fail("read", path.data, err);
+		goto out;
+	}
+	if (got != size || (size_t)b * PX_BK_BLOCK_HASH != map->len) {
+		px_buf_printf(err, "restored %s has %lld bytes, the backup %lld", rel,
+			      (long long)got, (long long)size);
+		goto out;
+	}
+	rc = PX_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	px_buf_free(&path);
+	return rc;
+}
+
+/* Every restored regular file must hash to the last backup's block map:
+ * the proof that the chain of increments (whole blocks and slices) was
+ * applied right, before PostgreSQL replays WAL over it (full-page
+ * images could hide a wrong page until the next checkpoint). */
+static enum px_err check_dir(json_object *m, const char *dir, struct px_buf *err)
+{
+	struct px_buf map = PX_BUF_INIT;
+	json_object *files, *e;
+	enum px_err rc = PX_OK;
+	size_t i;
+
+	if (!json_object_object_get_ex(m, "pgdata", &files))
+		return PX_E_VALIDATION_FAILED;
+	for (i = 0; rc == PX_OK && i < json_object_array_length(files); i++) {
+		e = json_object_array_get_idx(files, i);
+		if (str_of(e, "type") && !strcmp(str_of(e, "type"), "file"))
+			rc = check_file(e, dir, &map, err);
+	}
+	px_buf_free(&map);
+	return rc;
+}
+
 static int dir_empty_or_absent(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -419,6 +554,8 @@ enum px_err px_bk_pitr_materialize(struct px_bk_repo *r, json_object **chain,
 		if (rc == PX_OK && k > 0)
 			remove_gone(chain[k - 1], chain[k], dir);
 	}
+	if (rc == PX_OK && n > 0)
+		rc = check_dir(chain[n - 1], dir, err);
 	if (rc != PX_OK)
 		return rc;
 	/* the cluster's own pg_wal: the server excluded its contents */

@@ -6,7 +6,7 @@
 #
 # SIZE_MB is the database size to generate (default 200; the issue's figure
 # is about 1000). Starts its own PostgreSQL 15 cluster on a free port
-# 18400-18450 in a temporary folder (set KEEP=1 to keep it). Needs restic
+# 18400-18450 (PORT_LO, PORT_HI) in a temporary folder (set KEEP=1 to keep it). Needs restic
 # (apt-get install restic) and /usr/bin/time.
 #
 # PARTS="logical physical" (default both): logical is the snapshot
@@ -30,7 +30,7 @@ cleanup() {
 	[ "${KEEP:-0}" = 1 ] || rm -rf "$T"
 }
 trap cleanup EXIT
-for p in $(seq 18400 18450); do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null || break; done
+for p in $(seq "${PORT_LO:-18400}" "${PORT_HI:-18450}"); do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null || break; done
 export PGHOST=127.0.0.1 PGPORT=$p PGUSER=postgres
 mkdir -p "$T/pg" "$T/sock"; chown postgres "$T/pg" "$T/sock"
 runuser -u postgres -- "$PGBIN/initdb" -D "$T/pg" -A trust -U postgres >/dev/null
@@ -167,12 +167,22 @@ for i in $(seq "$REPEAT"); do
 done
 bfield() { grep -o "\"$1\":[0-9]*" "$T/bb.out" | tail -1 | cut -d: -f2; }
 BB_UP=$(bfield bytes_uploaded); BB_BYTES=$(bfield bytes)
+# the sealed manifest (it carries every file's block map) is not in bytes_uploaded
+man_size() { stat -c %s "$T/bstore/snapshots/$(grep -o '"snapshot":"[^"]*"' "$T/bb.out" | cut -d'"' -f4)"; }
+BB_MAN=$(man_size)
 row "cluster size (data directory sent by BASE_BACKUP)" "$((BB_BYTES / 1000000)) MB"
 row "pg_basebackup -D - -Ft -X none | cat > /dev/null (fastest of $REPEAT)" "${T_PGBB} s"
 row "plexichat-backup base-backup --full to a local store" "${T_BB} s"
 row "  share of pg_basebackup speed" "$(python3 -c "print('%d%%' % (100 * $T_PGBB / $T_BB))")"
 row "  stored (sealed, compressed)" "$((BB_UP / 1000000)) MB"
 row "  peak RSS (highest of the rounds)" "$((RSS_BB / 1024)) MiB"
+if [ "${ANCHOR:-1}" = 1 ]; then   # a second store, full now, for the anchor row below
+	rm -rf "$T/bstore2" "$T/pcache2"; mkdir "$T/bstore2" "$T/pcache2"; chown postgres "$T/bstore2" "$T/pcache2"
+	PB2="runuser -u postgres -- $B --key-file $T/key --cache-dir $T/pcache2 --no-progress --store $T/bstore2"
+	$PB2 init 2>/dev/null
+	$PB2 base-backup --full --db "$CI" > $T/bb2.out 2> $T/bb2.log
+	FULL2=$(grep -o '"bytes_uploaded":[0-9]*' "$T/bb2.out" | cut -d: -f2)
+fi
 psql -X -q -d chat -c "SELECT setseed(0.3); UPDATE chatbench.messages SET body = body || ' (edited)', edited_at = now()
 	WHERE random() < 0.01"
 timed sh -c "$PB --store $T/bstore base-backup --db '$CI' > $T/bb.out 2> $T/bb.log"
@@ -180,13 +190,56 @@ INC=$(bfield bytes_uploaded)
 row "after editing 1% random messages: base-backup (incremental) uploads" "$((INC / 1000)) kB"
 row "  share of the full base backup" "$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))")"
 row "  changed blocks / all blocks" "$(bfield blocks_changed) / $(bfield blocks)"
+INC_MAN=$(man_size)
+row "  with the manifests (block maps): increment / full" \
+	"$(((INC + INC_MAN) / 1000)) / $(((BB_UP + BB_MAN) / 1000)) kB, $(python3 -c "print('%.1f%%' % (100 * ($INC + $INC_MAN) / ($BB_UP + $BB_MAN)))")"
+row "  changed blocks stored as slices; plain bytes written / changed" \
+	"$(bfield blocks_sliced); $(($(bfield bytes_written) / 1000)) / $(($(bfield bytes_changed) / 1000)) kB"
 row "  time, peak RSS" "${SECS} s, $((RSS_KB / 1024)) MiB"
+# the anchor for the rows above: the same edit in a second store whose
+# cache lost the slice sums (whole changed blocks, as before sub-page deltas)
+if [ -n "${FULL2:-}" ]; then
+	rm -f "$T"/pcache2/*/base-sums-*
+	timed sh -c "$PB2 base-backup --db '$CI' > $T/bb2.out 2> $T/bb2.log"
+	INC2=$(grep -o '"bytes_uploaded":[0-9]*' "$T/bb2.out" | cut -d: -f2)
+	row "  anchor: same edit, whole changed blocks (no slice sums)" \
+		"$((INC2 / 1000)) kB, $(python3 -c "print('%.1f%%' % (100 * $INC2 / $FULL2))"), ${SECS} s"
+	rm -rf "$T/bstore2" "$T/pcache2"
+fi
 psql -X -q -d chat -c "UPDATE chatbench.messages SET body = body || ' (edited)', edited_at = now()
 	WHERE id > (SELECT max(id) - count(*) / 100 FROM chatbench.messages)"
 timed sh -c "$PB --store $T/bstore base-backup --db '$CI' > $T/bb.out 2> $T/bb.log"
 INC=$(bfield bytes_uploaded)
 row "after editing 1% recent messages: base-backup (incremental) uploads" "$((INC / 1000)) kB"
 row "  share of the full base backup" "$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))")"
+# Shapes the slice size was not tuned on: 1% more messages (inserts
+# only), then 1% of random messages deleted (their reactions cascade),
+# then a VACUUM of both tables (pruned pages, index entries removed)
+psql -X -q -d chat -c "SELECT setseed(0.5); INSERT INTO chatbench.messages (channel_id, user_id, body, created_at)
+	SELECT channel_id, user_id, body, now() FROM chatbench.messages WHERE random() < 0.01"
+timed sh -c "$PB --store $T/bstore base-backup --db '$CI' > $T/bb.out 2> $T/bb.log"
+INC=$(bfield bytes_uploaded)
+row "after inserting 1% new messages: base-backup (incremental) uploads" "$((INC / 1000)) kB"
+row "  share of the full base backup; changed / sliced blocks" \
+	"$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))"); $(bfield blocks_changed) / $(bfield blocks_sliced)"
+psql -X -q -d chat -c "SELECT setseed(0.6); DELETE FROM chatbench.messages WHERE random() < 0.01"
+timed sh -c "$PB --store $T/bstore base-backup --db '$CI' > $T/bb.out 2> $T/bb.log"
+INC=$(bfield bytes_uploaded)
+row "after deleting 1% random messages: base-backup (incremental) uploads" "$((INC / 1000)) kB"
+row "  share of the full base backup; changed / sliced blocks" \
+	"$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))"); $(bfield blocks_changed) / $(bfield blocks_sliced)"
+psql -X -q -d chat -c "VACUUM chatbench.messages" -c "VACUUM chatbench.reactions"
+timed sh -c "$PB --store $T/bstore base-backup --db '$CI' > $T/bb.out 2> $T/bb.log"
+INC=$(bfield bytes_uploaded)
+row "after then VACUUM of messages and reactions: base-backup uploads" "$((INC / 1000)) kB"
+row "  share of the full base backup; changed / sliced blocks" \
+	"$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))"); $(bfield blocks_changed) / $(bfield blocks_sliced)"
+# restoring the chain (full + 5 increments) into a data directory, every
+# file checked against the block map; pg_basebackup's time above is the anchor
+mkdir "$T/prest"; chown postgres "$T/prest"
+timed sh -c "$PB --store $T/bstore restore --to-latest --target-dir $T/prest > $T/rest.out 2> $T/rest.log"
+row "restore --to-latest of full + 5 increments into a folder (checked)" "${SECS} s, $((RSS_KB / 1024)) MiB"
+rm -rf "$T/prest"
 
 # Posting load: pgbench inserting messages (8 clients, 20 s), once with
 # archive_command archiving into the store and once with it a no-op

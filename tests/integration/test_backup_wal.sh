@@ -210,6 +210,24 @@ inc_up=$(grep -o '"bytes_uploaded":[0-9]*' "$T/out" | cut -d: -f2)
 inc_changed=$(grep -o '"blocks_changed":[0-9]*' "$T/out" | cut -d: -f2)
 check "... uploads only changed blocks ($inc_changed of $full_blocks blocks, $inc_up of $full_up bytes)" \
 	[ "$inc_changed" -lt $((full_blocks / 5)) -a "$inc_up" -lt $((full_up / 5)) ]
+jf() { grep -o "\"$1\":[0-9]*" "$T/out" | cut -d: -f2; }
+inc_name=$(grep -o '"snapshot":"[^"]*"' "$T/out" | cut -d'"' -f4)
+inc_sliced=$(jf blocks_sliced); inc_written=$(jf bytes_written); inc_bytes=$(jf bytes_changed)
+check "... of those, only the changed 256-byte slices ($inc_sliced blocks sliced, $inc_written of $inc_bytes bytes)" \
+	grep -q '"parent_sums":"used"' "$T/out" && [ "$inc_sliced" -gt 0 -a "$inc_written" -lt $((inc_bytes / 2)) ]
+check "... and leaves its own sums in the cache, private" \
+	[ "$(find "$T/cache" -name 'base-sums-*' -perm 600 | wc -l)" = 2 ]
+# the sums of the parent damaged: the next increment stores whole blocks
+# and the chain still restores (every restore below checks each file
+# against the block map of the backup it ends at)
+db "UPDATE big SET pad = 'again' WHERE id % 997 = 0"
+newest_sums=$(ls "$T"/cache/*/base-sums-"$inc_name")
+byte=$(od -An -tu1 -j 200 -N 1 "$newest_sums" | tr -d ' ')
+printf "\\$(printf '%03o' $((byte ^ 1)))" | dd of="$newest_sums" bs=1 seek=200 conv=notrunc 2>/dev/null
+bk base-backup --db "$CI"; rc=$?
+check "base-backup over damaged slice sums of $(basename "$newest_sums") (exit $rc) stores whole blocks \
+($(grep -o '"parent_sums":"[a-z]*"' "$T/out"), $(jf blocks_changed) changed, $(jf blocks_sliced) sliced)" \
+	grep -q '"parent_sums":"damaged","' "$T/out" && [ "$(jf blocks_sliced)" = 0 -a "$(jf blocks_changed)" -gt 0 ]
 
 # ---- point-in-time recovery: post A, note the time, post B ----
 db "INSERT INTO notes (body) VALUES ('post A')"
@@ -287,7 +305,7 @@ check "a logical restore of a base backup is refused, with the way to do it (exi
 
 # retention keeps an increment's parent
 bk prune --keep-last 1 --dry-run; rc=$?
-check "prune --keep-last 1 keeps the increment and its full parent" grep -q '"kept":2' "$T/out"
+check "prune --keep-last 1 keeps the increment and its parents" grep -q '"kept":3' "$T/out"
 # a new full base backup; then WAL before its start is no longer needed
 bk base-backup --full --db "$CI"; check "base-backup --full" [ $? = 0 ]
 START_WAL=$(bk show latest && grep -o '"start_wal": *"[0-9A-F]*"' "$T/out" | grep -o '[0-9A-F]\{24\}')
