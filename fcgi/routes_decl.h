@@ -20,6 +20,7 @@
 #include "fcgi/openapi.h"
 #include "handlers/hooks.h"
 #include "handlers/commands.h"
+#include "handlers/plugin_events.h"
 #include "handlers/unfurl.h"
 #include "handlers/user_export.h"
 

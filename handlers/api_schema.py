@@ -1045,6 +1045,15 @@ api("PUT", "/api/v1/admin/plugins/{name}/enabled", "adminPluginEnabled",
     "Turns a plugin off, or on again with the grants and channels it had; granting and "
     "choosing channels is `plexichat-admin plugin enable`.", "200", PLUGINS,
     body=obj(["enabled"], enabled=BOOL), errors=("400", "404"), tag="Admin", path=PLP)
+PRP = {"name": "The plugin's name.", "path": "One path segment the plugin interprets."}
+api("GET", "/api/v1/plugins/{name}/{path}", "pluginRouteGet",
+    "A plugin's own route (its \"route\" hook): the plugin sees the path, the query and who "
+    "asks, and answers JSON (docs/PLUGIN_DEVELOPMENT.md).", "200", {}, errors=("404", "502"),
+    tag="Integrations", path=PRP)
+api("POST", "/api/v1/plugins/{name}/{path}", "pluginRoutePost",
+    "A plugin's own route, with a JSON body handed to the plugin.", "200", {},
+    body={"type": "object"}, errors=("404", "502"), tag="Integrations", path=PRP,
+    extra={"201": {}})
 # --- Integrations (fcgi/routes_hooks.inc) -----------------------------------
 HK = CH + "/hooks"
 HKP = dict(CP, hid="Hook id.")

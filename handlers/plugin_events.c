@@ -344,3 +344,74 @@ out:
 	px_buf_free(&html);
 	return e;
 }
+
+/* The request as a route call: method, path, query, body, caller. */
+static void route_request(struct px_ctx *ctx, const char *path, struct px_buf *req)
+{
+	const struct px_kvlist *q = &ctx->req->query;
+	const char *body = ctx->req->json
+		? json_object_to_json_string_ext(ctx->req->json, JSON_C_TO_STRING_PLAIN) : "null";
+
+	px_buf_puts(req, "{\"type\":\"route\",\"method\":");
+	px_buf_json_str(req, ctx->req->method, strlen(ctx->req->method));
+	px_buf_puts(req, ",\"path\":");
+	px_buf_json_str(req, path, strlen(path));
+	px_buf_puts(req, ",\"query\":{");
+	for (size_t i = 0; i < q->n; i++) {
+		px_buf_puts(req, i ? "," : "");
+		px_buf_json_str(req, q->items[i].name, strlen(q->items[i].name));
+		px_buf_putc(req, ':');
+		px_buf_json_str(req, q->items[i].value, q->items[i].value_len);
+	}
+	px_buf_printf(req, "},\"body\":%s,\"user_id\":%lld,\"username\":", body,
+		      ctx->who.user_id);
+	px_buf_json_str(req, ctx->who.username, strlen(ctx->who.username));
+	px_buf_putc(req, '}');
+}
+
+enum px_err px_plugin_route(struct px_ctx *ctx)
+{
+	const char *name = px_path_str(&ctx->path, "name"), *path = px_path_str(&ctx->path, "path");
+	struct px_plugin_target t = { name, PX_PL_HOOK_ROUTE, "", 0 };
+	struct px_plugin_callee who = { "", 0 };
+	struct px_buf req = PX_BUF_INIT, reply = PX_BUF_INIT;
+	struct json_object *answer = NULL, *st, *body;
+	int status;
+	enum px_err e = PX_E_PLUGIN_BAD_ANSWER;
+
+	if (!ctx->plugins || !name || !path)
+		return PX_E_PLUGIN_NOT_FOUND;
+	route_request(ctx, path, &req);
+	if (req.failed) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	switch (px_plugin_host_call(ctx->plugins, ctx->db, &t, req.data, &reply, &who)) {
+	case PX_PLUGIN_NONE:
+		e = PX_E_PLUGIN_NOT_FOUND;
+		goto out;
+	case PX_PLUGIN_FAILED:
+		goto out;
+	case PX_PLUGIN_ANSWERED:
+		break;
+	}
+	/* only JSON from a plugin, with a success status: no plugin HTML in
+	 * our pages, and errors in our own format */
+	answer = json_tokener_parse(reply.data ? reply.data : "");
+	status = answer && json_object_object_get_ex(answer, "status", &st) ? json_object_get_int(st)
+									  : 200;
+	if (!answer || (status != 200 && status != 201) ||
+	    !json_object_object_get_ex(answer, "body", &body) ||
+	    !(json_object_is_type(body, json_type_object) || json_object_is_type(body, json_type_array)))
+		goto out;
+	px_response_header(ctx->resp, "Cache-Control", "no-store");
+	e = px_ctx_json(ctx, status, json_object_get(body));
+out:
+	if (e == PX_E_PLUGIN_BAD_ANSWER)
+		px_log_warn("plugins", ctx->req->correlation_id, "plugin %s: route %s answered badly",
+			    name ? name : "?", path ? path : "?");
+	json_object_put(answer);
+	px_buf_free(&req);
+	px_buf_free(&reply);
+	return e;
+}

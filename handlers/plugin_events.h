@@ -35,4 +35,12 @@ int px_plugin_schedules_run(struct px_plugin_host *h, struct px_db *db, const st
 enum px_err px_plugin_command(struct px_ctx *ctx, const char *kind, const char *name,
 			      const char *args) __attribute__((nonnull, warn_unused_result));
 
+/* GET and POST /api/v1/plugins/{name}/{path}: the plugin's "route" hook,
+ * behind the WAF, sign-in and rate limit like any route. It gets
+ * {"type":"route","method","path","query":{...},"body":JSON or null,
+ * "user_id","username"} and answers {"status":200|201,"body":{...} or
+ * [...]}, sent as JSON. PLUGIN_NOT_FOUND when no enabled plugin of that
+ * name has the hook; PLUGIN_BAD_ANSWER when it fails or answers otherwise. */
+enum px_err px_plugin_route(struct px_ctx *ctx);
+
 #endif

@@ -631,6 +631,9 @@ def test_admin_waf():
         404)
     chk(api("PUT", pl + "/nosuch/enabled", ADMIN, {"enabled": "no"}), "PUT", pl + "/{name}/enabled",
         400)
+    pr = "/api/v1/plugins/{name}/{path}"
+    chk(api("GET", "/api/v1/plugins/nosuch/x", ADMIN), "GET", pr, 404)
+    chk(api("POST", "/api/v1/plugins/nosuch/x", ADMIN, {"a": 1}), "POST", pr, 404)
 
 
 def test_notify_settings_and_push():

@@ -248,6 +248,49 @@ def test_schedule_hook_posts_once_per_period():
     cli("disable", name)
 
 
+ECHO = b"""#!/usr/bin/env python3
+import json, sys
+for line in sys.stdin:
+    req = json.loads(line)
+    out = {"id": req["id"]}
+    if req.get("path") == "echo":
+        out.update(status=201 if req["method"] == "POST" else 200, body={
+            "method": req["method"], "query": req["query"], "body": req["body"],
+            "user": req["username"]})
+    elif req.get("path") == "html":
+        out.update(status=200, body="<script>alert(1)</script>")
+    else:
+        out.update(status=404, body={"error": "nothing"})
+    sys.stdout.write(json.dumps(out) + "\\n")
+    sys.stdout.flush()
+"""
+
+
+def test_route_hook():
+    """A plugin's route answers JSON to a signed-in user through the usual
+    authentication; what is not JSON, or not a success, never reaches the
+    client as the plugin wrote it."""
+    name = "echo-" + TAG
+    base = "/api/v1/plugins/%s/" % name
+    expect_error(ana.call("GET", base + "echo"), 404, "PLUGIN_NOT_FOUND")
+    install({"name": name, "version": "1.0.0", "kind": "process", "protocol": 1,
+             "entry": "echo.py", "hooks": ["route"]}, {"echo.py": ECHO}, key())
+    cli("enable", name, "--all-channels")
+    r = until(lambda: (lambda r: r if r.status == 200 else None)(
+        ana.call("GET", base + "echo?q=caf%C3%A9&n=2")), what="the route")
+    assert r.json() == {"method": "GET", "query": {"q": "caf\u00e9", "n": "2"}, "body": None,
+                        "user": ana.name}, r.json()
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+    r = ana.call("POST", base + "echo", {"vote": 2})
+    assert r.status == 201 and r.json()["body"] == {"vote": 2}, r
+    expect_error(ana.call("GET", base + "html"), 502, "PLUGIN_BAD_ANSWER")
+    expect_error(ana.call("GET", base + "other"), 502, "PLUGIN_BAD_ANSWER")
+    # signed-in users only
+    expect_error(request("GET", base + "echo"), 401, "AUTH_REQUIRED")
+    cli("disable", name)
+    until(lambda: ana.call("GET", base + "echo").status == 404, what="the route gone")
+
+
 def admin_browser():
     b = Browser()
     r = b.post("/login", {"username": "admin", "password": ADMIN_PASSWORD})
