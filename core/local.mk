@@ -23,6 +23,7 @@ libplexi_a_SOURCES = \
 	core/migrate.c core/migrate.h \
 	core/path.c core/path.h \
 	core/ratelease.c core/ratelease.h \
+	core/tlscert.c core/tlscert.h \
 	core/safefetch.c core/safefetch.h \
 	core/snap.c core/snap.h \
 	core/utf8.c core/utf8.h \

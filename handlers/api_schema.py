@@ -185,7 +185,13 @@ SCHEMAS = {
                              backup={"oneOf": [ref("BackupStatus"), {"type": "null"}],
                                      "description": "The newest backup run; null when "
                                      "none ran yet."},
-                             wal_archive=ref("WalArchive")),
+                             wal_archive=ref("WalArchive"),
+                             tls=t("string", enum=["ok", "expiring", "expired", "unreadable"],
+                                   description="The certificates of tls_cert_files, when set: "
+                                   "expiring when one has fewer than tls_warn_days left."),
+                             tls_certificates=arr(obj(["file"], file=STR, subject=STR,
+                                                      days_left=INT, not_after=TIME,
+                                                      error=STR))),
                   correlation_id=t("string", minLength=32, maxLength=32)),
     "BackupStatus": obj(["ok", "finished_at", "last_success_at", "bytes_total",
                          "bytes_uploaded", "duration_ms", "error_code"],

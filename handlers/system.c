@@ -4,9 +4,11 @@
 #include "core/cfg.h"
 #include "core/metrics.h"
 #include "core/node.h"
+#include "core/tlscert.h"
 #include "model/system.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +32,55 @@ static void add_backup(struct px_ctx *ctx, struct json_object *checks)
 	free(text);
 }
 
+static const char *iso(time_t t, char out[32])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		out[0] = '\0';
+	return out;
+}
+
+/* The certificates in tls_cert_files: each with its days left (also
+ * the metric plexichat_tls_cert_days_left), and whether any is expiring. */
+static void add_tls(struct px_ctx *ctx, struct json_object *checks)
+{
+	const char *list = px_cfg_str(ctx->cfg, "tls_cert_files");
+	long warn = (long)px_cfg_int(ctx->cfg, "tls_warn_days");
+	struct json_object *a;
+	const char *state = "ok";
+	char path[1024], labels[1100], at[32];
+
+	if (!list || !*list)
+		return;
+	a = json_object_new_array();
+	for (const char *s = list; *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] != 0)) {
+		struct json_object *o = json_object_new_object();
+		struct px_tlscert c;
+		size_t n = strcspn(s, ",");
+
+		while (n && (*s == ' ' || *s == '\t'))
+			s++, n--;
+		snprintf(path, sizeof(path), "%.*s", (int)n, s);
+		json_object_object_add(o, "file", json_object_new_string(path));
+		if (px_tlscert_read(path, time(NULL), &c) != 0) {
+			json_object_object_add(o, "error", json_object_new_string("unreadable"));
+			state = "unreadable";
+		} else {
+			json_object_object_add(o, "subject", json_object_new_string(c.subject));
+			json_object_object_add(o, "days_left", json_object_new_int64(c.days_left));
+			json_object_object_add(o, "not_after", json_object_new_string(iso(c.not_after, at)));
+			snprintf(labels, sizeof(labels), "file=\"%s\"", path);
+			px_metrics_gauge("plexichat_tls_cert_days_left", labels, (double)c.days_left);
+			if (c.days_left < warn && strcmp(state, "unreadable") != 0)
+				state = c.days_left < 0 ? "expired" : "expiring";
+		}
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(checks, "tls", json_object_new_string(state));
+	json_object_object_add(checks, "tls_certificates", a);
+}
+
 enum px_err px_h_system_health(struct px_ctx *ctx)
 {
 	struct json_object *o = json_object_new_object(), *checks;
@@ -51,6 +102,7 @@ enum px_err px_h_system_health(struct px_ctx *ctx)
 	json_object_object_add(checks, "draining", json_object_new_boolean(px_node_draining()));
 	if (e == PX_OK)
 		add_backup(ctx, checks);
+	add_tls(ctx, checks);
 	json_object_object_add(o, "checks", checks);
 	json_object_object_add(o, "correlation_id",
 			       json_object_new_string(ctx->req->correlation_id));

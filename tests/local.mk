@@ -35,6 +35,11 @@ tests_unit_check_ratelease_SOURCES = tests/unit/check_ratelease.c
 tests_unit_check_ratelease_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_ratelease_LDADD = $(TEST_LIBS)
 
+check_PROGRAMS += tests/unit/check_tlscert
+tests_unit_check_tlscert_SOURCES = tests/unit/check_tlscert.c
+tests_unit_check_tlscert_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_tlscert_LDADD = $(TEST_LIBS)
+
 check_PROGRAMS += tests/unit/check_memtrim
 tests_unit_check_memtrim_SOURCES = tests/unit/check_memtrim.c
 tests_unit_check_memtrim_CFLAGS = $(TEST_CFLAGS)
