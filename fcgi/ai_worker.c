@@ -1,7 +1,9 @@
 /* ai_worker.c: the embedding thread (ai_worker.h). It drains the queue in
  * batches while there is work and otherwise polls every 200 ms; a
- * database failure backs off for a second. */
+ * database failure backs off for a second. When idle it also keeps the
+ * approximate index of ask up to date. */
 #include "fcgi/ai_worker.h"
+#include "handlers/ai_ann.h"
 #include "handlers/ai_embed.h"
 #include "core/db.h"
 #include "core/log.h"
@@ -11,6 +13,7 @@
 #include <time.h>
 
 #define BATCH 500
+#define INDEX_EVERY_S 5   /* how often an idle worker checks the index */
 
 struct px_ai_worker {
 	pthread_t thread;
@@ -26,9 +29,25 @@ static void nap(long ms)
 		;
 }
 
+/* With the queue drained: builds or rebuilds the approximate index when
+ * it is due (handlers/ai_ann.h). New messages wait in the queue while it
+ * builds. */
+static void maintain_index(struct px_ai_worker *w)
+{
+	struct px_snap_ref *ref = NULL;
+	const struct px_cfg *cfg = px_app_cfg_acquire(w->app, &ref);
+	int built = 0;
+	enum px_err e = px_hai_ann_maintain(w->db, cfg, &built);
+
+	px_app_cfg_release(w->app, ref);
+	if (e != PX_OK)
+		px_log_warn("ai", NULL, "ann index check failed: %s", px_err_name(e));
+}
+
 static void *run(void *arg)
 {
 	struct px_ai_worker *w = arg;
+	time_t checked = 0;
 
 	while (!atomic_load(&w->app->stopping)) {
 		int done = 0;
@@ -38,6 +57,10 @@ static void *run(void *arg)
 			px_log_warn("ai", NULL, "embedding batch failed: %s", px_err_name(e));
 			nap(1000);
 		} else if (done < BATCH) {
+			if (time(NULL) - checked >= INDEX_EVERY_S) {
+				maintain_index(w);
+				checked = time(NULL);
+			}
 			nap(200);
 		}
 	}

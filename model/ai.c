@@ -2,7 +2,11 @@
  * reads messages for a task restricts them to channels the requester is a
  * member of, in the same statement. */
 #include "model/ai.h"
+#include "model/ai_ann.h"
 #include "model/rows.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,13 +414,21 @@ enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long 
 	params[1] = c.data;
 	params[2] = model;
 	params[3] = v.data;
+	/* before any change number is drawn: the index builder must be able
+	 * to wait for this transaction (model/ai_ann.h) */
+	e = px_m_exec_rows(db, "ai_embed_lock",
+			   "SELECT pg_advisory_xact_lock_shared(" STR(PX_M_AI_ANN_LOCK) ")", 0, NULL,
+			   NULL);
+	if (e != PX_OK)
+		goto out;
 	e = px_m_exec_rows(db, "ai_embed_store",
 			   "INSERT INTO ai_embeddings (message_id, channel_id, model, vec)"
 			   " SELECT t.m, t.c, $3, decode(t.h, 'hex')"
 			   " FROM unnest($1::bigint[], $2::bigint[], $4::text[]) AS t(m, c, h)"
 			   " JOIN messages x ON x.id = t.m AND x.deleted_at IS NULL"
 			   " ON CONFLICT (message_id) DO UPDATE SET channel_id = EXCLUDED.channel_id,"
-			   " model = EXCLUDED.model, vec = EXCLUDED.vec", 4, params, NULL);
+			   " model = EXCLUDED.model, vec = EXCLUDED.vec,"
+			   " seq = nextval('ai_embeddings_seq')", 4, params, NULL);
 out:
 	px_buf_free(&a);
 	px_buf_free(&c);
