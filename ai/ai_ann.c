@@ -36,7 +36,8 @@ struct hdr {
 	uint64_t count;
 	int64_t watermark;
 	char model[64];
-	char pad[24];
+	uint64_t trained;     /* entries when the centroids were trained */
+	char pad[16];
 };
 _Static_assert(sizeof(struct hdr) == 128, "the header is 128 bytes");
 
@@ -247,19 +248,64 @@ static int auto_lists(size_t n)
 	return l < 1 ? 1 : l > MAX_LISTS ? MAX_LISTS : l;
 }
 
+/* Puts every entry of in in a list (list[i] >= 0: already known, else
+ * its closest centroid) and writes the file. Returns 0 or -1 (errno). */
+static int assign_write(const struct px_ai_ann_input *in, const float *cent, int lists,
+			int *list, const char *model, long long watermark, uint64_t trained,
+			const char *path)
+{
+	size_t dim = (size_t)in->dim, i, *order = malloc(sizeof(size_t) * in->n),
+	       *fill = calloc((size_t)lists, sizeof(size_t));
+	uint64_t *off = calloc((size_t)lists + 1, sizeof(uint64_t));
+	struct sparse *s = malloc(sizeof(*s));
+	struct hdr h;
+	int rc = -1;
+
+	if (!order || !fill || !off || !s) {
+		errno = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < in->n; i++) {
+		float best;
+
+		if (list[i] < 0) {
+			sparse_of(in->vecs + i * dim, in->dim, s);
+			list[i] = s->n ? closest(s, cent, lists, in->dim, &best) : 0;
+		}
+		off[list[i] + 1]++;
+	}
+	for (i = 1; i <= (size_t)lists; i++)
+		off[i] += off[i - 1];
+	for (i = 0; i < in->n; i++)
+		order[off[list[i]] + fill[list[i]]++] = i;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, MAGIC, sizeof(h.magic));
+	h.endian = ENDIAN;
+	h.dim = (uint32_t)in->dim;
+	h.lists = (uint32_t)lists;
+	h.count = in->n;
+	h.watermark = watermark;
+	h.trained = trained;
+	strcpy(h.model, model);
+	rc = write_file(path, &h, cent, off, order, in);
+out:
+	free(order);
+	free(fill);
+	free(off);
+	free(s);
+	return rc;
+}
+
 int px_ai_ann_build(const struct px_ai_ann_input *in, const char *model, long long watermark,
 		    const struct px_ai_ann_opt *opt, const char *path)
 {
 	struct px_ai_ann_opt o = opt ? *opt : (struct px_ai_ann_opt){ 0, 0, 0, 0 };
-	size_t dim = (size_t)in->dim, ns, i, *sample = NULL, *order = NULL, *fill = NULL;
-	uint64_t *off = NULL;
+	size_t dim = (size_t)in->dim, ns, i, *sample = NULL;
 	float *cent = NULL;
 	int *list = NULL, lists, rc = -1;
-	struct sparse *s = NULL;
 	unsigned r;
-	struct hdr h;
 
-	if (in->dim <= 0 || in->dim > MAX_DIM || in->n == 0 || strlen(model) >= sizeof(h.model)) {
+	if (in->dim <= 0 || in->dim > MAX_DIM || in->n == 0 || strlen(model) >= 64) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -276,11 +322,7 @@ int px_ai_ann_build(const struct px_ai_ann_input *in, const char *model, long lo
 	sample = malloc(sizeof(size_t) * ns);
 	cent = malloc(sizeof(float) * (size_t)lists * dim);
 	list = malloc(sizeof(int) * in->n);
-	order = malloc(sizeof(size_t) * in->n);
-	off = calloc((size_t)lists + 1, sizeof(uint64_t));
-	fill = calloc((size_t)lists, sizeof(size_t));
-	s = malloc(sizeof(*s));
-	if (!sample || !cent || !list || !order || !off || !fill || !s) {
+	if (!sample || !cent || !list) {
 		errno = ENOMEM;
 		goto out;
 	}
@@ -290,34 +332,80 @@ int px_ai_ann_build(const struct px_ai_ann_input *in, const char *model, long lo
 		sample[i] = ns == in->n ? i : ((size_t)next_rand(&r) * 4099u + next_rand(&r)) % in->n;
 	if (train(in, sample, ns, lists, o.iters, r, cent))
 		goto out;
-	for (i = 0; i < in->n; i++) {
-		float best;
-
-		sparse_of(in->vecs + i * dim, in->dim, s);
-		list[i] = s->n ? closest(s, cent, lists, in->dim, &best) : 0;
-		off[list[i] + 1]++;
-	}
-	for (i = 1; i <= (size_t)lists; i++)
-		off[i] += off[i - 1];
 	for (i = 0; i < in->n; i++)
-		order[off[list[i]] + fill[list[i]]++] = i;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, MAGIC, sizeof(h.magic));
-	h.endian = ENDIAN;
-	h.dim = (uint32_t)in->dim;
-	h.lists = (uint32_t)lists;
-	h.count = in->n;
-	h.watermark = watermark;
-	strcpy(h.model, model);
-	rc = write_file(path, &h, cent, off, order, in);
+		list[i] = -1;
+	rc = assign_write(in, cent, lists, list, model, watermark, in->n, path);
 out:
 	free(sample);
 	free(cent);
 	free(list);
-	free(order);
-	free(off);
-	free(fill);
-	free(s);
+	return rc;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int px_ai_ann_update(const struct px_ai_ann *ix, const struct px_ai_ann_input *add,
+		     long long watermark, const char *path)
+{
+	size_t dim = ix->h->dim, n = 0, i, l;
+	long long *sorted = NULL;
+	struct px_ai_ann_input all = { 0, (int)dim, NULL, NULL, NULL };
+	long long *ids = NULL, *chans = NULL;
+	signed char *vecs = NULL;
+	int *list = NULL, rc = -1;
+
+	if (add->dim != (int)dim || (add->n && (!add->ids || !add->channels || !add->vecs))) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* the ids with a newer vector: their old entries are left out */
+	if (add->n && !(sorted = malloc(sizeof(long long) * add->n)))
+		goto nomem;
+	for (i = 0; i < add->n; i++)
+		sorted[i] = add->ids[i];
+	qsort(sorted, add->n, sizeof(long long), cmp_ll);
+	ids = malloc(sizeof(long long) * (ix->h->count + add->n));
+	chans = malloc(sizeof(long long) * (ix->h->count + add->n));
+	vecs = malloc(dim * (ix->h->count + add->n));
+	list = malloc(sizeof(int) * (ix->h->count + add->n));
+	if (!ids || !chans || !vecs || !list)
+		goto nomem;
+	for (l = 0; l < ix->h->lists; l++)
+		for (i = ix->off[l]; i < ix->off[l + 1]; i++) {
+			if (add->n && bsearch(&ix->ids[i], sorted, add->n, sizeof(long long), cmp_ll))
+				continue;
+			ids[n] = ix->ids[i];
+			chans[n] = ix->chans[i];
+			memcpy(vecs + n * dim, ix->vecs + i * dim, dim);
+			list[n++] = (int)l;
+		}
+	for (i = 0; i < add->n; i++) {
+		ids[n] = add->ids[i];
+		chans[n] = add->channels[i];
+		memcpy(vecs + n * dim, add->vecs + i * dim, dim);
+		list[n++] = -1;    /* to its closest list */
+	}
+	if (n == 0) {
+		errno = EINVAL;
+		goto out;
+	}
+	all = (struct px_ai_ann_input){ n, (int)dim, ids, chans, vecs };
+	rc = assign_write(&all, ix->cent, (int)ix->h->lists, list, ix->h->model, watermark,
+			  ix->h->trained, path);
+	goto out;
+nomem:
+	errno = ENOMEM;
+out:
+	free(sorted);
+	free(ids);
+	free(chans);
+	free(vecs);
+	free(list);
 	return rc;
 }
 
@@ -347,6 +435,7 @@ int px_ai_ann_peek(const char *path, struct px_ai_ann_info *info)
 	info->lists = (int)h.lists;
 	info->count = h.count;
 	info->watermark = h.watermark;
+	info->trained = h.trained;
 	memcpy(info->model, h.model, sizeof(info->model));
 	return 0;
 }
@@ -418,6 +507,7 @@ void px_ai_ann_info(const struct px_ai_ann *ix, struct px_ai_ann_info *info)
 	info->lists = (int)ix->h->lists;
 	info->count = ix->h->count;
 	info->watermark = ix->h->watermark;
+	info->trained = ix->h->trained;
 	memcpy(info->model, ix->h->model, sizeof(info->model));
 }
 

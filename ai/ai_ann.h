@@ -34,6 +34,7 @@ struct px_ai_ann_info {
 	int lists;
 	size_t count;
 	long long watermark;  /* the builder's mark of what the index holds */
+	size_t trained;       /* entries when its lists were last trained */
 	char model[64];       /* the embedding model of the vectors */
 };
 
@@ -53,6 +54,17 @@ struct px_ai_ann;
 int px_ai_ann_build(const struct px_ai_ann_input *in, const char *model, long long watermark,
 		    const struct px_ai_ann_opt *opt, const char *path)
 	__attribute__((nonnull(1, 2, 5), warn_unused_result));
+
+/* Writes an updated copy of ix to path (as px_ai_ann_build does): the same
+ * lists and centroids (no k-means), ix's entries except those whose id is
+ * in add (a newer vector replaces them), and add's entries each in its
+ * closest list, with the new watermark. ix stays valid (path may be its
+ * own file: the copy is renamed over it). Returns 0, or -1 with errno
+ * (EINVAL: add's dim differs, or nothing would be left; ENOMEM; the file
+ * system's error). */
+int px_ai_ann_update(const struct px_ai_ann *ix, const struct px_ai_ann_input *add,
+		     long long watermark, const char *path)
+	__attribute__((nonnull, warn_unused_result));
 
 /* Maps the index file at path read-only and checks its header, sizes and
  * list offsets. NULL with *why (a static string) when it is missing,

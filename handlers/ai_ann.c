@@ -225,52 +225,74 @@ static int load_row(void *arg, long long id, long long channel, const signed cha
 	return 0;
 }
 
-/* Whether the index at path needs building: none and enough vectors, or
- * enough stored since, or change numbers below its mark (restored). */
-static enum px_err due(struct px_db *db, const struct px_cfg *cfg, const char *path, int *yes)
+enum job { NOTHING, UPDATE, BUILD };
+
+/* What the index at path needs: a build when there is none (and enough
+ * vectors), when its change numbers are above the database's (a restored
+ * database) or when it grew by half since its lists were trained; an
+ * update when ai_ann_update_after vectors were stored since. */
+static enum px_err due(struct px_db *db, const struct px_cfg *cfg, const char *path,
+		       enum job *job)
 {
 	struct px_ai_ann_info info;
 	long long n = 0, top = 0;
 	long min = (long)px_cfg_int(cfg, "ai_ann_min_vectors");
-	long after = (long)px_cfg_int(cfg, "ai_ann_rebuild_after");
+	long after = (long)px_cfg_int(cfg, "ai_ann_update_after");
 	enum px_err e;
 
-	*yes = 0;
+	*job = NOTHING;
 	if (px_ai_ann_peek(path, &info) != 0 || strcmp(info.model, PX_HAI_EMBED_MODEL) != 0 ||
 	    info.dim != PX_AI_BUILTIN_DIM) {
-		if ((e = px_m_ai_ann_count(db, PX_HAI_EMBED_MODEL, -1, min, &n)) == PX_OK)
-			*yes = n >= min;
+		if ((e = px_m_ai_ann_count(db, PX_HAI_EMBED_MODEL, -1, min, &n)) == PX_OK && n >= min)
+			*job = BUILD;
 		return e;
 	}
 	if ((e = px_m_ai_ann_max_seq(db, &top)) != PX_OK)
 		return e;
 	if (top < info.watermark) {
-		*yes = 1;
+		*job = BUILD;
 		return PX_OK;
 	}
-	if ((e = px_m_ai_ann_count(db, PX_HAI_EMBED_MODEL, info.watermark, after, &n)) == PX_OK)
-		*yes = n >= after;
-	return e;
+	if ((e = px_m_ai_ann_count(db, PX_HAI_EMBED_MODEL, info.watermark, after, &n)) != PX_OK ||
+	    n < after)
+		return e;
+	*job = info.count + (size_t)n > info.trained + info.trained / 2 ? BUILD : UPDATE;
+	return PX_OK;
 }
 
-static enum px_err build(struct px_db *db, const struct px_cfg *cfg, const char *path,
-			 int *built)
+/* A build (k-means and every vector) or an update (the vectors stored
+ * since the current file's mark, added to its lists). */
+static enum px_err run_job(struct px_db *db, const struct px_cfg *cfg, const char *path,
+			   enum job job, int *built)
 {
 	struct load l = { NULL, NULL, NULL, 0, 0, PX_AI_BUILTIN_DIM };
 	struct px_ai_ann_opt opt = { (int)px_cfg_int(cfg, "ai_ann_lists"), 0, 0, 1 };
+	struct px_ai_ann *old = NULL;
+	struct px_ai_ann_info info;
 	struct timespec t0, t1;
+	const char *why = NULL;
 	long long mark = 0;
 	enum px_err e;
+	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((e = px_m_ai_ann_load(db, PX_HAI_EMBED_MODEL, load_row, &l, &mark)) != PX_OK)
-		goto out;
-	if (l.n == 0)
+	if (job == UPDATE) {
+		if (!(old = px_ai_ann_open(path, &why))) {
+			px_log_warn("ai", NULL, "ann index %s not updated: %s", path, why);
+			return PX_OK;
+		}
+		px_ai_ann_info(old, &info);
+	}
+	e = px_m_ai_ann_load(db, PX_HAI_EMBED_MODEL, old ? info.watermark : -1, load_row, &l,
+			     &mark);
+	if (e != PX_OK || (!old && l.n == 0))
 		goto out;
 	{
 		struct px_ai_ann_input in = { l.n, l.dim, l.ids, l.chans, l.vecs };
 
-		if (px_ai_ann_build(&in, PX_HAI_EMBED_MODEL, mark, &opt, path) != 0) {
+		rc = old ? px_ai_ann_update(old, &in, mark, path)
+			 : px_ai_ann_build(&in, PX_HAI_EMBED_MODEL, mark, &opt, path);
+		if (rc != 0) {
 			px_log_error("ai", NULL, "ann index %s not written: %s", path, strerror(errno));
 			e = PX_E_SYSTEM_INTERNAL;
 			goto out;
@@ -278,9 +300,11 @@ static enum px_err build(struct px_db *db, const struct px_cfg *cfg, const char 
 	}
 	*built = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	px_log_info("ai", NULL, "ann index %s built: %zu vectors up to change %lld in %.1f s", path,
-		    l.n, mark, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	px_log_info("ai", NULL, "ann index %s %s: %zu vectors %s, up to change %lld, in %.1f s",
+		    path, old ? "updated" : "built", l.n, old ? "added" : "indexed", mark,
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 out:
+	px_ai_ann_free(old);
 	free(l.ids);
 	free(l.chans);
 	free(l.vecs);
@@ -290,13 +314,14 @@ out:
 enum px_err px_hai_ann_maintain(struct px_db *db, const struct px_cfg *cfg, int *built)
 {
 	char path[4096], lockpath[4200];
+	enum job job = NOTHING;
 	enum px_err e;
-	int yes = 0, fd = -1;
+	int fd = -1;
 
 	*built = 0;
 	if (!px_cfg_bool(cfg, "ai_ann") || px_hai_ann_path(cfg, path, sizeof(path)))
 		return PX_OK;
-	if ((e = due(db, cfg, path, &yes)) != PX_OK || !yes)
+	if ((e = due(db, cfg, path, &job)) != PX_OK || job == NOTHING)
 		return e;
 	/* one builder per file: the others (other processes of this node, or
 	 * other nodes sharing the file) skip this round */
@@ -308,9 +333,9 @@ enum px_err px_hai_ann_maintain(struct px_db *db, const struct px_cfg *cfg, int 
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
 		goto out;
 	/* another builder may have finished just before the lock was ours */
-	if ((e = due(db, cfg, path, &yes)) != PX_OK || !yes)
+	if ((e = due(db, cfg, path, &job)) != PX_OK || job == NOTHING)
 		goto out;
-	e = build(db, cfg, path, built);
+	e = run_job(db, cfg, path, job, built);
 out:
 	close(fd);     /* releases the lock */
 	return e;

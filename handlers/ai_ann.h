@@ -2,7 +2,7 @@
  * itself is ai/ai_ann.h, its SQL model/ai_ann.h). The FastCGI process maps
  * the index file on first use and maps it again when the file changes
  * (checked at most once a second); the embedding worker builds it and
- * rebuilds it when enough vectors were stored since. The index is a cache:
+ * updates it when enough vectors were stored since. The index is a cache:
  * the vectors of record are in PostgreSQL, and without the file (or with a
  * stale one) ask uses the exact scan. */
 #ifndef PX_H_AI_ANN_H
@@ -37,9 +37,10 @@ enum px_err px_hai_ann_search(struct px_db *db, const struct px_cfg *cfg, long l
 
 /* The builder's check, for the embedding worker when its queue is empty:
  * builds the index when there is none and at least ai_ann_min_vectors
- * vectors exist, and rebuilds it when ai_ann_rebuild_after vectors were
- * stored since, or when the database's change numbers went backwards (a
- * restored database). One process per index file builds at a time (a
+ * vectors exist; once ai_ann_update_after vectors were stored since, adds
+ * them to its lists (an update, no k-means), or builds it again when it
+ * grew by half since its lists were trained; builds it again when the
+ * database's change numbers went backwards (a restored database). One process per index file builds at a time (a
  * lock file beside it); others skip. *built is 1 when a file was written.
  * Errors: the database's, or SYSTEM_INTERNAL (out of memory, the file
  * could not be written; logged). */

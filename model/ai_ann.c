@@ -166,12 +166,37 @@ out:
 	return n;
 }
 
-enum px_err px_m_ai_ann_load(struct px_db *db, const char *model, px_m_ai_ann_row_fn fn,
-			     void *arg, long long *watermark)
+/* The vectors numbered above after, in one query. Returns the number of
+ * rows, or -1. */
+static long newer(PGconn *c, const char *model, long long after, px_m_ai_ann_row_fn fn,
+		  void *arg)
+{
+	char a[PX_M_LL];
+	const char *params[2] = { model, px_m_ll(a, after) };
+	PGresult *r = PQexecParams(c,
+				   "SELECT message_id, channel_id, vec FROM ai_embeddings"
+				   " WHERE model = $1 AND seq > $2::bigint",
+				   2, NULL, params, NULL, NULL, 1);
+	long n = -1;
+	int i;
+
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++)
+		if (fn(arg, be64(PQgetvalue(r, i, 0)), be64(PQgetvalue(r, i, 1)),
+		       (const signed char *)PQgetvalue(r, i, 2), PQgetlength(r, i, 2)) != 0)
+			goto out;
+	n = PQntuples(r);
+out:
+	PQclear(r);
+	return n;
+}
+
+enum px_err px_m_ai_ann_load(struct px_db *db, const char *model, long long after,
+			     px_m_ai_ann_row_fn fn, void *arg, long long *watermark)
 {
 	PGconn *c = px_db_conn(db);
 	PGresult *r = NULL;
-	long long after = 0;
 	int locked = 0, in_tx = 0;
 	enum px_err e = PX_E_SYSTEM_DB_UNAVAILABLE;
 	long n;
@@ -192,8 +217,14 @@ enum px_err px_m_ai_ann_load(struct px_db *db, const char *model, px_m_ai_ann_ro
 	if (locked)
 		goto out;
 	e = PX_E_SYSTEM_INTERNAL;
-	while ((n = page(c, model, &after, fn, arg)) == PAGE)
-		;
+	if (after >= 0) {
+		n = newer(c, model, after, fn, arg);
+	} else {
+		long long from = 0;
+
+		while ((n = page(c, model, &from, fn, arg)) == PAGE)
+			;
+	}
 	if (n < 0)
 		goto out;
 	in_tx = 0;

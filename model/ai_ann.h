@@ -38,17 +38,18 @@ enum px_err px_m_ai_ann_count(struct px_db *db, const char *model, long long aft
 enum px_err px_m_ai_ann_max_seq(struct px_db *db, long long *seq)
 	__attribute__((nonnull, warn_unused_result));
 
-/* Reads every vector of model in one repeatable-read snapshot, calling fn
- * for each (in message id order, pages of 20,000), and sets *watermark to
- * the highest change number in that snapshot: every vector with a higher
- * number is newer than what fn saw. Takes PX_M_AI_ANN_LOCK exclusively
+/* Reads the vectors of model in one repeatable-read snapshot, calling fn
+ * for each: every one (after < 0; in message id order, pages of 20,000),
+ * or those whose change number is above after (an update; one query). Sets
+ * *watermark to the highest change number in that snapshot: every vector
+ * with a higher number is newer than what fn saw. Takes PX_M_AI_ANN_LOCK exclusively
  * just long enough to start the snapshot. fn returns 0, or -1 to stop
  * (then SYSTEM_INTERNAL). Meant for the background builder's own
  * connection; it leaves no transaction open. */
 typedef int (*px_m_ai_ann_row_fn)(void *arg, long long id, long long channel,
 				  const signed char *v, int dim);
-enum px_err px_m_ai_ann_load(struct px_db *db, const char *model, px_m_ai_ann_row_fn fn,
-			     void *arg, long long *watermark)
-	__attribute__((nonnull(1, 2, 3, 5), warn_unused_result));
+enum px_err px_m_ai_ann_load(struct px_db *db, const char *model, long long after,
+			     px_m_ai_ann_row_fn fn, void *arg, long long *watermark)
+	__attribute__((nonnull(1, 2, 4, 6), warn_unused_result));
 
 #endif

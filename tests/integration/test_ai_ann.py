@@ -6,7 +6,8 @@ asker's channels: the index holds every channel's vectors, membership is
 read in SQL at question time, so a member who leaves a private channel
 stops getting its messages at once, and a channel never joined never
 shows, even for the very same text. Messages stored after the build are
-found too (compared exactly beside the index). A stale index (too many
+found too (compared exactly beside the index), and the worker's update
+adds them to the file without training its lists again. A stale index (too many
 newer vectors), a damaged file and a missing file each fall back to the
 exact scan ("exact"); the worker then builds the file again.
 
@@ -14,6 +15,7 @@ Edits the shared config (PX_CONFIG; the server reloads it live) and
 restores it at the end. The index file lives in a folder of its own."""
 import os
 import secrets
+import struct
 import tempfile
 import time
 
@@ -42,9 +44,20 @@ def set_conf(**keys):
 
 def index_conf(**more):
     keys = {"ai_ann": "on", "ai_ann_file": INDEX, "ai_ann_min_vectors": 1,
-            "ai_ann_rebuild_after": 1000000000, "ai_ann_lists": 4, "ai_ann_nprobe": 4}
+            "ai_ann_update_after": 1000000000, "ai_ann_lists": 4, "ai_ann_nprobe": 4}
     keys.update(more)
     set_conf(**keys)
+
+
+def header():
+    """The index file's header fields (ai/ai_ann.c: native byte order)."""
+    with open(INDEX, "rb") as f:
+        h = f.read(128)
+    assert h[:8] == b"PXANN1\n\0", h[:8]
+    _, dim, lists, _, count, watermark = struct.unpack("=IIIIQq", h[8:40])
+    trained, = struct.unpack("=Q", h[104:112])
+    return {"dim": dim, "lists": lists, "count": count, "watermark": watermark,
+            "trained": trained}
 
 
 def how(user, question):
@@ -96,6 +109,16 @@ def test_index_answers_only_readable_channels():
         assert ailib.wait_embedded(late)
         kind, got, j = how(a, "%s release train dining car" % word)
         assert kind == "ann" and late in got, j
+        # an update adds it to the file: more entries, lists not trained again
+        before = header()
+        index_conf(ai_ann_update_after=1)
+        assert pxtest.wait_for(lambda: header()["watermark"] > before["watermark"], timeout=40)
+        after = header()
+        assert after["count"] > before["count"] and after["trained"] == before["trained"], \
+            (before, after)
+        assert after["lists"] == before["lists"]
+        kind, got, j = how(a, "%s release train dining car" % word)
+        assert kind == "ann" and late in got and m_theirs not in got, j
     finally:
         set_conf()
 
@@ -112,14 +135,14 @@ def test_stale_damaged_or_missing_index_falls_back_to_exact():
         assert pxtest.wait_for(lambda: os.path.exists(INDEX), timeout=40), "no index built"
         assert wait_index(a, q)
         # the worker must not rebuild while the faults are in place
-        index_conf(ai_ann_min_vectors=1000000000, ai_ann_rebuild_after=1000000000,
+        index_conf(ai_ann_min_vectors=1000000000, ai_ann_update_after=1000000000,
                    ai_ann_max_delta=0)
         newer = post(a, c["id"], "Newer: the %s backup is fixed." % word)["id"]
         assert ailib.wait_embedded(newer)
         # one newer vector with max_delta 0: stale, exact scan (which finds both)
         kind, got, j = how(a, q)
         assert kind == "exact" and {m, newer} <= got, j
-        index_conf(ai_ann_min_vectors=1000000000, ai_ann_rebuild_after=1000000000)
+        index_conf(ai_ann_min_vectors=1000000000, ai_ann_update_after=1000000000)
         assert how(a, q)[0] == "ann"
         # a damaged file (same name, new contents): refused, exact scan
         good = open(INDEX, "rb").read()

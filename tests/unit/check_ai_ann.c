@@ -386,6 +386,81 @@ START_TEST(test_rebuild_while_open)
 }
 END_TEST
 
+/* an update: the same lists, old entries kept (edited ones replaced by
+ * their newer vectors), new ones in their closest lists; with every list
+ * probed it is again exactly the exact scan of the combined vectors */
+START_TEST(test_update_adds_and_replaces)
+{
+	struct data d, all;
+	struct px_ai_ann *old, *cur;
+	struct px_ai_ann_input add;
+	struct px_ai_ann_info info;
+	struct px_ai_ann_hit got[K], want[K];
+	signed char q[DIM];
+	const char *why = NULL;
+	size_t i, ng, nw;
+	int t;
+
+	make(&all, 2600, 0);
+	/* edited: ids 1000 + 3*k for k < 100 get the vectors of rows 2500.. */
+	for (i = 0; i < 100; i++) {
+		memcpy(all.vecs + i * DIM, all.vecs + (2500 + i) * DIM, DIM);
+		all.chans[i] = all.chans[2500 + i];
+	}
+	d = all;
+	d.n = 2000;
+	old = build_open(&d, 24, 10);
+	/* the update: rows 2000..2499 are new, rows 0..99 carry new vectors */
+	{
+		long long *ids = malloc(sizeof(long long) * 600), *ch = malloc(sizeof(long long) * 600);
+		signed char *v = malloc(600 * DIM);
+
+		for (i = 0; i < 600; i++) {
+			size_t src = i < 500 ? 2000 + i : i - 500;
+
+			ids[i] = all.ids[src];
+			ch[i] = all.chans[src];
+			memcpy(v + i * DIM, all.vecs + src * DIM, DIM);
+		}
+		add = (struct px_ai_ann_input){ 600, DIM, ids, ch, v };
+		ck_assert_int_eq(px_ai_ann_update(old, &add, 20, d.path), 0);
+		free(ids);
+		free(ch);
+		free(v);
+	}
+	cur = px_ai_ann_open(d.path, &why);
+	ck_assert_msg(cur != NULL, "open: %s", why ? why : "?");
+	px_ai_ann_info(cur, &info);
+	ck_assert_uint_eq(info.count, 2500);
+	ck_assert_int_eq(info.watermark, 20);
+	ck_assert_uint_eq(info.trained, 2000);
+	ck_assert_int_eq(info.lists, 24);
+	all.n = 2500;
+	for (t = 0; t < 30; t++) {
+		embed_text(31337u + (unsigned)t, q);
+		ng = px_ai_ann_search(cur, q, 24, all_channels, 7, got, K);
+		nw = exact(&all, q, all_channels, 7, want, K);
+		ck_assert_uint_eq(ng, nw);
+		for (i = 0; i < nw; i++)
+			ck_assert_msg(got[i].id == want[i].id && got[i].score == want[i].score,
+				      "query %d rank %zu: got %lld/%d want %lld/%d", t, i, got[i].id,
+				      got[i].score, want[i].id, want[i].score);
+	}
+	/* the old mapping still answers from the old file */
+	px_ai_ann_info(old, &info);
+	ck_assert_uint_eq(info.count, 2000);
+	ck_assert_uint_gt(px_ai_ann_search(old, q, 24, all_channels, 7, got, K), 0);
+	/* a vector of another size is refused */
+	add.dim = DIM / 2;
+	add.n = 0;
+	ck_assert_int_eq(px_ai_ann_update(cur, &add, 30, d.path), -1);
+	px_ai_ann_free(old);
+	px_ai_ann_free(cur);
+	all.n = 2600;
+	drop(&all);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ai_ann");
@@ -399,6 +474,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_damaged_files);
 	tcase_add_test(t, test_bad_input);
 	tcase_add_test(t, test_rebuild_while_open);
+	tcase_add_test(t, test_update_adds_and_replaces);
 	suite_add_tcase(s, t);
 	return s;
 }
