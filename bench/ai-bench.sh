@@ -73,10 +73,11 @@ LATERAL (SELECT w.a[1 + abs(hashint4(g)) % cardinality(w.a)] || ' ' ||
 SQL
   t1=$(date +%s.%N)
   ins=$(python3 -c "print(int(($N - $have) / ($t1 - $t0)))")
-  queued=$($PSQL -At -c "SELECT count(*) FROM ai_embed_queue")
 else
-  ins=""; queued=0
+  ins=""
 fi
+# a queue left by an interrupted run is drained (and measured) too
+queued=$($PSQL -At -c "SELECT count(*) FROM ai_embed_queue")
 
 touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
 t0=$(date +%s.%N)
@@ -89,7 +90,7 @@ if [ "$queued" -gt 0 ]; then
   t1=$(date +%s.%N)
   rate=$(python3 -c "print(int($queued / ($t1 - $t0)))")
   echo "background embedding (built-in, 1 worker thread): $rate messages/s over $queued messages (target >= 2000/s)"
-  echo "  anchor, the INSERT that queued them: $ins messages/s"
+  echo "  anchor, the INSERT that queued them: ${ins:-not measured (queued by an earlier run)} messages/s"
 else
   echo "background embedding: nothing queued (data kept from an earlier run; PX_BENCH_FRESH=1 measures it)"
 fi
