@@ -565,10 +565,10 @@ size_t px_ai_ann_search(const struct px_ai_ann *ix, const signed char *q, int np
 			const long long *allowed, size_t n_allowed, struct px_ai_ann_hit *hits,
 			size_t k)
 {
-	size_t dim = ix->h->dim, lists = ix->h->lists, found = 0, probed, e;
+	size_t dim = ix->h->dim, lists = ix->h->lists, found = 0, seen = 0, probed, e;
 	struct ranked *rank = malloc(sizeof(*rank) * lists);
 	struct sparse *s = malloc(sizeof(*s));
-	size_t limit;
+	size_t limit, want;
 
 	if (!rank || !s || k == 0 || n_allowed == 0)
 		goto out;
@@ -580,22 +580,27 @@ size_t px_ai_ann_search(const struct px_ai_ann *ix, const signed char *q, int np
 	qsort(rank, lists, sizeof(*rank), by_score_desc);
 	if (nprobe < 1)
 		nprobe = 1;
+	/* as many of the asker's entries as nprobe lists hold on average:
+	 * an asker reading few channels gets about the same recall */
+	want = (size_t)nprobe * (size_t)(ix->h->count / lists);
 	limit = (size_t)nprobe * 8;
 	for (probed = 0; probed < lists; probed++) {
 		size_t l = (size_t)rank[probed].list;
 
-		if (probed >= (size_t)nprobe && (found >= k || probed >= limit))
+		if (probed >= (size_t)nprobe &&
+		    ((found >= k && seen >= want) || probed >= limit))
 			break;
 		for (e = ix->off[l]; e < ix->off[l + 1]; e++) {
 			const signed char *v = ix->vecs + e * dim;
 			int score = 0, i;
 
+			if (!allowed_has(allowed, n_allowed, ix->chans[e]))
+				continue;
+			seen++;
 			for (i = 0; i < s->n; i++)
 				score += s->ival[i] * v[s->idx[i]];
-			if (score <= 0 || !beats_last(hits, found, k, ix->ids[e], score) ||
-			    !allowed_has(allowed, n_allowed, ix->chans[e]))
-				continue;
-			keep(hits, &found, k, ix->ids[e], ix->chans[e], score);
+			if (score > 0 && beats_last(hits, found, k, ix->ids[e], score))
+				keep(hits, &found, k, ix->ids[e], ix->chans[e], score);
 		}
 	}
 out:

@@ -84,8 +84,9 @@ void px_ai_ann_info(const struct px_ai_ann *ix, struct px_ai_ann_info *info)
  * of the index's dim), best first, ties by larger id, whose channel is in
  * allowed (n_allowed ids sorted ascending); returns how many were written
  * to hits. It scans the nprobe lists closest to q, then further lists in
- * order while fewer than k entries were found, up to 8 * nprobe lists (a
- * caller allowed only a few channels may else find too little nearby).
+ * order until it has seen as many allowed entries as nprobe lists hold on
+ * average and found k, up to 8 * nprobe lists (so that a caller allowed
+ * only a few channels gets about the recall of one allowed all).
  * Entries scoring <= 0 are never returned. */
 size_t px_ai_ann_search(const struct px_ai_ann *ix, const signed char *q, int nprobe,
 			const long long *allowed, size_t n_allowed, struct px_ai_ann_hit *hits,
