@@ -265,6 +265,28 @@ static void answers(const struct data *d, unsigned base, int nq, const long long
 	free(ms);
 }
 
+/* The time of an update like the worker's: the newest 2,000 vectors as
+ * if edited (replacing their entries), added to the index at path. */
+static void update_time(const struct data *d, const char *path)
+{
+	size_t n = d->n < 2000 ? d->n : 2000, at = d->n - n;
+	struct px_ai_ann_input add = { n, DIM, d->ids + at, d->chans + at, d->vecs + at * DIM };
+	struct px_ai_ann *ix;
+	const char *why = NULL;
+	double t0 = now_ms();
+
+	if (!(ix = px_ai_ann_open(path, &why))) {
+		fprintf(stderr, "ai_ann_bench: %s\n", why);
+		return;
+	}
+	if (px_ai_ann_update(ix, &add, 1, path) != 0)
+		perror("ai_ann_bench: update");
+	else
+		printf("  index update (%zu vectors to their lists, file written anew): %.1f s\n", n,
+		       (now_ms() - t0) / 1e3);
+	px_ai_ann_free(ix);
+}
+
 /* The time of a build like the worker's (same lists) in this process,
  * written beside the index and removed. */
 static void build_time(const struct data *d, int lists, const char *index)
@@ -281,6 +303,7 @@ static void build_time(const struct data *d, int lists, const char *index)
 	}
 	printf("  index build (k-means on a sample, every vector to its list, file written), one "
 	       "core: %.1f s for %zu vectors\n", (now_ms() - t0) / 1e3, d->n);
+	update_time(d, path);
 	unlink(path);
 }
 
