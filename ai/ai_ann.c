@@ -368,7 +368,8 @@ int px_ai_ann_update(const struct px_ai_ann *ix, const struct px_ai_ann_input *a
 		goto nomem;
 	for (i = 0; i < add->n; i++)
 		sorted[i] = add->ids[i];
-	qsort(sorted, add->n, sizeof(long long), cmp_ll);
+	if (add->n)
+		qsort(sorted, add->n, sizeof(long long), cmp_ll);
 	ids = malloc(sizeof(long long) * (ix->h->count + add->n));
 	chans = malloc(sizeof(long long) * (ix->h->count + add->n));
 	vecs = malloc(dim * (ix->h->count + add->n));

@@ -2,7 +2,8 @@
  * First byte even: the rest is an index file, opened (it must be refused
  * or searched without reading outside the mapping). Odd: the rest is int8
  * vectors (64 components each), built into an index, opened again and
- * searched; every hit must come from an allowed channel. */
+ * searched, then updated with half of them as newer vectors; every hit
+ * must come from an allowed channel. */
 #include "ai/ai_ann.h"
 
 #include <stdint.h>
@@ -66,9 +67,25 @@ static void as_vectors(const uint8_t *data, size_t n, const char *path)
 		ch[i] = (long long)(data[i * DIM] % 4);
 	}
 	if (ids && ch && rows && px_ai_ann_build(&in, "fuzz", 1, &opt, path) == 0) {
+		struct px_ai_ann_input add = { rows / 2, DIM, ids + rows / 2, ch + rows / 2,
+					       (const signed char *)data + rows / 2 * DIM };
+		struct px_ai_ann_info info;
+
 		if (!(ix = px_ai_ann_open(path, &why)))
 			abort();    /* what we wrote must open */
 		search_all(ix, DIM, data, n);
+		/* an update with the second half as newer vectors keeps the count */
+		if (px_ai_ann_update(ix, &add, 2, path) == 0) {
+			struct px_ai_ann *up = px_ai_ann_open(path, &why);
+
+			if (!up)
+				abort();
+			px_ai_ann_info(up, &info);
+			if (info.count != rows || info.watermark != 2)
+				abort();
+			search_all(up, DIM, data, n);
+			px_ai_ann_free(up);
+		}
 		px_ai_ann_free(ix);
 	}
 	free(ids);

@@ -455,6 +455,12 @@ START_TEST(test_update_adds_and_replaces)
 	px_ai_ann_info(old, &info);
 	ck_assert_uint_eq(info.count, 2000);
 	ck_assert_uint_gt(px_ai_ann_search(old, q, 24, all_channels, 7, got, K), 0);
+	/* nothing new: the same entries under a new mark */
+	add = (struct px_ai_ann_input){ 0, DIM, NULL, NULL, NULL };
+	ck_assert_int_eq(px_ai_ann_update(cur, &add, 25, d.path), 0);
+	ck_assert_int_eq(px_ai_ann_peek(d.path, &info), 0);
+	ck_assert_uint_eq(info.count, 2500);
+	ck_assert_int_eq(info.watermark, 25);
 	/* a vector of another size is refused */
 	add.dim = DIM / 2;
 	add.n = 0;
