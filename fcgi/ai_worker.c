@@ -14,6 +14,8 @@
 
 #define BATCH 500
 #define INDEX_EVERY_S 5   /* how often an idle worker checks the index */
+#define INDEX_RETRY_S 600 /* after a failed build */
+#define INDEX_DB_RETRY_S 30
 
 struct px_ai_worker {
 	pthread_t thread;
@@ -29,25 +31,31 @@ static void nap(long ms)
 		;
 }
 
-/* With the queue drained: builds or rebuilds the approximate index when
- * it is due (handlers/ai_ann.h). New messages wait in the queue while it
- * builds. */
-static void maintain_index(struct px_ai_worker *w)
+/* With the queue drained: builds or updates the approximate index when it
+ * is due (handlers/ai_ann.h); new messages wait in the queue meanwhile.
+ * Returns the seconds until the next check: a failed build (a full disk,
+ * a folder it may not write) is not retried at once, as it costs a core;
+ * a database that is away is asked again sooner. */
+static int maintain_index(struct px_ai_worker *w)
 {
 	struct px_snap_ref *ref = NULL;
 	const struct px_cfg *cfg = px_app_cfg_acquire(w->app, &ref);
-	int built = 0;
+	int built = 0, wait;
 	enum px_err e = px_hai_ann_maintain(w->db, cfg, &built);
 
 	px_app_cfg_release(w->app, ref);
-	if (e != PX_OK)
-		px_log_warn("ai", NULL, "ann index check failed: %s", px_err_name(e));
+	if (e == PX_OK)
+		return INDEX_EVERY_S;
+	wait = e == PX_E_SYSTEM_DB_UNAVAILABLE ? INDEX_DB_RETRY_S : INDEX_RETRY_S;
+	px_log_warn("ai", NULL, "ann index check failed: %s; next try in %d s", px_err_name(e),
+		    wait);
+	return wait;
 }
 
 static void *run(void *arg)
 {
 	struct px_ai_worker *w = arg;
-	time_t checked = 0;
+	time_t next_check = 0;
 
 	while (!atomic_load(&w->app->stopping)) {
 		int done = 0;
@@ -57,10 +65,8 @@ static void *run(void *arg)
 			px_log_warn("ai", NULL, "embedding batch failed: %s", px_err_name(e));
 			nap(1000);
 		} else if (done < BATCH) {
-			if (time(NULL) - checked >= INDEX_EVERY_S) {
-				maintain_index(w);
-				checked = time(NULL);
-			}
+			if (time(NULL) >= next_check)
+				next_check = time(NULL) + maintain_index(w);
 			nap(200);
 		}
 	}

@@ -261,7 +261,8 @@ static enum px_err due(struct px_db *db, const struct px_cfg *cfg, const char *p
 }
 
 /* A build (k-means and every vector) or an update (the vectors stored
- * since the current file's mark, added to its lists). */
+ * since the current file's mark, added to its lists; a build when the
+ * file cannot be mapped). */
 static enum px_err run_job(struct px_db *db, const struct px_cfg *cfg, const char *path,
 			   enum job job, int *built)
 {
@@ -276,13 +277,11 @@ static enum px_err run_job(struct px_db *db, const struct px_cfg *cfg, const cha
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (job == UPDATE) {
-		if (!(old = px_ai_ann_open(path, &why))) {
-			px_log_warn("ai", NULL, "ann index %s not updated: %s", path, why);
-			return PX_OK;
-		}
+	/* a file whose header reads but whose body does not is built anew */
+	if (job == UPDATE && !(old = px_ai_ann_open(path, &why)))
+		px_log_warn("ai", NULL, "ann index %s built again: %s", path, why);
+	if (old)
 		px_ai_ann_info(old, &info);
-	}
 	e = px_m_ai_ann_load(db, PX_HAI_EMBED_MODEL, old ? info.watermark : -1, load_row, &l,
 			     &mark);
 	if (e != PX_OK || (!old && l.n == 0))
