@@ -5,14 +5,14 @@
 #include "model/ai_ann.h"
 #include "model/rows.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 /* full-text matches of ask that are ranked: the newest this many */
 #define FTS_RECENT 200
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 static const char SQL_POLICY[] =
 	"SELECT c.kind, coalesce(s.enabled, true), coalesce(s.remote, false),"
