@@ -20,3 +20,8 @@ bench_ws_fanout_LDADD = -lpthread
 noinst_PROGRAMS += bench/ai_bench
 bench_ai_bench_SOURCES = bench/ai_bench.c
 bench_ai_bench_LDADD = libai.a $(CORE_LIBS)
+# ai_ann_bench: recall@10 of ask's approximate index against the exact scan
+# (bench/ai-bench.sh).
+noinst_PROGRAMS += bench/ai_ann_bench
+bench_ai_ann_bench_SOURCES = bench/ai_ann_bench.c
+bench_ai_ann_bench_LDADD = libai.a $(CORE_LIBS)

@@ -1,7 +1,9 @@
 /* ai_worker.c: the embedding thread (ai_worker.h). It drains the queue in
  * batches while there is work and otherwise polls every 200 ms; a
- * database failure backs off for a second. */
+ * database failure backs off for a second. When idle it also keeps the
+ * approximate index of ask up to date. */
 #include "fcgi/ai_worker.h"
+#include "handlers/ai_ann.h"
 #include "handlers/ai_embed.h"
 #include "core/db.h"
 #include "core/log.h"
@@ -11,6 +13,9 @@
 #include <time.h>
 
 #define BATCH 500
+#define INDEX_EVERY_S 5   /* how often an idle worker checks the index */
+#define INDEX_RETRY_S 600 /* after a failed build */
+#define INDEX_DB_RETRY_S 30
 
 struct px_ai_worker {
 	pthread_t thread;
@@ -26,9 +31,31 @@ static void nap(long ms)
 		;
 }
 
+/* With the queue drained: builds or updates the approximate index when it
+ * is due (handlers/ai_ann.h); new messages wait in the queue meanwhile.
+ * Returns the seconds until the next check: a failed build (a full disk,
+ * a folder it may not write) is not retried at once, as it costs a core;
+ * a database that is away is asked again sooner. */
+static int maintain_index(struct px_ai_worker *w)
+{
+	struct px_snap_ref *ref = NULL;
+	const struct px_cfg *cfg = px_app_cfg_acquire(w->app, &ref);
+	int built = 0, wait;
+	enum px_err e = px_hai_ann_maintain(w->db, cfg, &built);
+
+	px_app_cfg_release(w->app, ref);
+	if (e == PX_OK)
+		return INDEX_EVERY_S;
+	wait = e == PX_E_SYSTEM_DB_UNAVAILABLE ? INDEX_DB_RETRY_S : INDEX_RETRY_S;
+	px_log_warn("ai", NULL, "ann index check failed: %s; next try in %d s", px_err_name(e),
+		    wait);
+	return wait;
+}
+
 static void *run(void *arg)
 {
 	struct px_ai_worker *w = arg;
+	time_t next_check = 0;
 
 	while (!atomic_load(&w->app->stopping)) {
 		int done = 0;
@@ -38,6 +65,8 @@ static void *run(void *arg)
 			px_log_warn("ai", NULL, "embedding batch failed: %s", px_err_name(e));
 			nap(1000);
 		} else if (done < BATCH) {
+			if (time(NULL) >= next_check)
+				next_check = time(NULL) + maintain_index(w);
 			nap(200);
 		}
 	}

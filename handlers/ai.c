@@ -3,6 +3,7 @@
  * statements limited to the caller's channels. Answers carry the "ai"
  * marker naming provider and model. */
 #include "handlers/ai.h"
+#include "handlers/ai_ann.h"
 #include "handlers/ai_svc.h"
 #include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
@@ -251,6 +252,33 @@ static void topk_fn(void *arg, long long id, const signed char *v, int dim)
 	t->id[pos] = id;
 }
 
+/* The semantic candidates into t: through the approximate index when it
+ * answers (*how "ann"), else the exact scan of the vectors above floor
+ * (*how "exact"). Both read only the caller's channels, in SQL. */
+static enum px_err semantic(struct px_ctx *ctx, struct topk *t, long long floor, const char **how)
+{
+	struct px_ai_ann_hit hits[ASK_CANDIDATES];
+	size_t n = 0, i;
+	int used = 0;
+	enum px_err e;
+
+	e = px_hai_ann_search(ctx->db, ctx->cfg, ctx->who.user_id, PX_HAI_EMBED_MODEL, t->q,
+			      PX_AI_BUILTIN_DIM, hits, ASK_CANDIDATES, &n, &used);
+	if (e != PX_OK)
+		return e;
+	if (used) {
+		for (i = 0; i < n; i++) {
+			t->id[i] = hits[i].id;
+			t->score[i] = hits[i].score;
+		}
+		t->n = (int)n;
+		*how = "ann";
+		return PX_OK;
+	}
+	*how = "exact";
+	return px_m_ai_vectors(ctx->db, ctx->who.user_id, PX_HAI_EMBED_MODEL, floor, topk_fn, t);
+}
+
 /* Lower-case words of 3+ letters or digits that are not stop words, one a
  * line (at most 10). */
 static void words_of(const char *s, struct px_buf *w)
@@ -313,7 +341,7 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	struct px_ai_item *items = NULL;
 	long long ids[ASK_CANDIDATES * 2], fts[ASK_CANDIDATES];
 	float qv[PX_AI_BUILTIN_DIM];
-	const char *question = NULL, *provider = NULL;
+	const char *question = NULL, *provider = NULL, *how = "exact";
 	struct topk tk;
 	struct px_hai_task t;
 	size_t nfts = 0, nids = 0, i, j, keep = 0;
@@ -329,13 +357,12 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	    (e = px_hai_enabled(ctx, 0)) != PX_OK)
 		goto out;
 	/* semantic candidates: the built-in embedding of the question against
-	 * the stored vectors of the channels the caller is in (exact scan) */
+	 * the stored vectors of the channels the caller is in */
 	px_ai_builtin_embed(question, strlen(question), qv, PX_AI_BUILTIN_DIM);
 	px_ai_quantise(qv, tk.q, PX_AI_BUILTIN_DIM);
 	if ((e = px_m_ai_floor(ctx->db, (long)px_cfg_int(ctx->cfg, "ai_semantic_window"),
 			       &floor)) != PX_OK ||
-	    (e = px_m_ai_vectors(ctx->db, ctx->who.user_id, "builtin-hash-256", floor, topk_fn,
-				 &tk)) != PX_OK)
+	    (e = semantic(ctx, &tk, floor, &how)) != PX_OK)
 		goto out;
 	/* full-text candidates: any of the question's words */
 	words_of(question, &words);
@@ -386,8 +413,8 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	}
 	px_buf_puts(&out, "{\"question\":");
 	px_buf_json_str(&out, question, strlen(question));
-	px_buf_printf(&out, ",\"search\":{\"semantic\":%d,\"fulltext\":%zu,\"used\":%zu},\"sources\":[",
-		      tk.n, nfts, keep);
+	px_buf_printf(&out, ",\"search\":{\"semantic\":%d,\"fulltext\":%zu,\"used\":%zu,"
+		      "\"index\":\"%s\"},\"sources\":[", tk.n, nfts, keep, how);
 	for (i = 0; i < keep; i++) {
 		px_buf_printf(&out, "%s{\"message_id\":%lld,\"channel_id\":%lld,\"author\":",
 			      i ? "," : "", rows.v[i].id, rows.v[i].channel);

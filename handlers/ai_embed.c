@@ -1,5 +1,6 @@
 /* ai_embed.c: the background embedding step (ai_embed.h). */
 #include "handlers/ai_embed.h"
+#include "handlers/ai_ann.h"
 #include "ai/ai_builtin.h"
 #include "model/ai.h"
 
@@ -37,7 +38,7 @@ static enum px_err step(struct px_db *db, void *arg)
 		px_ai_builtin_embed(r.v[i].body, strlen(r.v[i].body), f, PX_AI_BUILTIN_DIM);
 		px_ai_quantise(f, vecs + i * PX_AI_BUILTIN_DIM, PX_AI_BUILTIN_DIM);
 	}
-	e = px_m_ai_embed_store(db, "builtin-hash-256", ids, chans, vecs, PX_AI_BUILTIN_DIM, r.n);
+	e = px_m_ai_embed_store(db, PX_HAI_EMBED_MODEL, ids, chans, vecs, PX_AI_BUILTIN_DIM, r.n);
 out:
 	free(ids);
 	free(chans);

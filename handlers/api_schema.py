@@ -1175,8 +1175,11 @@ SCHEMAS.update({
                       "points", "ai"], channel_id=ID, thread_id=INT, unread_only=BOOL,
                      messages_considered=INT, summary=STR, points=AI_POINTS, ai=ref("AiMarker")),
     "AiAnswer": obj(["question", "search", "sources", "answer", "points", "ai"], question=STR,
-                    search=obj(["semantic", "fulltext", "used"], semantic=INT, fulltext=INT,
-                               used=INT),
+                    search=obj(["semantic", "fulltext", "used", "index"], semantic=INT,
+                               fulltext=INT, used=INT,
+                               index=t("string", enum=["ann", "exact"],
+                                       description="ann: the approximate index answered; exact: "
+                                       "the exact scan (no index yet, or a stale one).")),
                     sources=arr(obj(["message_id", "channel_id", "author", "score", "url"],
                                     message_id=ID, channel_id=ID, author=STR, score=t("number"),
                                     url=STR)),

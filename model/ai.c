@@ -2,11 +2,17 @@
  * reads messages for a task restricts them to channels the requester is a
  * member of, in the same statement. */
 #include "model/ai.h"
+#include "model/ai_ann.h"
 #include "model/rows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* full-text matches of ask that are ranked: the newest this many */
+#define FTS_RECENT 200
 
 static const char SQL_POLICY[] =
 	"SELECT c.kind, coalesce(s.enabled, true), coalesce(s.remote, false),"
@@ -341,15 +347,19 @@ enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, con
 	params[2] = lang;
 	params[3] = px_m_ll(l, limit);
 	params[4] = px_m_ll(w, floor);
-	/* the id floor bounds the ranking work when common words match much;
-	 * unprepared on purpose, as in model/search.c: the plan depends on the
-	 * floor and the words, which a cached generic plan would know neither */
+	/* the id floor bounds the work when common words match much, and only
+	 * the newest FTS_RECENT matches are ranked: walking the primary key
+	 * backwards stops at them instead of testing every row of the window
+	 * (ask's p95 at 1 M messages, bench/ai-bench.sh). Unprepared on
+	 * purpose, as in model/search.c: the plan depends on the floor and the
+	 * words, which a cached generic plan would know neither */
 	e = px_db_exec(db,
-				"SELECT m.id FROM messages m WHERE m.deleted_at IS NULL"
-				" AND m.id > $5::bigint"
+				"SELECT x.id FROM (SELECT m.id, m.tsv FROM messages m"
+				" WHERE m.deleted_at IS NULL AND m.id > $5::bigint"
 				" AND m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)"
 				" AND m.tsv @@ to_tsquery($3::regconfig, $2)"
-				" ORDER BY ts_rank(m.tsv, to_tsquery($3::regconfig, $2)) DESC, m.id DESC LIMIT $4",
+				" ORDER BY m.id DESC LIMIT " STR(FTS_RECENT) ") x"
+				" ORDER BY ts_rank(x.tsv, to_tsquery($3::regconfig, $2)) DESC, x.id DESC LIMIT $4",
 				5, params, &r);
 	px_buf_free(&q);
 	if (e != PX_OK)
@@ -410,13 +420,21 @@ enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long 
 	params[1] = c.data;
 	params[2] = model;
 	params[3] = v.data;
+	/* before any change number is drawn: the index builder must be able
+	 * to wait for this transaction (model/ai_ann.h) */
+	e = px_m_exec_rows(db, "ai_embed_lock",
+			   "SELECT pg_advisory_xact_lock_shared(" STR(PX_M_AI_ANN_LOCK) ")", 0, NULL,
+			   NULL);
+	if (e != PX_OK)
+		goto out;
 	e = px_m_exec_rows(db, "ai_embed_store",
 			   "INSERT INTO ai_embeddings (message_id, channel_id, model, vec)"
 			   " SELECT t.m, t.c, $3, decode(t.h, 'hex')"
 			   " FROM unnest($1::bigint[], $2::bigint[], $4::text[]) AS t(m, c, h)"
 			   " JOIN messages x ON x.id = t.m AND x.deleted_at IS NULL"
 			   " ON CONFLICT (message_id) DO UPDATE SET channel_id = EXCLUDED.channel_id,"
-			   " model = EXCLUDED.model, vec = EXCLUDED.vec", 4, params, NULL);
+			   " model = EXCLUDED.model, vec = EXCLUDED.vec,"
+			   " seq = nextval('ai_embeddings_seq')", 4, params, NULL);
 out:
 	px_buf_free(&a);
 	px_buf_free(&c);

@@ -90,7 +90,8 @@ enum px_err px_m_ai_message(struct px_db *db, long long channel, long long id,
 enum px_err px_m_ai_readable(struct px_db *db, long long user, const long long *ids, size_t n,
 			     struct px_m_ai_rows *r) __attribute__((nonnull, warn_unused_result));
 /* Full-text candidates: ids (> floor) of messages user may read matching
- * any of the words (newline-separated), best first. */
+ * any of the words (newline-separated), best first among the newest 200
+ * such messages. */
 enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, const char *lang,
 			long long floor, int limit, long long *ids, size_t *n)
 	__attribute__((nonnull, warn_unused_result));

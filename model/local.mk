@@ -28,4 +28,5 @@ libmodel_a_SOURCES = \
 	model/web_admin.c model/web_admin.h \
 	model/web_prefs.c model/web_prefs.h \
 	model/webauthn.c model/webauthn.h \
-	model/ai.c model/ai.h
+	model/ai.c model/ai.h \
+	model/ai_ann.c model/ai_ann.h
