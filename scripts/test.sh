@@ -144,6 +144,8 @@ ONCE="$ONCE test_files_s3.py test_files_clamd.py test_backup_files.py test_clust
 ONCE="$ONCE test_plugins.py"
 # tests that start their own provider mocks and edit the shared config
 ONCE="$ONCE test_ai_prism.py"
+# tests that start a web server of their own from a recipe in docs/
+ONCE="$ONCE test_tls_recipe.py"
 RUNCMD="test_waf_corpus.py test_scan.py test_run_command.py"
 for t in "$PX_ROOT"/tests/integration/test_*.py; do
   n=$(basename "$t")
