@@ -10,13 +10,15 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/plugin_cmd.c admin/plugin_cmd.h \
 	admin/plugin_catalog.c admin/plugin_catalog.h \
 	admin/probe.c admin/probe.h \
+	admin/retention_cmd.c admin/retention_cmd.h \
 	admin/stats.c admin/stats.h \
 	admin/users_io.c admin/users_io.h
 plexichat_admin_LDADD = libmodel.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS)
 # the SQL these commands need (model/ is the only place SQL text appears)
 libmodel_a_SOURCES += model/config_versions.c model/config_versions.h \
 	model/ops.c model/ops.h \
-	model/plugins.c model/plugins.h
+	model/plugins.c model/plugins.h \
+	model/retention.c model/retention.h
 
 # The man page and the bash completion are generated from the command table
 # into the build folder (not the source tree) and installed with the
