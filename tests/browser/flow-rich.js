@@ -169,6 +169,9 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
 
     await check('emoji picker for a reaction[' + label + ']', async () => {
       const msg = '#messages > li.msg:first-of-type';
+      // the reaction controls live in the message's actions menu
+      await page.hover(msg).catch(() => {});
+      await page.click(msg + ' details.acts > summary');
       await page.click(msg + ' .ep-react');
       await page.waitForSelector('#emoji-picker:not([hidden]) [role=option]');
       await page.keyboard.type('fire');
@@ -289,6 +292,7 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
   });
   await check('reaction picker page without JavaScript', async () => {
     await p2.goto(BASE + '/c/' + ch);
+    await p2.click('#messages .msg details.acts > summary');
     await Promise.all([p2.waitForNavigation(), p2.click('#messages .msg .react-more')]);
     await p2.fill('#emoji-q', 'party popper');
     await Promise.all([p2.waitForNavigation(), p2.click('main form[role=search] button[type=submit]')]);
