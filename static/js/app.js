@@ -758,10 +758,12 @@
     document.addEventListener('toggle', (ev) => {
       const d = ev.target;
       if (!d.matches || !d.matches('details.acts, details.panel') || !d.open) return;
+      /* a panel inside another (the pins in the folded channel menu of a
+         phone) leaves the one around it open */
       document.querySelectorAll('details.acts[open], details.panel[open]').forEach((o) => {
-        if (o !== d) o.open = false;
+        if (o !== d && !o.contains(d)) o.open = false;
       });
-      const m = d.querySelector('.menu, .pop');
+      const m = d.querySelector(':scope > .menu, :scope > .pop');
       if (m) m.scrollIntoView({ block: 'nearest' });
     }, true);
   }
@@ -914,7 +916,9 @@
         step(ev.key === 'ArrowUp' ? -1 : 1);
       } else if (ev.key === 'Escape' && main && channelId && !ev.defaultPrevented &&
                  !document.querySelector('dialog[open]')) {
-        const openMenu = document.querySelector('details.acts[open], details.panel[open]');
+        /* the innermost open one: the last in document order */
+        const open = document.querySelectorAll('details.acts[open], details.panel[open]');
+        const openMenu = open.length ? open[open.length - 1] : null;
         if (openMenu) {
           openMenu.open = false;
           const s = openMenu.querySelector('summary');

@@ -5,7 +5,7 @@
 // every state (WCAG 2.1 A/AA, best practice and the 2.2 target-size rule).
 'use strict';
 const crypto = require('crypto');
-const { api, watch, signIn } = require('./util');
+const { api, watch, signIn, chanTools } = require('./util');
 
 const SETUPS = [
   { name: 'desktop-en', viewport: { width: 1280, height: 800 }, lang: 'en' },
@@ -271,6 +271,7 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       await noSideScroll(page, s, label);
       await axe2(page, axe, 'own profile[' + label + ']');
       await page.goto(BASE + '/c/' + ch);
+      await chanTools(page);
       await page.waitForSelector('.notifyform select');
       await axe2(page, axe, 'channel with level chooser[' + label + ']');
       if (errors.length) throw new Error(errors.join('\n'));

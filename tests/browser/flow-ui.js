@@ -12,7 +12,7 @@
 // (WCAG 2.1 AA and target-size) runs in every new state.
 'use strict';
 const crypto = require('crypto');
-const { api, watch, signIn } = require('./util');
+const { api, watch, signIn, chanTools } = require('./util');
 
 const VIEWPORTS = [
   { name: 'desktop', viewport: { width: 1280, height: 800 } },
@@ -111,6 +111,11 @@ async function withJs(env, vp, lang, ctx, people) {
     await composerVisible(page, vp, '#body', 'channel');
     const sc = await page.evaluate(() => { const s = document.getElementById('scroller'); return [s.scrollHeight, s.clientHeight]; });
     if (sc[0] <= sc[1]) throw new Error('the message list does not scroll: ' + sc);
+    // the header (with the notification banner and the AI box the scripts
+    // add) leaves the list a real part of the window
+    if (sc[1] < 150) throw new Error('the message list is only ' + sc[1] + ' px high');
+    const toolsShown = await page.locator('#chan-tools a.keys').isVisible();
+    if (toolsShown !== (vp.name === 'desktop')) throw new Error('header tools ' + (toolsShown ? 'shown' : 'folded') + ' on the ' + vp.name);
     await axe(page, L('channel'));
   });
 
@@ -230,6 +235,7 @@ async function withJs(env, vp, lang, ctx, people) {
     await li.locator('.menu form.pin button').click();
     await page.waitForSelector('#messages li:has-text("Live from Ben") .pinned', { timeout: 15000 });
     await page.goto(BASE + '/c/' + chan.name);
+    await chanTools(page);
     await page.click('details.pins > summary');
     await page.waitForSelector('details.pins[open] .pin-item:has-text("Live from Ben")');
     await axe(page, L('pins'));
@@ -273,6 +279,7 @@ async function withJs(env, vp, lang, ctx, people) {
 
   await check(L('shortcuts page'), async () => {
     await page.goto(BASE + '/c/' + chan.name);
+    await chanTools(page);
     await Promise.all([page.waitForNavigation(), page.click('a.keys')]);
     if ((await page.textContent('h1')).trim() !== W.keys) throw new Error('heading ' + await page.textContent('h1'));
     await axe(page, L('keys'));
@@ -338,6 +345,7 @@ async function withoutJs(env, vp, lang, ctx, people, browser) {
     await li2.locator('details.confirm > summary').click();
     await Promise.all([page.waitForNavigation(), li2.locator('form.del button').click()]);
     if (await page.$('#messages li:has-text("plain post edited")')) throw new Error('not deleted');
+    await chanTools(page);
     await page.click('details.pins > summary');
     await axe(page, L('channel'));
     await shot(page, 'chat-nojs-' + vp.name + '-' + lang.code + '.png');
