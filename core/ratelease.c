@@ -11,7 +11,8 @@
 
 struct slot {
 	char key[KEY_MAX];  /* "" when free */
-	int tokens;
+	int tokens;         /* leased, not spent yet */
+	int spent;          /* of the current lease, the asking request's included */
 	int empty;          /* the shared bucket had nothing to give */
 	time_t expires;
 	time_t asked;       /* when this process last asked the bucket */
@@ -85,6 +86,7 @@ int px_ratelease_take(struct px_ratelease *rl, const char *key, time_t now)
 	if (s && s->expires > now) {
 		if (s->tokens > 0) {
 			s->tokens--;
+			s->spent++;
 			ok = 1;
 		} else if (s->empty) {
 			ok = -1;
@@ -119,6 +121,7 @@ static void store(struct px_ratelease *rl, const char *key, int n, int empty,
 		s = victim;
 	memcpy(s->key, key, strlen(key) + 1);
 	s->tokens = n;
+	s->spent = 1;
 	s->empty = empty;
 	s->expires = until;
 	s->asked = now;
@@ -136,14 +139,20 @@ void px_ratelease_note(struct px_ratelease *rl, const char *key, time_t now)
 	store(rl, key, 0, 0, now, now + PX_RATELEASE_SECONDS);
 }
 
-int px_ratelease_warm(struct px_ratelease *rl, const char *key, time_t now)
+int px_ratelease_plan(struct px_ratelease *rl, const char *key, time_t now, int max,
+		      int *refund)
 {
 	struct slot *s;
-	int warm;
+	int want = 1;
 
 	pthread_mutex_lock(&rl->lock);
 	s = find(rl, key);
-	warm = s && s->asked >= now - PX_RATELEASE_SECONDS;
+	*refund = s ? s->tokens : 0;
+	if (s) {
+		s->tokens = 0;
+		if (s->asked >= now - 2 * PX_RATELEASE_SECONDS)
+			want = 2 * s->spent;
+	}
 	pthread_mutex_unlock(&rl->lock);
-	return warm;
+	return want < 1 ? 1 : want > max ? max : want;
 }

@@ -3,9 +3,12 @@
  * The limiter takes tokens from a bucket in PostgreSQL (shared by every
  * process and node) a few at a time, and spends them here without a
  * database round trip. Tokens are removed from the shared bucket before
- * they are spent, so the limit is never exceeded; unspent tokens lapse
- * after a short lease, which only ever makes the limit a little stricter.
- * The table is owned by one px_ratelease and guarded by its mutex. */
+ * they are spent, so the limit is never exceeded. Unspent tokens stop
+ * being spendable after a short lease and are given back to the shared
+ * bucket the next time this process asks it for the same key; a lease is
+ * only as large as twice what the key spent here in its last one, so the
+ * tokens a process holds are about what it will spend. The table is owned
+ * by one px_ratelease and guarded by its mutex. */
 #ifndef PX_RATELEASE_H
 #define PX_RATELEASE_H
 
@@ -34,13 +37,15 @@ void px_ratelease_put(struct px_ratelease *rl, const char *key, int n,
  * spend later, nothing refused). */
 void px_ratelease_note(struct px_ratelease *rl, const char *key, time_t now)
 	__attribute__((nonnull));
-/* 1 when this process asked the shared bucket for key within the last
- * PX_RATELEASE_SECONDS. Only such a key is worth a lease of several
- * tokens: with many processes (Apache mod_fcgid runs one per request in
- * flight) a client's requests spread over them, and tokens leased to a
- * process the client does not come back to lapse unspent, draining the
- * client's bucket though it is well within its limit. */
-int px_ratelease_warm(struct px_ratelease *rl, const char *key, time_t now)
-	__attribute__((nonnull));
+/* Before asking the shared bucket for key: how many tokens to ask for
+ * (1 to max) and, in *refund, the tokens of an earlier lease this process
+ * did not spend, which the slot gives up (the caller returns them to the
+ * bucket). A lease of several tokens only for a key asked for within the
+ * last 2 * PX_RATELEASE_SECONDS, sized by what its last lease spent: with
+ * many processes (Apache mod_fcgid runs one per request in flight) a
+ * client's requests spread over them, and a process must not hold much
+ * more of a client's bucket than it serves. */
+int px_ratelease_plan(struct px_ratelease *rl, const char *key, time_t now, int max,
+		      int *refund) __attribute__((nonnull));
 
 #endif

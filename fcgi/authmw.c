@@ -299,7 +299,7 @@ enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 	double burst, per_sec, left = 0;
 	char client[96], key[128];
 	unsigned char dice;
-	int granted = 0;
+	int granted = 0, want, refund;
 	long wait;
 	time_t now = time(NULL);
 	enum px_err e;
@@ -322,10 +322,8 @@ enum px_err px_authmw_rate_limit(struct px_ctx *ctx, const struct px_route *r)
 		px_auth_retry_after(ctx, 1);
 		return PX_E_SECURITY_RATE_LIMITED;
 	}
-	/* a lease only for a client this process served a moment ago */
-	e = px_m_rate_take(ctx->db, cls, client, burst, per_sec,
-			   px_ratelease_warm(ctx->app->rl, key, now) ? lease_size(burst) : 1,
-			   &granted, &left);
+	want = px_ratelease_plan(ctx->app->rl, key, now, lease_size(burst), &refund);
+	e = px_m_rate_take(ctx->db, cls, client, burst, per_sec, want, refund, &granted, &left);
 	if (e != PX_OK)
 		return e;
 	if (granted > 1)

@@ -179,7 +179,7 @@ static enum px_err hook_rate(struct px_ctx *ctx, const char *hash)
 	if (!px_cfg_bool(ctx->cfg, "rate_limit"))
 		return PX_OK;
 	snprintf(client, sizeof(client), "hook:%.16s", hash);
-	e = px_m_rate_take(ctx->db, "hook", client, per_min, per_min / 60.0, 1, &granted, &left);
+	e = px_m_rate_take(ctx->db, "hook", client, per_min, per_min / 60.0, 1, 0, &granted, &left);
 	if (e != PX_OK)
 		return e;
 	if (granted > 0)

@@ -4,23 +4,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Tokens in the bucket now, before taking one (old row values). */
-#define REFILL "least($3::float8, b.tokens + extract(epoch from" \
+/* Tokens in the bucket now, before taking any: refilled since the last
+ * update, plus the unspent lease given back (old row values). */
+#define REFILL "least($3::float8, b.tokens + $6::int + extract(epoch from" \
 	       " clock_timestamp() - b.updated_at) * $4::float8)"
 
 enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
 			   const char *client, double capacity, double rate,
-			   int want, int *granted, double *tokens)
+			   int want, int refund, int *granted, double *tokens)
 {
-	char cap[32], rt[32], wn[16];
-	const char *p[5] = { class_name, client, cap, rt, wn };
+	char cap[32], rt[32], wn[16], rf[16];
+	const char *p[6] = { class_name, client, cap, rt, wn, rf };
 	PGresult *r = NULL;
 	enum px_err e;
 
 	snprintf(cap, sizeof(cap), "%.6f", capacity);
 	snprintf(rt, sizeof(rt), "%.6f", rate);
 	snprintf(wn, sizeof(wn), "%d", want < 1 ? 1 : want);
-	e = px_db_exec_prepared(db, "rate_take_lease",
+	snprintf(rf, sizeof(rf), "%d", refund < 0 ? 0 : refund);
+	e = px_db_exec_prepared(db, "rate_take_refund",
 				"INSERT INTO rate_buckets AS b (class, client, tokens,"
 				" allowed, granted, updated_at) VALUES ($1, $2, $3::float8 -"
 				" least(floor($3::float8), $5::int), true,"
@@ -29,7 +31,7 @@ enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
 				" - least(floor(" REFILL "), $5::int), granted ="
 				" least(floor(" REFILL "), $5::int), allowed = " REFILL
 				" >= 1, updated_at = clock_timestamp() RETURNING granted, tokens",
-				5, p, &r);
+				6, p, &r);
 	if (e != PX_OK)
 		return e;
 	*granted = atoi(PQgetvalue(r, 0, 0));

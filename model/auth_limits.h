@@ -6,12 +6,13 @@
 
 #include "core/db.h"
 
-/* Takes up to want whole tokens from bucket (class, client) holding at
- * most capacity tokens and refilled at rate tokens per second. *granted
- * gets how many were taken (0 when refused); *tokens what is left. */
+/* Gives refund unspent tokens back to bucket (class, client), holding at
+ * most capacity tokens and refilled at rate tokens per second, then takes
+ * up to want whole tokens from it. *granted gets how many were taken (0
+ * when refused); *tokens what is left. */
 enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
 			   const char *client, double capacity, double rate,
-			   int want, int *granted, double *tokens)
+			   int want, int refund, int *granted, double *tokens)
 	__attribute__((nonnull(1), warn_unused_result));
 /* Deletes buckets untouched for an hour (they are full again anyway). */
 enum px_err px_m_rate_prune(struct px_db *db)

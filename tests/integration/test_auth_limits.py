@@ -1,6 +1,9 @@
 """Abuse protection over HTTP: the shared token-bucket rate limiter (429
 SECURITY_RATE_LIMITED with Retry-After) and failed-login back-off per
 account, both audited; plexichat-admin unlock clears them."""
+import threading
+import time
+
 import pxtest
 from pxtest import request, expect_error
 from authlib import PASSWORD, admin_token, login, make_user, psql, unlock
@@ -50,6 +53,33 @@ def test_rate_limit_429_with_retry_after():
         lambda: request("POST", "/api/v1/auth/login", json_body={}).status == 400, 3)
     expect_error(request("POST", "/api/v1/auth/login", json_body={}), 400,
                  "VALIDATION_MISSING_FIELD")
+
+
+def test_steady_reads_within_the_burst_never_refused():
+    """A client well within its limit, whose requests are spread over the
+    server's processes (Apache runs several, each leasing tokens from the
+    shared bucket), is never refused: tokens a process leased and did not
+    spend go back to the bucket instead of draining it."""
+    unlock()
+    _, tok, uid = make_user(ADMIN, prefix="steady")
+    statuses = []
+
+    def reader():
+        for _ in range(75):  # 4 x 75 = 300 reads: half the read burst of 600
+            r = request("GET", "/api/v1/channels", headers={"Authorization": "Bearer " + tok})
+            statuses.append(r.status)
+            time.sleep(0.15)
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(statuses) == 300 and set(statuses) == {200}, \
+        "refused %d of %d reads" % (statuses.count(429), len(statuses))
+    # what the bucket lost is about what was spent, not leases that lapsed
+    left = float(psql("SELECT tokens FROM rate_buckets WHERE class = 'read'"
+                      " AND client = 'user:%d'" % uid))
+    assert left >= 600 - 300 - 2 * 60, "bucket holds %.0f after 300 reads" % left
 
 
 if __name__ == "__main__":

@@ -30,24 +30,41 @@ START_TEST(test_spend_and_lapse)
 }
 END_TEST
 
-/* A lease only for a key asked for a moment ago: the first request of a
- * client in this process takes one token, a second one soon after may
- * take several. */
-START_TEST(test_warm_only_after_recent_use)
+/* A lease only for a key asked for a moment ago, twice the size of what
+ * its last lease spent; what a lapsed lease left unspent is handed back
+ * once. */
+START_TEST(test_plan_sizes_and_refunds)
 {
 	struct px_ratelease *rl = px_ratelease_new(64);
+	int refund = -1, i;
 
 	ck_assert_ptr_nonnull(rl);
-	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:7", 100), 0);
+	ck_assert_int_eq(px_ratelease_plan(rl, "write|user:7", 100, 60, &refund), 1);
+	ck_assert_int_eq(refund, 0);
 	px_ratelease_note(rl, "write|user:7", 100);
 	/* a single token leaves nothing to spend and refuses nothing */
 	ck_assert_int_eq(px_ratelease_take(rl, "write|user:7", 100), 0);
-	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:7", 101), 1);
-	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:8", 101), 0);
+	ck_assert_int_eq(px_ratelease_plan(rl, "write|user:7", 101, 60, &refund), 2);
+	ck_assert_int_eq(px_ratelease_plan(rl, "write|user:8", 101, 60, &refund), 1);
 	/* cold again once the window has passed */
-	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:7", 100 + PX_RATELEASE_SECONDS + 1), 0);
-	px_ratelease_put(rl, "write|user:7", 4, 110, 110 + PX_RATELEASE_SECONDS);
-	ck_assert_int_eq(px_ratelease_warm(rl, "write|user:7", 111), 1);
+	ck_assert_int_eq(px_ratelease_plan(rl, "write|user:7", 100 + 2 * PX_RATELEASE_SECONDS + 1,
+					   60, &refund), 1);
+	/* a lease of 1 + 9 of which 5 are spent: the next one is 12, and the
+	 * 4 left are given back, once */
+	px_ratelease_put(rl, "write|user:7", 9, 110, 110 + PX_RATELEASE_SECONDS);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(px_ratelease_take(rl, "write|user:7", 111), 1);
+	ck_assert_int_eq(px_ratelease_plan(rl, "write|user:7", 113, 60, &refund), 12);
+	ck_assert_int_eq(refund, 4);
+	ck_assert_int_eq(px_ratelease_take(rl, "write|user:7", 111), 0);
+	ck_assert_int_eq(px_ratelease_plan(rl, "write|user:7", 113, 60, &refund), 12);
+	ck_assert_int_eq(refund, 0);
+	/* never more than max */
+	px_ratelease_put(rl, "write|user:7", 99, 113, 113 + PX_RATELEASE_SECONDS);
+	for (i = 0; i < 99; i++)
+		ck_assert_int_eq(px_ratelease_take(rl, "write|user:7", 113), 1);
+	ck_assert_int_eq(px_ratelease_plan(rl, "write|user:7", 114, 60, &refund), 60);
+	ck_assert_int_eq(refund, 0);
 	px_ratelease_free(rl);
 }
 END_TEST
@@ -81,7 +98,7 @@ int main(void)
 	TCase *tc = tcase_create("ratelease");
 
 	tcase_add_test(tc, test_spend_and_lapse);
-	tcase_add_test(tc, test_warm_only_after_recent_use);
+	tcase_add_test(tc, test_plan_sizes_and_refunds);
 	tcase_add_test(tc, test_full_table_recycles);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
