@@ -167,6 +167,23 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       await stayed(page, errors, label);
     });
 
+    await check('emoji picker finds the aliases of other chat tools[' + label + ']', async () => {
+      // ":+1:" and ":thumbsdown:" as Slack and GitHub users type them
+      await page.click('form[data-composer] .ep-compose');
+      await page.waitForSelector('#emoji-picker:not([hidden]) [role=option]');
+      for (const [q, e] of [[':+1', '👍'], ['thumbsdown', '👎'], ['tada', '🎉']]) {
+        await page.fill('#ep-q', q);
+        await page.waitForSelector('#emoji-picker [role=option][data-e="' + e + '"]');
+        const first = await page.getAttribute('#emoji-picker [role=option]', 'data-e');
+        if (first !== e) throw new Error(q + ' finds ' + first + ' first');
+      }
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#emoji-picker', { state: 'hidden' });
+      if (!(await page.inputValue('#body')).endsWith('🎉')) throw new Error('not inserted: ' + await page.inputValue('#body'));
+      await page.fill('#body', '');
+      await stayed(page, errors, label);
+    });
+
     await check('emoji picker for a reaction[' + label + ']', async () => {
       const msg = '#messages > li.msg:first-of-type';
       // the reaction controls live in the message's actions menu
@@ -285,9 +302,9 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
   await check('shortcodes without JavaScript', async () => {
     await signIn(p2, BASE, users.ben.name, pw);
     await p2.goto(BASE + '/c/' + ch);
-    await p2.fill('#body', 'ship it :rocket: :thumbs_up:');
+    await p2.fill('#body', 'ship it :rocket: :thumbs_up: :+1: :tada:');
     await Promise.all([p2.waitForNavigation(), p2.click('form[data-composer] button[value=send]')]);
-    await p2.waitForSelector('#messages li.msg:has-text("ship it 🚀 👍")');
+    await p2.waitForSelector('#messages li.msg:has-text("ship it 🚀 👍 👍 🎉")');
     if (await p2.$('.ep-open')) throw new Error('picker buttons without JavaScript');
     await axeNoJs(browser, SETUPS[0], await nojs.cookies(), BASE + '/c/' + ch, axe, 'shortcodes[nojs]');
   });
