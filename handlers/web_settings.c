@@ -18,7 +18,7 @@
 #include <string.h>
 
 /* The notification settings: the digest delays as options (translated
- * labels, the chosen one selected), push, has_email. */
+ * labels, the chosen one selected), push, desktop, has_email. */
 static void add_notify(struct px_ctx *ctx, struct json_object *d)
 {
 	struct json_object *r = NULL, *delays = NULL, *out = json_object_new_array();
@@ -51,6 +51,7 @@ static void add_notify(struct px_ctx *ctx, struct json_object *d)
 	}
 	json_object_object_add(d, "mail_delays", out);
 	json_object_object_add(d, "push", json_object_new_boolean(!r || px_web_bool(r, "push")));
+	json_object_object_add(d, "desktop", json_object_new_boolean(!r || px_web_bool(r, "desktop")));
 	json_object_object_add(d, "has_email", json_object_new_boolean(px_web_bool(r, "has_email")));
 	json_object_put(r);
 }

@@ -243,6 +243,45 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
         await Promise.all([page.waitForNavigation(), page.evaluate(() => window.__notes[0].onclick())]);
         if (!page.url().endsWith('/c/' + ch2 + '#m' + m.id)) throw new Error('opened ' + page.url());
       });
+      await check('desktop notifications switched off and on in the settings[' + label + ']', async () => {
+        const setDesktop = async (on) => {
+          await page.goto(BASE + '/settings');
+          await page.setChecked('form[action="/settings/notifications"] input[name=desktop]', on);
+          await Promise.all([page.waitForNavigation(),
+            page.click('form[action="/settings/notifications"] button[type=submit]')]);
+          const got = (await api(BASE, 'GET', '/api/v1/notifications/settings', users.ben.token)).desktop;
+          if (got !== on) throw new Error('stored ' + got);
+        };
+        const mention = (text) => api(BASE, 'POST', '/api/v1/channels/' + cid2 + '/messages', users.ana.token,
+          { body: text + ' @' + users.ben.name });
+        const titled = () => page.evaluate(() => { const m = /^\((\d+)\) /.exec(document.title); return m ? Number(m[1]) : 0; });
+        await setDesktop(false);
+        await page.goto(BASE + '/c/' + ch);
+        const before = await titled();
+        await mention('quiet please');
+        // the event arrived (the tab title counts it), yet nothing was shown
+        await page.waitForFunction((n) => { const m = /^\((\d+)\) /.exec(document.title); return m && Number(m[1]) > n; },
+          before, { timeout: 15000 });
+        await page.waitForTimeout(1500);
+        if (await page.evaluate(() => window.__notes.length)) throw new Error('shown although switched off');
+        // nor does a browser that was never asked show the banner
+        const ctx2 = await context(browser, s, true);
+        const p2 = await ctx2.newPage();
+        await signIn(p2, BASE, users.ben.name, pw);
+        const read = p2.waitForResponse((r) => r.url().endsWith('/api/v1/notifications/settings'));
+        await p2.goto(BASE + '/c/' + ch);
+        await read;
+        await p2.waitForTimeout(500);
+        const perm = await p2.evaluate(() => Notification.permission);
+        if (perm !== 'default') throw new Error('permission ' + perm);
+        if (await p2.$('.notify-banner')) throw new Error('banner shown although switched off');
+        await ctx2.close();
+        await setDesktop(true);
+        await page.goto(BASE + '/c/' + ch);
+        await mention('loud again');
+        await page.waitForFunction(() => window.__notes.length > 0, null, { timeout: 15000 });
+        if (errors.length) throw new Error(errors.join('\n'));
+      });
     } else {
       await check('notification banner asks only on a button[' + label + ']', async () => {
         await page.goto(BASE + '/c/' + ch);
