@@ -61,11 +61,23 @@
     return box;
   }
 
+  /* The channel page keeps its header tools in #chan-tools (folded into a
+     menu on a phone): the AI controls go there, their answers under the
+     header, above the message list. */
+  function place(ctrl, where) {
+    const tools = where.closest && where.closest('.chanhead') ? document.getElementById('chan-tools') : null;
+    if (tools) tools.prepend(ctrl);
+    else where.insertAdjacentElement('afterend', ctrl);
+  }
+  function answerAfter(ctrl) {
+    return ctrl.closest('.chanhead') || ctrl;
+  }
+
   function summariseButton(where, label, cid, threadId, boxId) {
     const b = el('button', { type: 'button', class: 'secondary ai-summarise' }, label);
-    where.insertAdjacentElement('afterend', b);
+    place(b, where);
     b.addEventListener('click', async () => {
-      const box = answerBox(b, boxId);
+      const box = answerBox(answerAfter(b), boxId);
       box.textContent = 'Summarising…';
       try {
         const body = threadId ? { thread_id: Number(threadId) } : { unread_only: false };
@@ -85,11 +97,11 @@
     const label = el('label', { for: 'ai-question', class: 'vh' }, 'Ask AI');
     form.append(label, input, el('button', { type: 'submit', class: 'secondary' }, 'Ask'));
     const h1 = main.querySelector('h1');
-    (h1 || main.firstChild).insertAdjacentElement('afterend', form);
+    place(form, h1 || main.firstChild);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (!input.value.trim()) return;
-      const box = answerBox(form, 'ai-ask-answer');
+      const box = answerBox(answerAfter(form), 'ai-ask-answer');
       box.textContent = 'Searching…';
       try {
         render(box, 'Answer', await api('POST', '/api/v1/ai/ask', { question: input.value }), 'answer');
