@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # test_tls_apache.sh: docs/TLS.md's "Apache with mod_md" against a real
 # ACME server on loopback (pebble, RFC 8555, told to accept every
-# challenge without connecting back). The doc's two blocks (marked
-# `<!-- tls: apache -->` and `<!-- tls: apache-vhost -->`) go into an
-# Apache of its own, unchanged except for the host name, the ports and
-# the CA's address; the PlexiChat virtual host is apache/plexichat-fcgid.conf
-# with this build's paths in place of the installed ones. mod_md must
-# obtain the certificate, a graceful restart must put it in service, and
-# an HTTPS request with SNI, trusting only pebble's root, must get
-# PlexiChat's /health naming mod_md's pubcert.pem with its days left.
+# challenge without connecting back). The doc's three blocks (marked
+# `<!-- tls: apache -->`, `<!-- tls: apache-vhost -->` and
+# `<!-- tls: apache-md-event -->`) go into an Apache of its own, unchanged
+# except for the host name, the ports, the CA's address and the paths of
+# the store and the copy; the PlexiChat virtual host is
+# apache/plexichat-fcgid.conf with this build's paths in place of the
+# installed ones. mod_md must obtain the certificate, a graceful restart
+# must put it in service and make the doc's MDMessageCmd copy it, and an
+# HTTPS request with SNI, trusting only pebble's root, must get
+# PlexiChat's /health with the days left of that copy.
 #
 # Needs root and scripts/test.sh's environment (PX_ROOT, PX_BUILD,
 # PX_WORK, PX_CONFIG, PX_LIGHTTPD_URL). Ports: from PX_TLS_PORT_BASE
@@ -112,7 +114,7 @@ VHOST=$(sed -e "/^ *# SSLEngine on/{r $T/vhost-lines" -e 'd}' "$ROOT/apache/plex
   -e "s|chat\.example\.com|$NAME|" -e "s|/etc/plexichat/plexichat.conf|$CONF|" \
   -e "s|/usr/share/plexichat/static|$ROOT/static|g" -e "s|/usr/lib/cgi-bin/plexichat|$BUILD|g" \
   -e "s|/var/lib/plexichat/files|$WORK/var/files|" -e "s|/run/plexichat-ws/ws.sock|$WORK/run/ws.sock|")
-grep -q "^ *SSLEngine on" <<< "$VHOST" || die "the doc's vhost lines did not go in"
+grep -qxF "$(head -1 <<< "$VHOST_LINES")" <<< "$VHOST" || die "the doc's vhost lines did not go in"
 
 # The server around them, as Debian's apache2.conf, ports.conf and
 # `a2enmod ssl md fcgid headers alias` (+ proxy for WebSocket) make it;
@@ -167,7 +169,7 @@ for _ in $(seq 150); do
   grep -q "AH10059: The Managed Domain $NAME has been setup" "$T/apache-error.log" 2>/dev/null && { ok=1; break; }
   sleep 0.2
 done
-[ $ok = 1 ] || { cat "$P/pebble.log" | tail -20; die "mod_md got no certificate from pebble"; }
+[ $ok = 1 ] || { tail -20 "$P/pebble.log" || true; die "mod_md got no certificate from pebble"; }
 # Until the restart the site presents mod_md's stand-in, not pebble's.
 if curl -fsS -o /dev/null --cacert "$P/root.pem" --resolve "$NAME:$HTTPS:127.0.0.1" \
      "https://$NAME:$HTTPS/api/v1/system/health" 2>/dev/null; then
@@ -176,13 +178,15 @@ fi
 apache2 -f "$T/apache.conf" -k graceful
 ok=0
 for _ in $(seq 100); do
-  [ -f "$COPY" ] &&
   code=$(curl -sS -o "$T/health.json" -w '%{http_code}' --cacert "$P/root.pem" \
     --resolve "$NAME:$HTTPS:127.0.0.1" "https://$NAME:$HTTPS/api/v1/system/health" 2>"$T/curl.err") &&
     [ "$code" = 200 ] && { ok=1; break; }
   sleep 0.2
 done
-[ $ok = 1 ] || { cat "$T/curl.err"; cat "$T/health.json" 2>/dev/null; die "no HTTPS answer with pebble's certificate"; }
+if [ $ok = 0 ]; then
+  cat "$T/curl.err" "$T/health.json" 2>/dev/null || true
+  die "no HTTPS answer with pebble's certificate"
+fi
 
 # The certificate served is the one in mod_md's store, issued for NAME.
 echo | openssl s_client -connect "127.0.0.1:$HTTPS" -servername "$NAME" 2>/dev/null |
@@ -199,6 +203,8 @@ fi
 openssl x509 -in "$PUBCERT" -noout -ext subjectAltName | grep -q "DNS:$NAME" || die "pubcert.pem is not for $NAME"
 
 # PlexiChat's JSON, over HTTPS, with the days left of that file.
+curl -fsS -o "$T/health.json" --cacert "$P/root.pem" --resolve "$NAME:$HTTPS:127.0.0.1" \
+  "https://$NAME:$HTTPS/api/v1/system/health" || die "health over HTTPS"
 END=$(date -d "$(openssl x509 -in "$PUBCERT" -noout -enddate | cut -d= -f2)" +%s)
 python3 - "$T/health.json" "$COPY" "$END" <<'PY' || die "health over HTTPS"
 import json, sys, time
