@@ -4,9 +4,17 @@
 #include "core/log.h"
 #include "model/events.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+/* A connection unused this long is closed: under mod_fcgid dozens of
+ * processes each have a waker, and an idle connection apiece would eat into
+ * max_connections. The next poke opens it again. */
+#define IDLE_CLOSE_S 10
 
 static struct {
 	pthread_mutex_t lock;
@@ -15,14 +23,17 @@ static struct {
 	atomic_int due;              /* a poke came since the last notice */
 	atomic_int running;
 	pthread_t thread;
-	struct px_db *db;            /* the thread's only */
+	char *conninfo;
+	struct px_db *db;            /* the thread's only; NULL while idle */
 } waker = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 /* Sends one notice; says so once when they start failing and when they
  * work again (readers fall back on their safety fetch meanwhile). */
 static void notify(int *failing)
 {
-	if (px_m_events_wake(waker.db) != PX_OK) {
+	if (!waker.db)
+		waker.db = px_db_new(waker.conninfo);
+	if (!waker.db || px_m_events_wake(waker.db) != PX_OK) {
 		if (!*failing)
 			px_log_warn("events", NULL, "wake-up notice failed; readers catch up on "
 				    "their own within seconds");
@@ -40,11 +51,20 @@ static void *waker_main(void *arg)
 
 	(void)arg;
 	while (!stop) {
+		struct timespec idle;
+		int rc = 0;
+
+		clock_gettime(CLOCK_REALTIME, &idle);
+		idle.tv_sec += IDLE_CLOSE_S;
 		pthread_mutex_lock(&waker.lock);
-		while (!atomic_load(&waker.due) && !waker.stopping)
-			pthread_cond_wait(&waker.cond, &waker.lock);
+		while (!atomic_load(&waker.due) && !waker.stopping && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&waker.cond, &waker.lock, &idle);
 		stop = waker.stopping;
 		pthread_mutex_unlock(&waker.lock);
+		if (rc == ETIMEDOUT && !atomic_load(&waker.due)) {
+			px_db_free(waker.db);
+			waker.db = NULL;
+		}
 		if (atomic_exchange(&waker.due, 0)) {
 			notify(&failing);
 			/* pokes of the next window share the next notice */
@@ -63,12 +83,12 @@ int px_waker_start(const char *conninfo)
 	if (waker.started)
 		goto out;
 	rc = -1;
-	waker.db = px_db_new(conninfo);
-	if (!waker.db)
+	waker.conninfo = strdup(conninfo);
+	if (!waker.conninfo)
 		goto out;
 	if (pthread_create(&waker.thread, NULL, waker_main, NULL) != 0) {
-		px_db_free(waker.db);
-		waker.db = NULL;
+		free(waker.conninfo);
+		waker.conninfo = NULL;
 		goto out;
 	}
 	waker.started = 1;
@@ -109,5 +129,7 @@ void px_waker_stop(void)
 	atomic_store(&waker.running, 0);
 	px_db_free(waker.db);
 	waker.db = NULL;
+	free(waker.conninfo);
+	waker.conninfo = NULL;
 	waker.started = 0;
 }
