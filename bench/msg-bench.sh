@@ -167,10 +167,17 @@ BEGIN;
 $ROW
 COMMIT;
 SQL
-chown postgres "$WORK/pg-post.sql" "$WORK/pg-post-split.sql" "$WORK/pg-insert.sql"
+# where the time goes: the post's own SQL function alone, as a request
+# worker's session calls it (its notices left to the waker)
+BENCH0=$($PSQL -At -c "SELECT id FROM users WHERE username = 'bench0'")
+cat > "$WORK/pg-fn.sql" <<SQL
+\\set c random(1, 10)
+SELECT status, message::text FROM px_message_post(('{$CHS}'::bigint[])[:c], 'public', $BENCH0, NULL, 'benchmark message with **some** markdown', '<p>benchmark message with <strong>some</strong> markdown</p>', 'english', NULL, '{}');
+SQL
+chown postgres "$WORK/pg-post.sql" "$WORK/pg-post-split.sql" "$WORK/pg-insert.sql" "$WORK/pg-fn.sql"
 pgb() {
-  runuser -u postgres -- "$PX_PG_BIN/pgbench" -n -h "$WORK/pg.sock" -p "$PGPORT" -c16 -j2 -T"$SECS" \
-    -f "$WORK/$1" plexichat 2>/dev/null | awk '/^tps/ {print int($3)}'
+  runuser -u postgres -- env PGOPTIONS="${2:-}" "$PX_PG_BIN/pgbench" -n -h "$WORK/pg.sock" -p "$PGPORT" \
+    -c16 -j2 -T"$SECS" -f "$WORK/$1" plexichat 2>/dev/null | awk '/^tps/ {print int($3)}'
 }
 posts() { # lua script, path: POSTs a second
   wrk -t2 -c16 -d"${SECS}s" -s "$WORK/$1" "$URL$2" 2>/dev/null | awk '/Requests\/sec/ {print int($2)}'
@@ -210,4 +217,6 @@ if want post; then
   done
   split=$(pgb pg-post-split.sql)
   echo "for reference: pgbench INSERT and NOTIFY committed separately $split tps"
+  fn=$(pgb pg-fn.sql "-c px.wake=after_commit")
+  echo "for reference: px_message_post alone through pgbench (what a POST runs in PostgreSQL) $fn tps"
 fi
