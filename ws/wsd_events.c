@@ -310,7 +310,8 @@ void px_wsd_fetch(struct px_wsd *d)
 	}
 	while ((more || n == FETCH_BATCH) && !b.failed) {
 		more = 0;
-		if (px_m_events_fetch(d->db, d->last, FETCH_BATCH, keep, &b, &n) != PX_OK)
+		if (px_m_events_fetch(d->db, d->last, FETCH_BATCH, keep, &b, &n,
+				      &d->held) != PX_OK)
 			break;
 		px_wsd_notices(d, &more);
 		px_wsd_credentials_due(d);
