@@ -14,12 +14,15 @@
 #    step (plexichat-setup) against a PostgreSQL cluster of the test's own
 #    (so that the stack's role is not touched): the secrets postinst made,
 #    the database, the owner account;
-#  - the service started the way plexichat-fcgi.service says (its User=,
-#    Environment= and ExecStart=; PID 1 here is not systemd, see
-#    test_systemd_units.sh for the sandbox) behind lighttpd run from
-#    Debian's own /etc/lighttpd/lighttpd.conf with the package's snippet
-#    enabled, on a port of the test's: health, a static file, a page from
-#    the installed templates in German (the installed catalogs);
+#  - the services started the way plexichat-fcgi.service and
+#    plexichat-ws.service say (their User=, Environment=, RuntimeDirectory=
+#    and ExecStart=; PID 1 here is not systemd, see test_systemd_units.sh
+#    for the sandbox) behind lighttpd run from Debian's own
+#    /etc/lighttpd/lighttpd.conf with the package's snippet enabled, on a
+#    port of the test's: health, a static file, a page from the installed
+#    templates in German (the installed catalogs), a WebSocket upgrade
+#    answered by plexichat-ws; `dpkg --verify` finds no packaged file
+#    changed;
 #  - `apt-get purge` at the end, which must leave no file of the package.
 # scripts/test.sh runs it with PX_BASE_URL, PX_WORK and PX_ROOT set; the
 # ports are PX_BASE_URL's + 50 and + 51, or PX_DEB_PORT_BASE and the next.
@@ -33,7 +36,7 @@ T=$WORK/deb-package
 DOC=$ROOT/docs/GETTING_STARTED.md
 PG_BIN=/usr/lib/postgresql/15/bin
 PASS=0 FAIL=0
-FCGI=0 WEB=0 INSTALLED=0 PGDIR=""
+FCGI=0 WS=0 WEB=0 INSTALLED=0 PGDIR="" RUNDIRS=()
 T0=$(date +%s)
 
 ok()  { PASS=$((PASS + 1)); echo "ok   - $*"; }
@@ -46,8 +49,10 @@ block() {
 }
 cleanup() {
 	[ "$FCGI" != 0 ] && kill -TERM "$FCGI" 2>/dev/null
+	[ "$WS" != 0 ] && kill -TERM "$WS" 2>/dev/null
 	[ "$WEB" != 0 ] && kill -TERM "$WEB" 2>/dev/null
 	wait 2>/dev/null
+	for d in "${RUNDIRS[@]}"; do rm -rf "$d"; done
 	if [ "$INSTALLED" = 1 ]; then
 		apt-get purge -y -q plexichat >> "$T/purge.log" 2>&1
 		rm -rf /var/lib/plexichat
@@ -154,19 +159,26 @@ check "plexichat-setup enabled the lighttpd snippet" test -L /etc/lighttpd/conf-
 PLEXICHAT_DB_CONNINFO=$CONNINFO bash -c 'plexichat-setup --no-db --no-start' > "$T/setup2.log" 2>&1
 check "plexichat-setup run again is harmless" test $? = 0
 
-# ---- the service as plexichat-fcgi.service starts it ----
-UNIT=/lib/systemd/system/plexichat-fcgi.service
-unit_key() { sed -n "s/^$1=//p" "$UNIT" | tail -n 1; }
-SOCK=$(sed -n 's/^Environment=PLEXICHAT_LISTEN=//p' "$UNIT")
-RUNDIR=/run/$(unit_key RuntimeDirectory)
-install -d -o "$(unit_key User)" -g "$(unit_key Group)" -m "$(unit_key RuntimeDirectoryMode)" "$RUNDIR"
-env=()
-while read -r e; do env+=("$e"); done < <(sed -n 's/^Environment=//p' "$UNIT")
-read -ra cmd <<< "$(unit_key ExecStart)"
-setpriv --reuid="$(unit_key User)" --regid="$(unit_key Group)" --init-groups --no-new-privs \
-	env -i "${env[@]}" PLEXICHAT_DB_CONNINFO="$CONNINFO" "${cmd[@]}" > "$T/fcgi.out" 2>&1 & FCGI=$!
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-check "plexichat.fcgi listens on $SOCK as $(unit_key User)" test -S "$SOCK"
+# ---- the services as plexichat-fcgi.service and plexichat-ws.service start them ----
+# start_unit NAME: ExecStart= of /lib/systemd/system/NAME.service as its
+# User= and Group= with its Environment= (and the test's db_conninfo) and
+# its RuntimeDirectory=, in the background ($! is its pid).
+unit_key() { sed -n "s/^$2=//p" "/lib/systemd/system/$1.service" | tail -n 1; }
+start_unit() {
+	local u=$1 env=() cmd e sock rundir
+	rundir=/run/$(unit_key "$u" RuntimeDirectory); RUNDIRS+=("$rundir")
+	install -d -o "$(unit_key "$u" User)" -g "$(unit_key "$u" Group)" -m "$(unit_key "$u" RuntimeDirectoryMode)" "$rundir"
+	while read -r e; do env+=("$e"); done < <(sed -n 's/^Environment=//p' "/lib/systemd/system/$u.service")
+	read -ra cmd <<< "$(unit_key "$u" ExecStart)"
+	setpriv --reuid="$(unit_key "$u" User)" --regid="$(unit_key "$u" Group)" --init-groups --no-new-privs \
+		env -i "${env[@]}" PLEXICHAT_DB_CONNINFO="$CONNINFO" "${cmd[@]}" > "$T/$u.out" 2>&1 &
+}
+sock_of() { sed -n 's/^Environment=PLEXICHAT_\(WS_\)\{0,1\}LISTEN=//p' "/lib/systemd/system/$1.service"; }
+wait_sock() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
+start_unit plexichat-fcgi; FCGI=$!
+start_unit plexichat-ws; WS=$!
+check "plexichat.fcgi listens on $(sock_of plexichat-fcgi) as $(unit_key plexichat-fcgi User)" wait_sock "$(sock_of plexichat-fcgi)"
+check "plexichat-ws listens on $(sock_of plexichat-ws) as $(unit_key plexichat-ws User)" wait_sock "$(sock_of plexichat-ws)"
 
 # Debian's lighttpd.conf as installed, on the test's port; it includes
 # conf-enabled/, where plexichat-setup enabled the package's snippet.
@@ -195,9 +207,18 @@ check "a static file from /usr/share/plexichat/static (200)" \
 code=$(curl -s -o "$T/login.html" -w '%{http_code}' -H 'Accept-Language: de' "$URL/login")
 check "the login page from the installed templates, in German (200, \"Anmelden\")" \
 	eval "[ $code = 200 ] && grep -q Anmelden '$T/login.html'"
-if [ $up != 0 ]; then tail -n 20 "$T/fcgi.out" "$T/lighttpd-error.log"; fi
-kill -TERM "$FCGI" "$WEB" 2>/dev/null; wait "$FCGI" "$WEB" 2>/dev/null; FCGI=0 WEB=0
-rmdir "$RUNDIR" 2>/dev/null; rm -f "$SOCK"; rmdir "$RUNDIR" 2>/dev/null
+# a WebSocket upgrade without a session: plexichat-ws answers it itself
+# through the snippet's mod_proxy rule (401, not lighttpd's 502/503)
+curl -s -m 5 -o "$T/ws.json" -w '%{http_code}' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+	-H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+	"$URL/api/v1/events/ws" > "$T/ws.code"
+check "a WebSocket upgrade reaches plexichat-ws (401 AUTH_REQUIRED)" \
+	eval "[ \"\$(cat '$T/ws.code')\" = 401 ] && grep -q AUTH_REQUIRED '$T/ws.json'"
+check "dpkg --verify: no packaged file changed by postinst or plexichat-setup" \
+	eval "dpkg --verify plexichat > '$T/verify.out' 2>&1 && [ ! -s '$T/verify.out' ]"
+if [ $up != 0 ]; then tail -n 20 "$T"/plexichat-*.out "$T/lighttpd-error.log"; fi
+kill -TERM "$FCGI" "$WS" "$WEB" 2>/dev/null; wait "$FCGI" "$WS" "$WEB" 2>/dev/null; FCGI=0 WS=0 WEB=0
+for d in "${RUNDIRS[@]}"; do rm -rf "$d"; done
 
 # ---- purge ----
 apt-get purge -y -q plexichat > "$T/purge.log" 2>&1
