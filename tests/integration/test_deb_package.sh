@@ -106,7 +106,9 @@ for f in usr/bin/plexichat.fcgi usr/bin/plexichat-ws usr/bin/plexichat-admin usr
 	usr/share/plexichat/locale/en.mo etc/plexichat/plexichat.conf etc/lighttpd/conf-available/50-plexichat.conf \
 	etc/apache2/sites-available/plexichat-fcgid.conf lib/systemd/system/plexichat-fcgi.service \
 	lib/systemd/system/plexichat-ws.service lib/systemd/system/plexichat-files-cleanup.timer \
-	etc/cron.d/plexichat-backup etc/logrotate.d/plexichat usr/share/man/man8/plexichat-admin.8.gz; do
+	etc/cron.d/plexichat-backup etc/logrotate.d/plexichat usr/share/man/man8/plexichat-admin.8.gz \
+	usr/share/man/man8/plexichat.fcgi.8.gz usr/share/man/man8/plexichat-ws.8.gz \
+	usr/share/man/man8/plexichat-backup.8.gz usr/share/man/man8/plexichat-setup.8.gz; do
 	[ -e "$R/$f" ] || bad "the package lacks /$f"
 done
 ok "the package holds the programs, config, units, snippets, cron and logrotate files"
