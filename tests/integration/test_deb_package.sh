@@ -167,7 +167,7 @@ check "plexichat-setup run again is harmless" test $? = 0
 # its RuntimeDirectory=, in the background ($! is its pid).
 unit_key() { sed -n "s/^$2=//p" "/lib/systemd/system/$1.service" | tail -n 1; }
 start_unit() {
-	local u=$1 env=() cmd e sock rundir
+	local u=$1 env=() cmd e rundir
 	rundir=/run/$(unit_key "$u" RuntimeDirectory); RUNDIRS+=("$rundir")
 	install -d -o "$(unit_key "$u" User)" -g "$(unit_key "$u" Group)" -m "$(unit_key "$u" RuntimeDirectoryMode)" "$rundir"
 	while read -r e; do env+=("$e"); done < <(sed -n 's/^Environment=//p' "/lib/systemd/system/$u.service")
