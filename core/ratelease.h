@@ -7,7 +7,9 @@
  * being spendable after a short lease and are given back to the shared
  * bucket the next time this process asks it for the same key; a lease is
  * only as large as twice what the key spent here in its last one, so the
- * tokens a process holds are about what it will spend. The table is owned
+ * tokens a process holds are about what it will spend, and the shared
+ * bucket lends only what it holds above half its capacity (below that each
+ * request takes its own token). The table is owned
  * by one px_ratelease and guarded by its mutex. */
 #ifndef PX_RATELEASE_H
 #define PX_RATELEASE_H

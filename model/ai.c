@@ -378,8 +378,13 @@ enum px_err px_m_ai_queue_take(struct px_db *db, int limit, struct px_m_ai_rows 
 	const char *params[1] = { px_m_ll(l, limit) };
 
 	return fetch(db, "ai_queue_take",
-		     "WITH b AS (SELECT message_id FROM ai_embed_queue ORDER BY message_id LIMIT $1"
-		     "  FOR UPDATE SKIP LOCKED),"
+		     /* the messages are locked here too (key share, as the
+		      * embeddings' foreign key will): a post being edited or
+		      * deleted, which locks its message and then its queue row,
+		      * is skipped now instead of deadlocking with this batch */
+		     "WITH b AS (SELECT q.message_id FROM ai_embed_queue q"
+		     "  JOIN messages m ON m.id = q.message_id ORDER BY q.message_id LIMIT $1"
+		     "  FOR UPDATE OF q SKIP LOCKED FOR KEY SHARE OF m SKIP LOCKED),"
 		     " d AS (DELETE FROM ai_embed_queue q USING b WHERE q.message_id = b.message_id"
 		     "  RETURNING q.message_id)"
 		     " SELECT m.id, m.channel_id, '', m.body FROM messages m JOIN d ON d.message_id = m.id"

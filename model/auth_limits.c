@@ -8,6 +8,12 @@
  * update, plus the unspent lease given back (old row values). */
 #define REFILL "least($3::float8, b.tokens + $6::int + extract(epoch from" \
 	       " clock_timestamp() - b.updated_at) * $4::float8)"
+/* What a caller gets of the want ($5) it asked for from a bucket holding
+ * T tokens: none below one; else one, and more (a lease) only out of what
+ * lies above half the capacity, so that tokens leased to processes that
+ * never spend them can never cost a client more than half its burst. */
+#define GRANT(T) "(CASE WHEN " T " < 1 THEN 0 ELSE 1 + least($5::int - 1," \
+		 " greatest(0, floor(" T " - 1 - $3::float8 / 2)))::int END)"
 
 enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
 			   const char *client, double capacity, double rate,
@@ -22,14 +28,13 @@ enum px_err px_m_rate_take(struct px_db *db, const char *class_name,
 	snprintf(rt, sizeof(rt), "%.6f", rate);
 	snprintf(wn, sizeof(wn), "%d", want < 1 ? 1 : want);
 	snprintf(rf, sizeof(rf), "%d", refund < 0 ? 0 : refund);
-	e = px_db_exec_prepared(db, "rate_take_refund",
+	e = px_db_exec_prepared(db, "rate_take_half",
 				"INSERT INTO rate_buckets AS b (class, client, tokens,"
 				" allowed, granted, updated_at) VALUES ($1, $2, $3::float8 -"
-				" least(floor($3::float8), $5::int), true,"
-				" least(floor($3::float8), $5::int), clock_timestamp())"
+				" " GRANT("$3::float8") ", true, " GRANT("$3::float8") ","
+				" clock_timestamp())"
 				" ON CONFLICT (class, client) DO UPDATE SET tokens = " REFILL
-				" - least(floor(" REFILL "), $5::int), granted ="
-				" least(floor(" REFILL "), $5::int), allowed = " REFILL
+				" - " GRANT(REFILL) ", granted = " GRANT(REFILL) ", allowed = " REFILL
 				" >= 1, updated_at = clock_timestamp() RETURNING granted, tokens",
 				6, p, &r);
 	if (e != PX_OK)
