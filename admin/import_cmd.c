@@ -2,7 +2,10 @@
  * and Mattermost readers share (time stamps, Markdown, reaction names). */
 #include "admin/import_cmd.h"
 
+#include "auth/ident.h"
 #include "core/utf8.h"
+#include "model/imports.h"
+#include "model/users.h"
 #include "web/emoji.h"
 #include "web/markdown.h"
 
@@ -155,6 +158,80 @@ const char *import_emoji(const char *name)
 	return px_emoji_lookup(base, strlen(base));
 }
 
+/* Creates the account as name, or name_SOURCE when name is taken; here
+ * (64 bytes) gets the name used. */
+static enum px_err create(struct admin *a, const char *source, struct px_m_user_new *n,
+			  const char *name, char *here, long long *id, const char **why)
+{
+	struct px_buf skel = PX_BUF_INIT;
+	enum px_err e = PX_E_VALIDATION_CONFLICT;
+	int i;
+
+	for (i = 0; i < 2 && e == PX_E_VALIDATION_CONFLICT; i++) {
+		snprintf(here, 64, i ? "%.24s_%s" : "%.63s", name, source);
+		px_buf_reset(&skel);
+		if (px_ident_username(here, &skel, why) != PX_OK) {
+			e = PX_E_VALIDATION_FIELD_FORMAT;
+			break;
+		}
+		if (px_ident_reserved(here)) {
+			*why = "reserved username";
+			e = PX_E_VALIDATION_FIELD_FORMAT;
+			break;
+		}
+		n->username = here;
+		n->skeleton = skel.data;
+		e = px_m_users_create(a->db, n, id);
+		if (e == PX_E_VALIDATION_CONFLICT)
+			*why = "username taken by an existing account";
+	}
+	px_buf_free(&skel);
+	return e;
+}
+
+int import_account(struct admin *a, struct import_report *r, const struct import_account *u,
+		   long long *id, char *here)
+{
+	const char *email = u->email, *disp = u->display_name, *why = "";
+	struct px_m_user_new n;
+	long long found;
+
+	snprintf(here, 64, "%.63s", u->username);
+	if (px_m_import_lookup(a->db, r->source, "user", u->sid, id) == 1) {
+		r->existing[IK_USER]++;
+		return 0;
+	}
+	if (email && px_ident_email(email) != PX_OK)
+		email = NULL;
+	if (!disp || !*disp || px_ident_display_name(disp) != PX_OK)
+		disp = u->username;
+	if (email && (found = px_m_import_user_by_email(a->db, email)) > 0) {
+		if (px_m_import_map(a->db, r->source, "user", u->sid, found) != PX_OK) {
+			import_skip(r, IK_USER, u->sid, "database error");
+			return -1;
+		}
+		*id = found;
+		r->existing[IK_USER]++;
+		return 0;
+	}
+	memset(&n, 0, sizeof(n));
+	n.email = email;
+	n.display_name = disp;
+	n.role = "member";
+	if (create(a, r->source, &n, u->username, here, id, &why) != PX_OK) {
+		import_skip(r, IK_USER, u->sid, why && *why ? why : "cannot create the account");
+		return -1;
+	}
+	if (px_m_import_map(a->db, r->source, "user", u->sid, *id) != PX_OK) {
+		import_skip(r, IK_USER, u->sid, "database error");
+		return -1;
+	}
+	if (u->deleted && px_m_users_set_active(a->db, *id, 0) != PX_OK)
+		fprintf(stderr, "plexichat-admin: cannot deactivate %s\n", here);
+	r->imported[IK_USER]++;
+	return 1;
+}
+
 int admin_cmd_import(struct admin *a, int argc, char **argv)
 {
 	struct import_report r;
@@ -167,6 +244,9 @@ int admin_cmd_import(struct admin *a, int argc, char **argv)
 	if (strcmp(argv[0], "slack") == 0) {
 		r.source = "slack";
 		rc = import_slack(a, argv[1], &r);
+	} else if (strcmp(argv[0], "mattermost") == 0) {
+		r.source = "mattermost";
+		rc = import_mattermost(a, argv[1], &r);
 	} else {
 		return -1;
 	}

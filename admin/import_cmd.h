@@ -40,7 +40,23 @@ int import_render(const char *md, size_t n, struct px_buf *html, const char **wh
  * "thumbsup::skin-tone-2", "party_popper"), or NULL when none. Static. */
 const char *import_emoji(const char *name) __attribute__((nonnull));
 
+/* An account as the source describes it. */
+struct import_account {
+	const char *sid, *username, *email, *display_name; /* email, display_name may be NULL */
+	int deleted;
+};
+
+/* Finds or makes the account of a source's user: mapped already; an
+ * account here with the same e-mail (linked, so that person keeps one
+ * account); else a new one without password (reset or OIDC to sign in)
+ * named username, or username_SOURCE when that is taken, deactivated when
+ * the source says deleted. *id and here (64 bytes: the name here) are
+ * set; counted in r. 1: created, 0: found, -1: skipped with the reason. */
+int import_account(struct admin *a, struct import_report *r, const struct import_account *u,
+		   long long *id, char *here) __attribute__((nonnull));
+
 int import_slack(struct admin *a, const char *path, struct import_report *r);
+int import_mattermost(struct admin *a, const char *path, struct import_report *r);
 
 /* import slack FILE.zip | import mattermost FILE.jsonl */
 int admin_cmd_import(struct admin *a, int argc, char **argv);

@@ -9,11 +9,9 @@
  * converter, Slack's ts kept as the creation time and as the source id. */
 #include "admin/import_cmd.h"
 
-#include "auth/ident.h"
 #include "core/utf8.h"
 #include "handlers/hooks_slack.h"
 #include "model/imports.h"
-#include "model/users.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -204,94 +202,30 @@ static struct user *user_add(struct slack *s, const char *sid, const char *name,
 	return t;
 }
 
-/* Creates the account as name, or name_slack when name is taken; alt
- * (64 bytes) gets the name used. */
-static enum px_err user_create(struct slack *s, struct px_m_user_new *n, const char *name,
-			       char *alt, long long *id, const char **why)
-{
-	struct px_buf skel = PX_BUF_INIT;
-	enum px_err e = PX_E_VALIDATION_CONFLICT;
-	int i;
-
-	for (i = 0; i < 2 && e == PX_E_VALIDATION_CONFLICT; i++) {
-		snprintf(alt, 64, i ? "%.50s_slack" : "%.63s", name);
-		px_buf_reset(&skel);
-		if (px_ident_username(alt, &skel, why) != PX_OK) {
-			e = PX_E_VALIDATION_FIELD_FORMAT;
-			break;
-		}
-		if (px_ident_reserved(alt)) {
-			*why = "reserved username";
-			e = PX_E_VALIDATION_FIELD_FORMAT;
-			break;
-		}
-		n->username = alt;
-		n->skeleton = skel.data;
-		e = px_m_users_create(s->a->db, n, id);
-		if (e == PX_E_VALIDATION_CONFLICT)
-			*why = "username taken by an existing account";
-	}
-	px_buf_free(&skel);
-	return e;
-}
-
 static void import_user(struct slack *s, struct json_object *u)
 {
 	struct json_object *prof = jget(u, "profile", json_type_object);
-	const char *sid = jstr(u, "id"), *name = jstr(u, "name"), *why = "", *email, *disp;
-	struct json_object *del;
-	struct px_m_user_new n;
+	const char *sid = jstr(u, "id"), *name = jstr(u, "name"), *disp;
+	struct json_object *del = jget(u, "deleted", json_type_boolean);
+	struct import_account n;
+	long long id = 0;
 	char here[64];
-	long long id = 0, found;
-	enum px_err e;
 
 	if (!sid || !name || strlen(sid) >= sizeof(((struct user *)0)->sid)) {
 		import_skip(s->r, IK_USER, sid, "user without an id or a name");
 		return;
 	}
-	snprintf(here, sizeof(here), "%s", name);
-	if (px_m_import_lookup(s->a->db, SRC, "user", sid, &id) == 1) {
-		s->r->existing[IK_USER]++;
-		user_add(s, sid, name, id);
-		return;
-	}
-	email = prof ? jstr(prof, "email") : NULL;
-	if (email && px_ident_email(email) != PX_OK)
-		email = NULL;
 	disp = prof ? jstr(prof, "display_name") : NULL;
-	if (!disp || !*disp || px_ident_display_name(disp) != PX_OK)
+	if (!disp || !*disp)
 		disp = prof ? jstr(prof, "real_name") : NULL;
-	if (!disp || !*disp || px_ident_display_name(disp) != PX_OK)
-		disp = name;
-	/* the same person already here (same e-mail): their account */
-	if (email && (found = px_m_import_user_by_email(s->a->db, email)) > 0) {
-		if (px_m_import_map(s->a->db, SRC, "user", sid, found) == PX_OK) {
-			s->r->existing[IK_USER]++;
-			user_add(s, sid, name, found);
-		} else {
-			import_skip(s->r, IK_USER, sid, "database error");
-		}
-		return;
-	}
 	memset(&n, 0, sizeof(n));
-	n.email = email;
+	n.sid = sid;
+	n.username = name;
+	n.email = prof ? jstr(prof, "email") : NULL;
 	n.display_name = disp;
-	n.role = "member";
-	e = user_create(s, &n, name, here, &id, &why);
-	if (e != PX_OK) {
-		import_skip(s->r, IK_USER, sid, why && *why ? why : "cannot create the account");
-		return;
-	}
-	if (px_m_import_map(s->a->db, SRC, "user", sid, id) != PX_OK) {
-		import_skip(s->r, IK_USER, sid, "database error");
-		return;
-	}
-	del = jget(u, "deleted", json_type_boolean);
-	if (del && json_object_get_boolean(del) &&
-	    px_m_users_set_active(s->a->db, id, 0) != PX_OK)
-		fprintf(stderr, "plexichat-admin: cannot deactivate %s\n", here);
-	s->r->imported[IK_USER]++;
-	user_add(s, sid, here, id);
+	n.deleted = del && json_object_get_boolean(del);
+	if (import_account(s->a, s->r, &n, &id, here) >= 0)
+		user_add(s, sid, here, id);
 }
 
 /* --- channels ------------------------------------------------------- */

@@ -80,6 +80,15 @@ enum px_err px_m_import_channel(struct px_db *db, const struct px_m_import_chann
 	return PX_OK;
 }
 
+enum px_err px_m_import_member(struct px_db *db, long long channel, long long user)
+{
+	char c[PX_M_LL], u[PX_M_LL];
+	const char *p[2] = { px_m_ll(c, channel), px_m_ll(u, user) };
+
+	return px_db_exec(db, "INSERT INTO channel_members (channel_id, user_id) VALUES ($1, $2)"
+			  " ON CONFLICT DO NOTHING", 2, p, NULL);
+}
+
 /* Appends s as one element of a PostgreSQL array literal being built in
  * a (without its braces): quoted, with '"' and '\' escaped; NULL: NULL. */
 static void array_add(struct px_buf *a, const char *s)

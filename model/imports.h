@@ -40,6 +40,10 @@ struct px_m_import_channel {
 enum px_err px_m_import_channel(struct px_db *db, const struct px_m_import_channel *c,
 				long long *id) __attribute__((nonnull, warn_unused_result));
 
+/* Adds user to channel (left alone when a member already). */
+enum px_err px_m_import_member(struct px_db *db, long long channel, long long user)
+	__attribute__((nonnull, warn_unused_result));
+
 /* A batch of one channel's messages, collected as PostgreSQL array
  * literals by px_m_import_batch_add. Owned by the caller; reset by flush. */
 struct px_m_import_batch {
