@@ -6,6 +6,7 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/config_cmd.c admin/config_cmd.h \
 	admin/doctor.c admin/doctor.h \
 	admin/files_cmd.c admin/files_cmd.h \
+	admin/export_cmd.c admin/export_cmd.h \
 	admin/import_cmd.c admin/import_cmd.h admin/import_slack.c admin/import_mm.c \
 	admin/linediff.c admin/linediff.h \
 	admin/plugin_cmd.c admin/plugin_cmd.h \

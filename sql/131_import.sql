@@ -56,6 +56,9 @@ DECLARE
   n integer;
 BEGIN
   PERFORM set_config('plexichat.import', 'on', true);
+  -- the channel's post lock, as px_message_post takes it: ids of a channel
+  -- commit in order, which the compliance export's cursor relies on
+  PERFORM pg_advisory_xact_lock(7243002, hashint8(p_channel));
   WITH src AS (
     SELECT DISTINCT ON (u.sid) u.sid, u.author, u.body, u.html, u.created, u.root, u.ord
       FROM unnest(p_sids, p_authors, p_bodies, p_htmls, p_created, p_roots)
