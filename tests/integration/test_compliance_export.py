@@ -136,15 +136,20 @@ def test_cursor_while_posting():
     rest, _ = pages(tok, [a, b], 50, after=after)
     assert [g["id"] for g in got + rest] == all_ids
 
-    # a post that drew its id first but commits last is not passed over
+    # an id drawn first but committed last is not passed over: an import
+    # batch (which emits no event, so it does not wait for the post's
+    # event lock) into a, still open, while a post into b commits
     uid = owner.id
     slow = subprocess.Popen(
         ["psql", os.environ["PX_PG_CONNINFO"], "-Atc",
-         "BEGIN; SELECT status FROM px_message_post(%d, 'public', %d, NULL, 'slow', '<p>slow</p>',"
-         " 'english', NULL, NULL); SELECT pg_sleep(2); COMMIT;" % (a, uid)],
+         "BEGIN; SELECT px_import_messages('cxtest', %d, ARRAY['%s'], ARRAY[%d::bigint],"
+         " ARRAY['slow'], ARRAY['<p>slow</p>'], ARRAY[now()], ARRAY[NULL::text]);"
+         " SELECT pg_sleep(2); COMMIT;" % (a, RUN, uid)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.7)
     fast = post(b, owner.id, "fast")
+    assert authlib.psql("SELECT count(*) FROM messages WHERE body = 'slow' AND channel_id = %d"
+                        % a) == "0", "the import batch is still open"
     result = {}
 
     def read():
