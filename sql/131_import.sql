@@ -59,20 +59,33 @@ BEGIN
   -- the channel's post lock, as px_message_post takes it: ids of a channel
   -- commit in order, which the compliance export's cursor relies on
   PERFORM pg_advisory_xact_lock(7243002, hashint8(p_channel));
+  -- The look-ups of import_map are LATERAL ... LIMIT 1, index probes per
+  -- row: a plain join is planned once for the function from the table's
+  -- statistics, which an import outgrows while it runs (a nested loop over
+  -- every mapped row, per row, was the result).
   WITH src AS (
     SELECT DISTINCT ON (u.sid) u.sid, u.author, u.body, u.html, u.created, u.root, u.ord
       FROM unnest(p_sids, p_authors, p_bodies, p_htmls, p_created, p_roots)
            WITH ORDINALITY AS u(sid, author, body, html, created, root, ord)
-     WHERE NOT EXISTS (SELECT 1 FROM import_map m WHERE m.source = p_source
-                         AND m.kind = 'message' AND m.source_id = u.sid)
+      LEFT JOIN LATERAL (SELECT 1 AS hit FROM import_map m WHERE m.source = p_source
+                           AND m.kind = 'message' AND m.source_id = u.sid LIMIT 1) m ON true
+     WHERE m.hit IS NULL
      ORDER BY u.sid, u.ord
-  ), fresh AS (
+  ), numbered AS (
     -- ids in time order, as history pages read them
     SELECT nextval('messages_id_seq') AS id, o.*
-      FROM (SELECT s.*, r.target_id AS root_id FROM src s
-              LEFT JOIN import_map r ON s.root IS NOT NULL AND r.source = p_source
-                   AND r.kind = 'message' AND r.source_id = s.root
+      FROM (SELECT s.*, r.target_id AS mapped_root FROM src s
+              LEFT JOIN LATERAL (SELECT r.target_id FROM import_map r
+                                  WHERE s.root IS NOT NULL AND r.source = p_source
+                                    AND r.kind = 'message' AND r.source_id = s.root
+                                  LIMIT 1) r ON true
              ORDER BY s.created, s.ord) o
+  ), fresh AS (
+    -- a root in this same batch is found here (the foreign key is checked
+    -- at the end of the statement, when it is in)
+    SELECT n.*, coalesce(n.mapped_root, g.id) AS root_id
+      FROM numbered n
+      LEFT JOIN numbered g ON n.root IS NOT NULL AND g.sid = n.root AND g.root IS NULL
   ), ins AS (
     INSERT INTO messages (id, channel_id, author_id, thread_root_id, body, html, created_at)
     SELECT f.id, p_channel, f.author, f.root_id, f.body, f.html, f.created
@@ -95,7 +108,8 @@ CREATE FUNCTION px_import_reactions(p_source text, p_sids text[], p_users bigint
     INSERT INTO reactions (message_id, user_id, emoji, created_at)
     SELECT m.target_id, u.uid, u.emoji, msg.created_at
       FROM unnest(p_sids, p_users, p_emoji) AS u(sid, uid, emoji)
-      JOIN import_map m ON m.source = p_source AND m.kind = 'message' AND m.source_id = u.sid
+      JOIN LATERAL (SELECT m.target_id FROM import_map m WHERE m.source = p_source
+                      AND m.kind = 'message' AND m.source_id = u.sid LIMIT 1) m ON true
       JOIN messages msg ON msg.id = m.target_id
     ON CONFLICT DO NOTHING
     RETURNING 1
@@ -112,6 +126,8 @@ DECLARE
   orphans integer;
 BEGIN
   PERFORM set_config('plexichat.import', 'on', true);
+  -- the table grew during the import: plan the joins below on what it holds
+  ANALYZE import_map;
   CREATE TEMP TABLE px_import_roots ON COMMIT DROP AS
     SELECT c.target_id AS id, r.target_id AS root_id
       FROM import_map c
