@@ -33,6 +33,7 @@ struct mm {
 	struct import_report *r;
 	struct who *users;
 	size_t nusers, capusers;
+	int users_sorted;
 	struct room *rooms;
 	size_t nrooms, caprooms;
 	struct px_m_import_batch batch;
@@ -69,14 +70,25 @@ static void *grow(void *p, size_t *cap, size_t size)
 	return t;
 }
 
+static int who_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct who *)a)->name, ((const struct who *)b)->name);
+}
+
+/* By binary search, sorted on the first look-up after an addition. */
 static long long user_id(struct mm *m, const char *name)
 {
-	size_t i;
+	struct who key, *w;
 
-	for (i = 0; name && i < m->nusers; i++)
-		if (strcmp(m->users[i].name, name) == 0)
-			return m->users[i].id;
-	return 0;
+	if (!name || strlen(name) >= sizeof(key.name) || !m->nusers)
+		return 0;
+	if (!m->users_sorted) {
+		qsort(m->users, m->nusers, sizeof(*m->users), who_cmp);
+		m->users_sorted = 1;
+	}
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	w = bsearch(&key, m->users, m->nusers, sizeof(*m->users), who_cmp);
+	return w ? w->id : 0;
 }
 
 static struct room *room_find(struct mm *m, const char *team, const char *name)
@@ -218,6 +230,7 @@ static void do_user(struct mm *m, struct json_object *u)
 		m->users = w;
 	}
 	w = &m->users[m->nusers++];
+	m->users_sorted = 0;
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	w->id = id;
 	memberships(m, u, id);

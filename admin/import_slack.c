@@ -44,6 +44,7 @@ struct slack {
 	struct import_report *r;
 	struct user *users;
 	size_t nusers, capusers;
+	int users_sorted;
 	struct chan *chans;
 	size_t nchans, capchans;
 	struct px_buf users_json, chans_json, groups_json;
@@ -52,14 +53,25 @@ struct slack {
 	struct px_buf text, md, html, why;
 };
 
+static int user_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct user *)a)->sid, ((const struct user *)b)->sid);
+}
+
+/* Users are looked up per message and reaction: by binary search, sorted
+ * on the first look-up after an addition. */
 static struct user *user_find(struct slack *s, const char *sid)
 {
-	size_t i;
+	struct user key;
 
-	for (i = 0; sid && i < s->nusers; i++)
-		if (strcmp(s->users[i].sid, sid) == 0)
-			return &s->users[i];
-	return NULL;
+	if (!sid || strlen(sid) >= sizeof(key.sid) || !s->nusers)
+		return NULL;
+	if (!s->users_sorted) {
+		qsort(s->users, s->nusers, sizeof(*s->users), user_cmp);
+		s->users_sorted = 1;
+	}
+	snprintf(key.sid, sizeof(key.sid), "%s", sid);
+	return bsearch(&key, s->users, s->nusers, sizeof(*s->users), user_cmp);
 }
 
 static struct chan *chan_by(struct slack *s, const char *name, int by_sid)
@@ -196,6 +208,7 @@ static struct user *user_add(struct slack *s, const char *sid, const char *name,
 		s->users = t;
 	}
 	t = &s->users[s->nusers++];
+	s->users_sorted = 0;
 	snprintf(t->sid, sizeof(t->sid), "%s", sid);
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->id = id;
