@@ -12,6 +12,7 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/plugin_cmd.c admin/plugin_cmd.h \
 	admin/plugin_catalog.c admin/plugin_catalog.h \
 	admin/probe.c admin/probe.h \
+	admin/retention_cmd.c admin/retention_cmd.h \
 	admin/stats.c admin/stats.h \
 	admin/users_io.c admin/users_io.h
 # libhandlers.a for handlers/hooks_slack.o (Slack mrkdwn), pure over core/
@@ -20,7 +21,8 @@ plexichat_admin_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(C
 libmodel_a_SOURCES += model/config_versions.c model/config_versions.h \
 	model/imports.c model/imports.h \
 	model/ops.c model/ops.h \
-	model/plugins.c model/plugins.h
+	model/plugins.c model/plugins.h \
+	model/retention.c model/retention.h
 
 # The man page and the bash completion are generated from the command table
 # into the build folder (not the source tree) and installed with the

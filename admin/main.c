@@ -11,6 +11,7 @@
 #include "admin/files_cmd.h"
 #include "admin/import_cmd.h"
 #include "admin/plugin_cmd.h"
+#include "admin/retention_cmd.h"
 #include "admin/stats.h"
 #include "admin/users_io.h"
 #include "core/audit.h"
@@ -533,6 +534,7 @@ const struct command admin_commands[] = {
 	{ "export", admin_cmd_export, "export compliance --channels ID,... [--since T] [--until T] [--after ID]  the chosen channels' messages as JSON lines, oldest first (the last cursor on stderr)", 0 },
 	{ "files", admin_cmd_files, "files usage [--by user|channel] [--limit N] [--json] | files cleanup [--dry-run] [--json] | files quota USER [BYTES|default] | files rethumb (--all | SHA256...) [--dry-run] [--json]  the file store: usage per user or channel, clean-up of expired uploads, stale temporary files, retention and orphan objects (run it from cron), per-user quotas, image derivatives made again", 0 },
 	{ "plugin", admin_cmd_plugin, "plugin keygen | plugin sign PACKAGE --key FILE | plugin key add NAME PUBKEY | plugin key remove NAME | plugin key list | plugin install (PACKAGE [--sig FILE] | NAME[@RANGE]) | plugin list [--json] | plugin catalog [--json] | plugin use NAME VERSION | plugin enable NAME [--grant PERM,...] [--all-channels | --channels ID,...] | plugin set NAME KEY (VALUE|--clear) | plugin disable NAME | plugin remove NAME  plugins: trusted signing keys, signed install with dependency checks, version switch, enable with granted permissions, settings, removal", ADMIN_CONFIG_OPTIONAL },
+	{ "retention", admin_cmd_retention, "retention status [--json] | retention run [--dry-run] [--json] | retention channel CHANNEL (DAYS|forever|default) | retention hold add (--channel CHANNEL | --user NAME) --reason TEXT | retention hold release ID  message retention: delete what is older than its channel's policy (retention_days by default; run it daily from cron), per-channel policies, legal holds that keep everything they cover", 0 },
 	{ "stats", admin_cmd_stats, "stats [--json] [--timeout S]  users, channels, messages, storage and requests per route", 0 },
 	{ "doctor", admin_cmd_doctor, "doctor [--json] [--timeout S] [--service-user U]  check configuration, database, schema, web server, certificate, permissions, clock, disk and backups", ADMIN_CONFIG_OPTIONAL },
 	{ "cluster", admin_cmd_cluster, "cluster status [--json] | cluster drain NODE | cluster undrain NODE  the node registry; drain takes a node (id or address) out of service: readiness answers 503, event streams end so clients reconnect elsewhere", 0 },

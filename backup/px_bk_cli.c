@@ -31,6 +31,8 @@ int px_bk_exit_for(enum px_err e)
 		return PX_BK_EXIT_STORAGE;
 	case PX_E_SYSTEM_DB_UNAVAILABLE:
 		return PX_BK_EXIT_DATABASE;
+	case PX_E_STORAGE_CLOCK_BEHIND:
+		return PX_BK_EXIT_CLOCK;
 	case PX_E_VALIDATION_CONFLICT:
 	case PX_E_VALIDATION_FAILED:
 	case PX_E_VALIDATION_NOT_FOUND:

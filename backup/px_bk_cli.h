@@ -19,7 +19,7 @@
 enum px_bk_exit {
 	PX_BK_EXIT_OK = 0, PX_BK_EXIT_USAGE = 1, PX_BK_EXIT_LOCKED = 2, PX_BK_EXIT_KEY = 3,
 	PX_BK_EXIT_DAMAGED = 4, PX_BK_EXIT_STORAGE = 5, PX_BK_EXIT_DATABASE = 6, PX_BK_EXIT_INTERNAL = 7,
-	PX_BK_EXIT_CONFLICT = 8, PX_BK_EXIT_RECOVERY = 9,
+	PX_BK_EXIT_CONFLICT = 8, PX_BK_EXIT_RECOVERY = 9, PX_BK_EXIT_CLOCK = 10,
 };
 
 /* Command-line values (NULL / -1 when not given) and the configuration

@@ -243,9 +243,12 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 	rc = px_bk_repo_known_load(r);
 	if (rc != PX_OK)
 		goto out;
+	rc = px_bk_snapshot_name_next(r->store, name, sizeof(name));
+	if (rc != PX_OK)
+		goto out;
 	w = px_bk_writer_new(r, on_progress, on_tick, &run);
 	rc = PX_E_SYSTEM_INTERNAL;
-	if (!w || !m || !new_files || px_bk_snapshot_name_now(name, sizeof(name)))
+	if (!w || !m || !new_files)
 		goto out;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");

@@ -210,11 +210,13 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 		rc = px_bk_repo_known_load(r);
 	if (rc == PX_OK && o->base_mode != 'F')
 		rc = newest_base(r, o->base_mode == 'D', &prev);
+	if (rc == PX_OK)
+		rc = px_bk_snapshot_name_next(r->store, name, sizeof(name));
 	if (rc != PX_OK)
 		goto out;
 	rc = PX_E_SYSTEM_INTERNAL;
 	w = px_bk_writer_new(r, NULL, on_tick, lock);
-	if (!w || !m || px_bk_snapshot_name_now(name, sizeof(name)) != 0)
+	if (!w || !m)
 		goto out;
 	json_object_object_add(m, "format", json_object_new_string("plexichat-backup"));
 	json_object_object_add(m, "version", json_object_new_int(1));

@@ -1,5 +1,6 @@
 /* px_bk_manifest.c: naming, sealing and walking snapshot manifests. */
 #include "backup/px_bk_manifest.h"
+#include "core/log.h"
 #include "core/codec.h"
 
 #include <stdio.h>
@@ -27,6 +28,24 @@ int px_bk_snapshot_name_now(char *out, size_t outlen)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	return px_bk_snapshot_name(now.tv_sec, now.tv_nsec / 1000, out, outlen);
+}
+
+enum px_err px_bk_snapshot_name_next(struct px_st_store *st, char *out, size_t outlen)
+{
+	struct px_bk_snaplist l = { NULL, 0 };
+	enum px_err e = px_bk_snapshots(st, &l);
+
+	if (e != PX_OK)
+		return e;
+	if (px_bk_snapshot_name_now(out, outlen) != 0)
+		e = PX_E_SYSTEM_INTERNAL;
+	else if (l.n && strcmp(out, l.names[l.n - 1]) <= 0) {
+		px_log_error("backup", NULL, "the clock is behind the newest snapshot %s (now would be"
+			     " %s): fix the clock and run again", l.names[l.n - 1], out);
+		e = PX_E_STORAGE_CLOCK_BEHIND;
+	}
+	px_bk_snaplist_free(&l);
+	return e;
 }
 
 time_t px_bk_snapshot_time(const char *name)

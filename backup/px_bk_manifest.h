@@ -21,6 +21,13 @@ int px_bk_snapshot_name(time_t t, long usec, char *out, size_t outlen)
 	__attribute__((warn_unused_result));
 int px_bk_snapshot_name_now(char *out, size_t outlen)
 	__attribute__((warn_unused_result));
+/* A new snapshot name for now that sorts after every snapshot in the
+ * store: the chain, "latest" and retention all go by name, so a clock
+ * set back (by hand, or a VM restored) must not make a new backup look
+ * older than the last one. STORAGE_CLOCK_BEHIND when it would; the
+ * store's errors. */
+enum px_err px_bk_snapshot_name_next(struct px_st_store *st, char *out, size_t outlen)
+	__attribute__((nonnull, warn_unused_result));
 /* Time (whole seconds) encoded in a snapshot name, or -1 when malformed.
  * The fraction is optional. */
 time_t px_bk_snapshot_time(const char *name);

@@ -10,6 +10,7 @@
 
 struct px_db {
 	char *conninfo;
+	char *options;                /* libpq "options" of every connect, or NULL */
 	PGconn *conn;
 	char *prepared[MAX_PREPARED]; /* copies: callers' names may not outlive us */
 	int nprepared;
@@ -48,7 +49,46 @@ void px_db_free(struct px_db *db)
 		return;
 	disconnect(db);
 	free(db->conninfo);
+	free(db->options);
 	free(db);
+}
+
+int px_db_add_options(struct px_db *db, const char *options)
+{
+	PQconninfoOption *parsed = PQconninfoParse(db->conninfo, NULL), *o;
+	struct px_buf all = PX_BUF_INIT;
+
+	if (!parsed)
+		return -1;
+	/* the configured conninfo's own options come first and stay */
+	for (o = parsed; o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val && *o->val)
+			px_buf_printf(&all, "%s ", o->val);
+	PQconninfoFree(parsed);
+	if (db->options)
+		px_buf_printf(&all, "%s ", db->options);
+	px_buf_puts(&all, options);
+	if (all.failed) {
+		px_buf_free(&all);
+		return -1;
+	}
+	free(db->options);
+	db->options = px_buf_steal(&all);
+	disconnect(db);
+	return 0;
+}
+
+/* Connects with the conninfo string (key=value or URI) as the dbname to
+ * expand, then the added options, which override its own (they include
+ * them, px_db_add_options). */
+static PGconn *connect_db(const struct px_db *db)
+{
+	const char *keys[] = { "dbname", "options", NULL };
+	const char *vals[] = { db->conninfo, db->options, NULL };
+
+	if (!db->options)
+		return PQconnectdb(db->conninfo);
+	return PQconnectdbParams(keys, vals, 1);
 }
 
 PGconn *px_db_conn(struct px_db *db)
@@ -56,7 +96,7 @@ PGconn *px_db_conn(struct px_db *db)
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		return db->conn;
 	disconnect(db);
-	db->conn = PQconnectdb(db->conninfo);
+	db->conn = connect_db(db);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		px_log_warn("db", NULL, "connect failed: %s",
 			    PQerrorMessage(db->conn));

@@ -18,6 +18,11 @@ struct px_db;
  * caller frees it with px_db_free. */
 struct px_db *px_db_new(const char *conninfo)
 	__attribute__((nonnull, warn_unused_result));
+/* Adds libpq startup options ("-c name=value ...") to every connection
+ * db opens from now on (the current one is closed), after those of its
+ * conninfo. 0, or -1 when out of memory or the conninfo does not parse. */
+int px_db_add_options(struct px_db *db, const char *options)
+	__attribute__((nonnull, warn_unused_result));
 /* Closes the connection and frees the handle; NULL is allowed. */
 void px_db_free(struct px_db *db);
 /* The live connection, connecting if needed; NULL when unavailable. The

@@ -40,6 +40,7 @@
 #define FETCH_BATCH 500
 #define PING_MS 15000
 #define SAFETY_FETCH_MS 5000
+#define HELD_FETCH_MS 2         /* events past the horizon: read again soon */
 #define PRUNE_MS (3600 * 1000)
 #define GAP_LIMIT 100000
 #define MEMBERS_MS 1000         /* memberships are read again at most this often */
@@ -85,6 +86,7 @@ static struct {
 	uint64_t next_fetch, next_prune, next_presence, next_members, next_lease;
 	size_t fresh;            /* taken into the ring by this fetch, not yet offered */
 	int stalled;             /* out of memory: the fetch stops, the event is retried */
+	int held;                /* visible events wait for an older transaction */
 	int creds_due;           /* an auth notice came: check credentials again */
 	int members_due;         /* ... and memberships */
 } hub = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 } };
@@ -569,7 +571,8 @@ static void fetch(PGconn *c)
 	while (more && !hub.stalled) {
 		more = 0;
 		hub.fresh = 0;
-		if (px_m_events_fetch(hub.db, hub.last, FETCH_BATCH, take, NULL, &n) != PX_OK)
+		if (px_m_events_fetch(hub.db, hub.last, FETCH_BATCH, take, NULL, &n,
+				      &hub.held) != PX_OK)
 			break;
 		if (c)
 			notices(c, &more);
@@ -763,6 +766,10 @@ static int next_timeout(uint64_t now)
 	uint64_t next = now + 1000;
 	struct sub *s;
 
+	/* the older transaction may end without anybody waking us */
+	if (hub.held && hub.next_fetch < next)
+		next = hub.next_fetch;
+
 	for (s = hub.subs; s; s = s->next) {
 		if (s->deadline < next)
 			next = s->deadline;
@@ -809,12 +816,12 @@ static void turn(struct pollfd **fds, size_t *cap)
 		notices(c, &need_fetch);
 	hangups(*fds, n);
 	now = now_ms();
-	if (now >= hub.next_fetch && hub.subs)
+	if (now >= hub.next_fetch && (hub.subs || hub.held))
 		need_fetch = 1;
 	credentials_due();
 	if (need_fetch || !hub.known) {
 		fetch(c);
-		hub.next_fetch = now + SAFETY_FETCH_MS;
+		hub.next_fetch = now + (hub.held ? HELD_FETCH_MS : SAFETY_FETCH_MS);
 	}
 	adopt_pending();
 	check_members(now);

@@ -24,7 +24,7 @@ plexichat_fcgi_LDADD = libhandlers.a libmodel.a libai.a libstorage.a $(PLUGIN_LI
 libhandlers_a_SOURCES += fcgi/openapi.c fcgi/openapi.h \
 	fcgi/events_hub.c fcgi/events_hub.h fcgi/events_stream.c fcgi/events_stream.h \
 	fcgi/events_ws.c fcgi/events_ws.h \
-	fcgi/records.c fcgi/records.h
+	fcgi/records.c fcgi/records.h fcgi/waker.c fcgi/waker.h
 
 # The OpenAPI description is generated from the route table; the build
 # writes it to docs/_generated/openapi.json for the documentation site.

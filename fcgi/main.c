@@ -12,6 +12,7 @@
 #include "fcgi/notifier.h"
 #include "fcgi/openapi.h"
 #include "fcgi/pipeline.h"
+#include "fcgi/waker.h"
 #include "config.h"
 #include "core/cfg.h"
 #include "core/db.h"
@@ -69,6 +70,10 @@ static void *worker_main(void *arg)
 	struct px_db *db = px_db_new(w->conninfo);
 	FCGX_Request r;
 
+	/* the waker sends the event notices of this session's commits */
+	if (db && px_waker_running() &&
+	    px_db_add_options(db, "-c px.wake=after_commit") != 0)
+		px_log_warn("fcgi", NULL, "event notices stay in each transaction");
 	if (!db || FCGX_InitRequest(&r, w->app->listen_fd, 0) != 0) {
 		px_log_error("fcgi", NULL, "worker start failed");
 		px_db_free(db);
@@ -230,6 +235,9 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	/* the node registry: this process's row, heartbeats and drain flag */
 	hb = px_heartbeat_start(app, conninfo);
+	/* without it every post notifies in its own transaction, as before */
+	if (px_waker_start(conninfo) != 0)
+		px_log_warn("fcgi", NULL, "event waker did not start");
 	for (i = 0; i < n; i++) {
 		w[i].app = app;
 		w[i].accept_lock = &accept_lock;
@@ -253,6 +261,7 @@ static int run_threads(struct px_app *app, const struct px_cfg *cfg,
 	app->stopping = 1;
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].thread, NULL);
+	px_waker_stop();
 	px_hooks_workers_join(senders);
 	px_notifier_join(&notifier);
 	px_heartbeat_stop(hb);

@@ -4,6 +4,7 @@
 #include "fcgi/authmw.h"
 #include "fcgi/router.h"
 #include "fcgi/wafmw.h"
+#include "fcgi/waker.h"
 #include "waf/waf.h"
 #include "core/cfg.h"
 #include "core/codec.h"
@@ -311,6 +312,11 @@ void px_pipeline_run(struct px_app *app, struct px_db *db,
 	 * everyone. */
 	if (ran && e == PX_OK && !px_http_method_safe(req->method))
 		px_gen_bump();
+	/* events this request committed went without a notice (sql/170):
+	 * the readers are woken with the next batch, also after a failure,
+	 * which may come after a commit */
+	if (ran && !px_http_method_safe(req->method))
+		px_waker_poke();
 	/* 7. error normalisation: only here are error bodies written. */
 	if (e != PX_OK && !resp->headers_sent) {
 		if (px_err_status(e) >= 500 && e != PX_E_SYSTEM_DB_UNAVAILABLE)

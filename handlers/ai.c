@@ -74,7 +74,7 @@ static void points(struct px_buf *b, const char *text, const struct px_ai_item *
 
 			if ((size_t)(q - s) + 2 >= len || q[1] != '#')
 				continue;
-			for (k = 2; isdigit((unsigned char)q[k]) && k < 20; k++)
+			for (k = 2; k < 20 && isdigit((unsigned char)q[k]); k++)
 				id = id * 10 + (q[k] - '0');
 			if (q[k] != ']' || !known(items, n, id, &ch, r))
 				continue;
@@ -290,7 +290,7 @@ static void words_of(const char *s, struct px_buf *w)
 
 		while (*s && !isalnum((unsigned char)*s))
 			s++;
-		while (isalnum((unsigned char)s[k]) && k < 40)
+		while (k < 40 && isalnum((unsigned char)s[k]))
 			k++;
 		if (k >= 3) {
 			char lw[41];
@@ -623,7 +623,7 @@ static void moderate_remote(struct px_ctx *ctx, long long channel, const char *b
 		w += 4;
 		while (*w == ' ' || *w == ':')
 			w++;
-		while (isalpha((unsigned char)w[k]) && k < sizeof(v->category) - 1)
+		while (k < sizeof(v->category) - 1 && isalpha((unsigned char)w[k]))
 			k++;
 		v->hit = 1;
 		snprintf(v->category, sizeof(v->category), "%.*s", (int)k, k ? w : "other");

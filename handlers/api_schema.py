@@ -638,14 +638,15 @@ api("PUT", "/api/v1/notifications/{nid:int}/read", "markNotificationRead", "Mark
     path={"nid": "Notification id."})
 
 # --- Notifications away from the app (e-mail digests, Web Push) ----------
-NOTIFY_SETTINGS = obj(["mail_minutes", "push", "mail_delays", "mail_available", "has_email"],
+NOTIFY_SETTINGS = obj(["mail_minutes", "push", "desktop", "mail_delays", "mail_available", "has_email"],
                       mail_minutes=t("integer", enum=[0, 5, 15, 60, 240, 1440]), push=BOOL,
-                      mail_delays=arr(INT), mail_available=BOOL, has_email=BOOL)
+                      desktop=BOOL, mail_delays=arr(INT), mail_available=BOOL, has_email=BOOL)
 api("GET", "/api/v1/notifications/settings", "getNotifySettings",
-    "E-mail digest delay (0: off) and Web Push on or off.", "200", NOTIFY_SETTINGS, tag="Events")
+    "E-mail digest delay (0: off), Web Push and the web UI's desktop notifications on or off.", "200",
+    NOTIFY_SETTINGS, tag="Events")
 api("PATCH", "/api/v1/notifications/settings", "setNotifySettings",
-    "Change the e-mail digest delay or Web Push.", "200", NOTIFY_SETTINGS,
-    body=body([], mail_minutes=t("integer", enum=[0, 5, 15, 60, 240, 1440]), push=BOOL),
+    "Change the e-mail digest delay, Web Push or desktop notifications.", "200", NOTIFY_SETTINGS,
+    body=body([], mail_minutes=t("integer", enum=[0, 5, 15, 60, 240, 1440]), push=BOOL, desktop=BOOL),
     errors=("400",), tag="Events")
 api("GET", "/api/v1/push/key", "pushKey", "The server's VAPID public key (base64url).", "200",
     obj(["public_key"], public_key=STR), tag="Events")

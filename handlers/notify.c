@@ -65,17 +65,23 @@ enum px_err px_h_notify_settings_get(struct px_ctx *ctx)
 enum px_err px_h_notify_settings_patch(struct px_ctx *ctx)
 {
 	long long minutes = -1;
-	int push = 0, has_push;
+	int push = 0, desktop = 0, has_push, has_desktop;
 	struct json_object *v;
 	enum px_err e;
 
 	if ((e = px_in_int(ctx, "mail_minutes", 0, 1440, &minutes)) != PX_OK)
 		return e;
+	/* the settings form sends push_present: an unchecked box is "off" */
 	has_push = (ctx->req->json && json_object_object_get_ex(ctx->req->json, "push", &v)) ||
 		   px_web_form(ctx, "push") || px_web_form(ctx, "push_present");
 	if (has_push && (e = px_in_bool(ctx, "push", &push)) != PX_OK)
 		return e;
-	e = px_m_notify_prefs_set(ctx->db, ctx->who.user_id, (int)minutes, has_push ? push : -1);
+	has_desktop = (ctx->req->json && json_object_object_get_ex(ctx->req->json, "desktop", &v)) ||
+		      px_web_form(ctx, "desktop") || px_web_form(ctx, "push_present");
+	if (has_desktop && (e = px_in_bool(ctx, "desktop", &desktop)) != PX_OK)
+		return e;
+	e = px_m_notify_prefs_set(ctx->db, ctx->who.user_id, (int)minutes, has_push ? push : -1,
+				  has_desktop ? desktop : -1);
 	if (e == PX_E_VALIDATION_FIELD_FORMAT)
 		px_ctx_detail(ctx, "field", "mail_minutes");
 	return e != PX_OK ? e : px_h_notify_settings_get(ctx);
@@ -225,7 +231,7 @@ enum px_err px_h_web_unsubscribe(struct px_ctx *ctx)
 
 	if (!unsub_args(ctx, &user, &tok))
 		return unsub_page(ctx, 400, "invalid", 0, NULL);
-	if ((e = px_m_notify_prefs_set(ctx->db, user, 0, -1)) != PX_OK)
+	if ((e = px_m_notify_prefs_set(ctx->db, user, 0, -1, -1)) != PX_OK)
 		return e;
 	px_auth_audit_user(ctx, "notify.mail_unsubscribed", user, user, NULL);
 	return unsub_page(ctx, 200, "done", 0, NULL);

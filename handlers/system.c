@@ -42,7 +42,9 @@ static const char *iso(time_t t, char out[32])
 }
 
 /* The certificates in tls_cert_files: each with its days left (also
- * the metric plexichat_tls_cert_days_left), and whether any is expiring. */
+ * the metric plexichat_tls_cert_days_left, set by whichever process
+ * answers /health or /metrics), and whether any is expiring. checks NULL:
+ * the metric only. */
 static void add_tls(struct px_ctx *ctx, struct json_object *checks)
 {
 	const char *list = px_cfg_str(ctx->cfg, "tls_cert_files");
@@ -76,6 +78,10 @@ static void add_tls(struct px_ctx *ctx, struct json_object *checks)
 				state = c.days_left < 0 ? "expired" : "expiring";
 		}
 		json_object_array_add(a, o);
+	}
+	if (!checks) {
+		json_object_put(a);
+		return;
 	}
 	json_object_object_add(checks, "tls", json_object_new_string(state));
 	json_object_object_add(checks, "tls_certificates", a);
@@ -156,6 +162,7 @@ enum px_err px_h_system_version(struct px_ctx *ctx)
 
 enum px_err px_h_system_metrics(struct px_ctx *ctx)
 {
+	add_tls(ctx, NULL);
 	px_buf_reset(&ctx->resp->body);
 	px_metrics_render(&ctx->resp->body);
 	ctx->resp->status = 200;

@@ -139,15 +139,19 @@ static enum px_err mfa_form(struct px_ctx *ctx, int status, const char *step, en
 static void chosen_language(struct px_ctx *ctx)
 {
 	const char *name = px_web_form(ctx, "username");
-	char lang[PX_M_LANG_MAX];
+	char lang[PX_M_LANG_MAX], theme[PX_M_THEME_MAX];
 	struct px_m_user u;
 
 	memset(&u, 0, sizeof(u));
 	if (!name)
 		name = px_web_form(ctx, "email");
-	if (name && px_m_users_find_login(ctx->db, name, &u) == PX_OK &&
-	    px_m_web_lang_get(ctx->db, u.id, lang) == PX_OK && lang[0])
-		px_web_lang_cookie(ctx, lang);
+	if (name && px_m_users_find_login(ctx->db, name, &u) == PX_OK) {
+		if (px_m_web_lang_get(ctx->db, u.id, lang) == PX_OK && lang[0])
+			px_web_lang_cookie(ctx, lang);
+		/* the account's theme, or none (a shared browser's last one goes) */
+		if (px_m_web_theme_get(ctx->db, u.id, theme) == PX_OK)
+			px_web_theme_cookie(ctx, theme);
+	}
 	px_crypto_wipe(u.password_hash, sizeof(u.password_hash));
 }
 
@@ -230,6 +234,37 @@ enum px_err px_h_web_logout(struct px_ctx *ctx)
 	return px_web_done(ctx, "/login", "signed_out");
 }
 
+/* Names the field the registration error e is about, from the error's
+ * details ({"field": ...}) or its kind: "err_<field>" (the input gets
+ * aria-invalid) and "error_label" (the message starts with the field's
+ * label). Errors about no one field add nothing. */
+static void error_field(struct px_ctx *ctx, struct json_object *d, enum px_err e)
+{
+	static const char *const fields[][2] = {
+		{ "username", "Username" }, { "display_name", "Display name" },
+		{ "email", "E-mail address (optional)" }, { "password", "Password" },
+		{ "invite", "Invite code" },
+	};
+	struct json_object *det = ctx->details.len ? json_tokener_parse(ctx->details.data) : NULL;
+	const char *f = det ? px_web_get(det, "field") : NULL;
+	char key[32];
+	size_t i;
+
+	if (e == PX_E_VALIDATION_WEAK_PASSWORD)
+		f = "password";
+	else if (e == PX_E_AUTH_INVITE_INVALID)
+		f = "invite";
+	for (i = 0; f && i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(f, fields[i][0]) != 0)
+			continue;
+		snprintf(key, sizeof(key), "err_%s", f);
+		json_object_object_add(d, key, json_object_new_boolean(1));
+		px_web_str(d, "error_label", px_webpage_tr(ctx, fields[i][1]));
+		break;
+	}
+	json_object_put(det);
+}
+
 /* The registration form; code is an invite code from the path or form. */
 static enum px_err register_form(struct px_ctx *ctx, int status, enum px_err e)
 {
@@ -252,8 +287,10 @@ static enum px_err register_form(struct px_ctx *ctx, int status, enum px_err e)
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (px_web_form(ctx, keep[i]))
 			px_web_str(d, keep[i], px_web_form(ctx, keep[i]));
-	if (e != PX_OK)
+	if (e != PX_OK) {
 		px_web_error(ctx, d, e);
+		error_field(ctx, d, e);
+	}
 	return px_web_render(ctx, status, "page/register", "Create account", d);
 }
 

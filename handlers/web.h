@@ -61,6 +61,11 @@ enum px_err px_h_web_settings(struct px_ctx *ctx);
 enum px_err px_h_web_profile(struct px_ctx *ctx);
 enum px_err px_h_web_password(struct px_ctx *ctx);
 enum px_err px_h_web_language(struct px_ctx *ctx);
+/* POST /settings/theme: stores the theme (light, dark, contrast; anything
+ * else: follow the system) and sets the px_theme cookie. */
+enum px_err px_h_web_theme(struct px_ctx *ctx);
+/* GET /help/keys: the keyboard shortcuts of the chat view. */
+enum px_err px_h_web_keys(struct px_ctx *ctx);
 enum px_err px_h_web_security(struct px_ctx *ctx);
 enum px_err px_h_web_mfa_enrol(struct px_ctx *ctx);
 enum px_err px_h_web_mfa_confirm(struct px_ctx *ctx);

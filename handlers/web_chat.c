@@ -28,6 +28,7 @@
 
 #define PAGE_SIZE 50
 #define THREAD_SIZE 200
+#define MEMBERS_SHOWN 50 /* members listed in the channel header */
 
 /* The channel of array list that the route's {channel} names: by id when
  * it is a number (a DM's), else by name. */
@@ -118,19 +119,30 @@ static enum px_err page_query(struct px_ctx *ctx, enum px_msg_dir *dir, long lon
 }
 
 /* Adds messages, older_url and newer_url for one history page, and moves
- * the read marker when the newest messages are shown. */
+ * the read marker when the newest messages are shown. A member opening
+ * the channel with more unread messages than a page (unread) sees the
+ * page that starts at the first unread one instead, and the marker moves
+ * to the last of it. */
 static enum px_err add_history(struct px_ctx *ctx, struct json_object *d,
-			       struct json_object *chan, int member)
+			       struct json_object *chan, int member, long long unread)
 {
 	struct px_buf b = PX_BUF_INIT, u = PX_BUF_INIT, rb = PX_BUF_INIT;
-	struct json_object *page = NULL, *msgs = NULL;
+	struct json_object *page = NULL, *msgs = NULL, *views;
 	enum px_msg_dir dir;
 	long long cursor, first = 0, last = 0, id = px_web_int(chan, "id");
+	long long last_read = member ? px_web_int(chan, "last_read_id") : -1;
+	int jump = 0;
 	size_t n;
 	enum px_err e;
 
-	if ((e = page_query(ctx, &dir, &cursor)) != PX_OK ||
-	    (e = px_m_messages_page(ctx->db, id, dir, cursor, PAGE_SIZE, &b)) != PX_OK)
+	if ((e = page_query(ctx, &dir, &cursor)) != PX_OK)
+		goto out;
+	if (dir == PX_MSG_LATEST && member && last_read > 0 && unread > PAGE_SIZE) {
+		dir = PX_MSG_AFTER;
+		cursor = last_read;
+		jump = 1;
+	}
+	if ((e = px_m_messages_page(ctx->db, id, dir, cursor, PAGE_SIZE, &b)) != PX_OK)
 		goto out;
 	if (!(page = px_web_json(&b))) {
 		e = PX_E_SYSTEM_INTERNAL;
@@ -142,7 +154,9 @@ static enum px_err add_history(struct px_ctx *ctx, struct json_object *d,
 		first = px_web_int(json_object_array_get_idx(msgs, 0), "id");
 		last = px_web_int(json_object_array_get_idx(msgs, n - 1), "id");
 	}
-	json_object_object_add(d, "messages", px_web_messages_view(ctx, msgs));
+	views = px_web_messages_view(ctx, msgs);
+	px_web_messages_group(views, last_read, ctx->who.user_id);
+	json_object_object_add(d, "messages", views);
 	if (px_web_bool(page, "has_more_before") && first) {
 		px_buf_printf(&u, "?before=%lld", first);
 		px_buf_reset(&b);
@@ -158,6 +172,11 @@ static enum px_err add_history(struct px_ctx *ctx, struct json_object *d,
 		px_buf_reset(&b);
 		chan_url(chan, NULL, &b);
 		px_web_str(d, "latest_url", b.data);
+		if (jump) {
+			json_object_object_add(d, "unread_jump", json_object_new_boolean(1));
+			if (px_m_read_marker_set(ctx->db, id, ctx->who.user_id, last, &rb) != PX_OK)
+				px_buf_reset(&rb); /* best effort: the badge stays */
+		}
 	} else {
 		json_object_object_add(d, "at_latest", json_object_new_boolean(1));
 		if (member && last > px_web_int(chan, "last_read_id") &&
@@ -170,6 +189,38 @@ out:
 	px_buf_free(&u);
 	px_buf_free(&rb);
 	return e;
+}
+
+/* Adds "pins": the channel's pinned messages (newest pin first) and
+ * pin_count, for the pinned-messages panel; each with jump_url, the
+ * history page that starts at it. Best effort: no panel on failure. */
+static void add_pins(struct px_ctx *ctx, struct json_object *d, struct json_object *chan)
+{
+	struct px_buf b = PX_BUF_INIT, u = PX_BUF_INIT;
+	struct json_object *pins, *views;
+	size_t i, n;
+
+	if (px_m_messages_pins(ctx->db, px_web_int(chan, "id"), &b) != PX_OK ||
+	    !(pins = px_web_json(&b))) {
+		px_buf_free(&b);
+		return;
+	}
+	views = px_web_messages_view(ctx, pins);
+	n = json_object_is_type(views, json_type_array) ? json_object_array_length(views) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(views, i);
+
+		px_buf_reset(&u);
+		px_buf_printf(&u, "?after=%lld#m%lld", px_web_int(v, "id") - 1, px_web_int(v, "id"));
+		px_buf_reset(&b);
+		chan_url(chan, u.data, &b);
+		px_web_str(v, "jump_url", b.data);
+	}
+	json_object_object_add(d, "pins", views);
+	json_object_object_add(d, "pin_count", json_object_new_int64((long long)n));
+	json_object_put(pins);
+	px_buf_free(&b);
+	px_buf_free(&u);
 }
 
 /* Adds "thread": {id, root, replies} for root message id. */
@@ -192,6 +243,7 @@ static enum px_err add_thread(struct px_ctx *ctx, struct json_object *d,
 	json_object_object_add(o, "id", json_object_new_int64(root));
 	json_object_object_add(o, "root", r ? px_web_message_view(ctx, r) : NULL);
 	json_object_object_add(o, "replies", px_web_messages_view(ctx, rs));
+	px_web_messages_group(json_object_object_get(o, "replies"), -1, ctx->who.user_id);
 	json_object_object_add(d, "thread", o);
 out:
 	json_object_put(t);
@@ -208,35 +260,73 @@ static void add_last_event(struct px_ctx *ctx, struct json_object *d)
 		json_object_object_add(d, "last_event", json_object_new_int64(head));
 }
 
-/* Online members of the channel for the header (presence dots). */
+/* The channel's members for the header: the first MEMBERS_SHOWN (online
+ * first) with presence dots, and the counts of all members and of those
+ * online, counted by the database. Best effort. */
 static void add_members(struct px_ctx *ctx, struct json_object *d, long long channel)
 {
 	struct px_buf b = PX_BUF_INIT;
-	struct json_object *all, *out;
-	size_t i, n, online = 0;
+	struct json_object *sum, *all = NULL, *out;
+	size_t i, n;
 
-	if (px_m_members_list(ctx->db, channel, &b) != PX_OK || !(all = px_web_json(&b))) {
+	if (px_m_members_summary(ctx->db, channel, ctx->who.user_id, MEMBERS_SHOWN, &b) != PX_OK ||
+	    !(sum = px_web_json(&b))) {
 		px_buf_free(&b);
 		return;
 	}
+	json_object_object_get_ex(sum, "members", &all);
 	out = json_object_new_array();
 	n = json_object_is_type(all, json_type_array) ? json_object_array_length(all) : 0;
-	for (i = 0; i < n && i < 50; i++) {
+	for (i = 0; i < n; i++) {
 		struct json_object *m = json_object_array_get_idx(all, i), *o = px_web_user_view(m);
-		const char *p = px_web_get(m, "presence");
-		int on = p && strcmp(p, "online") == 0;
 
 		if (!o)
 			continue;
 		px_web_str(o, "name", px_web_get(o, "display_name"));
-		json_object_object_add(o, "online", json_object_new_boolean(on));
-		online += on;
+		json_object_object_add(o, "online", json_object_new_boolean(px_web_bool(m, "online")));
 		json_object_array_add(out, o);
 	}
 	json_object_object_add(d, "members", out);
-	json_object_object_add(d, "member_count", json_object_new_int64((long long)n));
-	json_object_object_add(d, "online_count", json_object_new_int64((long long)online));
-	json_object_put(all);
+	json_object_object_add(d, "member_count",
+			       json_object_new_int64(px_web_int(sum, "member_count")));
+	json_object_object_add(d, "online_count",
+			       json_object_new_int64(px_web_int(sum, "online_count")));
+	json_object_put(sum);
+	px_buf_free(&b);
+}
+
+/* Marks the sidebar's direct messages whose other member is online
+ * ("online"), so its dots agree with the member counts. Best effort. */
+static void sidebar_presence(struct px_ctx *ctx, struct json_object *d)
+{
+	struct json_object *side = NULL, *dms = NULL, *on;
+	struct px_buf ids = PX_BUF_INIT, b = PX_BUF_INIT;
+	size_t i, j, n;
+
+	if (!json_object_object_get_ex(d, "sidebar", &side) ||
+	    !json_object_object_get_ex(side, "dms", &dms))
+		return;
+	n = json_object_array_length(dms);
+	for (i = 0; i < n; i++) {
+		long long peer = px_web_int(json_object_array_get_idx(dms, i), "peer_id");
+
+		if (peer > 0)
+			px_buf_printf(&ids, "%s%lld", ids.len ? "," : "", peer);
+	}
+	if (!ids.len || ids.failed || px_m_presence_online(ctx->db, ids.data, &b) != PX_OK ||
+	    !(on = px_web_json(&b)))
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct json_object *dm = json_object_array_get_idx(dms, i);
+
+		for (j = 0; j < json_object_array_length(on); j++)
+			if (json_object_get_int64(json_object_array_get_idx(on, j)) ==
+			    px_web_int(dm, "peer_id"))
+				json_object_object_add(dm, "online", json_object_new_boolean(1));
+	}
+	json_object_put(on);
+out:
+	px_buf_free(&ids);
 	px_buf_free(&b);
 }
 
@@ -262,7 +352,7 @@ enum px_err px_web_message_fragment(struct px_ctx *ctx, struct json_object *chan
 enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
 			     struct json_object *d)
 {
-	struct json_object *mine = NULL, *chan = NULL, *cv;
+	struct json_object *mine = NULL, *chan = NULL, *cv, *c;
 	struct px_chan_access a;
 	enum px_err e;
 	long long id;
@@ -273,17 +363,27 @@ enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
 		goto out;
 	id = px_web_int(chan, "id");
 	member = a.role != PX_CHAN_NONE;
-	if ((e = add_history(ctx, d, chan, member)) != PX_OK ||
+	c = find_in(mine, &ctx->path);
+	if ((e = add_history(ctx, d, chan, member, c ? px_web_int(c, "unread_count") : 0)) != PX_OK ||
 	    (thread && (e = add_thread(ctx, d, id, thread)) != PX_OK))
 		goto out;
 	if (member) {
 		/* the page shows the newest messages: this channel is read */
-		struct json_object *c = find_in(mine, &ctx->path);
+		struct json_object *shown = NULL;
 
 		if (c && json_object_object_get_ex(d, "at_latest", NULL))
 			json_object_object_add(c, "unread_count", json_object_new_int64(0));
+		/* the first unread page was read: the rest stays unread */
+		else if (c && json_object_object_get_ex(d, "unread_jump", NULL) &&
+			 json_object_object_get_ex(d, "messages", &shown))
+			json_object_object_add(c, "unread_count", json_object_new_int64(
+				px_web_int(c, "unread_count") > (long long)json_object_array_length(shown)
+					? px_web_int(c, "unread_count") -
+						  (long long)json_object_array_length(shown)
+					: 0));
 	}
 	px_web_sidebar_add(ctx, d, mine, id);
+	sidebar_presence(ctx, d);
 	cv = px_web_channel_view(chan, ctx->who.user_id);
 	json_object_object_add(d, "channel", cv);
 	json_object_object_add(d, "member", json_object_new_boolean(member));
@@ -299,6 +399,7 @@ enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
 	json_object_object_add(d, "message_max", json_object_new_int64(
 		px_cfg_int(ctx->cfg, "message_max_length")));
 	add_members(ctx, d, id);
+	add_pins(ctx, d, chan);
 	add_last_event(ctx, d);
 	px_web_notice(ctx, d);
 	e = px_web_render(ctx, status, "page/channel", px_web_get(cv, "name"), d);
@@ -322,6 +423,20 @@ enum px_err px_h_web_thread(struct px_ctx *ctx)
 	return px_web_chat_page(ctx, 200, root, json_object_new_object());
 }
 
+enum px_err px_h_web_keys(struct px_ctx *ctx)
+{
+	struct json_object *d = json_object_new_object();
+	enum px_err e;
+
+	if (!d)
+		return PX_E_SYSTEM_INTERNAL;
+	if ((e = px_web_sidebar(ctx, d, 0)) != PX_OK) {
+		json_object_put(d);
+		return e;
+	}
+	return px_web_render(ctx, 200, "page/keys", "Keyboard shortcuts", d);
+}
+
 enum px_err px_h_web_home(struct px_ctx *ctx)
 {
 	struct json_object *d = json_object_new_object();
@@ -337,6 +452,7 @@ enum px_err px_h_web_home(struct px_ctx *ctx)
 		json_object_put(d);
 		return e;
 	}
+	sidebar_presence(ctx, d);
 	json_object_object_add(d, "live", json_object_new_boolean(1));
 	add_last_event(ctx, d);
 	px_web_notice(ctx, d);

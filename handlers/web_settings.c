@@ -1,5 +1,5 @@
 /* web_settings.c: the signed-in user's settings: profile, password,
- * language (the px_lang cookie), and security: two-factor enrolment with
+ * language (the px_lang cookie), theme (the px_theme cookie), and security: two-factor enrolment with
  * the QR code, recovery codes, sessions and trusted devices with revoke.
  * Each form calls the accounts API handler that does the same for API
  * clients, so checks and audit records are the same. */
@@ -14,10 +14,11 @@
 #include "model/web_prefs.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The notification settings: the digest delays as options (translated
- * labels, the chosen one selected), push, has_email. */
+ * labels, the chosen one selected), push, desktop, has_email. */
 static void add_notify(struct px_ctx *ctx, struct json_object *d)
 {
 	struct json_object *r = NULL, *delays = NULL, *out = json_object_new_array();
@@ -50,6 +51,7 @@ static void add_notify(struct px_ctx *ctx, struct json_object *d)
 	}
 	json_object_object_add(d, "mail_delays", out);
 	json_object_object_add(d, "push", json_object_new_boolean(!r || px_web_bool(r, "push")));
+	json_object_object_add(d, "desktop", json_object_new_boolean(!r || px_web_bool(r, "desktop")));
 	json_object_object_add(d, "has_email", json_object_new_boolean(px_web_bool(r, "has_email")));
 	json_object_put(r);
 }
@@ -62,7 +64,7 @@ static enum px_err settings_page(struct px_ctx *ctx, int status, const char *whi
 	struct json_object *d = json_object_new_object(), *langs = json_object_new_array();
 	static const char *const codes[] = PX_I18N_LANGS;
 	static const char *const names[] = { "English", "Deutsch" };
-	char cur[PX_M_LANG_MAX];
+	char cur[PX_M_LANG_MAX], theme[PX_M_THEME_MAX];
 	struct px_m_user u;
 	enum px_err e;
 	size_t i;
@@ -88,6 +90,16 @@ static enum px_err settings_page(struct px_ctx *ctx, int status, const char *whi
 	json_object_object_add(d, "languages", langs);
 	langs = NULL;
 	json_object_object_add(d, "lang_auto", json_object_new_boolean(!px_i18n_supported(cur)));
+	if ((e = px_m_web_theme_get(ctx->db, ctx->who.user_id, theme)) != PX_OK)
+		goto out;
+	json_object_object_add(d, theme[0] ? "theme_is_set" : "theme_is_system",
+			       json_object_new_boolean(1));
+	if (theme[0]) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "theme_is_%s", theme);
+		json_object_object_add(d, key, json_object_new_boolean(1));
+	}
 	if (err != PX_OK) {
 		px_web_error(ctx, d, err);
 		json_object_object_add(d, which, json_object_new_boolean(1));
@@ -142,6 +154,22 @@ enum px_err px_h_web_language(struct px_ctx *ctx)
 	if ((e = px_m_web_lang_set(ctx->db, ctx->who.user_id, lang)) != PX_OK)
 		return e;
 	px_web_lang_cookie(ctx, lang);
+	return px_web_done(ctx, "/settings", "saved");
+}
+
+enum px_err px_h_web_theme(struct px_ctx *ctx)
+{
+	static const char *const themes[] = { "light", "dark", "contrast" };
+	const char *want = px_web_form(ctx, "theme"), *theme = "";
+	enum px_err e;
+	size_t i;
+
+	for (i = 0; want && i < sizeof(themes) / sizeof(themes[0]); i++)
+		if (strcmp(want, themes[i]) == 0)
+			theme = themes[i];
+	if ((e = px_m_web_theme_set(ctx->db, ctx->who.user_id, theme)) != PX_OK)
+		return e;
+	px_web_theme_cookie(ctx, theme);
 	return px_web_done(ctx, "/settings", "saved");
 }
 

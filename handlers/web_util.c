@@ -303,6 +303,17 @@ void px_web_time(struct px_ctx *ctx, struct json_object *o, const char *key,
 	px_i18n_datetime(px_i18n_get(NULL, NULL), px_webpage_lang(ctx), t, &b);
 	snprintf(k, sizeof(k), "%s_text", key);
 	px_web_str(o, k, b.data);
+	/* the day (for day separators) and the clock time (grouped lines) */
+	iso[10] = '\0';
+	snprintf(k, sizeof(k), "%s_day", key);
+	px_web_str(o, k, iso);
+	px_buf_reset(&b);
+	px_i18n_date(px_i18n_get(NULL, NULL), px_webpage_lang(ctx), t, &b);
+	snprintf(k, sizeof(k), "%s_day_text", key);
+	px_web_str(o, k, b.data);
+	strftime(iso, sizeof(iso), "%H:%M", &tm);
+	snprintf(k, sizeof(k), "%s_hm", key);
+	px_web_str(o, k, iso);
 	px_buf_free(&b);
 }
 
@@ -333,6 +344,27 @@ void px_web_lang_cookie(struct px_ctx *ctx, const char *lang)
 			      PX_WEBPAGE_LANG_COOKIE, lang, ctx->req->https ? "; Secure" : "");
 	else
 		px_buf_printf(&c, "%s=; Path=/; Max-Age=0; SameSite=Lax", PX_WEBPAGE_LANG_COOKIE);
+	if (!c.failed)
+		px_response_header(ctx->resp, "Set-Cookie", c.data);
+	px_buf_free(&c);
+}
+
+/* Whether theme is one of the themes app.css draws. */
+static int theme_known(const char *theme)
+{
+	return theme && (strcmp(theme, "light") == 0 || strcmp(theme, "dark") == 0 ||
+			 strcmp(theme, "contrast") == 0);
+}
+
+void px_web_theme_cookie(struct px_ctx *ctx, const char *theme)
+{
+	struct px_buf c = PX_BUF_INIT;
+
+	if (theme_known(theme))
+		px_buf_printf(&c, "%s=%s; Path=/; Max-Age=31536000; SameSite=Lax%s",
+			      PX_WEBPAGE_THEME_COOKIE, theme, ctx->req->https ? "; Secure" : "");
+	else
+		px_buf_printf(&c, "%s=; Path=/; Max-Age=0; SameSite=Lax", PX_WEBPAGE_THEME_COOKIE);
 	if (!c.failed)
 		px_response_header(ctx->resp, "Set-Cookie", c.data);
 	px_buf_free(&c);

@@ -78,6 +78,9 @@ void px_web_error(struct px_ctx *ctx, struct json_object *d, enum px_err e);
 /* Sets the px_lang cookie to lang (a supported language), or removes it
  * (NULL or anything else). */
 void px_web_lang_cookie(struct px_ctx *ctx, const char *lang);
+/* Sets the px_theme cookie to theme ("light", "dark", "contrast"), or
+ * removes it (NULL, "" or anything else). */
+void px_web_theme_cookie(struct px_ctx *ctx, const char *theme);
 
 /* Appends s (NULL: nothing) percent-encoded for a query value, '/' kept:
  * px_codec_pct_encode with PX_CODEC_PCT_SLASH. */
@@ -87,7 +90,9 @@ void px_web_urlenc(struct px_buf *out, const char *s);
 void px_web_str(struct json_object *o, const char *key, const char *val);
 
 /* Adds key (ISO 8601, for <time datetime>) and key_text (the local date
- * pattern of the page's language) for a PostgreSQL timestamp string. */
+ * pattern of the page's language) for a PostgreSQL timestamp string, and
+ * key_day (YYYY-MM-DD), key_day_text (the day in the page's language) and
+ * key_hm (HH:MM), all UTC. */
 void px_web_time(struct px_ctx *ctx, struct json_object *o, const char *key,
 		 const char *pg_time);
 

@@ -10,8 +10,10 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define THUMB_BOX 400 /* the thumbnail route's box (px), h-img's size */
+#define GROUP_GAP 300 /* seconds between one author's messages shown as one run */
 
 /* The first character of name (one code point, upper-cased when ASCII). */
 static void initial(const char *name, char out[8])
@@ -327,6 +329,60 @@ struct json_object *px_web_message_view(struct px_ctx *ctx, struct json_object *
 struct json_object *px_web_messages_view(struct px_ctx *ctx, struct json_object *msgs)
 {
 	return map(ctx, msgs, px_web_message_view);
+}
+
+/* Seconds since the epoch of an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SSZ",
+ * -1 when it is not one. */
+static long long iso_seconds(const char *iso)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm);
+}
+
+static long long author_id(struct json_object *v)
+{
+	struct json_object *a = NULL;
+
+	return json_object_object_get_ex(v, "author", &a) ? px_web_int(a, "id") : 0;
+}
+
+void px_web_messages_group(struct json_object *views, long long last_read, long long me)
+{
+	size_t i, n = json_object_is_type(views, json_type_array) ? json_object_array_length(views)
+								  : 0;
+	struct json_object *prev = NULL;
+	int marked = last_read < 0;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(views, i);
+		const char *day = px_web_get(v, "time_day");
+		long long at = iso_seconds(px_web_get(v, "time"));
+		int new_day = !prev || !day || !px_web_get(prev, "time_day") ||
+			      strcmp(day, px_web_get(prev, "time_day")) != 0;
+		int unread = !marked && px_web_int(v, "id") > last_read && author_id(v) != me;
+
+		if (new_day)
+			json_object_object_add(v, "day_sep", json_object_new_boolean(1));
+		if (unread) {
+			json_object_object_add(v, "first_unread", json_object_new_boolean(1));
+			marked = 1;
+		}
+		/* a run of one author's messages within GROUP_GAP seconds shows
+		 * the name and picture once; a new day or the unread line
+		 * starts a new run */
+		if (prev && !new_day && !unread && !px_web_bool(prev, "deleted") &&
+		    !px_web_bool(v, "deleted") && author_id(prev) == author_id(v) && at >= 0 &&
+		    at - iso_seconds(px_web_get(prev, "time")) <= GROUP_GAP)
+			json_object_object_add(v, "grouped", json_object_new_boolean(1));
+		prev = v;
+	}
 }
 
 static int is_dm(struct json_object *c)

@@ -41,6 +41,13 @@ void px_web_fit(long long w, long long h, long long box, long long *ow, long lon
 /* Converts each message of the array msgs (borrowed) into a new array. */
 struct json_object *px_web_messages_view(struct px_ctx *ctx, struct json_object *msgs);
 
+/* Marks the message views of the array views (px_web_messages_view, in
+ * time order) for display: day_sep on the first of each day (UTC), grouped
+ * on a message that follows one by the same author within five minutes on
+ * the same day, and first_unread on the first message newer than last_read
+ * that another user wrote (none when last_read < 0). */
+void px_web_messages_group(struct json_object *views, long long last_read, long long me);
+
 /* The link name of channel c (model JSON): its name for named channels,
  * else its id. Written into out (size >= 96). */
 void px_web_channel_slug(struct json_object *c, char *out, size_t cap);

@@ -323,6 +323,34 @@ enum px_err px_m_members_list(struct px_db *db, long long channel, struct px_buf
 		" FROM channel_members m WHERE m.channel_id = $1", 1, p, out);
 }
 
+enum px_err px_m_members_summary(struct px_db *db, long long channel, long long viewer,
+				 int limit, struct px_buf *out)
+{
+	char c[PX_M_LL], v[PX_M_LL], l[PX_M_LL];
+	const char *p[3] = { px_m_ll(c, channel), px_m_ll(v, viewer), px_m_ll(l, limit) };
+
+	return px_m_json_row(db, "member_summary",
+		"WITH m AS (SELECT m.user_id, (m.user_id = $2 OR coalesce(p.last_active_at >"
+		" now() - interval '5 minutes', false)) AS online FROM channel_members m"
+		" LEFT JOIN user_presence p ON p.user_id = m.user_id WHERE m.channel_id = $1)"
+		" SELECT jsonb_build_object('member_count', (SELECT count(*) FROM m),"
+		" 'online_count', (SELECT count(*) FROM m WHERE online),"
+		" 'members', coalesce((SELECT jsonb_agg(px_member_json($1, s.user_id)"
+		" || jsonb_build_object('online', s.online) ORDER BY s.online DESC, s.user_id)"
+		" FROM (SELECT * FROM m ORDER BY online DESC, user_id LIMIT $3::int) s), '[]'))",
+		3, p, out);
+}
+
+enum px_err px_m_presence_online(struct px_db *db, const char *ids_csv, struct px_buf *out)
+{
+	const char *p[1] = { ids_csv };
+
+	return px_m_json_row(db, "presence_online",
+		"SELECT coalesce(jsonb_agg(user_id ORDER BY user_id), '[]') FROM user_presence"
+		" WHERE user_id = ANY(string_to_array($1, ',')::bigint[])"
+		" AND last_active_at > now() - interval '5 minutes'", 1, p, out);
+}
+
 struct member_args {
 	long long channel, user, actor;
 	const char *role;

@@ -92,6 +92,17 @@ enum px_err px_m_channels_update(struct px_db *db, long long channel, long long 
 /* Members as a JSON array, with role and presence. */
 enum px_err px_m_members_list(struct px_db *db, long long channel, struct px_buf *out)
 	__attribute__((nonnull(1), warn_unused_result));
+/* The member list a channel page shows, counted in SQL: {"member_count",
+ * "online_count", "members": the first limit members (online first, then
+ * by id), each px_member_json plus "online"}. The viewer counts as online
+ * (they are looking at the page). */
+enum px_err px_m_members_summary(struct px_db *db, long long channel, long long viewer,
+				 int limit, struct px_buf *out)
+	__attribute__((nonnull(1), warn_unused_result));
+/* Which of the users in ids_csv ("1,2,3") are online (active within five
+ * minutes): a JSON array of ids. */
+enum px_err px_m_presence_online(struct px_db *db, const char *ids_csv, struct px_buf *out)
+	__attribute__((nonnull(1, 2), warn_unused_result));
 /* Adds user (role member) and emits member.joined; VALIDATION_CONFLICT when
  * already a member, VALIDATION_NOT_FOUND when no such active user. */
 enum px_err px_m_members_add(struct px_db *db, long long channel, long long user,

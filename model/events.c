@@ -1,5 +1,7 @@
 /* model/events.c: reads of the ordered event log (writes happen through
- * px_emit() inside each change's transaction). */
+ * px_emit() inside each change's transaction). Every read stops below
+ * px_event_horizon() (sql/170): past it a transaction still running may yet
+ * commit an event with a smaller id than one already visible. */
 #include "model/events.h"
 #include "model/rows.h"
 
@@ -36,18 +38,24 @@ static int feed(PGresult *r, px_m_event_fn fn, void *arg)
 }
 
 enum px_err px_m_events_fetch(struct px_db *db, long long after, int limit,
-			      px_m_event_fn fn, void *arg, int *n)
+			      px_m_event_fn fn, void *arg, int *n, int *held)
 {
 	char a[PX_M_LL], l[PX_M_LL];
 	const char *p[2] = { px_m_ll(a, after), px_m_ll(l, limit) };
 	PGresult *r = NULL;
 	enum px_err e;
 
+	/* one statement, one snapshot: the horizon and both scans agree */
 	e = px_db_exec_prepared(db, "ev_fetch",
-		"SELECT e.id, e.channel_id, e.user_id, e.kind, px_event_json(e)::text"
-		" FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2", 2, p, &r);
+		"SELECT e.id, e.channel_id, e.user_id, e.kind, px_event_json(e)::text, h.held"
+		" FROM (SELECT EXISTS (SELECT 1 FROM events x WHERE x.id > $1"
+		" AND x.id >= px_event_horizon()) AS held) h"
+		" LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.id > $1"
+		" AND e.id < px_event_horizon() ORDER BY e.id LIMIT $2) e ON true"
+		" ORDER BY e.id", 2, p, &r);
 	if (e != PX_OK)
 		return e;
+	*held = PQntuples(r) && strcmp(PQgetvalue(r, 0, 5), "t") == 0;
 	*n = feed(r, fn, arg);
 	PQclear(r);
 	return PX_OK;
@@ -64,8 +72,10 @@ enum px_err px_m_events_for_user(struct px_db *db, long long user, long long aft
 
 	e = px_db_exec_prepared(db, "ev_for_user",
 		"SELECT e.id, e.channel_id, e.user_id, e.kind, px_event_json(e)::text, h.head"
-		" FROM (SELECT coalesce(max(id), 0) AS head FROM events) h"
-		" LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.id > $2 AND (e.user_id = $1"
+		" FROM (SELECT coalesce(max(id), 0) AS head FROM events"
+		" WHERE id < px_event_horizon()) h"
+		" LEFT JOIN LATERAL (SELECT * FROM events e WHERE e.id > $2"
+		" AND e.id < px_event_horizon() AND (e.user_id = $1"
 		" OR e.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1))"
 		" ORDER BY e.id LIMIT $3) e ON true ORDER BY e.id", 3, p, &r);
 	if (e != PX_OK)
@@ -82,7 +92,8 @@ enum px_err px_m_events_state(struct px_db *db, long long *head, long long *prun
 	enum px_err e;
 
 	e = px_db_exec_prepared(db, "ev_state",
-		"SELECT (SELECT coalesce(max(id), 0) FROM events), upto_id FROM events_pruned",
+		"SELECT (SELECT coalesce(max(id), 0) FROM events WHERE id < px_event_horizon()),"
+		" upto_id FROM events_pruned",
 		0, NULL, &r);
 	if (e != PX_OK)
 		return e;
@@ -105,6 +116,12 @@ enum px_err px_m_events_prune(struct px_db *db, int hours, long *removed)
 		" (SELECT max(id) + 1 FROM events)) RETURNING id)"
 		" UPDATE events_pruned SET upto_id = GREATEST(upto_id,"
 		" (SELECT max(id) FROM d)) WHERE EXISTS (SELECT 1 FROM d)", 1, p, removed);
+}
+
+enum px_err px_m_events_wake(struct px_db *db)
+{
+	return px_db_exec_prepared(db, "ev_wake",
+		"SELECT pg_notify('" PX_M_EVENTS_CHANNEL "', '')", 0, NULL, NULL);
 }
 
 enum px_err px_m_events_listen(struct px_db *db)

@@ -19,24 +19,32 @@ struct px_m_event {
 /* Called per row in id order; return non-zero to stop early. */
 typedef int (*px_m_event_fn)(void *arg, const struct px_m_event *ev);
 
-/* Every event with id > after (at most limit), for a process's hub.
- * *n gets the number of rows seen. */
+/* Every event with id > after (at most limit) below the horizon, for a
+ * process's hub: no event with a smaller id can commit later. *n gets the
+ * number of rows seen; *held is 1 when events past the horizon are already
+ * visible (a transaction that began earlier is still running): the caller
+ * reads again soon, as that transaction may end without a wake-up. */
 enum px_err px_m_events_fetch(struct px_db *db, long long after, int limit,
-			      px_m_event_fn fn, void *arg, int *n)
+			      px_m_event_fn fn, void *arg, int *n, int *held)
 	__attribute__((nonnull(1), warn_unused_result));
 /* Events with id > after that user may see (member channels and events
- * addressed to them), at most limit. *head gets the highest event id
- * committed when the rows were read: every event up to it has been seen,
+ * addressed to them), at most limit, below the horizon. *head gets the
+ * highest event id below the horizon: every event up to it has been seen,
  * so a caller may move its cursor there when fewer than limit came back. */
 enum px_err px_m_events_for_user(struct px_db *db, long long user, long long after,
 				 int limit, px_m_event_fn fn, void *arg, int *n,
 				 long long *head)
 	__attribute__((nonnull(1), warn_unused_result));
-/* The newest event id and the highest id removed by pruning. */
+/* The newest event id below the horizon (where a new reader starts) and
+ * the highest id removed by pruning. */
 enum px_err px_m_events_state(struct px_db *db, long long *head, long long *pruned)
 	__attribute__((nonnull(1), warn_unused_result));
 /* Removes events older than hours; *removed gets the count. */
 enum px_err px_m_events_prune(struct px_db *db, int hours, long *removed)
+	__attribute__((nonnull(1), warn_unused_result));
+/* Wakes every reader (NOTIFY px_events) for the events that sessions with
+ * px.wake = 'after_commit' committed without a notice (fcgi/waker.c). */
+enum px_err px_m_events_wake(struct px_db *db)
 	__attribute__((nonnull(1), warn_unused_result));
 /* LISTEN on the event, typing and auth channels of this connection. */
 enum px_err px_m_events_listen(struct px_db *db)

@@ -16,15 +16,18 @@ enum px_err px_m_notify_prefs_get(struct px_db *db, long long user, struct px_bu
 
 	return px_m_json_row(db, "notify_prefs_get",
 		"SELECT json_build_object('mail_minutes', coalesce(p.mail_minutes, 0),"
-		" 'push', coalesce(p.push, true)) FROM (SELECT $1::bigint AS id) x"
-		" LEFT JOIN notify_prefs p ON p.user_id = x.id", 1, p, out);
+		" 'push', coalesce(p.push, true), 'desktop', coalesce(d.enabled, true))"
+		" FROM (SELECT $1::bigint AS id) x"
+		" LEFT JOIN notify_prefs p ON p.user_id = x.id"
+		" LEFT JOIN notify_desktop d ON d.user_id = x.id", 1, p, out);
 }
 
-enum px_err px_m_notify_prefs_set(struct px_db *db, long long user, int mail_minutes, int push)
+enum px_err px_m_notify_prefs_set(struct px_db *db, long long user, int mail_minutes, int push,
+				  int desktop)
 {
 	static const int delays[] = PX_M_NOTIFY_MAIL_DELAYS;
-	char u[PX_M_LL], m[PX_M_LL], b[PX_M_LL];
-	const char *p[3] = { px_m_ll(u, user), NULL, NULL };
+	char u[PX_M_LL], m[PX_M_LL], b[PX_M_LL], d[PX_M_LL];
+	const char *p[4] = { px_m_ll(u, user), NULL, NULL, NULL };
 	size_t i;
 	int ok = mail_minutes < 0;
 
@@ -36,11 +39,17 @@ enum px_err px_m_notify_prefs_set(struct px_db *db, long long user, int mail_min
 		p[1] = px_m_ll(m, mail_minutes);
 	if (push >= 0)
 		p[2] = px_m_ll(b, push);
+	if (desktop >= 0)
+		p[3] = px_m_ll(d, desktop);
+	/* one statement: both tables change together or not at all */
 	return px_m_exec_rows(db, "notify_prefs_set",
-		"INSERT INTO notify_prefs (user_id, mail_minutes, push) VALUES ($1,"
+		"WITH d AS (INSERT INTO notify_desktop (user_id, enabled)"
+		" SELECT $1, $4::int = 1 WHERE $4::int IS NOT NULL ON CONFLICT (user_id)"
+		" DO UPDATE SET enabled = EXCLUDED.enabled, updated_at = now())"
+		" INSERT INTO notify_prefs (user_id, mail_minutes, push) VALUES ($1,"
 		" coalesce($2::int, 0), coalesce($3::int, 1) = 1) ON CONFLICT (user_id) DO UPDATE"
 		" SET mail_minutes = coalesce($2::int, notify_prefs.mail_minutes),"
-		" push = coalesce($3::int = 1, notify_prefs.push), updated_at = now()", 3, p, NULL);
+		" push = coalesce($3::int = 1, notify_prefs.push), updated_at = now()", 4, p, NULL);
 }
 
 /* A notification still worth telling about: unread, not muted, and its

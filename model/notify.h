@@ -11,12 +11,15 @@
 /* The delays (minutes) a digest may have; 0 is off. */
 #define PX_M_NOTIFY_MAIL_DELAYS { 0, 5, 15, 60, 240, 1440 }
 
-/* {"mail_minutes":n,"push":b}: user's settings, the defaults when unset. */
+/* {"mail_minutes":n,"push":b,"desktop":b}: user's settings, the defaults
+ * when unset (desktop: the web UI's desktop notifications, 116). */
 enum px_err px_m_notify_prefs_get(struct px_db *db, long long user, struct px_buf *out)
 	__attribute__((nonnull, warn_unused_result));
-/* Sets what is given: mail_minutes < 0 and push < 0 keep the stored value.
- * VALIDATION_FIELD_FORMAT when mail_minutes is not one of the delays. */
-enum px_err px_m_notify_prefs_set(struct px_db *db, long long user, int mail_minutes, int push)
+/* Sets what is given: mail_minutes, push or desktop < 0 keep the stored
+ * value. VALIDATION_FIELD_FORMAT when mail_minutes is not one of the
+ * delays. */
+enum px_err px_m_notify_prefs_set(struct px_db *db, long long user, int mail_minutes, int push,
+				  int desktop)
 	__attribute__((nonnull, warn_unused_result));
 
 /* [{"id","email","username","minutes","lang"}]: up to limit accounts with a

@@ -14,4 +14,15 @@ enum px_err px_m_web_lang_get(struct px_db *db, long long user, char lang[PX_M_L
 enum px_err px_m_web_lang_set(struct px_db *db, long long user, const char *lang)
 	__attribute__((nonnull(1), warn_unused_result));
 
+#define PX_M_THEME_MAX 9 /* "contrast" and the NUL */
+
+/* The chosen theme of user into theme ("light", "dark", "contrast"; ""
+ * when none was chosen). */
+enum px_err px_m_web_theme_get(struct px_db *db, long long user, char theme[PX_M_THEME_MAX])
+	__attribute__((nonnull(1), warn_unused_result));
+/* Stores theme for user; "" removes the choice. A theme the table does not
+ * allow is VALIDATION_FIELD_FORMAT (the caller checks it first). */
+enum px_err px_m_web_theme_set(struct px_db *db, long long user, const char *theme)
+	__attribute__((nonnull(1, 3), warn_unused_result));
+
 #endif

@@ -145,7 +145,9 @@ ONCE="$ONCE test_plugins.py"
 # tests that start their own provider mocks and edit the shared config
 ONCE="$ONCE test_ai_prism.py"
 # tests that start a web server of their own from a recipe in docs/
-ONCE="$ONCE test_tls_recipe.py"
+ONCE="$ONCE test_tls_recipe.py test_container_recipe.py"
+# builds, installs and purges the Debian package (tests/integration/test_deb_package.sh)
+ONCE="$ONCE test_deb_package.sh"
 RUNCMD="test_waf_corpus.py test_scan.py test_run_command.py"
 for t in "$PX_ROOT"/tests/integration/test_*.py; do
   n=$(basename "$t")

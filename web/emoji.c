@@ -9,6 +9,7 @@
 struct row {
 	const char *code;
 	const char *emoji;
+	const char *of;     /* an alias (":+1:"): the CLDR code it stands for */
 };
 
 static const struct row rows[] = {
@@ -24,7 +25,9 @@ size_t px_emoji_count(void)
 
 static int code_char(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	/* "+" and "-" for the aliases ":+1:" and ":-1:" */
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '+' || c == '-';
 }
 
 const char *px_emoji_lookup(const char *name, size_t n)
@@ -115,6 +118,10 @@ size_t px_emoji_search(const char *query, size_t max,
 		return 0;
 	for (i = 0; i < NROWS && found < max; i++) {
 		if (!tones && strstr(rows[i].code, "_skin_tone"))
+			continue;
+		/* an alias is a result only where its emoji's own name is not
+		 * ("+1" finds thumbs up once, "thumbs" does not find it twice) */
+		if (rows[i].of && holds_words(rows[i].of, query))
 			continue;
 		if (holds_words(rows[i].code, query)) {
 			fn(rows[i].code, rows[i].emoji, arg);

@@ -1,7 +1,8 @@
 /* emoji.h: the emoji set's shortcodes (":thumbs_up:"), from the table that
  * web/gen_emoji.py generates at build time out of Debian's Unicode data. A
  * shortcode is the emoji's English CLDR name in lower case with every run
- * of other characters than a-z and 0-9 made one "_". */
+ * of other characters than a-z and 0-9 made one "_"; the table also holds
+ * the habitual aliases of other chat tools (":+1:", ":thumbsup:"). */
 #ifndef PX_EMOJI_H
 #define PX_EMOJI_H
 

@@ -14,8 +14,10 @@ language, annotations/ and annotationsDerived/). Writes
 A shortcode is the English name in lower case with every run of other
 characters than a-z and 0-9 made one "_" ("thumbs up: light skin tone" ->
 thumbs_up_light_skin_tone); a name that would repeat an earlier one is
-left out. The unicode data folder is $PX_UNICODE_DIR (default
-/usr/share/unicode)."""
+left out. ALIASES adds the short names chat users type out of habit
+(":+1:", ":thumbsup:", ":tada:"): each names a CLDR shortcode, and the
+build fails when one no longer exists or would hide a CLDR name. The
+unicode data folder is $PX_UNICODE_DIR (default /usr/share/unicode)."""
 import json
 import os
 import re
@@ -24,6 +26,30 @@ import xml.etree.ElementTree as ET
 
 UNI = os.environ.get("PX_UNICODE_DIR", "/usr/share/unicode")
 TONES = {"1F3FB", "1F3FC", "1F3FD", "1F3FE", "1F3FF"}
+
+# The habitual short names of other chat tools -> the CLDR shortcode they
+# mean. Only names (a-z, 0-9, "_", "+", "-"), never emoji: the characters
+# come from the Unicode data like every other row.
+ALIASES = {
+    "+1": "thumbs_up", "-1": "thumbs_down", "thumbsup": "thumbs_up", "thumbsdown": "thumbs_down",
+    "smile": "grinning_face_with_smiling_eyes", "smiley": "grinning_face_with_big_eyes",
+    "grinning": "grinning_face", "grin": "beaming_face_with_smiling_eyes",
+    "laughing": "grinning_squinting_face", "joy": "face_with_tears_of_joy",
+    "rofl": "rolling_on_the_floor_laughing", "wink": "winking_face",
+    "blush": "smiling_face_with_smiling_eyes", "heart_eyes": "smiling_face_with_heart_eyes",
+    "sweat_smile": "grinning_face_with_sweat", "thinking": "thinking_face",
+    "slight_smile": "slightly_smiling_face", "upside_down": "upside_down_face",
+    "cry": "crying_face", "sob": "loudly_crying_face", "scream": "face_screaming_in_fear",
+    "confused": "confused_face", "rage": "enraged_face",
+    "heart": "red_heart", "tada": "party_popper", "clap": "clapping_hands", "pray": "folded_hands",
+    "wave": "waving_hand", "muscle": "flexed_biceps", "raised_hands": "raising_hands",
+    "point_up": "index_pointing_up", "point_right": "backhand_index_pointing_right",
+    "shrug": "person_shrugging", "facepalm": "person_facepalming",
+    "100": "hundred_points", "white_check_mark": "check_mark_button", "heavy_check_mark": "check_mark",
+    "x": "cross_mark", "bulb": "light_bulb", "zap": "high_voltage", "boom": "collision",
+    "star2": "glowing_star", "see_no_evil": "see_no_evil_monkey", "poop": "pile_of_poo",
+    "coffee": "hot_beverage", "beer": "beer_mug", "beers": "clinking_beer_mugs",
+}
 
 
 def read_test():
@@ -83,10 +109,26 @@ def lookup(ann, chars):
     return ann.get(chars) or ann.get(chars.replace("\ufe0f", "")) or (None, [])
 
 
+def aliases_by_code(codes):
+    """{CLDR shortcode: [aliases]}; fails the build on a stale alias."""
+    out = {}
+    for alias, code in sorted(ALIASES.items()):
+        if not re.fullmatch(r"[a-z0-9_+-]+", alias):
+            raise SystemExit("gen_emoji.py: alias %r has other characters than a-z 0-9 _ + -" % alias)
+        if alias in codes:
+            raise SystemExit("gen_emoji.py: alias %r would hide the CLDR shortcode of that name" % alias)
+        if code not in codes:
+            raise SystemExit("gen_emoji.py: alias %r names %r, which the Unicode data lacks" % (alias, code))
+        out.setdefault(code, []).append(alias)
+    return out
+
+
 def picker(lang, emoji):
-    """Groups of [chars, name, keywords, shortcode, tone variants?]."""
+    """Groups of [chars, name, keywords, shortcode, tone variants?]; the
+    keywords end with the shortcode's aliases (the picker finds "+1")."""
     ann = read_annotations(lang) if lang != "en" else {}
     en = read_annotations("en")
+    aliases = aliases_by_code({shortcode(name) for _g, _c, name, _cps in emoji})
     groups, items, seen = [], {}, set()
     for group, chars, name, cps in emoji:
         base = base_of(cps)
@@ -108,7 +150,8 @@ def picker(lang, emoji):
         local_name, kws = lookup(ann, chars) if ann else (None, [])
         en_name, en_kws = lookup(en, chars)
         it = {"e": chars, "n": local_name or en_name or name,
-              "k": " ".join(dict.fromkeys(k.lower() for k in kws + en_kws)), "s": code}
+              "k": " ".join(dict.fromkeys([k.lower() for k in kws + en_kws] + aliases.get(code, []))),
+              "s": code}
         items[chars] = it
         if not groups or groups[-1]["g"] != group:
             groups.append({"g": group, "i": []})
@@ -124,15 +167,20 @@ def c_string(s):
 
 
 def c_table(emoji):
+    """Rows { code, emoji, CLDR code an alias stands for (NULL: none) }."""
     rows, seen = {}, set()
     for _group, chars, name, _cps in emoji:
         code = shortcode(name)
         if code and code not in seen:
             seen.add(code)
-            rows[code] = chars
+            rows[code] = (chars, None)
+    for code, names in aliases_by_code(seen).items():
+        for alias in names:
+            rows[alias] = (rows[code][0], code)
     lines = ["/* generated by web/gen_emoji.py from %s: do not edit */" % UNI]
     for code in sorted(rows):
-        lines.append('{ "%s", %s },' % (code, c_string(rows[code])))
+        chars, of = rows[code]
+        lines.append('{ "%s", %s, %s },' % (code, c_string(chars), '"%s"' % of if of else "NULL"))
     return "\n".join(lines) + "\n"
 
 

@@ -345,10 +345,11 @@ static const char *const month_abbr[12] = {
 	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 };
 
-void px_i18n_datetime(const struct px_i18n *t, const char *lang, time_t when,
-		      struct px_buf *out)
+/* Appends when in the pattern of the "format" entry msgid translated. */
+static void format_time(const struct px_i18n *t, const char *lang, const char *msgid,
+			time_t when, struct px_buf *out)
 {
-	const char *pat = px_i18n_pgettext(t, lang, "format", "%Y-%m-%d %H:%M");
+	const char *pat = px_i18n_pgettext(t, lang, "format", msgid);
 	char part[64], fmt[3] = "%?";
 	struct tm tm;
 	const char *p;
@@ -374,6 +375,17 @@ void px_i18n_datetime(const struct px_i18n *t, const char *lang, time_t when,
 		if (strchr("YmdHM", *p) && strftime(part, sizeof(part), fmt, &tm) > 0)
 			px_buf_puts(out, part);
 	}
+}
+
+void px_i18n_datetime(const struct px_i18n *t, const char *lang, time_t when,
+		      struct px_buf *out)
+{
+	format_time(t, lang, "%Y-%m-%d %H:%M", when, out);
+}
+
+void px_i18n_date(const struct px_i18n *t, const char *lang, time_t when, struct px_buf *out)
+{
+	format_time(t, lang, "%e %b %Y", when, out);
 }
 
 void px_i18n_int(const struct px_i18n *t, const char *lang, long long n,

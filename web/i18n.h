@@ -57,6 +57,10 @@ const char *px_i18n_ngettext(const struct px_i18n *t, const char *lang,
  * the translated month abbreviation. */
 void px_i18n_datetime(const struct px_i18n *t, const char *lang, time_t when,
 		      struct px_buf *out) __attribute__((nonnull(4)));
+/* Appends the day of t (UTC) in lang's date pattern, the "format" entry
+ * "%e %b %Y" translated ("6 Dec 2026", "6. Dez. 2026"). */
+void px_i18n_date(const struct px_i18n *t, const char *lang, time_t when,
+		  struct px_buf *out) __attribute__((nonnull(4)));
 /* Appends n with lang's thousands separator ("12,345" / "12.345"). */
 void px_i18n_int(const struct px_i18n *t, const char *lang, long long n,
 		 struct px_buf *out) __attribute__((nonnull(4)));

@@ -54,6 +54,18 @@ const char *px_webpage_lang(const struct px_ctx *ctx)
 	return px_i18n_negotiate(px_request_header(ctx->req, "accept-language"));
 }
 
+const char *px_webpage_theme(const struct px_ctx *ctx)
+{
+	static const char *const themes[] = { "light", "dark", "contrast" };
+	const char *c = px_request_cookie(ctx->req, PX_WEBPAGE_THEME_COOKIE);
+	size_t i;
+
+	for (i = 0; c && i < sizeof(themes) / sizeof(themes[0]); i++)
+		if (strcmp(c, themes[i]) == 0)
+			return themes[i];
+	return NULL;
+}
+
 static const struct px_i18n *catalogs(void)
 {
 	return px_i18n_get(NULL, NULL);
@@ -145,6 +157,8 @@ static void add_common(struct px_ctx *ctx, struct json_object *d)
 	const char *lang = px_webpage_lang(ctx);
 
 	add_str(d, "lang", lang);
+	if (px_webpage_theme(ctx))
+		add_str(d, "theme", px_webpage_theme(ctx));
 	json_object_object_add(d, "t", strings(lang));
 	json_object_object_add(d, "asset", assets(ctx));
 	json_object_object_add(d, "me", me(ctx));

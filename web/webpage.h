@@ -21,6 +21,9 @@ struct json_object;
 
 /* Name of the cookie holding the chosen UI language. */
 #define PX_WEBPAGE_LANG_COOKIE "px_lang"
+/* The account's theme (light, dark, contrast), copied from its setting at
+ * sign-in and on saving, so every page is drawn in it from the server. */
+#define PX_WEBPAGE_THEME_COOKIE "px_theme"
 
 /* Sets the headers every page carries: CSP, X-Content-Type-Options,
  * Referrer-Policy, Permissions-Policy, X-Frame-Options,
@@ -37,6 +40,10 @@ int px_webpage_wants_html(const struct px_request *req) __attribute__((nonnull))
  * supported language, else Accept-Language. Either the cookie's value
  * (owned by the request) or a static string: valid for the request. */
 const char *px_webpage_lang(const struct px_ctx *ctx) __attribute__((nonnull));
+/* The theme the px_theme cookie names (a static string: "light", "dark"
+ * or "contrast"), NULL for none (the system's setting counts). */
+const char *px_webpage_theme(const struct px_ctx *ctx);
+
 
 /* Translates msgid into the request's language (see px_i18n_gettext). */
 const char *px_webpage_tr(const struct px_ctx *ctx, const char *msgid)

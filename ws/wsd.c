@@ -36,6 +36,7 @@
 #define MAX_HEAD 65536          /* an upgrade request's head */
 #define HEAD_MS 30000           /* time to send it */
 #define SAFETY_FETCH_MS 5000
+#define HELD_FETCH_MS 2         /* events past the horizon: read again soon */
 
 /* The client's headers the frames' requests carry again. */
 static const char *const kept_headers[] = {
@@ -399,7 +400,8 @@ int px_wsd_run(struct px_wsd *d)
 		size_t nt = 0;
 
 		px_wsd_listen(d, &need_fetch);
-		n = epoll_wait(d->ep, evs, MAX_EVENTS, need_fetch ? 0 : 1000);
+		n = epoll_wait(d->ep, evs, MAX_EVENTS,
+			       need_fetch ? 0 : d->held ? HELD_FETCH_MS : 1000);
 		if (n < 0 && errno != EINTR) {
 			rc = -1;
 			break;
@@ -429,12 +431,13 @@ int px_wsd_run(struct px_wsd *d)
 		/* the pipeline may have read notices into libpq's buffer */
 		px_wsd_notices(d, &need_fetch);
 		now = px_wsd_now_ms();
-		if (now >= d->next_fetch && d->nconns)
+		/* held: the older transaction may end without anybody waking us */
+		if (now >= d->next_fetch && (d->nconns || d->held))
 			need_fetch = 1;
 		px_wsd_credentials_due(d);
 		if (need_fetch || !d->known) {
 			px_wsd_fetch(d);
-			d->next_fetch = now + SAFETY_FETCH_MS;
+			d->next_fetch = now + (d->held ? HELD_FETCH_MS : SAFETY_FETCH_MS);
 		}
 		/* a connection may appear twice in touched: end it once */
 		for (i = 0; i < (int)nt; i++)

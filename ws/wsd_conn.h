@@ -58,6 +58,7 @@ struct px_wsd {
 	PGconn *listening;
 	int listening_pid, db_watched;
 	int known;
+	int held;                  /* visible events wait for an older transaction */
 	long long last;            /* every event <= last was offered */
 	int creds_due, members_due, stopping;
 	uint64_t next_fetch, next_lease, next_members, next_presence, next_prune;

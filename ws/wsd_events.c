@@ -21,7 +21,6 @@
 struct fan {
 	struct px_wsd *d;
 	struct conn *c;            /* catch-up: the one reader */
-	long long last;
 };
 
 static void offer(struct px_wsd *d, struct conn *c, const struct px_m_event *ev)
@@ -65,7 +64,7 @@ static int catch_up_one(void *arg, const struct px_m_event *ev)
  * {"type":"ready","last_event_id":N}. */
 void px_wsd_catch_up(struct px_wsd *d, struct conn *c)
 {
-	struct fan f = { d, c, 0 };
+	struct fan f = { d, c };
 	struct px_buf b = PX_BUF_INIT;
 	long long head = 0;
 	int n = 0, rounds = 0;
@@ -310,7 +309,8 @@ void px_wsd_fetch(struct px_wsd *d)
 	}
 	while ((more || n == FETCH_BATCH) && !b.failed) {
 		more = 0;
-		if (px_m_events_fetch(d->db, d->last, FETCH_BATCH, keep, &b, &n) != PX_OK)
+		if (px_m_events_fetch(d->db, d->last, FETCH_BATCH, keep, &b, &n,
+				      &d->held) != PX_OK)
 			break;
 		px_wsd_notices(d, &more);
 		px_wsd_credentials_due(d);

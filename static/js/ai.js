@@ -22,6 +22,14 @@
     return j;
   }
 
+  /* A UI text in the page's language (part/rich_strings.mustache), or the
+     English one where the page has none. */
+  function tr(key, english) {
+    const r = document.getElementById('px-rich');
+    const v = r && r.dataset['t' + key];
+    return v || english;
+  }
+
   function el(tag, attrs, text) {
     const e = document.createElement(tag);
     Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
@@ -49,7 +57,7 @@
     const m = j.ai || {};
     box.appendChild(el('p', { class: 'ai-marker', 'data-provider': m.provider || '',
                               'data-model': m.model || '' },
-      'AI-generated · ' + (m.provider || '?') + ' · ' + (m.model || '?') + '. ' + (m.notice || '')));
+      tr('AiGenerated', 'AI-generated') + ' · ' + (m.provider || '?') + ' · ' + (m.model || '?') + '. ' + (m.notice || '')));
   }
 
   function answerBox(after, id) {
@@ -61,15 +69,27 @@
     return box;
   }
 
+  /* The channel page keeps its header tools in #chan-tools (folded into a
+     menu on a phone): the AI controls go there, their answers under the
+     header, above the message list. */
+  function place(ctrl, where) {
+    const tools = where.closest && where.closest('.chanhead') ? document.getElementById('chan-tools') : null;
+    if (tools) tools.prepend(ctrl);
+    else where.insertAdjacentElement('afterend', ctrl);
+  }
+  function answerAfter(ctrl) {
+    return ctrl.closest('.chanhead') || ctrl;
+  }
+
   function summariseButton(where, label, cid, threadId, boxId) {
     const b = el('button', { type: 'button', class: 'secondary ai-summarise' }, label);
-    where.insertAdjacentElement('afterend', b);
+    place(b, where);
     b.addEventListener('click', async () => {
-      const box = answerBox(b, boxId);
-      box.textContent = 'Summarising…';
+      const box = answerBox(answerAfter(b), boxId);
+      box.textContent = tr('AiSummarising', 'Summarising…');
       try {
         const body = threadId ? { thread_id: Number(threadId) } : { unread_only: false };
-        render(box, 'Summary', await api('POST', '/api/v1/ai/channels/' + cid + '/summary', body),
+        render(box, tr('AiSummary', 'Summary'), await api('POST', '/api/v1/ai/channels/' + cid + '/summary', body),
                'summary');
       } catch (err) {
         box.textContent = err.message;
@@ -79,20 +99,20 @@
   }
 
   function askBox(main, cid) {
-    const form = el('form', { class: 'ai-ask inline', role: 'search', 'aria-label': 'Ask AI' });
+    const form = el('form', { class: 'ai-ask inline', role: 'search', 'aria-label': tr('AiAskLabel', 'Ask AI') });
     const input = el('input', { type: 'search', id: 'ai-question', maxlength: '500',
-                                placeholder: 'Ask about your channels…' });
-    const label = el('label', { for: 'ai-question', class: 'vh' }, 'Ask AI');
-    form.append(label, input, el('button', { type: 'submit', class: 'secondary' }, 'Ask'));
+                                placeholder: tr('AiAskPlaceholder', 'Ask about your channels…') });
+    const label = el('label', { for: 'ai-question', class: 'vh' }, tr('AiAskLabel', 'Ask AI'));
+    form.append(label, input, el('button', { type: 'submit', class: 'secondary' }, tr('AiAsk', 'Ask')));
     const h1 = main.querySelector('h1');
-    (h1 || main.firstChild).insertAdjacentElement('afterend', form);
+    place(form, h1 || main.firstChild);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (!input.value.trim()) return;
-      const box = answerBox(form, 'ai-ask-answer');
-      box.textContent = 'Searching…';
+      const box = answerBox(answerAfter(form), 'ai-ask-answer');
+      box.textContent = tr('AiSearching', 'Searching…');
       try {
-        render(box, 'Answer', await api('POST', '/api/v1/ai/ask', { question: input.value }), 'answer');
+        render(box, tr('AiAnswer', 'Answer'), await api('POST', '/api/v1/ai/ask', { question: input.value }), 'answer');
       } catch (err) {
         box.textContent = err.message;
       }
@@ -215,12 +235,12 @@
     const cid = main.dataset.channelId;
     if (!cid) return;
     const h1 = main.querySelector('h1');
-    if (h1) summariseButton(h1, 'Summarise channel', cid, null, 'ai-channel-summary');
+    if (h1) summariseButton(h1, tr('AiSummariseChannel', 'Summarise channel'), cid, null, 'ai-channel-summary');
     askBox(main, cid);
     const thread = document.getElementById('thread');
     if (thread && thread.dataset.threadId) {
       const h2 = thread.querySelector('h2');
-      if (h2) summariseButton(h2, 'Summarise thread', cid, thread.dataset.threadId, 'ai-thread-summary');
+      if (h2) summariseButton(h2, tr('AiSummariseThread', 'Summarise thread'), cid, thread.dataset.threadId, 'ai-thread-summary');
     }
   }
 

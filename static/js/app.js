@@ -6,7 +6,11 @@
    presence dots, sending and Markdown preview without a reload, Enter to
    send, attachments (button, drag and drop, paste) uploaded with a
    progress bar each, an image viewer, older messages on scroll, and the
-   service worker. Message HTML
+   service worker; the chat view of issue 16: messages of one author
+   grouped, the first unread one shown, new messages announced in a polite
+   live region, edit in place (the no-JS edit page's own form), delete with
+   a few seconds to undo, and keyboard shortcuts (Ctrl/Cmd+K switcher,
+   Alt+Up/Down, Esc marks read, Up edits one's last message). Message HTML
    always comes from the server (the /c/{channel}/m/{id} fragment), so
    escaping stays in one place.
    Event contract (docs/API.md, handlers/events.c): each event is
@@ -26,6 +30,9 @@
   const thread = document.getElementById('thread');
   const threadId = thread ? thread.dataset.threadId : null;
   const typingEl = document.getElementById('typing');
+  const scroller = document.getElementById('scroller');
+  const announceEl = document.getElementById('announce');
+  const T = main ? main.dataset : {};
   const liveEl = document.getElementById('live');
   const typers = new Map();
   let lastId = (main || document.querySelector('main[data-last-event]') || body).dataset.lastEvent || '';
@@ -39,8 +46,35 @@
     if (liveEl) liveEl.textContent = on ? liveEl.dataset.on : liveEl.dataset.off;
   }
 
+  /* The list is a column-reverse scroller: scrollTop 0 is the newest
+     message and grows negative upwards. */
   function atBottom() {
-    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 120;
+    if (!scroller) return true;
+    return Math.abs(scroller.scrollTop) < 120;
+  }
+
+  /* Groups a message just put at the end of a list with the one before,
+     as the server does (same author and day, within five minutes). */
+  function group(node) {
+    const prev = node.previousElementSibling;
+    const t = node.querySelector('.meta time');
+    const pt = prev ? prev.querySelector('.meta time') : null;
+    if (!prev || !t || !pt || prev.classList.contains('deleted') || node.classList.contains('deleted')) return;
+    if (prev.dataset.author !== node.dataset.author || prev.dataset.day !== node.dataset.day) return;
+    if (Date.parse(t.dateTime) - Date.parse(pt.dateTime) > 300000) return;
+    node.classList.add('grouped');
+    t.textContent = t.dateTime.slice(11, 16);
+    const av = node.querySelector(':scope > .avatar');
+    if (av) av.remove();
+  }
+
+  /* Says a new message of someone else through the polite live region. */
+  function announce(node) {
+    if (!announceEl || !node || node.dataset.author === me) return;
+    const who = node.querySelector('.meta .name');
+    const text = node.querySelector('.body');
+    announceEl.textContent = (T.tAnnounce || '') + ' ' + (who ? who.textContent : '') + ': ' +
+      (text ? text.textContent.trim().slice(0, 160) : '');
   }
 
   /* Fetches the fragment of message id and puts it in place: replacing
@@ -54,14 +88,35 @@
     tpl.innerHTML = (await res.text()).trim();
     const node = tpl.content.firstElementChild;
     if (!node) return;
-    document.querySelectorAll('#m' + id).forEach((old) => old.replaceWith(node.cloneNode(true)));
+    document.querySelectorAll('#m' + id).forEach((old) => {
+      /* an edit in progress is kept; the save fetches the message again */
+      if (old.querySelector('form.inline-edit')) return;
+      const fresh = node.cloneNode(true);
+      /* what the reader had open (menu, delete question) stays open,
+         a message waiting for its undo stays hidden, focus stays put */
+      ['details.acts', 'details.confirm'].forEach((sel) => {
+        const o = old.querySelector(sel), n = fresh.querySelector(sel);
+        if (o && n && o.open) n.open = true;
+      });
+      fresh.hidden = old.hidden;
+      const focused = old.contains(document.activeElement) ? document.activeElement : null;
+      old.replaceWith(fresh);
+      group(fresh);
+      if (focused && focused.matches('summary')) {
+        const again = fresh.querySelector(focused.parentElement.matches('.confirm')
+          ? 'details.confirm > summary' : 'details.acts > summary');
+        if (again) again.focus();
+      }
+    });
     if (add && into && !into.querySelector('#m' + id)) {
       const follow = atBottom();
       node.classList.add('new');
       into.appendChild(node);
+      group(node);
       const empty = document.getElementById('no-messages');
       if (empty) empty.remove();
-      if (follow) node.scrollIntoView({ block: 'end' });
+      if (follow && scroller) scroller.scrollTop = 0;
+      announce(node);
     }
   }
 
@@ -91,6 +146,20 @@
         body: JSON.stringify({ message_id: Number(mid) }),
       }).catch(() => {});
     }, 800);
+  }
+
+  /* Moves the read marker to the newest message shown, now (Esc). */
+  function readNow() {
+    const last = list ? list.querySelector('li.msg:last-of-type') : null;
+    if (!channelId || !last) return;
+    fetch('/api/v1/channels/' + channelId + '/read-marker', {
+      method: 'PUT', credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ message_id: Number(last.dataset.id) }),
+    }).catch(() => {});
+    badge(channelId, 'data-badge', null);
+    const line = document.getElementById('unread-line');
+    if (line) line.remove();
   }
 
   function online(uid) {
@@ -213,11 +282,17 @@
       const res = await fetch('/api/v1/channels/' + channelId + '/members', { credentials: 'same-origin' });
       if (!res.ok) return;
       const j = await res.json();
+      let n = 0;
       (j.members || j || []).forEach((m) => {
+        /* the viewer is looking at the page: online, as the server counts */
+        const on = m.presence === 'online' || String(m.id) === me;
+        n += on ? 1 : 0;
         document.querySelectorAll('[data-presence="' + m.id + '"]').forEach((el) => {
-          el.classList.toggle('on', m.presence === 'online');
+          el.classList.toggle('on', on);
         });
       });
+      const count = document.querySelector('[data-online-count]');
+      if (count) count.textContent = String(n);
     } catch (e) { /* next round */ }
   }
 
@@ -404,6 +479,12 @@
     let lastTyping = 0, busy = false;
     if (att) dropTarget(form.closest('aside') || main || form, att);
     ta.addEventListener('keydown', (ev) => {
+      if (ev.key === 'ArrowUp' && !ta.value && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
+        const mine = Array.from((form.closest('aside') ? replies : list || document).querySelectorAll(
+          'li.msg[data-author="' + me + '"]:not(.deleted)')).pop();
+        if (mine && mine.querySelector('a.edit')) { ev.preventDefault(); editInPlace(mine); }
+        return;
+      }
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
         if (ta.value.trim() || (att && att.has())) form.requestSubmit(form.querySelector('button[value=send]'));
@@ -433,6 +514,7 @@
         if (action === 'preview' && res.ok) {
           out.innerHTML = await res.text();
           out.hidden = false;
+          ta.focus();
         } else if (res.status === 201) {
           const tpl = document.createElement('template');
           tpl.innerHTML = (await res.text()).trim();
@@ -440,11 +522,14 @@
           const into = form.closest('aside') ? replies : list;
           if (node && into && !document.getElementById(node.id)) {
             into.appendChild(node);
+            group(node);
             const empty = document.getElementById('no-messages');
             if (empty) empty.remove();
-            node.scrollIntoView({ block: 'end' });
+            const sc = into.closest('.scroller');
+            if (sc) sc.scrollTop = 0;
           }
           ta.value = '';
+          ta.focus();
           out.hidden = true;
           if (count) count.textContent = '';
           if (att) att.clear();
@@ -511,6 +596,9 @@
       const form = ev.target;
       if (!form.closest('.acts') || form.dataset.plain) return;
       ev.preventDefault();
+      const menu = form.closest('details.acts');
+      if (menu) menu.open = false;
+      if (form.classList.contains('del')) { deleteWithUndo(form); return; }
       const res = await fetch(target(form), { method: 'POST', credentials: 'same-origin',
         body: new URLSearchParams(new FormData(form)), redirect: 'manual' }).catch(() => null);
       if (!res || (res.type !== 'opaqueredirect' && !res.ok)) {
@@ -533,15 +621,15 @@
       const res = await fetch(more.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
       if (!res.ok) return;
       const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
-      const h = document.documentElement.scrollHeight;
       const first = list.firstElementChild;
+      /* the list is anchored at its bottom: older messages go on top
+         without moving what is being read */
       doc.querySelectorAll('#messages > li').forEach((li) => {
         if (!document.getElementById(li.id)) list.insertBefore(document.adoptNode(li), first);
       });
-      window.scrollBy(0, document.documentElement.scrollHeight - h);
       const next = doc.getElementById('older');
       if (next) { more.href = next.getAttribute('href'); delete more.dataset.busy; } else { io.disconnect(); more.parentElement.remove(); }
-    }, { rootMargin: '200px' });
+    }, { root: scroller, rootMargin: '200px' });
     io.observe(more);
   }
 
@@ -572,6 +660,276 @@
     });
   }
 
+  /* The composer of a message's list (the thread's or the channel's). */
+  function composerFor(li) {
+    const aside = li && li.closest('aside');
+    const ta = (aside || document).querySelector('form[data-composer] textarea');
+    return ta;
+  }
+
+  /* Edit in place: the no-JS edit page's form, fetched and put in the
+     message; Enter saves, Esc (or Cancel) closes it, Shift+Enter is a new
+     line. Saved: the message is fetched again. Falls back to the page. */
+  async function editInPlace(shownLi) {
+    let li = shownLi;
+    const a = li.querySelector('a.edit');
+    if (!a) return;
+    const open = li.querySelector('form.inline-edit');
+    if (open) { open.querySelector('textarea').focus(); return; }
+    const menu = li.querySelector('details.acts');
+    if (menu) menu.open = false;
+    let doc;
+    try {
+      const res = await fetch(a.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      if (!res.ok) throw new Error(String(res.status));
+      doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+    } catch (e) { window.location.href = a.href; return; }
+    const form = doc.querySelector('form.composer');
+    if (!form) { window.location.href = a.href; return; }
+    const id = li.dataset.id;
+    /* a live update may have replaced the message while the form came */
+    if (!li.isConnected) li = document.getElementById('m' + id);
+    if (!li || li.querySelector('form.inline-edit')) return;
+    form.className = 'inline-edit';
+    const ta = form.querySelector('textarea');
+    const label = form.querySelector('label');
+    const help = form.querySelector('.help');
+    ta.id = 'edit-' + id;
+    if (label) label.htmlFor = ta.id;
+    if (help) { help.id = 'edit-help-' + id; ta.setAttribute('aria-describedby', help.id); }
+    const cancel = form.querySelector('a.button');
+    const shown = li.querySelector(':scope > .body');
+    function close(focusBack) {
+      form.remove();
+      if (shown) shown.hidden = false;
+      const c = composerFor(li);
+      if (focusBack && c) c.focus();
+    }
+    if (cancel) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'secondary';
+      b.textContent = cancel.textContent;
+      b.addEventListener('click', () => close(true));
+      cancel.replaceWith(b);
+    }
+    ta.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') { ev.preventDefault(); ev.stopPropagation(); close(true); }
+      else if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); form.requestSubmit(); }
+    });
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const res = await fetch(form.getAttribute('action'), { method: 'POST', credentials: 'same-origin',
+        body: new URLSearchParams(new FormData(form)), redirect: 'manual' }).catch(() => null);
+      if (res && res.type === 'opaqueredirect') {
+        close(true);
+        refresh(id, false);
+        return;
+      }
+      /* the edit page again, with the error: show its message here */
+      let msg = '';
+      if (res) {
+        const d2 = new DOMParser().parseFromString(await res.text(), 'text/html');
+        const err = d2.querySelector('.error');
+        msg = err ? err.textContent : String(res.status);
+      }
+      let p = form.querySelector('.error');
+      if (!p) {
+        p = document.createElement('p');
+        p.className = 'error';
+        p.setAttribute('role', 'alert');
+        p.id = 'edit-error-' + id;
+        form.insertBefore(p, form.firstChild);
+        ta.setAttribute('aria-describedby', (ta.getAttribute('aria-describedby') || '') + ' ' + p.id);
+      }
+      p.textContent = msg;
+      ta.setAttribute('aria-invalid', 'true');
+      ta.focus();
+    });
+    if (shown) shown.hidden = true;
+    (shown || li.lastElementChild).after(form);
+    ta.focus();
+    ta.setSelectionRange(ta.value.length, ta.value.length);
+  }
+
+  /* One message menu open at a time; an opened one is scrolled into view
+     (it opens upwards, above its button). */
+  function menus() {
+    document.addEventListener('toggle', (ev) => {
+      const d = ev.target;
+      if (!d.matches || !d.matches('details.acts, details.panel') || !d.open) return;
+      /* a panel inside another (the pins in the folded channel menu of a
+         phone) leaves the one around it open */
+      document.querySelectorAll('details.acts[open], details.panel[open]').forEach((o) => {
+        if (o !== d && !o.contains(d)) o.open = false;
+      });
+      const m = d.querySelector(':scope > .menu, :scope > .pop');
+      if (m) m.scrollIntoView({ block: 'nearest' });
+    }, true);
+  }
+
+  function editLinks() {
+    document.addEventListener('click', (ev) => {
+      const a = ev.target.closest ? ev.target.closest('li.msg a.edit') : null;
+      if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+      ev.preventDefault();
+      editInPlace(a.closest('li.msg'));
+    });
+  }
+
+  /* Delete, once confirmed in the menu: the message goes from the list at
+     once and a notice offers Undo for five seconds; only then (or when
+     the page is left) is the delete sent. */
+  let pendingDelete = null;
+  function sendDelete(p) {
+    clearTimeout(p.timer);
+    p.toast.remove();
+    fetch(p.url, { method: 'POST', credentials: 'same-origin', keepalive: true,
+      body: p.body, redirect: 'manual' }).catch(() => {});
+    if (pendingDelete === p) pendingDelete = null;
+  }
+  function deleteWithUndo(form) {
+    const li = form.closest('li.msg');
+    if (pendingDelete) sendDelete(pendingDelete);
+    const toast = document.createElement('div');
+    toast.className = 'toast';
+    toast.setAttribute('role', 'status');
+    const text = document.createElement('span');
+    text.textContent = T.tDeleted || 'Deleted.';
+    const undo = document.createElement('button');
+    undo.type = 'button';
+    undo.textContent = T.tUndo || 'Undo';
+    toast.append(text, undo);
+    document.body.appendChild(toast);
+    const p = { url: form.getAttribute('action'), body: new URLSearchParams(new FormData(form)), toast };
+    const focusAfter = composerFor(li);
+    li.hidden = true;
+    p.timer = setTimeout(() => {
+      const hadFocus = toast.contains(document.activeElement);
+      sendDelete(p);
+      if (hadFocus && focusAfter) focusAfter.focus();
+    }, 5000);
+    undo.addEventListener('click', () => {
+      clearTimeout(p.timer);
+      toast.remove();
+      pendingDelete = null;
+      li.hidden = false;
+      const s = li.querySelector('details.acts > summary');
+      if (s) s.focus();
+    });
+    pendingDelete = p;
+    undo.focus();
+  }
+  window.addEventListener('pagehide', () => { if (pendingDelete) sendDelete(pendingDelete); });
+
+  /* Channel switcher (Ctrl/Cmd+K): a dialog with a filter field over the
+     sidebar's channels and DMs; arrows choose, Enter opens. */
+  function switcher() {
+    const links = Array.from(document.querySelectorAll('.sidebar a[data-channel-id]'));
+    if (!links.length) return;
+    let dlg = document.getElementById('switcher');
+    if (!dlg) {
+      dlg = document.createElement('dialog');
+      dlg.id = 'switcher';
+      dlg.className = 'switcher';
+      dlg.setAttribute('aria-labelledby', 'switcher-h');
+      const sw = document.getElementById('switcher-strings');
+      const h = document.createElement('h2');
+      h.id = 'switcher-h';
+      h.textContent = sw ? sw.dataset.title : 'Switch to channel';
+      const input = document.createElement('input');
+      input.type = 'text';
+      input.id = 'switcher-q';
+      input.setAttribute('role', 'combobox');
+      input.setAttribute('aria-expanded', 'true');
+      input.setAttribute('aria-controls', 'switcher-list');
+      input.setAttribute('aria-autocomplete', 'list');
+      input.setAttribute('aria-labelledby', 'switcher-h');
+      input.autocomplete = 'off';
+      const hint = document.createElement('p');
+      hint.className = 'help';
+      hint.id = 'switcher-hint';
+      hint.textContent = sw ? sw.dataset.hint : '';
+      input.setAttribute('aria-describedby', hint.id);
+      const ul = document.createElement('ul');
+      ul.id = 'switcher-list';
+      ul.setAttribute('role', 'listbox');
+      ul.setAttribute('aria-labelledby', 'switcher-h');
+      dlg.append(h, input, hint, ul);
+      document.body.appendChild(dlg);
+      let sel = 0, shown = [];
+      const draw = () => {
+        const q = input.value.trim().toLowerCase();
+        shown = links.filter((a) => a.querySelector('.name').textContent.toLowerCase().includes(q));
+        ul.textContent = '';
+        sel = Math.min(sel, Math.max(0, shown.length - 1));
+        shown.forEach((a, i) => {
+          const li = document.createElement('li');
+          li.setAttribute('role', 'option');
+          li.id = 'sw-' + i;
+          li.setAttribute('aria-selected', i === sel ? 'true' : 'false');
+          li.textContent = a.querySelector('.name').textContent;
+          li.addEventListener('click', () => { window.location.href = a.href; });
+          ul.appendChild(li);
+        });
+        if (shown.length) input.setAttribute('aria-activedescendant', 'sw-' + sel);
+        else input.removeAttribute('aria-activedescendant');
+      };
+      input.addEventListener('input', () => { sel = 0; draw(); });
+      input.addEventListener('keydown', (ev) => {
+        if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+          ev.preventDefault();
+          if (!shown.length) return;
+          sel = (sel + (ev.key === 'ArrowDown' ? 1 : shown.length - 1)) % shown.length;
+          draw();
+        } else if (ev.key === 'Enter' && shown[sel]) {
+          ev.preventDefault();
+          window.location.href = shown[sel].href;
+        }
+      });
+      dlg.addEventListener('close', () => { const c = document.querySelector('form[data-composer] textarea'); if (c) c.focus(); });
+      dlg.draw = draw;
+    }
+    const input = dlg.querySelector('input');
+    input.value = '';
+    dlg.draw();
+    dlg.showModal();
+    input.focus();
+  }
+
+  /* Alt+Up/Down: the channel before or after the current one in the
+     sidebar. */
+  function step(dir) {
+    const links = Array.from(document.querySelectorAll('.sidebar a[data-channel-id]'));
+    const cur = links.findIndex((a) => a.getAttribute('aria-current') === 'page');
+    const next = links[cur < 0 ? 0 : (cur + dir + links.length) % links.length];
+    if (next) window.location.href = next.href;
+  }
+
+  function keyboard() {
+    document.addEventListener('keydown', (ev) => {
+      if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.key === 'k' || ev.key === 'K')) {
+        ev.preventDefault();
+        switcher();
+      } else if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.key === 'ArrowUp' || ev.key === 'ArrowDown')) {
+        ev.preventDefault();
+        step(ev.key === 'ArrowUp' ? -1 : 1);
+      } else if (ev.key === 'Escape' && main && channelId && !ev.defaultPrevented &&
+                 !document.querySelector('dialog[open]')) {
+        /* the innermost open one: the last in document order */
+        const open = document.querySelectorAll('details.acts[open], details.panel[open]');
+        const openMenu = open.length ? open[open.length - 1] : null;
+        if (openMenu) {
+          openMenu.open = false;
+          const s = openMenu.querySelector('summary');
+          if (s) s.focus();
+          return;
+        }
+        readNow();
+      }
+    });
+  }
+
   if ('serviceWorker' in navigator && window.isSecureContext) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
   }
@@ -586,9 +944,20 @@
   images();
   quietForms();
   olderOnScroll();
-  if (list && main.dataset.atLatest) {
-    const last = list.lastElementChild;
-    if (last && !window.location.hash) last.scrollIntoView({ block: 'end' });
+  editLinks();
+  menus();
+  keyboard();
+  const unreadLine = document.getElementById('unread-line');
+  if (unreadLine && !window.location.hash) unreadLine.scrollIntoView({ block: 'start' });
+  const firstComposer = document.querySelector('aside form[data-composer] textarea') ||
+    document.querySelector('form[data-composer] textarea');
+  if (firstComposer && !window.location.hash.startsWith('#m')) {
+    const focusComposer = () => {
+      if (document.activeElement === body || !document.activeElement) firstComposer.focus({ preventScroll: true });
+    };
+    firstComposer.focus({ preventScroll: true });
+    /* scrolling to a fragment (#thread) at load takes the focus away */
+    if (window.location.hash) window.addEventListener('load', () => requestAnimationFrame(focusComposer));
   }
   if (body.dataset.live === '1' && 'fetch' in window) {
     const fallback = () => { if ('EventSource' in window) stream(); else longPoll(0); };

@@ -244,7 +244,8 @@
       form.dataset.ep = '1';
       const b = opener_(T.tInsert, '😀', 'ep-compose');
       b.addEventListener('click', () => open(b, (e) => insertAt(area, e)));
-      row.append(b);
+      // beside Send and Preview, before the (wide) file chooser
+      row.insertBefore(b, row.querySelector('.attach'));
     });
     document.querySelectorAll('form.react:not([data-ep])').forEach((form) => {
       const input = form.querySelector('input[name=emoji]');

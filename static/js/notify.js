@@ -6,7 +6,9 @@
    server already counts them so; live increments are undone here).
    Desktop notifications are asked for only when the user presses the
    banner's button (never on load), and then name the person and channel
-   and open the message when clicked. Events come from app.js, which
+   and open the message when clicked. The account's switch in the
+   settings ("desktop" of /api/v1/notifications/settings) turns both the
+   banner and the notifications off. Events come from app.js, which
    dispatches each as a "px:event" on document. */
 'use strict';
 (function () {
@@ -79,8 +81,22 @@
     }
   }
 
+  /* The account's switch, read once per page and only when a banner or a
+     notification needs it; when it cannot be read, nothing is shown. */
+  let wanted = null;
+  function allowed() {
+    if (!wanted) {
+      wanted = fetch('/api/v1/notifications/settings',
+        { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then((r) => (r.ok ? r.json() : { desktop: false }))
+        .then((j) => j.desktop === true, () => false);
+    }
+    return wanted;
+  }
+
   async function desktop(d) {
     if (!('Notification' in window) || Notification.permission !== 'granted') return;
+    if (!(await allowed())) return;
     const link = channelLink(d.channel_id);
     const here = document.querySelector('main[data-channel-id="' + d.channel_id + '"]');
     if (here && document.visibilityState === 'visible' && document.hasFocus()) return;
@@ -100,11 +116,11 @@
   }
 
   /* The banner that asks, once, with a button (a user gesture). */
-  function banner() {
+  async function banner() {
     if (!('Notification' in window) || Notification.permission !== 'default') return;
     try { if (localStorage.getItem(DISMISS)) return; } catch (e) { return; }
     const main = document.getElementById('main');
-    if (!main || !me) return;
+    if (!main || !me || !(await allowed())) return;
     const box = document.createElement('div');
     box.className = 'notify-banner';
     box.setAttribute('role', 'region');

@@ -10,6 +10,13 @@
 'use strict';
 window.pxWs = (function () {
   let sock = null;
+  /* A page being left (a form posted, a link followed) must not reload
+     itself when the server ends its socket meanwhile: signing out ends the
+     session, and so the socket (4003), before the next page arrives, and
+     that reload would abort the sign-out's navigation. */
+  let leaving = false;
+  window.addEventListener('beforeunload', () => { leaving = true; });
+  window.addEventListener('pageshow', () => { leaving = false; });
 
   /* Whether this server offers WebSocket: {"websocket": true|false}. */
   async function offered() {
@@ -66,7 +73,7 @@ window.pxWs = (function () {
         o.live(false);
         /* 4003: the session ended or a membership changed: the page as
            the server renders it now shows which */
-        if (ev.code === 4003) { window.location.reload(); return; }
+        if (ev.code === 4003) { if (!leaving) window.location.reload(); return; }
         if (!everOpen) { giveUp(); return; }
         if (!opened) failures++;
         if (failures > 4) { giveUp(); return; }

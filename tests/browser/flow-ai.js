@@ -69,6 +69,27 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
   });
   await ctx.close();
 
+  // the same controls in German: the labels, the placeholder and the marker
+  const de = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'de-DE',
+    extraHTTPHeaders: { 'Accept-Language': 'de-DE,de;q=0.9' } });
+  const pde = await de.newPage();
+  const deErrors = [];
+  watch(pde, deErrors);
+  await check('AI: the controls in German', async () => {
+    await signIn(pde, BASE, 'aiflow' + tag, pw);
+    await pde.goto(BASE + '/c/' + ch);
+    await pde.click('button.ai-summarise:has-text("Kanal zusammenfassen")');
+    await pde.waitForSelector('#ai-channel-summary .ai-marker');
+    const h = await pde.textContent('#ai-channel-summary h2');
+    const marker = await pde.textContent('#ai-channel-summary .ai-marker');
+    if (h !== 'Zusammenfassung' || !/^KI-erzeugt · builtin/.test(marker)) throw new Error(h + ' / ' + marker);
+    const ph = await pde.getAttribute('#ai-question', 'placeholder');
+    if (ph !== 'Fragen Sie zu Ihren Kanälen …') throw new Error('placeholder: ' + ph);
+    if ((await pde.textContent('form.ai-ask button[type=submit]')).trim() !== 'Fragen') throw new Error('ask button');
+    if (deErrors.length) throw new Error('script errors: ' + deErrors.join('; '));
+  });
+  await de.close();
+
   // a held post, approved in the review queue
   await api(BASE, 'PUT', '/api/v1/ai/channels/' + id + '/settings', tok,
     { enabled: true, remote: false, moderation: 'hold' });

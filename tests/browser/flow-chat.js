@@ -164,15 +164,22 @@ async function flow(ctxA, ctxB, vp, env) {
   });
   await check(L('react, seen live'), async () => {
     const li = b.locator('#messages li', { hasText: 'Live' }).last();
+    await li.hover().catch(() => {});
+    await li.locator('details.acts > summary').click();
     await li.locator('form.react button').click();
     await a.waitForSelector('#messages li .reactions button[aria-pressed=false]:has-text("1")', { timeout: 15000 });
   });
   await check(L('edit, seen live'), async () => {
     const li = a.locator('#messages li', { hasText: 'Live' }).last();
-    await Promise.all([a.waitForNavigation(), li.locator('a[href$="/edit"]').click()]);
+    await li.hover().catch(() => {});
+    await li.locator('details.acts > summary').click();
+    // with the script, Edit opens the edit form in the message itself
+    await li.locator('a.edit').click();
+    const ta = li.locator('form.inline-edit textarea');
+    await ta.waitFor();
     await axe(a, L('edit'));
-    await a.fill('#body', 'Live _hello_ edited ' + tag);
-    await submit(a, 'form.composer button[type=submit]');
+    await ta.fill('Live _hello_ edited ' + tag);
+    await ta.press('Enter');
     await b.waitForSelector('#messages li:has-text("edited ' + tag + '") .edited', { timeout: 15000 });
     await shot(a, 'channel-' + vp.name + '.png');
     await shot(b, 'channel-' + vp.name + '-second-user.png');
@@ -187,7 +194,9 @@ async function flow(ctxA, ctxB, vp, env) {
   await check(L('open a thread and reply'), async () => {
     await go(a, BASE + '/c/' + chan);
     const li = a.locator('#messages li', { hasText: 'edited' }).last();
-    await Promise.all([a.waitForNavigation(), li.locator('a[href*="/thread/"]').click()]);
+    await li.hover().catch(() => {});
+    await li.locator('details.acts > summary').click();
+    await Promise.all([a.waitForNavigation(), li.locator('.menu a.reply').click()]);
     await a.fill('#body-thread', 'A reply in the thread');
     await a.click('#composer-thread button[value=send]');
     await a.waitForSelector('#replies li:has-text("A reply in the thread")');

@@ -26,7 +26,8 @@ module.exports = async function ({ browser, BASE, check }) {
     await page.waitForSelector('#older', { state: 'attached' });
     const url = page.url();
     if (await page.$('#messages li:has-text("history message 0 end")')) throw new Error('first page already has the oldest');
-    await page.evaluate(() => window.scrollTo(0, 0));
+    // the message list scrolls, not the page: up to its top
+    await page.evaluate(() => document.getElementById('older').scrollIntoView());
     await page.waitForSelector('#messages li:has-text("history message 0 end")', { timeout: 15000 });
     if (page.url() !== url) throw new Error('the page was left: ' + page.url());
     const n = await page.$$eval('#messages > li', (l) => l.length);

@@ -5,7 +5,7 @@
 // every state (WCAG 2.1 A/AA, best practice and the 2.2 target-size rule).
 'use strict';
 const crypto = require('crypto');
-const { api, watch, signIn } = require('./util');
+const { api, watch, signIn, chanTools } = require('./util');
 
 const SETUPS = [
   { name: 'desktop-en', viewport: { width: 1280, height: 800 }, lang: 'en' },
@@ -167,8 +167,28 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       await stayed(page, errors, label);
     });
 
+    await check('emoji picker finds the aliases of other chat tools[' + label + ']', async () => {
+      // ":+1:" and ":thumbsdown:" as Slack and GitHub users type them
+      await page.click('form[data-composer] .ep-compose');
+      await page.waitForSelector('#emoji-picker:not([hidden]) [role=option]');
+      for (const [q, e] of [[':+1', '👍'], ['thumbsdown', '👎'], ['tada', '🎉']]) {
+        await page.fill('#ep-q', q);
+        await page.waitForSelector('#emoji-picker [role=option][data-e="' + e + '"]');
+        const first = await page.getAttribute('#emoji-picker [role=option]', 'data-e');
+        if (first !== e) throw new Error(q + ' finds ' + first + ' first');
+      }
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#emoji-picker', { state: 'hidden' });
+      if (!(await page.inputValue('#body')).endsWith('🎉')) throw new Error('not inserted: ' + await page.inputValue('#body'));
+      await page.fill('#body', '');
+      await stayed(page, errors, label);
+    });
+
     await check('emoji picker for a reaction[' + label + ']', async () => {
       const msg = '#messages > li.msg:first-of-type';
+      // the reaction controls live in the message's actions menu
+      await page.hover(msg).catch(() => {});
+      await page.click(msg + ' details.acts > summary');
       await page.click(msg + ' .ep-react');
       await page.waitForSelector('#emoji-picker:not([hidden]) [role=option]');
       await page.keyboard.type('fire');
@@ -223,6 +243,45 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
         await Promise.all([page.waitForNavigation(), page.evaluate(() => window.__notes[0].onclick())]);
         if (!page.url().endsWith('/c/' + ch2 + '#m' + m.id)) throw new Error('opened ' + page.url());
       });
+      await check('desktop notifications switched off and on in the settings[' + label + ']', async () => {
+        const setDesktop = async (on) => {
+          await page.goto(BASE + '/settings');
+          await page.setChecked('form[action="/settings/notifications"] input[name=desktop]', on);
+          await Promise.all([page.waitForNavigation(),
+            page.click('form[action="/settings/notifications"] button[type=submit]')]);
+          const got = (await api(BASE, 'GET', '/api/v1/notifications/settings', users.ben.token)).desktop;
+          if (got !== on) throw new Error('stored ' + got);
+        };
+        const mention = (text) => api(BASE, 'POST', '/api/v1/channels/' + cid2 + '/messages', users.ana.token,
+          { body: text + ' @' + users.ben.name });
+        const titled = () => page.evaluate(() => { const m = /^\((\d+)\) /.exec(document.title); return m ? Number(m[1]) : 0; });
+        await setDesktop(false);
+        await page.goto(BASE + '/c/' + ch);
+        const before = await titled();
+        await mention('quiet please');
+        // the event arrived (the tab title counts it), yet nothing was shown
+        await page.waitForFunction((n) => { const m = /^\((\d+)\) /.exec(document.title); return m && Number(m[1]) > n; },
+          before, { timeout: 15000 });
+        await page.waitForTimeout(1500);
+        if (await page.evaluate(() => window.__notes.length)) throw new Error('shown although switched off');
+        // nor does a browser that was never asked show the banner
+        const ctx2 = await context(browser, s, true);
+        const p2 = await ctx2.newPage();
+        await signIn(p2, BASE, users.ben.name, pw);
+        const read = p2.waitForResponse((r) => r.url().endsWith('/api/v1/notifications/settings'));
+        await p2.goto(BASE + '/c/' + ch);
+        await read;
+        await p2.waitForTimeout(500);
+        const perm = await p2.evaluate(() => Notification.permission);
+        if (perm !== 'default') throw new Error('permission ' + perm);
+        if (await p2.$('.notify-banner')) throw new Error('banner shown although switched off');
+        await ctx2.close();
+        await setDesktop(true);
+        await page.goto(BASE + '/c/' + ch);
+        await mention('loud again');
+        await page.waitForFunction(() => window.__notes.length > 0, null, { timeout: 15000 });
+        if (errors.length) throw new Error(errors.join('\n'));
+      });
     } else {
       await check('notification banner asks only on a button[' + label + ']', async () => {
         await page.goto(BASE + '/c/' + ch);
@@ -268,6 +327,7 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       await noSideScroll(page, s, label);
       await axe2(page, axe, 'own profile[' + label + ']');
       await page.goto(BASE + '/c/' + ch);
+      await chanTools(page);
       await page.waitForSelector('.notifyform select');
       await axe2(page, axe, 'channel with level chooser[' + label + ']');
       if (errors.length) throw new Error(errors.join('\n'));
@@ -281,14 +341,15 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
   await check('shortcodes without JavaScript', async () => {
     await signIn(p2, BASE, users.ben.name, pw);
     await p2.goto(BASE + '/c/' + ch);
-    await p2.fill('#body', 'ship it :rocket: :thumbs_up:');
+    await p2.fill('#body', 'ship it :rocket: :thumbs_up: :+1: :tada:');
     await Promise.all([p2.waitForNavigation(), p2.click('form[data-composer] button[value=send]')]);
-    await p2.waitForSelector('#messages li.msg:has-text("ship it 🚀 👍")');
+    await p2.waitForSelector('#messages li.msg:has-text("ship it 🚀 👍 👍 🎉")');
     if (await p2.$('.ep-open')) throw new Error('picker buttons without JavaScript');
     await axeNoJs(browser, SETUPS[0], await nojs.cookies(), BASE + '/c/' + ch, axe, 'shortcodes[nojs]');
   });
   await check('reaction picker page without JavaScript', async () => {
     await p2.goto(BASE + '/c/' + ch);
+    await p2.click('#messages .msg details.acts > summary');
     await Promise.all([p2.waitForNavigation(), p2.click('#messages .msg .react-more')]);
     await p2.fill('#emoji-q', 'party popper');
     await Promise.all([p2.waitForNavigation(), p2.click('main form[role=search] button[type=submit]')]);

@@ -1,6 +1,7 @@
 // run.js: drives Debian's Chromium through playwright-core against a running
 // PlexiChat (PX_BASE_URL): visits every page on a desktop and a phone
-// viewport, runs axe-core (WCAG 2.1 A/AA rules) on each, checks that the
+// viewport, runs axe-core (WCAG 2.1 A/AA rules and WCAG 2.2's target-size,
+// 2.5.8: targets of at least 24 by 24 px) on each, checks that the
 // pages need no JavaScript, and saves screenshots to PX_ARTIFACTS.
 // Exits 1 on any failure; prints "N passed, N failed".
 'use strict';
@@ -31,7 +32,8 @@ async function check(name, fn) {
 async function axe(page, label) {
   await page.evaluate(AXE_SRC);
   const r = await page.evaluate(() => axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    rules: { 'target-size': { enabled: true } },
     resultTypes: ['violations'],
   }));
   if (r.violations.length) {
@@ -132,10 +134,9 @@ async function germanPages(browser) {
     }
     if (process.env.PX_BROWSER_FLOWS !== '1') await germanPages(browser);
     if (process.env.PX_BROWSER_AUTH === '1') await noJavaScript(browser);
-    // PX_BROWSER_ONLY=rich runs only flow-rich.js (with PX_BROWSER_FLOWS=1)
-    const only = process.env.PX_BROWSER_ONLY;
-    for (const f of fs.readdirSync(__dirname).filter((f) => /^flow-.*\.js$/.test(f) &&
-      (!only || f === 'flow-' + only + '.js')).sort())
+    // PX_BROWSER_ONLY=flow-ui runs only the flow files whose names contain it
+    const only = process.env.PX_BROWSER_ONLY || '';
+    for (const f of fs.readdirSync(__dirname).filter((f) => /^flow-.*\.js$/.test(f) && f.includes(only)).sort())
       await require(path.join(__dirname, f))({ browser, BASE, ART, check, axe, shot });
   } finally {
     await browser.close();

@@ -31,4 +31,16 @@ async function signIn(page, BASE, name, pw) {
   if (!(await page.$('.sidebar'))) throw new Error('sign-in failed: ' + page.url());
 }
 
-module.exports = { api, watch, signIn };
+// Opens the channel header's tools menu when it is folded (a phone shows
+// files, notification level, pins, members and shortcuts behind it; a
+// desktop shows them in the header and has nothing to open). Fails when
+// the tools are neither shown nor behind the menu.
+async function chanTools(page) {
+  const menu = page.locator('.chanhead details.chantools');
+  if (await menu.locator('> summary').isVisible()) {
+    if (!(await menu.evaluate((d) => d.open))) await menu.locator('> summary').click();
+  }
+  await page.locator('#chan-tools a.keys').waitFor({ state: 'visible' });
+}
+
+module.exports = { api, watch, signIn, chanTools };

@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* restoring gives the input back unless the input itself held a
 		 * placeholder's text */
 		px_ai_restore(&r, red.data ? red.data : "", red.len, &back);
-		if (!strchr(s, '[') && (back.len != n || memcmp(back.data ? back.data : "", s, n) != 0))
+		if (!memchr(s, '[', n) && (back.len != n || memcmp(back.data ? back.data : "", s, n) != 0))
 			abort();
 		px_buf_free(&red);
 		px_buf_free(&back);

@@ -19,5 +19,5 @@ h = b"PXANN1\n\0" + struct.pack("<IIIIQq", 0x01020304, 2, 1, 0, 2, 1) + b"m".lju
 body = struct.pack("<ff", 0.6, 0.8) + struct.pack("<QQ", 0, 2) + struct.pack("<qq", 5, 6) \
     + struct.pack("<qq", 1, 3) + bytes([10, 20, 250, 7])
 sys.stdout.buffer.write(b"\0" + h + body)' > "$OUT/corpus-ai-ann/f"
-"$OUT/fuzz_ai_ann" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=16384 \
+"$OUT/fuzz_ai_ann" -artifact_prefix="$OUT/" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=16384 \
   -print_final_stats=1 "$OUT/corpus-ai-ann" 2>&1 | tail -3

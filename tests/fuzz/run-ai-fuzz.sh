@@ -20,5 +20,5 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
   "$ROOT/ai/ai_wire.c" "$ROOT/ai/ai_sse.c" "$ROOT/ai/ai_redact.c" "$ROOT/ai/ai_builtin.c" \
   "$ROOT/core/buf.c" "$ROOT/core/utf8.c" \
   $(pkg-config --libs json-c libpcre2-8) -lm -o "$OUT/fuzz_ai"
-"$OUT/fuzz_ai" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \
+"$OUT/fuzz_ai" -artifact_prefix="$OUT/" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \
   -print_final_stats=1 "$OUT/corpus-ai" 2>&1 | tail -3

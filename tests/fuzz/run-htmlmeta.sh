@@ -13,5 +13,5 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
   -I"$ROOT" $(pkg-config --cflags libxml-2.0) "$ROOT/tests/fuzz/fuzz_htmlmeta.c" \
   "$ROOT/core/htmlmeta.c" "$ROOT/core/utf8.c" $(pkg-config --libs libxml-2.0) \
   -o "$OUT/fuzz_htmlmeta"
-"$OUT/fuzz_htmlmeta" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \
+"$OUT/fuzz_htmlmeta" -artifact_prefix="$OUT/" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \
   -print_final_stats=1 "$OUT/corpus-htmlmeta" 2>&1 | tail -3

@@ -16,5 +16,5 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$ROOT" \
   "$ROOT/core/http.c" "$ROOT/core/multipart.c" "$ROOT/core/buf.c" "$ROOT/core/utf8.c" "$ROOT/core/err.c" \
   "$ROOT/core/codec.c" "$ROOT/core/mediatype.c" \
   $(pkg-config --libs json-c) -o "$OUT/fuzz_parsers"
-"$OUT/fuzz_parsers" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \
+"$OUT/fuzz_parsers" -artifact_prefix="$OUT/" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \
   -print_final_stats=1 "$OUT/corpus-parsers" 2>&1 | tail -3

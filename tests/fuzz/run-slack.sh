@@ -16,5 +16,5 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$ROOT" -I"$OUT
   $(pkg-config --cflags json-c libcmark-gfm) "$ROOT/tests/fuzz/fuzz_slack.c" \
   "$ROOT/handlers/hooks_slack.c" "$ROOT/web/markdown.c" "$ROOT/web/emoji.c" "$ROOT/core/buf.c" \
   "$ROOT/core/utf8.c" "$ROOT/core/err.c" $(pkg-config --libs json-c libcmark-gfm) -o "$OUT/fuzz_slack"
-"$OUT/fuzz_slack" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \
+"$OUT/fuzz_slack" -artifact_prefix="$OUT/" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=65536 \
   -print_final_stats=1 "$OUT/corpus-slack" 2>&1 | tail -3

@@ -23,6 +23,6 @@ for t in waf_norm waf_inspect; do
 	clang $CFLAGS $(pkg-config --cflags json-c libpcre2-8 libcmark-gfm) \
 		-DWAF_RULES="\"$ROOT/etc/waf.rules\"" "$ROOT/tests/fuzz/fuzz_$t.c" $SRC $LIBS \
 		-o "$OUT/fuzz_$t"
-	"$OUT/fuzz_$t" -max_total_time="$SECS" -max_len=65536 -timeout=5 -rss_limit_mb=1024 \
+	"$OUT/fuzz_$t" -artifact_prefix="$OUT/" -max_total_time="$SECS" -max_len=65536 -timeout=5 -rss_limit_mb=1024 \
 		-print_final_stats=1 "$OUT/corpus-${t//_/-}" 2>&1 | tail -4
 done

@@ -14,5 +14,5 @@ printf '\x04\x07\x88\x82\x00\x00\x00\x00\x03\xe8' > "$OUT/corpus-wsproto/close"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I"$ROOT" \
   "$ROOT/tests/fuzz/fuzz_wsproto.c" "$ROOT/core/wsproto.c" "$ROOT/core/buf.c" "$ROOT/core/utf8.c" \
   "$ROOT/core/codec.c" -lcrypto -o "$OUT/fuzz_wsproto"
-"$OUT/fuzz_wsproto" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=4096 \
+"$OUT/fuzz_wsproto" -artifact_prefix="$OUT/" -max_total_time="${PX_FUZZ_SECONDS:-20}" -max_len=4096 \
   -print_final_stats=1 "$OUT/corpus-wsproto" 2>&1 | tail -3

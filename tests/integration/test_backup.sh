@@ -224,6 +224,15 @@ for NAME in local s3; do
 	check "$NAME: unchanged files skipped" [ "$(field files_unchanged)" -ge 10 ]
 
 	run list; check "$NAME: list shows 3 snapshots" [ "$(grep -c snapshot "$T/out")" = 3 ]
+	if [ $NAME = local ]; then
+		# a clock set back a day: the new snapshot would sort before the
+		# newest one (chains, "latest" and retention go by name): refused
+		faketime -f -1d "$B" $STORE --passphrase-file "$T/pass" --cache-dir "$T/cache-$NAME" \
+			backup >"$T/out" 2>"$T/err"; rc=$?
+		check "local: a clock behind the newest snapshot exits 10" [ $rc = 10 ]
+		check "local: it says STORAGE_CLOCK_BEHIND" grep -q STORAGE_CLOCK_BEHIND "$T/err"
+		run list; check "local: nothing was added" [ "$(grep -c snapshot "$T/out")" = 3 ]
+	fi
 	run verify; check "$NAME: full verify" [ $? = 0 ]
 	run verify --sample 3; check "$NAME: sampled verify" [ $? = 0 ]
 	check "$NAME: sampled verify read 3" grep -q '"read":3' "$T/out"

@@ -146,6 +146,40 @@ def test_settings_page_form():
     assert "Nach 15 Minuten" in words(p) and "E-Mail-Zusammenfassung" in words(p), words(p)
 
 
+def test_desktop_switch():
+    """The web UI's desktop notifications: on by default, switched per
+    account through the API and the settings form (an unchecked box is
+    "off"), changed alone without touching the other settings."""
+    u = User("nd")
+    assert u.ok("GET", "/api/v1/notifications/settings")["desktop"] is True
+    u.ok("PATCH", "/api/v1/notifications/settings", {"mail_minutes": 15})
+    j = u.ok("PATCH", "/api/v1/notifications/settings", {"desktop": False})
+    assert j["desktop"] is False and j["mail_minutes"] == 15 and j["push"] is True, j
+    expect_error(u.call("PATCH", "/api/v1/notifications/settings", {"desktop": "no"}), 400,
+                 "VALIDATION_FIELD_TYPE")
+    assert u.ok("GET", "/api/v1/notifications/settings")["desktop"] is False
+    b = Browser()
+    assert location(b.post("/login", {"username": u.name, "password": PASSWORD, "next": "/"})) == "/"
+
+    def box(p):
+        return [a for t, a in p.tags if t == "input" and a.get("name") == "desktop"][0]
+    p = check_page(b.get("/settings"))
+    f = form_fields(p, "/settings/notifications")
+    assert "checked" not in box(p), box(p)
+    r = b.post("/settings/notifications", {"csrf_token": f["csrf_token"], "mail_minutes": "15",
+                                           "push": "1", "desktop": "1", "push_present": "1"})
+    assert location(r) == "/settings?done=saved", r
+    assert u.ok("GET", "/api/v1/notifications/settings")["desktop"] is True
+    assert "checked" in box(check_page(b.get("/settings")))
+    r = b.post("/settings/notifications", {"csrf_token": f["csrf_token"], "mail_minutes": "15",
+                                           "push": "1", "push_present": "1"})
+    assert location(r) == "/settings?done=saved", r
+    j = u.ok("GET", "/api/v1/notifications/settings")
+    assert j["desktop"] is False and j["push"] is True, j
+    b.lang = "de"
+    assert "Desktop-Benachrichtigungen" in words(check_page(b.get("/settings")))
+
+
 def test_settings_validation_and_cli():
     u = User("ns")
     expect_error(u.call("PATCH", "/api/v1/notifications/settings", {"mail_minutes": 7}), 400,

@@ -650,7 +650,7 @@ def test_notify_settings_and_push():
         return chk(u.call(method, path, body), method, pattern, status)
     st = "/api/v1/notifications/settings"
     call("GET", st, st, 200)
-    call("PATCH", st, st, 200, {"mail_minutes": 15, "push": True})
+    call("PATCH", st, st, 200, {"mail_minutes": 15, "push": True, "desktop": False})
     call("PATCH", st, st, 400, {"mail_minutes": 16})
     call("GET", "/api/v1/push/key", "/api/v1/push/key", 200)
     subs = "/api/v1/push/subscriptions"

@@ -126,6 +126,11 @@ def test_lighttpd_with_certbot_layout():
         c = checks["tls_certificates"][0]
         assert checks["tls"] == "ok" and c["file"] == cert and c["subject"] == NAME, checks
         assert c["days_left"] in (29, 30), c
+        # the gauge, from whichever process answers the metrics
+        st, b = https_get(tls, "/api/v1/system/metrics", cert)
+        line = 'plexichat_tls_cert_days_left{file="%s"} ' % cert
+        assert st == 200 and line in b.decode(), b.decode()[:300]
+        assert int(float(b.decode().split(line)[1].split()[0])) == c["days_left"]
         with open(cfg, "a") as f:
             f.write("tls_warn_days = 45\n")
         assert pxtest.wait_for(lambda: (tls_check() or {}).get("tls") == "expiring", 10)

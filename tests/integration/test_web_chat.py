@@ -167,7 +167,7 @@ def test_channel_post_preview_react_edit_pin_delete():
     r = b.post("/c/%s/post" % ch, {"body": "in the thread", "thread_root_id": mid, "action": "send"})
     assert location(r).startswith("/c/%s/thread/%s#m" % (ch, mid)), r
     p = b.page("/c/%s/thread/%s" % (ch, mid))
-    assert "in the thread" in words(p) and "Reply (1)" in words(b.page("/c/" + ch))
+    assert "in the thread" in words(p) and "Replies: 1" in words(b.page("/c/" + ch))
     r = b.post("/c/%s/m/%s/delete" % (ch, mid), {})
     assert "done=deleted" in location(r)
     assert "This message was deleted." in words(b.page("/c/" + ch))

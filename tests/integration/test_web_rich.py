@@ -136,5 +136,25 @@ def test_reaction_picker_without_javascript():
     assert b.get("/c/%s/m/%d/react?q=%s" % (ch, m["id"], "x" * 81)).status == 200
 
 
+def test_shortcode_aliases():
+    """The short names other chat tools taught people (":+1:", ":thumbsup:",
+    ":tada:") become their emoji in messages and are found by the picker
+    page; a name that is no alias stays text."""
+    name, tok, _ = new_user()
+    b = signed_in(name)
+    ch, cid = channel(b)
+    m = post(tok, cid, "yes :+1: :thumbsup: no :-1: :tada: kept :+2: `:+1:`")
+    h = m["html"]
+    assert "yes \U0001f44d \U0001f44d no \U0001f44e \U0001f389 kept :+2: <code>:+1:</code>" in h, h
+    assert location(b.post("/c/%s/post" % ch, {"body": "form :heart: :+1:", "action": "send"})).startswith("/c/" + ch)
+    assert "form \u2764\ufe0f \U0001f44d" in b.get("/c/" + ch).body.decode()
+    more = "/c/%s/m/%d/react" % (ch, m["id"])
+    for q, want in (("%2B1", "\U0001f44d"), ("thumbsdown", "\U0001f44e"), ("tada", "\U0001f389")):
+        p = b.page(more + "?q=" + q)
+        emojis = [i.get("value") for f in p.forms if f["attrs"].get("action") == more
+                  for i in f["inputs"] if i.get("name") == "emoji"]
+        assert emojis == [want], (q, emojis)
+
+
 if __name__ == "__main__":
     run(globals())

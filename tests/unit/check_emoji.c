@@ -20,6 +20,14 @@ START_TEST(test_lookup)
 	ck_assert_ptr_null(px_emoji_lookup("thumbs up", 9));
 	ck_assert_ptr_null(px_emoji_lookup("", 0));
 	ck_assert_ptr_null(px_emoji_lookup("zzz_not_an_emoji", 16));
+	/* the aliases other chat tools taught people */
+	ck_assert_str_eq(px_emoji_lookup("+1", 2), "\xf0\x9f\x91\x8d");
+	ck_assert_str_eq(px_emoji_lookup("-1", 2), "\xf0\x9f\x91\x8e");
+	ck_assert_str_eq(px_emoji_lookup("ThumbsUp", 8), "\xf0\x9f\x91\x8d");
+	ck_assert_str_eq(px_emoji_lookup("thumbsdown", 10), "\xf0\x9f\x91\x8e");
+	ck_assert_str_eq(px_emoji_lookup("tada", 4), "\xf0\x9f\x8e\x89");
+	ck_assert_ptr_null(px_emoji_lookup("+2", 2));
+	ck_assert_ptr_null(px_emoji_lookup("-", 1));
 }
 END_TEST
 
@@ -35,6 +43,9 @@ static const struct {
 	{ __LINE__, ":: : :", ":: : :", 0 },
 	{ __LINE__, "ends with :fire", "ends with :fire", 0 },
 	{ __LINE__, ":<script>:", ":<script>:", 0 },
+	{ __LINE__, "yes :+1: no :-1:", "yes \xf0\x9f\x91\x8d no \xf0\x9f\x91\x8e", 2 },
+	{ __LINE__, ":thumbsup::tada:", "\xf0\x9f\x91\x8d\xf0\x9f\x8e\x89", 2 },
+	{ __LINE__, "10:-1:00 :+ :-) :+1", "10\xf0\x9f\x91\x8e" "00 :+ :-) :+1", 1 },
 };
 
 START_TEST(test_replace)
@@ -75,6 +86,16 @@ START_TEST(test_search)
 	ck_assert_uint_eq(px_emoji_search("heart", 5, collect, &b), 5);
 	ck_assert_uint_eq(px_emoji_search("", 5, collect, &b), 0);
 	ck_assert_uint_eq(px_emoji_search("zzqqxx", 5, collect, &b), 0);
+	/* an alias finds its emoji once, under the alias */
+	px_buf_reset(&b);
+	ck_assert_uint_eq(px_emoji_search("+1", 10, collect, &b), 1);
+	ck_assert_str_eq(b.data, "+1=\xf0\x9f\x91\x8d\n");
+	px_buf_reset(&b);
+	ck_assert_uint_eq(px_emoji_search("thumbsup", 10, collect, &b), 1);
+	ck_assert_str_eq(b.data, "thumbsup=\xf0\x9f\x91\x8d\n");
+	px_buf_reset(&b);
+	ck_assert_uint_eq(px_emoji_search("thumbs", 10, collect, &b), 2);
+	ck_assert_str_eq(b.data, "thumbs_down=\xf0\x9f\x91\x8e\nthumbs_up=\xf0\x9f\x91\x8d\n");
 	px_buf_free(&b);
 }
 END_TEST

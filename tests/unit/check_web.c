@@ -186,6 +186,54 @@ START_TEST(test_files_and_avatars)
 }
 END_TEST
 
+/* Grouping: a run of one author within five minutes on one day; the
+ * first unread message of someone else; day separators. */
+START_TEST(test_group)
+{
+	static const struct {
+		int line;
+		long long id, author;
+		const char *time;
+		int day_sep, grouped, first_unread;
+	} cases[] = {
+		{ __LINE__, 1, 3, "2026-12-05T23:58:00Z", 1, 0, 0 },
+		{ __LINE__, 2, 3, "2026-12-05T23:59:00Z", 0, 1, 0 },
+		{ __LINE__, 3, 3, "2026-12-06T00:01:00Z", 1, 0, 0 }, /* a new day */
+		{ __LINE__, 4, 3, "2026-12-06T00:07:00Z", 0, 0, 0 }, /* six minutes later */
+		{ __LINE__, 5, 7, "2026-12-06T00:08:00Z", 0, 0, 0 }, /* the reader's own */
+		{ __LINE__, 6, 3, "2026-12-06T00:09:00Z", 0, 0, 1 }, /* first unread (> 4) */
+		{ __LINE__, 7, 3, "2026-12-06T00:10:00Z", 0, 1, 0 },
+	};
+	struct json_object *views = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *v = json_object_new_object(), *a = json_object_new_object();
+
+		json_object_object_add(a, "id", json_object_new_int64(cases[i].author));
+		json_object_object_add(v, "id", json_object_new_int64(cases[i].id));
+		json_object_object_add(v, "author", a);
+		json_object_object_add(v, "time", json_object_new_string(cases[i].time));
+		json_object_object_add(v, "time_day", json_object_new_string_len(cases[i].time, 10));
+		json_object_array_add(views, v);
+	}
+	px_web_messages_group(views, 4, 7);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *v = json_object_array_get_idx(views, i), *x;
+		int d = json_object_object_get_ex(v, "day_sep", &x) && json_object_get_boolean(x);
+		int g = json_object_object_get_ex(v, "grouped", &x) && json_object_get_boolean(x);
+		int u = json_object_object_get_ex(v, "first_unread", &x) && json_object_get_boolean(x);
+
+		ck_assert_msg(d == cases[i].day_sep && g == cases[i].grouped && u == cases[i].first_unread,
+			      "line %d: want day %d grouped %d unread %d, got %d %d %d", cases[i].line,
+			      cases[i].day_sep, cases[i].grouped, cases[i].first_unread, d, g, u);
+	}
+	/* last_read < 0 (a thread, a guest): no line */
+	px_web_messages_group(views, -1, 7);
+	json_object_put(views);
+}
+END_TEST
+
 START_TEST(test_fit)
 {
 	static const struct {
@@ -379,6 +427,7 @@ int main(void)
 	tcase_add_test(tc, test_reactions_mine);
 	tcase_add_test(tc, test_files_and_avatars);
 	tcase_add_test(tc, test_fit);
+	tcase_add_test(tc, test_group);
 	tcase_add_test(tc, test_channel_view);
 	tcase_add_test(tc, test_snippet_parts);
 	tcase_add_test(tc, test_urlenc);
