@@ -6,6 +6,8 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/config_cmd.c admin/config_cmd.h \
 	admin/doctor.c admin/doctor.h \
 	admin/files_cmd.c admin/files_cmd.h \
+	admin/export_cmd.c admin/export_cmd.h \
+	admin/import_cmd.c admin/import_cmd.h admin/import_slack.c admin/import_mm.c \
 	admin/linediff.c admin/linediff.h \
 	admin/plugin_cmd.c admin/plugin_cmd.h \
 	admin/plugin_catalog.c admin/plugin_catalog.h \
@@ -13,9 +15,11 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/retention_cmd.c admin/retention_cmd.h \
 	admin/stats.c admin/stats.h \
 	admin/users_io.c admin/users_io.h
-plexichat_admin_LDADD = libmodel.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS)
+# libhandlers.a for handlers/hooks_slack.o (Slack mrkdwn), pure over core/
+plexichat_admin_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(CORE_LIBS)
 # the SQL these commands need (model/ is the only place SQL text appears)
 libmodel_a_SOURCES += model/config_versions.c model/config_versions.h \
+	model/imports.c model/imports.h \
 	model/ops.c model/ops.h \
 	model/plugins.c model/plugins.h \
 	model/retention.c model/retention.h

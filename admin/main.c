@@ -7,7 +7,9 @@
 #include "admin/cluster_cmd.h"
 #include "admin/config_cmd.h"
 #include "admin/doctor.h"
+#include "admin/export_cmd.h"
 #include "admin/files_cmd.h"
+#include "admin/import_cmd.h"
 #include "admin/plugin_cmd.h"
 #include "admin/retention_cmd.h"
 #include "admin/stats.h"
@@ -528,6 +530,8 @@ const struct command admin_commands[] = {
 	{ "check-config", cmd_check_config, "check-config  validate the configuration and print it (secrets hidden)", 0 },
 	{ "config", admin_cmd_config, "config show [--json] | config check [--who W] | config diff [N] | config history [--json] | config rollback N [--who W]  the configuration and its versions kept in PostgreSQL", 0 },
 	{ "users", admin_cmd_users, "users import FILE [--dry-run] | users export [--json]  accounts in bulk from CSV or JSON lines (idempotent, with a report)", 0 },
+	{ "import", admin_cmd_import, "import slack FILE.zip | import mattermost FILE.jsonl  history from a Slack export or a Mattermost bulk export: users (no password), channels, messages, threads, reactions; idempotent, a JSON report on stdout", 0 },
+	{ "export", admin_cmd_export, "export compliance --channels ID,... [--since T] [--until T] [--after ID]  the chosen channels' messages as JSON lines, oldest first (the last cursor on stderr)", 0 },
 	{ "files", admin_cmd_files, "files usage [--by user|channel] [--limit N] [--json] | files cleanup [--dry-run] [--json] | files quota USER [BYTES|default] | files rethumb (--all | SHA256...) [--dry-run] [--json]  the file store: usage per user or channel, clean-up of expired uploads, stale temporary files, retention and orphan objects (run it from cron), per-user quotas, image derivatives made again", 0 },
 	{ "plugin", admin_cmd_plugin, "plugin keygen | plugin sign PACKAGE --key FILE | plugin key add NAME PUBKEY | plugin key remove NAME | plugin key list | plugin install (PACKAGE [--sig FILE] | NAME[@RANGE]) | plugin list [--json] | plugin catalog [--json] | plugin use NAME VERSION | plugin enable NAME [--grant PERM,...] [--all-channels | --channels ID,...] | plugin set NAME KEY (VALUE|--clear) | plugin disable NAME | plugin remove NAME  plugins: trusted signing keys, signed install with dependency checks, version switch, enable with granted permissions, settings, removal", ADMIN_CONFIG_OPTIONAL },
 	{ "retention", admin_cmd_retention, "retention status [--json] | retention run [--dry-run] [--json] | retention channel CHANNEL (DAYS|forever|default) | retention hold add (--channel CHANNEL | --user NAME) --reason TEXT | retention hold release ID  message retention: delete what is older than its channel's policy (retention_days by default; run it daily from cron), per-channel policies, legal holds that keep everything they cover", 0 },

@@ -38,6 +38,7 @@ static const struct perm table[] = {
 	{ "admin.users.manage", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.invites", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.audit.read", ADMINS, 0, PX_SCOPE_ADMIN },
+	{ "admin.compliance.export", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.waf.read", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.waf.manage", ADMINS, 0, PX_SCOPE_ADMIN },
 	{ "admin.plugins.read", ADMINS, 0, PX_SCOPE_ADMIN },

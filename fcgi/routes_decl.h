@@ -12,6 +12,7 @@
 #include "fcgi/events_stream.h"
 #include "fcgi/events_ws.h"
 #include "handlers/admin_plugins.h"
+#include "handlers/admin_compliance.h"
 #include "handlers/admin_waf.h"
 #include "handlers/notify.h"
 #include "handlers/cluster.h"

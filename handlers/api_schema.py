@@ -1023,6 +1023,23 @@ header("GET " + WAF + "events.jsonl", "200", "X-Next-After", t("integer", minimu
        "after= of the next call.")
 header("GET " + WAF + "events.jsonl", "200", "X-More", t("string", enum=["0", "1"]),
        "1 when more events follow.")
+COMPLIANCE = "/api/v1/admin/compliance/export"
+api("GET", COMPLIANCE, "complianceExport",
+    "Chosen channels' messages as JSON lines, oldest first, for compliance archives "
+    "(audited).", "200",
+    t("string", description="One JSON object a line: {id, channel_id, channel, author_id, "
+      "author, thread_root_id, body, created_at, edited_at, deleted}."),
+    [q("channels", t("string", maxLength=2000), "Channel ids, comma-separated (1-100).",
+       required=True),
+     q("since", t("string", maxLength=64), "Messages created at or after this timestamp."),
+     q("until", t("string", maxLength=64), "Messages created before this timestamp."),
+     q("after", t("integer", minimum=0), "The cursor: X-Next-After of the previous page."),
+     q("limit", t("integer", minimum=1, maximum=10000), "Lines (default 1000).")],
+    errors=("400",), tag="Admin", content_type="application/x-ndjson")
+header("GET " + COMPLIANCE, "200", "X-Next-After", t("integer", minimum=0),
+       "after= of the next call: no message is repeated or skipped, even while others post.")
+header("GET " + COMPLIANCE, "200", "X-More", t("string", enum=["0", "1"]),
+       "1 when the page is full and more may follow at once.")
 api("GET", WAF + "top-rules", "wafTopRules", "The rules that fired most in a window.", "200",
     ref("WafTopRules"),
     [q("hours", t("integer", minimum=1, maximum=720), "Window (default 24)."),

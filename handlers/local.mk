@@ -4,6 +4,7 @@ libhandlers_a_SOURCES = \
 	handlers/system.c handlers/system.h \
 	handlers/cluster.c handlers/cluster.h \
 	handlers/admin_waf.c handlers/admin_waf.h \
+	handlers/admin_compliance.c handlers/admin_compliance.h \
 	handlers/admin_plugins.c handlers/admin_plugins.h \
 	handlers/auth.c handlers/auth.h \
 	handlers/auth_invite.c \

@@ -2,6 +2,7 @@
 noinst_LIBRARIES += libmodel.a
 libmodel_a_SOURCES = \
 	model/rows.c model/rows.h \
+	model/compliance.c model/compliance.h \
 	model/notify.c model/notify.h model/notify_run.c model/notify_run.h \
 	model/auth_invites.c model/auth_invites.h \
 	model/auth_ldap.c model/auth_ldap.h \

@@ -616,6 +616,13 @@ def test_admin_waf():
     assert r.headers["x-more"] in ("0", "1") and int(r.headers["x-next-after"]) >= 1, r.headers
     chk(api("GET", WAF + "events.jsonl?since=yesterday-ish", ADMIN),
         "GET", WAF + "events.jsonl", 400)
+    cx = "/api/v1/admin/compliance/export"
+    r = api("GET", cx + "?channels=1,2&limit=2&since=2000-01-01", ADMIN)
+    text = chk(r, "GET", cx, 200)
+    assert all("channel_id" in json.loads(x) for x in text.decode().splitlines())
+    assert r.headers["x-more"] in ("0", "1") and int(r.headers["x-next-after"]) >= 0, r.headers
+    chk(api("GET", cx + "?channels=1,x", ADMIN), "GET", cx, 400)
+    chk(api("GET", cx + "?channels=1&until=soon-ish", ADMIN), "GET", cx, 400)
     top = chk(api("GET", WAF + "top-rules?hours=1&limit=5", ADMIN), "GET", WAF + "top-rules",
               200)
     assert top["hours"] == 1 and top["rules"], top

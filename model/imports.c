@@ -1,0 +1,232 @@
+/* model/imports.c: import_map look-ups and the batched history inserts
+ * (sql/131 holds the functions that do the work in one statement each). */
+#include "model/imports.h"
+#include "model/rows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int px_m_import_lookup(struct px_db *db, const char *source, const char *kind,
+		       const char *sid, long long *id)
+{
+	const char *p[3] = { source, kind, sid };
+	PGresult *r = NULL;
+	int found;
+
+	if (px_db_exec_prepared(db, "import_lookup",
+		"SELECT target_id FROM import_map WHERE source = $1 AND kind = $2"
+		" AND source_id = $3", 3, p, &r) != PX_OK)
+		return -1;
+	found = PQntuples(r) == 1;
+	if (found)
+		*id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return found;
+}
+
+enum px_err px_m_import_map(struct px_db *db, const char *source, const char *kind,
+			    const char *sid, long long id)
+{
+	char i[PX_M_LL];
+	const char *p[4] = { source, kind, sid, px_m_ll(i, id) };
+
+	return px_db_exec(db, "INSERT INTO import_map (source, kind, source_id, target_id)"
+			  " VALUES ($1, $2, $3, $4)", 4, p, NULL);
+}
+
+long long px_m_import_user_by_email(struct px_db *db, const char *email)
+{
+	const char *p[1] = { email };
+	PGresult *r = NULL;
+	long long id = 0;
+
+	if (px_db_exec(db, "SELECT id FROM users WHERE lower(email) = lower($1)"
+		       " ORDER BY id LIMIT 1", 1, p, &r) != PX_OK)
+		return -1;
+	if (PQntuples(r) == 1)
+		id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return id;
+}
+
+enum px_err px_m_import_channel(struct px_db *db, const struct px_m_import_channel *c,
+				long long *id)
+{
+	char cr[PX_M_LL];
+	const char *p[10] = { c->source, c->sid, c->kind, c->name, c->topic ? c->topic : "",
+			      c->created_at, c->archived_at,
+			      c->creator ? px_m_ll(cr, c->creator) : NULL, c->members };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec(db,
+		"WITH c AS (INSERT INTO channels (kind, name, topic, created_by, created_at,"
+		"  archived_at) VALUES ($3, $4, $5, $8, $6::timestamptz, $7::timestamptz)"
+		"  RETURNING id),"
+		" m AS (INSERT INTO channel_members (channel_id, user_id, role, joined_at)"
+		"  SELECT c.id, u.id, CASE WHEN u.id = $8 THEN 'owner' ELSE 'member' END,"
+		"         $6::timestamptz"
+		"  FROM c, (SELECT DISTINCT x::bigint AS id FROM"
+		"   unnest(string_to_array(nullif($9, ''), E'\\n')) x) u"
+		"  WHERE EXISTS (SELECT 1 FROM users WHERE users.id = u.id)"
+		"  ON CONFLICT DO NOTHING),"
+		" k AS (INSERT INTO import_map (source, kind, source_id, target_id)"
+		"  SELECT $1, 'channel', $2, c.id FROM c)"
+		" SELECT id FROM c", 9, p, &r);
+	if (e != PX_OK)
+		return e;
+	*id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_import_member(struct px_db *db, long long channel, long long user)
+{
+	char c[PX_M_LL], u[PX_M_LL];
+	const char *p[2] = { px_m_ll(c, channel), px_m_ll(u, user) };
+
+	return px_db_exec(db, "INSERT INTO channel_members (channel_id, user_id) VALUES ($1, $2)"
+			  " ON CONFLICT DO NOTHING", 2, p, NULL);
+}
+
+/* Appends s as one element of a PostgreSQL array literal being built in
+ * a (without its braces): quoted, with '"' and '\' escaped; NULL: NULL. */
+static void array_add(struct px_buf *a, const char *s)
+{
+	px_buf_putc(a, a->len ? ',' : '{');
+	if (!s) {
+		px_buf_puts(a, "NULL");
+		return;
+	}
+	px_buf_putc(a, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			px_buf_putc(a, '\\');
+		px_buf_putc(a, *s);
+	}
+	px_buf_putc(a, '"');
+}
+
+static void array_add_ll(struct px_buf *a, long long v)
+{
+	char s[PX_M_LL];
+
+	array_add(a, v ? px_m_ll(s, v) : NULL);
+}
+
+void px_m_import_batch_add(struct px_m_import_batch *b, const char *sid, long long author,
+			   const char *body, const char *html, const char *created,
+			   const char *root)
+{
+	array_add(&b->sids, sid);
+	array_add_ll(&b->authors, author);
+	array_add(&b->bodies, body);
+	array_add(&b->htmls, html);
+	array_add(&b->created, created);
+	array_add(&b->roots, root);
+	b->n++;
+}
+
+void px_m_import_batch_react(struct px_m_import_batch *b, const char *sid, long long user,
+			     const char *emoji)
+{
+	array_add(&b->r_sids, sid);
+	array_add_ll(&b->r_users, user);
+	array_add(&b->r_emoji, emoji);
+	b->nreactions++;
+}
+
+static void batch_reset(struct px_m_import_batch *b)
+{
+	struct px_buf *all[] = { &b->sids, &b->authors, &b->bodies, &b->htmls, &b->created,
+				 &b->roots, &b->r_sids, &b->r_users, &b->r_emoji };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		px_buf_reset(all[i]);
+	b->n = b->nreactions = 0;
+}
+
+void px_m_import_batch_free(struct px_m_import_batch *b)
+{
+	struct px_buf *all[] = { &b->sids, &b->authors, &b->bodies, &b->htmls, &b->created,
+				 &b->roots, &b->r_sids, &b->r_users, &b->r_emoji };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		px_buf_free(all[i]);
+	b->n = b->nreactions = 0;
+}
+
+/* Closes the array literal and returns its text. */
+static const char *array_end(struct px_buf *a)
+{
+	px_buf_puts(a, a->len ? "}" : "{}");
+	return a->data;
+}
+
+static long count_of(PGresult *r)
+{
+	long n = atol(PQgetvalue(r, 0, 0));
+
+	PQclear(r);
+	return n;
+}
+
+enum px_err px_m_import_flush(struct px_db *db, const char *source, long long channel,
+			      struct px_m_import_batch *b, long *messages, long *reactions)
+{
+	char ch[PX_M_LL];
+	const char *p[8];
+	PGresult *r = NULL;
+	enum px_err e = PX_OK;
+	int failed = b->sids.failed || b->bodies.failed || b->htmls.failed || b->r_emoji.failed;
+
+	*messages = *reactions = 0;
+	if (failed) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	if (b->n) {
+		p[0] = source;
+		p[1] = px_m_ll(ch, channel);
+		p[2] = array_end(&b->sids);
+		p[3] = array_end(&b->authors);
+		p[4] = array_end(&b->bodies);
+		p[5] = array_end(&b->htmls);
+		p[6] = array_end(&b->created);
+		p[7] = array_end(&b->roots);
+		e = px_db_exec_prepared(db, "import_messages",
+			"SELECT px_import_messages($1, $2, $3::text[], $4::bigint[], $5::text[],"
+			" $6::text[], $7::timestamptz[], $8::text[])", 8, p, &r);
+		if (e != PX_OK)
+			goto out;
+		*messages = count_of(r);
+	}
+	if (b->nreactions) {
+		p[0] = source;
+		p[1] = array_end(&b->r_sids);
+		p[2] = array_end(&b->r_users);
+		p[3] = array_end(&b->r_emoji);
+		e = px_db_exec_prepared(db, "import_reactions",
+			"SELECT px_import_reactions($1, $2::text[], $3::bigint[], $4::text[])",
+			4, p, &r);
+		if (e == PX_OK)
+			*reactions = count_of(r);
+	}
+out:
+	batch_reset(b);
+	return e;
+}
+
+enum px_err px_m_import_threads(struct px_db *db, const char *source, long *orphans)
+{
+	const char *p[1] = { source };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec(db, "SELECT px_import_threads($1)", 1, p, &r);
+	if (e == PX_OK)
+		*orphans = count_of(r);
+	return e;
+}
