@@ -8,15 +8,18 @@
 # Four clients post over HTTP; the primary node is stopped at once
 # (`pg_autoctl stop --immediate`: its PostgreSQL and its keeper, as a
 # crashed machine); the clients keep posting until posts succeed again on
-# the promoted standby. Checks: every acknowledged message is in the
-# database once (none lost, none duplicated), every failed post answered
-# 503 SYSTEM_DB_UNAVAILABLE in the central error format, posts work again;
-# prints the time from the stop to the first acknowledged post.
+# the promoted standby. Then the old primary's keeper is started again (it
+# rejoins as the standby) and `pg_autoctl perform switchover` moves the
+# primary back while the clients post. Checks: every acknowledged message
+# is in the database once (none lost, none duplicated), every failed post
+# answered 503 SYSTEM_DB_UNAVAILABLE in the central error format, posts
+# work again; prints the time from the stop to the first acknowledged post
+# and the longest time without one during the switchover.
 # Starts its own servers; needs root and scripts/test.sh's environment
 # (PX_ROOT, PX_BUILD, PX_WORK, PX_CONFIG, PX_LIGHTTPD_URL).
 set -euo pipefail
 ROOT=${PX_ROOT:?run from scripts/test.sh}
-BUILD=${PX_BUILD:?}
+: "${PX_BUILD:?}"
 WORK=${PX_WORK:?}
 : "${PX_CONFIG:?}"
 LPORT=${PX_LIGHTTPD_URL##*:}
@@ -52,8 +55,8 @@ keeper() {
 }
 state() { as_pg pg_autoctl show state --pgdata "$T/monitor" 2>/dev/null || true; }
 wait_state() { # NODE STATE SECONDS
-  local i
-  for i in $(seq 1 $(($3 * 2))); do
+  local _
+  for _ in $(seq 1 $(($3 * 2))); do
     state | grep -Eq "^ *$1 .*\| +$2 +\| +$2 *$" && return 0
     sleep 0.5
   done
@@ -91,7 +94,7 @@ done
 echo "== monitor on $MONITOR_PORT, nodes on $NODE1_PORT and $NODE2_PORT"
 run_block monitor > "$T/create-monitor.log" 2>&1 || { tail -20 "$T/create-monitor.log"; exit 1; }
 keeper monitor
-for i in $(seq 1 40); do
+for _ in $(seq 1 40); do
   as_pg pg_isready -q -h 127.0.0.1 -p "$MONITOR_PORT" && break; sleep 0.5
 done
 run_block node NODE=node1 PORT="$NODE1_PORT" > "$T/create-node1.log" 2>&1 || { tail -20 "$T/create-node1.log"; exit 1; }
@@ -108,7 +111,7 @@ psql1() { as_pg psql -X -q -At -h 127.0.0.1 -p "$NODE1_PORT" "$@"; }
 SSN=$(psql1 -d postgres -c "SHOW synchronous_standby_names")
 echo "synchronous_standby_names = $SSN"
 case "$SSN" in *pgautofailover_standby*) ;; *) echo "FAIL: no synchronous standby"; exit 1 ;; esac
-for i in $(seq 1 40); do
+for _ in $(seq 1 40); do
   SYNC=$(psql1 -d postgres -c "SELECT string_agg(sync_state, ',') FROM pg_stat_replication")
   case "$SYNC" in quorum|sync) break ;; esac; sleep 0.5
 done
@@ -124,6 +127,7 @@ CONNINFO=$(sed -n 's/^db_conninfo = //p' "$ROOT/docs/CLUSTERING.md" | grep targe
 case "$CONNINFO" in *"port=$NODE1_PORT,$NODE2_PORT"*target_session_attrs=read-write*) ;;
   *) echo "FAIL: the doc's db_conninfo changed: $CONNINFO"; exit 1 ;; esac
 export FO_CONNINFO="$CONNINFO" FO_T="$T" FO_NODE1_PORT="$NODE1_PORT" FO_NODE2_PORT="$NODE2_PORT"
+export FO_PG_ENV="PATH=$PATH XDG_CONFIG_HOME=$T/xdg-config XDG_DATA_HOME=$T/xdg-data"
 export FO_STOP_CMD="runuser -u postgres -- env PATH=$PATH XDG_CONFIG_HOME=$T/xdg-config XDG_DATA_HOME=$T/xdg-data pg_autoctl stop --immediate --pgdata $T/node1"
 export PYTHONPATH="$ROOT/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
 
@@ -149,6 +153,32 @@ import pxtest  # noqa: E402  (reads PX_BASE_URL)
 from msglib import User, channel  # noqa: E402  (uses PX_CONFIG)
 
 failures = []
+CMD_ENV = os.environ["FO_PG_ENV"].split()
+
+
+def autoctl(*args, **kw):
+    return subprocess.run(["runuser", "-u", "postgres", "--", "env"] + CMD_ENV + ["pg_autoctl"] + list(args),
+                          **kw)
+
+
+def node_states():
+    out = autoctl("show", "state", "--pgdata", os.path.join(T, "monitor"),
+                  capture_output=True, text=True).stdout
+    return {c[0]: (c[5], c[6]) for c in (
+        [x.strip() for x in line.split("|")] for line in out.splitlines()) if len(c) == 7}
+
+
+def wait_states(want, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        st = node_states()
+        if all(st.get(n) == (s, s) for n, s in want.items()):
+            return
+        time.sleep(0.5)
+    raise AssertionError("nodes not %r after %d s: %r" % (want, timeout, node_states()))
+
+
+keeper = None
 try:
     owner = User("fo")
     cid = channel(owner)["id"]
@@ -160,14 +190,12 @@ try:
     acked = []       # (body, id, t_start, t_end)
     errors = []      # (status, body bytes)
     net = []         # exceptions (connection refused/reset by the web server)
-    t_stop = [float("inf")]
-    done = threading.Event()
 
-    def client(n, u):
+    def client(tag, n, u, done):
         i = 0
         while not done.is_set():
             i += 1
-            body = "fo-%d-%d" % (n, i)
+            body = "fo-%s-%d-%d" % (tag, n, i)
             t0 = time.monotonic()
             try:
                 r = u.call("POST", "/api/v1/channels/%d/messages" % cid, {"body": body})
@@ -185,39 +213,76 @@ try:
             if r.status not in (200, 201):
                 time.sleep(0.1)
 
-    threads = [threading.Thread(target=client, args=(n, u), daemon=True) for n, u in enumerate(users)]
-    for t in threads:
-        t.start()
-    time.sleep(4)
-    with lock:
-        before = len(acked)
-    print("acknowledged before the stop: %d" % before)
-    assert before > 20, before
-    # the clock starts once the primary is down: posts that started before
-    # (the stop command takes a moment) may still have been served by it
-    t0 = time.monotonic()
-    subprocess.run(os.environ["FO_STOP_CMD"], shell=True, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t_stop[0] = time.monotonic()
-    ready = subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", os.environ["FO_NODE1_PORT"]])
-    assert ready.returncode != 0, "the primary still answers after pg_autoctl stop --immediate"
-    print("primary stopped (pg_autoctl stop --immediate, %.1f s)" % (t_stop[0] - t0))
-    first = None
-    deadline = t_stop[0] + 150
-    while time.monotonic() < deadline:
+    def posting(tag, action):
+        """Clients post while action() runs; returns (seconds from the
+        time action() returns to the first post acknowledged that started
+        after it, the longest time without an acknowledged post)."""
+        done = threading.Event()
+        threads = [threading.Thread(target=client, args=(tag, n, u, done), daemon=True)
+                   for n, u in enumerate(users)]
+        for t in threads:
+            t.start()
+        time.sleep(4)
         with lock:
-            after = [a for a in acked if a[2] > t_stop[0]]
-        if after and first is None:
-            first = min(a[3] for a in after)
-        if first is not None and len(after) >= 40 and time.monotonic() > first + 3:
-            break
-        time.sleep(0.2)
-    done.set()
-    for t in threads:
-        t.join(40)
-    assert first is not None, "no post succeeded within 150 s of the stop; %d errors, last %r" % (
-        len(errors), errors[-1:])
-    print("FAILOVER_TIME %.1f s from the stop to the first acknowledged post" % (first - t_stop[0]))
+            before = len([a for a in acked if a[0].startswith("fo-%s-" % tag)])
+        assert before > 20, "%s: only %d posts before" % (tag, before)
+        t_mark = action()
+        first = None
+        deadline = t_mark + 150
+        while time.monotonic() < deadline:
+            with lock:
+                after = [a for a in acked if a[2] > t_mark]
+            if after and first is None:
+                first = min(a[3] for a in after)
+            if first is not None and len(after) >= 40 and time.monotonic() > first + 3:
+                break
+            time.sleep(0.2)
+        done.set()
+        for t in threads:
+            t.join(40)
+        assert first is not None, "%s: no post succeeded within 150 s; %d errors, last %r" % (
+            tag, len(errors), errors[-1:])
+        assert len(after) >= 40, "%s: only %d posts acknowledged after it" % (tag, len(after))
+        ends = sorted(a[3] for a in acked if a[0].startswith("fo-%s-" % tag))
+        gap = max(b - a for a, b in zip(ends, ends[1:]))
+        print("%s: acknowledged %d before, %d in all" % (tag, before, len(ends)))
+        return first - t_mark, gap
+
+    def kill_primary():
+        # the clock starts once the primary is down: posts that started
+        # before (the stop command takes a moment) may still have been
+        # served by it
+        subprocess.run(os.environ["FO_STOP_CMD"], shell=True, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t = time.monotonic()
+        ready = subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", os.environ["FO_NODE1_PORT"]])
+        assert ready.returncode != 0, "the primary still answers after pg_autoctl stop --immediate"
+        print("primary node1 stopped (pg_autoctl stop --immediate)")
+        return t
+
+    took, gap = posting("kill", kill_primary)
+    print("FAILOVER_TIME %.1f s from the stop of the primary to the first acknowledged post "
+          "(longest time without one: %.1f s)" % (took, gap))
+
+    # the old primary comes back as the standby of the promoted one
+    t0 = time.monotonic()
+    keeper = subprocess.Popen(["setsid", "runuser", "-u", "postgres", "--", "env"] + CMD_ENV +
+                              ["pg_autoctl", "run", "--pgdata", os.path.join(T, "node1")],
+                              stdout=open(os.path.join(T, "node1-rejoin.log"), "w"), stderr=subprocess.STDOUT)
+    wait_states({"node1": "secondary", "node2": "primary"}, 150)
+    print("node1 rejoined as the standby in %.1f s" % (time.monotonic() - t0))
+
+    def switchover():
+        t = time.monotonic()
+        r = autoctl("perform", "switchover", "--pgdata", os.path.join(T, "monitor"),
+                    capture_output=True, text=True, timeout=150)
+        assert r.returncode == 0, r.stdout + r.stderr
+        print("pg_autoctl perform switchover took %.1f s" % (time.monotonic() - t))
+        return t
+
+    took, gap = posting("switch", switchover)
+    print("SWITCHOVER: longest time without an acknowledged post %.1f s" % gap)
+    wait_states({"node1": "primary", "node2": "secondary"}, 60)
     print("acknowledged: %d, answered with an error: %d, no answer: %d" % (len(acked), len(errors), len(net)))
 
     # every error is SYSTEM_DB_UNAVAILABLE in the central error format
@@ -230,10 +295,10 @@ try:
     if net:
         failures.append("requests without an HTTP answer: %r" % net[:3])
 
-    # every acknowledged message is on the promoted standby, once
+    # every acknowledged message is on the primary (node1 again), once
     out = subprocess.run(
         ["runuser", "-u", "postgres", "--", "psql", "-X", "-At", "-F", "\t", "-h", "127.0.0.1",
-         "-p", os.environ["FO_NODE2_PORT"], "-d", "plexichat", "-c",
+         "-p", os.environ["FO_NODE1_PORT"], "-d", "plexichat", "-c",
          "SELECT id, body FROM messages WHERE channel_id = %d AND body LIKE 'fo-%%'" % cid],
         capture_output=True, text=True, check=True).stdout
     rows = [line.split("\t", 1) for line in out.splitlines() if line]
@@ -248,8 +313,6 @@ try:
         failures.append("duplicated: %r" % list(dups.items())[:3])
     if lost:
         failures.append("acknowledged but not in the database once: %r" % lost[:3])
-    if len([a for a in acked if a[2] > t_stop[0]]) < 40:
-        failures.append("fewer than 40 posts after the failover")
 except Exception:
     import traceback
     traceback.print_exc()
@@ -258,6 +321,10 @@ finally:
     if failures:
         print(st.log_tail(30))
     st.stop()
+    if keeper:
+        autoctl("stop", "--immediate", "--pgdata", os.path.join(T, "node1"),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        keeper.wait(30)
 for f in failures:
     print("FAIL: " + f)
 sys.exit(1 if failures else 0)
