@@ -13,7 +13,8 @@ PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-d
 PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
 PX_TEST_PKGS="faketime python3-yaml dpkg-dev debhelper fakeroot lintian lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile haproxy python3 python3-cryptography curl clang libclang-rt-14-dev oathtool
   python3-aiosmtpd wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd
-  slapd ldap-utils libvips-tools clamav-daemon ffmpeg openssl awscli pebble"
+  slapd ldap-utils libvips-tools clamav-daemon ffmpeg openssl awscli pebble
+  postgresql-15-auto-failover pg-auto-failover-cli"
 # The documentation site (scripts/build_docs.sh); its npm tools are pinned in
 # tools/docs/package-lock.json and installed by the script itself.
 PX_DOCS_PKGS="mkdocs mkdocs-material"
