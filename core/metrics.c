@@ -8,9 +8,12 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_METRICS 512
+/* Series kept per process: routes x statuses x histograms add up, and a
+ * series that does not fit is dropped, so this is generous. */
+#define MAX_METRICS 4096
+#define INDEX_SLOTS (2 * MAX_METRICS)   /* open addressing, a power of two */
 #define NAME_MAX_LEN 64
-#define LABELS_MAX_LEN 160
+#define LABELS_MAX_LEN 256
 
 static const uint64_t bucket_us[] = {
 	50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000,
@@ -33,24 +36,42 @@ struct metric {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct metric registry[MAX_METRICS];
 static int nmetrics;
+/* registry index + 1 of each series by hash; 0: empty */
+static int slots[INDEX_SLOTS];
+
+static uint32_t series_hash(enum kind k, const char *name, const char *labels)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)k; /* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (; *labels; labels++)
+		h = (h ^ (unsigned char)*labels) * 16777619u;
+	return h;
+}
 
 /* Finds or creates; returns NULL when the registry is full. Locked. */
 static struct metric *find(enum kind k, const char *name, const char *labels)
 {
-	int i;
+	uint32_t i;
 
 	labels = labels ? labels : "";
-	for (i = 0; i < nmetrics; i++)
-		if (registry[i].kind == k && strcmp(registry[i].name, name) == 0 &&
-		    strcmp(registry[i].labels, labels) == 0)
-			return &registry[i];
+	for (i = series_hash(k, name, labels) & (INDEX_SLOTS - 1); slots[i];
+	     i = (i + 1) & (INDEX_SLOTS - 1)) {
+		struct metric *m = &registry[slots[i] - 1];
+
+		if (m->kind == k && strcmp(m->name, name) == 0 && strcmp(m->labels, labels) == 0)
+			return m;
+	}
 	if (nmetrics == MAX_METRICS || strlen(name) >= NAME_MAX_LEN ||
 	    strlen(labels) >= LABELS_MAX_LEN)
 		return NULL;
 	registry[nmetrics].kind = k;
 	snprintf(registry[nmetrics].name, NAME_MAX_LEN, "%s", name);
 	snprintf(registry[nmetrics].labels, LABELS_MAX_LEN, "%s", labels);
-	return &registry[nmetrics++];
+	slots[i] = ++nmetrics;
+	return &registry[nmetrics - 1];
 }
 
 void px_metrics_count(const char *name, const char *labels, uint64_t delta)

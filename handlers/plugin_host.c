@@ -247,24 +247,22 @@ out:
 	return 0;
 }
 
-/* A plugin that is the same in the new set as in the old keeps its
- * running process or loaded module (its state, and no restart): the two
- * entries swap them, and the old set is then dropped. Under the write
- * lock: nobody calls the old set meanwhile. */
+/* A process plugin that is the same in the new set as in the old keeps its
+ * running process (its state, and no restart): the two entries swap their
+ * handles, and the old set is then dropped. In-process modules are loaded
+ * anew, so that their file's hash is checked at every change of the set.
+ * Under the write lock: nobody calls the old set meanwhile. */
 static void keep_running(struct hosted *old, int nold, struct hosted *v, int n)
 {
 	for (int i = 0; i < n; i++)
-		for (int j = 0; j < nold && v[i].same; j++) {
+		for (int j = 0; j < nold && v[i].same && v[i].proc; j++) {
 			struct px_pl_proc *p = v[i].proc;
-			struct px_pl_inproc *m = v[i].mod;
 
-			if (!old[j].same || strcmp(old[j].same, v[i].same) != 0 ||
+			if (!old[j].proc || !old[j].same || strcmp(old[j].same, v[i].same) != 0 ||
 			    strcmp(old[j].m.name, v[i].m.name) != 0)
 				continue;
 			v[i].proc = old[j].proc;
-			v[i].mod = old[j].mod;
 			old[j].proc = p;
-			old[j].mod = m;
 			atomic_store(&v[i].failures, atomic_load(&old[j].failures));
 			break;
 		}
