@@ -256,10 +256,13 @@ if [ -s "$T/log/strace" ]; then
 	expand_set() {
 		local g
 		for g in "$@"; do
-			systemd-analyze syscall-filter "$g" | sed -n 's/^    //p' | grep -v '^#' |
+			case $g in
+			@*) systemd-analyze syscall-filter "$g" | sed -n 's/^    //p' | grep -v '^#' |
 				while read -r s; do
 					case $s in @*) expand_set "$s" ;; *) echo "$s" ;; esac
-				done
+				done ;;
+			*) echo "$g" ;;   # a single system call named beside the groups
+			esac
 		done
 	}
 	# shellcheck disable=SC2046
