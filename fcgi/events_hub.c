@@ -454,7 +454,9 @@ static void check_members(uint64_t now)
 	struct check c;
 	size_t i;
 
-	if (!hub.members_due || now < hub.next_members)
+	/* not while committed events wait behind an older transaction: one
+	 * of them may be the member.left that updates the set */
+	if (!hub.members_due || now < hub.next_members || hub.held)
 		return;
 	hub.next_members = now + MEMBERS_MS;
 	if (check_begin(&c, hub.subs) != 0)
@@ -663,6 +665,10 @@ static void notices(PGconn *c, int *need_fetch)
 		} else if (strcmp(n->relname, PX_M_AUTH_CHANNEL) == 0) {
 			px_gen_bump();
 			hub.creds_due = hub.members_due = 1;
+			/* the change's own event (member.left) committed with
+			 * it: offer it before the membership check ends a
+			 * stream for it (posts' wake-ups come a moment later) */
+			*need_fetch = 1;
 		} else if (hub.known) {
 			typing(n->extra);
 		}

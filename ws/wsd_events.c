@@ -220,7 +220,9 @@ void px_wsd_check_members(struct px_wsd *d, uint64_t now)
 	struct check k;
 	size_t i;
 
-	if (!d->members_due || now < d->next_members || check_begin(d, &k) != 0)
+	/* not while committed events wait behind an older transaction: one
+	 * of them may be the member.left that updates the set */
+	if (!d->members_due || now < d->next_members || d->held || check_begin(d, &k) != 0)
 		return;
 	d->next_members = now + MEMBERS_MS;
 	for (i = 0; i < k.n; i++)
@@ -359,6 +361,9 @@ void px_wsd_notices(struct px_wsd *d, int *need_fetch)
 		} else if (strcmp(n->relname, PX_M_AUTH_CHANNEL) == 0) {
 			px_gen_bump();
 			d->creds_due = d->members_due = 1;
+			/* offer the change's own event (member.left) before the
+			 * membership check (as fcgi/events_hub.c) */
+			*need_fetch = 1;
 		} else if (d->known) {
 			typing(d, n->extra);
 		}
