@@ -86,6 +86,7 @@ static long long user_id(struct mm *m, const char *name)
 		qsort(m->users, m->nusers, sizeof(*m->users), who_cmp);
 		m->users_sorted = 1;
 	}
+	memset(&key, 0, sizeof(key));
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	w = bsearch(&key, m->users, m->nusers, sizeof(*m->users), who_cmp);
 	return w ? w->id : 0;

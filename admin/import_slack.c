@@ -70,6 +70,7 @@ static struct user *user_find(struct slack *s, const char *sid)
 		qsort(s->users, s->nusers, sizeof(*s->users), user_cmp);
 		s->users_sorted = 1;
 	}
+	memset(&key, 0, sizeof(key));
 	snprintf(key.sid, sizeof(key.sid), "%s", sid);
 	return bsearch(&key, s->users, s->nusers, sizeof(*s->users), user_cmp);
 }
