@@ -6,6 +6,7 @@
  * already. The export has no post ids: a post's source id is its channel,
  * author and create_at (milliseconds), a reply's its root's plus its own. */
 #include "admin/import_cmd.h"
+#include "model/channels.h"
 
 #include "model/imports.h"
 
@@ -115,19 +116,6 @@ static void skip(struct mm *m, enum import_kind kind, const char *what)
 	import_skip(m->r, kind, id, what);
 }
 
-static int name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 80)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-' || s[i] == '_'))
-			return 0;
-	return 1;
-}
-
 static void do_channel(struct mm *m, struct json_object *c)
 {
 	const char *team = jstr(c, "team"), *name = jstr(c, "name"), *type = jstr(c, "type");
@@ -154,7 +142,7 @@ static void do_channel(struct mm *m, struct json_object *c)
 		m->r->existing[IK_CHANNEL]++;
 		return;
 	}
-	if (!name_ok(name)) {
+	if (!px_m_channel_name_ok(name)) {
 		skip(m, IK_CHANNEL, "channel name is not a-z, 0-9, - and _");
 		return;
 	}

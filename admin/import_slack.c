@@ -8,6 +8,7 @@
  * (model/imports.c), Slack's mrkdwn converted by the incoming webhooks'
  * converter, Slack's ts kept as the creation time and as the source id. */
 #include "admin/import_cmd.h"
+#include "model/channels.h"
 
 #include "core/utf8.h"
 #include "handlers/hooks_slack.h"
@@ -244,19 +245,6 @@ static void import_user(struct slack *s, struct json_object *u)
 
 /* --- channels ------------------------------------------------------- */
 
-static int name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 80)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-' || s[i] == '_'))
-			return 0;
-	return 1;
-}
-
 static struct chan *chan_add(struct slack *s)
 {
 	struct chan *t;
@@ -311,7 +299,7 @@ static void import_channel(struct slack *s, struct json_object *c, const char *k
 		s->r->existing[IK_CHANNEL]++;
 		return;
 	}
-	if (!name_ok(name)) {
+	if (!px_m_channel_name_ok(name)) {
 		import_skip(s->r, IK_CHANNEL, sid, "channel name is not a-z, 0-9, - and _");
 		return;
 	}

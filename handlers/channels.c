@@ -1,6 +1,7 @@
 /* channels.c: channel and membership handlers: validated input, the
  * channel gate, then one model call. */
 #include "handlers/channels.h"
+#include "model/channels.h"
 #include "handlers/auth_util.h"
 #include "handlers/channels_util.h"
 #include "handlers/files.h"
@@ -11,23 +12,9 @@
 #define MAX_TOPIC 250
 #define MAX_INITIAL_MEMBERS 50
 
-/* Channel names: 1-80 of a-z, 0-9, '-' and '_'. */
-static int name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 80)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-' || s[i] == '_'))
-			return 0;
-	return 1;
-}
-
 static enum px_err check_name(struct px_ctx *ctx, const char *name)
 {
-	if (name && !name_ok(name)) {
+	if (name && !px_m_channel_name_ok(name)) {
 		px_ctx_detail(ctx, "field", "name");
 		return PX_E_VALIDATION_FIELD_FORMAT;
 	}

@@ -8,6 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+int px_m_channel_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 80)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-' || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
 static int is_dm_kind(const char *kind)
 {
 	return strcmp(kind, "dm") == 0 || strcmp(kind, "group") == 0;

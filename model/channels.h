@@ -154,4 +154,7 @@ enum px_err px_m_presence_seen_many(struct px_db *db, const char *ids_csv)
 enum px_err px_m_typing(struct px_db *db, long long channel, long long user)
 	__attribute__((nonnull(1), warn_unused_result));
 
+/* 1 when s is a channel name: 1 to 80 of a-z, 0-9, '-' and '_'. */
+int px_m_channel_name_ok(const char *s) __attribute__((nonnull));
+
 #endif
