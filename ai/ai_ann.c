@@ -441,6 +441,12 @@ int px_ai_ann_peek(const char *path, struct px_ai_ann_info *info)
 	return 0;
 }
 
+/* The address n bytes after base, for a section of the mapped file. */
+static const void *section(const void *base, size_t n)
+{
+	return (const unsigned char *)base + n;
+}
+
 struct px_ai_ann *px_ai_ann_open(const char *path, const char **why)
 {
 	struct px_ai_ann *ix = calloc(1, sizeof(*ix));
@@ -472,11 +478,13 @@ struct px_ai_ann *px_ai_ann_open(const char *path, const char **why)
 	*why = "the index file's size does not match its header";
 	if (want != ix->size || (sizeof(float) * ix->h->lists * ix->h->dim) % 8)
 		goto fail;
-	ix->cent = (const float *)(p + sizeof(struct hdr));
-	ix->off = (const uint64_t *)(ix->cent + (size_t)ix->h->lists * ix->h->dim);
-	ix->ids = (const int64_t *)(ix->off + ix->h->lists + 1);
+	/* the sections by byte offset (the file is this machine's own cache:
+	 * native byte order, 8-byte aligned sections, checked above) */
+	ix->cent = section(p, sizeof(struct hdr));
+	ix->off = section(p, sizeof(struct hdr) + sizeof(float) * ix->h->lists * ix->h->dim);
+	ix->ids = section(ix->off, sizeof(uint64_t) * (ix->h->lists + 1));
 	ix->chans = ix->ids + ix->h->count;
-	ix->vecs = (const signed char *)(ix->chans + ix->h->count);
+	ix->vecs = section(ix->chans, sizeof(int64_t) * ix->h->count);
 	*why = "the index's list offsets are inconsistent";
 	if (ix->off[0] != 0 || ix->off[ix->h->lists] != ix->h->count)
 		goto fail;

@@ -45,8 +45,14 @@ static void write_pem(const char *path, X509 *const *certs, int n)
 
 START_TEST(test_days_left)
 {
-	char path[] = "/tmp/px-tlscert-XXXXXX";
-	int fd = mkstemp(path);
+	char path[32] = "/tmp/px-tlscert-";
+	size_t at = strlen(path);
+	int fd;
+
+	/* mkstemp's template: six Xs it replaces */
+	memset(path + at, 'X', 6);
+	path[at + 6] = '\0';
+	fd = mkstemp(path);
 	time_t now = time(NULL);
 	struct px_tlscert c;
 	X509 *x[2];
