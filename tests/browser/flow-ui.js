@@ -136,11 +136,26 @@ async function withJs(env, vp, lang, ctx, people) {
 
   await check(L('preview without reload'), async () => {
     const stayed = await stay(page);
-    await page.fill('#body', '# Preview heading');
+    // a long draft: its preview scrolls inside its box, so the message
+    // list and the composer keep the window (a phone has little of it)
+    const listBefore = await page.evaluate(() => document.getElementById('scroller').clientHeight);
+    const long = ['# Preview heading'].concat(Array.from({ length: 30 }, (_, i) => '- point ' + i)).join('\n');
+    await page.fill('#body', long);
     await page.click('#composer button[value=preview]');
     await page.waitForSelector('#composer .preview h1');
     await stayed('preview');
     await focusIs(page, '#body', 'after preview');
+    await composerVisible(page, vp, '#body', 'with a preview');
+    const pv = await page.evaluate(() => {
+      const p = document.querySelector('#composer .preview'), s = document.getElementById('scroller');
+      const c = document.getElementById('composer'), b = document.getElementById('body');
+      return { list: s.clientHeight, box: p.clientHeight, content: p.scrollHeight, composer: c.offsetHeight, draft: b.offsetHeight };
+    });
+    // the box stays small (at most 8rem): the list loses no more than that
+    if (pv.box > 128 || listBefore - pv.list > 136 || pv.list < 64) {
+      throw new Error('a preview takes the message list from ' + listBefore + ' to ' + pv.list + ' px: ' + JSON.stringify(pv));
+    }
+    if (pv.content <= pv.box) throw new Error('the long preview does not scroll in its box: ' + JSON.stringify(pv));
     await page.fill('#body', '');
     await axe(page, L('preview'));
   });
