@@ -3,7 +3,10 @@ of their own (an S3 file store, a restored database and file store): this
 build's plexichat.fcgi on its own socket, run as www-data as
 scripts/lib.sh does, behind its own lighttpd (apache/lighttpd.conf.in)
 on a free port, plus s3rver and the SigV4-checking tests/integration/
-s3_proxy.py when asked. Everything started is stopped by stop(), by pid.
+s3_proxy.py when asked; for the cluster tests HAProxy in front of
+stacks (dist/haproxy/plexichat.cfg), an SSE subscriber that resumes with
+Last-Event-ID, and the Python side of pgaf_lib.sh's pg_auto_failover
+formation. Everything started is stopped by stop(), by pid.
 Standard library only; needs PX_BUILD, PX_ROOT, PX_CONFIG and
 PX_LIGHTTPD_URL from scripts/test.sh, and root (it starts servers as
 www-data)."""
