@@ -15,8 +15,9 @@ through HAProxy in each scenario:
   C. rolling upgrade: the expand migration (tests/cluster/migrations/990)
      applied by `plexichat-admin migrate` of the new build while the old
      one serves, each node drained, stopped, started on the new build
-     (its sql_dir ships 990) and undrained; then the contract migration
-     (991): no failed post.
+     (its sql_dir ships 990) and undrained; the contract migration (991,
+     tagged `-- contract-after: 990`) is refused while a node runs the old
+     build and applied once none does: no failed post.
 At the end every acknowledged message is on the primary exactly once.
 Prints the figures (FIGURE lines)."""
 import glob
@@ -270,6 +271,15 @@ def scenario_c(users, cid):
         expect(pxtest.wait_for(lambda: hap.status(s) == "UP", timeout=15), "C: HAProxy does not route to "
                + addr(s) + " again")
         print("  %s upgraded in %.1f s (drain, stop, start, undrain)" % (addr(s), time.time() - t0))
+        if s is nodes[0]:
+            # the contract step refuses to run while other nodes run the old build
+            s.set("sql_dir", contract)
+            r = s.admin("migrate")
+            s.set("sql_dir", expand)
+            expect(r.returncode != 0 and "contract step" in r.stderr and "upgrade every node first" in r.stderr,
+                   "C: the contract migration ran beside old builds: %r" % (r.stdout + r.stderr))
+            expect(probe_column(), "C: the refused contract migration dropped the column")
+            print("  contract migration refused while 2 nodes run the old build: " + r.stderr.strip()[-120:])
     # 3. the contract step, once every node runs the build that shipped 990
     expect(pxtest.wait_for(lambda: set(node_schemas().values()) == {990}, timeout=10),
            "C: not every node reports schema 990: %r" % node_schemas())
