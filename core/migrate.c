@@ -122,6 +122,54 @@ static int is_applied(struct px_db *db, int version, struct px_buf *err)
 	return applied;
 }
 
+#define CONTRACT_TAG "-- contract-after: "
+
+/* A contract migration names, in a line "-- contract-after: NNN", the
+ * expand migration every running build must ship before it may run
+ * (docs/CLUSTERING.md, "Rolling upgrades"); 0 when it names none. */
+static int contract_after(const char *sql)
+{
+	const char *p = sql;
+
+	while ((p = strstr(p, CONTRACT_TAG))) {
+		if (p == sql || p[-1] == '\n')
+			return atoi(p + strlen(CONTRACT_TAG));
+		p += strlen(CONTRACT_TAG);
+	}
+	return 0;
+}
+
+/* How many node processes alive in the registry (a heartbeat within the
+ * last minute) ship a schema older than version, or -1 with err set. No
+ * registry yet (a new database) means no nodes. */
+static int nodes_behind(struct px_db *db, int version, struct px_buf *err)
+{
+	char v[16];
+	const char *p[1] = { v };
+	PGresult *r = NULL;
+	int n = -1;
+
+	snprintf(v, sizeof(v), "%d", version);
+	if (px_db_exec(db, "SELECT to_regclass('cluster_nodes') IS NOT NULL", 0, NULL, &r) != PX_OK)
+		goto dberr;
+	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+		n = 0;
+		goto out;
+	}
+	PQclear(r);
+	r = NULL;
+	if (px_db_exec(db, "SELECT count(*) FROM cluster_nodes WHERE schema_version < $1"
+		       " AND heartbeat_at > now() - interval '1 minute'", 1, p, &r) != PX_OK)
+		goto dberr;
+	n = atoi(PQgetvalue(r, 0, 0));
+	goto out;
+dberr:
+	px_buf_puts(err, "cannot read the node registry");
+out:
+	PQclear(r);
+	return n;
+}
+
 static int apply_one(struct px_db *db, const char *dir, const struct mig *m,
 		     struct px_buf *err)
 {
@@ -129,13 +177,22 @@ static int apply_one(struct px_db *db, const char *dir, const struct mig *m,
 	const char *p[2] = { v, m->name };
 	char *sql = NULL;
 	PGresult *r = NULL;
-	int rc = -1;
+	int rc = -1, after, behind;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, m->name);
 	snprintf(v, sizeof(v), "%d", m->version);
 	sql = read_file(path);
 	if (!sql) {
 		px_buf_printf(err, "%s: cannot read", path);
+		goto out;
+	}
+	after = contract_after(sql);
+	behind = after > 0 ? nodes_behind(db, after, err) : 0;
+	if (behind != 0) {
+		if (behind > 0)
+			px_buf_printf(err, "%s: a contract step, but %d node process(es) still run a build "
+				      "without migration %d (plexichat-admin cluster status): upgrade "
+				      "every node first", m->name, behind, after);
 		goto out;
 	}
 	if (px_db_exec(db, "BEGIN", 0, NULL, NULL) != PX_OK)
@@ -204,6 +261,21 @@ out:
 	return rc;
 }
 
+/* Whether the file of m is a contract step. A build that ships one runs
+ * before it is applied: the step waits for every node to run that build. */
+static int is_contract(const char *dir, const struct mig *m)
+{
+	char path[4096];
+	char *sql;
+	int after;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, m->name);
+	sql = read_file(path);
+	after = sql ? contract_after(sql) : 0;
+	free(sql);
+	return after > 0;
+}
+
 int px_migrate_pending(struct px_db *db, const char *sql_dir, struct px_buf *err)
 {
 	struct mig *m = NULL;
@@ -230,7 +302,7 @@ int px_migrate_pending(struct px_db *db, const char *sql_dir, struct px_buf *err
 			pending = -1;
 			goto out;
 		}
-		pending += !a;
+		pending += !a && !is_contract(sql_dir, &m[i]);
 	}
 out:
 	PQclear(r);

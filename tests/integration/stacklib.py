@@ -3,16 +3,23 @@ of their own (an S3 file store, a restored database and file store): this
 build's plexichat.fcgi on its own socket, run as www-data as
 scripts/lib.sh does, behind its own lighttpd (apache/lighttpd.conf.in)
 on a free port, plus s3rver and the SigV4-checking tests/integration/
-s3_proxy.py when asked. Everything started is stopped by stop(), by pid.
+s3_proxy.py when asked; for the cluster tests HAProxy in front of
+stacks (dist/haproxy/plexichat.cfg), an SSE subscriber that resumes with
+Last-Event-ID, and the Python side of pgaf_lib.sh's pg_auto_failover
+formation. Everything started is stopped by stop(), by pid.
 Standard library only; needs PX_BUILD, PX_ROOT, PX_CONFIG and
 PX_LIGHTTPD_URL from scripts/test.sh, and root (it starts servers as
 www-data)."""
+import http.client
 import json
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -126,6 +133,35 @@ class Stack:
     def fcgi_pid(self):
         return self.procs[0].pid
 
+    def halt(self, sig=signal.SIGTERM):
+        """Stops (SIGTERM) or kills (SIGKILL) plexichat.fcgi and lighttpd
+        but keeps the folder, configuration and port: start() brings the
+        node back."""
+        if sig == signal.SIGTERM:
+            # lighttpd's graceful stop (SIGINT) answers the requests it
+            # holds before plexichat.fcgi goes
+            for p in reversed(self.procs):
+                p.send_signal(signal.SIGINT if p.args[0] == "lighttpd" else signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
+        else:
+            for p in self.procs:
+                p.send_signal(sig)
+            for p in self.procs:
+                p.wait(10)
+        self.procs = []
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+
+    def set(self, key, value):
+        """Appends key = value to the configuration (the last one counts),
+        read by the next start()."""
+        with open(self.conf, "a") as f:
+            f.write("%s = %s\n" % (key, value))
+
     def log_tail(self, n=20):
         try:
             with open(os.path.join(self.dir, "plexichat.log")) as f:
@@ -194,3 +230,180 @@ class S3:
         stop_all(self.procs)
         self.procs = []
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class HAProxy:
+    """HAProxy with dist/haproxy/plexichat.cfg (from `defaults` on) in
+    front of stacks, connecting from source (the nodes' trusted_proxies),
+    on a free port."""
+
+    def __init__(self, stacks, source, port_from=None):
+        with open(os.path.join(ROOT, "dist", "haproxy", "plexichat.cfg")) as f:
+            dist = f.read()
+        body = dist[dist.index("\ndefaults"):]
+        self.port = free_port(port_from or BASE_PORT + 25)
+        self.url = "http://127.0.0.1:%d" % self.port
+        body = re.sub(r"(?m)^    bind :80$", "    bind 127.0.0.1:%d" % self.port, body)
+        body = re.sub(r"(?m)^    server .*\n", "", body)
+        self.names = {s.port: "n%d" % i for i, s in enumerate(stacks)}
+        servers = "".join("    server n%d 127.0.0.1:%d\n" % (i, s.port) for i, s in enumerate(stacks))
+        body = body.rstrip("\n") + "\n    source %s\n%s" % (source, servers)
+        self.dir = tempfile.mkdtemp(prefix="px-haproxy-")
+        cfg = os.path.join(self.dir, "haproxy.cfg")
+        with open(cfg, "w") as f:
+            # one thread: HAProxy shares this machine's cores with the nodes
+            f.write("global\n    maxconn 4000\n    nbthread 1\n    pidfile %s/haproxy.pid\n"
+                    "    stats socket %s/admin.sock mode 600 level admin\n%s" % (self.dir, self.dir, body))
+        subprocess.run(["haproxy", "-c", "-q", "-f", cfg], check=True)
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", cfg], stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(self.dir, "haproxy.err"), "w"))
+        if not wait_url(self.url + "/api/v1/system/ready"):
+            self.stop()
+            raise RuntimeError("HAProxy did not start")
+
+    def status(self, stack):
+        """HAProxy's view of stack's server: UP, DOWN, "UP 1/2" (going
+        down) and so on, from `show stat` on its stats socket."""
+        with socket.socket(socket.AF_UNIX) as c:
+            c.connect(os.path.join(self.dir, "admin.sock"))
+            c.sendall(b"show stat\n")
+            out = b""
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                out += b
+        lines = out.decode().splitlines()
+        cols = lines[0].lstrip("# ").split(",")
+        for line in lines[1:]:
+            row = dict(zip(cols, line.split(",")))
+            if row.get("svname") == self.names[stack.port]:
+                return row["status"]
+        return None
+
+    def stop(self):
+        stop_all([self.proc])
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Subscriber(threading.Thread):
+    """An SSE client on 127.0.0.1:port that reconnects with Last-Event-ID
+    whenever its stream ends, recording the ids of the messages created in
+    channel cid. cut_at: when its first stream ended; resumed_at: when a
+    stream after that was held again (the hub's ": waiting" comment)."""
+
+    def __init__(self, port, token, cid):
+        super().__init__(daemon=True)
+        self.port, self.token, self.cid = port, token, cid
+        self.last_id = None
+        self.got = []
+        self.cuts = 0
+        self.resumed_at = None
+        self.cut_at = None
+        self.stop = False
+        self.connected = threading.Event()
+
+    def stream(self):
+        h = {"Authorization": "Bearer " + self.token, "Accept": "text/event-stream"}
+        if self.last_id:
+            h["Last-Event-ID"] = self.last_id
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", "/api/v1/events", headers=h)
+        r = conn.getresponse()
+        if r.status != 200:
+            conn.close()
+            time.sleep(0.2)
+            return
+        ev = {}
+        while not self.stop:
+            line = r.readline()
+            if not line:
+                break
+            line = line.decode().rstrip("\n")
+            if line.startswith(": waiting"):
+                self.connected.set()
+                if self.cut_at and not self.resumed_at:
+                    self.resumed_at = time.time()
+                continue
+            if line.startswith(":"):
+                continue
+            if line == "":
+                if ev.get("event") == "message.created":
+                    data = json.loads(ev["data"])
+                    if data.get("channel_id") == self.cid:
+                        self.got.append(data["data"]["id"])
+                if "id" in ev:
+                    self.last_id = ev["id"]
+                ev = {}
+                continue
+            k, _, v = line.partition(": ")
+            ev[k] = v
+        conn.close()
+
+    def run(self):
+        while not self.stop:
+            try:
+                self.stream()
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.1)
+            if not self.stop:
+                self.cuts += 1
+                if not self.cut_at:
+                    self.cut_at = time.time()
+
+
+class PgAutoFailover:
+    """The pg_auto_failover formation tests/integration/pgaf_lib.sh set up
+    in folder t (monitor, node1, node2), driven with pg_autoctl as the
+    postgres user; env: pgaf_lib.sh's pg_env (PATH and the XDG folders)."""
+
+    def __init__(self, t, env, ports):
+        self.t, self.env, self.ports = t, env.split(), ports
+
+    def autoctl(self, *args, **kw):
+        return subprocess.run(["runuser", "-u", "postgres", "--", "env"] + self.env + ["pg_autoctl"] +
+                              list(args), **kw)
+
+    def states(self):
+        out = self.autoctl("show", "state", "--pgdata", os.path.join(self.t, "monitor"),
+                           capture_output=True, text=True).stdout
+        return {c[0]: (c[5], c[6]) for c in (
+            [x.strip() for x in line.split("|")] for line in out.splitlines()) if len(c) == 7}
+
+    def wait_states(self, want, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            st = self.states()
+            if all(st.get(n) == (s, s) for n, s in want.items()):
+                return
+            time.sleep(0.5)
+        raise AssertionError("nodes not %r after %d s: %r" % (want, timeout, self.states()))
+
+    def stop_node(self, name):
+        """pg_autoctl stop --immediate: the node's PostgreSQL and keeper go
+        at once, as on a crashed machine."""
+        self.autoctl("stop", "--immediate", "--pgdata", os.path.join(self.t, name),
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def run_keeper(self, name):
+        """pg_autoctl run for a stopped node (it rejoins); the Popen."""
+        return subprocess.Popen(["setsid", "runuser", "-u", "postgres", "--", "env"] + self.env +
+                                ["pg_autoctl", "run", "--pgdata", os.path.join(self.t, name)],
+                                stdout=open(os.path.join(self.t, name + "-rejoin.log"), "w"),
+                                stderr=subprocess.STDOUT)
+
+    def psql(self, name, sql):
+        """Rows (lists of strings) of sql on node name's database plexichat."""
+        out = subprocess.run(
+            ["runuser", "-u", "postgres", "--", "psql", "-X", "-At", "-F", "\t", "-h", "127.0.0.1",
+             "-p", str(self.ports[name]), "-d", "plexichat", "-c", sql],
+            capture_output=True, text=True, check=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def primary(self):
+        """The name of the node that takes writes (state primary, or
+        wait_primary while its standby is away), or None."""
+        for n, (cur, goal) in self.states().items():
+            if cur == goal and cur in ("primary", "wait_primary"):
+                return n
+        return None

@@ -11,11 +11,7 @@ Starts its own servers: in scripts/test.sh's ONCE list."""
 import http.client
 import json
 import os
-import re
 import signal
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 
@@ -34,25 +30,8 @@ def node_conf(stack, key, value):
 
 
 def start_haproxy():
-    with open(os.path.join(stacklib.ROOT, "dist", "haproxy", "plexichat.cfg")) as f:
-        dist = f.read()
-    body = dist[dist.index("\ndefaults"):]
-    port = stacklib.free_port(stacklib.BASE_PORT + 25)
-    body = re.sub(r"(?m)^    bind :80$", "    bind 127.0.0.1:%d" % port, body)
-    body = re.sub(r"(?m)^    server .*\n", "", body)
-    servers = "".join("    server n%d 127.0.0.1:%d\n" % (i, s.port) for i, s in enumerate(nodes))
-    # the nodes see HAProxy come from 127.0.0.2, the address they trust
-    body = body.rstrip("\n") + "\n    source %s\n%s" % (HAPROXY_SRC, servers)
-    d = tempfile.mkdtemp(prefix="px-haproxy-")
-    cfg = os.path.join(d, "haproxy.cfg")
-    with open(cfg, "w") as f:
-        f.write("global\n    maxconn 4000\n    pidfile %s/haproxy.pid\n%s" % (d, body))
-    subprocess.run(["haproxy", "-c", "-q", "-f", cfg], check=True)
-    hap["proc"] = subprocess.Popen(["haproxy", "-db", "-f", cfg], stdout=subprocess.DEVNULL,
-                                   stderr=open(os.path.join(d, "haproxy.err"), "w"))
-    hap["url"] = "http://127.0.0.1:%d" % port
-    hap["port"] = port
-    assert stacklib.wait_url(hap["url"] + "/api/v1/system/ready"), "HAProxy did not start"
+    h = stacklib.HAProxy(nodes, HAPROXY_SRC)
+    hap.update(obj=h, url=h.url, port=h.port)
 
 
 def get(url, path, headers=None, source=None, timeout=10):
@@ -149,76 +128,12 @@ def test_drained_node_gets_no_new_requests():
     assert pxtest.wait_for(lambda: len(spread(10)) == 2, timeout=12), "the node did not come back"
 
 
-class Subscriber(threading.Thread):
-    """An SSE client through HAProxy that reconnects with Last-Event-ID
-    whenever its stream ends, recording the messages of one channel."""
-
-    def __init__(self, user, cid):
-        super().__init__(daemon=True)
-        self.user, self.cid = user, cid
-        self.last_id = None
-        self.got = []
-        self.cuts = 0
-        self.resumed_at = None
-        self.cut_at = None
-        self.stop = False
-        self.connected = threading.Event()
-
-    def stream(self):
-        h = {"Authorization": "Bearer " + self.user.token, "Accept": "text/event-stream"}
-        if self.last_id:
-            h["Last-Event-ID"] = self.last_id
-        conn = http.client.HTTPConnection("127.0.0.1", hap["port"], timeout=30)
-        conn.request("GET", "/api/v1/events", headers=h)
-        r = conn.getresponse()
-        if r.status != 200:
-            conn.close()
-            time.sleep(0.2)
-            return
-        ev = {}
-        while not self.stop:
-            line = r.readline()
-            if not line:
-                break
-            line = line.decode().rstrip("\n")
-            if line.startswith(": waiting"):
-                self.connected.set()
-                if self.cut_at and not self.resumed_at:
-                    self.resumed_at = time.time()
-                continue
-            if line.startswith(":"):
-                continue
-            if line == "":
-                if ev.get("event") == "message.created":
-                    data = json.loads(ev["data"])
-                    if data.get("channel_id") == self.cid:
-                        self.got.append(data["data"]["id"])
-                if "id" in ev:
-                    self.last_id = ev["id"]
-                ev = {}
-                continue
-            k, _, v = line.partition(": ")
-            ev[k] = v
-        conn.close()
-
-    def run(self):
-        while not self.stop:
-            try:
-                self.stream()
-            except (OSError, http.client.HTTPException):
-                time.sleep(0.1)
-            if not self.stop:
-                self.cuts += 1
-                if not self.cut_at:
-                    self.cut_at = time.time()
-
-
 def test_sigkill_node_under_load_sse_resumes():
     alice = User("hka")
     bob = User("hkb")
     c = channel(alice, "public")
     bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
-    subs = [Subscriber(bob if i % 2 else alice, c["id"]) for i in range(8)]
+    subs = [stacklib.Subscriber(hap["port"], (bob if i % 2 else alice).token, c["id"]) for i in range(8)]
     for s in subs:
         s.start()
     for s in subs:
@@ -281,8 +196,8 @@ def test_sigkill_node_under_load_sse_resumes():
 
 
 def teardown():
-    if "proc" in hap:
-        stacklib.stop_all([hap["proc"]])
+    if "obj" in hap:
+        hap["obj"].stop()
     for s in nodes:
         s.stop()
 

@@ -25,110 +25,12 @@ WORK=${PX_WORK:?}
 LPORT=${PX_LIGHTTPD_URL##*:}
 T="$WORK/pg-failover"
 export PATH=/usr/lib/postgresql/15/bin:$PATH
-KEEPERS=()
-
-free_port() {
-  local p
-  for p in $(seq "$1" $(($1 + 40))); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
-# the commands of the doc's block NAME, as written
-block() {
-  awk -v n="$1" '$0 == "<!-- pg-failover: " n " -->" { f = 1; next }
-    f == 1 && /^```sh$/ { f = 2; next } f == 2 && /^```$/ { exit } f == 2 { print }' "$ROOT/docs/CLUSTERING.md"
-}
-# pg_autoctl's own files (its config and state) go below $T, not into the
-# postgres user's home
-as_pg() {
-  runuser -u postgres -- env PATH="$PATH" XDG_CONFIG_HOME="$T/xdg-config" XDG_DATA_HOME="$T/xdg-data" \
-    PGAF="$T" HOST=127.0.0.1 MONITOR_PORT="$MONITOR_PORT" NODE1_PORT="$NODE1_PORT" NODE2_PORT="$NODE2_PORT" \
-    "$@"
-}
-run_block() { local b; b=$(block "$1"); shift; [ -n "$b" ] || { echo "FAIL: no $1 block"; exit 1; }
-  as_pg env "$@" bash -euo pipefail -c "$b"; }
-keeper() {
-  setsid runuser -u postgres -- env PATH="$PATH" XDG_CONFIG_HOME="$T/xdg-config" XDG_DATA_HOME="$T/xdg-data" \
-    pg_autoctl run --pgdata "$T/$1" > "$T/$1.log" 2>&1 &
-  KEEPERS+=($!)
-}
-state() { as_pg pg_autoctl show state --pgdata "$T/monitor" 2>/dev/null || true; }
-wait_state() { # NODE STATE SECONDS
-  local _
-  for _ in $(seq 1 $(($3 * 2))); do
-    state | grep -Eq "^ *$1 .*\| +$2 +\| +$2 *$" && return 0
-    sleep 0.5
-  done
-  echo "FAIL: $1 did not reach $2 in $3 s"; state; exit 1
-}
-cleanup() {
-  local d k
-  for d in node1 node2 monitor; do
-    [ -f "$T/$d/postmaster.pid" ] || [ -f "$T/$d/pg_autoctl.cfg" ] || continue
-    as_pg pg_autoctl stop --immediate --pgdata "$T/$d" >/dev/null 2>&1 || true
-  done
-  for k in "${KEEPERS[@]}"; do
-    kill -TERM -- "-$k" 2>/dev/null || true
-  done
-  for k in "${KEEPERS[@]}"; do
-    wait "$k" 2>/dev/null || true
-  done
-  for d in node1 node2 monitor; do
-    [ -f "$T/$d/postmaster.pid" ] && pg_ctl -D "$T/$d" -m immediate stop >/dev/null 2>&1
-  done
-  return 0
-}
-trap cleanup EXIT
-
-MONITOR_PORT=$(free_port $((LPORT + 420)))
-NODE1_PORT=$(free_port $((MONITOR_PORT + 1)))
-NODE2_PORT=$(free_port $((NODE1_PORT + 1)))
-rm -rf "$T"; mkdir -p "$T"; chown postgres:postgres "$T"; chmod 755 "$T"
-
-# The doc's settings block names the variables its other blocks use.
-for v in PGAF HOST MONITOR_PORT NODE1_PORT NODE2_PORT; do
-  block settings | grep -q "^$v=" || { echo "FAIL: the doc's settings do not set $v"; exit 1; }
-done
-
-echo "== monitor on $MONITOR_PORT, nodes on $NODE1_PORT and $NODE2_PORT"
-run_block monitor > "$T/create-monitor.log" 2>&1 || { tail -20 "$T/create-monitor.log"; exit 1; }
-keeper monitor
-for _ in $(seq 1 40); do
-  as_pg pg_isready -q -h 127.0.0.1 -p "$MONITOR_PORT" && break; sleep 0.5
-done
-run_block node NODE=node1 PORT="$NODE1_PORT" > "$T/create-node1.log" 2>&1 || { tail -20 "$T/create-node1.log"; exit 1; }
-keeper node1
-wait_state node1 single 60
-run_block node NODE=node2 PORT="$NODE2_PORT" > "$T/create-node2.log" 2>&1 || { tail -20 "$T/create-node2.log"; exit 1; }
-keeper node2
-wait_state node2 secondary 90
-wait_state node1 primary 30
-state
-
-# synchronous replication: the primary waits for the standby's commit
-psql1() { as_pg psql -X -q -At -h 127.0.0.1 -p "$NODE1_PORT" "$@"; }
-SSN=$(psql1 -d postgres -c "SHOW synchronous_standby_names")
-echo "synchronous_standby_names = $SSN"
-case "$SSN" in *pgautofailover_standby*) ;; *) echo "FAIL: no synchronous standby"; exit 1 ;; esac
-for _ in $(seq 1 40); do
-  SYNC=$(psql1 -d postgres -c "SELECT string_agg(sync_state, ',') FROM pg_stat_replication")
-  case "$SYNC" in quorum|sync) break ;; esac; sleep 0.5
-done
-case "$SYNC" in quorum|sync) ;; *) echo "FAIL: standby not synchronous ($SYNC)"; exit 1 ;; esac
-[ "$(psql1 -d postgres -c "SHOW synchronous_commit")" = on ] || { echo "FAIL: synchronous_commit"; exit 1; }
-
-run_block database HOST=127.0.0.1 > "$T/database.log" 2>&1 || { cat "$T/database.log"; exit 1; }
-
-# The stack: the harness's configuration with the multi-host conninfo (the
-# doc's, with this run's hosts and ports) instead of the suite's database.
-CONNINFO=$(sed -n 's/^db_conninfo = //p' "$ROOT/docs/CLUSTERING.md" | grep target_session_attrs | head -n 1 |
-  sed -e "s/HOST1,HOST2/127.0.0.1,127.0.0.1/" -e "s/PORT1,PORT2/$NODE1_PORT,$NODE2_PORT/")
-case "$CONNINFO" in *"port=$NODE1_PORT,$NODE2_PORT"*target_session_attrs=read-write*) ;;
-  *) echo "FAIL: the doc's db_conninfo changed: $CONNINFO"; exit 1 ;; esac
+source "$ROOT/tests/integration/pgaf_lib.sh"
+trap pgaf_cleanup EXIT
+pgaf_up $((LPORT + 420))
+CONNINFO=$PGAF_CONNINFO
 export FO_CONNINFO="$CONNINFO" FO_T="$T" FO_NODE1_PORT="$NODE1_PORT" FO_NODE2_PORT="$NODE2_PORT"
-export FO_PG_ENV="PATH=$PATH XDG_CONFIG_HOME=$T/xdg-config XDG_DATA_HOME=$T/xdg-data"
-export FO_STOP_CMD="runuser -u postgres -- env PATH=$PATH XDG_CONFIG_HOME=$T/xdg-config XDG_DATA_HOME=$T/xdg-data pg_autoctl stop --immediate --pgdata $T/node1"
+FO_PG_ENV=$(pg_env); export FO_PG_ENV
 export PYTHONPATH="$ROOT/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
 
 python3 - <<'PY'
@@ -153,29 +55,8 @@ import pxtest  # noqa: E402  (reads PX_BASE_URL)
 from msglib import User, channel  # noqa: E402  (uses PX_CONFIG)
 
 failures = []
-CMD_ENV = os.environ["FO_PG_ENV"].split()
-
-
-def autoctl(*args, **kw):
-    return subprocess.run(["runuser", "-u", "postgres", "--", "env"] + CMD_ENV + ["pg_autoctl"] + list(args),
-                          **kw)
-
-
-def node_states():
-    out = autoctl("show", "state", "--pgdata", os.path.join(T, "monitor"),
-                  capture_output=True, text=True).stdout
-    return {c[0]: (c[5], c[6]) for c in (
-        [x.strip() for x in line.split("|")] for line in out.splitlines()) if len(c) == 7}
-
-
-def wait_states(want, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        st = node_states()
-        if all(st.get(n) == (s, s) for n, s in want.items()):
-            return
-        time.sleep(0.5)
-    raise AssertionError("nodes not %r after %d s: %r" % (want, timeout, node_states()))
+pgaf = stacklib.PgAutoFailover(T, os.environ["FO_PG_ENV"], {"node1": os.environ["FO_NODE1_PORT"],
+                                                            "node2": os.environ["FO_NODE2_PORT"]})
 
 
 keeper = None
@@ -252,8 +133,7 @@ try:
         # the clock starts once the primary is down: posts that started
         # before (the stop command takes a moment) may still have been
         # served by it
-        subprocess.run(os.environ["FO_STOP_CMD"], shell=True, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pgaf.stop_node("node1")
         t = time.monotonic()
         ready = subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", os.environ["FO_NODE1_PORT"]])
         assert ready.returncode != 0, "the primary still answers after pg_autoctl stop --immediate"
@@ -266,15 +146,13 @@ try:
 
     # the old primary comes back as the standby of the promoted one
     t0 = time.monotonic()
-    keeper = subprocess.Popen(["setsid", "runuser", "-u", "postgres", "--", "env"] + CMD_ENV +
-                              ["pg_autoctl", "run", "--pgdata", os.path.join(T, "node1")],
-                              stdout=open(os.path.join(T, "node1-rejoin.log"), "w"), stderr=subprocess.STDOUT)
-    wait_states({"node1": "secondary", "node2": "primary"}, 150)
+    keeper = pgaf.run_keeper("node1")
+    pgaf.wait_states({"node1": "secondary", "node2": "primary"}, 150)
     print("node1 rejoined as the standby in %.1f s" % (time.monotonic() - t0))
 
     def switchover():
         t = time.monotonic()
-        r = autoctl("perform", "switchover", "--pgdata", os.path.join(T, "monitor"),
+        r = pgaf.autoctl("perform", "switchover", "--pgdata", os.path.join(T, "monitor"),
                     capture_output=True, text=True, timeout=150)
         assert r.returncode == 0, r.stdout + r.stderr
         print("pg_autoctl perform switchover took %.1f s" % (time.monotonic() - t))
@@ -282,7 +160,7 @@ try:
 
     took, gap = posting("switch", switchover)
     print("SWITCHOVER: longest time without an acknowledged post %.1f s" % gap)
-    wait_states({"node1": "primary", "node2": "secondary"}, 60)
+    pgaf.wait_states({"node1": "primary", "node2": "secondary"}, 60)
     print("acknowledged: %d, answered with an error: %d, no answer: %d" % (len(acked), len(errors), len(net)))
 
     # every error is SYSTEM_DB_UNAVAILABLE in the central error format
@@ -296,12 +174,7 @@ try:
         failures.append("requests without an HTTP answer: %r" % net[:3])
 
     # every acknowledged message is on the primary (node1 again), once
-    out = subprocess.run(
-        ["runuser", "-u", "postgres", "--", "psql", "-X", "-At", "-F", "\t", "-h", "127.0.0.1",
-         "-p", os.environ["FO_NODE1_PORT"], "-d", "plexichat", "-c",
-         "SELECT id, body FROM messages WHERE channel_id = %d AND body LIKE 'fo-%%'" % cid],
-        capture_output=True, text=True, check=True).stdout
-    rows = [line.split("\t", 1) for line in out.splitlines() if line]
+    rows = pgaf.psql("node1", "SELECT id, body FROM messages WHERE channel_id = %d AND body LIKE 'fo-%%'" % cid)
     by_body = {}
     for mid, body in rows:
         by_body.setdefault(body, []).append(int(mid))
@@ -322,8 +195,7 @@ finally:
         print(st.log_tail(30))
     st.stop()
     if keeper:
-        autoctl("stop", "--immediate", "--pgdata", os.path.join(T, "node1"),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pgaf.stop_node("node1")
         keeper.wait(30)
 for f in failures:
     print("FAIL: " + f)
