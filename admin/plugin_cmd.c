@@ -242,6 +242,65 @@ static int resolve_with(struct installed *in, struct px_pl_manifest *m, const ch
 	return rc;
 }
 
+/* ---- data migrations ---- */
+
+/* The migrations of a version, read from its unpacked folder. */
+struct migs {
+	struct px_m_plugin_mig v[PX_PL_MAX_MIGRATIONS];
+	struct px_buf up[PX_PL_MAX_MIGRATIONS], down[PX_PL_MAX_MIGRATIONS];
+	char sha[PX_PL_MAX_MIGRATIONS][65];
+	int n;
+};
+
+static void migs_free(struct migs *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		px_buf_free(&g->up[i]);
+		px_buf_free(&g->down[i]);
+	}
+	g->n = 0;
+}
+
+/* 0, or 1 with the reason printed. */
+static int migs_load(const struct px_pl_manifest *m, const char *dir, struct migs *g,
+		     const char *what)
+{
+	struct px_buf path = PX_BUF_INIT;
+	int rc = 0;
+
+	memset(g, 0, sizeof(*g));
+	for (int i = 0; i < m->nmigrations && !rc; i++) {
+		const struct px_pl_migration *s = &m->migrations[i];
+
+		g->n = i + 1;
+		px_buf_reset(&path);
+		px_buf_printf(&path, "%s/%s", dir, s->up);
+		if (path.failed || admin_read_file(path.data, &g->up[i]) != 0 || !g->up[i].data) {
+			fprintf(stderr, "plexichat-admin: plugin %s: migration %d: %s is not in the"
+				" package\n", what, i + 1, s->up);
+			rc = 1;
+			break;
+		}
+		px_crypto_sha256_hex(g->up[i].data, g->up[i].len, g->sha[i]);
+		g->v[i].up = g->up[i].data;
+		g->v[i].up_sha256 = g->sha[i];
+		if (!s->down[0])
+			continue;
+		px_buf_reset(&path);
+		px_buf_printf(&path, "%s/%s", dir, s->down);
+		if (path.failed || admin_read_file(path.data, &g->down[i]) != 0 ||
+		    !g->down[i].data) {
+			fprintf(stderr, "plexichat-admin: plugin %s: migration %d: %s is not in the"
+				" package\n", what, i + 1, s->down);
+			rc = 1;
+			break;
+		}
+		g->v[i].down = g->down[i].data;
+	}
+	px_buf_free(&path);
+	return rc;
+}
+
 /* ---- install ---- */
 
 static const char *plugins_dir(struct admin *a, struct px_buf *b)
@@ -266,6 +325,7 @@ static int install_bytes(struct admin *a, const struct px_buf *b, const char *si
 	char sha[65], esha[65], ver[80];
 	struct px_pl_manifest m;
 	struct installed in = { 0 };
+	struct migs g = { .n = 0 };
 	struct stat st;
 	int rc = 1, made = 0;
 	enum px_err e;
@@ -300,9 +360,14 @@ static int install_bytes(struct admin *a, const struct px_buf *b, const char *si
 		rc = fail("install", "the unpacked entry point cannot be read");
 		goto out;
 	}
-	e = px_m_plugin_install(a->db, m.name, ver, mjson.data, dir.data, sha, esha, signer);
+	if (migs_load(&m, dir.data, &g, "install"))
+		goto out;
+	px_buf_reset(&err);
+	e = px_m_plugin_install(a->db, m.name, ver, mjson.data, dir.data, sha, esha, signer, g.v,
+				g.n, &err);
 	if (e != PX_OK) {
-		rc = fail("install", e == PX_E_VALIDATION_CONFLICT
+		rc = fail("install", err.len ? err.data
+				     : e == PX_E_VALIDATION_CONFLICT
 					     ? "this version was installed before from a different package"
 					     : px_err_name(e));
 		goto out;
@@ -317,6 +382,7 @@ static int install_bytes(struct admin *a, const struct px_buf *b, const char *si
 out:
 	if (made)
 		px_pl_pkg_rmtree(dir.data);
+	migs_free(&g);
 	installed_free(&in);
 	px_buf_free(&err);
 	px_buf_free(&dir);
@@ -511,6 +577,7 @@ static int cmd_use(struct admin *a, int argc, char **argv)
 		      err = PX_BUF_INIT;
 	struct installed in = { 0 };
 	struct px_pl_manifest m;
+	struct migs g = { .n = 0 };
 	enum px_err e;
 	int rc = 1;
 
@@ -531,18 +598,20 @@ static int cmd_use(struct admin *a, int argc, char **argv)
 		rc = fail_err("use", e);
 		goto out;
 	}
-	if (resolve_with(&in, &m, "use"))
+	if (resolve_with(&in, &m, "use") || migs_load(&m, dir.data, &g, "use"))
 		goto out;
+	px_buf_reset(&err);
 	e = px_m_plugin_install(a->db, argv[0], argv[1], mjson.data, dir.data, sha.data, esha.data,
-				"");
+				"", g.v, g.n, &err);
 	if (e != PX_OK) {
-		rc = fail_err("use", e);
+		rc = err.len ? fail("use", err.data) : fail_err("use", e);
 		goto out;
 	}
 	audit(a, "admin.plugin.version_set", argv[0], NULL);
 	printf("%s is at %s\n", argv[0], argv[1]);
 	rc = 0;
 out:
+	migs_free(&g);
 	installed_free(&in);
 	px_buf_free(&dir);
 	px_buf_free(&mjson);
@@ -687,24 +756,30 @@ static int cmd_disable(struct admin *a, int argc, char **argv)
 	return 0;
 }
 
+/* plugin remove NAME [--purge | --keep-data]: keeping the data is the
+ * default, because dropping it cannot be undone and a plugin removed to
+ * be installed again (or by mistake) finds it again. */
 static int cmd_remove(struct admin *a, int argc, char **argv)
 {
 	struct px_buf why = PX_BUF_INIT, dirs = PX_BUF_INIT;
 	struct installed in = { 0 };
+	const char *name = admin_positional(argc, argv, 0, NULL);
+	int purge = admin_has_flag(argc, argv, "--purge"), had = 0;
 	enum px_err e;
 	int rc = 1;
 
-	if (argc != 1)
+	if (!name || (purge && admin_has_flag(argc, argv, "--keep-data")) ||
+	    admin_positional(argc, argv, 1, NULL))
 		return -1;
 	if ((e = installed_load(a, &in)) != PX_OK) {
 		rc = fail_err("remove", e);
 		goto out;
 	}
-	if (px_pl_resolve_remove((const struct px_pl_manifest *const *)in.m, in.n, argv[0], &why)) {
+	if (px_pl_resolve_remove((const struct px_pl_manifest *const *)in.m, in.n, name, &why)) {
 		rc = fail("remove", why.data ? why.data : "another plugin needs it");
 		goto out;
 	}
-	if ((e = px_m_plugin_remove(a->db, argv[0], &dirs)) != PX_OK) {
+	if ((e = px_m_plugin_remove(a->db, name, purge, &had, &dirs)) != PX_OK) {
 		rc = fail_err("remove", e);
 		goto out;
 	}
@@ -715,8 +790,8 @@ static int cmd_remove(struct admin *a, int argc, char **argv)
 		if (px_pl_pkg_rmtree(d) != 0)
 			fprintf(stderr, "plexichat-admin: plugin remove: %s left on disk\n", d);
 	}
-	audit(a, "admin.plugin.removed", argv[0], NULL);
-	printf("removed %s\n", argv[0]);
+	audit(a, "admin.plugin.removed", name, purge ? "{\"purge\":true}" : "{\"purge\":false}");
+	printf("removed %s%s\n", name, purge ? (had ? ", its data dropped" : "") : ", its data kept");
 	rc = 0;
 out:
 	installed_free(&in);
