@@ -6,6 +6,7 @@
 #include "admin/plugin_catalog.h"
 
 #include "core/cfg.h"
+#include "handlers/plugin_manage.h"
 #include "model/plugins.h"
 
 #include <curl/curl.h>
@@ -75,36 +76,10 @@ int admin_plugin_fetch(struct admin *a, const char *url, size_t max, struct px_b
 	return 0;
 }
 
-struct signer {
-	const void *p;
-	size_t n;
-	const unsigned char *sig;
-	char *name;
-	size_t cap;
-	int found;
-};
-
-static int try_key(void *arg, const char *name, const char *pub)
-{
-	struct signer *s = arg;
-	unsigned char k[PX_PL_KEY_LEN];
-
-	if (px_pl_sig_decode(pub, k, sizeof(k)) == 0 && px_pl_sig_verify(k, s->p, s->n, s->sig)) {
-		snprintf(s->name, s->cap, "%s", name);
-		s->found = 1;
-		return 1;
-	}
-	return 0;
-}
-
 int admin_plugin_verify(struct admin *a, const void *p, size_t n, const unsigned char *sig,
 			char *signer, size_t cap)
 {
-	struct signer s = { p, n, sig, signer, cap, 0 };
-
-	if (px_m_plugin_keys_each(a->db, try_key, &s) != PX_OK)
-		return -1;
-	return s.found ? 0 : -1;
+	return px_plugin_verify(a->db, p, n, sig, signer, cap);
 }
 
 /* One catalogue: its index fetched, verified and parsed into c. */

@@ -11,6 +11,7 @@
 #include "core/codec.h"
 #include "core/crypto.h"
 #include "core/dirs.h"
+#include "handlers/plugin_manage.h"
 #include "model/plugins.h"
 #include "plugins/px_pl_inproc.h"
 #include "plugins/px_pl_manifest.h"
@@ -220,175 +221,37 @@ static enum px_err installed_load(struct admin *a, struct installed *in)
 	return px_m_plugins_each(a->db, collect, in);
 }
 
-/* Resolves making m the current version of its plugin. 0, or 1 with the
- * reason printed. */
-static int resolve_with(struct installed *in, struct px_pl_manifest *m, const char *what)
-{
-	const struct px_pl_manifest *avail[MAX_INSTALLED + 1];
-	struct px_buf why = PX_BUF_INIT;
-	struct px_pl_plan plan;
-	char want[96];
-	int rc = 0;
-
-	for (int i = 0; i < in->n; i++)
-		avail[i] = in->m[i];
-	avail[in->n] = m;
-	want[0] = '=';
-	px_pl_ver_format(&m->version, want + 1, sizeof(want) - 1);
-	if (px_pl_resolve((const struct px_pl_manifest *const *)in->m, in->n, avail, in->n + 1,
-			  m->name, want, &plan, &why) != 0)
-		rc = fail(what, why.data ? why.data : "the dependencies cannot be met");
-	px_buf_free(&why);
-	return rc;
-}
-
-/* ---- data migrations ---- */
-
-/* The migrations of a version, read from its unpacked folder. */
-struct migs {
-	struct px_m_plugin_mig v[PX_PL_MAX_MIGRATIONS];
-	struct px_buf up[PX_PL_MAX_MIGRATIONS], down[PX_PL_MAX_MIGRATIONS];
-	char sha[PX_PL_MAX_MIGRATIONS][65];
-	int n;
-};
-
-static void migs_free(struct migs *g)
-{
-	for (int i = 0; i < g->n; i++) {
-		px_buf_free(&g->up[i]);
-		px_buf_free(&g->down[i]);
-	}
-	g->n = 0;
-}
-
-/* 0, or 1 with the reason printed. */
-static int migs_load(const struct px_pl_manifest *m, const char *dir, struct migs *g,
-		     const char *what)
-{
-	struct px_buf path = PX_BUF_INIT;
-	int rc = 0;
-
-	memset(g, 0, sizeof(*g));
-	for (int i = 0; i < m->nmigrations && !rc; i++) {
-		const struct px_pl_migration *s = &m->migrations[i];
-
-		g->n = i + 1;
-		px_buf_reset(&path);
-		px_buf_printf(&path, "%s/%s", dir, s->up);
-		if (path.failed || admin_read_file(path.data, &g->up[i]) != 0 || !g->up[i].data) {
-			fprintf(stderr, "plexichat-admin: plugin %s: migration %d: %s is not in the"
-				" package\n", what, i + 1, s->up);
-			rc = 1;
-			break;
-		}
-		px_crypto_sha256_hex(g->up[i].data, g->up[i].len, g->sha[i]);
-		g->v[i].up = g->up[i].data;
-		g->v[i].up_sha256 = g->sha[i];
-		if (!s->down[0])
-			continue;
-		px_buf_reset(&path);
-		px_buf_printf(&path, "%s/%s", dir, s->down);
-		if (path.failed || admin_read_file(path.data, &g->down[i]) != 0 ||
-		    !g->down[i].data) {
-			fprintf(stderr, "plexichat-admin: plugin %s: migration %d: %s is not in the"
-				" package\n", what, i + 1, s->down);
-			rc = 1;
-			break;
-		}
-		g->v[i].down = g->down[i].data;
-	}
-	px_buf_free(&path);
-	return rc;
-}
-
 /* ---- install ---- */
 
-static const char *plugins_dir(struct admin *a, struct px_buf *b)
+static void audit_install(struct admin *a, const struct px_plugin_done *d)
 {
-	const char *d = px_cfg_str(a->cfg, "plugins_dir");
+	struct px_buf fields = PX_BUF_INIT;
 
-	if (d && *d)
-		px_buf_puts(b, d);
-	else
-		px_buf_printf(b, "%s/plugins", px_cfg_str(a->cfg, "data_dir"));
-	return b->failed ? NULL : b->data;
+	px_buf_printf(&fields, "{\"version\":\"%s\",\"sha256\":\"%s\",\"signed_by\":", d->version,
+		      d->sha256);
+	px_buf_json_str(&fields, d->signer, strlen(d->signer));
+	px_buf_putc(&fields, '}');
+	audit(a, "admin.plugin.installed", d->name, fields.failed ? NULL : fields.data);
+	px_buf_free(&fields);
 }
 
 /* Installs the package in b, whose signature signer (a trusted key's
- * name) made: every entry and the manifest checked, the dependencies of
- * every installed plugin, then unpacked into a folder of its own and
- * recorded. 0, or 1 with the reason printed. */
+ * name) made (handlers/plugin_manage.c). 0, or 1 with the reason printed. */
 static int install_bytes(struct admin *a, const struct px_buf *b, const char *signer)
 {
-	struct px_buf err = PX_BUF_INIT, dir = PX_BUF_INIT, base = PX_BUF_INIT, mjson = PX_BUF_INIT,
-		      fields = PX_BUF_INIT;
-	char sha[65], esha[65], ver[80];
-	struct px_pl_manifest m;
-	struct installed in = { 0 };
-	struct migs g = { .n = 0 };
-	struct stat st;
-	int rc = 1, made = 0;
-	enum px_err e;
+	struct px_buf why = PX_BUF_INIT;
+	struct px_plugin_done d;
+	int rc = 1;
 
-	if (px_pl_pkg_inspect(b->data, b->len, &m, &mjson, &err) != 0) {
-		rc = fail("install", err.data ? err.data : "damaged package");
-		goto out;
+	if (px_plugin_install_bytes(a->db, a->cfg, b->data ? b->data : "", b->len, signer, &d,
+				    &why) != 0) {
+		rc = fail("install", why.data ? why.data : "refused");
+	} else {
+		audit_install(a, &d);
+		printf("installed %s %s (signed by %s)\n", d.name, d.version, signer);
+		rc = 0;
 	}
-	if ((e = installed_load(a, &in)) != PX_OK) {
-		rc = fail_err("install", e);
-		goto out;
-	}
-	if (resolve_with(&in, &m, "install"))
-		goto out;
-	px_crypto_sha256_hex(b->data, b->len, sha);
-	px_pl_ver_format(&m.version, ver, sizeof(ver));
-	if (!plugins_dir(a, &base) || (px_dirs_make(base.data, 0755) != 0 && errno != EEXIST)) {
-		rc = fail("install", "cannot make the plugins folder (plugins_dir)");
-		goto out;
-	}
-	px_buf_printf(&dir, "%s/%s-%s-%.12s", base.data, m.name, ver, sha);
-	if (stat(dir.data, &st) != 0) {
-		if (px_pl_pkg_unpack(b->data, b->len, dir.data, &err) != 0) {
-			rc = fail("install", err.data ? err.data : "cannot unpack");
-			goto out;
-		}
-		made = 1;
-	}
-	px_buf_reset(&err);
-	px_buf_printf(&err, "%s/%s", dir.data, m.entry);
-	if (err.failed || px_pl_file_sha256(err.data, esha) != 0) {
-		rc = fail("install", "the unpacked entry point cannot be read");
-		goto out;
-	}
-	if (migs_load(&m, dir.data, &g, "install"))
-		goto out;
-	px_buf_reset(&err);
-	e = px_m_plugin_install(a->db, m.name, ver, mjson.data, dir.data, sha, esha, signer, g.v,
-				g.n, &err);
-	if (e != PX_OK) {
-		rc = fail("install", err.len ? err.data
-				     : e == PX_E_VALIDATION_CONFLICT
-					     ? "this version was installed before from a different package"
-					     : px_err_name(e));
-		goto out;
-	}
-	made = 0;
-	px_buf_printf(&fields, "{\"version\":\"%s\",\"sha256\":\"%s\",\"signed_by\":", ver, sha);
-	px_buf_json_str(&fields, signer, strlen(signer));
-	px_buf_putc(&fields, '}');
-	audit(a, "admin.plugin.installed", m.name, fields.failed ? NULL : fields.data);
-	printf("installed %s %s (signed by %s)\n", m.name, ver, signer);
-	rc = 0;
-out:
-	if (made)
-		px_pl_pkg_rmtree(dir.data);
-	migs_free(&g);
-	installed_free(&in);
-	px_buf_free(&err);
-	px_buf_free(&dir);
-	px_buf_free(&base);
-	px_buf_free(&mjson);
-	px_buf_free(&fields);
+	px_buf_free(&why);
 	return rc;
 }
 
@@ -413,7 +276,7 @@ static int install_file(struct admin *a, const char *pkg, const char *sigpath)
 				     " refused");
 		goto out;
 	}
-	if (admin_plugin_verify(a, b.data, b.len, sig, signer, sizeof(signer)) != 0) {
+	if (px_plugin_verify(a->db, b.data, b.len, sig, signer, sizeof(signer)) != 0) {
 		rc = fail("install", "the signature does not verify with any trusted key"
 				     " (plexichat-admin plugin key list); the package may have been"
 				     " altered");
@@ -454,7 +317,7 @@ static int install_entry(struct admin *a, const struct px_pl_entry *e)
 		rc = fail("install", "the downloaded package does not have the catalogue's SHA-256");
 		goto out;
 	}
-	if (admin_plugin_verify(a, b.data, b.len, e->sig, signer, sizeof(signer)) != 0) {
+	if (px_plugin_verify(a->db, b.data, b.len, e->sig, signer, sizeof(signer)) != 0) {
 		rc = fail("install", "the package's signature does not verify with any trusted key");
 		goto out;
 	}
@@ -570,54 +433,24 @@ static int cmd_list(struct admin *a, int argc, char **argv)
 }
 
 /* plugin use NAME VERSION: back (or forward) to a version installed
- * before, its dependencies checked as for an install. */
+ * before, its dependencies checked and its data migrated as for an
+ * install. */
 static int cmd_use(struct admin *a, int argc, char **argv)
 {
-	struct px_buf dir = PX_BUF_INIT, mjson = PX_BUF_INIT, sha = PX_BUF_INIT, esha = PX_BUF_INIT,
-		      err = PX_BUF_INIT;
-	struct installed in = { 0 };
-	struct px_pl_manifest m;
-	struct migs g = { .n = 0 };
-	enum px_err e;
+	struct px_buf why = PX_BUF_INIT;
+	struct px_plugin_done d;
 	int rc = 1;
 
 	if (argc != 2)
 		return -1;
-	if ((e = px_m_plugin_version_get(a->db, argv[0], argv[1], &dir, &mjson, &sha, &esha)) !=
-	    PX_OK) {
-		rc = fail("use", e == PX_E_VALIDATION_NOT_FOUND
-					 ? "that version was never installed here: install its package"
-					 : px_err_name(e));
-		goto out;
+	if (px_plugin_use(a->db, argv[0], argv[1], &d, &why) != 0) {
+		rc = fail("use", why.data ? why.data : "refused");
+	} else {
+		audit(a, "admin.plugin.version_set", argv[0], NULL);
+		printf("%s is at %s\n", argv[0], argv[1]);
+		rc = 0;
 	}
-	if (px_pl_manifest_parse(mjson.data, mjson.len, &m, &err) != 0) {
-		rc = fail("use", err.data ? err.data : "stored manifest refused");
-		goto out;
-	}
-	if ((e = installed_load(a, &in)) != PX_OK) {
-		rc = fail_err("use", e);
-		goto out;
-	}
-	if (resolve_with(&in, &m, "use") || migs_load(&m, dir.data, &g, "use"))
-		goto out;
-	px_buf_reset(&err);
-	e = px_m_plugin_install(a->db, argv[0], argv[1], mjson.data, dir.data, sha.data, esha.data,
-				"", g.v, g.n, &err);
-	if (e != PX_OK) {
-		rc = err.len ? fail("use", err.data) : fail_err("use", e);
-		goto out;
-	}
-	audit(a, "admin.plugin.version_set", argv[0], NULL);
-	printf("%s is at %s\n", argv[0], argv[1]);
-	rc = 0;
-out:
-	migs_free(&g);
-	installed_free(&in);
-	px_buf_free(&dir);
-	px_buf_free(&mjson);
-	px_buf_free(&sha);
-	px_buf_free(&esha);
-	px_buf_free(&err);
+	px_buf_free(&why);
 	return rc;
 }
 
@@ -761,42 +594,31 @@ static int cmd_disable(struct admin *a, int argc, char **argv)
  * be installed again (or by mistake) finds it again. */
 static int cmd_remove(struct admin *a, int argc, char **argv)
 {
-	struct px_buf why = PX_BUF_INIT, dirs = PX_BUF_INIT;
-	struct installed in = { 0 };
+	struct px_buf why = PX_BUF_INIT, left = PX_BUF_INIT;
 	const char *name = admin_positional(argc, argv, 0, NULL);
-	int purge = admin_has_flag(argc, argv, "--purge"), had = 0;
-	enum px_err e;
+	int purge = admin_has_flag(argc, argv, "--purge");
+	struct px_plugin_done d;
 	int rc = 1;
 
 	if (!name || (purge && admin_has_flag(argc, argv, "--keep-data")) ||
 	    admin_positional(argc, argv, 1, NULL))
 		return -1;
-	if ((e = installed_load(a, &in)) != PX_OK) {
-		rc = fail_err("remove", e);
+	if (px_plugin_remove(a->db, name, purge, &d, &left, &why) != 0) {
+		rc = fail("remove", why.data ? why.data : "refused");
 		goto out;
 	}
-	if (px_pl_resolve_remove((const struct px_pl_manifest *const *)in.m, in.n, name, &why)) {
-		rc = fail("remove", why.data ? why.data : "another plugin needs it");
-		goto out;
-	}
-	if ((e = px_m_plugin_remove(a->db, name, purge, &had, &dirs)) != PX_OK) {
-		rc = fail_err("remove", e);
-		goto out;
-	}
-	/* rows first: a folder left by a crash here is only disk */
-	for (char *d = dirs.data, *nl; d && *d; d = nl + 1) {
-		nl = strchr(d, '\n');
+	for (char *s = left.data, *nl; s && *s; s = nl + 1) {
+		nl = strchr(s, '\n');
 		*nl = '\0';
-		if (px_pl_pkg_rmtree(d) != 0)
-			fprintf(stderr, "plexichat-admin: plugin remove: %s left on disk\n", d);
+		fprintf(stderr, "plexichat-admin: plugin remove: %s left on disk\n", s);
 	}
 	audit(a, "admin.plugin.removed", name, purge ? "{\"purge\":true}" : "{\"purge\":false}");
-	printf("removed %s%s\n", name, purge ? (had ? ", its data dropped" : "") : ", its data kept");
+	printf("removed %s%s\n", name,
+	       purge ? (d.had_data ? ", its data dropped" : "") : ", its data kept");
 	rc = 0;
 out:
-	installed_free(&in);
 	px_buf_free(&why);
-	px_buf_free(&dirs);
+	px_buf_free(&left);
 	return rc;
 }
 
