@@ -26,8 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_INSTALLED PX_PL_PLAN_MAX
-
 static int fail(const char *what, const char *why)
 {
 	fprintf(stderr, "plexichat-admin: plugin %s: %s\n", what, why);
@@ -180,47 +178,6 @@ static int cmd_key(struct admin *a, int argc, char **argv)
 	return -1;
 }
 
-/* ---- what is installed ---- */
-
-struct installed {
-	struct px_pl_manifest *m[MAX_INSTALLED];
-	int n;
-	int bad; /* a stored manifest no longer parses */
-};
-
-static int collect(void *arg, const struct px_m_plugin *p)
-{
-	struct installed *in = arg;
-	struct px_buf err = PX_BUF_INIT;
-	struct px_pl_manifest *m;
-
-	if (in->n == MAX_INSTALLED || !(m = malloc(sizeof(*m))))
-		return 1;
-	if (px_pl_manifest_parse(p->manifest, strlen(p->manifest), m, &err) != 0) {
-		fprintf(stderr, "plexichat-admin: plugin %s: stored manifest refused: %s\n", p->name,
-			err.data ? err.data : "");
-		in->bad = 1;
-		free(m);
-	} else {
-		in->m[in->n++] = m;
-	}
-	px_buf_free(&err);
-	return 0;
-}
-
-static void installed_free(struct installed *in)
-{
-	for (int i = 0; i < in->n; i++)
-		free(in->m[i]);
-	in->n = 0;
-}
-
-static enum px_err installed_load(struct admin *a, struct installed *in)
-{
-	memset(in, 0, sizeof(*in));
-	return px_m_plugins_each(a->db, collect, in);
-}
-
 /* ---- install ---- */
 
 static void audit_install(struct admin *a, const struct px_plugin_done *d)
@@ -290,104 +247,21 @@ out:
 	return rc;
 }
 
-/* The catalogue entry whose manifest m is (the plan points into them). */
-static const struct px_pl_entry *entry_of(const struct px_pl_catalog *c,
-					  const struct px_pl_manifest *m)
+static void installed_one(void *arg, const struct px_plugin_done *d)
 {
-	for (int i = 0; i < c->n; i++)
-		if (&c->v[i].m == m)
-			return &c->v[i];
-	return NULL;
-}
-
-/* One version from a catalogue: downloaded, checked against the index's
- * hash and its own signature, installed. */
-static int install_entry(struct admin *a, const struct px_pl_entry *e)
-{
-	struct px_buf b = PX_BUF_INIT, err = PX_BUF_INIT;
-	char sha[65], signer[80];
-	int rc = 1;
-
-	if (admin_plugin_fetch(a, e->url, PX_PL_PKG_MAX, &b, &err) != 0) {
-		rc = fail("install", err.data ? err.data : e->url);
-		goto out;
-	}
-	px_crypto_sha256_hex(b.data ? b.data : "", b.len, sha);
-	if (!px_crypto_streq(sha, e->sha256)) {
-		rc = fail("install", "the downloaded package does not have the catalogue's SHA-256");
-		goto out;
-	}
-	if (px_plugin_verify(a->db, b.data, b.len, e->sig, signer, sizeof(signer)) != 0) {
-		rc = fail("install", "the package's signature does not verify with any trusted key");
-		goto out;
-	}
-	rc = install_bytes(a, &b, signer);
-out:
-	px_buf_free(&b);
-	px_buf_free(&err);
-	return rc;
+	audit_install(arg, d);
+	printf("installed %s %s (signed by %s)\n", d->name, d->version, d->signer);
 }
 
 /* NAME[@RANGE] from the configured catalogues, with every missing
- * dependency, dependencies first. */
+ * dependency, dependencies first (handlers/plugin_manage.c). */
 static int install_catalog(struct admin *a, const char *spec)
 {
-	const struct px_pl_manifest *avail[MAX_INSTALLED + PX_PL_CATALOG_MAX];
-	struct px_pl_catalog c = { 0, NULL };
 	struct px_buf why = PX_BUF_INIT;
-	struct installed in = { 0 };
-	struct px_pl_plan plan;
-	char name[PX_PL_NAME_MAX];
-	const char *at = strchr(spec, '@');
-	int done[PX_PL_PLAN_MAX] = { 0 }, left, rc = 1, na = 0;
-	enum px_err e;
+	int rc = 0;
 
-	snprintf(name, sizeof(name), "%.*s", at ? (int)(at - spec) : (int)strlen(spec), spec);
-	if (!px_pl_name_valid(name))
-		return fail("install", "neither a package file nor NAME[@RANGE]");
-	if (admin_plugin_catalogs(a, &c) == 0) {
-		rc = fail("install", "no catalogue could be read (plugins_catalogs)");
-		goto out;
-	}
-	if ((e = installed_load(a, &in)) != PX_OK) {
-		rc = fail_err("install", e);
-		goto out;
-	}
-	for (int i = 0; i < in.n; i++)
-		avail[na++] = in.m[i];
-	for (int i = 0; i < c.n; i++)
-		avail[na++] = &c.v[i].m;
-	if (px_pl_resolve((const struct px_pl_manifest *const *)in.m, in.n, avail, na, name,
-			  at ? at + 1 : "*", &plan, &why) != 0) {
-		rc = fail("install", why.data ? why.data : "the dependencies cannot be met");
-		goto out;
-	}
-	/* dependencies first: a version goes once all it needs is there */
-	do {
-		left = 0;
-		for (int i = 0; i < plan.n; i++) {
-			const struct px_pl_manifest *m = plan.pick[i].m;
-			int ready = 1;
-
-			if (plan.pick[i].installed || done[i])
-				continue;
-			for (int d = 0; d < m->ndeps && ready; d++)
-				for (int j = 0; j < plan.n; j++)
-					if (!strcmp(plan.pick[j].m->name, m->deps[d].name))
-						ready = plan.pick[j].installed || done[j];
-			if (!ready) {
-				left++;
-				continue;
-			}
-			if (!entry_of(&c, m) || install_entry(a, entry_of(&c, m)) != 0)
-				goto out;
-			done[i] = 1;
-		}
-	} while (left);
-	rc = 0;
-out:
-	installed_free(&in);
-	px_pl_catalog_free(&c);
+	if (px_plugin_install_catalog(a->db, a->cfg, spec, installed_one, a, &why) != 0)
+		rc = fail("install", why.data ? why.data : "refused");
 	px_buf_free(&why);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/cfg.h"
 #include "core/db.h"
+#include "plugins/px_pl_catalog.h"
 
 /* What a change did, for the caller's message and audit entry. */
 struct px_plugin_done {
@@ -56,5 +57,30 @@ int px_plugin_use(struct px_db *db, const char *name, const char *version,
  * left, one per line. 0, or -1 with why. */
 int px_plugin_remove(struct px_db *db, const char *name, int purge, struct px_plugin_done *d,
 		     struct px_buf *left, struct px_buf *why) __attribute__((nonnull, warn_unused_result));
+
+/* ---- catalogues ---- */
+
+/* Fetches url (https:// or file://; redirects only to https) into out,
+ * at most max bytes, trusting plugins_ca_file when set. 0, or -1 with
+ * the reason in err. */
+int px_plugin_fetch(const struct px_cfg *cfg, const char *url, size_t max, struct px_buf *out,
+		    struct px_buf *err) __attribute__((nonnull, warn_unused_result));
+
+/* Reads every catalogue in plugins_catalogs into c: the index and its
+ * signature (URL + ".sig") fetched, the signature checked against the
+ * trusted keys, the index parsed. One that fails is skipped, with a line
+ * saying why appended to skipped. Returns how many were read. */
+int px_plugin_catalogs(struct px_db *db, const struct px_cfg *cfg, struct px_pl_catalog *c,
+		       struct px_buf *skipped) __attribute__((nonnull));
+
+/* Installs NAME[@RANGE] (newest in range) from the catalogues with every
+ * missing dependency, dependencies first; each package downloaded, checked
+ * against the index's SHA-256 and its own signature, then installed as
+ * px_plugin_install_bytes does. each (may be NULL) is told of every
+ * version installed. 0, or -1 with why (what was installed before the
+ * refusal stays: each of those installs was whole). */
+int px_plugin_install_catalog(struct px_db *db, const struct px_cfg *cfg, const char *spec,
+			      void (*each)(void *arg, const struct px_plugin_done *d), void *arg,
+			      struct px_buf *why) __attribute__((nonnull(1, 2, 3, 6), warn_unused_result));
 
 #endif

@@ -523,6 +523,36 @@ static struct json_object *plugin_row(struct json_object *p)
 	return o;
 }
 
+/* With ?catalog=1 the page lists what the configured catalogues offer
+ * (fetched now, their index signatures checked), each version with its
+ * install button; catalogues that could not be read are named. */
+static void catalog_rows(struct px_ctx *ctx, struct json_object *d)
+{
+	struct px_pl_catalog c = { 0, NULL };
+	struct px_buf skipped = PX_BUF_INIT;
+	struct json_object *rows = json_object_new_array();
+	char v[80], spec[PX_PL_NAME_MAX + 82];
+
+	px_plugin_catalogs(ctx->db, ctx->cfg, &c, &skipped);
+	for (int i = 0; i < c.n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		px_pl_ver_format(&c.v[i].m.version, v, sizeof(v));
+		snprintf(spec, sizeof(spec), "%s@%s", c.v[i].m.name, v);
+		px_web_str(o, "name", c.v[i].m.name);
+		px_web_str(o, "version", v);
+		px_web_str(o, "spec", spec);
+		px_web_str(o, "description", c.v[i].m.description);
+		json_object_array_add(rows, o);
+	}
+	json_object_object_add(d, "catalog_shown", json_object_new_boolean(1));
+	json_object_object_add(d, "has_catalog", json_object_new_boolean(c.n > 0));
+	json_object_object_add(d, "catalog", rows);
+	px_web_str(d, "catalog_skipped", skipped.data);
+	px_buf_free(&skipped);
+	px_pl_catalog_free(&c);
+}
+
 /* The plugins page; refused (may be NULL) is why a change was refused,
  * shown with the form again. */
 static enum px_err plugins_page_why(struct px_ctx *ctx, int status, enum px_err err,
@@ -555,6 +585,8 @@ static enum px_err plugins_page_why(struct px_ctx *ctx, int status, enum px_err 
 		px_web_error(ctx, d, err);
 	if (refused)
 		px_web_str(d, "refused", refused);
+	if (px_request_query(ctx->req, "catalog"))
+		catalog_rows(ctx, d);
 	json_object_put(r);
 	return admin_page(ctx, status, "plugins", "Plugins", d);
 }
@@ -609,6 +641,8 @@ enum px_err px_h_web_admin_plugin_enabled(struct px_ctx *ctx)
 }
 
 /* --- installing, switching, removing (handlers/plugin_manage.c, as the CLI) --- */
+
+static void audit_one(void *arg, const struct px_plugin_done *d);
 
 /* The outcome of a change: back to the page with "saved", or the page
  * again with the reason (422). */
@@ -673,8 +707,7 @@ out:
 
 enum px_err px_h_web_admin_plugin_install(struct px_ctx *ctx)
 {
-	struct px_buf pkg = PX_BUF_INIT, sig = PX_BUF_INIT, why = PX_BUF_INIT,
-		      fields = PX_BUF_INIT;
+	struct px_buf pkg = PX_BUF_INIT, sig = PX_BUF_INIT, why = PX_BUF_INIT;
 	struct px_plugin_done d;
 	enum px_err e = read_upload(ctx, &pkg, &sig);
 	int ok;
@@ -691,19 +724,12 @@ enum px_err px_h_web_admin_plugin_install(struct px_ctx *ctx)
 		ok = px_plugin_install_signed(ctx->db, ctx->cfg, pkg.data, pkg.len,
 					      sig.data ? sig.data : "", &d, &why) == 0;
 	}
-	if (ok) {
-		px_buf_printf(&fields, "{\"version\":\"%s\",\"sha256\":\"%s\",\"signed_by\":",
-			      d.version, d.sha256);
-		px_buf_json_str(&fields, d.signer, strlen(d.signer));
-		px_buf_putc(&fields, '}');
-		px_auth_audit(ctx, "admin.plugin.installed", ctx->who.user_id, d.name,
-			      fields.failed ? NULL : fields.data);
-	}
+	if (ok)
+		audit_one(ctx, &d);
 	e = plugin_outcome(ctx, ok, &why);
 	px_buf_free(&pkg);
 	px_buf_free(&sig);
 	px_buf_free(&why);
-	px_buf_free(&fields);
 	return e;
 }
 
@@ -757,5 +783,38 @@ enum px_err px_h_web_admin_plugin_remove(struct px_ctx *ctx)
 	e = plugin_outcome(ctx, ok, &why);
 	px_buf_free(&why);
 	px_buf_free(&left);
+	return e;
+}
+
+static void audit_one(void *arg, const struct px_plugin_done *d)
+{
+	struct px_ctx *ctx = arg;
+	struct px_buf fields = PX_BUF_INIT;
+
+	px_buf_printf(&fields, "{\"version\":\"%s\",\"sha256\":\"%s\",\"signed_by\":", d->version,
+		      d->sha256);
+	px_buf_json_str(&fields, d->signer, strlen(d->signer));
+	px_buf_putc(&fields, '}');
+	px_auth_audit(ctx, "admin.plugin.installed", ctx->who.user_id, d->name,
+		      fields.failed ? NULL : fields.data);
+	px_buf_free(&fields);
+}
+
+/* spec=NAME[@RANGE]: from the configured catalogues, with its missing
+ * dependencies, as plexichat-admin plugin install NAME[@RANGE]. */
+enum px_err px_h_web_admin_plugin_catalog(struct px_ctx *ctx)
+{
+	const char *spec = px_web_form(ctx, "spec");
+	struct px_buf why = PX_BUF_INIT;
+	enum px_err e;
+	int ok;
+
+	if (!spec || !*spec) {
+		px_ctx_detail(ctx, "field", "spec");
+		return plugins_page(ctx, 400, PX_E_VALIDATION_MISSING_FIELD);
+	}
+	ok = px_plugin_install_catalog(ctx->db, ctx->cfg, spec, audit_one, ctx, &why) == 0;
+	e = plugin_outcome(ctx, ok, &why);
+	px_buf_free(&why);
 	return e;
 }

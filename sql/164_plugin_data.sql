@@ -69,7 +69,8 @@ BEGIN
 END $$;
 
 -- Drops p_name's schema, with everything in it, and its role.
-CREATE FUNCTION px_plugin_data_purge(p_name text) RETURNS boolean LANGUAGE plpgsql AS $$
+CREATE FUNCTION px_plugin_data_purge(p_name text) RETURNS boolean LANGUAGE plpgsql
+  SET client_min_messages = warning AS $$
 DECLARE
   d plugin_data;
 BEGIN

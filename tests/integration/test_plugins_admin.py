@@ -7,9 +7,12 @@ installed before is chosen again with its data migrated down; remove keeps
 the data unless told to drop it. Every change is audited with the admin
 who made it; forms need their CSRF token; the page speaks German. Needs
 PX_BUILD, PX_CONFIG, PX_WORK, PX_PG_CONNINFO."""
+import os
+import time
+
 import pxtest
 from authlib import ADMIN_PASSWORD, psql
-from test_plugins import TAG, cli, installed, keygen, name, package, sign
+from test_plugins import TAG, Catalog, cli, installed, keygen, name, package, sign
 from test_web_files import form_post
 from webcheck import Browser, check_page, form_fields, hidden_value, location, words
 
@@ -166,6 +169,41 @@ def test_switch_back_and_remove_from_the_page():
     assert psql("SELECT count(*) FROM plugin_data WHERE plugin = '%s'" % N) == "0"
     r = b.post("/admin/plugins/%s/remove" % N, {"data": "keep"})
     refused(r, "not installed")
+
+
+def test_install_from_the_catalogue():
+    """The page lists what the configured catalogues offer (their index
+    signatures checked) and installs a version with its dependencies."""
+    setup()
+    conf = os.environ["PX_CONFIG"]
+    with open(conf) as f:
+        orig = f.read()
+    cat = Catalog()
+    try:
+        entries = [cat.add(sign(package("ccb", v), KEY)[:-4]) for v in ("1.0.0", "1.2.0")]
+        entries.append(cat.add(sign(package("cca", "1.0.0", deps={"ccb": "^1.1"}), KEY)[:-4]))
+        url = cat.index("index.json", entries, KEY)
+        with open(conf, "a") as f:
+            f.write("\nplugins_catalogs = %s\nplugins_ca_file = %s\n" % (url, cat.cert))
+        time.sleep(1.2)  # the configuration reloads when its file changes
+        b = admin()
+        p = b.page("/admin/plugins?catalog=1")
+        specs = [a.get("value") for t, a in p.tags if t == "input" and a.get("name") == "spec"]
+        assert {name("cca") + "@1.0.0", name("ccb") + "@1.2.0"} <= set(specs), specs
+        r = b.post("/admin/plugins/catalog", {"spec": name("cca") + "@1.0.0"})
+        assert location(r) == "/admin/plugins?done=saved", (r, r.body[:1500])
+        got = installed()
+        assert got[name("cca")]["version"] == "1.0.0" and got[name("ccb")]["version"] == "1.2.0"
+        refused(b.post("/admin/plugins/catalog", {"spec": name("ccb") + "@^9"}),
+                "no available version")
+    finally:
+        with open(conf, "w") as f:
+            f.write(orig)
+        cat.close()
+    time.sleep(1.2)
+    for n in ("cca", "ccb"):
+        rc, out = cli("remove", name(n))
+        assert rc == 0, out
 
 
 def test_page_in_german():
