@@ -66,6 +66,10 @@ BEGIN
   EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(text) FROM PUBLIC', d.schema, f);
   EXECUTE format('SELECT %I.%I($1)', d.schema, f) USING p_sql;
   EXECUTE format('DROP FUNCTION %I.%I(text)', d.schema, f);
+  -- a plain SET in the script (DateStyle, timeouts...) would outlast it
+  -- on this connection, which serves other requests: back to the
+  -- connection's own defaults (its startup options stay)
+  RESET ALL;
 END $$;
 
 -- Drops p_name's schema, with everything in it, and its role.
