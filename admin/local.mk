@@ -21,7 +21,7 @@ plexichat_admin_LDADD = libhandlers.a libmodel.a libstorage.a $(PLUGIN_LIBS) $(C
 libmodel_a_SOURCES += model/config_versions.c model/config_versions.h \
 	model/imports.c model/imports.h \
 	model/ops.c model/ops.h \
-	model/plugins.c model/plugins.h \
+	model/plugins.c model/plugins.h model/plugin_data.c model/plugin_data.h \
 	model/retention.c model/retention.h
 
 # The man page and the bash completion are generated from the command table

@@ -11,6 +11,7 @@
 #include "core/codec.h"
 #include "core/crypto.h"
 #include "core/dirs.h"
+#include "handlers/plugin_manage.h"
 #include "model/plugins.h"
 #include "plugins/px_pl_inproc.h"
 #include "plugins/px_pl_manifest.h"
@@ -24,8 +25,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define MAX_INSTALLED PX_PL_PLAN_MAX
 
 static int fail(const char *what, const char *why)
 {
@@ -179,150 +178,37 @@ static int cmd_key(struct admin *a, int argc, char **argv)
 	return -1;
 }
 
-/* ---- what is installed ---- */
-
-struct installed {
-	struct px_pl_manifest *m[MAX_INSTALLED];
-	int n;
-	int bad; /* a stored manifest no longer parses */
-};
-
-static int collect(void *arg, const struct px_m_plugin *p)
-{
-	struct installed *in = arg;
-	struct px_buf err = PX_BUF_INIT;
-	struct px_pl_manifest *m;
-
-	if (in->n == MAX_INSTALLED || !(m = malloc(sizeof(*m))))
-		return 1;
-	if (px_pl_manifest_parse(p->manifest, strlen(p->manifest), m, &err) != 0) {
-		fprintf(stderr, "plexichat-admin: plugin %s: stored manifest refused: %s\n", p->name,
-			err.data ? err.data : "");
-		in->bad = 1;
-		free(m);
-	} else {
-		in->m[in->n++] = m;
-	}
-	px_buf_free(&err);
-	return 0;
-}
-
-static void installed_free(struct installed *in)
-{
-	for (int i = 0; i < in->n; i++)
-		free(in->m[i]);
-	in->n = 0;
-}
-
-static enum px_err installed_load(struct admin *a, struct installed *in)
-{
-	memset(in, 0, sizeof(*in));
-	return px_m_plugins_each(a->db, collect, in);
-}
-
-/* Resolves making m the current version of its plugin. 0, or 1 with the
- * reason printed. */
-static int resolve_with(struct installed *in, struct px_pl_manifest *m, const char *what)
-{
-	const struct px_pl_manifest *avail[MAX_INSTALLED + 1];
-	struct px_buf why = PX_BUF_INIT;
-	struct px_pl_plan plan;
-	char want[96];
-	int rc = 0;
-
-	for (int i = 0; i < in->n; i++)
-		avail[i] = in->m[i];
-	avail[in->n] = m;
-	want[0] = '=';
-	px_pl_ver_format(&m->version, want + 1, sizeof(want) - 1);
-	if (px_pl_resolve((const struct px_pl_manifest *const *)in->m, in->n, avail, in->n + 1,
-			  m->name, want, &plan, &why) != 0)
-		rc = fail(what, why.data ? why.data : "the dependencies cannot be met");
-	px_buf_free(&why);
-	return rc;
-}
-
 /* ---- install ---- */
 
-static const char *plugins_dir(struct admin *a, struct px_buf *b)
+static void audit_install(struct admin *a, const struct px_plugin_done *d)
 {
-	const char *d = px_cfg_str(a->cfg, "plugins_dir");
+	struct px_buf fields = PX_BUF_INIT;
 
-	if (d && *d)
-		px_buf_puts(b, d);
-	else
-		px_buf_printf(b, "%s/plugins", px_cfg_str(a->cfg, "data_dir"));
-	return b->failed ? NULL : b->data;
+	px_buf_printf(&fields, "{\"version\":\"%s\",\"sha256\":\"%s\",\"signed_by\":", d->version,
+		      d->sha256);
+	px_buf_json_str(&fields, d->signer, strlen(d->signer));
+	px_buf_putc(&fields, '}');
+	audit(a, "admin.plugin.installed", d->name, fields.failed ? NULL : fields.data);
+	px_buf_free(&fields);
 }
 
 /* Installs the package in b, whose signature signer (a trusted key's
- * name) made: every entry and the manifest checked, the dependencies of
- * every installed plugin, then unpacked into a folder of its own and
- * recorded. 0, or 1 with the reason printed. */
+ * name) made (handlers/plugin_manage.c). 0, or 1 with the reason printed. */
 static int install_bytes(struct admin *a, const struct px_buf *b, const char *signer)
 {
-	struct px_buf err = PX_BUF_INIT, dir = PX_BUF_INIT, base = PX_BUF_INIT, mjson = PX_BUF_INIT,
-		      fields = PX_BUF_INIT;
-	char sha[65], esha[65], ver[80];
-	struct px_pl_manifest m;
-	struct installed in = { 0 };
-	struct stat st;
-	int rc = 1, made = 0;
-	enum px_err e;
+	struct px_buf why = PX_BUF_INIT;
+	struct px_plugin_done d;
+	int rc = 1;
 
-	if (px_pl_pkg_inspect(b->data, b->len, &m, &mjson, &err) != 0) {
-		rc = fail("install", err.data ? err.data : "damaged package");
-		goto out;
+	if (px_plugin_install_bytes(a->db, a->cfg, b->data ? b->data : "", b->len, signer, &d,
+				    &why) != 0) {
+		rc = fail("install", why.data ? why.data : "refused");
+	} else {
+		audit_install(a, &d);
+		printf("installed %s %s (signed by %s)\n", d.name, d.version, signer);
+		rc = 0;
 	}
-	if ((e = installed_load(a, &in)) != PX_OK) {
-		rc = fail_err("install", e);
-		goto out;
-	}
-	if (resolve_with(&in, &m, "install"))
-		goto out;
-	px_crypto_sha256_hex(b->data, b->len, sha);
-	px_pl_ver_format(&m.version, ver, sizeof(ver));
-	if (!plugins_dir(a, &base) || (px_dirs_make(base.data, 0755) != 0 && errno != EEXIST)) {
-		rc = fail("install", "cannot make the plugins folder (plugins_dir)");
-		goto out;
-	}
-	px_buf_printf(&dir, "%s/%s-%s-%.12s", base.data, m.name, ver, sha);
-	if (stat(dir.data, &st) != 0) {
-		if (px_pl_pkg_unpack(b->data, b->len, dir.data, &err) != 0) {
-			rc = fail("install", err.data ? err.data : "cannot unpack");
-			goto out;
-		}
-		made = 1;
-	}
-	px_buf_reset(&err);
-	px_buf_printf(&err, "%s/%s", dir.data, m.entry);
-	if (err.failed || px_pl_file_sha256(err.data, esha) != 0) {
-		rc = fail("install", "the unpacked entry point cannot be read");
-		goto out;
-	}
-	e = px_m_plugin_install(a->db, m.name, ver, mjson.data, dir.data, sha, esha, signer);
-	if (e != PX_OK) {
-		rc = fail("install", e == PX_E_VALIDATION_CONFLICT
-					     ? "this version was installed before from a different package"
-					     : px_err_name(e));
-		goto out;
-	}
-	made = 0;
-	px_buf_printf(&fields, "{\"version\":\"%s\",\"sha256\":\"%s\",\"signed_by\":", ver, sha);
-	px_buf_json_str(&fields, signer, strlen(signer));
-	px_buf_putc(&fields, '}');
-	audit(a, "admin.plugin.installed", m.name, fields.failed ? NULL : fields.data);
-	printf("installed %s %s (signed by %s)\n", m.name, ver, signer);
-	rc = 0;
-out:
-	if (made)
-		px_pl_pkg_rmtree(dir.data);
-	installed_free(&in);
-	px_buf_free(&err);
-	px_buf_free(&dir);
-	px_buf_free(&base);
-	px_buf_free(&mjson);
-	px_buf_free(&fields);
+	px_buf_free(&why);
 	return rc;
 }
 
@@ -347,7 +233,7 @@ static int install_file(struct admin *a, const char *pkg, const char *sigpath)
 				     " refused");
 		goto out;
 	}
-	if (admin_plugin_verify(a, b.data, b.len, sig, signer, sizeof(signer)) != 0) {
+	if (px_plugin_verify(a->db, b.data, b.len, sig, signer, sizeof(signer)) != 0) {
 		rc = fail("install", "the signature does not verify with any trusted key"
 				     " (plexichat-admin plugin key list); the package may have been"
 				     " altered");
@@ -361,104 +247,21 @@ out:
 	return rc;
 }
 
-/* The catalogue entry whose manifest m is (the plan points into them). */
-static const struct px_pl_entry *entry_of(const struct px_pl_catalog *c,
-					  const struct px_pl_manifest *m)
+static void installed_one(void *arg, const struct px_plugin_done *d)
 {
-	for (int i = 0; i < c->n; i++)
-		if (&c->v[i].m == m)
-			return &c->v[i];
-	return NULL;
-}
-
-/* One version from a catalogue: downloaded, checked against the index's
- * hash and its own signature, installed. */
-static int install_entry(struct admin *a, const struct px_pl_entry *e)
-{
-	struct px_buf b = PX_BUF_INIT, err = PX_BUF_INIT;
-	char sha[65], signer[80];
-	int rc = 1;
-
-	if (admin_plugin_fetch(a, e->url, PX_PL_PKG_MAX, &b, &err) != 0) {
-		rc = fail("install", err.data ? err.data : e->url);
-		goto out;
-	}
-	px_crypto_sha256_hex(b.data ? b.data : "", b.len, sha);
-	if (!px_crypto_streq(sha, e->sha256)) {
-		rc = fail("install", "the downloaded package does not have the catalogue's SHA-256");
-		goto out;
-	}
-	if (admin_plugin_verify(a, b.data, b.len, e->sig, signer, sizeof(signer)) != 0) {
-		rc = fail("install", "the package's signature does not verify with any trusted key");
-		goto out;
-	}
-	rc = install_bytes(a, &b, signer);
-out:
-	px_buf_free(&b);
-	px_buf_free(&err);
-	return rc;
+	audit_install(arg, d);
+	printf("installed %s %s (signed by %s)\n", d->name, d->version, d->signer);
 }
 
 /* NAME[@RANGE] from the configured catalogues, with every missing
- * dependency, dependencies first. */
+ * dependency, dependencies first (handlers/plugin_manage.c). */
 static int install_catalog(struct admin *a, const char *spec)
 {
-	const struct px_pl_manifest *avail[MAX_INSTALLED + PX_PL_CATALOG_MAX];
-	struct px_pl_catalog c = { 0, NULL };
 	struct px_buf why = PX_BUF_INIT;
-	struct installed in = { 0 };
-	struct px_pl_plan plan;
-	char name[PX_PL_NAME_MAX];
-	const char *at = strchr(spec, '@');
-	int done[PX_PL_PLAN_MAX] = { 0 }, left, rc = 1, na = 0;
-	enum px_err e;
+	int rc = 0;
 
-	snprintf(name, sizeof(name), "%.*s", at ? (int)(at - spec) : (int)strlen(spec), spec);
-	if (!px_pl_name_valid(name))
-		return fail("install", "neither a package file nor NAME[@RANGE]");
-	if (admin_plugin_catalogs(a, &c) == 0) {
-		rc = fail("install", "no catalogue could be read (plugins_catalogs)");
-		goto out;
-	}
-	if ((e = installed_load(a, &in)) != PX_OK) {
-		rc = fail_err("install", e);
-		goto out;
-	}
-	for (int i = 0; i < in.n; i++)
-		avail[na++] = in.m[i];
-	for (int i = 0; i < c.n; i++)
-		avail[na++] = &c.v[i].m;
-	if (px_pl_resolve((const struct px_pl_manifest *const *)in.m, in.n, avail, na, name,
-			  at ? at + 1 : "*", &plan, &why) != 0) {
-		rc = fail("install", why.data ? why.data : "the dependencies cannot be met");
-		goto out;
-	}
-	/* dependencies first: a version goes once all it needs is there */
-	do {
-		left = 0;
-		for (int i = 0; i < plan.n; i++) {
-			const struct px_pl_manifest *m = plan.pick[i].m;
-			int ready = 1;
-
-			if (plan.pick[i].installed || done[i])
-				continue;
-			for (int d = 0; d < m->ndeps && ready; d++)
-				for (int j = 0; j < plan.n; j++)
-					if (!strcmp(plan.pick[j].m->name, m->deps[d].name))
-						ready = plan.pick[j].installed || done[j];
-			if (!ready) {
-				left++;
-				continue;
-			}
-			if (!entry_of(&c, m) || install_entry(a, entry_of(&c, m)) != 0)
-				goto out;
-			done[i] = 1;
-		}
-	} while (left);
-	rc = 0;
-out:
-	installed_free(&in);
-	px_pl_catalog_free(&c);
+	if (px_plugin_install_catalog(a->db, a->cfg, spec, installed_one, a, &why) != 0)
+		rc = fail("install", why.data ? why.data : "refused");
 	px_buf_free(&why);
 	return rc;
 }
@@ -504,51 +307,24 @@ static int cmd_list(struct admin *a, int argc, char **argv)
 }
 
 /* plugin use NAME VERSION: back (or forward) to a version installed
- * before, its dependencies checked as for an install. */
+ * before, its dependencies checked and its data migrated as for an
+ * install. */
 static int cmd_use(struct admin *a, int argc, char **argv)
 {
-	struct px_buf dir = PX_BUF_INIT, mjson = PX_BUF_INIT, sha = PX_BUF_INIT, esha = PX_BUF_INIT,
-		      err = PX_BUF_INIT;
-	struct installed in = { 0 };
-	struct px_pl_manifest m;
-	enum px_err e;
+	struct px_buf why = PX_BUF_INIT;
+	struct px_plugin_done d;
 	int rc = 1;
 
 	if (argc != 2)
 		return -1;
-	if ((e = px_m_plugin_version_get(a->db, argv[0], argv[1], &dir, &mjson, &sha, &esha)) !=
-	    PX_OK) {
-		rc = fail("use", e == PX_E_VALIDATION_NOT_FOUND
-					 ? "that version was never installed here: install its package"
-					 : px_err_name(e));
-		goto out;
+	if (px_plugin_use(a->db, argv[0], argv[1], &d, &why) != 0) {
+		rc = fail("use", why.data ? why.data : "refused");
+	} else {
+		audit(a, "admin.plugin.version_set", argv[0], NULL);
+		printf("%s is at %s\n", argv[0], argv[1]);
+		rc = 0;
 	}
-	if (px_pl_manifest_parse(mjson.data, mjson.len, &m, &err) != 0) {
-		rc = fail("use", err.data ? err.data : "stored manifest refused");
-		goto out;
-	}
-	if ((e = installed_load(a, &in)) != PX_OK) {
-		rc = fail_err("use", e);
-		goto out;
-	}
-	if (resolve_with(&in, &m, "use"))
-		goto out;
-	e = px_m_plugin_install(a->db, argv[0], argv[1], mjson.data, dir.data, sha.data, esha.data,
-				"");
-	if (e != PX_OK) {
-		rc = fail_err("use", e);
-		goto out;
-	}
-	audit(a, "admin.plugin.version_set", argv[0], NULL);
-	printf("%s is at %s\n", argv[0], argv[1]);
-	rc = 0;
-out:
-	installed_free(&in);
-	px_buf_free(&dir);
-	px_buf_free(&mjson);
-	px_buf_free(&sha);
-	px_buf_free(&esha);
-	px_buf_free(&err);
+	px_buf_free(&why);
 	return rc;
 }
 
@@ -687,41 +463,36 @@ static int cmd_disable(struct admin *a, int argc, char **argv)
 	return 0;
 }
 
+/* plugin remove NAME [--purge | --keep-data]: keeping the data is the
+ * default, because dropping it cannot be undone and a plugin removed to
+ * be installed again (or by mistake) finds it again. */
 static int cmd_remove(struct admin *a, int argc, char **argv)
 {
-	struct px_buf why = PX_BUF_INIT, dirs = PX_BUF_INIT;
-	struct installed in = { 0 };
-	enum px_err e;
+	struct px_buf why = PX_BUF_INIT, left = PX_BUF_INIT;
+	const char *name = admin_positional(argc, argv, 0, NULL);
+	int purge = admin_has_flag(argc, argv, "--purge");
+	struct px_plugin_done d;
 	int rc = 1;
 
-	if (argc != 1)
+	if (!name || (purge && admin_has_flag(argc, argv, "--keep-data")) ||
+	    admin_positional(argc, argv, 1, NULL))
 		return -1;
-	if ((e = installed_load(a, &in)) != PX_OK) {
-		rc = fail_err("remove", e);
+	if (px_plugin_remove(a->db, name, purge, &d, &left, &why) != 0) {
+		rc = fail("remove", why.data ? why.data : "refused");
 		goto out;
 	}
-	if (px_pl_resolve_remove((const struct px_pl_manifest *const *)in.m, in.n, argv[0], &why)) {
-		rc = fail("remove", why.data ? why.data : "another plugin needs it");
-		goto out;
-	}
-	if ((e = px_m_plugin_remove(a->db, argv[0], &dirs)) != PX_OK) {
-		rc = fail_err("remove", e);
-		goto out;
-	}
-	/* rows first: a folder left by a crash here is only disk */
-	for (char *d = dirs.data, *nl; d && *d; d = nl + 1) {
-		nl = strchr(d, '\n');
+	for (char *s = left.data, *nl; s && *s; s = nl + 1) {
+		nl = strchr(s, '\n');
 		*nl = '\0';
-		if (px_pl_pkg_rmtree(d) != 0)
-			fprintf(stderr, "plexichat-admin: plugin remove: %s left on disk\n", d);
+		fprintf(stderr, "plexichat-admin: plugin remove: %s left on disk\n", s);
 	}
-	audit(a, "admin.plugin.removed", argv[0], NULL);
-	printf("removed %s\n", argv[0]);
+	audit(a, "admin.plugin.removed", name, purge ? "{\"purge\":true}" : "{\"purge\":false}");
+	printf("removed %s%s\n", name,
+	       purge ? (d.had_data ? ", its data dropped" : "") : ", its data kept");
 	rc = 0;
 out:
-	installed_free(&in);
 	px_buf_free(&why);
-	px_buf_free(&dirs);
+	px_buf_free(&left);
 	return rc;
 }
 

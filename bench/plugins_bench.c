@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 
 	{
 		struct px_pl_proc_opts o = { "bench-probe", argv[2], "probe.py", NULL, 0, 256, 3600, 32,
-					     2000, "{}" };
+					     2000, "{}", NULL };
 
 		proc = px_pl_proc_new(&o);
 	}

@@ -48,7 +48,8 @@ int px_app_init(struct px_app *app, const char *cfg_path, struct px_buf *err)
 					(int)px_cfg_int(cfg, "auth_cache_seconds"))))
 		return -1;
 	app->waf = px_wafmw_new(cfg, err);
-	app->plugins = px_plugin_host_new(px_cfg_str(cfg, "plugins_user"));
+	app->plugins = px_plugin_host_new(px_cfg_str(cfg, "plugins_user"),
+					   px_cfg_str(cfg, "db_conninfo"));
 	return app->waf && app->rl && app->pages && app->plugins ? 0 : -1;
 }
 

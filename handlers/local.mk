@@ -6,6 +6,7 @@ libhandlers_a_SOURCES = \
 	handlers/admin_waf.c handlers/admin_waf.h \
 	handlers/admin_compliance.c handlers/admin_compliance.h \
 	handlers/admin_plugins.c handlers/admin_plugins.h \
+	handlers/plugin_manage.c handlers/plugin_manage.h \
 	handlers/auth.c handlers/auth.h \
 	handlers/auth_invite.c \
 	handlers/auth_ldap.c handlers/auth_ldap.h \

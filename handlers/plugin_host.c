@@ -36,6 +36,7 @@ struct px_plugin_host {
 	pthread_rwlock_t lock;
 	pthread_mutex_t check;      /* one thread checks the stamp at a time */
 	char *user;
+	char *db_where;             /* host, port, dbname of PlexiChat's conninfo */
 	struct px_buf stamp;
 	_Atomic long long checked_ms;
 	struct hosted *v;
@@ -50,12 +51,45 @@ static long long now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-struct px_plugin_host *px_plugin_host_new(const char *user)
+/* Appends ' key=\'value\'' in conninfo quoting. */
+static void conn_kv(struct px_buf *b, const char *k, const char *v)
+{
+	px_buf_printf(b, "%s%s='", b->len ? " " : "", k);
+	for (; *v; v++) {
+		if (*v == '\'' || *v == '\\')
+			px_buf_putc(b, '\\');
+		px_buf_putc(b, *v);
+	}
+	px_buf_putc(b, '\'');
+}
+
+/* Where PlexiChat's database is, without who logs in: what a plugin's
+ * conninfo starts from. NULL when conninfo does not parse. */
+static char *db_where(const char *conninfo)
+{
+	static const char *const keep[] = { "host", "hostaddr", "port", "dbname", "sslmode" };
+	PQconninfoOption *o = conninfo ? PQconninfoParse(conninfo, NULL) : NULL;
+	struct px_buf b = PX_BUF_INIT;
+
+	for (PQconninfoOption *i = o; i && i->keyword; i++)
+		for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (i->val && *i->val && !strcmp(i->keyword, keep[k]))
+				conn_kv(&b, i->keyword, i->val);
+	PQconninfoFree(o);
+	if (b.failed || !b.data) {
+		px_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+struct px_plugin_host *px_plugin_host_new(const char *user, const char *db_conninfo)
 {
 	struct px_plugin_host *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
+	h->db_where = db_where(db_conninfo);
 	pthread_rwlock_init(&h->lock, NULL);
 	pthread_mutex_init(&h->check, NULL);
 	h->user = strdup(user ? user : "nobody");
@@ -87,6 +121,7 @@ void px_plugin_host_free(struct px_plugin_host *h)
 	pthread_mutex_destroy(&h->check);
 	px_buf_free(&h->stamp);
 	free(h->user);
+	free(h->db_where);
 	free(h);
 }
 
@@ -180,12 +215,36 @@ out:
 	return kv;
 }
 
+/* The conninfo of name's own data: PlexiChat's host, port and database,
+ * the plugin's role and password (docs/PLUGIN_DEVELOPMENT.md "Data").
+ * 0, or -1 when it has none or the host has no conninfo. */
+static int data_conninfo(struct loading *l, const char *name, struct px_buf *out)
+{
+	struct px_buf role = PX_BUF_INIT, pw = PX_BUF_INIT, schema = PX_BUF_INIT;
+	int rc = -1;
+
+	if (l->h->db_where && px_m_plugin_data_login(l->db, name, &role, &pw, &schema) == PX_OK &&
+	    role.data && pw.data) {
+		px_buf_puts(out, l->h->db_where);
+		conn_kv(out, "user", role.data);
+		conn_kv(out, "password", pw.data);
+		rc = out->failed ? -1 : 0;
+	}
+	if (pw.data)
+		explicit_bzero(pw.data, pw.len);
+	px_buf_free(&role);
+	px_buf_free(&pw);
+	px_buf_free(&schema);
+	return rc;
+}
+
 /* Loads one enabled plugin into l->v. A plugin that cannot be loaded is
  * left out and its status says why. */
 static int load_one(void *arg, const struct px_m_plugin *p)
 {
 	struct loading *l = arg;
-	struct px_buf err = PX_BUF_INIT, path = PX_BUF_INIT, settings = PX_BUF_INIT;
+	struct px_buf err = PX_BUF_INIT, path = PX_BUF_INIT, settings = PX_BUF_INIT,
+		      dbconn = PX_BUF_INIT;
 	struct hosted *x;
 
 	if (!p->enabled)
@@ -224,9 +283,18 @@ static int load_one(void *arg, const struct px_m_plugin *p)
 		struct px_pl_proc_opts o = { x->m.name, p->dir, x->m.entry, l->h->user,
 					     (x->granted & PX_PL_PERM_NETWORK) != 0, x->m.memory_mb,
 					     x->m.cpu_seconds, x->m.open_files, x->m.call_timeout_ms,
-					     settings.data };
+					     settings.data, NULL };
 
-		if (!(x->proc = px_pl_proc_new(&o))) {
+		if ((x->granted & PX_PL_PERM_STORAGE) && x->m.nmigrations &&
+		    data_conninfo(l, p->name, &dbconn) != 0) {
+			px_buf_puts(&err, "its data cannot be reached (plugin_data)");
+			goto refused;
+		}
+		o.database = dbconn.data;
+		x->proc = px_pl_proc_new(&o);
+		if (dbconn.data)
+			explicit_bzero(dbconn.data, dbconn.len);
+		if (!x->proc) {
 			px_buf_puts(&err, "cannot prepare its sandbox");
 			goto refused;
 		}
@@ -244,6 +312,7 @@ out:
 	px_buf_free(&err);
 	px_buf_free(&path);
 	px_buf_free(&settings);
+	px_buf_free(&dbconn);
 	return 0;
 }
 

@@ -14,8 +14,12 @@
 struct px_plugin_host;
 
 /* An empty host; user: the account out-of-process plugins run as when
- * PlexiChat runs as root (NULL: nobody). NULL on no memory. */
-struct px_plugin_host *px_plugin_host_new(const char *user) __attribute__((warn_unused_result));
+ * PlexiChat runs as root (NULL: nobody); db_conninfo: PlexiChat's own
+ * (db_conninfo), whose host, port and database a plugin with the
+ * "storage" grant is told to reach its data at (NULL: none). NULL on no
+ * memory. */
+struct px_plugin_host *px_plugin_host_new(const char *user, const char *db_conninfo)
+	__attribute__((warn_unused_result));
 
 /* Stops every plugin process and unloads every module; NULL is fine. */
 void px_plugin_host_free(struct px_plugin_host *h);

@@ -101,6 +101,14 @@ enum px_err px_h_web_admin_ip(struct px_ctx *ctx);
  * settings form built from the settings its manifest declares. */
 enum px_err px_h_web_admin_plugins(struct px_ctx *ctx);
 enum px_err px_h_web_admin_plugin_settings(struct px_ctx *ctx);
+/* POST /admin/plugins/install (multipart: package, signature), POST
+ * /admin/plugins/{name}/version (version), POST /admin/plugins/{name}/remove
+ * (data=keep|purge): handlers/plugin_manage.c, as plexichat-admin plugin. */
+enum px_err px_h_web_admin_plugin_install(struct px_ctx *ctx);
+/* POST /admin/plugins/catalog (spec=NAME[@RANGE]): from the catalogues. */
+enum px_err px_h_web_admin_plugin_catalog(struct px_ctx *ctx);
+enum px_err px_h_web_admin_plugin_version(struct px_ctx *ctx);
+enum px_err px_h_web_admin_plugin_remove(struct px_ctx *ctx);
 enum px_err px_h_web_admin_plugin_enabled(struct px_ctx *ctx);
 /* web_ai.c: /admin/ai, the moderation review queue (static/js/ai.js). */
 enum px_err px_h_web_admin_ai(struct px_ctx *ctx);

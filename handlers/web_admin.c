@@ -5,6 +5,9 @@
 #include "handlers/web.h"
 #include "handlers/admin_plugins.h"
 #include "handlers/admin_waf.h"
+#include "handlers/auth_util.h"
+#include "handlers/files_store.h"
+#include "handlers/plugin_manage.h"
 #include "handlers/auth.h"
 #include "handlers/cluster.h"
 #include "handlers/system.h"
@@ -15,12 +18,16 @@
 #include "model/files_gc.h"
 #include "model/web_admin.h"
 #include "core/cfg.h"
+#include "core/log.h"
+#include "core/multipart.h"
+#include "plugins/px_pl_pkg.h"
 
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define AUDIT_PAGE 100
 #define METRIC_LINES 80
@@ -467,6 +474,28 @@ static struct json_object *setting_field(const char *plugin, struct json_object 
 	return o;
 }
 
+/* The versions installed before, for the version switch; the current
+ * one selected. */
+static struct json_object *version_options(struct json_object *p)
+{
+	struct json_object *out = json_object_new_array(), *list = NULL;
+	const char *cur = px_web_get(p, "version");
+	size_t n;
+
+	json_object_object_get_ex(p, "versions", &list);
+	n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *v = json_object_get_string(json_object_array_get_idx(list, i));
+		struct json_object *x = json_object_new_object();
+
+		px_web_str(x, "v", v);
+		json_object_object_add(x, "selected",
+				       json_object_new_boolean(v && cur && !strcmp(v, cur)));
+		json_object_array_add(out, x);
+	}
+	return out;
+}
+
 static struct json_object *plugin_row(struct json_object *p)
 {
 	struct json_object *o = json_object_new_object(), *m = NULL, *decls = NULL, *values = NULL;
@@ -488,12 +517,54 @@ static struct json_object *plugin_row(struct json_object *p)
 	px_web_str(o, "status", px_web_get(p, "status"));
 	px_web_str(o, "status_detail", px_web_get(p, "status_detail"));
 	json_object_object_add(o, "enabled", json_object_new_boolean(px_web_bool(p, "enabled")));
+	json_object_object_add(o, "versions", version_options(p));
 	json_object_object_add(o, "has_settings", json_object_new_boolean(n > 0));
 	json_object_object_add(o, "settings", fields);
 	return o;
 }
 
+/* With ?catalog=1 the page lists what the configured catalogues offer
+ * (fetched now, their index signatures checked), each version with its
+ * install button; catalogues that could not be read are named. */
+static void catalog_rows(struct px_ctx *ctx, struct json_object *d)
+{
+	struct px_pl_catalog c = { 0, NULL };
+	struct px_buf skipped = PX_BUF_INIT;
+	struct json_object *rows = json_object_new_array();
+	char v[80], spec[PX_PL_NAME_MAX + 82];
+
+	px_plugin_catalogs(ctx->db, ctx->cfg, &c, &skipped);
+	for (int i = 0; i < c.n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		px_pl_ver_format(&c.v[i].m.version, v, sizeof(v));
+		snprintf(spec, sizeof(spec), "%s@%s", c.v[i].m.name, v);
+		px_web_str(o, "name", c.v[i].m.name);
+		px_web_str(o, "version", v);
+		px_web_str(o, "spec", spec);
+		px_web_str(o, "description", c.v[i].m.description);
+		json_object_array_add(rows, o);
+	}
+	json_object_object_add(d, "catalog_shown", json_object_new_boolean(1));
+	json_object_object_add(d, "has_catalog", json_object_new_boolean(c.n > 0));
+	json_object_object_add(d, "catalog", rows);
+	px_web_str(d, "catalog_skipped", skipped.data);
+	px_buf_free(&skipped);
+	px_pl_catalog_free(&c);
+}
+
+/* The plugins page; refused (may be NULL) is why a change was refused,
+ * shown with the form again. */
+static enum px_err plugins_page_why(struct px_ctx *ctx, int status, enum px_err err,
+				    const char *refused);
+
 static enum px_err plugins_page(struct px_ctx *ctx, int status, enum px_err err)
+{
+	return plugins_page_why(ctx, status, err, NULL);
+}
+
+static enum px_err plugins_page_why(struct px_ctx *ctx, int status, enum px_err err,
+				    const char *refused)
 {
 	struct json_object *d = json_object_new_object(), *r = NULL, *list = NULL;
 	struct json_object *rows = json_object_new_array();
@@ -512,6 +583,10 @@ static enum px_err plugins_page(struct px_ctx *ctx, int status, enum px_err err)
 	json_object_object_add(d, "plugins", rows);
 	if (err != PX_OK)
 		px_web_error(ctx, d, err);
+	if (refused)
+		px_web_str(d, "refused", refused);
+	if (px_request_query(ctx->req, "catalog"))
+		catalog_rows(ctx, d);
 	json_object_put(r);
 	return admin_page(ctx, status, "plugins", "Plugins", d);
 }
@@ -563,4 +638,183 @@ enum px_err px_h_web_admin_plugin_enabled(struct px_ctx *ctx)
 
 	json_object_object_add(body, "enabled", json_object_new_boolean(on && !strcmp(on, "true")));
 	return plugin_change(ctx, px_h_admin_plugin_enabled, body);
+}
+
+/* --- installing, switching, removing (handlers/plugin_manage.c, as the CLI) --- */
+
+static void audit_one(void *arg, const struct px_plugin_done *d);
+
+/* The outcome of a change: back to the page with "saved", or the page
+ * again with the reason (422). */
+static enum px_err plugin_outcome(struct px_ctx *ctx, int ok, const struct px_buf *why)
+{
+	if (ok)
+		return px_web_done(ctx, "/admin/plugins", "saved");
+	px_log_info("plugins", ctx->req->correlation_id, "refused from /admin: %s",
+		    why->data ? why->data : "");
+	return plugins_page_why(ctx, 422, PX_OK, why->data ? why->data : "refused");
+}
+
+struct part_sink {
+	struct px_buf *b;
+	size_t max;
+};
+
+static enum px_err part_take(void *arg, const void *p, size_t n)
+{
+	struct part_sink *s = arg;
+
+	if (s->b->len + n > s->max)
+		return PX_E_VALIDATION_PAYLOAD_TOO_LARGE;
+	px_buf_append(s->b, p, n);
+	return s->b->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+}
+
+/* The "package" and "signature" files of a multipart form into pkg and
+ * sig, within their limits. */
+static enum px_err read_upload(struct px_ctx *ctx, struct px_buf *pkg, struct px_buf *sig)
+{
+	struct px_multipart_part p = { PX_BUF_INIT, PX_BUF_INIT, 0, PX_BUF_INIT };
+	const char *ct = ctx->req->content_type ? ctx->req->content_type : "";
+	struct px_hf_src in = { ctx, 0, 0 };
+	struct px_multipart mp = { 0 };
+	enum px_err e;
+	int end = 0;
+
+	if (strncasecmp(ct, "multipart/form-data", 19)) {
+		px_ctx_detail(ctx, "field", "package");
+		return PX_E_VALIDATION_CONTENT_TYPE;
+	}
+	if ((e = px_multipart_open(&mp, ct, px_hf_src_read, &in)) != PX_OK)
+		goto out;
+	while ((e = px_multipart_next(&mp, &p, &end)) == PX_OK && !end) {
+		int is_pkg = p.has_filename && !strcmp(p.name.data, "package");
+		int is_sig = p.has_filename && !strcmp(p.name.data, "signature");
+		struct part_sink s = { is_pkg ? pkg : sig, is_pkg ? PX_PL_PKG_MAX : 1024 };
+
+		e = px_multipart_body(&mp, is_pkg || is_sig ? part_take : NULL,
+				      is_pkg || is_sig ? &s : NULL);
+		if (e == PX_E_VALIDATION_PAYLOAD_TOO_LARGE)
+			px_ctx_detail(ctx, "field", p.name.data);
+		if (e != PX_OK)
+			break;
+	}
+out:
+	px_multipart_part_free(&p);
+	px_multipart_close(&mp);
+	return e;
+}
+
+enum px_err px_h_web_admin_plugin_install(struct px_ctx *ctx)
+{
+	struct px_buf pkg = PX_BUF_INIT, sig = PX_BUF_INIT, why = PX_BUF_INIT;
+	struct px_plugin_done d;
+	enum px_err e = read_upload(ctx, &pkg, &sig);
+	int ok;
+
+	if (e != PX_OK) {
+		px_buf_free(&pkg);
+		px_buf_free(&sig);
+		return strncmp(px_err_name(e), "VALIDATION_", 11) ? e : plugins_page(ctx, px_err_status(e), e);
+	}
+	if (!pkg.len) {
+		ok = 0;
+		px_buf_puts(&why, "choose a package file (.tar.gz)");
+	} else {
+		ok = px_plugin_install_signed(ctx->db, ctx->cfg, pkg.data, pkg.len,
+					      sig.data ? sig.data : "", &d, &why) == 0;
+	}
+	if (ok)
+		audit_one(ctx, &d);
+	e = plugin_outcome(ctx, ok, &why);
+	px_buf_free(&pkg);
+	px_buf_free(&sig);
+	px_buf_free(&why);
+	return e;
+}
+
+enum px_err px_h_web_admin_plugin_version(struct px_ctx *ctx)
+{
+	const char *name = px_path_str(&ctx->path, "name"), *v = px_web_form(ctx, "version");
+	struct px_buf why = PX_BUF_INIT, fields = PX_BUF_INIT;
+	struct px_plugin_done d;
+	enum px_err e;
+	int ok;
+
+	if (!name || !v || !*v) {
+		px_ctx_detail(ctx, "field", "version");
+		return plugins_page(ctx, 400, PX_E_VALIDATION_MISSING_FIELD);
+	}
+	ok = px_plugin_use(ctx->db, name, v, &d, &why) == 0;
+	if (ok) {
+		px_buf_puts(&fields, "{\"version\":");
+		px_buf_json_str(&fields, v, strlen(v));
+		px_buf_putc(&fields, '}');
+		px_auth_audit(ctx, "admin.plugin.version_set", ctx->who.user_id, name,
+			      fields.failed ? NULL : fields.data);
+	}
+	e = plugin_outcome(ctx, ok, &why);
+	px_buf_free(&why);
+	px_buf_free(&fields);
+	return e;
+}
+
+/* data=keep (the default, as on the command line) or data=purge. */
+enum px_err px_h_web_admin_plugin_remove(struct px_ctx *ctx)
+{
+	const char *name = px_path_str(&ctx->path, "name"), *data = px_web_form(ctx, "data");
+	struct px_buf why = PX_BUF_INIT, left = PX_BUF_INIT;
+	struct px_plugin_done d;
+	int purge = data && !strcmp(data, "purge"), ok;
+	enum px_err e;
+
+	if (!name || (data && *data && !purge && strcmp(data, "keep"))) {
+		px_ctx_detail(ctx, "field", "data");
+		return plugins_page(ctx, 400, PX_E_VALIDATION_FIELD_FORMAT);
+	}
+	ok = px_plugin_remove(ctx->db, name, purge, &d, &left, &why) == 0;
+	if (ok) {
+		if (left.len)
+			px_log_warn("plugins", ctx->req->correlation_id, "remove %s: left on disk: %s", name,
+				    left.data);
+		px_auth_audit(ctx, "admin.plugin.removed", ctx->who.user_id, name,
+			      purge ? "{\"purge\":true}" : "{\"purge\":false}");
+	}
+	e = plugin_outcome(ctx, ok, &why);
+	px_buf_free(&why);
+	px_buf_free(&left);
+	return e;
+}
+
+static void audit_one(void *arg, const struct px_plugin_done *d)
+{
+	struct px_ctx *ctx = arg;
+	struct px_buf fields = PX_BUF_INIT;
+
+	px_buf_printf(&fields, "{\"version\":\"%s\",\"sha256\":\"%s\",\"signed_by\":", d->version,
+		      d->sha256);
+	px_buf_json_str(&fields, d->signer, strlen(d->signer));
+	px_buf_putc(&fields, '}');
+	px_auth_audit(ctx, "admin.plugin.installed", ctx->who.user_id, d->name,
+		      fields.failed ? NULL : fields.data);
+	px_buf_free(&fields);
+}
+
+/* spec=NAME[@RANGE]: from the configured catalogues, with its missing
+ * dependencies, as plexichat-admin plugin install NAME[@RANGE]. */
+enum px_err px_h_web_admin_plugin_catalog(struct px_ctx *ctx)
+{
+	const char *spec = px_web_form(ctx, "spec");
+	struct px_buf why = PX_BUF_INIT;
+	enum px_err e;
+	int ok;
+
+	if (!spec || !*spec) {
+		px_ctx_detail(ctx, "field", "spec");
+		return plugins_page(ctx, 400, PX_E_VALIDATION_MISSING_FIELD);
+	}
+	ok = px_plugin_install_catalog(ctx->db, ctx->cfg, spec, audit_one, ctx, &why) == 0;
+	e = plugin_outcome(ctx, ok, &why);
+	px_buf_free(&why);
+	return e;
 }

@@ -1,5 +1,6 @@
 /* model/plugins.c: the SQL of installed plugins (see plugins.h). */
 #include "model/plugins.h"
+#include "model/plugin_data.h"
 #include "model/rows.h"
 
 #include <stdio.h>
@@ -89,6 +90,9 @@ enum px_err px_m_plugin_version_get(struct px_db *db, const char *name, const ch
 
 struct install {
 	const char *p[7];
+	const struct px_m_plugin_mig *migs;
+	int nmigs;
+	struct px_buf *why;
 };
 
 static enum px_err install_tx(struct px_db *db, void *arg)
@@ -111,6 +115,10 @@ static enum px_err install_tx(struct px_db *db, void *arg)
 		return PX_E_VALIDATION_CONFLICT;
 	}
 	PQclear(r);
+	/* the plugin's data follows its version, in this same transaction */
+	e = px_m_plugin_data_migrate(db, in->p[0], in->p[1], in->migs, in->nmigs, in->why);
+	if (e != PX_OK)
+		return e;
 	/* granted permissions shrink to what the new manifest asks for */
 	return px_m_exec_rows(db, "plugin_install_current",
 		"INSERT INTO plugins (name, version) VALUES ($1, $2)"
@@ -123,9 +131,11 @@ static enum px_err install_tx(struct px_db *db, void *arg)
 
 enum px_err px_m_plugin_install(struct px_db *db, const char *name, const char *version,
 				const char *manifest, const char *dir, const char *sha256,
-				const char *entry_sha256, const char *signed_by)
+				const char *entry_sha256, const char *signed_by,
+				const struct px_m_plugin_mig *migs, int nmigs, struct px_buf *why)
 {
-	struct install in = { { name, version, manifest, dir, sha256, entry_sha256, signed_by } };
+	struct install in = { { name, version, manifest, dir, sha256, entry_sha256, signed_by },
+			      migs, nmigs, why };
 
 	return px_db_tx(db, install_tx, &in);
 }
@@ -179,29 +189,40 @@ enum px_err px_m_plugin_status(struct px_db *db, const char *name, const char *s
 		" enabled = enabled AND $2 NOT LIKE 'disabled%' WHERE name = $1", 3, p, NULL);
 }
 
+struct remove {
+	const char *p[1];
+	int purge, *had_data;
+};
+
 static enum px_err remove_tx(struct px_db *db, void *arg)
 {
-	const char **p = arg;
+	struct remove *rm = arg;
 	long rows = 0;
 	enum px_err e = px_m_exec_rows(db, "plugin_remove", "DELETE FROM plugins WHERE name = $1",
-				       1, p, &rows);
+				       1, rm->p, &rows);
 
 	if (e != PX_OK || !rows)
 		return e != PX_OK ? e : PX_E_VALIDATION_NOT_FOUND;
-	return px_m_exec_rows(db, "plugin_remove_versions",
-			      "DELETE FROM plugin_versions WHERE name = $1", 1, p, NULL);
+	e = px_m_exec_rows(db, "plugin_remove_versions",
+			   "DELETE FROM plugin_versions WHERE name = $1", 1, rm->p, NULL);
+	if (e != PX_OK || !rm->purge)
+		return e;
+	return px_m_plugin_data_purge(db, rm->p[0], rm->had_data);
 }
 
-enum px_err px_m_plugin_remove(struct px_db *db, const char *name, struct px_buf *dirs)
+enum px_err px_m_plugin_remove(struct px_db *db, const char *name, int purge, int *had_data,
+			       struct px_buf *dirs)
 {
-	const char *p[1] = { name };
+	struct remove rm = { { name }, purge, had_data };
+	const char **p = rm.p;
 	PGresult *r = NULL;
 	enum px_err e = px_db_exec_prepared(db, "plugin_dirs",
 		"SELECT dir FROM plugin_versions WHERE name = $1", 1, p, &r);
 
 	if (e != PX_OK)
 		return e;
-	e = px_db_tx(db, remove_tx, p);
+	*had_data = 0;
+	e = px_db_tx(db, remove_tx, &rm);
 	for (int i = 0; e == PX_OK && i < PQntuples(r); i++) {
 		px_buf_puts(dirs, PQgetvalue(r, i, 0));
 		px_buf_putc(dirs, '\n');

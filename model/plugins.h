@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/db.h"
 #include "core/err.h"
+#include "model/plugin_data.h"
 
 /* Adds a trusted key (base64 of 32 bytes). VALIDATION_CONFLICT when the
  * name or the key is there already. */
@@ -44,14 +45,18 @@ enum px_err px_m_plugin_version_get(struct px_db *db, const char *name, const ch
 	__attribute__((nonnull, warn_unused_result));
 
 /* Records version of name (its manifest JSON, folder, package hash, the
- * unpacked entry point's hash and signer) and makes it the current one, in one transaction. A plugin
- * that was enabled stays so, with the granted permissions the new
- * manifest still asks for. VALIDATION_CONFLICT when that version was
- * installed before from a different package. */
+ * unpacked entry point's hash and signer) and makes it the current one,
+ * its data brought to the version's nmigs migrations
+ * (px_m_plugin_data_migrate), in one transaction. A plugin that was
+ * enabled stays so, with the granted permissions the new manifest still
+ * asks for. VALIDATION_CONFLICT when that version was installed before
+ * from a different package (why stays empty) or when its migrations are
+ * refused or fail (the reason in why). */
 enum px_err px_m_plugin_install(struct px_db *db, const char *name, const char *version,
 				const char *manifest, const char *dir, const char *sha256,
-				const char *entry_sha256, const char *signed_by)
-	__attribute__((nonnull, warn_unused_result));
+				const char *entry_sha256, const char *signed_by,
+				const struct px_m_plugin_mig *migs, int nmigs, struct px_buf *why)
+	__attribute__((nonnull(1, 2, 3, 4, 5, 6, 7, 8, 11), warn_unused_result));
 
 /* Enables (with granted: a PostgreSQL text array of permissions, and
  * all_channels or the channel ids in channels, a PostgreSQL bigint array
@@ -65,10 +70,12 @@ enum px_err px_m_plugin_enable(struct px_db *db, const char *name, int on, const
 enum px_err px_m_plugin_status(struct px_db *db, const char *name, const char *status,
 			       const char *detail) __attribute__((nonnull, warn_unused_result));
 
-/* Removes name and every version of it; each version's folder is
- * appended to dirs, one per line, for the caller to delete.
- * VALIDATION_NOT_FOUND when not installed. */
-enum px_err px_m_plugin_remove(struct px_db *db, const char *name, struct px_buf *dirs)
+/* Removes name and every version of it, and with purge its data (schema,
+ * role, migrations; *had_data is then 1 when there was some); each
+ * version's folder is appended to dirs, one per line, for the caller to
+ * delete. VALIDATION_NOT_FOUND when not installed. */
+enum px_err px_m_plugin_remove(struct px_db *db, const char *name, int purge, int *had_data,
+			       struct px_buf *dirs)
 	__attribute__((nonnull, warn_unused_result));
 
 /* Sets (value non-NULL) or clears a setting of name. VALIDATION_NOT_FOUND

@@ -288,6 +288,35 @@ static int setting(struct px_pl_manifest *m, struct json_object *o, struct px_bu
 	return fail(err, "settings.type", "one of string, bool, int, enum");
 }
 
+static int migration(struct px_pl_manifest *m, struct json_object *o, struct px_buf *err)
+{
+	struct px_pl_migration *g;
+
+	if (m->nmigrations >= PX_PL_MAX_MIGRATIONS)
+		return fail(err, "migrations", "too many");
+	if (!json_object_is_type(o, json_type_object))
+		return fail(err, "migrations", "each must be an object with up (and down)");
+	g = &m->migrations[m->nmigrations];
+	{
+		json_object_object_foreach(o, k, v) {
+			int rc;
+
+			if (!strcmp(k, "up"))
+				rc = str_into(v, g->up, sizeof(g->up), "migrations.up", err);
+			else if (!strcmp(k, "down"))
+				rc = str_into(v, g->down, sizeof(g->down), "migrations.down", err);
+			else
+				rc = fail(err, "migrations", "unknown field");
+			if (rc)
+				return -1;
+		}
+	}
+	if (!path_valid(g->up) || (g->down[0] && !path_valid(g->down)))
+		return fail(err, "migrations", "up and down are relative paths inside the package");
+	m->nmigrations++;
+	return 0;
+}
+
 enum { SEEN_NAME = 1, SEEN_VERSION = 2, SEEN_KIND = 4, SEEN_ENTRY = 8, SEEN_ABI = 16,
        SEEN_PROTOCOL = 32 };
 
@@ -336,6 +365,14 @@ static int field(struct px_pl_manifest *m, const char *k, struct json_object *v,
 			return fail(err, "settings", "must be an array");
 		for (size_t i = 0; i < json_object_array_length(v); i++)
 			if (setting(m, json_object_array_get_idx(v, i), err))
+				return -1;
+		return 0;
+	}
+	if (!strcmp(k, "migrations")) {
+		if (!json_object_is_type(v, json_type_array))
+			return fail(err, "migrations", "must be an array");
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (migration(m, json_object_array_get_idx(v, i), err))
 				return -1;
 		return 0;
 	}
@@ -416,6 +453,10 @@ int px_pl_manifest_parse(const char *text, size_t len, struct px_pl_manifest *m,
 		}
 	if (hooks_permitted(m, err))
 		goto out;
+	if (m->nmigrations && !(m->perms & PX_PL_PERM_STORAGE)) {
+		fail(err, "migrations", "data migrations need the permission \"storage\"");
+		goto out;
+	}
 	rc = 0;
 out:
 	json_object_put(o);

@@ -24,6 +24,7 @@
 #define PX_PL_MAX_DEPS 16
 #define PX_PL_MAX_SETTINGS 24
 #define PX_PL_RANGE_TEXT 96
+#define PX_PL_MAX_MIGRATIONS 32
 
 enum px_pl_kind { PX_PL_INPROC, PX_PL_PROCESS };
 
@@ -69,6 +70,14 @@ struct px_pl_setting {
 	char options[PX_PL_TEXT_MAX]; /* enum: values joined by '|' */
 };
 
+/* One data migration: SQL files inside the package, run as the plugin's
+ * own database role in its own schema (docs/PLUGIN_DEVELOPMENT.md "Data").
+ * Its number is its place in the list, from 1. */
+struct px_pl_migration {
+	char up[PX_PL_PATH_MAX];
+	char down[PX_PL_PATH_MAX];    /* "" when it cannot be undone */
+};
+
 struct px_pl_manifest {
 	char name[PX_PL_NAME_MAX];
 	struct px_pl_ver version;
@@ -86,6 +95,8 @@ struct px_pl_manifest {
 	/* limits (out-of-process plugins; the call timeout applies to both) */
 	int memory_mb, cpu_seconds, open_files, call_timeout_ms, schedule_seconds;
 	int fail_closed;              /* a failing before_store hook refuses the post */
+	int nmigrations;              /* "migrations": need the "storage" permission */
+	struct px_pl_migration migrations[PX_PL_MAX_MIGRATIONS];
 };
 
 /* Parses and checks the manifest JSON in text[0..len). 0, or -1 with

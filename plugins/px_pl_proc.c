@@ -35,6 +35,7 @@
 struct px_pl_proc {
 	pthread_mutex_t mu;
 	char *name, *dir, *path, *user, *settings_env;
+	char *database_env; /* holds its role's password: wiped when freed */
 	int network, memory_mb, cpu_seconds, open_files, timeout_ms;
 	pid_t pid;
 	int fd;
@@ -132,6 +133,14 @@ struct px_pl_proc *px_pl_proc_new(const struct px_pl_proc_opts *o)
 		return NULL;
 	px_buf_printf(&env, "PLEXICHAT_SETTINGS=%s", o->settings ? o->settings : "{}");
 	p->settings_env = env.failed ? NULL : env.data;
+	if (o->database) {
+		struct px_buf d = PX_BUF_INIT;
+
+		px_buf_printf(&d, "PLEXICHAT_DATABASE=%s", o->database);
+		p->database_env = d.failed ? NULL : d.data;
+		if (d.failed)
+			px_buf_free(&d);
+	}
 	pthread_mutex_init(&p->mu, NULL);
 	p->fd = -1;
 	px_buf_printf(&path, "%s/%s", o->dir, o->entry);
@@ -144,7 +153,8 @@ struct px_pl_proc *px_pl_proc_new(const struct px_pl_proc_opts *o)
 	p->cpu_seconds = o->cpu_seconds;
 	p->open_files = o->open_files;
 	p->timeout_ms = o->call_timeout_ms;
-	if (!p->name || !p->dir || !p->path || !p->user || !p->settings_env || build_filter(p) != 0) {
+	if (!p->name || !p->dir || !p->path || !p->user || !p->settings_env ||
+	    (o->database && !p->database_env) || build_filter(p) != 0) {
 		if (path.failed)
 			px_buf_free(&path);
 		if (env.failed)
@@ -201,6 +211,9 @@ void px_pl_proc_free(struct px_pl_proc *p)
 	free(p->path);
 	free(p->user);
 	free(p->settings_env);
+	if (p->database_env)
+		explicit_bzero(p->database_env, strlen(p->database_env));
+	free(p->database_env);
 	free(p->bpf);
 	px_buf_free(&p->in);
 	free(p);
@@ -240,7 +253,7 @@ static int start(struct px_pl_proc *p, struct px_buf *detail)
 	struct passwd pw, *found = NULL;
 	char pwbuf[1024], envname[96];
 	char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "PLEXICHAT_PROTOCOL=1", envname,
-			"LANG=C.UTF-8", p->settings_env, NULL };
+			"LANG=C.UTF-8", p->settings_env, p->database_env, NULL };
 	int sv[2] = { -1, -1 }, devnull = -1;
 	pid_t pid;
 

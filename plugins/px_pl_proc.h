@@ -25,6 +25,8 @@ struct px_pl_proc_opts {
 	int network;               /* 1: sockets other than AF_UNIX allowed */
 	int memory_mb, cpu_seconds, open_files, call_timeout_ms;
 	const char *settings;      /* JSON object, handed over as PLEXICHAT_SETTINGS */
+	const char *database;      /* libpq conninfo of its own data, handed over as
+				    * PLEXICHAT_DATABASE; NULL: none */
 };
 
 struct px_pl_proc;

@@ -12,7 +12,7 @@ PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-d
   libcbor-dev libvips-dev libarchive-dev libseccomp-dev unicode-data unicode-cldr-core"
 PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
 PX_TEST_PKGS="faketime python3-yaml dpkg-dev debhelper fakeroot lintian lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile haproxy python3 python3-cryptography curl clang libclang-rt-14-dev oathtool
-  python3-aiosmtpd wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd
+  python3-aiosmtpd python3-psycopg2 wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd
   slapd ldap-utils libvips-tools clamav-daemon ffmpeg openssl awscli pebble
   postgresql-15-auto-failover pg-auto-failover-cli"
 # The documentation site (scripts/build_docs.sh); its npm tools are pinned in
@@ -87,6 +87,8 @@ pg_start() {
   runuser -u postgres -- psql -q -h "$sock" -p "$port" -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL || die "database set-up failed"
 SELECT 'CREATE ROLE plexichat LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'plexichat')\gexec
 ALTER ROLE plexichat PASSWORD '$pw';
+-- plugin data: each plugin gets a role of its own (sql/164_plugin_data.sql)
+ALTER ROLE plexichat CREATEROLE;
 SELECT 'CREATE DATABASE plexichat OWNER plexichat' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'plexichat')\gexec
 \c plexichat
 CREATE EXTENSION IF NOT EXISTS citext;

@@ -50,8 +50,12 @@ def install_poll(name, **changes):
     with open(os.path.join(POLL, "plugin.json")) as f:
         m = json.load(f)
     m.update(changes, name=name)
-    with open(os.path.join(POLL, "poll.py"), "rb") as f:
-        install(m, {"poll.py": f.read()}, key())
+    files = {}
+    for root, _, names in os.walk(POLL):
+        for n in names:
+            with open(os.path.join(root, n), "rb") as f:
+                files[os.path.relpath(os.path.join(root, n), POLL)] = f.read()
+    install(m, files, key())
 
 
 
@@ -123,7 +127,7 @@ def test_poll_counts_votes_by_reaction():
 
 def test_grants_bound_what_a_plugin_does():
     name = "pollro-" + TAG
-    install_poll(name, permissions=["messages.read", "messages.post"])
+    install_poll(name, permissions=["messages.read", "messages.post", "storage"])
     ch = channel(ana, members=[ben])["id"]
     cli("enable", name, "--channels", str(ch))
     until(lambda: command(ana, ch, "/poll Lunch? | Tea | Coffee").status == 200,

@@ -317,6 +317,18 @@ static const struct {
 	{ __LINE__, "{" GOOD_PROC "} {}", "manifest: not one JSON object" },
 	{ __LINE__, "[1]", "manifest: not one JSON object" },
 	{ __LINE__, "{\"name\":\"a\\u0000b\",\"version\":\"1.0.0\"}", "name:" },
+	{ __LINE__, "{" GOOD_PROC ",\"permissions\":[\"storage\"],\"migrations\":[{\"up\":\"sql/1.sql\","
+		    "\"down\":\"sql/1.down.sql\"},{\"up\":\"sql/2.sql\"}]}", NULL },
+	{ __LINE__, "{" GOOD_PROC ",\"migrations\":[{\"up\":\"sql/1.sql\"}]}",
+	  "migrations: data migrations need the permission \"storage\"" },
+	{ __LINE__, "{" GOOD_PROC ",\"permissions\":[\"storage\"],\"migrations\":[{\"up\":\"../x.sql\"}]}",
+	  "migrations: up and down" },
+	{ __LINE__, "{" GOOD_PROC ",\"permissions\":[\"storage\"],\"migrations\":[{\"down\":\"x.sql\"}]}",
+	  "migrations: up and down" },
+	{ __LINE__, "{" GOOD_PROC ",\"permissions\":[\"storage\"],\"migrations\":[{\"up\":\"x\",\"run\":1}]}",
+	  "migrations: unknown field" },
+	{ __LINE__, "{" GOOD_PROC ",\"permissions\":[\"storage\"],\"migrations\":{}}",
+	  "migrations: must be an array" },
 };
 
 START_TEST(test_manifest)

@@ -5,10 +5,14 @@
 puts one numbered reaction per option (1 to 9) under it: the buttons people
 vote with (a click adds or takes back a vote). Each vote is a reaction
 event; the plugin counts the numbered reactions on its poll, leaving out
-the bot's own, and edits the poll to show the tally. It keeps no state:
-the poll message, as the event brings it, holds the question and the
-options."""
+the bot's own, and edits the poll to show the tally. The poll message, as
+the event brings it, holds the question and the options.
+
+With the "storage" grant (1.1.0 on) it also keeps each poll's tally in its
+own schema (sql/001_polls.sql, PLEXICHAT_DATABASE; needs python3-psycopg2),
+and GET /api/v1/plugins/NAME/results?poll=ID answers it from there."""
 import json
+import os
 import re
 import sys
 
@@ -57,6 +61,58 @@ def command(req):
                          "reactions": KEYCAPS[:len(parts) - 1]}]}
 
 
+class Store:
+    """The plugin's own tables, reached with the conninfo PlexiChat hands
+    it (its role sees nothing else). Connected on first use, again after a
+    failure; None when the plugin has no data."""
+
+    def __init__(self):
+        self.conn = None
+
+    def cursor(self):
+        if not os.environ.get("PLEXICHAT_DATABASE"):
+            return None
+        if self.conn is None or self.conn.closed:
+            import psycopg2
+            self.conn = psycopg2.connect(os.environ["PLEXICHAT_DATABASE"])
+            self.conn.autocommit = True
+        return self.conn.cursor()
+
+    def keep(self, message_id, question, options, counts):
+        cur = self.cursor()
+        if cur is None:
+            return
+        tally = json.dumps({opt: counts.get(KEYCAPS[i], 0) for i, opt in enumerate(options)})
+        cur.execute("INSERT INTO polls (message_id, question, tally) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (message_id) DO UPDATE SET tally = EXCLUDED.tally,"
+                    " updated_at = now()", (message_id, question, tally))
+
+    def get(self, message_id):
+        cur = self.cursor()
+        if cur is None:
+            return None
+        cur.execute("SELECT question, tally::text FROM polls WHERE message_id = %s",
+                    (message_id,))
+        row = cur.fetchone()
+        return {"poll": message_id, "question": row[0], "tally": json.loads(row[1])} if row else None
+
+
+STORE = Store()
+
+
+def route(req):
+    """GET results?poll=ID: the kept tally; anything else is not ours."""
+    poll = (req.get("query") or {}).get("poll", "")
+    if req.get("method") != "GET" or req.get("path") != "results" or not poll.isdigit():
+        return {"status": 404, "body": {"error": "GET results?poll=ID"}}
+    try:
+        got = STORE.get(int(poll))
+    except Exception as e:  # the data is optional: say so, keep running
+        STORE.conn = None
+        return {"status": 503, "body": {"error": type(e).__name__}}
+    return {"status": 200, "body": got} if got else {"status": 404, "body": {"error": "no such poll"}}
+
+
 def reaction(req):
     msg = req.get("message") or {}
     poll = parse(msg.get("body", ""))
@@ -66,6 +122,10 @@ def reaction(req):
     counts = {r["emoji"]: r["count"] - (bot in (r.get("users") or []))
               for r in (msg.get("reactions") or [])}
     body = render(poll[0], poll[1], counts)
+    try:
+        STORE.keep(msg["id"], poll[0], poll[1], counts)
+    except Exception:  # keeping is a bonus: the poll itself still works
+        STORE.conn = None
     if lines_of(body) == lines_of(msg.get("body", "")):
         return {}
     return {"actions": [{"type": "edit", "message_id": msg["id"], "text": body}]}
@@ -81,6 +141,8 @@ def main():
             out = command(req)
         elif req.get("type") == "event" and req.get("event", "").startswith("reaction."):
             out = reaction(req)
+        elif req.get("type") == "route":
+            out = route(req)
         else:
             out = {}
         out["id"] = req.get("id")
