@@ -69,55 +69,98 @@
     return box;
   }
 
-  /* The channel page keeps its header tools in #chan-tools (folded into a
-     menu on a phone): the AI controls go there, their answers under the
-     header, above the message list. */
-  function place(ctrl, where) {
-    const tools = where.closest && where.closest('.chanhead') ? document.getElementById('chan-tools') : null;
-    if (tools) tools.prepend(ctrl);
-    else where.insertAdjacentElement('afterend', ctrl);
-  }
-  function answerAfter(ctrl) {
-    return ctrl.closest('.chanhead') || ctrl;
-  }
-
-  function summariseButton(where, label, cid, threadId, boxId) {
-    const b = el('button', { type: 'button', class: 'secondary ai-summarise' }, label);
-    place(b, where);
-    b.addEventListener('click', async () => {
-      const box = answerBox(answerAfter(b), boxId);
-      box.textContent = tr('AiSummarising', 'Summarising…');
-      try {
-        const body = threadId ? { thread_id: Number(threadId) } : { unread_only: false };
-        render(box, tr('AiSummary', 'Summary'), await api('POST', '/api/v1/ai/channels/' + cid + '/summary', body),
-               'summary');
-      } catch (err) {
-        box.textContent = err.message;
-      }
-      box.focus();
+  /* One SSE block ("event: x\ndata: {...}") as [event, data]. */
+  function sseBlock(block) {
+    let ev = 'message';
+    const data = [];
+    block.split('\n').forEach((line) => {
+      if (line.startsWith('event:')) ev = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     });
+    return [ev, data.join('\n')];
   }
 
-  function askBox(main, cid) {
-    const form = el('form', { class: 'ai-ask inline', role: 'search', 'aria-label': tr('AiAskLabel', 'Ask AI') });
-    const input = el('input', { type: 'search', id: 'ai-question', maxlength: '500',
-                                placeholder: tr('AiAskPlaceholder', 'Ask about your channels…') });
-    const label = el('label', { for: 'ai-question', class: 'vh' }, tr('AiAskLabel', 'Ask AI'));
-    form.append(label, input, el('button', { type: 'submit', class: 'secondary' }, tr('AiAsk', 'Ask')));
-    const h1 = main.querySelector('h1');
-    place(form, h1 || main.firstChild);
+  /* Asks the API for a streamed answer ("stream": true) and fills box as
+     the pieces arrive: the text grows in a paragraph under a line marking
+     it as AI-made with the provider; "done" replaces it with the whole
+     answer (points, links, the marker with provider and model). A refusal
+     before the first piece is an ordinary JSON error. */
+  async function streamed(box, label, path, body, field) {
+    const res = await fetch(path, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify(Object.assign({ stream: true }, body)) });
+    if (!(res.headers.get('Content-Type') || '').startsWith('text/event-stream') || !res.body) {
+      let j = null;
+      try { j = await res.json(); } catch (e) { j = null; }
+      if (!res.ok || !j) throw new Error((j && j.message) || ('HTTP ' + res.status));
+      render(box, label, j, field);
+      return;
+    }
+    const text = el('p', { class: 'ai-stream' });
+    const marker = el('p', { class: 'ai-marker ai-pending' }, tr('AiGenerated', 'AI-generated') + ' …');
+    box.replaceChildren(el('h2', {}, label), text, marker);
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '', ended = false;
+    const handle = (block) => {
+      const [ev, data] = sseBlock(block);
+      if (!data) return;
+      const j = JSON.parse(data);
+      if (ev === 'delta') {
+        if (j.ai && j.ai.provider) {
+          marker.textContent = tr('AiGenerated', 'AI-generated') + ' · ' + j.ai.provider + ' …';
+          marker.setAttribute('data-provider', j.ai.provider);
+        }
+        text.appendChild(document.createTextNode(j.text || ''));
+      } else if (ev === 'done') {
+        ended = true;
+        render(box, label, j, field);
+      } else if (ev === 'error') {
+        ended = true;
+        throw new Error(j.message || j.error_code || 'error');
+      }
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true }).replace(/\r\n/g, '\n');
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        handle(block);
+      }
+    }
+    if (buf.trim()) handle(buf);
+    if (!ended) throw new Error(tr('AiCut', 'The answer was cut off.'));
+  }
+
+  /* Takes over one of the page's AI forms (they post to /c/<slug>/ai
+     without JavaScript): the answer streams into its box under the
+     channel header, and the focus stays where it was. */
+  function enhance(form, cid) {
+    const task = form.querySelector('input[name=task]').value;
+    const thread = form.querySelector('input[name=thread_id]');
+    const question = form.querySelector('input[name=question]');
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      if (!input.value.trim()) return;
-      const box = answerBox(answerAfter(form), 'ai-ask-answer');
-      box.textContent = tr('AiSearching', 'Searching…');
+      if (question && !question.value.trim()) return;
+      const after = form.closest('.chanhead') || form;
+      const box = answerBox(after, form.dataset.box);
+      const ask = task === 'ask';
+      const label = ask ? tr('AiAnswer', 'Answer') : tr('AiSummary', 'Summary');
+      box.setAttribute('aria-busy', 'true');
+      box.textContent = ask ? tr('AiSearching', 'Searching…') : tr('AiSummarising', 'Summarising…');
       try {
-        render(box, tr('AiAnswer', 'Answer'), await api('POST', '/api/v1/ai/ask', { question: input.value }), 'answer');
+        if (ask) await streamed(box, label, '/api/v1/ai/ask', { question: question.value }, 'answer');
+        else await streamed(box, label, '/api/v1/ai/channels/' + cid + '/summary',
+          thread ? { thread_id: Number(thread.value) } : { unread_only: false }, 'summary');
       } catch (err) {
-        box.textContent = err.message;
+        box.appendChild(el('p', { role: 'alert', class: 'error' }, err.message));
       }
+      box.setAttribute('aria-busy', 'false');
     });
-    void cid;
   }
 
   async function review(root) {
@@ -234,14 +277,7 @@
     if (main.dataset.aiReview !== undefined) { review(main); adminStatus(main); return; }
     const cid = main.dataset.channelId;
     if (!cid) return;
-    const h1 = main.querySelector('h1');
-    if (h1) summariseButton(h1, tr('AiSummariseChannel', 'Summarise channel'), cid, null, 'ai-channel-summary');
-    askBox(main, cid);
-    const thread = document.getElementById('thread');
-    if (thread && thread.dataset.threadId) {
-      const h2 = thread.querySelector('h2');
-      if (h2) summariseButton(h2, tr('AiSummariseThread', 'Summarise thread'), cid, thread.dataset.threadId, 'ai-thread-summary');
-    }
+    document.querySelectorAll('form.ai-form, form.ai-ask').forEach((f) => enhance(f, cid));
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

@@ -16,6 +16,10 @@ anthropic or gemini and mode is one of
   huge       a 200 of 64 MiB
   badutf8    a 200 whose text holds invalid UTF-8
   modflag    a chat answer "FLAG insult" (a moderation verdict)
+  gate       a stream that sends its first pieces, then waits (up to 30 s)
+             for a POST /_release before the rest, so a test can look at
+             what arrived in the meantime; each release lets one stream
+             finish (a release may come before the stream)
 The answer text replaces {ECHO} with the placeholders ([CARD_1] ...) and
 the first message ids ([#12]) found in the request, so tests can check
 that PlexiChat restores placeholders and links sources.
@@ -42,6 +46,7 @@ class State:
         self.lock = threading.Lock()
         self.log = []
         self.seen_429 = set()
+        self.gate = threading.Semaphore(0)
 
 
 STATE = State()
@@ -80,6 +85,9 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n)
         text = raw.decode("utf-8", "replace")
+        if self.path == "/_release":
+            STATE.gate.release()
+            return self.send(200, b"{}")
         if self.path == "/_reset":
             with STATE.lock:
                 STATE.log.clear()
@@ -125,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
         fx = fixture(name)
         e = echo(text)
         if stream:
-            return self.stream(kind, fx, e, cut=(mode == "cut"))
+            return self.stream(kind, fx, e, cut=(mode == "cut"), gate=(mode == "gate"))
         body = json.dumps(fx["response"]).replace("{ECHO}", e).encode()
         if mode == "modflag":   # a moderation verdict
             body = json.dumps(fx["response"]).replace("FAKE-OPENAI-ANSWER {ECHO}",
@@ -136,7 +144,7 @@ class Handler(BaseHTTPRequestHandler):
             body = body.replace(b"ANSWER", b"ANS\xff\xfeWER")
         self.send(200, body)
 
-    def stream(self, kind, fx, e, cut):
+    def stream(self, kind, fx, e, cut, gate=False):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
@@ -150,7 +158,11 @@ class Handler(BaseHTTPRequestHandler):
             events = [(None, d.replace("{ECHO}", e)) for d in fx["events"]]
         if cut:
             events = events[:2]
-        for ev, d in events:
+        for i, (ev, d) in enumerate(events):
+            if gate and i == len(events) - 2:
+                STATE.gate.acquire(timeout=30)
+                with STATE.lock:
+                    STATE.log.append({"path": "/_released", "at": time.time()})
             chunk = ("event: %s\n" % ev if ev else "") + "data: %s\n\n" % d
             self.wfile.write(chunk.encode())
             self.wfile.flush()
