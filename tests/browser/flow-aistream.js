@@ -86,6 +86,7 @@ module.exports = async function ({ browser, BASE, check, axe }) {
 
     // Streams into box while the fake holds back its last piece.
     const streams = async (label, box, start) => {
+      await post(FAKE + '/_reset');
       await page.evaluate(() => { window.pxNoReload = 1; });
       await start();
       await page.waitForSelector(box + ' .ai-stream:has-text("FAKE-OPENAI-")', { timeout: 10000 });
