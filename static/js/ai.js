@@ -22,12 +22,19 @@
     return j;
   }
 
-  /* A UI text in the page's language (part/rich_strings.mustache), or the
-     English one where the page has none. */
+  /* A UI text in the page's language (part/rich_strings.mustache, or the
+     data-t-* attributes of the admin page's main element), or the English
+     one where the page has none; fmt fills its {name} places. */
   function tr(key, english) {
-    const r = document.getElementById('px-rich');
-    const v = r && r.dataset['t' + key];
-    return v || english;
+    for (const id of ['px-rich', 'main']) {
+      const r = document.getElementById(id);
+      const v = r && r.dataset['t' + key];
+      if (v) return v;
+    }
+    return english;
+  }
+  function fmt(s, vals) {
+    return s.replace(/\{(\w+)\}/g, (m, k) => (k in vals ? String(vals[k]) : m));
   }
 
   function el(tag, attrs, text) {
@@ -168,15 +175,17 @@
     async function load() {
       list.replaceChildren();
       const j = await api('GET', '/api/v1/admin/ai/review?limit=200');
-      if (!j.items.length) list.appendChild(el('li', {}, 'Nothing waits for review.'));
+      if (!j.items.length) list.appendChild(el('li', {}, tr('AiReviewNone', 'Nothing waits for review.')));
       j.items.forEach((it) => {
         const li = el('li', { class: 'ai-review-item', 'data-review-id': String(it.id) });
-        li.appendChild(el('p', {}, (it.action === 'hold' ? 'Held' : 'Flagged') + ' (' + it.category +
-          ', "' + it.match + '") in #' + (it.channel || it.channel_id) + ' by @' + (it.author || '?')));
+        li.appendChild(el('p', {}, fmt(tr('AiReviewItem', '{action} ({category}, “{match}”) in #{channel} by @{author}'), {
+          action: it.action === 'hold' ? tr('AiHeld', 'Held') : tr('AiFlagged', 'Flagged'),
+          category: it.category, match: it.match, channel: it.channel || it.channel_id, author: it.author || '?' })));
         li.appendChild(el('blockquote', {}, it.body));
         ['approve', 'reject'].forEach((d) => {
           const b = el('button', { type: 'button', class: d === 'approve' ? '' : 'secondary',
-                                   'data-decision': d }, d === 'approve' ? 'Approve' : 'Reject');
+                                   'data-decision': d },
+                       d === 'approve' ? tr('AiApprove', 'Approve') : tr('AiReject', 'Reject'));
           b.addEventListener('click', async () => {
             try {
               await api('POST', '/api/v1/admin/ai/review/' + it.id, { decision: d });
@@ -211,31 +220,38 @@
   }
 
   function budgetText(u, b) {
-    const lim = (v) => (v ? String(v) : 'no limit');
-    return 'Today: ' + u.user_tokens + ' tokens by you, ' + u.instance_tokens +
-      ' by the instance (cost ' + Number(u.instance_cost).toFixed(4) + '). Daily budgets: ' +
-      lim(b.user_tokens) + ' tokens per user, ' + lim(b.channel_tokens) + ' per channel, ' +
-      lim(b.instance_tokens) + ' per instance.';
+    const lim = (v) => (v ? String(v) : tr('AiNoLimit', 'no limit'));
+    return fmt(tr('AiBudgetText', 'Today: {user} tokens by you, {instance} by the instance (cost {cost}). ' +
+      'Daily budgets: {bu} tokens per user, {bc} per channel, {bi} per instance.'), {
+      user: u.user_tokens, instance: u.instance_tokens, cost: Number(u.instance_cost).toFixed(4),
+      bu: lim(b.user_tokens), bc: lim(b.channel_tokens), bi: lim(b.instance_tokens) });
   }
+
+  const BREAKER = { closed: ['AiBreakerClosed', 'closed'], open: ['AiBreakerOpen', 'open'],
+                    half_open: ['AiBreakerHalfOpen', 'half open'] };
 
   async function adminStatus(root) {
     const box = root.querySelector('#ai-status'), ins = root.querySelector('#ai-insights');
     try {
       const s = await api('GET', '/api/v1/admin/ai/status');
-      box.appendChild(el('p', {}, 'AI ' + (s.enabled ? 'on' : 'off') + '; default provider ' +
-        s.default_provider + (s.local_only ? '; local providers only' : '') + '; ' +
-        s.embed_queue + ' messages wait for embedding.'));
-      box.appendChild(table(['Provider', 'Kind', 'Model', 'Where', 'Key', 'Breaker'],
-        s.providers.map((p) => [p.name, p.kind, p.chat_model, p.remote ? 'remote' : 'local',
-          p.has_key ? 'set' : '–', p.breaker])));
+      box.appendChild(el('p', {}, (s.enabled ? tr('AiStateOn', 'AI on') : tr('AiStateOff', 'AI off')) + '; ' +
+        fmt(tr('AiDefaultProvider', 'default provider {provider}'), { provider: s.default_provider }) +
+        (s.local_only ? '; ' + tr('AiLocalOnly', 'local providers only') : '') + '; ' +
+        fmt(tr('AiEmbedQueue', '{n} messages wait for embedding.'), { n: s.embed_queue })));
+      box.appendChild(table([tr('AiColProvider', 'Provider'), tr('AiColKind', 'Kind'), tr('AiColModel', 'Model'),
+        tr('AiColWhere', 'Location'), tr('AiColKey', 'API key'), tr('AiColBreaker', 'Circuit breaker')],
+        s.providers.map((p) => [p.name, p.kind, p.chat_model,
+          p.remote ? tr('AiRemote', 'remote') : tr('AiLocal', 'local'),
+          p.has_key ? tr('AiKeySet', 'set') : '–',
+          BREAKER[p.breaker] ? tr(BREAKER[p.breaker][0], BREAKER[p.breaker][1]) : p.breaker])));
       box.appendChild(el('p', {}, budgetText(s.usage_today, s.budgets)));
       const i = await api('GET', '/api/v1/admin/ai/insights?days=30');
-      ins.appendChild(table(['Busiest channel', 'Messages'],
+      ins.appendChild(table([tr('AiColBusiest', 'Busiest channel'), tr('AiMessages', 'Messages')],
         i.busiest_channels.map((c) => [c.name || ('#' + c.id), c.messages])));
-      ins.appendChild(el('p', {}, 'First reply by someone else: median ' +
-        i.response_times.median_seconds + ' s, 90th percentile ' + i.response_times.p90_seconds +
-        ' s over ' + i.response_times.threads + ' threads. Recurring words: ' +
-        i.topics.map((t) => t.word).join(', ') + '.'));
+      ins.appendChild(el('p', {}, fmt(tr('AiInsightsText', 'First reply by someone else: median {median} s, ' +
+        '90th percentile {p90} s over {threads} threads. Recurring words: {words}.'), {
+        median: i.response_times.median_seconds, p90: i.response_times.p90_seconds,
+        threads: i.response_times.threads, words: i.topics.map((t) => t.word).join(', ') })));
     } catch (err) {
       box.appendChild(el('p', { role: 'alert' }, err.message));
     }
