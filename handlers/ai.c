@@ -618,7 +618,6 @@ static void moderate_remote(struct px_ctx *ctx, long long channel, const char *b
 				 { PX_AI_TASK_MODERATE, &item, 1, NULL, NULL, 20, NULL, NULL,
 				   (long)px_cfg_int(ctx->cfg, "ai_moderation_budget_ms") } };
 	struct px_hai_out o;
-	const char *w;
 	enum px_err e;
 
 	if (!prov[0] || strcmp(prov, "builtin") == 0 || !px_hai_remote_allowed(ctx, channel, prov))
@@ -631,19 +630,27 @@ static void moderate_remote(struct px_ctx *ctx, long long channel, const char *b
 		v->hit = 1;
 		snprintf(v->category, sizeof(v->category), "unchecked");
 		snprintf(v->match, sizeof(v->match), "%s", px_err_name(e));
-	} else if (o.text.data && (w = strstr(o.text.data, "FLAG")) != NULL) {
-		size_t k = 0;
-
-		w += 4;
-		while (*w == ' ' || *w == ':')
-			w++;
-		while (k < sizeof(v->category) - 1 && isalpha((unsigned char)w[k]))
-			k++;
-		v->hit = 1;
-		snprintf(v->category, sizeof(v->category), "%.*s", (int)k, k ? w : "other");
-		snprintf(v->match, sizeof(v->match), "%s", prov);
+	} else {
+		px_h_ai_verdict_of(o.text.data, prov, v);
 	}
 	px_buf_free(&o.text);
+}
+
+void px_h_ai_verdict_of(const char *answer, const char *provider, struct px_ai_verdict *v)
+{
+	const char *w = answer ? strstr(answer, "FLAG") : NULL;
+	size_t k = 0;
+
+	if (!w)
+		return;
+	w += 4;
+	while (*w == ' ' || *w == ':')
+		w++;
+	while (k < sizeof(v->category) - 1 && isalpha((unsigned char)w[k]))
+		k++;
+	v->hit = 1;
+	snprintf(v->category, sizeof(v->category), "%.*s", (int)k, k ? w : "other");
+	snprintf(v->match, sizeof(v->match), "%s", provider);
 }
 
 enum px_err px_h_ai_moderate_post(struct px_ctx *ctx, long long channel, const char *body,
@@ -674,7 +681,7 @@ enum px_err px_h_ai_hold_post(struct px_ctx *ctx, long long channel, long long t
 			      const char *body, const struct px_ai_verdict *v)
 {
 	struct px_m_ai_mod m = { channel, ctx->who.user_id, 0, thread_root, body, "hold",
-				 v->category, v->match };
+				 v->category, v->match, 0 };
 	struct px_buf out = PX_BUF_INIT;
 	long long id = 0;
 	enum px_err e;
@@ -696,8 +703,10 @@ void px_h_ai_flag_post(struct px_ctx *ctx, long long channel, const char *body,
 	long long rid = 0;
 
 	if (o && json_object_object_get_ex(o, "id", &id)) {
+		/* a provider that did not answer in time is asked again later */
 		struct px_m_ai_mod m = { channel, ctx->who.user_id, json_object_get_int64(id), 0,
-					 body, "flag", v->category, v->match };
+					 body, "flag", v->category, v->match,
+					 strcmp(v->category, "unchecked") == 0 };
 
 		if (px_m_ai_mod_add(ctx->db, &m, &rid) != PX_OK)
 			px_log_warn("ai", ctx->req->correlation_id, "flag not queued for message %lld",

@@ -16,6 +16,8 @@ anthropic or gemini and mode is one of
   huge       a 200 of 64 MiB
   badutf8    a 200 whose text holds invalid UTF-8
   modflag    a chat answer "FLAG insult" (a moderation verdict)
+  slowflag   modflag after 1 s (later than a moderation budget)
+  slowok     ok after 1 s
   gate       a stream that sends its first pieces, then waits (up to 30 s)
              for a POST /_release before the rest, so a test can look at
              what arrived in the meantime; each release lets one stream
@@ -108,6 +110,9 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(kind, mode, req, text)
 
     def answer(self, kind, mode, req, text):
+        if mode in ("slowflag", "slowok"):
+            time.sleep(1.0)
+            mode = "modflag" if mode == "slowflag" else "ok"
         if mode == "hang":
             time.sleep(60)
             return
