@@ -462,11 +462,12 @@ def test_moderation_asked_again_when_late():
         assert gone["body"] == "" and (gone.get("deleted") or gone.get("deleted_at")), gone
         # hold: taken down, and waits as held (approving posts it again)
         settings(a, c["id"], remote=True, moderation="flag")
-        m3 = post(b, c["id"], "Posted, then held for review.")["id"]
+        body3 = "Posted, then held for review %s." % secrets.token_hex(4)
+        m3 = post(b, c["id"], body3)["id"]
         settings(a, c["id"], remote=True, moderation="hold")
         assert pxtest.wait_for(lambda: message_of(b, c["id"], m3)["body"] == "", timeout=20)
         items = request("GET", "/api/v1/admin/ai/review?limit=500", headers=hdr).json()["items"]
-        held = [i for i in items if i["body"] == "Posted, then held for review."]
+        held = [i for i in items if i["body"] == body3]
         assert len(held) == 1 and held[0]["action"] == "hold" and held[0]["category"] == "insult", held
         # an "OK" closes the entry; the post stays
         set_conf("ai_moderation_provider = f-slowok\nai_moderation_budget_ms = 300\n")
