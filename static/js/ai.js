@@ -1,8 +1,10 @@
 /* ai.js: the AI parts of the web UI, progressive enhancement over the API
- * (/api/v1/ai, docs/AI.md): a Summarise button on the channel and on an
- * open thread, an Ask box on the channel page, and the moderation review
- * queue on /admin/ai. Every answer is shown as made by AI, with the
- * provider and model the server names. Text is set with textContent only. */
+ * (/api/v1/ai, docs/AI.md): the channel page's Summarise and Ask forms
+ * (which post to /c/<slug>/ai without JavaScript) get their answers
+ * streamed into the page as the provider writes them; the moderation
+ * review queue, status and insights on /admin/ai; the AI consent in
+ * Settings. Every answer is shown as made by AI, with the provider and
+ * model the server names. Text is set with textContent only. */
 (function () {
   'use strict';
 
