@@ -86,6 +86,11 @@ enum px_err px_hai_recheck_batch(struct px_db *db, const struct px_cfg *cfg, int
 	enum px_err e;
 
 	*done = 0;
+	/* AI off for the instance: the entries wait until it is on again */
+	if (!px_cfg_bool(cfg, "ai_enabled")) {
+		free(req);
+		return PX_OK;
+	}
 	if (!req)
 		return PX_E_SYSTEM_INTERNAL;
 	if (cap > 16)

@@ -11,7 +11,7 @@
  * the post is taken down; hold: the post is taken down and waits as held
  * (approving it posts it again). An "OK" closes the entry. A failure asks
  * again later (1, 2, 4, 8 minutes), after five tries it stays for a
- * person. */
+ * person. While ai_enabled is off nothing is taken. */
 #ifndef PX_H_AI_RECHECK_H
 #define PX_H_AI_RECHECK_H
 
