@@ -1,10 +1,13 @@
 /* ai_worker.c: the embedding thread (ai_worker.h). It drains the queue in
  * batches while there is work and otherwise polls every 200 ms; a
  * database failure backs off for a second. When idle it also keeps the
- * approximate index of ask up to date. */
+ * approximate index of ask up to date. About once a second it asks the
+ * moderation provider again about posts it did not answer for in time
+ * (handlers/ai_recheck.h). */
 #include "fcgi/ai_worker.h"
 #include "handlers/ai_ann.h"
 #include "handlers/ai_embed.h"
+#include "handlers/ai_recheck.h"
 #include "core/db.h"
 #include "core/log.h"
 
@@ -16,6 +19,7 @@
 #define INDEX_EVERY_S 5   /* how often an idle worker checks the index */
 #define INDEX_RETRY_S 600 /* after a failed build */
 #define INDEX_DB_RETRY_S 30
+#define RECHECK_BATCH 4   /* a remote call each: keep the embedding going */
 
 struct px_ai_worker {
 	pthread_t thread;
@@ -52,14 +56,33 @@ static int maintain_index(struct px_ai_worker *w)
 	return wait;
 }
 
+/* Asks the moderation provider again about due posts. */
+static void recheck(struct px_ai_worker *w)
+{
+	struct px_snap_ref *ref = NULL;
+	const struct px_cfg *cfg = px_app_cfg_acquire(w->app, &ref);
+	int done = 0;
+	enum px_err e = px_hai_recheck_batch(w->db, cfg, RECHECK_BATCH, &done);
+
+	px_app_cfg_release(w->app, ref);
+	if (e != PX_OK)
+		px_log_warn("ai", NULL, "moderation recheck failed: %s", px_err_name(e));
+}
+
 static void *run(void *arg)
 {
 	struct px_ai_worker *w = arg;
-	time_t next_check = 0;
+	time_t next_check = 0, next_recheck = 0;
 
 	while (!atomic_load(&w->app->stopping)) {
 		int done = 0;
-		enum px_err e = px_hai_embed_batch(w->db, BATCH, &done);
+		enum px_err e;
+
+		if (time(NULL) >= next_recheck) {
+			recheck(w);
+			next_recheck = time(NULL) + 1;
+		}
+		e = px_hai_embed_batch(w->db, BATCH, &done);
 
 		if (e != PX_OK) {
 			px_log_warn("ai", NULL, "embedding batch failed: %s", px_err_name(e));

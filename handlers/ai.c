@@ -106,6 +106,7 @@ struct sse_out {
 	struct px_ctx *ctx;
 	int started;
 	int failed;
+	const struct px_hai_out *o;   /* names the provider in the first delta */
 };
 
 static int sse_begin(struct sse_out *so)
@@ -140,10 +141,20 @@ static void sse_event(struct sse_out *so, const char *event, const char *json, s
 
 static void sse_delta(void *arg, const char *p, size_t n)
 {
+	struct sse_out *so = arg;
 	struct px_buf b = PX_BUF_INIT;
 
 	px_buf_puts(&b, "{\"text\":");
 	px_buf_json_str(&b, p, n);
+	/* the first piece says who writes, so a page can mark the answer as
+	 * AI-made while it arrives (the model comes with "done") */
+	if (!so->started && so->o && so->o->provider[0]) {
+		px_buf_puts(&b, ",\"ai\":{\"generated\":true,\"provider\":");
+		px_buf_json_str(&b, so->o->provider, strlen(so->o->provider));
+		px_buf_puts(&b, ",\"kind\":");
+		px_buf_json_str(&b, so->o->kind, strlen(so->o->kind));
+		px_buf_printf(&b, ",\"remote\":%s}", so->o->remote ? "true" : "false");
+	}
 	px_buf_putc(&b, '}');
 	if (!b.failed)
 		sse_event(arg, "delta", b.data, b.len);
@@ -171,7 +182,7 @@ static enum px_err sse_end(struct sse_out *so, enum px_err e, struct px_buf *ans
 
 enum px_err px_h_ai_summary(struct px_ctx *ctx)
 {
-	struct sse_out so = { ctx, 0, 0 };
+	struct sse_out so = { ctx, 0, 0, NULL };
 	int stream = 0;
 	struct px_buf out = PX_BUF_INIT;
 	struct px_m_ai_rows rows = { 0 };
@@ -185,6 +196,7 @@ enum px_err px_h_ai_summary(struct px_ctx *ctx)
 	enum px_err e;
 
 	memset(&o, 0, sizeof(o));
+	so.o = &o;
 	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) != PX_OK ||
 	    (e = px_in_int(ctx, "thread_id", 1, LLONG_MAX, &thread)) != PX_OK ||
 	    (e = px_in_bool(ctx, "unread_only", &unread)) != PX_OK ||
@@ -333,7 +345,7 @@ static int by_score(const void *a, const void *b)
 
 enum px_err px_h_ai_ask(struct px_ctx *ctx)
 {
-	struct sse_out so = { ctx, 0, 0 };
+	struct sse_out so = { ctx, 0, 0, NULL };
 	int stream = 0;
 	struct px_buf out = PX_BUF_INIT, words = PX_BUF_INIT;
 	struct px_m_ai_rows rows = { 0 };
@@ -351,6 +363,7 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 
 	memset(&tk, 0, sizeof(tk));
 	memset(&o, 0, sizeof(o));
+	so.o = &o;
 	if ((e = px_in_str(ctx, "question", 1, 1, 500, &question)) != PX_OK ||
 	    (e = px_in_str(ctx, "provider", 0, 1, 64, &provider)) != PX_OK ||
 	    (e = px_in_bool(ctx, "stream", &stream)) != PX_OK ||
@@ -450,7 +463,7 @@ static int lang_ok(const char *s)
 
 enum px_err px_h_ai_translate(struct px_ctx *ctx)
 {
-	struct sse_out so = { ctx, 0, 0 };
+	struct sse_out so = { ctx, 0, 0, NULL };
 	int stream = 0;
 	struct px_buf out = PX_BUF_INIT;
 	struct px_m_ai_rows rows = { 0 };
@@ -462,6 +475,7 @@ enum px_err px_h_ai_translate(struct px_ctx *ctx)
 	enum px_err e;
 
 	memset(&o, 0, sizeof(o));
+	so.o = &o;
 	if ((e = px_hm_gate(ctx, PX_CHAN_READ, &a)) != PX_OK ||
 	    (e = px_in_str(ctx, "lang", 1, 2, 16, &lang)) != PX_OK ||
 	    (e = px_in_str(ctx, "provider", 0, 1, 64, &provider)) != PX_OK ||
@@ -604,7 +618,6 @@ static void moderate_remote(struct px_ctx *ctx, long long channel, const char *b
 				 { PX_AI_TASK_MODERATE, &item, 1, NULL, NULL, 20, NULL, NULL,
 				   (long)px_cfg_int(ctx->cfg, "ai_moderation_budget_ms") } };
 	struct px_hai_out o;
-	const char *w;
 	enum px_err e;
 
 	if (!prov[0] || strcmp(prov, "builtin") == 0 || !px_hai_remote_allowed(ctx, channel, prov))
@@ -617,19 +630,27 @@ static void moderate_remote(struct px_ctx *ctx, long long channel, const char *b
 		v->hit = 1;
 		snprintf(v->category, sizeof(v->category), "unchecked");
 		snprintf(v->match, sizeof(v->match), "%s", px_err_name(e));
-	} else if (o.text.data && (w = strstr(o.text.data, "FLAG")) != NULL) {
-		size_t k = 0;
-
-		w += 4;
-		while (*w == ' ' || *w == ':')
-			w++;
-		while (k < sizeof(v->category) - 1 && isalpha((unsigned char)w[k]))
-			k++;
-		v->hit = 1;
-		snprintf(v->category, sizeof(v->category), "%.*s", (int)k, k ? w : "other");
-		snprintf(v->match, sizeof(v->match), "%s", prov);
+	} else {
+		px_h_ai_verdict_of(o.text.data, prov, v);
 	}
 	px_buf_free(&o.text);
+}
+
+void px_h_ai_verdict_of(const char *answer, const char *provider, struct px_ai_verdict *v)
+{
+	const char *w = answer ? strstr(answer, "FLAG") : NULL;
+	size_t k = 0;
+
+	if (!w)
+		return;
+	w += 4;
+	while (*w == ' ' || *w == ':')
+		w++;
+	while (k < sizeof(v->category) - 1 && isalpha((unsigned char)w[k]))
+		k++;
+	v->hit = 1;
+	snprintf(v->category, sizeof(v->category), "%.*s", (int)k, k ? w : "other");
+	snprintf(v->match, sizeof(v->match), "%s", provider);
 }
 
 enum px_err px_h_ai_moderate_post(struct px_ctx *ctx, long long channel, const char *body,
@@ -660,7 +681,7 @@ enum px_err px_h_ai_hold_post(struct px_ctx *ctx, long long channel, long long t
 			      const char *body, const struct px_ai_verdict *v)
 {
 	struct px_m_ai_mod m = { channel, ctx->who.user_id, 0, thread_root, body, "hold",
-				 v->category, v->match };
+				 v->category, v->match, 0 };
 	struct px_buf out = PX_BUF_INIT;
 	long long id = 0;
 	enum px_err e;
@@ -682,8 +703,10 @@ void px_h_ai_flag_post(struct px_ctx *ctx, long long channel, const char *body,
 	long long rid = 0;
 
 	if (o && json_object_object_get_ex(o, "id", &id)) {
+		/* a provider that did not answer in time is asked again later */
 		struct px_m_ai_mod m = { channel, ctx->who.user_id, json_object_get_int64(id), 0,
-					 body, "flag", v->category, v->match };
+					 body, "flag", v->category, v->match,
+					 strcmp(v->category, "unchecked") == 0 };
 
 		if (px_m_ai_mod_add(ctx->db, &m, &rid) != PX_OK)
 			px_log_warn("ai", ctx->req->correlation_id, "flag not queued for message %lld",

@@ -33,7 +33,13 @@ enum px_err px_h_ai_moderate_post(struct px_ctx *ctx, long long channel, const c
 enum px_err px_h_ai_hold_post(struct px_ctx *ctx, long long channel, long long thread_root,
 			      const char *body, const struct px_ai_verdict *v)
 	__attribute__((warn_unused_result));
-/* After a flagged post was stored (out: its JSON): queues it for review. */
+/* The verdict in a moderation provider's answer: "FLAG category" sets
+ * v (hit, category, match = provider); anything else leaves it. */
+void px_h_ai_verdict_of(const char *answer, const char *provider, struct px_ai_verdict *v)
+	__attribute__((nonnull(2, 3)));
+/* After a flagged post was stored (out: its JSON): queues it for review;
+ * an "unchecked" one (its provider did not answer in time) also for
+ * handlers/ai_recheck.h. */
 void px_h_ai_flag_post(struct px_ctx *ctx, long long channel, const char *body,
 		       const struct px_buf *out, const struct px_ai_verdict *v);
 

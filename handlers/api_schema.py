@@ -1244,8 +1244,9 @@ api("POST", AI + "/channels/{id:int}/summary", "aiSummary",
     "point links to its source messages.", "200", ref("AiSummary"),
     body=body([], thread_id=ID, unread_only=BOOL, provider=AIP,
               stream=t("boolean", description="Answer as text/event-stream: delta events as "
-                                              "the provider's pieces arrive, then done (the "
-                                              "JSON answer) or error.")),
+                                              "the provider's pieces arrive (the first names "
+                                              "the provider in ai), then done (the JSON "
+                                              "answer) or error.")),
     errors=AI_ERR, tag="AI", path=CP)
 OPS["POST " + AI + "/channels/{id:int}/summary"]["responses"]["200"]["content"][
     "text/event-stream"] = {"schema": STR}

@@ -53,7 +53,7 @@ libhandlers_a_SOURCES = \
 	handlers/hooks_slack.c handlers/hooks_slack.h \
 	handlers/commands.c handlers/commands.h \
 	handlers/ai.c handlers/ai.h handlers/ai_admin.c handlers/ai_svc.c handlers/ai_svc.h \
-	handlers/ai_embed.c handlers/ai_embed.h handlers/ai_ann.c handlers/ai_ann.h handlers/web_ai.c \
+	handlers/ai_embed.c handlers/ai_embed.h handlers/ai_recheck.c handlers/ai_recheck.h handlers/ai_ann.c handlers/ai_ann.h handlers/web_ai.c \
 	handlers/people.c handlers/people.h handlers/web_people.c handlers/web_emoji.c
 
 # Tests that drive handlers directly; check_perm and check_waf_routes also

@@ -112,6 +112,7 @@ enum px_err px_h_web_admin_plugin_remove(struct px_ctx *ctx);
 enum px_err px_h_web_admin_plugin_enabled(struct px_ctx *ctx);
 /* web_ai.c: /admin/ai, the moderation review queue (static/js/ai.js). */
 enum px_err px_h_web_admin_ai(struct px_ctx *ctx);
+enum px_err px_h_web_ai_answer(struct px_ctx *ctx);
 enum px_err px_h_web_admin_ip_add(struct px_ctx *ctx);
 enum px_err px_h_web_admin_ip_delete(struct px_ctx *ctx);
 enum px_err px_h_web_admin_block_lift(struct px_ctx *ctx);

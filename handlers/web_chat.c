@@ -396,6 +396,7 @@ enum px_err px_web_chat_page(struct px_ctx *ctx, int status, long long thread,
 	json_object_object_add(d, "can_join", json_object_new_boolean(
 		!member && px_chan_check(&a, PX_CHAN_JOIN) == PX_OK));
 	json_object_object_add(d, "live", json_object_new_boolean(1));
+	json_object_object_add(d, "ai_on", json_object_new_boolean(px_cfg_bool(ctx->cfg, "ai_enabled")));
 	json_object_object_add(d, "message_max", json_object_new_int64(
 		px_cfg_int(ctx->cfg, "message_max_length")));
 	add_members(ctx, d, id);

@@ -518,16 +518,17 @@ enum px_err px_m_ai_queue_len(struct px_db *db, long long *n)
 enum px_err px_m_ai_mod_add(struct px_db *db, const struct px_m_ai_mod *m, long long *id)
 {
 	char c[PX_M_LL], a[PX_M_LL], msg[PX_M_LL], t[PX_M_LL];
-	const char *params[8] = { px_m_ll(c, m->channel), px_m_ll(a, m->author),
+	const char *params[9] = { px_m_ll(c, m->channel), px_m_ll(a, m->author),
 				  m->message ? px_m_ll(msg, m->message) : NULL,
 				  m->thread_root ? px_m_ll(t, m->thread_root) : NULL,
-				  m->body, m->action, m->category, m->match };
+				  m->body, m->action, m->category, m->match, m->recheck ? "t" : "f" };
 	PGresult *r = NULL;
 	enum px_err e = px_m_one_row(db, "ai_mod_add",
 				     "INSERT INTO ai_moderation (channel_id, author_id, message_id,"
-				     " thread_root_id, body, action, category, match)"
-				     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-				     8, params, &r);
+				     " thread_root_id, body, action, category, match, recheck_at)"
+				     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+				     " CASE WHEN $9::boolean THEN now() END) RETURNING id",
+				     9, params, &r);
 
 	if (e == PX_OK) {
 		*id = atoll(PQgetvalue(r, 0, 0));
@@ -584,6 +585,69 @@ enum px_err px_m_ai_mod_posted(struct px_db *db, long long id, long long message
 
 	return px_m_exec_rows(db, "ai_mod_posted",
 			      "UPDATE ai_moderation SET message_id = $2 WHERE id = $1", 2, params, NULL);
+}
+
+enum px_err px_m_ai_recheck_take(struct px_db *db, struct px_m_ai_recheck *v, size_t cap, size_t *n)
+{
+	char l[PX_M_LL];
+	const char *params[1] = { px_m_ll(l, (long long)cap) };
+	PGresult *r = NULL;
+	enum px_err e;
+	int i;
+
+	*n = 0;
+	e = px_db_exec_prepared(db, "ai_recheck_take",
+				"UPDATE ai_moderation x SET recheck_at = now() + interval '10 minutes',"
+				" recheck_attempts = x.recheck_attempts + 1"
+				" FROM (SELECT a.id FROM ai_moderation a JOIN messages m ON m.id = a.message_id"
+				" WHERE a.recheck_at <= now() AND a.status = 'pending' AND m.deleted_at IS NULL"
+				" ORDER BY a.recheck_at LIMIT $1 FOR UPDATE OF a SKIP LOCKED) s"
+				" WHERE x.id = s.id RETURNING x.id, x.channel_id, coalesce(x.author_id, 0),"
+				" x.message_id, x.recheck_attempts, x.body",
+				1, params, &r);
+	if (e != PX_OK)
+		return e;
+	for (i = 0; i < PQntuples(r) && *n < cap; i++) {
+		struct px_m_ai_recheck *x = &v[*n];
+
+		x->id = atoll(PQgetvalue(r, i, 0));
+		x->channel = atoll(PQgetvalue(r, i, 1));
+		x->author = atoll(PQgetvalue(r, i, 2));
+		x->message = atoll(PQgetvalue(r, i, 3));
+		x->attempts = atoi(PQgetvalue(r, i, 4));
+		if (!(x->body = strdup(PQgetvalue(r, i, 5)))) {
+			e = PX_E_SYSTEM_INTERNAL;
+			break;
+		}
+		(*n)++;
+	}
+	PQclear(r);
+	return e;
+}
+
+enum px_err px_m_ai_recheck_done(struct px_db *db, long long id, const struct px_m_ai_verdict_row *v)
+{
+	char i[PX_M_LL];
+	const char *params[6] = { px_m_ll(i, id), v->status, v->action, v->category, v->match,
+				  v->unlink ? "t" : "f" };
+
+	return px_m_exec_rows(db, "ai_recheck_done",
+			      "UPDATE ai_moderation SET recheck_at = NULL, status = $2, action = $3,"
+			      " category = $4, match = $5,"
+			      " message_id = CASE WHEN $6::boolean THEN NULL ELSE message_id END,"
+			      " reviewed_at = CASE WHEN $2 <> 'pending' THEN now() END"
+			      " WHERE id = $1", 6, params, NULL);
+}
+
+enum px_err px_m_ai_recheck_later(struct px_db *db, long long id, int delay_s)
+{
+	char i[PX_M_LL], d[PX_M_LL];
+	const char *params[2] = { px_m_ll(i, id), px_m_ll(d, delay_s) };
+
+	return px_m_exec_rows(db, "ai_recheck_later",
+			      "UPDATE ai_moderation SET recheck_at = CASE WHEN $2::int > 0"
+			      " THEN now() + make_interval(secs => $2::int) END WHERE id = $1",
+			      2, params, NULL);
 }
 
 /* --- insights ------------------------------------------------------------------- */

@@ -124,6 +124,7 @@ enum px_err px_m_ai_queue_len(struct px_db *db, long long *n) __attribute__((non
 struct px_m_ai_mod {
 	long long channel, author, message, thread_root;  /* message 0: held */
 	const char *body, *action, *category, *match;
+	int recheck;            /* 1: the moderation provider is to be asked again */
 };
 enum px_err px_m_ai_mod_add(struct px_db *db, const struct px_m_ai_mod *m, long long *id)
 	__attribute__((nonnull, warn_unused_result));
@@ -143,6 +144,31 @@ enum px_err px_m_ai_mod_decide(struct px_db *db, long long id, int approve, long
 			       struct px_m_ai_mod_entry *e) __attribute__((nonnull, warn_unused_result));
 /* Links a held entry to the message its approval posted. */
 enum px_err px_m_ai_mod_posted(struct px_db *db, long long id, long long message)
+	__attribute__((nonnull, warn_unused_result));
+
+/* An entry taken for asking the moderation provider again. */
+struct px_m_ai_recheck {
+	long long id, channel, author, message;
+	int attempts;           /* including this one */
+	char *body;             /* malloc'd */
+};
+/* Takes up to cap due entries (unchecked, still pending, their message not
+ * deleted) and moves them 10 minutes ahead, so no other worker takes them
+ * meanwhile. Free each body. */
+enum px_err px_m_ai_recheck_take(struct px_db *db, struct px_m_ai_recheck *v, size_t cap, size_t *n)
+	__attribute__((nonnull, warn_unused_result));
+/* Records the verdict on an entry and ends its rechecks: status pending,
+ * approved or rejected; action flag or hold; unlink 1 drops the message
+ * link (a taken-down post that now waits as held). */
+struct px_m_ai_verdict_row {
+	const char *status, *action, *category, *match;
+	int unlink;
+};
+enum px_err px_m_ai_recheck_done(struct px_db *db, long long id, const struct px_m_ai_verdict_row *v)
+	__attribute__((nonnull, warn_unused_result));
+/* Asks again in delay_s seconds, or never (delay_s 0: the entry stays
+ * unchecked for a person). */
+enum px_err px_m_ai_recheck_later(struct px_db *db, long long id, int delay_s)
 	__attribute__((nonnull, warn_unused_result));
 
 /* --- insights -------------------------------------------------------------- */

@@ -1,8 +1,10 @@
 /* ai.js: the AI parts of the web UI, progressive enhancement over the API
- * (/api/v1/ai, docs/AI.md): a Summarise button on the channel and on an
- * open thread, an Ask box on the channel page, and the moderation review
- * queue on /admin/ai. Every answer is shown as made by AI, with the
- * provider and model the server names. Text is set with textContent only. */
+ * (/api/v1/ai, docs/AI.md): the channel page's Summarise and Ask forms
+ * (which post to /c/<slug>/ai without JavaScript) get their answers
+ * streamed into the page as the provider writes them; the moderation
+ * review queue, status and insights on /admin/ai; the AI consent in
+ * Settings. Every answer is shown as made by AI, with the provider and
+ * model the server names. Text is set with textContent only. */
 (function () {
   'use strict';
 
@@ -22,12 +24,19 @@
     return j;
   }
 
-  /* A UI text in the page's language (part/rich_strings.mustache), or the
-     English one where the page has none. */
+  /* A UI text in the page's language (part/rich_strings.mustache, or the
+     data-t-* attributes of the admin page's main element), or the English
+     one where the page has none; fmt fills its {name} places. */
   function tr(key, english) {
-    const r = document.getElementById('px-rich');
-    const v = r && r.dataset['t' + key];
-    return v || english;
+    for (const id of ['px-rich', 'main']) {
+      const r = document.getElementById(id);
+      const v = r && r.dataset['t' + key];
+      if (v) return v;
+    }
+    return english;
+  }
+  function fmt(s, vals) {
+    return s.replace(/\{(\w+)\}/g, (m, k) => (k in vals ? String(vals[k]) : m));
   }
 
   function el(tag, attrs, text) {
@@ -69,55 +78,98 @@
     return box;
   }
 
-  /* The channel page keeps its header tools in #chan-tools (folded into a
-     menu on a phone): the AI controls go there, their answers under the
-     header, above the message list. */
-  function place(ctrl, where) {
-    const tools = where.closest && where.closest('.chanhead') ? document.getElementById('chan-tools') : null;
-    if (tools) tools.prepend(ctrl);
-    else where.insertAdjacentElement('afterend', ctrl);
-  }
-  function answerAfter(ctrl) {
-    return ctrl.closest('.chanhead') || ctrl;
-  }
-
-  function summariseButton(where, label, cid, threadId, boxId) {
-    const b = el('button', { type: 'button', class: 'secondary ai-summarise' }, label);
-    place(b, where);
-    b.addEventListener('click', async () => {
-      const box = answerBox(answerAfter(b), boxId);
-      box.textContent = tr('AiSummarising', 'Summarising…');
-      try {
-        const body = threadId ? { thread_id: Number(threadId) } : { unread_only: false };
-        render(box, tr('AiSummary', 'Summary'), await api('POST', '/api/v1/ai/channels/' + cid + '/summary', body),
-               'summary');
-      } catch (err) {
-        box.textContent = err.message;
-      }
-      box.focus();
+  /* One SSE block ("event: x\ndata: {...}") as [event, data]. */
+  function sseBlock(block) {
+    let ev = 'message';
+    const data = [];
+    block.split('\n').forEach((line) => {
+      if (line.startsWith('event:')) ev = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     });
+    return [ev, data.join('\n')];
   }
 
-  function askBox(main, cid) {
-    const form = el('form', { class: 'ai-ask inline', role: 'search', 'aria-label': tr('AiAskLabel', 'Ask AI') });
-    const input = el('input', { type: 'search', id: 'ai-question', maxlength: '500',
-                                placeholder: tr('AiAskPlaceholder', 'Ask about your channels…') });
-    const label = el('label', { for: 'ai-question', class: 'vh' }, tr('AiAskLabel', 'Ask AI'));
-    form.append(label, input, el('button', { type: 'submit', class: 'secondary' }, tr('AiAsk', 'Ask')));
-    const h1 = main.querySelector('h1');
-    place(form, h1 || main.firstChild);
+  /* Asks the API for a streamed answer ("stream": true) and fills box as
+     the pieces arrive: the text grows in a paragraph under a line marking
+     it as AI-made with the provider; "done" replaces it with the whole
+     answer (points, links, the marker with provider and model). A refusal
+     before the first piece is an ordinary JSON error. */
+  async function streamed(box, label, path, body, field) {
+    const res = await fetch(path, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf(), 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify(Object.assign({ stream: true }, body)) });
+    if (!(res.headers.get('Content-Type') || '').startsWith('text/event-stream') || !res.body) {
+      let j = null;
+      try { j = await res.json(); } catch (e) { j = null; }
+      if (!res.ok || !j) throw new Error((j && j.message) || ('HTTP ' + res.status));
+      render(box, label, j, field);
+      return;
+    }
+    const text = el('p', { class: 'ai-stream' });
+    const marker = el('p', { class: 'ai-marker ai-pending' }, tr('AiGenerated', 'AI-generated') + ' …');
+    box.replaceChildren(el('h2', {}, label), text, marker);
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '', ended = false;
+    const handle = (block) => {
+      const [ev, data] = sseBlock(block);
+      if (!data) return;
+      const j = JSON.parse(data);
+      if (ev === 'delta') {
+        if (j.ai && j.ai.provider) {
+          marker.textContent = tr('AiGenerated', 'AI-generated') + ' · ' + j.ai.provider + ' …';
+          marker.setAttribute('data-provider', j.ai.provider);
+        }
+        text.appendChild(document.createTextNode(j.text || ''));
+      } else if (ev === 'done') {
+        ended = true;
+        render(box, label, j, field);
+      } else if (ev === 'error') {
+        ended = true;
+        throw new Error(j.message || j.error_code || 'error');
+      }
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true }).replace(/\r\n/g, '\n');
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        handle(block);
+      }
+    }
+    if (buf.trim()) handle(buf);
+    if (!ended) throw new Error(tr('AiCut', 'The answer was cut off.'));
+  }
+
+  /* Takes over one of the page's AI forms (they post to /c/<slug>/ai
+     without JavaScript): the answer streams into its box under the
+     channel header, and the focus stays where it was. */
+  function enhance(form, cid) {
+    const task = form.querySelector('input[name=task]').value;
+    const thread = form.querySelector('input[name=thread_id]');
+    const question = form.querySelector('input[name=question]');
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      if (!input.value.trim()) return;
-      const box = answerBox(answerAfter(form), 'ai-ask-answer');
-      box.textContent = tr('AiSearching', 'Searching…');
+      if (question && !question.value.trim()) return;
+      const after = form.closest('.chanhead') || form;
+      const box = answerBox(after, form.dataset.box);
+      const ask = task === 'ask';
+      const label = ask ? tr('AiAnswer', 'Answer') : tr('AiSummary', 'Summary');
+      box.setAttribute('aria-busy', 'true');
+      box.textContent = ask ? tr('AiSearching', 'Searching…') : tr('AiSummarising', 'Summarising…');
       try {
-        render(box, tr('AiAnswer', 'Answer'), await api('POST', '/api/v1/ai/ask', { question: input.value }), 'answer');
+        if (ask) await streamed(box, label, '/api/v1/ai/ask', { question: question.value }, 'answer');
+        else await streamed(box, label, '/api/v1/ai/channels/' + cid + '/summary',
+          thread ? { thread_id: Number(thread.value) } : { unread_only: false }, 'summary');
       } catch (err) {
-        box.textContent = err.message;
+        box.appendChild(el('p', { role: 'alert', class: 'error' }, err.message));
       }
+      box.setAttribute('aria-busy', 'false');
     });
-    void cid;
   }
 
   async function review(root) {
@@ -125,15 +177,17 @@
     async function load() {
       list.replaceChildren();
       const j = await api('GET', '/api/v1/admin/ai/review?limit=200');
-      if (!j.items.length) list.appendChild(el('li', {}, 'Nothing waits for review.'));
+      if (!j.items.length) list.appendChild(el('li', {}, tr('AiReviewNone', 'Nothing waits for review.')));
       j.items.forEach((it) => {
         const li = el('li', { class: 'ai-review-item', 'data-review-id': String(it.id) });
-        li.appendChild(el('p', {}, (it.action === 'hold' ? 'Held' : 'Flagged') + ' (' + it.category +
-          ', "' + it.match + '") in #' + (it.channel || it.channel_id) + ' by @' + (it.author || '?')));
+        li.appendChild(el('p', {}, fmt(tr('AiReviewItem', '{action} ({category}, “{match}”) in #{channel} by @{author}'), {
+          action: it.action === 'hold' ? tr('AiHeld', 'Held') : tr('AiFlagged', 'Flagged'),
+          category: it.category, match: it.match, channel: it.channel || it.channel_id, author: it.author || '?' })));
         li.appendChild(el('blockquote', {}, it.body));
         ['approve', 'reject'].forEach((d) => {
           const b = el('button', { type: 'button', class: d === 'approve' ? '' : 'secondary',
-                                   'data-decision': d }, d === 'approve' ? 'Approve' : 'Reject');
+                                   'data-decision': d },
+                       d === 'approve' ? tr('AiApprove', 'Approve') : tr('AiReject', 'Reject'));
           b.addEventListener('click', async () => {
             try {
               await api('POST', '/api/v1/admin/ai/review/' + it.id, { decision: d });
@@ -168,31 +222,38 @@
   }
 
   function budgetText(u, b) {
-    const lim = (v) => (v ? String(v) : 'no limit');
-    return 'Today: ' + u.user_tokens + ' tokens by you, ' + u.instance_tokens +
-      ' by the instance (cost ' + Number(u.instance_cost).toFixed(4) + '). Daily budgets: ' +
-      lim(b.user_tokens) + ' tokens per user, ' + lim(b.channel_tokens) + ' per channel, ' +
-      lim(b.instance_tokens) + ' per instance.';
+    const lim = (v) => (v ? String(v) : tr('AiNoLimit', 'no limit'));
+    return fmt(tr('AiBudgetText', 'Today: {user} tokens by you, {instance} by the instance (cost {cost}). ' +
+      'Daily budgets: {bu} tokens per user, {bc} per channel, {bi} per instance.'), {
+      user: u.user_tokens, instance: u.instance_tokens, cost: Number(u.instance_cost).toFixed(4),
+      bu: lim(b.user_tokens), bc: lim(b.channel_tokens), bi: lim(b.instance_tokens) });
   }
+
+  const BREAKER = { closed: ['AiBreakerClosed', 'closed'], open: ['AiBreakerOpen', 'open'],
+                    half_open: ['AiBreakerHalfOpen', 'half open'] };
 
   async function adminStatus(root) {
     const box = root.querySelector('#ai-status'), ins = root.querySelector('#ai-insights');
     try {
       const s = await api('GET', '/api/v1/admin/ai/status');
-      box.appendChild(el('p', {}, 'AI ' + (s.enabled ? 'on' : 'off') + '; default provider ' +
-        s.default_provider + (s.local_only ? '; local providers only' : '') + '; ' +
-        s.embed_queue + ' messages wait for embedding.'));
-      box.appendChild(table(['Provider', 'Kind', 'Model', 'Where', 'Key', 'Breaker'],
-        s.providers.map((p) => [p.name, p.kind, p.chat_model, p.remote ? 'remote' : 'local',
-          p.has_key ? 'set' : '–', p.breaker])));
+      box.appendChild(el('p', {}, (s.enabled ? tr('AiStateOn', 'AI on') : tr('AiStateOff', 'AI off')) + '; ' +
+        fmt(tr('AiDefaultProvider', 'default provider {provider}'), { provider: s.default_provider }) +
+        (s.local_only ? '; ' + tr('AiLocalOnly', 'local providers only') : '') + '; ' +
+        fmt(tr('AiEmbedQueue', '{n} messages wait for embedding.'), { n: s.embed_queue })));
+      box.appendChild(table([tr('AiColProvider', 'Provider'), tr('AiColKind', 'Kind'), tr('AiColModel', 'Model'),
+        tr('AiColWhere', 'Location'), tr('AiColKey', 'API key'), tr('AiColBreaker', 'Circuit breaker')],
+        s.providers.map((p) => [p.name, p.kind, p.chat_model,
+          p.remote ? tr('AiRemote', 'remote') : tr('AiLocal', 'local'),
+          p.has_key ? tr('AiKeySet', 'set') : '–',
+          BREAKER[p.breaker] ? tr(BREAKER[p.breaker][0], BREAKER[p.breaker][1]) : p.breaker])));
       box.appendChild(el('p', {}, budgetText(s.usage_today, s.budgets)));
       const i = await api('GET', '/api/v1/admin/ai/insights?days=30');
-      ins.appendChild(table(['Busiest channel', 'Messages'],
+      ins.appendChild(table([tr('AiColBusiest', 'Busiest channel'), tr('AiMessages', 'Messages')],
         i.busiest_channels.map((c) => [c.name || ('#' + c.id), c.messages])));
-      ins.appendChild(el('p', {}, 'First reply by someone else: median ' +
-        i.response_times.median_seconds + ' s, 90th percentile ' + i.response_times.p90_seconds +
-        ' s over ' + i.response_times.threads + ' threads. Recurring words: ' +
-        i.topics.map((t) => t.word).join(', ') + '.'));
+      ins.appendChild(el('p', {}, fmt(tr('AiInsightsText', 'First reply by someone else: median {median} s, ' +
+        '90th percentile {p90} s over {threads} threads. Recurring words: {words}.'), {
+        median: i.response_times.median_seconds, p90: i.response_times.p90_seconds,
+        threads: i.response_times.threads, words: i.topics.map((t) => t.word).join(', ') })));
     } catch (err) {
       box.appendChild(el('p', { role: 'alert' }, err.message));
     }
@@ -234,14 +295,7 @@
     if (main.dataset.aiReview !== undefined) { review(main); adminStatus(main); return; }
     const cid = main.dataset.channelId;
     if (!cid) return;
-    const h1 = main.querySelector('h1');
-    if (h1) summariseButton(h1, tr('AiSummariseChannel', 'Summarise channel'), cid, null, 'ai-channel-summary');
-    askBox(main, cid);
-    const thread = document.getElementById('thread');
-    if (thread && thread.dataset.threadId) {
-      const h2 = thread.querySelector('h2');
-      if (h2) summariseButton(h2, tr('AiSummariseThread', 'Summarise thread'), cid, thread.dataset.threadId, 'ai-thread-summary');
-    }
+    document.querySelectorAll('form.ai-form, form.ai-ask').forEach((f) => enhance(f, cid));
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

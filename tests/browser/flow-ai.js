@@ -115,4 +115,52 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     if (!page1.messages.some((m) => m.body === held)) throw new Error('approved message not posted');
   });
   await actx.close();
+
+  // the admin page in German: every fixed text, the review queue and the
+  // status and insights the script writes
+  const held2 = 'du Idiot ' + tag;
+  const r2 = await fetch(BASE + '/api/v1/channels/' + id + '/messages', { method: 'POST',
+    headers: { Authorization: 'Bearer ' + tok, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ body: held2 }) });
+  const rid2 = (await r2.json()).review_id;
+  const dctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'de-DE',
+    extraHTTPHeaders: { 'Accept-Language': 'de-DE,de;q=0.9' } });
+  const dp = await dctx.newPage();
+  const dErrors = [];
+  watch(dp, dErrors);
+  await check('AI: the admin page in German', async () => {
+    if (r2.status !== 202) throw new Error('post not held: ' + r2.status);
+    await signIn(dp, BASE, 'admin', adminPw);
+    await dp.goto(BASE + '/admin/ai');
+    const item = '.ai-review-item[data-review-id="' + rid2 + '"]';
+    await dp.waitForSelector(item);
+    await dp.waitForSelector('#ai-status table');
+    await dp.waitForSelector('#ai-insights p');
+    const heads = await dp.$$eval('main h1, main h2', (l) => l.map((h) => h.textContent.trim()));
+    if (!/: KI$/.test(heads[0]) || heads.slice(1).join('|') !==
+        'Moderationsprüfung|Anbieter, Verbrauch und Budgets|Einblicke (letzte 30 Tage)') throw new Error('headings ' + heads);
+    const it = await dp.textContent(item + ' p');
+    if (!/^Zurückgehalten \(insult, „.*“\) in #.* von @aiflow/.test(it)) throw new Error('item ' + it);
+    const cols = await dp.$$eval('#ai-status th', (l) => l.map((h) => h.textContent));
+    if (cols.join('|') !== 'Anbieter|Art|Modell|Standort|API-Schlüssel|Schutzschalter') throw new Error('columns ' + cols);
+    const main = await dp.textContent('main');
+    for (const de of ['Standardanbieter builtin', 'Nachrichten warten auf ihre Einbettung', 'lokal', 'geschlossen',
+      'Tagesbudgets:', 'Aktivster Kanal', 'Erste Antwort von jemand anderem: Median', 'Freigeben', 'Ablehnen'])
+      if (!main.includes(de)) throw new Error('missing "' + de + '"');
+    // the fixed texts alone: not the posts, table cells or recurring words
+    const fixed = await dp.evaluate(() => {
+      const c = document.getElementById('main').cloneNode(true);
+      c.querySelectorAll('blockquote, td, #ai-insights p').forEach((e) => e.remove());
+      return c.textContent;
+    });
+    for (const en of ['Approve', 'Reject', 'Provider', 'Daily budgets', 'Busiest', 'First reply', 'messages wait',
+      'Held', 'Moderation review', 'Insights', 'no limit', 'Today:'])
+      if (fixed.includes(en)) throw new Error('English left: "' + en + '"');
+    if ((await dp.title()).indexOf('KI') !== 0) throw new Error('title ' + await dp.title());
+    await axe(dp, 'admin AI review [de]');
+    await dp.click(item + ' button[data-decision=reject]');
+    await dp.waitForSelector(item, { state: 'detached' });
+    if (dErrors.length) throw new Error('script errors: ' + dErrors.join('; '));
+  });
+  await dctx.close();
 };

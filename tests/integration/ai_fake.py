@@ -16,6 +16,12 @@ anthropic or gemini and mode is one of
   huge       a 200 of 64 MiB
   badutf8    a 200 whose text holds invalid UTF-8
   modflag    a chat answer "FLAG insult" (a moderation verdict)
+  slowflag   modflag after 1 s (later than a moderation budget)
+  slowok     ok after 1 s
+  gate       a stream that sends its first pieces, then waits (up to 30 s)
+             for a POST /_release before the rest, so a test can look at
+             what arrived in the meantime; each release lets one stream
+             finish (a release may come before the stream)
 The answer text replaces {ECHO} with the placeholders ([CARD_1] ...) and
 the first message ids ([#12]) found in the request, so tests can check
 that PlexiChat restores placeholders and links sources.
@@ -42,6 +48,7 @@ class State:
         self.lock = threading.Lock()
         self.log = []
         self.seen_429 = set()
+        self.gate = threading.Semaphore(0)
 
 
 STATE = State()
@@ -80,6 +87,9 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n)
         text = raw.decode("utf-8", "replace")
+        if self.path == "/_release":
+            STATE.gate.release()
+            return self.send(200, b"{}")
         if self.path == "/_reset":
             with STATE.lock:
                 STATE.log.clear()
@@ -100,6 +110,9 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(kind, mode, req, text)
 
     def answer(self, kind, mode, req, text):
+        if mode in ("slowflag", "slowok"):
+            time.sleep(1.0)
+            mode = "modflag" if mode == "slowflag" else "ok"
         if mode == "hang":
             time.sleep(60)
             return
@@ -125,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
         fx = fixture(name)
         e = echo(text)
         if stream:
-            return self.stream(kind, fx, e, cut=(mode == "cut"))
+            return self.stream(kind, fx, e, cut=(mode == "cut"), gate=(mode == "gate"))
         body = json.dumps(fx["response"]).replace("{ECHO}", e).encode()
         if mode == "modflag":   # a moderation verdict
             body = json.dumps(fx["response"]).replace("FAKE-OPENAI-ANSWER {ECHO}",
@@ -136,7 +149,7 @@ class Handler(BaseHTTPRequestHandler):
             body = body.replace(b"ANSWER", b"ANS\xff\xfeWER")
         self.send(200, body)
 
-    def stream(self, kind, fx, e, cut):
+    def stream(self, kind, fx, e, cut, gate=False):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
@@ -150,7 +163,11 @@ class Handler(BaseHTTPRequestHandler):
             events = [(None, d.replace("{ECHO}", e)) for d in fx["events"]]
         if cut:
             events = events[:2]
-        for ev, d in events:
+        for i, (ev, d) in enumerate(events):
+            if gate and i == len(events) - 2:
+                STATE.gate.acquire(timeout=30)
+                with STATE.lock:
+                    STATE.log.append({"path": "/_released", "at": time.time()})
             chunk = ("event: %s\n" % ev if ev else "") + "data: %s\n\n" % d
             self.wfile.write(chunk.encode())
             self.wfile.flush()
@@ -172,9 +189,16 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # a client that gave up (a moderation budget, a timeout) is expected
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 def main():
     port = int(sys.argv[1])
-    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    srv = Server(("127.0.0.1", port), Handler)
     srv.daemon_threads = True
     print("ready", flush=True)
     srv.serve_forever()

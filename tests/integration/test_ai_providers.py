@@ -73,7 +73,9 @@ def setup():
              provider("f-huge", "openai", "huge", max_response_bytes=1048576),
              provider("f-badutf8", "openai", "badutf8"),
              provider("local-llm", "openai", local=1),
-             provider("f-modflag", "openai", "modflag")]
+             provider("f-modflag", "openai", "modflag"),
+             provider("f-slowflag", "openai", "slowflag"),
+             provider("f-slowok", "openai", "slowok")]
     with open(os.path.join(DIR, "providers.json"), "w") as f:
         json.dump({"providers": provs}, f)
     for n in ("key", "providers.json"):
@@ -91,7 +93,7 @@ def setup():
     ok = 0
     for _ in range(100):  # every worker process must have reloaded
         r = request("GET", "/api/v1/admin/ai/status", headers=hdr)
-        ok = ok + 1 if r.status == 200 and len(r.json()["providers"]) == 17 and \
+        ok = ok + 1 if r.status == 200 and len(r.json()["providers"]) == 19 and \
             r.json()["budgets"]["user_tokens"] == BUDGET else 0
         if ok >= 8:
             return
@@ -417,6 +419,63 @@ def test_moderation_by_a_provider_within_the_budget():
         # block mode never refuses an unchecked post
         settings(a, c["id"], remote=True, moderation="block")
         assert post(b, c["id"], "Not refused while unchecked.")["id"]
+    finally:
+        set_conf("")
+
+
+def message_of(user, cid, mid):
+    msgs = user.call("GET", "/api/v1/channels/%d/messages?limit=100" % cid).json()["messages"]
+    return [m for m in msgs if m["id"] == mid][0]
+
+
+def test_moderation_asked_again_when_late():
+    """A provider slower than the budget: the post goes out unchecked, the
+    worker asks again with the provider's own timeout and applies the
+    verdict as the channel's mode says."""
+    hdr = ailib.admin()
+    a, b = User("aimr"), User("aimr")
+    c = remote_channel(a, members=[b])
+    settings(a, c["id"], remote=True, moderation="flag")
+    try:
+        set_conf("ai_moderation_provider = f-slowflag\nai_moderation_budget_ms = 300\n")
+        fake_reset()
+        after = ailib.last_audit_id(hdr)
+        t0 = time.time()
+        m = post(b, c["id"], "A late verdict for this message.")["id"]
+        assert time.time() - t0 < 1.0
+        q = queued(hdr, m)
+        assert q and q[0]["category"] == "unchecked", q
+        # flag: the entry waits for review with the provider's category
+        assert pxtest.wait_for(lambda: queued(hdr, m)[0]["category"] == "insult", timeout=20), \
+            queued(hdr, m)
+        assert queued(hdr, m)[0]["match"] == "f-slowflag"
+        assert len([x for x in fake_log() if "late verdict" in x.get("body", "")]) == 2
+        rows = [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "moderation_recheck"]
+        assert len(rows) == 1 and rows[0]["status"] == "OK" and rows[0]["user_id"] == b.id, rows
+        assert message_of(b, c["id"], m)["body"] == "A late verdict for this message."
+        # block: the post goes out, then the late verdict takes it down
+        settings(a, c["id"], remote=True, moderation="block")
+        m2 = post(b, c["id"], "Posted at first, blocked later.")["id"]
+        assert message_of(b, c["id"], m2)["body"] == "Posted at first, blocked later."
+        assert pxtest.wait_for(lambda: not queued(hdr, m2), timeout=20)
+        gone = message_of(b, c["id"], m2)
+        assert gone["body"] == "" and (gone.get("deleted") or gone.get("deleted_at")), gone
+        # hold: taken down, and waits as held (approving posts it again)
+        settings(a, c["id"], remote=True, moderation="flag")
+        body3 = "Posted, then held for review %s." % secrets.token_hex(4)
+        m3 = post(b, c["id"], body3)["id"]
+        settings(a, c["id"], remote=True, moderation="hold")
+        assert pxtest.wait_for(lambda: message_of(b, c["id"], m3)["body"] == "", timeout=20)
+        items = request("GET", "/api/v1/admin/ai/review?limit=500", headers=hdr).json()["items"]
+        held = [i for i in items if i["body"] == body3]
+        assert len(held) == 1 and held[0]["action"] == "hold" and held[0]["category"] == "insult", held
+        # an "OK" closes the entry; the post stays
+        set_conf("ai_moderation_provider = f-slowok\nai_moderation_budget_ms = 300\n")
+        settings(a, c["id"], remote=True, moderation="flag")
+        m4 = post(b, c["id"], "Fine, but late.")["id"]
+        assert queued(hdr, m4)[0]["category"] == "unchecked"
+        assert pxtest.wait_for(lambda: not queued(hdr, m4), timeout=20)
+        assert message_of(b, c["id"], m4)["body"] == "Fine, but late."
     finally:
         set_conf("")
 
