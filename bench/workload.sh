@@ -54,8 +54,7 @@ SECRET=$(cat "$WORK/token.secret")
 
 have=$($PSQL -At -c "SELECT count(*) FROM users WHERE username LIKE 'wl%' AND username <> 'wlowner'")
 if [ "$have" -lt "$MAXU" ]; then
-  log "making $MAXU users with sessions, their channels and $N messages (once; kept in $WORK)"
-  WORDS=$(tr '\n' ',' < "$(dirname "$0")/msg-words.txt" | sed 's/,$//; s/[^,]*/"&"/g')
+  log "making $MAXU users, their channels and $N messages (once; kept in $WORK)"
   # usernames wl1..wlN are plain ASCII: their fold is the name, and a
   # skeleton unique to each is enough for the uniqueness rule it serves
   $PSQL <<SQL
@@ -76,6 +75,11 @@ INSERT INTO channel_members (channel_id, user_id, role)
   JOIN users u ON u.username = 'wl' || g
   JOIN channels c ON c.name IN ('wl-team-' || (g - 1) / 25, 'wl-dept-' || (g - 1) / 250)
   ON CONFLICT DO NOTHING;
+SQL
+fi
+if [ "$($PSQL -At -c "SELECT count(*) FROM messages")" -lt "$N" ]; then
+  WORDS=$(tr '\n' ',' < "$(dirname "$0")/msg-words.txt" | sed 's/,$//; s/[^,]*/"&"/g')
+  $PSQL <<SQL
 CREATE TEMP TABLE gin_defs AS SELECT indexdef FROM pg_indexes
   WHERE indexname IN ('messages_tsv', 'messages_trgm');
 DROP INDEX messages_tsv; DROP INDEX messages_trgm;
