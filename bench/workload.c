@@ -70,6 +70,8 @@ struct user {
 	double ready_at;
 	struct conn ac;          /* HTTP actions */
 	int busy;                /* an action is in flight */
+	char req[1536];          /* the request, sent again once when a */
+	int req_len, reused;     /* reused connection closed under it */
 	enum act kind;
 	int post_idx;
 	double started, next_at;
@@ -87,6 +89,7 @@ struct proc_group {
 	int kids;                /* count the root's children too */
 	double cpu;              /* seconds, at the last sample */
 	long pss_kib;
+	double pss_avg;          /* over a step's window */
 };
 
 struct lat {
@@ -110,7 +113,7 @@ static struct {
 	struct proc_group g[5];
 	int ng;
 	unsigned rnd;
-	long first_pss;          /* at the end of the first step */
+	double first_pss;        /* averaged over the first step */
 	int first_users;
 } W;
 
@@ -151,12 +154,18 @@ static int cmpd(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The p-quantile of the first n samples (those of a window). */
+static double pct_n(struct lat *l, size_t n, double p)
+{
+	if (!n || n > l->n)
+		return 0;
+	qsort(l->v, n, sizeof(double), cmpd);
+	return l->v[(size_t)((double)(n - 1) * p)];
+}
+
 static double pct(struct lat *l, double p)
 {
-	if (!l->n)
-		return 0;
-	qsort(l->v, l->n, sizeof(double), cmpd);
-	return l->v[(size_t)((double)(l->n - 1) * p)];
+	return pct_n(l, l->n, p);
 }
 
 static int dial(void)
@@ -565,11 +574,34 @@ static int new_post(int channel, int author)
 	return W.nposts++;
 }
 
+static void send_request(int k)
+{
+	struct user *u = &W.u[k];
+
+	if (u->ac.fd < 0) {
+		if ((u->ac.fd = dial()) < 0) {
+			finish(k, 0);
+			return;
+		}
+		watch(u->ac.fd, k * 2 + 1);
+	}
+	u->ac.len = 0;
+	if (send_all(u->ac.fd, u->req, (size_t)u->req_len) != 0) {
+		conn_close(&u->ac);
+		if (u->reused) {
+			u->reused = 0;
+			send_request(k);
+			return;
+		}
+		finish(k, 0);
+	}
+}
+
 static void start_action(int k)
 {
 	struct user *u = &W.u[k];
 	int c = (int)(rnd() % 2), ch = u->ch[c], n, b = 0;
-	char req[2048], body[512], path[256], frame[256];
+	char *req = u->req, body[512], path[256], frame[256];
 	const char *method = "GET";
 	long long mid = u->seen[c];
 
@@ -630,7 +662,7 @@ static void start_action(int k)
 		b = snprintf(body, sizeof(body), "{}");
 		break;
 	}
-	n = snprintf(req, sizeof(req),
+	n = snprintf(req, sizeof(u->req),
 		     "%s %s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n%s"
 		     "Content-Length: %d\r\n\r\n%s", method, path, W.host, W.port, u->token,
 		     b ? "Content-Type: application/json\r\n" : "", b, b ? body : "");
@@ -643,18 +675,9 @@ static void start_action(int k)
 		if (g == 0 || (g < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
 			conn_close(&u->ac);
 	}
-	if (u->ac.fd < 0) {
-		if ((u->ac.fd = dial()) < 0) {
-			finish(k, 0);
-			return;
-		}
-		watch(u->ac.fd, k * 2 + 1);
-	}
-	u->ac.len = 0;
-	if (send_all(u->ac.fd, req, (size_t)n) != 0) {
-		conn_close(&u->ac);
-		finish(k, 0);
-	}
+	u->req_len = n;
+	u->reused = u->ac.fd >= 0;
+	send_request(k);
 }
 
 /* Complete response in c? Returns its length, 0 when more is needed. */
@@ -713,7 +736,17 @@ static void action_readable(int k)
 	n = http_complete(c, r != 0);
 	if (!n) {
 		if (r != 0) {
+			int again = u->reused && c->len == 0;
+			size_t got = c->len;
+
 			conn_close(c);
+			if (again) {  /* as a browser does when keep-alive lost the race */
+				u->reused = 0;
+				send_request(k);
+				return;
+			}
+			if (W.errors < 5)
+				fprintf(stderr, "%s: connection closed after %zu bytes\n", act_name[u->kind], got);
 			finish(k, 0);
 		}
 		return;
@@ -760,9 +793,11 @@ static int proc_sample(int pid, double *cpu, long *pss, int *ppid)
 	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", ppid, &ut, &st) != 3)
 		return -1;
 	*cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	if (!pss)
+		return 0;
 	*pss = 0;
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-	if (pss && read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nPss:")))
+	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nPss:")))
 		*pss = atol(p + 5);
 	return 0;
 }
@@ -799,6 +834,32 @@ static void sample_groups(void)
 	}
 	if (d)
 		closedir(d);
+}
+
+/* "pid,pid,...": every process of the groups, for perf -p. */
+static const char *server_pids(void)
+{
+	static char out[8192];
+	size_t n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < W.ng; i++)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%d", n ? "," : "", W.g[i].root);
+	while (d && (e = readdir(d)) && n < sizeof(out) - 16) {
+		int pid = atoi(e->d_name), pp;
+		double cpu;
+
+		for (i = 0; pid > 0 && i < W.ng; i++)
+			if (W.g[i].kids && pid != W.g[i].root && proc_sample(pid, &cpu, NULL, &pp) == 0 &&
+			    pp == W.g[i].root)
+				n += (size_t)snprintf(out + n, sizeof(out) - n, ",%d", pid);
+	}
+	if (d)
+		closedir(d);
+	return out;
 }
 
 static double self_cpu(void)
@@ -941,7 +1002,7 @@ static void print_shares(const double *before, double secs)
 static int run_step(int users, int *have, long base_pss, struct step_fig *f, double p99_limit)
 {
 	double warm = atof(getenv("WL_WARM") ?: "10") * 1000, win = atof(getenv("WL_WINDOW") ?: "30") * 1000;
-	double grace = atof(getenv("WL_GRACE") ?: "5") * 1000, t0, t1, cpu0, self0, before[5];
+	double grace = atof(getenv("WL_GRACE") ?: "5") * 1000, t0, t1, cpu0, self0, before[5], pss_avg;
 	int i, p0, p1;
 
 	memset(f, 0, sizeof(*f));
@@ -953,25 +1014,43 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 	run_for(warm);
 	reset_stats();
 	sample_groups();
-	for (i = 0; i < W.ng; i++)
+	for (i = 0; i < W.ng; i++) {
 		before[i] = W.g[i].cpu;
+		W.g[i].pss_avg = 0;
+	}
 	cpu0 = cpu_total();
 	self0 = self_cpu();
 	p0 = W.nposts;
 	t0 = now_ms();
-	run_for(win);
+	{
+		/* memory moves with the work in flight (and the servers give
+		 * idle pages back): PSS is averaged over samples every 5 s */
+		double pss_sum = 0;
+		int samples = 0;
+
+		while (now_ms() - t0 < win) {
+			run_for(win - (now_ms() - t0) < 5000 ? win - (now_ms() - t0) : 5000);
+			sample_groups();
+			pss_sum += (double)pss_total();
+			for (i = 0; i < W.ng; i++)
+				W.g[i].pss_avg += (double)W.g[i].pss_kib;
+			samples++;
+		}
+		pss_avg = pss_sum / samples;
+		for (i = 0; i < W.ng; i++)
+			W.g[i].pss_avg /= samples;
+	}
 	t1 = now_ms();
 	p1 = W.nposts;
-	sample_groups();
 	f->cpu_per_k = (cpu_total() - cpu0) / ((t1 - t0) / 1000) / (users / 1000.0);
 	f->client_cpu = (self_cpu() - self0) / ((t1 - t0) / 1000);
-	f->kib_per_user = (double)pss_total() / users;
-	f->kib_per_user_delta = (double)(pss_total() - base_pss) / users;
+	f->kib_per_user = pss_avg / users;
+	f->kib_per_user_delta = (pss_avg - (double)base_pss) / users;
 	if (!W.first_users) {
 		W.first_users = users;
-		W.first_pss = pss_total();
+		W.first_pss = pss_avg;
 	} else if (users > W.first_users) {
-		f->kib_slope = (double)(pss_total() - W.first_pss) / (users - W.first_users);
+		f->kib_slope = (pss_avg - W.first_pss) / (users - W.first_users);
 	}
 	f->p50 = pct(&W.all, 0.5);
 	f->p99 = pct(&W.all, 0.99);
@@ -979,6 +1058,10 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 	{
 		long actions = (long)W.all.n, errors = W.errors;
 		double shares[5];
+		size_t nact[A_N];
+
+		for (i = 0; i < A_N; i++)
+			nact[i] = W.act[i].n;  /* the window's, not the grace's */
 
 		memcpy(shares, before, sizeof(shares));
 		run_for(grace);  /* the same load: deliveries of the last posts arrive */
@@ -996,8 +1079,8 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 		       W.dupes, load());
 		printf("  per action p50/p99 ms:");
 		for (i = 0; i < A_N; i++)
-			printf(" %s %.1f/%.1f (%zu)%s", act_name[i], pct(&W.act[i], 0.5), pct(&W.act[i], 0.99),
-			       W.act[i].n, i < A_N - 1 ? ";" : "\n");
+			printf(" %s %.1f/%.1f (%zu)%s", act_name[i], pct_n(&W.act[i], nact[i], 0.5),
+			       pct_n(&W.act[i], nact[i], 0.99), nact[i], i < A_N - 1 ? ";" : "\n");
 		printf("  deliveries to other users' streams: %ld of %ld (missing %ld); from POST sent p50 %.1f ms,"
 		       " p99 %.1f ms; after POST returned p50 %.1f ms, p99 %.1f ms\n",
 		       f->expected - f->missing, f->expected, f->missing, f->dp50, f->dp99,
@@ -1006,7 +1089,7 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 		       " %.1f KiB in all, %.1f KiB above the idle server, %.1f KiB per user added since the first"
 		       " step;", f->cpu_per_k, f->client_cpu, f->kib_per_user, f->kib_per_user_delta, f->kib_slope);
 		for (i = 0; i < W.ng; i++)
-			printf(" %s %.1f MiB", W.g[i].name, W.g[i].pss_kib / 1024.0);
+			printf(" %s %.1f MiB", W.g[i].name, W.g[i].pss_avg / 1024.0);
 		printf("\n");
 		sample_groups();
 		print_shares(shares, (now_ms() - t0) / 1000);
@@ -1029,6 +1112,8 @@ static void hold(int users, int *have)
 		before[i] = W.g[i].cpu;
 	printf("hold at %d users for %.0f s%s\n", users, secs, cmd ? " (profiling)" : "");
 	fflush(stdout);
+	if (cmd)
+		setenv("WL_PIDS", server_pids(), 1);
 	if (cmd && (pid = fork()) == 0) {
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);

@@ -142,19 +142,22 @@ echo "== workload: $(nproc) cores shared by the client, lighttpd, plexichat.fcgi
   "$(cut -d' ' -f1-3 /proc/loadavg) before the run"
 PROFILE=""
 if [ "${PX_BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
-  PROFILE="perf record -q -F 499 -g -a -o $WORK/perf.data -- sleep 10 >/dev/null 2>&1"
+  # the server's processes only (the client puts their pids in WL_PIDS):
+  # on a shared machine a system-wide profile is mostly other work
+  PROFILE="perf record -q -F 499 -g -p \$WL_PIDS -o $WORK/perf.data -- sleep 10 >/dev/null 2>&1"
 fi
 rc=0
 WL_PROFILE=$PROFILE WL_HOLD=${WL_HOLD:-15} "$BUILD/bench/workload" 127.0.0.1 "$PORT" "$WORK/users" \
   "$(dirname "$0")/msg-words.txt" "$STEPS" "lighttpd=$LPID,plexichat.fcgi=$FPID,plexichat-ws=$WPID,postgres=$PGPID" \
   || rc=$?
 if [ -n "$PROFILE" ] && [ -s "$WORK/perf.data" ]; then
-  echo "-- where the time goes: perf over the whole machine for 10 s at the highest sustained step"
-  echo "   CPU samples by process name:"
-  perf report -i "$WORK/perf.data" --no-children -g none --sort comm --stdio 2>/dev/null \
-    | grep -E '^ +[0-9]' | head -8
+  echo "-- where the time goes: perf (-g, 499 Hz) of the server's processes for 10 s at the highest sustained step"
+  perf report -i "$WORK/perf.data" --no-children -g none --sort comm --stdio > "$WORK/perf-comm.txt" 2>/dev/null || true
+  perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso,symbol --stdio \
+    > "$WORK/perf-sym.txt" 2>/dev/null || true
+  echo "   CPU samples by process:"
+  grep -E '^ +[0-9]' "$WORK/perf-comm.txt" | sed 's/ *$//' | head -8 || true
   echo "   top symbols (process, library, symbol):"
-  perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso,symbol --stdio 2>/dev/null \
-    | grep -E '^ +[0-9]' | head -25
+  grep -E '^ +[0-9]' "$WORK/perf-sym.txt" | sed -e 's/ *$//' -e 's/  */ /g' | head -25 || true
 fi
 exit $rc
