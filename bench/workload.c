@@ -88,8 +88,9 @@ struct proc_group {
 	int root;                /* pid; for postgres the postmaster */
 	int kids;                /* count the root's children too */
 	double cpu;              /* seconds, at the last sample */
-	long pss_kib;
-	double pss_avg;          /* over a step's window */
+	long pss_kib, shm_kib;   /* shm: Pss_Shmem, e.g. PostgreSQL's shared_buffers */
+	double pss_avg, shm_avg; /* over a step's window */
+	int nproc;
 };
 
 struct lat {
@@ -105,7 +106,7 @@ static struct {
 	char **words;
 	struct post *posts;
 	int nposts, posts_cap;
-	struct lat act[A_N], all, deliv, deliv_done;
+	struct lat act[A_N], all, deliv, deliv_done, deliv_kind[2];
 	long errors, dupes, drops, delivered_total;
 	int ep, drop_pct;
 	double think_ms;
@@ -333,6 +334,7 @@ static void on_event(int k, const char *p, size_t n, long long id)
 			ps->delivered++;
 			W.delivered_total++;
 			lat_add(&W.deliv, t - ps->sent);
+			lat_add(&W.deliv_kind[u->ws], t - ps->sent);
 			if (ps->done)
 				lat_add(&W.deliv_done, t > ps->done ? t - ps->done : 0);
 		}
@@ -782,7 +784,7 @@ static int read_file(const char *path, char *buf, size_t cap)
 }
 
 /* CPU seconds, PSS (KiB) and parent of pid. */
-static int proc_sample(int pid, double *cpu, long *pss, int *ppid)
+static int proc_sample(int pid, double *cpu, long *pss, long *shm, int *ppid)
 {
 	char path[64], buf[4096], *p;
 	unsigned long ut, st;
@@ -797,8 +799,12 @@ static int proc_sample(int pid, double *cpu, long *pss, int *ppid)
 		return 0;
 	*pss = 0;
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nPss:")))
+	*shm = 0;
+	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nPss:"))) {
 		*pss = atol(p + 5);
+		if ((p = strstr(buf, "\nPss_Shmem:")))
+			*shm = atol(p + 11);
+	}
 	return 0;
 }
 
@@ -813,22 +819,24 @@ static void sample_groups(void)
 		int pp;
 
 		W.g[i].cpu = 0;
-		W.g[i].pss_kib = 0;
-		proc_sample(W.g[i].root, &W.g[i].cpu, &W.g[i].pss_kib, &pp);
+		W.g[i].pss_kib = W.g[i].shm_kib = 0;
+		W.g[i].nproc = proc_sample(W.g[i].root, &W.g[i].cpu, &W.g[i].pss_kib, &W.g[i].shm_kib, &pp) == 0;
 	}
 	while (d && (e = readdir(d))) {
 		int pid = atoi(e->d_name), pp;
 		double cpu;
-		long pss;
+		long pss, shm;
 
 		if (pid <= 0)
 			continue;
 		for (i = 0; i < W.ng; i++) {
 			if (!W.g[i].kids || pid == W.g[i].root)
 				continue;
-			if (proc_sample(pid, &cpu, &pss, &pp) == 0 && pp == W.g[i].root) {
+			if (proc_sample(pid, &cpu, &pss, &shm, &pp) == 0 && pp == W.g[i].root) {
 				W.g[i].cpu += cpu;
 				W.g[i].pss_kib += pss;
+				W.g[i].shm_kib += shm;
+				W.g[i].nproc++;
 			}
 		}
 	}
@@ -853,7 +861,7 @@ static const char *server_pids(void)
 		double cpu;
 
 		for (i = 0; pid > 0 && i < W.ng; i++)
-			if (W.g[i].kids && pid != W.g[i].root && proc_sample(pid, &cpu, NULL, &pp) == 0 &&
+			if (W.g[i].kids && pid != W.g[i].root && proc_sample(pid, &cpu, NULL, NULL, &pp) == 0 &&
 			    pp == W.g[i].root)
 				n += (size_t)snprintf(out + n, sizeof(out) - n, ",%d", pid);
 	}
@@ -909,7 +917,7 @@ static void reset_stats(void)
 
 	for (i = 0; i < A_N; i++)
 		W.act[i].n = 0;
-	W.all.n = W.deliv.n = W.deliv_done.n = 0;
+	W.all.n = W.deliv.n = W.deliv_done.n = W.deliv_kind[0].n = W.deliv_kind[1].n = 0;
 	W.errors = W.dupes = W.drops = 0;
 }
 
@@ -962,7 +970,7 @@ static const char *load(void)
 
 struct step_fig {
 	int users;
-	double p50, p99, msgs, cpu_per_k, client_cpu, kib_per_user, kib_per_user_delta, kib_slope, dp50, dp99;
+	double p50, p99, msgs, cpu_per_k, client_cpu, kib_per_user, kib_no_shm, kib_per_user_delta, kib_slope, dp50, dp99;
 	long missing, expected;
 };
 
@@ -1002,7 +1010,7 @@ static void print_shares(const double *before, double secs)
 static int run_step(int users, int *have, long base_pss, struct step_fig *f, double p99_limit)
 {
 	double warm = atof(getenv("WL_WARM") ?: "10") * 1000, win = atof(getenv("WL_WINDOW") ?: "30") * 1000;
-	double grace = atof(getenv("WL_GRACE") ?: "5") * 1000, t0, t1, cpu0, self0, before[5], pss_avg;
+	double grace = atof(getenv("WL_GRACE") ?: "5") * 1000, t0, t1, cpu0, self0, before[5], pss_avg, shm_avg = 0;
 	int i, p0, p1;
 
 	memset(f, 0, sizeof(*f));
@@ -1016,7 +1024,7 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 	sample_groups();
 	for (i = 0; i < W.ng; i++) {
 		before[i] = W.g[i].cpu;
-		W.g[i].pss_avg = 0;
+		W.g[i].pss_avg = W.g[i].shm_avg = 0;
 	}
 	cpu0 = cpu_total();
 	self0 = self_cpu();
@@ -1032,19 +1040,25 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 			run_for(win - (now_ms() - t0) < 5000 ? win - (now_ms() - t0) : 5000);
 			sample_groups();
 			pss_sum += (double)pss_total();
-			for (i = 0; i < W.ng; i++)
+			for (i = 0; i < W.ng; i++) {
 				W.g[i].pss_avg += (double)W.g[i].pss_kib;
+				W.g[i].shm_avg += (double)W.g[i].shm_kib;
+			}
 			samples++;
 		}
 		pss_avg = pss_sum / samples;
-		for (i = 0; i < W.ng; i++)
+		for (i = 0; i < W.ng; i++) {
 			W.g[i].pss_avg /= samples;
+			W.g[i].shm_avg /= samples;
+			shm_avg += W.g[i].shm_avg;
+		}
 	}
 	t1 = now_ms();
 	p1 = W.nposts;
 	f->cpu_per_k = (cpu_total() - cpu0) / ((t1 - t0) / 1000) / (users / 1000.0);
 	f->client_cpu = (self_cpu() - self0) / ((t1 - t0) / 1000);
 	f->kib_per_user = pss_avg / users;
+	f->kib_no_shm = (pss_avg - shm_avg) / users;
 	f->kib_per_user_delta = (pss_avg - (double)base_pss) / users;
 	if (!W.first_users) {
 		W.first_users = users;
@@ -1082,14 +1096,18 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 			printf(" %s %.1f/%.1f (%zu)%s", act_name[i], pct_n(&W.act[i], nact[i], 0.5),
 			       pct_n(&W.act[i], nact[i], 0.99), nact[i], i < A_N - 1 ? ";" : "\n");
 		printf("  deliveries to other users' streams: %ld of %ld (missing %ld); from POST sent p50 %.1f ms,"
-		       " p99 %.1f ms; after POST returned p50 %.1f ms, p99 %.1f ms\n",
-		       f->expected - f->missing, f->expected, f->missing, f->dp50, f->dp99,
-		       pct(&W.deliv_done, 0.5), pct(&W.deliv_done, 0.99));
+		       " p99 %.1f ms (SSE %.1f/%.1f, WebSocket %.1f/%.1f); after POST returned p50 %.1f ms, p99"
+		       " %.1f ms\n", f->expected - f->missing, f->expected, f->missing, f->dp50, f->dp99,
+		       pct(&W.deliv_kind[0], 0.5), pct(&W.deliv_kind[0], 0.99), pct(&W.deliv_kind[1], 0.5),
+		       pct(&W.deliv_kind[1], 0.99), pct(&W.deliv_done, 0.5), pct(&W.deliv_done, 0.99));
 		printf("  server CPU %.2f cores per 1,000 users (client %.2f cores); memory (PSS) per connected user:"
-		       " %.1f KiB in all, %.1f KiB above the idle server, %.1f KiB per user added since the first"
-		       " step;", f->cpu_per_k, f->client_cpu, f->kib_per_user, f->kib_per_user_delta, f->kib_slope);
+		       " %.1f KiB in all (%.1f KiB without shared memory), %.1f KiB above the idle server, %.1f KiB"
+		       " per user added since the first step;", f->cpu_per_k, f->client_cpu, f->kib_per_user,
+		       f->kib_no_shm, f->kib_per_user_delta, f->kib_slope);
 		for (i = 0; i < W.ng; i++)
-			printf(" %s %.1f MiB", W.g[i].name, W.g[i].pss_avg / 1024.0);
+			printf(" %s %.1f MiB (%d process%s, %.1f MiB shared memory)", W.g[i].name,
+			       W.g[i].pss_avg / 1024.0, W.g[i].nproc, W.g[i].nproc == 1 ? "" : "es",
+			       W.g[i].shm_avg / 1024.0);
 		printf("\n");
 		sample_groups();
 		print_shares(shares, (now_ms() - t0) / 1000);
@@ -1250,9 +1268,10 @@ int main(int argc, char **argv)
 	if (sustained)
 		printf("RESULT at %d users: %.1f messages/s; p99 of actions %.1f ms; server CPU %.2f cores per 1,000"
 		       " users; memory (PSS, all server processes) per connected user %.1f KiB in all, %.1f KiB"
-		       " above the idle server, %.1f KiB per user added after the first step; delivery to the"
-		       " other members' streams p50 %.1f ms, p99 %.1f ms (from POST sent); load average %s\n",
-		       best.users, best.msgs, best.p99, best.cpu_per_k, best.kib_per_user, best.kib_per_user_delta,
-		       best.kib_slope, best.dp50, best.dp99, load());
+		       " without shared memory (PostgreSQL's shared_buffers), %.1f KiB above the idle server, %.1f"
+		       " KiB per user added after the first step; delivery to the other members' streams p50 %.1f"
+		       " ms, p99 %.1f ms (from POST sent); load average %s\n",
+		       best.users, best.msgs, best.p99, best.cpu_per_k, best.kib_per_user, best.kib_no_shm,
+		       best.kib_per_user_delta, best.kib_slope, best.dp50, best.dp99, load());
 	return sustained ? 0 : 1;
 }

@@ -19,7 +19,7 @@
 # (no password hashing: each session token's SHA-256 is stored, as the login
 # does) and kept in build/workload between runs. User i is a member of team
 # channel i/25 (25 members) and of department channel i/250 (250 members).
-#   PX_BENCH_STEPS (250,500,1000,1500,2000,2500,3000,4000,5000),
+#   PX_BENCH_STEPS (250,500,750,1000,1500,2000,2500,3000,4000,5000),
 #   PX_BENCH_MAX_USERS (6000), PX_BENCH_MESSAGES (200000, made once),
 #   WL_THINK_MS (10000), WL_WS_SHARE (50), WL_WARM (10), WL_WINDOW (30),
 #   WL_GRACE (5), WL_HOLD (15; 0: no hold and no profile), PX_BENCH_PROFILE
@@ -32,7 +32,7 @@ install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS
 open_path "$PX_ROOT"
 BUILD=${PX_BUILD_DIR:-$PX_ROOT/build/workload-build}
 WORK="$PX_ROOT/build/workload"
-STEPS=${PX_BENCH_STEPS:-250,500,1000,1500,2000,2500,3000,4000,5000}
+STEPS=${PX_BENCH_STEPS:-250,500,750,1000,1500,2000,2500,3000,4000,5000}
 MAXU=${PX_BENCH_MAX_USERS:-6000}; N=${PX_BENCH_MESSAGES:-200000}
 PGPORT=${PX_BENCH_PG_PORT:-20250}; PORT=${PX_BENCH_HTTP_PORT:-20251}
 URL="http://127.0.0.1:$PORT"
@@ -153,11 +153,15 @@ WL_PROFILE=$PROFILE WL_HOLD=${WL_HOLD:-15} "$BUILD/bench/workload" 127.0.0.1 "$P
 if [ -n "$PROFILE" ] && [ -s "$WORK/perf.data" ]; then
   echo "-- where the time goes: perf (-g, 499 Hz) of the server's processes for 10 s at the highest sustained step"
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm --stdio > "$WORK/perf-comm.txt" 2>/dev/null || true
+  perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso --stdio > "$WORK/perf-dso.txt" 2>/dev/null || true
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso,symbol --stdio \
     > "$WORK/perf-sym.txt" 2>/dev/null || true
-  echo "   CPU samples by process:"
-  grep -E '^ +[0-9]' "$WORK/perf-comm.txt" | sed 's/ *$//' | head -8 || true
+  tidy() { grep -E '^ +[0-9]' "$1" | sed -e 's/ *- *- *$//' -e 's/ *$//' -e 's/  */ /g' | head -"$2" || true; }
+  echo "   CPU samples by process ($(sed -n 's/^# Samples: \([0-9]*\).*/\1/p' "$WORK/perf-comm.txt") samples):"
+  tidy "$WORK/perf-comm.txt" 8
+  echo "   by process and library (kernel = system calls, network and scheduling):"
+  tidy "$WORK/perf-dso.txt" 14
   echo "   top symbols (process, library, symbol):"
-  grep -E '^ +[0-9]' "$WORK/perf-sym.txt" | sed -e 's/ *$//' -e 's/  */ /g' | head -25 || true
+  tidy "$WORK/perf-sym.txt" 25
 fi
 exit $rc
