@@ -335,8 +335,8 @@ static void on_event(int k, const char *p, size_t n, long long id)
 			W.delivered_total++;
 			lat_add(&W.deliv, t - ps->sent);
 			lat_add(&W.deliv_kind[u->ws], t - ps->sent);
-			if (ps->done)
-				lat_add(&W.deliv_done, t > ps->done ? t - ps->done : 0);
+			/* before the POST's answer counts as 0, as in ws_fanout.c */
+			lat_add(&W.deliv_done, ps->done && t > ps->done ? t - ps->done : 0);
 		}
 	}
 }
@@ -1086,11 +1086,11 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 		}
 		f->dp50 = pct(&W.deliv, 0.5);
 		f->dp99 = pct(&W.deliv, 0.99);
-		printf("%5d users (%d WebSocket, %d SSE): %ld actions in %.0f s (%.0f/s), p50 %.1f ms, p99 %.1f ms;"
-		       " %.1f messages/s; errors %ld, stream drops %ld, duplicates %ld; load average %s\n",
+		printf("%5d users (%d WebSocket, %d SSE): %ld actions in %.0f s (%.0f/s), p50 %.1f ms, p99 %.1f ms,"
+		       " max %.0f ms; %.1f messages/s; errors %ld, stream reconnects %ld, duplicates %ld; load average %s\n",
 		       users, users * W.ws_share / 100, users - users * W.ws_share / 100, actions,
-		       (t1 - t0) / 1000, actions / ((t1 - t0) / 1000), f->p50, f->p99, f->msgs, errors, W.drops,
-		       W.dupes, load());
+		       (t1 - t0) / 1000, actions / ((t1 - t0) / 1000), f->p50, f->p99, pct_n(&W.all, (size_t)actions, 1.0),
+		       f->msgs, errors, W.drops, W.dupes, load());
 		printf("  per action p50/p99 ms:");
 		for (i = 0; i < A_N; i++)
 			printf(" %s %.1f/%.1f (%zu)%s", act_name[i], pct_n(&W.act[i], nact[i], 0.5),

@@ -32,7 +32,7 @@ def run_client(users_file, **env):
 def figures(out):
     m = re.search(r"deliveries to other users' streams: (\d+) of (\d+) \(missing (\d+)\)", out)
     assert m, out
-    a = re.search(r"errors (\d+), stream drops (\d+), duplicates (\d+)", out)
+    a = re.search(r"errors (\d+), stream reconnects (\d+), duplicates (\d+)", out)
     assert a, out
     return {"delivered": int(m.group(1)), "expected": int(m.group(2)), "missing": int(m.group(3)),
             "errors": int(a.group(1)), "duplicates": int(a.group(3))}
