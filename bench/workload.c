@@ -32,7 +32,6 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +43,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench/wl_http.h"
+#include "bench/wl_procs.h"
 
 enum act { A_READ, A_POST, A_REACT, A_SEARCH, A_MARK, A_TYPING, A_N };
 static const char *const act_name[A_N] = { "read latest 50", "post", "react", "search",
@@ -83,16 +85,6 @@ struct post {
 	int channel, author, expected, delivered;
 };
 
-struct proc_group {
-	const char *name;
-	int root;                /* pid; for postgres the postmaster */
-	int kids;                /* count the root's children too */
-	double cpu;              /* seconds, at the last sample */
-	long pss_kib, shm_kib;   /* shm: Pss_Shmem, e.g. PostgreSQL's shared_buffers */
-	double pss_avg, shm_avg; /* over a step's window */
-	int nproc;
-};
-
 struct lat {
 	double *v;
 	size_t n, cap;
@@ -111,7 +103,7 @@ static struct {
 	int ep, drop_pct;
 	double think_ms;
 	int ws_share;
-	struct proc_group g[5];
+	struct wl_group g[WL_GROUPS];
 	int ng;
 	unsigned rnd;
 	double first_pss;        /* averaged over the first step */
@@ -284,18 +276,6 @@ static void stream_open(int k)
 	u->st_state = ST_SENT;
 }
 
-static long long json_int(const char *p, size_t n, const char *key)
-{
-	const char *k = memmem(p, n, key, strlen(key));
-
-	if (!k)
-		return -1;
-	k += strlen(key);
-	while (k < p + n && (*k == ' ' || *k == ':'))
-		k++;
-	return k < p + n ? atoll(k) : -1;
-}
-
 /* One event (its JSON): posts of this run are stamped and counted. */
 static void on_event(int k, const char *p, size_t n, long long id)
 {
@@ -312,9 +292,9 @@ static void on_event(int k, const char *p, size_t n, long long id)
 	}
 	if (!memmem(p, n, "\"message.created\"", 17))
 		return;
-	ch = json_int(p, n, "\"channel_id\"");
+	ch = wl_json_int(p, n, "\"channel_id\"");
 	data = memmem(p, n, "\"data\"", 6);
-	mid = data ? json_int(data, n - (size_t)(data - p), "\"id\"") : -1;
+	mid = data ? wl_json_int(data, n - (size_t)(data - p), "\"id\"") : -1;
 	for (i = 0; i < 2; i++)
 		if (u->ch[i] == ch && mid > u->seen[i])
 			u->seen[i] = mid;
@@ -405,7 +385,7 @@ static size_t ws_frames(int k, size_t off)
 			else if (memmem(p, n, "\"type\":\"reply\"", 14))
 				ws_reply(k, p, n);
 			else if (n > 6 && memcmp(p, "{\"id\"", 5) == 0)
-				on_event(k, p, n, json_int(p, n, "\"id\""));
+				on_event(k, p, n, wl_json_int(p, n, "\"id\""));
 			else
 				on_event(k, p, n, 0);
 		} else if ((b[0] & 0x0f) == 0x9) {
@@ -506,9 +486,9 @@ static void finish(int k, int ok)
 static void ws_reply(int k, const char *p, size_t n)
 {
 	struct user *u = &W.u[k];
-	long long status = json_int(p, n, "\"status\"");
+	long long status = wl_json_int(p, n, "\"status\"");
 
-	if (!u->busy || !u->ws_ref || json_int(p, n, "\"ref\"") != u->ws_ref)
+	if (!u->busy || !u->ws_ref || wl_json_int(p, n, "\"ref\"") != u->ws_ref)
 		return;
 	if ((status < 200 || status > 299) && W.errors < 5)
 		fprintf(stderr, "ws %s: %.*s\n", act_name[u->kind], (int)(n < 300 ? n : 300), p);
@@ -518,24 +498,10 @@ static void ws_reply(int k, const char *p, size_t n)
 /* A text frame from the client, masked with a zero key. */
 static int ws_send(struct user *u, const char *json)
 {
-	size_t n = strlen(json);
-	unsigned char f[512] = { 0x81 };
-	size_t h;
+	unsigned char f[512];
+	size_t n = wl_ws_frame(f, sizeof(f), json);
 
-	if (n > 400)
-		return -1;
-	if (n < 126) {
-		f[1] = (unsigned char)(0x80 | n);
-		h = 2;
-	} else {
-		f[1] = 0x80 | 126;
-		f[2] = (unsigned char)(n >> 8);
-		f[3] = (unsigned char)n;
-		h = 4;
-	}
-	memset(f + h, 0, 4);
-	memcpy(f + h + 4, json, n);
-	return send_all(u->st.fd, (const char *)f, h + 4 + n);
+	return n ? send_all(u->st.fd, (const char *)f, n) : -1;
 }
 
 static enum act pick(void)
@@ -682,47 +648,6 @@ static void start_action(int k)
 	send_request(k);
 }
 
-/* Complete response in c? Returns its length, 0 when more is needed. */
-static size_t http_complete(struct conn *c, int closed)
-{
-	char *end = memmem(c->buf, c->len, "\r\n\r\n", 4), *h;
-	size_t head;
-
-	if (!end)
-		return 0;
-	head = (size_t)(end + 4 - c->buf);
-	if (c->len >= 12 && (memcmp(c->buf + 9, "204", 3) == 0 || memcmp(c->buf + 9, "304", 3) == 0))
-		return head;  /* no body, whatever the headers say */
-	*end = '\0';
-	h = strcasestr(c->buf, "\r\ncontent-length:");
-	if (h) {
-		size_t want = head + (size_t)atoll(h + 17);
-
-		*end = '\r';
-		return c->len >= want ? want : 0;
-	}
-	if (strcasestr(c->buf, "\r\ntransfer-encoding: chunked")) {
-		size_t off = head;
-
-		*end = '\r';
-		for (;;) {
-			char *nl = memmem(c->buf + off, c->len - off, "\r\n", 2);
-			size_t sz;
-
-			if (!nl)
-				return 0;
-			sz = strtoul(c->buf + off, NULL, 16);
-			off = (size_t)(nl + 2 - c->buf) + sz + 2;
-			if (off > c->len)
-				return 0;
-			if (sz == 0)
-				return off;
-		}
-	}
-	*end = '\r';
-	return closed ? c->len : 0;
-}
-
 static void action_readable(int k)
 {
 	struct user *u = &W.u[k];
@@ -735,7 +660,7 @@ static void action_readable(int k)
 			conn_close(c);
 		return;
 	}
-	n = http_complete(c, r != 0);
+	n = wl_http_complete(c->buf, c->len, r != 0);
 	if (!n) {
 		if (r != 0) {
 			int again = u->reused && c->len == 0;
@@ -764,119 +689,6 @@ static void action_readable(int k)
 		conn_close(c);
 	else
 		c->len = 0;
-}
-
-/* ---- server processes ---- */
-
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return (int)n;
-}
-
-/* CPU seconds, PSS (KiB) and parent of pid. */
-static int proc_sample(int pid, double *cpu, long *pss, long *shm, int *ppid)
-{
-	char path[64], buf[4096], *p;
-	unsigned long ut, st;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
-		return -1;
-	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", ppid, &ut, &st) != 3)
-		return -1;
-	*cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-	if (!pss)
-		return 0;
-	*pss = 0;
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-	*shm = 0;
-	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nPss:"))) {
-		*pss = atol(p + 5);
-		if ((p = strstr(buf, "\nPss_Shmem:")))
-			*shm = atol(p + 11);
-	}
-	return 0;
-}
-
-/* Samples every group: the root, and for postgres each child of it. */
-static void sample_groups(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int i;
-
-	for (i = 0; i < W.ng; i++) {
-		int pp;
-
-		W.g[i].cpu = 0;
-		W.g[i].pss_kib = W.g[i].shm_kib = 0;
-		W.g[i].nproc = proc_sample(W.g[i].root, &W.g[i].cpu, &W.g[i].pss_kib, &W.g[i].shm_kib, &pp) == 0;
-	}
-	while (d && (e = readdir(d))) {
-		int pid = atoi(e->d_name), pp;
-		double cpu;
-		long pss, shm;
-
-		if (pid <= 0)
-			continue;
-		for (i = 0; i < W.ng; i++) {
-			if (!W.g[i].kids || pid == W.g[i].root)
-				continue;
-			if (proc_sample(pid, &cpu, &pss, &shm, &pp) == 0 && pp == W.g[i].root) {
-				W.g[i].cpu += cpu;
-				W.g[i].pss_kib += pss;
-				W.g[i].shm_kib += shm;
-				W.g[i].nproc++;
-			}
-		}
-	}
-	if (d)
-		closedir(d);
-}
-
-/* "pid,pid,...": every process of the groups, for perf -p. */
-static const char *server_pids(void)
-{
-	static char out[8192];
-	size_t n = 0;
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int i;
-
-	out[0] = '\0';
-	for (i = 0; i < W.ng; i++)
-		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%d", n ? "," : "", W.g[i].root);
-	while (d && (e = readdir(d)) && n < sizeof(out) - 16) {
-		int pid = atoi(e->d_name), pp;
-		double cpu;
-
-		for (i = 0; pid > 0 && i < W.ng; i++)
-			if (W.g[i].kids && pid != W.g[i].root && proc_sample(pid, &cpu, NULL, NULL, &pp) == 0 &&
-			    pp == W.g[i].root)
-				n += (size_t)snprintf(out + n, sizeof(out) - n, ",%d", pid);
-	}
-	if (d)
-		closedir(d);
-	return out;
-}
-
-static double self_cpu(void)
-{
-	struct rusage r;
-
-	getrusage(RUSAGE_SELF, &r);
-	return (double)r.ru_utime.tv_sec + (double)r.ru_stime.tv_sec +
-	       ((double)r.ru_utime.tv_usec + (double)r.ru_stime.tv_usec) / 1e6;
 }
 
 /* ---- the loop ---- */
@@ -959,44 +771,15 @@ static int set_users(int users, int *have)
 	return count_ready(users) == users ? 0 : -1;
 }
 
-static const char *load(void)
-{
-	static char l[64];
-
-	if (read_file("/proc/loadavg", l, sizeof(l)) > 0)
-		l[strcspn(l, " ") + 1 + strcspn(l + strcspn(l, " ") + 1, " ")] = '\0';
-	return l;
-}
-
 struct step_fig {
 	int users;
 	double p50, p99, msgs, cpu_per_k, client_cpu, kib_per_user, kib_no_shm, kib_per_user_delta, kib_slope, dp50, dp99;
 	long missing, expected;
 };
 
-static long pss_total(void)
-{
-	long t = 0;
-	int i;
-
-	for (i = 0; i < W.ng; i++)
-		t += W.g[i].pss_kib;
-	return t;
-}
-
-static double cpu_total(void)
-{
-	double t = 0;
-	int i;
-
-	for (i = 0; i < W.ng; i++)
-		t += W.g[i].cpu;
-	return t;
-}
-
 static void print_shares(const double *before, double secs)
 {
-	double total = cpu_total();
+	double total = wl_procs_cpu(W.g, W.ng);
 	int i;
 
 	for (i = 0; i < W.ng; i++)
@@ -1010,7 +793,7 @@ static void print_shares(const double *before, double secs)
 static int run_step(int users, int *have, long base_pss, struct step_fig *f, double p99_limit)
 {
 	double warm = atof(getenv("WL_WARM") ?: "10") * 1000, win = atof(getenv("WL_WINDOW") ?: "30") * 1000;
-	double grace = atof(getenv("WL_GRACE") ?: "5") * 1000, t0, t1, cpu0, self0, before[5], pss_avg, shm_avg = 0;
+	double grace = atof(getenv("WL_GRACE") ?: "5") * 1000, t0, t1, cpu0, self0, before[WL_GROUPS], pss_avg, shm_avg = 0;
 	int i, p0, p1;
 
 	memset(f, 0, sizeof(*f));
@@ -1021,13 +804,13 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 	}
 	run_for(warm);
 	reset_stats();
-	sample_groups();
+	wl_procs_sample(W.g, W.ng);
 	for (i = 0; i < W.ng; i++) {
 		before[i] = W.g[i].cpu;
 		W.g[i].pss_avg = W.g[i].shm_avg = 0;
 	}
-	cpu0 = cpu_total();
-	self0 = self_cpu();
+	cpu0 = wl_procs_cpu(W.g, W.ng);
+	self0 = wl_procs_self_cpu();
 	p0 = W.nposts;
 	t0 = now_ms();
 	{
@@ -1038,8 +821,8 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 
 		while (now_ms() - t0 < win) {
 			run_for(win - (now_ms() - t0) < 5000 ? win - (now_ms() - t0) : 5000);
-			sample_groups();
-			pss_sum += (double)pss_total();
+			wl_procs_sample(W.g, W.ng);
+			pss_sum += (double)wl_procs_pss(W.g, W.ng);
 			for (i = 0; i < W.ng; i++) {
 				W.g[i].pss_avg += (double)W.g[i].pss_kib;
 				W.g[i].shm_avg += (double)W.g[i].shm_kib;
@@ -1055,8 +838,8 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 	}
 	t1 = now_ms();
 	p1 = W.nposts;
-	f->cpu_per_k = (cpu_total() - cpu0) / ((t1 - t0) / 1000) / (users / 1000.0);
-	f->client_cpu = (self_cpu() - self0) / ((t1 - t0) / 1000);
+	f->cpu_per_k = (wl_procs_cpu(W.g, W.ng) - cpu0) / ((t1 - t0) / 1000) / (users / 1000.0);
+	f->client_cpu = (wl_procs_self_cpu() - self0) / ((t1 - t0) / 1000);
 	f->kib_per_user = pss_avg / users;
 	f->kib_no_shm = (pss_avg - shm_avg) / users;
 	f->kib_per_user_delta = (pss_avg - (double)base_pss) / users;
@@ -1071,7 +854,7 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 	f->msgs = (p1 - p0) / ((t1 - t0) / 1000);
 	{
 		long actions = (long)W.all.n, errors = W.errors;
-		double shares[5];
+		double shares[WL_GROUPS];
 		size_t nact[A_N];
 
 		for (i = 0; i < A_N; i++)
@@ -1090,7 +873,7 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 		       " max %.0f ms; %.1f messages/s; errors %ld, stream reconnects %ld, duplicates %ld; load average %s\n",
 		       users, users * W.ws_share / 100, users - users * W.ws_share / 100, actions,
 		       (t1 - t0) / 1000, actions / ((t1 - t0) / 1000), f->p50, f->p99, pct_n(&W.all, (size_t)actions, 1.0),
-		       f->msgs, errors, W.drops, W.dupes, load());
+		       f->msgs, errors, W.drops, W.dupes, wl_procs_load());
 		printf("  per action p50/p99 ms:");
 		for (i = 0; i < A_N; i++)
 			printf(" %s %.1f/%.1f (%zu)%s", act_name[i], pct_n(&W.act[i], nact[i], 0.5),
@@ -1109,7 +892,7 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 			       W.g[i].pss_avg / 1024.0, W.g[i].nproc, W.g[i].nproc == 1 ? "" : "es",
 			       W.g[i].shm_avg / 1024.0);
 		printf("\n");
-		sample_groups();
+		wl_procs_sample(W.g, W.ng);
 		print_shares(shares, (now_ms() - t0) / 1000);
 		fflush(stdout);
 		return (f->p99 <= p99_limit && f->missing == 0 && errors * 100 <= actions) ? 0 : 1;
@@ -1119,19 +902,19 @@ static int run_step(int users, int *have, long base_pss, struct step_fig *f, dou
 static void hold(int users, int *have)
 {
 	const char *cmd = getenv("WL_PROFILE");
-	double secs = atof(getenv("WL_HOLD") ?: "15"), before[5], t0;
+	double secs = atof(getenv("WL_HOLD") ?: "15"), before[WL_GROUPS], t0;
 	pid_t pid = -1;
 	int i;
 
 	set_users(users, have);
 	run_for(3000);
-	sample_groups();
+	wl_procs_sample(W.g, W.ng);
 	for (i = 0; i < W.ng; i++)
 		before[i] = W.g[i].cpu;
 	printf("hold at %d users for %.0f s%s\n", users, secs, cmd ? " (profiling)" : "");
 	fflush(stdout);
 	if (cmd)
-		setenv("WL_PIDS", server_pids(), 1);
+		setenv("WL_PIDS", wl_procs_pids(W.g, W.ng), 1);
 	if (cmd && (pid = fork()) == 0) {
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
@@ -1140,7 +923,7 @@ static void hold(int users, int *have)
 	run_for(secs * 1000);
 	while (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0)
 		run_for(200);
-	sample_groups();
+	wl_procs_sample(W.g, W.ng);
 	print_shares(before, (now_ms() - t0) / 1000);
 }
 
@@ -1192,23 +975,6 @@ static int load_words(const char *path)
 	return W.nwords;
 }
 
-static void parse_pids(char *s)
-{
-	char *tok, *save = NULL;
-
-	for (tok = strtok_r(s, ",", &save); tok && W.ng < 5; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (!eq)
-			continue;
-		*eq = '\0';
-		W.g[W.ng].name = strdup(tok);
-		W.g[W.ng].root = atoi(eq + 1);
-		W.g[W.ng].kids = strcmp(tok, "postgres") == 0;
-		W.ng++;
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct rlimit rl;
@@ -1241,11 +1007,11 @@ int main(int argc, char **argv)
 	for (s = strtok_r(argv[5], ",", &save); s && nsteps < 64; s = strtok_r(NULL, ",", &save))
 		if (atoi(s) > 0 && atoi(s) <= W.nusers)
 			steps[nsteps++] = atoi(s);
-	parse_pids(argv[6]);
+	W.ng = wl_procs_parse(argv[6], W.g, WL_GROUPS);
 	if ((W.ep = epoll_create1(0)) < 0 || !nsteps)
 		return 2;
-	sample_groups();
-	base_pss = pss_total();
+	wl_procs_sample(W.g, W.ng);
+	base_pss = wl_procs_pss(W.g, W.ng);
 	printf("idle server before any user: PSS %.1f MiB in all; mix:", base_pss / 1024.0);
 	for (i = 0; i < A_N; i++)
 		printf(" %s %d%%", act_name[i], act_share[i]);
@@ -1272,6 +1038,6 @@ int main(int argc, char **argv)
 		       " KiB per user added after the first step; delivery to the other members' streams p50 %.1f"
 		       " ms, p99 %.1f ms (from POST sent); load average %s\n",
 		       best.users, best.msgs, best.p99, best.cpu_per_k, best.kib_per_user, best.kib_no_shm,
-		       best.kib_per_user_delta, best.kib_slope, best.dp50, best.dp99, load());
+		       best.kib_per_user_delta, best.kib_slope, best.dp50, best.dp99, wl_procs_load());
 	return sustained ? 0 : 1;
 }
