@@ -19,7 +19,7 @@
 # (no password hashing: each session token's SHA-256 is stored, as the login
 # does) and kept in build/workload between runs. User i is a member of team
 # channel i/25 (25 members) and of department channel i/250 (250 members).
-#   PX_BENCH_STEPS (250,500,750,1000,1500,2000,2500,3000,4000,5000),
+#   PX_BENCH_STEPS (100,250,500,750,1000,1500,2000,2500,3000,4000,5000),
 #   PX_BENCH_MAX_USERS (6000), PX_BENCH_MESSAGES (200000, made once),
 #   WL_THINK_MS (10000), WL_WS_SHARE (50), WL_WARM (10), WL_WINDOW (30),
 #   WL_GRACE (5), WL_HOLD (15; 0: no hold and no profile), PX_BENCH_PROFILE
@@ -32,7 +32,7 @@ install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS
 open_path "$PX_ROOT"
 BUILD=${PX_BUILD_DIR:-$PX_ROOT/build/workload-build}
 WORK="$PX_ROOT/build/workload"
-STEPS=${PX_BENCH_STEPS:-250,500,750,1000,1500,2000,2500,3000,4000,5000}
+STEPS=${PX_BENCH_STEPS:-100,250,500,750,1000,1500,2000,2500,3000,4000,5000}
 MAXU=${PX_BENCH_MAX_USERS:-6000}; N=${PX_BENCH_MESSAGES:-200000}
 PGPORT=${PX_BENCH_PG_PORT:-20250}; PORT=${PX_BENCH_HTTP_PORT:-20251}
 URL="http://127.0.0.1:$PORT"
@@ -146,12 +146,13 @@ if [ "${PX_BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
   # on a shared machine a system-wide profile is mostly other work
   PROFILE="perf record -q -F 499 -g -p \$WL_PIDS -o $WORK/perf.data -- sleep 10 >/dev/null 2>&1"
 fi
+rm -f "$WORK/perf.data"  # never a profile of an earlier run
 rc=0
 WL_PROFILE=$PROFILE WL_HOLD=${WL_HOLD:-15} "$BUILD/bench/workload" 127.0.0.1 "$PORT" "$WORK/users" \
   "$(dirname "$0")/msg-words.txt" "$STEPS" "lighttpd=$LPID,plexichat.fcgi=$FPID,plexichat-ws=$WPID,postgres=$PGPID" \
   || rc=$?
 if [ -n "$PROFILE" ] && [ -s "$WORK/perf.data" ]; then
-  echo "-- where the time goes: perf (-g, 499 Hz) of the server's processes for 10 s at the highest sustained step"
+  echo "-- where the time goes: perf (-g, 499 Hz) of the server's processes for 10 s during the hold"
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm --stdio > "$WORK/perf-comm.txt" 2>/dev/null || true
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso --stdio > "$WORK/perf-dso.txt" 2>/dev/null || true
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso,symbol --stdio \
