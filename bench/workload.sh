@@ -144,7 +144,7 @@ PROFILE=""
 if [ "${PX_BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
   # the server's processes only (the client puts their pids in WL_PIDS):
   # on a shared machine a system-wide profile is mostly other work
-  PROFILE="perf record -q -F 499 -g -p \$WL_PIDS -o $WORK/perf.data -- sleep 10 >/dev/null 2>&1"
+  PROFILE="perf record -q -F 1999 -g -p \$WL_PIDS -o $WORK/perf.data -- sleep 10 >/dev/null 2>&1"
 fi
 rm -f "$WORK/perf.data"  # never a profile of an earlier run
 rc=0
@@ -152,7 +152,7 @@ WL_PROFILE=$PROFILE WL_HOLD=${WL_HOLD:-15} "$BUILD/bench/workload" 127.0.0.1 "$P
   "$(dirname "$0")/msg-words.txt" "$STEPS" "lighttpd=$LPID,plexichat.fcgi=$FPID,plexichat-ws=$WPID,postgres=$PGPID" \
   || rc=$?
 if [ -n "$PROFILE" ] && [ -s "$WORK/perf.data" ]; then
-  echo "-- where the time goes: perf (-g, 499 Hz) of the server's processes for 10 s during the hold"
+  echo "-- where the time goes: perf (-g, 1999 Hz) of the server's processes for 10 s during the hold"
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm --stdio > "$WORK/perf-comm.txt" 2>/dev/null || true
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso --stdio > "$WORK/perf-dso.txt" 2>/dev/null || true
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso,symbol --stdio \
