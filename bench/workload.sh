@@ -23,7 +23,8 @@
 #   PX_BENCH_MAX_USERS (6000), PX_BENCH_MESSAGES (200000, made once),
 #   WL_THINK_MS (10000), WL_WS_SHARE (50), WL_WARM (10), WL_WINDOW (30),
 #   WL_GRACE (5), WL_HOLD (15; 0: no hold and no profile), PX_BENCH_PROFILE
-#   (1; 0: no perf), PX_BENCH_NICE (unset; see below), PX_BENCH_PG_PORT (20250),
+#   (1; 0: no perf), PX_BENCH_NICE (unset; see below), PX_BENCH_WORKERS
+#   (plexichat.fcgi's worker threads, 4 as configured by default), PX_BENCH_PG_PORT (20250),
 #   PX_BENCH_HTTP_PORT (20251),
 #   PX_BUILD_DIR
 set -euo pipefail
@@ -120,7 +121,8 @@ SQL
 # the rate limiter (which would see one client) are lifted; the per-account
 # cap stays (each user holds one stream).
 export PLEXICHAT_EVENTS_MAX_STREAMS_PER_ADDR=100000 PLEXICHAT_EVENTS_MAX_WAITERS=$(( FDS / 2 )) \
-  PLEXICHAT_WS_MAX_CONNECTIONS=$(( FDS / 2 )) PLEXICHAT_RATE_LIMIT=off PLEXICHAT_LOG_LEVEL=warn
+  PLEXICHAT_WS_MAX_CONNECTIONS=$(( FDS / 2 )) PLEXICHAT_RATE_LIMIT=off PLEXICHAT_LOG_LEVEL=warn \
+  PLEXICHAT_WORKERS=${PX_BENCH_WORKERS:-4}
 touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
 PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/px.sock"
 PX_WS_LOG="$WORK/plexichat.log" ws_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/ws.sock"
@@ -140,7 +142,7 @@ PGPID=$(head -1 "$WORK/pg/postmaster.pid")
 
 echo "== workload: $(nproc) cores shared by the client, lighttpd, plexichat.fcgi, plexichat-ws and PostgreSQL;" \
   "$($PSQL -At -c 'SELECT count(*) FROM messages') messages; descriptor limit $FDS; load average" \
-  "$(cut -d' ' -f1-3 /proc/loadavg) before the run"
+  "$(cut -d' ' -f1-3 /proc/loadavg) before the run; plexichat.fcgi with ${PX_BENCH_WORKERS:-4} worker threads"
 PROFILE=""
 if [ "${PX_BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null; then
   # the server's processes only (the client puts their pids in WL_PIDS):
@@ -172,7 +174,7 @@ if [ -n "$PROFILE" ] && [ -s "$WORK/perf.data" ]; then
   perf report -i "$WORK/perf.data" --no-children -g none --sort comm,dso,symbol --stdio \
     > "$WORK/perf-sym.txt" 2>/dev/null || true
   tidy() { grep -E '^ +[0-9]' "$1" | sed -e 's/ *- *- *$//' -e 's/ *$//' -e 's/  */ /g' | head -"$2" || true; }
-  echo "   CPU samples by process ($(sed -n 's/^# Samples: \([0-9]*\).*/\1/p' "$WORK/perf-comm.txt") samples):"
+  echo "   CPU samples by process ($(sed -n 's/^# Samples: \([0-9.]*[KM]*\).*/\1/p' "$WORK/perf-comm.txt") samples):"
   tidy "$WORK/perf-comm.txt" 8
   echo "   by process and library (kernel = system calls, network and scheduling):"
   tidy "$WORK/perf-dso.txt" 14
