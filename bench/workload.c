@@ -12,15 +12,18 @@
  *     USERS_FILE: per line "TOKEN CHANNEL_A CHANNEL_B" (user i is member of both)
  *     WORDS_FILE: words for search queries and message bodies
  *     STEPS: "250,500,1000" users at each step
- *     PIDS: "lighttpd=P,fcgi=P,ws=P,postgres=POSTMASTER" (postgres: the
- *           postmaster and all its children)
+ *     PIDS: "lighttpd=P,plexichat.fcgi=P,...,postgres=POSTMASTER" (postgres:
+ *           the postmaster and all its children; "none": measure no process)
  *   Environment: WL_THINK_MS (mean think time, exponential; 10000),
  *   WL_WS_SHARE (percent of users on WebSocket; 50), WL_WARM (s; 10),
- *   WL_WINDOW (s; 30), WL_GRACE (s; 5), WL_P99_MS (200), WL_HOLD (s; 15),
- *   WL_PROFILE (shell command run at the start of the hold, e.g. perf),
+ *   WL_WINDOW (s; 30), WL_GRACE (s; 5), WL_P99_MS (200), WL_HOLD (s the
+ *   run holds the highest passing step after the ramp; unset or 0: no hold),
+ *   WL_PROFILE (shell command run at the start of the hold, e.g. perf; it
+ *   finds the server's pids in $WL_PIDS),
  *   WL_DROP_DELIVERIES (test only: percent of received posts to ignore,
  *   to show that missing deliveries fail the run).
- * Exit 0 when at least the first step was sustained with every delivery.
+ * Exit 0 when at least the first step passed: p99 within the limit, every
+ * delivery, at most 1% of actions failed.
  */
 
 #ifndef _GNU_SOURCE
