@@ -25,3 +25,9 @@ bench_ai_bench_LDADD = libai.a $(CORE_LIBS)
 noinst_PROGRAMS += bench/ai_ann_bench
 bench_ai_ann_bench_SOURCES = bench/ai_ann_bench.c
 bench_ai_ann_bench_LDADD = libai.a $(CORE_LIBS)
+# workload: simulated users over HTTP through the web server, ramped until
+# the p99 of their actions passes 200 ms (bench/workload.sh).
+noinst_PROGRAMS += bench/workload
+bench_workload_SOURCES = bench/workload.c bench/wl_procs.c bench/wl_procs.h bench/wl_http.c \
+	bench/wl_http.h
+bench_workload_LDADD = -lm
