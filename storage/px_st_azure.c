@@ -119,13 +119,13 @@ static void set_err(struct az *a, const char *fmt, const char *what, long status
  * Blob (PUT of a blob without a query) says it is a block blob. */
 enum px_err px_st_azi_request(struct az *a, const char *method, const char *blob,
 				const char *const *query, size_t nq, const struct azi_body *src,
-				int create_only, struct px_buf *resp, long *status,
-				long long *length)
+				int create_only, const char *range, struct px_buf *resp,
+				long *status, long long *length)
 {
 	struct px_buf path = PX_BUF_INIT, url = PX_BUF_INIT, sts = PX_BUF_INIT, auth = PX_BUF_INIT;
 	struct px_buf hv = PX_BUF_INIT;
-	char date[64], len[32], xdate[96];
-	const char *xms[3];
+	char date[64], len[32], xdate[96], xrange[96];
+	const char *xms[4];
 	struct curl_slist *h = NULL;
 	enum px_err rc = PX_E_STORAGE_FAILED;
 	int attempt;
@@ -160,6 +160,10 @@ enum px_err px_st_azi_request(struct az *a, const char *method, const char *blob
 			xms[nx++] = "x-ms-blob-type:BlockBlob";
 		snprintf(xdate, sizeof(xdate), "x-ms-date:%s", date);
 		xms[nx++] = xdate;
+		if (range) {   /* sorted: x-ms-range before x-ms-version */
+			snprintf(xrange, sizeof(xrange), "x-ms-range:%s", range);
+			xms[nx++] = xrange;
+		}
 		xms[nx++] = "x-ms-version:" PX_ST_AZURE_VERSION;
 		curl_slist_free_all(h);
 		h = NULL;
@@ -247,7 +251,8 @@ static enum px_err request(struct az *a, const char *method, const char *blob,
 {
 	struct azi_body src = { p, -1, 0, n };
 
-	return px_st_azi_request(a, method, blob, query, nq, &src, create_only, resp, status, NULL);
+	return px_st_azi_request(a, method, blob, query, nq, &src, create_only, NULL, resp, status,
+				 NULL);
 }
 
 /* Maps a completed request's status to a store error. */

@@ -56,6 +56,11 @@ enum px_err px_st_azure_put_file(struct px_st_store *s, const char *name, int fd
 enum px_err px_st_azure_head(struct px_st_store *s, const char *name, uint64_t *size)
 	__attribute__((warn_unused_result));
 
+/* Replaces out's contents with bytes [off, off + len) of blob name (fewer
+ * at its end): one Get Blob with x-ms-range. STORAGE_* as for get. */
+enum px_err px_st_azure_get_range(struct px_st_store *s, const char *name, uint64_t off,
+				  size_t len, struct px_buf *out) __attribute__((warn_unused_result));
+
 #define PX_ST_AZURE_MAX_BLOCKS 50000
 /* The service version a SAS is made for (sv); its string to sign has
  * the signed encryption scope line (2020-12-06 and later). */

@@ -22,7 +22,8 @@ static enum px_err put_range(struct az *a, const char *blob, const char *name,
 	struct azi_body src = { NULL, fd, off, (size_t)n };
 	struct px_buf resp = PX_BUF_INIT;
 	long st = 0;
-	enum px_err rc = px_st_azi_request(a, "PUT", blob, query, nq, &src, 0, &resp, &st, NULL);
+	enum px_err rc = px_st_azi_request(a, "PUT", blob, query, nq, &src, 0, NULL, &resp, &st,
+						 NULL);
 
 	if (rc == PX_OK)
 		rc = px_st_azi_status(a, nq ? "Put Block" : "PUT", name, st, &resp);
@@ -69,7 +70,7 @@ static enum px_err put_blocks(struct az *a, const char *blob, const char *name, 
 		const char *q[1] = { "comp=blocklist" };
 		struct azi_body src = { list.data, -1, 0, list.len };
 
-		rc = px_st_azi_request(a, "PUT", blob, q, 1, &src, 0, &resp, &st, NULL);
+		rc = px_st_azi_request(a, "PUT", blob, q, 1, &src, 0, NULL, &resp, &st, NULL);
 		if (rc == PX_OK)
 			rc = px_st_azi_status(a, "Put Block List", name, st, &resp);
 	}
@@ -109,7 +110,7 @@ enum px_err px_st_azure_head(struct px_st_store *s, const char *name, uint64_t *
 
 	if (!px_st_azure_is(s) || !(blob = px_st_azi_name(a, name)))
 		return PX_E_STORAGE_FAILED;
-	rc = px_st_azi_request(a, "HEAD", blob, NULL, 0, &none, 0, &resp, &st, &len);
+	rc = px_st_azi_request(a, "HEAD", blob, NULL, 0, &none, 0, NULL, &resp, &st, &len);
 	if (rc == PX_OK)
 		rc = px_st_azi_status(a, "HEAD", name, st, &resp);
 	if (rc == PX_OK && len < 0)
@@ -118,6 +119,30 @@ enum px_err px_st_azure_head(struct px_st_store *s, const char *name, uint64_t *
 		*size = (uint64_t)len;
 	free(blob);
 	px_buf_free(&resp);
+	return rc;
+}
+
+enum px_err px_st_azure_get_range(struct px_st_store *s, const char *name, uint64_t off,
+				  size_t len, struct px_buf *out)
+{
+	struct az *a = (struct az *)s;
+	struct azi_body none = { NULL, -1, 0, 0 };
+	char range[64], *blob;
+	long st = 0;
+	enum px_err rc;
+
+	if (!px_st_azure_is(s) || len == 0 || !(blob = px_st_azi_name(a, name)))
+		return PX_E_STORAGE_FAILED;
+	snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)off,
+		 (unsigned long long)(off + len - 1));
+	rc = px_st_azi_request(a, "GET", blob, NULL, 0, &none, 0, range, out, &st, NULL);
+	if (rc == PX_OK)
+		rc = px_st_azi_status(a, "GET", name, st, out);
+	if (rc == PX_OK && out->len > len)
+		rc = PX_E_STORAGE_FAILED;
+	if (rc != PX_OK)
+		px_buf_reset(out);
+	free(blob);
 	return rc;
 }
 

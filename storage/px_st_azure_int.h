@@ -31,14 +31,14 @@ struct azi_body {
 /* One request, retried when transient (connection errors, 408, 429,
  * 5xx). query: decoded "name=value" pairs; blob NULL: a container
  * request; src: the body (p/n, or bytes [off, off + n) of fd when fd >=
- * 0). *status gets the HTTP status, *length (may be NULL) the answer's
+ * 0); range: "bytes=a-b" sent as x-ms-range (NULL: none). *status gets the HTTP status, *length (may be NULL) the answer's
  * Content-Length (-1 unknown). PX_OK means an answer came (check
  * *status); STORAGE_FAILED when none did, STORAGE_CREDENTIALS when the
  * request cannot be signed. */
 enum px_err px_st_azi_request(struct az *a, const char *method, const char *blob,
 			      const char *const *query, size_t nq, const struct azi_body *src,
-			      int create_only, struct px_buf *resp, long *status,
-			      long long *length) __attribute__((warn_unused_result));
+			      int create_only, const char *range, struct px_buf *resp,
+			      long *status, long long *length) __attribute__((warn_unused_result));
 /* A completed request's status as a store error (404: SHARD_MISSING,
  * 401/403: CREDENTIALS), the detail in the store's errmsg. */
 enum px_err px_st_azi_status(struct az *a, const char *what, const char *name, long st,

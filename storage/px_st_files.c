@@ -245,6 +245,17 @@ static enum px_err remote_head(const struct px_st_files *f, const char *key, uin
 					 : px_st_s3_head(f->remote, key, size);
 }
 
+enum px_err px_st_files_read(const struct px_st_files *f, const char *hex, uint64_t off,
+			     size_t len, struct px_buf *out)
+{
+	char key[80];
+
+	if (!f->remote || px_st_files_key(hex, key) != 0)
+		return PX_E_STORAGE_FAILED;
+	return px_st_azure_is(f->remote) ? px_st_azure_get_range(f->remote, key, off, len, out)
+					 : px_st_s3_get_range(f->remote, key, off, len, out);
+}
+
 /* Streams fd to the remote store; an Azure container that does not exist
  * yet (404 on the put) is made and the put tried once more. */
 static enum px_err remote_put(const struct px_st_files *f, const char *key, int fd,

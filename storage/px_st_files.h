@@ -115,6 +115,12 @@ enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
 enum px_err px_st_files_commit_fd(const struct px_st_files *f, int fd, const char *path,
 				  char *hex, long long *size) __attribute__((warn_unused_result));
 
+/* Remote stores: replaces out's contents with bytes [off, off + len) of
+ * object hex (fewer at its end), so that a reader (plexichat-backup)
+ * never holds a whole object. STORAGE_SHARD_MISSING, STORAGE_FAILED. */
+enum px_err px_st_files_read(const struct px_st_files *f, const char *hex, uint64_t off,
+			     size_t len, struct px_buf *out) __attribute__((warn_unused_result));
+
 /* Removes object hex; a missing one is not an error. *gone (may be NULL)
  * gets 0 when a local object was not there (S3 does not tell: 1).
  * STORAGE_FAILED. */
