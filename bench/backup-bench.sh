@@ -47,6 +47,12 @@ head -c 32 /dev/urandom > "$T/key"
 printf 'bench passphrase\n' > "$T/pass"
 export RESTIC_PASSWORD=bench RESTIC_REPOSITORY=$T/restic
 OURS="$B --store $T/store --passphrase-file $T/pass --cache-dir $T/cache --db dbname=chat --no-uploads --no-status --no-progress"
+OURS1="$B --store $T/store1 --passphrase-file $T/pass --cache-dir $T/cache1 --db dbname=chat --no-uploads --no-status --no-progress"
+# the tables of a store's latest snapshot: schema, name, rows, shard ids
+tables_of() { $B --store "$1" --passphrase-file "$T/pass" --cache-dir "$T/show" show --quiet 2>/dev/null |
+	python3 -c 'import json, sys
+m = json.JSONDecoder().raw_decode(sys.stdin.read())[0]
+print(json.dumps([[t["schema"], t["name"], t["rows"], t["shards"]] for t in m["db"]["tables"]]))'; }
 
 # timed CMD...: runs CMD under /usr/bin/time; sets SECS and RSS_KB
 timed() {
@@ -69,16 +75,24 @@ sync
 
 # The machine is shared: every full run is repeated REPEAT times, interleaved,
 # and the fastest of each is kept. Stores start empty each round.
-T_PGDUMP=999 T_OURS=999 T_RESTIC=999 RSS_OURS=0
+# JOBS: connections the first backup reads tables on (--jobs); the serial
+# dump (--jobs 1) is timed beside it in every round, into its own store.
+JOBS=${JOBS:-2}
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+T_PGDUMP=999 T_OURS=999 T_SERIAL=999 T_RESTIC=999 RSS_OURS=0 RSS_SERIAL=0
 for i in $(seq "$REPEAT"); do
-	rm -rf "$T/store" "$T/cache" "$T/restic"
+	rm -rf "$T/store" "$T/cache" "$T/restic" "$T/store1" "$T/cache1"
 	$B --store "$T/store" --passphrase-file "$T/pass" init 2>/dev/null
+	$B --store "$T/store1" --passphrase-file "$T/pass" init 2>/dev/null
 	restic init >/dev/null 2>&1
 	timed sh -c "pg_dump chat > /dev/null"
 	T_PGDUMP=$(python3 -c "print(min($T_PGDUMP, $SECS))")
-	timed sh -c "$OURS backup 2> $T/ours.log"
+	timed sh -c "$OURS --jobs $JOBS backup 2> $T/ours.log"
 	T_OURS=$(python3 -c "print(min($T_OURS, $SECS))")
 	[ "$RSS_KB" -gt "$RSS_OURS" ] && RSS_OURS=$RSS_KB
+	timed sh -c "$OURS1 --jobs 1 backup 2> $T/serial.log"
+	T_SERIAL=$(python3 -c "print(min($T_SERIAL, $SECS))")
+	[ "$RSS_KB" -gt "$RSS_SERIAL" ] && RSS_SERIAL=$RSS_KB
 	timed sh -c "pg_dump chat | restic backup --stdin --stdin-filename chat.sql -q"
 	T_RESTIC=$(python3 -c "print(min($T_RESTIC, $SECS))")
 done
@@ -88,11 +102,16 @@ RESTIC_FULL=$(size_of "$T/restic")
 row "database size (pg_database_size)" "$((DBSIZE / 1000000)) MB"
 row "pg_dump plain output" "$((DUMPSIZE / 1000000)) MB"
 row "pg_dump > /dev/null (fastest of $REPEAT)" "${T_PGDUMP} s"
-row "plexichat-backup, first backup to a local store" "${T_OURS} s"
+row "plexichat-backup --jobs $JOBS, first backup to a local store" "${T_OURS} s"
 row "  throughput (table data read)" "$(mbs "$FULL_IN" "$T_OURS") MB/s"
 row "  share of pg_dump speed" "$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_OURS))")"
 row "  stored" "$((FULL_UP / 1000000)) MB"
 row "  peak RSS (highest of the rounds)" "$((RSS_OURS / 1024)) MiB"
+row "plexichat-backup --jobs 1 (serial dump), same rounds" "${T_SERIAL} s"
+row "  share of pg_dump speed" "$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_SERIAL))")"
+row "  peak RSS (highest of the rounds)" "$((RSS_SERIAL / 1024)) MiB"
+row "  same tables, rows and shard ids as --jobs $JOBS" "$([ "$(tables_of "$T/store")" = "$(tables_of "$T/store1")" ] && echo yes || echo NO)"
+row "load average before / after the rounds" "$LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
 row "pg_dump | restic backup --stdin" "${T_RESTIC} s"
 row "  restic repository" "$((RESTIC_FULL / 1000000)) MB"
 row "  plexichat-backup speed / restic speed" "$(python3 -c "print('%.2fx' % ($T_RESTIC / $T_OURS))")"
