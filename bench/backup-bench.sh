@@ -16,7 +16,10 @@
 # point-in-time recovery side by side with pgBackRest (apt-get install
 # pgbackrest): both archive the same WAL (one archive_command runs both),
 # both take a full backup, a posting load runs, and both restore to a time
-# inside it, timed until the restored server is promoted.
+# inside it, timed until the restored server is promoted. PITR_HOUR=1
+# makes the load before the target an hour's worth of posts (POST_RATE a
+# second, default 30), e.g. SIZE_MB=1000 PITR_HOUR=1 for 1 GB and an hour
+# of WAL.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$SRC}
@@ -326,16 +329,31 @@ psql -X -q -d chat -c "ALTER SYSTEM SET archive_command = '$BOTH_SQL'" -c "SELEC
 $BR stanza-create >/dev/null
 $PB --store "$T/walstore" base-backup --full --db "$CI" > /dev/null 2>&1
 timed $BR backup --type=full; T_BRBACKUP=$SECS
-# a posting load, a point in its middle, more load
-(cd "$T" && pgbench -n -c 4 -j 2 -T 15 -f "$T/post.sql" chat > /dev/null 2>&1)
+# a posting load, a point in its middle, more load. PITR_HOUR=1: the load
+# before the target is the WAL of one hour of posting at POST_RATE posts a
+# second (default 30: 108,000 messages), written as fast as the machine
+# takes it (pgbench -t, 4 clients) rather than over an hour of wall time;
+# both tools then replay that WAL from the full backup taken just before.
+LSN0=$(psql -X -At -d chat -c "SELECT pg_current_wal_lsn()")
+if [ "${PITR_HOUR:-0}" = 1 ]; then
+	NPOST=$(( ${POST_RATE:-30} * 3600 ))
+	T0=$(date +%s.%N)
+	(cd "$T" && pgbench -n -c 4 -j 2 -t $((NPOST / 4)) -f "$T/post.sql" chat > /dev/null 2>&1)
+	T_LOAD=$(python3 -c "print('%.0f' % ($(date +%s.%N) - $T0))")
+else
+	(cd "$T" && pgbench -n -c 4 -j 2 -T 15 -f "$T/post.sql" chat > /dev/null 2>&1)
+fi
 sleep 1
 TP=$(psql -X -At -d chat -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 TP_BR=$(printf '%s' "$TP" | sed -e 's/T/ /' -e 's/Z$/+00/')   # pgBackRest's form of the same time
 ROWS_TP=$(psql -X -At -d chat -c "SELECT count(*) FROM chatbench.messages")
+WAL_MB=$(psql -X -At -d chat -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$LSN0') / 1000000")
+DB_MB=$(psql -X -At -d chat -c "SELECT pg_database_size('chat') / 1000000")
 sleep 1
 (cd "$T" && pgbench -n -c 4 -j 2 -T 5 -f "$T/post.sql" chat > /dev/null 2>&1)
 psql -X -q -d chat -c "SELECT pg_switch_wal()" >/dev/null
-for i in $(seq 150); do
+# until the archive has everything (an hour of WAL may keep it busy a while)
+for i in $(seq $([ "${PITR_HOUR:-0}" = 1 ] && echo 6000 || echo 150)); do
 	[ "$(psql -X -At -d chat -c "SELECT last_archived_wal >= pg_walfile_name(pg_current_wal_lsn() - 1) FROM pg_stat_archiver")" = t ] && break
 	sleep 0.2
 done
@@ -358,6 +376,10 @@ timed sh -c "$(declare -f pitr_br); BR='$BR' T='$T' TP_BR='$TP_BR' PGBIN='$PGBIN
 T_BR_PITR=$SECS
 ROWS_BR=$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT count(*) FROM chatbench.messages")
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" stop -m fast >/dev/null
+if [ "${PITR_HOUR:-0}" = 1 ]; then
+	row "PITR after an hour of posting ($NPOST posts at ${POST_RATE:-30}/s, written in ${T_LOAD} s)" "${DB_MB} MB db"
+	row "  WAL between the full backup and the target" "${WAL_MB} MB"
+fi
 row "PITR to a time inside a posting load: rows at the target" "$ROWS_TP"
 row "  plexichat-backup restore --to-time --start (until promoted)" "${T_OURS_PITR} s, $ROWS_OURS rows"
 row "  pgbackrest restore --type=time + pg_ctl start (until promoted)" "${T_BR_PITR} s, $ROWS_BR rows"
