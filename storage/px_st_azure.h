@@ -4,8 +4,11 @@
  * (Azurite: http://127.0.0.1:10000/devstoreaccount1, path-style). Requests
  * are signed with Shared Key (HMAC-SHA256 of the canonical request under
  * the base64 account key) or carry a SAS token instead. Blobs are block
- * blobs written with one Put Blob (up to 5000 MiB, far above a shard);
- * a create-only put sends If-None-Match: *. Connection errors, 408, 429
+ * blobs written with one Put Blob (up to 5000 MiB, far above a shard), or
+ * for the file store's large files Put Block + Put Block List streamed
+ * from the file (px_st_azure_put_file, in px_st_azure_file.c with HEAD,
+ * ranged reads and read-only service SAS URLs); a create-only put sends
+ * If-None-Match: *. Connection errors, 408, 429
  * and 5xx are retried with back-off, at most PX_ST_AZURE_ATTEMPTS times. */
 #ifndef PX_ST_AZURE_H
 #define PX_ST_AZURE_H
