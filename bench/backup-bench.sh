@@ -346,7 +346,7 @@ sleep 1
 TP=$(psql -X -At -d chat -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 TP_BR=$(printf '%s' "$TP" | sed -e 's/T/ /' -e 's/Z$/+00/')   # pgBackRest's form of the same time
 ROWS_TP=$(psql -X -At -d chat -c "SELECT count(*) FROM chatbench.messages")
-WAL_MB=$(psql -X -At -d chat -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$LSN0') / 1000000")
+WAL_MB=$(psql -X -At -d chat -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$LSN0') / 1000000, 1)")
 DB_MB=$(psql -X -At -d chat -c "SELECT pg_database_size('chat') / 1000000")
 sleep 1
 (cd "$T" && pgbench -n -c 4 -j 2 -T 5 -f "$T/post.sql" chat > /dev/null 2>&1)
