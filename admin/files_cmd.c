@@ -68,8 +68,8 @@ static void store_where(struct admin *a, struct px_buf *kind, struct px_buf *whe
 	const char *k = px_cfg_str(a->cfg, "files_store"), *dir = px_cfg_str(a->cfg, "files_dir");
 
 	px_buf_puts(kind, k);
-	if (!strcmp(k, "s3"))
-		px_buf_puts(where, px_cfg_str(a->cfg, "files_s3_url"));
+	if (px_st_files_remote_url(a->cfg))
+		px_buf_puts(where, px_st_files_remote_url(a->cfg));
 	else if (*dir)
 		px_buf_puts(where, dir);
 	else

@@ -61,6 +61,8 @@ static void usage(FILE *f)
 		"  --cache-dir DIR          local cache folder\n"
 		"  --s3-endpoint URL --s3-region R --s3-access-key K --s3-secret-key S\n"
 		"  --s3-path-style on|off   --concurrency N\n"
+		"  --jobs N                 backup: tables read on N connections at once in the\n"
+		"                           one snapshot (backup_jobs; 1: serial; same output)\n"
 		"  --azure-account A --azure-key BASE64 | --azure-sas TOKEN --azure-endpoint URL\n"
 		"                           (azure://container/prefix; gs://bucket/prefix uses the\n"
 		"                           --s3-* keys: GCS HMAC keys)\n"
@@ -69,6 +71,8 @@ static void usage(FILE *f)
 		"  --copy-binary            tables as the server's binary COPY, uncoded: a\n"
 		"                           larger store, restore only into the same major version\n"
 		"  --target-db CONNINFO --target-files DIR (restore; --target-uploads is the same)\n"
+		"  --target-file-store      restore: files into the S3/GCS/Azure file store the\n"
+		"                           configuration (-c) names (files_store)\n"
 		"  --sample N (verify)  --dry-run (prune)  --lock-ttl SECONDS\n"
 		"  --full | --diff          base-backup: full, or against the last full (default:\n"
 		"                           incremental against the last base backup)\n"
@@ -93,7 +97,7 @@ enum {
 	OPT_PROG, OPT_NOPROG, OPT_NODB, OPT_NOUP, OPT_NOSTATUS, OPT_TTL, OPT_PGDUMP, OPT_CONFIG,
 	OPT_REPORT, OPT_TOTIME, OPT_TOXID, OPT_TOLSN, OPT_TOLATEST, OPT_TDIR, OPT_PGBIN, OPT_CHECK,
 	OPT_START, OPT_KEEP, OPT_FULL, OPT_DIFF, OPT_PORT, OPT_TIMEOUT, OPT_KH, OPT_KY,
-	OPT_AZA, OPT_AZK, OPT_AZS, OPT_AZE, OPT_TO,
+	OPT_AZA, OPT_AZK, OPT_AZS, OPT_AZE, OPT_TO, OPT_TFS, OPT_JOBS,
 };
 
 static const struct option long_opts[] = {
@@ -114,11 +118,13 @@ static const struct option long_opts[] = {
 	{ "s3-secret-key", required_argument, NULL, OPT_S3S },
 	{ "s3-path-style", required_argument, NULL, OPT_S3P },
 	{ "concurrency", required_argument, NULL, OPT_CONC },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "zstd-level", required_argument, NULL, OPT_ZSTD },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "target-db", required_argument, NULL, OPT_TDB },
 	{ "target-uploads", required_argument, NULL, OPT_TUP },
 	{ "target-files", required_argument, NULL, OPT_TUP },
+	{ "target-file-store", no_argument, NULL, OPT_TFS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "dry-run", no_argument, NULL, OPT_DRY },
 	{ "keep-last", required_argument, NULL, OPT_KL },
@@ -199,6 +205,7 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 					       !strcmp(optarg, "true"); continue;
 		case OPT_TDB: o->target_db = optarg; continue;
 		case OPT_TUP: o->target_uploads = optarg; continue;
+		case OPT_TFS: o->target_file_store = 1; continue;
 		case OPT_DRY: o->dry_run = 1; continue;
 		case OPT_STALE: o->remove_stale = 1; continue;
 		case OPT_QUIET: o->quiet = 1; continue;
@@ -234,6 +241,7 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		}
 		switch (c) {
 		case OPT_CONC: o->concurrency = (int)v; break;
+		case OPT_JOBS: o->jobs = (int)v; break;
 		case OPT_ZSTD: o->zstd_level = (int)v; break;
 		case OPT_CHUNK: o->chunk_size = (int)v; break;
 		case OPT_SAMPLE: o->sample = v; break;

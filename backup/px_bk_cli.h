@@ -34,6 +34,8 @@ struct px_bk_opts {
 	int s3_path_style, concurrency, zstd_level, chunk_size, lock_ttl;
 	int quiet, progress, dry_run, remove_stale, no_db, no_uploads, no_status;
 	int copy_binary;
+	int target_file_store;    /* restore into the configuration's remote file store */
+	int jobs;                 /* --jobs; 0: backup_jobs */
 	/* point-in-time recovery and base backups */
 	int to_kind;              /* enum px_bk_target_kind, -1 when no --to-* */
 	const char *to_value, *target_dir, *pg_bin, *check;

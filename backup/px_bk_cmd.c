@@ -26,6 +26,7 @@
 #include "backup/px_bk_restore.h"
 #include "backup/px_bk_status.h"
 #include "backup/px_bk_verify.h"
+#include "storage/px_st_files.h"
 
 /* ---- init ---- */
 
@@ -123,11 +124,21 @@ static const char *uploads_dir(struct px_bk_opts *o, const char **only)
 	}
 	if (v && is_dir(v, "objects"))
 		*only = "objects";
-	if (o->config && !strcmp(px_cfg_str(o->cfg, "files_store"), "s3"))
-		px_log_warn(PX_BK_LOG_MODULE, NULL, "files_store is s3: the files in %s are not in "
-			    "this backup (keep them with the bucket's versioning or replication)",
-			    px_cfg_str(o->cfg, "files_s3_url"));
 	return v;
+}
+
+/* The remote file store to back up: with a configuration whose
+ * files_store is s3, gcs or azure, and no folder named by --files or
+ * backup_uploads. 1 when fs was opened (close it), 0 when there is none,
+ * -1 when it cannot be opened (reason in err). */
+static int remote_files(struct px_bk_opts *o, struct px_st_files *fs, struct px_buf *err)
+{
+	if (o->no_uploads || !o->config || !px_st_files_remote_url(o->cfg) ||
+	    px_bk_opt(o->uploads, o->cfg, "backup_uploads", NULL))
+		return 0;
+	if (px_st_files_open_config(o->cfg, fs, err) != 0)
+		return -1;
+	return 1;
 }
 
 /* The latest snapshot's files by path, for content-addressed reuse; NULL
@@ -199,9 +210,11 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 	struct px_bk_dump *dump = NULL;
 	struct px_bk_files_stats fst = { 0 };
 	struct px_bk_files_opts fo = { NULL, NULL };
+	struct px_st_files fstore = { .remote = NULL };
 	json_object *m = json_object_new_object(), *old_files = NULL;
 	json_object *new_files = json_object_new_object();
-	const char *conninfo = db_conninfo(o), *uploads = uploads_dir(o, &fo.only);
+	const char *conninfo = db_conninfo(o), *uploads = NULL;
+	int remote = remote_files(o, &fstore, &err);
 	const struct px_bk_writer_stats *ws;
 	uint64_t db_stored = 0, db_new = 0;
 	char name[64] = "", host[128];
@@ -210,12 +223,20 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 
 	clock_gettime(CLOCK_REALTIME, &status.started);
 	status.command = "backup";
+	if (remote < 0) {
+		code = px_bk_fail(PX_E_STORAGE_FAILED, "backup (file store)", &err);
+		goto done;
+	}
+	uploads = remote ? px_st_files_remote_url(o->cfg) : uploads_dir(o, &fo.only);
+	if (remote)
+		fo.only = "objects";
 	px_bk_progress_init(&run.prog, "backup", o->quiet ? 0 : o->progress);
 	/* the snapshot and the schema dump start while the key is derived */
 	if (conninfo) {
 		dopts.conninfo = conninfo;
 		dopts.pg_dump = o->pg_dump;
 		dopts.binary = o->copy_binary;
+		dopts.jobs = o->jobs > 0 ? o->jobs : (int)px_cfg_int(o->cfg, "backup_jobs");
 		dopts.on_total = px_bk_progress_total;
 		dopts.arg = &run.prog;
 		rc = px_bk_dump_begin(&dopts, &dump, &err);
@@ -283,11 +304,15 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 		json_object_object_add(m, "files_root", json_object_new_string(uploads));
 		if (fo.only)
 			json_object_object_add(m, "files_only", json_object_new_string(fo.only));
+		if (remote)
+			json_object_object_add(m, "files_store",
+					       json_object_new_string(px_cfg_str(o->cfg, "files_store")));
 		old_files = px_bk_files_cache_load(r);
 		if (fo.only)
 			fo.prev = previous_files(r);
-		rc = px_bk_files_backup(w, r, uploads, &fo, old_files, new_files, files,
-					&fst, &err);
+		rc = remote ? px_bk_files_backup_remote(w, r, &fstore, &fo, files, &fst, &err)
+			    : px_bk_files_backup(w, r, uploads, &fo, old_files, new_files, files,
+						 &fst, &err);
 		if (rc != PX_OK)
 			goto out;
 	}
@@ -311,7 +336,7 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 	if (rc != PX_OK)
 		goto out;
 	if (px_bk_repo_known_save(r) != PX_OK ||
-	    (uploads && px_bk_files_cache_save(r, new_files) != 0))
+	    (uploads && !remote && px_bk_files_cache_save(r, new_files) != 0))
 		px_log_warn(PX_BK_LOG_MODULE, NULL, "could not save the local cache in %s", r->cache_dir);
 	px_bk_progress_end(&run.prog);
 	rc = PX_OK;
@@ -372,6 +397,7 @@ done:
 	json_object_put(old_files);
 	json_object_put(new_files);
 	json_object_put(fo.prev);
+	px_st_files_close(&fstore);
 	px_bk_repo_close(r);
 	px_buf_free(&err);
 	return code;
@@ -487,14 +513,28 @@ int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv)
 	struct px_buf err = PX_BUF_INIT;
 	json_object *m = NULL, *t;
 	char *name = NULL, fields[512];
+	struct px_st_files fstore = { .remote = NULL };
 	enum px_err rc;
 	int code;
 
 	if (o->to_kind >= 0)
 		return px_bk_cmd_pitr_restore(o);
-	if (!o->target_db && !o->target_uploads) {
-		fprintf(stderr, "restore needs --target-db CONNINFO and/or --target-uploads DIR\n");
+
+	if (!o->target_db && !o->target_uploads && !o->target_file_store) {
+		fprintf(stderr, "restore needs --target-db CONNINFO and/or --target-uploads DIR "
+			"or --target-file-store\n");
 		return PX_BK_EXIT_USAGE;
+	}
+	if (o->target_file_store && (o->target_uploads || !o->config ||
+				     !px_st_files_remote_url(o->cfg))) {
+		fprintf(stderr, "--target-file-store needs a configuration (-c) whose files_store is "
+			"s3, gcs or azure, and no --target-files (a local store: --target-files "
+			"DIR)\n");
+		return PX_BK_EXIT_USAGE;
+	}
+	if (o->target_file_store && px_st_files_open_config(o->cfg, &fstore, &err) != 0) {
+		code = px_bk_fail(PX_E_STORAGE_FAILED, "restore (file store)", &err);
+		goto out;
 	}
 	code = px_bk_load_snapshot(o, argc, argv, &r, &m, &name);
 	if (code != PX_BK_EXIT_OK)
@@ -513,6 +553,7 @@ int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv)
 			px_bk_progress_total(&prog, (uint64_t)json_object_get_int64(t));
 		ro.conninfo = o->target_db;
 		ro.uploads = o->target_uploads;
+		ro.file_store = fstore.remote ? &fstore : NULL;
 		ro.on_progress = px_bk_progress_update;
 		ro.arg = &prog;
 		rc = px_bk_restore(r, m, &ro, &st, &err);
@@ -530,6 +571,7 @@ int px_bk_cmd_restore(struct px_bk_opts *o, int argc, char **argv)
 	}
 	code = rc == PX_OK ? PX_BK_EXIT_OK : px_bk_fail(rc, "restore", &err);
 out:
+	px_st_files_close(&fstore);
 	json_object_put(m);
 	free(name);
 	px_bk_repo_close(r);

@@ -165,10 +165,20 @@ static int ident_list(PGconn *c, PGresult *res, struct px_buf *b,
 	return b->failed ? -1 : 0;
 }
 
-/* Streams a COPY's rows into w. With delta, the COPY is binary and each
- * message is stored delta-coded (see px_bk_bincopy.h). */
+/* Where a table's bytes go: the writer (serial) or a worker's queue
+ * (parallel). Non-PX_OK stops the COPY. */
+typedef enum px_err (*sink_fn)(void *arg, const void *p, size_t n);
+
+static enum px_err writer_sink(void *arg, const void *p, size_t n)
+{
+	return px_bk_writer_write(arg, p, n);
+}
+
+/* Streams a COPY's rows into sink and sets item's "rows". With delta,
+ * the COPY is binary and each message is stored delta-coded (see
+ * px_bk_bincopy.h). */
 static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delta,
-			    struct px_bk_writer *w, json_object *item, struct px_buf *err)
+			    sink_fn sink, void *arg, json_object *item, struct px_buf *err)
 {
 	PGresult *res = PQexec(c, sql);
 	struct px_buf coded = PX_BUF_INIT;
@@ -182,17 +192,16 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delt
 		return sql_fail(c, "COPY", err);
 	}
 	PQclear(res);
-	px_bk_writer_begin(w);
 	while (rc == PX_OK && (n = PQgetCopyData(c, &row, 0)) > 0) {
 		if (!delta) {
-			rc = px_bk_writer_write(w, row, (size_t)n);
+			rc = sink(arg, row, (size_t)n);
 		} else {
 			px_buf_reset(&coded);
 			if (px_bk_delta_encode(delta, row, (size_t)n, &coded) != 0) {
 				px_buf_puts(err, "COPY: unexpected binary row");
 				rc = PX_E_SYSTEM_INTERNAL;
 			} else {
-				rc = px_bk_writer_write(w, coded.data, coded.len);
+				rc = sink(arg, coded.data, coded.len);
 			}
 		}
 		PQfreemem(row);
@@ -217,9 +226,7 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delt
 	PQclear(res);
 	while ((res = PQgetResult(c)) != NULL)
 		PQclear(res);
-	if (rc != PX_OK)
-		return rc;
-	return px_bk_writer_end(w, item);
+	return rc;
 }
 
 /* The select list of a delta-coded dump: columns of types the restore's
@@ -250,9 +257,11 @@ static int select_list(PGconn *c, PGresult *cres, struct px_buf *b, enum px_bk_c
 	return b->failed ? -1 : 0;
 }
 
-static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
-			      struct px_bk_writer *w, json_object *tables,
-			      struct px_buf *err)
+/* Reads table t of tabs on connection c into sink; *out gets its
+ * manifest item (schema, name, columns, ordered_by, column_kinds, rows),
+ * without shards (the caller ends the stream). */
+static enum px_err table_stream(PGconn *c, PGresult *tabs, int t, int binary, sink_fn sink,
+				void *arg, json_object **out, struct px_buf *err)
 {
 	const char *oid = PQgetvalue(tabs, t, 0), *nsp = PQgetvalue(tabs, t, 1);
 	const char *rel = PQgetvalue(tabs, t, 2);
@@ -302,9 +311,9 @@ static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 	if (sql.failed)
 		goto out;
 	px_log_debug("backup", NULL, "dump %s.%s", nsp, rel);
-	rc = copy_out(c, sql.data, types ? &delta : NULL, w, item, err);
+	rc = copy_out(c, sql.data, types ? &delta : NULL, sink, arg, item, err);
 	if (rc == PX_OK) {
-		json_object_array_add(tables, item);
+		*out = item;
 		item = NULL;
 	}
 out:
@@ -319,6 +328,25 @@ out:
 	px_buf_free(&sel);
 	px_bk_delta_free(&delta);
 	free(types);
+	return rc;
+}
+
+/* The serial path: table t on the snapshot's own connection, straight
+ * into the writer. */
+static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
+			      struct px_bk_writer *w, json_object *tables, struct px_buf *err)
+{
+	json_object *item = NULL;
+	enum px_err rc;
+
+	px_bk_writer_begin(w);
+	rc = table_stream(c, tabs, t, binary, writer_sink, w, &item, err);
+	if (rc == PX_OK)
+		rc = px_bk_writer_end(w, item);
+	if (rc == PX_OK)
+		json_object_array_add(tables, item);
+	else
+		json_object_put(item);
 	return rc;
 }
 
@@ -353,6 +381,8 @@ static enum px_err dump_sequences(PGconn *c, json_object *db, struct px_buf *err
 struct px_bk_dump {
 	struct px_bk_dump_opts o;
 	PGconn *c;
+	PGconn **workers;        /* jobs > 1: connections in the same snapshot */
+	int nworkers;
 	PGresult *tabs;
 	struct section pre, post;
 	char database[256], version[64];
@@ -363,6 +393,9 @@ void px_bk_dump_free(struct px_bk_dump *d)
 	if (!d)
 		return;
 	/* a pg_dump still running exits when the snapshot's transaction ends */
+	for (int i = 0; i < d->nworkers; i++)
+		PQfinish(d->workers[i]);
+	free(d->workers);
 	PQfinish(d->c);
 	if (d->pre.started)
 		pthread_join(d->pre.thread, NULL);
@@ -374,6 +407,60 @@ void px_bk_dump_free(struct px_bk_dump *d)
 	px_buf_free(&d->post.why);
 	PQclear(d->tabs);
 	free(d);
+}
+
+/* Opens a connection whose transaction sees exactly the snapshot
+ * exported by d's own (SET TRANSACTION SNAPSHOT right after BEGIN). */
+static PGconn *join_snapshot(struct px_bk_dump *d, const char *snapshot, struct px_buf *err)
+{
+	PGconn *c = PQconnectdb(d->o.conninfo);
+	struct px_buf sql = PX_BUF_INIT;
+	char *lit = NULL;
+	PGresult *res;
+	int ok = 0;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		sql_fail(c, "connect (parallel dump)", err);
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(PQexec(c, "SET application_name = 'plexichat-backup'"));
+	lit = PQescapeLiteral(c, snapshot, strlen(snapshot));
+	px_buf_printf(&sql, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+			    "SET TRANSACTION SNAPSHOT %s", lit ? lit : "''");
+	res = lit && !sql.failed ? PQexec(c, sql.data) : NULL;
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		sql_fail(c, "SET TRANSACTION SNAPSHOT", err);
+	PQfreemem(lit);
+	px_buf_free(&sql);
+	if (!ok) {
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+static enum px_err open_workers(struct px_bk_dump *d, struct px_buf *err)
+{
+	char fields[32];
+	int n = d->o.jobs;
+
+	if (n <= 1)
+		return PX_OK;
+	d->workers = calloc((size_t)n, sizeof(*d->workers));
+	if (!d->workers)
+		return PX_E_SYSTEM_INTERNAL;
+	for (d->nworkers = 0; d->nworkers < n; d->nworkers++) {
+		d->workers[d->nworkers] = join_snapshot(d, d->pre.snapshot, err);
+		if (!d->workers[d->nworkers])
+			return PX_E_SYSTEM_DB_UNAVAILABLE;
+	}
+	snprintf(fields, sizeof(fields), "{\"jobs\":%d}", n);
+	px_log_fields(PX_LOG_INFO, "backup", NULL, fields,
+		      "dump: tables read on %d connections in snapshot %s", n, d->pre.snapshot);
+	return PX_OK;
 }
 
 enum px_err px_bk_dump_begin(const struct px_bk_dump_opts *o,
@@ -423,6 +510,10 @@ enum px_err px_bk_dump_begin(const struct px_bk_dump_opts *o,
 	if (pthread_create(&d->post.thread, NULL, run_pg_dump, &d->post) != 0)
 		goto fail;
 	d->post.started = 1;
+	rc = open_workers(d, err);
+	if (rc != PX_OK)
+		goto fail;
+	rc = PX_E_SYSTEM_INTERNAL;
 	d->tabs = query(d->c, SQL_TABLES, NULL, PGRES_TUPLES_OK);
 	if (!d->tabs) {
 		rc = sql_fail(d->c, "list tables", err);
@@ -441,6 +532,187 @@ fail:
 	return rc;
 }
 
+/* ---- the parallel dump -------------------------------------------
+ * Worker threads, one per snapshot connection, claim tables in order and
+ * read them (COPY and delta coding) into one queue per table; the
+ * caller's thread hands the queues to the writer in table order, so the
+ * streams, shards and manifest are exactly the serial dump's. A worker
+ * blocks when its queue holds QUEUE_CAP bytes, and no table is claimed
+ * more than `jobs` ahead of the one being written: memory stays below
+ * jobs x (QUEUE_CAP + PUSH_CHUNK) whatever the tables' sizes. */
+#define QUEUE_CAP (4u << 20)
+#define PUSH_CHUNK (256u << 10)
+
+struct tslot {
+	struct px_buf data;     /* read, not yet taken by the writer */
+	int done;
+	enum px_err rc;
+	struct px_buf err;
+	json_object *item;
+};
+
+struct par {
+	struct px_bk_dump *d;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;      /* any change: data, space, claim, stop */
+	struct tslot *slots;
+	int ntab, next_claim, next_write, stop;
+};
+
+struct wctx {
+	struct par *p;
+	PGconn *c;
+	int t;                  /* the table being read */
+	struct px_buf local;    /* rows gathered before one locked push */
+};
+
+static enum px_err push(struct wctx *w)
+{
+	struct par *p = w->p;
+	struct tslot *s = &p->slots[w->t];
+	enum px_err rc = PX_OK;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop && s->data.len >= QUEUE_CAP)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->stop)
+		rc = PX_E_SYSTEM_INTERNAL;
+	else
+		px_buf_append(&s->data, w->local.data, w->local.len);
+	if (s->data.failed)
+		rc = PX_E_SYSTEM_INTERNAL;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	px_buf_reset(&w->local);
+	return rc;
+}
+
+static enum px_err queue_sink(void *arg, const void *b, size_t n)
+{
+	struct wctx *w = arg;
+
+	px_buf_append(&w->local, b, n);
+	if (w->local.failed)
+		return PX_E_SYSTEM_INTERNAL;
+	return w->local.len >= PUSH_CHUNK ? push(w) : PX_OK;
+}
+
+static void *worker(void *arg)
+{
+	struct wctx *w = arg;
+	struct par *p = w->p;
+
+	for (;;) {
+		struct px_buf err = PX_BUF_INIT;
+		json_object *item = NULL;
+		enum px_err rc;
+
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->next_claim < p->ntab &&
+		       p->next_claim >= p->next_write + p->d->nworkers)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop || p->next_claim >= p->ntab) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		w->t = p->next_claim++;
+		pthread_mutex_unlock(&p->mu);
+		rc = table_stream(w->c, p->d->tabs, w->t, p->d->o.binary, queue_sink, w, &item, &err);
+		if (rc == PX_OK && w->local.len)
+			rc = push(w);
+		pthread_mutex_lock(&p->mu);
+		p->slots[w->t].rc = rc;
+		p->slots[w->t].item = item;
+		p->slots[w->t].err = err;
+		p->slots[w->t].done = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (rc != PX_OK)
+			break;
+	}
+	px_buf_free(&w->local);
+	return NULL;
+}
+
+/* Hands table t's queue to the writer as it fills; the item (shards
+ * added) goes to tables. */
+static enum px_err write_slot(struct par *p, int t, struct px_bk_writer *w,
+			      json_object *tables, struct px_buf *err)
+{
+	struct tslot *s = &p->slots[t];
+	struct px_buf got = PX_BUF_INIT;
+	enum px_err rc = PX_OK;
+	int done = 0;
+
+	px_bk_writer_begin(w);
+	while (rc == PX_OK && !done) {
+		pthread_mutex_lock(&p->mu);
+		while (!s->done && s->data.len == 0)
+			pthread_cond_wait(&p->cv, &p->mu);
+		got = s->data;           /* take everything queued */
+		px_buf_init(&s->data);
+		done = s->done;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (got.len)
+			rc = px_bk_writer_write(w, got.data, got.len);
+		px_buf_free(&got);
+	}
+	if (rc == PX_OK && s->rc != PX_OK) {
+		px_buf_append(err, s->err.data ? s->err.data : "", s->err.len);
+		rc = s->rc;
+	}
+	if (rc == PX_OK)
+		rc = px_bk_writer_end(w, s->item);
+	if (rc == PX_OK) {
+		json_object_array_add(tables, s->item);
+		s->item = NULL;
+	}
+	return rc;
+}
+
+static enum px_err px_bk_dump_tables_parallel(struct px_bk_dump *d, struct px_bk_writer *w,
+					      json_object *tables, struct px_buf *err)
+{
+	struct par p = { d, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
+			 PQntuples(d->tabs), 0, 0, 0 };
+	struct wctx *ws = calloc((size_t)d->nworkers, sizeof(*ws));
+	pthread_t *th = calloc((size_t)d->nworkers, sizeof(*th));
+	enum px_err rc = PX_OK;
+	int i, started = 0;
+
+	p.slots = calloc((size_t)(p.ntab ? p.ntab : 1), sizeof(*p.slots));
+	if (!ws || !th || !p.slots)
+		rc = PX_E_SYSTEM_INTERNAL;
+	for (i = 0; rc == PX_OK && i < d->nworkers; i++, started++) {
+		ws[i] = (struct wctx){ &p, d->workers[i], -1, PX_BUF_INIT };
+		if (pthread_create(&th[i], NULL, worker, &ws[i]) != 0)
+			rc = PX_E_SYSTEM_INTERNAL;
+	}
+	for (i = 0; rc == PX_OK && i < p.ntab; i++) {
+		rc = write_slot(&p, i, w, tables, err);
+		pthread_mutex_lock(&p.mu);
+		p.next_write = i + 1;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+	}
+	pthread_mutex_lock(&p.mu);
+	p.stop = 1;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; p.slots && i < p.ntab; i++) {
+		px_buf_free(&p.slots[i].data);
+		px_buf_free(&p.slots[i].err);
+		json_object_put(p.slots[i].item);
+	}
+	free(p.slots);
+	free(ws);
+	free(th);
+	return rc;
+}
+
 enum px_err px_bk_dump_run(struct px_bk_dump *d, struct px_bk_writer *w,
 			   json_object *db, struct px_buf *err)
 {
@@ -453,7 +725,9 @@ enum px_err px_bk_dump_run(struct px_bk_dump *d, struct px_bk_writer *w,
 	json_object_object_add(db, "server_version", json_object_new_string(d->version));
 	json_object_object_add(db, "copy_format",
 			       json_object_new_string(d->o.binary ? "binary" : "delta"));
-	for (i = 0; rc == PX_OK && i < PQntuples(d->tabs); i++)
+	if (d->nworkers > 1)
+		rc = px_bk_dump_tables_parallel(d, w, tables, err);
+	for (i = 0; d->nworkers <= 1 && rc == PX_OK && i < PQntuples(d->tabs); i++)
 		rc = dump_table(d->c, d->tabs, i, d->o.binary, w, tables, err);
 	if (rc == PX_OK)
 		rc = dump_sequences(d->c, db, err);

@@ -3,7 +3,9 @@
  * data (pg_dump --schema-only --section=pre-data --snapshot=...), every
  * user table with COPY (SELECT ... ORDER BY its primary key) TO STDOUT so
  * unchanged rows give unchanged bytes, sequence values, and the schema
- * after the data (indexes, constraints, triggers). */
+ * after the data (indexes, constraints, triggers). With jobs > 1 the
+ * tables are read in parallel on connections that import the snapshot
+ * (SET TRANSACTION SNAPSHOT), the output unchanged. */
 #ifndef PX_BK_DUMP_H
 #define PX_BK_DUMP_H
 
@@ -21,6 +23,10 @@ struct px_bk_dump_opts {
 				  * the server but 6% larger and 11% worse
 				  * compressed; restores only into the same
 				  * PostgreSQL major version. Default text. */
+	/* > 1: tables are read on this many more connections at once, all in
+	 * the one exported snapshot, and written in the serial order (the
+	 * output is the serial dump's, byte for byte); 0 or 1: serial */
+	int jobs;
 	/* told the estimated total bytes before streaming starts */
 	void (*on_total)(void *arg, uint64_t bytes);
 	void *arg;

@@ -209,6 +209,140 @@ static enum px_err walk_dir(struct walk *k, const char *dir, const char *rel)
 	return rc;
 }
 
+/* ---- a remote file store ---- */
+
+struct robj {
+	unsigned char id[32];
+	uint64_t size;
+};
+
+struct rlist {
+	struct robj *v;
+	size_t n, cap;
+	int failed;
+};
+
+static int on_remote(void *arg, const char *hex, uint64_t size, time_t mtime)
+{
+	struct rlist *l = arg;
+
+	(void)mtime;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 1024;
+		struct robj *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			l->failed = 1;
+			return 1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	if (px_codec_hex_decode_fixed(hex, l->v[l->n].id, 32) == 0)
+		l->v[l->n++].size = size;
+	return 0;
+}
+
+static int cmp_robj(const void *a, const void *b)
+{
+	return memcmp(((const struct robj *)a)->id, ((const struct robj *)b)->id, 32);
+}
+
+static json_object *entry(const char *path, const char *type, int mode)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "path", json_object_new_string(path));
+	json_object_object_add(e, "type", json_object_new_string(type));
+	json_object_object_add(e, "mode", json_object_new_int(mode));
+	return e;
+}
+
+/* Reads object hex of fs piece by piece into the writer. */
+static enum px_err read_remote(struct px_bk_writer *w, const struct px_st_files *fs,
+			       const char *hex, uint64_t size, json_object *e,
+			       struct px_bk_files_stats *st, struct px_buf *err)
+{
+	struct px_buf piece = PX_BUF_INIT;
+	uint64_t off = 0;
+	enum px_err rc = PX_OK;
+
+	px_bk_writer_begin(w);
+	while (off < size && rc == PX_OK) {
+		rc = px_st_files_read(fs, hex, off, PX_BK_FILES_RANGE, &piece);
+		if (rc == PX_OK && piece.len == 0)
+			rc = PX_E_STORAGE_FAILED;   /* shorter than listed */
+		if (rc != PX_OK) {
+			px_buf_printf(err, "read object %s at %llu: %s", hex, (unsigned long long)off,
+				      fs->remote->errmsg.data ? fs->remote->errmsg.data : "failed");
+			break;
+		}
+		rc = px_bk_writer_write(w, piece.data, piece.len);
+		off += piece.len;
+		st->bytes_read += piece.len;
+	}
+	px_buf_free(&piece);
+	if (rc == PX_OK && off != size) {
+		px_buf_printf(err, "object %s: %llu bytes read, %llu listed", hex,
+			      (unsigned long long)off, (unsigned long long)size);
+		rc = PX_E_STORAGE_FAILED;
+	}
+	return rc == PX_OK ? px_bk_writer_end(w, e) : rc;
+}
+
+enum px_err px_bk_files_backup_remote(struct px_bk_writer *w, struct px_bk_repo *r,
+				      const struct px_st_files *fs,
+				      const struct px_bk_files_opts *o, json_object *list,
+				      struct px_bk_files_stats *st, struct px_buf *err)
+{
+	struct rlist l = { NULL, 0, 0, 0 };
+	enum px_err rc;
+	char dir[3] = "", path[80], hex[65];
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	rc = px_st_files_list(fs, on_remote, &l);
+	if (rc != PX_OK || l.failed) {
+		px_buf_printf(err, "cannot list the file store: %s",
+			      fs->remote && fs->remote->errmsg.data ? fs->remote->errmsg.data
+								      : "out of memory");
+		free(l.v);
+		return rc != PX_OK ? rc : PX_E_SYSTEM_INTERNAL;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), cmp_robj);
+	json_object_array_add(list, entry("objects", "dir", 0750));
+	st->dirs++;
+	for (i = 0; i < l.n && rc == PX_OK; i++) {
+		json_object *e, *prev = NULL, *shards;
+
+		px_codec_hex_str(hex, l.v[i].id, 32);
+		if (strncmp(dir, hex, 2) != 0) {
+			memcpy(dir, hex, 2);
+			snprintf(path, sizeof(path), "objects/%.2s", hex);
+			json_object_array_add(list, entry(path, "dir", 0750));
+			st->dirs++;
+		}
+		if (px_st_files_key(hex, path) != 0)
+			continue;
+		e = entry(path, "file", 0640);
+		json_object_array_add(list, e);
+		st->files++;
+		st->bytes += l.v[i].size;
+		if (o && o->prev && json_object_object_get_ex(o->prev, path, &prev) &&
+		    jint(prev, "bytes") == (int64_t)l.v[i].size &&
+		    json_object_object_get_ex(prev, "shards", &shards) && all_known(r, shards)) {
+			json_object_object_add(e, "bytes", json_object_new_int64((int64_t)l.v[i].size));
+			json_object_object_add(e, "shards", json_object_get(shards));
+			px_bk_writer_reuse(w, shards, l.v[i].size);
+			st->skipped++;
+			continue;
+		}
+		rc = read_remote(w, fs, hex, l.v[i].size, e, st, err);
+	}
+	free(l.v);
+	return rc;
+}
+
 json_object *px_bk_files_by_path(json_object *m)
 {
 	json_object *files = NULL, *by, *p;
@@ -346,6 +480,7 @@ static void set_times(const char *full, json_object *e, int link)
 
 enum px_err px_bk_files_restore(struct px_bk_reader *rd, json_object *list,
 				const char *dir, uint64_t *bytes,
+				px_bk_files_restored_fn on_file, void *arg,
 				struct px_buf *err)
 {
 	size_t i, n = json_object_array_length(list);
@@ -382,6 +517,8 @@ enum px_err px_bk_files_restore(struct px_bk_reader *rd, json_object *list,
 			if (rc == PX_OK)
 				chmod(full.data, (mode_t)jint(e, "mode") & 07777);
 			set_times(full.data, e, 0);
+			if (rc == PX_OK && on_file)
+				rc = on_file(arg, full.data, path, err);
 		}
 		px_buf_free(&full);
 	}

@@ -18,6 +18,7 @@
 #include "backup/px_bk_reader.h"
 #include "backup/px_bk_repo.h"
 #include "backup/px_bk_writer.h"
+#include "storage/px_st_files.h"
 
 struct px_bk_files_stats {
 	uint64_t files, skipped, dirs;
@@ -52,12 +53,35 @@ enum px_err px_bk_files_backup(struct px_bk_writer *w, struct px_bk_repo *r,
 			       struct px_bk_files_stats *st, struct px_buf *err)
 	__attribute__((warn_unused_result));
 
+/* Streams the objects of the remote file store fs (S3, GCS or Azure) into
+ * w as entries of the same shape under objects/ab/<62 hex> (the folders
+ * listed as "dir" entries, so that a restore into a local folder is a
+ * local file store), listed in name order. An object the previous
+ * snapshot (o->prev) lists with the same size is the same bytes (its
+ * name is its SHA-256): its shards are reused unread. Others are read in
+ * PX_BK_FILES_RANGE pieces, never whole. Errors: STORAGE_FAILED (listing
+ * or reading failed, detail in err), writer errors. */
+#define PX_BK_FILES_RANGE (4u << 20)
+enum px_err px_bk_files_backup_remote(struct px_bk_writer *w, struct px_bk_repo *r,
+				      const struct px_st_files *fs,
+				      const struct px_bk_files_opts *o, json_object *list,
+				      struct px_bk_files_stats *st, struct px_buf *err)
+	__attribute__((warn_unused_result));
+
+/* Called after each file is restored with its full path and its path in
+ * the manifest; the file may be consumed (moved away or removed).
+ * Non-PX_OK stops the restore with that error. */
+typedef enum px_err (*px_bk_files_restored_fn)(void *arg, const char *full, const char *path,
+					      struct px_buf *err);
+
 /* Recreates list's entries under dir (which must exist), taking the
- * files' shards from rd in list order. Errors: STORAGE_SHARD_MISSING /
+ * files' shards from rd in list order; on_file (may be NULL) is called
+ * after each file. Errors: STORAGE_SHARD_MISSING /
  * STORAGE_SHARD_CORRUPT naming the shard in err, STORAGE_FAILED (cannot
  * write). */
 enum px_err px_bk_files_restore(struct px_bk_reader *rd, json_object *list,
 				const char *dir, uint64_t *bytes,
+				px_bk_files_restored_fn on_file, void *arg,
 				struct px_buf *err)
 	__attribute__((warn_unused_result));
 

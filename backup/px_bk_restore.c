@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -510,6 +511,65 @@ static enum px_err publish(const char *staging, const char *dir, struct px_buf *
 	return rc;
 }
 
+/* px_bk_files_restored_fn for a remote file store: commits the restored
+ * file (staged under the store's tmp/) as the object its path names,
+ * checking that its SHA-256 is that name. */
+static enum px_err commit_object(void *arg, const char *full, const char *path,
+				 struct px_buf *err)
+{
+	const struct px_st_files *fs = arg;
+	char want[65], got[65];
+	enum px_err rc;
+	int fd;
+
+	/* "objects/ab/<62 hex>" */
+	if (strlen(path) != 73 || strncmp(path, "objects/", 8) != 0 || path[10] != '/') {
+		unlink(full);
+		return PX_OK;   /* not an object: a remote store keeps only objects */
+	}
+	snprintf(want, sizeof(want), "%.2s%s", path + 8, path + 11);
+	fd = open(full, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		px_buf_printf(err, "open %s: %s", full, strerror(errno));
+		return PX_E_STORAGE_FAILED;
+	}
+	rc = px_st_files_commit_fd(fs, fd, full, got, NULL);
+	if (rc != PX_OK) {
+		px_buf_printf(err, "store object %s in the file store: %s", want,
+			      px_st_files_detail_cb((void *)fs));
+		return rc;
+	}
+	if (strcmp(want, got) != 0) {
+		px_buf_printf(err, "object %s restored with SHA-256 %s", want, got);
+		return PX_E_STORAGE_SHARD_CORRUPT;
+	}
+	return PX_OK;
+}
+
+/* Restores the files into the remote file store fs through a staging
+ * folder under its tmp/, removed afterwards. */
+static enum px_err restore_remote(struct ctx *c, json_object *files,
+				  const struct px_st_files *fs)
+{
+	struct px_buf dir = PX_BUF_INIT;
+	enum px_err rc = PX_E_STORAGE_FAILED;
+
+	px_buf_printf(&dir, "%s/tmp/restore-XXXXXX", fs->root);
+	if (dir.failed || !mkdtemp(dir.data)) {
+		px_buf_printf(c->err, "cannot make a staging folder under %s/tmp: %s", fs->root,
+			      strerror(errno));
+		goto out;
+	}
+	rc = px_bk_files_restore(c->rd, files, dir.data, &c->st->bytes, commit_object, (void *)fs,
+				 c->err);
+	if (rc == PX_OK)
+		c->st->files = json_object_array_length(files);
+	nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+out:
+	px_buf_free(&dir);
+	return rc;
+}
+
 enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 			  const struct px_bk_restore_opts *o,
 			  struct px_bk_restore_stats *st, struct px_buf *err)
@@ -533,7 +593,7 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 	json_object_object_get_ex(m, "files", &files);
 	if (!o->conninfo)
 		dbm = NULL;
-	if (!o->uploads)
+	if (!o->uploads && !o->file_store)
 		files = NULL;
 	rc = PX_E_STORAGE_SHARD_CORRUPT;
 	if (build_order(files, dbm, &order) != 0) {
@@ -545,7 +605,7 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 				READ_WINDOW);
 	if (!c.rd)
 		goto out;
-	if (files) {
+	if (files && !o->file_store) {
 		if (!dir_empty_or_absent(o->uploads)) {
 			px_buf_printf(err, "target folder %s is not empty", o->uploads);
 			rc = PX_E_VALIDATION_CONFLICT;
@@ -569,10 +629,16 @@ enum px_err px_bk_restore(struct px_bk_repo *r, json_object *m,
 		}
 	}
 	if (staging.len) {
-		rc = px_bk_files_restore(c.rd, files, staging.data, &st->bytes, err);
+		rc = px_bk_files_restore(c.rd, files, staging.data, &st->bytes, NULL, NULL, err);
 		if (rc != PX_OK)
 			goto out;
 		st->files = json_object_array_length(files);
+	} else if (files) {
+		/* objects are content-addressed: one restored before a failure
+		 * further on is only an orphan (plexichat-admin files cleanup) */
+		rc = restore_remote(&c, files, o->file_store);
+		if (rc != PX_OK)
+			goto out;
 	}
 	if (db) {
 		rc = restore_db(&c, db, dbm);

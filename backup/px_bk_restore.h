@@ -14,10 +14,16 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "backup/px_bk_repo.h"
+#include "storage/px_st_files.h"
 
 struct px_bk_restore_opts {
 	const char *conninfo;     /* target database (must be empty); NULL = skip */
 	const char *uploads;      /* target folder (absent or empty); NULL = skip */
+	/* or a remote file store (S3, GCS, Azure) the objects go back into,
+	 * each one as soon as it is restored (staged one at a time under its
+	 * root's tmp/, its SHA-256 checked against its name); objects it has
+	 * already are left as they are. NULL: none. */
+	const struct px_st_files *file_store;
 	void (*on_progress)(void *arg, uint64_t bytes);
 	void *arg;
 };

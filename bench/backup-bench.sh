@@ -16,7 +16,10 @@
 # point-in-time recovery side by side with pgBackRest (apt-get install
 # pgbackrest): both archive the same WAL (one archive_command runs both),
 # both take a full backup, a posting load runs, and both restore to a time
-# inside it, timed until the restored server is promoted.
+# inside it, timed until the restored server is promoted. PITR_HOUR=1
+# makes the load before the target an hour's worth of posts (POST_RATE a
+# second, default 30), e.g. SIZE_MB=1000 PITR_HOUR=1 for 1 GB and an hour
+# of WAL.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$SRC}
@@ -47,6 +50,7 @@ head -c 32 /dev/urandom > "$T/key"
 printf 'bench passphrase\n' > "$T/pass"
 export RESTIC_PASSWORD=bench RESTIC_REPOSITORY=$T/restic
 OURS="$B --store $T/store --passphrase-file $T/pass --cache-dir $T/cache --db dbname=chat --no-uploads --no-status --no-progress"
+OURS1="$B --store $T/store1 --passphrase-file $T/pass --cache-dir $T/cache1 --db dbname=chat --no-uploads --no-status --no-progress"
 
 # timed CMD...: runs CMD under /usr/bin/time; sets SECS and RSS_KB
 timed() {
@@ -69,16 +73,24 @@ sync
 
 # The machine is shared: every full run is repeated REPEAT times, interleaved,
 # and the fastest of each is kept. Stores start empty each round.
-T_PGDUMP=999 T_OURS=999 T_RESTIC=999 RSS_OURS=0
+# JOBS: connections the first backup reads tables on (--jobs); the serial
+# dump (--jobs 1) is timed beside it in every round, into its own store.
+JOBS=${JOBS:-2}
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+T_PGDUMP=999 T_OURS=999 T_SERIAL=999 T_RESTIC=999 RSS_OURS=0 RSS_SERIAL=0
 for i in $(seq "$REPEAT"); do
-	rm -rf "$T/store" "$T/cache" "$T/restic"
+	rm -rf "$T/store" "$T/cache" "$T/restic" "$T/store1" "$T/cache1"
 	$B --store "$T/store" --passphrase-file "$T/pass" init 2>/dev/null
+	$B --store "$T/store1" --passphrase-file "$T/pass" init 2>/dev/null
 	restic init >/dev/null 2>&1
 	timed sh -c "pg_dump chat > /dev/null"
 	T_PGDUMP=$(python3 -c "print(min($T_PGDUMP, $SECS))")
-	timed sh -c "$OURS backup 2> $T/ours.log"
+	timed sh -c "$OURS --jobs $JOBS backup 2> $T/ours.log"
 	T_OURS=$(python3 -c "print(min($T_OURS, $SECS))")
 	[ "$RSS_KB" -gt "$RSS_OURS" ] && RSS_OURS=$RSS_KB
+	timed sh -c "$OURS1 --jobs 1 backup 2> $T/serial.log"
+	T_SERIAL=$(python3 -c "print(min($T_SERIAL, $SECS))")
+	[ "$RSS_KB" -gt "$RSS_SERIAL" ] && RSS_SERIAL=$RSS_KB
 	timed sh -c "pg_dump chat | restic backup --stdin --stdin-filename chat.sql -q"
 	T_RESTIC=$(python3 -c "print(min($T_RESTIC, $SECS))")
 done
@@ -88,11 +100,20 @@ RESTIC_FULL=$(size_of "$T/restic")
 row "database size (pg_database_size)" "$((DBSIZE / 1000000)) MB"
 row "pg_dump plain output" "$((DUMPSIZE / 1000000)) MB"
 row "pg_dump > /dev/null (fastest of $REPEAT)" "${T_PGDUMP} s"
-row "plexichat-backup, first backup to a local store" "${T_OURS} s"
+row "plexichat-backup --jobs $JOBS, first backup to a local store" "${T_OURS} s"
 row "  throughput (table data read)" "$(mbs "$FULL_IN" "$T_OURS") MB/s"
 row "  share of pg_dump speed" "$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_OURS))")"
 row "  stored" "$((FULL_UP / 1000000)) MB"
 row "  peak RSS (highest of the rounds)" "$((RSS_OURS / 1024)) MiB"
+row "plexichat-backup --jobs 1 (serial dump), same rounds" "${T_SERIAL} s"
+row "  share of pg_dump speed" "$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_SERIAL))")"
+row "  peak RSS (highest of the rounds)" "$((RSS_SERIAL / 1024)) MiB"
+# the serial dump into the store that holds the parallel one: identical
+# streams give identical shards, so it stores none (stores differ in keys
+# and chunker, so the two stores of the rounds cannot be compared)
+$OURS --jobs 1 backup 2> "$T/same.log"
+row "  --jobs 1 into the --jobs $JOBS store afterwards: new shards" "$(grep -o '"shards_new":[0-9]*' "$T/same.log" | tail -1 | cut -d: -f2) of $(grep -o '"shards":[0-9]*' "$T/same.log" | tail -1 | cut -d: -f2)"
+row "load average before / after the rounds" "$LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
 row "pg_dump | restic backup --stdin" "${T_RESTIC} s"
 row "  restic repository" "$((RESTIC_FULL / 1000000)) MB"
 row "  plexichat-backup speed / restic speed" "$(python3 -c "print('%.2fx' % ($T_RESTIC / $T_OURS))")"
@@ -307,16 +328,31 @@ psql -X -q -d chat -c "ALTER SYSTEM SET archive_command = '$BOTH_SQL'" -c "SELEC
 $BR stanza-create >/dev/null
 $PB --store "$T/walstore" base-backup --full --db "$CI" > /dev/null 2>&1
 timed $BR backup --type=full; T_BRBACKUP=$SECS
-# a posting load, a point in its middle, more load
-(cd "$T" && pgbench -n -c 4 -j 2 -T 15 -f "$T/post.sql" chat > /dev/null 2>&1)
+# a posting load, a point in its middle, more load. PITR_HOUR=1: the load
+# before the target is the WAL of one hour of posting at POST_RATE posts a
+# second (default 30: 108,000 messages), written as fast as the machine
+# takes it (pgbench -t, 4 clients) rather than over an hour of wall time;
+# both tools then replay that WAL from the full backup taken just before.
+LSN0=$(psql -X -At -d chat -c "SELECT pg_current_wal_lsn()")
+if [ "${PITR_HOUR:-0}" = 1 ]; then
+	NPOST=$(( ${POST_RATE:-30} * 3600 ))
+	T0=$(date +%s.%N)
+	(cd "$T" && pgbench -n -c 4 -j 2 -t $((NPOST / 4)) -f "$T/post.sql" chat > /dev/null 2>&1)
+	T_LOAD=$(python3 -c "print('%.0f' % ($(date +%s.%N) - $T0))")
+else
+	(cd "$T" && pgbench -n -c 4 -j 2 -T 15 -f "$T/post.sql" chat > /dev/null 2>&1)
+fi
 sleep 1
 TP=$(psql -X -At -d chat -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 TP_BR=$(printf '%s' "$TP" | sed -e 's/T/ /' -e 's/Z$/+00/')   # pgBackRest's form of the same time
 ROWS_TP=$(psql -X -At -d chat -c "SELECT count(*) FROM chatbench.messages")
+WAL_MB=$(psql -X -At -d chat -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$LSN0') / 1000000, 1)")
+DB_MB=$(psql -X -At -d chat -c "SELECT pg_database_size('chat') / 1000000")
 sleep 1
 (cd "$T" && pgbench -n -c 4 -j 2 -T 5 -f "$T/post.sql" chat > /dev/null 2>&1)
 psql -X -q -d chat -c "SELECT pg_switch_wal()" >/dev/null
-for i in $(seq 150); do
+# until the archive has everything (an hour of WAL may keep it busy a while)
+for i in $(seq $([ "${PITR_HOUR:-0}" = 1 ] && echo 6000 || echo 150)); do
 	[ "$(psql -X -At -d chat -c "SELECT last_archived_wal >= pg_walfile_name(pg_current_wal_lsn() - 1) FROM pg_stat_archiver")" = t ] && break
 	sleep 0.2
 done
@@ -339,6 +375,10 @@ timed sh -c "$(declare -f pitr_br); BR='$BR' T='$T' TP_BR='$TP_BR' PGBIN='$PGBIN
 T_BR_PITR=$SECS
 ROWS_BR=$(psql -X -At -h 127.0.0.1 -p "$PORT_R" -d chat -c "SELECT count(*) FROM chatbench.messages")
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/r-br" stop -m fast >/dev/null
+if [ "${PITR_HOUR:-0}" = 1 ]; then
+	row "PITR after an hour of posting ($NPOST posts at ${POST_RATE:-30}/s, written in ${T_LOAD} s)" "${DB_MB} MB db"
+	row "  WAL between the full backup and the target" "${WAL_MB} MB"
+fi
 row "PITR to a time inside a posting load: rows at the target" "$ROWS_TP"
 row "  plexichat-backup restore --to-time --start (until promoted)" "${T_OURS_PITR} s, $ROWS_OURS rows"
 row "  pgbackrest restore --type=time + pg_ctl start (until promoted)" "${T_BR_PITR} s, $ROWS_BR rows"

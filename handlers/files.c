@@ -6,9 +6,10 @@
  * X-Sendfile: the web server sends the bytes (and handles Range),
  * PlexiChat only decides and names them; or, with files_send = direct
  * (a web server without X-Sendfile), PlexiChat sends them itself with one
- * byte range at most; from S3 with a redirect to a
- * presigned URL valid files_s3_url_ttl seconds, which carries the safe
- * Content-Type and Content-Disposition for S3 to answer with. Also the
+ * byte range at most; from S3, GCS or Azure with a redirect to a signed
+ * URL (presigned GET, or Azure service SAS) valid files_s3_url_ttl
+ * seconds, which carries the safe Content-Type and Content-Disposition
+ * for the store to answer with. Also the
  * channel's retention setting (PATCH /api/v1/channels/{id}). */
 #include "handlers/files.h"
 #include "handlers/files_image.h"
@@ -20,7 +21,6 @@
 #include "model/files.h"
 #include "model/files_gc.h"
 #include "model/images.h"
-#include "storage/px_st_s3.h"
 #include "core/cfg.h"
 #include "core/log.h"
 
@@ -109,22 +109,33 @@ static int not_modified(const struct px_request *req, const char *etag)
 	return inm && (strstr(inm, etag) || strcmp(inm, "*") == 0);
 }
 
-/* Answers 302 to a presigned GET of object hex in st's bucket, with the
- * response headers S3 is to send. The URL is never cached. */
+/* The endpoint clients reach the configured remote store at, for signed
+ * URLs ("": the store's own). */
+static const char *public_endpoint(const struct px_ctx *ctx)
+{
+	const char *kind = px_cfg_str(ctx->cfg, "files_store");
+
+	return px_cfg_str(ctx->cfg, !strcmp(kind, "azure") ? "files_azure_public_endpoint"
+				    : !strcmp(kind, "gcs") ? "files_gcs_public_endpoint"
+							   : "files_s3_public_endpoint");
+}
+
+/* Answers 302 to a signed GET of object hex in the remote store (S3/GCS
+ * presigned URL, Azure SAS), with the response headers the store is to
+ * send. The URL is never cached. */
 static enum px_err redirect_presigned(struct px_ctx *ctx, const struct px_st_files *st,
 				      const char *hex, const char *type, const char *cd)
 {
-	struct px_st_s3_presign p = { 0 };
+	struct px_st_files_url p = { 0 };
 	struct px_buf url = PX_BUF_INIT;
-	char key[80];
 	enum px_err e = PX_OK;
 
-	p.endpoint = px_cfg_str(ctx->cfg, "files_s3_public_endpoint");
+	p.endpoint = public_endpoint(ctx);
 	p.expires = (long)px_cfg_int(ctx->cfg, "files_s3_url_ttl");
 	p.content_type = type;
 	p.content_disposition = cd;
 	p.cache_control = "private, max-age=60";
-	if (px_st_files_key(hex, key) != 0 || px_st_s3_presign_get(st->remote, key, &p, &url) != 0) {
+	if (px_st_files_signed_url(st, hex, &p, &url) != 0) {
 		e = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}

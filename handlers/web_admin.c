@@ -17,6 +17,7 @@
 #include "web/webpage.h"
 #include "model/files_gc.h"
 #include "model/web_admin.h"
+#include "storage/px_st_files.h"
 #include "core/cfg.h"
 #include "core/log.h"
 #include "core/multipart.h"
@@ -311,8 +312,8 @@ static void add_storage(struct px_ctx *ctx, struct json_object *d)
 	const char *kind = px_cfg_str(ctx->cfg, "files_store");
 	struct json_object *u;
 
-	if (!strcmp(kind, "s3"))
-		px_buf_puts(&where, px_cfg_str(ctx->cfg, "files_s3_url"));
+	if (px_st_files_remote_url(ctx->cfg))
+		px_buf_puts(&where, px_st_files_remote_url(ctx->cfg));
 	else if (*px_cfg_str(ctx->cfg, "files_dir"))
 		px_buf_puts(&where, px_cfg_str(ctx->cfg, "files_dir"));
 	else

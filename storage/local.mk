@@ -9,7 +9,8 @@ libstorage_a_SOURCES = \
 	storage/px_st_local.c storage/px_st_local.h \
 	storage/px_st_s3.c storage/px_st_s3.h storage/px_st_s3_int.h storage/px_st_s3_file.c \
 	storage/px_st_sigv4.c storage/px_st_sigv4.h \
-	storage/px_st_azure.c storage/px_st_azure.h \
+	storage/px_st_azure.c storage/px_st_azure.h storage/px_st_azure_int.h \
+	storage/px_st_azure_file.c \
 	storage/px_st_files.c storage/px_st_files.h
 
 check_PROGRAMS += tests/unit/check_storage_files

@@ -2,40 +2,46 @@
  * (see px_st_azure.h). One request at a time: put_async stores at once,
  * get_begin only remembers the name. */
 #include "storage/px_st_azure.h"
+#include "storage/px_st_azure_int.h"
 #include "core/codec.h"
 #include "core/crypto.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-struct az {
-	struct px_st_store base;
-	CURL *curl;
-	char *origin;      /* "http://127.0.0.1:10000" */
-	char *path_base;   /* "/devstoreaccount1" (path-style) or "" */
-	char *account, *key, *sas, *container, *prefix;
-	enum px_err pending;   /* first error of put_async, for flush */
-};
-
-struct body {
-	const char *p;
-	size_t left;
+struct body_pos {
+	const struct azi_body *b;
+	size_t sent;
 };
 
 static size_t read_cb(char *out, size_t size, size_t nmemb, void *arg)
 {
-	struct body *b = arg;
-	size_t n = size * nmemb < b->left ? size * nmemb : b->left;
+	struct body_pos *c = arg;
+	size_t n = size * nmemb < c->b->n - c->sent ? size * nmemb : c->b->n - c->sent;
+	ssize_t r;
 
-	memcpy(out, b->p, n);
-	b->p += n;
-	b->left -= n;
-	return n;
+	if (n == 0)
+		return 0;
+	if (c->b->fd < 0) {
+		memcpy(out, c->b->p + c->sent, n);
+		c->sent += n;
+		return n;
+	}
+	do
+		r = pread(c->b->fd, out, n, (off_t)(c->b->off + c->sent));
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return CURL_READFUNC_ABORT;  /* a short file: retried, then failed */
+	c->sent += (size_t)r;
+	return (size_t)r;
 }
 
 static size_t write_cb(char *p, size_t size, size_t nmemb, void *arg)
@@ -108,15 +114,18 @@ static void set_err(struct az *a, const char *fmt, const char *what, long status
 }
 
 /* One request, retried when transient. query: decoded "name=value"
- * pairs. blob NULL: a container request. *status gets the HTTP status. */
-static enum px_err request(struct az *a, const char *method, const char *blob,
-			   const char *const *query, size_t nq, const void *p, size_t n,
-			   int create_only, struct px_buf *resp, long *status)
+ * pairs. blob NULL: a container request. *status gets the HTTP status,
+ * *length (may be NULL) the answer's Content-Length (-1 unknown). A Put
+ * Blob (PUT of a blob without a query) says it is a block blob. */
+enum px_err px_st_azi_request(struct az *a, const char *method, const char *blob,
+				const char *const *query, size_t nq, const struct azi_body *src,
+				int create_only, const char *range, struct px_buf *resp,
+				long *status, long long *length)
 {
 	struct px_buf path = PX_BUF_INIT, url = PX_BUF_INIT, sts = PX_BUF_INIT, auth = PX_BUF_INIT;
 	struct px_buf hv = PX_BUF_INIT;
-	char date[64], len[32], xdate[96];
-	const char *xms[3];
+	char date[64], len[32], xdate[96], xrange[96];
+	const char *xms[4];
 	struct curl_slist *h = NULL;
 	enum px_err rc = PX_E_STORAGE_FAILED;
 	int attempt;
@@ -138,7 +147,8 @@ static enum px_err request(struct az *a, const char *method, const char *blob,
 	if (a->sas)
 		px_buf_printf(&url, "%c%s", nq ? '&' : '?', a->sas);
 	for (attempt = 1; attempt <= PX_ST_AZURE_ATTEMPTS; attempt++) {
-		struct body b = { p, n };
+		struct body_pos b = { src, 0 };
+		size_t n = src->n;
 		time_t now = time(NULL);
 		struct tm tm;
 
@@ -146,10 +156,14 @@ static enum px_err request(struct az *a, const char *method, const char *blob,
 		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 		snprintf(len, sizeof(len), "%zu", n);
 		nx = 0;
-		if (!strcmp(method, "PUT") && blob)
+		if (!strcmp(method, "PUT") && blob && nq == 0)
 			xms[nx++] = "x-ms-blob-type:BlockBlob";
 		snprintf(xdate, sizeof(xdate), "x-ms-date:%s", date);
 		xms[nx++] = xdate;
+		if (range) {   /* sorted: x-ms-range before x-ms-version */
+			snprintf(xrange, sizeof(xrange), "x-ms-range:%s", range);
+			xms[nx++] = xrange;
+		}
 		xms[nx++] = "x-ms-version:" PX_ST_AZURE_VERSION;
 		curl_slist_free_all(h);
 		h = NULL;
@@ -195,11 +209,19 @@ static enum px_err request(struct az *a, const char *method, const char *blob,
 			curl_easy_setopt(a->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)n);
 		} else if (!strcmp(method, "DELETE")) {
 			curl_easy_setopt(a->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+		} else if (!strcmp(method, "HEAD")) {
+			curl_easy_setopt(a->curl, CURLOPT_NOBODY, 1L);
 		}
 		cc = curl_easy_perform(a->curl);
 		*status = 0;
 		if (cc == CURLE_OK)
 			curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, status);
+		if (cc == CURLE_OK && length) {
+			curl_off_t cl = -1;
+
+			curl_easy_getinfo(a->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+			*length = cl;
+		}
 		if (cc == CURLE_OK && *status != 408 && *status != 429 && *status < 500) {
 			rc = PX_OK;
 			break;
@@ -223,8 +245,18 @@ static enum px_err request(struct az *a, const char *method, const char *blob,
 	return rc;
 }
 
+static enum px_err request(struct az *a, const char *method, const char *blob,
+			   const char *const *query, size_t nq, const void *p, size_t n,
+			   int create_only, struct px_buf *resp, long *status)
+{
+	struct azi_body src = { p, -1, 0, n };
+
+	return px_st_azi_request(a, method, blob, query, nq, &src, create_only, NULL, resp, status,
+				 NULL);
+}
+
 /* Maps a completed request's status to a store error. */
-static enum px_err status_err(struct az *a, const char *what, const char *name, long st,
+enum px_err px_st_azi_status(struct az *a, const char *what, const char *name, long st,
 			      const struct px_buf *resp)
 {
 	if (st >= 200 && st < 300)
@@ -239,7 +271,7 @@ static enum px_err status_err(struct az *a, const char *what, const char *name, 
 	return PX_E_STORAGE_FAILED;
 }
 
-static char *full_name(struct az *a, const char *name)
+char *px_st_azi_name(struct az *a, const char *name)
 {
 	struct px_buf b = PX_BUF_INIT;
 
@@ -251,7 +283,7 @@ static enum px_err put_blob(struct az *a, const char *name, const void *p, size_
 			    int create_only)
 {
 	struct px_buf resp = PX_BUF_INIT;
-	char *blob = full_name(a, name);
+	char *blob = px_st_azi_name(a, name);
 	enum px_err rc = PX_E_STORAGE_FAILED;
 	long st = 0;
 
@@ -260,7 +292,7 @@ static enum px_err put_blob(struct az *a, const char *name, const void *p, size_
 	if (rc == PX_OK && create_only && (st == 409 || st == 412))
 		rc = PX_E_VALIDATION_CONFLICT;
 	else if (rc == PX_OK)
-		rc = status_err(a, "PUT", name, st, &resp);
+		rc = px_st_azi_status(a, "PUT", name, st, &resp);
 	free(blob);
 	px_buf_free(&resp);
 	return rc;
@@ -300,14 +332,14 @@ static enum px_err az_flush(struct px_st_store *s)
 static enum px_err az_get(struct px_st_store *s, const char *name, struct px_buf *out)
 {
 	struct az *a = (struct az *)s;
-	char *blob = full_name(a, name);
+	char *blob = px_st_azi_name(a, name);
 	enum px_err rc = PX_E_STORAGE_FAILED;
 	long st = 0;
 
 	if (blob)
 		rc = request(a, "GET", blob, NULL, 0, NULL, 0, 0, out, &st);
 	if (rc == PX_OK)
-		rc = status_err(a, "GET", name, st, out);
+		rc = px_st_azi_status(a, "GET", name, st, out);
 	if (rc != PX_OK)
 		px_buf_reset(out);
 	free(blob);
@@ -333,14 +365,14 @@ static enum px_err az_del(struct px_st_store *s, const char *name)
 {
 	struct az *a = (struct az *)s;
 	struct px_buf resp = PX_BUF_INIT;
-	char *blob = full_name(a, name);
+	char *blob = px_st_azi_name(a, name);
 	enum px_err rc = PX_E_STORAGE_FAILED;
 	long st = 0;
 
 	if (blob)
 		rc = request(a, "DELETE", blob, NULL, 0, NULL, 0, 0, &resp, &st);
 	if (rc == PX_OK && st != 404)
-		rc = status_err(a, "DELETE", name, st, &resp);
+		rc = px_st_azi_status(a, "DELETE", name, st, &resp);
 	free(blob);
 	px_buf_free(&resp);
 	return rc;
@@ -425,7 +457,7 @@ static enum px_err az_list(struct px_st_store *s, const char *prefix, px_st_list
 		if (rc == PX_OK && st == 404 && !next.len)
 			break;   /* no container yet: no objects */
 		if (rc == PX_OK)
-			rc = status_err(a, "LIST", prefix, st, &resp);
+			rc = px_st_azi_status(a, "LIST", prefix, st, &resp);
 		if (rc == PX_OK && (r = parse_page(a, &resp, fn, arg, &next)) < 0) {
 			px_buf_reset(&a->base.errmsg);
 			px_buf_puts(&a->base.errmsg, "unparsable or incomplete List Blobs answer");
@@ -450,7 +482,7 @@ static enum px_err az_prepare(struct px_st_store *s)
 
 	rc = request(a, "PUT", NULL, q, 1, NULL, 0, 0, &resp, &st);
 	if (rc == PX_OK && st != 409)   /* 409: it exists */
-		rc = status_err(a, "create container", a->container, st, &resp);
+		rc = px_st_azi_status(a, "create container", a->container, st, &resp);
 	px_buf_free(&resp);
 	return rc;
 }
@@ -471,6 +503,13 @@ static void az_free(struct px_st_store *s)
 	free(a->container);
 	free(a->prefix);
 	free(a);
+}
+
+static const struct px_st_store_ops az_ops;
+
+int px_st_azure_is(const struct px_st_store *s)
+{
+	return s && s->ops == &az_ops;
 }
 
 static const struct px_st_store_ops az_ops = {

@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/cfg.h"
 #include "core/dirs.h"
+#include "storage/px_st_azure.h"
 #include "storage/px_st_open.h"
 #include "storage/px_st_s3.h"
 
@@ -118,8 +119,11 @@ int px_st_files_open_remote(struct px_st_files *f, const char *root,
 {
 	if (px_st_files_init(f, root, err) != 0)
 		return -1;
-	if (!o->url || strncmp(o->url, "s3://", 5) != 0) {
-		px_buf_puts(err, "the remote file store must be s3://bucket[/prefix] (files_s3_url)");
+	if (!o->url || (strncmp(o->url, "s3://", 5) != 0 && strncmp(o->url, "gs://", 5) != 0 &&
+			strncmp(o->url, "azure://", 8) != 0)) {
+		px_buf_puts(err, "the remote file store must be s3://bucket[/prefix] (files_s3_url), "
+			    "gs://bucket[/prefix] (files_gcs_url) or azure://container[/prefix] "
+			    "(files_azure_url)");
 		return -1;
 	}
 	f->remote = px_st_store_open(o, err);
@@ -129,9 +133,36 @@ int px_st_files_open_remote(struct px_st_files *f, const char *root,
 	return 0;
 }
 
+/* The store options of files_store = kind (s3, gcs or azure) from c. */
+static void remote_opts(const struct px_cfg *c, const char *kind, struct px_st_store_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->concurrency = (int)px_cfg_int(c, "files_s3_concurrency");
+	if (!strcmp(kind, "azure")) {
+		o->url = px_cfg_str(c, "files_azure_url");
+		o->azure_account = px_cfg_str(c, "files_azure_account");
+		o->azure_key = px_cfg_str(c, "files_azure_key");
+		o->azure_endpoint = px_cfg_str(c, "files_azure_endpoint");
+	} else if (!strcmp(kind, "gcs")) {
+		o->url = px_cfg_str(c, "files_gcs_url");
+		o->s3_endpoint = px_cfg_str(c, "files_gcs_endpoint");
+		o->s3_region = "auto";
+		o->s3_access_key = px_cfg_str(c, "files_gcs_access_key");
+		o->s3_secret_key = px_cfg_str(c, "files_gcs_secret_key");
+		o->s3_path_style = 1;
+	} else {
+		o->url = px_cfg_str(c, "files_s3_url");
+		o->s3_endpoint = px_cfg_str(c, "files_s3_endpoint");
+		o->s3_region = px_cfg_str(c, "files_s3_region");
+		o->s3_access_key = px_cfg_str(c, "files_s3_access_key");
+		o->s3_secret_key = px_cfg_str(c, "files_s3_secret_key");
+		o->s3_path_style = px_cfg_bool(c, "files_s3_path_style");
+	}
+}
+
 int px_st_files_open_config(const struct px_cfg *c, struct px_st_files *st, struct px_buf *err)
 {
-	const char *dir = px_cfg_str(c, "files_dir");
+	const char *dir = px_cfg_str(c, "files_dir"), *kind = px_cfg_str(c, "files_store");
 	struct px_buf def = PX_BUF_INIT;
 	struct px_st_store_opts o;
 	int rc;
@@ -141,23 +172,57 @@ int px_st_files_open_config(const struct px_cfg *c, struct px_st_files *st, stru
 		px_buf_printf(&def, "%s/files", px_cfg_str(c, "data_dir"));
 		dir = def.data ? def.data : "";
 	}
-	if (strcmp(px_cfg_str(c, "files_store"), "s3") != 0) {
+	if (!strcmp(kind, "local")) {
 		rc = px_st_files_init(st, dir, err);
 		px_buf_free(&def);
 		return rc;
 	}
-	memset(&o, 0, sizeof(o));
-	o.url = px_cfg_str(c, "files_s3_url");
-	o.s3_endpoint = px_cfg_str(c, "files_s3_endpoint");
-	o.s3_region = px_cfg_str(c, "files_s3_region");
-	o.s3_access_key = px_cfg_str(c, "files_s3_access_key");
-	o.s3_secret_key = px_cfg_str(c, "files_s3_secret_key");
-	o.s3_path_style = px_cfg_bool(c, "files_s3_path_style");
-	o.concurrency = (int)px_cfg_int(c, "files_s3_concurrency");
+	remote_opts(c, kind, &o);
+	if (!strcmp(kind, "azure") && !*o.azure_key) {
+		px_buf_puts(err, "files_store = azure needs files_azure_key (download URLs are "
+			    "service SAS signed with the account key)");
+		px_buf_free(&def);
+		return -1;
+	}
+	if (!*o.url) {
+		px_buf_printf(err, "files_store = %s but files_%s_url is empty", kind, kind);
+		px_buf_free(&def);
+		return -1;
+	}
 	rc = px_st_files_open_remote(st, dir, &o, (uint64_t)px_cfg_int(c, "files_s3_part_size"),
 				     err);
 	px_buf_free(&def);
 	return rc;
+}
+
+const char *px_st_files_remote_url(const struct px_cfg *c)
+{
+	const char *kind = px_cfg_str(c, "files_store");
+
+	return !strcmp(kind, "azure") ? px_cfg_str(c, "files_azure_url")
+	       : !strcmp(kind, "gcs") ? px_cfg_str(c, "files_gcs_url")
+	       : !strcmp(kind, "s3")  ? px_cfg_str(c, "files_s3_url")
+				      : NULL;
+}
+
+int px_st_files_signed_url(const struct px_st_files *f, const char *hex,
+			   const struct px_st_files_url *u, struct px_buf *out)
+{
+	char key[80];
+
+	if (!f->remote || px_st_files_key(hex, key) != 0)
+		return -1;
+	if (px_st_azure_is(f->remote)) {
+		struct px_st_azure_sas p = { u->endpoint, u->expires, u->now, u->content_type,
+					     u->content_disposition, u->cache_control };
+
+		return px_st_azure_presign_get(f->remote, key, &p, out);
+	} else {
+		struct px_st_s3_presign p = { u->endpoint, u->expires, u->now, u->content_type,
+					      u->content_disposition, u->cache_control };
+
+		return px_st_s3_presign_get(f->remote, key, &p, out);
+	}
 }
 
 void px_st_files_close(struct px_st_files *f)
@@ -174,7 +239,41 @@ int px_st_files_key(const char *hex, char out[80])
 	return 0;
 }
 
-/* Remote commit: streams tmp to S3 unless an object of its size is there. */
+static enum px_err remote_head(const struct px_st_files *f, const char *key, uint64_t *size)
+{
+	return px_st_azure_is(f->remote) ? px_st_azure_head(f->remote, key, size)
+					 : px_st_s3_head(f->remote, key, size);
+}
+
+enum px_err px_st_files_read(const struct px_st_files *f, const char *hex, uint64_t off,
+			     size_t len, struct px_buf *out)
+{
+	char key[80];
+
+	if (!f->remote || px_st_files_key(hex, key) != 0)
+		return PX_E_STORAGE_FAILED;
+	return px_st_azure_is(f->remote) ? px_st_azure_get_range(f->remote, key, off, len, out)
+					 : px_st_s3_get_range(f->remote, key, off, len, out);
+}
+
+/* Streams fd to the remote store; an Azure container that does not exist
+ * yet (404 on the put) is made and the put tried once more. */
+static enum px_err remote_put(const struct px_st_files *f, const char *key, int fd,
+			      uint64_t size, const char *hex)
+{
+	enum px_err e;
+
+	if (!px_st_azure_is(f->remote))
+		return px_st_s3_put_file(f->remote, key, fd, size, hex, f->part_size);
+	e = px_st_azure_put_file(f->remote, key, fd, size, f->part_size);
+	if (e == PX_E_STORAGE_SHARD_MISSING && f->remote->ops->prepare &&
+	    f->remote->ops->prepare(f->remote) == PX_OK)
+		e = px_st_azure_put_file(f->remote, key, fd, size, f->part_size);
+	return e;
+}
+
+/* Remote commit: streams tmp to the store unless an object of its size
+ * is there. */
 static enum px_err commit_remote(const struct px_st_files *f, const char *tmp,
 				 const char *hex, int *existed)
 {
@@ -188,14 +287,14 @@ static enum px_err commit_remote(const struct px_st_files *f, const char *tmp,
 		e = PX_E_STORAGE_FAILED;
 		goto out;
 	}
-	e = px_st_s3_head(f->remote, key, &have);
+	e = remote_head(f, key, &have);
 	if (e == PX_OK && have == (uint64_t)st.st_size) {
 		*existed = 1;
 		goto out;
 	}
 	if (e != PX_OK && e != PX_E_STORAGE_SHARD_MISSING)
 		goto out;
-	e = px_st_s3_put_file(f->remote, key, fd, (uint64_t)st.st_size, hex, f->part_size);
+	e = remote_put(f, key, fd, (uint64_t)st.st_size, hex);
 out:
 	if (fd >= 0)
 		close(fd);

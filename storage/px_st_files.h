@@ -2,13 +2,14 @@
  * is named by the SHA-256 of its bytes, objects/ab/cdef... (the first two
  * hex digits make the folder), so the same content stored twice costs
  * once. Objects live on local disk under root/objects/, or (remote) in an
- * S3 bucket under the same names below its prefix. Bytes always arrive
- * in a temporary file under root/tmp/ (same file system as local
- * objects), which commit fsyncs and renames into place, then fsyncs the
- * folder, or puts to S3 and removes: once commit returns, the object
- * survives a crash. Objects are never modified. A local store allocates
- * nothing beyond the caller's struct and is thread-safe; a remote one
- * holds an S3 store, is used by one thread, and must be closed. */
+ * S3 or GCS bucket or an Azure container under the same names below its
+ * prefix. Bytes always arrive in a temporary file under root/tmp/ (same
+ * file system as local objects), which commit fsyncs and renames into
+ * place, then fsyncs the folder, or puts to the remote store and removes:
+ * once commit returns, the object survives a crash. Objects are never
+ * modified. A local store allocates nothing beyond the caller's struct
+ * and is thread-safe; a remote one holds a store of the storage library
+ * (px_st_open.h), is used by one thread, and must be closed. */
 #ifndef PX_ST_FILES_H
 #define PX_ST_FILES_H
 
@@ -35,8 +36,9 @@ int px_st_files_init(struct px_st_files *f, const char *root, struct px_buf *err
 	__attribute__((warn_unused_result));
 
 /* Sets f up as a remote store: temporary files under root (as for
- * px_st_files_init), objects in the S3 store described by o (o->url is
- * s3://bucket/prefix), put in parts of part_size bytes above that size.
+ * px_st_files_init), objects in the store described by o (o->url is
+ * s3://bucket/prefix, gs://bucket/prefix or azure://container/prefix),
+ * put in parts (blocks) of part_size bytes above that size.
  * 0, or -1 with a reason in err. Close with px_st_files_close. */
 int px_st_files_open_remote(struct px_st_files *f, const char *root,
 			    const struct px_st_store_opts *o, uint64_t part_size,
@@ -45,10 +47,32 @@ int px_st_files_open_remote(struct px_st_files *f, const char *root,
 struct px_cfg;
 
 /* Opens the file store the configuration c describes (files_store,
- * files_dir or else data_dir/files, files_s3_*): local, or remote with
+ * files_dir or else data_dir/files, files_s3_*, files_azure_*,
+ * files_gcs_*): local, or remote with
  * its temporary files in that folder. 0, or -1 with the reason in err.
  * Close with px_st_files_close. */
 int px_st_files_open_config(const struct px_cfg *c, struct px_st_files *f, struct px_buf *err)
+	__attribute__((warn_unused_result));
+
+/* The remote location the configuration names for its files_store
+ * (files_s3_url, files_azure_url or files_gcs_url), NULL for local. */
+const char *px_st_files_remote_url(const struct px_cfg *c);
+
+/* What a signed download URL of a remote store carries. */
+struct px_st_files_url {
+	const char *endpoint;     /* as clients reach the store; NULL: the store's */
+	long expires;             /* seconds, 1..604800 */
+	time_t now;               /* signing time; 0: time(NULL) */
+	const char *content_type, *content_disposition, *cache_control; /* NULL: none */
+};
+
+/* Writes into out (replaced) a URL that reads object hex of the remote
+ * store f for u->expires seconds: S3 and GCS a SigV4 query-signed GET
+ * (px_st_s3_presign_get), Azure a read-only service SAS
+ * (px_st_azure_presign_get). Pure computation. 0, or -1 (a local store,
+ * a bad name or arguments). */
+int px_st_files_signed_url(const struct px_st_files *f, const char *hex,
+			   const struct px_st_files_url *u, struct px_buf *out)
 	__attribute__((warn_unused_result));
 
 /* Releases what a remote store holds (nothing for a local one); f may be
@@ -74,9 +98,9 @@ int px_st_files_path(const struct px_st_files *f, const char *hex, char *out);
 /* Makes the temporary file tmp (already fsynced and closed by the caller,
  * holding bytes whose SHA-256 is hex) the object hex: when the object
  * exists already tmp is removed and *existed set to 1, otherwise tmp is
- * renamed into place and the folder fsynced (local), or streamed to S3
- * (remote; an object of the same size already there counts as existing)
- * and removed. On any failure tmp is removed. STORAGE_FULL (ENOSPC,
+ * renamed into place and the folder fsynced (local), or streamed to the
+ * remote store (an object of the same size already there counts as
+ * existing; a missing Azure container is made) and removed. On any failure tmp is removed. STORAGE_FULL (ENOSPC,
  * EDQUOT), STORAGE_CREDENTIALS (S3 refused the keys) or STORAGE_FAILED;
  * a remote store's reason is in f->remote->errmsg. */
 enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
@@ -90,6 +114,12 @@ enum px_err px_st_files_commit(const struct px_st_files *f, const char *tmp,
  * case. STORAGE_FAILED, STORAGE_FULL, SYSTEM_INTERNAL (no memory). */
 enum px_err px_st_files_commit_fd(const struct px_st_files *f, int fd, const char *path,
 				  char *hex, long long *size) __attribute__((warn_unused_result));
+
+/* Remote stores: replaces out's contents with bytes [off, off + len) of
+ * object hex (fewer at its end), so that a reader (plexichat-backup)
+ * never holds a whole object. STORAGE_SHARD_MISSING, STORAGE_FAILED. */
+enum px_err px_st_files_read(const struct px_st_files *f, const char *hex, uint64_t off,
+			     size_t len, struct px_buf *out) __attribute__((warn_unused_result));
 
 /* Removes object hex; a missing one is not an error. *gone (may be NULL)
  * gets 0 when a local object was not there (S3 does not tell: 1).

@@ -189,6 +189,9 @@ static int xfer_setup(struct s3 *s, struct xfer *x)
 		curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
 		break;
 	case OP_GET:
+		if (x->range[0])
+			curl_easy_setopt(x->h, CURLOPT_RANGE, x->range);
+		break;
 	case OP_LIST:
 		break;
 	}

@@ -41,6 +41,12 @@ enum px_err px_st_s3_put_file(struct px_st_store *s, const char *name, int fd,
 enum px_err px_st_s3_head(struct px_st_store *s, const char *name, uint64_t *size)
 	__attribute__((warn_unused_result));
 
+/* Replaces out's contents with bytes [off, off + len) of object name
+ * (fewer at its end), one ranged GET, so that an object of any size is
+ * read in pieces. STORAGE_* errors as for get. */
+enum px_err px_st_s3_get_range(struct px_st_store *s, const char *name, uint64_t off,
+			       size_t len, struct px_buf *out) __attribute__((warn_unused_result));
+
 /* What a presigned GET carries besides the object. */
 struct px_st_s3_presign {
 	const char *endpoint;     /* "https://host[:port]" clients reach; NULL: the store's */

@@ -277,6 +277,24 @@ enum px_err px_st_s3_head(struct px_st_store *st, const char *name, uint64_t *si
 	return rc;
 }
 
+enum px_err px_st_s3_get_range(struct px_st_store *st, const char *name, uint64_t off,
+			       size_t len, struct px_buf *out)
+{
+	struct s3 *s = (struct s3 *)st;
+	struct xfer *x;
+	enum px_err rc;
+
+	if (!px_st_s3_is(st) || len == 0 || !(x = px_st_s3i_xfer_new(s, OP_GET, name, NULL)))
+		return PX_E_STORAGE_FAILED;
+	snprintf(x->range, sizeof(x->range), "%llu-%llu", (unsigned long long)off,
+		 (unsigned long long)(off + len - 1));
+	x->resp = out;
+	rc = px_st_s3i_run(s, x);
+	if (rc == PX_OK && out->len > len)
+		rc = PX_E_STORAGE_FAILED;   /* a store that ignored Range */
+	return rc;
+}
+
 /* ---- presigned URLs --------------------------------------------------- */
 
 /* scheme ("http"/"https") and host[:port] of an endpoint, the port left

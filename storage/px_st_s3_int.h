@@ -31,6 +31,7 @@ struct xfer {
 	struct px_buf own_resp;
 	char hash[65];            /* x-amz-content-sha256: hex or UNSIGNED-PAYLOAD */
 	char etag[130];           /* the answer's ETag, quotes kept */
+	char range[64];           /* GET: "a-b" bytes asked for ("": all) */
 	long long length;         /* the answer's Content-Length (HEAD), -1 unknown */
 	int attempts, done, async;
 	double not_before;

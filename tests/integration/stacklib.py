@@ -2,9 +2,11 @@
 of their own (an S3 file store, a restored database and file store): this
 build's plexichat.fcgi on its own socket, run as www-data as
 scripts/lib.sh does, behind its own lighttpd (apache/lighttpd.conf.in)
-on a free port, plus s3rver and the SigV4-checking tests/integration/
-s3_proxy.py when asked; for the cluster tests HAProxy in front of
-stacks (dist/haproxy/plexichat.cfg), an SSE subscriber that resumes with
+on a free port, or behind its own Apache with mod_fcgid
+(apache/httpd-test.conf.in, which spawns plexichat.fcgi itself), plus
+s3rver and the SigV4-checking tests/integration/s3_proxy.py, or Azurite,
+when asked; for the cluster tests HAProxy in front of stacks
+(dist/haproxy/plexichat.cfg), an SSE subscriber that resumes with
 Last-Event-ID, and the Python side of pgaf_lib.sh's pg_auto_failover
 formation. Everything started is stopped by stop(), by pid.
 Standard library only; needs PX_BUILD, PX_ROOT, PX_CONFIG and
@@ -73,10 +75,12 @@ def www_data(path):
 
 
 class Stack:
-    """plexichat.fcgi + lighttpd with the harness's configuration plus
-    `extra` (key -> value), serving files from files_dir."""
+    """plexichat.fcgi + lighttpd (server "lighttpd") or Apache + mod_fcgid
+    (server "apache") with the harness's configuration plus `extra` (key
+    -> value), serving files from files_dir."""
 
-    def __init__(self, name, extra, files_dir):
+    def __init__(self, name, extra, files_dir, server="lighttpd"):
+        self.server = server
         self.dir = tempfile.mkdtemp(prefix="px-%s-" % name)
         os.chmod(self.dir, 0o755)
         self.files_dir = files_dir
@@ -101,6 +105,8 @@ class Stack:
                               capture_output=True, text=True, timeout=timeout)
 
     def start(self):
+        if self.server == "apache":
+            return self.start_apache()
         env = dict(os.environ, PLEXICHAT_LISTEN=self.sock,
                    PLEXICHAT_LOG_FILE=os.path.join(self.dir, "plexichat.log"))
         open(os.path.join(self.dir, "plexichat.log"), "a").close()
@@ -130,7 +136,31 @@ class Stack:
             raise RuntimeError("stack %s did not start; see %s" % (self.url, self.dir))
         return self
 
+    def start_apache(self):
+        """Apache (started as root, serving as www-data) spawning this
+        build's plexichat.fcgi with PLEXICHAT_CONFIG = this stack's file."""
+        run = os.path.join(self.dir, "run")
+        os.makedirs(run, exist_ok=True)
+        www_data(self.dir)
+        with open(os.path.join(ROOT, "apache", "httpd-test.conf.in")) as f:
+            ac = f.read()
+        for k, v in (("@PORT@", str(self.port)), ("@STATIC_DIR@", os.path.join(ROOT, "static")),
+                     ("@LOG_DIR@", self.dir), ("@RUN_DIR@", run), ("@CONFIG@", self.conf),
+                     ("@FCGI_DIR@", BUILD), ("@FILES_DIR@", self.files_dir),
+                     ("@WS_SOCKET@", os.path.join(run, "ws.sock"))):
+            ac = ac.replace(k, v)
+        aconf = os.path.join(self.dir, "apache-httpd.conf")
+        with open(aconf, "w") as f:
+            f.write(ac)
+        self.procs.append(subprocess.Popen(["apache2", "-f", aconf, "-DFOREGROUND"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        if not wait_url(self.url + "/api/v1/system/health"):
+            raise RuntimeError("Apache stack %s did not start; see %s" % (self.url, self.dir))
+        return self
+
     def fcgi_pid(self):
+        """The plexichat.fcgi process (lighttpd stacks only: under Apache
+        mod_fcgid runs several)."""
         return self.procs[0].pid
 
     def halt(self, sig=signal.SIGTERM):
@@ -182,7 +212,9 @@ class S3:
     the proxy (for the server); direct: s3rver itself (for presigned URLs
     a browser follows, which the proxy would count as unsigned)."""
 
-    def __init__(self, bucket):
+    def __init__(self, bucket, region="us-east-1"):
+        """region: what the proxy checks signatures for ("auto": GCS's
+        XML API with HMAC keys)."""
         self.bucket = bucket
         self.dir = tempfile.mkdtemp(prefix="px-s3-")
         node = os.environ.get("NODE_DIR", os.path.join(BUILD, "node"))
@@ -200,7 +232,7 @@ class S3:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         self.procs.append(subprocess.Popen(
             ["/usr/bin/python3", os.path.join(ROOT, "tests", "integration", "s3_proxy.py"),
-             str(self.proxy_port), str(self.port), "S3RVER", "S3RVER", "us-east-1"],
+             str(self.proxy_port), str(self.port), "S3RVER", "S3RVER", region],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "proxy.err"), "w")))
         if not (wait_url(self.direct + "/") and wait_url(self.url + "/__stats")):
             self.stop()
@@ -407,3 +439,77 @@ class PgAutoFailover:
             if cur == goal and cur in ("primary", "wait_primary"):
                 return n
         return None
+
+
+class Azurite:
+    """Azurite's Blob service (npm azurite@3.37.0, installed into
+    PX_BUILD/node as test_backup_stores.sh does) on a free port, with its
+    well-known development account. It checks every Shared Key signature
+    and every SAS (signature, permissions, expiry). url: the account's
+    endpoint, path-style."""
+    ACCOUNT = "devstoreaccount1"
+    KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
+           "K1SZFPTOtr/KBHBeksoGMGw==")
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="px-azurite-")
+        node = os.environ.get("NODE_DIR", os.path.join(BUILD, "node"))
+        exe = os.path.join(node, "node_modules", ".bin", "azurite-blob")
+        if not os.path.exists(exe):
+            os.makedirs(node, exist_ok=True)
+            subprocess.run(["npm", "install", "--silent", "azurite@3.37.0"], cwd=node,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        self.port = free_port(BASE_PORT + 30)
+        self.url = "http://127.0.0.1:%d/%s" % (self.port, self.ACCOUNT)
+        self.log = os.path.join(self.dir, "azurite.log")
+        self.procs = [subprocess.Popen(
+            [exe, "--blobHost", "127.0.0.1", "--blobPort", str(self.port), "--location", self.dir,
+             "--silent", "--skipApiVersionCheck"],
+            stdout=open(self.log, "w"), stderr=subprocess.STDOUT)]
+        if not wait_url("http://127.0.0.1:%d/" % self.port):
+            self.stop()
+            raise RuntimeError("azurite did not start")
+
+    def _auth(self, method, path, query, length="", extra=(), ctype=""):
+        import base64
+        import hashlib
+        import hmac
+        date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())
+        xms = sorted([("x-ms-date", date), ("x-ms-version", "2021-08-06")] + list(extra))
+        sts = "%s\n\n\n%s\n\n%s\n\n\n\n\n\n\n" % (method, length, ctype)
+        sts += "".join("%s:%s\n" % kv for kv in xms)
+        sts += "/%s/%s%s" % (self.ACCOUNT, self.ACCOUNT, path)
+        for k, v in sorted(query):
+            sts += "\n%s:%s" % (k, v)
+        sig = base64.b64encode(hmac.new(base64.b64decode(self.KEY), sts.encode(),
+                                        hashlib.sha256).digest()).decode()
+        h = dict(xms)
+        h["Authorization"] = "SharedKey %s:%s" % (self.ACCOUNT, sig)
+        return h
+
+    def get(self, container, blob):
+        """(status, body) of a blob, read with Shared Key (Azurite takes no
+        anonymous reads of a private container)."""
+        path = "/%s/%s" % (container, urllib.parse.quote(blob))
+        req = urllib.request.Request("http://127.0.0.1:%d/%s%s" % (self.port, self.ACCOUNT, path),
+                                     headers=self._auth("GET", path, []))
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def put(self, container, blob, data):
+        path = "/%s/%s" % (container, urllib.parse.quote(blob))
+        h = self._auth("PUT", path, [], str(len(data)), [("x-ms-blob-type", "BlockBlob")],
+                       "application/octet-stream")
+        h["Content-Type"] = "application/octet-stream"
+        req = urllib.request.Request("http://127.0.0.1:%d/%s%s" % (self.port, self.ACCOUNT, path),
+                                     data=data, method="PUT", headers=h)
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+
+    def stop(self):
+        stop_all(self.procs)
+        self.procs = []
+        shutil.rmtree(self.dir, ignore_errors=True)

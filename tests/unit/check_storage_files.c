@@ -3,7 +3,11 @@
  * botocore (Debian awscli 2.9.19's vendored botocore, S3SigV4QueryAuth
  * with its clock fixed at the time below; the first case is also the
  * example of the AWS S3 documentation, "Authenticating Requests: Using
- * Query Parameters"), and the local store's commit, listing, removal and
+ * Query Parameters"; the gs:// case is GCS's XML API, region "auto"),
+ * Azure read-only service SAS URLs (the string to sign line by line, and
+ * its signature under Azurite's well-known account key computed with
+ * Python's hmac; Azurite itself checks such URLs in
+ * tests/integration/test_files_remote.py), and the local store's commit, listing, removal and
  * temporary-file checks. */
 #include <check.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/crypto.h"
+#include "storage/px_st_azure.h"
 #include "storage/px_st_files.h"
 #include "core/codec.h"
 #include "storage/px_st_open.h"
@@ -38,6 +43,13 @@ static const struct {
 	  1369353600, "text/plain", "attachment; filename=\"a b.txt\"",
 	  "http://127.0.0.1:9000/bkt/pre/ab/cdef?",
 	  "d5b3ce4766d2d64cb5d21ac234165f068cca2380df81aebddbf64be991059418" },
+	/* gs://: GCS's XML API with an HMAC key, signed as S3 is for region
+	 * "auto" on storage.googleapis.com, path-style (botocore as above,
+	 * region "auto") */
+	{ __LINE__, "gs://px-bucket/files", "", "GOOG1EXAMPLEHMACID",
+	  "bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ", "objects/ab/cdef", 0, 300, 1369353600,
+	  "image/png", NULL, "https://storage.googleapis.com/px-bucket/files/objects/ab/cdef?",
+	  "46cfc798588593e1e4ef4b0b35c832f112641bc41f77720d59191e466341aa7b" },
 };
 
 static struct px_st_store *open_s3(const char *url, const char *ep, const char *ak,
@@ -107,6 +119,59 @@ START_TEST(test_presign_endpoint_and_limits)
 	ck_assert_int_eq(px_st_s3_presign_get(s, "x", &p, &out), -1);
 	px_buf_free(&out);
 	px_st_store_free(s);
+}
+END_TEST
+
+START_TEST(test_azure_sas)
+{
+	static const char key[] = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
+				  "K1SZFPTOtr/KBHBeksoGMGw==";
+	struct px_st_store_opts o = { 0 };
+	struct px_buf err = PX_BUF_INIT, out = PX_BUF_INIT, sts = PX_BUF_INIT;
+	struct px_st_azure_sas p = { 0 };
+	struct px_st_store *s;
+
+	px_st_azure_sas_string(&sts, "acct", "cont", "pre/x", "2013-05-24T00:05:00Z", NULL,
+			       "inline", NULL);
+	ck_assert_str_eq(sts.data, "r\n\n2013-05-24T00:05:00Z\n/blob/acct/cont/pre/x\n\n\n\n"
+				   "2021-08-06\nb\n\n\n\ninline\n\n\n");
+	o.url = "azure://plexi-files/px";
+	o.azure_account = "devstoreaccount1";
+	o.azure_key = key;
+	o.azure_endpoint = "http://127.0.0.1:10000/devstoreaccount1";
+	s = px_st_store_open(&o, &err);
+	ck_assert_msg(s != NULL, "%s", err.data ? err.data : "");
+	ck_assert(px_st_azure_is(s) && !px_st_s3_is(s));
+	p.expires = 300;
+	p.now = 1369353600;
+	p.content_type = "text/plain";
+	p.content_disposition = "attachment; filename=\"a b.txt\"";
+	p.cache_control = "private, max-age=60";
+	ck_assert_int_eq(px_st_azure_presign_get(s, "objects/ab/cdef", &p, &out), 0);
+	ck_assert_str_eq(out.data,
+			 "http://127.0.0.1:10000/devstoreaccount1/plexi-files/px/objects/ab/cdef?"
+			 "sv=2021-08-06&sr=b&sp=r&se=2013-05-24T00%3A05%3A00Z"
+			 "&rscc=private%2C%20max-age%3D60"
+			 "&rscd=attachment%3B%20filename%3D%22a%20b.txt%22&rsct=text%2Fplain"
+			 "&sig=BiK%2BjdrukHaZ4OA2NBZVDbrJn4BhK5fd4r%2FU6BYtn20%3D");
+	/* the public endpoint replaces the store's */
+	p.endpoint = "https://blobs.example.org/devstoreaccount1/";
+	ck_assert_int_eq(px_st_azure_presign_get(s, "objects/ab/cdef", &p, &out), 0);
+	ck_assert(!strncmp(out.data, "https://blobs.example.org/devstoreaccount1/plexi-files/px/", 58));
+	p.expires = 0;
+	ck_assert_int_eq(px_st_azure_presign_get(s, "x", &p, &out), -1);
+	px_st_store_free(s);
+	/* a store opened with a SAS token cannot make a service SAS */
+	o.azure_key = NULL;
+	o.azure_sas = "sv=2019-12-12&sig=x";
+	s = px_st_store_open(&o, &err);
+	ck_assert(s != NULL);
+	p.expires = 60;
+	ck_assert_int_eq(px_st_azure_presign_get(s, "x", &p, &out), -1);
+	px_st_store_free(s);
+	px_buf_free(&err);
+	px_buf_free(&out);
+	px_buf_free(&sts);
 }
 END_TEST
 
@@ -211,6 +276,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_presign, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_presign_endpoint_and_limits);
+	tcase_add_test(tc, test_azure_sas);
 	tcase_add_test(tc, test_local_store);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
