@@ -164,14 +164,27 @@ static double pct(struct lat *l, double p)
 	return pct_n(l, l->n, p);
 }
 
-static int dial(void)
+/* Opens a connection for user k. On loopback each user connects from an
+ * address of its own (127.1.x.y), as real users do: the server's limits
+ * per client address (events_max_streams_per_addr) then see users, not
+ * this one client. */
+static int dial(int k)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)W.port) };
+	struct sockaddr_in src = { .sin_family = AF_INET };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
 
 	if (fd < 0)
 		return -1;
 	inet_pton(AF_INET, W.host, &a.sin_addr);
+	if ((ntohl(a.sin_addr.s_addr) >> 24) == 127) {
+		src.sin_addr.s_addr = htonl((127u << 24) | (1u << 16) | (uint32_t)(k / 250) << 8 |
+					    (uint32_t)(k % 250 + 1));
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS) {
 		close(fd);
@@ -256,7 +269,7 @@ static void stream_open(int k)
 
 	if (u->last_event)
 		snprintf(cur, sizeof(cur), "?last_event_id=%lld", u->last_event);
-	if ((u->st.fd = dial()) < 0) {
+	if ((u->st.fd = dial(k)) < 0) {
 		W.errors++;
 		return;
 	}
@@ -550,7 +563,7 @@ static void send_request(int k)
 	struct user *u = &W.u[k];
 
 	if (u->ac.fd < 0) {
-		if ((u->ac.fd = dial()) < 0) {
+		if ((u->ac.fd = dial(k)) < 0) {
 			finish(k, 0);
 			return;
 		}
