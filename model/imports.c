@@ -3,6 +3,7 @@
 #include "model/imports.h"
 #include "model/rows.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,49 @@ enum px_err px_m_import_channel(struct px_db *db, const struct px_m_import_chann
 	if (e != PX_OK)
 		return e;
 	*id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_import_direct(struct px_db *db, const struct px_m_import_direct *d,
+			       long long *id, int *created)
+{
+	char cr[PX_M_LL], key[2 * PX_M_LL + 2];
+	const char *p[8] = { d->source, d->sid, d->kind, d->topic ? d->topic : "",
+			     d->creator ? px_m_ll(cr, d->creator) : NULL, d->created_at,
+			     NULL, d->members };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	if (strcmp(d->kind, "dm") == 0) {
+		snprintf(key, sizeof(key), "%lld:%lld", d->low, d->high);
+		p[6] = key;
+	}
+	e = px_db_exec_prepared(db, "import_direct",
+		"WITH ins AS (INSERT INTO channels (kind, topic, created_by, created_at, dm_key)"
+		"  VALUES ($3, $4, $5::bigint, $6::timestamptz, $7)"
+		"  ON CONFLICT (dm_key) DO NOTHING RETURNING id),"
+		" c AS (SELECT id, true AS made FROM ins UNION ALL"
+		"  SELECT id, false FROM channels WHERE dm_key = $7"
+		"   AND NOT EXISTS (SELECT 1 FROM ins)),"
+		" m AS (INSERT INTO channel_members (channel_id, user_id, role, joined_at)"
+		"  SELECT c.id, u.id, CASE WHEN $3 = 'group' AND u.id = $5::bigint"
+		"   THEN 'owner' ELSE 'member' END, $6::timestamptz"
+		"  FROM c, (SELECT DISTINCT x::bigint AS id FROM"
+		"   unnest(string_to_array(nullif($8, ''), E'\\n')) x) u"
+		"  WHERE EXISTS (SELECT 1 FROM users WHERE users.id = u.id)"
+		"  ON CONFLICT DO NOTHING),"
+		" k AS (INSERT INTO import_map (source, kind, source_id, target_id)"
+		"  SELECT $1, 'channel', $2, c.id FROM c)"
+		" SELECT id, made FROM c", 8, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return PX_E_SYSTEM_INTERNAL;
+	}
+	*id = atoll(PQgetvalue(r, 0, 0));
+	*created = PQgetvalue(r, 0, 1)[0] == 't';
 	PQclear(r);
 	return PX_OK;
 }
@@ -217,6 +261,33 @@ enum px_err px_m_import_flush(struct px_db *db, const char *source, long long ch
 out:
 	batch_reset(b);
 	return e;
+}
+
+int px_m_import_file(struct px_db *db, const struct px_m_import_file *f)
+{
+	char sz[PX_M_LL], pos[PX_M_LL];
+	const char *p[8] = { f->source, f->sid, f->msg_sid, f->name, f->detected,
+			     px_m_ll(sz, f->size), f->sha256, px_m_ll(pos, f->position) };
+	PGresult *r = NULL;
+	int n;
+
+	if (px_db_exec_prepared(db, "import_file",
+		"WITH m AS (SELECT x.id, x.channel_id, x.author_id, x.created_at"
+		"   FROM import_map k JOIN messages x ON x.id = k.target_id"
+		"  WHERE k.source = $1 AND k.kind = 'message' AND k.source_id = $3),"
+		" f AS (INSERT INTO files (owner_id, channel_id, name, declared_type,"
+		"   detected_type, size, sha256, created_at)"
+		"  SELECT m.author_id, m.channel_id, $4, '', $5, $6::bigint, $7, m.created_at"
+		"   FROM m RETURNING id),"
+		" a AS (INSERT INTO message_files (message_id, file_id, position)"
+		"  SELECT m.id, f.id, $8::integer FROM m, f),"
+		" k AS (INSERT INTO import_map (source, kind, source_id, target_id)"
+		"  SELECT $1, 'file', $2, f.id FROM f)"
+		" SELECT count(*) FROM f", 8, p, &r) != PX_OK)
+		return -1;
+	n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n > 0;
 }
 
 enum px_err px_m_import_threads(struct px_db *db, const char *source, long *orphans)
