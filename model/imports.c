@@ -301,3 +301,57 @@ enum px_err px_m_import_threads(struct px_db *db, const char *source, long *orph
 		*orphans = count_of(r);
 	return e;
 }
+
+/* sql/021's search indexes: the same definitions (test_import_speed
+ * compares pg_indexes before and after a deferred import). */
+static const struct {
+	const char *name, *create;
+} search_indexes[] = {
+	{ "messages_tsv", "CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_tsv ON messages"
+			  " USING gin (tsv) WITH (fastupdate = off)" },
+	{ "messages_trgm", "CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_trgm ON messages"
+			   " USING gin (body gin_trgm_ops) WITH (gin_pending_list_limit = 512)" },
+};
+
+/* 1 when index name exists and is valid, 0 when missing, -1 invalid (a
+ * concurrent build that died), -2 on a database error. */
+static int index_state(struct px_db *db, const char *name)
+{
+	const char *p[1] = { name };
+	PGresult *r = NULL;
+	int st;
+
+	if (px_db_exec(db, "SELECT i.indisvalid FROM pg_index i JOIN pg_class c"
+		       " ON c.oid = i.indexrelid WHERE c.relname = $1"
+		       " AND c.relnamespace = 'public'::regnamespace", 1, p, &r) != PX_OK)
+		return -2;
+	st = PQntuples(r) == 0 ? 0 : PQgetvalue(r, 0, 0)[0] == 't' ? 1 : -1;
+	PQclear(r);
+	return st;
+}
+
+enum px_err px_m_import_search_indexes(struct px_db *db, int on, int *made)
+{
+	static const char *const drops[] = { "DROP INDEX CONCURRENTLY IF EXISTS messages_tsv",
+					     "DROP INDEX CONCURRENTLY IF EXISTS messages_trgm" };
+	enum px_err e = PX_OK;
+	size_t i;
+	int st;
+
+	if (made)
+		*made = 0;
+	for (i = 0; i < sizeof(search_indexes) / sizeof(search_indexes[0]) && e == PX_OK; i++) {
+		if ((st = index_state(db, search_indexes[i].name)) == -2)
+			return PX_E_SYSTEM_INTERNAL;
+		if (!on || st == -1)
+			e = px_db_exec(db, drops[i], 0, NULL, NULL);
+		if (e != PX_OK || !on || st == 1)
+			continue;
+		e = px_db_exec(db, "SET maintenance_work_mem = '256MB'", 0, NULL, NULL);
+		if (e == PX_OK)
+			e = px_db_exec(db, search_indexes[i].create, 0, NULL, NULL);
+		if (e == PX_OK && made)
+			(*made)++;
+	}
+	return e;
+}

@@ -107,4 +107,14 @@ int px_m_import_file(struct px_db *db, const struct px_m_import_file *f)
 enum px_err px_m_import_threads(struct px_db *db, const char *source, long *orphans)
 	__attribute__((nonnull, warn_unused_result));
 
+/* The full-text and trigram indexes of messages (sql/021), which cost
+ * most of an import's time when kept up row by row. on 0: dropped (DROP
+ * INDEX CONCURRENTLY: posting goes on; search reads without them, more
+ * slowly); on 1: made again when missing or left invalid by a build that
+ * died (CREATE INDEX CONCURRENTLY, with maintenance_work_mem raised for
+ * this session), with the definitions of sql/021. *made (may be NULL)
+ * gets how many were built. Not inside a transaction. */
+enum px_err px_m_import_search_indexes(struct px_db *db, int on, int *made)
+	__attribute__((nonnull(1), warn_unused_result));
+
 #endif
