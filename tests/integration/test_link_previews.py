@@ -314,6 +314,10 @@ def test_poster_says_no_preview():
     page = b.get("/c/" + CH["name"]).body.decode()
     assert re.search(r'<input type="checkbox" name="unfurl_links" value="off"> No link preview',
                      page), page[-3000:]
+    b.lang = "de"
+    assert '<input type="checkbox" name="unfurl_links" value="off"> Keine Linkvorschau' in \
+        b.get("/c/" + CH["name"]).body.decode()
+    b.lang = "en"
     text = "from the page %s" % PAGES.url(web_path)
     r = b.post("/c/%s/post" % CH["name"], {"body": text, "unfurl_links": "off",
                                             "action": "send"})
