@@ -449,7 +449,8 @@ int import_files_store(struct admin *a, struct import_report *r, struct import_f
 		return -1;
 	if (as_store_owner(a, &uid, &gid) != 0) {
 		archive_read_free(ar);
-		return -1;
+		skip_all(r, f->atts, f->natts, "cannot act as the owner of the file store");
+		return 0;
 	}
 	if (px_st_files_open_config(a->cfg, &st, &err) != 0) {
 		fprintf(stderr, "plexichat-admin: file store: %s\n", err.data ? err.data : "");
