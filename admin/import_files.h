@@ -58,7 +58,9 @@ int import_files_want(struct import_files *f, const char *path, const char *msg_
  * (SHA-256, libmagic type, the upload type rules, files_max_size), a
  * files row made in the message's channel, owned by its author, created
  * when it was, and attached; counted in r (IK_FILE) and skipped with the
- * reason when refused. 0, or -1 when the store cannot be opened. */
+ * reason when refused (also every file when the store cannot be opened or,
+ * run as root, its owner cannot be acted as). 0, or -1 when the archive
+ * cannot be opened again. */
 int import_files_store(struct admin *a, struct import_report *r, struct import_files *f,
 		       const char *archive) __attribute__((nonnull(1, 2, 3)));
 
