@@ -232,24 +232,62 @@ int import_account(struct admin *a, struct import_report *r, const struct import
 	return 1;
 }
 
+/* The search indexes before the import: dropped when deferring them,
+ * else made again if a deferred run died before it rebuilt them. */
+static int indexes_before(struct admin *a, int defer)
+{
+	int made = 0;
+
+	if (px_m_import_search_indexes(a->db, !defer, &made) != PX_OK) {
+		fprintf(stderr, "plexichat-admin: cannot %s the search indexes of messages\n",
+			defer ? "drop" : "check");
+		return -1;
+	}
+	if (made)
+		fprintf(stderr, "plexichat-admin: %d search index(es) missing (an earlier import"
+			" with --defer-indexes died?) were made again\n", made);
+	return 0;
+}
+
+static int indexes_after(struct admin *a)
+{
+	struct timespec t0, t1;
+	int made = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (px_m_import_search_indexes(a->db, 1, &made) != PX_OK) {
+		fprintf(stderr, "plexichat-admin: the search indexes of messages could not be made"
+			" again: run the import again (it makes them first)\n");
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "plexichat-admin: %d search index(es) made again in %.1f s\n", made,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
 int admin_cmd_import(struct admin *a, int argc, char **argv)
 {
+	int defer = admin_has_flag(argc, argv, "--defer-indexes");
+	const char *file = admin_positional(argc, argv, 1, NULL);
 	struct import_report r;
 	int rc;
 
-	if (argc < 2)
+	if (argc < 2 || !file || (strcmp(argv[0], "slack") && strcmp(argv[0], "mattermost")))
 		return -1;
 	memset(&r, 0, sizeof(r));
 	px_buf_init(&r.skips);
+	if (indexes_before(a, defer) != 0)
+		return 1;
 	if (strcmp(argv[0], "slack") == 0) {
 		r.source = "slack";
-		rc = import_slack(a, argv[1], &r);
-	} else if (strcmp(argv[0], "mattermost") == 0) {
-		r.source = "mattermost";
-		rc = import_mattermost(a, argv[1], &r);
+		rc = import_slack(a, file, &r);
 	} else {
-		return -1;
+		r.source = "mattermost";
+		rc = import_mattermost(a, file, &r);
 	}
+	if (defer && indexes_after(a) != 0)
+		rc = 1;
 	if (rc == 0)
 		import_report_print(&r);
 	px_buf_free(&r.skips);

@@ -58,7 +58,9 @@ int import_account(struct admin *a, struct import_report *r, const struct import
 int import_slack(struct admin *a, const char *path, struct import_report *r);
 int import_mattermost(struct admin *a, const char *path, struct import_report *r);
 
-/* import slack FILE.zip | import mattermost FILE.jsonl */
+/* import slack FILE.zip | import mattermost FILE.jsonl|FILE.zip, each
+ * with --defer-indexes: the search indexes of messages dropped for the
+ * import and built again once at its end (model/imports.h). */
 int admin_cmd_import(struct admin *a, int argc, char **argv);
 
 #endif

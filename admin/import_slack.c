@@ -8,6 +8,7 @@
  * (model/imports.c), Slack's mrkdwn converted by the incoming webhooks'
  * converter, Slack's ts kept as the creation time and as the source id. */
 #include "admin/import_cmd.h"
+#include "admin/import_files.h"
 #include "model/channels.h"
 
 #include "core/utf8.h"
@@ -26,6 +27,8 @@
 #define MAX_ENTRY (64L * 1024 * 1024)
 /* messages sent to PostgreSQL in one statement */
 #define BATCH 2000
+/* most members of a group conversation read (Slack allows 9) */
+#define MAX_DIRECT 64
 
 struct user {
 	char sid[32];
@@ -35,8 +38,8 @@ struct user {
 
 struct chan {
 	char sid[32];
-	char name[96]; /* the folder name: Slack's channel name */
-	char here[96]; /* the name here (differs when taken) */
+	char name[256]; /* the folder name: Slack's channel name, a DM's id */
+	char here[96];  /* the name here (differs when taken; "" for DMs) */
 	long long id;  /* 0: not imported */
 };
 
@@ -48,7 +51,8 @@ struct slack {
 	int users_sorted;
 	struct chan *chans;
 	size_t nchans, capchans;
-	struct px_buf users_json, chans_json, groups_json;
+	struct px_buf users_json, chans_json, groups_json, dms_json, mpims_json;
+	struct import_files files;
 	struct px_m_import_batch batch;
 	const struct chan *batch_chan;
 	struct px_buf text, md, html, why;
@@ -105,46 +109,6 @@ static struct json_object *jget(struct json_object *o, const char *key, json_typ
 }
 
 /* --- the archive ---------------------------------------------------- */
-
-static struct archive *archive_open(const char *path)
-{
-	struct archive *ar = archive_read_new();
-
-	if (!ar)
-		return NULL;
-	archive_read_support_format_zip(ar);
-	if (archive_read_open_filename(ar, path, 64 * 1024) != ARCHIVE_OK) {
-		fprintf(stderr, "plexichat-admin: %s: %s\n", path, archive_error_string(ar));
-		archive_read_free(ar);
-		return NULL;
-	}
-	return ar;
-}
-
-/* NULL when the entry may be read, else why not. */
-static const char *entry_unsafe(struct archive_entry *e)
-{
-	const char *name = archive_entry_pathname(e), *p;
-	mode_t type = archive_entry_filetype(e);
-
-	if (!name || !*name)
-		return "entry without a name";
-	if (archive_entry_hardlink(e) || archive_entry_symlink(e) || type == AE_IFLNK)
-		return "links are not followed";
-	if (type != AE_IFREG && type != AE_IFDIR)
-		return "not a regular file";
-	if (name[0] == '/' || name[0] == '\\' || strchr(name, '\\') || strchr(name, ':'))
-		return "absolute or unsafe path";
-	for (p = name; p; p = strchr(p, '/')) {
-		if (*p == '/')
-			p++;
-		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
-			return "path leaves the archive (\"..\")";
-	}
-	if (archive_entry_size_is_set(e) && archive_entry_size(e) > MAX_ENTRY)
-		return "entry larger than 64 MiB";
-	return NULL;
-}
 
 /* Reads the current entry into b (reset first), at most MAX_ENTRY bytes.
  * 0, or -1 with *why. */
@@ -342,6 +306,85 @@ static void import_channel(struct slack *s, struct json_object *c, const char *k
 	px_buf_free(&members);
 }
 
+/* A DM (dms.json: its folder is its id) or a group DM (mpims.json: its
+ * folder is its name) as a conversation of the same members here. */
+static void import_direct(struct slack *s, struct json_object *c, const char *kind)
+{
+	struct json_object *m = jget(c, "members", json_type_array), *o;
+	struct json_object *purpose = jget(c, "purpose", json_type_object);
+	const char *sid = jstr(c, "id"), *name = jstr(c, "name"), *topic = NULL;
+	struct px_buf members = PX_BUF_INIT;
+	struct px_m_import_direct d;
+	const struct user *u, *creator;
+	long long ids[MAX_DIRECT] = { 0 };
+	char created[48] = "now", cts[32];
+	size_t i, j, n = 0;
+	struct chan *ch;
+	int made = 0;
+	enum px_err e;
+
+	if (strcmp(kind, "dm") == 0)
+		name = sid;
+	if (!sid || !name || strlen(sid) >= sizeof(ch->sid) || strlen(name) >= sizeof(ch->name)) {
+		import_skip(s->r, IK_CHANNEL, sid, "conversation without an id or a name");
+		return;
+	}
+	if (!(ch = chan_add(s)))
+		return;
+	snprintf(ch->sid, sizeof(ch->sid), "%s", sid);
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	if (px_m_import_lookup(s->a->db, SRC, "channel", sid, &ch->id) == 1) {
+		s->r->existing[IK_CHANNEL]++;
+		return;
+	}
+	/* the distinct imported members, in the source's order */
+	for (i = 0; m && i < json_object_array_length(m) && n < MAX_DIRECT; i++) {
+		u = user_find(s, json_object_get_string(json_object_array_get_idx(m, i)));
+		for (j = 0; u && j < n && ids[j] != u->id; j++)
+			;
+		if (!u || j < n)
+			continue;
+		ids[n++] = u->id;
+		px_buf_printf(&members, "%s%lld", members.len ? "\n" : "", u->id);
+	}
+	if (n < 2 || (strcmp(kind, "dm") == 0 && n != 2)) {
+		import_skip(s->r, IK_CHANNEL, sid, strcmp(kind, "dm") == 0
+			    ? "a direct message needs two imported members"
+			    : "a group conversation needs two or more imported members");
+		goto out;
+	}
+	if (purpose)
+		topic = jstr(purpose, "value");
+	if (topic && (strlen(topic) > 250 || !px_utf8_valid(topic, strlen(topic))))
+		topic = NULL;
+	o = jget(c, "created", json_type_int);
+	if (o) {
+		snprintf(cts, sizeof(cts), "%lld", (long long)json_object_get_int64(o));
+		if (import_ts(cts, created, sizeof(created)) != 0)
+			snprintf(created, sizeof(created), "now");
+	}
+	creator = user_find(s, jstr(c, "creator"));
+	memset(&d, 0, sizeof(d));
+	d.source = SRC;
+	d.sid = sid;
+	d.kind = kind;
+	d.topic = topic;
+	d.created_at = created;
+	d.creator = creator ? creator->id : 0;
+	d.low = ids[0] < ids[1] ? ids[0] : ids[1];
+	d.high = ids[0] < ids[1] ? ids[1] : ids[0];
+	d.members = members.data;
+	e = px_m_import_direct(s->a->db, &d, &ch->id, &made);
+	if (e != PX_OK)
+		import_skip(s->r, IK_CHANNEL, sid, "database error");
+	else if (made)
+		s->r->imported[IK_CHANNEL]++;
+	else
+		s->r->existing[IK_CHANNEL]++;
+out:
+	px_buf_free(&members);
+}
+
 static void import_array(struct slack *s, const char *file, struct px_buf *b,
 			 void (*fn)(struct slack *, struct json_object *, const char *),
 			 const char *kind)
@@ -426,23 +469,45 @@ static void name_refs(struct slack *s, const char *t, struct px_buf *out)
 	px_buf_puts(out, t);
 }
 
-/* Files are not in Slack's export, only their links: kept as links. */
-static void add_files(struct json_object *m, struct px_buf *md)
+/* A message's files. Slack's own export holds only their links: those
+ * are kept as links and listed as skipped (never fetched). A file whose
+ * bytes the archive holds as __uploads/FILE_ID/NAME (as export tools that
+ * include files lay them out) is stored and attached after the messages
+ * are in (import_files.h). Returns how many will be attached. */
+static int add_files(struct slack *s, struct json_object *m, const char *sid,
+		     struct px_buf *md)
 {
 	struct json_object *f = jget(m, "files", json_type_array), *o;
-	const char *name, *url;
+	const char *name, *url, *fid;
+	char path[600], fsid[300];
+	int n = 0;
 	size_t i;
 
 	for (i = 0; f && i < json_object_array_length(f); i++) {
 		o = json_object_array_get_idx(f, i);
 		name = jstr(o, "name");
+		fid = jstr(o, "id");
 		url = jstr(o, "url_private");
-		if (!url || strncmp(url, "https://", 8) != 0 || strpbrk(url, " ()<>"))
+		if (fid && name && *name && !strchr(fid, '/') && !strchr(name, '/') &&
+		    (size_t)snprintf(path, sizeof(path), "__uploads/%s/%s", fid, name) < sizeof(path) &&
+		    import_files_has(&s->files, path)) {
+			snprintf(fsid, sizeof(fsid), "%s/%s", sid, fid);
+			if (import_files_want(&s->files, path, sid, fsid, name, n) == 0)
+				n++;
 			continue;
+		}
+		snprintf(fsid, sizeof(fsid), "%s/%s", sid, fid ? fid : "?");
+		if (!url || strncmp(url, "https://", 8) != 0 || strpbrk(url, " ()<>")) {
+			import_skip(s->r, IK_FILE, fsid, "not in the archive and no https link");
+			continue;
+		}
+		import_skip(s->r, IK_FILE, fsid,
+			    "not in the archive, only its link: kept as a link, never fetched");
 		px_buf_printf(md, "%s[", md->len ? "\n\n" : "");
 		px_slack_mrkdwn(name ? name : "file", strlen(name ? name : "file"), md);
 		px_buf_printf(md, "](%s)", url);
 	}
+	return n;
 }
 
 static void add_reactions(struct slack *s, struct json_object *m, const char *sid)
@@ -480,6 +545,7 @@ static void import_message(struct slack *s, const struct chan *c, struct json_ob
 	const char *thread = jstr(m, "thread_ts"), *why = NULL;
 	const struct user *u = user_find(s, jstr(m, "user"));
 	char sid[160], root[160], created[48];
+	int nfiles;
 
 	if (!ts || strlen(ts) > 40) {
 		import_skip(s->r, IK_MESSAGE, c->name, "message without ts");
@@ -500,8 +566,8 @@ static void import_message(struct slack *s, const struct chan *c, struct json_ob
 	name_refs(s, text ? text : "", &s->text);
 	px_buf_reset(&s->md);
 	px_slack_mrkdwn(s->text.data ? s->text.data : "", s->text.len, &s->md);
-	add_files(m, &s->md);
-	if (!s->md.len) {
+	nfiles = add_files(s, m, sid, &s->md);
+	if (!s->md.len && !nfiles) {
 		import_skip(s->r, IK_MESSAGE, sid, "empty message");
 		return;
 	}
@@ -522,7 +588,7 @@ static void import_message(struct slack *s, const struct chan *c, struct json_ob
 static void import_day(struct slack *s, const char *file, struct px_buf *b)
 {
 	const char *slash = strchr(file, '/');
-	char folder[96];
+	char folder[256];
 	const struct chan *c;
 	struct json_object *all, *m;
 	size_t i;
@@ -563,10 +629,11 @@ static int is_day_file(const char *name)
 	       strcmp(name + n - 5, ".json") == 0;
 }
 
-/* pass 0: users.json, channels.json, groups.json; pass 1: day files */
+/* pass 0: users.json, channels.json, groups.json, dms.json, mpims.json
+ * and the names of the files under __uploads/; pass 1: day files */
 static int read_pass(struct slack *s, const char *path, int pass)
 {
-	struct archive *ar = archive_open(path);
+	struct archive *ar = import_archive_open(path);
 	struct archive_entry *e;
 	struct px_buf b = PX_BUF_INIT;
 	const char *name, *why;
@@ -577,7 +644,7 @@ static int read_pass(struct slack *s, const char *path, int pass)
 		return -1;
 	while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
 		name = archive_entry_pathname(e);
-		if ((why = entry_unsafe(e))) {
+		if ((why = import_entry_unsafe(e))) {
 			if (pass == 0)
 				import_skip(s->r, IK_FILE, name, why);
 			continue;
@@ -591,7 +658,13 @@ static int read_pass(struct slack *s, const char *path, int pass)
 			keep = &s->chans_json;
 		else if (pass == 0 && strcmp(name, "groups.json") == 0)
 			keep = &s->groups_json;
-		else if (pass == 0 || !is_day_file(name))
+		else if (pass == 0 && strcmp(name, "dms.json") == 0)
+			keep = &s->dms_json;
+		else if (pass == 0 && strcmp(name, "mpims.json") == 0)
+			keep = &s->mpims_json;
+		else if (pass == 0 && strncmp(name, "__uploads/", 10) == 0)
+			import_files_index(&s->files, name);
+		if (!keep && (pass == 0 || !is_day_file(name)))
 			continue;
 		if (entry_read(ar, keep ? keep : &b, &why) != 0) {
 			import_skip(s->r, IK_FILE, name, why);
@@ -627,6 +700,8 @@ int import_slack(struct admin *a, const char *path, struct import_report *r)
 	import_array(&s, "users.json", &s.users_json, user_cb, NULL);
 	import_array(&s, "channels.json", &s.chans_json, import_channel, "public");
 	import_array(&s, "groups.json", &s.groups_json, import_channel, "private");
+	import_array(&s, "dms.json", &s.dms_json, import_direct, "dm");
+	import_array(&s, "mpims.json", &s.mpims_json, import_direct, "group");
 	if (read_pass(&s, path, 1) != 0)
 		goto out;
 	flush(&s);
@@ -634,11 +709,16 @@ int import_slack(struct admin *a, const char *path, struct import_report *r)
 		fprintf(stderr, "plexichat-admin: threads could not be linked; run the import again\n");
 		goto out;
 	}
+	if (import_files_store(a, r, &s.files, path) != 0)
+		goto out;
 	rc = 0;
 out:
 	px_buf_free(&s.users_json);
 	px_buf_free(&s.chans_json);
 	px_buf_free(&s.groups_json);
+	px_buf_free(&s.dms_json);
+	px_buf_free(&s.mpims_json);
+	import_files_free(&s.files);
 	px_buf_free(&s.text);
 	px_buf_free(&s.md);
 	px_buf_free(&s.html);

@@ -8,6 +8,7 @@ plexichat_admin_SOURCES = admin/main.c admin/admin.h admin/util.c \
 	admin/files_cmd.c admin/files_cmd.h \
 	admin/export_cmd.c admin/export_cmd.h \
 	admin/import_cmd.c admin/import_cmd.h admin/import_slack.c admin/import_mm.c \
+	admin/import_files.c admin/import_files.h \
 	admin/linediff.c admin/linediff.h \
 	admin/plugin_cmd.c admin/plugin_cmd.h \
 	admin/plugin_catalog.c admin/plugin_catalog.h \

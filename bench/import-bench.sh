@@ -7,6 +7,9 @@
 # measured in the same run: COPY of the same rows (channel, author, body,
 # HTML, time) from CSV into a scratch table with the messages table's own
 # columns and indexes (the least PostgreSQL needs to store them).
+# The import runs with PX_BENCH_IMPORT_ARGS (default --defer-indexes: the
+# search indexes built once at the end; "" for the row-by-row path). The
+# machine is shared: the load average is printed at the start and the end.
 #   PX_BENCH_PG_PORT (default 29500), PX_BENCH_BUILD (default build/import-bench)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -16,6 +19,7 @@ open_path "$PX_ROOT"
 BUILD=${PX_BENCH_BUILD:-$PX_ROOT/build/import-bench}
 WORK="$PX_ROOT/build/import-bench-data"
 N=${PX_BENCH_MESSAGES:-1000000}
+IMPORT_ARGS=${PX_BENCH_IMPORT_ARGS---defer-indexes}
 PGPORT=${PX_BENCH_PG_PORT:-29500}
 build "$BUILD"
 cleanup() { trap - INT TERM EXIT; set +e; pg_stop "$WORK/pg"; }
@@ -29,7 +33,8 @@ ADMIN="$BUILD/plexichat-admin -c $WORK/plexichat.conf"
 $ADMIN migrate >/dev/null
 PSQL="runuser -u postgres -- psql -X -q -h $WORK/pg.sock -p $PGPORT -d plexichat -v ON_ERROR_STOP=1"
 
-echo "== $(nproc) cores shared by the importer and PostgreSQL; $N messages"
+echo "== $(nproc) cores shared by the importer and PostgreSQL; $N messages; import ${IMPORT_ARGS:-(row by row)}"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(date +%s.%N)
 python3 "$PX_ROOT/bench/import-gen.py" "$N" "$WORK/export.zip" "$WORK/rows.csv" >/dev/null
 chmod 644 "$WORK/rows.csv"
@@ -47,7 +52,8 @@ t1=$(date +%s.%N)
 copy_s=$(python3 -c "print($t1 - $t0)")
 $PSQL -c "DROP TABLE bench_copy"
 
-/usr/bin/time -v $ADMIN import slack "$WORK/export.zip" > "$WORK/report.json" 2> "$WORK/time.txt" \
+# shellcheck disable=SC2086 # IMPORT_ARGS is a list of options
+/usr/bin/time -v $ADMIN import slack "$WORK/export.zip" $IMPORT_ARGS > "$WORK/report.json" 2> "$WORK/time.txt" \
   || { cat "$WORK/time.txt"; die "import failed"; }
 imp_s=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0;
   for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$WORK/time.txt")
@@ -65,3 +71,5 @@ print("anchor COPY of the same rows into a table shaped like messages: %.1f s = 
       % (copy, n / copy))
 print("import / COPY: %.2f" % ((n / imp) / (n / copy)))
 PY
+grep -h "search index" "$WORK/time.txt" || true
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -5,7 +5,6 @@
 #include "core/codec.h"
 #include "core/crypto.h"
 
-#include <curl/curl.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -321,33 +320,29 @@ int px_webpush_allowed(const char *endpoint, const char *list)
 	return 0;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n; /* the push service's answer body is not needed */
-}
-
 enum px_err px_webpush_post(const char *endpoint, const char *authorization,
-			    const struct px_buf *body, int ttl, const char *urgency, int *status)
+			    const struct px_buf *body, int ttl, const char *urgency,
+			    const struct px_webpush_target *to, int *status, char *detail,
+			    size_t dlen)
 {
-	struct curl_slist *h = NULL, *t;
-	char line[64], urg[40], origin[512];
-	const char *lines[6];
-	size_t i;
 	struct px_buf auth = PX_BUF_INIT;
-	CURL *c = NULL;
-	CURLcode rc;
-	long code = 0;
+	char line[64], urg[40], origin[512];
+	const char *lines[7];
+	struct px_sf_req req;
+	struct px_sf_resp resp;
+	enum px_sf_result r;
 	enum px_err e = PX_E_SYSTEM_INTERNAL;
 
 	*status = 0;
+	memset(&resp, 0, sizeof(resp));
+	if (detail && dlen)
+		detail[0] = '\0';
 	if (px_webpush_origin(endpoint, origin, sizeof(origin)) != 0)
 		return PX_E_VALIDATION_FIELD_FORMAT;
 	px_buf_printf(&auth, "Authorization: %s", authorization);
-	snprintf(line, sizeof(line), "TTL: %d", ttl);
-	if (auth.failed || !(c = curl_easy_init()))
+	if (auth.failed)
 		goto out;
+	snprintf(line, sizeof(line), "TTL: %d", ttl);
 	snprintf(urg, sizeof(urg), "Urgency: %s", urgency);
 	lines[0] = auth.data;
 	lines[1] = line;
@@ -355,35 +350,39 @@ enum px_err px_webpush_post(const char *endpoint, const char *authorization,
 	lines[3] = "Content-Type: application/octet-stream";
 	lines[4] = urg;
 	lines[5] = "Expect:";
-	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		if (!(t = curl_slist_append(h, lines[i])))
-			goto out;
-		h = t;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, endpoint);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body->len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		*status = (int)code;
+	lines[6] = NULL;
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = endpoint;
+	req.body = body->data ? body->data : "";
+	req.body_len = body->len;
+	req.headers = lines;
+	req.allow = to->allow;
+	req.max_bytes = 64 * 1024; /* the service's answer is not needed */
+	req.timeout_ms = 10000;
+	req.max_redirects = 0;     /* a push service that redirects is not one */
+	req.resolve = to->resolve;
+	req.resolve_arg = to->resolve_arg;
+	r = px_sf_fetch(&req, &resp);
+	if (detail && dlen)
+		snprintf(detail, dlen, "%s%s%s", px_sf_result_name(r), resp.detail[0] ? ": " : "",
+			 resp.detail);
+	switch (r) {
+	case PX_SF_DONE:
+		*status = (int)resp.status;
 		e = PX_OK;
-	} else {
-		e = rc == CURLE_OPERATION_TIMEDOUT ? PX_E_NETWORK_TIMEOUT
-		    : rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
-			? PX_E_NETWORK_UNREACHABLE : PX_E_NETWORK_BAD_RESPONSE;
+		break;
+	case PX_SF_REFUSED: e = PX_E_SECURITY_SSRF_BLOCKED; break;
+	case PX_SF_BAD_URL: e = PX_E_VALIDATION_FIELD_FORMAT; break;
+	case PX_SF_DNS:
+	case PX_SF_CONNECT: e = PX_E_NETWORK_UNREACHABLE; break;
+	case PX_SF_TIMEOUT: e = PX_E_NETWORK_TIMEOUT; break;
+	case PX_SF_TOO_LARGE:
+	case PX_SF_REDIRECTS: e = PX_E_NETWORK_BAD_RESPONSE; break;
+	case PX_SF_NOMEM: e = PX_E_SYSTEM_INTERNAL; break;
 	}
 out:
-	curl_slist_free_all(h);
-	if (c)
-		curl_easy_cleanup(c);
+	px_buf_free(&resp.body);
 	px_buf_free(&auth);
 	return e;
 }

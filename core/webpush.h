@@ -2,13 +2,17 @@
  * OpenSSL: message encryption (RFC 8291: ECDH P-256, HKDF-SHA-256, one
  * aes128gcm record of RFC 8188), the VAPID authorization (RFC 8292: an
  * ES256 JWT and the server's public key) and the POST to the push service
- * (RFC 8030) through libcurl. Keys travel as raw bytes: a P-256 private
- * scalar (32) and an uncompressed public point (65). */
+ * (RFC 8030) through core/safefetch, like every request to a URL a user
+ * gave. Keys travel as raw bytes: a P-256 private scalar (32) and an
+ * uncompressed public point (65). */
 #ifndef PX_WEBPUSH_H
 #define PX_WEBPUSH_H
 
+#include <stddef.h>
+
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/safefetch.h"
 
 #define PX_WEBPUSH_PRIV 32
 #define PX_WEBPUSH_PUB 65
@@ -58,12 +62,31 @@ int px_webpush_origin(const char *url, char *out, size_t cap) __attribute__((non
  * example.com, not example.com itself. Ports must match exactly. */
 int px_webpush_allowed(const char *endpoint, const char *list) __attribute__((nonnull));
 
+/* Where a push may go: the same rules as every request to a URL a user
+ * gave (core/safefetch.h), since a subscription's endpoint comes from the
+ * browser. */
+struct px_webpush_target {
+	const char *allow;          /* outbound_allow_private; NULL: nothing more */
+	px_sf_resolve_fn resolve;   /* NULL: getaddrinfo (tests script DNS) */
+	void *resolve_arg;
+};
+
 /* POSTs an encrypted body to endpoint with the VAPID authorization, TTL
- * (seconds) and Urgency; *status gets the HTTP status (201 accepted;
- * 404/410: the subscription is gone). Errors: NETWORK_* (no answer),
- * VALIDATION_FIELD_FORMAT (not an http(s) endpoint). */
+ * (seconds) and Urgency through core/safefetch: the endpoint's name is
+ * resolved and every address checked (private, loopback, link-local,
+ * metadata... refused unless to->allow lists them), libcurl is pinned to
+ * the checked addresses and every socket it opens is checked again (a
+ * name that answers differently at connect time gains nothing), no
+ * redirect is followed, the answer is read up to 64 KiB within 10 s.
+ * *status gets the HTTP status (201 accepted; 404/410: the subscription
+ * is gone); detail (dlen bytes, may be NULL) why it failed. Errors:
+ * SECURITY_SSRF_BLOCKED (an address not allowed; nothing was sent),
+ * NETWORK_UNREACHABLE, NETWORK_TIMEOUT, NETWORK_BAD_RESPONSE (a redirect,
+ * an answer too large), VALIDATION_FIELD_FORMAT (not an http(s)
+ * endpoint). */
 enum px_err px_webpush_post(const char *endpoint, const char *authorization,
-			    const struct px_buf *body, int ttl, const char *urgency, int *status)
-	__attribute__((nonnull, warn_unused_result));
+			    const struct px_buf *body, int ttl, const char *urgency,
+			    const struct px_webpush_target *to, int *status, char *detail,
+			    size_t dlen) __attribute__((nonnull(1, 2, 3, 5, 6, 7), warn_unused_result));
 
 #endif

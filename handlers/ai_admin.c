@@ -65,7 +65,7 @@ static enum px_err post_held(struct px_ctx *ctx, long long rid, const struct px_
 		goto out;
 	p = (struct px_m_post){ en->channel, en->author, en->thread_root, pol.kind, en->body,
 				html.data ? html.data : "", px_cfg_str(ctx->cfg, "search_language"),
-				NULL, mentions.data ? mentions.data : "" };
+				NULL, mentions.data ? mentions.data : "", NULL };
 	if ((e = px_m_messages_post(ctx->db, &p, &replayed, msg)) != PX_OK)
 		goto out;
 	if ((o = json_tokener_parse(msg->data ? msg->data : "")) &&

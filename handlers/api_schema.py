@@ -573,7 +573,11 @@ api("POST", CH + "/messages", "postMessage",
                     "characters; required unless file_ids names at least one file."),
          thread_root_id=ID, idempotency_key=t("string", maxLength=128),
          file_ids=t("array", items=ID, maxItems=10,
-                    description="Draft files of the author to attach (POST /api/v1/files).")),
+                    description="Draft files of the author to attach (POST /api/v1/files)."),
+         unfurl_links=t("boolean", description="false: no link preview for this message "
+                        "(as Slack's chat.postMessage; default true)."),
+         unfurl_media=t("boolean", description="false: the link preview shows no image "
+                        "(default true).")),
     errors=W + ("422",), path=CP, extra={"200": ref("Message"), "202": ref("AiHeldPost")})
 api("GET", CH + "/messages/search", "searchChannel", "Search one channel.", "200",
     ref("SearchResults"), [q("q", STR, "Query.", True)], errors=("400", "404"), path=CP)
@@ -1089,7 +1093,11 @@ api("POST", "/api/v1/hooks/{token}", "incomingWebhook",
 OPS["POST /api/v1/hooks/{token}"]["requestBody"] = {"required": True, "content": {
     "application/json": {"schema": obj([], text=STR, username=STR, icon_url=STR,
                                        icon_emoji=STR, attachments=arr(t("object")),
-                                       blocks=arr(t("object")))},
+                                       blocks=arr(t("object")),
+                                       unfurl_links=t("boolean", description="false: no link "
+                                                      "preview"),
+                                       unfurl_media=t("boolean", description="false: a link "
+                                                      "preview without its image"))},
     "application/x-www-form-urlencoded": {"schema": obj(["payload"], payload=STR)}}}
 api("POST", HK + "/incoming", "createIncomingHook",
     "Make an incoming webhook (channel managers); its URL is shown only in this answer.", "201",

@@ -108,6 +108,18 @@ enum px_err px_in_bool(struct px_ctx *ctx, const char *name, int *out)
 	return PX_E_VALIDATION_FIELD_TYPE;
 }
 
+enum px_err px_in_bool_or(struct px_ctx *ctx, const char *name, int def, int *out)
+{
+	struct json_object *j;
+	const char *s;
+	enum px_err e;
+
+	*out = def;
+	if ((e = lookup(ctx, name, &j, &s)) != PX_OK || (!j && !s))
+		return e;
+	return px_in_bool(ctx, name, out);
+}
+
 enum px_err px_in_int(struct px_ctx *ctx, const char *name, long long min,
 		      long long max, long long *out)
 {

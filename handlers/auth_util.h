@@ -23,6 +23,9 @@ enum px_err px_in_str(struct px_ctx *ctx, const char *name, int required,
  * gives 0. VALIDATION_FIELD_TYPE otherwise. */
 enum px_err px_in_bool(struct px_ctx *ctx, const char *name, int *out)
 	__attribute__((warn_unused_result));
+/* px_in_bool where an absent field gives def. */
+enum px_err px_in_bool_or(struct px_ctx *ctx, const char *name, int def, int *out)
+	__attribute__((warn_unused_result));
 /* Reads a JSON integer or decimal form field within [min, max]; absent
  * leaves *out unchanged. VALIDATION_FIELD_TYPE / VALIDATION_FIELD_LENGTH. */
 enum px_err px_in_int(struct px_ctx *ctx, const char *name, long long min,

@@ -110,6 +110,7 @@ enum px_err px_hooks_post_payload(struct px_db *db, const struct px_cfg *cfg,
 		m.lang = px_cfg_str(cfg, "search_language");
 		m.mentions = p.mentions.data ? p.mentions.data : "";
 		m.props = props_text(&p);
+		m.preview = px_slack_unfurl(payload);
 		e = px_m_hooks_post(db, &m, msg ? msg : &out);
 	}
 	prepared_free(&p);
@@ -213,7 +214,7 @@ enum px_err px_h_hooks_incoming(struct px_ctx *ctx)
 	    (e = px_m_hooks_in_post(ctx->db, hash, p.md.data, p.html.data ? p.html.data : "",
 				    px_cfg_str(ctx->cfg, "search_language"),
 				    p.mentions.data ? p.mentions.data : "", props_text(&p),
-				    NULL)) != PX_OK)
+				    px_slack_unfurl(payload), NULL)) != PX_OK)
 		goto out;
 	ctx->resp->status = 200;
 	px_buf_reset(&ctx->resp->body);

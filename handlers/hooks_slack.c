@@ -476,3 +476,19 @@ int px_slack_icon_ok(const char *url)
 				      strncasecmp(url, "http://", 7) == 0)) &&
 	       !strpbrk(url, " \t\r\n\"'<>()\\`");
 }
+
+/* false only when the member is there and is JSON false */
+static int said_false(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
+	       !json_object_get_boolean(v);
+}
+
+const char *px_slack_unfurl(struct json_object *payload)
+{
+	if (said_false(payload, "unfurl_links"))
+		return "off";
+	return said_false(payload, "unfurl_media") ? "no_media" : NULL;
+}

@@ -28,6 +28,13 @@ void px_slack_mrkdwn(const char *s, size_t n, struct px_buf *md) __attribute__((
 enum px_err px_slack_render(struct json_object *payload, struct px_buf *md)
 	__attribute__((nonnull, warn_unused_result));
 
+/* The payload's link preview choice, Slack's "unfurl_links" and
+ * "unfurl_media" (booleans; absent or another type: true): "off" when
+ * unfurl_links is false (no preview: PlexiChat previews are of pages),
+ * else "no_media" when unfurl_media is false (a preview without its
+ * image), else NULL. For px_m_post's preview. Static strings. */
+const char *px_slack_unfurl(struct json_object *payload) __attribute__((nonnull));
+
 /* The display name an override may give a bot post: control characters
  * and Markdown/HTML punctuation dropped, white space folded, at most 64
  * characters of valid UTF-8 (cut on a character boundary). "" when

@@ -189,6 +189,22 @@ static enum px_err post_with_files(struct px_db *db, void *arg)
 	return px_m_messages_get(db, pf->p->channel, mid_, pf->out);
 }
 
+/* The poster's link preview choice, as Slack's chat.postMessage takes it:
+ * "unfurl_links": false gives no preview, "unfurl_media": false one
+ * without its image (both true when absent; the composer's "No link
+ * preview" box sends unfurl_links=off). */
+static enum px_err preview_choice(struct px_ctx *ctx, const char **mode)
+{
+	int links = 1, media = 1;
+	enum px_err e;
+
+	if ((e = px_in_bool_or(ctx, "unfurl_links", 1, &links)) != PX_OK ||
+	    (e = px_in_bool_or(ctx, "unfurl_media", 1, &media)) != PX_OK)
+		return e;
+	*mode = !links ? "off" : !media ? "no_media" : NULL;
+	return PX_OK;
+}
+
 enum px_err px_h_messages_post(struct px_ctx *ctx)
 {
 	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT, out = PX_BUF_INIT,
@@ -204,6 +220,7 @@ enum px_err px_h_messages_post(struct px_ctx *ctx)
 			   &p.thread_root)) != PX_OK ||
 	    (e = px_hf_file_ids(ctx, &ids, &nfiles)) != PX_OK ||
 	    (e = idem_key(ctx, &p.idem_key)) != PX_OK ||
+	    (e = preview_choice(ctx, &p.preview)) != PX_OK ||
 	    (e = px_hm_gate(ctx, PX_CHAN_POST, &a)) != PX_OK ||
 	    (e = read_body(ctx, a.channel_id, nfiles > 0, &p.body, &changed, &html, &mentions)) !=
 		    PX_OK)

@@ -538,6 +538,9 @@ static enum px_err post_message(struct px_ctx *ctx, const struct px_web_attach *
 		json_object_array_add(list, json_object_new_int64(f->id[i]));
 	json_object_object_add(j, "file_ids", list);
 	px_web_str(j, "body", body ? body : "");
+	/* the "No link preview" box */
+	if (px_web_form(ctx, "unfurl_links"))
+		json_object_object_add(j, "unfurl_links", json_object_new_boolean(0));
 	/* the API judges the root; a value that is no number goes as text */
 	if (tr && *tr)
 		json_object_object_add(j, "thread_root_id",
@@ -557,6 +560,8 @@ static enum px_err compose_error(struct px_ctx *ctx, enum px_err e, struct px_bu
 	struct json_object *d = json_object_new_object();
 
 	px_web_str(d, "draft", px_web_form(ctx, "body"));
+	if (px_web_form(ctx, "unfurl_links"))
+		json_object_object_add(d, "no_preview", json_object_new_boolean(1));
 	if (bad->len)
 		px_buf_puts(bad, ": ");
 	px_buf_puts(bad, px_webpage_tr(ctx, too_many(ctx, e) ? "At most 10 files per message."

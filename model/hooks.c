@@ -64,27 +64,28 @@ enum px_err px_m_hooks_post(struct px_db *db, const struct px_m_bot_post *m,
 			    struct px_buf *out)
 {
 	char c[PX_M_LL], b[PX_M_LL];
-	const char *p[8] = { px_m_ll(c, m->channel), m->kind, px_m_ll(b, m->bot), m->body,
-			     m->html, m->lang, m->mentions, m->props };
+	const char *p[9] = { px_m_ll(c, m->channel), m->kind, px_m_ll(b, m->bot), m->body,
+			     m->html, m->lang, m->mentions, m->props, m->preview ? m->preview : "" };
 
 	return px_m_json_row(db, "hook_post",
 		"SELECT message::text FROM px_hook_post($1, $2, $3, $4, $5, $6::regconfig,"
-		" string_to_array(nullif($7, ''), E'\\n'), $8::jsonb) WHERE status = 'created'",
-		8, p, out);
+		" string_to_array(nullif($7, ''), E'\\n'), $8::jsonb, $9) WHERE status = 'created'",
+		9, p, out);
 }
 
 enum px_err px_m_hooks_in_post(struct px_db *db, const char *token_hash, const char *body,
 			       const char *html, const char *lang, const char *mentions,
-			       const char *props, struct px_buf *out)
+			       const char *props, const char *preview, struct px_buf *out)
 {
-	const char *p[6] = { token_hash, body, html, lang, mentions, props };
+	const char *p[7] = { token_hash, body, html, lang, mentions, props,
+			     preview ? preview : "" };
 	PGresult *r = NULL;
 	const char *status;
 	enum px_err e;
 
 	e = px_db_exec_prepared(db, "hook_in_post",
 		"SELECT status, message::text FROM px_hook_incoming_post($1, $2, $3, $4::regconfig,"
-		" string_to_array(nullif($5, ''), E'\\n'), $6::jsonb)", 6, p, &r);
+		" string_to_array(nullif($5, ''), E'\\n'), $6::jsonb, $7)", 7, p, &r);
 	if (e != PX_OK)
 		return e;
 	status = PQgetvalue(r, 0, 0);

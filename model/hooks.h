@@ -29,6 +29,7 @@ enum px_err px_m_hooks_in_revoke(struct px_db *db, long long channel, long long 
 struct px_m_bot_post {
 	long long channel, bot;
 	const char *kind, *body, *html, *lang, *mentions, *props;
+	const char *preview; /* as px_m_post's (model/messages.h); NULL: as usual */
 };
 enum px_err px_m_hooks_post(struct px_db *db, const struct px_m_bot_post *p,
 			    struct px_buf *out)
@@ -36,10 +37,11 @@ enum px_err px_m_hooks_post(struct px_db *db, const struct px_m_bot_post *p,
 
 /* An incoming webhook's post in one round trip (sql/128): the live hook of
  * token_hash posts body/html as its bot with props plus "via". out (may
- * be NULL) gets the message. HOOK_NOT_FOUND, VALIDATION_CHANNEL_ARCHIVED. */
+ * be NULL) gets the message; preview as px_m_post's (NULL: as usual).
+ * HOOK_NOT_FOUND, VALIDATION_CHANNEL_ARCHIVED. */
 enum px_err px_m_hooks_in_post(struct px_db *db, const char *token_hash, const char *body,
 			       const char *html, const char *lang, const char *mentions,
-			       const char *props, struct px_buf *out)
+			       const char *props, const char *preview, struct px_buf *out)
 	__attribute__((nonnull(1, 2, 3, 4, 5, 6, 7), warn_unused_result));
 
 /* --- outgoing ------------------------------------------------------------ */

@@ -3,6 +3,7 @@
 #include "model/imports.h"
 #include "model/rows.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,49 @@ enum px_err px_m_import_channel(struct px_db *db, const struct px_m_import_chann
 	if (e != PX_OK)
 		return e;
 	*id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_import_direct(struct px_db *db, const struct px_m_import_direct *d,
+			       long long *id, int *created)
+{
+	char cr[PX_M_LL], key[2 * PX_M_LL + 2];
+	const char *p[8] = { d->source, d->sid, d->kind, d->topic ? d->topic : "",
+			     d->creator ? px_m_ll(cr, d->creator) : NULL, d->created_at,
+			     NULL, d->members };
+	PGresult *r = NULL;
+	enum px_err e;
+
+	if (strcmp(d->kind, "dm") == 0) {
+		snprintf(key, sizeof(key), "%lld:%lld", d->low, d->high);
+		p[6] = key;
+	}
+	e = px_db_exec_prepared(db, "import_direct",
+		"WITH ins AS (INSERT INTO channels (kind, topic, created_by, created_at, dm_key)"
+		"  VALUES ($3, $4, $5::bigint, $6::timestamptz, $7)"
+		"  ON CONFLICT (dm_key) DO NOTHING RETURNING id),"
+		" c AS (SELECT id, true AS made FROM ins UNION ALL"
+		"  SELECT id, false FROM channels WHERE dm_key = $7"
+		"   AND NOT EXISTS (SELECT 1 FROM ins)),"
+		" m AS (INSERT INTO channel_members (channel_id, user_id, role, joined_at)"
+		"  SELECT c.id, u.id, CASE WHEN $3 = 'group' AND u.id = $5::bigint"
+		"   THEN 'owner' ELSE 'member' END, $6::timestamptz"
+		"  FROM c, (SELECT DISTINCT x::bigint AS id FROM"
+		"   unnest(string_to_array(nullif($8, ''), E'\\n')) x) u"
+		"  WHERE EXISTS (SELECT 1 FROM users WHERE users.id = u.id)"
+		"  ON CONFLICT DO NOTHING),"
+		" k AS (INSERT INTO import_map (source, kind, source_id, target_id)"
+		"  SELECT $1, 'channel', $2, c.id FROM c)"
+		" SELECT id, made FROM c", 8, p, &r);
+	if (e != PX_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return PX_E_SYSTEM_INTERNAL;
+	}
+	*id = atoll(PQgetvalue(r, 0, 0));
+	*created = PQgetvalue(r, 0, 1)[0] == 't';
 	PQclear(r);
 	return PX_OK;
 }
@@ -219,6 +263,33 @@ out:
 	return e;
 }
 
+int px_m_import_file(struct px_db *db, const struct px_m_import_file *f)
+{
+	char sz[PX_M_LL], pos[PX_M_LL];
+	const char *p[8] = { f->source, f->sid, f->msg_sid, f->name, f->detected,
+			     px_m_ll(sz, f->size), f->sha256, px_m_ll(pos, f->position) };
+	PGresult *r = NULL;
+	int n;
+
+	if (px_db_exec_prepared(db, "import_file",
+		"WITH m AS (SELECT x.id, x.channel_id, x.author_id, x.created_at"
+		"   FROM import_map k JOIN messages x ON x.id = k.target_id"
+		"  WHERE k.source = $1 AND k.kind = 'message' AND k.source_id = $3),"
+		" f AS (INSERT INTO files (owner_id, channel_id, name, declared_type,"
+		"   detected_type, size, sha256, created_at)"
+		"  SELECT m.author_id, m.channel_id, $4, '', $5, $6::bigint, $7, m.created_at"
+		"   FROM m RETURNING id),"
+		" a AS (INSERT INTO message_files (message_id, file_id, position)"
+		"  SELECT m.id, f.id, $8::integer FROM m, f),"
+		" k AS (INSERT INTO import_map (source, kind, source_id, target_id)"
+		"  SELECT $1, 'file', $2, f.id FROM f)"
+		" SELECT count(*) FROM f", 8, p, &r) != PX_OK)
+		return -1;
+	n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n > 0;
+}
+
 enum px_err px_m_import_threads(struct px_db *db, const char *source, long *orphans)
 {
 	const char *p[1] = { source };
@@ -228,5 +299,59 @@ enum px_err px_m_import_threads(struct px_db *db, const char *source, long *orph
 	e = px_db_exec(db, "SELECT px_import_threads($1)", 1, p, &r);
 	if (e == PX_OK)
 		*orphans = count_of(r);
+	return e;
+}
+
+/* sql/021's search indexes: the same definitions (test_import_speed
+ * compares pg_indexes before and after a deferred import). */
+static const struct {
+	const char *name, *create;
+} search_indexes[] = {
+	{ "messages_tsv", "CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_tsv ON messages"
+			  " USING gin (tsv) WITH (fastupdate = off)" },
+	{ "messages_trgm", "CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_trgm ON messages"
+			   " USING gin (body gin_trgm_ops) WITH (gin_pending_list_limit = 512)" },
+};
+
+/* 1 when index name exists and is valid, 0 when missing, -1 invalid (a
+ * concurrent build that died), -2 on a database error. */
+static int index_state(struct px_db *db, const char *name)
+{
+	const char *p[1] = { name };
+	PGresult *r = NULL;
+	int st;
+
+	if (px_db_exec(db, "SELECT i.indisvalid FROM pg_index i JOIN pg_class c"
+		       " ON c.oid = i.indexrelid WHERE c.relname = $1"
+		       " AND c.relnamespace = 'public'::regnamespace", 1, p, &r) != PX_OK)
+		return -2;
+	st = PQntuples(r) == 0 ? 0 : PQgetvalue(r, 0, 0)[0] == 't' ? 1 : -1;
+	PQclear(r);
+	return st;
+}
+
+enum px_err px_m_import_search_indexes(struct px_db *db, int on, int *made)
+{
+	static const char *const drops[] = { "DROP INDEX CONCURRENTLY IF EXISTS messages_tsv",
+					     "DROP INDEX CONCURRENTLY IF EXISTS messages_trgm" };
+	enum px_err e = PX_OK;
+	size_t i;
+	int st;
+
+	if (made)
+		*made = 0;
+	for (i = 0; i < sizeof(search_indexes) / sizeof(search_indexes[0]) && e == PX_OK; i++) {
+		if ((st = index_state(db, search_indexes[i].name)) == -2)
+			return PX_E_SYSTEM_INTERNAL;
+		if (!on || st == -1)
+			e = px_db_exec(db, drops[i], 0, NULL, NULL);
+		if (e != PX_OK || !on || st == 1)
+			continue;
+		e = px_db_exec(db, "SET maintenance_work_mem = '256MB'", 0, NULL, NULL);
+		if (e == PX_OK)
+			e = px_db_exec(db, search_indexes[i].create, 0, NULL, NULL);
+		if (e == PX_OK && made)
+			(*made)++;
+	}
 	return e;
 }

@@ -40,6 +40,23 @@ struct px_m_import_channel {
 enum px_err px_m_import_channel(struct px_db *db, const struct px_m_import_channel *c,
 				long long *id) __attribute__((nonnull, warn_unused_result));
 
+/* A direct conversation: kind "dm" (exactly two members) or "group";
+ * members are user ids one per line, created_at a timestamp PostgreSQL
+ * reads, creator (0: none) a group's owner. */
+struct px_m_import_direct {
+	const char *source, *sid, *kind, *topic, *created_at;
+	long long creator;
+	long long low, high; /* a dm's two members, low < high */
+	const char *members;
+};
+
+/* Creates the conversation with its members and maps it: *id, *created
+ * 1. A dm of the same two people here already is found instead (its
+ * dm_key), mapped, and *created 0: one conversation per pair, as here. */
+enum px_err px_m_import_direct(struct px_db *db, const struct px_m_import_direct *d,
+			       long long *id, int *created)
+	__attribute__((nonnull, warn_unused_result));
+
 /* Adds user to channel (left alone when a member already). */
 enum px_err px_m_import_member(struct px_db *db, long long channel, long long user)
 	__attribute__((nonnull, warn_unused_result));
@@ -66,10 +83,38 @@ enum px_err px_m_import_flush(struct px_db *db, const char *source, long long ch
 	__attribute__((nonnull, warn_unused_result));
 void px_m_import_batch_free(struct px_m_import_batch *b);
 
+/* A file of an imported message, its bytes in the file store already. */
+struct px_m_import_file {
+	const char *source, *sid; /* the file's source id (import_map kind 'file') */
+	const char *msg_sid;      /* its message's source id */
+	const char *name;         /* normalised */
+	const char *detected;     /* libmagic's type */
+	long long size;
+	const char *sha256;
+	int position;
+};
+
+/* Inserts the files row in the message's channel (owner: its author,
+ * created when it was), attaches it at position and maps it. 1: done, 0:
+ * the message is not mapped (nothing written), -1: a database error.
+ * Run it in the transaction holding the object's lock. */
+int px_m_import_file(struct px_db *db, const struct px_m_import_file *f)
+	__attribute__((nonnull));
+
 /* Attaches replies whose root came in a later batch and sets the roots'
  * counters and followers (sql/131 px_import_threads): *orphans gets the
  * replies whose root never came (they stay top-level). */
 enum px_err px_m_import_threads(struct px_db *db, const char *source, long *orphans)
 	__attribute__((nonnull, warn_unused_result));
+
+/* The full-text and trigram indexes of messages (sql/021), which cost
+ * most of an import's time when kept up row by row. on 0: dropped (DROP
+ * INDEX CONCURRENTLY: posting goes on; search reads without them, more
+ * slowly); on 1: made again when missing or left invalid by a build that
+ * died (CREATE INDEX CONCURRENTLY, with maintenance_work_mem raised for
+ * this session), with the definitions of sql/021. *made (may be NULL)
+ * gets how many were built. Not inside a transaction. */
+enum px_err px_m_import_search_indexes(struct px_db *db, int on, int *made)
+	__attribute__((nonnull(1), warn_unused_result));
 
 #endif

@@ -11,16 +11,24 @@ enum px_err px_m_messages_post(struct px_db *db, const struct px_m_post *m,
 			       int *replayed, struct px_buf *out)
 {
 	char c[PX_M_LL], a[PX_M_LL], r[PX_M_LL];
-	const char *p[9] = { px_m_ll(c, m->channel), m->kind, px_m_ll(a, m->author),
-			     m->thread_root ? px_m_ll(r, m->thread_root) : NULL,
-			     m->body, m->html, m->lang, m->idem_key, m->mentions };
+	const char *p[10] = { px_m_ll(c, m->channel), m->kind, px_m_ll(a, m->author),
+			      m->thread_root ? px_m_ll(r, m->thread_root) : NULL,
+			      m->body, m->html, m->lang, m->idem_key, m->mentions, m->preview };
 	PGresult *res = NULL;
 	const char *status;
 	enum px_err e;
 
-	e = px_db_exec_prepared(db, "msg_post",
-		"SELECT status, message::text FROM px_message_post($1, $2, $3, $4, $5, $6,"
-		" $7::regconfig, $8, string_to_array(nullif($9, ''), E'\\n'))", 9, p, &res);
+	if (m->preview && *m->preview)
+		/* the poster's choice rides in a setting of the same statement
+		 * (sql/132) */
+		e = px_db_exec_prepared(db, "msg_post_preview",
+			"SELECT status, message::text FROM px_message_post_preview($10, $1, $2, $3,"
+			" $4, $5, $6, $7::regconfig, $8, string_to_array(nullif($9, ''), E'\\n'))",
+			10, p, &res);
+	else
+		e = px_db_exec_prepared(db, "msg_post",
+			"SELECT status, message::text FROM px_message_post($1, $2, $3, $4, $5, $6,"
+			" $7::regconfig, $8, string_to_array(nullif($9, ''), E'\\n'))", 9, p, &res);
 	if (e != PX_OK)
 		return e;
 	status = PQgetvalue(res, 0, 0);

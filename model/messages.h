@@ -14,6 +14,8 @@ struct px_m_post {
 	const char *lang;         /* text-search configuration */
 	const char *idem_key;     /* NULL when the client sent none */
 	const char *mentions;     /* names, one per line, or "" */
+	const char *preview;      /* the poster's link preview choice: "off" (none),
+				   * "no_media" (without its image); NULL or "": as usual */
 };
 
 /* Posts in one round trip. *replayed is 1 when idem_key matched an earlier

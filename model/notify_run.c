@@ -359,7 +359,8 @@ static const char *push_one(const struct px_cfg *cfg, const struct push_keys *k,
 	struct px_buf ua = PX_BUF_INIT, auth = PX_BUF_INIT, body = PX_BUF_INIT, hdr = PX_BUF_INIT;
 	const char *endpoint = jstr(sub, "endpoint"), *p256 = jstr(sub, "p256dh"),
 		   *secret = jstr(sub, "auth"), *outcome = "failed";
-	char origin[512];
+	char origin[512], why[300];
+	struct px_webpush_target to = { px_cfg_str(cfg, "outbound_allow_private"), NULL, NULL };
 	int status = 0;
 	enum px_err e;
 
@@ -376,14 +377,15 @@ static const char *push_one(const struct px_cfg *cfg, const struct push_keys *k,
 	    px_webpush_vapid(k->priv, k->pub, origin, (long long)time(NULL) + 12 * 3600,
 			     k->contact, &hdr) != PX_OK)
 		goto out;
-	e = px_webpush_post(endpoint, hdr.data, &body, 3600, "normal", &status);
+	e = px_webpush_post(endpoint, hdr.data, &body, 3600, "normal", &to, &status, why,
+			    sizeof(why));
 	if (e == PX_OK && status >= 200 && status < 300)
 		outcome = "ok";
 	else if (e == PX_OK && (status == 404 || status == 410))
 		outcome = "gone";
 	else
-		px_log_warn("notify", NULL, "push to %s failed: %s %d", origin, px_err_name(e),
-			    status);
+		px_log_warn("notify", NULL, "push to %s failed: %s %d (%s)", origin,
+			    px_err_name(e), status, why);
 out:
 	px_buf_free(&ua);
 	if (auth.data)

@@ -92,8 +92,12 @@ static enum px_err store_tx(struct px_db *db, void *arg)
 			3, c, NULL);
 	if (e == PX_OK)
 		e = px_m_exec_rows(db, "preview_put",
-			"UPDATE messages SET preview = $2::jsonb WHERE id = $1 AND deleted_at IS NULL"
-			" AND NOT preview_removed AND preview IS DISTINCT FROM $2::jsonb", 2, p, &rows);
+			"UPDATE messages SET preview = CASE WHEN preview_media THEN $2::jsonb"
+			" ELSE jsonb_set($2::jsonb, '{image}', 'null') END"
+			" WHERE id = $1 AND deleted_at IS NULL AND NOT preview_removed"
+			" AND preview IS DISTINCT FROM CASE WHEN preview_media THEN $2::jsonb"
+			" ELSE jsonb_set($2::jsonb, '{image}', 'null') END",
+			2, p, &rows);
 	s->changed = rows > 0;
 	return e == PX_OK && s->changed ? emit(db, s->id, NULL) : e;
 }

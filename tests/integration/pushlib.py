@@ -87,14 +87,18 @@ def check_vapid(authorization, audience, server_key):
 
 
 class PushService:
-    """Context manager: an HTTP server on 127.0.0.1:port that records every
-    POST (path, headers, body) and answers 201, or 410 for paths in gone."""
+    """Context manager: an HTTP server on host:port that records every
+    POST (path, headers, body) and answers 201, or 410 for paths in gone,
+    or 307 to redirect_to + path when that is set. PlexiChat reaches it
+    only on an address outbound_allow_private allows (127.0.0.2 in the
+    tests, scripts/test.sh), as it does every push service."""
 
-    def __init__(self, port):
+    def __init__(self, port, host="127.0.0.2"):
         self.port = port
-        self.origin = "http://127.0.0.1:%d" % port
+        self.origin = "http://%s:%d" % (host, port)
         self.got = []
         self.gone = set()
+        self.redirect_to = None
         svc = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -102,13 +106,17 @@ class PushService:
                 n = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(n)
                 svc.got.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(410 if self.path in svc.gone else 201)
+                if svc.redirect_to:
+                    self.send_response(307)
+                    self.send_header("Location", svc.redirect_to + self.path)
+                else:
+                    self.send_response(410 if self.path in svc.gone else 201)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *a):
                 pass
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd = http.server.ThreadingHTTPServer((host, port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self):

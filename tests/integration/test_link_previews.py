@@ -6,8 +6,9 @@ without it ever being asked. Cases: Open Graph tags (the preview appears
 in the API, in a live message.updated event and, escaped, on the channel
 page), a bare <title>, no tags, a page over link_preview_max_bytes, a page
 slower than link_preview_timeout_ms, a non-HTML answer, http images
-dropped, the author removing a preview, edits, and the channel and
-instance switches."""
+dropped, the author removing a preview, the poster saying "no preview"
+(or "no image") when posting through the API, the composer and an
+incoming webhook, edits, and the channel and instance switches."""
 import http.server
 import json
 import os
@@ -284,6 +285,71 @@ def test_author_removes_preview():
     assert "/og/after-edit-" + RUN not in PAGES.hits
     expect_error(MEMBER.call("DELETE", "/api/v1/channels/%d/messages/999999999/preview" % CID),
                  404, "VALIDATION_NOT_FOUND")
+
+
+def jobs_of(mid):
+    return psql("SELECT count(*) FROM hook_deliveries WHERE kind = 'unfurl' AND"
+                " (body::json->>'message_id')::bigint = %d" % mid)
+
+
+def by_body(text):
+    return int(psql("SELECT id FROM messages WHERE channel_id = %d AND body = '%s'"
+                    % (CID, text.replace("'", "''"))))
+
+
+def test_poster_says_no_preview():
+    """unfurl_links: false (API, composer box, incoming webhook) queues no
+    job and fetches nothing; unfurl_media: false gives a preview without
+    its image; a later control message's job shows the worker ran."""
+    api_path, web_path, hook_path = ("/og/optout-%s-%s" % (w, RUN) for w in ("api", "web", "hook"))
+    m = post(MEMBER, CID, "quiet %s" % PAGES.url(api_path), unfurl_links=False)
+    assert m.get("preview") is None and jobs_of(m["id"]) == "0", m
+    expect_error(MEMBER.call("POST", "/api/v1/channels/%d/messages" % CID,
+                             {"body": "x", "unfurl_links": "maybe"}), 400,
+                 "VALIDATION_FIELD_TYPE")
+    # the composer's box, without JavaScript: a plain form post
+    b = Browser()
+    assert location(b.post("/login", {"username": MEMBER.name, "password": PASSWORD,
+                                      "next": "/"})) == "/"
+    page = b.get("/c/" + CH["name"]).body.decode()
+    assert re.search(r'<input type="checkbox" name="unfurl_links" value="off"> No link preview',
+                     page), page[-3000:]
+    b.lang = "de"
+    assert '<input type="checkbox" name="unfurl_links" value="off"> Keine Linkvorschau' in \
+        b.get("/c/" + CH["name"]).body.decode()
+    b.lang = "en"
+    text = "from the page %s" % PAGES.url(web_path)
+    r = b.post("/c/%s/post" % CH["name"], {"body": text, "unfurl_links": "off",
+                                            "action": "send"})
+    assert location(r).startswith("/c/%s#m" % CH["name"]), r
+    assert jobs_of(by_body(text)) == "0"
+    # an incoming webhook's Slack payload
+    hook = OWNER.ok("POST", "/api/v1/channels/%d/hooks/incoming" % CID, {"name": "quiet"})
+    hpath = "/" + hook["url"].split("/", 3)[3]
+    text = "hook says %s" % PAGES.url(hook_path)
+    r = pxtest.request("POST", hpath, json_body={"text": text, "unfurl_links": False})
+    assert r.status == 200, r
+    assert jobs_of(by_body(text)) == "0"
+    media = "/og/nomedia-%s" % RUN
+    r = pxtest.request("POST", hpath, json_body={"text": "pic %s" % PAGES.url(media),
+                                                 "unfurl_media": False})
+    assert r.status == 200, r
+    hm = by_body("pic %s" % PAGES.url(media))
+    assert wait_for(lambda: msg(hm).get("preview"), 20)
+    assert msg(hm)["preview"]["image"] is None and msg(hm)["preview"]["title"].startswith("Fish")
+    m2 = post(MEMBER, CID, "api pic %s" % PAGES.url(media + "-api"), unfurl_media=False)
+    assert wait_for(lambda: msg(m2["id"]).get("preview"), 20)
+    assert msg(m2["id"])["preview"]["image"] is None
+    # the same page without the choice has its image: the worker is not the reason
+    m3 = with_link(media + "-control")
+    assert wait_for(lambda: msg(m3["id"]).get("preview"), 20)
+    assert msg(m3["id"])["preview"]["image"] == "https://cdn.example.org/p.png"
+    for path in (api_path, web_path, hook_path):
+        assert path not in PAGES.hits, (path, PAGES.hits)
+    # and an edit does not bring a preview to a message posted without one
+    MEMBER.ok("PATCH", "/api/v1/channels/%d/messages/%d" % (CID, m["id"]),
+              {"body": "still quiet %s" % PAGES.url(api_path + "-edit")})
+    assert jobs_of(m["id"]) == "0"
 
 
 def test_edit_replaces_or_clears_preview():

@@ -126,6 +126,35 @@ END_TEST
 
 /* The value a receiver recomputes: HMAC-SHA256(secret, ts "." body) in
  * hex (the expected value computed independently with Python's hmac). */
+START_TEST(test_unfurl_choice)
+{
+	static const struct {
+		int line;
+		const char *payload, *want;
+	} c[] = {
+		{ __LINE__, "{\"text\":\"x\"}", NULL },
+		{ __LINE__, "{\"unfurl_links\":true,\"unfurl_media\":true}", NULL },
+		{ __LINE__, "{\"unfurl_links\":false}", "off" },
+		{ __LINE__, "{\"unfurl_links\":false,\"unfurl_media\":false}", "off" },
+		{ __LINE__, "{\"unfurl_media\":false}", "no_media" },
+		{ __LINE__, "{\"unfurl_links\":\"false\",\"unfurl_media\":0}", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct json_object *j = json_tokener_parse(c[i].payload);
+		const char *got;
+
+		ck_assert_ptr_nonnull(j);
+		got = px_slack_unfurl(j);
+		ck_assert_msg((!got && !c[i].want) || (got && c[i].want && !strcmp(got, c[i].want)),
+			      "line %d: want %s got %s", c[i].line, c[i].want ? c[i].want : "NULL",
+			      got ? got : "NULL");
+		json_object_put(j);
+	}
+}
+END_TEST
+
 START_TEST(test_sign)
 {
 	char sig[PX_HOOKS_SIG_LEN], other[PX_HOOKS_SIG_LEN];
@@ -163,6 +192,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_mrkdwn, 0, N(mrkdwn));
 	tcase_add_loop_test(tc, test_render, 0, N(render));
 	tcase_add_test(tc, test_name_and_icon);
+	tcase_add_test(tc, test_unfurl_choice);
 	tcase_add_test(tc, test_sign);
 	tcase_add_test(tc, test_backoff);
 	suite_add_tcase(s, tc);

@@ -1,11 +1,15 @@
 /* check_webpush.c: Web Push encryption against RFC 8291's worked example
  * (section 5 / Appendix A), the VAPID JWT checked the way a push service
- * checks it, and refusals of bad keys and endpoints. */
+ * checks it, refusals of bad keys and endpoints, and pushes refused before
+ * any connection when the endpoint's name resolves to an address that is
+ * not allowed (the fetcher's rules, core/safefetch.h). */
 #include <check.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,6 +188,82 @@ START_TEST(test_vapid_jwt)
 }
 END_TEST
 
+/* A resolver answering one address, counting its calls. */
+struct one_answer {
+	const char *addr;
+	int calls;
+};
+
+static int answer(void *arg, const char *host, struct sockaddr_storage *out, int max)
+{
+	struct one_answer *o = arg;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+
+	(void)host;
+	o->calls++;
+	if (max < 1)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, o->addr, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		return 1;
+	}
+	ck_assert_int_eq(inet_pton(AF_INET6, o->addr, &v6->sin6_addr), 1);
+	v6->sin6_family = AF_INET6;
+	return 1;
+}
+
+START_TEST(test_post_refused_addresses)
+{
+	static const struct {
+		int line;
+		const char *addr, *allow;
+	} c[] = {
+		{ __LINE__, "127.0.0.1", "" },
+		{ __LINE__, "::ffff:127.0.0.1", "" },
+		{ __LINE__, "::1", "" },
+		{ __LINE__, "10.0.0.5", "" },
+		{ __LINE__, "10.0.0.5", "10.1.0.0/16" },
+		{ __LINE__, "169.254.169.254", "169.254.0.0/16" }, /* metadata: never */
+		{ __LINE__, "fd00:ec2::254", "fd00::/8" },
+		{ __LINE__, "192.168.1.20", NULL },
+	};
+	struct px_buf body = PX_BUF_INIT;
+	char detail[300];
+	size_t i;
+
+	px_buf_puts(&body, "x");
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct one_answer o = { c[i].addr, 0 };
+		struct px_webpush_target to = { c[i].allow, answer, &o };
+		int status = -1;
+		enum px_err e = px_webpush_post("https://push.example/wpush/1", "vapid t=x, k=y",
+						&body, 60, "normal", &to, &status, detail,
+						sizeof(detail));
+
+		ck_assert_msg(e == PX_E_SECURITY_SSRF_BLOCKED && status == 0 && o.calls == 1,
+			      "line %d: %s: %s status %d calls %d (%s)", c[i].line, c[i].addr,
+			      px_err_name(e), status, o.calls, detail);
+		ck_assert_msg(strstr(detail, "refused_address") != NULL, "line %d: %s", c[i].line,
+			      detail);
+	}
+	/* an address literal in the endpoint is judged as well */
+	{
+		struct px_webpush_target to = { "", NULL, NULL };
+		int status = -1;
+
+		ck_assert_int_eq(px_webpush_post("http://[::ffff:127.0.0.1]:9/x", "v", &body, 60,
+						 "normal", &to, &status, NULL, 0),
+				 PX_E_SECURITY_SSRF_BLOCKED);
+		ck_assert_int_eq(px_webpush_post("ftp://push.example/x", "v", &body, 60, "normal",
+						 &to, &status, NULL, 0),
+				 PX_E_VALIDATION_FIELD_FORMAT);
+	}
+	px_buf_free(&body);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("webpush");
@@ -193,6 +273,7 @@ int main(void)
 	tcase_add_test(tc, test_random_encrypt_shape);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_vapid_jwt);
+	tcase_add_test(tc, test_post_refused_addresses);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
 }
