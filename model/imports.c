@@ -272,8 +272,11 @@ int px_m_import_file(struct px_db *db, const struct px_m_import_file *f)
 	int n;
 
 	if (px_db_exec_prepared(db, "import_file",
+		/* plexichat.import for this transaction: an imported file is
+		 * history, not news (no file.* events, sql/165) */
 		"WITH m AS (SELECT x.id, x.channel_id, x.author_id, x.created_at"
 		"   FROM import_map k JOIN messages x ON x.id = k.target_id"
+		"   CROSS JOIN (SELECT set_config('plexichat.import', 'on', true)) AS s"
 		"  WHERE k.source = $1 AND k.kind = 'message' AND k.source_id = $3),"
 		" f AS (INSERT INTO files (owner_id, channel_id, name, declared_type,"
 		"   detected_type, size, sha256, created_at)"

@@ -17,6 +17,10 @@ CREATE FUNCTION px_files_emit() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   f files;
 BEGIN
+  -- imported history is not news (sql/131): its files emit nothing
+  IF current_setting('plexichat.import', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   IF TG_TABLE_NAME = 'message_files' THEN
     SELECT * INTO f FROM files WHERE id = NEW.file_id;
     IF f.channel_id IS NOT NULL AND f.state = 'ready' THEN
