@@ -107,9 +107,10 @@ stack() {
 # (the same rules for both sizes): latest-50 of 50 of bench0's channels
 # (its 20 largest and 30 others), 300 jump targets, the search mixes
 requests() {
-  local db=$1 q="$SU -At -F	 -d $1" me
-  me=$($q -c "SELECT id FROM users WHERE username = 'bench0'")
-  $q > "$WORK/$db-latest.txt" <<SQL
+  local db=$1 me
+  q() { $SU -At -F $'\t' -d "$db" "$@"; }
+  me=$(q -c "SELECT id FROM users WHERE username = 'bench0'")
+  q > "$WORK/$db-latest.txt" <<SQL
 SELECT CASE WHEN k <= 20 THEN 'largest 20' ELSE 'others' END,
        '/api/v1/channels/' || m.channel_id || '/messages?limit=50'
 FROM channel_members m JOIN (SELECT id, substr(name::text, 5)::int AS k FROM channels
@@ -118,13 +119,13 @@ WHERE m.user_id = $me ORDER BY k <= 20 DESC, hashint8(k) LIMIT 50
 SQL
   # jump targets: a channel of bench0 and a time in the data's two years;
   # the lookup is what a jump-to-date route would run
-  $q > "$WORK/$db-jump.tsv" <<SQL
+  q > "$WORK/$db-jump.tsv" <<SQL
 SELECT m.channel_id, '2024-06-01'::timestamptz + (abs(hashint8(i)) % 60000000) * interval '1 second'
 FROM generate_series(1, 300) i,
      LATERAL (SELECT channel_id FROM channel_members WHERE user_id = $me
               ORDER BY hashint8(channel_id * 7 + i) LIMIT 1) m
 SQL
-  $q > "$WORK/$db-around.txt" <<SQL
+  q > "$WORK/$db-around.txt" <<SQL
 CREATE TEMP TABLE j (channel_id bigint, at timestamptz);
 \copy j FROM '$WORK/$db-jump.tsv'
 SELECT 'around', '/api/v1/channels/' || j.channel_id || '/messages?limit=50&around=' || x.id
@@ -140,7 +141,7 @@ SQL
       f1="backup in:gen-13" f2="cache from:gen30" f3="index before:2024-09-01"
     fi
     {
-      $q <<SQL
+      q <<SQL
 SELECT 'rare word', w FROM (SELECT DISTINCT split_part(body, ' ', -1) AS w
   FROM messages TABLESAMPLE SYSTEM (0.05) REPEATABLE ($seed)
   WHERE channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $me)) s
