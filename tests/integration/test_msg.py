@@ -379,6 +379,24 @@ def test_search():
     expect_error(alice.call("GET", "/api/v1/search?q="), 400, "VALIDATION_MISSING_FIELD")
 
 
+def test_search_inside_words_only_without_whole_words():
+    """Inside-word (trigram) matches are the fallback when no message holds
+    the words as whole words (model/search.c): with a whole-word match the
+    fragment inside another word is not returned; without one it is."""
+    import urllib.parse
+    c = channel(alice)
+    tag = "zq" + alice.name[-6:].lower()
+    inside = post(alice, c["id"], "settings in conf%s.yaml" % tag)
+    post(alice, c["id"], "plain words only")
+
+    def q(query):
+        return [x["message"]["id"] for x in
+                alice.ok("GET", "/api/v1/search?q=" + urllib.parse.quote(query))["results"]]
+    assert q(tag) == [inside["id"]], "no whole word: found inside a word"
+    whole = post(alice, c["id"], "the word %s alone" % tag)
+    assert q(tag) == [whole["id"]], "a whole-word match leaves out matches inside words"
+
+
 def test_privacy_boundaries():
     """An outsider is refused everywhere around a private channel."""
     c = channel(alice, "private")
