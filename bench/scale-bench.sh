@@ -16,8 +16,8 @@
 #               its unread and mention counts), p99 (1 connection)
 #   search      GET /search over query mix A (tuned on) and mix B (not),
 #               p95 (wrk, 2 connections)
-# The data sets are made once and kept in build/scale-bench (about 14 GB at
-# 10 M; PX_BENCH_FRESH=1 remakes them). PX_BENCH_SECONDS (default 10),
+# The data sets are made once and kept in build/scale-bench (16 GB for the
+# two; PX_BENCH_FRESH=1 remakes them). PX_BENCH_SECONDS (default 10),
 # PX_BENCH_ONLY (gen,latest,jump,unread,search; default all),
 # PX_BENCH_PG_PORT (29532), PX_BENCH_HTTP_PORT (29580, the anchor +1),
 # PX_BENCH_WORK (the folder of the data sets).
@@ -187,6 +187,7 @@ jump_sql_and_around() { # db url token
   jump_sql "$1"; run_py 1 99 around "$@"
 }
 
+want latest || want jump || want unread || want search || exit 0
 DBS=(px10m); PORTS=("$PORT")
 [ "$SMALL" -gt 0 ] && { DBS+=(px1m); PORTS+=($((PORT + 1))); }
 for i in "${!DBS[@]}"; do
