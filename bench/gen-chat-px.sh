@@ -25,8 +25,8 @@
 #   message of its channel, unless that one is itself an answer: ~8% replies.
 # - times: two years, ids in time order, as posting makes them.
 #
-# The load is one transaction: TRUNCATE (messages made earlier go), INSERT in id order, the indexes
-# the migrations define built afterwards. Triggers are off during the
+# The load is one transaction: TRUNCATE (messages made earlier go), one
+# INSERT in id order, the indexes the migrations define built afterwards. Triggers are off during the
 # INSERT (session_replication_role = replica: no per-row foreign key checks,
 # no unfurl or embedding queue), so the row JSON that the messages_row_json
 # trigger (sql/129) keeps is computed here with the same expression. With

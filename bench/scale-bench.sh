@@ -15,18 +15,19 @@
 #   unread      GET /channels for a user in 200 channels (every channel with
 #               its unread and mention counts), p99 (1 connection)
 #   search      GET /search over query mix A (tuned on) and mix B (not),
-#               p95 (wrk, 2 connections)
+#               p95 (2 connections); requests from bench/scale_bench.py
 # The data sets are made once and kept in build/scale-bench (16 GB for the
 # two; PX_BENCH_FRESH=1 remakes them). PX_BENCH_SECONDS (default 10),
 # PX_BENCH_ONLY (gen,latest,jump,unread,search; default all),
 # PX_BENCH_PG_PORT (29532), PX_BENCH_HTTP_PORT (29580, the anchor +1),
+# PX_BUILD_DIR (build/scale),
 # PX_BENCH_WORK (the folder of the data sets).
 # Data generation and index builds run under nice/ionice: the machine may
 # be shared.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root"
-install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS wrk python3
+install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS python3
 open_path "$PX_ROOT"
 BUILD="${PX_BUILD_DIR:-$PX_ROOT/build/scale}"
 WORK="${PX_BENCH_WORK:-$PX_ROOT/build/scale-bench}"
