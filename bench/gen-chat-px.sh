@@ -26,11 +26,13 @@
 # - times: two years, ids in time order, as posting makes them.
 #
 # The load is one transaction: TRUNCATE (messages made earlier go), one
-# INSERT in id order, the indexes the migrations define built afterwards. Triggers are off during the
-# INSERT (session_replication_role = replica: no per-row foreign key checks,
-# no unfurl or embedding queue), so the row JSON that the messages_row_json
-# trigger (sql/129) keeps is computed here with the same expression. With
-# wal_level = minimal (scale-bench.sh sets it) none of it is written twice.
+# INSERT in id order, the indexes the migrations define built afterwards.
+# Triggers are off during the INSERT (session_replication_role = replica:
+# no per-row foreign key checks, no unfurl or embedding queue), so the row
+# JSON that the messages_row_json trigger (sql/129) keeps is computed here
+# with the same expression (checked: an UPDATE that fires the trigger
+# leaves it unchanged). With wal_level = minimal (scale-bench.sh sets it)
+# none of it is written twice.
 set -eu
 : "${DB:?set DB to a libpq conninfo}"
 N=${PX_BENCH_MESSAGES:?}
