@@ -8,10 +8,18 @@
 #   DB="host=127.0.0.1 port=18410 user=postgres dbname=bench" SIZE_MB=100 \
 #   UPLOADS=/tmp/uploads UPLOADS_MB=20 bench/gen-chat-data.sh
 #
+# With PX_BENCH_MESSAGES=N it fills PlexiChat's own tables of a migrated
+# database instead (bench/gen-chat-px.sh: the 10 M-message data set of
+# bench/scale-bench.sh).
+#
 # Message bodies are slices of one shared word corpus, so they compress
 # roughly like real chat text; a share carry random links.
 set -eu
 : "${DB:?set DB to a libpq conninfo}"
+# PX_BENCH_MESSAGES=N: fill PlexiChat's own (migrated) tables instead
+if [ -n "${PX_BENCH_MESSAGES:-}" ]; then
+	exec sh "$(dirname "$0")/gen-chat-px.sh"
+fi
 SIZE_MB=${SIZE_MB:-100}
 SEED=${SEED:-0.42}
 UPLOADS=${UPLOADS:-}

@@ -70,6 +70,12 @@ static void *worker_main(void *arg)
 	struct px_db *db = px_db_new(w->conninfo);
 	FCGX_Request r;
 
+	/* No JIT: at millions of messages the planner's estimates for search
+	 * and the channel list pass jit_above_cost, and compiling (50-200 ms
+	 * measured, bench/scale-bench.sh) costs more than these short
+	 * statements ever run. */
+	if (db && px_db_add_options(db, "-c jit=off") != 0)
+		px_log_warn("fcgi", NULL, "JIT stays on for request workers");
 	/* the waker sends the event notices of this session's commits */
 	if (db && px_waker_running() &&
 	    px_db_add_options(db, "-c px.wake=after_commit") != 0)

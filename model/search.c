@@ -13,18 +13,24 @@
  * trigrams of common fragments have long posting lists. Search therefore
  * matches whole words (by prefix) among the newest messages in growing
  * windows (the id range ANDs with the GIN bitmap), and looks at every
- * message, then inside words, only while it has fewer results than asked
- * for; words that rare are cheap to rank. 0 ends the list: every message. */
+ * message while it has fewer results than asked for; words that rare are
+ * cheap to rank. 0 ends the list: every message. Several words start in
+ * the smallest window too: two common words are found together in
+ * hundreds of thousands of messages at 10 M (bench/scale-bench.sh), too
+ * many to rank, and the GIN lookups repeated in each window are cheap
+ * exactly when the words are rare. */
 static const long long windows[] = { 30000, 300000, 0 };
 #define NWINDOWS (sizeof(windows) / sizeof(windows[0]))
 
-/* Every message must hold every word, so several words match few messages
- * (cheap to rank everywhere), while the GIN lookup of each prefix, the
- * larger cost then, would be paid again in each window: they start with
- * the last window. */
-static size_t first_window(const char *terms)
+/* The window after i, or the last one (every message) when even the next
+ * window, n results scaled by its growth, would likely hold fewer than
+ * limit: a rare word then costs two statements, not one per window. */
+static size_t next_window(size_t i, long n, int limit)
 {
-	return terms && strchr(terms, '\n') ? NWINDOWS - 1 : 0;
+	if (i + 2 < NWINDOWS && windows[i + 1] &&
+	    n * (windows[i + 1] / windows[i]) < limit)
+		return NWINDOWS - 1;
+	return i + 1;
 }
 
 static const char SQL_SEARCH[] =
@@ -165,13 +171,18 @@ enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px
 				      tsq.data, pats.data ? pats.data : "", longest.data };
 
 		e = newest_id(db, &head);
-		for (i = first_window(q->terms); e == PX_OK && n < q->limit; i++) {
-			e = run(db, p, windows[i] && head > windows[i] ? head - windows[i] : 0, 0,
-				out, &n);
-			if (!windows[i] || head <= windows[i])
+		for (i = 0; e == PX_OK && n < q->limit; i = next_window(i, n, q->limit)) {
+			long long floor = windows[i] && head > windows[i] ? head - windows[i] : 0;
+
+			e = run(db, p, floor, 0, out, &n);
+			if (!floor)
 				break;
 		}
-		if (e == PX_OK && n < q->limit && longest.data)
+		/* inside words only when whole words found nothing: the trigram
+		 * lookup of a long word reads the long posting lists of its
+		 * common fragments (140 ms at 1 M messages, a loaded machine),
+		 * far more than every whole-word window together */
+		if (e == PX_OK && n == 0 && longest.data)
 			e = run(db, p, 0, 1, out, &n);
 	}
 	px_buf_free(&tsq);

@@ -293,6 +293,36 @@ def test_read_marker_counts():
                  403, "AUTH_NOT_CHANNEL_MEMBER")
 
 
+def test_channel_list_counts():
+    """The counts of GET /channels (sql/173 keeps member_count in a table
+    and reads the others from messages_channel_cover): members through
+    joins, leaves and a channel made with members; last_message_id takes
+    replies and deleted messages; unread_count leaves out replies, deleted
+    messages and the reader's own."""
+    c = channel(alice)
+    cid = c["id"]
+
+    def mine(user):
+        return {x["id"]: x for x in user.ok("GET", "/api/v1/channels")}[cid]
+
+    bob.ok("POST", "/api/v1/channels/%d/members" % cid, {})
+    carol.ok("POST", "/api/v1/channels/%d/members" % cid, {})
+    assert mine(alice)["member_count"] == 3
+    carol.ok("DELETE", "/api/v1/channels/%d/members/%s" % (cid, carol.name), status=204)
+    assert mine(bob)["member_count"] == 2
+    assert channel(alice, "group", [bob, carol])["member_count"] == 3
+    root = post(alice, cid, "root")
+    gone = post(alice, cid, "to delete")
+    post(bob, cid, "bob's own")
+    reply = post(alice, cid, "a reply", thread_root_id=root["id"])
+    b = mine(bob)
+    assert b["last_message_id"] == reply["id"] and b["unread_count"] == 2, b
+    alice.ok("DELETE", "/api/v1/channels/%d/messages/%d" % (cid, gone["id"]))
+    b = mine(bob)
+    assert b["last_message_id"] == reply["id"] and b["unread_count"] == 1, b
+    assert mine(alice)["unread_count"] == 1
+
+
 def test_reactions():
     c = channel(alice)
     bob.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
@@ -347,6 +377,24 @@ def test_search():
     assert "<script" not in str(q(alice, tag))
     expect_error(alice.call("GET", "/api/v1/search?q=x+before:2026-13-01"), 400, "VALIDATION_FIELD_FORMAT")
     expect_error(alice.call("GET", "/api/v1/search?q="), 400, "VALIDATION_MISSING_FIELD")
+
+
+def test_search_inside_words_only_without_whole_words():
+    """Inside-word (trigram) matches are the fallback when no message holds
+    the words as whole words (model/search.c): with a whole-word match the
+    fragment inside another word is not returned; without one it is."""
+    import urllib.parse
+    c = channel(alice)
+    tag = "zq" + alice.name[-6:].lower()
+    inside = post(alice, c["id"], "settings in conf%s.yaml" % tag)
+    post(alice, c["id"], "plain words only")
+
+    def q(query):
+        return [x["message"]["id"] for x in
+                alice.ok("GET", "/api/v1/search?q=" + urllib.parse.quote(query))["results"]]
+    assert q(tag) == [inside["id"]], "no whole word: found inside a word"
+    whole = post(alice, c["id"], "the word %s alone" % tag)
+    assert q(tag) == [whole["id"]], "a whole-word match leaves out matches inside words"
 
 
 def test_privacy_boundaries():
