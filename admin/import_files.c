@@ -228,7 +228,7 @@ struct commit_args {
 	struct blob *b;
 	struct import_att *atts; /* those of one entry */
 	size_t n;
-	long made, found, gone;  /* outcomes, counted after commit */
+	long made;               /* files made, counted after commit */
 	struct px_buf *why;
 };
 

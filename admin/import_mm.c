@@ -262,7 +262,7 @@ static int name_cmp(const void *a, const void *b)
  * ','. NULL when it cannot be had (skipped with the reason). */
 static struct room *direct_room(struct mm *m, struct json_object *members, const char *header)
 {
-	const char *names[MAX_DIRECT];
+	const char *names[MAX_DIRECT] = { NULL };
 	struct px_buf sid = PX_BUF_INIT, ids = PX_BUF_INIT;
 	struct px_m_import_direct d;
 	long long uid[MAX_DIRECT];
