@@ -238,6 +238,42 @@ static void chan_members(struct slack *s, struct json_object *c, struct px_buf *
 	}
 }
 
+/* The channel sid, noted for its messages' folder; NULL when nothing more
+ * is to be done for it: skipped (no id or name: why), imported by an
+ * earlier run (counted), or out of memory. */
+static struct chan *chan_begin(struct slack *s, const char *sid, const char *name, const char *why)
+{
+	struct chan *ch;
+
+	if (!sid || !name || strlen(sid) >= sizeof(ch->sid) || strlen(name) >= sizeof(ch->name)) {
+		import_skip(s->r, IK_CHANNEL, sid, why);
+		return NULL;
+	}
+	if (!(ch = chan_add(s)))
+		return NULL;
+	snprintf(ch->sid, sizeof(ch->sid), "%s", sid);
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	if (px_m_import_lookup(s->a->db, SRC, "channel", sid, &ch->id) == 1) {
+		s->r->existing[IK_CHANNEL]++;
+		return NULL;
+	}
+	return ch;
+}
+
+/* A conversation's "created" (Unix seconds) as a timestamp, or "now". */
+static void created_of(struct json_object *c, char *out, size_t size)
+{
+	struct json_object *o = jget(c, "created", json_type_int);
+	char cts[32];
+
+	snprintf(out, size, "now");
+	if (!o)
+		return;
+	snprintf(cts, sizeof(cts), "%lld", (long long)json_object_get_int64(o));
+	if (import_ts(cts, out, size) != 0)
+		snprintf(out, size, "now");
+}
+
 static void import_channel(struct slack *s, struct json_object *c, const char *kind)
 {
 	struct json_object *o, *topic = jget(c, "topic", json_type_object);
@@ -246,23 +282,13 @@ static void import_channel(struct slack *s, struct json_object *c, const char *k
 	struct px_buf members = PX_BUF_INIT;
 	struct px_m_import_channel n;
 	const struct user *creator;
-	char created[48] = "now", cts[32];
+	char created[48];
 	struct chan *ch;
 	enum px_err e;
 	int i;
 
-	if (!sid || !name || strlen(sid) >= sizeof(ch->sid) || strlen(name) >= sizeof(ch->name)) {
-		import_skip(s->r, IK_CHANNEL, sid, "channel without an id or a name");
+	if (!(ch = chan_begin(s, sid, name, "channel without an id or a name")))
 		return;
-	}
-	if (!(ch = chan_add(s)))
-		return;
-	snprintf(ch->sid, sizeof(ch->sid), "%s", sid);
-	snprintf(ch->name, sizeof(ch->name), "%s", name);
-	if (px_m_import_lookup(s->a->db, SRC, "channel", sid, &ch->id) == 1) {
-		s->r->existing[IK_CHANNEL]++;
-		return;
-	}
 	if (!px_m_channel_name_ok(name)) {
 		import_skip(s->r, IK_CHANNEL, sid, "channel name is not a-z, 0-9, - and _");
 		return;
@@ -273,12 +299,7 @@ static void import_channel(struct slack *s, struct json_object *c, const char *k
 		t = jstr(purpose, "value");
 	if (t && (strlen(t) > 250 || !px_utf8_valid(t, strlen(t))))
 		t = NULL;
-	o = jget(c, "created", json_type_int);
-	if (o) {
-		snprintf(cts, sizeof(cts), "%lld", (long long)json_object_get_int64(o));
-		if (import_ts(cts, created, sizeof(created)) != 0)
-			snprintf(created, sizeof(created), "now");
-	}
+	created_of(c, created, sizeof(created));
 	creator = user_find(s, jstr(c, "creator"));
 	chan_members(s, c, &members);
 	memset(&n, 0, sizeof(n));
@@ -310,14 +331,14 @@ static void import_channel(struct slack *s, struct json_object *c, const char *k
  * folder is its name) as a conversation of the same members here. */
 static void import_direct(struct slack *s, struct json_object *c, const char *kind)
 {
-	struct json_object *m = jget(c, "members", json_type_array), *o;
+	struct json_object *m = jget(c, "members", json_type_array);
 	struct json_object *purpose = jget(c, "purpose", json_type_object);
 	const char *sid = jstr(c, "id"), *name = jstr(c, "name"), *topic = NULL;
 	struct px_buf members = PX_BUF_INIT;
 	struct px_m_import_direct d;
 	const struct user *u, *creator;
 	long long ids[MAX_DIRECT] = { 0 };
-	char created[48] = "now", cts[32];
+	char created[48];
 	size_t i, j, n = 0;
 	struct chan *ch;
 	int made = 0;
@@ -325,18 +346,8 @@ static void import_direct(struct slack *s, struct json_object *c, const char *ki
 
 	if (strcmp(kind, "dm") == 0)
 		name = sid;
-	if (!sid || !name || strlen(sid) >= sizeof(ch->sid) || strlen(name) >= sizeof(ch->name)) {
-		import_skip(s->r, IK_CHANNEL, sid, "conversation without an id or a name");
+	if (!(ch = chan_begin(s, sid, name, "conversation without an id or a name")))
 		return;
-	}
-	if (!(ch = chan_add(s)))
-		return;
-	snprintf(ch->sid, sizeof(ch->sid), "%s", sid);
-	snprintf(ch->name, sizeof(ch->name), "%s", name);
-	if (px_m_import_lookup(s->a->db, SRC, "channel", sid, &ch->id) == 1) {
-		s->r->existing[IK_CHANNEL]++;
-		return;
-	}
 	/* the distinct imported members, in the source's order */
 	for (i = 0; m && i < json_object_array_length(m) && n < MAX_DIRECT; i++) {
 		u = user_find(s, json_object_get_string(json_object_array_get_idx(m, i)));
@@ -357,12 +368,7 @@ static void import_direct(struct slack *s, struct json_object *c, const char *ki
 		topic = jstr(purpose, "value");
 	if (topic && (strlen(topic) > 250 || !px_utf8_valid(topic, strlen(topic))))
 		topic = NULL;
-	o = jget(c, "created", json_type_int);
-	if (o) {
-		snprintf(cts, sizeof(cts), "%lld", (long long)json_object_get_int64(o));
-		if (import_ts(cts, created, sizeof(created)) != 0)
-			snprintf(created, sizeof(created), "now");
-	}
+	created_of(c, created, sizeof(created));
 	creator = user_find(s, jstr(c, "creator"));
 	memset(&d, 0, sizeof(d));
 	d.source = SRC;
