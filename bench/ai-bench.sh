@@ -32,15 +32,7 @@ URL="http://127.0.0.1:$PORT"
 build "$BUILD"
 make -C "$BUILD" -s bench/ai_bench bench/ai_ann_bench >/dev/null
 [ "${PX_BENCH_FRESH:-0}" = 1 ] && { pg_stop "$WORK/pg"; rm -rf "$WORK"; }
-mkdir -p "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
-chown -R www-data:www-data "$WORK/var" "$WORK/run"
-cleanup() { trap - INT TERM EXIT; set +e; stop_all; pg_stop "$WORK/pg"; }
-trap cleanup INT TERM EXIT
-pg_start "$WORK/pg" "$PGPORT"
-write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
-ADMIN="$BUILD/plexichat-admin -c $WORK/plexichat.conf"
-$ADMIN migrate >/dev/null
-PSQL="runuser -u postgres -- psql -X -q -h $WORK/pg.sock -p $PGPORT -d plexichat -v ON_ERROR_STOP=1"
+bench_db "$WORK" "$PGPORT" "$BUILD"
 PW="Bench-$(head -c 8 "$WORK/pg.password")"
 $ADMIN create-user bench0 --password-stdin <<<"$PW" >/dev/null 2>&1 || true
 

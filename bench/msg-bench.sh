@@ -31,15 +31,7 @@ PGPORT=${PX_BENCH_PG_PORT:-18732}; PORT=${PX_BENCH_HTTP_PORT:-18380}
 URL="http://127.0.0.1:$PORT"
 build "$BUILD"
 [ "${PX_BENCH_FRESH:-0}" = 1 ] && { pg_stop "$WORK/pg"; rm -rf "$WORK"; }
-mkdir -p "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
-chown -R www-data:www-data "$WORK/var" "$WORK/run"
-cleanup() { trap - INT TERM EXIT; set +e; stop_all; pg_stop "$WORK/pg"; }
-trap cleanup INT TERM EXIT
-pg_start "$WORK/pg" "$PGPORT"
-write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
-ADMIN="$BUILD/plexichat-admin -c $WORK/plexichat.conf"
-$ADMIN migrate >/dev/null
-PSQL="runuser -u postgres -- psql -X -q -h $WORK/pg.sock -p $PGPORT -d plexichat -v ON_ERROR_STOP=1"
+bench_db "$WORK" "$PGPORT" "$BUILD"
 PW="Bench-$(cat "$WORK/pg.password" | head -c 8)"
 for i in $(seq 0 9); do
   $ADMIN create-user "bench$i" --password-stdin <<<"$PW" >/dev/null 2>&1 || true

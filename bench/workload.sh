@@ -41,15 +41,7 @@ URL="http://127.0.0.1:$PORT"
 ulimit -n "$(ulimit -Hn)"
 FDS=$(ulimit -n)
 build "$BUILD"
-mkdir -p "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
-chown -R www-data:www-data "$WORK/var" "$WORK/run"
-cleanup() { trap - INT TERM EXIT; set +e; stop_all; pg_stop "$WORK/pg"; }
-trap cleanup INT TERM EXIT
-pg_start "$WORK/pg" "$PGPORT"
-write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
-ADMIN="$BUILD/plexichat-admin -c $WORK/plexichat.conf"
-$ADMIN migrate >/dev/null
-PSQL="runuser -u postgres -- psql -X -q -h $WORK/pg.sock -p $PGPORT -d plexichat -v ON_ERROR_STOP=1"
+bench_db "$WORK" "$PGPORT" "$BUILD"
 $ADMIN create-user wlowner --password-stdin <<<"Bench-$(head -c 8 "$WORK/pg.password")" >/dev/null 2>&1 || true
 [ -s "$WORK/token.secret" ] || od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$WORK/token.secret"
 SECRET=$(cat "$WORK/token.secret")

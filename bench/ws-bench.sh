@@ -36,14 +36,7 @@ URL="http://127.0.0.1:$PORT"
 ulimit -n "$(ulimit -Hn)"
 FDS=$(ulimit -n)
 build "$BUILD"
-mkdir -p "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
-chown -R www-data:www-data "$WORK/var" "$WORK/run"
-cleanup() { trap - INT TERM EXIT; set +e; stop_all; pg_stop "$WORK/pg"; }
-trap cleanup INT TERM EXIT
-pg_start "$WORK/pg" "$PGPORT"
-write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
-ADMIN="$BUILD/plexichat-admin -c $WORK/plexichat.conf"
-$ADMIN migrate >/dev/null
+bench_db "$WORK" "$PGPORT" "$BUILD"
 PW="Bench-$(head -c 8 "$WORK/pg.password")"
 for i in $(seq 0 9); do
   $ADMIN create-user "wsbench$i" --password-stdin <<<"$PW" >/dev/null 2>&1 || true

@@ -243,3 +243,20 @@ stop_all() {
   for p in "${PX_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   PX_PIDS=()
 }
+
+# A benchmark's own stack under $1 (PostgreSQL on port $2, programs of the
+# build $3): its folders for www-data, PostgreSQL started, the config
+# written and the schema migrated; on exit everything started (PX_PIDS and
+# PostgreSQL) is stopped. Sets ADMIN and PSQL for the benchmark.
+bench_db() {
+  BENCH_WORK=$1
+  mkdir -p "$1/var" "$1/run"; chmod 755 "$1"
+  chown -R www-data:www-data "$1/var" "$1/run"
+  trap bench_cleanup INT TERM EXIT
+  pg_start "$1/pg" "$2"
+  write_config "$1/plexichat.conf" "$1" "$2"
+  ADMIN="$3/plexichat-admin -c $1/plexichat.conf"
+  $ADMIN migrate >/dev/null
+  PSQL="runuser -u postgres -- psql -X -q -h $1/pg.sock -p $2 -d plexichat -v ON_ERROR_STOP=1"
+}
+bench_cleanup() { trap - INT TERM EXIT; set +e; stop_all; pg_stop "$BENCH_WORK/pg"; }
