@@ -25,3 +25,7 @@ bench_ai_bench_LDADD = libai.a $(CORE_LIBS)
 noinst_PROGRAMS += bench/ai_ann_bench
 bench_ai_ann_bench_SOURCES = bench/ai_ann_bench.c
 bench_ai_ann_bench_LDADD = libai.a $(CORE_LIBS)
+# peer_fanout: one room, 1,000 members, over XMPP (ejabberd) or SSE
+# (PlexiChat), by the same client (bench/peer-bench.sh).
+noinst_PROGRAMS += bench/peer_fanout
+bench_peer_fanout_SOURCES = bench/peer_fanout.c
