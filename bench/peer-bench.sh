@@ -4,19 +4,25 @@
 # multi-user chat room whose archive (mod_mam) is in its own PostgreSQL
 # cluster, so that every message is committed as PlexiChat commits every
 # post; and PlexiChat through lighttpd with one channel. Each has 1,000
-# members (1,000 accounts, each with one XMPP session in the room or one
-# SSE stream). One client, bench/peer_fanout.c, drives both the same way:
+# members (1,000 accounts, each with one XMPP session in the room, or one
+# SSE stream from plexichat.fcgi, or one WebSocket from plexichat-ws). One
+# client, bench/peer_fanout.c, drives all three the same way:
 #   - delivery p50/p99 to every member at fixed send rates (open loop,
 #     latency from each message's scheduled send to its arrival)
 #   - messages/s into the room at saturation, by 1, 4 and 16 senders that
 #     each send their next message once the last was accepted (PlexiChat:
 #     the POST's 201; ejabberd: the sender's own copy from the room)
-#   - memory per connected member (ejabberd's beam.smp; plexichat.fcgi and
-#     lighttpd), measured as the members connect
+#   - memory per connected member (ejabberd's beam.smp; plexichat.fcgi or
+#     plexichat-ws, and lighttpd), measured as the members connect; the
+#     first round's is the figure (later rounds start from what earlier
+#     ones left in the processes' heaps)
+# The saturation phases come first: an open-loop rate a server cannot keep
+# leaves it a backlog that would slow the phases after it.
 # Target (issue 22): PlexiChat >= 2x ejabberd's messages/s into the
 # 1,000-member room at an equal or lower delivery p99.
-# The two systems take turns, PX_BENCH_ROUNDS times (default 2), each
-# round ejabberd then PlexiChat; both servers stay up all along. The load
+# The systems take turns, PX_BENCH_ROUNDS times (default 2), each round
+# ejabberd, then PlexiChat's SSE, then its WebSocket; every server stays up
+# all along. The load
 # average is printed with every figure: on a shared machine it moves.
 #   PX_BENCH_SUBS (1000), PX_BENCH_PHASES (see below), PX_BENCH_ROUNDS,
 #   PX_BENCH_PG_PORT (24150, PlexiChat's cluster), PX_BENCH_EJ_PG_PORT
@@ -31,7 +37,7 @@ open_path "$PX_ROOT"
 BUILD=${PX_BUILD_DIR:-$PX_ROOT/build/peer-bench-build}
 WORK="$PX_ROOT/build/peer-bench"
 SUBS=${PX_BENCH_SUBS:-1000}; ROUNDS=${PX_BENCH_ROUNDS:-2}
-PHASES=${PX_BENCH_PHASES:-rate:10:100 rate:50:250 sat:1:10 sat:4:10 sat:16:10}
+PHASES=${PX_BENCH_PHASES:-sat:1:10 sat:4:10 sat:16:10 rate:10:100 rate:50:250}
 PGPORT=${PX_BENCH_PG_PORT:-24150}; EJPGPORT=${PX_BENCH_EJ_PG_PORT:-24151}
 PORT=${PX_BENCH_HTTP_PORT:-24152}; XPORT=${PX_BENCH_XMPP_PORT:-24153}
 DPORT=${PX_BENCH_DIST_PORT:-24154}
@@ -158,16 +164,17 @@ CH=$($PSQL -At -c "SELECT id FROM channels WHERE name = 'peer-room'")
 touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
 # a thousand streams from one address: the per-address stream cap
 # (SECURITY.md) is lifted, and the rate limiter is off, for the run
-PLEXICHAT_EVENTS_MAX_STREAMS_PER_ADDR=$((SUBS * 2)) PLEXICHAT_EVENTS_MAX_WAITERS=$((SUBS * 2)) \
-PLEXICHAT_RATE_LIMIT=off PLEXICHAT_LOG_LEVEL=warn \
-  PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/px.sock"
+export PLEXICHAT_EVENTS_MAX_STREAMS_PER_ADDR=$((SUBS * 2)) PLEXICHAT_EVENTS_MAX_WAITERS=$((SUBS * 2)) \
+  PLEXICHAT_WS_MAX_CONNECTIONS=$((SUBS * 2)) PLEXICHAT_RATE_LIMIT=off PLEXICHAT_LOG_LEVEL=warn
+PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/px.sock"
 lighttpd_start "$WORK/run" "$PORT" "$WORK/run/px.sock"
+PX_WS_LOG="$WORK/plexichat.log" ws_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/ws.sock"
 wait_http "$URL/api/v1/system/health" || die "PlexiChat did not answer"
 FPID=$(pgrep -f "^$BUILD/plexichat.fcgi -c $WORK/plexichat.conf" | head -1)
-LPID=${PX_PIDS[1]}
+LPID=${PX_PIDS[1]}; WPID=${PX_PIDS[2]}
 
-echo "== $(nproc) cores shared by the client, ejabberd (beam.smp $BEAM), lighttpd, plexichat.fcgi" \
-     "and two PostgreSQL clusters; $SUBS members; phases: $PHASES"
+echo "== $(nproc) cores shared by the client, ejabberd (beam.smp $BEAM), lighttpd, plexichat.fcgi," \
+     "plexichat-ws and two PostgreSQL clusters; $SUBS members; phases: $PHASES"
 : > "$WORK/results"
 for round in $(seq "$ROUNDS"); do
   echo "-- round $round: ejabberd, room room@conference.localhost (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -177,6 +184,11 @@ for round in $(seq "$ROUNDS"); do
   echo "-- round $round: PlexiChat, channel $CH, SSE through lighttpd (load $(cut -d' ' -f1-3 /proc/loadavg))"
   # shellcheck disable=SC2086
   "$FANOUT" sse 127.0.0.1 "$PORT" "$CH" "$WORK/tokens" "$SUBS" "$FPID,$LPID" $PHASES \
+    | sed "s/^RESULT /RESULT $round /" | tee -a "$WORK/results" || true
+  echo "-- round $round: PlexiChat, channel $CH, WebSocket (plexichat-ws) through lighttpd" \
+       "(load $(cut -d' ' -f1-3 /proc/loadavg))"
+  # shellcheck disable=SC2086
+  "$FANOUT" ws 127.0.0.1 "$PORT" "$CH" "$WORK/tokens" "$SUBS" "$WPID,$LPID" $PHASES \
     | sed "s/^RESULT /RESULT $round /" | tee -a "$WORK/results" || true
 done
 archived=$($EJPSQL -d ejabberd -At -c "SELECT count(*) FROM archive")

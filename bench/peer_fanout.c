@@ -6,6 +6,7 @@
  *
  *   peer_fanout xmpp HOST PORT ROOM_JID USER_PREFIX:PASSWORD@DOMAIN SUBS PIDS PHASE...
  *   peer_fanout sse  HOST PORT CHANNEL_ID TOKENS_FILE               SUBS PIDS PHASE...
+ *   peer_fanout ws   (as sse: one WebSocket per member, GET /api/v1/events/ws)
  *
  * Member k is user USER_PREFIXk (nick nk), or the k-th token of the file.
  * PIDS ("1,2" or "-"): processes whose RSS is read before the members
@@ -41,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ws_frame.h"
+
 #define MAX_MSGS 400000
 #define MAX_SENDERS 64
 #define HIST_US 100              /* histogram bucket: 0.1 ms */
@@ -58,7 +61,7 @@ struct conn {
 };
 
 struct run {
-	int xmpp;
+	int xmpp, ws;            /* the protocol: XMPP, WebSocket, else SSE */
 	const char *host, *target, *cred;
 	int port, subs, nsend;   /* members; HTTP sender connections open */
 	struct conn *c;          /* subs members, then (SSE) MAX_SENDERS senders */
@@ -178,6 +181,14 @@ static int member_open(struct run *r, int k)
 		c->st = X_FEAT1;
 		if (xmpp_header(r, c) != 0)
 			return -1;
+	} else if (r->ws) {
+		c->st = S_HEAD;
+		snprintf(req, sizeof(req), "GET /api/v1/events/ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+			 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			 "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n\r\n",
+			 r->host, r->port, r->tokens[k]);
+		if (send_str(c, req) != 0)
+			return -1;
 	} else {
 		c->st = S_HEAD;
 		snprintf(req, sizeof(req), "GET /api/v1/events HTTP/1.0\r\nHost: %s:%d\r\n"
@@ -200,27 +211,31 @@ static void record(struct run *r, int k, long long seq);
 /* Finds "pxpeer SEQ" followed by a delimiter; keeps what may be the start
  * of an unfinished one. A message seen twice on a socket (SSE carries the
  * body and its HTML) counts once. */
-static void scan(struct run *r, int k)
+static size_t scan_at(struct run *r, int k, const char *buf, size_t len)
 {
-	struct conn *c = &r->c[k];
-	size_t off = 0, keep = c->len > sizeof(TAG) ? c->len - sizeof(TAG) : 0;
-	char *p;
+	size_t off = 0, keep = len > sizeof(TAG) ? len - sizeof(TAG) : 0;
+	const char *p;
 
-	while ((p = memmem(c->buf + off, c->len - off, TAG, sizeof(TAG) - 1))) {
-		char *d = p + sizeof(TAG) - 1, *end = c->buf + c->len;
+	while ((p = memmem(buf + off, len - off, TAG, sizeof(TAG) - 1))) {
+		const char *d = p + sizeof(TAG) - 1, *end = buf + len;
 		long long seq = 0;
 
 		while (d < end && *d >= '0' && *d <= '9')
 			seq = seq * 10 + (*d++ - '0');
 		if (d == end) {
-			keep = (size_t)(p - c->buf);
+			keep = (size_t)(p - buf);
 			break;
 		}
 		record(r, k, seq);
-		off = (size_t)(d - c->buf);
+		off = (size_t)(d - buf);
 		keep = off > keep ? off : keep;
 	}
-	drop(c, keep);
+	return keep;
+}
+
+static void scan(struct run *r, int k)
+{
+	drop(&r->c[k], scan_at(r, k, r->c[k].buf, r->c[k].len));
 }
 
 static int has(const struct conn *c, const char *s)
@@ -299,6 +314,43 @@ static int sse_step(struct run *r, int k)
 	if (c->st == S_WAIT && has(c, ": waiting"))
 		c->st = READY;
 	scan(r, k);
+	return 0;
+}
+
+/* WebSocket: the 101, then whole frames; plexichat-ws's {"type":"ready"}
+ * says the socket has caught up. Pings are answered. */
+static int ws_step(struct run *r, int k)
+{
+	struct conn *c = &r->c[k];
+	size_t off = 0, h, n;
+	char *end;
+	int op;
+
+	if (c->st == S_HEAD) {
+		if (!(end = memmem(c->buf, c->len, "\r\n\r\n", 4)))
+			return 0;
+		if (c->len < 12 || memcmp(c->buf + 9, "101", 3) != 0)
+			return -1;
+		drop(c, (size_t)(end + 4 - c->buf));
+		c->st = S_WAIT;
+	}
+	while (ws_frame_next((unsigned char *)c->buf + off, c->len - off, &h, &n, &op)) {
+		const char *p = c->buf + off + h;
+
+		if (op == 0x1) {
+			if (c->st == S_WAIT && memmem(p, n, "\"type\":\"ready\"", 14))
+				c->st = READY;
+			scan_at(r, k, p, n);
+		} else if (op == 0x9 && n <= 125) {
+			unsigned char pong[6 + 125];
+
+			send_all(c->fd, (const char *)pong, ws_frame_pong((const unsigned char *)p, n, pong));
+		} else if (op == 0x8) {
+			return -1;
+		}
+		off += h + n;
+	}
+	drop(c, off);
 	return 0;
 }
 
@@ -431,7 +483,7 @@ static int readable(struct run *r, int k)
 	if (k >= r->subs)
 		rc = http_step(r, k - r->subs);
 	else
-		rc = r->xmpp ? xmpp_step(r, k) : sse_step(r, k);
+		rc = r->xmpp ? xmpp_step(r, k) : r->ws ? ws_step(r, k) : sse_step(r, k);
 	return closed ? -1 : rc;
 }
 
@@ -560,17 +612,17 @@ static void phase_start(struct run *r)
 	memset(r->hist, 0, HIST_N * sizeof(*r->hist));
 }
 
-/* Waits (up to 10 s) for the phase's messages to reach every member. */
+/* Waits (up to 30 s) for the phase's messages to reach every member. */
 static void phase_end(struct run *r, const char *name, double secs)
 {
 	long long msgs = r->next - r->first, want = msgs * r->subs;
 	double t0 = now_ms();
 
 	r->active = 0;
-	pump(r, 10000, all_delivered);
-	printf("RESULT %s %s msgs=%lld secs=%.2f sent_per_s=%.0f accepted_per_s=%.0f deliveries=%lld missing=%lld "
+	pump(r, 30000, all_delivered);
+	printf("RESULT %s %s msgs=%lld secs=%.2f sent_per_s=%.1f accepted_per_s=%.1f deliveries=%lld missing=%lld "
 	       "drain_ms=%.0f p50=%.1f p99=%.1f max=%.1f errors=%lld load=",
-	       r->xmpp ? "xmpp" : "sse", name, msgs, secs, (double)msgs / secs, (double)r->accepted / secs,
+	       r->xmpp ? "xmpp" : r->ws ? "ws" : "sse", name, msgs, secs, (double)msgs / secs, (double)r->accepted / secs,
 	       r->deliveries, want - r->deliveries, now_ms() - t0,
 	       r->deliveries ? hist_pct(r, 0.50) : 0, r->deliveries ? hist_pct(r, 0.99) : 0,
 	       r->deliveries ? hist_pct(r, 1.0) : 0, r->errors);
@@ -678,10 +730,11 @@ int main(int argc, char **argv)
 	int k, a;
 
 	if (argc < 9) {
-		fprintf(stderr, "usage: peer_fanout xmpp|sse HOST PORT TARGET CRED SUBS PIDS PHASE...\n");
+		fprintf(stderr, "usage: peer_fanout xmpp|sse|ws HOST PORT TARGET CRED SUBS PIDS PHASE...\n");
 		return 2;
 	}
 	r.xmpp = strcmp(argv[1], "xmpp") == 0;
+	r.ws = strcmp(argv[1], "ws") == 0;
 	r.host = argv[2];
 	r.port = atoi(argv[3]);
 	r.target = argv[4];
@@ -724,7 +777,7 @@ int main(int argc, char **argv)
 	pump(&r, 1000, NULL);
 	during = rss_kib(argv[7]);
 	printf("RESULT %s members n=%d connect_s=%.1f rss_before_kib=%ld rss_kib=%ld kib_per_member=%.1f\n",
-	       r.xmpp ? "xmpp" : "sse", r.subs, (now_ms() - t0) / 1000.0, before, during,
+	       r.xmpp ? "xmpp" : r.ws ? "ws" : "sse", r.subs, (now_ms() - t0) / 1000.0, before, during,
 	       (double)(during - before) / r.subs);
 	fflush(stdout);
 	for (a = 8; a < argc; a++) {
