@@ -487,21 +487,26 @@ static int readable(struct run *r, int k)
 	return closed ? -1 : rc;
 }
 
-/* An HTTP sender whose connection the server closed: a new one. */
+/* An HTTP sender whose connection the server closed: a new one. A request
+ * that had no answer at all is sent again on it, as browsers do: the web
+ * server may close an idle keep-alive connection just as a request leaves
+ * (a message seen twice by a member still counts once). */
 static int sender_reopen(struct run *r, int k)
 {
 	struct conn *c = &r->c[k];
 	struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)k };
+	long long seq = c->inflight;
+	int resend = seq >= 0 && c->len == 0;
 
-	c->len = 0;
-	if (c->inflight >= 0)
+	if (seq >= 0 && !resend)
 		r->errors++;
+	c->len = 0;
 	c->inflight = -1;
 	if ((c->fd = dial(r)) < 0 || epoll_ctl(r->ep, EPOLL_CTL_ADD, c->fd, &e) != 0)
 		return -1;
 	c->st = H_IDLE;
-	if (r->closed_loop && k - r->subs < r->active)
-		accepted(r, k - r->subs);
+	if (resend)
+		return send_msg(r, k - r->subs, seq);
 	return 0;
 }
 
