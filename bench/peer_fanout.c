@@ -523,7 +523,7 @@ static void pump(struct run *r, double ms, int (*done)(struct run *))
 			int k = (int)ev[i].data.u32;
 
 			if (readable(r, k) != 0) {
-				if (r->c[k].st != READY && k < r->subs && r->errors < 5)
+				if (k < r->subs && r->c[k].st != READY && r->errors < 5)
 					fprintf(stderr, "member %d failed in state %d: %.*s\n", k, r->c[k].st,
 						(int)(r->c[k].len < 300 ? r->c[k].len : 300), r->c[k].buf);
 				epoll_ctl(r->ep, EPOLL_CTL_DEL, r->c[k].fd, NULL);
@@ -716,8 +716,12 @@ static int load_tokens(struct run *r, const char *file)
 	FILE *f = fopen(file, "r");
 	int n = 0;
 
-	if (!f || !(r->tokens = calloc((size_t)r->subs, sizeof(char *))))
+	if (!f)
 		return -1;
+	if (!(r->tokens = calloc((size_t)r->subs, sizeof(char *)))) {
+		fclose(f);
+		return -1;
+	}
 	while (n < r->subs && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0])
@@ -727,12 +731,80 @@ static int load_tokens(struct run *r, const char *file)
 	return n == r->subs ? 0 : -1;
 }
 
+static void run_free(struct run *r)
+{
+	int k;
+
+	for (k = 0; r->c && k < r->subs + MAX_SENDERS; k++) {
+		if (r->c[k].fd > 0)
+			close(r->c[k].fd);
+		free(r->c[k].buf);
+	}
+	for (k = 0; r->tokens && k < r->subs; k++)
+		free(r->tokens[k]);
+	free(r->tokens);
+	free(r->c);
+	free(r->sent);
+	free(r->got);
+	free(r->by);
+	free(r->seen);
+	free(r->hist);
+	if (r->ep >= 0)
+		close(r->ep);
+}
+
+/* Connects every member and prints the memory they took. */
+static int run_members(struct run *r, const char *pids)
+{
+	long before = rss_kib(pids), during;
+	double t0 = now_ms();
+	int k;
+
+	for (k = 0; k < r->subs; k++) {
+		if (member_open(r, k) != 0) {
+			fprintf(stderr, "member %d: %s\n", k, strerror(errno));
+			return -1;
+		}
+		/* in batches, as a population of clients would arrive */
+		if (k % 100 == 99)
+			pump(r, 100, NULL);
+	}
+	pump(r, 120000, all_ready);
+	if (!all_ready(r)) {
+		fprintf(stderr, "not every member is in after 120 s\n");
+		return -1;
+	}
+	pump(r, 1000, NULL);
+	during = rss_kib(pids);
+	printf("RESULT %s members n=%d connect_s=%.1f rss_before_kib=%ld rss_kib=%ld kib_per_member=%.1f\n",
+	       r->xmpp ? "xmpp" : r->ws ? "ws" : "sse", r->subs, (now_ms() - t0) / 1000.0, before, during,
+	       (double)(during - before) / r->subs);
+	fflush(stdout);
+	return 0;
+}
+
+static void run_phases(struct run *r, int n, char **phase)
+{
+	int a;
+
+	for (a = 0; a < n && r->next < MAX_MSGS - 100000; a++) {
+		double x;
+		long long y;
+
+		if (sscanf(phase[a], "rate:%lf:%lld", &x, &y) == 2 && x > 0 && y > 0 &&
+		    r->next + y < MAX_MSGS)
+			phase_rate(r, x, y);
+		else if (sscanf(phase[a], "sat:%lld:%lf", &y, &x) == 2 && y > 0 && x > 0)
+			phase_sat(r, (int)y, x);
+		else
+			fprintf(stderr, "phase %s: not understood\n", phase[a]);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct run r = { 0 };
-	long before, during;
-	double t0;
-	int k, a;
+	struct run r = { .ep = -1 };
+	int rc = 2;
 
 	if (argc < 9) {
 		fprintf(stderr, "usage: peer_fanout xmpp|sse|ws HOST PORT TARGET CRED SUBS PIDS PHASE...\n");
@@ -746,14 +818,15 @@ int main(int argc, char **argv)
 	r.cred = argv[5];
 	r.subs = atoi(argv[6]);
 	if (r.subs < 1)
-		return 2;
+		goto out;
 	if (r.xmpp) {
 		if (sscanf(r.cred, "%63[^:]:%63[^@]@%127s", r.user, r.pass, r.domain) != 3)
-			return 2;
+			goto out;
 	} else if (load_tokens(&r, r.cred) != 0) {
 		fprintf(stderr, "need %d tokens in %s\n", r.subs, r.cred);
-		return 2;
+		goto out;
 	}
+	rc = 1;
 	r.c = calloc((size_t)r.subs + MAX_SENDERS, sizeof(*r.c));
 	r.sent = calloc(MAX_MSGS, sizeof(*r.sent));
 	r.got = calloc(MAX_MSGS, sizeof(*r.got));
@@ -762,42 +835,12 @@ int main(int argc, char **argv)
 	r.hist = calloc(HIST_N, sizeof(*r.hist));
 	r.ep = epoll_create1(0);
 	if (!r.c || !r.sent || !r.got || !r.by || !r.seen || !r.hist || r.ep < 0)
-		return 1;
-	before = rss_kib(argv[7]);
-	t0 = now_ms();
-	for (k = 0; k < r.subs; k++) {
-		if (member_open(&r, k) != 0) {
-			fprintf(stderr, "member %d: %s\n", k, strerror(errno));
-			return 1;
-		}
-		/* in batches, as a population of clients would arrive */
-		if (k % 100 == 99)
-			pump(&r, 100, NULL);
-	}
-	pump(&r, 120000, all_ready);
-	if (!all_ready(&r)) {
-		fprintf(stderr, "not every member is in after 120 s\n");
-		return 1;
-	}
-	pump(&r, 1000, NULL);
-	during = rss_kib(argv[7]);
-	printf("RESULT %s members n=%d connect_s=%.1f rss_before_kib=%ld rss_kib=%ld kib_per_member=%.1f\n",
-	       r.xmpp ? "xmpp" : r.ws ? "ws" : "sse", r.subs, (now_ms() - t0) / 1000.0, before, during,
-	       (double)(during - before) / r.subs);
-	fflush(stdout);
-	for (a = 8; a < argc; a++) {
-		double x;
-		long long y;
-
-		if (sscanf(argv[a], "rate:%lf:%lld", &x, &y) == 2 && x > 0 && y > 0 &&
-		    r.next + y < MAX_MSGS)
-			phase_rate(&r, x, y);
-		else if (sscanf(argv[a], "sat:%lld:%lf", &y, &x) == 2 && y > 0 && x > 0)
-			phase_sat(&r, (int)y, x);
-		else
-			fprintf(stderr, "phase %s: not understood\n", argv[a]);
-		if (r.next >= MAX_MSGS - 100000)
-			break;
-	}
-	return r.errors ? 1 : 0;
+		goto out;
+	if (run_members(&r, argv[7]) != 0)
+		goto out;
+	run_phases(&r, argc - 8, argv + 8);
+	rc = r.errors ? 1 : 0;
+out:
+	run_free(&r);
+	return rc;
 }
