@@ -18,21 +18,26 @@
 #     ones left in the processes' heaps)
 # The saturation phases come first: an open-loop rate a server cannot keep
 # leaves it a backlog that would slow the phases after it.
+# Prosody 0.12 (Debian) joins them the same way (mod_muc with mod_muc_mam,
+# storage in its own PostgreSQL cluster); PX_BENCH_PROSODY=0 leaves it out.
 # Target (issue 22): PlexiChat >= 2x ejabberd's messages/s into the
 # 1,000-member room at an equal or lower delivery p99.
 # The systems take turns, PX_BENCH_ROUNDS times (default 2), each round
-# ejabberd, then PlexiChat's SSE, then its WebSocket; every server stays up
+# ejabberd, Prosody, then PlexiChat's SSE, then its WebSocket; every server stays up
 # all along. The load
 # average is printed with every figure: on a shared machine it moves.
 #   PX_BENCH_SUBS (1000), PX_BENCH_PHASES (see below), PX_BENCH_ROUNDS,
 #   PX_BENCH_PG_PORT (24150, PlexiChat's cluster), PX_BENCH_EJ_PG_PORT
 #   (24151, ejabberd's), PX_BENCH_HTTP_PORT (24152), PX_BENCH_XMPP_PORT
 #   (24153), PX_BENCH_DIST_PORT (24154, ejabberd's Erlang distribution),
-#   PX_BUILD_DIR
+#   PX_BENCH_PR_PG_PORT (24155, Prosody's cluster), PX_BENCH_PR_XMPP_PORT
+#   (24156), PX_BENCH_PROSODY (1), PX_BUILD_DIR
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root"
+PROSODY=${PX_BENCH_PROSODY:-1}
 install_pkgs $PX_BUILD_PKGS $PX_RUN_PKGS python3 ejabberd erlang-p1-pgsql
+[ "$PROSODY" = 1 ] && install_pkgs prosody lua-dbi-postgresql
 open_path "$PX_ROOT"
 BUILD=${PX_BUILD_DIR:-$PX_ROOT/build/peer-bench-build}
 WORK="$PX_ROOT/build/peer-bench"
@@ -41,6 +46,7 @@ PHASES=${PX_BENCH_PHASES:-sat:1:10 sat:4:10 sat:16:10 rate:10:100 rate:50:250}
 PGPORT=${PX_BENCH_PG_PORT:-24150}; EJPGPORT=${PX_BENCH_EJ_PG_PORT:-24151}
 PORT=${PX_BENCH_HTTP_PORT:-24152}; XPORT=${PX_BENCH_XMPP_PORT:-24153}
 DPORT=${PX_BENCH_DIST_PORT:-24154}
+PRPGPORT=${PX_BENCH_PR_PG_PORT:-24155}; PRPORT=${PX_BENCH_PR_XMPP_PORT:-24156}
 URL="http://127.0.0.1:$PORT"
 # a thousand members: a descriptor each in the client and the servers
 ulimit -n "$(ulimit -Hn)"
@@ -57,12 +63,12 @@ ejctl() {
 cleanup() {
   trap - INT TERM EXIT; set +e
   [ -f "$EJ/etc/ejabberdctl.cfg" ] && { ejctl stop >/dev/null 2>&1; ejctl stopped >/dev/null 2>&1; }
-  stop_all; pg_stop "$WORK/pg"; pg_stop "$WORK/ejpg"
+  stop_all; pg_stop "$WORK/pg"; pg_stop "$WORK/ejpg"; pg_stop "$WORK/prpg"
 }
 trap cleanup INT TERM EXIT
 # every run starts from empty clusters: the figures do not depend on what
 # an earlier run left in the archives
-pg_stop "$WORK/pg" 2>/dev/null || true; pg_stop "$WORK/ejpg" 2>/dev/null || true
+for c in pg ejpg prpg; do pg_stop "$WORK/$c" 2>/dev/null || true; done
 rm -rf "$WORK"; mkdir -p "$WORK/var" "$WORK/run"; chmod 755 "$WORK"
 chown -R www-data:www-data "$WORK/var" "$WORK/run"
 
@@ -133,6 +139,56 @@ ejctl started || die "ejabberd did not start (see $EJ/log)"
 BEAM=$(pgrep -f "beam.smp.*-sname pxpeer@localhost" | head -1)
 [ -n "$BEAM" ] || die "no beam.smp for node pxpeer"
 
+# ---- Prosody: its cluster and config; it makes its tables when it starts,
+# then the accounts go into its key-value table (internal_plain keeps the
+# password as ejabberd's plain format does)
+PR="$WORK/prosody"
+if [ "$PROSODY" = 1 ]; then
+  pg_start "$WORK/prpg" "$PRPGPORT"
+  PRPSQL="runuser -u postgres -- psql -X -q -h $WORK/prpg.sock -p $PRPGPORT -v ON_ERROR_STOP=1"
+  $PRPSQL -d postgres -c "CREATE DATABASE prosody OWNER plexichat"
+  mkdir -p "$PR/data"
+  cat > "$PR/prosody.cfg.lua" <<LUA
+pidfile = "$PR/prosody.pid"
+data_path = "$PR/data"
+log = { warn = "$PR/prosody.log" }
+network_backend = "epoll"
+network_settings = { tcp_backlog = 1024 }
+modules_enabled = { "saslauth", "disco" }
+modules_disabled = { "s2s" }
+c2s_ports = { $PRPORT }
+c2s_interfaces = { "127.0.0.1" }
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+storage = "sql"
+sql = { driver = "PostgreSQL", database = "prosody", username = "plexichat",
+        password = "$(cat "$WORK/prpg.password")", host = "127.0.0.1", port = $PRPGPORT }
+-- the room's archive keeps every message of the run (default quota 1,000)
+storage_archive_item_limit = 10000000
+VirtualHost "localhost"
+Component "conference.localhost" "muc"
+  modules_enabled = { "muc_mam" }
+  muc_room_locking = false
+  muc_room_default_persistent = true
+  muc_room_default_history_length = 0
+  muc_room_default_presence_broadcast = { moderator = true }
+  muc_log_all_rooms = true
+LUA
+  chown -R prosody:prosody "$PR"
+  setpriv --reuid=prosody --regid=prosody --init-groups prosody -F --config "$PR/prosody.cfg.lua" \
+    >>"$PR/prosody.log" 2>&1 & PX_PIDS+=($!)
+  PRPID=$!
+  for _ in $(seq 100); do
+    $PRPSQL -d prosody -At -c "SELECT 1 FROM pg_tables WHERE tablename = 'prosody'" 2>/dev/null | grep -q 1 &&
+      (exec 3<>"/dev/tcp/127.0.0.1/$PRPORT") 2>/dev/null && break
+    sleep 0.2
+  done
+  $PRPSQL -d prosody -c "INSERT INTO prosody (host, \"user\", store, key, type, value)
+    SELECT 'localhost', 'peer' || i, 'accounts', 'password', 'string', '$EJPW' FROM generate_series(0, $SUBS - 1) i" \
+    || die "Prosody did not start (see $PR/prosody.log)"
+fi
+
 # ---- PlexiChat: its cluster, 1,000 accounts with a session each, one channel
 pg_start "$WORK/pg" "$PGPORT"
 write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
@@ -173,14 +229,20 @@ wait_http "$URL/api/v1/system/health" || die "PlexiChat did not answer"
 FPID=$(pgrep -f "^$BUILD/plexichat.fcgi -c $WORK/plexichat.conf" | head -1)
 LPID=${PX_PIDS[1]}; WPID=${PX_PIDS[2]}
 
-echo "== $(nproc) cores shared by the client, ejabberd (beam.smp $BEAM), lighttpd, plexichat.fcgi," \
-     "plexichat-ws and two PostgreSQL clusters; $SUBS members; phases: $PHASES"
+echo "== $(nproc) cores shared by the client, ejabberd (beam.smp $BEAM), ${PRPID:+Prosody (pid $PRPID), }lighttpd," \
+     "plexichat.fcgi, plexichat-ws and their PostgreSQL clusters; $SUBS members; phases: $PHASES"
 : > "$WORK/results"
 for round in $(seq "$ROUNDS"); do
   echo "-- round $round: ejabberd, room room@conference.localhost (load $(cut -d' ' -f1-3 /proc/loadavg))"
   # shellcheck disable=SC2086
   "$FANOUT" xmpp 127.0.0.1 "$XPORT" room@conference.localhost "peer:$EJPW@localhost" "$SUBS" \
     "$BEAM" $PHASES | sed "s/^RESULT /RESULT $round /" | tee -a "$WORK/results" || true
+  if [ "$PROSODY" = 1 ]; then
+    echo "-- round $round: Prosody, room room@conference.localhost (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    # shellcheck disable=SC2086
+    "$FANOUT" xmpp 127.0.0.1 "$PRPORT" room@conference.localhost "peer:$EJPW@localhost" "$SUBS" \
+      "$PRPID" $PHASES | sed "s/^RESULT xmpp /RESULT $round prosody /" | tee -a "$WORK/results" || true
+  fi
   echo "-- round $round: PlexiChat, channel $CH, SSE through lighttpd (load $(cut -d' ' -f1-3 /proc/loadavg))"
   # shellcheck disable=SC2086
   "$FANOUT" sse 127.0.0.1 "$PORT" "$CH" "$WORK/tokens" "$SUBS" "$FPID,$LPID" $PHASES \
@@ -193,5 +255,6 @@ for round in $(seq "$ROUNDS"); do
 done
 archived=$($EJPSQL -d ejabberd -At -c "SELECT count(*) FROM archive")
 posted=$($PSQL -At -c "SELECT count(*) FROM messages WHERE channel_id = $CH")
-echo "durable: ejabberd's archive holds $archived messages, PlexiChat's channel $posted"
+prosody=$([ "$PROSODY" = 1 ] && $PRPSQL -d prosody -At -c "SELECT count(*) FROM prosodyarchive" || echo -)
+echo "durable: ejabberd's archive holds $archived messages, Prosody's $prosody, PlexiChat's channel $posted"
 python3 "$(dirname "$0")/peer-table.py" "$WORK/results"

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """peer-table.py: the side-by-side table of bench/peer-bench.sh, from the
 "RESULT round proto phase key=value..." lines bench/peer_fanout prints
-(proto xmpp: ejabberd; sse and ws: PlexiChat's SSE and WebSocket streams).
+(proto xmpp: ejabberd; prosody: Prosody; sse and ws: PlexiChat's SSE and WebSocket streams).
 
   peer-table.py RESULTS_FILE
 """
 import sys
 
-NAMES = {"xmpp": "ejabberd", "sse": "PlexiChat SSE", "ws": "PlexiChat WS"}
+NAMES = {"xmpp": "ejabberd", "prosody": "Prosody", "sse": "PlexiChat SSE", "ws": "PlexiChat WS"}
 
 
 def load(path):
@@ -31,7 +31,7 @@ def winner(cols, key, higher):
 def main():
     rows = load(sys.argv[1])
     rounds = sorted({r for r, _, _ in rows}, key=int)
-    protos = [p for p in ("xmpp", "sse", "ws") if any(k[1] == p for k in rows)]
+    protos = [p for p in ("xmpp", "prosody", "sse", "ws") if any(k[1] == p for k in rows)]
     phases = []
     for _, _, ph in rows:
         if ph != "members" and ph not in phases:
