@@ -6,13 +6,14 @@
 # post; and PlexiChat through lighttpd with one channel. Each has 1,000
 # members (1,000 accounts, each with one XMPP session in the room, or one
 # SSE stream from plexichat.fcgi, or one WebSocket from plexichat-ws). One
-# client, bench/peer_fanout.c, drives all three the same way:
+# client, bench/peer_fanout.c, drives them all the same way:
 #   - delivery p50/p99 to every member at fixed send rates (open loop,
 #     latency from each message's scheduled send to its arrival)
 #   - messages/s into the room at saturation, by 1, 4 and 16 senders that
 #     each send their next message once the last was accepted (PlexiChat:
-#     the POST's 201; ejabberd: the sender's own copy from the room)
-#   - memory per connected member (ejabberd's beam.smp; plexichat.fcgi or
+#     the POST's 201; XMPP: the sender's own copy from the room)
+#   - memory per connected member (ejabberd's beam.smp; Prosody's process;
+#     plexichat.fcgi or
 #     plexichat-ws, and lighttpd), measured as the members connect; the
 #     first round's is the figure (later rounds start from what earlier
 #     ones left in the processes' heaps)
@@ -23,9 +24,10 @@
 # Target (issue 22): PlexiChat >= 2x ejabberd's messages/s into the
 # 1,000-member room at an equal or lower delivery p99.
 # The systems take turns, PX_BENCH_ROUNDS times (default 2), each round
-# ejabberd, Prosody, then PlexiChat's SSE, then its WebSocket; every server stays up
-# all along. The load
-# average is printed with every figure: on a shared machine it moves.
+# ejabberd, Prosody, then PlexiChat's SSE, then its WebSocket; every
+# server stays up all along. The load average is printed with every
+# figure: on a shared machine it moves. Set-up and figures:
+# docs/BENCHMARKS.md, "Side by side with ejabberd".
 #   PX_BENCH_SUBS (1000), PX_BENCH_PHASES (see below), PX_BENCH_ROUNDS,
 #   PX_BENCH_PG_PORT (24150, PlexiChat's cluster), PX_BENCH_EJ_PG_PORT
 #   (24151, ejabberd's), PX_BENCH_HTTP_PORT (24152), PX_BENCH_XMPP_PORT
