@@ -13,8 +13,8 @@
 #     each send their next message once the last was accepted (PlexiChat:
 #     the POST's 201; XMPP: the sender's own copy from the room)
 #   - memory per connected member (ejabberd's beam.smp; Prosody's process;
-#     plexichat.fcgi or
-#     plexichat-ws, and lighttpd), measured as the members connect; the
+#     plexichat.fcgi or plexichat-ws, and lighttpd), measured as the
+#     members connect; the
 #     first round's is the figure (later rounds start from what earlier
 #     ones left in the processes' heaps)
 # The saturation phases come first: an open-loop rate a server cannot keep
