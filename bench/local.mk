@@ -13,7 +13,7 @@ bench_plugins_bench_SOURCES = bench/plugins_bench.c
 bench_plugins_bench_LDADD = $(PLUGIN_LIBS) $(CORE_LIBS)
 # ws_fanout: WebSocket delivery latency to many sockets (bench/ws-bench.sh).
 noinst_PROGRAMS += bench/ws_fanout
-bench_ws_fanout_SOURCES = bench/ws_fanout.c
+bench_ws_fanout_SOURCES = bench/ws_fanout.c bench/ws_frame.h
 bench_ws_fanout_LDADD = -lpthread
 # ai_bench: recall of the stored vectors and the provider client's overhead
 # (bench/ai-bench.sh).
@@ -31,3 +31,7 @@ noinst_PROGRAMS += bench/workload
 bench_workload_SOURCES = bench/workload.c bench/wl_procs.c bench/wl_procs.h bench/wl_http.c \
 	bench/wl_http.h
 bench_workload_LDADD = -lm
+# peer_fanout: one room, 1,000 members, over XMPP (ejabberd) or SSE
+# (PlexiChat), by the same client (bench/peer-bench.sh).
+noinst_PROGRAMS += bench/peer_fanout
+bench_peer_fanout_SOURCES = bench/peer_fanout.c bench/ws_frame.h

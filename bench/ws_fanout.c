@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ws_frame.h"
+
 #define MAX_POSTS 1000
 
 struct sock {
@@ -183,34 +185,20 @@ static int consume(struct run *r, int k)
 	}
 	if (r->sse)
 		off = sse_lines(r, k, off);
-	while (!r->sse && s->len - off >= 2) {
+	while (!r->sse) {
 		const unsigned char *b = (const unsigned char *)s->buf + off;
-		size_t h = 2, n = b[1] & 0x7f;
+		size_t h, n;
+		int op;
 
-		if (n == 126) {
-			if (s->len - off < 4)
-				break;
-			n = (size_t)b[2] << 8 | b[3];
-			h = 4;
-		} else if (n == 127) {
-			int i;
-
-			if (s->len - off < 10)
-				break;
-			for (n = 0, i = 0; i < 8; i++)
-				n = n << 8 | b[2 + i];
-			h = 10;
-		}
-		if (s->len - off < h + n)
+		if (!ws_frame_next(b, s->len - off, &h, &n, &op))
 			break;
-		if ((b[0] & 0x0f) == 0x1)
+		if (op == 0x1) {
 			on_text(r, k, (const char *)b + h, n);
-		else if ((b[0] & 0x0f) == 0x9) {
-			unsigned char pong[6 + 125] = { 0x8a, (unsigned char)(0x80 | n), 0, 0, 0, 0 };
+		} else if (op == 0x9 && n <= 125) {
+			unsigned char pong[6 + 125];
 
-			memcpy(pong + 6, b + h, n);   /* a zero mask */
-			send_all(s->fd, (const char *)pong, 6 + n);
-		} else if ((b[0] & 0x0f) == 0x8) {
+			send_all(s->fd, (const char *)pong, ws_frame_pong(b + h, n, pong));
+		} else if (op == 0x8) {
 			return -1;
 		}
 		off += h + n;
