@@ -97,7 +97,7 @@ static void check_database(struct doctor *d)
 {
 	struct px_buf err = PX_BUF_INIT;
 	PGconn *pg;
-	int pending;
+	int pending, contracts = 0;
 
 	if (!d->a->cfg) {
 		report(d, "database", L_SKIP, NULL, "not checked: the configuration did not load");
@@ -115,7 +115,7 @@ static void check_database(struct doctor *d)
 	d->db_ok = 1;
 	report(d, "database", L_OK, NULL, "connected: PostgreSQL %d, database %s",
 	       PQserverVersion(pg) / 10000, PQdb(pg));
-	pending = px_migrate_pending(d->a->db, px_cfg_str(d->a->cfg, "sql_dir"), &err);
+	pending = px_migrate_pending(d->a->db, px_cfg_str(d->a->cfg, "sql_dir"), &contracts, &err);
 	if (pending < 0)
 		report(d, "schema", L_FAIL, "check sql_dir and the database user's rights",
 		       "cannot compare the schema with %s: %s", px_cfg_str(d->a->cfg, "sql_dir"),
@@ -123,6 +123,11 @@ static void check_database(struct doctor *d)
 	else if (pending > 0)
 		report(d, "schema", L_WARN, "plexichat-admin migrate",
 		       "%d migration%s in %s not applied", pending, pending == 1 ? "" : "s",
+		       px_cfg_str(d->a->cfg, "sql_dir"));
+	else if (contracts > 0)
+		report(d, "schema", L_WARN,
+		       "plexichat-admin migrate, once every node runs this build (docs/CLUSTERING.md)",
+		       "%d contract step%s in %s not applied yet", contracts, contracts == 1 ? "" : "s",
 		       px_cfg_str(d->a->cfg, "sql_dir"));
 	else
 		report(d, "schema", L_OK, NULL, "every migration in %s is applied",

@@ -276,11 +276,12 @@ static int is_contract(const char *dir, const struct mig *m)
 	return after > 0;
 }
 
-int px_migrate_pending(struct px_db *db, const char *sql_dir, struct px_buf *err)
+int px_migrate_pending(struct px_db *db, const char *sql_dir, int *contracts,
+		       struct px_buf *err)
 {
 	struct mig *m = NULL;
 	PGresult *r = NULL;
-	int n, i, pending = 0;
+	int n, i, pending = 0, waiting = 0;
 
 	n = list_migrations(sql_dir, &m, err);
 	if (n < 0)
@@ -302,9 +303,14 @@ int px_migrate_pending(struct px_db *db, const char *sql_dir, struct px_buf *err
 			pending = -1;
 			goto out;
 		}
-		pending += !a && !is_contract(sql_dir, &m[i]);
+		if (!a && is_contract(sql_dir, &m[i]))
+			waiting++;
+		else
+			pending += !a;
 	}
 out:
+	if (contracts)
+		*contracts = waiting;
 	PQclear(r);
 	free_migs(m, n);
 	return pending;

@@ -19,9 +19,10 @@ int px_migrate_apply(struct px_db *db, const char *sql_dir, int *applied,
 		     struct px_buf *err)
 	__attribute__((nonnull(1, 2, 4), warn_unused_result));
 /* Counts migrations in sql_dir not yet applied (0 = schema current), not
- * counting contract steps (a node starts before they are applied), or
- * -1 with a reason in err (database unreachable, unreadable folder). */
-int px_migrate_pending(struct px_db *db, const char *sql_dir,
-		       struct px_buf *err) __attribute__((nonnull, warn_unused_result));
+ * counting contract steps (a node starts before they are applied: their
+ * count goes to *contracts when it is not NULL), or -1 with a reason in
+ * err (database unreachable, unreadable folder). */
+int px_migrate_pending(struct px_db *db, const char *sql_dir, int *contracts,
+		       struct px_buf *err) __attribute__((nonnull(1, 2, 4), warn_unused_result));
 
 #endif

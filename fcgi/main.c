@@ -110,7 +110,7 @@ static int check_schema(const char *conninfo, const char *sql_dir)
 {
 	struct px_db *db = px_db_new(conninfo);
 	struct px_buf err = PX_BUF_INIT;
-	int pending = db ? px_migrate_pending(db, sql_dir, &err) : -1;
+	int pending = db ? px_migrate_pending(db, sql_dir, NULL, &err) : -1;
 	int rc = 0;
 
 	if (pending < 0) {

@@ -28,7 +28,7 @@ static int check_schema(const char *conninfo, const char *sql_dir)
 {
 	struct px_db *db = px_db_new(conninfo);
 	struct px_buf err = PX_BUF_INIT;
-	int pending = db ? px_migrate_pending(db, sql_dir, &err) : -1;
+	int pending = db ? px_migrate_pending(db, sql_dir, NULL, &err) : -1;
 
 	if (pending != 0)
 		fprintf(stderr, "plexichat-ws: %s\n", pending < 0 ? (err.data ? err.data : "no database")

@@ -275,7 +275,11 @@ def scenario_c(users, cid):
             # the contract step refuses to run while other nodes run the old build
             s.set("sql_dir", contract)
             r = s.admin("migrate")
+            # doctor names the waiting step instead of calling the schema current
+            d = s.admin("doctor")
             s.set("sql_dir", expand)
+            expect("1 contract step in" in d.stdout + d.stderr and "every migration" not in d.stdout,
+                   "C: doctor does not name the waiting contract step: %r" % (d.stdout + d.stderr)[-400:])
             expect(r.returncode != 0 and "contract step" in r.stderr and "upgrade every node first" in r.stderr,
                    "C: the contract migration ran beside old builds: %r" % (r.stdout + r.stderr))
             expect(probe_column(), "C: the refused contract migration dropped the column")
