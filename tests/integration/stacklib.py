@@ -89,6 +89,9 @@ class Stack:
         self.conf = os.path.join(self.dir, "plexichat.conf")
         self.sock = os.path.join(self.dir, "plexichat.sock")
         self.procs = []
+        # more environment for plexichat.fcgi (lighttpd stacks), e.g. a
+        # libfaketime clock for the fault tests
+        self.env = {}
         with open(CONF) as f:
             text = f.read()
         text += "\n# %s stack (tests/integration/stacklib.py)\n" % name
@@ -108,7 +111,7 @@ class Stack:
         if self.server == "apache":
             return self.start_apache()
         env = dict(os.environ, PLEXICHAT_LISTEN=self.sock,
-                   PLEXICHAT_LOG_FILE=os.path.join(self.dir, "plexichat.log"))
+                   PLEXICHAT_LOG_FILE=os.path.join(self.dir, "plexichat.log"), **self.env)
         open(os.path.join(self.dir, "plexichat.log"), "a").close()
         www_data(self.dir)
         self.procs.append(subprocess.Popen(
