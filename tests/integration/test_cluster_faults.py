@@ -61,6 +61,15 @@ def call(port, method, path, token=None, body=None, timeout=10):
         return r.status, data
 
 
+def restart(stack):
+    """Starts a halted stack, with what plexichat.fcgi said when it fails."""
+    try:
+        stack.start()
+    except RuntimeError as e:
+        with open(os.path.join(stack.dir, "fcgi.err")) as f:
+            raise RuntimeError("%s\n%s\n%s" % (e, f.read()[-2000:], stack.log_tail(10))) from None
+
+
 def start_haproxy(port_from=None):
     h = stacklib.HAProxy(nodes, HAPROXY_SRC, port_from)
     hap.update(obj=h, url=h.url, port=h.port)
@@ -196,8 +205,10 @@ def test_clock_ten_minutes_ahead():
     hap["admin"] = authlib.admin_token()
     b.halt()
     b.env = {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": "+10m", "DONT_FAKE_MONOTONIC": "1"}
-    b.start()
-    b.env = {}
+    try:
+        restart(b)
+    finally:
+        b.env = {}
     skew = log_time(b) - time.time()
     assert 590 < skew < 610, "the node's clock is not ahead: %r" % skew
     bid = "%s/%d" % (addr(b), b.fcgi_pid())
@@ -236,7 +247,7 @@ def test_clock_ten_minutes_ahead():
         "the skewed node was kept: %r" % registry(a).get(bid)
     print("  node %.0f s ahead: heartbeat age < 2.5 s, gone %.1f s after SIGKILL" %
           (skew, time.time() - t_kill))
-    b.start()
+    restart(b)
     assert pxtest.wait_for(lambda: hap["obj"].status(b) == "UP", timeout=10)
 
 
@@ -315,7 +326,7 @@ def test_node_loses_database_30s():
     proxy = SockProxy(os.path.join(m.group(1), ".s.PGSQL.%s" % m.group(2)), int(m.group(2)))
     b.halt()
     b.set("db_conninfo", "host=%s port=%s dbname=plexichat user=plexichat" % (proxy.dir, m.group(2)))
-    b.start()
+    restart(b)
     assert pxtest.wait_for(lambda: hap["obj"].status(b) == "UP", timeout=10), "node B not back in HAProxy"
     u = User("fdb")
     c = channel(u, "public")
