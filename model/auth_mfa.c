@@ -41,7 +41,8 @@ enum px_err px_m_mfa_get(struct px_db *db, long long uid, struct px_m_totp *t)
 	enum px_err e;
 
 	snprintf(u, sizeof(u), "%lld", uid);
-	e = px_db_exec(db, "SELECT secret_enc, confirmed_at IS NOT NULL, last_step"
+	e = px_db_exec(db, "SELECT secret_enc, confirmed_at IS NOT NULL, last_step,"
+			   " floor(extract(epoch FROM clock_timestamp()))::bigint"
 			   " FROM mfa_totp WHERE user_id = $1", 1, p, &r);
 	if (e != PX_OK)
 		return e;
@@ -52,6 +53,7 @@ enum px_err px_m_mfa_get(struct px_db *db, long long uid, struct px_m_totp *t)
 		copy(t->secret_enc, sizeof(t->secret_enc), PQgetvalue(r, 0, 0));
 		t->confirmed = PQgetvalue(r, 0, 1)[0] == 't';
 		t->last_step = atoll(PQgetvalue(r, 0, 2));
+		t->now = atoll(PQgetvalue(r, 0, 3));
 	}
 	PQclear(r);
 	return e;

@@ -9,6 +9,9 @@ struct px_m_totp {
 	char secret_enc[256];
 	int confirmed;
 	long long last_step;
+	/* the database's clock (Unix seconds): codes are checked against it,
+	 * not the node's, so that a node whose clock is off still takes them */
+	long long now;
 };
 
 /* VALIDATION_NOT_FOUND when the user has no TOTP record. */

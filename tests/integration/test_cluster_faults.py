@@ -193,6 +193,12 @@ def log_time(stack):
     return None
 
 
+def oath(secret, offset=0):
+    """The TOTP code for secret now (or offset seconds later), from oathtool."""
+    return subprocess.run(["oathtool", "--totp", "-b", secret, "-N", "now %+d seconds" % offset],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 def registry(stack):
     """{node id: {age_seconds, ...}} from GET /api/v1/admin/cluster/nodes."""
     status, j = call(stack.port, "GET", "/api/v1/admin/cluster/nodes", hap["admin"])
@@ -230,15 +236,24 @@ def test_clock_ten_minutes_ahead():
         got.append(j)
     ids = [m["id"] for m in got]
     assert ids == sorted(ids), ids
-    print("   ", got)
+    stamps = [time.mktime(time.strptime(m["created_at"][:19], "%Y-%m-%dT%H:%M:%S")) for m in got]
+    assert max(stamps) - min(stamps) < 3, [m["created_at"] for m in got]
     # a session made on the skewed node works on the other and the other way round
     for made, used in ((b, a), (a, b)):
         status, j = call(made.port, "POST", "/api/v1/auth/login", None,
                          {"username": u.name, "password": PASSWORD})
         assert status == 200, (status, j)
         status, me = call(used.port, "GET", "/api/v1/auth/me", j["token"])
-        assert status == 200, (status, me)
-        print("   ", me)
+        assert status == 200 and me["user"]["id"] == u.id, (status, me)
+    # a TOTP code is checked against the database's clock
+    name, tok, _ = authlib.make_user(hap["admin"], prefix="fmfa")
+    status, enrol = call(a.port, "POST", "/api/v1/auth/mfa/enroll", tok)
+    assert status == 201, (status, enrol)
+    status, j = call(a.port, "POST", "/api/v1/auth/mfa/confirm", tok, {"code": oath(enrol["secret"])})
+    assert status == 200, (status, j)
+    status, j = call(b.port, "POST", "/api/v1/auth/login", None,
+                     {"username": name, "password": authlib.PASSWORD, "code": oath(enrol["secret"], 30)})
+    assert status == 200, (status, j)
     # killed, it leaves the registry within node_expire_seconds (4 s) plus
     # a heartbeat, not ten minutes late
     t_kill = time.time()
