@@ -16,6 +16,7 @@ HAProxy (dist/haproxy/plexichat.cfg), sharing the suite's PostgreSQL.
   takes it out; then it comes back by itself, and no acknowledged post
   through HAProxy is lost.
 Starts its own servers: in scripts/test.sh's ONCE list."""
+import glob
 import http.client
 import json
 import os
@@ -34,7 +35,8 @@ import stacklib
 from msglib import PASSWORD, User, channel
 
 HAPROXY_SRC = "127.0.0.2"
-FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+# Debian's faketime package; the MT flavour because plexichat.fcgi has threads
+FAKETIME_LIB = (glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1") or ["libfaketimeMT.so.1"])[0]
 nodes = []
 hap = {}
 
@@ -210,6 +212,7 @@ def test_clock_ten_minutes_ahead():
     a, b = nodes
     hap["admin"] = authlib.admin_token()
     b.halt()
+    # the wall clock ten minutes ahead; timers and waits (monotonic) stay real
     b.env = {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": "+10m", "DONT_FAKE_MONOTONIC": "1"}
     try:
         restart(b)
