@@ -33,6 +33,21 @@ static enum px_err run(struct px_db *db, const char *sql, long long uid,
 	return PX_OK;
 }
 
+enum px_err px_m_mfa_clock(struct px_db *db, long long *now)
+{
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "mfa_clock",
+				"SELECT floor(extract(epoch FROM clock_timestamp()))::bigint",
+				0, NULL, &r);
+	if (e != PX_OK)
+		return e;
+	*now = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}
+
 enum px_err px_m_mfa_get(struct px_db *db, long long uid, struct px_m_totp *t)
 {
 	char u[24];

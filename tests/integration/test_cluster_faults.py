@@ -32,6 +32,7 @@ import time
 import authlib
 import pxtest
 import stacklib
+import webcheck
 from msglib import PASSWORD, User, channel
 
 HAPROXY_SRC = "127.0.0.2"
@@ -201,6 +202,16 @@ def oath(secret, offset=0):
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
+def enrolled(stack):
+    """A new account with TOTP confirmed through stack: (name, secret)."""
+    name, tok, _ = authlib.make_user(hap["admin"], prefix="fmfa")
+    status, enrol = call(stack.port, "POST", "/api/v1/auth/mfa/enroll", tok)
+    assert status == 201, (status, enrol)
+    status, j = call(stack.port, "POST", "/api/v1/auth/mfa/confirm", tok, {"code": oath(enrol["secret"])})
+    assert status == 200, (status, j)
+    return name, enrol["secret"]
+
+
 def registry(stack):
     """{node id: {age_seconds, ...}} from GET /api/v1/admin/cluster/nodes."""
     status, j = call(stack.port, "GET", "/api/v1/admin/cluster/nodes", hap["admin"])
@@ -249,14 +260,24 @@ def test_clock_ten_minutes_ahead():
         status, me = call(used.port, "GET", "/api/v1/auth/me", j["token"])
         assert status == 200 and me["user"]["id"] == u.id, (status, me)
     # a TOTP code is checked against the database's clock
-    name, tok, _ = authlib.make_user(hap["admin"], prefix="fmfa")
-    status, enrol = call(a.port, "POST", "/api/v1/auth/mfa/enroll", tok)
-    assert status == 201, (status, enrol)
-    status, j = call(a.port, "POST", "/api/v1/auth/mfa/confirm", tok, {"code": oath(enrol["secret"])})
-    assert status == 200, (status, j)
+    name, secret = enrolled(a)
     status, j = call(b.port, "POST", "/api/v1/auth/login", None,
-                     {"username": name, "password": authlib.PASSWORD, "code": oath(enrol["secret"], 30)})
+                     {"username": name, "password": authlib.PASSWORD, "code": oath(secret, 30)})
     assert status == 200, (status, j)
+    # so is the expiry of the web sign-in's second step: started on A,
+    # finished on B, ten minutes ahead
+    name, secret = enrolled(a)
+    saved, br = pxtest.BASE, webcheck.Browser()
+    try:
+        pxtest.BASE = a.url
+        r = br.post("/login", {"username": name, "password": authlib.PASSWORD, "next": "/"})
+        step = webcheck.hidden_value(webcheck.check_page(r), "mfa_token")
+        assert step, r
+        pxtest.BASE = b.url
+        r = br.post("/login/mfa", {"mfa_token": step, "code": oath(secret, 30), "next": "/"})
+    finally:
+        pxtest.BASE = saved
+    assert r.status == 303, r
     # killed, it leaves the registry within node_expire_seconds (4 s) plus
     # a heartbeat, not ten minutes late
     t_kill = time.time()
