@@ -9,12 +9,14 @@ HAProxy (dist/haproxy/plexichat.cfg), sharing the suite's PostgreSQL.
 - A node whose clock is ten minutes ahead (libfaketime): its registry row
   keeps a fresh heartbeat and is removed in time after a SIGKILL, its posts
   get the database's time, sessions made on it work on the other node and
-  the other way round.
+  the other way round, it takes current TOTP codes and finishes a web
+  sign-in whose second step the other node started.
 - A node that loses its database for 30 s (its connections go through a
   Unix socket proxy here that the test cuts): it answers 503
   SYSTEM_DB_UNAVAILABLE in the central format, `ready` too, so HAProxy
-  takes it out; then it comes back by itself, and no acknowledged post
-  through HAProxy is lost.
+  takes it out (the posts it got meanwhile are retried on the other node);
+  then it comes back by itself, and no acknowledged post through HAProxy
+  is lost.
 Starts its own servers: in scripts/test.sh's ONCE list."""
 import glob
 import http.client
