@@ -74,7 +74,7 @@ enum px_err px_auth_mfa_verify(struct px_ctx *ctx, long long uid, const char *co
 		return pending ? PX_E_VALIDATION_CONFLICT : PX_E_VALIDATION_NOT_FOUND;
 	if ((e = open_secret(ctx, uid, &t, &key)) != PX_OK)
 		goto out;
-	step = px_totp_verify((unsigned char *)key.data, key.len, code, time(NULL),
+	step = px_totp_verify((unsigned char *)key.data, key.len, code, (time_t)t.now,
 			      t.last_step);
 	if (step >= 0) {
 		e = px_m_mfa_use_step(ctx->db, uid, step);

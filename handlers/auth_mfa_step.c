@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "auth/perm.h"
 #include "model/auth_limits.h"
+#include "model/auth_mfa.h"
 #include "model/users.h"
 #include "model/webauthn.h"
 
@@ -74,6 +75,7 @@ enum px_err px_auth_mfa_step_start(struct px_ctx *ctx, const struct px_m_user *u
 	struct px_buf sealed = PX_BUF_INIT;
 	const char *s;
 	enum px_err e;
+	long long now;
 	int yes = 0;
 
 	*started = 0;
@@ -86,7 +88,12 @@ enum px_err px_auth_mfa_step_start(struct px_ctx *ctx, const struct px_m_user *u
 	json_object_object_add(o, "u", json_object_new_int64(u->id));
 	json_object_object_add(o, "v", json_object_new_string(via));
 	json_object_object_add(o, "n", json_object_new_string(px_auth_safe_next(next) ? next : "/"));
-	json_object_object_add(o, "x", json_object_new_int64((long long)time(NULL) + STEP_SECONDS));
+	/* the database's clock: the step may be finished on another node */
+	if ((e = px_m_mfa_clock(ctx->db, &now)) != PX_OK) {
+		json_object_put(o);
+		return e;
+	}
+	json_object_object_add(o, "x", json_object_new_int64(now + STEP_SECONDS));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if ((e = px_crypto_seal(ctx->cfg, STEP_CONTEXT, s, strlen(s), &sealed)) == PX_OK) {
 		set_step_cookie(ctx, sealed.data, STEP_SECONDS);
@@ -107,12 +114,16 @@ enum px_err px_auth_mfa_step_open(struct px_ctx *ctx, long long *uid, char via[8
 	struct px_buf plain = PX_BUF_INIT;
 	struct json_object *o = NULL, *u, *v, *n, *x;
 	enum px_err e = PX_E_AUTH_SESSION_EXPIRED;
+	long long now;
 
+	if (tok && (e = px_m_mfa_clock(ctx->db, &now)) != PX_OK)
+		return e;
+	e = PX_E_AUTH_SESSION_EXPIRED;
 	if (!tok || px_crypto_open(ctx->cfg, STEP_CONTEXT, tok, &plain) != PX_OK ||
 	    !plain.data || !(o = json_tokener_parse(plain.data)) ||
 	    !json_object_object_get_ex(o, "u", &u) || !json_object_object_get_ex(o, "v", &v) ||
 	    !json_object_object_get_ex(o, "n", &n) || !json_object_object_get_ex(o, "x", &x) ||
-	    json_object_get_int64(x) < (long long)time(NULL))
+	    json_object_get_int64(x) < now)
 		goto out;
 	*uid = json_object_get_int64(u);
 	snprintf(via, 80, "%s", json_object_get_string(v));

@@ -8,6 +8,7 @@
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "web/webpage.h"
+#include "model/auth_mfa.h"
 #include "model/users.h"
 #include "model/web_prefs.h"
 
@@ -97,20 +98,23 @@ enum px_err px_h_web_login_page(struct px_ctx *ctx)
 static enum px_err seal_step(struct px_ctx *ctx, const char *user, const char *pw,
 			     struct px_buf *out)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o;
 	struct px_buf browser = PX_BUF_INIT;
 	const char *s;
+	long long now;
 	enum px_err e;
 
-	if (!o)
+	/* the database's clock: the step may be finished on another node */
+	if ((e = px_m_mfa_clock(ctx->db, &now)) != PX_OK)
+		return e;
+	if (!(o = json_object_new_object()))
 		return PX_E_SYSTEM_INTERNAL;
 	px_web_form_token(ctx, &browser);
 	px_web_str(o, "u", user);
 	px_web_str(o, "p", pw);
 	px_web_str(o, "b", browser.data);
 	px_buf_free(&browser);
-	json_object_object_add(o, "x", json_object_new_int64((long long)time(NULL) +
-							     MFA_STEP_SECONDS));
+	json_object_object_add(o, "x", json_object_new_int64(now + MFA_STEP_SECONDS));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	e = px_crypto_seal(ctx->cfg, MFA_SEAL_CONTEXT, s, strlen(s), out);
 	px_crypto_wipe((void *)s, strlen(s));
@@ -197,12 +201,15 @@ enum px_err px_h_web_login_mfa(struct px_ctx *ctx)
 	const char *step = px_web_form(ctx, "mfa_token");
 	struct px_buf plain = PX_BUF_INIT;
 	struct json_object *o = NULL;
+	long long now;
 	enum px_err e;
 
 	if (!px_web_form_token_valid(ctx))
 		return login_form(ctx, 403, PX_E_AUTH_CSRF_FAILED);
+	if ((e = px_m_mfa_clock(ctx->db, &now)) != PX_OK)
+		return e;
 	if (!step || px_crypto_open(ctx->cfg, MFA_SEAL_CONTEXT, step, &plain) != PX_OK ||
-	    !(o = px_web_json(&plain)) || px_web_int(o, "x") < (long long)time(NULL) ||
+	    !(o = px_web_json(&plain)) || px_web_int(o, "x") < now ||
 	    !px_web_get(o, "b") || !px_web_form(ctx, "csrf_token") ||
 	    !px_crypto_streq(px_web_get(o, "b"), px_web_form(ctx, "csrf_token"))) {
 		/* an old or forged step starts the sign-in again */

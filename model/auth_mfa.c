@@ -33,6 +33,21 @@ static enum px_err run(struct px_db *db, const char *sql, long long uid,
 	return PX_OK;
 }
 
+enum px_err px_m_mfa_clock(struct px_db *db, long long *now)
+{
+	PGresult *r = NULL;
+	enum px_err e;
+
+	e = px_db_exec_prepared(db, "mfa_clock",
+				"SELECT floor(extract(epoch FROM clock_timestamp()))::bigint",
+				0, NULL, &r);
+	if (e != PX_OK)
+		return e;
+	*now = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return PX_OK;
+}
+
 enum px_err px_m_mfa_get(struct px_db *db, long long uid, struct px_m_totp *t)
 {
 	char u[24];
@@ -41,7 +56,8 @@ enum px_err px_m_mfa_get(struct px_db *db, long long uid, struct px_m_totp *t)
 	enum px_err e;
 
 	snprintf(u, sizeof(u), "%lld", uid);
-	e = px_db_exec(db, "SELECT secret_enc, confirmed_at IS NOT NULL, last_step"
+	e = px_db_exec(db, "SELECT secret_enc, confirmed_at IS NOT NULL, last_step,"
+			   " floor(extract(epoch FROM clock_timestamp()))::bigint"
 			   " FROM mfa_totp WHERE user_id = $1", 1, p, &r);
 	if (e != PX_OK)
 		return e;
@@ -52,6 +68,7 @@ enum px_err px_m_mfa_get(struct px_db *db, long long uid, struct px_m_totp *t)
 		copy(t->secret_enc, sizeof(t->secret_enc), PQgetvalue(r, 0, 0));
 		t->confirmed = PQgetvalue(r, 0, 1)[0] == 't';
 		t->last_step = atoll(PQgetvalue(r, 0, 2));
+		t->now = atoll(PQgetvalue(r, 0, 3));
 	}
 	PQclear(r);
 	return e;

@@ -9,8 +9,15 @@ struct px_m_totp {
 	char secret_enc[256];
 	int confirmed;
 	long long last_step;
+	/* the database's clock (Unix seconds): codes are checked against it,
+	 * not the node's, so that a node whose clock is off still takes them */
+	long long now;
 };
 
+/* The database's clock in Unix seconds, for the expiry of sign-in steps
+ * that another node may check (its own clock may be off). */
+enum px_err px_m_mfa_clock(struct px_db *db, long long *now)
+	__attribute__((nonnull(1, 2), warn_unused_result));
 /* VALIDATION_NOT_FOUND when the user has no TOTP record. */
 enum px_err px_m_mfa_get(struct px_db *db, long long uid, struct px_m_totp *t)
 	__attribute__((nonnull(1), warn_unused_result));

@@ -139,7 +139,7 @@ wanted() {
 }
 ONCE="test_pg_restart.py test_ws_pg_restart.py test_config.py test_admin_cli.py test_waf_autoblock.py test_waf_iplists.py test_waf_shared_blocks.py test_waf_feeds.py test_auth_ldap.py"
 # tests that run a stack of their own (tests/integration/stacklib.py)
-ONCE="$ONCE test_files_s3.py test_files_remote.py test_files_clamd.py test_backup_files.py test_backup_remote_files.py test_cluster_haproxy.py"
+ONCE="$ONCE test_files_s3.py test_files_remote.py test_files_clamd.py test_backup_files.py test_backup_remote_files.py test_cluster_haproxy.py test_cluster_faults.py"
 # tests of the admin CLI alone (no web server involved)
 ONCE="$ONCE test_plugins.py"
 # tests that start their own provider mocks and edit the shared config

@@ -89,6 +89,10 @@ class Stack:
         self.conf = os.path.join(self.dir, "plexichat.conf")
         self.sock = os.path.join(self.dir, "plexichat.sock")
         self.procs = []
+        # more environment for plexichat.fcgi alone (lighttpd stacks), e.g.
+        # a libfaketime clock for the fault tests; set by env(1) after
+        # setpriv, so that only the www-data process has it
+        self.env = {}
         with open(CONF) as f:
             text = f.read()
         text += "\n# %s stack (tests/integration/stacklib.py)\n" % name
@@ -112,8 +116,9 @@ class Stack:
         open(os.path.join(self.dir, "plexichat.log"), "a").close()
         www_data(self.dir)
         self.procs.append(subprocess.Popen(
-            ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups",
-             os.path.join(BUILD, "plexichat.fcgi"), "-c", self.conf],
+            ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups"] +
+            (["env"] + ["%s=%s" % kv for kv in self.env.items()] if self.env else []) +
+            [os.path.join(BUILD, "plexichat.fcgi"), "-c", self.conf],
             env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "fcgi.err"), "w")))
         for _ in range(100):
             if os.path.exists(self.sock):
