@@ -227,7 +227,7 @@ class S3:
         if not os.path.exists(exe):
             os.makedirs(node, exist_ok=True)
             subprocess.run(["npm", "install", "--silent", "s3rver@3.7.1"], cwd=node,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.port = free_port(BASE_PORT + 10)
         self.proxy_port = free_port(self.port + 1)
         self.direct = "http://127.0.0.1:%d" % self.port
@@ -418,9 +418,15 @@ class PgAutoFailover:
 
     def stop_node(self, name):
         """pg_autoctl stop --immediate: the node's PostgreSQL and keeper go
-        at once, as on a crashed machine."""
+        at once, as on a crashed machine. Returns once its port no longer
+        answers (the command returns when it has signalled them; on a busy
+        machine the postmaster takes a moment to go)."""
         self.autoctl("stop", "--immediate", "--pgdata", os.path.join(self.t, name),
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 15
+        while time.time() < deadline and subprocess.run(
+                ["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.ports[name])]).returncode == 0:
+            time.sleep(0.05)
 
     def run_keeper(self, name):
         """pg_autoctl run for a stopped node (it rejoins); the Popen."""
@@ -463,7 +469,7 @@ class Azurite:
         if not os.path.exists(exe):
             os.makedirs(node, exist_ok=True)
             subprocess.run(["npm", "install", "--silent", "azurite@3.37.0"], cwd=node,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.port = free_port(BASE_PORT + 30)
         self.url = "http://127.0.0.1:%d/%s" % (self.port, self.ACCOUNT)
         self.log = os.path.join(self.dir, "azurite.log")
