@@ -554,7 +554,10 @@ static enum px_err restore_remote(struct ctx *c, json_object *files,
 	struct px_buf dir = PX_BUF_INIT;
 	enum px_err rc = PX_E_STORAGE_FAILED;
 
-	px_buf_printf(&dir, "%s/tmp/restore-XXXXXX", fs->root);
+	/* mkdtemp's template ends in the six Xs it replaces */
+	px_buf_printf(&dir, "%s/tmp/restore-", fs->root);
+	for (int i = 0; i < 6; i++)
+		px_buf_putc(&dir, 'X');
 	if (dir.failed || !mkdtemp(dir.data)) {
 		px_buf_printf(c->err, "cannot make a staging folder under %s/tmp: %s", fs->root,
 			      strerror(errno));
