@@ -47,21 +47,7 @@ done
 export PLEXICHAT_EVENTS_MAX_STREAMS_PER_USER=10000 PLEXICHAT_EVENTS_MAX_STREAMS_PER_ADDR=100000 \
   PLEXICHAT_EVENTS_MAX_WAITERS=2000 PLEXICHAT_WS_MAX_CONNECTIONS=20000 \
   PLEXICHAT_RATE_LIMIT=off PLEXICHAT_LOG_LEVEL=warn
-touch "$WORK/plexichat.log"; chown www-data "$WORK/plexichat.log"
-PX_FCGI_LOG="$WORK/plexichat.log" fcgi_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/px.sock"
-PX_WS_LOG="$WORK/plexichat.log" ws_start "$BUILD" "$WORK/plexichat.conf" "$WORK/run/ws.sock"
-conf="$WORK/run/lighttpd-$PORT.conf"
-sed -e "s|@PORT@|$PORT|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$WORK/run|g" \
-    -e "s|@RUN_DIR@|$WORK/run|g" -e "s|@SOCKET@|$WORK/run/px.sock|g" -e "s|@WS_SOCKET@|$WORK/run/ws.sock|g" \
-    -e "s|@FILES_DIR@|$WORK/var/files|g" \
-    -e "s|^server.max-connections = .*|server.max-connections = $(( FDS / 2 ))|" \
-    -e "s|^server.max-fds = .*|server.max-fds = $FDS|" "$PX_ROOT/apache/lighttpd.conf.in" > "$conf"
-lighttpd -tt -f "$conf" >/dev/null || die "lighttpd config invalid"
-lighttpd -D -f "$conf" & PX_PIDS+=($!)
-LPID=$!
-wait_http "$URL/api/v1/system/health"
-FPID=$(pgrep -f "^$BUILD/plexichat.fcgi -c $WORK/plexichat.conf" | head -1)
-WPID=$(pgrep -f "^$BUILD/plexichat-ws -c $WORK/plexichat.conf" | head -1)
+bench_web "$BUILD" "$WORK" "$PORT" "$(( FDS / 2 ))" "$FDS"
 token() {
   curl -s -X POST "$URL/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d "{\"username\":\"$1\",\"password\":\"$PW\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'

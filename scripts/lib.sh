@@ -260,3 +260,25 @@ bench_db() {
   PSQL="runuser -u postgres -- psql -X -q -h $1/pg.sock -p $2 -d plexichat -v ON_ERROR_STOP=1"
 }
 bench_cleanup() { trap - INT TERM EXIT; set +e; stop_all; pg_stop "$BENCH_WORK/pg"; }
+
+# A benchmark's web side on bench_db's stack: plexichat.fcgi and plexichat-ws
+# (build $1, folder $2, logging to $2/plexichat.log) behind lighttpd on port
+# $3 with max-connections $4 and max-fds $5; returns once health answers.
+# Sets LPID, FPID and WPID (the processes the benchmarks measure).
+bench_web() {
+  local conf="$2/run/lighttpd-$3.conf"
+  touch "$2/plexichat.log"; chown www-data "$2/plexichat.log"
+  PX_FCGI_LOG="$2/plexichat.log" fcgi_start "$1" "$2/plexichat.conf" "$2/run/px.sock"
+  PX_WS_LOG="$2/plexichat.log" ws_start "$1" "$2/plexichat.conf" "$2/run/ws.sock"
+  sed -e "s|@PORT@|$3|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$2/run|g" \
+      -e "s|@RUN_DIR@|$2/run|g" -e "s|@SOCKET@|$2/run/px.sock|g" -e "s|@WS_SOCKET@|$2/run/ws.sock|g" \
+      -e "s|@FILES_DIR@|$2/var/files|g" \
+      -e "s|^server.max-connections = .*|server.max-connections = $4|" \
+      -e "s|^server.max-fds = .*|server.max-fds = $5|" "$PX_ROOT/apache/lighttpd.conf.in" > "$conf"
+  lighttpd -tt -f "$conf" >/dev/null || die "lighttpd config invalid"
+  lighttpd -D -f "$conf" & PX_PIDS+=($!)
+  LPID=$!
+  wait_http "http://127.0.0.1:$3/api/v1/system/health"
+  FPID=$(pgrep -f "^$1/plexichat.fcgi -c $2/plexichat.conf" | head -1)
+  WPID=$(pgrep -f "^$1/plexichat-ws -c $2/plexichat.conf" | head -1)
+}
