@@ -78,7 +78,10 @@ async function enrol(page, BASE, axe, shot, vp) {
 }
 
 async function signOut(page) {
-  await submit(page, 'form[action="/logout"] button');
+  // on a phone the main navigation is behind its menu, as a user finds it
+  const menu = page.locator('.topmenu > summary');
+  if (await menu.isVisible()) await menu.click();
+  await submit(page, 'form[action="/logout"] button:visible');
   if (!/\/login/.test(page.url())) throw new Error('not on the sign-in page after signing out: ' + page.url());
 }
 

@@ -114,6 +114,11 @@ async function withJs(env, vp, lang, ctx, people) {
     // the header (with the notification banner and the AI box the scripts
     // add) leaves the list a real part of the window
     if (sc[1] < 150) throw new Error('the message list is only ' + sc[1] + ' px high');
+    // on a phone the top bar is one row: the links fold into a menu
+    const bar = await page.evaluate(() => document.querySelector('.topbar').getBoundingClientRect().height);
+    if (vp.name === 'phone' && bar > 56) throw new Error('the top bar takes ' + bar + ' px of the phone');
+    const folded = await page.locator('.topmenu > summary').isVisible();
+    if (folded !== (vp.name === 'phone')) throw new Error('main menu ' + (folded ? 'folded' : 'open') + ' on the ' + vp.name);
     const toolsShown = await page.locator('#chan-tools a.keys').isVisible();
     if (toolsShown !== (vp.name === 'desktop')) throw new Error('header tools ' + (toolsShown ? 'shown' : 'folded') + ' on the ' + vp.name);
     await axe(page, L('channel'));
@@ -298,6 +303,22 @@ async function withJs(env, vp, lang, ctx, people) {
     await Promise.all([page.waitForNavigation(), page.click('a.keys')]);
     if ((await page.textContent('h1')).trim() !== W.keys) throw new Error('heading ' + await page.textContent('h1'));
     await axe(page, L('keys'));
+  });
+
+  await check(L('main navigation (a menu on a phone)'), async () => {
+    await page.goto(BASE + '/c/' + chan.name);
+    const nav = vp.name === 'phone' ? '.topmenu .topnav' : '.topnav.wide';
+    if (vp.name === 'phone') {
+      if (await page.locator(nav + ' a[href="/settings"]').isVisible()) throw new Error('menu open before it was asked');
+      await page.click('.topmenu > summary');
+      await page.locator(nav + ' a[href="/settings"]').waitFor();
+      const box = await page.locator('.topmenu > .topnav').boundingBox();
+      if (!box || box.x < 0 || box.x + box.width > vp.viewport.width + 1) throw new Error('menu outside the window: ' + JSON.stringify(box));
+      await axe(page, L('main-menu'));
+      await shot(page, 'main-menu-' + vp.name + '-' + lang.code + '.png');
+    }
+    await Promise.all([page.waitForNavigation(), page.click(nav + ' a[href="/settings"]')]);
+    if (!page.url().endsWith('/settings')) throw new Error('menu link went to ' + page.url());
   });
 
   await check(L('themes chosen in settings, drawn by the server'), async () => {
