@@ -42,20 +42,25 @@ OUTS="$PX_ROOT/build/$ID-steps"
 rm -rf "$OUTS"; mkdir -p "$OUTS"
 step_out() { echo "$OUTS/$(printf '%s' "$1" | tr -c 'A-Za-z0-9_.-' _).out"; }
 record() { # record NAME CMD...: runs a step, remembers failures, goes on
-  local name=$1 out rc=0; shift
+  local name=$1 out rc=0 t; shift
   out=$(step_out "$name")
   RAN=$((RAN + 1))
+  t=$(date +%s)
   # to a file, not a pipe: a server a step leaves behind must not hold us
   "$@" > "$out" 2>&1 || rc=$?
   cat "$out"
+  t=$(( $(date +%s) - t ))
+  # the test command has a time budget: every step says what it cost
+  TIMES+=("$t $name")
   # 77 (automake's convention): the step could not run here; it is
   # reported as skipped, never counted as a pass
   case $rc in
-    0) log "PASS $name" ;;
-    77) log "SKIP $name"; SKIPPED+=("$name") ;;
-    *) log "FAIL $name"; FAILED+=("$name") ;;
+    0) log "PASS $name ($t s)" ;;
+    77) log "SKIP $name ($t s)"; SKIPPED+=("$name") ;;
+    *) log "FAIL $name ($t s)"; FAILED+=("$name") ;;
   esac
 }
+TIMES=()
 
 build "$BUILD"
 if [ "$SKIP_UNIT" != 1 ]; then
@@ -217,6 +222,8 @@ fi
 
 cp "$WORK"/*.log "$WORK"/*.out "$ART"/ 2>/dev/null || true
 cp "$WORK"/run/*.log "$ART"/ 2>/dev/null || true
+log "slowest steps (s):"
+printf '%s\n' "${TIMES[@]}" | sort -rn | head -15 | sed 's/^/  /'
 log "finished in $(( $(date +%s) - T0 )) s"
 cp -r "$OUTS" "$ART"/steps 2>/dev/null || true
 if [ ${#FAILED[@]} -gt 0 ]; then
