@@ -11,7 +11,7 @@ PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-d
   libcmark-gfm-extensions-dev libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev libicu-dev libldap-dev
   libcbor-dev libvips-dev libarchive-dev libseccomp-dev unicode-data unicode-cldr-core"
 PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
-PX_TEST_PKGS="faketime python3-yaml dpkg-dev debhelper fakeroot lintian lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile haproxy python3 python3-cryptography curl clang libclang-rt-14-dev oathtool
+PX_TEST_PKGS="faketime python3-yaml dpkg-dev debhelper fakeroot lintian debootstrap lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile haproxy python3 python3-cryptography curl clang libclang-rt-14-dev oathtool
   python3-aiosmtpd python3-psycopg2 wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd
   slapd ldap-utils libvips-tools clamav-daemon ffmpeg openssl awscli pebble
   postgresql-15-auto-failover pg-auto-failover-cli"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_deb_package.sh: the Debian package (debian/), built, checked and
-# installed on this machine the way docs/GETTING_STARTED.md ("Debian
+# installed the way docs/GETTING_STARTED.md ("Debian
 # package") says, with the doc's commands as written (blocks marked
 # `<!-- deb: NAME -->`):
 #  - build: a clean copy of the tree (git's files, committed or not, without
@@ -10,13 +10,15 @@
 #    programs, every file of sql/, templates/ and static/, the rules, the
 #    message catalogs, /etc/plexichat/plexichat.conf without any secret,
 #    the units, the web server snippets, the cron and logrotate files;
-#  - a real install with the doc's apt line, then the doc's configuration
-#    step (plexichat-setup) against a PostgreSQL cluster of the test's own
-#    (so that the stack's role is not touched): the secrets postinst made,
-#    the database, the owner account;
+#  - a fresh Debian 12 made with debootstrap (minbase: none of this
+#    machine's packages), and in it a real install with the doc's apt line
+#    (which brings PostgreSQL, lighttpd and every library from Debian's
+#    mirror), then the doc's configuration step (plexichat-setup) against
+#    the PostgreSQL apt installed there: the secrets postinst made, the
+#    database, the owner account;
 #  - the services started the way plexichat-fcgi.service and
 #    plexichat-ws.service say (their User=, Environment=, RuntimeDirectory=
-#    and ExecStart=; PID 1 here is not systemd, see test_systemd_units.sh
+#    and ExecStart=; no init runs in the root, see test_systemd_units.sh
 #    for the sandbox) behind lighttpd run from Debian's own
 #    /etc/lighttpd/lighttpd.conf with the package's snippet enabled, on a
 #    port of the test's: health, a static file, a page from the installed
@@ -24,6 +26,8 @@
 #    answered by plexichat-ws; `dpkg --verify` finds no packaged file
 #    changed;
 #  - `apt-get purge` at the end, which must leave no file of the package.
+# This machine's own packages are not touched. PX_DEB_MIRROR names the
+# Debian mirror (default: the one in /etc/apt/sources.list.d/debian.sources).
 # scripts/test.sh runs it with PX_BASE_URL, PX_WORK and PX_ROOT set; the
 # ports are PX_BASE_URL's + 50 and + 51, or PX_DEB_PORT_BASE and the next.
 set -u
@@ -34,9 +38,8 @@ BPORT=${BASE##*:}; BPORT=${BPORT%%/*}
 PORT0=${PX_DEB_PORT_BASE:-$((BPORT + 50))}
 T=$WORK/deb-package
 DOC=$ROOT/docs/GETTING_STARTED.md
-PG_BIN=/usr/lib/postgresql/15/bin
 PASS=0 FAIL=0
-FCGI=0 WS=0 WEB=0 INSTALLED=0 PGDIR="" RUNDIRS=()
+FCGI=0 WS=0 WEB=0 PGDIR="" MOUNTS=() C=""
 T0=$(date +%s)
 
 ok()  { PASS=$((PASS + 1)); echo "ok   - $*"; }
@@ -47,24 +50,28 @@ block() {
 	awk -v n="$1" '$0 == "<!-- deb: " n " -->" { f = 1; next }
 		f == 1 && /^```sh$/ { f = 2; next } f == 2 && /^```$/ { exit } f == 2 { print }' "$DOC"
 }
-cleanup() {
-	[ "$FCGI" != 0 ] && kill -TERM "$FCGI" 2>/dev/null
-	[ "$WS" != 0 ] && kill -TERM "$WS" 2>/dev/null
-	[ "$WEB" != 0 ] && kill -TERM "$WEB" 2>/dev/null
+stop_services() {
+	local p
+	for p in "$FCGI" "$WS" "$WEB"; do [ "$p" != 0 ] && kill -TERM "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	for d in "${RUNDIRS[@]}"; do rm -rf "$d"; done
-	if [ "$INSTALLED" = 1 ]; then
-		apt-get purge -y -q plexichat >> "$T/purge.log" 2>&1
-		rm -rf /var/lib/plexichat
+	FCGI=0 WS=0 WEB=0
+	[ -n "$PGDIR" ] && chroot "$C" pg_ctlcluster 15 main stop -m immediate >/dev/null 2>&1
+	PGDIR=""
+}
+cleanup() {
+	local m
+	stop_services
+	# the host's /dev is mounted in the root: unmounted before anything is
+	# removed, and the removal never crosses into another file system
+	for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
+	if [ -n "$C" ] && ! mountpoint -q "$C/dev" && ! mountpoint -q "$C/proc"; then
+		rm -rf --one-file-system "$C"
 	fi
-	[ -n "$PGDIR" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDIR" -m immediate stop >/dev/null 2>&1
 }
 trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || { echo "FAIL: needs root (installs the package)"; exit 1; }
-if dpkg-query -W -f='${Status}' plexichat 2>/dev/null | grep -q installed; then
-	echo "FAIL: a plexichat package is installed already; this test would remove it"; exit 1
-fi
+command -v debootstrap >/dev/null || { echo "FAIL: debootstrap is missing (Debian package debootstrap)"; exit 1; }
 free_port() {
 	local p
 	for p in $(seq "$1" $(($1 + 20))); do
@@ -74,7 +81,9 @@ free_port() {
 }
 HPORT=$(free_port "$PORT0")
 PGPORT=$(free_port $((HPORT + 1)))
-rm -rf "$T"; mkdir -p "$T/src" "$T/root"; chmod 755 "$T"
+# a root left mounted by a run that was killed is unmounted first
+for m in "$T/debian12/dev" "$T/debian12/proc"; do mountpoint -q "$m" && umount -l "$m"; done
+rm -rf --one-file-system "$T"; mkdir -p "$T/src" "$T/root"; chmod 755 "$T"
 # apt waits for the dpkg lock instead of failing when another apt runs;
 # the doc's apt lines stay as written.
 printf 'DPkg::Lock::Timeout "300";\n' > "$T/apt.conf"
@@ -123,60 +132,92 @@ check "no secret is shipped (only plexichat.conf in /etc/plexichat)" \
 	test "$(ls "$R/etc/plexichat")" = plexichat.conf
 check "the lighttpd snippet has no @...@ left" eval "! grep -q '@[A-Z_]*@' '$R/etc/lighttpd/conf-available/50-plexichat.conf'"
 
-# ---- install as the doc says ----
-echo "# install: $(block install | tr '\n' ';')"
-if (cd "$T/src" && bash -e -c "$(block install)") > "$T/install.log" 2>&1; then
-	INSTALLED=1; ok "apt installed the package"
+# ---- a fresh Debian 12 to install on ----
+# debootstrap's minimal system (nothing of this machine's packages), with
+# /proc and /dev from the host and services not started by maintainer
+# scripts (no init runs here: policy-rc.d says so, as in Debian's images).
+MIRROR=${PX_DEB_MIRROR:-$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+C=$T/debian12
+echo "# a fresh Debian 12: debootstrap --variant=minbase bookworm from $MIRROR"
+if debootstrap --variant=minbase bookworm "$C" "$MIRROR" > "$T/debootstrap.log" 2>&1; then
+	ok "debootstrap made a minimal Debian 12 ($(( $(date +%s) - T0 )) s)"
 else
-	INSTALLED=1; tail -n 20 "$T/install.log"; bad "the doc's install commands failed"; exit 1
+	tail -n 20 "$T/debootstrap.log"; bad "debootstrap failed"; exit 1
 fi
-perm() { stat -c '%a %U:%G' "$1"; }
+mount -t proc proc "$C/proc" && MOUNTS+=("$C/proc")
+mount --bind /dev "$C/dev" && MOUNTS+=("$C/dev")
+printf '#!/bin/sh\nexit 101\n' > "$C/usr/sbin/policy-rc.d"; chmod 755 "$C/usr/sbin/policy-rc.d"
+cp /etc/resolv.conf "$C/etc/resolv.conf"
+cp "$T/apt.conf" "$C/etc/apt/apt.conf.d/99-test-lock"
+in_root() { chroot "$C" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+	DEBIAN_FRONTEND=noninteractive "$@"; }
+check "the fresh root has no PostgreSQL, lighttpd or PlexiChat library yet" \
+	eval "! in_root dpkg-query -W -f='\${Status}\n' postgresql lighttpd libvips42 libfcgi0ldbl 2>/dev/null | grep -q installed"
+mkdir -p "$C/root/src"; cp "$DEB" "$C/root/"
+
+# ---- install as the doc says, in the fresh root ----
+echo "# install: $(block install | tr '\n' ';')"
+if in_root bash -e -c "apt-get update -q && cd /root/src && $(block install)" > "$T/install.log" 2>&1; then
+	ok "apt installed the package and what it needs ($(( $(date +%s) - T0 )) s)"
+else
+	tail -n 20 "$T/install.log"; bad "the doc's install commands failed"; exit 1
+fi
+check "apt brought PostgreSQL and lighttpd (the recommended packages)" \
+	eval "[ \"\$(in_root dpkg-query -W -f='\${Status}\n' postgresql lighttpd | grep -c 'ok installed')\" = 2 ]"
+perm() { in_root stat -c '%a %U:%G' "$1"; }
 for s in secret_key db_password; do
 	check "postinst made /etc/plexichat/$s (0640 root:www-data, 64 hex)" \
-		eval "[ \"\$(perm /etc/plexichat/$s)\" = '640 root:www-data' ] && grep -qx '[0-9a-f]\{64\}' /etc/plexichat/$s"
+		eval "[ \"\$(perm /etc/plexichat/$s)\" = '640 root:www-data' ] && grep -qx '[0-9a-f]\{64\}' '$C/etc/plexichat/$s'"
 done
 check "/etc/plexichat/plexichat.conf is 0640 root:www-data" test "$(perm /etc/plexichat/plexichat.conf)" = "640 root:www-data"
-check "dpkg knows plexichat.conf as a conffile" eval "dpkg-query -W -f='\${Conffiles}' plexichat | grep -q /etc/plexichat/plexichat.conf"
-command -v logrotate >/dev/null && check "logrotate accepts /etc/logrotate.d/plexichat" \
-	eval "logrotate -d /etc/logrotate.d/plexichat > '$T/logrotate.out' 2>&1"
+check "dpkg knows plexichat.conf as a conffile" eval "in_root dpkg-query -W -f='\${Conffiles}' plexichat | grep -q /etc/plexichat/plexichat.conf"
+# logrotate is only suggested: installed here to check the package's file
+in_root apt-get install -y -q logrotate > "$T/logrotate-install.log" 2>&1
+check "logrotate accepts /etc/logrotate.d/plexichat" \
+	eval "in_root logrotate -d /etc/logrotate.d/plexichat > '$T/logrotate.out' 2>&1"
 
-# ---- the configuration step, against a PostgreSQL of the test's own ----
-PGDIR=$T/pg
-mkdir -p "$PGDIR" "$T/pg.sock" "$T/pglog"; chown postgres:postgres "$PGDIR" "$T/pg.sock" "$T/pglog"
-runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDIR" -A peer --auth-host=scram-sha-256 >/dev/null ||
-	{ bad "initdb"; exit 1; }
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDIR" -w -l "$T/pglog/pg.log" \
-	-o "-k $T/pg.sock -p $PGPORT -c listen_addresses=127.0.0.1" start >/dev/null || { bad "PostgreSQL start"; exit 1; }
-# The package's db_conninfo names localhost:5432; this cluster is on its
-# own port (PLEXICHAT_<KEY> overrides a key, CONFIGURATION.md).
+# ---- the configuration step, against the PostgreSQL apt installed ----
+# Its cluster 15/main was made by the postgresql package and not started
+# (no init): started here on a port of the test's, since 5432 may be in use
+# on this machine.
+PGCONF=$C/etc/postgresql/15/main/postgresql.conf
+sed -i -e "s/^port = .*/port = $PGPORT/" -e "s/^#\{0,1\}listen_addresses = .*/listen_addresses = '127.0.0.1'/" "$PGCONF"
+if in_root pg_ctlcluster 15 main start > "$T/pg-start.log" 2>&1; then
+	PGDIR=15/main
+else
+	cat "$T/pg-start.log"; bad "the installed PostgreSQL did not start"; exit 1
+fi
+# The package's db_conninfo names localhost:5432 (PLEXICHAT_<KEY>
+# overrides a key, CONFIGURATION.md).
 CONNINFO="host=127.0.0.1 port=$PGPORT dbname=plexichat user=plexichat"
 echo "# setup: $(block setup | tr '\n' ';')"
-if PGHOST=$T/pg.sock PGPORT=$PGPORT PLEXICHAT_DB_CONNINFO=$CONNINFO bash -e -c "$(block setup)" > "$T/setup.log" 2>&1; then
+if in_root env PGPORT="$PGPORT" PLEXICHAT_DB_CONNINFO="$CONNINFO" bash -e -c "$(block setup)" > "$T/setup.log" 2>&1; then
 	ok "plexichat-setup made the database and the owner account"
 else
 	cat "$T/setup.log"; bad "the doc's setup step failed"
 fi
 check "plexichat-setup printed the owner's password once" grep -q 'password: ' "$T/setup.log"
-check "plexichat-setup enabled the lighttpd snippet" test -L /etc/lighttpd/conf-enabled/50-plexichat.conf
-PLEXICHAT_DB_CONNINFO=$CONNINFO bash -c 'plexichat-setup --no-db --no-start' > "$T/setup2.log" 2>&1
+check "plexichat-setup enabled the lighttpd snippet" test -L "$C/etc/lighttpd/conf-enabled/50-plexichat.conf"
+in_root env PGPORT="$PGPORT" PLEXICHAT_DB_CONNINFO="$CONNINFO" plexichat-setup --no-db --no-start > "$T/setup2.log" 2>&1
 check "plexichat-setup run again is harmless" test $? = 0
 
 # ---- the services as plexichat-fcgi.service and plexichat-ws.service start them ----
 # start_unit NAME: ExecStart= of /lib/systemd/system/NAME.service as its
 # User= and Group= with its Environment= (and the test's db_conninfo) and
 # its RuntimeDirectory=, in the background ($! is its pid).
-unit_key() { sed -n "s/^$2=//p" "/lib/systemd/system/$1.service" | tail -n 1; }
+unit_key() { sed -n "s/^$2=//p" "$C/lib/systemd/system/$1.service" | tail -n 1; }
 start_unit() {
 	local u=$1 env=() cmd e rundir
-	rundir=/run/$(unit_key "$u" RuntimeDirectory); RUNDIRS+=("$rundir")
-	install -d -o "$(unit_key "$u" User)" -g "$(unit_key "$u" Group)" -m "$(unit_key "$u" RuntimeDirectoryMode)" "$rundir"
-	while read -r e; do env+=("$e"); done < <(sed -n 's/^Environment=//p' "/lib/systemd/system/$u.service")
+	rundir=/run/$(unit_key "$u" RuntimeDirectory)
+	in_root install -d -o "$(unit_key "$u" User)" -g "$(unit_key "$u" Group)" -m "$(unit_key "$u" RuntimeDirectoryMode)" "$rundir"
+	while read -r e; do env+=("$e"); done < <(sed -n 's/^Environment=//p' "$C/lib/systemd/system/$u.service")
 	read -ra cmd <<< "$(unit_key "$u" ExecStart)"
-	setpriv --reuid="$(unit_key "$u" User)" --regid="$(unit_key "$u" Group)" --init-groups --no-new-privs \
+	in_root setpriv --reuid="$(unit_key "$u" User)" --regid="$(unit_key "$u" Group)" --init-groups --no-new-privs \
 		env -i "${env[@]}" PLEXICHAT_DB_CONNINFO="$CONNINFO" "${cmd[@]}" > "$T/$u.out" 2>&1 &
 }
-sock_of() { sed -n 's/^Environment=PLEXICHAT_\(WS_\)\{0,1\}LISTEN=//p' "/lib/systemd/system/$1.service"; }
-wait_sock() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
+sock_of() { sed -n 's/^Environment=PLEXICHAT_\(WS_\)\{0,1\}LISTEN=//p' "$C/lib/systemd/system/$1.service"; }
+wait_sock() { for _ in $(seq 100); do [ -S "$C$1" ] && return 0; sleep 0.1; done; return 1; }
 start_unit plexichat-fcgi; FCGI=$!
 start_unit plexichat-ws; WS=$!
 check "plexichat.fcgi listens on $(sock_of plexichat-fcgi) as $(unit_key plexichat-fcgi User)" wait_sock "$(sock_of plexichat-fcgi)"
@@ -185,16 +226,15 @@ check "plexichat-ws listens on $(sock_of plexichat-ws) as $(unit_key plexichat-w
 # Debian's lighttpd.conf as installed, on the test's port; it includes
 # conf-enabled/, where plexichat-setup enabled the package's snippet.
 sed -e "s|^server.port .*|server.port = $HPORT\nserver.bind = \"127.0.0.1\"|" \
-	-e "s|^server.pid-file .*|server.pid-file = \"$T/lighttpd.pid\"|" \
-	-e "s|^server.errorlog .*|server.errorlog = \"$T/lighttpd-error.log\"|" \
-	/etc/lighttpd/lighttpd.conf > "$T/lighttpd.conf"
-touch "$T/lighttpd-error.log"; chown www-data "$T/lighttpd-error.log"
-if lighttpd -tt -f "$T/lighttpd.conf" > "$T/lighttpd-check.log" 2>&1; then
+	-e "s|^server.pid-file .*|server.pid-file = \"/tmp/lighttpd.pid\"|" \
+	"$C/etc/lighttpd/lighttpd.conf" > "$C/tmp/lighttpd.conf"
+install -d -o "$(in_root id -u www-data)" "$C/var/log/lighttpd" "$C/var/cache/lighttpd/compress" "$C/var/cache/lighttpd/uploads"
+if in_root lighttpd -tt -f /tmp/lighttpd.conf > "$T/lighttpd-check.log" 2>&1; then
 	ok "lighttpd accepts Debian's configuration with the snippet"
 else
 	cat "$T/lighttpd-check.log"; bad "lighttpd refuses Debian's configuration with the snippet"
 fi
-lighttpd -D -f "$T/lighttpd.conf" > "$T/lighttpd.out" 2>&1 & WEB=$!
+in_root lighttpd -D -f /tmp/lighttpd.conf > "$T/lighttpd.out" 2>&1 & WEB=$!
 URL=http://127.0.0.1:$HPORT
 up=1
 for _ in $(seq 100); do curl -fsS -m 5 -o "$T/health.json" "$URL/api/v1/system/health" 2>/dev/null && { up=0; break; }; sleep 0.2; done
@@ -205,7 +245,7 @@ h = json.load(open(sys.argv[1]))
 sys.exit(not (h["status"] == "ok" and h["checks"]["database"] == "ok" and h["checks"]["schema_version"] > 0))' "$T/health.json"
 code=$(curl -s -o "$T/robots.txt" -w '%{http_code}' "$URL/static/robots.txt")
 check "a static file from /usr/share/plexichat/static (200)" \
-	eval "[ $code = 200 ] && cmp -s '$T/robots.txt' /usr/share/plexichat/static/robots.txt"
+	eval "[ $code = 200 ] && cmp -s '$T/robots.txt' '$C/usr/share/plexichat/static/robots.txt'"
 code=$(curl -s -o "$T/login.html" -w '%{http_code}' -H 'Accept-Language: de' "$URL/login")
 check "the login page from the installed templates, in German (200, \"Anmelden\")" \
 	eval "[ $code = 200 ] && grep -q Anmelden '$T/login.html'"
@@ -217,20 +257,18 @@ curl -s -m 5 -o "$T/ws.json" -w '%{http_code}' -H 'Connection: Upgrade' -H 'Upgr
 check "a WebSocket upgrade reaches plexichat-ws (401 AUTH_REQUIRED)" \
 	eval "[ \"\$(cat '$T/ws.code')\" = 401 ] && grep -q AUTH_REQUIRED '$T/ws.json'"
 check "dpkg --verify: no packaged file changed by postinst or plexichat-setup" \
-	eval "dpkg --verify plexichat > '$T/verify.out' 2>&1 && [ ! -s '$T/verify.out' ]"
-if [ $up != 0 ]; then tail -n 20 "$T"/plexichat-*.out "$T/lighttpd-error.log"; fi
-kill -TERM "$FCGI" "$WS" "$WEB" 2>/dev/null; wait "$FCGI" "$WS" "$WEB" 2>/dev/null; FCGI=0 WS=0 WEB=0
-for d in "${RUNDIRS[@]}"; do rm -rf "$d"; done
+	eval "in_root dpkg --verify plexichat > '$T/verify.out' 2>&1 && [ ! -s '$T/verify.out' ]"
+if [ $up != 0 ]; then tail -n 20 "$T"/plexichat-*.out "$C/var/log/lighttpd/error.log"; fi
+stop_services
 
 # ---- purge ----
-apt-get purge -y -q plexichat > "$T/purge.log" 2>&1
-check "apt-get purge removed the package" eval "! dpkg-query -W -f='\${Status}' plexichat 2>/dev/null | grep -q installed"
-INSTALLED=0; rm -rf /var/lib/plexichat
+in_root apt-get purge -y -q plexichat > "$T/purge.log" 2>&1
+check "apt-get purge removed the package" eval "! in_root dpkg-query -W -f='\${Status}' plexichat 2>/dev/null | grep -q installed"
 left=""
 for f in /usr/bin/plexichat.fcgi /usr/sbin/plexichat-setup /usr/share/plexichat /etc/plexichat \
 	/etc/lighttpd/conf-enabled/50-plexichat.conf /etc/lighttpd/conf-available/50-plexichat.conf \
 	/etc/cron.d/plexichat-backup /var/log/plexichat /lib/systemd/system/plexichat-fcgi.service; do
-	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
+	[ -e "$C$f" ] || [ -L "$C$f" ] && left="$left $f"
 done
 check "nothing of the package is left after purge${left:+ (left:$left)}" test -z "$left"
 
