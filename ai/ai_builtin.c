@@ -149,6 +149,34 @@ void px_ai_quantise(const float *f, signed char *q, int dim)
 	}
 }
 
+void px_ai_quantise_scaled(const float *f, signed char *q, int dim)
+{
+	float top = 0;
+	int i;
+
+	for (i = 0; i < dim; i++)
+		if (fabsf(f[i]) > top)
+			top = fabsf(f[i]);
+	for (i = 0; i < dim; i++) {
+		float x = top > 0 ? f[i] * 127.0f / top : 0;
+
+		q[i] = (signed char)(x < 0 ? x - 0.5f : x + 0.5f);
+	}
+}
+
+float px_ai_cosine_i8(const signed char *a, const signed char *b, int dim)
+{
+	long long ab = 0, aa = 0, bb = 0;
+	int i;
+
+	for (i = 0; i < dim; i++) {
+		ab += a[i] * b[i];
+		aa += a[i] * a[i];
+		bb += b[i] * b[i];
+	}
+	return aa && bb ? (float)((double)ab / sqrt((double)aa * (double)bb)) : 0;
+}
+
 /* --- summaries -------------------------------------------------------- */
 
 struct sent {

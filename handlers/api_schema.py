@@ -1201,11 +1201,17 @@ SCHEMAS.update({
                       "points", "ai"], channel_id=ID, thread_id=INT, unread_only=BOOL,
                      messages_considered=INT, summary=STR, points=AI_POINTS, ai=ref("AiMarker")),
     "AiAnswer": obj(["question", "search", "sources", "answer", "points", "ai"], question=STR,
-                    search=obj(["semantic", "fulltext", "used", "index"], semantic=INT,
+                    search=obj(["semantic", "fulltext", "used", "index", "provider_semantic",
+                                "embed_model"], semantic=INT,
                                fulltext=INT, used=INT,
                                index=t("string", enum=["ann", "exact"],
                                        description="ann: the approximate index answered; exact: "
-                                       "the exact scan (no index yet, or a stale one).")),
+                                       "the exact scan (no index yet, or a stale one)."),
+                               provider_semantic=t("integer", description="Candidates found among "
+                                                   "the vectors of ai_embed_provider (0: none, or "
+                                                   "built-in embeddings only)."),
+                               embed_model=t("string", description="The model of those vectors, "
+                                             "else the built-in one's (builtin-hash-256).")),
                     sources=arr(obj(["message_id", "channel_id", "author", "score", "url"],
                                     message_id=ID, channel_id=ID, author=STR, score=t("number"),
                                     url=STR)),
