@@ -221,13 +221,15 @@ enum px_err px_hai_embed_sweep(struct px_db *db, const struct px_cfg *cfg,
 	struct pairs p = { NULL, 0, 0, 0 };
 	struct px_request req;
 	struct px_ctx ctx;
-	char model[200];
+	char model[200], sig[sizeof(st->model)];
 	enum px_err e = PX_OK;
 
 	*queued = 0;
 	worker_ctx(&ctx, &req, db, cfg, "ai-embed-sweep");
 	px_hai_embed_model(&ctx, model, sizeof(model));
-	if (st->swept && strcmp(model, st->model) == 0 && time(NULL) < st->next_sweep)
+	/* what changes the model of every channel at once is due at once */
+	snprintf(sig, sizeof(sig), "%s%s", model, px_cfg_bool(cfg, "ai_local_only") ? " local" : "");
+	if (st->swept && strcmp(sig, st->model) == 0 && time(NULL) < st->next_sweep)
 		goto out;
 	if ((e = px_m_ai_embed_channels(db, add_pair, &p)) != PX_OK)
 		goto out;
@@ -238,7 +240,7 @@ enum px_err px_hai_embed_sweep(struct px_db *db, const struct px_cfg *cfg,
 	qsort(p.v, p.n, sizeof(*p.v), by_channel);
 	if ((e = requeue(&ctx, &p, model, queued)) != PX_OK)
 		goto out;
-	snprintf(st->model, sizeof(st->model), "%s", model);
+	snprintf(st->model, sizeof(st->model), "%s", sig);
 	st->swept = 1;
 	st->next_sweep = time(NULL) + SWEEP_EVERY_S;
 	if (*queued)

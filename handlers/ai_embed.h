@@ -19,7 +19,8 @@
 
 /* The worker's memory between batches (one per worker thread). */
 struct px_hai_embed_state {
-	char model[200];          /* ai_embed_provider's model at the last sweep */
+	char model[208];          /* ai_embed_provider's model (and ai_local_only)
+				   * at the last sweep */
 	int swept;                /* a sweep has run */
 	time_t next_sweep;
 	time_t pause_until;       /* no provider calls before (after a failure) */
@@ -34,7 +35,8 @@ enum px_err px_hai_embed_batch(struct px_db *db, const struct px_cfg *cfg,
 	__attribute__((nonnull, warn_unused_result));
 
 /* When due (ai_embed_provider's model changed since the last sweep, or
- * every 5 minutes, for channels whose rules changed): queues again the
+ * ai_local_only changed, or every 5 minutes, for channels whose rules
+ * changed): queues again the
  * messages of every channel whose vectors are not of the model the
  * channel's rules give it. *queued gets how many. */
 enum px_err px_hai_embed_sweep(struct px_db *db, const struct px_cfg *cfg,
