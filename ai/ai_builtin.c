@@ -378,8 +378,18 @@ void px_ai_builtin_answer(const struct px_ai_item *items, size_t n, const char *
 		px_buf_printf(out, " [#%lld]\n", items[best[r]].id);
 		shown++;
 	}
-	if (!shown)
+	/* none shares words with the question, but the caller's search found
+	 * them (by a provider's embeddings, or a stemmed full-text match):
+	 * its best comes first */
+	if (!shown && n > 0) {
+		const char *t = items[0].text ? items[0].text : "";
+
+		px_buf_printf(out, "- %s: ", items[0].author ? items[0].author : "?");
+		put_cut(out, t, strlen(t), SENT_SHOW);
+		px_buf_printf(out, " [#%lld]\n", items[0].id);
+	} else if (!shown) {
 		px_buf_puts(out, "- No message you can read matches the question.\n");
+	}
 }
 
 /* --- moderation ------------------------------------------------------- */

@@ -18,7 +18,9 @@
 void px_ai_builtin_summary(const struct px_ai_item *items, size_t n, int k, struct px_buf *out)
 	__attribute__((nonnull(4)));
 /* Writes the (up to 3) items most similar to question as quoted lines
- * "- author: text [#id]", or a line saying none matched. */
+ * "- author: text [#id]"; when none shares words with it, the first item
+ * (the items come ranked by the caller's search), or a line saying none
+ * matched when there are no items. */
 void px_ai_builtin_answer(const struct px_ai_item *items, size_t n, const char *question,
 			  struct px_buf *out) __attribute__((nonnull(3, 4)));
 /* The embedding of text: words and word pairs (lower-cased) hashed into

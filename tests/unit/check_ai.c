@@ -454,7 +454,11 @@ START_TEST(test_builtin_answer)
 	px_ai_builtin_answer(items, N(items), "when does the vpn password rotate", &out);
 	ck_assert_msg(strstr(out.data, "[#1]") && !strstr(out.data, "[#2]"), "%s", out.data);
 	px_buf_free(&out);
+	/* no shared words: the caller's search ranked them, its best is quoted */
 	px_ai_builtin_answer(items, N(items), "quantum chromodynamics", &out);
+	ck_assert_msg(strstr(out.data, "[#1]") && !strstr(out.data, "[#2]"), "%s", out.data);
+	px_buf_free(&out);
+	px_ai_builtin_answer(items, 0, "quantum chromodynamics", &out);
 	ck_assert_ptr_nonnull(strstr(out.data, "No message"));
 	px_buf_free(&out);
 }
