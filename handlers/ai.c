@@ -763,8 +763,9 @@ enum px_err px_h_ai_moderate_post(struct px_ctx *ctx, long long channel, const c
 enum px_err px_h_ai_hold_post(struct px_ctx *ctx, long long channel, long long thread_root,
 			      const char *body, const struct px_ai_verdict *v)
 {
+	/* a provider that did not answer in time is asked again later */
 	struct px_m_ai_mod m = { channel, ctx->who.user_id, 0, thread_root, body, "hold",
-				 v->category, v->match, 0 };
+				 v->category, v->match, strcmp(v->category, "unchecked") == 0 };
 	struct px_buf out = PX_BUF_INIT;
 	long long id = 0;
 	enum px_err e;

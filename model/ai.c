@@ -605,7 +605,8 @@ enum px_err px_m_ai_mod_decide(struct px_db *db, long long id, int approve, long
 			       struct px_m_ai_mod_entry *en)
 {
 	char i[PX_M_LL], b[PX_M_LL];
-	const char *params[3] = { px_m_ll(i, id), approve ? "approved" : "rejected", px_m_ll(b, by) };
+	const char *params[3] = { px_m_ll(i, id), approve ? "approved" : "rejected",
+				  by ? px_m_ll(b, by) : NULL };
 	PGresult *r = NULL;
 	enum px_err e = px_m_one_row(db, "ai_mod_decide",
 				     "UPDATE ai_moderation SET status = $2, reviewed_by = $3,"
@@ -647,11 +648,16 @@ enum px_err px_m_ai_recheck_take(struct px_db *db, struct px_m_ai_recheck *v, si
 	e = px_db_exec_prepared(db, "ai_recheck_take",
 				"UPDATE ai_moderation x SET recheck_at = now() + interval '10 minutes',"
 				" recheck_attempts = x.recheck_attempts + 1"
-				" FROM (SELECT a.id FROM ai_moderation a JOIN messages m ON m.id = a.message_id"
-				" WHERE a.recheck_at <= now() AND a.status = 'pending' AND m.deleted_at IS NULL"
+				/* a held post has no message yet; a posted one must
+				 * still be there */
+				" FROM (SELECT a.id FROM ai_moderation a"
+				" LEFT JOIN messages m ON m.id = a.message_id"
+				" WHERE a.recheck_at <= now() AND a.status = 'pending'"
+				" AND (m.deleted_at IS NULL AND a.message_id IS NOT NULL"
+				" OR a.message_id IS NULL AND a.action = 'hold')"
 				" ORDER BY a.recheck_at LIMIT $1 FOR UPDATE OF a SKIP LOCKED) s"
 				" WHERE x.id = s.id RETURNING x.id, x.channel_id, coalesce(x.author_id, 0),"
-				" x.message_id, x.recheck_attempts, x.body",
+				" coalesce(x.message_id, 0), x.recheck_attempts, x.body",
 				1, params, &r);
 	if (e != PX_OK)
 		return e;

@@ -151,7 +151,8 @@ struct px_m_ai_mod_entry {
 	char action[8];
 	char *body;             /* malloc'd; the caller frees */
 };
-/* Marks a pending entry approved or rejected by who and fills *e.
+/* Marks a pending entry approved or rejected by who (0: nobody in
+ * particular, the recheck) and fills *e.
  * VALIDATION_NOT_FOUND when there is no such pending entry. */
 enum px_err px_m_ai_mod_decide(struct px_db *db, long long id, int approve, long long by,
 			       struct px_m_ai_mod_entry *e) __attribute__((nonnull, warn_unused_result));
@@ -161,12 +162,13 @@ enum px_err px_m_ai_mod_posted(struct px_db *db, long long id, long long message
 
 /* An entry taken for asking the moderation provider again. */
 struct px_m_ai_recheck {
-	long long id, channel, author, message;
+	long long id, channel, author;
+	long long message;      /* 0: a held post, never posted */
 	int attempts;           /* including this one */
 	char *body;             /* malloc'd */
 };
-/* Takes up to cap due entries (unchecked, still pending, their message not
- * deleted) and moves them 10 minutes ahead, so no other worker takes them
+/* Takes up to cap due entries (unchecked, still pending, and either held
+ * or posted with their message not deleted) and moves them 10 minutes ahead, so no other worker takes them
  * meanwhile. Free each body. */
 enum px_err px_m_ai_recheck_take(struct px_db *db, struct px_m_ai_recheck *v, size_t cap, size_t *n)
 	__attribute__((nonnull, warn_unused_result));

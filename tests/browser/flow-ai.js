@@ -88,6 +88,26 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     if ((await pde.textContent('form.ai-ask button[type=submit]')).trim() !== 'Fragen') throw new Error('ask button');
     if (deErrors.length) throw new Error('script errors: ' + deErrors.join('; '));
   });
+  // Settings' AI section as the script draws it, in German, and after saving
+  await check('AI: the Settings section in German', async () => {
+    await pde.goto(BASE + '/settings');
+    await pde.waitForSelector('#ai-settings:not([hidden]) #ai-remote-ok');
+    const sec = () => pde.textContent('#ai-settings');
+    let t = await sec();
+    for (const de of ['KI', 'Meine Nachrichten in Direktnachrichten und privaten Kanälen dürfen an einen ' +
+      'externen KI-Anbieter gehen', 'Heute:', 'Tagesbudgets:', 'keine Grenze', 'Standardanbieter: builtin.'])
+      if (!t.includes(de)) throw new Error('missing "' + de + '" in ' + t);
+    const english = ['AI', 'My messages', 'remote', 'provider', 'Today', 'Daily budgets', 'no limit',
+      'tokens by you', 'Default', 'Saved'];
+    const left = (x) => english.filter((en) => new RegExp('\\b' + en + '\\b').test(x));
+    if (left(t).length) throw new Error('English left: ' + left(t) + ' in ' + t);
+    await pde.check('#ai-remote-ok');
+    await pde.waitForFunction(() => document.querySelector('#ai-settings p.help').textContent === 'Gespeichert.');
+    t = await sec();
+    if (left(t).length) throw new Error('English left after saving: ' + left(t));
+    await axe(pde, 'settings with AI [de]');
+    if (deErrors.length) throw new Error('script errors: ' + deErrors.join('; '));
+  });
   await de.close();
 
   // a held post, approved in the review queue

@@ -482,6 +482,56 @@ def test_moderation_asked_again_when_late():
         set_conf("")
 
 
+def held_entries(hdr, body):
+    items = request("GET", "/api/v1/admin/ai/review?limit=500", headers=hdr).json()["items"]
+    return [i for i in items if i["body"] == body]
+
+
+def test_held_unchecked_post_asked_again():
+    """Hold mode, a provider slower than the budget: the post is held
+    unchecked, and the worker asks again: "OK" posts it as its author, a
+    match keeps it held with the provider's category."""
+    hdr = ailib.admin()
+    a, b = User("aimh"), User("aimh")
+    c = remote_channel(a, members=[b])
+    settings(a, c["id"], remote=True, moderation="hold")
+    try:
+        set_conf("ai_moderation_provider = f-slowok\nai_moderation_budget_ms = 300\n")
+        fake_reset()
+        after = ailib.last_audit_id(hdr)
+        body = "Held at first, fine after all %s." % secrets.token_hex(4)
+        r = b.call("POST", "/api/v1/channels/%d/messages" % c["id"], {"body": body})
+        assert r.status == 202 and r.json()["category"] == "unchecked", r
+        assert held_entries(hdr, body)[0]["action"] == "hold"
+
+        def posted():
+            msgs = b.call("GET", "/api/v1/channels/%d/messages?limit=100" % c["id"]).json()["messages"]
+            return [m for m in msgs if m["body"] == body]
+        assert pxtest.wait_for(lambda: posted(), timeout=20), held_entries(hdr, body)
+        assert posted()[0]["author"]["id"] == b.id
+        assert not held_entries(hdr, body)
+        assert len([x for x in fake_log() if body in x.get("body", "")]) == 2
+        rows = [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "moderation_recheck"]
+        assert len(rows) == 1 and rows[0]["status"] == "OK" and rows[0]["user_id"] == b.id, rows
+        # a late match: still held, now with the provider's category
+        set_conf("ai_moderation_provider = f-slowflag\nai_moderation_budget_ms = 300\n")
+        body2 = "Held at first, flagged later %s." % secrets.token_hex(4)
+        r = b.call("POST", "/api/v1/channels/%d/messages" % c["id"], {"body": body2})
+        assert r.status == 202 and r.json()["category"] == "unchecked", r
+        assert pxtest.wait_for(lambda: held_entries(hdr, body2)[0]["category"] == "insult",
+                               timeout=20), held_entries(hdr, body2)
+        e = held_entries(hdr, body2)[0]
+        assert e["action"] == "hold" and e["match"] == "f-slowflag" and e["message_id"] is None, e
+        msgs = b.call("GET", "/api/v1/channels/%d/messages?limit=100" % c["id"]).json()["messages"]
+        assert not [m for m in msgs if m["body"] == body2]
+        # a person still decides: approving posts it
+        d = request("POST", "/api/v1/admin/ai/review/%d" % e["id"], json_body={"decision": "approve"},
+                    headers=hdr)
+        assert d.status == 200 and d.json()["message"]["body"] == body2, d
+    finally:
+        set_conf("")
+
+
 def vector_of(mid):
     """(model, dim) of a message's stored vector, or None."""
     row = ailib.psql("SELECT model || ' ' || dim FROM ai_embeddings WHERE message_id = %d" % mid)
