@@ -7,3 +7,7 @@
 ALTER TABLE ai_embeddings ADD COLUMN dim integer NOT NULL DEFAULT 256;
 ALTER TABLE ai_embeddings ALTER COLUMN dim DROP DEFAULT;
 ALTER TABLE ai_embeddings ADD CONSTRAINT ai_embeddings_dim CHECK (dim = length(vec)) NOT VALID;
+-- Which models a channel's vectors have (the embedding worker's sweep),
+-- and whether the asker's channels hold any of a provider's, without
+-- reading every vector of a channel.
+CREATE INDEX ai_embeddings_model ON ai_embeddings (model, channel_id);
