@@ -101,8 +101,10 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       'tokens by you', 'Default', 'Saved'];
     const left = (x) => english.filter((en) => new RegExp('\\b' + en + '\\b').test(x));
     if (left(t).length) throw new Error('English left: ' + left(t) + ' in ' + t);
-    await pde.check('#ai-remote-ok');
+    // consent was given in English above: withdrawing it saves too
+    await pde.uncheck('#ai-remote-ok');
     await pde.waitForFunction(() => document.querySelector('#ai-settings p.help').textContent === 'Gespeichert.');
+    if ((await api(BASE, 'GET', '/api/v1/ai/settings', tok)).remote_ok !== false) throw new Error('not withdrawn');
     t = await sec();
     if (left(t).length) throw new Error('English left after saving: ' + left(t));
     await axe(pde, 'settings with AI [de]');
