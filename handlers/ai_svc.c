@@ -569,6 +569,7 @@ enum px_err px_hai_status(struct px_ctx *ctx, struct px_buf *b)
 {
 	struct px_m_ai_usage u;
 	struct holder *h;
+	char model[200];
 	enum px_err e;
 	size_t i;
 
@@ -595,7 +596,11 @@ enum px_err px_hai_status(struct px_ctx *ctx, struct px_buf *b)
 	release(h);
 	if ((e = px_m_ai_usage(ctx->db, ctx->who.user_id, 0, &u)) != PX_OK)
 		return e;
-	px_buf_puts(b, "],\"default_provider\":");
+	px_hai_embed_model(ctx, model, sizeof(model));
+	px_buf_puts(b, "],\"embed_model\":");
+	px_buf_json_str(b, model[0] ? model : PX_HAI_EMBED_MODEL,
+			strlen(model[0] ? model : PX_HAI_EMBED_MODEL));
+	px_buf_puts(b, ",\"default_provider\":");
 	px_buf_json_str(b, px_cfg_str(ctx->cfg, "ai_provider"), strlen(px_cfg_str(ctx->cfg, "ai_provider")));
 	px_buf_printf(b, ",\"enabled\":%s,\"local_only\":%s,"
 			 "\"usage_today\":{\"user_tokens\":%lld,\"user_cost\":%.6f,"

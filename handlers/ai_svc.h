@@ -83,8 +83,9 @@ enum px_err px_hai_embed(struct px_ctx *ctx, const char *feature, long long chan
 /* Appends "ai":{generated, provider, kind, model, remote, notice} members
  * (with a leading comma) to a JSON object being built. */
 void px_hai_marker(struct px_buf *b, const struct px_hai_out *o) __attribute__((nonnull));
-/* Appends the providers (no keys), their breaker states, today's usage
- * and the budgets as JSON members (leading comma). */
+/* Appends the providers (no keys), their breaker states, the model of
+ * ask's embeddings (embed_model), today's usage and the budgets as JSON
+ * members (leading comma). */
 enum px_err px_hai_status(struct px_ctx *ctx, struct px_buf *b) __attribute__((nonnull));
 /* Checks text with the moderation rules (built-in lists plus
  * ai_moderation_rules_file). AI_CONFIG_INVALID when the file is bad. */

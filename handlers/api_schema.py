@@ -1230,6 +1230,8 @@ SCHEMAS.update({
                                         price_in_per_1k=t("number"),
                                         price_out_per_1k=t("number"))),
                       default_provider=STR, enabled=BOOL, local_only=BOOL,
+                      embed_model=t("string", description="The model of ask's embeddings: "
+                                    "ai_embed_provider's, or builtin-hash-256."),
                       usage_today=t("object"), budgets=t("object")),
     "AiRecommendations": obj(["channels", "ai"], channels=arr(obj(
         ["id", "name", "topic", "score", "active_peers"], id=ID, name=STR, topic=STR, score=INT,
@@ -1248,6 +1250,8 @@ SCHEMAS.update({
                       response_times=t("object"), topics=arr(t("object")), ai=ref("AiMarker")),
     "AiStatus": obj(["embed_queue", "providers", "usage_today", "budgets"], embed_queue=INT,
                     providers=arr(t("object")), default_provider=STR, enabled=BOOL,
+                    embed_model=t("string", description="The model new vectors of channels that "
+                                  "allow it get: ai_embed_provider's, or builtin-hash-256."),
                     local_only=BOOL, usage_today=t("object"), budgets=t("object")),
 })
 AI = "/api/v1/ai"

@@ -240,6 +240,7 @@
       box.appendChild(el('p', {}, (s.enabled ? tr('AiStateOn', 'AI on') : tr('AiStateOff', 'AI off')) + '; ' +
         fmt(tr('AiDefaultProvider', 'default provider {provider}'), { provider: s.default_provider }) +
         (s.local_only ? '; ' + tr('AiLocalOnly', 'local providers only') : '') + '; ' +
+        fmt(tr('AiEmbedModel', 'embeddings by {model}'), { model: s.embed_model }) + '; ' +
         fmt(tr('AiEmbedQueue', '{n} messages wait for embedding.'), { n: s.embed_queue })));
       box.appendChild(table([tr('AiColProvider', 'Provider'), tr('AiColKind', 'Kind'), tr('AiColModel', 'Model'),
         tr('AiColWhere', 'Location'), tr('AiColKey', 'API key'), tr('AiColBreaker', 'Circuit breaker')],

@@ -166,7 +166,8 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     const cols = await dp.$$eval('#ai-status th', (l) => l.map((h) => h.textContent));
     if (cols.join('|') !== 'Anbieter|Art|Modell|Standort|API-Schlüssel|Schutzschalter') throw new Error('columns ' + cols);
     const main = await dp.textContent('main');
-    for (const de of ['Standardanbieter builtin', 'Nachrichten warten auf ihre Einbettung', 'lokal', 'geschlossen',
+    for (const de of ['Standardanbieter builtin', 'Einbettungen von builtin-hash-256',
+      'Nachrichten warten auf ihre Einbettung', 'lokal', 'geschlossen',
       'Tagesbudgets:', 'Aktivster Kanal', 'Erste Antwort von jemand anderem: Median', 'Freigeben', 'Ablehnen'])
       if (!main.includes(de)) throw new Error('missing "' + de + '"');
     // the fixed texts alone: not the posts, table cells or recurring words
@@ -176,6 +177,7 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       return c.textContent;
     });
     for (const en of ['Approve', 'Reject', 'Provider', 'Daily budgets', 'Busiest', 'First reply', 'messages wait',
+      'embeddings by',
       'Held', 'Moderation review', 'Insights', 'no limit', 'Today:'])
       if (fixed.includes(en)) throw new Error('English left: "' + en + '"');
     if ((await dp.title()).indexOf('KI') !== 0) throw new Error('title ' + await dp.title());

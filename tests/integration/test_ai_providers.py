@@ -576,6 +576,7 @@ def test_embeddings_from_a_provider():
         set_conf("ai_embed_provider = f-embed\n")
         # the model changed: the stored message is embedded again by the provider
         assert wait_model(kitten, model), vector_of(kitten)
+        assert request("GET", "/api/v1/admin/ai/status", headers=hdr).json()["embed_model"] == model
         assert vector_of(kitten) == (model, 12)
         card, mail = "4111 1111 1111 1111", "kim.wong@example.org"
         car = post(b, c["id"], "Pay the automobile with %s, receipt to %s." % (card, mail))["id"]
