@@ -231,6 +231,9 @@ enum px_err px_hai_embed_sweep(struct px_db *db, const struct px_cfg *cfg,
 	snprintf(sig, sizeof(sig), "%s%s", model, px_cfg_bool(cfg, "ai_local_only") ? " local" : "");
 	if (st->swept && strcmp(sig, st->model) == 0 && time(NULL) < st->next_sweep)
 		goto out;
+	/* another provider (or model) gets its own chance at once */
+	if (strcmp(sig, st->model) != 0)
+		st->pause_until = 0;
 	if ((e = px_m_ai_embed_channels(db, add_pair, &p)) != PX_OK)
 		goto out;
 	if (p.failed) {

@@ -28,8 +28,9 @@ struct px_hai_embed_state {
 
 /* Embeds up to limit queued messages (fewer when a provider is called:
  * the calls run inside the transaction); *done gets how many were taken.
- * A failed provider call pauses calls for a minute: meanwhile messages
- * get built-in vectors, which the next sweep queues again. */
+ * A failed provider call pauses calls for a minute (or until the sweep
+ * sees another provider or model): meanwhile messages get built-in
+ * vectors, which the next sweep queues again. */
 enum px_err px_hai_embed_batch(struct px_db *db, const struct px_cfg *cfg,
 			       struct px_hai_embed_state *st, int limit, int *done)
 	__attribute__((nonnull, warn_unused_result));
