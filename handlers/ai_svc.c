@@ -25,6 +25,7 @@ struct holder {
 	off_t size;
 	int refs;
 	int current;
+	char embed_warned[64];  /* the ai_embed_provider last warned about (under mu) */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -399,9 +400,17 @@ static struct px_ai_provider *embedder(struct px_ctx *ctx, struct holder *h)
 		return NULL;
 	p = px_ai_set_find(&h->set, name);
 	if (!p || (p->kind != PX_AI_OPENAI && p->kind != PX_AI_GEMINI) || !p->embed_model[0]) {
-		px_log_warn("ai", ctx->req->correlation_id,
-			    "ai_embed_provider %s is not a provider that embeds; built-in embeddings used",
-			    name);
+		int warn;
+
+		/* once per name and providers file: the worker asks often */
+		pthread_mutex_lock(&mu);
+		warn = strcmp(h->embed_warned, name) != 0;
+		snprintf(h->embed_warned, sizeof(h->embed_warned), "%s", name);
+		pthread_mutex_unlock(&mu);
+		if (warn)
+			px_log_warn("ai", ctx->req->correlation_id,
+				    "ai_embed_provider %s is not a provider that embeds; built-in embeddings used",
+				    name);
 		return NULL;
 	}
 	return p;

@@ -638,6 +638,13 @@ def test_embeddings_from_a_provider():
         post(b, c["id"], "A kitten again, kept local.")
         time.sleep(1.5)
         assert embed_calls(fake_log()) == []
+        # a provider without embeddings (Anthropic): the built-in ones
+        set_conf("ai_embed_provider = fake-anthropic\n")
+        assert request("GET", "/api/v1/admin/ai/status",
+                       headers=hdr).json()["embed_model"] == "builtin-hash-256"
+        m = post(b, c["id"], "Nothing to send for this kitten.")["id"]
+        assert ailib.wait_embedded(m) and vector_of(m) == ("builtin-hash-256", 256)
+        assert embed_calls(fake_log()) == []
     finally:
         set_conf("")
     # leave the built-in vectors behind for the tests that follow
