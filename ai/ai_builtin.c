@@ -149,6 +149,34 @@ void px_ai_quantise(const float *f, signed char *q, int dim)
 	}
 }
 
+void px_ai_quantise_scaled(const float *f, signed char *q, int dim)
+{
+	float top = 0;
+	int i;
+
+	for (i = 0; i < dim; i++)
+		if (fabsf(f[i]) > top)
+			top = fabsf(f[i]);
+	for (i = 0; i < dim; i++) {
+		float x = top > 0 ? f[i] * 127.0f / top : 0;
+
+		q[i] = (signed char)(x < 0 ? x - 0.5f : x + 0.5f);
+	}
+}
+
+float px_ai_cosine_i8(const signed char *a, const signed char *b, int dim)
+{
+	long long ab = 0, aa = 0, bb = 0;
+	int i;
+
+	for (i = 0; i < dim; i++) {
+		ab += a[i] * b[i];
+		aa += a[i] * a[i];
+		bb += b[i] * b[i];
+	}
+	return aa && bb ? (float)((double)ab / sqrt((double)aa * (double)bb)) : 0;
+}
+
 /* --- summaries -------------------------------------------------------- */
 
 struct sent {
@@ -350,8 +378,18 @@ void px_ai_builtin_answer(const struct px_ai_item *items, size_t n, const char *
 		px_buf_printf(out, " [#%lld]\n", items[best[r]].id);
 		shown++;
 	}
-	if (!shown)
+	/* none shares words with the question, but the caller's search found
+	 * them (by a provider's embeddings, or a stemmed full-text match):
+	 * its best comes first */
+	if (!shown && n > 0) {
+		const char *t = items[0].text ? items[0].text : "";
+
+		px_buf_printf(out, "- %s: ", items[0].author ? items[0].author : "?");
+		put_cut(out, t, strlen(t), SENT_SHOW);
+		px_buf_printf(out, " [#%lld]\n", items[0].id);
+	} else if (!shown) {
 		px_buf_puts(out, "- No message you can read matches the question.\n");
+	}
 }
 
 /* --- moderation ------------------------------------------------------- */

@@ -18,7 +18,9 @@
 void px_ai_builtin_summary(const struct px_ai_item *items, size_t n, int k, struct px_buf *out)
 	__attribute__((nonnull(4)));
 /* Writes the (up to 3) items most similar to question as quoted lines
- * "- author: text [#id]", or a line saying none matched. */
+ * "- author: text [#id]"; when none shares words with it, the first item
+ * (the items come ranked by the caller's search), or a line saying none
+ * matched when there are no items. */
 void px_ai_builtin_answer(const struct px_ai_item *items, size_t n, const char *question,
 			  struct px_buf *out) __attribute__((nonnull(3, 4)));
 /* The embedding of text: words and word pairs (lower-cased) hashed into
@@ -33,6 +35,15 @@ int px_ai_builtin_stopword(const char *w) __attribute__((nonnull));
 /* Quantises a unit vector to int8 components (x127, rounded), the form
  * embeddings are stored in. */
 void px_ai_quantise(const float *f, signed char *q, int dim) __attribute__((nonnull));
+/* Quantises any vector to int8 components scaled so that its largest
+ * component is +-127 (all zero stays zero): the stored form of a
+ * provider's embeddings, whose components are too small for x127 when
+ * there are many of them. Only the direction survives, so compare such
+ * vectors with px_ai_cosine_i8. */
+void px_ai_quantise_scaled(const float *f, signed char *q, int dim) __attribute__((nonnull));
+/* The cosine of two int8 vectors; 0 when either is all zero. */
+float px_ai_cosine_i8(const signed char *a, const signed char *b, int dim)
+	__attribute__((nonnull));
 
 /* Moderation rules: an immutable list, shared by threads once built. */
 struct px_ai_lexicon;

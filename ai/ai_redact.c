@@ -102,13 +102,14 @@ static size_t email(const char *s, size_t n)
 	if (i == 0 || i >= n || s[i] != '@')
 		return 0;
 	at = ++i;
-	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.')) {
-		if (s[i] == '.')
-			dot = i;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.'))
 		i++;
-	}
+	/* a full stop after the address ends the sentence, not the domain */
 	while (i > at && s[i - 1] == '.')
 		i--;
+	for (dot = i; dot > at && s[dot - 1] != '.'; dot--)
+		;
+	dot = dot > at ? dot - 1 : 0;
 	return dot > at && dot + 2 < i + 1 && i - dot > 2 ? i : 0;
 }
 

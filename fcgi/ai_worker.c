@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define BATCH 500
@@ -69,25 +70,41 @@ static void recheck(struct px_ai_worker *w)
 		px_log_warn("ai", NULL, "moderation recheck failed: %s", px_err_name(e));
 }
 
+/* One batch of embeddings; with the queue drained, the sweep that queues
+ * vectors of the wrong model again. 1 when the queue may hold more. */
+static int embed(struct px_ai_worker *w, struct px_hai_embed_state *st)
+{
+	struct px_snap_ref *ref = NULL;
+	const struct px_cfg *cfg = px_app_cfg_acquire(w->app, &ref);
+	int done = 0, more = 0;
+	long queued = 0;
+	enum px_err e = px_hai_embed_batch(w->db, cfg, st, BATCH, &done);
+
+	if (e == PX_OK && done > 0)
+		more = 1;
+	else if (e == PX_OK && (e = px_hai_embed_sweep(w->db, cfg, st, &queued)) == PX_OK)
+		more = queued > 0;
+	px_app_cfg_release(w->app, ref);
+	if (e != PX_OK) {
+		px_log_warn("ai", NULL, "embedding batch failed: %s", px_err_name(e));
+		nap(1000);
+	}
+	return more;
+}
+
 static void *run(void *arg)
 {
 	struct px_ai_worker *w = arg;
+	struct px_hai_embed_state st;
 	time_t next_check = 0, next_recheck = 0;
 
+	memset(&st, 0, sizeof(st));
 	while (!atomic_load(&w->app->stopping)) {
-		int done = 0;
-		enum px_err e;
-
 		if (time(NULL) >= next_recheck) {
 			recheck(w);
 			next_recheck = time(NULL) + 1;
 		}
-		e = px_hai_embed_batch(w->db, BATCH, &done);
-
-		if (e != PX_OK) {
-			px_log_warn("ai", NULL, "embedding batch failed: %s", px_err_name(e));
-			nap(1000);
-		} else if (done < BATCH) {
+		if (!embed(w, &st)) {
 			if (time(NULL) >= next_check)
 				next_check = time(NULL) + maintain_index(w);
 			nap(200);

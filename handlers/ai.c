@@ -288,7 +288,73 @@ static enum px_err semantic(struct px_ctx *ctx, struct topk *t, long long floor,
 		return PX_OK;
 	}
 	*how = "exact";
-	return px_m_ai_vectors(ctx->db, ctx->who.user_id, PX_HAI_EMBED_MODEL, floor, topk_fn, t);
+	return px_m_ai_vectors(ctx->db, ctx->who.user_id, PX_HAI_EMBED_MODEL, PX_AI_BUILTIN_DIM,
+			       floor, topk_fn, t);
+}
+
+/* The candidates among ai_embed_provider's vectors: scored by cosine,
+ * exactly (the approximate index holds built-in vectors only). */
+struct rtopk {
+	long long id[ASK_CANDIDATES];
+	float score[ASK_CANDIDATES];
+	int n;
+	char model[200];
+	signed char q[PX_HAI_EMBED_MAX_DIM];
+	struct px_hai_vec v;
+};
+
+static void rtopk_fn(void *arg, long long id, const signed char *v, int dim)
+{
+	struct rtopk *t = arg;
+	float s;
+	int pos;
+
+	if (dim != t->v.dim)
+		return;
+	s = px_ai_cosine_i8(t->q, v, dim);
+	if (s <= 0 || (t->n == ASK_CANDIDATES && s <= t->score[t->n - 1]))
+		return;
+	pos = t->n < ASK_CANDIDATES ? t->n++ : t->n - 1;
+	while (pos > 0 && t->score[pos - 1] < s) {
+		t->score[pos] = t->score[pos - 1];
+		t->id[pos] = t->id[pos - 1];
+		pos--;
+	}
+	t->score[pos] = s;
+	t->id[pos] = id;
+}
+
+/* When ai_embed_provider embeds some of the caller's channels: the
+ * question embedded by it (a call under governance, feature ask_embed;
+ * only "local providers only" keeps a question local) and compared with
+ * those vectors, the same model and dimension only. t->n stays 0 when
+ * there are none or the question could not be embedded by it. */
+static enum px_err semantic_provider(struct px_ctx *ctx, const char *question, long long floor,
+				     struct rtopk *t)
+{
+	enum px_err e;
+	int any = 0;
+
+	px_hai_embed_model(ctx, t->model, sizeof(t->model));
+	if (!t->model[0])
+		return PX_OK;
+	if ((e = px_m_ai_has_vectors(ctx->db, ctx->who.user_id, t->model, &any)) != PX_OK || !any)
+		return e;
+	if ((e = px_hai_embed(ctx, "ask_embed", 0, question, 1, &t->v)) != PX_OK ||
+	    strcmp(t->v.model, t->model) != 0)
+		return e;
+	px_ai_quantise_scaled(t->v.v, t->q, t->v.dim);
+	return px_m_ai_vectors(ctx->db, ctx->who.user_id, t->model, t->v.dim, floor, rtopk_fn, t);
+}
+
+static float provider_score(const struct rtopk *t, long long id)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->id[i] == id)
+			return t->score[i];
+	return 0;
 }
 
 /* Lower-case words of 3+ letters or digits that are not stop words, one a
@@ -351,7 +417,8 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	struct px_m_ai_rows rows = { 0 };
 	struct px_hai_out o;
 	struct px_ai_item *items = NULL;
-	long long ids[ASK_CANDIDATES * 2], fts[ASK_CANDIDATES];
+	long long ids[ASK_CANDIDATES * 3], fts[ASK_CANDIDATES];
+	struct rtopk *rt = calloc(1, sizeof(*rt));
 	float qv[PX_AI_BUILTIN_DIM];
 	const char *question = NULL, *provider = NULL, *how = "exact";
 	struct topk tk;
@@ -364,6 +431,10 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	memset(&tk, 0, sizeof(tk));
 	memset(&o, 0, sizeof(o));
 	so.o = &o;
+	if (!rt) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
 	if ((e = px_in_str(ctx, "question", 1, 1, 500, &question)) != PX_OK ||
 	    (e = px_in_str(ctx, "provider", 0, 1, 64, &provider)) != PX_OK ||
 	    (e = px_in_bool(ctx, "stream", &stream)) != PX_OK ||
@@ -375,7 +446,8 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	px_ai_quantise(qv, tk.q, PX_AI_BUILTIN_DIM);
 	if ((e = px_m_ai_floor(ctx->db, (long)px_cfg_int(ctx->cfg, "ai_semantic_window"),
 			       &floor)) != PX_OK ||
-	    (e = semantic(ctx, &tk, floor, &how)) != PX_OK)
+	    (e = semantic(ctx, &tk, floor, &how)) != PX_OK ||
+	    (e = semantic_provider(ctx, question, floor, rt)) != PX_OK)
 		goto out;
 	/* full-text candidates: any of the question's words */
 	words_of(question, &words);
@@ -385,21 +457,27 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 		goto out;
 	for (i = 0; i < (size_t)tk.n; i++)
 		ids[nids++] = tk.id[i];
-	for (i = 0; i < nfts; i++) {
-		for (j = 0; j < nids && ids[j] != fts[i]; j++)
+	for (i = 0; i < (size_t)rt->n + nfts; i++) {
+		long long id = i < (size_t)rt->n ? rt->id[i] : fts[i - (size_t)rt->n];
+
+		for (j = 0; j < nids && ids[j] != id; j++)
 			;
 		if (j == nids)
-			ids[nids++] = fts[i];
+			ids[nids++] = id;
 	}
 	if ((e = px_m_ai_readable(ctx->db, ctx->who.user_id, ids, nids, &rows)) != PX_OK)
 		goto out;
-	/* hybrid rank: exact cosine of the texts, plus a bonus for a
-	 * full-text match */
+	/* hybrid rank: exact cosine of the texts (built-in embeddings), or
+	 * of the provider's vectors when higher, plus a bonus for a full-text
+	 * match */
 	remote = px_hai_provider_remote(ctx, provider);
 	for (i = 0; i < rows.n; i++) {
 		struct px_m_ai_msg *m = &rows.v[i];
+		float ps = provider_score(rt, m->id);
 
 		m->score = cosine_text(qv, m->body);
+		if (ps > m->score)
+			m->score = ps;
 		for (j = 0; j < nfts; j++)
 			if (fts[j] == m->id)
 				m->score += 0.25f;
@@ -427,7 +505,11 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	px_buf_puts(&out, "{\"question\":");
 	px_buf_json_str(&out, question, strlen(question));
 	px_buf_printf(&out, ",\"search\":{\"semantic\":%d,\"fulltext\":%zu,\"used\":%zu,"
-		      "\"index\":\"%s\"},\"sources\":[", tk.n, nfts, keep, how);
+		      "\"index\":\"%s\",\"provider_semantic\":%d,\"embed_model\":", tk.n, nfts, keep,
+		      how, rt->n);
+	px_buf_json_str(&out, rt->n ? rt->model : PX_HAI_EMBED_MODEL,
+			strlen(rt->n ? rt->model : PX_HAI_EMBED_MODEL));
+	px_buf_puts(&out, "},\"sources\":[");
 	for (i = 0; i < keep; i++) {
 		px_buf_printf(&out, "%s{\"message_id\":%lld,\"channel_id\":%lld,\"author\":",
 			      i ? "," : "", rows.v[i].id, rows.v[i].channel);
@@ -439,6 +521,7 @@ enum px_err px_h_ai_ask(struct px_ctx *ctx)
 	answer_json(&out, "answer", &o, items, keep, &rows);
 	e = stream ? sse_end(&so, PX_OK, &out) : px_hm_reply(ctx, 200, &out);
 out:
+	free(rt);
 	free(items);
 	px_m_ai_rows_free(&rows);
 	px_buf_free(&o.text);
@@ -680,8 +763,9 @@ enum px_err px_h_ai_moderate_post(struct px_ctx *ctx, long long channel, const c
 enum px_err px_h_ai_hold_post(struct px_ctx *ctx, long long channel, long long thread_root,
 			      const char *body, const struct px_ai_verdict *v)
 {
+	/* a provider that did not answer in time is asked again later */
 	struct px_m_ai_mod m = { channel, ctx->who.user_id, 0, thread_root, body, "hold",
-				 v->category, v->match, 0 };
+				 v->category, v->match, strcmp(v->category, "unchecked") == 0 };
 	struct px_buf out = PX_BUF_INIT;
 	long long id = 0;
 	enum px_err e;

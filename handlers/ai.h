@@ -29,7 +29,8 @@ enum px_err px_h_ai_moderate_post(struct px_ctx *ctx, long long channel, const c
 				  struct px_ai_verdict *verdict, char mode[8])
 	__attribute__((warn_unused_result));
 /* After moderation said hold: stores the post for review and answers 202
- * {"held":true,"review_id":id}. */
+ * {"held":true,"review_id":id}. An "unchecked" one (its provider did not
+ * answer in time) is also queued for handlers/ai_recheck.h. */
 enum px_err px_h_ai_hold_post(struct px_ctx *ctx, long long channel, long long thread_root,
 			      const char *body, const struct px_ai_verdict *v)
 	__attribute__((warn_unused_result));
@@ -42,5 +43,13 @@ void px_h_ai_verdict_of(const char *answer, const char *provider, struct px_ai_v
  * handlers/ai_recheck.h. */
 void px_h_ai_flag_post(struct px_ctx *ctx, long long channel, const char *body,
 		       const struct px_buf *out, const struct px_ai_verdict *v);
+
+/* Posts the held post of review entry rid (already marked approved, en
+ * filled by px_m_ai_mod_decide) as its author, a reply when it was one,
+ * and links the entry to the message; msg gets the message's JSON. */
+struct px_m_ai_mod_entry;
+enum px_err px_h_ai_post_held(struct px_ctx *ctx, long long rid,
+			      const struct px_m_ai_mod_entry *en, struct px_buf *msg)
+	__attribute__((nonnull, warn_unused_result));
 
 #endif

@@ -48,10 +48,8 @@ enum px_err px_h_admin_ai_review_list(struct px_ctx *ctx)
 	return e;
 }
 
-/* Posts an approved held message as its author (in the channel, as a
- * reply when it was one). */
-static enum px_err post_held(struct px_ctx *ctx, long long rid, const struct px_m_ai_mod_entry *en,
-			     struct px_buf *msg)
+enum px_err px_h_ai_post_held(struct px_ctx *ctx, long long rid,
+			      const struct px_m_ai_mod_entry *en, struct px_buf *msg)
 {
 	struct px_buf html = PX_BUF_INIT, mentions = PX_BUF_INIT;
 	struct px_m_ai_policy pol;
@@ -98,7 +96,7 @@ enum px_err px_h_admin_ai_review_decide(struct px_ctx *ctx)
 	if ((e = px_m_ai_mod_decide(ctx->db, rid, approve, ctx->who.user_id, &en)) != PX_OK)
 		goto out;
 	if (approve && strcmp(en.action, "hold") == 0 && en.author &&
-	    (e = post_held(ctx, rid, &en, &msg)) != PX_OK)
+	    (e = px_h_ai_post_held(ctx, rid, &en, &msg)) != PX_OK)
 		goto out;
 	/* rejecting a flagged post takes it down, as a moderator would */
 	if (!approve && en.message) {

@@ -7,6 +7,7 @@
 #include "handlers/ai_svc.h"
 #include "core/ctx.h"
 #include "core/http.h"
+#include "core/db.h"
 #include "core/log.h"
 #include "model/ai.h"
 #include "model/messages.h"
@@ -18,6 +19,55 @@
 #define MAX_TRIES 5
 #define RETRY_BASE_S 60
 
+/* Posting a held post the provider found fine, in one transaction: the
+ * entry is approved (unless a person decided it meanwhile) and posted. */
+struct release_arg {
+	struct px_ctx *ctx;
+	long long id;
+	long long message;        /* out: the message posted; 0: none */
+};
+
+static enum px_err release_tx(struct px_db *db, void *arg)
+{
+	struct release_arg *r = arg;
+	struct px_m_ai_mod_entry en = { 0 };
+	struct px_buf msg = PX_BUF_INIT;
+	enum px_err e = px_m_ai_mod_decide(db, r->id, 1, 0, &en);
+
+	/* decided by a person meanwhile: nothing left to do */
+	if (e == PX_E_VALIDATION_NOT_FOUND)
+		return PX_OK;
+	if (e == PX_OK && en.author && (e = px_h_ai_post_held(r->ctx, r->id, &en, &msg)) == PX_OK)
+		r->message = 1;
+	free(en.body);
+	px_buf_free(&msg);
+	return e;
+}
+
+/* Applies the verdict v on a held post x (never posted): "OK" posts it;
+ * a match keeps it held with the provider's category, or rejects it in
+ * block mode. */
+static enum px_err apply_held(struct px_ctx *ctx, const struct px_m_ai_recheck *x,
+			      const char *mode, const struct px_ai_verdict *v, const char *prov)
+{
+	struct release_arg r = { ctx, x->id, 0 };
+	struct px_m_ai_verdict_row row = { "pending", "hold", v->category, prov, 0 };
+	enum px_err e;
+
+	if (!v->hit) {
+		e = px_db_tx(ctx->db, release_tx, &r);
+		px_log_info("ai", ctx->req->correlation_id,
+			    "moderation recheck of held entry %lld by %s: ok (%s)", x->id, prov,
+			    r.message ? "posted" : "already decided");
+		return e;
+	}
+	if (strcmp(mode, "block") == 0)
+		row.status = "rejected";
+	px_log_info("ai", ctx->req->correlation_id, "moderation recheck of held entry %lld by %s: %s (%s)",
+		    x->id, prov, v->category, row.status);
+	return px_m_ai_recheck_done(ctx->db, x->id, &row);
+}
+
 /* Applies the verdict v on entry x under the channel's mode now. */
 static enum px_err apply(struct px_ctx *ctx, const struct px_m_ai_recheck *x, const char *mode,
 			 const struct px_ai_verdict *v, const char *prov)
@@ -27,6 +77,8 @@ static enum px_err apply(struct px_ctx *ctx, const struct px_m_ai_recheck *x, co
 	int takedown = v->hit && (strcmp(mode, "block") == 0 || strcmp(mode, "hold") == 0);
 	enum px_err e = PX_OK;
 
+	if (!x->message)
+		return apply_held(ctx, x, mode, v, prov);
 	if (v->hit)
 		row = (struct px_m_ai_verdict_row){ "pending", "flag", v->category, prov, 0 };
 	if (takedown) {

@@ -3,12 +3,15 @@
  * process-wide state: one current holder each, swapped under a mutex when
  * the file's mtime or size changes, freed when its last user lets go. */
 #include "handlers/ai_svc.h"
+#include "handlers/ai_ann.h"
 #include "ai/ai_redact.h"
 #include "core/cfg.h"
 #include "core/crypto.h"
 #include "core/log.h"
 
+#include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +25,7 @@ struct holder {
 	off_t size;
 	int refs;
 	int current;
+	char embed_warned[64];  /* the ai_embed_provider last warned about (under mu) */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -384,6 +388,172 @@ out:
 	return e;
 }
 
+/* --- embeddings ----------------------------------------------------------- */
+
+/* ai_embed_provider from h when it is a provider that can embed. */
+static struct px_ai_provider *embedder(struct px_ctx *ctx, struct holder *h)
+{
+	const char *name = px_cfg_str(ctx->cfg, "ai_embed_provider");
+	struct px_ai_provider *p;
+
+	if (!name[0] || strcmp(name, "builtin") == 0)
+		return NULL;
+	p = px_ai_set_find(&h->set, name);
+	if (!p || (p->kind != PX_AI_OPENAI && p->kind != PX_AI_GEMINI) || !p->embed_model[0]) {
+		int warn;
+
+		/* once per name and providers file: the worker asks often */
+		pthread_mutex_lock(&mu);
+		warn = strcmp(h->embed_warned, name) != 0;
+		snprintf(h->embed_warned, sizeof(h->embed_warned), "%s", name);
+		pthread_mutex_unlock(&mu);
+		if (warn)
+			px_log_warn("ai", ctx->req->correlation_id,
+				    "ai_embed_provider %s is not a provider that embeds; built-in embeddings used",
+				    name);
+		return NULL;
+	}
+	return p;
+}
+
+static void model_name(const struct px_ai_provider *p, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/%s", p->name, p->embed_model);
+}
+
+void px_hai_embed_model(struct px_ctx *ctx, char *out, size_t cap)
+{
+	enum px_err e;
+	struct holder *h = providers(ctx, &e);
+	struct px_ai_provider *p = h ? embedder(ctx, h) : NULL;
+
+	out[0] = '\0';
+	if (p)
+		model_name(p, out, cap);
+	if (h)
+		release(h);
+}
+
+static void builtin_vec(const char *text, struct px_hai_vec *o, enum px_err why)
+{
+	snprintf(o->model, sizeof(o->model), "%s", PX_HAI_EMBED_MODEL);
+	o->dim = PX_AI_BUILTIN_DIM;
+	o->remote = 0;
+	o->fallback = why;
+	px_ai_builtin_embed(text, strlen(text), o->v, PX_AI_BUILTIN_DIM);
+}
+
+/* Scales v[dim] to unit length; 0 when it has none (or is not finite). */
+static int unit(float *v, int dim)
+{
+	double s = 0;
+	int i;
+
+	for (i = 0; i < dim; i++)
+		s += (double)v[i] * v[i];
+	if (!(s > 0) || !isfinite(s))
+		return 0;
+	s = sqrt(s);
+	for (i = 0; i < dim; i++)
+		v[i] = (float)(v[i] / s);
+	return 1;
+}
+
+/* Calls p for text (already cleared by the rules) and audits the call. */
+static enum px_err embed_call(struct px_ctx *ctx, const struct px_hai_task *t,
+			      struct px_ai_provider *p, const char *text, struct px_hai_vec *o)
+{
+	struct px_ai_redactor red;
+	struct px_buf sent = PX_BUF_INIT;
+	struct px_ai_answer a;
+	long long t0;
+	enum px_err e;
+	int dim = 0;
+
+	px_ai_redactor_init(&red);
+	px_ai_answer_init(&a);
+	if (is_remote(p)) {
+		px_ai_redact(&red, text, strlen(text), &sent);
+	} else {
+		px_buf_puts(&sent, text);
+	}
+	px_buf_putc(&sent, '\0');
+	if (sent.failed || red.failed) {
+		e = PX_E_SYSTEM_INTERNAL;
+		goto out;
+	}
+	t0 = px_ai_now_ms();
+	o->called = 1;
+	e = px_ai_embed(p, sent.data, o->v, PX_HAI_EMBED_MAX_DIM, &dim, &a);
+	if (e == PX_OK && !unit(o->v, dim))
+		e = PX_E_AI_BAD_RESPONSE;
+	audit(ctx, t, p, &a, e, (long)(px_ai_now_ms() - t0), is_remote(p) ? (int)red.n : 0);
+	if (e != PX_OK) {
+		px_log_warn("ai", ctx->req->correlation_id, "%s via %s failed: %s (HTTP %d, %d attempts)",
+			    t->feature, p->name, px_err_name(e), a.http_status, a.attempts);
+		goto out;
+	}
+	model_name(p, o->model, sizeof(o->model));
+	o->dim = dim;
+	o->remote = is_remote(p);
+	o->fallback = PX_OK;
+out:
+	if (sent.data)
+		px_crypto_wipe(sent.data, sent.len);
+	px_buf_free(&sent);
+	px_ai_answer_free(&a);
+	px_ai_redactor_free(&red);
+	return e;
+}
+
+enum px_err px_hai_embed(struct px_ctx *ctx, const char *feature, long long channel,
+			 const char *text, int allow_call, struct px_hai_vec *o)
+{
+	struct px_hai_task t = { feature, channel, NULL, { PX_AI_TASK_ANSWER, NULL, 0, NULL, NULL,
+							    0, NULL, NULL, 0 } };
+	struct px_ai_provider *p;
+	struct holder *h;
+	enum px_err e = PX_OK, why = PX_OK;
+
+	memset(o, 0, offsetof(struct px_hai_vec, v));
+	if (!(h = providers(ctx, &why))) {
+		builtin_vec(text, o, why);
+		return PX_OK;
+	}
+	if (!(p = embedder(ctx, h)))
+		goto builtin;
+	t.provider = p->name;
+	if (is_remote(p)) {
+		/* the rules first: what they forbid is not a refused call but
+		 * the channel's vectors staying local */
+		if (px_cfg_bool(ctx->cfg, "ai_local_only"))
+			why = PX_E_AI_REMOTE_NOT_ALLOWED;
+		else if (channel)
+			why = remote_policy(ctx, channel);
+		if (why == PX_E_SYSTEM_DB_UNAVAILABLE) {
+			e = why;
+			goto out;
+		}
+		if (why != PX_OK)
+			goto builtin;
+	}
+	if (!allow_call) {
+		why = PX_E_AI_PROVIDER_UNAVAILABLE;
+		goto builtin;
+	}
+	if (is_remote(p) && (why = budget(ctx, channel)) != PX_OK) {
+		audit(ctx, &t, p, NULL, why, 0, 0);
+		goto builtin;
+	}
+	if ((why = embed_call(ctx, &t, p, text, o)) == PX_OK)
+		goto out;
+builtin:
+	builtin_vec(text, o, why);
+out:
+	release(h);
+	return e;
+}
+
 void px_hai_marker(struct px_buf *b, const struct px_hai_out *o)
 {
 	px_buf_puts(b, ",\"ai\":{\"generated\":true,\"provider\":");
@@ -408,6 +578,7 @@ enum px_err px_hai_status(struct px_ctx *ctx, struct px_buf *b)
 {
 	struct px_m_ai_usage u;
 	struct holder *h;
+	char model[200];
 	enum px_err e;
 	size_t i;
 
@@ -434,7 +605,11 @@ enum px_err px_hai_status(struct px_ctx *ctx, struct px_buf *b)
 	release(h);
 	if ((e = px_m_ai_usage(ctx->db, ctx->who.user_id, 0, &u)) != PX_OK)
 		return e;
-	px_buf_puts(b, "],\"default_provider\":");
+	px_hai_embed_model(ctx, model, sizeof(model));
+	px_buf_puts(b, "],\"embed_model\":");
+	px_buf_json_str(b, model[0] ? model : PX_HAI_EMBED_MODEL,
+			strlen(model[0] ? model : PX_HAI_EMBED_MODEL));
+	px_buf_puts(b, ",\"default_provider\":");
 	px_buf_json_str(b, px_cfg_str(ctx->cfg, "ai_provider"), strlen(px_cfg_str(ctx->cfg, "ai_provider")));
 	px_buf_printf(b, ",\"enabled\":%s,\"local_only\":%s,"
 			 "\"usage_today\":{\"user_tokens\":%lld,\"user_cost\":%.6f,"

@@ -1201,11 +1201,17 @@ SCHEMAS.update({
                       "points", "ai"], channel_id=ID, thread_id=INT, unread_only=BOOL,
                      messages_considered=INT, summary=STR, points=AI_POINTS, ai=ref("AiMarker")),
     "AiAnswer": obj(["question", "search", "sources", "answer", "points", "ai"], question=STR,
-                    search=obj(["semantic", "fulltext", "used", "index"], semantic=INT,
+                    search=obj(["semantic", "fulltext", "used", "index", "provider_semantic",
+                                "embed_model"], semantic=INT,
                                fulltext=INT, used=INT,
                                index=t("string", enum=["ann", "exact"],
                                        description="ann: the approximate index answered; exact: "
-                                       "the exact scan (no index yet, or a stale one).")),
+                                       "the exact scan (no index yet, or a stale one)."),
+                               provider_semantic=t("integer", description="Candidates found among "
+                                                   "the vectors of ai_embed_provider (0: none, or "
+                                                   "built-in embeddings only)."),
+                               embed_model=t("string", description="The model of those vectors, "
+                                             "else the built-in one's (builtin-hash-256).")),
                     sources=arr(obj(["message_id", "channel_id", "author", "score", "url"],
                                     message_id=ID, channel_id=ID, author=STR, score=t("number"),
                                     url=STR)),
@@ -1224,6 +1230,8 @@ SCHEMAS.update({
                                         price_in_per_1k=t("number"),
                                         price_out_per_1k=t("number"))),
                       default_provider=STR, enabled=BOOL, local_only=BOOL,
+                      embed_model=t("string", description="The model of ask's embeddings: "
+                                    "ai_embed_provider's, or builtin-hash-256."),
                       usage_today=t("object"), budgets=t("object")),
     "AiRecommendations": obj(["channels", "ai"], channels=arr(obj(
         ["id", "name", "topic", "score", "active_peers"], id=ID, name=STR, topic=STR, score=INT,
@@ -1242,6 +1250,8 @@ SCHEMAS.update({
                       response_times=t("object"), topics=arr(t("object")), ai=ref("AiMarker")),
     "AiStatus": obj(["embed_queue", "providers", "usage_today", "budgets"], embed_queue=INT,
                     providers=arr(t("object")), default_provider=STR, enabled=BOOL,
+                    embed_model=t("string", description="The model new vectors of channels that "
+                                  "allow it get: ai_embed_provider's, or builtin-hash-256."),
                     local_only=BOOL, usage_today=t("object"), budgets=t("object")),
 })
 AI = "/api/v1/ai"

@@ -397,7 +397,8 @@ enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long 
 {
 	struct px_buf a = PX_BUF_INIT, c = PX_BUF_INIT, v = PX_BUF_INIT;
 	static const char hex[] = "0123456789abcdef";
-	const char *params[4];
+	char d[PX_M_LL];
+	const char *params[5];
 	enum px_err e = PX_E_SYSTEM_INTERNAL;
 	size_t i;
 	int k;
@@ -425,6 +426,7 @@ enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long 
 	params[1] = c.data;
 	params[2] = model;
 	params[3] = v.data;
+	params[4] = px_m_ll(d, dim);
 	/* before any change number is drawn: the index builder must be able
 	 * to wait for this transaction (model/ai_ann.h) */
 	e = px_m_exec_rows(db, "ai_embed_lock",
@@ -433,13 +435,13 @@ enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long 
 	if (e != PX_OK)
 		goto out;
 	e = px_m_exec_rows(db, "ai_embed_store",
-			   "INSERT INTO ai_embeddings (message_id, channel_id, model, vec)"
-			   " SELECT t.m, t.c, $3, decode(t.h, 'hex')"
+			   "INSERT INTO ai_embeddings (message_id, channel_id, model, vec, dim)"
+			   " SELECT t.m, t.c, $3, decode(t.h, 'hex'), $5::int"
 			   " FROM unnest($1::bigint[], $2::bigint[], $4::text[]) AS t(m, c, h)"
 			   " JOIN messages x ON x.id = t.m AND x.deleted_at IS NULL"
 			   " ON CONFLICT (message_id) DO UPDATE SET channel_id = EXCLUDED.channel_id,"
-			   " model = EXCLUDED.model, vec = EXCLUDED.vec,"
-			   " seq = nextval('ai_embeddings_seq')", 4, params, NULL);
+			   " model = EXCLUDED.model, vec = EXCLUDED.vec, dim = EXCLUDED.dim,"
+			   " seq = nextval('ai_embeddings_seq')", 5, params, NULL);
 out:
 	px_buf_free(&a);
 	px_buf_free(&c);
@@ -447,12 +449,12 @@ out:
 	return e;
 }
 
-enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model,
+enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, int dim,
 			    long long floor, px_m_ai_vec_fn fn, void *arg)
 {
-	char u[PX_M_LL], l[PX_M_LL];
-	const char *params[3] = { px_m_ll(u, user), model, px_m_ll(l, floor) };
-	int lens[3] = { 0, 0, 0 }, fmts[3] = { 0, 0, 0 };
+	char u[PX_M_LL], l[PX_M_LL], d[PX_M_LL];
+	const char *params[4] = { px_m_ll(u, user), model, px_m_ll(l, floor), px_m_ll(d, dim) };
+	int lens[4] = { 0, 0, 0, 0 }, fmts[4] = { 0, 0, 0, 0 };
 	PGresult *r;
 	int i;
 
@@ -462,8 +464,8 @@ enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model,
 	r = PQexecParams(px_db_conn(db),
 			 "SELECT e.message_id, e.vec FROM ai_embeddings e"
 			 " WHERE e.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1::bigint)"
-			 " AND e.model = $2 AND e.message_id > $3::bigint",
-			 3, NULL, params, lens, fmts, 1);
+			 " AND e.model = $2 AND e.message_id > $3::bigint AND e.dim = $4::int",
+			 4, NULL, params, lens, fmts, 1);
 	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);
 		return PX_E_SYSTEM_DB_UNAVAILABLE;
@@ -479,6 +481,52 @@ enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model,
 	}
 	PQclear(r);
 	return PX_OK;
+}
+
+enum px_err px_m_ai_has_vectors(struct px_db *db, long long user, const char *model, int *yes)
+{
+	char u[PX_M_LL];
+	const char *params[2] = { px_m_ll(u, user), model };
+	PGresult *r = NULL;
+	enum px_err e = px_m_one_row(db, "ai_has_vectors",
+				     "SELECT EXISTS (SELECT 1 FROM ai_embeddings e"
+				     " WHERE e.channel_id IN (SELECT channel_id FROM channel_members"
+				     " WHERE user_id = $1) AND e.model = $2)", 2, params, &r);
+
+	*yes = 0;
+	if (e == PX_OK) {
+		*yes = tf(r, 0);
+		PQclear(r);
+	}
+	return e;
+}
+
+enum px_err px_m_ai_embed_channels(struct px_db *db, px_m_ai_chan_model_fn fn, void *arg)
+{
+	PGresult *r = NULL;
+	enum px_err e = px_db_exec_prepared(db, "ai_embed_channels",
+					    "SELECT DISTINCT channel_id, model FROM ai_embeddings",
+					    0, NULL, &r);
+	int i;
+
+	if (e != PX_OK)
+		return e;
+	for (i = 0; i < PQntuples(r); i++)
+		fn(arg, atoll(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1));
+	PQclear(r);
+	return PX_OK;
+}
+
+enum px_err px_m_ai_embed_requeue(struct px_db *db, long long channel, const char *model,
+				  long *n)
+{
+	char c[PX_M_LL];
+	const char *params[2] = { px_m_ll(c, channel), model };
+
+	return px_m_exec_rows(db, "ai_embed_requeue",
+			      "INSERT INTO ai_embed_queue (message_id)"
+			      " SELECT message_id FROM ai_embeddings WHERE channel_id = $1 AND model <> $2"
+			      " ON CONFLICT DO NOTHING", 2, params, n);
 }
 
 enum px_err px_m_ai_floor(struct px_db *db, long window, long long *floor)
@@ -557,7 +605,8 @@ enum px_err px_m_ai_mod_decide(struct px_db *db, long long id, int approve, long
 			       struct px_m_ai_mod_entry *en)
 {
 	char i[PX_M_LL], b[PX_M_LL];
-	const char *params[3] = { px_m_ll(i, id), approve ? "approved" : "rejected", px_m_ll(b, by) };
+	const char *params[3] = { px_m_ll(i, id), approve ? "approved" : "rejected",
+				  by ? px_m_ll(b, by) : NULL };
 	PGresult *r = NULL;
 	enum px_err e = px_m_one_row(db, "ai_mod_decide",
 				     "UPDATE ai_moderation SET status = $2, reviewed_by = $3,"
@@ -599,11 +648,16 @@ enum px_err px_m_ai_recheck_take(struct px_db *db, struct px_m_ai_recheck *v, si
 	e = px_db_exec_prepared(db, "ai_recheck_take",
 				"UPDATE ai_moderation x SET recheck_at = now() + interval '10 minutes',"
 				" recheck_attempts = x.recheck_attempts + 1"
-				" FROM (SELECT a.id FROM ai_moderation a JOIN messages m ON m.id = a.message_id"
-				" WHERE a.recheck_at <= now() AND a.status = 'pending' AND m.deleted_at IS NULL"
+				/* a held post has no message yet; a posted one must
+				 * still be there */
+				" FROM (SELECT a.id FROM ai_moderation a"
+				" LEFT JOIN messages m ON m.id = a.message_id"
+				" WHERE a.recheck_at <= now() AND a.status = 'pending'"
+				" AND (m.deleted_at IS NULL AND a.message_id IS NOT NULL"
+				" OR a.message_id IS NULL AND a.action = 'hold')"
 				" ORDER BY a.recheck_at LIMIT $1 FOR UPDATE OF a SKIP LOCKED) s"
 				" WHERE x.id = s.id RETURNING x.id, x.channel_id, coalesce(x.author_id, 0),"
-				" x.message_id, x.recheck_attempts, x.body",
+				" coalesce(x.message_id, 0), x.recheck_attempts, x.body",
 				1, params, &r);
 	if (e != PX_OK)
 		return e;

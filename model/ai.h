@@ -103,7 +103,8 @@ enum px_err px_m_ai_fts(struct px_db *db, long long user, const char *words, con
  * transaction with the store that follows. */
 enum px_err px_m_ai_queue_take(struct px_db *db, int limit, struct px_m_ai_rows *r)
 	__attribute__((nonnull, warn_unused_result));
-/* Stores n vectors (dim int8 components each, back to back in vecs). */
+/* Stores n vectors of model (dim int8 components each, back to back in
+ * vecs); the dimension is recorded beside each. */
 enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long long *ids,
 				const long long *channels, const signed char *vecs, int dim,
 				size_t n) __attribute__((nonnull, warn_unused_result));
@@ -111,11 +112,23 @@ enum px_err px_m_ai_embed_store(struct px_db *db, const char *model, const long 
  * there are fewer): the floor of ask's searches. */
 enum px_err px_m_ai_floor(struct px_db *db, long window, long long *floor)
 	__attribute__((nonnull, warn_unused_result));
-/* Calls fn for each stored vector of model in the channels user may read
- * whose message id is above floor. */
+/* Calls fn for each stored vector of model and dimension dim in the
+ * channels user may read whose message id is above floor. */
 typedef void (*px_m_ai_vec_fn)(void *arg, long long id, const signed char *v, int dim);
-enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, long long floor,
-			    px_m_ai_vec_fn fn, void *arg) __attribute__((nonnull(1, 3, 5), warn_unused_result));
+enum px_err px_m_ai_vectors(struct px_db *db, long long user, const char *model, int dim,
+			    long long floor, px_m_ai_vec_fn fn, void *arg)
+	__attribute__((nonnull(1, 3, 6), warn_unused_result));
+/* *yes = 1 when a channel user may read holds a vector of model. */
+enum px_err px_m_ai_has_vectors(struct px_db *db, long long user, const char *model, int *yes)
+	__attribute__((nonnull, warn_unused_result));
+/* Calls fn once for every (channel, model) pair the stored vectors have. */
+typedef void (*px_m_ai_chan_model_fn)(void *arg, long long channel, const char *model);
+enum px_err px_m_ai_embed_channels(struct px_db *db, px_m_ai_chan_model_fn fn, void *arg)
+	__attribute__((nonnull(1, 2), warn_unused_result));
+/* Queues again every message of channel whose vector is not of model;
+ * *n (may be NULL) gets how many were queued. */
+enum px_err px_m_ai_embed_requeue(struct px_db *db, long long channel, const char *model,
+				  long *n) __attribute__((nonnull(1, 3), warn_unused_result));
 /* Messages waiting in the queue. */
 enum px_err px_m_ai_queue_len(struct px_db *db, long long *n) __attribute__((nonnull, warn_unused_result));
 
@@ -138,7 +151,8 @@ struct px_m_ai_mod_entry {
 	char action[8];
 	char *body;             /* malloc'd; the caller frees */
 };
-/* Marks a pending entry approved or rejected by who and fills *e.
+/* Marks a pending entry approved or rejected by who (0: nobody in
+ * particular, the recheck) and fills *e.
  * VALIDATION_NOT_FOUND when there is no such pending entry. */
 enum px_err px_m_ai_mod_decide(struct px_db *db, long long id, int approve, long long by,
 			       struct px_m_ai_mod_entry *e) __attribute__((nonnull, warn_unused_result));
@@ -148,12 +162,13 @@ enum px_err px_m_ai_mod_posted(struct px_db *db, long long id, long long message
 
 /* An entry taken for asking the moderation provider again. */
 struct px_m_ai_recheck {
-	long long id, channel, author, message;
+	long long id, channel, author;
+	long long message;      /* 0: a held post, never posted */
 	int attempts;           /* including this one */
 	char *body;             /* malloc'd */
 };
-/* Takes up to cap due entries (unchecked, still pending, their message not
- * deleted) and moves them 10 minutes ahead, so no other worker takes them
+/* Takes up to cap due entries (unchecked, still pending, and either held
+ * or posted with their message not deleted) and moves them 10 minutes ahead, so no other worker takes them
  * meanwhile. Free each body. */
 enum px_err px_m_ai_recheck_take(struct px_db *db, struct px_m_ai_recheck *v, size_t cap, size_t *n)
 	__attribute__((nonnull, warn_unused_result));

@@ -24,11 +24,12 @@
     return j;
   }
 
-  /* A UI text in the page's language (part/rich_strings.mustache, or the
-     data-t-* attributes of the admin page's main element), or the English
-     one where the page has none; fmt fills its {name} places. */
+  /* A UI text in the page's language (part/rich_strings.mustache, the
+     data-t-* attributes of the admin page's main element or of the
+     Settings page's AI section), or the English one where the page has
+     none; fmt fills its {name} places. */
   function tr(key, english) {
-    for (const id of ['px-rich', 'main']) {
+    for (const id of ['px-rich', 'main', 'ai-settings']) {
       const r = document.getElementById(id);
       const v = r && r.dataset['t' + key];
       if (v) return v;
@@ -239,6 +240,7 @@
       box.appendChild(el('p', {}, (s.enabled ? tr('AiStateOn', 'AI on') : tr('AiStateOff', 'AI off')) + '; ' +
         fmt(tr('AiDefaultProvider', 'default provider {provider}'), { provider: s.default_provider }) +
         (s.local_only ? '; ' + tr('AiLocalOnly', 'local providers only') : '') + '; ' +
+        fmt(tr('AiEmbedModel', 'embeddings by {model}'), { model: s.embed_model }) + '; ' +
         fmt(tr('AiEmbedQueue', '{n} messages wait for embedding.'), { n: s.embed_queue })));
       box.appendChild(table([tr('AiColProvider', 'Provider'), tr('AiColKind', 'Kind'), tr('AiColModel', 'Model'),
         tr('AiColWhere', 'Location'), tr('AiColKey', 'API key'), tr('AiColBreaker', 'Circuit breaker')],
@@ -262,21 +264,21 @@
   async function userSettings(sec) {
     try {
       const s = await api('GET', '/api/v1/ai/settings');
-      sec.appendChild(el('h2', { id: 'ai-settings-h' }, 'AI'));
+      sec.appendChild(el('h2', { id: 'ai-settings-h' }, tr('AiSettingsH', 'AI')));
       const id = 'ai-remote-ok';
       const box = el('input', { type: 'checkbox', id });
       box.checked = !!s.remote_ok;
       const row = el('div');
-      row.append(box, el('label', { for: id }, ' My messages in DMs and private channels may go to ' +
-        'a remote AI provider where their channel allows it'));
+      row.append(box, el('label', { for: id }, ' ' + tr('AiRemoteConsent', 'My messages in DMs and ' +
+        'private channels may go to a remote AI provider where their channel allows it')));
       sec.appendChild(row);
       const note = el('p', { class: 'help', 'aria-live': 'polite' }, budgetText(s.usage_today, s.budgets) +
-        ' Default provider: ' + s.default_provider + '.');
+        ' ' + fmt(tr('AiSettingsProvider', 'Default provider: {provider}.'), { provider: s.default_provider }));
       sec.appendChild(note);
       box.addEventListener('change', async () => {
         try {
           await api('PUT', '/api/v1/ai/settings', { remote_ok: box.checked });
-          note.textContent = 'Saved.';
+          note.textContent = tr('AiSaved', 'Saved.');
         } catch (err) {
           note.textContent = err.message;
         }

@@ -88,6 +88,28 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     if ((await pde.textContent('form.ai-ask button[type=submit]')).trim() !== 'Fragen') throw new Error('ask button');
     if (deErrors.length) throw new Error('script errors: ' + deErrors.join('; '));
   });
+  // Settings' AI section as the script draws it, in German, and after saving
+  await check('AI: the Settings section in German', async () => {
+    await pde.goto(BASE + '/settings');
+    await pde.waitForSelector('#ai-settings:not([hidden]) #ai-remote-ok');
+    const sec = () => pde.textContent('#ai-settings');
+    let t = await sec();
+    for (const de of ['KI', 'Meine Nachrichten in Direktnachrichten und privaten Kanälen dürfen an einen ' +
+      'externen KI-Anbieter gehen', 'Heute:', 'Tagesbudgets:', 'keine Grenze', 'Standardanbieter: builtin.'])
+      if (!t.includes(de)) throw new Error('missing "' + de + '" in ' + t);
+    const english = ['AI', 'My messages', 'remote', 'provider', 'Today', 'Daily budgets', 'no limit',
+      'tokens by you', 'Default', 'Saved'];
+    const left = (x) => english.filter((en) => new RegExp('\\b' + en + '\\b').test(x));
+    if (left(t).length) throw new Error('English left: ' + left(t) + ' in ' + t);
+    // consent was given in English above: withdrawing it saves too
+    await pde.uncheck('#ai-remote-ok');
+    await pde.waitForFunction(() => document.querySelector('#ai-settings p.help').textContent === 'Gespeichert.');
+    if ((await api(BASE, 'GET', '/api/v1/ai/settings', tok)).remote_ok !== false) throw new Error('not withdrawn');
+    t = await sec();
+    if (left(t).length) throw new Error('English left after saving: ' + left(t));
+    await axe(pde, 'settings with AI [de]');
+    if (deErrors.length) throw new Error('script errors: ' + deErrors.join('; '));
+  });
   await de.close();
 
   // a held post, approved in the review queue
@@ -144,7 +166,8 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
     const cols = await dp.$$eval('#ai-status th', (l) => l.map((h) => h.textContent));
     if (cols.join('|') !== 'Anbieter|Art|Modell|Standort|API-Schlüssel|Schutzschalter') throw new Error('columns ' + cols);
     const main = await dp.textContent('main');
-    for (const de of ['Standardanbieter builtin', 'Nachrichten warten auf ihre Einbettung', 'lokal', 'geschlossen',
+    for (const de of ['Standardanbieter builtin', 'Einbettungen von builtin-hash-256',
+      'Nachrichten warten auf ihre Einbettung', 'lokal', 'geschlossen',
       'Tagesbudgets:', 'Aktivster Kanal', 'Erste Antwort von jemand anderem: Median', 'Freigeben', 'Ablehnen'])
       if (!main.includes(de)) throw new Error('missing "' + de + '"');
     // the fixed texts alone: not the posts, table cells or recurring words
@@ -154,6 +177,7 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       return c.textContent;
     });
     for (const en of ['Approve', 'Reject', 'Provider', 'Daily budgets', 'Busiest', 'First reply', 'messages wait',
+      'embeddings by',
       'Held', 'Moderation review', 'Insights', 'no limit', 'Today:'])
       if (fixed.includes(en)) throw new Error('English left: "' + en + '"');
     if ((await dp.title()).indexOf('KI') !== 0) throw new Error('title ' + await dp.title());

@@ -18,6 +18,10 @@ anthropic or gemini and mode is one of
   modflag    a chat answer "FLAG insult" (a moderation verdict)
   slowflag   modflag after 1 s (later than a moderation budget)
   slowok     ok after 1 s
+  concepts   embeddings that carry meaning: one component per concept of
+             CONCEPTS (a word of it in the text counts 1) and a small
+             constant one, so "kitten" and "cat" are close although they
+             share no letters (12 components, not the built-in 256)
   gate       a stream that sends its first pieces, then waits (up to 30 s)
              for a POST /_release before the rest, so a test can look at
              what arrived in the meantime; each release lets one stream
@@ -52,6 +56,28 @@ class State:
 
 
 STATE = State()
+
+
+CONCEPTS = [("cat", "cats", "kitten", "kittens", "feline", "tomcat"),
+            ("car", "cars", "automobile", "vehicle", "sedan"),
+            ("invoice", "invoices", "bill", "billing", "payment"),
+            ("rain", "weather", "storm", "forecast", "drizzle")]
+CONCEPT_DIM = 12
+
+
+def concept_vector(text):
+    words = re.findall(r"[a-z]+", text.lower())
+    v = [0.0] * CONCEPT_DIM
+    for i, group in enumerate(CONCEPTS):
+        v[i] = float(sum(1 for w in words if w in group))
+    v[-1] = 0.05
+    return v
+
+
+def embed_input(kind, req):
+    if kind == "gemini":
+        return " ".join(p.get("text", "") for p in req.get("content", {}).get("parts", []))
+    return req.get("input", "")
 
 
 def echo(body):
@@ -136,6 +162,14 @@ class Handler(BaseHTTPRequestHandler):
         if not name:
             return self.send(404, b'{"error":{"message":"no such kind"}}')
         fx = fixture(name)
+        if embed and mode == "concepts":
+            vec = concept_vector(embed_input(kind, req))
+            resp = fx["response"]
+            if kind == "gemini":
+                resp["embedding"]["values"] = vec
+            else:
+                resp["data"][0]["embedding"] = vec
+            return self.send(200, json.dumps(resp).encode())
         e = echo(text)
         if stream:
             return self.stream(kind, fx, e, cut=(mode == "cut"), gate=(mode == "gate"))

@@ -127,6 +127,43 @@ def test_missing_key_is_refused_by_the_described_api():
     expect_error(summary(a, c["id"], provider="prism-nokey"), 502, "AI_PROVIDER_ERROR")
 
 
+def test_embeddings_through_prism():
+    """ai_embed_provider = prism: the embeddings request is one the
+    description accepts (Prism would refuse another with 422, which is
+    AI_PROVIDER_ERROR). Prism's made-up answer is one component of
+    -3.4e38, beyond the range of a float: refused as AI_BAD_RESPONSE, with
+    its audit row, and the message keeps a built-in vector, so ask still
+    finds it by its words."""
+    hdr = ailib.admin()
+    base = open(CONF).read()
+    a = User("aipr")
+    c = channel(a)
+    settings(a, c["id"], remote=True)
+    try:
+        after = ailib.last_audit_id(hdr)
+        with open(CONF, "w") as f:
+            f.write(base + "ai_embed_provider = prism\n")
+        time.sleep(1.3)
+        m = post(a, c["id"], "The embedding goes through the described API.")["id"]
+
+        def rows():
+            return [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "embed"]
+        assert pxtest.wait_for(lambda: rows(), timeout=40)
+        assert ailib.wait_embedded(m)
+        got = rows()
+        assert all(x["provider"] == "prism" and x["status"] == "AI_BAD_RESPONSE" and x["sent_sha256"]
+                   for x in got), got
+        assert ailib.psql("SELECT model || ' ' || dim FROM ai_embeddings WHERE message_id = %d"
+                          % m) == "builtin-hash-256 256"
+        r = ask(a, "described API")
+        assert r.status == 200, r
+        assert m in [x["message_id"] for x in r.json()["sources"]]
+        assert r.json()["search"]["provider_semantic"] == 0
+    finally:
+        with open(CONF, "w") as f:
+            f.write(base)
+        time.sleep(1.3)
+
 if __name__ == "__main__":
     setup()
     try:

@@ -75,7 +75,9 @@ def setup():
              provider("local-llm", "openai", local=1),
              provider("f-modflag", "openai", "modflag"),
              provider("f-slowflag", "openai", "slowflag"),
-             provider("f-slowok", "openai", "slowok")]
+             provider("f-slowok", "openai", "slowok"),
+             provider("f-embed", "openai", "concepts"),
+             provider("f-gembed", "gemini", "concepts")]
     with open(os.path.join(DIR, "providers.json"), "w") as f:
         json.dump({"providers": provs}, f)
     for n in ("key", "providers.json"):
@@ -93,7 +95,7 @@ def setup():
     ok = 0
     for _ in range(100):  # every worker process must have reloaded
         r = request("GET", "/api/v1/admin/ai/status", headers=hdr)
-        ok = ok + 1 if r.status == 200 and len(r.json()["providers"]) == 19 and \
+        ok = ok + 1 if r.status == 200 and len(r.json()["providers"]) == 21 and \
             r.json()["budgets"]["user_tokens"] == BUDGET else 0
         if ok >= 8:
             return
@@ -450,7 +452,9 @@ def test_moderation_asked_again_when_late():
             queued(hdr, m)
         assert queued(hdr, m)[0]["match"] == "f-slowflag"
         assert len([x for x in fake_log() if "late verdict" in x.get("body", "")]) == 2
-        rows = [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "moderation_recheck"]
+        # (posts of the test before, still unchecked, may be asked about meanwhile)
+        rows = [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "moderation_recheck" and
+                x["channel_id"] == c["id"]]
         assert len(rows) == 1 and rows[0]["status"] == "OK" and rows[0]["user_id"] == b.id, rows
         assert message_of(b, c["id"], m)["body"] == "A late verdict for this message."
         # block: the post goes out, then the late verdict takes it down
@@ -478,6 +482,174 @@ def test_moderation_asked_again_when_late():
         assert message_of(b, c["id"], m4)["body"] == "Fine, but late."
     finally:
         set_conf("")
+
+
+def held_entries(hdr, body):
+    items = request("GET", "/api/v1/admin/ai/review?limit=500", headers=hdr).json()["items"]
+    return [i for i in items if i["body"] == body]
+
+
+def test_held_unchecked_post_asked_again():
+    """Hold mode, a provider slower than the budget: the post is held
+    unchecked, and the worker asks again: "OK" posts it as its author, a
+    match keeps it held with the provider's category."""
+    hdr = ailib.admin()
+    a, b = User("aimh"), User("aimh")
+    c = remote_channel(a, members=[b])
+    settings(a, c["id"], remote=True, moderation="hold")
+    try:
+        set_conf("ai_moderation_provider = f-slowok\nai_moderation_budget_ms = 300\n")
+        fake_reset()
+        after = ailib.last_audit_id(hdr)
+        body = "Held at first, fine after all %s." % secrets.token_hex(4)
+        r = b.call("POST", "/api/v1/channels/%d/messages" % c["id"], {"body": body})
+        assert r.status == 202 and r.json()["category"] == "unchecked", r
+        assert held_entries(hdr, body)[0]["action"] == "hold"
+
+        def posted():
+            msgs = b.call("GET", "/api/v1/channels/%d/messages?limit=100" % c["id"]).json()["messages"]
+            return [m for m in msgs if m["body"] == body]
+        assert pxtest.wait_for(lambda: posted(), timeout=20), held_entries(hdr, body)
+        assert posted()[0]["author"]["id"] == b.id
+        assert not held_entries(hdr, body)
+        assert len([x for x in fake_log() if body in x.get("body", "")]) == 2
+        rows = [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "moderation_recheck" and
+                x["channel_id"] == c["id"]]
+        assert len(rows) == 1 and rows[0]["status"] == "OK" and rows[0]["user_id"] == b.id, rows
+        # a late match: still held, now with the provider's category
+        set_conf("ai_moderation_provider = f-slowflag\nai_moderation_budget_ms = 300\n")
+        body2 = "Held at first, flagged later %s." % secrets.token_hex(4)
+        r = b.call("POST", "/api/v1/channels/%d/messages" % c["id"], {"body": body2})
+        assert r.status == 202 and r.json()["category"] == "unchecked", r
+        assert pxtest.wait_for(lambda: held_entries(hdr, body2)[0]["category"] == "insult",
+                               timeout=20), held_entries(hdr, body2)
+        e = held_entries(hdr, body2)[0]
+        assert e["action"] == "hold" and e["match"] == "f-slowflag" and e["message_id"] is None, e
+        msgs = b.call("GET", "/api/v1/channels/%d/messages?limit=100" % c["id"]).json()["messages"]
+        assert not [m for m in msgs if m["body"] == body2]
+        # a person still decides: approving posts it
+        d = request("POST", "/api/v1/admin/ai/review/%d" % e["id"], json_body={"decision": "approve"},
+                    headers=hdr)
+        assert d.status == 200 and d.json()["message"]["body"] == body2, d
+    finally:
+        set_conf("")
+
+
+def vector_of(mid):
+    """(model, dim) of a message's stored vector, or None."""
+    row = ailib.psql("SELECT model || ' ' || dim FROM ai_embeddings WHERE message_id = %d" % mid)
+    return (row.split()[0], int(row.split()[1])) if row else None
+
+
+def wait_model(mid, model, timeout=30):
+    return pxtest.wait_for(lambda: (vector_of(mid) or ("", 0))[0] == model, timeout=timeout)
+
+
+def embed_calls(log):
+    return [x for x in log if "embed" in x["path"]]
+
+
+def test_embeddings_from_a_provider():
+    """ai_embed_provider: messages re-embedded by it when it is set, new
+    ones embedded by it, a private channel without every member's consent
+    kept on the built-in vectors (its text never sent), redaction, one
+    audit row per call, and ask finding a message by meaning (no word in
+    common) through the provider's 12-component vectors."""
+    hdr = ailib.admin()
+    a, b = User("aiem"), User("aiem")
+    c = remote_channel(a, members=[b])
+    closed = channel(a, kind="private", members=[b])
+    settings(a, closed["id"], remote=True)
+    a.ok("PUT", "/api/v1/ai/settings", {"remote_ok": True})   # b did not consent
+    kitten = post(b, c["id"], "My kitten sleeps on the sofa all afternoon.")["id"]
+    assert ailib.wait_embedded(kitten)
+    assert vector_of(kitten) == ("builtin-hash-256", 256)
+    # built-in vectors only: the question shares no word with the message
+    r = ask(a, "Where is the cat?")
+    assert r.status == 200, r
+    assert kitten not in [x["message_id"] for x in r.json()["sources"]], r.json()
+    assert r.json()["search"]["provider_semantic"] == 0
+    model = "f-embed/openai-embed"
+    try:
+        fake_reset()
+        after = ailib.last_audit_id(hdr)
+        set_conf("ai_embed_provider = f-embed\n")
+        # the model changed: the stored message is embedded again by the provider
+        assert wait_model(kitten, model), vector_of(kitten)
+        assert request("GET", "/api/v1/admin/ai/status", headers=hdr).json()["embed_model"] == model
+        assert vector_of(kitten) == (model, 12)
+        card, mail = "4111 1111 1111 1111", "kim.wong@example.org"
+        car = post(b, c["id"], "Pay the automobile with %s, receipt to %s." % (card, mail))["id"]
+        secret = "zebra-" + secrets.token_hex(6)
+        kept = post(b, closed["id"], "Feline plans, keep it between us: %s." % secret)["id"]
+        assert wait_model(car, model)
+        assert ailib.wait_embedded(kept)
+        time.sleep(0.5)
+        assert vector_of(kept) == ("builtin-hash-256", 256)
+        # one audit row per call (older messages of other tests' channels are
+        # re-embedded too: wait until none is on its way)
+        assert pxtest.wait_for(lambda: len(embed_calls(fake_log())) == len(
+            [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "embed"]) and
+            ailib.psql("SELECT count(*) FROM ai_embed_queue") == "0", timeout=20)
+        log = embed_calls(fake_log())
+        bodies = [x["body"] for x in log]
+        assert all(secret not in x and "Feline" not in x for x in bodies), bodies
+        assert all(card not in x and mail not in x for x in bodies)
+        assert any("[CARD_1]" in x and "[EMAIL_1]" in x and "automobile" in x for x in bodies), bodies
+        assert all(x["path"].endswith("/embeddings") and x["auth"] for x in log)
+        rows = [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "embed"]
+        mine = [x for x in rows if x["channel_id"] in (c["id"], closed["id"])]
+        assert len(mine) == 2 and all(x["channel_id"] == c["id"] for x in mine), mine
+        assert all(x["provider"] == "f-embed" and x["remote"] and x["status"] == "OK" for x in mine)
+        assert len(rows) == len(log), (rows, log)
+        sent = [x["body"] for x in log]
+        assert sorted(x["sent_sha256"] for x in rows) == \
+            sorted(hashlib.sha256(x.encode()).hexdigest() for x in sent)
+        card_row = [x for x in mine if "[CARD_1]" in (x.get("payload") or "")]
+        assert len(card_row) == 1 and card_row[0]["redactions"] == 2, mine
+        # ask: the question is embedded by the provider (and audited), and
+        # the message found by meaning through the provider's vectors
+        n = len(embed_calls(fake_log()))
+        r = ask(a, "Where is the cat?")
+        assert r.status == 200, r
+        got = r.json()
+        assert got["search"]["provider_semantic"] >= 1 and got["search"]["embed_model"] == model, got
+        assert got["sources"] and got["sources"][0]["message_id"] == kitten, got
+        assert "kitten" in got["answer"], got
+        log = embed_calls(fake_log())
+        assert len(log) == n + 1 and "Where is the cat?" in log[-1]["body"]
+        q = [x for x in ailib.audit_rows(hdr, after) if x["feature"] == "ask_embed"]
+        assert len(q) == 1 and q[0]["user_id"] == a.id and q[0]["status"] == "OK", q
+        # another provider, Gemini's embedContent: everything embedded again
+        set_conf("ai_embed_provider = f-gembed\n")
+        assert wait_model(kitten, "f-gembed/gemini-embed")
+        assert wait_model(car, "f-gembed/gemini-embed")
+        assert any(":embedContent" in x["path"] for x in fake_log())
+        got = ask(a, "Any news about the cat?").json()
+        assert got["sources"][0]["message_id"] == kitten, got
+        # local providers only: back to the built-in vectors, nothing sent
+        set_conf("ai_embed_provider = f-gembed\nai_local_only = on\n")
+        assert wait_model(kitten, "builtin-hash-256")
+        assert wait_model(car, "builtin-hash-256")
+        fake_reset()
+        got = ask(a, "Where is the cat?").json()
+        assert got["search"]["provider_semantic"] == 0
+        assert kitten not in [x["message_id"] for x in got["sources"]]
+        post(b, c["id"], "A kitten again, kept local.")
+        time.sleep(1.5)
+        assert embed_calls(fake_log()) == []
+        # a provider without embeddings (Anthropic): the built-in ones
+        set_conf("ai_embed_provider = fake-anthropic\n")
+        assert request("GET", "/api/v1/admin/ai/status",
+                       headers=hdr).json()["embed_model"] == "builtin-hash-256"
+        m = post(b, c["id"], "Nothing to send for this kitten.")["id"]
+        assert ailib.wait_embedded(m) and vector_of(m) == ("builtin-hash-256", 256)
+        assert embed_calls(fake_log()) == []
+    finally:
+        set_conf("")
+    # leave the built-in vectors behind for the tests that follow
+    assert wait_model(kitten, "builtin-hash-256")
+    assert wait_model(car, "builtin-hash-256")
 
 
 def test_local_only_switch():

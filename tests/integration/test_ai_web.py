@@ -102,5 +102,44 @@ def test_thread_summary_and_refusals():
     check_page(b.post("/c/%s/ai" % secret, {"task": "summary"}), 404)
 
 
+# Settings' AI section in German: every text its script writes comes from
+# the section's data-t-* attributes (static/js/ai.js); the English of
+# each must not be there. tests/browser/flow-ai.js looks at the section as
+# the script draws it.
+AI_SETTINGS_DE = {
+    "data-t-ai-settings-h": ("KI", "AI"),
+    "data-t-ai-remote-consent": ("Meine Nachrichten in Direktnachrichten und privaten Kanälen dürfen an "
+                                 "einen externen KI-Anbieter gehen, wo ihr Kanal das erlaubt",
+                                 "My messages in DMs"),
+    "data-t-ai-settings-provider": ("Standardanbieter: {provider}.", "Default provider"),
+    "data-t-ai-saved": ("Gespeichert.", "Saved."),
+    "data-t-ai-budget-text": ("Heute: {user} Tokens von Ihnen, {instance} von der Instanz (Kosten {cost}). "
+                              "Tagesbudgets: {bu} Tokens je Person, {bc} je Kanal, {bi} je Instanz.",
+                              "Daily budgets"),
+    "data-t-ai-no-limit": ("keine Grenze", "no limit"),
+}
+
+
+def test_settings_ai_section_in_german():
+    unlock()
+    name, _, _ = make_user(admin_token(), prefix="awde", role="member")
+    b = Browser(lang="de-DE,de;q=0.9")
+    assert location(b.post("/login", {"username": name, "password": PASSWORD, "next": "/"})) == "/"
+    p = b.page("/settings")
+    sec = section(p, "ai-settings")
+    assert len(sec) == 1, p.tags
+    for attr, (de, en) in AI_SETTINGS_DE.items():
+        assert sec[0].get(attr) == de, (attr, sec[0].get(attr))
+        assert en not in sec[0][attr]
+    # every data-t-* the section carries is one of these: nothing English
+    # slipped in under a key the test does not know
+    assert sorted(k for k in sec[0] if k.startswith("data-t-")) == sorted(AI_SETTINGS_DE)
+    # and in English the same keys give the English texts
+    e = Browser(lang="en-GB")
+    assert location(e.post("/login", {"username": name, "password": PASSWORD, "next": "/"})) == "/"
+    en_sec = section(e.page("/settings"), "ai-settings")[0]
+    assert en_sec["data-t-ai-remote-consent"].startswith("My messages in DMs")
+
+
 if __name__ == "__main__":
     run(globals())

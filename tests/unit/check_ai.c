@@ -409,6 +409,40 @@ START_TEST(test_builtin_embed)
 }
 END_TEST
 
+/* A provider's vectors: many small components survive quantising with
+ * the scale of the largest, and the int8 cosine is the float one. */
+START_TEST(test_quantise_scaled_cosine)
+{
+	enum { D = 1536 };
+	static float a[D], b[D];
+	static signed char qa[D], qb[D], z[D];
+	double ab = 0, aa = 0, bb = 0, want;
+	float got;
+	int i;
+
+	for (i = 0; i < D; i++) {
+		a[i] = (float)sin(i * 0.37) * 0.02f;
+		b[i] = a[i] * 0.8f + (float)cos(i * 1.3) * 0.012f;
+		ab += (double)a[i] * b[i];
+		aa += (double)a[i] * a[i];
+		bb += (double)b[i] * b[i];
+	}
+	want = ab / sqrt(aa * bb);
+	px_ai_quantise_scaled(a, qa, D);
+	px_ai_quantise_scaled(b, qb, D);
+	for (i = 0, got = 0; i < D; i++)
+		if (abs(qa[i]) > got)
+			got = (float)abs(qa[i]);
+	ck_assert_msg(got == 127.0f, "largest component %f", got);
+	got = px_ai_cosine_i8(qa, qb, D);
+	ck_assert_msg(fabs(got - want) < 0.01, "cosine %f, float %f", got, want);
+	ck_assert(fabsf(px_ai_cosine_i8(qa, qa, D) - 1.0f) < 1e-5f);
+	memset(a, 0, sizeof(a));
+	px_ai_quantise_scaled(a, z, D);
+	ck_assert(px_ai_cosine_i8(z, qb, D) == 0.0f);
+}
+END_TEST
+
 START_TEST(test_builtin_answer)
 {
 	static const struct px_ai_item items[] = {
@@ -420,7 +454,11 @@ START_TEST(test_builtin_answer)
 	px_ai_builtin_answer(items, N(items), "when does the vpn password rotate", &out);
 	ck_assert_msg(strstr(out.data, "[#1]") && !strstr(out.data, "[#2]"), "%s", out.data);
 	px_buf_free(&out);
+	/* no shared words: the caller's search ranked them, its best is quoted */
 	px_ai_builtin_answer(items, N(items), "quantum chromodynamics", &out);
+	ck_assert_msg(strstr(out.data, "[#1]") && !strstr(out.data, "[#2]"), "%s", out.data);
+	px_buf_free(&out);
+	px_ai_builtin_answer(items, 0, "quantum chromodynamics", &out);
 	ck_assert_ptr_nonnull(strstr(out.data, "No message"));
 	px_buf_free(&out);
 }
@@ -508,6 +546,8 @@ static const struct {
 	const char *out;
 } red_cases[] = {
 	{ __LINE__, "mail ann.lee+x@example.co.uk now", "mail [EMAIL_1] now" },
+	/* an address ending a sentence: the full stop is not part of it */
+	{ __LINE__, "write to kim.wong@example.org.", "write to [EMAIL_1]." },
 	{ __LINE__, "card 4111 1111 1111 1111.", "card [CARD_1]." },
 	{ __LINE__, "card 4111-1111-1111-1111 and 4111111111111111",
 	  "card [CARD_1] and [CARD_2]" },
@@ -611,6 +651,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_builtin_summary);
 	tcase_add_test(t, test_builtin_embed);
 	tcase_add_test(t, test_builtin_answer);
+	tcase_add_test(t, test_quantise_scaled_cosine);
 	tcase_add_loop_test(t, test_moderation, 0, N(mod_cases));
 	tcase_add_test(t, test_lexicon_bad);
 	tcase_add_test(t, test_luhn_iban);
