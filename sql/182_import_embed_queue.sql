@@ -1,15 +1,15 @@
 -- 182_import_embed_queue: imported history is queued for its AI embedding
 -- in one statement per batch instead of by 140's row trigger.
 --
--- Measured on a 100,000-message Slack import (bench/import-bench.sh,
--- pg_stat_statements with track = all): the row trigger's PL/pgSQL call
--- and its one-row INSERT ... ON CONFLICT into ai_embed_queue, each with its
--- own foreign-key check, took about four fifths of px_import_messages
--- (2.25 s of a 2,000-row batch with it, 0.41 s without). The import sets
--- plexichat.import for its own transaction only (131), so every other
--- write still goes through the trigger; px_import_messages puts the ids it
--- inserted into the queue itself, and the embedding worker finds imported
--- messages there as it finds posted ones (docs/AI.md).
+-- The row trigger made one PL/pgSQL call and a one-row INSERT ... ON
+-- CONFLICT per imported message (pg_stat_statements counted 12 s of a
+-- 55 s import of 100,000 messages for it, though 2,000-row batches timed
+-- back to back took about as long with it as without: docs/INTEGRATIONS.md).
+-- The import sets plexichat.import for its own transaction only (131), so
+-- every other write still goes through the trigger; px_import_messages
+-- puts the ids it inserted into the queue itself, in the same statement,
+-- and the embedding worker finds imported messages there as it finds
+-- posted ones (docs/AI.md).
 DROP TRIGGER messages_ai_embed ON messages;
 CREATE TRIGGER messages_ai_embed AFTER INSERT OR UPDATE OF body, deleted_at ON messages
     FOR EACH ROW WHEN (current_setting('plexichat.import', true) IS DISTINCT FROM 'on')
