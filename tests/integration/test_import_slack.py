@@ -11,6 +11,7 @@ import secrets
 import stat
 import subprocess
 import tempfile
+import time
 import zipfile
 
 import authlib
@@ -132,6 +133,16 @@ def test_import_twice_and_read_back():
     assert authlib.psql("SELECT count(*) FROM events WHERE id > %s AND channel_id = "
                         "(SELECT id FROM channels WHERE name = '%s')" % (events_before, gen)) == "0"
     assert authlib.psql("SELECT count(*) FROM hook_deliveries WHERE kind = 'unfurl'") == unfurl_before
+
+    # but it is searchable by meaning like any post: the import queues it for
+    # its embedding itself (sql/182, not the row trigger) and the worker
+    # embeds all of it
+    embedded = ("SELECT count(*) FROM messages m JOIN channels c ON c.id = m.channel_id"
+                " JOIN ai_embeddings e ON e.message_id = m.id WHERE c.name = '%s'" % gen)
+    deadline = time.time() + 30
+    while authlib.psql(embedded) != "5" and time.time() < deadline:
+        time.sleep(0.2)
+    assert authlib.psql(embedded) == "5", authlib.psql(embedded)
 
     # read back over the API as the linked reader
     chans = authlib.api("GET", "/api/v1/channels", tok).json()
