@@ -49,7 +49,9 @@
 #define MAX_EVENTS 256          /* epoll events taken per wait */
 
 struct ring_ev {
-	struct px_m_event ev;   /* kind and json point into owned copies */
+	struct px_m_event ev;   /* kind points to an owned copy; json (not
+				 * NUL-terminated) into the frame, which ends
+				 * with it and "\n\n": one copy per event */
 	char *frame;            /* the SSE frame, shared by every stream */
 	size_t frame_len;
 };
@@ -552,7 +554,6 @@ static void ring_drop_oldest(void)
 
 	hub.base = r->ev.id;
 	free((char *)r->ev.kind);
-	free((char *)r->ev.json);
 	free(r->frame);
 	hub.ring_start = (hub.ring_start + 1) % RING_CAP;
 	hub.ring_len--;
@@ -572,14 +573,21 @@ static int take(void *arg, const struct px_m_event *ev)
 	px_h_events_sse_frame(&frame, ev->id, ev->kind, ev->json, ev->json_len);
 	r->ev = *ev;
 	r->ev.kind = strdup(ev->kind);
-	r->ev.json = strndup(ev->json, ev->json_len);
 	r->frame_len = frame.len;
 	r->frame = px_buf_steal(&frame);
-	if (!r->ev.kind || !r->ev.json || !r->frame) {
+	if (r->frame) {
+		/* the buffer grew by doubling: the ring keeps only the frame */
+		char *fit = realloc(r->frame, r->frame_len + 1);
+
+		if (fit)
+			r->frame = fit;
+		/* px_h_events_sse_frame ends the frame with the JSON and "\n\n" */
+		r->ev.json = r->frame + r->frame_len - 2 - ev->json_len;
+	}
+	if (!r->ev.kind || !r->frame) {
 		/* out of memory: last stays before this event, so the next fetch
 		 * reads it again; nobody skips it */
 		free((char *)r->ev.kind);
-		free((char *)r->ev.json);
 		free(r->frame);
 		hub.stalled = 1;
 		return 1;
