@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -45,9 +46,12 @@
 #define GAP_LIMIT 100000
 #define MEMBERS_MS 1000         /* memberships are read again at most this often */
 #define LEASE_MS 30000          /* stream rows are renewed, everything re-checked */
+#define MAX_EVENTS 256          /* epoll events taken per wait */
 
 struct ring_ev {
-	struct px_m_event ev;   /* kind and json point into owned copies */
+	struct px_m_event ev;   /* kind points to an owned copy; json (not
+				 * NUL-terminated) into the frame, which ends
+				 * with it and "\n\n": one copy per event */
 	char *frame;            /* the SSE frame, shared by every stream */
 	size_t frame_len;
 };
@@ -59,6 +63,7 @@ struct sub {
 	struct px_buf items;    /* long-poll: events gathered so far */
 	int nitems;
 	int dead;
+	int watched;            /* its descriptor is in the epoll set */
 	size_t kept;            /* membership check: channels still the user's */
 };
 
@@ -69,12 +74,14 @@ static struct {
 	size_t count;            /* adopted + pending, guarded by lock */
 	int max_waiters;
 	int wake[2];
+	int ep;                  /* epoll: wake-up pipe, listener, subscribers */
 	pthread_t thread;
 	/* hub thread only: */
 	struct px_app *app;
 	struct px_db *db;
 	PGconn *listening;
 	int listening_pid;
+	int db_watched;          /* the listener's descriptor in the epoll set */
 	atomic_int hearing;      /* every change is being notified: written by
 				  * the hub thread, read by every worker */
 	int known;               /* base/last are set */
@@ -84,12 +91,17 @@ static struct {
 	struct sub *subs;
 	int retention;
 	uint64_t next_fetch, next_prune, next_presence, next_members, next_lease;
+	uint64_t next_timer;     /* no subscriber's deadline or ping before this */
+	int reap_due;            /* a subscriber is dead: reap walks the list */
 	size_t fresh;            /* taken into the ring by this fetch, not yet offered */
 	int stalled;             /* out of memory: the fetch stops, the event is retried */
 	int held;                /* visible events wait for an older transaction */
 	int creds_due;           /* an auth notice came: check credentials again */
 	int members_due;         /* ... and memberships */
-} hub = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 } };
+} hub = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 }, .ep = -1, .db_watched = -1 };
+
+/* epoll data of the two descriptors that are not subscribers */
+static char tag_wake, tag_db;
 
 static uint64_t now_ms(void)
 {
@@ -109,6 +121,22 @@ static void wake(void)
 
 /* ---- subscribers ---- */
 
+/* Marks a subscriber finished; reap ends it at the end of the turn. */
+static void kill_sub(struct sub *s)
+{
+	s->dead = 1;
+	hub.reap_due = 1;
+}
+
+/* Deadlines and pings: the timer sweep must come no later than s needs. */
+static void timer_note(const struct sub *s)
+{
+	if (s->deadline < hub.next_timer)
+		hub.next_timer = s->deadline;
+	if (s->w.sse && s->next_ping < hub.next_timer)
+		hub.next_timer = s->next_ping;
+}
+
 static void sub_free(struct sub *s)
 {
 	px_chanset_free(&s->w.chans);
@@ -119,7 +147,7 @@ static void sub_free(struct sub *s)
 static void sub_write(struct sub *s, const char *p, size_t n)
 {
 	if (!s->dead && px_hub_conn_write(&s->w.conn, p, n) != 0)
-		s->dead = 1;
+		kill_sub(s);
 }
 
 /* Answers a long-poll with what it gathered and ends it. */
@@ -130,7 +158,7 @@ static void poll_finish(struct sub *s)
 	px_h_events_poll_body(&body, &s->items, s->w.cursor);
 	sub_write(s, body.data, body.len);
 	px_buf_free(&body);
-	s->dead = 1;
+	kill_sub(s);
 }
 
 /* Ends a subscriber early: a long-poll answers with what it gathered. */
@@ -139,7 +167,7 @@ static void end_sub(struct sub *s)
 	if (s->dead)
 		return;
 	if (s->w.sse)
-		s->dead = 1;
+		kill_sub(s);
 	else
 		poll_finish(s);
 }
@@ -184,13 +212,13 @@ static void reload_channels(struct sub *s)
 	size_t n = 0, i;
 
 	if (px_m_events_channels(hub.db, s->w.user, &ids, &n) != PX_OK) {
-		s->dead = 1;
+		kill_sub(s);
 		return;
 	}
 	s->w.chans.n = 0;
 	for (i = 0; i < n; i++)
 		if (px_chanset_add(&s->w.chans, ids[i]) != 0)
-			s->dead = 1;
+			kill_sub(s);
 	free(ids);
 }
 
@@ -218,6 +246,19 @@ static void adopt(struct sub *s)
 
 	if (s->dead)
 		goto link;
+	/* hang-ups are noticed through the epoll set: without it the
+	 * stream could outlive its client, so it ends (the client resumes) */
+	{
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = s };
+
+		if (epoll_ctl(hub.ep, EPOLL_CTL_ADD, s->w.conn.fd, &ev) == 0) {
+			s->watched = 1;
+		} else {
+			px_log_warn("events", NULL, "cannot watch a stream: %s", strerror(errno));
+			kill_sub(s);
+		}
+	}
+	timer_note(s);
 	say_held(s);
 	if (s->w.cursor < hub.base) {
 		enum px_err e = px_h_events_catch_up(hub.db, s->w.user, s->w.sse,
@@ -228,7 +269,7 @@ static void adopt(struct sub *s)
 		if (e != PX_OK) {
 			px_log_warn("events", NULL, "catch-up of a new subscriber failed: %s",
 				    px_err_name(e));
-			s->dead = 1;
+			kill_sub(s);
 		}
 		s->nitems += s->w.sse ? 0 : got;
 		if (s->w.sse && out.len)
@@ -285,6 +326,9 @@ static void reap(int all)
 	long long *ids;
 	size_t n = 0, k = 0;
 
+	if (!all && !hub.reap_due)
+		return;
+	hub.reap_due = 0;
 	for (s = hub.subs; s; s = s->next)
 		if (all || s->dead)
 			n++;
@@ -300,6 +344,9 @@ static void reap(int all)
 		*pp = s->next;
 		if (ids && s->w.stream)
 			ids[k++] = s->w.stream;
+		/* the descriptor may share its open file with libfcgi's */
+		if (s->watched)
+			epoll_ctl(hub.ep, EPOLL_CTL_DEL, s->w.conn.fd, NULL);
 		px_hub_conn_end(&s->w.conn);
 		sub_free(s);
 	}
@@ -312,24 +359,30 @@ static void reap(int all)
 	pthread_mutex_unlock(&hub.lock);
 }
 
-/* Deadlines and keep-alives. */
+/* Deadlines and keep-alives: one sweep when the earliest is due, which
+ * also finds the next one (a turn costs no walk over every stream). */
 static void timers(uint64_t now)
 {
 	static const char ping[] = ": ping\n\n";
 	struct sub *s;
 
+	if (now < hub.next_timer)
+		return;
+	hub.next_timer = UINT64_MAX;
 	for (s = hub.subs; s; s = s->next) {
 		if (s->dead)
 			continue;
 		if (now >= s->deadline) {
 			if (s->w.sse)
-				s->dead = 1;
+				kill_sub(s);
 			else
 				poll_finish(s);
 		} else if (s->w.sse && now >= s->next_ping) {
 			sub_write(s, ping, sizeof(ping) - 1);
 			s->next_ping = now + PING_MS;
 		}
+		if (!s->dead)
+			timer_note(s);
 	}
 }
 
@@ -501,7 +554,6 @@ static void ring_drop_oldest(void)
 
 	hub.base = r->ev.id;
 	free((char *)r->ev.kind);
-	free((char *)r->ev.json);
 	free(r->frame);
 	hub.ring_start = (hub.ring_start + 1) % RING_CAP;
 	hub.ring_len--;
@@ -521,14 +573,21 @@ static int take(void *arg, const struct px_m_event *ev)
 	px_h_events_sse_frame(&frame, ev->id, ev->kind, ev->json, ev->json_len);
 	r->ev = *ev;
 	r->ev.kind = strdup(ev->kind);
-	r->ev.json = strndup(ev->json, ev->json_len);
 	r->frame_len = frame.len;
 	r->frame = px_buf_steal(&frame);
-	if (!r->ev.kind || !r->ev.json || !r->frame) {
+	if (r->frame) {
+		/* the buffer grew by doubling: the ring keeps only the frame */
+		char *fit = realloc(r->frame, r->frame_len + 1);
+
+		if (fit)
+			r->frame = fit;
+		/* px_h_events_sse_frame ends the frame with the JSON and "\n\n" */
+		r->ev.json = r->frame + r->frame_len - 2 - ev->json_len;
+	}
+	if (!r->ev.kind || !r->frame) {
 		/* out of memory: last stays before this event, so the next fetch
 		 * reads it again; nobody skips it */
 		free((char *)r->ev.kind);
-		free((char *)r->ev.json);
 		free(r->frame);
 		hub.stalled = 1;
 		return 1;
@@ -617,6 +676,19 @@ static void deaf(void)
 	hub.listening = NULL;
 }
 
+/* Puts the listening connection's socket in the epoll set. The old
+ * connection's descriptor left the set when it was closed; its number may
+ * be a subscriber's by now, so it is not touched. */
+static void watch_db(PGconn *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tag_db };
+
+	hub.db_watched = PQsocket(c);
+	if (epoll_ctl(hub.ep, EPOLL_CTL_ADD, hub.db_watched, &ev) != 0 &&
+	    (errno != EEXIST || epoll_ctl(hub.ep, EPOLL_CTL_MOD, hub.db_watched, &ev) != 0))
+		px_log_warn("events", NULL, "cannot watch the database socket");
+}
+
 /* Makes sure the connection is up and listening; returns it or NULL.
  * After a reconnect everything missed meanwhile is fetched. */
 static PGconn *listener(int *need_fetch)
@@ -634,6 +706,7 @@ static PGconn *listener(int *need_fetch)
 		}
 		hub.listening = c;
 		hub.listening_pid = PQbackendPID(c);
+		watch_db(c);
 		/* changes made while nobody listened were not noticed */
 		hub.creds_due = hub.members_due = 1;
 		/* what was cached before LISTEN took effect may have missed a
@@ -715,73 +788,30 @@ static void prune(uint64_t now)
 
 /* ---- the thread ---- */
 
-/* Fills fds with the wake-up pipe, the listener and every subscriber (to
- * notice hang-ups), growing it as needed; returns the count, or 0 when not
- * even the first two fit (out of memory). Subscribers past a growth that
- * failed are not watched this turn. */
-static nfds_t poll_set(struct pollfd **fds, size_t *cap, PGconn *c)
-{
-	size_t need = 2;
-	struct sub *s;
-	nfds_t n = 0;
-
-	for (s = hub.subs; s; s = s->next)
-		need++;
-	if (need > *cap) {
-		struct pollfd *p = realloc(*fds, need * 2 * sizeof(*p));
-
-		if (p) {
-			*fds = p;
-			*cap = need * 2;
-		}
-	}
-	if (*cap < 2)
-		return 0;
-	(*fds)[n++] = (struct pollfd){ hub.wake[0], POLLIN, 0 };
-	(*fds)[n++] = (struct pollfd){ c ? PQsocket(c) : -1, POLLIN, 0 };
-	for (s = hub.subs; s && n < *cap; s = s->next)
-		(*fds)[n++] = (struct pollfd){ s->w.conn.fd, POLLIN, 0 };
-	return n;
-}
-
 /* A readable subscriber connection means the web server sent more (an
  * abort) or hung up: either way the request is over. */
-static void hangups(const struct pollfd *fds, nfds_t n)
+static void hangup(struct sub *s)
 {
-	struct sub *s = hub.subs;
 	char scratch[512];
-	nfds_t i;
+	ssize_t got = recv(s->w.conn.fd, scratch, sizeof(scratch), MSG_DONTWAIT);
 
-	for (i = 2; i < n && s; i++, s = s->next) {
-		ssize_t got;
-
-		if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		got = recv(fds[i].fd, scratch, sizeof(scratch), MSG_DONTWAIT);
-		/* lighttpd sends an empty FCGI_STDIN record after the params;
-		 * only end of file or an error means the client left */
-		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
-			px_log_debug("events", NULL, "subscriber hung up");
-			s->dead = 1;
-		}
+	/* lighttpd sends an empty FCGI_STDIN record after the params; only
+	 * end of file or an error means the client left */
+	if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+		px_log_debug("events", NULL, "subscriber hung up");
+		kill_sub(s);
 	}
 }
 
 static int next_timeout(uint64_t now)
 {
 	uint64_t next = now + 1000;
-	struct sub *s;
 
 	/* the older transaction may end without anybody waking us */
 	if (hub.held && hub.next_fetch < next)
 		next = hub.next_fetch;
-
-	for (s = hub.subs; s; s = s->next) {
-		if (s->deadline < next)
-			next = s->deadline;
-		if (s->w.sse && s->next_ping < next)
-			next = s->next_ping;
-	}
+	if (hub.next_timer < next)
+		next = hub.next_timer;
 	return next > now ? (int)(next - now) : 0;
 }
 
@@ -797,30 +827,33 @@ static int should_stop(void)
 }
 
 /* One turn: wait, then notices, credentials, new events, new
- * subscribers, memberships, timers. */
-static void turn(struct pollfd **fds, size_t *cap)
+ * subscribers, memberships, timers. epoll reports only the descriptors
+ * that are ready, so a turn costs the same with ten streams or ten
+ * thousand. */
+static void turn(struct epoll_event *evs)
 {
-	int need_fetch = 0;
+	int need_fetch = 0, n, i;
 	PGconn *c = listener(&need_fetch);
 	uint64_t now = now_ms();
-	nfds_t n = poll_set(fds, cap, c);
 
-	if (n == 0) {
-		/* out of memory: wait a little and try again */
+	n = epoll_wait(hub.ep, evs, MAX_EVENTS, need_fetch ? 0 : next_timeout(now));
+	if (n < 0 && errno != EINTR) {
+		px_log_warn("events", NULL, "epoll_wait: %s", strerror(errno));
 		poll(NULL, 0, 100);
-		return;
 	}
-	if (poll(*fds, n, need_fetch ? 0 : next_timeout(now)) < 0 && errno != EINTR)
-		return;
-	if ((*fds)[0].revents & POLLIN) {
-		char drain[64];
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.ptr == &tag_wake) {
+			char drain[64];
 
-		while (read(hub.wake[0], drain, sizeof(drain)) > 0)
-			;
+			while (read(hub.wake[0], drain, sizeof(drain)) > 0)
+				;
+		} else if (evs[i].data.ptr == &tag_db) {
+			if (c)
+				notices(c, &need_fetch);
+		} else {
+			hangup(evs[i].data.ptr);
+		}
 	}
-	if (c && ((*fds)[1].revents & POLLIN))
-		notices(c, &need_fetch);
-	hangups(*fds, n);
 	now = now_ms();
 	if (now >= hub.next_fetch && (hub.subs || hub.held))
 		need_fetch = 1;
@@ -846,13 +879,14 @@ static void turn(struct pollfd **fds, size_t *cap)
 
 static void *hub_main(void *arg)
 {
-	struct pollfd *fds = NULL;
-	size_t cap = 0;
+	struct epoll_event *evs = calloc(MAX_EVENTS, sizeof(*evs));
 	struct sub *list, *next;
 
 	(void)arg;
-	while (!should_stop())
-		turn(&fds, &cap);
+	while (evs && !should_stop())
+		turn(evs);
+	if (!evs)
+		px_log_error("events", NULL, "event hub out of memory at start");
 	deaf();
 	/* requests still pending (also while the hub never learnt where the
 	 * log stands) have seen everything up to their cursor: answer them as
@@ -865,7 +899,7 @@ static void *hub_main(void *arg)
 	for (struct sub *s = hub.subs; s; s = s->next)
 		end_sub(s);
 	reap(1);
-	free(fds);
+	free(evs);
 	return NULL;
 }
 
@@ -906,6 +940,17 @@ int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
 		goto out;
 	fcntl(hub.wake[0], F_SETFL, O_NONBLOCK);
 	fcntl(hub.wake[1], F_SETFL, O_NONBLOCK);
+	hub.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (hub.ep < 0 || epoll_ctl(hub.ep, EPOLL_CTL_ADD, hub.wake[0],
+				    &(struct epoll_event){ .events = EPOLLIN,
+							   .data.ptr = &tag_wake }) != 0) {
+		close(hub.wake[0]);
+		close(hub.wake[1]);
+		if (hub.ep >= 0)
+			close(hub.ep);
+		hub.ep = -1;
+		goto out;
+	}
 	hub.db = px_db_new(conninfo);
 	hub.app = app;
 	hub.retention = retention_hours;
@@ -915,6 +960,8 @@ int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
 		hub.db = NULL;
 		close(hub.wake[0]);
 		close(hub.wake[1]);
+		close(hub.ep);
+		hub.ep = -1;
 		goto out;
 	}
 	atexit(hub_atexit);

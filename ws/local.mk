@@ -6,6 +6,7 @@ plexichat_ws_SOURCES = \
 	ws/wsd_conn.c ws/wsd_conn.h \
 	ws/wsd_events.c ws/wsd_events.h \
 	ws/wsd_frames.c ws/wsd_frames.h \
+	ws/wsd_work.c ws/wsd_work.h \
 	fcgi/app.c fcgi/app.h \
 	fcgi/authmw.c fcgi/authmw.h \
 	fcgi/pipeline.c fcgi/pipeline.h \

@@ -15,6 +15,7 @@
 #include "ws/wsd_conn.h"
 #include "ws/wsd_events.h"
 #include "ws/wsd_frames.h"
+#include "ws/wsd_work.h"
 #include "fcgi/pipeline.h"
 #include "core/cfg.h"
 #include "core/log.h"
@@ -361,8 +362,16 @@ static void reap(struct px_wsd *d, struct conn **all, size_t n, uint64_t now)
 		/* a head that came while the loop was busy is served, not timed out */
 		if (c->state == ST_HEAD && !c->dead && now >= c->deadline)
 			readable(d, c);
-		if (c->dead || (c->state != ST_OPEN && now >= c->deadline))
-			px_wsd_conn_end(d, c);
+		if (!c->dead && (c->state == ST_OPEN || now < c->deadline))
+			continue;
+		if (c->jobs) {
+			/* its frames are still at the worker: it ends once they
+			 * are back; meanwhile its hang-up must not wake the loop */
+			if (c->dead && c->fd >= 0)
+				epoll_ctl(d->ep, EPOLL_CTL_DEL, c->fd, NULL);
+			continue;
+		}
+		px_wsd_conn_end(d, c);
 	}
 }
 
@@ -419,6 +428,9 @@ int px_wsd_run(struct px_wsd *d)
 				continue;
 			case TAG_DB:
 				px_wsd_notices(d, &need_fetch);
+				continue;
+			case TAG_WORK:
+				px_wsd_frames_done(d);
 				continue;
 			}
 			c = evs[i].data.ptr;
@@ -487,7 +499,8 @@ struct px_wsd *px_wsd_new(struct px_app *app, const char *path, const char *conn
 	read_config(d);
 	d->path = strdup(path);
 	d->db = px_db_new(conninfo);
-	if (!d->path || !d->db || strlen(path) >= sizeof(sa.sun_path)) {
+	d->worker = px_wsd_work_new(app, conninfo);
+	if (!d->path || !d->db || !d->worker || strlen(path) >= sizeof(sa.sun_path)) {
 		px_buf_printf(err, "%s: path too long or out of memory", path);
 		goto fail;
 	}
@@ -517,6 +530,8 @@ struct px_wsd *px_wsd_new(struct px_app *app, const char *path, const char *conn
 	epoll_ctl(d->ep, EPOLL_CTL_ADD, d->lfd, &ev);
 	ev.data.u64 = TAG_SIGNAL;
 	epoll_ctl(d->ep, EPOLL_CTL_ADD, d->sfd, &ev);
+	ev.data.u64 = TAG_WORK;
+	epoll_ctl(d->ep, EPOLL_CTL_ADD, px_wsd_work_fd(d->worker), &ev);
 	return d;
 fail:
 	px_wsd_free(d);
@@ -529,6 +544,9 @@ void px_wsd_free(struct px_wsd *d)
 
 	if (!d)
 		return;
+	/* first the worker: no job refers to a socket any more */
+	px_wsd_work_free(d->worker);
+	d->worker = NULL;
 	/* open sockets are told why they end */
 	while ((c = d->conns)) {
 		if (!c->dead && c->state == ST_OPEN) {

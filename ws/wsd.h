@@ -5,8 +5,10 @@
  * Apache mod_proxy_wstunnel) on a unix socket; the request runs through
  * the same pipeline as in plexichat.fcgi (WAF, cookie or bearer token,
  * rate limit, route GET /api/v1/events/ws: fcgi/events_ws.h), so every
- * rule of the HTTP side holds. Afterwards one PostgreSQL connection both
- * LISTENs (events, typing, auth changes) and serves the frames' requests.
+ * rule of the HTTP side holds. Afterwards one PostgreSQL connection
+ * LISTENs (events, typing, auth changes) and serves the loop; the frames'
+ * requests run on a worker thread with a connection of its own
+ * (ws/wsd_work.h), so that their commits never stall the loop.
  *
  * Every event goes out as one text frame holding the event's JSON, the
  * same object SSE sends as data; a client resumes with ?last_event_id=N.

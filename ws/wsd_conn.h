@@ -24,7 +24,7 @@
 
 /* Tags of epoll's data: the listener, signals and the database; anything
  * else is a struct conn. */
-enum { TAG_LISTEN = 1, TAG_SIGNAL, TAG_DB };
+enum { TAG_LISTEN = 1, TAG_SIGNAL, TAG_DB, TAG_WORK };
 
 enum conn_state { ST_HEAD, ST_OPEN, ST_CLOSING };
 
@@ -44,11 +44,15 @@ struct conn {
 	struct px_chanset chans;
 	size_t kept;               /* membership check */
 	uint64_t last_in, next_ping, deadline;
+	int jobs;                  /* its frames at the worker: it is kept till they return */
 };
+
+struct px_wsd_work;
 
 struct px_wsd {
 	struct px_app *app;
 	struct px_db *db;
+	struct px_wsd_work *worker; /* runs the frames' requests (ws/wsd_work.h) */
 	int ep, lfd, sfd;
 	char *path;
 	struct conn *conns;        /* every socket */

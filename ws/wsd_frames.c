@@ -1,63 +1,50 @@
 /* wsd_frames.c: a socket's incoming frames (ws/wsd_frames.h). */
 #include "ws/wsd_frames.h"
-#include "fcgi/pipeline.h"
+#include "ws/wsd_work.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs one frame as the HTTP request it stands for. */
-static void run_request(struct px_wsd *d, struct conn *c, const char *method,
-			const char *path, const char *body, size_t n, struct px_response *resp)
+/* The HTTP request one frame stands for, in req; *pre gets
+ * PX_E_SYSTEM_INTERNAL when memory ran short. */
+static void build_request(struct conn *c, const char *method, const char *path,
+			  const char *body, size_t n, struct px_request *req, enum px_err *pre)
 {
-	struct px_request req;
-	char len[24];
 	size_t i;
-	enum px_err pre = PX_OK;
 
-	px_request_init(&req);
-	req.method = strdup(method);
-	req.raw_path = strdup(path);
-	req.raw_query = strdup("");
-	req.content_type = strdup("application/json");
-	req.remote_addr = strdup(c->remote);
-	req.body = strndup(body, n);
-	req.body_len = n;
-	req.content_length = n;
-	snprintf(len, sizeof(len), "%zu", n);
+	*pre = PX_OK;
+	req->method = strdup(method);
+	req->raw_path = strdup(path);
+	req->raw_query = strdup("");
+	req->content_type = strdup("application/json");
+	req->remote_addr = strdup(c->remote);
+	req->body = strndup(body, n);
+	req->body_len = n;
+	req->content_length = n;
 	for (i = 0; i < c->hdrs.n; i++)
-		if (px_kvlist_add(&req.headers, c->hdrs.items[i].name, strlen(c->hdrs.items[i].name),
+		if (px_kvlist_add(&req->headers, c->hdrs.items[i].name, strlen(c->hdrs.items[i].name),
 				  c->hdrs.items[i].value, c->hdrs.items[i].value_len) != 0)
-			pre = PX_E_SYSTEM_INTERNAL;
+			*pre = PX_E_SYSTEM_INTERNAL;
 	/* the socket passed the Origin check; its session's CSRF token goes
 	 * with each frame, as the page's script sends it with each request */
-	if (c->g.csrf[0] && px_kvlist_add(&req.headers, "x-csrf-token", 12, c->g.csrf,
+	if (c->g.csrf[0] && px_kvlist_add(&req->headers, "x-csrf-token", 12, c->g.csrf,
 					  strlen(c->g.csrf)) != 0)
-		pre = PX_E_SYSTEM_INTERNAL;
-	if (!req.method || !req.raw_path || !req.raw_query || !req.content_type ||
-	    !req.remote_addr || !req.body)
-		pre = PX_E_SYSTEM_INTERNAL;
-	if (pre != PX_OK) {
-		resp->status = 500;
-		goto out;
-	}
-	d->work++;
-	px_app_maybe_reload(d->app);
-	px_pipeline_run(d->app, d->db, &req, resp, pre);
-out:
-	px_request_clear(&req);
+		*pre = PX_E_SYSTEM_INTERNAL;
+	if (!req->method || !req->raw_path || !req->raw_query || !req->content_type ||
+	    !req->remote_addr || !req->body)
+		*pre = PX_E_SYSTEM_INTERNAL;
 }
 
 /* The answer to a frame: {"type":"reply","ref":REF,"status":S,"body":B}. */
-static void reply(struct px_wsd *d, struct conn *c, struct json_object *ref,
+static void reply(struct px_wsd *d, struct conn *c, const char *ref,
 		  const struct px_response *resp)
 {
 	struct px_buf b = PX_BUF_INIT;
-	const char *r = ref ? json_object_to_json_string_ext(ref, JSON_C_TO_STRING_PLAIN) : "null";
 
-	px_buf_printf(&b, "{\"type\":\"reply\",\"ref\":%s,\"status\":%d,\"body\":", r,
-		      resp->status);
+	px_buf_printf(&b, "{\"type\":\"reply\",\"ref\":%s,\"status\":%d,\"body\":",
+		      ref ? ref : "null", resp->status);
 	if (resp->body.len && resp->body.data[0] == '{')
 		px_buf_append(&b, resp->body.data, resp->body.len);
 	else
@@ -79,19 +66,24 @@ static long long field_id(struct json_object *o, const char *name)
 /* {"type":"typing","channel_id":N} and {"type":"read","channel_id":N,
  * "message_id":M} become POST .../typing and PUT .../read-marker with the
  * frame as their body; anything else is judged by the WAF as a request to
- * this socket's own path and refused. A frame the WAF blocks closes the
- * socket (1008). */
+ * this socket's own path and refused. The request goes to the worker
+ * (ws/wsd_work.h); px_wsd_frames_done answers it. */
 static void on_text(struct px_wsd *d, struct conn *c, const char *p, size_t n)
 {
 	/* the payload is not NUL-terminated: parse a copy of exactly its bytes */
 	char *text = strndup(p, n);
 	struct json_object *o = text ? json_tokener_parse(text) : NULL, *ref = NULL, *t;
+	struct px_wsd_job *j = calloc(1, sizeof(*j));
 	const char *type = NULL, *method = "POST";
-	struct px_response resp;
 	char path[96] = "/api/v1/events/ws";
 	long long ch = -1;
 
-	px_response_init(&resp);
+	if (!j) {
+		c->dead = 1;    /* out of memory: the client resumes elsewhere */
+		goto out;
+	}
+	px_request_init(&j->req);
+	px_response_init(&j->resp);
 	if (o && json_object_is_type(o, json_type_object)) {
 		json_object_object_get_ex(o, "ref", &ref);
 		if (json_object_object_get_ex(o, "type", &t) && json_object_is_type(t, json_type_string))
@@ -104,23 +96,58 @@ static void on_text(struct px_wsd *d, struct conn *c, const char *p, size_t n)
 		snprintf(path, sizeof(path), "/api/v1/channels/%lld/read-marker", ch);
 		method = "PUT";
 	}
-	run_request(d, c, method, path, p, n, &resp);
-	if (strcmp(path, "/api/v1/events/ws") == 0 &&
-	    (resp.status < 400 || resp.status == 405 || resp.status == 404)) {
-		/* the WAF let it pass; what remains is that it means nothing */
-		px_response_clear(&resp);
-		px_response_init(&resp);
-		px_response_error(&resp, PX_E_VALIDATION_FAILED,
-				  "{\"reason\":\"unknown frame: want type typing or read\"}", NULL);
-	}
-	reply(d, c, ref, &resp);
-	if (resp.status == 403 && resp.body.data && strstr(resp.body.data, "\"SECURITY_"))
-		px_wsd_close(d, c, PX_WS_CLOSE_POLICY, "blocked by the WAF");
-	else if (resp.status == 401)
-		px_wsd_close(d, c, PX_WS_CLOSE_REVOKED, "credentials revoked");
-	px_response_clear(&resp);
+	j->unknown = strcmp(path, "/api/v1/events/ws") == 0;
+	build_request(c, method, path, p, n, &j->req, &j->pre);
+	if (ref && !(j->ref = strdup(json_object_to_json_string_ext(ref, JSON_C_TO_STRING_PLAIN))))
+		j->pre = PX_E_SYSTEM_INTERNAL;
+	j->c = c;
+	c->jobs++;
+	d->work++;
+	px_wsd_work_submit(d->worker, j);
+out:
 	json_object_put(o);
 	free(text);
+}
+
+/* Answers one finished frame; a frame the WAF blocked closes the socket
+ * (1008), revoked credentials close it (4003), and its frames still
+ * queued are not run. */
+static void finish(struct px_wsd *d, struct conn *c, struct px_wsd_job *j)
+{
+	struct px_response *resp = &j->resp;
+
+	if (j->unknown && (resp->status < 400 || resp->status == 405 || resp->status == 404)) {
+		/* the WAF let it pass; what remains is that it means nothing */
+		px_response_clear(resp);
+		px_response_init(resp);
+		px_response_error(resp, PX_E_VALIDATION_FAILED,
+				  "{\"reason\":\"unknown frame: want type typing or read\"}", NULL);
+	}
+	reply(d, c, j->ref, resp);
+	if (resp->status == 403 && resp->body.data && strstr(resp->body.data, "\"SECURITY_")) {
+		px_wsd_close(d, c, PX_WS_CLOSE_POLICY, "blocked by the WAF");
+		px_wsd_work_skip(d->worker, c);
+	} else if (resp->status == 401) {
+		px_wsd_close(d, c, PX_WS_CLOSE_REVOKED, "credentials revoked");
+		px_wsd_work_skip(d->worker, c);
+	}
+}
+
+void px_wsd_frames_done(struct px_wsd *d)
+{
+	struct px_wsd_job *j = px_wsd_work_done(d->worker), *next;
+
+	for (; j; j = next) {
+		struct conn *c = j->c;
+
+		next = j->next;
+		c->jobs--;
+		/* a socket that closes meanwhile gets no more answers, as when
+		 * the loop stopped reading its frames */
+		if (!j->skip && !c->dead && c->state == ST_OPEN)
+			finish(d, c, j);
+		px_wsd_job_free(j);
+	}
 }
 
 static void on_message(struct px_wsd *d, struct conn *c, const struct px_ws_msg *m)
