@@ -50,6 +50,15 @@ block() {
 	awk -v n="$1" '$0 == "<!-- deb: " n " -->" { f = 1; next }
 		f == 1 && /^```sh$/ { f = 2; next } f == 2 && /^```$/ { exit } f == 2 { print }' "$DOC"
 }
+# root_procs: the pids of the processes whose root is the fresh root
+root_procs() {
+	local p
+	[ -n "$C" ] || return 0
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$C" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
 stop_services() {
 	local p
 	for p in "$FCGI" "$WS" "$WEB"; do [ "$p" != 0 ] && kill -TERM "$p" 2>/dev/null; done
@@ -61,6 +70,8 @@ stop_services() {
 cleanup() {
 	local m
 	stop_services
+	# nothing started in the root may outlive the test
+	for m in $(root_procs); do kill -KILL "$m" 2>/dev/null; done
 	# the host's /dev is mounted in the root: unmounted before anything is
 	# removed, and the removal never crosses into another file system
 	for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
@@ -150,8 +161,10 @@ mount --bind /dev "$C/dev" && MOUNTS+=("$C/dev")
 printf '#!/bin/sh\nexit 101\n' > "$C/usr/sbin/policy-rc.d"; chmod 755 "$C/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$C/etc/resolv.conf"
 cp "$T/apt.conf" "$C/etc/apt/apt.conf.d/99-test-lock"
-in_root() { chroot "$C" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-	DEBIAN_FRONTEND=noninteractive "$@"; }
+# a command in the root; as an array, not a function, so that one started
+# in the background is the process $! names (chroot and env exec it)
+IN_ROOT=(chroot "$C" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive)
+in_root() { "${IN_ROOT[@]}" "$@"; }
 check "the fresh root has no PostgreSQL, lighttpd or PlexiChat library yet" \
 	eval "! in_root dpkg-query -W -f='\${Status}\n' postgresql lighttpd libvips42 libfcgi0ldbl 2>/dev/null | grep -q installed"
 mkdir -p "$C/root/src"; cp "$DEB" "$C/root/"
@@ -213,7 +226,7 @@ start_unit() {
 	in_root install -d -o "$(unit_key "$u" User)" -g "$(unit_key "$u" Group)" -m "$(unit_key "$u" RuntimeDirectoryMode)" "$rundir"
 	while read -r e; do env+=("$e"); done < <(sed -n 's/^Environment=//p' "$C/lib/systemd/system/$u.service")
 	read -ra cmd <<< "$(unit_key "$u" ExecStart)"
-	in_root setpriv --reuid="$(unit_key "$u" User)" --regid="$(unit_key "$u" Group)" --init-groups --no-new-privs \
+	"${IN_ROOT[@]}" setpriv --reuid="$(unit_key "$u" User)" --regid="$(unit_key "$u" Group)" --init-groups --no-new-privs \
 		env -i "${env[@]}" PLEXICHAT_DB_CONNINFO="$CONNINFO" "${cmd[@]}" > "$T/$u.out" 2>&1 &
 }
 sock_of() { sed -n 's/^Environment=PLEXICHAT_\(WS_\)\{0,1\}LISTEN=//p' "$C/lib/systemd/system/$1.service"; }
@@ -234,7 +247,7 @@ if in_root lighttpd -tt -f /tmp/lighttpd.conf > "$T/lighttpd-check.log" 2>&1; th
 else
 	cat "$T/lighttpd-check.log"; bad "lighttpd refuses Debian's configuration with the snippet"
 fi
-in_root lighttpd -D -f /tmp/lighttpd.conf > "$T/lighttpd.out" 2>&1 & WEB=$!
+"${IN_ROOT[@]}" lighttpd -D -f /tmp/lighttpd.conf > "$T/lighttpd.out" 2>&1 & WEB=$!
 URL=http://127.0.0.1:$HPORT
 up=1
 for _ in $(seq 100); do curl -fsS -m 5 -o "$T/health.json" "$URL/api/v1/system/health" 2>/dev/null && { up=0; break; }; sleep 0.2; done
@@ -260,6 +273,8 @@ check "dpkg --verify: no packaged file changed by postinst or plexichat-setup" \
 	eval "in_root dpkg --verify plexichat > '$T/verify.out' 2>&1 && [ ! -s '$T/verify.out' ]"
 if [ $up != 0 ]; then tail -n 20 "$T"/plexichat-*.out "$C/var/log/lighttpd/error.log"; fi
 stop_services
+left=$(root_procs | xargs -r ps -o pid=,args= -p)
+check "no process of the root outlives the services' stop${left:+ (left: $left)}" test -z "$left"
 
 # ---- purge ----
 in_root apt-get purge -y -q plexichat > "$T/purge.log" 2>&1
