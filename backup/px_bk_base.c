@@ -38,8 +38,12 @@ struct tarp {
 	unsigned char hdr[512];
 	size_t hlen;
 	uint64_t left, pad;        /* file bytes, then padding, still to come */
-	/* the regular file being read */
-	json_object *cur, *runs, *slices;
+	/* the regular file being read; its runs and slices packed
+	 * (px_bk_packed_*), not as JSON arrays: a JSON pair per changed block
+	 * cost about 250 bytes of memory */
+	json_object *cur;
+	struct px_buf runs, slices;
+	uint64_t runs_end, slices_next, nslices;
 	struct px_buf map, prevmap, pack;
 	unsigned char blk[PX_BK_BLOCK];
 	unsigned char sums[PX_BK_SUMS_PER_BLOCK], psums[PX_BK_SUMS_PER_BLOCK];
@@ -47,6 +51,7 @@ struct tarp {
 	uint64_t bidx, run_start, run_len;
 	int prev_sums;             /* the parent's sums of this file are being read */
 	int ended, is_label;
+	int oom;                   /* a packed list or block map could not grow */
 	struct px_buf label;       /* backup_label's text: it names the start WAL file */
 };
 
@@ -80,16 +85,71 @@ int px_bk_base_path_ok(const char *p)
 	return 1;
 }
 
+static void put_varint(struct px_buf *b, uint64_t v)
+{
+	unsigned char p[10];
+	size_t n = 0;
+
+	do {
+		p[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	px_buf_append(b, p, n);
+}
+
+static int get_varint(struct px_bk_packed *it, uint64_t *v)
+{
+	unsigned shift = 0;
+
+	*v = 0;
+	while (it->p < it->end && shift < 64) {
+		unsigned char c = *it->p++;
+
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+int px_bk_packed_run(struct px_bk_packed *it, uint64_t *first, uint64_t *count)
+{
+	uint64_t gap;
+
+	if (it->p == it->end)
+		return 0;
+	if (get_varint(it, &gap) != 0 || get_varint(it, count) != 0 || *count == 0 ||
+	    gap > UINT64_MAX / 2 - it->next || *count > UINT64_MAX / 2 - it->next - gap)
+		return -1;
+	*first = it->next + gap;
+	it->next = *first + *count;
+	return 1;
+}
+
+int px_bk_packed_slice(struct px_bk_packed *it, uint64_t *block, uint32_t *mask)
+{
+	uint64_t gap;
+
+	if (it->p == it->end)
+		return 0;
+	if (get_varint(it, &gap) != 0 || it->end - it->p < 4 || gap > UINT64_MAX / 2 - it->next)
+		return -1;
+	*block = it->next + gap;
+	*mask = (uint32_t)it->p[0] | (uint32_t)it->p[1] << 8 | (uint32_t)it->p[2] << 16 |
+		(uint32_t)it->p[3] << 24;
+	it->p += 4;
+	it->next = *block + 1;
+	return 1;
+}
+
 static void end_run(struct tarp *t)
 {
-	json_object *pair;
-
 	if (!t->run_len)
 		return;
-	pair = json_object_new_array();
-	json_object_array_add(pair, json_object_new_int64((int64_t)t->run_start));
-	json_object_array_add(pair, json_object_new_int64((int64_t)t->run_len));
-	json_object_array_add(t->runs, pair);
+	put_varint(&t->runs, t->run_start - t->runs_end);
+	put_varint(&t->runs, t->run_len);
+	t->runs_end = t->run_start + t->run_len;
 	t->run_len = 0;
 }
 
@@ -98,7 +158,7 @@ static void end_run(struct tarp *t)
 static enum px_err store_block(struct tarp *t, int have_prev)
 {
 	uint32_t all = px_bk_slice_all(t->blen), mask = all, m;
-	json_object *pair;
+	unsigned char le[4];
 	enum px_err rc;
 
 	if (have_prev) {
@@ -117,10 +177,14 @@ static enum px_err store_block(struct tarp *t, int have_prev)
 	rc = px_bk_writer_write(t->w, t->pack.data, t->pack.len);
 	if (rc != PX_OK)
 		return rc;
-	pair = json_object_new_array();
-	json_object_array_add(pair, json_object_new_int64((int64_t)t->bidx));
-	json_object_array_add(pair, json_object_new_int64(mask));
-	json_object_array_add(t->slices, pair);
+	put_varint(&t->slices, t->bidx - t->slices_next);
+	le[0] = (unsigned char)mask;
+	le[1] = (unsigned char)(mask >> 8);
+	le[2] = (unsigned char)(mask >> 16);
+	le[3] = (unsigned char)(mask >> 24);
+	px_buf_append(&t->slices, le, sizeof(le));
+	t->slices_next = t->bidx + 1;
+	t->nslices++;
 	t->st->blocks_sliced++;
 	t->st->bytes_written += t->pack.len;
 	return PX_OK;
@@ -171,24 +235,27 @@ static enum px_err do_block(struct tarp *t)
 	return PX_OK;
 }
 
-static void end_file(struct tarp *t)
+/* Adds p[0..n) to the file's entry as base64 under key. */
+static void add_b64(struct tarp *t, const char *key, const struct px_buf *p)
 {
 	struct px_buf b64 = PX_BUF_INIT;
 
-	end_run(t);
-	px_codec_b64_encode(&b64, t->map.data ? t->map.data : "", t->map.len, PX_CODEC_B64);
-	if (json_object_array_length(t->slices) > 0) {
-		json_object_object_add(t->cur, "stored", t->runs);
-		json_object_object_add(t->cur, "slices", t->slices);
-	} else {
-		json_object_object_add(t->cur, "changed", t->runs);
-		json_object_put(t->slices);
-	}
-	t->slices = NULL;
-	json_object_object_add(t->cur, "map", json_object_new_string(b64.data ? b64.data : ""));
+	px_codec_b64_encode(&b64, p->data ? p->data : "", p->len, PX_CODEC_B64);
+	json_object_object_add(t->cur, key, json_object_new_string_len(b64.data ? b64.data : "",
+									(int)b64.len));
 	px_buf_free(&b64);
+}
+
+static void end_file(struct tarp *t)
+{
+	end_run(t);
+	if (t->runs.failed || t->slices.failed || t->map.failed)
+		t->oom = 1;
+	add_b64(t, "runs", &t->runs);
+	if (t->nslices)
+		add_b64(t, "slicemap", &t->slices);
+	add_b64(t, "map", &t->map);
 	t->cur = NULL;
-	t->runs = NULL;
 }
 
 /* The parent's block map of path into t->prevmap (empty when none). */
@@ -269,8 +336,9 @@ static enum px_err do_header(struct tarp *t)
 	json_object_object_add(e, "size", json_object_new_int64((int64_t)t->left));
 	t->cur = e;
 	t->is_label = !strcmp(name, "backup_label");
-	t->runs = json_object_new_array();
-	t->slices = json_object_new_array();
+	px_buf_reset(&t->runs);
+	px_buf_reset(&t->slices);
+	t->runs_end = t->slices_next = t->nslices = 0;
 	t->bidx = t->run_len = 0;
 	t->blen = 0;
 	px_buf_reset(&t->map);
@@ -440,6 +508,8 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 	t.err = err;
 	t.files = json_object_new_array();
 	px_buf_init(&t.map);
+	px_buf_init(&t.runs);
+	px_buf_init(&t.slices);
 	px_buf_init(&t.prevmap);
 	px_buf_init(&t.pack);
 	px_buf_init(&t.label);
@@ -491,6 +561,10 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 		PQclear(res);
 	}
 	res = NULL;
+	if (rc == PX_OK && t.oom) {
+		px_buf_puts(err, "out of memory for the block maps");
+		rc = PX_E_SYSTEM_INTERNAL;
+	}
 	if (rc == PX_OK && step != 3) {
 		px_buf_puts(err, "BASE_BACKUP ended without its end position");
 		rc = PX_E_VALIDATION_FAILED;
@@ -521,14 +595,12 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 	json_object_object_add(m, "pgdata", t.files);
 	t.files = NULL;
 out:
-	if (t.cur && !json_object_object_get_ex(t.cur, "map", &v)) {
-		json_object_put(t.runs);
-		json_object_put(t.slices);
-	}
 	json_object_put(blocks);
 	json_object_put(t.files);
 	json_object_put(t.prev_by_path);
 	px_buf_free(&t.map);
+	px_buf_free(&t.runs);
+	px_buf_free(&t.slices);
 	px_buf_free(&t.prevmap);
 	px_buf_free(&t.pack);
 	px_buf_free(&t.label);

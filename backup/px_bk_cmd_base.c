@@ -195,7 +195,7 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 	const char *conninfo = o->db ? o->db : px_cfg_str(o->cfg, "db_conninfo");
 	char name[64], fields[800];
 	enum px_err rc;
-	int code;
+	int code, is_full;
 
 	(void)argc;
 	(void)argv;
@@ -246,7 +246,6 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 		goto out;
 	if (px_bk_repo_known_save(r) != PX_OK)
 		px_log_warn(PX_BK_LOG_MODULE, NULL, "could not save the shard cache");
-	delta_finish(r, &dl, name, !str_of(m, "parent"));
 	snprintf(fields, sizeof(fields),
 		 "{\"snapshot\":\"%s\",\"kind\":\"%s\",\"parent\":\"%s\",\"start_lsn\":\"%s\","
 		 "\"end_lsn\":\"%s\",\"files\":%llu,\"bytes\":%llu,\"blocks\":%llu,"
@@ -261,6 +260,13 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 		 (unsigned long long)st.bytes_changed, (unsigned long long)st.blocks_sliced,
 		 (unsigned long long)st.bytes_written, str_of(m, "parent") ? sums_note : "full",
 		 (unsigned long long)px_bk_writer_stats(w)->bytes_stored, since(&t0));
+	is_full = !str_of(m, "parent");
+	/* delta_finish reads manifests back to the newest full backup: not
+	 * while this one and its parent are held as well */
+	json_object_put(m);
+	json_object_put(prev);
+	m = prev = NULL;
+	delta_finish(r, &dl, name, is_full);
 	px_log_fields(PX_LOG_INFO, PX_BK_LOG_MODULE, NULL, fields, "base backup %s done", name);
 	printf("%s\n", fields);
 out:

@@ -126,6 +126,25 @@ static int is_base(json_object *m)
 	return k && !strcmp(k, "base");
 }
 
+/* Only the newest backup's block maps check the restored files: the
+ * parents' (16 bytes a block each) are not kept, so a chain costs about
+ * one manifest's maps. */
+static void drop_maps(json_object *m)
+{
+	json_object *files;
+	size_t i;
+
+	if (!json_object_object_get_ex(m, "pgdata", &files) ||
+	    !json_object_is_type(files, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(files); i++) {
+		json_object *e = json_object_array_get_idx(files, i);
+
+		if (json_object_is_type(e, json_type_object))
+			json_object_object_del(e, "map");
+	}
+}
+
 enum px_err px_bk_chain_for(struct px_bk_repo *r, const struct px_bk_target *t,
 			    json_object ***chain, size_t *n, struct px_buf *err)
 {
@@ -175,6 +194,7 @@ enum px_err px_bk_chain_for(struct px_bk_repo *r, const struct px_bk_target *t,
 				      parent, str_of(c[k - 1], "name"));
 			goto out;
 		}
+		drop_maps(c[k]);
 	}
 	for (i = 0; i < k / 2; i++) {   /* oldest first */
 		m = c[i];
@@ -301,46 +321,127 @@ static enum px_err apply_slices(int fd, const char *path, int64_t b, size_t len,
 	return PX_OK;
 }
 
-/* The next [block, mask] of a "slices" list, or block -1 past its end. */
-static void next_slice(json_object *sl, size_t *j, int64_t *blk, uint32_t *mask)
-{
-	json_object *pair = sl && *j < json_object_array_length(sl) ?
-			    json_object_array_get_idx(sl, *j) : NULL;
+/* A file entry's runs of changed blocks and its sliced blocks, in the
+ * packed form (px_bk_base.h) or the JSON arrays of older backups. */
+struct lists {
+	json_object *runs, *slices;          /* older form, or NULL */
+	struct px_buf rbuf, sbuf;            /* packed form, decoded */
+	struct px_bk_packed r, s;
+	size_t ri, si;
+};
 
-	*blk = pair ? json_object_get_int64(json_object_array_get_idx(pair, 0)) : -1;
-	*mask = pair ? (uint32_t)json_object_get_int64(json_object_array_get_idx(pair, 1)) : 0;
-	(*j)++;
+static int b64_list(json_object *e, const char *key, struct px_buf *b, struct px_bk_packed *it)
+{
+	json_object *v;
+
+	memset(it, 0, sizeof(*it));
+	if (!json_object_object_get_ex(e, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    px_codec_b64_decode(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+				PX_CODEC_B64, b) != 0)
+		return -1;
+	it->p = (const unsigned char *)(b->data ? b->data : "");
+	it->end = it->p + b->len;
+	return 1;
 }
 
-/* Writes the changed blocks of one file entry: "changed" runs of whole
- * blocks, or "stored" runs some of whose blocks "slices" lists. */
+/* 0, or -1 when the entry has no readable list of runs. */
+static int lists_open(json_object *e, struct lists *l)
+{
+	memset(l, 0, sizeof(*l));
+	px_buf_init(&l->rbuf);
+	px_buf_init(&l->sbuf);
+	if (json_object_object_get_ex(e, "runs", NULL))
+		return b64_list(e, "runs", &l->rbuf, &l->r) == 1 &&
+		       b64_list(e, "slicemap", &l->sbuf, &l->s) >= 0 ? 0 : -1;
+	if (json_object_object_get_ex(e, "changed", &l->runs))
+		return json_object_is_type(l->runs, json_type_array) ? 0 : -1;
+	if (json_object_object_get_ex(e, "stored", &l->runs) &&
+	    json_object_object_get_ex(e, "slices", &l->slices))
+		return json_object_is_type(l->runs, json_type_array) &&
+		       json_object_is_type(l->slices, json_type_array) ? 0 : -1;
+	return -1;
+}
+
+static void lists_close(struct lists *l)
+{
+	px_buf_free(&l->rbuf);
+	px_buf_free(&l->sbuf);
+}
+
+/* A [a, b] pair of an older list: 1, 0 past its end. */
+static int json_pair(json_object *arr, size_t *i, int64_t *a, int64_t *b)
+{
+	json_object *pair;
+
+	if (!arr || *i >= json_object_array_length(arr))
+		return 0;
+	pair = json_object_array_get_idx(arr, (*i)++);
+	*a = json_object_get_int64(json_object_array_get_idx(pair, 0));
+	*b = json_object_get_int64(json_object_array_get_idx(pair, 1));
+	return 1;
+}
+
+/* The next run: 1, 0 at the end, -1 malformed. */
+static int next_run(struct lists *l, int64_t *first, int64_t *count)
+{
+	uint64_t f, c;
+	int rc;
+
+	if (l->runs)
+		return json_pair(l->runs, &l->ri, first, count);
+	rc = px_bk_packed_run(&l->r, &f, &c);
+	*first = (int64_t)f;
+	*count = (int64_t)c;
+	return rc;
+}
+
+/* The next sliced block (-1 past the end) and its mask; -1 malformed. */
+static int next_slice(struct lists *l, int64_t *blk, uint32_t *mask)
+{
+	uint64_t b;
+	int64_t m = 0;
+	int rc;
+
+	if (l->runs)
+		rc = json_pair(l->slices, &l->si, blk, &m);
+	else
+		rc = px_bk_packed_slice(&l->s, &b, mask);
+	if (rc != 1) {
+		*blk = -1;
+		*mask = 0;
+		return rc;
+	}
+	if (l->runs)
+		*mask = (uint32_t)m;
+	else
+		*blk = (int64_t)b;
+	return 0;
+}
+
+/* Writes the changed blocks of one file entry: whole blocks, or the
+ * slices of those its slice list names. */
 static enum px_err apply_file(json_object *e, const char *path, struct stream *s,
 			      uint64_t *bytes, struct px_buf *err)
 {
 	unsigned char blk[PX_BK_BLOCK];
-	json_object *runs = NULL, *run, *sl = NULL;
+	struct lists l;
 	int64_t size = int_of(e, "size"), first, count, b, sb;
 	uint32_t mask;
-	size_t i, j = 0, len;
+	size_t len;
 	enum px_err rc = PX_OK;
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	int got = 0, fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return io_fail("create", path, err);
-	if (!json_object_object_get_ex(e, "changed", &runs) &&
-	    (!json_object_object_get_ex(e, "stored", &runs) ||
-	     !json_object_object_get_ex(e, "slices", &sl)))
-		runs = NULL;
-	if (size < 0 || !runs) {
+	got = lists_open(e, &l);
+	if (size < 0 || got != 0 || next_slice(&l, &sb, &mask) < 0) {
 		px_buf_printf(err, "malformed entry for %s", path);
 		rc = PX_E_VALIDATION_FAILED;
 		goto out;
 	}
-	next_slice(sl, &j, &sb, &mask);
-	for (i = 0; rc == PX_OK && i < json_object_array_length(runs); i++) {
-		run = json_object_array_get_idx(runs, i);
-		first = json_object_get_int64(json_object_array_get_idx(run, 0));
-		count = json_object_get_int64(json_object_array_get_idx(run, 1));
+	while (rc == PX_OK && (got = next_run(&l, &first, &count)) == 1) {
 		for (b = first; rc == PX_OK && b < first + count; b++) {
 			if (b < 0 || b * PX_BK_BLOCK >= size) {
 				px_buf_printf(err, "block %lld of %s is past its end", (long long)b, path);
@@ -351,7 +452,10 @@ static enum px_err apply_file(json_object *e, const char *path, struct stream *s
 			      PX_BK_BLOCK;
 			if (b == sb) {
 				rc = apply_slices(fd, path, b, len, mask, s, bytes, err);
-				next_slice(sl, &j, &sb, &mask);
+				if (rc == PX_OK && next_slice(&l, &sb, &mask) < 0)
+					got = -1;
+				if (got < 0)
+					break;
 				continue;
 			}
 			rc = stream_read(s, blk, len, err);
@@ -359,14 +463,18 @@ static enum px_err apply_file(json_object *e, const char *path, struct stream *s
 				rc = io_fail("write", path, err);
 			*bytes += len;
 		}
+		if (got < 0)
+			break;
 	}
-	if (rc == PX_OK && sb != -1) {   /* a slice entry outside the runs, or out of order */
-		px_buf_printf(err, "malformed slices for %s", path);
+	/* a malformed list, or a slice entry outside the runs or out of order */
+	if (rc == PX_OK && (got < 0 || sb != -1)) {
+		px_buf_printf(err, "malformed runs or slices for %s", path);
 		rc = PX_E_VALIDATION_FAILED;
 	}
 	if (rc == PX_OK && ftruncate(fd, (off_t)size) != 0)
 		rc = io_fail("truncate", path, err);
 out:
+	lists_close(&l);
 	if (close(fd) != 0 && rc == PX_OK)
 		rc = io_fail("close", path, err);
 	return rc;
