@@ -52,10 +52,20 @@ export RESTIC_PASSWORD=bench RESTIC_REPOSITORY=$T/restic
 OURS="$B --store $T/store --passphrase-file $T/pass --cache-dir $T/cache --db dbname=chat --no-uploads --no-status --no-progress"
 OURS1="$B --store $T/store1 --passphrase-file $T/pass --cache-dir $T/cache1 --db dbname=chat --no-uploads --no-status --no-progress"
 
-# timed CMD...: runs CMD under /usr/bin/time; sets SECS and RSS_KB
+# timed CMD...: runs CMD under /usr/bin/time; sets SECS and RSS_KB. A
+# plexichat-backup run also counts towards the highest peak RSS of any
+# command (MAX_RSS_KB, with its command in MAX_RSS_WHAT), checked against
+# RSS_LIMIT_MB (default 64, the issue's bound) at the end.
+MAX_RSS_KB=0 MAX_RSS_WHAT=""
 timed() {
 	/usr/bin/time -f "%e %M" -o "$T/time" "$@"
 	read -r SECS RSS_KB < "$T/time"
+	case "$*" in *"$B "*)
+		if [ "$RSS_KB" -gt "$MAX_RSS_KB" ]; then
+			MAX_RSS_KB=$RSS_KB
+			MAX_RSS_WHAT=$(printf '%s' "$*" | grep -o ' \(backup\|verify\|restore\|base-backup\)\( --[a-z-]*\)\?' | head -1)
+		fi ;;
+	esac
 }
 mbs() { python3 -c "print('%.1f' % ($1 / 1e6 / max($2, 0.001)))"; }
 size_of() { du -sb "$1" | cut -f1; }
@@ -385,7 +395,16 @@ row "  pgbackrest restore --type=time + pg_ctl start (until promoted)" "${T_BR_P
 row "  pgbackrest backup --type=full (same cluster)" "${T_BRBACKUP} s"
 ;; esac
 
+RSS_LIMIT_MB=${RSS_LIMIT_MB:-64}
+row "highest peak RSS of any plexichat-backup command (limit ${RSS_LIMIT_MB} MiB)" \
+	"$((MAX_RSS_KB / 1024)) MiB"
+row "  that command" "${MAX_RSS_WHAT:-?}"
+
 echo
 echo "plexichat-backup benchmark: SIZE_MB=$SIZE_MB, PARTS=$PARTS, $(nproc) cores, $(restic version 2>/dev/null | cut -d' ' -f1-2), $(pg_dump --version)"
 printf '| %-58s | %12s |\n|%s|%s|\n' "measure" "value" "$(printf -- '-%.0s' $(seq 60))" "$(printf -- '-%.0s' $(seq 14))"
 printf '%s\n' "${rows[@]}"
+if [ "$MAX_RSS_KB" -ge $((RSS_LIMIT_MB * 1024)) ]; then
+	echo "FAIL: a plexichat-backup command peaked at $((MAX_RSS_KB / 1024)) MiB, over ${RSS_LIMIT_MB} MiB" >&2
+	exit 1
+fi
