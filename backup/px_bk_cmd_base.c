@@ -187,6 +187,7 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 	struct px_bk_lock *lock = NULL;
 	struct px_bk_writer *w = NULL;
 	struct px_bk_base_stats st;
+	struct px_bk_writer_stats wst;
 	struct px_bk_base_delta dl = { 0 };
 	const char *sums_note = "none";
 	struct px_buf err = PX_BUF_INIT;
@@ -239,6 +240,14 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 	json_object_object_add(tot, "files", json_object_new_int64((int64_t)st.files));
 	json_object_object_add(tot, "shards", json_object_new_int64((int64_t)px_bk_writer_stats(w)->shards));
 	json_object_object_add(m, "totals", tot);
+	/* the manifest is serialised and sealed whole (its block maps grow
+	 * with the cluster): not while the parent's and the writer's chunk
+	 * buffers are still held */
+	wst = *px_bk_writer_stats(w);
+	px_bk_writer_free(w);
+	w = NULL;
+	json_object_put(prev);
+	prev = NULL;
 	rc = px_st_flush(r->store);   /* every shard durable before the manifest */
 	if (rc == PX_OK)
 		rc = px_bk_manifest_save(r, name, m);
@@ -259,7 +268,7 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 		 (unsigned long long)st.blocks, (unsigned long long)st.blocks_changed,
 		 (unsigned long long)st.bytes_changed, (unsigned long long)st.blocks_sliced,
 		 (unsigned long long)st.bytes_written, str_of(m, "parent") ? sums_note : "full",
-		 (unsigned long long)px_bk_writer_stats(w)->bytes_stored, since(&t0));
+		 (unsigned long long)wst.bytes_stored, since(&t0));
 	is_full = !str_of(m, "parent");
 	/* delta_finish reads manifests back to the newest full backup: not
 	 * while this one and its parent are held as well */
