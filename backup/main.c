@@ -235,6 +235,11 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_TEXT: o->copy_binary = 1; continue;
 		default: break;
 		}
+		if (c == OPT_ZSTD && optarg[0] == '-' && num(optarg + 1, &v) == 0 &&
+		    v >= 1 && v <= 7) {
+			o->zstd_level = (int)-v;   /* zstd's fast levels */
+			continue;
+		}
 		if (num(optarg, &v) != 0 || v > 1L << 30) {
 			fprintf(stderr, "plexichat-backup: bad number \"%s\"\n", optarg);
 			return -1;

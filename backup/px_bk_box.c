@@ -22,7 +22,7 @@ struct px_bk_codec *px_bk_codec_new(int zstd_level)
 
 	if (!c)
 		return NULL;
-	c->level = zstd_level > 0 ? zstd_level : 3;
+	c->level = zstd_level != 0 ? zstd_level : 3;   /* < 0: zstd's fast levels */
 	c->cctx = ZSTD_createCCtx();
 	c->dctx = ZSTD_createDCtx();
 	if (!c->cctx || !c->dctx) {
