@@ -4,6 +4,7 @@
  * from the table below. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,11 @@ int main(int argc, char **argv)
 	size_t i;
 	int rc, lvl;
 
+	/* Large buffers (manifest text, block maps, shards) straight from
+	 * mmap and back to the system when freed: glibc's default threshold
+	 * rises to the largest block freed, after which such buffers come
+	 * from the heap and their freed pages stay in the RSS. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	memset(&o, 0, sizeof(o));
 	o.s3_path_style = -1;
 	o.progress = -1;

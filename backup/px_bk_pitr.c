@@ -194,7 +194,15 @@ enum px_err px_bk_chain_for(struct px_bk_repo *r, const struct px_bk_target *t,
 				      parent, str_of(c[k - 1], "name"));
 			goto out;
 		}
-		drop_maps(c[k]);
+		/* only its name and parent stay: materialize reads it again
+		 * when its turn comes, so a long chain is not held whole */
+		m = json_object_new_object();
+		json_object_object_add(m, "name", json_object_new_string(parent));
+		if (str_of(c[k], "parent"))
+			json_object_object_add(m, "parent", json_object_new_string(str_of(c[k], "parent")));
+		json_object_put(c[k]);
+		c[k] = m;
+		m = NULL;
 	}
 	for (i = 0; i < k / 2; i++) {   /* oldest first */
 		m = c[i];
@@ -638,7 +646,7 @@ enum px_err px_bk_pitr_materialize(struct px_bk_repo *r, json_object **chain,
 				   struct px_buf *err)
 {
 	struct stream s;
-	json_object *files;
+	json_object *files, *cur = NULL, *before = NULL;
 	enum px_err rc = PX_OK;
 	size_t k, i;
 	int fd;
@@ -651,17 +659,35 @@ enum px_err px_bk_pitr_materialize(struct px_bk_repo *r, json_object **chain,
 	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || chmod(dir, 0700) != 0)
 		return io_fail("create", dir, err);
 	for (k = 0; rc == PX_OK && k < n; k++) {
-		if (!json_object_object_get_ex(chain[k], "pgdata", &files) ||
-		    stream_open(r, chain[k], &s) != 0) {
+		/* chain[n - 1] is whole; the parents are read here, one at a
+		 * time, and only the one before is kept (for remove_gone) */
+		if (k + 1 < n) {
+			rc = px_bk_manifest_load(r, str_of(chain[k], "name"), &cur);
+			if (rc != PX_OK) {
+				px_buf_printf(err, "cannot read base backup %s", str_of(chain[k], "name"));
+				break;
+			}
+			drop_maps(cur);
+		} else {
+			cur = json_object_get(chain[k]);
+		}
+		if (!json_object_object_get_ex(cur, "pgdata", &files) ||
+		    stream_open(r, cur, &s) != 0) {
 			px_buf_printf(err, "malformed base backup manifest %s", str_of(chain[k], "name"));
-			return PX_E_VALIDATION_FAILED;
+			rc = PX_E_VALIDATION_FAILED;
+			break;
 		}
 		for (i = 0; rc == PX_OK && i < json_object_array_length(files); i++)
 			rc = apply_entry(json_object_array_get_idx(files, i), dir, &s, bytes, err);
 		stream_close(&s);
-		if (rc == PX_OK && k > 0)
-			remove_gone(chain[k - 1], chain[k], dir);
+		if (rc == PX_OK && before)
+			remove_gone(before, cur, dir);
+		json_object_put(before);
+		before = cur;
+		cur = NULL;
 	}
+	json_object_put(before);
+	json_object_put(cur);
 	if (rc == PX_OK && n > 0)
 		rc = check_dir(chain[n - 1], dir, err);
 	if (rc != PX_OK)

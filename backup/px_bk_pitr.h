@@ -30,8 +30,9 @@ int px_bk_target_parse(enum px_bk_target_kind kind, const char *s,
 /* The chain of base backups to restore for the target, oldest (the full
  * backup) first: the newest base backup that ended before the target,
  * then its parents. *chain holds *n manifests (each with "name" set),
- * freed with px_bk_chain_free; only the newest keeps its files' block
- * maps ("map"), the parents' are dropped. Errors: VALIDATION_NOT_FOUND (no base
+ * freed with px_bk_chain_free; only the newest is whole, the parents
+ * keep their "name" and "parent" (px_bk_pitr_materialize reads each
+ * again in turn, so a chain costs about two manifests). Errors: VALIDATION_NOT_FOUND (no base
  * backup ends before the target; err says which exist), STORAGE_*. */
 enum px_err px_bk_chain_for(struct px_bk_repo *r, const struct px_bk_target *t,
 			    json_object ***chain, size_t *n, struct px_buf *err)
