@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/codec.h"
 #include "backup/px_bk_crypto.h"
@@ -52,6 +53,10 @@ struct tarp {
 	int prev_sums;             /* the parent's sums of this file are being read */
 	int ended, is_label;
 	int oom;                   /* a packed list or block map could not grow */
+	FILE *maps;                /* this backup's block maps, file after file */
+	uint64_t maps_len;
+	int maps_err;              /* writing them failed */
+	FILE *prev_maps;           /* the parent's (px_bk_maps_fetch), or NULL */
 	struct px_buf label;       /* backup_label's text: it names the start WAL file */
 };
 
@@ -254,22 +259,52 @@ static void end_file(struct tarp *t)
 	add_b64(t, "runs", &t->runs);
 	if (t->nslices)
 		add_b64(t, "slicemap", &t->slices);
-	add_b64(t, "map", &t->map);
+	/* the block map goes to the maps stream, not into the manifest */
+	json_object_object_add(t->cur, "map_at", json_object_new_int64((int64_t)t->maps_len));
+	if (t->map.len && fwrite(t->map.data, 1, t->map.len, t->maps) != t->map.len)
+		t->maps_err = 1;
+	t->maps_len += t->map.len;
 	t->cur = NULL;
+}
+
+static int64_t int_of(json_object *e, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(e, k, &v) ? json_object_get_int64(v) : -1;
+}
+
+int px_bk_map_of(json_object *e, FILE *maps, struct px_buf *map)
+{
+	json_object *v;
+	int64_t size, at;
+	size_t n;
+
+	px_buf_reset(map);
+	if (json_object_object_get_ex(e, "map", &v))
+		return px_codec_b64_decode(json_object_get_string(v),
+					   (size_t)json_object_get_string_len(v), PX_CODEC_B64, map);
+	size = int_of(e, "size");
+	at = int_of(e, "map_at");
+	if (!maps || size < 0 || at < 0)
+		return -1;
+	n = (size_t)((size + PX_BK_BLOCK - 1) / PX_BK_BLOCK) * PX_BK_BLOCK_HASH;
+	if (px_buf_reserve(map, n) != 0 ||
+	    (n && pread(fileno(maps), map->data, n, (off_t)at) != (ssize_t)n))
+		return -1;
+	map->len = n;
+	return 0;
 }
 
 /* The parent's block map of path into t->prevmap (empty when none). */
 static void load_prev_map(struct tarp *t, const char *path)
 {
-	json_object *e, *v;
+	json_object *e;
 
 	px_buf_reset(&t->prevmap);
-	if (!t->prev_by_path || !json_object_object_get_ex(t->prev_by_path, path, &e) ||
-	    !json_object_object_get_ex(e, "map", &v))
+	if (!t->prev_by_path || !json_object_object_get_ex(t->prev_by_path, path, &e))
 		return;
-	if (px_codec_b64_decode(json_object_get_string(v),
-				(size_t)json_object_get_string_len(v), PX_CODEC_B64,
-				&t->prevmap) != 0)
+	if (px_bk_map_of(e, t->prev_maps, &t->prevmap) != 0)
 		px_buf_reset(&t->prevmap);
 }
 
@@ -486,7 +521,37 @@ out:
 	return rc;
 }
 
-enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
+/* The block maps, gathered in t->maps, as the backup's second stream. */
+static enum px_err write_maps(struct tarp *t, struct px_bk_writer *w, json_object *m,
+			      struct px_buf *err)
+{
+	unsigned char buf[65536];
+	json_object *item;
+	enum px_err rc = PX_OK;
+	size_t n;
+
+	if (t->maps_err || fflush(t->maps) != 0 || fseek(t->maps, 0, SEEK_SET) != 0) {
+		px_buf_puts(err, "cannot write the block maps to a temporary file");
+		return PX_E_STORAGE_FAILED;
+	}
+	item = json_object_new_object();
+	px_bk_writer_begin(w);
+	while (rc == PX_OK && (n = fread(buf, 1, sizeof(buf), t->maps)) > 0)
+		rc = px_bk_writer_write(w, buf, n);
+	if (rc == PX_OK && ferror(t->maps)) {
+		px_buf_puts(err, "cannot read the block maps back from a temporary file");
+		rc = PX_E_STORAGE_FAILED;
+	}
+	if (rc == PX_OK)
+		rc = px_bk_writer_end(w, item);
+	if (rc == PX_OK)
+		json_object_object_add(m, "maps", item);
+	else
+		json_object_put(item);
+	return rc;
+}
+
+enum px_err px_bk_base_run(const char *conninfo, json_object *prev, FILE *prev_maps,
 			   const struct px_bk_base_delta *d, struct px_bk_writer *w, json_object *m,
 			   struct px_bk_base_stats *st, struct px_buf *err)
 {
@@ -507,12 +572,19 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 	t.st = st;
 	t.err = err;
 	t.files = json_object_new_array();
+	t.prev_maps = prev_maps;
+	t.maps = tmpfile();
 	px_buf_init(&t.map);
 	px_buf_init(&t.runs);
 	px_buf_init(&t.slices);
 	px_buf_init(&t.prevmap);
 	px_buf_init(&t.pack);
 	px_buf_init(&t.label);
+	if (!t.maps) {
+		px_buf_puts(err, "cannot create a temporary file for the block maps");
+		rc = PX_E_STORAGE_FAILED;
+		goto out;
+	}
 	if (PQstatus(c) != CONNECTION_OK) {
 		rc = db_fail(c, "replication connection", err);
 		goto out;
@@ -592,12 +664,17 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 		goto out;
 	json_object_object_add(m, "blocks", blocks);
 	blocks = NULL;
+	rc = write_maps(&t, w, m, err);
+	if (rc != PX_OK)
+		goto out;
 	json_object_object_add(m, "pgdata", t.files);
 	t.files = NULL;
 out:
 	json_object_put(blocks);
 	json_object_put(t.files);
 	json_object_put(t.prev_by_path);
+	if (t.maps)
+		fclose(t.maps);
 	px_buf_free(&t.map);
 	px_buf_free(&t.runs);
 	px_buf_free(&t.slices);

@@ -193,6 +193,7 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 	struct px_buf err = PX_BUF_INIT;
 	struct timespec t0;
 	json_object *m = json_object_new_object(), *prev = NULL, *tot;
+	FILE *prev_maps = NULL;   /* the parent's block maps (px_bk_maps_fetch) */
 	const char *conninfo = o->db ? o->db : px_cfg_str(o->cfg, "db_conninfo");
 	char name[64], fields[800];
 	enum px_err rc;
@@ -226,7 +227,12 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 	json_object_object_add(m, "created", json_object_new_int64(time(NULL)));
 	json_object_object_add(m, "chunk_avg", json_object_new_int64((int64_t)r->chunk_avg));
 	delta_open(r, prev, name, &dl, &sums_note);
-	rc = px_bk_base_run(conninfo, prev, &dl, w, m, &st, &err);
+	rc = prev ? px_bk_maps_fetch(r, prev, &prev_maps, &err) : PX_OK;
+	if (rc == PX_OK)
+		rc = px_bk_base_run(conninfo, prev, prev_maps, &dl, w, m, &st, &err);
+	if (prev_maps)
+		fclose(prev_maps);
+	prev_maps = NULL;
 	if (rc == PX_OK)
 		rc = px_bk_writer_drain(w);
 	if (rc != PX_OK)

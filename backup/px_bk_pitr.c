@@ -259,7 +259,9 @@ static enum px_err stream_read(struct stream *s, unsigned char *p, size_t n,
 	return PX_OK;
 }
 
-static int stream_open(struct px_bk_repo *r, json_object *m, struct stream *s)
+/* Opens the stream item (m's "blocks" or "maps") of backup m. */
+static int stream_open_item(struct px_bk_repo *r, json_object *m, const char *item,
+			    struct stream *s)
 {
 	json_object *b, *sh, *e;
 	unsigned char (*ids)[32] = NULL;
@@ -268,8 +270,9 @@ static int stream_open(struct px_bk_repo *r, json_object *m, struct stream *s)
 	memset(s, 0, sizeof(*s));
 	px_buf_init(&s->cur);
 	s->backup = str_of(m, "name");
-	if (!json_object_object_get_ex(m, "blocks", &b) ||
-	    !json_object_object_get_ex(b, "shards", &sh))
+	if (!json_object_object_get_ex(m, item, &b) ||
+	    !json_object_object_get_ex(b, "shards", &sh) ||
+	    !json_object_is_type(sh, json_type_array))
 		return -1;
 	n = json_object_array_length(sh);
 	ids = calloc(n ? n : 1, 32);
@@ -286,6 +289,11 @@ static int stream_open(struct px_bk_repo *r, json_object *m, struct stream *s)
 	s->rd = px_bk_reader_new(r, (const unsigned char (*)[32])ids, n, READ_WINDOW);
 	free(ids);
 	return s->rd ? 0 : -1;
+}
+
+static int stream_open(struct px_bk_repo *r, json_object *m, struct stream *s)
+{
+	return stream_open_item(r, m, "blocks", s);
 }
 
 static void stream_close(struct stream *s)
@@ -549,12 +557,63 @@ out:
 	px_buf_free(&path);
 }
 
+enum px_err px_bk_maps_fetch(struct px_bk_repo *r, json_object *m, FILE **out,
+			     struct px_buf *err)
+{
+	struct stream s;
+	json_object *item, *v;
+	uint64_t got = 0;
+	enum px_err rc = PX_OK;
+	size_t i;
+	FILE *f;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(m, "maps", &item))
+		return PX_OK;   /* an older backup: its maps are in the manifest */
+	if (stream_open_item(r, m, "maps", &s) != 0) {
+		px_buf_printf(err, "malformed block maps of base backup %s", str_of(m, "name"));
+		return PX_E_VALIDATION_FAILED;
+	}
+	f = tmpfile();
+	if (!f) {
+		stream_close(&s);
+		return io_fail("create", "a temporary file for block maps", err);
+	}
+	json_object_object_get_ex(item, "shards", &v);
+	for (i = 0; rc == PX_OK && i < json_object_array_length(v); i++) {
+		rc = px_bk_reader_next(s.rd, NULL, &s.cur);
+		if (rc != PX_OK) {
+			px_buf_printf(err, "block maps of base backup %s: %s", str_of(m, "name"),
+				      px_err_message(rc));
+			break;
+		}
+		if (s.cur.len && fwrite(s.cur.data, 1, s.cur.len, f) != s.cur.len)
+			rc = io_fail("write", "a temporary file for block maps", err);
+		got += s.cur.len;
+	}
+	stream_close(&s);
+	if (rc == PX_OK && (fflush(f) != 0 || ferror(f)))
+		rc = io_fail("write", "a temporary file for block maps", err);
+	if (rc == PX_OK && (!json_object_object_get_ex(item, "bytes", &v) ||
+			    (uint64_t)json_object_get_int64(v) != got)) {
+		px_buf_printf(err, "block maps of base backup %s: %llu bytes read, not as listed",
+			      str_of(m, "name"), (unsigned long long)got);
+		rc = PX_E_STORAGE_SHARD_CORRUPT;
+	}
+	if (rc != PX_OK) {
+		fclose(f);
+		return rc;
+	}
+	*out = f;
+	return PX_OK;
+}
+
 /* Checks one restored file against the block map of its entry. */
-static enum px_err check_file(json_object *e, const char *dir, struct px_buf *map,
+static enum px_err check_file(json_object *e, const char *dir, FILE *maps, struct px_buf *map,
 			      struct px_buf *err)
 {
 	unsigned char blk[PX_BK_BLOCK], h[PX_BK_HASH_LEN];
-	const char *rel = str_of(e, "path"), *m = str_of(e, "map");
+	const char *rel = str_of(e, "path");
 	struct px_buf path = PX_BUF_INIT;
 	int64_t size = int_of(e, "size"), b = 0, got = 0;
 	enum px_err rc = PX_E_STORAGE_SHARD_CORRUPT;
@@ -563,8 +622,7 @@ static enum px_err check_file(json_object *e, const char *dir, struct px_buf *ma
 
 	px_buf_reset(map);
 	px_buf_printf(&path, "%s/%s", dir, rel);
-	if (!m || path.failed ||
-	    px_codec_b64_decode(m, strlen(m), PX_CODEC_B64, map) != 0) {
+	if (path.failed || px_bk_map_of(e, maps, map) != 0) {
 		px_buf_printf(err, "malformed block map for %s", rel);
 		rc = PX_E_VALIDATION_FAILED;
 		goto out;
@@ -608,20 +666,25 @@ out:
  * the proof that the chain of increments (whole blocks and slices) was
  * applied right, before PostgreSQL replays WAL over it (full-page
  * images could hide a wrong page until the next checkpoint). */
-static enum px_err check_dir(json_object *m, const char *dir, struct px_buf *err)
+static enum px_err check_dir(struct px_bk_repo *r, json_object *m, const char *dir,
+			     struct px_buf *err)
 {
 	struct px_buf map = PX_BUF_INIT;
 	json_object *files, *e;
-	enum px_err rc = PX_OK;
+	enum px_err rc;
+	FILE *maps = NULL;
 	size_t i;
 
 	if (!json_object_object_get_ex(m, "pgdata", &files))
 		return PX_E_VALIDATION_FAILED;
+	rc = px_bk_maps_fetch(r, m, &maps, err);
 	for (i = 0; rc == PX_OK && i < json_object_array_length(files); i++) {
 		e = json_object_array_get_idx(files, i);
 		if (str_of(e, "type") && !strcmp(str_of(e, "type"), "file"))
-			rc = check_file(e, dir, &map, err);
+			rc = check_file(e, dir, maps, &map, err);
 	}
+	if (maps)
+		fclose(maps);
 	px_buf_free(&map);
 	return rc;
 }
@@ -689,7 +752,7 @@ enum px_err px_bk_pitr_materialize(struct px_bk_repo *r, json_object **chain,
 	json_object_put(before);
 	json_object_put(cur);
 	if (rc == PX_OK && n > 0)
-		rc = check_dir(chain[n - 1], dir, err);
+		rc = check_dir(r, chain[n - 1], dir, err);
 	if (rc != PX_OK)
 		return rc;
 	/* the cluster's own pg_wal: the server excluded its contents */

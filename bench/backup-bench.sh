@@ -242,7 +242,7 @@ row "after editing 1% random messages: base-backup (incremental) uploads" "$((IN
 row "  share of the full base backup" "$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))")"
 row "  changed blocks / all blocks" "$(bfield blocks_changed) / $(bfield blocks)"
 INC_MAN=$(man_size)
-row "  with the manifests (block maps): increment / full" \
+row "  with the manifests: increment / full" \
 	"$(((INC + INC_MAN) / 1000)) / $(((BB_UP + BB_MAN) / 1000)) kB, $(python3 -c "print('%.1f%%' % (100 * ($INC + $INC_MAN) / ($BB_UP + $BB_MAN)))")"
 row "  changed blocks stored as slices; plain bytes written / changed" \
 	"$(bfield blocks_sliced); $(($(bfield bytes_written) / 1000)) / $(($(bfield bytes_changed) / 1000)) kB"
