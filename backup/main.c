@@ -68,7 +68,7 @@ static void usage(FILE *f)
 		"                           (azure://container/prefix; gs://bucket/prefix uses the\n"
 		"                           --s3-* keys: GCS HMAC keys)\n"
 		"  --to URL                 copy: the destination store\n"
-		"  --chunk-size BYTES (init)  --zstd-level N  --pg-dump PATH\n"
+		"  --chunk-size BYTES (init)  --zstd-level N (-7..19)  --pg-dump PATH\n"
 		"  --copy-binary            tables as the server's binary COPY, uncoded: a\n"
 		"                           larger store, restore only into the same major version\n"
 		"  --target-db CONNINFO --target-files DIR (restore; --target-uploads is the same)\n"
