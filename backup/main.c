@@ -4,6 +4,7 @@
  * from the table below. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ static void usage(FILE *f)
 		"                           (azure://container/prefix; gs://bucket/prefix uses the\n"
 		"                           --s3-* keys: GCS HMAC keys)\n"
 		"  --to URL                 copy: the destination store\n"
-		"  --chunk-size BYTES (init)  --zstd-level N  --pg-dump PATH\n"
+		"  --chunk-size BYTES (init)  --zstd-level N (-7..19)  --pg-dump PATH\n"
 		"  --copy-binary            tables as the server's binary COPY, uncoded: a\n"
 		"                           larger store, restore only into the same major version\n"
 		"  --target-db CONNINFO --target-files DIR (restore; --target-uploads is the same)\n"
@@ -235,6 +236,11 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_TEXT: o->copy_binary = 1; continue;
 		default: break;
 		}
+		if (c == OPT_ZSTD && optarg[0] == '-' && num(optarg + 1, &v) == 0 &&
+		    v >= 1 && v <= 7) {
+			o->zstd_level = (int)-v;   /* zstd's fast levels */
+			continue;
+		}
 		if (num(optarg, &v) != 0 || v > 1L << 30) {
 			fprintf(stderr, "plexichat-backup: bad number \"%s\"\n", optarg);
 			return -1;
@@ -267,6 +273,11 @@ int main(int argc, char **argv)
 	size_t i;
 	int rc, lvl;
 
+	/* Large buffers (manifest text, block maps, shards) straight from
+	 * mmap and back to the system when freed: glibc's default threshold
+	 * rises to the largest block freed, after which such buffers come
+	 * from the heap and their freed pages stay in the RSS. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	memset(&o, 0, sizeof(o));
 	o.s3_path_style = -1;
 	o.progress = -1;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/codec.h"
 #include "backup/px_bk_crypto.h"
@@ -38,8 +39,12 @@ struct tarp {
 	unsigned char hdr[512];
 	size_t hlen;
 	uint64_t left, pad;        /* file bytes, then padding, still to come */
-	/* the regular file being read */
-	json_object *cur, *runs, *slices;
+	/* the regular file being read; its runs and slices packed
+	 * (px_bk_packed_*), not as JSON arrays: a JSON pair per changed block
+	 * cost about 250 bytes of memory */
+	json_object *cur;
+	struct px_buf runs, slices;
+	uint64_t runs_end, slices_next, nslices;
 	struct px_buf map, prevmap, pack;
 	unsigned char blk[PX_BK_BLOCK];
 	unsigned char sums[PX_BK_SUMS_PER_BLOCK], psums[PX_BK_SUMS_PER_BLOCK];
@@ -47,6 +52,11 @@ struct tarp {
 	uint64_t bidx, run_start, run_len;
 	int prev_sums;             /* the parent's sums of this file are being read */
 	int ended, is_label;
+	int oom;                   /* a packed list or block map could not grow */
+	FILE *maps;                /* this backup's block maps, file after file */
+	uint64_t maps_len;
+	int maps_err;              /* writing them failed */
+	FILE *prev_maps;           /* the parent's (px_bk_maps_fetch), or NULL */
 	struct px_buf label;       /* backup_label's text: it names the start WAL file */
 };
 
@@ -80,16 +90,71 @@ int px_bk_base_path_ok(const char *p)
 	return 1;
 }
 
+static void put_varint(struct px_buf *b, uint64_t v)
+{
+	unsigned char p[10];
+	size_t n = 0;
+
+	do {
+		p[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	px_buf_append(b, p, n);
+}
+
+static int get_varint(struct px_bk_packed *it, uint64_t *v)
+{
+	unsigned shift = 0;
+
+	*v = 0;
+	while (it->p < it->end && shift < 64) {
+		unsigned char c = *it->p++;
+
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+int px_bk_packed_run(struct px_bk_packed *it, uint64_t *first, uint64_t *count)
+{
+	uint64_t gap;
+
+	if (it->p == it->end)
+		return 0;
+	if (get_varint(it, &gap) != 0 || get_varint(it, count) != 0 || *count == 0 ||
+	    gap > UINT64_MAX / 2 - it->next || *count > UINT64_MAX / 2 - it->next - gap)
+		return -1;
+	*first = it->next + gap;
+	it->next = *first + *count;
+	return 1;
+}
+
+int px_bk_packed_slice(struct px_bk_packed *it, uint64_t *block, uint32_t *mask)
+{
+	uint64_t gap;
+
+	if (it->p == it->end)
+		return 0;
+	if (get_varint(it, &gap) != 0 || it->end - it->p < 4 || gap > UINT64_MAX / 2 - it->next)
+		return -1;
+	*block = it->next + gap;
+	*mask = (uint32_t)it->p[0] | (uint32_t)it->p[1] << 8 | (uint32_t)it->p[2] << 16 |
+		(uint32_t)it->p[3] << 24;
+	it->p += 4;
+	it->next = *block + 1;
+	return 1;
+}
+
 static void end_run(struct tarp *t)
 {
-	json_object *pair;
-
 	if (!t->run_len)
 		return;
-	pair = json_object_new_array();
-	json_object_array_add(pair, json_object_new_int64((int64_t)t->run_start));
-	json_object_array_add(pair, json_object_new_int64((int64_t)t->run_len));
-	json_object_array_add(t->runs, pair);
+	put_varint(&t->runs, t->run_start - t->runs_end);
+	put_varint(&t->runs, t->run_len);
+	t->runs_end = t->run_start + t->run_len;
 	t->run_len = 0;
 }
 
@@ -98,7 +163,7 @@ static void end_run(struct tarp *t)
 static enum px_err store_block(struct tarp *t, int have_prev)
 {
 	uint32_t all = px_bk_slice_all(t->blen), mask = all, m;
-	json_object *pair;
+	unsigned char le[4];
 	enum px_err rc;
 
 	if (have_prev) {
@@ -117,10 +182,14 @@ static enum px_err store_block(struct tarp *t, int have_prev)
 	rc = px_bk_writer_write(t->w, t->pack.data, t->pack.len);
 	if (rc != PX_OK)
 		return rc;
-	pair = json_object_new_array();
-	json_object_array_add(pair, json_object_new_int64((int64_t)t->bidx));
-	json_object_array_add(pair, json_object_new_int64(mask));
-	json_object_array_add(t->slices, pair);
+	put_varint(&t->slices, t->bidx - t->slices_next);
+	le[0] = (unsigned char)mask;
+	le[1] = (unsigned char)(mask >> 8);
+	le[2] = (unsigned char)(mask >> 16);
+	le[3] = (unsigned char)(mask >> 24);
+	px_buf_append(&t->slices, le, sizeof(le));
+	t->slices_next = t->bidx + 1;
+	t->nslices++;
 	t->st->blocks_sliced++;
 	t->st->bytes_written += t->pack.len;
 	return PX_OK;
@@ -171,38 +240,71 @@ static enum px_err do_block(struct tarp *t)
 	return PX_OK;
 }
 
-static void end_file(struct tarp *t)
+/* Adds p[0..n) to the file's entry as base64 under key. */
+static void add_b64(struct tarp *t, const char *key, const struct px_buf *p)
 {
 	struct px_buf b64 = PX_BUF_INIT;
 
-	end_run(t);
-	px_codec_b64_encode(&b64, t->map.data ? t->map.data : "", t->map.len, PX_CODEC_B64);
-	if (json_object_array_length(t->slices) > 0) {
-		json_object_object_add(t->cur, "stored", t->runs);
-		json_object_object_add(t->cur, "slices", t->slices);
-	} else {
-		json_object_object_add(t->cur, "changed", t->runs);
-		json_object_put(t->slices);
-	}
-	t->slices = NULL;
-	json_object_object_add(t->cur, "map", json_object_new_string(b64.data ? b64.data : ""));
+	px_codec_b64_encode(&b64, p->data ? p->data : "", p->len, PX_CODEC_B64);
+	json_object_object_add(t->cur, key, json_object_new_string_len(b64.data ? b64.data : "",
+									(int)b64.len));
 	px_buf_free(&b64);
+}
+
+static void end_file(struct tarp *t)
+{
+	end_run(t);
+	if (t->runs.failed || t->slices.failed || t->map.failed)
+		t->oom = 1;
+	add_b64(t, "runs", &t->runs);
+	if (t->nslices)
+		add_b64(t, "slicemap", &t->slices);
+	/* the block map goes to the maps stream, not into the manifest */
+	json_object_object_add(t->cur, "map_at", json_object_new_int64((int64_t)t->maps_len));
+	if (t->map.len && fwrite(t->map.data, 1, t->map.len, t->maps) != t->map.len)
+		t->maps_err = 1;
+	t->maps_len += t->map.len;
 	t->cur = NULL;
-	t->runs = NULL;
+}
+
+static int64_t int_of(json_object *e, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(e, k, &v) ? json_object_get_int64(v) : -1;
+}
+
+int px_bk_map_of(json_object *e, FILE *maps, struct px_buf *map)
+{
+	json_object *v;
+	int64_t size, at;
+	size_t n;
+
+	px_buf_reset(map);
+	if (json_object_object_get_ex(e, "map", &v))
+		return px_codec_b64_decode(json_object_get_string(v),
+					   (size_t)json_object_get_string_len(v), PX_CODEC_B64, map);
+	size = int_of(e, "size");
+	at = int_of(e, "map_at");
+	if (!maps || size < 0 || at < 0)
+		return -1;
+	n = (size_t)((size + PX_BK_BLOCK - 1) / PX_BK_BLOCK) * PX_BK_BLOCK_HASH;
+	if (px_buf_reserve(map, n) != 0 ||
+	    (n && pread(fileno(maps), map->data, n, (off_t)at) != (ssize_t)n))
+		return -1;
+	map->len = n;
+	return 0;
 }
 
 /* The parent's block map of path into t->prevmap (empty when none). */
 static void load_prev_map(struct tarp *t, const char *path)
 {
-	json_object *e, *v;
+	json_object *e;
 
 	px_buf_reset(&t->prevmap);
-	if (!t->prev_by_path || !json_object_object_get_ex(t->prev_by_path, path, &e) ||
-	    !json_object_object_get_ex(e, "map", &v))
+	if (!t->prev_by_path || !json_object_object_get_ex(t->prev_by_path, path, &e))
 		return;
-	if (px_codec_b64_decode(json_object_get_string(v),
-				(size_t)json_object_get_string_len(v), PX_CODEC_B64,
-				&t->prevmap) != 0)
+	if (px_bk_map_of(e, t->prev_maps, &t->prevmap) != 0)
 		px_buf_reset(&t->prevmap);
 }
 
@@ -269,8 +371,9 @@ static enum px_err do_header(struct tarp *t)
 	json_object_object_add(e, "size", json_object_new_int64((int64_t)t->left));
 	t->cur = e;
 	t->is_label = !strcmp(name, "backup_label");
-	t->runs = json_object_new_array();
-	t->slices = json_object_new_array();
+	px_buf_reset(&t->runs);
+	px_buf_reset(&t->slices);
+	t->runs_end = t->slices_next = t->nslices = 0;
 	t->bidx = t->run_len = 0;
 	t->blen = 0;
 	px_buf_reset(&t->map);
@@ -418,7 +521,37 @@ out:
 	return rc;
 }
 
-enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
+/* The block maps, gathered in t->maps, as the backup's second stream. */
+static enum px_err write_maps(struct tarp *t, struct px_bk_writer *w, json_object *m,
+			      struct px_buf *err)
+{
+	unsigned char buf[65536];
+	json_object *item;
+	enum px_err rc = PX_OK;
+	size_t n;
+
+	if (t->maps_err || fflush(t->maps) != 0 || fseek(t->maps, 0, SEEK_SET) != 0) {
+		px_buf_puts(err, "cannot write the block maps to a temporary file");
+		return PX_E_STORAGE_FAILED;
+	}
+	item = json_object_new_object();
+	px_bk_writer_begin(w);
+	while (rc == PX_OK && (n = fread(buf, 1, sizeof(buf), t->maps)) > 0)
+		rc = px_bk_writer_write(w, buf, n);
+	if (rc == PX_OK && ferror(t->maps)) {
+		px_buf_puts(err, "cannot read the block maps back from a temporary file");
+		rc = PX_E_STORAGE_FAILED;
+	}
+	if (rc == PX_OK)
+		rc = px_bk_writer_end(w, item);
+	if (rc == PX_OK)
+		json_object_object_add(m, "maps", item);
+	else
+		json_object_put(item);
+	return rc;
+}
+
+enum px_err px_bk_base_run(const char *conninfo, json_object *prev, FILE *prev_maps,
 			   const struct px_bk_base_delta *d, struct px_bk_writer *w, json_object *m,
 			   struct px_bk_base_stats *st, struct px_buf *err)
 {
@@ -439,10 +572,19 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 	t.st = st;
 	t.err = err;
 	t.files = json_object_new_array();
+	t.prev_maps = prev_maps;
+	t.maps = tmpfile();
 	px_buf_init(&t.map);
+	px_buf_init(&t.runs);
+	px_buf_init(&t.slices);
 	px_buf_init(&t.prevmap);
 	px_buf_init(&t.pack);
 	px_buf_init(&t.label);
+	if (!t.maps) {
+		px_buf_puts(err, "cannot create a temporary file for the block maps");
+		rc = PX_E_STORAGE_FAILED;
+		goto out;
+	}
 	if (PQstatus(c) != CONNECTION_OK) {
 		rc = db_fail(c, "replication connection", err);
 		goto out;
@@ -491,6 +633,10 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 		PQclear(res);
 	}
 	res = NULL;
+	if (rc == PX_OK && t.oom) {
+		px_buf_puts(err, "out of memory for the block maps");
+		rc = PX_E_SYSTEM_INTERNAL;
+	}
 	if (rc == PX_OK && step != 3) {
 		px_buf_puts(err, "BASE_BACKUP ended without its end position");
 		rc = PX_E_VALIDATION_FAILED;
@@ -518,17 +664,20 @@ enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
 		goto out;
 	json_object_object_add(m, "blocks", blocks);
 	blocks = NULL;
+	rc = write_maps(&t, w, m, err);
+	if (rc != PX_OK)
+		goto out;
 	json_object_object_add(m, "pgdata", t.files);
 	t.files = NULL;
 out:
-	if (t.cur && !json_object_object_get_ex(t.cur, "map", &v)) {
-		json_object_put(t.runs);
-		json_object_put(t.slices);
-	}
 	json_object_put(blocks);
 	json_object_put(t.files);
 	json_object_put(t.prev_by_path);
+	if (t.maps)
+		fclose(t.maps);
 	px_buf_free(&t.map);
+	px_buf_free(&t.runs);
+	px_buf_free(&t.slices);
 	px_buf_free(&t.prevmap);
 	px_buf_free(&t.pack);
 	px_buf_free(&t.label);

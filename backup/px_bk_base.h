@@ -13,14 +13,25 @@
  * bits, a file rewritten with old page LSNs).
  *
  * The manifest (a snapshot, "kind": "base") lists "pgdata": [{path,
- * type file/dir/symlink, mode, size, changed: [[first block, count],...],
- * map: base64 of the 16-byte block hashes, target (symlinks)}] in archive
- * order, "blocks" {shards, bytes}: the changed blocks of every file in that
- * order. A file some of whose changed blocks are stored as slices lists
- * its runs under "stored" instead of "changed" (so a reader that does not
- * know slices refuses the entry instead of misreading the stream) and
- * "slices": [[block, mask], ...] in block order: such a block holds only
- * the 256-byte slices whose bits are set, in order. Also "parent" (the
+ * type file/dir/symlink, mode, size, runs, slicemap, map_at, target
+ * (symlinks)}] in archive order, "blocks" {shards, bytes}: the changed
+ * blocks of every file in that order, and "maps" {shards, bytes}: the
+ * block maps of every regular file in that order (the 16-byte hashes of
+ * its blocks), a second stream, so that neither the manifest nor memory
+ * grows with the cluster; "map_at" is where a file's map starts in it.
+ * Backups written before carry the map in the entry instead ("map":
+ * base64), which readers still take.
+ * "runs" (base64) packs the file's runs of changed blocks, each as two
+ * unsigned LEB128 varints: the gap from the end of the previous run (from
+ * block 0 for the first) and the run's length (> 0). "slicemap" (base64,
+ * only when some changed blocks are stored as slices) packs, in block
+ * order, each such block as a LEB128 gap from the block after the
+ * previous one (from 0) and its 32-bit slice mask, little-endian: the
+ * block holds only the 256-byte slices whose bits are set, in order.
+ * Packed rather than as JSON arrays, whose objects cost about 250 bytes of
+ * memory per changed block. Backups written before this form carry
+ * "changed": [[first block, count], ...] (no slices) or "stored" runs with
+ * "slices": [[block, mask], ...]; readers take both. Also "parent" (the
  * base backup it is an increment of), "timeline",
  * "start_lsn", "end_lsn", "start_wal" (the oldest WAL file a restore
  * needs, from backup_label), "start_time", "end_time", "next_xid" (no
@@ -31,6 +42,7 @@
 
 #include <json-c/json.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -57,7 +69,8 @@ struct px_bk_base_delta {
 
 /* Takes a base backup of the cluster at conninfo (a replication
  * connection is opened to it). prev: the parent's manifest, or NULL for a
- * full backup; a parent of another cluster (system id) is ignored. d
+ * full backup; prev_maps: its block maps (px_bk_maps_fetch; NULL when
+ * they are in the manifest); a parent of another cluster (system id) is ignored. d
  * (may be NULL): slice sums, so that a changed block whose parent's sums
  * are known stores only its changed slices. The blocks go to w in one
  * stream; m gets the fields above (except
@@ -65,10 +78,27 @@ struct px_bk_base_delta {
  * (connection or BASE_BACKUP failed), VALIDATION_FAILED (the archive is
  * malformed, or the cluster has tablespaces outside the data directory),
  * the writer's errors; err says why. */
-enum px_err px_bk_base_run(const char *conninfo, json_object *prev,
+enum px_err px_bk_base_run(const char *conninfo, json_object *prev, FILE *prev_maps,
 			   const struct px_bk_base_delta *d, struct px_bk_writer *w, json_object *m,
 			   struct px_bk_base_stats *st, struct px_buf *err)
 	__attribute__((warn_unused_result));
+
+/* Reading a packed "runs" or "slicemap" list: p..end are its decoded
+ * bytes, next starts at 0. */
+struct px_bk_packed {
+	const unsigned char *p, *end;
+	uint64_t next;
+};
+
+/* The next run: 1, 0 at the end, -1 when malformed. */
+int px_bk_packed_run(struct px_bk_packed *it, uint64_t *first, uint64_t *count);
+/* The next sliced block and its mask: 1, 0 at the end, -1 when malformed. */
+int px_bk_packed_slice(struct px_bk_packed *it, uint64_t *block, uint32_t *mask);
+
+/* The block map of file entry e into map: from "map" (older backups) or
+ * from "map_at" in maps, the backup's "maps" stream read into a file
+ * (px_bk_maps_fetch in px_bk_pitr.h). 0 or -1. */
+int px_bk_map_of(json_object *e, FILE *maps, struct px_buf *map);
 
 /* 1 when p is a relative path without empty, "." or ".." parts. */
 int px_bk_base_path_ok(const char *p);

@@ -22,7 +22,7 @@ struct px_bk_codec *px_bk_codec_new(int zstd_level)
 
 	if (!c)
 		return NULL;
-	c->level = zstd_level > 0 ? zstd_level : 3;
+	c->level = zstd_level != 0 ? zstd_level : 3;   /* < 0: zstd's fast levels */
 	c->cctx = ZSTD_createCCtx();
 	c->dctx = ZSTD_createDCtx();
 	if (!c->cctx || !c->dctx) {
@@ -65,31 +65,28 @@ int px_bk_box_seal(struct px_bk_codec *c, const char magic[4],
 		   int compress, struct px_buf *out)
 {
 	unsigned char *hdr;
-	const void *payload = pt;
-	size_t plen = n;
+	size_t plen = n, room = compress ? ZSTD_compressBound(n) : n;
 
 	if (n > PX_BK_MAX_PLAIN)
 		return -1;
-	if (compress) {
-		size_t bound = ZSTD_compressBound(n), z;
-
-		px_buf_reset(&c->scratch);
-		if (px_buf_reserve(&c->scratch, bound) != 0)
-			return -1;
-		z = ZSTD_compress2(c->cctx, c->scratch.data, bound, pt, n);
-		if (ZSTD_isError(z))
-			return -1;
-		if (z < n) {
-			payload = c->scratch.data;
-			plen = z;
-		} else {
-			compress = 0;
-		}
-	}
+	/* compressed straight into out and encrypted there in place: no
+	 * scratch copy of the payload (memory is a shard, not two) */
 	px_buf_reset(out);
-	if (px_buf_reserve(out, PX_BK_BOX_OVERHEAD + plen) != 0)
+	if (px_buf_reserve(out, PX_BK_BOX_OVERHEAD + room) != 0)
 		return -1;
 	hdr = (unsigned char *)out->data;
+	if (compress) {
+		size_t z = ZSTD_compress2(c->cctx, hdr + PX_BK_BOX_HEADER, room, pt, n);
+
+		if (ZSTD_isError(z))
+			return -1;
+		if (z < n)
+			plen = z;
+		else
+			compress = 0;
+	}
+	if (!compress)
+		memcpy(hdr + PX_BK_BOX_HEADER, pt, n);
 	memcpy(hdr, magic, 4);
 	hdr[4] = 1;
 	hdr[5] = compress ? 1 : 0;
@@ -98,7 +95,7 @@ int px_bk_box_seal(struct px_bk_codec *c, const char magic[4],
 	if (px_bk_random(hdr + 16, PX_BK_NONCE_LEN) != 0 ||
 	    make_aad(c, hdr, bind, bindlen) != 0)
 		return -1;
-	if (px_bk_seal(key, hdr + 16, c->aad.data, c->aad.len, payload, plen,
+	if (px_bk_seal(key, hdr + 16, c->aad.data, c->aad.len, hdr + PX_BK_BOX_HEADER, plen,
 		       hdr + PX_BK_BOX_HEADER) != 0)
 		return -1;
 	out->len = PX_BK_BOX_OVERHEAD + plen;

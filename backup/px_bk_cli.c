@@ -197,7 +197,7 @@ int px_bk_open_repo(struct px_bk_opts *o, struct px_bk_repo **r)
 	}
 	url = strdup(st->url);
 	rc = px_bk_repo_open(st, &s, px_bk_cache_base(o),
-			     o->zstd_level > 0 ? o->zstd_level :
+			     o->zstd_level != 0 ? o->zstd_level :
 			     (int)px_cfg_int(o->cfg, "backup_zstd_level"), r, &why);
 	px_bk_secret_wipe(&s);
 	if (rc != PX_OK) {

@@ -187,15 +187,17 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 	struct px_bk_lock *lock = NULL;
 	struct px_bk_writer *w = NULL;
 	struct px_bk_base_stats st;
+	struct px_bk_writer_stats wst;
 	struct px_bk_base_delta dl = { 0 };
 	const char *sums_note = "none";
 	struct px_buf err = PX_BUF_INIT;
 	struct timespec t0;
 	json_object *m = json_object_new_object(), *prev = NULL, *tot;
+	FILE *prev_maps = NULL;   /* the parent's block maps (px_bk_maps_fetch) */
 	const char *conninfo = o->db ? o->db : px_cfg_str(o->cfg, "db_conninfo");
 	char name[64], fields[800];
 	enum px_err rc;
-	int code;
+	int code, is_full;
 
 	(void)argc;
 	(void)argv;
@@ -225,7 +227,12 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 	json_object_object_add(m, "created", json_object_new_int64(time(NULL)));
 	json_object_object_add(m, "chunk_avg", json_object_new_int64((int64_t)r->chunk_avg));
 	delta_open(r, prev, name, &dl, &sums_note);
-	rc = px_bk_base_run(conninfo, prev, &dl, w, m, &st, &err);
+	rc = prev ? px_bk_maps_fetch(r, prev, &prev_maps, &err) : PX_OK;
+	if (rc == PX_OK)
+		rc = px_bk_base_run(conninfo, prev, prev_maps, &dl, w, m, &st, &err);
+	if (prev_maps)
+		fclose(prev_maps);
+	prev_maps = NULL;
 	if (rc == PX_OK)
 		rc = px_bk_writer_drain(w);
 	if (rc != PX_OK)
@@ -239,6 +246,14 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 	json_object_object_add(tot, "files", json_object_new_int64((int64_t)st.files));
 	json_object_object_add(tot, "shards", json_object_new_int64((int64_t)px_bk_writer_stats(w)->shards));
 	json_object_object_add(m, "totals", tot);
+	/* the manifest is serialised and sealed whole (its block maps grow
+	 * with the cluster): not while the parent's and the writer's chunk
+	 * buffers are still held */
+	wst = *px_bk_writer_stats(w);
+	px_bk_writer_free(w);
+	w = NULL;
+	json_object_put(prev);
+	prev = NULL;
 	rc = px_st_flush(r->store);   /* every shard durable before the manifest */
 	if (rc == PX_OK)
 		rc = px_bk_manifest_save(r, name, m);
@@ -246,7 +261,6 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 		goto out;
 	if (px_bk_repo_known_save(r) != PX_OK)
 		px_log_warn(PX_BK_LOG_MODULE, NULL, "could not save the shard cache");
-	delta_finish(r, &dl, name, !str_of(m, "parent"));
 	snprintf(fields, sizeof(fields),
 		 "{\"snapshot\":\"%s\",\"kind\":\"%s\",\"parent\":\"%s\",\"start_lsn\":\"%s\","
 		 "\"end_lsn\":\"%s\",\"files\":%llu,\"bytes\":%llu,\"blocks\":%llu,"
@@ -260,7 +274,14 @@ int px_bk_cmd_base_backup(struct px_bk_opts *o, int argc, char **argv)
 		 (unsigned long long)st.blocks, (unsigned long long)st.blocks_changed,
 		 (unsigned long long)st.bytes_changed, (unsigned long long)st.blocks_sliced,
 		 (unsigned long long)st.bytes_written, str_of(m, "parent") ? sums_note : "full",
-		 (unsigned long long)px_bk_writer_stats(w)->bytes_stored, since(&t0));
+		 (unsigned long long)wst.bytes_stored, since(&t0));
+	is_full = !str_of(m, "parent");
+	/* delta_finish reads manifests back to the newest full backup: not
+	 * while this one and its parent are held as well */
+	json_object_put(m);
+	json_object_put(prev);
+	m = prev = NULL;
+	delta_finish(r, &dl, name, is_full);
 	px_log_fields(PX_LOG_INFO, PX_BK_LOG_MODULE, NULL, fields, "base backup %s done", name);
 	printf("%s\n", fields);
 out:

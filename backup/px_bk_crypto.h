@@ -24,7 +24,8 @@ int px_bk_hkdf(const void *ikm, size_t ikmlen, const char *label,
 
 /* AES-256-GCM. seal writes n bytes of ciphertext then the 16-byte tag
  * into out (room for n + 16) under nonce, which the caller must have
- * freshly drawn with px_bk_random (never reuse one under a key). open reverses it: ct holds n bytes of ciphertext followed by the
+ * freshly drawn with px_bk_random (never reuse one under a key); pt may
+ * be out itself (sealed in place). open reverses it: ct holds n bytes of ciphertext followed by the
  * tag; returns 0, or -1 when authentication fails (out is then wiped). */
 int px_bk_seal(const unsigned char key[PX_BK_KEY_LEN],
 	       const unsigned char nonce[PX_BK_NONCE_LEN], const void *aad,

@@ -539,9 +539,12 @@ fail:
  * streams, shards and manifest are exactly the serial dump's. A worker
  * blocks when its queue holds QUEUE_CAP bytes, and no table is claimed
  * more than `jobs` ahead of the one being written: memory stays below
- * jobs x (QUEUE_CAP + PUSH_CHUNK) whatever the tables' sizes. */
-#define QUEUE_CAP (4u << 20)
-#define PUSH_CHUNK (256u << 10)
+ * jobs x (QUEUE_CAP + 2 x PUSH_CHUNK) plus the writer's side of the
+ * double buffer (QUEUE_CAP + PUSH_CHUNK) whatever the tables' sizes. */
+#define QUEUE_CAP (2u << 20)
+/* rows gathered before one locked push: every push wakes the writer and
+ * the other workers (one condition variable), so not too often */
+#define PUSH_CHUNK (1u << 20)
 
 struct tslot {
 	struct px_buf data;     /* read, not yet taken by the writer */
@@ -635,29 +638,38 @@ static void *worker(void *arg)
 }
 
 /* Hands table t's queue to the writer as it fills; the item (shards
- * added) goes to tables. */
+ * added) goes to tables. *got is the writer's side of a double buffer:
+ * it takes everything queued by swapping with the slot's buffer, whose
+ * room the worker then refills, so neither grows again nor is copied
+ * on the way. */
 static enum px_err write_slot(struct par *p, int t, struct px_bk_writer *w,
-			      json_object *tables, struct px_buf *err)
+			      json_object *tables, struct px_buf *got, struct px_buf *err)
 {
 	struct tslot *s = &p->slots[t];
-	struct px_buf got = PX_BUF_INIT;
+	struct px_buf tmp;
 	enum px_err rc = PX_OK;
 	int done = 0;
 
 	px_bk_writer_begin(w);
 	while (rc == PX_OK && !done) {
+		px_buf_reset(got);
 		pthread_mutex_lock(&p->mu);
 		while (!s->done && s->data.len == 0)
 			pthread_cond_wait(&p->cv, &p->mu);
-		got = s->data;           /* take everything queued */
-		px_buf_init(&s->data);
+		tmp = s->data;
+		s->data = *got;
+		*got = tmp;
 		done = s->done;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
-		if (got.len)
-			rc = px_bk_writer_write(w, got.data, got.len);
-		px_buf_free(&got);
+		if (got->len)
+			rc = px_bk_writer_write(w, got->data, got->len);
 	}
+	/* the worker has finished with the table: its buffer goes now, not
+	 * with the last table */
+	pthread_mutex_lock(&p->mu);
+	px_buf_free(&s->data);
+	pthread_mutex_unlock(&p->mu);
 	if (rc == PX_OK && s->rc != PX_OK) {
 		px_buf_append(err, s->err.data ? s->err.data : "", s->err.len);
 		rc = s->rc;
@@ -678,6 +690,7 @@ static enum px_err px_bk_dump_tables_parallel(struct px_bk_dump *d, struct px_bk
 			 PQntuples(d->tabs), 0, 0, 0 };
 	struct wctx *ws = calloc((size_t)d->nworkers, sizeof(*ws));
 	pthread_t *th = calloc((size_t)d->nworkers, sizeof(*th));
+	struct px_buf got = PX_BUF_INIT;   /* write_slot's side of the double buffer */
 	enum px_err rc = PX_OK;
 	int i, started = 0;
 
@@ -690,7 +703,7 @@ static enum px_err px_bk_dump_tables_parallel(struct px_bk_dump *d, struct px_bk
 			rc = PX_E_SYSTEM_INTERNAL;
 	}
 	for (i = 0; rc == PX_OK && i < p.ntab; i++) {
-		rc = write_slot(&p, i, w, tables, err);
+		rc = write_slot(&p, i, w, tables, &got, err);
 		pthread_mutex_lock(&p.mu);
 		p.next_write = i + 1;
 		pthread_cond_broadcast(&p.cv);
@@ -710,6 +723,7 @@ static enum px_err px_bk_dump_tables_parallel(struct px_bk_dump *d, struct px_bk
 	free(p.slots);
 	free(ws);
 	free(th);
+	px_buf_free(&got);
 	return rc;
 }
 

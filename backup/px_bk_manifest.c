@@ -230,8 +230,10 @@ int px_bk_manifest_each_shard(json_object *m,
 		for (i = 0; i < json_object_array_length(arr); i++)
 			if ((rc = each_item(json_object_array_get_idx(arr, i), fn, arg)))
 				return rc;
-	/* a base backup's changed blocks (px_bk_base.h) */
+	/* a base backup's changed blocks and block maps (px_bk_base.h) */
 	if (json_object_object_get_ex(m, "blocks", &x) && (rc = each_item(x, fn, arg)))
+		return rc;
+	if (json_object_object_get_ex(m, "maps", &x) && (rc = each_item(x, fn, arg)))
 		return rc;
 	return 0;
 }

@@ -126,6 +126,25 @@ static int is_base(json_object *m)
 	return k && !strcmp(k, "base");
 }
 
+/* Only the newest backup's block maps check the restored files: the
+ * parents' (16 bytes a block each) are not kept, so a chain costs about
+ * one manifest's maps. */
+static void drop_maps(json_object *m)
+{
+	json_object *files;
+	size_t i;
+
+	if (!json_object_object_get_ex(m, "pgdata", &files) ||
+	    !json_object_is_type(files, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(files); i++) {
+		json_object *e = json_object_array_get_idx(files, i);
+
+		if (json_object_is_type(e, json_type_object))
+			json_object_object_del(e, "map");
+	}
+}
+
 enum px_err px_bk_chain_for(struct px_bk_repo *r, const struct px_bk_target *t,
 			    json_object ***chain, size_t *n, struct px_buf *err)
 {
@@ -175,6 +194,15 @@ enum px_err px_bk_chain_for(struct px_bk_repo *r, const struct px_bk_target *t,
 				      parent, str_of(c[k - 1], "name"));
 			goto out;
 		}
+		/* only its name and parent stay: materialize reads it again
+		 * when its turn comes, so a long chain is not held whole */
+		m = json_object_new_object();
+		json_object_object_add(m, "name", json_object_new_string(parent));
+		if (str_of(c[k], "parent"))
+			json_object_object_add(m, "parent", json_object_new_string(str_of(c[k], "parent")));
+		json_object_put(c[k]);
+		c[k] = m;
+		m = NULL;
 	}
 	for (i = 0; i < k / 2; i++) {   /* oldest first */
 		m = c[i];
@@ -231,7 +259,9 @@ static enum px_err stream_read(struct stream *s, unsigned char *p, size_t n,
 	return PX_OK;
 }
 
-static int stream_open(struct px_bk_repo *r, json_object *m, struct stream *s)
+/* Opens the stream item (m's "blocks" or "maps") of backup m. */
+static int stream_open_item(struct px_bk_repo *r, json_object *m, const char *item,
+			    struct stream *s)
 {
 	json_object *b, *sh, *e;
 	unsigned char (*ids)[32] = NULL;
@@ -240,8 +270,9 @@ static int stream_open(struct px_bk_repo *r, json_object *m, struct stream *s)
 	memset(s, 0, sizeof(*s));
 	px_buf_init(&s->cur);
 	s->backup = str_of(m, "name");
-	if (!json_object_object_get_ex(m, "blocks", &b) ||
-	    !json_object_object_get_ex(b, "shards", &sh))
+	if (!json_object_object_get_ex(m, item, &b) ||
+	    !json_object_object_get_ex(b, "shards", &sh) ||
+	    !json_object_is_type(sh, json_type_array))
 		return -1;
 	n = json_object_array_length(sh);
 	ids = calloc(n ? n : 1, 32);
@@ -258,6 +289,11 @@ static int stream_open(struct px_bk_repo *r, json_object *m, struct stream *s)
 	s->rd = px_bk_reader_new(r, (const unsigned char (*)[32])ids, n, READ_WINDOW);
 	free(ids);
 	return s->rd ? 0 : -1;
+}
+
+static int stream_open(struct px_bk_repo *r, json_object *m, struct stream *s)
+{
+	return stream_open_item(r, m, "blocks", s);
 }
 
 static void stream_close(struct stream *s)
@@ -301,46 +337,127 @@ static enum px_err apply_slices(int fd, const char *path, int64_t b, size_t len,
 	return PX_OK;
 }
 
-/* The next [block, mask] of a "slices" list, or block -1 past its end. */
-static void next_slice(json_object *sl, size_t *j, int64_t *blk, uint32_t *mask)
-{
-	json_object *pair = sl && *j < json_object_array_length(sl) ?
-			    json_object_array_get_idx(sl, *j) : NULL;
+/* A file entry's runs of changed blocks and its sliced blocks, in the
+ * packed form (px_bk_base.h) or the JSON arrays of older backups. */
+struct lists {
+	json_object *runs, *slices;          /* older form, or NULL */
+	struct px_buf rbuf, sbuf;            /* packed form, decoded */
+	struct px_bk_packed r, s;
+	size_t ri, si;
+};
 
-	*blk = pair ? json_object_get_int64(json_object_array_get_idx(pair, 0)) : -1;
-	*mask = pair ? (uint32_t)json_object_get_int64(json_object_array_get_idx(pair, 1)) : 0;
-	(*j)++;
+static int b64_list(json_object *e, const char *key, struct px_buf *b, struct px_bk_packed *it)
+{
+	json_object *v;
+
+	memset(it, 0, sizeof(*it));
+	if (!json_object_object_get_ex(e, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    px_codec_b64_decode(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+				PX_CODEC_B64, b) != 0)
+		return -1;
+	it->p = (const unsigned char *)(b->data ? b->data : "");
+	it->end = it->p + b->len;
+	return 1;
 }
 
-/* Writes the changed blocks of one file entry: "changed" runs of whole
- * blocks, or "stored" runs some of whose blocks "slices" lists. */
+/* 0, or -1 when the entry has no readable list of runs. */
+static int lists_open(json_object *e, struct lists *l)
+{
+	memset(l, 0, sizeof(*l));
+	px_buf_init(&l->rbuf);
+	px_buf_init(&l->sbuf);
+	if (json_object_object_get_ex(e, "runs", NULL))
+		return b64_list(e, "runs", &l->rbuf, &l->r) == 1 &&
+		       b64_list(e, "slicemap", &l->sbuf, &l->s) >= 0 ? 0 : -1;
+	if (json_object_object_get_ex(e, "changed", &l->runs))
+		return json_object_is_type(l->runs, json_type_array) ? 0 : -1;
+	if (json_object_object_get_ex(e, "stored", &l->runs) &&
+	    json_object_object_get_ex(e, "slices", &l->slices))
+		return json_object_is_type(l->runs, json_type_array) &&
+		       json_object_is_type(l->slices, json_type_array) ? 0 : -1;
+	return -1;
+}
+
+static void lists_close(struct lists *l)
+{
+	px_buf_free(&l->rbuf);
+	px_buf_free(&l->sbuf);
+}
+
+/* A [a, b] pair of an older list: 1, 0 past its end. */
+static int json_pair(json_object *arr, size_t *i, int64_t *a, int64_t *b)
+{
+	json_object *pair;
+
+	if (!arr || *i >= json_object_array_length(arr))
+		return 0;
+	pair = json_object_array_get_idx(arr, (*i)++);
+	*a = json_object_get_int64(json_object_array_get_idx(pair, 0));
+	*b = json_object_get_int64(json_object_array_get_idx(pair, 1));
+	return 1;
+}
+
+/* The next run: 1, 0 at the end, -1 malformed. */
+static int next_run(struct lists *l, int64_t *first, int64_t *count)
+{
+	uint64_t f, c;
+	int rc;
+
+	if (l->runs)
+		return json_pair(l->runs, &l->ri, first, count);
+	rc = px_bk_packed_run(&l->r, &f, &c);
+	*first = (int64_t)f;
+	*count = (int64_t)c;
+	return rc;
+}
+
+/* The next sliced block (-1 past the end) and its mask; -1 malformed. */
+static int next_slice(struct lists *l, int64_t *blk, uint32_t *mask)
+{
+	uint64_t b;
+	int64_t m = 0;
+	int rc;
+
+	if (l->runs)
+		rc = json_pair(l->slices, &l->si, blk, &m);
+	else
+		rc = px_bk_packed_slice(&l->s, &b, mask);
+	if (rc != 1) {
+		*blk = -1;
+		*mask = 0;
+		return rc;
+	}
+	if (l->runs)
+		*mask = (uint32_t)m;
+	else
+		*blk = (int64_t)b;
+	return 0;
+}
+
+/* Writes the changed blocks of one file entry: whole blocks, or the
+ * slices of those its slice list names. */
 static enum px_err apply_file(json_object *e, const char *path, struct stream *s,
 			      uint64_t *bytes, struct px_buf *err)
 {
 	unsigned char blk[PX_BK_BLOCK];
-	json_object *runs = NULL, *run, *sl = NULL;
+	struct lists l;
 	int64_t size = int_of(e, "size"), first, count, b, sb;
 	uint32_t mask;
-	size_t i, j = 0, len;
+	size_t len;
 	enum px_err rc = PX_OK;
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	int got = 0, fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return io_fail("create", path, err);
-	if (!json_object_object_get_ex(e, "changed", &runs) &&
-	    (!json_object_object_get_ex(e, "stored", &runs) ||
-	     !json_object_object_get_ex(e, "slices", &sl)))
-		runs = NULL;
-	if (size < 0 || !runs) {
+	got = lists_open(e, &l);
+	if (size < 0 || got != 0 || next_slice(&l, &sb, &mask) < 0) {
 		px_buf_printf(err, "malformed entry for %s", path);
 		rc = PX_E_VALIDATION_FAILED;
 		goto out;
 	}
-	next_slice(sl, &j, &sb, &mask);
-	for (i = 0; rc == PX_OK && i < json_object_array_length(runs); i++) {
-		run = json_object_array_get_idx(runs, i);
-		first = json_object_get_int64(json_object_array_get_idx(run, 0));
-		count = json_object_get_int64(json_object_array_get_idx(run, 1));
+	while (rc == PX_OK && (got = next_run(&l, &first, &count)) == 1) {
 		for (b = first; rc == PX_OK && b < first + count; b++) {
 			if (b < 0 || b * PX_BK_BLOCK >= size) {
 				px_buf_printf(err, "block %lld of %s is past its end", (long long)b, path);
@@ -351,7 +468,10 @@ static enum px_err apply_file(json_object *e, const char *path, struct stream *s
 			      PX_BK_BLOCK;
 			if (b == sb) {
 				rc = apply_slices(fd, path, b, len, mask, s, bytes, err);
-				next_slice(sl, &j, &sb, &mask);
+				if (rc == PX_OK && next_slice(&l, &sb, &mask) < 0)
+					got = -1;
+				if (got < 0)
+					break;
 				continue;
 			}
 			rc = stream_read(s, blk, len, err);
@@ -359,14 +479,18 @@ static enum px_err apply_file(json_object *e, const char *path, struct stream *s
 				rc = io_fail("write", path, err);
 			*bytes += len;
 		}
+		if (got < 0)
+			break;
 	}
-	if (rc == PX_OK && sb != -1) {   /* a slice entry outside the runs, or out of order */
-		px_buf_printf(err, "malformed slices for %s", path);
+	/* a malformed list, or a slice entry outside the runs or out of order */
+	if (rc == PX_OK && (got < 0 || sb != -1)) {
+		px_buf_printf(err, "malformed runs or slices for %s", path);
 		rc = PX_E_VALIDATION_FAILED;
 	}
 	if (rc == PX_OK && ftruncate(fd, (off_t)size) != 0)
 		rc = io_fail("truncate", path, err);
 out:
+	lists_close(&l);
 	if (close(fd) != 0 && rc == PX_OK)
 		rc = io_fail("close", path, err);
 	return rc;
@@ -433,12 +557,63 @@ out:
 	px_buf_free(&path);
 }
 
+enum px_err px_bk_maps_fetch(struct px_bk_repo *r, json_object *m, FILE **out,
+			     struct px_buf *err)
+{
+	struct stream s;
+	json_object *item, *v;
+	uint64_t got = 0;
+	enum px_err rc = PX_OK;
+	size_t i;
+	FILE *f;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(m, "maps", &item))
+		return PX_OK;   /* an older backup: its maps are in the manifest */
+	if (stream_open_item(r, m, "maps", &s) != 0) {
+		px_buf_printf(err, "malformed block maps of base backup %s", str_of(m, "name"));
+		return PX_E_VALIDATION_FAILED;
+	}
+	f = tmpfile();
+	if (!f) {
+		stream_close(&s);
+		return io_fail("create", "a temporary file for block maps", err);
+	}
+	json_object_object_get_ex(item, "shards", &v);
+	for (i = 0; rc == PX_OK && i < json_object_array_length(v); i++) {
+		rc = px_bk_reader_next(s.rd, NULL, &s.cur);
+		if (rc != PX_OK) {
+			px_buf_printf(err, "block maps of base backup %s: %s", str_of(m, "name"),
+				      px_err_message(rc));
+			break;
+		}
+		if (s.cur.len && fwrite(s.cur.data, 1, s.cur.len, f) != s.cur.len)
+			rc = io_fail("write", "a temporary file for block maps", err);
+		got += s.cur.len;
+	}
+	stream_close(&s);
+	if (rc == PX_OK && (fflush(f) != 0 || ferror(f)))
+		rc = io_fail("write", "a temporary file for block maps", err);
+	if (rc == PX_OK && (!json_object_object_get_ex(item, "bytes", &v) ||
+			    (uint64_t)json_object_get_int64(v) != got)) {
+		px_buf_printf(err, "block maps of base backup %s: %llu bytes read, not as listed",
+			      str_of(m, "name"), (unsigned long long)got);
+		rc = PX_E_STORAGE_SHARD_CORRUPT;
+	}
+	if (rc != PX_OK) {
+		fclose(f);
+		return rc;
+	}
+	*out = f;
+	return PX_OK;
+}
+
 /* Checks one restored file against the block map of its entry. */
-static enum px_err check_file(json_object *e, const char *dir, struct px_buf *map,
+static enum px_err check_file(json_object *e, const char *dir, FILE *maps, struct px_buf *map,
 			      struct px_buf *err)
 {
 	unsigned char blk[PX_BK_BLOCK], h[PX_BK_HASH_LEN];
-	const char *rel = str_of(e, "path"), *m = str_of(e, "map");
+	const char *rel = str_of(e, "path");
 	struct px_buf path = PX_BUF_INIT;
 	int64_t size = int_of(e, "size"), b = 0, got = 0;
 	enum px_err rc = PX_E_STORAGE_SHARD_CORRUPT;
@@ -447,8 +622,7 @@ static enum px_err check_file(json_object *e, const char *dir, struct px_buf *ma
 
 	px_buf_reset(map);
 	px_buf_printf(&path, "%s/%s", dir, rel);
-	if (!m || path.failed ||
-	    px_codec_b64_decode(m, strlen(m), PX_CODEC_B64, map) != 0) {
+	if (path.failed || px_bk_map_of(e, maps, map) != 0) {
 		px_buf_printf(err, "malformed block map for %s", rel);
 		rc = PX_E_VALIDATION_FAILED;
 		goto out;
@@ -492,20 +666,25 @@ out:
  * the proof that the chain of increments (whole blocks and slices) was
  * applied right, before PostgreSQL replays WAL over it (full-page
  * images could hide a wrong page until the next checkpoint). */
-static enum px_err check_dir(json_object *m, const char *dir, struct px_buf *err)
+static enum px_err check_dir(struct px_bk_repo *r, json_object *m, const char *dir,
+			     struct px_buf *err)
 {
 	struct px_buf map = PX_BUF_INIT;
 	json_object *files, *e;
-	enum px_err rc = PX_OK;
+	enum px_err rc;
+	FILE *maps = NULL;
 	size_t i;
 
 	if (!json_object_object_get_ex(m, "pgdata", &files))
 		return PX_E_VALIDATION_FAILED;
+	rc = px_bk_maps_fetch(r, m, &maps, err);
 	for (i = 0; rc == PX_OK && i < json_object_array_length(files); i++) {
 		e = json_object_array_get_idx(files, i);
 		if (str_of(e, "type") && !strcmp(str_of(e, "type"), "file"))
-			rc = check_file(e, dir, &map, err);
+			rc = check_file(e, dir, maps, &map, err);
 	}
+	if (maps)
+		fclose(maps);
 	px_buf_free(&map);
 	return rc;
 }
@@ -530,7 +709,7 @@ enum px_err px_bk_pitr_materialize(struct px_bk_repo *r, json_object **chain,
 				   struct px_buf *err)
 {
 	struct stream s;
-	json_object *files;
+	json_object *files, *cur = NULL, *before = NULL;
 	enum px_err rc = PX_OK;
 	size_t k, i;
 	int fd;
@@ -543,19 +722,37 @@ enum px_err px_bk_pitr_materialize(struct px_bk_repo *r, json_object **chain,
 	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || chmod(dir, 0700) != 0)
 		return io_fail("create", dir, err);
 	for (k = 0; rc == PX_OK && k < n; k++) {
-		if (!json_object_object_get_ex(chain[k], "pgdata", &files) ||
-		    stream_open(r, chain[k], &s) != 0) {
+		/* chain[n - 1] is whole; the parents are read here, one at a
+		 * time, and only the one before is kept (for remove_gone) */
+		if (k + 1 < n) {
+			rc = px_bk_manifest_load(r, str_of(chain[k], "name"), &cur);
+			if (rc != PX_OK) {
+				px_buf_printf(err, "cannot read base backup %s", str_of(chain[k], "name"));
+				break;
+			}
+			drop_maps(cur);
+		} else {
+			cur = json_object_get(chain[k]);
+		}
+		if (!json_object_object_get_ex(cur, "pgdata", &files) ||
+		    stream_open(r, cur, &s) != 0) {
 			px_buf_printf(err, "malformed base backup manifest %s", str_of(chain[k], "name"));
-			return PX_E_VALIDATION_FAILED;
+			rc = PX_E_VALIDATION_FAILED;
+			break;
 		}
 		for (i = 0; rc == PX_OK && i < json_object_array_length(files); i++)
 			rc = apply_entry(json_object_array_get_idx(files, i), dir, &s, bytes, err);
 		stream_close(&s);
-		if (rc == PX_OK && k > 0)
-			remove_gone(chain[k - 1], chain[k], dir);
+		if (rc == PX_OK && before)
+			remove_gone(before, cur, dir);
+		json_object_put(before);
+		before = cur;
+		cur = NULL;
 	}
+	json_object_put(before);
+	json_object_put(cur);
 	if (rc == PX_OK && n > 0)
-		rc = check_dir(chain[n - 1], dir, err);
+		rc = check_dir(r, chain[n - 1], dir, err);
 	if (rc != PX_OK)
 		return rc;
 	/* the cluster's own pg_wal: the server excluded its contents */

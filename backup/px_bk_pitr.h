@@ -6,6 +6,7 @@
 #define PX_BK_PITR_H
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -30,13 +31,22 @@ int px_bk_target_parse(enum px_bk_target_kind kind, const char *s,
 /* The chain of base backups to restore for the target, oldest (the full
  * backup) first: the newest base backup that ended before the target,
  * then its parents. *chain holds *n manifests (each with "name" set),
- * freed with px_bk_chain_free. Errors: VALIDATION_NOT_FOUND (no base
+ * freed with px_bk_chain_free; only the newest is whole, the parents
+ * keep their "name" and "parent" (px_bk_pitr_materialize reads each
+ * again in turn, so a chain costs about two manifests). Errors: VALIDATION_NOT_FOUND (no base
  * backup ends before the target; err says which exist), STORAGE_*. */
 enum px_err px_bk_chain_for(struct px_bk_repo *r, const struct px_bk_target *t,
 			    json_object ***chain, size_t *n, struct px_buf *err)
 	__attribute__((warn_unused_result));
 void px_bk_chain_free(json_object **chain, size_t n);
 
+/* Reads the block maps of base backup m (its "maps" stream, see
+ * px_bk_base.h) into a temporary file, *out (NULL when m is an older
+ * backup whose maps are in the manifest); the caller fcloses it.
+ * Errors: VALIDATION_FAILED (malformed), STORAGE_* (a shard), err says. */
+enum px_err px_bk_maps_fetch(struct px_bk_repo *r, json_object *m, FILE **out,
+			     struct px_buf *err)
+	__attribute__((warn_unused_result));
 /* Rebuilds the data directory of chain[n-1] into dir, which must be
  * absent or empty: the full backup's files, then each increment's changed
  * blocks, sizes and removals in turn; synced at the end. Errors:

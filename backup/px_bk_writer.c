@@ -14,7 +14,10 @@
 #include <string.h>
 
 #define NSEAL 2
-#define NBUF 6   /* one being filled, the rest queued or being sealed */
+/* One being filled, one per sealer, one queued: each is touched up to
+ * the largest chunk (4 MiB), so this bounds the writer's memory at
+ * NBUF + NSEAL (the sealed copies) chunk sizes, about 24 MiB. */
+#define NBUF (NSEAL + 2)
 
 struct job {
 	struct px_buf data;

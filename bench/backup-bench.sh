@@ -52,10 +52,22 @@ export RESTIC_PASSWORD=bench RESTIC_REPOSITORY=$T/restic
 OURS="$B --store $T/store --passphrase-file $T/pass --cache-dir $T/cache --db dbname=chat --no-uploads --no-status --no-progress"
 OURS1="$B --store $T/store1 --passphrase-file $T/pass --cache-dir $T/cache1 --db dbname=chat --no-uploads --no-status --no-progress"
 
-# timed CMD...: runs CMD under /usr/bin/time; sets SECS and RSS_KB
+# timed CMD...: runs CMD under /usr/bin/time; sets SECS, RSS_KB and CPU
+# (user + system seconds of CMD and what it waited for, not the server's). A
+# plexichat-backup run also counts towards the highest peak RSS of any
+# command (MAX_RSS_KB, with its command in MAX_RSS_WHAT), checked against
+# RSS_LIMIT_MB (default 64, the issue's bound) at the end.
+MAX_RSS_KB=0 MAX_RSS_WHAT=""
 timed() {
-	/usr/bin/time -f "%e %M" -o "$T/time" "$@"
-	read -r SECS RSS_KB < "$T/time"
+	/usr/bin/time -f "%e %M %U %S" -o "$T/time" "$@"
+	read -r SECS RSS_KB USR SYS < "$T/time"
+	CPU=$(python3 -c "print('%.2f' % ($USR + $SYS))")
+	case "$*" in *"$B "*)
+		if [ "$RSS_KB" -gt "$MAX_RSS_KB" ]; then
+			MAX_RSS_KB=$RSS_KB
+			MAX_RSS_WHAT=$(printf '%s' "$*" | grep -o ' \(backup\|verify\|restore\|base-backup\)\( --[a-z-]*\)\?' | head -1)
+		fi ;;
+	esac
 }
 mbs() { python3 -c "print('%.1f' % ($1 / 1e6 / max($2, 0.001)))"; }
 size_of() { du -sb "$1" | cut -f1; }
@@ -76,24 +88,35 @@ sync
 # JOBS: connections the first backup reads tables on (--jobs); the serial
 # dump (--jobs 1) is timed beside it in every round, into its own store.
 JOBS=${JOBS:-2}
+# FAST_LEVEL: a zstd fast level (--zstd-level, negative) timed in the
+# same rounds into a third store (FAST_LEVEL=0 leaves it out)
+FAST_LEVEL=${FAST_LEVEL:--1}
+OURS2="$B --store $T/store2 --passphrase-file $T/pass --cache-dir $T/cache2 --db dbname=chat --no-uploads --no-status --no-progress"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-T_PGDUMP=999 T_OURS=999 T_SERIAL=999 T_RESTIC=999 RSS_OURS=0 RSS_SERIAL=0
+T_PGDUMP=999 T_OURS=999 T_SERIAL=999 T_RESTIC=999 T_FAST=999 RSS_OURS=0 RSS_SERIAL=0
+C_PGDUMP=999 C_OURS=999 C_SERIAL=999 C_FAST=999
 for i in $(seq "$REPEAT"); do
-	rm -rf "$T/store" "$T/cache" "$T/restic" "$T/store1" "$T/cache1"
+	rm -rf "$T/store" "$T/cache" "$T/restic" "$T/store1" "$T/cache1" "$T/store2" "$T/cache2"
 	$B --store "$T/store" --passphrase-file "$T/pass" init 2>/dev/null
 	$B --store "$T/store1" --passphrase-file "$T/pass" init 2>/dev/null
+	$B --store "$T/store2" --passphrase-file "$T/pass" init 2>/dev/null
 	restic init >/dev/null 2>&1
 	timed sh -c "pg_dump chat > /dev/null"
-	T_PGDUMP=$(python3 -c "print(min($T_PGDUMP, $SECS))")
+	T_PGDUMP=$(python3 -c "print(min($T_PGDUMP, $SECS))"); C_PGDUMP=$(python3 -c "print(min($C_PGDUMP, $CPU))")
 	timed sh -c "$OURS --jobs $JOBS backup 2> $T/ours.log"
-	T_OURS=$(python3 -c "print(min($T_OURS, $SECS))")
+	T_OURS=$(python3 -c "print(min($T_OURS, $SECS))"); C_OURS=$(python3 -c "print(min($C_OURS, $CPU))")
 	[ "$RSS_KB" -gt "$RSS_OURS" ] && RSS_OURS=$RSS_KB
 	timed sh -c "$OURS1 --jobs 1 backup 2> $T/serial.log"
-	T_SERIAL=$(python3 -c "print(min($T_SERIAL, $SECS))")
+	T_SERIAL=$(python3 -c "print(min($T_SERIAL, $SECS))"); C_SERIAL=$(python3 -c "print(min($C_SERIAL, $CPU))")
 	[ "$RSS_KB" -gt "$RSS_SERIAL" ] && RSS_SERIAL=$RSS_KB
+	if [ "$FAST_LEVEL" != 0 ]; then
+		timed sh -c "$OURS2 --jobs $JOBS --zstd-level $FAST_LEVEL backup 2> $T/fast.log"
+		T_FAST=$(python3 -c "print(min($T_FAST, $SECS))"); C_FAST=$(python3 -c "print(min($C_FAST, $CPU))")
+	fi
 	timed sh -c "pg_dump chat | restic backup --stdin --stdin-filename chat.sql -q"
 	T_RESTIC=$(python3 -c "print(min($T_RESTIC, $SECS))")
 done
+FAST_UP=$(grep -o '"bytes_uploaded":[0-9]*' "$T/fast.log" 2>/dev/null | tail -1 | cut -d: -f2)
 FULL_UP=$(field bytes_uploaded); FULL_IN=$(field bytes)
 RESTIC_FULL=$(size_of "$T/restic")
 
@@ -108,6 +131,13 @@ row "  peak RSS (highest of the rounds)" "$((RSS_OURS / 1024)) MiB"
 row "plexichat-backup --jobs 1 (serial dump), same rounds" "${T_SERIAL} s"
 row "  share of pg_dump speed" "$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_SERIAL))")"
 row "  peak RSS (highest of the rounds)" "$((RSS_SERIAL / 1024)) MiB"
+row "CPU s of the client (least of the rounds): pg_dump / --jobs $JOBS / --jobs 1" "$C_PGDUMP / $C_OURS / $C_SERIAL"
+if [ "$FAST_LEVEL" != 0 ]; then
+	row "plexichat-backup --jobs $JOBS --zstd-level $FAST_LEVEL, same rounds" "${T_FAST} s"
+	row "  share of pg_dump speed; client CPU s" \
+		"$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_FAST))"); $C_FAST"
+	row "  stored (level 1: $((FULL_UP / 1000000)) MB)" "$((${FAST_UP:-0} / 1000000)) MB"
+fi
 # the serial dump into the store that holds the parallel one: identical
 # streams give identical shards, so it stores none (stores differ in keys
 # and chunker, so the two stores of the rounds cannot be compared)
@@ -212,7 +242,7 @@ row "after editing 1% random messages: base-backup (incremental) uploads" "$((IN
 row "  share of the full base backup" "$(python3 -c "print('%.1f%%' % (100 * $INC / $BB_UP))")"
 row "  changed blocks / all blocks" "$(bfield blocks_changed) / $(bfield blocks)"
 INC_MAN=$(man_size)
-row "  with the manifests (block maps): increment / full" \
+row "  with the manifests: increment / full" \
 	"$(((INC + INC_MAN) / 1000)) / $(((BB_UP + BB_MAN) / 1000)) kB, $(python3 -c "print('%.1f%%' % (100 * ($INC + $INC_MAN) / ($BB_UP + $BB_MAN)))")"
 row "  changed blocks stored as slices; plain bytes written / changed" \
 	"$(bfield blocks_sliced); $(($(bfield bytes_written) / 1000)) / $(($(bfield bytes_changed) / 1000)) kB"
@@ -385,7 +415,16 @@ row "  pgbackrest restore --type=time + pg_ctl start (until promoted)" "${T_BR_P
 row "  pgbackrest backup --type=full (same cluster)" "${T_BRBACKUP} s"
 ;; esac
 
+RSS_LIMIT_MB=${RSS_LIMIT_MB:-64}
+row "highest peak RSS of any plexichat-backup command (limit ${RSS_LIMIT_MB} MiB)" \
+	"$((MAX_RSS_KB / 1024)) MiB"
+row "  that command" "${MAX_RSS_WHAT:-?}"
+
 echo
 echo "plexichat-backup benchmark: SIZE_MB=$SIZE_MB, PARTS=$PARTS, $(nproc) cores, $(restic version 2>/dev/null | cut -d' ' -f1-2), $(pg_dump --version)"
 printf '| %-58s | %12s |\n|%s|%s|\n' "measure" "value" "$(printf -- '-%.0s' $(seq 60))" "$(printf -- '-%.0s' $(seq 14))"
 printf '%s\n' "${rows[@]}"
+if [ "$MAX_RSS_KB" -ge $((RSS_LIMIT_MB * 1024)) ]; then
+	echo "FAIL: a plexichat-backup command peaked at $((MAX_RSS_KB / 1024)) MiB, over ${RSS_LIMIT_MB} MiB" >&2
+	exit 1
+fi

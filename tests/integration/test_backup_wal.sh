@@ -67,6 +67,20 @@ chmod 600 "$T/key" "$T/wrongkey"
 STORE=$T/store
 # plexichat-backup as the cluster's user; output in $T/out, log in $T/err
 bk() { asp "$B" --store "$STORE" --key-file "$T/key" --cache-dir "$T/cache" "$@" >"$T/out" 2>"$T/err"; }
+# bk_rss: bk, leaving the peak RSS of the run in KiB in $T/rss (ru_maxrss
+# of the largest process waited for: plexichat-backup under runuser)
+bk_rss() {
+	/usr/bin/python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$T/rss" runuser -u postgres -- "$B" --store "$STORE" --key-file "$T/key" \
+		--cache-dir "$T/cache" "$@" >"$T/out" 2>"$T/err"
+}
+# the issue's bound for every command: memory must not grow with the
+# cluster (whole files or manifests held as JSON objects per block did)
+RSS_LIMIT_KB=$((64 * 1024))
+rss_ok() { [ -s "$T/rss" ] && [ "$(cat "$T/rss")" -gt 0 ] && [ "$(cat "$T/rss")" -lt $RSS_LIMIT_KB ]; }
+rss_mib() { echo "$(( $(cat "$T/rss" 2>/dev/null || echo 0) / 1024 )) MiB"; }
 
 bk init; check "init a local store" [ $? = 0 ]
 
@@ -195,16 +209,18 @@ db "CREATE TABLE doomed (x int)"; db "INSERT INTO doomed VALUES (1)"
 # settled pages, as in a database that has been running: hint bits set
 # by the first scan would otherwise change every page of the new table
 db "VACUUM (FREEZE, ANALYZE)"
-bk base-backup --db "$CI"; rc=$?
+bk_rss base-backup --db "$CI"; rc=$?
 check "base-backup (full) through the replication protocol" [ $rc = 0 ]
+check "... peak RSS $(rss_mib), under 64 MiB" rss_ok
 check "... reports a full backup" grep -q '"kind":"full"' "$T/out"
 full_up=$(grep -o '"bytes_uploaded":[0-9]*' "$T/out" | cut -d: -f2)
 full_blocks=$(grep -o '"blocks":[0-9]*' "$T/out" | cut -d: -f2)
 # change a few rows, drop a table, make another
 db "UPDATE big SET pad = 'changed' WHERE id % 1000 = 0"
 db "DROP TABLE doomed"; db "CREATE TABLE fresh AS SELECT 1 AS y"
-bk base-backup --db "$CI"; rc=$?
+bk_rss base-backup --db "$CI"; rc=$?
 check "base-backup (incremental)" [ $rc = 0 ]
+check "... peak RSS $(rss_mib), under 64 MiB" rss_ok
 check "... against the full one" grep -q '"kind":"incr"' "$T/out"
 inc_up=$(grep -o '"bytes_uploaded":[0-9]*' "$T/out" | cut -d: -f2)
 inc_changed=$(grep -o '"blocks_changed":[0-9]*' "$T/out" | cut -d: -f2)
@@ -244,9 +260,10 @@ SEGB=$(switch_wal)
 check "the segment with post B is archived" wait_archived "$SEGB"
 NOTES_ALL=$(db "SELECT count(*) FROM notes")
 R1=$T/restored1
-bk restore --to-time "$TA" --target-dir "$R1" --start --port "$PORT2" --check notes,big; rc=$?
+bk_rss restore --to-time "$TA" --target-dir "$R1" --start --port "$PORT2" --check notes,big; rc=$?
 CLUSTERS+=("$R1")
 check "restore --to-time $TA --start (exit $rc)" [ $rc = 0 ]
+check "... peak RSS $(rss_mib), under 64 MiB" rss_ok
 r1() { psql -X -q -At -h 127.0.0.1 -p "$PORT2" -U postgres -d postgres -c "$1"; }
 check "... the restored server has post A" [ "$(r1 "SELECT count(*) FROM notes WHERE body = 'post A'")" = 1 ]
 check "... and not post B" [ "$(r1 "SELECT count(*) FROM notes WHERE body = 'post B'")" = 0 ]

@@ -1,13 +1,15 @@
 /* check_backup_delta.c: sub-page deltas: slice geometry, which slices a
  * change marks, that packed slices rebuild the new block over the old
- * one, and that sums files round-trip and refuse damage or another
- * backup's file. */
+ * one, that sums files round-trip and refuse damage or another
+ * backup's file, and that the manifest's packed runs and slice masks
+ * decode as px_bk_base.h lays them out and refuse malformed bytes. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "backup/px_bk_base.h"
 #include "backup/px_bk_delta.h"
 #include "tests/unit/run_suite.h"
 
@@ -274,6 +276,75 @@ START_TEST(test_sums_abort_leaves_nothing)
 }
 END_TEST
 
+static void packed_on(struct px_bk_packed *it, const unsigned char *p, size_t n)
+{
+	it->p = p;
+	it->end = p + n;
+	it->next = 0;
+}
+
+START_TEST(test_packed_runs)
+{
+	/* runs [3, 2], [5, 1] (gap 0), [300, 200]: gaps 3, 0, 294 */
+	static const unsigned char b[] = { 3, 2, 0, 1, 0xa6, 0x02, 0xc8, 0x01 };
+	struct px_bk_packed it;
+	uint64_t f, c;
+
+	packed_on(&it, b, sizeof(b));
+	ck_assert_int_eq(px_bk_packed_run(&it, &f, &c), 1);
+	ck_assert(f == 3 && c == 2);
+	ck_assert_int_eq(px_bk_packed_run(&it, &f, &c), 1);
+	ck_assert(f == 5 && c == 1);
+	ck_assert_int_eq(px_bk_packed_run(&it, &f, &c), 1);
+	ck_assert(f == 300 && c == 200);
+	ck_assert_int_eq(px_bk_packed_run(&it, &f, &c), 0);
+}
+END_TEST
+
+START_TEST(test_packed_runs_refused)
+{
+	static const unsigned char zero[] = { 1, 0 };           /* a run of no blocks */
+	static const unsigned char cut[] = { 1, 0x80 };         /* varint cut short */
+	static const unsigned char odd[] = { 1 };               /* no length */
+	static const unsigned char huge[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					      0xff, 0x01, 1 };   /* past any file */
+	struct px_bk_packed it;
+	uint64_t f, c;
+
+	packed_on(&it, zero, sizeof(zero));
+	ck_assert_int_eq(px_bk_packed_run(&it, &f, &c), -1);
+	packed_on(&it, cut, sizeof(cut));
+	ck_assert_int_eq(px_bk_packed_run(&it, &f, &c), -1);
+	packed_on(&it, odd, sizeof(odd));
+	ck_assert_int_eq(px_bk_packed_run(&it, &f, &c), -1);
+	packed_on(&it, huge, sizeof(huge));
+	ck_assert_int_eq(px_bk_packed_run(&it, &f, &c), -1);
+}
+END_TEST
+
+START_TEST(test_packed_slices)
+{
+	/* block 4 mask 0x80000001, block 5 mask 0x3 (gap 0), block 9 mask 0x10 */
+	static const unsigned char b[] = { 4, 0x01, 0, 0, 0x80, 0, 0x03, 0, 0, 0,
+					   3, 0x10, 0, 0, 0 };
+	static const unsigned char cut[] = { 4, 0x01, 0, 0 };   /* mask cut short */
+	struct px_bk_packed it;
+	uint64_t blk;
+	uint32_t m;
+
+	packed_on(&it, b, sizeof(b));
+	ck_assert_int_eq(px_bk_packed_slice(&it, &blk, &m), 1);
+	ck_assert(blk == 4 && m == 0x80000001u);
+	ck_assert_int_eq(px_bk_packed_slice(&it, &blk, &m), 1);
+	ck_assert(blk == 5 && m == 3);
+	ck_assert_int_eq(px_bk_packed_slice(&it, &blk, &m), 1);
+	ck_assert(blk == 9 && m == 0x10);
+	ck_assert_int_eq(px_bk_packed_slice(&it, &blk, &m), 0);
+	packed_on(&it, cut, sizeof(cut));
+	ck_assert_int_eq(px_bk_packed_slice(&it, &blk, &m), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("backup_delta");
@@ -288,6 +359,9 @@ int main(void)
 	tcase_add_test(tc, test_sums_file_roundtrip);
 	tcase_add_test(tc, test_sums_file_refused);
 	tcase_add_test(tc, test_sums_abort_leaves_nothing);
+	tcase_add_test(tc, test_packed_runs);
+	tcase_add_test(tc, test_packed_runs_refused);
+	tcase_add_test(tc, test_packed_slices);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
 }
