@@ -32,7 +32,7 @@ libhandlers_a_SOURCES = \
 	handlers/files.c handlers/files.h handlers/files_upload.c handlers/files_resume.c \
 	handlers/files_store.c handlers/files_store.h handlers/files_util.c handlers/files_util.h \
 	handlers/files_scan.c handlers/files_scan.h handlers/files_clamd.c handlers/files_clamd.h \
-	handlers/files_image.c handlers/files_image.h \
+	handlers/files_image.c handlers/files_image.h handlers/files_sign.c handlers/files_sign.h \
 	handlers/avatars.c handlers/avatars.h \
 	handlers/plugin_host.c handlers/plugin_host.h \
 	handlers/plugin_events.c handlers/plugin_events.h \
