@@ -167,6 +167,11 @@ def test_changed_urls_are_refused_without_naming_a_path():
     expect_error(no_session(old), 410, "FILES_URL_EXPIRED")
     expect_error(no_session(signed(f["id"], q["o"], q["m"], past, q["t"], q["d"], k="y" * 64)),
                  403, "FILES_URL_INVALID")
+    # a genuine URL of an object that is not (or no longer) in the store
+    gone = signed(f["id"], "0" * 64, q["m"], int(time.time()) + 60, q["t"], q["d"])
+    r = no_session(gone)
+    expect_error(r, 404, "VALIDATION_NOT_FOUND")
+    assert b"objects" not in r.body and WORK.encode() not in r.body, r
     # the URL as documented works, and only for GET and HEAD
     fresh = signed(f["id"], q["o"], q["m"], int(time.time()) + 60, q["t"], q["d"])
     assert no_session(fresh).status == 200
