@@ -131,10 +131,13 @@ else
 	INSTALLED=1; tail -n 20 "$T/install.log"; bad "the doc's install commands failed"; exit 1
 fi
 perm() { stat -c '%a %U:%G' "$1"; }
-for s in secret_key db_password; do
+for s in secret_key db_password files_url_key; do
 	check "postinst made /etc/plexichat/$s (0640 root:www-data, 64 hex)" \
 		eval "[ \"\$(perm /etc/plexichat/$s)\" = '640 root:www-data' ] && grep -qx '[0-9a-f]\{64\}' /etc/plexichat/$s"
 done
+check "postinst made lighttpd's signed-URL check with that key (0640 root:www-data)" \
+	eval "[ \"\$(perm /etc/plexichat/plexichat-signed.lua)\" = '640 root:www-data' ] &&
+		grep -q \"\$(head -n 1 /etc/plexichat/files_url_key)\" /etc/plexichat/plexichat-signed.lua"
 check "/etc/plexichat/plexichat.conf is 0640 root:www-data" test "$(perm /etc/plexichat/plexichat.conf)" = "640 root:www-data"
 check "dpkg knows plexichat.conf as a conffile" eval "dpkg-query -W -f='\${Conffiles}' plexichat | grep -q /etc/plexichat/plexichat.conf"
 command -v logrotate >/dev/null && check "logrotate accepts /etc/logrotate.d/plexichat" \
