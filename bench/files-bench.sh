@@ -3,7 +3,9 @@
 # alone, measured in the same run on the same machine (issue 15 targets):
 #   - a 100 MB download through PlexiChat (authorised by plexichat.fcgi,
 #     bytes sent by lighttpd's X-Sendfile) vs the same file as a static file;
-#   - 50 KB image downloads per second (wrk) vs the static file;
+#   - 50 KB image downloads per second (wrk) vs the static file, through the
+#     authorised route (FastCGI, database, X-Sendfile) and through a signed
+#     URL that lighttpd's mod_magnet script checks alone (docs/FILES.md);
 #   - a 1 GB upload (raw PUT /api/v1/files) vs `curl -T` into lighttpd's own
 #     mod_webdav on the same disk (the honest floor: the same bytes over the
 #     same kind of socket into the same file system), and how much the
@@ -29,6 +31,7 @@ write_config "$WORK/plexichat.conf" "$WORK" "$PGPORT"
 cat >> "$WORK/plexichat.conf" <<CONF
 files_max_size = $(( (BIG_MB + 64) * 1024 * 1024 ))
 files_quota_user = 0
+files_url_ttl = 3600
 CONF
 "$BUILD/plexichat-admin" -c "$WORK/plexichat.conf" migrate >/dev/null
 PASS=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
@@ -67,9 +70,16 @@ echo "== download, 100 MB, median of $ROUNDS"
 text_file() { base64 -w 76 /dev/urandom | head -c "$2" > "$1" || true; }
 text_file "$WORK/static/big.txt" $((100 * 1024 * 1024))
 BIG_ID=$(upload big.txt "$WORK/static/big.txt")
+# signed_url ID: the file's signed content URL from its metadata
+signed_url() {
+  curl -sf -H "$AUTH" "$PX/api/v1/files/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["signed"]["url"])'
+}
 px=$(mbps "$PX/api/v1/files/$BIG_ID/content" "$AUTH"); st=$(mbps "$ST/big.txt")
-printf 'PlexiChat (X-Sendfile)   %6d MB/s\nlighttpd static file     %6d MB/s\nratio %d%% (target >= 90%%)\n' \
-  "$px" "$st" $(( 100 * px / (st > 0 ? st : 1) ))
+sg=$(mbps "$PX$(signed_url "$BIG_ID")")
+printf 'PlexiChat (X-Sendfile)   %6d MB/s\nPlexiChat signed URL     %6d MB/s\nlighttpd static file     %6d MB/s\n' \
+  "$px" "$sg" "$st"
+printf 'ratio %d%% X-Sendfile, %d%% signed (target >= 90%%)\n' \
+  $(( 100 * px / (st > 0 ? st : 1) )) $(( 100 * sg / (st > 0 ? st : 1) ))
 
 echo "== download, 50 KB image, wrk -t2 -c16 ${SECS}s"
 python3 - "$WORK/static/img.png" <<'PY'
@@ -84,9 +94,14 @@ open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(
 PY
 IMG_ID=$(upload img.png "$WORK/static/img.png")
 printf 'image size               %6d bytes\n' "$(stat -c %s "$WORK/static/img.png")"
-px=$(rps "$PX/api/v1/files/$IMG_ID/content" "$AUTH"); st=$(rps "$ST/img.png")
-printf 'PlexiChat (X-Sendfile)   %6d req/s\nlighttpd static file     %6d req/s\nratio %d%% (target >= 80%%)\n' \
-  "$px" "$st" $(( 100 * px / (st > 0 ? st : 1) ))
+SIGNED=$(signed_url "$IMG_ID")
+[ "$(curl -sf -o /dev/null -w '%{http_code} %{content_type}' "$PX$SIGNED")" = "200 image/png" ] ||
+  die "the signed URL did not answer the image"
+px=$(rps "$PX/api/v1/files/$IMG_ID/content" "$AUTH"); st=$(rps "$ST/img.png"); sg=$(rps "$PX$SIGNED")
+printf 'PlexiChat (X-Sendfile)   %6d req/s\nPlexiChat signed URL     %6d req/s\nlighttpd static file     %6d req/s\n' \
+  "$px" "$sg" "$st"
+printf 'ratio %d%% signed (target >= 80%%), %d%% authorised route (X-Sendfile)\n' \
+  $(( 100 * sg / (st > 0 ? st : 1) )) $(( 100 * px / (st > 0 ? st : 1) ))
 # where the time goes: a FastCGI round trip with no work, and with the
 # bearer token checked (no file lookup)
 fl=$(rps "$PX/api/v1/system/version"); me=$(rps "$PX/api/v1/auth/me" "$AUTH")

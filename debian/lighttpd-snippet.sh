@@ -12,7 +12,7 @@ cat <<'HEAD'
 # It takes over the whole server: every URL but /static/ goes to
 # plexichat.fcgi (plexichat-fcgi.service, /run/plexichat/plexichat.sock),
 # WebSocket upgrades to plexichat-ws (plexichat-ws.service).
-server.modules += ( "mod_fastcgi", "mod_proxy", "mod_setenv" )
+server.modules += ( "mod_fastcgi", "mod_proxy", "mod_setenv", "mod_magnet" )
 server.stream-response-body = 2
 server.max-request-size = 110000
 server.max-request-field-size = 65535
@@ -22,4 +22,5 @@ sed -n '/^# Plain \/static\//,$p' "$1" | sed \
 	-e 's|@STATIC_DIR@|/usr/share/plexichat/static|g' \
 	-e 's|@SOCKET@|/run/plexichat/plexichat.sock|g' \
 	-e 's|@WS_SOCKET@|/run/plexichat-ws/ws.sock|g' \
-	-e 's|@FILES_DIR@|/var/lib/plexichat/files|g'
+	-e 's|@FILES_DIR@|/var/lib/plexichat/files|g' \
+	-e 's|@RUN_DIR@/plexichat-signed.lua|/etc/plexichat/plexichat-signed.lua|g'

@@ -73,6 +73,10 @@ enum px_err px_adapter_build(char **envp, struct px_request *req)
 	uri = uri ? uri : "/";
 	pathlen = strcspn(uri, "?");
 	req->raw_path = strndup(uri, pathlen);
+	/* after an internal redirect (lighttpd's server.error-handler)
+	 * QUERY_STRING is the handler's; REQUEST_URI still has the client's */
+	if (env_get(envp, "REDIRECT_STATUS") && uri[pathlen])
+		qs = NULL;
 	req->raw_query = dup_or_empty(qs ? qs : (uri[pathlen] ? uri + pathlen + 1 : ""));
 	req->content_type = dup_or_empty(env_get(envp, "CONTENT_TYPE"));
 	req->remote_addr = dup_or_empty(env_get(envp, "REMOTE_ADDR"));

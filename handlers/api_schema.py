@@ -123,7 +123,17 @@ SCHEMAS = {
                 url=t("string", description="Where the bytes are: GET, sent by the web server."),
                 thumbnail_url=t("string", True, description="A WebP thumbnail (400x400 box); "
                                                             "null for other than images."),
-                preview_url=t("string", True, description="A WebP preview (1280x1280 box).")),
+                preview_url=t("string", True, description="A WebP preview (1280x1280 box)."),
+                signed=dict(obj(["url", "download_url", "expires_at"],
+                           url=t("string", description="The content (GET /api/v1/files/{fid}/"
+                                                       "signed), sent without a session."),
+                           download_url=t("string", description="The same as an attachment."),
+                           thumbnail_url=t("string", description="The thumbnail (images)."),
+                           preview_url=t("string", description="The preview (images)."),
+                           expires_at=t("integer", description="Unix seconds the URLs stop "
+                                                               "working (files_url_ttl).")),
+                           description="Only from GET /api/v1/files/{fid}, when files_url_key "
+                                       "is set and the file is in the local store.")),
     "ChannelFile": {"allOf": [ref("File"), obj(
         ["uploader", "message_id", "thread_root_id"],
         uploader={"oneOf": [ref("UserRef"), {"type": "null"}]},
@@ -720,6 +730,24 @@ OPS["GET " + FILES + "/{fid:int}/content"]["responses"]["200"]["content"] = {
 OPS["GET " + FILES + "/{fid:int}/content"]["responses"]["206"] = {
     "description": "The requested range (Content-Range).", "content": {"*/*": {"schema": STR}}}
 OPS["GET " + FILES + "/{fid:int}/content"]["responses"]["304"]["description"] = \
+    "Not modified (If-None-Match matched the ETag)."
+api("GET", FILES + "/{fid:int}/signed", "downloadFileSigned",
+    "The bytes named by a signed URL (the \"signed\" member of the file's metadata): no "
+    "session; the web server's script (lighttpd) or PlexiChat checks the HMAC and the expiry "
+    "and answers with the content route's headers, Range and If-None-Match included. 403 "
+    "FILES_URL_INVALID for a URL not made by this server or changed, 410 FILES_URL_EXPIRED "
+    "after its expiry.", "200", t("string", contentMediaType="application/octet-stream"),
+    [q(n, STR, d, True) for n, d in (
+        ("o", "The stored object (SHA-256 hex)."), ("m", "Last-Modified, Unix seconds."),
+        ("e", "Expiry, Unix seconds."), ("t", "Content-Type, base64url."),
+        ("d", "Content-Disposition, base64url."), ("s", "HMAC-SHA256, hex."))],
+    errors=("403", "404", "410"), tag="Files", path=FILE_P,
+    content_type="application/octet-stream", extra={"206": None, "304": None})
+OPS["GET " + FILES + "/{fid:int}/signed"]["responses"]["200"]["content"] = {
+    "*/*": {"schema": t("string")}}
+OPS["GET " + FILES + "/{fid:int}/signed"]["responses"]["206"] = {
+    "description": "The requested range (Content-Range).", "content": {"*/*": {"schema": STR}}}
+OPS["GET " + FILES + "/{fid:int}/signed"]["responses"]["304"]["description"] = \
     "Not modified (If-None-Match matched the ETag)."
 api("DELETE", FILES + "/{fid:int}", "deleteFile",
     "Delete a file: its owner, a channel owner or moderator, or an admin.", "200",

@@ -13,6 +13,7 @@
  * channel's retention setting (PATCH /api/v1/channels/{id}). */
 #include "handlers/files.h"
 #include "handlers/files_image.h"
+#include "handlers/files_sign.h"
 #include "handlers/files_store.h"
 #include "handlers/files_util.h"
 #include "handlers/auth_util.h"
@@ -80,12 +81,88 @@ static enum px_err readable(struct px_ctx *ctx, struct px_m_file *f, struct px_b
 	return e == PX_OK && quarantined ? PX_E_FILES_QUARANTINED : e;
 }
 
+/* The Content-Type *type and Content-Disposition (into cd) GET
+ * .../content answers file f with: active content never renders from the
+ * chat origin, archives and office documents are downloads, and download
+ * asks for an attachment. -1 when cd failed. */
+static int content_headers(const struct px_m_file *f, int download, const char **type,
+			   struct px_buf *cd)
+{
+	const struct px_hf_family *fam = px_hf_family_of_file(f->detected, f->name);
+	int attach = !fam || (fam->flags & (PX_HF_ACTIVE | PX_HF_DOWNLOAD)) || download;
+
+	*type = fam ? fam->served : "application/octet-stream";
+	px_hf_disposition(cd, attach, f->name);
+	return cd->failed ? -1 : 0;
+}
+
+/* Adds member name with the signed URL of object hex of f to o. */
+static int add_url(struct px_ctx *ctx, struct json_object *o, const char *name,
+		   const struct px_m_file *f, const char *hex, const char *type, const char *cd,
+		   long long expires)
+{
+	struct px_buf url = PX_BUF_INIT;
+	int rc = px_hf_sign_url(ctx->cfg, f->id, hex, f->mtime, type, cd, expires, &url);
+
+	if (rc == 0)
+		json_object_object_add(o, name, json_object_new_string(url.data));
+	px_buf_free(&url);
+	return rc;
+}
+
+/* The "signed" member of a file's metadata: URLs the web server answers
+ * without asking PlexiChat again (files_sign.h), for files of the local
+ * store whose objects are known (an image without derivatives yet has
+ * none: its content route makes them). NULL when there are none. */
+static struct json_object *signed_urls(struct px_ctx *ctx, const struct px_m_file *f)
+{
+	struct json_object *o;
+	struct px_buf cd = PX_BUF_INIT, dl = PX_BUF_INIT;
+	const char *hex = f->sha256, *type;
+	long long expires = (long long)time(NULL) + px_cfg_int(ctx->cfg, "files_url_ttl");
+	int image = px_hf_image_format(px_hf_family_of_file(f->detected, f->name)) !=
+		    PX_HF_IMG_NONE;
+	int rc;
+
+	if (!px_hf_sign_enabled(ctx->cfg) || strcmp(px_cfg_str(ctx->cfg, "files_store"), "local") ||
+	    (image && (!f->clean[0] || !f->thumb[0] || !f->preview[0])))
+		return NULL;
+	if (image)
+		hex = f->clean;
+	if (!(o = json_object_new_object()))
+		return NULL;
+	rc = content_headers(f, 0, &type, &cd) | content_headers(f, 1, &type, &dl);
+	rc = rc || add_url(ctx, o, "url", f, hex, type, cd.data, expires) ||
+	     add_url(ctx, o, "download_url", f, hex, type, dl.data, expires);
+	if (!rc && image)
+		rc = add_url(ctx, o, "thumbnail_url", f, f->thumb, "image/webp", "inline", expires) ||
+		     add_url(ctx, o, "preview_url", f, f->preview, "image/webp", "inline", expires);
+	json_object_object_add(o, "expires_at", json_object_new_int64(expires));
+	px_buf_free(&cd);
+	px_buf_free(&dl);
+	if (rc) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 enum px_err px_h_files_get(struct px_ctx *ctx)
 {
 	struct px_buf json = PX_BUF_INIT;
+	struct json_object *sig;
 	struct px_m_file f;
 	enum px_err e = readable(ctx, &f, &json, NULL);
 
+	/* the row's JSON is an object: "signed" goes in before its '}' */
+	if (e == PX_OK && (sig = signed_urls(ctx, &f)) != NULL) {
+		if (json.len > 2 && json.data[json.len - 1] == '}') {
+			json.data[--json.len] = '\0';
+			px_buf_printf(&json, ",\"signed\":%s}",
+				      json_object_to_json_string_ext(sig, JSON_C_TO_STRING_PLAIN));
+		}
+		json_object_put(sig);
+	}
 	if (e == PX_OK)
 		e = px_hm_reply(ctx, 200, &json);
 	px_buf_free(&json);
@@ -322,27 +399,20 @@ static enum px_err image_of(struct px_ctx *ctx, const struct px_st_files *st,
 enum px_err px_h_files_content(struct px_ctx *ctx)
 {
 	struct px_buf cd = PX_BUF_INIT;
-	const struct px_hf_family *fam;
 	const char *dl = px_request_query(ctx->req, "download");
-	const char *hex;
+	const char *hex, *type;
 	struct px_st_files st = { .remote = NULL };
 	struct px_m_image img;
 	struct px_m_file f;
 	enum px_hf_img fmt;
 	enum px_err e;
-	int attach;
 
 	if ((e = readable(ctx, &f, NULL, NULL)) != PX_OK || (e = px_hf_store(ctx, &st)) != PX_OK)
 		goto out;
-	fam = px_hf_family_of_file(f.detected, f.name);
-	/* active content never renders from the chat origin; archives and
-	 * office documents are downloads */
-	attach = !fam || (fam->flags & (PX_HF_ACTIVE | PX_HF_DOWNLOAD)) ||
-		 (dl && strcmp(dl, "0") != 0);
 	/* an image is served as its copy without metadata (EXIF, GPS); its
 	 * ETag names those bytes, the file's sha256 stays the upload's */
 	hex = f.sha256;
-	fmt = px_hf_image_format(fam);
+	fmt = px_hf_image_format(px_hf_family_of_file(f.detected, f.name));
 	if (fmt != PX_HF_IMG_NONE) {
 		e = image_of(ctx, &st, &f, fmt, &img);
 		if (e == PX_OK)
@@ -350,16 +420,41 @@ enum px_err px_h_files_content(struct px_ctx *ctx)
 		else if (!(st.remote && e == PX_E_VALIDATION_NOT_FOUND))
 			goto out; /* in S3 without derivatives: the upload as stored */
 	}
-	px_hf_disposition(&cd, attach, f.name);
-	if (cd.failed) {
+	if (content_headers(&f, dl && strcmp(dl, "0") != 0, &type, &cd) != 0) {
 		e = PX_E_SYSTEM_INTERNAL;
 		goto out;
 	}
-	e = px_hf_send(ctx, &st, hex, fam ? fam->served : "application/octet-stream", cd.data,
-		       f.mtime, NULL);
+	e = px_hf_send(ctx, &st, hex, type, cd.data, f.mtime, NULL);
 out:
 	px_st_files_close(&st);
 	px_buf_free(&cd);
+	return e;
+}
+
+/* A signed URL (files_sign.h) where no web server script answered it: the
+ * same check and the same answer, without the database. */
+enum px_err px_h_files_signed(struct px_ctx *ctx)
+{
+	const struct px_request *q = ctx->req;
+	struct px_st_files st = { .remote = NULL };
+	char path[PX_ST_FILES_PATH];
+	struct px_hf_signed v;
+	enum px_err e;
+
+	e = px_hf_sign_check(ctx->cfg, px_path_int(&ctx->path, "fid"), px_request_query(q, "o"),
+			     px_request_query(q, "m"), px_request_query(q, "e"),
+			     px_request_query(q, "t"), px_request_query(q, "d"),
+			     px_request_query(q, "s"), (long long)time(NULL), &v);
+	if (e == PX_OK)
+		e = px_hf_store(ctx, &st);
+	/* a file of another store, or an object gone since */
+	if (e == PX_OK && (st.remote || px_st_files_path(&st, v.object, path) != 0 ||
+			   access(path, F_OK) != 0))
+		e = PX_E_VALIDATION_NOT_FOUND;
+	if (e == PX_OK)
+		e = px_hf_send(ctx, &st, v.object, v.type.data, v.disposition.data, v.mtime, NULL);
+	px_st_files_close(&st);
+	px_hf_signed_free(&v);
 	return e;
 }
 

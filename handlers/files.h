@@ -11,6 +11,7 @@ enum px_err px_h_files_upload_multipart(struct px_ctx *ctx);
 enum px_err px_h_files_upload_raw(struct px_ctx *ctx);
 enum px_err px_h_files_get(struct px_ctx *ctx);
 enum px_err px_h_files_content(struct px_ctx *ctx);
+enum px_err px_h_files_signed(struct px_ctx *ctx);
 enum px_err px_h_files_thumbnail(struct px_ctx *ctx);
 enum px_err px_h_files_delete(struct px_ctx *ctx);
 enum px_err px_h_files_channel_list(struct px_ctx *ctx);

@@ -32,7 +32,7 @@ libhandlers_a_SOURCES = \
 	handlers/files.c handlers/files.h handlers/files_upload.c handlers/files_resume.c \
 	handlers/files_store.c handlers/files_store.h handlers/files_util.c handlers/files_util.h \
 	handlers/files_scan.c handlers/files_scan.h handlers/files_clamd.c handlers/files_clamd.h \
-	handlers/files_image.c handlers/files_image.h \
+	handlers/files_image.c handlers/files_image.h handlers/files_sign.c handlers/files_sign.h \
 	handlers/avatars.c handlers/avatars.h \
 	handlers/plugin_host.c handlers/plugin_host.h \
 	handlers/plugin_events.c handlers/plugin_events.h \
@@ -66,6 +66,10 @@ check_PROGRAMS += tests/unit/check_files_util
 tests_unit_check_files_util_SOURCES = tests/unit/check_files_util.c
 tests_unit_check_files_util_CFLAGS = $(TEST_CFLAGS)
 tests_unit_check_files_util_LDADD = $(HANDLER_TEST_LIBS)
+check_PROGRAMS += tests/unit/check_files_sign
+tests_unit_check_files_sign_SOURCES = tests/unit/check_files_sign.c
+tests_unit_check_files_sign_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_files_sign_LDADD = $(HANDLER_TEST_LIBS)
 check_PROGRAMS += tests/unit/check_files_scan
 tests_unit_check_files_scan_SOURCES = tests/unit/check_files_scan.c
 tests_unit_check_files_scan_CFLAGS = $(TEST_CFLAGS)

@@ -95,6 +95,10 @@ void px_web_str(struct json_object *o, const char *key, const char *val);
  * key_hm (HH:MM), all UTC. */
 void px_web_time(struct px_ctx *ctx, struct json_object *o, const char *key,
 		 const char *pg_time);
+/* The Unix seconds of a PostgreSQL timestamp string, rounded as
+ * extract(epoch ...)::bigint rounds them (the models' mtime). -1 when
+ * pg_time is not one. */
+int px_web_pg_epoch(const char *pg_time, long long *out) __attribute__((warn_unused_result));
 
 /* The 303 redirect after a successful form post: to path plus
  * "?done=<done>" when done is not NULL. */

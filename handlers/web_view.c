@@ -1,7 +1,10 @@
 /* web_view.c: model JSON to template data (see web_view.h). */
 #include "handlers/web_view.h"
 #include "handlers/web_util.h"
+#include "handlers/files_sign.h"
 #include "handlers/unfurl.h"
+#include "model/images.h"
+#include "core/cfg.h"
 #include "web/i18n.h"
 #include "web/markdown.h"
 #include "web/webpage.h"
@@ -131,6 +134,25 @@ void px_web_fit(long long w, long long h, long long box, long long *ow, long lon
 		*oh = 1;
 }
 
+/* Into out, a signed URL of image f's thumbnail (handlers/files_sign.h),
+ * which lighttpd answers without plexichat.fcgi; -1 when signing is off,
+ * the store is not local or the thumbnail is not made yet. The viewer may
+ * see f: it is on the page being rendered for them. */
+static int signed_thumb(struct px_ctx *ctx, struct json_object *f, long long id,
+			struct px_buf *out)
+{
+	const char *sha = px_web_get(f, "sha256");
+	struct px_m_image m;
+	long long mtime;
+
+	if (!px_hf_sign_enabled(ctx->cfg) || strcmp(px_cfg_str(ctx->cfg, "files_store"), "local") ||
+	    !sha || px_web_pg_epoch(px_web_get(f, "created_at"), &mtime) != 0 ||
+	    px_m_images_get(ctx->db, sha, &m) != PX_OK || !m.thumb[0])
+		return -1;
+	return px_hf_sign_url(ctx->cfg, id, m.thumb, mtime, "image/webp", "inline",
+			      (long long)time(NULL) + px_cfg_int(ctx->cfg, "files_url_ttl"), out);
+}
+
 struct json_object *px_web_file_view(struct px_ctx *ctx, struct json_object *f)
 {
 	struct json_object *o = json_object_new_object();
@@ -161,11 +183,22 @@ struct json_object *px_web_file_view(struct px_ctx *ctx, struct json_object *f)
 		json_object_object_add(o, "h", json_object_new_int64(sh));
 		if (w > 0 && h > 0) {
 			/* the thumbnail; the script falls back to the content
-			 * when it is not there (yet) */
+			 * when it is not there (yet). A signed one where there is
+			 * one (docs/FILES.md), falling back to the authorised
+			 * route once it expired (a lazy image loads late); links
+			 * stay on the authorised routes: they are clicked later */
+			struct px_buf s = PX_BUF_INIT;
+
 			px_buf_reset(&b);
 			px_buf_printf(&b, "/api/v1/files/%lld/thumbnail", id);
-			px_web_str(o, "src", b.data);
-			px_web_str(o, "fallback", px_web_get(o, "url"));
+			if (signed_thumb(ctx, f, id, &s) == 0) {
+				px_web_str(o, "src", s.data);
+				px_web_str(o, "fallback", b.data);
+			} else {
+				px_web_str(o, "src", b.data);
+				px_web_str(o, "fallback", px_web_get(o, "url"));
+			}
+			px_buf_free(&s);
 		} else {
 			px_web_str(o, "src", px_web_get(o, "url"));
 			json_object_object_add(o, "nodim", json_object_new_boolean(1));

@@ -10,7 +10,7 @@ PX_BUILD_PKGS="gettext autoconf automake make gcc pkg-config libfcgi-dev libpq-d
   libjson-c-dev libxml2-dev libcurl4-openssl-dev check libargon2-dev libcmark-gfm-dev
   libcmark-gfm-extensions-dev libpcre2-dev libzstd-dev libqrencode-dev libmagic-dev libicu-dev libldap-dev
   libcbor-dev libvips-dev libarchive-dev libseccomp-dev unicode-data unicode-cldr-core"
-PX_RUN_PKGS="lighttpd lighttpd-mod-deflate postgresql postgresql-contrib util-linux curl"
+PX_RUN_PKGS="lighttpd lighttpd-mod-deflate lighttpd-modules-lua postgresql postgresql-contrib util-linux curl"
 PX_TEST_PKGS="faketime python3-yaml dpkg-dev debhelper fakeroot lintian debootstrap lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile haproxy python3 python3-cryptography curl clang libclang-rt-14-dev oathtool
   python3-aiosmtpd python3-psycopg2 wrk chromium fonts-dejavu-core fonts-noto-color-emoji nodejs glewlwyd
   slapd ldap-utils libvips-tools clamav-daemon ffmpeg openssl awscli pebble
@@ -116,9 +116,24 @@ static_dir = $PX_ROOT/static
 templates_dir = $PX_ROOT/templates
 waf_rules = $PX_ROOT/etc/waf.rules
 secret_key_file = $data/secret.key
+files_url_key_file = $data/files-url.key
 CONF
   [ -s "$data/secret.key" ] || od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$data/secret.key"
-  chgrp www-data "$data/secret.key" "$file" 2>/dev/null; chmod 640 "$data/secret.key" "$file"
+  [ -s "$data/files-url.key" ] || od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$data/files-url.key"
+  chgrp www-data "$data/secret.key" "$data/files-url.key" "$file" 2>/dev/null
+  chmod 640 "$data/secret.key" "$data/files-url.key" "$file"
+}
+
+# signed_script DATADIR CONFDIR: CONFDIR/plexichat-signed.lua, lighttpd's
+# check of signed download URLs (apache/plexichat-signed.lua.in), with the
+# key write_config made and the file store of DATADIR/var/files. Readable
+# by lighttpd (www-data) only: it holds the key.
+signed_script() {
+  local key; key=$(cat "$1/files-url.key" 2>/dev/null || true)
+  case $key in *[!A-Za-z0-9_-]*) die "files-url.key: letters, digits, - and _ only" ;; esac
+  sed -e "s|@URL_KEY@|$key|g" -e "s|@FILES_DIR@|$1/var/files|g" \
+    "$PX_ROOT/apache/plexichat-signed.lua.in" > "$2/plexichat-signed.lua"
+  chgrp www-data "$2/plexichat-signed.lua"; chmod 640 "$2/plexichat-signed.lua"
 }
 
 # lighttpd_start CONFDIR PORT SOCKET: CONFDIR is DATADIR/run of write_config,
@@ -128,6 +143,7 @@ lighttpd_start() {
   sed -e "s|@PORT@|$port|g" -e "s|@STATIC_DIR@|$PX_ROOT/static|g" -e "s|@LOG_DIR@|$dir|g" \
       -e "s|@RUN_DIR@|$dir|g" -e "s|@SOCKET@|$sock|g" -e "s|@WS_SOCKET@|$dir/ws.sock|g" \
       -e "s|@FILES_DIR@|$(dirname "$dir")/var/files|g" "$PX_ROOT/apache/lighttpd.conf.in" > "$conf"
+  signed_script "$(dirname "$dir")" "$dir"
   lighttpd -tt -f "$conf" >/dev/null || die "lighttpd config invalid: $conf"
   lighttpd -D -f "$conf" & PX_PIDS+=($!)
 }
@@ -275,6 +291,7 @@ bench_web() {
       -e "s|@FILES_DIR@|$2/var/files|g" \
       -e "s|^server.max-connections = .*|server.max-connections = $4|" \
       -e "s|^server.max-fds = .*|server.max-fds = $5|" "$PX_ROOT/apache/lighttpd.conf.in" > "$conf"
+  signed_script "$2" "$2/run"
   lighttpd -tt -f "$conf" >/dev/null || die "lighttpd config invalid"
   lighttpd -D -f "$conf" & PX_PIDS+=($!)
   LPID=$!

@@ -23,6 +23,20 @@ if [ "${PLEXICHAT_MIGRATE:-0}" = 1 ]; then
 	runuser -u www-data -- "$BIN/plexichat-admin" -c "$CONF" migrate
 fi
 
+# lighttpd's check of signed download URLs (docs/FILES.md) holds the key
+# PlexiChat signs them with: the mounted one (PLEXICHAT_FILES_URL_KEY_FILE;
+# mount the same into every replica), else one made now for this container
+# alone, never the one made when the image was built
+KEYF=${PLEXICHAT_FILES_URL_KEY_FILE:-/etc/plexichat/files_url_key}
+if [ -z "${PLEXICHAT_FILES_URL_KEY_FILE:-}" ]; then
+	(umask 027 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$KEYF")
+	chgrp www-data "$KEYF"
+fi
+KEY=$(head -n 1 "$KEYF")
+(umask 027 && sed -e "s|@URL_KEY@|$KEY|g" -e "s|@FILES_DIR@|/var/lib/plexichat/files|g" \
+	/usr/share/plexichat/plexichat-signed.lua.in > /etc/plexichat/plexichat-signed.lua)
+chgrp www-data /etc/plexichat/plexichat-signed.lua
+
 # Debian's lighttpd.conf with the port and address of the container
 cat > "$RUN/plexichat-lighttpd/lighttpd.conf" <<CONF
 include "/etc/lighttpd/lighttpd.conf"

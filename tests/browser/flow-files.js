@@ -232,7 +232,8 @@ module.exports = async function ({ browser, BASE, check, axe, shot }) {
       await a.press('#body', 'Enter');
       const img = await b.waitForSelector('#messages li img[alt="sized.png"]', { timeout: 15000 });
       const src = await img.getAttribute('src');
-      if (src !== '/api/v1/files/' + id + '/thumbnail' && src !== '/api/v1/files/' + id + '/content')
+      if (src !== '/api/v1/files/' + id + '/thumbnail' && src !== '/api/v1/files/' + id + '/content' &&
+          !src.startsWith('/api/v1/files/' + id + '/signed?'))
         throw new Error('src ' + src);
       if (await img.getAttribute('width') !== '400' || await img.getAttribute('height') !== '225')
         throw new Error('not fitted into the 400-pixel box');

@@ -179,10 +179,13 @@ fi
 check "apt brought PostgreSQL and lighttpd (the recommended packages)" \
 	eval "[ \"\$(in_root dpkg-query -W -f='\${Status}\n' postgresql lighttpd | grep -c 'ok installed')\" = 2 ]"
 perm() { in_root stat -c '%a %U:%G' "$1"; }
-for s in secret_key db_password; do
+for s in secret_key db_password files_url_key; do
 	check "postinst made /etc/plexichat/$s (0640 root:www-data, 64 hex)" \
 		eval "[ \"\$(perm /etc/plexichat/$s)\" = '640 root:www-data' ] && grep -qx '[0-9a-f]\{64\}' '$C/etc/plexichat/$s'"
 done
+check "postinst made lighttpd's signed-URL check with that key (0640 root:www-data)" \
+	eval "[ \"\$(perm /etc/plexichat/plexichat-signed.lua)\" = '640 root:www-data' ] &&
+		grep -q \"\$(head -n 1 '$C/etc/plexichat/files_url_key')\" '$C/etc/plexichat/plexichat-signed.lua'"
 check "/etc/plexichat/plexichat.conf is 0640 root:www-data" test "$(perm /etc/plexichat/plexichat.conf)" = "640 root:www-data"
 check "dpkg knows plexichat.conf as a conffile" eval "in_root dpkg-query -W -f='\${Conffiles}' plexichat | grep -q /etc/plexichat/plexichat.conf"
 # logrotate is only suggested: installed here to check the package's file

@@ -49,7 +49,11 @@ chown www-data:www-data "$T/run" "$T/log"; chmod 750 "$T/run" "$T/log"
 sed -e "s|@BIND@|127.0.0.1|g" -e "s|@PORT@|$PORT|g" -e "s|@STATIC_DIR@|$ROOT/static|g" \
 	-e "s|@LOG_DIR@|$T/log|g" -e "s|@RUN_DIR@|$T/run|g" -e "s|@FCGI_DIR@|$BUILD|g" \
 	-e "s|@CONFIG@|$CONFIG|g" -e "s|@FILES_DIR@|$(sed -n 's/^data_dir *= *//p' "$CONFIG")/files|g" \
+	-e "s|@SIGNED_SCRIPT@|$T/run/plexichat-signed.lua|g" \
 	"$ROOT/apache/lighttpd-spawn.conf.in" > "$T/lighttpd.conf"
+# the signed-URL check without a key: it refuses every signed URL
+sed -e "s|@URL_KEY@||g" -e "s|@FILES_DIR@|$T/none|g" "$ROOT/apache/plexichat-signed.lua.in" \
+	> "$T/run/plexichat-signed.lua"
 check "no @PLACEHOLDER@ left in the filled-in config" bash -c "! grep -q '@[A-Z_]*@' '$T/lighttpd.conf'"
 # 3. lighttpd checks it, loading its modules
 check "lighttpd -tt accepts it" lighttpd -tt -f "$T/lighttpd.conf"

@@ -262,6 +262,16 @@ def test_files():
     chk(th, "GET", FP + "/thumbnail", 200)
     chk(a.call("GET", F + "/%d/thumbnail" % img["id"], headers={"If-None-Match": th.headers["etag"]}),
         "GET", FP + "/thumbnail", 304)
+    # a signed URL of the metadata: no session (lighttpd's script or PlexiChat)
+    SG = FP + "/signed"
+    url = chk(a.call("GET", F + "/%d" % img["id"]), "GET", FP, 200)["signed"]["url"]
+    sg = anon("GET", url)
+    chk(sg, "GET", SG, 200)
+    chk(anon("GET", url, headers={"Range": "bytes=0-3"}), "GET", SG, 206)
+    chk(anon("GET", url, headers={"If-None-Match": sg.headers["etag"]}), "GET", SG, 304)
+    chk(anon("GET", url[:-1] + ("0" if url[-1] != "0" else "1")), "GET", SG, 403)
+    chk(anon("GET", url.replace("/%d/signed" % img["id"], "/%d/signed" % (img["id"] + 10 ** 6))),
+        "GET", SG, 403)
     txt = chk(a.call("PUT", F + "?name=t.txt", headers={"Content-Type": "text/plain"}, raw=data),
               "PUT", F, 201)
     chk(a.call("GET", F + "/%d/thumbnail" % txt["id"]), "GET", FP + "/thumbnail", 404)

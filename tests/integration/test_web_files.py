@@ -153,8 +153,14 @@ def test_images_with_a_known_size_use_the_thumbnail():
     psql("UPDATE files SET width = 1600, height = 1200 WHERE id = %d" % fid)
     p = b.page("/c/" + ch)
     img = [a for t, a in message_items(p, mid) if t == "img" and a.get("alt") == "wide.png"][0]
-    assert img["src"] == "/api/v1/files/%d/thumbnail" % fid, img
-    assert img["data-fallback"] == "/api/v1/files/%d/content" % fid, img
+    # a signed thumbnail URL (docs/FILES.md), which works without the
+    # session, and the authorised route once it expired
+    assert img["src"].startswith("/api/v1/files/%d/signed?" % fid), img
+    assert img["data-fallback"] == "/api/v1/files/%d/thumbnail" % fid, img
+    th = pxtest.request("GET", img["src"])
+    assert th.status == 200 and th.headers["content-type"] == "image/webp", th
+    assert th.headers["content-disposition"] == "inline", th.headers
+    assert th.body == api("GET", "/api/v1/files/%d/thumbnail" % fid, tok).body
     assert (img["width"], img["height"]) == ("400", "300"), img
     assert "nodim" not in img.get("class", ""), img
 
