@@ -23,7 +23,10 @@ HAProxy, so that what a node answers is what the client sees):
      (b) its WAL stream stalled (walreceiver SIGSTOP): posts wait, without
      an error, as long as the stall lasts, because the monitor still finds
      the standby healthy and keeps replication synchronous, and are
-     acknowledged once it ends; (c) the standby stopped: posts wait until
+     acknowledged once it ends; through HAProxy (timeout server lowered to
+     3 s) a post gets HAProxy's 504 SYSTEM_TIMEOUT in the central format
+     (dist/haproxy/plexichat.cfg's http-error) and is stored once after
+     the stall; (c) the standby stopped: posts wait until
      the monitor gives it up (wait_primary), then go on.
 At the end every acknowledged post is on the primary exactly once.
 Prints the figures (FIGURE lines)."""
@@ -75,7 +78,7 @@ def expect(cond, what):
 
 
 def call(node, method, path, token, body=None, timeout=120):
-    """(status, parsed JSON or raw bytes) from node, straight."""
+    """(status, parsed JSON or raw bytes) from node (a Stack or an HAProxy)."""
     h = {"Authorization": "Bearer " + token}
     if body is not None:
         h["Content-Type"] = "application/json"
@@ -288,12 +291,20 @@ def scenario_lag(users, cid):
     print("== 3b: the standby's WAL stream stalled (walreceiver SIGSTOP) for 6 s")
     wr = pgaf.walreceiver(stby)
     expect(wr, "3b: no walreceiver on " + stby)
+    # HAProxy in front of A with timeout server 3 s (the file's is 60 s)
+    hap = stacklib.HAProxy([A], "127.0.0.1", timeout_server=3)
+    via = {}
     p = Posting("stall", [(A, users[0]), (A, users[1])], cid)
     time.sleep(1.5)
     t_stall = time.time()
     os.kill(wr, signal.SIGSTOP)
     try:
-        time.sleep(6)
+        time.sleep(0.2)
+        t0 = time.time()
+        via["answer"] = call(hap, "POST", "/api/v1/channels/%d/messages" % cid, users[2].token,
+                             {"body": "pgf-stall-haproxy"}, timeout=30)
+        via["after"] = time.time() - t0
+        time.sleep(max(0, t_stall + 6 - time.time()))
         states = {n: v for n, v in pgaf.states().items() if n in PORTS}
         during = [a for a in p.acked if a[2] > t_stall + 0.5 and a[3] < time.time()]
     finally:
@@ -302,6 +313,17 @@ def scenario_lag(users, cid):
     resumed = pxtest.wait_for(lambda: p.acked_after(t_end), timeout=15, step=0.1)
     time.sleep(1)
     p.stop()
+    hap.stop()
+    status, j = via["answer"]
+    stored = pgaf.psql(prim, "SELECT count(*) FROM messages WHERE channel_id = %d AND body = 'pgf-stall-haproxy'"
+                       % cid)[0][0]
+    print("FIGURE 3b: the post through HAProxy (timeout server 3 s) answered %r %s after %.1f s; "
+          "stored after the stall: %s" % (status, j.get("error_code") if isinstance(j, dict) else j[:80],
+                                          via["after"], stored))
+    expect(status == 504 and isinstance(j, dict) and j.get("error_code") == "SYSTEM_TIMEOUT"
+           and j.get("http_status") == 504 and j.get("correlation_id") and j.get("message"),
+           "3b: HAProxy's timeout is not a 504 SYSTEM_TIMEOUT in the central format: %r %r" % (status, j))
+    expect(stored == "1", "3b: the post HAProxy gave up on is stored %s times, not once" % stored)
     waited = [a for a in p.acked if a[2] < t_end < a[3]]
     print("FIGURE 3b: stream stalled 6 s: %d posts acknowledged during the stall, %d waited through it "
           "(longest %.1f s) and were acknowledged %.2f s after it ended; monitor meanwhile: %r; failed: %r"

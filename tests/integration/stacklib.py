@@ -274,10 +274,13 @@ class HAProxy:
     front of stacks, connecting from source (the nodes' trusted_proxies),
     on a free port."""
 
-    def __init__(self, stacks, source, port_from=None):
+    def __init__(self, stacks, source, port_from=None, timeout_server=None):
+        """timeout_server: seconds in place of the file's timeout server."""
         with open(os.path.join(ROOT, "dist", "haproxy", "plexichat.cfg")) as f:
             dist = f.read()
         body = dist[dist.index("\ndefaults"):]
+        if timeout_server:
+            body = re.sub(r"(?m)^    timeout server \S+$", "    timeout server %ds" % timeout_server, body)
         self.port = free_port(port_from or BASE_PORT + 25)
         self.url = "http://127.0.0.1:%d" % self.port
         body = re.sub(r"(?m)^    bind :80$", "    bind 127.0.0.1:%d" % self.port, body)
