@@ -139,6 +139,17 @@ static enum px_err check_result(struct px_db *db, PGresult *r, PGresult **out)
 		disconnect(db);
 		return PX_E_SYSTEM_DB_UNAVAILABLE;
 	}
+	/* 25006: this server takes no writes: a standby, or a primary fenced
+	 * read-only (default_transaction_read_only). The connection stays up,
+	 * so drop it: the next connect goes through target_session_attrs =
+	 * read-write to whichever host takes writes now. Nothing was written. */
+	if (state && strcmp(state, "25006") == 0) {
+		px_log_warn("db", NULL, "server is read-only, reconnecting: %s",
+			    r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+		PQclear(r);
+		disconnect(db);
+		return PX_E_SYSTEM_DB_UNAVAILABLE;
+	}
 	if (state && strcmp(state, "23505") == 0) {
 		PQclear(r);
 		return PX_E_VALIDATION_CONFLICT;

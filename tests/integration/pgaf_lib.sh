@@ -9,10 +9,15 @@
 # db_conninfo with these ports); pgaf_cleanup stops it (by pid).
 KEEPERS=()
 
+# free_port FROM: the first port from FROM on that no TCP socket uses, not
+# even as the local end of a connection (these ports lie in the ephemeral
+# range, and PostgreSQL's bind to 0.0.0.0 fails beside such a socket: the
+# monitor then listened on IPv6 alone and the nodes never reached it)
 free_port() {
   local p
   for p in $(seq "$1" $(($1 + 40))); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    [ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ] && { echo "$p"; return; }
   done
   return 1
 }

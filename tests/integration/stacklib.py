@@ -280,10 +280,13 @@ class HAProxy:
     front of stacks, connecting from source (the nodes' trusted_proxies),
     on a free port."""
 
-    def __init__(self, stacks, source, port_from=None):
+    def __init__(self, stacks, source, port_from=None, timeout_server=None):
+        """timeout_server: seconds in place of the file's timeout server."""
         with open(os.path.join(ROOT, "dist", "haproxy", "plexichat.cfg")) as f:
             dist = f.read()
         body = dist[dist.index("\ndefaults"):]
+        if timeout_server:
+            body = re.sub(r"(?m)^    timeout server \S+$", "    timeout server %ds" % timeout_server, body)
         self.port = free_port(port_from or BASE_PORT + 25)
         self.url = "http://127.0.0.1:%d" % self.port
         body = re.sub(r"(?m)^    bind :80$", "    bind 127.0.0.1:%d" % self.port, body)
@@ -448,6 +451,70 @@ class PgAutoFailover:
              "-p", str(self.ports[name]), "-d", "plexichat", "-c", sql],
             capture_output=True, text=True, check=True).stdout
         return [line.split("\t") for line in out.splitlines() if line]
+
+    def sql(self, port, sql, db="plexichat"):
+        """Rows of sql on the PostgreSQL at port (a node's or the
+        monitor's) as the postgres user, in a read-write session even where
+        the server defaults to read-only (so that it can undo that)."""
+        out = subprocess.run(
+            ["runuser", "-u", "postgres", "--", "env", "PGOPTIONS=-c default_transaction_read_only=off",
+             "psql", "-X", "-At", "-F", "\t", "-h", "127.0.0.1", "-p", str(port), "-d", db, "-c", sql],
+            capture_output=True, text=True, check=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def postmaster(self, name):
+        with open(os.path.join(self.t, name, "postmaster.pid")) as f:
+            return int(f.readline())
+
+    def keeper_pids(self, name):
+        """The pg_autoctl processes (supervisor, postgres controller, node
+        keeper) of node name: the session of its postmaster, which
+        pg_autoctl run started, without the PostgreSQL processes."""
+        sid = os.getsid(self.postmaster(name))
+        pids = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/comm" % d) as f:
+                    comm = f.read().strip()
+                if comm == "pg_autoctl" and os.getsid(int(d)) == sid:
+                    pids.append(int(d))
+            except OSError:
+                pass
+        return pids
+
+    def freeze_keeper(self, name):
+        """SIGSTOP of node name's pg_autoctl processes: its PostgreSQL
+        serves on but nothing obeys the monitor there (a keeper that is
+        hung or slow to notice); returns its session for thaw()."""
+        pids = self.keeper_pids(name)
+        assert pids, "no pg_autoctl process of " + name
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        return os.getsid(pids[0])
+
+    def thaw(self, sid):
+        """SIGCONT to the session of freeze_keeper() (runuser, which
+        stops itself when its child stops, included)."""
+        os.killpg(sid, signal.SIGCONT)
+
+    def walreceiver(self, name):
+        """The pid of standby name's walreceiver process, or None."""
+        pm = str(self.postmaster(name))
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    ppid = f.read().rsplit(")", 1)[1].split()[1]
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    cmd = f.read()
+            except (OSError, IndexError):
+                continue
+            if ppid == pm and cmd.startswith(b"postgres: walreceiver"):
+                return int(d)
+        return None
 
     def primary(self):
         """The name of the node that takes writes (state primary, or
