@@ -181,7 +181,7 @@ static size_t card(const char *s, size_t n)
 static size_t iban(const char *s, size_t n)
 {
 	char c[40];
-	size_t i = 0, k = 0, last = 0, best = 0;
+	size_t i = 0, k = 0, best = 0;
 
 	/* letters and digits, optionally in groups of four split by spaces;
 	 * the longest prefix with a valid checksum wins */
@@ -190,9 +190,9 @@ static size_t iban(const char *s, size_t n)
 
 		if (isupper(ch) || isdigit(ch)) {
 			c[k++] = (char)ch;
-			last = ++i;
+			i++;
 			if (px_ai_iban_ok(c, k))
-				best = last;
+				best = i;
 		} else if (ch == ' ' && k % 4 == 0 && k > 0 && i + 1 < n &&
 			   isalnum((unsigned char)s[i + 1])) {
 			i++;

@@ -513,7 +513,6 @@ enum px_err px_bk_dump_begin(const struct px_bk_dump_opts *o,
 	rc = open_workers(d, err);
 	if (rc != PX_OK)
 		goto fail;
-	rc = PX_E_SYSTEM_INTERNAL;
 	d->tabs = query(d->c, SQL_TABLES, NULL, PGRES_TUPLES_OK);
 	if (!d->tabs) {
 		rc = sql_fail(d->c, "list tables", err);

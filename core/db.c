@@ -143,14 +143,14 @@ static enum px_err check_result(struct px_db *db, PGresult *r, PGresult **out)
 	 * read-only (default_transaction_read_only). The connection stays up,
 	 * so drop it: the next connect goes through target_session_attrs =
 	 * read-write to whichever host takes writes now. Nothing was written. */
-	if (state && strcmp(state, "25006") == 0) {
+	if (strcmp(state, "25006") == 0) {
 		px_log_warn("db", NULL, "server is read-only, reconnecting: %s",
 			    r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
 		PQclear(r);
 		disconnect(db);
 		return PX_E_SYSTEM_DB_UNAVAILABLE;
 	}
-	if (state && strcmp(state, "23505") == 0) {
+	if (strcmp(state, "23505") == 0) {
 		PQclear(r);
 		return PX_E_VALIDATION_CONFLICT;
 	}

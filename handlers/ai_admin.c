@@ -104,7 +104,6 @@ enum px_err px_h_admin_ai_review_decide(struct px_ctx *ctx)
 		px_buf_reset(&msg);
 		if (e != PX_OK && e != PX_E_VALIDATION_MESSAGE_DELETED)
 			goto out;
-		e = PX_OK;
 	}
 	px_buf_printf(&out, "{\"id\":%lld,\"status\":\"%s\",\"action\":\"%s\",\"message\":%s}", rid,
 		      approve ? "approved" : "rejected", en.action, msg.len ? msg.data : "null");

@@ -75,7 +75,6 @@ static enum px_err apply(struct px_ctx *ctx, const struct px_m_ai_recheck *x, co
 	struct px_m_ai_verdict_row row = { "approved", "flag", "ok", prov, 0 };
 	struct px_buf out = PX_BUF_INIT;
 	int takedown = v->hit && (strcmp(mode, "block") == 0 || strcmp(mode, "hold") == 0);
-	enum px_err e = PX_OK;
 
 	if (!x->message)
 		return apply_held(ctx, x, mode, v, prov);
@@ -83,7 +82,7 @@ static enum px_err apply(struct px_ctx *ctx, const struct px_m_ai_recheck *x, co
 		row = (struct px_m_ai_verdict_row){ "pending", "flag", v->category, prov, 0 };
 	if (takedown) {
 		/* taken down as a moderator would; nobody in particular did it */
-		e = px_m_messages_delete(ctx->db, x->channel, x->message, 0, 1, &out);
+		enum px_err e = px_m_messages_delete(ctx->db, x->channel, x->message, 0, 1, &out);
 		px_buf_free(&out);
 		if (e != PX_OK && e != PX_E_VALIDATION_MESSAGE_DELETED)
 			return e;
