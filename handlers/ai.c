@@ -236,9 +236,27 @@ out:
 
 /* --- ask ------------------------------------------------------------------ */
 
+/* Keeps the ASK_CANDIDATES best (id, score) pairs, best first, in ids, score
+ * and *n: id with score s goes in if it beats the last. */
+static void best_add(long long *ids, float *score, int *n, long long id, float s)
+{
+	int pos;
+
+	if (s <= 0 || (*n == ASK_CANDIDATES && s <= score[*n - 1]))
+		return;
+	pos = *n < ASK_CANDIDATES ? (*n)++ : *n - 1;
+	while (pos > 0 && score[pos - 1] < s) {
+		score[pos] = score[pos - 1];
+		ids[pos] = ids[pos - 1];
+		pos--;
+	}
+	score[pos] = s;
+	ids[pos] = id;
+}
+
 struct topk {
 	long long id[ASK_CANDIDATES];
-	int score[ASK_CANDIDATES];
+	float score[ASK_CANDIDATES];
 	int n;
 	signed char q[PX_AI_BUILTIN_DIM];
 };
@@ -246,22 +264,13 @@ struct topk {
 static void topk_fn(void *arg, long long id, const signed char *v, int dim)
 {
 	struct topk *t = arg;
-	int s = 0, i, pos;
+	int s = 0, i;
 
 	if (dim != PX_AI_BUILTIN_DIM)
 		return;
 	for (i = 0; i < PX_AI_BUILTIN_DIM; i++)
 		s += t->q[i] * v[i];
-	if (s <= 0 || (t->n == ASK_CANDIDATES && s <= t->score[t->n - 1]))
-		return;
-	pos = t->n < ASK_CANDIDATES ? t->n++ : t->n - 1;
-	while (pos > 0 && t->score[pos - 1] < s) {
-		t->score[pos] = t->score[pos - 1];
-		t->id[pos] = t->id[pos - 1];
-		pos--;
-	}
-	t->score[pos] = s;
-	t->id[pos] = id;
+	best_add(t->id, t->score, &t->n, id, (float)s);
 }
 
 /* The semantic candidates into t: through the approximate index when it
@@ -306,22 +315,9 @@ struct rtopk {
 static void rtopk_fn(void *arg, long long id, const signed char *v, int dim)
 {
 	struct rtopk *t = arg;
-	float s;
-	int pos;
-
 	if (dim != t->v.dim)
 		return;
-	s = px_ai_cosine_i8(t->q, v, dim);
-	if (s <= 0 || (t->n == ASK_CANDIDATES && s <= t->score[t->n - 1]))
-		return;
-	pos = t->n < ASK_CANDIDATES ? t->n++ : t->n - 1;
-	while (pos > 0 && t->score[pos - 1] < s) {
-		t->score[pos] = t->score[pos - 1];
-		t->id[pos] = t->id[pos - 1];
-		pos--;
-	}
-	t->score[pos] = s;
-	t->id[pos] = id;
+	best_add(t->id, t->score, &t->n, id, px_ai_cosine_i8(t->q, v, dim));
 }
 
 /* When ai_embed_provider embeds some of the caller's channels: the
