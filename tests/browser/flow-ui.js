@@ -267,6 +267,11 @@ async function withJs(env, vp, lang, ctx, people) {
     const li = page.locator('#messages li', { hasText: 'Live from Ben' }).last();
     await openMenu(page, li);
     await Promise.all([page.waitForNavigation(), li.locator('.menu a.reply').click()]);
+    // the link's #fragment scrolls at load and takes the focus; app.js
+    // gives it back a frame after the load event, which is where
+    // waitForNavigation returns: wait for that frame, not longer
+    await page.waitForFunction(() => document.activeElement === document.getElementById('body-thread'),
+      null, { timeout: 2000 }).catch(() => {});
     await focusIs(page, '#body-thread', 'thread on load');
     const stayed = await stay(page);
     await page.fill('#body-thread', 'A reply ' + lang.code);
