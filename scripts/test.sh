@@ -81,11 +81,11 @@ if [ "$SKIP_UNIT" != 1 ]; then
              share/plexichat/waf.rules share/plexichat/static/robots.txt; do
       test -e '$PX_ROOT/build/$ID-stage/usr/local/'\$f || { echo missing \$f; exit 1; }; done"
   step "fuzz smoke runs"
-  # 10 s a target here (a smoke run: the scripts' own default, 20 s, or
+  # 5 s a target here (a smoke run: the scripts' own default, 20 s, or
   # PX_FUZZ_SECONDS for a longer session), within the command's time budget
   for f in "$PX_ROOT"/tests/fuzz/run-*.sh; do
     [ -f "$f" ] || continue
-    record "fuzz:$(basename "$f")" env PX_FUZZ_SECONDS="${PX_FUZZ_SECONDS:-10}" bash "$f"
+    record "fuzz:$(basename "$f")" env PX_FUZZ_SECONDS="${PX_FUZZ_SECONDS:-5}" bash "$f"
   done
 fi
 
