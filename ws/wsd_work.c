@@ -14,7 +14,7 @@
 struct px_wsd_work {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct px_wsd_job *todo, **todo_tail;   /* guarded by lock */
+	struct px_wsd_job *queue, **queue_tail;   /* guarded by lock */
 	struct px_wsd_job *done, **done_tail;   /* guarded by lock */
 	int stopping;                            /* guarded by lock */
 	int efd;
@@ -48,13 +48,13 @@ static struct px_wsd_job *take(struct px_wsd_work *w)
 	struct px_wsd_job *j = NULL;
 
 	pthread_mutex_lock(&w->lock);
-	while (!w->stopping && !w->todo)
+	while (!w->stopping && !w->queue)
 		pthread_cond_wait(&w->cond, &w->lock);
 	if (!w->stopping) {
-		j = w->todo;
-		w->todo = j->next;
-		if (!w->todo)
-			w->todo_tail = &w->todo;
+		j = w->queue;
+		w->queue = j->next;
+		if (!w->queue)
+			w->queue_tail = &w->queue;
 		/* out of the queue: px_wsd_work_skip no longer reaches it, so
 		 * skip is settled (a skip after this comes too late, as it would
 		 * have for a frame the loop ran itself) */
@@ -103,7 +103,7 @@ struct px_wsd_work *px_wsd_work_new(struct px_app *app, const char *conninfo)
 		return NULL;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	w->todo_tail = &w->todo;
+	w->queue_tail = &w->queue;
 	w->done_tail = &w->done;
 	w->app = app;
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -129,8 +129,8 @@ void px_wsd_work_submit(struct px_wsd_work *w, struct px_wsd_job *j)
 {
 	j->next = NULL;
 	pthread_mutex_lock(&w->lock);
-	*w->todo_tail = j;
-	w->todo_tail = &j->next;
+	*w->queue_tail = j;
+	w->queue_tail = &j->next;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -140,7 +140,7 @@ void px_wsd_work_skip(struct px_wsd_work *w, const struct conn *c)
 	struct px_wsd_job *j;
 
 	pthread_mutex_lock(&w->lock);
-	for (j = w->todo; j; j = j->next)
+	for (j = w->queue; j; j = j->next)
 		if (j->c == c)
 			j->skip = 1;
 	pthread_mutex_unlock(&w->lock);
@@ -170,7 +170,7 @@ void px_wsd_work_free(struct px_wsd_work *w)
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	free_list(w->todo);
+	free_list(w->queue);
 	free_list(w->done);
 	close(w->efd);
 	px_db_free(w->db);
