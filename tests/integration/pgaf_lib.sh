@@ -119,3 +119,11 @@ pgaf_up() { # FIRST_PORT
   # shellcheck disable=SC2034  # for the caller
   PGAF_CONNINFO=$conninfo
 }
+
+# pgaf_fast_up FIRST_PORT: pgaf_up, then the doc's "fast" block (the
+# shortened pg_auto_failover timeouts the fault tests measure with)
+pgaf_fast_up() {
+  pgaf_up "$1"
+  run_block fast > "$T/fast.log" 2>&1 || { cat "$T/fast.log"; exit 1; }
+  echo "formation up in $(( $(date +%s) - T0 )) s; pg_auto_failover timeouts shortened (doc block fast)"
+}

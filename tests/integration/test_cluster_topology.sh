@@ -27,9 +27,7 @@ export PATH=/usr/lib/postgresql/15/bin:$PATH
 T0=$(date +%s)
 source "$ROOT/tests/integration/pgaf_lib.sh"
 trap pgaf_cleanup EXIT
-pgaf_up $((LPORT + 620))
-run_block fast > "$T/fast.log" 2>&1 || { cat "$T/fast.log"; exit 1; }
-echo "formation up in $(( $(date +%s) - T0 )) s; pg_auto_failover timeouts shortened (doc block fast)"
+pgaf_fast_up $((LPORT + 620))
 
 TOPO_PG_ENV=$(pg_env)
 export TOPO_CONNINFO="$PGAF_CONNINFO" TOPO_T="$T" TOPO_NODE1_PORT="$NODE1_PORT" TOPO_NODE2_PORT="$NODE2_PORT"
