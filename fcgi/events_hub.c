@@ -39,7 +39,6 @@
 
 #define RING_CAP 4096
 #define FETCH_BATCH 500
-#define PING_MS 15000
 #define SAFETY_FETCH_MS 5000
 #define HELD_FETCH_MS 2         /* events past the horizon: read again soon */
 #define PRUNE_MS (3600 * 1000)
@@ -359,6 +358,22 @@ static void reap(int all)
 	pthread_mutex_unlock(&hub.lock);
 }
 
+/* presence_refresh_seconds and events_ping_seconds of the latest request
+ * that reached the hub (px_hub_set_intervals), read by the hub's thread. */
+static atomic_int presence_seconds = 60;
+static atomic_int ping_seconds = 15;
+
+void px_hub_set_intervals(int presence_s, int ping_s)
+{
+	atomic_store(&presence_seconds, presence_s > 0 ? presence_s : 60);
+	atomic_store(&ping_seconds, ping_s > 0 ? ping_s : 15);
+}
+
+static uint64_t ping_ms(void)
+{
+	return 1000 * (uint64_t)atomic_load(&ping_seconds);
+}
+
 /* Deadlines and keep-alives: one sweep when the earliest is due, which
  * also finds the next one (a turn costs no walk over every stream). */
 static void timers(uint64_t now)
@@ -379,7 +394,7 @@ static void timers(uint64_t now)
 				poll_finish(s);
 		} else if (s->w.sse && now >= s->next_ping) {
 			sub_write(s, ping, sizeof(ping) - 1);
-			s->next_ping = now + PING_MS;
+			s->next_ping = now + ping_ms();
 		}
 		if (!s->dead)
 			timer_note(s);
@@ -749,15 +764,6 @@ static void notices(PGconn *c, int *need_fetch)
 	}
 }
 
-/* presence_refresh_seconds of the latest request that reached the hub
- * (px_hub_set_presence), read by the hub's thread. */
-static atomic_int presence_seconds = 60;
-
-void px_hub_set_presence(int seconds)
-{
-	atomic_store(&presence_seconds, seconds > 0 ? seconds : 60);
-}
-
 /* Users with an open stream count as seen (presence "away" at least). */
 static void presence(uint64_t now)
 {
@@ -1016,7 +1022,7 @@ enum px_err px_hub_add(const struct px_hub_wait *w)
 	if (e == PX_OK) {
 		s->w = *w;
 		s->deadline = now + (uint64_t)w->seconds * 1000;
-		s->next_ping = now + PING_MS;
+		s->next_ping = now + ping_ms();
 		s->next = hub.pending;
 		hub.pending = s;
 	}
@@ -1079,7 +1085,8 @@ enum px_err px_hub_ensure(struct px_ctx *ctx)
 	struct px_buf ci = PX_BUF_INIT;
 	int rc;
 
-	px_hub_set_presence((int)px_cfg_int(ctx->cfg, "presence_refresh_seconds"));
+	px_hub_set_intervals((int)px_cfg_int(ctx->cfg, "presence_refresh_seconds"),
+			     (int)px_cfg_int(ctx->cfg, "events_ping_seconds"));
 	px_db_conninfo(px_cfg_str(ctx->cfg, "db_conninfo"), px_cfg_str(ctx->cfg, "db_password"),
 		       &ci);
 	rc = ci.failed ? -1 : px_hub_start(ctx->app, ci.data,

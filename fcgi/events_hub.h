@@ -58,8 +58,9 @@ struct px_hub_wait {
 /* Starts the hub once per process (later calls do nothing). 0 or -1. */
 int px_hub_start(struct px_app *app, const char *conninfo, int retention_hours,
 		 int max_waiters) __attribute__((nonnull));
-/* How often the hub marks the users of its open streams as seen. */
-void px_hub_set_presence(int seconds);
+/* How often the hub marks the users of its open streams as seen, and how
+ * often a quiet SSE stream gets a keep-alive comment (seconds). */
+void px_hub_set_intervals(int presence_s, int ping_s);
 /* Starts the hub with the request's config (px_hub_start). PX_OK or
  * SYSTEM_INTERNAL. */
 enum px_err px_hub_ensure(struct px_ctx *ctx) __attribute__((nonnull));

@@ -29,8 +29,10 @@ import urllib.request
 ROOT = os.environ.get("PX_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD = os.environ.get("PX_BUILD", "")
 CONF = os.environ.get("PX_CONFIG", "")
-# the ports of this run's servers come after the harness's lighttpd port
-BASE_PORT = urllib.parse.urlsplit(os.environ.get("PX_LIGHTTPD_URL", "http://127.0.0.1:18080")).port
+# the ports of this run's servers come after the harness's lighttpd port,
+# or after PX_STACK_PORT_BASE (tests that run beside others: scripts/test.sh)
+BASE_PORT = int(os.environ.get("PX_STACK_PORT_BASE") or urllib.parse.urlsplit(
+    os.environ.get("PX_LIGHTTPD_URL", "http://127.0.0.1:18080")).port)
 
 
 def free_port(start, count=40):
