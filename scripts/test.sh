@@ -101,9 +101,6 @@ echo "waf_auto_block = off" >> "$WORK/plexichat.conf"
 # presence of stream holders is refreshed every 2 s, not every minute, so
 # that its test does not wait (test_review_fixes.py)
 echo "presence_refresh_seconds = 2" >> "$WORK/plexichat.conf"
-# a stream whose client left is noticed when a keep-alive comment fails:
-# every 2 s here, so that tests counting open streams do not wait 15 s a try
-echo "events_ping_seconds = 2" >> "$WORK/plexichat.conf"
 # webhook receivers of the tests listen on 127.0.0.2 (hooklib.py), which is
 # allowed explicitly; 127.0.0.1, where PlexiChat itself runs, stays refused;
 # a receiver that never answers is given up after 2 s, not 10

@@ -31,7 +31,9 @@ class Response:
 
 
 def request(method, path, body=None, headers=None, json_body=None, timeout=30):
-    """One request on a fresh connection; returns a Response."""
+    """One request on a fresh connection; returns a Response. An event
+    stream (text/event-stream) that started is not read: its body is empty
+    (it would last events_stream_seconds; read streams with msglib.SSE)."""
     u = urllib.parse.urlsplit(BASE)
     conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout)
     hdrs = dict(headers or {})
@@ -42,7 +44,8 @@ def request(method, path, body=None, headers=None, json_body=None, timeout=30):
         body = body.encode()
     conn.request(method, path, body=body, headers=hdrs)
     r = conn.getresponse()
-    resp = Response(r.status, r.getheaders(), r.read())
+    stream = (r.getheader("Content-Type") or "").startswith("text/event-stream")
+    resp = Response(r.status, r.getheaders(), b"" if stream else r.read())
     conn.close()
     return resp
 

@@ -52,7 +52,7 @@ def call(method, path, token):
     try:
         return request(method, path, body=body, headers=h, timeout=5)
     except (socket.timeout, TimeoutError):
-        return None  # a stream that started: the policy let it through
+        return None  # a long-poll that waits: the policy let it through
 
 
 def code_of(r):

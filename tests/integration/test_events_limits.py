@@ -95,11 +95,14 @@ def test_streams_per_address_capped():
     users = [User("addr%d" % i) for i in range(4)]
     orig = open(CONF).read()
     streams = []
-    # streams closed by earlier tests count until the server notices: under
-    # mod_fcgid, when its next keep-alive comment finds the client gone
-    assert pxtest.wait_for(lambda: open_streams() == 0, 60), open_streams()
+    # streams closed by earlier tests count until the server notices: when
+    # a keep-alive comment finds the client gone (a write or two after it
+    # left); comments every second from the next one on (events_ping_seconds)
+    fast = orig + "\nevents_ping_seconds = 1\n"
+    write_conf(fast)
     try:
-        write_conf(orig + "\nevents_max_streams_per_addr = 3\n")
+        assert pxtest.wait_for(lambda: open_streams() == 0, 60), open_streams()
+        write_conf(fast + "events_max_streams_per_addr = 3\n")
         streams = [SSE(u) for u in users[:3]]
         d = open_refused(users[3])
         assert d == {"limit": "address", "max": 3}, d
