@@ -12,7 +12,10 @@
 #   3. WebSocket: 10,000 idle sockets, the RSS of the processes that hold
 #      them before and while connected: on plexichat-ws's own socket (the
 #      daemon alone), then through lighttpd as many as its descriptors allow
-#      (lighttpd holds two per socket), with lighttpd's share per socket
+#      (lighttpd holds two per socket), with lighttpd's share per socket,
+#      and, where that is fewer than asked for, all of them through a
+#      lighttpd with worker processes (server.max-worker), each with its own
+#      descriptor limit
 # Targets (issue 16): p99 <= 100 ms to 1,000 sockets; 10,000 idle sockets in
 # <= 150 MiB across the processes that hold them.
 # Descriptors: each socket is one descriptor in the client, two in lighttpd
@@ -90,3 +93,24 @@ VIA=$(( IDLE < FDS * 4 / 10 ? IDLE : FDS * 4 / 10 ))
 echo "-- WebSocket: $VIA idle sockets through lighttpd; RSS of plexichat-ws (pid $WPID) and lighttpd (pid $LPID)"
 python3 "$(dirname "$0")/ws-fanout.py" "$URL" "$CH" "$TOK" "$WORK/tokens" --subs "$VIA" \
   --idle-seconds 15 --pids "$WPID,$LPID"
+
+# Where one process cannot hold them all (each socket is two descriptors in
+# lighttpd), lighttpd's own answer: worker processes (server.max-worker),
+# each with its own descriptor limit. A second lighttpd on the next port,
+# the same configuration with WORKERS workers; the RSS counted is
+# plexichat-ws's, the master's and every worker's.
+WORKERS=$(( IDLE * 25 / (FDS * 10) + 1 ))
+[ "$VIA" -lt "$IDLE" ] || exit 0
+PORT2=$((PORT + 1))
+sed -e "s|^server.port = .*|server.port = $PORT2|" -e "s|lighttpd-$PORT.pid|lighttpd-$PORT2.pid|" \
+  "$WORK/run/lighttpd-$PORT.conf" > "$WORK/run/lighttpd-workers.conf"
+{ echo "server.max-worker = $WORKERS"; echo "server.max-connections = $FDS"; } >> "$WORK/run/lighttpd-workers.conf"
+lighttpd -tt -f "$WORK/run/lighttpd-workers.conf" >/dev/null || die "lighttpd (workers) config invalid"
+lighttpd -D -f "$WORK/run/lighttpd-workers.conf" & PX_PIDS+=($!)
+L2=$!
+wait_http "http://127.0.0.1:$PORT2/api/v1/system/health" || die "lighttpd (workers) did not answer"
+sleep 1
+PIDS="$WPID,$L2$(pgrep -P "$L2" | sed 's/^/,/' | tr -d '\n')"
+echo "-- WebSocket: $IDLE idle sockets through lighttpd with $WORKERS worker processes; RSS of plexichat-ws and lighttpd (pids $PIDS)"
+python3 "$(dirname "$0")/ws-fanout.py" "http://127.0.0.1:$PORT2" "$CH" "$TOK" "$WORK/tokens" --subs "$IDLE" \
+  --idle-seconds 15 --pids "$PIDS"

@@ -153,6 +153,10 @@ BESIDE="test_pg_failover.sh test_cluster_topology.sh test_cluster_pg_faults.sh t
 lane_b() {
   # its stacks (stacklib.py) and the package's servers on ports of their own
   export PX_STACK_PORT_BASE=$((LPORT + 200)) PX_DEB_PORT_BASE=$((LPORT + 300))
+  # its stacks start from the shared config as it is now: the other lane's
+  # tests edit that file for a while (a policy, a limit) and restore it
+  cp -p "$WORK/plexichat.conf" "$WORK/lane-b.conf"
+  export PX_CONFIG="$WORK/lane-b.conf"
   if [ "$SKIP_UNIT" != 1 ]; then
     step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
     record "build-asan" build "$ASAN" --enable-sanitizers
@@ -216,6 +220,13 @@ lane_b() {
   fi
   kill -TERM $runpid 2>/dev/null || true; wait $runpid 2>/dev/null || true
 }
+# npm servers tests of both lanes start (s3rver, azurite), installed here
+# once: two npm installs into one folder at once break each other
+if [ ! -x "$BUILD/node/node_modules/.bin/s3rver" ] || [ ! -x "$BUILD/node/node_modules/.bin/azurite-blob" ]; then
+  mkdir -p "$BUILD/node"
+  (cd "$BUILD/node" && npm install --silent --no-audit --no-fund s3rver@3.7.1 azurite@3.37.0 >/dev/null 2>&1) ||
+    die "npm install of s3rver and azurite failed"
+fi
 # its output goes to a file of its own, shown after this lane's
 lane_b > "$OUTS/lane-b.log" 2>&1 & LANE_B=$!
 

@@ -30,10 +30,11 @@ class Response:
         return "<%d %r>" % (self.status, self.body[:300])
 
 
-def request(method, path, body=None, headers=None, json_body=None, timeout=30):
-    """One request on a fresh connection; returns a Response. An event
-    stream (text/event-stream) that started is not read: its body is empty
-    (it would last events_stream_seconds; read streams with msglib.SSE)."""
+def request(method, path, body=None, headers=None, json_body=None, timeout=30, read_streams=True):
+    """One request on a fresh connection; returns a Response. With
+    read_streams false, an event stream (text/event-stream) that started is
+    not read: its body is empty (the events stream would last
+    events_stream_seconds; read it with msglib.SSE)."""
     u = urllib.parse.urlsplit(BASE)
     conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout)
     hdrs = dict(headers or {})
@@ -44,8 +45,8 @@ def request(method, path, body=None, headers=None, json_body=None, timeout=30):
         body = body.encode()
     conn.request(method, path, body=body, headers=hdrs)
     r = conn.getresponse()
-    stream = (r.getheader("Content-Type") or "").startswith("text/event-stream")
-    resp = Response(r.status, r.getheaders(), b"" if stream else r.read())
+    skip = not read_streams and (r.getheader("Content-Type") or "").startswith("text/event-stream")
+    resp = Response(r.status, r.getheaders(), b"" if skip else r.read())
     conn.close()
     return resp
 

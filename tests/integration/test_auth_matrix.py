@@ -50,7 +50,7 @@ def call(method, path, token):
     if body is not None:
         h["Content-Type"] = "application/json"
     try:
-        return request(method, path, body=body, headers=h, timeout=5)
+        return request(method, path, body=body, headers=h, timeout=5, read_streams=False)
     except (socket.timeout, TimeoutError):
         return None  # a long-poll that waits: the policy let it through
 
