@@ -104,7 +104,7 @@ WORKERS=$(( IDLE * 25 / (FDS * 10) + 1 ))
 PORT2=$((PORT + 1))
 sed -e "s|^server.port = .*|server.port = $PORT2|" -e "s|lighttpd-$PORT.pid|lighttpd-$PORT2.pid|" \
   "$WORK/run/lighttpd-$PORT.conf" > "$WORK/run/lighttpd-workers.conf"
-{ echo "server.max-worker = $WORKERS"; echo "server.max-connections = $FDS"; } >> "$WORK/run/lighttpd-workers.conf"
+echo "server.max-worker = $WORKERS" >> "$WORK/run/lighttpd-workers.conf"
 lighttpd -tt -f "$WORK/run/lighttpd-workers.conf" >/dev/null || die "lighttpd (workers) config invalid"
 lighttpd -D -f "$WORK/run/lighttpd-workers.conf" & PX_PIDS+=($!)
 L2=$!
