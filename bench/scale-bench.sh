@@ -13,7 +13,9 @@
 #               no jump-to-date route, so it is timed in PostgreSQL) and the
 #               page around it through HTTP (?around=), each p99
 #   unread      GET /channels for a user in 200 channels (every channel with
-#               its unread and mention counts), p99 (1 connection)
+#               its unread and mention counts), p99 (1 connection), and its
+#               statement alone in PostgreSQL beside the per-channel function
+#               it replaced (sql/183), p50/p99 (pgbench, 1 client)
 #   search      GET /search over query mix A (tuned on) and mix B (not),
 #               p95 (2 connections); requests from bench/scale_bench.py
 # The data sets are made once and kept in build/scale-bench (16 GB for the
@@ -184,6 +186,29 @@ jump_sql() {
     awk '{a[NR] = $1} END {printf "jump lookup (SQL)            n=%-6d p50=%.2f p99=%.2f\n", NR, a[int(NR * 0.5) + 1], a[int(NR * 0.99) + 1]}'
 }
 
+# list_sql NAME: the statement of GET /channels alone for bench0, as
+# pgbench runs it (1 client, prepared, JIT off as in plexichat.fcgi): the
+# set-based px_channel_list (sql/183, what the route runs) and the
+# px_channel_json call per channel that it replaced, interleaved in one run
+list_sql() {
+  local db=$1 d="$WORK/$1-listlog" me
+  me=$($SU -At -d "$db" -c "SELECT id FROM users WHERE username = 'bench0'")
+  echo "SELECT coalesce(jsonb_agg(j ORDER BY id), '[]') FROM px_channel_list($me) WHERE member;" \
+    > "$WORK/$db-list-set.pgb"
+  echo "SELECT coalesce(jsonb_agg(px_channel_json(c, $me) ORDER BY c.id), '[]') FROM channels c" \
+       "JOIN channel_members m ON m.channel_id = c.id AND m.user_id = $me;" > "$WORK/$db-list-fn.pgb"
+  chown postgres "$WORK/$db"-list-*.pgb; rm -rf "$d"; mkdir -p "$d"; chown postgres "$d"
+  (cd "$d" && runuser -u postgres -- env PGOPTIONS="-c jit=off" "$PX_PG_BIN/pgbench" -n -M prepared \
+     -h "$WORK/pg.sock" -p "$PGPORT" -c1 -T"$SECS" -l -f "$WORK/$db-list-set.pgb" \
+     -f "$WORK/$db-list-fn.pgb" "$db" >/dev/null 2>&1)
+  for s in 0 1; do
+    cat "$d"/pgbench_log.* | awk -v s=$s '$4 == s {print $3 / 1000}' | sort -n |
+      awk -v l="$([ $s = 0 ] && echo 'set-based (px_channel_list)' || echo 'per channel (px_channel_json)')" \
+        '{a[NR] = $1} END {printf "list SQL, %-29s n=%-6d p50=%.2f p99=%.2f\n", l, NR, a[int(NR * 0.5) + 1],
+                           a[int(NR * 0.99) + 1]}'
+  done
+}
+
 jump_sql_and_around() { # db url token
   jump_sql "$1"; run_py 1 99 around "$@"
 }
@@ -222,6 +247,7 @@ fi
 if want unread; then
   for db in "${DBS[@]}"; do printf 'GET /channels (200 channels)\t/api/v1/channels\n' > "$WORK/$db-unread.txt"; done
   measure "unread counts of a user in 200 channels (1 connection)" run_py 1 99 unread
+  measure "the channel list's statement alone (SQL, 1 client)" list_sql
 fi
 if want search; then
   measure "search, mix A (tuned on; 2 connections)" run_py 2 95,99 search-A

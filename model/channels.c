@@ -261,8 +261,7 @@ enum px_err px_m_channels_mine(struct px_db *db, long long user, struct px_buf *
 	const char *p[1] = { px_m_ll(u, user) };
 
 	return px_m_json_row(db, "chan_mine",
-		"SELECT coalesce(jsonb_agg(px_channel_json(c, $1) ORDER BY c.id), '[]')"
-		" FROM channels c JOIN channel_members m ON m.channel_id = c.id AND m.user_id = $1",
+		"SELECT coalesce(jsonb_agg(j ORDER BY id), '[]') FROM px_channel_list($1) WHERE member",
 		1, p, out);
 }
 
@@ -272,10 +271,8 @@ enum px_err px_m_channels_browse(struct px_db *db, long long user, struct px_buf
 	const char *p[1] = { px_m_ll(u, user) };
 
 	return px_m_json_row(db, "chan_browse",
-		"SELECT coalesce(jsonb_agg(px_channel_json(c, $1) ORDER BY c.name), '[]')"
-		" FROM channels c WHERE c.kind = 'public' AND c.archived_at IS NULL"
-		" AND NOT EXISTS (SELECT 1 FROM channel_members m"
-		" WHERE m.channel_id = c.id AND m.user_id = $1)", 1, p, out);
+		"SELECT coalesce(jsonb_agg(j ORDER BY name), '[]') FROM px_channel_list($1)"
+		" WHERE kind = 'public' AND NOT archived AND NOT member", 1, p, out);
 }
 
 enum px_err px_m_channels_get(struct px_db *db, long long channel, long long user,

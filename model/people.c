@@ -66,8 +66,8 @@ enum px_err px_m_people_directory(struct px_db *db, long long user, struct px_bu
 	const char *p[1] = { px_m_ll(u, user) };
 
 	return px_m_json_row(db, "people_directory",
-		"SELECT coalesce(jsonb_agg(px_channel_json(c, $1) ORDER BY c.name), '[]')"
-		" FROM channels c WHERE c.kind = 'public' AND c.archived_at IS NULL", 1, p, out);
+		"SELECT coalesce(jsonb_agg(j ORDER BY name), '[]') FROM px_channel_list($1)"
+		" WHERE kind = 'public' AND NOT archived", 1, p, out);
 }
 
 enum px_err px_m_people_set_notify(struct px_db *db, long long channel, long long user,
