@@ -39,6 +39,41 @@ void import_skip(struct import_report *r, enum import_kind kind, const char *id,
 	r->listed++;
 }
 
+/* The end of the first n listed objects of skips: objects are joined by
+ * ',' and each starts with {"kind": (a '"' inside a string is escaped,
+ * so that text only ever starts an object). */
+static size_t skips_prefix(const struct px_buf *skips, long n)
+{
+	const char *p = skips->data, *end = skips->data + skips->len, *next;
+
+	while (n-- > 0 && p < end) {
+		next = memmem(p + 1, (size_t)(end - p - 1), ",{\"kind\":", 9);
+		p = next ? next : end;
+	}
+	return (size_t)(p - skips->data);
+}
+
+void import_report_merge(struct import_report *into, const struct import_report *from)
+{
+	long take = from->listed;
+	int i;
+
+	for (i = 0; i < IK_NKINDS; i++) {
+		into->imported[i] += from->imported[i];
+		into->existing[i] += from->existing[i];
+		into->skipped[i] += from->skipped[i];
+	}
+	into->orphans += from->orphans;
+	if (take > IMPORT_MAX_SKIPS - into->listed)
+		take = IMPORT_MAX_SKIPS - into->listed;
+	if (take <= 0 || !from->skips.len)
+		return;
+	if (into->skips.len)
+		px_buf_putc(&into->skips, ',');
+	px_buf_append(&into->skips, from->skips.data, skips_prefix(&from->skips, take));
+	into->listed += take;
+}
+
 static void counts(struct px_buf *b, const char *name, const long *v)
 {
 	int i;

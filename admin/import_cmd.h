@@ -24,6 +24,10 @@ struct import_report {
 /* Counts a skip of kind and lists {"kind","id","reason"} (bounded). */
 void import_skip(struct import_report *r, enum import_kind kind, const char *id,
 		 const char *reason) __attribute__((nonnull(1, 4)));
+/* Adds from's counts to into and lists from's skips after into's, as
+ * far as the bound allows (the rest only counted). */
+void import_report_merge(struct import_report *into, const struct import_report *from)
+	__attribute__((nonnull));
 /* Prints the report as one JSON object on stdout. */
 void import_report_print(const struct import_report *r) __attribute__((nonnull));
 

@@ -134,6 +134,43 @@ int import_files_want(struct import_files *f, const char *path, const char *msg_
 	return 0;
 }
 
+void import_files_view(struct import_files *view, struct import_files *f)
+{
+	(void)import_files_has(f, ""); /* sorted now: the view only reads the names */
+	memset(view, 0, sizeof(*view));
+	view->entries = f->entries;
+	view->nentries = f->nentries;
+	view->sorted = 1;
+}
+
+int import_files_merge(struct import_files *f, struct import_files *view)
+{
+	struct import_att *t;
+	size_t cap = f->capatts;
+	int rc = 0;
+
+	while (cap < f->natts + view->natts)
+		cap = cap ? cap * 2 : 64;
+	if (cap != f->capatts) {
+		if ((t = realloc(f->atts, cap * sizeof(*t)))) {
+			f->atts = t;
+			f->capatts = cap;
+		}
+	}
+	if (f->capatts >= f->natts + view->natts) {
+		if (view->natts)
+			memcpy(f->atts + f->natts, view->atts, view->natts * sizeof(*t));
+		f->natts += view->natts;
+		view->natts = 0;
+	} else {
+		rc = -1;
+	}
+	view->entries = NULL; /* f's */
+	view->nentries = 0;
+	import_files_free(view);
+	return rc;
+}
+
 void import_files_free(struct import_files *f)
 {
 	size_t i;

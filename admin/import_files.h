@@ -64,6 +64,14 @@ int import_files_want(struct import_files *f, const char *path, const char *msg_
 int import_files_store(struct admin *a, struct import_report *r, struct import_files *f,
 		       const char *archive) __attribute__((nonnull(1, 2, 3)));
 
+/* A view of f for a thread of its own: the same entry names (f's, sorted
+ * here first, then only read), none of f's attachments; its own wanted
+ * ones go to import_files_merge. f must outlive the view. */
+void import_files_view(struct import_files *view, struct import_files *f) __attribute__((nonnull));
+/* Moves view's attachments to f and frees the view (never f's names).
+ * 0, or -1 when out of memory (the view's attachments are then lost). */
+int import_files_merge(struct import_files *f, struct import_files *view) __attribute__((nonnull));
+
 void import_files_free(struct import_files *f);
 
 #endif

@@ -39,3 +39,10 @@ completions/plexichat-admin: plexichat-admin$(EXEEXT)
 	./plexichat-admin$(EXEEXT) completion bash > $@.tmp && mv $@.tmp $@
 CLEANFILES += plexichat-admin.8 completions/plexichat-admin
 .PHONY: man
+
+# the import report's merge of the Slack import's lanes
+check_PROGRAMS += tests/unit/check_import_report
+tests_unit_check_import_report_SOURCES = tests/unit/check_import_report.c \
+	admin/import_cmd.c admin/import_slack.c admin/import_mm.c admin/import_files.c admin/util.c
+tests_unit_check_import_report_CFLAGS = $(TEST_CFLAGS)
+tests_unit_check_import_report_LDADD = $(HANDLER_TEST_LIBS)

@@ -71,5 +71,5 @@ print("anchor COPY of the same rows into a table shaped like messages: %.1f s = 
       % (copy, n / copy))
 print("import / COPY: %.2f" % ((n / imp) / (n / copy)))
 PY
-grep -h "search index" "$WORK/time.txt" || true
+grep -h "^plexichat-admin:" "$WORK/time.txt" || true
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

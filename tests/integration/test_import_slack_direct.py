@@ -162,6 +162,13 @@ def test_direct_messages_and_files():
     r = authlib.api("GET", "%s?channels=%d,%d&limit=100" % (CX, dmc[0]["id"], grp[0]["id"]), adm)
     assert r.status == 200, r
     lines = [json.loads(x) for x in r.body.decode().splitlines()]
+    assert [x["id"] for x in lines] == sorted(x["id"] for x in lines), lines
+    # ids follow time within a conversation; across conversations they
+    # follow the order the import's lanes (two at once) inserted them in
+    for ch in {x["channel_id"] for x in lines}:
+        mine = [x for x in lines if x["channel_id"] == ch]
+        assert [x["created_at"] for x in mine] == sorted(x["created_at"] for x in mine), mine
+    lines.sort(key=lambda x: x["created_at"])
     assert [(x["author"], x["body"], x["created_at"][:19]) for x in lines] == [
         ("dana" + RUN, "notes attached", "2023-11-14T22:13:20"),
         (reader, "thanks @dana%s" % RUN, "2023-11-14T22:14:20"),
