@@ -402,13 +402,16 @@ int px_bk_delta_init(struct px_bk_delta *d, const enum px_bk_col *cols, int ncol
 	d->cols = cols;
 	d->ncols = ncols;
 	d->prev = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof(*d->prev));
-	return d->prev ? 0 : -1;
+	d->seen = calloc(ncols > 0 ? (size_t)ncols : 1, 1);
+	return d->prev && d->seen ? 0 : -1;
 }
 
 void px_bk_delta_free(struct px_bk_delta *d)
 {
 	free(d->prev);
+	free(d->seen);
 	d->prev = NULL;
+	d->seen = NULL;
 }
 
 /* Width of the columns delta coding applies to; 0 for the others. */
@@ -485,16 +488,35 @@ static uint64_t width_mask(size_t w)
 	return w == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * w)) - 1;
 }
 
-/* Codes the binary tuple at *p (end e) into out; 1 at the trailer, 0 for
- * a tuple, -1 when malformed. */
+/* The code of v stepping from prev in a column w bytes wide: the step as
+ * a signed number of that width, zigzagged. */
+static void put_step(struct px_buf *out, size_t w, uint64_t prev, uint64_t v)
+{
+	uint64_t m = width_mask(w), dl = (v - prev) & m;
+	int64_t sd = w < 8 && (dl >> (8 * w - 1)) ? (int64_t)(dl | ~m) : (int64_t)dl;
+	uint64_t u = (uint64_t)sd;
+
+	put_code(out, (u << 1) ^ (0 - (u >> 63)));
+}
+
+void px_bk_delta_code(enum px_bk_col c, uint64_t prev, uint64_t v, struct px_buf *out)
+{
+	put_step(out, delta_width(c), prev, v);
+}
+
+/* Codes the binary tuple at *p (end e) into out, whose first base bytes
+ * came before this call; 1 at the trailer, 0 for a tuple, -1 when
+ * malformed. */
 static int encode_tuple(struct px_bk_delta *d, const unsigned char **p,
-			const unsigned char *e, struct px_buf *out)
+			const unsigned char *e, struct px_buf *out, size_t base)
 {
 	const unsigned char *q = *p;
 	int i, head = tuple_head(&q, e, d->ncols, out);
 
 	if (head != 0) {
 		*p = q;
+		if (head == 1 && (d->flags & PX_BK_DELTA_NO_TRAILER))
+			px_buf_truncate(out, out->len - 2);
 		return head == 1 ? 1 : -1;
 	}
 	for (i = 0; i < d->ncols; i++) {
@@ -512,15 +534,16 @@ static int encode_tuple(struct px_bk_delta *d, const unsigned char **p,
 		if (len < 0 || e - q < len || (w && (size_t)len != w))
 			return -1;
 		if (w) {
-			uint64_t v = be(q, (int)w), m = width_mask(w);
-			uint64_t dl = (v - d->prev[i]) & m;
-			/* the step as a signed number of the column's width */
-			int64_t sd = w < 8 && (dl >> (8 * w - 1)) ? (int64_t)(dl | ~m) : (int64_t)dl;
+			uint64_t v = be(q, (int)w);
 
-			uint64_t u = (uint64_t)sd;
-
-			put_code(out, (u << 1) ^ (0 - (u >> 63)));
+			if ((d->flags & PX_BK_DELTA_JOIN) && !d->seen[i])
+				/* its step is the joiner's to write */
+				d->fix[d->nfix++] = (struct px_bk_delta_fix){
+					d->emitted + (out->len - base), v, i };
+			else
+				put_step(out, w, d->prev[i], v);
 			d->prev[i] = v;
+			d->seen[i] = 1;
 		} else {
 			put_code(out, (uint64_t)len);
 			px_buf_append(out, q, (size_t)len);
@@ -535,16 +558,19 @@ static int encode_tuple(struct px_bk_delta *d, const unsigned char **p,
 int px_bk_delta_encode(struct px_bk_delta *d, const void *msg, size_t n, struct px_buf *out)
 {
 	const unsigned char *p = msg, *e = p + n;
+	size_t base = out->len;
 
-	if (copy_header(&d->header_done, &p, e, out) != 1)
+	if (copy_header(&d->header_done, &p, e,
+			(d->flags & PX_BK_DELTA_NO_HEADER) ? NULL : out) != 1)
 		return -1;
 	while (p < e) {
 		int rc;
 
-		if (d->trailer_seen || (rc = encode_tuple(d, &p, e, out)) < 0)
+		if (d->trailer_seen || (rc = encode_tuple(d, &p, e, out, base)) < 0)
 			return -1;
 		d->trailer_seen = rc == 1;
 	}
+	d->emitted += out->len - base;
 	return out->failed ? -1 : 0;
 }
 

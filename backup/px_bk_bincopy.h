@@ -66,17 +66,48 @@ int px_bk_bincopy_feed(struct px_bk_bincopy *b, const char *msg, size_t n,
  * length before its bytes. Ascending keys and times, twelve bytes apiece
  * in binary COPY, shrink to one to four; the stream is about 15% shorter
  * than the binary one and compresses 6% smaller, and the dumper formats
- * nothing. Exact and reversible; the state runs over one stream. */
+ * nothing. Exact and reversible; the state runs over one stream.
+ *
+ * A stream may be coded in parts (key ranges of one table read on several
+ * connections) and joined into exactly the stream a single pass codes:
+ * the first part keeps the header, the last the trailer (the flags
+ * below), and a part after the first does not know the values its
+ * columns step from. Such a part (PX_BK_DELTA_JOIN) leaves out the code
+ * of each delta column's first non-NULL value and records where it
+ * belongs (a px_bk_delta_fix); whoever joins the parts writes it there
+ * with px_bk_delta_code, stepping from the previous parts' last values. */
+enum {
+	PX_BK_DELTA_NO_HEADER = 1,    /* the header is read but not written */
+	PX_BK_DELTA_NO_TRAILER = 2,   /* the trailer is read but not written */
+	PX_BK_DELTA_JOIN = 4          /* previous values unknown: record fixes */
+};
+
+struct px_bk_delta_fix {
+	uint64_t at;      /* offset in the part's coded bytes the code goes at */
+	uint64_t value;   /* the column's value, as stored in prev */
+	int col;
+};
+
 struct px_bk_delta {
 	const enum px_bk_col *cols;
 	int ncols;
 	int header_done, trailer_seen;
 	long long rows;
 	uint64_t *prev;      /* per column; owned */
+	int flags;           /* PX_BK_DELTA_*; set after init */
+	/* PX_BK_DELTA_JOIN: seen[i] once column i had a non-NULL value;
+	 * fix (ncols entries, the caller's) receives nfix fixes in order */
+	unsigned char *seen; /* owned */
+	struct px_bk_delta_fix *fix;
+	int nfix;
+	uint64_t emitted;    /* coded bytes written so far */
 };
 
 /* cols must outlive d. 0, or -1 out of memory. */
 int px_bk_delta_init(struct px_bk_delta *d, const enum px_bk_col *cols, int ncols);
+/* Appends the code of value v of a column of reading c that steps from
+ * prev: what a part's fix stands for. */
+void px_bk_delta_code(enum px_bk_col c, uint64_t prev, uint64_t v, struct px_buf *out);
 void px_bk_delta_free(struct px_bk_delta *d);
 /* Codes one CopyData message of whole units (the first carries the file
  * header) onto out. -1 when it is not a binary COPY of ncols columns of

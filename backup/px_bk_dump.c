@@ -29,7 +29,7 @@ static const char SQL_COLUMNS[] =
 	"SELECT attname, atttypid FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 "
 	"AND NOT attisdropped AND attgenerated = '' ORDER BY attnum";
 static const char SQL_PKEY[] =
-	"SELECT a.attname FROM pg_index i "
+	"SELECT a.attname, a.atttypid FROM pg_index i "
 	"CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
 	"JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
 	"WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord";
@@ -174,16 +174,14 @@ static enum px_err writer_sink(void *arg, const void *p, size_t n)
 	return px_bk_writer_write(arg, p, n);
 }
 
-/* Streams a COPY's rows into sink and sets item's "rows". With delta,
- * the COPY is binary and each message is stored delta-coded (see
- * px_bk_bincopy.h). */
+/* Streams a COPY's rows into sink and sets *rows. With delta, the COPY
+ * is binary and each message is stored delta-coded (see px_bk_bincopy.h). */
 static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delta,
-			    sink_fn sink, void *arg, json_object *item, struct px_buf *err)
+			    sink_fn sink, void *arg, long long *rows, struct px_buf *err)
 {
 	PGresult *res = PQexec(c, sql);
 	struct px_buf coded = PX_BUF_INIT;
 	enum px_err rc = PX_OK;
-	long long rows;
 	char *row;
 	int n;
 
@@ -200,7 +198,7 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delt
 			if (px_bk_delta_encode(delta, row, (size_t)n, &coded) != 0) {
 				px_buf_puts(err, "COPY: unexpected binary row");
 				rc = PX_E_SYSTEM_INTERNAL;
-			} else {
+			} else if (coded.len) {
 				rc = sink(arg, coded.data, coded.len);
 			}
 		}
@@ -213,15 +211,13 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delt
 		return sql_fail(c, "COPY", err);
 	res = PQgetResult(c);
 	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? PX_OK : PX_E_SYSTEM_INTERNAL;
-	rows = rc == PX_OK ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
+	*rows = rc == PX_OK ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
 	if (rc != PX_OK)
 		px_buf_printf(err, "COPY: %s", PQresultErrorMessage(res));
-	else if (delta && (!delta->trailer_seen || delta->rows != rows))
+	else if (delta && (!delta->trailer_seen || delta->rows != *rows))
 		rc = PX_E_SYSTEM_INTERNAL;
-	if (rc == PX_OK)
-		json_object_object_add(item, "rows", json_object_new_int64(rows));
-	else if (!err->len)
-		px_buf_printf(err, "COPY: %lld rows announced, %lld coded", rows,
+	if (rc != PX_OK && !err->len)
+		px_buf_printf(err, "COPY: %lld rows announced, %lld coded", *rows,
 			      delta ? delta->rows : 0);
 	PQclear(res);
 	while ((res = PQgetResult(c)) != NULL)
@@ -257,27 +253,50 @@ static int select_list(PGconn *c, PGresult *cres, struct px_buf *b, enum px_bk_c
 	return b->failed ? -1 : 0;
 }
 
-/* Reads table t of tabs on connection c into sink; *out gets its
- * manifest item (schema, name, columns, ordered_by, column_kinds, rows),
- * without shards (the caller ends the stream). */
-static enum px_err table_stream(PGconn *c, PGresult *tabs, int t, int binary, sink_fn sink,
-				void *arg, json_object **out, struct px_buf *err)
+/* A table's COPY, prepared from the catalog: what every read of the table
+ * (whole, or one key range of it) shares. */
+struct tcopy {
+	json_object *item;       /* schema, name, columns, ordered_by, column_kinds */
+	enum px_bk_col *types;   /* per column; NULL when not delta-coded */
+	int ncols;
+	struct px_buf name;      /* "<schema>.<table>", escaped */
+	struct px_buf from;      /* "SELECT <list> FROM [ONLY] <table>" */
+	struct px_buf order;     /* " ORDER BY <primary key>", or empty */
+	struct px_buf tail;      /* ") TO STDOUT[ (FORMAT binary)]" */
+	char *lead;              /* the primary key's first column, escaped */
+	enum px_bk_col lead_type;
+};
+
+static void tcopy_free(struct tcopy *q)
+{
+	json_object_put(q->item);
+	free(q->types);
+	px_buf_free(&q->name);
+	px_buf_free(&q->from);
+	px_buf_free(&q->order);
+	px_buf_free(&q->tail);
+	PQfreemem(q->lead);
+	memset(q, 0, sizeof(*q));
+}
+
+/* Reads table t of tabs's columns and primary key on connection c into q. */
+static enum px_err tcopy_prepare(PGconn *c, PGresult *tabs, int t, int binary,
+				 struct tcopy *q, struct px_buf *err)
 {
 	const char *oid = PQgetvalue(tabs, t, 0), *nsp = PQgetvalue(tabs, t, 1);
 	const char *rel = PQgetvalue(tabs, t, 2);
-	struct px_buf cols = PX_BUF_INIT, pk = PX_BUF_INIT, sql = PX_BUF_INIT, sel = PX_BUF_INIT;
-	enum px_bk_col *types = NULL;
-	struct px_bk_delta delta = { 0 };
-	json_object *item = json_object_new_object();
+	struct px_buf cols = PX_BUF_INIT, pk = PX_BUF_INIT, sel = PX_BUF_INIT;
 	json_object *carr = json_object_new_array(), *parr = json_object_new_array();
 	PGresult *cres = NULL, *pres = NULL;
 	char *qn = NULL, *qr = NULL;
 	enum px_err rc = PX_E_SYSTEM_INTERNAL;
 
-	json_object_object_add(item, "schema", json_object_new_string(nsp));
-	json_object_object_add(item, "name", json_object_new_string(rel));
-	json_object_object_add(item, "columns", carr);
-	json_object_object_add(item, "ordered_by", parr);
+	memset(q, 0, sizeof(*q));
+	q->item = json_object_new_object();
+	json_object_object_add(q->item, "schema", json_object_new_string(nsp));
+	json_object_object_add(q->item, "name", json_object_new_string(rel));
+	json_object_object_add(q->item, "columns", carr);
+	json_object_object_add(q->item, "ordered_by", parr);
 	cres = query(c, SQL_COLUMNS, oid, PGRES_TUPLES_OK);
 	pres = query(c, SQL_PKEY, oid, PGRES_TUPLES_OK);
 	if (!cres || !pres) {
@@ -289,45 +308,95 @@ static enum px_err table_stream(PGconn *c, PGresult *tabs, int t, int binary, si
 	if (!qn || !qr || ident_list(c, cres, &cols, carr) != 0 ||
 	    ident_list(c, pres, &pk, parr) != 0)
 		goto out;
+	q->ncols = PQntuples(cres);
 	/* tables with columns are stored delta-coded (px_bk_bincopy.h);
 	 * --copy-binary keeps the server's binary rows as they are */
-	if (!binary && PQntuples(cres) > 0) {
+	if (!binary && q->ncols > 0) {
 		json_object *kinds = json_object_new_array();
 
-		json_object_object_add(item, "column_kinds", kinds);
-		types = calloc((size_t)PQntuples(cres), sizeof(*types));
-		if (!types || select_list(c, cres, &sel, types, kinds) != 0 ||
-		    px_bk_delta_init(&delta, types, PQntuples(cres)) != 0)
+		json_object_object_add(q->item, "column_kinds", kinds);
+		q->types = calloc((size_t)q->ncols, sizeof(*q->types));
+		if (!q->types || select_list(c, cres, &sel, q->types, kinds) != 0)
 			goto out;
 	}
-	if (PQntuples(cres) == 0)
-		px_buf_printf(&sql, "COPY (SELECT FROM %s.%s) TO STDOUT", qn, qr);
-	else
-		px_buf_printf(&sql, "COPY (SELECT %s FROM ONLY %s.%s%s%s) TO STDOUT",
-			      types ? sel.data : cols.data, qn, qr, pk.len ? " ORDER BY " : "",
-			      pk.len ? pk.data : "");
-	if (binary || types)
-		px_buf_puts(&sql, " (FORMAT binary)");
-	if (sql.failed)
-		goto out;
-	px_log_debug("backup", NULL, "dump %s.%s", nsp, rel);
-	rc = copy_out(c, sql.data, types ? &delta : NULL, sink, arg, item, err);
-	if (rc == PX_OK) {
-		*out = item;
-		item = NULL;
+	if (PQntuples(pres) > 0) {
+		const char *lead = PQgetvalue(pres, 0, 0);
+
+		q->lead = PQescapeIdentifier(c, lead, strlen(lead));
+		q->lead_type = px_bk_col_for_oid((unsigned)strtoul(PQgetvalue(pres, 0, 1), NULL, 10));
+		if (!q->lead)
+			goto out;
 	}
+	px_buf_printf(&q->name, "%s.%s", qn, qr);
+	if (q->ncols == 0)
+		px_buf_printf(&q->from, "SELECT FROM %s", q->name.data);
+	else
+		px_buf_printf(&q->from, "SELECT %s FROM ONLY %s", q->types ? sel.data : cols.data,
+			      q->name.data);
+	if (pk.len && q->ncols > 0)
+		px_buf_printf(&q->order, " ORDER BY %s", pk.data);
+	px_buf_printf(&q->tail, ") TO STDOUT%s", binary || q->types ? " (FORMAT binary)" : "");
+	rc = q->name.failed || q->from.failed || q->order.failed || q->tail.failed ?
+		PX_E_SYSTEM_INTERNAL : PX_OK;
 out:
-	json_object_put(item);
 	PQclear(cres);
 	PQclear(pres);
 	PQfreemem(qn);
 	PQfreemem(qr);
 	px_buf_free(&cols);
 	px_buf_free(&pk);
-	px_buf_free(&sql);
 	px_buf_free(&sel);
+	return rc;
+}
+
+/* COPYs q's rows, only those whose leading key is in [lo, hi) when where
+ * says so (bit 0: lo, bit 1: hi), into sink. delta: initialised by the
+ * caller for a delta-coded table, else NULL. */
+static enum px_err tcopy_run(PGconn *c, const struct tcopy *q, int where, long long lo,
+			     long long hi, struct px_bk_delta *delta, sink_fn sink, void *arg,
+			     long long *rows, struct px_buf *err)
+{
+	struct px_buf sql = PX_BUF_INIT;
+	enum px_err rc = PX_E_SYSTEM_INTERNAL;
+
+	px_buf_printf(&sql, "COPY (%s", q->from.data);
+	/* only integers of our own formatting are spliced in */
+	if (where & 1)
+		px_buf_printf(&sql, " WHERE %s >= %lld", q->lead, lo);
+	if (where & 2)
+		px_buf_printf(&sql, " %s %s < %lld", (where & 1) ? "AND" : "WHERE", q->lead, hi);
+	px_buf_printf(&sql, "%s%s", q->order.len ? q->order.data : "", q->tail.data);
+	if (!sql.failed)
+		rc = copy_out(c, sql.data, delta, sink, arg, rows, err);
+	px_buf_free(&sql);
+	return rc;
+}
+
+/* Reads table t of tabs on connection c into sink; *out gets its
+ * manifest item (schema, name, columns, ordered_by, column_kinds, rows),
+ * without shards (the caller ends the stream). */
+static enum px_err table_stream(PGconn *c, PGresult *tabs, int t, int binary, sink_fn sink,
+				void *arg, json_object **out, struct px_buf *err)
+{
+	struct tcopy q;
+	struct px_bk_delta delta = { 0 };
+	enum px_err rc = tcopy_prepare(c, tabs, t, binary, &q, err);
+	long long rows = 0;
+
+	if (rc == PX_OK && q.types && px_bk_delta_init(&delta, q.types, q.ncols) != 0)
+		rc = PX_E_SYSTEM_INTERNAL;
+	if (rc == PX_OK) {
+		px_log_debug("backup", NULL, "dump %s.%s", PQgetvalue(tabs, t, 1),
+			     PQgetvalue(tabs, t, 2));
+		rc = tcopy_run(c, &q, 0, 0, 0, q.types ? &delta : NULL, sink, arg, &rows, err);
+	}
+	if (rc == PX_OK) {
+		json_object_object_add(q.item, "rows", json_object_new_int64(rows));
+		*out = q.item;
+		q.item = NULL;
+	}
 	px_bk_delta_free(&delta);
-	free(types);
+	tcopy_free(&q);
 	return rc;
 }
 
@@ -532,25 +601,46 @@ fail:
 }
 
 /* ---- the parallel dump -------------------------------------------
- * Worker threads, one per snapshot connection, claim tables in order and
- * read them (COPY and delta coding) into one queue per table; the
- * caller's thread hands the queues to the writer in table order, so the
- * streams, shards and manifest are exactly the serial dump's. A worker
- * blocks when its queue holds QUEUE_CAP bytes, and no table is claimed
- * more than `jobs` ahead of the one being written: memory stays below
- * jobs x (QUEUE_CAP + 2 x PUSH_CHUNK) plus the writer's side of the
+ * The work is cut into parts: a table, or one key range of a large table
+ * (below). Worker threads, one per snapshot connection, claim parts in
+ * order and read them (COPY and delta coding) into one queue per part;
+ * the caller's thread hands the queues to the writer in part order, so
+ * the streams, shards and manifest are exactly the serial dump's. A
+ * worker blocks when its queue holds QUEUE_CAP bytes, and no part is
+ * claimed more than `jobs` ahead of the one being written: memory stays
+ * below jobs x (QUEUE_CAP + 2 x PUSH_CHUNK) plus the writer's side of the
  * double buffer (QUEUE_CAP + PUSH_CHUNK) whatever the tables' sizes. */
 #define QUEUE_CAP (2u << 20)
 /* rows gathered before one locked push: every push wakes the writer and
  * the other workers (one condition variable), so not too often */
 #define PUSH_CHUNK (1u << 20)
+/* A delta-coded table of at least twice this (pg_relation_size) whose
+ * primary key starts with an integer column is read in ranges of that
+ * column of about this many bytes each: one table holding most of the
+ * bytes no longer leaves the other connections idle while its rows are
+ * read and coded. A part's coded rows then fit in its queue, so its
+ * worker reads it to the end and goes on with the next part while the
+ * writer is still busy with an earlier one. */
+#define SPLIT_BYTES (2u << 20)
+/* at most this many ranges per table (beyond about 32 GB they grow) */
+#define MAX_PARTS 16384
 
 struct tslot {
 	struct px_buf data;     /* read, not yet taken by the writer */
 	int done;
 	enum px_err rc;
 	struct px_buf err;
-	json_object *item;
+	json_object *item;      /* a whole table's manifest item */
+	int t;                  /* the table */
+	int part, nparts;       /* which of its key ranges; nparts 1: all of it */
+	long long lo, hi;       /* the range (the first has no lo, the last no hi) */
+	long long rows;
+	/* a key range's fixes (px_bk_delta_fix; nfix published under the
+	 * lock) and, once done, its columns' last values: the worker's */
+	struct px_bk_delta_fix *fix;
+	int nfix;
+	uint64_t *last;
+	unsigned char *seen;
 };
 
 struct par {
@@ -558,20 +648,27 @@ struct par {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;      /* any change: data, space, claim, stop */
 	struct tslot *slots;
-	int ntab, next_claim, next_write, stop;
+	struct tcopy *split;    /* per table; item NULL unless read in ranges */
+	int ntab, nslots, next_claim, next_write, stop;
+	/* the writer's: the values the next range of a split table steps
+	 * from, and the rows of its ranges so far */
+	uint64_t *carry;
+	long long rows;
+	struct px_buf code;
 };
 
 struct wctx {
 	struct par *p;
 	PGconn *c;
-	int t;                  /* the table being read */
+	struct tslot *s;        /* the part being read */
+	struct px_bk_delta *delta;   /* its coding, when a key range */
 	struct px_buf local;    /* rows gathered before one locked push */
 };
 
 static enum px_err push(struct wctx *w)
 {
 	struct par *p = w->p;
-	struct tslot *s = &p->slots[w->t];
+	struct tslot *s = w->s;
 	enum px_err rc = PX_OK;
 
 	pthread_mutex_lock(&p->mu);
@@ -583,6 +680,9 @@ static enum px_err push(struct wctx *w)
 		px_buf_append(&s->data, w->local.data, w->local.len);
 	if (s->data.failed)
 		rc = PX_E_SYSTEM_INTERNAL;
+	/* every fix so far lies within the bytes pushed */
+	if (w->delta)
+		s->nfix = w->delta->nfix;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	px_buf_reset(&w->local);
@@ -599,6 +699,43 @@ static enum px_err queue_sink(void *arg, const void *b, size_t n)
 	return w->local.len >= PUSH_CHUNK ? push(w) : PX_OK;
 }
 
+/* Reads key range s of the split table q: without the header unless it
+ * is the first, without the trailer unless it is the last, and after the
+ * first with each column's first step left to the writer (the fixes). */
+static enum px_err read_range(struct wctx *w, struct tslot *s, const struct tcopy *q,
+			      struct px_buf *err)
+{
+	struct px_bk_delta delta;
+	int first = s->part == 0, last = s->part == s->nparts - 1;
+	enum px_err rc = PX_E_SYSTEM_INTERNAL;
+
+	if (px_bk_delta_init(&delta, q->types, q->ncols) != 0)
+		return rc;
+	s->fix = calloc((size_t)q->ncols, sizeof(*s->fix));
+	s->last = calloc((size_t)q->ncols, sizeof(*s->last));
+	s->seen = calloc((size_t)q->ncols, 1);
+	if (s->fix && s->last && s->seen) {
+		delta.flags = (first ? 0 : PX_BK_DELTA_NO_HEADER | PX_BK_DELTA_JOIN) |
+			      (last ? 0 : PX_BK_DELTA_NO_TRAILER);
+		delta.fix = s->fix;
+		w->delta = &delta;
+		rc = tcopy_run(w->c, q, (first ? 0 : 1) | (last ? 0 : 2), s->lo, s->hi, &delta,
+			       queue_sink, w, &s->rows, err);
+		if (rc == PX_OK && w->local.len)
+			rc = push(w);
+		w->delta = NULL;
+	}
+	if (rc == PX_OK) {
+		memcpy(s->last, delta.prev, (size_t)q->ncols * sizeof(*s->last));
+		memcpy(s->seen, delta.seen, (size_t)q->ncols);
+		pthread_mutex_lock(&w->p->mu);
+		s->nfix = delta.nfix;
+		pthread_mutex_unlock(&w->p->mu);
+	}
+	px_bk_delta_free(&delta);
+	return rc;
+}
+
 static void *worker(void *arg)
 {
 	struct wctx *w = arg;
@@ -608,25 +745,30 @@ static void *worker(void *arg)
 		struct px_buf err = PX_BUF_INIT;
 		json_object *item = NULL;
 		enum px_err rc;
+		struct tslot *s;
 
 		pthread_mutex_lock(&p->mu);
-		while (!p->stop && p->next_claim < p->ntab &&
+		while (!p->stop && p->next_claim < p->nslots &&
 		       p->next_claim >= p->next_write + p->d->nworkers)
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stop || p->next_claim >= p->ntab) {
+		if (p->stop || p->next_claim >= p->nslots) {
 			pthread_mutex_unlock(&p->mu);
 			break;
 		}
-		w->t = p->next_claim++;
+		s = w->s = &p->slots[p->next_claim++];
 		pthread_mutex_unlock(&p->mu);
-		rc = table_stream(w->c, p->d->tabs, w->t, p->d->o.binary, queue_sink, w, &item, &err);
+		if (s->nparts > 1)
+			rc = read_range(w, s, &p->split[s->t], &err);
+		else
+			rc = table_stream(w->c, p->d->tabs, s->t, p->d->o.binary, queue_sink, w,
+					  &item, &err);
 		if (rc == PX_OK && w->local.len)
 			rc = push(w);
 		pthread_mutex_lock(&p->mu);
-		p->slots[w->t].rc = rc;
-		p->slots[w->t].item = item;
-		p->slots[w->t].err = err;
-		p->slots[w->t].done = 1;
+		s->rc = rc;
+		s->item = item;
+		s->err = err;
+		s->done = 1;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 		if (rc != PX_OK)
@@ -636,20 +778,90 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Hands table t's queue to the writer as it fills; the item (shards
- * added) goes to tables. *got is the writer's side of a double buffer:
- * it takes everything queued by swapping with the slot's buffer, whose
- * room the worker then refills, so neither grows again nor is copied
- * on the way. */
-static enum px_err write_slot(struct par *p, int t, struct px_bk_writer *w,
+/* Writes the n bytes at b, which follow the first *at coded bytes of key
+ * range s, with the codes of its fixes [*next, nfix) where they belong. */
+static enum px_err write_fixed(struct par *p, struct px_bk_writer *w, const struct tslot *s,
+			       const char *b, size_t n, uint64_t *at, int *next, int nfix)
+{
+	const struct tcopy *q = &p->split[s->t];
+	enum px_err rc = PX_OK;
+	size_t off = 0;
+
+	for (; rc == PX_OK && *next < nfix; (*next)++) {
+		const struct px_bk_delta_fix *f = &s->fix[*next];
+
+		if (f->at < *at + off || f->at - *at > n)
+			return PX_E_SYSTEM_INTERNAL;   /* cannot be: fixes come in order */
+		rc = px_bk_writer_write(w, b + off, (size_t)(f->at - *at) - off);
+		off = (size_t)(f->at - *at);
+		px_buf_reset(&p->code);
+		px_bk_delta_code(q->types[f->col], p->carry[f->col], f->value, &p->code);
+		if (rc == PX_OK)
+			rc = p->code.failed ? PX_E_SYSTEM_INTERNAL :
+				px_bk_writer_write(w, p->code.data, p->code.len);
+	}
+	if (rc == PX_OK)
+		rc = px_bk_writer_write(w, b + off, n - off);
+	*at += n;
+	return rc;
+}
+
+/* After key range s: the next steps from its last values where it had any. */
+static void carry_on(struct par *p, const struct tslot *s)
+{
+	int i;
+
+	for (i = 0; i < p->split[s->t].ncols; i++)
+		if (s->part == 0 || s->seen[i])
+			p->carry[i] = s->last[i];
+}
+
+/* Ends the stream of slot s's table if s is its last part and adds the
+ * item (shards added) to tables. */
+static enum px_err end_table(struct par *p, struct tslot *s, struct px_bk_writer *w,
+			     json_object *tables)
+{
+	json_object *item = s->item;
+	enum px_err rc;
+
+	if (s->part != s->nparts - 1)
+		return PX_OK;
+	if (s->nparts > 1) {
+		item = p->split[s->t].item;
+		p->split[s->t].item = NULL;
+		json_object_object_add(item, "rows", json_object_new_int64(p->rows));
+		free(p->carry);
+		p->carry = NULL;
+	}
+	s->item = NULL;
+	rc = px_bk_writer_end(w, item);
+	if (rc == PX_OK)
+		json_object_array_add(tables, item);
+	else
+		json_object_put(item);
+	return rc;
+}
+
+/* Hands slot i's queue to the writer as it fills. *got is the writer's
+ * side of a double buffer: it takes everything queued by swapping with
+ * the slot's buffer, whose room the worker then refills, so neither
+ * grows again nor is copied on the way. */
+static enum px_err write_slot(struct par *p, int i, struct px_bk_writer *w,
 			      json_object *tables, struct px_buf *got, struct px_buf *err)
 {
-	struct tslot *s = &p->slots[t];
+	struct tslot *s = &p->slots[i];
 	struct px_buf tmp;
 	enum px_err rc = PX_OK;
-	int done = 0;
+	uint64_t at = 0;
+	int done = 0, nfix = 0, next = 0;
 
-	px_bk_writer_begin(w);
+	if (s->part == 0) {
+		px_bk_writer_begin(w);
+		p->rows = 0;
+		if (s->nparts > 1 && !(p->carry = calloc((size_t)p->split[s->t].ncols,
+							 sizeof(*p->carry))))
+			return PX_E_SYSTEM_INTERNAL;
+	}
 	while (rc == PX_OK && !done) {
 		px_buf_reset(got);
 		pthread_mutex_lock(&p->mu);
@@ -659,13 +871,14 @@ static enum px_err write_slot(struct par *p, int t, struct px_bk_writer *w,
 		s->data = *got;
 		*got = tmp;
 		done = s->done;
+		nfix = s->nfix;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
-		if (got->len)
-			rc = px_bk_writer_write(w, got->data, got->len);
+		if (got->len || next < nfix)
+			rc = write_fixed(p, w, s, got->data, got->len, &at, &next, nfix);
 	}
-	/* the worker has finished with the table: its buffer goes now, not
-	 * with the last table */
+	/* the worker has finished with the part: its buffer goes now, not
+	 * with the last part */
 	pthread_mutex_lock(&p->mu);
 	px_buf_free(&s->data);
 	pthread_mutex_unlock(&p->mu);
@@ -673,35 +886,127 @@ static enum px_err write_slot(struct par *p, int t, struct px_bk_writer *w,
 		px_buf_append(err, s->err.data ? s->err.data : "", s->err.len);
 		rc = s->rc;
 	}
-	if (rc == PX_OK)
-		rc = px_bk_writer_end(w, s->item);
-	if (rc == PX_OK) {
-		json_object_array_add(tables, s->item);
-		s->item = NULL;
+	if (rc == PX_OK && s->nparts > 1) {
+		carry_on(p, s);
+		p->rows += s->rows;
 	}
+	free(s->fix);
+	free(s->last);
+	free(s->seen);
+	s->fix = NULL;
+	s->last = NULL;
+	s->seen = NULL;
+	return rc == PX_OK ? end_table(p, s, w, tables) : rc;
+}
+
+/* Table t is read in key ranges when it is large and its primary key
+ * starts with an integer column: q is prepared (on the snapshot's own
+ * connection) and *nparts ranges start at lo + k x *step. 0 when the
+ * table is read whole. */
+static enum px_err plan_split(struct px_bk_dump *d, int t, struct tcopy *q, int *nparts,
+			      long long *lo, uint64_t *step, struct px_buf *err)
+{
+	unsigned long long size = strtoull(PQgetvalue(d->tabs, t, 3), NULL, 10);
+	struct px_buf sql = PX_BUF_INIT;
+	PGresult *res = NULL;
+	enum px_err rc;
+	uint64_t span, n;
+
+	*nparts = 1;
+	if (d->o.binary || size < 2 * (unsigned long long)SPLIT_BYTES)
+		return PX_OK;
+	rc = tcopy_prepare(d->c, d->tabs, t, d->o.binary, q, err);
+	if (rc != PX_OK || !q->types || !q->lead ||
+	    (q->lead_type != PX_BK_COL_INT2 && q->lead_type != PX_BK_COL_INT4 &&
+	     q->lead_type != PX_BK_COL_INT8))
+		return rc;
+	px_buf_printf(&sql, "SELECT min(%s)::int8, max(%s)::int8 FROM ONLY %s", q->lead, q->lead,
+		      q->name.data);
+	res = sql.failed ? NULL : query(d->c, sql.data, NULL, PGRES_TUPLES_OK);
+	px_buf_free(&sql);
+	if (!res)
+		return sql_fail(d->c, "key range", err);
+	if (!PQgetisnull(res, 0, 0)) {
+		*lo = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		span = (uint64_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10) - (uint64_t)*lo;
+		n = size / SPLIT_BYTES;
+		if (n > MAX_PARTS)
+			n = MAX_PARTS;
+		if (n > span)
+			n = span;
+		/* b_k = lo + k x step < max for k < n: no overflow, all distinct */
+		*step = n > 1 ? span / n : 0;
+		*nparts = n > 1 ? (int)n : 1;
+	}
+	PQclear(res);
+	return PX_OK;
+}
+
+/* Lays the tables out as parts (p->slots), in the serial dump's order. */
+static enum px_err plan_parts(struct par *p, struct px_buf *err)
+{
+	struct px_bk_dump *d = p->d;
+	int t, k, *np = calloc((size_t)(p->ntab ? p->ntab : 1), sizeof(*np));
+	long long *lo = calloc((size_t)(p->ntab ? p->ntab : 1), sizeof(*lo));
+	uint64_t *step = calloc((size_t)(p->ntab ? p->ntab : 1), sizeof(*step));
+	enum px_err rc = np && lo && step ? PX_OK : PX_E_SYSTEM_INTERNAL;
+	struct tslot *s;
+
+	for (t = 0; rc == PX_OK && t < p->ntab; t++) {
+		rc = plan_split(d, t, &p->split[t], &np[t], &lo[t], &step[t], err);
+		if (np[t] == 1)
+			tcopy_free(&p->split[t]);
+		p->nslots += np[t];
+		if (rc == PX_OK && np[t] > 1) {
+			char fields[48];
+
+			snprintf(fields, sizeof(fields), "{\"key_ranges\":%d}", np[t]);
+			px_log_fields(PX_LOG_INFO, "backup", NULL, fields,
+				      "dump: %s.%s read in %d key ranges", PQgetvalue(d->tabs, t, 1),
+				      PQgetvalue(d->tabs, t, 2), np[t]);
+		}
+	}
+	if (rc == PX_OK && !(p->slots = calloc((size_t)(p->nslots ? p->nslots : 1),
+					       sizeof(*p->slots))))
+		rc = PX_E_SYSTEM_INTERNAL;
+	for (t = 0, s = p->slots; rc == PX_OK && t < p->ntab; t++) {
+		for (k = 0; k < np[t]; k++, s++) {
+			s->t = t;
+			s->part = k;
+			s->nparts = np[t];
+			s->lo = (long long)((uint64_t)lo[t] + (uint64_t)k * step[t]);
+			s->hi = (long long)((uint64_t)lo[t] + (uint64_t)(k + 1) * step[t]);
+		}
+	}
+	free(np);
+	free(lo);
+	free(step);
 	return rc;
 }
 
 static enum px_err px_bk_dump_tables_parallel(struct px_bk_dump *d, struct px_bk_writer *w,
 					      json_object *tables, struct px_buf *err)
 {
-	struct par p = { d, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL,
-			 PQntuples(d->tabs), 0, 0, 0 };
+	struct par p = { .d = d, .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cv = PTHREAD_COND_INITIALIZER, .ntab = PQntuples(d->tabs),
+			 .code = PX_BUF_INIT };
 	struct wctx *ws = calloc((size_t)d->nworkers, sizeof(*ws));
 	pthread_t *th = calloc((size_t)d->nworkers, sizeof(*th));
 	struct px_buf got = PX_BUF_INIT;   /* write_slot's side of the double buffer */
 	enum px_err rc = PX_OK;
 	int i, started = 0;
 
-	p.slots = calloc((size_t)(p.ntab ? p.ntab : 1), sizeof(*p.slots));
-	if (!ws || !th || !p.slots)
+	p.split = calloc((size_t)(p.ntab ? p.ntab : 1), sizeof(*p.split));
+	if (!ws || !th || !p.split)
 		rc = PX_E_SYSTEM_INTERNAL;
+	if (rc == PX_OK)
+		rc = plan_parts(&p, err);
 	for (i = 0; rc == PX_OK && i < d->nworkers; i++, started++) {
-		ws[i] = (struct wctx){ &p, d->workers[i], -1, PX_BUF_INIT };
+		ws[i] = (struct wctx){ &p, d->workers[i], NULL, NULL, PX_BUF_INIT };
 		if (pthread_create(&th[i], NULL, worker, &ws[i]) != 0)
 			rc = PX_E_SYSTEM_INTERNAL;
 	}
-	for (i = 0; rc == PX_OK && i < p.ntab; i++) {
+	for (i = 0; rc == PX_OK && i < p.nslots; i++) {
 		rc = write_slot(&p, i, w, tables, &got, err);
 		pthread_mutex_lock(&p.mu);
 		p.next_write = i + 1;
@@ -714,15 +1019,23 @@ static enum px_err px_bk_dump_tables_parallel(struct px_bk_dump *d, struct px_bk
 	pthread_mutex_unlock(&p.mu);
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; p.slots && i < p.ntab; i++) {
+	for (i = 0; p.slots && i < p.nslots; i++) {
 		px_buf_free(&p.slots[i].data);
 		px_buf_free(&p.slots[i].err);
 		json_object_put(p.slots[i].item);
+		free(p.slots[i].fix);
+		free(p.slots[i].last);
+		free(p.slots[i].seen);
 	}
+	for (i = 0; p.split && i < p.ntab; i++)
+		tcopy_free(&p.split[i]);
 	free(p.slots);
+	free(p.split);
+	free(p.carry);
 	free(ws);
 	free(th);
 	px_buf_free(&got);
+	px_buf_free(&p.code);
 	return rc;
 }
 

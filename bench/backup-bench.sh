@@ -126,6 +126,8 @@ row "pg_dump > /dev/null (fastest of $REPEAT)" "${T_PGDUMP} s"
 row "plexichat-backup --jobs $JOBS, first backup to a local store" "${T_OURS} s"
 row "  throughput (table data read)" "$(mbs "$FULL_IN" "$T_OURS") MB/s"
 row "  share of pg_dump speed" "$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_OURS))")"
+row "  tables read in key ranges (ranges)" \
+	"$(grep -o 'dump: [^ ]* read in [0-9]* key ranges' "$T/ours.log" | sed 's/dump: \([^ ]*\) read in \([0-9]*\).*/\1 (\2)/' | paste -sd ' ' -)"
 row "  stored" "$((FULL_UP / 1000000)) MB"
 row "  peak RSS (highest of the rounds)" "$((RSS_OURS / 1024)) MiB"
 row "plexichat-backup --jobs 1 (serial dump), same rounds" "${T_SERIAL} s"

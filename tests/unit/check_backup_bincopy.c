@@ -286,6 +286,87 @@ START_TEST(test_delta_round_trip)
 }
 END_TEST
 
+/* Codes orig[from, to) as one part of a stream: the flags as the dumper
+ * sets them for a key range, fixes into fix. */
+static void code_part(struct px_bk_delta *d, const struct msg *orig, size_t from, size_t to,
+		      int flags, struct px_bk_delta_fix *fix, struct px_buf *out)
+{
+	ck_assert_int_eq(px_bk_delta_init(d, delta_cols, 7), 0);
+	d->flags = flags;
+	d->fix = fix;
+	if (flags & PX_BK_DELTA_NO_HEADER) {   /* a range's COPY has its own header */
+		struct msg h = { .n = 0 };
+
+		header(&h);
+		ck_assert_int_eq(px_bk_delta_encode(d, h.b, h.n, out), 0);
+	}
+	ck_assert_int_eq(px_bk_delta_encode(d, orig->b + from, to - from, out), 0);
+	if (flags & PX_BK_DELTA_NO_TRAILER) {   /* ... and its own trailer */
+		static const unsigned char trailer[2] = { 0xFF, 0xFF };
+
+		ck_assert_int_eq(px_bk_delta_encode(d, trailer, 2, out), 0);
+		ck_assert(d->trailer_seen);
+	}
+}
+
+/* A stream coded in two key ranges and joined with the fixes' codes is
+ * byte for byte the stream coded in one pass: what the parallel dump
+ * relies on to store a split table as the serial dump does. */
+START_TEST(test_delta_parts_join)
+{
+	struct msg orig = { .n = 0 };
+	struct px_bk_delta whole, a, b;
+	struct px_bk_delta_fix fix[7];
+	struct px_buf one = PX_BUF_INIT, pa = PX_BUF_INIT, pb = PX_BUF_INIT, joined = PX_BUF_INIT;
+	size_t cut, at = 0;
+	int i;
+
+	header(&orig);
+	delta_row(&orig, 1000, "first", 700000000000000ull, 0);
+	cut = orig.n;
+	/* the second range starts with a NULL timestamp: its fix for that
+	 * column falls in its second row, not its first */
+	delta_row(&orig, 1001, "second", 0, 1);
+	delta_row(&orig, 1002, "third", (uint64_t)INT64_MAX, 0);
+	delta_row(&orig, 999, "fourth", 5, 0);
+	put_be(&orig, 0xFFFF, 2);
+	ck_assert_int_eq(px_bk_delta_init(&whole, delta_cols, 7), 0);
+	ck_assert_int_eq(px_bk_delta_encode(&whole, orig.b, orig.n, &one), 0);
+
+	/* the first range: header, no trailer; the second: neither header
+	 * nor the steps of its first values, which it records */
+	code_part(&a, &orig, 0, cut, PX_BK_DELTA_NO_TRAILER, NULL, &pa);
+	code_part(&b, &orig, cut, orig.n, PX_BK_DELTA_NO_HEADER | PX_BK_DELTA_JOIN, fix, &pb);
+	ck_assert_int_eq(a.rows + b.rows, 4);
+	ck_assert_int_eq(a.nfix, 0);
+	ck_assert_int_eq(b.nfix, 5);   /* the five delta-coded columns */
+	ck_assert_int_eq(fix[0].col, 0);
+	ck_assert_uint_eq(fix[0].value, 1001);
+	ck_assert_int_eq(fix[4].col, 2);   /* the timestamp, in the next row */
+	ck_assert_uint_gt(fix[4].at, fix[3].at);
+	ck_assert_uint_eq(b.emitted, pb.len);
+
+	/* joined as the writer does: the first range, then the second with
+	 * each fix's code stepping from the first range's last values */
+	px_buf_append(&joined, pa.data, pa.len);
+	for (i = 0; i < b.nfix; i++) {
+		px_buf_append(&joined, pb.data + at, (size_t)(fix[i].at - at));
+		at = fix[i].at;
+		px_bk_delta_code(delta_cols[fix[i].col], a.prev[fix[i].col], fix[i].value, &joined);
+	}
+	px_buf_append(&joined, pb.data + at, pb.len - at);
+	ck_assert_uint_eq(joined.len, one.len);
+	ck_assert_int_eq(memcmp(joined.data, one.data, one.len), 0);
+	px_bk_delta_free(&whole);
+	px_bk_delta_free(&a);
+	px_bk_delta_free(&b);
+	px_buf_free(&one);
+	px_buf_free(&pa);
+	px_buf_free(&pb);
+	px_buf_free(&joined);
+}
+END_TEST
+
 START_TEST(test_delta_refuses)
 {
 	struct msg m = { .n = 0 };
@@ -337,6 +418,7 @@ int main(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_type_map);
 	tcase_add_test(tc, test_delta_round_trip);
+	tcase_add_test(tc, test_delta_parts_join);
 	tcase_add_test(tc, test_delta_refuses);
 	suite_add_tcase(s, tc);
 	return px_check_run(s, CK_FORK_GETENV);
