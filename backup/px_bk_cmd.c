@@ -68,6 +68,19 @@ struct run {
 	struct px_bk_lock *lock;
 };
 
+/* backup_jobs, where 0 is half the cores: each reading connection feeds a
+ * pipeline (compression, chunking, encryption) that keeps about two busy. */
+static int dump_jobs(const struct px_cfg *cfg)
+{
+	long n = (long)px_cfg_int(cfg, "backup_jobs"), cores;
+
+	if (n > 0)
+		return (int)n;
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	n = cores > 1 ? cores / 2 : 1;
+	return (int)(n > 16 ? 16 : n);
+}
+
 static void on_progress(void *arg, uint64_t done)
 {
 	struct run *run = arg;
@@ -236,7 +249,7 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 		dopts.conninfo = conninfo;
 		dopts.pg_dump = o->pg_dump;
 		dopts.binary = o->copy_binary;
-		dopts.jobs = o->jobs > 0 ? o->jobs : (int)px_cfg_int(o->cfg, "backup_jobs");
+		dopts.jobs = o->jobs > 0 ? o->jobs : dump_jobs(o->cfg);
 		dopts.on_total = px_bk_progress_total;
 		dopts.arg = &run.prog;
 		rc = px_bk_dump_begin(&dopts, &dump, &err);
