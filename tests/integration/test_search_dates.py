@@ -6,6 +6,7 @@ end at the period's newest message (model/search.c), not at the newest
 message of all. Needs PX_PG_CONNINFO."""
 import urllib.parse
 
+import pxtest
 from authlib import psql
 from msglib import User, channel, post
 
@@ -67,3 +68,7 @@ def test_date_bounds_and_windows():
     # newest message of all (h), it would hold nothing of the period and
     # every match would be ranked, e first.
     assert sorted(search(march, limit=2)) == sorted([f, g])
+
+
+if __name__ == "__main__":
+    pxtest.run(globals())
