@@ -43,7 +43,7 @@ static const char SQL_SEARCH[] =
 	"  ELSE ts_rank(m.tsv, to_tsquery($9::regconfig, $11)) END AS rank"
 	"  FROM messages m"
 	"  WHERE m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)"
-	"  AND m.id > $14::bigint"
+	"  AND m.id > $14::bigint AND ($15::bigint IS NULL OR m.id <= $15::bigint)"
 	"  AND m.deleted_at IS NULL"
 	"  AND ($3::bigint = 0 OR m.channel_id = $3::bigint)"
 	"  AND ($4::text IS NULL OR m.channel_id = (SELECT id FROM channels WHERE name = $4::citext))"
@@ -114,13 +114,13 @@ static void derive(const char *words, struct px_buf *tsq, struct px_buf *pats,
 		like_pattern(longest, best, best_n);
 }
 
-/* Runs the statement over messages with id > floor, inside words too when
- * inside is set; *n gets the count. */
+/* Runs the statement over messages with floor < id <= ceiling (ceiling 0:
+ * no upper bound), inside words too when inside is set; *n gets the count. */
 static enum px_err run(struct px_db *db, const char *const *p, long long floor,
-		       int inside, struct px_buf *out, long *n)
+		       long long ceiling, int inside, struct px_buf *out, long *n)
 {
-	char f[PX_M_LL];
-	const char *params[14];
+	char f[PX_M_LL], c[PX_M_LL];
+	const char *params[15];
 	PGresult *r = NULL;
 	enum px_err e;
 
@@ -128,9 +128,10 @@ static enum px_err run(struct px_db *db, const char *const *p, long long floor,
 	if (!inside)
 		params[12] = NULL;
 	params[13] = px_m_ll(f, floor);
+	params[14] = ceiling ? px_m_ll(c, ceiling) : NULL;
 	/* unprepared on purpose: the plan depends on the words and the window,
 	 * and a cached generic plan would know neither */
-	e = px_db_exec(db, SQL_SEARCH, 14, params, &r);
+	e = px_db_exec(db, SQL_SEARCH, 15, params, &r);
 	if (e != PX_OK)
 		return e;
 	*n = atol(PQgetvalue(r, 0, 1));
@@ -146,6 +147,36 @@ static enum px_err newest_id(struct px_db *db, long long *head)
 	enum px_err e = px_db_exec_prepared(db, "msg_newest",
 					    "SELECT coalesce(max(id), 0) FROM messages",
 					    0, NULL, &r);
+
+	if (e == PX_OK) {
+		*head = atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	return e;
+}
+
+/* With before:, the windows end at the period's newest message instead of
+ * the newest of all (ids grow with created_at), so an old period over a
+ * common word ranks a window of its own newest messages, not every match
+ * of the period. Its id: the last message created before the date in each
+ * of the user's channels (one messages_channel_created lookup each, no
+ * index of its own), the largest of them; 0 when there is none. The id
+ * bound only chooses the window: the statement still filters on
+ * created_at, and the last window has no id bound at all, so a message
+ * whose created_at is out of id order (an import, a backdated row, or
+ * concurrent posts whose now() is their transaction's start) is still
+ * found exactly where its created_at puts it. */
+static enum px_err period_head(struct px_db *db, const char *user, const char *before,
+			       long long *head)
+{
+	const char *params[2] = { user, before };
+	PGresult *r = NULL;
+	enum px_err e = px_db_exec_prepared(db, "search_period_head",
+		"SELECT coalesce(max(x.id), 0) FROM channel_members cm"
+		" CROSS JOIN LATERAL (SELECT m.id FROM messages m"
+		"  WHERE m.channel_id = cm.channel_id AND m.created_at < $2::date"
+		"  ORDER BY m.created_at DESC LIMIT 1) x"
+		" WHERE cm.user_id = $1::bigint", 2, params, &r);
 
 	if (e == PX_OK) {
 		*head = atoll(PQgetvalue(r, 0, 0));
@@ -170,11 +201,13 @@ enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px
 				      q->pinned ? "1" : "0", q->lang, px_m_ll(l, q->limit),
 				      tsq.data, pats.data ? pats.data : "", longest.data };
 
-		e = newest_id(db, &head);
+		e = q->before ? period_head(db, p[0], q->before, &head) : newest_id(db, &head);
 		for (i = 0; e == PX_OK && n < q->limit; i = next_window(i, n, q->limit)) {
 			long long floor = windows[i] && head > windows[i] ? head - windows[i] : 0;
 
-			e = run(db, p, floor, 0, out, &n);
+			/* a window below the period's head ends there; the
+			 * last (floor 0) reads every message, as without before: */
+			e = run(db, p, floor, floor && q->before ? head : 0, 0, out, &n);
 			if (!floor)
 				break;
 		}
@@ -183,7 +216,7 @@ enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px
 		 * common fragments (140 ms at 1 M messages, a loaded machine),
 		 * far more than every whole-word window together */
 		if (e == PX_OK && n == 0 && longest.data)
-			e = run(db, p, 0, 1, out, &n);
+			e = run(db, p, 0, 0, 1, out, &n);
 	}
 	px_buf_free(&tsq);
 	px_buf_free(&pats);
