@@ -113,6 +113,45 @@ def test_streams_per_address_capped():
         write_conf(orig)
 
 
+def pings_within(user, seconds):
+    """How many keep-alive comments a new, quiet stream of user gets within
+    seconds (the raw bytes: a socket's reader survives its timeouts)."""
+    u = urllib.parse.urlsplit(pxtest.BASE)
+    sock = socket.create_connection((u.hostname, u.port), timeout=5)
+    sock.sendall(("GET /api/v1/events HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+                  "Accept: text/event-stream\r\n\r\n" % (u.netloc, user.token)).encode())
+    data = b""
+    end = time.time() + seconds
+    try:
+        while time.time() < end:
+            sock.settimeout(max(0.05, end - time.time()))
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        sock.close()
+    assert data.startswith(b"HTTP/1.1 200"), data[:200]
+    assert b": waiting" in data, data[:400]
+    return data.count(b": ping")
+
+
+def test_keepalive_interval_follows_the_config():
+    u = User("ping")
+    orig = open(CONF).read()
+    try:
+        # the default (15 s): a quiet stream gets no keep-alive for 3 s
+        assert pings_within(u, 3) == 0, "a keep-alive before events_ping_seconds"
+        write_conf(orig + "\nevents_ping_seconds = 1\n")
+        n = pings_within(u, 3.6)
+        assert n >= 2, "%d keep-alives in 3.6 s at events_ping_seconds = 1" % n
+    finally:
+        write_conf(orig)
+
+
 def read_until_end(s, forbidden, timeout):
     """Reads s until it ends; fails when an event matches forbidden or when
     it has not ended after timeout seconds."""
