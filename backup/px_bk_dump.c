@@ -400,6 +400,20 @@ static enum px_err table_stream(PGconn *c, PGresult *tabs, int t, int binary, si
 	return rc;
 }
 
+/* Ends a table's stream in the writer (when rc is PX_OK so far) and hands
+ * its item to tables, or frees the item: the result. */
+static enum px_err table_done(enum px_err rc, struct px_bk_writer *w, json_object *item,
+			      json_object *tables)
+{
+	if (rc == PX_OK)
+		rc = px_bk_writer_end(w, item);
+	if (rc == PX_OK)
+		json_object_array_add(tables, item);
+	else
+		json_object_put(item);
+	return rc;
+}
+
 /* The serial path: table t on the snapshot's own connection, straight
  * into the writer. */
 static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
@@ -410,13 +424,7 @@ static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
 
 	px_bk_writer_begin(w);
 	rc = table_stream(c, tabs, t, binary, writer_sink, w, &item, err);
-	if (rc == PX_OK)
-		rc = px_bk_writer_end(w, item);
-	if (rc == PX_OK)
-		json_object_array_add(tables, item);
-	else
-		json_object_put(item);
-	return rc;
+	return table_done(rc, w, item, tables);
 }
 
 static enum px_err dump_sequences(PGconn *c, json_object *db, struct px_buf *err)
@@ -822,7 +830,6 @@ static enum px_err end_table(struct par *p, struct tslot *s, struct px_bk_writer
 			     json_object *tables)
 {
 	json_object *item = s->item;
-	enum px_err rc;
 
 	if (s->part != s->nparts - 1)
 		return PX_OK;
@@ -834,12 +841,7 @@ static enum px_err end_table(struct par *p, struct tslot *s, struct px_bk_writer
 		p->carry = NULL;
 	}
 	s->item = NULL;
-	rc = px_bk_writer_end(w, item);
-	if (rc == PX_OK)
-		json_object_array_add(tables, item);
-	else
-		json_object_put(item);
-	return rc;
+	return table_done(PX_OK, w, item, tables);
 }
 
 /* Hands slot i's queue to the writer as it fills. *got is the writer's
