@@ -222,11 +222,7 @@ lane_b() {
 }
 # npm servers tests of both lanes start (s3rver, azurite), installed here
 # once: two npm installs into one folder at once break each other
-if [ ! -x "$BUILD/node/node_modules/.bin/s3rver" ] || [ ! -x "$BUILD/node/node_modules/.bin/azurite-blob" ]; then
-  mkdir -p "$BUILD/node"
-  (cd "$BUILD/node" && npm install --silent --no-audit --no-fund s3rver@3.7.1 azurite@3.37.0 >/dev/null 2>&1) ||
-    die "npm install of s3rver and azurite failed"
-fi
+bash "$PX_ROOT/tests/integration/node_tools.sh" "$BUILD/node" || die "npm install of s3rver and azurite failed"
 # its output goes to a file of its own, shown after this lane's
 lane_b > "$OUTS/lane-b.log" 2>&1 & LANE_B=$!
 

@@ -218,9 +218,17 @@ class Stack:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def node_tools(node, exe):
+    """s3rver and Azurite into node (node_tools.sh: one list of versions)
+    unless exe is there already."""
+    if not os.path.exists(exe):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_tools.sh")
+        subprocess.run(["bash", script, node], stdout=subprocess.DEVNULL, check=True)
+
+
 class S3:
-    """s3rver (npm s3rver@3.7.1, installed into PX_BUILD/node as
-    test_backup.sh does) with bucket `bucket`, behind s3_proxy.py, which
+    """s3rver (npm, installed into PX_BUILD/node by node_tools.sh) with
+    bucket `bucket`, behind s3_proxy.py, which
     recomputes every signed request's SigV4 signature with botocore. url:
     the proxy (for the server); direct: s3rver itself (for presigned URLs
     a browser follows, which the proxy would count as unsigned)."""
@@ -232,10 +240,7 @@ class S3:
         self.dir = tempfile.mkdtemp(prefix="px-s3-")
         node = os.environ.get("NODE_DIR", os.path.join(BUILD, "node"))
         exe = os.path.join(node, "node_modules", ".bin", "s3rver")
-        if not os.path.exists(exe):
-            os.makedirs(node, exist_ok=True)
-            subprocess.run(["npm", "install", "--silent", "s3rver@3.7.1"], cwd=node,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        node_tools(node, exe)
         self.port = free_port(BASE_PORT + 10)
         self.proxy_port = free_port(self.port + 1)
         self.direct = "http://127.0.0.1:%d" % self.port
@@ -528,8 +533,8 @@ class PgAutoFailover:
 
 
 class Azurite:
-    """Azurite's Blob service (npm azurite@3.37.0, installed into
-    PX_BUILD/node as test_backup_stores.sh does) on a free port, with its
+    """Azurite's Blob service (npm, installed into PX_BUILD/node by
+    node_tools.sh) on a free port, with its
     well-known development account. It checks every Shared Key signature
     and every SAS (signature, permissions, expiry). url: the account's
     endpoint, path-style."""
@@ -541,10 +546,7 @@ class Azurite:
         self.dir = tempfile.mkdtemp(prefix="px-azurite-")
         node = os.environ.get("NODE_DIR", os.path.join(BUILD, "node"))
         exe = os.path.join(node, "node_modules", ".bin", "azurite-blob")
-        if not os.path.exists(exe):
-            os.makedirs(node, exist_ok=True)
-            subprocess.run(["npm", "install", "--silent", "azurite@3.37.0"], cwd=node,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        node_tools(node, exe)
         self.port = free_port(BASE_PORT + 30)
         self.url = "http://127.0.0.1:%d/%s" % (self.port, self.ACCOUNT)
         self.log = os.path.join(self.dir, "azurite.log")

@@ -7,7 +7,7 @@
 #   BUILD=/work/build/backup tests/integration/test_backup.sh
 #   (scripts/test.sh runs it with PX_BUILD set)
 #
-# Needs: PostgreSQL 15 server binaries, curl, node/npm (s3rver@3.7.1 is
+# Needs: PostgreSQL 15 server binaries, curl, node/npm (s3rver, node_tools.sh,
 # installed into $NODE_DIR, default $BUILD/node, ignored by git), and
 # /usr/bin/python3 with Debian's awscli; npm and awscli are apt-installed
 # when missing.
@@ -126,9 +126,7 @@ sums() {
 }
 
 # ---- s3rver + checking/faulting proxy ----
-if [ ! -x "$NODE_DIR/node_modules/.bin/s3rver" ]; then
-	mkdir -p "$NODE_DIR" && (cd "$NODE_DIR" && npm install --silent s3rver@3.7.1 >/dev/null 2>&1)
-fi
+bash "$SRC/tests/integration/node_tools.sh" "$NODE_DIR" || exit 2
 S3PORT=$(free_port 18430 18439) && PXPORT=$(free_port $((S3PORT + 1)) 18450) || exit 2
 mkdir -p "$T/s3"
 "$NODE_DIR/node_modules/.bin/s3rver" -d "$T/s3" -a 127.0.0.1 -p "$S3PORT" \

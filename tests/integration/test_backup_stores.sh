@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_backup_stores.sh: the stores plexichat-backup can write to, and
 # copy --to between them: a local folder, Azure Blob Storage (Azurite,
-# which checks Shared Key and SAS signatures; npm azurite@3.37.0), S3
+# which checks Shared Key and SAS signatures; npm azurite, version in node/package.json), S3
 # (s3rver behind tests/integration/s3_proxy.py, which checks every SigV4
 # signature with botocore) and gs:// (the GCS XML API: the same proxy
 # checks the signatures for region "auto").
@@ -38,13 +38,7 @@ trap cleanup EXIT
 [ -x "$B" ] || { echo "no $B: build first"; exit 2; }
 command -v npm >/dev/null || { echo "npm missing (it comes with nodejs, PX_TEST_PKGS)"; exit 2; }
 /usr/bin/python3 -c "import awscli" 2>/dev/null || { echo "awscli missing"; exit 2; }
-mkdir -p "$NODE_DIR"
-for pkg in s3rver@3.7.1 azurite@3.37.0; do
-	bin=${pkg%@*}; [ "$bin" = azurite ] && bin=azurite-blob
-	[ -x "$NODE_DIR/node_modules/.bin/$bin" ] ||
-		(cd "$NODE_DIR" && npm install --silent "$pkg" >/dev/null 2>&1) ||
-		{ echo "cannot install $pkg"; exit 2; }
-done
+bash "$SRC/tests/integration/node_tools.sh" "$NODE_DIR" || { echo "cannot install s3rver and azurite"; exit 2; }
 
 # ---- servers ----
 AZPORT=$(free_port 26140 26149) && S3PORT=$(free_port 26150 26159) &&

@@ -405,9 +405,7 @@ check "... and opens on a later timeline" [ "$(r1 "SELECT timeline_id > 2 FROM p
 pgctl -D "$R3" stop -m fast >/dev/null
 
 # ---- S3: s3rver behind the checking, faulting proxy ----
-if [ ! -x "$NODE_DIR/node_modules/.bin/s3rver" ]; then
-	mkdir -p "$NODE_DIR" && (cd "$NODE_DIR" && npm install --silent s3rver@3.7.1 >/dev/null 2>&1)
-fi
+bash "$SRC/tests/integration/node_tools.sh" "$NODE_DIR" || exit 2
 S3PORT=$(free_port 26120 26129) && PXPORT=$(free_port $((S3PORT + 1)) 26139) || exit 2
 mkdir -p "$T/s3"
 "$NODE_DIR/node_modules/.bin/s3rver" -d "$T/s3" -a 127.0.0.1 -p "$S3PORT" \
