@@ -7,9 +7,12 @@
 #     authorised route (FastCGI, database, X-Sendfile) and through a signed
 #     URL that lighttpd's mod_magnet script checks alone (docs/FILES.md);
 #   - a 1 GB upload (raw PUT /api/v1/files) vs `curl -T` into lighttpd's own
-#     mod_webdav on the same disk (the honest floor: the same bytes over the
-#     same kind of socket into the same file system), and how much the
-#     plexichat.fcgi process's RSS grows meanwhile.
+#     mod_webdav on the same disk (the same bytes over the same kind of socket
+#     into the same file system, but no FastCGI hop), and vs the same PUT
+#     through the same kind of lighttpd route into bench/upload_sink, a
+#     FastCGI responder that only writes and fsyncs (the same socket path:
+#     the issue's "dd through the same socket path"); and how much the
+#     plexichat.fcgi process's memory grows meanwhile.
 #   PX_BENCH_ROUNDS (default 5) per download figure, PX_BENCH_SECONDS (8) for wrk,
 #   PX_BENCH_BIG_MB (1024) for the upload, PX_BENCH_UPLOAD_ROUNDS (3) of it;
 #   the upload's target anchor is mod_webdav's PUT followed by an fsync of
@@ -48,6 +51,9 @@ lighttpd_start "$WORK/run" "$PXPORT" "$WORK/run/px.sock"
 sed -e "s|@PORT@|$SPORT|g" -e "s|@DOC_ROOT@|$WORK/static|g" -e "s|@RUN_DIR@|$WORK/run|g" \
   "$PX_ROOT/bench/lighttpd-anchor.conf.in" > "$WORK/run/anchor.conf"
 echo ok > "$WORK/static/ping.txt"
+mkdir -p "$WORK/var/sink"; chown www-data:www-data "$WORK/var/sink"
+setpriv --reuid=www-data --regid=www-data --init-groups \
+  "$BUILD/bench/upload_sink" "$WORK/run/sink.sock" "$WORK/var/sink" & PX_PIDS+=($!)
 lighttpd -D -f "$WORK/run/anchor.conf" & PX_PIDS+=($!)
 PX="http://127.0.0.1:$PXPORT"; ST="http://127.0.0.1:$SPORT"
 wait_http "$PX/api/v1/system/health" || die "PlexiChat did not answer"
@@ -116,10 +122,16 @@ printf 'for scale: GET /system/version %d req/s, GET /auth/me (token) %d req/s\n
 echo "== upload, $BIG_MB MB, $UROUNDS rounds, each anchor beside it"
 rm -f "$WORK/static/big.txt"
 text_file "$WORK/upload.txt" $((BIG_MB * 1024 * 1024))
-rss() { awk '/^VmRSS:/ {print $2}' /proc/"$FPID"/status; }
-RSS0=$(rss)
-( peak=$RSS0; while kill -0 "$FPID" 2>/dev/null && [ ! -e "$WORK/run/stop-sampling" ]; do
-    r=$(rss); [ "$r" -gt "$peak" ] && peak=$r; echo "$peak" > "$WORK/run/peak"; sleep 0.05; done ) &
+# rss: VmRSS and RssAnon in KiB. VmRSS also counts the pages of mapped
+# files (the program, its libraries), which the page cache evicts and reads
+# back while a gigabyte goes through it; what the upload itself holds in
+# memory (buffers, the body) is anonymous memory.
+rss() { awk '/^VmRSS:/ {v = $2} /^RssAnon:/ {a = $2} END {print v, a}' /proc/"$FPID"/status; }
+read -r RSS0 ANON0 < <(rss)
+( peak=$RSS0; apeak=$ANON0
+  while kill -0 "$FPID" 2>/dev/null && [ ! -e "$WORK/run/stop-sampling" ]; do
+    read -r r a < <(rss); [ "$r" -gt "$peak" ] && peak=$r; [ "$a" -gt "$apeak" ] && apeak=$a
+    echo "$peak $apeak" > "$WORK/run/peak"; sleep 0.05; done ) &
 SAMPLER=$!
 now() { date +%s.%N; }
 # Each round: PlexiChat's raw PUT (answered only once the file is fsynced
@@ -144,11 +156,15 @@ for r in $(seq "$UROUNDS"); do
   curl -sf -o /dev/null -T "$WORK/upload.txt" "$ST/dav/upload.txt" || die "mod_webdav PUT failed"
   python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd)' "$WORK/static/dav/upload.txt"
   t5=$(now)
-  echo "$t0 $t1 $t2 $t3 $t4 $t5"
-  rm -f "$WORK/static/dav/upload.txt"; sync
+  rm -f "$WORK/static/dav/upload.txt" "$WORK/var/sink/"*; sync
+  t6=$(now)
+  curl -sf -o /dev/null -T "$WORK/upload.txt" "$ST/sink/upload.txt" || die "upload_sink PUT failed"
+  t7=$(now)
+  echo "$t0 $t1 $t2 $t3 $t4 $t5 $t6 $t7"
+  rm -f "$WORK/var/sink/"*; sync
 done > "$WORK/run/upload-times"
 touch "$WORK/run/stop-sampling"; wait "$SAMPLER" || true
-PEAK=$(cat "$WORK/run/peak")
+read -r PEAK APEAK < "$WORK/run/peak"
 python3 - "$BIG_MB" "$WORK/run/upload-times" <<'PY'
 import statistics
 import sys
@@ -157,14 +173,20 @@ rows = [list(map(float, l.split())) for l in open(sys.argv[2])]
 px = [mb / (r[1] - r[0]) for r in rows]
 dav = [mb / (r[3] - r[2]) for r in rows]
 davs = [mb / (r[5] - r[4]) for r in rows]
-for i, (a, b, c) in enumerate(zip(px, dav, davs), 1):
-    print("round %d: PlexiChat %.0f MB/s, mod_webdav %.0f MB/s, mod_webdav + fsync %.0f MB/s" % (i, a, b, c))
+sink = [mb / (r[7] - r[6]) for r in rows]
+for i, (a, b, c, d) in enumerate(zip(px, dav, davs, sink), 1):
+    print("round %d: PlexiChat %.0f MB/s, mod_webdav %.0f MB/s, mod_webdav + fsync %.0f MB/s, "
+          "FastCGI sink %.0f MB/s" % (i, a, b, c, d))
 m = statistics.median
 print("PlexiChat raw PUT (durable)         %6.0f MB/s median" % m(px))
 print("lighttpd mod_webdav PUT             %6.0f MB/s median: ratio %d%%" % (m(dav), 100 * m(px) / m(dav)))
 print("lighttpd mod_webdav PUT + fsync     %6.0f MB/s median: ratio %d%% (target >= 50%%)"
       % (m(davs), 100 * m(px) / m(davs)))
+print("same socket path: FastCGI sink      %6.0f MB/s median: ratio %d%% (target >= 50%%)"
+      % (m(sink), 100 * m(px) / m(sink)))
 PY
-printf 'plexichat.fcgi RSS       %d KiB before, %d KiB peak over every round: +%d KiB (target < 4096)\n' \
+printf 'plexichat.fcgi anonymous %d KiB before, %d KiB peak over every round: +%d KiB (target < 4096)\n' \
+  "$ANON0" "$APEAK" $(( APEAK - ANON0 ))
+printf 'plexichat.fcgi VmRSS     %d KiB before, %d KiB peak over every round: +%d KiB (mapped files included)\n' \
   "$RSS0" "$PEAK" $(( PEAK - RSS0 ))
 rm -f "$WORK/upload.txt"

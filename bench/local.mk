@@ -35,3 +35,8 @@ bench_workload_LDADD = -lm
 # (PlexiChat), by the same client (bench/peer-bench.sh).
 noinst_PROGRAMS += bench/peer_fanout
 bench_peer_fanout_SOURCES = bench/peer_fanout.c bench/ws_frame.h
+# upload_sink: files-bench.sh's upload floor, a bare libfcgi responder that
+# writes the request body to a file and fsyncs it (the same socket path).
+noinst_PROGRAMS += bench/upload_sink
+bench_upload_sink_SOURCES = bench/upload_sink.c
+bench_upload_sink_LDADD = $(FCGI_LIBS)
