@@ -180,7 +180,11 @@ enum px_err px_hf_image_webp(const char *path, int box, int crop, int rotate,
 			   "crop", crop ? VIPS_INTERESTING_CENTRE : VIPS_INTERESTING_NONE,
 			   "no_rotate", !rotate, "fail_on", VIPS_FAIL_ON_ERROR, NULL) != 0 ||
 	    !(out = bare(im)) ||
-	    vips_webpsave_buffer(out, &buf, &len, "Q", 80, "strip", TRUE, NULL) != 0) {
+	    /* effort 2 of 6, not libwebp's default 4: a derivative is made
+	     * while the uploader waits, and at 400 or 1280 px the higher
+	     * effort cost a busy image ~30% more time (bench/thumb-bench.sh)
+	     * for files no smaller */
+	    vips_webpsave_buffer(out, &buf, &len, "Q", 80, "effort", 2, "strip", TRUE, NULL) != 0) {
 		e = vips_failed("thumbnail", NULL);
 		goto out;
 	}
