@@ -66,7 +66,7 @@ static void b64_lines(struct px_buf *m, const char *s)
 
 /* The message: headers, blank line, then the text body (bare LF turned
  * into CRLF) or, with HTML, a multipart/alternative of both parts. */
-void px_mail_build(const struct px_cfg *cfg, const struct px_mail_msg *msg, struct px_buf *m)
+void px_mail_build(const struct px_cfg *cfg, const struct px_mail_msg *msg, struct px_buf *out)
 {
 	unsigned char rnd[12];
 	char date[64], boundary[48];
@@ -75,33 +75,33 @@ void px_mail_build(const struct px_cfg *cfg, const struct px_mail_msg *msg, stru
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	px_buf_printf(m, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n",
-		      date, px_cfg_str(cfg, "smtp_from"), msg->to, msg->subject);
+	px_buf_printf(out, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n",
+		        date, px_cfg_str(cfg, "smtp_from"), msg->to, msg->subject);
 	if (px_crypto_random(rnd, sizeof(rnd)) != 0)
 		memset(rnd, 0, sizeof(rnd));
-	px_buf_puts(m, "Message-ID: <");
-	px_codec_hex_encode(m, rnd, sizeof(rnd));
-	px_buf_puts(m, "@plexichat>\r\n");
+	px_buf_puts(out, "Message-ID: <");
+	px_codec_hex_encode(out, rnd, sizeof(rnd));
+	px_buf_puts(out, "@plexichat>\r\n");
 	if (msg->headers)
-		px_buf_puts(m, msg->headers);
+		px_buf_puts(out, msg->headers);
 	if (!msg->html) {
-		px_buf_puts(m, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-			       "Content-Transfer-Encoding: 8bit\r\n\r\n");
-		crlf(m, msg->text);
-		px_buf_puts(m, "\r\n");
+		px_buf_puts(out, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			         "Content-Transfer-Encoding: 8bit\r\n\r\n");
+		crlf(out, msg->text);
+		px_buf_puts(out, "\r\n");
 		return;
 	}
 	snprintf(boundary, sizeof(boundary), "=_px_%02x%02x%02x%02x%02x%02x%02x%02x",
 		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	px_buf_printf(m, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;"
-			 " boundary=\"%s\"\r\n\r\n", boundary);
-	px_buf_printf(m, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-			 "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
-	b64_lines(m, msg->text);
-	px_buf_printf(m, "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
-			 "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
-	b64_lines(m, msg->html);
-	px_buf_printf(m, "--%s--\r\n", boundary);
+	px_buf_printf(out, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;"
+			   " boundary=\"%s\"\r\n\r\n", boundary);
+	px_buf_printf(out, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			   "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+	b64_lines(out, msg->text);
+	px_buf_printf(out, "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+			   "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+	b64_lines(out, msg->html);
+	px_buf_printf(out, "--%s--\r\n", boundary);
 }
 
 static enum px_err map_curl(CURLcode rc)

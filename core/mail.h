@@ -34,9 +34,9 @@ struct px_mail_msg {
  * a bare CR or LF or does not end in CRLF. */
 enum px_err px_mail_send_msg(const struct px_cfg *cfg, const struct px_mail_msg *m)
 	__attribute__((nonnull, warn_unused_result));
-/* Appends the message px_mail_send_msg would send for m to out (for
+/* Appends the message px_mail_send_msg would send for msg to out (for
  * tests and the outbox); mime boundary from the random generator. */
-void px_mail_build(const struct px_cfg *cfg, const struct px_mail_msg *m, struct px_buf *out)
+void px_mail_build(const struct px_cfg *cfg, const struct px_mail_msg *msg, struct px_buf *out)
 	__attribute__((nonnull));
 
 #endif
