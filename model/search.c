@@ -12,13 +12,15 @@
  * message of thirty would cost a heap fetch and a rank per match, and
  * trigrams of common fragments have long posting lists. Search therefore
  * matches whole words (by prefix) among the newest messages in growing
- * windows (the id range ANDs with the GIN bitmap), and looks at every
- * message while it has fewer results than asked for; words that rare are
- * cheap to rank. 0 ends the list: every message. Several words start in
- * the smallest window too: two common words are found together in
- * hundreds of thousands of messages at 10 M (bench/scale-bench.sh), too
- * many to rank, and the GIN lookups repeated in each window are cheap
- * exactly when the words are rare. */
+ * windows, takes a window's newest matches up to the limit and ranks
+ * those, and looks at every message while it has fewer results than asked
+ * for. Taking the newest matches lets the planner choose per query: common
+ * words (two found together in one message of a hundred or so, prefixes of
+ * common words) are met by walking the primary key backwards until the
+ * page is full, a few thousand rows, where the GIN bitmap would read
+ * posting lists of a million entries each at 10 M (bench/scale-bench.sh);
+ * rare words come from the GIN index, and the lookups repeated in each
+ * window are cheap exactly then. 0 ends the list: every message. */
 static const long long windows[] = { 30000, 300000, 0 };
 #define NWINDOWS (sizeof(windows) / sizeof(windows[0]))
 
@@ -55,7 +57,7 @@ static const char SQL_SEARCH[] =
 	"   OR ($11::text IS NOT NULL AND m.tsv @@ to_tsquery($9::regconfig, $11))"
 	"   OR ($13::text IS NOT NULL AND m.body ILIKE $13"
 	"       AND m.body ILIKE ALL (string_to_array($12, E'\\n'))))"
-	"  ORDER BY rank DESC, m.id DESC LIMIT $10) h"
+	"  ORDER BY m.id DESC LIMIT $10) h"
 	" JOIN px_message_view v ON v.id = h.id JOIN channels c ON c.id = h.channel_id";
 
 /* Appends word as a tsquery prefix term: 'word':* with quotes doubled. */

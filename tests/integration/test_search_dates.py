@@ -3,7 +3,8 @@ date's first second, before: is exclusive; messages whose created_at is out
 of id order (backdated here in the database, as an import would) are found
 where their created_at puts them; and with before: the newest-first windows
 end at the period's newest message (model/search.c), not at the newest
-message of all. Needs PX_PG_CONNINFO."""
+message of all; and a window's newest matches, not its best-ranked ones,
+are the results (ordered by rank). Needs PX_PG_CONNINFO."""
 import urllib.parse
 
 import pxtest
@@ -68,6 +69,21 @@ def test_date_bounds_and_windows():
     # newest message of all (h), it would hold nothing of the period and
     # every match would be ranked, e first.
     assert sorted(search(march, limit=2)) == sorted([f, g])
+
+
+def test_newest_matches_ranked():
+    """A window's newest matches, up to the limit, are the results, best
+    rank first: an older message that ranks higher is left for a larger
+    limit (model/search.c walks the newest messages, not every match)."""
+    c = channel(ana)
+    tag = "zn" + ana.name[-6:].lower()
+    old = post(ana, c["id"], "%s %s %s strong" % (tag, tag, tag))["id"]
+    weak = post(ana, c["id"], "%s weak and long, with many more words around it" % tag)["id"]
+    mid = post(ana, c["id"], "%s %s middle" % (tag, tag))["id"]
+    r = ana.ok("GET", "/api/v1/search?limit=2&q=" + tag)["results"]
+    assert [x["message"]["id"] for x in r] == [mid, weak], r
+    assert r[0]["rank"] > r[1]["rank"], r
+    assert search(tag, limit=3) == [old, mid, weak]
 
 
 if __name__ == "__main__":
