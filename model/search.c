@@ -20,7 +20,8 @@
  * page is full, a few thousand rows, where the GIN bitmap would read
  * posting lists of a million entries each at 10 M (bench/scale-bench.sh);
  * rare words come from the GIN index, and the lookups repeated in each
- * window are cheap exactly then. 0 ends the list: every message. */
+ * window are cheap exactly then. 0 ends the list: every message, whose
+ * matches are all ranked (SQL_RANKED). */
 static const long long windows[] = { 30000, 300000, 0 };
 #define NWINDOWS (sizeof(windows) / sizeof(windows[0]))
 
@@ -35,30 +36,43 @@ static size_t next_window(size_t i, long n, int limit)
 	return i + 1;
 }
 
-static const char SQL_SEARCH[] =
-	"SELECT json_build_object('results', coalesce(json_agg(json_build_object("
-	" 'message', v.t::json, 'rank', round(h.rank::numeric, 4),"
-	" 'channel', json_build_object('id', c.id, 'name', c.name::text, 'kind', c.kind),"
-	" 'snippet', px_snippet(px_html_text(h.html), string_to_array($2, E'\\n')))"
-	" ORDER BY h.rank DESC, h.id DESC), '[]')), count(*)"
-	" FROM (SELECT m.id, m.html, m.channel_id, CASE WHEN $11::text IS NULL THEN 0"
-	"  ELSE ts_rank(m.tsv, to_tsquery($9::regconfig, $11)) END AS rank"
-	"  FROM messages m"
-	"  WHERE m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)"
-	"  AND m.id > $14::bigint AND ($15::bigint IS NULL OR m.id <= $15::bigint)"
-	"  AND m.deleted_at IS NULL"
-	"  AND ($3::bigint = 0 OR m.channel_id = $3::bigint)"
-	"  AND ($4::text IS NULL OR m.channel_id = (SELECT id FROM channels WHERE name = $4::citext))"
-	"  AND ($5::text IS NULL OR m.author_id = (SELECT id FROM users WHERE username = $5::citext))"
-	"  AND ($6::date IS NULL OR m.created_at < $6::date)"
-	"  AND ($7::date IS NULL OR m.created_at >= $7::date)"
-	"  AND ($8 = '0' OR m.pinned_at IS NOT NULL)"
-	"  AND (($11::text IS NULL AND $13::text IS NULL)"
-	"   OR ($11::text IS NOT NULL AND m.tsv @@ to_tsquery($9::regconfig, $11))"
-	"   OR ($13::text IS NOT NULL AND m.body ILIKE $13"
+/* The statement, without the order of its inner page (below). */
+#define SQL_SEARCH_HEAD \
+	"SELECT json_build_object('results', coalesce(json_agg(json_build_object(" \
+	" 'message', v.t::json, 'rank', round(h.rank::numeric, 4)," \
+	" 'channel', json_build_object('id', c.id, 'name', c.name::text, 'kind', c.kind)," \
+	" 'snippet', px_snippet(px_html_text(h.html), string_to_array($2, E'\\n')))" \
+	" ORDER BY h.rank DESC, h.id DESC), '[]')), count(*)" \
+	" FROM (SELECT m.id, m.html, m.channel_id, CASE WHEN $11::text IS NULL THEN 0" \
+	"  ELSE ts_rank(m.tsv, to_tsquery($9::regconfig, $11)) END AS rank" \
+	"  FROM messages m" \
+	"  WHERE m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)" \
+	"  AND m.id > $14::bigint AND ($15::bigint IS NULL OR m.id <= $15::bigint)" \
+	"  AND m.deleted_at IS NULL" \
+	"  AND ($3::bigint = 0 OR m.channel_id = $3::bigint)" \
+	"  AND ($4::text IS NULL OR m.channel_id = (SELECT id FROM channels WHERE name = $4::citext))" \
+	"  AND ($5::text IS NULL OR m.author_id = (SELECT id FROM users WHERE username = $5::citext))" \
+	"  AND ($6::date IS NULL OR m.created_at < $6::date)" \
+	"  AND ($7::date IS NULL OR m.created_at >= $7::date)" \
+	"  AND ($8 = '0' OR m.pinned_at IS NOT NULL)" \
+	"  AND (($11::text IS NULL AND $13::text IS NULL)" \
+	"   OR ($11::text IS NOT NULL AND m.tsv @@ to_tsquery($9::regconfig, $11))" \
+	"   OR ($13::text IS NOT NULL AND m.body ILIKE $13" \
 	"       AND m.body ILIKE ALL (string_to_array($12, E'\\n'))))"
-	"  ORDER BY m.id DESC LIMIT $10) h"
-	" JOIN px_message_view v ON v.id = h.id JOIN channels c ON c.id = h.channel_id";
+#define SQL_SEARCH_TAIL \
+	" JOIN px_message_view v ON v.id = h.id JOIN channels c ON c.id = h.channel_id"
+
+/* A window with a floor takes its newest matches: the planner walks the
+ * primary key backwards for common words and takes the text index for
+ * rare ones, and the floor bounds the walk. The last window, every
+ * message, ranks all its matches: reached when the others held fewer
+ * than the limit, so its matches are few, and with no floor an id order
+ * could have the planner walk ten million rows for a word it thinks
+ * common (seen at 10 M). */
+static const char SQL_NEWEST[] = SQL_SEARCH_HEAD
+	"  ORDER BY m.id DESC LIMIT $10) h" SQL_SEARCH_TAIL;
+static const char SQL_RANKED[] = SQL_SEARCH_HEAD
+	"  ORDER BY rank DESC, m.id DESC LIMIT $10) h" SQL_SEARCH_TAIL;
 
 /* Appends word as a tsquery prefix term: 'word':* with quotes doubled. */
 static void tsq_term(struct px_buf *b, const char *w, size_t n)
@@ -133,7 +147,7 @@ static enum px_err run(struct px_db *db, const char *const *p, long long floor,
 	params[14] = ceiling ? px_m_ll(c, ceiling) : NULL;
 	/* unprepared on purpose: the plan depends on the words and the window,
 	 * and a cached generic plan would know neither */
-	e = px_db_exec(db, SQL_SEARCH, 15, params, &r);
+	e = px_db_exec(db, floor ? SQL_NEWEST : SQL_RANKED, 15, params, &r);
 	if (e != PX_OK)
 		return e;
 	*n = atol(PQgetvalue(r, 0, 1));
