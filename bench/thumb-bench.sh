@@ -9,16 +9,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build/bench}
 N=${2:-30}
-if [ ! -f "$BUILD/Makefile" ]; then
-  # shellcheck source=../scripts/lib.sh
-  source "$ROOT/scripts/lib.sh"
-  build "$BUILD"
-fi
+# shellcheck source=../scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+[ -f "$BUILD/Makefile" ] || build "$BUILD"
 command -v vips >/dev/null || { echo "the vips tool is missing (Debian libvips-tools)" >&2; exit 1; }
 # the decoder alone, for scale: libjpeg-turbo's djpeg at 1/8 (the shrink
 # the thumbnail's load asks for)
-command -v djpeg >/dev/null || apt-get install -y -q libjpeg-turbo-progs >/dev/null 2>&1 ||
-  { echo "djpeg is missing (Debian libjpeg-turbo-progs)" >&2; exit 1; }
+install_pkgs libjpeg-turbo-progs
 make -C "$BUILD" -s bench/thumb_bench
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
