@@ -194,7 +194,7 @@ jump_sql() {
 list_sql() {
   local db=$1 d="$WORK/$1-listlog" me
   me=$($SU -At -d "$db" -c "SELECT id FROM users WHERE username = 'bench0'")
-  echo "SELECT coalesce(jsonb_agg(j ORDER BY id), '[]') FROM px_channel_list($me) WHERE member;" \
+  echo "SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM px_channel_list($me) WHERE member;" \
     > "$WORK/$db-list-set.pgb"
   # the anchor: the 200 unread counts alone, each by the scan after the
   # marker, as the list made them before sql/190 kept them

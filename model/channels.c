@@ -261,7 +261,7 @@ enum px_err px_m_channels_mine(struct px_db *db, long long user, struct px_buf *
 	const char *p[1] = { px_m_ll(u, user) };
 
 	return px_m_json_row(db, "chan_mine",
-		"SELECT coalesce(jsonb_agg(j ORDER BY id), '[]') FROM px_channel_list($1) WHERE member",
+		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM px_channel_list($1) WHERE member",
 		1, p, out);
 }
 
@@ -271,7 +271,7 @@ enum px_err px_m_channels_browse(struct px_db *db, long long user, struct px_buf
 	const char *p[1] = { px_m_ll(u, user) };
 
 	return px_m_json_row(db, "chan_browse",
-		"SELECT coalesce(jsonb_agg(j ORDER BY name), '[]') FROM px_channel_list($1)"
+		"SELECT coalesce(json_agg(j ORDER BY name), '[]') FROM px_channel_list($1)"
 		" WHERE kind = 'public' AND NOT archived AND NOT member", 1, p, out);
 }
 

@@ -66,7 +66,7 @@ enum px_err px_m_people_directory(struct px_db *db, long long user, struct px_bu
 	const char *p[1] = { px_m_ll(u, user) };
 
 	return px_m_json_row(db, "people_directory",
-		"SELECT coalesce(jsonb_agg(j ORDER BY name), '[]') FROM px_channel_list($1)"
+		"SELECT coalesce(json_agg(j ORDER BY name), '[]') FROM px_channel_list($1)"
 		" WHERE kind = 'public' AND NOT archived", 1, p, out);
 }
 

@@ -157,17 +157,21 @@ CREATE TRIGGER mentions_added AFTER INSERT ON mentions
 -- 183's list; unread_count from the tallies where they hold, the scan where
 -- they do not (a marker never stored, or a change after the marker); the
 -- newest message kept; mentions counted only where one is after the marker.
-CREATE OR REPLACE FUNCTION px_channel_list(uid bigint)
-RETURNS TABLE (id bigint, name citext, kind text, archived boolean, member boolean, j jsonb)
+-- The objects are json, not jsonb: with the counts added up, building 200
+-- jsonb objects and their jsonb_agg was most of the statement (4.9 against
+-- 1.8 ms p50 at 10 M, pgbench); the lists are sent as they are built.
+DROP FUNCTION px_channel_list(bigint);
+CREATE FUNCTION px_channel_list(uid bigint)
+RETURNS TABLE (id bigint, name citext, kind text, archived boolean, member boolean, j json)
 LANGUAGE sql STABLE AS $$
   SELECT c.id, c.name, c.kind, c.archived_at IS NOT NULL, m.user_id IS NOT NULL,
-    jsonb_build_object(
+    json_build_object(
       'id', c.id, 'kind', c.kind, 'name', c.name::text, 'topic', c.topic,
       'archived', c.archived_at IS NOT NULL, 'created_at', c.created_at,
       'created_by', c.created_by,
       'member_count', coalesce(n.n, 0),
       'members', CASE WHEN c.kind IN ('dm', 'group') THEN
-        (SELECT jsonb_agg(px_user_obj(u.id, u.username, u.display_name) ORDER BY x.user_id)
+        (SELECT json_agg(px_user_obj(u.id, u.username, u.display_name) ORDER BY x.user_id)
          FROM channel_members x JOIN users u ON u.id = x.user_id WHERE x.channel_id = c.id) END,
       'my_role', m.role, 'last_read_id', coalesce(m.last_read_id, 0),
       'notify', coalesce(m.notify, 'all'),
@@ -191,5 +195,5 @@ $$;
 -- One channel as px_channel_list has it: one definition of the JSON.
 CREATE OR REPLACE FUNCTION px_channel_json(c channels, uid bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-  SELECT l.j FROM px_channel_list(uid) l WHERE l.id = c.id
+  SELECT l.j::jsonb FROM px_channel_list(uid) l WHERE l.id = c.id
 $$;
