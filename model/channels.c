@@ -620,10 +620,19 @@ enum px_err px_m_presence_touch(struct px_db *db, long long user, int active)
 	char u[PX_M_LL];
 	const char *p[2] = { px_m_ll(u, user), active ? "1" : "0" };
 
+	/* Written at most every 10 s a user: a request whose user was seen
+	 * (and, for an action, active) that recently changes no row, so its
+	 * transaction ends without waiting for a WAL flush. Writing on every
+	 * request cost each messaging GET one flush (about 3 ms of the channel
+	 * list's 7.7 ms at 10 M messages); presence is shown by the minute. */
 	return px_m_exec_rows(db, "presence_touch",
-		"INSERT INTO user_presence (user_id) VALUES ($1) ON CONFLICT (user_id) DO UPDATE"
-		" SET last_seen_at = now(), last_active_at = CASE WHEN $2 = '1' THEN now()"
-		" ELSE user_presence.last_active_at END", 2, p, NULL);
+		"WITH up AS (UPDATE user_presence SET last_seen_at = now(),"
+		" last_active_at = CASE WHEN $2 = '1' THEN now() ELSE last_active_at END"
+		" WHERE user_id = $1 AND (last_seen_at < now() - interval '10 seconds'"
+		" OR ($2 = '1' AND last_active_at < now() - interval '10 seconds')) RETURNING 1)"
+		" INSERT INTO user_presence (user_id) SELECT $1::bigint"
+		" WHERE NOT EXISTS (SELECT 1 FROM user_presence WHERE user_id = $1)"
+		" ON CONFLICT (user_id) DO NOTHING", 2, p, NULL);
 }
 
 enum px_err px_m_presence_seen_many(struct px_db *db, const char *ids_csv)
