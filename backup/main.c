@@ -266,6 +266,19 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 	return 1;
 }
 
+/* A backup takes and frees the same few large buffers for every shard
+ * (the sealed shard above all: sealed into a fresh one, which the store
+ * frees once written), so they stay in the heap for it. Mapped afresh
+ * each time, every shard's pages were faulted in again and every unmap
+ * flushed both cores' TLBs (first backup of 1 GB: 50,500 page faults
+ * and 1.5-1.6 s of system time, against 24,300-25,900 and 1.0-1.2 s;
+ * peak RSS 45.8 MiB either way). */
+static void keep_buffers(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 int main(int argc, char **argv)
 {
 	struct px_bk_opts o;
@@ -277,7 +290,8 @@ int main(int argc, char **argv)
 	/* Large buffers (manifest text, block maps, shards) straight from
 	 * mmap and back to the system when freed: glibc's default threshold
 	 * rises to the largest block freed, after which such buffers come
-	 * from the heap and their freed pages stay in the RSS. */
+	 * from the heap and their freed pages stay in the RSS (a backup
+	 * keeps them there on purpose: keep_buffers). */
 	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	memset(&o, 0, sizeof(o));
 	o.s3_path_style = -1;
@@ -312,6 +326,8 @@ int main(int argc, char **argv)
 	if (*px_cfg_str(o.cfg, "db_password") && !getenv("PGPASSWORD"))
 		setenv("PGPASSWORD", px_cfg_str(o.cfg, "db_password"), 1);
 	rc = PX_BK_EXIT_USAGE;
+	if (!strcmp(argv[optind], "backup"))
+		keep_buffers();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name)) {
 			rc = commands[i].fn(&o, argc - optind - 1, argv + optind + 1);

@@ -437,20 +437,25 @@ static void put_be(unsigned char *p, uint64_t v, size_t n)
 }
 
 /* A field's code: 0x00 for NULL; otherwise a first byte with bit 0 set,
- * six bits of v and the continuation bit, then LEB128 groups of seven. */
+ * six bits of v and the continuation bit, then LEB128 groups of seven.
+ * Writes it at w (at most 10 bytes) and returns the end. */
+static unsigned char *code_at(unsigned char *w, uint64_t v)
+{
+	*w = (unsigned char)(1 | (v & 0x3F) << 1);
+	v >>= 6;
+	while (v) {
+		*w++ |= 0x80;
+		*w = (unsigned char)(v & 0x7F);
+		v >>= 7;
+	}
+	return w + 1;
+}
+
 static void put_code(struct px_buf *out, uint64_t v)
 {
 	unsigned char b[10];
-	size_t n = 0;
 
-	b[n] = (unsigned char)(1 | (v & 0x3F) << 1);
-	v >>= 6;
-	while (v) {
-		b[n++] |= 0x80;
-		b[n] = (unsigned char)(v & 0x7F);
-		v >>= 7;
-	}
-	px_buf_append(out, b, n + 1);
+	px_buf_append(out, b, (size_t)(code_at(b, v) - b));
 }
 
 /* Reads a code at *p (end e): 1 with *v, 0 for NULL, -2 when cut off,
@@ -490,37 +495,51 @@ static uint64_t width_mask(size_t w)
 
 /* The code of v stepping from prev in a column w bytes wide: the step as
  * a signed number of that width, zigzagged. */
-static void put_step(struct px_buf *out, size_t w, uint64_t prev, uint64_t v)
+static uint64_t step_of(size_t w, uint64_t prev, uint64_t v)
 {
 	uint64_t m = width_mask(w), dl = (v - prev) & m;
 	int64_t sd = w < 8 && (dl >> (8 * w - 1)) ? (int64_t)(dl | ~m) : (int64_t)dl;
 	uint64_t u = (uint64_t)sd;
 
-	put_code(out, (u << 1) ^ (0 - (u >> 63)));
+	return (u << 1) ^ (0 - (u >> 63));
 }
 
 void px_bk_delta_code(enum px_bk_col c, uint64_t prev, uint64_t v, struct px_buf *out)
 {
-	put_step(out, delta_width(c), prev, v);
+	put_code(out, step_of(delta_width(c), prev, v));
 }
 
-/* Codes the binary tuple at *p (end e) into out, whose first base bytes
- * came before this call; 1 at the trailer, 0 for a tuple, -1 when
- * malformed. */
+/* Codes the binary tuple at *p (end e) at *w, the coded bytes of this
+ * call starting at start; 1 at the trailer, 0 for a tuple, -1 when
+ * malformed. No field's code is longer than the four length bytes and
+ * value it replaces, and a text field's at most one byte more, so the
+ * caller's room (see px_bk_delta_encode) is never exceeded. */
 static int encode_tuple(struct px_bk_delta *d, const unsigned char **p,
-			const unsigned char *e, struct px_buf *out, size_t base)
+			const unsigned char *e, unsigned char **w, const unsigned char *start)
 {
 	const unsigned char *q = *p;
-	int i, head = tuple_head(&q, e, d->ncols, out);
+	unsigned char *o = *w;
+	int16_t nf;
+	int i;
 
-	if (head != 0) {
-		*p = q;
-		if (head == 1 && (d->flags & PX_BK_DELTA_NO_TRAILER))
-			px_buf_truncate(out, out->len - 2);
-		return head == 1 ? 1 : -1;
+	if (e - q < 2)
+		return -1;
+	nf = (int16_t)be(q, 2);
+	if (nf == -1) {   /* the trailer */
+		if (!(d->flags & PX_BK_DELTA_NO_TRAILER)) {
+			memcpy(o, q, 2);
+			*w = o + 2;
+		}
+		*p = q + 2;
+		return 1;
 	}
+	if (nf != d->ncols)
+		return -1;
+	memcpy(o, q, 2);
+	o += 2;
+	q += 2;
 	for (i = 0; i < d->ncols; i++) {
-		size_t w = delta_width(d->cols[i]);
+		size_t wd = delta_width(d->cols[i]);
 		int32_t len;
 
 		if (e - q < 4)
@@ -528,30 +547,32 @@ static int encode_tuple(struct px_bk_delta *d, const unsigned char **p,
 		len = (int32_t)be(q, 4);
 		q += 4;
 		if (len == -1) {
-			px_buf_putc(out, 0);
+			*o++ = 0;
 			continue;
 		}
-		if (len < 0 || e - q < len || (w && (size_t)len != w))
+		if (len < 0 || e - q < len || (wd && (size_t)len != wd))
 			return -1;
-		if (w) {
-			uint64_t v = be(q, (int)w);
+		if (wd) {
+			uint64_t v = be(q, (int)wd);
 
 			if ((d->flags & PX_BK_DELTA_JOIN) && !d->seen[i])
 				/* its step is the joiner's to write */
 				d->fix[d->nfix++] = (struct px_bk_delta_fix){
-					d->emitted + (out->len - base), v, i };
+					d->emitted + (uint64_t)(o - start), v, i };
 			else
-				put_step(out, w, d->prev[i], v);
+				o = code_at(o, step_of(wd, d->prev[i], v));
 			d->prev[i] = v;
 			d->seen[i] = 1;
 		} else {
-			put_code(out, (uint64_t)len);
-			px_buf_append(out, q, (size_t)len);
+			o = code_at(o, (uint64_t)len);
+			memcpy(o, q, (size_t)len);
+			o += len;
 		}
 		q += len;
 	}
 	d->rows++;
 	*p = q;
+	*w = o;
 	return 0;
 }
 
@@ -559,19 +580,30 @@ int px_bk_delta_encode(struct px_bk_delta *d, const void *msg, size_t n, struct 
 {
 	const unsigned char *p = msg, *e = p + n;
 	size_t base = out->len;
+	unsigned char *start, *w;
 
 	if (copy_header(&d->header_done, &p, e,
 			(d->flags & PX_BK_DELTA_NO_HEADER) ? NULL : out) != 1)
 		return -1;
+	/* one reservation for the message: its codes take at most its bytes
+	 * and one more per field (a field is at least four bytes) */
+	if (px_buf_reserve(out, (size_t)(e - p) + (size_t)(e - p) / 4 + 1) != 0)
+		return -1;
+	start = (unsigned char *)out->data + base;
+	w = (unsigned char *)out->data + out->len;
 	while (p < e) {
 		int rc;
 
-		if (d->trailer_seen || (rc = encode_tuple(d, &p, e, out, base)) < 0)
+		if (d->trailer_seen || (rc = encode_tuple(d, &p, e, &w, start)) < 0) {
+			out->data[out->len] = '\0';
 			return -1;
+		}
 		d->trailer_seen = rc == 1;
 	}
+	out->len = (size_t)(w - (unsigned char *)out->data);
+	out->data[out->len] = '\0';
 	d->emitted += out->len - base;
-	return out->failed ? -1 : 0;
+	return 0;
 }
 
 /* Decodes the coded tuple at *p (end e) into out: 1 at the trailer, 0 for

@@ -174,6 +174,10 @@ static enum px_err writer_sink(void *arg, const void *p, size_t n)
 	return px_bk_writer_write(arg, p, n);
 }
 
+/* Coded rows gathered before one sink call: a row is a few hundred bytes,
+ * and the chunker and the queues pay per call, not per byte. */
+#define CODED_BATCH (64u << 10)
+
 /* Streams a COPY's rows into sink and sets *rows. With delta, the COPY
  * is binary and each message is stored delta-coded (see px_bk_bincopy.h). */
 static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delta,
@@ -193,17 +197,18 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delt
 	while (rc == PX_OK && (n = PQgetCopyData(c, &row, 0)) > 0) {
 		if (!delta) {
 			rc = sink(arg, row, (size_t)n);
-		} else {
+		} else if (px_bk_delta_encode(delta, row, (size_t)n, &coded) != 0) {
+			px_buf_puts(err, "COPY: unexpected binary row");
+			rc = PX_E_SYSTEM_INTERNAL;
+		} else if (coded.len >= CODED_BATCH) {
+			rc = sink(arg, coded.data, coded.len);
 			px_buf_reset(&coded);
-			if (px_bk_delta_encode(delta, row, (size_t)n, &coded) != 0) {
-				px_buf_puts(err, "COPY: unexpected binary row");
-				rc = PX_E_SYSTEM_INTERNAL;
-			} else if (coded.len) {
-				rc = sink(arg, coded.data, coded.len);
-			}
 		}
 		PQfreemem(row);
 	}
+	/* whole batches only: a key range's fixes lie in bytes already sunk */
+	if (rc == PX_OK && coded.len)
+		rc = sink(arg, coded.data, coded.len);
 	px_buf_free(&coded);
 	if (rc != PX_OK)
 		return rc;   /* the connection is abandoned by the caller */
