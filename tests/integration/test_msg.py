@@ -478,5 +478,27 @@ def test_idempotency_key():
                  "VALIDATION_FIELD_FORMAT")
 
 
+def test_presence_written_at_most_every_10_seconds():
+    from authlib import psql
+    u = User("pres")
+    row = "SELECT xmin, last_seen_at > now() - interval '5 seconds'," \
+          " last_active_at > now() - interval '5 seconds' FROM user_presence WHERE user_id = %d" % u.id
+    u.ok("GET", "/api/v1/channels")
+    first = psql(row)
+    # seen a moment ago: the next read writes nothing (the row version stays)
+    u.ok("GET", "/api/v1/channels")
+    assert psql(row) == first, (psql(row), first)
+    # seen a minute ago: written again
+    psql("UPDATE user_presence SET last_seen_at = now() - interval '1 minute',"
+         " last_active_at = '-infinity' WHERE user_id = %d" % u.id)
+    u.ok("GET", "/api/v1/channels")
+    assert psql(row).split("|")[1:] == ["t", "f"], psql(row)
+    # only seen, then an action (moving the read marker): active at once
+    c = channel(u)
+    m = post(u, c["id"], "to read")
+    u.ok("PUT", "/api/v1/channels/%d/read-marker" % c["id"], {"message_id": m["id"]})
+    assert psql(row).split("|")[1:] == ["t", "t"], psql(row)
+
+
 if __name__ == "__main__":
     pxtest.run(globals())
