@@ -59,6 +59,12 @@ LANGUAGE sql STABLE AS $$
       AND x.deleted_at IS NULL AND x.author_id IS DISTINCT FROM uid LIMIT 1000) s
 $$;
 
+-- A channel's newest message found again, where the kept one was removed
+-- or moved away (the last entry of messages_channel_cover).
+CREATE FUNCTION px_channel_newest(ch bigint) RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT coalesce(max(x.id), 0) FROM messages x WHERE x.channel_id = ch
+$$;
+
 CREATE FUNCTION px_posts_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   -- channel by channel, then member by member, in key order: two statements
@@ -85,7 +91,7 @@ BEGIN
   UPDATE channel_post_counts t
      SET gone_id = greatest(t.gone_id, coalesce(g.top_id, 0)),
          last_id = CASE WHEN g.id < t.last_id THEN t.last_id ELSE
-           coalesce((SELECT max(x.id) FROM messages x WHERE x.channel_id = t.channel_id), 0) END
+           px_channel_newest(t.channel_id) END
     FROM (SELECT channel_id, max(id) AS id, max(id) FILTER (WHERE thread_root_id IS NULL) AS top_id
             FROM gone GROUP BY channel_id ORDER BY channel_id) g
    WHERE t.channel_id = g.channel_id;
@@ -119,7 +125,7 @@ BEGIN
    WHERE t.channel_id = m.channel_id AND t.gone_id < m.id;
   -- moved: the newest message of both channels again
   UPDATE channel_post_counts t
-     SET last_id = coalesce((SELECT max(x.id) FROM messages x WHERE x.channel_id = t.channel_id), 0)
+     SET last_id = px_channel_newest(t.channel_id)
     FROM (SELECT o.channel_id AS a, n.channel_id AS b FROM old_rows o JOIN new_rows n ON n.id = o.id
            WHERE o.channel_id <> n.channel_id) mv
    WHERE t.channel_id IN (mv.a, mv.b);
