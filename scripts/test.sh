@@ -36,10 +36,11 @@ kill_tree() {
   for c in $(pgrep -P "$1"); do kill_tree "$c"; done
   kill -TERM "$1" 2>/dev/null || true
 }
-LANE_B=
+LANE_B= LANE_C=
 cleanup() {
   trap - INT TERM EXIT
   [ -z "$LANE_B" ] || kill_tree "$LANE_B"
+  [ -z "$LANE_C" ] || kill_tree "$LANE_C"
   stop_all
   pkill -f "$WORK/apache-httpd.conf" 2>/dev/null || true
   pg_stop "$WORK/pg"
@@ -140,6 +141,12 @@ ONCE="test_pg_restart.py test_ws_pg_restart.py test_config.py test_admin_cli.py 
 ONCE="$ONCE test_files_s3.py test_files_remote.py test_files_clamd.py test_backup_files.py test_backup_remote_files.py test_cluster_haproxy.py test_cluster_faults.py"
 # tests of the admin CLI alone (no web server involved)
 ONCE="$ONCE test_plugins.py"
+# tests of workers and of what sits behind routes the other tests already
+# drive through both servers (providers, plugins, queues, tallies): the web
+# server adds nothing there, and twice would cost the time budget 4-5 minutes
+ONCE="$ONCE test_ai_providers.py test_ai_ann.py test_ai_embed_race.py test_plugins_runtime.py
+      test_plugins_events.py test_plugins_data.py test_notify_push.py test_notify_mail.py
+      test_link_previews.py test_hooks_outgoing.py test_unread_counts.py"
 # tests that start their own provider mocks and edit the shared config
 ONCE="$ONCE test_ai_prism.py"
 # tests that start a web server of their own from a recipe in docs/
@@ -148,11 +155,13 @@ RUNCMD="test_waf_corpus.py test_scan.py test_run_command.py"
 # shell tests with servers and a database of their own, on ports of their
 # own, that neither read nor stop the shared stack: they run in lane_b
 BESIDE="test_pg_failover.sh test_cluster_topology.sh test_cluster_pg_faults.sh test_backup.sh
-        test_backup_wal.sh test_backup_stores.sh test_deb_package.sh"
+        test_backup_wal.sh test_backup_stores.sh"
+# the Debian package's test waits mostly on Debian's mirror (debootstrap,
+# apt in the new root): it has a lane of its own, lane_c
 
 lane_b() {
   # its stacks (stacklib.py) and the package's servers on ports of their own
-  export PX_STACK_PORT_BASE=$((LPORT + 200)) PX_DEB_PORT_BASE=$((LPORT + 300))
+  export PX_STACK_PORT_BASE=$((LPORT + 200))
   # its stacks start from the shared config as it is now: the other lane's
   # tests edit that file for a while (a policy, a limit) and restore it
   cp -p "$WORK/plexichat.conf" "$WORK/lane-b.conf"
@@ -160,7 +169,7 @@ lane_b() {
   if [ "$SKIP_UNIT" != 1 ]; then
     step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
     record "build-asan" build "$ASAN" --enable-sanitizers
-    record "unit-asan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -C "$ASAN" -s check
+    record "unit-asan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make -C "$ASAN" -j2 -s check
     step "fuzz smoke runs"
     # 5 s a target here (a smoke run: the scripts' own default, 20 s, or
     # PX_FUZZ_SECONDS for a longer session), within the command's time budget
@@ -193,7 +202,7 @@ lane_b() {
     local tsan="$PX_ROOT/build/$ID-tsan"
     record "build-tsan" build "$tsan" --enable-tsan
     record "unit-tsan" env TSAN_OPTIONS="suppressions=$PX_ROOT/tests/tsan/suppressions.txt second_deadlock_stack=1" \
-      make -C "$tsan" -s check
+      make -C "$tsan" -j2 -s check
     record "tsan-load" env PX_TSAN_BUILD="$tsan" PX_TSAN_WORK="$PX_ROOT/build/$ID-tsan-run" \
       PX_TSAN_PG_PORT=$((PGPORT + 8)) PX_TSAN_HTTP_PORT=$((LPORT + 8)) bash "$PX_ROOT/tests/tsan/run.sh"
   fi
@@ -220,15 +229,22 @@ lane_b() {
   fi
   kill -TERM $runpid 2>/dev/null || true; wait $runpid 2>/dev/null || true
 }
+lane_c() {
+  export PX_DEB_PORT_BASE=$((LPORT + 300))
+  wanted test_deb_package || return 0
+  record "test_deb_package.sh" env PX_BASE_URL="http://127.0.0.1:$LPORT" \
+    bash "$PX_ROOT/tests/integration/test_deb_package.sh"
+}
 # npm servers tests of both lanes start (s3rver, azurite), installed here
 # once: two npm installs into one folder at once break each other
 bash "$PX_ROOT/tests/integration/node_tools.sh" "$BUILD/node" || die "npm install of s3rver and azurite failed"
 # its output goes to a file of its own, shown after this lane's
 lane_b > "$OUTS/lane-b.log" 2>&1 & LANE_B=$!
+lane_c > "$OUTS/lane-c.log" 2>&1 & LANE_C=$!
 
 if [ "$SKIP_UNIT" != 1 ]; then
   step "unit tests"
-  record "unit" make -C "$BUILD" -s check
+  record "unit" make -C "$BUILD" -j2 -s check
   # no include cycles, and no include against the layer order (docs/ARCHITECTURE.md)
   record "include-check" python3 "$PX_ROOT/scripts/check_includes.py" "$PX_ROOT"
   # documentation: markdownlint, mkdocs build --strict, link and anchor
@@ -248,7 +264,7 @@ for t in "$PX_ROOT"/tests/integration/test_*.py; do
   wanted "${n%.py}" || continue
   case " $RUNCMD " in *" $n "*) continue ;; esac
   for kind in lighttpd apache; do
-    case " $ONCE " in *" $n "*) [ $kind = apache ] && continue ;; esac
+    case " $(echo $ONCE) " in *" $n "*) [ $kind = apache ] && continue ;; esac
     port=$LPORT; [ $kind = apache ] && port=$APORT
     record "$n[$kind]" env PX_BASE_URL="http://127.0.0.1:$port" PX_SERVER_KIND=$kind \
       python3 "$t"
@@ -267,6 +283,10 @@ log "== waiting for the lane beside (ASan, fuzz, clusters, backups, package, TSa
 wait $LANE_B || true
 LANE_B=
 cat "$OUTS/lane-b.log"
+log "== waiting for the Debian package's lane"
+wait $LANE_C || true
+LANE_C=
+cat "$OUTS/lane-c.log"
 
 cp "$WORK"/*.log "$WORK"/*.out "$ART"/ 2>/dev/null || true
 cp "$WORK"/run/*.log "$ART"/ 2>/dev/null || true

@@ -235,17 +235,30 @@ async function withJs(env, vp, lang, ctx, people) {
     await page.waitForSelector('.toast:has-text("' + W.deleted + '")');
     if (await li.isVisible()) throw new Error('message still shown after delete');
     await focusIs(page, '.toast button', 'the undo notice');
-    await page.click('.toast button:has-text("' + W.undo + '")');
-    await li.waitFor({ state: 'visible' });
-    await page.waitForTimeout(5500);
+    // every delete sent for this message, and when: the undone one must
+    // never go, the second only after its five seconds (both waits overlap)
+    const action = new URL(await li.locator('form.del').getAttribute('action'), BASE).href;
+    const sent = [];
+    const onReq = (r) => { if (r.method() === 'POST' && r.url() === action) sent.push(Date.now()); };
+    page.on('request', onReq);
+    try {
+      await page.click('.toast button:has-text("' + W.undo + '")');
+      await li.waitFor({ state: 'visible' });
+      await openMenu(page, li);
+      await li.locator('details.confirm > summary').click();
+      const t1 = Date.now();
+      await li.locator('form.del button').click();
+      await page.waitForSelector('.toast');
+      await axe(page, L('undo-toast'));
+      await page.waitForSelector('#m' + id + '.deleted', { state: 'attached', timeout: 15000 });
+      await page.waitForTimeout(300);
+      if (sent.length !== 1) throw new Error(sent.length + ' deletes sent (the undone one went too?)');
+      if (sent[0] - t1 < 4500) throw new Error('the delete went ' + (sent[0] - t1) + ' ms after the click, before its undo time');
+    } finally {
+      page.off('request', onReq);
+    }
     const m = await api(BASE, 'GET', '/api/v1/channels/' + chan.id + '/messages/' + id, a.token);
-    if (m.deleted) throw new Error('undone delete was sent');
-    await openMenu(page, li);
-    await li.locator('details.confirm > summary').click();
-    await li.locator('form.del button').click();
-    await page.waitForSelector('.toast');
-    await axe(page, L('undo-toast'));
-    await page.waitForSelector('#m' + id + '.deleted', { state: 'attached', timeout: 15000 });
+    if (!m.deleted) throw new Error('the delete did not take');
     await stayed('delete');
   });
 

@@ -25,8 +25,11 @@ let passed = 0, failed = 0;
 function ok(name) { passed++; console.log('ok   ' + name); }
 function bad(name, why) { failed++; console.log('FAIL ' + name + ': ' + why); }
 
+// each check says what it cost: the suite is the test command's longest step
 async function check(name, fn) {
-  try { await fn(); ok(name); } catch (e) { bad(name, e && e.stack ? e.stack : String(e)); }
+  const t0 = Date.now();
+  const took = () => ' (' + ((Date.now() - t0) / 1000).toFixed(1) + ' s)';
+  try { await fn(); ok(name + took()); } catch (e) { bad(name + took(), e && e.stack ? e.stack : String(e)); }
 }
 
 async function axe(page, label) {

@@ -179,9 +179,11 @@ def scenario_fence(users, cid):
     time.sleep(3)
     during = [call(A, "GET", "/api/v1/channels/%d/messages" % cid, users[0].token),
               call(A, "GET", "/api/v1/system/ready", users[0].token)]
-    t_lift = time.time()
     pgaf.sql(PORTS[prim], "ALTER SYSTEM RESET default_transaction_read_only", "postgres")
     pgaf.sql(PORTS[prim], "SELECT pg_reload_conf()", "postgres")
+    # lifted once the reload returned: the two psql runs before it take a
+    # second on a loaded machine, and the fence holds until they are done
+    t_lift = time.time()
     back = pxtest.wait_for(lambda: {a[4] for a in p.acked_after(t_lift)} == {"A", "B"}, timeout=15, step=0.1)
     t_back = max(min(a[3] for a in p.acked_after(t_lift, n)) for n in ("A", "B")) if back else -1
     time.sleep(1)

@@ -12,6 +12,7 @@ formation. Everything started is stopped by stop(), by pid.
 Standard library only; needs PX_BUILD, PX_ROOT, PX_CONFIG and
 PX_LIGHTTPD_URL from scripts/test.sh, and root (it starts servers as
 www-data)."""
+import atexit
 import http.client
 import json
 import os
@@ -252,6 +253,9 @@ class S3:
             ["/usr/bin/python3", os.path.join(ROOT, "tests", "integration", "s3_proxy.py"),
              str(self.proxy_port), str(self.port), "S3RVER", "S3RVER", region],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "proxy.err"), "w")))
+        # stopped at exit too: a test that fails (or raises while starting
+        # the next server) must not leave these holding their ports
+        atexit.register(self.stop)
         if not (wait_url(self.direct + "/") and wait_url(self.url + "/__stats")):
             self.stop()
             raise RuntimeError("s3rver or the proxy did not start")
@@ -554,6 +558,7 @@ class Azurite:
             [exe, "--blobHost", "127.0.0.1", "--blobPort", str(self.port), "--location", self.dir,
              "--silent", "--skipApiVersionCheck"],
             stdout=open(self.log, "w"), stderr=subprocess.STDOUT)]
+        atexit.register(self.stop)
         if not wait_url("http://127.0.0.1:%d/" % self.port):
             self.stop()
             raise RuntimeError("azurite did not start")
