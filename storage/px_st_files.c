@@ -441,7 +441,7 @@ static int list_dir(const char *dir, const char *ab, px_st_files_list_fn fn, voi
 
 		if (strlen(e->d_name) != 62)
 			continue;
-		snprintf(hex, sizeof(hex), "%s%s", ab, e->d_name);
+		snprintf(hex, sizeof(hex), "%.2s%.62s", ab, e->d_name);
 		if (snprintf(path, sizeof(path), "%s/%.62s", dir, e->d_name) >= (int)sizeof(path) ||
 		    !px_st_files_valid_name(hex) || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;

@@ -12,7 +12,7 @@
 // (WCAG 2.1 AA and target-size) runs in every new state.
 'use strict';
 const crypto = require('crypto');
-const { api, watch, signIn, chanTools } = require('./util');
+const { api, watch, signIn, chanTools, inMatrix } = require('./util');
 
 const VIEWPORTS = [
   { name: 'desktop', viewport: { width: 1280, height: 800 } },
@@ -462,7 +462,7 @@ module.exports = async function (env) {
   const only = (process.env.PX_UI_ONLY || '').split(',').filter(Boolean);
   for (const vp of VIEWPORTS) {
     for (const lang of LANGS) {
-      if (only.length && !only.every((w) => w === vp.name || w === lang.code)) continue;
+      if (only.length ? !only.every((w) => w === vp.name || w === lang.code) : !inMatrix(vp.name, lang.code)) continue;
       const a = await user(BASE, tok, 'ua', 'Ada ' + lang.code);
       const b = await user(BASE, tok, 'ub', 'Ben ' + lang.code);
       const chan = await api(BASE, 'POST', '/api/v1/channels', a.token, { kind: 'public', name: 'ui-' + crypto.randomBytes(3).toString('hex') });
