@@ -289,14 +289,12 @@ static int parse_pg_time(const char *s, time_t *out)
 
 int px_web_pg_epoch(const char *pg_time, long long *out)
 {
-	const char *frac;
 	time_t t;
 
 	if (parse_pg_time(pg_time, &t) != 0)
 		return -1;
-	/* to the nearest second, half up, as ::bigint does */
-	frac = pg_time + 19;
-	*out = (long long)t + (*frac == '.' && frac[1] >= '5' && frac[1] <= '9');
+	/* the whole seconds, fraction dropped, as the models' floor() */
+	*out = (long long)t;
 	return 0;
 }
 

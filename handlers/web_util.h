@@ -95,9 +95,10 @@ void px_web_str(struct json_object *o, const char *key, const char *val);
  * key_hm (HH:MM), all UTC. */
 void px_web_time(struct px_ctx *ctx, struct json_object *o, const char *key,
 		 const char *pg_time);
-/* The Unix seconds of a PostgreSQL timestamp string, rounded as
- * extract(epoch ...)::bigint rounds them (the models' mtime). -1 when
- * pg_time is not one. */
+/* The Unix seconds of a PostgreSQL timestamp string, the fraction dropped
+ * as the models' mtime drops it (floor: a Last-Modified is never later than
+ * the moment, and Apache answers one in the future with the request's
+ * time instead). -1 when pg_time is not one. */
 int px_web_pg_epoch(const char *pg_time, long long *out) __attribute__((warn_unused_result));
 
 /* The 303 redirect after a successful form post: to path plus

@@ -46,7 +46,7 @@ static void read_file(const PGresult *r, struct px_m_file *f)
 /* What read_file reads; each statement adds its own columns after it. */
 #define FILE_COLS                                                                        \
 	"SELECT f.id, coalesce(f.owner_id, 0), coalesce(f.channel_id, 0), f.name,"        \
-	" f.detected_type, f.sha256, f.size, extract(epoch FROM f.created_at)::bigint,"   \
+	" f.detected_type, f.sha256, f.size, floor(extract(epoch FROM f.created_at))::bigint,"   \
 	" EXISTS (SELECT 1 FROM message_files mf JOIN messages m ON m.id = mf.message_id" \
 	"  WHERE mf.file_id = f.id AND m.deleted_at IS NOT NULL),"
 

@@ -72,7 +72,7 @@ enum px_err px_m_avatars_get(struct px_db *db, long long user, struct px_m_avata
 	enum px_err e;
 
 	e = px_m_one_row(db, "avatars_get",
-		"SELECT a.large, a.small, extract(epoch FROM a.updated_at)::bigint"
+		"SELECT a.large, a.small, floor(extract(epoch FROM a.updated_at))::bigint"
 		" FROM user_avatars a JOIN users u ON u.id = a.user_id"
 		" WHERE a.user_id = $1 AND u.deactivated_at IS NULL", 1, p, &r);
 	if (e != PX_OK)

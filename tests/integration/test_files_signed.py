@@ -9,6 +9,7 @@ and If-None-Match, and a refusal in the central error format for a changed
 MAC, file, object, type or disposition (403) and after the expiry (410),
 naming no path. A member removed from the channel gets no fresh URL."""
 import base64
+import email.utils
 import hashlib
 import hmac
 import os
@@ -92,6 +93,24 @@ def test_image_and_thumbnails_as_the_authorised_routes():
     # HEAD: the headers alone
     h = request("HEAD", s["url"])
     assert h.status == 200 and h.body == b"" and h.headers["etag"] == '"%s"' % query(s["url"])["o"]
+
+
+def test_last_modified_never_after_the_answer():
+    """A file's Last-Modified is its creation's whole second, never the
+    next one: rounded half up, a file made in the second half of a second
+    and read within it claimed a time after the answer's own Date (and
+    Apache, which answers such a time with the request's, gave the two
+    routes of one file different dates). Ten files read right away: about
+    half were made in a second's second half."""
+    c = channel(alice)
+    for i in range(10):
+        f = upload(alice, "t%d.txt" % i, os.urandom(32).hex().encode(), "text/plain", c["id"])
+        for r in (alice.call("GET", "/api/v1/files/%d/content" % f["id"]),
+                  no_session(alice.ok("GET", "/api/v1/files/%d" % f["id"])["signed"]["url"])):
+            assert r.status == 200, r
+            lm = email.utils.parsedate_to_datetime(r.headers["last-modified"])
+            date = email.utils.parsedate_to_datetime(r.headers["date"])
+            assert lm <= date, (i, r.headers["last-modified"], r.headers["date"])
 
 
 def test_active_type_is_an_attachment_with_the_same_headers():
