@@ -135,8 +135,8 @@ enum px_err px_m_channels_authorize(struct px_db *db, long long channel,
 	enum px_err e;
 
 	e = px_db_exec_prepared(db, "chan_access",
-		"SELECT " PX_CHAN_STANDING_COLS " FROM (SELECT) q"
-		PX_CHAN_STANDING_JOINS("$1", "$2"), 2, p, &r);
+		"SELECT " PX_CHAN_STANDING_COLS " FROM (SELECT $1::bigint AS chan, $2::bigint AS usr) sc"
+		PX_CHAN_STANDING_JOINS, 2, p, &r);
 	if (e != PX_OK)
 		return e;
 	if (!px_chan_standing_read(r, 0, &a)) {

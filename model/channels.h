@@ -27,14 +27,18 @@ enum px_chan_action {
 };
 
 /* A user's standing in a channel read beside something else in one query:
- * select PX_CHAN_STANDING_COLS (five columns) from a FROM list extended by
- * PX_CHAN_STANDING_JOINS(chan, user), SQL expressions of the channel id and
- * the user id; px_chan_standing_read parses the columns from col on. */
+ * select PX_CHAN_STANDING_COLS (five columns) from a FROM list that names
+ * the channel id and the user id as sc.chan and sc.usr (for example
+ * "CROSS JOIN LATERAL (SELECT f.channel_id AS chan, $2::bigint AS usr) sc",
+ * which the planner flattens) and goes on with PX_CHAN_STANDING_JOINS;
+ * px_chan_standing_read parses the columns from col on. A plain string, not
+ * a function-like macro: checkers that see no header can still read the
+ * statements. */
 #define PX_CHAN_STANDING_COLS \
 	"c.id, c.kind, c.archived_at IS NOT NULL, m.role, coalesce(h.event_id, 0)"
-#define PX_CHAN_STANDING_JOINS(chan, user) \
-	" LEFT JOIN channels c ON c.id = " chan \
-	" LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = " user \
+#define PX_CHAN_STANDING_JOINS \
+	" LEFT JOIN channels c ON c.id = sc.chan" \
+	" LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = sc.usr" \
 	" LEFT JOIN channel_heads h ON h.channel_id = c.id"
 /* Fills a (but not a->sys) from row 0; 0 when there is no such channel. */
 int px_chan_standing_read(const PGresult *r, int col, struct px_chan_access *a);

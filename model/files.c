@@ -63,7 +63,8 @@ enum px_err px_m_files_get_as(struct px_db *db, long long id, long long user,
 	e = px_m_one_row(db, "files_get_as",
 		FILE_COLS " px_file_json(f)::text, " PX_CHAN_STANDING_COLS ","
 		" coalesce(fi.clean, ''), coalesce(fi.thumb, ''), coalesce(fi.preview, '')"
-		" FROM files f" PX_CHAN_STANDING_JOINS("f.channel_id", "$2::bigint")
+		" FROM files f CROSS JOIN LATERAL (SELECT f.channel_id AS chan, $2::bigint AS usr) sc"
+		PX_CHAN_STANDING_JOINS
 		" LEFT JOIN file_images fi ON fi.sha256 = f.sha256"
 		" WHERE f.id = $1 AND f.state = 'ready'", 2, p, &r);
 	if (e != PX_OK)

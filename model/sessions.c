@@ -107,7 +107,8 @@ enum px_err px_m_sessions_lookup(struct px_db *db, const char *token_hash,
 			 " s.last_used_at < now() - interval '60 seconds', 0, "
 			 PX_CHAN_STANDING_COLS
 			 " FROM sessions s JOIN users u ON u.id = s.user_id"
-			 PX_CHAN_STANDING_JOINS("$3::bigint", "u.id")
+			 " CROSS JOIN LATERAL (SELECT $3::bigint AS chan, u.id AS usr) sc"
+			 PX_CHAN_STANDING_JOINS
 			 " WHERE s.token_hash = $1 AND s.revoked_at IS NULL", 3, p, a);
 }
 
@@ -216,7 +217,8 @@ enum px_err px_m_tokens_lookup(struct px_db *db, const char *token_hash,
 			 " false), coalesce(t.last_used_at < now() - interval"
 			 " '60 seconds', true), t.scopes, " PX_CHAN_STANDING_COLS
 			 " FROM api_tokens t JOIN users u ON u.id = t.user_id"
-			 PX_CHAN_STANDING_JOINS("$2::bigint", "u.id")
+			 " CROSS JOIN LATERAL (SELECT $2::bigint AS chan, u.id AS usr) sc"
+			 PX_CHAN_STANDING_JOINS
 			 " WHERE t.token_hash = $1 AND t.revoked_at IS NULL", 2, p, a);
 }
 
