@@ -119,7 +119,8 @@ static void serve(struct fake *f, int c)
 	body = p ? p->body : "<Error><Code>InvalidArgument</Code></Error>";
 	snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/xml\r\n"
 		 "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, strlen(body));
-	if (write(c, head, strlen(head)) < 0 || write(c, body, strlen(body)) < 0)
+	if (send(c, head, strlen(head), MSG_NOSIGNAL) < 0 ||
+	    send(c, body, strlen(body), MSG_NOSIGNAL) < 0)
 		return;
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/safefetch.h"
@@ -284,7 +285,9 @@ static void *serve(void *arg)
 			continue;
 		}
 		snprintf(out, sizeof(out), s->answer, s->port);
-		if (write(c, out, strlen(out)) < 0)
+		/* MSG_NOSIGNAL: the client hangs up on a flood before it ends, and
+		 * a write to it would kill the whole test with SIGPIPE */
+		if (send(c, out, strlen(out), MSG_NOSIGNAL) < 0)
 			goto next;
 		if (s->flood) {
 			size_t left = s->flood;
@@ -293,7 +296,7 @@ static void *serve(void *arg)
 			while (left) {
 				size_t k = left < sizeof(buf) ? left : sizeof(buf);
 
-				if (write(c, buf, k) < 0)
+				if (send(c, buf, k, MSG_NOSIGNAL) < 0)
 					break;
 				left -= k;
 			}
