@@ -17,8 +17,10 @@
 #               statement alone in PostgreSQL beside the 200 unread counts
 #               made by the scan the kept counts replaced (sql/190),
 #               p50/p99 (pgbench, 1 client)
-#   search      GET /search over query mix A (tuned on) and mix B (not),
-#               p95 (2 connections); requests from bench/scale_bench.py
+#   search      GET /search over query mix A (tuned on), mix B (written
+#               by hand, not tuned on until its figures were read) and mix C
+#               (its words drawn by rule, seed 3), p95 (2 connections);
+#               requests from bench/scale_bench.py
 # The data sets are made once and kept in build/scale-bench (16 GB for the
 # two; PX_BENCH_FRESH=1 remakes them). PX_BENCH_SECONDS (default 10),
 # PX_BENCH_ONLY (gen,latest,jump,unread,search; default all),
@@ -138,13 +140,31 @@ SELECT 'around', '/api/v1/channels/' || j.channel_id || '/messages?limit=50&arou
 FROM j, LATERAL ($JUMP_SQL) x
 SQL
   # rare words: the last word of sampled messages in bench0's channels
-  # when it is in 1 to 10 messages; mix A samples with seed 1, B with 2
-  for mix in A B; do
+  # when it is in 1 to 10 messages; mix A samples with seed 1, B with 2,
+  # C with 3; C's other words, channel, author and date are drawn from
+  # bench/msg-words.txt and the generated names by the same seed
+  for mix in A B C; do
     local seed=1 w1=deploy w2=database w3=meeting w4=review p1=migra p2=kube \
           f1="deploy in:gen-7" f2="release from:gen12" f3="database after:2026-01-01"
     if [ $mix = B ]; then
       seed=2 w1=cluster w2=node w3=token w4=session p1=certif p2=throu
       f1="backup in:gen-13" f2="cache from:gen30" f3="index before:2024-09-01"
+    elif [ $mix = C ]; then
+      seed=3
+      { read -r w1 w2 w3 w4 p1 p2; read -r f1; read -r f2; read -r f3; } < <(python3 - \
+        "$PX_ROOT/bench/msg-words.txt" "$(q -c "SELECT count(*) FROM channels WHERE name LIKE 'gen-%'")" \
+        "$(q -c "SELECT count(*) FROM users WHERE username LIKE 'gen%'")" <<'PY'
+import random, sys
+words = [w for w in open(sys.argv[1]).read().split() if w.isalpha()]
+r = random.Random(3)
+w = r.sample(words, 7)
+long_ = [x for x in words if len(x) >= 7 and x not in w]
+print(" ".join(w[:4] + [x[:5] for x in r.sample(long_, 2)]))
+print("%s in:gen-%d" % (w[4], r.randrange(int(sys.argv[2])) + 1))
+print("%s from:gen%d" % (w[5], r.randrange(int(sys.argv[3])) + 1))
+print("%s before:%s" % (w[6], r.choice(["2024-03-01", "2024-11-15", "2025-07-01", "2026-02-01"])))
+PY
+)
     fi
     {
       q <<SQL
@@ -255,4 +275,5 @@ fi
 if want search; then
   measure "search, mix A (tuned on; 2 connections)" run_py 2 95,99 search-A
   measure "search, mix B (not tuned on; 2 connections)" run_py 2 95,99 search-B
+  measure "search, mix C (drawn by rule; 2 connections)" run_py 2 95,99 search-C
 fi

@@ -45,6 +45,19 @@ enum px_err px_m_one_row(struct px_db *db, const char *name, const char *sql, in
 	return PX_OK;
 }
 
+enum px_err px_m_ll_row(struct px_db *db, const char *name, const char *sql, int n,
+			const char *const *params, long long *v)
+{
+	PGresult *r = NULL;
+	enum px_err e = px_m_one_row(db, name, sql, n, params, &r);
+
+	if (e == PX_OK) {
+		*v = atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	return e;
+}
+
 enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,
 			 int n, const char *const *params, long *rows)
 {

@@ -22,6 +22,12 @@ enum px_err px_m_one_row(struct px_db *db, const char *name, const char *sql, in
 			 const char *const *params, PGresult **r)
 	__attribute__((warn_unused_result));
 
+/* Runs a prepared statement expected to yield one row whose first column
+ * is an integer, into *v. VALIDATION_NOT_FOUND for none or several. */
+enum px_err px_m_ll_row(struct px_db *db, const char *name, const char *sql, int n,
+			const char *const *params, long long *v)
+	__attribute__((nonnull(1, 2, 3, 6), warn_unused_result));
+
 /* Runs a prepared statement for its effect; *rows (may be NULL) gets the
  * number of rows it touched. */
 enum px_err px_m_exec_rows(struct px_db *db, const char *name, const char *sql,

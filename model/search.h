@@ -20,9 +20,10 @@ struct px_m_search {
 };
 
 /* {"results":[{"message":{...},"channel":{"id","name","kind"},"snippet":html,
- * "rank":r}...]} best first. Each word matches by prefix on the text-search
- * lexemes, or (3 or more characters) anywhere inside a word through the
- * trigram index, so "db.json", "js" and fragments are found. */
+ * "rank":r}...]} best first. Each word matches as a text-search lexeme;
+ * when no message holds the words so, by prefix; when none holds them as
+ * prefixes either, (3 or more characters) anywhere inside a word through
+ * the trigram index, so "db.json", "js" and fragments are found. */
 enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px_buf *out)
 	__attribute__((nonnull(1), warn_unused_result));
 

@@ -379,22 +379,39 @@ def test_search():
     expect_error(alice.call("GET", "/api/v1/search?q="), 400, "VALIDATION_MISSING_FIELD")
 
 
+def alice_search_ids(query):
+    """The ids of alice's search results for query, in their order."""
+    import urllib.parse
+    return [x["message"]["id"] for x in
+            alice.ok("GET", "/api/v1/search?q=" + urllib.parse.quote(query))["results"]]
+
+
 def test_search_inside_words_only_without_whole_words():
     """Inside-word (trigram) matches are the fallback when no message holds
     the words as whole words (model/search.c): with a whole-word match the
     fragment inside another word is not returned; without one it is."""
-    import urllib.parse
     c = channel(alice)
     tag = "zq" + alice.name[-6:].lower()
     inside = post(alice, c["id"], "settings in conf%s.yaml" % tag)
     post(alice, c["id"], "plain words only")
-
-    def q(query):
-        return [x["message"]["id"] for x in
-                alice.ok("GET", "/api/v1/search?q=" + urllib.parse.quote(query))["results"]]
+    q = alice_search_ids
     assert q(tag) == [inside["id"]], "no whole word: found inside a word"
     whole = post(alice, c["id"], "the word %s alone" % tag)
     assert q(tag) == [whole["id"]], "a whole-word match leaves out matches inside words"
+
+
+def test_search_whole_words_before_prefixes():
+    """Words match whole (stemmed) first; as prefixes only when no message
+    holds them whole (model/search.c): a longer word that merely starts
+    with the query is left out while a whole-word match exists."""
+    c = channel(alice)
+    tag = "zw" + alice.name[-6:].lower()
+    longer = post(alice, c["id"], "see %sqx for details" % tag)
+    q = alice_search_ids
+    assert q(tag) == [longer["id"]], "no whole word: found as a prefix"
+    whole = post(alice, c["id"], "the word %s on its own" % tag)
+    assert q(tag) == [whole["id"]], "a whole-word match leaves out prefix matches"
+    assert q(tag + "q") == [longer["id"]]
 
 
 def test_privacy_boundaries():

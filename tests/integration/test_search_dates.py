@@ -4,7 +4,9 @@ of id order (backdated here in the database, as an import would) are found
 where their created_at puts them; and with before: the newest-first windows
 end at the period's newest message (model/search.c), not at the newest
 message of all; and a window's newest matches, not its best-ranked ones,
-are the results (ordered by rank). Needs PX_PG_CONNINFO."""
+are the results (ordered by rank); words PostgreSQL expects in few
+messages skip the windows and are ranked over every message; with from: the
+author's newest matches are the results. Needs PX_PG_CONNINFO."""
 import urllib.parse
 
 import pxtest
@@ -12,6 +14,7 @@ from authlib import psql
 from msglib import User, channel, post
 
 ana = User("sdate")
+filler = User("sfill")
 
 
 def search(query, limit=20):
@@ -31,9 +34,22 @@ def skip_ids(n):
     psql("SELECT setval('messages_id_seq', nextval('messages_id_seq') + %d)" % n)
 
 
+def make_common(tag, n=12000):
+    """n messages holding tag in a channel ana is not in, and fresh
+    statistics: PostgreSQL then expects the word in more than 10,000
+    messages, and search looks for it in windows of the newest messages
+    (model/search.c, RANK_ALL_ROWS); a rare word skips them."""
+    c = channel(filler)
+    psql("INSERT INTO messages (channel_id, author_id, body, html, lang)"
+         " SELECT %d, %d, '%s filler ' || g, '<p>filler</p>', 'english'"
+         " FROM generate_series(1, %d) g" % (c["id"], filler.id, tag, n))
+    psql("ANALYZE messages")
+
+
 def test_date_bounds_and_windows():
     c = channel(ana)
     tag = "zd" + ana.name[-6:].lower()
+    make_common(tag)
 
     def put(text, at):
         m = post(ana, c["id"], text.replace("%s", tag))
@@ -78,6 +94,7 @@ def test_newest_matches_ranked():
     floor, not every match)."""
     c = channel(ana)
     tag = "zn" + ana.name[-6:].lower()
+    make_common(tag)
     skip_ids(40000)  # the first window (30,000 ids) has a floor
     old = post(ana, c["id"], "%s %s %s strong" % (tag, tag, tag))["id"]
     weak = post(ana, c["id"], "%s weak and long, with many more words around it" % tag)["id"]
@@ -86,6 +103,40 @@ def test_newest_matches_ranked():
     assert [x["message"]["id"] for x in r] == [mid, weak], r
     assert r[0]["rank"] > r[1]["rank"], r
     assert search(tag, limit=3) == [old, mid, weak]
+
+
+
+def test_rare_words_ranked_over_all():
+    """A word PostgreSQL expects in few messages goes straight to the last
+    window: the best-ranked matches of all, even where the first window
+    would have held the limit's worth of newer ones."""
+    c = channel(ana)
+    tag = "zr" + ana.name[-6:].lower()
+    skip_ids(40000)
+    old = post(ana, c["id"], "%s %s %s strong" % (tag, tag, tag))["id"]
+    weak = post(ana, c["id"], "%s weak and long, with many more words around it" % tag)["id"]
+    mid = post(ana, c["id"], "%s %s middle" % (tag, tag))["id"]
+    assert search(tag, limit=2) == [old, mid]
+    assert search(tag, limit=3) == [old, mid, weak]
+
+
+def test_author_newest_matches():
+    """With from:, the windows count the author's messages and every one
+    takes the newest matches: an author's older match that ranks higher is
+    left for a larger limit even when the newest messages of all (the
+    first window) hold none of theirs."""
+    c = channel(ana)
+    bo = User("sfrom")
+    bo.ok("POST", "/api/v1/channels/%d/members" % c["id"], {})
+    tag = "zf" + ana.name[-6:].lower()
+    strong = post(bo, c["id"], "%s %s %s strong" % (tag, tag, tag))["id"]
+    newer = post(bo, c["id"], "%s weak and long, with many more words around it" % tag)["id"]
+    post(ana, c["id"], "%s by someone else" % tag)
+    skip_ids(40000)
+    post(ana, c["id"], "the newest message of all")
+    query = "%s from:%s" % (tag, bo.name)
+    assert search(query, limit=1) == [newer]
+    assert search(query, limit=5) == [strong, newer]
 
 
 if __name__ == "__main__":
