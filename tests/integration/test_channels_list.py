@@ -83,5 +83,28 @@ def test_browse_equals_single_channels():
             assert x["my_role"] is None and x["unread_count"] == 0
 
 
+
+def test_kept_head_follows_changes():
+    """A channel's own members are kept rendered (sql/192 list_head, by a
+    trigger on channels): a rename, a topic, archiving and the files'
+    retention show in the list at once, and a name with quotes and
+    backslashes stays valid JSON."""
+    c = channel(alice)
+    tag = secrets.token_hex(3)
+    new_name = "r%s-renamed" % tag
+    topic = 'say "hi" \\ <b>now</b>'
+    alice.ok("PATCH", "/api/v1/channels/%d" % c["id"],
+             {"name": new_name, "topic": topic, "files_retention_days": 7})
+
+    def listed():
+        return {x["id"]: x for x in alice.ok("GET", "/api/v1/channels")}[c["id"]]
+    got = listed()
+    assert (got["name"], got["topic"], got["files_retention_days"]) == (new_name, topic, 7), got
+    assert got["archived"] is False and got["created_at"] == c["created_at"], got
+    alice.ok("PATCH", "/api/v1/channels/%d" % c["id"], {"archived": True})
+    assert listed()["archived"] is True
+    assert listed() == single(alice, c["id"])
+
+
 if __name__ == "__main__":
     pxtest.run(globals())
