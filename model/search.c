@@ -243,7 +243,8 @@ static enum px_err match_estimate(struct px_db *db, const char *const *p, double
 	if (e != PX_OK)
 		return e;
 	plan = json_tokener_parse(PQgetvalue(r, 0, 0));
-	top = plan ? json_object_array_get_idx(plan, 0) : NULL;
+	top = json_object_is_type(plan, json_type_array) ? json_object_array_get_idx(plan, 0)
+							 : NULL;
 	if (top && json_object_object_get_ex(top, "Plan", &node) &&
 	    json_object_object_get_ex(node, "Plan Rows", &v))
 		*rows = json_object_get_double(v);
