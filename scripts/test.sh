@@ -300,7 +300,7 @@ while read -r rc t name; do
   case $rc in 0) ;; 77) SKIPPED+=("$name") ;; *) FAILED+=("$name") ;; esac
 done < "$RESULTS"
 log "slowest steps (s):"
-printf '%s\n' "${TIMES[@]}" | sort -rn | head -15 | sed 's/^/  /'
+printf '%s\n' "${TIMES[@]}" | sort -rn | awk 'NR <= 15 { print "  " $0 }'
 log "finished in $(( $(date +%s) - T0 )) s"
 cp -r "$OUTS" "$ART"/steps 2>/dev/null || true
 if [ ${#FAILED[@]} -gt 0 ]; then
