@@ -87,6 +87,15 @@ def test_date_bounds_and_windows():
     assert sorted(search(march, limit=2)) == sorted([f, g])
 
 
+def ranked_posts(user, c, tag):
+    """Three posts of tag, oldest first: the best-ranked (tag three times),
+    the worst-ranked (once, in many words), and one between (twice)."""
+    texts = ("%s %s %s strong" % (tag, tag, tag),
+             "%s weak and long, with many more words around it" % tag,
+             "%s %s middle" % (tag, tag))
+    return tuple(post(user, c["id"], t)["id"] for t in texts)
+
+
 def test_newest_matches_ranked():
     """A window's newest matches, up to the limit, are the results, best
     rank first: an older message that ranks higher is left for a larger
@@ -96,14 +105,11 @@ def test_newest_matches_ranked():
     tag = "zn" + ana.name[-6:].lower()
     make_common(tag)
     skip_ids(40000)  # the first window (30,000 ids) has a floor
-    old = post(ana, c["id"], "%s %s %s strong" % (tag, tag, tag))["id"]
-    weak = post(ana, c["id"], "%s weak and long, with many more words around it" % tag)["id"]
-    mid = post(ana, c["id"], "%s %s middle" % (tag, tag))["id"]
+    old, weak, mid = ranked_posts(ana, c, tag)
     r = ana.ok("GET", "/api/v1/search?limit=2&q=" + tag)["results"]
     assert [x["message"]["id"] for x in r] == [mid, weak], r
     assert r[0]["rank"] > r[1]["rank"], r
     assert search(tag, limit=3) == [old, mid, weak]
-
 
 
 def test_rare_words_ranked_over_all():
@@ -113,9 +119,7 @@ def test_rare_words_ranked_over_all():
     c = channel(ana)
     tag = "zr" + ana.name[-6:].lower()
     skip_ids(40000)
-    old = post(ana, c["id"], "%s %s %s strong" % (tag, tag, tag))["id"]
-    weak = post(ana, c["id"], "%s weak and long, with many more words around it" % tag)["id"]
-    mid = post(ana, c["id"], "%s %s middle" % (tag, tag))["id"]
+    old, weak, mid = ranked_posts(ana, c, tag)
     assert search(tag, limit=2) == [old, mid]
     assert search(tag, limit=3) == [old, mid, weak]
 
