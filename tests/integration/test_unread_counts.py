@@ -174,6 +174,42 @@ def test_cap_and_deletion_after_it():
     assert row()["last_message_id"] == int(psql(newest)) and row()["unread_count"] == 140, row()
 
 
+def test_bulk_updates_after_a_small_one():
+    """Large UPDATEs of messages in a session whose first UPDATE touched one
+    row (sql/193): the statement trigger that marks changed channels is
+    planned once per session, with the first call's row counts, and a join
+    of its old and new rows planned for one row ran for hours over 10,000.
+    A small work_mem makes the transition tables spill to disk here, as
+    wide rows do at larger counts. The tallies must come out right too."""
+    a, b = User("bulka"), User("bulkb")
+    cid = channel(a, "private", [b])["id"]
+    first = post(a, cid, "first")
+    psql("INSERT INTO messages (channel_id, author_id, body, html, lang)"
+         " SELECT %d, %d, 'bulk ' || g, '<p>bulk</p>', 'english'"
+         " FROM generate_series(1, 10000) g" % (cid, a.id))
+    b.ok("PUT", "/api/v1/channels/%d/read-marker" % cid, {"message_id": first["id"]})
+    gone = "SELECT gone_id FROM channel_post_counts WHERE channel_id = %d" % cid
+    before = psql(gone)
+
+    def unread():
+        return {x["id"]: x for x in b.ok("GET", "/api/v1/channels")}[cid]["unread_count"]
+
+    assert unread() == CAP
+    one = "UPDATE messages SET pinned_at = now() WHERE id = %d;" % first["id"]
+    every = "UPDATE messages SET %s WHERE channel_id = " + str(cid) + " AND id > %d;"
+    # nothing the tallies test changes: no channel marked
+    psql("SET work_mem = '64kB'; SET statement_timeout = '25s'; " + one +
+         every % ("pinned_at = NULL", 0))
+    assert psql(gone) == before
+    assert unread() == CAP
+    # every message after the marker deleted in one statement: marked, and
+    # nothing is left unread
+    psql("SET work_mem = '64kB'; SET statement_timeout = '25s'; " + one +
+         every % ("deleted_at = now()", first["id"]))
+    assert int(psql(gone)) > first["id"]
+    assert unread() == 0
+
+
 def test_concurrent_posts_and_reads():
     a, b = User("unpa"), User("unpb")
     ch = channel(a, "private", [b])
