@@ -1,7 +1,9 @@
-/* model/search.c: one parameterised search statement. The words become
- * a prefix tsquery and ILIKE patterns here, as parameter values (quoting
- * for tsquery and escaping for LIKE done in C), so that with the values
- * known the planner combines the text-search and trigram GIN indexes. */
+/* model/search.c: message search, parameterised: a search statement per
+ * window of messages, then one prepared statement that renders the page
+ * found. The words become tsqueries and ILIKE patterns here, as parameter
+ * values (quoting for tsquery and escaping for LIKE done in C), so that
+ * with the values known the planner combines the text-search and trigram
+ * GIN indexes. */
 #include "model/search.h"
 #include "model/rows.h"
 
@@ -44,31 +46,28 @@ static size_t next_window(const long long *w, size_t i, long n, int limit)
 	return i + 1;
 }
 
-/* The statement, without the order of its inner page (below). */
+/* The search proper, without the order of its page (below): the ids and
+ * ranks of one page of matches. Rendering them is a statement of its own
+ * (SQL_RENDER), prepared: planning the message view took as long as
+ * planning the search (1-2 ms a request at 10 M messages), and this one
+ * must be planned with its values each time. */
 #define SQL_SEARCH_HEAD \
-	"SELECT json_build_object('results', coalesce(json_agg(json_build_object(" \
-	" 'message', v.t::json, 'rank', round(h.rank::numeric, 4)," \
-	" 'channel', json_build_object('id', c.id, 'name', c.name::text, 'kind', c.kind)," \
-	" 'snippet', px_snippet(px_html_text(h.html), string_to_array($2, E'\\n')))" \
-	" ORDER BY h.rank DESC, h.id DESC), '[]')), count(*)" \
-	" FROM (SELECT m.id, m.html, m.channel_id, CASE WHEN $11::text IS NULL THEN 0" \
-	"  ELSE ts_rank(m.tsv, to_tsquery($9::regconfig, $11)) END AS rank" \
-	"  FROM messages m" \
-	"  WHERE m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)" \
-	"  AND m.id > $14::bigint AND ($15::bigint IS NULL OR m.id <= $15::bigint)" \
-	"  AND m.deleted_at IS NULL" \
-	"  AND ($3::bigint = 0 OR m.channel_id = $3::bigint)" \
-	"  AND ($4::text IS NULL OR m.channel_id = (SELECT id FROM channels WHERE name = $4::citext))" \
-	"  AND ($5::text IS NULL OR m.author_id = (SELECT id FROM users WHERE username = $5::citext))" \
-	"  AND ($6::date IS NULL OR m.created_at < $6::date)" \
-	"  AND ($7::date IS NULL OR m.created_at >= $7::date)" \
-	"  AND ($8 = '0' OR m.pinned_at IS NOT NULL)" \
-	"  AND (($11::text IS NULL AND $13::text IS NULL)" \
-	"   OR ($11::text IS NOT NULL AND m.tsv @@ to_tsquery($9::regconfig, $11))" \
-	"   OR ($13::text IS NOT NULL AND m.body ILIKE $13" \
-	"       AND m.body ILIKE ALL (string_to_array($12, E'\\n'))))"
-#define SQL_SEARCH_TAIL \
-	" JOIN px_message_view v ON v.id = h.id JOIN channels c ON c.id = h.channel_id"
+	"SELECT m.id, CASE WHEN $10::text IS NULL THEN 0" \
+	"  ELSE ts_rank(m.tsv, to_tsquery($8::regconfig, $10)) END AS rank" \
+	" FROM messages m" \
+	" WHERE m.channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = $1)" \
+	" AND m.id > $13::bigint AND ($14::bigint IS NULL OR m.id <= $14::bigint)" \
+	" AND m.deleted_at IS NULL" \
+	" AND ($2::bigint = 0 OR m.channel_id = $2::bigint)" \
+	" AND ($3::text IS NULL OR m.channel_id = (SELECT id FROM channels WHERE name = $3::citext))" \
+	" AND ($4::text IS NULL OR m.author_id = (SELECT id FROM users WHERE username = $4::citext))" \
+	" AND ($5::date IS NULL OR m.created_at < $5::date)" \
+	" AND ($6::date IS NULL OR m.created_at >= $6::date)" \
+	" AND ($7 = '0' OR m.pinned_at IS NOT NULL)" \
+	" AND (($10::text IS NULL AND $12::text IS NULL)" \
+	"  OR ($10::text IS NOT NULL AND m.tsv @@ to_tsquery($8::regconfig, $10))" \
+	"  OR ($12::text IS NOT NULL AND m.body ILIKE $12" \
+	"      AND m.body ILIKE ALL (string_to_array($11, E'\\n'))))"
 
 /* A window with a floor takes its newest matches: the planner walks the
  * primary key backwards for common words and takes the text index for
@@ -77,10 +76,32 @@ static size_t next_window(const long long *w, size_t i, long n, int limit)
  * than the limit, so its matches are few, and with no floor an id order
  * could have the planner walk ten million rows for a word it thinks
  * common (seen at 10 M). */
-static const char SQL_NEWEST[] = SQL_SEARCH_HEAD
-	"  ORDER BY m.id DESC LIMIT $10) h" SQL_SEARCH_TAIL;
-static const char SQL_RANKED[] = SQL_SEARCH_HEAD
-	"  ORDER BY rank DESC, m.id DESC LIMIT $10) h" SQL_SEARCH_TAIL;
+static const char SQL_NEWEST[] = SQL_SEARCH_HEAD " ORDER BY m.id DESC LIMIT $9";
+static const char SQL_RANKED[] = SQL_SEARCH_HEAD " ORDER BY rank DESC, m.id DESC LIMIT $9";
+
+/* The page found, best first: $1 its ids, $2 their ranks, $3 the words
+ * (newline-separated) marked in the snippets. A message deleted since
+ * the search is left out. */
+static const char SQL_RENDER[] =
+	"SELECT json_build_object('results', coalesce(json_agg(json_build_object("
+	" 'message', v.t::json, 'rank', round(h.rank::numeric, 4),"
+	" 'channel', json_build_object('id', c.id, 'name', c.name::text, 'kind', c.kind),"
+	" 'snippet', px_snippet(px_html_text(m.html), string_to_array($3, E'\\n')))"
+	" ORDER BY h.rank DESC, h.id DESC), '[]'))"
+	" FROM unnest($1::bigint[], $2::real[]) h(id, rank)"
+	" JOIN messages m ON m.id = h.id AND m.deleted_at IS NULL"
+	" JOIN px_message_view v ON v.id = h.id JOIN channels c ON c.id = m.channel_id";
+
+/* The search statement's parameters, $1 to $12 (the window's floor and
+ * ceiling are $13 and $14). */
+enum { P_USER, P_CHANNEL, P_IN, P_FROM, P_BEFORE, P_AFTER, P_PINNED, P_LANG, P_LIMIT,
+       P_TSQ, P_PATS, P_LONGEST, NPARAMS };
+
+/* One page of matches as array literals of their ids and ranks. */
+struct hits {
+	struct px_buf ids, ranks;
+	long n;
+};
 
 /* Appends word as a tsquery term, 'word' or the prefix 'word':*, with
  * quotes doubled. */
@@ -141,33 +162,45 @@ static void derive(const char *words, struct px_buf *whole, struct px_buf *tsq,
 		like_pattern(longest, best, best_n);
 }
 
-/* Runs the statement over messages with floor < id <= ceiling (ceiling 0:
+/* Runs the search over messages with floor < id <= ceiling (ceiling 0:
  * no upper bound), inside words too when inside is set, taking the newest
- * matches when newest is set and the best-ranked otherwise; *n gets the
- * count. */
+ * matches when newest is set and the best-ranked otherwise, into h. */
 static enum px_err run(struct px_db *db, const char *const *p, long long floor,
-		       long long ceiling, int inside, int newest, struct px_buf *out, long *n)
+		       long long ceiling, int inside, int newest, struct hits *h)
 {
 	char f[PX_M_LL], c[PX_M_LL];
-	const char *params[15];
+	const char *params[NPARAMS + 2];
 	PGresult *r = NULL;
 	enum px_err e;
+	int i;
 
-	memcpy(params, p, 13 * sizeof(*p));
+	memcpy(params, p, NPARAMS * sizeof(*p));
 	if (!inside)
-		params[12] = NULL;
-	params[13] = px_m_ll(f, floor);
-	params[14] = ceiling ? px_m_ll(c, ceiling) : NULL;
+		params[P_LONGEST] = NULL;
+	params[NPARAMS] = px_m_ll(f, floor);
+	params[NPARAMS + 1] = ceiling ? px_m_ll(c, ceiling) : NULL;
 	/* unprepared on purpose: the plan depends on the words and the window,
 	 * and a cached generic plan would know neither */
-	e = px_db_exec(db, newest ? SQL_NEWEST : SQL_RANKED, 15, params, &r);
+	e = px_db_exec(db, newest ? SQL_NEWEST : SQL_RANKED, NPARAMS + 2, params, &r);
 	if (e != PX_OK)
 		return e;
-	*n = atol(PQgetvalue(r, 0, 1));
-	px_buf_reset(out);
-	px_buf_append(out, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+	h->n = PQntuples(r);
+	px_buf_reset(&h->ids);
+	px_buf_reset(&h->ranks);
+	px_buf_putc(&h->ids, '{');
+	px_buf_putc(&h->ranks, '{');
+	for (i = 0; i < h->n; i++) {
+		if (i) {
+			px_buf_putc(&h->ids, ',');
+			px_buf_putc(&h->ranks, ',');
+		}
+		px_buf_puts(&h->ids, PQgetvalue(r, i, 0));
+		px_buf_puts(&h->ranks, PQgetvalue(r, i, 1));
+	}
+	px_buf_puts(&h->ids, "}");
+	px_buf_puts(&h->ranks, "}");
 	PQclear(r);
-	return out->failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+	return h->ids.failed || h->ranks.failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
 }
 
 static enum px_err newest_id(struct px_db *db, long long *head)
@@ -228,12 +261,12 @@ static enum px_err window_floor(struct px_db *db, const struct px_m_search *q, l
  * (two windows of the same pair: 40-60 ms). */
 #define RANK_ALL_ROWS 10000.0
 
-/* The planner's estimate of the messages the tsquery p[10] matches, from
- * the text index's statistics (its most common lexemes and their
+/* The planner's estimate of the messages the tsquery p[P_TSQ] matches,
+ * from the text index's statistics (its most common lexemes and their
  * frequencies); an unnamed statement is planned with its values. */
 static enum px_err match_estimate(struct px_db *db, const char *const *p, double *rows)
 {
-	const char *params[2] = { p[8], p[10] };
+	const char *params[2] = { p[P_LANG], p[P_TSQ] };
 	struct json_object *plan = NULL, *top, *node, *v;
 	PGresult *r = NULL;
 	enum px_err e = px_db_exec(db, "EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m"
@@ -255,24 +288,23 @@ static enum px_err match_estimate(struct px_db *db, const char *const *p, double
 	return e;
 }
 
-/* The windows for the words as one tsquery (p[10]), newest first, until
- * one holds the limit or the last, every message, was read. */
+/* The windows for the words as one tsquery (p[P_TSQ]), newest first,
+ * until one holds the limit or the last, every message, was read. */
 static enum px_err windows_pass(struct px_db *db, const struct px_m_search *q,
-				const char *const *p, long long head, struct px_buf *out,
-				long *n)
+				const char *const *p, long long head, struct hits *h)
 {
 	const long long *w = q->from ? author_windows : windows;
 	enum px_err e = PX_OK;
 	double rows = RANK_ALL_ROWS + 1;
 	size_t i = 0;
 
-	*n = 0;
+	h->n = 0;
 	/* an author's walk is bounded by their messages already */
-	if (p[10] && !q->from)
+	if (p[P_TSQ] && !q->from)
 		e = match_estimate(db, p, &rows);
 	if (rows <= RANK_ALL_ROWS)
 		i = NWINDOWS - 1;
-	for (; e == PX_OK && *n < q->limit; i = next_window(w, i, *n, q->limit)) {
+	for (; e == PX_OK && h->n < q->limit; i = next_window(w, i, h->n, q->limit)) {
 		long long floor = 0;
 
 		e = window_floor(db, q, w[i], head, &floor);
@@ -284,52 +316,70 @@ static enum px_err windows_pass(struct px_db *db, const struct px_m_search *q,
 		 * for an author of 1,500 messages, whose walk takes 5) */
 		if (e == PX_OK)
 			e = run(db, p, floor, floor && q->before ? head : 0, 0,
-				floor || q->from, out, n);
+				floor || q->from, h);
 		if (!floor)
 			break;
 	}
 	return e;
 }
 
+/* The page in h as the answer's JSON, into out. */
+static enum px_err render(struct px_db *db, const struct hits *h, const char *terms,
+			  struct px_buf *out)
+{
+	const char *params[3] = { h->ids.data, h->ranks.data, terms };
+
+	return px_m_json_row(db, "search_render", SQL_RENDER, 3, params, out);
+}
+
 enum px_err px_m_search(struct px_db *db, const struct px_m_search *q, struct px_buf *out)
 {
 	struct px_buf whole = PX_BUF_INIT, tsq = PX_BUF_INIT, pats = PX_BUF_INIT,
 		      longest = PX_BUF_INIT;
+	struct hits h = { PX_BUF_INIT, PX_BUF_INIT, 0 };
 	char u[PX_M_LL], c[PX_M_LL], l[PX_M_LL];
 	enum px_err e = PX_E_SYSTEM_INTERNAL;
 	long long head = 0;
-	long n = 0;
 
 	derive(q->terms, &whole, &tsq, &pats, &longest);
 	if (!whole.failed && !tsq.failed && !pats.failed && !longest.failed) {
-		const char *p[13] = { px_m_ll(u, q->user), q->terms, px_m_ll(c, q->channel),
-				      q->in_name, q->from, q->before, q->after,
-				      q->pinned ? "1" : "0", q->lang, px_m_ll(l, q->limit),
-				      whole.data, pats.data ? pats.data : "", longest.data };
+		const char *p[NPARAMS] = {
+			[P_USER] = px_m_ll(u, q->user), [P_CHANNEL] = px_m_ll(c, q->channel),
+			[P_IN] = q->in_name, [P_FROM] = q->from, [P_BEFORE] = q->before,
+			[P_AFTER] = q->after, [P_PINNED] = q->pinned ? "1" : "0",
+			[P_LANG] = q->lang, [P_LIMIT] = px_m_ll(l, q->limit),
+			[P_TSQ] = whole.data, [P_PATS] = pats.data ? pats.data : "",
+			[P_LONGEST] = longest.data };
 
-		e = q->before ? period_head(db, p[0], q->before, &head) : newest_id(db, &head);
+		e = q->before ? period_head(db, p[P_USER], q->before, &head)
+			      : newest_id(db, &head);
 		if (e == PX_OK)
-			e = windows_pass(db, q, p, head, out, &n);
+			e = windows_pass(db, q, p, head, &h);
 		/* prefixes only when whole words found nothing: a prefix is a
 		 * partial match to the text index, which reads every lexeme
 		 * it covers into a bitmap, where whole words are intersected
 		 * in their posting lists (two common words at 10 M messages:
 		 * 17 ms against 270, and the bitmap goes lossy past work_mem);
 		 * stemming already finds "deploy" in "deployment" */
-		if (e == PX_OK && n == 0 && tsq.data) {
-			p[10] = tsq.data;
-			e = windows_pass(db, q, p, head, out, &n);
+		if (e == PX_OK && h.n == 0 && tsq.data) {
+			p[P_TSQ] = tsq.data;
+			e = windows_pass(db, q, p, head, &h);
 		}
 		/* inside words only when whole words found nothing: the trigram
 		 * lookup of a long word reads the long posting lists of its
 		 * common fragments (140 ms at 1 M messages, a loaded machine),
 		 * far more than every whole-word window together */
-		if (e == PX_OK && n == 0 && longest.data)
-			e = run(db, p, 0, 0, 1, 0, out, &n);
+		if (e == PX_OK && h.n == 0 && longest.data)
+			e = run(db, p, 0, 0, 1, 0, &h);
+		/* rendered once, the last pass's page: not each window's */
+		if (e == PX_OK)
+			e = render(db, &h, q->terms, out);
 	}
 	px_buf_free(&whole);
 	px_buf_free(&tsq);
 	px_buf_free(&pats);
 	px_buf_free(&longest);
+	px_buf_free(&h.ids);
+	px_buf_free(&h.ranks);
 	return e;
 }
