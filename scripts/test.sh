@@ -231,27 +231,9 @@ lane_b() {
   fi
   kill -TERM $runpid 2>/dev/null || true; wait $runpid 2>/dev/null || true
 }
-# the unit tests, the checks of the tree and the Debian package's test: none
-# reads the shared stack, and the package's test waits mostly on Debian's
-# mirror, so this lane costs the main one (the longest) nothing
 lane_c() {
   export PX_DEB_PORT_BASE=$((LPORT + 300))
   local n
-  if [ "$SKIP_UNIT" != 1 ]; then
-    step "unit tests"
-    record "unit" make -C "$BUILD" -j2 -s check
-    # no include cycles, and no include against the layer order (docs/ARCHITECTURE.md)
-    record "include-check" python3 "$PX_ROOT/scripts/check_includes.py" "$PX_ROOT"
-    # documentation: markdownlint, mkdocs build --strict, link and anchor
-    # check, and the API reference rendered from the generated description
-    record "docs" bash "$PX_ROOT/scripts/build_docs.sh" check "$BUILD/docs/_generated/openapi.json"
-    step "make install with DESTDIR"
-    rm -rf "$PX_ROOT/build/$ID-stage"
-    record "make-install" bash -c "make -C '$BUILD' -s install DESTDIR='$PX_ROOT/build/$ID-stage' >/dev/null &&
-      for f in bin/plexichat.fcgi bin/plexichat-admin bin/plexichat-backup share/plexichat/sql/001_init.sql \
-               share/plexichat/waf.rules share/plexichat/static/robots.txt; do
-        test -e '$PX_ROOT/build/$ID-stage/usr/local/'\$f || { echo missing \$f; exit 1; }; done"
-  fi
   for n in $ALONE; do
     wanted "${n%.sh}" || continue
     record "$n" env PX_BASE_URL="http://127.0.0.1:$LPORT" bash "$PX_ROOT/tests/integration/$n"
@@ -263,6 +245,22 @@ bash "$PX_ROOT/tests/integration/node_tools.sh" "$BUILD/node" || die "npm instal
 # its output goes to a file of its own, shown after this lane's
 lane_b > "$OUTS/lane-b.log" 2>&1 & LANE_B=$!
 lane_c > "$OUTS/lane-c.log" 2>&1 & LANE_C=$!
+
+if [ "$SKIP_UNIT" != 1 ]; then
+  step "unit tests"
+  record "unit" make -C "$BUILD" -j2 -s check
+  # no include cycles, and no include against the layer order (docs/ARCHITECTURE.md)
+  record "include-check" python3 "$PX_ROOT/scripts/check_includes.py" "$PX_ROOT"
+  # documentation: markdownlint, mkdocs build --strict, link and anchor
+  # check, and the API reference rendered from the generated description
+  record "docs" bash "$PX_ROOT/scripts/build_docs.sh" check "$BUILD/docs/_generated/openapi.json"
+  step "make install with DESTDIR"
+  rm -rf "$PX_ROOT/build/$ID-stage"
+  record "make-install" bash -c "make -C '$BUILD' -s install DESTDIR='$PX_ROOT/build/$ID-stage' >/dev/null &&
+    for f in bin/plexichat.fcgi bin/plexichat-admin bin/plexichat-backup share/plexichat/sql/001_init.sql \
+             share/plexichat/waf.rules share/plexichat/static/robots.txt; do
+      test -e '$PX_ROOT/build/$ID-stage/usr/local/'\$f || { echo missing \$f; exit 1; }; done"
+fi
 
 step "integration tests"
 for t in "$PX_ROOT"/tests/integration/test_*.py; do
@@ -289,7 +287,7 @@ log "== waiting for the lane beside (ASan, fuzz, clusters, backups, package, TSa
 wait $LANE_B || true
 LANE_B=
 cat "$OUTS/lane-b.log"
-log "== waiting for the lane of the unit tests and the Debian package"
+log "== waiting for the Debian package's lane"
 wait $LANE_C || true
 LANE_C=
 cat "$OUTS/lane-c.log"
