@@ -292,7 +292,10 @@ def sqlmap(name, url, token=None, method=None, data=None, level=1):
         args += ["--method", method]
     if data:
         args += ["--data", data]
-    r = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    # a guard against a hung scan, not a time limit: the login's four
+    # parameters at level 3 are about 1,000 sign-ins, each an Argon2 hash,
+    # 297 s in one run of the test command where this guard was 300 s
+    r = subprocess.run(args, capture_output=True, text=True, timeout=900)
     with open(os.path.join(OUT, "sqlmap-%s.out" % name), "w") as f:
         f.write(r.stdout + r.stderr)
     text = r.stdout
