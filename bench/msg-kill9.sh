@@ -45,8 +45,18 @@ CH=$(curl -s -X POST "$URL/api/v1/channels" -H "Authorization: Bearer $TOK" \
 CONNINFO="host=127.0.0.1 port=$PGPORT dbname=plexichat user=plexichat password=$(cat "$WORK/pg.password")"
 : > "$WORK/kills"
 python3 "$(dirname "$0")/msg-kill9.py" "$URL" "$CH" "$TOK" "$CONNINFO" 14 "$WORK/kills" & DRIVER=$!
+# each kill once the posts stored since the last one are enough for the
+# check's "at least 20 answered in each interval" (a fixed delay was too
+# short on a loaded machine: 17 answered before the first kill); at least
+# the time given, at most 3 s more, so that the run's 14 s hold both kills
+stored() { psql "$CONNINFO" -Atc "SELECT count(*) FROM messages WHERE body LIKE 'k9 %'"; }
 for at in 2 5; do
   sleep "$at"
+  base=${done_n:-0}
+  for i in $(seq 30); do
+    done_n=$(stored) && [ "$done_n" -ge $((base + 60)) ] && break
+    sleep 0.1
+  done
   kill -9 "$FPID"; date +%s.%N >> "$WORK/kills"; wait "$FPID" 2>/dev/null || true
   log "killed plexichat.fcgi with SIGKILL; starting it again"
   sleep 0.5
