@@ -8,7 +8,6 @@
 #include "model/rows.h"
 
 #include <json-c/json.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Ranking reads every candidate's tsvector, so a word found in one
