@@ -203,8 +203,11 @@ lane_b() {
     step "ThreadSanitizer: unit tests and a threaded load run"
     local tsan="$PX_ROOT/build/$ID-tsan"
     record "build-tsan" build "$tsan" --enable-tsan CFLAGS="-g -O1"
+    # only the unit tests that start threads (tests/tsan/unit-tests.txt)
+    local units
+    units=$(sed -n 's|^\(check_[a-z0-9_]*\)$|tests/unit/\1|p' "$PX_ROOT/tests/tsan/unit-tests.txt" | tr '\n' ' ')
     record "unit-tsan" env TSAN_OPTIONS="suppressions=$PX_ROOT/tests/tsan/suppressions.txt second_deadlock_stack=1" \
-      make -C "$tsan" -j2 -s check
+      make -C "$tsan" -j2 -s check check_PROGRAMS="$units" TESTS="$units"
     record "tsan-load" env PX_TSAN_BUILD="$tsan" PX_TSAN_WORK="$PX_ROOT/build/$ID-tsan-run" \
       PX_TSAN_PG_PORT=$((PGPORT + 8)) PX_TSAN_HTTP_PORT=$((LPORT + 8)) bash "$PX_ROOT/tests/tsan/run.sh"
   fi
@@ -249,6 +252,8 @@ lane_c > "$OUTS/lane-c.log" 2>&1 & LANE_C=$!
 if [ "$SKIP_UNIT" != 1 ]; then
   step "unit tests"
   record "unit" make -C "$BUILD" -j2 -s check
+  # every unit test that starts threads also runs under TSan (lane beside)
+  record "tsan-units-listed" bash "$PX_ROOT/scripts/check_tsan_units.sh" "$BUILD"
   # no include cycles, and no include against the layer order (docs/ARCHITECTURE.md)
   record "include-check" python3 "$PX_ROOT/scripts/check_includes.py" "$PX_ROOT"
   # documentation: markdownlint, mkdocs build --strict, link and anchor
