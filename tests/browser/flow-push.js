@@ -38,7 +38,8 @@ module.exports = async function ({ browser, BASE, check }) {
       { origin: BASE, registrationId: reg.registrationId, data: JSON.stringify(data) });
     const got = await page.evaluate(async () => {
       const r = await navigator.serviceWorker.ready;
-      for (let i = 0; i < 50; i++) {
+      // up to 20 s: on a loaded machine the worker may start late
+      for (let i = 0; i < 200; i++) {
         const n = await r.getNotifications();
         if (n.length) return n.map((x) => ({ title: x.title, body: x.body, tag: x.tag, url: x.data && x.data.url }));
         await new Promise((ok) => setTimeout(ok, 100));
