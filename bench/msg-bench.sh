@@ -171,8 +171,15 @@ pgb() {
   runuser -u postgres -- env PGOPTIONS="${2:-}" "$PX_PG_BIN/pgbench" -n -h "$WORK/pg.sock" -p "$PGPORT" \
     -c16 -j2 -T"$SECS" -f "$WORK/$1" plexichat 2>/dev/null | awk '/^tps/ {print int($3)}'
 }
-posts() { # lua script, path: POSTs a second
-  wrk -t2 -c16 -d"${SECS}s" -s "$WORK/$1" "$URL$2" 2>/dev/null | awk '/Requests\/sec/ {print int($2)}'
+posts() { # lua script, path: POSTs a second; 0 (and why) when any failed
+  local out
+  out=$(wrk -t2 -c16 -d"${SECS}s" -s "$WORK/$1" "$URL$2" 2>&1)
+  if grep -q "Non-2xx\|Socket errors" <<<"$out"; then
+    echo "msg-bench: POSTs failed: $(grep "Non-2xx\|Socket errors" <<<"$out" | tr '\n' ' ')" >&2
+    echo 0
+  else
+    awk '/Requests\/sec/ {print int($2)}' <<<"$out"
+  fi
 }
 
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
