@@ -2,10 +2,16 @@
 # scripts/check_tsan_units.sh BUILD: every unit test program of BUILD that
 # calls pthread_create is in tests/tsan/unit-tests.txt (the ThreadSanitizer
 # subset), so that a test which starts threads cannot be left out of it.
+# scripts/check_tsan_units.sh --list: the subset as make targets
+# (tests/unit/NAME ...), one reader of the list for both uses.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:?usage: check_tsan_units.sh BUILD}
 listed=$(grep -v '^#' "$ROOT/tests/tsan/unit-tests.txt")
+if [ "${1:-}" = --list ]; then
+  sed 's|^|tests/unit/|' <<<"$listed" | tr '\n' ' '
+  exit 0
+fi
+BUILD=${1:?usage: check_tsan_units.sh BUILD | --list}
 rc=0 n=0
 for t in "$BUILD"/tests/unit/check_*; do
   [ -x "$t" ] && [ -f "$t" ] || continue

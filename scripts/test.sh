@@ -205,7 +205,7 @@ lane_b() {
     record "build-tsan" build "$tsan" --enable-tsan CFLAGS="-g -O1"
     # only the unit tests that start threads (tests/tsan/unit-tests.txt)
     local units
-    units=$(sed -n 's|^\(check_[a-z0-9_]*\)$|tests/unit/\1|p' "$PX_ROOT/tests/tsan/unit-tests.txt" | tr '\n' ' ')
+    units=$(bash "$PX_ROOT/scripts/check_tsan_units.sh" --list)
     record "unit-tsan" env TSAN_OPTIONS="suppressions=$PX_ROOT/tests/tsan/suppressions.txt second_deadlock_stack=1" \
       make -C "$tsan" -j2 -s check check_PROGRAMS="$units" TESTS="$units"
     record "tsan-load" env PX_TSAN_BUILD="$tsan" PX_TSAN_WORK="$PX_ROOT/build/$ID-tsan-run" \
