@@ -12,14 +12,15 @@ if [ "${1:-}" = --list ]; then
   exit 0
 fi
 BUILD=${1:?usage: check_tsan_units.sh BUILD | --list}
-rc=0 n=0
+progs=()
 for t in "$BUILD"/tests/unit/check_*; do
-  [ -x "$t" ] && [ -f "$t" ] || continue
-  n=$((n + 1))
-  # not grep -q on a pipe: with pipefail, nm's SIGPIPE would read as "no"
-  grep -qw pthread_create <<<"$(nm -u "$t")" || continue
-  name=${t##*/}
+  [ -x "$t" ] && [ -f "$t" ] && progs+=("$t")
+done
+[ "${#progs[@]}" -gt 0 ] || { echo "no unit test program in $BUILD/tests/unit"; exit 1; }
+# one nm for all of them (one each cost 0.1 s of start-up, 60 times)
+threaded=$(nm -A -u "${progs[@]}" | sed -n 's|^.*/\(check_[^:/]*\):.* U pthread_create\(@.*\)\{0,1\}$|\1|p' | sort -u)
+rc=0
+for name in $threaded; do
   grep -qxF "$name" <<<"$listed" || { echo "$name starts threads but is not in tests/tsan/unit-tests.txt"; rc=1; }
 done
-[ "$n" -gt 0 ] || { echo "no unit test program in $BUILD/tests/unit"; exit 1; }
 exit $rc
