@@ -209,12 +209,12 @@ jump_sql() {
 
 # list_sql NAME: the statement of GET /channels alone for bench0, as
 # pgbench runs it (1 client, prepared, JIT off as in plexichat.fcgi): what
-# the route runs (px_channels_mine, sql/191, over px_channel_list) and the
+# the route runs (px_channels_mine_text, sql/191 and 195, over px_channel_list) and the
 # anchor below, interleaved in one run
 list_sql() {
   local db=$1 d="$WORK/$1-listlog" me
   me=$($SU -At -d "$db" -c "SELECT id FROM users WHERE username = 'bench0'")
-  echo "SELECT px_channels_mine($me);" > "$WORK/$db-list-set.pgb"
+  echo "SELECT px_channels_mine_text($me);" > "$WORK/$db-list-set.pgb"
   # the anchor: the 200 unread counts alone, each by the scan after the
   # marker, as the list made them before sql/190 kept them
   echo "SELECT jsonb_object_agg(m.channel_id, CASE WHEN m.notify = 'all' THEN" \
@@ -226,7 +226,7 @@ list_sql() {
      -f "$WORK/$db-list-fn.pgb" "$db" >/dev/null 2>&1)
   for s in 0 1; do
     cat "$d"/pgbench_log.* | awk -v s=$s '$4 == s {print $3 / 1000}' | sort -n |
-      awk -v l="$([ $s = 0 ] && echo 'the list (px_channels_mine)' || echo 'unread counts alone, by scan')" \
+      awk -v l="$([ $s = 0 ] && echo 'the list (px_channels_mine_text)' || echo 'unread counts alone, by scan')" \
         '{a[NR] = $1} END {printf "list SQL, %-29s n=%-6d p50=%.2f p99=%.2f\n", l, NR, a[int(NR * 0.5) + 1],
                            a[int(NR * 0.99) + 1]}'
   done

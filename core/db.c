@@ -205,9 +205,25 @@ static int is_prepared(const struct px_db *db, const char *name)
 	return 0;
 }
 
+/* 0A000 from executing a statement this connection prepared: PostgreSQL
+ * says "cached plan must not change result type" when a migration replaced
+ * a function the statement returns with one of another type, and it fails
+ * every execution after that on this connection. The connection goes, with
+ * its prepared statements; the caller may retry on a new one (*stale). */
+static enum px_err stale_plan(struct px_db *db, enum px_err e, int *stale)
+{
+	if (e != PX_E_SYSTEM_INTERNAL || strcmp(db->sqlstate, "0A000") != 0)
+		return e;
+	px_log_warn("db", NULL, "a prepared statement's result type changed; reconnecting");
+	disconnect(db);
+	*stale = 1;
+	return PX_E_SYSTEM_INTERNAL;
+}
+
 static enum px_err exec_prepared_once(struct px_db *db, const char *name,
 				      const char *sql, int nparams,
-				      const char *const *params, PGresult **res)
+				      const char *const *params, PGresult **res,
+				      int *stale)
 {
 	PGconn *c = px_db_conn(db);
 	char *copy;
@@ -226,19 +242,19 @@ static enum px_err exec_prepared_once(struct px_db *db, const char *name,
 		}
 		db->prepared[db->nprepared++] = copy;
 	}
-	return check_result(db, PQexecPrepared(c, name, nparams, params, NULL,
-					       NULL, 0), res);
+	return stale_plan(db, check_result(db, PQexecPrepared(c, name, nparams, params, NULL,
+							      NULL, 0), res), stale);
 }
 
 enum px_err px_db_exec_prepared(struct px_db *db, const char *name,
 				const char *sql, int nparams,
 				const char *const *params, PGresult **res)
 {
-	int safe = retry_safe(db);
-	enum px_err e = exec_prepared_once(db, name, sql, nparams, params, res);
+	int safe = retry_safe(db), stale = 0;
+	enum px_err e = exec_prepared_once(db, name, sql, nparams, params, res, &stale);
 
-	if (e == PX_E_SYSTEM_DB_UNAVAILABLE && safe)
-		e = exec_prepared_once(db, name, sql, nparams, params, res);
+	if ((e == PX_E_SYSTEM_DB_UNAVAILABLE || stale) && safe)
+		e = exec_prepared_once(db, name, sql, nparams, params, res, &stale);
 	return e;
 }
 

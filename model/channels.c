@@ -260,8 +260,8 @@ enum px_err px_m_channels_mine(struct px_db *db, long long user, struct px_buf *
 	char u[PX_M_LL];
 	const char *p[1] = { px_m_ll(u, user) };
 
-	/* one plan per session (sql/191) */
-	return px_m_json_row(db, "chan_mine", "SELECT px_channels_mine($1)", 1, p, out);
+	/* one plan per session (sql/191), the list as text (sql/195) */
+	return px_m_json_row(db, "chan_mine", "SELECT px_channels_mine_text($1)", 1, p, out);
 }
 
 enum px_err px_m_channels_browse(struct px_db *db, long long user, struct px_buf *out)

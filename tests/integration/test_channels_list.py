@@ -8,6 +8,7 @@ and with the same channels left out."""
 import secrets
 
 import pxtest
+from authlib import psql
 from msglib import User, channel, post
 
 alice = User("cla")
@@ -104,6 +105,34 @@ def test_kept_head_follows_changes():
     alice.ok("PATCH", "/api/v1/channels/%d" % c["id"], {"archived": True})
     assert listed()["archived"] is True
     assert listed() == single(alice, c["id"])
+
+
+def test_list_survives_a_changed_result_type():
+    """A migration that replaces a function with one of another result type
+    (px_channels_mine_text, which sql/195 made, here from text to json and
+    back) while plexichat.fcgi
+    runs: its connections' prepared statements fail with "cached plan must
+    not change result type" until they are made again. Every GET /channels
+    answers the same list before, while and after the type changes."""
+    channel(alice)
+    made = psql("SELECT pg_get_functiondef('px_channels_mine_text(bigint)'::regprocedure)")
+    assert "RETURNS text" in made, made
+    as_json = made.replace("RETURNS text", "RETURNS json", 1)
+
+    def lists():
+        # more requests than any server has worker connections
+        return [alice.call("GET", "/api/v1/channels") for _ in range(24)]
+    before = lists()
+    want = before[0].body
+    try:
+        for definition in (as_json, made):
+            psql("BEGIN; DROP FUNCTION px_channels_mine_text(bigint); %s; COMMIT" % definition)
+            for r in lists():
+                assert r.status == 200 and r.body == want, (r.status, r.body[:300])
+    finally:
+        if "RETURNS json" in psql("SELECT pg_get_functiondef('px_channels_mine_text(bigint)'::regprocedure)"):
+            psql("BEGIN; DROP FUNCTION px_channels_mine_text(bigint); %s; COMMIT" % made)
+    assert all(r.status == 200 and r.body == want for r in before)
 
 
 if __name__ == "__main__":
