@@ -294,10 +294,11 @@ timed sh -c "$PB --store $T/bstore restore --to-latest --target-dir $T/prest > $
 row "restore --to-latest of full + 5 increments into a folder (checked)" "${SECS} s, $((RSS_KB / 1024)) MiB"
 rm -rf "$T/prest"
 
-# Posting load: pgbench inserting messages (8 clients, 20 s), once with
-# archive_command archiving into the store and once with it a no-op
-# ('true'), interleaved; p99 from pgbench's per-transaction log. During
-# the archiving run the archiver's lag is sampled every 0.5 s.
+# Posting load: pgbench inserting messages (8 clients, 20 s), with
+# archive_command archiving into the store and with it a no-op ('true'),
+# interleaved, POST_ROUNDS times (default 2); p99 from pgbench's
+# per-transaction log. The archiver's lag is sampled every 0.5 s
+# throughout (so both kinds of run share the sampler's own load).
 cat > "$T/post.sql" <<'PGB'
 \set c random(1, 10)
 \set u random(1, 50)
@@ -316,17 +317,27 @@ ARCH_SQL=$(printf '%s' "$ARCH_CMD" | sed "s/'/''/g")
 	- coalesce(('x' || substr(last_archived_wal, 9, 16))::bit(64)::bigint, 0) - 1,
 	extract(epoch FROM now() - last_archived_time) FROM pg_stat_archiver" 2>/dev/null; done > "$T/lag" ) &
 LAGPID=$!
-read -r P99_ON TPS_ON <<< "$(post_run "$ARCH_SQL")"
-kill $LAGPID 2>/dev/null; wait $LAGPID 2>/dev/null || true
-read -r P99_OFF TPS_OFF <<< "$(post_run true)"
-read -r P99_ON2 TPS_ON2 <<< "$(post_run "$ARCH_SQL")"
-read -r P99_OFF2 TPS_OFF2 <<< "$(post_run true)"
+P99S_ON=() P99S_OFF=() TPSS_ON=() TPSS_OFF=()
+# each round starts with the other of the two, so neither is always first
+for i in $(seq "${POST_ROUNDS:-2}"); do
+	for j in 0 1; do
+		case $(( (i - 1 + j) % 2 )) in
+		0) read -r p t <<< "$(post_run "$ARCH_SQL")"; P99S_ON+=("$p"); TPSS_ON+=("${t%.*}") ;;
+		1) read -r p t <<< "$(post_run true)"; P99S_OFF+=("$p"); TPSS_OFF+=("${t%.*}") ;;
+		esac
+	done
+done
+kill $LAGPID 2>/dev/null || true; wait $LAGPID 2>/dev/null || true
 psql -X -q -d chat -c "ALTER SYSTEM SET archive_command = '$ARCH_SQL'" -c "SELECT pg_reload_conf()" >/dev/null
 MAXSEG=$(awk -F'|' '{print $1}' "$T/lag" | sort -n | tail -1)
 WALMB=$(python3 -c "print(int($(du -sb "$T/walstore/wal" | cut -f1) / 1e6))")
-row "posting load (pgbench, 8 clients, 20 s): INSERTs/s archiving on / off" "$TPS_ON / $TPS_OFF"
-row "  INSERT p99 latency archiving on / off (ms), round 1" "$P99_ON / $P99_OFF"
-row "  INSERT p99 latency archiving on / off (ms), round 2" "$P99_ON2 / $P99_OFF2"
+med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1}
+	END {print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+row "posting load (pgbench, 8 clients, 20 s, ${POST_ROUNDS:-2} rounds): INSERTs/s archiving on / off" \
+	"${TPSS_ON[*]} / ${TPSS_OFF[*]}"
+row "  INSERT p99 ms by round: archiving on" "${P99S_ON[*]}"
+row "  INSERT p99 ms by round: archive_command true" "${P99S_OFF[*]}"
+row "  INSERT p99 medians on / off (ms)" "$(med "${P99S_ON[@]}") / $(med "${P99S_OFF[@]}")"
 row "  archive lag: most segments waiting (sampled every 0.5 s)" "${MAXSEG:-?}"
 row "  WAL archive stored (all runs)" "${WALMB} MB"
 ;; esac
