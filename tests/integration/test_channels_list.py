@@ -109,11 +109,11 @@ def test_kept_head_follows_changes():
 
 def test_list_survives_a_changed_result_type():
     """A migration that replaces a function with one of another result type
-    (px_channels_mine_text, which sql/195 made, here from text to json and
-    back) while plexichat.fcgi
-    runs: its connections' prepared statements fail with "cached plan must
-    not change result type" until they are made again. Every GET /channels
-    answers the same list before, while and after the type changes."""
+    (here px_channels_mine_text, which sql/195 made, from text to json and
+    back) while plexichat.fcgi runs: its connections' prepared statements
+    fail with "cached plan must not change result type" until they are made
+    again. Every GET /channels answers the same list before, while and after
+    the type changes."""
     channel(alice)
     made = psql("SELECT pg_get_functiondef('px_channels_mine_text(bigint)'::regprocedure)")
     assert "RETURNS text" in made, made
