@@ -62,9 +62,12 @@ static void usage(FILE *f)
 		"  --cache-dir DIR          local cache folder\n"
 		"  --s3-endpoint URL --s3-region R --s3-access-key K --s3-secret-key S\n"
 		"  --s3-path-style on|off   --concurrency N\n"
-		"  --jobs N                 backup: tables (a large one in key ranges) read on N\n"
+		"  --jobs N                 backup: tables (a large one in block ranges) read on N\n"
 		"                           connections at once in one snapshot (backup_jobs,\n"
 		"                           default half the cores; 1: serial; the same output)\n"
+		"  --table-order physical|key   backup: rows as stored (default, fastest) or by\n"
+		"                           primary key (fewer new shards after edits of recent\n"
+		"                           rows; read serially) (backup_table_order)\n"
 		"  --azure-account A --azure-key BASE64 | --azure-sas TOKEN --azure-endpoint URL\n"
 		"                           (azure://container/prefix; gs://bucket/prefix uses the\n"
 		"                           --s3-* keys: GCS HMAC keys)\n"
@@ -99,7 +102,7 @@ enum {
 	OPT_PROG, OPT_NOPROG, OPT_NODB, OPT_NOUP, OPT_NOSTATUS, OPT_TTL, OPT_PGDUMP, OPT_CONFIG,
 	OPT_REPORT, OPT_TOTIME, OPT_TOXID, OPT_TOLSN, OPT_TOLATEST, OPT_TDIR, OPT_PGBIN, OPT_CHECK,
 	OPT_START, OPT_KEEP, OPT_FULL, OPT_DIFF, OPT_PORT, OPT_TIMEOUT, OPT_KH, OPT_KY,
-	OPT_AZA, OPT_AZK, OPT_AZS, OPT_AZE, OPT_TO, OPT_TFS, OPT_JOBS,
+	OPT_AZA, OPT_AZK, OPT_AZS, OPT_AZE, OPT_TO, OPT_TFS, OPT_JOBS, OPT_ORDER,
 };
 
 static const struct option long_opts[] = {
@@ -121,6 +124,7 @@ static const struct option long_opts[] = {
 	{ "s3-path-style", required_argument, NULL, OPT_S3P },
 	{ "concurrency", required_argument, NULL, OPT_CONC },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "table-order", required_argument, NULL, OPT_ORDER },
 	{ "zstd-level", required_argument, NULL, OPT_ZSTD },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "target-db", required_argument, NULL, OPT_TDB },
@@ -223,6 +227,13 @@ static int parse(int argc, char **argv, struct px_bk_opts *o)
 		case OPT_AZS: o->az_sas = optarg; continue;
 		case OPT_AZE: o->az_endpoint = optarg; continue;
 		case OPT_TO: o->copy_to = optarg; continue;
+		case OPT_ORDER:
+			if (strcmp(optarg, "physical") != 0 && strcmp(optarg, "key") != 0) {
+				fprintf(stderr, "plexichat-backup: --table-order is physical or key\n");
+				return -1;
+			}
+			o->table_order = optarg;
+			continue;
 		case OPT_TOTIME: o->to_kind = PX_BK_TO_TIME; o->to_value = optarg; continue;
 		case OPT_TOXID: o->to_kind = PX_BK_TO_XID; o->to_value = optarg; continue;
 		case OPT_TOLSN: o->to_kind = PX_BK_TO_LSN; o->to_value = optarg; continue;

@@ -68,7 +68,7 @@ int px_bk_bincopy_feed(struct px_bk_bincopy *b, const char *msg, size_t n,
  * than the binary one and compresses 6% smaller, and the dumper formats
  * nothing. Exact and reversible; the state runs over one stream.
  *
- * A stream may be coded in parts (key ranges of one table read on several
+ * A stream may be coded in parts (block ranges of one table read on several
  * connections) and joined into exactly the stream a single pass codes:
  * the first part keeps the header, the last the trailer (the flags
  * below), and a part after the first does not know the values its

@@ -36,6 +36,7 @@ struct px_bk_opts {
 	int copy_binary;
 	int target_file_store;    /* restore into the configuration's remote file store */
 	int jobs;                 /* --jobs; 0: backup_jobs */
+	const char *table_order;  /* --table-order; NULL: backup_table_order */
 	/* point-in-time recovery and base backups */
 	int to_kind;              /* enum px_bk_target_kind, -1 when no --to-* */
 	const char *to_value, *target_dir, *pg_bin, *check;

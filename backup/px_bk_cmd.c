@@ -81,6 +81,15 @@ static int dump_jobs(const struct px_cfg *cfg)
 	return (int)(n > 16 ? 16 : n);
 }
 
+/* --table-order, else backup_table_order (checked when read) */
+static int key_order(const struct px_bk_opts *o)
+{
+	const char *v = o->table_order ? o->table_order :
+		px_cfg_str(o->cfg, "backup_table_order");
+
+	return strcmp(v, "key") == 0;
+}
+
 static void on_progress(void *arg, uint64_t done)
 {
 	struct run *run = arg;
@@ -250,6 +259,7 @@ int px_bk_cmd_backup(struct px_bk_opts *o, int argc, char **argv)
 		dopts.pg_dump = o->pg_dump;
 		dopts.binary = o->copy_binary;
 		dopts.jobs = o->jobs > 0 ? o->jobs : dump_jobs(o->cfg);
+		dopts.key_order = key_order(o);
 		dopts.on_total = px_bk_progress_total;
 		dopts.arg = &run.prog;
 		rc = px_bk_dump_begin(&dopts, &dump, &err);

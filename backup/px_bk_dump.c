@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 static const char SQL_TABLES[] =
-	"SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid) "
+	"SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid), "
+	"pg_relation_size(c.oid) / current_setting('block_size')::int8 "
 	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE c.relkind = 'r' "
 	"AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' "
@@ -29,7 +30,7 @@ static const char SQL_COLUMNS[] =
 	"SELECT attname, atttypid FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 "
 	"AND NOT attisdropped AND attgenerated = '' ORDER BY attnum";
 static const char SQL_PKEY[] =
-	"SELECT a.attname, a.atttypid FROM pg_index i "
+	"SELECT a.attname FROM pg_index i "
 	"CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
 	"JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
 	"WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord";
@@ -37,6 +38,14 @@ static const char SQL_SEQUENCES[] =
 	"SELECT schemaname, sequencename, last_value FROM pg_sequences "
 	"WHERE schemaname <> 'information_schema' AND schemaname NOT LIKE 'pg\\_%' "
 	"ORDER BY 1, 2";
+
+/* Each reading connection's session, before its transaction. A table is
+ * read in physical order, so its sequential scan must start at block 0
+ * (a synchronized scan starts where another scan of the table is) and run
+ * in this backend alone (a parallel plan interleaves its workers' rows):
+ * the same pages then give the same bytes. */
+#define SESSION_SQL "SET application_name = 'plexichat-backup'; " \
+	"SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0; "
 
 static enum px_err sql_fail(PGconn *c, const char *what, struct px_buf *err)
 {
@@ -206,7 +215,7 @@ static enum px_err copy_out(PGconn *c, const char *sql, struct px_bk_delta *delt
 		}
 		PQfreemem(row);
 	}
-	/* whole batches only: a key range's fixes lie in bytes already sunk */
+	/* whole batches only: a block range's fixes lie in bytes already sunk */
 	if (rc == PX_OK && coded.len)
 		rc = sink(arg, coded.data, coded.len);
 	px_buf_free(&coded);
@@ -259,17 +268,15 @@ static int select_list(PGconn *c, PGresult *cres, struct px_buf *b, enum px_bk_c
 }
 
 /* A table's COPY, prepared from the catalog: what every read of the table
- * (whole, or one key range of it) shares. */
+ * (whole, or one block range of it) shares. */
 struct tcopy {
-	json_object *item;       /* schema, name, columns, ordered_by, column_kinds */
+	json_object *item;       /* schema, name, columns, column_kinds, [ordered_by] */
 	enum px_bk_col *types;   /* per column; NULL when not delta-coded */
 	int ncols;
 	struct px_buf name;      /* "<schema>.<table>", escaped */
 	struct px_buf from;      /* "SELECT <list> FROM [ONLY] <table>" */
-	struct px_buf order;     /* " ORDER BY <primary key>", or empty */
+	struct px_buf order;     /* " ORDER BY <primary key>" in key order, or empty */
 	struct px_buf tail;      /* ") TO STDOUT[ (FORMAT binary)]" */
-	char *lead;              /* the primary key's first column, escaped */
-	enum px_bk_col lead_type;
 };
 
 static void tcopy_free(struct tcopy *q)
@@ -280,19 +287,43 @@ static void tcopy_free(struct tcopy *q)
 	px_buf_free(&q->from);
 	px_buf_free(&q->order);
 	px_buf_free(&q->tail);
-	PQfreemem(q->lead);
 	memset(q, 0, sizeof(*q));
 }
 
-/* Reads table t of tabs's columns and primary key on connection c into q. */
-static enum px_err tcopy_prepare(PGconn *c, PGresult *tabs, int t, int binary,
-				 struct tcopy *q, struct px_buf *err)
+/* Orders q by its table's primary key, if it has one: " ORDER BY ..." and
+ * the item's ordered_by. A table without one stays in physical order. */
+static enum px_err tcopy_key_order(PGconn *c, const char *oid, struct tcopy *q,
+				   struct px_buf *err)
+{
+	PGresult *res = query(c, SQL_PKEY, oid, PGRES_TUPLES_OK);
+	json_object *arr = json_object_new_array();
+	struct px_buf pk = PX_BUF_INIT;
+	enum px_err rc = PX_E_SYSTEM_INTERNAL;
+
+	json_object_object_add(q->item, "ordered_by", arr);
+	if (!res)
+		return sql_fail(c, "primary key", err);
+	if (ident_list(c, res, &pk, arr) == 0) {
+		if (pk.len)
+			px_buf_printf(&q->order, " ORDER BY %s", pk.data);
+		rc = q->order.failed ? PX_E_SYSTEM_INTERNAL : PX_OK;
+	}
+	px_buf_free(&pk);
+	PQclear(res);
+	return rc;
+}
+
+/* Reads table t of tabs's columns (and, in key order, its primary key) on
+ * connection c into q. */
+static enum px_err tcopy_prepare(PGconn *c, PGresult *tabs, int t,
+				 const struct px_bk_dump_opts *o, struct tcopy *q,
+				 struct px_buf *err)
 {
 	const char *oid = PQgetvalue(tabs, t, 0), *nsp = PQgetvalue(tabs, t, 1);
 	const char *rel = PQgetvalue(tabs, t, 2);
-	struct px_buf cols = PX_BUF_INIT, pk = PX_BUF_INIT, sel = PX_BUF_INIT;
-	json_object *carr = json_object_new_array(), *parr = json_object_new_array();
-	PGresult *cres = NULL, *pres = NULL;
+	struct px_buf cols = PX_BUF_INIT, sel = PX_BUF_INIT;
+	json_object *carr = json_object_new_array();
+	PGresult *cres = NULL;
 	char *qn = NULL, *qr = NULL;
 	enum px_err rc = PX_E_SYSTEM_INTERNAL;
 
@@ -301,35 +332,24 @@ static enum px_err tcopy_prepare(PGconn *c, PGresult *tabs, int t, int binary,
 	json_object_object_add(q->item, "schema", json_object_new_string(nsp));
 	json_object_object_add(q->item, "name", json_object_new_string(rel));
 	json_object_object_add(q->item, "columns", carr);
-	json_object_object_add(q->item, "ordered_by", parr);
 	cres = query(c, SQL_COLUMNS, oid, PGRES_TUPLES_OK);
-	pres = query(c, SQL_PKEY, oid, PGRES_TUPLES_OK);
-	if (!cres || !pres) {
+	if (!cres) {
 		rc = sql_fail(c, "catalog query", err);
 		goto out;
 	}
 	qn = PQescapeIdentifier(c, nsp, strlen(nsp));
 	qr = PQescapeIdentifier(c, rel, strlen(rel));
-	if (!qn || !qr || ident_list(c, cres, &cols, carr) != 0 ||
-	    ident_list(c, pres, &pk, parr) != 0)
+	if (!qn || !qr || ident_list(c, cres, &cols, carr) != 0)
 		goto out;
 	q->ncols = PQntuples(cres);
 	/* tables with columns are stored delta-coded (px_bk_bincopy.h);
 	 * --copy-binary keeps the server's binary rows as they are */
-	if (!binary && q->ncols > 0) {
+	if (!o->binary && q->ncols > 0) {
 		json_object *kinds = json_object_new_array();
 
 		json_object_object_add(q->item, "column_kinds", kinds);
 		q->types = calloc((size_t)q->ncols, sizeof(*q->types));
 		if (!q->types || select_list(c, cres, &sel, q->types, kinds) != 0)
-			goto out;
-	}
-	if (PQntuples(pres) > 0) {
-		const char *lead = PQgetvalue(pres, 0, 0);
-
-		q->lead = PQescapeIdentifier(c, lead, strlen(lead));
-		q->lead_type = px_bk_col_for_oid((unsigned)strtoul(PQgetvalue(pres, 0, 1), NULL, 10));
-		if (!q->lead)
 			goto out;
 	}
 	px_buf_printf(&q->name, "%s.%s", qn, qr);
@@ -338,25 +358,23 @@ static enum px_err tcopy_prepare(PGconn *c, PGresult *tabs, int t, int binary,
 	else
 		px_buf_printf(&q->from, "SELECT %s FROM ONLY %s", q->types ? sel.data : cols.data,
 			      q->name.data);
-	if (pk.len && q->ncols > 0)
-		px_buf_printf(&q->order, " ORDER BY %s", pk.data);
-	px_buf_printf(&q->tail, ") TO STDOUT%s", binary || q->types ? " (FORMAT binary)" : "");
-	rc = q->name.failed || q->from.failed || q->order.failed || q->tail.failed ?
+	px_buf_printf(&q->tail, ") TO STDOUT%s", o->binary || q->types ? " (FORMAT binary)" : "");
+	rc = q->name.failed || q->from.failed || q->tail.failed ?
 		PX_E_SYSTEM_INTERNAL : PX_OK;
+	if (rc == PX_OK && o->key_order && q->ncols > 0)
+		rc = tcopy_key_order(c, oid, q, err);
 out:
 	PQclear(cres);
-	PQclear(pres);
 	PQfreemem(qn);
 	PQfreemem(qr);
 	px_buf_free(&cols);
-	px_buf_free(&pk);
 	px_buf_free(&sel);
 	return rc;
 }
 
-/* COPYs q's rows, only those whose leading key is in [lo, hi) when where
- * says so (bit 0: lo, bit 1: hi), into sink. delta: initialised by the
- * caller for a delta-coded table, else NULL. */
+/* COPYs q's rows in physical order, only those in blocks [lo, hi) when
+ * where says so (bit 0: lo, bit 1: hi; a TID range scan), into sink.
+ * delta: initialised by the caller for a delta-coded table, else NULL. */
 static enum px_err tcopy_run(PGconn *c, const struct tcopy *q, int where, long long lo,
 			     long long hi, struct px_bk_delta *delta, sink_fn sink, void *arg,
 			     long long *rows, struct px_buf *err)
@@ -367,9 +385,9 @@ static enum px_err tcopy_run(PGconn *c, const struct tcopy *q, int where, long l
 	px_buf_printf(&sql, "COPY (%s", q->from.data);
 	/* only integers of our own formatting are spliced in */
 	if (where & 1)
-		px_buf_printf(&sql, " WHERE %s >= %lld", q->lead, lo);
+		px_buf_printf(&sql, " WHERE ctid >= '(%lld,0)'::tid", lo);
 	if (where & 2)
-		px_buf_printf(&sql, " %s %s < %lld", (where & 1) ? "AND" : "WHERE", q->lead, hi);
+		px_buf_printf(&sql, " %s ctid < '(%lld,0)'::tid", (where & 1) ? "AND" : "WHERE", hi);
 	px_buf_printf(&sql, "%s%s", q->order.len ? q->order.data : "", q->tail.data);
 	if (!sql.failed)
 		rc = copy_out(c, sql.data, delta, sink, arg, rows, err);
@@ -378,14 +396,15 @@ static enum px_err tcopy_run(PGconn *c, const struct tcopy *q, int where, long l
 }
 
 /* Reads table t of tabs on connection c into sink; *out gets its
- * manifest item (schema, name, columns, ordered_by, column_kinds, rows),
+ * manifest item (schema, name, columns, column_kinds, [ordered_by], rows),
  * without shards (the caller ends the stream). */
-static enum px_err table_stream(PGconn *c, PGresult *tabs, int t, int binary, sink_fn sink,
+static enum px_err table_stream(PGconn *c, PGresult *tabs, int t,
+				const struct px_bk_dump_opts *o, sink_fn sink,
 				void *arg, json_object **out, struct px_buf *err)
 {
 	struct tcopy q;
 	struct px_bk_delta delta = { 0 };
-	enum px_err rc = tcopy_prepare(c, tabs, t, binary, &q, err);
+	enum px_err rc = tcopy_prepare(c, tabs, t, o, &q, err);
 	long long rows = 0;
 
 	if (rc == PX_OK && q.types && px_bk_delta_init(&delta, q.types, q.ncols) != 0)
@@ -421,14 +440,14 @@ static enum px_err table_done(enum px_err rc, struct px_bk_writer *w, json_objec
 
 /* The serial path: table t on the snapshot's own connection, straight
  * into the writer. */
-static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, int binary,
+static enum px_err dump_table(PGconn *c, PGresult *tabs, int t, const struct px_bk_dump_opts *o,
 			      struct px_bk_writer *w, json_object *tables, struct px_buf *err)
 {
 	json_object *item = NULL;
 	enum px_err rc;
 
 	px_bk_writer_begin(w);
-	rc = table_stream(c, tabs, t, binary, writer_sink, w, &item, err);
+	rc = table_stream(c, tabs, t, o, writer_sink, w, &item, err);
 	return table_done(rc, w, item, tables);
 }
 
@@ -506,9 +525,8 @@ static PGconn *join_snapshot(struct px_bk_dump *d, const char *snapshot, struct 
 		PQfinish(c);
 		return NULL;
 	}
-	PQclear(PQexec(c, "SET application_name = 'plexichat-backup'"));
 	lit = PQescapeLiteral(c, snapshot, strlen(snapshot));
-	px_buf_printf(&sql, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+	px_buf_printf(&sql, SESSION_SQL "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
 			    "SET TRANSACTION SNAPSHOT %s", lit ? lit : "''");
 	res = lit && !sql.failed ? PQexec(c, sql.data) : NULL;
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -563,8 +581,7 @@ enum px_err px_bk_dump_begin(const struct px_bk_dump_opts *o,
 		rc = sql_fail(d->c, "connect", err);
 		goto fail;
 	}
-	PQclear(PQexec(d->c, "SET application_name = 'plexichat-backup'"));
-	res = PQexec(d->c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	res = PQexec(d->c, SESSION_SQL "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		rc = sql_fail(d->c, "BEGIN", err);
 		goto fail;
@@ -614,7 +631,7 @@ fail:
 }
 
 /* ---- the parallel dump -------------------------------------------
- * The work is cut into parts: a table, or one key range of a large table
+ * The work is cut into parts: a table, or one block range of a large table
  * (below). Worker threads, one per snapshot connection, claim parts in
  * order and read them (COPY and delta coding) into one queue per part;
  * the caller's thread hands the queues to the writer in part order, so
@@ -627,9 +644,9 @@ fail:
 /* rows gathered before one locked push: every push wakes the writer and
  * the other workers (one condition variable), so not too often */
 #define PUSH_CHUNK (1u << 20)
-/* A delta-coded table of at least twice this (pg_relation_size) whose
- * primary key starts with an integer column is read in ranges of that
- * column of about this many bytes each: one table holding most of the
+/* A delta-coded table of at least twice this (pg_relation_size) is read
+ * in ranges of its blocks of about this many bytes each (TID range scans,
+ * in the order a sequential scan reads them): one table holding most of the
  * bytes no longer leaves the other connections idle while its rows are
  * read and coded. A part's coded rows then fit in its queue, so its
  * worker reads it to the end and goes on with the next part while the
@@ -645,10 +662,10 @@ struct tslot {
 	struct px_buf err;
 	json_object *item;      /* a whole table's manifest item */
 	int t;                  /* the table */
-	int part, nparts;       /* which of its key ranges; nparts 1: all of it */
+	int part, nparts;       /* which of its block ranges; nparts 1: all of it */
 	long long lo, hi;       /* the range (the first has no lo, the last no hi) */
 	long long rows;
-	/* a key range's fixes (px_bk_delta_fix; nfix published under the
+	/* a block range's fixes (px_bk_delta_fix; nfix published under the
 	 * lock) and, once done, its columns' last values: the worker's */
 	struct px_bk_delta_fix *fix;
 	int nfix;
@@ -674,7 +691,7 @@ struct wctx {
 	struct par *p;
 	PGconn *c;
 	struct tslot *s;        /* the part being read */
-	struct px_bk_delta *delta;   /* its coding, when a key range */
+	struct px_bk_delta *delta;   /* its coding, when a block range */
 	struct px_buf local;    /* rows gathered before one locked push */
 };
 
@@ -712,7 +729,7 @@ static enum px_err queue_sink(void *arg, const void *b, size_t n)
 	return w->local.len >= PUSH_CHUNK ? push(w) : PX_OK;
 }
 
-/* Reads key range s of the split table q: without the header unless it
+/* Reads block range s of the split table q: without the header unless it
  * is the first, without the trailer unless it is the last, and after the
  * first with each column's first step left to the writer (the fixes). */
 static enum px_err read_range(struct wctx *w, struct tslot *s, const struct tcopy *q,
@@ -773,7 +790,7 @@ static void *worker(void *arg)
 		if (s->nparts > 1)
 			rc = read_range(w, s, &p->split[s->t], &err);
 		else
-			rc = table_stream(w->c, p->d->tabs, s->t, p->d->o.binary, queue_sink, w,
+			rc = table_stream(w->c, p->d->tabs, s->t, &p->d->o, queue_sink, w,
 					  &item, &err);
 		if (rc == PX_OK && w->local.len)
 			rc = push(w);
@@ -819,7 +836,7 @@ static enum px_err write_fixed(struct par *p, struct px_bk_writer *w, const stru
 	return rc;
 }
 
-/* After key range s: the next steps from its last values where it had any. */
+/* After block range s: the next steps from its last values where it had any. */
 static void carry_on(struct par *p, const struct tslot *s)
 {
 	int i;
@@ -906,46 +923,32 @@ static enum px_err write_slot(struct par *p, int i, struct px_bk_writer *w,
 	return rc == PX_OK ? end_table(p, s, w, tables) : rc;
 }
 
-/* Table t is read in key ranges when it is large and its primary key
- * starts with an integer column: q is prepared (on the snapshot's own
- * connection) and *nparts ranges start at lo + k x *step. 0 when the
- * table is read whole. */
+/* Table t is read in block ranges when it is delta-coded and large and
+ * the server has TID range scans (PostgreSQL 14): q is prepared (on the
+ * snapshot's own connection) and *nparts ranges start at k x *step
+ * blocks. 1 when the table is read whole. */
 static enum px_err plan_split(struct px_bk_dump *d, int t, struct tcopy *q, int *nparts,
-			      long long *lo, uint64_t *step, struct px_buf *err)
+			      uint64_t *step, struct px_buf *err)
 {
 	unsigned long long size = strtoull(PQgetvalue(d->tabs, t, 3), NULL, 10);
-	struct px_buf sql = PX_BUF_INIT;
-	PGresult *res = NULL;
+	unsigned long long blocks = strtoull(PQgetvalue(d->tabs, t, 4), NULL, 10);
+	unsigned long long n = size / SPLIT_BYTES;
 	enum px_err rc;
-	uint64_t span, n;
 
 	*nparts = 1;
-	if (d->o.binary || size < 2 * (unsigned long long)SPLIT_BYTES)
+	if (d->o.binary || d->o.key_order || n < 2 || PQserverVersion(d->c) < 140000)
 		return PX_OK;
-	rc = tcopy_prepare(d->c, d->tabs, t, d->o.binary, q, err);
-	if (rc != PX_OK || !q->types || !q->lead ||
-	    (q->lead_type != PX_BK_COL_INT2 && q->lead_type != PX_BK_COL_INT4 &&
-	     q->lead_type != PX_BK_COL_INT8))
+	rc = tcopy_prepare(d->c, d->tabs, t, &d->o, q, err);
+	if (rc != PX_OK || !q->types)
 		return rc;
-	px_buf_printf(&sql, "SELECT min(%s)::int8, max(%s)::int8 FROM ONLY %s", q->lead, q->lead,
-		      q->name.data);
-	res = sql.failed ? NULL : query(d->c, sql.data, NULL, PGRES_TUPLES_OK);
-	px_buf_free(&sql);
-	if (!res)
-		return sql_fail(d->c, "key range", err);
-	if (!PQgetisnull(res, 0, 0)) {
-		*lo = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		span = (uint64_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10) - (uint64_t)*lo;
-		n = size / SPLIT_BYTES;
-		if (n > MAX_PARTS)
-			n = MAX_PARTS;
-		if (n > span)
-			n = span;
-		/* b_k = lo + k x step < max for k < n: no overflow, all distinct */
-		*step = n > 1 ? span / n : 0;
-		*nparts = n > 1 ? (int)n : 1;
-	}
-	PQclear(res);
+	if (n > MAX_PARTS)
+		n = MAX_PARTS;
+	if (n > blocks)
+		n = blocks;
+	/* the last range is open above: blocks added since the size was
+	 * read hold no row of the snapshot, but cost nothing to scan */
+	*step = n > 1 ? blocks / n : 0;
+	*nparts = n > 1 ? (int)n : 1;
 	return PX_OK;
 }
 
@@ -954,22 +957,21 @@ static enum px_err plan_parts(struct par *p, struct px_buf *err)
 {
 	struct px_bk_dump *d = p->d;
 	int t, k, *np = calloc((size_t)(p->ntab ? p->ntab : 1), sizeof(*np));
-	long long *lo = calloc((size_t)(p->ntab ? p->ntab : 1), sizeof(*lo));
 	uint64_t *step = calloc((size_t)(p->ntab ? p->ntab : 1), sizeof(*step));
-	enum px_err rc = np && lo && step ? PX_OK : PX_E_SYSTEM_INTERNAL;
+	enum px_err rc = np && step ? PX_OK : PX_E_SYSTEM_INTERNAL;
 	struct tslot *s;
 
 	for (t = 0; rc == PX_OK && t < p->ntab; t++) {
-		rc = plan_split(d, t, &p->split[t], &np[t], &lo[t], &step[t], err);
+		rc = plan_split(d, t, &p->split[t], &np[t], &step[t], err);
 		if (np[t] == 1)
 			tcopy_free(&p->split[t]);
 		p->nslots += np[t];
 		if (rc == PX_OK && np[t] > 1) {
 			char fields[48];
 
-			snprintf(fields, sizeof(fields), "{\"key_ranges\":%d}", np[t]);
+			snprintf(fields, sizeof(fields), "{\"block_ranges\":%d}", np[t]);
 			px_log_fields(PX_LOG_INFO, "backup", NULL, fields,
-				      "dump: %s.%s read in %d key ranges", PQgetvalue(d->tabs, t, 1),
+				      "dump: %s.%s read in %d block ranges", PQgetvalue(d->tabs, t, 1),
 				      PQgetvalue(d->tabs, t, 2), np[t]);
 		}
 	}
@@ -981,12 +983,11 @@ static enum px_err plan_parts(struct par *p, struct px_buf *err)
 			s->t = t;
 			s->part = k;
 			s->nparts = np[t];
-			s->lo = (long long)((uint64_t)lo[t] + (uint64_t)k * step[t]);
-			s->hi = (long long)((uint64_t)lo[t] + (uint64_t)(k + 1) * step[t]);
+			s->lo = (long long)((uint64_t)k * step[t]);
+			s->hi = (long long)((uint64_t)(k + 1) * step[t]);
 		}
 	}
 	free(np);
-	free(lo);
 	free(step);
 	return rc;
 }
@@ -1061,7 +1062,7 @@ enum px_err px_bk_dump_run(struct px_bk_dump *d, struct px_bk_writer *w,
 	if (d->nworkers > 1)
 		rc = px_bk_dump_tables_parallel(d, w, tables, err);
 	for (i = 0; d->nworkers <= 1 && rc == PX_OK && i < PQntuples(d->tabs); i++)
-		rc = dump_table(d->c, d->tabs, i, d->o.binary, w, tables, err);
+		rc = dump_table(d->c, d->tabs, i, &d->o, w, tables, err);
 	if (rc == PX_OK)
 		rc = dump_sequences(d->c, db, err);
 	if (rc == PX_OK)

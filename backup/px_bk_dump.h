@@ -1,8 +1,9 @@
 /* px_bk_dump.h: reads a PostgreSQL database through libpq inside one
  * exported snapshot and streams it into a writer: the schema before the
  * data (pg_dump --schema-only --section=pre-data --snapshot=...), every
- * user table with COPY (SELECT ... ORDER BY its primary key) TO STDOUT so
- * unchanged rows give unchanged bytes, sequence values, and the schema
+ * user table with COPY (SELECT ...) TO STDOUT in physical order (no
+ * synchronized scans) so unchanged pages give unchanged bytes, or by
+ * primary key (key_order), sequence values, and the schema
  * after the data (indexes, constraints, triggers). With jobs > 1 the
  * tables are read in parallel on connections that import the snapshot
  * (SET TRANSACTION SNAPSHOT), the output unchanged. */
@@ -27,6 +28,9 @@ struct px_bk_dump_opts {
 	 * the one exported snapshot, and written in the serial order (the
 	 * output is the serial dump's, byte for byte); 0 or 1: serial */
 	int jobs;
+	/* tables read in primary key order (one connection each, never in
+	 * ranges) instead of physical order */
+	int key_order;
 	/* told the estimated total bytes before streaming starts */
 	void (*on_total)(void *arg, uint64_t bytes);
 	void *arg;

@@ -91,15 +91,18 @@ JOBS=${JOBS:-2}
 # FAST_LEVEL: a zstd fast level (--zstd-level, negative) timed in the
 # same rounds into a third store (FAST_LEVEL=0 leaves it out)
 FAST_LEVEL=${FAST_LEVEL:--1}
+# the serial dump in primary key order (--table-order key), into its own store
+OURS3="$B --store $T/store3 --passphrase-file $T/pass --cache-dir $T/cache3 --db dbname=chat --no-uploads --no-status --no-progress --jobs 1 --table-order key"
 OURS2="$B --store $T/store2 --passphrase-file $T/pass --cache-dir $T/cache2 --db dbname=chat --no-uploads --no-status --no-progress"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-T_PGDUMP=999 T_OURS=999 T_SERIAL=999 T_RESTIC=999 T_FAST=999 RSS_OURS=0 RSS_SERIAL=0
-C_PGDUMP=999 C_OURS=999 C_SERIAL=999 C_FAST=999
+T_PGDUMP=999 T_OURS=999 T_SERIAL=999 T_RESTIC=999 T_FAST=999 T_KEY=999 RSS_OURS=0 RSS_SERIAL=0
+C_PGDUMP=999 C_OURS=999 C_SERIAL=999 C_FAST=999 C_KEY=999
 for i in $(seq "$REPEAT"); do
-	rm -rf "$T/store" "$T/cache" "$T/restic" "$T/store1" "$T/cache1" "$T/store2" "$T/cache2"
-	$B --store "$T/store" --passphrase-file "$T/pass" init 2>/dev/null
-	$B --store "$T/store1" --passphrase-file "$T/pass" init 2>/dev/null
-	$B --store "$T/store2" --passphrase-file "$T/pass" init 2>/dev/null
+	rm -rf "$T/store" "$T/cache" "$T/restic" "$T/store1" "$T/cache1" "$T/store2" "$T/cache2" \
+		"$T/store3" "$T/cache3"
+	for st in store store1 store2 store3; do
+		$B --store "$T/$st" --passphrase-file "$T/pass" init 2>/dev/null
+	done
 	restic init >/dev/null 2>&1
 	timed sh -c "pg_dump chat > /dev/null"
 	T_PGDUMP=$(python3 -c "print(min($T_PGDUMP, $SECS))"); C_PGDUMP=$(python3 -c "print(min($C_PGDUMP, $CPU))")
@@ -109,6 +112,8 @@ for i in $(seq "$REPEAT"); do
 	timed sh -c "$OURS1 --jobs 1 backup 2> $T/serial.log"
 	T_SERIAL=$(python3 -c "print(min($T_SERIAL, $SECS))"); C_SERIAL=$(python3 -c "print(min($C_SERIAL, $CPU))")
 	[ "$RSS_KB" -gt "$RSS_SERIAL" ] && RSS_SERIAL=$RSS_KB
+	timed sh -c "$OURS3 backup 2> $T/key.log"
+	T_KEY=$(python3 -c "print(min($T_KEY, $SECS))"); C_KEY=$(python3 -c "print(min($C_KEY, $CPU))")
 	if [ "$FAST_LEVEL" != 0 ]; then
 		timed sh -c "$OURS2 --jobs $JOBS --zstd-level $FAST_LEVEL backup 2> $T/fast.log"
 		T_FAST=$(python3 -c "print(min($T_FAST, $SECS))"); C_FAST=$(python3 -c "print(min($C_FAST, $CPU))")
@@ -118,6 +123,7 @@ for i in $(seq "$REPEAT"); do
 done
 FAST_UP=$(grep -o '"bytes_uploaded":[0-9]*' "$T/fast.log" 2>/dev/null | tail -1 | cut -d: -f2)
 FULL_UP=$(field bytes_uploaded); FULL_IN=$(field bytes)
+KEY_UP=$(grep -o '"bytes_uploaded":[0-9]*' "$T/key.log" | tail -1 | cut -d: -f2)
 RESTIC_FULL=$(size_of "$T/restic")
 
 row "database size (pg_database_size)" "$((DBSIZE / 1000000)) MB"
@@ -126,14 +132,17 @@ row "pg_dump > /dev/null (fastest of $REPEAT)" "${T_PGDUMP} s"
 row "plexichat-backup --jobs $JOBS, first backup to a local store" "${T_OURS} s"
 row "  throughput (table data read)" "$(mbs "$FULL_IN" "$T_OURS") MB/s"
 row "  share of pg_dump speed" "$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_OURS))")"
-row "  tables read in key ranges (ranges)" \
-	"$(grep -o 'dump: [^ ]* read in [0-9]* key ranges' "$T/ours.log" | sed 's/dump: \([^ ]*\) read in \([0-9]*\).*/\1 (\2)/' | paste -sd ' ' -)"
+row "  tables read in block ranges (ranges)" \
+	"$(grep -o 'dump: [^ ]* read in [0-9]* block ranges' "$T/ours.log" | sed 's/dump: \([^ ]*\) read in \([0-9]*\).*/\1 (\2)/' | paste -sd ' ' -)"
 row "  stored" "$((FULL_UP / 1000000)) MB"
 row "  peak RSS (highest of the rounds)" "$((RSS_OURS / 1024)) MiB"
 row "plexichat-backup --jobs 1 (serial dump), same rounds" "${T_SERIAL} s"
 row "  share of pg_dump speed" "$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_SERIAL))")"
 row "  peak RSS (highest of the rounds)" "$((RSS_SERIAL / 1024)) MiB"
 row "CPU s of the client (least of the rounds): pg_dump / --jobs $JOBS / --jobs 1" "$C_PGDUMP / $C_OURS / $C_SERIAL"
+row "plexichat-backup --jobs 1 --table-order key, same rounds" "${T_KEY} s"
+row "  share of pg_dump speed; client CPU s" \
+	"$(python3 -c "print('%d%%' % (100 * $T_PGDUMP / $T_KEY))"); $C_KEY"
 if [ "$FAST_LEVEL" != 0 ]; then
 	row "plexichat-backup --jobs $JOBS --zstd-level $FAST_LEVEL, same rounds" "${T_FAST} s"
 	row "  share of pg_dump speed; client CPU s" \
@@ -160,6 +169,9 @@ timed sh -c "pg_dump chat | restic backup --stdin --stdin-filename chat.sql -q";
 RINC1=$(( $(size_of "$T/restic") - before ))
 row "after editing 1% recent messages: plexichat-backup uploads" "$((INC1 / 1000)) kB"
 row "  share of the first backup's bytes" "$(python3 -c "print('%.1f%%' % (100 * $INC1 / $FULL_UP))")"
+$OURS3 backup 2> "$T/key.log"
+INC1_KEY=$(grep -o '"bytes_uploaded":[0-9]*' "$T/key.log" | tail -1 | cut -d: -f2)
+row "  in key order (--table-order key): uploads, share" "$((INC1_KEY / 1000)) kB, $(python3 -c "print('%.1f%%' % (100 * $INC1_KEY / $KEY_UP))")"
 row "  restic adds" "$((RINC1 / 1000)) kB"
 row "  time: plexichat-backup / restic" "${T_INC1} s / ${T_RINC1} s"
 
