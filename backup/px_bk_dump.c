@@ -18,9 +18,10 @@
 #include <unistd.h>
 
 static const char SQL_TABLES[] =
-	"SELECT c.oid, n.nspname, c.relname, pg_relation_size(c.oid), "
-	"pg_relation_size(c.oid) / current_setting('block_size')::int8 "
+	"SELECT c.oid, n.nspname, c.relname, r.size, "
+	"r.size / current_setting('block_size')::int8 "
 	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"CROSS JOIN LATERAL (SELECT pg_relation_size(c.oid) AS size) r "
 	"WHERE c.relkind = 'r' "
 	"AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' "
 	"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
